@@ -1,0 +1,58 @@
+//! The bundled demo: realistic, deterministic reports (2019-2025) in four formats,
+//! made by `examples/make_demo.rs` and embedded in the binary.
+
+use std::io::{Cursor, Write};
+
+use crate::geocode::Gazetteer;
+use crate::ingest::Format;
+use crate::pipeline::{self, FileSummary, Input, LoadOptions, PipelineError};
+use crate::store::Store;
+
+/// `(name, format, bytes)` of each bundled demo file.
+pub const DEMO_FILES: &[(&str, Format, &[u8])] = &[
+    ("police_intel.csv", Format::Csv, include_bytes!("../geodata/demo/police_intel.csv")),
+    ("helpline.jsonl", Format::Jsonl, include_bytes!("../geodata/demo/helpline.jsonl")),
+    ("app.geojson", Format::Geojson, include_bytes!("../geodata/demo/app.geojson")),
+    ("concern_cards.csv", Format::Csv, include_bytes!("../geodata/demo/concern_cards.csv")),
+];
+
+/// Loads every demo file. Loading twice stores nothing new (all duplicates).
+///
+/// # Errors
+/// As [`pipeline::load`].
+pub fn load_demo(store: &mut Store) -> Result<Vec<FileSummary>, PipelineError> {
+    DEMO_FILES
+        .iter()
+        .map(|(name, format, bytes)| {
+            let input = Input::Reader { name: format!("demo/{name}"), reader: Box::new(Cursor::new(*bytes)) };
+            let options = LoadOptions { format: Some(*format), no_rejects_file: true, ..LoadOptions::default() };
+            pipeline::load(store, input, &options, None)
+        })
+        .collect()
+}
+
+/// Prints what the store holds and the ten busiest res-8 cells with their nearest town.
+///
+/// # Errors
+/// On store or write failure.
+pub fn print_overview(store: &Store, out: &mut dyn Write) -> anyhow::Result<()> {
+    let summary = store.summary()?;
+    let span = match (summary.first, summary.last) {
+        (Some(a), Some(b)) => format!("{a} to {b}"),
+        _ => "no dates".into(),
+    };
+    writeln!(out, "{} reports stored ({span}), {} rejects listed, {} files loaded", summary.reports, summary.rejects, summary.runs)?;
+    writeln!(out, "busiest res-8 cells:")?;
+    writeln!(out, "  {:<17} {:>7}  nearest town", "h3", "reports")?;
+    let gazetteer = Gazetteer::embedded();
+    for (cell, count) in store.busiest_cells(8, 10)? {
+        let Ok(cell) = h3o::CellIndex::try_from(cell) else { continue };
+        let centre = h3o::LatLng::from(cell);
+        let town = gazetteer
+            .nearest_place(centre.lat(), centre.lng(), 5000)
+            .map(|(p, d)| format!("{} ({:.1} km)", p.name, d / 1000.0))
+            .unwrap_or_default();
+        writeln!(out, "  {cell:<17} {count:>7}  {town}")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,330 @@
+//! The reference data shipped in `geodata/`, embedded in the binary and parsed on
+//! first use. File formats are written by `geodata/build.py`:
+//!
+//! - `postcodes.bin.gz`: `HSPC1\n`, u32 count, then sorted 15-byte records: the
+//!   7-byte key (outward left-aligned in 4 bytes + inward), easting u24, northing
+//!   u24, district index u16 (into `districts.tsv`), all little-endian.
+//! - `outward.tsv`, `places.tsv`, `districts.tsv`: tab-separated with a header.
+//! - `uk_mask.bin`: `HSUK1\n`, lat0, lng0, dlat, dlng (f64), rows, cols (u32), then a
+//!   row-major bit raster (LSB first) of cells within ~1.5 km of the UK outline.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::sync::OnceLock;
+
+use super::GeocodeError;
+
+const POSTCODES_GZ: &[u8] = include_bytes!("../../geodata/postcodes.bin.gz");
+const OUTWARD_TSV: &str = include_str!("../../geodata/outward.tsv");
+const PLACES_TSV: &str = include_str!("../../geodata/places.tsv");
+const DISTRICTS_TSV: &str = include_str!("../../geodata/districts.tsv");
+const UK_MASK: &[u8] = include_bytes!("../../geodata/uk_mask.bin");
+/// The UK outline (Natural Earth 1:10m), for maps and exact checks.
+pub const UK_OUTLINE_GEOJSON: &str = include_str!("../../geodata/uk_outline.geojson");
+
+const RECORD: usize = 15;
+
+/// A GeoNames populated place.
+#[derive(Clone, Debug)]
+pub struct Place {
+    pub name: String,
+    pub lat: f64,
+    pub lng: f64,
+    pub feature: String,
+    pub population: u32,
+    pub county: String,
+    pub geonameid: u32,
+}
+
+/// An outward code (postcode district) summarised from its units.
+#[derive(Clone, Debug)]
+pub struct OutwardCode {
+    pub easting: f64,
+    pub northing: f64,
+    pub units: u32,
+    /// Radius around the centroid holding 68% of the district's units, metres.
+    pub spread_m: f64,
+    pub district: String,
+}
+
+/// A postcode unit's Code-Point Open coordinates and its local-authority district code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PostcodeUnit {
+    pub easting: u32,
+    pub northing: u32,
+    pub district_index: u16,
+}
+
+pub struct Gazetteer {
+    pub places: Vec<Place>,
+    place_index: HashMap<String, Vec<usize>>,
+    counties: Vec<String>,
+    outward: HashMap<String, OutwardCode>,
+    districts: Vec<(String, String)>,
+    postcodes: OnceLock<Vec<u8>>,
+    mask: UkMask,
+}
+
+impl Gazetteer {
+    /// The gazetteer embedded in the binary, parsed once per process.
+    pub fn embedded() -> &'static Self {
+        static GAZETTEER: OnceLock<Gazetteer> = OnceLock::new();
+        GAZETTEER.get_or_init(|| Self::parse().unwrap_or_else(|e| panic!("embedded geodata is corrupt: {e}")))
+    }
+
+    fn parse() -> Result<Self, GeocodeError> {
+        let mut places = Vec::new();
+        for line in PLACES_TSV.lines().skip(1) {
+            let c: Vec<&str> = line.split('\t').collect();
+            let [name, _ascii, lat, lng, feature, population, county, _country, id] = c.as_slice() else {
+                return Err(GeocodeError::Geodata(format!("places.tsv: bad line {line:?}")));
+            };
+            places.push(Place {
+                name: (*name).to_owned(),
+                lat: num(lat)?,
+                lng: num(lng)?,
+                feature: (*feature).to_owned(),
+                population: num(population)?,
+                county: (*county).to_owned(),
+                geonameid: num(id)?,
+            });
+        }
+        let mut place_index: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, line) in PLACES_TSV.lines().skip(1).enumerate() {
+            let mut cols = line.split('\t');
+            let (name, ascii) = (cols.next().unwrap_or(""), cols.next().unwrap_or(""));
+            for key in [normalise_place(name), normalise_place(ascii)] {
+                let entry = place_index.entry(key).or_default();
+                if !entry.contains(&i) {
+                    entry.push(i);
+                }
+            }
+        }
+        // Most populous first, so "ambiguous without county" picks index 0.
+        for ids in place_index.values_mut() {
+            ids.sort_by_key(|&i| (std::cmp::Reverse(places[i].population), places[i].geonameid));
+        }
+        let mut counties: Vec<String> = places.iter().map(|p| normalise_place(&p.county)).filter(|c| !c.is_empty()).collect();
+        counties.sort();
+        counties.dedup();
+
+        let mut outward = HashMap::new();
+        for line in OUTWARD_TSV.lines().skip(1) {
+            let c: Vec<&str> = line.split('\t').collect();
+            let [code, e, n, units, spread, district] = c.as_slice() else {
+                return Err(GeocodeError::Geodata(format!("outward.tsv: bad line {line:?}")));
+            };
+            outward.insert(
+                (*code).to_owned(),
+                OutwardCode {
+                    easting: num(e)?,
+                    northing: num(n)?,
+                    units: num(units)?,
+                    spread_m: num(spread)?,
+                    district: (*district).to_owned(),
+                },
+            );
+        }
+        let districts = DISTRICTS_TSV
+            .lines()
+            .skip(1)
+            .map(|line| {
+                let (code, name) = line.split_once('\t').unwrap_or((line, ""));
+                (code.to_owned(), name.to_owned())
+            })
+            .collect();
+        Ok(Self {
+            places,
+            place_index,
+            counties,
+            outward,
+            districts,
+            postcodes: OnceLock::new(),
+            mask: UkMask::parse(UK_MASK)?,
+        })
+    }
+
+    /// Places with this name (any case, apostrophes and hyphens ignored), most populous first.
+    pub fn places_named(&self, name: &str) -> impl Iterator<Item = &Place> {
+        self.place_index.get(&normalise_place(name)).into_iter().flatten().map(|&i| &self.places[i])
+    }
+
+    pub(crate) fn is_county(&self, text: &str) -> bool {
+        self.counties.binary_search(&normalise_place(text)).is_ok()
+    }
+
+    pub fn outward(&self, code: &str) -> Option<&OutwardCode> {
+        self.outward.get(code)
+    }
+
+    /// `(code, name)` of a local-authority district by its index in the postcode table.
+    pub fn district(&self, index: u16) -> Option<(&str, &str)> {
+        self.districts.get(usize::from(index)).map(|(c, n)| (c.as_str(), n.as_str()))
+    }
+
+    /// Looks a full postcode up in Code-Point Open. The table (26 MB) is inflated
+    /// on the first call only, so runs without postcodes never pay for it.
+    pub fn postcode_unit(&self, key: [u8; 7]) -> Option<PostcodeUnit> {
+        let table = self.postcodes.get_or_init(inflate_postcodes);
+        let records = table.get(10..).unwrap_or_default();
+        let count = records.len() / RECORD;
+        let (mut lo, mut hi) = (0, count);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            let record = &records[mid * RECORD..(mid + 1) * RECORD];
+            match record[..7].cmp(&key) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => {
+                    let u24 = |b: &[u8]| u32::from(b[0]) | u32::from(b[1]) << 8 | u32::from(b[2]) << 16;
+                    return Some(PostcodeUnit {
+                        easting: u24(&record[7..10]),
+                        northing: u24(&record[10..13]),
+                        district_index: u16::from_le_bytes([record[13], record[14]]),
+                    });
+                }
+            }
+        }
+        None
+    }
+
+    /// Every outward code, in no particular order.
+    pub fn outward_codes(&self) -> impl Iterator<Item = (&str, &OutwardCode)> {
+        self.outward.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// The units of one outward code as `("PE13 1AA", unit)`, in postcode order.
+    pub fn units_in_outward(&self, outward: &str) -> Vec<(String, PostcodeUnit)> {
+        let table = self.postcodes.get_or_init(inflate_postcodes);
+        let records = table.get(10..).unwrap_or_default();
+        let mut prefix = *b"    ";
+        if outward.len() > 4 {
+            return Vec::new();
+        }
+        prefix[..outward.len()].copy_from_slice(outward.as_bytes());
+        let count = records.len() / RECORD;
+        let record = |i: usize| &records[i * RECORD..(i + 1) * RECORD];
+        let start = partition_point(count, |i| record(i)[..4] < prefix[..]);
+        (start..count)
+            .take_while(|&i| record(i)[..4] == prefix[..])
+            .filter_map(|i| {
+                let r = record(i);
+                let key: [u8; 7] = r[..7].try_into().ok()?;
+                let unit = self.postcode_unit(key)?;
+                Some((format!("{} {}", outward, String::from_utf8_lossy(&r[4..7])), unit))
+            })
+            .collect()
+    }
+
+    /// Number of postcode units in the table (inflates it).
+    pub fn postcode_count(&self) -> usize {
+        self.postcodes.get_or_init(inflate_postcodes).len().saturating_sub(10) / RECORD
+    }
+
+    /// True when the point is in the UK or within the mask's tolerance (~1.5-3 km) of its coast or border.
+    pub fn in_uk(&self, lat: f64, lng: f64) -> bool {
+        self.mask.contains(lat, lng)
+    }
+
+    /// The nearest place with at least `min_population` people, with its distance in metres.
+    pub fn nearest_place(&self, lat: f64, lng: f64, min_population: u32) -> Option<(&Place, f64)> {
+        self.places
+            .iter()
+            .filter(|p| p.population >= min_population)
+            .map(|p| (p, haversine_m(lat, lng, p.lat, p.lng)))
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+    }
+}
+
+fn partition_point(len: usize, pred: impl Fn(usize) -> bool) -> usize {
+    let (mut lo, mut hi) = (0, len);
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if pred(mid) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
+fn inflate_postcodes() -> Vec<u8> {
+    let mut out = Vec::with_capacity(27 << 20);
+    flate2::read::GzDecoder::new(POSTCODES_GZ)
+        .read_to_end(&mut out)
+        .unwrap_or_else(|e| panic!("embedded postcodes.bin.gz is corrupt: {e}"));
+    assert!(out.starts_with(b"HSPC1\n"), "embedded postcodes.bin.gz has the wrong header");
+    out
+}
+
+fn num<T: std::str::FromStr>(text: &str) -> Result<T, GeocodeError> {
+    text.parse().map_err(|_| GeocodeError::Geodata(format!("bad number {text:?}")))
+}
+
+/// Lower case, `'` dropped, `-`/`&` spelled out as spaces/`and`, spaces collapsed.
+pub(crate) fn normalise_place(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text
+        .split(|c: char| c.is_whitespace() || c == '-' || c == ',')
+        .map(|w| w.chars().filter(|c| !matches!(c, '\'' | '’' | '.')).collect::<String>())
+        .filter(|w| !w.is_empty())
+    {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        if word == "&" {
+            out.push_str("and");
+        } else {
+            out.extend(word.chars().flat_map(char::to_lowercase));
+        }
+    }
+    out
+}
+
+/// Great-circle distance on the mean Earth sphere (R = 6,371,008.8 m).
+pub fn haversine_m(lat1: f64, lng1: f64, lat2: f64, lng2: f64) -> f64 {
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let dp = p2 - p1;
+    let dl = (lng2 - lng1).to_radians();
+    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * 6_371_008.8 * a.sqrt().asin()
+}
+
+struct UkMask {
+    lat0: f64,
+    lng0: f64,
+    dlat: f64,
+    dlng: f64,
+    rows: usize,
+    cols: usize,
+    bits: &'static [u8],
+}
+
+impl UkMask {
+    fn parse(bytes: &'static [u8]) -> Result<Self, GeocodeError> {
+        let bad = || GeocodeError::Geodata("uk_mask.bin is corrupt".into());
+        let header = bytes.get(..6 + 40).ok_or_else(bad)?;
+        if !header.starts_with(b"HSUK1\n") {
+            return Err(bad());
+        }
+        let f = |i: usize| f64::from_le_bytes(header[6 + 8 * i..14 + 8 * i].try_into().unwrap_or_default());
+        let u = |at: usize| u32::from_le_bytes(header[at..at + 4].try_into().unwrap_or_default()) as usize;
+        let (rows, cols) = (u(38), u(42));
+        let bits = &bytes[46..];
+        if bits.len() * 8 < rows * cols {
+            return Err(bad());
+        }
+        Ok(Self { lat0: f(0), lng0: f(1), dlat: f(2), dlng: f(3), rows, cols, bits })
+    }
+
+    fn contains(&self, lat: f64, lng: f64) -> bool {
+        let r = ((lat - self.lat0) / self.dlat).floor();
+        let c = ((lng - self.lng0) / self.dlng).floor();
+        if !(r >= 0.0 && c >= 0.0 && (r as usize) < self.rows && (c as usize) < self.cols) {
+            return false;
+        }
+        let bit = r as usize * self.cols + c as usize;
+        self.bits[bit / 8] & (1 << (bit % 8)) != 0
+    }
+}

@@ -1,0 +1,232 @@
+//! Geocoding: turns a report's location input (WGS84, British National Grid,
+//! postcode, place name or address) into a WGS84 point with its method and
+//! precision. Reads only the embedded gazetteer; does no other I/O.
+//!
+//! Precision is the radius (metres) within which the true location is expected:
+//! GPS points 10 m (coarser when few decimals are given), BNG by the digits given,
+//! postcode units 100 m, outward codes the district's 68% radius, places 3-5 km.
+
+mod gazetteer;
+mod postcode;
+
+pub use gazetteer::{haversine_m, Gazetteer, OutwardCode, Place, PostcodeUnit, UK_OUTLINE_GEOJSON};
+pub use postcode::{InvalidPostcode, Postcode};
+
+use crate::model::GeocodeMethod;
+
+/// A location as the report gave it, validated for shape but not yet resolved.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LocationInput {
+    LatLng { lat: f64, lng: f64, precision_m: f64 },
+    Grid { easting: f64, northing: f64, precision_m: f64 },
+    Postcode(Postcode),
+    Place { name: String, county: Option<String> },
+    Address(String),
+}
+
+impl LocationInput {
+    /// A canonical text form, part of a report's content hash.
+    pub fn canonical(&self) -> String {
+        match self {
+            Self::LatLng { lat, lng, .. } => format!("ll:{lat}:{lng}"),
+            Self::Grid { easting, northing, .. } => format!("en:{easting}:{northing}"),
+            Self::Postcode(p) => format!("pc:{p}"),
+            Self::Place { name, county } => format!("pl:{name}:{}", county.as_deref().unwrap_or("")),
+            Self::Address(a) => format!("ad:{a}"),
+        }
+    }
+}
+
+/// A resolved location.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Geocoded {
+    pub lat: f64,
+    pub lng: f64,
+    pub method: GeocodeMethod,
+    pub precision_m: f64,
+    /// What the geocoder had to choose, e.g. between places of the same name.
+    pub note: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum GeocodeError {
+    #[error("{lat}, {lng} is outside the UK")]
+    OutsideUk { lat: f64, lng: f64, field: &'static str },
+    #[error("easting/northing {easting}, {northing} cannot be converted: outside the OSTN15 grid")]
+    GridOutOfRange { easting: f64, northing: f64 },
+    #[error("unknown postcode {0} (not in Code-Point Open, GB only)")]
+    UnknownPostcode(Postcode),
+    #[error("unknown outward code {0}")]
+    UnknownOutward(String),
+    #[error("no UK place named {0:?}")]
+    UnknownPlace(String),
+    #[error("no UK place named {name:?} in {county:?} (found in: {found})")]
+    PlaceNotInCounty { name: String, county: String, found: String },
+    #[error("no postcode or known place name found in the address{0}")]
+    NothingInAddress(String),
+    #[error("geodata: {0}")]
+    Geodata(String),
+}
+
+impl GeocodeError {
+    /// The input column the error is about, for reject listings.
+    pub fn field(&self) -> &'static str {
+        match self {
+            Self::OutsideUk { field, .. } => field,
+            Self::GridOutOfRange { .. } => "easting",
+            Self::UnknownPostcode(_) | Self::UnknownOutward(_) => "postcode",
+            Self::UnknownPlace(_) | Self::PlaceNotInCounty { .. } => "town",
+            Self::NothingInAddress(_) => "address",
+            Self::Geodata(_) => "geodata",
+        }
+    }
+}
+
+/// Precision given to a place by its population: bigger places spread further.
+fn place_precision_m(place: &Place) -> f64 {
+    match place.population {
+        100_000.. => 5000.0,
+        10_000..=99_999 => 4000.0,
+        _ => 3000.0,
+    }
+}
+
+/// Resolves locations against a gazetteer.
+#[derive(Clone, Copy)]
+pub struct Geocoder {
+    gazetteer: &'static Gazetteer,
+}
+
+impl Default for Geocoder {
+    fn default() -> Self {
+        Self { gazetteer: Gazetteer::embedded() }
+    }
+}
+
+impl Geocoder {
+    pub fn gazetteer(&self) -> &'static Gazetteer {
+        self.gazetteer
+    }
+
+    /// # Errors
+    /// A [`GeocodeError`] naming the field when the location cannot be resolved or lies outside the UK.
+    pub fn geocode(&self, input: &LocationInput) -> Result<Geocoded, GeocodeError> {
+        match input {
+            LocationInput::LatLng { lat, lng, precision_m } => {
+                if !self.gazetteer.in_uk(*lat, *lng) {
+                    return Err(GeocodeError::OutsideUk { lat: *lat, lng: *lng, field: "lat" });
+                }
+                Ok(Geocoded { lat: *lat, lng: *lng, method: GeocodeMethod::Wgs84, precision_m: *precision_m, note: None })
+            }
+            LocationInput::Grid { easting, northing, precision_m } => {
+                let (lng, lat) = bng_to_wgs84(*easting, *northing)?;
+                if !self.gazetteer.in_uk(lat, lng) {
+                    return Err(GeocodeError::OutsideUk { lat, lng, field: "easting" });
+                }
+                Ok(Geocoded { lat, lng, method: GeocodeMethod::Bng, precision_m: *precision_m, note: None })
+            }
+            LocationInput::Postcode(postcode) => self.postcode(postcode, false),
+            LocationInput::Place { name, county } => self.place(name, county.as_deref(), GeocodeMethod::Town),
+            LocationInput::Address(text) => self.address(text),
+        }
+    }
+
+    fn postcode(&self, postcode: &Postcode, from_address: bool) -> Result<Geocoded, GeocodeError> {
+        match postcode {
+            Postcode::Unit { .. } => {
+                let key = postcode.table_key().ok_or_else(|| GeocodeError::UnknownPostcode(postcode.clone()))?;
+                let unit = self.gazetteer.postcode_unit(key).ok_or_else(|| GeocodeError::UnknownPostcode(postcode.clone()))?;
+                let (lng, lat) = bng_to_wgs84(f64::from(unit.easting), f64::from(unit.northing))?;
+                let method = if from_address { GeocodeMethod::AddressPostcode } else { GeocodeMethod::Postcode };
+                Ok(Geocoded { lat, lng, method, precision_m: 100.0, note: None })
+            }
+            Postcode::Outward(code) => {
+                let district = self.gazetteer.outward(code).ok_or_else(|| GeocodeError::UnknownOutward(code.clone()))?;
+                let (lng, lat) = bng_to_wgs84(district.easting, district.northing)?;
+                Ok(Geocoded {
+                    lat,
+                    lng,
+                    method: GeocodeMethod::OutwardCode,
+                    precision_m: district.spread_m,
+                    note: Some(format!("centroid of {} postcodes in {code}", district.units)),
+                })
+            }
+        }
+    }
+
+    fn place(&self, name: &str, county: Option<&str>, method: GeocodeMethod) -> Result<Geocoded, GeocodeError> {
+        let candidates: Vec<&Place> = self.gazetteer.places_named(name).collect();
+        if candidates.is_empty() {
+            return Err(GeocodeError::UnknownPlace(name.to_owned()));
+        }
+        let chosen: Vec<&Place> = match county {
+            Some(county) => {
+                let wanted = gazetteer::normalise_place(county);
+                let matching: Vec<&Place> =
+                    candidates.iter().copied().filter(|p| gazetteer::normalise_place(&p.county).contains(&wanted)).collect();
+                if matching.is_empty() {
+                    let found = candidates.iter().map(|p| p.county.as_str()).collect::<Vec<_>>().join(", ");
+                    return Err(GeocodeError::PlaceNotInCounty { name: name.to_owned(), county: county.to_owned(), found });
+                }
+                matching
+            }
+            None => candidates,
+        };
+        let place = chosen[0];
+        let note = (chosen.len() > 1).then(|| {
+            format!("{} places named {:?}; chose the most populous, in {}", chosen.len(), place.name, place.county)
+        });
+        Ok(Geocoded { lat: place.lat, lng: place.lng, method, precision_m: place_precision_m(place), note })
+    }
+
+    /// A full postcode in the text wins; else a comma-separated part that is a place
+    /// name (a following part that names a county disambiguates). Whole parts only,
+    /// so "High Street" never matches the village of Street.
+    fn address(&self, text: &str) -> Result<Geocoded, GeocodeError> {
+        let mut unknown_postcode = None;
+        if let Some(postcode) = Postcode::find_in(text) {
+            match self.postcode(&postcode, true) {
+                Ok(found) => return Ok(found),
+                Err(GeocodeError::UnknownPostcode(p)) => unknown_postcode = Some(p),
+                Err(other) => return Err(other),
+            }
+        }
+        let parts: Vec<&str> = text.split([',', '\n', ';']).map(str::trim).filter(|p| !p.is_empty()).collect();
+        for (i, part) in parts.iter().enumerate().rev() {
+            let name = strip_postcode_and_numbers(part);
+            if name.is_empty() || self.gazetteer.places_named(&name).next().is_none() {
+                continue;
+            }
+            let county = parts[i + 1..].iter().find(|p| self.gazetteer.is_county(p)).copied();
+            if let Ok(mut found) = self.place(&name, county, GeocodeMethod::AddressTown) {
+                if let Some(p) = &unknown_postcode {
+                    let note = format!("postcode {p} unknown; used the place name");
+                    found.note = Some(found.note.map_or(note.clone(), |n| format!("{note}; {n}")));
+                }
+                return Ok(found);
+            }
+        }
+        let detail = unknown_postcode.map(|p| format!(" (postcode {p} is unknown)")).unwrap_or_default();
+        Err(GeocodeError::NothingInAddress(detail))
+    }
+}
+
+fn strip_postcode_and_numbers(part: &str) -> String {
+    part.split_whitespace()
+        .filter(|w| !w.chars().any(|c| c.is_ascii_digit()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// British National Grid (OSGB36, EPSG:27700) to WGS84 longitude/latitude through
+/// Ordnance Survey's OSTN15 transformation (sub-metre; output is ETRS89, which
+/// differs from WGS84 by under a metre in the UK, below every precision used here).
+///
+/// # Errors
+/// [`GeocodeError::GridOutOfRange`] outside the OSTN15 grid (0-700 km E, 0-1250 km N).
+pub fn bng_to_wgs84(easting: f64, northing: f64) -> Result<(f64, f64), GeocodeError> {
+    lonlat_bng::convert_osgb36_to_ll(easting, northing).map_err(|_| GeocodeError::GridOutOfRange { easting, northing })
+}
+
+#[cfg(test)]
+mod tests;

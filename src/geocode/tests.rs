@@ -1,0 +1,140 @@
+//! Geocoding checked against independent values: Ordnance Survey's published
+//! OSTN15 worked example, raw Code-Point Open rows and GeoNames coordinates.
+
+use super::*;
+
+fn geocoder() -> Geocoder {
+    Geocoder::default()
+}
+
+fn close(a: f64, b: f64, tolerance: f64) -> bool {
+    (a - b).abs() <= tolerance
+}
+
+/// OS "Transformations and OSGM15 user guide", worked example (Caister Water
+/// Tower): OSGB36 E 651409.804, N 313177.450 = ETRS89 52.658007833 N, 1.716073973 E.
+#[test]
+fn bng_matches_ordnance_survey_worked_example() {
+    let (lng, lat) = bng_to_wgs84(651_409.804, 313_177.450).expect("inside OSTN15");
+    assert!(close(lat, 52.658_007_833, 1e-8), "lat {lat}");
+    assert!(close(lng, 1.716_073_973, 1e-8), "lng {lng}");
+}
+
+#[test]
+fn bng_outside_grid_is_an_error() {
+    assert!(matches!(bng_to_wgs84(-10.0, 5.0), Err(GeocodeError::GridOutOfRange { .. })));
+}
+
+#[test]
+fn uk_outline_not_a_rectangle() {
+    let g = Gazetteer::embedded();
+    for (name, lat, lng) in [
+        ("Wisbech", 52.666, 0.159),
+        ("Belfast", 54.597, -5.930),
+        ("Lerwick, Shetland", 60.155, -1.145),
+        ("St Mary's, Scilly", 49.914, -6.311),
+        ("Hunstanton, on the Wash shore", 52.939, 0.488),
+        ("the Wash 1 km off Hunstanton", 52.940, 0.472),
+        ("Dover harbour", 51.118, 1.320),
+    ] {
+        assert!(g.in_uk(lat, lng), "{name} should be in the UK");
+    }
+    for (name, lat, lng) in [
+        ("Dieppe", 49.922, 1.078),
+        ("Calais", 50.951, 1.858),
+        ("Dublin", 53.350, -6.260),
+        ("Dundalk", 54.004, -6.405),
+        ("mid North Sea", 54.0, 3.0),
+        ("Douglas, Isle of Man (a Crown dependency)", 54.150, -4.480),
+        ("English Channel mid-way", 50.3, -1.0),
+    ] {
+        assert!(!g.in_uk(lat, lng), "{name} should be outside the UK");
+    }
+}
+
+#[test]
+fn wgs84_outside_uk_rejected_with_field() {
+    let err = geocoder().geocode(&LocationInput::LatLng { lat: 49.922, lng: 1.078, precision_m: 10.0 }).unwrap_err();
+    assert_eq!(err.field(), "lat");
+    assert!(err.to_string().contains("outside the UK"));
+}
+
+/// Raw Code-Point Open row: "PE13 1AA",10,545978,310015,... (Wisbech).
+#[test]
+fn full_postcode_any_spacing_is_the_code_point_centroid() {
+    let (lng, lat) = bng_to_wgs84(545_978.0, 310_015.0).expect("in grid");
+    for text in ["PE13 1AA", "pe131aa", "Pe13  1Aa"] {
+        let got = geocoder().geocode(&LocationInput::Postcode(text.parse().expect("postcode"))).expect("known");
+        assert_eq!(got.method, GeocodeMethod::Postcode);
+        assert!(close(got.lat, lat, 1e-9) && close(got.lng, lng, 1e-9), "{text}: {got:?}");
+        assert!((got.precision_m - 100.0).abs() < f64::EPSILON);
+    }
+    // Independent cross-check: GeoNames puts Wisbech at 52.66622 N, 0.15938 E.
+    assert!(haversine_m(lat, lng, 52.666_22, 0.159_38) < 1500.0);
+    let unit = Gazetteer::embedded().postcode_unit(*b"LU5 6HR").expect("LU5 6HR");
+    assert_eq!((unit.easting, unit.northing), (502_972, 228_680));
+    let (code, name) = Gazetteer::embedded().district(unit.district_index).expect("district");
+    assert_eq!((code, name), ("E06000056", "Central Bedfordshire"));
+}
+
+#[test]
+fn unknown_postcode_is_rejected_not_guessed() {
+    let err = geocoder().geocode(&LocationInput::Postcode("PE13 9ZZ".parse().expect("shape ok"))).unwrap_err();
+    assert!(matches!(err, GeocodeError::UnknownPostcode(_)));
+    assert_eq!(err.field(), "postcode");
+    let err = geocoder().geocode(&LocationInput::Postcode("QQ9".parse().expect("shape ok"))).unwrap_err();
+    assert!(matches!(err, GeocodeError::UnknownOutward(_)));
+}
+
+#[test]
+fn outward_code_is_district_centroid_with_spread() {
+    let got = geocoder().geocode(&LocationInput::Postcode("pe13".parse().expect("outward"))).expect("known");
+    assert_eq!(got.method, GeocodeMethod::OutwardCode);
+    // PE13 is Wisbech and its villages: centroid within 5 km of the town, spread km-scale.
+    assert!(haversine_m(got.lat, got.lng, 52.666_22, 0.159_38) < 5000.0, "{got:?}");
+    assert!((1000.0..8000.0).contains(&got.precision_m), "{got:?}");
+}
+
+#[test]
+fn towns_with_county_disambiguation() {
+    let place = |name: &str, county: Option<&str>| {
+        geocoder().geocode(&LocationInput::Place { name: name.into(), county: county.map(Into::into) })
+    };
+    let march = place("March", Some("Cambridgeshire")).expect("March");
+    assert!(close(march.lat, 52.551_31, 1e-5) && close(march.lng, 0.088_28, 1e-5));
+    assert_eq!(march.method, GeocodeMethod::Town);
+    assert!((3000.0..=5000.0).contains(&march.precision_m));
+    let sandy = place("sandy", Some("Bedfordshire")).expect("Sandy in Central Bedfordshire");
+    assert!(close(sandy.lat, 52.129_27, 1e-5));
+    assert!(matches!(place("Sandy", Some("Norfolk")), Err(GeocodeError::PlaceNotInCounty { .. })));
+    assert!(close(place("Kings Lynn", None).expect("apostrophe-free").lat, 52.751_72, 1e-5));
+    // Newport: six GB places; without a county the most populous (Wales) with a note.
+    let newport = place("Newport", None).expect("Newport");
+    assert!(close(newport.lat, 51.587_74, 1e-5));
+    assert!(newport.note.as_deref().unwrap_or("").contains("most populous"));
+    let iow = place("Newport", Some("Isle of Wight")).expect("Newport IoW");
+    assert!(close(iow.lat, 50.701_46, 1e-5));
+    assert!(newport.note.is_some() && iow.note.is_none());
+    assert!(matches!(place("Atlantis", None), Err(GeocodeError::UnknownPlace(_))));
+}
+
+#[test]
+fn addresses_use_postcode_then_town() {
+    let by_postcode = geocoder().geocode(&LocationInput::Address("12 High St, Sandy, SG19 1AA".into())).expect("pc");
+    assert_eq!(by_postcode.method, GeocodeMethod::AddressPostcode);
+    let (lng, lat) = bng_to_wgs84(517_251.0, 249_189.0).expect("grid");
+    assert!(close(by_postcode.lat, lat, 1e-9) && close(by_postcode.lng, lng, 1e-9));
+
+    let by_town = geocoder().geocode(&LocationInput::Address("Unit 3, Station Road, Biggleswade".into())).expect("town");
+    assert_eq!(by_town.method, GeocodeMethod::AddressTown);
+    assert!(close(by_town.lat, 52.086_52, 1e-5));
+
+    // "High Street" must not match the Somerset village of Street.
+    let err = geocoder().geocode(&LocationInput::Address("The Yard, High Street".into())).unwrap_err();
+    assert_eq!(err.field(), "address");
+
+    // Unknown postcode in an address falls back to the town, and says so.
+    let fallback = geocoder().geocode(&LocationInput::Address("Yard 2, Wisbech, PE13 9ZZ".into())).expect("town");
+    assert_eq!(fallback.method, GeocodeMethod::AddressTown);
+    assert!(fallback.note.as_deref().unwrap_or("").contains("PE13 9ZZ"));
+}

@@ -1,0 +1,91 @@
+//! H3 indexing: the cells of a report at resolutions 6-9, limited to the
+//! resolutions its precision supports. Pure computation, no I/O.
+//!
+//! **The precision rule.** A report is counted at resolution `r` only when its
+//! precision radius is at most 1.5 x the mean H3 edge length at `r` (the edge of
+//! a hexagon equals its circumradius), i.e. when the area it may lie in is not
+//! much larger than one cell:
+//!
+//! | res | mean edge | counted when precision <= |
+//! |----:|----------:|--------------------------:|
+//! | 6   | 3,725 m   | 5,587 m  (towns, most outward codes) |
+//! | 7   | 1,406 m   | 2,109 m  (compact outward codes, 1 km grid refs) |
+//! | 8   |   531 m   |   797 m  |
+//! | 9   |   201 m   |   301 m  (postcode units, GPS, 100 m grid refs) |
+//!
+//! Coarser reports (a rural outward code spread over 10 km, say) are stored with
+//! no cells; the analysis counts them as `excluded_imprecise`.
+
+use h3o::{CellIndex, LatLng, Resolution};
+
+/// The resolutions the dashboard analyses, coarse to fine.
+pub const RESOLUTIONS: [Resolution; 4] = [Resolution::Six, Resolution::Seven, Resolution::Eight, Resolution::Nine];
+
+/// Precision radius tolerated at a resolution, as a multiple of its mean edge length.
+pub const EDGE_FACTOR: f64 = 1.5;
+
+/// Cells of one report at res 6..=9; `None` where the report is too coarse.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReportCells(pub [Option<CellIndex>; 4]);
+
+impl ReportCells {
+    pub fn at(&self, resolution: Resolution) -> Option<CellIndex> {
+        RESOLUTIONS.iter().position(|r| *r == resolution).and_then(|i| self.0[i])
+    }
+}
+
+/// True when a report located to within `precision_m` is counted at `resolution`.
+pub fn supports(precision_m: f64, resolution: Resolution) -> bool {
+    precision_m <= EDGE_FACTOR * resolution.edge_length_m()
+}
+
+/// The finest resolution at which a report of this precision is counted.
+pub fn finest_resolution(precision_m: f64) -> Option<Resolution> {
+    RESOLUTIONS.iter().rev().copied().find(|r| supports(precision_m, *r))
+}
+
+/// The report's cells. Each resolution is computed from the point itself, not
+/// as the parent of the finest cell: H3's aperture-7 hierarchy is not nested
+/// geometrically, and the hexagon drawn on a map must contain the point.
+pub fn cells_for(point: LatLng, precision_m: f64) -> ReportCells {
+    let mut cells = ReportCells::default();
+    for (slot, resolution) in cells.0.iter_mut().zip(RESOLUTIONS) {
+        if supports(precision_m, resolution) {
+            *slot = Some(point.to_cell(resolution));
+        }
+    }
+    cells
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn precision_rule_by_method() {
+        assert_eq!(finest_resolution(10.0), Some(Resolution::Nine)); // GPS
+        assert_eq!(finest_resolution(100.0), Some(Resolution::Nine)); // postcode unit
+        assert_eq!(finest_resolution(1000.0), Some(Resolution::Seven)); // 1 km grid ref
+        assert_eq!(finest_resolution(3000.0), Some(Resolution::Six)); // small town
+        assert_eq!(finest_resolution(5000.0), Some(Resolution::Six)); // city
+        assert_eq!(finest_resolution(12_000.0), None); // a rural outward code
+    }
+
+    #[test]
+    fn town_report_counts_only_at_res_6() {
+        let point = LatLng::new(52.666_22, 0.159_38).expect("valid");
+        let cells = cells_for(point, 4000.0);
+        assert!(cells.at(Resolution::Six).is_some());
+        assert_eq!(cells.at(Resolution::Seven), None);
+        assert_eq!(cells.at(Resolution::Nine), None);
+    }
+
+    #[test]
+    fn every_resolution_contains_the_point() {
+        let point = LatLng::new(52.129, -0.289).expect("valid");
+        let cells = cells_for(point, 10.0);
+        for resolution in RESOLUTIONS {
+            assert_eq!(cells.at(resolution), Some(point.to_cell(resolution)));
+        }
+    }
+}

@@ -1,0 +1,319 @@
+//! Row validation: every column parsed into its typed value, or one reject that
+//! names the first faulty column and says why.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use sha2::{Digest, Sha256};
+
+use super::{Column, RawRow, RowReject};
+use crate::geocode::{LocationInput, Postcode};
+use crate::model::{ExploitationType, Grading, Indicator, IndicatorSet, ReportFields, VenueType};
+
+/// What parsing needs to know beyond the row.
+#[derive(Clone, Debug)]
+pub struct ParseContext {
+    /// Dates after this day are rejected as in the future.
+    pub today: NaiveDate,
+    /// Source used when the row has none (`--source`).
+    pub default_source: Option<String>,
+}
+
+impl ParseContext {
+    pub fn new(default_source: Option<String>) -> Self {
+        Self { today: chrono::Local::now().date_naive(), default_source }
+    }
+}
+
+/// A valid row: typed fields, the location to geocode, and its identity.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParsedReport {
+    pub fields: ReportFields,
+    pub location: LocationInput,
+    /// `report_id` as given, or `auto-` + a content hash when the row had none.
+    pub report_id: String,
+    /// SHA-256 (first 16 bytes, hex) of the canonical content: equal hashes, same report.
+    pub content_hash: String,
+}
+
+const EARLIEST: NaiveDate = match NaiveDate::from_ymd_opt(2000, 1, 1) {
+    Some(d) => d,
+    None => panic!("valid date"),
+};
+const MAX_TEXT: usize = 20_000;
+const MAX_ID: usize = 200;
+
+/// # Errors
+/// A [`RowReject`] naming the first column that is missing or malformed.
+pub fn parse_row(row: &RawRow, context: &ParseContext) -> Result<ParsedReport, RowReject> {
+    let reject = |column: Column, reason: String| RowReject {
+        line: row.line,
+        field: column.name().to_owned(),
+        reason,
+        raw: row.raw.clone(),
+    };
+    let text = |column: Column, max: usize| -> Result<Option<String>, RowReject> {
+        match row.get(column) {
+            Some(v) if v.chars().count() > max => Err(reject(column, format!("longer than {max} characters"))),
+            Some(v) => Ok(Some(v.to_owned())),
+            None => Ok(None),
+        }
+    };
+
+    let report_id = text(Column::ReportId, MAX_ID)?;
+    let source = match row.get(Column::Source).or(context.default_source.as_deref()) {
+        Some(s) if s.len() > 64 => return Err(reject(Column::Source, "longer than 64 characters".into())),
+        Some(s) => crate::model::normalise_word(s),
+        None => "unspecified".to_owned(),
+    };
+    let observed_on = match row.get(Column::ObservedOn) {
+        None => return Err(reject(Column::ObservedOn, "missing: every report needs a date".into())),
+        Some(v) => parse_date(v).map_err(|reason| reject(Column::ObservedOn, reason))?,
+    };
+    if observed_on < EARLIEST {
+        return Err(reject(Column::ObservedOn, format!("{observed_on} is before 2000")));
+    }
+    if observed_on > context.today {
+        return Err(reject(Column::ObservedOn, format!("{observed_on} is in the future")));
+    }
+    let venue_type = match row.get(Column::VenueType) {
+        None => return Err(reject(Column::VenueType, "missing: every report needs a venue type".into())),
+        Some(v) => VenueType::parse(v).ok_or_else(|| {
+            reject(
+                Column::VenueType,
+                format!("unknown venue type {v:?} (expected car_wash, nail_bar, service_station, farm or other)"),
+            )
+        })?,
+    };
+    let exploitation_type = match row.get(Column::ExploitationType) {
+        None => ExploitationType::Unknown,
+        Some(v) => ExploitationType::parse(v).ok_or_else(|| {
+            reject(
+                Column::ExploitationType,
+                format!("unknown exploitation type {v:?} (expected labour, sexual, criminal, domestic_servitude or unknown)"),
+            )
+        })?,
+    };
+    let mut indicators = IndicatorSet::default();
+    for item in list(row.get(Column::Indicators)) {
+        let indicator = Indicator::parse(item)
+            .ok_or_else(|| reject(Column::Indicators, format!("unknown indicator {item:?}")))?;
+        indicators.insert(indicator);
+    }
+    let persons_count = match row.get(Column::PersonsCount) {
+        None => None,
+        Some(v) => Some(
+            v.parse::<u32>()
+                .ok()
+                .filter(|n| *n <= 10_000)
+                .ok_or_else(|| reject(Column::PersonsCount, format!("{v:?} is not a whole number from 0 to 10000")))?,
+        ),
+    };
+    let nationalities: Vec<String> = list(row.get(Column::Nationalities)).map(str::to_owned).collect();
+    if nationalities.iter().any(|n| n.chars().count() > 64) || nationalities.len() > 50 {
+        return Err(reject(Column::Nationalities, "too many or too long".into()));
+    }
+    let child_involved = match row.get(Column::ChildInvolved) {
+        None => None,
+        Some(v) => match v.to_ascii_lowercase().as_str() {
+            "true" | "yes" | "y" | "1" => Some(true),
+            "false" | "no" | "n" | "0" => Some(false),
+            "unknown" | "not known" => None,
+            _ => return Err(reject(Column::ChildInvolved, format!("{v:?} is not yes/no/true/false"))),
+        },
+    };
+    let grading = match row.get(Column::Grading) {
+        None => None,
+        Some(v) => Some(Grading::parse(v).ok_or_else(|| {
+            reject(Column::Grading, format!("{v:?} is not a 3x5x2 grading (source 1-3, intelligence A-E, handling P/C, e.g. 1AP)"))
+        })?),
+    };
+    let venue_name = text(Column::VenueName, 500)?;
+    let notes = text(Column::Notes, MAX_TEXT)?;
+    let location = parse_location(row).map_err(|(column, reason)| RowReject {
+        line: row.line,
+        field: column.map_or("location", Column::name).to_owned(),
+        reason,
+        raw: row.raw.clone(),
+    })?;
+
+    let fields = ReportFields {
+        report_id,
+        source,
+        observed_on,
+        venue_type,
+        venue_name,
+        exploitation_type,
+        indicators,
+        persons_count,
+        nationalities,
+        child_involved,
+        grading,
+        notes,
+    };
+    let content_hash = content_hash(&fields, &location);
+    let report_id = fields.report_id.clone().unwrap_or_else(|| format!("auto-{content_hash}"));
+    Ok(ParsedReport { fields, location, report_id, content_hash })
+}
+
+/// `;`-separated lists (`,` and `|` also accepted), blanks dropped.
+fn list(value: Option<&str>) -> impl Iterator<Item = &str> {
+    value.into_iter().flat_map(|v| v.split([';', ',', '|'])).map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// ISO 8601 dates and date-times, or UK `DD/MM/YYYY` (never US order). A date-time
+/// keeps the calendar date as written: an observation is dated where it was seen.
+fn parse_date(value: &str) -> Result<NaiveDate, String> {
+    if let Ok(date) = NaiveDate::parse_from_str(value, "%Y-%m-%d") {
+        return Ok(date);
+    }
+    if value.len() > 10 && value.as_bytes().get(4) == Some(&b'-') {
+        if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(value) {
+            return Ok(dt.date_naive());
+        }
+        for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"] {
+            if let Ok(dt) = NaiveDateTime::parse_from_str(value, format) {
+                return Ok(dt.date());
+            }
+        }
+    }
+    if value.contains('/') {
+        let date_part = value.split_whitespace().next().unwrap_or(value);
+        let parts: Vec<&str> = date_part.split('/').collect();
+        if let [d, m, y] = parts.as_slice() {
+            if y.len() == 4 && d.len() <= 2 && m.len() <= 2 {
+                let (d, m, y) = (d.parse::<u32>(), m.parse::<u32>(), y.parse::<i32>());
+                if let (Ok(d), Ok(m), Ok(y)) = (d, m, y) {
+                    return NaiveDate::from_ymd_opt(y, m, d)
+                        .ok_or_else(|| format!("{value:?} is not a valid date (UK order DD/MM/YYYY)"));
+                }
+            }
+        }
+        return Err(format!("{value:?} is not a date in DD/MM/YYYY (UK order) form"));
+    }
+    Err(format!("{value:?} is not a date (use YYYY-MM-DD or DD/MM/YYYY)"))
+}
+
+/// On error: the column at fault (`None`: no location at all) and why.
+type LocationResult = Result<LocationInput, (Option<Column>, String)>;
+
+/// The first location form present wins: lat/lng, easting/northing, postcode,
+/// town, address. Every location column present is still checked for shape.
+fn parse_location(row: &RawRow) -> LocationResult {
+    match parse_location_inner(row) {
+        Ok(Some(location)) => Ok(location),
+        Ok(None) => Err((None, "no location: give lat/lng, easting/northing, postcode, town or address".into())),
+        Err((column, reason)) => Err((Some(column), reason)),
+    }
+}
+
+/// `Ok(None)` when no location column is filled in.
+fn parse_location_inner(row: &RawRow) -> Result<Option<LocationInput>, (Column, String)> {
+    let postcode = match row.get(Column::Postcode) {
+        Some(v) => Some(v.parse::<Postcode>().map_err(|e| (Column::Postcode, e.to_string()))?),
+        None => None,
+    };
+    let lat_lng = pair(row, Column::Lat, Column::Lng)?;
+    let grid = pair(row, Column::Easting, Column::Northing)?;
+    if let Some(((lat, lat_text), (lng, lng_text))) = lat_lng {
+        if !(-90.0..=90.0).contains(&lat) {
+            return Err((Column::Lat, format!("{lat} is not a latitude (-90..90)")));
+        }
+        if !(-180.0..=180.0).contains(&lng) {
+            return Err((Column::Lng, format!("{lng} is not a longitude (-180..180)")));
+        }
+        return Ok(Some(LocationInput::LatLng { lat, lng, precision_m: degrees_precision_m(lat_text, lng_text) }));
+    }
+    if let Some(((easting, e_text), (northing, n_text))) = grid {
+        if !(0.0..=700_000.0).contains(&easting) {
+            return Err((Column::Easting, format!("{easting} is outside the British National Grid (0..700000)")));
+        }
+        if !(0.0..=1_300_000.0).contains(&northing) {
+            return Err((Column::Northing, format!("{northing} is outside the British National Grid (0..1300000)")));
+        }
+        return Ok(Some(LocationInput::Grid { easting, northing, precision_m: grid_precision_m(e_text, n_text) }));
+    }
+    if let Some(postcode) = postcode {
+        return Ok(Some(LocationInput::Postcode(postcode)));
+    }
+    if let Some(town) = row.get(Column::Town) {
+        let county = row.get(Column::County).map(str::to_owned);
+        // "March, Cambridgeshire" carries its own county.
+        return Ok(Some(match (town.split_once(','), county) {
+            (Some((name, c)), None) if !c.trim().is_empty() => {
+                LocationInput::Place { name: name.trim().to_owned(), county: Some(c.trim().to_owned()) }
+            }
+            (_, county) => LocationInput::Place { name: town.to_owned(), county },
+        }));
+    }
+    if let Some(address) = row.get(Column::Address) {
+        if address.chars().count() > 1000 {
+            return Err((Column::Address, "longer than 1000 characters".into()));
+        }
+        return Ok(Some(LocationInput::Address(address.to_owned())));
+    }
+    Ok(None)
+}
+
+type Pair<'a> = Option<((f64, &'a str), (f64, &'a str))>;
+
+fn pair(row: &RawRow, a: Column, b: Column) -> Result<Pair<'_>, (Column, String)> {
+    let number = |column: Column, text: &str| -> Result<f64, (Column, String)> {
+        text.parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| (column, format!("{text:?} is not a number")))
+    };
+    match (row.get(a), row.get(b)) {
+        (None, None) => Ok(None),
+        (Some(_), None) => Err((b, format!("missing: {a} is given without {b}"))),
+        (None, Some(_)) => Err((a, format!("missing: {b} is given without {a}"))),
+        (Some(x), Some(y)) => Ok(Some(((number(a, x)?, x), (number(b, y)?, y)))),
+    }
+}
+
+/// Half the step of the last decimal given: 4+ decimals is GPS-grade (10 m floor).
+fn degrees_precision_m(lat: &str, lng: &str) -> f64 {
+    let decimals = |t: &str| t.split_once('.').map_or(0, |(_, f)| f.len());
+    let d = decimals(lat).min(decimals(lng)).min(9) as i32;
+    (0.5 * 111_320.0 * 10f64.powi(-d)).max(10.0).round()
+}
+
+/// The grid step the digits show: `546100, 310200` is a 100 m reference.
+fn grid_precision_m(easting: &str, northing: &str) -> f64 {
+    let zeros = |t: &str| {
+        if t.contains('.') {
+            0
+        } else {
+            t.bytes().rev().take_while(|b| *b == b'0').count().min(t.len().saturating_sub(1))
+        }
+    };
+    10f64.powi(zeros(easting).min(zeros(northing)).min(4) as i32)
+}
+
+fn content_hash(fields: &ReportFields, location: &LocationInput) -> String {
+    let mut h = Sha256::new();
+    let mut put = |s: &str| {
+        h.update(s.as_bytes());
+        h.update([0x1f]);
+    };
+    put(fields.report_id.as_deref().unwrap_or(""));
+    put(&fields.source);
+    put(&fields.observed_on.to_string());
+    put(fields.venue_type.as_str());
+    put(fields.venue_name.as_deref().unwrap_or(""));
+    put(fields.exploitation_type.as_str());
+    put(&fields.indicators.to_string());
+    put(&fields.persons_count.map(|n| n.to_string()).unwrap_or_default());
+    put(&fields.nationalities.join(";"));
+    put(match fields.child_involved {
+        Some(true) => "y",
+        Some(false) => "n",
+        None => "",
+    });
+    put(&fields.grading.map(|g| g.to_string()).unwrap_or_default());
+    put(fields.notes.as_deref().unwrap_or(""));
+    put(&location.canonical());
+    hex::encode(&h.finalize()[..16])
+}
+
+#[cfg(test)]
+mod tests;

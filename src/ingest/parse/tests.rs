@@ -1,0 +1,192 @@
+//! Row validation, one table row per rule: the input columns and what must come out.
+
+use super::*;
+
+fn context() -> ParseContext {
+    ParseContext { today: NaiveDate::from_ymd_opt(2026, 11, 23).expect("date"), default_source: None }
+}
+
+fn row(pairs: &[(&str, &str)]) -> RawRow {
+    let mut row = RawRow::new(7, "raw text".into());
+    for (header, value) in pairs {
+        let column = Column::from_header(header).unwrap_or_else(|| panic!("{header} is not a column"));
+        row.set(column, (*value).to_owned());
+    }
+    row
+}
+
+const BASE: &[(&str, &str)] = &[("date", "2023-05-04"), ("venue", "car wash"), ("postcode", "PE13 1AA")];
+
+fn with(extra: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
+    let mut pairs: Vec<(&str, &str)> = BASE.to_vec();
+    for (k, v) in extra {
+        let column = Column::from_header(k);
+        pairs.retain(|(bk, _)| Column::from_header(bk) != column);
+        pairs.push((k, v));
+    }
+    pairs
+}
+
+fn parse(pairs: &[(&str, &str)]) -> Result<ParsedReport, RowReject> {
+    parse_row(&row(pairs), &context())
+}
+
+/// `(extra columns, rejected field)`: each must be rejected on exactly that field.
+#[test]
+fn rejects_name_the_field() {
+    let cases: &[(&[(&str, &str)], &str)] = &[
+        (&[("date", "")], "observed_on"),
+        (&[("date", "04/25/2023")], "observed_on"), // US order: month 25
+        (&[("date", "31/02/2023")], "observed_on"),
+        (&[("date", "1999-12-31")], "observed_on"),
+        (&[("date", "2030-01-01")], "observed_on"),
+        (&[("date", "yesterday")], "observed_on"),
+        (&[("date", "4/5/23")], "observed_on"),
+        (&[("venue", "casino")], "venue_type"),
+        (&[("venue", "")], "venue_type"),
+        (&[("exploitation", "tax")], "exploitation_type"),
+        (&[("indicators", "no_ppe;telepathy")], "indicators"),
+        (&[("persons", "-1")], "persons_count"),
+        (&[("persons", "three")], "persons_count"),
+        (&[("child", "maybe")], "child_involved"),
+        (&[("grading", "5ZZ")], "grading"),
+        (&[("postcode", "NOT A POSTCODE")], "postcode"),
+        (&[("lat", "52.6")], "lng"),
+        (&[("lng", "0.15")], "lat"),
+        (&[("lat", "north"), ("lng", "0.1")], "lat"),
+        (&[("lat", "95"), ("lng", "0.1")], "lat"),
+        (&[("lat", "52"), ("lng", "190")], "lng"),
+        (&[("lat", "NaN"), ("lng", "0.1")], "lat"),
+        (&[("easting", "545978")], "northing"),
+        (&[("easting", "-5"), ("northing", "10")], "easting"),
+        (&[("easting", "5"), ("northing", "2000000")], "northing"),
+    ];
+    for (extra, field) in cases {
+        let got = parse(&with(extra));
+        match got {
+            Err(reject) => {
+                assert_eq!(reject.field, *field, "{extra:?}: {}", reject.reason);
+                assert_eq!(reject.line, 7);
+                assert_eq!(reject.raw, "raw text");
+                assert!(!reject.reason.is_empty());
+            }
+            Ok(ok) => panic!("{extra:?} should be rejected on {field}, got {ok:?}"),
+        }
+    }
+    let none = parse(&[("date", "2023-05-04"), ("venue", "farm")]).unwrap_err();
+    assert!(none.reason.starts_with("no location"), "{}", none.reason);
+}
+
+#[test]
+fn dates_iso_and_uk_order() {
+    for (text, expected) in [
+        ("2023-05-04", (2023, 5, 4)),
+        ("04/05/2023", (2023, 5, 4)), // 4 May, never 5 April
+        ("4/5/2023", (2023, 5, 4)),
+        ("25/12/2022", (2022, 12, 25)),
+        ("2023-05-04T23:30:00Z", (2023, 5, 4)),
+        ("2023-05-04T10:00:00+01:00", (2023, 5, 4)),
+        ("2023-05-04 10:00", (2023, 5, 4)),
+        ("04/05/2023 10:15", (2023, 5, 4)),
+    ] {
+        let got = parse(&with(&[("date", text)])).unwrap_or_else(|e| panic!("{text}: {}", e.reason));
+        let (y, m, d) = expected;
+        assert_eq!(got.fields.observed_on, NaiveDate::from_ymd_opt(y, m, d).expect("date"), "{text}");
+    }
+    // Today is allowed; tomorrow is not.
+    assert!(parse(&with(&[("date", "2026-11-23")])).is_ok());
+    assert!(parse(&with(&[("date", "24/11/2026")])).is_err());
+}
+
+#[test]
+fn every_column_typed() {
+    let got = parse(&with(&[
+        ("ID", "CAMB-1"),
+        ("Source", "Police Intel"),
+        ("Exploitation", "Labour"),
+        ("indicators", "no_ppe; Cash only ;debt-bondage"),
+        ("persons_count", "4"),
+        ("nationality", "Lithuanian;Latvian"),
+        ("child", "Yes"),
+        ("grading", "1/b/p"),
+        ("venue_name", "  Sparkle Hand Car Wash "),
+        ("notes", "<script>alert(1)</script> '; DROP TABLE reports; --"),
+    ]))
+    .expect("valid");
+    let f = &got.fields;
+    assert_eq!(got.report_id, "CAMB-1");
+    assert_eq!(f.source, "police_intel");
+    assert_eq!(f.venue_type, VenueType::CarWash);
+    assert_eq!(f.exploitation_type, ExploitationType::Labour);
+    assert_eq!(f.indicators.to_string(), "no_ppe;cash_only;debt_bondage");
+    assert_eq!(f.persons_count, Some(4));
+    assert_eq!(f.nationalities, vec!["Lithuanian", "Latvian"]);
+    assert_eq!(f.child_involved, Some(true));
+    assert_eq!(f.grading.map(|g| g.to_string()).as_deref(), Some("1BP"));
+    assert_eq!(f.venue_name.as_deref(), Some("Sparkle Hand Car Wash"));
+    assert_eq!(f.notes.as_deref(), Some("<script>alert(1)</script> '; DROP TABLE reports; --"));
+    assert_eq!(got.location, LocationInput::Postcode("PE13 1AA".parse().expect("pc")));
+}
+
+#[test]
+fn location_forms_and_precision() {
+    let loc = |extra: &[(&'static str, &'static str)]| parse(&with(extra)).expect("valid").location;
+    assert_eq!(
+        loc(&[("latitude", "52.66622"), ("lon", "0.15938")]),
+        LocationInput::LatLng { lat: 52.666_22, lng: 0.159_38, precision_m: 10.0 }
+    );
+    assert_eq!(
+        loc(&[("lat", "52.67"), ("lng", "0.16")]),
+        LocationInput::LatLng { lat: 52.67, lng: 0.16, precision_m: 557.0 }
+    );
+    assert_eq!(
+        loc(&[("easting", "545978"), ("northing", "310015")]),
+        LocationInput::Grid { easting: 545_978.0, northing: 310_015.0, precision_m: 1.0 }
+    );
+    assert_eq!(
+        loc(&[("easting", "546000"), ("northing", "310100")]),
+        LocationInput::Grid { easting: 546_000.0, northing: 310_100.0, precision_m: 100.0 }
+    );
+    let only = |pairs: &[(&str, &str)]| {
+        let mut all = vec![("date", "2023-05-04"), ("venue", "farm")];
+        all.extend_from_slice(pairs);
+        parse(&all).expect("valid").location
+    };
+    assert_eq!(only(&[("town", "March, Cambridgeshire")]), LocationInput::Place { name: "March".into(), county: Some("Cambridgeshire".into()) });
+    assert_eq!(only(&[("place", "Sandy"), ("county", "Bedfordshire")]), LocationInput::Place { name: "Sandy".into(), county: Some("Bedfordshire".into()) });
+    assert_eq!(only(&[("address", "1 Main St, Wisbech")]), LocationInput::Address("1 Main St, Wisbech".into()));
+    assert_eq!(only(&[("postcode", "pe13")]), LocationInput::Postcode(Postcode::Outward("PE13".into())));
+}
+
+#[test]
+fn identity_and_content_hash() {
+    let a = parse(BASE).expect("valid");
+    let b = parse(BASE).expect("valid");
+    assert_eq!(a.content_hash, b.content_hash);
+    assert!(a.report_id.starts_with("auto-"));
+    let c = parse(&with(&[("notes", "different")])).expect("valid");
+    assert_ne!(a.content_hash, c.content_hash);
+    assert_ne!(a.report_id, c.report_id);
+    // Default source applies only when the row has none.
+    let ctx = ParseContext { default_source: Some("helpline".into()), ..context() };
+    assert_eq!(parse_row(&row(BASE), &ctx).expect("valid").fields.source, "helpline");
+}
+
+#[test]
+fn header_aliases_map_to_columns() {
+    for (header, column) in [
+        ("id", Column::ReportId),
+        ("Report ID", Column::ReportId),
+        ("\u{feff}report_id", Column::ReportId),
+        ("date", Column::ObservedOn),
+        ("reported_at", Column::ObservedOn),
+        ("VENUE", Column::VenueType),
+        ("latitude", Column::Lat),
+        ("longitude", Column::Lng),
+        ("lon", Column::Lng),
+        ("place", Column::Town),
+    ] {
+        assert_eq!(Column::from_header(header), Some(column), "{header}");
+    }
+    assert_eq!(Column::from_header("colour"), None);
+}

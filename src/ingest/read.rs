@@ -1,0 +1,446 @@
+//! Streaming readers: each yields one [`RowItem`] per input record, holding only
+//! the current record in memory, whatever the file size.
+
+use std::io::{BufRead, Read};
+
+use serde_json::Value;
+
+use super::{truncate_raw, Column, IngestError, RawRow, RowReject};
+
+/// Input file formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Csv,
+    #[value(alias = "ndjson")]
+    Jsonl,
+    Geojson,
+}
+
+impl Format {
+    /// From the file extension: `.csv`, `.jsonl`/`.ndjson`, `.geojson`/`.json`.
+    pub fn from_path(path: &str) -> Option<Self> {
+        let lower = path.to_ascii_lowercase();
+        let ext = lower.rsplit_once('.').map(|(_, e)| e)?;
+        match ext {
+            "csv" | "txt" => Some(Self::Csv),
+            "jsonl" | "ndjson" => Some(Self::Jsonl),
+            "geojson" | "json" => Some(Self::Geojson),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Csv => "csv",
+            Self::Jsonl => "jsonl",
+            Self::Geojson => "geojson",
+        }
+    }
+}
+
+/// A record read: either a row to validate or a record that could not even be read.
+#[derive(Debug)]
+pub enum RowItem {
+    Row(RawRow),
+    Reject(RowReject),
+}
+
+type Rows<'r> = Box<dyn Iterator<Item = Result<RowItem, IngestError>> + 'r>;
+
+/// Opens a stream of rows over `input` in the given format. `file` names the
+/// input in errors.
+///
+/// # Errors
+/// When the header (CSV) or the document structure (GeoJSON) cannot be read.
+pub fn open_rows<'r>(format: Format, input: Box<dyn BufRead + 'r>, file: &str) -> Result<Rows<'r>, IngestError> {
+    match format {
+        Format::Csv => csv_rows(input, file),
+        Format::Jsonl => Ok(Box::new(JsonLines { input, file: file.to_owned(), line: 0, buf: Vec::new() })),
+        Format::Geojson => Ok(Box::new(GeoJsonFeatures::new(input, file)?)),
+    }
+}
+
+fn csv_rows<'r>(input: Box<dyn BufRead + 'r>, file: &str) -> Result<Rows<'r>, IngestError> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(input);
+    let io = |e: csv::Error| IngestError::Malformed { file: file.to_owned(), line: 1, message: e.to_string() };
+    let headers = reader.byte_headers().map_err(io)?.clone();
+    let mut columns = Vec::with_capacity(headers.len());
+    for (i, header) in headers.iter().enumerate() {
+        let name = String::from_utf8_lossy(header);
+        let column = Column::from_header(&name);
+        if let Some(c) = column {
+            if columns.contains(&Some(c)) {
+                return Err(IngestError::Malformed {
+                    file: file.to_owned(),
+                    line: 1,
+                    message: format!("header: column {} ({name:?}) appears twice (aliases included)", i + 1),
+                });
+            }
+        }
+        columns.push(column);
+    }
+    let file = file.to_owned();
+    let mut record = csv::ByteRecord::new();
+    let mut writer_buf = Vec::new();
+    Ok(Box::new(std::iter::from_fn(move || {
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => None,
+            Err(e) => {
+                let line = e.position().map_or(0, csv::Position::line);
+                Some(Err(IngestError::Malformed { file: file.clone(), line, message: e.to_string() }))
+            }
+            Ok(true) => {
+                let line = record.position().map_or(0, csv::Position::line);
+                let raw = reserialise(&record, &mut writer_buf);
+                if record.len() != columns.len() {
+                    return Some(Ok(RowItem::Reject(RowReject {
+                        line,
+                        field: "row".into(),
+                        reason: format!("has {} fields; the header has {}", record.len(), columns.len()),
+                        raw: truncate_raw(raw),
+                    })));
+                }
+                let mut row = RawRow::new(line, raw);
+                for (value, column) in record.iter().zip(&columns) {
+                    let Some(column) = column else { continue };
+                    match std::str::from_utf8(value) {
+                        Ok(text) => row.set(*column, text.to_owned()),
+                        Err(_) => {
+                            return Some(Ok(RowItem::Reject(RowReject {
+                                line,
+                                field: column.name().into(),
+                                reason: "not valid UTF-8 text".into(),
+                                raw: row.raw,
+                            })))
+                        }
+                    }
+                }
+                Some(Ok(RowItem::Row(row)))
+            }
+        }
+    })))
+}
+
+/// The record as CSV text again (the csv crate does not keep the original bytes).
+fn reserialise(record: &csv::ByteRecord, buf: &mut Vec<u8>) -> String {
+    buf.clear();
+    {
+        let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(&mut *buf);
+        let _ = writer.write_byte_record(record);
+        let _ = writer.flush();
+    }
+    if buf.last() == Some(&b'\n') {
+        buf.pop();
+    }
+    String::from_utf8_lossy(buf).into_owned()
+}
+
+/// Fills a row from a JSON object's members (properties of a feature, or a JSON line).
+fn fill_from_object(row: &mut RawRow, object: &serde_json::Map<String, Value>) -> Result<(), (String, String)> {
+    for (key, value) in object {
+        let Some(column) = Column::from_header(key) else { continue };
+        let text = match value {
+            Value::Null => continue,
+            Value::String(s) => s.clone(),
+            Value::Number(n) => n.to_string(),
+            Value::Bool(b) => b.to_string(),
+            Value::Array(items) => {
+                let mut parts = Vec::with_capacity(items.len());
+                for item in items {
+                    match item {
+                        Value::String(s) => parts.push(s.clone()),
+                        Value::Number(n) => parts.push(n.to_string()),
+                        _ => return Err((column.name().into(), "list items must be text".into())),
+                    }
+                }
+                parts.join(";")
+            }
+            Value::Object(_) => return Err((column.name().into(), "expected a value, found an object".into())),
+        };
+        row.set(column, text);
+    }
+    Ok(())
+}
+
+struct JsonLines<'r> {
+    input: Box<dyn BufRead + 'r>,
+    file: String,
+    line: u64,
+    buf: Vec<u8>,
+}
+
+impl Iterator for JsonLines<'_> {
+    type Item = Result<RowItem, IngestError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            self.buf.clear();
+            match self.input.read_until(b'\n', &mut self.buf) {
+                Ok(0) => return None,
+                Ok(_) => {}
+                Err(source) => return Some(Err(IngestError::Io { file: self.file.clone(), source })),
+            }
+            self.line += 1;
+            let mut bytes = self.buf.as_slice();
+            if self.line == 1 {
+                bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+            }
+            let reject = |line, field: &str, reason: String, raw: String| {
+                Some(Ok(RowItem::Reject(RowReject { line, field: field.into(), reason, raw: truncate_raw(raw) })))
+            };
+            let Ok(text) = std::str::from_utf8(bytes) else {
+                let raw = String::from_utf8_lossy(bytes).trim_end().to_owned();
+                return reject(self.line, "row", "not valid UTF-8 text".into(), raw);
+            };
+            let text = text.trim();
+            if text.is_empty() {
+                continue;
+            }
+            let object = match serde_json::from_str::<Value>(text) {
+                Ok(Value::Object(object)) => object,
+                Ok(_) => return reject(self.line, "row", "a JSON line must be an object".into(), text.into()),
+                Err(e) => return reject(self.line, "row", format!("invalid JSON: {e}"), text.into()),
+            };
+            let mut row = RawRow::new(self.line, text.to_owned());
+            if let Err((field, reason)) = fill_from_object(&mut row, &object) {
+                return reject(self.line, &field, reason, text.into());
+            }
+            return Some(Ok(RowItem::Row(row)));
+        }
+    }
+}
+
+/// Streams the members of a FeatureCollection's `features` array one at a time,
+/// tracking the line where each feature starts, without reading the whole file.
+struct GeoJsonFeatures<'r> {
+    input: Box<dyn BufRead + 'r>,
+    file: String,
+    line: u64,
+    done: bool,
+}
+
+impl<'r> GeoJsonFeatures<'r> {
+    fn new(input: Box<dyn BufRead + 'r>, file: &str) -> Result<Self, IngestError> {
+        let mut this = Self { input, file: file.to_owned(), line: 1, done: false };
+        this.seek_features()?;
+        Ok(this)
+    }
+
+    fn byte(&mut self) -> Result<Option<u8>, IngestError> {
+        let buf = self.input.fill_buf().map_err(|source| IngestError::Io { file: self.file.clone(), source })?;
+        let Some(&b) = buf.first() else { return Ok(None) };
+        self.input.consume(1);
+        if b == b'\n' {
+            self.line += 1;
+        }
+        Ok(Some(b))
+    }
+
+    fn malformed(&self, message: &str) -> IngestError {
+        IngestError::Malformed { file: self.file.clone(), line: self.line, message: message.to_owned() }
+    }
+
+    /// Reads a JSON string body (after the opening quote) into `out`, raw.
+    fn string(&mut self, out: &mut Vec<u8>) -> Result<(), IngestError> {
+        let mut escaped = false;
+        loop {
+            let b = self.byte()?.ok_or_else(|| self.malformed("unterminated string"))?;
+            out.push(b);
+            match (escaped, b) {
+                (false, b'\\') => escaped = true,
+                (false, b'"') => return Ok(()),
+                _ => escaped = false,
+            }
+        }
+    }
+
+    /// Advances to just inside the top-level `"features": [`.
+    fn seek_features(&mut self) -> Result<(), IngestError> {
+        let mut depth = 0usize;
+        let mut key = Vec::new();
+        let mut last_string_at_depth1 = false;
+        let mut first = true;
+        while let Some(b) = self.byte()? {
+            if first && b == 0xef {
+                // UTF-8 BOM
+                self.byte()?;
+                self.byte()?;
+                first = false;
+                continue;
+            }
+            first = false;
+            match b {
+                b'"' => {
+                    key.clear();
+                    self.string(&mut key)?;
+                    last_string_at_depth1 = depth == 1;
+                }
+                b':' if last_string_at_depth1 && key == b"features\"" => loop {
+                    match self.byte()? {
+                        Some(b'[') => return Ok(()),
+                        Some(c) if c.is_ascii_whitespace() => {}
+                        _ => return Err(self.malformed("\"features\" must be an array")),
+                    }
+                },
+                b'{' | b'[' => {
+                    depth += 1;
+                    last_string_at_depth1 = false;
+                }
+                b'}' | b']' => {
+                    depth = depth.saturating_sub(1);
+                    last_string_at_depth1 = false;
+                }
+                b',' => last_string_at_depth1 = false,
+                _ => {}
+            }
+        }
+        Err(self.malformed("not a GeoJSON FeatureCollection: no \"features\" array"))
+    }
+
+    /// The next feature's bytes and start line, or `None` at the end of the array.
+    fn next_feature(&mut self) -> Result<Option<(u64, Vec<u8>)>, IngestError> {
+        let start = loop {
+            match self.byte()? {
+                None => return Err(self.malformed("unexpected end of file inside \"features\"")),
+                Some(b']') => return Ok(None),
+                Some(b) if b.is_ascii_whitespace() || b == b',' => {}
+                Some(b) => break b,
+            }
+        };
+        let line = self.line;
+        let mut out = vec![start];
+        if start == b'"' {
+            self.string(&mut out)?;
+            return Ok(Some((line, out)));
+        }
+        let mut depth = usize::from(matches!(start, b'{' | b'['));
+        while depth > 0 {
+            let b = self.byte()?.ok_or_else(|| self.malformed("unexpected end of file inside a feature"))?;
+            out.push(b);
+            match b {
+                b'"' => self.string(&mut out)?,
+                b'{' | b'[' => depth += 1,
+                b'}' | b']' => depth -= 1,
+                _ => {}
+            }
+        }
+        if !matches!(start, b'{' | b'[') {
+            // a bare scalar: read up to the next separator
+            loop {
+                let buf = self.input.fill_buf().map_err(|source| IngestError::Io { file: self.file.clone(), source })?;
+                match buf.first() {
+                    Some(b',' | b']') | None => break,
+                    Some(_) => {
+                        if let Some(b) = self.byte()? {
+                            out.push(b);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(Some((line, out)))
+    }
+
+    fn feature_row(line: u64, bytes: &[u8]) -> RowItem {
+        let raw = String::from_utf8_lossy(bytes).into_owned();
+        let reject = |field: &str, reason: String| {
+            RowItem::Reject(RowReject { line, field: field.into(), reason, raw: truncate_raw(raw.clone()) })
+        };
+        let value: Value = match serde_json::from_slice(bytes) {
+            Ok(v) => v,
+            Err(e) => return reject("row", format!("invalid JSON: {e}")),
+        };
+        let Value::Object(feature) = value else { return reject("row", "a feature must be an object".into()) };
+        if feature.get("type").and_then(Value::as_str) != Some("Feature") {
+            return reject("row", "not a GeoJSON Feature (\"type\": \"Feature\" missing)".into());
+        }
+        let mut row = RawRow::new(line, raw.clone());
+        match feature.get("properties") {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(props)) => {
+                if let Err((field, reason)) = fill_from_object(&mut row, props) {
+                    return reject(&field, reason);
+                }
+            }
+            Some(_) => return reject("properties", "properties must be an object".into()),
+        }
+        match feature.get("geometry") {
+            None | Some(Value::Null) => {}
+            Some(geometry) => match geojson::Geometry::from_json_value(geometry.clone()).map(|g| g.value) {
+                Ok(geojson::Value::Point(position)) if position.len() >= 2 => {
+                    row.set(Column::Lng, position[0].to_string());
+                    row.set(Column::Lat, position[1].to_string());
+                }
+                Ok(_) => return reject("geometry", "geometry must be a Point".into()),
+                Err(e) => return reject("geometry", format!("invalid geometry: {e}")),
+            },
+        }
+        RowItem::Row(row)
+    }
+}
+
+impl Iterator for GeoJsonFeatures<'_> {
+    type Item = Result<RowItem, IngestError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        match self.next_feature() {
+            Ok(Some((line, bytes))) => Some(Ok(Self::feature_row(line, &bytes))),
+            Ok(None) => {
+                self.done = true;
+                // Read to the end so that the file's hash covers every byte.
+                let _ = std::io::copy(&mut self.input, &mut std::io::sink());
+                None
+            }
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+/// Counts and hashes every byte read through it (for `ingest_runs.sha256` and progress).
+pub struct HashingReader<R> {
+    inner: R,
+    state: std::sync::Arc<ReadTally>,
+}
+
+/// What a [`HashingReader`] has seen so far; shared so it outlives the reader.
+#[derive(Default)]
+pub struct ReadTally {
+    hasher: std::sync::Mutex<sha2::Sha256>,
+    bytes: std::sync::atomic::AtomicU64,
+}
+
+impl ReadTally {
+    pub fn bytes(&self) -> u64 {
+        self.bytes.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Hex SHA-256 of everything read so far.
+    pub fn sha256_hex(&self) -> String {
+        let hasher = self.hasher.lock().map(|h| h.clone()).unwrap_or_default();
+        hex::encode(sha2::Digest::finalize(hasher))
+    }
+}
+
+impl<R: Read> HashingReader<R> {
+    pub fn new(inner: R) -> (Self, std::sync::Arc<ReadTally>) {
+        let state = std::sync::Arc::<ReadTally>::default();
+        (Self { inner, state: state.clone() }, state)
+    }
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Ok(mut hasher) = self.state.hasher.lock() {
+            sha2::Digest::update(&mut *hasher, &buf[..n]);
+        }
+        self.state.bytes.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+}

@@ -1,0 +1,17 @@
+//! `hotspots`: geospatial hotspot intelligence for UK modern-slavery reports.
+//!
+//! Pipeline stages, dependencies pointing one way (see ARCHITECTURE.md):
+//! `model` ← `ingest` / `geocode` / `index` ← `store` ← `pipeline` (glue) ← `cli`.
+
+pub mod cli;
+pub mod demo;
+pub mod export;
+pub mod geocode;
+pub mod index;
+pub mod ingest;
+pub mod model;
+pub mod pipeline;
+pub mod store;
+
+pub use pipeline::{load, load_paths, FileSummary, Input, LoadOptions, PipelineError};
+pub use store::Store;

@@ -1,0 +1,327 @@
+//! Domain types shared by every stage: the typed values a report is made of.
+//!
+//! Everything here is validated on construction (`FromStr` / `parse`), so later
+//! stages trust the types instead of re-checking strings. This module does no I/O
+//! and depends on no other module of the crate.
+
+use std::fmt;
+
+use chrono::NaiveDate;
+
+/// Where exploitation was observed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum VenueType {
+    CarWash,
+    NailBar,
+    ServiceStation,
+    Farm,
+    Other,
+}
+
+impl VenueType {
+    pub const ALL: [Self; 5] = [Self::CarWash, Self::NailBar, Self::ServiceStation, Self::Farm, Self::Other];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::CarWash => "car_wash",
+            Self::NailBar => "nail_bar",
+            Self::ServiceStation => "service_station",
+            Self::Farm => "farm",
+            Self::Other => "other",
+        }
+    }
+
+    /// Parses the canonical names and the plain words people type on forms
+    /// ("Hand car wash", "nail salon", "services", "lorry park", "packhouse").
+    pub fn parse(text: &str) -> Option<Self> {
+        let key = normalise_word(text);
+        let venue = match key.as_str() {
+            "car_wash" | "carwash" | "hand_car_wash" | "hand_carwash" | "car_valeting" | "valeting" | "hand_car_valet"
+            | "car_valet" => Self::CarWash,
+            "nail_bar" | "nail_salon" | "nails" | "nail_parlour" | "nail_studio" | "nail_shop" => Self::NailBar,
+            "service_station" | "services" | "motorway_services" | "service_area" | "lorry_park" | "truck_stop"
+            | "lorry_stop" | "petrol_station" | "filling_station" => Self::ServiceStation,
+            "farm" | "packhouse" | "pack_house" | "packing_house" | "field" | "fields" | "field_work" | "agriculture"
+            | "agricultural" | "nursery" | "glasshouse" => Self::Farm,
+            "other" => Self::Other,
+            _ => return None,
+        };
+        Some(venue)
+    }
+}
+
+/// The Home Office's exploitation categories.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum ExploitationType {
+    Labour,
+    Sexual,
+    Criminal,
+    DomesticServitude,
+    #[default]
+    Unknown,
+}
+
+impl ExploitationType {
+    pub const ALL: [Self; 5] = [Self::Labour, Self::Sexual, Self::Criminal, Self::DomesticServitude, Self::Unknown];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Labour => "labour",
+            Self::Sexual => "sexual",
+            Self::Criminal => "criminal",
+            Self::DomesticServitude => "domestic_servitude",
+            Self::Unknown => "unknown",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        let key = normalise_word(text);
+        let kind = match key.as_str() {
+            "labour" | "labor" | "labour_exploitation" | "forced_labour" | "forced_labor" => Self::Labour,
+            "sexual" | "sexual_exploitation" => Self::Sexual,
+            "criminal" | "criminal_exploitation" | "county_lines" => Self::Criminal,
+            "domestic_servitude" | "domestic" | "servitude" => Self::DomesticServitude,
+            "unknown" | "" => Self::Unknown,
+            _ => return None,
+        };
+        Some(kind)
+    }
+}
+
+macro_rules! indicators {
+    ($($variant:ident => $name:literal),+ $(,)?) => {
+        /// An indicator of exploitation from public guidance and welfare-app checklists.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[repr(u8)]
+        pub enum Indicator { $($variant),+ }
+
+        impl Indicator {
+            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $name),+ }
+            }
+
+            pub fn parse(text: &str) -> Option<Self> {
+                match normalise_word(text).as_str() {
+                    $($name => Some(Self::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+indicators! {
+    NoPpe => "no_ppe",
+    LivingOnSite => "living_on_site",
+    CashOnly => "cash_only",
+    NoReceipt => "no_receipt",
+    VeryLowPrice => "very_low_price",
+    FearfulWorkers => "fearful_workers",
+    ControllingManager => "controlling_manager",
+    TransportedInGroups => "transported_in_groups",
+    IdWithheld => "id_withheld",
+    UnderageWorkers => "underage_workers",
+    SignsOfAbuse => "signs_of_abuse",
+    PoorAccommodation => "poor_accommodation",
+    LongHours => "long_hours",
+    DebtBondage => "debt_bondage",
+}
+
+/// A set of indicators, stored as a bit mask (bit i = `Indicator::ALL[i]`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct IndicatorSet(u16);
+
+impl IndicatorSet {
+    pub fn from_bits(bits: u16) -> Self {
+        Self(bits & ((1 << Indicator::ALL.len()) - 1))
+    }
+
+    pub fn bits(self) -> u16 {
+        self.0
+    }
+
+    pub fn insert(&mut self, indicator: Indicator) {
+        self.0 |= 1 << indicator as u8;
+    }
+
+    pub fn contains(self, indicator: Indicator) -> bool {
+        self.0 & (1 << indicator as u8) != 0
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    pub fn len(self) -> usize {
+        self.0.count_ones() as usize
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = Indicator> {
+        Indicator::ALL.iter().copied().filter(move |i| self.contains(*i))
+    }
+}
+
+impl fmt::Display for IndicatorSet {
+    /// `;`-separated canonical names in a fixed order, as in the input format.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (n, indicator) in self.iter().enumerate() {
+            if n > 0 {
+                f.write_str(";")?;
+            }
+            f.write_str(indicator.as_str())?;
+        }
+        Ok(())
+    }
+}
+
+/// UK police 3x5x2 intelligence grading: source evaluation 1-3, intelligence
+/// assessment A-E, handling code P (lawful sharing permitted) or C (conditions).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Grading {
+    source: u8,
+    intelligence: u8,
+    handling: u8,
+}
+
+impl Grading {
+    /// Accepts `1AP`, `1/A/P`, `1-A-P`, `1 a p`.
+    pub fn parse(text: &str) -> Option<Self> {
+        let chars: Vec<char> = text
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '/' | '-' | ',' | '.'))
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
+        match chars.as_slice() {
+            [s @ '1'..='3', i @ 'A'..='E', h @ ('P' | 'C')] => Some(Self {
+                source: *s as u8,
+                intelligence: *i as u8,
+                handling: *h as u8,
+            }),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Grading {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}{}", self.source as char, self.intelligence as char, self.handling as char)
+    }
+}
+
+/// How a report's point was obtained; kept with every stored report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum GeocodeMethod {
+    /// WGS84 latitude/longitude as given (GPS, app, web map).
+    Wgs84,
+    /// British National Grid easting/northing through OSTN15.
+    Bng,
+    /// A full postcode's Code-Point Open centroid.
+    Postcode,
+    /// The centroid of an outward code's (postcode district's) units.
+    OutwardCode,
+    /// A GeoNames populated place.
+    Town,
+    /// A full postcode read out of an address.
+    AddressPostcode,
+    /// A place name read out of an address.
+    AddressTown,
+}
+
+impl GeocodeMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Wgs84 => "wgs84",
+            Self::Bng => "bng",
+            Self::Postcode => "postcode",
+            Self::OutwardCode => "outward_code",
+            Self::Town => "town",
+            Self::AddressPostcode => "address_postcode",
+            Self::AddressTown => "address_town",
+        }
+    }
+}
+
+/// The report's own fields, typed; the location is carried separately as input.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReportFields {
+    /// The source's own id; `None` when the row had none (a content hash is used).
+    pub report_id: Option<String>,
+    pub source: String,
+    pub observed_on: NaiveDate,
+    pub venue_type: VenueType,
+    pub venue_name: Option<String>,
+    pub exploitation_type: ExploitationType,
+    pub indicators: IndicatorSet,
+    pub persons_count: Option<u32>,
+    pub nationalities: Vec<String>,
+    pub child_involved: Option<bool>,
+    pub grading: Option<Grading>,
+    pub notes: Option<String>,
+}
+
+/// Lower-case, with spaces, hyphens and slashes as `_`, for matching words.
+pub(crate) fn normalise_word(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.trim().chars() {
+        match c {
+            ' ' | '-' | '/' | '_' => {
+                if !out.ends_with('_') && !out.is_empty() {
+                    out.push('_');
+                }
+            }
+            '\'' | '’' | '.' => {}
+            c => out.extend(c.to_lowercase()),
+        }
+    }
+    while out.ends_with('_') {
+        out.pop();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn venue_plain_words_map_to_types() {
+        for (text, venue) in [
+            ("car_wash", VenueType::CarWash),
+            ("Hand car wash", VenueType::CarWash),
+            ("HAND CAR-WASH", VenueType::CarWash),
+            ("nail salon", VenueType::NailBar),
+            ("Nail Bar", VenueType::NailBar),
+            ("services", VenueType::ServiceStation),
+            ("Lorry park", VenueType::ServiceStation),
+            ("packhouse", VenueType::Farm),
+            ("farm", VenueType::Farm),
+            ("other", VenueType::Other),
+        ] {
+            assert_eq!(VenueType::parse(text), Some(venue), "{text}");
+        }
+        assert_eq!(VenueType::parse("casino"), None);
+        assert_eq!(VenueType::parse(""), None);
+    }
+
+    #[test]
+    fn indicator_set_round_trips_in_fixed_order() {
+        let mut set = IndicatorSet::default();
+        set.insert(Indicator::DebtBondage);
+        set.insert(Indicator::NoPpe);
+        assert_eq!(set.to_string(), "no_ppe;debt_bondage");
+        assert_eq!(IndicatorSet::from_bits(set.bits()), set);
+        assert_eq!(Indicator::parse("Living on site"), Some(Indicator::LivingOnSite));
+        assert_eq!(Indicator::ALL.len(), 14);
+    }
+
+    #[test]
+    fn grading_forms() {
+        assert_eq!(Grading::parse("1AP").map(|g| g.to_string()).as_deref(), Some("1AP"));
+        assert_eq!(Grading::parse("2/b/c").map(|g| g.to_string()).as_deref(), Some("2BC"));
+        assert_eq!(Grading::parse("4AP"), None);
+        assert_eq!(Grading::parse("1FP"), None);
+        assert_eq!(Grading::parse("1AX"), None);
+    }
+}

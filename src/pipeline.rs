@@ -1,0 +1,237 @@
+//! The ingest pipeline, glue only: read rows (`ingest`) → validate → locate
+//! (`geocode`) → cells (`index`) → stage and commit (`store`), one file per
+//! transaction, then list the rejects beside the input.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use crate::geocode::Geocoder;
+use crate::index;
+use crate::ingest::{self, Format, HashingReader, ParseContext, ReadTally, RowItem, RowReject};
+use crate::store::{LoadCounts, NewReport, Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    Ingest(#[from] ingest::IngestError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{path}: cannot write rejects: {source}")]
+    Rejects {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{file}: stopped after {rows} rows (injected failure)")]
+    Injected { file: String, rows: u64 },
+}
+
+/// Where a file's rows come from.
+pub enum Input {
+    Path(PathBuf),
+    /// Standard input (`-`), or any reader, with the name used in listings.
+    Reader { name: String, reader: Box<dyn std::io::Read + Send> },
+}
+
+impl Input {
+    pub fn name(&self) -> String {
+        match self {
+            Self::Path(p) => p.display().to_string(),
+            Self::Reader { name, .. } => name.clone(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    pub format: Option<Format>,
+    pub default_source: Option<String>,
+    /// Where to write the rejects CSV; default beside the input (`NAME.rejects.csv`).
+    pub rejects_path: Option<PathBuf>,
+    /// Do not write a rejects CSV (the rejects are still stored).
+    pub no_rejects_file: bool,
+    /// Fail after this many rows, to prove a failed file leaves nothing behind.
+    #[doc(hidden)]
+    pub fail_after_rows: Option<u64>,
+}
+
+/// What happened to one file.
+#[derive(Clone, Debug)]
+pub struct FileSummary {
+    pub file: String,
+    pub counts: LoadCounts,
+    pub sha256: String,
+    pub rejects_csv: Option<PathBuf>,
+}
+
+/// Default rejects file: `DIR/NAME.rejects.csv` beside the input, `stdin.rejects.csv` for `-`.
+pub fn default_rejects_path(input: &Input) -> PathBuf {
+    match input {
+        Input::Path(path) => {
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            path.with_file_name(format!("{name}.rejects.csv"))
+        }
+        Input::Reader { .. } => PathBuf::from("stdin.rejects.csv"),
+    }
+}
+
+/// Loads one file into the store.
+///
+/// # Errors
+/// When the file cannot be opened or read as a whole, or the store fails. Bad rows
+/// are not errors: they are counted and listed.
+pub fn load(
+    store: &mut Store,
+    input: Input,
+    options: &LoadOptions,
+    progress: Option<&dyn Fn(&ReadTally)>,
+) -> Result<FileSummary, PipelineError> {
+    let file = input.name();
+    let format = match (options.format, &input) {
+        (Some(f), _) => f,
+        (None, Input::Path(p)) => Format::from_path(&p.to_string_lossy()).ok_or_else(|| ingest::IngestError::UnknownFormat { file: file.clone() })?,
+        (None, Input::Reader { .. }) => Format::Csv,
+    };
+    let rejects_path = (!options.no_rejects_file).then(|| options.rejects_path.clone().unwrap_or_else(|| default_rejects_path(&input)));
+    let raw_reader: Box<dyn std::io::Read + Send> = match input {
+        Input::Path(path) => Box::new(File::open(&path).map_err(|source| ingest::IngestError::Io { file: file.clone(), source })?),
+        Input::Reader { reader, .. } => reader,
+    };
+    let (hashing, tally) = HashingReader::new(raw_reader);
+    let reader: Box<dyn BufRead> = Box::new(BufReader::with_capacity(1 << 16, hashing));
+    let context = ParseContext::new(options.default_source.clone());
+    let geocoder = Geocoder::default();
+
+    let mut load = store.begin_file(&file, format.as_str())?;
+    let rows = ingest::open_rows(format, reader, &file)?;
+    let mut seen = 0u64;
+    for item in rows {
+        seen += 1;
+        if options.fail_after_rows.is_some_and(|n| seen > n) {
+            return Err(PipelineError::Injected { file, rows: seen - 1 });
+        }
+        match item? {
+            RowItem::Reject(reject) => load.reject(&reject)?,
+            RowItem::Row(row) => match locate(&row, &context, geocoder) {
+                Ok(located) => load.stage(&located.as_new_report(&row))?,
+                Err(reject) => load.reject(&reject)?,
+            },
+        }
+        if seen % 16_384 == 0 {
+            if let Some(report) = progress {
+                report(&tally);
+            }
+        }
+    }
+    let sha256 = tally.sha256_hex();
+    let counts = load.commit(&sha256)?;
+    let run_id = counts.run_id;
+    if let Some(path) = &rejects_path {
+        write_rejects_csv(store, run_id, path)?;
+    }
+    Ok(FileSummary { file, counts, sha256, rejects_csv: rejects_path })
+}
+
+/// A row through validation, geocoding and indexing.
+struct Located {
+    parsed: ingest::ParsedReport,
+    geocoded: crate::geocode::Geocoded,
+    cells: [Option<u64>; 4],
+}
+
+impl Located {
+    fn as_new_report<'a>(&'a self, row: &'a ingest::RawRow) -> NewReport<'a> {
+        NewReport {
+            report_id: &self.parsed.report_id,
+            content_hash: &self.parsed.content_hash,
+            fields: &self.parsed.fields,
+            location_input: self.parsed.location.canonical(),
+            lat: self.geocoded.lat,
+            lng: self.geocoded.lng,
+            method: self.geocoded.method,
+            precision_m: self.geocoded.precision_m,
+            geocode_note: self.geocoded.note.as_deref(),
+            cells: self.cells,
+            line: row.line,
+            raw: &row.raw,
+        }
+    }
+}
+
+fn locate(row: &ingest::RawRow, context: &ParseContext, geocoder: Geocoder) -> Result<Located, RowReject> {
+    let parsed = ingest::parse_row(row, context)?;
+    let geocoded = geocoder.geocode(&parsed.location).map_err(|e| RowReject {
+        line: row.line,
+        field: e.field().to_owned(),
+        reason: e.to_string(),
+        raw: row.raw.clone(),
+    })?;
+    let point = h3o::LatLng::new(geocoded.lat, geocoded.lng).map_err(|e| RowReject {
+        line: row.line,
+        field: "lat".into(),
+        reason: format!("not a valid coordinate: {e}"),
+        raw: row.raw.clone(),
+    })?;
+    let cells = index::cells_for(point, geocoded.precision_m).0.map(|c| c.map(u64::from));
+    Ok(Located { parsed, geocoded, cells })
+}
+
+/// Writes `file,line,field,reason,raw` for one run, in line order.
+fn write_rejects_csv(store: &Store, run_id: i64, path: &Path) -> Result<(), PipelineError> {
+    let wrap = |source: std::io::Error| PipelineError::Rejects { path: path.display().to_string(), source };
+    let file = File::create(path).map_err(wrap)?;
+    let mut writer = csv::Writer::from_writer(std::io::BufWriter::new(file));
+    let csv_err = |e: csv::Error| wrap(std::io::Error::other(e));
+    writer.write_record(["file", "line", "field", "reason", "raw"]).map_err(csv_err)?;
+    let mut failure = None;
+    store.rejects_for_run(run_id, |r| {
+        if failure.is_none() {
+            if let Err(e) = writer.write_record([r.file, r.line.to_string(), r.field, r.reason, r.raw]) {
+                failure = Some(e);
+            }
+        }
+    })?;
+    if let Some(e) = failure {
+        return Err(csv_err(e));
+    }
+    writer.flush().map_err(wrap)?;
+    writer.into_inner().map_err(|e| wrap(std::io::Error::other(e.to_string())))?.flush().map_err(wrap)?;
+    Ok(())
+}
+
+/// Loads several files; `-` reads standard input. Stops at the first file that
+/// cannot be read, keeping the files already committed.
+///
+/// # Errors
+/// As [`load`].
+pub fn load_paths(
+    store: &mut Store,
+    paths: &[String],
+    options: &LoadOptions,
+    progress: Option<&dyn Fn(&ReadTally)>,
+) -> Result<Vec<FileSummary>, PipelineError> {
+    let mut out = Vec::new();
+    for path in paths {
+        let input = if path == "-" {
+            Input::Reader { name: "<stdin>".into(), reader: Box::new(std::io::stdin()) }
+        } else {
+            Input::Path(PathBuf::from(path))
+        };
+        out.push(load(store, input, options, progress)?);
+    }
+    Ok(out)
+}
+
+/// The summary line of interface.md: `read N, stored S, duplicates D, rejected R`.
+pub fn summary_line(summaries: &[FileSummary]) -> String {
+    let (mut read, mut stored, mut dup, mut rej) = (0, 0, 0, 0);
+    for s in summaries {
+        read += s.counts.read;
+        stored += s.counts.stored;
+        dup += s.counts.duplicates;
+        rej += s.counts.rejected;
+    }
+    format!("read {read}, stored {stored}, duplicates {dup}, rejected {rej}")
+}
+

@@ -1,0 +1,505 @@
+//! The DuckDB store: one embedded file. The only module that knows DuckDB.
+//!
+//! **Invariants.** Every statement is prepared with parameters; no user input is
+//! formatted into SQL. A file is loaded in one transaction: after a crash it is
+//! either wholly stored or not at all. `(source, report_id)` is unique in
+//! `reports`: the loader classifies each staged row before inserting, and a
+//! [`Store`] (one connection) serialises writers by `&mut self`.
+
+mod schema;
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use duckdb::{params, params_from_iter, Appender, Connection, OptionalExt};
+
+use crate::ingest::RowReject;
+use crate::model::{GeocodeMethod, ReportFields};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database {path}: {context}: {source}")]
+    Db {
+        path: String,
+        context: &'static str,
+        #[source]
+        source: duckdb::Error,
+    },
+    #[error("database {path}: schema version {found} is newer than this program understands ({known})")]
+    TooNew { path: String, found: i32, known: i32 },
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A report ready to store: typed fields, where it is, and its cells.
+#[derive(Clone, Debug)]
+pub struct NewReport<'a> {
+    pub report_id: &'a str,
+    pub content_hash: &'a str,
+    pub fields: &'a ReportFields,
+    pub location_input: String,
+    pub lat: f64,
+    pub lng: f64,
+    pub method: GeocodeMethod,
+    pub precision_m: f64,
+    pub geocode_note: Option<&'a str>,
+    /// Cells at res 6..=9 as raw H3 indexes; `None` where too coarse.
+    pub cells: [Option<u64>; 4],
+    pub line: u64,
+    pub raw: &'a str,
+}
+
+/// Counts for one loaded file. `read = stored + duplicates + rejected`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LoadCounts {
+    pub run_id: i64,
+    pub read: u64,
+    pub stored: u64,
+    pub duplicates: u64,
+    pub rejected: u64,
+}
+
+/// A stored report as exported.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredReport {
+    pub source: String,
+    pub report_id: String,
+    pub observed_on: NaiveDate,
+    pub venue_type: String,
+    pub venue_name: Option<String>,
+    pub exploitation_type: String,
+    pub indicators: String,
+    pub persons_count: Option<i32>,
+    pub nationalities: Option<String>,
+    pub child_involved: Option<bool>,
+    pub grading: Option<String>,
+    pub notes: Option<String>,
+    pub location_input: String,
+    pub lat: f64,
+    pub lng: f64,
+    pub geocode_method: String,
+    pub precision_m: f64,
+    pub geocode_note: Option<String>,
+    pub cells: [Option<u64>; 4],
+}
+
+/// Which reports to read back. Empty lists mean "all".
+#[derive(Clone, Debug, Default)]
+pub struct ReportFilter {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub venues: Vec<String>,
+    pub exploitation: Vec<String>,
+    pub sources: Vec<String>,
+}
+
+/// A listed reject.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredReject {
+    pub file: String,
+    pub line: u64,
+    pub field: String,
+    pub reason: String,
+    pub raw: String,
+}
+
+/// Totals for the summary screen.
+#[derive(Clone, Debug, Default)]
+pub struct StoreSummary {
+    pub reports: u64,
+    pub rejects: u64,
+    pub runs: u64,
+    pub first: Option<NaiveDate>,
+    pub last: Option<NaiveDate>,
+}
+
+pub struct Store {
+    conn: Connection,
+    path: String,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database file and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Self> {
+        let display = path.display().to_string();
+        let conn = Connection::open(path).map_err(|source| StoreError::Db { path: display.clone(), context: "open", source })?;
+        Self::init(conn, display)
+    }
+
+    pub fn open_in_memory() -> Result<Self> {
+        let conn = Connection::open_in_memory().map_err(|source| StoreError::Db {
+            path: ":memory:".into(),
+            context: "open",
+            source,
+        })?;
+        Self::init(conn, ":memory:".into())
+    }
+
+    fn init(conn: Connection, path: String) -> Result<Self> {
+        let store = Self { conn, path };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> PathBuf {
+        PathBuf::from(&self.path)
+    }
+
+    fn err(&self, context: &'static str) -> impl Fn(duckdb::Error) -> StoreError + '_ {
+        move |source| StoreError::Db { path: self.path.clone(), context, source }
+    }
+
+    /// The schema version now in the file.
+    pub fn schema_version(&self) -> Result<i32> {
+        self.conn
+            .query_row("SELECT coalesce(max(version), 0) FROM schema_migrations", [], |r| r.get(0))
+            .map_err(self.err("read schema version"))
+    }
+
+    fn migrate(&self) -> Result<()> {
+        self.conn
+            .execute_batch(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)",
+            )
+            .map_err(self.err("create schema_migrations"))?;
+        let current = self.schema_version()?;
+        let known = schema::MIGRATIONS.last().map_or(0, |m| m.0);
+        if current > known {
+            return Err(StoreError::TooNew { path: self.path.clone(), found: current, known });
+        }
+        for (version, name, sql) in schema::MIGRATIONS.iter().filter(|m| m.0 > current) {
+            let run = || -> duckdb::Result<()> {
+                self.conn.execute_batch("BEGIN TRANSACTION")?;
+                self.conn.execute_batch(sql)?;
+                self.conn.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", params![version, name])?;
+                self.conn.execute_batch("COMMIT")
+            };
+            if let Err(e) = run() {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                return Err(self.err("apply migration")(e));
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts loading one file: a transaction, a run row and the staging appenders.
+    /// Dropping the returned load without [`FileLoad::commit`] rolls everything back.
+    pub fn begin_file(&mut self, file_name: &str, format: &str) -> Result<FileLoad<'_>> {
+        let conn = &self.conn;
+        let err = |context| move |source| StoreError::Db { path: self.path.clone(), context, source };
+        conn.execute_batch("BEGIN TRANSACTION").map_err(err("begin"))?;
+        let mut load = FileLoad {
+            conn,
+            path: &self.path,
+            run_id: 0,
+            file_name: file_name.to_owned(),
+            staging: None,
+            rejects: None,
+            parse_rejects: 0,
+            staged: 0,
+            committed: false,
+        };
+        load.run_id = conn
+            .query_row(
+                "INSERT INTO ingest_runs (run_id, file_name, format, started_at, tool_version) \
+                 VALUES (nextval('ingest_run_seq'), ?, ?, current_timestamp, ?) RETURNING run_id",
+                params![file_name, format, env!("CARGO_PKG_VERSION")],
+                |r| r.get(0),
+            )
+            .map_err(err("insert ingest run"))?;
+        conn.execute_batch(schema::STAGING).map_err(err("create staging"))?;
+        load.staging = Some(conn.appender_to_db("staging", "temp").map_err(err("staging appender"))?);
+        load.rejects = Some(conn.appender("rejects").map_err(err("rejects appender"))?);
+        Ok(load)
+    }
+
+    /// Rejects of one run, in line order.
+    pub fn rejects_for_run(&self, run_id: i64, mut each: impl FnMut(StoredReject)) -> Result<()> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT file, line, field, reason, raw FROM rejects WHERE run_id = ? ORDER BY line, field")
+            .map_err(self.err("prepare rejects"))?;
+        let mut rows = stmt.query(params![run_id]).map_err(self.err("query rejects"))?;
+        while let Some(row) = rows.next().map_err(self.err("read rejects"))? {
+            each(StoredReject {
+                file: row.get(0).map_err(self.err("read reject"))?,
+                line: row.get::<_, i64>(1).map_err(self.err("read reject"))? as u64,
+                field: row.get(2).map_err(self.err("read reject"))?,
+                reason: row.get(3).map_err(self.err("read reject"))?,
+                raw: row.get(4).map_err(self.err("read reject"))?,
+            });
+        }
+        Ok(())
+    }
+
+    /// Streams stored reports matching the filter, ordered by date then id.
+    pub fn for_each_report(&self, filter: &ReportFilter, mut each: impl FnMut(StoredReport)) -> Result<()> {
+        let (clause, values) = filter_sql(filter);
+        let sql = format!(
+            "SELECT source, report_id, observed_on, venue_type, venue_name, exploitation_type, indicators, \
+             persons_count, nationalities, child_involved, grading, notes, location_input, lat, lng, \
+             geocode_method, precision_m, geocode_note, h3_r6, h3_r7, h3_r8, h3_r9 \
+             FROM reports {clause} ORDER BY observed_on, source, report_id"
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(self.err("prepare reports"))?;
+        let mut rows = stmt.query(params_from_iter(values.iter())).map_err(self.err("query reports"))?;
+        while let Some(r) = rows.next().map_err(self.err("read reports"))? {
+            let read = || -> duckdb::Result<StoredReport> {
+                Ok(StoredReport {
+                    source: r.get(0)?,
+                    report_id: r.get(1)?,
+                    observed_on: r.get(2)?,
+                    venue_type: r.get(3)?,
+                    venue_name: r.get(4)?,
+                    exploitation_type: r.get(5)?,
+                    indicators: r.get(6)?,
+                    persons_count: r.get(7)?,
+                    nationalities: r.get(8)?,
+                    child_involved: r.get(9)?,
+                    grading: r.get(10)?,
+                    notes: r.get(11)?,
+                    location_input: r.get(12)?,
+                    lat: r.get(13)?,
+                    lng: r.get(14)?,
+                    geocode_method: r.get(15)?,
+                    precision_m: r.get(16)?,
+                    geocode_note: r.get(17)?,
+                    cells: [r.get(18)?, r.get(19)?, r.get(20)?, r.get(21)?],
+                })
+            };
+            each(read().map_err(self.err("read report"))?);
+        }
+        Ok(())
+    }
+
+    /// The `limit` cells with most reports at a resolution (6..=9), busiest first.
+    pub fn busiest_cells(&self, resolution: u8, limit: u32) -> Result<Vec<(u64, u64)>> {
+        let column = match resolution {
+            6 => "h3_r6",
+            7 => "h3_r7",
+            8 => "h3_r8",
+            _ => "h3_r9",
+        };
+        let sql = format!(
+            "SELECT {column}, count(*) AS n FROM reports WHERE {column} IS NOT NULL \
+             GROUP BY {column} ORDER BY n DESC, {column} LIMIT ?"
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(self.err("prepare busiest"))?;
+        let rows = stmt
+            .query_map(params![limit], |r| Ok((r.get::<_, u64>(0)?, r.get::<_, i64>(1)? as u64)))
+            .map_err(self.err("query busiest"))?;
+        rows.collect::<duckdb::Result<Vec<_>>>().map_err(self.err("read busiest"))
+    }
+
+    pub fn summary(&self) -> Result<StoreSummary> {
+        let (reports, first, last) = self
+            .conn
+            .query_row("SELECT count(*), min(observed_on), max(observed_on) FROM reports", [], |r| {
+                Ok((r.get::<_, i64>(0)? as u64, r.get(1)?, r.get(2)?))
+            })
+            .map_err(self.err("summary"))?;
+        let rejects: i64 = self.conn.query_row("SELECT count(*) FROM rejects", [], |r| r.get(0)).map_err(self.err("summary"))?;
+        let runs: i64 =
+            self.conn.query_row("SELECT count(*) FROM ingest_runs", [], |r| r.get(0)).map_err(self.err("summary"))?;
+        Ok(StoreSummary { reports, rejects: rejects as u64, runs: runs as u64, first, last })
+    }
+
+    /// The recorded run, if any: `(file_name, sha256, rows_read, stored, duplicates, rejected)`.
+    pub fn run(&self, run_id: i64) -> Result<Option<(String, String, u64, u64, u64, u64)>> {
+        self.conn
+            .query_row(
+                "SELECT file_name, sha256, rows_read, stored, duplicates, rejected FROM ingest_runs WHERE run_id = ?",
+                params![run_id],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get::<_, i64>(2)? as u64,
+                        r.get::<_, i64>(3)? as u64,
+                        r.get::<_, i64>(4)? as u64,
+                        r.get::<_, i64>(5)? as u64,
+                    ))
+                },
+            )
+            .optional()
+            .map_err(self.err("read run"))
+    }
+
+    /// Runs a read-only scalar count (tests and checks).
+    pub fn count(&self, table: CountTable) -> Result<u64> {
+        let sql = match table {
+            CountTable::Reports => "SELECT count(*) FROM reports",
+            CountTable::Rejects => "SELECT count(*) FROM rejects",
+            CountTable::Runs => "SELECT count(*) FROM ingest_runs",
+        };
+        let n: i64 = self.conn.query_row(sql, [], |r| r.get(0)).map_err(self.err("count"))?;
+        Ok(n as u64)
+    }
+}
+
+/// Tables whose rows [`Store::count`] counts.
+#[derive(Clone, Copy, Debug)]
+pub enum CountTable {
+    Reports,
+    Rejects,
+    Runs,
+}
+
+/// `WHERE` clause with `?` placeholders and its values, in order.
+fn filter_sql(filter: &ReportFilter) -> (String, Vec<String>) {
+    let mut clauses = Vec::new();
+    let mut values = Vec::new();
+    if let Some(from) = filter.from {
+        clauses.push("observed_on >= CAST(? AS DATE)".to_owned());
+        values.push(from.to_string());
+    }
+    if let Some(to) = filter.to {
+        clauses.push("observed_on <= CAST(? AS DATE)".to_owned());
+        values.push(to.to_string());
+    }
+    for (column, list) in
+        [("venue_type", &filter.venues), ("exploitation_type", &filter.exploitation), ("source", &filter.sources)]
+    {
+        if !list.is_empty() {
+            let marks = vec!["?"; list.len()].join(", ");
+            clauses.push(format!("{column} IN ({marks})"));
+            values.extend(list.iter().cloned());
+        }
+    }
+    if clauses.is_empty() {
+        (String::new(), values)
+    } else {
+        (format!("WHERE {}", clauses.join(" AND ")), values)
+    }
+}
+
+/// One file being loaded, inside its transaction.
+pub struct FileLoad<'c> {
+    conn: &'c Connection,
+    path: &'c str,
+    run_id: i64,
+    file_name: String,
+    staging: Option<Appender<'c>>,
+    rejects: Option<Appender<'c>>,
+    parse_rejects: u64,
+    staged: u64,
+    committed: bool,
+}
+
+impl FileLoad<'_> {
+    fn err(&self, context: &'static str) -> impl Fn(duckdb::Error) -> StoreError + '_ {
+        move |source| StoreError::Db { path: self.path.to_owned(), context, source }
+    }
+
+    pub fn run_id(&self) -> i64 {
+        self.run_id
+    }
+
+    /// Stages a valid report; whether it is new, a duplicate or a conflict is decided at commit.
+    pub fn stage(&mut self, report: &NewReport<'_>) -> Result<()> {
+        let f = report.fields;
+        let appender = self.staging.as_mut().expect("staging appender lives until commit");
+        let nationalities = (!f.nationalities.is_empty()).then(|| f.nationalities.join(";"));
+        appender
+            .append_row(params![
+                f.source,
+                report.report_id,
+                report.content_hash,
+                f.observed_on,
+                f.venue_type.as_str(),
+                f.venue_name,
+                f.exploitation_type.as_str(),
+                f.indicators.to_string(),
+                f.indicators.bits(),
+                f.persons_count,
+                nationalities,
+                f.child_involved,
+                f.grading.map(|g| g.to_string()),
+                f.notes,
+                report.location_input,
+                report.lat,
+                report.lng,
+                report.method.as_str(),
+                report.precision_m,
+                report.geocode_note,
+                report.cells[0],
+                report.cells[1],
+                report.cells[2],
+                report.cells[3],
+                self.run_id,
+                report.line as i64,
+                report.raw,
+            ])
+            .map_err(|source| StoreError::Db { path: self.path.to_owned(), context: "stage report", source })?;
+        self.staged += 1;
+        Ok(())
+    }
+
+    /// Lists a rejected row.
+    pub fn reject(&mut self, reject: &RowReject) -> Result<()> {
+        let appender = self.rejects.as_mut().expect("rejects appender lives until commit");
+        appender
+            .append_row(params![self.run_id, self.file_name, reject.line as i64, reject.field, reject.reason, reject.raw])
+            .map_err(|source| StoreError::Db { path: self.path.to_owned(), context: "append reject", source })?;
+        self.parse_rejects += 1;
+        Ok(())
+    }
+
+    /// Classifies the staged rows, inserts the new ones and lists conflicts, then commits.
+    pub fn commit(mut self, sha256: &str) -> Result<LoadCounts> {
+        for appender in [self.staging.as_mut(), self.rejects.as_mut()].into_iter().flatten() {
+            appender.flush().map_err(|source| StoreError::Db { path: self.path.to_owned(), context: "flush", source })?;
+        }
+        self.staging = None;
+        self.rejects = None;
+        let conn = self.conn;
+        conn.execute_batch(schema::CLASSIFY).map_err(self.err("classify staged rows"))?;
+        let insert = format!(
+            "INSERT INTO reports ({cols}) SELECT {cols} FROM temp.staged WHERE status = 'new'",
+            cols = schema::REPORT_COLUMNS
+        );
+        let stored = conn.execute(&insert, []).map_err(self.err("insert reports"))? as u64;
+        let conflicts = conn
+            .execute(
+                "INSERT INTO rejects (run_id, file, line, field, reason, raw) \
+                 SELECT ?, ?, line, 'report_id', \
+                   CASE status \
+                     WHEN 'conflict_stored' THEN 'conflict: report_id ' || report_id || ' (source ' || source || ') is already stored with different content; the stored report is kept' \
+                     ELSE 'conflict: report_id ' || report_id || ' (source ' || source || ') appears at line ' || first_line || ' of this file with different content; the first is kept' \
+                   END, raw \
+                 FROM temp.staged WHERE status LIKE 'conflict%'",
+                params![self.run_id, self.file_name],
+            )
+            .map_err(self.err("list conflicts"))? as u64;
+        let duplicates: i64 = conn
+            .query_row("SELECT count(*) FROM temp.staged WHERE status = 'duplicate'", [], |r| r.get(0))
+            .map_err(self.err("count duplicates"))?;
+        let counts = LoadCounts {
+            run_id: self.run_id,
+            read: self.staged + self.parse_rejects,
+            stored,
+            duplicates: duplicates as u64,
+            rejected: self.parse_rejects + conflicts,
+        };
+        conn.execute(
+            "UPDATE ingest_runs SET sha256 = ?, finished_at = current_timestamp, rows_read = ?, stored = ?, \
+             duplicates = ?, rejected = ? WHERE run_id = ?",
+            params![sha256, counts.read as i64, counts.stored as i64, counts.duplicates as i64, counts.rejected as i64, self.run_id],
+        )
+        .map_err(self.err("record run"))?;
+        conn.execute_batch("DROP TABLE temp.staged; DROP TABLE temp.staging; COMMIT").map_err(self.err("commit"))?;
+        self.committed = true;
+        Ok(counts)
+    }
+}
+
+impl Drop for FileLoad<'_> {
+    fn drop(&mut self) {
+        if !self.committed {
+            // Appenders flush when dropped: drop them inside the transaction, then roll back.
+            self.staging = None;
+            self.rejects = None;
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! Versioned schema migrations, applied in order inside one transaction each.
+
+/// `(version, name, sql)`. Append only: never edit a migration that has shipped.
+pub const MIGRATIONS: &[(i32, &str, &str)] = &[(
+    1,
+    "reports, rejects, ingest_runs",
+    r"
+CREATE SEQUENCE ingest_run_seq START 1;
+CREATE TABLE ingest_runs (
+    run_id       BIGINT PRIMARY KEY,
+    file_name    VARCHAR NOT NULL,
+    format       VARCHAR NOT NULL,
+    sha256       VARCHAR,
+    started_at   TIMESTAMP NOT NULL,
+    finished_at  TIMESTAMP,
+    rows_read    BIGINT,
+    stored       BIGINT,
+    duplicates   BIGINT,
+    rejected     BIGINT,
+    tool_version VARCHAR NOT NULL
+);
+-- One row per stored report. (source, report_id) is unique: the loader
+-- classifies every staged row against this table before inserting.
+CREATE TABLE reports (
+    source            VARCHAR NOT NULL,
+    report_id         VARCHAR NOT NULL,
+    content_hash      VARCHAR NOT NULL,
+    observed_on       DATE NOT NULL,
+    venue_type        VARCHAR NOT NULL,
+    venue_name        VARCHAR,
+    exploitation_type VARCHAR NOT NULL,
+    indicators        VARCHAR NOT NULL,
+    indicator_mask    USMALLINT NOT NULL,
+    persons_count     INTEGER,
+    nationalities     VARCHAR,
+    child_involved    BOOLEAN,
+    grading           VARCHAR,
+    notes             VARCHAR,
+    location_input    VARCHAR NOT NULL,
+    lat               DOUBLE NOT NULL,
+    lng               DOUBLE NOT NULL,
+    geocode_method    VARCHAR NOT NULL,
+    precision_m       DOUBLE NOT NULL,
+    geocode_note      VARCHAR,
+    h3_r6             UBIGINT,
+    h3_r7             UBIGINT,
+    h3_r8             UBIGINT,
+    h3_r9             UBIGINT,
+    run_id            BIGINT NOT NULL,
+    line              BIGINT NOT NULL
+);
+CREATE TABLE rejects (
+    run_id BIGINT NOT NULL,
+    file   VARCHAR NOT NULL,
+    line   BIGINT NOT NULL,
+    field  VARCHAR NOT NULL,
+    reason VARCHAR NOT NULL,
+    raw    VARCHAR NOT NULL
+);
+",
+)];
+
+/// Columns shared by `reports` and the staging table, in appender order.
+pub const REPORT_COLUMNS: &str = "source, report_id, content_hash, observed_on, venue_type, venue_name, \
+    exploitation_type, indicators, indicator_mask, persons_count, nationalities, child_involved, grading, notes, \
+    location_input, lat, lng, geocode_method, precision_m, geocode_note, h3_r6, h3_r7, h3_r8, h3_r9, run_id, line";
+
+pub const STAGING: &str = r"
+CREATE TEMP TABLE staging AS SELECT * FROM reports LIMIT 0;
+ALTER TABLE staging ADD COLUMN raw VARCHAR;
+";
+
+/// Classifies staged rows: the first row of a `(source, report_id)` in the file is
+/// new unless stored already; equal content is a duplicate; different content is
+/// a conflict (the stored or earlier row wins, untouched).
+pub const CLASSIFY: &str = r"
+CREATE TEMP TABLE staged AS
+SELECT s.*,
+       CASE
+         WHEN r.report_id IS NOT NULL AND r.content_hash = s.content_hash THEN 'duplicate'
+         WHEN r.report_id IS NOT NULL THEN 'conflict_stored'
+         WHEN s.first_hash <> s.content_hash THEN 'conflict_file'
+         WHEN s.nth > 1 THEN 'duplicate'
+         ELSE 'new'
+       END AS status
+FROM (
+    SELECT *,
+           row_number() OVER w AS nth,
+           first_value(content_hash) OVER w AS first_hash,
+           first_value(line) OVER w AS first_line
+    FROM temp.staging
+    WINDOW w AS (PARTITION BY source, report_id ORDER BY line)
+) s
+LEFT JOIN reports r ON r.source = s.source AND r.report_id = s.report_id;
+";
