@@ -160,7 +160,7 @@ impl<W: Write> ReportGeoJson<W> {
         }
         let feature = Feature {
             bbox: None,
-            geometry: Some(Geometry::new(geojson::Value::Point(vec![r.lng, r.lat]))),
+            geometry: Some(Geometry::new_point([r.lng, r.lat])),
             id: Some(geojson::feature::Id::String(format!("{}:{}", r.source, r.report_id))),
             properties: Some(p),
             foreign_members: None,

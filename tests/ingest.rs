@@ -272,10 +272,11 @@ fn export_reports_geojson_and_csv() {
     let value: serde_json::Value = serde_json::from_str(&text).expect("json");
     assert_eq!(value["provenance"]["features"], 8);
     assert_eq!(value["provenance"]["layer"], "reports");
-    let fc = geojson::FeatureCollection::try_from(geojson::GeoJson::from_json_value(value).expect("geojson")).expect("fc");
+    let fc: geojson::FeatureCollection = text.parse::<geojson::GeoJson>().expect("geojson").try_into().expect("fc");
     assert_eq!(fc.features.len(), 8);
     for f in &fc.features {
-        let Some(geojson::Value::Point(p)) = f.geometry.as_ref().map(|g| &g.value) else { panic!("point") };
+        let Some(geojson::GeometryValue::Point { coordinates }) = f.geometry.as_ref().map(|g| &g.value) else { panic!("point") };
+        let p = coordinates.as_slice();
         let props = f.properties.as_ref().expect("props");
         // RFC 7946: longitude first.
         assert!((p[0] - props["lng"].as_f64().expect("lng")).abs() < 1e-12);

@@ -366,10 +366,10 @@ impl<'r> GeoJsonFeatures<'r> {
         }
         match feature.get("geometry") {
             None | Some(Value::Null) => {}
-            Some(geometry) => match geojson::Geometry::from_json_value(geometry.clone()).map(|g| g.value) {
-                Ok(geojson::Value::Point(position)) if position.len() >= 2 => {
-                    row.set(Column::Lng, position[0].to_string());
-                    row.set(Column::Lat, position[1].to_string());
+            Some(geometry) => match serde_json::from_value::<geojson::Geometry>(geometry.clone()).map(|g| g.value) {
+                Ok(geojson::GeometryValue::Point { coordinates }) if coordinates.as_slice().len() >= 2 => {
+                    row.set(Column::Lng, coordinates.as_slice()[0].to_string());
+                    row.set(Column::Lat, coordinates.as_slice()[1].to_string());
                 }
                 Ok(_) => return reject("geometry", "geometry must be a Point".into()),
                 Err(e) => return reject("geometry", format!("invalid geometry: {e}")),

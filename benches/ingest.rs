@@ -1,0 +1,131 @@
+//! Ingest benchmark: 1M lat/lng reports (~110 MB CSV) into a fresh database file,
+//! H3 cells and all, side by side with DuckDB's own `read_csv` of the same file
+//! (the floor for "CSV into DuckDB"). Runs the release binary as a user would and
+//! reads its peak RSS from `/usr/bin/time -v` when available.
+//!
+//!     cargo bench --bench ingest                      # 1M rows, 3 rounds
+//!     HOTSPOTS_BENCH_ROWS=100000 cargo bench --bench ingest
+//!
+//! The input is deterministic (fixed seed), so figures are comparable across runs.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const VENUES: [&str; 5] = ["car_wash", "nail_bar", "service_station", "farm", "other"];
+const SOURCES: [&str; 5] = ["police_intel", "helpline", "crimestoppers", "concern_card", "app"];
+const INDICATORS: [&str; 6] = ["no_ppe", "cash_only", "no_receipt", "living_on_site", "fearful_workers", "long_hours"];
+
+fn generate(path: &Path, rows: usize) {
+    let mut state = 20_240_601u64;
+    let mut next = move || {
+        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut out = String::with_capacity(rows * 112);
+    out.push_str("report_id,reported_at,venue_type,lat,lng,source,indicators\n");
+    for i in 0..rows {
+        // 70% background over the East of England, 30% around five towns (as the notebook peer).
+        let (lat, lng) = if next() < 0.7 {
+            (51.8 + next() * 1.2, -0.6 + next() * 1.4)
+        } else {
+            let towns = [(52.666, 0.158), (52.551, 0.088), (52.754, 0.398), (52.573, -0.243), (51.879, -0.417)];
+            let (clat, clng) = towns[(next() * 5.0) as usize % 5];
+            (clat + (next() - 0.5) * 0.04, clng + (next() - 0.5) * 0.06)
+        };
+        let day = 1 + (next() * 28.0) as u32;
+        let month = 1 + (next() * 12.0) as u32;
+        let year = 2019 + (next() * 6.0) as u32;
+        let k = 1 + (next() * 3.0) as usize;
+        let first = (next() * 6.0) as usize % 6;
+        let indicators: Vec<&str> = (0..k).map(|j| INDICATORS[(first + j) % 6]).collect();
+        let _ = writeln!(
+            out,
+            "R{i:07},{year}-{month:02}-{day:02}T{:02}:{:02}:00Z,{},{lat:.6},{lng:.6},{},{}",
+            (next() * 24.0) as u32 % 24,
+            (next() * 60.0) as u32 % 60,
+            VENUES[(next() * 5.0) as usize % 5],
+            SOURCES[(next() * 5.0) as usize % 5],
+            indicators.join(";")
+        );
+    }
+    std::fs::write(path, out).expect("write bench input");
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn max_rss_kib(stderr: &str) -> Option<u64> {
+    stderr.lines().find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes): ")?.parse().ok())
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        println!("ingest_1m: bench");
+        return;
+    }
+    let rows: usize = std::env::var("HOTSPOTS_BENCH_ROWS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let rounds: usize = std::env::var("HOTSPOTS_BENCH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("ingest-bench");
+    std::fs::create_dir_all(&dir).expect("bench dir");
+    let input = dir.join(format!("reports_{rows}.csv"));
+    if !input.exists() {
+        generate(&input, rows);
+    }
+    let size = std::fs::metadata(&input).map(|m| m.len()).unwrap_or(0);
+    println!("input: {} ({rows} rows, {:.1} MB)", input.display(), size as f64 / 1e6);
+
+    let time_bin = Path::new("/usr/bin/time").exists();
+    let (mut floors, mut ours, mut rss) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..rounds {
+        let floor_db = dir.join("floor.duckdb");
+        let _ = std::fs::remove_file(&floor_db);
+        let started = Instant::now();
+        {
+            let conn = duckdb::Connection::open(&floor_db).expect("open floor db");
+            conn.execute("CREATE TABLE t AS SELECT * FROM read_csv(?)", [input.to_string_lossy().as_ref()])
+                .expect("read_csv");
+        }
+        floors.push(started.elapsed());
+
+        let db = dir.join("ours.duckdb");
+        let _ = std::fs::remove_file(&db);
+        let mut cmd = if time_bin {
+            let mut c = Command::new("/usr/bin/time");
+            c.arg("-v").arg(env!("CARGO_BIN_EXE_hotspots"));
+            c
+        } else {
+            Command::new(env!("CARGO_BIN_EXE_hotspots"))
+        };
+        cmd.args(["ingest", "--db"]).arg(&db).arg("--rejects").arg(dir.join("rejects.csv")).arg(&input);
+        let started = Instant::now();
+        let out = cmd.output().expect("run hotspots ingest");
+        ours.push(started.elapsed());
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let summary = String::from_utf8_lossy(&out.stdout);
+        assert!(summary.contains(&format!("stored {rows}")), "{summary}");
+        if let Some(kib) = max_rss_kib(&String::from_utf8_lossy(&out.stderr)) {
+            rss.push(kib);
+        }
+        println!(
+            "round {}: duckdb read_csv {:.3} s, hotspots ingest {:.3} s",
+            round + 1,
+            floors[round].as_secs_f64(),
+            ours[round].as_secs_f64()
+        );
+    }
+    let (floor, mine) = (median(floors), median(ours));
+    println!("median duckdb read_csv (floor): {:.3} s", floor.as_secs_f64());
+    println!(
+        "median hotspots ingest:         {:.3} s  ({:.2}x the floor, {:.0} rows/s)",
+        mine.as_secs_f64(),
+        mine.as_secs_f64() / floor.as_secs_f64(),
+        rows as f64 / mine.as_secs_f64()
+    );
+    if let Some(peak) = rss.iter().max() {
+        println!("peak RSS hotspots ingest:       {:.0} MiB", *peak as f64 / 1024.0);
+    }
+}
