@@ -3,6 +3,7 @@
 //! Pipeline stages, dependencies pointing one way (see ARCHITECTURE.md):
 //! `model` ← `ingest` / `geocode` / `index` ← `store` ← `pipeline` (glue) ← `cli`.
 
+pub mod analysis;
 pub mod cli;
 pub mod demo;
 pub mod export;

@@ -1,0 +1,10 @@
+//! Analysis: Getis-Ord Gi* hot spots with FDR, emerging hot spots, change tests.
+//!
+//! **Must not** do I/O: every function takes values and returns values, so it
+//! cannot fail on I/O and is checked against reference implementations.
+
+pub mod gistar;
+pub mod stats;
+
+pub use gistar::{gi_star, permutation_p, GiStar, Kernel, Neighbours, StudyArea};
+pub use stats::{bh_threshold, bins, mann_kendall, poisson_change_p, two_sided_p, MannKendall};

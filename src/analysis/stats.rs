@@ -1,0 +1,120 @@
+//! Statistical building blocks: normal tail probabilities, Benjamini-Hochberg FDR,
+//! Mann-Kendall trend, and the exact conditional (binomial) test for two Poisson counts.
+
+/// Two-sided p-value of a standard normal z-score: `P(|Z| >= |z|) = erfc(|z| / sqrt 2)`.
+pub fn two_sided_p(z: f64) -> f64 {
+    if z.is_nan() {
+        return f64::NAN;
+    }
+    libm::erfc(z.abs() / std::f64::consts::SQRT_2).min(1.0)
+}
+
+/// Benjamini-Hochberg: the largest p-value threshold that keeps the expected false
+/// discovery rate at or below `alpha` (as PySAL `esda.fdr`). Cells with
+/// `p <= threshold` are significant; `0.0` (nothing significant) when none qualifies.
+/// NaN p-values (no variation) count towards `m` but are never significant.
+pub fn bh_threshold(p_values: &[f64], alpha: f64) -> f64 {
+    let m = p_values.len();
+    let mut sorted: Vec<f64> = p_values.iter().copied().filter(|p| !p.is_nan()).collect();
+    sorted.sort_by(f64::total_cmp);
+    let mut threshold = 0.0;
+    for (i, p) in sorted.iter().enumerate() {
+        if *p <= (i + 1) as f64 / m as f64 * alpha {
+            threshold = *p;
+        }
+    }
+    threshold
+}
+
+/// Confidence levels of ArcGIS `Gi_Bin`: bin 3/2/1 = 99/95/90%.
+pub const LEVELS: [(i8, f64); 3] = [(3, 0.01), (2, 0.05), (1, 0.10)];
+
+/// `Gi_Bin` for each cell: ±3/±2/±1 at 99/95/90% confidence, 0 otherwise. With `fdr`,
+/// each level's cut-off is its Benjamini-Hochberg threshold (as ArcGIS does when the
+/// FDR correction is on); without, the plain alpha.
+pub fn bins(z: &[f64], p: &[f64], fdr: bool) -> Vec<i8> {
+    let cutoffs: Vec<(i8, f64)> = LEVELS
+        .iter()
+        .map(|&(bin, alpha)| (bin, if fdr { bh_threshold(p, alpha) } else { alpha }))
+        .collect();
+    z.iter()
+        .zip(p)
+        .map(|(z, p)| {
+            let level = cutoffs.iter().find(|(_, cut)| *p <= *cut && *cut > 0.0).map_or(0, |(bin, _)| *bin);
+            if *z < 0.0 {
+                -level
+            } else {
+                level
+            }
+        })
+        .collect()
+}
+
+/// Mann-Kendall trend test of a series in time order.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MannKendall {
+    /// `S = sum over i<j of sign(x_j - x_i)`.
+    pub s: i64,
+    /// Variance of S with the tie correction.
+    pub var_s: f64,
+    /// Continuity-corrected `Z = (S - sign(S)) / sqrt(Var S)`; 0 when S = 0.
+    pub z: f64,
+    /// Two-sided p-value of Z.
+    pub p: f64,
+}
+
+/// `Var(S) = [n(n-1)(2n+5) - sum t(t-1)(2t+5)] / 18` over groups of `t` tied values.
+pub fn mann_kendall(x: &[f64]) -> MannKendall {
+    let n = x.len();
+    let mut s = 0i64;
+    for i in 0..n {
+        for j in i + 1..n {
+            s += match x[j].total_cmp(&x[i]) {
+                std::cmp::Ordering::Greater => 1,
+                std::cmp::Ordering::Less => -1,
+                std::cmp::Ordering::Equal => 0,
+            };
+        }
+    }
+    let mut sorted = x.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let mut ties = 0.0;
+    let mut i = 0;
+    while i < n {
+        let mut j = i + 1;
+        while j < n && sorted[j] == sorted[i] {
+            j += 1;
+        }
+        let t = (j - i) as f64;
+        ties += t * (t - 1.0) * (2.0 * t + 5.0);
+        i = j;
+    }
+    let nf = n as f64;
+    let var_s = (nf * (nf - 1.0) * (2.0 * nf + 5.0) - ties) / 18.0;
+    let z = if s == 0 || var_s <= 0.0 { 0.0 } else { (s as f64 - (s.signum() as f64)) / var_s.sqrt() };
+    MannKendall { s, var_s, z, p: two_sided_p(z) }
+}
+
+/// Exact two-sided test of "the rate changed" for counts `now` and `before` over
+/// equal exposure: conditional on `n = now + before`, `now ~ Binomial(n, 1/2)` under
+/// no change. The p-value sums every outcome no more likely than the one seen
+/// (as R's `binom.test`), so 3 → 5 (p = 0.73) is not called a surge.
+pub fn poisson_change_p(now: u64, before: u64) -> f64 {
+    let n = now + before;
+    if n == 0 {
+        return 1.0;
+    }
+    let log_pmf = |k: u64| ln_choose(n, k) - n as f64 * std::f64::consts::LN_2;
+    let observed = log_pmf(now);
+    // Relative tolerance as R uses (1 + 1e-7) so exact ties with the observed count are included.
+    let limit = observed + 1e-7_f64.ln_1p();
+    let p: f64 = (0..=n).map(log_pmf).filter(|lp| *lp <= limit).map(f64::exp).sum();
+    p.min(1.0)
+}
+
+fn ln_choose(n: u64, k: u64) -> f64 {
+    libm::lgamma(n as f64 + 1.0) - libm::lgamma(k as f64 + 1.0) - libm::lgamma((n - k) as f64 + 1.0)
+}
+
+#[cfg(test)]
+mod tests;

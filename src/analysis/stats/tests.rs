@@ -1,0 +1,79 @@
+//! Statistics against hand-worked values and SciPy (`scipy.stats.binomtest`,
+//! `2 * scipy.stats.norm.sf`), quoted to full precision.
+
+use super::*;
+
+fn close(a: f64, b: f64, tol: f64) -> bool {
+    (a - b).abs() <= tol
+}
+
+#[test]
+fn normal_two_sided_p_matches_scipy() {
+    for (z, p) in [(1.959_963_984_540_054, 0.05), (3.5, 0.000_465_258_158_071_050_03), (0.3, 0.764_177_155_622_094_8), (0.0, 1.0)] {
+        assert!(close(two_sided_p(z), p, 1e-12), "z={z}: {} vs {p}", two_sided_p(z));
+        assert!(close(two_sided_p(-z), p, 1e-12));
+    }
+}
+
+#[test]
+fn benjamini_hochberg_hand_worked() {
+    // m = 4, alpha 0.05: cut-offs 0.0125, 0.025, 0.0375, 0.05; all four pass.
+    assert!(close(bh_threshold(&[0.01, 0.04, 0.03, 0.005], 0.05), 0.04, 0.0));
+    // m = 10: only the two smallest pass (0.039 > 3/10 * 0.05).
+    let p = [0.001, 0.008, 0.039, 0.041, 0.042, 0.06, 0.074, 0.205, 0.212, 0.216];
+    assert!(close(bh_threshold(&p, 0.05), 0.008, 0.0));
+    // Step-up: a later p under its cut-off rescues earlier ones above theirs.
+    assert!(close(bh_threshold(&[0.02, 0.024, 0.9], 0.05), 0.024, 0.0));
+    assert!(close(bh_threshold(&[0.5, 0.9], 0.05), 0.0, 0.0));
+}
+
+#[test]
+fn gi_bins_with_and_without_fdr() {
+    let z = [3.0, -2.2, 1.7, 0.2, 2.6];
+    let p: Vec<f64> = z.iter().map(|&z| two_sided_p(z)).collect();
+    // Plain alpha: 3.0 → p .0027 (99%), -2.2 → .0278 (95%), 1.7 → .0891 (90%), 2.6 → .0093 (99%).
+    assert_eq!(bins(&z, &p, false), vec![3, -2, 1, 0, 3]);
+    // FDR (m = 5), sorted p .0027 .0093 .0278 .0891 .8415:
+    // 99%: cut-offs .002 .004 .006 .008 .01, none passes (.0027 > .002) → no bin 3;
+    // 95%: cut-offs .01 .02 .03 .04 .05 → threshold .0278;
+    // 90%: cut-offs .02 .04 .06 .08 .1 → .0891 > .08, threshold .0278.
+    assert_eq!(bins(&z, &p, true), vec![2, -2, 0, 0, 2]);
+}
+
+#[test]
+fn mann_kendall_hand_worked() {
+    // Strictly increasing, n = 5: S = 10, Var = 5*4*15/18, Z = 9/sqrt(Var).
+    let mk = mann_kendall(&[1.0, 2.0, 3.0, 4.0, 5.0]);
+    assert_eq!(mk.s, 10);
+    assert!(close(mk.var_s, 50.0 / 3.0, 1e-12));
+    assert!(close(mk.z, 9.0 / (50.0_f64 / 3.0).sqrt(), 1e-12));
+    assert!(close(mk.p, two_sided_p(2.204_540_768_504_859), 1e-12));
+    // One tie group of two: S = 5, Var = (4*3*13 - 2*1*9)/18 = 138/18, Z = 4/sqrt(Var).
+    let mk = mann_kendall(&[1.0, 2.0, 2.0, 3.0]);
+    assert_eq!(mk.s, 5);
+    assert!(close(mk.var_s, 138.0 / 18.0, 1e-12));
+    assert!(close(mk.z, 4.0 / (138.0_f64 / 18.0).sqrt(), 1e-12));
+    // Decreasing with ties: [3,3,2,1]: S = -5, Z = (S + 1)/sqrt(Var).
+    let mk = mann_kendall(&[3.0, 3.0, 2.0, 1.0]);
+    assert_eq!(mk.s, -5);
+    assert!(close(mk.z, -4.0 / (138.0_f64 / 18.0).sqrt(), 1e-12));
+    // Flat: S = 0, Z = 0, p = 1.
+    let mk = mann_kendall(&[2.0; 6]);
+    assert_eq!((mk.s, mk.z, mk.p), (0, 0.0, 1.0));
+}
+
+#[test]
+fn poisson_change_matches_scipy_binomtest() {
+    // scipy.stats.binomtest(k, n).pvalue
+    for (now, before, p) in [
+        (5, 3, 0.726_562_5),
+        (10, 2, 0.038_574_218_75),
+        (0, 6, 0.031_25),
+        (30, 15, 0.035_697_803_555_194_696),
+        (0, 0, 1.0),
+        (4, 4, 1.0),
+    ] {
+        let got = poisson_change_p(now, before);
+        assert!(close(got, p, 1e-12), "{now} vs {before}: {got} != {p}");
+    }
+}
