@@ -3,8 +3,12 @@
 //! **Must not** do I/O: every function takes values and returns values, so it
 //! cannot fail on I/O and is checked against reference implementations.
 
+pub mod areas;
+pub mod emerging;
 pub mod gistar;
 pub mod stats;
 
+pub use areas::{hotspot_areas, CellReports, HotspotArea};
+pub use emerging::{classify, Category, Emerging};
 pub use gistar::{gi_star, permutation_p, GiStar, Kernel, Neighbours, StudyArea};
 pub use stats::{bh_threshold, bins, mann_kendall, poisson_change_p, two_sided_p, MannKendall};
