@@ -78,6 +78,148 @@ pub enum ExportLayer {
         #[arg(short, long)]
         o: Option<PathBuf>,
     },
+    /// Gi* per H3 cell of the study area: cells with reports or significant (all with --all).
+    Cells {
+        #[command(flatten)]
+        common: LayerCommon,
+        /// Every cell of the study area, zeros included (to recompute Gi* independently).
+        #[arg(long)]
+        all: bool,
+    },
+    /// Hotspot areas: connected hot cells (bin >= 2) dissolved into polygons.
+    Hotspots {
+        #[command(flatten)]
+        common: LayerCommon,
+    },
+    /// Emerging hot spots: Gi* per month or quarter, Mann-Kendall trend, categories.
+    Emerging {
+        #[command(flatten)]
+        common: LayerCommon,
+    },
+    /// Town (or district) trends per period, with the previous period and a year before.
+    Towns {
+        #[command(flatten)]
+        common: LayerCommon,
+        /// Group by town or by local-authority district.
+        #[arg(long, value_enum, default_value = "town")]
+        level: LevelArg,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LevelArg {
+    Town,
+    District,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StepArg {
+    Month,
+    Quarter,
+    Year,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WeightArg {
+    Count,
+    Risk,
+}
+
+/// The API's layer parameters as flags.
+#[derive(Args, Debug, Clone)]
+pub struct LayerCommon {
+    #[command(flatten)]
+    pub db: DbArg,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// H3 resolution, 6 (district) to 9 (street).
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u8).range(6..=9))]
+    pub res: u8,
+    /// Neighbourhood radius in rings, 1 to 3.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=3))]
+    pub k: u32,
+    /// Weights on grid distance: uniform, triangular or gaussian.
+    #[arg(long, default_value = "uniform")]
+    pub kernel: crate::analysis::Kernel,
+    /// Benjamini-Hochberg false discovery rate correction.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    pub fdr: bool,
+    /// count, or risk (reports weighted by their indicators).
+    #[arg(long, value_enum, default_value = "count")]
+    pub weight: WeightArg,
+    /// Time step for emerging hot spots and trends.
+    #[arg(long, value_enum)]
+    pub step: Option<StepArg>,
+    /// Conditional permutations for pseudo p-values (e.g. 999); 0 = analytical.
+    #[arg(long, default_value_t = 0)]
+    pub permutations: u32,
+    /// Seed of the permutations.
+    #[arg(long, default_value_t = 20_240_601)]
+    pub seed: u64,
+    /// Study area: local-authority districts (ONS code or name), comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub district: Vec<String>,
+    /// Study area: min_lat,min_lng,max_lat,max_lng.
+    #[arg(long, value_delimiter = ',', num_args = 4)]
+    pub bbox: Vec<f64>,
+    #[arg(long, value_enum, default_value = "geojson")]
+    pub format: OutFormat,
+    /// Output file (default: standard output).
+    #[arg(short, long)]
+    pub o: Option<PathBuf>,
+}
+
+impl LayerCommon {
+    /// The validated layer query.
+    pub fn query(&self, default_step: crate::store::Step) -> anyhow::Result<crate::layers::LayerQuery> {
+        use crate::layers::{LayerQuery, StudyAreaSpec, Weight};
+        use crate::store::Step;
+        let study_area = match (&self.district[..], &self.bbox[..]) {
+            ([], []) => StudyAreaSpec::Default,
+            (d, []) => StudyAreaSpec::Districts(d.to_vec()),
+            ([], [a, b, c, d]) => {
+                if a >= c || b >= d {
+                    bail!("--bbox: expected min_lat,min_lng,max_lat,max_lng with min < max");
+                }
+                StudyAreaSpec::BBox([*a, *b, *c, *d])
+            }
+            _ => bail!("--district and --bbox: give one study area, not both"),
+        };
+        Ok(LayerQuery {
+            res: self.res,
+            filter: self.filter.to_filter()?,
+            k: self.k,
+            kernel: self.kernel,
+            fdr: self.fdr,
+            weight: if self.weight == WeightArg::Risk { Weight::Risk } else { Weight::Count },
+            step: match self.step {
+                None => default_step,
+                Some(StepArg::Month) => Step::Month,
+                Some(StepArg::Quarter) => Step::Quarter,
+                Some(StepArg::Year) => Step::Year,
+            },
+            permutations: self.permutations,
+            seed: self.seed,
+            study_area,
+            ..LayerQuery::default()
+        })
+    }
+
+    fn output(&self) -> anyhow::Result<Box<dyn Write>> {
+        Ok(match &self.o {
+            Some(path) => Box::new(std::io::BufWriter::new(
+                std::fs::File::create(path).with_context(|| format!("{}: cannot create", path.display()))?,
+            )),
+            None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+        })
+    }
+
+    fn store(&self) -> anyhow::Result<Store> {
+        if !self.db.db.exists() {
+            bail!("{}: no such database (run `hotspots ingest` first)", self.db.db.display());
+        }
+        Ok(Store::open(&self.db.db)?)
+    }
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -194,6 +336,121 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{}", pipeline::summary_line(&summaries));
             let rejected: u64 = summaries.iter().map(|s| s.counts.rejected).sum();
             Ok(if strict && rejected > 0 { ExitCode::from(EXIT_REJECTED) } else { ExitCode::SUCCESS })
+        }
+        Command::Export { layer: ExportLayer::Cells { common, all } } => {
+            let query = common.query(crate::store::Step::Month)?;
+            let store = common.store()?;
+            let run = crate::layers::hot_cells(&store, &query)?;
+            let cells: Vec<&crate::layers::CellResult> = run.cells.iter().filter(|c| all || c.count > 0 || c.bin != 0).collect();
+            let mut out = common.output()?;
+            match common.format {
+                OutFormat::Csv => crate::export::cells_csv(&cells, &mut out)?,
+                OutFormat::Geojson => {
+                    let extra = serde_json::json!({
+                        "features": cells.len(),
+                        "all_cells": all,
+                        "excluded_imprecise": run.excluded_imprecise,
+                        "outside_study_area": run.outside_study_area,
+                        "fdr_cutoffs": run.cutoffs.iter().map(|(bin, cut)| serde_json::json!({"bin": bin, "p_cutoff": cut})).collect::<Vec<_>>(),
+                    });
+                    let provenance = crate::layers::provenance("cells", &query, run.area.len(), run.data_window, extra);
+                    let fc = crate::export::cells_geojson(&cells, query.weight == crate::layers::Weight::Risk, provenance);
+                    serde_json::to_writer(&mut out, &fc)?;
+                    out.write_all(b"\n")?;
+                }
+            }
+            out.flush()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Export { layer: ExportLayer::Hotspots { common } } => {
+            let query = common.query(crate::store::Step::Month)?;
+            let store = common.store()?;
+            let (run, areas) = crate::layers::hotspot_areas(&store, &query)?;
+            let mut out = common.output()?;
+            match common.format {
+                OutFormat::Csv => crate::export::hotspots_csv(&areas, &mut out)?,
+                OutFormat::Geojson => {
+                    let extra = serde_json::json!({
+                        "features": areas.len(),
+                        "excluded_imprecise": run.excluded_imprecise,
+                        "outside_study_area": run.outside_study_area,
+                        "hot_rule": "connected cells (sharing an edge) with bin >= 2 (95% confidence or more)",
+                        "robust_rule": "an area is robust when some hot cell (bin >= 2) overlaps it at every neighbouring resolution within 6..9",
+                    });
+                    let provenance = crate::layers::provenance("hotspots", &query, run.area.len(), run.data_window, extra);
+                    serde_json::to_writer(&mut out, &crate::export::hotspots_geojson(&areas, provenance))?;
+                    out.write_all(b"\n")?;
+                }
+            }
+            out.flush()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Export { layer: ExportLayer::Emerging { common } } => {
+            let query = common.query(crate::store::Step::Month)?;
+            let store = common.store()?;
+            let (area, periods, cells) = crate::layers::emerging(&store, &query)?;
+            let mut out = common.output()?;
+            match common.format {
+                OutFormat::Csv => crate::export::emerging_csv(&cells, &mut out)?,
+                OutFormat::Geojson => {
+                    let extra = serde_json::json!({
+                        "features": cells.len(),
+                        "steps": periods.len(),
+                        "first_step": periods.first().map(ToString::to_string),
+                        "last_step": periods.last().map(ToString::to_string),
+                        "trend": "Mann-Kendall on each cell's Gi* z series, tie-corrected, two-sided, significant at p < 0.10",
+                        "categories": "Esri/sfdep rules at 90% thresholds (see src/analysis/emerging.rs)",
+                    });
+                    let window = (periods.first().copied(), query.filter.to.or(periods.last().copied()));
+                    let provenance = crate::layers::provenance("emerging", &query, area.len(), window, extra);
+                    serde_json::to_writer(&mut out, &crate::export::emerging_geojson(&cells, provenance))?;
+                    out.write_all(b"\n")?;
+                }
+            }
+            out.flush()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Export { layer: ExportLayer::Towns { common, level } } => {
+            let query = common.query(crate::store::Step::Quarter)?;
+            let store = common.store()?;
+            let level = if level == LevelArg::District { crate::store::AreaLevel::District } else { crate::store::AreaLevel::Town };
+            let rows = crate::layers::area_trends(&store, level, &query.filter, query.step)?;
+            let mut out = common.output()?;
+            match common.format {
+                OutFormat::Csv => crate::export::towns_csv(&rows, &mut out)?,
+                OutFormat::Geojson => {
+                    let gazetteer = crate::geocode::Gazetteer::embedded();
+                    let features: Vec<geojson::Feature> = rows
+                        .iter()
+                        .map(|r| {
+                            let geometry = gazetteer
+                                .places_named(&r.town)
+                                .next()
+                                .map(|p| geojson::Geometry::new_point([p.lng, p.lat]));
+                            let properties = match crate::export::town_json(r) {
+                                serde_json::Value::Object(m) => Some(m),
+                                _ => None,
+                            };
+                            geojson::Feature { bbox: None, geometry, id: None, properties, foreign_members: None }
+                        })
+                        .collect();
+                    let (first, last, _) = store.data_window(&query.filter)?;
+                    let extra = serde_json::json!({
+                        "features": features.len(),
+                        "level": if level == crate::store::AreaLevel::District { "district" } else { "town" },
+                        "town_rule": "the place of >= 5,000 people (GeoNames) nearest the report's H3 res-7 cell centre",
+                        "change_test": "exact conditional binomial test of count vs previous (and vs a year before), equal exposure, two-sided",
+                        "counts": "exact (no small-number suppression applied in this export)",
+                    });
+                    let mut members = geojson::JsonObject::new();
+                    members.insert("provenance".into(), crate::layers::provenance("towns", &query, 0, (first, last), extra));
+                    let fc = geojson::FeatureCollection { bbox: None, features, foreign_members: Some(members) };
+                    serde_json::to_writer(&mut out, &fc)?;
+                    out.write_all(b"\n")?;
+                }
+            }
+            out.flush()?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Export { layer: ExportLayer::Reports { db, filter, format, o } } => {
             let filter = filter.to_filter()?;

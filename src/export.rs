@@ -9,7 +9,7 @@ use h3o::CellIndex;
 use crate::store::{ReportFilter, StoredReport};
 
 /// Column order of `hotspots export reports --format csv`.
-pub const REPORT_CSV_HEADER: [&str; 22] = [
+pub const REPORT_CSV_HEADER: [&str; 24] = [
     "source",
     "report_id",
     "observed_on",
@@ -32,6 +32,8 @@ pub const REPORT_CSV_HEADER: [&str; 22] = [
     "h3_r7",
     "h3_r8",
     "h3_r9",
+    "town",
+    "district",
 ];
 
 fn cell_hex(cell: Option<u64>) -> String {
@@ -83,6 +85,8 @@ impl<W: Write> ReportCsv<W> {
                 cell_hex(r.cells[1]),
                 cell_hex(r.cells[2]),
                 cell_hex(r.cells[3]),
+                opt(r.town.as_ref()),
+                opt(r.district.as_ref()),
             ])
             .map_err(std::io::Error::other)
     }
@@ -158,6 +162,8 @@ impl<W: Write> ReportGeoJson<W> {
             let hex = cell_hex(r.cells[i]);
             put(name, if hex.is_empty() { JsonValue::Null } else { hex.into() });
         }
+        put("town", r.town.clone().into());
+        put("district", r.district.clone().into());
         let feature = Feature {
             bbox: None,
             geometry: Some(Geometry::new_point([r.lng, r.lat])),
@@ -182,4 +188,253 @@ impl<W: Write> ReportGeoJson<W> {
         self.out.flush()?;
         Ok(self.out)
     }
+}
+
+// ---------------------------------------------------------------------------
+// Analysis layers.
+
+use crate::layers::{AreaResult, CellResult, EmergingResult, TownRow};
+
+/// A ring as RFC 7946 wants it: closed, exterior counter-clockwise (holes clockwise).
+fn ring(mut points: Vec<Vec<f64>>, exterior: bool) -> Vec<Vec<f64>> {
+    if points.first() != points.last() {
+        if let Some(first) = points.first().cloned() {
+            points.push(first);
+        }
+    }
+    let area2: f64 = points.windows(2).map(|w| w[0][0] * w[1][1] - w[1][0] * w[0][1]).sum();
+    if (area2 > 0.0) != exterior {
+        points.reverse();
+    }
+    points
+}
+
+/// The hexagon of a cell as a GeoJSON Polygon (lon, lat).
+pub fn cell_geometry(cell: CellIndex) -> Geometry {
+    let points: Vec<Vec<f64>> = cell.boundary().iter().map(|ll| vec![ll.lng(), ll.lat()]).collect();
+    Geometry::new(geojson::GeometryValue::new_polygon([ring(points, true)]))
+}
+
+/// A dissolved area as a GeoJSON MultiPolygon with RFC 7946 winding.
+pub fn multipolygon_geometry(shape: &geo::MultiPolygon) -> Geometry {
+    let polygons: Vec<Vec<Vec<Vec<f64>>>> = shape
+        .0
+        .iter()
+        .map(|poly| {
+            let mut rings = vec![ring(poly.exterior().0.iter().map(|c| vec![c.x, c.y]).collect(), true)];
+            rings.extend(poly.interiors().iter().map(|r| ring(r.0.iter().map(|c| vec![c.x, c.y]).collect(), false)));
+            rings
+        })
+        .collect();
+    Geometry::new(geojson::GeometryValue::new_multi_polygon(polygons))
+}
+
+fn collection(features: Vec<Feature>, provenance: JsonValue) -> geojson::FeatureCollection {
+    let mut members = JsonObject::new();
+    members.insert("provenance".into(), provenance);
+    geojson::FeatureCollection { bbox: None, features, foreign_members: Some(members) }
+}
+
+fn feature(geometry: Geometry, id: String, properties: JsonObject) -> Feature {
+    Feature {
+        bbox: None,
+        geometry: Some(geometry),
+        id: Some(geojson::feature::Id::String(id)),
+        properties: Some(properties),
+        foreign_members: None,
+    }
+}
+
+fn finite(v: f64) -> JsonValue {
+    if v.is_finite() {
+        serde_json::json!(v)
+    } else {
+        JsonValue::Null
+    }
+}
+
+fn cell_properties(c: &CellResult, with_value: bool) -> JsonObject {
+    let mut p = JsonObject::new();
+    p.insert("h3".into(), c.cell.to_string().into());
+    p.insert("count".into(), c.count.into());
+    if with_value {
+        p.insert("value".into(), finite(c.value));
+    }
+    p.insert("gi_z".into(), finite(c.gi_z));
+    p.insert("p".into(), finite(c.p));
+    p.insert("bin".into(), c.bin.into());
+    p
+}
+
+/// The cells layer as GeoJSON.
+pub fn cells_geojson(cells: &[&CellResult], with_value: bool, provenance: JsonValue) -> geojson::FeatureCollection {
+    let features = cells
+        .iter()
+        .map(|c| feature(cell_geometry(c.cell), c.cell.to_string(), cell_properties(c, with_value)))
+        .collect();
+    collection(features, provenance)
+}
+
+/// The cells layer as CSV (cell centre added for tools that want points).
+///
+/// # Errors
+/// On write failure.
+pub fn cells_csv(cells: &[&CellResult], out: impl Write) -> std::io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(["h3", "lat", "lng", "count", "value", "gi_z", "p", "bin"]).map_err(std::io::Error::other)?;
+    for c in cells {
+        let centre = h3o::LatLng::from(c.cell);
+        w.write_record([
+            c.cell.to_string(),
+            format!("{:.6}", centre.lat()),
+            format!("{:.6}", centre.lng()),
+            c.count.to_string(),
+            c.value.to_string(),
+            c.gi_z.to_string(),
+            c.p.to_string(),
+            c.bin.to_string(),
+        ])
+        .map_err(std::io::Error::other)?;
+    }
+    w.flush()
+}
+
+fn area_properties(a: &AreaResult) -> JsonObject {
+    let area = &a.area;
+    let mut p = JsonObject::new();
+    p.insert("id".into(), area.id.clone().into());
+    p.insert("bin".into(), area.bin.into());
+    p.insert("cells".into(), area.cells.len().into());
+    p.insert("count".into(), area.reports.reports.into());
+    p.insert("max_gi_z".into(), finite(area.max_gi_z));
+    p.insert("nearest_town".into(), a.nearest_town.clone().into());
+    let venues: JsonObject = area.venue_mix().into_iter().map(|(k, v)| (k.to_owned(), v.into())).collect();
+    p.insert("venues".into(), venues.into());
+    let top: JsonObject = area.top_indicators(3).into_iter().map(|(k, v)| (k.to_owned(), v.into())).collect();
+    p.insert("top_indicators".into(), top.into());
+    p.insert("first_seen".into(), area.reports.first.map(|d| d.to_string()).into());
+    p.insert("last_seen".into(), area.reports.last.map(|d| d.to_string()).into());
+    p.insert("robust".into(), a.robust.into());
+    p.insert("h3_cells".into(), area.cells.iter().map(ToString::to_string).collect::<Vec<_>>().into());
+    p
+}
+
+/// Hotspot areas as GeoJSON MultiPolygons.
+pub fn hotspots_geojson(areas: &[AreaResult], provenance: JsonValue) -> geojson::FeatureCollection {
+    let features = areas
+        .iter()
+        .map(|a| feature(multipolygon_geometry(&a.area.geometry), a.area.id.clone(), area_properties(a)))
+        .collect();
+    collection(features, provenance)
+}
+
+/// Hotspot areas as CSV, one row per area.
+///
+/// # Errors
+/// On write failure.
+pub fn hotspots_csv(areas: &[AreaResult], out: impl Write) -> std::io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(["id", "bin", "cells", "count", "max_gi_z", "nearest_town", "venues", "top_indicators", "first_seen", "last_seen", "robust"])
+        .map_err(std::io::Error::other)?;
+    for a in areas {
+        let join = |items: Vec<(&str, u64)>| items.iter().map(|(k, v)| format!("{k}:{v}")).collect::<Vec<_>>().join(";");
+        w.write_record([
+            a.area.id.clone(),
+            a.area.bin.to_string(),
+            a.area.cells.len().to_string(),
+            a.area.reports.reports.to_string(),
+            a.area.max_gi_z.to_string(),
+            a.nearest_town.clone().unwrap_or_default(),
+            join(a.area.venue_mix()),
+            join(a.area.top_indicators(3)),
+            a.area.reports.first.map(|d| d.to_string()).unwrap_or_default(),
+            a.area.reports.last.map(|d| d.to_string()).unwrap_or_default(),
+            a.robust.to_string(),
+        ])
+        .map_err(std::io::Error::other)?;
+    }
+    w.flush()
+}
+
+/// Emerging hot spots as GeoJSON hexagons.
+pub fn emerging_geojson(cells: &[EmergingResult], provenance: JsonValue) -> geojson::FeatureCollection {
+    let features = cells
+        .iter()
+        .map(|c| {
+            let mut p = JsonObject::new();
+            p.insert("h3".into(), c.cell.to_string().into());
+            p.insert("count".into(), c.count.into());
+            p.insert("category".into(), c.category.name().into());
+            p.insert("trend_z".into(), finite(c.trend_z));
+            p.insert("trend_p".into(), finite(c.trend_p));
+            feature(cell_geometry(c.cell), c.cell.to_string(), p)
+        })
+        .collect();
+    collection(features, provenance)
+}
+
+/// Emerging hot spots as CSV.
+///
+/// # Errors
+/// On write failure.
+pub fn emerging_csv(cells: &[EmergingResult], out: impl Write) -> std::io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(["h3", "count", "category", "trend_z", "trend_p", "steps"]).map_err(std::io::Error::other)?;
+    for c in cells {
+        w.write_record([
+            c.cell.to_string(),
+            c.count.to_string(),
+            c.category.name(),
+            c.trend_z.to_string(),
+            c.trend_p.to_string(),
+            c.steps.to_string(),
+        ])
+        .map_err(std::io::Error::other)?;
+    }
+    w.flush()
+}
+
+/// Town trend rows as the JSON objects of `/api/v1/towns`.
+pub fn town_json(row: &TownRow) -> JsonValue {
+    serde_json::json!({
+        "town": row.town,
+        "district": row.district,
+        "district_name": row.district_name,
+        "period": row.label,
+        "period_start": row.period.to_string(),
+        "count": row.count,
+        "previous": row.previous,
+        "year_before": row.year_before,
+        "change": row.change,
+        "p_change": finite(row.p_change),
+        "p_year": finite(row.p_year),
+        "breakdown": row.breakdown,
+    })
+}
+
+/// Town trends as CSV (breakdowns as `key:count;...`).
+///
+/// # Errors
+/// On write failure.
+pub fn towns_csv(rows: &[TownRow], out: impl Write) -> std::io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(["town", "district", "district_name", "period", "count", "previous", "year_before", "change", "p_change", "p_year", "breakdown"])
+        .map_err(std::io::Error::other)?;
+    for r in rows {
+        w.write_record([
+            r.town.clone(),
+            r.district.clone(),
+            r.district_name.clone(),
+            r.label.clone(),
+            r.count.to_string(),
+            r.previous.to_string(),
+            r.year_before.to_string(),
+            r.change.to_string(),
+            r.p_change.to_string(),
+            r.p_year.to_string(),
+            r.breakdown.iter().map(|(k, v)| format!("{k}:{v}")).collect::<Vec<_>>().join(";"),
+        ])
+        .map_err(std::io::Error::other)?;
+    }
+    w.flush()
 }

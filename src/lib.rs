@@ -10,6 +10,7 @@ pub mod export;
 pub mod geocode;
 pub mod index;
 pub mod ingest;
+pub mod layers;
 pub mod model;
 pub mod pipeline;
 pub mod store;

@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
-use crate::geocode::Geocoder;
+use crate::geocode::{Geocoder, Localities};
 use crate::index;
 use crate::ingest::{self, Format, HashingReader, ParseContext, ReadTally, RowItem, RowReject};
 use crate::store::{LoadCounts, NewReport, Store, StoreError};
@@ -102,6 +102,7 @@ pub fn load(
     let reader: Box<dyn BufRead> = Box::new(BufReader::with_capacity(1 << 16, hashing));
     let context = ParseContext::new(options.default_source.clone());
     let geocoder = Geocoder::default();
+    let mut localities = Localities::default();
 
     let mut load = store.begin_file(&file, format.as_str())?;
     let rows = ingest::open_rows(format, reader, &file)?;
@@ -113,7 +114,7 @@ pub fn load(
         }
         match item? {
             RowItem::Reject(reject) => load.reject(&reject)?,
-            RowItem::Row(row) => match locate(&row, &context, geocoder) {
+            RowItem::Row(row) => match locate(&row, &context, geocoder, &mut localities) {
                 Ok(located) => load.stage(&located.as_new_report(&row))?,
                 Err(reject) => load.reject(&reject)?,
             },
@@ -138,6 +139,8 @@ struct Located {
     parsed: ingest::ParsedReport,
     geocoded: crate::geocode::Geocoded,
     cells: [Option<u64>; 4],
+    town: Option<&'static str>,
+    district: Option<&'static str>,
 }
 
 impl Located {
@@ -155,11 +158,18 @@ impl Located {
             cells: self.cells,
             line: row.line,
             raw: &row.raw,
+            town: self.town,
+            district: self.district,
         }
     }
 }
 
-fn locate(row: &ingest::RawRow, context: &ParseContext, geocoder: Geocoder) -> Result<Located, RowReject> {
+fn locate(
+    row: &ingest::RawRow,
+    context: &ParseContext,
+    geocoder: Geocoder,
+    localities: &mut Localities,
+) -> Result<Located, RowReject> {
     let parsed = ingest::parse_row(row, context)?;
     let geocoded = geocoder.geocode(&parsed.location).map_err(|e| RowReject {
         line: row.line,
@@ -174,7 +184,8 @@ fn locate(row: &ingest::RawRow, context: &ParseContext, geocoder: Geocoder) -> R
         raw: row.raw.clone(),
     })?;
     let cells = index::cells_for(point, geocoded.precision_m).0.map(|c| c.map(u64::from));
-    Ok(Located { parsed, geocoded, cells })
+    let (town, district) = localities.of(point);
+    Ok(Located { parsed, geocoded, cells, town, district })
 }
 
 /// Writes `file,line,field,reason,raw` for one run, in line order.

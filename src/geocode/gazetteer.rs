@@ -19,6 +19,7 @@ const OUTWARD_TSV: &str = include_str!("../../geodata/outward.tsv");
 const PLACES_TSV: &str = include_str!("../../geodata/places.tsv");
 const DISTRICTS_TSV: &str = include_str!("../../geodata/districts.tsv");
 const UK_MASK: &[u8] = include_bytes!("../../geodata/uk_mask.bin");
+const DISTRICT_CELLS_TSV: &str = include_str!("../../geodata/district_cells.tsv");
 /// The UK outline (Natural Earth 1:10m), for maps and exact checks.
 pub const UK_OUTLINE_GEOJSON: &str = include_str!("../../geodata/uk_outline.geojson");
 
@@ -61,6 +62,8 @@ pub struct Gazetteer {
     counties: Vec<String>,
     outward: HashMap<String, OutwardCode>,
     districts: Vec<(String, String)>,
+    /// Res-7 cell → index into `districts` (majority district of its postcodes).
+    district_cells: HashMap<u64, u16>,
     postcodes: OnceLock<Vec<u8>>,
     mask: UkMask,
 }
@@ -125,7 +128,7 @@ impl Gazetteer {
                 },
             );
         }
-        let districts = DISTRICTS_TSV
+        let districts: Vec<(String, String)> = DISTRICTS_TSV
             .lines()
             .skip(1)
             .map(|line| {
@@ -133,12 +136,24 @@ impl Gazetteer {
                 (code.to_owned(), name.to_owned())
             })
             .collect();
+        let district_index: HashMap<&str, u16> =
+            districts.iter().enumerate().map(|(i, (code, _))| (code.as_str(), i as u16)).collect();
+        let mut district_cells = HashMap::new();
+        for line in DISTRICT_CELLS_TSV.lines().skip(1) {
+            let (cell, code) = line.split_once('\t').unwrap_or((line, ""));
+            let cell: h3o::CellIndex =
+                cell.parse().map_err(|_| GeocodeError::Geodata(format!("district_cells.tsv: bad cell {cell:?}")))?;
+            if let Some(&i) = district_index.get(code) {
+                district_cells.insert(u64::from(cell), i);
+            }
+        }
         Ok(Self {
             places,
             place_index,
             counties,
             outward,
             districts,
+            district_cells,
             postcodes: OnceLock::new(),
             mask: UkMask::parse(UK_MASK)?,
         })
@@ -186,6 +201,50 @@ impl Gazetteer {
             }
         }
         None
+    }
+
+    /// The district of a res-7 cell: its own, else the most common among the
+    /// nearest cells that have one (up to 3 rings out, for cells with no postcodes).
+    pub fn district_of_cell(&self, cell: h3o::CellIndex) -> Option<(&str, &str)> {
+        if let Some(&i) = self.district_cells.get(&u64::from(cell)) {
+            return self.district(i);
+        }
+        for k in 1..=3 {
+            let mut votes: Vec<u16> =
+                cell.grid_ring::<Vec<_>>(k).iter().filter_map(|c| self.district_cells.get(&u64::from(*c)).copied()).collect();
+            if votes.is_empty() {
+                continue;
+            }
+            votes.sort_unstable();
+            let mut best = (0usize, votes[0]);
+            for run in votes.chunk_by(|a, b| a == b) {
+                if run.len() > best.0 {
+                    best = (run.len(), run[0]);
+                }
+            }
+            return self.district(best.1);
+        }
+        None
+    }
+
+    /// All res-7 cells of a district (by code or name, any case).
+    pub fn district_cells(&self, district: &str) -> Vec<h3o::CellIndex> {
+        let wanted = normalise_place(district);
+        let Some(index) = self
+            .districts
+            .iter()
+            .position(|(code, name)| code.eq_ignore_ascii_case(district) || normalise_place(name) == wanted)
+        else {
+            return Vec::new();
+        };
+        let mut cells: Vec<h3o::CellIndex> = self
+            .district_cells
+            .iter()
+            .filter(|(_, d)| usize::from(**d) == index)
+            .filter_map(|(c, _)| h3o::CellIndex::try_from(*c).ok())
+            .collect();
+        cells.sort_unstable();
+        cells
     }
 
     /// Every outward code, in no particular order.

@@ -91,6 +91,38 @@ fn place_precision_m(place: &Place) -> f64 {
     }
 }
 
+/// Places of at least this population are "towns" for town-level trends.
+pub const TOWN_MIN_POPULATION: u32 = 5_000;
+
+/// Assigns reports to a town and a local-authority district. A report's town is
+/// the place of at least [`TOWN_MIN_POPULATION`] people nearest the centre of its
+/// H3 res-7 cell (~1.2 km across); its district is the district most of that cell's
+/// postcodes belong to. Both are cached per res-7 cell, so bulk loads stay fast.
+pub struct Localities {
+    gazetteer: &'static Gazetteer,
+    cache: std::collections::HashMap<h3o::CellIndex, (Option<&'static str>, Option<&'static str>)>,
+}
+
+impl Default for Localities {
+    fn default() -> Self {
+        Self { gazetteer: Gazetteer::embedded(), cache: std::collections::HashMap::new() }
+    }
+}
+
+impl Localities {
+    /// `(town name, district code)` for a point.
+    pub fn of(&mut self, point: h3o::LatLng) -> (Option<&'static str>, Option<&'static str>) {
+        let cell = point.to_cell(h3o::Resolution::Seven);
+        let gazetteer = self.gazetteer;
+        *self.cache.entry(cell).or_insert_with(|| {
+            let centre = h3o::LatLng::from(cell);
+            let town = gazetteer.nearest_place(centre.lat(), centre.lng(), TOWN_MIN_POPULATION).map(|(p, _)| p.name.as_str());
+            let district = gazetteer.district_of_cell(cell).map(|(code, _)| code);
+            (town, district)
+        })
+    }
+}
+
 /// Resolves locations against a gazetteer.
 #[derive(Clone, Copy)]
 pub struct Geocoder {

@@ -138,3 +138,20 @@ fn addresses_use_postcode_then_town() {
     assert_eq!(fallback.method, GeocodeMethod::AddressTown);
     assert!(fallback.note.as_deref().unwrap_or("").contains("PE13 9ZZ"));
 }
+
+#[test]
+fn towns_and_districts_for_reports() {
+    let mut localities = Localities::default();
+    let at = |lat, lng| h3o::LatLng::new(lat, lng).expect("ll");
+    // Wisbech town centre: Wisbech, Fenland district (E07000010).
+    assert_eq!(localities.of(at(52.6662, 0.1594)), (Some("Wisbech"), Some("E07000010")));
+    // Sandy: its own town (11,657 people), Central Bedfordshire (E06000056).
+    assert_eq!(localities.of(at(52.1293, -0.2893)), (Some("Sandy"), Some("E06000056")));
+    // King's Lynn: King's Lynn and West Norfolk (E07000146).
+    assert_eq!(localities.of(at(52.7517, 0.3952)), (Some("King's Lynn"), Some("E07000146")));
+    let g = Gazetteer::embedded();
+    let fenland = g.district_cells("Fenland");
+    assert!(fenland.len() > 50, "{}", fenland.len());
+    assert_eq!(fenland, g.district_cells("e07000010"));
+    assert!(g.district_cells("Atlantis").is_empty());
+}

@@ -6,7 +6,10 @@
 //! `reports`: the loader classifies each staged row before inserting, and a
 //! [`Store`] (one connection) serialises writers by `&mut self`.
 
+mod analysis_queries;
 mod schema;
+
+pub use analysis_queries::{AreaLevel, AreaRow, CellCounts, CellRow, IndicatorWeights, Split, Step};
 
 use std::path::{Path, PathBuf};
 
@@ -47,6 +50,8 @@ pub struct NewReport<'a> {
     pub cells: [Option<u64>; 4],
     pub line: u64,
     pub raw: &'a str,
+    pub town: Option<&'a str>,
+    pub district: Option<&'a str>,
 }
 
 /// Counts for one loaded file. `read = stored + duplicates + rejected`.
@@ -81,6 +86,8 @@ pub struct StoredReport {
     pub precision_m: f64,
     pub geocode_note: Option<String>,
     pub cells: [Option<u64>; 4],
+    pub town: Option<String>,
+    pub district: Option<String>,
 }
 
 /// Which reports to read back. Empty lists mean "all".
@@ -238,7 +245,7 @@ impl Store {
         let sql = format!(
             "SELECT source, report_id, observed_on, venue_type, venue_name, exploitation_type, indicators, \
              persons_count, nationalities, child_involved, grading, notes, location_input, lat, lng, \
-             geocode_method, precision_m, geocode_note, h3_r6, h3_r7, h3_r8, h3_r9 \
+             geocode_method, precision_m, geocode_note, h3_r6, h3_r7, h3_r8, h3_r9, town, district \
              FROM reports {clause} ORDER BY observed_on, source, report_id"
         );
         let mut stmt = self.conn.prepare(&sql).map_err(self.err("prepare reports"))?;
@@ -265,6 +272,8 @@ impl Store {
                     precision_m: r.get(16)?,
                     geocode_note: r.get(17)?,
                     cells: [r.get(18)?, r.get(19)?, r.get(20)?, r.get(21)?],
+                    town: r.get(22)?,
+                    district: r.get(23)?,
                 })
             };
             each(read().map_err(self.err("read report"))?);
@@ -428,6 +437,8 @@ impl FileLoad<'_> {
                 report.cells[3],
                 self.run_id,
                 report.line as i64,
+                report.town,
+                report.district,
                 report.raw,
             ])
             .map_err(|source| StoreError::Db { path: self.path.to_owned(), context: "stage report", source })?;

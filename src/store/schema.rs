@@ -1,7 +1,8 @@
 //! Versioned schema migrations, applied in order inside one transaction each.
 
 /// `(version, name, sql)`. Append only: never edit a migration that has shipped.
-pub const MIGRATIONS: &[(i32, &str, &str)] = &[(
+pub const MIGRATIONS: &[(i32, &str, &str)] = &[
+    (
     1,
     "reports, rejects, ingest_runs",
     r"
@@ -58,12 +59,21 @@ CREATE TABLE rejects (
     raw    VARCHAR NOT NULL
 );
 ",
+), (
+    2,
+    "reports.town, reports.district",
+    r"
+-- Town (nearest place of >= 5,000 people) and local-authority district (ONS code),
+-- assigned at load time from the report's res-7 cell; see geocode::Localities.
+ALTER TABLE reports ADD COLUMN town VARCHAR;
+ALTER TABLE reports ADD COLUMN district VARCHAR;
+",
 )];
 
 /// Columns shared by `reports` and the staging table, in appender order.
 pub const REPORT_COLUMNS: &str = "source, report_id, content_hash, observed_on, venue_type, venue_name, \
     exploitation_type, indicators, indicator_mask, persons_count, nationalities, child_involved, grading, notes, \
-    location_input, lat, lng, geocode_method, precision_m, geocode_note, h3_r6, h3_r7, h3_r8, h3_r9, run_id, line";
+    location_input, lat, lng, geocode_method, precision_m, geocode_note, h3_r6, h3_r7, h3_r8, h3_r9, run_id, line, town, district";
 
 pub const STAGING: &str = r"
 CREATE TEMP TABLE staging AS SELECT * FROM reports LIMIT 0;

@@ -1,0 +1,552 @@
+//! Layers: the glue between `store` and `analysis`. A [`LayerQuery`] (the API's
+//! and the command line's parameters, validated) goes in; computed layers come
+//! out, ready to be written as GeoJSON or CSV by `export` and served by `serve`.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{Datelike, Months, NaiveDate};
+use h3o::{CellIndex, LatLng, Resolution};
+use serde_json::{json, Value};
+
+use crate::analysis::{self, CellReports, Emerging, HotspotArea, Kernel, Neighbours, StudyArea};
+use crate::geocode::Gazetteer;
+use crate::store::{self, AreaLevel, CellRow, IndicatorWeights, ReportFilter, Step, Store, StoreError};
+
+/// How each report counts: 1, or by its indicators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Weight {
+    #[default]
+    Count,
+    Risk,
+}
+
+impl Weight {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Count => "count",
+            Self::Risk => "risk",
+        }
+    }
+}
+
+/// Default risk weights: a report counts `1 + Σ w` over its indicators. Signs of
+/// control and abuse weigh most; commercial signs (cash only, no receipt) least,
+/// because they are common at legitimate businesses too.
+pub const DEFAULT_RISK_WEIGHTS: IndicatorWeights = [
+    0.25, // no_ppe
+    0.75, // living_on_site
+    0.1,  // cash_only
+    0.1,  // no_receipt
+    0.1,  // very_low_price
+    0.75, // fearful_workers
+    0.75, // controlling_manager
+    0.5,  // transported_in_groups
+    1.0,  // id_withheld
+    1.0,  // underage_workers
+    1.0,  // signs_of_abuse
+    0.5,  // poor_accommodation
+    0.25, // long_hours
+    1.0,  // debt_bondage
+];
+
+/// Which cells the statistics are computed over.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub enum StudyAreaSpec {
+    /// The bounding box of every stored report, 2 km wider, land and coast only.
+    #[default]
+    Default,
+    /// Local-authority districts by ONS code or name.
+    Districts(Vec<String>),
+    /// `min_lat, min_lng, max_lat, max_lng`.
+    BBox([f64; 4]),
+}
+
+/// Every parameter of a layer, validated.
+#[derive(Clone, Debug)]
+pub struct LayerQuery {
+    pub res: u8,
+    pub filter: ReportFilter,
+    pub k: u32,
+    pub kernel: Kernel,
+    pub fdr: bool,
+    pub weight: Weight,
+    pub step: Step,
+    /// 0 = analytical p-values only; otherwise conditional permutations (pseudo-p used for bins).
+    pub permutations: u32,
+    pub seed: u64,
+    pub study_area: StudyAreaSpec,
+    pub risk_weights: IndicatorWeights,
+}
+
+impl Default for LayerQuery {
+    fn default() -> Self {
+        Self {
+            res: 8,
+            filter: ReportFilter::default(),
+            k: 1,
+            kernel: Kernel::Uniform,
+            fdr: true,
+            weight: Weight::Count,
+            step: Step::Month,
+            permutations: 0,
+            seed: 20_240_601,
+            study_area: StudyAreaSpec::Default,
+            risk_weights: DEFAULT_RISK_WEIGHTS,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LayerError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{field}: {message}")]
+    Invalid { field: &'static str, message: String },
+}
+
+fn resolution(res: u8) -> Result<Resolution, LayerError> {
+    match res {
+        6..=9 => Resolution::try_from(res).map_err(|e| LayerError::Invalid { field: "res", message: e.to_string() }),
+        _ => Err(LayerError::Invalid { field: "res", message: format!("{res} is not a resolution from 6 to 9") }),
+    }
+}
+
+/// Builds the study area's cells at `res` (deterministic: sorted cells).
+pub fn study_area(store: &Store, spec: &StudyAreaSpec, res: u8) -> Result<StudyArea, LayerError> {
+    let resolution = resolution(res)?;
+    let gazetteer = Gazetteer::embedded();
+    let cells: Vec<CellIndex> = match spec {
+        StudyAreaSpec::Districts(names) => {
+            let mut res7: HashSet<CellIndex> = HashSet::new();
+            for name in names {
+                let cells = gazetteer.district_cells(name);
+                if cells.is_empty() {
+                    return Err(LayerError::Invalid { field: "district", message: format!("unknown district {name:?}") });
+                }
+                res7.extend(cells);
+            }
+            // Fill one-cell gaps (fields with no postcodes) surrounded by the district.
+            let gaps: Vec<CellIndex> = res7
+                .iter()
+                .flat_map(|c| c.grid_ring::<Vec<_>>(1))
+                .filter(|c| !res7.contains(c))
+                .filter(|c| c.grid_ring::<Vec<_>>(1).iter().filter(|n| res7.contains(n)).count() >= 5)
+                .collect();
+            res7.extend(gaps);
+            res7.into_iter()
+                .flat_map(|c| {
+                    if resolution <= Resolution::Seven {
+                        c.parent(resolution).into_iter().collect::<Vec<_>>()
+                    } else {
+                        c.children(resolution).collect()
+                    }
+                })
+                .collect()
+        }
+        StudyAreaSpec::BBox(b) => bbox_cells(*b, resolution),
+        StudyAreaSpec::Default => match store.extent()? {
+            None => Vec::new(),
+            Some((a, b, c, d)) => {
+                // 2 km margin: ~0.018 degrees of latitude, 0.03 of longitude at 52N.
+                bbox_cells([a - 0.018, b - 0.03, c + 0.018, d + 0.03], resolution)
+                    .into_iter()
+                    .filter(|cell| {
+                        let centre = LatLng::from(*cell);
+                        gazetteer.in_uk(centre.lat(), centre.lng())
+                    })
+                    .collect()
+            }
+        },
+    };
+    Ok(StudyArea::new(cells))
+}
+
+fn bbox_cells(b: [f64; 4], resolution: Resolution) -> Vec<CellIndex> {
+    let [min_lat, min_lng, max_lat, max_lng] = b;
+    let polygon = geo::Polygon::new(
+        geo::LineString::from(vec![(min_lng, min_lat), (max_lng, min_lat), (max_lng, max_lat), (min_lng, max_lat), (min_lng, min_lat)]),
+        vec![],
+    );
+    let mut tiler = h3o::geom::TilerBuilder::new(resolution).containment_mode(h3o::geom::ContainmentMode::Covers).build();
+    if tiler.add(polygon).is_err() {
+        return Vec::new();
+    }
+    tiler.into_coverage().collect()
+}
+
+/// One cell of the cells layer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CellResult {
+    pub cell: CellIndex,
+    pub count: u64,
+    pub value: f64,
+    pub gi_z: f64,
+    pub p: f64,
+    pub bin: i8,
+}
+
+/// Gi* over the study area: every cell (zeros included), plus what was left out.
+#[derive(Clone, Debug)]
+pub struct HotspotRun {
+    pub area: StudyArea,
+    pub cells: Vec<CellResult>,
+    pub details: Vec<CellReports>,
+    /// Per significance level (99, 95, 90%) the p cut-off used.
+    pub cutoffs: [(i8, f64); 3],
+    pub excluded_imprecise: u64,
+    pub outside_study_area: u64,
+    pub data_window: (Option<NaiveDate>, Option<NaiveDate>),
+}
+
+fn weights(query: &LayerQuery) -> Option<&IndicatorWeights> {
+    (query.weight == Weight::Risk).then_some(&query.risk_weights)
+}
+
+/// Runs Gi* at the query's resolution (with permutations when asked).
+pub fn hot_cells(store: &Store, query: &LayerQuery) -> Result<HotspotRun, LayerError> {
+    check(query)?;
+    let area = study_area(store, &query.study_area, query.res)?;
+    hot_cells_in(store, query, area)
+}
+
+fn check(query: &LayerQuery) -> Result<(), LayerError> {
+    resolution(query.res)?;
+    if !(1..=3).contains(&query.k) {
+        return Err(LayerError::Invalid { field: "k", message: format!("{} is not from 1 to 3", query.k) });
+    }
+    Ok(())
+}
+
+fn hot_cells_in(store: &Store, query: &LayerQuery, area: StudyArea) -> Result<HotspotRun, LayerError> {
+    let counts = store.cell_counts(query.res, &query.filter, weights(query))?;
+    let (first, last, _) = store.data_window(&query.filter)?;
+    let n = area.len();
+    let mut x = vec![0.0; n];
+    let mut details = vec![CellReports::default(); n];
+    let mut counts_by_cell = vec![0u64; n];
+    let mut outside = 0;
+    for row in &counts.rows {
+        let position = CellIndex::try_from(row.cell).ok().and_then(|c| area.position(c));
+        match position {
+            Some(i) => {
+                x[i] = row.value;
+                counts_by_cell[i] = row.reports;
+                details[i] = cell_reports(row);
+            }
+            None => outside += row.reports,
+        }
+    }
+    let nb = Neighbours::build(&area, query.k, query.kernel);
+    let gi = analysis::gi_star(&x, &nb);
+    let p = if query.permutations > 0 {
+        analysis::permutation_p(&x, &nb, query.permutations, query.seed, 2)
+    } else {
+        gi.p.clone()
+    };
+    let bins = analysis::bins(&gi.z, &p, query.fdr);
+    let cutoffs = analysis::stats::LEVELS.map(|(bin, alpha)| (bin, if query.fdr { analysis::bh_threshold(&p, alpha) } else { alpha }));
+    let cells = area
+        .cells()
+        .iter()
+        .enumerate()
+        .map(|(i, cell)| CellResult { cell: *cell, count: counts_by_cell[i], value: x[i], gi_z: gi.z[i], p: p[i], bin: bins[i] })
+        .collect();
+    Ok(HotspotRun {
+        area,
+        cells,
+        details,
+        cutoffs,
+        excluded_imprecise: counts.excluded_imprecise,
+        outside_study_area: outside,
+        data_window: (first, last),
+    })
+}
+
+fn cell_reports(row: &CellRow) -> CellReports {
+    CellReports { reports: row.reports, venues: row.venues, indicators: row.indicators, first: row.first, last: row.last }
+}
+
+/// A hotspot area with the facts the layer reports.
+#[derive(Clone, Debug)]
+pub struct AreaResult {
+    pub area: HotspotArea,
+    pub nearest_town: Option<String>,
+    /// Still significant (bin ≥ 2 overlapping it) at every neighbouring resolution in 6..9.
+    pub robust: bool,
+}
+
+/// Hotspot areas at the query's resolution, each checked at res ± 1.
+pub fn hotspot_areas(store: &Store, query: &LayerQuery) -> Result<(HotspotRun, Vec<AreaResult>), LayerError> {
+    let run = hot_cells(store, query)?;
+    let bins: Vec<i8> = run.cells.iter().map(|c| c.bin).collect();
+    let z: Vec<f64> = run.cells.iter().map(|c| c.gi_z).collect();
+    let areas = analysis::hotspot_areas(&run.area, &bins, &z, &run.details, 2);
+    let mut neighbours_hot: Vec<(Resolution, HashSet<CellIndex>)> = Vec::new();
+    for res in [query.res.wrapping_sub(1), query.res + 1] {
+        if !(6..=9).contains(&res) {
+            continue;
+        }
+        let other = hot_cells(store, &LayerQuery { res, permutations: 0, ..query.clone() })?;
+        let hot = other.cells.iter().filter(|c| c.bin >= 2).map(|c| c.cell).collect();
+        neighbours_hot.push((resolution(res)?, hot));
+    }
+    let gazetteer = Gazetteer::embedded();
+    let out = areas
+        .into_iter()
+        .map(|area| {
+            let robust = neighbours_hot.iter().all(|(res, hot)| {
+                area.cells.iter().any(|c| {
+                    if *res < c.resolution() {
+                        c.parent(*res).is_some_and(|p| hot.contains(&p))
+                    } else {
+                        c.children(*res).any(|ch| hot.contains(&ch))
+                    }
+                })
+            });
+            let (lat, lng) = centroid(&area.cells);
+            let nearest_town = gazetteer.nearest_place(lat, lng, crate::geocode::TOWN_MIN_POPULATION).map(|(p, _)| p.name.clone());
+            AreaResult { area, nearest_town, robust }
+        })
+        .collect();
+    Ok((run, out))
+}
+
+fn centroid(cells: &[CellIndex]) -> (f64, f64) {
+    let n = cells.len().max(1) as f64;
+    let (lat, lng) = cells.iter().map(|c| LatLng::from(*c)).fold((0.0, 0.0), |a, p| (a.0 + p.lat(), a.1 + p.lng()));
+    (lat / n, lng / n)
+}
+
+/// One cell of the emerging layer.
+#[derive(Clone, Debug)]
+pub struct EmergingResult {
+    pub cell: CellIndex,
+    pub count: u64,
+    pub category: Emerging,
+    pub trend_z: f64,
+    pub trend_p: f64,
+    pub steps: usize,
+}
+
+/// Emerging hot spots: Gi* per time step over the same study area and weights,
+/// then each cell's category from its bins and the Mann-Kendall trend of its z.
+/// Cells that had reports in the window are returned.
+pub fn emerging(store: &Store, query: &LayerQuery) -> Result<(StudyArea, Vec<NaiveDate>, Vec<EmergingResult>), LayerError> {
+    check(query)?;
+    if query.step == Step::Year {
+        return Err(LayerError::Invalid { field: "step", message: "use month or quarter".into() });
+    }
+    let area = study_area(store, &query.study_area, query.res)?;
+    let series = store.cell_series(query.res, &query.filter, query.step, weights(query))?;
+    let (first, last, _) = store.data_window(&query.filter)?;
+    let (Some(first), Some(last)) = (query.filter.from.or(first), query.filter.to.or(last)) else {
+        return Ok((area, Vec::new(), Vec::new()));
+    };
+    let periods = periods(first, last, query.step);
+    let index: HashMap<NaiveDate, usize> = periods.iter().enumerate().map(|(i, p)| (*p, i)).collect();
+    let (n, steps) = (area.len(), periods.len());
+    let mut x = vec![vec![0.0; n]; steps];
+    let mut totals = vec![0.0; n];
+    for (cell, period, value) in series {
+        let Some(i) = CellIndex::try_from(cell).ok().and_then(|c| area.position(c)) else { continue };
+        if let Some(&t) = index.get(&period) {
+            x[t][i] = value;
+            totals[i] += value;
+        }
+    }
+    let nb = Neighbours::build(&area, query.k, query.kernel);
+    let mut z_by_cell = vec![Vec::with_capacity(steps); n];
+    let mut bins_by_cell = vec![Vec::with_capacity(steps); n];
+    for values in &x {
+        let gi = analysis::gi_star(values, &nb);
+        let bins = analysis::bins(&gi.z, &gi.p, query.fdr);
+        for i in 0..n {
+            z_by_cell[i].push(gi.z[i]);
+            bins_by_cell[i].push(bins[i]);
+        }
+    }
+    let out = (0..n)
+        .filter(|&i| totals[i] > 0.0)
+        .map(|i| {
+            let (category, trend) = analysis::classify(&bins_by_cell[i], &z_by_cell[i]);
+            EmergingResult {
+                cell: area.cells()[i],
+                count: totals[i].round() as u64,
+                category,
+                trend_z: trend.z,
+                trend_p: trend.p,
+                steps,
+            }
+        })
+        .collect();
+    Ok((area, periods, out))
+}
+
+/// Period starts from the one holding `first` to the one holding `last`.
+pub fn periods(first: NaiveDate, last: NaiveDate, step: Step) -> Vec<NaiveDate> {
+    let mut p = period_start(first, step);
+    let mut out = Vec::new();
+    while p <= last {
+        out.push(p);
+        p = next_period(p, step);
+    }
+    out
+}
+
+pub fn period_start(d: NaiveDate, step: Step) -> NaiveDate {
+    let month = match step {
+        Step::Month => d.month(),
+        Step::Quarter => (d.month() - 1) / 3 * 3 + 1,
+        Step::Year => 1,
+    };
+    NaiveDate::from_ymd_opt(d.year(), month, 1).unwrap_or(d)
+}
+
+fn next_period(p: NaiveDate, step: Step) -> NaiveDate {
+    let months = match step {
+        Step::Month => 1,
+        Step::Quarter => 3,
+        Step::Year => 12,
+    };
+    p.checked_add_months(Months::new(months)).unwrap_or(NaiveDate::MAX)
+}
+
+/// A period's label: `2024-03`, `2024-Q1`, `2024`.
+pub fn period_label(p: NaiveDate, step: Step) -> String {
+    match step {
+        Step::Month => p.format("%Y-%m").to_string(),
+        Step::Quarter => format!("{}-Q{}", p.year(), (p.month() - 1) / 3 + 1),
+        Step::Year => p.year().to_string(),
+    }
+}
+
+/// One row of the towns table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TownRow {
+    pub town: String,
+    pub district: String,
+    pub district_name: String,
+    pub period: NaiveDate,
+    pub label: String,
+    pub count: u64,
+    pub previous: u64,
+    pub year_before: u64,
+    /// `count − previous`.
+    pub change: i64,
+    /// Exact conditional test of count vs previous (equal exposure).
+    pub p_change: f64,
+    pub p_year: f64,
+    /// Counts by breakdown value (venue, exploitation, child).
+    pub breakdown: BTreeMap<String, u64>,
+}
+
+/// Town (or district) trends: counts per period with the previous period, the
+/// same period a year before, and their exact tests. Counts are exact here;
+/// disclosure control is the caller's (a later stage's) job.
+pub fn area_trends(store: &Store, level: AreaLevel, filter: &ReportFilter, step: Step) -> Result<Vec<TownRow>, LayerError> {
+    let rows = store.area_series(level, filter, step, None)?;
+    let by_venue = store.area_series(level, filter, step, Some(store::Split::Venue))?;
+    let by_exploitation = store.area_series(level, filter, step, Some(store::Split::Exploitation))?;
+    let by_child = store.area_series(level, filter, step, Some(store::Split::Child))?;
+    let (first, last, _) = store.data_window(filter)?;
+    let (Some(first), Some(last)) = (filter.from.or(first), filter.to.or(last)) else { return Ok(Vec::new()) };
+    let periods = periods(first, last, step);
+    let mut counts: HashMap<(String, NaiveDate), u64> = HashMap::new();
+    let mut districts: BTreeMap<String, String> = BTreeMap::new();
+    for r in &rows {
+        counts.insert((r.area.clone(), r.period), r.count);
+        districts.entry(r.area.clone()).or_insert_with(|| r.district.clone());
+    }
+    let mut splits: HashMap<(String, NaiveDate), BTreeMap<String, u64>> = HashMap::new();
+    for (prefix, list) in [("venue", &by_venue), ("exploitation", &by_exploitation), ("child", &by_child)] {
+        for r in list {
+            splits.entry((r.area.clone(), r.period)).or_default().insert(format!("{prefix}:{}", r.split), r.count);
+        }
+    }
+    let gazetteer = Gazetteer::embedded();
+    let district_names: HashMap<String, String> = districts
+        .values()
+        .filter_map(|code| {
+            (0..=u16::MAX)
+                .map_while(|i| gazetteer.district(i))
+                .find(|(c, _)| c == code)
+                .map(|(c, n)| (c.to_owned(), n.to_owned()))
+        })
+        .collect();
+    let mut out = Vec::new();
+    for (area, district) in &districts {
+        for period in &periods {
+            let get = |p: NaiveDate| counts.get(&(area.clone(), p)).copied().unwrap_or(0);
+            let count = get(*period);
+            let previous = get(previous_period(*period, step));
+            let year_before = get(period.checked_sub_months(Months::new(12)).unwrap_or(*period));
+            out.push(TownRow {
+                town: area.clone(),
+                district: district.clone(),
+                district_name: district_names.get(district).cloned().unwrap_or_default(),
+                period: *period,
+                label: period_label(*period, step),
+                count,
+                previous,
+                year_before,
+                change: count as i64 - previous as i64,
+                p_change: analysis::poisson_change_p(count, previous),
+                p_year: analysis::poisson_change_p(count, year_before),
+                breakdown: splits.get(&(area.clone(), *period)).cloned().unwrap_or_default(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn previous_period(p: NaiveDate, step: Step) -> NaiveDate {
+    let months = match step {
+        Step::Month => 1,
+        Step::Quarter => 3,
+        Step::Year => 12,
+    };
+    p.checked_sub_months(Months::new(months)).unwrap_or(p)
+}
+
+/// The provenance block every layer answer carries.
+pub fn provenance(layer: &str, query: &LayerQuery, n_cells: usize, window: (Option<NaiveDate>, Option<NaiveDate>), extra: Value) -> Value {
+    let study_area = match &query.study_area {
+        StudyAreaSpec::Default => json!({"kind": "default", "rule": "bounding box of all stored reports + 2 km, cells whose centre is in the UK mask"}),
+        StudyAreaSpec::Districts(d) => json!({"kind": "districts", "districts": d}),
+        StudyAreaSpec::BBox(b) => json!({"kind": "bbox", "bbox": b}),
+    };
+    let mut block = json!({
+        "tool": "hotspots",
+        "version": env!("CARGO_PKG_VERSION"),
+        "layer": layer,
+        "query": {
+            "res": query.res,
+            "from": query.filter.from.map(|d| d.to_string()),
+            "to": query.filter.to.map(|d| d.to_string()),
+            "venue": query.filter.venues,
+            "exploitation": query.filter.exploitation,
+            "source": query.filter.sources,
+            "k": query.k,
+            "kernel": query.kernel.as_str(),
+            "fdr": query.fdr,
+            "weight": query.weight.as_str(),
+            "step": query.step.as_str(),
+            "permutations": query.permutations,
+        },
+        "data_window": {"from": window.0.map(|d| d.to_string()), "to": window.1.map(|d| d.to_string())},
+        "study_area": study_area,
+        "n_cells": n_cells,
+        "statistic": "Getis-Ord Gi* (self included), z-score; PySAL esda G_Local(star=True) equivalent",
+        "kernel": {"name": query.kernel.as_str(), "k": query.k, "bandwidth_rings": query.k + 1},
+        "tail": if query.permutations > 0 { "pseudo-p from conditional permutations, (M+1)/(R+1), folded to the observed side" } else { "two-sided normal p-value" },
+        "bins": "ArcGIS Gi_Bin: ±3/±2/±1 = 99/95/90% confidence",
+        "fdr": if query.fdr { "Benjamini-Hochberg per confidence level" } else { "off" },
+        "weight": if query.weight == Weight::Risk { json!({"name": "risk", "rule": "1 + sum of indicator weights", "indicator_weights": crate::model::Indicator::ALL.iter().zip(query.risk_weights).map(|(i, w)| (i.as_str().to_owned(), json!(w))).collect::<serde_json::Map<_, _>>()}) } else { json!({"name": "count"}) },
+        "precision_rule": "a report counts at a resolution only when precision_m <= 1.5 x the mean H3 edge length",
+        "generated_at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    });
+    if let (Value::Object(block), Value::Object(extra)) = (&mut block, extra) {
+        block.extend(extra);
+    }
+    block
+}

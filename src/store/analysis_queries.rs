@@ -1,0 +1,243 @@
+//! Read queries for analysis: counts per cell and per period, precision-aware.
+//! Values come back as plain rows; `analysis` turns them into statistics.
+
+use chrono::NaiveDate;
+use duckdb::params_from_iter;
+
+use super::{filter_sql, ReportFilter, Result, Store};
+
+/// Per-indicator weights of the `risk` weight: a report counts `1 + Σ wᵢ` over its indicators.
+pub type IndicatorWeights = [f64; 14];
+
+/// One cell's reports under a filter.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CellRow {
+    pub cell: u64,
+    pub reports: u64,
+    /// Sum of report weights (= `reports` for the `count` weight).
+    pub value: f64,
+    /// By `VenueType::ALL` order.
+    pub venues: [u64; 5],
+    /// By `Indicator::ALL` order.
+    pub indicators: [u64; 14],
+    pub first: Option<NaiveDate>,
+    pub last: Option<NaiveDate>,
+}
+
+/// Counts per cell, plus the reports left out because they are too coarse.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CellCounts {
+    pub rows: Vec<CellRow>,
+    /// Reports matching the filter but located too coarsely for the resolution.
+    pub excluded_imprecise: u64,
+}
+
+/// Time steps of the space-time analysis and the trends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Step {
+    Month,
+    Quarter,
+    Year,
+}
+
+impl Step {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Month => "month",
+            Self::Quarter => "quarter",
+            Self::Year => "year",
+        }
+    }
+}
+
+pub(super) fn cell_column(resolution: u8) -> &'static str {
+    match resolution {
+        6 => "h3_r6",
+        7 => "h3_r7",
+        8 => "h3_r8",
+        _ => "h3_r9",
+    }
+}
+
+/// `1 + Σᵢ wᵢ·bitᵢ(indicator_mask)` with the weights as parameters.
+fn weight_sql(weights: Option<&IndicatorWeights>, values: &mut Vec<String>) -> String {
+    let Some(weights) = weights else { return "1.0".into() };
+    let mut terms = vec!["1.0".to_owned()];
+    for (i, w) in weights.iter().enumerate() {
+        terms.push(format!("CAST(? AS DOUBLE) * ((indicator_mask >> {i}) & 1)"));
+        values.push(w.to_string());
+    }
+    format!("({})", terms.join(" + "))
+}
+
+impl Store {
+    /// Reports per cell at a resolution (6..=9) for a filter. `weights` selects the
+    /// `risk` weight; `None` counts reports.
+    pub fn cell_counts(&self, resolution: u8, filter: &ReportFilter, weights: Option<&IndicatorWeights>) -> Result<CellCounts> {
+        let column = cell_column(resolution);
+        let mut values = Vec::new();
+        let weight = weight_sql(weights, &mut values);
+        let (clause, filter_values) = filter_sql(filter);
+        values.extend(filter_values);
+        let venue_counts: Vec<String> = crate::model::VenueType::ALL
+            .iter()
+            .map(|v| format!("count(*) FILTER (WHERE venue_type = '{}')", v.as_str()))
+            .collect();
+        let indicator_counts: Vec<String> =
+            (0..14).map(|i| format!("CAST(sum((indicator_mask >> {i}) & 1) AS BIGINT)")).collect();
+        let clause = if clause.is_empty() { "WHERE true".to_owned() } else { clause };
+        let sql = format!(
+            "SELECT {column}, count(*), sum({weight}), {venues}, {indicators}, min(observed_on), max(observed_on) \
+             FROM reports {clause} AND {column} IS NOT NULL GROUP BY {column} ORDER BY {column}",
+            venues = venue_counts.join(", "),
+            indicators = indicator_counts.join(", "),
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(self.err("prepare cell counts"))?;
+        let mut rows = stmt.query(params_from_iter(values.iter())).map_err(self.err("query cell counts"))?;
+        let mut out = CellCounts::default();
+        while let Some(r) = rows.next().map_err(self.err("read cell counts"))? {
+            let read = || -> duckdb::Result<CellRow> {
+                let mut row = CellRow {
+                    cell: r.get(0)?,
+                    reports: r.get::<_, i64>(1)? as u64,
+                    value: r.get(2)?,
+                    ..CellRow::default()
+                };
+                for (i, slot) in row.venues.iter_mut().enumerate() {
+                    *slot = r.get::<_, i64>(3 + i)? as u64;
+                }
+                for (i, slot) in row.indicators.iter_mut().enumerate() {
+                    *slot = r.get::<_, Option<i64>>(8 + i)?.unwrap_or(0) as u64;
+                }
+                row.first = r.get(22)?;
+                row.last = r.get(23)?;
+                Ok(row)
+            };
+            out.rows.push(read().map_err(self.err("read cell row"))?);
+        }
+        let (clause, filter_values) = filter_sql(filter);
+        let clause = if clause.is_empty() { "WHERE true".to_owned() } else { clause };
+        let sql = format!("SELECT count(*) FROM reports {clause} AND {column} IS NULL");
+        let excluded: i64 = self
+            .conn
+            .query_row(&sql, params_from_iter(filter_values.iter()), |r| r.get(0))
+            .map_err(self.err("count imprecise"))?;
+        out.excluded_imprecise = excluded as u64;
+        Ok(out)
+    }
+
+    /// Values per cell and period start (month, quarter or year), cells with reports only.
+    pub fn cell_series(
+        &self,
+        resolution: u8,
+        filter: &ReportFilter,
+        step: Step,
+        weights: Option<&IndicatorWeights>,
+    ) -> Result<Vec<(u64, NaiveDate, f64)>> {
+        let column = cell_column(resolution);
+        let mut values = Vec::new();
+        let weight = weight_sql(weights, &mut values);
+        let (clause, filter_values) = filter_sql(filter);
+        values.extend(filter_values);
+        let clause = if clause.is_empty() { "WHERE true".to_owned() } else { clause };
+        let sql = format!(
+            "SELECT {column}, CAST(date_trunc('{step}', observed_on) AS DATE) AS period, sum({weight}) \
+             FROM reports {clause} AND {column} IS NOT NULL GROUP BY ALL ORDER BY 1, 2",
+            step = step.as_str()
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(self.err("prepare series"))?;
+        let rows = stmt
+            .query_map(params_from_iter(values.iter()), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(self.err("query series"))?;
+        rows.collect::<duckdb::Result<Vec<_>>>().map_err(self.err("read series"))
+    }
+
+    /// Report counts per town (or district) and period start, with breakdowns.
+    /// `by` is `town` or `district`; `split` an optional breakdown column.
+    pub fn area_series(&self, by: AreaLevel, filter: &ReportFilter, step: Step, split: Option<Split>) -> Result<Vec<AreaRow>> {
+        let key = match by {
+            AreaLevel::Town => "coalesce(town, '(none)'), coalesce(district, '')",
+            AreaLevel::District => "coalesce(district, '(none)'), coalesce(district, '')",
+        };
+        let split_sql = match split {
+            None => "''",
+            Some(Split::Venue) => "venue_type",
+            Some(Split::Exploitation) => "exploitation_type",
+            Some(Split::Child) => "CASE WHEN child_involved THEN 'child' ELSE 'adult_or_unknown' END",
+        };
+        let (clause, values) = filter_sql(filter);
+        let sql = format!(
+            "SELECT {key}, CAST(date_trunc('{step}', observed_on) AS DATE), {split_sql}, count(*) \
+             FROM reports {clause} GROUP BY ALL ORDER BY 1, 2, 3, 4",
+            step = step.as_str()
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(self.err("prepare area series"))?;
+        let rows = stmt
+            .query_map(params_from_iter(values.iter()), |r| {
+                Ok(AreaRow {
+                    area: r.get(0)?,
+                    district: r.get(1)?,
+                    period: r.get(2)?,
+                    split: r.get(3)?,
+                    count: r.get::<_, i64>(4)? as u64,
+                })
+            })
+            .map_err(self.err("query area series"))?;
+        rows.collect::<duckdb::Result<Vec<_>>>().map_err(self.err("read area series"))
+    }
+
+    /// First and last observation dates under a filter.
+    pub fn data_window(&self, filter: &ReportFilter) -> Result<(Option<NaiveDate>, Option<NaiveDate>, u64)> {
+        let (clause, values) = filter_sql(filter);
+        let sql = format!("SELECT min(observed_on), max(observed_on), count(*) FROM reports {clause}");
+        self.conn
+            .query_row(&sql, params_from_iter(values.iter()), |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64)))
+            .map_err(self.err("data window"))
+    }
+
+    /// A number that changes whenever stored data changes (for caches and ETags).
+    pub fn data_version(&self) -> Result<i64> {
+        self.conn
+            .query_row("SELECT coalesce(max(run_id), 0) * 1000003 + (SELECT count(*) FROM reports) FROM ingest_runs", [], |r| r.get(0))
+            .map_err(self.err("data version"))
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AreaLevel {
+    Town,
+    District,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Split {
+    Venue,
+    Exploitation,
+    Child,
+}
+
+/// Reports of one town or district in one period (and one breakdown value).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AreaRow {
+    pub area: String,
+    pub district: String,
+    pub period: NaiveDate,
+    pub split: String,
+    pub count: u64,
+}
+
+impl Store {
+    /// Bounding box of every stored report: `(min_lat, min_lng, max_lat, max_lng)`.
+    pub fn extent(&self) -> Result<Option<(f64, f64, f64, f64)>> {
+        let row: (Option<f64>, Option<f64>, Option<f64>, Option<f64>) = self
+            .conn
+            .query_row("SELECT min(lat), min(lng), max(lat), max(lng) FROM reports", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .map_err(self.err("extent"))?;
+        Ok(match row {
+            (Some(a), Some(b), Some(c), Some(d)) => Some((a, b, c, d)),
+            _ => None,
+        })
+    }
+}
