@@ -79,7 +79,7 @@ const CLUSTERS: &[Cluster] = &[
         venues: &[("nail_bar", 5.0), ("car_wash", 3.0), ("farm", 1.0)],
         exploitation: &[("labour", 5.0), ("sexual", 2.0), ("unknown", 1.0)],
         nationalities: &["Lithuanian", "Vietnamese", "Romanian", "Latvian"], years: [0.15, 0.15, 0.2, 0.3, 0.5, 2.6, 3.2] },
-    Cluster { town: "Chatteris", county: "Cambridgeshire", outwards: &["PE16", "PE14", "PE7"], premises: 40, reports: 1700,
+    Cluster { town: "", county: "", outwards: &["PE16", "PE14", "PE7"], premises: 40, reports: 1700,
         venues: &[("farm", 9.0), ("other", 0.5)],
         exploitation: &[("labour", 9.0), ("unknown", 1.0)],
         nationalities: &["Romanian", "Bulgarian", "Lithuanian", "Ukrainian"], years: RISING },

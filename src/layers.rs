@@ -451,16 +451,25 @@ pub fn area_trends(store: &Store, level: AreaLevel, filter: &ReportFilter, step:
     let (first, last, _) = store.data_window(filter)?;
     let (Some(first), Some(last)) = (filter.from.or(first), filter.to.or(last)) else { return Ok(Vec::new()) };
     let periods = periods(first, last, step);
+    // A town can straddle districts (its res-7 cells vote separately): counts are
+    // summed per town, and the town is listed under the district holding most of them.
     let mut counts: HashMap<(String, NaiveDate), u64> = HashMap::new();
-    let mut districts: BTreeMap<String, String> = BTreeMap::new();
+    let mut district_votes: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
     for r in &rows {
-        counts.insert((r.area.clone(), r.period), r.count);
-        districts.entry(r.area.clone()).or_insert_with(|| r.district.clone());
+        *counts.entry((r.area.clone(), r.period)).or_default() += r.count;
+        *district_votes.entry(r.area.clone()).or_default().entry(r.district.clone()).or_default() += r.count;
     }
+    let districts: BTreeMap<String, String> = district_votes
+        .into_iter()
+        .map(|(area, votes)| {
+            let best = votes.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))).map(|(d, _)| d.clone()).unwrap_or_default();
+            (area, best)
+        })
+        .collect();
     let mut splits: HashMap<(String, NaiveDate), BTreeMap<String, u64>> = HashMap::new();
     for (prefix, list) in [("venue", &by_venue), ("exploitation", &by_exploitation), ("child", &by_child)] {
         for r in list {
-            splits.entry((r.area.clone(), r.period)).or_default().insert(format!("{prefix}:{}", r.split), r.count);
+            *splits.entry((r.area.clone(), r.period)).or_default().entry(format!("{prefix}:{}", r.split)).or_default() += r.count;
         }
     }
     let gazetteer = Gazetteer::embedded();

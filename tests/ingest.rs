@@ -306,3 +306,32 @@ fn export_reports_geojson_and_csv() {
     assert_eq!(&town[col("geocode_method")], "town");
     assert!(!town[col("h3_r6")].is_empty() && town[col("h3_r8")].is_empty() && town[col("h3_r9")].is_empty());
 }
+
+/// Regression: the csv crate's own line count lags after CRLF terminators; line
+/// numbers must be physical lines whatever the line endings, blank lines and
+/// quoted newlines.
+#[test]
+fn regression_crlf_line_numbers() {
+    for ending in ["\n", "\r\n"] {
+        let text = [
+            "id,date,venue,postcode",
+            "A,2024-01-01,farm,PE13 1AA",
+            "B,2024-01-01,casino,PE13 1AA",
+            "",
+            "C,2024-01-01,farm,\"multi",
+            "line\"",
+            "D,2024-01-01,casino,PE13 1AA",
+            "E,2024-01-01,casino,PE13 1AA",
+        ]
+        .join(ending)
+            + ending;
+        let mut store = Store::open_in_memory().expect("open");
+        let input = Input::Reader { name: "x.csv".into(), reader: Box::new(Cursor::new(text.into_bytes())) };
+        let s = load(&mut store, input, &LoadOptions { no_rejects_file: true, ..LoadOptions::default() }, None).expect("load");
+        let mut lines = Vec::new();
+        store.rejects_for_run(s.counts.run_id, |r| lines.push((r.line, r.field))).expect("rejects");
+        let expected: Vec<(u64, String)> =
+            vec![(3, "venue_type".into()), (5, "postcode".into()), (7, "venue_type".into()), (8, "venue_type".into())];
+        assert_eq!(lines, expected, "ending {ending:?}");
+    }
+}

@@ -280,9 +280,14 @@ impl Gazetteer {
         self.postcodes.get_or_init(inflate_postcodes).len().saturating_sub(10) / RECORD
     }
 
-    /// True when the point is in the UK or within the mask's tolerance (~1.5-3 km) of its coast or border.
+    /// True when the point is in the UK: inside the outline or within the mask's
+    /// tolerance (~1.5-3 km) of its coast or border, or in an H3 res-7 cell (~1.2 km
+    /// across) that holds GB postcode units. The second test keeps premises on
+    /// marshes and estuaries that the generalised 1:10m outline cuts off.
     pub fn in_uk(&self, lat: f64, lng: f64) -> bool {
         self.mask.contains(lat, lng)
+            || h3o::LatLng::new(lat, lng)
+                .is_ok_and(|p| self.district_cells.contains_key(&u64::from(p.to_cell(h3o::Resolution::Seven))))
     }
 
     /// The nearest place with at least `min_population` people, with its distance in metres.

@@ -36,6 +36,7 @@ fn uk_outline_not_a_rectangle() {
         ("Hunstanton, on the Wash shore", 52.939, 0.488),
         ("the Wash 1 km off Hunstanton", 52.940, 0.472),
         ("Dover harbour", 51.118, 1.320),
+        ("Mersea Island marshes (a real postcode, off the 1:10m outline)", 51.777, 0.920),
     ] {
         assert!(g.in_uk(lat, lng), "{name} should be in the UK");
     }

@@ -60,8 +60,15 @@ pub fn open_rows<'r>(format: Format, input: Box<dyn BufRead + 'r>, file: &str) -
     }
 }
 
-fn csv_rows<'r>(input: Box<dyn BufRead + 'r>, file: &str) -> Result<Rows<'r>, IngestError> {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(input);
+fn csv_rows<'r>(mut input: Box<dyn BufRead + 'r>, file: &str) -> Result<Rows<'r>, IngestError> {
+    // Strip a UTF-8 BOM here so that byte offsets below and the csv crate's agree.
+    let has_bom = input.fill_buf().map_err(|source| IngestError::Io { file: file.to_owned(), source })?.starts_with(b"\xef\xbb\xbf");
+    if has_bom {
+        input.consume(3);
+    }
+    let (tracker, breaks) = LineBreaks::new(input);
+    let mut lines = LineCounter::new(breaks);
+    let mut reader = csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(tracker);
     let io = |e: csv::Error| IngestError::Malformed { file: file.to_owned(), line: 1, message: e.to_string() };
     let headers = reader.byte_headers().map_err(io)?.clone();
     let mut columns = Vec::with_capacity(headers.len());
@@ -90,7 +97,7 @@ fn csv_rows<'r>(input: Box<dyn BufRead + 'r>, file: &str) -> Result<Rows<'r>, In
                 Some(Err(IngestError::Malformed { file: file.clone(), line, message: e.to_string() }))
             }
             Ok(true) => {
-                let line = record.position().map_or(0, csv::Position::line);
+                let line = lines.line_at(record.position().map_or(0, csv::Position::byte));
                 let raw = reserialise(&record, &mut writer_buf);
                 if record.len() != columns.len() {
                     return Some(Ok(RowItem::Reject(RowReject {
@@ -119,6 +126,74 @@ fn csv_rows<'r>(input: Box<dyn BufRead + 'r>, file: &str) -> Result<Rows<'r>, In
             }
         }
     })))
+}
+
+/// Offsets of every CR and LF byte handed to the csv parser, kept only until the
+/// records before them have been numbered (so bounded by the parser's read-ahead).
+type Breaks = std::rc::Rc<std::cell::RefCell<std::collections::VecDeque<(u64, u8)>>>;
+
+struct LineBreaks<R> {
+    inner: R,
+    offset: u64,
+    breaks: Breaks,
+}
+
+impl<R: Read> LineBreaks<R> {
+    fn new(inner: R) -> (Self, Breaks) {
+        let breaks = Breaks::default();
+        (Self { inner, offset: 0, breaks: breaks.clone() }, breaks)
+    }
+}
+
+impl<R: Read> Read for LineBreaks<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut breaks = self.breaks.borrow_mut();
+        for (i, b) in buf[..n].iter().enumerate() {
+            if matches!(b, b'\r' | b'\n') {
+                breaks.push_back((self.offset + i as u64, *b));
+            }
+        }
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
+/// Physical line numbers from record start offsets. The csv crate's own line count
+/// lags after CRLF terminators (a record ends at the CR, its LF is read with the
+/// next record), so lines are counted here: a record starts at the first byte at
+/// or after its offset that is not CR or LF, and its line is one more than the LFs
+/// before that byte.
+struct LineCounter {
+    breaks: Breaks,
+    newlines: u64,
+}
+
+impl LineCounter {
+    fn new(breaks: Breaks) -> Self {
+        Self { breaks, newlines: 0 }
+    }
+
+    fn line_at(&mut self, start: u64) -> u64 {
+        let mut breaks = self.breaks.borrow_mut();
+        while let Some(&(offset, byte)) = breaks.front() {
+            if offset >= start {
+                break;
+            }
+            self.newlines += u64::from(byte == b'\n');
+            breaks.pop_front();
+        }
+        let mut cursor = start;
+        while let Some(&(offset, byte)) = breaks.front() {
+            if offset != cursor {
+                break;
+            }
+            self.newlines += u64::from(byte == b'\n');
+            breaks.pop_front();
+            cursor += 1;
+        }
+        self.newlines + 1
+    }
 }
 
 /// The record as CSV text again (the csv crate does not keep the original bytes).

@@ -61,8 +61,8 @@ pub(super) fn cell_column(resolution: u8) -> &'static str {
 
 /// `1 + Σᵢ wᵢ·bitᵢ(indicator_mask)` with the weights as parameters.
 fn weight_sql(weights: Option<&IndicatorWeights>, values: &mut Vec<String>) -> String {
-    let Some(weights) = weights else { return "1.0".into() };
-    let mut terms = vec!["1.0".to_owned()];
+    let Some(weights) = weights else { return "CAST(1 AS DOUBLE)".into() };
+    let mut terms = vec!["CAST(1 AS DOUBLE)".to_owned()];
     for (i, w) in weights.iter().enumerate() {
         terms.push(format!("CAST(? AS DOUBLE) * ((indicator_mask >> {i}) & 1)"));
         values.push(w.to_string());

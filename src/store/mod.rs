@@ -193,11 +193,12 @@ impl Store {
     /// Dropping the returned load without [`FileLoad::commit`] rolls everything back.
     pub fn begin_file(&mut self, file_name: &str, format: &str) -> Result<FileLoad<'_>> {
         let conn = &self.conn;
-        let err = |context| move |source| StoreError::Db { path: self.path.clone(), context, source };
+        let path = self.path.as_str();
+        let err = |context: &'static str| move |source| StoreError::Db { path: path.to_owned(), context, source };
         conn.execute_batch("BEGIN TRANSACTION").map_err(err("begin"))?;
         let mut load = FileLoad {
             conn,
-            path: &self.path,
+            path,
             run_id: 0,
             file_name: file_name.to_owned(),
             staging: None,
@@ -215,7 +216,7 @@ impl Store {
             )
             .map_err(err("insert ingest run"))?;
         conn.execute_batch(schema::STAGING).map_err(err("create staging"))?;
-        load.staging = Some(conn.appender_to_db("staging", "temp").map_err(err("staging appender"))?);
+        load.staging = Some(conn.appender_to_catalog_and_db("staging", "temp", "main").map_err(err("staging appender"))?);
         load.rejects = Some(conn.appender("rejects").map_err(err("rejects appender"))?);
         Ok(load)
     }
