@@ -16,14 +16,18 @@ use hotspots::analysis::{self, CellReports, Kernel, Neighbours, StudyArea};
 
 fn study_area() -> StudyArea {
     // ~30k res-8 cells: a disk of radius 100 rings around Cambridge-ish.
-    let centre = LatLng::new(52.35, 0.05).expect("ll").to_cell(Resolution::Eight);
+    let centre = LatLng::new(52.35, 0.05)
+        .expect("ll")
+        .to_cell(Resolution::Eight);
     StudyArea::new(centre.grid_disk::<Vec<_>>(100))
 }
 
 fn values(area: &StudyArea, seed: u64) -> Vec<f64> {
     let mut state = seed;
     let mut next = move || {
-        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         (state >> 11) as f64 / (1u64 << 53) as f64
     };
     let hubs: Vec<LatLng> = [(52.666, 0.159), (52.551, 0.088), (52.2, -0.2), (52.4, 0.4)]
@@ -35,9 +39,9 @@ fn values(area: &StudyArea, seed: u64) -> Vec<f64> {
         .map(|c| {
             let p = LatLng::from(*c);
             let near = hubs.iter().any(|h| h.distance_m(p) < 3000.0);
-            let lambda = if near { 8.0 } else { 0.3 };
+            let lambda: f64 = if near { 8.0 } else { 0.3 };
             // Poisson by inversion.
-            let (mut k, mut prob, u) = (0.0, (-lambda as f64).exp(), next());
+            let (mut k, mut prob, u) = (0.0, (-lambda).exp(), next());
             let mut cdf = prob;
             while u > cdf && k < 100.0 {
                 k += 1.0;
@@ -53,8 +57,13 @@ fn bench(c: &mut Criterion) {
     let area = study_area();
     let nb = Neighbours::build(&area, 1, Kernel::Uniform);
     let x = values(&area, 7);
-    let details: Vec<CellReports> =
-        x.iter().map(|v| CellReports { reports: *v as u64, ..CellReports::default() }).collect();
+    let details: Vec<CellReports> = x
+        .iter()
+        .map(|v| CellReports {
+            reports: *v as u64,
+            ..CellReports::default()
+        })
+        .collect();
     println!("study area: {} cells", area.len());
     c.bench_function("gi_star_fdr_areas/res8_30k", |b| {
         b.iter(|| {
@@ -76,12 +85,17 @@ fn bench(c: &mut Criterion) {
                     bins[i].push(b[i]);
                 }
             }
-            (0..area.len()).map(|i| analysis::classify(&bins[i], &z[i]).0).filter(|e| *e != analysis::Emerging::None).count()
+            (0..area.len())
+                .map(|i| analysis::classify(&bins[i], &z[i]).0)
+                .filter(|e| *e != analysis::Emerging::None)
+                .count()
         });
     });
     let mut slow = c.benchmark_group("permutations");
     slow.sample_size(10);
-    slow.bench_function("999_two_threads", |b| b.iter(|| analysis::permutation_p(&x, &nb, 999, 1, 2)));
+    slow.bench_function("999_two_threads", |b| {
+        b.iter(|| analysis::permutation_p(&x, &nb, 999, 1, 2));
+    });
     slow.finish();
 
     let db = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ingest-bench/ours.duckdb");
@@ -92,12 +106,21 @@ fn bench(c: &mut Criterion) {
             venues: vec!["car_wash".into(), "nail_bar".into()],
             ..Default::default()
         };
-        c.bench_function("count_query/res8_1m_filtered", |b| b.iter(|| store.cell_counts(8, &filter, None).expect("counts")));
+        c.bench_function("count_query/res8_1m_filtered", |b| {
+            b.iter(|| store.cell_counts(8, &filter, None).expect("counts"));
+        });
         c.bench_function("count_query/res8_1m_all", |b| {
-            b.iter(|| store.cell_counts(8, &hotspots::store::ReportFilter::default(), None).expect("counts"))
+            b.iter(|| {
+                store
+                    .cell_counts(8, &hotspots::store::ReportFilter::default(), None)
+                    .expect("counts")
+            });
         });
     } else {
-        println!("count_query skipped: run `cargo bench --bench ingest` first to make {}", db.display());
+        println!(
+            "count_query skipped: run `cargo bench --bench ingest` first to make {}",
+            db.display()
+        );
     }
 }
 

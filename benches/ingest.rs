@@ -14,13 +14,28 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 const VENUES: [&str; 5] = ["car_wash", "nail_bar", "service_station", "farm", "other"];
-const SOURCES: [&str; 5] = ["police_intel", "helpline", "crimestoppers", "concern_card", "app"];
-const INDICATORS: [&str; 6] = ["no_ppe", "cash_only", "no_receipt", "living_on_site", "fearful_workers", "long_hours"];
+const SOURCES: [&str; 5] = [
+    "police_intel",
+    "helpline",
+    "crimestoppers",
+    "concern_card",
+    "app",
+];
+const INDICATORS: [&str; 6] = [
+    "no_ppe",
+    "cash_only",
+    "no_receipt",
+    "living_on_site",
+    "fearful_workers",
+    "long_hours",
+];
 
 fn generate(path: &Path, rows: usize) {
     let mut state = 20_240_601u64;
     let mut next = move || {
-        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         (state >> 11) as f64 / (1u64 << 53) as f64
     };
     let mut out = String::with_capacity(rows * 112);
@@ -30,7 +45,13 @@ fn generate(path: &Path, rows: usize) {
         let (lat, lng) = if next() < 0.7 {
             (51.8 + next() * 1.2, -0.6 + next() * 1.4)
         } else {
-            let towns = [(52.666, 0.158), (52.551, 0.088), (52.754, 0.398), (52.573, -0.243), (51.879, -0.417)];
+            let towns = [
+                (52.666, 0.158),
+                (52.551, 0.088),
+                (52.754, 0.398),
+                (52.573, -0.243),
+                (51.879, -0.417),
+            ];
             let (clat, clng) = towns[(next() * 5.0) as usize % 5];
             (clat + (next() - 0.5) * 0.04, clng + (next() - 0.5) * 0.06)
         };
@@ -59,7 +80,12 @@ fn median(mut v: Vec<Duration>) -> Duration {
 }
 
 fn max_rss_kib(stderr: &str) -> Option<u64> {
-    stderr.lines().find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes): ")?.parse().ok())
+    stderr.lines().find_map(|l| {
+        l.trim()
+            .strip_prefix("Maximum resident set size (kbytes): ")?
+            .parse()
+            .ok()
+    })
 }
 
 fn main() {
@@ -67,16 +93,26 @@ fn main() {
         println!("ingest_1m: bench");
         return;
     }
-    let rows: usize = std::env::var("HOTSPOTS_BENCH_ROWS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
-    let rounds: usize = std::env::var("HOTSPOTS_BENCH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
+    let rows: usize = std::env::var("HOTSPOTS_BENCH_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let rounds: usize = std::env::var("HOTSPOTS_BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("ingest-bench");
     std::fs::create_dir_all(&dir).expect("bench dir");
     let input = dir.join(format!("reports_{rows}.csv"));
     if !input.exists() {
         generate(&input, rows);
     }
-    let size = std::fs::metadata(&input).map(|m| m.len()).unwrap_or(0);
-    println!("input: {} ({rows} rows, {:.1} MB)", input.display(), size as f64 / 1e6);
+    let size = std::fs::metadata(&input).map_or(0, |m| m.len());
+    println!(
+        "input: {} ({rows} rows, {:.1} MB)",
+        input.display(),
+        size as f64 / 1e6
+    );
 
     let time_bin = Path::new("/usr/bin/time").exists();
     let (mut floors, mut ours, mut rss) = (Vec::new(), Vec::new(), Vec::new());
@@ -86,8 +122,11 @@ fn main() {
         let started = Instant::now();
         {
             let conn = duckdb::Connection::open(&floor_db).expect("open floor db");
-            conn.execute("CREATE TABLE t AS SELECT * FROM read_csv(?)", [input.to_string_lossy().as_ref()])
-                .expect("read_csv");
+            conn.execute(
+                "CREATE TABLE t AS SELECT * FROM read_csv(?)",
+                [input.to_string_lossy().as_ref()],
+            )
+            .expect("read_csv");
         }
         floors.push(started.elapsed());
 
@@ -100,11 +139,19 @@ fn main() {
         } else {
             Command::new(env!("CARGO_BIN_EXE_hotspots"))
         };
-        cmd.args(["ingest", "--db"]).arg(&db).arg("--rejects").arg(dir.join("rejects.csv")).arg(&input);
+        cmd.args(["ingest", "--db"])
+            .arg(&db)
+            .arg("--rejects")
+            .arg(dir.join("rejects.csv"))
+            .arg(&input);
         let started = Instant::now();
         let out = cmd.output().expect("run hotspots ingest");
         ours.push(started.elapsed());
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let summary = String::from_utf8_lossy(&out.stdout);
         assert!(summary.contains(&format!("stored {rows}")), "{summary}");
         if let Some(kib) = max_rss_kib(&String::from_utf8_lossy(&out.stderr)) {
@@ -118,7 +165,10 @@ fn main() {
         );
     }
     let (floor, mine) = (median(floors), median(ours));
-    println!("median duckdb read_csv (floor): {:.3} s", floor.as_secs_f64());
+    println!(
+        "median duckdb read_csv (floor): {:.3} s",
+        floor.as_secs_f64()
+    );
     println!(
         "median hotspots ingest:         {:.3} s  ({:.2}x the floor, {:.0} rows/s)",
         mine.as_secs_f64(),
@@ -126,6 +176,9 @@ fn main() {
         rows as f64 / mine.as_secs_f64()
     );
     if let Some(peak) = rss.iter().max() {
-        println!("peak RSS hotspots ingest:       {:.0} MiB", *peak as f64 / 1024.0);
+        println!(
+            "peak RSS hotspots ingest:       {:.0} MiB",
+            *peak as f64 / 1024.0
+        );
     }
 }

@@ -12,6 +12,8 @@
 //! source system, in four location styles (BNG, postcode/town, GPS, address).
 
 use std::fs::File;
+
+use chrono::Datelike;
 use std::io::{BufWriter, Write};
 
 use hotspots::geocode::{bng_to_wgs84, Gazetteer};
@@ -67,43 +69,128 @@ struct Cluster {
 const RISING: [f64; 7] = [0.7, 0.6, 0.9, 1.0, 1.2, 1.4, 1.6];
 
 const CLUSTERS: &[Cluster] = &[
-    Cluster { town: "Wisbech", county: "Cambridgeshire", outwards: &["PE13"], premises: 45, reports: 2300,
-        venues: &[("car_wash", 5.0), ("farm", 3.0), ("nail_bar", 1.5), ("other", 0.5)],
-        exploitation: &[("labour", 8.0), ("sexual", 1.0), ("domestic_servitude", 0.5), ("unknown", 1.0)],
-        nationalities: &["Lithuanian", "Latvian", "Romanian", "Polish", "Bulgarian"], years: RISING },
-    Cluster { town: "March", county: "Cambridgeshire", outwards: &["PE15"], premises: 25, reports: 900,
+    Cluster {
+        town: "Wisbech",
+        county: "Cambridgeshire",
+        outwards: &["PE13"],
+        premises: 45,
+        reports: 2300,
+        venues: &[
+            ("car_wash", 5.0),
+            ("farm", 3.0),
+            ("nail_bar", 1.5),
+            ("other", 0.5),
+        ],
+        exploitation: &[
+            ("labour", 8.0),
+            ("sexual", 1.0),
+            ("domestic_servitude", 0.5),
+            ("unknown", 1.0),
+        ],
+        nationalities: &["Lithuanian", "Latvian", "Romanian", "Polish", "Bulgarian"],
+        years: RISING,
+    },
+    Cluster {
+        town: "March",
+        county: "Cambridgeshire",
+        outwards: &["PE15"],
+        premises: 25,
+        reports: 900,
         venues: &[("car_wash", 5.0), ("farm", 3.0), ("other", 0.5)],
         exploitation: &[("labour", 8.0), ("unknown", 1.0)],
-        nationalities: &["Lithuanian", "Romanian", "Polish"], years: [1.8, 1.6, 1.4, 0.8, 0.5, 0.35, 0.3] },
-    Cluster { town: "King's Lynn", county: "Norfolk", outwards: &["PE30"], premises: 35, reports: 1300,
+        nationalities: &["Lithuanian", "Romanian", "Polish"],
+        years: [1.8, 1.6, 1.4, 0.8, 0.5, 0.35, 0.3],
+    },
+    Cluster {
+        town: "King's Lynn",
+        county: "Norfolk",
+        outwards: &["PE30"],
+        premises: 35,
+        reports: 1300,
         venues: &[("nail_bar", 5.0), ("car_wash", 3.0), ("farm", 1.0)],
         exploitation: &[("labour", 5.0), ("sexual", 2.0), ("unknown", 1.0)],
-        nationalities: &["Lithuanian", "Vietnamese", "Romanian", "Latvian"], years: [0.15, 0.15, 0.2, 0.3, 0.5, 2.6, 3.2] },
-    Cluster { town: "", county: "", outwards: &["PE16", "PE14", "PE7"], premises: 40, reports: 1700,
+        nationalities: &["Lithuanian", "Vietnamese", "Romanian", "Latvian"],
+        years: [0.15, 0.15, 0.2, 0.3, 0.5, 2.6, 3.2],
+    },
+    Cluster {
+        town: "",
+        county: "",
+        outwards: &["PE16", "PE14", "PE7"],
+        premises: 40,
+        reports: 1700,
         venues: &[("farm", 9.0), ("other", 0.5)],
         exploitation: &[("labour", 9.0), ("unknown", 1.0)],
-        nationalities: &["Romanian", "Bulgarian", "Lithuanian", "Ukrainian"], years: RISING },
-    Cluster { town: "Luton", county: "Luton", outwards: &["LU1", "LU2", "LU4"], premises: 50, reports: 2000,
+        nationalities: &["Romanian", "Bulgarian", "Lithuanian", "Ukrainian"],
+        years: RISING,
+    },
+    Cluster {
+        town: "Luton",
+        county: "Luton",
+        outwards: &["LU1", "LU2", "LU4"],
+        premises: 50,
+        reports: 2000,
         venues: &[("car_wash", 4.0), ("nail_bar", 3.0), ("other", 1.0)],
-        exploitation: &[("labour", 5.0), ("sexual", 3.0), ("criminal", 1.0), ("unknown", 1.0)],
-        nationalities: &["Romanian", "Albanian", "Vietnamese", "British", "Polish"], years: RISING },
-    Cluster { town: "Bedford", county: "Bedford", outwards: &["MK40", "MK42"], premises: 35, reports: 1300,
+        exploitation: &[
+            ("labour", 5.0),
+            ("sexual", 3.0),
+            ("criminal", 1.0),
+            ("unknown", 1.0),
+        ],
+        nationalities: &["Romanian", "Albanian", "Vietnamese", "British", "Polish"],
+        years: RISING,
+    },
+    Cluster {
+        town: "Bedford",
+        county: "Bedford",
+        outwards: &["MK40", "MK42"],
+        premises: 35,
+        reports: 1300,
         venues: &[("nail_bar", 4.0), ("car_wash", 4.0), ("other", 0.5)],
         exploitation: &[("labour", 6.0), ("sexual", 2.0), ("unknown", 1.0)],
-        nationalities: &["Vietnamese", "Romanian", "Albanian", "Eritrean"], years: RISING },
-    Cluster { town: "Biggleswade", county: "Central Bedfordshire", outwards: &["SG18"], premises: 15, reports: 550,
+        nationalities: &["Vietnamese", "Romanian", "Albanian", "Eritrean"],
+        years: RISING,
+    },
+    Cluster {
+        town: "Biggleswade",
+        county: "Central Bedfordshire",
+        outwards: &["SG18"],
+        premises: 15,
+        reports: 550,
         venues: &[("other", 4.0), ("car_wash", 2.0)],
         exploitation: &[("criminal", 7.0), ("labour", 2.0)],
-        nationalities: &["British", "Albanian"], years: [0.3, 0.3, 0.6, 1.4, 1.6, 1.5, 1.5] },
-    Cluster { town: "Sandy", county: "Central Bedfordshire", outwards: &["SG19"], premises: 12, reports: 400,
+        nationalities: &["British", "Albanian"],
+        years: [0.3, 0.3, 0.6, 1.4, 1.6, 1.5, 1.5],
+    },
+    Cluster {
+        town: "Sandy",
+        county: "Central Bedfordshire",
+        outwards: &["SG19"],
+        premises: 12,
+        reports: 400,
         venues: &[("other", 4.0), ("car_wash", 2.0)],
         exploitation: &[("criminal", 7.0), ("labour", 2.0)],
-        nationalities: &["British", "Albanian"], years: [0.3, 0.3, 0.6, 1.4, 1.6, 1.5, 1.5] },
+        nationalities: &["British", "Albanian"],
+        years: [0.3, 0.3, 0.6, 1.4, 1.6, 1.5, 1.5],
+    },
 ];
 
-const BACKGROUND_AREAS: &[&str] = &["CB", "PE", "SG", "LU", "MK", "NR", "IP", "CO", "CM", "AL", "SS"];
-const STREETS: &[&str] = &["Station Road", "High Street", "London Road", "Church Lane", "Mill Road", "Industrial Estate",
-    "Cromwell Road", "Elm Low Road", "Trade Park", "Market Place", "North Street", "Bridge Street"];
+const BACKGROUND_AREAS: &[&str] = &[
+    "CB", "PE", "SG", "LU", "MK", "NR", "IP", "CO", "CM", "AL", "SS",
+];
+const STREETS: &[&str] = &[
+    "Station Road",
+    "High Street",
+    "London Road",
+    "Church Lane",
+    "Mill Road",
+    "Industrial Estate",
+    "Cromwell Road",
+    "Elm Low Road",
+    "Trade Park",
+    "Market Place",
+    "North Street",
+    "Bridge Street",
+];
 const NOTES: &[&str] = &[
     "Workers did not make eye contact; manager answered for them.",
     "Staff appear to live above the unit; mattresses seen through window.",
@@ -130,17 +217,38 @@ struct Premise {
 }
 
 fn venue_name(rng: &mut Rng, venue: &str, town: &str) -> String {
-    let stem = *rng.pick(&["Sparkle", "Diamond", "Star", "Crystal", "Royal", "Fenland", "Supreme", "Eastern", "Golden"]);
+    let stem = *rng.pick(&[
+        "Sparkle", "Diamond", "Star", "Crystal", "Royal", "Fenland", "Supreme", "Eastern", "Golden",
+    ]);
     match venue {
         "car_wash" => format!("{stem} Hand Car Wash"),
         "nail_bar" => format!("{stem} Nails"),
-        "farm" => format!("{} {}", *rng.pick(&["Fen", "Marsh", "Drove", "Grange", "Manor"]), *rng.pick(&["Farm", "Produce Packhouse", "Growers"])),
+        "farm" => format!(
+            "{} {}",
+            *rng.pick(&["Fen", "Marsh", "Drove", "Grange", "Manor"]),
+            *rng.pick(&["Farm", "Produce Packhouse", "Growers"])
+        ),
         "service_station" => format!("{town} Services"),
-        _ => format!("{town} {}", *rng.pick(&["flat", "takeaway", "house of multiple occupation", "warehouse"])),
+        _ => format!(
+            "{town} {}",
+            *rng.pick(&[
+                "flat",
+                "takeaway",
+                "house of multiple occupation",
+                "warehouse"
+            ])
+        ),
     }
 }
 
-fn premise_at(rng: &mut Rng, g: &Gazetteer, outward: &str, town: &'static str, county: &'static str, venue: &'static str) -> Option<Premise> {
+fn premise_at(
+    rng: &mut Rng,
+    g: &Gazetteer,
+    outward: &str,
+    town: &'static str,
+    county: &'static str,
+    venue: &'static str,
+) -> Option<Premise> {
     let units = g.units_in_outward(outward);
     if units.is_empty() {
         return None;
@@ -149,18 +257,68 @@ fn premise_at(rng: &mut Rng, g: &Gazetteer, outward: &str, town: &'static str, c
     let (easting, northing) = (f64::from(unit.easting), f64::from(unit.northing));
     let (lng, lat) = bng_to_wgs84(easting, northing).ok()?;
     let name = venue_name(rng, venue, town);
-    Some(Premise { postcode, easting, northing, lat, lng, town, county, venue, name, street: *rng.pick(STREETS), number: 1 + rng.below(120) })
+    Some(Premise {
+        postcode,
+        easting,
+        northing,
+        lat,
+        lng,
+        town,
+        county,
+        venue,
+        name,
+        street: STREETS[rng.below(STREETS.len())],
+        number: 1 + rng.below(120),
+    })
 }
 
 fn indicators(rng: &mut Rng, venue: &str) -> Vec<&'static str> {
     let table: &[(&str, f64)] = match venue {
-        "car_wash" => &[("no_ppe", 0.47), ("living_on_site", 0.2), ("cash_only", 0.74), ("no_receipt", 0.85), ("very_low_price", 0.5), ("fearful_workers", 0.2), ("long_hours", 0.3)],
-        "nail_bar" => &[("fearful_workers", 0.4), ("controlling_manager", 0.4), ("long_hours", 0.4), ("id_withheld", 0.15), ("underage_workers", 0.08), ("living_on_site", 0.15), ("cash_only", 0.5)],
-        "farm" => &[("transported_in_groups", 0.6), ("poor_accommodation", 0.4), ("debt_bondage", 0.2), ("long_hours", 0.5), ("no_ppe", 0.3), ("id_withheld", 0.15)],
-        "service_station" => &[("transported_in_groups", 0.7), ("fearful_workers", 0.4), ("id_withheld", 0.3), ("signs_of_abuse", 0.1)],
-        _ => &[("controlling_manager", 0.3), ("signs_of_abuse", 0.15), ("underage_workers", 0.2), ("fearful_workers", 0.3), ("debt_bondage", 0.2)],
+        "car_wash" => &[
+            ("no_ppe", 0.47),
+            ("living_on_site", 0.2),
+            ("cash_only", 0.74),
+            ("no_receipt", 0.85),
+            ("very_low_price", 0.5),
+            ("fearful_workers", 0.2),
+            ("long_hours", 0.3),
+        ],
+        "nail_bar" => &[
+            ("fearful_workers", 0.4),
+            ("controlling_manager", 0.4),
+            ("long_hours", 0.4),
+            ("id_withheld", 0.15),
+            ("underage_workers", 0.08),
+            ("living_on_site", 0.15),
+            ("cash_only", 0.5),
+        ],
+        "farm" => &[
+            ("transported_in_groups", 0.6),
+            ("poor_accommodation", 0.4),
+            ("debt_bondage", 0.2),
+            ("long_hours", 0.5),
+            ("no_ppe", 0.3),
+            ("id_withheld", 0.15),
+        ],
+        "service_station" => &[
+            ("transported_in_groups", 0.7),
+            ("fearful_workers", 0.4),
+            ("id_withheld", 0.3),
+            ("signs_of_abuse", 0.1),
+        ],
+        _ => &[
+            ("controlling_manager", 0.3),
+            ("signs_of_abuse", 0.15),
+            ("underage_workers", 0.2),
+            ("fearful_workers", 0.3),
+            ("debt_bondage", 0.2),
+        ],
     };
-    table.iter().filter(|(_, p)| rng.chance(*p)).map(|(n, _)| *n).collect()
+    table
+        .iter()
+        .filter(|(_, p)| rng.chance(*p))
+        .map(|(n, _)| *n)
+        .collect()
 }
 
 fn date(rng: &mut Rng, years: &[f64; 7], seasonal: bool) -> chrono::NaiveDate {
@@ -168,8 +326,9 @@ fn date(rng: &mut Rng, years: &[f64; 7], seasonal: bool) -> chrono::NaiveDate {
     let year = *rng.weighted(&weights);
     loop {
         let ordinal = 1 + rng.below(365) as u32;
-        let Some(d) = chrono::NaiveDate::from_yo_opt(year, ordinal) else { continue };
-        use chrono::Datelike;
+        let Some(d) = chrono::NaiveDate::from_yo_opt(year, ordinal) else {
+            continue;
+        };
         // Field work peaks April-October.
         if seasonal && !(4..=10).contains(&d.month()) && rng.chance(0.7) {
             continue;
@@ -189,6 +348,10 @@ struct Report<'p> {
     notes: Option<&'static str>,
 }
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "a generator script: one pass, top to bottom"
+)]
 fn main() -> anyhow::Result<()> {
     let g = Gazetteer::embedded();
     let mut rng = Rng(20_190_101);
@@ -203,37 +366,76 @@ fn main() -> anyhow::Result<()> {
         }
     }
     // Toddington Services on the M1 (lorry checks): one fixed premise.
-    let (te, tn) = lonlat_bng::convert_osgb36(-0.5046, 51.9424).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let (te, tn) =
+        lonlat_bng::convert_osgb36(-0.5046, 51.9424).map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let (tlng, tlat) = bng_to_wgs84(te.round(), tn.round())?;
-    let toddington = Premise { postcode: "LU5 6HR".into(), easting: te.round(), northing: tn.round(), lat: tlat, lng: tlng,
-        town: "Toddington", county: "Central Bedfordshire", venue: "service_station", name: "Toddington Services (M1)".into(), street: "M1", number: 0 };
+    let toddington = Premise {
+        postcode: "LU5 6HR".into(),
+        easting: te.round(),
+        northing: tn.round(),
+        lat: tlat,
+        lng: tlng,
+        town: "Toddington",
+        county: "Central Bedfordshire",
+        venue: "service_station",
+        name: "Toddington Services (M1)".into(),
+        street: "M1",
+        number: 0,
+    };
 
     let mut reports: Vec<Report<'_>> = Vec::new();
     for cluster in CLUSTERS {
-        let own: Vec<&Premise> = premises.iter().filter(|(_, c)| std::ptr::eq(*c, cluster)).map(|(p, _)| p).collect();
+        let own: Vec<&Premise> = premises
+            .iter()
+            .filter(|(_, c)| std::ptr::eq(*c, cluster))
+            .map(|(p, _)| p)
+            .collect();
         // Zipf-like: a few premises are reported again and again.
-        let weights: Vec<(usize, f64)> = (0..own.len()).map(|i| (i, 1.0 / (1.0 + i as f64).powf(0.8))).collect();
+        let weights: Vec<(usize, f64)> = (0..own.len())
+            .map(|i| (i, 1.0 / (1.0 + i as f64).powf(0.8)))
+            .collect();
         for _ in 0..cluster.reports {
             let premise = own[*rng.weighted(&weights)];
-            reports.push(make_report(&mut rng, premise, cluster.exploitation, cluster.nationalities, &cluster.years));
+            reports.push(make_report(
+                &mut rng,
+                premise,
+                cluster.exploitation,
+                cluster.nationalities,
+                &cluster.years,
+            ));
         }
     }
     for _ in 0..700 {
-        reports.push(make_report(&mut rng, &toddington, &[("labour", 5.0), ("sexual", 1.0), ("unknown", 2.0)],
-            &["Sudanese", "Eritrean", "Afghan", "Albanian", "Vietnamese"], &[0.4, 0.3, 0.6, 1.0, 1.5, 1.8, 2.0]));
+        reports.push(make_report(
+            &mut rng,
+            &toddington,
+            &[("labour", 5.0), ("sexual", 1.0), ("unknown", 2.0)],
+            &["Sudanese", "Eritrean", "Afghan", "Albanian", "Vietnamese"],
+            &[0.4, 0.3, 0.6, 1.0, 1.5, 1.8, 2.0],
+        ));
     }
     // Background across the East of England: many premises, few repeats.
     let mut background = Vec::new();
     let outwards: Vec<&str> = {
-        let mut v: Vec<&str> = g.outward_codes().map(|(k, _)| k).filter(|k| {
-            let area: String = k.chars().take_while(char::is_ascii_alphabetic).collect();
-            BACKGROUND_AREAS.contains(&area.as_str())
-        }).collect();
+        let mut v: Vec<&str> = g
+            .outward_codes()
+            .map(|(k, _)| k)
+            .filter(|k| {
+                let area: String = k.chars().take_while(char::is_ascii_alphabetic).collect();
+                BACKGROUND_AREAS.contains(&area.as_str())
+            })
+            .collect();
         v.sort_unstable();
         v
     };
     while background.len() < 2400 {
-        let venue = *rng.weighted(&[("car_wash", 4.0), ("nail_bar", 3.0), ("farm", 2.0), ("service_station", 0.5), ("other", 2.0)]);
+        let venue = *rng.weighted(&[
+            ("car_wash", 4.0),
+            ("nail_bar", 3.0),
+            ("farm", 2.0),
+            ("service_station", 0.5),
+            ("other", 2.0),
+        ]);
         let outward = *rng.pick(&outwards);
         if let Some(p) = premise_at(&mut rng, g, outward, "", "", venue) {
             background.push(p);
@@ -241,8 +443,27 @@ fn main() -> anyhow::Result<()> {
     }
     for _ in 0..3600 {
         let premise = &background[rng.below(background.len())];
-        reports.push(make_report(&mut rng, premise, &[("labour", 5.0), ("sexual", 2.0), ("criminal", 1.0), ("domestic_servitude", 0.5), ("unknown", 2.0)],
-            &["Romanian", "Polish", "Vietnamese", "Albanian", "British", "Chinese", "Nigerian"], &RISING));
+        reports.push(make_report(
+            &mut rng,
+            premise,
+            &[
+                ("labour", 5.0),
+                ("sexual", 2.0),
+                ("criminal", 1.0),
+                ("domestic_servitude", 0.5),
+                ("unknown", 2.0),
+            ],
+            &[
+                "Romanian",
+                "Polish",
+                "Vietnamese",
+                "Albanian",
+                "British",
+                "Chinese",
+                "Nigerian",
+            ],
+            &RISING,
+        ));
     }
     reports.sort_by_key(|r| r.date);
     write_files(&mut rng, g, &reports)?;
@@ -250,31 +471,87 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn make_report<'p>(rng: &mut Rng, premise: &'p Premise, exploitation: &[(&'static str, f64)], nats: &[&'static str], years: &[f64; 7]) -> Report<'p> {
+fn make_report<'p>(
+    rng: &mut Rng,
+    premise: &'p Premise,
+    exploitation: &[(&'static str, f64)],
+    nats: &[&'static str],
+    years: &[f64; 7],
+) -> Report<'p> {
     let date = date(rng, years, premise.venue == "farm");
     let exploitation = *rng.weighted(exploitation);
-    let child = if exploitation == "criminal" { rng.chance(0.45) } else { rng.chance(0.03) };
-    let persons = 1 + rng.below(if premise.venue == "service_station" { 14 } else { 7 });
+    let child = if exploitation == "criminal" {
+        rng.chance(0.45)
+    } else {
+        rng.chance(0.03)
+    };
+    let persons = 1 + rng.below(if premise.venue == "service_station" {
+        14
+    } else {
+        7
+    });
     let n_nat = 1 + usize::from(rng.chance(0.25));
     let mut nationalities: Vec<&str> = (0..n_nat).map(|_| *rng.pick(nats)).collect();
     nationalities.dedup();
     let notes = rng.chance(0.6).then(|| *rng.pick(NOTES));
-    Report { premise, date, exploitation, indicators: indicators(rng, premise.venue), persons, nationalities, child, notes }
+    Report {
+        premise,
+        date,
+        exploitation,
+        indicators: indicators(rng, premise.venue),
+        persons,
+        nationalities,
+        child,
+        notes,
+    }
 }
 
 fn town_of<'a>(g: &Gazetteer, p: &'a Premise) -> Option<(String, &'a str)> {
     if !p.town.is_empty() {
         return Some((p.town.to_owned(), p.county));
     }
-    g.nearest_place(p.lat, p.lng, 2000).map(|(place, _)| (place.name.clone(), ""))
+    g.nearest_place(p.lat, p.lng, 2000)
+        .map(|(place, _)| (place.name.clone(), ""))
 }
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "four output formats side by side, one pass"
+)]
 fn write_files(rng: &mut Rng, g: &Gazetteer, reports: &[Report<'_>]) -> anyhow::Result<()> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/geodata/demo");
     let mut police = csv::Writer::from_writer(File::create(format!("{dir}/police_intel.csv"))?);
-    police.write_record(["report_id", "source", "observed_on", "venue_type", "venue_name", "exploitation_type", "indicators", "persons_count", "nationalities", "child_involved", "grading", "easting", "northing", "notes"])?;
+    police.write_record([
+        "report_id",
+        "source",
+        "observed_on",
+        "venue_type",
+        "venue_name",
+        "exploitation_type",
+        "indicators",
+        "persons_count",
+        "nationalities",
+        "child_involved",
+        "grading",
+        "easting",
+        "northing",
+        "notes",
+    ])?;
     let mut cards = csv::Writer::from_writer(File::create(format!("{dir}/concern_cards.csv"))?);
-    cards.write_record(["ID", "Source", "Date", "Venue", "Venue Name", "Exploitation", "Indicators", "Persons", "Nationality", "Child", "Address", "Notes"])?;
+    cards.write_record([
+        "ID",
+        "Source",
+        "Date",
+        "Venue",
+        "Venue Name",
+        "Exploitation",
+        "Indicators",
+        "Persons",
+        "Nationality",
+        "Child",
+        "Address",
+        "Notes",
+    ])?;
     let mut helpline = BufWriter::new(File::create(format!("{dir}/helpline.jsonl"))?);
     let mut app_features = Vec::new();
     let (mut n_pol, mut n_help, mut n_app, mut n_card) = (0, 0, 0, 0);
@@ -291,13 +568,39 @@ fn write_files(rng: &mut Rng, g: &Gazetteer, reports: &[Report<'_>]) -> anyhow::
             0 => {
                 n_pol += 1;
                 let (e, n) = if rng.chance(0.2) {
-                    ((p.easting / 100.0).round() * 100.0, (p.northing / 100.0).round() * 100.0)
+                    (
+                        (p.easting / 100.0).round() * 100.0,
+                        (p.northing / 100.0).round() * 100.0,
+                    )
                 } else {
-                    (p.easting + (rng.below(31) as f64 - 15.0), p.northing + (rng.below(31) as f64 - 15.0))
+                    (
+                        p.easting + (rng.below(31) as f64 - 15.0),
+                        p.northing + (rng.below(31) as f64 - 15.0),
+                    )
                 };
-                let grading = format!("{}{}{}", 1 + rng.below(3), ["A", "B", "B", "C", "C", "D"][rng.below(6)], if rng.chance(0.8) { "P" } else { "C" });
+                let grading = format!(
+                    "{}{}{}",
+                    1 + rng.below(3),
+                    ["A", "B", "B", "C", "C", "D"][rng.below(6)],
+                    if rng.chance(0.8) { "P" } else { "C" }
+                );
                 let source = *rng.weighted(&[("police_intel", 8.0), ("glaa", 1.5), ("bank", 1.0)]);
-                police.write_record([format!("POL-{}-{n_pol:06}", r.date.format("%Y")), source.into(), r.date.to_string(), p.venue.into(), p.name.clone(), r.exploitation.into(), indicators, r.persons.to_string(), nats, r.child.to_string(), grading, format!("{e:.0}"), format!("{n:.0}"), r.notes.unwrap_or("").into()])?;
+                police.write_record([
+                    format!("POL-{}-{n_pol:06}", r.date.format("%Y")),
+                    source.into(),
+                    r.date.to_string(),
+                    p.venue.into(),
+                    p.name.clone(),
+                    r.exploitation.into(),
+                    indicators,
+                    r.persons.to_string(),
+                    nats,
+                    r.child.to_string(),
+                    grading,
+                    format!("{e:.0}"),
+                    format!("{n:.0}"),
+                    r.notes.unwrap_or("").into(),
+                ])?;
             }
             1 => {
                 n_help += 1;
@@ -310,7 +613,11 @@ fn write_files(rng: &mut Rng, g: &Gazetteer, reports: &[Report<'_>]) -> anyhow::
                 });
                 let how = rng.below(100);
                 if how < 55 {
-                    let pc = if rng.chance(0.3) { p.postcode.to_lowercase().replace(' ', "") } else { p.postcode.clone() };
+                    let pc = if rng.chance(0.3) {
+                        p.postcode.to_lowercase().replace(' ', "")
+                    } else {
+                        p.postcode.clone()
+                    };
                     obj["postcode"] = pc.into();
                 } else if how < 85 {
                     if let Some((town, county)) = town_of(g, p) {
@@ -351,13 +658,29 @@ fn write_files(rng: &mut Rng, g: &Gazetteer, reports: &[Report<'_>]) -> anyhow::
                     "service_station" => *rng.pick(&["Services", "Lorry park"]),
                     _ => "Other",
                 };
-                let source = *rng.weighted(&[("concern_card", 5.0), ("env_health", 2.0), ("public", 1.0)]);
+                let source =
+                    *rng.weighted(&[("concern_card", 5.0), ("env_health", 2.0), ("public", 1.0)]);
                 let address = match town_of(g, p) {
-                    Some((town, _)) if rng.chance(0.3) => format!("Unit {}, {}, {town}", p.number, p.street),
+                    Some((town, _)) if rng.chance(0.3) => {
+                        format!("Unit {}, {}, {town}", p.number, p.street)
+                    }
                     Some((town, _)) => format!("{} {}, {town}, {}", p.number, p.street, p.postcode),
                     None => format!("{} {}, {}", p.number, p.street, p.postcode),
                 };
-                cards.write_record([format!("CC-{n_card:06}"), source.into(), r.date.format("%d/%m/%Y").to_string(), plain.into(), p.name.clone(), r.exploitation.into(), indicators, r.persons.to_string(), nats, if r.child { "yes" } else { "no" }.into(), address, r.notes.unwrap_or("").into()])?;
+                cards.write_record([
+                    format!("CC-{n_card:06}"),
+                    source.into(),
+                    r.date.format("%d/%m/%Y").to_string(),
+                    plain.into(),
+                    p.name.clone(),
+                    r.exploitation.into(),
+                    indicators,
+                    r.persons.to_string(),
+                    nats,
+                    if r.child { "yes" } else { "no" }.into(),
+                    address,
+                    r.notes.unwrap_or("").into(),
+                ])?;
             }
         }
     }

@@ -22,10 +22,19 @@ fn main() -> anyhow::Result<()> {
     outwards.sort_unstable();
     for outward in outwards {
         for (_, unit) in g.units_in_outward(outward) {
-            let Ok((lng, lat)) = bng_to_wgs84(f64::from(unit.easting), f64::from(unit.northing)) else { continue };
-            let Ok(point) = LatLng::new(lat, lng) else { continue };
+            let Ok((lng, lat)) = bng_to_wgs84(f64::from(unit.easting), f64::from(unit.northing))
+            else {
+                continue;
+            };
+            let Ok(point) = LatLng::new(lat, lng) else {
+                continue;
+            };
             let cell = u64::from(point.to_cell(Resolution::Seven));
-            *votes.entry(cell).or_default().entry(unit.district_index).or_default() += 1;
+            *votes
+                .entry(cell)
+                .or_default()
+                .entry(unit.district_index)
+                .or_default() += 1;
         }
     }
     let mut rows: BTreeMap<String, String> = BTreeMap::new();

@@ -14,7 +14,11 @@ use crate::pipeline::{self, LoadOptions};
 use crate::store::{ReportFilter, Store};
 
 #[derive(Parser, Debug)]
-#[command(name = "hotspots", version, about = "Hotspot intelligence for UK modern-slavery reports")]
+#[command(
+    name = "hotspots",
+    version,
+    about = "Hotspot intelligence for UK modern-slavery reports"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -171,7 +175,10 @@ pub struct LayerCommon {
 
 impl LayerCommon {
     /// The validated layer query.
-    pub fn query(&self, default_step: crate::store::Step) -> anyhow::Result<crate::layers::LayerQuery> {
+    pub fn query(
+        &self,
+        default_step: crate::store::Step,
+    ) -> anyhow::Result<crate::layers::LayerQuery> {
         use crate::layers::{LayerQuery, StudyAreaSpec, Weight};
         use crate::store::Step;
         let study_area = match (&self.district[..], &self.bbox[..]) {
@@ -191,7 +198,11 @@ impl LayerCommon {
             k: self.k,
             kernel: self.kernel,
             fdr: self.fdr,
-            weight: if self.weight == WeightArg::Risk { Weight::Risk } else { Weight::Count },
+            weight: if self.weight == WeightArg::Risk {
+                Weight::Risk
+            } else {
+                Weight::Count
+            },
             step: match self.step {
                 None => default_step,
                 Some(StepArg::Month) => Step::Month,
@@ -208,7 +219,8 @@ impl LayerCommon {
     fn output(&self) -> anyhow::Result<Box<dyn Write>> {
         Ok(match &self.o {
             Some(path) => Box::new(std::io::BufWriter::new(
-                std::fs::File::create(path).with_context(|| format!("{}: cannot create", path.display()))?,
+                std::fs::File::create(path)
+                    .with_context(|| format!("{}: cannot create", path.display()))?,
             )),
             None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
         })
@@ -216,7 +228,10 @@ impl LayerCommon {
 
     fn store(&self) -> anyhow::Result<Store> {
         if !self.db.db.exists() {
-            bail!("{}: no such database (run `hotspots ingest` first)", self.db.db.display());
+            bail!(
+                "{}: no such database (run `hotspots ingest` first)",
+                self.db.db.display()
+            );
         }
         Ok(Store::open(&self.db.db)?)
     }
@@ -247,7 +262,11 @@ impl FilterArgs {
         let venues = self
             .venue
             .iter()
-            .map(|v| VenueType::parse(v).map(|v| v.as_str().to_owned()).with_context(|| format!("--venue: unknown venue type {v:?}")))
+            .map(|v| {
+                VenueType::parse(v)
+                    .map(|v| v.as_str().to_owned())
+                    .with_context(|| format!("--venue: unknown venue type {v:?}"))
+            })
             .collect::<anyhow::Result<_>>()?;
         let exploitation = self
             .exploitation
@@ -268,7 +287,11 @@ impl FilterArgs {
             to: self.to,
             venues,
             exploitation,
-            sources: self.source.iter().map(|s| crate::model::normalise_word(s)).collect(),
+            sources: self
+                .source
+                .iter()
+                .map(|s| crate::model::normalise_word(s))
+                .collect(),
         })
     }
 }
@@ -284,7 +307,10 @@ pub const EXIT_REJECTED: u8 = 3;
 
 pub fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("HOTSPOTS_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("HOTSPOTS_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
@@ -309,12 +335,27 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let summaries = crate::demo::load_demo(&mut store)?;
             println!("{}", pipeline::summary_line(&summaries));
             crate::demo::print_overview(&store, &mut std::io::stdout())?;
-            println!("database: {} (the dashboard will serve on http://{bind}/ in a later release)", db.display());
+            println!(
+                "database: {} (the dashboard will serve on http://{bind}/ in a later release)",
+                db.display()
+            );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Ingest { db, source, rejects, strict, format, files } => {
+        Command::Ingest {
+            db,
+            source,
+            rejects,
+            strict,
+            format,
+            files,
+        } => {
             let mut store = Store::open(&db.db)?;
-            let options = LoadOptions { format, default_source: source, rejects_path: rejects, ..LoadOptions::default() };
+            let options = LoadOptions {
+                format,
+                default_source: source,
+                rejects_path: rejects,
+                ..LoadOptions::default()
+            };
             let bar = progress_bar(&files);
             let tick = |tally: &ReadTally| {
                 if let Some(bar) = &bar {
@@ -329,138 +370,56 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             for s in &summaries {
                 if let Some(path) = &s.rejects_csv {
                     if s.counts.rejected > 0 {
-                        eprintln!("{}: {} rejected rows listed in {}", s.file, s.counts.rejected, path.display());
+                        eprintln!(
+                            "{}: {} rejected rows listed in {}",
+                            s.file,
+                            s.counts.rejected,
+                            path.display()
+                        );
                     }
                 }
             }
             println!("{}", pipeline::summary_line(&summaries));
             let rejected: u64 = summaries.iter().map(|s| s.counts.rejected).sum();
-            Ok(if strict && rejected > 0 { ExitCode::from(EXIT_REJECTED) } else { ExitCode::SUCCESS })
+            Ok(if strict && rejected > 0 {
+                ExitCode::from(EXIT_REJECTED)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
-        Command::Export { layer: ExportLayer::Cells { common, all } } => {
-            let query = common.query(crate::store::Step::Month)?;
-            let store = common.store()?;
-            let run = crate::layers::hot_cells(&store, &query)?;
-            let cells: Vec<&crate::layers::CellResult> = run.cells.iter().filter(|c| all || c.count > 0 || c.bin != 0).collect();
-            let mut out = common.output()?;
-            match common.format {
-                OutFormat::Csv => crate::export::cells_csv(&cells, &mut out)?,
-                OutFormat::Geojson => {
-                    let extra = serde_json::json!({
-                        "features": cells.len(),
-                        "all_cells": all,
-                        "excluded_imprecise": run.excluded_imprecise,
-                        "outside_study_area": run.outside_study_area,
-                        "fdr_cutoffs": run.cutoffs.iter().map(|(bin, cut)| serde_json::json!({"bin": bin, "p_cutoff": cut})).collect::<Vec<_>>(),
-                    });
-                    let provenance = crate::layers::provenance("cells", &query, run.area.len(), run.data_window, extra);
-                    let fc = crate::export::cells_geojson(&cells, query.weight == crate::layers::Weight::Risk, provenance);
-                    serde_json::to_writer(&mut out, &fc)?;
-                    out.write_all(b"\n")?;
-                }
-            }
-            out.flush()?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Export { layer: ExportLayer::Hotspots { common } } => {
-            let query = common.query(crate::store::Step::Month)?;
-            let store = common.store()?;
-            let (run, areas) = crate::layers::hotspot_areas(&store, &query)?;
-            let mut out = common.output()?;
-            match common.format {
-                OutFormat::Csv => crate::export::hotspots_csv(&areas, &mut out)?,
-                OutFormat::Geojson => {
-                    let extra = serde_json::json!({
-                        "features": areas.len(),
-                        "excluded_imprecise": run.excluded_imprecise,
-                        "outside_study_area": run.outside_study_area,
-                        "hot_rule": "connected cells (sharing an edge) with bin >= 2 (95% confidence or more)",
-                        "robust_rule": "an area is robust when some hot cell (bin >= 2) overlaps it at every neighbouring resolution within 6..9",
-                    });
-                    let provenance = crate::layers::provenance("hotspots", &query, run.area.len(), run.data_window, extra);
-                    serde_json::to_writer(&mut out, &crate::export::hotspots_geojson(&areas, provenance))?;
-                    out.write_all(b"\n")?;
-                }
-            }
-            out.flush()?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Export { layer: ExportLayer::Emerging { common } } => {
-            let query = common.query(crate::store::Step::Month)?;
-            let store = common.store()?;
-            let (area, periods, cells) = crate::layers::emerging(&store, &query)?;
-            let mut out = common.output()?;
-            match common.format {
-                OutFormat::Csv => crate::export::emerging_csv(&cells, &mut out)?,
-                OutFormat::Geojson => {
-                    let extra = serde_json::json!({
-                        "features": cells.len(),
-                        "steps": periods.len(),
-                        "first_step": periods.first().map(ToString::to_string),
-                        "last_step": periods.last().map(ToString::to_string),
-                        "trend": "Mann-Kendall on each cell's Gi* z series, tie-corrected, two-sided, significant at p < 0.10",
-                        "categories": "Esri/sfdep rules at 90% thresholds (see src/analysis/emerging.rs)",
-                    });
-                    let window = (periods.first().copied(), query.filter.to.or(periods.last().copied()));
-                    let provenance = crate::layers::provenance("emerging", &query, area.len(), window, extra);
-                    serde_json::to_writer(&mut out, &crate::export::emerging_geojson(&cells, provenance))?;
-                    out.write_all(b"\n")?;
-                }
-            }
-            out.flush()?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Export { layer: ExportLayer::Towns { common, level } } => {
-            let query = common.query(crate::store::Step::Quarter)?;
-            let store = common.store()?;
-            let level = if level == LevelArg::District { crate::store::AreaLevel::District } else { crate::store::AreaLevel::Town };
-            let rows = crate::layers::area_trends(&store, level, &query.filter, query.step)?;
-            let mut out = common.output()?;
-            match common.format {
-                OutFormat::Csv => crate::export::towns_csv(&rows, &mut out)?,
-                OutFormat::Geojson => {
-                    let gazetteer = crate::geocode::Gazetteer::embedded();
-                    let features: Vec<geojson::Feature> = rows
-                        .iter()
-                        .map(|r| {
-                            let geometry = gazetteer
-                                .places_named(&r.town)
-                                .next()
-                                .map(|p| geojson::Geometry::new_point([p.lng, p.lat]));
-                            let properties = match crate::export::town_json(r) {
-                                serde_json::Value::Object(m) => Some(m),
-                                _ => None,
-                            };
-                            geojson::Feature { bbox: None, geometry, id: None, properties, foreign_members: None }
-                        })
-                        .collect();
-                    let (first, last, _) = store.data_window(&query.filter)?;
-                    let extra = serde_json::json!({
-                        "features": features.len(),
-                        "level": if level == crate::store::AreaLevel::District { "district" } else { "town" },
-                        "town_rule": "the place of >= 5,000 people (GeoNames) nearest the report's H3 res-7 cell centre",
-                        "change_test": "exact conditional binomial test of count vs previous (and vs a year before), equal exposure, two-sided",
-                        "counts": "exact (no small-number suppression applied in this export)",
-                    });
-                    let mut members = geojson::JsonObject::new();
-                    members.insert("provenance".into(), crate::layers::provenance("towns", &query, 0, (first, last), extra));
-                    let fc = geojson::FeatureCollection { bbox: None, features, foreign_members: Some(members) };
-                    serde_json::to_writer(&mut out, &fc)?;
-                    out.write_all(b"\n")?;
-                }
-            }
-            out.flush()?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Export { layer: ExportLayer::Reports { db, filter, format, o } } => {
+        Command::Export {
+            layer: ExportLayer::Cells { common, all },
+        } => export_cells(&common, all),
+        Command::Export {
+            layer: ExportLayer::Hotspots { common },
+        } => export_hotspots(&common),
+        Command::Export {
+            layer: ExportLayer::Emerging { common },
+        } => export_emerging(&common),
+        Command::Export {
+            layer: ExportLayer::Towns { common, level },
+        } => export_towns(&common, level),
+        Command::Export {
+            layer:
+                ExportLayer::Reports {
+                    db,
+                    filter,
+                    format,
+                    o,
+                },
+        } => {
             let filter = filter.to_filter()?;
             if !db.db.exists() {
-                bail!("{}: no such database (run `hotspots ingest` first)", db.db.display());
+                bail!(
+                    "{}: no such database (run `hotspots ingest` first)",
+                    db.db.display()
+                );
             }
             let store = Store::open(&db.db)?;
             let out: Box<dyn Write> = match &o {
                 Some(path) => Box::new(std::io::BufWriter::new(
-                    std::fs::File::create(path).with_context(|| format!("{}: cannot create", path.display()))?,
+                    std::fs::File::create(path)
+                        .with_context(|| format!("{}: cannot create", path.display()))?,
                 )),
                 None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
             };
@@ -470,11 +429,177 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+fn export_cells(common: &LayerCommon, all: bool) -> anyhow::Result<ExitCode> {
+    let query = common.query(crate::store::Step::Month)?;
+    let store = common.store()?;
+    let run = crate::layers::hot_cells(&store, &query)?;
+    let cells: Vec<&crate::layers::CellResult> = run
+        .cells
+        .iter()
+        .filter(|c| all || c.count > 0 || c.bin != 0)
+        .collect();
+    let mut out = common.output()?;
+    match common.format {
+        OutFormat::Csv => crate::export::cells_csv(&cells, &mut out)?,
+        OutFormat::Geojson => {
+            let extra = serde_json::json!({
+                "features": cells.len(),
+                "all_cells": all,
+                "excluded_imprecise": run.excluded_imprecise,
+                "outside_study_area": run.outside_study_area,
+                "fdr_cutoffs": run.cutoffs.iter().map(|(bin, cut)| serde_json::json!({"bin": bin, "p_cutoff": cut})).collect::<Vec<_>>(),
+            });
+            let provenance =
+                crate::layers::provenance("cells", &query, run.area.len(), run.data_window, extra);
+            let fc = crate::export::cells_geojson(
+                &cells,
+                query.weight == crate::layers::Weight::Risk,
+                provenance,
+            );
+            serde_json::to_writer(&mut out, &fc)?;
+            out.write_all(b"\n")?;
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn export_hotspots(common: &LayerCommon) -> anyhow::Result<ExitCode> {
+    let query = common.query(crate::store::Step::Month)?;
+    let store = common.store()?;
+    let (run, areas) = crate::layers::hotspot_areas(&store, &query)?;
+    let mut out = common.output()?;
+    match common.format {
+        OutFormat::Csv => crate::export::hotspots_csv(&areas, &mut out)?,
+        OutFormat::Geojson => {
+            let extra = serde_json::json!({
+                "features": areas.len(),
+                "excluded_imprecise": run.excluded_imprecise,
+                "outside_study_area": run.outside_study_area,
+                "hot_rule": "connected cells (sharing an edge) with bin >= 2 (95% confidence or more)",
+                "robust_rule": "an area is robust when some hot cell (bin >= 2) overlaps it at every neighbouring resolution within 6..9",
+            });
+            let provenance = crate::layers::provenance(
+                "hotspots",
+                &query,
+                run.area.len(),
+                run.data_window,
+                extra,
+            );
+            serde_json::to_writer(
+                &mut out,
+                &crate::export::hotspots_geojson(&areas, provenance),
+            )?;
+            out.write_all(b"\n")?;
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn export_emerging(common: &LayerCommon) -> anyhow::Result<ExitCode> {
+    let query = common.query(crate::store::Step::Month)?;
+    let store = common.store()?;
+    let (area, periods, cells) = crate::layers::emerging(&store, &query)?;
+    let mut out = common.output()?;
+    match common.format {
+        OutFormat::Csv => crate::export::emerging_csv(&cells, &mut out)?,
+        OutFormat::Geojson => {
+            let extra = serde_json::json!({
+                "features": cells.len(),
+                "steps": periods.len(),
+                "first_step": periods.first().map(ToString::to_string),
+                "last_step": periods.last().map(ToString::to_string),
+                "trend": "Mann-Kendall on each cell's Gi* z series, tie-corrected, two-sided, significant at p < 0.10",
+                "categories": "Esri/sfdep rules at 90% thresholds (see src/analysis/emerging.rs)",
+            });
+            let window = (
+                periods.first().copied(),
+                query.filter.to.or(periods.last().copied()),
+            );
+            let provenance =
+                crate::layers::provenance("emerging", &query, area.len(), window, extra);
+            serde_json::to_writer(
+                &mut out,
+                &crate::export::emerging_geojson(&cells, provenance),
+            )?;
+            out.write_all(b"\n")?;
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn export_towns(common: &LayerCommon, level: LevelArg) -> anyhow::Result<ExitCode> {
+    let query = common.query(crate::store::Step::Quarter)?;
+    let store = common.store()?;
+    let level = if level == LevelArg::District {
+        crate::store::AreaLevel::District
+    } else {
+        crate::store::AreaLevel::Town
+    };
+    let rows = crate::layers::area_trends(&store, level, &query.filter, query.step)?;
+    let mut out = common.output()?;
+    match common.format {
+        OutFormat::Csv => crate::export::towns_csv(&rows, &mut out)?,
+        OutFormat::Geojson => {
+            let gazetteer = crate::geocode::Gazetteer::embedded();
+            let features: Vec<geojson::Feature> = rows
+                .iter()
+                .map(|r| {
+                    let geometry = gazetteer
+                        .places_named(&r.town)
+                        .next()
+                        .map(|p| geojson::Geometry::new_point([p.lng, p.lat]));
+                    let properties = match crate::export::town_json(r) {
+                        serde_json::Value::Object(m) => Some(m),
+                        _ => None,
+                    };
+                    geojson::Feature {
+                        bbox: None,
+                        geometry,
+                        id: None,
+                        properties,
+                        foreign_members: None,
+                    }
+                })
+                .collect();
+            let (first, last, _) = store.data_window(&query.filter)?;
+            let extra = serde_json::json!({
+                "features": features.len(),
+                "level": if level == crate::store::AreaLevel::District { "district" } else { "town" },
+                "town_rule": "the place of >= 5,000 people (GeoNames) nearest the report's H3 res-7 cell centre",
+                "change_test": "exact conditional binomial test of count vs previous (and vs a year before), equal exposure, two-sided",
+                "counts": "exact (no small-number suppression applied in this export)",
+            });
+            let mut members = geojson::JsonObject::new();
+            members.insert(
+                "provenance".into(),
+                crate::layers::provenance("towns", &query, 0, (first, last), extra),
+            );
+            let fc = geojson::FeatureCollection {
+                bbox: None,
+                features,
+                foreign_members: Some(members),
+            };
+            serde_json::to_writer(&mut out, &fc)?;
+            out.write_all(b"\n")?;
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Writes the reports layer in the chosen format.
 ///
 /// # Errors
 /// On store or write failure.
-pub fn export_reports(store: &Store, filter: &ReportFilter, format: OutFormat, out: impl Write) -> anyhow::Result<()> {
+pub fn export_reports(
+    store: &Store,
+    filter: &ReportFilter,
+    format: OutFormat,
+    out: impl Write,
+) -> anyhow::Result<()> {
     let mut failure: Option<std::io::Error> = None;
     match format {
         OutFormat::Csv => {
@@ -512,7 +637,10 @@ fn progress_bar(files: &[String]) -> Option<indicatif::ProgressBar> {
     let len = std::fs::metadata(Path::new(&files[0])).ok()?.len();
     let bar = indicatif::ProgressBar::new(len);
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}").ok()?,
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+        )
+        .ok()?,
     );
     Some(bar)
 }

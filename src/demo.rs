@@ -10,10 +10,26 @@ use crate::store::Store;
 
 /// `(name, format, bytes)` of each bundled demo file.
 pub const DEMO_FILES: &[(&str, Format, &[u8])] = &[
-    ("police_intel.csv", Format::Csv, include_bytes!("../geodata/demo/police_intel.csv")),
-    ("helpline.jsonl", Format::Jsonl, include_bytes!("../geodata/demo/helpline.jsonl")),
-    ("app.geojson", Format::Geojson, include_bytes!("../geodata/demo/app.geojson")),
-    ("concern_cards.csv", Format::Csv, include_bytes!("../geodata/demo/concern_cards.csv")),
+    (
+        "police_intel.csv",
+        Format::Csv,
+        include_bytes!("../geodata/demo/police_intel.csv"),
+    ),
+    (
+        "helpline.jsonl",
+        Format::Jsonl,
+        include_bytes!("../geodata/demo/helpline.jsonl"),
+    ),
+    (
+        "app.geojson",
+        Format::Geojson,
+        include_bytes!("../geodata/demo/app.geojson"),
+    ),
+    (
+        "concern_cards.csv",
+        Format::Csv,
+        include_bytes!("../geodata/demo/concern_cards.csv"),
+    ),
 ];
 
 /// Loads every demo file. Loading twice stores nothing new (all duplicates).
@@ -24,8 +40,15 @@ pub fn load_demo(store: &mut Store) -> Result<Vec<FileSummary>, PipelineError> {
     DEMO_FILES
         .iter()
         .map(|(name, format, bytes)| {
-            let input = Input::Reader { name: format!("demo/{name}"), reader: Box::new(Cursor::new(*bytes)) };
-            let options = LoadOptions { format: Some(*format), no_rejects_file: true, ..LoadOptions::default() };
+            let input = Input::Reader {
+                name: format!("demo/{name}"),
+                reader: Box::new(Cursor::new(*bytes)),
+            };
+            let options = LoadOptions {
+                format: Some(*format),
+                no_rejects_file: true,
+                ..LoadOptions::default()
+            };
             pipeline::load(store, input, &options, None)
         })
         .collect()
@@ -41,12 +64,18 @@ pub fn print_overview(store: &Store, out: &mut dyn Write) -> anyhow::Result<()> 
         (Some(a), Some(b)) => format!("{a} to {b}"),
         _ => "no dates".into(),
     };
-    writeln!(out, "{} reports stored ({span}), {} rejects listed, {} files loaded", summary.reports, summary.rejects, summary.runs)?;
+    writeln!(
+        out,
+        "{} reports stored ({span}), {} rejects listed, {} files loaded",
+        summary.reports, summary.rejects, summary.runs
+    )?;
     writeln!(out, "busiest res-8 cells:")?;
     writeln!(out, "  {:<17} {:>7}  nearest town", "h3", "reports")?;
     let gazetteer = Gazetteer::embedded();
     for (cell, count) in store.busiest_cells(8, 10)? {
-        let Ok(cell) = h3o::CellIndex::try_from(cell) else { continue };
+        let Ok(cell) = h3o::CellIndex::try_from(cell) else {
+            continue;
+        };
         let centre = h3o::LatLng::from(cell);
         let town = gazetteer
             .nearest_place(centre.lat(), centre.lng(), 5000)

@@ -37,7 +37,9 @@ pub const REPORT_CSV_HEADER: [&str; 24] = [
 ];
 
 fn cell_hex(cell: Option<u64>) -> String {
-    cell.and_then(|c| CellIndex::try_from(c).ok()).map(|c| c.to_string()).unwrap_or_default()
+    cell.and_then(|c| CellIndex::try_from(c).ok())
+        .map(|c| c.to_string())
+        .unwrap_or_default()
 }
 
 fn opt<T: ToString>(value: Option<&T>) -> String {
@@ -54,7 +56,9 @@ impl<W: Write> ReportCsv<W> {
     /// When the header cannot be written.
     pub fn new(out: W) -> std::io::Result<Self> {
         let mut writer = csv::Writer::from_writer(out);
-        writer.write_record(REPORT_CSV_HEADER).map_err(std::io::Error::other)?;
+        writer
+            .write_record(REPORT_CSV_HEADER)
+            .map_err(std::io::Error::other)?;
         Ok(Self { writer })
     }
 
@@ -146,7 +150,14 @@ impl<W: Write> ReportGeoJson<W> {
         put("venue_type", r.venue_type.clone().into());
         put("venue_name", r.venue_name.clone().into());
         put("exploitation_type", r.exploitation_type.clone().into());
-        put("indicators", r.indicators.split(';').filter(|s| !s.is_empty()).collect::<Vec<_>>().into());
+        put(
+            "indicators",
+            r.indicators
+                .split(';')
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .into(),
+        );
         put("persons_count", r.persons_count.into());
         put("nationalities", r.nationalities.clone().into());
         put("child_involved", r.child_involved.into());
@@ -160,14 +171,24 @@ impl<W: Write> ReportGeoJson<W> {
         put("geocode_note", r.geocode_note.clone().into());
         for (i, name) in ["h3_r6", "h3_r7", "h3_r8", "h3_r9"].iter().enumerate() {
             let hex = cell_hex(r.cells[i]);
-            put(name, if hex.is_empty() { JsonValue::Null } else { hex.into() });
+            put(
+                name,
+                if hex.is_empty() {
+                    JsonValue::Null
+                } else {
+                    hex.into()
+                },
+            );
         }
         put("town", r.town.clone().into());
         put("district", r.district.clone().into());
         let feature = Feature {
             bbox: None,
             geometry: Some(Geometry::new_point([r.lng, r.lat])),
-            id: Some(geojson::feature::Id::String(format!("{}:{}", r.source, r.report_id))),
+            id: Some(geojson::feature::Id::String(format!(
+                "{}:{}",
+                r.source, r.report_id
+            ))),
             properties: Some(p),
             foreign_members: None,
         };
@@ -183,7 +204,8 @@ impl<W: Write> ReportGeoJson<W> {
     /// On write failure.
     pub fn finish(mut self, provenance: impl FnOnce(u64) -> JsonValue) -> std::io::Result<W> {
         self.out.write_all(b"\n],\"provenance\":")?;
-        serde_json::to_writer(&mut self.out, &provenance(self.count)).map_err(std::io::Error::other)?;
+        serde_json::to_writer(&mut self.out, &provenance(self.count))
+            .map_err(std::io::Error::other)?;
         self.out.write_all(b"}\n")?;
         self.out.flush()?;
         Ok(self.out)
@@ -202,7 +224,10 @@ fn ring(mut points: Vec<Vec<f64>>, exterior: bool) -> Vec<Vec<f64>> {
             points.push(first);
         }
     }
-    let area2: f64 = points.windows(2).map(|w| w[0][0] * w[1][1] - w[1][0] * w[0][1]).sum();
+    let area2: f64 = points
+        .windows(2)
+        .map(|w| w[0][0] * w[1][1] - w[1][0] * w[0][1])
+        .sum();
     if (area2 > 0.0) != exterior {
         points.reverse();
     }
@@ -211,7 +236,11 @@ fn ring(mut points: Vec<Vec<f64>>, exterior: bool) -> Vec<Vec<f64>> {
 
 /// The hexagon of a cell as a GeoJSON Polygon (lon, lat).
 pub fn cell_geometry(cell: CellIndex) -> Geometry {
-    let points: Vec<Vec<f64>> = cell.boundary().iter().map(|ll| vec![ll.lng(), ll.lat()]).collect();
+    let points: Vec<Vec<f64>> = cell
+        .boundary()
+        .iter()
+        .map(|ll| vec![ll.lng(), ll.lat()])
+        .collect();
     Geometry::new(geojson::GeometryValue::new_polygon([ring(points, true)]))
 }
 
@@ -221,8 +250,15 @@ pub fn multipolygon_geometry(shape: &geo::MultiPolygon) -> Geometry {
         .0
         .iter()
         .map(|poly| {
-            let mut rings = vec![ring(poly.exterior().0.iter().map(|c| vec![c.x, c.y]).collect(), true)];
-            rings.extend(poly.interiors().iter().map(|r| ring(r.0.iter().map(|c| vec![c.x, c.y]).collect(), false)));
+            let mut rings = vec![ring(
+                poly.exterior().0.iter().map(|c| vec![c.x, c.y]).collect(),
+                true,
+            )];
+            rings.extend(
+                poly.interiors()
+                    .iter()
+                    .map(|r| ring(r.0.iter().map(|c| vec![c.x, c.y]).collect(), false)),
+            );
             rings
         })
         .collect();
@@ -232,7 +268,11 @@ pub fn multipolygon_geometry(shape: &geo::MultiPolygon) -> Geometry {
 fn collection(features: Vec<Feature>, provenance: JsonValue) -> geojson::FeatureCollection {
     let mut members = JsonObject::new();
     members.insert("provenance".into(), provenance);
-    geojson::FeatureCollection { bbox: None, features, foreign_members: Some(members) }
+    geojson::FeatureCollection {
+        bbox: None,
+        features,
+        foreign_members: Some(members),
+    }
 }
 
 fn feature(geometry: Geometry, id: String, properties: JsonObject) -> Feature {
@@ -267,10 +307,20 @@ fn cell_properties(c: &CellResult, with_value: bool) -> JsonObject {
 }
 
 /// The cells layer as GeoJSON.
-pub fn cells_geojson(cells: &[&CellResult], with_value: bool, provenance: JsonValue) -> geojson::FeatureCollection {
+pub fn cells_geojson(
+    cells: &[&CellResult],
+    with_value: bool,
+    provenance: JsonValue,
+) -> geojson::FeatureCollection {
     let features = cells
         .iter()
-        .map(|c| feature(cell_geometry(c.cell), c.cell.to_string(), cell_properties(c, with_value)))
+        .map(|c| {
+            feature(
+                cell_geometry(c.cell),
+                c.cell.to_string(),
+                cell_properties(c, with_value),
+            )
+        })
         .collect();
     collection(features, provenance)
 }
@@ -281,7 +331,8 @@ pub fn cells_geojson(cells: &[&CellResult], with_value: bool, provenance: JsonVa
 /// On write failure.
 pub fn cells_csv(cells: &[&CellResult], out: impl Write) -> std::io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(["h3", "lat", "lng", "count", "value", "gi_z", "p", "bin"]).map_err(std::io::Error::other)?;
+    w.write_record(["h3", "lat", "lng", "count", "value", "gi_z", "p", "bin"])
+        .map_err(std::io::Error::other)?;
     for c in cells {
         let centre = h3o::LatLng::from(c.cell);
         w.write_record([
@@ -308,14 +359,35 @@ fn area_properties(a: &AreaResult) -> JsonObject {
     p.insert("count".into(), area.reports.reports.into());
     p.insert("max_gi_z".into(), finite(area.max_gi_z));
     p.insert("nearest_town".into(), a.nearest_town.clone().into());
-    let venues: JsonObject = area.venue_mix().into_iter().map(|(k, v)| (k.to_owned(), v.into())).collect();
+    let venues: JsonObject = area
+        .venue_mix()
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.into()))
+        .collect();
     p.insert("venues".into(), venues.into());
-    let top: JsonObject = area.top_indicators(3).into_iter().map(|(k, v)| (k.to_owned(), v.into())).collect();
+    let top: JsonObject = area
+        .top_indicators(3)
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.into()))
+        .collect();
     p.insert("top_indicators".into(), top.into());
-    p.insert("first_seen".into(), area.reports.first.map(|d| d.to_string()).into());
-    p.insert("last_seen".into(), area.reports.last.map(|d| d.to_string()).into());
+    p.insert(
+        "first_seen".into(),
+        area.reports.first.map(|d| d.to_string()).into(),
+    );
+    p.insert(
+        "last_seen".into(),
+        area.reports.last.map(|d| d.to_string()).into(),
+    );
     p.insert("robust".into(), a.robust.into());
-    p.insert("h3_cells".into(), area.cells.iter().map(ToString::to_string).collect::<Vec<_>>().into());
+    p.insert(
+        "h3_cells".into(),
+        area.cells
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .into(),
+    );
     p
 }
 
@@ -323,7 +395,13 @@ fn area_properties(a: &AreaResult) -> JsonObject {
 pub fn hotspots_geojson(areas: &[AreaResult], provenance: JsonValue) -> geojson::FeatureCollection {
     let features = areas
         .iter()
-        .map(|a| feature(multipolygon_geometry(&a.area.geometry), a.area.id.clone(), area_properties(a)))
+        .map(|a| {
+            feature(
+                multipolygon_geometry(&a.area.geometry),
+                a.area.id.clone(),
+                area_properties(a),
+            )
+        })
         .collect();
     collection(features, provenance)
 }
@@ -334,10 +412,28 @@ pub fn hotspots_geojson(areas: &[AreaResult], provenance: JsonValue) -> geojson:
 /// On write failure.
 pub fn hotspots_csv(areas: &[AreaResult], out: impl Write) -> std::io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(["id", "bin", "cells", "count", "max_gi_z", "nearest_town", "venues", "top_indicators", "first_seen", "last_seen", "robust"])
-        .map_err(std::io::Error::other)?;
+    w.write_record([
+        "id",
+        "bin",
+        "cells",
+        "count",
+        "max_gi_z",
+        "nearest_town",
+        "venues",
+        "top_indicators",
+        "first_seen",
+        "last_seen",
+        "robust",
+    ])
+    .map_err(std::io::Error::other)?;
     for a in areas {
-        let join = |items: Vec<(&str, u64)>| items.iter().map(|(k, v)| format!("{k}:{v}")).collect::<Vec<_>>().join(";");
+        let join = |items: Vec<(&str, u64)>| {
+            items
+                .iter()
+                .map(|(k, v)| format!("{k}:{v}"))
+                .collect::<Vec<_>>()
+                .join(";")
+        };
         w.write_record([
             a.area.id.clone(),
             a.area.bin.to_string(),
@@ -347,8 +443,16 @@ pub fn hotspots_csv(areas: &[AreaResult], out: impl Write) -> std::io::Result<()
             a.nearest_town.clone().unwrap_or_default(),
             join(a.area.venue_mix()),
             join(a.area.top_indicators(3)),
-            a.area.reports.first.map(|d| d.to_string()).unwrap_or_default(),
-            a.area.reports.last.map(|d| d.to_string()).unwrap_or_default(),
+            a.area
+                .reports
+                .first
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            a.area
+                .reports
+                .last
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
             a.robust.to_string(),
         ])
         .map_err(std::io::Error::other)?;
@@ -357,7 +461,10 @@ pub fn hotspots_csv(areas: &[AreaResult], out: impl Write) -> std::io::Result<()
 }
 
 /// Emerging hot spots as GeoJSON hexagons.
-pub fn emerging_geojson(cells: &[EmergingResult], provenance: JsonValue) -> geojson::FeatureCollection {
+pub fn emerging_geojson(
+    cells: &[EmergingResult],
+    provenance: JsonValue,
+) -> geojson::FeatureCollection {
     let features = cells
         .iter()
         .map(|c| {
@@ -379,7 +486,8 @@ pub fn emerging_geojson(cells: &[EmergingResult], provenance: JsonValue) -> geoj
 /// On write failure.
 pub fn emerging_csv(cells: &[EmergingResult], out: impl Write) -> std::io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(["h3", "count", "category", "trend_z", "trend_p", "steps"]).map_err(std::io::Error::other)?;
+    w.write_record(["h3", "count", "category", "trend_z", "trend_p", "steps"])
+        .map_err(std::io::Error::other)?;
     for c in cells {
         w.write_record([
             c.cell.to_string(),
@@ -418,8 +526,20 @@ pub fn town_json(row: &TownRow) -> JsonValue {
 /// On write failure.
 pub fn towns_csv(rows: &[TownRow], out: impl Write) -> std::io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(["town", "district", "district_name", "period", "count", "previous", "year_before", "change", "p_change", "p_year", "breakdown"])
-        .map_err(std::io::Error::other)?;
+    w.write_record([
+        "town",
+        "district",
+        "district_name",
+        "period",
+        "count",
+        "previous",
+        "year_before",
+        "change",
+        "p_change",
+        "p_year",
+        "breakdown",
+    ])
+    .map_err(std::io::Error::other)?;
     for r in rows {
         w.write_record([
             r.town.clone(),
@@ -432,7 +552,11 @@ pub fn towns_csv(rows: &[TownRow], out: impl Write) -> std::io::Result<()> {
             r.change.to_string(),
             r.p_change.to_string(),
             r.p_year.to_string(),
-            r.breakdown.iter().map(|(k, v)| format!("{k}:{v}")).collect::<Vec<_>>().join(";"),
+            r.breakdown
+                .iter()
+                .map(|(k, v)| format!("{k}:{v}"))
+                .collect::<Vec<_>>()
+                .join(";"),
         ])
         .map_err(std::io::Error::other)?;
     }

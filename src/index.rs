@@ -19,7 +19,12 @@
 use h3o::{CellIndex, LatLng, Resolution};
 
 /// The resolutions the dashboard analyses, coarse to fine.
-pub const RESOLUTIONS: [Resolution; 4] = [Resolution::Six, Resolution::Seven, Resolution::Eight, Resolution::Nine];
+pub const RESOLUTIONS: [Resolution; 4] = [
+    Resolution::Six,
+    Resolution::Seven,
+    Resolution::Eight,
+    Resolution::Nine,
+];
 
 /// Precision radius tolerated at a resolution, as a multiple of its mean edge length.
 pub const EDGE_FACTOR: f64 = 1.5;
@@ -30,7 +35,10 @@ pub struct ReportCells(pub [Option<CellIndex>; 4]);
 
 impl ReportCells {
     pub fn at(&self, resolution: Resolution) -> Option<CellIndex> {
-        RESOLUTIONS.iter().position(|r| *r == resolution).and_then(|i| self.0[i])
+        RESOLUTIONS
+            .iter()
+            .position(|r| *r == resolution)
+            .and_then(|i| self.0[i])
     }
 }
 
@@ -41,7 +49,11 @@ pub fn supports(precision_m: f64, resolution: Resolution) -> bool {
 
 /// The finest resolution at which a report of this precision is counted.
 pub fn finest_resolution(precision_m: f64) -> Option<Resolution> {
-    RESOLUTIONS.iter().rev().copied().find(|r| supports(precision_m, *r))
+    RESOLUTIONS
+        .iter()
+        .rev()
+        .copied()
+        .find(|r| supports(precision_m, *r))
 }
 
 /// The report's cells. Each resolution is computed from the point itself, not

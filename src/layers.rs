@@ -10,7 +10,9 @@ use serde_json::{json, Value};
 
 use crate::analysis::{self, CellReports, Emerging, HotspotArea, Kernel, Neighbours, StudyArea};
 use crate::geocode::Gazetteer;
-use crate::store::{self, AreaLevel, CellRow, IndicatorWeights, ReportFilter, Step, Store, StoreError};
+use crate::store::{
+    self, AreaLevel, CellRow, IndicatorWeights, ReportFilter, Step, Store, StoreError,
+};
 
 /// How each report counts: 1, or by its indicators.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -101,13 +103,22 @@ pub enum LayerError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("{field}: {message}")]
-    Invalid { field: &'static str, message: String },
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
 }
 
 fn resolution(res: u8) -> Result<Resolution, LayerError> {
     match res {
-        6..=9 => Resolution::try_from(res).map_err(|e| LayerError::Invalid { field: "res", message: e.to_string() }),
-        _ => Err(LayerError::Invalid { field: "res", message: format!("{res} is not a resolution from 6 to 9") }),
+        6..=9 => Resolution::try_from(res).map_err(|e| LayerError::Invalid {
+            field: "res",
+            message: e.to_string(),
+        }),
+        _ => Err(LayerError::Invalid {
+            field: "res",
+            message: format!("{res} is not a resolution from 6 to 9"),
+        }),
     }
 }
 
@@ -121,7 +132,10 @@ pub fn study_area(store: &Store, spec: &StudyAreaSpec, res: u8) -> Result<StudyA
             for name in names {
                 let cells = gazetteer.district_cells(name);
                 if cells.is_empty() {
-                    return Err(LayerError::Invalid { field: "district", message: format!("unknown district {name:?}") });
+                    return Err(LayerError::Invalid {
+                        field: "district",
+                        message: format!("unknown district {name:?}"),
+                    });
                 }
                 res7.extend(cells);
             }
@@ -130,7 +144,13 @@ pub fn study_area(store: &Store, spec: &StudyAreaSpec, res: u8) -> Result<StudyA
                 .iter()
                 .flat_map(|c| c.grid_ring::<Vec<_>>(1))
                 .filter(|c| !res7.contains(c))
-                .filter(|c| c.grid_ring::<Vec<_>>(1).iter().filter(|n| res7.contains(n)).count() >= 5)
+                .filter(|c| {
+                    c.grid_ring::<Vec<_>>(1)
+                        .iter()
+                        .filter(|n| res7.contains(n))
+                        .count()
+                        >= 5
+                })
                 .collect();
             res7.extend(gaps);
             res7.into_iter()
@@ -164,10 +184,18 @@ pub fn study_area(store: &Store, spec: &StudyAreaSpec, res: u8) -> Result<StudyA
 fn bbox_cells(b: [f64; 4], resolution: Resolution) -> Vec<CellIndex> {
     let [min_lat, min_lng, max_lat, max_lng] = b;
     let polygon = geo::Polygon::new(
-        geo::LineString::from(vec![(min_lng, min_lat), (max_lng, min_lat), (max_lng, max_lat), (min_lng, max_lat), (min_lng, min_lat)]),
+        geo::LineString::from(vec![
+            (min_lng, min_lat),
+            (max_lng, min_lat),
+            (max_lng, max_lat),
+            (min_lng, max_lat),
+            (min_lng, min_lat),
+        ]),
         vec![],
     );
-    let mut tiler = h3o::geom::TilerBuilder::new(resolution).containment_mode(h3o::geom::ContainmentMode::Covers).build();
+    let mut tiler = h3o::geom::TilerBuilder::new(resolution)
+        .containment_mode(h3o::geom::ContainmentMode::Covers)
+        .build();
     if tiler.add(polygon).is_err() {
         return Vec::new();
     }
@@ -212,12 +240,19 @@ pub fn hot_cells(store: &Store, query: &LayerQuery) -> Result<HotspotRun, LayerE
 fn check(query: &LayerQuery) -> Result<(), LayerError> {
     resolution(query.res)?;
     if !(1..=3).contains(&query.k) {
-        return Err(LayerError::Invalid { field: "k", message: format!("{} is not from 1 to 3", query.k) });
+        return Err(LayerError::Invalid {
+            field: "k",
+            message: format!("{} is not from 1 to 3", query.k),
+        });
     }
     Ok(())
 }
 
-fn hot_cells_in(store: &Store, query: &LayerQuery, area: StudyArea) -> Result<HotspotRun, LayerError> {
+fn hot_cells_in(
+    store: &Store,
+    query: &LayerQuery,
+    area: StudyArea,
+) -> Result<HotspotRun, LayerError> {
     let counts = store.cell_counts(query.res, &query.filter, weights(query))?;
     let (first, last, _) = store.data_window(&query.filter)?;
     let n = area.len();
@@ -226,7 +261,9 @@ fn hot_cells_in(store: &Store, query: &LayerQuery, area: StudyArea) -> Result<Ho
     let mut counts_by_cell = vec![0u64; n];
     let mut outside = 0;
     for row in &counts.rows {
-        let position = CellIndex::try_from(row.cell).ok().and_then(|c| area.position(c));
+        let position = CellIndex::try_from(row.cell)
+            .ok()
+            .and_then(|c| area.position(c));
         match position {
             Some(i) => {
                 x[i] = row.value;
@@ -244,12 +281,28 @@ fn hot_cells_in(store: &Store, query: &LayerQuery, area: StudyArea) -> Result<Ho
         gi.p.clone()
     };
     let bins = analysis::bins(&gi.z, &p, query.fdr);
-    let cutoffs = analysis::stats::LEVELS.map(|(bin, alpha)| (bin, if query.fdr { analysis::bh_threshold(&p, alpha) } else { alpha }));
+    let cutoffs = analysis::stats::LEVELS.map(|(bin, alpha)| {
+        (
+            bin,
+            if query.fdr {
+                analysis::bh_threshold(&p, alpha)
+            } else {
+                alpha
+            },
+        )
+    });
     let cells = area
         .cells()
         .iter()
         .enumerate()
-        .map(|(i, cell)| CellResult { cell: *cell, count: counts_by_cell[i], value: x[i], gi_z: gi.z[i], p: p[i], bin: bins[i] })
+        .map(|(i, cell)| CellResult {
+            cell: *cell,
+            count: counts_by_cell[i],
+            value: x[i],
+            gi_z: gi.z[i],
+            p: p[i],
+            bin: bins[i],
+        })
         .collect();
     Ok(HotspotRun {
         area,
@@ -263,7 +316,13 @@ fn hot_cells_in(store: &Store, query: &LayerQuery, area: StudyArea) -> Result<Ho
 }
 
 fn cell_reports(row: &CellRow) -> CellReports {
-    CellReports { reports: row.reports, venues: row.venues, indicators: row.indicators, first: row.first, last: row.last }
+    CellReports {
+        reports: row.reports,
+        venues: row.venues,
+        indicators: row.indicators,
+        first: row.first,
+        last: row.last,
+    }
 }
 
 /// A hotspot area with the facts the layer reports.
@@ -276,7 +335,10 @@ pub struct AreaResult {
 }
 
 /// Hotspot areas at the query's resolution, each checked at res ± 1.
-pub fn hotspot_areas(store: &Store, query: &LayerQuery) -> Result<(HotspotRun, Vec<AreaResult>), LayerError> {
+pub fn hotspot_areas(
+    store: &Store,
+    query: &LayerQuery,
+) -> Result<(HotspotRun, Vec<AreaResult>), LayerError> {
     let run = hot_cells(store, query)?;
     let bins: Vec<i8> = run.cells.iter().map(|c| c.bin).collect();
     let z: Vec<f64> = run.cells.iter().map(|c| c.gi_z).collect();
@@ -286,8 +348,20 @@ pub fn hotspot_areas(store: &Store, query: &LayerQuery) -> Result<(HotspotRun, V
         if !(6..=9).contains(&res) {
             continue;
         }
-        let other = hot_cells(store, &LayerQuery { res, permutations: 0, ..query.clone() })?;
-        let hot = other.cells.iter().filter(|c| c.bin >= 2).map(|c| c.cell).collect();
+        let other = hot_cells(
+            store,
+            &LayerQuery {
+                res,
+                permutations: 0,
+                ..query.clone()
+            },
+        )?;
+        let hot = other
+            .cells
+            .iter()
+            .filter(|c| c.bin >= 2)
+            .map(|c| c.cell)
+            .collect();
         neighbours_hot.push((resolution(res)?, hot));
     }
     let gazetteer = Gazetteer::embedded();
@@ -304,8 +378,14 @@ pub fn hotspot_areas(store: &Store, query: &LayerQuery) -> Result<(HotspotRun, V
                 })
             });
             let (lat, lng) = centroid(&area.cells);
-            let nearest_town = gazetteer.nearest_place(lat, lng, crate::geocode::TOWN_MIN_POPULATION).map(|(p, _)| p.name.clone());
-            AreaResult { area, nearest_town, robust }
+            let nearest_town = gazetteer
+                .nearest_place(lat, lng, crate::geocode::TOWN_MIN_POPULATION)
+                .map(|(p, _)| p.name.clone());
+            AreaResult {
+                area,
+                nearest_town,
+                robust,
+            }
         })
         .collect();
     Ok((run, out))
@@ -313,7 +393,10 @@ pub fn hotspot_areas(store: &Store, query: &LayerQuery) -> Result<(HotspotRun, V
 
 fn centroid(cells: &[CellIndex]) -> (f64, f64) {
     let n = cells.len().max(1) as f64;
-    let (lat, lng) = cells.iter().map(|c| LatLng::from(*c)).fold((0.0, 0.0), |a, p| (a.0 + p.lat(), a.1 + p.lng()));
+    let (lat, lng) = cells
+        .iter()
+        .map(|c| LatLng::from(*c))
+        .fold((0.0, 0.0), |a, p| (a.0 + p.lat(), a.1 + p.lng()));
     (lat / n, lng / n)
 }
 
@@ -331,10 +414,16 @@ pub struct EmergingResult {
 /// Emerging hot spots: Gi* per time step over the same study area and weights,
 /// then each cell's category from its bins and the Mann-Kendall trend of its z.
 /// Cells that had reports in the window are returned.
-pub fn emerging(store: &Store, query: &LayerQuery) -> Result<(StudyArea, Vec<NaiveDate>, Vec<EmergingResult>), LayerError> {
+pub fn emerging(
+    store: &Store,
+    query: &LayerQuery,
+) -> Result<(StudyArea, Vec<NaiveDate>, Vec<EmergingResult>), LayerError> {
     check(query)?;
     if query.step == Step::Year {
-        return Err(LayerError::Invalid { field: "step", message: "use month or quarter".into() });
+        return Err(LayerError::Invalid {
+            field: "step",
+            message: "use month or quarter".into(),
+        });
     }
     let area = study_area(store, &query.study_area, query.res)?;
     let series = store.cell_series(query.res, &query.filter, query.step, weights(query))?;
@@ -343,12 +432,18 @@ pub fn emerging(store: &Store, query: &LayerQuery) -> Result<(StudyArea, Vec<Nai
         return Ok((area, Vec::new(), Vec::new()));
     };
     let periods = periods(first, last, query.step);
-    let index: HashMap<NaiveDate, usize> = periods.iter().enumerate().map(|(i, p)| (*p, i)).collect();
+    let index: HashMap<NaiveDate, usize> =
+        periods.iter().enumerate().map(|(i, p)| (*p, i)).collect();
     let (n, steps) = (area.len(), periods.len());
     let mut x = vec![vec![0.0; n]; steps];
     let mut totals = vec![0.0; n];
     for (cell, period, value) in series {
-        let Some(i) = CellIndex::try_from(cell).ok().and_then(|c| area.position(c)) else { continue };
+        let Some(i) = CellIndex::try_from(cell)
+            .ok()
+            .and_then(|c| area.position(c))
+        else {
+            continue;
+        };
         if let Some(&t) = index.get(&period) {
             x[t][i] = value;
             totals[i] += value;
@@ -408,7 +503,8 @@ fn next_period(p: NaiveDate, step: Step) -> NaiveDate {
         Step::Quarter => 3,
         Step::Year => 12,
     };
-    p.checked_add_months(Months::new(months)).unwrap_or(NaiveDate::MAX)
+    p.checked_add_months(Months::new(months))
+        .unwrap_or(NaiveDate::MAX)
 }
 
 /// A period's label: `2024-03`, `2024-Q1`, `2024`.
@@ -443,13 +539,21 @@ pub struct TownRow {
 /// Town (or district) trends: counts per period with the previous period, the
 /// same period a year before, and their exact tests. Counts are exact here;
 /// disclosure control is the caller's (a later stage's) job.
-pub fn area_trends(store: &Store, level: AreaLevel, filter: &ReportFilter, step: Step) -> Result<Vec<TownRow>, LayerError> {
+pub fn area_trends(
+    store: &Store,
+    level: AreaLevel,
+    filter: &ReportFilter,
+    step: Step,
+) -> Result<Vec<TownRow>, LayerError> {
     let rows = store.area_series(level, filter, step, None)?;
     let by_venue = store.area_series(level, filter, step, Some(store::Split::Venue))?;
-    let by_exploitation = store.area_series(level, filter, step, Some(store::Split::Exploitation))?;
+    let by_exploitation =
+        store.area_series(level, filter, step, Some(store::Split::Exploitation))?;
     let by_child = store.area_series(level, filter, step, Some(store::Split::Child))?;
     let (first, last, _) = store.data_window(filter)?;
-    let (Some(first), Some(last)) = (filter.from.or(first), filter.to.or(last)) else { return Ok(Vec::new()) };
+    let (Some(first), Some(last)) = (filter.from.or(first), filter.to.or(last)) else {
+        return Ok(Vec::new());
+    };
     let periods = periods(first, last, step);
     // A town can straddle districts (its res-7 cells vote separately): counts are
     // summed per town, and the town is listed under the district holding most of them.
@@ -457,19 +561,35 @@ pub fn area_trends(store: &Store, level: AreaLevel, filter: &ReportFilter, step:
     let mut district_votes: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
     for r in &rows {
         *counts.entry((r.area.clone(), r.period)).or_default() += r.count;
-        *district_votes.entry(r.area.clone()).or_default().entry(r.district.clone()).or_default() += r.count;
+        *district_votes
+            .entry(r.area.clone())
+            .or_default()
+            .entry(r.district.clone())
+            .or_default() += r.count;
     }
     let districts: BTreeMap<String, String> = district_votes
         .into_iter()
         .map(|(area, votes)| {
-            let best = votes.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))).map(|(d, _)| d.clone()).unwrap_or_default();
+            let best = votes
+                .iter()
+                .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+                .map(|(d, _)| d.clone())
+                .unwrap_or_default();
             (area, best)
         })
         .collect();
     let mut splits: HashMap<(String, NaiveDate), BTreeMap<String, u64>> = HashMap::new();
-    for (prefix, list) in [("venue", &by_venue), ("exploitation", &by_exploitation), ("child", &by_child)] {
+    for (prefix, list) in [
+        ("venue", &by_venue),
+        ("exploitation", &by_exploitation),
+        ("child", &by_child),
+    ] {
         for r in list {
-            *splits.entry((r.area.clone(), r.period)).or_default().entry(format!("{prefix}:{}", r.split)).or_default() += r.count;
+            *splits
+                .entry((r.area.clone(), r.period))
+                .or_default()
+                .entry(format!("{prefix}:{}", r.split))
+                .or_default() += r.count;
         }
     }
     let gazetteer = Gazetteer::embedded();
@@ -488,7 +608,9 @@ pub fn area_trends(store: &Store, level: AreaLevel, filter: &ReportFilter, step:
             let get = |p: NaiveDate| counts.get(&(area.clone(), p)).copied().unwrap_or(0);
             let count = get(*period);
             let previous = get(previous_period(*period, step));
-            let year_before = get(period.checked_sub_months(Months::new(12)).unwrap_or(*period));
+            let year_before = get(period
+                .checked_sub_months(Months::new(12))
+                .unwrap_or(*period));
             out.push(TownRow {
                 town: area.clone(),
                 district: district.clone(),
@@ -501,7 +623,10 @@ pub fn area_trends(store: &Store, level: AreaLevel, filter: &ReportFilter, step:
                 change: count as i64 - previous as i64,
                 p_change: analysis::poisson_change_p(count, previous),
                 p_year: analysis::poisson_change_p(count, year_before),
-                breakdown: splits.get(&(area.clone(), *period)).cloned().unwrap_or_default(),
+                breakdown: splits
+                    .get(&(area.clone(), *period))
+                    .cloned()
+                    .unwrap_or_default(),
             });
         }
     }
@@ -518,9 +643,17 @@ fn previous_period(p: NaiveDate, step: Step) -> NaiveDate {
 }
 
 /// The provenance block every layer answer carries.
-pub fn provenance(layer: &str, query: &LayerQuery, n_cells: usize, window: (Option<NaiveDate>, Option<NaiveDate>), extra: Value) -> Value {
+pub fn provenance(
+    layer: &str,
+    query: &LayerQuery,
+    n_cells: usize,
+    window: (Option<NaiveDate>, Option<NaiveDate>),
+    extra: Value,
+) -> Value {
     let study_area = match &query.study_area {
-        StudyAreaSpec::Default => json!({"kind": "default", "rule": "bounding box of all stored reports + 2 km, cells whose centre is in the UK mask"}),
+        StudyAreaSpec::Default => {
+            json!({"kind": "default", "rule": "bounding box of all stored reports + 2 km, cells whose centre is in the UK mask"})
+        }
         StudyAreaSpec::Districts(d) => json!({"kind": "districts", "districts": d}),
         StudyAreaSpec::BBox(b) => json!({"kind": "bbox", "bbox": b}),
     };

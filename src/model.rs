@@ -19,7 +19,13 @@ pub enum VenueType {
 }
 
 impl VenueType {
-    pub const ALL: [Self; 5] = [Self::CarWash, Self::NailBar, Self::ServiceStation, Self::Farm, Self::Other];
+    pub const ALL: [Self; 5] = [
+        Self::CarWash,
+        Self::NailBar,
+        Self::ServiceStation,
+        Self::Farm,
+        Self::Other,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -35,17 +41,22 @@ impl VenueType {
     /// ("Hand car wash", "nail salon", "services", "lorry park", "packhouse").
     pub fn parse(text: &str) -> Option<Self> {
         let key = normalise_word(text);
-        let venue = match key.as_str() {
-            "car_wash" | "carwash" | "hand_car_wash" | "hand_carwash" | "car_valeting" | "valeting" | "hand_car_valet"
-            | "car_valet" => Self::CarWash,
-            "nail_bar" | "nail_salon" | "nails" | "nail_parlour" | "nail_studio" | "nail_shop" => Self::NailBar,
-            "service_station" | "services" | "motorway_services" | "service_area" | "lorry_park" | "truck_stop"
-            | "lorry_stop" | "petrol_station" | "filling_station" => Self::ServiceStation,
-            "farm" | "packhouse" | "pack_house" | "packing_house" | "field" | "fields" | "field_work" | "agriculture"
-            | "agricultural" | "nursery" | "glasshouse" => Self::Farm,
-            "other" => Self::Other,
-            _ => return None,
-        };
+        let venue =
+            match key.as_str() {
+                "car_wash" | "carwash" | "hand_car_wash" | "hand_carwash" | "car_valeting"
+                | "valeting" | "hand_car_valet" | "car_valet" => Self::CarWash,
+                "nail_bar" | "nail_salon" | "nails" | "nail_parlour" | "nail_studio"
+                | "nail_shop" => Self::NailBar,
+                "service_station" | "services" | "motorway_services" | "service_area"
+                | "lorry_park" | "truck_stop" | "lorry_stop" | "petrol_station"
+                | "filling_station" => Self::ServiceStation,
+                "farm" | "packhouse" | "pack_house" | "packing_house" | "field" | "fields"
+                | "field_work" | "agriculture" | "agricultural" | "nursery" | "glasshouse" => {
+                    Self::Farm
+                }
+                "other" => Self::Other,
+                _ => return None,
+            };
         Some(venue)
     }
 }
@@ -62,7 +73,13 @@ pub enum ExploitationType {
 }
 
 impl ExploitationType {
-    pub const ALL: [Self; 5] = [Self::Labour, Self::Sexual, Self::Criminal, Self::DomesticServitude, Self::Unknown];
+    pub const ALL: [Self; 5] = [
+        Self::Labour,
+        Self::Sexual,
+        Self::Criminal,
+        Self::DomesticServitude,
+        Self::Unknown,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -77,7 +94,9 @@ impl ExploitationType {
     pub fn parse(text: &str) -> Option<Self> {
         let key = normalise_word(text);
         let kind = match key.as_str() {
-            "labour" | "labor" | "labour_exploitation" | "forced_labour" | "forced_labor" => Self::Labour,
+            "labour" | "labor" | "labour_exploitation" | "forced_labour" | "forced_labor" => {
+                Self::Labour
+            }
             "sexual" | "sexual_exploitation" => Self::Sexual,
             "criminal" | "criminal_exploitation" | "county_lines" => Self::Criminal,
             "domestic_servitude" | "domestic" | "servitude" => Self::DomesticServitude,
@@ -159,7 +178,10 @@ impl IndicatorSet {
     }
 
     pub fn iter(self) -> impl Iterator<Item = Indicator> {
-        Indicator::ALL.iter().copied().filter(move |i| self.contains(*i))
+        Indicator::ALL
+            .iter()
+            .copied()
+            .filter(move |i| self.contains(*i))
     }
 }
 
@@ -206,7 +228,11 @@ impl Grading {
 
 impl fmt::Display for Grading {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}{}{}", self.source as char, self.intelligence as char, self.handling as char)
+        write!(
+            f,
+            "{}{}{}",
+            self.source as char, self.intelligence as char, self.handling as char
+        )
     }
 }
 
@@ -312,14 +338,23 @@ mod tests {
         set.insert(Indicator::NoPpe);
         assert_eq!(set.to_string(), "no_ppe;debt_bondage");
         assert_eq!(IndicatorSet::from_bits(set.bits()), set);
-        assert_eq!(Indicator::parse("Living on site"), Some(Indicator::LivingOnSite));
+        assert_eq!(
+            Indicator::parse("Living on site"),
+            Some(Indicator::LivingOnSite)
+        );
         assert_eq!(Indicator::ALL.len(), 14);
     }
 
     #[test]
     fn grading_forms() {
-        assert_eq!(Grading::parse("1AP").map(|g| g.to_string()).as_deref(), Some("1AP"));
-        assert_eq!(Grading::parse("2/b/c").map(|g| g.to_string()).as_deref(), Some("2BC"));
+        assert_eq!(
+            Grading::parse("1AP").map(|g| g.to_string()).as_deref(),
+            Some("1AP")
+        );
+        assert_eq!(
+            Grading::parse("2/b/c").map(|g| g.to_string()).as_deref(),
+            Some("2BC")
+        );
         assert_eq!(Grading::parse("4AP"), None);
         assert_eq!(Grading::parse("1FP"), None);
         assert_eq!(Grading::parse("1AX"), None);

@@ -31,7 +31,10 @@ pub enum PipelineError {
 pub enum Input {
     Path(PathBuf),
     /// Standard input (`-`), or any reader, with the name used in listings.
-    Reader { name: String, reader: Box<dyn std::io::Read + Send> },
+    Reader {
+        name: String,
+        reader: Box<dyn std::io::Read + Send>,
+    },
 }
 
 impl Input {
@@ -69,7 +72,10 @@ pub struct FileSummary {
 pub fn default_rejects_path(input: &Input) -> PathBuf {
     match input {
         Input::Path(path) => {
-            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             path.with_file_name(format!("{name}.rejects.csv"))
         }
         Input::Reader { .. } => PathBuf::from("stdin.rejects.csv"),
@@ -90,12 +96,23 @@ pub fn load(
     let file = input.name();
     let format = match (options.format, &input) {
         (Some(f), _) => f,
-        (None, Input::Path(p)) => Format::from_path(&p.to_string_lossy()).ok_or_else(|| ingest::IngestError::UnknownFormat { file: file.clone() })?,
+        (None, Input::Path(p)) => Format::from_path(&p.to_string_lossy())
+            .ok_or_else(|| ingest::IngestError::UnknownFormat { file: file.clone() })?,
         (None, Input::Reader { .. }) => Format::Csv,
     };
-    let rejects_path = (!options.no_rejects_file).then(|| options.rejects_path.clone().unwrap_or_else(|| default_rejects_path(&input)));
+    let rejects_path = (!options.no_rejects_file).then(|| {
+        options
+            .rejects_path
+            .clone()
+            .unwrap_or_else(|| default_rejects_path(&input))
+    });
     let raw_reader: Box<dyn std::io::Read + Send> = match input {
-        Input::Path(path) => Box::new(File::open(&path).map_err(|source| ingest::IngestError::Io { file: file.clone(), source })?),
+        Input::Path(path) => {
+            Box::new(File::open(&path).map_err(|source| ingest::IngestError::Io {
+                file: file.clone(),
+                source,
+            })?)
+        }
         Input::Reader { reader, .. } => reader,
     };
     let (hashing, tally) = HashingReader::new(raw_reader);
@@ -110,7 +127,10 @@ pub fn load(
     for item in rows {
         seen += 1;
         if options.fail_after_rows.is_some_and(|n| seen > n) {
-            return Err(PipelineError::Injected { file, rows: seen - 1 });
+            return Err(PipelineError::Injected {
+                file,
+                rows: seen - 1,
+            });
         }
         match item? {
             RowItem::Reject(reject) => load.reject(&reject)?,
@@ -119,7 +139,7 @@ pub fn load(
                 Err(reject) => load.reject(&reject)?,
             },
         }
-        if seen % 16_384 == 0 {
+        if seen.is_multiple_of(16_384) {
             if let Some(report) = progress {
                 report(&tally);
             }
@@ -131,7 +151,12 @@ pub fn load(
     if let Some(path) = &rejects_path {
         write_rejects_csv(store, run_id, path)?;
     }
-    Ok(FileSummary { file, counts, sha256, rejects_csv: rejects_path })
+    Ok(FileSummary {
+        file,
+        counts,
+        sha256,
+        rejects_csv: rejects_path,
+    })
 }
 
 /// A row through validation, geocoding and indexing.
@@ -183,22 +208,37 @@ fn locate(
         reason: format!("not a valid coordinate: {e}"),
         raw: row.raw.clone(),
     })?;
-    let cells = index::cells_for(point, geocoded.precision_m).0.map(|c| c.map(u64::from));
+    let cells = index::cells_for(point, geocoded.precision_m)
+        .0
+        .map(|c| c.map(u64::from));
     let (town, district) = localities.of(point);
-    Ok(Located { parsed, geocoded, cells, town, district })
+    Ok(Located {
+        parsed,
+        geocoded,
+        cells,
+        town,
+        district,
+    })
 }
 
 /// Writes `file,line,field,reason,raw` for one run, in line order.
 fn write_rejects_csv(store: &Store, run_id: i64, path: &Path) -> Result<(), PipelineError> {
-    let wrap = |source: std::io::Error| PipelineError::Rejects { path: path.display().to_string(), source };
+    let wrap = |source: std::io::Error| PipelineError::Rejects {
+        path: path.display().to_string(),
+        source,
+    };
     let file = File::create(path).map_err(wrap)?;
     let mut writer = csv::Writer::from_writer(std::io::BufWriter::new(file));
     let csv_err = |e: csv::Error| wrap(std::io::Error::other(e));
-    writer.write_record(["file", "line", "field", "reason", "raw"]).map_err(csv_err)?;
+    writer
+        .write_record(["file", "line", "field", "reason", "raw"])
+        .map_err(csv_err)?;
     let mut failure = None;
     store.rejects_for_run(run_id, |r| {
         if failure.is_none() {
-            if let Err(e) = writer.write_record([r.file, r.line.to_string(), r.field, r.reason, r.raw]) {
+            if let Err(e) =
+                writer.write_record([r.file, r.line.to_string(), r.field, r.reason, r.raw])
+            {
                 failure = Some(e);
             }
         }
@@ -207,7 +247,11 @@ fn write_rejects_csv(store: &Store, run_id: i64, path: &Path) -> Result<(), Pipe
         return Err(csv_err(e));
     }
     writer.flush().map_err(wrap)?;
-    writer.into_inner().map_err(|e| wrap(std::io::Error::other(e.to_string())))?.flush().map_err(wrap)?;
+    writer
+        .into_inner()
+        .map_err(|e| wrap(std::io::Error::other(e.to_string())))?
+        .flush()
+        .map_err(wrap)?;
     Ok(())
 }
 
@@ -225,7 +269,10 @@ pub fn load_paths(
     let mut out = Vec::new();
     for path in paths {
         let input = if path == "-" {
-            Input::Reader { name: "<stdin>".into(), reader: Box::new(std::io::stdin()) }
+            Input::Reader {
+                name: "<stdin>".into(),
+                reader: Box::new(std::io::stdin()),
+            }
         } else {
             Input::Path(PathBuf::from(path))
         };
@@ -245,4 +292,3 @@ pub fn summary_line(summaries: &[FileSummary]) -> String {
     }
     format!("read {read}, stored {stored}, duplicates {dup}, rejected {rej}")
 }
-

@@ -30,9 +30,17 @@ fn planted_hot_spots_come_out_at_bin_3() {
     assert!(run.area.len() > 10_000, "study area n = {}", run.area.len());
     let bin_of = |cell: CellIndex| run.cells.iter().find(|c| c.cell == cell).map(|c| c.bin);
     // Toddington Services on the M1: lorry checks.
-    assert_eq!(bin_of(cell_at(51.9424, -0.5046, Resolution::Eight)), Some(3), "Toddington Services");
+    assert_eq!(
+        bin_of(cell_at(51.9424, -0.5046, Resolution::Eight)),
+        Some(3),
+        "Toddington Services"
+    );
     // The busiest cell of each planted town is hot at 99%.
-    for (town, lat, lng, km) in [("Wisbech", 52.666, 0.159, 4.0), ("Luton", 51.880, -0.417, 5.0), ("King's Lynn", 52.752, 0.395, 4.0)] {
+    for (town, lat, lng, km) in [
+        ("Wisbech", 52.666, 0.159, 4.0),
+        ("Luton", 51.880, -0.417, 5.0),
+        ("King's Lynn", 52.752, 0.395, 4.0),
+    ] {
         let busiest = run
             .cells
             .iter()
@@ -49,8 +57,14 @@ fn planted_hot_spots_come_out_at_bin_3() {
     assert!(hot * 20 < run.area.len(), "{hot} hot of {}", run.area.len());
     // Every report either counted or accounted for.
     let counted: u64 = run.cells.iter().map(|c| c.count).sum();
-    let total = store.data_window(&ReportFilter::default()).expect("window").2;
-    assert_eq!(counted + run.excluded_imprecise + run.outside_study_area, total);
+    let total = store
+        .data_window(&ReportFilter::default())
+        .expect("window")
+        .2;
+    assert_eq!(
+        counted + run.excluded_imprecise + run.outside_study_area,
+        total
+    );
 }
 
 /// Spatially random reports: with FDR on, at most a few percent of cells are flagged.
@@ -59,21 +73,49 @@ fn random_reports_flag_few_cells() {
     for seed in [1u64, 2, 3] {
         let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15);
         let mut next = move || {
-            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
             (state >> 11) as f64 / (1u64 << 53) as f64
         };
         let mut csv = String::from("id,date,venue,lat,lng\n");
         for i in 0..4000 {
-            csv.push_str(&format!("R{i},2024-05-01,car_wash,{:.6},{:.6}\n", 52.0 + next() * 0.3, -0.3 + next() * 0.45));
+            let _ = std::fmt::Write::write_fmt(
+                &mut csv,
+                format_args!(
+                    "R{i},2024-05-01,car_wash,{:.6},{:.6}\n",
+                    52.0 + next() * 0.3,
+                    -0.3 + next() * 0.45
+                ),
+            );
         }
         let mut store = Store::open_in_memory().expect("open");
-        let input = Input::Reader { name: "random.csv".into(), reader: Box::new(Cursor::new(csv.into_bytes())) };
-        load(&mut store, input, &LoadOptions { no_rejects_file: true, ..LoadOptions::default() }, None).expect("load");
-        let query = LayerQuery { study_area: StudyAreaSpec::BBox([52.0, -0.3, 52.3, 0.15]), ..LayerQuery::default() };
+        let input = Input::Reader {
+            name: "random.csv".into(),
+            reader: Box::new(Cursor::new(csv.into_bytes())),
+        };
+        load(
+            &mut store,
+            input,
+            &LoadOptions {
+                no_rejects_file: true,
+                ..LoadOptions::default()
+            },
+            None,
+        )
+        .expect("load");
+        let query = LayerQuery {
+            study_area: StudyAreaSpec::BBox([52.0, -0.3, 52.3, 0.15]),
+            ..LayerQuery::default()
+        };
         let run = layers::hot_cells(&store, &query).expect("cells");
         let flagged = run.cells.iter().filter(|c| c.bin != 0).count();
         let share = flagged as f64 / run.area.len() as f64;
-        assert!(share <= 0.03, "seed {seed}: {flagged} of {} flagged ({share:.3})", run.area.len());
+        assert!(
+            share <= 0.03,
+            "seed {seed}: {flagged} of {} flagged ({share:.3})",
+            run.area.len()
+        );
     }
 }
 
@@ -83,51 +125,104 @@ fn hotspot_areas_are_valid_geojson_polygons() {
     let query = LayerQuery::default();
     let (run, areas) = layers::hotspot_areas(&store, &query).expect("areas");
     assert!(!areas.is_empty());
-    let provenance = layers::provenance("hotspots", &query, run.area.len(), run.data_window, serde_json::json!({}));
+    let provenance = layers::provenance(
+        "hotspots",
+        &query,
+        run.area.len(),
+        run.data_window,
+        serde_json::json!({}),
+    );
     let fc = hotspots::export::hotspots_geojson(&areas, provenance);
     let text = serde_json::to_string(&fc).expect("json");
-    let parsed: geojson::FeatureCollection = text.parse::<geojson::GeoJson>().expect("geojson").try_into().expect("fc");
+    let parsed: geojson::FeatureCollection = text
+        .parse::<geojson::GeoJson>()
+        .expect("geojson")
+        .try_into()
+        .expect("fc");
     let value: serde_json::Value = serde_json::from_str(&text).expect("json");
     assert_eq!(value["provenance"]["n_cells"], run.area.len());
     assert_eq!(value["provenance"]["query"]["k"], 1);
     for f in &parsed.features {
-        let Some(geojson::GeometryValue::MultiPolygon { coordinates }) = f.geometry.as_ref().map(|g| &g.value) else {
+        let Some(geojson::GeometryValue::MultiPolygon { coordinates }) =
+            f.geometry.as_ref().map(|g| &g.value)
+        else {
             panic!("multipolygon")
         };
         for polygon in coordinates {
             for (i, ring) in polygon.iter().enumerate() {
-                let pts: Vec<&[f64]> = ring.iter().map(|p| p.as_slice()).collect();
+                let pts: Vec<&[f64]> = ring.iter().map(geojson::Position::as_slice).collect();
                 assert_eq!(pts.first(), pts.last(), "closed ring");
-                let area2: f64 = pts.windows(2).map(|w| w[0][0] * w[1][1] - w[1][0] * w[0][1]).sum();
-                assert_eq!(area2 > 0.0, i == 0, "exterior counter-clockwise, holes clockwise");
-                assert!(pts.iter().all(|p| (49.0..61.0).contains(&p[1]) && (-9.0..2.0).contains(&p[0])), "lon, lat");
+                let area2: f64 = pts
+                    .windows(2)
+                    .map(|w| w[0][0] * w[1][1] - w[1][0] * w[0][1])
+                    .sum();
+                assert_eq!(
+                    area2 > 0.0,
+                    i == 0,
+                    "exterior counter-clockwise, holes clockwise"
+                );
+                assert!(
+                    pts.iter()
+                        .all(|p| (49.0..61.0).contains(&p[1]) && (-9.0..2.0).contains(&p[0])),
+                    "lon, lat"
+                );
             }
         }
         let props = f.properties.as_ref().expect("properties");
         assert!(props["count"].as_u64().expect("count") > 0);
         assert!(props["bin"].as_i64().expect("bin") >= 2);
-        for key in ["id", "cells", "max_gi_z", "nearest_town", "venues", "first_seen", "last_seen", "robust"] {
+        for key in [
+            "id",
+            "cells",
+            "max_gi_z",
+            "nearest_town",
+            "venues",
+            "first_seen",
+            "last_seen",
+            "robust",
+        ] {
             assert!(props.contains_key(key), "{key}");
         }
     }
-    let wisbech = areas.iter().find(|a| a.nearest_town.as_deref() == Some("Wisbech")).expect("a Wisbech area");
+    let wisbech = areas
+        .iter()
+        .find(|a| a.nearest_town.as_deref() == Some("Wisbech"))
+        .expect("a Wisbech area");
     assert!(wisbech.robust, "Wisbech is hot at res 7, 8 and 9");
 }
 
 #[test]
 fn emerging_categories_on_demo() {
     let store = demo().lock().expect("lock");
-    let query = LayerQuery { res: 7, step: Step::Quarter, ..LayerQuery::default() };
+    let query = LayerQuery {
+        res: 7,
+        step: Step::Quarter,
+        ..LayerQuery::default()
+    };
     let (_, periods, cells) = layers::emerging(&store, &query).expect("emerging");
     assert_eq!(periods.len(), 28, "2019-Q1 .. 2025-Q4");
-    assert!(cells.iter().all(|c| c.steps == 28 && (0.0..=1.0).contains(&c.trend_p)));
+    assert!(cells
+        .iter()
+        .all(|c| c.steps == 28 && (0.0..=1.0).contains(&c.trend_p)));
     // King's Lynn's nail bars surge in 2024-2025: its busiest cell is a recent hot spot.
     let kl = cell_at(52.752, 0.395, Resolution::Seven);
-    let near: Vec<_> = cells.iter().filter(|c| c.cell.grid_distance(kl).is_ok_and(|d| d <= 2)).collect();
-    let busiest = near.iter().max_by_key(|c| c.count).expect("King's Lynn cells");
+    let near: Vec<_> = cells
+        .iter()
+        .filter(|c| c.cell.grid_distance(kl).is_ok_and(|d| d <= 2))
+        .collect();
+    let busiest = near
+        .iter()
+        .max_by_key(|c| c.count)
+        .expect("King's Lynn cells");
     let name = busiest.category.name();
     assert!(
-        ["new_hot", "consecutive_hot", "intensifying_hot", "sporadic_hot"].contains(&name.as_str()),
+        [
+            "new_hot",
+            "consecutive_hot",
+            "intensifying_hot",
+            "sporadic_hot"
+        ]
+        .contains(&name.as_str()),
         "King's Lynn: {name} (trend z {})",
         busiest.trend_z
     );
@@ -140,16 +235,32 @@ fn town_trends_add_up_and_test_changes() {
     let filter = ReportFilter::default();
     let rows = layers::area_trends(&store, AreaLevel::Town, &filter, Step::Year).expect("towns");
     let total: u64 = rows.iter().map(|r| r.count).sum();
-    assert_eq!(total, store.data_window(&filter).expect("window").2, "every report in exactly one town-year");
+    assert_eq!(
+        total,
+        store.data_window(&filter).expect("window").2,
+        "every report in exactly one town-year"
+    );
     let wisbech: Vec<_> = rows.iter().filter(|r| r.town == "Wisbech").collect();
     assert_eq!(wisbech.len(), 7, "2019..2025");
     assert!(wisbech.iter().all(|r| r.district == "E07000010"));
     for pair in wisbech.windows(2) {
         assert_eq!(pair[1].previous, pair[0].count);
-        assert_eq!(pair[1].year_before, pair[0].count, "yearly: a year before = previous");
-        assert!((pair[1].p_change - hotspots::analysis::poisson_change_p(pair[1].count, pair[0].count)).abs() < 1e-15);
+        assert_eq!(
+            pair[1].year_before, pair[0].count,
+            "yearly: a year before = previous"
+        );
+        assert!(
+            (pair[1].p_change - hotspots::analysis::poisson_change_p(pair[1].count, pair[0].count))
+                .abs()
+                < 1e-15
+        );
     }
     let w2025 = wisbech.last().expect("2025");
-    let venues: u64 = w2025.breakdown.iter().filter(|(k, _)| k.starts_with("venue:")).map(|(_, v)| v).sum();
+    let venues: u64 = w2025
+        .breakdown
+        .iter()
+        .filter(|(k, _)| k.starts_with("venue:"))
+        .map(|(_, v)| v)
+        .sum();
     assert_eq!(venues, w2025.count);
 }

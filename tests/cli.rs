@@ -6,7 +6,9 @@ const MESSY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/messy.csv");
 
 fn hotspots(dir: &std::path::Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hotspots"));
-    cmd.current_dir(dir).env_remove("HOTSPOTS_DB").env_remove("HOTSPOTS_BIND");
+    cmd.current_dir(dir)
+        .env_remove("HOTSPOTS_DB")
+        .env_remove("HOTSPOTS_BIND");
     cmd
 }
 
@@ -14,19 +16,46 @@ fn hotspots(dir: &std::path::Path) -> Command {
 fn ingest_prints_exact_summary_and_strict_exit_code() {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::copy(MESSY, dir.path().join("messy.csv")).expect("copy");
-    let out = hotspots(dir.path()).args(["ingest", "--db", "t.duckdb", "messy.csv"]).output().expect("run");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "read 25, stored 8, duplicates 1, rejected 16");
+    let out = hotspots(dir.path())
+        .args(["ingest", "--db", "t.duckdb", "messy.csv"])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "read 25, stored 8, duplicates 1, rejected 16"
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("messy.csv.rejects.csv"));
     assert!(dir.path().join("messy.csv.rejects.csv").exists());
 
     let again = hotspots(dir.path())
-        .args(["ingest", "--db", "t.duckdb", "--strict", "--rejects", "r.csv", "messy.csv"])
+        .args([
+            "ingest",
+            "--db",
+            "t.duckdb",
+            "--strict",
+            "--rejects",
+            "r.csv",
+            "messy.csv",
+        ])
         .output()
         .expect("run");
     assert_eq!(again.status.code(), Some(3));
-    assert_eq!(String::from_utf8_lossy(&again.stdout).trim(), "read 25, stored 0, duplicates 9, rejected 16");
-    assert_eq!(std::fs::read_to_string(dir.path().join("r.csv")).expect("rejects").lines().count(), 17);
+    assert_eq!(
+        String::from_utf8_lossy(&again.stdout).trim(),
+        "read 25, stored 0, duplicates 9, rejected 16"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("r.csv"))
+            .expect("rejects")
+            .lines()
+            .count(),
+        17
+    );
 }
 
 #[test]
@@ -47,30 +76,71 @@ fn ingest_from_standard_input_and_unreadable_file() {
         .expect("write");
     let out = child.wait_with_output().expect("wait");
     assert!(out.status.success());
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "read 1, stored 1, duplicates 0, rejected 0");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "read 1, stored 1, duplicates 0, rejected 0"
+    );
 
-    let missing = hotspots(dir.path()).args(["ingest", "--db", "t.duckdb", "nope.csv"]).output().expect("run");
+    let missing = hotspots(dir.path())
+        .args(["ingest", "--db", "t.duckdb", "nope.csv"])
+        .output()
+        .expect("run");
     assert_eq!(missing.status.code(), Some(1));
     let err = String::from_utf8_lossy(&missing.stderr);
-    assert!(err.contains("nope.csv") && err.contains("cannot read"), "{err}");
+    assert!(
+        err.contains("nope.csv") && err.contains("cannot read"),
+        "{err}"
+    );
 }
 
 #[test]
 fn export_reports_csv_to_file() {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::copy(MESSY, dir.path().join("messy.csv")).expect("copy");
-    assert!(hotspots(dir.path()).args(["ingest", "--db", "t.duckdb", "messy.csv"]).output().expect("run").status.success());
+    assert!(hotspots(dir.path())
+        .args(["ingest", "--db", "t.duckdb", "messy.csv"])
+        .output()
+        .expect("run")
+        .status
+        .success());
     let out = hotspots(dir.path())
-        .args(["export", "reports", "--db", "t.duckdb", "--format", "csv", "--venue", "nail salon", "-o", "out.csv"])
+        .args([
+            "export",
+            "reports",
+            "--db",
+            "t.duckdb",
+            "--format",
+            "csv",
+            "--venue",
+            "nail salon",
+            "-o",
+            "out.csv",
+        ])
         .output()
         .expect("run");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = std::fs::read_to_string(dir.path().join("out.csv")).expect("out");
     let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let ids: Vec<String> = reader.records().map(|r| r.expect("row")[1].to_owned()).collect();
-    assert_eq!(ids, vec!["MESSY-021", "MESSY-003"].into_iter().map(String::from).collect::<Vec<_>>());
+    let ids: Vec<String> = reader
+        .records()
+        .map(|r| r.expect("row")[1].to_owned())
+        .collect();
+    assert_eq!(
+        ids,
+        vec!["MESSY-021", "MESSY-003"]
+            .into_iter()
+            .map(String::from)
+            .collect::<Vec<_>>()
+    );
 
-    let bad = hotspots(dir.path()).args(["export", "reports", "--db", "t.duckdb", "--venue", "casino"]).output().expect("run");
+    let bad = hotspots(dir.path())
+        .args(["export", "reports", "--db", "t.duckdb", "--venue", "casino"])
+        .output()
+        .expect("run");
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--venue"));
 }

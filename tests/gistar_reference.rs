@@ -19,7 +19,13 @@ struct Fixture {
 fn fixture(text: &str) -> Fixture {
     let mut lines = text.lines();
     let params = lines.next().expect("params line");
-    let value = |key: &str| params.split_whitespace().find_map(|kv| kv.strip_prefix(key)).expect(key).to_owned();
+    let value = |key: &str| {
+        params
+            .split_whitespace()
+            .find_map(|kv| kv.strip_prefix(key))
+            .expect(key)
+            .to_owned()
+    };
     let mut f = Fixture {
         k: value("k=").parse().expect("k"),
         kernel: value("kernel=").parse().expect("kernel"),
@@ -45,15 +51,35 @@ fn fixture(text: &str) -> Fixture {
 fn check(name: &str, text: &str) {
     let f = fixture(text);
     let area = StudyArea::new(f.cells.iter().copied());
-    assert_eq!(area.cells(), f.cells.as_slice(), "{name}: fixture cells are sorted like ours");
+    assert_eq!(
+        area.cells(),
+        f.cells.as_slice(),
+        "{name}: fixture cells are sorted like ours"
+    );
     let nb = Neighbours::build(&area, f.k, f.kernel);
     let gi = gi_star(&f.x, &nb);
     for i in 0..f.cells.len() {
-        assert!((gi.z[i] - f.z[i]).abs() < 1e-9, "{name} {}: z {} vs {}", f.cells[i], gi.z[i], f.z[i]);
-        assert!((gi.p[i] - f.p[i]).abs() < 1e-9, "{name} {}: p {} vs {}", f.cells[i], gi.p[i], f.p[i]);
+        assert!(
+            (gi.z[i] - f.z[i]).abs() < 1e-9,
+            "{name} {}: z {} vs {}",
+            f.cells[i],
+            gi.z[i],
+            f.z[i]
+        );
+        assert!(
+            (gi.p[i] - f.p[i]).abs() < 1e-9,
+            "{name} {}: p {} vs {}",
+            f.cells[i],
+            gi.p[i],
+            f.p[i]
+        );
     }
     assert_eq!(bins(&gi.z, &gi.p, true), f.bin_fdr, "{name}: bins with FDR");
-    assert_eq!(bins(&gi.z, &gi.p, false), f.bin_plain, "{name}: bins without FDR");
+    assert_eq!(
+        bins(&gi.z, &gi.p, false),
+        f.bin_plain,
+        "{name}: bins without FDR"
+    );
 }
 
 #[test]
@@ -63,22 +89,34 @@ fn uniform_k1_with_zeros() {
 
 #[test]
 fn gaussian_k2() {
-    check("gaussian_k2", include_str!("fixtures/gistar_gaussian_k2.csv"));
+    check(
+        "gaussian_k2",
+        include_str!("fixtures/gistar_gaussian_k2.csv"),
+    );
 }
 
 #[test]
 fn triangular_k1_with_a_hole_in_the_area() {
-    check("triangular_k1_hole", include_str!("fixtures/gistar_triangular_k1_hole.csv"));
+    check(
+        "triangular_k1_hole",
+        include_str!("fixtures/gistar_triangular_k1_hole.csv"),
+    );
 }
 
 #[test]
 fn gaussian_k1_risk_weighted_values() {
-    check("gaussian_k1_risk", include_str!("fixtures/gistar_gaussian_k1_risk.csv"));
+    check(
+        "gaussian_k1_risk",
+        include_str!("fixtures/gistar_gaussian_k1_risk.csv"),
+    );
 }
 
 #[test]
 fn constant_field_is_never_significant() {
-    check("constant_uniform_k1", include_str!("fixtures/gistar_constant_uniform_k1.csv"));
+    check(
+        "constant_uniform_k1",
+        include_str!("fixtures/gistar_constant_uniform_k1.csv"),
+    );
     let f = fixture(include_str!("fixtures/gistar_constant_uniform_k1.csv"));
     assert!(f.z.iter().all(|z| *z == 0.0) && f.bin_fdr.iter().all(|b| *b == 0));
 }
@@ -87,7 +125,13 @@ fn constant_field_is_never_significant() {
 fn planted_core_is_hot_at_99() {
     let f = fixture(include_str!("fixtures/gistar_uniform_k1.csv"));
     // The fixture plants its hot core at Wisbech's res-8 cell and its ring.
-    let centre = h3o::LatLng::new(52.666_22, 0.159_38).expect("ll").to_cell(h3o::Resolution::Eight);
-    let i = f.cells.iter().position(|c| *c == centre).expect("centre in patch");
+    let centre = h3o::LatLng::new(52.666_22, 0.159_38)
+        .expect("ll")
+        .to_cell(h3o::Resolution::Eight);
+    let i = f
+        .cells
+        .iter()
+        .position(|c| *c == centre)
+        .expect("centre in patch");
     assert_eq!(f.bin_fdr[i], 3);
 }

@@ -14,7 +14,10 @@ fn cells_match_the_c_library() {
         let lng: f64 = cols[1].parse().expect("lng");
         let cells = cells_for(LatLng::new(lat, lng).expect("valid"), 10.0);
         for (i, resolution) in RESOLUTIONS.iter().enumerate() {
-            let ours = cells.at(*resolution).expect("GPS precision has every resolution").to_string();
+            let ours = cells
+                .at(*resolution)
+                .expect("GPS precision has every resolution")
+                .to_string();
             assert_eq!(ours, cols[2 + i], "{lat},{lng} at {resolution}");
         }
         checked += 1;

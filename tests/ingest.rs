@@ -18,23 +18,42 @@ fn copy_to(dir: &Path, from: &str) -> PathBuf {
 
 fn reports(store: &Store) -> Vec<StoredReport> {
     let mut all = Vec::new();
-    store.for_each_report(&ReportFilter::default(), |r| all.push(r)).expect("read");
+    store
+        .for_each_report(&ReportFilter::default(), |r| all.push(r))
+        .expect("read");
     all
 }
 
 fn reader(name: &str, text: &str) -> Input {
-    Input::Reader { name: name.into(), reader: Box::new(Cursor::new(text.as_bytes().to_vec())) }
+    Input::Reader {
+        name: name.into(),
+        reader: Box::new(Cursor::new(text.as_bytes().to_vec())),
+    }
 }
 
 /// The messy file: BOM, CRLF, a quoted newline, every reject kind, hostile text.
 #[test]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one file, every expectation about it in one place"
+)]
 fn messy_file_rejects_exact_lines_and_keeps_the_rest() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = copy_to(dir.path(), MESSY);
     let mut store = Store::open(&dir.path().join("t.duckdb")).expect("open");
-    let summary = load(&mut store, Input::Path(path.clone()), &LoadOptions::default(), None).expect("load");
+    let summary = load(
+        &mut store,
+        Input::Path(path.clone()),
+        &LoadOptions::default(),
+        None,
+    )
+    .expect("load");
     let c = summary.counts;
-    assert_eq!((c.read, c.stored, c.duplicates, c.rejected), (25, 8, 1, 16), "{c:?}");
+    assert_eq!(
+        (c.read, c.stored, c.duplicates, c.rejected),
+        (25, 8, 1, 16),
+        "{c:?}"
+    );
     assert_eq!(c.read, c.stored + c.duplicates + c.rejected);
 
     let expected: BTreeSet<(u64, &str)> = [
@@ -62,7 +81,10 @@ fn messy_file_rejects_exact_lines_and_keeps_the_rest() {
     let rejects_csv = summary.rejects_csv.expect("rejects path");
     assert_eq!(rejects_csv, dir.path().join("messy.csv.rejects.csv"));
     let mut csv = csv::Reader::from_path(&rejects_csv).expect("rejects csv");
-    assert_eq!(csv.headers().expect("header"), vec!["file", "line", "field", "reason", "raw"]);
+    assert_eq!(
+        csv.headers().expect("header"),
+        vec!["file", "line", "field", "reason", "raw"]
+    );
     let mut got = BTreeSet::new();
     let mut rows = Vec::new();
     for record in csv.records() {
@@ -70,21 +92,36 @@ fn messy_file_rejects_exact_lines_and_keeps_the_rest() {
         assert_eq!(&record[0], path.display().to_string());
         assert!(!record[3].is_empty() && !record[4].is_empty(), "{record:?}");
         rows.push(record.clone());
-        got.insert((record[1].parse::<u64>().expect("line"), record[2].to_owned()));
+        got.insert((
+            record[1].parse::<u64>().expect("line"),
+            record[2].to_owned(),
+        ));
     }
     let got: BTreeSet<(u64, &str)> = got.iter().map(|(l, f)| (*l, f.as_str())).collect();
     assert_eq!(got, expected);
-    let reason = |line: &str| rows.iter().find(|r| &r[1] == line).map(|r| r[3].to_owned()).unwrap_or_default();
+    let reason = |line: &str| {
+        rows.iter()
+            .find(|r| &r[1] == line)
+            .map(|r| r[3].to_owned())
+            .unwrap_or_default()
+    };
     assert!(reason("9").contains("future"), "{}", reason("9"));
     assert!(reason("10").contains("before 2000"));
     assert!(reason("12").contains("outside the UK"));
     assert!(reason("14").contains("unknown postcode PE13 9ZZ"));
     assert!(reason("24").contains("line 2"), "{}", reason("24"));
-    assert!(rows.iter().any(|r| &r[1] == "11" && r[4].contains("12/25/2022")));
+    assert!(rows
+        .iter()
+        .any(|r| &r[1] == "11" && r[4].contains("12/25/2022")));
     assert_eq!(store.count(CountTable::Rejects).expect("count"), 16);
 
     let stored = reports(&store);
-    let by_id = |id: &str| stored.iter().find(|r| r.report_id == id).unwrap_or_else(|| panic!("{id} stored"));
+    let by_id = |id: &str| {
+        stored
+            .iter()
+            .find(|r| r.report_id == id)
+            .unwrap_or_else(|| panic!("{id} stored"))
+    };
     for (id, method) in [
         ("MESSY-001", "wgs84"),
         ("MESSY-002", "bng"),
@@ -97,28 +134,54 @@ fn messy_file_rejects_exact_lines_and_keeps_the_rest() {
     ] {
         assert_eq!(by_id(id).geocode_method, method, "{id}");
     }
-    assert_eq!(by_id("MESSY-002").venue_name.as_deref(), Some("Diamond, Hand Car Wash"));
-    assert_eq!(by_id("MESSY-003").notes.as_deref(), Some("caller said:\r\nworkers live upstairs"));
+    assert_eq!(
+        by_id("MESSY-002").venue_name.as_deref(),
+        Some("Diamond, Hand Car Wash")
+    );
+    assert_eq!(
+        by_id("MESSY-003").notes.as_deref(),
+        Some("caller said:\r\nworkers live upstairs")
+    );
     assert_eq!(
         by_id("MESSY-004").notes.as_deref(),
         Some("<script>alert('x')</script> '; DROP TABLE reports; --"),
         "hostile text stored intact"
     );
-    assert_eq!(by_id("MESSY-004").venue_name.as_deref(), Some("<b>Flat</b>"));
-    assert_eq!(by_id("MESSY-021").observed_on.to_string(), "2023-05-04", "04/05/2023 is 4 May");
+    assert_eq!(
+        by_id("MESSY-004").venue_name.as_deref(),
+        Some("<b>Flat</b>")
+    );
+    assert_eq!(
+        by_id("MESSY-021").observed_on.to_string(),
+        "2023-05-04",
+        "04/05/2023 is 4 May"
+    );
     assert_eq!(by_id("MESSY-021").venue_type, "nail_bar");
-    assert_eq!(by_id("MESSY-001").persons_count, Some(3), "the first of a conflicting pair is kept");
+    assert_eq!(
+        by_id("MESSY-001").persons_count,
+        Some(3),
+        "the first of a conflicting pair is kept"
+    );
     // Precision rule: town reports have only a res-6 cell; GPS ones all four.
-    assert!(by_id("MESSY-018").cells[0].is_some() && by_id("MESSY-018").cells[1..].iter().all(Option::is_none));
+    assert!(
+        by_id("MESSY-018").cells[0].is_some()
+            && by_id("MESSY-018").cells[1..].iter().all(Option::is_none)
+    );
     assert!(by_id("MESSY-001").cells.iter().all(Option::is_some));
 
     // The run is recorded with the file's SHA-256.
-    let (file, sha, read, stored_n, dups, rejected) = store.run(c.run_id).expect("run").expect("exists");
-    assert_eq!(file, path.display().to_string());
-    assert_eq!((read, stored_n, dups, rejected), (25, 8, 1, 16));
+    let run = store.run(c.run_id).expect("run").expect("exists");
+    assert_eq!(run.file_name, path.display().to_string());
+    assert_eq!(
+        (run.read, run.stored, run.duplicates, run.rejected),
+        (25, 8, 1, 16)
+    );
+    let sha = run.sha256;
     let bytes = std::fs::read(&path).expect("read");
-    use sha2::Digest;
-    assert_eq!(sha, hex::encode(sha2::Sha256::digest(&bytes)));
+    assert_eq!(
+        sha,
+        hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes))
+    );
 }
 
 #[test]
@@ -126,7 +189,13 @@ fn reingest_is_idempotent() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = copy_to(dir.path(), MESSY);
     let mut store = Store::open(&dir.path().join("t.duckdb")).expect("open");
-    let first = load(&mut store, Input::Path(path.clone()), &LoadOptions::default(), None).expect("load");
+    let first = load(
+        &mut store,
+        Input::Path(path.clone()),
+        &LoadOptions::default(),
+        None,
+    )
+    .expect("load");
     let before = reports(&store);
     let again = load(&mut store, Input::Path(path), &LoadOptions::default(), None).expect("load");
     let c = again.counts;
@@ -140,22 +209,65 @@ fn reingest_is_idempotent() {
 #[test]
 fn conflicting_report_id_is_rejected_and_stored_one_untouched() {
     let mut store = Store::open_in_memory().expect("open");
-    let opts = LoadOptions { no_rejects_file: true, ..LoadOptions::default() };
+    let opts = LoadOptions {
+        no_rejects_file: true,
+        ..LoadOptions::default()
+    };
     let first = "{\"id\":\"H-1\",\"source\":\"helpline\",\"date\":\"2024-01-02\",\"venue\":\"farm\",\"postcode\":\"PE13 1AA\",\"persons_count\":2}\n";
     let changed = "{\"id\":\"H-1\",\"source\":\"helpline\",\"date\":\"2024-01-02\",\"venue\":\"farm\",\"postcode\":\"PE13 1AA\",\"persons_count\":7}\n";
     let other_source = "{\"id\":\"H-1\",\"source\":\"police_intel\",\"date\":\"2024-01-02\",\"venue\":\"farm\",\"postcode\":\"PE13 1AA\"}\n";
-    let a = load(&mut store, reader("a.jsonl", first), &LoadOptions { format: Some(hotspots::ingest::Format::Jsonl), ..opts.clone() }, None).expect("a");
+    let a = load(
+        &mut store,
+        reader("a.jsonl", first),
+        &LoadOptions {
+            format: Some(hotspots::ingest::Format::Jsonl),
+            ..opts.clone()
+        },
+        None,
+    )
+    .expect("a");
     assert_eq!(a.counts.stored, 1);
-    let b = load(&mut store, reader("b.jsonl", changed), &LoadOptions { format: Some(hotspots::ingest::Format::Jsonl), ..opts.clone() }, None).expect("b");
+    let b = load(
+        &mut store,
+        reader("b.jsonl", changed),
+        &LoadOptions {
+            format: Some(hotspots::ingest::Format::Jsonl),
+            ..opts.clone()
+        },
+        None,
+    )
+    .expect("b");
     assert_eq!((b.counts.stored, b.counts.rejected), (0, 1));
     let mut rejects = Vec::new();
-    store.rejects_for_run(b.counts.run_id, |r| rejects.push(r)).expect("rejects");
+    store
+        .rejects_for_run(b.counts.run_id, |r| rejects.push(r))
+        .expect("rejects");
     assert_eq!(rejects.len(), 1);
-    assert_eq!((rejects[0].file.as_str(), rejects[0].line, rejects[0].field.as_str()), ("b.jsonl", 1, "report_id"));
-    assert!(rejects[0].reason.contains("already stored"), "{}", rejects[0].reason);
+    assert_eq!(
+        (
+            rejects[0].file.as_str(),
+            rejects[0].line,
+            rejects[0].field.as_str()
+        ),
+        ("b.jsonl", 1, "report_id")
+    );
+    assert!(
+        rejects[0].reason.contains("already stored"),
+        "{}",
+        rejects[0].reason
+    );
     assert_eq!(reports(&store)[0].persons_count, Some(2));
     // The same id from another source is another report.
-    let c = load(&mut store, reader("c.jsonl", other_source), &LoadOptions { format: Some(hotspots::ingest::Format::Jsonl), ..opts }, None).expect("c");
+    let c = load(
+        &mut store,
+        reader("c.jsonl", other_source),
+        &LoadOptions {
+            format: Some(hotspots::ingest::Format::Jsonl),
+            ..opts
+        },
+        None,
+    )
+    .expect("c");
     assert_eq!(c.counts.stored, 1);
 }
 
@@ -166,9 +278,15 @@ fn failure_mid_file_leaves_nothing_of_that_file() {
     let db = dir.path().join("t.duckdb");
     {
         let mut store = Store::open(&db).expect("open");
-        let opts = LoadOptions { fail_after_rows: Some(12), ..LoadOptions::default() };
+        let opts = LoadOptions {
+            fail_after_rows: Some(12),
+            ..LoadOptions::default()
+        };
         let err = load(&mut store, Input::Path(path.clone()), &opts, None).unwrap_err();
-        assert!(matches!(err, PipelineError::Injected { rows: 12, .. }), "{err}");
+        assert!(
+            matches!(err, PipelineError::Injected { rows: 12, .. }),
+            "{err}"
+        );
         assert_eq!(store.count(CountTable::Reports).expect("count"), 0);
         assert_eq!(store.count(CountTable::Rejects).expect("count"), 0);
         assert_eq!(store.count(CountTable::Runs).expect("count"), 0);
@@ -184,7 +302,11 @@ fn failure_mid_file_leaves_nothing_of_that_file() {
 #[test]
 fn json_lines_and_geojson_with_line_numbers() {
     let mut store = Store::open_in_memory().expect("open");
-    let opts = |format| LoadOptions { format: Some(format), no_rejects_file: true, ..LoadOptions::default() };
+    let opts = |format| LoadOptions {
+        format: Some(format),
+        no_rejects_file: true,
+        ..LoadOptions::default()
+    };
     let jsonl = concat!(
         "\u{feff}{\"id\":\"J1\",\"date\":\"2024-03-01\",\"venue\":\"nail bar\",\"lat\":52.13459,\"lng\":-0.46632,\"indicators\":[\"long_hours\",\"cash_only\"]}\n",
         "\n",
@@ -193,11 +315,25 @@ fn json_lines_and_geojson_with_line_numbers() {
         "{\"id\":\"J2\",\"date\":\"2024-03-02\",\"venue\":\"car_wash\",\"town\":\"Luton\",\"notes\":{\"nested\":1}}\n",
         "{\"id\":\"J3\",\"date\":\"2024-03-03\",\"venue\":\"car_wash\",\"town\":\"Luton\",\"child_involved\":false}\n",
     );
-    let j = load(&mut store, reader("x.jsonl", jsonl), &opts(hotspots::ingest::Format::Jsonl), None).expect("jsonl");
-    assert_eq!((j.counts.read, j.counts.stored, j.counts.rejected), (5, 2, 3));
+    let j = load(
+        &mut store,
+        reader("x.jsonl", jsonl),
+        &opts(hotspots::ingest::Format::Jsonl),
+        None,
+    )
+    .expect("jsonl");
+    assert_eq!(
+        (j.counts.read, j.counts.stored, j.counts.rejected),
+        (5, 2, 3)
+    );
     let mut lines = Vec::new();
-    store.rejects_for_run(j.counts.run_id, |r| lines.push((r.line, r.field))).expect("rejects");
-    assert_eq!(lines, vec![(3, "row".into()), (4, "row".into()), (5, "notes".into())]);
+    store
+        .rejects_for_run(j.counts.run_id, |r| lines.push((r.line, r.field)))
+        .expect("rejects");
+    assert_eq!(
+        lines,
+        vec![(3, "row".into()), (4, "row".into()), (5, "notes".into())]
+    );
 
     let geojson = r#"{"type": "FeatureCollection",
  "name": "app export", "features": [
@@ -212,13 +348,29 @@ fn json_lines_and_geojson_with_line_numbers() {
    "properties": {"id": "G4", "date": "2024-04-02", "venue_type": "farm"}}
  ]}
 "#;
-    let g = load(&mut store, reader("x.geojson", geojson), &opts(hotspots::ingest::Format::Geojson), None).expect("geojson");
-    assert_eq!((g.counts.read, g.counts.stored, g.counts.rejected), (4, 2, 2));
+    let g = load(
+        &mut store,
+        reader("x.geojson", geojson),
+        &opts(hotspots::ingest::Format::Geojson),
+        None,
+    )
+    .expect("geojson");
+    assert_eq!(
+        (g.counts.read, g.counts.stored, g.counts.rejected),
+        (4, 2, 2)
+    );
     let mut lines = Vec::new();
-    store.rejects_for_run(g.counts.run_id, |r| lines.push((r.line, r.field))).expect("rejects");
+    store
+        .rejects_for_run(g.counts.run_id, |r| lines.push((r.line, r.field)))
+        .expect("rejects");
     assert_eq!(lines, vec![(5, "geometry".into()), (10, "lat".into())]);
 
-    let not_fc = load(&mut store, reader("y.geojson", "{\"type\":\"Feature\"}"), &opts(hotspots::ingest::Format::Geojson), None);
+    let not_fc = load(
+        &mut store,
+        reader("y.geojson", "{\"type\":\"Feature\"}"),
+        &opts(hotspots::ingest::Format::Geojson),
+        None,
+    );
     assert!(matches!(not_fc, Err(PipelineError::Ingest(_))));
 }
 
@@ -227,15 +379,29 @@ fn csv_bad_utf8_and_header_aliases() {
     let mut store = Store::open_in_memory().expect("open");
     let mut bytes = b"ID,Date,Venue,Latitude,Longitude,Notes\nA,2024-01-01,farm,52.66622,0.15938,ok\nB,2024-01-01,farm,52.66622,0.15938,bad \xff\xfe here\n".to_vec();
     bytes.extend_from_slice(b"C,2024-01-01,farm,52.66622,0.15938,\"multi\nline\"\nD,2024-01-01,farm,52.66622,0.15938,last\n");
-    let input = Input::Reader { name: "bytes.csv".into(), reader: Box::new(Cursor::new(bytes)) };
-    let opts = LoadOptions { no_rejects_file: true, ..LoadOptions::default() };
+    let input = Input::Reader {
+        name: "bytes.csv".into(),
+        reader: Box::new(Cursor::new(bytes)),
+    };
+    let opts = LoadOptions {
+        no_rejects_file: true,
+        ..LoadOptions::default()
+    };
     let s = load(&mut store, input, &opts, None).expect("load");
-    assert_eq!((s.counts.read, s.counts.stored, s.counts.rejected), (4, 3, 1));
+    assert_eq!(
+        (s.counts.read, s.counts.stored, s.counts.rejected),
+        (4, 3, 1)
+    );
     let mut rejects = Vec::new();
-    store.rejects_for_run(s.counts.run_id, |r| rejects.push(r)).expect("rejects");
+    store
+        .rejects_for_run(s.counts.run_id, |r| rejects.push(r))
+        .expect("rejects");
     assert_eq!((rejects[0].line, rejects[0].field.as_str()), (3, "notes"));
     // D starts on line 6 because C's notes span lines 4-5.
-    let d = reports(&store).into_iter().find(|r| r.report_id == "D").expect("D");
+    let d = reports(&store)
+        .into_iter()
+        .find(|r| r.report_id == "D")
+        .expect("D");
     assert_eq!(d.notes.as_deref(), Some("last"));
 }
 
@@ -247,15 +413,26 @@ fn hundred_thousand_rows_stream() {
     let mut text = String::from("report_id,observed_on,venue_type,lat,lng\n");
     let mut state = 42u64;
     for i in 0..100_000 {
-        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         let lat = 51.6 + (state >> 40) as f64 / f64::from(1u32 << 24) * 1.2;
         let lng = -0.6 + (state & 0xff_ffff) as f64 / f64::from(1u32 << 24) * 1.4;
-        text.push_str(&format!("R{i},2024-{:02}-15,car_wash,{lat:.6},{lng:.6}\n", 1 + i % 12));
+        let _ = std::fmt::Write::write_fmt(
+            &mut text,
+            format_args!(
+                "R{i},2024-{:02}-15,car_wash,{lat:.6},{lng:.6}\n",
+                1 + i % 12
+            ),
+        );
     }
     std::fs::write(&path, text).expect("write");
     let mut store = Store::open(&dir.path().join("big.duckdb")).expect("open");
     let s = load(&mut store, Input::Path(path), &LoadOptions::default(), None).expect("load");
-    assert_eq!((s.counts.read, s.counts.stored, s.counts.rejected), (100_000, 100_000, 0));
+    assert_eq!(
+        (s.counts.read, s.counts.stored, s.counts.rejected),
+        (100_000, 100_000, 0)
+    );
     assert_eq!(store.count(CountTable::Reports).expect("count"), 100_000);
 }
 
@@ -267,30 +444,61 @@ fn export_reports_geojson_and_csv() {
     load(&mut store, Input::Path(path), &LoadOptions::default(), None).expect("load");
 
     let mut out = Vec::new();
-    export_reports(&store, &ReportFilter::default(), OutFormat::Geojson, &mut out).expect("geojson");
+    export_reports(
+        &store,
+        &ReportFilter::default(),
+        OutFormat::Geojson,
+        &mut out,
+    )
+    .expect("geojson");
     let text = String::from_utf8(out).expect("utf8");
     let value: serde_json::Value = serde_json::from_str(&text).expect("json");
     assert_eq!(value["provenance"]["features"], 8);
     assert_eq!(value["provenance"]["layer"], "reports");
-    let fc: geojson::FeatureCollection = text.parse::<geojson::GeoJson>().expect("geojson").try_into().expect("fc");
+    let fc: geojson::FeatureCollection = text
+        .parse::<geojson::GeoJson>()
+        .expect("geojson")
+        .try_into()
+        .expect("fc");
     assert_eq!(fc.features.len(), 8);
     for f in &fc.features {
-        let Some(geojson::GeometryValue::Point { coordinates }) = f.geometry.as_ref().map(|g| &g.value) else { panic!("point") };
+        let Some(geojson::GeometryValue::Point { coordinates }) =
+            f.geometry.as_ref().map(|g| &g.value)
+        else {
+            panic!("point")
+        };
         let p = coordinates.as_slice();
         let props = f.properties.as_ref().expect("props");
         // RFC 7946: longitude first.
         assert!((p[0] - props["lng"].as_f64().expect("lng")).abs() < 1e-12);
         assert!((p[1] - props["lat"].as_f64().expect("lat")).abs() < 1e-12);
         assert!((49.0..61.0).contains(&p[1]) && (-9.0..2.0).contains(&p[0]));
-        for key in ["geocode_method", "precision_m", "h3_r6", "h3_r7", "h3_r8", "h3_r9"] {
+        for key in [
+            "geocode_method",
+            "precision_m",
+            "h3_r6",
+            "h3_r7",
+            "h3_r8",
+            "h3_r9",
+        ] {
             assert!(props.contains_key(key), "{key}");
         }
-        let cell = props["h3_r6"].as_str().expect("every stored report here has a res-6 cell");
+        let cell = props["h3_r6"]
+            .as_str()
+            .expect("every stored report here has a res-6 cell");
         let cell: h3o::CellIndex = cell.parse().expect("hex cell");
-        assert_eq!(cell, h3o::LatLng::new(p[1], p[0]).expect("ll").to_cell(h3o::Resolution::Six));
+        assert_eq!(
+            cell,
+            h3o::LatLng::new(p[1], p[0])
+                .expect("ll")
+                .to_cell(h3o::Resolution::Six)
+        );
     }
 
-    let filter = ReportFilter { venues: vec!["car_wash".into()], ..ReportFilter::default() };
+    let filter = ReportFilter {
+        venues: vec!["car_wash".into()],
+        ..ReportFilter::default()
+    };
     let mut out = Vec::new();
     export_reports(&store, &filter, OutFormat::Csv, &mut out).expect("csv");
     let mut csv = csv::Reader::from_reader(out.as_slice());
@@ -298,13 +506,24 @@ fn export_reports_geojson_and_csv() {
     assert_eq!(&headers[0], "source");
     let col = |name: &str| headers.iter().position(|h| h == name).expect(name);
     let rows: Vec<csv::StringRecord> = csv.records().map(|r| r.expect("row")).collect();
-    assert_eq!(rows.len(), 3, "car washes: MESSY-001, 002 and 018 (\"Hand car wash\")");
+    assert_eq!(
+        rows.len(),
+        3,
+        "car washes: MESSY-001, 002 and 018 (\"Hand car wash\")"
+    );
     for r in &rows {
         assert_eq!(&r[col("venue_type")], "car_wash");
     }
-    let town = rows.iter().find(|r| &r[col("report_id")] == "MESSY-018").expect("018");
+    let town = rows
+        .iter()
+        .find(|r| &r[col("report_id")] == "MESSY-018")
+        .expect("018");
     assert_eq!(&town[col("geocode_method")], "town");
-    assert!(!town[col("h3_r6")].is_empty() && town[col("h3_r8")].is_empty() && town[col("h3_r9")].is_empty());
+    assert!(
+        !town[col("h3_r6")].is_empty()
+            && town[col("h3_r8")].is_empty()
+            && town[col("h3_r9")].is_empty()
+    );
 }
 
 /// Regression: the csv crate's own line count lags after CRLF terminators; line
@@ -326,12 +545,30 @@ fn regression_crlf_line_numbers() {
         .join(ending)
             + ending;
         let mut store = Store::open_in_memory().expect("open");
-        let input = Input::Reader { name: "x.csv".into(), reader: Box::new(Cursor::new(text.into_bytes())) };
-        let s = load(&mut store, input, &LoadOptions { no_rejects_file: true, ..LoadOptions::default() }, None).expect("load");
+        let input = Input::Reader {
+            name: "x.csv".into(),
+            reader: Box::new(Cursor::new(text.into_bytes())),
+        };
+        let s = load(
+            &mut store,
+            input,
+            &LoadOptions {
+                no_rejects_file: true,
+                ..LoadOptions::default()
+            },
+            None,
+        )
+        .expect("load");
         let mut lines = Vec::new();
-        store.rejects_for_run(s.counts.run_id, |r| lines.push((r.line, r.field))).expect("rejects");
-        let expected: Vec<(u64, String)> =
-            vec![(3, "venue_type".into()), (5, "postcode".into()), (7, "venue_type".into()), (8, "venue_type".into())];
+        store
+            .rejects_for_run(s.counts.run_id, |r| lines.push((r.line, r.field)))
+            .expect("rejects");
+        let expected: Vec<(u64, String)> = vec![
+            (3, "venue_type".into()),
+            (5, "postcode".into()),
+            (7, "venue_type".into()),
+            (8, "venue_type".into()),
+        ];
         assert_eq!(lines, expected, "ending {ending:?}");
     }
 }

@@ -57,8 +57,12 @@ pub struct HotspotArea {
 impl HotspotArea {
     /// Venue counts by name, most first, zeros left out.
     pub fn venue_mix(&self) -> Vec<(&'static str, u64)> {
-        let mut mix: Vec<(&'static str, u64)> =
-            VenueType::ALL.iter().zip(self.reports.venues).filter(|(_, n)| *n > 0).map(|(v, n)| (v.as_str(), n)).collect();
+        let mut mix: Vec<(&'static str, u64)> = VenueType::ALL
+            .iter()
+            .zip(self.reports.venues)
+            .filter(|(_, n)| *n > 0)
+            .map(|(v, n)| (v.as_str(), n))
+            .collect();
         mix.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
         mix
     }
@@ -81,9 +85,20 @@ impl HotspotArea {
 /// dissolves each into a MultiPolygon. Areas are ordered by reports, then z.
 ///
 /// `reports[i]` describes study-area cell `i`.
-pub fn hotspot_areas(area: &StudyArea, bins: &[i8], z: &[f64], reports: &[CellReports], min_bin: i8) -> Vec<HotspotArea> {
-    let hot: HashSet<CellIndex> =
-        area.cells().iter().zip(bins).filter(|(_, b)| **b >= min_bin).map(|(c, _)| *c).collect();
+pub fn hotspot_areas(
+    area: &StudyArea,
+    bins: &[i8],
+    z: &[f64],
+    reports: &[CellReports],
+    min_bin: i8,
+) -> Vec<HotspotArea> {
+    let hot: HashSet<CellIndex> = area
+        .cells()
+        .iter()
+        .zip(bins)
+        .filter(|(_, b)| **b >= min_bin)
+        .map(|(c, _)| *c)
+        .collect();
     let mut seen: HashMap<CellIndex, bool> = HashMap::with_capacity(hot.len());
     let mut out = Vec::new();
     let solvent = h3o::geom::SolventBuilder::new().build();
@@ -113,7 +128,9 @@ pub fn hotspot_areas(area: &StudyArea, bins: &[i8], z: &[f64], reports: &[CellRe
                 max_z = max_z.max(z[i]);
             }
         }
-        let geometry = solvent.dissolve(component.iter().copied()).unwrap_or_else(|_| geo::MultiPolygon(vec![]));
+        let geometry = solvent
+            .dissolve(component.iter().copied())
+            .unwrap_or_else(|_| geo::MultiPolygon(vec![]));
         out.push(HotspotArea {
             id: format!("hs-{}", component[0]),
             bin,
@@ -123,7 +140,12 @@ pub fn hotspot_areas(area: &StudyArea, bins: &[i8], z: &[f64], reports: &[CellRe
             geometry,
         });
     }
-    out.sort_by(|a, b| b.reports.reports.cmp(&a.reports.reports).then(b.max_gi_z.total_cmp(&a.max_gi_z)));
+    out.sort_by(|a, b| {
+        b.reports
+            .reports
+            .cmp(&a.reports.reports)
+            .then(b.max_gi_z.total_cmp(&a.max_gi_z))
+    });
     out
 }
 
@@ -133,18 +155,30 @@ mod tests {
 
     #[test]
     fn two_separate_clusters_make_two_areas() {
-        let a = h3o::LatLng::new(52.666, 0.159).expect("ll").to_cell(h3o::Resolution::Eight);
-        let far = h3o::LatLng::new(51.880, -0.417).expect("ll").to_cell(h3o::Resolution::Eight);
+        let a = h3o::LatLng::new(52.666, 0.159)
+            .expect("ll")
+            .to_cell(h3o::Resolution::Eight);
+        let far = h3o::LatLng::new(51.880, -0.417)
+            .expect("ll")
+            .to_cell(h3o::Resolution::Eight);
         let mut cells: Vec<CellIndex> = a.grid_disk::<Vec<_>>(3);
         cells.extend(far.grid_disk::<Vec<_>>(2));
         let area = StudyArea::new(cells);
         let hot_a: HashSet<CellIndex> = a.grid_disk::<Vec<_>>(1).into_iter().collect();
-        let bins: Vec<i8> = area.cells().iter().map(|c| if hot_a.contains(c) || *c == far { 3 } else { 0 }).collect();
+        let bins: Vec<i8> = area
+            .cells()
+            .iter()
+            .map(|c| if hot_a.contains(c) || *c == far { 3 } else { 0 })
+            .collect();
         let z: Vec<f64> = bins.iter().map(|b| f64::from(*b)).collect();
         let reports: Vec<CellReports> = area
             .cells()
             .iter()
-            .map(|c| CellReports { reports: u64::from(hot_a.contains(c)) * 2, venues: [2, 0, 0, 0, 0], ..CellReports::default() })
+            .map(|c| CellReports {
+                reports: u64::from(hot_a.contains(c)) * 2,
+                venues: [2, 0, 0, 0, 0],
+                ..CellReports::default()
+            })
             .collect();
         let areas = hotspot_areas(&area, &bins, &z, &reports, 2);
         assert_eq!(areas.len(), 2);
@@ -153,6 +187,10 @@ mod tests {
         assert_eq!(areas[1].cells, vec![far]);
         // One polygon each, no holes: the 7-cell flower and a single hexagon.
         assert_eq!(areas[0].geometry.0.len(), 1);
-        assert_eq!(areas[1].geometry.0[0].exterior().0.len(), 7, "6 vertices, closed");
+        assert_eq!(
+            areas[1].geometry.0[0].exterior().0.len(),
+            7,
+            "6 vertices, closed"
+        );
     }
 }

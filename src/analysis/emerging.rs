@@ -132,7 +132,11 @@ fn classify_side(bins: &[i8], trend: &MannKendall, sign: i8) -> Option<Category>
     }
     if is(last) && share < PERSISTENT_SHARE {
         let ever_other = bins[..steps - 1].iter().any(|b| is_other(*b));
-        return Some(if ever_other { Category::Oscillating } else { Category::Sporadic });
+        return Some(if ever_other {
+            Category::Oscillating
+        } else {
+            Category::Sporadic
+        });
     }
     if !is(last) && share >= PERSISTENT_SHARE {
         return Some(Category::Historical);
@@ -146,7 +150,10 @@ mod tests {
 
     /// A z series that matches the bins, with an optional trend.
     fn z_for(bins: &[i8], slope: f64) -> Vec<f64> {
-        bins.iter().enumerate().map(|(t, b)| f64::from(*b) * 2.0 + slope * t as f64).collect()
+        bins.iter()
+            .enumerate()
+            .map(|(t, b)| f64::from(*b) * 2.0 + slope * t as f64)
+            .collect()
     }
 
     #[test]
@@ -157,11 +164,19 @@ mod tests {
             ("new_hot", vec![0, 0, 0, 0, 0, 0, 0, 0, 0, h], 0.0),
             ("consecutive_hot", vec![0, 0, 0, 0, 0, 0, 0, h, h, h], 0.0),
             ("intensifying_hot", vec![h; 12], 0.5),
-            ("persistent_hot", vec![h, h, h, h, h, h, h, h, h, h, h, h], 0.0),
+            (
+                "persistent_hot",
+                vec![h, h, h, h, h, h, h, h, h, h, h, h],
+                0.0,
+            ),
             ("diminishing_hot", vec![h; 12], -0.5),
             ("sporadic_hot", vec![0, h, 0, 0, h, 0, h, 0, 0, h], 0.0),
             ("oscillating_hot", vec![0, c, 0, h, 0, c, 0, 0, 0, h], 0.0),
-            ("historical_hot", vec![h, h, h, h, h, h, h, h, h, h, h, 0], 0.0),
+            (
+                "historical_hot",
+                vec![h, h, h, h, h, h, h, h, h, h, h, 0],
+                0.0,
+            ),
             ("new_cold", vec![0, 0, 0, 0, 0, 0, 0, 0, 0, c], 0.0),
             ("consecutive_cold", vec![0, 0, 0, 0, 0, 0, 0, 0, c, c], 0.0),
             ("intensifying_cold", vec![c; 12], -0.5),
@@ -169,7 +184,11 @@ mod tests {
             ("diminishing_cold", vec![c; 12], 0.5),
             ("sporadic_cold", vec![c, 0, 0, c, 0, 0, c, 0, 0, c], 0.0),
             ("oscillating_cold", vec![h, 0, 0, c, 0, h, 0, 0, 0, c], 0.0),
-            ("historical_cold", vec![c, c, c, c, c, c, c, c, c, c, c, 0], 0.0),
+            (
+                "historical_cold",
+                vec![c, c, c, c, c, c, c, c, c, c, c, 0],
+                0.0,
+            ),
             ("none", vec![0; 10], 0.0),
             ("none", vec![0, h, 0, 0, 0, 0, 0, 0, 0, 0], 0.0),
         ];
@@ -187,12 +206,17 @@ mod tests {
             reached.insert(expected.to_owned());
         }
         let all: std::collections::BTreeSet<String> = Emerging::all_names().into_iter().collect();
-        assert_eq!(reached, all, "every category is reached by a constructed series");
+        assert_eq!(
+            reached, all,
+            "every category is reached by a constructed series"
+        );
     }
 
     #[test]
     fn persistent_needs_no_trend() {
-        let z: Vec<f64> = (0..12).map(|t| 3.0 + [0.1, -0.1, 0.05, -0.05][t % 4]).collect();
+        let z: Vec<f64> = (0..12)
+            .map(|t| 3.0 + [0.1, -0.1, 0.05, -0.05][t % 4])
+            .collect();
         let (got, trend) = classify(&[3; 12], &z);
         assert_eq!(got, Emerging::Hot(Category::Persistent));
         assert!(trend.p >= TREND_ALPHA);

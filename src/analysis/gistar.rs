@@ -65,7 +65,9 @@ impl FromStr for Kernel {
             "uniform" => Ok(Self::Uniform),
             "triangular" => Ok(Self::Triangular),
             "gaussian" => Ok(Self::Gaussian),
-            other => Err(format!("unknown kernel {other:?} (expected uniform, triangular or gaussian)")),
+            other => Err(format!(
+                "unknown kernel {other:?} (expected uniform, triangular or gaussian)"
+            )),
         }
     }
 }
@@ -83,7 +85,11 @@ impl StudyArea {
         let mut cells: Vec<CellIndex> = cells.into_iter().collect();
         cells.sort_unstable();
         cells.dedup();
-        let position = cells.iter().enumerate().map(|(i, c)| (*c, i as u32)).collect();
+        let position = cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (*c, i as u32))
+            .collect();
         Self { cells, position }
     }
 
@@ -139,13 +145,22 @@ impl Neighbours {
             }
             start.push(index.len() as u32);
         }
-        Self { start, index, weight, k, kernel }
+        Self {
+            start,
+            index,
+            weight,
+            k,
+            kernel,
+        }
     }
 
     /// `(neighbour position, weight)` of cell `i`, itself first.
     pub fn of(&self, i: usize) -> impl Iterator<Item = (usize, f64)> + '_ {
         let range = self.start[i] as usize..self.start[i + 1] as usize;
-        self.index[range.clone()].iter().zip(&self.weight[range]).map(|(&j, &w)| (j as usize, w))
+        self.index[range.clone()]
+            .iter()
+            .zip(&self.weight[range])
+            .map(|(&j, &w)| (j as usize, w))
     }
 
     pub fn len(&self) -> usize {
@@ -183,7 +198,11 @@ pub fn gi_star(x: &[f64], nb: &Neighbours) -> GiStar {
         let spread = (nf * s1 - w_sum * w_sum) / (nf - 1.0);
         // Relative guard: a constant field leaves rounding noise in `var`.
         let defined = s > 1e-12 * mean.abs().max(1.0) && spread > 1e-12;
-        z.push(if defined { (wx - mean * w_sum) / (s * spread.sqrt()) } else { 0.0 });
+        z.push(if defined {
+            (wx - mean * w_sum) / (s * spread.sqrt())
+        } else {
+            0.0
+        });
     }
     let p = z.iter().map(|&z| two_sided_p(z)).collect();
     GiStar { z, p }
@@ -194,7 +213,13 @@ pub fn gi_star(x: &[f64], nb: &Neighbours) -> GiStar {
 /// the other cells; the pseudo p-value is `(M + 1) / (R + 1)` where `M` counts the
 /// permuted statistics at least as extreme, in the observed direction. Seeded per
 /// cell, so results do not depend on the number of threads.
-pub fn permutation_p(x: &[f64], nb: &Neighbours, permutations: u32, seed: u64, threads: usize) -> Vec<f64> {
+pub fn permutation_p(
+    x: &[f64],
+    nb: &Neighbours,
+    permutations: u32,
+    seed: u64,
+    threads: usize,
+) -> Vec<f64> {
     let n = x.len();
     let mut out = vec![1.0; n];
     if n < 2 || permutations == 0 {

@@ -40,7 +40,10 @@ pub fn bins(z: &[f64], p: &[f64], fdr: bool) -> Vec<i8> {
     z.iter()
         .zip(p)
         .map(|(z, p)| {
-            let level = cutoffs.iter().find(|(_, cut)| *p <= *cut && *cut > 0.0).map_or(0, |(bin, _)| *bin);
+            let level = cutoffs
+                .iter()
+                .find(|(_, cut)| *p <= *cut && *cut > 0.0)
+                .map_or(0, |(bin, _)| *bin);
             if *z < 0.0 {
                 -level
             } else {
@@ -82,7 +85,7 @@ pub fn mann_kendall(x: &[f64]) -> MannKendall {
     let mut i = 0;
     while i < n {
         let mut j = i + 1;
-        while j < n && sorted[j] == sorted[i] {
+        while j < n && sorted[j].total_cmp(&sorted[i]).is_eq() {
             j += 1;
         }
         let t = (j - i) as f64;
@@ -91,8 +94,17 @@ pub fn mann_kendall(x: &[f64]) -> MannKendall {
     }
     let nf = n as f64;
     let var_s = (nf * (nf - 1.0) * (2.0 * nf + 5.0) - ties) / 18.0;
-    let z = if s == 0 || var_s <= 0.0 { 0.0 } else { (s as f64 - (s.signum() as f64)) / var_s.sqrt() };
-    MannKendall { s, var_s, z, p: two_sided_p(z) }
+    let z = if s == 0 || var_s <= 0.0 {
+        0.0
+    } else {
+        (s as f64 - (s.signum() as f64)) / var_s.sqrt()
+    };
+    MannKendall {
+        s,
+        var_s,
+        z,
+        p: two_sided_p(z),
+    }
 }
 
 /// Exact two-sided test of "the rate changed" for counts `now` and `before` over
@@ -108,7 +120,11 @@ pub fn poisson_change_p(now: u64, before: u64) -> f64 {
     let observed = log_pmf(now);
     // Relative tolerance as R uses (1 + 1e-7) so exact ties with the observed count are included.
     let limit = observed + 1e-7_f64.ln_1p();
-    let p: f64 = (0..=n).map(log_pmf).filter(|lp| *lp <= limit).map(f64::exp).sum();
+    let p: f64 = (0..=n)
+        .map(log_pmf)
+        .filter(|lp| *lp <= limit)
+        .map(f64::exp)
+        .sum();
     p.min(1.0)
 }
 

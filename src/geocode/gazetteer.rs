@@ -72,15 +72,20 @@ impl Gazetteer {
     /// The gazetteer embedded in the binary, parsed once per process.
     pub fn embedded() -> &'static Self {
         static GAZETTEER: OnceLock<Gazetteer> = OnceLock::new();
-        GAZETTEER.get_or_init(|| Self::parse().unwrap_or_else(|e| panic!("embedded geodata is corrupt: {e}")))
+        GAZETTEER.get_or_init(|| {
+            Self::parse().unwrap_or_else(|e| panic!("embedded geodata is corrupt: {e}"))
+        })
     }
 
     fn parse() -> Result<Self, GeocodeError> {
         let mut places = Vec::new();
         for line in PLACES_TSV.lines().skip(1) {
             let c: Vec<&str> = line.split('\t').collect();
-            let [name, _ascii, lat, lng, feature, population, county, _country, id] = c.as_slice() else {
-                return Err(GeocodeError::Geodata(format!("places.tsv: bad line {line:?}")));
+            let [name, _ascii, lat, lng, feature, population, county, _country, id] = c.as_slice()
+            else {
+                return Err(GeocodeError::Geodata(format!(
+                    "places.tsv: bad line {line:?}"
+                )));
             };
             places.push(Place {
                 name: (*name).to_owned(),
@@ -107,7 +112,11 @@ impl Gazetteer {
         for ids in place_index.values_mut() {
             ids.sort_by_key(|&i| (std::cmp::Reverse(places[i].population), places[i].geonameid));
         }
-        let mut counties: Vec<String> = places.iter().map(|p| normalise_place(&p.county)).filter(|c| !c.is_empty()).collect();
+        let mut counties: Vec<String> = places
+            .iter()
+            .map(|p| normalise_place(&p.county))
+            .filter(|c| !c.is_empty())
+            .collect();
         counties.sort();
         counties.dedup();
 
@@ -115,7 +124,9 @@ impl Gazetteer {
         for line in OUTWARD_TSV.lines().skip(1) {
             let c: Vec<&str> = line.split('\t').collect();
             let [code, e, n, units, spread, district] = c.as_slice() else {
-                return Err(GeocodeError::Geodata(format!("outward.tsv: bad line {line:?}")));
+                return Err(GeocodeError::Geodata(format!(
+                    "outward.tsv: bad line {line:?}"
+                )));
             };
             outward.insert(
                 (*code).to_owned(),
@@ -136,13 +147,17 @@ impl Gazetteer {
                 (code.to_owned(), name.to_owned())
             })
             .collect();
-        let district_index: HashMap<&str, u16> =
-            districts.iter().enumerate().map(|(i, (code, _))| (code.as_str(), i as u16)).collect();
+        let district_index: HashMap<&str, u16> = districts
+            .iter()
+            .enumerate()
+            .map(|(i, (code, _))| (code.as_str(), i as u16))
+            .collect();
         let mut district_cells = HashMap::new();
         for line in DISTRICT_CELLS_TSV.lines().skip(1) {
             let (cell, code) = line.split_once('\t').unwrap_or((line, ""));
-            let cell: h3o::CellIndex =
-                cell.parse().map_err(|_| GeocodeError::Geodata(format!("district_cells.tsv: bad cell {cell:?}")))?;
+            let cell: h3o::CellIndex = cell.parse().map_err(|_| {
+                GeocodeError::Geodata(format!("district_cells.tsv: bad cell {cell:?}"))
+            })?;
             if let Some(&i) = district_index.get(code) {
                 district_cells.insert(u64::from(cell), i);
             }
@@ -161,7 +176,11 @@ impl Gazetteer {
 
     /// Places with this name (any case, apostrophes and hyphens ignored), most populous first.
     pub fn places_named(&self, name: &str) -> impl Iterator<Item = &Place> {
-        self.place_index.get(&normalise_place(name)).into_iter().flatten().map(|&i| &self.places[i])
+        self.place_index
+            .get(&normalise_place(name))
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.places[i])
     }
 
     pub(crate) fn is_county(&self, text: &str) -> bool {
@@ -174,7 +193,9 @@ impl Gazetteer {
 
     /// `(code, name)` of a local-authority district by its index in the postcode table.
     pub fn district(&self, index: u16) -> Option<(&str, &str)> {
-        self.districts.get(usize::from(index)).map(|(c, n)| (c.as_str(), n.as_str()))
+        self.districts
+            .get(usize::from(index))
+            .map(|(c, n)| (c.as_str(), n.as_str()))
     }
 
     /// Looks a full postcode up in Code-Point Open. The table (26 MB) is inflated
@@ -185,13 +206,14 @@ impl Gazetteer {
         let count = records.len() / RECORD;
         let (mut lo, mut hi) = (0, count);
         while lo < hi {
-            let mid = (lo + hi) / 2;
+            let mid = lo + (hi - lo) / 2;
             let record = &records[mid * RECORD..(mid + 1) * RECORD];
             match record[..7].cmp(&key) {
                 std::cmp::Ordering::Less => lo = mid + 1,
                 std::cmp::Ordering::Greater => hi = mid,
                 std::cmp::Ordering::Equal => {
-                    let u24 = |b: &[u8]| u32::from(b[0]) | u32::from(b[1]) << 8 | u32::from(b[2]) << 16;
+                    let u24 =
+                        |b: &[u8]| u32::from(b[0]) | u32::from(b[1]) << 8 | u32::from(b[2]) << 16;
                     return Some(PostcodeUnit {
                         easting: u24(&record[7..10]),
                         northing: u24(&record[10..13]),
@@ -210,8 +232,11 @@ impl Gazetteer {
             return self.district(i);
         }
         for k in 1..=3 {
-            let mut votes: Vec<u16> =
-                cell.grid_ring::<Vec<_>>(k).iter().filter_map(|c| self.district_cells.get(&u64::from(*c)).copied()).collect();
+            let mut votes: Vec<u16> = cell
+                .grid_ring::<Vec<_>>(k)
+                .iter()
+                .filter_map(|c| self.district_cells.get(&u64::from(*c)).copied())
+                .collect();
             if votes.is_empty() {
                 continue;
             }
@@ -230,11 +255,9 @@ impl Gazetteer {
     /// All res-7 cells of a district (by code or name, any case).
     pub fn district_cells(&self, district: &str) -> Vec<h3o::CellIndex> {
         let wanted = normalise_place(district);
-        let Some(index) = self
-            .districts
-            .iter()
-            .position(|(code, name)| code.eq_ignore_ascii_case(district) || normalise_place(name) == wanted)
-        else {
+        let Some(index) = self.districts.iter().position(|(code, name)| {
+            code.eq_ignore_ascii_case(district) || normalise_place(name) == wanted
+        }) else {
             return Vec::new();
         };
         let mut cells: Vec<h3o::CellIndex> = self
@@ -270,14 +293,21 @@ impl Gazetteer {
                 let r = record(i);
                 let key: [u8; 7] = r[..7].try_into().ok()?;
                 let unit = self.postcode_unit(key)?;
-                Some((format!("{} {}", outward, String::from_utf8_lossy(&r[4..7])), unit))
+                Some((
+                    format!("{} {}", outward, String::from_utf8_lossy(&r[4..7])),
+                    unit,
+                ))
             })
             .collect()
     }
 
     /// Number of postcode units in the table (inflates it).
     pub fn postcode_count(&self) -> usize {
-        self.postcodes.get_or_init(inflate_postcodes).len().saturating_sub(10) / RECORD
+        self.postcodes
+            .get_or_init(inflate_postcodes)
+            .len()
+            .saturating_sub(10)
+            / RECORD
     }
 
     /// True when the point is in the UK: inside the outline or within the mask's
@@ -286,8 +316,10 @@ impl Gazetteer {
     /// marshes and estuaries that the generalised 1:10m outline cuts off.
     pub fn in_uk(&self, lat: f64, lng: f64) -> bool {
         self.mask.contains(lat, lng)
-            || h3o::LatLng::new(lat, lng)
-                .is_ok_and(|p| self.district_cells.contains_key(&u64::from(p.to_cell(h3o::Resolution::Seven))))
+            || h3o::LatLng::new(lat, lng).is_ok_and(|p| {
+                self.district_cells
+                    .contains_key(&u64::from(p.to_cell(h3o::Resolution::Seven)))
+            })
     }
 
     /// The nearest place with at least `min_population` people, with its distance in metres.
@@ -303,7 +335,7 @@ impl Gazetteer {
 fn partition_point(len: usize, pred: impl Fn(usize) -> bool) -> usize {
     let (mut lo, mut hi) = (0, len);
     while lo < hi {
-        let mid = (lo + hi) / 2;
+        let mid = lo + (hi - lo) / 2;
         if pred(mid) {
             lo = mid + 1;
         } else {
@@ -318,12 +350,16 @@ fn inflate_postcodes() -> Vec<u8> {
     flate2::read::GzDecoder::new(POSTCODES_GZ)
         .read_to_end(&mut out)
         .unwrap_or_else(|e| panic!("embedded postcodes.bin.gz is corrupt: {e}"));
-    assert!(out.starts_with(b"HSPC1\n"), "embedded postcodes.bin.gz has the wrong header");
+    assert!(
+        out.starts_with(b"HSPC1\n"),
+        "embedded postcodes.bin.gz has the wrong header"
+    );
     out
 }
 
 fn num<T: std::str::FromStr>(text: &str) -> Result<T, GeocodeError> {
-    text.parse().map_err(|_| GeocodeError::Geodata(format!("bad number {text:?}")))
+    text.parse()
+        .map_err(|_| GeocodeError::Geodata(format!("bad number {text:?}")))
 }
 
 /// Lower case, `'` dropped, `-`/`&` spelled out as spaces/`and`, spaces collapsed.
@@ -331,7 +367,11 @@ pub(crate) fn normalise_place(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for word in text
         .split(|c: char| c.is_whitespace() || c == '-' || c == ',')
-        .map(|w| w.chars().filter(|c| !matches!(c, '\'' | '’' | '.')).collect::<String>())
+        .map(|w| {
+            w.chars()
+                .filter(|c| !matches!(c, '\'' | '’' | '.'))
+                .collect::<String>()
+        })
         .filter(|w| !w.is_empty())
     {
         if !out.is_empty() {
@@ -372,14 +412,26 @@ impl UkMask {
         if !header.starts_with(b"HSUK1\n") {
             return Err(bad());
         }
-        let f = |i: usize| f64::from_le_bytes(header[6 + 8 * i..14 + 8 * i].try_into().unwrap_or_default());
-        let u = |at: usize| u32::from_le_bytes(header[at..at + 4].try_into().unwrap_or_default()) as usize;
+        let f = |i: usize| {
+            f64::from_le_bytes(header[6 + 8 * i..14 + 8 * i].try_into().unwrap_or_default())
+        };
+        let u = |at: usize| {
+            u32::from_le_bytes(header[at..at + 4].try_into().unwrap_or_default()) as usize
+        };
         let (rows, cols) = (u(38), u(42));
         let bits = &bytes[46..];
         if bits.len() * 8 < rows * cols {
             return Err(bad());
         }
-        Ok(Self { lat0: f(0), lng0: f(1), dlat: f(2), dlng: f(3), rows, cols, bits })
+        Ok(Self {
+            lat0: f(0),
+            lng0: f(1),
+            dlat: f(2),
+            dlng: f(3),
+            rows,
+            cols,
+            bits,
+        })
     }
 
     fn contains(&self, lat: f64, lng: f64) -> bool {

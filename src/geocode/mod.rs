@@ -17,10 +17,21 @@ use crate::model::GeocodeMethod;
 /// A location as the report gave it, validated for shape but not yet resolved.
 #[derive(Clone, Debug, PartialEq)]
 pub enum LocationInput {
-    LatLng { lat: f64, lng: f64, precision_m: f64 },
-    Grid { easting: f64, northing: f64, precision_m: f64 },
+    LatLng {
+        lat: f64,
+        lng: f64,
+        precision_m: f64,
+    },
+    Grid {
+        easting: f64,
+        northing: f64,
+        precision_m: f64,
+    },
     Postcode(Postcode),
-    Place { name: String, county: Option<String> },
+    Place {
+        name: String,
+        county: Option<String>,
+    },
     Address(String),
 }
 
@@ -29,9 +40,13 @@ impl LocationInput {
     pub fn canonical(&self) -> String {
         match self {
             Self::LatLng { lat, lng, .. } => format!("ll:{lat}:{lng}"),
-            Self::Grid { easting, northing, .. } => format!("en:{easting}:{northing}"),
+            Self::Grid {
+                easting, northing, ..
+            } => format!("en:{easting}:{northing}"),
             Self::Postcode(p) => format!("pc:{p}"),
-            Self::Place { name, county } => format!("pl:{name}:{}", county.as_deref().unwrap_or("")),
+            Self::Place { name, county } => {
+                format!("pl:{name}:{}", county.as_deref().unwrap_or(""))
+            }
             Self::Address(a) => format!("ad:{a}"),
         }
     }
@@ -51,7 +66,11 @@ pub struct Geocoded {
 #[derive(Debug, thiserror::Error)]
 pub enum GeocodeError {
     #[error("{lat}, {lng} is outside the UK")]
-    OutsideUk { lat: f64, lng: f64, field: &'static str },
+    OutsideUk {
+        lat: f64,
+        lng: f64,
+        field: &'static str,
+    },
     #[error("easting/northing {easting}, {northing} cannot be converted: outside the OSTN15 grid")]
     GridOutOfRange { easting: f64, northing: f64 },
     #[error("unknown postcode {0} (not in Code-Point Open, GB only)")]
@@ -61,7 +80,11 @@ pub enum GeocodeError {
     #[error("no UK place named {0:?}")]
     UnknownPlace(String),
     #[error("no UK place named {name:?} in {county:?} (found in: {found})")]
-    PlaceNotInCounty { name: String, county: String, found: String },
+    PlaceNotInCounty {
+        name: String,
+        county: String,
+        found: String,
+    },
     #[error("no postcode or known place name found in the address{0}")]
     NothingInAddress(String),
     #[error("geodata: {0}")]
@@ -105,7 +128,10 @@ pub struct Localities {
 
 impl Default for Localities {
     fn default() -> Self {
-        Self { gazetteer: Gazetteer::embedded(), cache: std::collections::HashMap::new() }
+        Self {
+            gazetteer: Gazetteer::embedded(),
+            cache: std::collections::HashMap::new(),
+        }
     }
 }
 
@@ -116,7 +142,9 @@ impl Localities {
         let gazetteer = self.gazetteer;
         *self.cache.entry(cell).or_insert_with(|| {
             let centre = h3o::LatLng::from(cell);
-            let town = gazetteer.nearest_place(centre.lat(), centre.lng(), TOWN_MIN_POPULATION).map(|(p, _)| p.name.as_str());
+            let town = gazetteer
+                .nearest_place(centre.lat(), centre.lng(), TOWN_MIN_POPULATION)
+                .map(|(p, _)| p.name.as_str());
             let district = gazetteer.district_of_cell(cell).map(|(code, _)| code);
             (town, district)
         })
@@ -131,62 +159,120 @@ pub struct Geocoder {
 
 impl Default for Geocoder {
     fn default() -> Self {
-        Self { gazetteer: Gazetteer::embedded() }
+        Self {
+            gazetteer: Gazetteer::embedded(),
+        }
     }
 }
 
 impl Geocoder {
-    pub fn gazetteer(&self) -> &'static Gazetteer {
+    pub fn gazetteer(self) -> &'static Gazetteer {
         self.gazetteer
     }
 
     /// # Errors
     /// A [`GeocodeError`] naming the field when the location cannot be resolved or lies outside the UK.
-    pub fn geocode(&self, input: &LocationInput) -> Result<Geocoded, GeocodeError> {
+    pub fn geocode(self, input: &LocationInput) -> Result<Geocoded, GeocodeError> {
         match input {
-            LocationInput::LatLng { lat, lng, precision_m } => {
+            LocationInput::LatLng {
+                lat,
+                lng,
+                precision_m,
+            } => {
                 if !self.gazetteer.in_uk(*lat, *lng) {
-                    return Err(GeocodeError::OutsideUk { lat: *lat, lng: *lng, field: "lat" });
+                    return Err(GeocodeError::OutsideUk {
+                        lat: *lat,
+                        lng: *lng,
+                        field: "lat",
+                    });
                 }
-                Ok(Geocoded { lat: *lat, lng: *lng, method: GeocodeMethod::Wgs84, precision_m: *precision_m, note: None })
+                Ok(Geocoded {
+                    lat: *lat,
+                    lng: *lng,
+                    method: GeocodeMethod::Wgs84,
+                    precision_m: *precision_m,
+                    note: None,
+                })
             }
-            LocationInput::Grid { easting, northing, precision_m } => {
+            LocationInput::Grid {
+                easting,
+                northing,
+                precision_m,
+            } => {
                 let (lng, lat) = bng_to_wgs84(*easting, *northing)?;
                 if !self.gazetteer.in_uk(lat, lng) {
-                    return Err(GeocodeError::OutsideUk { lat, lng, field: "easting" });
+                    return Err(GeocodeError::OutsideUk {
+                        lat,
+                        lng,
+                        field: "easting",
+                    });
                 }
-                Ok(Geocoded { lat, lng, method: GeocodeMethod::Bng, precision_m: *precision_m, note: None })
+                Ok(Geocoded {
+                    lat,
+                    lng,
+                    method: GeocodeMethod::Bng,
+                    precision_m: *precision_m,
+                    note: None,
+                })
             }
             LocationInput::Postcode(postcode) => self.postcode(postcode, false),
-            LocationInput::Place { name, county } => self.place(name, county.as_deref(), GeocodeMethod::Town),
+            LocationInput::Place { name, county } => {
+                self.place(name, county.as_deref(), GeocodeMethod::Town)
+            }
             LocationInput::Address(text) => self.address(text),
         }
     }
 
-    fn postcode(&self, postcode: &Postcode, from_address: bool) -> Result<Geocoded, GeocodeError> {
+    fn postcode(self, postcode: &Postcode, from_address: bool) -> Result<Geocoded, GeocodeError> {
         match postcode {
             Postcode::Unit { .. } => {
-                let key = postcode.table_key().ok_or_else(|| GeocodeError::UnknownPostcode(postcode.clone()))?;
-                let unit = self.gazetteer.postcode_unit(key).ok_or_else(|| GeocodeError::UnknownPostcode(postcode.clone()))?;
+                let key = postcode
+                    .table_key()
+                    .ok_or_else(|| GeocodeError::UnknownPostcode(postcode.clone()))?;
+                let unit = self
+                    .gazetteer
+                    .postcode_unit(key)
+                    .ok_or_else(|| GeocodeError::UnknownPostcode(postcode.clone()))?;
                 let (lng, lat) = bng_to_wgs84(f64::from(unit.easting), f64::from(unit.northing))?;
-                let method = if from_address { GeocodeMethod::AddressPostcode } else { GeocodeMethod::Postcode };
-                Ok(Geocoded { lat, lng, method, precision_m: 100.0, note: None })
+                let method = if from_address {
+                    GeocodeMethod::AddressPostcode
+                } else {
+                    GeocodeMethod::Postcode
+                };
+                Ok(Geocoded {
+                    lat,
+                    lng,
+                    method,
+                    precision_m: 100.0,
+                    note: None,
+                })
             }
             Postcode::Outward(code) => {
-                let district = self.gazetteer.outward(code).ok_or_else(|| GeocodeError::UnknownOutward(code.clone()))?;
+                let district = self
+                    .gazetteer
+                    .outward(code)
+                    .ok_or_else(|| GeocodeError::UnknownOutward(code.clone()))?;
                 let (lng, lat) = bng_to_wgs84(district.easting, district.northing)?;
                 Ok(Geocoded {
                     lat,
                     lng,
                     method: GeocodeMethod::OutwardCode,
                     precision_m: district.spread_m,
-                    note: Some(format!("centroid of {} postcodes in {code}", district.units)),
+                    note: Some(format!(
+                        "centroid of {} postcodes in {code}",
+                        district.units
+                    )),
                 })
             }
         }
     }
 
-    fn place(&self, name: &str, county: Option<&str>, method: GeocodeMethod) -> Result<Geocoded, GeocodeError> {
+    fn place(
+        self,
+        name: &str,
+        county: Option<&str>,
+        method: GeocodeMethod,
+    ) -> Result<Geocoded, GeocodeError> {
         let candidates: Vec<&Place> = self.gazetteer.places_named(name).collect();
         if candidates.is_empty() {
             return Err(GeocodeError::UnknownPlace(name.to_owned()));
@@ -194,11 +280,22 @@ impl Geocoder {
         let chosen: Vec<&Place> = match county {
             Some(county) => {
                 let wanted = gazetteer::normalise_place(county);
-                let matching: Vec<&Place> =
-                    candidates.iter().copied().filter(|p| gazetteer::normalise_place(&p.county).contains(&wanted)).collect();
+                let matching: Vec<&Place> = candidates
+                    .iter()
+                    .copied()
+                    .filter(|p| gazetteer::normalise_place(&p.county).contains(&wanted))
+                    .collect();
                 if matching.is_empty() {
-                    let found = candidates.iter().map(|p| p.county.as_str()).collect::<Vec<_>>().join(", ");
-                    return Err(GeocodeError::PlaceNotInCounty { name: name.to_owned(), county: county.to_owned(), found });
+                    let found = candidates
+                        .iter()
+                        .map(|p| p.county.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    return Err(GeocodeError::PlaceNotInCounty {
+                        name: name.to_owned(),
+                        county: county.to_owned(),
+                        found,
+                    });
                 }
                 matching
             }
@@ -206,15 +303,26 @@ impl Geocoder {
         };
         let place = chosen[0];
         let note = (chosen.len() > 1).then(|| {
-            format!("{} places named {:?}; chose the most populous, in {}", chosen.len(), place.name, place.county)
+            format!(
+                "{} places named {:?}; chose the most populous, in {}",
+                chosen.len(),
+                place.name,
+                place.county
+            )
         });
-        Ok(Geocoded { lat: place.lat, lng: place.lng, method, precision_m: place_precision_m(place), note })
+        Ok(Geocoded {
+            lat: place.lat,
+            lng: place.lng,
+            method,
+            precision_m: place_precision_m(place),
+            note,
+        })
     }
 
     /// A full postcode in the text wins; else a comma-separated part that is a place
     /// name (a following part that names a county disambiguates). Whole parts only,
     /// so "High Street" never matches the village of Street.
-    fn address(&self, text: &str) -> Result<Geocoded, GeocodeError> {
+    fn address(self, text: &str) -> Result<Geocoded, GeocodeError> {
         let mut unknown_postcode = None;
         if let Some(postcode) = Postcode::find_in(text) {
             match self.postcode(&postcode, true) {
@@ -223,13 +331,20 @@ impl Geocoder {
                 Err(other) => return Err(other),
             }
         }
-        let parts: Vec<&str> = text.split([',', '\n', ';']).map(str::trim).filter(|p| !p.is_empty()).collect();
+        let parts: Vec<&str> = text
+            .split([',', '\n', ';'])
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .collect();
         for (i, part) in parts.iter().enumerate().rev() {
             let name = strip_postcode_and_numbers(part);
             if name.is_empty() || self.gazetteer.places_named(&name).next().is_none() {
                 continue;
             }
-            let county = parts[i + 1..].iter().find(|p| self.gazetteer.is_county(p)).copied();
+            let county = parts[i + 1..]
+                .iter()
+                .find(|p| self.gazetteer.is_county(p))
+                .copied();
             if let Ok(mut found) = self.place(&name, county, GeocodeMethod::AddressTown) {
                 if let Some(p) = &unknown_postcode {
                     let note = format!("postcode {p} unknown; used the place name");
@@ -238,7 +353,9 @@ impl Geocoder {
                 return Ok(found);
             }
         }
-        let detail = unknown_postcode.map(|p| format!(" (postcode {p} is unknown)")).unwrap_or_default();
+        let detail = unknown_postcode
+            .map(|p| format!(" (postcode {p} is unknown)"))
+            .unwrap_or_default();
         Err(GeocodeError::NothingInAddress(detail))
     }
 }
@@ -257,7 +374,8 @@ fn strip_postcode_and_numbers(part: &str) -> String {
 /// # Errors
 /// [`GeocodeError::GridOutOfRange`] outside the OSTN15 grid (0-700 km E, 0-1250 km N).
 pub fn bng_to_wgs84(easting: f64, northing: f64) -> Result<(f64, f64), GeocodeError> {
-    lonlat_bng::convert_osgb36_to_ll(easting, northing).map_err(|_| GeocodeError::GridOutOfRange { easting, northing })
+    lonlat_bng::convert_osgb36_to_ll(easting, northing)
+        .map_err(|_| GeocodeError::GridOutOfRange { easting, northing })
 }
 
 #[cfg(test)]

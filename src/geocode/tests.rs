@@ -22,7 +22,10 @@ fn bng_matches_ordnance_survey_worked_example() {
 
 #[test]
 fn bng_outside_grid_is_an_error() {
-    assert!(matches!(bng_to_wgs84(-10.0, 5.0), Err(GeocodeError::GridOutOfRange { .. })));
+    assert!(matches!(
+        bng_to_wgs84(-10.0, 5.0),
+        Err(GeocodeError::GridOutOfRange { .. })
+    ));
 }
 
 #[test]
@@ -36,7 +39,11 @@ fn uk_outline_not_a_rectangle() {
         ("Hunstanton, on the Wash shore", 52.939, 0.488),
         ("the Wash 1 km off Hunstanton", 52.940, 0.472),
         ("Dover harbour", 51.118, 1.320),
-        ("Mersea Island marshes (a real postcode, off the 1:10m outline)", 51.777, 0.920),
+        (
+            "Mersea Island marshes (a real postcode, off the 1:10m outline)",
+            51.777,
+            0.920,
+        ),
     ] {
         assert!(g.in_uk(lat, lng), "{name} should be in the UK");
     }
@@ -55,7 +62,13 @@ fn uk_outline_not_a_rectangle() {
 
 #[test]
 fn wgs84_outside_uk_rejected_with_field() {
-    let err = geocoder().geocode(&LocationInput::LatLng { lat: 49.922, lng: 1.078, precision_m: 10.0 }).unwrap_err();
+    let err = geocoder()
+        .geocode(&LocationInput::LatLng {
+            lat: 49.922,
+            lng: 1.078,
+            precision_m: 10.0,
+        })
+        .unwrap_err();
     assert_eq!(err.field(), "lat");
     assert!(err.to_string().contains("outside the UK"));
 }
@@ -65,41 +78,64 @@ fn wgs84_outside_uk_rejected_with_field() {
 fn full_postcode_any_spacing_is_the_code_point_centroid() {
     let (lng, lat) = bng_to_wgs84(545_978.0, 310_015.0).expect("in grid");
     for text in ["PE13 1AA", "pe131aa", "Pe13  1Aa"] {
-        let got = geocoder().geocode(&LocationInput::Postcode(text.parse().expect("postcode"))).expect("known");
+        let got = geocoder()
+            .geocode(&LocationInput::Postcode(text.parse().expect("postcode")))
+            .expect("known");
         assert_eq!(got.method, GeocodeMethod::Postcode);
-        assert!(close(got.lat, lat, 1e-9) && close(got.lng, lng, 1e-9), "{text}: {got:?}");
+        assert!(
+            close(got.lat, lat, 1e-9) && close(got.lng, lng, 1e-9),
+            "{text}: {got:?}"
+        );
         assert!((got.precision_m - 100.0).abs() < f64::EPSILON);
     }
     // Independent cross-check: GeoNames puts Wisbech at 52.66622 N, 0.15938 E.
     assert!(haversine_m(lat, lng, 52.666_22, 0.159_38) < 1500.0);
-    let unit = Gazetteer::embedded().postcode_unit(*b"LU5 6HR").expect("LU5 6HR");
+    let unit = Gazetteer::embedded()
+        .postcode_unit(*b"LU5 6HR")
+        .expect("LU5 6HR");
     assert_eq!((unit.easting, unit.northing), (502_972, 228_680));
-    let (code, name) = Gazetteer::embedded().district(unit.district_index).expect("district");
+    let (code, name) = Gazetteer::embedded()
+        .district(unit.district_index)
+        .expect("district");
     assert_eq!((code, name), ("E06000056", "Central Bedfordshire"));
 }
 
 #[test]
 fn unknown_postcode_is_rejected_not_guessed() {
-    let err = geocoder().geocode(&LocationInput::Postcode("PE13 9ZZ".parse().expect("shape ok"))).unwrap_err();
+    let err = geocoder()
+        .geocode(&LocationInput::Postcode(
+            "PE13 9ZZ".parse().expect("shape ok"),
+        ))
+        .unwrap_err();
     assert!(matches!(err, GeocodeError::UnknownPostcode(_)));
     assert_eq!(err.field(), "postcode");
-    let err = geocoder().geocode(&LocationInput::Postcode("QQ9".parse().expect("shape ok"))).unwrap_err();
+    let err = geocoder()
+        .geocode(&LocationInput::Postcode("QQ9".parse().expect("shape ok")))
+        .unwrap_err();
     assert!(matches!(err, GeocodeError::UnknownOutward(_)));
 }
 
 #[test]
 fn outward_code_is_district_centroid_with_spread() {
-    let got = geocoder().geocode(&LocationInput::Postcode("pe13".parse().expect("outward"))).expect("known");
+    let got = geocoder()
+        .geocode(&LocationInput::Postcode("pe13".parse().expect("outward")))
+        .expect("known");
     assert_eq!(got.method, GeocodeMethod::OutwardCode);
     // PE13 is Wisbech and its villages: centroid within 5 km of the town, spread km-scale.
-    assert!(haversine_m(got.lat, got.lng, 52.666_22, 0.159_38) < 5000.0, "{got:?}");
+    assert!(
+        haversine_m(got.lat, got.lng, 52.666_22, 0.159_38) < 5000.0,
+        "{got:?}"
+    );
     assert!((1000.0..8000.0).contains(&got.precision_m), "{got:?}");
 }
 
 #[test]
 fn towns_with_county_disambiguation() {
     let place = |name: &str, county: Option<&str>| {
-        geocoder().geocode(&LocationInput::Place { name: name.into(), county: county.map(Into::into) })
+        geocoder().geocode(&LocationInput::Place {
+            name: name.into(),
+            county: county.map(Into::into),
+        })
     };
     let march = place("March", Some("Cambridgeshire")).expect("March");
     assert!(close(march.lat, 52.551_31, 1e-5) && close(march.lng, 0.088_28, 1e-5));
@@ -107,35 +143,61 @@ fn towns_with_county_disambiguation() {
     assert!((3000.0..=5000.0).contains(&march.precision_m));
     let sandy = place("sandy", Some("Bedfordshire")).expect("Sandy in Central Bedfordshire");
     assert!(close(sandy.lat, 52.129_27, 1e-5));
-    assert!(matches!(place("Sandy", Some("Norfolk")), Err(GeocodeError::PlaceNotInCounty { .. })));
-    assert!(close(place("Kings Lynn", None).expect("apostrophe-free").lat, 52.751_72, 1e-5));
+    assert!(matches!(
+        place("Sandy", Some("Norfolk")),
+        Err(GeocodeError::PlaceNotInCounty { .. })
+    ));
+    assert!(close(
+        place("Kings Lynn", None).expect("apostrophe-free").lat,
+        52.751_72,
+        1e-5
+    ));
     // Newport: six GB places; without a county the most populous (Wales) with a note.
     let newport = place("Newport", None).expect("Newport");
     assert!(close(newport.lat, 51.587_74, 1e-5));
-    assert!(newport.note.as_deref().unwrap_or("").contains("most populous"));
+    assert!(newport
+        .note
+        .as_deref()
+        .unwrap_or("")
+        .contains("most populous"));
     let iow = place("Newport", Some("Isle of Wight")).expect("Newport IoW");
     assert!(close(iow.lat, 50.701_46, 1e-5));
     assert!(newport.note.is_some() && iow.note.is_none());
-    assert!(matches!(place("Atlantis", None), Err(GeocodeError::UnknownPlace(_))));
+    assert!(matches!(
+        place("Atlantis", None),
+        Err(GeocodeError::UnknownPlace(_))
+    ));
 }
 
 #[test]
 fn addresses_use_postcode_then_town() {
-    let by_postcode = geocoder().geocode(&LocationInput::Address("12 High St, Sandy, SG19 1AA".into())).expect("pc");
+    let by_postcode = geocoder()
+        .geocode(&LocationInput::Address(
+            "12 High St, Sandy, SG19 1AA".into(),
+        ))
+        .expect("pc");
     assert_eq!(by_postcode.method, GeocodeMethod::AddressPostcode);
     let (lng, lat) = bng_to_wgs84(517_251.0, 249_189.0).expect("grid");
     assert!(close(by_postcode.lat, lat, 1e-9) && close(by_postcode.lng, lng, 1e-9));
 
-    let by_town = geocoder().geocode(&LocationInput::Address("Unit 3, Station Road, Biggleswade".into())).expect("town");
+    let by_town = geocoder()
+        .geocode(&LocationInput::Address(
+            "Unit 3, Station Road, Biggleswade".into(),
+        ))
+        .expect("town");
     assert_eq!(by_town.method, GeocodeMethod::AddressTown);
     assert!(close(by_town.lat, 52.086_52, 1e-5));
 
     // "High Street" must not match the Somerset village of Street.
-    let err = geocoder().geocode(&LocationInput::Address("The Yard, High Street".into())).unwrap_err();
+    let err = geocoder()
+        .geocode(&LocationInput::Address("The Yard, High Street".into()))
+        .unwrap_err();
     assert_eq!(err.field(), "address");
 
     // Unknown postcode in an address falls back to the town, and says so.
-    let fallback = geocoder().geocode(&LocationInput::Address("Yard 2, Wisbech, PE13 9ZZ".into())).expect("town");
+    let fallback = geocoder()
+        .geocode(&LocationInput::Address("Yard 2, Wisbech, PE13 9ZZ".into()))
+        .expect("town");
     assert_eq!(fallback.method, GeocodeMethod::AddressTown);
     assert!(fallback.note.as_deref().unwrap_or("").contains("PE13 9ZZ"));
 }
@@ -145,11 +207,20 @@ fn towns_and_districts_for_reports() {
     let mut localities = Localities::default();
     let at = |lat, lng| h3o::LatLng::new(lat, lng).expect("ll");
     // Wisbech town centre: Wisbech, Fenland district (E07000010).
-    assert_eq!(localities.of(at(52.6662, 0.1594)), (Some("Wisbech"), Some("E07000010")));
+    assert_eq!(
+        localities.of(at(52.6662, 0.1594)),
+        (Some("Wisbech"), Some("E07000010"))
+    );
     // Sandy: its own town (11,657 people), Central Bedfordshire (E06000056).
-    assert_eq!(localities.of(at(52.1293, -0.2893)), (Some("Sandy"), Some("E06000056")));
+    assert_eq!(
+        localities.of(at(52.1293, -0.2893)),
+        (Some("Sandy"), Some("E06000056"))
+    );
     // King's Lynn: King's Lynn and West Norfolk (E07000146).
-    assert_eq!(localities.of(at(52.7517, 0.3952)), (Some("King's Lynn"), Some("E07000146")));
+    assert_eq!(
+        localities.of(at(52.7517, 0.3952)),
+        (Some("King's Lynn"), Some("E07000146"))
+    );
     let g = Gazetteer::embedded();
     let fenland = g.district_cells("Fenland");
     assert!(fenland.len() > 50, "{}", fenland.len());

@@ -138,7 +138,11 @@ pub const RAW_LIMIT: usize = 4096;
 
 impl RawRow {
     pub fn new(line: u64, raw: String) -> Self {
-        Self { line, values: Default::default(), raw: truncate_raw(raw) }
+        Self {
+            line,
+            values: Default::default(),
+            raw: truncate_raw(raw),
+        }
     }
 
     pub fn set(&mut self, column: Column, value: String) {
@@ -147,7 +151,10 @@ impl RawRow {
 
     /// The value, trimmed, or `None` when absent or blank.
     pub fn get(&self, column: Column) -> Option<&str> {
-        self.values[column as usize].as_deref().map(str::trim).filter(|v| !v.is_empty())
+        self.values[column as usize]
+            .as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
     }
 }
 
@@ -159,7 +166,8 @@ pub(crate) fn truncate_raw(mut raw: String) -> String {
         }
         let total = raw.len();
         raw.truncate(cut);
-        raw.push_str(&format!("... [{total} bytes, truncated]"));
+        let _ =
+            std::fmt::Write::write_fmt(&mut raw, format_args!("... [{total} bytes, truncated]"));
     }
     raw
 }
@@ -184,7 +192,11 @@ pub enum IngestError {
         source: std::io::Error,
     },
     #[error("{file}: line {line}: {message}")]
-    Malformed { file: String, line: u64, message: String },
+    Malformed {
+        file: String,
+        line: u64,
+        message: String,
+    },
     #[error("{file}: cannot tell the format from the extension; use --format csv|jsonl|geojson")]
     UnknownFormat { file: String },
 }

@@ -19,7 +19,10 @@ pub struct ParseContext {
 
 impl ParseContext {
     pub fn new(default_source: Option<String>) -> Self {
-        Self { today: chrono::Local::now().date_naive(), default_source }
+        Self {
+            today: chrono::Local::now().date_naive(),
+            default_source,
+        }
     }
 }
 
@@ -43,6 +46,10 @@ const MAX_ID: usize = 200;
 
 /// # Errors
 /// A [`RowReject`] naming the first column that is missing or malformed.
+#[allow(
+    clippy::too_many_lines,
+    reason = "one column after another in interface order; the order is the point"
+)]
 pub fn parse_row(row: &RawRow, context: &ParseContext) -> Result<ParsedReport, RowReject> {
     let reject = |column: Column, reason: String| RowReject {
         line: row.line,
@@ -52,27 +59,45 @@ pub fn parse_row(row: &RawRow, context: &ParseContext) -> Result<ParsedReport, R
     };
     let text = |column: Column, max: usize| -> Result<Option<String>, RowReject> {
         match row.get(column) {
-            Some(v) if v.chars().count() > max => Err(reject(column, format!("longer than {max} characters"))),
+            Some(v) if v.chars().count() > max => {
+                Err(reject(column, format!("longer than {max} characters")))
+            }
             Some(v) => Ok(Some(v.to_owned())),
             None => Ok(None),
         }
     };
 
     let report_id = text(Column::ReportId, MAX_ID)?;
-    let source = match row.get(Column::Source).or(context.default_source.as_deref()) {
-        Some(s) if s.len() > 64 => return Err(reject(Column::Source, "longer than 64 characters".into())),
+    let source = match row
+        .get(Column::Source)
+        .or(context.default_source.as_deref())
+    {
+        Some(s) if s.len() > 64 => {
+            return Err(reject(Column::Source, "longer than 64 characters".into()))
+        }
         Some(s) => crate::model::normalise_word(s),
         None => "unspecified".to_owned(),
     };
     let observed_on = match row.get(Column::ObservedOn) {
-        None => return Err(reject(Column::ObservedOn, "missing: every report needs a date".into())),
+        None => {
+            return Err(reject(
+                Column::ObservedOn,
+                "missing: every report needs a date".into(),
+            ))
+        }
         Some(v) => parse_date(v).map_err(|reason| reject(Column::ObservedOn, reason))?,
     };
     if observed_on < EARLIEST {
-        return Err(reject(Column::ObservedOn, format!("{observed_on} is before 2000")));
+        return Err(reject(
+            Column::ObservedOn,
+            format!("{observed_on} is before 2000"),
+        ));
     }
     if observed_on > context.today {
-        return Err(reject(Column::ObservedOn, format!("{observed_on} is in the future")));
+        return Err(reject(
+            Column::ObservedOn,
+            format!("{observed_on} is in the future"),
+        ));
     }
     let venue_type = match row.get(Column::VenueType) {
         None => return Err(reject(Column::VenueType, "missing: every report needs a venue type".into())),
@@ -104,10 +129,17 @@ pub fn parse_row(row: &RawRow, context: &ParseContext) -> Result<ParsedReport, R
             v.parse::<u32>()
                 .ok()
                 .filter(|n| *n <= 10_000)
-                .ok_or_else(|| reject(Column::PersonsCount, format!("{v:?} is not a whole number from 0 to 10000")))?,
+                .ok_or_else(|| {
+                    reject(
+                        Column::PersonsCount,
+                        format!("{v:?} is not a whole number from 0 to 10000"),
+                    )
+                })?,
         ),
     };
-    let nationalities: Vec<String> = list(row.get(Column::Nationalities)).map(str::to_owned).collect();
+    let nationalities: Vec<String> = list(row.get(Column::Nationalities))
+        .map(str::to_owned)
+        .collect();
     if nationalities.iter().any(|n| n.chars().count() > 64) || nationalities.len() > 50 {
         return Err(reject(Column::Nationalities, "too many or too long".into()));
     }
@@ -117,7 +149,12 @@ pub fn parse_row(row: &RawRow, context: &ParseContext) -> Result<ParsedReport, R
             "true" | "yes" | "y" | "1" => Some(true),
             "false" | "no" | "n" | "0" => Some(false),
             "unknown" | "not known" => None,
-            _ => return Err(reject(Column::ChildInvolved, format!("{v:?} is not yes/no/true/false"))),
+            _ => {
+                return Err(reject(
+                    Column::ChildInvolved,
+                    format!("{v:?} is not yes/no/true/false"),
+                ))
+            }
         },
     };
     let grading = match row.get(Column::Grading) {
@@ -150,13 +187,25 @@ pub fn parse_row(row: &RawRow, context: &ParseContext) -> Result<ParsedReport, R
         notes,
     };
     let content_hash = content_hash(&fields, &location);
-    let report_id = fields.report_id.clone().unwrap_or_else(|| format!("auto-{content_hash}"));
-    Ok(ParsedReport { fields, location, report_id, content_hash })
+    let report_id = fields
+        .report_id
+        .clone()
+        .unwrap_or_else(|| format!("auto-{content_hash}"));
+    Ok(ParsedReport {
+        fields,
+        location,
+        report_id,
+        content_hash,
+    })
 }
 
 /// `;`-separated lists (`,` and `|` also accepted), blanks dropped.
 fn list(value: Option<&str>) -> impl Iterator<Item = &str> {
-    value.into_iter().flat_map(|v| v.split([';', ',', '|'])).map(str::trim).filter(|s| !s.is_empty())
+    value
+        .into_iter()
+        .flat_map(|v| v.split([';', ',', '|']))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
 }
 
 /// ISO 8601 dates and date-times, or UK `DD/MM/YYYY` (never US order). A date-time
@@ -169,7 +218,12 @@ fn parse_date(value: &str) -> Result<NaiveDate, String> {
         if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(value) {
             return Ok(dt.date_naive());
         }
-        for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"] {
+        for format in [
+            "%Y-%m-%dT%H:%M:%S%.f",
+            "%Y-%m-%d %H:%M:%S%.f",
+            "%Y-%m-%dT%H:%M",
+            "%Y-%m-%d %H:%M",
+        ] {
             if let Ok(dt) = NaiveDateTime::parse_from_str(value, format) {
                 return Ok(dt.date());
             }
@@ -182,14 +236,19 @@ fn parse_date(value: &str) -> Result<NaiveDate, String> {
             if y.len() == 4 && d.len() <= 2 && m.len() <= 2 {
                 let (d, m, y) = (d.parse::<u32>(), m.parse::<u32>(), y.parse::<i32>());
                 if let (Ok(d), Ok(m), Ok(y)) = (d, m, y) {
-                    return NaiveDate::from_ymd_opt(y, m, d)
-                        .ok_or_else(|| format!("{value:?} is not a valid date (UK order DD/MM/YYYY)"));
+                    return NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| {
+                        format!("{value:?} is not a valid date (UK order DD/MM/YYYY)")
+                    });
                 }
             }
         }
-        return Err(format!("{value:?} is not a date in DD/MM/YYYY (UK order) form"));
+        return Err(format!(
+            "{value:?} is not a date in DD/MM/YYYY (UK order) form"
+        ));
     }
-    Err(format!("{value:?} is not a date (use YYYY-MM-DD or DD/MM/YYYY)"))
+    Err(format!(
+        "{value:?} is not a date (use YYYY-MM-DD or DD/MM/YYYY)"
+    ))
 }
 
 /// On error: the column at fault (`None`: no location at all) and why.
@@ -200,7 +259,10 @@ type LocationResult = Result<LocationInput, (Option<Column>, String)>;
 fn parse_location(row: &RawRow) -> LocationResult {
     match parse_location_inner(row) {
         Ok(Some(location)) => Ok(location),
-        Ok(None) => Err((None, "no location: give lat/lng, easting/northing, postcode, town or address".into())),
+        Ok(None) => Err((
+            None,
+            "no location: give lat/lng, easting/northing, postcode, town or address".into(),
+        )),
         Err((column, reason)) => Err((Some(column), reason)),
     }
 }
@@ -208,7 +270,10 @@ fn parse_location(row: &RawRow) -> LocationResult {
 /// `Ok(None)` when no location column is filled in.
 fn parse_location_inner(row: &RawRow) -> Result<Option<LocationInput>, (Column, String)> {
     let postcode = match row.get(Column::Postcode) {
-        Some(v) => Some(v.parse::<Postcode>().map_err(|e| (Column::Postcode, e.to_string()))?),
+        Some(v) => Some(
+            v.parse::<Postcode>()
+                .map_err(|e| (Column::Postcode, e.to_string()))?,
+        ),
         None => None,
     };
     let lat_lng = pair(row, Column::Lat, Column::Lng)?;
@@ -220,16 +285,30 @@ fn parse_location_inner(row: &RawRow) -> Result<Option<LocationInput>, (Column, 
         if !(-180.0..=180.0).contains(&lng) {
             return Err((Column::Lng, format!("{lng} is not a longitude (-180..180)")));
         }
-        return Ok(Some(LocationInput::LatLng { lat, lng, precision_m: degrees_precision_m(lat_text, lng_text) }));
+        return Ok(Some(LocationInput::LatLng {
+            lat,
+            lng,
+            precision_m: degrees_precision_m(lat_text, lng_text),
+        }));
     }
     if let Some(((easting, e_text), (northing, n_text))) = grid {
         if !(0.0..=700_000.0).contains(&easting) {
-            return Err((Column::Easting, format!("{easting} is outside the British National Grid (0..700000)")));
+            return Err((
+                Column::Easting,
+                format!("{easting} is outside the British National Grid (0..700000)"),
+            ));
         }
         if !(0.0..=1_300_000.0).contains(&northing) {
-            return Err((Column::Northing, format!("{northing} is outside the British National Grid (0..1300000)")));
+            return Err((
+                Column::Northing,
+                format!("{northing} is outside the British National Grid (0..1300000)"),
+            ));
         }
-        return Ok(Some(LocationInput::Grid { easting, northing, precision_m: grid_precision_m(e_text, n_text) }));
+        return Ok(Some(LocationInput::Grid {
+            easting,
+            northing,
+            precision_m: grid_precision_m(e_text, n_text),
+        }));
     }
     if let Some(postcode) = postcode {
         return Ok(Some(LocationInput::Postcode(postcode)));
@@ -238,10 +317,14 @@ fn parse_location_inner(row: &RawRow) -> Result<Option<LocationInput>, (Column, 
         let county = row.get(Column::County).map(str::to_owned);
         // "March, Cambridgeshire" carries its own county.
         return Ok(Some(match (town.split_once(','), county) {
-            (Some((name, c)), None) if !c.trim().is_empty() => {
-                LocationInput::Place { name: name.trim().to_owned(), county: Some(c.trim().to_owned()) }
-            }
-            (_, county) => LocationInput::Place { name: town.to_owned(), county },
+            (Some((name, c)), None) if !c.trim().is_empty() => LocationInput::Place {
+                name: name.trim().to_owned(),
+                county: Some(c.trim().to_owned()),
+            },
+            (_, county) => LocationInput::Place {
+                name: town.to_owned(),
+                county,
+            },
         }));
     }
     if let Some(address) = row.get(Column::Address) {
@@ -283,7 +366,11 @@ fn grid_precision_m(easting: &str, northing: &str) -> f64 {
         if t.contains('.') {
             0
         } else {
-            t.bytes().rev().take_while(|b| *b == b'0').count().min(t.len().saturating_sub(1))
+            t.bytes()
+                .rev()
+                .take_while(|b| *b == b'0')
+                .count()
+                .min(t.len().saturating_sub(1))
         }
     };
     10f64.powi(zeros(easting).min(zeros(northing)).min(4) as i32)
@@ -302,7 +389,10 @@ fn content_hash(fields: &ReportFields, location: &LocationInput) -> String {
     put(fields.venue_name.as_deref().unwrap_or(""));
     put(fields.exploitation_type.as_str());
     put(&fields.indicators.to_string());
-    put(&fields.persons_count.map(|n| n.to_string()).unwrap_or_default());
+    put(&fields
+        .persons_count
+        .map(|n| n.to_string())
+        .unwrap_or_default());
     put(&fields.nationalities.join(";"));
     put(match fields.child_involved {
         Some(true) => "y",

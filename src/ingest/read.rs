@@ -40,6 +40,10 @@ impl Format {
 
 /// A record read: either a row to validate or a record that could not even be read.
 #[derive(Debug)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one item per record, moved once; boxing would allocate per row"
+)]
 pub enum RowItem {
     Row(RawRow),
     Reject(RowReject),
@@ -52,24 +56,46 @@ type Rows<'r> = Box<dyn Iterator<Item = Result<RowItem, IngestError>> + 'r>;
 ///
 /// # Errors
 /// When the header (CSV) or the document structure (GeoJSON) cannot be read.
-pub fn open_rows<'r>(format: Format, input: Box<dyn BufRead + 'r>, file: &str) -> Result<Rows<'r>, IngestError> {
+pub fn open_rows<'r>(
+    format: Format,
+    input: Box<dyn BufRead + 'r>,
+    file: &str,
+) -> Result<Rows<'r>, IngestError> {
     match format {
         Format::Csv => csv_rows(input, file),
-        Format::Jsonl => Ok(Box::new(JsonLines { input, file: file.to_owned(), line: 0, buf: Vec::new() })),
+        Format::Jsonl => Ok(Box::new(JsonLines {
+            input,
+            file: file.to_owned(),
+            line: 0,
+            buf: Vec::new(),
+        })),
         Format::Geojson => Ok(Box::new(GeoJsonFeatures::new(input, file)?)),
     }
 }
 
 fn csv_rows<'r>(mut input: Box<dyn BufRead + 'r>, file: &str) -> Result<Rows<'r>, IngestError> {
     // Strip a UTF-8 BOM here so that byte offsets below and the csv crate's agree.
-    let has_bom = input.fill_buf().map_err(|source| IngestError::Io { file: file.to_owned(), source })?.starts_with(b"\xef\xbb\xbf");
+    let has_bom = input
+        .fill_buf()
+        .map_err(|source| IngestError::Io {
+            file: file.to_owned(),
+            source,
+        })?
+        .starts_with(b"\xef\xbb\xbf");
     if has_bom {
         input.consume(3);
     }
     let (tracker, breaks) = LineBreaks::new(input);
     let mut lines = LineCounter::new(breaks);
-    let mut reader = csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(tracker);
-    let io = |e: csv::Error| IngestError::Malformed { file: file.to_owned(), line: 1, message: e.to_string() };
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(true)
+        .from_reader(tracker);
+    let io = |e: csv::Error| IngestError::Malformed {
+        file: file.to_owned(),
+        line: 1,
+        message: e.to_string(),
+    };
     let headers = reader.byte_headers().map_err(io)?.clone();
     let mut columns = Vec::with_capacity(headers.len());
     for (i, header) in headers.iter().enumerate() {
@@ -80,7 +106,10 @@ fn csv_rows<'r>(mut input: Box<dyn BufRead + 'r>, file: &str) -> Result<Rows<'r>
                 return Err(IngestError::Malformed {
                     file: file.to_owned(),
                     line: 1,
-                    message: format!("header: column {} ({name:?}) appears twice (aliases included)", i + 1),
+                    message: format!(
+                        "header: column {} ({name:?}) appears twice (aliases included)",
+                        i + 1
+                    ),
                 });
             }
         }
@@ -94,7 +123,11 @@ fn csv_rows<'r>(mut input: Box<dyn BufRead + 'r>, file: &str) -> Result<Rows<'r>
             Ok(false) => None,
             Err(e) => {
                 let line = e.position().map_or(0, csv::Position::line);
-                Some(Err(IngestError::Malformed { file: file.clone(), line, message: e.to_string() }))
+                Some(Err(IngestError::Malformed {
+                    file: file.clone(),
+                    line,
+                    message: e.to_string(),
+                }))
             }
             Ok(true) => {
                 let line = lines.line_at(record.position().map_or(0, csv::Position::byte));
@@ -103,7 +136,11 @@ fn csv_rows<'r>(mut input: Box<dyn BufRead + 'r>, file: &str) -> Result<Rows<'r>
                     return Some(Ok(RowItem::Reject(RowReject {
                         line,
                         field: "row".into(),
-                        reason: format!("has {} fields; the header has {}", record.len(), columns.len()),
+                        reason: format!(
+                            "has {} fields; the header has {}",
+                            record.len(),
+                            columns.len()
+                        ),
                         raw: truncate_raw(raw),
                     })));
                 }
@@ -141,7 +178,14 @@ struct LineBreaks<R> {
 impl<R: Read> LineBreaks<R> {
     fn new(inner: R) -> (Self, Breaks) {
         let breaks = Breaks::default();
-        (Self { inner, offset: 0, breaks: breaks.clone() }, breaks)
+        (
+            Self {
+                inner,
+                offset: 0,
+                breaks: breaks.clone(),
+            },
+            breaks,
+        )
     }
 }
 
@@ -171,7 +215,10 @@ struct LineCounter {
 
 impl LineCounter {
     fn new(breaks: Breaks) -> Self {
-        Self { breaks, newlines: 0 }
+        Self {
+            breaks,
+            newlines: 0,
+        }
     }
 
     fn line_at(&mut self, start: u64) -> u64 {
@@ -200,7 +247,9 @@ impl LineCounter {
 fn reserialise(record: &csv::ByteRecord, buf: &mut Vec<u8>) -> String {
     buf.clear();
     {
-        let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(&mut *buf);
+        let mut writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(&mut *buf);
         let _ = writer.write_byte_record(record);
         let _ = writer.flush();
     }
@@ -211,9 +260,14 @@ fn reserialise(record: &csv::ByteRecord, buf: &mut Vec<u8>) -> String {
 }
 
 /// Fills a row from a JSON object's members (properties of a feature, or a JSON line).
-fn fill_from_object(row: &mut RawRow, object: &serde_json::Map<String, Value>) -> Result<(), (String, String)> {
+fn fill_from_object(
+    row: &mut RawRow,
+    object: &serde_json::Map<String, Value>,
+) -> Result<(), (String, String)> {
     for (key, value) in object {
-        let Some(column) = Column::from_header(key) else { continue };
+        let Some(column) = Column::from_header(key) else {
+            continue;
+        };
         let text = match value {
             Value::Null => continue,
             Value::String(s) => s.clone(),
@@ -230,7 +284,12 @@ fn fill_from_object(row: &mut RawRow, object: &serde_json::Map<String, Value>) -
                 }
                 parts.join(";")
             }
-            Value::Object(_) => return Err((column.name().into(), "expected a value, found an object".into())),
+            Value::Object(_) => {
+                return Err((
+                    column.name().into(),
+                    "expected a value, found an object".into(),
+                ))
+            }
         };
         row.set(column, text);
     }
@@ -253,7 +312,12 @@ impl Iterator for JsonLines<'_> {
             match self.input.read_until(b'\n', &mut self.buf) {
                 Ok(0) => return None,
                 Ok(_) => {}
-                Err(source) => return Some(Err(IngestError::Io { file: self.file.clone(), source })),
+                Err(source) => {
+                    return Some(Err(IngestError::Io {
+                        file: self.file.clone(),
+                        source,
+                    }))
+                }
             }
             self.line += 1;
             let mut bytes = self.buf.as_slice();
@@ -261,7 +325,12 @@ impl Iterator for JsonLines<'_> {
                 bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
             }
             let reject = |line, field: &str, reason: String, raw: String| {
-                Some(Ok(RowItem::Reject(RowReject { line, field: field.into(), reason, raw: truncate_raw(raw) })))
+                Some(Ok(RowItem::Reject(RowReject {
+                    line,
+                    field: field.into(),
+                    reason,
+                    raw: truncate_raw(raw),
+                })))
             };
             let Ok(text) = std::str::from_utf8(bytes) else {
                 let raw = String::from_utf8_lossy(bytes).trim_end().to_owned();
@@ -273,8 +342,17 @@ impl Iterator for JsonLines<'_> {
             }
             let object = match serde_json::from_str::<Value>(text) {
                 Ok(Value::Object(object)) => object,
-                Ok(_) => return reject(self.line, "row", "a JSON line must be an object".into(), text.into()),
-                Err(e) => return reject(self.line, "row", format!("invalid JSON: {e}"), text.into()),
+                Ok(_) => {
+                    return reject(
+                        self.line,
+                        "row",
+                        "a JSON line must be an object".into(),
+                        text.into(),
+                    )
+                }
+                Err(e) => {
+                    return reject(self.line, "row", format!("invalid JSON: {e}"), text.into())
+                }
             };
             let mut row = RawRow::new(self.line, text.to_owned());
             if let Err((field, reason)) = fill_from_object(&mut row, &object) {
@@ -296,14 +374,24 @@ struct GeoJsonFeatures<'r> {
 
 impl<'r> GeoJsonFeatures<'r> {
     fn new(input: Box<dyn BufRead + 'r>, file: &str) -> Result<Self, IngestError> {
-        let mut this = Self { input, file: file.to_owned(), line: 1, done: false };
+        let mut this = Self {
+            input,
+            file: file.to_owned(),
+            line: 1,
+            done: false,
+        };
         this.seek_features()?;
         Ok(this)
     }
 
     fn byte(&mut self) -> Result<Option<u8>, IngestError> {
-        let buf = self.input.fill_buf().map_err(|source| IngestError::Io { file: self.file.clone(), source })?;
-        let Some(&b) = buf.first() else { return Ok(None) };
+        let buf = self.input.fill_buf().map_err(|source| IngestError::Io {
+            file: self.file.clone(),
+            source,
+        })?;
+        let Some(&b) = buf.first() else {
+            return Ok(None);
+        };
         self.input.consume(1);
         if b == b'\n' {
             self.line += 1;
@@ -312,14 +400,20 @@ impl<'r> GeoJsonFeatures<'r> {
     }
 
     fn malformed(&self, message: &str) -> IngestError {
-        IngestError::Malformed { file: self.file.clone(), line: self.line, message: message.to_owned() }
+        IngestError::Malformed {
+            file: self.file.clone(),
+            line: self.line,
+            message: message.to_owned(),
+        }
     }
 
     /// Reads a JSON string body (after the opening quote) into `out`, raw.
     fn string(&mut self, out: &mut Vec<u8>) -> Result<(), IngestError> {
         let mut escaped = false;
         loop {
-            let b = self.byte()?.ok_or_else(|| self.malformed("unterminated string"))?;
+            let b = self
+                .byte()?
+                .ok_or_else(|| self.malformed("unterminated string"))?;
             out.push(b);
             match (escaped, b) {
                 (false, b'\\') => escaped = true,
@@ -390,7 +484,9 @@ impl<'r> GeoJsonFeatures<'r> {
         }
         let mut depth = usize::from(matches!(start, b'{' | b'['));
         while depth > 0 {
-            let b = self.byte()?.ok_or_else(|| self.malformed("unexpected end of file inside a feature"))?;
+            let b = self
+                .byte()?
+                .ok_or_else(|| self.malformed("unexpected end of file inside a feature"))?;
             out.push(b);
             match b {
                 b'"' => self.string(&mut out)?,
@@ -402,7 +498,10 @@ impl<'r> GeoJsonFeatures<'r> {
         if !matches!(start, b'{' | b'[') {
             // a bare scalar: read up to the next separator
             loop {
-                let buf = self.input.fill_buf().map_err(|source| IngestError::Io { file: self.file.clone(), source })?;
+                let buf = self.input.fill_buf().map_err(|source| IngestError::Io {
+                    file: self.file.clone(),
+                    source,
+                })?;
                 match buf.first() {
                     Some(b',' | b']') | None => break,
                     Some(_) => {
@@ -419,15 +518,25 @@ impl<'r> GeoJsonFeatures<'r> {
     fn feature_row(line: u64, bytes: &[u8]) -> RowItem {
         let raw = String::from_utf8_lossy(bytes).into_owned();
         let reject = |field: &str, reason: String| {
-            RowItem::Reject(RowReject { line, field: field.into(), reason, raw: truncate_raw(raw.clone()) })
+            RowItem::Reject(RowReject {
+                line,
+                field: field.into(),
+                reason,
+                raw: truncate_raw(raw.clone()),
+            })
         };
         let value: Value = match serde_json::from_slice(bytes) {
             Ok(v) => v,
             Err(e) => return reject("row", format!("invalid JSON: {e}")),
         };
-        let Value::Object(feature) = value else { return reject("row", "a feature must be an object".into()) };
+        let Value::Object(feature) = value else {
+            return reject("row", "a feature must be an object".into());
+        };
         if feature.get("type").and_then(Value::as_str) != Some("Feature") {
-            return reject("row", "not a GeoJSON Feature (\"type\": \"Feature\" missing)".into());
+            return reject(
+                "row",
+                "not a GeoJSON Feature (\"type\": \"Feature\" missing)".into(),
+            );
         }
         let mut row = RawRow::new(line, raw.clone());
         match feature.get("properties") {
@@ -441,8 +550,12 @@ impl<'r> GeoJsonFeatures<'r> {
         }
         match feature.get("geometry") {
             None | Some(Value::Null) => {}
-            Some(geometry) => match serde_json::from_value::<geojson::Geometry>(geometry.clone()).map(|g| g.value) {
-                Ok(geojson::GeometryValue::Point { coordinates }) if coordinates.as_slice().len() >= 2 => {
+            Some(geometry) => match serde_json::from_value::<geojson::Geometry>(geometry.clone())
+                .map(|g| g.value)
+            {
+                Ok(geojson::GeometryValue::Point { coordinates })
+                    if coordinates.as_slice().len() >= 2 =>
+                {
                     row.set(Column::Lng, coordinates.as_slice()[0].to_string());
                     row.set(Column::Lat, coordinates.as_slice()[1].to_string());
                 }
@@ -505,7 +618,13 @@ impl ReadTally {
 impl<R: Read> HashingReader<R> {
     pub fn new(inner: R) -> (Self, std::sync::Arc<ReadTally>) {
         let state = std::sync::Arc::<ReadTally>::default();
-        (Self { inner, state: state.clone() }, state)
+        (
+            Self {
+                inner,
+                state: state.clone(),
+            },
+            state,
+        )
     }
 }
 
@@ -515,7 +634,9 @@ impl<R: Read> Read for HashingReader<R> {
         if let Ok(mut hasher) = self.state.hasher.lock() {
             sha2::Digest::update(&mut *hasher, &buf[..n]);
         }
-        self.state.bytes.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        self.state
+            .bytes
+            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
         Ok(n)
     }
 }

@@ -61,7 +61,9 @@ pub(super) fn cell_column(resolution: u8) -> &'static str {
 
 /// `1 + Σᵢ wᵢ·bitᵢ(indicator_mask)` with the weights as parameters.
 fn weight_sql(weights: Option<&IndicatorWeights>, values: &mut Vec<String>) -> String {
-    let Some(weights) = weights else { return "CAST(1 AS DOUBLE)".into() };
+    let Some(weights) = weights else {
+        return "CAST(1 AS DOUBLE)".into();
+    };
     let mut terms = vec!["CAST(1 AS DOUBLE)".to_owned()];
     for (i, w) in weights.iter().enumerate() {
         terms.push(format!("CAST(? AS DOUBLE) * ((indicator_mask >> {i}) & 1)"));
@@ -73,7 +75,12 @@ fn weight_sql(weights: Option<&IndicatorWeights>, values: &mut Vec<String>) -> S
 impl Store {
     /// Reports per cell at a resolution (6..=9) for a filter. `weights` selects the
     /// `risk` weight; `None` counts reports.
-    pub fn cell_counts(&self, resolution: u8, filter: &ReportFilter, weights: Option<&IndicatorWeights>) -> Result<CellCounts> {
+    pub fn cell_counts(
+        &self,
+        resolution: u8,
+        filter: &ReportFilter,
+        weights: Option<&IndicatorWeights>,
+    ) -> Result<CellCounts> {
         let column = cell_column(resolution);
         let mut values = Vec::new();
         let weight = weight_sql(weights, &mut values);
@@ -83,17 +90,27 @@ impl Store {
             .iter()
             .map(|v| format!("count(*) FILTER (WHERE venue_type = '{}')", v.as_str()))
             .collect();
-        let indicator_counts: Vec<String> =
-            (0..14).map(|i| format!("CAST(sum((indicator_mask >> {i}) & 1) AS BIGINT)")).collect();
-        let clause = if clause.is_empty() { "WHERE true".to_owned() } else { clause };
+        let indicator_counts: Vec<String> = (0..14)
+            .map(|i| format!("CAST(sum((indicator_mask >> {i}) & 1) AS BIGINT)"))
+            .collect();
+        let clause = if clause.is_empty() {
+            "WHERE true".to_owned()
+        } else {
+            clause
+        };
         let sql = format!(
             "SELECT {column}, count(*), sum({weight}), {venues}, {indicators}, min(observed_on), max(observed_on) \
              FROM reports {clause} AND {column} IS NOT NULL GROUP BY {column} ORDER BY {column}",
             venues = venue_counts.join(", "),
             indicators = indicator_counts.join(", "),
         );
-        let mut stmt = self.conn.prepare(&sql).map_err(self.err("prepare cell counts"))?;
-        let mut rows = stmt.query(params_from_iter(values.iter())).map_err(self.err("query cell counts"))?;
+        let mut stmt = self
+            .conn
+            .prepare(&sql)
+            .map_err(self.err("prepare cell counts"))?;
+        let mut rows = stmt
+            .query(params_from_iter(values.iter()))
+            .map_err(self.err("query cell counts"))?;
         let mut out = CellCounts::default();
         while let Some(r) = rows.next().map_err(self.err("read cell counts"))? {
             let read = || -> duckdb::Result<CellRow> {
@@ -116,7 +133,11 @@ impl Store {
             out.rows.push(read().map_err(self.err("read cell row"))?);
         }
         let (clause, filter_values) = filter_sql(filter);
-        let clause = if clause.is_empty() { "WHERE true".to_owned() } else { clause };
+        let clause = if clause.is_empty() {
+            "WHERE true".to_owned()
+        } else {
+            clause
+        };
         let sql = format!("SELECT count(*) FROM reports {clause} AND {column} IS NULL");
         let excluded: i64 = self
             .conn
@@ -139,22 +160,38 @@ impl Store {
         let weight = weight_sql(weights, &mut values);
         let (clause, filter_values) = filter_sql(filter);
         values.extend(filter_values);
-        let clause = if clause.is_empty() { "WHERE true".to_owned() } else { clause };
+        let clause = if clause.is_empty() {
+            "WHERE true".to_owned()
+        } else {
+            clause
+        };
         let sql = format!(
             "SELECT {column}, CAST(date_trunc('{step}', observed_on) AS DATE) AS period, sum({weight}) \
              FROM reports {clause} AND {column} IS NOT NULL GROUP BY ALL ORDER BY 1, 2",
             step = step.as_str()
         );
-        let mut stmt = self.conn.prepare(&sql).map_err(self.err("prepare series"))?;
+        let mut stmt = self
+            .conn
+            .prepare(&sql)
+            .map_err(self.err("prepare series"))?;
         let rows = stmt
-            .query_map(params_from_iter(values.iter()), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .query_map(params_from_iter(values.iter()), |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
             .map_err(self.err("query series"))?;
-        rows.collect::<duckdb::Result<Vec<_>>>().map_err(self.err("read series"))
+        rows.collect::<duckdb::Result<Vec<_>>>()
+            .map_err(self.err("read series"))
     }
 
     /// Report counts per town (or district) and period start, with breakdowns.
     /// `by` is `town` or `district`; `split` an optional breakdown column.
-    pub fn area_series(&self, by: AreaLevel, filter: &ReportFilter, step: Step, split: Option<Split>) -> Result<Vec<AreaRow>> {
+    pub fn area_series(
+        &self,
+        by: AreaLevel,
+        filter: &ReportFilter,
+        step: Step,
+        split: Option<Split>,
+    ) -> Result<Vec<AreaRow>> {
         let key = match by {
             AreaLevel::Town => "coalesce(town, '(none)'), coalesce(district, '')",
             AreaLevel::District => "coalesce(district, '(none)'), coalesce(district, '')",
@@ -163,7 +200,9 @@ impl Store {
             None => "''",
             Some(Split::Venue) => "venue_type",
             Some(Split::Exploitation) => "exploitation_type",
-            Some(Split::Child) => "CASE WHEN child_involved THEN 'child' ELSE 'adult_or_unknown' END",
+            Some(Split::Child) => {
+                "CASE WHEN child_involved THEN 'child' ELSE 'adult_or_unknown' END"
+            }
         };
         let (clause, values) = filter_sql(filter);
         let sql = format!(
@@ -171,7 +210,10 @@ impl Store {
              FROM reports {clause} GROUP BY ALL ORDER BY 1, 2, 3, 4",
             step = step.as_str()
         );
-        let mut stmt = self.conn.prepare(&sql).map_err(self.err("prepare area series"))?;
+        let mut stmt = self
+            .conn
+            .prepare(&sql)
+            .map_err(self.err("prepare area series"))?;
         let rows = stmt
             .query_map(params_from_iter(values.iter()), |r| {
                 Ok(AreaRow {
@@ -183,15 +225,22 @@ impl Store {
                 })
             })
             .map_err(self.err("query area series"))?;
-        rows.collect::<duckdb::Result<Vec<_>>>().map_err(self.err("read area series"))
+        rows.collect::<duckdb::Result<Vec<_>>>()
+            .map_err(self.err("read area series"))
     }
 
     /// First and last observation dates under a filter.
-    pub fn data_window(&self, filter: &ReportFilter) -> Result<(Option<NaiveDate>, Option<NaiveDate>, u64)> {
+    pub fn data_window(
+        &self,
+        filter: &ReportFilter,
+    ) -> Result<(Option<NaiveDate>, Option<NaiveDate>, u64)> {
         let (clause, values) = filter_sql(filter);
-        let sql = format!("SELECT min(observed_on), max(observed_on), count(*) FROM reports {clause}");
+        let sql =
+            format!("SELECT min(observed_on), max(observed_on), count(*) FROM reports {clause}");
         self.conn
-            .query_row(&sql, params_from_iter(values.iter()), |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64)))
+            .query_row(&sql, params_from_iter(values.iter()), |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64))
+            })
             .map_err(self.err("data window"))
     }
 
@@ -231,9 +280,11 @@ impl Store {
     pub fn extent(&self) -> Result<Option<(f64, f64, f64, f64)>> {
         let row: (Option<f64>, Option<f64>, Option<f64>, Option<f64>) = self
             .conn
-            .query_row("SELECT min(lat), min(lng), max(lat), max(lng) FROM reports", [], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-            })
+            .query_row(
+                "SELECT min(lat), min(lng), max(lat), max(lng) FROM reports",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
             .map_err(self.err("extent"))?;
         Ok(match row {
             (Some(a), Some(b), Some(c), Some(d)) => Some((a, b, c, d)),

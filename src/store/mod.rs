@@ -9,7 +9,9 @@
 mod analysis_queries;
 mod schema;
 
-pub use analysis_queries::{AreaLevel, AreaRow, CellCounts, CellRow, IndicatorWeights, Split, Step};
+pub use analysis_queries::{
+    AreaLevel, AreaRow, CellCounts, CellRow, IndicatorWeights, Split, Step,
+};
 
 use std::path::{Path, PathBuf};
 
@@ -28,8 +30,14 @@ pub enum StoreError {
         #[source]
         source: duckdb::Error,
     },
-    #[error("database {path}: schema version {found} is newer than this program understands ({known})")]
-    TooNew { path: String, found: i32, known: i32 },
+    #[error(
+        "database {path}: schema version {found} is newer than this program understands ({known})"
+    )]
+    TooNew {
+        path: String,
+        found: i32,
+        known: i32,
+    },
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -129,7 +137,11 @@ impl Store {
     /// Opens (creating if needed) the database file and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Self> {
         let display = path.display().to_string();
-        let conn = Connection::open(path).map_err(|source| StoreError::Db { path: display.clone(), context: "open", source })?;
+        let conn = Connection::open(path).map_err(|source| StoreError::Db {
+            path: display.clone(),
+            context: "open",
+            source,
+        })?;
         Self::init(conn, display)
     }
 
@@ -153,13 +165,21 @@ impl Store {
     }
 
     fn err(&self, context: &'static str) -> impl Fn(duckdb::Error) -> StoreError + '_ {
-        move |source| StoreError::Db { path: self.path.clone(), context, source }
+        move |source| StoreError::Db {
+            path: self.path.clone(),
+            context,
+            source,
+        }
     }
 
     /// The schema version now in the file.
     pub fn schema_version(&self) -> Result<i32> {
         self.conn
-            .query_row("SELECT coalesce(max(version), 0) FROM schema_migrations", [], |r| r.get(0))
+            .query_row(
+                "SELECT coalesce(max(version), 0) FROM schema_migrations",
+                [],
+                |r| r.get(0),
+            )
             .map_err(self.err("read schema version"))
     }
 
@@ -172,13 +192,20 @@ impl Store {
         let current = self.schema_version()?;
         let known = schema::MIGRATIONS.last().map_or(0, |m| m.0);
         if current > known {
-            return Err(StoreError::TooNew { path: self.path.clone(), found: current, known });
+            return Err(StoreError::TooNew {
+                path: self.path.clone(),
+                found: current,
+                known,
+            });
         }
         for (version, name, sql) in schema::MIGRATIONS.iter().filter(|m| m.0 > current) {
             let run = || -> duckdb::Result<()> {
                 self.conn.execute_batch("BEGIN TRANSACTION")?;
                 self.conn.execute_batch(sql)?;
-                self.conn.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", params![version, name])?;
+                self.conn.execute(
+                    "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
+                    params![version, name],
+                )?;
                 self.conn.execute_batch("COMMIT")
             };
             if let Err(e) = run() {
@@ -194,8 +221,15 @@ impl Store {
     pub fn begin_file(&mut self, file_name: &str, format: &str) -> Result<FileLoad<'_>> {
         let conn = &self.conn;
         let path = self.path.as_str();
-        let err = |context: &'static str| move |source| StoreError::Db { path: path.to_owned(), context, source };
-        conn.execute_batch("BEGIN TRANSACTION").map_err(err("begin"))?;
+        let err = |context: &'static str| {
+            move |source| StoreError::Db {
+                path: path.to_owned(),
+                context,
+                source,
+            }
+        };
+        conn.execute_batch("BEGIN TRANSACTION")
+            .map_err(err("begin"))?;
         let mut load = FileLoad {
             conn,
             path,
@@ -215,8 +249,12 @@ impl Store {
                 |r| r.get(0),
             )
             .map_err(err("insert ingest run"))?;
-        conn.execute_batch(schema::STAGING).map_err(err("create staging"))?;
-        load.staging = Some(conn.appender_to_catalog_and_db("staging", "temp", "main").map_err(err("staging appender"))?);
+        conn.execute_batch(schema::STAGING)
+            .map_err(err("create staging"))?;
+        load.staging = Some(
+            conn.appender_to_catalog_and_db("staging", "temp", "main")
+                .map_err(err("staging appender"))?,
+        );
         load.rejects = Some(conn.appender("rejects").map_err(err("rejects appender"))?);
         Ok(load)
     }
@@ -227,7 +265,9 @@ impl Store {
             .conn
             .prepare("SELECT file, line, field, reason, raw FROM rejects WHERE run_id = ? ORDER BY line, field")
             .map_err(self.err("prepare rejects"))?;
-        let mut rows = stmt.query(params![run_id]).map_err(self.err("query rejects"))?;
+        let mut rows = stmt
+            .query(params![run_id])
+            .map_err(self.err("query rejects"))?;
         while let Some(row) = rows.next().map_err(self.err("read rejects"))? {
             each(StoredReject {
                 file: row.get(0).map_err(self.err("read reject"))?,
@@ -241,7 +281,11 @@ impl Store {
     }
 
     /// Streams stored reports matching the filter, ordered by date then id.
-    pub fn for_each_report(&self, filter: &ReportFilter, mut each: impl FnMut(StoredReport)) -> Result<()> {
+    pub fn for_each_report(
+        &self,
+        filter: &ReportFilter,
+        mut each: impl FnMut(StoredReport),
+    ) -> Result<()> {
         let (clause, values) = filter_sql(filter);
         let sql = format!(
             "SELECT source, report_id, observed_on, venue_type, venue_name, exploitation_type, indicators, \
@@ -249,8 +293,13 @@ impl Store {
              geocode_method, precision_m, geocode_note, h3_r6, h3_r7, h3_r8, h3_r9, town, district \
              FROM reports {clause} ORDER BY observed_on, source, report_id"
         );
-        let mut stmt = self.conn.prepare(&sql).map_err(self.err("prepare reports"))?;
-        let mut rows = stmt.query(params_from_iter(values.iter())).map_err(self.err("query reports"))?;
+        let mut stmt = self
+            .conn
+            .prepare(&sql)
+            .map_err(self.err("prepare reports"))?;
+        let mut rows = stmt
+            .query(params_from_iter(values.iter()))
+            .map_err(self.err("query reports"))?;
         while let Some(r) = rows.next().map_err(self.err("read reports"))? {
             let read = || -> duckdb::Result<StoredReport> {
                 Ok(StoredReport {
@@ -294,41 +343,60 @@ impl Store {
             "SELECT {column}, count(*) AS n FROM reports WHERE {column} IS NOT NULL \
              GROUP BY {column} ORDER BY n DESC, {column} LIMIT ?"
         );
-        let mut stmt = self.conn.prepare(&sql).map_err(self.err("prepare busiest"))?;
+        let mut stmt = self
+            .conn
+            .prepare(&sql)
+            .map_err(self.err("prepare busiest"))?;
         let rows = stmt
-            .query_map(params![limit], |r| Ok((r.get::<_, u64>(0)?, r.get::<_, i64>(1)? as u64)))
+            .query_map(params![limit], |r| {
+                Ok((r.get::<_, u64>(0)?, r.get::<_, i64>(1)? as u64))
+            })
             .map_err(self.err("query busiest"))?;
-        rows.collect::<duckdb::Result<Vec<_>>>().map_err(self.err("read busiest"))
+        rows.collect::<duckdb::Result<Vec<_>>>()
+            .map_err(self.err("read busiest"))
     }
 
     pub fn summary(&self) -> Result<StoreSummary> {
         let (reports, first, last) = self
             .conn
-            .query_row("SELECT count(*), min(observed_on), max(observed_on) FROM reports", [], |r| {
-                Ok((r.get::<_, i64>(0)? as u64, r.get(1)?, r.get(2)?))
-            })
+            .query_row(
+                "SELECT count(*), min(observed_on), max(observed_on) FROM reports",
+                [],
+                |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?, r.get(2)?)),
+            )
             .map_err(self.err("summary"))?;
-        let rejects: i64 = self.conn.query_row("SELECT count(*) FROM rejects", [], |r| r.get(0)).map_err(self.err("summary"))?;
-        let runs: i64 =
-            self.conn.query_row("SELECT count(*) FROM ingest_runs", [], |r| r.get(0)).map_err(self.err("summary"))?;
-        Ok(StoreSummary { reports, rejects: rejects as u64, runs: runs as u64, first, last })
+        let rejects: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM rejects", [], |r| r.get(0))
+            .map_err(self.err("summary"))?;
+        let runs: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM ingest_runs", [], |r| r.get(0))
+            .map_err(self.err("summary"))?;
+        Ok(StoreSummary {
+            reports,
+            rejects: rejects as u64,
+            runs: runs as u64,
+            first,
+            last,
+        })
     }
 
-    /// The recorded run, if any: `(file_name, sha256, rows_read, stored, duplicates, rejected)`.
-    pub fn run(&self, run_id: i64) -> Result<Option<(String, String, u64, u64, u64, u64)>> {
+    /// The recorded run, if any.
+    pub fn run(&self, run_id: i64) -> Result<Option<RunRecord>> {
         self.conn
             .query_row(
                 "SELECT file_name, sha256, rows_read, stored, duplicates, rejected FROM ingest_runs WHERE run_id = ?",
                 params![run_id],
                 |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get::<_, i64>(2)? as u64,
-                        r.get::<_, i64>(3)? as u64,
-                        r.get::<_, i64>(4)? as u64,
-                        r.get::<_, i64>(5)? as u64,
-                    ))
+                    Ok(RunRecord {
+                        file_name: r.get(0)?,
+                        sha256: r.get(1)?,
+                        read: r.get::<_, i64>(2)? as u64,
+                        stored: r.get::<_, i64>(3)? as u64,
+                        duplicates: r.get::<_, i64>(4)? as u64,
+                        rejected: r.get::<_, i64>(5)? as u64,
+                    })
                 },
             )
             .optional()
@@ -342,9 +410,23 @@ impl Store {
             CountTable::Rejects => "SELECT count(*) FROM rejects",
             CountTable::Runs => "SELECT count(*) FROM ingest_runs",
         };
-        let n: i64 = self.conn.query_row(sql, [], |r| r.get(0)).map_err(self.err("count"))?;
+        let n: i64 = self
+            .conn
+            .query_row(sql, [], |r| r.get(0))
+            .map_err(self.err("count"))?;
         Ok(n as u64)
     }
+}
+
+/// One row of `ingest_runs`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunRecord {
+    pub file_name: String,
+    pub sha256: String,
+    pub read: u64,
+    pub stored: u64,
+    pub duplicates: u64,
+    pub rejected: u64,
 }
 
 /// Tables whose rows [`Store::count`] counts.
@@ -367,9 +449,11 @@ fn filter_sql(filter: &ReportFilter) -> (String, Vec<String>) {
         clauses.push("observed_on <= CAST(? AS DATE)".to_owned());
         values.push(to.to_string());
     }
-    for (column, list) in
-        [("venue_type", &filter.venues), ("exploitation_type", &filter.exploitation), ("source", &filter.sources)]
-    {
+    for (column, list) in [
+        ("venue_type", &filter.venues),
+        ("exploitation_type", &filter.exploitation),
+        ("source", &filter.sources),
+    ] {
         if !list.is_empty() {
             let marks = vec!["?"; list.len()].join(", ");
             clauses.push(format!("{column} IN ({marks})"));
@@ -398,7 +482,11 @@ pub struct FileLoad<'c> {
 
 impl FileLoad<'_> {
     fn err(&self, context: &'static str) -> impl Fn(duckdb::Error) -> StoreError + '_ {
-        move |source| StoreError::Db { path: self.path.to_owned(), context, source }
+        move |source| StoreError::Db {
+            path: self.path.to_owned(),
+            context,
+            source,
+        }
     }
 
     pub fn run_id(&self) -> i64 {
@@ -408,7 +496,10 @@ impl FileLoad<'_> {
     /// Stages a valid report; whether it is new, a duplicate or a conflict is decided at commit.
     pub fn stage(&mut self, report: &NewReport<'_>) -> Result<()> {
         let f = report.fields;
-        let appender = self.staging.as_mut().expect("staging appender lives until commit");
+        let appender = self
+            .staging
+            .as_mut()
+            .expect("staging appender lives until commit");
         let nationalities = (!f.nationalities.is_empty()).then(|| f.nationalities.join(";"));
         appender
             .append_row(params![
@@ -442,35 +533,63 @@ impl FileLoad<'_> {
                 report.district,
                 report.raw,
             ])
-            .map_err(|source| StoreError::Db { path: self.path.to_owned(), context: "stage report", source })?;
+            .map_err(|source| StoreError::Db {
+                path: self.path.to_owned(),
+                context: "stage report",
+                source,
+            })?;
         self.staged += 1;
         Ok(())
     }
 
     /// Lists a rejected row.
     pub fn reject(&mut self, reject: &RowReject) -> Result<()> {
-        let appender = self.rejects.as_mut().expect("rejects appender lives until commit");
+        let appender = self
+            .rejects
+            .as_mut()
+            .expect("rejects appender lives until commit");
         appender
-            .append_row(params![self.run_id, self.file_name, reject.line as i64, reject.field, reject.reason, reject.raw])
-            .map_err(|source| StoreError::Db { path: self.path.to_owned(), context: "append reject", source })?;
+            .append_row(params![
+                self.run_id,
+                self.file_name,
+                reject.line as i64,
+                reject.field,
+                reject.reason,
+                reject.raw
+            ])
+            .map_err(|source| StoreError::Db {
+                path: self.path.to_owned(),
+                context: "append reject",
+                source,
+            })?;
         self.parse_rejects += 1;
         Ok(())
     }
 
     /// Classifies the staged rows, inserts the new ones and lists conflicts, then commits.
     pub fn commit(mut self, sha256: &str) -> Result<LoadCounts> {
-        for appender in [self.staging.as_mut(), self.rejects.as_mut()].into_iter().flatten() {
-            appender.flush().map_err(|source| StoreError::Db { path: self.path.to_owned(), context: "flush", source })?;
+        for appender in [self.staging.as_mut(), self.rejects.as_mut()]
+            .into_iter()
+            .flatten()
+        {
+            appender.flush().map_err(|source| StoreError::Db {
+                path: self.path.to_owned(),
+                context: "flush",
+                source,
+            })?;
         }
         self.staging = None;
         self.rejects = None;
         let conn = self.conn;
-        conn.execute_batch(schema::CLASSIFY).map_err(self.err("classify staged rows"))?;
+        conn.execute_batch(schema::CLASSIFY)
+            .map_err(self.err("classify staged rows"))?;
         let insert = format!(
             "INSERT INTO reports ({cols}) SELECT {cols} FROM temp.staged WHERE status = 'new'",
             cols = schema::REPORT_COLUMNS
         );
-        let stored = conn.execute(&insert, []).map_err(self.err("insert reports"))? as u64;
+        let stored = conn
+            .execute(&insert, [])
+            .map_err(self.err("insert reports"))? as u64;
         let conflicts = conn
             .execute(
                 "INSERT INTO rejects (run_id, file, line, field, reason, raw) \
@@ -484,7 +603,11 @@ impl FileLoad<'_> {
             )
             .map_err(self.err("list conflicts"))? as u64;
         let duplicates: i64 = conn
-            .query_row("SELECT count(*) FROM temp.staged WHERE status = 'duplicate'", [], |r| r.get(0))
+            .query_row(
+                "SELECT count(*) FROM temp.staged WHERE status = 'duplicate'",
+                [],
+                |r| r.get(0),
+            )
             .map_err(self.err("count duplicates"))?;
         let counts = LoadCounts {
             run_id: self.run_id,
@@ -499,7 +622,8 @@ impl FileLoad<'_> {
             params![sha256, counts.read as i64, counts.stored as i64, counts.duplicates as i64, counts.rejected as i64, self.run_id],
         )
         .map_err(self.err("record run"))?;
-        conn.execute_batch("DROP TABLE temp.staged; DROP TABLE temp.staging; COMMIT").map_err(self.err("commit"))?;
+        conn.execute_batch("DROP TABLE temp.staged; DROP TABLE temp.staging; COMMIT")
+            .map_err(self.err("commit"))?;
         self.committed = true;
         Ok(counts)
     }

@@ -3,9 +3,9 @@
 /// `(version, name, sql)`. Append only: never edit a migration that has shipped.
 pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     (
-    1,
-    "reports, rejects, ingest_runs",
-    r"
+        1,
+        "reports, rejects, ingest_runs",
+        r"
 CREATE SEQUENCE ingest_run_seq START 1;
 CREATE TABLE ingest_runs (
     run_id       BIGINT PRIMARY KEY,
@@ -59,16 +59,18 @@ CREATE TABLE rejects (
     raw    VARCHAR NOT NULL
 );
 ",
-), (
-    2,
-    "reports.town, reports.district",
-    r"
+    ),
+    (
+        2,
+        "reports.town, reports.district",
+        r"
 -- Town (nearest place of >= 5,000 people) and local-authority district (ONS code),
 -- assigned at load time from the report's res-7 cell; see geocode::Localities.
 ALTER TABLE reports ADD COLUMN town VARCHAR;
 ALTER TABLE reports ADD COLUMN district VARCHAR;
 ",
-)];
+    ),
+];
 
 /// Columns shared by `reports` and the staging table, in appender order.
 pub const REPORT_COLUMNS: &str = "source, report_id, content_hash, observed_on, venue_type, venue_name, \

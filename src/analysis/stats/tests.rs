@@ -9,8 +9,17 @@ fn close(a: f64, b: f64, tol: f64) -> bool {
 
 #[test]
 fn normal_two_sided_p_matches_scipy() {
-    for (z, p) in [(1.959_963_984_540_054, 0.05), (3.5, 0.000_465_258_158_071_050_03), (0.3, 0.764_177_155_622_094_8), (0.0, 1.0)] {
-        assert!(close(two_sided_p(z), p, 1e-12), "z={z}: {} vs {p}", two_sided_p(z));
+    for (z, p) in [
+        (1.959_963_984_540_054, 0.05),
+        (3.5, 0.000_465_258_158_071_050_03),
+        (0.3, 0.764_177_155_622_094_8),
+        (0.0, 1.0),
+    ] {
+        assert!(
+            close(two_sided_p(z), p, 1e-12),
+            "z={z}: {} vs {p}",
+            two_sided_p(z)
+        );
         assert!(close(two_sided_p(-z), p, 1e-12));
     }
 }
@@ -18,9 +27,15 @@ fn normal_two_sided_p_matches_scipy() {
 #[test]
 fn benjamini_hochberg_hand_worked() {
     // m = 4, alpha 0.05: cut-offs 0.0125, 0.025, 0.0375, 0.05; all four pass.
-    assert!(close(bh_threshold(&[0.01, 0.04, 0.03, 0.005], 0.05), 0.04, 0.0));
+    assert!(close(
+        bh_threshold(&[0.01, 0.04, 0.03, 0.005], 0.05),
+        0.04,
+        0.0
+    ));
     // m = 10: only the two smallest pass (0.039 > 3/10 * 0.05).
-    let p = [0.001, 0.008, 0.039, 0.041, 0.042, 0.06, 0.074, 0.205, 0.212, 0.216];
+    let p = [
+        0.001, 0.008, 0.039, 0.041, 0.042, 0.06, 0.074, 0.205, 0.212, 0.216,
+    ];
     assert!(close(bh_threshold(&p, 0.05), 0.008, 0.0));
     // Step-up: a later p under its cut-off rescues earlier ones above theirs.
     assert!(close(bh_threshold(&[0.02, 0.024, 0.9], 0.05), 0.024, 0.0));

@@ -3,19 +3,27 @@
 use super::*;
 
 fn context() -> ParseContext {
-    ParseContext { today: NaiveDate::from_ymd_opt(2026, 11, 23).expect("date"), default_source: None }
+    ParseContext {
+        today: NaiveDate::from_ymd_opt(2026, 11, 23).expect("date"),
+        default_source: None,
+    }
 }
 
 fn row(pairs: &[(&str, &str)]) -> RawRow {
     let mut row = RawRow::new(7, "raw text".into());
     for (header, value) in pairs {
-        let column = Column::from_header(header).unwrap_or_else(|| panic!("{header} is not a column"));
+        let column =
+            Column::from_header(header).unwrap_or_else(|| panic!("{header} is not a column"));
         row.set(column, (*value).to_owned());
     }
     row
 }
 
-const BASE: &[(&str, &str)] = &[("date", "2023-05-04"), ("venue", "car wash"), ("postcode", "PE13 1AA")];
+const BASE: &[(&str, &str)] = &[
+    ("date", "2023-05-04"),
+    ("venue", "car wash"),
+    ("postcode", "PE13 1AA"),
+];
 
 fn with(extra: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
     let mut pairs: Vec<(&str, &str)> = BASE.to_vec();
@@ -89,9 +97,14 @@ fn dates_iso_and_uk_order() {
         ("2023-05-04 10:00", (2023, 5, 4)),
         ("04/05/2023 10:15", (2023, 5, 4)),
     ] {
-        let got = parse(&with(&[("date", text)])).unwrap_or_else(|e| panic!("{text}: {}", e.reason));
+        let got =
+            parse(&with(&[("date", text)])).unwrap_or_else(|e| panic!("{text}: {}", e.reason));
         let (y, m, d) = expected;
-        assert_eq!(got.fields.observed_on, NaiveDate::from_ymd_opt(y, m, d).expect("date"), "{text}");
+        assert_eq!(
+            got.fields.observed_on,
+            NaiveDate::from_ymd_opt(y, m, d).expect("date"),
+            "{text}"
+        );
     }
     // Today is allowed; tomorrow is not.
     assert!(parse(&with(&[("date", "2026-11-23")])).is_ok());
@@ -110,7 +123,10 @@ fn every_column_typed() {
         ("child", "Yes"),
         ("grading", "1/b/p"),
         ("venue_name", "  Sparkle Hand Car Wash "),
-        ("notes", "<script>alert(1)</script> '; DROP TABLE reports; --"),
+        (
+            "notes",
+            "<script>alert(1)</script> '; DROP TABLE reports; --",
+        ),
     ]))
     .expect("valid");
     let f = &got.fields;
@@ -124,8 +140,14 @@ fn every_column_typed() {
     assert_eq!(f.child_involved, Some(true));
     assert_eq!(f.grading.map(|g| g.to_string()).as_deref(), Some("1BP"));
     assert_eq!(f.venue_name.as_deref(), Some("Sparkle Hand Car Wash"));
-    assert_eq!(f.notes.as_deref(), Some("<script>alert(1)</script> '; DROP TABLE reports; --"));
-    assert_eq!(got.location, LocationInput::Postcode("PE13 1AA".parse().expect("pc")));
+    assert_eq!(
+        f.notes.as_deref(),
+        Some("<script>alert(1)</script> '; DROP TABLE reports; --")
+    );
+    assert_eq!(
+        got.location,
+        LocationInput::Postcode("PE13 1AA".parse().expect("pc"))
+    );
 }
 
 #[test]
@@ -133,29 +155,63 @@ fn location_forms_and_precision() {
     let loc = |extra: &[(&'static str, &'static str)]| parse(&with(extra)).expect("valid").location;
     assert_eq!(
         loc(&[("latitude", "52.66622"), ("lon", "0.15938")]),
-        LocationInput::LatLng { lat: 52.666_22, lng: 0.159_38, precision_m: 10.0 }
+        LocationInput::LatLng {
+            lat: 52.666_22,
+            lng: 0.159_38,
+            precision_m: 10.0
+        }
     );
     assert_eq!(
         loc(&[("lat", "52.67"), ("lng", "0.16")]),
-        LocationInput::LatLng { lat: 52.67, lng: 0.16, precision_m: 557.0 }
+        LocationInput::LatLng {
+            lat: 52.67,
+            lng: 0.16,
+            precision_m: 557.0
+        }
     );
     assert_eq!(
         loc(&[("easting", "545978"), ("northing", "310015")]),
-        LocationInput::Grid { easting: 545_978.0, northing: 310_015.0, precision_m: 1.0 }
+        LocationInput::Grid {
+            easting: 545_978.0,
+            northing: 310_015.0,
+            precision_m: 1.0
+        }
     );
     assert_eq!(
         loc(&[("easting", "546000"), ("northing", "310100")]),
-        LocationInput::Grid { easting: 546_000.0, northing: 310_100.0, precision_m: 100.0 }
+        LocationInput::Grid {
+            easting: 546_000.0,
+            northing: 310_100.0,
+            precision_m: 100.0
+        }
     );
     let only = |pairs: &[(&str, &str)]| {
         let mut all = vec![("date", "2023-05-04"), ("venue", "farm")];
         all.extend_from_slice(pairs);
         parse(&all).expect("valid").location
     };
-    assert_eq!(only(&[("town", "March, Cambridgeshire")]), LocationInput::Place { name: "March".into(), county: Some("Cambridgeshire".into()) });
-    assert_eq!(only(&[("place", "Sandy"), ("county", "Bedfordshire")]), LocationInput::Place { name: "Sandy".into(), county: Some("Bedfordshire".into()) });
-    assert_eq!(only(&[("address", "1 Main St, Wisbech")]), LocationInput::Address("1 Main St, Wisbech".into()));
-    assert_eq!(only(&[("postcode", "pe13")]), LocationInput::Postcode(Postcode::Outward("PE13".into())));
+    assert_eq!(
+        only(&[("town", "March, Cambridgeshire")]),
+        LocationInput::Place {
+            name: "March".into(),
+            county: Some("Cambridgeshire".into())
+        }
+    );
+    assert_eq!(
+        only(&[("place", "Sandy"), ("county", "Bedfordshire")]),
+        LocationInput::Place {
+            name: "Sandy".into(),
+            county: Some("Bedfordshire".into())
+        }
+    );
+    assert_eq!(
+        only(&[("address", "1 Main St, Wisbech")]),
+        LocationInput::Address("1 Main St, Wisbech".into())
+    );
+    assert_eq!(
+        only(&[("postcode", "pe13")]),
+        LocationInput::Postcode(Postcode::Outward("PE13".into()))
+    );
 }
 
 #[test]
@@ -168,8 +224,14 @@ fn identity_and_content_hash() {
     assert_ne!(a.content_hash, c.content_hash);
     assert_ne!(a.report_id, c.report_id);
     // Default source applies only when the row has none.
-    let ctx = ParseContext { default_source: Some("helpline".into()), ..context() };
-    assert_eq!(parse_row(&row(BASE), &ctx).expect("valid").fields.source, "helpline");
+    let ctx = ParseContext {
+        default_source: Some("helpline".into()),
+        ..context()
+    };
+    assert_eq!(
+        parse_row(&row(BASE), &ctx).expect("valid").fields.source,
+        "helpline"
+    );
 }
 
 #[test]
