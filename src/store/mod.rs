@@ -30,6 +30,14 @@ pub enum StoreError {
         #[source]
         source: duckdb::Error,
     },
+    #[error("database {path}: load does not balance (read {read}, stored {stored}, duplicates {duplicates}, rejected {rejected}); rolled back")]
+    Unbalanced {
+        path: String,
+        read: u64,
+        stored: u64,
+        duplicates: u64,
+        rejected: u64,
+    },
     #[error(
         "database {path}: schema version {found} is newer than this program understands ({known})"
     )]
@@ -252,7 +260,7 @@ impl Store {
         conn.execute_batch(schema::STAGING)
             .map_err(err("create staging"))?;
         load.staging = Some(
-            conn.appender_to_catalog_and_db("staging", "temp", "main")
+            conn.appender("ingest_staging")
                 .map_err(err("staging appender"))?,
         );
         load.rejects = Some(conn.appender("rejects").map_err(err("rejects appender"))?);
@@ -467,6 +475,12 @@ fn filter_sql(filter: &ReportFilter) -> (String, Vec<String>) {
     }
 }
 
+/// Staged rows are flushed from the Appender in batches smaller than a DuckDB row
+/// group (122,880 rows). One larger flush inside a transaction made the staged rows
+/// invisible to sorts and joins (duckdb-rs 1.20000.1); see
+/// `tests/ingest.rs::regression_staging_past_one_row_group`.
+const STAGE_FLUSH_ROWS: u64 = 65_536;
+
 /// One file being loaded, inside its transaction.
 pub struct FileLoad<'c> {
     conn: &'c Connection,
@@ -539,6 +553,13 @@ impl FileLoad<'_> {
                 source,
             })?;
         self.staged += 1;
+        if self.staged.is_multiple_of(STAGE_FLUSH_ROWS) {
+            appender.flush().map_err(|source| StoreError::Db {
+                path: self.path.to_owned(),
+                context: "flush staged reports",
+                source,
+            })?;
+        }
         Ok(())
     }
 
@@ -584,7 +605,7 @@ impl FileLoad<'_> {
         conn.execute_batch(schema::CLASSIFY)
             .map_err(self.err("classify staged rows"))?;
         let insert = format!(
-            "INSERT INTO reports ({cols}) SELECT {cols} FROM temp.staged WHERE status = 'new'",
+            "INSERT INTO reports ({cols}) SELECT {cols} FROM ingest_staged WHERE status = 'new'",
             cols = schema::REPORT_COLUMNS
         );
         let stored = conn
@@ -598,13 +619,13 @@ impl FileLoad<'_> {
                      WHEN 'conflict_stored' THEN 'conflict: report_id ' || report_id || ' (source ' || source || ') is already stored with different content; the stored report is kept' \
                      ELSE 'conflict: report_id ' || report_id || ' (source ' || source || ') appears at line ' || first_line || ' of this file with different content; the first is kept' \
                    END, raw \
-                 FROM temp.staged WHERE status LIKE 'conflict%'",
+                 FROM ingest_staged WHERE status LIKE 'conflict%'",
                 params![self.run_id, self.file_name],
             )
             .map_err(self.err("list conflicts"))? as u64;
         let duplicates: i64 = conn
             .query_row(
-                "SELECT count(*) FROM temp.staged WHERE status = 'duplicate'",
+                "SELECT count(*) FROM ingest_staged WHERE status = 'duplicate'",
                 [],
                 |r| r.get(0),
             )
@@ -616,13 +637,23 @@ impl FileLoad<'_> {
             duplicates: duplicates as u64,
             rejected: self.parse_rejects + conflicts,
         };
+        if counts.read != counts.stored + counts.duplicates + counts.rejected {
+            // Never commit a load that cannot account for every row.
+            return Err(StoreError::Unbalanced {
+                path: self.path.to_owned(),
+                read: counts.read,
+                stored: counts.stored,
+                duplicates: counts.duplicates,
+                rejected: counts.rejected,
+            });
+        }
         conn.execute(
             "UPDATE ingest_runs SET sha256 = ?, finished_at = current_timestamp, rows_read = ?, stored = ?, \
              duplicates = ?, rejected = ? WHERE run_id = ?",
             params![sha256, counts.read as i64, counts.stored as i64, counts.duplicates as i64, counts.rejected as i64, self.run_id],
         )
         .map_err(self.err("record run"))?;
-        conn.execute_batch("DROP TABLE temp.staged; DROP TABLE temp.staging; COMMIT")
+        conn.execute_batch("DROP TABLE ingest_staged; DROP TABLE ingest_staging; COMMIT")
             .map_err(self.err("commit"))?;
         self.committed = true;
         Ok(counts)

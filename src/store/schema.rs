@@ -77,16 +77,18 @@ pub const REPORT_COLUMNS: &str = "source, report_id, content_hash, observed_on, 
     exploitation_type, indicators, indicator_mask, persons_count, nationalities, child_involved, grading, notes, \
     location_input, lat, lng, geocode_method, precision_m, geocode_note, h3_r6, h3_r7, h3_r8, h3_r9, run_id, line, town, district";
 
+/// The staging table, created and dropped inside each file's transaction, so a
+/// crash leaves none behind. (Rows reach it through the Appender in batches; see
+/// `STAGE_FLUSH_ROWS` for why the batches stay below one row group.)
 pub const STAGING: &str = r"
-CREATE TEMP TABLE staging AS SELECT * FROM reports LIMIT 0;
-ALTER TABLE staging ADD COLUMN raw VARCHAR;
+CREATE TABLE ingest_staging AS SELECT *, CAST(NULL AS VARCHAR) AS raw FROM reports LIMIT 0;
 ";
 
 /// Classifies staged rows: the first row of a `(source, report_id)` in the file is
 /// new unless stored already; equal content is a duplicate; different content is
 /// a conflict (the stored or earlier row wins, untouched).
 pub const CLASSIFY: &str = r"
-CREATE TEMP TABLE staged AS
+CREATE TABLE ingest_staged AS
 SELECT s.*,
        CASE
          WHEN r.report_id IS NOT NULL AND r.content_hash = s.content_hash THEN 'duplicate'
@@ -100,7 +102,7 @@ FROM (
            row_number() OVER w AS nth,
            first_value(content_hash) OVER w AS first_hash,
            first_value(line) OVER w AS first_line
-    FROM temp.staging
+    FROM ingest_staging
     WINDOW w AS (PARTITION BY source, report_id ORDER BY line)
 ) s
 LEFT JOIN reports r ON r.source = s.source AND r.report_id = s.report_id;
