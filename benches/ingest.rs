@@ -153,7 +153,20 @@ fn main() {
             String::from_utf8_lossy(&out.stderr)
         );
         let summary = String::from_utf8_lossy(&out.stdout);
-        assert!(summary.contains(&format!("stored {rows}")), "{summary}");
+        // "read N, stored S, duplicates D, rejected R": every row accounted for.
+        let numbers: Vec<u64> = summary
+            .split(|c: char| !c.is_ascii_digit())
+            .filter_map(|t| t.parse().ok())
+            .collect();
+        assert!(
+            numbers.len() == 4
+                && numbers[0] == rows as u64
+                && numbers[0] == numbers[1] + numbers[2] + numbers[3],
+            "{summary}"
+        );
+        if round == 0 {
+            println!("{}", summary.trim());
+        }
         if let Some(kib) = max_rss_kib(&String::from_utf8_lossy(&out.stderr)) {
             rss.push(kib);
         }

@@ -605,7 +605,8 @@ impl FileLoad<'_> {
         conn.execute_batch(schema::CLASSIFY)
             .map_err(self.err("classify staged rows"))?;
         let insert = format!(
-            "INSERT INTO reports ({cols}) SELECT {cols} FROM ingest_staged WHERE status = 'new'",
+            "INSERT INTO reports ({cols}) SELECT {cols} FROM ingest_staging JOIN ingest_staged USING (line) \
+             WHERE status = 'new'",
             cols = schema::REPORT_COLUMNS
         );
         let stored = conn
@@ -619,7 +620,7 @@ impl FileLoad<'_> {
                      WHEN 'conflict_stored' THEN 'conflict: report_id ' || report_id || ' (source ' || source || ') is already stored with different content; the stored report is kept' \
                      ELSE 'conflict: report_id ' || report_id || ' (source ' || source || ') appears at line ' || first_line || ' of this file with different content; the first is kept' \
                    END, raw \
-                 FROM ingest_staged WHERE status LIKE 'conflict%'",
+                 FROM ingest_staging JOIN ingest_staged USING (line) WHERE status LIKE 'conflict%'",
                 params![self.run_id, self.file_name],
             )
             .map_err(self.err("list conflicts"))? as u64;

@@ -84,21 +84,23 @@ pub const STAGING: &str = r"
 CREATE TABLE ingest_staging AS SELECT *, CAST(NULL AS VARCHAR) AS raw FROM reports LIMIT 0;
 ";
 
-/// Classifies staged rows: the first row of a `(source, report_id)` in the file is
+/// Classifies staged rows (by `line`, unique within a file, so that only three
+/// narrow columns are copied): the first row of a `(source, report_id)` in the file is
 /// new unless stored already; equal content is a duplicate; different content is
 /// a conflict (the stored or earlier row wins, untouched).
 pub const CLASSIFY: &str = r"
 CREATE TABLE ingest_staged AS
-SELECT s.*,
+SELECT s.line,
        CASE
          WHEN r.report_id IS NOT NULL AND r.content_hash = s.content_hash THEN 'duplicate'
          WHEN r.report_id IS NOT NULL THEN 'conflict_stored'
          WHEN s.first_hash <> s.content_hash THEN 'conflict_file'
          WHEN s.nth > 1 THEN 'duplicate'
          ELSE 'new'
-       END AS status
+       END AS status,
+       s.first_line
 FROM (
-    SELECT *,
+    SELECT source, report_id, content_hash, line,
            row_number() OVER w AS nth,
            first_value(content_hash) OVER w AS first_hash,
            first_value(line) OVER w AS first_line
