@@ -107,12 +107,12 @@ fn bench(c: &mut Criterion) {
             ..Default::default()
         };
         c.bench_function("count_query/res8_1m_filtered", |b| {
-            b.iter(|| store.cell_counts(8, &filter, None).expect("counts"));
+            b.iter(|| store.cell_counts(8, &filter, None, false).expect("counts"));
         });
         c.bench_function("count_query/res8_1m_all", |b| {
             b.iter(|| {
                 store
-                    .cell_counts(8, &hotspots::store::ReportFilter::default(), None)
+                    .cell_counts(8, &hotspots::store::ReportFilter::default(), None, false)
                     .expect("counts")
             });
         });

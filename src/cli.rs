@@ -166,6 +166,9 @@ pub struct LayerCommon {
     /// Study area: min_lat,min_lng,max_lat,max_lng.
     #[arg(long, value_delimiter = ',', num_args = 4)]
     pub bbox: Vec<f64>,
+    /// Study area: a GeoJSON file of Polygons/MultiPolygons (cells whose centre is inside).
+    #[arg(long)]
+    pub area: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "geojson")]
     pub format: OutFormat,
     /// Output file (default: standard output).
@@ -181,16 +184,29 @@ impl LayerCommon {
     ) -> anyhow::Result<crate::layers::LayerQuery> {
         use crate::layers::{LayerQuery, StudyAreaSpec, Weight};
         use crate::store::Step;
-        let study_area = match (&self.district[..], &self.bbox[..]) {
-            ([], []) => StudyAreaSpec::Default,
-            (d, []) => StudyAreaSpec::Districts(d.to_vec()),
-            ([], [a, b, c, d]) => {
-                if a >= c || b >= d {
-                    bail!("--bbox: expected min_lat,min_lng,max_lat,max_lng with min < max");
+        let given = usize::from(!self.district.is_empty())
+            + usize::from(!self.bbox.is_empty())
+            + usize::from(self.area.is_some());
+        if given > 1 {
+            bail!("--district, --bbox and --area: give one study area, not several");
+        }
+        let study_area = if let Some(path) = &self.area {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("--area {}: cannot read", path.display()))?;
+            let polygons = crate::layers::polygons_from_geojson(&text)
+                .map_err(|e| anyhow::anyhow!("--area {}: {e}", path.display()))?;
+            StudyAreaSpec::Polygons(polygons)
+        } else {
+            match (&self.district[..], &self.bbox[..]) {
+                (d, []) if !d.is_empty() => StudyAreaSpec::Districts(d.to_vec()),
+                ([], [a, b, c, d]) => {
+                    if a >= c || b >= d {
+                        bail!("--bbox: expected min_lat,min_lng,max_lat,max_lng with min < max");
+                    }
+                    StudyAreaSpec::BBox([*a, *b, *c, *d])
                 }
-                StudyAreaSpec::BBox([*a, *b, *c, *d])
+                _ => StudyAreaSpec::Default,
             }
-            _ => bail!("--district and --bbox: give one study area, not both"),
         };
         Ok(LayerQuery {
             res: self.res,

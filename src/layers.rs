@@ -61,6 +61,50 @@ pub enum StudyAreaSpec {
     Districts(Vec<String>),
     /// `min_lat, min_lng, max_lat, max_lng`.
     BBox([f64; 4]),
+    /// Polygons (WGS84), e.g. from a GeoJSON file: the cells whose centre is inside.
+    Polygons(Vec<geo::Polygon>),
+}
+
+/// Polygons of a GeoJSON text (FeatureCollection, Feature or bare geometry;
+/// Polygon and MultiPolygon geometries), for [`StudyAreaSpec::Polygons`].
+///
+/// # Errors
+/// A message when the text is not GeoJSON or holds no polygon.
+pub fn polygons_from_geojson(text: &str) -> Result<Vec<geo::Polygon>, String> {
+    let geojson: geojson::GeoJson = text.parse().map_err(|e| format!("not GeoJSON: {e}"))?;
+    let geometries: Vec<geojson::Geometry> = match geojson {
+        geojson::GeoJson::FeatureCollection(fc) => {
+            fc.features.into_iter().filter_map(|f| f.geometry).collect()
+        }
+        geojson::GeoJson::Feature(f) => f.geometry.into_iter().collect(),
+        geojson::GeoJson::Geometry(g) => vec![g],
+    };
+    let ring = |r: &Vec<geojson::Position>| -> geo::LineString {
+        r.iter()
+            .map(|p| geo::coord! { x: p.as_slice()[0], y: p.as_slice()[1] })
+            .collect()
+    };
+    let polygon = |rings: &Vec<Vec<geojson::Position>>| -> Option<geo::Polygon> {
+        let (outer, holes) = rings.split_first()?;
+        Some(geo::Polygon::new(
+            ring(outer),
+            holes.iter().map(ring).collect(),
+        ))
+    };
+    let mut out = Vec::new();
+    for g in &geometries {
+        match &g.value {
+            geojson::GeometryValue::Polygon { coordinates } => out.extend(polygon(coordinates)),
+            geojson::GeometryValue::MultiPolygon { coordinates } => {
+                out.extend(coordinates.iter().filter_map(polygon));
+            }
+            _ => {}
+        }
+    }
+    if out.is_empty() {
+        return Err("no Polygon or MultiPolygon geometry found".into());
+    }
+    Ok(out)
 }
 
 /// Every parameter of a layer, validated.
@@ -164,6 +208,20 @@ pub fn study_area(store: &Store, spec: &StudyAreaSpec, res: u8) -> Result<StudyA
                 .collect()
         }
         StudyAreaSpec::BBox(b) => bbox_cells(*b, resolution),
+        StudyAreaSpec::Polygons(polygons) => {
+            let mut tiler = h3o::geom::TilerBuilder::new(resolution)
+                .containment_mode(h3o::geom::ContainmentMode::ContainsCentroid)
+                .build();
+            for polygon in polygons {
+                tiler
+                    .add(polygon.clone())
+                    .map_err(|e| LayerError::Invalid {
+                        field: "area",
+                        message: e.to_string(),
+                    })?;
+            }
+            tiler.into_coverage().collect()
+        }
         StudyAreaSpec::Default => match store.extent()? {
             None => Vec::new(),
             Some((a, b, c, d)) => {
@@ -234,7 +292,7 @@ fn weights(query: &LayerQuery) -> Option<&IndicatorWeights> {
 pub fn hot_cells(store: &Store, query: &LayerQuery) -> Result<HotspotRun, LayerError> {
     check(query)?;
     let area = study_area(store, &query.study_area, query.res)?;
-    hot_cells_in(store, query, area)
+    hot_cells_in(store, query, area, false)
 }
 
 fn check(query: &LayerQuery) -> Result<(), LayerError> {
@@ -252,8 +310,9 @@ fn hot_cells_in(
     store: &Store,
     query: &LayerQuery,
     area: StudyArea,
+    details: bool,
 ) -> Result<HotspotRun, LayerError> {
-    let counts = store.cell_counts(query.res, &query.filter, weights(query))?;
+    let counts = store.cell_counts(query.res, &query.filter, weights(query), details)?;
     let (first, last, _) = store.data_window(&query.filter)?;
     let n = area.len();
     let mut x = vec![0.0; n];
@@ -339,7 +398,9 @@ pub fn hotspot_areas(
     store: &Store,
     query: &LayerQuery,
 ) -> Result<(HotspotRun, Vec<AreaResult>), LayerError> {
-    let run = hot_cells(store, query)?;
+    check(query)?;
+    let area = study_area(store, &query.study_area, query.res)?;
+    let run = hot_cells_in(store, query, area, true)?;
     let bins: Vec<i8> = run.cells.iter().map(|c| c.bin).collect();
     let z: Vec<f64> = run.cells.iter().map(|c| c.gi_z).collect();
     let areas = analysis::hotspot_areas(&run.area, &bins, &z, &run.details, 2);
@@ -656,6 +717,9 @@ pub fn provenance(
         }
         StudyAreaSpec::Districts(d) => json!({"kind": "districts", "districts": d}),
         StudyAreaSpec::BBox(b) => json!({"kind": "bbox", "bbox": b}),
+        StudyAreaSpec::Polygons(p) => {
+            json!({"kind": "polygons", "polygons": p.len(), "rule": "cells whose centre is inside"})
+        }
     };
     let mut block = json!({
         "tool": "hotspots",

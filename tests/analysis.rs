@@ -264,3 +264,45 @@ fn town_trends_add_up_and_test_changes() {
         .sum();
     assert_eq!(venues, w2025.count);
 }
+
+#[test]
+fn study_areas_from_districts_bbox_and_polygons() {
+    let store = demo().lock().expect("lock");
+    let fenland = layers::study_area(&store, &StudyAreaSpec::Districts(vec!["Fenland".into()]), 7)
+        .expect("fenland");
+    // Fenland is ~546 km²; res-7 cells are ~5.2 km² (so ~105 cells, edges and gap-filling aside).
+    assert!((80..160).contains(&fenland.len()), "{}", fenland.len());
+    let wisbech = cell_at(52.666, 0.159, Resolution::Seven);
+    assert!(fenland.position(wisbech).is_some());
+    assert!(
+        fenland
+            .position(cell_at(51.880, -0.417, Resolution::Seven))
+            .is_none(),
+        "Luton is not in Fenland"
+    );
+    let unknown = layers::study_area(
+        &store,
+        &StudyAreaSpec::Districts(vec!["Atlantis".into()]),
+        7,
+    );
+    assert!(unknown.is_err());
+
+    // A GeoJSON square around Wisbech, as a file would give it.
+    let square = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},
+        "geometry":{"type":"Polygon","coordinates":[[[0.10,52.63],[0.22,52.63],[0.22,52.70],[0.10,52.70],[0.10,52.63]]]}}]}"#;
+    let polygons = layers::polygons_from_geojson(square).expect("polygons");
+    let area = layers::study_area(&store, &StudyAreaSpec::Polygons(polygons), 8).expect("area");
+    // ~8.1 km x 7.8 km = ~63 km² / 0.74 km² per res-8 cell ≈ 86 cells.
+    assert!((70..105).contains(&area.len()), "{}", area.len());
+    assert!(area.cells().iter().all(|c| {
+        let p = LatLng::from(*c);
+        (52.63..52.70).contains(&p.lat()) && (0.10..0.22).contains(&p.lng())
+    }));
+    let bbox = layers::study_area(&store, &StudyAreaSpec::BBox([52.63, 0.10, 52.70, 0.22]), 8)
+        .expect("bbox");
+    assert!(
+        bbox.len() >= area.len(),
+        "bbox covers, polygon keeps centres inside"
+    );
+    assert!(layers::polygons_from_geojson("{\"type\":\"Point\",\"coordinates\":[0,52]}").is_err());
+}

@@ -74,12 +74,15 @@ fn weight_sql(weights: Option<&IndicatorWeights>, values: &mut Vec<String>) -> S
 
 impl Store {
     /// Reports per cell at a resolution (6..=9) for a filter. `weights` selects the
-    /// `risk` weight; `None` counts reports.
+    /// `risk` weight; `None` counts reports. With `details`, also the venue and
+    /// indicator breakdowns and first/last dates (24 more aggregates: only the
+    /// hotspot-areas layer needs them, so the plain Gi* query stays light).
     pub fn cell_counts(
         &self,
         resolution: u8,
         filter: &ReportFilter,
         weights: Option<&IndicatorWeights>,
+        details: bool,
     ) -> Result<CellCounts> {
         let column = cell_column(resolution);
         let mut values = Vec::new();
@@ -98,11 +101,18 @@ impl Store {
         } else {
             clause
         };
+        let extra = if details {
+            format!(
+                ", {}, {}, min(observed_on), max(observed_on)",
+                venue_counts.join(", "),
+                indicator_counts.join(", ")
+            )
+        } else {
+            String::new()
+        };
         let sql = format!(
-            "SELECT {column}, count(*), sum({weight}), {venues}, {indicators}, min(observed_on), max(observed_on) \
-             FROM reports {clause} AND {column} IS NOT NULL GROUP BY {column} ORDER BY {column}",
-            venues = venue_counts.join(", "),
-            indicators = indicator_counts.join(", "),
+            "SELECT {column}, count(*), sum({weight}){extra} \
+             FROM reports {clause} AND {column} IS NOT NULL GROUP BY {column}"
         );
         let mut stmt = self
             .conn
@@ -120,6 +130,9 @@ impl Store {
                     value: r.get(2)?,
                     ..CellRow::default()
                 };
+                if !details {
+                    return Ok(row);
+                }
                 for (i, slot) in row.venues.iter_mut().enumerate() {
                     *slot = r.get::<_, i64>(3 + i)? as u64;
                 }
@@ -132,6 +145,7 @@ impl Store {
             };
             out.rows.push(read().map_err(self.err("read cell row"))?);
         }
+        out.rows.sort_unstable_by_key(|r| r.cell);
         let (clause, filter_values) = filter_sql(filter);
         let clause = if clause.is_empty() {
             "WHERE true".to_owned()
