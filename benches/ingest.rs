@@ -88,6 +88,10 @@ fn max_rss_kib(stderr: &str) -> Option<u64> {
     })
 }
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "a benchmark script: set-up, rounds and report in one place"
+)]
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         println!("ingest_1m: bench");
