@@ -121,6 +121,7 @@ pub fn load(
     let geocoder = Geocoder::default();
     let mut localities = Localities::default();
 
+    let started = std::time::Instant::now();
     let mut load = store.begin_file(&file, format.as_str())?;
     let rows = ingest::open_rows(format, reader, &file)?;
     let mut seen = 0u64;
@@ -146,7 +147,16 @@ pub fn load(
         }
     }
     let sha256 = tally.sha256_hex();
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        rows = seen,
+        "rows staged"
+    );
     let counts = load.commit(&sha256)?;
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "committed"
+    );
     let run_id = counts.run_id;
     if let Some(path) = &rejects_path {
         write_rejects_csv(store, run_id, path)?;

@@ -58,6 +58,8 @@ pub struct PostcodeUnit {
 
 pub struct Gazetteer {
     pub places: Vec<Place>,
+    /// Indexes of the places that count as towns, precomputed for per-report lookups.
+    towns: Vec<usize>,
     place_index: HashMap<String, Vec<usize>>,
     counties: Vec<String>,
     outward: HashMap<String, OutwardCode>,
@@ -162,8 +164,15 @@ impl Gazetteer {
                 district_cells.insert(u64::from(cell), i);
             }
         }
+        let towns = places
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.population >= super::TOWN_MIN_POPULATION)
+            .map(|(i, _)| i)
+            .collect();
         Ok(Self {
             places,
+            towns,
             place_index,
             counties,
             outward,
@@ -324,12 +333,29 @@ impl Gazetteer {
 
     /// The nearest place with at least `min_population` people, with its distance in metres.
     pub fn nearest_place(&self, lat: f64, lng: f64, min_population: u32) -> Option<(&Place, f64)> {
-        self.places
-            .iter()
-            .filter(|p| p.population >= min_population)
-            .map(|p| (p, haversine_m(lat, lng, p.lat, p.lng)))
-            .min_by(|a, b| a.1.total_cmp(&b.1))
+        nearest(
+            self.places
+                .iter()
+                .filter(|p| p.population >= min_population),
+            lat,
+            lng,
+        )
     }
+
+    /// The nearest town (a place of at least [`super::TOWN_MIN_POPULATION`] people).
+    pub fn nearest_town(&self, lat: f64, lng: f64) -> Option<(&Place, f64)> {
+        nearest(self.towns.iter().map(|&i| &self.places[i]), lat, lng)
+    }
+}
+
+fn nearest<'a>(
+    places: impl Iterator<Item = &'a Place>,
+    lat: f64,
+    lng: f64,
+) -> Option<(&'a Place, f64)> {
+    places
+        .map(|p| (p, haversine_m(lat, lng, p.lat, p.lng)))
+        .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.geonameid.cmp(&b.0.geonameid)))
 }
 
 fn partition_point(len: usize, pred: impl Fn(usize) -> bool) -> usize {

@@ -143,7 +143,7 @@ impl Localities {
         *self.cache.entry(cell).or_insert_with(|| {
             let centre = h3o::LatLng::from(cell);
             let town = gazetteer
-                .nearest_place(centre.lat(), centre.lng(), TOWN_MIN_POPULATION)
+                .nearest_town(centre.lat(), centre.lng())
                 .map(|(p, _)| p.name.as_str());
             let district = gazetteer.district_of_cell(cell).map(|(code, _)| code);
             (town, district)
