@@ -112,7 +112,7 @@ impl Store {
         };
         let sql = format!(
             "SELECT {column}, count(*), sum({weight}){extra} \
-             FROM reports {clause} AND {column} IS NOT NULL GROUP BY {column}"
+             FROM reports {clause} GROUP BY {column}"
         );
         let mut stmt = self
             .conn
@@ -123,9 +123,18 @@ impl Store {
             .map_err(self.err("query cell counts"))?;
         let mut out = CellCounts::default();
         while let Some(r) = rows.next().map_err(self.err("read cell counts"))? {
+            // One scan: the NULL group holds the reports too coarse for this resolution.
+            let Some(cell) = r
+                .get::<_, Option<u64>>(0)
+                .map_err(self.err("read cell counts"))?
+            else {
+                out.excluded_imprecise =
+                    r.get::<_, i64>(1).map_err(self.err("read cell counts"))? as u64;
+                continue;
+            };
             let read = || -> duckdb::Result<CellRow> {
                 let mut row = CellRow {
-                    cell: r.get(0)?,
+                    cell,
                     reports: r.get::<_, i64>(1)? as u64,
                     value: r.get(2)?,
                     ..CellRow::default()
@@ -146,18 +155,6 @@ impl Store {
             out.rows.push(read().map_err(self.err("read cell row"))?);
         }
         out.rows.sort_unstable_by_key(|r| r.cell);
-        let (clause, filter_values) = filter_sql(filter);
-        let clause = if clause.is_empty() {
-            "WHERE true".to_owned()
-        } else {
-            clause
-        };
-        let sql = format!("SELECT count(*) FROM reports {clause} AND {column} IS NULL");
-        let excluded: i64 = self
-            .conn
-            .query_row(&sql, params_from_iter(filter_values.iter()), |r| r.get(0))
-            .map_err(self.err("count imprecise"))?;
-        out.excluded_imprecise = excluded as u64;
         Ok(out)
     }
 
