@@ -558,13 +558,17 @@ pub fn period_start(d: NaiveDate, step: Step) -> NaiveDate {
     NaiveDate::from_ymd_opt(d.year(), month, 1).unwrap_or(d)
 }
 
-fn next_period(p: NaiveDate, step: Step) -> NaiveDate {
-    let months = match step {
+/// Months in one step.
+fn step_months(step: Step) -> u32 {
+    match step {
         Step::Month => 1,
         Step::Quarter => 3,
         Step::Year => 12,
-    };
-    p.checked_add_months(Months::new(months))
+    }
+}
+
+fn next_period(p: NaiveDate, step: Step) -> NaiveDate {
+    p.checked_add_months(Months::new(step_months(step)))
         .unwrap_or(NaiveDate::MAX)
 }
 
@@ -695,12 +699,8 @@ pub fn area_trends(
 }
 
 fn previous_period(p: NaiveDate, step: Step) -> NaiveDate {
-    let months = match step {
-        Step::Month => 1,
-        Step::Quarter => 3,
-        Step::Year => 12,
-    };
-    p.checked_sub_months(Months::new(months)).unwrap_or(p)
+    p.checked_sub_months(Months::new(step_months(step)))
+        .unwrap_or(p)
 }
 
 /// The provenance block every layer answer carries.

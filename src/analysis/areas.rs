@@ -57,28 +57,36 @@ pub struct HotspotArea {
 impl HotspotArea {
     /// Venue counts by name, most first, zeros left out.
     pub fn venue_mix(&self) -> Vec<(&'static str, u64)> {
-        let mut mix: Vec<(&'static str, u64)> = VenueType::ALL
-            .iter()
-            .zip(self.reports.venues)
-            .filter(|(_, n)| *n > 0)
-            .map(|(v, n)| (v.as_str(), n))
-            .collect();
-        mix.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-        mix
+        ranked(
+            VenueType::ALL
+                .iter()
+                .map(|v| v.as_str())
+                .zip(self.reports.venues),
+            usize::MAX,
+        )
     }
 
     /// The `limit` most frequent indicators.
     pub fn top_indicators(&self, limit: usize) -> Vec<(&'static str, u64)> {
-        let mut top: Vec<(&'static str, u64)> = Indicator::ALL
-            .iter()
-            .zip(self.reports.indicators)
-            .filter(|(_, n)| *n > 0)
-            .map(|(i, n)| (i.as_str(), n))
-            .collect();
-        top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-        top.truncate(limit);
-        top
+        ranked(
+            Indicator::ALL
+                .iter()
+                .map(|i| i.as_str())
+                .zip(self.reports.indicators),
+            limit,
+        )
     }
+}
+
+/// Non-zero counts, most first (ties by name), at most `limit`.
+fn ranked(
+    counts: impl Iterator<Item = (&'static str, u64)>,
+    limit: usize,
+) -> Vec<(&'static str, u64)> {
+    let mut out: Vec<(&'static str, u64)> = counts.filter(|(_, n)| *n > 0).collect();
+    out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    out.truncate(limit);
+    out
 }
 
 /// Groups cells with `bin >= min_bin` into areas of grid-adjacent cells and
