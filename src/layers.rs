@@ -658,15 +658,7 @@ pub fn area_trends(
         }
     }
     let gazetteer = Gazetteer::embedded();
-    let district_names: HashMap<String, String> = districts
-        .values()
-        .filter_map(|code| {
-            (0..=u16::MAX)
-                .map_while(|i| gazetteer.district(i))
-                .find(|(c, _)| c == code)
-                .map(|(c, n)| (c.to_owned(), n.to_owned()))
-        })
-        .collect();
+
     let mut out = Vec::new();
     for (area, district) in &districts {
         for period in &periods {
@@ -679,7 +671,10 @@ pub fn area_trends(
             out.push(TownRow {
                 town: area.clone(),
                 district: district.clone(),
-                district_name: district_names.get(district).cloned().unwrap_or_default(),
+                district_name: gazetteer
+                    .district_name(district)
+                    .unwrap_or_default()
+                    .to_owned(),
                 period: *period,
                 label: period_label(*period, step),
                 count,

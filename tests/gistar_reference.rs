@@ -124,14 +124,16 @@ fn constant_field_is_never_significant() {
 #[test]
 fn planted_core_is_hot_at_99() {
     let f = fixture(include_str!("fixtures/gistar_uniform_k1.csv"));
-    // The fixture plants its hot core at Wisbech's res-8 cell and its ring.
+    // The fixture plants its hot core at Wisbech's res-8 cell and its ring: our
+    // own Gi* (not the fixture's column) must put the centre in bin 3.
     let centre = h3o::LatLng::new(52.666_22, 0.159_38)
         .expect("ll")
         .to_cell(h3o::Resolution::Eight);
-    let i = f
-        .cells
-        .iter()
-        .position(|c| *c == centre)
-        .expect("centre in patch");
-    assert_eq!(f.bin_fdr[i], 3);
+    let area = StudyArea::new(f.cells.iter().copied());
+    let gi = gi_star(&f.x, &Neighbours::build(&area, 1, Kernel::Uniform));
+    let bins = bins(&gi.z, &gi.p, true);
+    let i = area.position(centre).expect("centre in patch");
+    assert_eq!(bins[i], 3, "z = {}", gi.z[i]);
+    // And a far corner of the patch, all background, is not hot.
+    assert!(bins.iter().filter(|b| **b == 3).count() < 20);
 }

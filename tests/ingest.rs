@@ -24,10 +24,18 @@ fn reports(store: &Store) -> Vec<StoredReport> {
     all
 }
 
-fn reader(name: &str, text: &str) -> Input {
+fn reader(name: &str, bytes: impl Into<Vec<u8>>) -> Input {
     Input::Reader {
         name: name.into(),
-        reader: Box::new(Cursor::new(text.as_bytes().to_vec())),
+        reader: Box::new(Cursor::new(bytes.into())),
+    }
+}
+
+/// Options for in-memory loads: no rejects file beside a non-existent input.
+fn quiet() -> LoadOptions {
+    LoadOptions {
+        no_rejects_file: true,
+        ..LoadOptions::default()
     }
 }
 
@@ -209,10 +217,7 @@ fn reingest_is_idempotent() {
 #[test]
 fn conflicting_report_id_is_rejected_and_stored_one_untouched() {
     let mut store = Store::open_in_memory().expect("open");
-    let opts = LoadOptions {
-        no_rejects_file: true,
-        ..LoadOptions::default()
-    };
+    let opts = quiet();
     let first = "{\"id\":\"H-1\",\"source\":\"helpline\",\"date\":\"2024-01-02\",\"venue\":\"farm\",\"postcode\":\"PE13 1AA\",\"persons_count\":2}\n";
     let changed = "{\"id\":\"H-1\",\"source\":\"helpline\",\"date\":\"2024-01-02\",\"venue\":\"farm\",\"postcode\":\"PE13 1AA\",\"persons_count\":7}\n";
     let other_source = "{\"id\":\"H-1\",\"source\":\"police_intel\",\"date\":\"2024-01-02\",\"venue\":\"farm\",\"postcode\":\"PE13 1AA\"}\n";
@@ -304,8 +309,7 @@ fn json_lines_and_geojson_with_line_numbers() {
     let mut store = Store::open_in_memory().expect("open");
     let opts = |format| LoadOptions {
         format: Some(format),
-        no_rejects_file: true,
-        ..LoadOptions::default()
+        ..quiet()
     };
     let jsonl = concat!(
         "\u{feff}{\"id\":\"J1\",\"date\":\"2024-03-01\",\"venue\":\"nail bar\",\"lat\":52.13459,\"lng\":-0.46632,\"indicators\":[\"long_hours\",\"cash_only\"]}\n",
@@ -379,15 +383,7 @@ fn csv_bad_utf8_and_header_aliases() {
     let mut store = Store::open_in_memory().expect("open");
     let mut bytes = b"ID,Date,Venue,Latitude,Longitude,Notes\nA,2024-01-01,farm,52.66622,0.15938,ok\nB,2024-01-01,farm,52.66622,0.15938,bad \xff\xfe here\n".to_vec();
     bytes.extend_from_slice(b"C,2024-01-01,farm,52.66622,0.15938,\"multi\nline\"\nD,2024-01-01,farm,52.66622,0.15938,last\n");
-    let input = Input::Reader {
-        name: "bytes.csv".into(),
-        reader: Box::new(Cursor::new(bytes)),
-    };
-    let opts = LoadOptions {
-        no_rejects_file: true,
-        ..LoadOptions::default()
-    };
-    let s = load(&mut store, input, &opts, None).expect("load");
+    let s = load(&mut store, reader("bytes.csv", bytes), &quiet(), None).expect("load");
     assert_eq!(
         (s.counts.read, s.counts.stored, s.counts.rejected),
         (4, 3, 1)
@@ -548,20 +544,7 @@ fn regression_crlf_line_numbers() {
         .join(ending)
             + ending;
         let mut store = Store::open_in_memory().expect("open");
-        let input = Input::Reader {
-            name: "x.csv".into(),
-            reader: Box::new(Cursor::new(text.into_bytes())),
-        };
-        let s = load(
-            &mut store,
-            input,
-            &LoadOptions {
-                no_rejects_file: true,
-                ..LoadOptions::default()
-            },
-            None,
-        )
-        .expect("load");
+        let s = load(&mut store, reader("x.csv", text), &quiet(), None).expect("load");
         let mut lines = Vec::new();
         store
             .rejects_for_run(s.counts.run_id, |r| lines.push((r.line, r.field)))

@@ -200,6 +200,14 @@ impl Gazetteer {
         self.outward.get(code)
     }
 
+    /// The name of a local-authority district by its ONS code.
+    pub fn district_name(&self, code: &str) -> Option<&str> {
+        self.districts
+            .iter()
+            .find(|(c, _)| c == code)
+            .map(|(_, n)| n.as_str())
+    }
+
     /// `(code, name)` of a local-authority district by its index in the postcode table.
     pub fn district(&self, index: u16) -> Option<(&str, &str)> {
         self.districts

@@ -254,13 +254,6 @@ impl Store {
             })
             .map_err(self.err("data window"))
     }
-
-    /// A number that changes whenever stored data changes (for caches and ETags).
-    pub fn data_version(&self) -> Result<i64> {
-        self.conn
-            .query_row("SELECT coalesce(max(run_id), 0) * 1000003 + (SELECT count(*) FROM reports) FROM ingest_runs", [], |r| r.get(0))
-            .map_err(self.err("data version"))
-    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
