@@ -38,9 +38,24 @@ pub enum Command {
         /// DuckDB file for the demo.
         #[arg(long, default_value = "hotspots-demo.duckdb")]
         db: PathBuf,
-        /// Address to serve on (the dashboard arrives in a later release).
+        /// Address to serve on.
         #[arg(long, env = "HOTSPOTS_BIND", default_value = "127.0.0.1:8080")]
         bind: String,
+        /// Load and summarise only; do not serve.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Serve the dashboard and API.
+    Serve {
+        #[command(flatten)]
+        db: DbArg,
+        /// Address to serve on.
+        #[arg(long, env = "HOTSPOTS_BIND", default_value = "127.0.0.1:8080")]
+        bind: String,
+        /// Settings file (JSON): basemap_url, basemap_attribution, open_role,
+        /// cache_mib, max_body_mib, timeout_secs, readers.
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
     /// Load report files (CSV, JSON Lines, GeoJSON; `-` for standard input).
     Ingest {
@@ -308,6 +323,7 @@ impl FilterArgs {
                 .iter()
                 .map(|s| crate::model::normalise_word(s))
                 .collect(),
+            cells: None,
         })
     }
 }
@@ -316,6 +332,8 @@ impl FilterArgs {
 pub enum OutFormat {
     Geojson,
     Csv,
+    /// `towns` only: `{"rows": [...], "provenance": {...}}` as the API answers.
+    Json,
 }
 
 /// Exit status when `--strict` and a row was rejected.
@@ -345,16 +363,27 @@ pub fn main() -> ExitCode {
 /// # Errors
 /// Anything that stops the command; the message names the file, line and field.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    use crate::params::Layer;
+    use crate::store::AreaLevel;
     match cli.command {
-        Command::Demo { db, bind } => {
+        Command::Demo { db, bind, no_serve } => {
             let mut store = Store::open(&db)?;
             let summaries = crate::demo::load_demo(&mut store)?;
             println!("{}", pipeline::summary_line(&summaries));
             crate::demo::print_overview(&store, &mut std::io::stdout())?;
-            println!(
-                "database: {} (the dashboard will serve on http://{bind}/ in a later release)",
-                db.display()
-            );
+            println!("database: {}", db.display());
+            if !no_serve {
+                crate::serve::run(store, &bind, crate::serve::ServeConfig::default())?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve { db, bind, config } => {
+            let config = match &config {
+                Some(path) => crate::serve::ServeConfig::from_file(path)?,
+                None => crate::serve::ServeConfig::default(),
+            };
+            let store = Store::open(&db.db)?;
+            crate::serve::run(store, &bind, config)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Ingest {
@@ -405,16 +434,25 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Export {
             layer: ExportLayer::Cells { common, all },
-        } => export_cells(&common, all),
+        } => export_layer(&common, Layer::Cells, all, AreaLevel::Town),
         Command::Export {
             layer: ExportLayer::Hotspots { common },
-        } => export_hotspots(&common),
+        } => export_layer(&common, Layer::Hotspots, false, AreaLevel::Town),
         Command::Export {
             layer: ExportLayer::Emerging { common },
-        } => export_emerging(&common),
+        } => export_layer(&common, Layer::Emerging, false, AreaLevel::Town),
         Command::Export {
             layer: ExportLayer::Towns { common, level },
-        } => export_towns(&common, level),
+        } => export_layer(
+            &common,
+            Layer::Towns,
+            false,
+            if level == LevelArg::District {
+                AreaLevel::District
+            } else {
+                AreaLevel::Town
+            },
+        ),
         Command::Export {
             layer:
                 ExportLayer::Reports {
@@ -445,163 +483,41 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn export_cells(common: &LayerCommon, all: bool) -> anyhow::Result<ExitCode> {
-    let query = common.query(crate::store::Step::Month)?;
-    let store = common.store()?;
-    let run = crate::layers::hot_cells(&store, &query)?;
-    let cells: Vec<&crate::layers::CellResult> = run
-        .cells
-        .iter()
-        .filter(|c| all || c.count > 0 || c.bin != 0)
-        .collect();
-    let mut out = common.output()?;
-    match common.format {
-        OutFormat::Csv => crate::export::cells_csv(&cells, &mut out)?,
-        OutFormat::Geojson => {
-            let extra = serde_json::json!({
-                "features": cells.len(),
-                "all_cells": all,
-                "excluded_imprecise": run.excluded_imprecise,
-                "outside_study_area": run.outside_study_area,
-                "fdr_cutoffs": run.cutoffs.iter().map(|(bin, cut)| serde_json::json!({"bin": bin, "p_cutoff": cut})).collect::<Vec<_>>(),
-            });
-            let provenance =
-                crate::layers::provenance("cells", &query, run.area.len(), run.data_window, extra);
-            let fc = crate::export::cells_geojson(
-                &cells,
-                query.weight == crate::layers::Weight::Risk,
-                provenance,
-            );
-            serde_json::to_writer(&mut out, &fc)?;
-            out.write_all(b"\n")?;
-        }
-    }
-    out.flush()?;
-    Ok(ExitCode::SUCCESS)
-}
-
-fn export_hotspots(common: &LayerCommon) -> anyhow::Result<ExitCode> {
-    let query = common.query(crate::store::Step::Month)?;
-    let store = common.store()?;
-    let (run, areas) = crate::layers::hotspot_areas(&store, &query)?;
-    let mut out = common.output()?;
-    match common.format {
-        OutFormat::Csv => crate::export::hotspots_csv(&areas, &mut out)?,
-        OutFormat::Geojson => {
-            let extra = serde_json::json!({
-                "features": areas.len(),
-                "excluded_imprecise": run.excluded_imprecise,
-                "outside_study_area": run.outside_study_area,
-                "hot_rule": "connected cells (sharing an edge) with bin >= 2 (95% confidence or more)",
-                "robust_rule": "an area is robust when some hot cell (bin >= 2) overlaps it at every neighbouring resolution within 6..9",
-            });
-            let provenance = crate::layers::provenance(
-                "hotspots",
-                &query,
-                run.area.len(),
-                run.data_window,
-                extra,
-            );
-            serde_json::to_writer(
-                &mut out,
-                &crate::export::hotspots_geojson(&areas, provenance),
-            )?;
-            out.write_all(b"\n")?;
-        }
-    }
-    out.flush()?;
-    Ok(ExitCode::SUCCESS)
-}
-
-fn export_emerging(common: &LayerCommon) -> anyhow::Result<ExitCode> {
-    let query = common.query(crate::store::Step::Month)?;
-    let store = common.store()?;
-    let (area, periods, cells) = crate::layers::emerging(&store, &query)?;
-    let mut out = common.output()?;
-    match common.format {
-        OutFormat::Csv => crate::export::emerging_csv(&cells, &mut out)?,
-        OutFormat::Geojson => {
-            let extra = serde_json::json!({
-                "features": cells.len(),
-                "steps": periods.len(),
-                "first_step": periods.first().map(ToString::to_string),
-                "last_step": periods.last().map(ToString::to_string),
-                "trend": "Mann-Kendall on each cell's Gi* z series, tie-corrected, two-sided, significant at p < 0.10",
-                "categories": "Esri/sfdep rules at 90% thresholds (see src/analysis/emerging.rs)",
-            });
-            let window = (
-                periods.first().copied(),
-                query.filter.to.or(periods.last().copied()),
-            );
-            let provenance =
-                crate::layers::provenance("emerging", &query, area.len(), window, extra);
-            serde_json::to_writer(
-                &mut out,
-                &crate::export::emerging_geojson(&cells, provenance),
-            )?;
-            out.write_all(b"\n")?;
-        }
-    }
-    out.flush()?;
-    Ok(ExitCode::SUCCESS)
-}
-
-fn export_towns(common: &LayerCommon, level: LevelArg) -> anyhow::Result<ExitCode> {
-    let query = common.query(crate::store::Step::Quarter)?;
-    let store = common.store()?;
-    let level = if level == LevelArg::District {
-        crate::store::AreaLevel::District
+/// Renders a layer exactly as the API would and writes it out.
+fn export_layer(
+    common: &LayerCommon,
+    layer: crate::params::Layer,
+    all: bool,
+    level: crate::store::AreaLevel,
+) -> anyhow::Result<ExitCode> {
+    use crate::params::{Layer, LayerRequest, OutputFormat};
+    let default_step = if layer == Layer::Towns {
+        crate::store::Step::Quarter
     } else {
-        crate::store::AreaLevel::Town
+        crate::store::Step::Month
     };
-    let rows = crate::layers::area_trends(&store, level, &query.filter, query.step)?;
+    let query = common.query(default_step)?;
+    let store = common.store()?;
+    let request = LayerRequest {
+        layer,
+        query,
+        format: match common.format {
+            OutFormat::Csv => OutputFormat::Csv,
+            OutFormat::Geojson => OutputFormat::GeoJson,
+            OutFormat::Json => OutputFormat::Json,
+        },
+        download: false,
+        all,
+        level,
+        canonical: String::new(),
+    };
+    let rendered = crate::render::render(
+        &store,
+        &request,
+        crate::render::ReportDetail { notes: true },
+    )?;
     let mut out = common.output()?;
-    match common.format {
-        OutFormat::Csv => crate::export::towns_csv(&rows, &mut out)?,
-        OutFormat::Geojson => {
-            let gazetteer = crate::geocode::Gazetteer::embedded();
-            let features: Vec<geojson::Feature> = rows
-                .iter()
-                .map(|r| {
-                    let geometry = gazetteer
-                        .places_named(&r.town)
-                        .next()
-                        .map(|p| geojson::Geometry::new_point([p.lng, p.lat]));
-                    let properties = match crate::export::town_json(r) {
-                        serde_json::Value::Object(m) => Some(m),
-                        _ => None,
-                    };
-                    geojson::Feature {
-                        bbox: None,
-                        geometry,
-                        id: None,
-                        properties,
-                        foreign_members: None,
-                    }
-                })
-                .collect();
-            let (first, last, _) = store.data_window(&query.filter)?;
-            let extra = serde_json::json!({
-                "features": features.len(),
-                "level": if level == crate::store::AreaLevel::District { "district" } else { "town" },
-                "town_rule": "the place of >= 5,000 people (GeoNames) nearest the report's H3 res-7 cell centre",
-                "change_test": "exact conditional binomial test of count vs previous (and vs a year before), equal exposure, two-sided",
-                "counts": "exact (no small-number suppression applied in this export)",
-            });
-            let mut members = geojson::JsonObject::new();
-            members.insert(
-                "provenance".into(),
-                crate::layers::provenance("towns", &query, 0, (first, last), extra),
-            );
-            let fc = geojson::FeatureCollection {
-                bbox: None,
-                features,
-                foreign_members: Some(members),
-            };
-            serde_json::to_writer(&mut out, &fc)?;
-            out.write_all(b"\n")?;
-        }
-    }
+    out.write_all(&rendered.body)?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
@@ -630,7 +546,7 @@ pub fn export_reports(
             }
             writer.finish()?;
         }
-        OutFormat::Geojson => {
+        OutFormat::Geojson | OutFormat::Json => {
             let mut writer = ReportGeoJson::new(out)?;
             store.for_each_report(filter, |r| {
                 if failure.is_none() {

@@ -49,24 +49,45 @@ fn opt<T: ToString>(value: Option<&T>) -> String {
 /// Writes reports as CSV, one row each, cells as H3 hex strings (empty when too coarse).
 pub struct ReportCsv<W: Write> {
     writer: csv::Writer<W>,
+    notes: bool,
+    header_written: bool,
 }
 
 impl<W: Write> ReportCsv<W> {
     /// # Errors
-    /// When the header cannot be written.
+    /// Never for now (the header is written with the first row or at the end).
     pub fn new(out: W) -> std::io::Result<Self> {
-        let mut writer = csv::Writer::from_writer(out);
-        writer
-            .write_record(REPORT_CSV_HEADER)
-            .map_err(std::io::Error::other)?;
-        Ok(Self { writer })
+        Ok(Self {
+            writer: csv::Writer::from_writer(out),
+            notes: true,
+            header_written: false,
+        })
+    }
+
+    /// Leaves the `notes` column out altogether (for roles that may not read notes).
+    #[must_use]
+    pub fn with_notes(mut self, notes: bool) -> Self {
+        self.notes = notes;
+        self
+    }
+
+    fn header(&mut self) -> std::io::Result<()> {
+        if !self.header_written {
+            self.header_written = true;
+            let notes = self.notes;
+            self.writer
+                .write_record(REPORT_CSV_HEADER.iter().filter(|h| notes || **h != "notes"))
+                .map_err(std::io::Error::other)?;
+        }
+        Ok(())
     }
 
     /// # Errors
     /// On write failure.
     pub fn write(&mut self, r: &StoredReport) -> std::io::Result<()> {
-        self.writer
-            .write_record([
+        self.header()?;
+        let notes = self.notes;
+        let record = [
                 r.source.clone(),
                 r.report_id.clone(),
                 r.observed_on.to_string(),
@@ -91,13 +112,22 @@ impl<W: Write> ReportCsv<W> {
                 cell_hex(r.cells[3]),
                 opt(r.town.as_ref()),
                 opt(r.district.as_ref()),
-            ])
+            ];
+        self.writer
+            .write_record(
+                record
+                    .iter()
+                    .zip(REPORT_CSV_HEADER)
+                    .filter(|(_, h)| notes || *h != "notes")
+                    .map(|(v, _)| v),
+            )
             .map_err(std::io::Error::other)
     }
 
     /// # Errors
     /// On flush failure.
     pub fn finish(mut self) -> std::io::Result<()> {
+        self.header()?;
         self.writer.flush()
     }
 }
@@ -127,6 +157,7 @@ pub fn reports_provenance(filter: &ReportFilter, count: u64) -> JsonValue {
 pub struct ReportGeoJson<W: Write> {
     out: W,
     count: u64,
+    notes: bool,
 }
 
 impl<W: Write> ReportGeoJson<W> {
@@ -134,7 +165,18 @@ impl<W: Write> ReportGeoJson<W> {
     /// On write failure.
     pub fn new(mut out: W) -> std::io::Result<Self> {
         out.write_all(b"{\"type\":\"FeatureCollection\",\"features\":[\n")?;
-        Ok(Self { out, count: 0 })
+        Ok(Self {
+            out,
+            count: 0,
+            notes: true,
+        })
+    }
+
+    /// Leaves the `notes` property out altogether (for roles that may not read notes).
+    #[must_use]
+    pub fn with_notes(mut self, notes: bool) -> Self {
+        self.notes = notes;
+        self
     }
 
     /// # Errors
@@ -162,7 +204,9 @@ impl<W: Write> ReportGeoJson<W> {
         put("nationalities", r.nationalities.clone().into());
         put("child_involved", r.child_involved.into());
         put("grading", r.grading.clone().into());
-        put("notes", r.notes.clone().into());
+        if self.notes {
+            put("notes", r.notes.clone().into());
+        }
         put("location_input", r.location_input.clone().into());
         put("lat", r.lat.into());
         put("lng", r.lng.into());

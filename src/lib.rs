@@ -1,7 +1,8 @@
 //! `hotspots`: geospatial hotspot intelligence for UK modern-slavery reports.
 //!
 //! Pipeline stages, dependencies pointing one way (see ARCHITECTURE.md):
-//! `model` ← `ingest` / `geocode` / `index` ← `store` ← `pipeline` (glue) ← `cli`.
+//! `model` ← `ingest` / `geocode` / `index` ← `store` ← `pipeline`, `layers`, `render` (glue)
+//! ← `serve` (HTTP) ← `cli`.
 
 pub mod analysis;
 pub mod cli;
@@ -12,7 +13,11 @@ pub mod index;
 pub mod ingest;
 pub mod layers;
 pub mod model;
+pub mod params;
 pub mod pipeline;
+pub mod policy;
+pub mod render;
+pub mod serve;
 pub mod store;
 
 pub use pipeline::{load, load_paths, FileSummary, Input, LoadOptions, PipelineError};

@@ -280,6 +280,19 @@ pub struct AreaRow {
 }
 
 impl Store {
+    /// District codes that hold at least one report, sorted.
+    pub fn districts_present(&self) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT DISTINCT district FROM reports WHERE district IS NOT NULL ORDER BY district")
+            .map_err(self.err("prepare districts"))?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(self.err("query districts"))?;
+        rows.collect::<duckdb::Result<Vec<_>>>()
+            .map_err(self.err("read districts"))
+    }
+
     /// Bounding box of every stored report: `(min_lat, min_lng, max_lat, max_lng)`.
     pub fn extent(&self) -> Result<Option<(f64, f64, f64, f64)>> {
         let row: (Option<f64>, Option<f64>, Option<f64>, Option<f64>) = self

@@ -114,6 +114,8 @@ pub struct ReportFilter {
     pub venues: Vec<String>,
     pub exploitation: Vec<String>,
     pub sources: Vec<String>,
+    /// Only reports in these cells (all at one resolution, 6..=9).
+    pub cells: Option<(u8, Vec<u64>)>,
 }
 
 /// A listed reject.
@@ -166,6 +168,28 @@ impl Store {
         let store = Self { conn, path };
         store.migrate()?;
         Ok(store)
+    }
+
+    /// Another connection to the same database (for a pool of readers: DuckDB
+    /// serves concurrent readers and one writer through MVCC).
+    pub fn try_clone(&self) -> Result<Self> {
+        let conn = self.conn.try_clone().map_err(self.err("clone connection"))?;
+        Ok(Self {
+            conn,
+            path: self.path.clone(),
+        })
+    }
+
+    /// Changes whenever a load commits: the newest run id and the report count.
+    /// Caches and ETags key on it.
+    pub fn data_version(&self) -> Result<(i64, u64)> {
+        self.conn
+            .query_row(
+                "SELECT (SELECT coalesce(max(run_id), 0) FROM ingest_runs), (SELECT count(*) FROM reports)",
+                [],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)? as u64)),
+            )
+            .map_err(self.err("read data version"))
     }
 
     pub fn path(&self) -> PathBuf {
@@ -341,12 +365,7 @@ impl Store {
 
     /// The `limit` cells with most reports at a resolution (6..=9), busiest first.
     pub fn busiest_cells(&self, resolution: u8, limit: u32) -> Result<Vec<(u64, u64)>> {
-        let column = match resolution {
-            6 => "h3_r6",
-            7 => "h3_r7",
-            8 => "h3_r8",
-            _ => "h3_r9",
-        };
+        let column = analysis_queries::cell_column(resolution);
         let sql = format!(
             "SELECT {column}, count(*) AS n FROM reports WHERE {column} IS NOT NULL \
              GROUP BY {column} ORDER BY n DESC, {column} LIMIT ?"
@@ -466,6 +485,16 @@ fn filter_sql(filter: &ReportFilter) -> (String, Vec<String>) {
             let marks = vec!["?"; list.len()].join(", ");
             clauses.push(format!("{column} IN ({marks})"));
             values.extend(list.iter().cloned());
+        }
+    }
+    if let Some((res, cells)) = &filter.cells {
+        let column = analysis_queries::cell_column(*res);
+        if cells.is_empty() {
+            clauses.push("FALSE".to_owned());
+        } else {
+            let marks = vec!["CAST(? AS UBIGINT)"; cells.len()].join(", ");
+            clauses.push(format!("{column} IN ({marks})"));
+            values.extend(cells.iter().map(ToString::to_string));
         }
     }
     if clauses.is_empty() {

@@ -1,0 +1,384 @@
+//! Layer query parameters (interface.md "Query parameters shared by the layers"),
+//! parsed once from `name=value` pairs into a typed [`LayerRequest`]. No HTTP here:
+//! `serve` hands over the decoded query string, the fuzz targets call [`parse`]
+//! directly. Unknown names, repeated names and bad values are errors naming the field.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+
+use crate::analysis::Kernel;
+use crate::layers::{LayerQuery, StudyAreaSpec, Weight};
+use crate::model::{normalise_word, ExploitationType, VenueType};
+use crate::store::{AreaLevel, ReportFilter, Step};
+
+/// The layers the API serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Layer {
+    Cells,
+    Hotspots,
+    Emerging,
+    Reports,
+    Towns,
+}
+
+impl Layer {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Cells => "cells",
+            Self::Hotspots => "hotspots",
+            Self::Emerging => "emerging",
+            Self::Reports => "reports",
+            Self::Towns => "towns",
+        }
+    }
+
+    /// The parameter names this layer accepts.
+    pub fn accepts(self) -> &'static [&'static str] {
+        const FILTER: [&str; 7] = ["from", "to", "venue", "exploitation", "source", "format", "download"];
+        match self {
+            Self::Reports => &FILTER,
+            Self::Cells => &[
+                "from", "to", "venue", "exploitation", "source", "format", "download", "res", "k",
+                "kernel", "fdr", "weight", "permutations", "seed", "district", "bbox", "all",
+            ],
+            Self::Hotspots => &[
+                "from", "to", "venue", "exploitation", "source", "format", "download", "res", "k",
+                "kernel", "fdr", "weight", "permutations", "seed", "district", "bbox",
+            ],
+            Self::Emerging => &[
+                "from", "to", "venue", "exploitation", "source", "format", "download", "res", "k",
+                "kernel", "fdr", "weight", "district", "bbox", "step",
+            ],
+            Self::Towns => &[
+                "from", "to", "venue", "exploitation", "source", "format", "download", "step",
+                "level",
+            ],
+        }
+    }
+}
+
+/// Output format of a layer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum OutputFormat {
+    #[default]
+    GeoJson,
+    Csv,
+    /// `towns` only (its default): `{"rows": [...], "provenance": {...}}`.
+    Json,
+}
+
+/// A validated layer request.
+#[derive(Clone, Debug)]
+pub struct LayerRequest {
+    pub layer: Layer,
+    pub query: LayerQuery,
+    pub format: OutputFormat,
+    /// Answer as a file to save (`Content-Disposition: attachment`).
+    pub download: bool,
+    /// `cells` only: every cell of the study area, zeros included.
+    pub all: bool,
+    /// `towns` only: group by town or district.
+    pub level: AreaLevel,
+    /// The accepted parameters, sorted: the cache key and the ETag's input.
+    pub canonical: String,
+}
+
+/// A parameter that is unknown, repeated or malformed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct ParamError {
+    pub field: String,
+    pub message: String,
+}
+
+fn bad(field: &str, message: impl Into<String>) -> ParamError {
+    ParamError {
+        field: field.to_owned(),
+        message: message.into(),
+    }
+}
+
+/// Most permutations a request may ask for (each costs a pass over the study area).
+pub const MAX_PERMUTATIONS: u32 = 9_999;
+
+/// Parses a layer's parameters. Empty values count as absent (HTML forms send them).
+///
+/// # Errors
+/// The first unknown, repeated or malformed parameter, by name.
+pub fn parse(layer: Layer, pairs: &[(String, String)]) -> Result<LayerRequest, ParamError> {
+    let mut given: BTreeMap<&str, &str> = BTreeMap::new();
+    for (name, value) in pairs {
+        let Some(known) = layer.accepts().iter().find(|a| **a == name.as_str()) else {
+            return Err(bad(
+                name,
+                format!(
+                    "unknown parameter for the {} layer (accepted: {})",
+                    layer.as_str(),
+                    layer.accepts().join(", ")
+                ),
+            ));
+        };
+        if given.insert(known, value.as_str()).is_some() {
+            return Err(bad(name, "given more than once (use a comma-separated list)"));
+        }
+    }
+    given.retain(|_, v| !v.trim().is_empty());
+    let get = |name: &str| given.get(name).map(|v| v.trim());
+
+    let date = |name: &str| -> Result<Option<NaiveDate>, ParamError> {
+        get(name)
+            .map(|v| {
+                NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                    .map_err(|_| bad(name, format!("{v:?} is not a date (YYYY-MM-DD)")))
+            })
+            .transpose()
+    };
+    let list = |name: &str| -> Vec<&str> {
+        get(name)
+            .map(|v| v.split(',').map(str::trim).filter(|s| !s.is_empty()).collect())
+            .unwrap_or_default()
+    };
+    let number = |name: &str, low: u32, high: u32, default: u32| -> Result<u32, ParamError> {
+        match get(name) {
+            None => Ok(default),
+            Some(v) => v
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (low..=high).contains(n))
+                .ok_or_else(|| bad(name, format!("{v:?} is not a whole number from {low} to {high}"))),
+        }
+    };
+    let boolean = |name: &str, default: bool| -> Result<bool, ParamError> {
+        match get(name) {
+            None => Ok(default),
+            Some("true" | "1" | "yes") => Ok(true),
+            Some("false" | "0" | "no") => Ok(false),
+            Some(v) => Err(bad(name, format!("{v:?} is not true or false"))),
+        }
+    };
+
+    let from = date("from")?;
+    let to = date("to")?;
+    if let (Some(f), Some(t)) = (from, to) {
+        if f > t {
+            return Err(bad("from", format!("{f} is after to={t}")));
+        }
+    }
+    let venues = list("venue")
+        .into_iter()
+        .map(|v| {
+            VenueType::parse(v)
+                .map(|v| v.as_str().to_owned())
+                .ok_or_else(|| bad("venue", format!("unknown venue type {v:?}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let exploitation = list("exploitation")
+        .into_iter()
+        .map(|v| {
+            ExploitationType::parse(v)
+                .map(|v| v.as_str().to_owned())
+                .ok_or_else(|| bad("exploitation", format!("unknown exploitation type {v:?}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let sources = list("source").into_iter().map(normalise_word).collect();
+
+    let default_step = if layer == Layer::Towns { Step::Quarter } else { Step::Month };
+    let step = match get("step") {
+        None => default_step,
+        Some("month") => Step::Month,
+        Some("quarter") => Step::Quarter,
+        Some("year") if layer == Layer::Towns => Step::Year,
+        Some(v) => {
+            return Err(bad(
+                "step",
+                format!(
+                    "{v:?} is not {}",
+                    if layer == Layer::Towns { "month, quarter or year" } else { "month or quarter" }
+                ),
+            ))
+        }
+    };
+    let kernel = match get("kernel") {
+        None => Kernel::Uniform,
+        Some(v) => v.parse().map_err(|e: String| bad("kernel", e))?,
+    };
+    let weight = match get("weight") {
+        None | Some("count") => Weight::Count,
+        Some("risk") => Weight::Risk,
+        Some(v) => return Err(bad("weight", format!("{v:?} is not count or risk"))),
+    };
+    let format = match (get("format"), layer) {
+        (None | Some("json"), Layer::Towns) => OutputFormat::Json,
+        (None | Some("geojson"), _) => OutputFormat::GeoJson,
+        (Some("csv"), _) => OutputFormat::Csv,
+        (Some(v), Layer::Towns) => {
+            return Err(bad("format", format!("{v:?} is not json, geojson or csv")))
+        }
+        (Some(v), _) => return Err(bad("format", format!("{v:?} is not geojson or csv"))),
+    };
+    let level = match get("level") {
+        None | Some("town") => AreaLevel::Town,
+        Some("district") => AreaLevel::District,
+        Some(v) => return Err(bad("level", format!("{v:?} is not town or district"))),
+    };
+    let districts: Vec<String> = list("district").into_iter().map(str::to_owned).collect();
+    let bbox = match get("bbox") {
+        None => None,
+        Some(v) => {
+            let parts: Vec<f64> = v
+                .split(',')
+                .map(|p| p.trim().parse::<f64>())
+                .collect::<Result<_, _>>()
+                .map_err(|_| bad("bbox", format!("{v:?} is not four numbers")))?;
+            match parts.as_slice() {
+                [a, b, c, d]
+                    if a < c
+                        && b < d
+                        && (49.0..=61.5).contains(a)
+                        && (49.0..=61.5).contains(c)
+                        && (-9.0..=2.5).contains(b)
+                        && (-9.0..=2.5).contains(d) =>
+                {
+                    Some([*a, *b, *c, *d])
+                }
+                _ => {
+                    return Err(bad(
+                        "bbox",
+                        "expected min_lat,min_lng,max_lat,max_lng inside the UK with min < max",
+                    ))
+                }
+            }
+        }
+    };
+    let study_area = match (districts.is_empty(), bbox) {
+        (false, Some(_)) => return Err(bad("bbox", "give district or bbox, not both")),
+        (false, None) => StudyAreaSpec::Districts(districts),
+        (true, Some(b)) => StudyAreaSpec::BBox(b),
+        (true, None) => StudyAreaSpec::Default,
+    };
+
+    let query = LayerQuery {
+        res: number("res", 6, 9, 8)? as u8,
+        filter: ReportFilter {
+            from,
+            to,
+            venues,
+            exploitation,
+            sources,
+            cells: None,
+        },
+        k: number("k", 1, 3, 1)?,
+        kernel,
+        fdr: boolean("fdr", true)?,
+        weight,
+        step,
+        permutations: number("permutations", 0, MAX_PERMUTATIONS, 0)?,
+        seed: match get("seed") {
+            None => LayerQuery::default().seed,
+            Some(v) => v
+                .parse()
+                .map_err(|_| bad("seed", format!("{v:?} is not a whole number")))?,
+        },
+        study_area,
+        ..LayerQuery::default()
+    };
+    let canonical = given
+        .iter()
+        .map(|(k, v)| format!("{k}={}", v.trim()))
+        .collect::<Vec<_>>()
+        .join("&");
+    Ok(LayerRequest {
+        layer,
+        query,
+        format,
+        download: boolean("download", false)?,
+        all: boolean("all", false)?,
+        level,
+        canonical,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(q: &str) -> Vec<(String, String)> {
+        serde_urlencoded::from_str(q).expect("query")
+    }
+
+    #[test]
+    fn defaults_match_interface_md() {
+        let r = parse(Layer::Cells, &[]).expect("empty is fine");
+        assert_eq!(r.query.res, 8);
+        assert_eq!(r.query.k, 1);
+        assert_eq!(r.query.kernel, Kernel::Uniform);
+        assert!(r.query.fdr);
+        assert_eq!(r.query.weight, Weight::Count);
+        assert_eq!(r.format, OutputFormat::GeoJson);
+        assert!(!r.download);
+        assert_eq!(parse(Layer::Towns, &[]).expect("towns").query.step, Step::Quarter);
+        assert_eq!(parse(Layer::Emerging, &[]).expect("emerging").query.step, Step::Month);
+    }
+
+    #[test]
+    fn values_are_typed() {
+        let r = parse(
+            Layer::Cells,
+            &pairs("res=9&k=2&kernel=gaussian&fdr=false&weight=risk&venue=Hand car wash,nail_bar&from=2024-01-01&to=2024-06-30&format=csv&download=1"),
+        )
+        .expect("valid");
+        assert_eq!(r.query.res, 9);
+        assert_eq!(r.query.k, 2);
+        assert_eq!(r.query.kernel, Kernel::Gaussian);
+        assert!(!r.query.fdr);
+        assert_eq!(r.query.weight, Weight::Risk);
+        assert_eq!(r.query.filter.venues, ["car_wash", "nail_bar"]);
+        assert_eq!(r.query.filter.from, NaiveDate::from_ymd_opt(2024, 1, 1));
+        assert_eq!(r.format, OutputFormat::Csv);
+        assert!(r.download);
+    }
+
+    /// Every bad parameter names its field.
+    #[test]
+    fn bad_values_name_their_field() {
+        let cases = [
+            (Layer::Cells, "res=10", "res"),
+            (Layer::Cells, "res=five", "res"),
+            (Layer::Cells, "k=0", "k"),
+            (Layer::Cells, "k=4", "k"),
+            (Layer::Cells, "kernel=epanechnikov", "kernel"),
+            (Layer::Cells, "fdr=maybe", "fdr"),
+            (Layer::Cells, "weight=heavy", "weight"),
+            (Layer::Cells, "from=01/02/2024", "from"),
+            (Layer::Cells, "from=2024-05-01&to=2024-01-01", "from"),
+            (Layer::Cells, "venue=brothel", "venue"),
+            (Layer::Cells, "exploitation=forced", "exploitation"),
+            (Layer::Cells, "format=xml", "format"),
+            (Layer::Cells, "permutations=100000", "permutations"),
+            (Layer::Cells, "bbox=1,2,3", "bbox"),
+            (Layer::Cells, "bbox=52,0,51,1", "bbox"),
+            (Layer::Cells, "colour=red", "colour"),
+            (Layer::Cells, "res=8&res=9", "res"),
+            (Layer::Cells, "step=month", "step"),
+            (Layer::Emerging, "step=year", "step"),
+            (Layer::Reports, "res=8", "res"),
+            (Layer::Towns, "level=county", "level"),
+            (Layer::Towns, "all=1", "all"),
+        ];
+        for (layer, query, field) in cases {
+            let err = parse(layer, &pairs(query)).expect_err(query);
+            assert_eq!(err.field, field, "{query}: {err}");
+            assert!(!err.message.is_empty());
+        }
+    }
+
+    #[test]
+    fn canonical_form_ignores_order_and_empties() {
+        let a = parse(Layer::Cells, &pairs("res=8&venue=farm&from=")).expect("a");
+        let b = parse(Layer::Cells, &pairs("venue=farm&res=8")).expect("b");
+        assert_eq!(a.canonical, b.canonical);
+        let c = parse(Layer::Cells, &pairs("venue=farm&res=9")).expect("c");
+        assert_ne!(a.canonical, c.canonical);
+    }
+}

@@ -1,0 +1,240 @@
+//! A layer request in, the answer's bytes out: `layers` computes, `export` writes.
+//! `hotspots export` and the HTTP API both call [`render`], so the command line
+//! writes the same bytes as the API (bar the `generated_at` time).
+
+use crate::export::{self, ReportCsv, ReportGeoJson};
+use crate::geocode::Gazetteer;
+use crate::layers::{self, LayerError, Weight};
+use crate::params::{Layer, LayerRequest, OutputFormat};
+use crate::store::{AreaLevel, Store};
+
+/// A rendered answer.
+#[derive(Clone, Debug)]
+pub struct Rendered {
+    pub body: Vec<u8>,
+    pub content_type: &'static str,
+    /// A file name for `download=1`, e.g. `hotspots-cells-r8.geojson`.
+    pub file_name: String,
+    /// Features or rows written (for the audit log and the provenance).
+    pub rows: usize,
+}
+
+/// What the caller may see of individual reports (the security policy decides).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReportDetail {
+    /// Free-text notes (tactical only).
+    pub notes: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error(transparent)]
+    Layer(#[from] LayerError),
+    #[error("writing the answer: {0}")]
+    Write(#[from] std::io::Error),
+}
+
+impl From<crate::store::StoreError> for RenderError {
+    fn from(e: crate::store::StoreError) -> Self {
+        Self::Layer(LayerError::Store(e))
+    }
+}
+
+const GEOJSON: &str = "application/geo+json";
+const CSV: &str = "text/csv; charset=utf-8";
+const JSON: &str = "application/json";
+
+/// Computes and writes one layer.
+///
+/// # Errors
+/// A bad study area (naming the field), a store failure, a write failure.
+pub fn render(
+    store: &Store,
+    request: &LayerRequest,
+    detail: ReportDetail,
+) -> Result<Rendered, RenderError> {
+    let query = &request.query;
+    let csv = request.format == OutputFormat::Csv;
+    let mut body = Vec::new();
+    let rows;
+    match request.layer {
+        Layer::Cells => {
+            let run = layers::hot_cells(store, query)?;
+            let cells: Vec<&layers::CellResult> = run
+                .cells
+                .iter()
+                .filter(|c| request.all || c.count > 0 || c.bin != 0)
+                .collect();
+            rows = cells.len();
+            if csv {
+                export::cells_csv(&cells, &mut body)?;
+            } else {
+                let extra = serde_json::json!({
+                    "features": cells.len(),
+                    "all_cells": request.all,
+                    "excluded_imprecise": run.excluded_imprecise,
+                    "outside_study_area": run.outside_study_area,
+                    "fdr_cutoffs": run.cutoffs.iter().map(|(bin, cut)| serde_json::json!({"bin": bin, "p_cutoff": cut})).collect::<Vec<_>>(),
+                });
+                let provenance =
+                    layers::provenance("cells", query, run.area.len(), run.data_window, extra);
+                let fc = export::cells_geojson(&cells, query.weight == Weight::Risk, provenance);
+                write_json(&mut body, &fc)?;
+            }
+        }
+        Layer::Hotspots => {
+            let (run, areas) = layers::hotspot_areas(store, query)?;
+            rows = areas.len();
+            if csv {
+                export::hotspots_csv(&areas, &mut body)?;
+            } else {
+                let extra = serde_json::json!({
+                    "features": areas.len(),
+                    "excluded_imprecise": run.excluded_imprecise,
+                    "outside_study_area": run.outside_study_area,
+                    "hot_rule": "connected cells (sharing an edge) with bin >= 2 (95% confidence or more)",
+                    "robust_rule": "an area is robust when some hot cell (bin >= 2) overlaps it at every neighbouring resolution within 6..9",
+                });
+                let provenance =
+                    layers::provenance("hotspots", query, run.area.len(), run.data_window, extra);
+                write_json(&mut body, &export::hotspots_geojson(&areas, provenance))?;
+            }
+        }
+        Layer::Emerging => {
+            let (area, periods, cells) = layers::emerging(store, query)?;
+            rows = cells.len();
+            if csv {
+                export::emerging_csv(&cells, &mut body)?;
+            } else {
+                let extra = serde_json::json!({
+                    "features": cells.len(),
+                    "steps": periods.len(),
+                    "first_step": periods.first().map(ToString::to_string),
+                    "last_step": periods.last().map(ToString::to_string),
+                    "trend": "Mann-Kendall on each cell's Gi* z series, tie-corrected, two-sided, significant at p < 0.10",
+                    "categories": "Esri/sfdep rules at 90% thresholds (see src/analysis/emerging.rs)",
+                });
+                let window = (
+                    periods.first().copied(),
+                    query.filter.to.or(periods.last().copied()),
+                );
+                let provenance = layers::provenance("emerging", query, area.len(), window, extra);
+                write_json(&mut body, &export::emerging_geojson(&cells, provenance))?;
+            }
+        }
+        Layer::Towns => {
+            let trends = layers::area_trends(store, request.level, &query.filter, query.step)?;
+            rows = trends.len();
+            if csv {
+                export::towns_csv(&trends, &mut body)?;
+            } else {
+                let (first, last, _) = store.data_window(&query.filter)?;
+                let extra = serde_json::json!({
+                    "rows": trends.len(),
+                    "level": if request.level == AreaLevel::District { "district" } else { "town" },
+                    "town_rule": "the place of >= 5,000 people (GeoNames) nearest the report's H3 res-7 cell centre",
+                    "change_test": "exact conditional binomial test of count vs previous (and vs a year before), equal exposure, two-sided",
+                    "counts": "exact (no small-number suppression applied)",
+                });
+                let provenance = layers::provenance("towns", query, 0, (first, last), extra);
+                let rows_json: Vec<serde_json::Value> = trends.iter().map(export::town_json).collect();
+                if request.format == OutputFormat::GeoJson {
+                    write_json(&mut body, &towns_geojson(&trends, rows_json, provenance))?;
+                } else {
+                    write_json(
+                        &mut body,
+                        &serde_json::json!({"rows": rows_json, "provenance": provenance}),
+                    )?;
+                }
+            }
+        }
+        Layer::Reports => {
+            let mut failure: Option<std::io::Error> = None;
+            if csv {
+                let mut writer = ReportCsv::new(&mut body)?.with_notes(detail.notes);
+                let mut n = 0;
+                store.for_each_report(&query.filter, |r| {
+                    if failure.is_none() {
+                        failure = writer.write(&r).err();
+                        n += 1;
+                    }
+                })?;
+                if let Some(e) = failure {
+                    return Err(e.into());
+                }
+                writer.finish()?;
+                rows = n;
+            } else {
+                let mut writer = ReportGeoJson::new(&mut body)?.with_notes(detail.notes);
+                store.for_each_report(&query.filter, |r| {
+                    if failure.is_none() {
+                        failure = writer.write(&r).err();
+                    }
+                })?;
+                if let Some(e) = failure {
+                    return Err(e.into());
+                }
+                let mut n = 0;
+                writer.finish(|count| {
+                    n = count as usize;
+                    export::reports_provenance(&query.filter, count)
+                })?;
+                rows = n;
+            }
+        }
+    }
+    let (content_type, extension) = match request.format {
+        OutputFormat::Csv => (CSV, "csv"),
+        OutputFormat::Json => (JSON, "json"),
+        OutputFormat::GeoJson => (GEOJSON, "geojson"),
+    };
+    let resolution = match request.layer {
+        Layer::Cells | Layer::Hotspots | Layer::Emerging => format!("-r{}", query.res),
+        Layer::Reports | Layer::Towns => String::new(),
+    };
+    Ok(Rendered {
+        body,
+        content_type,
+        file_name: format!("hotspots-{}{resolution}.{extension}", request.layer.as_str()),
+        rows,
+    })
+}
+
+fn write_json(out: &mut Vec<u8>, value: &impl serde::Serialize) -> Result<(), RenderError> {
+    serde_json::to_writer(&mut *out, value).map_err(std::io::Error::other)?;
+    out.push(b'\n');
+    Ok(())
+}
+
+/// Town rows as Point features at the town's GeoNames location (for GIS tools).
+fn towns_geojson(
+    trends: &[layers::TownRow],
+    rows: Vec<serde_json::Value>,
+    provenance: serde_json::Value,
+) -> geojson::FeatureCollection {
+    let gazetteer = Gazetteer::embedded();
+    let features = trends
+        .iter()
+        .zip(rows)
+        .map(|(r, properties)| geojson::Feature {
+            bbox: None,
+            geometry: gazetteer
+                .places_named(&r.town)
+                .next()
+                .map(|p| geojson::Geometry::new_point([p.lng, p.lat])),
+            id: None,
+            properties: match properties {
+                serde_json::Value::Object(m) => Some(m),
+                _ => None,
+            },
+            foreign_members: None,
+        })
+        .collect();
+    let mut members = geojson::JsonObject::new();
+    members.insert("provenance".into(), provenance);
+    geojson::FeatureCollection {
+        bbox: None,
+        features,
+        foreign_members: Some(members),
+    }
+}

@@ -1,0 +1,598 @@
+//! `/api/v1`: layers, towns, report submission, cell detail, base map, OpenAPI.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
+
+use axum::extract::{FromRequestParts, Multipart, Path, RawQuery, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::Datelike;
+use h3o::CellIndex;
+use sha2::{Digest, Sha256};
+use utoipa::OpenApi;
+
+use super::error::{ApiResult, AppError};
+use super::AppState;
+use crate::ingest::Format;
+use crate::params::{self, Layer};
+use crate::pipeline::{self, Input, LoadOptions};
+use crate::policy::Role;
+use crate::render::{self, Rendered};
+use crate::store::{ReportFilter, StoredReject};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/layers/{layer}", get(layer))
+        .route("/api/v1/towns", get(towns))
+        .route("/api/v1/reports", axum::routing::post(post_reports))
+        .route("/api/v1/cells", get(cell_detail))
+        .route("/api/v1/basemap/{name}", get(basemap))
+        .route("/api/v1/openapi.json", get(openapi))
+}
+
+/// Who is asking. Until accounts exist every request gets the configured
+/// `open_role`; the security issue resolves it from the session or bearer token
+/// here, and no handler changes.
+#[derive(Clone, Copy, Debug)]
+pub struct Viewer {
+    pub role: Role,
+}
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(_parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(Self {
+            role: state.config().open_role,
+        })
+    }
+}
+
+/// True when `If-None-Match` names this ETag (or `*`).
+pub fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .any(|t| t == etag || t == "*")
+}
+
+fn query_pairs(raw: Option<&str>) -> Result<Vec<(String, String)>, AppError> {
+    serde_urlencoded::from_str(raw.unwrap_or(""))
+        .map_err(|e| AppError::bad("query", format!("cannot read the query string: {e}")))
+}
+
+/// The layer query parameters, as documented in the OpenAPI document. The parser
+/// (`params::parse`) is the authority; a test checks the two list the same names.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct LayerParams {
+    /// H3 resolution 6..9 (default 8).
+    res: Option<u8>,
+    /// First day included, YYYY-MM-DD.
+    from: Option<String>,
+    /// Last day included, YYYY-MM-DD.
+    to: Option<String>,
+    /// Venue types, comma-separated: car_wash, nail_bar, service_station, farm, other.
+    venue: Option<String>,
+    /// Exploitation types, comma-separated: labour, sexual, criminal, domestic_servitude, unknown.
+    exploitation: Option<String>,
+    /// Sources, comma-separated.
+    source: Option<String>,
+    /// Neighbourhood rings 1..3 (default 1).
+    k: Option<u32>,
+    /// uniform (default), triangular or gaussian.
+    kernel: Option<String>,
+    /// Benjamini-Hochberg FDR (default true).
+    fdr: Option<bool>,
+    /// count (default) or risk.
+    weight: Option<String>,
+    /// Conditional permutations for pseudo p-values, 0..9999 (default 0 = analytical).
+    permutations: Option<u32>,
+    /// Seed of the permutations.
+    seed: Option<u64>,
+    /// Study area: local-authority districts (ONS code or name), comma-separated.
+    district: Option<String>,
+    /// Study area: min_lat,min_lng,max_lat,max_lng.
+    bbox: Option<String>,
+    /// `emerging`: month (default) or quarter; `towns`: quarter (default), month or year.
+    step: Option<String>,
+    /// `cells`: every study-area cell, zeros included.
+    all: Option<bool>,
+    /// `towns`: town (default) or district.
+    level: Option<String>,
+    /// geojson (default; `json` for towns) or csv.
+    format: Option<String>,
+    /// 1: answer as a file (Content-Disposition).
+    download: Option<bool>,
+}
+
+/// A layer as GeoJSON (RFC 7946, with a `provenance` member) or CSV.
+#[utoipa::path(
+    get,
+    path = "/api/v1/layers/{layer}",
+    params(("layer" = String, Path, description = "cells, hotspots, emerging or reports"), LayerParams),
+    responses(
+        (status = 200, description = "GeoJSON FeatureCollection or CSV", content_type = "application/geo+json"),
+        (status = 304, description = "Not modified (If-None-Match matched the ETag)"),
+        (status = 400, description = "A bad or unknown parameter; `error.field` names it"),
+        (status = 403, description = "The role may not read this layer"),
+    )
+)]
+async fn layer(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    viewer: Viewer,
+) -> ApiResult<Response> {
+    let layer = match name.as_str() {
+        "cells" => Layer::Cells,
+        "hotspots" => Layer::Hotspots,
+        "emerging" => Layer::Emerging,
+        "reports" => Layer::Reports,
+        _ => return Err(AppError::NotFound.into()),
+    };
+    Ok(serve_layer(&state, layer, raw.as_deref(), &headers, viewer).await?)
+}
+
+/// Town (or district) trends: `{"rows": [...], "provenance": {...}}`, or GeoJSON points, or CSV.
+#[utoipa::path(
+    get,
+    path = "/api/v1/towns",
+    params(LayerParams),
+    responses(
+        (status = 200, description = "rows: town, district, period, count, previous, year_before, change, p_change", content_type = "application/json"),
+        (status = 400, description = "A bad or unknown parameter"),
+    )
+)]
+async fn towns(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    viewer: Viewer,
+) -> ApiResult<Response> {
+    Ok(serve_layer(&state, Layer::Towns, raw.as_deref(), &headers, viewer).await?)
+}
+
+/// Parses, checks the role, answers 304 or from the cache, else renders.
+pub(super) async fn serve_layer(
+    state: &AppState,
+    layer: Layer,
+    raw: Option<&str>,
+    headers: &HeaderMap,
+    viewer: Viewer,
+) -> Result<Response, AppError> {
+    let request = params::parse(layer, &query_pairs(raw)?)?;
+    if !viewer.role.may_read(layer) {
+        return Err(AppError::Forbidden(layer.as_str()));
+    }
+    let version = state.version();
+    let etag = format!(
+        "\"{}\"",
+        &hex::encode(Sha256::digest(format!(
+            "{version}|{}|{}|{}",
+            viewer.role.as_str(),
+            layer.as_str(),
+            request.canonical
+        )))[..24]
+    );
+    if etag_matches(headers, &etag) {
+        return Ok((StatusCode::NOT_MODIFIED, layer_headers(&etag, None)).into_response());
+    }
+    let rendered = match state.0.cache.get(&etag) {
+        Some(hit) => hit,
+        None => {
+            let detail = viewer.role.report_detail();
+            let request = request.clone();
+            let fresh = Arc::new(
+                state
+                    .read(move |store| Ok(render::render(store, &request, detail)?))
+                    .await?,
+            );
+            state.0.cache.put(etag.clone(), fresh.clone());
+            fresh
+        }
+    };
+    let mut out = layer_headers(&etag, Some(&rendered));
+    if request.download {
+        if let Ok(v) = HeaderValue::from_str(&format!(
+            "attachment; filename=\"{}\"",
+            rendered.file_name
+        )) {
+            out.insert(header::CONTENT_DISPOSITION, v);
+        }
+    }
+    Ok((out, rendered.body.clone()).into_response())
+}
+
+fn layer_headers(etag: &str, rendered: Option<&Rendered>) -> HeaderMap {
+    let mut out = HeaderMap::new();
+    if let Ok(v) = HeaderValue::from_str(etag) {
+        out.insert(header::ETAG, v);
+    }
+    // Intelligence: never in shared caches; revalidate every time (cheap with the ETag).
+    out.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
+    out.insert(header::VARY, HeaderValue::from_static("Cookie, Authorization"));
+    if let Some(r) = rendered {
+        out.insert(header::CONTENT_TYPE, HeaderValue::from_static(r.content_type));
+    }
+    out
+}
+
+/// What a submission did.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct SubmitSummary {
+    pub file: String,
+    pub read: u64,
+    pub stored: u64,
+    pub duplicates: u64,
+    pub rejected: u64,
+    pub rejects: Vec<RejectJson>,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct RejectJson {
+    pub line: u64,
+    pub field: String,
+    pub reason: String,
+}
+
+/// Loads one body through the same ingest path as `hotspots ingest`.
+pub(super) async fn ingest_bytes(
+    state: &AppState,
+    name: String,
+    format: Format,
+    body: Vec<u8>,
+    default_source: String,
+) -> Result<SubmitSummary, AppError> {
+    state
+        .write(move |store| {
+            let options = LoadOptions {
+                format: Some(format),
+                default_source: Some(default_source),
+                no_rejects_file: true,
+                ..LoadOptions::default()
+            };
+            let input = Input::Reader {
+                name: name.clone(),
+                reader: Box::new(std::io::Cursor::new(body)),
+            };
+            let summary = pipeline::load(store, input, &options, None).map_err(|e| match e {
+                pipeline::PipelineError::Ingest(e) => AppError::bad("body", e.to_string()),
+                other => AppError::internal(other),
+            })?;
+            let mut rejects = Vec::new();
+            store.rejects_for_run(summary.counts.run_id, |r: StoredReject| {
+                rejects.push(RejectJson {
+                    line: r.line,
+                    field: r.field,
+                    reason: r.reason,
+                });
+            })?;
+            Ok(SubmitSummary {
+                file: name,
+                read: summary.counts.read,
+                stored: summary.counts.stored,
+                duplicates: summary.counts.duplicates,
+                rejected: summary.counts.rejected,
+                rejects,
+            })
+        })
+        .await
+}
+
+/// Submit reports: a JSON object or array (line = position in the array), CSV,
+/// JSON Lines or GeoJSON by `Content-Type`, or a `multipart/form-data` upload
+/// (field `file`, format from its name). Answers the ingest summary and the rejects.
+#[utoipa::path(
+    post,
+    path = "/api/v1/reports",
+    params(("source" = Option<String>, Query, description = "source for rows without one (default `api`)")),
+    request_body(content = String, description = "application/json (object or array), text/csv, application/x-ndjson, application/geo+json, or multipart/form-data with a `file` field"),
+    responses(
+        (status = 200, description = "Summary: read = stored + duplicates + rejected", body = SubmitSummary),
+        (status = 422, description = "Every row was rejected", body = SubmitSummary),
+        (status = 400, description = "The body cannot be read at all"),
+    )
+)]
+async fn post_reports(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    request: axum::extract::Request,
+) -> ApiResult<Response> {
+    let mut source = "api".to_owned();
+    for (k, v) in query_pairs(raw.as_deref())? {
+        match k.as_str() {
+            "source" if !v.trim().is_empty() => source = crate::model::normalise_word(&v),
+            "source" => {}
+            other => {
+                return Err(AppError::bad(other, "unknown parameter (accepted: source)").into())
+            }
+        }
+    }
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let (name, format, body) = if content_type.starts_with("multipart/form-data") {
+        let mut multipart = Multipart::from_request(request, &state)
+            .await
+            .map_err(|e| AppError::bad("body", e.body_text()))?;
+        let mut file = None;
+        while let Some(field) = multipart
+            .next_field()
+            .await
+            .map_err(|e| AppError::bad("file", e.body_text()))?
+        {
+            match field.name() {
+                Some("file") => {
+                    let name = field.file_name().unwrap_or("upload.csv").to_owned();
+                    let format = Format::from_path(&name).ok_or_else(|| {
+                        AppError::bad("file", format!("{name}: unknown format (use .csv, .jsonl, .geojson)"))
+                    })?;
+                    let bytes = field
+                        .bytes()
+                        .await
+                        .map_err(|e| AppError::bad("file", e.body_text()))?;
+                    file = Some((name, format, bytes.to_vec()));
+                }
+                Some("source") => {
+                    let v = field.text().await.map_err(|e| AppError::bad("source", e.body_text()))?;
+                    if !v.trim().is_empty() {
+                        source = crate::model::normalise_word(&v);
+                    }
+                }
+                Some(other) => return Err(AppError::bad(other, "unknown form field (file, source)").into()),
+                None => {}
+            }
+        }
+        file.ok_or_else(|| AppError::bad("file", "no file in the upload"))?
+    } else {
+        let bytes = axum::body::to_bytes(request.into_body(), usize::MAX)
+            .await
+            .map_err(|_| AppError::TooLarge)?;
+        let essence = content_type.split(';').next().unwrap_or("").trim();
+        match essence {
+            "application/json" => {
+                let value: serde_json::Value = serde_json::from_slice(&bytes)
+                    .map_err(|e| AppError::bad("body", format!("not JSON: {e}")))?;
+                let items = match value {
+                    serde_json::Value::Array(items) => items,
+                    object @ serde_json::Value::Object(_) => vec![object],
+                    _ => return Err(AppError::bad("body", "expected a report object or an array of them").into()),
+                };
+                let mut jsonl = Vec::new();
+                for item in &items {
+                    serde_json::to_writer(&mut jsonl, item).map_err(AppError::internal)?;
+                    jsonl.push(b'\n');
+                }
+                ("api.json".to_owned(), Format::Jsonl, jsonl)
+            }
+            "text/csv" => ("api.csv".to_owned(), Format::Csv, bytes.to_vec()),
+            "application/x-ndjson" | "application/jsonl" | "application/json-lines" => {
+                ("api.jsonl".to_owned(), Format::Jsonl, bytes.to_vec())
+            }
+            "application/geo+json" => ("api.geojson".to_owned(), Format::Geojson, bytes.to_vec()),
+            other => {
+                return Err(AppError::bad(
+                    "Content-Type",
+                    format!("{other:?} is not application/json, text/csv, application/x-ndjson, application/geo+json or multipart/form-data"),
+                )
+                .into())
+            }
+        }
+    };
+    let summary = ingest_bytes(&state, name, format, body, source).await?;
+    let status = if summary.read > 0 && summary.rejected == summary.read {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(summary)).into_response())
+}
+
+use axum::extract::FromRequest;
+
+/// Most cells one detail request may name.
+const MAX_DETAIL_CELLS: usize = 2_000;
+/// Most reports listed in one detail answer (the newest first).
+const MAX_DETAIL_REPORTS: usize = 200;
+
+/// Detail of one cell or a hotspot area's cells: counts by venue and indicator,
+/// a monthly series, and (role permitting) the reports.
+#[utoipa::path(
+    get,
+    path = "/api/v1/cells",
+    params(
+        ("h3" = String, Query, description = "H3 cells (hex), comma-separated, all at one resolution 6..9"),
+        ("from" = Option<String>, Query), ("to" = Option<String>, Query),
+        ("venue" = Option<String>, Query), ("exploitation" = Option<String>, Query), ("source" = Option<String>, Query),
+    ),
+    responses((status = 200, description = "counts, venues, indicators, monthly, reports (role permitting)"), (status = 400, description = "bad cells or filters"))
+)]
+async fn cell_detail(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+    viewer: Viewer,
+) -> ApiResult<Json<serde_json::Value>> {
+    let mut pairs = query_pairs(raw.as_deref())?;
+    let mut cells_text = None;
+    pairs.retain(|(k, v)| {
+        if k == "h3" {
+            cells_text = Some(v.clone());
+            false
+        } else {
+            true
+        }
+    });
+    let cells_text = cells_text.ok_or_else(|| AppError::bad("h3", "give one or more H3 cells"))?;
+    let cells: Vec<CellIndex> = cells_text
+        .split(',')
+        .map(|c| {
+            c.trim()
+                .parse::<CellIndex>()
+                .map_err(|_| AppError::bad("h3", format!("{c:?} is not an H3 cell")))
+        })
+        .collect::<Result<_, _>>()?;
+    if cells.is_empty() || cells.len() > MAX_DETAIL_CELLS {
+        return Err(AppError::bad("h3", format!("give 1 to {MAX_DETAIL_CELLS} cells")).into());
+    }
+    let res = u8::from(cells[0].resolution());
+    if !(6..=9).contains(&res) || cells.iter().any(|c| u8::from(c.resolution()) != res) {
+        return Err(AppError::bad("h3", "all cells must have one resolution from 6 to 9").into());
+    }
+    // The filters are the reports layer's (venue, dates, ...): one parser for both.
+    let request = params::parse(Layer::Reports, &pairs)?;
+    if request.format != params::OutputFormat::GeoJson || request.download {
+        return Err(AppError::bad("format", "not accepted here").into());
+    }
+    let filter = ReportFilter {
+        cells: Some((res, cells.iter().map(|c| u64::from(*c)).collect())),
+        ..request.query.filter
+    };
+    let role = viewer.role;
+    let body = state
+        .read(move |store| {
+            let mut count = 0u64;
+            let mut venues: BTreeMap<String, u64> = BTreeMap::new();
+            let mut indicators: BTreeMap<String, u64> = BTreeMap::new();
+            let mut monthly: BTreeMap<String, u64> = BTreeMap::new();
+            let mut reports = Vec::new();
+            store.for_each_report(&filter, |r| {
+                count += 1;
+                *venues.entry(r.venue_type.clone()).or_default() += 1;
+                for i in r.indicators.split(';').filter(|s| !s.is_empty()) {
+                    *indicators.entry(i.to_owned()).or_default() += 1;
+                }
+                *monthly
+                    .entry(format!("{}-{:02}", r.observed_on.year(), r.observed_on.month()))
+                    .or_default() += 1;
+                if role.sees_reports() {
+                    let mut item = serde_json::json!({
+                        "source": r.source,
+                        "report_id": r.report_id,
+                        "observed_on": r.observed_on.to_string(),
+                        "venue_type": r.venue_type,
+                        "venue_name": r.venue_name,
+                        "exploitation_type": r.exploitation_type,
+                        "indicators": r.indicators.split(';').filter(|s| !s.is_empty()).collect::<Vec<_>>(),
+                        "geocode_method": r.geocode_method,
+                        "precision_m": r.precision_m,
+                    });
+                    if role.sees_notes() {
+                        item["notes"] = r.notes.clone().into();
+                    }
+                    reports.push(item);
+                }
+            })?;
+            // Newest first, and only so many.
+            reports.reverse();
+            let listed = reports.len().min(MAX_DETAIL_REPORTS);
+            reports.truncate(MAX_DETAIL_REPORTS);
+            let mut body = serde_json::json!({
+                "cells": cells.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                "res": res,
+                "count": count,
+                "venues": venues,
+                "indicators": indicators,
+                "monthly": monthly.into_iter().map(|(m, n)| serde_json::json!({"month": m, "count": n})).collect::<Vec<_>>(),
+            });
+            if role.sees_reports() {
+                body["reports"] = reports.into();
+                body["reports_listed"] = listed.into();
+            }
+            Ok(body)
+        })
+        .await?;
+    Ok(Json(body))
+}
+
+/// Offline base map layers: `outline` (the UK), `districts` (the local-authority
+/// districts holding reports, from postcode-derived H3 cells), `places` (towns of
+/// 5,000 people or more near the data).
+#[utoipa::path(
+    get,
+    path = "/api/v1/basemap/{name}",
+    params(("name" = String, Path, description = "outline, districts or places")),
+    responses((status = 200, description = "GeoJSON FeatureCollection", content_type = "application/geo+json"))
+)]
+async fn basemap(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let version = state.version();
+    let etag = format!("\"basemap-{name}-{version}\"");
+    let mut out = HeaderMap::new();
+    out.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/geo+json"));
+    out.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        out.insert(header::ETAG, v);
+    }
+    if etag_matches(&headers, &etag) {
+        return Ok((StatusCode::NOT_MODIFIED, out).into_response());
+    }
+    let body: Vec<u8> = match name.as_str() {
+        "outline" => crate::geocode::UK_OUTLINE_GEOJSON.as_bytes().to_vec(),
+        "districts" | "places" => {
+            if let Some(hit) = state.0.cache.get(&etag) {
+                hit.body.clone()
+            } else {
+                let which = name.clone();
+                let bytes = state
+                    .read(move |store| {
+                        let fc = if which == "districts" {
+                            super::pages::district_shapes(store)?
+                        } else {
+                            super::pages::places_near_data(store)?
+                        };
+                        serde_json::to_vec(&fc).map_err(AppError::internal)
+                    })
+                    .await?;
+                state.0.cache.put(
+                    etag.clone(),
+                    Arc::new(Rendered {
+                        body: bytes.clone(),
+                        content_type: "application/geo+json",
+                        file_name: String::new(),
+                        rows: 0,
+                    }),
+                );
+                bytes
+            }
+        }
+        _ => return Err(AppError::NotFound.into()),
+    };
+    Ok((out, body).into_response())
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "hotspots",
+        description = "Hotspot intelligence for UK modern-slavery reports: Gi* hot spots with FDR, hotspot areas, emerging hot spots, town trends. Errors answer {\"error\": {\"code\", \"message\", \"field\"}}."
+    ),
+    paths(layer, towns, post_reports, cell_detail, basemap, openapi)
+)]
+struct ApiDoc;
+
+/// The OpenAPI document of this API, generated from the handlers.
+#[utoipa::path(get, path = "/api/v1/openapi.json", responses((status = 200, description = "OpenAPI 3.1 document")))]
+async fn openapi() -> Response {
+    static DOC: OnceLock<String> = OnceLock::new();
+    let doc = DOC.get_or_init(|| {
+        let mut api = ApiDoc::openapi();
+        api.info.version = env!("CARGO_PKG_VERSION").to_owned();
+        api.to_json().unwrap_or_default()
+    });
+    ([(header::CONTENT_TYPE, "application/json")], doc.clone()).into_response()
+}

@@ -1,0 +1,178 @@
+//! One error type for every handler: JSON for `/api`, a page for the rest.
+//! Internals are logged; users read a plain sentence.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use maud::html;
+
+use crate::layers::LayerError;
+use crate::params::ParamError;
+use crate::render::RenderError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// A bad parameter or body: 400 naming the field.
+    #[error("{field}: {message}")]
+    BadRequest { field: String, message: String },
+    #[error("not found")]
+    NotFound,
+    #[error("this role may not read {0}")]
+    Forbidden(&'static str),
+    #[error("payload too large")]
+    TooLarge,
+    /// Anything that is our fault: logged in full, answered with 500 and no detail.
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+/// Whether the answer is for a script (JSON) or a person (a page).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Audience {
+    Api,
+    Page,
+}
+
+impl AppError {
+    pub fn bad(field: &str, message: impl Into<String>) -> Self {
+        Self::BadRequest {
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        Self::Internal(e.to_string())
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            Self::BadRequest { .. } => "bad_request",
+            Self::NotFound => "not_found",
+            Self::Forbidden(_) => "forbidden",
+            Self::TooLarge => "too_large",
+            Self::Internal(_) => "internal",
+        }
+    }
+
+    fn public_message(&self) -> String {
+        match self {
+            Self::Internal(_) => "something went wrong on the server; it has been logged".into(),
+            other => other.to_string(),
+        }
+    }
+
+    /// The response for an audience.
+    pub fn respond(self, audience: Audience) -> Response {
+        if let Self::Internal(detail) = &self {
+            tracing::error!(%detail, "request failed");
+        }
+        let status = self.status();
+        match audience {
+            Audience::Api => {
+                let field = match &self {
+                    Self::BadRequest { field, .. } => Some(field.clone()),
+                    _ => None,
+                };
+                let body = serde_json::json!({"error": {
+                    "code": self.code(),
+                    "message": self.public_message(),
+                    "field": field,
+                }});
+                (status, axum::Json(body)).into_response()
+            }
+            Audience::Page => {
+                let page = super::pages::layout(
+                    "Problem",
+                    html! {
+                        main.problem {
+                            h1 { (status.as_u16()) " " (status.canonical_reason().unwrap_or("")) }
+                            p { (self.public_message()) }
+                            p { a href="/" { "Back to the map" } }
+                        }
+                    },
+                );
+                (status, page).into_response()
+            }
+        }
+    }
+}
+
+/// Handlers under `/api` return `ApiResult`, pages return `PageResult`.
+pub struct ApiError(pub AppError);
+pub struct PageError(pub AppError);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        self.0.respond(Audience::Api)
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        self.0.respond(Audience::Page)
+    }
+}
+
+impl<E: Into<AppError>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        Self(e.into())
+    }
+}
+
+impl<E: Into<AppError>> From<E> for PageError {
+    fn from(e: E) -> Self {
+        Self(e.into())
+    }
+}
+
+impl From<ParamError> for AppError {
+    fn from(e: ParamError) -> Self {
+        Self::BadRequest {
+            field: e.field,
+            message: e.message,
+        }
+    }
+}
+
+impl From<LayerError> for AppError {
+    fn from(e: LayerError) -> Self {
+        match e {
+            LayerError::Invalid { field, message } => Self::bad(field, message),
+            LayerError::Store(e) => Self::internal(e),
+        }
+    }
+}
+
+impl From<RenderError> for AppError {
+    fn from(e: RenderError) -> Self {
+        match e {
+            RenderError::Layer(e) => e.into(),
+            RenderError::Write(e) => Self::internal(e),
+        }
+    }
+}
+
+impl From<crate::store::StoreError> for AppError {
+    fn from(e: crate::store::StoreError) -> Self {
+        Self::internal(e)
+    }
+}
+
+impl From<tokio::task::JoinError> for AppError {
+    fn from(e: tokio::task::JoinError) -> Self {
+        Self::internal(e)
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+pub type PageResult<T> = Result<T, PageError>;

@@ -1,0 +1,258 @@
+//! The dashboard and API over HTTP. Only this module knows axum, maud and HTTP.
+//!
+//! [`router`] builds the whole app from an [`AppState`], so tests drive it in
+//! process with `tower::ServiceExt::oneshot`. DuckDB work runs on blocking
+//! threads: a small pool of reader connections, and one writer connection behind
+//! a mutex (the loader's uniqueness checks assume one writer at a time).
+
+mod api;
+mod assets;
+mod cache;
+mod error;
+mod pages;
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::http::{header, HeaderValue, Request};
+use axum::routing::get;
+use axum::Router;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::policy::Role;
+use crate::store::Store;
+
+pub use error::{AppError, Audience};
+
+/// Settings of `hotspots serve` (`--config FILE`, JSON; every key optional).
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServeConfig {
+    /// A raster tile URL template (`https://…/{z}/{x}/{y}.png`) drawn under the
+    /// layers, for deployments with internet. Off by default: the map is offline.
+    pub basemap_url: Option<String>,
+    /// Attribution shown for the raster basemap.
+    pub basemap_attribution: Option<String>,
+    /// The role every request gets until accounts exist (the security issue).
+    pub open_role: Role,
+    /// Bound on the computed-layer cache, MiB.
+    pub cache_mib: usize,
+    /// Largest request body (uploads included), MiB.
+    pub max_body_mib: usize,
+    /// Longest a request may take, seconds.
+    pub timeout_secs: u64,
+    /// Reader connections.
+    pub readers: usize,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        Self {
+            basemap_url: None,
+            basemap_attribution: None,
+            open_role: Role::Analyst,
+            cache_mib: 64,
+            max_body_mib: 32,
+            timeout_secs: 120,
+            readers: 4,
+        }
+    }
+}
+
+impl ServeConfig {
+    /// Reads a JSON config file.
+    ///
+    /// # Errors
+    /// When the file cannot be read or holds unknown keys or bad values.
+    pub fn from_file(path: &std::path::Path) -> anyhow::Result<Self> {
+        use anyhow::Context;
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("{}: cannot read", path.display()))?;
+        serde_json::from_str(&text).with_context(|| format!("{}: bad config", path.display()))
+    }
+}
+
+struct Inner {
+    readers: Vec<Mutex<Store>>,
+    next_reader: AtomicUsize,
+    writer: Mutex<Store>,
+    /// The newest run id: bumps on every committed load; keys caches and ETags.
+    version: AtomicI64,
+    cache: cache::LayerCache,
+    config: ServeConfig,
+}
+
+/// Everything a handler needs. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+impl AppState {
+    /// Wraps an open store: clones reader connections from it; it becomes the writer.
+    ///
+    /// # Errors
+    /// When a connection cannot be cloned or the data version read.
+    pub fn new(store: Store, config: ServeConfig) -> Result<Self, crate::store::StoreError> {
+        let readers = (0..config.readers.max(1))
+            .map(|_| store.try_clone().map(Mutex::new))
+            .collect::<Result<Vec<_>, _>>()?;
+        let (run, _) = store.data_version()?;
+        Ok(Self(Arc::new(Inner {
+            readers,
+            next_reader: AtomicUsize::new(0),
+            writer: Mutex::new(store),
+            version: AtomicI64::new(run),
+            cache: cache::LayerCache::new(config.cache_mib << 20),
+            config,
+        })))
+    }
+
+    pub fn config(&self) -> &ServeConfig {
+        &self.0.config
+    }
+
+    /// The data version (changes when a load commits).
+    pub fn version(&self) -> i64 {
+        self.0.version.load(Ordering::Acquire)
+    }
+
+    /// Runs `f` with a reader connection on a blocking thread.
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Store) -> Result<T, AppError> + Send + 'static,
+    ) -> Result<T, AppError> {
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let inner = &state.0;
+            let n = inner.readers.len();
+            let start = inner.next_reader.fetch_add(1, Ordering::Relaxed) % n;
+            // Take a free connection if there is one, else queue on ours.
+            let guard = (0..n)
+                .find_map(|i| inner.readers[(start + i) % n].try_lock().ok())
+                .map_or_else(
+                    || {
+                        inner.readers[start]
+                            .lock()
+                            .map_err(|_| AppError::internal("reader connection poisoned"))
+                    },
+                    Ok,
+                )?;
+            f(&guard)
+        })
+        .await?
+    }
+
+    /// Runs `f` with the writer connection on a blocking thread, then moves the
+    /// data version on (which empties the layer cache).
+    async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<T, AppError> + Send + 'static,
+    ) -> Result<T, AppError> {
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let inner = &state.0;
+            let mut store = inner
+                .writer
+                .lock()
+                .map_err(|_| AppError::internal("writer connection poisoned"))?;
+            let out = f(&mut store);
+            let (run, _) = store.data_version()?;
+            if inner.version.swap(run, Ordering::AcqRel) != run {
+                inner.cache.clear();
+            }
+            out
+        })
+        .await?
+    }
+}
+
+/// The whole app: pages, API, static files, and the tower-http layers.
+pub fn router(state: AppState) -> Router {
+    let limit = state.config().max_body_mib << 20;
+    let timeout = Duration::from_secs(state.config().timeout_secs);
+    Router::new()
+        .route("/", get(pages::map_page))
+        .route("/towns", get(pages::towns_page))
+        .route(
+            "/reports/new",
+            get(pages::report_form).post(pages::submit_report_form),
+        )
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/static/{*path}", get(assets::asset))
+        .merge(api::routes())
+        .fallback(pages::not_found)
+        .layer(axum::extract::DefaultBodyLimit::max(limit))
+        .layer(RequestBodyLimitLayer::new(limit))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
+        .layer(CompressionLayer::new().gzip(true).br(true))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
+            }),
+        )
+        .layer(tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .with_state(state)
+}
+
+/// Serves until Ctrl-C or SIGTERM, finishing requests in flight.
+///
+/// # Errors
+/// When the address cannot be bound or the server fails.
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+/// Opens the store, binds, prints the URL and serves (blocking the caller).
+///
+/// # Errors
+/// When the store cannot open or the address cannot be bound.
+pub fn run(store: Store, bind: &str, config: ServeConfig) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let state = AppState::new(store, config)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("start the async runtime")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(bind)
+            .await
+            .with_context(|| format!("--bind {bind}: cannot listen"))?;
+        let addr: SocketAddr = listener.local_addr()?;
+        println!("serving the dashboard on http://{addr}/  (Ctrl-C stops)");
+        serve(listener, state).await.context("server failed")
+    })
+}
