@@ -35,23 +35,80 @@ impl Layer {
 
     /// The parameter names this layer accepts.
     pub fn accepts(self) -> &'static [&'static str] {
-        const FILTER: [&str; 7] = ["from", "to", "venue", "exploitation", "source", "format", "download"];
+        const FILTER: [&str; 7] = [
+            "from",
+            "to",
+            "venue",
+            "exploitation",
+            "source",
+            "format",
+            "download",
+        ];
         match self {
             Self::Reports => &FILTER,
             Self::Cells => &[
-                "from", "to", "venue", "exploitation", "source", "format", "download", "res", "k",
-                "kernel", "fdr", "weight", "permutations", "seed", "district", "bbox", "all",
+                "from",
+                "to",
+                "venue",
+                "exploitation",
+                "source",
+                "format",
+                "download",
+                "res",
+                "k",
+                "kernel",
+                "fdr",
+                "weight",
+                "permutations",
+                "seed",
+                "district",
+                "bbox",
+                "all",
             ],
             Self::Hotspots => &[
-                "from", "to", "venue", "exploitation", "source", "format", "download", "res", "k",
-                "kernel", "fdr", "weight", "permutations", "seed", "district", "bbox",
+                "from",
+                "to",
+                "venue",
+                "exploitation",
+                "source",
+                "format",
+                "download",
+                "res",
+                "k",
+                "kernel",
+                "fdr",
+                "weight",
+                "permutations",
+                "seed",
+                "district",
+                "bbox",
             ],
             Self::Emerging => &[
-                "from", "to", "venue", "exploitation", "source", "format", "download", "res", "k",
-                "kernel", "fdr", "weight", "district", "bbox", "step",
+                "from",
+                "to",
+                "venue",
+                "exploitation",
+                "source",
+                "format",
+                "download",
+                "res",
+                "k",
+                "kernel",
+                "fdr",
+                "weight",
+                "district",
+                "bbox",
+                "step",
             ],
             Self::Towns => &[
-                "from", "to", "venue", "exploitation", "source", "format", "download", "step",
+                "from",
+                "to",
+                "venue",
+                "exploitation",
+                "source",
+                "format",
+                "download",
+                "step",
                 "level",
             ],
         }
@@ -80,7 +137,7 @@ pub struct LayerRequest {
     pub all: bool,
     /// `towns` only: group by town or district.
     pub level: AreaLevel,
-    /// The accepted parameters, sorted: the cache key and the ETag's input.
+    /// The effective parameters (defaults filled in): the cache key and the ETag's input.
     pub canonical: String,
 }
 
@@ -120,7 +177,10 @@ pub fn parse(layer: Layer, pairs: &[(String, String)]) -> Result<LayerRequest, P
             ));
         };
         if given.insert(known, value.as_str()).is_some() {
-            return Err(bad(name, "given more than once (use a comma-separated list)"));
+            return Err(bad(
+                name,
+                "given more than once (use a comma-separated list)",
+            ));
         }
     }
     given.retain(|_, v| !v.trim().is_empty());
@@ -136,7 +196,12 @@ pub fn parse(layer: Layer, pairs: &[(String, String)]) -> Result<LayerRequest, P
     };
     let list = |name: &str| -> Vec<&str> {
         get(name)
-            .map(|v| v.split(',').map(str::trim).filter(|s| !s.is_empty()).collect())
+            .map(|v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let number = |name: &str, low: u32, high: u32, default: u32| -> Result<u32, ParamError> {
@@ -146,7 +211,12 @@ pub fn parse(layer: Layer, pairs: &[(String, String)]) -> Result<LayerRequest, P
                 .parse::<u32>()
                 .ok()
                 .filter(|n| (low..=high).contains(n))
-                .ok_or_else(|| bad(name, format!("{v:?} is not a whole number from {low} to {high}"))),
+                .ok_or_else(|| {
+                    bad(
+                        name,
+                        format!("{v:?} is not a whole number from {low} to {high}"),
+                    )
+                }),
         }
     };
     let boolean = |name: &str, default: bool| -> Result<bool, ParamError> {
@@ -183,7 +253,11 @@ pub fn parse(layer: Layer, pairs: &[(String, String)]) -> Result<LayerRequest, P
         .collect::<Result<Vec<_>, _>>()?;
     let sources = list("source").into_iter().map(normalise_word).collect();
 
-    let default_step = if layer == Layer::Towns { Step::Quarter } else { Step::Month };
+    let default_step = if layer == Layer::Towns {
+        Step::Quarter
+    } else {
+        Step::Month
+    };
     let step = match get("step") {
         None => default_step,
         Some("month") => Step::Month,
@@ -194,7 +268,11 @@ pub fn parse(layer: Layer, pairs: &[(String, String)]) -> Result<LayerRequest, P
                 "step",
                 format!(
                     "{v:?} is not {}",
-                    if layer == Layer::Towns { "month, quarter or year" } else { "month or quarter" }
+                    if layer == Layer::Towns {
+                        "month, quarter or year"
+                    } else {
+                        "month or quarter"
+                    }
                 ),
             ))
         }
@@ -283,17 +361,16 @@ pub fn parse(layer: Layer, pairs: &[(String, String)]) -> Result<LayerRequest, P
         study_area,
         ..LayerQuery::default()
     };
-    let canonical = given
-        .iter()
-        .map(|(k, v)| format!("{k}={}", v.trim()))
-        .collect::<Vec<_>>()
-        .join("&");
+    let download = boolean("download", false)?;
+    let all = boolean("all", false)?;
+    // The effective values, so `res=8` and no `res` are one answer.
+    let canonical = format!("{query:?}|{format:?}|{download}|{all}|{level:?}");
     Ok(LayerRequest {
         layer,
         query,
         format,
-        download: boolean("download", false)?,
-        all: boolean("all", false)?,
+        download,
+        all,
         level,
         canonical,
     })
@@ -317,8 +394,14 @@ mod tests {
         assert_eq!(r.query.weight, Weight::Count);
         assert_eq!(r.format, OutputFormat::GeoJson);
         assert!(!r.download);
-        assert_eq!(parse(Layer::Towns, &[]).expect("towns").query.step, Step::Quarter);
-        assert_eq!(parse(Layer::Emerging, &[]).expect("emerging").query.step, Step::Month);
+        assert_eq!(
+            parse(Layer::Towns, &[]).expect("towns").query.step,
+            Step::Quarter
+        );
+        assert_eq!(
+            parse(Layer::Emerging, &[]).expect("emerging").query.step,
+            Step::Month
+        );
     }
 
     #[test]
@@ -374,9 +457,9 @@ mod tests {
     }
 
     #[test]
-    fn canonical_form_ignores_order_and_empties() {
+    fn canonical_form_ignores_order_empties_and_defaults() {
         let a = parse(Layer::Cells, &pairs("res=8&venue=farm&from=")).expect("a");
-        let b = parse(Layer::Cells, &pairs("venue=farm&res=8")).expect("b");
+        let b = parse(Layer::Cells, &pairs("venue=farm&k=1")).expect("b");
         assert_eq!(a.canonical, b.canonical);
         let c = parse(Layer::Cells, &pairs("venue=farm&res=9")).expect("c");
         assert_ne!(a.canonical, c.canonical);

@@ -137,7 +137,8 @@ pub fn render(
                     "counts": "exact (no small-number suppression applied)",
                 });
                 let provenance = layers::provenance("towns", query, 0, (first, last), extra);
-                let rows_json: Vec<serde_json::Value> = trends.iter().map(export::town_json).collect();
+                let rows_json: Vec<serde_json::Value> =
+                    trends.iter().map(export::town_json).collect();
                 if request.format == OutputFormat::GeoJson {
                     write_json(&mut body, &towns_geojson(&trends, rows_json, provenance))?;
                 } else {
@@ -195,7 +196,10 @@ pub fn render(
     Ok(Rendered {
         body,
         content_type,
-        file_name: format!("hotspots-{}{resolution}.{extension}", request.layer.as_str()),
+        file_name: format!(
+            "hotspots-{}{resolution}.{extension}",
+            request.layer.as_str()
+        ),
         rows,
     })
 }

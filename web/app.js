@@ -1,0 +1,456 @@
+// The map page: reads the controls, keeps them in the URL, fetches the layers
+// from /api/v1 and draws them with MapLibre. No inline script (CSP).
+"use strict";
+
+(function () {
+  const root = document.querySelector("main.map-layout");
+  const form = document.getElementById("controls");
+  const status = document.getElementById("status");
+  const panel = document.getElementById("panel");
+  const panelBody = document.getElementById("panel-body");
+
+  // Colour-blind-safe diverging palette (ColorBrewer RdBu, 7 classes): hot red, cold blue.
+  const BIN_COLOURS = {
+    "3": "#b2182b", "2": "#ef8a62", "1": "#fddbc7", "0": "#f7f7f7",
+    "-1": "#d1e5f0", "-2": "#67a9cf", "-3": "#2166ac",
+  };
+  const BIN_LABELS = [
+    ["3", "Hot spot, 99% confidence"], ["2", "Hot spot, 95%"], ["1", "Hot spot, 90%"],
+    ["0", "Not significant"],
+    ["-1", "Cold spot, 90%"], ["-2", "Cold spot, 95%"], ["-3", "Cold spot, 99%"],
+  ];
+  const EMERGING_COLOURS = {
+    new_hot: "#67001f", consecutive_hot: "#b2182b", intensifying_hot: "#d6604d",
+    persistent_hot: "#f4a582", diminishing_hot: "#fddbc7", sporadic_hot: "#e08214",
+    oscillating_hot: "#fdb863", historical_hot: "#fee0b6",
+    new_cold: "#053061", consecutive_cold: "#2166ac", intensifying_cold: "#4393c3",
+    persistent_cold: "#92c5de", diminishing_cold: "#d1e5f0", sporadic_cold: "#8073ac",
+    oscillating_cold: "#b2abd2", historical_cold: "#d8daeb", none: "#f7f7f7",
+  };
+
+  // ---- state <-> controls <-> URL -------------------------------------------
+  function readControls() {
+    const data = new FormData(form);
+    const s = {};
+    for (const name of ["from", "to", "view", "weight", "res", "k", "kernel"]) {
+      const v = data.get(name);
+      if (v) s[name] = v;
+    }
+    for (const name of ["venue", "exploitation"]) {
+      const all = data.getAll(name);
+      if (all.length) s[name] = all.join(",");
+    }
+    s.fdr = document.getElementById("fdr").checked ? "true" : "false";
+    const points = document.getElementById("show-reports");
+    if (points && points.checked) s.points = "1";
+    return s;
+  }
+
+  function pageQuery(s) {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(s)) {
+      if (k === "fdr" && v === "true") continue;
+      if (k === "view" && v === "hotspots") continue;
+      q.set(k, v);
+    }
+    return q;
+  }
+
+  // The API's parameters for one layer (each layer accepts its own set).
+  function layerQuery(s, layer) {
+    const q = new URLSearchParams();
+    const common = ["from", "to", "venue", "exploitation"];
+    const analysis = ["res", "k", "kernel", "weight", "fdr"];
+    const names = layer === "reports" ? common : common.concat(analysis);
+    for (const n of names) if (s[n]) q.set(n, s[n]);
+    return q;
+  }
+
+  // ---- the map ----------------------------------------------------------------
+  const basemapUrl = root.dataset.basemapUrl;
+  const style = {
+    version: 8,
+    sources: {},
+    layers: [{ id: "sea", type: "background", paint: { "background-color": "#dfe9f0" } }],
+  };
+  if (basemapUrl) {
+    style.sources.raster = {
+      type: "raster", tiles: [basemapUrl], tileSize: 256,
+      attribution: root.dataset.basemapAttribution || "",
+    };
+    style.layers.push({ id: "raster", type: "raster", source: "raster" });
+  }
+  const map = new maplibregl.Map({
+    container: "map",
+    style: style,
+    center: [-1.5, 52.8],
+    zoom: 6,
+    attributionControl: basemapUrl ? {} : false,
+    preserveDrawingBuffer: true,
+  });
+  map.addControl(new maplibregl.NavigationControl(), "top-right");
+  map.addControl(new maplibregl.ScaleControl({ unit: "metric" }));
+  window.hotspotsMap = map; // for the browser tests and the console
+
+  const empty = { type: "FeatureCollection", features: [] };
+  let loaded = false;
+  let fitted = false;
+  let generation = 0;
+  const townMarkers = [];
+
+  map.on("load", async function () {
+    for (const id of ["outline", "districts", "cells", "areas", "emerging", "reports"]) {
+      map.addSource(id, { type: "geojson", data: empty });
+    }
+    if (!basemapUrl) {
+      map.addLayer({ id: "land", type: "fill", source: "outline", paint: { "fill-color": "#f4f1ea" } });
+    }
+    map.addLayer({ id: "coast", type: "line", source: "outline", paint: { "line-color": "#8a8a8a", "line-width": 1 } });
+    map.addLayer({ id: "district-lines", type: "line", source: "districts", paint: { "line-color": "#9b8f7a", "line-width": 0.8, "line-dasharray": [3, 2] } });
+    map.addLayer({
+      id: "cells-fill", type: "fill", source: "cells",
+      paint: {
+        "fill-color": ["match", ["to-string", ["get", "bin"]],
+          "3", BIN_COLOURS["3"], "2", BIN_COLOURS["2"], "1", BIN_COLOURS["1"],
+          "-1", BIN_COLOURS["-1"], "-2", BIN_COLOURS["-2"], "-3", BIN_COLOURS["-3"], BIN_COLOURS["0"]],
+        "fill-opacity": 0.75,
+      },
+    });
+    map.addLayer({ id: "cells-line", type: "line", source: "cells", paint: { "line-color": "#555", "line-width": 0.3 } });
+    map.addLayer({
+      id: "emerging-fill", type: "fill", source: "emerging",
+      paint: {
+        "fill-color": ["match", ["get", "category"], ...Object.entries(EMERGING_COLOURS).flat(), "#f7f7f7"],
+        "fill-opacity": 0.8,
+      },
+      layout: { visibility: "none" },
+    });
+    map.addLayer({ id: "areas-line", type: "line", source: "areas", paint: { "line-color": "#000", "line-width": 2.5 } });
+    map.addLayer({
+      id: "reports-points", type: "circle", source: "reports",
+      paint: { "circle-radius": 3, "circle-color": "#222", "circle-stroke-color": "#fff", "circle-stroke-width": 1 },
+    });
+    const [outline, districts, places] = await Promise.all([
+      getJson("/api/v1/basemap/outline"), getJson("/api/v1/basemap/districts"), getJson("/api/v1/basemap/places"),
+    ]);
+    map.getSource("outline").setData(outline);
+    map.getSource("districts").setData(districts);
+    for (const f of places.features) {
+      const el = document.createElement("div");
+      el.className = "town-label";
+      el.textContent = f.properties.name;
+      townMarkers.push({ population: f.properties.population, element: el,
+        marker: new maplibregl.Marker({ element: el }).setLngLat(f.geometry.coordinates).addTo(map) });
+    }
+    declutter();
+    map.on("zoomend", declutter);
+    loaded = true;
+    refresh();
+  });
+
+  // Fewer town labels when zoomed out: only the larger towns.
+  function declutter() {
+    const z = map.getZoom();
+    const min = z < 7 ? 100000 : z < 8 ? 40000 : z < 9.5 ? 15000 : 0;
+    for (const t of townMarkers) t.element.style.display = t.population < min ? "none" : "";
+  }
+
+  async function getJson(url) {
+    const r = await fetch(url, { credentials: "same-origin" });
+    if (!r.ok) {
+      let message = r.status + " " + r.statusText;
+      try { message = (await r.json()).error.message; } catch (e) { /* not JSON */ }
+      throw new Error(message);
+    }
+    return r.json();
+  }
+
+  // ---- loading the layers ------------------------------------------------------
+  async function refresh() {
+    if (!loaded) return;
+    const s = readControls();
+    const q = pageQuery(s);
+    history.replaceState(null, "", q.toString() ? "?" + q : location.pathname);
+    const mine = ++generation;
+    document.body.removeAttribute("data-ready");
+    status.textContent = "Loading…";
+    const lq = layerQuery(s, "cells");
+    const view = s.view || "hotspots";
+    setDownloads(view === "emerging" ? "emerging" : "cells", lq);
+    try {
+      const wanted = [getJson("/api/v1/layers/cells?" + lq), getJson("/api/v1/layers/hotspots?" + lq)];
+      if (view === "emerging") wanted.push(getJson("/api/v1/layers/emerging?" + lq));
+      if (s.points) wanted.push(getJson("/api/v1/layers/reports?" + layerQuery(s, "reports")));
+      const got = await Promise.all(wanted);
+      if (mine !== generation) return; // a newer request has started
+      const [cells, areas] = got;
+      const emerging = view === "emerging" ? got[2] : empty;
+      const reports = s.points ? got[got.length - 1] : empty;
+      map.getSource("cells").setData(cells);
+      map.getSource("areas").setData(areas);
+      map.getSource("emerging").setData(emerging);
+      map.getSource("reports").setData(reports);
+      map.setLayoutProperty("emerging-fill", "visibility", view === "emerging" ? "visible" : "none");
+      map.setLayoutProperty("cells-fill", "visibility", view === "emerging" ? "none" : "visible");
+      drawLegend(view, cells);
+      await drawChanges(s);
+      if (!fitted && cells.features.length) {
+        fitted = true;
+        map.fitBounds(bounds(cells), { padding: 30, duration: 0 });
+      }
+      const prov = cells.provenance || {};
+      status.textContent = cells.features.length + " cells shown · " + areas.features.length +
+        " hotspot areas · study area " + prov.n_cells + " cells · data " +
+        (prov.data_window ? (prov.data_window.from || "?") + " to " + (prov.data_window.to || "?") : "");
+      root.dataset.cells = String(cells.features.length);
+      root.dataset.areas = String(areas.features.length);
+      map.once("idle", function () {
+        if (mine === generation) document.body.setAttribute("data-ready", "true");
+      });
+      map.triggerRepaint();
+    } catch (e) {
+      status.textContent = "Could not load the layers: " + e.message;
+      document.body.setAttribute("data-ready", "error");
+    }
+  }
+
+  function bounds(fc) {
+    const b = new maplibregl.LngLatBounds();
+    for (const f of fc.features) for (const ring of f.geometry.coordinates) for (const p of ring) b.extend(p);
+    return b;
+  }
+
+  function setDownloads(layer, q) {
+    const geo = new URLSearchParams(q); geo.set("download", "1");
+    const csv = new URLSearchParams(q); csv.set("format", "csv"); csv.set("download", "1");
+    document.getElementById("download-geojson").href = "/api/v1/layers/" + layer + "?" + geo;
+    document.getElementById("download-csv").href = "/api/v1/layers/" + layer + "?" + csv;
+  }
+
+  function drawLegend(view, cells) {
+    const body = document.getElementById("legend-body");
+    body.textContent = "";
+    const list = document.createElement("ul");
+    const entries = view === "emerging"
+      ? Object.keys(EMERGING_COLOURS).map(function (k) { return [EMERGING_COLOURS[k], k.replace(/_/g, " ")]; })
+      : BIN_LABELS.map(function (b) { return [BIN_COLOURS[b[0]], b[1]]; });
+    for (const [colour, label] of entries) {
+      const li = document.createElement("li");
+      const swatch = document.createElement("span");
+      swatch.className = "swatch";
+      swatch.style.background = colour;
+      li.append(swatch, document.createTextNode(" " + label));
+      list.append(li);
+    }
+    const outline = document.createElement("li");
+    const line = document.createElement("span");
+    line.className = "swatch outline";
+    outline.append(line, document.createTextNode(" Hotspot area (bin ≥ 2, connected cells)"));
+    list.append(outline);
+    body.append(list);
+    const prov = cells.provenance || {};
+    const note = document.createElement("p");
+    note.className = "small";
+    note.textContent = "Getis-Ord Gi*, " + (prov.kernel ? prov.kernel.name + " kernel, k = " + prov.kernel.k : "") +
+      (prov.query && prov.query.fdr ? ", FDR-corrected" : ", no FDR correction");
+    body.append(note);
+  }
+
+  // "New or intensifying since last month": emerging categories over the window
+  // ending now, listed by cell with the nearest context the panel can give.
+  async function drawChanges(s) {
+    const list = document.getElementById("changes-list");
+    list.textContent = "";
+    const q = layerQuery(s, "emerging");
+    let fc;
+    try { fc = await getJson("/api/v1/layers/emerging?" + q); } catch (e) { return; }
+    const wanted = ["new_hot", "intensifying_hot", "consecutive_hot"];
+    const items = fc.features.filter(function (f) { return wanted.indexOf(f.properties.category) >= 0; })
+      .sort(function (a, b) { return b.properties.trend_z - a.properties.trend_z; }).slice(0, 10);
+    if (!items.length) {
+      const li = document.createElement("li");
+      li.textContent = "Nothing new or intensifying.";
+      list.append(li);
+    }
+    for (const f of items) {
+      const li = document.createElement("li");
+      const b = document.createElement("button");
+      b.type = "button";
+      b.textContent = f.properties.category.replace(/_/g, " ") + " · " + f.properties.count + " reports";
+      b.addEventListener("click", function () {
+        const c = f.geometry.coordinates[0][0];
+        map.flyTo({ center: c, zoom: Math.max(map.getZoom(), 11) });
+        openPanel([f.properties.h3], "Emerging cell " + f.properties.h3);
+      });
+      li.append(b);
+      list.append(li);
+    }
+  }
+
+  // ---- the side panel ---------------------------------------------------------
+  async function openPanel(cells, title, props) {
+    panel.hidden = false;
+    panelBody.textContent = "Loading…";
+    const s = readControls();
+    const q = layerQuery(s, "reports");
+    q.set("h3", cells.join(","));
+    let d;
+    try { d = await getJson("/api/v1/cells?" + q); } catch (e) { panelBody.textContent = e.message; return; }
+    panelBody.textContent = "";
+    const h = document.createElement("h2");
+    h.textContent = title;
+    panelBody.append(h);
+    if (props) {
+      const p = document.createElement("p");
+      p.textContent = "Gi* z = " + Number(props.gi_z || props.max_gi_z).toFixed(2) +
+        (props.p !== undefined ? ", p = " + Number(props.p).toPrecision(2) : "") +
+        (props.bin !== undefined ? ", bin " + props.bin : "");
+      panelBody.append(p);
+    }
+    const total = document.createElement("p");
+    total.textContent = d.count + " reports in the period";
+    panelBody.append(total);
+    panelBody.append(table("By venue", d.venues));
+    panelBody.append(table("Indicators", d.indicators));
+    panelBody.append(sparkline(d.monthly));
+    if (d.reports) {
+      const h3 = document.createElement("h3");
+      h3.textContent = "Reports (newest " + d.reports_listed + ")";
+      panelBody.append(h3);
+      const ul = document.createElement("ul");
+      ul.className = "reports";
+      for (const r of d.reports) {
+        const li = document.createElement("li");
+        li.textContent = r.observed_on + " · " + r.venue_type.replace(/_/g, " ") +
+          (r.venue_name ? " (" + r.venue_name + ")" : "") + " · " + r.source +
+          (r.indicators.length ? " · " + r.indicators.join(", ") : "") +
+          (r.notes ? " — " + r.notes : "");
+        ul.append(li);
+      }
+      panelBody.append(ul);
+    }
+    document.getElementById("panel-close").focus();
+  }
+
+  function table(caption, counts) {
+    const t = document.createElement("table");
+    const c = document.createElement("caption");
+    c.textContent = caption;
+    t.append(c);
+    const entries = Object.entries(counts || {}).sort(function (a, b) { return b[1] - a[1]; });
+    for (const [k, v] of entries) {
+      const tr = document.createElement("tr");
+      const th = document.createElement("th");
+      th.scope = "row";
+      th.textContent = k.replace(/_/g, " ");
+      const td = document.createElement("td");
+      td.textContent = v;
+      tr.append(th, td);
+      t.append(tr);
+    }
+    return t;
+  }
+
+  function sparkline(monthly) {
+    const ns = "http://www.w3.org/2000/svg";
+    const w = 240, h = 40;
+    const svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("width", w);
+    svg.setAttribute("height", h);
+    svg.setAttribute("class", "spark");
+    svg.setAttribute("role", "img");
+    svg.setAttribute("aria-label", "Reports by month: " + monthly.map(function (m) { return m.month + " " + m.count; }).join(", "));
+    const max = Math.max(1, ...monthly.map(function (m) { return m.count; }));
+    const step = monthly.length > 1 ? w / (monthly.length - 1) : 0;
+    const pts = monthly.map(function (m, i) { return (i * step).toFixed(1) + "," + (h - 2 - (m.count / max) * (h - 4)).toFixed(1); });
+    const line = document.createElementNS(ns, "polyline");
+    line.setAttribute("points", pts.join(" "));
+    line.setAttribute("fill", "none");
+    line.setAttribute("stroke", "currentColor");
+    svg.append(line);
+    return svg;
+  }
+
+  document.getElementById("panel-close").addEventListener("click", function () { panel.hidden = true; });
+  document.addEventListener("keydown", function (e) { if (e.key === "Escape") panel.hidden = true; });
+
+  map.on("click", function (e) {
+    const areas = map.queryRenderedFeatures(e.point, { layers: ["areas-line"] });
+    const cells = map.queryRenderedFeatures(e.point, { layers: ["cells-fill", "emerging-fill"] });
+    if (cells.length) {
+      const p = cells[0].properties;
+      openPanel([p.h3], (p.category ? p.category.replace(/_/g, " ") + " cell " : "Cell ") + p.h3, p);
+    } else if (areas.length) {
+      const p = areas[0].properties;
+      const list = JSON.parse(p.h3_cells || "[]");
+      openPanel(list, "Hotspot area near " + (p.nearest_town || "?"), p);
+    }
+  });
+  for (const layer of ["cells-fill", "emerging-fill"]) {
+    map.on("mouseenter", layer, function () { map.getCanvas().style.cursor = "pointer"; });
+    map.on("mouseleave", layer, function () { map.getCanvas().style.cursor = ""; });
+  }
+
+  // ---- controls -----------------------------------------------------------------
+  form.addEventListener("change", refresh);
+  form.addEventListener("submit", function (e) { e.preventDefault(); refresh(); });
+
+  function iso(d) { return d.toISOString().slice(0, 10); }
+  function monthsBefore(dateText, months) {
+    const d = new Date(dateText + "T00:00:00Z");
+    d.setUTCMonth(d.getUTCMonth() - months);
+    d.setUTCDate(d.getUTCDate() + 1);
+    return iso(d);
+  }
+  for (const b of form.querySelectorAll(".quick button")) {
+    b.addEventListener("click", function () {
+      const months = Number(b.dataset.months);
+      const last = root.dataset.last;
+      document.getElementById("from").value = months && last ? monthsBefore(last, months) : "";
+      document.getElementById("to").value = months && last ? last : "";
+      refresh();
+    });
+  }
+
+  // Playback: a one-month window stepping through the data.
+  function monthStart(text) { return text.slice(0, 8) + "01"; }
+  function monthEnd(start) {
+    const d = new Date(start + "T00:00:00Z");
+    d.setUTCMonth(d.getUTCMonth() + 1);
+    d.setUTCDate(0);
+    return iso(d);
+  }
+  function shiftMonth(start, n) {
+    const d = new Date(start + "T00:00:00Z");
+    d.setUTCMonth(d.getUTCMonth() + n);
+    return iso(d);
+  }
+  function stepMonth(n) {
+    const from = document.getElementById("from");
+    const to = document.getElementById("to");
+    const first = root.dataset.first, last = root.dataset.last;
+    if (!first || !last) return false;
+    let start = from.value ? shiftMonth(monthStart(from.value), n) : monthStart(first);
+    if (start < monthStart(first)) start = monthStart(first);
+    if (start > last) return false;
+    from.value = start;
+    to.value = monthEnd(start);
+    refresh();
+    return true;
+  }
+  document.getElementById("step-back").addEventListener("click", function () { stepMonth(-1); });
+  document.getElementById("step-forward").addEventListener("click", function () { stepMonth(1); });
+  let timer = null;
+  const play = document.getElementById("play");
+  play.addEventListener("click", function () {
+    if (timer) {
+      clearInterval(timer); timer = null;
+      play.textContent = "Play"; play.setAttribute("aria-pressed", "false");
+      return;
+    }
+    play.textContent = "Pause"; play.setAttribute("aria-pressed", "true");
+    timer = setInterval(function () {
+      if (!stepMonth(1)) { play.click(); }
+    }, 1500);
+  });
+})();

@@ -44,7 +44,10 @@ pub struct Viewer {
 impl FromRequestParts<AppState> for Viewer {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(_parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        _parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         Ok(Self {
             role: state.config().open_role,
         })
@@ -202,10 +205,9 @@ pub(super) async fn serve_layer(
     };
     let mut out = layer_headers(&etag, Some(&rendered));
     if request.download {
-        if let Ok(v) = HeaderValue::from_str(&format!(
-            "attachment; filename=\"{}\"",
-            rendered.file_name
-        )) {
+        if let Ok(v) =
+            HeaderValue::from_str(&format!("attachment; filename=\"{}\"", rendered.file_name))
+        {
             out.insert(header::CONTENT_DISPOSITION, v);
         }
     }
@@ -218,10 +220,19 @@ fn layer_headers(etag: &str, rendered: Option<&Rendered>) -> HeaderMap {
         out.insert(header::ETAG, v);
     }
     // Intelligence: never in shared caches; revalidate every time (cheap with the ETag).
-    out.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
-    out.insert(header::VARY, HeaderValue::from_static("Cookie, Authorization"));
+    out.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache"),
+    );
+    out.insert(
+        header::VARY,
+        HeaderValue::from_static("Cookie, Authorization"),
+    );
     if let Some(r) = rendered {
-        out.insert(header::CONTENT_TYPE, HeaderValue::from_static(r.content_type));
+        out.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(r.content_type),
+        );
     }
     out
 }
@@ -337,7 +348,10 @@ async fn post_reports(
                 Some("file") => {
                     let name = field.file_name().unwrap_or("upload.csv").to_owned();
                     let format = Format::from_path(&name).ok_or_else(|| {
-                        AppError::bad("file", format!("{name}: unknown format (use .csv, .jsonl, .geojson)"))
+                        AppError::bad(
+                            "file",
+                            format!("{name}: unknown format (use .csv, .jsonl, .geojson)"),
+                        )
                     })?;
                     let bytes = field
                         .bytes()
@@ -346,12 +360,17 @@ async fn post_reports(
                     file = Some((name, format, bytes.to_vec()));
                 }
                 Some("source") => {
-                    let v = field.text().await.map_err(|e| AppError::bad("source", e.body_text()))?;
+                    let v = field
+                        .text()
+                        .await
+                        .map_err(|e| AppError::bad("source", e.body_text()))?;
                     if !v.trim().is_empty() {
                         source = crate::model::normalise_word(&v);
                     }
                 }
-                Some(other) => return Err(AppError::bad(other, "unknown form field (file, source)").into()),
+                Some(other) => {
+                    return Err(AppError::bad(other, "unknown form field (file, source)").into())
+                }
                 None => {}
             }
         }
@@ -533,8 +552,14 @@ async fn basemap(
     let version = state.version();
     let etag = format!("\"basemap-{name}-{version}\"");
     let mut out = HeaderMap::new();
-    out.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/geo+json"));
-    out.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
+    out.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/geo+json"),
+    );
+    out.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache"),
+    );
     if let Ok(v) = HeaderValue::from_str(&etag) {
         out.insert(header::ETAG, v);
     }

@@ -10,9 +10,21 @@ use sha2::{Digest, Sha256};
 
 /// `(path under /static/, content type, bytes)`.
 const FILES: &[(&str, &str, &[u8])] = &[
-    ("app.js", "text/javascript; charset=utf-8", include_bytes!("../../web/app.js")),
-    ("form.js", "text/javascript; charset=utf-8", include_bytes!("../../web/form.js")),
-    ("style.css", "text/css; charset=utf-8", include_bytes!("../../web/style.css")),
+    (
+        "app.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../web/app.js"),
+    ),
+    (
+        "form.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../web/form.js"),
+    ),
+    (
+        "style.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../web/style.css"),
+    ),
     (
         "vendor/maplibre-gl/maplibre-gl.js",
         "text/javascript; charset=utf-8",

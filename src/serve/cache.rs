@@ -90,7 +90,10 @@ mod tests {
         assert!(cache.get("a").is_none(), "oldest evicted");
         assert!(cache.get("b").is_some() && cache.get("c").is_some());
         cache.put("huge".into(), rendered(101));
-        assert!(cache.get("huge").is_none(), "larger than the cache: not kept");
+        assert!(
+            cache.get("huge").is_none(),
+            "larger than the cache: not kept"
+        );
         cache.clear();
         assert_eq!(cache.len(), 0);
     }

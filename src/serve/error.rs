@@ -67,6 +67,7 @@ impl AppError {
     fn public_message(&self) -> String {
         match self {
             Self::Internal(_) => "something went wrong on the server; it has been logged".into(),
+            Self::BadRequest { message, .. } => message.clone(),
             other => other.to_string(),
         }
     }

@@ -314,7 +314,9 @@ pub async fn towns_page(
     let level = match one(&q, "level") {
         None | Some("town") => AreaLevel::Town,
         Some("district") => AreaLevel::District,
-        Some(v) => return Err(AppError::bad("level", format!("{v:?} is not town or district")).into()),
+        Some(v) => {
+            return Err(AppError::bad("level", format!("{v:?} is not town or district")).into())
+        }
     };
     let rows = state
         .read(move |store| {
@@ -326,7 +328,8 @@ pub async fn towns_page(
             )?)
         })
         .await?;
-    let mut quarters: Vec<(NaiveDate, String)> = rows.iter().map(|r| (r.period, r.label.clone())).collect();
+    let mut quarters: Vec<(NaiveDate, String)> =
+        rows.iter().map(|r| (r.period, r.label.clone())).collect();
     quarters.sort();
     quarters.dedup();
     let selected = match one(&q, "quarter") {
@@ -336,7 +339,12 @@ pub async fn towns_page(
                 .iter()
                 .find(|(_, l)| l == label)
                 .map(|q| q.0)
-                .ok_or_else(|| AppError::bad("quarter", format!("{label:?} is not a quarter with data (e.g. 2025-Q1)")))?,
+                .ok_or_else(|| {
+                    AppError::bad(
+                        "quarter",
+                        format!("{label:?} is not a quarter with data (e.g. 2025-Q1)"),
+                    )
+                })?,
         ),
     };
     let label = selected
@@ -361,7 +369,11 @@ pub async fn towns_page(
         .collect();
     current.sort_by(|a, b| b.0.count.cmp(&a.0.count).then(a.0.town.cmp(&b.0.town)));
     let generated = chrono::Local::now().format("%d/%m/%Y %H:%M");
-    let area_word = if level == AreaLevel::District { "District" } else { "Town" };
+    let area_word = if level == AreaLevel::District {
+        "District"
+    } else {
+        "Town"
+    };
     let body = html! {
         main.towns {
             div.print-header {
@@ -464,7 +476,11 @@ fn breakdown(row: &TownRow, prefix: &str) -> String {
 fn sparkline(values: &[u64]) -> Markup {
     let (w, h) = (96.0, 24.0);
     let max = values.iter().copied().max().unwrap_or(0).max(1) as f64;
-    let step = if values.len() > 1 { w / (values.len() - 1) as f64 } else { 0.0 };
+    let step = if values.len() > 1 {
+        w / (values.len() - 1) as f64
+    } else {
+        0.0
+    };
     let mut points = String::new();
     for (i, v) in values.iter().enumerate() {
         let _ = write!(
@@ -618,10 +634,14 @@ fn form_page(
 }
 
 fn field_label(field: &str) -> &str {
-    FORM_FIELDS
-        .iter()
-        .find(|(f, _)| *f == field)
-        .map_or(if field == "location" { "Location" } else { field }, |(_, l)| l)
+    FORM_FIELDS.iter().find(|(f, _)| *f == field).map_or(
+        if field == "location" {
+            "Location"
+        } else {
+            field
+        },
+        |(_, l)| l,
+    )
 }
 
 /// `POST /reports/new`: stored through the ingest path (source `concern_card`),
@@ -636,7 +656,11 @@ pub async fn submit_report_form(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     if !form_type.starts_with("application/x-www-form-urlencoded") {
-        return Err(AppError::bad("Content-Type", "send the form as application/x-www-form-urlencoded").into());
+        return Err(AppError::bad(
+            "Content-Type",
+            "send the form as application/x-www-form-urlencoded",
+        )
+        .into());
     }
     let values: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
         .map_err(|e| AppError::bad("body", format!("cannot read the form: {e}")))?;
@@ -679,6 +703,9 @@ pub async fn submit_report_form(
         .into_iter()
         .map(|r| (r.field, r.reason))
         .collect();
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, form_page(&values, &errors, None)).into_response())
+    Ok((
+        StatusCode::UNPROCESSABLE_ENTITY,
+        form_page(&values, &errors, None),
+    )
+        .into_response())
 }
-

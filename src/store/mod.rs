@@ -173,7 +173,10 @@ impl Store {
     /// Another connection to the same database (for a pool of readers: DuckDB
     /// serves concurrent readers and one writer through MVCC).
     pub fn try_clone(&self) -> Result<Self> {
-        let conn = self.conn.try_clone().map_err(self.err("clone connection"))?;
+        let conn = self
+            .conn
+            .try_clone()
+            .map_err(self.err("clone connection"))?;
         Ok(Self {
             conn,
             path: self.path.clone(),

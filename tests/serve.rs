@@ -1,0 +1,668 @@
+//! The router exercised in process (`tower::ServiceExt::oneshot`): every endpoint,
+//! its status codes, and its bodies parsed (GeoJSON with the `geojson` crate, CSV
+//! with `csv`, JSON with `serde_json`).
+
+use std::sync::OnceLock;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use hotspots::layers::{self, LayerQuery};
+use hotspots::serve::{router, AppState, ServeConfig};
+use hotspots::Store;
+use tower::ServiceExt;
+
+/// The demo data, loaded once for the read-only tests.
+fn demo_state() -> AppState {
+    static STATE: OnceLock<AppState> = OnceLock::new();
+    STATE
+        .get_or_init(|| {
+            let mut store = Store::open_in_memory().expect("store");
+            hotspots::demo::load_demo(&mut store).expect("demo loads");
+            AppState::new(store, ServeConfig::default()).expect("state")
+        })
+        .clone()
+}
+
+fn app() -> Router {
+    router(demo_state())
+}
+
+/// A fresh, empty app for tests that write.
+fn empty_app(role: hotspots::policy::Role) -> Router {
+    let store = Store::open_in_memory().expect("store");
+    router(
+        AppState::new(
+            store,
+            ServeConfig {
+                open_role: role,
+                ..ServeConfig::default()
+            },
+        )
+        .expect("state"),
+    )
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn text(&self) -> String {
+        String::from_utf8(self.body.clone()).expect("utf-8 body")
+    }
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).expect("JSON body")
+    }
+    fn header(&self, name: header::HeaderName) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+}
+
+async fn send(app: Router, request: Request<Body>) -> Answer {
+    let response = app.oneshot(request).await.expect("infallible");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .expect("body")
+        .to_vec();
+    Answer {
+        status,
+        headers,
+        body,
+    }
+}
+
+async fn get(app: Router, uri: &str) -> Answer {
+    send(app, Request::get(uri).body(Body::empty()).expect("request")).await
+}
+
+fn collection(answer: &Answer) -> geojson::FeatureCollection {
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    assert_eq!(answer.header(header::CONTENT_TYPE), "application/geo+json");
+    let text = answer.text();
+    let geojson: geojson::GeoJson = text.parse().expect("valid GeoJSON");
+    geojson::FeatureCollection::try_from(geojson).expect("a FeatureCollection")
+}
+
+fn provenance(fc: &geojson::FeatureCollection) -> serde_json::Value {
+    fc.foreign_members
+        .as_ref()
+        .and_then(|m| m.get("provenance"))
+        .cloned()
+        .expect("a provenance member")
+}
+
+/// Twice the signed area of a ring in lon/lat: positive = counter-clockwise.
+fn signed_area2(ring: &[Vec<f64>]) -> f64 {
+    ring.windows(2)
+        .map(|w| w[0][0] * w[1][1] - w[1][0] * w[0][1])
+        .sum()
+}
+
+fn check_rings(rings: &[Vec<Vec<f64>>]) {
+    for (i, ring) in rings.iter().enumerate() {
+        assert_eq!(ring.first(), ring.last(), "ring closed");
+        let area = signed_area2(ring);
+        if i == 0 {
+            assert!(area > 0.0, "exterior ring counter-clockwise (RFC 7946)");
+        } else {
+            assert!(area < 0.0, "holes clockwise");
+        }
+        for p in ring {
+            assert!(
+                (-9.0..=2.5).contains(&p[0]) && (49.0..=61.5).contains(&p[1]),
+                "lon, lat order in the UK: {p:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn healthz_and_unknown_paths() {
+    let ok = get(app(), "/healthz").await;
+    assert_eq!(ok.status, StatusCode::OK);
+    assert_eq!(ok.text(), "ok");
+    let missing = get(app(), "/api/v1/layers/nowhere").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(missing.json()["error"]["code"], "not_found");
+    let page = get(app(), "/no/such/page").await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(page.text().contains("<h1>404"), "a page, not JSON");
+}
+
+#[tokio::test]
+async fn cells_layer_matches_the_analysis_and_is_rfc7946() {
+    let answer = get(app(), "/api/v1/layers/cells?res=8&k=1").await;
+    let fc = collection(&answer);
+    let prov = provenance(&fc);
+    assert_eq!(prov["layer"], "cells");
+    assert_eq!(prov["query"]["res"], 8);
+    assert_eq!(prov["kernel"]["name"], "uniform");
+    assert!(prov["generated_at"].is_string());
+    assert!(prov["n_cells"].as_u64().expect("n") > 1000);
+    assert!(!fc.features.is_empty());
+
+    // The same numbers as the analysis stage computes directly.
+    let mut store = Store::open_in_memory().expect("store");
+    hotspots::demo::load_demo(&mut store).expect("demo");
+    let run = layers::hot_cells(&store, &LayerQuery::default()).expect("gi*");
+    let expected: std::collections::HashMap<String, (u64, f64, i8)> = run
+        .cells
+        .iter()
+        .filter(|c| c.count > 0 || c.bin != 0)
+        .map(|c| (c.cell.to_string(), (c.count, c.gi_z, c.bin)))
+        .collect();
+    assert_eq!(fc.features.len(), expected.len());
+    let mut hot = 0;
+    for f in &fc.features {
+        let p = f.properties.as_ref().expect("properties");
+        let h3 = p["h3"].as_str().expect("h3");
+        let (count, z, bin) = expected[h3];
+        assert_eq!(p["count"].as_u64(), Some(count));
+        assert!((p["gi_z"].as_f64().expect("z") - z).abs() < 1e-12);
+        assert_eq!(p["bin"].as_i64(), Some(i64::from(bin)));
+        assert!(p["p"].as_f64().is_some());
+        if bin == 3 {
+            hot += 1;
+        }
+        match &f.geometry.as_ref().expect("geometry").value {
+            geojson::GeometryValue::Polygon { coordinates } => {
+                let rings: Vec<Vec<Vec<f64>>> = coordinates
+                    .iter()
+                    .map(|r| r.iter().map(|p| p.as_slice().to_vec()).collect())
+                    .collect();
+                check_rings(&rings);
+            }
+            other => panic!("expected a Polygon, got {other:?}"),
+        }
+    }
+    assert!(hot > 0, "the demo's planted hot spots show at bin 3");
+}
+
+#[tokio::test]
+async fn hotspots_emerging_and_reports_layers() {
+    let fc = collection(&get(app(), "/api/v1/layers/hotspots").await);
+    assert!(!fc.features.is_empty());
+    for f in &fc.features {
+        let p = f.properties.as_ref().expect("properties");
+        for key in [
+            "id",
+            "bin",
+            "cells",
+            "count",
+            "max_gi_z",
+            "nearest_town",
+            "venues",
+            "first_seen",
+            "last_seen",
+            "robust",
+        ] {
+            assert!(p.contains_key(key), "hotspot property {key}");
+        }
+        assert!(p["bin"].as_i64().expect("bin") >= 2);
+        if let geojson::GeometryValue::MultiPolygon { coordinates } =
+            &f.geometry.as_ref().expect("geometry").value
+        {
+            for polygon in coordinates {
+                let rings: Vec<Vec<Vec<f64>>> = polygon
+                    .iter()
+                    .map(|r| r.iter().map(|p| p.as_slice().to_vec()).collect())
+                    .collect();
+                check_rings(&rings);
+            }
+        } else {
+            panic!("hotspot areas are MultiPolygons");
+        }
+    }
+    assert_eq!(provenance(&fc)["layer"], "hotspots");
+
+    let fc = collection(&get(app(), "/api/v1/layers/emerging?step=quarter").await);
+    assert_eq!(provenance(&fc)["query"]["step"], "quarter");
+    for f in &fc.features {
+        let p = f.properties.as_ref().expect("properties");
+        assert!(
+            p["category"].is_string() && p.contains_key("trend_z") && p.contains_key("trend_p")
+        );
+    }
+
+    let fc = collection(
+        &get(
+            app(),
+            "/api/v1/layers/reports?venue=farm&from=2024-01-01&to=2024-12-31",
+        )
+        .await,
+    );
+    assert!(!fc.features.is_empty());
+    for f in &fc.features {
+        let p = f.properties.as_ref().expect("properties");
+        assert_eq!(p["venue_type"], "farm");
+        let day = p["observed_on"].as_str().expect("date");
+        assert!(("2024-01-01"..="2024-12-31").contains(&day));
+        assert!(
+            !p.contains_key("notes"),
+            "the default open role (analyst) never gets notes"
+        );
+    }
+}
+
+#[tokio::test]
+async fn csv_download_and_etag() {
+    let answer = get(
+        app(),
+        "/api/v1/layers/cells?format=csv&download=1&venue=car_wash",
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert!(answer.header(header::CONTENT_TYPE).starts_with("text/csv"));
+    assert_eq!(
+        answer.header(header::CONTENT_DISPOSITION),
+        "attachment; filename=\"hotspots-cells-r8.csv\""
+    );
+    let mut reader = csv::Reader::from_reader(answer.body.as_slice());
+    assert_eq!(
+        reader.headers().expect("header").iter().collect::<Vec<_>>(),
+        ["h3", "lat", "lng", "count", "value", "gi_z", "p", "bin"]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>().expect("rows");
+    assert!(!rows.is_empty());
+
+    let first = get(app(), "/api/v1/layers/cells?res=7").await;
+    let etag = first.header(header::ETAG).to_owned();
+    assert!(etag.starts_with('"') && etag.len() > 10);
+    let again = send(
+        app(),
+        Request::get("/api/v1/layers/cells?res=7")
+            .header(header::IF_NONE_MATCH, &etag)
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    assert!(again.body.is_empty());
+    // The same query in another order is the same ETag; another query is not.
+    let reordered = get(app(), "/api/v1/layers/cells?k=1&res=7").await;
+    assert_eq!(reordered.header(header::ETAG), etag);
+    assert_eq!(
+        reordered.body, first.body,
+        "the cached answer is the same bytes"
+    );
+    let other = get(app(), "/api/v1/layers/cells?res=6").await;
+    assert_ne!(other.header(header::ETAG), etag);
+}
+
+#[tokio::test]
+async fn bad_parameters_answer_400_naming_the_field() {
+    for (uri, field) in [
+        ("/api/v1/layers/cells?res=12", "res"),
+        ("/api/v1/layers/cells?k=9", "k"),
+        ("/api/v1/layers/cells?kernel=box", "kernel"),
+        ("/api/v1/layers/cells?colour=red", "colour"),
+        ("/api/v1/layers/cells?from=31/12/2024", "from"),
+        ("/api/v1/layers/hotspots?venue=brothel", "venue"),
+        ("/api/v1/layers/emerging?step=decade", "step"),
+        ("/api/v1/layers/reports?res=8", "res"),
+        ("/api/v1/towns?level=county", "level"),
+        ("/api/v1/layers/cells?district=Atlantis", "district"),
+        ("/api/v1/cells?h3=zzz", "h3"),
+        ("/api/v1/cells", "h3"),
+    ] {
+        let answer = get(app(), uri).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{uri}");
+        let body = answer.json();
+        assert_eq!(body["error"]["field"], field, "{uri}: {body}");
+        assert_eq!(body["error"]["code"], "bad_request");
+        assert!(body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()));
+    }
+}
+
+#[tokio::test]
+async fn towns_rows_as_json_and_csv() {
+    let answer = get(app(), "/api/v1/towns?step=year").await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let body = answer.json();
+    let rows = body["rows"].as_array().expect("rows");
+    assert!(!rows.is_empty());
+    for r in rows {
+        for key in [
+            "town",
+            "district",
+            "period",
+            "count",
+            "previous",
+            "year_before",
+            "change",
+            "p_change",
+        ] {
+            assert!(r.get(key).is_some(), "towns row has {key}");
+        }
+        let (count, previous) = (
+            r["count"].as_i64().expect("n"),
+            r["previous"].as_i64().expect("n"),
+        );
+        assert_eq!(r["change"].as_i64(), Some(count - previous));
+    }
+    assert_eq!(body["provenance"]["layer"], "towns");
+    let csv_answer = get(app(), "/api/v1/towns?format=csv&level=district").await;
+    let mut reader = csv::Reader::from_reader(csv_answer.body.as_slice());
+    assert_eq!(reader.headers().expect("header").get(0), Some("town"));
+    assert!(reader.records().count() > 0);
+}
+
+#[tokio::test]
+async fn cell_detail_counts_match_the_cells_layer() {
+    let fc = collection(&get(app(), "/api/v1/layers/cells").await);
+    let busiest = fc
+        .features
+        .iter()
+        .filter_map(|f| f.properties.as_ref())
+        .max_by_key(|p| p["count"].as_u64())
+        .expect("a cell");
+    let h3 = busiest["h3"].as_str().expect("h3");
+    let detail = get(app(), &format!("/api/v1/cells?h3={h3}")).await;
+    assert_eq!(detail.status, StatusCode::OK, "{}", detail.text());
+    let d = detail.json();
+    assert_eq!(d["count"], busiest["count"]);
+    let venues: u64 = d["venues"]
+        .as_object()
+        .expect("venues")
+        .values()
+        .filter_map(serde_json::Value::as_u64)
+        .sum();
+    assert_eq!(Some(venues), busiest["count"].as_u64());
+    let monthly: u64 = d["monthly"]
+        .as_array()
+        .expect("monthly")
+        .iter()
+        .filter_map(|m| m["count"].as_u64())
+        .sum();
+    assert_eq!(Some(monthly), busiest["count"].as_u64());
+    assert!(
+        d["reports"].as_array().is_some_and(|r| !r.is_empty()),
+        "analyst sees the reports"
+    );
+}
+
+#[tokio::test]
+async fn partnership_role_gets_no_points() {
+    let app = empty_app(hotspots::policy::Role::Partnership);
+    let answer = get(app.clone(), "/api/v1/layers/reports").await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+    assert_eq!(answer.json()["error"]["code"], "forbidden");
+}
+
+fn post_json(uri: &str, body: &serde_json::Value) -> Request<Body> {
+    Request::post(uri)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .expect("request")
+}
+
+#[tokio::test]
+async fn post_reports_single_array_and_upload() {
+    let app = empty_app(hotspots::policy::Role::Tactical);
+    let before = get(app.clone(), "/api/v1/layers/cells").await;
+    let etag = before.header(header::ETAG).to_owned();
+
+    let one = serde_json::json!({"report_id": "w1", "observed_on": "2024-03-02", "venue_type": "car_wash", "postcode": "PE13 1AA", "notes": "<script>alert(1)</script>"});
+    let answer = send(
+        app.clone(),
+        post_json("/api/v1/reports?source=helpline", &one),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    let s = answer.json();
+    assert_eq!(
+        (
+            s["read"].as_u64(),
+            s["stored"].as_u64(),
+            s["rejected"].as_u64()
+        ),
+        (Some(1), Some(1), Some(0))
+    );
+
+    // The data changed: the old ETag no longer matches and the layer has the report.
+    let after = send(
+        app.clone(),
+        Request::get("/api/v1/layers/cells")
+            .header(header::IF_NONE_MATCH, &etag)
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(after.status, StatusCode::OK);
+    assert_ne!(after.header(header::ETAG), etag);
+    let fc = collection(&after);
+    assert_eq!(
+        fc.features
+            .iter()
+            .filter_map(|f| f.properties.as_ref())
+            .map(|p| p["count"].as_u64().unwrap_or(0))
+            .sum::<u64>(),
+        1
+    );
+
+    let array = serde_json::json!([
+        {"report_id": "w1", "observed_on": "2024-03-02", "venue_type": "car_wash", "postcode": "PE13 1AA", "notes": "<script>alert(1)</script>"},
+        {"report_id": "w2", "observed_on": "2024-03-03", "venue_type": "nail_bar", "postcode": "ZZ99 9ZZ"},
+        {"report_id": "w3", "observed_on": "2024-03-04", "venue_type": "spaceship", "town": "Wisbech"},
+        {"report_id": "w4", "observed_on": "2024-03-05", "venue_type": "farm", "town": "Wisbech"}
+    ]);
+    let answer = send(
+        app.clone(),
+        post_json("/api/v1/reports?source=helpline", &array),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let s = answer.json();
+    assert_eq!(s["read"], 4);
+    assert_eq!(s["stored"], 1);
+    assert_eq!(s["duplicates"], 1);
+    assert_eq!(s["rejected"], 2);
+    let rejects = s["rejects"].as_array().expect("rejects");
+    assert_eq!(rejects[0]["line"], 2);
+    assert_eq!(rejects[0]["field"], "postcode");
+    assert_eq!(rejects[1]["line"], 3);
+    assert_eq!(rejects[1]["field"], "venue_type");
+
+    // All rejected: 422.
+    let bad = serde_json::json!({"venue_type": "car_wash"});
+    let answer = send(app.clone(), post_json("/api/v1/reports", &bad)).await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(answer.json()["rejects"][0]["field"], "observed_on");
+
+    // A file upload goes through the same path.
+    let boundary = "XhotspotsX";
+    let csv_file = "report_id,date,venue,postcode\nu1,01/02/2024,Hand car wash,PE13 1AA\nu2,31/02/2024,car_wash,PE13 1AA\n";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"source\"\r\n\r\nglaa\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"cards.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv_file}\r\n--{boundary}--\r\n"
+    );
+    let answer = send(
+        app.clone(),
+        Request::post("/api/v1/reports")
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::from(body))
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    let s = answer.json();
+    assert_eq!(s["file"], "cards.csv");
+    assert_eq!(
+        (s["stored"].as_u64(), s["rejected"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(s["rejects"][0]["line"], 3);
+    assert_eq!(s["rejects"][0]["field"], "observed_on");
+
+    // Wrong content type, unknown parameter.
+    let answer = send(
+        app.clone(),
+        Request::post("/api/v1/reports")
+            .header(header::CONTENT_TYPE, "text/plain")
+            .body(Body::from("hello"))
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert_eq!(answer.json()["error"]["field"], "Content-Type");
+    let answer = send(app.clone(), post_json("/api/v1/reports?colour=red", &one)).await;
+    assert_eq!(answer.json()["error"]["field"], "colour");
+
+    // Tactical reads notes; the stored text is intact (escaping is the page's job).
+    let fc = collection(&get(app, "/api/v1/layers/reports").await);
+    let notes: Vec<&str> = fc
+        .features
+        .iter()
+        .filter_map(|f| f.properties.as_ref()?.get("notes")?.as_str())
+        .collect();
+    assert!(notes.contains(&"<script>alert(1)</script>"));
+}
+
+#[tokio::test]
+async fn openapi_lists_every_path_and_the_parsers_parameters() {
+    let answer = get(app(), "/api/v1/openapi.json").await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let doc = answer.json();
+    assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with('3')));
+    for path in [
+        "/api/v1/layers/{layer}",
+        "/api/v1/towns",
+        "/api/v1/reports",
+        "/api/v1/cells",
+        "/api/v1/basemap/{name}",
+        "/api/v1/openapi.json",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "OpenAPI has {path}");
+    }
+    let documented: Vec<&str> = doc["paths"]["/api/v1/layers/{layer}"]["get"]["parameters"]
+        .as_array()
+        .expect("parameters")
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    for layer in [
+        hotspots::params::Layer::Cells,
+        hotspots::params::Layer::Hotspots,
+        hotspots::params::Layer::Emerging,
+        hotspots::params::Layer::Reports,
+        hotspots::params::Layer::Towns,
+    ] {
+        for name in layer.accepts() {
+            assert!(
+                documented.contains(name),
+                "{name} is accepted by the parser but not documented"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn pages_render() {
+    let map = get(app(), "/?venue=car_wash&res=7").await;
+    assert_eq!(map.status, StatusCode::OK);
+    let html = map.text();
+    assert!(html.contains("/static/vendor/maplibre-gl/maplibre-gl.js"));
+    assert!(
+        html.contains(r#"value="car_wash" checked"#),
+        "controls reflect the URL"
+    );
+    assert!(html.contains(r#"<option value="7" selected>"#));
+    assert!(!html.contains("<script>"), "no inline script");
+
+    let towns = get(app(), "/towns").await;
+    assert_eq!(towns.status, StatusCode::OK);
+    let html = towns.text();
+    assert!(html.contains(r#"<table id="towns-table">"#));
+    assert!(html.contains("<svg"), "sparklines are server-rendered SVG");
+    assert!(
+        !html.contains("<script"),
+        "the towns page needs no JavaScript"
+    );
+    let bad = get(app(), "/towns?quarter=1999-Q9").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+
+    let js = get(app(), "/static/app.js").await;
+    assert_eq!(js.status, StatusCode::OK);
+    assert!(js
+        .header(header::CONTENT_TYPE)
+        .starts_with("text/javascript"));
+    let etag = js.header(header::ETAG).to_owned();
+    let again = send(
+        app(),
+        Request::get("/static/app.js")
+            .header(header::IF_NONE_MATCH, &etag)
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+}
+
+#[tokio::test]
+async fn compression_when_asked() {
+    let answer = send(
+        app(),
+        Request::get("/api/v1/basemap/outline")
+            .header(header::ACCEPT_ENCODING, "br")
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.header(header::CONTENT_ENCODING), "br");
+}
+
+fn form(body: &str) -> Request<Body> {
+    Request::post("/reports/new")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body.to_owned()))
+        .expect("request")
+}
+
+#[tokio::test]
+async fn report_form_validates_beside_the_field() {
+    let app = empty_app(hotspots::policy::Role::Tactical);
+    let page = get(app.clone(), "/reports/new").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text().contains(r#"name="postcode""#));
+
+    let bad = send(app.clone(), form("venue_type=car_wash&observed_on=2024-05-01&postcode=ZZ99+9ZZ&notes=%3Cb%3Ehi%3C%2Fb%3E")).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = bad.text();
+    assert!(
+        html.contains(r#"id="postcode-error""#),
+        "message beside the postcode field"
+    );
+    assert!(
+        html.contains(r#"value="ZZ99 9ZZ""#),
+        "what was typed is kept"
+    );
+    assert!(html.contains("&lt;b&gt;hi&lt;/b&gt;"), "notes escaped");
+
+    let good = send(app.clone(), form("venue_type=nail_bar&observed_on=2024-05-01&postcode=PE13+1AA&indicators=cash_only&indicators=fearful_workers")).await;
+    assert_eq!(good.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        good.header(header::LOCATION),
+        "/reports/new?submitted=stored"
+    );
+    let fc = collection(&get(app, "/api/v1/layers/reports").await);
+    assert_eq!(fc.features.len(), 1);
+    let p = fc.features[0].properties.as_ref().expect("properties");
+    assert_eq!(p["source"], "concern_card");
+    assert_eq!(
+        p["indicators"],
+        serde_json::json!(["cash_only", "fearful_workers"])
+    );
+}
