@@ -1,0 +1,188 @@
+//! The pages in a real browser: Debian's Chromium driven through chromedriver
+//! (W3C WebDriver). `.ci/run` installs both. The app is served in process on
+//! 127.0.0.1:0 with the demo data. Screenshots go to `target/artefacts/`.
+//!
+//! The WebDriver client is the small one in `tests/support/webdriver.rs` rather
+//! than fantoccini: fantoccini's `url` → `idna` → ICU proc-macros change the
+//! features of host crates that the bundled DuckDB's build script shares, which
+//! forces a second full C++ build of DuckDB (~25-75 minutes) for every test build.
+
+mod support;
+
+use std::time::Duration;
+
+use serde_json::json;
+use support::webdriver::{Driver, Session};
+
+fn serve_demo() -> String {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async move {
+            let mut store = hotspots::Store::open_in_memory().expect("store");
+            hotspots::demo::load_demo(&mut store).expect("demo");
+            let state =
+                hotspots::serve::AppState::new(store, hotspots::serve::ServeConfig::default())
+                    .expect("state");
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            tx.send(listener.local_addr().expect("addr")).expect("send");
+            axum::serve(listener, hotspots::serve::router(state))
+                .await
+                .expect("serve");
+        });
+    });
+    let addr = rx
+        .recv_timeout(Duration::from_secs(120))
+        .expect("server started");
+    format!("http://{addr}")
+}
+
+fn artefacts() -> std::path::PathBuf {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/artefacts");
+    std::fs::create_dir_all(&dir).expect("artefacts dir");
+    dir
+}
+
+/// Waits until the map page says it is idle with its layers drawn.
+fn wait_ready(s: &Session) {
+    let state = s.wait_for("return document.body.getAttribute('data-ready')", |v| {
+        v.as_str().is_some_and(|t| t == "true" || t == "error")
+    });
+    assert_eq!(state, "true", "the map loaded its layers");
+}
+
+#[test]
+fn dashboard_in_chromium() {
+    let base = serve_demo();
+    let driver = Driver::start();
+    let s = driver.session();
+
+    // ---- the map: hexes render ----
+    s.goto(&format!("{base}/"));
+    wait_ready(&s);
+    let rendered = s.execute(
+        "return window.hotspotsMap.queryRenderedFeatures({layers: ['cells-fill']}).length",
+        json!([]),
+    );
+    assert!(
+        rendered.as_u64().unwrap_or(0) > 0,
+        "hexagons rendered: {rendered}"
+    );
+    s.screenshot(&artefacts().join("map.png"));
+    let cells_all = s.execute(
+        "return document.querySelector('main').dataset.cells",
+        json!([]),
+    );
+
+    // ---- a filter changes the layer and the URL ----
+    s.click(&s.find("input[name=venue][value=farm]"));
+    wait_ready(&s);
+    let url = s.execute("return location.search", json!([]));
+    assert!(
+        url.as_str().is_some_and(|u| u.contains("venue=farm")),
+        "URL holds the filter: {url}"
+    );
+    let cells_farm = s.execute(
+        "return document.querySelector('main').dataset.cells",
+        json!([]),
+    );
+    assert_ne!(cells_all, cells_farm, "the layer changed with the filter");
+    // The link reproduces the view.
+    s.goto(&format!("{base}/{}", url.as_str().unwrap_or("")));
+    wait_ready(&s);
+    let checked = s.execute(
+        "return document.querySelector('input[name=venue][value=farm]').checked",
+        json!([]),
+    );
+    assert_eq!(checked, json!(true));
+    s.click(&s.find("input[name=venue][value=farm]"));
+    wait_ready(&s);
+
+    // ---- clicking a hot cell opens the side panel ----
+    let point = s.execute(
+        "const m = window.hotspotsMap;
+         const hot = m.queryRenderedFeatures({layers: ['cells-fill']}).filter(f => f.properties.bin === 3);
+         if (!hot.length) return null;
+         const ring = hot[0].geometry.coordinates[0];
+         const c = ring.slice(0, -1).reduce((a, p) => [a[0] + p[0] / (ring.length - 1), a[1] + p[1] / (ring.length - 1)], [0, 0]);
+         const px = m.project(c);
+         const r = m.getCanvas().getBoundingClientRect();
+         return [Math.round(px.x - r.width / 2), Math.round(px.y - r.height / 2)];",
+        json!([]),
+    );
+    let offsets = point.as_array().expect("a bin-3 cell on screen");
+    let canvas = s.find("#map canvas");
+    s.click_at(
+        &canvas,
+        offsets[0].as_i64().unwrap_or(0),
+        offsets[1].as_i64().unwrap_or(0),
+    );
+    let panel = s.wait_for(
+        "const p = document.getElementById('panel'); return p.hidden ? '' : p.textContent",
+        |v| {
+            v.as_str()
+                .is_some_and(|t| t.contains("reports in the period"))
+        },
+    );
+    assert!(
+        panel.as_str().is_some_and(|t| t.contains("By venue")),
+        "{panel}"
+    );
+    s.screenshot(&artefacts().join("map-panel.png"));
+
+    // ---- the towns page: table and SVG charts ----
+    s.goto(&format!("{base}/towns"));
+    let rows = s.execute(
+        "return document.querySelectorAll('#towns-table tbody tr').length",
+        json!([]),
+    );
+    assert!(rows.as_u64().unwrap_or(0) > 0, "towns rows: {rows}");
+    let svgs = s.execute(
+        "return document.querySelectorAll('#towns-table svg.spark polyline').length",
+        json!([]),
+    );
+    assert_eq!(svgs, rows, "one sparkline per row");
+    s.screenshot(&artefacts().join("towns.png"));
+
+    // ---- the form: a bad postcode is rejected beside the field; a good report is stored ----
+    s.goto(&format!("{base}/reports/new"));
+    s.execute(
+        "document.getElementById('venue_type').value = 'car_wash';
+         document.getElementById('observed_on').value = '2024-05-01';",
+        json!([]),
+    );
+    s.type_into(&s.find("#postcode"), "ZZ99 9ZZ");
+    s.click(&s.find("#report-form button[type=submit]"));
+    let message = s.wait_for(
+        "const e = document.getElementById('postcode-error'); return e ? e.textContent : ''",
+        |v| v.as_str().is_some_and(|t| !t.is_empty()),
+    );
+    assert!(
+        message
+            .as_str()
+            .is_some_and(|m| m.to_lowercase().contains("postcode")),
+        "{message}"
+    );
+    s.screenshot(&artefacts().join("form-rejected.png"));
+    s.execute(
+        "document.getElementById('postcode').value = 'PE13 1AA';
+         document.getElementById('observed_on').value = '2024-05-01';",
+        json!([]),
+    );
+    s.click(&s.find("input[name=indicators][value=cash_only]"));
+    s.click(&s.find("#report-form button[type=submit]"));
+    let notice = s.wait_for(
+        "const n = document.querySelector('.notice'); return n ? n.textContent : ''",
+        |v| v.as_str().is_some_and(|t| !t.is_empty()),
+    );
+    assert!(
+        notice.as_str().is_some_and(|t| t.contains("stored")),
+        "{notice}"
+    );
+    s.screenshot(&artefacts().join("form-stored.png"));
+}
