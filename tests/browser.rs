@@ -67,7 +67,7 @@ fn dashboard_in_chromium() {
     wait_ready(&s);
     let rendered = s.execute(
         "return window.hotspotsMap.queryRenderedFeatures({layers: ['cells-fill']}).length",
-        json!([]),
+        &json!([]),
     );
     assert!(
         rendered.as_u64().unwrap_or(0) > 0,
@@ -76,20 +76,20 @@ fn dashboard_in_chromium() {
     s.screenshot(&artefacts().join("map.png"));
     let cells_all = s.execute(
         "return document.querySelector('main').dataset.cells",
-        json!([]),
+        &json!([]),
     );
 
     // ---- a filter changes the layer and the URL ----
     s.click(&s.find("input[name=venue][value=farm]"));
     wait_ready(&s);
-    let url = s.execute("return location.search", json!([]));
+    let url = s.execute("return location.search", &json!([]));
     assert!(
         url.as_str().is_some_and(|u| u.contains("venue=farm")),
         "URL holds the filter: {url}"
     );
     let cells_farm = s.execute(
         "return document.querySelector('main').dataset.cells",
-        json!([]),
+        &json!([]),
     );
     assert_ne!(cells_all, cells_farm, "the layer changed with the filter");
     // The link reproduces the view.
@@ -97,7 +97,7 @@ fn dashboard_in_chromium() {
     wait_ready(&s);
     let checked = s.execute(
         "return document.querySelector('input[name=venue][value=farm]').checked",
-        json!([]),
+        &json!([]),
     );
     assert_eq!(checked, json!(true));
     s.click(&s.find("input[name=venue][value=farm]"));
@@ -113,7 +113,7 @@ fn dashboard_in_chromium() {
          const px = m.project(c);
          const r = m.getCanvas().getBoundingClientRect();
          return [Math.round(px.x - r.width / 2), Math.round(px.y - r.height / 2)];",
-        json!([]),
+        &json!([]),
     );
     let offsets = point.as_array().expect("a bin-3 cell on screen");
     let canvas = s.find("#map canvas");
@@ -139,12 +139,12 @@ fn dashboard_in_chromium() {
     s.goto(&format!("{base}/towns"));
     let rows = s.execute(
         "return document.querySelectorAll('#towns-table tbody tr').length",
-        json!([]),
+        &json!([]),
     );
     assert!(rows.as_u64().unwrap_or(0) > 0, "towns rows: {rows}");
     let svgs = s.execute(
         "return document.querySelectorAll('#towns-table svg.spark polyline').length",
-        json!([]),
+        &json!([]),
     );
     assert_eq!(svgs, rows, "one sparkline per row");
     s.screenshot(&artefacts().join("towns.png"));
@@ -154,7 +154,7 @@ fn dashboard_in_chromium() {
     s.execute(
         "document.getElementById('venue_type').value = 'car_wash';
          document.getElementById('observed_on').value = '2024-05-01';",
-        json!([]),
+        &json!([]),
     );
     s.type_into(&s.find("#postcode"), "ZZ99 9ZZ");
     s.click(&s.find("#report-form button[type=submit]"));
@@ -172,7 +172,7 @@ fn dashboard_in_chromium() {
     s.execute(
         "document.getElementById('postcode').value = 'PE13 1AA';
          document.getElementById('observed_on').value = '2024-05-01';",
-        json!([]),
+        &json!([]),
     );
     s.click(&s.find("input[name=indicators][value=cash_only]"));
     s.click(&s.find("#report-form button[type=submit]"));

@@ -189,19 +189,18 @@ pub(super) async fn serve_layer(
     if etag_matches(headers, &etag) {
         return Ok((StatusCode::NOT_MODIFIED, layer_headers(&etag, None)).into_response());
     }
-    let rendered = match state.0.cache.get(&etag) {
-        Some(hit) => hit,
-        None => {
-            let detail = viewer.role.report_detail();
-            let request = request.clone();
-            let fresh = Arc::new(
-                state
-                    .read(move |store| Ok(render::render(store, &request, detail)?))
-                    .await?,
-            );
-            state.0.cache.put(etag.clone(), fresh.clone());
-            fresh
-        }
+    let rendered = if let Some(hit) = state.0.cache.get(&etag) {
+        hit
+    } else {
+        let detail = viewer.role.report_detail();
+        let request = request.clone();
+        let fresh = Arc::new(
+            state
+                .read(move |store| Ok(render::render(store, &request, detail)?))
+                .await?,
+        );
+        state.0.cache.put(etag.clone(), fresh.clone());
+        fresh
     };
     let mut out = layer_headers(&etag, Some(&rendered));
     if request.download {
@@ -616,7 +615,7 @@ async fn openapi() -> Response {
     static DOC: OnceLock<String> = OnceLock::new();
     let doc = DOC.get_or_init(|| {
         let mut api = ApiDoc::openapi();
-        api.info.version = env!("CARGO_PKG_VERSION").to_owned();
+        env!("CARGO_PKG_VERSION").clone_into(&mut api.info.version);
         api.to_json().unwrap_or_default()
     });
     ([(header::CONTENT_TYPE, "application/json")], doc.clone()).into_response()

@@ -64,7 +64,7 @@ impl LayerCache {
 
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.inner.lock().map(|e| e.map.len()).unwrap_or(0)
+        self.inner.lock().map_or(0, |e| e.map.len())
     }
 }
 

@@ -94,7 +94,7 @@ impl AppError {
             Audience::Page => {
                 let page = super::pages::layout(
                     "Problem",
-                    html! {
+                    &html! {
                         main.problem {
                             h1 { (status.as_u16()) " " (status.canonical_reason().unwrap_or("")) }
                             p { (self.public_message()) }

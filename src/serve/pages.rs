@@ -20,11 +20,11 @@ use crate::model::{ExploitationType, Indicator, VenueType};
 use crate::store::{AreaLevel, ReportFilter, Step, Store};
 
 /// The frame of every page.
-pub fn layout(title: &str, body: Markup) -> Markup {
+pub fn layout(title: &str, body: &Markup) -> Markup {
     page(title, "", body, false)
 }
 
-fn page(title: &str, body_class: &str, body: Markup, map: bool) -> Markup {
+fn page(title: &str, body_class: &str, body: &Markup, map: bool) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en-GB" {
@@ -209,7 +209,7 @@ pub async fn map_page(
         script src="/static/vendor/maplibre-gl/maplibre-gl.js" {}
         script src="/static/app.js" {}
     };
-    Ok(page("Map", "map-page", body, true))
+    Ok(page("Map", "map-page", &body, true))
 }
 
 fn label_of(name: &str) -> String {
@@ -434,7 +434,7 @@ pub async fn towns_page(
             p.note { "A change is called a rise or a fall only when the exact test gives p < 0.05 against the previous quarter; small counts rarely qualify (3 → 5 is not a surge)." }
         }
     };
-    Ok(page("Towns", "towns-page", body, false))
+    Ok(page("Towns", "towns-page", &body, false))
 }
 
 fn signed(n: i64) -> String {
@@ -630,7 +630,7 @@ fn form_page(
         script src="/static/vendor/maplibre-gl/maplibre-gl.js" {}
         script src="/static/form.js" {}
     };
-    page("New report", "form-page", body, true)
+    page("New report", "form-page", &body, true)
 }
 
 fn field_label(field: &str) -> &str {

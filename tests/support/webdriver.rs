@@ -15,7 +15,7 @@ const PATIENCE: Duration = Duration::from_secs(90);
 pub struct Driver {
     child: Child,
     port: u16,
-    _profile: tempfile::TempDir,
+    profile: tempfile::TempDir,
 }
 
 impl Driver {
@@ -38,7 +38,7 @@ impl Driver {
         let driver = Self {
             child,
             port,
-            _profile: tempfile::tempdir().expect("profile dir"),
+            profile: tempfile::tempdir().expect("profile dir"),
         };
         let started = Instant::now();
         loop {
@@ -108,7 +108,7 @@ impl Driver {
 
     /// A headless Chromium session with the flags the issue names.
     pub fn session(&self) -> Session<'_> {
-        let profile = self._profile.path().display().to_string();
+        let profile = self.profile.path().display().to_string();
         let caps = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             "goog:chromeOptions": {
@@ -148,25 +148,25 @@ pub struct Session<'d> {
 pub struct Element(String);
 
 impl Session<'_> {
-    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+    fn call(&self, method: &str, path: &str, body: Option<&Value>) -> Value {
         let full = format!("/session/{}{path}", self.id);
         let (status, value) = self
             .driver
-            .request(method, &full, body.as_ref())
+            .request(method, &full, body)
             .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
         assert_eq!(status, 200, "{method} {path}: {value}");
         value["value"].clone()
     }
 
     pub fn goto(&self, url: &str) {
-        self.call("POST", "/url", Some(json!({ "url": url })));
+        self.call("POST", "/url", Some(&json!({ "url": url })));
     }
 
-    pub fn execute(&self, script: &str, args: Value) -> Value {
+    pub fn execute(&self, script: &str, args: &Value) -> Value {
         self.call(
             "POST",
             "/execute/sync",
-            Some(json!({ "script": script, "args": args })),
+            Some(&json!({ "script": script, "args": args })),
         )
     }
 
@@ -174,7 +174,7 @@ impl Session<'_> {
     pub fn wait_for(&self, script: &str, done: impl Fn(&Value) -> bool) -> Value {
         let started = Instant::now();
         loop {
-            let v = self.execute(script, json!([]));
+            let v = self.execute(script, &json!([]));
             if done(&v) {
                 return v;
             }
@@ -190,7 +190,7 @@ impl Session<'_> {
         let v = self.call(
             "POST",
             "/element",
-            Some(json!({"using": "css selector", "value": css})),
+            Some(&json!({"using": "css selector", "value": css})),
         );
         Element(
             v[ELEMENT]
@@ -201,7 +201,7 @@ impl Session<'_> {
     }
 
     pub fn click(&self, e: &Element) {
-        self.call("POST", &format!("/element/{}/click", e.0), Some(json!({})));
+        self.call("POST", &format!("/element/{}/click", e.0), Some(&json!({})));
     }
 
     /// A real pointer click at an offset from the element's centre.
@@ -211,7 +211,7 @@ impl Session<'_> {
         self.call(
             "POST",
             "/actions",
-            Some(json!({"actions": [{
+            Some(&json!({"actions": [{
                 "type": "pointer", "id": "mouse", "parameters": {"pointerType": "mouse"},
                 "actions": [
                     {"type": "pointerMove", "origin": origin, "x": x, "y": y, "duration": 0},
@@ -227,7 +227,7 @@ impl Session<'_> {
         self.call(
             "POST",
             &format!("/element/{}/value", e.0),
-            Some(json!({ "text": text })),
+            Some(&json!({ "text": text })),
         );
     }
 
@@ -248,14 +248,14 @@ impl Drop for Session<'_> {
 
 fn decode_base64(text: &str) -> Vec<u8> {
     let value = |c: u8| -> Option<u32> {
-        Some(match c {
+        Some(u32::from(match c {
             b'A'..=b'Z' => c - b'A',
             b'a'..=b'z' => c - b'a' + 26,
             b'0'..=b'9' => c - b'0' + 52,
             b'+' => 62,
             b'/' => 63,
             _ => return None,
-        } as u32)
+        }))
     };
     let digits: Vec<u32> = text.bytes().filter_map(value).collect();
     let mut out = Vec::with_capacity(digits.len() * 3 / 4);

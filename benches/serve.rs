@@ -1,0 +1,109 @@
+//! Layer request latency in process (`oneshot`), uncached and cached.
+//!
+//! `cargo bench --bench serve` uses the 1M-report database the ingest bench leaves
+//! in `$CARGO_TARGET_DIR/tmp/ingest-bench/ours.duckdb` when it exists (run
+//! `cargo bench --bench ingest` first), else the bundled demo (14,750 reports).
+//! Prints median and p90 over distinct queries (uncached: each `to` date differs,
+//! so each is computed) and over one repeated query (cached).
+
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::Request;
+use tower::ServiceExt;
+
+fn percentile(sorted: &[Duration], q: f64) -> Duration {
+    sorted[((sorted.len() - 1) as f64 * q).round() as usize]
+}
+
+async fn time(app: &axum::Router, uri: &str) -> Duration {
+    let started = Instant::now();
+    let response = app
+        .clone()
+        .oneshot(Request::get(uri).body(Body::empty()).expect("request"))
+        .await
+        .expect("answer");
+    assert!(
+        response.status().is_success(),
+        "{uri}: {}",
+        response.status()
+    );
+    let _ = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    started.elapsed()
+}
+
+fn report(name: &str, mut times: Vec<Duration>) {
+    times.sort();
+    println!(
+        "{name:<44} median {:>9.2?}  p90 {:>9.2?}  (n = {})",
+        percentile(&times, 0.5),
+        percentile(&times, 0.9),
+        times.len()
+    );
+}
+
+fn main() {
+    let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
+    let big = std::path::Path::new(&target).join("tmp/ingest-bench/ours.duckdb");
+    let store = if big.exists() {
+        let copy = std::path::Path::new(&target).join("tmp/serve-bench.duckdb");
+        std::fs::copy(&big, &copy).expect("copy the bench database");
+        println!(
+            "database: {} (copy of the ingest bench's 1M reports)",
+            copy.display()
+        );
+        hotspots::Store::open(&copy).expect("open")
+    } else {
+        println!("database: the bundled demo (run `cargo bench --bench ingest` for 1M reports)");
+        let mut store = hotspots::Store::open_in_memory().expect("store");
+        hotspots::demo::load_demo(&mut store).expect("demo");
+        store
+    };
+    let reports = store.data_version().expect("version").1;
+    println!("reports: {reports}");
+    let state = hotspots::serve::AppState::new(store, hotspots::serve::ServeConfig::default())
+        .expect("state");
+    let app = hotspots::serve::router(state);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        for (layer, extra) in [("cells", "res=8"), ("towns", "step=quarter")] {
+            let path = if layer == "towns" {
+                "/api/v1/towns".to_owned()
+            } else {
+                format!("/api/v1/layers/{layer}")
+            };
+            let _ = time(&app, &format!("{path}?{extra}")).await; // warm the connection and gazetteer
+            let mut uncached = Vec::new();
+            for day in 1..=15 {
+                uncached.push(time(&app, &format!("{path}?{extra}&to=2025-12-{day:02}")).await);
+            }
+            report(&format!("{layer} uncached"), uncached);
+            let mut cached = Vec::new();
+            for _ in 0..200 {
+                cached.push(time(&app, &format!("{path}?{extra}&to=2025-12-01")).await);
+            }
+            report(&format!("{layer} cached"), cached);
+        }
+        let mut hotspots = Vec::new();
+        for day in 1..=5 {
+            hotspots.push(
+                time(
+                    &app,
+                    &format!("/api/v1/layers/hotspots?to=2025-12-{day:02}"),
+                )
+                .await,
+            );
+        }
+        report("hotspots uncached (Gi* at res 7, 8, 9)", hotspots);
+        let mut asset = Vec::new();
+        for _ in 0..200 {
+            asset.push(time(&app, "/static/app.js").await);
+        }
+        report("static file (app.js)", asset);
+    });
+}
