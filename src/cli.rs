@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::export::{reports_provenance, ReportCsv, ReportGeoJson};
 use crate::ingest::{Format, ReadTally};
 use crate::model::{ExploitationType, VenueType};
 use crate::pipeline::{self, LoadOptions};
@@ -532,33 +531,13 @@ pub fn export_reports(
     format: OutFormat,
     out: impl Write,
 ) -> anyhow::Result<()> {
-    let mut failure: Option<std::io::Error> = None;
-    match format {
-        OutFormat::Csv => {
-            let mut writer = ReportCsv::new(out)?;
-            store.for_each_report(filter, |r| {
-                if failure.is_none() {
-                    failure = writer.write(&r).err();
-                }
-            })?;
-            if let Some(e) = failure {
-                return Err(e.into());
-            }
-            writer.finish()?;
-        }
-        OutFormat::Geojson | OutFormat::Json => {
-            let mut writer = ReportGeoJson::new(out)?;
-            store.for_each_report(filter, |r| {
-                if failure.is_none() {
-                    failure = writer.write(&r).err();
-                }
-            })?;
-            if let Some(e) = failure {
-                return Err(e.into());
-            }
-            writer.finish(|n| reports_provenance(filter, n))?;
-        }
-    }
+    crate::render::write_reports(
+        store,
+        filter,
+        format == OutFormat::Csv,
+        crate::render::ReportDetail { notes: true },
+        out,
+    )?;
     Ok(())
 }
 

@@ -33,8 +33,9 @@ impl Layer {
         }
     }
 
-    /// The parameter names this layer accepts.
-    pub fn accepts(self) -> &'static [&'static str] {
+    /// The parameter names this layer accepts: the report filters everywhere,
+    /// the Gi* settings on the analysis layers, and a few of each layer's own.
+    pub fn accepts(self) -> Vec<&'static str> {
         const FILTER: [&str; 7] = [
             "from",
             "to",
@@ -44,74 +45,19 @@ impl Layer {
             "format",
             "download",
         ];
-        match self {
-            Self::Reports => &FILTER,
-            Self::Cells => &[
-                "from",
-                "to",
-                "venue",
-                "exploitation",
-                "source",
-                "format",
-                "download",
-                "res",
-                "k",
-                "kernel",
-                "fdr",
-                "weight",
-                "permutations",
-                "seed",
-                "district",
-                "bbox",
-                "all",
-            ],
-            Self::Hotspots => &[
-                "from",
-                "to",
-                "venue",
-                "exploitation",
-                "source",
-                "format",
-                "download",
-                "res",
-                "k",
-                "kernel",
-                "fdr",
-                "weight",
-                "permutations",
-                "seed",
-                "district",
-                "bbox",
-            ],
-            Self::Emerging => &[
-                "from",
-                "to",
-                "venue",
-                "exploitation",
-                "source",
-                "format",
-                "download",
-                "res",
-                "k",
-                "kernel",
-                "fdr",
-                "weight",
-                "district",
-                "bbox",
-                "step",
-            ],
-            Self::Towns => &[
-                "from",
-                "to",
-                "venue",
-                "exploitation",
-                "source",
-                "format",
-                "download",
-                "step",
-                "level",
-            ],
-        }
+        const GI_STAR: [&str; 7] = ["res", "k", "kernel", "fdr", "weight", "district", "bbox"];
+        let own: &[&str] = match self {
+            Self::Reports => &[],
+            Self::Cells => &["permutations", "seed", "all"],
+            Self::Hotspots => &["permutations", "seed"],
+            Self::Emerging => &["step"],
+            Self::Towns => &["step", "level"],
+        };
+        let gi_star: &[&str] = match self {
+            Self::Cells | Self::Hotspots | Self::Emerging => &GI_STAR,
+            Self::Reports | Self::Towns => &[],
+        };
+        FILTER.iter().chain(gi_star).chain(own).copied().collect()
     }
 }
 
@@ -164,19 +110,20 @@ pub const MAX_PERMUTATIONS: u32 = 9_999;
 /// # Errors
 /// The first unknown, repeated or malformed parameter, by name.
 pub fn parse(layer: Layer, pairs: &[(String, String)]) -> Result<LayerRequest, ParamError> {
+    let accepted = layer.accepts();
     let mut given: BTreeMap<&str, &str> = BTreeMap::new();
     for (name, value) in pairs {
-        let Some(known) = layer.accepts().iter().find(|a| **a == name.as_str()) else {
+        let Some(known) = accepted.iter().find(|a| **a == name.as_str()) else {
             return Err(bad(
                 name,
                 format!(
                     "unknown parameter for the {} layer (accepted: {})",
                     layer.as_str(),
-                    layer.accepts().join(", ")
+                    accepted.join(", ")
                 ),
             ));
         };
-        if given.insert(known, value.as_str()).is_some() {
+        if given.insert(*known, value.as_str()).is_some() {
             return Err(bad(
                 name,
                 "given more than once (use a comma-separated list)",

@@ -150,38 +150,7 @@ pub fn render(
             }
         }
         Layer::Reports => {
-            let mut failure: Option<std::io::Error> = None;
-            if csv {
-                let mut writer = ReportCsv::new(&mut body)?.with_notes(detail.notes);
-                let mut n = 0;
-                store.for_each_report(&query.filter, |r| {
-                    if failure.is_none() {
-                        failure = writer.write(&r).err();
-                        n += 1;
-                    }
-                })?;
-                if let Some(e) = failure {
-                    return Err(e.into());
-                }
-                writer.finish()?;
-                rows = n;
-            } else {
-                let mut writer = ReportGeoJson::new(&mut body)?.with_notes(detail.notes);
-                store.for_each_report(&query.filter, |r| {
-                    if failure.is_none() {
-                        failure = writer.write(&r).err();
-                    }
-                })?;
-                if let Some(e) = failure {
-                    return Err(e.into());
-                }
-                let mut n = 0;
-                writer.finish(|count| {
-                    n = count as usize;
-                    export::reports_provenance(&query.filter, count)
-                })?;
-                rows = n;
-            }
+            rows = write_reports(store, &query.filter, csv, detail, &mut body)? as usize;
         }
     }
     let (content_type, extension) = match request.format {
@@ -202,6 +171,51 @@ pub fn render(
         ),
         rows,
     })
+}
+
+/// Streams the stored reports matching `filter` as CSV or GeoJSON into `out`
+/// (the reports layer, and `hotspots export reports` straight to a file).
+/// Returns how many were written.
+///
+/// # Errors
+/// On store or write failure.
+pub fn write_reports(
+    store: &Store,
+    filter: &crate::store::ReportFilter,
+    csv: bool,
+    detail: ReportDetail,
+    out: impl std::io::Write,
+) -> Result<u64, RenderError> {
+    let mut failure: Option<std::io::Error> = None;
+    let mut count = 0;
+    if csv {
+        let mut writer = ReportCsv::new(out)?.with_notes(detail.notes);
+        store.for_each_report(filter, |r| {
+            if failure.is_none() {
+                failure = writer.write(&r).err();
+                count += 1;
+            }
+        })?;
+        if let Some(e) = failure {
+            return Err(e.into());
+        }
+        writer.finish()?;
+    } else {
+        let mut writer = ReportGeoJson::new(out)?.with_notes(detail.notes);
+        store.for_each_report(filter, |r| {
+            if failure.is_none() {
+                failure = writer.write(&r).err();
+            }
+        })?;
+        if let Some(e) = failure {
+            return Err(e.into());
+        }
+        writer.finish(|n| {
+            count = n;
+            export::reports_provenance(filter, n)
+        })?;
+    }
+    Ok(count)
 }
 
 fn write_json(out: &mut Vec<u8>, value: &impl serde::Serialize) -> Result<(), RenderError> {

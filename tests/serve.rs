@@ -2,7 +2,7 @@
 //! its status codes, and its bodies parsed (GeoJSON with the `geojson` crate, CSV
 //! with `csv`, JSON with `serde_json`).
 
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
@@ -12,16 +12,21 @@ use hotspots::serve::{router, AppState, ServeConfig};
 use hotspots::Store;
 use tower::ServiceExt;
 
-/// The demo data, loaded once for the read-only tests.
+/// The demo data, loaded once for the read-only tests, and a second connection
+/// to the same database for computing expected values beside the server.
+fn demo() -> &'static (AppState, Mutex<Store>) {
+    static DEMO: OnceLock<(AppState, Mutex<Store>)> = OnceLock::new();
+    DEMO.get_or_init(|| {
+        let mut store = Store::open_in_memory().expect("store");
+        hotspots::demo::load_demo(&mut store).expect("demo loads");
+        let beside = Mutex::new(store.try_clone().expect("second connection"));
+        let state = AppState::new(store, ServeConfig::default()).expect("state");
+        (state, beside)
+    })
+}
+
 fn demo_state() -> AppState {
-    static STATE: OnceLock<AppState> = OnceLock::new();
-    STATE
-        .get_or_init(|| {
-            let mut store = Store::open_in_memory().expect("store");
-            hotspots::demo::load_demo(&mut store).expect("demo loads");
-            AppState::new(store, ServeConfig::default()).expect("state")
-        })
-        .clone()
+    demo().0.clone()
 }
 
 fn app() -> Router {
@@ -150,9 +155,10 @@ async fn cells_layer_matches_the_analysis_and_is_rfc7946() {
     assert!(!fc.features.is_empty());
 
     // The same numbers as the analysis stage computes directly.
-    let mut store = Store::open_in_memory().expect("store");
-    hotspots::demo::load_demo(&mut store).expect("demo");
-    let run = layers::hot_cells(&store, &LayerQuery::default()).expect("gi*");
+    let run = {
+        let store = demo().1.lock().expect("connection");
+        layers::hot_cells(&store, &LayerQuery::default()).expect("gi*")
+    };
     let expected: std::collections::HashMap<String, (u64, f64, i8)> = run
         .cells
         .iter()
@@ -225,6 +231,14 @@ async fn hotspots_emerging_and_reports_layers() {
 
     let fc = collection(&get(app(), "/api/v1/layers/emerging?step=quarter").await);
     assert_eq!(provenance(&fc)["query"]["step"], "quarter");
+    assert!(!fc.features.is_empty(), "cells with reports get a category");
+    assert!(
+        fc.features.iter().any(|f| f
+            .properties
+            .as_ref()
+            .is_some_and(|p| p["category"] != "none")),
+        "the demo's planted trends show as emerging categories"
+    );
     for f in &fc.features {
         let p = f.properties.as_ref().expect("properties");
         assert!(
@@ -561,7 +575,7 @@ async fn openapi_lists_every_path_and_the_parsers_parameters() {
     ] {
         for name in layer.accepts() {
             assert!(
-                documented.contains(name),
+                documented.contains(&name),
                 "{name} is accepted by the parser but not documented"
             );
         }
@@ -622,6 +636,9 @@ async fn compression_when_asked() {
     .await;
     assert_eq!(answer.status, StatusCode::OK);
     assert_eq!(answer.header(header::CONTENT_ENCODING), "br");
+    assert_eq!(answer.header(header::CONTENT_TYPE), "application/geo+json");
+    let missing = get(app(), "/api/v1/basemap/rivers").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }
 
 fn form(body: &str) -> Request<Body> {

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
-use axum::extract::{FromRequestParts, Multipart, Path, RawQuery, State};
+use axum::extract::{FromRequest, FromRequestParts, Multipart, Path, RawQuery, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -202,7 +202,7 @@ pub(super) async fn serve_layer(
         state.0.cache.put(etag.clone(), fresh.clone());
         fresh
     };
-    let mut out = layer_headers(&etag, Some(&rendered));
+    let mut out = layer_headers(&etag, Some(rendered.content_type));
     if request.download {
         if let Ok(v) =
             HeaderValue::from_str(&format!("attachment; filename=\"{}\"", rendered.file_name))
@@ -210,15 +210,16 @@ pub(super) async fn serve_layer(
             out.insert(header::CONTENT_DISPOSITION, v);
         }
     }
-    Ok((out, rendered.body.clone()).into_response())
+    Ok((out, shared_body(rendered)).into_response())
 }
 
-fn layer_headers(etag: &str, rendered: Option<&Rendered>) -> HeaderMap {
+/// Headers of a computed answer: its ETag, no shared caching (this is
+/// intelligence; revalidating is cheap with the ETag), and its content type.
+fn layer_headers(etag: &str, content_type: Option<&'static str>) -> HeaderMap {
     let mut out = HeaderMap::new();
     if let Ok(v) = HeaderValue::from_str(etag) {
         out.insert(header::ETAG, v);
     }
-    // Intelligence: never in shared caches; revalidate every time (cheap with the ETag).
     out.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-cache"),
@@ -227,13 +228,23 @@ fn layer_headers(etag: &str, rendered: Option<&Rendered>) -> HeaderMap {
         header::VARY,
         HeaderValue::from_static("Cookie, Authorization"),
     );
-    if let Some(r) = rendered {
-        out.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(r.content_type),
-        );
+    if let Some(content_type) = content_type {
+        out.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     }
     out
+}
+
+/// A cached answer's bytes as a response body without copying them.
+struct SharedBody(Arc<Rendered>);
+
+impl AsRef<[u8]> for SharedBody {
+    fn as_ref(&self) -> &[u8] {
+        &self.0.body
+    }
+}
+
+fn shared_body(rendered: Arc<Rendered>) -> axum::body::Bytes {
+    axum::body::Bytes::from_owner(SharedBody(rendered))
 }
 
 /// What a submission did.
@@ -418,8 +429,6 @@ async fn post_reports(
     Ok((status, Json(summary)).into_response())
 }
 
-use axum::extract::FromRequest;
-
 /// Most cells one detail request may name.
 const MAX_DETAIL_CELLS: usize = 2_000;
 /// Most reports listed in one detail answer (the newest first).
@@ -548,55 +557,41 @@ async fn basemap(
     Path(name): Path<String>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
+    if !matches!(name.as_str(), "outline" | "districts" | "places") {
+        return Err(AppError::NotFound.into());
+    }
     let version = state.version();
     let etag = format!("\"basemap-{name}-{version}\"");
-    let mut out = HeaderMap::new();
-    out.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/geo+json"),
-    );
-    out.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-cache"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&etag) {
-        out.insert(header::ETAG, v);
-    }
+    let out = layer_headers(&etag, Some("application/geo+json"));
     if etag_matches(&headers, &etag) {
         return Ok((StatusCode::NOT_MODIFIED, out).into_response());
     }
-    let body: Vec<u8> = match name.as_str() {
-        "outline" => crate::geocode::UK_OUTLINE_GEOJSON.as_bytes().to_vec(),
-        "districts" | "places" => {
-            if let Some(hit) = state.0.cache.get(&etag) {
-                hit.body.clone()
-            } else {
-                let which = name.clone();
-                let bytes = state
-                    .read(move |store| {
-                        let fc = if which == "districts" {
-                            super::pages::district_shapes(store)?
-                        } else {
-                            super::pages::places_near_data(store)?
-                        };
-                        serde_json::to_vec(&fc).map_err(AppError::internal)
-                    })
-                    .await?;
-                state.0.cache.put(
-                    etag.clone(),
-                    Arc::new(Rendered {
-                        body: bytes.clone(),
-                        content_type: "application/geo+json",
-                        file_name: String::new(),
-                        rows: 0,
-                    }),
-                );
-                bytes
-            }
-        }
-        _ => return Err(AppError::NotFound.into()),
+    if name == "outline" {
+        return Ok((out, crate::geocode::UK_OUTLINE_GEOJSON).into_response());
+    }
+    let cached = if let Some(hit) = state.0.cache.get(&etag) {
+        hit
+    } else {
+        let body = state
+            .read(move |store| {
+                let fc = if name == "districts" {
+                    super::pages::district_shapes(store)?
+                } else {
+                    super::pages::places_near_data(store)?
+                };
+                serde_json::to_vec(&fc).map_err(AppError::internal)
+            })
+            .await?;
+        let fresh = Arc::new(Rendered {
+            body,
+            content_type: "application/geo+json",
+            file_name: String::new(),
+            rows: 0,
+        });
+        state.0.cache.put(etag.clone(), fresh.clone());
+        fresh
     };
-    Ok((out, body).into_response())
+    Ok((out, shared_body(cached)).into_response())
 }
 
 #[derive(OpenApi)]
