@@ -329,7 +329,7 @@ fn feature(geometry: Geometry, id: String, properties: JsonObject) -> Feature {
     }
 }
 
-fn finite(v: f64) -> JsonValue {
+pub(crate) fn finite(v: f64) -> JsonValue {
     if v.is_finite() {
         serde_json::json!(v)
     } else {

@@ -5,8 +5,10 @@
 //! ← `serve` (HTTP) ← `cli`.
 
 pub mod analysis;
+pub mod auth;
 pub mod cli;
 pub mod demo;
+pub mod disclosure;
 pub mod export;
 pub mod geocode;
 pub mod index;
@@ -16,6 +18,7 @@ pub mod model;
 pub mod params;
 pub mod pipeline;
 pub mod policy;
+pub mod release;
 pub mod render;
 pub mod serve;
 pub mod store;

@@ -2,7 +2,8 @@
 //! API answer and download; nothing else decides.
 
 use crate::params::Layer;
-use crate::render::ReportDetail;
+use crate::release::ReleaseRule;
+use crate::render::{ReportDetail, View};
 
 /// The roles of domain.md.
 #[derive(
@@ -41,6 +42,30 @@ impl Role {
         match layer {
             Layer::Reports => self.sees_reports(),
             Layer::Cells | Layer::Hotspots | Layer::Emerging | Layer::Towns => true,
+        }
+    }
+
+    /// Reads only the disclosure-controlled release (counts 1..k−1 withheld).
+    pub fn reads_release_only(self) -> bool {
+        self == Self::Partnership
+    }
+
+    /// Per-cell detail (counts by venue and indicator, monthly series): arbitrary
+    /// cell sets could be differenced, so only roles that see reports get it.
+    pub fn sees_cell_detail(self) -> bool {
+        self.sees_reports()
+    }
+
+    /// Users, tokens and the audit log.
+    pub fn administers(self) -> bool {
+        self == Self::Admin
+    }
+
+    /// Everything the renderer needs to know about this role.
+    pub fn view(self, rule: ReleaseRule) -> View {
+        View {
+            detail: self.report_detail(),
+            release: self.reads_release_only().then_some(rule),
         }
     }
 

@@ -44,6 +44,29 @@ const GEOJSON: &str = "application/geo+json";
 const CSV: &str = "text/csv; charset=utf-8";
 const JSON: &str = "application/json";
 
+/// What a role may see, as the renderer needs it (from `policy::Role::view`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct View {
+    pub detail: ReportDetail,
+    /// `Some` for roles that read the disclosure-controlled release only.
+    pub release: Option<crate::release::ReleaseRule>,
+}
+
+/// Renders one layer as a role may see it.
+///
+/// # Errors
+/// As [`render`], and a filter the release does not answer.
+pub fn render_view(
+    store: &Store,
+    request: &LayerRequest,
+    view: View,
+) -> Result<Rendered, RenderError> {
+    match view.release {
+        Some(rule) => crate::release::render_release(store, request, rule),
+        None => render(store, request, view.detail),
+    }
+}
+
 /// Computes and writes one layer.
 ///
 /// # Errors
@@ -218,14 +241,17 @@ pub fn write_reports(
     Ok(count)
 }
 
-fn write_json(out: &mut Vec<u8>, value: &impl serde::Serialize) -> Result<(), RenderError> {
+pub(crate) fn write_json(
+    out: &mut Vec<u8>,
+    value: &impl serde::Serialize,
+) -> Result<(), RenderError> {
     serde_json::to_writer(&mut *out, value).map_err(std::io::Error::other)?;
     out.push(b'\n');
     Ok(())
 }
 
 /// Town rows as Point features at the town's GeoNames location (for GIS tools).
-fn towns_geojson(
+pub(crate) fn towns_geojson(
     trends: &[layers::TownRow],
     rows: Vec<serde_json::Value>,
     provenance: serde_json::Value,

@@ -309,3 +309,41 @@ impl Store {
         })
     }
 }
+
+impl Store {
+    /// The partnership release's base table: reports between `from` and `to`
+    /// (inclusive) by calendar quarter, cell at `resolution` (0 when too coarse),
+    /// town and district. No other filter: the release is fixed.
+    pub fn release_units(
+        &self,
+        resolution: u8,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<(NaiveDate, crate::disclosure::Unit)>> {
+        let column = cell_column(resolution);
+        let sql = format!(
+            "SELECT CAST(date_trunc('quarter', observed_on) AS DATE), coalesce({column}, 0), \
+             coalesce(town, '(none)'), coalesce(district, '(none)'), count(*) \
+             FROM reports WHERE observed_on BETWEEN ? AND ? GROUP BY ALL ORDER BY ALL"
+        );
+        let mut stmt = self
+            .conn
+            .prepare(&sql)
+            .map_err(self.err("prepare release"))?;
+        let rows = stmt
+            .query_map(duckdb::params![from, to], |r| {
+                Ok((
+                    r.get::<_, NaiveDate>(0)?,
+                    crate::disclosure::Unit {
+                        cell: r.get(1)?,
+                        town: r.get(2)?,
+                        district: r.get(3)?,
+                        count: r.get::<_, i64>(4)? as u64,
+                    },
+                ))
+            })
+            .map_err(self.err("query release"))?;
+        rows.collect::<duckdb::Result<Vec<_>>>()
+            .map_err(self.err("read release"))
+    }
+}

@@ -6,8 +6,11 @@
 //! `reports`: the loader classifies each staged row before inserting, and a
 //! [`Store`] (one connection) serialises writers by `&mut self`.
 
+mod accounts;
 mod analysis_queries;
 mod schema;
+
+pub use accounts::{AuditEntry, AuditFilter, AuditRow, SigninRecord, TokenRow, UserRow};
 
 pub use analysis_queries::{
     AreaLevel, AreaRow, CellCounts, CellRow, IndicatorWeights, Split, Step,
@@ -38,6 +41,9 @@ pub enum StoreError {
         duplicates: u64,
         rejected: u64,
     },
+    /// A name taken, a user missing: the caller's mistake, said plainly.
+    #[error("{0}")]
+    Conflict(String),
     #[error(
         "database {path}: schema version {found} is newer than this program understands ({known})"
     )]

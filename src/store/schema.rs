@@ -70,6 +70,52 @@ ALTER TABLE reports ADD COLUMN town VARCHAR;
 ALTER TABLE reports ADD COLUMN district VARCHAR;
 ",
     ),
+    (
+        3,
+        "users, sessions, api_tokens, audit_log",
+        r"
+-- Accounts. Passwords are argon2id PHC strings; session ids and token secrets
+-- are stored as SHA-256 digests only (they are 256-bit random).
+CREATE TABLE users (
+    name          VARCHAR PRIMARY KEY,
+    role          VARCHAR NOT NULL,
+    password_hash VARCHAR NOT NULL,
+    disabled      BOOLEAN NOT NULL,
+    created_at    TIMESTAMP NOT NULL
+);
+CREATE TABLE sessions (
+    id_digest  VARCHAR PRIMARY KEY,
+    user_name  VARCHAR NOT NULL,
+    csrf       VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    expires_at TIMESTAMP NOT NULL
+);
+CREATE TABLE api_tokens (
+    id            VARCHAR PRIMARY KEY,
+    user_name     VARCHAR NOT NULL,
+    secret_digest VARCHAR NOT NULL,
+    label         VARCHAR,
+    created_at    TIMESTAMP NOT NULL,
+    expires_at    TIMESTAMP NOT NULL,
+    revoked_at    TIMESTAMP
+);
+-- Append only: the program has no statement that updates or deletes it.
+-- No key (concurrent appends from several connections never conflict).
+CREATE SEQUENCE audit_seq START 1;
+CREATE TABLE audit_log (
+    seq     BIGINT NOT NULL DEFAULT nextval('audit_seq'),
+    at      TIMESTAMP NOT NULL,
+    actor   VARCHAR,
+    role    VARCHAR,
+    action  VARCHAR NOT NULL,
+    target  VARCHAR,
+    detail  VARCHAR,
+    rows    BIGINT,
+    address VARCHAR,
+    outcome VARCHAR NOT NULL
+);
+",
+    ),
 ];
 
 /// Columns shared by `reports` and the staging table, in appender order.

@@ -1,0 +1,449 @@
+//! The partnership release: a layer request pinned to one quarter, the release
+//! resolution and no filters, computed as for everyone, then every count passed
+//! through [`crate::disclosure`] before it is written. See that module for what
+//! is guaranteed.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{Datelike, Months, NaiveDate};
+use serde_json::{json, Map, Value};
+
+use crate::disclosure::{self, Release};
+use crate::export;
+use crate::layers::{self, LayerError};
+use crate::params::{Layer, LayerRequest, OutputFormat};
+use crate::render::{write_json, RenderError, Rendered};
+use crate::store::{AreaLevel, Step, Store};
+
+/// How the partnership role's release is made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReleaseRule {
+    /// Counts 1..k−1 are withheld.
+    pub k: u64,
+    /// The one H3 resolution the role reads.
+    pub res: u8,
+}
+
+pub fn quarter_start(d: NaiveDate) -> NaiveDate {
+    let month = (d.month0() / 3) * 3 + 1;
+    NaiveDate::from_ymd_opt(d.year(), month, 1).unwrap_or(d)
+}
+
+pub fn add_quarters(d: NaiveDate, n: i32) -> NaiveDate {
+    let months = Months::new(n.unsigned_abs() * 3);
+    if n >= 0 {
+        d.checked_add_months(months).unwrap_or(d)
+    } else {
+        d.checked_sub_months(months).unwrap_or(d)
+    }
+}
+
+pub fn quarter_end(d: NaiveDate) -> NaiveDate {
+    add_quarters(quarter_start(d), 1).pred_opt().unwrap_or(d)
+}
+
+fn quarter_label(d: NaiveDate) -> String {
+    format!("{}-Q{}", d.year(), d.month0() / 3 + 1)
+}
+
+fn refused(field: &'static str, message: &str) -> RenderError {
+    RenderError::Layer(LayerError::Invalid {
+        field,
+        message: message.to_owned(),
+    })
+}
+
+/// The releases of every quarter from `first` to `last` (quarter starts).
+fn releases(
+    store: &Store,
+    rule: ReleaseRule,
+    first: NaiveDate,
+    last: NaiveDate,
+) -> Result<HashMap<NaiveDate, Release>, RenderError> {
+    let mut by_quarter: BTreeMap<NaiveDate, Vec<disclosure::Unit>> = BTreeMap::new();
+    for (quarter, unit) in store.release_units(rule.res, first, quarter_end(last))? {
+        by_quarter.entry(quarter).or_default().push(unit);
+    }
+    Ok(by_quarter
+        .into_iter()
+        .map(|(q, units)| (q, disclosure::release(&units, rule.k)))
+        .collect())
+}
+
+fn published(v: Option<u64>) -> Value {
+    v.map_or(Value::Null, Value::from)
+}
+
+/// Renders one request for the partnership role.
+///
+/// # Errors
+/// A filter the release does not answer (400 naming it), a store or write failure.
+pub fn render_release(
+    store: &Store,
+    request: &LayerRequest,
+    rule: ReleaseRule,
+) -> Result<Rendered, RenderError> {
+    let filter = &request.query.filter;
+    if !filter.venues.is_empty() {
+        return Err(refused("venue", "partnership views are not filtered by venue (small-number protection); breakdowns are on the towns page"));
+    }
+    if !filter.exploitation.is_empty() {
+        return Err(refused(
+            "exploitation",
+            "partnership views are not filtered by exploitation type (small-number protection)",
+        ));
+    }
+    if !filter.sources.is_empty() {
+        return Err(refused(
+            "source",
+            "partnership views are not filtered by source (small-number protection)",
+        ));
+    }
+    let (_, data_last, _) = store.data_window(&crate::store::ReportFilter::default())?;
+    let Some(data_last) = data_last else {
+        // No data: nothing to disclose; the ordinary answer is empty.
+        return crate::render::render(store, request, crate::render::ReportDetail { notes: false });
+    };
+    let mut query = request.query.clone();
+    query.res = rule.res;
+    let csv = request.format == OutputFormat::Csv;
+    let mut body = Vec::new();
+    let rows;
+    let disclosure_note = |period: &str| {
+        json!({
+            "role": "partnership",
+            "k": rule.k,
+            "release_res": rule.res,
+            "period": period,
+            "rule": "counts 1..k-1 withheld (null, suppressed: true); one calendar quarter, no filters; totals withheld when they would reveal a withheld count (see src/disclosure.rs)",
+        })
+    };
+    match request.layer {
+        Layer::Cells | Layer::Hotspots | Layer::Emerging => {
+            let quarter = quarter_start(filter.to.unwrap_or(data_last).min(data_last));
+            query.filter.from = Some(quarter);
+            query.filter.to = Some(quarter_end(quarter));
+            let release = releases(store, rule, quarter, quarter)?
+                .remove(&quarter)
+                .unwrap_or_default();
+            let release = Release {
+                k: rule.k,
+                ..release
+            };
+            let label = quarter_label(quarter);
+            let (fc, columns, n) = match request.layer {
+                Layer::Cells => cells(
+                    store,
+                    &query,
+                    &release,
+                    request.all,
+                    &label,
+                    disclosure_note(&label),
+                )?,
+                Layer::Hotspots => {
+                    hotspots(store, &query, &release, &label, disclosure_note(&label))?
+                }
+                _ => emerging(store, &query, &label, disclosure_note(&label))?,
+            };
+            rows = n;
+            if csv {
+                write_csv(&fc, columns, &mut body)?;
+            } else {
+                write_json(&mut body, &fc)?;
+            }
+        }
+        Layer::Towns => {
+            let from = quarter_start(
+                filter
+                    .from
+                    .unwrap_or(NaiveDate::MIN.max(add_quarters(data_last, -11))),
+            );
+            let to = quarter_start(filter.to.unwrap_or(data_last).min(data_last));
+            let all = releases(store, rule, add_quarters(from, -4), to)?;
+            let mut f = crate::store::ReportFilter::default();
+            f.from = Some(from);
+            f.to = Some(quarter_end(to));
+            let trends = layers::area_trends(store, request.level, &f, Step::Quarter)?;
+            let empty = Release {
+                k: rule.k,
+                ..Release::default()
+            };
+            let total = |q: NaiveDate, key: &str| -> Option<u64> {
+                let r = all.get(&q).unwrap_or(&empty);
+                let map = if request.level == AreaLevel::District {
+                    &r.districts
+                } else {
+                    &r.towns
+                };
+                map.get(key).copied().unwrap_or(Some(0))
+            };
+            let mut out_rows = Vec::new();
+            for t in &trends {
+                let key = if request.level == AreaLevel::District {
+                    &t.district
+                } else {
+                    &t.town
+                };
+                let count = total(t.period, key);
+                let previous = total(add_quarters(t.period, -1), key);
+                let year_before = total(add_quarters(t.period, -4), key);
+                let both = |a: Option<u64>, b: Option<u64>, v: Value| {
+                    if a.is_some() && b.is_some() {
+                        v
+                    } else {
+                        Value::Null
+                    }
+                };
+                let breakdown = disclosure::breakdown(count, &t.breakdown, rule.k);
+                out_rows.push(json!({
+                    "town": t.town,
+                    "district": t.district,
+                    "district_name": t.district_name,
+                    "period": t.label,
+                    "period_start": t.period.to_string(),
+                    "count": published(count),
+                    "suppressed": count.is_none(),
+                    "previous": published(previous),
+                    "previous_suppressed": previous.is_none(),
+                    "year_before": published(year_before),
+                    "year_before_suppressed": year_before.is_none(),
+                    "change": both(count, previous, json!(t.change)),
+                    "p_change": both(count, previous, export::finite(t.p_change)),
+                    "p_year": both(count, year_before, export::finite(t.p_year)),
+                    "breakdown": breakdown,
+                }));
+            }
+            rows = out_rows.len();
+            let period = format!("{} to {}", quarter_label(from), quarter_label(to));
+            let provenance = layers::provenance(
+                "towns",
+                &query,
+                0,
+                (Some(from), Some(quarter_end(to))),
+                json!({"rows": rows, "step": "quarter", "disclosure": disclosure_note(&period)}),
+            );
+            if csv {
+                let fc = json!({"features": out_rows.iter().map(|p| json!({"properties": p})).collect::<Vec<_>>()});
+                write_csv(
+                    &fc,
+                    &[
+                        "town",
+                        "district",
+                        "district_name",
+                        "period",
+                        "count",
+                        "suppressed",
+                        "previous",
+                        "year_before",
+                        "change",
+                        "p_change",
+                        "p_year",
+                        "breakdown",
+                    ],
+                    &mut body,
+                )?;
+            } else if request.format == OutputFormat::GeoJson {
+                let fc = crate::render::towns_geojson(&trends, out_rows, provenance);
+                write_json(&mut body, &fc)?;
+            } else {
+                write_json(
+                    &mut body,
+                    &json!({"rows": out_rows, "provenance": provenance}),
+                )?;
+            }
+        }
+        Layer::Reports => return Err(refused("layer", "not available to this role")),
+    }
+    let (content_type, extension) = match request.format {
+        OutputFormat::Csv => ("text/csv; charset=utf-8", "csv"),
+        OutputFormat::Json => ("application/json", "json"),
+        OutputFormat::GeoJson => ("application/geo+json", "geojson"),
+    };
+    Ok(Rendered {
+        body,
+        content_type,
+        file_name: format!(
+            "hotspots-{}-partnership.{extension}",
+            request.layer.as_str()
+        ),
+        rows,
+    })
+}
+
+type Layered = (Value, &'static [&'static str], usize);
+
+fn with_properties(mut fc: Value, props: Vec<Map<String, Value>>) -> Value {
+    if let Some(features) = fc.get_mut("features").and_then(Value::as_array_mut) {
+        for (f, p) in features.iter_mut().zip(props) {
+            f["properties"] = Value::Object(p);
+        }
+    }
+    fc
+}
+
+fn cells(
+    store: &Store,
+    query: &layers::LayerQuery,
+    release: &Release,
+    all: bool,
+    label: &str,
+    note: Value,
+) -> Result<Layered, RenderError> {
+    let run = layers::hot_cells(store, query)?;
+    let cells: Vec<&layers::CellResult> = run
+        .cells
+        .iter()
+        .filter(|c| all || c.count > 0 || c.bin != 0)
+        .collect();
+    let provenance = layers::provenance(
+        "cells",
+        query,
+        run.area.len(),
+        (query.filter.from, query.filter.to),
+        json!({"features": cells.len(), "quarter": label, "disclosure": note, "withheld": ["gi_z", "p", "value", "excluded_imprecise"]}),
+    );
+    let fc = serde_json::to_value(export::cells_geojson(&cells, false, provenance))
+        .map_err(std::io::Error::other)?;
+    let props = cells
+        .iter()
+        .map(|c| {
+            let count = release.cell(u64::from(c.cell));
+            let mut p = Map::new();
+            p.insert("h3".into(), c.cell.to_string().into());
+            p.insert("count".into(), published(count));
+            p.insert("suppressed".into(), count.is_none().into());
+            p.insert("bin".into(), c.bin.into());
+            p
+        })
+        .collect();
+    Ok((
+        with_properties(fc, props),
+        &["h3", "count", "suppressed", "bin"],
+        cells.len(),
+    ))
+}
+
+fn hotspots(
+    store: &Store,
+    query: &layers::LayerQuery,
+    release: &Release,
+    label: &str,
+    note: Value,
+) -> Result<Layered, RenderError> {
+    let (run, areas) = layers::hotspot_areas(store, query)?;
+    let provenance = layers::provenance(
+        "hotspots",
+        query,
+        run.area.len(),
+        (query.filter.from, query.filter.to),
+        json!({"features": areas.len(), "quarter": label, "disclosure": note, "withheld": ["max_gi_z", "venue and indicator counts", "first_seen", "last_seen"]}),
+    );
+    let fc = serde_json::to_value(export::hotspots_geojson(&areas, provenance))
+        .map_err(std::io::Error::other)?;
+    let props = areas
+        .iter()
+        .map(|a| {
+            let count = release.area(a.area.cells.iter().map(|c| u64::from(*c)));
+            let mut p = Map::new();
+            p.insert("id".into(), a.area.id.clone().into());
+            p.insert("bin".into(), a.area.bin.into());
+            p.insert("cells".into(), a.area.cells.len().into());
+            p.insert("count".into(), published(count));
+            p.insert("suppressed".into(), count.is_none().into());
+            p.insert("nearest_town".into(), a.nearest_town.clone().into());
+            // Names only, most first: counts by venue would be small numbers.
+            p.insert(
+                "venues".into(),
+                a.area
+                    .venue_mix()
+                    .iter()
+                    .map(|(v, _)| *v)
+                    .collect::<Vec<_>>()
+                    .join(";")
+                    .into(),
+            );
+            p.insert("robust".into(), a.robust.into());
+            p
+        })
+        .collect();
+    Ok((
+        with_properties(fc, props),
+        &[
+            "id",
+            "bin",
+            "cells",
+            "count",
+            "suppressed",
+            "nearest_town",
+            "venues",
+            "robust",
+        ],
+        areas.len(),
+    ))
+}
+
+fn emerging(
+    store: &Store,
+    query: &layers::LayerQuery,
+    label: &str,
+    note: Value,
+) -> Result<Layered, RenderError> {
+    let (area, periods, cells) = layers::emerging(store, query)?;
+    let provenance = layers::provenance(
+        "emerging",
+        query,
+        area.len(),
+        (query.filter.from, query.filter.to),
+        json!({"features": cells.len(), "steps": periods.len(), "quarter": label, "disclosure": note, "withheld": ["count", "trend_z", "trend_p"]}),
+    );
+    let fc = serde_json::to_value(export::emerging_geojson(&cells, provenance))
+        .map_err(std::io::Error::other)?;
+    let props = cells
+        .iter()
+        .map(|c| {
+            let mut p = Map::new();
+            p.insert("h3".into(), c.cell.to_string().into());
+            p.insert("category".into(), c.category.name().into());
+            p
+        })
+        .collect();
+    Ok((with_properties(fc, props), &["h3", "category"], cells.len()))
+}
+
+/// Features' properties as CSV with these columns (nulls empty; objects as `k:v;…`).
+fn write_csv(fc: &Value, columns: &[&str], out: &mut Vec<u8>) -> Result<(), RenderError> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(columns).map_err(std::io::Error::other)?;
+    let empty = Vec::new();
+    for f in fc
+        .get("features")
+        .and_then(Value::as_array)
+        .unwrap_or(&empty)
+    {
+        let record: Vec<String> = columns
+            .iter()
+            .map(|c| match &f["properties"][*c] {
+                Value::Null => String::new(),
+                Value::String(s) => s.clone(),
+                Value::Object(m) => m
+                    .iter()
+                    .map(|(k, v)| {
+                        format!(
+                            "{k}:{}",
+                            if v.is_null() {
+                                "<suppressed>".to_owned()
+                            } else {
+                                v.to_string()
+                            }
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(";"),
+                other => other.to_string(),
+            })
+            .collect();
+        w.write_record(&record).map_err(std::io::Error::other)?;
+    }
+    w.flush()?;
+    Ok(())
+}
