@@ -44,6 +44,16 @@ pub enum Command {
         #[arg(long)]
         no_serve: bool,
     },
+    /// Manage accounts: add, list, disable, enable.
+    Users {
+        #[command(subcommand)]
+        action: UsersCommand,
+    },
+    /// Manage API tokens for scripts: create, list, revoke.
+    Tokens {
+        #[command(subcommand)]
+        action: TokensCommand,
+    },
     /// Serve the dashboard and API.
     Serve {
         #[command(flatten)]
@@ -51,10 +61,15 @@ pub enum Command {
         /// Address to serve on.
         #[arg(long, env = "HOTSPOTS_BIND", default_value = "127.0.0.1:8080")]
         bind: String,
-        /// Settings file (JSON): basemap_url, basemap_attribution, open_role,
-        /// cache_mib, max_body_mib, timeout_secs, readers.
+        /// Settings file (JSON): basemap_url, basemap_attribution, suppression_k,
+        /// release_res, session_hours, secure_cookies, trust_proxy,
+        /// signin_max_failures, signin_window_secs, cache_mib, max_body_mib,
+        /// timeout_secs, readers.
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Create this admin account (password printed once) when none exists.
+        #[arg(long, value_name = "NAME")]
+        create_admin: Option<String>,
     },
     /// Load report files (CSV, JSON Lines, GeoJSON; `-` for standard input).
     Ingest {
@@ -335,6 +350,220 @@ pub enum OutFormat {
     Json,
 }
 
+#[derive(Subcommand, Debug)]
+pub enum UsersCommand {
+    /// Add an account. The password is read from standard input when it is
+    /// piped, else generated and printed once.
+    Add {
+        name: String,
+        /// partnership, analyst, tactical or admin.
+        #[arg(long)]
+        role: String,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// List accounts.
+    List {
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Disable an account (its sessions end; its tokens stop working).
+    Disable {
+        name: String,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Enable a disabled account.
+    Enable {
+        name: String,
+        #[command(flatten)]
+        db: DbArg,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokensCommand {
+    /// Create a token for a user; printed once.
+    Create {
+        name: String,
+        /// Days until it expires.
+        #[arg(long, default_value_t = 90)]
+        days: i64,
+        #[arg(long)]
+        label: Option<String>,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Revoke a token by its id.
+    Revoke {
+        id: String,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// List tokens (never their secrets).
+    List {
+        #[command(flatten)]
+        db: DbArg,
+    },
+}
+
+fn cli_audit(store: &Store, action: &str, target: String) -> anyhow::Result<()> {
+    let actor = std::env::var("USER").unwrap_or_else(|_| "cli".into());
+    store.append_audit(
+        &[crate::store::AuditEntry {
+            actor: Some(format!("cli:{actor}")),
+            action: action.into(),
+            target: Some(target),
+            outcome: "ok".into(),
+            ..Default::default()
+        }],
+        chrono::Utc::now().naive_utc(),
+    )?;
+    Ok(())
+}
+
+/// Adds an account with `password` (or a generated one, returned).
+///
+/// # Errors
+/// A bad name or role, a weak password, a name taken.
+pub fn add_user(
+    store: &Store,
+    name: &str,
+    role: &str,
+    password: Option<String>,
+) -> anyhow::Result<Option<String>> {
+    use crate::auth;
+    let name = auth::UserName::parse(name)?;
+    let role: crate::policy::Role = role
+        .parse()
+        .map_err(|e: String| anyhow::anyhow!("--role: {e}"))?;
+    let (password, generated) = match password {
+        Some(p) => (p, None),
+        None => {
+            let p = auth::generate_password();
+            (p.clone(), Some(p))
+        }
+    };
+    let hash = auth::hash_password(&password)?;
+    store.add_user(&name, role, &hash, chrono::Utc::now().naive_utc())?;
+    cli_audit(store, "user_add", format!("{name} ({})", role.as_str()))?;
+    Ok(generated)
+}
+
+fn users_command(action: UsersCommand) -> anyhow::Result<ExitCode> {
+    match action {
+        UsersCommand::Add { name, role, db } => {
+            let store = Store::open(&db.db)?;
+            let piped = if std::io::stdin().is_terminal() {
+                None
+            } else {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line)?;
+                let line = line.trim_end_matches(['\r', '\n']).to_owned();
+                (!line.is_empty()).then_some(line)
+            };
+            match add_user(&store, &name, &role, piped)? {
+                Some(p) => println!("added {name} ({role}); password (shown once): {p}"),
+                None => println!("added {name} ({role})"),
+            }
+        }
+        UsersCommand::List { db } => {
+            let store = Store::open(&db.db)?;
+            for u in store.users()? {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    u.name,
+                    u.role.as_str(),
+                    if u.disabled { "disabled" } else { "active" },
+                    u.created_at.format("%Y-%m-%d")
+                );
+            }
+        }
+        UsersCommand::Disable { name, db } => set_disabled(&db, &name, true)?,
+        UsersCommand::Enable { name, db } => set_disabled(&db, &name, false)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn set_disabled(db: &DbArg, name: &str, disabled: bool) -> anyhow::Result<()> {
+    let store = Store::open(&db.db)?;
+    let user = crate::auth::UserName::parse(name)?;
+    if !store.set_disabled(&user, disabled)? {
+        bail!("no user {user}");
+    }
+    cli_audit(
+        &store,
+        if disabled {
+            "user_disable"
+        } else {
+            "user_enable"
+        },
+        user.to_string(),
+    )?;
+    println!("{user} {}", if disabled { "disabled" } else { "enabled" });
+    Ok(())
+}
+
+fn tokens_command(action: TokensCommand) -> anyhow::Result<ExitCode> {
+    use crate::auth;
+    match action {
+        TokensCommand::Create {
+            name,
+            days,
+            label,
+            db,
+        } => {
+            if !(1..=3660).contains(&days) {
+                bail!("--days: from 1 to 3660");
+            }
+            let store = Store::open(&db.db)?;
+            let user = auth::UserName::parse(&name)?;
+            let token = auth::IssuedToken::new();
+            let now = chrono::Utc::now().naive_utc();
+            store.create_token(
+                &token.id,
+                &user,
+                &auth::digest(&token.secret),
+                label.as_deref(),
+                now,
+                now + chrono::TimeDelta::days(days),
+            )?;
+            cli_audit(&store, "token_create", format!("{} for {user}", token.id))?;
+            println!(
+                "token {} for {user}, expires in {days} days (shown once):",
+                token.id
+            );
+            println!("{}", token.bearer());
+        }
+        TokensCommand::Revoke { id, db } => {
+            let store = Store::open(&db.db)?;
+            if !store.revoke_token(&id, chrono::Utc::now().naive_utc())? {
+                bail!("no live token {id}");
+            }
+            cli_audit(&store, "token_revoke", id.clone())?;
+            println!("token {id} revoked");
+        }
+        TokensCommand::List { db } => {
+            let store = Store::open(&db.db)?;
+            for t in store.tokens()? {
+                println!(
+                    "{}\t{}\t{}\texpires {}\t{}",
+                    t.id,
+                    t.user,
+                    t.label.unwrap_or_default(),
+                    t.expires_at.format("%Y-%m-%d"),
+                    if t.revoked_at.is_some() {
+                        "revoked"
+                    } else {
+                        "live"
+                    }
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Exit status when `--strict` and a row was rejected.
 pub const EXIT_REJECTED: u8 = 3;
 
@@ -371,17 +600,36 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{}", pipeline::summary_line(&summaries));
             crate::demo::print_overview(&store, &mut std::io::stdout())?;
             println!("database: {}", db.display());
+            println!("demo accounts (passwords shown once; reset on every `hotspots demo`):");
+            for (name, password) in crate::demo::demo_accounts(&store)? {
+                println!("  {name:<12} {password}");
+            }
             if !no_serve {
                 crate::serve::run(store, &bind, crate::serve::ServeConfig::default())?;
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Serve { db, bind, config } => {
+        Command::Users { action } => users_command(action),
+        Command::Tokens { action } => tokens_command(action),
+        Command::Serve {
+            db,
+            bind,
+            config,
+            create_admin,
+        } => {
             let config = match &config {
                 Some(path) => crate::serve::ServeConfig::from_file(path)?,
                 None => crate::serve::ServeConfig::default(),
             };
             let store = Store::open(&db.db)?;
+            if !store.has_admin()? {
+                let Some(name) = create_admin else {
+                    bail!("{}: no admin account; add one with `hotspots users add NAME --role admin`, or start with `--create-admin NAME`", db.db.display());
+                };
+                if let Some(p) = add_user(&store, &name, "admin", None)? {
+                    println!("created admin {name}; password (shown once): {p}");
+                }
+            }
             crate::serve::run(store, &bind, config)?;
             Ok(ExitCode::SUCCESS)
         }

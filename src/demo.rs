@@ -85,3 +85,34 @@ pub fn print_overview(store: &Store, out: &mut dyn Write) -> anyhow::Result<()> 
     }
     Ok(())
 }
+
+/// One account per role (`admin`, `tactical`, `analyst`, `partnership`), each
+/// with a fresh generated password (set again on every run). Returns the
+/// names and passwords to print once.
+///
+/// # Errors
+/// On store failure.
+pub fn demo_accounts(store: &Store) -> anyhow::Result<Vec<(String, String)>> {
+    use crate::auth::{generate_password, hash_password, UserName};
+    use crate::policy::Role;
+    let now = chrono::Utc::now().naive_utc();
+    let mut out = Vec::new();
+    for role in [
+        Role::Admin,
+        Role::Tactical,
+        Role::Analyst,
+        Role::Partnership,
+    ] {
+        let name = UserName::parse(role.as_str())?;
+        let password = generate_password();
+        let hash = hash_password(&password)?;
+        if store.signin_record(&name)?.is_some() {
+            store.set_password(&name, &hash)?;
+            store.set_disabled(&name, false)?;
+        } else {
+            store.add_user(&name, role, &hash, now)?;
+        }
+        out.push((name.to_string(), password));
+    }
+    Ok(out)
+}

@@ -159,60 +159,34 @@ pub fn render_release(
                     .unwrap_or(NaiveDate::MIN.max(add_quarters(data_last, -11))),
             );
             let to = quarter_start(filter.to.unwrap_or(data_last).min(data_last));
-            let all = releases(store, rule, add_quarters(from, -4), to)?;
             let mut f = crate::store::ReportFilter::default();
             f.from = Some(from);
             f.to = Some(quarter_end(to));
             let trends = layers::area_trends(store, request.level, &f, Step::Quarter)?;
-            let empty = Release {
-                k: rule.k,
-                ..Release::default()
-            };
-            let total = |q: NaiveDate, key: &str| -> Option<u64> {
-                let r = all.get(&q).unwrap_or(&empty);
-                let map = if request.level == AreaLevel::District {
-                    &r.districts
-                } else {
-                    &r.towns
-                };
-                map.get(key).copied().unwrap_or(Some(0))
-            };
-            let mut out_rows = Vec::new();
-            for t in &trends {
-                let key = if request.level == AreaLevel::District {
-                    &t.district
-                } else {
-                    &t.town
-                };
-                let count = total(t.period, key);
-                let previous = total(add_quarters(t.period, -1), key);
-                let year_before = total(add_quarters(t.period, -4), key);
-                let both = |a: Option<u64>, b: Option<u64>, v: Value| {
-                    if a.is_some() && b.is_some() {
-                        v
-                    } else {
-                        Value::Null
-                    }
-                };
-                let breakdown = disclosure::breakdown(count, &t.breakdown, rule.k);
-                out_rows.push(json!({
-                    "town": t.town,
-                    "district": t.district,
-                    "district_name": t.district_name,
-                    "period": t.label,
-                    "period_start": t.period.to_string(),
-                    "count": published(count),
-                    "suppressed": count.is_none(),
-                    "previous": published(previous),
-                    "previous_suppressed": previous.is_none(),
-                    "year_before": published(year_before),
-                    "year_before_suppressed": year_before.is_none(),
-                    "change": both(count, previous, json!(t.change)),
-                    "p_change": both(count, previous, export::finite(t.p_change)),
-                    "p_year": both(count, year_before, export::finite(t.p_year)),
-                    "breakdown": breakdown,
-                }));
-            }
+            let published_rows = publish_trends(store, rule, request.level, &trends)?;
+            let out_rows: Vec<Value> = trends
+                .iter()
+                .zip(&published_rows)
+                .map(|(t, p)| {
+                    json!({
+                        "town": t.town,
+                        "district": t.district,
+                        "district_name": t.district_name,
+                        "period": t.label,
+                        "period_start": t.period.to_string(),
+                        "count": published(p.count),
+                        "suppressed": p.count.is_none(),
+                        "previous": published(p.previous),
+                        "previous_suppressed": p.previous.is_none(),
+                        "year_before": published(p.year_before),
+                        "year_before_suppressed": p.year_before.is_none(),
+                        "change": p.change,
+                        "p_change": p.p_change.map(export::finite),
+                        "p_year": p.p_year.map(export::finite),
+                        "breakdown": p.breakdown,
+                    })
+                })
+                .collect();
             rows = out_rows.len();
             let period = format!("{} to {}", quarter_label(from), quarter_label(to));
             let provenance = layers::provenance(
@@ -268,6 +242,99 @@ pub fn render_release(
         ),
         rows,
     })
+}
+
+/// A town (or district) row as a role may see it: `None` is withheld.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PublishedTrend {
+    pub count: Option<u64>,
+    pub previous: Option<u64>,
+    pub year_before: Option<u64>,
+    pub change: Option<i64>,
+    pub p_change: Option<f64>,
+    pub p_year: Option<f64>,
+    pub breakdown: BTreeMap<String, Option<u64>>,
+}
+
+impl PublishedTrend {
+    /// Everything, exact (roles that read the reports).
+    pub fn exact(t: &layers::TownRow) -> Self {
+        Self {
+            count: Some(t.count),
+            previous: Some(t.previous),
+            year_before: Some(t.year_before),
+            change: Some(t.change),
+            p_change: Some(t.p_change),
+            p_year: Some(t.p_year),
+            breakdown: t
+                .breakdown
+                .iter()
+                .map(|(k, v)| (k.clone(), Some(*v)))
+                .collect(),
+        }
+    }
+}
+
+/// Quarterly town (or district) rows as the release publishes them: totals from
+/// each quarter's release, tests only between published totals, breakdowns
+/// with complementary suppression.
+///
+/// # Errors
+/// On store failure.
+pub fn publish_trends(
+    store: &Store,
+    rule: ReleaseRule,
+    level: AreaLevel,
+    trends: &[layers::TownRow],
+) -> Result<Vec<PublishedTrend>, RenderError> {
+    let (Some(first), Some(last)) = (
+        trends.iter().map(|t| t.period).min(),
+        trends.iter().map(|t| t.period).max(),
+    ) else {
+        return Ok(Vec::new());
+    };
+    let all = releases(
+        store,
+        rule,
+        add_quarters(quarter_start(first), -4),
+        quarter_start(last),
+    )?;
+    let empty = Release {
+        k: rule.k,
+        ..Release::default()
+    };
+    let total = |q: NaiveDate, key: &str| -> Option<u64> {
+        let r = all.get(&q).unwrap_or(&empty);
+        let map = if level == AreaLevel::District {
+            &r.districts
+        } else {
+            &r.towns
+        };
+        map.get(key).copied().unwrap_or(Some(0))
+    };
+    Ok(trends
+        .iter()
+        .map(|t| {
+            let key = if level == AreaLevel::District {
+                &t.district
+            } else {
+                &t.town
+            };
+            let count = total(t.period, key);
+            let previous = total(add_quarters(t.period, -1), key);
+            let year_before = total(add_quarters(t.period, -4), key);
+            let both = |b: Option<u64>| count.is_some() && b.is_some();
+            PublishedTrend {
+                count,
+                previous,
+                year_before,
+                change: both(previous).then_some(t.change),
+                p_change: both(previous).then_some(t.p_change),
+                p_year: both(year_before).then_some(t.p_year),
+                breakdown: disclosure::breakdown(count, &t.breakdown, rule.k),
+            }
+        })
+        .collect())
 }
 
 type Layered = (Value, &'static [&'static str], usize);

@@ -3,8 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
-use axum::extract::{FromRequest, FromRequestParts, Multipart, Path, RawQuery, State};
-use axum::http::request::Parts;
+use axum::extract::{FromRequest, Multipart, Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -14,12 +13,12 @@ use h3o::CellIndex;
 use sha2::{Digest, Sha256};
 use utoipa::OpenApi;
 
+use super::auth::Viewer;
 use super::error::{ApiResult, AppError};
 use super::AppState;
 use crate::ingest::Format;
 use crate::params::{self, Layer};
 use crate::pipeline::{self, Input, LoadOptions};
-use crate::policy::Role;
 use crate::render::{self, Rendered};
 use crate::store::{ReportFilter, StoredReject};
 
@@ -31,27 +30,6 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/cells", get(cell_detail))
         .route("/api/v1/basemap/{name}", get(basemap))
         .route("/api/v1/openapi.json", get(openapi))
-}
-
-/// Who is asking. Until accounts exist every request gets the configured
-/// `open_role`; the security issue resolves it from the session or bearer token
-/// here, and no handler changes.
-#[derive(Clone, Copy, Debug)]
-pub struct Viewer {
-    pub role: Role,
-}
-
-impl FromRequestParts<AppState> for Viewer {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        _parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        Ok(Self {
-            role: state.config().open_role,
-        })
-    }
 }
 
 /// True when `If-None-Match` names this ETag (or `*`).
@@ -173,7 +151,19 @@ pub(super) async fn serve_layer(
     viewer: Viewer,
 ) -> Result<Response, AppError> {
     let request = params::parse(layer, &query_pairs(raw)?)?;
+    let download = request.download || request.format == params::OutputFormat::Csv;
+    let mut entry = viewer.audit(if download { "download" } else { "layer" }, "ok");
+    entry.target = Some(layer.as_str().to_owned());
+    entry.detail = Some(
+        [entry.detail.take(), raw.map(str::to_owned)]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" "),
+    );
     if !viewer.role.may_read(layer) {
+        entry.outcome = "denied".into();
+        state.audit(entry);
         return Err(AppError::Forbidden(layer.as_str()));
     }
     let version = state.version();
@@ -187,21 +177,25 @@ pub(super) async fn serve_layer(
         )))[..24]
     );
     if etag_matches(headers, &etag) {
+        entry.outcome = "not_modified".into();
+        state.audit(entry);
         return Ok((StatusCode::NOT_MODIFIED, layer_headers(&etag, None)).into_response());
     }
     let rendered = if let Some(hit) = state.0.cache.get(&etag) {
         hit
     } else {
-        let detail = viewer.role.report_detail();
+        let view = state.view(viewer.role);
         let request = request.clone();
         let fresh = Arc::new(
             state
-                .read(move |store| Ok(render::render(store, &request, detail)?))
+                .read(move |store| Ok(render::render_view(store, &request, view)?))
                 .await?,
         );
         state.0.cache.put(etag.clone(), fresh.clone());
         fresh
     };
+    entry.rows = Some(rendered.rows as i64);
+    state.audit(entry);
     let mut out = layer_headers(&etag, Some(rendered.content_type));
     if request.download {
         if let Ok(v) =
@@ -325,10 +319,16 @@ pub(super) async fn ingest_bytes(
 )]
 async fn post_reports(
     State(state): State<AppState>,
+    viewer: Viewer,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
     request: axum::extract::Request,
 ) -> ApiResult<Response> {
+    // A browser session must prove the request came from our pages; a bearer
+    // token is never sent by a browser on its own, so it needs no CSRF token.
+    if viewer.token_id.is_none() {
+        viewer.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
+    }
     let mut source = "api".to_owned();
     for (k, v) in query_pairs(raw.as_deref())? {
         match k.as_str() {
@@ -421,6 +421,14 @@ async fn post_reports(
         }
     };
     let summary = ingest_bytes(&state, name, format, body, source).await?;
+    let mut entry = viewer.audit("submit", "ok");
+    entry.target = Some(summary.file.clone());
+    entry.rows = Some(summary.stored as i64);
+    entry.detail = Some(format!(
+        "read {} stored {} duplicates {} rejected {}",
+        summary.read, summary.stored, summary.duplicates, summary.rejected
+    ));
+    state.audit(entry);
     let status = if summary.read > 0 && summary.rejected == summary.read {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -482,6 +490,14 @@ async fn cell_detail(
     if request.format != params::OutputFormat::GeoJson || request.download {
         return Err(AppError::bad("format", "not accepted here").into());
     }
+    let mut entry = viewer.audit("report_detail", "ok");
+    entry.target = Some(cells_text.chars().take(200).collect());
+    entry.detail = raw.clone();
+    if !viewer.role.sees_cell_detail() {
+        entry.outcome = "denied".into();
+        state.audit(entry);
+        return Err(AppError::Forbidden("cell detail").into());
+    }
     let filter = ReportFilter {
         cells: Some((res, cells.iter().map(|c| u64::from(*c)).collect())),
         ..request.query.filter
@@ -540,6 +556,8 @@ async fn cell_detail(
             Ok(body)
         })
         .await?;
+    entry.rows = body["reports_listed"].as_i64();
+    state.audit(entry);
     Ok(Json(body))
 }
 
@@ -554,6 +572,7 @@ async fn cell_detail(
 )]
 async fn basemap(
     State(state): State<AppState>,
+    _viewer: Viewer,
     Path(name): Path<String>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {

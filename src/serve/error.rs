@@ -16,6 +16,10 @@ pub enum AppError {
     BadRequest { field: String, message: String },
     #[error("not found")]
     NotFound,
+    #[error("sign in first")]
+    Unauthorized,
+    #[error("the form has expired or did not come from this site; reload it and try again")]
+    Csrf,
     #[error("this role may not read {0}")]
     Forbidden(&'static str),
     #[error("payload too large")]
@@ -48,6 +52,8 @@ impl AppError {
         match self {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Csrf => StatusCode::FORBIDDEN,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -58,6 +64,8 @@ impl AppError {
         match self {
             Self::BadRequest { .. } => "bad_request",
             Self::NotFound => "not_found",
+            Self::Unauthorized => "unauthorized",
+            Self::Csrf => "csrf",
             Self::Forbidden(_) => "forbidden",
             Self::TooLarge => "too_large",
             Self::Internal(_) => "internal",

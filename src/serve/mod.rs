@@ -5,8 +5,10 @@
 //! threads: a small pool of reader connections, and one writer connection behind
 //! a mutex (the loader's uniqueness checks assume one writer at a time).
 
+mod admin;
 mod api;
 mod assets;
+mod auth;
 mod cache;
 mod error;
 mod pages;
@@ -21,12 +23,14 @@ use axum::routing::get;
 use axum::Router;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::policy::Role;
 use crate::store::Store;
 
+pub use auth::{Viewer, SESSION_COOKIE};
 pub use error::{AppError, Audience};
 
 /// Settings of `hotspots serve` (`--config FILE`, JSON; every key optional).
@@ -38,8 +42,21 @@ pub struct ServeConfig {
     pub basemap_url: Option<String>,
     /// Attribution shown for the raster basemap.
     pub basemap_attribution: Option<String>,
-    /// The role every request gets until accounts exist (the security issue).
-    pub open_role: Role,
+    /// Small-number threshold: counts 1..k−1 are withheld from the partnership role.
+    pub suppression_k: u64,
+    /// The one H3 resolution the partnership role reads.
+    pub release_res: u8,
+    /// Session lifetime, hours.
+    pub session_hours: u64,
+    /// Mark cookies `Secure` (set when serving over TLS).
+    pub secure_cookies: bool,
+    /// Behind a reverse proxy: trust `X-Forwarded-For` (throttling, audit) and
+    /// `X-Forwarded-Proto: https` (Secure cookies).
+    pub trust_proxy: bool,
+    /// Failed sign-ins per account or address before it is throttled…
+    pub signin_max_failures: usize,
+    /// …within this many seconds.
+    pub signin_window_secs: u64,
     /// Bound on the computed-layer cache, MiB.
     pub cache_mib: usize,
     /// Largest request body (uploads included), MiB.
@@ -55,7 +72,13 @@ impl Default for ServeConfig {
         Self {
             basemap_url: None,
             basemap_attribution: None,
-            open_role: Role::Analyst,
+            suppression_k: 5,
+            release_res: 8,
+            session_hours: 12,
+            secure_cookies: false,
+            trust_proxy: false,
+            signin_max_failures: 5,
+            signin_window_secs: 900,
             cache_mib: 64,
             max_body_mib: 32,
             timeout_secs: 120,
@@ -85,6 +108,11 @@ struct Inner {
     version: AtomicI64,
     cache: cache::LayerCache,
     config: ServeConfig,
+    /// Users, sessions and tokens (never blocked behind a long load).
+    accounts: Mutex<Store>,
+    principals: auth::PrincipalCache,
+    throttle: Mutex<crate::auth::Throttle>,
+    audit: Mutex<std::sync::mpsc::Sender<auth::AuditMessage>>,
 }
 
 /// Everything a handler needs. Cheap to clone.
@@ -101,7 +129,17 @@ impl AppState {
             .map(|_| store.try_clone().map(Mutex::new))
             .collect::<Result<Vec<_>, _>>()?;
         let (run, _) = store.data_version()?;
+        let accounts = Mutex::new(store.try_clone()?);
+        let audit = Mutex::new(auth::spawn_audit_writer(store.try_clone()?));
+        let throttle = Mutex::new(crate::auth::Throttle::new(
+            config.signin_max_failures,
+            Duration::from_secs(config.signin_window_secs),
+        ));
         Ok(Self(Arc::new(Inner {
+            accounts,
+            principals: auth::PrincipalCache::default(),
+            throttle,
+            audit,
             readers,
             next_reader: AtomicUsize::new(0),
             writer: Mutex::new(store),
@@ -113,6 +151,14 @@ impl AppState {
 
     pub fn config(&self) -> &ServeConfig {
         &self.0.config
+    }
+
+    /// What a role may see, with this server's release rule.
+    pub fn view(&self, role: Role) -> crate::render::View {
+        role.view(crate::release::ReleaseRule {
+            k: self.0.config.suppression_k,
+            res: self.0.config.release_res,
+        })
     }
 
     /// The data version (changes when a load commits).
@@ -174,6 +220,7 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     let limit = state.config().max_body_mib << 20;
     let timeout = Duration::from_secs(state.config().timeout_secs);
+    let csp = content_security_policy(state.config().basemap_url.as_deref());
     Router::new()
         .route("/", get(pages::map_page))
         .route("/towns", get(pages::towns_page))
@@ -182,6 +229,9 @@ pub fn router(state: AppState) -> Router {
             get(pages::report_form).post(pages::submit_report_form),
         )
         .route("/healthz", get(|| async { "ok" }))
+        .route("/signin", get(auth::signin_form).post(auth::signin))
+        .route("/signout", axum::routing::post(auth::signout))
+        .merge(admin::routes())
         .route("/static/{*path}", get(assets::asset))
         .merge(api::routes())
         .fallback(pages::not_found)
@@ -197,11 +247,46 @@ pub fn router(state: AppState) -> Router {
                 tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
             }),
         )
-        .layer(tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+        .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            csp,
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
         .with_state(state)
+}
+
+/// Scripts and styles from our own files only (no `unsafe-inline`); MapLibre
+/// starts its worker from a `blob:` URL; a raster basemap's origin is allowed
+/// for images when configured.
+pub fn content_security_policy(basemap_url: Option<&str>) -> HeaderValue {
+    let tiles = basemap_url
+        .and_then(|u| {
+            let rest = u.split_once("://")?;
+            let host = rest.1.split('/').next()?;
+            let host: String = host
+                .chars()
+                .filter(|c| !matches!(c, '{' | '}' | ';' | ' ' | '\''))
+                .collect();
+            Some(format!(" {}://{host}", rest.0))
+        })
+        .unwrap_or_default();
+    HeaderValue::from_str(&format!(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:{tiles}; \
+         connect-src 'self'{tiles}; worker-src 'self' blob:; child-src blob:; object-src 'none'; \
+         base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'"))
 }
 
 /// Serves until Ctrl-C or SIGTERM, finishing requests in flight.
@@ -209,9 +294,12 @@ pub fn router(state: AppState) -> Router {
 /// # Errors
 /// When the address cannot be bound or the server fails.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
 }
 
 async fn shutdown_signal() {

@@ -10,21 +10,33 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use maud::{html, Markup, DOCTYPE};
 
-use super::api::Viewer;
+use super::auth::Viewer;
 use super::error::{AppError, PageResult};
 use super::AppState;
 use crate::geocode::Gazetteer;
 use crate::ingest::Format;
 use crate::layers::{self, TownRow};
 use crate::model::{ExploitationType, Indicator, VenueType};
+use crate::release::PublishedTrend;
 use crate::store::{AreaLevel, ReportFilter, Step, Store};
 
 /// The frame of every page.
 pub fn layout(title: &str, body: &Markup) -> Markup {
-    page(title, "", body, false)
+    page(title, "", body, false, None)
 }
 
-fn page(title: &str, body_class: &str, body: &Markup, map: bool) -> Markup {
+/// A page for a signed-in viewer (the navigation shows their name and sign-out).
+pub fn layout_for(title: &str, body: &Markup, viewer: &Viewer) -> Markup {
+    page(title, "", body, false, Some(viewer))
+}
+
+fn page(
+    title: &str,
+    body_class: &str,
+    body: &Markup,
+    map: bool,
+    viewer: Option<&Viewer>,
+) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en-GB" {
@@ -45,6 +57,16 @@ fn page(title: &str, body_class: &str, body: &Markup, map: bool) -> Markup {
                         a href="/towns" { "Towns" }
                         a href="/reports/new" { "New report" }
                         a href="/api/v1/openapi.json" { "API" }
+                        @if let Some(v) = viewer {
+                            @if v.role.administers() { a href="/admin" { "Admin" } }
+                        }
+                    }
+                    @if let Some(v) = viewer {
+                        form.signout method="post" action="/signout" {
+                            span.who { (v.user) " (" (v.role.as_str()) ")" }
+                            input type="hidden" name="csrf" value=(v.csrf.clone().unwrap_or_default());
+                            button type="submit" { "Sign out" }
+                        }
                     }
                 }
                 (body)
@@ -125,6 +147,13 @@ pub async fn map_page(
                         button #step-forward type="button" { "Month ▶" }
                     }
                 }
+                @if viewer.role.reads_release_only() {
+                    p.release-note {
+                        "Partnership view: one calendar quarter at a time (the quarter holding the 'To' date), all reports, resolution "
+                        (config.release_res) "; counts from 1 to " (config.suppression_k - 1) " are withheld."
+                    }
+                }
+                @if !viewer.role.reads_release_only() {
                 fieldset {
                     legend { "Venue types" }
                     @for v in VenueType::ALL {
@@ -142,6 +171,7 @@ pub async fn map_page(
                             (label_of(e.as_str()))
                         }
                     }
+                }
                 }
                 fieldset {
                     legend { "Show" }
@@ -209,7 +239,7 @@ pub async fn map_page(
         script src="/static/vendor/maplibre-gl/maplibre-gl.js" {}
         script src="/static/app.js" {}
     };
-    Ok(page("Map", "map-page", &body, true))
+    Ok(page("Map", "map-page", &body, true, Some(&viewer)))
 }
 
 fn label_of(name: &str) -> String {
@@ -304,6 +334,7 @@ const SPARK_QUARTERS: usize = 8;
 pub async fn towns_page(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
+    viewer: Viewer,
 ) -> PageResult<Markup> {
     let q = pairs(raw.as_deref());
     for (k, _) in &q {
@@ -318,16 +349,18 @@ pub async fn towns_page(
             return Err(AppError::bad("level", format!("{v:?} is not town or district")).into())
         }
     };
-    let rows = state
+    let view = state.view(viewer.role);
+    let (rows, published) = state
         .read(move |store| {
-            Ok(layers::area_trends(
-                store,
-                level,
-                &ReportFilter::default(),
-                Step::Quarter,
-            )?)
+            let rows = layers::area_trends(store, level, &ReportFilter::default(), Step::Quarter)?;
+            let published = match view.release {
+                Some(rule) => crate::release::publish_trends(store, rule, level, &rows)?,
+                None => rows.iter().map(PublishedTrend::exact).collect(),
+            };
+            Ok((rows, published))
         })
         .await?;
+    let k = state.config().suppression_k;
     let mut quarters: Vec<(NaiveDate, String)> =
         rows.iter().map(|r| (r.period, r.label.clone())).collect();
     quarters.sort();
@@ -350,24 +383,26 @@ pub async fn towns_page(
     let label = selected
         .and_then(|s| quarters.iter().find(|q| q.0 == s).map(|q| q.1.clone()))
         .unwrap_or_default();
-    let mut by_area: BTreeMap<String, Vec<&TownRow>> = BTreeMap::new();
-    for r in &rows {
-        by_area.entry(r.town.clone()).or_default().push(r);
+    let mut by_area: BTreeMap<String, Vec<(&TownRow, &PublishedTrend)>> = BTreeMap::new();
+    for (r, p) in rows.iter().zip(&published) {
+        by_area.entry(r.town.clone()).or_default().push((r, p));
     }
-    let mut current: Vec<(&TownRow, Vec<u64>)> = by_area
+    let mut current: Vec<(&TownRow, &PublishedTrend, Vec<Option<u64>>)> = by_area
         .values()
         .filter_map(|series| {
-            let row = series.iter().find(|r| Some(r.period) == selected)?;
-            let upto: Vec<u64> = series
+            let (row, published) = series.iter().find(|r| Some(r.0.period) == selected)?;
+            let upto: Vec<Option<u64>> = series
                 .iter()
-                .filter(|r| r.period <= row.period)
-                .map(|r| r.count)
+                .filter(|r| r.0.period <= row.period)
+                .map(|r| r.1.count)
                 .collect();
             let spark = upto[upto.len().saturating_sub(SPARK_QUARTERS)..].to_vec();
-            Some((*row, spark))
+            Some((*row, *published, spark))
         })
         .collect();
-    current.sort_by(|a, b| b.0.count.cmp(&a.0.count).then(a.0.town.cmp(&b.0.town)));
+    // Busiest first; withheld counts (small) last.
+    current.sort_by(|a, b| b.1.count.cmp(&a.1.count).then(a.0.town.cmp(&b.0.town)));
+    let shown = |v: Option<u64>| v.map_or_else(|| format!("<{k}"), |n| n.to_string());
     let generated = chrono::Local::now().format("%d/%m/%Y %H:%M");
     let area_word = if level == AreaLevel::District {
         "District"
@@ -414,18 +449,18 @@ pub async fn towns_page(
                         }
                     }
                     tbody {
-                        @for (row, spark) in &current {
+                        @for (row, p, spark) in &current {
                             tr {
                                 th scope="row" { (row.town) }
                                 @if level == AreaLevel::Town { td { (row.district_name) } }
-                                td.num { (row.count) }
-                                td.num { (row.previous) }
-                                td.num { (row.year_before) }
-                                td.num { (signed(row.change)) }
-                                td { (significance(row)) }
+                                td.num { (shown(p.count)) }
+                                td.num { (shown(p.previous)) }
+                                td.num { (shown(p.year_before)) }
+                                td.num { (p.change.map_or_else(|| "–".to_owned(), signed)) }
+                                td { (significance(p)) }
                                 td { (sparkline(spark)) }
-                                td.breakdown { (breakdown(row, "venue:")) }
-                                td.breakdown { (breakdown(row, "exploitation:")) }
+                                td.breakdown { (breakdown(p, "venue:", k)) }
+                                td.breakdown { (breakdown(p, "exploitation:", k)) }
                             }
                         }
                     }
@@ -434,7 +469,7 @@ pub async fn towns_page(
             p.note { "A change is called a rise or a fall only when the exact test gives p < 0.05 against the previous quarter; small counts rarely qualify (3 → 5 is not a surge)." }
         }
     };
-    Ok(page("Towns", "towns-page", &body, false))
+    Ok(page("Towns", "towns-page", &body, false, Some(&viewer)))
 }
 
 fn signed(n: i64) -> String {
@@ -445,9 +480,12 @@ fn signed(n: i64) -> String {
     }
 }
 
-fn significance(row: &TownRow) -> &'static str {
-    if row.p_change < SIGNIFICANT {
-        if row.change > 0 {
+fn significance(row: &PublishedTrend) -> &'static str {
+    let (Some(p), Some(change)) = (row.p_change, row.change) else {
+        return "Not shown (small numbers)";
+    };
+    if p < SIGNIFICANT {
+        if change > 0 {
             "Significant rise"
         } else {
             "Significant fall"
@@ -457,48 +495,59 @@ fn significance(row: &TownRow) -> &'static str {
     }
 }
 
-fn breakdown(row: &TownRow, prefix: &str) -> String {
-    let mut items: Vec<(&str, u64)> = row
+fn breakdown(row: &PublishedTrend, prefix: &str, k: u64) -> String {
+    let mut items: Vec<(&str, Option<u64>)> = row
         .breakdown
         .iter()
-        .filter_map(|(k, v)| k.strip_prefix(prefix).map(|k| (k, *v)))
-        .filter(|(_, v)| *v > 0)
+        .filter_map(|(key, v)| key.strip_prefix(prefix).map(|key| (key, *v)))
+        .filter(|(_, v)| *v != Some(0))
         .collect();
     items.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     items
         .iter()
-        .map(|(k, v)| format!("{} {v}", label_of(k)))
+        .map(|(key, v)| {
+            let v = v.map_or_else(|| format!("<{k}"), |n| n.to_string());
+            format!("{} {v}", label_of(key))
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
 
 /// A small SVG line of counts (server-rendered, so it prints and needs no script).
-fn sparkline(values: &[u64]) -> Markup {
+fn sparkline(values: &[Option<u64>]) -> Markup {
     let (w, h) = (96.0, 24.0);
-    let max = values.iter().copied().max().unwrap_or(0).max(1) as f64;
+    let max = values.iter().flatten().copied().max().unwrap_or(0).max(1) as f64;
     let step = if values.len() > 1 {
         w / (values.len() - 1) as f64
     } else {
         0.0
     };
+    // Withheld quarters break the line (a path with a new `M` after each gap).
     let mut points = String::new();
+    let mut pen_down = false;
     for (i, v) in values.iter().enumerate() {
+        let Some(v) = v else {
+            pen_down = false;
+            continue;
+        };
         let _ = write!(
             points,
-            "{:.1},{:.1} ",
+            "{}{:.1},{:.1} ",
+            if pen_down { "L" } else { "M" },
             i as f64 * step,
             h - 2.0 - (*v as f64 / max) * (h - 4.0)
         );
+        pen_down = true;
     }
     let title = values
         .iter()
-        .map(ToString::to_string)
+        .map(|v| v.map_or_else(|| "withheld".to_owned(), |n| n.to_string()))
         .collect::<Vec<_>>()
         .join(", ");
     html! {
         svg.spark width="96" height="24" viewBox="0 0 96 24" role="img" aria-label=(format!("Counts by quarter: {title}")) {
             title { "Counts by quarter: " (title) }
-            polyline points=(points.trim_end()) fill="none" stroke="currentColor" stroke-width="1.5" {}
+            path d=(points.trim_end()) fill="none" stroke="currentColor" stroke-width="1.5" {}
         }
     }
 }
@@ -521,20 +570,21 @@ const FORM_FIELDS: [(&str, &str); 10] = [
 ];
 
 /// `GET /reports/new`.
-pub async fn report_form(RawQuery(raw): RawQuery) -> Markup {
+pub async fn report_form(RawQuery(raw): RawQuery, viewer: Viewer) -> Markup {
     let q = pairs(raw.as_deref());
     let notice = match one(&q, "submitted") {
         Some("stored") => Some("Thank you: the report was stored."),
         Some("duplicate") => Some("This report was already stored; nothing was added."),
         _ => None,
     };
-    form_page(&[], &BTreeMap::new(), notice)
+    form_page(&[], &BTreeMap::new(), notice, &viewer)
 }
 
 fn form_page(
     values: &[(String, String)],
     errors: &BTreeMap<String, String>,
     notice: Option<&str>,
+    viewer: &Viewer,
 ) -> Markup {
     let value = |name: &str| one(values, name).unwrap_or("").to_owned();
     let checked = |name: &str, v: &str| values.iter().any(|(k, x)| k == name && x == v);
@@ -557,6 +607,7 @@ fn form_page(
                 }
             }
             form #report-form method="post" action="/reports/new" novalidate {
+                input type="hidden" name="csrf" value=(viewer.csrf.clone().unwrap_or_default());
                 div.field {
                     label for="venue_type" { "Venue type" }
                     select #venue_type name="venue_type" aria-describedby=[described("venue_type")] {
@@ -630,7 +681,7 @@ fn form_page(
         script src="/static/vendor/maplibre-gl/maplibre-gl.js" {}
         script src="/static/form.js" {}
     };
-    page("New report", "form-page", &body, true)
+    page("New report", "form-page", &body, true, Some(viewer))
 }
 
 fn field_label(field: &str) -> &str {
@@ -648,6 +699,7 @@ fn field_label(field: &str) -> &str {
 /// so the same rules and rejects apply; a reject is shown beside its field.
 pub async fn submit_report_form(
     State(state): State<AppState>,
+    viewer: Viewer,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> PageResult<Response> {
@@ -664,9 +716,10 @@ pub async fn submit_report_form(
     }
     let values: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
         .map_err(|e| AppError::bad("body", format!("cannot read the form: {e}")))?;
+    viewer.check_csrf(one(&values, "csrf"))?;
     let mut report = serde_json::Map::new();
     let mut indicators = Vec::new();
-    for (k, v) in &values {
+    for (k, v) in values.iter().filter(|(k, _)| k != "csrf") {
         let v = v.trim();
         if v.is_empty() {
             continue;
@@ -692,6 +745,17 @@ pub async fn submit_report_form(
         "concern_card".to_owned(),
     )
     .await?;
+    let mut entry = viewer.audit(
+        "submit",
+        if summary.stored == 1 {
+            "ok"
+        } else {
+            "rejected"
+        },
+    );
+    entry.target = Some("web form".into());
+    entry.rows = Some(summary.stored as i64);
+    state.audit(entry);
     if summary.stored == 1 {
         return Ok(Redirect::to("/reports/new?submitted=stored").into_response());
     }
@@ -705,7 +769,7 @@ pub async fn submit_report_form(
         .collect();
     Ok((
         StatusCode::UNPROCESSABLE_ENTITY,
-        form_page(&values, &errors, None),
+        form_page(&values, &errors, None, &viewer),
     )
         .into_response())
 }

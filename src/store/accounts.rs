@@ -150,6 +150,23 @@ impl Store {
         Ok(changed > 0)
     }
 
+    /// Sets a new password hash (and ends the account's sessions).
+    pub fn set_password(&self, name: &UserName, password_hash: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE users SET password_hash = ? WHERE name = ?",
+                params![password_hash, name.as_str()],
+            )
+            .map_err(self.err("set password"))?;
+        self.conn
+            .execute(
+                "DELETE FROM sessions WHERE user_name = ?",
+                params![name.as_str()],
+            )
+            .map_err(self.err("end sessions"))?;
+        Ok(())
+    }
+
     pub fn signin_record(&self, name: &UserName) -> Result<Option<SigninRecord>> {
         self.conn
             .query_row(

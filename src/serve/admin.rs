@@ -1,0 +1,413 @@
+//! `/admin`: users, API tokens and the audit log (admin role only).
+
+use axum::extract::{Form, Path, RawQuery, State};
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::{NaiveDate, TimeDelta};
+use maud::{html, Markup};
+
+use super::auth::{now, Viewer};
+use super::error::{AppError, PageResult};
+use super::AppState;
+use crate::auth::{self, IssuedToken, UserName};
+use crate::policy::Role;
+use crate::store::AuditFilter;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin", get(admin_page))
+        .route("/admin/users", post(add_user))
+        .route("/admin/users/{name}/{action}", post(user_action))
+        .route("/admin/tokens", post(create_token))
+        .route("/admin/tokens/{id}/revoke", post(revoke_token))
+        .route("/admin/audit", get(audit_page))
+}
+
+fn require_admin(state: &AppState, viewer: &Viewer, what: &str) -> Result<(), AppError> {
+    if viewer.role.administers() {
+        Ok(())
+    } else {
+        let mut e = viewer.audit("denied", "denied");
+        e.target = Some(what.to_owned());
+        state.audit(e);
+        Err(AppError::Forbidden("administration"))
+    }
+}
+
+fn csrf_field(viewer: &Viewer) -> Markup {
+    html! { input type="hidden" name="csrf" value=(viewer.csrf.clone().unwrap_or_default()); }
+}
+
+async fn render_admin(
+    state: &AppState,
+    viewer: &Viewer,
+    notice: Option<Markup>,
+) -> PageResult<Markup> {
+    let (users, tokens) = state.accounts(|s| Ok((s.users()?, s.tokens()?))).await?;
+    let now = now();
+    let body = html! {
+        main.admin {
+            h1 { "Administration" }
+            @if let Some(n) = notice { div.notice role="status" { (n) } }
+            p { a href="/admin/audit" { "Audit log" } }
+            h2 { "Users" }
+            table #users-table {
+                thead { tr { th { "Name" } th { "Role" } th { "Status" } th { "Created" } th { "Action" } } }
+                tbody {
+                    @for u in &users {
+                        tr {
+                            td { (u.name) } td { (u.role.as_str()) }
+                            td { @if u.disabled { "disabled" } @else { "active" } }
+                            td { (u.created_at.format("%d/%m/%Y")) }
+                            td {
+                                form method="post" action=(format!("/admin/users/{}/{}", u.name, if u.disabled { "enable" } else { "disable" })) {
+                                    (csrf_field(viewer))
+                                    button type="submit" { @if u.disabled { "Enable" } @else { "Disable" } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            h3 { "Add a user" }
+            form #add-user method="post" action="/admin/users" {
+                (csrf_field(viewer))
+                label for="new-name" { "Name" }
+                input #new-name name="name" required;
+                label for="new-role" { "Role" }
+                select #new-role name="role" {
+                    @for r in [Role::Partnership, Role::Analyst, Role::Tactical, Role::Admin] {
+                        option value=(r.as_str()) { (r.as_str()) }
+                    }
+                }
+                p.hint { "A password is generated and shown once." }
+                button type="submit" { "Add" }
+            }
+            h2 { "API tokens" }
+            table #tokens-table {
+                thead { tr { th { "Id" } th { "User" } th { "Label" } th { "Expires" } th { "Status" } th { "Action" } } }
+                tbody {
+                    @for t in &tokens {
+                        tr {
+                            td { code { (t.id) } } td { (t.user) } td { (t.label.clone().unwrap_or_default()) }
+                            td { (t.expires_at.format("%d/%m/%Y")) }
+                            td { @if t.revoked_at.is_some() { "revoked" } @else if t.expires_at <= now { "expired" } @else { "live" } }
+                            td {
+                                @if t.revoked_at.is_none() {
+                                    form method="post" action=(format!("/admin/tokens/{}/revoke", t.id)) {
+                                        (csrf_field(viewer))
+                                        button type="submit" { "Revoke" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            h3 { "Create a token" }
+            form #create-token method="post" action="/admin/tokens" {
+                (csrf_field(viewer))
+                label for="token-user" { "User" }
+                input #token-user name="user" required;
+                label for="token-days" { "Days valid" }
+                input #token-days name="days" type="number" min="1" max="366" value="90";
+                label for="token-label" { "Label" }
+                input #token-label name="label";
+                button type="submit" { "Create" }
+            }
+        }
+    };
+    Ok(super::pages::layout_for("Administration", &body, viewer))
+}
+
+async fn admin_page(State(state): State<AppState>, viewer: Viewer) -> PageResult<Markup> {
+    require_admin(&state, &viewer, "/admin")?;
+    render_admin(&state, &viewer, None).await
+}
+
+#[derive(serde::Deserialize)]
+struct AddUser {
+    csrf: Option<String>,
+    name: String,
+    role: String,
+}
+
+async fn add_user(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<AddUser>,
+) -> PageResult<Markup> {
+    require_admin(&state, &viewer, "/admin/users")?;
+    viewer.check_csrf(form.csrf.as_deref())?;
+    let name = UserName::parse(&form.name).map_err(|e| AppError::bad("name", e.to_string()))?;
+    let role: Role = form
+        .role
+        .parse()
+        .map_err(|e: String| AppError::bad("role", e))?;
+    let password = auth::generate_password();
+    let hash = auth::hash_password(&password).map_err(AppError::internal)?;
+    let added = name.clone();
+    state
+        .accounts(move |s| {
+            s.add_user(&added, role, &hash, now()).map_err(|e| match e {
+                crate::store::StoreError::Conflict(m) => AppError::bad("name", m),
+                other => other.into(),
+            })
+        })
+        .await?;
+    let mut e = viewer.audit("user_add", "ok");
+    e.target = Some(format!("{name} ({})", role.as_str()));
+    state.audit(e);
+    let notice = html! { "Added " strong { (name) } " (" (role.as_str()) "). Password, shown once: " code #new-password { (password) } };
+    render_admin(&state, &viewer, Some(notice)).await
+}
+
+#[derive(serde::Deserialize)]
+struct CsrfOnly {
+    csrf: Option<String>,
+}
+
+async fn user_action(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((name, action)): Path<(String, String)>,
+    Form(form): Form<CsrfOnly>,
+) -> PageResult<Markup> {
+    require_admin(&state, &viewer, "/admin/users")?;
+    viewer.check_csrf(form.csrf.as_deref())?;
+    let disabled = match action.as_str() {
+        "disable" => true,
+        "enable" => false,
+        _ => return Err(AppError::NotFound.into()),
+    };
+    let name = UserName::parse(&name).map_err(|e| AppError::bad("name", e.to_string()))?;
+    let target = name.clone();
+    let found = state
+        .accounts(move |s| Ok(s.set_disabled(&target, disabled)?))
+        .await?;
+    if !found {
+        return Err(AppError::NotFound.into());
+    }
+    state.0.principals.clear();
+    let mut e = viewer.audit(
+        if disabled {
+            "user_disable"
+        } else {
+            "user_enable"
+        },
+        "ok",
+    );
+    e.target = Some(name.to_string());
+    state.audit(e);
+    render_admin(&state, &viewer, Some(html! { (name) " " (action) "d." })).await
+}
+
+#[derive(serde::Deserialize)]
+struct CreateToken {
+    csrf: Option<String>,
+    user: String,
+    days: Option<i64>,
+    label: Option<String>,
+}
+
+async fn create_token(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<CreateToken>,
+) -> PageResult<Markup> {
+    require_admin(&state, &viewer, "/admin/tokens")?;
+    viewer.check_csrf(form.csrf.as_deref())?;
+    let user = UserName::parse(&form.user).map_err(|e| AppError::bad("user", e.to_string()))?;
+    let days = form.days.unwrap_or(90);
+    if !(1..=366).contains(&days) {
+        return Err(AppError::bad("days", "from 1 to 366").into());
+    }
+    let token = IssuedToken::new();
+    let (id, digest) = (token.id.clone(), auth::digest(&token.secret));
+    let label = form.label.filter(|l| !l.trim().is_empty());
+    let owner = user.clone();
+    state
+        .accounts(move |s| {
+            let now = now();
+            s.create_token(
+                &id,
+                &owner,
+                &digest,
+                label.as_deref(),
+                now,
+                now + TimeDelta::days(days),
+            )
+            .map_err(|e| match e {
+                crate::store::StoreError::Conflict(m) => AppError::bad("user", m),
+                other => other.into(),
+            })
+        })
+        .await?;
+    let mut e = viewer.audit("token_create", "ok");
+    e.target = Some(format!("{} for {user}", token.id));
+    state.audit(e);
+    let notice =
+        html! { "Token for " (user) ", shown once: " code #new-token { (token.bearer()) } };
+    render_admin(&state, &viewer, Some(notice)).await
+}
+
+async fn revoke_token(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfOnly>,
+) -> PageResult<Markup> {
+    require_admin(&state, &viewer, "/admin/tokens")?;
+    viewer.check_csrf(form.csrf.as_deref())?;
+    let revoked = id.clone();
+    let found = state
+        .accounts(move |s| Ok(s.revoke_token(&revoked, now())?))
+        .await?;
+    if !found {
+        return Err(AppError::NotFound.into());
+    }
+    state.0.principals.clear();
+    let mut e = viewer.audit("token_revoke", "ok");
+    e.target = Some(id.clone());
+    state.audit(e);
+    render_admin(&state, &viewer, Some(html! { "Token " (id) " revoked." })).await
+}
+
+/// `GET /admin/audit?actor=&action=&from=&to=&format=csv`.
+async fn audit_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    RawQuery(raw): RawQuery,
+) -> PageResult<Response> {
+    require_admin(&state, &viewer, "/admin/audit")?;
+    let q: Vec<(String, String)> = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
+        .map_err(|e| AppError::bad("query", e.to_string()))?;
+    let mut filter = AuditFilter::default();
+    let mut csv = false;
+    let date = |field: &str, v: &str| {
+        NaiveDate::parse_from_str(v, "%Y-%m-%d")
+            .map_err(|_| AppError::bad(field, format!("{v:?} is not a date (YYYY-MM-DD)")))
+    };
+    for (k, v) in q.iter().filter(|(_, v)| !v.is_empty()) {
+        match k.as_str() {
+            "actor" => filter.actor = Some(v.clone()),
+            "action" => filter.action = Some(v.clone()),
+            "from" => filter.from = date("from", v)?.and_hms_opt(0, 0, 0),
+            "to" => filter.to = date("to", v)?.and_hms_opt(23, 59, 59),
+            "format" if v == "csv" => csv = true,
+            "format" => return Err(AppError::bad("format", "csv or nothing").into()),
+            other => {
+                return Err(AppError::bad(
+                    other,
+                    "unknown parameter (actor, action, from, to, format)",
+                )
+                .into())
+            }
+        }
+    }
+    if csv {
+        filter.limit = Some(u32::MAX);
+    }
+    // Everything queued so far is in the table before we read it.
+    state.flush_audit().await;
+    let query = filter.clone();
+    let rows = state.accounts(move |s| Ok(s.audit(&query)?)).await?;
+    if csv {
+        let mut e = viewer.audit("audit_export", "ok");
+        e.rows = Some(rows.len() as i64);
+        e.detail = raw.clone();
+        state.audit(e);
+        let mut w = ::csv::Writer::from_writer(Vec::new());
+        let io = |e: ::csv::Error| AppError::internal(e);
+        w.write_record([
+            "seq", "at", "actor", "role", "action", "target", "detail", "rows", "address",
+            "outcome",
+        ])
+        .map_err(io)?;
+        for r in &rows {
+            let e = &r.entry;
+            w.write_record([
+                r.seq.to_string(),
+                e.at.map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+                    .unwrap_or_default(),
+                e.actor.clone().unwrap_or_default(),
+                e.role.clone().unwrap_or_default(),
+                e.action.clone(),
+                e.target.clone().unwrap_or_default(),
+                e.detail.clone().unwrap_or_default(),
+                e.rows.map(|n| n.to_string()).unwrap_or_default(),
+                e.address.clone().unwrap_or_default(),
+                e.outcome.clone(),
+            ])
+            .map_err(io)?;
+        }
+        let body = w.into_inner().map_err(AppError::internal)?;
+        let mut response = body.into_response();
+        let h = response.headers_mut();
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/csv; charset=utf-8"),
+        );
+        h.insert(
+            header::CONTENT_DISPOSITION,
+            HeaderValue::from_static("attachment; filename=\"hotspots-audit.csv\""),
+        );
+        h.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        );
+        return Ok(response);
+    }
+    let value = |name: &str| {
+        q.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let csv_link = format!(
+        "/admin/audit?{}",
+        serde_urlencoded::to_string(
+            q.iter()
+                .filter(|(k, _)| k != "format")
+                .chain(std::iter::once(&("format".to_owned(), "csv".to_owned())))
+                .collect::<Vec<_>>()
+        )
+        .unwrap_or_default()
+    );
+    let body = html! {
+        main.admin {
+            h1 { "Audit log" }
+            form.picker method="get" action="/admin/audit" aria-label="Filter the audit log" {
+                label for="actor" { "Who" } input #actor name="actor" value=(value("actor"));
+                label for="action" { "Action" } input #action name="action" value=(value("action"));
+                label for="from" { "From" } input #from type="date" name="from" value=(value("from"));
+                label for="to" { "To" } input #to type="date" name="to" value=(value("to"));
+                button type="submit" { "Filter" }
+            }
+            p { a href=(csv_link) { "Download as CSV" } " · newest first, up to 1,000 shown" }
+            table #audit-table {
+                thead { tr { th { "#" } th { "When (UTC)" } th { "Who" } th { "Role" } th { "Action" } th { "Target" } th { "Detail" } th { "Rows" } th { "Address" } th { "Outcome" } } }
+                tbody {
+                    @for r in &rows {
+                        @let e = &r.entry;
+                        tr {
+                            td { (r.seq) }
+                            td { (e.at.map(|t| t.format("%d/%m/%Y %H:%M:%S").to_string()).unwrap_or_default()) }
+                            td { (e.actor.clone().unwrap_or_default()) }
+                            td { (e.role.clone().unwrap_or_default()) }
+                            td { (e.action) }
+                            td { (e.target.clone().unwrap_or_default()) }
+                            td { (e.detail.clone().unwrap_or_default()) }
+                            td.num { (e.rows.map(|n| n.to_string()).unwrap_or_default()) }
+                            td { (e.address.clone().unwrap_or_default()) }
+                            td { (e.outcome) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(super::pages::layout_for("Audit log", &body, &viewer).into_response())
+}
