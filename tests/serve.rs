@@ -8,6 +8,7 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use hotspots::layers::{self, LayerQuery};
+use hotspots::policy::Role;
 use hotspots::serve::{router, AppState, ServeConfig};
 use hotspots::Store;
 use tower::ServiceExt;
@@ -19,6 +20,7 @@ fn demo() -> &'static (AppState, Mutex<Store>) {
     DEMO.get_or_init(|| {
         let mut store = Store::open_in_memory().expect("store");
         hotspots::demo::load_demo(&mut store).expect("demo loads");
+        seed_accounts(&store);
         let beside = Mutex::new(store.try_clone().expect("second connection"));
         let state = AppState::new(store, ServeConfig::default()).expect("state");
         (state, beside)
@@ -29,23 +31,68 @@ fn demo_state() -> AppState {
     demo().0.clone()
 }
 
-fn app() -> Router {
-    router(demo_state())
+/// The password of every test account.
+const PASSWORD: &str = "password-for-tests";
+
+/// One account per role, named after it, each with a live session whose
+/// cookie is `session-<role>` and CSRF token `csrf-<role>`.
+fn seed_accounts(store: &Store) {
+    let now = chrono::Utc::now().naive_utc();
+    let hash = hotspots::auth::hash_password(PASSWORD).expect("hash");
+    for role in ROLES {
+        let name = hotspots::auth::UserName::parse(role.as_str()).expect("name");
+        store.add_user(&name, role, &hash, now).expect("user");
+        store
+            .create_session(
+                role.as_str(),
+                &hotspots::auth::digest(&format!("session-{}", role.as_str())),
+                &format!("csrf-{}", role.as_str()),
+                now,
+                now + chrono::TimeDelta::days(1),
+            )
+            .expect("session");
+    }
 }
 
-/// A fresh, empty app for tests that write.
-fn empty_app(role: hotspots::policy::Role) -> Router {
+const ROLES: [Role; 4] = [
+    Role::Partnership,
+    Role::Analyst,
+    Role::Tactical,
+    Role::Admin,
+];
+
+/// The router as `role` sees it: requests without a cookie or a bearer token
+/// get the role's session cookie and CSRF header.
+fn as_role(router: Router, role: Role) -> Router {
+    router.layer(axum::middleware::map_request(
+        move |mut req: Request<Body>| async move {
+            let h = req.headers_mut();
+            if !h.contains_key(header::COOKIE) && !h.contains_key(header::AUTHORIZATION) {
+                let cookie = format!("hs_session=session-{}", role.as_str());
+                h.insert(header::COOKIE, cookie.parse().expect("cookie"));
+                if !h.contains_key("x-csrf-token") {
+                    let csrf = format!("csrf-{}", role.as_str());
+                    h.insert("x-csrf-token", csrf.parse().expect("csrf"));
+                }
+            }
+            req
+        },
+    ))
+}
+
+fn app() -> Router {
+    as_role(router(demo_state()), Role::Analyst)
+}
+
+/// A fresh, empty app for tests that write, seen by `role`.
+fn empty_app(role: Role) -> Router {
+    as_role(empty_router(), role)
+}
+
+fn empty_router() -> Router {
     let store = Store::open_in_memory().expect("store");
-    router(
-        AppState::new(
-            store,
-            ServeConfig {
-                open_role: role,
-                ..ServeConfig::default()
-            },
-        )
-        .expect("state"),
-    )
+    seed_accounts(&store);
+    router(AppState::new(store, ServeConfig::default()).expect("state"))
 }
 
 struct Answer {
@@ -407,7 +454,7 @@ async fn cell_detail_counts_match_the_cells_layer() {
 
 #[tokio::test]
 async fn partnership_role_gets_no_points() {
-    let app = empty_app(hotspots::policy::Role::Partnership);
+    let app = empty_app(Role::Partnership);
     let answer = get(app.clone(), "/api/v1/layers/reports").await;
     assert_eq!(answer.status, StatusCode::FORBIDDEN);
     assert_eq!(answer.json()["error"]["code"], "forbidden");
@@ -422,7 +469,7 @@ fn post_json(uri: &str, body: &serde_json::Value) -> Request<Body> {
 
 #[tokio::test]
 async fn post_reports_single_array_and_upload() {
-    let app = empty_app(hotspots::policy::Role::Tactical);
+    let app = empty_app(Role::Tactical);
     let before = get(app.clone(), "/api/v1/layers/cells").await;
     let etag = before.header(header::ETAG).to_owned();
 
@@ -644,13 +691,13 @@ async fn compression_when_asked() {
 fn form(body: &str) -> Request<Body> {
     Request::post("/reports/new")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(body.to_owned()))
+        .body(Body::from(format!("{body}&csrf=csrf-tactical")))
         .expect("request")
 }
 
 #[tokio::test]
 async fn report_form_validates_beside_the_field() {
-    let app = empty_app(hotspots::policy::Role::Tactical);
+    let app = empty_app(Role::Tactical);
     let page = get(app.clone(), "/reports/new").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.text().contains(r#"name="postcode""#));

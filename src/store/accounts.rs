@@ -339,7 +339,7 @@ impl Store {
             self.conn.execute_batch("BEGIN TRANSACTION")?;
             {
                 let mut stmt = self.conn.prepare(
-                    "INSERT INTO audit_log (at, actor, role, action, target, detail, rows, address, outcome) \
+                    "INSERT INTO audit_log (occurred_at, actor, role, action, target, detail, rows, address, outcome) \
                      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 )?;
                 for e in entries {
@@ -377,14 +377,14 @@ impl Store {
             values.push(action.clone().into());
         }
         if let Some(from) = filter.from {
-            clauses.push("at >= ?");
+            clauses.push("occurred_at >= ?");
             values.push(duckdb::types::Value::Timestamp(
                 duckdb::types::TimeUnit::Microsecond,
                 from.and_utc().timestamp_micros(),
             ));
         }
         if let Some(to) = filter.to {
-            clauses.push("at <= ?");
+            clauses.push("occurred_at <= ?");
             values.push(duckdb::types::Value::Timestamp(
                 duckdb::types::TimeUnit::Microsecond,
                 to.and_utc().timestamp_micros(),
@@ -397,7 +397,7 @@ impl Store {
         };
         values.push(i64::from(filter.limit.unwrap_or(1000)).into());
         let sql = format!(
-            "SELECT seq, at, actor, role, action, target, detail, rows, address, outcome FROM audit_log {clause} ORDER BY seq DESC LIMIT ?"
+            "SELECT seq, occurred_at, actor, role, action, target, detail, rows, address, outcome FROM audit_log {clause} ORDER BY seq DESC LIMIT ?"
         );
         let mut stmt = self.conn.prepare(&sql).map_err(self.err("prepare audit"))?;
         let rows = stmt

@@ -104,7 +104,7 @@ CREATE TABLE api_tokens (
 CREATE SEQUENCE audit_seq START 1;
 CREATE TABLE audit_log (
     seq     BIGINT NOT NULL DEFAULT nextval('audit_seq'),
-    at      TIMESTAMP NOT NULL,
+    occurred_at TIMESTAMP NOT NULL,
     actor   VARCHAR,
     role    VARCHAR,
     action  VARCHAR NOT NULL,

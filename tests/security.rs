@@ -1,0 +1,816 @@
+//! Security: who sees what (a role × endpoint matrix), small-number suppression
+//! and its differencing guarantees, sign-in, throttling, CSRF, headers, tokens
+//! and the audit log. All in process (`oneshot`) on the demo data.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, Request, StatusCode};
+use axum::Router;
+use hotspots::auth::{digest, hash_password, UserName};
+use hotspots::policy::Role;
+use hotspots::serve::{router, AppState, ServeConfig};
+use hotspots::Store;
+use tower::ServiceExt;
+
+const PASSWORD: &str = "password-for-tests";
+const ROLES: [Role; 4] = [
+    Role::Partnership,
+    Role::Analyst,
+    Role::Tactical,
+    Role::Admin,
+];
+
+fn seed(store: &Store) {
+    let now = chrono::Utc::now().naive_utc();
+    let hash = hash_password(PASSWORD).expect("hash");
+    for role in ROLES {
+        let name = UserName::parse(role.as_str()).expect("name");
+        store.add_user(&name, role, &hash, now).expect("user");
+        store
+            .create_session(
+                role.as_str(),
+                &digest(&format!("session-{}", role.as_str())),
+                &format!("csrf-{}", role.as_str()),
+                now,
+                now + chrono::TimeDelta::days(1),
+            )
+            .expect("session");
+    }
+}
+
+/// The demo, with accounts, and a second connection beside it.
+fn demo() -> &'static (AppState, std::sync::Mutex<Store>) {
+    static DEMO: OnceLock<(AppState, std::sync::Mutex<Store>)> = OnceLock::new();
+    DEMO.get_or_init(|| {
+        let mut store = Store::open_in_memory().expect("store");
+        hotspots::demo::load_demo(&mut store).expect("demo");
+        seed(&store);
+        let beside = std::sync::Mutex::new(store.try_clone().expect("clone"));
+        (
+            AppState::new(store, ServeConfig::default()).expect("state"),
+            beside,
+        )
+    })
+}
+
+fn fresh() -> (Router, Store) {
+    let store = Store::open_in_memory().expect("store");
+    seed(&store);
+    let beside = store.try_clone().expect("clone");
+    (
+        router(AppState::new(store, ServeConfig::default()).expect("state")),
+        beside,
+    )
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).expect("JSON")
+    }
+    fn header(&self, name: &str) -> String {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned()
+    }
+}
+
+async fn send(app: Router, request: Request<Body>) -> Answer {
+    let response = app.oneshot(request).await.expect("infallible");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .expect("body")
+        .to_vec();
+    Answer {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn get_as(uri: &str, role: Option<Role>) -> Request<Body> {
+    let mut r = Request::get(uri);
+    if let Some(role) = role {
+        r = r.header(
+            header::COOKIE,
+            format!("hs_session=session-{}", role.as_str()),
+        );
+    }
+    r.body(Body::empty()).expect("request")
+}
+
+async fn get(uri: &str, role: Option<Role>) -> Answer {
+    send(router(demo().0.clone()), get_as(uri, role)).await
+}
+
+/// Every key anywhere in a JSON value.
+fn keys(v: &serde_json::Value, out: &mut HashSet<String>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, v) in m {
+                out.insert(k.clone());
+                keys(v, out);
+            }
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|v| keys(v, out)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn role_by_endpoint_matrix() {
+    use StatusCode as S;
+    let h3 = {
+        let fc = get("/api/v1/layers/cells", Some(Role::Analyst))
+            .await
+            .json();
+        fc["features"][0]["properties"]["h3"]
+            .as_str()
+            .expect("h3")
+            .to_owned()
+    };
+    let cell_detail = format!("/api/v1/cells?h3={h3}");
+    // (path, [anonymous, partnership, analyst, tactical, admin])
+    let matrix: Vec<(&str, [S; 5])> = vec![
+        ("/", [S::SEE_OTHER, S::OK, S::OK, S::OK, S::OK]),
+        ("/towns", [S::SEE_OTHER, S::OK, S::OK, S::OK, S::OK]),
+        ("/reports/new", [S::SEE_OTHER, S::OK, S::OK, S::OK, S::OK]),
+        (
+            "/admin",
+            [
+                S::SEE_OTHER,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::OK,
+            ],
+        ),
+        (
+            "/admin/audit",
+            [
+                S::SEE_OTHER,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::OK,
+            ],
+        ),
+        (
+            "/api/v1/layers/cells",
+            [S::UNAUTHORIZED, S::OK, S::OK, S::OK, S::OK],
+        ),
+        (
+            "/api/v1/layers/cells?format=csv&download=1",
+            [S::UNAUTHORIZED, S::OK, S::OK, S::OK, S::OK],
+        ),
+        (
+            "/api/v1/layers/hotspots",
+            [S::UNAUTHORIZED, S::OK, S::OK, S::OK, S::OK],
+        ),
+        (
+            "/api/v1/layers/emerging",
+            [S::UNAUTHORIZED, S::OK, S::OK, S::OK, S::OK],
+        ),
+        (
+            "/api/v1/layers/reports",
+            [S::UNAUTHORIZED, S::FORBIDDEN, S::OK, S::OK, S::OK],
+        ),
+        (
+            "/api/v1/layers/reports?format=csv",
+            [S::UNAUTHORIZED, S::FORBIDDEN, S::OK, S::OK, S::OK],
+        ),
+        (
+            "/api/v1/towns",
+            [S::UNAUTHORIZED, S::OK, S::OK, S::OK, S::OK],
+        ),
+        (
+            "/api/v1/towns?format=csv",
+            [S::UNAUTHORIZED, S::OK, S::OK, S::OK, S::OK],
+        ),
+        (
+            cell_detail.as_str(),
+            [S::UNAUTHORIZED, S::FORBIDDEN, S::OK, S::OK, S::OK],
+        ),
+        (
+            "/api/v1/basemap/districts",
+            [S::UNAUTHORIZED, S::OK, S::OK, S::OK, S::OK],
+        ),
+        ("/api/v1/openapi.json", [S::OK; 5]),
+        ("/healthz", [S::OK; 5]),
+        ("/signin", [S::OK; 5]),
+        ("/static/app.js", [S::OK; 5]),
+    ];
+    let viewers = [
+        None,
+        Some(Role::Partnership),
+        Some(Role::Analyst),
+        Some(Role::Tactical),
+        Some(Role::Admin),
+    ];
+    for (path, expected) in &matrix {
+        for (viewer, want) in viewers.iter().zip(expected) {
+            let a = get(path, *viewer).await;
+            assert_eq!(a.status, *want, "{path} as {viewer:?}");
+            if a.status == S::SEE_OTHER {
+                assert!(a.header("location").starts_with("/signin?next="), "{path}");
+            }
+            if a.status == S::UNAUTHORIZED {
+                assert_eq!(a.json()["error"]["code"], "unauthorized");
+                assert!(a.header("www-authenticate").starts_with("Bearer"));
+            }
+            if a.status != S::OK || path.starts_with("/static") || path.contains("openapi") {
+                continue;
+            }
+            let text = a.text();
+            // Free-text notes: only tactical and admin.
+            // (Pages hold the form's own `notes` field, so bodies are checked under /api.)
+            if *viewer != Some(Role::Tactical)
+                && *viewer != Some(Role::Admin)
+                && path.starts_with("/api/")
+            {
+                assert!(
+                    !text.contains("\"notes\""),
+                    "{path} as {viewer:?} leaks notes"
+                );
+                if path.contains("format=csv") {
+                    let header_line = text.lines().next().unwrap_or("");
+                    assert!(
+                        !header_line.split(',').any(|c| c == "notes"),
+                        "{path} CSV notes column"
+                    );
+                }
+            }
+            if *viewer == Some(Role::Partnership) && path.starts_with("/api/") {
+                let mut found = HashSet::new();
+                if path.contains("format=csv") {
+                    let header_line = text.lines().next().unwrap_or("").to_owned();
+                    found.extend(header_line.split(',').map(str::to_owned));
+                } else {
+                    keys(&a.json(), &mut found);
+                }
+                for forbidden in [
+                    "notes",
+                    "venue_name",
+                    "report_id",
+                    "gi_z",
+                    "p",
+                    "max_gi_z",
+                    "trend_z",
+                    "lat",
+                    "lng",
+                    "location_input",
+                ] {
+                    assert!(
+                        !found.contains(forbidden),
+                        "{path}: partnership sees {forbidden}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Counts 1..k−1 never reach the partnership role, anywhere.
+fn assert_no_small(v: &serde_json::Value, path: &str) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, v) in m {
+                if matches!(k.as_str(), "count" | "previous" | "year_before") {
+                    if let Some(n) = v.as_u64() {
+                        assert!(n == 0 || n >= 5, "{path}: {k} = {n}");
+                    }
+                }
+                if k == "breakdown" {
+                    for (bk, bv) in v.as_object().expect("breakdown") {
+                        if let Some(n) = bv.as_u64() {
+                            assert!(n == 0 || n >= 5, "{path}: breakdown {bk} = {n}");
+                        }
+                    }
+                }
+                assert_no_small(v, path);
+            }
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|x| assert_no_small(x, path)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn partnership_counts_are_suppressed_and_cannot_be_differenced() {
+    let p = Some(Role::Partnership);
+    let cells = get("/api/v1/layers/cells", p).await.json();
+    let towns = get("/api/v1/towns", p).await.json();
+    let areas = get("/api/v1/layers/hotspots", p).await.json();
+    for (name, v) in [("cells", &cells), ("towns", &towns), ("hotspots", &areas)] {
+        assert_no_small(v, name);
+    }
+    // Withheld is said so: null with suppressed true.
+    let features = cells["features"].as_array().expect("features");
+    let withheld: Vec<&serde_json::Value> = features
+        .iter()
+        .filter(|f| f["properties"]["count"].is_null())
+        .collect();
+    assert!(!withheld.is_empty(), "the demo has small cells");
+    assert!(withheld
+        .iter()
+        .all(|f| f["properties"]["suppressed"] == true));
+    assert!(features
+        .iter()
+        .any(|f| f["properties"]["count"].as_u64().unwrap_or(0) >= 5));
+    let quarter = cells["provenance"]["quarter"]
+        .as_str()
+        .expect("quarter")
+        .to_owned();
+    assert_eq!(cells["provenance"]["disclosure"]["k"], 5);
+
+    // Two overlapping periods give the same release (the quarter of `to`).
+    let to = cells["provenance"]["query"]["to"]
+        .as_str()
+        .expect("to")
+        .to_owned();
+    let wide = get(&format!("/api/v1/layers/cells?from=2000-01-01&to={to}"), p)
+        .await
+        .json();
+    let narrow = get(&format!("/api/v1/layers/cells?from={to}&to={to}"), p)
+        .await
+        .json();
+    assert_eq!(wide["features"], narrow["features"]);
+    assert_eq!(wide["provenance"]["quarter"], quarter);
+    // Filters that would slice the release are refused, naming the field.
+    let sliced = get("/api/v1/layers/cells?venue=car_wash", p).await;
+    assert_eq!(sliced.status, StatusCode::BAD_REQUEST);
+    assert_eq!(sliced.json()["error"]["field"], "venue");
+
+    // Differencing a town's total against the cells: recompute which reports
+    // link towns and cells in that quarter (beside the server) and check that
+    // no linked group of towns and cells holds exactly one withheld count.
+    let published_cells: HashMap<u64, Option<u64>> = features
+        .iter()
+        .map(|f| {
+            let h3: h3o::CellIndex = f["properties"]["h3"]
+                .as_str()
+                .expect("h3")
+                .parse()
+                .expect("cell");
+            (u64::from(h3), f["properties"]["count"].as_u64())
+        })
+        .collect();
+    let town_rows: HashMap<String, Option<u64>> = towns["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter(|r| r["period"] == quarter.as_str())
+        .map(|r| {
+            (
+                r["town"].as_str().expect("town").to_owned(),
+                r["count"].as_u64(),
+            )
+        })
+        .collect();
+    let start = chrono::NaiveDate::parse_from_str(
+        cells["provenance"]["query"]["from"].as_str().expect("from"),
+        "%Y-%m-%d",
+    )
+    .expect("date");
+    let end = chrono::NaiveDate::parse_from_str(&to, "%Y-%m-%d").expect("date");
+    let units = demo()
+        .1
+        .lock()
+        .expect("beside")
+        .release_units(8, start, end)
+        .expect("units");
+    // Union-find over towns and cells.
+    let mut parent: HashMap<String, String> = HashMap::new();
+    fn find(p: &mut HashMap<String, String>, x: &str) -> String {
+        let next = p.get(x).cloned().unwrap_or_else(|| x.to_owned());
+        if next == x {
+            return next;
+        }
+        let root = find(p, &next);
+        p.insert(x.to_owned(), root.clone());
+        root
+    }
+    for (_, u) in &units {
+        let (a, b) = (
+            find(&mut parent, &format!("t:{}", u.town)),
+            find(&mut parent, &format!("c:{}", u.cell)),
+        );
+        if a != b {
+            parent.insert(a, b);
+        }
+    }
+    let mut withheld_by_group: HashMap<String, usize> = HashMap::new();
+    let mut seen = HashSet::new();
+    for (_, u) in &units {
+        for (key, withheld) in [
+            (
+                format!("t:{}", u.town),
+                town_rows.get(&u.town).copied().flatten().is_none(),
+            ),
+            (
+                format!("c:{}", u.cell),
+                u.cell == 0 || published_cells.get(&u.cell).copied().flatten().is_none(),
+            ),
+        ] {
+            if seen.insert(key.clone()) {
+                let root = find(&mut parent, &key);
+                *withheld_by_group.entry(root).or_default() += usize::from(withheld);
+            }
+        }
+    }
+    assert!(!withheld_by_group.is_empty());
+    for (group, n) in &withheld_by_group {
+        assert_ne!(*n, 1, "group {group} has exactly one withheld count");
+    }
+
+    // A hotspot area's total is shown only when none of its cells is withheld.
+    for f in areas["features"].as_array().expect("areas") {
+        if f["properties"]["count"].is_null() {
+            assert_eq!(f["properties"]["suppressed"], true);
+        }
+    }
+    // Pages say "<5" and show no exact small numbers.
+    let page = get("/towns", p).await.text();
+    assert!(page.contains("&lt;5"), "withheld counts shown as <5");
+}
+
+async fn signin_form(app: &Router) -> (String, String) {
+    let page = send(app.clone(), get_as("/signin", None)).await;
+    let cookie = page.header("set-cookie");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
+    let value = cookie.split(';').next().expect("cookie").to_owned();
+    let html = page.text();
+    let at = html.find(r#"name="csrf" value=""#).expect("csrf field") + 19;
+    let csrf = html[at..at + 64].to_owned();
+    (value, csrf)
+}
+
+fn post_form(uri: &str, cookie: &str, body: &str) -> Request<Body> {
+    Request::post(uri)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, cookie)
+        .body(Body::from(body.to_owned()))
+        .expect("request")
+}
+
+#[tokio::test]
+async fn sign_in_sign_out_and_throttling() {
+    let (app, _) = fresh();
+    let (cookie, csrf) = signin_form(&app).await;
+    // Without the pre-session cookie's token: refused.
+    let forged = send(
+        app.clone(),
+        post_form(
+            "/signin",
+            "",
+            &format!("name=analyst&password={PASSWORD}&csrf={csrf}"),
+        ),
+    )
+    .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    // Right password: a session cookie and back to `next`.
+    let ok = send(
+        app.clone(),
+        post_form(
+            "/signin",
+            &cookie,
+            &format!("name=Analyst&password={PASSWORD}&csrf={csrf}&next=%2Ftowns"),
+        ),
+    )
+    .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    assert_eq!(ok.header("location"), "/towns");
+    let set: Vec<String> = ok
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().expect("ascii").to_owned())
+        .collect();
+    let session = set
+        .iter()
+        .find(|c| c.starts_with("hs_session="))
+        .expect("session cookie");
+    assert!(
+        session.contains("HttpOnly")
+            && session.contains("SameSite=Strict")
+            && !session.contains("Secure")
+    );
+    let session_cookie = session.split(';').next().expect("pair").to_owned();
+    let towns = send(
+        app.clone(),
+        Request::get("/towns")
+            .header(header::COOKIE, &session_cookie)
+            .body(Body::empty())
+            .expect("r"),
+    )
+    .await;
+    assert_eq!(towns.status, StatusCode::OK);
+    // An open redirect is not followed.
+    let (c2, t2) = signin_form(&app).await;
+    let evil = send(
+        app.clone(),
+        post_form(
+            "/signin",
+            &c2,
+            &format!("name=analyst&password={PASSWORD}&csrf={t2}&next=%2F%2Fevil.example"),
+        ),
+    )
+    .await;
+    assert_eq!(evil.header("location"), "/");
+
+    // Five wrong passwords, then even the right one is throttled.
+    let (cookie, csrf) = signin_form(&app).await;
+    for _ in 0..5 {
+        let bad = send(
+            app.clone(),
+            post_form(
+                "/signin",
+                &cookie,
+                &format!("name=tactical&password=wrong-password-x&csrf={csrf}"),
+            ),
+        )
+        .await;
+        assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
+        assert!(bad.text().contains("do not match"));
+    }
+    let throttled = send(
+        app.clone(),
+        post_form(
+            "/signin",
+            &cookie,
+            &format!("name=tactical&password={PASSWORD}&csrf={csrf}"),
+        ),
+    )
+    .await;
+    assert_eq!(throttled.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        throttled
+            .header("retry-after")
+            .parse::<u64>()
+            .expect("seconds")
+            > 0
+    );
+    // Unknown accounts fail the same way (no enumeration).
+    let ghost = send(
+        app.clone(),
+        post_form(
+            "/signin",
+            &cookie,
+            &format!("name=nobody&password={PASSWORD}&csrf={csrf}"),
+        ),
+    )
+    .await;
+    assert_eq!(
+        ghost.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the address is throttled too"
+    );
+
+    // Sign out needs the session's CSRF token, then the session is gone.
+    let no_token = send(
+        app.clone(),
+        post_form("/signout", &session_cookie, "csrf=nope"),
+    )
+    .await;
+    assert_eq!(no_token.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn csrf_and_security_headers() {
+    let (app, _) = fresh();
+    let analyst = "hs_session=session-analyst";
+    let page = send(
+        app.clone(),
+        Request::get("/")
+            .header(header::COOKIE, analyst)
+            .body(Body::empty())
+            .expect("r"),
+    )
+    .await;
+    let csp = page.header("content-security-policy");
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    assert!(csp.contains("frame-ancestors 'none'"));
+    assert_eq!(page.header("x-content-type-options"), "nosniff");
+    assert_eq!(page.header("referrer-policy"), "no-referrer");
+    let html = page.text();
+    assert!(
+        !html.contains("<script>") && !html.contains(" style="),
+        "no inline script or style"
+    );
+    // The report form without a token, with a wrong one, with the right one.
+    let body = "venue_type=farm&observed_on=2024-05-01&postcode=PE13+1AA";
+    assert_eq!(
+        send(app.clone(), post_form("/reports/new", analyst, body))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        send(
+            app.clone(),
+            post_form(
+                "/reports/new",
+                analyst,
+                &format!("{body}&csrf=csrf-tactical")
+            )
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        send(
+            app.clone(),
+            post_form(
+                "/reports/new",
+                analyst,
+                &format!("{body}&csrf=csrf-analyst")
+            )
+        )
+        .await
+        .status,
+        StatusCode::SEE_OTHER
+    );
+    // The API with a session cookie needs the header; with a token it does not.
+    let json = r#"{"report_id":"c1","observed_on":"2024-05-02","venue_type":"farm","postcode":"PE13 1AA"}"#;
+    let post = |cookie: Option<&str>, csrf: Option<&str>, bearer: Option<&str>| {
+        let mut r =
+            Request::post("/api/v1/reports").header(header::CONTENT_TYPE, "application/json");
+        if let Some(c) = cookie {
+            r = r.header(header::COOKIE, c);
+        }
+        if let Some(t) = csrf {
+            r = r.header("x-csrf-token", t);
+        }
+        if let Some(b) = bearer {
+            r = r.header(header::AUTHORIZATION, format!("Bearer {b}"));
+        }
+        r.body(Body::from(json)).expect("r")
+    };
+    assert_eq!(
+        send(app.clone(), post(Some(analyst), None, None))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        send(app.clone(), post(Some(analyst), Some("csrf-analyst"), None))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        send(app.clone(), post(None, None, None)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn tokens_expire_and_are_revoked_and_everything_is_audited() {
+    let (app, store) = fresh();
+    let now = chrono::Utc::now().naive_utc();
+    let analyst = UserName::parse("analyst").expect("name");
+    let live = hotspots::auth::IssuedToken::new();
+    store
+        .create_token(
+            &live.id,
+            &analyst,
+            &digest(&live.secret),
+            Some("qgis"),
+            now,
+            now + chrono::TimeDelta::days(1),
+        )
+        .expect("token");
+    let old = hotspots::auth::IssuedToken::new();
+    store
+        .create_token(
+            &old.id,
+            &analyst,
+            &digest(&old.secret),
+            None,
+            now - chrono::TimeDelta::days(2),
+            now - chrono::TimeDelta::days(1),
+        )
+        .expect("token");
+    let with = |bearer: &str, uri: &str| {
+        Request::get(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {bearer}"))
+            .body(Body::empty())
+            .expect("r")
+    };
+    assert_eq!(
+        send(
+            app.clone(),
+            with(&live.bearer(), "/api/v1/layers/cells?download=1")
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        send(app.clone(), with(&old.bearer(), "/api/v1/layers/cells"))
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    let wrong = format!("hs_{}_{}", live.id, "0".repeat(64));
+    assert_eq!(
+        send(app.clone(), with(&wrong, "/api/v1/layers/cells"))
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    // The admin revokes it through the admin page (CSRF token included).
+    let admin = "hs_session=session-admin";
+    let revoke = send(
+        app.clone(),
+        post_form(
+            &format!("/admin/tokens/{}/revoke", live.id),
+            admin,
+            "csrf=csrf-admin",
+        ),
+    )
+    .await;
+    assert_eq!(revoke.status, StatusCode::OK);
+    assert_eq!(
+        send(app.clone(), with(&live.bearer(), "/api/v1/layers/cells"))
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    // A hostile query string is stored and shown escaped.
+    let hostile = send(
+        app.clone(),
+        Request::get("/api/v1/layers/cells?venue=%3Cscript%3Ealert(1)%3C/script%3E")
+            .header(header::COOKIE, "hs_session=session-analyst")
+            .body(Body::empty())
+            .expect("r"),
+    )
+    .await;
+    assert_eq!(hostile.status, StatusCode::BAD_REQUEST);
+    let page = send(
+        app.clone(),
+        Request::get("/admin/audit")
+            .header(header::COOKIE, admin)
+            .body(Body::empty())
+            .expect("r"),
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.text().contains("<script>alert"));
+    // The audit log as CSV: the download with its rows, the revocation, the denial.
+    let csv = send(
+        app.clone(),
+        Request::get("/admin/audit?format=csv")
+            .header(header::COOKIE, admin)
+            .body(Body::empty())
+            .expect("r"),
+    )
+    .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let mut reader = csv::Reader::from_reader(csv.body.as_slice());
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    let has = |action: &str, actor: &str| rows.iter().any(|r| &r[4] == action && &r[2] == actor);
+    assert!(has("download", "analyst"), "download by token audited");
+    assert!(rows.iter().any(|r| &r[4] == "download"
+        && r[6].contains(&live.id)
+        && &r[5] == "cells"
+        && !r[7].is_empty()));
+    assert!(has("token_revoke", "admin"));
+    // A partnership member asking for report points is recorded as denied.
+    let denied = send(
+        app.clone(),
+        Request::get("/api/v1/layers/reports")
+            .header(header::COOKIE, "hs_session=session-partnership")
+            .body(Body::empty())
+            .expect("r"),
+    )
+    .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    let csv = send(
+        app,
+        Request::get("/admin/audit?format=csv&actor=partnership")
+            .header(header::COOKIE, admin)
+            .body(Body::empty())
+            .expect("r"),
+    )
+    .await;
+    assert!(csv.text().contains("denied"));
+}
