@@ -14,7 +14,8 @@ use std::time::Duration;
 use serde_json::json;
 use support::webdriver::{Driver, Session};
 
-fn serve_demo() -> String {
+/// Serves the demo; answers its address and the tactical account's password.
+fn serve_demo() -> (String, String) {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -24,22 +25,29 @@ fn serve_demo() -> String {
         runtime.block_on(async move {
             let mut store = hotspots::Store::open_in_memory().expect("store");
             hotspots::demo::load_demo(&mut store).expect("demo");
+            let accounts = hotspots::demo::demo_accounts(&store).expect("accounts");
+            let tactical = accounts
+                .into_iter()
+                .find(|(name, _)| name == "tactical")
+                .expect("tactical account")
+                .1;
             let state =
                 hotspots::serve::AppState::new(store, hotspots::serve::ServeConfig::default())
                     .expect("state");
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
                 .await
                 .expect("bind");
-            tx.send(listener.local_addr().expect("addr")).expect("send");
+            tx.send((listener.local_addr().expect("addr"), tactical))
+                .expect("send");
             axum::serve(listener, hotspots::serve::router(state))
                 .await
                 .expect("serve");
         });
     });
-    let addr = rx
+    let (addr, password) = rx
         .recv_timeout(Duration::from_secs(120))
         .expect("server started");
-    format!("http://{addr}")
+    (format!("http://{addr}"), password)
 }
 
 fn artefacts() -> std::path::PathBuf {
@@ -58,9 +66,15 @@ fn wait_ready(s: &Session) {
 
 #[test]
 fn dashboard_in_chromium() {
-    let base = serve_demo();
+    let (base, password) = serve_demo();
     let driver = Driver::start();
     let s = driver.session();
+
+    // ---- sign in: the map redirects to the sign-in page and back ----
+    s.goto(&format!("{base}/"));
+    s.type_into(&s.find("#name"), "tactical");
+    s.type_into(&s.find("#password"), &password);
+    s.click(&s.find("main.signin button[type=submit]"));
 
     // ---- the map: hexes render ----
     s.goto(&format!("{base}/"));
@@ -143,7 +157,7 @@ fn dashboard_in_chromium() {
     );
     assert!(rows.as_u64().unwrap_or(0) > 0, "towns rows: {rows}");
     let svgs = s.execute(
-        "return document.querySelectorAll('#towns-table svg.spark polyline').length",
+        "return document.querySelectorAll('#towns-table svg.spark path').length",
         &json!([]),
     );
     assert_eq!(svgs, rows, "one sparkline per row");
