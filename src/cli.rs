@@ -437,12 +437,11 @@ pub fn add_user(
     let role: crate::policy::Role = role
         .parse()
         .map_err(|e: String| anyhow::anyhow!("--role: {e}"))?;
-    let (password, generated) = match password {
-        Some(p) => (p, None),
-        None => {
-            let p = auth::generate_password();
-            (p.clone(), Some(p))
-        }
+    let (password, generated) = if let Some(p) = password {
+        (p, None)
+    } else {
+        let p = auth::generate_password();
+        (p.clone(), Some(p))
     };
     let hash = auth::hash_password(&password)?;
     store.add_user(&name, role, &hash, chrono::Utc::now().naive_utc())?;

@@ -83,6 +83,14 @@ impl<K: Clone + Eq + std::hash::Hash> Partition<K> {
     }
 }
 
+/// Per component: withheld count, and the smallest published block per side.
+#[derive(Default)]
+struct Comp {
+    withheld: usize,
+    smallest_a: Option<(u64, usize)>,
+    smallest_b: Option<(u64, usize)>,
+}
+
 fn find(parent: &mut [usize], mut x: usize) -> usize {
     while parent[x] != x {
         parent[x] = parent[parent[x]];
@@ -108,13 +116,6 @@ pub fn protect<A, B>(
             if x != y {
                 parent[x] = y;
             }
-        }
-        // Per component: withheld count, and the smallest published block per side.
-        #[derive(Default)]
-        struct Comp {
-            withheld: usize,
-            smallest_a: Option<(u64, usize)>,
-            smallest_b: Option<(u64, usize)>,
         }
         let mut comps: HashMap<usize, Comp> = HashMap::new();
         let linked_a: std::collections::HashSet<usize> = links.iter().map(|l| l.0).collect();

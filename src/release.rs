@@ -138,12 +138,12 @@ pub fn render_release(
                     &release,
                     request.all,
                     &label,
-                    disclosure_note(&label),
+                    &disclosure_note(&label),
                 )?,
                 Layer::Hotspots => {
-                    hotspots(store, &query, &release, &label, disclosure_note(&label))?
+                    hotspots(store, &query, &release, &label, &disclosure_note(&label))?
                 }
-                _ => emerging(store, &query, &label, disclosure_note(&label))?,
+                _ => emerging(store, &query, &label, &disclosure_note(&label))?,
             };
             rows = n;
             if csv {
@@ -159,9 +159,11 @@ pub fn render_release(
                     .unwrap_or(NaiveDate::MIN.max(add_quarters(data_last, -11))),
             );
             let to = quarter_start(filter.to.unwrap_or(data_last).min(data_last));
-            let mut f = crate::store::ReportFilter::default();
-            f.from = Some(from);
-            f.to = Some(quarter_end(to));
+            let f = crate::store::ReportFilter {
+                from: Some(from),
+                to: Some(quarter_end(to)),
+                ..crate::store::ReportFilter::default()
+            };
             let trends = layers::area_trends(store, request.level, &f, Step::Quarter)?;
             let published_rows = publish_trends(store, rule, request.level, &trends)?;
             let out_rows: Vec<Value> = trends
@@ -354,7 +356,7 @@ fn cells(
     release: &Release,
     all: bool,
     label: &str,
-    note: Value,
+    note: &Value,
 ) -> Result<Layered, RenderError> {
     let run = layers::hot_cells(store, query)?;
     let cells: Vec<&layers::CellResult> = run
@@ -367,7 +369,7 @@ fn cells(
         query,
         run.area.len(),
         (query.filter.from, query.filter.to),
-        json!({"features": cells.len(), "quarter": label, "disclosure": note, "withheld": ["gi_z", "p", "value", "excluded_imprecise"]}),
+        json!({"features": cells.len(), "quarter": label, "disclosure": note.clone(), "withheld": ["gi_z", "p", "value", "excluded_imprecise"]}),
     );
     let fc = serde_json::to_value(export::cells_geojson(&cells, false, provenance))
         .map_err(std::io::Error::other)?;
@@ -395,7 +397,7 @@ fn hotspots(
     query: &layers::LayerQuery,
     release: &Release,
     label: &str,
-    note: Value,
+    note: &Value,
 ) -> Result<Layered, RenderError> {
     let (run, areas) = layers::hotspot_areas(store, query)?;
     let provenance = layers::provenance(
@@ -403,7 +405,7 @@ fn hotspots(
         query,
         run.area.len(),
         (query.filter.from, query.filter.to),
-        json!({"features": areas.len(), "quarter": label, "disclosure": note, "withheld": ["max_gi_z", "venue and indicator counts", "first_seen", "last_seen"]}),
+        json!({"features": areas.len(), "quarter": label, "disclosure": note.clone(), "withheld": ["max_gi_z", "venue and indicator counts", "first_seen", "last_seen"]}),
     );
     let fc = serde_json::to_value(export::hotspots_geojson(&areas, provenance))
         .map_err(std::io::Error::other)?;
@@ -453,7 +455,7 @@ fn emerging(
     store: &Store,
     query: &layers::LayerQuery,
     label: &str,
-    note: Value,
+    note: &Value,
 ) -> Result<Layered, RenderError> {
     let (area, periods, cells) = layers::emerging(store, query)?;
     let provenance = layers::provenance(
@@ -461,7 +463,7 @@ fn emerging(
         query,
         area.len(),
         (query.filter.from, query.filter.to),
-        json!({"features": cells.len(), "steps": periods.len(), "quarter": label, "disclosure": note, "withheld": ["count", "trend_z", "trend_p"]}),
+        json!({"features": cells.len(), "steps": periods.len(), "quarter": label, "disclosure": note.clone(), "withheld": ["count", "trend_z", "trend_p"]}),
     );
     let fc = serde_json::to_value(export::emerging_geojson(&cells, provenance))
         .map_err(std::io::Error::other)?;

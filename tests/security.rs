@@ -395,15 +395,6 @@ async fn partnership_counts_are_suppressed_and_cannot_be_differenced() {
         .expect("units");
     // Union-find over towns and cells.
     let mut parent: HashMap<String, String> = HashMap::new();
-    fn find(p: &mut HashMap<String, String>, x: &str) -> String {
-        let next = p.get(x).cloned().unwrap_or_else(|| x.to_owned());
-        if next == x {
-            return next;
-        }
-        let root = find(p, &next);
-        p.insert(x.to_owned(), root.clone());
-        root
-    }
     for (_, u) in &units {
         let (a, b) = (
             find(&mut parent, &format!("t:{}", u.town)),
@@ -446,6 +437,17 @@ async fn partnership_counts_are_suppressed_and_cannot_be_differenced() {
     // Pages say "<5" and show no exact small numbers.
     let page = get("/towns", p).await.text();
     assert!(page.contains("&lt;5"), "withheld counts shown as <5");
+}
+
+/// Union-find root (path-compressing).
+fn find(p: &mut HashMap<String, String>, x: &str) -> String {
+    let next = p.get(x).cloned().unwrap_or_else(|| x.to_owned());
+    if next == x {
+        return next;
+    }
+    let root = find(p, &next);
+    p.insert(x.to_owned(), root.clone());
+    root
 }
 
 async fn signin_form(app: &Router) -> (String, String) {

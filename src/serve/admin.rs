@@ -317,7 +317,7 @@ async fn audit_page(
     if csv {
         let mut e = viewer.audit("audit_export", "ok");
         e.rows = Some(rows.len() as i64);
-        e.detail = raw.clone();
+        e.detail.clone_from(&raw);
         state.audit(e);
         let mut w = ::csv::Writer::from_writer(Vec::new());
         let io = |e: ::csv::Error| AppError::internal(e);

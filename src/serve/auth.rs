@@ -204,8 +204,7 @@ impl AppState {
             .0
             .audit
             .lock()
-            .map(|a| a.send(AuditMessage::Flush(tx)).is_ok())
-            .unwrap_or(false);
+            .is_ok_and(|a| a.send(AuditMessage::Flush(tx)).is_ok());
         if sent {
             let _ = rx.await;
         }
