@@ -816,3 +816,73 @@ async fn tokens_expire_and_are_revoked_and_everything_is_audited() {
     .await;
     assert!(csv.text().contains("denied"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_keep_answering_while_a_load_writes() {
+    let (app, beside) = fresh();
+    // A file of 20,000 rows posted by the analyst's script (bearer token).
+    let now = chrono::Utc::now().naive_utc();
+    let token = hotspots::auth::IssuedToken::new();
+    let analyst = UserName::parse("analyst").expect("name");
+    beside
+        .create_token(
+            &token.id,
+            &analyst,
+            &digest(&token.secret),
+            None,
+            now,
+            now + chrono::TimeDelta::days(1),
+        )
+        .expect("token");
+    let mut csv = String::from("report_id,observed_on,venue_type,postcode\n");
+    for i in 0..20_000 {
+        csv.push_str(&format!(
+            "load-{i},{:02}/03/2024,car_wash,PE13 1AA\n",
+            1 + i % 28
+        ));
+    }
+    let post = Request::post("/api/v1/reports")
+        .header(header::CONTENT_TYPE, "text/csv")
+        .header(header::AUTHORIZATION, format!("Bearer {}", token.bearer()))
+        .body(Body::from(csv))
+        .expect("request");
+    let writer = tokio::spawn(send(app.clone(), post));
+    // Reads (towns, uncached layers with different parameters) while it runs.
+    let mut readers = Vec::new();
+    for res in [6, 7, 8, 9, 6, 7, 8, 9] {
+        readers.push(tokio::spawn(send(
+            app.clone(),
+            get_as(
+                &format!("/api/v1/layers/cells?res={res}&k={}", 1 + res % 2),
+                Some(Role::Tactical),
+            ),
+        )));
+        readers.push(tokio::spawn(send(
+            app.clone(),
+            get_as("/api/v1/towns", Some(Role::Analyst)),
+        )));
+    }
+    for r in readers {
+        let answer = r.await.expect("reader");
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    }
+    let written = writer.await.expect("writer");
+    assert_eq!(written.status, StatusCode::OK, "{}", written.text());
+    let summary = written.json();
+    assert_eq!(summary["read"], 20_000);
+    assert_eq!(summary["stored"], 20_000);
+    // And afterwards the layer holds them all.
+    let after = send(
+        app,
+        get_as("/api/v1/layers/cells?res=8", Some(Role::Tactical)),
+    )
+    .await
+    .json();
+    let total: u64 = after["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .map(|f| f["properties"]["count"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(total, 20_000);
+}
