@@ -3,6 +3,7 @@
 //! and the audit log. All in process (`oneshot`) on the demo data.
 
 use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
 use std::sync::OnceLock;
 
 use axum::body::Body;
@@ -836,10 +837,7 @@ async fn reads_keep_answering_while_a_load_writes() {
         .expect("token");
     let mut csv = String::from("report_id,observed_on,venue_type,postcode\n");
     for i in 0..20_000 {
-        csv.push_str(&format!(
-            "load-{i},{:02}/03/2024,car_wash,PE13 1AA\n",
-            1 + i % 28
-        ));
+        let _ = writeln!(csv, "load-{i},{:02}/03/2024,car_wash,PE13 1AA", 1 + i % 28);
     }
     let post = Request::post("/api/v1/reports")
         .header(header::CONTENT_TYPE, "text/csv")
