@@ -153,12 +153,46 @@ impl Store {
     /// Opens (creating if needed) the database file and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Self> {
         let display = path.display().to_string();
+        if !path.exists() {
+            Self::create_atomically(path)?;
+        }
         let conn = Connection::open(path).map_err(|source| StoreError::Db {
             path: display.clone(),
             context: "open",
             source,
         })?;
         Self::init(conn, display)
+    }
+
+    /// Creates a new database file whole or not at all: built with its schema
+    /// under a temporary name beside it, closed (checkpointed), then renamed.
+    /// A process killed while creating leaves no half-made file at `path`.
+    fn create_atomically(path: &Path) -> Result<()> {
+        let display = path.display().to_string();
+        let name = path
+            .file_name()
+            .map_or_else(|| "db".into(), |n| n.to_string_lossy().into_owned());
+        let temp = path.with_file_name(format!(".{name}.creating-{}", std::process::id()));
+        let io = |context: &'static str| {
+            let display = display.clone();
+            move |e: std::io::Error| StoreError::Db {
+                path: display.clone(),
+                context,
+                source: duckdb::Error::ToSqlConversionFailure(Box::new(e)),
+            }
+        };
+        {
+            let conn = Connection::open(&temp).map_err(|source| StoreError::Db {
+                path: display.clone(),
+                context: "create",
+                source,
+            })?;
+            Self::init(conn, display.clone())?;
+        }
+        let _ = std::fs::remove_file(
+            temp.with_file_name(format!(".{name}.creating-{}.wal", std::process::id())),
+        );
+        std::fs::rename(&temp, path).map_err(io("move the new database into place"))
     }
 
     pub fn open_in_memory() -> Result<Self> {
