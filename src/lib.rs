@@ -10,6 +10,7 @@ pub mod cli;
 pub mod demo;
 pub mod disclosure;
 pub mod export;
+pub mod fuzzing;
 pub mod geocode;
 pub mod index;
 pub mod ingest;
