@@ -15,9 +15,11 @@ fn replay(target: &str, run: fn(&[u8])) {
     assert!(!files.is_empty(), "{target}: empty corpus");
     for path in files {
         let data = std::fs::read(&path).expect("read");
-        if std::panic::catch_unwind(|| run(&data)).is_err() {
-            panic!("{target}: {} fails", path.display());
-        }
+        assert!(
+            std::panic::catch_unwind(|| run(&data)).is_ok(),
+            "{target}: {} fails",
+            path.display()
+        );
     }
 }
 
