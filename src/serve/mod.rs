@@ -13,6 +13,7 @@ mod cache;
 mod error;
 mod pages;
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -100,6 +101,12 @@ impl ServeConfig {
     }
 }
 
+/// The towns page's numbers: exact rows and what the viewer's role may see of them.
+pub(crate) type TownsTable = (
+    Vec<crate::layers::TownRow>,
+    Vec<crate::release::PublishedTrend>,
+);
+
 struct Inner {
     readers: Vec<Mutex<Store>>,
     next_reader: AtomicUsize,
@@ -108,6 +115,9 @@ struct Inner {
     version: AtomicI64,
     cache: cache::LayerCache,
     config: ServeConfig,
+    /// Computed towns tables by (data version, release-only, district level):
+    /// the towns page is rendered per viewer, but its numbers are shared.
+    towns: Mutex<HashMap<(i64, bool, bool), Arc<TownsTable>>>,
     /// Users, sessions and tokens (never blocked behind a long load).
     accounts: Mutex<Store>,
     principals: auth::PrincipalCache,
@@ -136,6 +146,7 @@ impl AppState {
             Duration::from_secs(config.signin_window_secs),
         ));
         Ok(Self(Arc::new(Inner {
+            towns: Mutex::new(HashMap::new()),
             accounts,
             principals: auth::PrincipalCache::default(),
             throttle,

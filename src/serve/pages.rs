@@ -350,16 +350,36 @@ pub async fn towns_page(
         }
     };
     let view = state.view(viewer.role);
-    let (rows, published) = state
-        .read(move |store| {
-            let rows = layers::area_trends(store, level, &ReportFilter::default(), Step::Quarter)?;
-            let published = match view.release {
-                Some(rule) => crate::release::publish_trends(store, rule, level, &rows)?,
-                None => rows.iter().map(PublishedTrend::exact).collect(),
-            };
-            Ok((rows, published))
-        })
-        .await?;
+    let key = (
+        state.version(),
+        view.release.is_some(),
+        level == AreaLevel::District,
+    );
+    let cached = state.0.towns.lock().ok().and_then(|m| m.get(&key).cloned());
+    let table = if let Some(hit) = cached {
+        hit
+    } else {
+        let fresh = std::sync::Arc::new(
+            state
+                .read(move |store| {
+                    let rows =
+                        layers::area_trends(store, level, &ReportFilter::default(), Step::Quarter)?;
+                    let published = match view.release {
+                        Some(rule) => crate::release::publish_trends(store, rule, level, &rows)?,
+                        None => rows.iter().map(PublishedTrend::exact).collect(),
+                    };
+                    Ok((rows, published))
+                })
+                .await?,
+        );
+        if let Ok(mut m) = state.0.towns.lock() {
+            // Only the current data version is worth keeping.
+            m.retain(|k, _| k.0 == key.0);
+            m.insert(key, fresh.clone());
+        }
+        fresh
+    };
+    let (rows, published) = (&table.0, &table.1);
     let k = state.config().suppression_k;
     let mut quarters: Vec<(NaiveDate, String)> =
         rows.iter().map(|r| (r.period, r.label.clone())).collect();
@@ -384,7 +404,7 @@ pub async fn towns_page(
         .and_then(|s| quarters.iter().find(|q| q.0 == s).map(|q| q.1.clone()))
         .unwrap_or_default();
     let mut by_area: BTreeMap<String, Vec<(&TownRow, &PublishedTrend)>> = BTreeMap::new();
-    for (r, p) in rows.iter().zip(&published) {
+    for (r, p) in rows.iter().zip(published) {
         by_area.entry(r.town.clone()).or_default().push((r, p));
     }
     let mut current: Vec<(&TownRow, &PublishedTrend, Vec<Option<u64>>)> = by_area
