@@ -118,6 +118,9 @@ struct Inner {
     /// Computed towns tables by (data version, release-only, district level):
     /// the towns page is rendered per viewer, but its numbers are shared.
     towns: Mutex<HashMap<(i64, bool, bool), Arc<TownsTable>>>,
+    /// One computation of a towns table at a time: the others wait for it
+    /// instead of all computing the same table (a cold start under load).
+    towns_compute: tokio::sync::Mutex<()>,
     /// Users, sessions and tokens (never blocked behind a long load).
     accounts: Mutex<Store>,
     principals: auth::PrincipalCache,
@@ -147,6 +150,7 @@ impl AppState {
         ));
         Ok(Self(Arc::new(Inner {
             towns: Mutex::new(HashMap::new()),
+            towns_compute: tokio::sync::Mutex::new(()),
             accounts,
             principals: auth::PrincipalCache::default(),
             throttle,

@@ -355,7 +355,15 @@ pub async fn towns_page(
         view.release.is_some(),
         level == AreaLevel::District,
     );
-    let cached = state.0.towns.lock().ok().and_then(|m| m.get(&key).cloned());
+    let lookup = || state.0.towns.lock().ok().and_then(|m| m.get(&key).cloned());
+    let mut cached = lookup();
+    let _computing = if cached.is_none() {
+        let guard = state.0.towns_compute.lock().await;
+        cached = lookup();
+        Some(guard)
+    } else {
+        None
+    };
     let table = if let Some(hit) = cached {
         hit
     } else {
