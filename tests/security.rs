@@ -4,103 +4,22 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
-use std::sync::OnceLock;
 
 use axum::body::Body;
-use axum::http::{header, HeaderMap, Request, StatusCode};
+use axum::http::{header, Request, StatusCode};
 use axum::Router;
-use hotspots::auth::{digest, hash_password, UserName};
+use hotspots::auth::{digest, UserName};
 use hotspots::policy::Role;
-use hotspots::serve::{router, AppState, ServeConfig};
+use hotspots::serve::router;
 use hotspots::Store;
-use tower::ServiceExt;
 
-const PASSWORD: &str = "password-for-tests";
-const ROLES: [Role; 4] = [
-    Role::Partnership,
-    Role::Analyst,
-    Role::Tactical,
-    Role::Admin,
-];
+mod common;
+use common::{demo, empty_state, send, Answer, PASSWORD};
 
-fn seed(store: &Store) {
-    let now = chrono::Utc::now().naive_utc();
-    let hash = hash_password(PASSWORD).expect("hash");
-    for role in ROLES {
-        let name = UserName::parse(role.as_str()).expect("name");
-        store.add_user(&name, role, &hash, now).expect("user");
-        store
-            .create_session(
-                role.as_str(),
-                &digest(&format!("session-{}", role.as_str())),
-                &format!("csrf-{}", role.as_str()),
-                now,
-                now + chrono::TimeDelta::days(1),
-            )
-            .expect("session");
-    }
-}
-
-/// The demo, with accounts, and a second connection beside it.
-fn demo() -> &'static (AppState, std::sync::Mutex<Store>) {
-    static DEMO: OnceLock<(AppState, std::sync::Mutex<Store>)> = OnceLock::new();
-    DEMO.get_or_init(|| {
-        let mut store = Store::open_in_memory().expect("store");
-        hotspots::demo::load_demo(&mut store).expect("demo");
-        seed(&store);
-        let beside = std::sync::Mutex::new(store.try_clone().expect("clone"));
-        (
-            AppState::new(store, ServeConfig::default()).expect("state"),
-            beside,
-        )
-    })
-}
-
+/// A fresh, empty app with the test accounts, and a connection beside it.
 fn fresh() -> (Router, Store) {
-    let store = Store::open_in_memory().expect("store");
-    seed(&store);
-    let beside = store.try_clone().expect("clone");
-    (
-        router(AppState::new(store, ServeConfig::default()).expect("state")),
-        beside,
-    )
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-    fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body).expect("JSON")
-    }
-    fn header(&self, name: &str) -> String {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned()
-    }
-}
-
-async fn send(app: Router, request: Request<Body>) -> Answer {
-    let response = app.oneshot(request).await.expect("infallible");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .expect("body")
-        .to_vec();
-    Answer {
-        status,
-        headers,
-        body,
-    }
+    let (state, beside) = empty_state();
+    (router(state), beside)
 }
 
 fn get_as(uri: &str, role: Option<Role>) -> Request<Body> {

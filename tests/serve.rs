@@ -2,64 +2,19 @@
 //! its status codes, and its bodies parsed (GeoJSON with the `geojson` crate, CSV
 //! with `csv`, JSON with `serde_json`).
 
-use std::sync::{Mutex, OnceLock};
-
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use hotspots::layers::{self, LayerQuery};
 use hotspots::policy::Role;
-use hotspots::serve::{router, AppState, ServeConfig};
-use hotspots::Store;
-use tower::ServiceExt;
+use hotspots::serve::{router, AppState};
 
-/// The demo data, loaded once for the read-only tests, and a second connection
-/// to the same database for computing expected values beside the server.
-fn demo() -> &'static (AppState, Mutex<Store>) {
-    static DEMO: OnceLock<(AppState, Mutex<Store>)> = OnceLock::new();
-    DEMO.get_or_init(|| {
-        let mut store = Store::open_in_memory().expect("store");
-        hotspots::demo::load_demo(&mut store).expect("demo loads");
-        seed_accounts(&store);
-        let beside = Mutex::new(store.try_clone().expect("second connection"));
-        let state = AppState::new(store, ServeConfig::default()).expect("state");
-        (state, beside)
-    })
-}
+mod common;
+use common::{demo, empty_state, send, Answer};
 
 fn demo_state() -> AppState {
     demo().0.clone()
 }
-
-/// The password of every test account.
-const PASSWORD: &str = "password-for-tests";
-
-/// One account per role, named after it, each with a live session whose
-/// cookie is `session-<role>` and CSRF token `csrf-<role>`.
-fn seed_accounts(store: &Store) {
-    let now = chrono::Utc::now().naive_utc();
-    let hash = hotspots::auth::hash_password(PASSWORD).expect("hash");
-    for role in ROLES {
-        let name = hotspots::auth::UserName::parse(role.as_str()).expect("name");
-        store.add_user(&name, role, &hash, now).expect("user");
-        store
-            .create_session(
-                role.as_str(),
-                &hotspots::auth::digest(&format!("session-{}", role.as_str())),
-                &format!("csrf-{}", role.as_str()),
-                now,
-                now + chrono::TimeDelta::days(1),
-            )
-            .expect("session");
-    }
-}
-
-const ROLES: [Role; 4] = [
-    Role::Partnership,
-    Role::Analyst,
-    Role::Tactical,
-    Role::Admin,
-];
 
 /// The router as `role` sees it: requests without a cookie or a bearer token
 /// get the role's session cookie and CSRF header.
@@ -90,45 +45,7 @@ fn empty_app(role: Role) -> Router {
 }
 
 fn empty_router() -> Router {
-    let store = Store::open_in_memory().expect("store");
-    seed_accounts(&store);
-    router(AppState::new(store, ServeConfig::default()).expect("state"))
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    fn text(&self) -> String {
-        String::from_utf8(self.body.clone()).expect("utf-8 body")
-    }
-    fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body).expect("JSON body")
-    }
-    fn header(&self, name: header::HeaderName) -> &str {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    }
-}
-
-async fn send(app: Router, request: Request<Body>) -> Answer {
-    let response = app.oneshot(request).await.expect("infallible");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .expect("body")
-        .to_vec();
-    Answer {
-        status,
-        headers,
-        body,
-    }
+    router(empty_state().0)
 }
 
 async fn get(app: Router, uri: &str) -> Answer {
