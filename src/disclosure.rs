@@ -73,10 +73,6 @@ impl<K: Clone + Eq + std::hash::Hash> Partition<K> {
             .collect()
     }
 
-    pub fn is_withheld(&self, i: usize) -> bool {
-        self.withheld[i]
-    }
-
     /// The published count of block `i` (`None` withheld).
     pub fn published(&self, i: usize) -> Option<u64> {
         (!self.withheld[i]).then_some(self.counts[i].1)
@@ -107,20 +103,23 @@ pub fn protect<A, B>(
     b: &mut Partition<B>,
     links: &[(usize, usize)],
 ) -> usize {
+    // The links do not change between rounds; only what is withheld does.
+    // (Ordered sets: ties between equal smallest counts break the same way every run.)
+    let linked_a: std::collections::BTreeSet<usize> = links.iter().map(|l| l.0).collect();
+    let linked_b: std::collections::BTreeSet<usize> = links.iter().map(|l| l.1).collect();
+    // So are the components (union-find over a's blocks, then b's).
+    let na = a.counts.len();
+    let mut parent: Vec<usize> = (0..na + b.counts.len()).collect();
+    for &(i, j) in links {
+        let (x, y) = (find(&mut parent, i), find(&mut parent, na + j));
+        if x != y {
+            parent[x] = y;
+        }
+    }
     let mut added = 0;
     loop {
-        let na = a.counts.len();
-        let mut parent: Vec<usize> = (0..na + b.counts.len()).collect();
-        for &(i, j) in links {
-            let (x, y) = (find(&mut parent, i), find(&mut parent, na + j));
-            if x != y {
-                parent[x] = y;
-            }
-        }
         let mut comps: HashMap<usize, Comp> = HashMap::new();
-        let linked_a: std::collections::HashSet<usize> = links.iter().map(|l| l.0).collect();
-        let linked_b: std::collections::HashSet<usize> = links.iter().map(|l| l.1).collect();
-        for i in linked_a {
+        for &i in &linked_a {
             let c = comps.entry(find(&mut parent, i)).or_default();
             if a.withheld[i] {
                 c.withheld += 1;
@@ -128,7 +127,7 @@ pub fn protect<A, B>(
                 c.smallest_a = Some((a.counts[i].1, i));
             }
         }
-        for j in linked_b {
+        for &j in &linked_b {
             let c = comps.entry(find(&mut parent, na + j)).or_default();
             if b.withheld[j] {
                 c.withheld += 1;
@@ -244,6 +243,14 @@ pub fn release(units: &[Unit], k: u64) -> Release {
 }
 
 impl Release {
+    /// A quarter without reports: nothing withheld.
+    pub fn empty(k: u64) -> Self {
+        Self {
+            k,
+            ..Self::default()
+        }
+    }
+
     /// A cell's published count: zero when it has no reports.
     pub fn cell(&self, cell: u64) -> Option<u64> {
         self.cells.get(&cell).copied().unwrap_or(Some(0))

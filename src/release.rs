@@ -125,11 +125,7 @@ pub fn render_release(
             query.filter.to = Some(quarter_end(quarter));
             let release = releases(store, rule, quarter, quarter)?
                 .remove(&quarter)
-                .unwrap_or_default();
-            let release = Release {
-                k: rule.k,
-                ..release
-            };
+                .unwrap_or_else(|| Release::empty(rule.k));
             let label = quarter_label(quarter);
             let (fc, columns, n) = match request.layer {
                 Layer::Cells => cells(
@@ -153,11 +149,7 @@ pub fn render_release(
             }
         }
         Layer::Towns => {
-            let from = quarter_start(
-                filter
-                    .from
-                    .unwrap_or(NaiveDate::MIN.max(add_quarters(data_last, -11))),
-            );
+            let from = quarter_start(filter.from.unwrap_or(add_quarters(data_last, -11)));
             let to = quarter_start(filter.to.unwrap_or(data_last).min(data_last));
             let f = crate::store::ReportFilter {
                 from: Some(from),
@@ -230,11 +222,7 @@ pub fn render_release(
         }
         Layer::Reports => return Err(refused("layer", "not available to this role")),
     }
-    let (content_type, extension) = match request.format {
-        OutputFormat::Csv => ("text/csv; charset=utf-8", "csv"),
-        OutputFormat::Json => ("application/json", "json"),
-        OutputFormat::GeoJson => ("application/geo+json", "geojson"),
-    };
+    let (content_type, extension) = crate::render::media_type(request.format);
     Ok(Rendered {
         body,
         content_type,
@@ -301,10 +289,7 @@ pub fn publish_trends(
         add_quarters(quarter_start(first), -4),
         quarter_start(last),
     )?;
-    let empty = Release {
-        k: rule.k,
-        ..Release::default()
-    };
+    let empty = Release::empty(rule.k);
     let total = |q: NaiveDate, key: &str| -> Option<u64> {
         let r = all.get(&q).unwrap_or(&empty);
         let map = if level == AreaLevel::District {

@@ -41,6 +41,15 @@ impl From<crate::store::StoreError> for RenderError {
 }
 
 const GEOJSON: &str = "application/geo+json";
+
+/// The media type and file extension of an output format.
+pub(crate) fn media_type(format: OutputFormat) -> (&'static str, &'static str) {
+    match format {
+        OutputFormat::Csv => (CSV, "csv"),
+        OutputFormat::Json => (JSON, "json"),
+        OutputFormat::GeoJson => (GEOJSON, "geojson"),
+    }
+}
 const CSV: &str = "text/csv; charset=utf-8";
 const JSON: &str = "application/json";
 
@@ -176,11 +185,7 @@ pub fn render(
             rows = write_reports(store, &query.filter, csv, detail, &mut body)? as usize;
         }
     }
-    let (content_type, extension) = match request.format {
-        OutputFormat::Csv => (CSV, "csv"),
-        OutputFormat::Json => (JSON, "json"),
-        OutputFormat::GeoJson => (GEOJSON, "geojson"),
-    };
+    let (content_type, extension) = media_type(request.format);
     let resolution = match request.layer {
         Layer::Cells | Layer::Hotspots | Layer::Emerging => format!("-r{}", query.res),
         Layer::Reports | Layer::Towns => String::new(),

@@ -150,7 +150,7 @@ pub async fn map_page(
                 @if viewer.role.reads_release_only() {
                     p.release-note {
                         "Partnership view: one calendar quarter at a time (the quarter holding the 'To' date), all reports, resolution "
-                        (config.release_res) "; counts from 1 to " (config.suppression_k - 1) " are withheld."
+                        (config.release_res) "; counts from 1 to " (config.suppression_k.saturating_sub(1)) " are withheld."
                     }
                 }
                 @if !viewer.role.reads_release_only() {

@@ -41,6 +41,13 @@ pub enum StoreError {
         duplicates: u64,
         rejected: u64,
     },
+    #[error("database {path}: {context}: {source}")]
+    Io {
+        path: String,
+        context: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
     /// A name taken, a user missing: the caller's mistake, said plainly.
     #[error("{0}")]
     Conflict(String),
@@ -173,14 +180,6 @@ impl Store {
             .file_name()
             .map_or_else(|| "db".into(), |n| n.to_string_lossy().into_owned());
         let temp = path.with_file_name(format!(".{name}.creating-{}", std::process::id()));
-        let io = |context: &'static str| {
-            let display = display.clone();
-            move |e: std::io::Error| StoreError::Db {
-                path: display.clone(),
-                context,
-                source: duckdb::Error::ToSqlConversionFailure(Box::new(e)),
-            }
-        };
         {
             let conn = Connection::open(&temp).map_err(|source| StoreError::Db {
                 path: display.clone(),
@@ -189,10 +188,12 @@ impl Store {
             })?;
             Self::init(conn, display.clone())?;
         }
-        let _ = std::fs::remove_file(
-            temp.with_file_name(format!(".{name}.creating-{}.wal", std::process::id())),
-        );
-        std::fs::rename(&temp, path).map_err(io("move the new database into place"))
+        // Closing checkpoints, so no write-ahead log is left beside the temporary file.
+        std::fs::rename(&temp, path).map_err(|source| StoreError::Io {
+            path: display,
+            context: "move the new database into place",
+            source,
+        })
     }
 
     pub fn open_in_memory() -> Result<Self> {
