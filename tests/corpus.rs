@@ -82,9 +82,17 @@ fn every_corpus_file_balances_and_nothing_panics() {
                 assert_eq!(c.rejected, 9);
             }
             "empty.csv" | "header_only.csv" => {
-                if let Some(s) = summary {
-                    assert_eq!(s.counts.read, 0);
-                }
+                assert_eq!(
+                    summary.expect("an empty file is not an error").counts.read,
+                    0
+                );
+            }
+            "binary_garbage.csv" => {
+                let c = summary.expect("read as CSV").counts;
+                assert!(
+                    c.read > 0 && c.stored == 0,
+                    "garbage is rejected row by row: {c:?}"
+                );
             }
             "hostile_text.csv" => assert_eq!(summary.expect("readable").counts.stored, 2),
             "invalid_utf8.csv" => {

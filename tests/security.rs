@@ -348,12 +348,69 @@ async fn partnership_counts_are_suppressed_and_cannot_be_differenced() {
         assert_ne!(*n, 1, "group {group} has exactly one withheld count");
     }
 
-    // A hotspot area's total is shown only when none of its cells is withheld.
-    for f in areas["features"].as_array().expect("areas") {
-        if f["properties"]["count"].is_null() {
-            assert_eq!(f["properties"]["suppressed"], true);
+    // A hotspot area's total is the sum of its (hot) cells, shown only when
+    // none of them is withheld. Its cells: the hot cells whose centres lie in it.
+    let hot_cells: Vec<(geo::Point<f64>, Option<u64>)> = features
+        .iter()
+        .filter(|f| f["properties"]["bin"].as_i64().unwrap_or(0) >= 2)
+        .map(|f| {
+            let h3: h3o::CellIndex = f["properties"]["h3"]
+                .as_str()
+                .expect("h3")
+                .parse()
+                .expect("cell");
+            let centre = h3o::LatLng::from(h3);
+            (
+                geo::Point::new(centre.lng(), centre.lat()),
+                f["properties"]["count"].as_u64(),
+            )
+        })
+        .collect();
+    let area_features = areas["features"].as_array().expect("areas");
+    assert!(!area_features.is_empty(), "the demo has hotspot areas");
+    let (mut shown, mut withheld_areas) = (0, 0);
+    for f in area_features {
+        let geometry: geojson::Geometry =
+            serde_json::from_value(f["geometry"].clone()).expect("geometry");
+        let shape = geo::Geometry::<f64>::try_from(geometry).expect("geo");
+        let members: Vec<Option<u64>> = hot_cells
+            .iter()
+            .filter(|(centre, _)| geo::Contains::contains(&shape, centre))
+            .map(|(_, count)| *count)
+            .collect();
+        let p = &f["properties"];
+        assert_eq!(
+            members.len() as u64,
+            p["cells"].as_u64().expect("cells"),
+            "{}",
+            p["id"]
+        );
+        let total: Option<u64> = members.iter().copied().sum();
+        match p["count"].as_u64() {
+            Some(count) => {
+                shown += 1;
+                assert_eq!(
+                    total,
+                    Some(count),
+                    "{}: the total is its published cells' sum",
+                    p["id"]
+                );
+            }
+            None => {
+                withheld_areas += 1;
+                assert_eq!(p["suppressed"], true);
+                assert!(
+                    total.is_none_or(|t| (1..5).contains(&t)),
+                    "{}: withheld without cause",
+                    p["id"]
+                );
+            }
         }
     }
+    assert!(
+        shown > 0,
+        "some area totals are shown ({withheld_areas} withheld)"
+    );
     // Pages say "<5" and show no exact small numbers.
     let page = get("/towns", p).await.text();
     assert!(page.contains("&lt;5"), "withheld counts shown as <5");
@@ -502,13 +559,34 @@ async fn sign_in_sign_out_and_throttling() {
         "the address is throttled too"
     );
 
-    // Sign out needs the session's CSRF token, then the session is gone.
+    // Sign out needs the session's CSRF token (from the page's sign-out
+    // form); then the session is gone.
     let no_token = send(
         app.clone(),
         post_form("/signout", &session_cookie, "csrf=nope"),
     )
     .await;
     assert_eq!(no_token.status, StatusCode::FORBIDDEN);
+    let html = towns.text();
+    let at = html.find(r#"action="/signout""#).expect("sign-out form");
+    let field = html[at..].find(r#"name="csrf" value=""#).expect("csrf") + at + 19;
+    let token = &html[field..field + 64];
+    let out = send(
+        app.clone(),
+        post_form("/signout", &session_cookie, &format!("csrf={token}")),
+    )
+    .await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert_eq!(out.header("location"), "/signin");
+    let after = send(
+        app.clone(),
+        Request::get("/towns")
+            .header(header::COOKIE, &session_cookie)
+            .body(Body::empty())
+            .expect("r"),
+    )
+    .await;
+    assert_eq!(after.status, StatusCode::SEE_OTHER, "the session ended");
 }
 
 #[tokio::test]
