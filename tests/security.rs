@@ -386,25 +386,22 @@ async fn partnership_counts_are_suppressed_and_cannot_be_differenced() {
             p["id"]
         );
         let total: Option<u64> = members.iter().copied().sum();
-        match p["count"].as_u64() {
-            Some(count) => {
-                shown += 1;
-                assert_eq!(
-                    total,
-                    Some(count),
-                    "{}: the total is its published cells' sum",
-                    p["id"]
-                );
-            }
-            None => {
-                withheld_areas += 1;
-                assert_eq!(p["suppressed"], true);
-                assert!(
-                    total.is_none_or(|t| (1..5).contains(&t)),
-                    "{}: withheld without cause",
-                    p["id"]
-                );
-            }
+        if let Some(count) = p["count"].as_u64() {
+            shown += 1;
+            assert_eq!(
+                total,
+                Some(count),
+                "{}: the total is its published cells' sum",
+                p["id"]
+            );
+        } else {
+            withheld_areas += 1;
+            assert_eq!(p["suppressed"], true);
+            assert!(
+                total.is_none_or(|t| (1..5).contains(&t)),
+                "{}: withheld without cause",
+                p["id"]
+            );
         }
     }
     assert!(
