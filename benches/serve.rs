@@ -4,7 +4,8 @@
 //! in `$CARGO_TARGET_DIR/tmp/ingest-bench/ours.duckdb` when it exists (run
 //! `cargo bench --bench ingest` first), else the bundled demo (14,750 reports).
 //! Prints median and p90 over distinct queries (uncached: each `to` date differs,
-//! so each is computed) and over one repeated query (cached).
+//! so each is computed) and over one repeated query (cached). Requests carry a
+//! tactical session cookie; the `br` rows ask for brotli as browsers do.
 
 use std::time::{Duration, Instant};
 
@@ -16,11 +17,21 @@ fn percentile(sorted: &[Duration], q: f64) -> Duration {
     sorted[((sorted.len() - 1) as f64 * q).round() as usize]
 }
 
+const SESSION: &str = "hs_session=serve-bench";
+
 async fn time(app: &axum::Router, uri: &str) -> Duration {
+    time_with(app, uri, None).await
+}
+
+async fn time_with(app: &axum::Router, uri: &str, encoding: Option<&str>) -> Duration {
+    let mut request = Request::get(uri).header("cookie", SESSION);
+    if let Some(encoding) = encoding {
+        request = request.header("accept-encoding", encoding);
+    }
     let started = Instant::now();
     let response = app
         .clone()
-        .oneshot(Request::get(uri).body(Body::empty()).expect("request"))
+        .oneshot(request.body(Body::empty()).expect("request"))
         .await
         .expect("answer");
     assert!(
@@ -32,6 +43,24 @@ async fn time(app: &axum::Router, uri: &str) -> Duration {
         .await
         .expect("body");
     started.elapsed()
+}
+
+/// A tactical account with a live session whose cookie is [`SESSION`].
+fn sign_in(store: &hotspots::Store) {
+    let now = chrono::Utc::now().naive_utc();
+    let name = hotspots::auth::UserName::parse("serve-bench").expect("name");
+    let hash = hotspots::auth::hash_password("serve-bench-password").expect("hash");
+    // An earlier run may have left the account in the copied database.
+    let _ = store.add_user(&name, hotspots::policy::Role::Tactical, &hash, now);
+    store
+        .create_session(
+            "serve-bench",
+            &hotspots::auth::digest("serve-bench"),
+            "csrf-serve-bench",
+            now,
+            now + chrono::TimeDelta::days(1),
+        )
+        .expect("session");
 }
 
 fn report(name: &str, mut times: Vec<Duration>) {
@@ -61,6 +90,7 @@ fn main() {
         hotspots::demo::load_demo(&mut store).expect("demo");
         store
     };
+    sign_in(&store);
     let reports = store.data_version().expect("version").1;
     println!("reports: {reports}");
     let state = hotspots::serve::AppState::new(store, hotspots::serve::ServeConfig::default())
@@ -88,6 +118,18 @@ fn main() {
                 cached.push(time(&app, &format!("{path}?{extra}&to=2025-12-01")).await);
             }
             report(&format!("{layer} cached"), cached);
+            let mut uncached = Vec::new();
+            for day in 16..=25 {
+                let uri = format!("{path}?{extra}&to=2025-12-{day:02}");
+                uncached.push(time_with(&app, &uri, Some("br, gzip")).await);
+            }
+            report(&format!("{layer} uncached, br"), uncached);
+            let mut cached = Vec::new();
+            for _ in 0..50 {
+                let uri = format!("{path}?{extra}&to=2025-12-01");
+                cached.push(time_with(&app, &uri, Some("br, gzip")).await);
+            }
+            report(&format!("{layer} cached, br"), cached);
         }
         let mut hotspots = Vec::new();
         for day in 1..=5 {

@@ -3,6 +3,7 @@
 //! out, ready to be written as GeoJSON or CSV by `export` and served by `serve`.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{Datelike, Months, NaiveDate};
 use h3o::{CellIndex, LatLng, Resolution};
@@ -166,9 +167,64 @@ fn resolution(res: u8) -> Result<Resolution, LayerError> {
     }
 }
 
-/// Builds the study area's cells at `res` (deterministic: sorted cells).
-pub fn study_area(store: &Store, spec: &StudyAreaSpec, res: u8) -> Result<StudyArea, LayerError> {
-    let resolution = resolution(res)?;
+/// What a study area is a function of: the spec, the resolution and (for the
+/// default spec) the data's extent.
+#[derive(Clone, Debug, PartialEq)]
+struct StudyAreaKey {
+    spec: StudyAreaSpec,
+    res: u8,
+    extent: Option<(f64, f64, f64, f64)>,
+}
+
+/// Study areas computed lately, most recent last. Building one tiles a bounding
+/// box and tests every cell against the UK outline (tens of milliseconds at
+/// res 8, far more at res 9), while every layer request needs one: they are
+/// pure functions of their key, so sharing them across stores and requests is
+/// safe, and the bound keeps memory flat (a res-9 area is ~30 MB).
+static STUDY_AREAS: Mutex<Vec<(StudyAreaKey, Arc<StudyArea>)>> = Mutex::new(Vec::new());
+const STUDY_AREAS_KEPT: usize = 8;
+
+/// The study area's cells at `res` (deterministic: sorted cells).
+pub fn study_area(
+    store: &Store,
+    spec: &StudyAreaSpec,
+    res: u8,
+) -> Result<Arc<StudyArea>, LayerError> {
+    resolution(res)?;
+    let extent = match spec {
+        StudyAreaSpec::Default => store.extent()?,
+        _ => None,
+    };
+    let key = StudyAreaKey {
+        spec: spec.clone(),
+        res,
+        extent,
+    };
+    {
+        let mut kept = STUDY_AREAS.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(i) = kept.iter().position(|(k, _)| *k == key) {
+            let entry = kept.remove(i);
+            let area = Arc::clone(&entry.1);
+            kept.push(entry);
+            return Ok(area);
+        }
+    }
+    // Built outside the lock: two requests may build the same area once each,
+    // which is cheaper than making every other request wait.
+    let area = Arc::new(build_study_area(&key)?);
+    let mut kept = STUDY_AREAS.lock().unwrap_or_else(PoisonError::into_inner);
+    if !kept.iter().any(|(k, _)| *k == key) {
+        if kept.len() == STUDY_AREAS_KEPT {
+            kept.remove(0);
+        }
+        kept.push((key, Arc::clone(&area)));
+    }
+    Ok(area)
+}
+
+fn build_study_area(key: &StudyAreaKey) -> Result<StudyArea, LayerError> {
+    let resolution = resolution(key.res)?;
+    let spec = &key.spec;
     let gazetteer = Gazetteer::embedded();
     let cells: Vec<CellIndex> = match spec {
         StudyAreaSpec::Districts(names) => {
@@ -222,7 +278,7 @@ pub fn study_area(store: &Store, spec: &StudyAreaSpec, res: u8) -> Result<StudyA
             }
             tiler.into_coverage().collect()
         }
-        StudyAreaSpec::Default => match store.extent()? {
+        StudyAreaSpec::Default => match key.extent {
             None => Vec::new(),
             Some((a, b, c, d)) => {
                 // 2 km margin: ~0.018 degrees of latitude, 0.03 of longitude at 52N.
@@ -274,7 +330,7 @@ pub struct CellResult {
 /// Gi* over the study area: every cell (zeros included), plus what was left out.
 #[derive(Clone, Debug)]
 pub struct HotspotRun {
-    pub area: StudyArea,
+    pub area: Arc<StudyArea>,
     pub cells: Vec<CellResult>,
     pub details: Vec<CellReports>,
     /// Per significance level (99, 95, 90%) the p cut-off used.
@@ -309,7 +365,7 @@ fn check(query: &LayerQuery) -> Result<(), LayerError> {
 fn hot_cells_in(
     store: &Store,
     query: &LayerQuery,
-    area: StudyArea,
+    area: Arc<StudyArea>,
     details: bool,
 ) -> Result<HotspotRun, LayerError> {
     let counts = store.cell_counts(query.res, &query.filter, weights(query), details)?;
@@ -478,7 +534,7 @@ pub struct EmergingResult {
 pub fn emerging(
     store: &Store,
     query: &LayerQuery,
-) -> Result<(StudyArea, Vec<NaiveDate>, Vec<EmergingResult>), LayerError> {
+) -> Result<(Arc<StudyArea>, Vec<NaiveDate>, Vec<EmergingResult>), LayerError> {
     check(query)?;
     if query.step == Step::Year {
         return Err(LayerError::Invalid {

@@ -22,7 +22,7 @@ use std::time::Duration;
 use axum::http::{header, HeaderValue, Request};
 use axum::routing::get;
 use axum::Router;
-use tower_http::compression::CompressionLayer;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -256,7 +256,15 @@ pub fn router(state: AppState) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             timeout,
         ))
-        .layer(CompressionLayer::new().gzip(true).br(true))
+        // Level 4, not the codecs' default: brotli's default is quality 11, which
+        // takes seconds on a multi-megabyte layer (gzip 4 and brotli 4 are what
+        // CDNs use for dynamic content).
+        .layer(
+            CompressionLayer::new()
+                .gzip(true)
+                .br(true)
+                .quality(CompressionLevel::Precise(4)),
+        )
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
                 tracing::info_span!("http", method = %req.method(), path = %req.uri().path())

@@ -1,0 +1,126 @@
+//! The map page's idle time in headless Chromium with ~20k hexagons.
+//!
+//! `cargo bench --bench map` serves a copy of the 1M-report database the ingest
+//! bench leaves in `$CARGO_TARGET_DIR/tmp/ingest-bench/ours.duckdb` (run
+//! `cargo bench --bench ingest` first; 19,246 res-8 cells over 2019-2024), signs in
+//! and opens the map on the whole period at res 8. The page records
+//! `performance.now()` when MapLibre reports `idle` with the layers drawn
+//! (`body[data-ready-ms]`): that is the time from navigation to a usable map.
+//!
+//! Two figures: the first visit of each period (the server computes the layers)
+//! and a repeat visit (layers are `private, no-cache`: the browser revalidates
+//! with its ETag and the server answers 304 from its cache).
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::time::Duration;
+
+use serde_json::json;
+use support::webdriver::Session;
+
+fn serve(store: hotspots::Store) -> (String, String) {
+    let password = hotspots::demo::demo_accounts(&store)
+        .expect("accounts")
+        .into_iter()
+        .find(|(name, _)| name == "tactical")
+        .expect("tactical account")
+        .1;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async move {
+            let state =
+                hotspots::serve::AppState::new(store, hotspots::serve::ServeConfig::default())
+                    .expect("state");
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            tx.send(listener.local_addr().expect("addr")).expect("send");
+            axum::serve(listener, hotspots::serve::router(state))
+                .await
+                .expect("serve");
+        });
+    });
+    let addr = rx.recv_timeout(Duration::from_secs(120)).expect("server");
+    (format!("http://{addr}"), password)
+}
+
+/// Opens `url` and answers (idle time in ms, hexagons drawn).
+fn visit(s: &Session, url: &str) -> (u64, u64) {
+    s.goto(url);
+    let state = s.wait_for("return document.body.getAttribute('data-ready')", |v| {
+        v.as_str().is_some_and(|t| t == "true" || t == "error")
+    });
+    assert_eq!(state, "true", "{url}: the map loaded");
+    let ms = s.execute("return Number(document.body.dataset.readyMs)", &json!([]));
+    let cells = s.execute(
+        "return Number(document.querySelector('main').dataset.cells)",
+        &json!([]),
+    );
+    (
+        ms.as_u64().expect("ready time"),
+        cells.as_u64().expect("cells"),
+    )
+}
+
+fn median(mut v: Vec<u64>) -> u64 {
+    v.sort_unstable();
+    v[v.len() / 2]
+}
+
+fn main() {
+    let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
+    let big = std::path::Path::new(&target).join("tmp/ingest-bench/ours.duckdb");
+    let store = if big.exists() {
+        let copy = std::path::Path::new(&target).join("tmp/map-bench.duckdb");
+        std::fs::copy(&big, &copy).expect("copy the bench database");
+        println!(
+            "database: {} (copy of the ingest bench's reports)",
+            copy.display()
+        );
+        hotspots::Store::open(&copy).expect("open")
+    } else {
+        println!("database: the bundled demo (run `cargo bench --bench ingest` for 1M reports and ~20k hexagons)");
+        let mut store = hotspots::Store::open_in_memory().expect("store");
+        hotspots::demo::load_demo(&mut store).expect("demo");
+        store
+    };
+    let (base, password) = serve(store);
+    let driver = support::webdriver::Driver::start();
+    let s = driver.session();
+    s.goto(&format!("{base}/signin"));
+    s.type_into(&s.find("#name"), "tactical");
+    s.type_into(&s.find("#password"), &password);
+    s.click(&s.find("main.signin button[type=submit]"));
+    s.wait_for("return location.pathname", |v| v != "/signin");
+
+    // Warm the browser (script parse cache) and the server's gazetteer once.
+    let _ = visit(&s, &format!("{base}/?from=2019-01-01&to=2019-01-31&res=8"));
+
+    let mut first = Vec::new();
+    let mut repeat = Vec::new();
+    let mut hexes = 0;
+    for day in 21..=31 {
+        let url = format!("{base}/?from=2019-01-01&to=2024-12-{day}&res=8");
+        let (ms, cells) = visit(&s, &url);
+        first.push(ms);
+        hexes = hexes.max(cells);
+        let (ms, _) = visit(&s, &url);
+        repeat.push(ms);
+    }
+    println!("hexagons drawn: {hexes}");
+    println!(
+        "map idle, first visit of a period (layers computed): median {} ms (n = {})",
+        median(first.clone()),
+        first.len()
+    );
+    println!(
+        "map idle, repeat visit (layers cached by the server): median {} ms (n = {})",
+        median(repeat.clone()),
+        repeat.len()
+    );
+}
