@@ -113,6 +113,26 @@ fn main() {
         repeat.push(ms);
     }
     println!("hexagons drawn: {hexes}");
+    // Where the last visit's time went: requests slower than 50 ms, and the
+    // point the page started (DOMContentLoaded) for comparison with idle.
+    let timings = s.execute(
+        "return [Math.round(performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd)]
+           .concat(performance.getEntriesByType('resource').filter(r => r.duration > 50)
+             .map(r => r.name.replace(location.origin, '') + ' ' + Math.round(r.startTime) + '+' + Math.round(r.duration) + ' ms, ' + r.encodedBodySize + ' B'))",
+        &json!([]),
+    );
+    let marks = s.execute(
+        "return performance.getEntriesByType('mark').map(m => m.name + ' ' + Math.round(m.startTime) + ' ms')",
+        &json!([]),
+    );
+    println!("last visit: marks {marks}");
+    println!(
+        "last visit: DOMContentLoaded at {} ms; slow requests:",
+        timings[0]
+    );
+    for t in timings.as_array().into_iter().flatten().skip(1) {
+        println!("  {}", t.as_str().unwrap_or_default());
+    }
     println!(
         "map idle, first visit of a period (layers computed): median {} ms (n = {})",
         median(first.clone()),

@@ -1,6 +1,7 @@
 //! Output formats for stored reports: CSV and RFC 7946 GeoJSON with a provenance
 //! block. Writes to any `Write`; knows nothing of files, HTTP or DuckDB.
 
+use std::collections::HashMap;
 use std::io::Write;
 
 use geojson::{Feature, Geometry, JsonObject, JsonValue};
@@ -262,9 +263,11 @@ impl<W: Write> ReportGeoJson<W> {
 use crate::layers::{AreaResult, CellResult, EmergingResult, TownRow};
 
 /// A ring as RFC 7946 wants it: closed, exterior counter-clockwise (holes clockwise).
-fn ring(mut points: Vec<Vec<f64>>, exterior: bool) -> Vec<Vec<f64>> {
+/// Closes a ring and orients it as RFC 7946 asks: exterior rings
+/// counter-clockwise, holes clockwise.
+fn ring(mut points: Vec<[f64; 2]>, exterior: bool) -> Vec<[f64; 2]> {
     if points.first() != points.last() {
-        if let Some(first) = points.first().cloned() {
+        if let Some(&first) = points.first() {
             points.push(first);
         }
     }
@@ -278,35 +281,77 @@ fn ring(mut points: Vec<Vec<f64>>, exterior: bool) -> Vec<Vec<f64>> {
     points
 }
 
-/// The hexagon of a cell as a GeoJSON Polygon (lon, lat).
-pub fn cell_geometry(cell: CellIndex) -> Geometry {
-    let points: Vec<Vec<f64>> = cell
+/// Six decimal places (~0.1 m), as RFC 7946 §11.2 suggests: more digits only
+/// make the answer bigger and slower to write and parse.
+fn round6(v: f64) -> f64 {
+    (v * 1e6).round() / 1e6
+}
+
+fn positions(ring: &[[f64; 2]]) -> Vec<geojson::Position> {
+    ring.iter().map(|&p| geojson::Position::from(p)).collect()
+}
+
+/// Cell outlines already computed (closed, counter-clockwise, rounded), because
+/// computing one costs more than writing it: a layer of 20k cells spent ~25 ms
+/// on `CellIndex::boundary` alone. Layers draw the same study-area cells again
+/// and again; the bound keeps memory flat (~150 bytes a cell).
+static OUTLINES: std::sync::Mutex<Option<HashMap<CellIndex, Box<[[f64; 2]]>>>> =
+    std::sync::Mutex::new(None);
+const OUTLINES_KEPT: usize = 250_000;
+
+fn outline(cell: CellIndex) -> Box<[[f64; 2]]> {
+    let points = cell
         .boundary()
         .iter()
-        .map(|ll| vec![ll.lng(), ll.lat()])
+        .map(|ll| [round6(ll.lng()), round6(ll.lat())])
         .collect();
-    Geometry::new(geojson::GeometryValue::new_polygon([ring(points, true)]))
+    ring(points, true).into_boxed_slice()
+}
+
+/// The hexagons of many cells as GeoJSON Polygons (lon, lat), in order.
+pub fn cell_geometries(cells: impl IntoIterator<Item = CellIndex>) -> Vec<Geometry> {
+    let mut kept = OUTLINES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let kept = kept.get_or_insert_with(HashMap::new);
+    cells
+        .into_iter()
+        .map(|cell| {
+            if kept.len() >= OUTLINES_KEPT && !kept.contains_key(&cell) {
+                kept.clear();
+            }
+            let ring = kept.entry(cell).or_insert_with(|| outline(cell));
+            Geometry::new(geojson::GeometryValue::Polygon {
+                coordinates: vec![positions(ring)],
+            })
+        })
+        .collect()
 }
 
 /// A dissolved area as a GeoJSON MultiPolygon with RFC 7946 winding.
 pub fn multipolygon_geometry(shape: &geo::MultiPolygon) -> Geometry {
-    let polygons: Vec<Vec<Vec<Vec<f64>>>> = shape
+    let coordinates = shape
         .0
         .iter()
         .map(|poly| {
-            let mut rings = vec![ring(
-                poly.exterior().0.iter().map(|c| vec![c.x, c.y]).collect(),
-                true,
-            )];
-            rings.extend(
-                poly.interiors()
+            let mut rings = vec![positions(&ring(
+                poly.exterior()
+                    .0
                     .iter()
-                    .map(|r| ring(r.0.iter().map(|c| vec![c.x, c.y]).collect(), false)),
-            );
+                    .map(|c| [round6(c.x), round6(c.y)])
+                    .collect(),
+                true,
+            ))];
+            rings.extend(poly.interiors().iter().map(|r| {
+                positions(&ring(
+                    r.0.iter().map(|c| [round6(c.x), round6(c.y)]).collect(),
+                    false,
+                ))
+            }));
             rings
         })
         .collect();
-    Geometry::new(geojson::GeometryValue::new_multi_polygon(polygons))
+    Geometry::new(geojson::GeometryValue::MultiPolygon { coordinates })
 }
 
 fn collection(features: Vec<Feature>, provenance: JsonValue) -> geojson::FeatureCollection {
@@ -356,15 +401,11 @@ pub fn cells_geojson(
     with_value: bool,
     provenance: JsonValue,
 ) -> geojson::FeatureCollection {
+    let geometries = cell_geometries(cells.iter().map(|c| c.cell));
     let features = cells
         .iter()
-        .map(|c| {
-            feature(
-                cell_geometry(c.cell),
-                c.cell.to_string(),
-                cell_properties(c, with_value),
-            )
-        })
+        .zip(geometries)
+        .map(|(c, geometry)| feature(geometry, c.cell.to_string(), cell_properties(c, with_value)))
         .collect();
     collection(features, provenance)
 }
@@ -509,16 +550,18 @@ pub fn emerging_geojson(
     cells: &[EmergingResult],
     provenance: JsonValue,
 ) -> geojson::FeatureCollection {
+    let geometries = cell_geometries(cells.iter().map(|c| c.cell));
     let features = cells
         .iter()
-        .map(|c| {
+        .zip(geometries)
+        .map(|(c, geometry)| {
             let mut p = JsonObject::new();
             p.insert("h3".into(), c.cell.to_string().into());
             p.insert("count".into(), c.count.into());
             p.insert("category".into(), c.category.name().into());
             p.insert("trend_z".into(), finite(c.trend_z));
             p.insert("trend_p".into(), finite(c.trend_p));
-            feature(cell_geometry(c.cell), c.cell.to_string(), p)
+            feature(geometry, c.cell.to_string(), p)
         })
         .collect();
     collection(features, provenance)

@@ -80,25 +80,29 @@
     };
     style.layers.push({ id: "raster", type: "raster", source: "raster" });
   }
-  const map = new maplibregl.Map({
+  const dataBounds = (root.dataset.bounds || "").split(",").map(Number);
+  const opening = dataBounds.length === 4 && dataBounds.every(isFinite)
+    ? { bounds: [[dataBounds[0], dataBounds[1]], [dataBounds[2], dataBounds[3]]], fitBoundsOptions: { padding: 30 } }
+    : { center: [-1.5, 52.8], zoom: 6 };
+  const map = new maplibregl.Map(Object.assign({
     container: "map",
     style: style,
-    center: [-1.5, 52.8],
-    zoom: 6,
     attributionControl: basemapUrl ? {} : false,
-    preserveDrawingBuffer: true,
-  });
+    preserveDrawingBuffer: false,
+  }, opening));
   map.addControl(new maplibregl.NavigationControl(), "top-right");
   map.addControl(new maplibregl.ScaleControl({ unit: "metric" }));
   window.hotspotsMap = map; // for the browser tests and the console
 
   const empty = { type: "FeatureCollection", features: [] };
   let loaded = false;
-  let fitted = false;
+  // Opened on the data's extent already: no second camera move (and redraw).
+  let fitted = opening.bounds !== undefined;
   let generation = 0;
   const townMarkers = [];
 
   map.on("load", async function () {
+    performance.mark("hotspots:map-loaded");
     for (const id of ["outline", "districts", "cells", "areas", "emerging", "reports"]) {
       map.addSource(id, { type: "geojson", data: empty });
     }
@@ -114,9 +118,11 @@
           "3", BIN_COLOURS["3"], "2", BIN_COLOURS["2"], "1", BIN_COLOURS["1"],
           "-1", BIN_COLOURS["-1"], "-2", BIN_COLOURS["-2"], "-3", BIN_COLOURS["-3"], BIN_COLOURS["0"]],
         "fill-opacity": 0.75,
+        // A fill's own 1-pixel outline, not a line layer: line layers tessellate
+        // every hexagon edge again, which doubled the time to draw 20k cells.
+        "fill-outline-color": "#555",
       },
     });
-    map.addLayer({ id: "cells-line", type: "line", source: "cells", paint: { "line-color": "#555", "line-width": 0.3 } });
     map.addLayer({
       id: "emerging-fill", type: "fill", source: "emerging",
       paint: {
@@ -133,6 +139,7 @@
     const [outline, districts, places] = await Promise.all([
       getJson("/api/v1/basemap/outline"), getJson("/api/v1/basemap/districts"), getJson("/api/v1/basemap/places"),
     ]);
+    performance.mark("hotspots:basemap-fetched");
     map.getSource("outline").setData(outline);
     map.getSource("districts").setData(districts);
     for (const f of places.features) {
@@ -144,6 +151,7 @@
     }
     declutter();
     map.on("zoomend", declutter);
+    performance.mark("hotspots:towns-placed");
     loaded = true;
     refresh();
   });
@@ -178,22 +186,27 @@
     const view = s.view || "hotspots";
     setDownloads(view === "emerging" ? "emerging" : "cells", lq);
     try {
-      const wanted = [getJson("/api/v1/layers/cells?" + lq), getJson("/api/v1/layers/hotspots?" + lq)];
-      if (view === "emerging") wanted.push(getJson("/api/v1/layers/emerging?" + lq));
+      // All at once: the emerging layer feeds the "new or intensifying" list in
+      // every view, and waiting for it after the others added its whole time.
+      const wanted = [getJson("/api/v1/layers/cells?" + lq), getJson("/api/v1/layers/hotspots?" + lq),
+        getJson("/api/v1/layers/emerging?" + layerQuery(s, "emerging")).catch(function () { return null; })];
       if (s.points) wanted.push(getJson("/api/v1/layers/reports?" + layerQuery(s, "reports")));
       const got = await Promise.all(wanted);
       if (mine !== generation) return; // a newer request has started
+      performance.mark("hotspots:layers-fetched");
       const [cells, areas] = got;
+      if (view === "emerging" && !got[2]) throw new Error("the emerging layer could not be computed");
       const emerging = view === "emerging" ? got[2] : empty;
-      const reports = s.points ? got[got.length - 1] : empty;
+      const reports = s.points ? got[3] : empty;
       map.getSource("cells").setData(cells);
       map.getSource("areas").setData(areas);
       map.getSource("emerging").setData(emerging);
       map.getSource("reports").setData(reports);
+      performance.mark("hotspots:layers-set");
       map.setLayoutProperty("emerging-fill", "visibility", view === "emerging" ? "visible" : "none");
       map.setLayoutProperty("cells-fill", "visibility", view === "emerging" ? "none" : "visible");
       drawLegend(view, cells);
-      await drawChanges(s);
+      drawChanges(got[2]);
       if (!fitted && cells.features.length) {
         fitted = true;
         map.fitBounds(bounds(cells), { padding: 30, duration: 0 });
@@ -261,12 +274,10 @@
 
   // "New or intensifying since last month": emerging categories over the window
   // ending now, listed by cell with the nearest context the panel can give.
-  async function drawChanges(s) {
+  function drawChanges(fc) {
     const list = document.getElementById("changes-list");
     list.textContent = "";
-    const q = layerQuery(s, "emerging");
-    let fc;
-    try { fc = await getJson("/api/v1/layers/emerging?" + q); } catch (e) { return; }
+    if (!fc) return; // the emerging layer could not be computed for this view
     const wanted = ["new_hot", "intensifying_hot", "consecutive_hot"];
     const items = fc.features.filter(function (f) { return wanted.indexOf(f.properties.category) >= 0; })
       .sort(function (a, b) { return b.properties.trend_z - a.properties.trend_z; }).slice(0, 10);

@@ -102,10 +102,28 @@ pub async fn map_page(
     viewer: Viewer,
 ) -> PageResult<Markup> {
     let q = pairs(raw.as_deref());
-    let window = state
-        .read(|store| Ok(store.data_window(&ReportFilter::default())?))
+    let (window, extent) = state
+        .read(|store| {
+            Ok((
+                store.data_window(&ReportFilter::default())?,
+                store.extent()?,
+            ))
+        })
         .await?;
     let (first, last) = (window.0, window.1);
+    // The map opens on the data (to a tenth of a degree, outwards), so it draws
+    // once rather than the whole UK first and the data after.
+    let bounds = extent.map_or_else(String::new, |(min_lat, min_lng, max_lat, max_lng)| {
+        let down = |v: f64| (v * 10.0).floor() / 10.0;
+        let up = |v: f64| (v * 10.0).ceil() / 10.0;
+        format!(
+            "{},{},{},{}",
+            down(min_lng),
+            down(min_lat),
+            up(max_lng),
+            up(max_lat)
+        )
+    });
     let list = |name: &str| -> Vec<String> {
         one(&q, name)
             .map(|v| v.split(',').map(str::to_owned).collect())
@@ -125,6 +143,7 @@ pub async fn map_page(
             data-first=(first.map(|d| d.to_string()).unwrap_or_default())
             data-last=(last.map(|d| d.to_string()).unwrap_or_default())
             data-role=(viewer.role.as_str())
+            data-bounds=(bounds)
             data-basemap-url=(config.basemap_url.clone().unwrap_or_default())
             data-basemap-attribution=(config.basemap_attribution.clone().unwrap_or_default())
         {
