@@ -12,6 +12,10 @@
 //! with its ETag and the server answers 304 from its cache).
 
 #[path = "../tests/support/mod.rs"]
+#[allow(
+    dead_code,
+    reason = "the bench drives a subset of the browser tests' client"
+)]
 mod support;
 
 use std::time::Duration;
@@ -113,6 +117,9 @@ fn main() {
         repeat.push(ms);
     }
     println!("hexagons drawn: {hexes}");
+    let artefacts = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/artefacts");
+    std::fs::create_dir_all(&artefacts).expect("artefacts dir");
+    s.screenshot(&artefacts.join("map-20k-hexagons.png"));
     // Where the last visit's time went: requests slower than 50 ms, and the
     // point the page started (DOMContentLoaded) for comparison with idle.
     let timings = s.execute(

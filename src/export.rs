@@ -295,8 +295,8 @@ fn positions(ring: &[[f64; 2]]) -> Vec<geojson::Position> {
 /// computing one costs more than writing it: a layer of 20k cells spent ~25 ms
 /// on `CellIndex::boundary` alone. Layers draw the same study-area cells again
 /// and again; the bound keeps memory flat (~150 bytes a cell).
-static OUTLINES: std::sync::Mutex<Option<HashMap<CellIndex, Box<[[f64; 2]]>>>> =
-    std::sync::Mutex::new(None);
+static OUTLINES: std::sync::Mutex<Option<Outlines>> = std::sync::Mutex::new(None);
+type Outlines = HashMap<CellIndex, Box<[[f64; 2]]>>;
 const OUTLINES_KEPT: usize = 250_000;
 
 fn outline(cell: CellIndex) -> Box<[[f64; 2]]> {

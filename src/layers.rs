@@ -528,13 +528,13 @@ pub struct EmergingResult {
     pub steps: usize,
 }
 
+/// The study area, the time steps and the cells with reports in the window.
+pub type EmergingRun = (Arc<StudyArea>, Vec<NaiveDate>, Vec<EmergingResult>);
+
 /// Emerging hot spots: Gi* per time step over the same study area and weights,
 /// then each cell's category from its bins and the Mann-Kendall trend of its z.
 /// Cells that had reports in the window are returned.
-pub fn emerging(
-    store: &Store,
-    query: &LayerQuery,
-) -> Result<(Arc<StudyArea>, Vec<NaiveDate>, Vec<EmergingResult>), LayerError> {
+pub fn emerging(store: &Store, query: &LayerQuery) -> Result<EmergingRun, LayerError> {
     check(query)?;
     if query.step == Step::Year {
         return Err(LayerError::Invalid {

@@ -116,36 +116,28 @@ pub fn load(
         Input::Reader { reader, .. } => reader,
     };
     let (hashing, tally) = HashingReader::new(raw_reader);
-    let reader: Box<dyn BufRead> = Box::new(BufReader::with_capacity(1 << 16, hashing));
+    let reader: Box<dyn BufRead + Send> = Box::new(BufReader::with_capacity(1 << 16, hashing));
     let context = ParseContext::new(options.default_source.clone());
-    let geocoder = Geocoder::default();
-    let mut localities = Localities::default();
 
     let started = std::time::Instant::now();
     let mut load = store.begin_file(&file, format.as_str())?;
-    let rows = ingest::open_rows(format, reader, &file)?;
-    let mut seen = 0u64;
-    for item in rows {
-        seen += 1;
-        if options.fail_after_rows.is_some_and(|n| seen > n) {
-            return Err(PipelineError::Injected {
-                file,
-                rows: seen - 1,
-            });
-        }
-        match item? {
-            RowItem::Reject(reject) => load.reject(&reject)?,
-            RowItem::Row(row) => match locate(&row, &context, geocoder, &mut localities) {
-                Ok(located) => load.stage(&located.as_new_report(&row))?,
-                Err(reject) => load.reject(&reject)?,
-            },
-        }
-        if seen.is_multiple_of(16_384) {
-            if let Some(report) = progress {
-                report(&tally);
-            }
-        }
-    }
+    // Two threads: one reads, validates, geocodes and indexes; this one stages
+    // into DuckDB. Batches keep the hand-over cheap; the bound keeps memory flat.
+    let seen = std::thread::scope(|scope| -> Result<u64, PipelineError> {
+        let (batches, received) = std::sync::mpsc::sync_channel(PREPARED_BATCHES_IN_FLIGHT);
+        let file_name = &file;
+        let preparing =
+            scope.spawn(move || prepare_rows(format, reader, file_name, &context, &batches));
+        // `received` is moved in, so a store failure drops it and the preparing
+        // thread's next send fails: it stops instead of waiting forever.
+        let staged = stage_rows(&mut load, received, options, file_name, progress, &tally);
+        let prepared = preparing
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let seen = staged?;
+        prepared?;
+        Ok(seen)
+    })?;
     let sha256 = tally.sha256_hex();
     tracing::info!(
         elapsed_ms = started.elapsed().as_millis() as u64,
@@ -167,6 +159,90 @@ pub fn load(
         sha256,
         rejects_csv: rejects_path,
     })
+}
+
+/// Prepared rows handed from the parsing thread to the staging thread at once.
+const PREPARED_BATCH_ROWS: usize = 1024;
+const PREPARED_BATCHES_IN_FLIGHT: usize = 8;
+
+/// One input row, ready to stage or to list as rejected.
+enum Prepared {
+    Report(Box<(ingest::RawRow, Located)>),
+    Reject(RowReject),
+}
+
+/// The parsing thread: rows in, prepared batches out, until the input ends, a
+/// read fails, or the staging side hangs up.
+fn prepare_rows(
+    format: Format,
+    reader: Box<dyn BufRead + Send>,
+    file: &str,
+    context: &ParseContext,
+    batches: &std::sync::mpsc::SyncSender<Vec<Prepared>>,
+) -> Result<(), PipelineError> {
+    let geocoder = Geocoder::default();
+    let mut localities = Localities::default();
+    let rows = ingest::open_rows(format, reader, file)?;
+    let mut batch = Vec::with_capacity(PREPARED_BATCH_ROWS);
+    for item in rows {
+        batch.push(match item? {
+            RowItem::Reject(reject) => Prepared::Reject(reject),
+            RowItem::Row(row) => match locate(&row, context, geocoder, &mut localities) {
+                Ok(located) => Prepared::Report(Box::new((row, located))),
+                Err(reject) => Prepared::Reject(reject),
+            },
+        });
+        if batch.len() == PREPARED_BATCH_ROWS
+            && batches
+                .send(std::mem::replace(
+                    &mut batch,
+                    Vec::with_capacity(PREPARED_BATCH_ROWS),
+                ))
+                .is_err()
+        {
+            return Ok(()); // the staging side stopped; it reports why
+        }
+    }
+    if !batch.is_empty() {
+        let _ = batches.send(batch);
+    }
+    Ok(())
+}
+
+/// The staging thread's side: answers how many rows it took.
+fn stage_rows(
+    load: &mut crate::store::FileLoad<'_>,
+    received: std::sync::mpsc::Receiver<Vec<Prepared>>,
+    options: &LoadOptions,
+    file: &str,
+    progress: Option<&dyn Fn(&ReadTally)>,
+    tally: &ReadTally,
+) -> Result<u64, PipelineError> {
+    let mut seen = 0u64;
+    for batch in received {
+        for prepared in batch {
+            seen += 1;
+            if options.fail_after_rows.is_some_and(|n| seen > n) {
+                return Err(PipelineError::Injected {
+                    file: file.to_owned(),
+                    rows: seen - 1,
+                });
+            }
+            match prepared {
+                Prepared::Reject(reject) => load.reject(&reject)?,
+                Prepared::Report(report) => {
+                    let (row, located) = &*report;
+                    load.stage(&located.as_new_report(row))?;
+                }
+            }
+            if seen.is_multiple_of(16_384) {
+                if let Some(report) = progress {
+                    report(tally);
+                }
+            }
+        }
+    }
+    Ok(seen)
 }
 
 /// A row through validation, geocoding and indexing.
