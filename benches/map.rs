@@ -82,6 +82,8 @@ fn main() {
     let store = if big.exists() {
         let copy = std::path::Path::new(&target).join("tmp/map-bench.duckdb");
         std::fs::copy(&big, &copy).expect("copy the bench database");
+        // A previous run's write-ahead log belongs to the old copy.
+        let _ = std::fs::remove_file(copy.with_extension("duckdb.wal"));
         println!(
             "database: {} (copy of the ingest bench's reports)",
             copy.display()

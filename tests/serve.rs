@@ -275,6 +275,69 @@ async fn csv_download_and_etag() {
     assert_ne!(other.header(header::ETAG), etag);
 }
 
+/// Large layers go out compressed in the client's preferred coding (stored once
+/// beside the plain bytes): they decode to exactly the plain answer.
+#[tokio::test]
+async fn layers_are_compressed_as_the_client_prefers() {
+    let uri = "/api/v1/layers/cells?res=8&all=true";
+    let plain = get(app(), uri).await;
+    assert_eq!(plain.status, StatusCode::OK);
+    assert!(
+        plain.body.len() > 32 * 1024,
+        "a layer big enough to be stored compressed: {} bytes",
+        plain.body.len()
+    );
+    assert!(plain.headers.get(header::CONTENT_ENCODING).is_none());
+    assert!(plain.header(header::VARY).contains("Accept-Encoding"));
+    let fetch = |accept: &'static str| {
+        send(
+            app(),
+            Request::get(uri)
+                .header(header::ACCEPT_ENCODING, accept)
+                .body(Body::empty())
+                .expect("request"),
+        )
+    };
+    let decode_br = |body: &[u8]| {
+        let mut out = Vec::new();
+        brotli::BrotliDecompress(&mut &body[..], &mut out).expect("valid brotli");
+        out
+    };
+    let decode_gzip = |body: &[u8]| {
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(body), &mut out)
+            .expect("valid gzip");
+        out
+    };
+    for (accept, coding) in [
+        ("gzip, deflate, br, zstd", "br"),
+        ("br;q=0.5, gzip", "gzip"),
+        ("gzip;q=0, br", "br"),
+        ("deflate, gzip;q=0.2", "gzip"),
+    ] {
+        // Twice: computed, then from the cache; both decode to the plain bytes.
+        for _ in 0..2 {
+            let answer = fetch(accept).await;
+            assert_eq!(answer.status, StatusCode::OK, "{accept}");
+            assert_eq!(answer.header(header::CONTENT_ENCODING), coding, "{accept}");
+            assert_eq!(answer.header(header::ETAG), plain.header(header::ETAG));
+            let decoded = if coding == "br" {
+                decode_br(&answer.body)
+            } else {
+                decode_gzip(&answer.body)
+            };
+            assert!(
+                answer.body.len() * 3 < decoded.len(),
+                "{accept}: compressed"
+            );
+            assert_eq!(decoded, plain.body, "{accept}: decodes to the plain answer");
+        }
+    }
+    let refused = fetch("br;q=0, gzip;q=0, identity").await;
+    assert!(refused.headers.get(header::CONTENT_ENCODING).is_none());
+    assert_eq!(refused.body, plain.body);
+}
+
 #[tokio::test]
 async fn bad_parameters_answer_400_naming_the_field() {
     for (uri, field) in [

@@ -204,7 +204,123 @@ pub(super) async fn serve_layer(
             out.insert(header::CONTENT_DISPOSITION, v);
         }
     }
-    Ok((out, shared_body(rendered)).into_response())
+    let (body, encoding) = encoded(state, &etag, rendered, headers).await?;
+    if let Some(encoding) = encoding {
+        out.insert(
+            header::CONTENT_ENCODING,
+            HeaderValue::from_static(encoding.as_str()),
+        );
+    }
+    Ok((out, shared_body(body)).into_response())
+}
+
+/// Below this a layer is left to the compression middleware (cheap enough to
+/// compress per request).
+const PRECOMPRESS_MIN_BYTES: usize = 32 * 1024;
+
+/// A content coding the server stores answers in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Coding {
+    Brotli,
+    Gzip,
+}
+
+impl Coding {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Brotli => "br",
+            Self::Gzip => "gzip",
+        }
+    }
+
+    /// The client's preferred coding among ours (brotli first on equal `q`).
+    pub fn preferred(headers: &HeaderMap) -> Option<Self> {
+        // q-values in thousandths (RFC 9110 allows three decimals), compared exactly.
+        let mut best: Option<(u16, Self)> = None;
+        for value in headers.get_all(header::ACCEPT_ENCODING) {
+            let Ok(text) = value.to_str() else { continue };
+            for item in text.split(',') {
+                let mut parts = item.split(';');
+                let name = parts.next().unwrap_or_default().trim();
+                let q = parts
+                    .find_map(|p| p.trim().strip_prefix("q="))
+                    .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok())
+                    .map_or(0, |q| (q.clamp(0.0, 1.0) * 1000.0).round() as u16);
+                let coding = match name.to_ascii_lowercase().as_str() {
+                    "br" => Self::Brotli,
+                    "gzip" | "x-gzip" => Self::Gzip,
+                    _ => continue,
+                };
+                let better = match best {
+                    None => true,
+                    Some((best_q, best_coding)) => {
+                        q > best_q
+                            || (q == best_q && coding == Self::Brotli && best_coding != coding)
+                    }
+                };
+                if q > 0 && better {
+                    best = Some((q, coding));
+                }
+            }
+        }
+        best.map(|(_, coding)| coding)
+    }
+
+    /// Level 4 for both: the balance CDNs use for dynamic content.
+    fn compress(self, bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+        use std::io::Write as _;
+        match self {
+            Self::Brotli => {
+                let mut out = Vec::with_capacity(bytes.len() / 8);
+                {
+                    let mut w = brotli::CompressorWriter::new(&mut out, 64 * 1024, 4, 22);
+                    w.write_all(bytes)?;
+                    w.flush()?;
+                }
+                Ok(out)
+            }
+            Self::Gzip => {
+                let mut w = flate2::write::GzEncoder::new(
+                    Vec::with_capacity(bytes.len() / 6),
+                    flate2::Compression::new(4),
+                );
+                w.write_all(bytes)?;
+                w.finish()
+            }
+        }
+    }
+}
+
+/// The answer in the client's preferred coding, compressed once and kept in the
+/// layer cache beside the plain bytes: compressing a 6 MB layer took longer
+/// (~120 ms) than finding it in the cache (~30 µs).
+async fn encoded(
+    state: &AppState,
+    etag: &str,
+    rendered: Arc<Rendered>,
+    headers: &HeaderMap,
+) -> Result<(Arc<Rendered>, Option<Coding>), AppError> {
+    let Some(coding) = Coding::preferred(headers) else {
+        return Ok((rendered, None));
+    };
+    if rendered.body.len() < PRECOMPRESS_MIN_BYTES {
+        return Ok((rendered, None));
+    }
+    let key = format!("{etag}|{}", coding.as_str());
+    if let Some(hit) = state.0.cache.get(&key) {
+        return Ok((hit, Some(coding)));
+    }
+    let plain = Arc::clone(&rendered);
+    let body = tokio::task::spawn_blocking(move || coding.compress(&plain.body))
+        .await
+        .map_err(AppError::internal)?
+        .map_err(AppError::internal)?;
+    let fresh = Arc::new(Rendered {
+        body,
+        ..(*rendered).clone()
+    });
+    state.0.cache.put(key, Arc::clone(&fresh));
+    Ok((fresh, Some(coding)))
 }
 
 /// Headers of a computed answer: its ETag, no shared caching (this is
@@ -220,7 +336,7 @@ fn layer_headers(etag: &str, content_type: Option<&'static str>) -> HeaderMap {
     );
     out.insert(
         header::VARY,
-        HeaderValue::from_static("Cookie, Authorization"),
+        HeaderValue::from_static("Cookie, Authorization, Accept-Encoding"),
     );
     if let Some(content_type) = content_type {
         out.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
