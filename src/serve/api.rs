@@ -181,6 +181,11 @@ pub(super) async fn serve_layer(
         state.audit(entry);
         return Ok((StatusCode::NOT_MODIFIED, layer_headers(&etag, None)).into_response());
     }
+    let flight = if state.0.cache.get(&etag).is_some() {
+        None
+    } else {
+        Some(state.0.flights.lock(&etag).await)
+    };
     let rendered = if let Some(hit) = state.0.cache.get(&etag) {
         hit
     } else {
@@ -194,6 +199,7 @@ pub(super) async fn serve_layer(
         state.0.cache.put(etag.clone(), fresh.clone());
         fresh
     };
+    drop(flight);
     entry.rows = Some(rendered.rows as i64);
     state.audit(entry);
     let mut out = layer_headers(&etag, Some(rendered.content_type));
@@ -307,6 +313,10 @@ async fn encoded(
         return Ok((rendered, None));
     }
     let key = format!("{etag}|{}", coding.as_str());
+    if let Some(hit) = state.0.cache.get(&key) {
+        return Ok((hit, Some(coding)));
+    }
+    let _flight = state.0.flights.lock(&key).await;
     if let Some(hit) = state.0.cache.get(&key) {
         return Ok((hit, Some(coding)));
     }

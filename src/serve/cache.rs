@@ -68,9 +68,75 @@ impl LayerCache {
     }
 }
 
+/// One computation per key at a time: requests that miss the cache together wait
+/// for the first to finish and then read its answer from the cache, instead of
+/// all computing it (64 connections asking for one fresh 6 MB layer compressed
+/// would otherwise compress it 64 times and time out).
+#[derive(Default)]
+pub struct SingleFlight {
+    locks: Mutex<HashMap<String, std::sync::Weak<tokio::sync::Mutex<()>>>>,
+}
+
+impl SingleFlight {
+    /// Waits until no one else holds `key`; hold the guard while computing.
+    pub async fn lock(&self, key: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = {
+            let mut locks = self
+                .locks
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some(lock) = locks.get(key).and_then(std::sync::Weak::upgrade) {
+                lock
+            } else {
+                // Forget keys no one waits on any more, so the map stays small.
+                locks.retain(|_, lock| lock.strong_count() > 0);
+                let lock = Arc::new(tokio::sync::Mutex::new(()));
+                locks.insert(key.to_owned(), Arc::downgrade(&lock));
+                lock
+            }
+        };
+        lock.lock_owned().await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Polls `lock` once: true when it is granted at once.
+    async fn granted_now(flights: &SingleFlight, key: &str) -> bool {
+        tokio::select! {
+            biased;
+            _guard = flights.lock(key) => true,
+            () = std::future::ready(()) => false,
+        }
+    }
+
+    #[tokio::test]
+    async fn single_flight_holds_one_key_not_others() {
+        let flights = SingleFlight::default();
+        let first = flights.lock("layer-a").await;
+        assert!(
+            !granted_now(&flights, "layer-a").await,
+            "a second caller waits"
+        );
+        assert!(granted_now(&flights, "layer-b").await, "other keys do not");
+        drop(first);
+        assert!(
+            granted_now(&flights, "layer-a").await,
+            "free once the first is done"
+        );
+        // Keys nobody holds are forgotten when a new key comes.
+        let _held = flights.lock("layer-c").await;
+        let keys: Vec<String> = flights
+            .locks
+            .lock()
+            .expect("locks")
+            .keys()
+            .cloned()
+            .collect();
+        assert_eq!(keys, ["layer-c"]);
+    }
 
     fn rendered(n: usize) -> Arc<Rendered> {
         Arc::new(Rendered {
