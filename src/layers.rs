@@ -182,6 +182,12 @@ struct StudyAreaKey {
 /// pure functions of their key, so sharing them across stores and requests is
 /// safe, and the bound keeps memory flat (a res-9 area is ~30 MB).
 static STUDY_AREAS: Mutex<Vec<(StudyAreaKey, Arc<StudyArea>)>> = Mutex::new(Vec::new());
+
+/// Spatial weights of the memoised study areas (~10 ms to build for 20k cells),
+/// found by the area's identity: an area in [`STUDY_AREAS`] is kept alive there,
+/// so its address cannot be reused while its weights are looked up.
+static NEIGHBOURS: Mutex<Vec<KeptNeighbours>> = Mutex::new(Vec::new());
+type KeptNeighbours = (Arc<StudyArea>, u32, Kernel, Arc<Neighbours>);
 const STUDY_AREAS_KEPT: usize = 8;
 
 /// The study area's cells at `res` (deterministic: sorted cells).
@@ -220,6 +226,34 @@ pub fn study_area(
         kept.push((key, Arc::clone(&area)));
     }
     Ok(area)
+}
+
+/// The spatial weights of `area`, shared when the area is a memoised one.
+fn neighbours(area: &Arc<StudyArea>, k: u32, kernel: Kernel) -> Arc<Neighbours> {
+    {
+        // Lock order: STUDY_AREAS, then NEIGHBOURS.
+        let areas = STUDY_AREAS.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut kept = NEIGHBOURS.lock().unwrap_or_else(PoisonError::into_inner);
+        // Weights of areas no longer memoised go with them (a res-9 area is large).
+        kept.retain(|(a, ..)| areas.iter().any(|(_, live)| Arc::ptr_eq(live, a)));
+        if !areas.iter().any(|(_, live)| Arc::ptr_eq(live, area)) {
+            drop((kept, areas));
+            return Arc::new(Neighbours::build(area, k, kernel));
+        }
+        if let Some((.., nb)) = kept
+            .iter()
+            .find(|(a, kk, kn, _)| Arc::ptr_eq(a, area) && *kk == k && *kn == kernel)
+        {
+            return Arc::clone(nb);
+        }
+    }
+    let nb = Arc::new(Neighbours::build(area, k, kernel));
+    let mut kept = NEIGHBOURS.lock().unwrap_or_else(PoisonError::into_inner);
+    if kept.len() >= STUDY_AREAS_KEPT * 2 {
+        kept.remove(0);
+    }
+    kept.push((Arc::clone(area), k, kernel, Arc::clone(&nb)));
+    nb
 }
 
 fn build_study_area(key: &StudyAreaKey) -> Result<StudyArea, LayerError> {
@@ -388,7 +422,7 @@ fn hot_cells_in(
             None => outside += row.reports,
         }
     }
-    let nb = Neighbours::build(&area, query.k, query.kernel);
+    let nb = neighbours(&area, query.k, query.kernel);
     let gi = analysis::gi_star(&x, &nb);
     let p = if query.permutations > 0 {
         analysis::permutation_p(&x, &nb, query.permutations, query.seed, 2)
@@ -566,7 +600,7 @@ pub fn emerging(store: &Store, query: &LayerQuery) -> Result<EmergingRun, LayerE
             totals[i] += value;
         }
     }
-    let nb = Neighbours::build(&area, query.k, query.kernel);
+    let nb = neighbours(&area, query.k, query.kernel);
     let mut z_by_cell = vec![Vec::with_capacity(steps); n];
     let mut bins_by_cell = vec![Vec::with_capacity(steps); n];
     for values in &x {
