@@ -9,6 +9,7 @@
 mod accounts;
 mod analysis_queries;
 mod schema;
+mod staging;
 
 pub use accounts::{AuditEntry, AuditFilter, AuditRow, SigninRecord, TokenRow, UserRow};
 
@@ -312,6 +313,7 @@ impl Store {
             run_id: 0,
             file_name: file_name.to_owned(),
             staging: None,
+            batch: staging::StagingBatch::new(),
             rejects: None,
             parse_rejects: 0,
             staged: 0,
@@ -561,6 +563,8 @@ pub struct FileLoad<'c> {
     run_id: i64,
     file_name: String,
     staging: Option<Appender<'c>>,
+    /// Staged rows not yet handed to the appender.
+    batch: staging::StagingBatch,
     rejects: Option<Appender<'c>>,
     parse_rejects: u64,
     staged: u64,
@@ -582,56 +586,42 @@ impl FileLoad<'_> {
 
     /// Stages a valid report; whether it is new, a duplicate or a conflict is decided at commit.
     pub fn stage(&mut self, report: &NewReport<'_>) -> Result<()> {
-        let f = report.fields;
+        self.batch.push(report, self.run_id);
+        self.staged += 1;
+        if self.batch.len() == staging::BATCH_ROWS {
+            self.append_batch()?;
+        }
+        Ok(())
+    }
+
+    /// Hands the gathered rows to the appender, flushing it at each
+    /// `STAGE_FLUSH_ROWS` (batches below one row group; see there).
+    fn append_batch(&mut self) -> Result<()> {
+        if self.batch.len() == 0 {
+            return Ok(());
+        }
+        let path = self.path;
+        let db = |context: &'static str| {
+            move |source| StoreError::Db {
+                path: path.to_owned(),
+                context,
+                source,
+            }
+        };
+        let batch = self.batch.take().map_err(|e| StoreError::Io {
+            path: path.to_owned(),
+            context: "build staged batch",
+            source: std::io::Error::other(e),
+        })?;
         let appender = self
             .staging
             .as_mut()
             .expect("staging appender lives until commit");
-        let nationalities = (!f.nationalities.is_empty()).then(|| f.nationalities.join(";"));
         appender
-            .append_row(params![
-                f.source,
-                report.report_id,
-                report.content_hash,
-                f.observed_on,
-                f.venue_type.as_str(),
-                f.venue_name,
-                f.exploitation_type.as_str(),
-                f.indicators.to_string(),
-                f.indicators.bits(),
-                f.persons_count,
-                nationalities,
-                f.child_involved,
-                f.grading.map(|g| g.to_string()),
-                f.notes,
-                report.location_input,
-                report.lat,
-                report.lng,
-                report.method.as_str(),
-                report.precision_m,
-                report.geocode_note,
-                report.cells[0],
-                report.cells[1],
-                report.cells[2],
-                report.cells[3],
-                self.run_id,
-                report.line as i64,
-                report.town,
-                report.district,
-                report.raw,
-            ])
-            .map_err(|source| StoreError::Db {
-                path: self.path.to_owned(),
-                context: "stage report",
-                source,
-            })?;
-        self.staged += 1;
+            .append_record_batch(batch)
+            .map_err(db("stage reports"))?;
         if self.staged.is_multiple_of(STAGE_FLUSH_ROWS) {
-            appender.flush().map_err(|source| StoreError::Db {
-                path: self.path.to_owned(),
-                context: "flush staged reports",
-                source,
-            })?;
+            appender.flush().map_err(db("flush staged reports"))?;
         }
         Ok(())
     }
@@ -662,6 +652,7 @@ impl FileLoad<'_> {
 
     /// Classifies the staged rows, inserts the new ones and lists conflicts, then commits.
     pub fn commit(mut self, sha256: &str) -> Result<LoadCounts> {
+        self.append_batch()?;
         for appender in [self.staging.as_mut(), self.rejects.as_mut()]
             .into_iter()
             .flatten()
