@@ -16,13 +16,13 @@
     dead_code,
     reason = "the bench drives a subset of the browser tests' client"
 )]
+mod browser;
 mod support;
 
-use std::time::Duration;
-
+use browser::webdriver::Session;
 use serde_json::json;
-use support::webdriver::Session;
 
+/// Serves `store` with the demo accounts; answers its URL and the tactical password.
 fn serve(store: hotspots::Store) -> (String, String) {
     let password = hotspots::demo::demo_accounts(&store)
         .expect("accounts")
@@ -30,27 +30,9 @@ fn serve(store: hotspots::Store) -> (String, String) {
         .find(|(name, _)| name == "tactical")
         .expect("tactical account")
         .1;
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        runtime.block_on(async move {
-            let state =
-                hotspots::serve::AppState::new(store, hotspots::serve::ServeConfig::default())
-                    .expect("state");
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("bind");
-            tx.send(listener.local_addr().expect("addr")).expect("send");
-            axum::serve(listener, hotspots::serve::router(state))
-                .await
-                .expect("serve");
-        });
-    });
-    let addr = rx.recv_timeout(Duration::from_secs(120)).expect("server");
-    (format!("http://{addr}"), password)
+    let state = hotspots::serve::AppState::new(store, hotspots::serve::ServeConfig::default())
+        .expect("state");
+    (browser::serve_in_background(state), password)
 }
 
 /// Opens `url` and answers (idle time in ms, hexagons drawn).
@@ -77,26 +59,9 @@ fn median(mut v: Vec<u64>) -> u64 {
 }
 
 fn main() {
-    let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
-    let big = std::path::Path::new(&target).join("tmp/ingest-bench/ours.duckdb");
-    let store = if big.exists() {
-        let copy = std::path::Path::new(&target).join("tmp/map-bench.duckdb");
-        std::fs::copy(&big, &copy).expect("copy the bench database");
-        // A previous run's write-ahead log belongs to the old copy.
-        let _ = std::fs::remove_file(copy.with_extension("duckdb.wal"));
-        println!(
-            "database: {} (copy of the ingest bench's reports)",
-            copy.display()
-        );
-        hotspots::Store::open(&copy).expect("open")
-    } else {
-        println!("database: the bundled demo (run `cargo bench --bench ingest` for 1M reports and ~20k hexagons)");
-        let mut store = hotspots::Store::open_in_memory().expect("store");
-        hotspots::demo::load_demo(&mut store).expect("demo");
-        store
-    };
+    let store = support::bench_store("map-bench");
     let (base, password) = serve(store);
-    let driver = support::webdriver::Driver::start();
+    let driver = browser::webdriver::Driver::start();
     let s = driver.session();
     s.goto(&format!("{base}/signin"));
     s.type_into(&s.find("#name"), "tactical");

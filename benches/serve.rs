@@ -7,6 +7,8 @@
 //! so each is computed) and over one repeated query (cached). Requests carry a
 //! tactical session cookie; the `br` rows ask for brotli as browsers do.
 
+mod support;
+
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
@@ -74,24 +76,7 @@ fn report(name: &str, mut times: Vec<Duration>) {
 }
 
 fn main() {
-    let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
-    let big = std::path::Path::new(&target).join("tmp/ingest-bench/ours.duckdb");
-    let store = if big.exists() {
-        let copy = std::path::Path::new(&target).join("tmp/serve-bench.duckdb");
-        std::fs::copy(&big, &copy).expect("copy the bench database");
-        // A previous run's write-ahead log belongs to the old copy.
-        let _ = std::fs::remove_file(copy.with_extension("duckdb.wal"));
-        println!(
-            "database: {} (copy of the ingest bench's 1M reports)",
-            copy.display()
-        );
-        hotspots::Store::open(&copy).expect("open")
-    } else {
-        println!("database: the bundled demo (run `cargo bench --bench ingest` for 1M reports)");
-        let mut store = hotspots::Store::open_in_memory().expect("store");
-        hotspots::demo::load_demo(&mut store).expect("demo");
-        store
-    };
+    let store = support::bench_store("serve-bench");
     sign_in(&store);
     let reports = store.data_version().expect("version").1;
     println!("reports: {reports}");

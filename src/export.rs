@@ -295,7 +295,8 @@ fn positions(ring: &[[f64; 2]]) -> Vec<geojson::Position> {
 /// computing one costs more than writing it: a layer of 20k cells spent ~25 ms
 /// on `CellIndex::boundary` alone. Layers draw the same study-area cells again
 /// and again; the bound keeps memory flat (~150 bytes a cell).
-static OUTLINES: std::sync::Mutex<Option<Outlines>> = std::sync::Mutex::new(None);
+static OUTLINES: std::sync::LazyLock<std::sync::Mutex<Outlines>> =
+    std::sync::LazyLock::new(Default::default);
 type Outlines = HashMap<CellIndex, Box<[[f64; 2]]>>;
 const OUTLINES_KEPT: usize = 250_000;
 
@@ -313,7 +314,6 @@ pub fn cell_geometries(cells: impl IntoIterator<Item = CellIndex>) -> Vec<Geomet
     let mut kept = OUTLINES
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let kept = kept.get_or_insert_with(HashMap::new);
     cells
         .into_iter()
         .map(|cell| {

@@ -176,19 +176,25 @@ struct StudyAreaKey {
     extent: Option<(f64, f64, f64, f64)>,
 }
 
-/// Study areas computed lately, most recent last. Building one tiles a bounding
-/// box and tests every cell against the UK outline (tens of milliseconds at
-/// res 8, far more at res 9), while every layer request needs one: they are
-/// pure functions of their key, so sharing them across stores and requests is
-/// safe, and the bound keeps memory flat (a res-9 area is ~30 MB).
-static STUDY_AREAS: Mutex<Vec<(StudyAreaKey, Arc<StudyArea>)>> = Mutex::new(Vec::new());
-
-/// Spatial weights of the memoised study areas (~10 ms to build for 20k cells),
-/// found by the area's identity: an area in [`STUDY_AREAS`] is kept alive there,
-/// so its address cannot be reused while its weights are looked up.
-static NEIGHBOURS: Mutex<Vec<KeptNeighbours>> = Mutex::new(Vec::new());
-type KeptNeighbours = (Arc<StudyArea>, u32, Kernel, Arc<Neighbours>);
+/// Study areas computed lately, most recent last, each with the spatial weights
+/// built over it so far (~10 ms each for 20k cells). Building an area tiles a
+/// bounding box and tests every cell against the UK outline (tens of
+/// milliseconds at res 8, far more at res 9), while every layer request needs
+/// one: they are pure functions of their key, so sharing them across stores and
+/// requests is safe, and the bound keeps memory flat (a res-9 area is ~30 MB).
+/// An area's weights leave with it.
+static STUDY_AREAS: Mutex<Vec<KeptArea>> = Mutex::new(Vec::new());
 const STUDY_AREAS_KEPT: usize = 8;
+
+struct KeptArea {
+    key: StudyAreaKey,
+    area: Arc<StudyArea>,
+    weights: Vec<(u32, Kernel, Arc<Neighbours>)>,
+}
+
+fn kept_areas() -> std::sync::MutexGuard<'static, Vec<KeptArea>> {
+    STUDY_AREAS.lock().unwrap_or_else(PoisonError::into_inner)
+}
 
 /// The study area's cells at `res` (deterministic: sorted cells).
 pub fn study_area(
@@ -207,10 +213,10 @@ pub fn study_area(
         extent,
     };
     {
-        let mut kept = STUDY_AREAS.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(i) = kept.iter().position(|(k, _)| *k == key) {
+        let mut kept = kept_areas();
+        if let Some(i) = kept.iter().position(|k| k.key == key) {
             let entry = kept.remove(i);
-            let area = Arc::clone(&entry.1);
+            let area = Arc::clone(&entry.area);
             kept.push(entry);
             return Ok(area);
         }
@@ -218,41 +224,37 @@ pub fn study_area(
     // Built outside the lock: two requests may build the same area once each,
     // which is cheaper than making every other request wait.
     let area = Arc::new(build_study_area(&key)?);
-    let mut kept = STUDY_AREAS.lock().unwrap_or_else(PoisonError::into_inner);
-    if !kept.iter().any(|(k, _)| *k == key) {
+    let mut kept = kept_areas();
+    if !kept.iter().any(|k| k.key == key) {
         if kept.len() == STUDY_AREAS_KEPT {
             kept.remove(0);
         }
-        kept.push((key, Arc::clone(&area)));
+        kept.push(KeptArea {
+            key,
+            area: Arc::clone(&area),
+            weights: Vec::new(),
+        });
     }
     Ok(area)
 }
 
-/// The spatial weights of `area`, shared when the area is a memoised one.
+/// The spatial weights of `area`, shared while the area is memoised (found by
+/// identity: a kept area is alive, so its address is not reused).
 fn neighbours(area: &Arc<StudyArea>, k: u32, kernel: Kernel) -> Arc<Neighbours> {
-    {
-        // Lock order: STUDY_AREAS, then NEIGHBOURS.
-        let areas = STUDY_AREAS.lock().unwrap_or_else(PoisonError::into_inner);
-        let mut kept = NEIGHBOURS.lock().unwrap_or_else(PoisonError::into_inner);
-        // Weights of areas no longer memoised go with them (a res-9 area is large).
-        kept.retain(|(a, ..)| areas.iter().any(|(_, live)| Arc::ptr_eq(live, a)));
-        if !areas.iter().any(|(_, live)| Arc::ptr_eq(live, area)) {
-            drop((kept, areas));
-            return Arc::new(Neighbours::build(area, k, kernel));
-        }
+    let is_area = |kept: &KeptArea| Arc::ptr_eq(&kept.area, area);
+    if let Some(kept) = kept_areas().iter().find(|kept| is_area(kept)) {
         if let Some((.., nb)) = kept
+            .weights
             .iter()
-            .find(|(a, kk, kn, _)| Arc::ptr_eq(a, area) && *kk == k && *kn == kernel)
+            .find(|(kk, kn, _)| (*kk, *kn) == (k, kernel))
         {
             return Arc::clone(nb);
         }
     }
     let nb = Arc::new(Neighbours::build(area, k, kernel));
-    let mut kept = NEIGHBOURS.lock().unwrap_or_else(PoisonError::into_inner);
-    if kept.len() >= STUDY_AREAS_KEPT * 2 {
-        kept.remove(0);
+    if let Some(kept) = kept_areas().iter_mut().find(|kept| is_area(kept)) {
+        kept.weights.push((k, kernel, Arc::clone(&nb)));
     }
-    kept.push((Arc::clone(area), k, kernel, Arc::clone(&nb)));
     nb
 }
 

@@ -9,45 +9,22 @@
 
 mod support;
 
-use std::time::Duration;
-
 use serde_json::json;
 use support::webdriver::{Driver, Session};
 
 /// Serves the demo; answers its address and the tactical account's password.
 fn serve_demo() -> (String, String) {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        runtime.block_on(async move {
-            let mut store = hotspots::Store::open_in_memory().expect("store");
-            hotspots::demo::load_demo(&mut store).expect("demo");
-            let accounts = hotspots::demo::demo_accounts(&store).expect("accounts");
-            let tactical = accounts
-                .into_iter()
-                .find(|(name, _)| name == "tactical")
-                .expect("tactical account")
-                .1;
-            let state =
-                hotspots::serve::AppState::new(store, hotspots::serve::ServeConfig::default())
-                    .expect("state");
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("bind");
-            tx.send((listener.local_addr().expect("addr"), tactical))
-                .expect("send");
-            axum::serve(listener, hotspots::serve::router(state))
-                .await
-                .expect("serve");
-        });
-    });
-    let (addr, password) = rx
-        .recv_timeout(Duration::from_secs(120))
-        .expect("server started");
-    (format!("http://{addr}"), password)
+    let mut store = hotspots::Store::open_in_memory().expect("store");
+    hotspots::demo::load_demo(&mut store).expect("demo");
+    let tactical = hotspots::demo::demo_accounts(&store)
+        .expect("accounts")
+        .into_iter()
+        .find(|(name, _)| name == "tactical")
+        .expect("tactical account")
+        .1;
+    let state = hotspots::serve::AppState::new(store, hotspots::serve::ServeConfig::default())
+        .expect("state");
+    (support::serve_in_background(state), tactical)
 }
 
 fn artefacts() -> std::path::PathBuf {

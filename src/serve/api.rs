@@ -181,25 +181,17 @@ pub(super) async fn serve_layer(
         state.audit(entry);
         return Ok((StatusCode::NOT_MODIFIED, layer_headers(&etag, None)).into_response());
     }
-    let flight = if state.0.cache.get(&etag).is_some() {
-        None
-    } else {
-        Some(state.0.flights.lock(&etag).await)
-    };
-    let rendered = if let Some(hit) = state.0.cache.get(&etag) {
-        hit
-    } else {
-        let view = state.view(viewer.role);
-        let request = request.clone();
-        let fresh = Arc::new(
+    let view = state.view(viewer.role);
+    let computing = request.clone();
+    let rendered = state
+        .0
+        .cache
+        .get_or_compute(&etag, async {
             state
-                .read(move |store| Ok(render::render_view(store, &request, view)?))
-                .await?,
-        );
-        state.0.cache.put(etag.clone(), fresh.clone());
-        fresh
-    };
-    drop(flight);
+                .read(move |store| Ok(render::render_view(store, &computing, view)?))
+                .await
+        })
+        .await?;
     entry.rows = Some(rendered.rows as i64);
     state.audit(entry);
     let mut out = layer_headers(&etag, Some(rendered.content_type));
@@ -313,24 +305,22 @@ async fn encoded(
         return Ok((rendered, None));
     }
     let key = format!("{etag}|{}", coding.as_str());
-    if let Some(hit) = state.0.cache.get(&key) {
-        return Ok((hit, Some(coding)));
-    }
-    let _flight = state.0.flights.lock(&key).await;
-    if let Some(hit) = state.0.cache.get(&key) {
-        return Ok((hit, Some(coding)));
-    }
-    let plain = Arc::clone(&rendered);
-    let body = tokio::task::spawn_blocking(move || coding.compress(&plain.body))
-        .await
-        .map_err(AppError::internal)?
-        .map_err(AppError::internal)?;
-    let fresh = Arc::new(Rendered {
-        body,
-        ..(*rendered).clone()
-    });
-    state.0.cache.put(key, Arc::clone(&fresh));
-    Ok((fresh, Some(coding)))
+    let compressed = state
+        .0
+        .cache
+        .get_or_compute(&key, async {
+            let plain = Arc::clone(&rendered);
+            let body = tokio::task::spawn_blocking(move || coding.compress(&plain.body))
+                .await
+                .map_err(AppError::internal)?
+                .map_err(AppError::internal)?;
+            Ok::<_, AppError>(Rendered {
+                body,
+                ..(*rendered).clone()
+            })
+        })
+        .await?;
+    Ok((compressed, Some(coding)))
 }
 
 /// Headers of a computed answer: its ETag, no shared caching (this is
@@ -714,28 +704,28 @@ async fn basemap(
     if name == "outline" {
         return Ok((out, crate::geocode::UK_OUTLINE_GEOJSON).into_response());
     }
-    let cached = if let Some(hit) = state.0.cache.get(&etag) {
-        hit
-    } else {
-        let body = state
-            .read(move |store| {
-                let fc = if name == "districts" {
-                    super::pages::district_shapes(store)?
-                } else {
-                    super::pages::places_near_data(store)?
-                };
-                serde_json::to_vec(&fc).map_err(AppError::internal)
+    let cached = state
+        .0
+        .cache
+        .get_or_compute(&etag, async {
+            let body = state
+                .read(move |store| {
+                    let fc = if name == "districts" {
+                        super::pages::district_shapes(store)?
+                    } else {
+                        super::pages::places_near_data(store)?
+                    };
+                    serde_json::to_vec(&fc).map_err(AppError::internal)
+                })
+                .await?;
+            Ok::<_, AppError>(Rendered {
+                body,
+                content_type: "application/geo+json",
+                file_name: String::new(),
+                rows: 0,
             })
-            .await?;
-        let fresh = Arc::new(Rendered {
-            body,
-            content_type: "application/geo+json",
-            file_name: String::new(),
-            rows: 0,
-        });
-        state.0.cache.put(etag.clone(), fresh.clone());
-        fresh
-    };
+        })
+        .await?;
     Ok((out, shared_body(cached)).into_response())
 }
 

@@ -10,6 +10,7 @@ use crate::render::Rendered;
 pub struct LayerCache {
     max_bytes: usize,
     inner: Mutex<Entries>,
+    flights: SingleFlight,
 }
 
 #[derive(Default)]
@@ -24,7 +25,27 @@ impl LayerCache {
         Self {
             max_bytes,
             inner: Mutex::new(Entries::default()),
+            flights: SingleFlight::default(),
         }
+    }
+
+    /// The entry for `key`, computed by `compute` on a miss and kept. Callers
+    /// that miss the same key together wait for one computation (see
+    /// [`SingleFlight`]) and then read its answer.
+    pub async fn get_or_compute<E, F>(&self, key: &str, compute: F) -> Result<Arc<Rendered>, E>
+    where
+        F: std::future::Future<Output = Result<Rendered, E>>,
+    {
+        if let Some(hit) = self.get(key) {
+            return Ok(hit);
+        }
+        let _flight = self.flights.lock(key).await;
+        if let Some(hit) = self.get(key) {
+            return Ok(hit);
+        }
+        let fresh = Arc::new(compute.await?);
+        self.put(key.to_owned(), Arc::clone(&fresh));
+        Ok(fresh)
     }
 
     pub fn get(&self, key: &str) -> Option<Arc<Rendered>> {

@@ -114,8 +114,6 @@ struct Inner {
     /// The newest run id: bumps on every committed load; keys caches and ETags.
     version: AtomicI64,
     cache: cache::LayerCache,
-    /// Computing (or compressing) one cache key at a time.
-    flights: cache::SingleFlight,
     config: ServeConfig,
     /// Computed towns tables by (data version, release-only, district level):
     /// the towns page is rendered per viewer, but its numbers are shared.
@@ -162,7 +160,6 @@ impl AppState {
             writer: Mutex::new(store),
             version: AtomicI64::new(run),
             cache: cache::LayerCache::new(config.cache_mib << 20),
-            flights: cache::SingleFlight::default(),
             config,
         })))
     }

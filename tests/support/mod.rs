@@ -1,1 +1,27 @@
 pub mod webdriver;
+
+/// Serves `state` on 127.0.0.1:0 from a thread of its own (with its own
+/// runtime, as a browser test needs the blocking WebDriver client on this one);
+/// answers the base URL once the socket is bound.
+pub fn serve_in_background(state: hotspots::serve::AppState) -> String {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            tx.send(listener.local_addr().expect("addr")).expect("send");
+            axum::serve(listener, hotspots::serve::router(state))
+                .await
+                .expect("serve");
+        });
+    });
+    let addr = rx
+        .recv_timeout(std::time::Duration::from_secs(120))
+        .expect("server started");
+    format!("http://{addr}")
+}
