@@ -134,6 +134,32 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn callers_missing_together_compute_once() {
+        let cache = LayerCache::new(1_000);
+        let computed = std::sync::atomic::AtomicUsize::new(0);
+        let compute = || async {
+            computed.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            // Let the other caller run while this one holds the key.
+            tokio::task::yield_now().await;
+            Ok::<_, ()>(Rendered::clone(&rendered(10)))
+        };
+        let (a, b) = tokio::join!(
+            cache.get_or_compute("k", compute()),
+            cache.get_or_compute("k", compute())
+        );
+        assert_eq!(computed.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert!(
+            Arc::ptr_eq(&a.expect("a"), &b.expect("b")),
+            "one shared answer"
+        );
+        // A failed computation keeps nothing: the next caller computes again.
+        let failed = cache
+            .get_or_compute("e", async { Err::<Rendered, _>("boom") })
+            .await;
+        assert!(failed.is_err() && cache.get("e").is_none());
+    }
+
+    #[tokio::test]
     async fn single_flight_holds_one_key_not_others() {
         let flights = SingleFlight::default();
         let first = flights.lock("layer-a").await;
