@@ -5,7 +5,7 @@ use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
 use hotspots::cli::{export_reports, OutFormat};
-use hotspots::store::{CountTable, ReportFilter, StoredReport};
+use hotspots::store::{CountTable, LoadCounts, ReportFilter, StoredReport};
 use hotspots::{load, Input, LoadOptions, PipelineError, Store};
 
 const MESSY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/messy.csv");
@@ -212,6 +212,24 @@ fn reingest_is_idempotent() {
     assert_eq!(c.read, c.stored + c.duplicates + c.rejected);
     assert_eq!(reports(&store), before);
     assert_eq!(store.count(CountTable::Runs).expect("runs"), 2);
+    // Another process (a fresh handle) reads the stored keys from the file.
+    drop(store);
+    let mut reopened = Store::open(&dir.path().join("t.duckdb")).expect("reopen");
+    let third = load(
+        &mut reopened,
+        Input::Path(copy_to(dir.path(), MESSY)),
+        &LoadOptions::default(),
+        None,
+    )
+    .expect("load");
+    assert_eq!(
+        third.counts,
+        LoadCounts {
+            run_id: third.counts.run_id,
+            ..c
+        }
+    );
+    assert_eq!(reports(&reopened), before);
 }
 
 #[test]
@@ -299,9 +317,39 @@ fn failure_mid_file_leaves_nothing_of_that_file() {
     // Reopened from disk: still nothing; a clean re-run stores everything once.
     let mut store = Store::open(&db).expect("reopen");
     assert_eq!(store.count(CountTable::Reports).expect("count"), 0);
-    let ok = load(&mut store, Input::Path(path), &LoadOptions::default(), None).expect("load");
+    let ok = load(
+        &mut store,
+        Input::Path(path.clone()),
+        &LoadOptions::default(),
+        None,
+    )
+    .expect("load");
     assert_eq!(ok.counts.stored, 8);
     assert_eq!(store.count(CountTable::Reports).expect("count"), 8);
+    // A failure after that commit leaves the committed keys known: the rows
+    // the failed run had taken in are not remembered as stored.
+    let opts = LoadOptions {
+        fail_after_rows: Some(12),
+        ..LoadOptions::default()
+    };
+    let changed = std::fs::read_to_string(&path)
+        .expect("read")
+        .replace("MESSY-001", "MESSY-NEW");
+    let changed_path = dir.path().join("changed.csv");
+    std::fs::write(&changed_path, changed).expect("write");
+    load(&mut store, Input::Path(changed_path.clone()), &opts, None).unwrap_err();
+    let again = load(
+        &mut store,
+        Input::Path(changed_path),
+        &LoadOptions::default(),
+        None,
+    )
+    .expect("load");
+    assert_eq!(
+        (again.counts.stored, again.counts.duplicates),
+        (1, ok.counts.duplicates + 7)
+    );
+    assert_eq!(store.count(CountTable::Reports).expect("count"), 9);
 }
 
 #[test]

@@ -3,13 +3,17 @@
 //! **Invariants.** Every statement is prepared with parameters; no user input is
 //! formatted into SQL. A file is loaded in one transaction: after a crash it is
 //! either wholly stored or not at all. `(source, report_id)` is unique in
-//! `reports`: the loader classifies each staged row before inserting, and a
-//! [`Store`] (one connection) serialises writers by `&mut self`.
+//! `reports`: the loader classifies each row against the stored keys and the
+//! file's earlier rows before appending it (`keys`), and a [`Store`] (one
+//! connection) serialises writers by `&mut self`.
 
 mod accounts;
 mod analysis_queries;
+mod keys;
+mod report_batch;
 mod schema;
-mod staging;
+
+pub use keys::Verdict;
 
 pub use accounts::{AuditEntry, AuditFilter, AuditRow, SigninRecord, TokenRow, UserRow};
 
@@ -155,6 +159,9 @@ pub struct StoreSummary {
 pub struct Store {
     conn: Connection,
     path: String,
+    /// The stored report keys, loaded by the first load and kept up to date by
+    /// each commit (a writer's cache; reader clones never load it).
+    keys: keys::KeyIndex,
 }
 
 impl Store {
@@ -207,7 +214,11 @@ impl Store {
     }
 
     fn init(conn: Connection, path: String) -> Result<Self> {
-        let store = Self { conn, path };
+        let store = Self {
+            conn,
+            path,
+            keys: keys::KeyIndex::default(),
+        };
         store.migrate()?;
         Ok(store)
     }
@@ -222,19 +233,14 @@ impl Store {
         Ok(Self {
             conn,
             path: self.path.clone(),
+            keys: keys::KeyIndex::default(),
         })
     }
 
     /// Changes whenever a load commits: the newest run id and the report count.
     /// Caches and ETags key on it.
     pub fn data_version(&self) -> Result<(i64, u64)> {
-        self.conn
-            .query_row(
-                "SELECT (SELECT coalesce(max(run_id), 0) FROM ingest_runs), (SELECT count(*) FROM reports)",
-                [],
-                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)? as u64)),
-            )
-            .map_err(self.err("read data version"))
+        read_data_version(&self.conn).map_err(self.err("read data version"))
     }
 
     pub fn path(&self) -> PathBuf {
@@ -293,11 +299,11 @@ impl Store {
         Ok(())
     }
 
-    /// Starts loading one file: a transaction, a run row and the staging appenders.
+    /// Starts loading one file: a transaction, a run row and the appenders.
     /// Dropping the returned load without [`FileLoad::commit`] rolls everything back.
     pub fn begin_file(&mut self, file_name: &str, format: &str) -> Result<FileLoad<'_>> {
-        let conn = &self.conn;
-        let path = self.path.as_str();
+        let Self { conn, path, keys } = self;
+        let path = path.as_str();
         let err = |context: &'static str| {
             move |source| StoreError::Db {
                 path: path.to_owned(),
@@ -312,13 +318,16 @@ impl Store {
             path,
             run_id: 0,
             file_name: file_name.to_owned(),
-            staging: None,
-            batch: staging::StagingBatch::new(),
+            keys,
+            file_keys: keys::FileKeys::default(),
+            appender: None,
+            batch: report_batch::ReportBatch::new(),
             rejects: None,
-            parse_rejects: 0,
-            staged: 0,
+            counts: LoadCounts::default(),
             committed: false,
         };
+        // Inside the transaction, so the keys match what this load can see.
+        load_keys(conn, load.keys).map_err(err("read stored keys"))?;
         load.run_id = conn
             .query_row(
                 "INSERT INTO ingest_runs (run_id, file_name, format, started_at, tool_version) \
@@ -327,12 +336,8 @@ impl Store {
                 |r| r.get(0),
             )
             .map_err(err("insert ingest run"))?;
-        conn.execute_batch(schema::STAGING)
-            .map_err(err("create staging"))?;
-        load.staging = Some(
-            conn.appender("ingest_staging")
-                .map_err(err("staging appender"))?,
-        );
+        load.counts.run_id = load.run_id;
+        load.appender = Some(conn.appender("reports").map_err(err("reports appender"))?);
         load.rejects = Some(conn.appender("rejects").map_err(err("rejects appender"))?);
         Ok(load)
     }
@@ -550,11 +555,43 @@ fn filter_sql(filter: &ReportFilter) -> (String, Vec<String>) {
     }
 }
 
-/// Staged rows are flushed from the Appender in batches smaller than a DuckDB row
-/// group (122,880 rows). One larger flush inside a transaction made the staged rows
-/// invisible to sorts and joins (duckdb-rs 1.20000.1); see
+/// New rows are flushed from the Appender in batches smaller than a DuckDB row
+/// group (122,880 rows). One larger flush inside a transaction once made the
+/// appended rows invisible to sorts and joins (duckdb-rs 1.20000.1); see
 /// `tests/ingest.rs::regression_staging_past_one_row_group`.
-const STAGE_FLUSH_ROWS: u64 = 65_536;
+const FLUSH_ROWS: u64 = 65_536;
+
+/// `(newest run id, report count)`: see [`Store::data_version`].
+fn read_data_version(conn: &Connection) -> duckdb::Result<(i64, u64)> {
+    conn.query_row(
+        "SELECT (SELECT coalesce(max(run_id), 0) FROM ingest_runs), (SELECT count(*) FROM reports)",
+        [],
+        |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)? as u64)),
+    )
+}
+
+/// Brings the key index up to the database's data version: nothing to do when
+/// this connection's own commits kept it current; a full read otherwise (the
+/// first load of a process, or after another writer).
+fn load_keys(conn: &Connection, index: &mut keys::KeyIndex) -> duckdb::Result<()> {
+    let version = read_data_version(conn)?;
+    if index.version == Some(version) {
+        return Ok(());
+    }
+    index.clear(version.1 as usize);
+    if version.1 > 0 {
+        let mut stmt = conn.prepare("SELECT source, report_id, content_hash FROM reports")?;
+        let mut rows = stmt.query([])?;
+        let text =
+            |row: &duckdb::Row<'_>, i: usize| -> duckdb::Result<String> { row.get::<_, String>(i) };
+        while let Some(row) = rows.next()? {
+            let (source, report_id, content) = (text(row, 0)?, text(row, 1)?, text(row, 2)?);
+            index.insert_stored(&source, &report_id, keys::content_digest(&content));
+        }
+    }
+    index.version = Some(version);
+    Ok(())
+}
 
 /// One file being loaded, inside its transaction.
 pub struct FileLoad<'c> {
@@ -562,12 +599,14 @@ pub struct FileLoad<'c> {
     path: &'c str,
     run_id: i64,
     file_name: String,
-    staging: Option<Appender<'c>>,
-    /// Staged rows not yet handed to the appender.
-    batch: staging::StagingBatch,
+    /// The stored keys (as of this transaction's start) and this file's.
+    keys: &'c mut keys::KeyIndex,
+    file_keys: keys::FileKeys,
+    appender: Option<Appender<'c>>,
+    /// New rows not yet handed to the appender.
+    batch: report_batch::ReportBatch,
     rejects: Option<Appender<'c>>,
-    parse_rejects: u64,
-    staged: u64,
+    counts: LoadCounts,
     committed: bool,
 }
 
@@ -584,18 +623,52 @@ impl FileLoad<'_> {
         self.run_id
     }
 
-    /// Stages a valid report; whether it is new, a duplicate or a conflict is decided at commit.
-    pub fn stage(&mut self, report: &NewReport<'_>) -> Result<()> {
-        self.batch.push(report, self.run_id);
-        self.staged += 1;
-        if self.batch.len() == staging::BATCH_ROWS {
-            self.append_batch()?;
-        }
-        Ok(())
+    /// Takes a valid report: stored if its `(source, report_id)` is new;
+    /// counted if the same report is stored already or came earlier in the
+    /// file; listed as a conflict if that id is taken by different content
+    /// (the stored or earlier report wins, untouched). Nothing is visible to
+    /// other connections before [`FileLoad::commit`].
+    pub fn stage(&mut self, report: &NewReport<'_>) -> Result<Verdict> {
+        self.counts.read += 1;
+        let source = report.fields.source.as_str();
+        let verdict = self.keys.classify(
+            &mut self.file_keys,
+            source,
+            report.report_id,
+            keys::content_digest(report.content_hash),
+            report.line,
+        );
+        let reason = match verdict {
+            Verdict::New => {
+                self.batch.push(report, self.run_id);
+                self.counts.stored += 1;
+                if self.batch.len() == report_batch::BATCH_ROWS {
+                    self.append_batch()?;
+                }
+                return Ok(verdict);
+            }
+            Verdict::Duplicate => {
+                self.counts.duplicates += 1;
+                return Ok(verdict);
+            }
+            Verdict::ConflictStored => format!(
+                "conflict: report_id {} (source {source}) is already stored with different content; \
+                 the stored report is kept",
+                report.report_id
+            ),
+            Verdict::ConflictFile { first_line } => format!(
+                "conflict: report_id {} (source {source}) appears at line {first_line} of this file \
+                 with different content; the first is kept",
+                report.report_id
+            ),
+        };
+        self.append_reject(report.line, "report_id", &reason, report.raw)?;
+        self.counts.rejected += 1;
+        Ok(verdict)
     }
 
     /// Hands the gathered rows to the appender, flushing it at each
-    /// `STAGE_FLUSH_ROWS` (batches below one row group; see there).
+    /// `FLUSH_ROWS` (batches below one row group; see there).
     fn append_batch(&mut self) -> Result<()> {
         if self.batch.len() == 0 {
             return Ok(());
@@ -610,24 +683,31 @@ impl FileLoad<'_> {
         };
         let batch = self.batch.take().map_err(|e| StoreError::Io {
             path: path.to_owned(),
-            context: "build staged batch",
+            context: "build report batch",
             source: std::io::Error::other(e),
         })?;
         let appender = self
-            .staging
+            .appender
             .as_mut()
-            .expect("staging appender lives until commit");
+            .expect("reports appender lives until commit");
         appender
             .append_record_batch(batch)
-            .map_err(db("stage reports"))?;
-        if self.staged.is_multiple_of(STAGE_FLUSH_ROWS) {
-            appender.flush().map_err(db("flush staged reports"))?;
+            .map_err(db("append reports"))?;
+        if self.counts.stored.is_multiple_of(FLUSH_ROWS) {
+            appender.flush().map_err(db("flush reports"))?;
         }
         Ok(())
     }
 
-    /// Lists a rejected row.
+    /// Lists a row rejected before it was a report (parsing, geocoding).
     pub fn reject(&mut self, reject: &RowReject) -> Result<()> {
+        self.append_reject(reject.line, &reject.field, &reject.reason, &reject.raw)?;
+        self.counts.read += 1;
+        self.counts.rejected += 1;
+        Ok(())
+    }
+
+    fn append_reject(&mut self, line: u64, field: &str, reason: &str, raw: &str) -> Result<()> {
         let appender = self
             .rejects
             .as_mut()
@@ -636,24 +716,22 @@ impl FileLoad<'_> {
             .append_row(params![
                 self.run_id,
                 self.file_name,
-                reject.line as i64,
-                reject.field,
-                reject.reason,
-                reject.raw
+                line as i64,
+                field,
+                reason,
+                raw
             ])
             .map_err(|source| StoreError::Db {
                 path: self.path.to_owned(),
                 context: "append reject",
                 source,
-            })?;
-        self.parse_rejects += 1;
-        Ok(())
+            })
     }
 
-    /// Classifies the staged rows, inserts the new ones and lists conflicts, then commits.
+    /// Writes the last rows, checks that every row is accounted for, and commits.
     pub fn commit(mut self, sha256: &str) -> Result<LoadCounts> {
         self.append_batch()?;
-        for appender in [self.staging.as_mut(), self.rejects.as_mut()]
+        for appender in [self.appender.as_mut(), self.rejects.as_mut()]
             .into_iter()
             .flatten()
         {
@@ -663,46 +741,26 @@ impl FileLoad<'_> {
                 source,
             })?;
         }
-        self.staging = None;
+        self.appender = None;
         self.rejects = None;
         let conn = self.conn;
-        conn.execute_batch(schema::CLASSIFY)
-            .map_err(self.err("classify staged rows"))?;
-        let insert = format!(
-            "INSERT INTO reports ({cols}) SELECT {cols} FROM ingest_staging JOIN ingest_staged USING (line) \
-             WHERE status = 'new'",
-            cols = schema::REPORT_COLUMNS
-        );
-        let stored = conn
-            .execute(&insert, [])
-            .map_err(self.err("insert reports"))? as u64;
-        let conflicts = conn
-            .execute(
-                "INSERT INTO rejects (run_id, file, line, field, reason, raw) \
-                 SELECT ?, ?, line, 'report_id', \
-                   CASE status \
-                     WHEN 'conflict_stored' THEN 'conflict: report_id ' || report_id || ' (source ' || source || ') is already stored with different content; the stored report is kept' \
-                     ELSE 'conflict: report_id ' || report_id || ' (source ' || source || ') appears at line ' || first_line || ' of this file with different content; the first is kept' \
-                   END, raw \
-                 FROM ingest_staging JOIN ingest_staged USING (line) WHERE status LIKE 'conflict%'",
-                params![self.run_id, self.file_name],
-            )
-            .map_err(self.err("list conflicts"))? as u64;
-        let duplicates: i64 = conn
+        // Counted by the database, not by us: the check below is then a real one.
+        let (stored, rejected): (i64, i64) = conn
             .query_row(
-                "SELECT count(*) FROM ingest_staged WHERE status = 'duplicate'",
-                [],
-                |r| r.get(0),
+                "SELECT (SELECT count(*) FROM reports WHERE run_id = $1), \
+                        (SELECT count(*) FROM rejects WHERE run_id = $1)",
+                params![self.run_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
-            .map_err(self.err("count duplicates"))?;
+            .map_err(self.err("count stored rows"))?;
         let counts = LoadCounts {
-            run_id: self.run_id,
-            read: self.staged + self.parse_rejects,
-            stored,
-            duplicates: duplicates as u64,
-            rejected: self.parse_rejects + conflicts,
+            stored: stored as u64,
+            rejected: rejected as u64,
+            ..self.counts
         };
-        if counts.read != counts.stored + counts.duplicates + counts.rejected {
+        if counts.read != counts.stored + counts.duplicates + counts.rejected
+            || counts != self.counts
+        {
             // Never commit a load that cannot account for every row.
             return Err(StoreError::Unbalanced {
                 path: self.path.to_owned(),
@@ -718,9 +776,12 @@ impl FileLoad<'_> {
             params![sha256, counts.read as i64, counts.stored as i64, counts.duplicates as i64, counts.rejected as i64, self.run_id],
         )
         .map_err(self.err("record run"))?;
-        conn.execute_batch("DROP TABLE ingest_staged; DROP TABLE ingest_staging; COMMIT")
-            .map_err(self.err("commit"))?;
+        conn.execute_batch("COMMIT").map_err(self.err("commit"))?;
         self.committed = true;
+        // The committed keys join the index; the version read back tells the
+        // next load that the index is current.
+        self.keys.absorb(std::mem::take(&mut self.file_keys));
+        self.keys.version = read_data_version(conn).ok();
         Ok(counts)
     }
 }
@@ -729,7 +790,7 @@ impl Drop for FileLoad<'_> {
     fn drop(&mut self) {
         if !self.committed {
             // Appenders flush when dropped: drop them inside the transaction, then roll back.
-            self.staging = None;
+            self.appender = None;
             self.rejects = None;
             let _ = self.conn.execute_batch("ROLLBACK");
         }
