@@ -40,9 +40,9 @@ impl VenueType {
     /// Parses the canonical names and the plain words people type on forms
     /// ("Hand car wash", "nail salon", "services", "lorry park", "packhouse").
     pub fn parse(text: &str) -> Option<Self> {
-        let key = normalise_word(text);
+        let key = normalised(text);
         let venue =
-            match key.as_str() {
+            match &*key {
                 "car_wash" | "carwash" | "hand_car_wash" | "hand_carwash" | "car_valeting"
                 | "valeting" | "hand_car_valet" | "car_valet" => Self::CarWash,
                 "nail_bar" | "nail_salon" | "nails" | "nail_parlour" | "nail_studio"
@@ -92,8 +92,8 @@ impl ExploitationType {
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        let key = normalise_word(text);
-        let kind = match key.as_str() {
+        let key = normalised(text);
+        let kind = match &*key {
             "labour" | "labor" | "labour_exploitation" | "forced_labour" | "forced_labor" => {
                 Self::Labour
             }
@@ -122,7 +122,7 @@ macro_rules! indicators {
             }
 
             pub fn parse(text: &str) -> Option<Self> {
-                match normalise_word(text).as_str() {
+                match &*normalised(text) {
                     $($name => Some(Self::$variant),)+
                     _ => None,
                 }
@@ -289,6 +289,23 @@ pub struct ReportFields {
 
 /// Lower-case, with spaces, hyphens and slashes as `_`, for matching words.
 pub(crate) fn normalise_word(text: &str) -> String {
+    normalised(text).into_owned()
+}
+
+/// As [`normalise_word`], borrowing text that is already in that form (most
+/// machine-written values), so that parsing a row allocates less.
+pub(crate) fn normalised(text: &str) -> std::borrow::Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let plain = !bytes.is_empty()
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_')
+        && bytes[0] != b'_'
+        && bytes[bytes.len() - 1] != b'_'
+        && !text.contains("__");
+    if plain {
+        return std::borrow::Cow::Borrowed(text);
+    }
     let mut out = String::with_capacity(text.len());
     for c in text.trim().chars() {
         match c {
@@ -304,12 +321,35 @@ pub(crate) fn normalise_word(text: &str) -> String {
     while out.ends_with('_') {
         out.pop();
     }
-    out
+    std::borrow::Cow::Owned(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn normalised_borrows_only_what_is_already_normal() {
+        for (text, expected, borrowed) in [
+            ("car_wash", "car_wash", true),
+            ("r2d2", "r2d2", true),
+            ("Car Wash", "car_wash", false),
+            (" car-wash ", "car_wash", false),
+            ("_car_wash", "car_wash", false),
+            ("car_wash_", "car_wash", false),
+            ("car__wash", "car_wash", false),
+            ("car_wash's", "car_washs", false),
+            ("", "", false),
+        ] {
+            let got = normalised(text);
+            assert_eq!(got, expected, "{text:?}");
+            assert_eq!(
+                matches!(got, std::borrow::Cow::Borrowed(_)),
+                borrowed,
+                "{text:?}"
+            );
+        }
+    }
 
     #[test]
     fn venue_plain_words_map_to_types() {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use crate::geocode::{Geocoder, Localities};
 use crate::index;
-use crate::ingest::{self, Format, HashingReader, ParseContext, ReadTally, RowItem, RowReject};
+use crate::ingest::{self, Format, HashingReader, ParseContext, ReadTally, RowReject};
 use crate::store::{LoadCounts, NewReport, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -121,21 +121,45 @@ pub fn load(
 
     let started = std::time::Instant::now();
     let mut load = store.begin_file(&file, format.as_str())?;
-    // Two threads: one reads, validates, geocodes and indexes; this one stages
-    // into DuckDB. Batches keep the hand-over cheap; the bound keeps memory flat.
+    // Threads: one reads, `worker_count()` validate, geocode and index, this
+    // one stages into DuckDB in file order. Each end of a channel is owned by
+    // one thread, so whoever stops (done or failed) hangs up on the others:
+    // a failed stager drops its receiver and credits (workers' sends and the
+    // reader's wait fail); a finished reader drops the work sender (workers'
+    // receives fail, then theirs end the stager's loop).
+    let (work, work_queue) = channel();
+    let work_queue = &Mutex::new(work_queue);
+    let (done, done_queue) = channel();
+    let (credits, credit_queue) = sync_channel(BATCHES_IN_FLIGHT);
+    for _ in 0..BATCHES_IN_FLIGHT {
+        let _ = credits.send(());
+    }
+    let context = &context;
     let seen = std::thread::scope(|scope| -> Result<u64, PipelineError> {
-        let (batches, received) = std::sync::mpsc::sync_channel(PREPARED_BATCHES_IN_FLIGHT);
         let file_name = &file;
-        let preparing =
-            scope.spawn(move || prepare_rows(format, reader, file_name, &context, &batches));
-        // `received` is moved in, so a store failure drops it and the preparing
-        // thread's next send fails: it stops instead of waiting forever.
-        let staged = stage_rows(&mut load, received, options, file_name, progress, &tally);
-        let prepared = preparing
+        let reading =
+            scope.spawn(move || read_batches(format, reader, file_name, &work, &credit_queue));
+        let workers: Vec<_> = (0..worker_count())
+            .map(|_| {
+                let done = done.clone();
+                scope.spawn(move || locate_batches(context, work_queue, &done))
+            })
+            .collect();
+        drop(done);
+        let staged = stage_in_order(
+            &mut load, done_queue, &credits, options, file_name, progress, &tally,
+        );
+        drop(credits);
+        for worker in workers {
+            worker
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        }
+        let read = reading
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         let seen = staged?;
-        prepared?;
+        read?;
         Ok(seen)
     })?;
     let sha256 = tally.sha256_hex();
@@ -161,9 +185,23 @@ pub fn load(
     })
 }
 
-/// Prepared rows handed from the parsing thread to the staging thread at once.
-const PREPARED_BATCH_ROWS: usize = 1024;
-const PREPARED_BATCHES_IN_FLIGHT: usize = 8;
+/// Rows handed between threads at once.
+const BATCH_ROWS: usize = 1024;
+/// Batches read but not yet staged, at most: this keeps memory flat whatever
+/// the file's size, and lets the workers run ahead of a slow batch.
+const BATCHES_IN_FLIGHT: usize = 16;
+
+/// Threads that validate, geocode and index (the costly part: ~5 H3 cells a
+/// row). With the reading and staging threads they share the machine's cores.
+fn worker_count() -> usize {
+    if let Some(n) = std::env::var("HOTSPOTS_INGEST_WORKERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        return n;
+    }
+    std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4))
+}
 
 /// One input row, ready to stage or to list as rejected.
 enum Prepared {
@@ -171,75 +209,123 @@ enum Prepared {
     Reject(RowReject),
 }
 
-/// The parsing thread: rows in, prepared batches out, until the input ends, a
-/// read fails, or the staging side hangs up.
-fn prepare_rows(
+use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
+use std::sync::Mutex;
+
+type RowBatch = (usize, Vec<ingest::RowItem>);
+/// A worker's answer: the batch prepared, or the payload of its panic (raised
+/// again on the staging thread, which would otherwise wait for that batch).
+type PreparedBatch = (usize, std::thread::Result<Vec<Prepared>>);
+
+/// The reading thread: the file's rows, in numbered batches, each sent once a
+/// credit says there is room.
+fn read_batches(
     format: Format,
     reader: Box<dyn BufRead + Send>,
     file: &str,
-    context: &ParseContext,
-    batches: &std::sync::mpsc::SyncSender<Vec<Prepared>>,
+    work: &Sender<RowBatch>,
+    credit_queue: &Receiver<()>,
 ) -> Result<(), PipelineError> {
-    let geocoder = Geocoder::default();
-    let mut localities = Localities::default();
-    let rows = ingest::open_rows(format, reader, file)?;
-    let mut batch = Vec::with_capacity(PREPARED_BATCH_ROWS);
-    for item in rows {
-        batch.push(match item? {
-            RowItem::Reject(reject) => Prepared::Reject(reject),
-            RowItem::Row(row) => match locate(&row, context, geocoder, &mut localities) {
-                Ok(located) => Prepared::Report(Box::new((row, located))),
-                Err(reject) => Prepared::Reject(reject),
-            },
-        });
-        if batch.len() == PREPARED_BATCH_ROWS
-            && batches
-                .send(std::mem::replace(
-                    &mut batch,
-                    Vec::with_capacity(PREPARED_BATCH_ROWS),
-                ))
-                .is_err()
-        {
-            return Ok(()); // the staging side stopped; it reports why
+    let send = |seq: usize, batch: Vec<ingest::RowItem>| -> bool {
+        credit_queue.recv().is_ok() && work.send((seq, batch)).is_ok()
+    };
+    let mut batch = Vec::with_capacity(BATCH_ROWS);
+    let mut seq = 0;
+    for item in ingest::open_rows(format, reader, file)? {
+        batch.push(item?);
+        if batch.len() == BATCH_ROWS {
+            if !send(
+                seq,
+                std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS)),
+            ) {
+                return Ok(()); // the stager stopped; it reports why
+            }
+            seq += 1;
         }
     }
     if !batch.is_empty() {
-        let _ = batches.send(batch);
+        send(seq, batch);
     }
     Ok(())
 }
 
-/// The staging thread's side: answers how many rows it took.
-fn stage_rows(
+/// A worker thread: batches of rows in, batches of prepared rows out, until
+/// the reader is done or the stager hangs up.
+fn locate_batches(
+    context: &ParseContext,
+    work_queue: &Mutex<Receiver<RowBatch>>,
+    done: &Sender<PreparedBatch>,
+) {
+    let geocoder = Geocoder::default();
+    let mut localities = Localities::default();
+    loop {
+        // Holding the lock only to receive: the other workers wait for work, not for us.
+        let received = work_queue
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .recv();
+        let Ok((seq, rows)) = received else { return };
+        let prepared = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            rows.into_iter()
+                .map(|item| match item {
+                    ingest::RowItem::Reject(reject) => Prepared::Reject(reject),
+                    ingest::RowItem::Row(row) => {
+                        match locate(&row, context, geocoder, &mut localities) {
+                            Ok(located) => Prepared::Report(Box::new((row, located))),
+                            Err(reject) => Prepared::Reject(reject),
+                        }
+                    }
+                })
+                .collect()
+        }));
+        let panicked = prepared.is_err();
+        if done.send((seq, prepared)).is_err() || panicked {
+            return;
+        }
+    }
+}
+
+/// The staging thread's side (the caller's): batches back into file order,
+/// each row staged, a credit returned per batch. Answers how many rows it took.
+fn stage_in_order(
     load: &mut crate::store::FileLoad<'_>,
-    received: std::sync::mpsc::Receiver<Vec<Prepared>>,
+    done_queue: Receiver<PreparedBatch>,
+    credits: &SyncSender<()>,
     options: &LoadOptions,
     file: &str,
     progress: Option<&dyn Fn(&ReadTally)>,
     tally: &ReadTally,
 ) -> Result<u64, PipelineError> {
+    let mut waiting = std::collections::BTreeMap::new();
+    let mut next = 0;
     let mut seen = 0u64;
-    for batch in received {
-        for prepared in batch {
-            seen += 1;
-            if options.fail_after_rows.is_some_and(|n| seen > n) {
-                return Err(PipelineError::Injected {
-                    file: file.to_owned(),
-                    rows: seen - 1,
-                });
-            }
-            match prepared {
-                Prepared::Reject(reject) => load.reject(&reject)?,
-                Prepared::Report(report) => {
-                    let (row, located) = &*report;
-                    load.stage(&located.as_new_report(row))?;
+    for (seq, batch) in done_queue {
+        waiting.insert(seq, batch);
+        while let Some(batch) = waiting.remove(&next) {
+            next += 1;
+            let batch = batch.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            for prepared in batch {
+                seen += 1;
+                if options.fail_after_rows.is_some_and(|n| seen > n) {
+                    return Err(PipelineError::Injected {
+                        file: file.to_owned(),
+                        rows: seen - 1,
+                    });
+                }
+                match prepared {
+                    Prepared::Reject(reject) => load.reject(&reject)?,
+                    Prepared::Report(report) => {
+                        let (row, located) = &*report;
+                        load.stage(&located.as_new_report(row))?;
+                    }
+                }
+                if seen.is_multiple_of(16_384) {
+                    if let Some(report) = progress {
+                        report(tally);
+                    }
                 }
             }
-            if seen.is_multiple_of(16_384) {
-                if let Some(report) = progress {
-                    report(tally);
-                }
-            }
+            let _ = credits.send(());
         }
     }
     Ok(seen)
@@ -260,7 +346,7 @@ impl Located {
             report_id: &self.parsed.report_id,
             content_hash: &self.parsed.content_hash,
             fields: &self.parsed.fields,
-            location_input: self.parsed.location.canonical(),
+            location_input: &self.parsed.location_key,
             lat: self.geocoded.lat,
             lng: self.geocoded.lng,
             method: self.geocoded.method,
@@ -268,7 +354,7 @@ impl Located {
             geocode_note: self.geocoded.note.as_deref(),
             cells: self.cells,
             line: row.line,
-            raw: &row.raw,
+            raw: row,
             town: self.town,
             district: self.district,
         }
@@ -286,18 +372,21 @@ fn locate(
         line: row.line,
         field: e.field().to_owned(),
         reason: e.to_string(),
-        raw: row.raw.clone(),
+        raw: row.raw(),
     })?;
     let point = h3o::LatLng::new(geocoded.lat, geocoded.lng).map_err(|e| RowReject {
         line: row.line,
         field: "lat".into(),
         reason: format!("not a valid coordinate: {e}"),
-        raw: row.raw.clone(),
+        raw: row.raw(),
     })?;
-    let cells = index::cells_for(point, geocoded.precision_m)
-        .0
-        .map(|c| c.map(u64::from));
-    let (town, district) = localities.of(point);
+    let cells = index::cells_for(point, geocoded.precision_m);
+    // The res-7 cell is usually computed already: one H3 lookup in five saved.
+    let res7 = cells
+        .at(h3o::Resolution::Seven)
+        .unwrap_or_else(|| point.to_cell(h3o::Resolution::Seven));
+    let (town, district) = localities.of_cell(res7);
+    let cells = cells.0.map(|c| c.map(u64::from));
     Ok(Located {
         parsed,
         geocoded,

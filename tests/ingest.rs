@@ -606,3 +606,48 @@ fn regression_crlf_line_numbers() {
         assert_eq!(lines, expected, "ending {ending:?}");
     }
 }
+
+/// Rows are prepared by several threads in batches but classified in file
+/// order: of two rows with one id and different content, the earlier is kept
+/// and the later is the conflict, for every pair, batch boundaries included.
+#[test]
+fn file_order_kept_across_worker_threads() {
+    let rows = 6_000;
+    let half = rows / 2;
+    let mut text = String::from("report_id,observed_on,venue_type,lat,lng,persons_count\n");
+    for i in 0..rows {
+        let _ = std::fmt::Write::write_fmt(
+            &mut text,
+            format_args!(
+                "R{},2024-03-{:02},car_wash,52.{:04},0.1,{}\n",
+                i % half,
+                1 + i % 28,
+                i % half,
+                i / half
+            ),
+        );
+    }
+    let mut store = Store::open_in_memory().expect("open");
+    let s = load(&mut store, reader("pairs.csv", text), &quiet(), None).expect("load");
+    assert_eq!(
+        (s.counts.read, s.counts.stored, s.counts.rejected),
+        (6_000, 3_000, 3_000)
+    );
+    let mut rejects = Vec::new();
+    store
+        .rejects_for_run(s.counts.run_id, |r| rejects.push(r))
+        .expect("rejects");
+    for (k, reject) in rejects.iter().enumerate() {
+        // Line 2 is row 0; the conflict at row half + k points back at row k.
+        assert_eq!(reject.line, (half + k + 2) as u64);
+        assert!(
+            reject
+                .reason
+                .contains(&format!("appears at line {} of this file", k + 2)),
+            "{}",
+            reject.reason
+        );
+    }
+    let stored = reports(&store);
+    assert!(stored.iter().all(|r| r.persons_count == Some(0)));
+}

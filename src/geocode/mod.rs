@@ -138,7 +138,15 @@ impl Default for Localities {
 impl Localities {
     /// `(town name, district code)` for a point.
     pub fn of(&mut self, point: h3o::LatLng) -> (Option<&'static str>, Option<&'static str>) {
-        let cell = point.to_cell(h3o::Resolution::Seven);
+        self.of_cell(point.to_cell(h3o::Resolution::Seven))
+    }
+
+    /// As [`Localities::of`], given the point's res-7 cell.
+    pub fn of_cell(
+        &mut self,
+        cell: h3o::CellIndex,
+    ) -> (Option<&'static str>, Option<&'static str>) {
+        debug_assert_eq!(cell.resolution(), h3o::Resolution::Seven);
         let gazetteer = self.gazetteer;
         *self.cache.entry(cell).or_insert_with(|| {
             let centre = h3o::LatLng::from(cell);

@@ -31,6 +31,8 @@ impl ParseContext {
 pub struct ParsedReport {
     pub fields: ReportFields,
     pub location: LocationInput,
+    /// `location.canonical()`, written once: it is hashed and stored.
+    pub location_key: String,
     /// `report_id` as given, or `auto-` + a content hash when the row had none.
     pub report_id: String,
     /// SHA-256 (first 16 bytes, hex) of the canonical content: equal hashes, same report.
@@ -55,7 +57,7 @@ pub fn parse_row(row: &RawRow, context: &ParseContext) -> Result<ParsedReport, R
         line: row.line,
         field: column.name().to_owned(),
         reason,
-        raw: row.raw.clone(),
+        raw: row.raw(),
     };
     let text = |column: Column, max: usize| -> Result<Option<String>, RowReject> {
         match row.get(column) {
@@ -75,7 +77,7 @@ pub fn parse_row(row: &RawRow, context: &ParseContext) -> Result<ParsedReport, R
         Some(s) if s.len() > 64 => {
             return Err(reject(Column::Source, "longer than 64 characters".into()))
         }
-        Some(s) => crate::model::normalise_word(s),
+        Some(s) => crate::model::normalised(s).into_owned(),
         None => "unspecified".to_owned(),
     };
     let observed_on = match row.get(Column::ObservedOn) {
@@ -169,7 +171,7 @@ pub fn parse_row(row: &RawRow, context: &ParseContext) -> Result<ParsedReport, R
         line: row.line,
         field: column.map_or("location", Column::name).to_owned(),
         reason,
-        raw: row.raw.clone(),
+        raw: row.raw(),
     })?;
 
     let fields = ReportFields {
@@ -186,7 +188,8 @@ pub fn parse_row(row: &RawRow, context: &ParseContext) -> Result<ParsedReport, R
         grading,
         notes,
     };
-    let content_hash = content_hash(&fields, &location);
+    let location_key = location.canonical();
+    let content_hash = content_hash(&fields, &location_key);
     let report_id = fields
         .report_id
         .clone()
@@ -194,6 +197,7 @@ pub fn parse_row(row: &RawRow, context: &ParseContext) -> Result<ParsedReport, R
     Ok(ParsedReport {
         fields,
         location,
+        location_key,
         report_id,
         content_hash,
     })
@@ -211,6 +215,9 @@ fn list(value: Option<&str>) -> impl Iterator<Item = &str> {
 /// ISO 8601 dates and date-times, or UK `DD/MM/YYYY` (never US order). A date-time
 /// keeps the calendar date as written: an observation is dated where it was seen.
 fn parse_date(value: &str) -> Result<NaiveDate, String> {
+    if let Some(date) = plain_iso_date(value) {
+        return Ok(date);
+    }
     if let Ok(date) = NaiveDate::parse_from_str(value, "%Y-%m-%d") {
         return Ok(date);
     }
@@ -249,6 +256,37 @@ fn parse_date(value: &str) -> Result<NaiveDate, String> {
     Err(format!(
         "{value:?} is not a date (use YYYY-MM-DD or DD/MM/YYYY)"
     ))
+}
+
+/// The two shapes machine exports nearly always use, read without chrono's
+/// format interpreter: `YYYY-MM-DD` and `YYYY-MM-DDTHH:MM:SSZ`. `None` sends
+/// the value down the general path (which also gives the error messages).
+fn plain_iso_date(value: &str) -> Option<NaiveDate> {
+    let b = value.as_bytes();
+    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
+        b.get(range)?.iter().try_fold(0u32, |n, d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    if b.len() != 10 && b.len() != 20 {
+        return None;
+    }
+    if b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    if b.len() == 20 {
+        let time_ok = b[10] == b'T'
+            && b[13] == b':'
+            && b[16] == b':'
+            && b[19] == b'Z'
+            && digits(11..13)? < 24
+            && digits(14..16)? < 60
+            && digits(17..19)? < 61;
+        if !time_ok {
+            return None;
+        }
+    }
+    NaiveDate::from_ymd_opt(digits(0..4)? as i32, digits(5..7)?, digits(8..10)?)
 }
 
 /// On error: the column at fault (`None`: no location at all) and why.
@@ -376,33 +414,48 @@ fn grid_precision_m(easting: &str, northing: &str) -> f64 {
     10f64.powi(zeros(easting).min(zeros(northing)).min(4) as i32)
 }
 
-fn content_hash(fields: &ReportFields, location: &LocationInput) -> String {
-    let mut h = Sha256::new();
-    let mut put = |s: &str| {
-        h.update(s.as_bytes());
-        h.update([0x1f]);
+/// SHA-256 over the fields, each followed by 0x1f, in one buffer (the bytes,
+/// and so every stored hash, are those of hashing the fields one by one).
+fn content_hash(fields: &ReportFields, location_key: &str) -> String {
+    use std::fmt::Write as _;
+    let mut text = String::with_capacity(256);
+    let put = |text: &mut String, s: &str| {
+        text.push_str(s);
+        text.push('\x1f');
     };
-    put(fields.report_id.as_deref().unwrap_or(""));
-    put(&fields.source);
-    put(&fields.observed_on.to_string());
-    put(fields.venue_type.as_str());
-    put(fields.venue_name.as_deref().unwrap_or(""));
-    put(fields.exploitation_type.as_str());
-    put(&fields.indicators.to_string());
-    put(&fields
-        .persons_count
-        .map(|n| n.to_string())
-        .unwrap_or_default());
-    put(&fields.nationalities.join(";"));
-    put(match fields.child_involved {
-        Some(true) => "y",
-        Some(false) => "n",
-        None => "",
-    });
-    put(&fields.grading.map(|g| g.to_string()).unwrap_or_default());
-    put(fields.notes.as_deref().unwrap_or(""));
-    put(&location.canonical());
-    hex::encode(&h.finalize()[..16])
+    put(&mut text, fields.report_id.as_deref().unwrap_or(""));
+    put(&mut text, &fields.source);
+    let _ = write!(text, "{}\x1f", fields.observed_on);
+    put(&mut text, fields.venue_type.as_str());
+    put(&mut text, fields.venue_name.as_deref().unwrap_or(""));
+    put(&mut text, fields.exploitation_type.as_str());
+    let _ = write!(text, "{}\x1f", fields.indicators);
+    if let Some(n) = fields.persons_count {
+        let _ = write!(text, "{n}");
+    }
+    text.push('\x1f');
+    for (i, nationality) in fields.nationalities.iter().enumerate() {
+        if i > 0 {
+            text.push(';');
+        }
+        text.push_str(nationality);
+    }
+    text.push('\x1f');
+    put(
+        &mut text,
+        match fields.child_involved {
+            Some(true) => "y",
+            Some(false) => "n",
+            None => "",
+        },
+    );
+    if let Some(g) = fields.grading {
+        let _ = write!(text, "{g}");
+    }
+    text.push('\x1f');
+    put(&mut text, fields.notes.as_deref().unwrap_or(""));
+    put(&mut text, location_key);
+    hex::encode(&Sha256::digest(text.as_bytes())[..16])
 }
 
 #[cfg(test)]

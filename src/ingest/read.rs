@@ -116,8 +116,13 @@ fn csv_rows<'r>(mut input: Box<dyn BufRead + 'r>, file: &str) -> Result<Rows<'r>
         columns.push(column);
     }
     let file = file.to_owned();
+    let mut fields: super::CsvFields = Default::default();
+    for (i, column) in columns.iter().enumerate() {
+        if let (Some(column), Ok(i)) = (column, u16::try_from(i)) {
+            fields[*column as usize] = Some(i);
+        }
+    }
     let mut record = csv::ByteRecord::new();
-    let mut writer_buf = Vec::new();
     Ok(Box::new(std::iter::from_fn(move || {
         match reader.read_byte_record(&mut record) {
             Ok(false) => None,
@@ -131,7 +136,6 @@ fn csv_rows<'r>(mut input: Box<dyn BufRead + 'r>, file: &str) -> Result<Rows<'r>
             }
             Ok(true) => {
                 let line = lines.line_at(record.position().map_or(0, csv::Position::byte));
-                let raw = reserialise(&record, &mut writer_buf);
                 if record.len() != columns.len() {
                     return Some(Ok(RowItem::Reject(RowReject {
                         line,
@@ -141,24 +145,32 @@ fn csv_rows<'r>(mut input: Box<dyn BufRead + 'r>, file: &str) -> Result<Rows<'r>
                             record.len(),
                             columns.len()
                         ),
-                        raw: truncate_raw(raw),
+                        raw: truncate_raw(reserialise(&record)),
                     })));
                 }
-                let mut row = RawRow::new(line, raw);
-                for (value, column) in record.iter().zip(&columns) {
-                    let Some(column) = column else { continue };
-                    match std::str::from_utf8(value) {
-                        Ok(text) => row.set(*column, text.to_owned()),
-                        Err(_) => {
-                            return Some(Ok(RowItem::Reject(RowReject {
-                                line,
-                                field: column.name().into(),
-                                reason: "not valid UTF-8 text".into(),
-                                raw: row.raw,
-                            })))
+                // Valid UTF-8 throughout (the usual case): the record is the row.
+                // Otherwise the first mapped column that is not is named; bytes in
+                // columns we do not read are let through, as before.
+                let row = if let Ok(text) = csv::StringRecord::from_byte_record(record.clone()) {
+                    RawRow::from_csv(line, text, fields)
+                } else {
+                    let mut row = RawRow::new(line, reserialise(&record));
+                    for (value, column) in record.iter().zip(&columns) {
+                        let Some(column) = column else { continue };
+                        match std::str::from_utf8(value) {
+                            Ok(text) => row.set(*column, text.to_owned()),
+                            Err(_) => {
+                                return Some(Ok(RowItem::Reject(RowReject {
+                                    line,
+                                    field: column.name().into(),
+                                    reason: "not valid UTF-8 text".into(),
+                                    raw: row.raw(),
+                                })))
+                            }
                         }
                     }
-                }
+                    row
+                };
                 Some(Ok(RowItem::Row(row)))
             }
         }
@@ -244,19 +256,19 @@ impl LineCounter {
 }
 
 /// The record as CSV text again (the csv crate does not keep the original bytes).
-fn reserialise(record: &csv::ByteRecord, buf: &mut Vec<u8>) -> String {
-    buf.clear();
+pub(super) fn reserialise(record: &csv::ByteRecord) -> String {
+    let mut buf = Vec::new();
     {
         let mut writer = csv::WriterBuilder::new()
             .terminator(csv::Terminator::Any(b'\n'))
-            .from_writer(&mut *buf);
+            .from_writer(&mut buf);
         let _ = writer.write_byte_record(record);
         let _ = writer.flush();
     }
     if buf.last() == Some(&b'\n') {
         buf.pop();
     }
-    String::from_utf8_lossy(buf).into_owned()
+    String::from_utf8_lossy(&buf).into_owned()
 }
 
 /// Fills a row from a JSON object's members (properties of a feature, or a JSON line).

@@ -74,7 +74,7 @@ pub struct NewReport<'a> {
     pub report_id: &'a str,
     pub content_hash: &'a str,
     pub fields: &'a ReportFields,
-    pub location_input: String,
+    pub location_input: &'a str,
     pub lat: f64,
     pub lng: f64,
     pub method: GeocodeMethod,
@@ -83,7 +83,8 @@ pub struct NewReport<'a> {
     /// Cells at res 6..=9 as raw H3 indexes; `None` where too coarse.
     pub cells: [Option<u64>; 4],
     pub line: u64,
-    pub raw: &'a str,
+    /// The input row, written out only if this report is listed as a conflict.
+    pub raw: &'a crate::ingest::RawRow,
     pub town: Option<&'a str>,
     pub district: Option<&'a str>,
 }
@@ -662,7 +663,7 @@ impl FileLoad<'_> {
                 report.report_id
             ),
         };
-        self.append_reject(report.line, "report_id", &reason, report.raw)?;
+        self.append_reject(report.line, "report_id", &reason, &report.raw.raw())?;
         self.counts.rejected += 1;
         Ok(verdict)
     }

@@ -113,7 +113,7 @@ impl ReportBatch {
         self.child_involved.append_option(f.child_involved);
         self.grading.append_option(f.grading.map(|g| g.to_string()));
         self.notes.append_option(f.notes.as_deref());
-        self.location_input.append_value(&report.location_input);
+        self.location_input.append_value(report.location_input);
         self.lat.append_value(report.lat);
         self.lng.append_value(report.lng);
         self.geocode_method.append_value(report.method.as_str());

@@ -252,3 +252,41 @@ fn header_aliases_map_to_columns() {
     }
     assert_eq!(Column::from_header("colour"), None);
 }
+
+/// The hand-written fast path agrees with chrono wherever it answers, and
+/// leaves everything else to the general path.
+#[test]
+fn plain_iso_dates_agree_with_chrono() {
+    for text in [
+        "2023-05-04",
+        "2024-02-29",
+        "2023-02-29",
+        "2023-13-01",
+        "2023-00-10",
+        "2023-05-00",
+        "2023-05-04T23:30:00Z",
+        "2023-05-04T24:00:00Z",
+        "2023-05-04T23:60:00Z",
+        "2016-12-31T23:59:60Z",
+        "2023-05-04T23:30:00+01:00",
+        "2023-05-04X23:30:00Z",
+        "2023-5-04",
+        "+2023-05-0",
+        "2023/05/04",
+        "２０２３-05-04",
+    ] {
+        let fast = plain_iso_date(text);
+        let chrono = chrono::DateTime::parse_from_rfc3339(text)
+            .map(|d| d.date_naive())
+            .or_else(|_| NaiveDate::parse_from_str(text, "%Y-%m-%d"))
+            .ok();
+        if let Some(date) = fast {
+            assert_eq!(Some(date), chrono, "{text}");
+        }
+    }
+    assert_eq!(
+        plain_iso_date("2023-05-04T23:30:00Z"),
+        NaiveDate::from_ymd_opt(2023, 5, 4)
+    );
+    assert_eq!(plain_iso_date("2023-02-29"), None);
+}
