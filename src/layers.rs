@@ -431,17 +431,8 @@ fn hot_cells_in(
     } else {
         gi.p.clone()
     };
-    let bins = analysis::bins(&gi.z, &p, query.fdr);
-    let cutoffs = analysis::stats::LEVELS.map(|(bin, alpha)| {
-        (
-            bin,
-            if query.fdr {
-                analysis::bh_threshold(&p, alpha)
-            } else {
-                alpha
-            },
-        )
-    });
+    let cutoffs = analysis::stats::cutoffs(&p, query.fdr);
+    let bins = analysis::stats::bins_with(&gi.z, &p, &cutoffs);
     let cells = area
         .cells()
         .iter()

@@ -14,16 +14,24 @@ pub fn two_sided_p(z: f64) -> f64 {
 /// `p <= threshold` are significant; `0.0` (nothing significant) when none qualifies.
 /// NaN p-values (no variation) count towards `m` but are never significant.
 pub fn bh_threshold(p_values: &[f64], alpha: f64) -> f64 {
+    bh_thresholds(p_values, [alpha])[0]
+}
+
+/// [`bh_threshold`] for several alphas, sorting the p-values once.
+pub fn bh_thresholds<const N: usize>(p_values: &[f64], alphas: [f64; N]) -> [f64; N] {
     let m = p_values.len();
     let mut sorted: Vec<f64> = p_values.iter().copied().filter(|p| !p.is_nan()).collect();
-    sorted.sort_by(f64::total_cmp);
-    let mut threshold = 0.0;
+    sorted.sort_unstable_by(f64::total_cmp);
+    let mut thresholds = [0.0; N];
     for (i, p) in sorted.iter().enumerate() {
-        if *p <= (i + 1) as f64 / m as f64 * alpha {
-            threshold = *p;
+        let rank = (i + 1) as f64 / m as f64;
+        for (threshold, alpha) in thresholds.iter_mut().zip(alphas) {
+            if *p <= rank * alpha {
+                *threshold = *p;
+            }
         }
     }
-    threshold
+    thresholds
 }
 
 /// Confidence levels of ArcGIS `Gi_Bin`: bin 3/2/1 = 99/95/90%.
@@ -33,10 +41,27 @@ pub const LEVELS: [(i8, f64); 3] = [(3, 0.01), (2, 0.05), (1, 0.10)];
 /// each level's cut-off is its Benjamini-Hochberg threshold (as ArcGIS does when the
 /// FDR correction is on); without, the plain alpha.
 pub fn bins(z: &[f64], p: &[f64], fdr: bool) -> Vec<i8> {
-    let cutoffs: Vec<(i8, f64)> = LEVELS
-        .iter()
-        .map(|&(bin, alpha)| (bin, if fdr { bh_threshold(p, alpha) } else { alpha }))
-        .collect();
+    bins_with(z, p, &cutoffs(p, fdr))
+}
+
+/// Each level of [`LEVELS`] with its p-value cut-off: Benjamini-Hochberg's
+/// with `fdr`, the plain alpha without.
+pub fn cutoffs(p: &[f64], fdr: bool) -> [(i8, f64); 3] {
+    let alphas = LEVELS.map(|(_, alpha)| alpha);
+    let cuts = if fdr {
+        bh_thresholds(p, alphas)
+    } else {
+        alphas
+    };
+    let mut out = LEVELS;
+    for ((_, cut), level_cut) in out.iter_mut().zip(cuts) {
+        *cut = level_cut;
+    }
+    out
+}
+
+/// [`bins`] with the cut-offs already worked out ([`cutoffs`]).
+pub fn bins_with(z: &[f64], p: &[f64], cutoffs: &[(i8, f64); 3]) -> Vec<i8> {
     z.iter()
         .zip(p)
         .map(|(z, p)| {

@@ -227,3 +227,24 @@ fn towns_and_districts_for_reports() {
     assert_eq!(fenland, g.district_cells("e07000010"));
     assert!(g.district_cells("Atlantis").is_empty());
 }
+
+/// The latitude sweep finds exactly the town a full scan finds, on a grid of
+/// points over the UK and its seas (ties, coasts and empty moorland included).
+#[test]
+fn nearest_town_sweep_equals_full_scan() {
+    let g = Gazetteer::embedded();
+    let mut checked = 0;
+    for i in 0..=120 {
+        for j in 0..=80 {
+            let lat = 49.0 + f64::from(i) * 0.1;
+            let lng = -8.5 + f64::from(j) * 0.125;
+            let sweep = g.nearest_town(lat, lng).map(|(p, d)| (p.geonameid, d));
+            let scan = g
+                .nearest_town_by_scan(lat, lng)
+                .map(|(p, d)| (p.geonameid, d));
+            assert_eq!(sweep, scan, "{lat}, {lng}");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 121 * 81);
+}

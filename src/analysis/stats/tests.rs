@@ -53,6 +53,16 @@ fn gi_bins_with_and_without_fdr() {
     // 95%: cut-offs .01 .02 .03 .04 .05 → threshold .0278;
     // 90%: cut-offs .02 .04 .06 .08 .1 → .0891 > .08, threshold .0278.
     assert_eq!(bins(&z, &p, true), vec![2, -2, 0, 0, 2]);
+    // The same three cut-offs, from one sort.
+    let cuts = crate::analysis::stats::cutoffs(&p, true);
+    assert_eq!(cuts.map(|(bin, _)| bin), [3, 2, 1]);
+    assert!(close(cuts[0].1, 0.0, 0.0));
+    assert!(close(cuts[1].1, p[1], 0.0));
+    assert!(close(cuts[2].1, p[1], 0.0));
+    let plain = crate::analysis::stats::cutoffs(&p, false);
+    for ((_, cut), alpha) in plain.iter().zip([0.01, 0.05, 0.10]) {
+        assert!(close(*cut, alpha, 0.0));
+    }
 }
 
 #[test]
