@@ -22,19 +22,6 @@ mod support;
 use browser::webdriver::Session;
 use serde_json::json;
 
-/// Serves `store` with the demo accounts; answers its URL and the tactical password.
-fn serve(store: hotspots::Store) -> (String, String) {
-    let password = hotspots::demo::demo_accounts(&store)
-        .expect("accounts")
-        .into_iter()
-        .find(|(name, _)| name == "tactical")
-        .expect("tactical account")
-        .1;
-    let state = hotspots::serve::AppState::new(store, hotspots::serve::ServeConfig::default())
-        .expect("state");
-    (browser::serve_in_background(state), password)
-}
-
 /// Opens `url` and answers (idle time in ms, hexagons drawn).
 fn visit(s: &Session, url: &str) -> (u64, u64) {
     s.goto(url);
@@ -60,7 +47,7 @@ fn median(mut v: Vec<u64>) -> u64 {
 
 fn main() {
     let store = support::bench_store("map-bench");
-    let (base, password) = serve(store);
+    let (base, password) = browser::serve_as_tactical(store);
     let driver = browser::webdriver::Driver::start();
     let s = driver.session();
     s.goto(&format!("{base}/signin"));

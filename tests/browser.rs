@@ -16,15 +16,7 @@ use support::webdriver::{Driver, Session};
 fn serve_demo() -> (String, String) {
     let mut store = hotspots::Store::open_in_memory().expect("store");
     hotspots::demo::load_demo(&mut store).expect("demo");
-    let tactical = hotspots::demo::demo_accounts(&store)
-        .expect("accounts")
-        .into_iter()
-        .find(|(name, _)| name == "tactical")
-        .expect("tactical account")
-        .1;
-    let state = hotspots::serve::AppState::new(store, hotspots::serve::ServeConfig::default())
-        .expect("state");
-    (support::serve_in_background(state), tactical)
+    support::serve_as_tactical(store)
 }
 
 fn artefacts() -> std::path::PathBuf {

@@ -136,44 +136,50 @@ pub(super) fn content_digest(hex_text: &str) -> u128 {
 mod tests {
     use super::*;
 
+    /// `(source, report_id, content, line, verdict)`, classified in order.
+    type Step = (&'static str, &'static str, u128, u64, Verdict);
+
+    fn run(index: &KeyIndex, file: &mut FileKeys, steps: &[Step]) {
+        for &(source, id, content, line, expected) in steps {
+            let got = index.classify(file, source, id, content, line);
+            assert_eq!(got, expected, "{source}/{id} at line {line}");
+        }
+    }
+
     #[test]
     fn classifies_against_stored_and_earlier_rows() {
         let mut index = KeyIndex::default();
         index.insert_stored("police", "A", 1);
         let mut file = FileKeys::default();
-        assert_eq!(
-            index.classify(&mut file, "police", "A", 1, 2),
-            Verdict::Duplicate
+        run(
+            &index,
+            &mut file,
+            &[
+                ("police", "A", 1, 2, Verdict::Duplicate),
+                ("police", "A", 9, 3, Verdict::ConflictStored),
+                // The same id from another source is another report.
+                ("helpline", "A", 9, 4, Verdict::New),
+                ("helpline", "A", 9, 5, Verdict::Duplicate),
+                (
+                    "helpline",
+                    "A",
+                    7,
+                    6,
+                    Verdict::ConflictFile { first_line: 4 },
+                ),
+                // Concatenation is not identity: ("police", "A") is not ("policeA", "").
+                ("policeA", "", 1, 7, Verdict::New),
+            ],
         );
-        assert_eq!(
-            index.classify(&mut file, "police", "A", 9, 3),
-            Verdict::ConflictStored
-        );
-        // The same id from another source is another report.
-        assert_eq!(
-            index.classify(&mut file, "helpline", "A", 9, 4),
-            Verdict::New
-        );
-        assert_eq!(
-            index.classify(&mut file, "helpline", "A", 9, 5),
-            Verdict::Duplicate
-        );
-        assert_eq!(
-            index.classify(&mut file, "helpline", "A", 7, 6),
-            Verdict::ConflictFile { first_line: 4 }
-        );
-        // Concatenation is not identity: ("police", "A") is not ("policeA", "").
-        assert_eq!(index.classify(&mut file, "policeA", "", 1, 7), Verdict::New);
         index.absorb(file);
         assert_eq!(index.len(), 3);
-        let mut next = FileKeys::default();
-        assert_eq!(
-            index.classify(&mut next, "helpline", "A", 9, 2),
-            Verdict::Duplicate
-        );
-        assert_eq!(
-            index.classify(&mut next, "policeA", "", 2, 3),
-            Verdict::ConflictStored
+        run(
+            &index,
+            &mut FileKeys::default(),
+            &[
+                ("helpline", "A", 9, 2, Verdict::Duplicate),
+                ("policeA", "", 2, 3, Verdict::ConflictStored),
+            ],
         );
     }
 

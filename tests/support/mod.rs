@@ -25,3 +25,17 @@ pub fn serve_in_background(state: hotspots::serve::AppState) -> String {
         .expect("server started");
     format!("http://{addr}")
 }
+
+/// Serves `store` with the demo accounts (made if missing) from a thread of its
+/// own; answers the base URL and the `tactical` account's password.
+pub fn serve_as_tactical(store: hotspots::Store) -> (String, String) {
+    let password = hotspots::demo::demo_accounts(&store)
+        .expect("accounts")
+        .into_iter()
+        .find(|(name, _)| name == "tactical")
+        .expect("tactical account")
+        .1;
+    let state = hotspots::serve::AppState::new(store, hotspots::serve::ServeConfig::default())
+        .expect("state");
+    (serve_in_background(state), password)
+}

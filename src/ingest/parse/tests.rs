@@ -288,5 +288,9 @@ fn plain_iso_dates_agree_with_chrono() {
         plain_iso_date("2023-05-04T23:30:00Z"),
         NaiveDate::from_ymd_opt(2023, 5, 4)
     );
+    assert_eq!(
+        plain_iso_date("2023-05-04"),
+        NaiveDate::from_ymd_opt(2023, 5, 4)
+    );
     assert_eq!(plain_iso_date("2023-02-29"), None);
 }
