@@ -256,6 +256,16 @@ pub enum GeocodeMethod {
 }
 
 impl GeocodeMethod {
+    pub const ALL: [Self; 7] = [
+        Self::Wgs84,
+        Self::Bng,
+        Self::Postcode,
+        Self::OutwardCode,
+        Self::Town,
+        Self::AddressPostcode,
+        Self::AddressTown,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Wgs84 => "wgs84",

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use crate::geocode::{Geocoder, Localities};
 use crate::index;
 use crate::ingest::{self, Format, HashingReader, ParseContext, ReadTally, RowReject};
-use crate::store::{LoadCounts, NewReport, Store, StoreError};
+use crate::store::{LoadCounts, NewReport, PreparedReports, ReportPreparer, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
@@ -135,6 +135,7 @@ pub fn load(
         let _ = credits.send(());
     }
     let context = &context;
+    let preparer = &load.preparer();
     let seen = std::thread::scope(|scope| -> Result<u64, PipelineError> {
         let file_name = &file;
         let reading =
@@ -142,7 +143,7 @@ pub fn load(
         let workers: Vec<_> = (0..worker_count())
             .map(|_| {
                 let done = done.clone();
-                scope.spawn(move || locate_batches(context, work_queue, &done))
+                scope.spawn(move || locate_batches(context, preparer, work_queue, &done))
             })
             .collect();
         drop(done);
@@ -203,11 +204,15 @@ fn worker_count() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4))
 }
 
-/// One input row, ready to stage or to list as rejected.
+/// One input row after the workers: a report (its columns are in the batch's
+/// `PreparedReports`; the row is kept in case it is listed as a conflict) or a reject.
 enum Prepared {
-    Report(Box<(ingest::RawRow, Located)>),
+    Report(ingest::RawRow),
     Reject(RowReject),
 }
+
+/// A worker's batch: its rows in order, and the reports among them made ready for the store.
+type LocatedBatch = (Vec<Prepared>, PreparedReports);
 
 use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
 use std::sync::Mutex;
@@ -215,7 +220,7 @@ use std::sync::Mutex;
 type RowBatch = (usize, Vec<ingest::RowItem>);
 /// A worker's answer: the batch prepared, or the payload of its panic (raised
 /// again on the staging thread, which would otherwise wait for that batch).
-type PreparedBatch = (usize, std::thread::Result<Vec<Prepared>>);
+type PreparedBatch = (usize, std::thread::Result<LocatedBatch>);
 
 /// The reading thread: the file's rows, in numbered batches, each sent once a
 /// credit says there is room.
@@ -253,6 +258,7 @@ fn read_batches(
 /// the reader is done or the stager hangs up.
 fn locate_batches(
     context: &ParseContext,
+    preparer: &ReportPreparer,
     work_queue: &Mutex<Receiver<RowBatch>>,
     done: &Sender<PreparedBatch>,
 ) {
@@ -266,17 +272,23 @@ fn locate_batches(
             .recv();
         let Ok((seq, rows)) = received else { return };
         let prepared = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            rows.into_iter()
+            let mut reports = preparer.start();
+            let rows = rows
+                .into_iter()
                 .map(|item| match item {
                     ingest::RowItem::Reject(reject) => Prepared::Reject(reject),
                     ingest::RowItem::Row(row) => {
                         match locate(&row, context, geocoder, &mut localities) {
-                            Ok(located) => Prepared::Report(Box::new((row, located))),
+                            Ok(located) => {
+                                reports.push(&located.as_new_report(&row));
+                                Prepared::Report(row)
+                            }
                             Err(reject) => Prepared::Reject(reject),
                         }
                     }
                 })
-                .collect()
+                .collect();
+            (rows, reports)
         }));
         let panicked = prepared.is_err();
         if done.send((seq, prepared)).is_err() || panicked {
@@ -303,8 +315,9 @@ fn stage_in_order(
         waiting.insert(seq, batch);
         while let Some(batch) = waiting.remove(&next) {
             next += 1;
-            let batch = batch.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            for prepared in batch {
+            let (rows, reports) = batch.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            let mut report_rows = Vec::with_capacity(reports.len());
+            for prepared in rows {
                 seen += 1;
                 if options.fail_after_rows.is_some_and(|n| seen > n) {
                     return Err(PipelineError::Injected {
@@ -314,16 +327,12 @@ fn stage_in_order(
                 }
                 match prepared {
                     Prepared::Reject(reject) => load.reject(&reject)?,
-                    Prepared::Report(report) => {
-                        let (row, located) = &*report;
-                        load.stage(&located.as_new_report(row))?;
-                    }
+                    Prepared::Report(row) => report_rows.push(row),
                 }
-                if seen.is_multiple_of(16_384) {
-                    if let Some(report) = progress {
-                        report(tally);
-                    }
-                }
+            }
+            load.stage_batch(reports, |i| report_rows[i].raw())?;
+            if let Some(report) = progress {
+                report(tally);
             }
             let _ = credits.send(());
         }
@@ -344,7 +353,7 @@ impl Located {
     fn as_new_report<'a>(&'a self, row: &'a ingest::RawRow) -> NewReport<'a> {
         NewReport {
             report_id: &self.parsed.report_id,
-            content_hash: &self.parsed.content_hash,
+            content_hash: self.parsed.content_hash,
             fields: &self.parsed.fields,
             location_input: &self.parsed.location_key,
             lat: self.geocoded.lat,
@@ -354,7 +363,6 @@ impl Located {
             geocode_note: self.geocoded.note.as_deref(),
             cells: self.cells,
             line: row.line,
-            raw: row,
             town: self.town,
             district: self.district,
         }

@@ -35,8 +35,9 @@ pub struct ParsedReport {
     pub location_key: String,
     /// `report_id` as given, or `auto-` + a content hash when the row had none.
     pub report_id: String,
-    /// SHA-256 (first 16 bytes, hex) of the canonical content: equal hashes, same report.
-    pub content_hash: String,
+    /// SHA-256 (first 16 bytes, big-endian) of the canonical content: equal
+    /// hashes, same report.
+    pub content_hash: u128,
 }
 
 const EARLIEST: NaiveDate = match NaiveDate::from_ymd_opt(2000, 1, 1) {
@@ -193,7 +194,7 @@ pub fn parse_row(row: &RawRow, context: &ParseContext) -> Result<ParsedReport, R
     let report_id = fields
         .report_id
         .clone()
-        .unwrap_or_else(|| format!("auto-{content_hash}"));
+        .unwrap_or_else(|| format!("auto-{content_hash:032x}"));
     Ok(ParsedReport {
         fields,
         location,
@@ -416,7 +417,7 @@ fn grid_precision_m(easting: &str, northing: &str) -> f64 {
 
 /// SHA-256 over the fields, each followed by 0x1f, in one buffer (the bytes,
 /// and so every stored hash, are those of hashing the fields one by one).
-fn content_hash(fields: &ReportFields, location_key: &str) -> String {
+fn content_hash(fields: &ReportFields, location_key: &str) -> u128 {
     use std::fmt::Write as _;
     let mut text = String::with_capacity(256);
     let put = |text: &mut String, s: &str| {
@@ -455,7 +456,10 @@ fn content_hash(fields: &ReportFields, location_key: &str) -> String {
     text.push('\x1f');
     put(&mut text, fields.notes.as_deref().unwrap_or(""));
     put(&mut text, location_key);
-    hex::encode(&Sha256::digest(text.as_bytes())[..16])
+    let digest = Sha256::digest(text.as_bytes());
+    let mut first = [0; 16];
+    first.copy_from_slice(&digest[..16]);
+    u128::from_be_bytes(first)
 }
 
 #[cfg(test)]

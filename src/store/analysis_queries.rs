@@ -209,8 +209,8 @@ impl Store {
         };
         let split_sql = match split {
             None => "''",
-            Some(Split::Venue) => "venue_type",
-            Some(Split::Exploitation) => "exploitation_type",
+            Some(Split::Venue) => "CAST(venue_type AS VARCHAR)",
+            Some(Split::Exploitation) => "CAST(exploitation_type AS VARCHAR)",
             Some(Split::Child) => {
                 "CASE WHEN child_involved THEN 'child' ELSE 'adult_or_unknown' END"
             }

@@ -2,19 +2,48 @@
 //! classified (new, duplicate, conflict) as it arrives and new rows go straight
 //! into `reports`: no staging table, no second copy of the file in DuckDB.
 //!
-//! Keys and content are held as 128-bit digests, not strings: ~40 bytes a
-//! report instead of ~100. The key digest is two SipHash-1-3 values under keys
-//! drawn at random per process (std's `RandomState`), so nobody can craft two
-//! report ids that collide; by chance, two of a few million keys collide with
-//! probability below 2^-80. The content hash is the report's own (SHA-256, first
-//! 16 bytes).
+//! Keys are held as 128-bit digests and content as the 64 bits the store
+//! keeps of its hash, not strings: ~32 bytes a report instead of ~100. The key
+//! digest is two SipHash-1-3 values under keys drawn at random per process
+//! (std's `RandomState`), so nobody can craft two report ids that collide; by
+//! chance, two of a few million keys collide with probability below 2^-80.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash, Hasher, RandomState};
+use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher, RandomState};
 
 /// A `(source, report_id)` digest.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct KeyDigest(u128);
+
+impl Hash for KeyDigest {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64((self.0 >> 64) as u64 ^ self.0 as u64);
+    }
+}
+
+/// The digests are keyed SipHash already: hashing them again for the maps
+/// below would only cost time (it was ~3% of a load's loading thread).
+#[derive(Default)]
+struct DigestHasher(u64);
+
+impl Hasher for DigestHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `KeyDigest::hash` feeds this map, through `write_u64`.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type DigestMap<V> = HashMap<KeyDigest, V, BuildHasherDefault<DigestHasher>>;
 
 /// Where a staged row stands against the stored reports and the file's earlier rows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,27 +59,14 @@ pub enum Verdict {
     },
 }
 
-/// The stored keys of one database, valid for one data version.
-pub(super) struct KeyIndex {
-    hashers: [RandomState; 2],
-    stored: HashMap<KeyDigest, u128>,
-    /// The `Store::data_version` these keys describe; `None`: not loaded.
-    pub(super) version: Option<(i64, u64)>,
-}
+/// Digests `(source, report_id)` keys under one index's random keys. Cloned
+/// into the ingest workers, so the loading thread only looks digests up.
+#[derive(Clone)]
+pub(super) struct KeyHasher([RandomState; 2]);
 
-impl Default for KeyIndex {
-    fn default() -> Self {
-        Self {
-            hashers: [RandomState::new(), RandomState::new()],
-            stored: HashMap::new(),
-            version: None,
-        }
-    }
-}
-
-impl KeyIndex {
+impl KeyHasher {
     pub(super) fn digest(&self, source: &str, report_id: &str) -> KeyDigest {
-        let [a, b] = self.hashers.each_ref().map(|state| {
+        let [a, b] = self.0.each_ref().map(|state| {
             let mut h = state.build_hasher();
             // `str`'s Hash ends each string with a marker, so ("ab", "c") and
             // ("a", "bc") differ.
@@ -60,6 +76,30 @@ impl KeyIndex {
         });
         KeyDigest((u128::from(a) << 64) | u128::from(b))
     }
+}
+
+/// The stored keys of one database, valid for one data version.
+pub(super) struct KeyIndex {
+    hasher: KeyHasher,
+    stored: DigestMap<u64>,
+    /// The `Store::data_version` these keys describe; `None`: not loaded.
+    pub(super) version: Option<(i64, u64)>,
+}
+
+impl Default for KeyIndex {
+    fn default() -> Self {
+        Self {
+            hasher: KeyHasher([RandomState::new(), RandomState::new()]),
+            stored: DigestMap::default(),
+            version: None,
+        }
+    }
+}
+
+impl KeyIndex {
+    pub(super) fn hasher(&self) -> &KeyHasher {
+        &self.hasher
+    }
 
     /// Forgets every key (before reloading them for another data version).
     pub(super) fn clear(&mut self, capacity: usize) {
@@ -68,8 +108,8 @@ impl KeyIndex {
         self.version = None;
     }
 
-    pub(super) fn insert_stored(&mut self, source: &str, report_id: &str, content: u128) {
-        let key = self.digest(source, report_id);
+    pub(super) fn insert_stored(&mut self, source: &str, report_id: &str, content: u64) {
+        let key = self.hasher.digest(source, report_id);
         self.stored.insert(key, content);
     }
 
@@ -87,15 +127,26 @@ impl KeyIndex {
     }
 
     /// Classifies one staged row, remembering it for the rows after it.
+    #[cfg(test)]
     pub(super) fn classify(
         &self,
         file: &mut FileKeys,
         source: &str,
         report_id: &str,
-        content: u128,
+        content: u64,
         line: u64,
     ) -> Verdict {
-        let key = self.digest(source, report_id);
+        self.classify_digest(file, self.hasher.digest(source, report_id), content, line)
+    }
+
+    /// [`KeyIndex::classify`] with the key digested already.
+    pub(super) fn classify_digest(
+        &self,
+        file: &mut FileKeys,
+        key: KeyDigest,
+        content: u64,
+        line: u64,
+    ) -> Verdict {
         if let Some(&stored) = self.stored.get(&key) {
             return if stored == content {
                 Verdict::Duplicate
@@ -118,18 +169,14 @@ impl KeyIndex {
 /// index only when the file commits.
 #[derive(Default)]
 pub(super) struct FileKeys {
-    seen: HashMap<KeyDigest, (u128, u64)>,
+    seen: DigestMap<(u64, u64)>,
 }
 
-/// The content hash's hex text (32 digits, as `parse_row` writes it) as a
-/// number. Other text, which parsing never produces, is folded through a fixed
-/// SipHash so that equal texts still compare equal.
-pub(super) fn content_digest(hex_text: &str) -> u128 {
-    u128::from_str_radix(hex_text, 16).unwrap_or_else(|_| {
-        let mut h = std::hash::DefaultHasher::new();
-        hex_text.hash(&mut h);
-        u128::from(h.finish())
-    })
+/// What the store keeps of a report's content hash: its first 64 bits. They
+/// are only ever compared for one key (is this the same report again?), so a
+/// chance match between different contents is a 2^-64 event per re-sent id.
+pub(crate) fn stored_content(content_hash: u128) -> u64 {
+    (content_hash >> 64) as u64
 }
 
 #[cfg(test)]
@@ -137,7 +184,7 @@ mod tests {
     use super::*;
 
     /// `(source, report_id, content, line, verdict)`, classified in order.
-    type Step = (&'static str, &'static str, u128, u64, Verdict);
+    type Step = (&'static str, &'static str, u64, u64, Verdict);
 
     fn run(index: &KeyIndex, file: &mut FileKeys, steps: &[Step]) {
         for &(source, id, content, line, expected) in steps {
@@ -184,9 +231,10 @@ mod tests {
     }
 
     #[test]
-    fn content_digest_reads_hex() {
-        assert_eq!(content_digest("000000000000000000000000000000ff"), 255);
-        assert_ne!(content_digest("not hex"), content_digest("also not hex"));
-        assert_eq!(content_digest("not hex"), content_digest("not hex"));
+    fn stored_content_is_the_first_64_bits() {
+        assert_eq!(
+            stored_content(0xc1d9_6bf3_7bae_9821_8022_4a9f_3263_dc55),
+            0xc1d9_6bf3_7bae_9821
+        );
     }
 }

@@ -14,6 +14,7 @@ mod report_batch;
 mod schema;
 
 pub use keys::Verdict;
+pub use report_batch::{PreparedReports, ReportPreparer};
 
 pub use accounts::{AuditEntry, AuditFilter, AuditRow, SigninRecord, TokenRow, UserRow};
 
@@ -24,6 +25,7 @@ pub use analysis_queries::{
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
+use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::{params, params_from_iter, Appender, Connection, OptionalExt};
 
 use crate::ingest::RowReject;
@@ -72,7 +74,8 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 #[derive(Clone, Debug)]
 pub struct NewReport<'a> {
     pub report_id: &'a str,
-    pub content_hash: &'a str,
+    /// The parsed report's content hash; the store keeps its first 64 bits.
+    pub content_hash: u128,
     pub fields: &'a ReportFields,
     pub location_input: &'a str,
     pub lat: f64,
@@ -83,8 +86,6 @@ pub struct NewReport<'a> {
     /// Cells at res 6..=9 as raw H3 indexes; `None` where too coarse.
     pub cells: [Option<u64>; 4],
     pub line: u64,
-    /// The input row, written out only if this report is listed as a conflict.
-    pub raw: &'a crate::ingest::RawRow,
     pub town: Option<&'a str>,
     pub district: Option<&'a str>,
 }
@@ -322,7 +323,7 @@ impl Store {
             keys,
             file_keys: keys::FileKeys::default(),
             appender: None,
-            batch: report_batch::ReportBatch::new(),
+            unflushed: 0,
             rejects: None,
             counts: LoadCounts::default(),
             committed: false,
@@ -583,11 +584,9 @@ fn load_keys(conn: &Connection, index: &mut keys::KeyIndex) -> duckdb::Result<()
     if version.1 > 0 {
         let mut stmt = conn.prepare("SELECT source, report_id, content_hash FROM reports")?;
         let mut rows = stmt.query([])?;
-        let text =
-            |row: &duckdb::Row<'_>, i: usize| -> duckdb::Result<String> { row.get::<_, String>(i) };
         while let Some(row) = rows.next()? {
-            let (source, report_id, content) = (text(row, 0)?, text(row, 1)?, text(row, 2)?);
-            index.insert_stored(&source, &report_id, keys::content_digest(&content));
+            let (source, report_id): (String, String) = (row.get(0)?, row.get(1)?);
+            index.insert_stored(&source, &report_id, row.get::<_, u64>(2)?);
         }
     }
     index.version = Some(version);
@@ -604,8 +603,8 @@ pub struct FileLoad<'c> {
     keys: &'c mut keys::KeyIndex,
     file_keys: keys::FileKeys,
     appender: Option<Appender<'c>>,
-    /// New rows not yet handed to the appender.
-    batch: report_batch::ReportBatch,
+    /// Rows handed to the appender since its last flush.
+    unflushed: u64,
     rejects: Option<Appender<'c>>,
     counts: LoadCounts,
     committed: bool,
@@ -624,54 +623,82 @@ impl FileLoad<'_> {
         self.run_id
     }
 
-    /// Takes a valid report: stored if its `(source, report_id)` is new;
-    /// counted if the same report is stored already or came earlier in the
-    /// file; listed as a conflict if that id is taken by different content
-    /// (the stored or earlier report wins, untouched). Nothing is visible to
-    /// other connections before [`FileLoad::commit`].
-    pub fn stage(&mut self, report: &NewReport<'_>) -> Result<Verdict> {
-        self.counts.read += 1;
-        let source = report.fields.source.as_str();
-        let verdict = self.keys.classify(
-            &mut self.file_keys,
-            source,
-            report.report_id,
-            keys::content_digest(report.content_hash),
-            report.line,
-        );
-        let reason = match verdict {
-            Verdict::New => {
-                self.batch.push(report, self.run_id);
-                self.counts.stored += 1;
-                if self.batch.len() == report_batch::BATCH_ROWS {
-                    self.append_batch()?;
-                }
-                return Ok(verdict);
-            }
-            Verdict::Duplicate => {
-                self.counts.duplicates += 1;
-                return Ok(verdict);
-            }
-            Verdict::ConflictStored => format!(
-                "conflict: report_id {} (source {source}) is already stored with different content; \
-                 the stored report is kept",
-                report.report_id
-            ),
-            Verdict::ConflictFile { first_line } => format!(
-                "conflict: report_id {} (source {source}) appears at line {first_line} of this file \
-                 with different content; the first is kept",
-                report.report_id
-            ),
-        };
-        self.append_reject(report.line, "report_id", &reason, &report.raw.raw())?;
-        self.counts.rejected += 1;
-        Ok(verdict)
+    /// Prepares reports for [`FileLoad::stage_batch`] on other threads.
+    pub fn preparer(&self) -> ReportPreparer {
+        ReportPreparer {
+            hasher: self.keys.hasher().clone(),
+            run_id: self.run_id,
+        }
     }
 
-    /// Hands the gathered rows to the appender, flushing it at each
-    /// `FLUSH_ROWS` (batches below one row group; see there).
-    fn append_batch(&mut self) -> Result<()> {
-        if self.batch.len() == 0 {
+    /// Takes valid reports, in file order: each is stored if its `(source,
+    /// report_id)` is new; counted if the same report is stored already or
+    /// came earlier in the file; listed as a conflict if that id is taken by
+    /// different content (the stored or earlier report wins, untouched), with
+    /// `raw_of(i)` as the input text of the batch's `i`th report. Nothing is
+    /// visible to other connections before [`FileLoad::commit`].
+    pub fn stage_batch(
+        &mut self,
+        prepared: PreparedReports,
+        raw_of: impl Fn(usize) -> String,
+    ) -> Result<()> {
+        let PreparedReports {
+            mut columns, keys, ..
+        } = prepared;
+        let mut new_rows = Vec::with_capacity(keys.len());
+        let mut conflicts = Vec::new();
+        for (i, row) in keys.iter().enumerate() {
+            let verdict =
+                self.keys
+                    .classify_digest(&mut self.file_keys, row.key, row.content, row.line);
+            new_rows.push(verdict == Verdict::New);
+            self.counts.read += 1;
+            match verdict {
+                Verdict::New => self.counts.stored += 1,
+                Verdict::Duplicate => self.counts.duplicates += 1,
+                Verdict::ConflictStored | Verdict::ConflictFile { .. } => {
+                    conflicts.push((i, verdict));
+                }
+            }
+        }
+        let batch = columns.take().map_err(|e| StoreError::Io {
+            path: self.path.to_owned(),
+            context: "build report batch",
+            source: std::io::Error::other(e),
+        })?;
+        for (i, verdict) in conflicts {
+            let (source, report_id) = report_batch::key_text(&batch, i);
+            let reason = match verdict {
+                Verdict::ConflictFile { first_line } => format!(
+                    "conflict: report_id {report_id} (source {source}) appears at line {first_line} \
+                     of this file with different content; the first is kept"
+                ),
+                _ => format!(
+                    "conflict: report_id {report_id} (source {source}) is already stored with \
+                     different content; the stored report is kept"
+                ),
+            };
+            self.append_reject(keys[i].line, "report_id", &reason, &raw_of(i))?;
+            self.counts.rejected += 1;
+        }
+        let batch = if new_rows.iter().all(|&new| new) {
+            batch
+        } else {
+            duckdb::arrow::compute::filter_record_batch(&batch, &new_rows.into()).map_err(|e| {
+                StoreError::Io {
+                    path: self.path.to_owned(),
+                    context: "select new reports",
+                    source: std::io::Error::other(e),
+                }
+            })?
+        };
+        self.append_batch(batch)
+    }
+
+    /// Hands new rows to the appender, flushing it once `FLUSH_ROWS` have
+    /// gathered (batches below one row group; see there).
+    fn append_batch(&mut self, batch: RecordBatch) -> Result<()> {
+        if batch.num_rows() == 0 {
             return Ok(());
         }
         let path = self.path;
@@ -682,11 +709,7 @@ impl FileLoad<'_> {
                 source,
             }
         };
-        let batch = self.batch.take().map_err(|e| StoreError::Io {
-            path: path.to_owned(),
-            context: "build report batch",
-            source: std::io::Error::other(e),
-        })?;
+        let rows = batch.num_rows() as u64;
         let appender = self
             .appender
             .as_mut()
@@ -694,8 +717,10 @@ impl FileLoad<'_> {
         appender
             .append_record_batch(batch)
             .map_err(db("append reports"))?;
-        if self.counts.stored.is_multiple_of(FLUSH_ROWS) {
+        self.unflushed += rows;
+        if self.unflushed >= FLUSH_ROWS {
             appender.flush().map_err(db("flush reports"))?;
+            self.unflushed = 0;
         }
         Ok(())
     }
@@ -731,7 +756,6 @@ impl FileLoad<'_> {
 
     /// Writes the last rows, checks that every row is accounted for, and commits.
     pub fn commit(mut self, sha256: &str) -> Result<LoadCounts> {
-        self.append_batch()?;
         for appender in [self.appender.as_mut(), self.rejects.as_mut()]
             .into_iter()
             .flatten()

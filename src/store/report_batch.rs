@@ -7,22 +7,23 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use duckdb::arrow::array::{
     ArrayRef, BooleanBuilder, Date32Builder, Float64Builder, Int32Builder, Int64Builder,
-    StringBuilder, UInt16Builder, UInt64Builder,
+    StringArray, StringBuilder, UInt16Builder, UInt64Builder,
 };
 use duckdb::arrow::error::ArrowError;
 use duckdb::arrow::record_batch::RecordBatch;
 
+use super::keys::{KeyDigest, KeyHasher};
 use super::NewReport;
 
-/// Rows per record batch; `STAGE_FLUSH_ROWS` is a multiple of it.
-pub(super) const BATCH_ROWS: usize = 8_192;
+/// Rows a batch is sized for at first (the ingest pipeline's batch size).
+const BATCH_ROWS: usize = 1_024;
 
 /// The `reports` table's columns, in its order (`schema::REPORT_COLUMNS`),
 /// typed exactly as the table is (VARCHAR, DATE, USMALLINT, INTEGER, ...).
 pub(super) struct ReportBatch {
     source: StringBuilder,
     report_id: StringBuilder,
-    content_hash: StringBuilder,
+    content_hash: UInt64Builder,
     observed_on: Date32Builder,
     venue_type: StringBuilder,
     venue_name: StringBuilder,
@@ -45,7 +46,6 @@ pub(super) struct ReportBatch {
     line: Int64Builder,
     town: StringBuilder,
     district: StringBuilder,
-    rows: usize,
 }
 
 fn strings() -> StringBuilder {
@@ -56,12 +56,71 @@ fn days_since_epoch(d: NaiveDate) -> i32 {
     (d - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()).num_days() as i32
 }
 
+/// Makes [`PreparedReports`] for one file's load; cloned into each ingest worker.
+#[derive(Clone)]
+pub struct ReportPreparer {
+    pub(super) hasher: KeyHasher,
+    pub(super) run_id: i64,
+}
+
+impl ReportPreparer {
+    /// An empty batch of prepared reports.
+    #[must_use]
+    pub fn start(&self) -> PreparedReports {
+        PreparedReports {
+            preparer: self.clone(),
+            columns: ReportBatch::new(),
+            keys: Vec::with_capacity(BATCH_ROWS),
+        }
+    }
+}
+
+/// One row's identity, digested on the worker: the loading thread only looks it up.
+pub(super) struct RowKey {
+    pub(super) key: KeyDigest,
+    pub(super) content: u64,
+    pub(super) line: u64,
+}
+
+/// Reports made ready for the store off the loading thread: their `reports`
+/// columns and key digests, in file order. [`super::FileLoad::stage_batch`]
+/// classifies them and appends the new ones.
+pub struct PreparedReports {
+    preparer: ReportPreparer,
+    pub(super) columns: ReportBatch,
+    pub(super) keys: Vec<RowKey>,
+}
+
+impl PreparedReports {
+    pub fn push(&mut self, report: &NewReport<'_>) {
+        self.keys.push(RowKey {
+            key: self
+                .preparer
+                .hasher
+                .digest(&report.fields.source, report.report_id),
+            content: super::keys::stored_content(report.content_hash),
+            line: report.line,
+        });
+        self.columns.push(report, self.preparer.run_id);
+    }
+
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+}
+
 impl ReportBatch {
     pub(super) fn new() -> Self {
         Self {
             source: strings(),
             report_id: strings(),
-            content_hash: strings(),
+            content_hash: UInt64Builder::with_capacity(BATCH_ROWS),
             observed_on: Date32Builder::with_capacity(BATCH_ROWS),
             venue_type: strings(),
             venue_name: strings(),
@@ -84,19 +143,15 @@ impl ReportBatch {
             line: Int64Builder::with_capacity(BATCH_ROWS),
             town: strings(),
             district: strings(),
-            rows: 0,
         }
-    }
-
-    pub(super) fn len(&self) -> usize {
-        self.rows
     }
 
     pub(super) fn push(&mut self, report: &NewReport<'_>, run_id: i64) {
         let f = report.fields;
         self.source.append_value(&f.source);
         self.report_id.append_value(report.report_id);
-        self.content_hash.append_value(report.content_hash);
+        self.content_hash
+            .append_value(super::keys::stored_content(report.content_hash));
         self.observed_on
             .append_value(days_since_epoch(f.observed_on));
         self.venue_type.append_value(f.venue_type.as_str());
@@ -126,12 +181,10 @@ impl ReportBatch {
         self.line.append_value(report.line as i64);
         self.town.append_option(report.town);
         self.district.append_option(report.district);
-        self.rows += 1;
     }
 
     /// The gathered rows as one record batch; the builders start again empty.
     pub(super) fn take(&mut self) -> Result<RecordBatch, ArrowError> {
-        self.rows = 0;
         let [r6, r7, r8, r9] = &mut self.cells;
         let columns: Vec<(&str, ArrayRef)> = vec![
             ("source", Arc::new(self.source.finish())),
@@ -168,6 +221,18 @@ impl ReportBatch {
         ];
         RecordBatch::try_from_iter(columns)
     }
+}
+
+/// Row `i`'s `(source, report_id)`, read back from a finished batch.
+pub(super) fn key_text(batch: &RecordBatch, i: usize) -> (&str, &str) {
+    let text = |column: usize| {
+        batch
+            .column(column)
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .map_or("", |strings| strings.value(i))
+    };
+    (text(0), text(1))
 }
 
 #[cfg(test)]
