@@ -248,3 +248,52 @@ fn nearest_town_sweep_equals_full_scan() {
     }
     assert_eq!(checked, 121 * 81);
 }
+
+/// Content hashes depend on the canonical text: `push_float` must write what
+/// `Display` writes. Checked on coordinates as people type them (1-10
+/// decimals across and around the UK), on arbitrary bit patterns (a seeded
+/// xorshift) and on the cases ryu writes differently.
+#[test]
+fn push_float_writes_what_display_writes() {
+    let check = |x: f64| {
+        let mut ours = String::new();
+        push_float(&mut ours, x);
+        assert_eq!(ours, x.to_string(), "bits {:#x}", x.to_bits());
+    };
+    for x in [
+        0.0,
+        -0.0,
+        52.0,
+        -1.0,
+        1e-7,
+        0.000_01,
+        1e16,
+        1e21,
+        f64::MIN_POSITIVE,
+        f64::MAX,
+        f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+    ] {
+        check(x);
+    }
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..200_000 {
+        let decimals = (next() % 10 + 1) as i32;
+        let scale = 10f64.powi(decimals);
+        let whole = (next() % 40) as f64 + 40.0;
+        let fraction = (next() % scale as u64) as f64;
+        let sign = if next() % 2 == 0 { 1.0 } else { -1.0 };
+        let text = format!("{}", sign * (whole + fraction / scale));
+        check(text.parse().expect("decimal"));
+        let typed = format!("{:.*}", decimals as usize, sign * (fraction / scale) * 8.0);
+        check(typed.parse().expect("decimal"));
+        check(f64::from_bits(next()));
+    }
+}

@@ -426,7 +426,8 @@ fn content_hash(fields: &ReportFields, location_key: &str) -> u128 {
     };
     put(&mut text, fields.report_id.as_deref().unwrap_or(""));
     put(&mut text, &fields.source);
-    let _ = write!(text, "{}\x1f", fields.observed_on);
+    push_iso_date(&mut text, fields.observed_on);
+    text.push('\x1f');
     put(&mut text, fields.venue_type.as_str());
     put(&mut text, fields.venue_name.as_deref().unwrap_or(""));
     put(&mut text, fields.exploitation_type.as_str());
@@ -460,6 +461,31 @@ fn content_hash(fields: &ReportFields, location_key: &str) -> u128 {
     let mut first = [0; 16];
     first.copy_from_slice(&digest[..16]);
     u128::from_be_bytes(first)
+}
+
+/// `date` as `Display` writes it (`YYYY-MM-DD`) without chrono's formatter;
+/// parsing only admits years from 2000, and other years take `Display`.
+fn push_iso_date(out: &mut String, date: NaiveDate) {
+    use chrono::Datelike as _;
+    let (year, month, day) = (date.year(), date.month(), date.day());
+    if (1000..=9999).contains(&year) {
+        let mut digits = [0u8; 10];
+        let put = |digits: &mut [u8], mut n: u32| {
+            for d in digits.iter_mut().rev() {
+                *d = b'0' + (n % 10) as u8;
+                n /= 10;
+            }
+        };
+        put(&mut digits[0..4], year as u32);
+        digits[4] = b'-';
+        put(&mut digits[5..7], month);
+        digits[7] = b'-';
+        put(&mut digits[8..10], day);
+        out.extend(digits.iter().map(|&d| char::from(d)));
+    } else {
+        use std::fmt::Write as _;
+        let _ = write!(out, "{date}");
+    }
 }
 
 #[cfg(test)]

@@ -294,3 +294,16 @@ fn plain_iso_dates_agree_with_chrono() {
     );
     assert_eq!(plain_iso_date("2023-02-29"), None);
 }
+
+/// The content hash holds the date as chrono's `Display` writes it.
+#[test]
+fn iso_date_text_is_chronos() {
+    let mut day = NaiveDate::from_ymd_opt(999, 12, 25).expect("date");
+    let last = NaiveDate::from_ymd_opt(10_001, 1, 1).expect("date");
+    while day <= last {
+        let mut ours = String::new();
+        super::push_iso_date(&mut ours, day);
+        assert_eq!(ours, day.to_string());
+        day += chrono::Duration::days(13);
+    }
+}
