@@ -298,6 +298,13 @@ impl Store {
                 return Err(self.err("apply migration")(e));
             }
         }
+        if current < known {
+            // Migrated schema into the file itself, not only the log: a log
+            // holding DDL is the one thing a replay after a crash can trip on.
+            if let Err(e) = self.conn.execute_batch("CHECKPOINT") {
+                tracing::warn!(error = %e, "checkpoint after migrating failed; the log keeps the changes");
+            }
+        }
         Ok(())
     }
 
