@@ -350,12 +350,26 @@ struct Located {
 }
 
 impl Located {
+    /// The location text to store: none when it is the stored point itself
+    /// (WGS84 as given, bit for bit), which the store rebuilds on reading.
+    fn location_input(&self) -> Option<&str> {
+        match self.parsed.location {
+            crate::geocode::LocationInput::LatLng { lat, lng, .. }
+                if lat.to_bits() == self.geocoded.lat.to_bits()
+                    && lng.to_bits() == self.geocoded.lng.to_bits() =>
+            {
+                None
+            }
+            _ => Some(&self.parsed.location_key),
+        }
+    }
+
     fn as_new_report<'a>(&'a self, row: &'a ingest::RawRow) -> NewReport<'a> {
         NewReport {
             report_id: &self.parsed.report_id,
             content_hash: self.parsed.content_hash,
             fields: &self.parsed.fields,
-            location_input: &self.parsed.location_key,
+            location_input: self.location_input(),
             lat: self.geocoded.lat,
             lng: self.geocoded.lng,
             method: self.geocoded.method,

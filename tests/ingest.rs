@@ -146,6 +146,13 @@ fn messy_file_rejects_exact_lines_and_keeps_the_rest() {
         by_id("MESSY-002").venue_name.as_deref(),
         Some("Diamond, Hand Car Wash")
     );
+    // A WGS84 point as given is stored once (lat/lng) and its location text
+    // rebuilt on reading; other locations keep their text. Indicators are
+    // read back from the mask, in the program's order.
+    assert_eq!(by_id("MESSY-001").location_input, "ll:52.66622:0.15938");
+    assert_eq!(by_id("MESSY-001").indicators, "no_ppe;cash_only");
+    assert_eq!(by_id("MESSY-002").location_input, "en:545978:310015");
+    assert_eq!(by_id("MESSY-003").location_input, "pc:PE30 1DP");
     assert_eq!(
         by_id("MESSY-003").notes.as_deref(),
         Some("caller said:\r\nworkers live upstairs")

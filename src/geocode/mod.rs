@@ -39,14 +39,7 @@ impl LocationInput {
     /// A canonical text form, part of a report's content hash.
     pub fn canonical(&self) -> String {
         match self {
-            Self::LatLng { lat, lng, .. } => {
-                let mut text = String::with_capacity(32);
-                text.push_str("ll:");
-                push_float(&mut text, *lat);
-                text.push(':');
-                push_float(&mut text, *lng);
-                text
-            }
+            Self::LatLng { lat, lng, .. } => crate::model::latlng_key(*lat, *lng),
             Self::Grid {
                 easting, northing, ..
             } => format!("en:{easting}:{northing}"),
@@ -56,30 +49,6 @@ impl LocationInput {
             }
             Self::Address(a) => format!("ad:{a}"),
         }
-    }
-}
-
-/// Appends `x` exactly as `Display` writes it (the shortest digits that read
-/// back as `x`, never an exponent): ryu's digits, several times faster than
-/// `Display` (whose float formatting was ~10% of the ingest workers' time).
-/// Content hashes depend on this text, so ryu's answer is taken only where it
-/// cannot differ: at most 15 significant digits (decimals that short are
-/// further apart than a double's rounding interval, so the shortest is unique;
-/// at 16-17 digits the two may break a tie differently), no exponent, no
-/// trailing `.0`, finite. Anything else is written by `Display` itself.
-fn push_float(out: &mut String, x: f64) {
-    let mut digits = ryu::Buffer::new();
-    let text = digits.format(x);
-    let significant = text
-        .bytes()
-        .filter(u8::is_ascii_digit)
-        .skip_while(|&d| d == b'0')
-        .count();
-    if x.is_finite() && significant <= 15 && !text.contains('e') && !text.ends_with(".0") {
-        out.push_str(text);
-    } else {
-        use std::fmt::Write as _;
-        let _ = write!(out, "{x}");
     }
 }
 

@@ -257,7 +257,7 @@ fn nearest_town_sweep_equals_full_scan() {
 fn push_float_writes_what_display_writes() {
     let check = |x: f64| {
         let mut ours = String::new();
-        push_float(&mut ours, x);
+        crate::model::push_float(&mut ours, x);
         assert_eq!(ours, x.to_string(), "bits {:#x}", x.to_bits());
     };
     for x in [

@@ -77,7 +77,9 @@ pub struct NewReport<'a> {
     /// The parsed report's content hash; the store keeps its first 64 bits.
     pub content_hash: u128,
     pub fields: &'a ReportFields,
-    pub location_input: &'a str,
+    /// The location as given, canonical; `None` when it is `lat`/`lng` as
+    /// given (`model::latlng_key` rebuilds it on reading).
+    pub location_input: Option<&'a str>,
     pub lat: f64,
     pub lng: f64,
     pub method: GeocodeMethod,
@@ -380,7 +382,7 @@ impl Store {
     ) -> Result<()> {
         let (clause, values) = filter_sql(filter);
         let sql = format!(
-            "SELECT source, report_id, observed_on, venue_type, venue_name, exploitation_type, indicators, \
+            "SELECT source, report_id, observed_on, venue_type, venue_name, exploitation_type, indicator_mask, \
              persons_count, nationalities, child_involved, grading, notes, location_input, lat, lng, \
              geocode_method, precision_m, geocode_note, h3_r6, h3_r7, h3_r8, h3_r9, town, district \
              FROM reports {clause} ORDER BY observed_on, source, report_id"
@@ -394,6 +396,7 @@ impl Store {
             .map_err(self.err("query reports"))?;
         while let Some(r) = rows.next().map_err(self.err("read reports"))? {
             let read = || -> duckdb::Result<StoredReport> {
+                let (lat, lng): (f64, f64) = (r.get(13)?, r.get(14)?);
                 Ok(StoredReport {
                     source: r.get(0)?,
                     report_id: r.get(1)?,
@@ -401,15 +404,17 @@ impl Store {
                     venue_type: r.get(3)?,
                     venue_name: r.get(4)?,
                     exploitation_type: r.get(5)?,
-                    indicators: r.get(6)?,
+                    indicators: crate::model::IndicatorSet::from_bits(r.get(6)?).to_string(),
                     persons_count: r.get(7)?,
                     nationalities: r.get(8)?,
                     child_involved: r.get(9)?,
                     grading: r.get(10)?,
                     notes: r.get(11)?,
-                    location_input: r.get(12)?,
-                    lat: r.get(13)?,
-                    lng: r.get(14)?,
+                    location_input: r
+                        .get::<_, Option<String>>(12)?
+                        .unwrap_or_else(|| crate::model::latlng_key(lat, lng)),
+                    lat,
+                    lng,
                     geocode_method: r.get(15)?,
                     precision_m: r.get(16)?,
                     geocode_note: r.get(17)?,

@@ -28,7 +28,6 @@ pub(super) struct ReportBatch {
     venue_type: StringBuilder,
     venue_name: StringBuilder,
     exploitation_type: StringBuilder,
-    indicators: StringBuilder,
     indicator_mask: UInt16Builder,
     persons_count: Int32Builder,
     nationalities: StringBuilder,
@@ -125,7 +124,6 @@ impl ReportBatch {
             venue_type: strings(),
             venue_name: strings(),
             exploitation_type: strings(),
-            indicators: strings(),
             indicator_mask: UInt16Builder::with_capacity(BATCH_ROWS),
             persons_count: Int32Builder::with_capacity(BATCH_ROWS),
             nationalities: strings(),
@@ -158,7 +156,6 @@ impl ReportBatch {
         self.venue_name.append_option(f.venue_name.as_deref());
         self.exploitation_type
             .append_value(f.exploitation_type.as_str());
-        self.indicators.append_value(f.indicators.to_string());
         self.indicator_mask.append_value(f.indicators.bits());
         // Parsing caps the count at 10,000, so it always fits INTEGER.
         self.persons_count
@@ -168,7 +165,7 @@ impl ReportBatch {
         self.child_involved.append_option(f.child_involved);
         self.grading.append_option(f.grading.map(|g| g.to_string()));
         self.notes.append_option(f.notes.as_deref());
-        self.location_input.append_value(report.location_input);
+        self.location_input.append_option(report.location_input);
         self.lat.append_value(report.lat);
         self.lng.append_value(report.lng);
         self.geocode_method.append_value(report.method.as_str());
@@ -197,7 +194,6 @@ impl ReportBatch {
                 "exploitation_type",
                 Arc::new(self.exploitation_type.finish()),
             ),
-            ("indicators", Arc::new(self.indicators.finish())),
             ("indicator_mask", Arc::new(self.indicator_mask.finish())),
             ("persons_count", Arc::new(self.persons_count.finish())),
             ("nationalities", Arc::new(self.nationalities.finish())),
