@@ -198,6 +198,14 @@ mod tests {
         );
     }
 
+    /// A report as the loader wrote it before migration 4 (hex content hash,
+    /// text vocabularies, `indicators` spelled out).
+    const REPORT_BEFORE_MIGRATION_4: &str = "INSERT INTO reports (source, report_id, \
+        content_hash, observed_on, venue_type, exploitation_type, indicators, indicator_mask, \
+        location_input, lat, lng, geocode_method, precision_m, run_id, line) VALUES ('app', 'R1', \
+        'c1d96bf37bae982180224a9f3263dc55', DATE '2023-09-06', 'nail_bar', 'criminal', '', 0, \
+        'pc:PE13 1AB', 52.66, 0.16, 'outward_code', 900, 1, 2)";
+
     /// Replaying a write-ahead log happens before DuckDB registers its bundled
     /// extensions: a migration that calls a function from one (`left` is in
     /// `core_functions`) left a database that would not open after a crash
@@ -212,14 +220,8 @@ mod tests {
             conn.execute_batch("PRAGMA disable_checkpoint_on_shutdown")
                 .expect("pragma");
             conn.execute_batch(MIGRATIONS[0].2).expect("migration 1");
-            conn.execute_batch(
-                "INSERT INTO reports (source, report_id, content_hash, observed_on, venue_type, \
-                 exploitation_type, indicators, indicator_mask, location_input, lat, lng, \
-                 geocode_method, precision_m, run_id, line) VALUES ('app', 'R1', \
-                 'c1d96bf37bae982180224a9f3263dc55', DATE '2023-09-06', 'farm', 'labour', '', 0, \
-                 'pc:PE13 1AB', 52.66, 0.16, 'postcode', 100, 1, 2)",
-            )
-            .expect("old report");
+            conn.execute_batch(REPORT_BEFORE_MIGRATION_4)
+                .expect("old report");
             for (_, _, sql) in &MIGRATIONS[1..] {
                 conn.execute_batch(sql).expect("migration");
             }
@@ -254,14 +256,8 @@ mod tests {
             )
             .expect("record");
         }
-        conn.execute_batch(
-            "INSERT INTO reports (source, report_id, content_hash, observed_on, venue_type, \
-             exploitation_type, indicators, indicator_mask, location_input, lat, lng, \
-             geocode_method, precision_m, run_id, line) VALUES ('app', 'R1', \
-             'c1d96bf37bae982180224a9f3263dc55', DATE '2023-09-06', 'nail_bar', 'criminal', '', 0, \
-             'pc:PE13 1AB', 52.66, 0.16, 'outward_code', 900, 1, 2)",
-        )
-        .expect("old report");
+        conn.execute_batch(REPORT_BEFORE_MIGRATION_4)
+            .expect("old report");
         let store = Store::init(conn, ":memory:".into()).expect("migrate");
         let row: (String, String, String, u64) = store
             .conn
