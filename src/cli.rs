@@ -641,6 +641,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             files,
         } => {
             let mut store = Store::open(&db.db)?;
+            // This process only loads: DuckDB on one thread (see there).
+            store.dedicate_to_loading()?;
             let options = LoadOptions {
                 format,
                 default_source: source,
