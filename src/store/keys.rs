@@ -47,7 +47,7 @@ type DigestMap<V> = HashMap<KeyDigest, V, BuildHasherDefault<DigestHasher>>;
 
 /// Where a staged row stands against the stored reports and the file's earlier rows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Verdict {
+pub(super) enum Verdict {
     New,
     /// Same key and content as a stored report or an earlier row of the file.
     Duplicate,

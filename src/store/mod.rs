@@ -13,7 +13,7 @@ mod keys;
 mod report_batch;
 mod schema;
 
-pub use keys::Verdict;
+use keys::Verdict;
 pub use report_batch::{PreparedReports, ReportPreparer};
 
 pub use accounts::{AuditEntry, AuditFilter, AuditRow, SigninRecord, TokenRow, UserRow};
