@@ -5,7 +5,7 @@ use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
 use hotspots::cli::{export_reports, OutFormat};
-use hotspots::store::{CountTable, LoadCounts, ReportFilter, StoredReport};
+use hotspots::store::{CountTable, LoadCounts, ReportFilter, StoredReject, StoredReport};
 use hotspots::{load, Input, LoadOptions, PipelineError, Store};
 
 const MESSY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/messy.csv");
@@ -22,6 +22,22 @@ fn reports(store: &Store) -> Vec<StoredReport> {
         .for_each_report(&ReportFilter::default(), |r| all.push(r))
         .expect("read");
     all
+}
+
+fn rejects(store: &Store, run_id: i64) -> Vec<StoredReject> {
+    let mut all = Vec::new();
+    store
+        .rejects_for_run(run_id, |r| all.push(r))
+        .expect("rejects");
+    all
+}
+
+/// A run's rejects as `(line, field)`, in line order.
+fn reject_lines(store: &Store, run_id: i64) -> Vec<(u64, String)> {
+    rejects(store, run_id)
+        .into_iter()
+        .map(|r| (r.line, r.field))
+        .collect()
 }
 
 fn reader(name: &str, bytes: impl Into<Vec<u8>>) -> Input {
@@ -268,10 +284,7 @@ fn conflicting_report_id_is_rejected_and_stored_one_untouched() {
     )
     .expect("b");
     assert_eq!((b.counts.stored, b.counts.rejected), (0, 1));
-    let mut rejects = Vec::new();
-    store
-        .rejects_for_run(b.counts.run_id, |r| rejects.push(r))
-        .expect("rejects");
+    let rejects = rejects(&store, b.counts.run_id);
     assert_eq!(rejects.len(), 1);
     assert_eq!(
         (
@@ -385,10 +398,7 @@ fn json_lines_and_geojson_with_line_numbers() {
         (j.counts.read, j.counts.stored, j.counts.rejected),
         (5, 2, 3)
     );
-    let mut lines = Vec::new();
-    store
-        .rejects_for_run(j.counts.run_id, |r| lines.push((r.line, r.field)))
-        .expect("rejects");
+    let lines = reject_lines(&store, j.counts.run_id);
     assert_eq!(
         lines,
         vec![(3, "row".into()), (4, "row".into()), (5, "notes".into())]
@@ -418,10 +428,7 @@ fn json_lines_and_geojson_with_line_numbers() {
         (g.counts.read, g.counts.stored, g.counts.rejected),
         (4, 2, 2)
     );
-    let mut lines = Vec::new();
-    store
-        .rejects_for_run(g.counts.run_id, |r| lines.push((r.line, r.field)))
-        .expect("rejects");
+    let lines = reject_lines(&store, g.counts.run_id);
     assert_eq!(lines, vec![(5, "geometry".into()), (10, "lat".into())]);
 
     let not_fc = load(
@@ -443,10 +450,7 @@ fn csv_bad_utf8_and_header_aliases() {
         (s.counts.read, s.counts.stored, s.counts.rejected),
         (4, 3, 1)
     );
-    let mut rejects = Vec::new();
-    store
-        .rejects_for_run(s.counts.run_id, |r| rejects.push(r))
-        .expect("rejects");
+    let rejects = rejects(&store, s.counts.run_id);
     assert_eq!((rejects[0].line, rejects[0].field.as_str()), (3, "notes"));
     // D starts on line 6 because C's notes span lines 4-5.
     let d = reports(&store)
@@ -600,10 +604,7 @@ fn regression_crlf_line_numbers() {
             + ending;
         let mut store = Store::open_in_memory().expect("open");
         let s = load(&mut store, reader("x.csv", text), &quiet(), None).expect("load");
-        let mut lines = Vec::new();
-        store
-            .rejects_for_run(s.counts.run_id, |r| lines.push((r.line, r.field)))
-            .expect("rejects");
+        let lines = reject_lines(&store, s.counts.run_id);
         let expected: Vec<(u64, String)> = vec![
             (3, "venue_type".into()),
             (5, "postcode".into()),
@@ -640,10 +641,8 @@ fn file_order_kept_across_worker_threads() {
         (s.counts.read, s.counts.stored, s.counts.rejected),
         (6_000, 3_000, 3_000)
     );
-    let mut rejects = Vec::new();
-    store
-        .rejects_for_run(s.counts.run_id, |r| rejects.push(r))
-        .expect("rejects");
+    let rejects = rejects(&store, s.counts.run_id);
+    assert_eq!(rejects.len(), half);
     for (k, reject) in rejects.iter().enumerate() {
         // Line 2 is row 0; the conflict at row half + k points back at row k.
         assert_eq!(reject.line, (half + k + 2) as u64);

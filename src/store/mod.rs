@@ -669,6 +669,14 @@ impl FileLoad<'_> {
         let PreparedReports {
             mut columns, keys, ..
         } = prepared;
+        let path = self.path;
+        let arrow = move |context: &'static str| {
+            move |e| StoreError::Io {
+                path: path.to_owned(),
+                context,
+                source: std::io::Error::other(e),
+            }
+        };
         let mut new_rows = Vec::with_capacity(keys.len());
         let mut conflicts = Vec::new();
         for (i, row) in keys.iter().enumerate() {
@@ -685,11 +693,7 @@ impl FileLoad<'_> {
                 }
             }
         }
-        let batch = columns.take().map_err(|e| StoreError::Io {
-            path: self.path.to_owned(),
-            context: "build report batch",
-            source: std::io::Error::other(e),
-        })?;
+        let batch = columns.take().map_err(arrow("build report batch"))?;
         for (i, verdict) in conflicts {
             let (source, report_id) = report_batch::key_text(&batch, i);
             let reason = match verdict {
@@ -708,13 +712,8 @@ impl FileLoad<'_> {
         let batch = if new_rows.iter().all(|&new| new) {
             batch
         } else {
-            duckdb::arrow::compute::filter_record_batch(&batch, &new_rows.into()).map_err(|e| {
-                StoreError::Io {
-                    path: self.path.to_owned(),
-                    context: "select new reports",
-                    source: std::io::Error::other(e),
-                }
-            })?
+            duckdb::arrow::compute::filter_record_batch(&batch, &new_rows.into())
+                .map_err(arrow("select new reports"))?
         };
         self.append_batch(batch)
     }

@@ -18,8 +18,9 @@ use super::NewReport;
 /// Rows a batch is sized for at first (the ingest pipeline's batch size).
 const BATCH_ROWS: usize = 1_024;
 
-/// The `reports` table's columns, in its order (`schema::REPORT_COLUMNS`),
-/// typed exactly as the table is (VARCHAR, DATE, USMALLINT, INTEGER, ...).
+/// The `reports` table's columns, in its order (tested against the table).
+/// Numbers and dates are typed as the table is; text goes as UTF-8 and the
+/// appender casts it where the table holds an ENUM.
 pub(super) struct ReportBatch {
     source: StringBuilder,
     report_id: StringBuilder,
@@ -92,15 +93,16 @@ pub struct PreparedReports {
 
 impl PreparedReports {
     pub fn push(&mut self, report: &NewReport<'_>) {
+        let content = super::keys::stored_content(report.content_hash);
         self.keys.push(RowKey {
             key: self
                 .preparer
                 .hasher
                 .digest(&report.fields.source, report.report_id),
-            content: super::keys::stored_content(report.content_hash),
+            content,
             line: report.line,
         });
-        self.columns.push(report, self.preparer.run_id);
+        self.columns.push(report, content, self.preparer.run_id);
     }
 
     #[must_use]
@@ -144,12 +146,12 @@ impl ReportBatch {
         }
     }
 
-    pub(super) fn push(&mut self, report: &NewReport<'_>, run_id: i64) {
+    /// One report; `content` is what the store keeps of its content hash.
+    pub(super) fn push(&mut self, report: &NewReport<'_>, content: u64, run_id: i64) {
         let f = report.fields;
         self.source.append_value(&f.source);
         self.report_id.append_value(report.report_id);
-        self.content_hash
-            .append_value(super::keys::stored_content(report.content_hash));
+        self.content_hash.append_value(content);
         self.observed_on
             .append_value(days_since_epoch(f.observed_on));
         self.venue_type.append_value(f.venue_type.as_str());
@@ -221,14 +223,13 @@ impl ReportBatch {
 
 /// Row `i`'s `(source, report_id)`, read back from a finished batch.
 pub(super) fn key_text(batch: &RecordBatch, i: usize) -> (&str, &str) {
-    let text = |column: usize| {
+    let text = |column: &str| {
         batch
-            .column(column)
-            .as_any()
-            .downcast_ref::<StringArray>()
+            .column_by_name(column)
+            .and_then(|array| array.as_any().downcast_ref::<StringArray>())
             .map_or("", |strings| strings.value(i))
     };
-    (text(0), text(1))
+    (text("source"), text("report_id"))
 }
 
 #[cfg(test)]
