@@ -39,8 +39,49 @@ pub const REPORT_CSV_HEADER: [&str; 24] = [
 
 fn cell_hex(cell: Option<u64>) -> String {
     cell.and_then(|c| CellIndex::try_from(c).ok())
-        .map(|c| c.to_string())
+        .map(|c| CellHex::new(c).as_str().to_owned())
         .unwrap_or_default()
+}
+
+/// A cell index as lowercase hex, as `CellIndex`'s `Display` writes it, without
+/// the formatting machinery (~250 ns a cell: 10 ms of a 20k-cell layer).
+#[derive(Clone, Copy)]
+pub struct CellHex {
+    digits: [u8; 16],
+    start: u8,
+}
+
+impl CellHex {
+    #[must_use]
+    pub fn new(cell: CellIndex) -> Self {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut value = u64::from(cell);
+        let mut digits = [b'0'; 16];
+        let mut start = 16;
+        loop {
+            start -= 1;
+            digits[start] = HEX[(value & 0xf) as usize];
+            value >>= 4;
+            if value == 0 {
+                break;
+            }
+        }
+        Self {
+            digits,
+            start: start as u8,
+        }
+    }
+
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.digits[usize::from(self.start)..]).unwrap_or_default()
+    }
+}
+
+impl serde::Serialize for CellHex {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
 }
 
 fn opt<T: ToString>(value: Option<&T>) -> String {
@@ -153,22 +194,19 @@ pub fn reports_provenance(filter: &ReportFilter, count: u64) -> JsonValue {
     })
 }
 
-/// Streams a GeoJSON FeatureCollection: features are written as they come, and the
-/// provenance block (which needs the count) goes after them.
+/// Streams reports as a GeoJSON FeatureCollection of points; the provenance
+/// block (which needs the count) goes after them.
 pub struct ReportGeoJson<W: Write> {
-    out: W,
-    count: u64,
+    stream: FeatureStream<W>,
     notes: bool,
 }
 
 impl<W: Write> ReportGeoJson<W> {
     /// # Errors
     /// On write failure.
-    pub fn new(mut out: W) -> std::io::Result<Self> {
-        out.write_all(b"{\"type\":\"FeatureCollection\",\"features\":[\n")?;
+    pub fn new(out: W) -> std::io::Result<Self> {
         Ok(Self {
-            out,
-            count: 0,
+            stream: FeatureStream::new(out)?,
             notes: true,
         })
     }
@@ -237,23 +275,13 @@ impl<W: Write> ReportGeoJson<W> {
             properties: Some(p),
             foreign_members: None,
         };
-        if self.count > 0 {
-            self.out.write_all(b",\n")?;
-        }
-        serde_json::to_writer(&mut self.out, &feature).map_err(std::io::Error::other)?;
-        self.count += 1;
-        Ok(())
+        self.stream.write(&feature)
     }
 
     /// # Errors
     /// On write failure.
-    pub fn finish(mut self, provenance: impl FnOnce(u64) -> JsonValue) -> std::io::Result<W> {
-        self.out.write_all(b"\n],\"provenance\":")?;
-        serde_json::to_writer(&mut self.out, &provenance(self.count))
-            .map_err(std::io::Error::other)?;
-        self.out.write_all(b"}\n")?;
-        self.out.flush()?;
-        Ok(self.out)
+    pub fn finish(self, provenance: impl FnOnce(u64) -> JsonValue) -> std::io::Result<W> {
+        self.stream.finish(provenance)
     }
 }
 
@@ -291,41 +319,129 @@ fn positions(ring: &[[f64; 2]]) -> Vec<geojson::Position> {
     ring.iter().map(|&p| geojson::Position::from(p)).collect()
 }
 
-/// Cell outlines already computed (closed, counter-clockwise, rounded), because
-/// computing one costs more than writing it: a layer of 20k cells spent ~25 ms
-/// on `CellIndex::boundary` alone. Layers draw the same study-area cells again
-/// and again; the bound keeps memory flat (~150 bytes a cell).
+/// Cell outlines already computed (closed, counter-clockwise, rounded), as
+/// points and as GeoJSON text, because computing one costs more than writing
+/// it: a layer of 20k cells spent ~25 ms on `CellIndex::boundary` alone, and
+/// ~45 ms more building and serialising `geojson::Feature`s. Layers draw the
+/// same study-area cells again and again; the bound keeps memory flat (~400
+/// bytes a cell).
 static OUTLINES: std::sync::LazyLock<std::sync::Mutex<Outlines>> =
     std::sync::LazyLock::new(Default::default);
-type Outlines = HashMap<CellIndex, Box<[[f64; 2]]>>;
+type Outlines = HashMap<CellIndex, Outline>;
 const OUTLINES_KEPT: usize = 250_000;
 
-fn outline(cell: CellIndex) -> Box<[[f64; 2]]> {
-    let points = cell
-        .boundary()
-        .iter()
-        .map(|ll| [round6(ll.lng()), round6(ll.lat())])
-        .collect();
-    ring(points, true).into_boxed_slice()
+struct Outline {
+    ring: Box<[[f64; 2]]>,
+    /// The ring as a GeoJSON Polygon, serialised by the `geojson` crate.
+    json: Box<str>,
+}
+
+impl Outline {
+    fn of(cell: CellIndex) -> Self {
+        let points = cell
+            .boundary()
+            .iter()
+            .map(|ll| [round6(ll.lng()), round6(ll.lat())])
+            .collect();
+        let ring = ring(points, true).into_boxed_slice();
+        let json = serde_json::to_string(&polygon(&ring))
+            .expect("a polygon of finite numbers serialises")
+            .into_boxed_str();
+        Self { ring, json }
+    }
+}
+
+fn polygon(ring: &[[f64; 2]]) -> Geometry {
+    Geometry::new(geojson::GeometryValue::Polygon {
+        coordinates: vec![positions(ring)],
+    })
+}
+
+fn kept_outlines() -> std::sync::MutexGuard<'static, Outlines> {
+    OUTLINES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn outline(kept: &mut Outlines, cell: CellIndex) -> &Outline {
+    if kept.len() >= OUTLINES_KEPT && !kept.contains_key(&cell) {
+        kept.clear();
+    }
+    kept.entry(cell).or_insert_with(|| Outline::of(cell))
 }
 
 /// The hexagons of many cells as GeoJSON Polygons (lon, lat), in order.
 pub fn cell_geometries(cells: impl IntoIterator<Item = CellIndex>) -> Vec<Geometry> {
-    let mut kept = OUTLINES
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut kept = kept_outlines();
     cells
         .into_iter()
-        .map(|cell| {
-            if kept.len() >= OUTLINES_KEPT && !kept.contains_key(&cell) {
-                kept.clear();
-            }
-            let ring = kept.entry(cell).or_insert_with(|| outline(cell));
-            Geometry::new(geojson::GeometryValue::Polygon {
-                coordinates: vec![positions(ring)],
-            })
-        })
+        .map(|cell| polygon(&outline(&mut kept, cell).ring))
         .collect()
+}
+
+/// Streams a GeoJSON FeatureCollection: features are written as they come, and
+/// the provenance block (which may need the count) goes after them.
+struct FeatureStream<W: Write> {
+    out: W,
+    count: u64,
+}
+
+impl<W: Write> FeatureStream<W> {
+    fn new(mut out: W) -> std::io::Result<Self> {
+        out.write_all(b"{\"type\":\"FeatureCollection\",\"features\":[\n")?;
+        Ok(Self { out, count: 0 })
+    }
+
+    fn write(&mut self, feature: &impl serde::Serialize) -> std::io::Result<()> {
+        self.separate()?;
+        serde_json::to_writer(&mut self.out, feature).map_err(std::io::Error::other)
+    }
+
+    /// Writes the comma before every feature but the first.
+    fn separate(&mut self) -> std::io::Result<()> {
+        if self.count > 0 {
+            self.out.write_all(b",\n")?;
+        }
+        self.count += 1;
+        Ok(())
+    }
+
+    fn finish(mut self, provenance: impl FnOnce(u64) -> JsonValue) -> std::io::Result<W> {
+        self.out.write_all(b"\n],\"provenance\":")?;
+        serde_json::to_writer(&mut self.out, &provenance(self.count))
+            .map_err(std::io::Error::other)?;
+        self.out.write_all(b"}\n")?;
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+/// Writes one hexagon feature per item (id = its cell's hex string), then
+/// `provenance`, as a FeatureCollection, without building `geojson::Feature`s:
+/// the outline's GeoJSON text is kept from the first time the cell was drawn.
+fn write_cell_features<T, P: serde::Serialize, W: Write>(
+    items: &[T],
+    cell_of: impl Fn(&T) -> CellIndex,
+    properties: impl Fn(&T) -> P,
+    provenance: JsonValue,
+    out: W,
+) -> std::io::Result<W> {
+    let mut stream = FeatureStream::new(out)?;
+    let mut kept = kept_outlines();
+    for item in items {
+        let cell = cell_of(item);
+        stream.separate()?;
+        let out = &mut stream.out;
+        out.write_all(b"{\"type\":\"Feature\",\"id\":\"")?;
+        out.write_all(CellHex::new(cell).as_str().as_bytes())?;
+        out.write_all(b"\",\"geometry\":")?;
+        out.write_all(outline(&mut kept, cell).json.as_bytes())?;
+        out.write_all(b",\"properties\":")?;
+        serde_json::to_writer(&mut *out, &properties(item)).map_err(std::io::Error::other)?;
+        out.write_all(b"}")?;
+    }
+    drop(kept);
+    stream.finish(|_| provenance)
 }
 
 /// A dissolved area as a GeoJSON MultiPolygon with RFC 7946 winding.
@@ -382,20 +498,40 @@ pub(crate) fn finite(v: f64) -> JsonValue {
     }
 }
 
-fn cell_properties(c: &CellResult, with_value: bool) -> JsonObject {
-    let mut p = JsonObject::new();
-    p.insert("h3".into(), c.cell.to_string().into());
-    p.insert("count".into(), c.count.into());
-    if with_value {
-        p.insert("value".into(), finite(c.value));
-    }
-    p.insert("gi_z".into(), finite(c.gi_z));
-    p.insert("p".into(), finite(c.p));
-    p.insert("bin".into(), c.bin.into());
-    p
+/// The properties of one feature of the cells layer (non-finite numbers are
+/// written as `null`).
+#[derive(serde::Serialize)]
+struct CellProperties {
+    h3: CellHex,
+    count: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<f64>,
+    gi_z: f64,
+    p: f64,
+    bin: i8,
 }
 
-/// The cells layer as GeoJSON.
+impl CellProperties {
+    fn of(c: &CellResult, with_value: bool) -> Self {
+        Self {
+            h3: CellHex::new(c.cell),
+            count: c.count,
+            value: with_value.then_some(c.value),
+            gi_z: c.gi_z,
+            p: c.p,
+            bin: c.bin,
+        }
+    }
+}
+
+fn object(properties: &impl serde::Serialize) -> JsonObject {
+    match serde_json::to_value(properties) {
+        Ok(JsonValue::Object(map)) => map,
+        _ => JsonObject::new(),
+    }
+}
+
+/// The cells layer as GeoJSON values (for callers that rework it).
 pub fn cells_geojson(
     cells: &[&CellResult],
     with_value: bool,
@@ -405,9 +541,31 @@ pub fn cells_geojson(
     let features = cells
         .iter()
         .zip(geometries)
-        .map(|(c, geometry)| feature(geometry, c.cell.to_string(), cell_properties(c, with_value)))
+        .map(|(c, geometry)| {
+            let properties = object(&CellProperties::of(c, with_value));
+            feature(geometry, c.cell.to_string(), properties)
+        })
         .collect();
     collection(features, provenance)
+}
+
+/// Writes the cells layer as GeoJSON (the same document as [`cells_geojson`]).
+///
+/// # Errors
+/// On write failure.
+pub fn write_cells_geojson<W: Write>(
+    cells: &[&CellResult],
+    with_value: bool,
+    provenance: JsonValue,
+    out: W,
+) -> std::io::Result<W> {
+    write_cell_features(
+        cells,
+        |c| c.cell,
+        |c| CellProperties::of(c, with_value),
+        provenance,
+        out,
+    )
 }
 
 /// The cells layer as CSV (cell centre added for tools that want points).
@@ -545,7 +703,29 @@ pub fn hotspots_csv(areas: &[AreaResult], out: impl Write) -> std::io::Result<()
     w.flush()
 }
 
-/// Emerging hot spots as GeoJSON hexagons.
+/// The properties of one feature of the emerging layer.
+#[derive(serde::Serialize)]
+struct EmergingProperties {
+    h3: CellHex,
+    count: u64,
+    category: String,
+    trend_z: f64,
+    trend_p: f64,
+}
+
+impl EmergingProperties {
+    fn of(c: &EmergingResult) -> Self {
+        Self {
+            h3: CellHex::new(c.cell),
+            count: c.count,
+            category: c.category.name(),
+            trend_z: c.trend_z,
+            trend_p: c.trend_p,
+        }
+    }
+}
+
+/// Emerging hot spots as GeoJSON values (for callers that rework them).
 pub fn emerging_geojson(
     cells: &[EmergingResult],
     provenance: JsonValue,
@@ -555,16 +735,26 @@ pub fn emerging_geojson(
         .iter()
         .zip(geometries)
         .map(|(c, geometry)| {
-            let mut p = JsonObject::new();
-            p.insert("h3".into(), c.cell.to_string().into());
-            p.insert("count".into(), c.count.into());
-            p.insert("category".into(), c.category.name().into());
-            p.insert("trend_z".into(), finite(c.trend_z));
-            p.insert("trend_p".into(), finite(c.trend_p));
-            feature(geometry, c.cell.to_string(), p)
+            feature(
+                geometry,
+                c.cell.to_string(),
+                object(&EmergingProperties::of(c)),
+            )
         })
         .collect();
     collection(features, provenance)
+}
+
+/// Writes emerging hot spots as GeoJSON (the same document as [`emerging_geojson`]).
+///
+/// # Errors
+/// On write failure.
+pub fn write_emerging_geojson<W: Write>(
+    cells: &[EmergingResult],
+    provenance: JsonValue,
+    out: W,
+) -> std::io::Result<W> {
+    write_cell_features(cells, |c| c.cell, EmergingProperties::of, provenance, out)
 }
 
 /// Emerging hot spots as CSV.
@@ -648,4 +838,119 @@ pub fn towns_csv(rows: &[TownRow], out: impl Write) -> std::io::Result<()> {
         .map_err(std::io::Error::other)?;
     }
     w.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::emerging::{Category, Emerging};
+
+    fn some_cells() -> Vec<CellIndex> {
+        let london = h3o::LatLng::new(51.5074, -0.1278).expect("valid");
+        (0..=15)
+            .map(|res| london.to_cell(h3o::Resolution::try_from(res).expect("res")))
+            .chain(h3o::CellIndex::base_cells())
+            .collect()
+    }
+
+    #[test]
+    fn cell_hex_is_the_display_form() {
+        for cell in some_cells() {
+            assert_eq!(CellHex::new(cell).as_str(), cell.to_string());
+        }
+    }
+
+    /// Written and read back, as the streamed text is (serde_json's number
+    /// parsing may miss the last digit, the same way for the same text).
+    fn reparsed(collection: &geojson::FeatureCollection) -> JsonValue {
+        serde_json::from_slice(&serde_json::to_vec(collection).unwrap()).unwrap()
+    }
+
+    /// Where two JSON documents first differ (a path), for a readable failure.
+    fn difference(a: &JsonValue, b: &JsonValue, path: &str) -> Option<String> {
+        match (a, b) {
+            (JsonValue::Object(x), JsonValue::Object(y)) => {
+                let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+                keys.into_iter().find_map(|k| match (x.get(k), y.get(k)) {
+                    (Some(u), Some(v)) => difference(u, v, &format!("{path}.{k}")),
+                    (u, v) => Some(format!("{path}.{k}: {u:?} vs {v:?}")),
+                })
+            }
+            (JsonValue::Array(x), JsonValue::Array(y)) if x.len() == y.len() => x
+                .iter()
+                .zip(y)
+                .enumerate()
+                .find_map(|(i, (u, v))| difference(u, v, &format!("{path}[{i}]"))),
+            _ => (a != b).then(|| format!("{path}: {a} vs {b}")),
+        }
+    }
+
+    /// The streamed layers are the very documents the `geojson` crate builds.
+    #[test]
+    fn streamed_cell_layers_equal_the_geojson_crate_documents() {
+        let provenance = serde_json::json!({"layer": "test", "n": 3});
+        let cells: Vec<CellResult> = some_cells()
+            .into_iter()
+            .enumerate()
+            .map(|(i, cell)| CellResult {
+                cell,
+                count: i as u64,
+                value: i as f64 * 0.5,
+                gi_z: if i == 3 {
+                    f64::NAN
+                } else {
+                    1.0 / (i as f64 + 1.0)
+                },
+                p: 0.01 * i as f64,
+                bin: i8::try_from(i % 7).expect("small") - 3,
+            })
+            .collect();
+        let refs: Vec<&CellResult> = cells.iter().collect();
+        for with_value in [false, true] {
+            let streamed =
+                write_cells_geojson(&refs, with_value, provenance.clone(), Vec::new()).unwrap();
+            let streamed: JsonValue = serde_json::from_slice(&streamed).unwrap();
+            let typed = reparsed(&cells_geojson(&refs, with_value, provenance.clone()));
+            assert_eq!(difference(&streamed, &typed, ""), None);
+            assert_eq!(
+                streamed["features"][3]["properties"]["gi_z"],
+                JsonValue::Null
+            );
+            assert_eq!(
+                streamed["features"][1]["properties"].get("value").is_some(),
+                with_value
+            );
+            let parsed: geojson::FeatureCollection =
+                serde_json::from_value(streamed).expect("GeoJSON");
+            assert_eq!(parsed.features.len(), cells.len());
+        }
+        let emerging: Vec<EmergingResult> = some_cells()
+            .into_iter()
+            .zip(
+                [
+                    Emerging::Hot(Category::New),
+                    Emerging::Cold(Category::Sporadic),
+                    Emerging::None,
+                ]
+                .into_iter()
+                .cycle(),
+            )
+            .map(|(cell, category)| EmergingResult {
+                cell,
+                count: 4,
+                category,
+                trend_z: -1.5,
+                trend_p: f64::INFINITY,
+                steps: 12,
+            })
+            .collect();
+        let streamed = write_emerging_geojson(&emerging, provenance.clone(), Vec::new()).unwrap();
+        let streamed: JsonValue = serde_json::from_slice(&streamed).unwrap();
+        let typed = reparsed(&emerging_geojson(&emerging, provenance));
+        assert_eq!(streamed, typed);
+        assert_eq!(
+            streamed["features"][1]["properties"]["category"],
+            "sporadic_cold"
+        );
+    }
 }

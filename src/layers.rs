@@ -368,6 +368,8 @@ pub struct CellResult {
 pub struct HotspotRun {
     pub area: Arc<StudyArea>,
     pub cells: Vec<CellResult>,
+    /// Per cell (study-area order) its breakdowns; empty unless asked for
+    /// (only hotspot areas need them).
     pub details: Vec<CellReports>,
     /// Per significance level (99, 95, 90%) the p cut-off used.
     pub cutoffs: [(i8, f64); 3],
@@ -405,23 +407,31 @@ fn hot_cells_in(
     details: bool,
 ) -> Result<HotspotRun, LayerError> {
     let counts = store.cell_counts(query.res, &query.filter, weights(query), details)?;
-    let (first, last, _) = store.data_window(&query.filter)?;
+    let (first, last) = (counts.first, counts.last);
     let n = area.len();
     let mut x = vec![0.0; n];
-    let mut details = vec![CellReports::default(); n];
+    let mut cell_details = if details {
+        vec![CellReports::default(); n]
+    } else {
+        Vec::new()
+    };
     let mut counts_by_cell = vec![0u64; n];
     let mut outside = 0;
+    // Both sorted by cell: a merge, not a lookup per row.
+    let cells = area.cells();
+    let mut i = 0;
     for row in &counts.rows {
-        let position = CellIndex::try_from(row.cell)
-            .ok()
-            .and_then(|c| area.position(c));
-        match position {
-            Some(i) => {
-                x[i] = row.value;
-                counts_by_cell[i] = row.reports;
-                details[i] = cell_reports(row);
+        while i < n && u64::from(cells[i]) < row.cell {
+            i += 1;
+        }
+        if i < n && u64::from(cells[i]) == row.cell {
+            x[i] = row.value;
+            counts_by_cell[i] = row.reports;
+            if let Some(slot) = cell_details.get_mut(i) {
+                *slot = cell_reports(row);
             }
-            None => outside += row.reports,
+        } else {
+            outside += row.reports;
         }
     }
     let nb = neighbours(&area, query.k, query.kernel);
@@ -449,7 +459,7 @@ fn hot_cells_in(
     Ok(HotspotRun {
         area,
         cells,
-        details,
+        details: cell_details,
         cutoffs,
         excluded_imprecise: counts.excluded_imprecise,
         outside_study_area: outside,

@@ -110,8 +110,8 @@ pub fn render(
                 });
                 let provenance =
                     layers::provenance("cells", query, run.area.len(), run.data_window, extra);
-                let fc = export::cells_geojson(&cells, query.weight == Weight::Risk, provenance);
-                write_json(&mut body, &fc)?;
+                let with_value = query.weight == Weight::Risk;
+                body = export::write_cells_geojson(&cells, with_value, provenance, body)?;
             }
         }
         Layer::Hotspots => {
@@ -151,7 +151,7 @@ pub fn render(
                     query.filter.to.or(periods.last().copied()),
                 );
                 let provenance = layers::provenance("emerging", query, area.len(), window, extra);
-                write_json(&mut body, &export::emerging_geojson(&cells, provenance))?;
+                body = export::write_emerging_geojson(&cells, provenance, body)?;
             }
         }
         Layer::Towns => {

@@ -137,7 +137,8 @@ impl AppState {
     ///
     /// # Errors
     /// When a connection cannot be cloned or the data version read.
-    pub fn new(store: Store, config: ServeConfig) -> Result<Self, crate::store::StoreError> {
+    pub fn new(mut store: Store, config: ServeConfig) -> Result<Self, crate::store::StoreError> {
+        store.keep_snapshot();
         let readers = (0..config.readers.max(1))
             .map(|_| store.try_clone().map(Mutex::new))
             .collect::<Result<Vec<_>, _>>()?;

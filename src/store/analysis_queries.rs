@@ -30,6 +30,10 @@ pub struct CellCounts {
     pub rows: Vec<CellRow>,
     /// Reports matching the filter but located too coarsely for the resolution.
     pub excluded_imprecise: u64,
+    /// The first and last observation dates of every matching report (with a
+    /// cell at the resolution or not), as [`Store::data_window`] gives them.
+    pub first: Option<NaiveDate>,
+    pub last: Option<NaiveDate>,
 }
 
 /// Time steps of the space-time analysis and the trends.
@@ -78,6 +82,19 @@ impl Store {
     /// indicator breakdowns and first/last dates (24 more aggregates: only the
     /// hotspot-areas layer needs them, so the plain Gi* query stays light).
     pub fn cell_counts(
+        &self,
+        resolution: u8,
+        filter: &ReportFilter,
+        weights: Option<&IndicatorWeights>,
+        details: bool,
+    ) -> Result<CellCounts> {
+        if let Some(snapshot) = self.snapshot()? {
+            return Ok(snapshot.cell_counts(resolution, filter, weights, details));
+        }
+        self.cell_counts_sql(resolution, filter, weights, details)
+    }
+
+    pub(super) fn cell_counts_sql(
         &self,
         resolution: u8,
         filter: &ReportFilter,
@@ -155,6 +172,7 @@ impl Store {
             out.rows.push(read().map_err(self.err("read cell row"))?);
         }
         out.rows.sort_unstable_by_key(|r| r.cell);
+        (out.first, out.last, _) = self.data_window_sql(filter)?;
         Ok(out)
     }
 
@@ -245,6 +263,16 @@ impl Store {
         &self,
         filter: &ReportFilter,
     ) -> Result<(Option<NaiveDate>, Option<NaiveDate>, u64)> {
+        if let Some(snapshot) = self.snapshot()? {
+            return Ok(snapshot.data_window(filter));
+        }
+        self.data_window_sql(filter)
+    }
+
+    pub(super) fn data_window_sql(
+        &self,
+        filter: &ReportFilter,
+    ) -> Result<(Option<NaiveDate>, Option<NaiveDate>, u64)> {
         let (clause, values) = filter_sql(filter);
         let sql =
             format!("SELECT min(observed_on), max(observed_on), count(*) FROM reports {clause}");
@@ -295,6 +323,9 @@ impl Store {
 
     /// Bounding box of every stored report: `(min_lat, min_lng, max_lat, max_lng)`.
     pub fn extent(&self) -> Result<Option<(f64, f64, f64, f64)>> {
+        if let Some(snapshot) = self.snapshot()? {
+            return Ok(snapshot.extent);
+        }
         let row: (Option<f64>, Option<f64>, Option<f64>, Option<f64>) = self
             .conn
             .query_row(
