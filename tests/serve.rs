@@ -309,8 +309,11 @@ async fn layers_are_compressed_as_the_client_prefers() {
             .expect("valid gzip");
         out
     };
+    let decode_zstd = |body: &[u8]| zstd::decode_all(body).expect("valid zstd");
     for (accept, coding) in [
-        ("gzip, deflate, br, zstd", "br"),
+        ("gzip, deflate, br, zstd", "zstd"),
+        ("gzip, deflate, br", "br"),
+        ("zstd;q=0.5, br", "br"),
         ("br;q=0.5, gzip", "gzip"),
         ("gzip;q=0, br", "br"),
         ("deflate, gzip;q=0.2", "gzip"),
@@ -321,10 +324,10 @@ async fn layers_are_compressed_as_the_client_prefers() {
             assert_eq!(answer.status, StatusCode::OK, "{accept}");
             assert_eq!(answer.header(header::CONTENT_ENCODING), coding, "{accept}");
             assert_eq!(answer.header(header::ETAG), plain.header(header::ETAG));
-            let decoded = if coding == "br" {
-                decode_br(&answer.body)
-            } else {
-                decode_gzip(&answer.body)
+            let decoded = match coding {
+                "zstd" => decode_zstd(&answer.body),
+                "br" => decode_br(&answer.body),
+                _ => decode_gzip(&answer.body),
             };
             assert!(
                 answer.body.len() * 3 < decoded.len(),
@@ -333,7 +336,7 @@ async fn layers_are_compressed_as_the_client_prefers() {
             assert_eq!(decoded, plain.body, "{accept}: decodes to the plain answer");
         }
     }
-    let refused = fetch("br;q=0, gzip;q=0, identity").await;
+    let refused = fetch("br;q=0, gzip;q=0, zstd;q=0, identity").await;
     assert!(refused.headers.get(header::CONTENT_ENCODING).is_none());
     assert_eq!(refused.body, plain.body);
 }
