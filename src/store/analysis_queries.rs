@@ -221,6 +221,21 @@ impl Store {
         step: Step,
         split: Option<Split>,
     ) -> Result<Vec<AreaRow>> {
+        if let Some(snapshot) = self.snapshot()? {
+            if let Some(rows) = snapshot.area_series(by, filter, step, split) {
+                return Ok(rows);
+            }
+        }
+        self.area_series_sql(by, filter, step, split)
+    }
+
+    pub(super) fn area_series_sql(
+        &self,
+        by: AreaLevel,
+        filter: &ReportFilter,
+        step: Step,
+        split: Option<Split>,
+    ) -> Result<Vec<AreaRow>> {
         let key = match by {
             AreaLevel::Town => "coalesce(town, '(none)'), coalesce(district, '')",
             AreaLevel::District => "coalesce(district, '(none)'), coalesce(district, '')",

@@ -255,6 +255,12 @@ impl Store {
         self.snapshot.get_or_insert_with(Default::default);
     }
 
+    /// Reads the snapshot of the current data version now, when one is kept
+    /// and it is out of date (else the next count would).
+    pub fn refresh_snapshot(&self) -> Result<()> {
+        self.snapshot().map(|_| ())
+    }
+
     /// The snapshot of the current data version, when kept.
     fn snapshot(&self) -> Result<Option<std::sync::Arc<snapshot::Snapshot>>> {
         let Some(slot) = &self.snapshot else {

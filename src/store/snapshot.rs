@@ -18,11 +18,15 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::NaiveDate;
-use duckdb::arrow::array::{Array, Date32Array, StringArray, UInt16Array, UInt64Array, UInt8Array};
+use duckdb::arrow::array::{
+    Array, BooleanArray, Date32Array, StringArray, UInt16Array, UInt64Array, UInt8Array,
+};
 use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::Connection;
 
-use super::analysis_queries::{CellCounts, CellRow, IndicatorWeights};
+use super::analysis_queries::{
+    AreaLevel, AreaRow, CellCounts, CellRow, IndicatorWeights, Split, Step,
+};
 use super::ReportFilter;
 use crate::model::VenueType;
 
@@ -42,6 +46,13 @@ pub(super) struct Snapshot {
     /// Codes into `source_names`.
     source: Vec<u32>,
     indicator_mask: Vec<u16>,
+    /// Codes into `town_names` / `district_names` (`None` there: NULL).
+    town: Vec<u32>,
+    district: Vec<u32>,
+    /// `child_involved` is true.
+    child: Vec<bool>,
+    town_names: Vec<Option<String>>,
+    district_names: Vec<Option<String>>,
     /// Per resolution 6..=9: each report's code into `cell_ids` (sorted, so
     /// codes are in cell order), or [`NO_CELL`].
     cells: [Vec<u32>; 4],
@@ -88,6 +99,48 @@ impl Hasher for CellHasher {
 }
 
 type CellCodes = HashMap<u64, u32, BuildHasherDefault<CellHasher>>;
+
+/// Interns a text column's values (NULL included) as small codes.
+#[derive(Default)]
+struct Names {
+    codes: HashMap<String, u32>,
+    by_code: Vec<Option<String>>,
+    null: Option<u32>,
+    /// The previous row's code: values come in runs (one file, one place at
+    /// a time), so most rows skip the lookup.
+    last: Option<u32>,
+}
+
+impl Names {
+    fn code(&mut self, name: Option<&str>) -> u32 {
+        if let Some(last) = self.last {
+            if self.by_code[last as usize].as_deref() == name {
+                return last;
+            }
+        }
+        let found = match name {
+            None => self.null,
+            Some(name) => self.codes.get(name).copied(),
+        };
+        let code = found.unwrap_or_else(|| {
+            let code = u32::try_from(self.by_code.len()).unwrap_or(u32::MAX);
+            match name {
+                None => self.null = Some(code),
+                Some(name) => {
+                    self.codes.insert(name.to_owned(), code);
+                }
+            }
+            self.by_code.push(name.map(str::to_owned));
+            code
+        });
+        self.last = Some(code);
+        code
+    }
+
+    fn into_names(self) -> Vec<Option<String>> {
+        self.by_code
+    }
+}
 
 fn days_since_epoch(d: NaiveDate) -> i32 {
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
@@ -170,6 +223,11 @@ impl Snapshot {
             exploitation: Vec::with_capacity(rows),
             source: Vec::with_capacity(rows),
             indicator_mask: Vec::with_capacity(rows),
+            town: Vec::with_capacity(rows),
+            district: Vec::with_capacity(rows),
+            child: Vec::with_capacity(rows),
+            town_names: Vec::new(),
+            district_names: Vec::new(),
             cells: std::array::from_fn(|_| Vec::with_capacity(rows)),
             cell_ids: Default::default(),
             venue_names,
@@ -181,18 +239,33 @@ impl Snapshot {
             .prepare(
                 "SELECT observed_on, CAST(enum_code(venue_type) AS UTINYINT), \
                  CAST(enum_code(exploitation_type) AS UTINYINT), source, indicator_mask, \
-                 h3_r6, h3_r7, h3_r8, h3_r9 FROM reports",
+                 h3_r6, h3_r7, h3_r8, h3_r9, town, district, child_involved FROM reports",
             )
             .map_err(db("prepare snapshot"))?;
-        let mut sources: HashMap<String, u32> = HashMap::new();
+        let mut sources = Names::default();
+        let mut towns = Names::default();
+        let mut districts = Names::default();
         let mut cell_codes: [CellCodes; 4] = Default::default();
         for batch in statement.query_arrow([]).map_err(db("read snapshot"))? {
             snapshot.append(&batch, &mut sources, &mut cell_codes)?;
+            let town = column::<StringArray>(&batch, 9)?;
+            let district = column::<StringArray>(&batch, 10)?;
+            let child = column::<BooleanArray>(&batch, 11)?;
+            snapshot
+                .town
+                .extend(town.iter().map(|name| towns.code(name)));
+            snapshot
+                .district
+                .extend(district.iter().map(|name| districts.code(name)));
+            snapshot.child.extend(child.iter().map(|c| c == Some(true)));
         }
-        snapshot.source_names = vec![String::new(); sources.len()];
-        for (name, code) in sources {
-            snapshot.source_names[code as usize] = name;
-        }
+        snapshot.source_names = sources
+            .into_names()
+            .into_iter()
+            .map(Option::unwrap_or_default)
+            .collect();
+        snapshot.town_names = towns.into_names();
+        snapshot.district_names = districts.into_names();
         // Codes renumbered in cell order, so that answers come out sorted.
         for ((ids, codes), column) in snapshot
             .cell_ids
@@ -218,7 +291,7 @@ impl Snapshot {
     fn append(
         &mut self,
         batch: &RecordBatch,
-        sources: &mut HashMap<String, u32>,
+        sources: &mut Names,
         cell_codes: &mut [CellCodes; 4],
     ) -> Result<(), BuildError> {
         let days = column::<Date32Array>(batch, 0)?;
@@ -231,20 +304,8 @@ impl Snapshot {
         self.exploitation
             .extend(exploitation.values().iter().copied());
         self.indicator_mask.extend(mask.values().iter().copied());
-        let mut last: Option<(&str, u32)> = None;
-        for name in source {
-            let name = name.unwrap_or_default();
-            // Sources come in runs (one file at a time): skip the lookup then.
-            let code = match last {
-                Some((previous, code)) if previous == name => code,
-                _ => {
-                    let next = u32::try_from(sources.len()).unwrap_or(u32::MAX);
-                    *sources.entry(name.to_owned()).or_insert(next)
-                }
-            };
-            last = Some((name, code));
-            self.source.push(code);
-        }
+        self.source
+            .extend(source.iter().map(|name| sources.code(name)));
         for (r, codes) in cell_codes.iter_mut().enumerate() {
             let cells = column::<UInt64Array>(batch, 5 + r)?;
             let out = &mut self.cells[r];
@@ -292,6 +353,9 @@ impl Snapshot {
         permute(&mut self.exploitation, &order);
         permute(&mut self.source, &order);
         permute(&mut self.indicator_mask, &order);
+        permute(&mut self.town, &order);
+        permute(&mut self.district, &order);
+        permute(&mut self.child, &order);
         for column in &mut self.cells {
             permute(column, &order);
         }
@@ -466,6 +530,143 @@ impl Snapshot {
             ),
         }
     }
+}
+
+impl Snapshot {
+    /// As [`super::Store::area_series`]; `None` when the groups are too many
+    /// to count in a dense table (the caller asks SQL).
+    pub(super) fn area_series(
+        &self,
+        by: AreaLevel,
+        filter: &ReportFilter,
+        step: Step,
+        split: Option<Split>,
+    ) -> Option<Vec<AreaRow>> {
+        // Labels as the SQL writes them, and each code's rank among them
+        // (equal labels share a rank, as SQL groups by the label).
+        let (area_labels, area_of) = match by {
+            AreaLevel::Town => (ranked(&self.town_names, "(none)"), &self.town),
+            AreaLevel::District => (ranked(&self.district_names, "(none)"), &self.district),
+        };
+        let district_labels = ranked(&self.district_names, "");
+        let names =
+            |names: &[String]| -> Vec<Option<String>> { names.iter().cloned().map(Some).collect() };
+        let (split_labels, split_of): (Ranked, Option<&[u8]>) = match split {
+            None => (ranked(&[None], ""), None),
+            Some(Split::Venue) => (ranked(&names(&self.venue_names), ""), Some(&self.venue)),
+            Some(Split::Exploitation) => (
+                ranked(&names(&self.exploitation_names), ""),
+                Some(&self.exploitation),
+            ),
+            Some(Split::Child) => (
+                ranked(&[Some("adult_or_unknown".into()), Some("child".into())], ""),
+                None,
+            ),
+        };
+        let (n_area, n_district, n_split) = (
+            area_labels.labels.len(),
+            district_labels.labels.len(),
+            split_labels.labels.len(),
+        );
+        let cells = n_area.checked_mul(n_district)?.checked_mul(n_split)?;
+        if cells > 1 << 22 {
+            return None;
+        }
+        let matcher = self.matcher(filter);
+        let mut counts = vec![0u64; cells];
+        let mut touched: Vec<usize> = Vec::new();
+        let mut out = Vec::new();
+        let mut period: Option<(NaiveDate, i32)> = None;
+        let mut flush = |period: NaiveDate, counts: &mut [u64], touched: &mut Vec<usize>| {
+            for &slot in touched.iter() {
+                let (rest, s) = (slot / n_split, slot % n_split);
+                let (a, d) = (rest / n_district, rest % n_district);
+                out.push((a, d, period, s, std::mem::take(&mut counts[slot])));
+            }
+            touched.clear();
+        };
+        matcher.for_each(|i| {
+            let day = self.days[i];
+            // Rows are in date order: a period is a run of rows.
+            if period.is_none_or(|(_, end)| day >= end) {
+                if let Some((start, _)) = period {
+                    flush(start, &mut counts, &mut touched);
+                }
+                let start = period_start(date_of(day).unwrap_or_default(), step);
+                period = Some((start, days_since_epoch(next_period(start, step))));
+            }
+            let split_code = match (split, split_of) {
+                (Some(Split::Child), _) => usize::from(self.child[i]),
+                (_, Some(codes)) => usize::from(codes[i]),
+                _ => 0,
+            };
+            let slot = (area_labels.rank[area_of[i] as usize] * n_district
+                + district_labels.rank[self.district[i] as usize])
+                * n_split
+                + split_labels.rank[split_code];
+            if counts[slot] == 0 {
+                touched.push(slot);
+            }
+            counts[slot] += 1;
+        });
+        if let Some((start, _)) = period {
+            flush(start, &mut counts, &mut touched);
+        }
+        out.sort_unstable();
+        Some(
+            out.into_iter()
+                .map(|(a, d, period, s, count)| AreaRow {
+                    area: area_labels.labels[a].clone(),
+                    district: district_labels.labels[d].clone(),
+                    period,
+                    split: split_labels.labels[s].clone(),
+                    count,
+                })
+                .collect(),
+        )
+    }
+}
+
+/// Labels in sorted order, and for each code its label's position there.
+struct Ranked {
+    labels: Vec<String>,
+    rank: Vec<usize>,
+}
+
+/// Ranks `names` (NULL written as `null_label`) by their labels, byte-wise as
+/// DuckDB sorts text.
+fn ranked(names: &[Option<String>], null_label: &str) -> Ranked {
+    let label = |name: &Option<String>| name.clone().unwrap_or_else(|| null_label.to_owned());
+    let mut labels: Vec<String> = names.iter().map(label).collect();
+    labels.sort_unstable();
+    labels.dedup();
+    let rank = names
+        .iter()
+        .map(|name| labels.binary_search(&label(name)).unwrap_or(0))
+        .collect();
+    Ranked { labels, rank }
+}
+
+/// `date_trunc(step, d)`.
+fn period_start(d: NaiveDate, step: Step) -> NaiveDate {
+    use chrono::Datelike;
+    let month = match step {
+        Step::Month => d.month(),
+        Step::Quarter => (d.month() - 1) / 3 * 3 + 1,
+        Step::Year => 1,
+    };
+    NaiveDate::from_ymd_opt(d.year(), month, 1).unwrap_or(d)
+}
+
+fn next_period(start: NaiveDate, step: Step) -> NaiveDate {
+    let months = match step {
+        Step::Month => 1,
+        Step::Quarter => 3,
+        Step::Year => 12,
+    };
+    start
+        .checked_add_months(chrono::Months::new(months))
+        .unwrap_or(NaiveDate::MAX)
 }
 
 fn permute<T: Copy>(column: &mut Vec<T>, order: &[u32]) {
@@ -650,6 +851,15 @@ mod tests {
     #[test]
     fn snapshot_answers_equal_sql() {
         let store = demo_store();
+        // Reports outside any town or district, as reports too coarse for a
+        // res-7 cell are: the SQL labels them "(none)" and "".
+        store
+            .conn
+            .execute_batch(
+                "UPDATE reports SET town = NULL WHERE line % 7 = 0; \
+                 UPDATE reports SET district = NULL WHERE line % 11 = 0;",
+            )
+            .expect("update");
         let snapshot = Snapshot::read(&store.conn).expect("snapshot");
         assert_eq!(snapshot.version, store.data_version().expect("version"));
         assert_eq!(snapshot.days.len() as u64, snapshot.version.1);
@@ -690,6 +900,36 @@ mod tests {
                 }
             }
         }
+        let mut compared_series = 0;
+        for (f, filter) in filters(&store).iter().enumerate() {
+            for level in [AreaLevel::Town, AreaLevel::District] {
+                for step in [Step::Month, Step::Quarter, Step::Year] {
+                    for split in [
+                        None,
+                        Some(Split::Venue),
+                        Some(Split::Exploitation),
+                        Some(Split::Child),
+                    ] {
+                        let sql = store
+                            .area_series_sql(level, filter, step, split)
+                            .expect("sql");
+                        let ours = snapshot
+                            .area_series(level, filter, step, split)
+                            .expect("dense");
+                        assert_eq!(ours, sql, "filter {f} {level:?} {step:?} {split:?}");
+                        compared_series += sql.len();
+                    }
+                }
+            }
+        }
+        assert!(
+            compared_series > 10_000,
+            "the series matched too little: {compared_series}"
+        );
+        assert!(
+            snapshot.town_names.contains(&None) && snapshot.district_names.contains(&None),
+            "the demo has reports outside any town and district"
+        );
         assert!(
             compared_rows > 10_000,
             "the filters matched too little: {compared_rows}"

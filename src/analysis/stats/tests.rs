@@ -87,6 +87,46 @@ fn mann_kendall_hand_worked() {
     assert_eq!((mk.s, mk.z, mk.p), (0, 0.0, 1.0));
 }
 
+/// The definition, summed outcome by outcome (as R's `binom.test`).
+fn binomial_test_by_definition(now: u64, before: u64) -> f64 {
+    let n = now + before;
+    let log_pmf = |k: u64| {
+        libm::lgamma(n as f64 + 1.0)
+            - libm::lgamma(k as f64 + 1.0)
+            - libm::lgamma((n - k) as f64 + 1.0)
+            - n as f64 * std::f64::consts::LN_2
+    };
+    let limit = log_pmf(now) + 1e-7_f64.ln_1p();
+    let p: f64 = (0..=n)
+        .map(log_pmf)
+        .filter(|lp| *lp <= limit)
+        .map(f64::exp)
+        .sum();
+    p.min(1.0)
+}
+
+#[test]
+fn poisson_change_equals_the_sum_over_outcomes() {
+    let mut pairs: Vec<(u64, u64)> = (0..60).flat_map(|a| (0..60).map(move |b| (a, b))).collect();
+    pairs.extend([
+        (400, 350),
+        (365, 420),
+        (1000, 900),
+        (5000, 5100),
+        (3, 2000),
+        (0, 1500),
+    ]);
+    for (now, before) in pairs {
+        let want = binomial_test_by_definition(now, before);
+        let got = poisson_change_p(now, before);
+        // Both round: lgamma near 10⁴ carries ~1e-12 of relative error.
+        assert!(
+            (got - want).abs() <= 1e-10 * want || (got - want).abs() < 1e-300,
+            "{now} vs {before}: {got} != {want}"
+        );
+    }
+}
+
 #[test]
 fn poisson_change_matches_scipy_binomtest() {
     // scipy.stats.binomtest(k, n).pvalue
