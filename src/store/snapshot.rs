@@ -515,6 +515,18 @@ impl Snapshot {
         filter: &ReportFilter,
     ) -> (Option<NaiveDate>, Option<NaiveDate>, u64) {
         let matcher = self.matcher(filter);
+        if matcher.every_row {
+            // The period's rows, in date order: no scan needed.
+            let rows = matcher.rows;
+            return match rows.len() {
+                0 => (None, None, 0),
+                n => (
+                    date_of(self.days[rows.start]),
+                    date_of(self.days[rows.end - 1]),
+                    n as u64,
+                ),
+            };
+        }
         let (mut first_row, mut last_row, mut count) = (None, 0, 0);
         matcher.for_each(|i| {
             first_row.get_or_insert(i);
