@@ -341,19 +341,23 @@ impl Store {
         if let Some(snapshot) = self.snapshot()? {
             return Ok(snapshot.extent);
         }
-        let row: (Option<f64>, Option<f64>, Option<f64>, Option<f64>) = self
-            .conn
-            .query_row(
-                "SELECT min(lat), min(lng), max(lat), max(lng) FROM reports",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )
-            .map_err(self.err("extent"))?;
-        Ok(match row {
-            (Some(a), Some(b), Some(c), Some(d)) => Some((a, b, c, d)),
-            _ => None,
-        })
+        read_extent(&self.conn).map_err(self.err("extent"))
     }
+}
+
+/// [`Store::extent`] as the database has it (the snapshot reads it too).
+pub(super) fn read_extent(
+    conn: &duckdb::Connection,
+) -> duckdb::Result<Option<(f64, f64, f64, f64)>> {
+    let row: (Option<f64>, Option<f64>, Option<f64>, Option<f64>) = conn.query_row(
+        "SELECT min(lat), min(lng), max(lat), max(lng) FROM reports",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?;
+    Ok(match row {
+        (Some(a), Some(b), Some(c), Some(d)) => Some((a, b, c, d)),
+        _ => None,
+    })
 }
 
 impl Store {

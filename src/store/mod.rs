@@ -168,7 +168,7 @@ pub struct Store {
     /// each commit (a writer's cache; reader clones never load it).
     keys: keys::KeyIndex,
     /// Set by [`Store::keep_snapshot`]: the in-memory filter columns that
-    /// answer per-cell counts, shared with this store's clones.
+    /// answer counts and series, shared with this store's clones.
     snapshot: Option<std::sync::Arc<snapshot::Slot>>,
 }
 
@@ -247,8 +247,9 @@ impl Store {
         })
     }
 
-    /// Answers per-cell counts, data windows and the extent from an in-memory
-    /// snapshot of the filter columns (~28 bytes a report), read again after
+    /// Answers per-cell counts, town and district series, data windows and the
+    /// extent from an in-memory snapshot of the filter columns (~33 bytes a
+    /// report), read again after
     /// each data change, instead of a query each time (see `snapshot.rs`).
     /// For a server: clones made after this share the one snapshot.
     pub fn keep_snapshot(&mut self) {

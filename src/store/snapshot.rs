@@ -1,6 +1,6 @@
 //! The columns every layer filters and counts by, for every stored report, held
 //! in memory for one data version: a layer's per-cell counts become one pass
-//! over ~28 bytes a report (~3 ms for 1M) instead of a DuckDB hash aggregate
+//! over ~33 bytes a report (~4 ms for 1M) instead of a DuckDB hash aggregate
 //! (~30 ms), which was the largest part of an uncached layer.
 //!
 //! Only a server opts in ([`super::Store::keep_snapshot`]); readers cloned from
@@ -49,8 +49,8 @@ pub(super) struct Snapshot {
     /// Codes into `town_names` / `district_names` (`None` there: NULL).
     town: Vec<u32>,
     district: Vec<u32>,
-    /// `child_involved` is true.
-    child: Vec<bool>,
+    /// 1 where `child_involved` is true, else 0 (the `child` split's codes).
+    child: Vec<u8>,
     town_names: Vec<Option<String>>,
     district_names: Vec<Option<String>>,
     /// Per resolution 6..=9: each report's code into `cell_ids` (sorted, so
@@ -197,24 +197,7 @@ impl Snapshot {
         if venue_names.len() > 64 || exploitation_names.len() > 64 {
             return Err(BuildError::Unsupported("an ENUM of more than 64 values"));
         }
-        let extent = conn
-            .query_row(
-                "SELECT min(lat), min(lng), max(lat), max(lng) FROM reports",
-                [],
-                |r| {
-                    Ok((
-                        r.get::<_, Option<f64>>(0)?,
-                        r.get::<_, Option<f64>>(1)?,
-                        r.get::<_, Option<f64>>(2)?,
-                        r.get::<_, Option<f64>>(3)?,
-                    ))
-                },
-            )
-            .map_err(db("read extent"))?;
-        let extent = match extent {
-            (Some(a), Some(b), Some(c), Some(d)) => Some((a, b, c, d)),
-            _ => None,
-        };
+        let extent = super::analysis_queries::read_extent(conn).map_err(db("read extent"))?;
         let rows = usize::try_from(version.1).unwrap_or(0);
         let mut snapshot = Self {
             version,
@@ -257,7 +240,9 @@ impl Snapshot {
             snapshot
                 .district
                 .extend(district.iter().map(|name| districts.code(name)));
-            snapshot.child.extend(child.iter().map(|c| c == Some(true)));
+            snapshot
+                .child
+                .extend(child.iter().map(|c| u8::from(c == Some(true))));
         }
         snapshot.source_names = sources
             .into_names()
@@ -572,7 +557,7 @@ impl Snapshot {
             ),
             Some(Split::Child) => (
                 ranked(&[Some("adult_or_unknown".into()), Some("child".into())], ""),
-                None,
+                Some(&self.child),
             ),
         };
         let (n_area, n_district, n_split) = (
@@ -607,11 +592,7 @@ impl Snapshot {
                 let start = period_start(date_of(day).unwrap_or_default(), step);
                 period = Some((start, days_since_epoch(next_period(start, step))));
             }
-            let split_code = match (split, split_of) {
-                (Some(Split::Child), _) => usize::from(self.child[i]),
-                (_, Some(codes)) => usize::from(codes[i]),
-                _ => 0,
-            };
+            let split_code = split_of.map_or(0, |codes| usize::from(codes[i]));
             let slot = (area_labels.rank[area_of[i] as usize] * n_district
                 + district_labels.rank[self.district[i] as usize])
                 * n_split
