@@ -128,6 +128,9 @@ pub enum ExportLayer {
     Emerging {
         #[command(flatten)]
         common: LayerCommon,
+        /// Only these categories, comma-separated (new_hot, ..., historical_cold, none).
+        #[arg(long, value_delimiter = ',', value_parser = parse_category)]
+        category: Vec<crate::analysis::Emerging>,
     },
     /// Town (or district) trends per period, with the previous period and a year before.
     Towns {
@@ -682,13 +685,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Export {
             layer: ExportLayer::Cells { common, all },
-        } => export_layer(&common, Layer::Cells, all, AreaLevel::Town),
+        } => export_layer(&common, Layer::Cells, all, AreaLevel::Town, Vec::new()),
         Command::Export {
             layer: ExportLayer::Hotspots { common },
-        } => export_layer(&common, Layer::Hotspots, false, AreaLevel::Town),
+        } => export_layer(&common, Layer::Hotspots, false, AreaLevel::Town, Vec::new()),
         Command::Export {
-            layer: ExportLayer::Emerging { common },
-        } => export_layer(&common, Layer::Emerging, false, AreaLevel::Town),
+            layer: ExportLayer::Emerging { common, category },
+        } => export_layer(&common, Layer::Emerging, false, AreaLevel::Town, category),
         Command::Export {
             layer: ExportLayer::Towns { common, level },
         } => export_layer(
@@ -700,6 +703,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 AreaLevel::Town
             },
+            Vec::new(),
         ),
         Command::Export {
             layer:
@@ -732,11 +736,21 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 /// Renders a layer exactly as the API would and writes it out.
+fn parse_category(name: &str) -> Result<crate::analysis::Emerging, String> {
+    crate::analysis::Emerging::parse(name).ok_or_else(|| {
+        format!(
+            "unknown category {name:?} (known: {})",
+            crate::analysis::Emerging::all_names().join(", ")
+        )
+    })
+}
+
 fn export_layer(
     common: &LayerCommon,
     layer: crate::params::Layer,
     all: bool,
     level: crate::store::AreaLevel,
+    categories: Vec<crate::analysis::Emerging>,
 ) -> anyhow::Result<ExitCode> {
     use crate::params::{Layer, LayerRequest, OutputFormat};
     let default_step = if layer == Layer::Towns {
@@ -744,7 +758,10 @@ fn export_layer(
     } else {
         crate::store::Step::Month
     };
-    let query = common.query(default_step)?;
+    let query = crate::layers::LayerQuery {
+        categories,
+        ..common.query(default_step)?
+    };
     let store = common.store()?;
     let request = LayerRequest {
         layer,

@@ -123,6 +123,8 @@ pub struct LayerQuery {
     pub seed: u64,
     pub study_area: StudyAreaSpec,
     pub risk_weights: IndicatorWeights,
+    /// `emerging` only: the categories to answer (empty: all of them).
+    pub categories: Vec<Emerging>,
 }
 
 impl Default for LayerQuery {
@@ -139,6 +141,7 @@ impl Default for LayerQuery {
             seed: 20_240_601,
             study_area: StudyAreaSpec::Default,
             risk_weights: DEFAULT_RISK_WEIGHTS,
+            categories: Vec::new(),
         }
     }
 }
@@ -627,6 +630,7 @@ pub fn emerging(store: &Store, query: &LayerQuery) -> Result<EmergingRun, LayerE
                 steps,
             }
         })
+        .filter(|c| query.categories.is_empty() || query.categories.contains(&c.category))
         .collect();
     Ok((area, periods, out))
 }
@@ -839,6 +843,10 @@ pub fn provenance(
         "precision_rule": "a report counts at a resolution only when precision_m <= 1.5 x the mean H3 edge length",
         "generated_at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     });
+    if !query.categories.is_empty() {
+        let names: Vec<String> = query.categories.iter().map(|c| c.name()).collect();
+        block["query"]["category"] = json!(names);
+    }
     if let (Value::Object(block), Value::Object(extra)) = (&mut block, extra) {
         block.extend(extra);
     }

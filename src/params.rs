@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
-use crate::analysis::Kernel;
+use crate::analysis::{Emerging, Kernel};
 use crate::layers::{LayerQuery, StudyAreaSpec, Weight};
 use crate::model::{normalise_word, ExploitationType, VenueType};
 use crate::store::{AreaLevel, ReportFilter, Step};
@@ -50,7 +50,7 @@ impl Layer {
             Self::Reports => &[],
             Self::Cells => &["permutations", "seed", "all"],
             Self::Hotspots => &["permutations", "seed"],
-            Self::Emerging => &["step"],
+            Self::Emerging => &["step", "category"],
             Self::Towns => &["step", "level"],
         };
         let gi_star: &[&str] = match self {
@@ -199,6 +199,24 @@ pub fn parse(layer: Layer, pairs: &[(String, String)]) -> Result<LayerRequest, P
         })
         .collect::<Result<Vec<_>, _>>()?;
     let sources = list("source").into_iter().map(normalise_word).collect();
+    let mut categories = list("category")
+        .into_iter()
+        .map(|name| {
+            Emerging::parse(name).ok_or_else(|| {
+                bad(
+                    "category",
+                    format!(
+                        "unknown category {name:?} (known: {})",
+                        Emerging::all_names().join(", ")
+                    ),
+                )
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    // One answer for one set, whatever the order or repeats it was asked in.
+    let order = Emerging::all();
+    categories.sort_by_key(|c| order.iter().position(|o| o == c));
+    categories.dedup();
 
     let default_step = if layer == Layer::Towns {
         Step::Quarter
@@ -306,6 +324,7 @@ pub fn parse(layer: Layer, pairs: &[(String, String)]) -> Result<LayerRequest, P
                 .map_err(|_| bad("seed", format!("{v:?} is not a whole number")))?,
         },
         study_area,
+        categories,
         ..LayerQuery::default()
     };
     let download = boolean("download", false)?;
@@ -369,6 +388,34 @@ mod tests {
         assert!(r.download);
     }
 
+    /// A set of emerging categories is one answer whatever its order or repeats.
+    #[test]
+    fn emerging_categories_are_a_set() {
+        let a = parse(Layer::Emerging, &pairs("category=intensifying_hot,new_hot")).expect("a");
+        let b = parse(
+            Layer::Emerging,
+            &pairs("category=new_hot, intensifying_hot,new_hot"),
+        )
+        .expect("b");
+        assert_eq!(
+            a.query.categories,
+            [
+                Emerging::Hot(crate::analysis::Category::New),
+                Emerging::Hot(crate::analysis::Category::Intensifying)
+            ]
+        );
+        assert_eq!(a.canonical, b.canonical);
+        assert_ne!(
+            a.canonical,
+            parse(Layer::Emerging, &[]).expect("all").canonical
+        );
+        for name in Emerging::all_names() {
+            let one = parse(Layer::Emerging, &pairs(&format!("category={name}"))).expect(&name);
+            assert_eq!(one.query.categories.len(), 1);
+            assert_eq!(one.query.categories[0].name(), name);
+        }
+    }
+
     /// Every bad parameter names its field.
     #[test]
     fn bad_values_name_their_field() {
@@ -392,6 +439,8 @@ mod tests {
             (Layer::Cells, "res=8&res=9", "res"),
             (Layer::Cells, "step=month", "step"),
             (Layer::Emerging, "step=year", "step"),
+            (Layer::Emerging, "category=new_warm", "category"),
+            (Layer::Cells, "category=new_hot", "category"),
             (Layer::Reports, "res=8", "res"),
             (Layer::Towns, "level=county", "level"),
             (Layer::Towns, "all=1", "all"),

@@ -143,4 +143,41 @@ fn export_reports_csv_to_file() {
         .expect("run");
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--venue"));
+
+    // `export emerging --category` keeps only those categories, as the API does.
+    let categories = |args: &[&str]| -> Vec<String> {
+        let out = hotspots(dir.path())
+            .args(["export", "emerging", "--db", "t.duckdb", "--format", "csv"])
+            .args(args)
+            .output()
+            .expect("run");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        csv::Reader::from_reader(&out.stdout[..])
+            .records()
+            .map(|r| r.expect("row")[2].to_owned())
+            .collect()
+    };
+    let all = categories(&[]);
+    assert!(!all.is_empty());
+    let first = all[0].clone();
+    let some = categories(&["--category", &first]);
+    assert_eq!(some.len(), all.iter().filter(|c| **c == first).count());
+    assert!(some.iter().all(|c| *c == first));
+    let bad = hotspots(dir.path())
+        .args([
+            "export",
+            "emerging",
+            "--db",
+            "t.duckdb",
+            "--category",
+            "warm",
+        ])
+        .output()
+        .expect("run");
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--category"));
 }

@@ -209,6 +209,36 @@ async fn hotspots_emerging_and_reports_layers() {
             p["category"].is_string() && p.contains_key("trend_z") && p.contains_key("trend_p")
         );
     }
+    // `category` answers exactly the features of those categories (the map's
+    // "new or intensifying" list asks for three rather than the whole layer).
+    let wanted = ["new_hot", "intensifying_hot", "consecutive_hot", "none"];
+    let expected: Vec<String> = fc
+        .features
+        .iter()
+        .filter(|f| {
+            wanted.contains(
+                &f.properties.as_ref().expect("p")["category"]
+                    .as_str()
+                    .expect("c"),
+            )
+        })
+        .map(|f| f.properties.as_ref().expect("p")["h3"].to_string())
+        .collect();
+    let some = collection(
+        &get(
+            app(),
+            "/api/v1/layers/emerging?step=quarter&category=none,new_hot,consecutive_hot,intensifying_hot",
+        )
+        .await,
+    );
+    let got: Vec<String> = some
+        .features
+        .iter()
+        .map(|f| f.properties.as_ref().expect("p")["h3"].to_string())
+        .collect();
+    assert!(!got.is_empty() && got.len() < fc.features.len());
+    assert_eq!(got, expected);
+    assert_eq!(provenance(&some)["features"], got.len());
 
     let fc = collection(
         &get(

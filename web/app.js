@@ -19,6 +19,7 @@
     ["0", "Not significant"],
     ["-1", "Cold spot, 90%"], ["-2", "Cold spot, 95%"], ["-3", "Cold spot, 99%"],
   ];
+  const OPACITY = { "cells-fill": 0.75, "emerging-fill": 0.8 };
   const EMERGING_COLOURS = {
     new_hot: "#67001f", consecutive_hot: "#b2182b", intensifying_hot: "#d6604d",
     persistent_hot: "#f4a582", diminishing_hot: "#fddbc7", sporadic_hot: "#e08214",
@@ -70,6 +71,8 @@
   const basemapUrl = root.dataset.basemapUrl;
   const style = {
     version: 8,
+    // Paint changes apply at once: a transition redraws the map for 300 ms.
+    transition: { duration: 0, delay: 0 },
     sources: {},
     layers: [{ id: "sea", type: "background", paint: { "background-color": "#dfe9f0" } }],
   };
@@ -103,8 +106,15 @@
 
   map.on("load", async function () {
     performance.mark("hotspots:map-loaded");
-    for (const id of ["outline", "districts", "cells", "areas", "emerging", "reports"]) {
+    for (const id of ["outline", "districts", "areas", "reports"]) {
       map.addSource(id, { type: "geojson", data: empty });
+    }
+    // The hexagon layers are fills with a 1-pixel outline: a buffer of 8 pixels
+    // beyond each tile's edge hides the clipped edges. MapLibre's default (128,
+    // a quarter of a tile) put each of 20k hexagons in ~4 tiles at the opening
+    // zoom, and the worker built all of them (~3x the work).
+    for (const id of ["cells", "emerging"]) {
+      map.addSource(id, { type: "geojson", data: empty, buffer: 8 });
     }
     if (!basemapUrl) {
       map.addLayer({ id: "land", type: "fill", source: "outline", paint: { "fill-color": "#f4f1ea" } });
@@ -117,7 +127,7 @@
         "fill-color": ["match", ["to-string", ["get", "bin"]],
           "3", BIN_COLOURS["3"], "2", BIN_COLOURS["2"], "1", BIN_COLOURS["1"],
           "-1", BIN_COLOURS["-1"], "-2", BIN_COLOURS["-2"], "-3", BIN_COLOURS["-3"], BIN_COLOURS["0"]],
-        "fill-opacity": 0.75,
+        "fill-opacity": OPACITY["cells-fill"],
         // A fill's own 1-pixel outline, not a line layer: line layers tessellate
         // every hexagon edge again, which doubled the time to draw 20k cells.
         "fill-outline-color": "#555",
@@ -127,7 +137,7 @@
       id: "emerging-fill", type: "fill", source: "emerging",
       paint: {
         "fill-color": ["match", ["get", "category"], ...Object.entries(EMERGING_COLOURS).flat(), "#f7f7f7"],
-        "fill-opacity": 0.8,
+        "fill-opacity": OPACITY["emerging-fill"],
       },
       layout: { visibility: "none" },
     });
@@ -174,65 +184,113 @@
   }
 
   // ---- loading the layers ------------------------------------------------------
+  // The large layers (cells, emerging: ~20k hexagons, several MB) are fetched and
+  // parsed by MapLibre's worker (`setData(url)`): parsing them here and copying
+  // the objects to the worker cost seconds of main-thread time and garbage
+  // collection. The page itself fetches only what it reads: the hotspot areas
+  // (with the provenance block the status line and legend show) and the few
+  // emerging cells of the "new or intensifying" list.
+  const CHANGE_CATEGORIES = ["new_hot", "intensifying_hot", "consecutive_hot"];
+  let failed = null; // the first layer the worker could not load, this generation
+
+  map.on("error", function (e) {
+    if (!e.sourceId || ["cells", "emerging", "reports"].indexOf(e.sourceId) < 0) return;
+    failed = e.sourceId;
+    status.textContent = "Could not load the " + e.sourceId + " layer: " + ((e.error && e.error.message) || "error");
+    document.body.setAttribute("data-ready", "error");
+  });
+
   async function refresh() {
     if (!loaded) return;
     const s = readControls();
     const q = pageQuery(s);
     history.replaceState(null, "", q.toString() ? "?" + q : location.pathname);
     const mine = ++generation;
+    failed = null;
     document.body.removeAttribute("data-ready");
     status.textContent = "Loading…";
     const lq = layerQuery(s, "cells");
     const view = s.view || "hotspots";
     setDownloads(view === "emerging" ? "emerging" : "cells", lq);
+    const changes = layerQuery(s, "emerging");
+    changes.set("category", CHANGE_CATEGORIES.join(","));
     try {
-      // All at once: the emerging layer feeds the "new or intensifying" list in
-      // every view, and waiting for it after the others added its whole time.
-      const wanted = [getJson("/api/v1/layers/cells?" + lq), getJson("/api/v1/layers/hotspots?" + lq),
-        getJson("/api/v1/layers/emerging?" + layerQuery(s, "emerging")).catch(function () { return null; })];
-      if (s.points) wanted.push(getJson("/api/v1/layers/reports?" + layerQuery(s, "reports")));
-      const got = await Promise.all(wanted);
+      // Hot spot areas first: a bad parameter is reported from here, by field.
+      const [areas, changed] = await Promise.all([
+        getJson("/api/v1/layers/hotspots?" + lq),
+        getJson("/api/v1/layers/emerging?" + changes).catch(function () { return null; }),
+      ]);
       if (mine !== generation) return; // a newer request has started
       performance.mark("hotspots:layers-fetched");
-      const [cells, areas] = got;
-      if (view === "emerging" && !got[2]) throw new Error("the emerging layer could not be computed");
-      const emerging = view === "emerging" ? got[2] : empty;
-      const reports = s.points ? got[3] : empty;
-      map.getSource("cells").setData(cells);
+      map.getSource("cells").setData(view === "emerging" ? empty : "/api/v1/layers/cells?" + lq);
+      map.getSource("emerging").setData(view === "emerging" ? "/api/v1/layers/emerging?" + layerQuery(s, "emerging") : empty);
       map.getSource("areas").setData(areas);
-      map.getSource("emerging").setData(emerging);
-      map.getSource("reports").setData(reports);
+      map.getSource("reports").setData(s.points ? "/api/v1/layers/reports?" + layerQuery(s, "reports") : empty);
       performance.mark("hotspots:layers-set");
-      map.setLayoutProperty("emerging-fill", "visibility", view === "emerging" ? "visible" : "none");
-      map.setLayoutProperty("cells-fill", "visibility", view === "emerging" ? "none" : "visible");
-      drawLegend(view, cells);
-      drawChanges(got[2]);
-      if (!fitted && cells.features.length) {
+      const shown = view === "emerging" ? "emerging-fill" : "cells-fill";
+      map.setLayoutProperty(view === "emerging" ? "cells-fill" : "emerging-fill", "visibility", "none");
+      showWhenLoaded(shown, view === "emerging" ? "emerging" : "cells", mine);
+      const prov = areas.provenance || {};
+      drawLegend(view, prov);
+      drawChanges(changed);
+      if (!fitted && areas.features.length) {
         fitted = true;
-        map.fitBounds(bounds(cells), { padding: 30, duration: 0 });
+        map.fitBounds(bounds(areas), { padding: 30, duration: 0 });
       }
-      const prov = cells.provenance || {};
-      status.textContent = cells.features.length + " cells shown · " + areas.features.length +
-        " hotspot areas · study area " + prov.n_cells + " cells · data " +
+      const summary = areas.features.length + " hotspot areas · study area " + prov.n_cells + " cells · data " +
         (prov.data_window ? (prov.data_window.from || "?") + " to " + (prov.data_window.to || "?") : "");
-      root.dataset.cells = String(cells.features.length);
+      status.textContent = summary;
       root.dataset.areas = String(areas.features.length);
       map.once("idle", function () {
-        if (mine !== generation) return;
+        if (mine !== generation || failed) return;
         // Milliseconds since navigation began: the map bench reads it as the idle time.
         document.body.dataset.readyMs = String(Math.round(performance.now()));
+        // Hexagons drawn (each once, though a tile edge may cut one in two).
+        const layer = view === "emerging" ? "emerging-fill" : "cells-fill";
+        const drawn = new Set(map.queryRenderedFeatures({ layers: [layer] }).map(function (f) { return f.properties.h3; }));
+        root.dataset.cells = String(drawn.size);
+        status.textContent = drawn.size + " cells drawn · " + summary;
         document.body.setAttribute("data-ready", "true");
       });
       map.triggerRepaint();
     } catch (e) {
+      if (mine !== generation) return;
       status.textContent = "Could not load the layers: " + e.message;
       document.body.setAttribute("data-ready", "error");
     }
   }
 
+  // A hexagon layer is drawn once its source has loaded every tile. Drawn as the
+  // tiles arrived, each of ~6 frames drew the hexagons loaded so far (~0.2-0.3 s
+  // a frame in software rendering) while the worker still had tiles to build.
+  // The layer stays "visible" at opacity 0 meanwhile (MapLibre loads no tiles
+  // for a hidden layer, and draws no fill of opacity 0). After the first load it
+  // stays drawn: the previous hexagons stay up until the new tiles replace them.
+  const everShown = {};
+  function showWhenLoaded(layer, source, mine) {
+    map.setLayoutProperty(layer, "visibility", "visible");
+    if (everShown[layer]) return;
+    map.setPaintProperty(layer, "fill-opacity", 0);
+    // The source's new data has reached its tiles once "content" is announced
+    // (before that, the tiles loaded are those of the data it replaces).
+    let content = false;
+    function check(e) {
+      if (mine !== generation) { map.off("sourcedata", check); return; }
+      if (e.sourceId !== source) return;
+      if (e.sourceDataType === "content") content = true;
+      if (!content || !map.isSourceLoaded(source)) return;
+      map.off("sourcedata", check);
+      everShown[layer] = true;
+      map.setPaintProperty(layer, "fill-opacity", OPACITY[layer]);
+    }
+    map.on("sourcedata", check);
+  }
+
+  // The bounds of any GeoJSON geometry's positions (Polygon or MultiPolygon).
   function bounds(fc) {
     const b = new maplibregl.LngLatBounds();
-    for (const f of fc.features) for (const ring of f.geometry.coordinates) for (const p of ring) b.extend(p);
+    function walk(c) { if (typeof c[0] === "number") b.extend(c); else for (const x of c) walk(x); }
+    for (const f of fc.features) walk(f.geometry.coordinates);
     return b;
   }
 
@@ -243,7 +301,7 @@
     document.getElementById("download-csv").href = "/api/v1/layers/" + layer + "?" + csv;
   }
 
-  function drawLegend(view, cells) {
+  function drawLegend(view, prov) {
     const body = document.getElementById("legend-body");
     body.textContent = "";
     const list = document.createElement("ul");
@@ -264,7 +322,6 @@
     outline.append(line, document.createTextNode(" Hotspot area (bin ≥ 2, connected cells)"));
     list.append(outline);
     body.append(list);
-    const prov = cells.provenance || {};
     const note = document.createElement("p");
     note.className = "small";
     note.textContent = "Getis-Ord Gi*, " + (prov.kernel ? prov.kernel.name + " kernel, k = " + prov.kernel.k : "") +

@@ -66,9 +66,9 @@ impl Emerging {
         format!("{stem}_{side}")
     }
 
-    /// Every name, in the order of the interface (hot, then cold, then none).
-    pub fn all_names() -> Vec<String> {
-        let categories = [
+    /// Every category, in the order of the interface (hot, then cold, then none).
+    pub fn all() -> Vec<Self> {
+        const PATTERNS: [Category; 8] = [
             Category::New,
             Category::Consecutive,
             Category::Intensifying,
@@ -78,10 +78,20 @@ impl Emerging {
             Category::Oscillating,
             Category::Historical,
         ];
-        let mut names: Vec<String> = categories.iter().map(|c| Self::Hot(*c).name()).collect();
-        names.extend(categories.iter().map(|c| Self::Cold(*c).name()));
-        names.push("none".into());
-        names
+        let mut all: Vec<Self> = PATTERNS.iter().map(|c| Self::Hot(*c)).collect();
+        all.extend(PATTERNS.iter().map(|c| Self::Cold(*c)));
+        all.push(Self::None);
+        all
+    }
+
+    /// Every name, in the order of the interface (hot, then cold, then none).
+    pub fn all_names() -> Vec<String> {
+        Self::all().into_iter().map(Self::name).collect()
+    }
+
+    /// The category with this interface name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::all().into_iter().find(|c| c.name() == name)
     }
 }
 

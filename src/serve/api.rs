@@ -84,6 +84,8 @@ struct LayerParams {
     bbox: Option<String>,
     /// `emerging`: month (default) or quarter; `towns`: quarter (default), month or year.
     step: Option<String>,
+    /// `emerging`: only these categories, comma-separated (new_hot, ..., historical_cold, none).
+    category: Option<String>,
     /// `cells`: every study-area cell, zeros included.
     all: Option<bool>,
     /// `towns`: town (default) or district.
