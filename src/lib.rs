@@ -23,6 +23,7 @@ pub mod release;
 pub mod render;
 pub mod serve;
 pub mod store;
+pub mod tiles;
 
 pub use pipeline::{load, load_paths, FileSummary, Input, LoadOptions, PipelineError};
 pub use store::Store;

@@ -101,6 +101,15 @@ async fn role_by_endpoint_matrix() {
             "/api/v1/layers/hotspots",
             [S::UNAUTHORIZED, S::OK, S::OK, S::OK, S::OK],
         ),
+        // The map's tiles of cells and emerging around Wisbech (demo data).
+        (
+            "/api/v1/tiles/cells/7/64/41",
+            [S::UNAUTHORIZED, S::OK, S::OK, S::OK, S::OK],
+        ),
+        (
+            "/api/v1/tiles/emerging/7/64/41",
+            [S::UNAUTHORIZED, S::OK, S::OK, S::OK, S::OK],
+        ),
         (
             "/api/v1/layers/emerging",
             [S::UNAUTHORIZED, S::OK, S::OK, S::OK, S::OK],
@@ -153,6 +162,31 @@ async fn role_by_endpoint_matrix() {
                 assert!(a.header("www-authenticate").starts_with("Bearer"));
             }
             if a.status != S::OK || path.starts_with("/static") || path.contains("openapi") {
+                continue;
+            }
+            if path.starts_with("/api/v1/tiles/") {
+                // Vector tiles: the property names of every feature.
+                let features = common::decode_tile(&a.body);
+                assert!(!features.is_empty(), "{path} as {viewer:?}: an empty tile");
+                let found: HashSet<String> = features
+                    .iter()
+                    .flat_map(|(_, p, _)| p.keys().cloned())
+                    .collect();
+                let mut forbidden = vec!["notes"];
+                if *viewer == Some(Role::Partnership) {
+                    forbidden.extend([
+                        "venue_name",
+                        "report_id",
+                        "gi_z",
+                        "p",
+                        "trend_z",
+                        "lat",
+                        "lng",
+                    ]);
+                }
+                for f in forbidden {
+                    assert!(!found.contains(f), "{path}: {viewer:?} sees {f}");
+                }
                 continue;
             }
             let text = a.text();

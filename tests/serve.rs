@@ -743,3 +743,169 @@ async fn report_form_validates_beside_the_field() {
         serde_json::json!(["cash_only", "fearful_workers"])
     );
 }
+
+/// A cell's properties and outline (in the Web Mercator unit square).
+type Cell = (serde_json::Map<String, serde_json::Value>, Vec<(f64, f64)>);
+
+/// The Web Mercator unit square (x east, y south), computed here independently
+/// of `hotspots::tiles`.
+fn unit_mercator(lon: f64, lat: f64) -> (f64, f64) {
+    let y = (1.0
+        - (lat.to_radians().tan() + 1.0 / lat.to_radians().cos()).ln() / std::f64::consts::PI)
+        / 2.0;
+    ((lon + 180.0) / 360.0, y)
+}
+
+/// The map's vector tiles hold exactly the cells layer's features: every cell in
+/// some tile of the zoom, each with the layer's properties, its outline within a
+/// tile unit of the GeoJSON one, exterior rings as MVT 2.1 winds them; ETags,
+/// 404 outside the pyramid, 400 for a bad parameter.
+#[tokio::test]
+async fn map_tiles_hold_the_layer_features() {
+    const Z: u8 = 8;
+    const EXTENT: f64 = 4096.0;
+    let fc = collection(&get(app(), "/api/v1/layers/cells?res=8").await);
+    let mut expected: std::collections::HashMap<String, Cell> = std::collections::HashMap::new();
+    let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    for f in &fc.features {
+        let props = f.properties.clone().expect("properties");
+        let h3 = props["h3"].as_str().expect("h3").to_owned();
+        let geojson::GeometryValue::Polygon { coordinates } =
+            &f.geometry.as_ref().expect("geometry").value
+        else {
+            panic!("cells are polygons");
+        };
+        let ring: Vec<(f64, f64)> = coordinates[0]
+            .iter()
+            .map(|p| unit_mercator(p.as_slice()[0], p.as_slice()[1]))
+            .collect();
+        for (x, y) in &ring {
+            (x0, y0, x1, y1) = (x0.min(*x), y0.min(*y), x1.max(*x), y1.max(*y));
+        }
+        expected.insert(h3, (props, ring));
+    }
+    assert!(expected.len() > 100);
+    let scale = f64::from(1u32 << Z);
+    let mut seen = std::collections::HashSet::new();
+    let mut first_tile = None;
+    for tx in (x0 * scale) as u32..=(x1 * scale) as u32 {
+        for ty in (y0 * scale) as u32..=(y1 * scale) as u32 {
+            let uri = format!("/api/v1/tiles/cells/{Z}/{tx}/{ty}?res=8");
+            let a = get(app(), &uri).await;
+            assert_eq!(
+                a.status,
+                StatusCode::OK,
+                "{uri}: {}",
+                String::from_utf8_lossy(&a.body)
+            );
+            assert_eq!(
+                a.header(header::CONTENT_TYPE),
+                "application/vnd.mapbox-vector-tile"
+            );
+            let features = common::decode_tile(&a.body);
+            if !features.is_empty() && first_tile.is_none() {
+                first_tile = Some((uri.clone(), a.header(header::ETAG).to_owned()));
+            }
+            for (layer, props, polygons) in features {
+                assert_eq!(layer, "cells");
+                let Some(mvt_reader::feature::Value::String(h3)) = props.get("h3") else {
+                    panic!("{uri}: a feature without h3");
+                };
+                let (want, ring) = &expected[h3];
+                // The same properties, nulls left out.
+                let given: Vec<&String> = want
+                    .iter()
+                    .filter(|(_, v)| !v.is_null())
+                    .map(|(k, _)| k)
+                    .collect();
+                assert_eq!(props.len(), given.len(), "{h3}: {props:?} vs {want:?}");
+                for (k, v) in want.iter().filter(|(_, v)| !v.is_null()) {
+                    let got = &props[k];
+                    match (v, got) {
+                        (serde_json::Value::String(s), mvt_reader::feature::Value::String(t)) => {
+                            assert_eq!(s, t);
+                        }
+                        (serde_json::Value::Number(n), mvt_reader::feature::Value::SInt(i)) => {
+                            assert_eq!(n.as_i64(), Some(*i), "{h3} {k}");
+                        }
+                        (serde_json::Value::Number(n), mvt_reader::feature::Value::Double(d)) => {
+                            assert_eq!(n.as_f64(), Some(*d), "{h3} {k}");
+                        }
+                        (serde_json::Value::Bool(b), mvt_reader::feature::Value::Bool(c)) => {
+                            assert_eq!(b, c);
+                        }
+                        other => panic!("{h3} {k}: {other:?}"),
+                    }
+                }
+                assert_eq!(polygons.len(), 1, "{h3}: one hexagon");
+                let exterior = polygons[0].exterior();
+                // MVT 2.1: an exterior ring has positive area in tile units (y down).
+                let area2: i64 = exterior
+                    .0
+                    .windows(2)
+                    .map(|w| {
+                        i64::from(w[0].x) * i64::from(w[1].y)
+                            - i64::from(w[1].x) * i64::from(w[0].y)
+                    })
+                    .sum();
+                assert!(area2 > 0, "{h3}: exterior ring wound the MVT way");
+                for c in &exterior.0 {
+                    let (ux, uy) = (
+                        (f64::from(tx) + f64::from(c.x) / EXTENT) / scale,
+                        (f64::from(ty) + f64::from(c.y) / EXTENT) / scale,
+                    );
+                    let nearest = ring
+                        .iter()
+                        .map(|(x, y)| ((x - ux).powi(2) + (y - uy).powi(2)).sqrt())
+                        .fold(f64::MAX, f64::min);
+                    assert!(
+                        nearest * scale * EXTENT <= 1.0,
+                        "{h3}: vertex {nearest} off"
+                    );
+                }
+                seen.insert(h3.clone());
+            }
+        }
+    }
+    let missing: Vec<&String> = expected.keys().filter(|h| !seen.contains(*h)).collect();
+    assert!(
+        missing.is_empty(),
+        "{} cells in no tile, e.g. {:?}",
+        missing.len(),
+        missing.first()
+    );
+
+    let (uri, etag) = first_tile.expect("some tile has cells");
+    let again = send(
+        app(),
+        Request::get(&uri)
+            .header(header::IF_NONE_MATCH, &etag)
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    let other = get(app(), &uri.replace("res=8", "res=8&venue=farm")).await;
+    assert_ne!(
+        other.header(header::ETAG),
+        etag,
+        "the ETag follows the query"
+    );
+    for bad in [
+        "/api/v1/tiles/cells/8/256/1",
+        "/api/v1/tiles/cells/17/0/0",
+        "/api/v1/tiles/hotspots/8/1/1",
+        "/api/v1/tiles/cells/8/x/1",
+    ] {
+        assert_eq!(get(app(), bad).await.status, StatusCode::NOT_FOUND, "{bad}");
+    }
+    for (query, field) in [
+        ("res=12", "res"),
+        ("format=csv", "format"),
+        ("colour=red", "colour"),
+    ] {
+        let a = get(app(), &format!("/api/v1/tiles/cells/8/128/84?{query}")).await;
+        assert_eq!(a.status, StatusCode::BAD_REQUEST, "{query}");
+        assert_eq!(a.json()["error"]["field"], field);
+    }
+}

@@ -25,6 +25,7 @@ use crate::store::{ReportFilter, StoredReject};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/layers/{layer}", get(layer))
+        .route("/api/v1/tiles/{layer}/{z}/{x}/{y}", get(tile))
         .route("/api/v1/towns", get(towns))
         .route("/api/v1/reports", axum::routing::post(post_reports))
         .route("/api/v1/cells", get(cell_detail))
@@ -168,32 +169,13 @@ pub(super) async fn serve_layer(
         state.audit(entry);
         return Err(AppError::Forbidden(layer.as_str()));
     }
-    let version = state.version();
-    let etag = format!(
-        "\"{}\"",
-        &hex::encode(Sha256::digest(format!(
-            "{version}|{}|{}|{}",
-            viewer.role.as_str(),
-            layer.as_str(),
-            request.canonical
-        )))[..24]
-    );
+    let etag = layer_etag(state, &viewer, &request);
     if etag_matches(headers, &etag) {
         entry.outcome = "not_modified".into();
         state.audit(entry);
         return Ok((StatusCode::NOT_MODIFIED, layer_headers(&etag, None)).into_response());
     }
-    let view = state.view(viewer.role);
-    let computing = request.clone();
-    let rendered = state
-        .0
-        .cache
-        .get_or_compute(&etag, async {
-            state
-                .read(move |store| Ok(render::render_view(store, &computing, view)?))
-                .await
-        })
-        .await?;
+    let rendered = rendered_layer(state, &etag, &request, &viewer).await?;
     entry.rows = Some(rendered.rows as i64);
     state.audit(entry);
     let mut out = layer_headers(&etag, Some(rendered.content_type));
@@ -212,6 +194,140 @@ pub(super) async fn serve_layer(
         );
     }
     Ok((out, shared_body(body)).into_response())
+}
+
+/// The ETag of a layer answer: data version, role and the effective query.
+fn layer_etag(state: &AppState, viewer: &Viewer, request: &params::LayerRequest) -> String {
+    format!(
+        "\"{}\"",
+        &hex::encode(Sha256::digest(format!(
+            "{}|{}|{}|{}",
+            state.version(),
+            viewer.role.as_str(),
+            request.layer.as_str(),
+            request.canonical
+        )))[..24]
+    )
+}
+
+/// The layer answer for the viewer's role, from the cache or computed once.
+async fn rendered_layer(
+    state: &AppState,
+    etag: &str,
+    request: &params::LayerRequest,
+    viewer: &Viewer,
+) -> Result<Arc<Rendered>, AppError> {
+    let view = state.view(viewer.role);
+    let computing = request.clone();
+    state
+        .0
+        .cache
+        .get_or_compute(etag, async {
+            state
+                .read(move |store| Ok(render::render_view(store, &computing, view)?))
+                .await
+        })
+        .await
+}
+
+/// A map tile of a hexagon layer (Mapbox Vector Tile 2.1, one layer named like
+/// the API layer), cut from the layer's GeoJSON answer for the viewer's role:
+/// the same features and properties (nulls left out), so the same disclosure.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tiles/{layer}/{z}/{x}/{y}",
+    params(
+        ("layer" = String, Path, description = "cells or emerging"),
+        ("z" = u8, Path, description = "zoom 0..16"),
+        ("x" = u32, Path, description = "column, 0..2^z"),
+        ("y" = u32, Path, description = "row from the north, 0..2^z"),
+        LayerParams
+    ),
+    responses(
+        (status = 200, description = "Mapbox Vector Tile", content_type = "application/vnd.mapbox-vector-tile"),
+        (status = 304, description = "Not modified (If-None-Match matched the ETag)"),
+        (status = 400, description = "A bad or unknown parameter; `error.field` names it"),
+        (status = 404, description = "No such layer or tile"),
+    )
+)]
+async fn tile(
+    State(state): State<AppState>,
+    Path((name, z, x, y)): Path<(String, String, String, String)>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    viewer: Viewer,
+) -> ApiResult<Response> {
+    let layer = match name.as_str() {
+        "cells" => Layer::Cells,
+        "emerging" => Layer::Emerging,
+        _ => return Err(AppError::NotFound.into()),
+    };
+    let (Ok(z), Ok(x), Ok(y)) = (
+        z.parse::<u8>(),
+        x.parse::<u32>(),
+        y.trim_end_matches(".pbf")
+            .trim_end_matches(".mvt")
+            .parse::<u32>(),
+    ) else {
+        return Err(AppError::NotFound.into());
+    };
+    if z > crate::tiles::MAX_ZOOM || x >= 1 << z || y >= 1 << z {
+        return Err(AppError::NotFound.into());
+    }
+    let request = params::parse(layer, &query_pairs(raw.as_deref())?)?;
+    for (field, given) in [
+        ("format", request.format != params::OutputFormat::GeoJson),
+        ("download", request.download),
+    ] {
+        if given {
+            return Err(AppError::bad(
+                field,
+                "tiles are vector tiles; use the layer endpoint for files",
+            )
+            .into());
+        }
+    }
+    let mut entry = viewer.audit("tile", "ok");
+    entry.target = Some(format!("{} {z}/{x}/{y}", layer.as_str()));
+    entry.detail = Some(
+        [entry.detail.take(), raw.clone()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" "),
+    );
+    if !viewer.role.may_read(layer) {
+        entry.outcome = "denied".into();
+        state.audit(entry);
+        return Err(AppError::Forbidden(layer.as_str()).into());
+    }
+    let answer_etag = layer_etag(&state, &viewer, &request);
+    let etag = format!("\"{}-{z}-{x}-{y}\"", answer_etag.trim_matches('"'));
+    if etag_matches(&headers, &etag) {
+        entry.outcome = "not_modified".into();
+        state.audit(entry);
+        return Ok((StatusCode::NOT_MODIFIED, layer_headers(&etag, None)).into_response());
+    }
+    let index = state
+        .0
+        .tile_indexes
+        .get_or_compute(&answer_etag, async {
+            let answer = rendered_layer(&state, &answer_etag, &request, &viewer).await?;
+            let name = layer.as_str();
+            tokio::task::spawn_blocking(move || {
+                crate::tiles::TileIndex::from_geojson(name, &answer.body)
+                    .map_err(AppError::internal)
+            })
+            .await
+            .map_err(AppError::internal)?
+        })
+        .await?;
+    let (bytes, features) = index.tile(z, x, y).map_err(|_| AppError::NotFound)?;
+    entry.rows = Some(i64::try_from(features).unwrap_or(i64::MAX));
+    state.audit(entry);
+    let mut out = layer_headers(&etag, Some("application/vnd.mapbox-vector-tile"));
+    out.insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+    Ok((out, bytes).into_response())
 }
 
 /// Below this a layer is left to the compression middleware (cheap enough to
@@ -753,7 +869,7 @@ async fn basemap(
         title = "hotspots",
         description = "Hotspot intelligence for UK modern-slavery reports: Gi* hot spots with FDR, hotspot areas, emerging hot spots, town trends. Errors answer {\"error\": {\"code\", \"message\", \"field\"}}."
     ),
-    paths(layer, towns, post_reports, cell_detail, basemap, openapi)
+    paths(layer, tile, towns, post_reports, cell_detail, basemap, openapi)
 )]
 struct ApiDoc;
 

@@ -89,6 +89,60 @@ impl LayerCache {
     }
 }
 
+/// A few values kept by key, the oldest dropped first: the map's tile indexes
+/// (one per layer answer the map is showing, each ~6 MB for 20k hexagons).
+pub struct KeptValues<T> {
+    max_entries: usize,
+    inner: Mutex<VecDeque<(String, Arc<T>)>>,
+    flights: SingleFlight,
+}
+
+impl<T> KeptValues<T> {
+    pub fn new(max_entries: usize) -> Self {
+        Self {
+            max_entries,
+            inner: Mutex::new(VecDeque::new()),
+            flights: SingleFlight::default(),
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<Arc<T>> {
+        let kept = self.inner.lock().ok()?;
+        kept.iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| Arc::clone(v))
+    }
+
+    /// The value for `key`, computed once by `compute` on a miss (callers that
+    /// miss together wait for one computation).
+    pub async fn get_or_compute<E, F>(&self, key: &str, compute: F) -> Result<Arc<T>, E>
+    where
+        F: std::future::Future<Output = Result<T, E>>,
+    {
+        if let Some(hit) = self.get(key) {
+            return Ok(hit);
+        }
+        let _flight = self.flights.lock(key).await;
+        if let Some(hit) = self.get(key) {
+            return Ok(hit);
+        }
+        let fresh = Arc::new(compute.await?);
+        if let Ok(mut kept) = self.inner.lock() {
+            while kept.len() >= self.max_entries.max(1) {
+                kept.pop_front();
+            }
+            kept.push_back((key.to_owned(), Arc::clone(&fresh)));
+        }
+        Ok(fresh)
+    }
+
+    pub fn clear(&self) {
+        if let Ok(mut kept) = self.inner.lock() {
+            kept.clear();
+        }
+    }
+}
+
 /// One computation per key at a time: requests that miss the cache together wait
 /// for the first to finish and then read its answer from the cache, instead of
 /// all computing it (64 connections asking for one fresh 6 MB layer compressed

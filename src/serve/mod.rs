@@ -114,6 +114,8 @@ struct Inner {
     /// The newest run id: bumps on every committed load; keys caches and ETags.
     version: AtomicI64,
     cache: cache::LayerCache,
+    /// Layer answers indexed for cutting into map tiles, by the answer's ETag.
+    tile_indexes: cache::KeptValues<crate::tiles::TileIndex>,
     config: ServeConfig,
     /// Computed towns tables by (data version, release-only, district level):
     /// the towns page is rendered per viewer, but its numbers are shared.
@@ -161,6 +163,7 @@ impl AppState {
             writer: Mutex::new(store),
             version: AtomicI64::new(run),
             cache: cache::LayerCache::new(config.cache_mib << 20),
+            tile_indexes: cache::KeptValues::new(4),
             config,
         })))
     }
@@ -226,6 +229,7 @@ impl AppState {
             let changed = inner.version.swap(run, Ordering::AcqRel) != run;
             if changed {
                 inner.cache.clear();
+                inner.tile_indexes.clear();
             }
             Ok::<_, AppError>((out, changed))
         })

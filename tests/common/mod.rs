@@ -105,3 +105,32 @@ pub async fn send(app: Router, request: Request<Body>) -> Answer {
         body,
     }
 }
+
+/// One feature of a decoded tile: layer name, properties, polygons in tile units.
+pub type TileFeature = (
+    String,
+    std::collections::HashMap<String, mvt_reader::feature::Value>,
+    Vec<geo::Polygon<i32>>,
+);
+
+/// A map tile's features through an independent MVT decoder (`mvt-reader`).
+/// An empty body is a tile with no layer.
+pub fn decode_tile(body: &[u8]) -> Vec<TileFeature> {
+    if body.is_empty() {
+        return Vec::new();
+    }
+    let reader = mvt_reader::Reader::new(body.to_vec()).expect("a vector tile");
+    let names = reader.get_layer_names().expect("layer names");
+    let mut out = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        for f in reader.get_features_as::<i32>(i).expect("features") {
+            let polygons = match f.geometry {
+                geo::Geometry::Polygon(p) => vec![p],
+                geo::Geometry::MultiPolygon(m) => m.0,
+                other => panic!("{name}: expected polygons, got {other:?}"),
+            };
+            out.push((name.clone(), f.properties.unwrap_or_default(), polygons));
+        }
+    }
+    out
+}

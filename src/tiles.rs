@@ -1,0 +1,405 @@
+//! Mapbox Vector Tiles (MVT 2.1) cut from a layer's GeoJSON answer, for the map
+//! page. No I/O and no HTTP: `serve` hands over the bytes the layer endpoint
+//! answers for the viewer's role and asks for tiles of them.
+//!
+//! Why tiles: a 20k-hexagon layer is 6.6 MB of GeoJSON. Drawn from GeoJSON, the
+//! browser parses it, copies it between threads twice and cuts it into tiles
+//! itself (geojson-vt) before it can draw anything; from tiles, MapLibre's worker
+//! fetches a few small tiles and only builds their buffers.
+//!
+//! The invariant: a tile holds exactly the features of the role's GeoJSON
+//! answer whose bounding box meets the tile (plus [`BUFFER`]), with the same
+//! properties (a `null` property is left out: MVT has no null). Since tiles are
+//! made from that answer, they can show nothing the answer does not: the
+//! disclosure policy stays in one place (`render`, `release`).
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+/// Tile coordinates per side (MVT's usual extent).
+pub const EXTENT: u32 = 4096;
+/// Tile units drawn beyond each edge: clipped edges of a feature stay out of sight.
+pub const BUFFER: u32 = 64;
+/// The deepest zoom served; MapLibre over-zooms beyond the source's `maxzoom`.
+pub const MAX_ZOOM: u8 = 16;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TileError {
+    #[error("the layer is not a GeoJSON FeatureCollection of polygons: {0}")]
+    NotPolygons(#[from] serde_json::Error),
+    #[error("tile {z}/{x}/{y} does not exist (zoom 0..={MAX_ZOOM}, x and y below 2^zoom)")]
+    NoSuchTile { z: u8, x: u32, y: u32 },
+}
+
+/// A property value as MVT stores it.
+#[derive(Clone, Debug, PartialEq)]
+enum TileValue {
+    Text(String),
+    Double(f64),
+    Int(i64),
+    Bool(bool),
+}
+
+/// A value's identity for de-duplication (floats by their bits).
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum ValueKey {
+    Text(String),
+    Double(u64),
+    Int(i64),
+    Bool(bool),
+}
+
+impl TileValue {
+    fn key(&self) -> ValueKey {
+        match self {
+            Self::Text(s) => ValueKey::Text(s.clone()),
+            Self::Double(d) => ValueKey::Double(d.to_bits()),
+            Self::Int(i) => ValueKey::Int(*i),
+            Self::Bool(b) => ValueKey::Bool(*b),
+        }
+    }
+
+    /// JSON to MVT: integers stay integers, other numbers are doubles, objects
+    /// and arrays become their JSON text; `null` has no MVT value.
+    fn from_json(value: &Value) -> Option<Self> {
+        Some(match value {
+            Value::Null => return None,
+            Value::Bool(b) => Self::Bool(*b),
+            Value::Number(n) => match n.as_i64() {
+                Some(i) => Self::Int(i),
+                None => Self::Double(n.as_f64()?),
+            },
+            Value::String(s) => Self::Text(s.clone()),
+            Value::Array(_) | Value::Object(_) => Self::Text(value.to_string()),
+        })
+    }
+}
+
+/// One feature: its polygons in the Web Mercator unit square (x east, y south,
+/// both 0..1), their bounding box, and its properties as (key, value) indices.
+struct IndexedFeature {
+    bbox: [f64; 4],
+    polygons: Vec<Vec<Vec<[f64; 2]>>>,
+    tags: Vec<u32>,
+}
+
+/// A layer ready to be cut into tiles.
+pub struct TileIndex {
+    name: String,
+    keys: Vec<String>,
+    values: Vec<TileValue>,
+    features: Vec<IndexedFeature>,
+}
+
+#[derive(Deserialize)]
+struct Collection {
+    features: Vec<Feature>,
+}
+
+#[derive(Deserialize)]
+struct Feature {
+    geometry: Option<Geometry>,
+    #[serde(default)]
+    properties: Option<serde_json::Map<String, Value>>,
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "type")]
+enum Geometry {
+    Polygon {
+        coordinates: Vec<Vec<Vec<f64>>>,
+    },
+    MultiPolygon {
+        coordinates: Vec<Vec<Vec<Vec<f64>>>>,
+    },
+}
+
+/// Longitude, latitude to the Web Mercator unit square.
+fn mercator(position: &[f64]) -> [f64; 2] {
+    let lon = position.first().copied().unwrap_or_default();
+    let lat = position
+        .get(1)
+        .copied()
+        .unwrap_or_default()
+        .clamp(-85.051_128_78, 85.051_128_78);
+    let x = (lon + 180.0) / 360.0;
+    let y = (1.0
+        - (std::f64::consts::FRAC_PI_4 + lat.to_radians() / 2.0)
+            .tan()
+            .ln()
+            / std::f64::consts::PI)
+        / 2.0;
+    [x, y]
+}
+
+impl TileIndex {
+    /// Indexes a GeoJSON FeatureCollection of Polygons and MultiPolygons (other
+    /// geometries and features without one are left out) as the tile layer `name`.
+    ///
+    /// # Errors
+    /// The bytes are not such a collection.
+    pub fn from_geojson(name: &str, geojson: &[u8]) -> Result<Self, TileError> {
+        let collection: Collection = serde_json::from_slice(geojson)?;
+        let mut keys: Vec<String> = Vec::new();
+        let mut key_ids: HashMap<String, u32> = HashMap::new();
+        let mut values: Vec<TileValue> = Vec::new();
+        let mut value_ids: HashMap<ValueKey, u32> = HashMap::new();
+        let mut features = Vec::with_capacity(collection.features.len());
+        for feature in collection.features {
+            let polygons: Vec<Vec<Vec<[f64; 2]>>> = match feature.geometry {
+                Some(Geometry::Polygon { coordinates }) => vec![coordinates],
+                Some(Geometry::MultiPolygon { coordinates }) => coordinates,
+                None => continue,
+            }
+            .into_iter()
+            .map(|rings| {
+                rings
+                    .into_iter()
+                    .map(|ring| ring.iter().map(|p| mercator(p)).collect())
+                    .collect()
+            })
+            .collect();
+            let mut bbox = [
+                f64::INFINITY,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                f64::NEG_INFINITY,
+            ];
+            for [x, y] in polygons.iter().flatten().flatten() {
+                bbox = [
+                    bbox[0].min(*x),
+                    bbox[1].min(*y),
+                    bbox[2].max(*x),
+                    bbox[3].max(*y),
+                ];
+            }
+            if !bbox[0].is_finite() {
+                continue;
+            }
+            let mut tags = Vec::new();
+            for (key, value) in feature.properties.unwrap_or_default() {
+                let Some(value) = TileValue::from_json(&value) else {
+                    continue;
+                };
+                let next = keys.len() as u32;
+                let key_id = *key_ids.entry(key.clone()).or_insert_with(|| {
+                    keys.push(key);
+                    next
+                });
+                let next = values.len() as u32;
+                let value_id = *value_ids.entry(value.key()).or_insert_with(|| {
+                    values.push(value);
+                    next
+                });
+                tags.extend([key_id, value_id]);
+            }
+            features.push(IndexedFeature {
+                bbox,
+                polygons,
+                tags,
+            });
+        }
+        Ok(Self {
+            name: name.to_owned(),
+            keys,
+            values,
+            features,
+        })
+    }
+
+    /// Features indexed.
+    pub fn len(&self) -> usize {
+        self.features.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.features.is_empty()
+    }
+
+    /// The tile `z/x/y` as MVT bytes (empty when nothing meets it) and the
+    /// number of features in it.
+    ///
+    /// # Errors
+    /// A tile outside the pyramid.
+    pub fn tile(&self, z: u8, x: u32, y: u32) -> Result<(Vec<u8>, usize), TileError> {
+        if z > MAX_ZOOM || x >= 1 << z || y >= 1 << z {
+            return Err(TileError::NoSuchTile { z, x, y });
+        }
+        let scale = f64::from(1u32 << z);
+        let margin = f64::from(BUFFER) / f64::from(EXTENT) / scale;
+        let (left, top) = (f64::from(x) / scale, f64::from(y) / scale);
+        let (right, bottom) = (left + 1.0 / scale, top + 1.0 / scale);
+        let to_tile = |[ux, uy]: [f64; 2]| -> [i64; 2] {
+            let extent = f64::from(EXTENT);
+            [
+                ((ux * scale - f64::from(x)) * extent).round() as i64,
+                ((uy * scale - f64::from(y)) * extent).round() as i64,
+            ]
+        };
+
+        let mut key_map = vec![u32::MAX; self.keys.len()];
+        let mut value_map: HashMap<u32, u32> = HashMap::new();
+        let (mut keys_used, mut values_used) = (Vec::new(), Vec::new());
+        let mut features = Vec::new();
+        for feature in &self.features {
+            let [x0, y0, x1, y1] = feature.bbox;
+            if x1 < left - margin
+                || x0 > right + margin
+                || y1 < top - margin
+                || y0 > bottom + margin
+            {
+                continue;
+            }
+            let geometry = encode_polygons(&feature.polygons, &to_tile);
+            if geometry.is_empty() {
+                continue; // smaller than a tile unit at this zoom
+            }
+            let mut tags = Vec::with_capacity(feature.tags.len());
+            for pair in feature.tags.chunks_exact(2) {
+                let (k, v) = (pair[0] as usize, pair[1]);
+                if key_map[k] == u32::MAX {
+                    key_map[k] = keys_used.len() as u32;
+                    keys_used.push(k);
+                }
+                let next = values_used.len() as u32;
+                let value = *value_map.entry(v).or_insert_with(|| {
+                    values_used.push(v as usize);
+                    next
+                });
+                tags.extend([key_map[k], value]);
+            }
+            let mut message = Vec::with_capacity(geometry.len() * 2 + tags.len() * 2 + 8);
+            packed(&mut message, 2, &tags);
+            field_varint(&mut message, 3, 3); // GeomType POLYGON
+            packed(&mut message, 4, &geometry);
+            features.push(message);
+        }
+        let mut layer = Vec::new();
+        field_varint(&mut layer, 15, 2); // version
+        field_bytes(&mut layer, 1, self.name.as_bytes());
+        for f in &features {
+            field_bytes(&mut layer, 2, f);
+        }
+        for k in keys_used {
+            field_bytes(&mut layer, 3, self.keys[k].as_bytes());
+        }
+        for v in values_used {
+            let mut value = Vec::new();
+            match &self.values[v] {
+                TileValue::Text(s) => field_bytes(&mut value, 1, s.as_bytes()),
+                TileValue::Double(d) => {
+                    tag(&mut value, 3, 1);
+                    value.extend_from_slice(&d.to_le_bytes());
+                }
+                TileValue::Int(i) => field_varint(&mut value, 6, zigzag(*i)),
+                TileValue::Bool(b) => field_varint(&mut value, 7, u64::from(*b)),
+            }
+            field_bytes(&mut layer, 4, &value);
+        }
+        field_varint(&mut layer, 5, u64::from(EXTENT));
+        let mut tile = Vec::with_capacity(layer.len() + 8);
+        if !features.is_empty() {
+            field_bytes(&mut tile, 3, &layer);
+        }
+        Ok((tile, features.len()))
+    }
+}
+
+/// MVT geometry commands for polygons: each ring a MoveTo, a LineTo of the
+/// rest and a ClosePath, with the cursor carried from ring to ring. Rings that
+/// collapse to no area in tile units are left out (a polygon whose exterior
+/// collapses goes with its holes). Exterior rings are written with positive
+/// area in tile coordinates (clockwise on screen, y down), holes negative, as
+/// the MVT 2.1 specification asks.
+fn encode_polygons(
+    polygons: &[Vec<Vec<[f64; 2]>>],
+    to_tile: &impl Fn([f64; 2]) -> [i64; 2],
+) -> Vec<u64> {
+    let mut out = Vec::new();
+    let mut cursor = [0i64, 0i64];
+    for polygon in polygons {
+        for (i, ring) in polygon.iter().enumerate() {
+            let mut points: Vec<[i64; 2]> = Vec::with_capacity(ring.len());
+            for p in ring {
+                let q = to_tile(*p);
+                if points.last() != Some(&q) {
+                    points.push(q);
+                }
+            }
+            while points.len() > 1 && points.first() == points.last() {
+                points.pop();
+            }
+            let area2: i64 = (0..points.len())
+                .map(|j| {
+                    let (a, b) = (points[j], points[(j + 1) % points.len()]);
+                    a[0] * b[1] - b[0] * a[1]
+                })
+                .sum();
+            if points.len() < 3 || area2 == 0 {
+                if i == 0 {
+                    break; // no exterior: no polygon
+                }
+                continue;
+            }
+            let exterior = i == 0;
+            if (area2 > 0) != exterior {
+                points.reverse();
+            }
+            out.push(command(1, 1));
+            push_delta(&mut out, &mut cursor, points[0]);
+            out.push(command(2, points.len() as u32 - 1));
+            for p in &points[1..] {
+                push_delta(&mut out, &mut cursor, *p);
+            }
+            out.push(command(7, 1));
+        }
+    }
+    out
+}
+
+fn command(id: u32, count: u32) -> u64 {
+    u64::from((id & 0x7) | (count << 3))
+}
+
+fn push_delta(out: &mut Vec<u64>, cursor: &mut [i64; 2], p: [i64; 2]) {
+    out.push(zigzag(p[0] - cursor[0]));
+    out.push(zigzag(p[1] - cursor[1]));
+    *cursor = p;
+}
+
+fn zigzag(n: i64) -> u64 {
+    ((n << 1) ^ (n >> 63)) as u64
+}
+
+fn varint(out: &mut Vec<u8>, mut n: u64) {
+    while n >= 0x80 {
+        out.push((n as u8) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+fn tag(out: &mut Vec<u8>, field: u32, wire_type: u32) {
+    varint(out, u64::from((field << 3) | wire_type));
+}
+
+fn field_varint(out: &mut Vec<u8>, field: u32, n: u64) {
+    tag(out, field, 0);
+    varint(out, n);
+}
+
+fn field_bytes(out: &mut Vec<u8>, field: u32, bytes: &[u8]) {
+    tag(out, field, 2);
+    varint(out, bytes.len() as u64);
+    out.extend_from_slice(bytes);
+}
+
+fn packed<T: Copy + Into<u64>>(out: &mut Vec<u8>, field: u32, items: &[T]) {
+    let mut body = Vec::with_capacity(items.len() * 2);
+    for item in items {
+        varint(&mut body, (*item).into());
+    }
+    field_bytes(out, field, &body);
+}
