@@ -20,6 +20,8 @@
     ["-1", "Cold spot, 90%"], ["-2", "Cold spot, 95%"], ["-3", "Cold spot, 99%"],
   ];
   const OPACITY = { "cells-fill": 0.75, "emerging-fill": 0.8 };
+  // The tile URL (and so the query) each hexagon source shows.
+  const tilesShown = {};
   const EMERGING_COLOURS = {
     new_hot: "#67001f", consecutive_hot: "#b2182b", intensifying_hot: "#d6604d",
     persistent_hot: "#f4a582", diminishing_hot: "#fddbc7", sporadic_hot: "#e08214",
@@ -109,12 +111,13 @@
     for (const id of ["outline", "districts", "areas", "reports"]) {
       map.addSource(id, { type: "geojson", data: empty });
     }
-    // The hexagon layers are fills with a 1-pixel outline: a buffer of 8 pixels
-    // beyond each tile's edge hides the clipped edges. MapLibre's default (128,
-    // a quarter of a tile) put each of 20k hexagons in ~4 tiles at the opening
-    // zoom, and the worker built all of them (~3x the work).
+    // The hexagon layers come as vector tiles cut by the server from the same
+    // answer as the GeoJSON layers (see src/tiles.rs): the worker fetches a
+    // few small tiles instead of parsing 6.6 MB and cutting it up itself.
+    const first = readControls();
     for (const id of ["cells", "emerging"]) {
-      map.addSource(id, { type: "geojson", data: empty, buffer: 8 });
+      tilesShown[id] = tileUrl(id, layerQuery(first, id));
+      map.addSource(id, { type: "vector", tiles: [tilesShown[id]], minzoom: 0, maxzoom: 12 });
     }
     if (!basemapUrl) {
       map.addLayer({ id: "land", type: "fill", source: "outline", paint: { "fill-color": "#f4f1ea" } });
@@ -122,7 +125,7 @@
     map.addLayer({ id: "coast", type: "line", source: "outline", paint: { "line-color": "#8a8a8a", "line-width": 1 } });
     map.addLayer({ id: "district-lines", type: "line", source: "districts", paint: { "line-color": "#9b8f7a", "line-width": 0.8, "line-dasharray": [3, 2] } });
     map.addLayer({
-      id: "cells-fill", type: "fill", source: "cells",
+      id: "cells-fill", type: "fill", source: "cells", "source-layer": "cells",
       paint: {
         "fill-color": ["match", ["to-string", ["get", "bin"]],
           "3", BIN_COLOURS["3"], "2", BIN_COLOURS["2"], "1", BIN_COLOURS["1"],
@@ -134,13 +137,15 @@
       },
     });
     map.addLayer({
-      id: "emerging-fill", type: "fill", source: "emerging",
+      id: "emerging-fill", type: "fill", source: "emerging", "source-layer": "emerging",
       paint: {
         "fill-color": ["match", ["get", "category"], ...Object.entries(EMERGING_COLOURS).flat(), "#f7f7f7"],
         "fill-opacity": OPACITY["emerging-fill"],
       },
       layout: { visibility: "none" },
     });
+    revealWhenLoaded("cells-fill", "cells");
+    revealWhenLoaded("emerging-fill", "emerging");
     map.addLayer({ id: "areas-line", type: "line", source: "areas", paint: { "line-color": "#000", "line-width": 2.5 } });
     map.addLayer({
       id: "reports-points", type: "circle", source: "reports",
@@ -184,12 +189,12 @@
   }
 
   // ---- loading the layers ------------------------------------------------------
-  // The large layers (cells, emerging: ~20k hexagons, several MB) are fetched and
-  // parsed by MapLibre's worker (`setData(url)`): parsing them here and copying
-  // the objects to the worker cost seconds of main-thread time and garbage
-  // collection. The page itself fetches only what it reads: the hotspot areas
-  // (with the provenance block the status line and legend show) and the few
-  // emerging cells of the "new or intensifying" list.
+  // The hexagon layers (cells, emerging: ~20k hexagons, 6.6 MB as GeoJSON) are
+  // drawn from vector tiles; parsing the GeoJSON here and copying it to the
+  // worker cost seconds of main-thread time and garbage collection. The page
+  // itself fetches only what it reads: the hotspot areas (with the provenance
+  // block the status line and legend show) and the few emerging cells of the
+  // "new or intensifying" list.
   const CHANGE_CATEGORIES = ["new_hot", "intensifying_hot", "consecutive_hot"];
   let failed = null; // the first layer the worker could not load, this generation
 
@@ -222,14 +227,14 @@
       ]);
       if (mine !== generation) return; // a newer request has started
       performance.mark("hotspots:layers-fetched");
-      map.getSource("cells").setData(view === "emerging" ? empty : "/api/v1/layers/cells?" + lq);
-      map.getSource("emerging").setData(view === "emerging" ? "/api/v1/layers/emerging?" + layerQuery(s, "emerging") : empty);
+      // A hidden layer's tiles are not fetched: only the view's own layer loads.
+      setTiles("cells", tileUrl("cells", lq));
+      setTiles("emerging", tileUrl("emerging", layerQuery(s, "emerging")));
       map.getSource("areas").setData(areas);
       map.getSource("reports").setData(s.points ? "/api/v1/layers/reports?" + layerQuery(s, "reports") : empty);
       performance.mark("hotspots:layers-set");
-      const shown = view === "emerging" ? "emerging-fill" : "cells-fill";
-      map.setLayoutProperty(view === "emerging" ? "cells-fill" : "emerging-fill", "visibility", "none");
-      showWhenLoaded(shown, view === "emerging" ? "emerging" : "cells", mine);
+      map.setLayoutProperty("emerging-fill", "visibility", view === "emerging" ? "visible" : "none");
+      map.setLayoutProperty("cells-fill", "visibility", view === "emerging" ? "none" : "visible");
       const prov = areas.provenance || {};
       drawLegend(view, prov);
       drawChanges(changed);
@@ -260,30 +265,35 @@
     }
   }
 
-  // A hexagon layer is drawn once its source has loaded every tile. Drawn as the
-  // tiles arrived, each of ~6 frames drew the hexagons loaded so far (~0.2-0.3 s
-  // a frame in software rendering) while the worker still had tiles to build.
-  // The layer stays "visible" at opacity 0 meanwhile (MapLibre loads no tiles
-  // for a hidden layer, and draws no fill of opacity 0). After the first load it
-  // stays drawn: the previous hexagons stay up until the new tiles replace them.
-  const everShown = {};
-  function showWhenLoaded(layer, source, mine) {
-    map.setLayoutProperty(layer, "visibility", "visible");
-    if (everShown[layer]) return;
+  // A hexagon layer is first drawn once its source has loaded every tile of the
+  // view. Drawn as the tiles arrived, each frame redrew the hexagons loaded so
+  // far (~0.2-0.4 s a frame in software rendering) while the worker still had
+  // tiles to build. Until then the layer is "visible" at opacity 0 (MapLibre
+  // loads no tiles for a hidden layer and draws no fill of opacity 0). Later
+  // queries replace the tiles in place: the previous hexagons stay up meanwhile.
+  function revealWhenLoaded(layer, source) {
     map.setPaintProperty(layer, "fill-opacity", 0);
-    // The source's new data has reached its tiles once "content" is announced
-    // (before that, the tiles loaded are those of the data it replaces).
-    let content = false;
+    let tiles = false;
     function check(e) {
-      if (mine !== generation) { map.off("sourcedata", check); return; }
       if (e.sourceId !== source) return;
-      if (e.sourceDataType === "content") content = true;
-      if (!content || !map.isSourceLoaded(source)) return;
+      if (e.tile) tiles = true;
+      // Before the first tile, "loaded" only means no tile was asked for yet.
+      if (!tiles || !map.isSourceLoaded(source)) return;
       map.off("sourcedata", check);
-      everShown[layer] = true;
       map.setPaintProperty(layer, "fill-opacity", OPACITY[layer]);
     }
     map.on("sourcedata", check);
+  }
+
+  // New tiles only when the query changed (setTiles reloads every tile).
+  function setTiles(source, url) {
+    if (tilesShown[source] === url) return;
+    tilesShown[source] = url;
+    map.getSource(source).setTiles([url]);
+  }
+
+  function tileUrl(layer, q) {
+    return location.origin + "/api/v1/tiles/" + layer + "/{z}/{x}/{y}" + (q.toString() ? "?" + q : "");
   }
 
   // The bounds of any GeoJSON geometry's positions (Polygon or MultiPolygon).
