@@ -403,3 +403,125 @@ fn packed<T: Copy + Into<u64>>(out: &mut Vec<u8>, field: u32, items: &[T]) {
     }
     field_bytes(out, field, &body);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A square around (lon, lat), `half` degrees each side, as a one-feature
+    /// collection; `clockwise` winds its ring against RFC 7946.
+    fn square(lon: f64, lat: f64, half: f64, clockwise: bool) -> Vec<u8> {
+        let mut ring = vec![
+            [lon - half, lat - half],
+            [lon + half, lat - half],
+            [lon + half, lat + half],
+            [lon - half, lat + half],
+            [lon - half, lat - half],
+        ];
+        if clockwise {
+            ring.reverse();
+        }
+        serde_json::json!({"type": "FeatureCollection", "features": [{
+            "type": "Feature",
+            "geometry": {"type": "Polygon", "coordinates": [ring]},
+            "properties": {"h3": "x", "count": 3, "z": 1.5, "hot": true, "gone": null}
+        }]})
+        .to_string()
+        .into_bytes()
+    }
+
+    /// The rings of a geometry command stream, in tile units.
+    fn rings(commands: &[u64]) -> Vec<Vec<[i64; 2]>> {
+        let unzig = |n: u64| ((n >> 1) as i64) ^ -((n & 1) as i64);
+        let (mut out, mut cursor, mut i) = (Vec::new(), [0i64, 0i64], 0);
+        let mut ring = Vec::new();
+        while i < commands.len() {
+            let (id, count) = (commands[i] & 7, (commands[i] >> 3) as usize);
+            i += 1;
+            if id == 7 {
+                out.push(std::mem::take(&mut ring));
+                continue;
+            }
+            for _ in 0..count {
+                cursor = [
+                    cursor[0] + unzig(commands[i]),
+                    cursor[1] + unzig(commands[i + 1]),
+                ];
+                ring.push(cursor);
+                i += 2;
+            }
+        }
+        out
+    }
+
+    fn area2(ring: &[[i64; 2]]) -> i64 {
+        (0..ring.len())
+            .map(|j| {
+                let (a, b) = (ring[j], ring[(j + 1) % ring.len()]);
+                a[0] * b[1] - b[0] * a[1]
+            })
+            .sum()
+    }
+
+    #[test]
+    fn protobuf_and_command_integers() {
+        assert_eq!([zigzag(0), zigzag(-1), zigzag(1), zigzag(-2)], [0, 1, 2, 3]);
+        assert_eq!([command(1, 1), command(2, 3), command(7, 1)], [9, 26, 15]);
+        let mut buf = Vec::new();
+        varint(&mut buf, 300);
+        assert_eq!(buf, [0xAC, 0x02]);
+    }
+
+    /// Exterior rings come out with positive area in tile units (clockwise on
+    /// screen) whichever way the GeoJSON wound them.
+    #[test]
+    fn exterior_rings_are_wound_the_mvt_way() {
+        for clockwise in [false, true] {
+            let index =
+                TileIndex::from_geojson("t", &square(0.1, 52.2, 0.01, clockwise)).expect("index");
+            let f = &index.features[0];
+            let scale = f64::from(1u32 << 10);
+            let (x, y) = ((f.bbox[0] * scale) as u32, (f.bbox[1] * scale) as u32);
+            let to_tile = |[ux, uy]: [f64; 2]| {
+                [
+                    ((ux * scale - f64::from(x)) * f64::from(EXTENT)).round() as i64,
+                    ((uy * scale - f64::from(y)) * f64::from(EXTENT)).round() as i64,
+                ]
+            };
+            let rings = rings(&encode_polygons(&f.polygons, &to_tile));
+            assert_eq!(rings.len(), 1);
+            assert_eq!(rings[0].len(), 4, "closing point left to ClosePath");
+            assert!(area2(&rings[0]) > 0, "clockwise input: {clockwise}");
+        }
+    }
+
+    /// A feature smaller than a tile unit is left out at that zoom and drawn
+    /// deeper; nulls have no MVT value and are left out; tiles outside the
+    /// pyramid are errors.
+    #[test]
+    fn small_features_nulls_and_bad_tiles() {
+        let index = TileIndex::from_geojson("t", &square(0.1, 52.2, 1e-6, false)).expect("index");
+        assert_eq!(index.len(), 1);
+        assert_eq!(
+            index.keys,
+            ["count", "h3", "hot", "z"],
+            "null `gone` left out"
+        );
+        let (bytes, n) = index.tile(0, 0, 0).expect("tile");
+        assert_eq!((bytes.len(), n), (0, 0));
+        let (x, y) = (
+            (index.features[0].bbox[0] * 65_536.0) as u32,
+            (index.features[0].bbox[1] * 65_536.0) as u32,
+        );
+        let (bytes, n) = index.tile(16, x, y).expect("tile");
+        assert_eq!(n, 1);
+        assert!(!bytes.is_empty());
+        assert!(index.tile(17, 0, 0).is_err());
+        assert!(index.tile(3, 8, 0).is_err());
+        assert!(TileIndex::from_geojson(
+            "t",
+            b"{\"features\": [{\"geometry\": {\"type\": \"Polygon\", \"coordinates\": 5}}]}"
+        )
+        .is_err());
+    }
+}
