@@ -755,6 +755,16 @@ async fn tokens_expire_and_are_revoked_and_everything_is_audited() {
         .status,
         StatusCode::OK
     );
+    // A map tile is a view of the same layer: audited too, with its tile.
+    assert_eq!(
+        send(
+            app.clone(),
+            with(&live.bearer(), "/api/v1/tiles/cells/7/64/41?res=8")
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
     assert_eq!(
         send(app.clone(), with(&old.bearer(), "/api/v1/layers/cells"))
             .await
@@ -825,6 +835,11 @@ async fn tokens_expire_and_are_revoked_and_everything_is_audited() {
         && &r[5] == "cells"
         && !r[7].is_empty()));
     assert!(has("token_revoke", "admin"));
+    assert!(rows.iter().any(|r| &r[4] == "tile"
+        && &r[2] == "analyst"
+        && &r[5] == "cells 7/64/41"
+        && r[6].contains("res=8")
+        && r[7].parse::<u64>().is_ok()));
     // A partnership member asking for report points is recorded as denied.
     let denied = send(
         app.clone(),
