@@ -33,8 +33,14 @@ pub enum TileError {
     NoSuchTile { z: u8, x: u32, y: u32 },
 }
 
-/// A property value as MVT stores it.
-#[derive(Clone, Debug, PartialEq)]
+/// Whether `z/x/y` is a tile of the pyramid served (zoom 0..=[`MAX_ZOOM`]).
+pub fn exists(z: u8, x: u32, y: u32) -> bool {
+    z <= MAX_ZOOM && x < 1 << z && y < 1 << z
+}
+
+/// A property value as MVT stores it. Values are shared by features, so they
+/// are compared and hashed as stored: doubles by their bits.
+#[derive(Clone, Debug)]
 enum TileValue {
     Text(String),
     Double(f64),
@@ -42,25 +48,33 @@ enum TileValue {
     Bool(bool),
 }
 
-/// A value's identity for de-duplication (floats by their bits).
-#[derive(Clone, PartialEq, Eq, Hash)]
-enum ValueKey {
-    Text(String),
-    Double(u64),
-    Int(i64),
-    Bool(bool),
+impl PartialEq for TileValue {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Text(a), Self::Text(b)) => a == b,
+            (Self::Double(a), Self::Double(b)) => a.to_bits() == b.to_bits(),
+            (Self::Int(a), Self::Int(b)) => a == b,
+            (Self::Bool(a), Self::Bool(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for TileValue {}
+
+impl std::hash::Hash for TileValue {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        std::mem::discriminant(self).hash(state);
+        match self {
+            Self::Text(s) => s.hash(state),
+            Self::Double(d) => d.to_bits().hash(state),
+            Self::Int(i) => i.hash(state),
+            Self::Bool(b) => b.hash(state),
+        }
+    }
 }
 
 impl TileValue {
-    fn key(&self) -> ValueKey {
-        match self {
-            Self::Text(s) => ValueKey::Text(s.clone()),
-            Self::Double(d) => ValueKey::Double(d.to_bits()),
-            Self::Int(i) => ValueKey::Int(*i),
-            Self::Bool(b) => ValueKey::Bool(*b),
-        }
-    }
-
     /// JSON to MVT: integers stay integers, other numbers are doubles, objects
     /// and arrays become their JSON text; `null` has no MVT value.
     fn from_json(value: &Value) -> Option<Self> {
@@ -145,7 +159,7 @@ impl TileIndex {
         let mut keys: Vec<String> = Vec::new();
         let mut key_ids: HashMap<String, u32> = HashMap::new();
         let mut values: Vec<TileValue> = Vec::new();
-        let mut value_ids: HashMap<ValueKey, u32> = HashMap::new();
+        let mut value_ids: HashMap<TileValue, u32> = HashMap::new();
         let mut features = Vec::with_capacity(collection.features.len());
         for feature in collection.features {
             let polygons: Vec<Vec<Vec<[f64; 2]>>> = match feature.geometry {
@@ -189,8 +203,8 @@ impl TileIndex {
                     next
                 });
                 let next = values.len() as u32;
-                let value_id = *value_ids.entry(value.key()).or_insert_with(|| {
-                    values.push(value);
+                let value_id = *value_ids.entry(value).or_insert_with_key(|value| {
+                    values.push(value.clone());
                     next
                 });
                 tags.extend([key_id, value_id]);
@@ -209,22 +223,13 @@ impl TileIndex {
         })
     }
 
-    /// Features indexed.
-    pub fn len(&self) -> usize {
-        self.features.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.features.is_empty()
-    }
-
     /// The tile `z/x/y` as MVT bytes (empty when nothing meets it) and the
     /// number of features in it.
     ///
     /// # Errors
     /// A tile outside the pyramid.
     pub fn tile(&self, z: u8, x: u32, y: u32) -> Result<(Vec<u8>, usize), TileError> {
-        if z > MAX_ZOOM || x >= 1 << z || y >= 1 << z {
+        if !exists(z, x, y) {
             return Err(TileError::NoSuchTile { z, x, y });
         }
         let scale = f64::from(1u32 << z);
@@ -501,7 +506,7 @@ mod tests {
     #[test]
     fn small_features_nulls_and_bad_tiles() {
         let index = TileIndex::from_geojson("t", &square(0.1, 52.2, 1e-6, false)).expect("index");
-        assert_eq!(index.len(), 1);
+        assert_eq!(index.features.len(), 1);
         assert_eq!(
             index.keys,
             ["count", "h3", "hot", "z"],

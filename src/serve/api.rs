@@ -20,7 +20,7 @@ use crate::ingest::Format;
 use crate::params::{self, Layer};
 use crate::pipeline::{self, Input, LoadOptions};
 use crate::render::{self, Rendered};
-use crate::store::{ReportFilter, StoredReject};
+use crate::store::{AuditEntry, ReportFilter, StoredReject};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -155,25 +155,18 @@ pub(super) async fn serve_layer(
 ) -> Result<Response, AppError> {
     let request = params::parse(layer, &query_pairs(raw)?)?;
     let download = request.download || request.format == params::OutputFormat::Csv;
-    let mut entry = viewer.audit(if download { "download" } else { "layer" }, "ok");
-    entry.target = Some(layer.as_str().to_owned());
-    entry.detail = Some(
-        [entry.detail.take(), raw.map(str::to_owned)]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" "),
-    );
-    if !viewer.role.may_read(layer) {
-        entry.outcome = "denied".into();
-        state.audit(entry);
-        return Err(AppError::Forbidden(layer.as_str()));
-    }
+    let action = if download { "download" } else { "layer" };
+    let mut entry = admit(
+        state,
+        &viewer,
+        layer,
+        action,
+        layer.as_str().to_owned(),
+        raw,
+    )?;
     let etag = layer_etag(state, &viewer, &request);
     if etag_matches(headers, &etag) {
-        entry.outcome = "not_modified".into();
-        state.audit(entry);
-        return Ok((StatusCode::NOT_MODIFIED, layer_headers(&etag, None)).into_response());
+        return Ok(not_modified(state, entry, &etag));
     }
     let rendered = rendered_layer(state, &etag, &request, &viewer).await?;
     entry.rows = Some(rendered.rows as i64);
@@ -194,6 +187,41 @@ pub(super) async fn serve_layer(
         );
     }
     Ok((out, shared_body(body)).into_response())
+}
+
+/// The audit entry of a read of `layer` (its query in the detail), or, when the
+/// role may not read the layer, the denial audited and a 403.
+fn admit(
+    state: &AppState,
+    viewer: &Viewer,
+    layer: Layer,
+    action: &str,
+    target: String,
+    raw: Option<&str>,
+) -> Result<AuditEntry, AppError> {
+    let mut entry = viewer.audit(action, "ok");
+    entry.target = Some(target);
+    entry.detail = Some(
+        [entry.detail.take(), raw.map(str::to_owned)]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" "),
+    );
+    if viewer.role.may_read(layer) {
+        Ok(entry)
+    } else {
+        entry.outcome = "denied".into();
+        state.audit(entry);
+        Err(AppError::Forbidden(layer.as_str()))
+    }
+}
+
+/// A 304 for an `If-None-Match` that named `etag`, audited as such.
+fn not_modified(state: &AppState, mut entry: AuditEntry, etag: &str) -> Response {
+    entry.outcome = "not_modified".into();
+    state.audit(entry);
+    (StatusCode::NOT_MODIFIED, layer_headers(etag, None)).into_response()
 }
 
 /// The ETag of a layer answer: data version, role and the effective query.
@@ -271,7 +299,7 @@ async fn tile(
     ) else {
         return Err(AppError::NotFound.into());
     };
-    if z > crate::tiles::MAX_ZOOM || x >= 1 << z || y >= 1 << z {
+    if !crate::tiles::exists(z, x, y) {
         return Err(AppError::NotFound.into());
     }
     let request = params::parse(layer, &query_pairs(raw.as_deref())?)?;
@@ -287,26 +315,12 @@ async fn tile(
             .into());
         }
     }
-    let mut entry = viewer.audit("tile", "ok");
-    entry.target = Some(format!("{} {z}/{x}/{y}", layer.as_str()));
-    entry.detail = Some(
-        [entry.detail.take(), raw.clone()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" "),
-    );
-    if !viewer.role.may_read(layer) {
-        entry.outcome = "denied".into();
-        state.audit(entry);
-        return Err(AppError::Forbidden(layer.as_str()).into());
-    }
+    let target = format!("{} {z}/{x}/{y}", layer.as_str());
+    let mut entry = admit(&state, &viewer, layer, "tile", target, raw.as_deref())?;
     let answer_etag = layer_etag(&state, &viewer, &request);
     let etag = format!("\"{}-{z}-{x}-{y}\"", answer_etag.trim_matches('"'));
     if etag_matches(&headers, &etag) {
-        entry.outcome = "not_modified".into();
-        state.audit(entry);
-        return Ok((StatusCode::NOT_MODIFIED, layer_headers(&etag, None)).into_response());
+        return Ok(not_modified(&state, entry, &etag));
     }
     let index = state
         .0
@@ -325,8 +339,7 @@ async fn tile(
     let (bytes, features) = index.tile(z, x, y).map_err(|_| AppError::NotFound)?;
     entry.rows = Some(i64::try_from(features).unwrap_or(i64::MAX));
     state.audit(entry);
-    let mut out = layer_headers(&etag, Some("application/vnd.mapbox-vector-tile"));
-    out.insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+    let out = layer_headers(&etag, Some("application/vnd.mapbox-vector-tile"));
     Ok((out, bytes).into_response())
 }
 

@@ -36,16 +36,16 @@ impl LayerCache {
     where
         F: std::future::Future<Output = Result<Rendered, E>>,
     {
-        if let Some(hit) = self.get(key) {
-            return Ok(hit);
-        }
-        let _flight = self.flights.lock(key).await;
-        if let Some(hit) = self.get(key) {
-            return Ok(hit);
-        }
-        let fresh = Arc::new(compute.await?);
-        self.put(key.to_owned(), Arc::clone(&fresh));
-        Ok(fresh)
+        self.flights
+            .get_or_compute(
+                key,
+                || self.get(key),
+                compute,
+                |fresh| {
+                    self.put(key.to_owned(), fresh);
+                },
+            )
+            .await
     }
 
     pub fn get(&self, key: &str) -> Option<Arc<Rendered>> {
@@ -119,21 +119,21 @@ impl<T> KeptValues<T> {
     where
         F: std::future::Future<Output = Result<T, E>>,
     {
-        if let Some(hit) = self.get(key) {
-            return Ok(hit);
-        }
-        let _flight = self.flights.lock(key).await;
-        if let Some(hit) = self.get(key) {
-            return Ok(hit);
-        }
-        let fresh = Arc::new(compute.await?);
-        if let Ok(mut kept) = self.inner.lock() {
-            while kept.len() >= self.max_entries.max(1) {
-                kept.pop_front();
-            }
-            kept.push_back((key.to_owned(), Arc::clone(&fresh)));
-        }
-        Ok(fresh)
+        self.flights
+            .get_or_compute(
+                key,
+                || self.get(key),
+                compute,
+                |fresh| {
+                    if let Ok(mut kept) = self.inner.lock() {
+                        while kept.len() >= self.max_entries.max(1) {
+                            kept.pop_front();
+                        }
+                        kept.push_back((key.to_owned(), fresh));
+                    }
+                },
+            )
+            .await
     }
 
     pub fn clear(&self) {
@@ -171,6 +171,30 @@ impl SingleFlight {
             }
         };
         lock.lock_owned().await
+    }
+
+    /// What `get` finds for `key`, else `compute`d once under `key`'s lock
+    /// (whoever waited on the lock finds it through `get`) and handed to `keep`.
+    pub async fn get_or_compute<T, E, F>(
+        &self,
+        key: &str,
+        get: impl Fn() -> Option<Arc<T>>,
+        compute: F,
+        keep: impl FnOnce(Arc<T>),
+    ) -> Result<Arc<T>, E>
+    where
+        F: std::future::Future<Output = Result<T, E>>,
+    {
+        if let Some(hit) = get() {
+            return Ok(hit);
+        }
+        let _flight = self.lock(key).await;
+        if let Some(hit) = get() {
+            return Ok(hit);
+        }
+        let fresh = Arc::new(compute.await?);
+        keep(Arc::clone(&fresh));
+        Ok(fresh)
     }
 }
 
