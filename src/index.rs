@@ -16,7 +16,7 @@
 //! Coarser reports (a rural outward code spread over 10 km, say) are stored with
 //! no cells; the analysis counts them as `excluded_imprecise`.
 
-use h3o::{CellIndex, LatLng, Resolution};
+use h3o::{CellIndex, LatLng, LatLngIndexer, Resolution};
 
 /// The resolutions the dashboard analyses, coarse to fine.
 pub const RESOLUTIONS: [Resolution; 4] = [
@@ -59,12 +59,22 @@ pub fn finest_resolution(precision_m: f64) -> Option<Resolution> {
 /// The report's cells. Each resolution is computed from the point itself, not
 /// as the parent of the finest cell: H3's aperture-7 hierarchy is not nested
 /// geometrically, and the hexagon drawn on a map must contain the point.
+/// The point's face projection (the trigonometry, ~60% of indexing) is shared
+/// by all the resolutions through h3o's `LatLngIndexer`.
 pub fn cells_for(point: LatLng, precision_m: f64) -> ReportCells {
+    // `supports` is monotone (mean edges shrink as resolution grows), so the
+    // counted resolutions are the coarse end of RESOLUTIONS.
+    let counted = RESOLUTIONS
+        .iter()
+        .copied()
+        .take_while(|resolution| supports(precision_m, *resolution));
     let mut cells = ReportCells::default();
-    for (slot, resolution) in cells.0.iter_mut().zip(RESOLUTIONS) {
-        if supports(precision_m, resolution) {
-            *slot = Some(point.to_cell(resolution));
-        }
+    for (slot, cell) in cells
+        .0
+        .iter_mut()
+        .zip(LatLngIndexer::default().to_cells(point, counted))
+    {
+        *slot = Some(cell);
     }
     cells
 }
@@ -90,6 +100,45 @@ mod tests {
         assert!(cells.at(Resolution::Six).is_some());
         assert_eq!(cells.at(Resolution::Seven), None);
         assert_eq!(cells.at(Resolution::Nine), None);
+    }
+
+    #[test]
+    fn shared_projection_gives_each_resolutions_own_cell() {
+        // Seeded points over Great Britain and beyond, against h3o's one-resolution indexing.
+        let mut state = 7_u64;
+        let mut next = move || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 11) as f64 / (1_u64 << 53) as f64
+        };
+        for _ in 0..20_000 {
+            let point = LatLng::new(49.0 + next() * 12.0, -9.0 + next() * 11.0).expect("valid");
+            let cells = cells_for(point, 10.0);
+            for resolution in RESOLUTIONS {
+                assert_eq!(
+                    cells.at(resolution),
+                    Some(point.to_cell(resolution)),
+                    "{point}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn precision_limits_a_prefix_of_resolutions() {
+        let point = LatLng::new(52.129, -0.289).expect("valid");
+        for precision_m in [10.0, 500.0, 1000.0, 3000.0, 12_000.0] {
+            let cells = cells_for(point, precision_m);
+            for resolution in RESOLUTIONS {
+                let expected = supports(precision_m, resolution).then(|| point.to_cell(resolution));
+                assert_eq!(
+                    cells.at(resolution),
+                    expected,
+                    "{precision_m} m at {resolution}"
+                );
+            }
+        }
     }
 
     #[test]
