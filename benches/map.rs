@@ -62,7 +62,13 @@ fn main() {
     let mut first = Vec::new();
     let mut repeat = Vec::new();
     let mut hexes = 0;
-    for day in 21..=31 {
+    // HOTSPOTS_BENCH_PERIODS (default 11) shortens a run while trying things out.
+    let periods: u32 = std::env::var("HOTSPOTS_BENCH_PERIODS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(11)
+        .clamp(1, 11);
+    for day in (32 - periods)..=31 {
         let url = format!("{base}/?from=2019-01-01&to=2024-12-{day}&res=8");
         let (ms, cells) = visit(&s, &url);
         first.push(ms);
