@@ -657,3 +657,71 @@ fn file_order_kept_across_worker_threads() {
     let stored = reports(&store);
     assert!(stored.iter().all(|r| r.persons_count == Some(0)));
 }
+
+/// Optional columns that a file fills only from its later rows: the loader
+/// leaves a column out of its appends until a batch fills it (see
+/// `FileLoad::append_batch`), so every value must still land on its own row.
+#[test]
+fn optional_columns_first_filled_late_are_stored() {
+    let rows = 5_000;
+    let mut text = String::from(
+        "report_id,observed_on,venue_type,lat,lng,venue_name,grading,notes,nationalities,persons_count\n",
+    );
+    let venue_name = |i: usize| (i >= 2_000 && i % 7 == 0).then(|| format!("Wash {i}"));
+    let grading = |i: usize| (i == 1_500).then_some("1AP");
+    let notes = |i: usize| (i >= 3_000).then(|| format!("note {i}"));
+    let nationalities = |i: usize| (i == rows - 1).then_some("Lithuanian");
+    let persons = |i: usize| (i % 1_000 == 999).then_some(i / 1_000);
+    for i in 0..rows {
+        let _ = std::fmt::Write::write_fmt(
+            &mut text,
+            format_args!(
+                "R{i},2024-03-{:02},car_wash,52.{:04},0.1,{},{},{},{},{}\n",
+                1 + i % 28,
+                i,
+                venue_name(i).unwrap_or_default(),
+                grading(i).unwrap_or_default(),
+                notes(i).unwrap_or_default(),
+                nationalities(i).unwrap_or_default(),
+                persons(i).map(|n| n.to_string()).unwrap_or_default(),
+            ),
+        );
+    }
+    let mut store = Store::open_in_memory().expect("open");
+    let s = load(&mut store, reader("late.csv", text.clone()), &quiet(), None).expect("load");
+    assert_eq!((s.counts.read, s.counts.stored), (5_000, 5_000));
+    // A second file in the same store starts again from no optional columns.
+    let s = load(
+        &mut store,
+        reader("late-again.csv", text.replace("\nR", "\nS")),
+        &quiet(),
+        None,
+    )
+    .expect("load");
+    assert_eq!((s.counts.read, s.counts.stored), (5_000, 5_000));
+    let stored = reports(&store);
+    assert_eq!(stored.len(), 10_000);
+    for r in &stored {
+        let i: usize = r.report_id[1..].parse().expect("row number");
+        assert_eq!(r.venue_name, venue_name(i), "{}", r.report_id);
+        assert_eq!(r.grading.as_deref(), grading(i), "{}", r.report_id);
+        assert_eq!(r.notes, notes(i), "{}", r.report_id);
+        assert_eq!(
+            r.nationalities.as_deref(),
+            nationalities(i),
+            "{}",
+            r.report_id
+        );
+        assert_eq!(
+            r.persons_count,
+            persons(i).map(|n| i32::try_from(n).expect("small")),
+            "{}",
+            r.report_id
+        );
+        assert!(
+            (r.lat - (52.0 + i as f64 / 10_000.0)).abs() < 1e-9,
+            "{}",
+            r.report_id
+        );
+    }
+}
