@@ -667,7 +667,7 @@ fn optional_columns_first_filled_late_are_stored() {
     let mut text = String::from(
         "report_id,observed_on,venue_type,lat,lng,venue_name,grading,notes,nationalities,persons_count\n",
     );
-    let venue_name = |i: usize| (i >= 2_000 && i % 7 == 0).then(|| format!("Wash {i}"));
+    let venue_name = |i: usize| (i >= 2_000 && i.is_multiple_of(7)).then(|| format!("Wash {i}"));
     let grading = |i: usize| (i == 1_500).then_some("1AP");
     let notes = |i: usize| (i >= 3_000).then(|| format!("note {i}"));
     let nationalities = |i: usize| (i == rows - 1).then_some("Lithuanian");

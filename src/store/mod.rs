@@ -768,7 +768,7 @@ impl FileLoad<'_> {
             duckdb::arrow::compute::filter_record_batch(&batch, &new_rows.into())
                 .map_err(arrow("select new reports"))?
         };
-        self.append_batch(batch)
+        self.append_batch(&batch)
     }
 
     /// Hands new rows to the appender, flushing it once `FLUSH_ROWS` have
@@ -780,7 +780,7 @@ impl FileLoad<'_> {
     /// and most files fill only some of the optional columns (`notes`,
     /// `grading`, ...). A column joins the appender the first time a batch
     /// fills it and stays (changing the columns flushes the appender).
-    fn append_batch(&mut self, batch: RecordBatch) -> Result<()> {
+    fn append_batch(&mut self, batch: &RecordBatch) -> Result<()> {
         if batch.num_rows() == 0 {
             return Ok(());
         }
