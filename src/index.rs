@@ -104,23 +104,21 @@ mod tests {
 
     #[test]
     fn shared_projection_gives_each_resolutions_own_cell() {
-        // Seeded points over Great Britain and beyond, against h3o's one-resolution indexing.
-        let mut state = 7_u64;
-        let mut next = move || {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (state >> 11) as f64 / (1_u64 << 53) as f64
-        };
-        for _ in 0..20_000 {
-            let point = LatLng::new(49.0 + next() * 12.0, -9.0 + next() * 11.0).expect("valid");
-            let cells = cells_for(point, 10.0);
-            for resolution in RESOLUTIONS {
-                assert_eq!(
-                    cells.at(resolution),
-                    Some(point.to_cell(resolution)),
-                    "{point}"
-                );
+        // A 150 x 130 grid over Great Britain and beyond (49-61 N, 9 W-2 E),
+        // against h3o's one-resolution indexing.
+        for i in 0..150 {
+            for j in 0..130 {
+                let lat = 49.0 + 12.0 * f64::from(i) / 150.0;
+                let lng = -9.0 + 11.0 * f64::from(j) / 130.0;
+                let point = LatLng::new(lat, lng).expect("valid");
+                let cells = cells_for(point, 10.0);
+                for resolution in RESOLUTIONS {
+                    assert_eq!(
+                        cells.at(resolution),
+                        Some(point.to_cell(resolution)),
+                        "{point}"
+                    );
+                }
             }
         }
     }

@@ -677,8 +677,8 @@ pub struct FileLoad<'c> {
     keys: &'c mut keys::KeyIndex,
     file_keys: keys::FileKeys,
     appender: Option<Appender<'c>>,
-    /// The `reports` columns the appender takes (by position; empty: not set
-    /// yet); the others are left NULL. See [`FileLoad::append_batch`].
+    /// The `reports` columns the appender takes, by position (empty before the
+    /// first batch); the others are left NULL. See [`FileLoad::append_batch`].
     appending: Vec<bool>,
     /// Rows handed to the appender since its last flush.
     unflushed: u64,
@@ -797,23 +797,17 @@ impl FileLoad<'_> {
             .appender
             .as_mut()
             .expect("reports appender lives until commit");
-        let filled = batch
-            .columns()
-            .iter()
-            .map(|column| column.null_count() < column.len());
-        let widened = if self.appending.is_empty() {
-            self.appending = filled.collect();
-            true
-        } else {
-            let mut widened = false;
-            for (appending, filled) in self.appending.iter_mut().zip(filled) {
-                if filled && !*appending {
-                    *appending = true;
-                    widened = true;
-                }
+        if self.appending.len() != batch.num_columns() {
+            // The first batch: no column taken yet, so it sets the list.
+            self.appending = vec![false; batch.num_columns()];
+        }
+        let mut widened = false;
+        for (appending, column) in self.appending.iter_mut().zip(batch.columns()) {
+            if !*appending && column.null_count() < column.len() {
+                *appending = true;
+                widened = true;
             }
-            widened
-        };
+        }
         if widened {
             appender.clear_columns().map_err(db("appender columns"))?;
             let schema = batch.schema();
