@@ -56,6 +56,14 @@ fn dashboard_in_chromium() {
         rendered.as_u64().unwrap_or(0) > 0,
         "hexagons rendered: {rendered}"
     );
+    // Each tile of the view was built once: MapLibre reloads every tile of a
+    // layer whose layout changes, which once doubled the worker's work.
+    let tiles = s.execute(
+        "const d = document.querySelector('main').dataset; return [Number(d.tileLoads), Number(d.tiles)]",
+        &json!([]),
+    );
+    assert!(tiles[1].as_u64().unwrap_or(0) > 0, "tiles loaded: {tiles}");
+    assert_eq!(tiles[0], tiles[1], "tile loads, distinct tiles");
     s.screenshot(&artefacts().join("map.png"));
     let cells_all = s.execute(
         "return document.querySelector('main').dataset.cells",

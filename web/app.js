@@ -89,6 +89,12 @@
   const opening = dataBounds.length === 4 && dataBounds.every(isFinite)
     ? { bounds: [[dataBounds[0], dataBounds[1]], [dataBounds[2], dataBounds[3]]], fitBoundsOptions: { padding: 30 } }
     : { center: [-1.5, 52.8], zoom: 6 };
+  // The basemap is fetched while MapLibre sets itself up, and its sources are
+  // created with their data: a source created empty and filled later is cut
+  // into tiles twice by MapLibre's worker, which the hexagon tiles then wait for.
+  const basemap = Promise.all([
+    getJson("/api/v1/basemap/outline"), getJson("/api/v1/basemap/districts"), getJson("/api/v1/basemap/places"),
+  ]);
   const map = new maplibregl.Map(Object.assign({
     container: "map",
     style: style,
@@ -108,22 +114,18 @@
 
   map.on("load", async function () {
     performance.mark("hotspots:map-loaded");
-    for (const id of ["outline", "districts", "areas", "reports"]) {
+    for (const id of ["areas", "reports"]) {
       map.addSource(id, { type: "geojson", data: empty });
     }
     // The hexagon layers come as vector tiles cut by the server from the same
     // answer as the GeoJSON layers (see src/tiles.rs): the worker fetches a
     // few small tiles instead of parsing 6.6 MB and cutting it up itself.
     const first = readControls();
+    const firstView = first.view || "hotspots";
     for (const id of ["cells", "emerging"]) {
       tilesShown[id] = tileUrl(id, layerQuery(first, id));
       map.addSource(id, { type: "vector", tiles: [tilesShown[id]], minzoom: 0, maxzoom: 12 });
     }
-    if (!basemapUrl) {
-      map.addLayer({ id: "land", type: "fill", source: "outline", paint: { "fill-color": "#f4f1ea" } });
-    }
-    map.addLayer({ id: "coast", type: "line", source: "outline", paint: { "line-color": "#8a8a8a", "line-width": 1 } });
-    map.addLayer({ id: "district-lines", type: "line", source: "districts", paint: { "line-color": "#9b8f7a", "line-width": 0.8, "line-dasharray": [3, 2] } });
     map.addLayer({
       id: "cells-fill", type: "fill", source: "cells", "source-layer": "cells",
       paint: {
@@ -135,6 +137,9 @@
         // every hexagon edge again, which doubled the time to draw 20k cells.
         "fill-outline-color": "#555",
       },
+      // Set, not left to the default: refresh() sets it, and MapLibre reloads
+      // every tile of a layer whose layout changes (undefined -> "visible" too).
+      layout: { visibility: firstView === "emerging" ? "none" : "visible" },
     });
     map.addLayer({
       id: "emerging-fill", type: "fill", source: "emerging", "source-layer": "emerging",
@@ -142,7 +147,7 @@
         "fill-color": ["match", ["get", "category"], ...Object.entries(EMERGING_COLOURS).flat(), "#f7f7f7"],
         "fill-opacity": OPACITY["emerging-fill"],
       },
-      layout: { visibility: "none" },
+      layout: { visibility: firstView === "emerging" ? "visible" : "none" },
     });
     revealWhenLoaded("cells-fill", "cells");
     revealWhenLoaded("emerging-fill", "emerging");
@@ -151,12 +156,17 @@
       id: "reports-points", type: "circle", source: "reports",
       paint: { "circle-radius": 3, "circle-color": "#222", "circle-stroke-color": "#fff", "circle-stroke-width": 1 },
     });
-    const [outline, districts, places] = await Promise.all([
-      getJson("/api/v1/basemap/outline"), getJson("/api/v1/basemap/districts"), getJson("/api/v1/basemap/places"),
-    ]);
+    // The hexagon tiles are on their way; the basemap goes under them.
+    const [outline, districts, places] = await basemap;
     performance.mark("hotspots:basemap-fetched");
-    map.getSource("outline").setData(outline);
-    map.getSource("districts").setData(districts);
+    map.addSource("outline", { type: "geojson", data: outline });
+    map.addSource("districts", { type: "geojson", data: districts });
+    const below = "cells-fill"; // the lowest of the data layers
+    if (!basemapUrl) {
+      map.addLayer({ id: "land", type: "fill", source: "outline", paint: { "fill-color": "#f4f1ea" } }, below);
+    }
+    map.addLayer({ id: "coast", type: "line", source: "outline", paint: { "line-color": "#8a8a8a", "line-width": 1 } }, below);
+    map.addLayer({ id: "district-lines", type: "line", source: "districts", paint: { "line-color": "#9b8f7a", "line-width": 0.8, "line-dasharray": [3, 2] } }, below);
     for (const f of places.features) {
       const el = document.createElement("div");
       el.className = "town-label";
@@ -254,6 +264,9 @@
         const layer = view === "emerging" ? "emerging-fill" : "cells-fill";
         const drawn = new Set(map.queryRenderedFeatures({ layers: [layer] }).map(function (f) { return f.properties.h3; }));
         root.dataset.cells = String(drawn.size);
+        const loads = tileLoads[view === "emerging" ? "emerging" : "cells"];
+        root.dataset.tileLoads = String(loads.length);
+        root.dataset.tiles = String(new Set(loads).size);
         status.textContent = drawn.size + " cells drawn · " + summary;
         document.body.setAttribute("data-ready", "true");
       });
@@ -285,10 +298,20 @@
     map.on("sourcedata", check);
   }
 
+  // Each hexagon tile built for the query shown, by source. The page reports
+  // how many loads and how many distinct tiles (main[data-tile-loads],
+  // [data-tiles]): the browser test checks that no tile is built twice, as
+  // happened when a layout change made MapLibre reload every tile.
+  const tileLoads = { cells: [], emerging: [] };
+  map.on("sourcedata", function (e) {
+    if (e.tile && tileLoads[e.sourceId]) tileLoads[e.sourceId].push(e.tile.tileID.key);
+  });
+
   // New tiles only when the query changed (setTiles reloads every tile).
   function setTiles(source, url) {
     if (tilesShown[source] === url) return;
     tilesShown[source] = url;
+    tileLoads[source] = [];
     map.getSource(source).setTiles([url]);
   }
 
