@@ -65,6 +65,50 @@ fn dashboard_in_chromium() {
     assert!(tiles[1].as_u64().unwrap_or(0) > 0, "tiles loaded: {tiles}");
     assert_eq!(tiles[0], tiles[1], "tile loads, distinct tiles");
     s.screenshot(&artefacts().join("map.png"));
+
+    // ---- "new or intensifying": listed once the map is drawn, from the API ----
+    s.wait_for(
+        "return document.getElementById('changes-list').hasAttribute('aria-busy')",
+        |v| v == &json!(false),
+    );
+    let changes = s.execute(
+        "const list = document.getElementById('changes-list');
+         const x = new XMLHttpRequest();
+         x.open('GET', list.dataset.source, false);
+         x.send();
+         return [x.status, x.responseText,
+                 Array.from(list.querySelectorAll('li')).map(li => li.textContent)];",
+        &json!([]),
+    );
+    assert_eq!(changes[0], json!(200), "{changes}");
+    let answer: serde_json::Value =
+        serde_json::from_str(changes[1].as_str().unwrap_or_default()).expect("emerging JSON");
+    let listed: Vec<&str> = changes[2]
+        .as_array()
+        .expect("list items")
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    let features = answer["features"].as_array().expect("features");
+    if features.is_empty() {
+        assert_eq!(listed, ["Nothing new or intensifying."]);
+    } else {
+        assert_eq!(listed.len(), features.len().min(10), "{listed:?}");
+        for item in &listed {
+            assert!(
+                features.iter().any(|f| {
+                    let p = &f["properties"];
+                    *item
+                        == format!(
+                            "{} · {} reports",
+                            p["category"].as_str().unwrap_or_default().replace('_', " "),
+                            p["count"]
+                        )
+                }),
+                "{item} is a cell of the answer"
+            );
+        }
+    }
     let cells_all = s.execute(
         "return document.querySelector('main').dataset.cells",
         &json!([]),

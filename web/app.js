@@ -224,6 +224,7 @@
     failed = null;
     document.body.removeAttribute("data-ready");
     status.textContent = "Loading…";
+    document.getElementById("changes-list").setAttribute("aria-busy", "true");
     const lq = layerQuery(s, "cells");
     const view = s.view || "hotspots";
     setDownloads(view === "emerging" ? "emerging" : "cells", lq);
@@ -231,10 +232,7 @@
     changes.set("category", CHANGE_CATEGORIES.join(","));
     try {
       // Hot spot areas first: a bad parameter is reported from here, by field.
-      const [areas, changed] = await Promise.all([
-        getJson("/api/v1/layers/hotspots?" + lq),
-        getJson("/api/v1/layers/emerging?" + changes).catch(function () { return null; }),
-      ]);
+      const areas = await getJson("/api/v1/layers/hotspots?" + lq);
       if (mine !== generation) return; // a newer request has started
       performance.mark("hotspots:layers-fetched");
       // A hidden layer's tiles are not fetched: only the view's own layer loads.
@@ -247,7 +245,6 @@
       map.setLayoutProperty("cells-fill", "visibility", view === "emerging" ? "none" : "visible");
       const prov = areas.provenance || {};
       drawLegend(view, prov);
-      drawChanges(changed);
       if (!fitted && areas.features.length) {
         fitted = true;
         map.fitBounds(bounds(areas), { padding: 30, duration: 0 });
@@ -269,6 +266,13 @@
         root.dataset.tiles = String(new Set(loads).size);
         status.textContent = drawn.size + " cells drawn · " + summary;
         document.body.setAttribute("data-ready", "true");
+        // The "new or intensifying" list is asked for once the map is drawn:
+        // computing it (~0.5-0.9 s of server time for a new query) took CPU
+        // from the tiles on a two-core machine, and the map waited for it.
+        const changesUrl = "/api/v1/layers/emerging?" + changes;
+        document.getElementById("changes-list").dataset.source = changesUrl;
+        getJson(changesUrl).catch(function () { return null; })
+          .then(function (changed) { if (mine === generation) drawChanges(changed); });
       });
       map.triggerRepaint();
     } catch (e) {
@@ -367,7 +371,13 @@
   function drawChanges(fc) {
     const list = document.getElementById("changes-list");
     list.textContent = "";
-    if (!fc) return; // the emerging layer could not be computed for this view
+    list.removeAttribute("aria-busy");
+    if (!fc) { // the emerging layer could not be computed for this view
+      const li = document.createElement("li");
+      li.textContent = "Could not list the changes for this view.";
+      list.append(li);
+      return;
+    }
     const wanted = ["new_hot", "intensifying_hot", "consecutive_hot"];
     const items = fc.features.filter(function (f) { return wanted.indexOf(f.properties.category) >= 0; })
       .sort(function (a, b) { return b.properties.trend_z - a.properties.trend_z; }).slice(0, 10);
