@@ -100,9 +100,10 @@ fn dashboard_in_chromium() {
                     let p = &f["properties"];
                     *item
                         == format!(
-                            "{} · {} reports",
+                            "{} · {} {}",
                             p["category"].as_str().unwrap_or_default().replace('_', " "),
-                            p["count"]
+                            p["count"],
+                            if p["count"] == 1 { "report" } else { "reports" }
                         )
                 }),
                 "{item} is a cell of the answer"

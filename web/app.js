@@ -390,7 +390,7 @@
       const li = document.createElement("li");
       const b = document.createElement("button");
       b.type = "button";
-      b.textContent = f.properties.category.replace(/_/g, " ") + " · " + f.properties.count + " reports";
+      b.textContent = f.properties.category.replace(/_/g, " ") + " · " + f.properties.count + (f.properties.count === 1 ? " report" : " reports");
       b.addEventListener("click", function () {
         const c = f.geometry.coordinates[0][0];
         map.flyTo({ center: c, zoom: Math.max(map.getZoom(), 11) });
