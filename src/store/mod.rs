@@ -638,6 +638,18 @@ fn filter_sql(filter: &ReportFilter) -> (String, Vec<String>) {
 const FLUSH_ROWS: u64 = 65_536;
 
 /// `(newest run id, report count)`: see [`Store::data_version`].
+/// An Arrow compute error while staging `path`'s reports, with its context.
+fn arrow_error<'p>(
+    path: &'p str,
+    context: &'static str,
+) -> impl Fn(duckdb::arrow::error::ArrowError) -> StoreError + 'p {
+    move |e| StoreError::Io {
+        path: path.to_owned(),
+        context,
+        source: std::io::Error::other(e),
+    }
+}
+
 fn read_data_version(conn: &Connection) -> duckdb::Result<(i64, u64)> {
     conn.query_row(
         "SELECT (SELECT coalesce(max(run_id), 0) FROM ingest_runs), (SELECT count(*) FROM reports)",
@@ -723,13 +735,7 @@ impl FileLoad<'_> {
             mut columns, keys, ..
         } = prepared;
         let path = self.path;
-        let arrow = move |context: &'static str| {
-            move |e| StoreError::Io {
-                path: path.to_owned(),
-                context,
-                source: std::io::Error::other(e),
-            }
-        };
+        let arrow = |context| arrow_error(path, context);
         let mut new_rows = Vec::with_capacity(keys.len());
         let mut conflicts = Vec::new();
         for (i, row) in keys.iter().enumerate() {
@@ -826,11 +832,9 @@ impl FileLoad<'_> {
         let kept: Vec<usize> = (0..batch.num_columns())
             .filter(|&i| self.appending[i])
             .collect();
-        let batch = batch.project(&kept).map_err(|e| StoreError::Io {
-            path: path.to_owned(),
-            context: "select report columns",
-            source: std::io::Error::other(e),
-        })?;
+        let batch = batch
+            .project(&kept)
+            .map_err(arrow_error(path, "select report columns"))?;
         appender
             .append_record_batch(batch)
             .map_err(db("append reports"))?;
