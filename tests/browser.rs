@@ -170,6 +170,47 @@ fn dashboard_in_chromium() {
         "{panel}"
     );
     s.screenshot(&artefacts().join("map-panel.png"));
+    s.execute("document.getElementById('panel').hidden = true", &json!([]));
+
+    // ---- hexagon outlines only where a hexagon is big enough to outline ----
+    let drawn = |layer: &str| {
+        s.execute(
+            "return window.hotspotsMap.queryRenderedFeatures({layers: [arguments[0]]}).length",
+            &json!([layer]),
+        )
+        .as_u64()
+        .expect("a count")
+    };
+    let zoom = s.execute("return window.hotspotsMap.getZoom()", &json!([]));
+    assert!(
+        zoom.as_f64().is_some_and(|z| z < 9.0),
+        "opening zoom {zoom}"
+    );
+    assert_eq!(drawn("cells-edge"), 0, "no outlines at the opening zoom");
+    s.execute(
+        "const m = window.hotspotsMap;
+         window.zoomedIdle = false;
+         m.once('idle', () => { window.zoomedIdle = true; });
+         const hot = m.queryRenderedFeatures({layers: ['cells-fill']}).filter(f => f.properties.bin === 3)[0];
+         m.jumpTo({center: hot.geometry.coordinates[0][0], zoom: 10});",
+        &json!([]),
+    );
+    s.wait_for("return window.zoomedIdle", |v| v == &json!(true));
+    let (edges, fills) = (drawn("cells-edge"), drawn("cells-fill"));
+    assert!(
+        edges > 0 && fills > 0,
+        "zoom 10: {edges} outlines, {fills} cells"
+    );
+    s.screenshot(&artefacts().join("map-zoomed.png"));
+
+    // ---- report points: drawn when asked for, and only then ----
+    assert_eq!(drawn("reports-points"), 0, "no points unless asked for");
+    s.click(&s.find("#show-reports"));
+    wait_ready(&s);
+    assert!(drawn("reports-points") > 0, "report points drawn");
+    s.click(&s.find("#show-reports"));
+    wait_ready(&s);
+    assert_eq!(drawn("reports-points"), 0, "points hidden again");
 
     // ---- the towns page: table and SVG charts ----
     s.goto(&format!("{base}/towns"));

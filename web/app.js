@@ -76,7 +76,10 @@
     // Paint changes apply at once: a transition redraws the map for 300 ms.
     transition: { duration: 0, delay: 0 },
     sources: {},
-    layers: [{ id: "sea", type: "background", paint: { "background-color": "#dfe9f0" } }],
+    // No background layer: the sea is #map's CSS background, seen through the
+    // canvas. In software rendering (SwiftShader) a full-screen fill is a real
+    // cost in every frame, and MapLibre draws a frame as each tile arrives.
+    layers: [],
   };
   if (basemapUrl) {
     style.sources.raster = {
@@ -133,9 +136,11 @@
           "3", BIN_COLOURS["3"], "2", BIN_COLOURS["2"], "1", BIN_COLOURS["1"],
           "-1", BIN_COLOURS["-1"], "-2", BIN_COLOURS["-2"], "-3", BIN_COLOURS["-3"], BIN_COLOURS["0"]],
         "fill-opacity": OPACITY["cells-fill"],
-        // A fill's own 1-pixel outline, not a line layer: line layers tessellate
-        // every hexagon edge again, which doubled the time to draw 20k cells.
-        "fill-outline-color": "#555",
+        // No outline here: a fill's outline (and its antialiasing, which is the
+        // same outline) is a line per hexagon edge, ~120k for 20k cells, drawn
+        // in every frame though a res-8 hexagon is a few pixels wide below
+        // zoom 9. "cells-edge" outlines the hexagons once they are big enough.
+        "fill-antialias": false,
       },
       // Set, not left to the default: refresh() sets it, and MapLibre reloads
       // every tile of a layer whose layout changes (undefined -> "visible" too).
@@ -146,15 +151,27 @@
       paint: {
         "fill-color": ["match", ["get", "category"], ...Object.entries(EMERGING_COLOURS).flat(), "#f7f7f7"],
         "fill-opacity": OPACITY["emerging-fill"],
+        "fill-antialias": false,
       },
       layout: { visibility: firstView === "emerging" ? "visible" : "none" },
     });
+    // Hexagon outlines from zoom 9 (a res-8 hexagon ~10 px wide): MapLibre's
+    // worker builds a layer only for tiles within its zoom range.
+    for (const [source, fill] of [["cells", "cells-fill"], ["emerging", "emerging-fill"]]) {
+      map.addLayer({
+        id: source + "-edge", type: "line", source: source, "source-layer": source, minzoom: 9,
+        paint: { "line-color": "#555", "line-width": 0.6, "line-opacity": 0.7 },
+        layout: { visibility: map.getLayoutProperty(fill, "visibility") },
+      });
+    }
     revealWhenLoaded("cells-fill", "cells");
     revealWhenLoaded("emerging-fill", "emerging");
     map.addLayer({ id: "areas-line", type: "line", source: "areas", paint: { "line-color": "#000", "line-width": 2.5 } });
     map.addLayer({
       id: "reports-points", type: "circle", source: "reports",
       paint: { "circle-radius": 3, "circle-color": "#222", "circle-stroke-color": "#fff", "circle-stroke-width": 1 },
+      // Hidden, its source loads no tiles (4-8 empty tiles a visit otherwise).
+      layout: { visibility: first.points ? "visible" : "none" },
     });
     // The hexagon tiles are on their way; the basemap goes under them.
     const [outline, districts, places] = await basemap;
@@ -163,7 +180,8 @@
     map.addSource("districts", { type: "geojson", data: districts });
     const below = "cells-fill"; // the lowest of the data layers
     if (!basemapUrl) {
-      map.addLayer({ id: "land", type: "fill", source: "outline", paint: { "fill-color": "#f4f1ea" } }, below);
+      // The coast line draws the edge: no antialiasing outline under it.
+      map.addLayer({ id: "land", type: "fill", source: "outline", paint: { "fill-color": "#f4f1ea", "fill-antialias": false } }, below);
     }
     map.addLayer({ id: "coast", type: "line", source: "outline", paint: { "line-color": "#8a8a8a", "line-width": 1 } }, below);
     map.addLayer({ id: "district-lines", type: "line", source: "districts", paint: { "line-color": "#9b8f7a", "line-width": 0.8, "line-dasharray": [3, 2] } }, below);
@@ -241,8 +259,10 @@
       map.getSource("areas").setData(areas);
       map.getSource("reports").setData(s.points ? "/api/v1/layers/reports?" + layerQuery(s, "reports") : empty);
       performance.mark("hotspots:layers-set");
-      map.setLayoutProperty("emerging-fill", "visibility", view === "emerging" ? "visible" : "none");
-      map.setLayoutProperty("cells-fill", "visibility", view === "emerging" ? "none" : "visible");
+      // Each set only when it changes (MapLibre ignores an equal value).
+      for (const id of ["emerging-fill", "emerging-edge"]) map.setLayoutProperty(id, "visibility", view === "emerging" ? "visible" : "none");
+      for (const id of ["cells-fill", "cells-edge"]) map.setLayoutProperty(id, "visibility", view === "emerging" ? "none" : "visible");
+      map.setLayoutProperty("reports-points", "visibility", s.points ? "visible" : "none");
       const prov = areas.provenance || {};
       drawLegend(view, prov);
       if (!fitted && areas.features.length) {
