@@ -98,6 +98,14 @@
   const basemap = Promise.all([
     getJson("/api/v1/basemap/outline"), getJson("/api/v1/basemap/districts"), getJson("/api/v1/basemap/places"),
   ]);
+  // So are the first view's hotspot areas (not after the map and basemap are
+  // set up): the first refresh() takes this answer if its query is the same.
+  let prefetched = (function () {
+    const url = "/api/v1/layers/hotspots?" + layerQuery(readControls(), "cells");
+    const answer = getJson(url);
+    answer.catch(function () { /* refresh() reports it */ });
+    return { url: url, answer: answer };
+  })();
   const map = new maplibregl.Map(Object.assign({
     container: "map",
     style: style,
@@ -117,9 +125,9 @@
 
   map.on("load", async function () {
     performance.mark("hotspots:map-loaded");
-    for (const id of ["areas", "reports"]) {
-      map.addSource(id, { type: "geojson", data: empty });
-    }
+    // The areas source is created with its first answer (refresh): created
+    // empty and then filled, its tiles would be built twice.
+    map.addSource("reports", { type: "geojson", data: empty });
     // The hexagon layers come as vector tiles cut by the server from the same
     // answer as the GeoJSON layers (see src/tiles.rs): the worker fetches a
     // few small tiles instead of parsing 6.6 MB and cutting it up itself.
@@ -166,7 +174,6 @@
     }
     revealWhenLoaded("cells-fill", "cells");
     revealWhenLoaded("emerging-fill", "emerging");
-    map.addLayer({ id: "areas-line", type: "line", source: "areas", paint: { "line-color": "#000", "line-width": 2.5 } });
     map.addLayer({
       id: "reports-points", type: "circle", source: "reports",
       paint: { "circle-radius": 3, "circle-color": "#222", "circle-stroke-color": "#fff", "circle-stroke-width": 1 },
@@ -250,13 +257,21 @@
     changes.set("category", CHANGE_CATEGORIES.join(","));
     try {
       // Hot spot areas first: a bad parameter is reported from here, by field.
-      const areas = await getJson("/api/v1/layers/hotspots?" + lq);
+      const areasUrl = "/api/v1/layers/hotspots?" + lq;
+      const early = prefetched && prefetched.url === areasUrl ? prefetched.answer : null;
+      prefetched = null;
+      const areas = await (early || getJson(areasUrl));
       if (mine !== generation) return; // a newer request has started
       performance.mark("hotspots:layers-fetched");
       // A hidden layer's tiles are not fetched: only the view's own layer loads.
       setTiles("cells", tileUrl("cells", lq));
       setTiles("emerging", tileUrl("emerging", layerQuery(s, "emerging")));
-      map.getSource("areas").setData(areas);
+      if (map.getSource("areas")) {
+        map.getSource("areas").setData(areas);
+      } else {
+        map.addSource("areas", { type: "geojson", data: areas });
+        map.addLayer({ id: "areas-line", type: "line", source: "areas", paint: { "line-color": "#000", "line-width": 2.5 } }, "reports-points");
+      }
       map.getSource("reports").setData(s.points ? "/api/v1/layers/reports?" + layerQuery(s, "reports") : empty);
       performance.mark("hotspots:layers-set");
       // Each set only when it changes (MapLibre ignores an equal value).
@@ -509,7 +524,7 @@
   document.addEventListener("keydown", function (e) { if (e.key === "Escape") panel.hidden = true; });
 
   map.on("click", function (e) {
-    const areas = map.queryRenderedFeatures(e.point, { layers: ["areas-line"] });
+    const areas = map.getLayer("areas-line") ? map.queryRenderedFeatures(e.point, { layers: ["areas-line"] }) : [];
     const cells = map.queryRenderedFeatures(e.point, { layers: ["cells-fill", "emerging-fill"] });
     if (cells.length) {
       const p = cells[0].properties;
