@@ -64,6 +64,25 @@ fn dashboard_in_chromium() {
     );
     assert!(tiles[1].as_u64().unwrap_or(0) > 0, "tiles loaded: {tiles}");
     assert_eq!(tiles[0], tiles[1], "tile loads, distinct tiles");
+    // The basemap is drawn with the hexagons (hidden until then, to save frames).
+    let basemap = s.execute(
+        "const m = window.hotspotsMap;
+         return [m.getPaintProperty('land', 'fill-opacity'), m.getPaintProperty('coast', 'line-opacity'),
+                 m.getPaintProperty('district-lines', 'line-opacity'),
+                 m.queryRenderedFeatures({layers: ['district-lines']}).length,
+                 document.getElementById('map').classList.contains('basemap-shown')]",
+        &json!([]),
+    );
+    assert_eq!(
+        basemap.as_array().map(|a| &a[..3]),
+        Some(&[json!(1), json!(1), json!(1)][..]),
+        "{basemap}"
+    );
+    assert!(
+        basemap[3].as_u64().unwrap_or(0) > 0,
+        "districts drawn: {basemap}"
+    );
+    assert_eq!(basemap[4], json!(true), "town names shown");
     s.screenshot(&artefacts().join("map.png"));
 
     // ---- "new or intensifying": listed once the map is drawn, from the API ----
