@@ -223,9 +223,17 @@ fn dashboard_in_chromium() {
     s.screenshot(&artefacts().join("map-zoomed.png"));
 
     // ---- report points: drawn when asked for, and only then ----
+    // Hidden, their source loads no tiles at all (not just draws nothing).
+    let point_tiles = || {
+        s.execute("return window.hotspotsTileLoads.reports.length", &json!([]))
+            .as_u64()
+            .expect("a count")
+    };
+    assert_eq!(point_tiles(), 0, "no report tiles while points are hidden");
     assert_eq!(drawn("reports-points"), 0, "no points unless asked for");
     s.click(&s.find("#show-reports"));
     wait_ready(&s);
+    assert!(point_tiles() > 0, "report tiles loaded once asked for");
     assert!(drawn("reports-points") > 0, "report points drawn");
     s.click(&s.find("#show-reports"));
     wait_ready(&s);

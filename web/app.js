@@ -100,12 +100,10 @@
   ]);
   // So are the first view's hotspot areas (not after the map and basemap are
   // set up): the first refresh() takes this answer if its query is the same.
-  let prefetched = (function () {
-    const url = "/api/v1/layers/hotspots?" + layerQuery(readControls(), "cells");
-    const answer = getJson(url);
-    answer.catch(function () { /* refresh() reports it */ });
-    return { url: url, answer: answer };
-  })();
+  const first = readControls();
+  let prefetched = { url: "/api/v1/layers/hotspots?" + layerQuery(first, "cells") };
+  prefetched.answer = getJson(prefetched.url);
+  prefetched.answer.catch(function () { /* refresh() reports it */ });
   const map = new maplibregl.Map(Object.assign({
     container: "map",
     style: style,
@@ -131,7 +129,6 @@
     // The hexagon layers come as vector tiles cut by the server from the same
     // answer as the GeoJSON layers (see src/tiles.rs): the worker fetches a
     // few small tiles instead of parsing 6.6 MB and cutting it up itself.
-    const first = readControls();
     const firstView = first.view || "hotspots";
     for (const id of ["cells", "emerging"]) {
       tilesShown[id] = tileUrl(id, layerQuery(first, id));
@@ -152,7 +149,7 @@
       },
       // Set, not left to the default: refresh() sets it, and MapLibre reloads
       // every tile of a layer whose layout changes (undefined -> "visible" too).
-      layout: { visibility: firstView === "emerging" ? "none" : "visible" },
+      layout: { visibility: hexagonVisibility("cells", firstView) },
     });
     map.addLayer({
       id: "emerging-fill", type: "fill", source: "emerging", "source-layer": "emerging",
@@ -161,15 +158,15 @@
         "fill-opacity": OPACITY["emerging-fill"],
         "fill-antialias": false,
       },
-      layout: { visibility: firstView === "emerging" ? "visible" : "none" },
+      layout: { visibility: hexagonVisibility("emerging", firstView) },
     });
     // Hexagon outlines from zoom 9 (a res-8 hexagon ~10 px wide): MapLibre's
     // worker builds a layer only for tiles within its zoom range.
-    for (const [source, fill] of [["cells", "cells-fill"], ["emerging", "emerging-fill"]]) {
+    for (const source of ["cells", "emerging"]) {
       map.addLayer({
         id: source + "-edge", type: "line", source: source, "source-layer": source, minzoom: 9,
         paint: { "line-color": "#555", "line-width": 0.6, "line-opacity": 0.7 },
-        layout: { visibility: map.getLayoutProperty(fill, "visibility") },
+        layout: { visibility: hexagonVisibility(source, firstView) },
       });
     }
     revealWhenLoaded("cells-fill", "cells");
@@ -192,7 +189,6 @@
     }
     map.addLayer({ id: "coast", type: "line", source: "outline", paint: { "line-color": "#8a8a8a", "line-width": 1, "line-opacity": 0 } }, below);
     map.addLayer({ id: "district-lines", type: "line", source: "districts", paint: { "line-color": "#9b8f7a", "line-width": 0.8, "line-dasharray": [3, 2], "line-opacity": 0 } }, below);
-    basemapAdded = true;
     revealBasemap();
     for (const f of places.features) {
       const el = document.createElement("div");
@@ -278,9 +274,10 @@
       }
       map.getSource("reports").setData(s.points ? "/api/v1/layers/reports?" + layerQuery(s, "reports") : empty);
       performance.mark("hotspots:layers-set");
-      // Each set only when it changes (MapLibre ignores an equal value).
-      for (const id of ["emerging-fill", "emerging-edge"]) map.setLayoutProperty(id, "visibility", view === "emerging" ? "visible" : "none");
-      for (const id of ["cells-fill", "cells-edge"]) map.setLayoutProperty(id, "visibility", view === "emerging" ? "none" : "visible");
+      // MapLibre ignores an equal value: only a change of view reloads tiles.
+      for (const source of ["cells", "emerging"]) {
+        for (const id of [source + "-fill", source + "-edge"]) map.setLayoutProperty(id, "visibility", hexagonVisibility(source, view));
+      }
       map.setLayoutProperty("reports-points", "visibility", s.points ? "visible" : "none");
       const prov = areas.provenance || {};
       drawLegend(view, prov);
@@ -348,11 +345,10 @@
   // draws the land, coast and districts costs CPU the tiles are waiting for
   // (drawing nothing until then took 12-19% off SwiftShader's work in the bench).
   // A hexagon layer that fails to load shows the basemap too (the "error" handler).
-  let basemapAdded = false;
   let hexagonsShown = false;
   let basemapShown = false;
   function revealBasemap() {
-    if (basemapShown || !basemapAdded || !hexagonsShown) return;
+    if (basemapShown || !map.getSource("outline") || !hexagonsShown) return;
     if (!map.isSourceLoaded("outline") || !map.isSourceLoaded("districts")) {
       map.once("sourcedata", revealBasemap);
       return;
@@ -368,7 +364,9 @@
   // how many loads and how many distinct tiles (main[data-tile-loads],
   // [data-tiles]): the browser test checks that no tile is built twice, as
   // happened when a layout change made MapLibre reload every tile.
-  const tileLoads = { cells: [], emerging: [] };
+  // Report points are counted too: hidden, their source should load no tiles.
+  const tileLoads = { cells: [], emerging: [], reports: [] };
+  window.hotspotsTileLoads = tileLoads; // for the browser tests
   map.on("sourcedata", function (e) {
     if (e.tile && tileLoads[e.sourceId]) tileLoads[e.sourceId].push(e.tile.tileID.key);
   });
@@ -379,6 +377,11 @@
     tilesShown[source] = url;
     tileLoads[source] = [];
     map.getSource(source).setTiles([url]);
+  }
+
+  // A hexagon source's layers (fill and edge) are shown for their own view only.
+  function hexagonVisibility(source, view) {
+    return (source === "emerging") === (view === "emerging") ? "visible" : "none";
   }
 
   function tileUrl(layer, q) {

@@ -637,7 +637,6 @@ fn filter_sql(filter: &ReportFilter) -> (String, Vec<String>) {
 /// `tests/ingest.rs::regression_staging_past_one_row_group`.
 const FLUSH_ROWS: u64 = 65_536;
 
-/// `(newest run id, report count)`: see [`Store::data_version`].
 /// An Arrow compute error while staging `path`'s reports, with its context.
 fn arrow_error<'p>(
     path: &'p str,
@@ -650,6 +649,7 @@ fn arrow_error<'p>(
     }
 }
 
+/// `(newest run id, report count)`: see [`Store::data_version`].
 fn read_data_version(conn: &Connection) -> duckdb::Result<(i64, u64)> {
     conn.query_row(
         "SELECT (SELECT coalesce(max(run_id), 0) FROM ingest_runs), (SELECT count(*) FROM reports)",
