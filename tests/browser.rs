@@ -239,6 +239,59 @@ fn dashboard_in_chromium() {
     wait_ready(&s);
     assert_eq!(drawn("reports-points"), 0, "points hidden again");
 
+    // ---- failures: what the page does when a request fails ----
+    // Requests are made to fail in the browser (net::ERR_BLOCKED_BY_CLIENT).
+    let block = |urls: &[&str]| {
+        s.cdp("Network.enable", &json!({}));
+        s.cdp("Network.setBlockedURLs", &json!({ "urls": urls }));
+    };
+    let status = || {
+        s.execute(
+            "return document.getElementById('status').textContent",
+            &json!([]),
+        )
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+    };
+    // No basemap: the layers still load and the status line says what is missing.
+    block(&["*/api/v1/basemap/*"]);
+    s.goto(&format!("{base}/?from=2024-01-01&to=2024-12-31"));
+    wait_ready(&s);
+    assert!(drawn("cells-fill") > 0, "hexagons drawn without a basemap");
+    assert!(
+        status().contains("base map unavailable"),
+        "the status line says the basemap is missing: {}",
+        status()
+    );
+    let outline = s.execute(
+        "return !!window.hotspotsMap.getSource('outline')",
+        &json!([]),
+    );
+    assert_eq!(outline, json!(false), "no basemap source");
+    s.screenshot(&artefacts().join("map-no-basemap.png"));
+    block(&[]);
+    // Tiles that fail: the page says which layer failed instead of reporting
+    // the map ready. MapLibre's worker fetches tiles, and chromedriver's
+    // blocking reaches only the page's own requests, so the source is pointed
+    // at tiles the server refuses (400; MapLibre takes a 404 for "no tile").
+    s.goto(&format!("{base}/?from=2024-01-01&to=2024-12-31"));
+    wait_ready(&s);
+    s.execute(
+        "document.body.removeAttribute('data-ready');
+         window.hotspotsMap.getSource('cells').setTiles([location.origin + '/api/v1/tiles/cells/{z}/{x}/{y}?res=99']);",
+        &json!([]),
+    );
+    let state = s.wait_for("return document.body.getAttribute('data-ready')", |v| {
+        v.as_str().is_some_and(|t| t == "true" || t == "error")
+    });
+    assert_eq!(state, json!("error"), "tiles failed: {}", status());
+    assert!(
+        status().starts_with("Could not load the cells layer"),
+        "{}",
+        status()
+    );
+
     // ---- the towns page: table and SVG charts ----
     s.goto(&format!("{base}/towns"));
     let rows = s.execute(

@@ -177,8 +177,20 @@
       // Hidden, its source loads no tiles (4-8 empty tiles a visit otherwise).
       layout: { visibility: first.points ? "visible" : "none" },
     });
-    // The hexagon tiles are on their way; the basemap goes under them.
-    const [outline, districts, places] = await basemap;
+    // The hexagon tiles are on their way; the basemap goes under them. A
+    // basemap that cannot be fetched leaves the map without its outline and
+    // town names, but the layers still load: they are what the page is for.
+    try {
+      addBasemap(await basemap);
+    } catch (e) {
+      basemapFailed = (e && e.message) || "error";
+    }
+    loaded = true;
+    refresh();
+  });
+
+  let basemapFailed = null; // why the basemap could not be fetched, if it could not
+  function addBasemap([outline, districts, places]) {
     performance.mark("hotspots:basemap-fetched");
     map.addSource("outline", { type: "geojson", data: outline });
     map.addSource("districts", { type: "geojson", data: districts });
@@ -200,9 +212,7 @@
     declutter();
     map.on("zoomend", declutter);
     performance.mark("hotspots:towns-placed");
-    loaded = true;
-    refresh();
-  });
+  }
 
   // Fewer town labels when zoomed out: only the larger towns.
   function declutter() {
@@ -229,16 +239,34 @@
   // block the status line and legend show) and the few emerging cells of the
   // "new or intensifying" list.
   const CHANGE_CATEGORIES = ["new_hot", "intensifying_hot", "consecutive_hot"];
-  let failed = null; // the first layer the worker could not load, this generation
+  // The first layer that could not be loaded, and what it was asked for then.
+  // A failure stands until that layer is asked for something else (MapLibre
+  // does not fetch a failed tile again), and it may come before refresh() has
+  // run: the first view's tiles are asked for when the map loads.
+  let failed = null;
+  let reportsShown = null; // the report points' data URL, while they are shown
+  let layersSet = 0; // the generation whose layers refresh() has set
+  function requested(source) {
+    return source === "reports" ? reportsShown : tilesShown[source];
+  }
 
   map.on("error", function (e) {
     if (!e.sourceId || ["cells", "emerging", "reports"].indexOf(e.sourceId) < 0) return;
-    failed = e.sourceId;
+    if (!failed) {
+      failed = { source: e.sourceId, asked: requested(e.sourceId), message: (e.error && e.error.message) || "error" };
+    }
     hexagonsShown = true;
     revealBasemap();
-    status.textContent = "Could not load the " + e.sourceId + " layer: " + ((e.error && e.error.message) || "error");
-    document.body.setAttribute("data-ready", "error");
+    // Until refresh() has set this generation's layers, it reports the failure.
+    if (layersSet === generation) reportFailure();
   });
+
+  function reportFailure() {
+    status.textContent = "Could not load the " + failed.source + " layer: " + failed.message;
+    // The list waits for the drawn map, which will not come for this query.
+    document.getElementById("changes-list").removeAttribute("aria-busy");
+    document.body.setAttribute("data-ready", "error");
+  }
 
   async function refresh() {
     if (!loaded) return;
@@ -246,7 +274,6 @@
     const q = pageQuery(s);
     history.replaceState(null, "", q.toString() ? "?" + q : location.pathname);
     const mine = ++generation;
-    failed = null;
     document.body.removeAttribute("data-ready");
     status.textContent = "Loading…";
     document.getElementById("changes-list").setAttribute("aria-busy", "true");
@@ -272,7 +299,8 @@
         map.addSource("areas", { type: "geojson", data: areas });
         map.addLayer({ id: "areas-line", type: "line", source: "areas", paint: { "line-color": "#000", "line-width": 2.5 } }, "reports-points");
       }
-      map.getSource("reports").setData(s.points ? "/api/v1/layers/reports?" + layerQuery(s, "reports") : empty);
+      reportsShown = s.points ? "/api/v1/layers/reports?" + layerQuery(s, "reports") : null;
+      map.getSource("reports").setData(reportsShown || empty);
       performance.mark("hotspots:layers-set");
       // MapLibre ignores an equal value: only a change of view reloads tiles.
       for (const source of ["cells", "emerging"]) {
@@ -286,9 +314,20 @@
         map.fitBounds(bounds(areas), { padding: 30, duration: 0 });
       }
       const summary = areas.features.length + " hotspot areas · study area " + prov.n_cells + " cells · data " +
-        (prov.data_window ? (prov.data_window.from || "?") + " to " + (prov.data_window.to || "?") : "");
+        (prov.data_window ? (prov.data_window.from || "?") + " to " + (prov.data_window.to || "?") : "") +
+        (basemapFailed ? " · base map unavailable (" + basemapFailed + ")" : "");
       status.textContent = summary;
       root.dataset.areas = String(areas.features.length);
+      // A failure counts while its layer is shown and asked for the same data.
+      if (failed && (requested(failed.source) !== failed.asked ||
+          (failed.source === "reports" ? !s.points : hexagonVisibility(failed.source, view) !== "visible"))) {
+        failed = null;
+      }
+      layersSet = mine;
+      if (failed) {
+        reportFailure();
+        return;
+      }
       map.once("idle", function () {
         if (mine !== generation || failed) return;
         // Milliseconds since navigation began: the map bench reads it as the idle time.
@@ -314,6 +353,7 @@
     } catch (e) {
       if (mine !== generation) return;
       status.textContent = "Could not load the layers: " + e.message;
+      document.getElementById("changes-list").removeAttribute("aria-busy");
       document.body.setAttribute("data-ready", "error");
     }
   }

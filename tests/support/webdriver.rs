@@ -231,6 +231,17 @@ impl Session<'_> {
         );
     }
 
+    /// Runs a Chrome DevTools Protocol command through chromedriver's
+    /// `goog/cdp/execute` (Chromium only), e.g. `Network.setBlockedURLs` to
+    /// make requests fail.
+    pub fn cdp(&self, command: &str, params: &Value) -> Value {
+        self.call(
+            "POST",
+            "/goog/cdp/execute",
+            Some(&json!({ "cmd": command, "params": params })),
+        )
+    }
+
     pub fn screenshot(&self, path: &std::path::Path) {
         let b64 = self.call("GET", "/screenshot", None);
         let bytes = decode_base64(b64.as_str().unwrap_or(""));
