@@ -44,6 +44,9 @@ fn dashboard_in_chromium() {
     s.type_into(&s.find("#name"), "tactical");
     s.type_into(&s.find("#password"), &password);
     s.click(&s.find("main.signin button[type=submit]"));
+    // Signed in once the form's answer has taken the browser off /signin:
+    // navigating before that raced the session cookie (and landed on /signin).
+    s.wait_for("return location.pathname", |v| v != "/signin");
 
     // ---- the map: hexes render ----
     s.goto(&format!("{base}/"));
