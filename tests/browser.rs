@@ -25,12 +25,17 @@ fn artefacts() -> std::path::PathBuf {
     dir
 }
 
+/// Waits until the map page has settled: `"true"` (idle with its layers
+/// drawn) or `"error"`.
+fn wait_settled(s: &Session) -> serde_json::Value {
+    s.wait_for("return document.body.getAttribute('data-ready')", |v| {
+        v.as_str().is_some_and(|t| t == "true" || t == "error")
+    })
+}
+
 /// Waits until the map page says it is idle with its layers drawn.
 fn wait_ready(s: &Session) {
-    let state = s.wait_for("return document.body.getAttribute('data-ready')", |v| {
-        v.as_str().is_some_and(|t| t == "true" || t == "error")
-    });
-    assert_eq!(state, "true", "the map loaded its layers");
+    assert_eq!(wait_settled(s), "true", "the map loaded its layers");
 }
 
 #[test]
@@ -274,6 +279,21 @@ fn dashboard_in_chromium() {
     assert_eq!(outline, json!(false), "no basemap source");
     s.screenshot(&artefacts().join("map-no-basemap.png"));
     block(&[]);
+    // Layers the server refuses (from after to, a 400): the page says why and
+    // does not leave the changes list marked as loading.
+    s.goto(&format!("{base}/?from=2024-12-31&to=2024-01-01"));
+    let state = wait_settled(&s);
+    assert_eq!(state, json!("error"), "refused: {}", status());
+    assert!(
+        status().starts_with("Could not load the layers: 2024-12-31 is after to=2024-01-01"),
+        "{}",
+        status()
+    );
+    let busy = s.execute(
+        "return document.getElementById('changes-list').hasAttribute('aria-busy')",
+        &json!([]),
+    );
+    assert_eq!(busy, json!(false), "the changes list is not left loading");
     // Tiles that fail: the page says which layer failed instead of reporting
     // the map ready. MapLibre's worker fetches tiles, and chromedriver's
     // blocking reaches only the page's own requests, so the source is pointed
@@ -285,9 +305,7 @@ fn dashboard_in_chromium() {
          window.hotspotsMap.getSource('cells').setTiles([location.origin + '/api/v1/tiles/cells/{z}/{x}/{y}?res=99']);",
         &json!([]),
     );
-    let state = s.wait_for("return document.body.getAttribute('data-ready')", |v| {
-        v.as_str().is_some_and(|t| t == "true" || t == "error")
-    });
+    let state = wait_settled(&s);
     assert_eq!(state, json!("error"), "tiles failed: {}", status());
     assert!(
         status().starts_with("Could not load the cells layer"),

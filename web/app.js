@@ -245,7 +245,7 @@
   // run: the first view's tiles are asked for when the map loads.
   let failed = null;
   let reportsShown = null; // the report points' data URL, while they are shown
-  let layersSet = 0; // the generation whose layers refresh() has set
+  let layersSet = -1; // the generation whose layers refresh() has set (none yet)
   function requested(source) {
     return source === "reports" ? reportsShown : tilesShown[source];
   }
@@ -262,7 +262,12 @@
   });
 
   function reportFailure() {
-    status.textContent = "Could not load the " + failed.source + " layer: " + failed.message;
+    showError("Could not load the " + failed.source + " layer: " + failed.message);
+  }
+
+  // The view cannot be drawn: say why, and stop waiting for it.
+  function showError(text) {
+    status.textContent = text;
     // The list waits for the drawn map, which will not come for this query.
     document.getElementById("changes-list").removeAttribute("aria-busy");
     document.body.setAttribute("data-ready", "error");
@@ -352,9 +357,7 @@
       map.triggerRepaint();
     } catch (e) {
       if (mine !== generation) return;
-      status.textContent = "Could not load the layers: " + e.message;
-      document.getElementById("changes-list").removeAttribute("aria-busy");
-      document.body.setAttribute("data-ready", "error");
+      showError("Could not load the layers: " + e.message);
     }
   }
 
@@ -483,8 +486,7 @@
       list.append(li);
       return;
     }
-    const wanted = ["new_hot", "intensifying_hot", "consecutive_hot"];
-    const items = fc.features.filter(function (f) { return wanted.indexOf(f.properties.category) >= 0; })
+    const items = fc.features.filter(function (f) { return CHANGE_CATEGORIES.indexOf(f.properties.category) >= 0; })
       .sort(function (a, b) { return b.properties.trend_z - a.properties.trend_z; }).slice(0, 10);
     if (!items.length) {
       const li = document.createElement("li");
