@@ -91,7 +91,7 @@ pub fn load(
     store: &mut Store,
     input: Input,
     options: &LoadOptions,
-    progress: Option<&dyn Fn(&ReadTally)>,
+    progress: Option<&(dyn Fn(&ReadTally) + Sync)>,
 ) -> Result<FileSummary, PipelineError> {
     let file = input.name();
     let format = match (options.format, &input) {
@@ -106,6 +106,14 @@ pub fn load(
             .clone()
             .unwrap_or_else(|| default_rejects_path(&input))
     });
+    // The smallest useful row (an id, a date, a venue, a point) is ~40 bytes;
+    // most are twice that. Capped so a huge file does not reserve gigabytes.
+    let expected_rows = match &input {
+        Input::Path(path) => std::fs::metadata(path)
+            .map_or(0, |m| usize::try_from(m.len() / 64).unwrap_or(usize::MAX))
+            .min(MAX_RESERVED_ROWS),
+        Input::Reader { .. } => 0,
+    };
     let raw_reader: Box<dyn std::io::Read + Send> = match input {
         Input::Path(path) => {
             Box::new(File::open(&path).map_err(|source| ingest::IngestError::Io {
@@ -121,6 +129,7 @@ pub fn load(
 
     let started = std::time::Instant::now();
     let mut load = store.begin_file(&file, format.as_str())?;
+    load.expect_rows(expected_rows);
     // Threads: one reads, `worker_count()` validate, geocode and index, this
     // one stages into DuckDB in file order. Each end of a channel is owned by
     // one thread, so whoever stops (done or failed) hangs up on the others:
@@ -147,9 +156,19 @@ pub fn load(
             })
             .collect();
         drop(done);
-        let staged = stage_in_order(
-            &mut load, done_queue, &credits, options, file_name, progress, &tally,
-        );
+        let tally = &tally;
+        let credits_ref = &credits;
+        let staged = load.stage(move |stager| {
+            stage_in_order(
+                stager,
+                done_queue,
+                credits_ref,
+                options,
+                file_name,
+                progress,
+                tally,
+            )
+        });
         drop(credits);
         for worker in workers {
             worker
@@ -185,6 +204,9 @@ pub fn load(
         rejects_csv: rejects_path,
     })
 }
+
+/// Rows whose keys are reserved for at once, at most (~64 MB of index).
+const MAX_RESERVED_ROWS: usize = 2 << 20;
 
 /// Rows handed between threads at once.
 const BATCH_ROWS: usize = 1024;
@@ -300,12 +322,12 @@ fn locate_batches(
 /// The staging thread's side (the caller's): batches back into file order,
 /// each row staged, a credit returned per batch. Answers how many rows it took.
 fn stage_in_order(
-    load: &mut crate::store::FileLoad<'_>,
+    load: &mut crate::store::Stager<'_>,
     done_queue: Receiver<PreparedBatch>,
     credits: &SyncSender<()>,
     options: &LoadOptions,
     file: &str,
-    progress: Option<&dyn Fn(&ReadTally)>,
+    progress: Option<&(dyn Fn(&ReadTally) + Sync)>,
     tally: &ReadTally,
 ) -> Result<u64, PipelineError> {
     let mut waiting = std::collections::BTreeMap::new();
@@ -461,7 +483,7 @@ pub fn load_paths(
     store: &mut Store,
     paths: &[String],
     options: &LoadOptions,
-    progress: Option<&dyn Fn(&ReadTally)>,
+    progress: Option<&(dyn Fn(&ReadTally) + Sync)>,
 ) -> Result<Vec<FileSummary>, PipelineError> {
     let mut out = Vec::new();
     for path in paths {

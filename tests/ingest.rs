@@ -1,6 +1,7 @@
 //! End-to-end ingest: files in, reports and rejects out, through the public API.
 
 use std::collections::BTreeSet;
+use std::fmt::Write as _;
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
@@ -460,17 +461,11 @@ fn csv_bad_utf8_and_header_aliases() {
     assert_eq!(d.notes.as_deref(), Some("last"));
 }
 
-/// A 150k-row file goes through the streaming path in one transaction.
-/// Regression: past one DuckDB row group (122,880 rows) appended in one flush
-/// inside a transaction, the staged rows were invisible to sorts and joins and
-/// nothing was stored.
-#[test]
-fn regression_staging_past_one_row_group() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("big.csv");
+/// `rows` seeded lat/lng reports over the East of England, one a line.
+fn generated_csv(rows: usize, seed: u64) -> String {
     let mut text = String::from("report_id,observed_on,venue_type,lat,lng\n");
-    let mut state = 42u64;
-    for i in 0..150_000 {
+    let mut state = seed;
+    for i in 0..rows {
         state = state
             .wrapping_mul(6_364_136_223_846_793_005)
             .wrapping_add(1_442_695_040_888_963_407);
@@ -484,7 +479,18 @@ fn regression_staging_past_one_row_group() {
             ),
         );
     }
-    std::fs::write(&path, text).expect("write");
+    text
+}
+
+/// A 150k-row file goes through the streaming path in one transaction.
+/// Regression: past one DuckDB row group (122,880 rows) appended in one flush
+/// inside a transaction, the staged rows were invisible to sorts and joins and
+/// nothing was stored.
+#[test]
+fn regression_staging_past_one_row_group() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("big.csv");
+    std::fs::write(&path, generated_csv(150_000, 42)).expect("write");
     let mut store = Store::open(&dir.path().join("big.duckdb")).expect("open");
     let s = load(&mut store, Input::Path(path), &LoadOptions::default(), None).expect("load");
     assert_eq!(
@@ -492,6 +498,102 @@ fn regression_staging_past_one_row_group() {
         (150_000, 150_000, 0)
     );
     assert_eq!(store.count(CountTable::Reports).expect("count"), 150_000);
+}
+
+/// `hotspots ingest` lets DuckDB append on every thread, in no set order
+/// (`Store::dedicate_to_loading`); the server appends in file order. Both must
+/// store the same reports and list the same rejects, duplicates and conflicts
+/// included, past several row groups.
+#[test]
+fn a_loading_process_stores_what_an_ordered_load_does() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("mixed.csv");
+    let mut text = String::new();
+    for (i, line) in generated_csv(260_000, 7).lines().enumerate() {
+        text.push_str(line);
+        text.push('\n');
+        if i > 0 && i % 1013 == 0 {
+            text.push_str(line); // the same report again: a duplicate
+            text.push('\n');
+        }
+        if i > 0 && i % 1009 == 0 {
+            // The same id with other content: a conflict.
+            text.push_str(&line.replace(",car_wash,", ",nail_bar,"));
+            text.push('\n');
+        }
+        if i % 997 == 0 {
+            text.push_str("BAD,2024-01-01,car_wash,not a number,0.1\n");
+        }
+    }
+    std::fs::write(&path, text).expect("write");
+    let run = |dedicated: bool| {
+        let mut store = Store::open(&dir.path().join(format!("{dedicated}.duckdb"))).expect("open");
+        if dedicated {
+            store.dedicate_to_loading().expect("dedicate");
+        }
+        let s = load(&mut store, Input::Path(path.clone()), &quiet(), None).expect("load");
+        let listed: Vec<String> = reports(&store).iter().map(|r| format!("{r:?}")).collect();
+        let rejected: Vec<String> = rejects(&store, s.counts.run_id)
+            .iter()
+            .map(|r| format!("{}|{}|{}|{}", r.line, r.field, r.reason, r.raw))
+            .collect();
+        (s.counts, listed, rejected)
+    };
+    let (ordered, parallel) = (run(false), run(true));
+    let counts = |c: &LoadCounts| (c.read, c.stored, c.duplicates, c.rejected);
+    assert_eq!(counts(&parallel.0), counts(&ordered.0));
+    assert_eq!(
+        counts(&ordered.0),
+        (260_000 + 256 + 257 + 261, 260_000, 256, 257 + 261)
+    );
+    assert_eq!(parallel.1.len(), ordered.1.len());
+    assert!(parallel.1 == ordered.1, "the stored reports differ");
+    assert!(parallel.2 == ordered.2, "the rejects differ");
+}
+
+/// More rejects than a load holds in memory while its reports go in are set
+/// aside in a temporary file: every one is still stored and listed once.
+#[test]
+fn a_file_of_mostly_bad_rows_lists_every_reject() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("bad.csv");
+    let mut text = String::from("report_id,observed_on,venue_type,lat,lng\n");
+    let mut expected = BTreeSet::new();
+    for i in 0..40_000u64 {
+        if i % 10 == 0 {
+            let _ = writeln!(text, "G{i},2024-03-01,farm,52.6,0.1");
+        } else {
+            // Line i + 2: the header is line 1.
+            let _ = writeln!(text, "B{i},2024-13-01,farm,52.6,0.1");
+            expected.insert(i + 2);
+        }
+    }
+    std::fs::write(&path, text).expect("write");
+    let mut store = Store::open(&dir.path().join("t.duckdb")).expect("open");
+    store.dedicate_to_loading().expect("dedicate");
+    let rejects_csv = dir.path().join("bad.rejects.csv");
+    let s = load(
+        &mut store,
+        Input::Path(path),
+        &LoadOptions {
+            rejects_path: Some(rejects_csv.clone()),
+            ..LoadOptions::default()
+        },
+        None,
+    )
+    .expect("load");
+    assert_eq!((s.counts.stored, s.counts.rejected), (4_000, 36_000));
+    let stored: Vec<u64> = rejects(&store, s.counts.run_id)
+        .iter()
+        .map(|r| r.line)
+        .collect();
+    assert_eq!(stored, expected.iter().copied().collect::<Vec<_>>());
+    let mut listed = csv::Reader::from_path(&rejects_csv).expect("rejects csv");
+    let lines: BTreeSet<u64> = listed
+        .records()
+        .map(|r| r.expect("record")[1].parse().expect("line"))
+        .collect();
+    assert_eq!(lines, expected);
 }
 
 #[test]

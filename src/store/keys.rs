@@ -172,6 +172,14 @@ pub(super) struct FileKeys {
     seen: DigestMap<(u64, u64)>,
 }
 
+impl FileKeys {
+    /// Room for `rows` keys at once: growing by doubling rehashes every key
+    /// and faults in fresh pages each time (~8% of a 1M-row load's CPU).
+    pub(super) fn reserve(&mut self, rows: usize) {
+        self.seen.reserve(rows);
+    }
+}
+
 /// What the store keeps of a report's content hash: its first 64 bits. They
 /// are only ever compared for one key (is this the same report again?), so a
 /// chance match between different contents is a 2^-64 event per re-sent id.

@@ -9,6 +9,7 @@
 
 mod accounts;
 mod analysis_queries;
+mod feed;
 mod keys;
 mod report_batch;
 mod schema;
@@ -16,6 +17,7 @@ mod snapshot;
 
 use keys::Verdict;
 pub use report_batch::{PreparedReports, ReportPreparer};
+// `Stager` is defined below, with `FileLoad`.
 
 pub use accounts::{AuditEntry, AuditFilter, AuditRow, SigninRecord, TokenRow, UserRow};
 
@@ -28,6 +30,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::{params, params_from_iter, Appender, Connection, OptionalExt};
+use feed::FeedItem;
 
 use crate::ingest::RowReject;
 use crate::model::{GeocodeMethod, ReportFields};
@@ -167,6 +170,8 @@ pub struct Store {
     /// The stored report keys, loaded by the first load and kept up to date by
     /// each commit (a writer's cache; reader clones never load it).
     keys: keys::KeyIndex,
+    /// Whether this connection has the `feed` table function loads insert from.
+    feed_registered: bool,
     /// Set by [`Store::keep_snapshot`]: the in-memory filter columns that
     /// answer counts and series, shared with this store's clones.
     snapshot: Option<std::sync::Arc<snapshot::Slot>>,
@@ -226,6 +231,7 @@ impl Store {
             conn,
             path,
             keys: keys::KeyIndex::default(),
+            feed_registered: false,
             snapshot: None,
         };
         store.migrate()?;
@@ -243,6 +249,7 @@ impl Store {
             conn,
             path: self.path.clone(),
             keys: keys::KeyIndex::default(),
+            feed_registered: false,
             snapshot: self.snapshot.clone(),
         })
     }
@@ -357,23 +364,26 @@ impl Store {
         Ok(())
     }
 
-    /// For a process that only loads (`hotspots ingest`): DuckDB runs on one
-    /// thread. Our workers keep the other cores busy, and DuckDB's second
-    /// thread, compressing row groups beside the loading thread, made that
-    /// thread wait for it by polling the task queue: one thread loaded 1M rows
-    /// in ~4.2 s against ~4.5 s, with 13% less CPU. Not for the server: the
-    /// setting is the database's, and its readers want every core.
+    /// For a process that only loads (`hotspots ingest`): new reports go into
+    /// the table in whatever order DuckDB's threads append them, so that every
+    /// thread converts, appends and compresses (see `feed`). Nothing reads the
+    /// table's physical order: each query that lists rows sorts them. Not for
+    /// the server, whose form loads are small.
     pub fn dedicate_to_loading(&self) -> Result<()> {
         self.conn
-            .execute_batch("SET threads = 1")
-            .map_err(self.err("set threads"))
+            .execute_batch("SET preserve_insertion_order = false")
+            .map_err(self.err("set preserve_insertion_order"))
     }
 
     /// Starts loading one file: a transaction, a run row and the appenders.
     /// Dropping the returned load without [`FileLoad::commit`] rolls everything back.
     pub fn begin_file(&mut self, file_name: &str, format: &str) -> Result<FileLoad<'_>> {
         let Self {
-            conn, path, keys, ..
+            conn,
+            path,
+            keys,
+            feed_registered,
+            ..
         } = self;
         let path = path.as_str();
         let err = |context: &'static str| {
@@ -383,6 +393,11 @@ impl Store {
                 source,
             }
         };
+        if !*feed_registered {
+            conn.register_table_function::<feed::FeedFunction>(feed::FUNCTION)
+                .map_err(err("register feed"))?;
+            *feed_registered = true;
+        }
         conn.execute_batch("BEGIN TRANSACTION")
             .map_err(err("begin"))?;
         let mut load = FileLoad {
@@ -392,9 +407,6 @@ impl Store {
             file_name: file_name.to_owned(),
             keys,
             file_keys: keys::FileKeys::default(),
-            appender: None,
-            appending: Vec::new(),
-            unflushed: 0,
             rejects: None,
             counts: LoadCounts::default(),
             committed: false,
@@ -410,7 +422,6 @@ impl Store {
             )
             .map_err(err("insert ingest run"))?;
         load.counts.run_id = load.run_id;
-        load.appender = Some(conn.appender("reports").map_err(err("reports appender"))?);
         load.rejects = Some(conn.appender("rejects").map_err(err("rejects appender"))?);
         Ok(load)
     }
@@ -631,12 +642,6 @@ fn filter_sql(filter: &ReportFilter) -> (String, Vec<String>) {
     }
 }
 
-/// New rows are flushed from the Appender in batches smaller than a DuckDB row
-/// group (122,880 rows). One larger flush inside a transaction once made the
-/// appended rows invisible to sorts and joins (duckdb-rs 1.20000.1); see
-/// `tests/ingest.rs::regression_staging_past_one_row_group`.
-const FLUSH_ROWS: u64 = 65_536;
-
 /// An Arrow compute error while staging `path`'s reports, with its context.
 fn arrow_error<'p>(
     path: &'p str,
@@ -688,16 +693,16 @@ pub struct FileLoad<'c> {
     /// The stored keys (as of this transaction's start) and this file's.
     keys: &'c mut keys::KeyIndex,
     file_keys: keys::FileKeys,
-    appender: Option<Appender<'c>>,
-    /// The `reports` columns the appender takes, by position (empty before the
-    /// first batch); the others are left NULL. See [`FileLoad::append_batch`].
-    appending: Vec<bool>,
-    /// Rows handed to the appender since its last flush.
-    unflushed: u64,
     rejects: Option<Appender<'c>>,
     counts: LoadCounts,
     committed: bool,
 }
+
+/// New reports waiting for DuckDB's threads, at most (~2 MB each).
+const FEED_DEPTH: usize = 8;
+
+/// DuckDB's vector size: a table function returns at most this many rows a call.
+const VECTOR_ROWS: usize = 2_048;
 
 impl FileLoad<'_> {
     fn err(&self, context: &'static str) -> impl Fn(duckdb::Error) -> StoreError + '_ {
@@ -712,7 +717,13 @@ impl FileLoad<'_> {
         self.run_id
     }
 
-    /// Prepares reports for [`FileLoad::stage_batch`] on other threads.
+    /// Says how many rows the file is likely to hold (a guess from its size),
+    /// so the file's key index is sized once.
+    pub fn expect_rows(&mut self, rows: usize) {
+        self.file_keys.reserve(rows);
+    }
+
+    /// Prepares reports for [`Stager::stage_batch`] on other threads.
     pub fn preparer(&self) -> ReportPreparer {
         ReportPreparer {
             hasher: self.keys.hasher().clone(),
@@ -720,138 +731,67 @@ impl FileLoad<'_> {
         }
     }
 
-    /// Takes valid reports, in file order: each is stored if its `(source,
-    /// report_id)` is new; counted if the same report is stored already or
-    /// came earlier in the file; listed as a conflict if that id is taken by
-    /// different content (the stored or earlier report wins, untouched), with
-    /// `raw_of(i)` as the input text of the batch's `i`th report. Nothing is
-    /// visible to other connections before [`FileLoad::commit`].
-    pub fn stage_batch(
+    /// Stages the file: `run` gets a [`Stager`] on a thread of its own and
+    /// hands it the file's rows in order, while this thread runs the one
+    /// `INSERT` that takes the new reports (see `feed`). The rejects are
+    /// appended once the statement is done (the connection is busy until
+    /// then). When `run` fails, the statement is stopped and `run`'s error
+    /// returned; nothing is visible to other connections before
+    /// [`FileLoad::commit`], and dropping the load rolls everything back.
+    pub fn stage<T, E>(
         &mut self,
-        prepared: PreparedReports,
-        raw_of: impl Fn(usize) -> String,
-    ) -> Result<()> {
-        let PreparedReports {
-            mut columns, keys, ..
-        } = prepared;
+        run: impl FnOnce(&mut Stager<'_>) -> std::result::Result<T, E> + Send,
+    ) -> std::result::Result<T, E>
+    where
+        T: Send,
+        E: From<StoreError> + Send,
+    {
         let path = self.path;
-        let arrow = |context| arrow_error(path, context);
-        let mut new_rows = Vec::with_capacity(keys.len());
-        let mut conflicts = Vec::new();
-        for (i, row) in keys.iter().enumerate() {
-            let verdict =
-                self.keys
-                    .classify_digest(&mut self.file_keys, row.key, row.content, row.line);
-            new_rows.push(verdict == Verdict::New);
-            self.counts.read += 1;
-            match verdict {
-                Verdict::New => self.counts.stored += 1,
-                Verdict::Duplicate => self.counts.duplicates += 1,
-                Verdict::ConflictStored | Verdict::ConflictFile { .. } => {
-                    conflicts.push((i, verdict));
+        let columns = report_batch::ReportBatch::new()
+            .take()
+            .map_err(arrow_error(path, "report columns"))?
+            .schema();
+        let names: Vec<&str> = columns.fields().iter().map(|f| f.name().as_str()).collect();
+        let (sender, items) = std::sync::mpsc::sync_channel(FEED_DEPTH);
+        let registration = feed::Registration::new(columns.clone(), items);
+        // Our own column names and our own token: no input reaches this text.
+        let sql = format!(
+            "INSERT INTO reports ({}) SELECT * FROM {}({})",
+            names.join(", "),
+            feed::FUNCTION,
+            registration.token()
+        );
+        let mut stager = Stager {
+            path,
+            keys: &*self.keys,
+            file_keys: &mut self.file_keys,
+            counts: &mut self.counts,
+            rejects: RejectBuffer::default(),
+            sender,
+            abandoned: registration.abandoned(),
+        };
+        let conn = self.conn;
+        let (staged, inserted) = std::thread::scope(|scope| {
+            let staging = scope.spawn(move || {
+                let staged = run(&mut stager);
+                if staged.is_err() {
+                    let _ = stager.sender.send(FeedItem::Failed);
                 }
-            }
-        }
-        let batch = columns.take().map_err(arrow("build report batch"))?;
-        for (i, verdict) in conflicts {
-            let (source, report_id) = report_batch::key_text(&batch, i);
-            let reason = match verdict {
-                Verdict::ConflictFile { first_line } => format!(
-                    "conflict: report_id {report_id} (source {source}) appears at line {first_line} \
-                     of this file with different content; the first is kept"
-                ),
-                _ => format!(
-                    "conflict: report_id {report_id} (source {source}) is already stored with \
-                     different content; the stored report is kept"
-                ),
-            };
-            self.append_reject(keys[i].line, "report_id", &reason, &raw_of(i))?;
-            self.counts.rejected += 1;
-        }
-        let batch = if new_rows.iter().all(|&new| new) {
-            batch
-        } else {
-            duckdb::arrow::compute::filter_record_batch(&batch, &new_rows.into())
-                .map_err(arrow("select new reports"))?
-        };
-        self.append_batch(&batch)
-    }
-
-    /// Hands new rows to the appender, flushing it once `FLUSH_ROWS` have
-    /// gathered (batches below one row group; see there).
-    ///
-    /// Columns that no row of the file has filled so far are left out: the
-    /// appender leaves them NULL. duckdb-rs hands DuckDB every value of a text
-    /// column, NULLs included, one C call each (and one more to mark it NULL),
-    /// and most files fill only some of the optional columns (`notes`,
-    /// `grading`, ...). A column joins the appender the first time a batch
-    /// fills it and stays (changing the columns flushes the appender).
-    fn append_batch(&mut self, batch: &RecordBatch) -> Result<()> {
-        if batch.num_rows() == 0 {
-            return Ok(());
-        }
-        let path = self.path;
-        let db = |context: &'static str| {
-            move |source| StoreError::Db {
-                path: path.to_owned(),
-                context,
-                source,
-            }
-        };
-        let rows = batch.num_rows() as u64;
-        let appender = self
-            .appender
-            .as_mut()
-            .expect("reports appender lives until commit");
-        if self.appending.len() != batch.num_columns() {
-            // The first batch: no column taken yet, so it sets the list.
-            self.appending = vec![false; batch.num_columns()];
-        }
-        let mut widened = false;
-        for (appending, column) in self.appending.iter_mut().zip(batch.columns()) {
-            if !*appending && column.null_count() < column.len() {
-                *appending = true;
-                widened = true;
-            }
-        }
-        if widened {
-            appender.clear_columns().map_err(db("appender columns"))?;
-            let schema = batch.schema();
-            for (field, _) in schema
-                .fields()
-                .iter()
-                .zip(&self.appending)
-                .filter(|(_, appending)| **appending)
-            {
-                appender
-                    .add_column(field.name())
-                    .map_err(db("appender columns"))?;
-            }
-            self.unflushed = 0;
-        }
-        let kept: Vec<usize> = (0..batch.num_columns())
-            .filter(|&i| self.appending[i])
-            .collect();
-        let batch = batch
-            .project(&kept)
-            .map_err(arrow_error(path, "select report columns"))?;
-        appender
-            .append_record_batch(batch)
-            .map_err(db("append reports"))?;
-        self.unflushed += rows;
-        if self.unflushed >= FLUSH_ROWS {
-            appender.flush().map_err(db("flush reports"))?;
-            self.unflushed = 0;
-        }
-        Ok(())
-    }
-
-    /// Lists a row rejected before it was a report (parsing, geocoding).
-    pub fn reject(&mut self, reject: &RowReject) -> Result<()> {
-        self.append_reject(reject.line, &reject.field, &reject.reason, &reject.raw)?;
-        self.counts.read += 1;
-        self.counts.rejected += 1;
-        Ok(())
+                (staged, stager.rejects)
+            });
+            let inserted = conn.execute(&sql, []);
+            // A statement that ended early takes no more batches: let the
+            // stager's sends return (and fail) instead of waiting for room.
+            registration.abandon();
+            (staging.join(), inserted)
+        });
+        let (staged, rejects) = staged.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let value = staged?;
+        inserted.map_err(self.err("insert reports"))?;
+        rejects.drain(path, |r| {
+            self.append_reject(r.line, &r.field, &r.reason, &r.raw)
+        })?;
+        Ok(value)
     }
 
     fn append_reject(&mut self, line: u64, field: &str, reason: &str, raw: &str) -> Result<()> {
@@ -874,20 +814,15 @@ impl FileLoad<'_> {
                 source,
             })
     }
-
     /// Writes the last rows, checks that every row is accounted for, and commits.
     pub fn commit(mut self, sha256: &str) -> Result<LoadCounts> {
-        for appender in [self.appender.as_mut(), self.rejects.as_mut()]
-            .into_iter()
-            .flatten()
-        {
+        if let Some(appender) = self.rejects.as_mut() {
             appender.flush().map_err(|source| StoreError::Db {
                 path: self.path.to_owned(),
                 context: "flush",
                 source,
             })?;
         }
-        self.appender = None;
         self.rejects = None;
         let conn = self.conn;
         // Counted by the database, not by us: the check below is then a real one.
@@ -935,10 +870,201 @@ impl FileLoad<'_> {
 impl Drop for FileLoad<'_> {
     fn drop(&mut self) {
         if !self.committed {
-            // Appenders flush when dropped: drop them inside the transaction, then roll back.
-            self.appender = None;
+            // An appender flushes when dropped: drop it inside the transaction, then roll back.
             self.rejects = None;
             let _ = self.conn.execute_batch("ROLLBACK");
         }
+    }
+}
+
+/// The staging side of [`FileLoad::stage`]: classifies each report against
+/// the stored keys and the file's earlier rows, gathers the rejects, and sends
+/// the new reports to DuckDB.
+pub struct Stager<'l> {
+    path: &'l str,
+    keys: &'l keys::KeyIndex,
+    file_keys: &'l mut keys::FileKeys,
+    counts: &'l mut LoadCounts,
+    rejects: RejectBuffer,
+    sender: std::sync::mpsc::SyncSender<FeedItem>,
+    /// Set once the statement has ended: whatever is sent now is dropped.
+    abandoned: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Stager<'_> {
+    /// Takes valid reports, in file order: each is stored if its `(source,
+    /// report_id)` is new; counted if the same report is stored already or
+    /// came earlier in the file; listed as a conflict if that id is taken by
+    /// different content (the stored or earlier report wins, untouched), with
+    /// `raw_of(i)` as the input text of the batch's `i`th report.
+    pub fn stage_batch(
+        &mut self,
+        prepared: PreparedReports,
+        raw_of: impl Fn(usize) -> String,
+    ) -> Result<()> {
+        let PreparedReports {
+            mut columns, keys, ..
+        } = prepared;
+        let path = self.path;
+        let arrow = |context| arrow_error(path, context);
+        let mut new_rows = Vec::with_capacity(keys.len());
+        let mut conflicts = Vec::new();
+        for (i, row) in keys.iter().enumerate() {
+            let verdict = self
+                .keys
+                .classify_digest(self.file_keys, row.key, row.content, row.line);
+            new_rows.push(verdict == Verdict::New);
+            self.counts.read += 1;
+            match verdict {
+                Verdict::New => self.counts.stored += 1,
+                Verdict::Duplicate => self.counts.duplicates += 1,
+                Verdict::ConflictStored | Verdict::ConflictFile { .. } => {
+                    conflicts.push((i, verdict));
+                }
+            }
+        }
+        let batch = columns.take().map_err(arrow("build report batch"))?;
+        for (i, verdict) in conflicts {
+            let (source, report_id) = report_batch::key_text(&batch, i);
+            let reason = match verdict {
+                Verdict::ConflictFile { first_line } => format!(
+                    "conflict: report_id {report_id} (source {source}) appears at line {first_line} \
+                     of this file with different content; the first is kept"
+                ),
+                _ => format!(
+                    "conflict: report_id {report_id} (source {source}) is already stored with \
+                     different content; the stored report is kept"
+                ),
+            };
+            self.rejects.push(
+                path,
+                BufferedReject {
+                    line: keys[i].line,
+                    field: "report_id".to_owned(),
+                    reason,
+                    raw: raw_of(i),
+                },
+            )?;
+            self.counts.rejected += 1;
+        }
+        let batch = if new_rows.iter().all(|&new| new) {
+            batch
+        } else {
+            duckdb::arrow::compute::filter_record_batch(&batch, &new_rows.into())
+                .map_err(arrow("select new reports"))?
+        };
+        let mut offset = 0;
+        while offset < batch.num_rows() {
+            let rows = VECTOR_ROWS.min(batch.num_rows() - offset);
+            self.send(batch.slice(offset, rows))?;
+            offset += rows;
+        }
+        Ok(())
+    }
+
+    fn send(&self, batch: RecordBatch) -> Result<()> {
+        let ended = || StoreError::Io {
+            path: self.path.to_owned(),
+            context: "stage reports",
+            source: std::io::Error::other("the insert statement ended before the file did"),
+        };
+        if self.abandoned.load(std::sync::atomic::Ordering::Acquire) {
+            return Err(ended());
+        }
+        self.sender
+            .send(FeedItem::Batch(batch))
+            .map_err(|_| ended())
+    }
+
+    /// Lists a row rejected before it was a report (parsing, geocoding).
+    pub fn reject(&mut self, reject: &RowReject) -> Result<()> {
+        self.rejects.push(
+            self.path,
+            BufferedReject {
+                line: reject.line,
+                field: reject.field.clone(),
+                reason: reject.reason.clone(),
+                raw: reject.raw.clone(),
+            },
+        )?;
+        self.counts.read += 1;
+        self.counts.rejected += 1;
+        Ok(())
+    }
+}
+
+/// A reject waiting for the `rejects` appender.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct BufferedReject {
+    line: u64,
+    field: String,
+    reason: String,
+    raw: String,
+}
+
+/// Rejects gathered while the reports statement runs: in memory up to
+/// `HELD_REJECTS`, then in a temporary file, so that a file of bad rows does
+/// not hold them all in memory.
+#[derive(Default)]
+struct RejectBuffer {
+    held: Vec<BufferedReject>,
+    spill: Option<csv::Writer<std::io::BufWriter<std::fs::File>>>,
+}
+
+/// Rejects kept in memory before the rest go to a temporary file.
+const HELD_REJECTS: usize = 16_384;
+
+impl RejectBuffer {
+    fn push(&mut self, path: &str, reject: BufferedReject) -> Result<()> {
+        let io = |source: std::io::Error| StoreError::Io {
+            path: path.to_owned(),
+            context: "set rejects aside",
+            source,
+        };
+        if self.held.len() < HELD_REJECTS {
+            self.held.push(reject);
+            return Ok(());
+        }
+        if self.spill.is_none() {
+            let file = tempfile::tempfile().map_err(io)?;
+            self.spill = Some(
+                csv::WriterBuilder::new()
+                    .has_headers(false)
+                    .from_writer(std::io::BufWriter::new(file)),
+            );
+        }
+        if let Some(spill) = &mut self.spill {
+            spill
+                .serialize(&reject)
+                .map_err(|e| io(std::io::Error::other(e)))?;
+        }
+        Ok(())
+    }
+
+    /// Each reject, those held first, then those set aside.
+    fn drain(self, path: &str, mut each: impl FnMut(BufferedReject) -> Result<()>) -> Result<()> {
+        let io = |source: std::io::Error| StoreError::Io {
+            path: path.to_owned(),
+            context: "read rejects back",
+            source,
+        };
+        for reject in self.held {
+            each(reject)?;
+        }
+        if let Some(spill) = self.spill {
+            let mut file = spill
+                .into_inner()
+                .map_err(|e| io(std::io::Error::other(e.to_string())))?
+                .into_inner()
+                .map_err(|e| io(e.into_error()))?;
+            std::io::Seek::rewind(&mut file).map_err(io)?;
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(std::io::BufReader::new(file));
+            for reject in reader.deserialize() {
+                each(reject.map_err(|e| io(std::io::Error::other(e)))?)?;
+            }
+        }
+        Ok(())
     }
 }

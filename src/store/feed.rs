@@ -1,0 +1,288 @@
+//! A table function through which one load's new reports reach DuckDB:
+//! `INSERT INTO reports (...) SELECT * FROM hotspots_feed(token)`.
+//!
+//! Why not the Appender: an appender is one thread. It converted every Arrow
+//! batch, appended it and compressed each full row group on the loading
+//! thread, then the commit flushed the last ones, again on one thread, while
+//! the ingest workers waited. As the source of an `INSERT`, the batches are
+//! converted, appended and compressed by as many of DuckDB's threads as the
+//! database allows (with `preserve_insertion_order` off; see
+//! `Store::dedicate_to_loading`), as DuckDB's own `read_csv` is.
+//!
+//! DuckDB only hands a table function its SQL arguments, so the statement
+//! names its batches by a token: a process-wide registry maps tokens to feeds
+//! for as long as a [`Registration`] lives.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::mpsc::Receiver;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use duckdb::arrow::datatypes::SchemaRef;
+use duckdb::arrow::record_batch::RecordBatch;
+use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
+use duckdb::vtab::{
+    record_batch_to_duckdb_data_chunk, to_duckdb_logical_type, BindInfo, InitInfo,
+    TableFunctionInfo, VTab,
+};
+
+/// The table function's name in SQL.
+pub(super) const FUNCTION: &str = "hotspots_feed";
+
+/// What the loading side sends down a feed.
+pub(super) enum FeedItem {
+    /// New reports, at most DuckDB's vector size (2,048 rows).
+    Batch(RecordBatch),
+    /// The load failed: DuckDB is to stop the statement (the caller reports
+    /// its own error, not this one).
+    Failed,
+}
+
+/// One load's batches, as the statement's threads take them.
+pub(super) struct Feed {
+    schema: SchemaRef,
+    /// Locked only to take the next item: DuckDB's threads each convert and
+    /// append their own batch.
+    items: Mutex<Receiver<FeedItem>>,
+}
+
+type Registry = Mutex<HashMap<i64, Arc<Feed>>>;
+
+fn registry() -> &'static Registry {
+    static FEEDS: std::sync::OnceLock<Registry> = std::sync::OnceLock::new();
+    FEEDS.get_or_init(Registry::default)
+}
+
+/// A feed made available to SQL under [`Registration::token`]; withdrawn when
+/// dropped (the statement's own reference goes when DuckDB drops its plan).
+pub(super) struct Registration {
+    token: i64,
+    feed: Arc<Feed>,
+    abandoned: Arc<AtomicBool>,
+}
+
+impl Registration {
+    pub(super) fn new(schema: SchemaRef, items: Receiver<FeedItem>) -> Self {
+        static NEXT: AtomicI64 = AtomicI64::new(1);
+        let token = NEXT.fetch_add(1, Ordering::Relaxed);
+        let feed = Arc::new(Feed {
+            schema,
+            items: Mutex::new(items),
+        });
+        registry()
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(token, Arc::clone(&feed));
+        Self {
+            token,
+            feed,
+            abandoned: Arc::default(),
+        }
+    }
+
+    pub(super) fn token(&self) -> i64 {
+        self.token
+    }
+
+    /// The flag [`Registration::abandon`] sets, for the sending side.
+    pub(super) fn abandoned(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.abandoned)
+    }
+
+    /// Called once the statement is done, however it ended: from now on
+    /// whatever is sent is received here and dropped, until every sender has
+    /// gone. A sender that checks the flag stops at its next batch; one that
+    /// waits for room in the channel is let through first.
+    pub(super) fn abandon(&self) {
+        self.abandoned.store(true, Ordering::Release);
+        let items = self
+            .feed
+            .items
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        while items.recv().is_ok() {}
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        registry()
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&self.token);
+    }
+}
+
+/// The `hotspots_feed(token)` table function.
+pub(super) struct FeedFunction;
+
+/// Raised inside DuckDB when a feed is told the load failed.
+#[derive(Debug, thiserror::Error)]
+#[error("the load feeding this statement stopped")]
+struct LoadStopped;
+
+/// Raised inside DuckDB for a token no load registered.
+#[derive(Debug, thiserror::Error)]
+#[error("no load is registered as feed {0}")]
+struct UnknownFeed(i64);
+
+type CallbackResult<T> = Result<T, Box<dyn std::error::Error>>;
+
+impl VTab for FeedFunction {
+    type InitData = ();
+    type BindData = Arc<Feed>;
+
+    fn bind(bind: &BindInfo) -> CallbackResult<Arc<Feed>> {
+        let token = bind.get_parameter(0).to_int64();
+        let feed = registry()
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&token)
+            .cloned()
+            .ok_or(UnknownFeed(token))?;
+        for field in feed.schema.fields() {
+            bind.add_result_column(field.name(), to_duckdb_logical_type(field.data_type())?);
+        }
+        Ok(feed)
+    }
+
+    fn init(init: &InitInfo) -> CallbackResult<()> {
+        // As many threads as the database runs (its `threads` setting caps this).
+        init.set_max_threads(64);
+        Ok(())
+    }
+
+    fn func(info: &TableFunctionInfo<Self>, output: &mut DataChunkHandle) -> CallbackResult<()> {
+        let next = info
+            .get_bind_data()
+            .items
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .recv();
+        match next {
+            Ok(FeedItem::Batch(batch)) => record_batch_to_duckdb_data_chunk(&batch, output)?,
+            Ok(FeedItem::Failed) => return Err(LoadStopped.into()),
+            // Every sender gone: the load has sent its last batch.
+            Err(_) => output.set_len(0),
+        }
+        Ok(())
+    }
+
+    fn parameters() -> Option<Vec<LogicalTypeHandle>> {
+        Some(vec![LogicalTypeHandle::from(LogicalTypeId::Bigint)])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc::sync_channel;
+    use std::sync::Arc;
+
+    use duckdb::arrow::array::{ArrayRef, Int64Array};
+    use duckdb::arrow::record_batch::RecordBatch;
+
+    use super::{FeedFunction, FeedItem, Registration, FUNCTION};
+    use crate::store::Store;
+
+    fn numbers(from: i64, rows: i64) -> RecordBatch {
+        let column: ArrayRef = Arc::new(Int64Array::from_iter_values(from..from + rows));
+        RecordBatch::try_from_iter([("n", column)]).expect("batch")
+    }
+
+    fn store() -> Store {
+        let store = Store::open_in_memory().expect("open");
+        store
+            .conn
+            .register_table_function::<FeedFunction>(FUNCTION)
+            .expect("register");
+        store
+    }
+
+    #[test]
+    fn batches_sent_are_the_rows_read_whatever_the_threads() {
+        let store = store();
+        store
+            .conn
+            .execute_batch("SET threads = 2")
+            .expect("threads");
+        let (sender, items) = sync_channel(2);
+        let registration = Registration::new(numbers(0, 0).schema(), items);
+        let sql = format!(
+            "SELECT count(*), CAST(sum(n) AS BIGINT) FROM {FUNCTION}({})",
+            registration.token()
+        );
+        let (count, sum): (i64, i64) = std::thread::scope(|scope| {
+            scope.spawn(move || {
+                for i in 0..100 {
+                    sender
+                        .send(FeedItem::Batch(numbers(i * 2048, 2048)))
+                        .expect("send");
+                }
+            });
+            store
+                .conn
+                .query_row(&sql, [], |r| Ok((r.get(0)?, r.get(1)?)))
+                .expect("query")
+        });
+        let rows = 100 * 2048_i64;
+        assert_eq!((count, sum), (rows, rows * (rows - 1) / 2));
+    }
+
+    #[test]
+    fn a_failed_load_fails_the_statement() {
+        let store = store();
+        let (sender, items) = sync_channel(4);
+        let registration = Registration::new(numbers(0, 0).schema(), items);
+        sender.send(FeedItem::Batch(numbers(0, 10))).expect("send");
+        sender.send(FeedItem::Failed).expect("send");
+        let sql = format!("SELECT count(*) FROM {FUNCTION}({})", registration.token());
+        let err = store
+            .conn
+            .query_row(&sql, [], |r| r.get::<_, i64>(0))
+            .unwrap_err();
+        assert!(err.to_string().contains("stopped"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_token_is_an_error() {
+        let store = store();
+        let (_sender, items) = sync_channel::<FeedItem>(1);
+        let registration = Registration::new(numbers(0, 0).schema(), items);
+        let sql = format!(
+            "SELECT count(*) FROM {FUNCTION}({})",
+            registration.token() + 1000
+        );
+        let err = store
+            .conn
+            .query_row(&sql, [], |r| r.get::<_, i64>(0))
+            .unwrap_err();
+        assert!(err.to_string().contains("no load is registered"), "{err}");
+    }
+
+    /// A statement that stops reading (here `LIMIT`) must not leave the sender
+    /// waiting for room: without `abandon` this test never ends.
+    #[test]
+    fn abandoning_lets_a_waiting_sender_go() {
+        let store = store();
+        let (sender, items) = sync_channel(1);
+        let registration = Registration::new(numbers(0, 0).schema(), items);
+        let abandoned = registration.abandoned();
+        let sql = format!("SELECT n FROM {FUNCTION}({}) LIMIT 1", registration.token());
+        let sent = std::thread::scope(|scope| {
+            let sending = scope.spawn(move || {
+                let mut sent = 0;
+                while !abandoned.load(std::sync::atomic::Ordering::Acquire)
+                    && sender.send(FeedItem::Batch(numbers(sent, 1))).is_ok()
+                {
+                    sent += 1;
+                }
+                sent
+            });
+            let first: i64 = store.conn.query_row(&sql, [], |r| r.get(0)).expect("query");
+            assert_eq!(first, 0);
+            registration.abandon();
+            sending.join().expect("sender")
+        });
+        assert!(sent >= 1);
+    }
+}
