@@ -551,6 +551,74 @@ fn a_loading_process_stores_what_an_ordered_load_does() {
     assert!(parallel.2 == ordered.2, "the rejects differ");
 }
 
+/// A load's insert statement names only the columns its reports have filled
+/// so far; a column first filled deep in the file (here `notes` from row
+/// 6,000, `grading` from row 9,000, a postcode's `location_input` once) starts
+/// a wider statement. Every value must land in its own row and column, on
+/// DuckDB's threads too.
+#[test]
+fn columns_first_filled_late_in_a_file_are_stored() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("late.csv");
+    let mut text =
+        String::from("report_id,observed_on,venue_type,lat,lng,postcode,grading,notes\n");
+    for i in 0..10_000u32 {
+        let notes = if i >= 6_000 {
+            format!("note {i}")
+        } else {
+            String::new()
+        };
+        let grading = if i >= 9_000 && i.is_multiple_of(2) {
+            "1AP"
+        } else {
+            ""
+        };
+        let (lat, lng, postcode) = if i == 7_777 {
+            (String::new(), String::new(), "PE30 1DP")
+        } else {
+            (
+                format!("{:.5}", 52.6 + f64::from(i) * 1e-5),
+                "0.15".to_owned(),
+                "",
+            )
+        };
+        let _ = writeln!(
+            text,
+            "L{i},2024-02-{:02},farm,{lat},{lng},{postcode},{grading},{notes}",
+            1 + i % 28
+        );
+    }
+    std::fs::write(&path, text).expect("write");
+    let mut store = Store::open(&dir.path().join("t.duckdb")).expect("open");
+    store.dedicate_to_loading().expect("dedicate");
+    let s = load(&mut store, Input::Path(path), &quiet(), None).expect("load");
+    assert_eq!((s.counts.stored, s.counts.rejected), (10_000, 0));
+    let all = reports(&store);
+    assert_eq!(all.len(), 10_000);
+    for r in &all {
+        let i: u32 = r.report_id[1..].parse().expect("id");
+        let notes = (i >= 6_000).then(|| format!("note {i}"));
+        assert_eq!(r.notes, notes, "{}", r.report_id);
+        let grading = (i >= 9_000 && i.is_multiple_of(2)).then(|| "1AP".to_owned());
+        assert_eq!(r.grading, grading, "{}", r.report_id);
+        assert_eq!(
+            r.geocode_method == "postcode",
+            i == 7_777,
+            "{}",
+            r.report_id
+        );
+        if i == 7_777 {
+            assert!(
+                r.location_input.contains("PE30 1DP"),
+                "{}",
+                r.location_input
+            );
+        } else {
+            assert!((r.lat - (52.6 + f64::from(i) * 1e-5)).abs() < 1e-9);
+        }
+    }
+}
+
 /// More rejects than a load holds in memory while its reports go in are set
 /// aside in a temporary file: every one is still stored and listed once.
 #[test]

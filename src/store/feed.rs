@@ -62,7 +62,11 @@ pub(super) struct Registration {
 }
 
 impl Registration {
-    pub(super) fn new(schema: SchemaRef, items: Receiver<FeedItem>) -> Self {
+    pub(super) fn new(
+        schema: SchemaRef,
+        items: Receiver<FeedItem>,
+        abandoned: Arc<AtomicBool>,
+    ) -> Self {
         static NEXT: AtomicI64 = AtomicI64::new(1);
         let token = NEXT.fetch_add(1, Ordering::Relaxed);
         let feed = Arc::new(Feed {
@@ -76,17 +80,12 @@ impl Registration {
         Self {
             token,
             feed,
-            abandoned: Arc::default(),
+            abandoned,
         }
     }
 
     pub(super) fn token(&self) -> i64 {
         self.token
-    }
-
-    /// The flag [`Registration::abandon`] sets, for the sending side.
-    pub(super) fn abandoned(&self) -> Arc<AtomicBool> {
-        Arc::clone(&self.abandoned)
     }
 
     /// Called once the statement is done, however it ended: from now on
@@ -206,7 +205,7 @@ mod tests {
             .execute_batch("SET threads = 2")
             .expect("threads");
         let (sender, items) = sync_channel(2);
-        let registration = Registration::new(numbers(0, 0).schema(), items);
+        let registration = Registration::new(numbers(0, 0).schema(), items, Arc::default());
         let sql = format!(
             "SELECT count(*), CAST(sum(n) AS BIGINT) FROM {FUNCTION}({})",
             registration.token()
@@ -232,7 +231,7 @@ mod tests {
     fn a_failed_load_fails_the_statement() {
         let store = store();
         let (sender, items) = sync_channel(4);
-        let registration = Registration::new(numbers(0, 0).schema(), items);
+        let registration = Registration::new(numbers(0, 0).schema(), items, Arc::default());
         sender.send(FeedItem::Batch(numbers(0, 10))).expect("send");
         sender.send(FeedItem::Failed).expect("send");
         let sql = format!("SELECT count(*) FROM {FUNCTION}({})", registration.token());
@@ -247,7 +246,7 @@ mod tests {
     fn an_unknown_token_is_an_error() {
         let store = store();
         let (_sender, items) = sync_channel::<FeedItem>(1);
-        let registration = Registration::new(numbers(0, 0).schema(), items);
+        let registration = Registration::new(numbers(0, 0).schema(), items, Arc::default());
         let sql = format!(
             "SELECT count(*) FROM {FUNCTION}({})",
             registration.token() + 1000
@@ -265,8 +264,8 @@ mod tests {
     fn abandoning_lets_a_waiting_sender_go() {
         let store = store();
         let (sender, items) = sync_channel(1);
-        let registration = Registration::new(numbers(0, 0).schema(), items);
-        let abandoned = registration.abandoned();
+        let abandoned = Arc::<std::sync::atomic::AtomicBool>::default();
+        let registration = Registration::new(numbers(0, 0).schema(), items, abandoned.clone());
         let sql = format!("SELECT n FROM {FUNCTION}({}) LIMIT 1", registration.token());
         let sent = std::thread::scope(|scope| {
             let sending = scope.spawn(move || {
