@@ -78,10 +78,20 @@ impl KeyHasher {
     }
 }
 
+/// What is known of a key: its content digest, and the line of the file that
+/// brought it (0 for keys read back from the database; only a file's own
+/// lines are ever quoted). One type for both maps, so that a commit into an
+/// empty index hands its map over instead of copying it.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Seen {
+    content: u64,
+    first_line: u64,
+}
+
 /// The stored keys of one database, valid for one data version.
 pub(super) struct KeyIndex {
     hasher: KeyHasher,
-    stored: DigestMap<u64>,
+    stored: DigestMap<Seen>,
     /// The `Store::data_version` these keys describe; `None`: not loaded.
     pub(super) version: Option<(i64, u64)>,
 }
@@ -110,7 +120,13 @@ impl KeyIndex {
 
     pub(super) fn insert_stored(&mut self, source: &str, report_id: &str, content: u64) {
         let key = self.hasher.digest(source, report_id);
-        self.stored.insert(key, content);
+        self.stored.insert(
+            key,
+            Seen {
+                content,
+                first_line: 0,
+            },
+        );
     }
 
     #[cfg(test)]
@@ -118,12 +134,16 @@ impl KeyIndex {
         self.stored.len()
     }
 
-    /// Adds a committed file's new keys.
+    /// Adds a committed file's new keys: the smaller map goes into the
+    /// larger (a first load of 1M rows spent ~0.25 s copying its map into
+    /// the empty index, on one thread after everything else).
     pub(super) fn absorb(&mut self, file: FileKeys) {
-        self.stored.reserve(file.seen.len());
-        for (key, (content, _first_line)) in file.seen {
-            self.stored.insert(key, content);
+        let mut smaller = file.seen;
+        if smaller.len() > self.stored.len() {
+            std::mem::swap(&mut self.stored, &mut smaller);
         }
+        self.stored.reserve(smaller.len());
+        self.stored.extend(smaller);
     }
 
     /// Classifies one staged row, remembering it for the rows after it.
@@ -147,18 +167,26 @@ impl KeyIndex {
         content: u64,
         line: u64,
     ) -> Verdict {
-        if let Some(&stored) = self.stored.get(&key) {
-            return if stored == content {
+        if let Some(stored) = self.stored.get(&key) {
+            return if stored.content == content {
                 Verdict::Duplicate
             } else {
                 Verdict::ConflictStored
             };
         }
         match file.seen.get(&key) {
-            Some(&(first, _)) if first == content => Verdict::Duplicate,
-            Some(&(_, first_line)) => Verdict::ConflictFile { first_line },
+            Some(seen) if seen.content == content => Verdict::Duplicate,
+            Some(seen) => Verdict::ConflictFile {
+                first_line: seen.first_line,
+            },
             None => {
-                file.seen.insert(key, (content, line));
+                file.seen.insert(
+                    key,
+                    Seen {
+                        content,
+                        first_line: line,
+                    },
+                );
                 Verdict::New
             }
         }
@@ -169,7 +197,7 @@ impl KeyIndex {
 /// index only when the file commits.
 #[derive(Default)]
 pub(super) struct FileKeys {
-    seen: DigestMap<(u64, u64)>,
+    seen: DigestMap<Seen>,
 }
 
 impl FileKeys {
@@ -236,6 +264,42 @@ mod tests {
                 ("policeA", "", 2, 3, Verdict::ConflictStored),
             ],
         );
+    }
+
+    /// A committed file's keys join the index whichever map is larger (the
+    /// larger is kept and the smaller poured into it).
+    #[test]
+    fn absorbing_keeps_every_key_whichever_map_is_larger() {
+        use Verdict::{ConflictStored, Duplicate, New};
+        let mut index = KeyIndex::default();
+        index.insert_stored("police", "A", 1);
+        let mut file = FileKeys::default();
+        run(
+            &index,
+            &mut file,
+            &[
+                ("police", "B", 2, 2, New),
+                ("police", "C", 3, 3, New),
+                ("helpline", "A", 4, 4, New),
+            ],
+        );
+        index.absorb(file); // the file's map is the larger
+        let mut file = FileKeys::default();
+        run(
+            &index,
+            &mut file,
+            &[
+                ("police", "A", 1, 2, Duplicate),
+                ("police", "B", 2, 3, Duplicate),
+                ("police", "C", 9, 4, ConflictStored),
+                ("helpline", "A", 4, 5, Duplicate),
+                ("helpline", "D", 5, 6, New),
+            ],
+        );
+        index.absorb(file); // the index's map is the larger
+        assert_eq!(index.len(), 5);
+        let mut file = FileKeys::default();
+        run(&index, &mut file, &[("helpline", "D", 5, 2, Duplicate)]);
     }
 
     #[test]
