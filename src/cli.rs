@@ -644,8 +644,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             files,
         } => {
             let mut store = Store::open(&db.db)?;
-            // This process only loads: DuckDB on one thread (see there).
-            store.dedicate_to_loading()?;
+            // This process only loads: DuckDB appends on every thread (see there).
+            store.dedicate_to_loading();
             let options = LoadOptions {
                 format,
                 default_source: source,

@@ -172,6 +172,8 @@ pub struct Store {
     keys: keys::KeyIndex,
     /// Whether this connection has the `feed` table function loads insert from.
     feed_registered: bool,
+    /// Set by [`Store::dedicate_to_loading`].
+    unordered_inserts: bool,
     /// Set by [`Store::keep_snapshot`]: the in-memory filter columns that
     /// answer counts and series, shared with this store's clones.
     snapshot: Option<std::sync::Arc<snapshot::Slot>>,
@@ -232,6 +234,7 @@ impl Store {
             path,
             keys: keys::KeyIndex::default(),
             feed_registered: false,
+            unordered_inserts: false,
             snapshot: None,
         };
         store.migrate()?;
@@ -250,6 +253,7 @@ impl Store {
             path: self.path.clone(),
             keys: keys::KeyIndex::default(),
             feed_registered: false,
+            unordered_inserts: false,
             snapshot: self.snapshot.clone(),
         })
     }
@@ -367,12 +371,16 @@ impl Store {
     /// For a process that only loads (`hotspots ingest`): new reports go into
     /// the table in whatever order DuckDB's threads append them, so that every
     /// thread converts, appends and compresses (see `feed`). Nothing reads the
-    /// table's physical order: each query that lists rows sorts them. Not for
-    /// the server, whose form loads are small.
-    pub fn dedicate_to_loading(&self) -> Result<()> {
-        self.conn
-            .execute_batch("SET preserve_insertion_order = false")
-            .map_err(self.err("set preserve_insertion_order"))
+    /// table's physical order: each query that lists rows sorts them.
+    ///
+    /// DuckDB's `preserve_insertion_order` is off only while the insert
+    /// statements run: with it off, DuckDB 1.2 also returned the rows of an
+    /// `ORDER BY` query out of order (its threads' sorted runs one after the
+    /// other; caught by `a_loading_process_stores_what_an_ordered_load_does`),
+    /// and the setting is the database's, not the connection's. So not for
+    /// the server either, whose readers share the database.
+    pub fn dedicate_to_loading(&mut self) {
+        self.unordered_inserts = true;
     }
 
     /// Starts loading one file: a transaction, a run row and the appenders.
@@ -383,6 +391,7 @@ impl Store {
             path,
             keys,
             feed_registered,
+            unordered_inserts,
             ..
         } = self;
         let path = path.as_str();
@@ -407,6 +416,7 @@ impl Store {
             file_name: file_name.to_owned(),
             keys,
             file_keys: keys::FileKeys::default(),
+            unordered_inserts: *unordered_inserts,
             rejects: None,
             counts: LoadCounts::default(),
             committed: false,
@@ -693,6 +703,8 @@ pub struct FileLoad<'c> {
     /// The stored keys (as of this transaction's start) and this file's.
     keys: &'c mut keys::KeyIndex,
     file_keys: keys::FileKeys,
+    /// See [`Store::dedicate_to_loading`].
+    unordered_inserts: bool,
     rejects: Option<Appender<'c>>,
     counts: LoadCounts,
     committed: bool,
@@ -763,6 +775,7 @@ impl FileLoad<'_> {
             current: None,
         };
         let conn = self.conn;
+        let unordered = self.unordered_inserts;
         let (staged, inserted) = std::thread::scope(|scope| {
             let staging = scope.spawn(move || {
                 let staged = run(&mut stager);
@@ -775,7 +788,7 @@ impl FileLoad<'_> {
             });
             let mut inserted = Ok(());
             for segment in segments {
-                inserted = insert_segment(conn, path, &schema, segment);
+                inserted = insert_segment(conn, path, &schema, segment, unordered);
                 if inserted.is_err() {
                     break;
                 }
@@ -910,6 +923,7 @@ fn insert_segment(
     path: &str,
     schema: &duckdb::arrow::datatypes::Schema,
     segment: Segment,
+    unordered: bool,
 ) -> Result<()> {
     let projected = schema
         .project(&segment.columns)
@@ -928,15 +942,33 @@ fn insert_segment(
         feed::FUNCTION,
         registration.token()
     );
-    let inserted = conn.execute(&sql, []);
+    let db = |context: &'static str| {
+        move |source| StoreError::Db {
+            path: path.to_owned(),
+            context,
+            source,
+        }
+    };
+    let order = |preserve: bool| {
+        conn.execute_batch(&format!("SET preserve_insertion_order = {preserve}"))
+            .map_err(db("set preserve_insertion_order"))
+    };
+    let inserted = if unordered {
+        order(false).and_then(|()| {
+            let inserted = conn.execute(&sql, []).map_err(db("insert reports"));
+            // Back on whatever happened: see `Store::dedicate_to_loading`.
+            let restored = order(true);
+            inserted.and(restored)
+        })
+    } else {
+        conn.execute(&sql, [])
+            .map(drop)
+            .map_err(db("insert reports"))
+    };
     // A statement that ended early takes no more batches: let the stager's
     // sends return (and fail) instead of waiting for room.
     registration.abandon();
-    inserted.map(drop).map_err(|source| StoreError::Db {
-        path: path.to_owned(),
-        context: "insert reports",
-        source,
-    })
+    inserted
 }
 
 /// The sending end of the segment being filled.
