@@ -287,6 +287,7 @@ fn locate_batches(
 ) {
     let geocoder = Geocoder::default();
     let mut localities = Localities::default();
+    let mut indexer = index::Indexer::default();
     loop {
         // Holding the lock only to receive: the other workers wait for work, not for us.
         let received = work_queue
@@ -301,7 +302,7 @@ fn locate_batches(
                 .map(|item| match item {
                     ingest::RowItem::Reject(reject) => Prepared::Reject(reject),
                     ingest::RowItem::Row(row) => {
-                        match locate(&row, context, geocoder, &mut localities) {
+                        match locate(&row, context, geocoder, &mut localities, &mut indexer) {
                             Ok(located) => {
                                 reports.push(&located.as_new_report(&row));
                                 Prepared::Report(row)
@@ -411,6 +412,7 @@ fn locate(
     context: &ParseContext,
     geocoder: Geocoder,
     localities: &mut Localities,
+    indexer: &mut index::Indexer,
 ) -> Result<Located, RowReject> {
     let parsed = ingest::parse_row(row, context)?;
     let geocoded = geocoder.geocode(&parsed.location).map_err(|e| RowReject {
@@ -425,7 +427,7 @@ fn locate(
         reason: format!("not a valid coordinate: {e}"),
         raw: row.raw(),
     })?;
-    let cells = index::cells_for(point, geocoded.precision_m);
+    let cells = indexer.cells(point, geocoded.precision_m);
     // The res-7 cell is usually computed already: one H3 lookup in five saved.
     let res7 = cells
         .at(h3o::Resolution::Seven)
