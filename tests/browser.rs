@@ -279,13 +279,14 @@ fn dashboard_in_chromium() {
     assert_eq!(outline, json!(false), "no basemap source");
     s.screenshot(&artefacts().join("map-no-basemap.png"));
     block(&[]);
-    // Layers the server refuses (from after to, a 400): the page says why and
-    // does not leave the changes list marked as loading.
+    // Layers the server refuses (from after to, a 400): the page says why,
+    // naming the parameter as the API does, and does not leave the changes
+    // list marked as loading.
     s.goto(&format!("{base}/?from=2024-12-31&to=2024-01-01"));
     let state = wait_settled(&s);
     assert_eq!(state, json!("error"), "refused: {}", status());
     assert!(
-        status().starts_with("Could not load the layers: 2024-12-31 is after to=2024-01-01"),
+        status().starts_with("Could not load the layers: from: 2024-12-31 is after to=2024-01-01"),
         "{}",
         status()
     );

@@ -225,7 +225,11 @@
     const r = await fetch(url, { credentials: "same-origin" });
     if (!r.ok) {
       let message = r.status + " " + r.statusText;
-      try { message = (await r.json()).error.message; } catch (e) { /* not JSON */ }
+      try {
+        // The server names the parameter it refused: say which, as the API does.
+        const error = (await r.json()).error;
+        message = error.field ? error.field + ": " + error.message : error.message;
+      } catch (e) { /* not JSON */ }
       throw new Error(message);
     }
     return r.json();
