@@ -336,7 +336,11 @@ async fn tile(
             .map_err(AppError::internal)?
         })
         .await?;
-    let (bytes, features) = index.tile(z, x, y).map_err(|_| AppError::NotFound)?;
+    let (bytes, features) = index.tile(z, x, y).map_err(|e| match e {
+        crate::tiles::TileError::NoSuchTile { .. } => AppError::NotFound,
+        // A 404 would read as "no tile" to MapLibre and hide the failure.
+        other @ crate::tiles::TileError::NotPolygons(_) => AppError::internal(other),
+    })?;
     entry.rows = Some(i64::try_from(features).unwrap_or(i64::MAX));
     state.audit(entry);
     let out = layer_headers(&etag, Some("application/vnd.mapbox-vector-tile"));
