@@ -313,6 +313,24 @@ fn dashboard_in_chromium() {
         "{}",
         status()
     );
+    // Hidden (another view) and shown again, the failed layer is set afresh
+    // and its tiles asked for again: here they load, and the page is ready.
+    // Without that, MapLibre would keep the failed tiles (here, their URL).
+    for view in ["emerging", "hotspots"] {
+        s.execute(
+            "document.body.removeAttribute('data-ready');
+             const select = document.getElementById('view');
+             select.value = arguments[0];
+             select.dispatchEvent(new Event('change', { bubbles: true }));",
+            &json!([view]),
+        );
+        assert_eq!(
+            wait_settled(&s),
+            "true",
+            "{view} after a failure: {}",
+            status()
+        );
+    }
 
     // ---- the towns page: table and SVG charts ----
     s.goto(&format!("{base}/towns"));

@@ -330,6 +330,10 @@
       // A failure counts while its layer is shown and asked for the same data.
       if (failed && (requested(failed.source) !== failed.asked ||
           (failed.source === "reports" ? !s.points : hexagonVisibility(failed.source, view) !== "visible"))) {
+        // Hidden, a failed hexagon layer is set afresh when shown again:
+        // MapLibre keeps a failed tile and would not ask for it again, and
+        // the page would then say "ready" over a layer with holes in it.
+        if (failed.source !== "reports" && requested(failed.source) === failed.asked) tilesShown[failed.source] = null;
         failed = null;
       }
       layersSet = mine;
