@@ -178,10 +178,20 @@ impl Session<'_> {
             if done(&v) {
                 return v;
             }
-            assert!(
-                started.elapsed() < PATIENCE,
-                "condition never held: {script} (last {v})"
-            );
+            if started.elapsed() >= PATIENCE {
+                // Where the browser is says most about why: a page left for
+                // the sign-in form, an error in the status line.
+                let whereabouts = self.execute(
+                    "const status = document.getElementById('status');
+                     return [location.href, document.title,
+                             document.body && document.body.getAttribute('data-ready'),
+                             status && status.textContent];",
+                    &json!([]),
+                );
+                panic!(
+                    "condition never held: {script} (last {v}; page [href, title, data-ready, status]: {whereabouts})"
+                );
+            }
             std::thread::sleep(Duration::from_millis(100));
         }
     }
