@@ -350,7 +350,7 @@ fn stage_in_order(
                     });
                 }
                 match prepared {
-                    Prepared::Reject(reject) => load.reject(&reject)?,
+                    Prepared::Reject(reject) => load.reject(reject)?,
                     Prepared::Report(row) => report_rows.push(row),
                 }
             }

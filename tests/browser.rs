@@ -262,6 +262,11 @@ fn dashboard_in_chromium() {
         .unwrap_or_default()
         .to_owned()
     };
+    // The page gave up on its view: `data-ready` says so, the status line why.
+    let expect_error = |what: &str, reason: &str| {
+        assert_eq!(wait_settled(&s), json!("error"), "{what}: {}", status());
+        assert!(status().starts_with(reason), "{what}: {}", status());
+    };
     // No basemap: the layers still load and the status line says what is missing.
     block(&["*/api/v1/basemap/*"]);
     s.goto(&format!("{base}/?from=2024-01-01&to=2024-12-31"));
@@ -283,12 +288,9 @@ fn dashboard_in_chromium() {
     // naming the parameter as the API does, and does not leave the changes
     // list marked as loading.
     s.goto(&format!("{base}/?from=2024-12-31&to=2024-01-01"));
-    let state = wait_settled(&s);
-    assert_eq!(state, json!("error"), "refused: {}", status());
-    assert!(
-        status().starts_with("Could not load the layers: from: 2024-12-31 is after to=2024-01-01"),
-        "{}",
-        status()
+    expect_error(
+        "refused",
+        "Could not load the layers: from: 2024-12-31 is after to=2024-01-01",
     );
     let busy = s.execute(
         "return document.getElementById('changes-list').hasAttribute('aria-busy')",
@@ -306,13 +308,7 @@ fn dashboard_in_chromium() {
          window.hotspotsMap.getSource('cells').setTiles([location.origin + '/api/v1/tiles/cells/{z}/{x}/{y}?res=99']);",
         &json!([]),
     );
-    let state = wait_settled(&s);
-    assert_eq!(state, json!("error"), "tiles failed: {}", status());
-    assert!(
-        status().starts_with("Could not load the cells layer"),
-        "{}",
-        status()
-    );
+    expect_error("tiles failed", "Could not load the cells layer");
     // Hidden (another view) and shown again, the failed layer is set afresh
     // and its tiles asked for again: here they load, and the page is ready.
     // Without that, MapLibre would keep the failed tiles (here, their URL).
@@ -331,6 +327,10 @@ fn dashboard_in_chromium() {
             status()
         );
     }
+    assert!(
+        drawn("cells-fill") > 0,
+        "the failed layer's hexagons are drawn once shown again"
+    );
 
     // ---- the towns page: table and SVG charts ----
     s.goto(&format!("{base}/towns"));

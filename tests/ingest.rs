@@ -833,8 +833,8 @@ fn file_order_kept_across_worker_threads() {
 }
 
 /// Optional columns that a file fills only from its later rows: the loader
-/// leaves a column out of its appends until a batch fills it (see
-/// `FileLoad::append_batch`), so every value must still land on its own row.
+/// leaves a column out of its insert statement until a batch fills it (see
+/// `store::Segment`), so every value must still land on its own row.
 #[test]
 fn optional_columns_first_filled_late_are_stored() {
     let rows = 5_000;

@@ -226,7 +226,7 @@ pub(crate) fn truncate_raw(mut raw: String) -> String {
 }
 
 /// A row that was read but not accepted.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RowReject {
     pub line: u64,
     /// The input column at fault (canonical name), or `row` for the record as a whole.

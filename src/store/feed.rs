@@ -227,6 +227,16 @@ mod tests {
         assert_eq!((count, sum), (rows, rows * (rows - 1) / 2));
     }
 
+    /// The error of `SELECT count(*)` over feed `token`.
+    fn count_error(store: &Store, token: i64) -> String {
+        let sql = format!("SELECT count(*) FROM {FUNCTION}({token})");
+        store
+            .conn
+            .query_row(&sql, [], |r| r.get::<_, i64>(0))
+            .expect_err("the statement fails")
+            .to_string()
+    }
+
     #[test]
     fn a_failed_load_fails_the_statement() {
         let store = store();
@@ -234,12 +244,8 @@ mod tests {
         let registration = Registration::new(numbers(0, 0).schema(), items, Arc::default());
         sender.send(FeedItem::Batch(numbers(0, 10))).expect("send");
         sender.send(FeedItem::Failed).expect("send");
-        let sql = format!("SELECT count(*) FROM {FUNCTION}({})", registration.token());
-        let err = store
-            .conn
-            .query_row(&sql, [], |r| r.get::<_, i64>(0))
-            .unwrap_err();
-        assert!(err.to_string().contains("stopped"), "{err}");
+        let err = count_error(&store, registration.token());
+        assert!(err.contains("stopped"), "{err}");
     }
 
     #[test]
@@ -247,15 +253,8 @@ mod tests {
         let store = store();
         let (_sender, items) = sync_channel::<FeedItem>(1);
         let registration = Registration::new(numbers(0, 0).schema(), items, Arc::default());
-        let sql = format!(
-            "SELECT count(*) FROM {FUNCTION}({})",
-            registration.token() + 1000
-        );
-        let err = store
-            .conn
-            .query_row(&sql, [], |r| r.get::<_, i64>(0))
-            .unwrap_err();
-        assert!(err.to_string().contains("no load is registered"), "{err}");
+        let err = count_error(&store, registration.token() + 1000);
+        assert!(err.contains("no load is registered"), "{err}");
     }
 
     /// A statement that stops reading (here `LIMIT`) must not leave the sender

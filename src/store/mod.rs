@@ -1025,7 +1025,7 @@ impl Stager<'_> {
             };
             self.rejects.push(
                 path,
-                BufferedReject {
+                RowReject {
                     line: keys[i].line,
                     field: "report_id".to_owned(),
                     reason,
@@ -1109,29 +1109,12 @@ impl Stager<'_> {
     }
 
     /// Lists a row rejected before it was a report (parsing, geocoding).
-    pub fn reject(&mut self, reject: &RowReject) -> Result<()> {
-        self.rejects.push(
-            self.path,
-            BufferedReject {
-                line: reject.line,
-                field: reject.field.clone(),
-                reason: reject.reason.clone(),
-                raw: reject.raw.clone(),
-            },
-        )?;
+    pub fn reject(&mut self, reject: RowReject) -> Result<()> {
+        self.rejects.push(self.path, reject)?;
         self.counts.read += 1;
         self.counts.rejected += 1;
         Ok(())
     }
-}
-
-/// A reject waiting for the `rejects` appender.
-#[derive(serde::Serialize, serde::Deserialize)]
-struct BufferedReject {
-    line: u64,
-    field: String,
-    reason: String,
-    raw: String,
 }
 
 /// Rejects gathered while the reports statement runs: in memory up to
@@ -1139,7 +1122,7 @@ struct BufferedReject {
 /// not hold them all in memory.
 #[derive(Default)]
 struct RejectBuffer {
-    held: Vec<BufferedReject>,
+    held: Vec<RowReject>,
     spill: Option<csv::Writer<std::io::BufWriter<std::fs::File>>>,
 }
 
@@ -1147,7 +1130,7 @@ struct RejectBuffer {
 const HELD_REJECTS: usize = 16_384;
 
 impl RejectBuffer {
-    fn push(&mut self, path: &str, reject: BufferedReject) -> Result<()> {
+    fn push(&mut self, path: &str, reject: RowReject) -> Result<()> {
         let io = |source: std::io::Error| StoreError::Io {
             path: path.to_owned(),
             context: "set rejects aside",
@@ -1174,7 +1157,7 @@ impl RejectBuffer {
     }
 
     /// Each reject, those held first, then those set aside.
-    fn drain(self, path: &str, mut each: impl FnMut(BufferedReject) -> Result<()>) -> Result<()> {
+    fn drain(self, path: &str, mut each: impl FnMut(RowReject) -> Result<()>) -> Result<()> {
         let io = |source: std::io::Error| StoreError::Io {
             path: path.to_owned(),
             context: "read rejects back",

@@ -82,9 +82,9 @@ pub(super) struct RowKey {
     pub(super) line: u64,
 }
 
-/// Reports made ready for the store off the loading thread: their `reports`
-/// columns and key digests, in file order. [`super::FileLoad::stage_batch`]
-/// classifies them and appends the new ones.
+/// Reports made ready for the store off the staging thread: their `reports`
+/// columns and key digests, in file order. [`super::Stager::stage_batch`]
+/// classifies them and sends the new ones to the insert statement.
 pub struct PreparedReports {
     preparer: ReportPreparer,
     pub(super) columns: ReportBatch,
