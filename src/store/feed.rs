@@ -44,6 +44,47 @@ pub(super) struct Feed {
     /// Locked only to take the next item: DuckDB's threads each convert and
     /// append their own batch.
     items: Mutex<Receiver<FeedItem>>,
+    /// Set, under the lock, once a thread has taken `Failed`. DuckDB's other
+    /// threads go on asking for chunks until they see the statement's error,
+    /// and the load may still hold its sender: without this, the next thread
+    /// to ask would wait in `recv` for a batch that never comes, and the
+    /// statement (waiting for that thread) would never end.
+    stopped: AtomicBool,
+}
+
+/// What a statement's thread gets when it asks a feed for the next chunk.
+#[derive(Debug)]
+enum Taken {
+    Batch(RecordBatch),
+    /// The load failed (now or for an earlier thread).
+    Stopped,
+    /// Every sender gone: the load has sent its last batch.
+    End,
+}
+
+impl Feed {
+    fn new(schema: SchemaRef, items: Receiver<FeedItem>) -> Self {
+        Self {
+            schema,
+            items: Mutex::new(items),
+            stopped: AtomicBool::new(false),
+        }
+    }
+
+    fn take(&self) -> Taken {
+        let items = self.items.lock().unwrap_or_else(PoisonError::into_inner);
+        if self.stopped.load(Ordering::Acquire) {
+            return Taken::Stopped;
+        }
+        match items.recv() {
+            Ok(FeedItem::Batch(batch)) => Taken::Batch(batch),
+            Ok(FeedItem::Failed) => {
+                self.stopped.store(true, Ordering::Release);
+                Taken::Stopped
+            }
+            Err(_) => Taken::End,
+        }
+    }
 }
 
 type Registry = Mutex<HashMap<i64, Arc<Feed>>>;
@@ -69,10 +110,7 @@ impl Registration {
     ) -> Self {
         static NEXT: AtomicI64 = AtomicI64::new(1);
         let token = NEXT.fetch_add(1, Ordering::Relaxed);
-        let feed = Arc::new(Feed {
-            schema,
-            items: Mutex::new(items),
-        });
+        let feed = Arc::new(Feed::new(schema, items));
         registry()
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -152,17 +190,10 @@ impl VTab for FeedFunction {
     }
 
     fn func(info: &TableFunctionInfo<Self>, output: &mut DataChunkHandle) -> CallbackResult<()> {
-        let next = info
-            .get_bind_data()
-            .items
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .recv();
-        match next {
-            Ok(FeedItem::Batch(batch)) => record_batch_to_duckdb_data_chunk(&batch, output)?,
-            Ok(FeedItem::Failed) => return Err(LoadStopped.into()),
-            // Every sender gone: the load has sent its last batch.
-            Err(_) => output.set_len(0),
+        match info.get_bind_data().take() {
+            Taken::Batch(batch) => record_batch_to_duckdb_data_chunk(&batch, output)?,
+            Taken::Stopped => return Err(LoadStopped.into()),
+            Taken::End => output.set_len(0),
         }
         Ok(())
     }
@@ -180,7 +211,7 @@ mod tests {
     use duckdb::arrow::array::{ArrayRef, Int64Array};
     use duckdb::arrow::record_batch::RecordBatch;
 
-    use super::{FeedFunction, FeedItem, Registration, FUNCTION};
+    use super::{Feed, FeedFunction, FeedItem, Registration, Taken, FUNCTION};
     use crate::store::Store;
 
     fn numbers(from: i64, rows: i64) -> RecordBatch {
@@ -246,6 +277,28 @@ mod tests {
         sender.send(FeedItem::Failed).expect("send");
         let err = count_error(&store, registration.token());
         assert!(err.contains("stopped"), "{err}");
+    }
+
+    /// CI once hung here: one of DuckDB's threads took `Failed` and another,
+    /// asking for more before it saw the error, waited for ever on a load
+    /// that still held its sender. The batch sent after `Failed` stands for
+    /// "anything but stopping" deterministically, where waiting would hang.
+    #[test]
+    fn a_feed_stays_stopped_for_every_thread_that_asks_after() {
+        let (sender, items) = sync_channel(4);
+        let feed = Feed::new(numbers(0, 0).schema(), items);
+        sender.send(FeedItem::Batch(numbers(0, 10))).expect("send");
+        sender.send(FeedItem::Failed).expect("send");
+        sender.send(FeedItem::Batch(numbers(10, 10))).expect("send");
+        let taken: Vec<Taken> = (0..3).map(|_| feed.take()).collect();
+        assert!(
+            matches!(
+                taken.as_slice(),
+                [Taken::Batch(_), Taken::Stopped, Taken::Stopped]
+            ),
+            "{taken:?}"
+        );
+        drop(sender);
     }
 
     #[test]
