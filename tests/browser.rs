@@ -262,10 +262,18 @@ fn dashboard_in_chromium() {
         .unwrap_or_default()
         .to_owned()
     };
-    // The page gave up on its view: `data-ready` says so, the status line why.
-    let expect_error = |what: &str, reason: &str| {
+    let retry_offered = || {
+        s.execute(
+            "return !document.getElementById('retry').hidden",
+            &json!([]),
+        ) == json!(true)
+    };
+    // The page gave up on its view: `data-ready` says so, the status line why,
+    // and a retry is offered only when asking again may help.
+    let expect_error = |what: &str, reason: &str, retriable: bool| {
         assert_eq!(wait_settled(&s), json!("error"), "{what}: {}", status());
         assert!(status().starts_with(reason), "{what}: {}", status());
+        assert_eq!(retry_offered(), retriable, "{what}: retry offered");
     };
     // No basemap: the layers still load and the status line says what is missing.
     block(&["*/api/v1/basemap/*"]);
@@ -291,6 +299,7 @@ fn dashboard_in_chromium() {
     expect_error(
         "refused",
         "Could not load the layers: from: 2024-12-31 is after to=2024-01-01",
+        false,
     );
     let busy = s.execute(
         "return document.getElementById('changes-list').hasAttribute('aria-busy')",
@@ -303,12 +312,28 @@ fn dashboard_in_chromium() {
     // at tiles the server refuses (400; MapLibre takes a 404 for "no tile").
     s.goto(&format!("{base}/?from=2024-01-01&to=2024-12-31"));
     wait_ready(&s);
-    s.execute(
-        "document.body.removeAttribute('data-ready');
-         window.hotspotsMap.getSource('cells').setTiles([location.origin + '/api/v1/tiles/cells/{z}/{x}/{y}?res=99']);",
-        &json!([]),
-    );
-    expect_error("tiles failed", "Could not load the cells layer");
+    assert!(!retry_offered(), "no retry on a drawn map");
+    let fail_cells = || {
+        s.execute(
+            "document.body.removeAttribute('data-ready');
+             window.hotspotsMap.getSource('cells').setTiles([location.origin + '/api/v1/tiles/cells/{z}/{x}/{y}?res=99']);",
+            &json!([]),
+        );
+        expect_error(
+            "tiles failed",
+            "Could not load the cells layer: the server answered 400",
+            true,
+        );
+    };
+    fail_cells();
+    s.screenshot(&artefacts().join("map-layer-failed.png"));
+    // Retry asks for the same view again, tiles afresh (MapLibre would not
+    // ask for a failed tile again by itself): here they load.
+    s.click(&s.find("#retry"));
+    assert_eq!(wait_settled(&s), "true", "after retry: {}", status());
+    assert!(!retry_offered(), "retry gone once the map is drawn");
+    assert!(drawn("cells-fill") > 0, "retried hexagons drawn");
+    fail_cells();
     // Hidden (another view) and shown again, the failed layer is set afresh
     // and its tiles asked for again: here they load, and the page is ready.
     // Without that, MapLibre would keep the failed tiles (here, their URL).

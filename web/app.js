@@ -6,6 +6,7 @@
   const root = document.querySelector("main.map-layout");
   const form = document.getElementById("controls");
   const status = document.getElementById("status");
+  const retry = document.getElementById("retry");
   const panel = document.getElementById("panel");
   const panelBody = document.getElementById("panel-body");
 
@@ -230,7 +231,9 @@
         const error = (await r.json()).error;
         message = error.field ? error.field + ": " + error.message : error.message;
       } catch (e) { /* not JSON */ }
-      throw new Error(message);
+      const failure = new Error(message);
+      failure.status = r.status;
+      throw failure;
     }
     return r.json();
   }
@@ -256,8 +259,14 @@
 
   map.on("error", function (e) {
     if (!e.sourceId || ["cells", "emerging", "reports"].indexOf(e.sourceId) < 0) return;
+    // A tile asked for before the source's URL changed (a new query, a retry)
+    // says nothing of the tiles shown now: MapLibre may still report it.
+    if (e.sourceId !== "reports" && e.error && e.error.url && !isTileOf(e.error.url, map.getSource(e.sourceId).tiles)) return;
     if (!failed) {
-      failed = { source: e.sourceId, asked: requested(e.sourceId), message: (e.error && e.error.message) || "error" };
+      // An HTTP failure is said plainly (MapLibre's message carries the tile's URL).
+      const message = e.error && e.error.status ? "the server answered " + e.error.status + " " + e.error.statusText
+        : (e.error && e.error.message) || "error";
+      failed = { source: e.sourceId, asked: requested(e.sourceId), message: message };
     }
     hexagonsShown = true;
     revealBasemap();
@@ -265,13 +274,24 @@
     if (layersSet === generation) reportFailure();
   });
 
-  function reportFailure() {
-    showError("Could not load the " + failed.source + " layer: " + failed.message);
+  // A layer's tiles were asked for with a query the server already accepted
+  // (from the areas' answer), so asking again may help: retry is offered.
+  // True when `url` is one of the tiles of the template in `tiles` ({z}/{x}/{y}).
+  function isTileOf(url, tiles) {
+    if (!tiles || !tiles[0]) return false;
+    const pattern = tiles[0].replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{[zxy]\}/g, "\\d+");
+    return new RegExp("^" + pattern + "$").test(url);
   }
 
-  // The view cannot be drawn: say why, and stop waiting for it.
-  function showError(text) {
+  function reportFailure() {
+    showError("Could not load the " + failed.source + " layer: " + failed.message, true);
+  }
+
+  // The view cannot be drawn: say why, offer to ask again when that may help,
+  // and stop waiting for it.
+  function showError(text, retriable) {
     status.textContent = text;
+    retry.hidden = !retriable;
     // The list waits for the drawn map, which will not come for this query.
     document.getElementById("changes-list").removeAttribute("aria-busy");
     document.body.setAttribute("data-ready", "error");
@@ -285,6 +305,7 @@
     const mine = ++generation;
     document.body.removeAttribute("data-ready");
     status.textContent = "Loading…";
+    retry.hidden = true;
     document.getElementById("changes-list").setAttribute("aria-busy", "true");
     const lq = layerQuery(s, "cells");
     const view = s.view || "hotspots";
@@ -365,7 +386,10 @@
       map.triggerRepaint();
     } catch (e) {
       if (mine !== generation) return;
-      showError("Could not load the layers: " + e.message);
+      // A parameter the server refused (4xx) fails again: no retry. The
+      // network or the server (5xx) may do better next time.
+      const refused = e.status >= 400 && e.status < 500;
+      showError("Could not load the layers: " + e.message, !refused);
     }
   }
 
@@ -623,6 +647,16 @@
   // ---- controls -----------------------------------------------------------------
   form.addEventListener("change", refresh);
   form.addEventListener("submit", function (e) { e.preventDefault(); refresh(); });
+  // The same view again. A failed layer is set afresh: MapLibre does not ask
+  // for a failed tile again by itself, and the failure would otherwise stand
+  // for as long as the query does.
+  retry.addEventListener("click", function () {
+    if (failed) {
+      if (failed.source === "reports") reportsShown = null; else tilesShown[failed.source] = null;
+      failed = null;
+    }
+    refresh();
+  });
 
   function iso(d) { return d.toISOString().slice(0, 10); }
   function monthsBefore(dateText, months) {

@@ -253,7 +253,12 @@ pub async fn map_page(
                 h2 { "New or intensifying since last month" }
                 ol #changes-list {}
             }
-            p #status role="status" {}
+            div #status-bar {
+                p #status role="status" {}
+                // Shown when a layer failed for a reason that may pass (the
+                // network, the server): asks for the same view again.
+                button #retry type="button" hidden { "Retry" }
+            }
         }
         script src="/static/vendor/maplibre-gl/maplibre-gl.js" {}
         script src="/static/app.js" {}
