@@ -46,7 +46,7 @@ fn median(mut v: Vec<u64>) -> u64 {
 }
 
 fn main() {
-    let store = support::bench_store("map-bench");
+    let (store, _copy) = support::bench_store("map-bench");
     let (base, password) = browser::serve_as_tactical(store);
     let driver = browser::webdriver::Driver::start();
     let s = driver.session();

@@ -77,7 +77,7 @@ fn report(name: &str, mut times: Vec<Duration>) {
 }
 
 fn main() {
-    let store = support::bench_store("serve-bench");
+    let (store, _copy) = support::bench_store("serve-bench");
     sign_in(&store);
     let reports = store.data_version().expect("version").1;
     println!("reports: {reports}");
