@@ -274,8 +274,6 @@
     if (layersSet === generation) reportFailure();
   });
 
-  // A layer's tiles were asked for with a query the server already accepted
-  // (from the areas' answer), so asking again may help: retry is offered.
   // True when `url` is one of the tiles of the template in `tiles` ({z}/{x}/{y}).
   function isTileOf(url, tiles) {
     if (!tiles || !tiles[0]) return false;
@@ -283,6 +281,8 @@
     return new RegExp("^" + pattern + "$").test(url);
   }
 
+  // A layer's tiles were asked for with a query the server already accepted
+  // (in the areas' answer), so asking again may help: retry is offered.
   function reportFailure() {
     showError("Could not load the " + failed.source + " layer: " + failed.message, true);
   }
