@@ -581,7 +581,14 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            let chain: Vec<String> = e.chain().map(ToString::to_string).collect();
+            // Each cause once: several errors already end with their source's text.
+            let mut chain: Vec<String> = Vec::new();
+            for cause in e.chain() {
+                let text = cause.to_string();
+                if !chain.last().is_some_and(|said| said.ends_with(&text)) {
+                    chain.push(text);
+                }
+            }
             eprintln!("hotspots: {}", chain.join(": "));
             ExitCode::FAILURE
         }

@@ -58,6 +58,46 @@ fn ingest_prints_exact_summary_and_strict_exit_code() {
     );
 }
 
+/// More rejects than a load holds in memory are set aside beside the database,
+/// so a service whose `$TMPDIR` is missing or read-only still lists them all.
+#[test]
+fn rejects_set_aside_need_no_tmpdir() {
+    use std::fmt::Write as _;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut text = String::from("report_id,observed_on,venue_type,lat,lng\n");
+    let rows = 20_000;
+    for i in 0..rows {
+        let _ = writeln!(text, "B{i},2024-13-01,farm,52.6,0.1");
+    }
+    let _ = writeln!(text, "G,2024-03-01,farm,52.6,0.1");
+    std::fs::write(dir.path().join("bad.csv"), text).expect("write");
+    let out = hotspots(dir.path())
+        .env("TMPDIR", dir.path().join("no-such-dir"))
+        .args([
+            "ingest",
+            "--db",
+            "t.duckdb",
+            "--rejects",
+            "r.csv",
+            "bad.csv",
+        ])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("read {}, stored 1, duplicates 0, rejected {rows}", rows + 1)
+    );
+    let listed = std::fs::read_to_string(dir.path().join("r.csv")).expect("rejects");
+    // A header, then one line a reject (no field of these spans lines).
+    assert_eq!(listed.lines().count(), rows + 1);
+    assert!(!dir.path().join("no-such-dir").exists());
+}
+
 #[test]
 fn ingest_from_standard_input_and_unreadable_file() {
     use std::io::Write;
@@ -91,6 +131,8 @@ fn ingest_from_standard_input_and_unreadable_file() {
         err.contains("nope.csv") && err.contains("cannot read"),
         "{err}"
     );
+    // The cause is said once, though the error's own text ends with it.
+    assert_eq!(err.matches("(os error 2)").count(), 1, "{err}");
 }
 
 #[test]

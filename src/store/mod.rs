@@ -167,6 +167,11 @@ pub struct StoreSummary {
 pub struct Store {
     conn: Connection,
     path: String,
+    /// The database file's directory (`None` in memory): where a load sets
+    /// aside the rejects memory does not hold. It is writable (DuckDB keeps its
+    /// write-ahead log there), where `$TMPDIR` may not be (a service's private
+    /// or read-only `/tmp`).
+    dir: Option<PathBuf>,
     /// The stored report keys, loaded by the first load and kept up to date by
     /// each commit (a writer's cache; reader clones never load it).
     keys: keys::KeyIndex,
@@ -191,7 +196,12 @@ impl Store {
             context: "open",
             source,
         })?;
-        Self::init(conn, display)
+        let mut store = Self::init(conn, display)?;
+        store.dir = Some(match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+            _ => PathBuf::from("."),
+        });
+        Ok(store)
     }
 
     /// Creates a new database file whole or not at all: built with its schema
@@ -232,6 +242,7 @@ impl Store {
         let store = Self {
             conn,
             path,
+            dir: None,
             keys: keys::KeyIndex::default(),
             feed_registered: false,
             unordered_inserts: false,
@@ -251,6 +262,7 @@ impl Store {
         Ok(Self {
             conn,
             path: self.path.clone(),
+            dir: self.dir.clone(),
             keys: keys::KeyIndex::default(),
             feed_registered: false,
             unordered_inserts: false,
@@ -389,6 +401,7 @@ impl Store {
         let Self {
             conn,
             path,
+            dir,
             keys,
             feed_registered,
             unordered_inserts,
@@ -412,6 +425,7 @@ impl Store {
         let mut load = FileLoad {
             conn,
             path,
+            dir: dir.as_deref(),
             run_id: 0,
             file_name: file_name.to_owned(),
             keys,
@@ -698,6 +712,8 @@ fn load_keys(conn: &Connection, index: &mut keys::KeyIndex) -> duckdb::Result<()
 pub struct FileLoad<'c> {
     conn: &'c Connection,
     path: &'c str,
+    /// See [`Store::dir`].
+    dir: Option<&'c Path>,
     run_id: i64,
     file_name: String,
     /// The stored keys (as of this transaction's start) and this file's.
@@ -770,7 +786,7 @@ impl FileLoad<'_> {
             keys: &*self.keys,
             file_keys: &mut self.file_keys,
             counts: &mut self.counts,
-            rejects: RejectBuffer::default(),
+            rejects: RejectBuffer::in_dir(self.dir),
             segments: segment_sender,
             current: None,
         };
@@ -1118,11 +1134,12 @@ impl Stager<'_> {
 }
 
 /// Rejects gathered while the reports statement runs: in memory up to
-/// `HELD_REJECTS`, then in a temporary file, so that a file of bad rows does
-/// not hold them all in memory.
-#[derive(Default)]
+/// `HELD_REJECTS`, then in an unnamed temporary file (in the database's
+/// directory, else `$TMPDIR`), so that a file of bad rows does not hold them
+/// all in memory.
 struct RejectBuffer {
     held: Vec<RowReject>,
+    dir: Option<PathBuf>,
     spill: Option<csv::Writer<std::io::BufWriter<std::fs::File>>>,
 }
 
@@ -1130,6 +1147,14 @@ struct RejectBuffer {
 const HELD_REJECTS: usize = 16_384;
 
 impl RejectBuffer {
+    fn in_dir(dir: Option<&Path>) -> Self {
+        Self {
+            held: Vec::new(),
+            dir: dir.map(Path::to_path_buf),
+            spill: None,
+        }
+    }
+
     fn push(&mut self, path: &str, reject: RowReject) -> Result<()> {
         let io = |source: std::io::Error| StoreError::Io {
             path: path.to_owned(),
@@ -1141,7 +1166,11 @@ impl RejectBuffer {
             return Ok(());
         }
         if self.spill.is_none() {
-            let file = tempfile::tempfile().map_err(io)?;
+            let file = match &self.dir {
+                Some(dir) => tempfile::tempfile_in(dir),
+                None => tempfile::tempfile(),
+            }
+            .map_err(io)?;
             self.spill = Some(
                 csv::WriterBuilder::new()
                     .has_headers(false)
