@@ -332,6 +332,8 @@ fn dashboard_in_chromium() {
     s.click(&s.find("#retry"));
     assert_eq!(wait_settled(&s), "true", "after retry: {}", status());
     assert!(!retry_offered(), "retry gone once the map is drawn");
+    let focused = s.execute("return document.activeElement.id", &json!([]));
+    assert_eq!(focused, json!("status"), "the keyboard's place after retry");
     assert!(drawn("cells-fill") > 0, "retried hexagons drawn");
     fail_cells();
     // Hidden (another view) and shown again, the failed layer is set afresh

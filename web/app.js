@@ -655,6 +655,9 @@
       if (failed.source === "reports") reportsShown = null; else tilesShown[failed.source] = null;
       failed = null;
     }
+    // The button hides as the view reloads: keep the keyboard's place on the
+    // line that says how the retry went, not at the top of the page.
+    status.focus();
     refresh();
   });
 

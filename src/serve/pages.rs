@@ -254,7 +254,8 @@ pub async fn map_page(
                 ol #changes-list {}
             }
             div #status-bar {
-                p #status role="status" {}
+                // Focusable from script: Retry hands the focus here as it hides.
+                p #status role="status" tabindex="-1" {}
                 // Shown when a layer failed for a reason that may pass (the
                 // network, the server): asks for the same view again.
                 button #retry type="button" hidden { "Retry" }
