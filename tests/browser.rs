@@ -334,6 +334,31 @@ fn dashboard_in_chromium() {
     assert!(!retry_offered(), "retry gone once the map is drawn");
     let focused = s.execute("return document.activeElement.id", &json!([]));
     assert_eq!(focused, json!("status"), "the keyboard's place after retry");
+    // A late error from the template retry left is not this view's failure;
+    // one from a template the page never showed still is (holes are never
+    // called ready). MapLibre's error event, fired as its tile loader does.
+    let tile_error = |path: &str| {
+        s.execute(
+            "window.hotspotsMap.fire('error', { sourceId: 'cells', error: {
+                 status: 500, statusText: 'Internal Server Error', url: location.origin + arguments[0] } });
+             return document.body.getAttribute('data-ready');",
+            &json!([path]),
+        )
+    };
+    assert_eq!(
+        tile_error("/api/v1/tiles/cells/6/31/21?res=99"),
+        "true",
+        "an old template's error: {}",
+        status()
+    );
+    assert_eq!(
+        tile_error("/api/v1/tiles/cells/6/31/21?res=98"),
+        "error",
+        "an unknown template's error"
+    );
+    assert!(retry_offered(), "retry offered for it");
+    s.click(&s.find("#retry"));
+    assert_eq!(wait_settled(&s), "true", "after retry: {}", status());
     assert!(drawn("cells-fill") > 0, "retried hexagons drawn");
     fail_cells();
     // Hidden (another view) and shown again, the failed layer is set afresh

@@ -259,9 +259,12 @@
 
   map.on("error", function (e) {
     if (!e.sourceId || ["cells", "emerging", "reports"].indexOf(e.sourceId) < 0) return;
-    // A tile asked for before the source's URL changed (a new query, a retry)
-    // says nothing of the tiles shown now: MapLibre may still report it.
-    if (e.sourceId !== "reports" && e.error && e.error.url && !isTileOf(e.error.url, map.getSource(e.sourceId).tiles)) return;
+    // A tile of a template the source has since left (a new query, a retry)
+    // says nothing of the tiles shown now: MapLibre may still report it. Only
+    // a known old template is ignored, so an error that matches neither (an
+    // encoding MapLibre chose, say) still counts: holes are never called ready.
+    const url = e.error && e.error.url;
+    if (url && !isTileOf(url, map.getSource(e.sourceId).tiles) && (leftTiles[e.sourceId] || []).some(function (t) { return isTileOf(url, [t]); })) return;
     if (!failed) {
       // An HTTP failure is said plainly (MapLibre's message carries the tile's URL).
       const message = e.error && e.error.status ? "the server answered " + e.error.status + " " + e.error.statusText
@@ -273,6 +276,9 @@
     // Until refresh() has set this generation's layers, it reports the failure.
     if (layersSet === generation) reportFailure();
   });
+
+  // The tile templates each hexagon source showed before its current one (a few).
+  const leftTiles = { cells: [], emerging: [] };
 
   // True when `url` is one of the tiles of the template in `tiles` ({z}/{x}/{y}).
   function isTileOf(url, tiles) {
@@ -449,6 +455,9 @@
   // New tiles only when the query changed (setTiles reloads every tile).
   function setTiles(source, url) {
     if (tilesShown[source] === url) return;
+    // The source's own template, which may not be ours (the browser test sets one).
+    const before = map.getSource(source).tiles;
+    if (before && before[0] && before[0] !== url) leftTiles[source] = leftTiles[source].concat([before[0]]).slice(-8);
     tilesShown[source] = url;
     tileLoads[source] = [];
     map.getSource(source).setTiles([url]);
