@@ -12,19 +12,23 @@ fn hotspots(dir: &std::path::Path) -> Command {
     cmd
 }
 
-#[test]
-fn ingest_prints_exact_summary_and_strict_exit_code() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::copy(MESSY, dir.path().join("messy.csv")).expect("copy");
-    let out = hotspots(dir.path())
-        .args(["ingest", "--db", "t.duckdb", "messy.csv"])
-        .output()
-        .expect("run");
+/// Answers what the command printed; fails the test, with its standard error,
+/// unless it succeeded.
+fn succeeded(cmd: &mut Command) -> std::process::Output {
+    let out = cmd.output().expect("run");
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    out
+}
+
+#[test]
+fn ingest_prints_exact_summary_and_strict_exit_code() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(MESSY, dir.path().join("messy.csv")).expect("copy");
+    let out = succeeded(hotspots(dir.path()).args(["ingest", "--db", "t.duckdb", "messy.csv"]));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
         "read 25, stored 8, duplicates 1, rejected 16"
@@ -71,22 +75,17 @@ fn rejects_set_aside_need_no_tmpdir() {
     }
     let _ = writeln!(text, "G,2024-03-01,farm,52.6,0.1");
     std::fs::write(dir.path().join("bad.csv"), text).expect("write");
-    let out = hotspots(dir.path())
-        .env("TMPDIR", dir.path().join("no-such-dir"))
-        .args([
-            "ingest",
-            "--db",
-            "t.duckdb",
-            "--rejects",
-            "r.csv",
-            "bad.csv",
-        ])
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = succeeded(
+        hotspots(dir.path())
+            .env("TMPDIR", dir.path().join("no-such-dir"))
+            .args([
+                "ingest",
+                "--db",
+                "t.duckdb",
+                "--rejects",
+                "r.csv",
+                "bad.csv",
+            ]),
     );
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
@@ -145,26 +144,18 @@ fn export_reports_csv_to_file() {
         .expect("run")
         .status
         .success());
-    let out = hotspots(dir.path())
-        .args([
-            "export",
-            "reports",
-            "--db",
-            "t.duckdb",
-            "--format",
-            "csv",
-            "--venue",
-            "nail salon",
-            "-o",
-            "out.csv",
-        ])
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(hotspots(dir.path()).args([
+        "export",
+        "reports",
+        "--db",
+        "t.duckdb",
+        "--format",
+        "csv",
+        "--venue",
+        "nail salon",
+        "-o",
+        "out.csv",
+    ]));
     let text = std::fs::read_to_string(dir.path().join("out.csv")).expect("out");
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let ids: Vec<String> = reader
@@ -188,15 +179,10 @@ fn export_reports_csv_to_file() {
 
     // `export emerging --category` keeps only those categories, as the API does.
     let categories = |args: &[&str]| -> Vec<String> {
-        let out = hotspots(dir.path())
-            .args(["export", "emerging", "--db", "t.duckdb", "--format", "csv"])
-            .args(args)
-            .output()
-            .expect("run");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        let out = succeeded(
+            hotspots(dir.path())
+                .args(["export", "emerging", "--db", "t.duckdb", "--format", "csv"])
+                .args(args),
         );
         csv::Reader::from_reader(&out.stdout[..])
             .records()
