@@ -208,9 +208,8 @@ pub fn load(
 /// Rows whose keys are reserved for at once, at most (~64 MB of index).
 const MAX_RESERVED_ROWS: usize = 2 << 20;
 
-/// Rows handed between threads at once: one DuckDB vector, what the insert
-/// statement takes a call (half as many cost ~5% more CPU a load).
-const BATCH_ROWS: usize = 2048;
+// Rows are handed between threads in batches of as many as the store takes best.
+use crate::store::BATCH_ROWS;
 /// Batches read but not yet staged, at most: this keeps memory flat whatever
 /// the file's size, and lets the workers run ahead of a slow batch.
 const BATCHES_IN_FLIGHT: usize = 8;

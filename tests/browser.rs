@@ -306,6 +306,18 @@ fn dashboard_in_chromium() {
         &json!([]),
     );
     assert_eq!(busy, json!(false), "the changes list is not left loading");
+    // Layers the network fails (blocked in the browser): asking again may
+    // help, so retry is offered, and once the network is back it draws the view.
+    block(&["*/api/v1/layers/hotspots*"]);
+    s.goto(&format!("{base}/?from=2024-01-01&to=2024-12-31"));
+    expect_error("network", "Could not load the layers", true);
+    block(&[]);
+    s.click(&s.find("#retry"));
+    wait_ready(&s);
+    assert!(
+        drawn("cells-fill") > 0,
+        "hexagons drawn after the network's retry"
+    );
     // Tiles that fail: the page says which layer failed instead of reporting
     // the map ready. MapLibre's worker fetches tiles, and chromedriver's
     // blocking reaches only the page's own requests, so the source is pointed
@@ -332,6 +344,7 @@ fn dashboard_in_chromium() {
     s.click(&s.find("#retry"));
     assert_eq!(wait_settled(&s), "true", "after retry: {}", status());
     assert!(!retry_offered(), "retry gone once the map is drawn");
+    assert!(drawn("cells-fill") > 0, "retried hexagons drawn");
     let focused = s.execute("return document.activeElement.id", &json!([]));
     assert_eq!(focused, json!("status"), "the keyboard's place after retry");
     // A late error from the template retry left is not this view's failure;
@@ -359,7 +372,10 @@ fn dashboard_in_chromium() {
     assert!(retry_offered(), "retry offered for it");
     s.click(&s.find("#retry"));
     assert_eq!(wait_settled(&s), "true", "after retry: {}", status());
-    assert!(drawn("cells-fill") > 0, "retried hexagons drawn");
+    assert!(
+        drawn("cells-fill") > 0,
+        "hexagons drawn after the second retry"
+    );
     fail_cells();
     // Hidden (another view) and shown again, the failed layer is set afresh
     // and its tiles asked for again: here they load, and the page is ready.

@@ -553,74 +553,6 @@ fn a_loading_process_stores_what_an_ordered_load_does() {
     assert!(parallel.2 == ordered.2, "the rejects differ");
 }
 
-/// A load's insert statement names only the columns its reports have filled
-/// so far; a column first filled deep in the file (here `notes` from row
-/// 6,000, `grading` from row 9,000, a postcode's `location_input` once) starts
-/// a wider statement. Every value must land in its own row and column, on
-/// DuckDB's threads too.
-#[test]
-fn columns_first_filled_late_in_a_file_are_stored() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("late.csv");
-    let mut text =
-        String::from("report_id,observed_on,venue_type,lat,lng,postcode,grading,notes\n");
-    for i in 0..10_000u32 {
-        let notes = if i >= 6_000 {
-            format!("note {i}")
-        } else {
-            String::new()
-        };
-        let grading = if i >= 9_000 && i.is_multiple_of(2) {
-            "1AP"
-        } else {
-            ""
-        };
-        let (lat, lng, postcode) = if i == 7_777 {
-            (String::new(), String::new(), "PE30 1DP")
-        } else {
-            (
-                format!("{:.5}", 52.6 + f64::from(i) * 1e-5),
-                "0.15".to_owned(),
-                "",
-            )
-        };
-        let _ = writeln!(
-            text,
-            "L{i},2024-02-{:02},farm,{lat},{lng},{postcode},{grading},{notes}",
-            1 + i % 28
-        );
-    }
-    std::fs::write(&path, text).expect("write");
-    let mut store = Store::open(&dir.path().join("t.duckdb")).expect("open");
-    store.dedicate_to_loading();
-    let s = load(&mut store, Input::Path(path), &quiet(), None).expect("load");
-    assert_eq!((s.counts.stored, s.counts.rejected), (10_000, 0));
-    let all = reports(&store);
-    assert_eq!(all.len(), 10_000);
-    for r in &all {
-        let i: u32 = r.report_id[1..].parse().expect("id");
-        let notes = (i >= 6_000).then(|| format!("note {i}"));
-        assert_eq!(r.notes, notes, "{}", r.report_id);
-        let grading = (i >= 9_000 && i.is_multiple_of(2)).then(|| "1AP".to_owned());
-        assert_eq!(r.grading, grading, "{}", r.report_id);
-        assert_eq!(
-            r.geocode_method == "postcode",
-            i == 7_777,
-            "{}",
-            r.report_id
-        );
-        if i == 7_777 {
-            assert!(
-                r.location_input.contains("PE30 1DP"),
-                "{}",
-                r.location_input
-            );
-        } else {
-            assert!((r.lat - (52.6 + f64::from(i) * 1e-5)).abs() < 1e-9);
-        }
-    }
-}
-
 /// More rejects than a load holds in memory while its reports go in are set
 /// aside in a temporary file: every one is still stored and listed once.
 #[test]
@@ -834,68 +766,79 @@ fn file_order_kept_across_worker_threads() {
 
 /// Optional columns that a file fills only from its later rows: the loader
 /// leaves a column out of its insert statement until a batch fills it (see
-/// `store::Segment`), so every value must still land on its own row.
+/// `store::Segment`: a column first filled deep in the file starts a wider
+/// statement), so every value must still land on its own row and column, in
+/// file order and on DuckDB's threads (`Store::dedicate_to_loading`) alike.
+/// One row located by postcode fills `location_input` only there.
 #[test]
 fn optional_columns_first_filled_late_are_stored() {
     let rows = 5_000;
     let mut text = String::from(
-        "report_id,observed_on,venue_type,lat,lng,venue_name,grading,notes,nationalities,persons_count\n",
+        "report_id,observed_on,venue_type,lat,lng,postcode,venue_name,grading,notes,nationalities,persons_count\n",
     );
     let venue_name = |i: usize| (i >= 2_000 && i.is_multiple_of(7)).then(|| format!("Wash {i}"));
     let grading = |i: usize| (i == 1_500).then_some("1AP");
     let notes = |i: usize| (i >= 3_000).then(|| format!("note {i}"));
     let nationalities = |i: usize| (i == rows - 1).then_some("Lithuanian");
     let persons = |i: usize| (i % 1_000 == 999).then_some(i / 1_000);
+    let by_postcode = 4_321;
     for i in 0..rows {
-        let _ = std::fmt::Write::write_fmt(
-            &mut text,
-            format_args!(
-                "R{i},2024-03-{:02},car_wash,52.{:04},0.1,{},{},{},{},{}\n",
-                1 + i % 28,
-                i,
-                venue_name(i).unwrap_or_default(),
-                grading(i).unwrap_or_default(),
-                notes(i).unwrap_or_default(),
-                nationalities(i).unwrap_or_default(),
-                persons(i).map(|n| n.to_string()).unwrap_or_default(),
-            ),
+        let (lat, lng, postcode) = if i == by_postcode {
+            (String::new(), "", "PE30 1DP")
+        } else {
+            (format!("52.{i:04}"), "0.1", "")
+        };
+        let _ = writeln!(
+            text,
+            "R{i},2024-03-{:02},car_wash,{lat},{lng},{postcode},{},{},{},{},{}",
+            1 + i % 28,
+            venue_name(i).unwrap_or_default(),
+            grading(i).unwrap_or_default(),
+            notes(i).unwrap_or_default(),
+            nationalities(i).unwrap_or_default(),
+            persons(i).map(|n| n.to_string()).unwrap_or_default(),
         );
     }
-    let mut store = Store::open_in_memory().expect("open");
-    let s = load(&mut store, reader("late.csv", text.clone()), &quiet(), None).expect("load");
-    assert_eq!((s.counts.read, s.counts.stored), (5_000, 5_000));
-    // A second file in the same store starts again from no optional columns.
-    let s = load(
-        &mut store,
-        reader("late-again.csv", text.replace("\nR", "\nS")),
-        &quiet(),
-        None,
-    )
-    .expect("load");
-    assert_eq!((s.counts.read, s.counts.stored), (5_000, 5_000));
-    let stored = reports(&store);
-    assert_eq!(stored.len(), 10_000);
-    for r in &stored {
-        let i: usize = r.report_id[1..].parse().expect("row number");
-        assert_eq!(r.venue_name, venue_name(i), "{}", r.report_id);
-        assert_eq!(r.grading.as_deref(), grading(i), "{}", r.report_id);
-        assert_eq!(r.notes, notes(i), "{}", r.report_id);
-        assert_eq!(
-            r.nationalities.as_deref(),
-            nationalities(i),
-            "{}",
-            r.report_id
-        );
-        assert_eq!(
-            r.persons_count,
-            persons(i).map(|n| i32::try_from(n).expect("small")),
-            "{}",
-            r.report_id
-        );
-        assert!(
-            (r.lat - (52.0 + i as f64 / 10_000.0)).abs() < 1e-9,
-            "{}",
-            r.report_id
-        );
+    for dedicated in [false, true] {
+        let mut store = Store::open_in_memory().expect("open");
+        if dedicated {
+            store.dedicate_to_loading();
+        }
+        let s = load(&mut store, reader("late.csv", text.clone()), &quiet(), None).expect("load");
+        assert_eq!((s.counts.read, s.counts.stored), (5_000, 5_000));
+        // A second file in the same store starts again from no optional columns.
+        let s = load(
+            &mut store,
+            reader("late-again.csv", text.replace("\nR", "\nS")),
+            &quiet(),
+            None,
+        )
+        .expect("load");
+        assert_eq!((s.counts.read, s.counts.stored), (5_000, 5_000));
+        let stored = reports(&store);
+        assert_eq!(stored.len(), 10_000);
+        for r in &stored {
+            let at = format!("{} (dedicated: {dedicated})", r.report_id);
+            let i: usize = r.report_id[1..].parse().expect("row number");
+            assert_eq!(r.venue_name, venue_name(i), "{at}");
+            assert_eq!(r.grading.as_deref(), grading(i), "{at}");
+            assert_eq!(r.notes, notes(i), "{at}");
+            assert_eq!(r.nationalities.as_deref(), nationalities(i), "{at}");
+            assert_eq!(
+                r.persons_count,
+                persons(i).map(|n| i32::try_from(n).expect("small")),
+                "{at}"
+            );
+            assert_eq!(r.geocode_method == "postcode", i == by_postcode, "{at}");
+            if i == by_postcode {
+                assert!(
+                    r.location_input.contains("PE30 1DP"),
+                    "{at}: {}",
+                    r.location_input
+                );
+            } else {
+                assert!((r.lat - (52.0 + i as f64 / 10_000.0)).abs() < 1e-9, "{at}");
+            }
+        }
     }
 }

@@ -13,10 +13,7 @@ use duckdb::arrow::error::ArrowError;
 use duckdb::arrow::record_batch::RecordBatch;
 
 use super::keys::{KeyDigest, KeyHasher};
-use super::NewReport;
-
-/// Rows a batch is sized for at first (the ingest pipeline's batch size).
-const BATCH_ROWS: usize = 2_048;
+use super::{NewReport, BATCH_ROWS};
 
 /// The `reports` table's columns, in its order (tested against the table).
 /// Numbers and dates are typed as the table is; text goes as UTF-8 and the
