@@ -51,14 +51,14 @@ async fn time_with(app: &axum::Router, uri: &str, encoding: Option<&str>) -> Dur
 /// A tactical account with a live session whose cookie is [`SESSION`].
 fn sign_in(store: &hotspots::Store) {
     let now = chrono::Utc::now().naive_utc();
-    let name = hotspots::auth::UserName::parse("serve-bench").expect("name");
-    let hash = hotspots::auth::hash_password("serve-bench-password").expect("hash");
+    let name = hotspots::access::UserName::parse("serve-bench").expect("name");
+    let hash = hotspots::access::hash_password("serve-bench-password").expect("hash");
     // An earlier run may have left the account in the copied database.
-    let _ = store.add_user(&name, hotspots::policy::Role::Tactical, &hash, now);
+    let _ = store.add_user(&name, hotspots::model::Role::Tactical, &hash, now);
     store
         .create_session(
             "serve-bench",
-            &hotspots::auth::digest("serve-bench"),
+            &hotspots::access::digest("serve-bench"),
             "csrf-serve-bench",
             now,
             now + chrono::TimeDelta::days(1),

@@ -16,7 +16,7 @@ use std::fs::File;
 use chrono::Datelike;
 use std::io::{BufWriter, Write};
 
-use hotspots::geocode::{bng_to_wgs84, Gazetteer};
+use hotspots::geo::{bng_to_wgs84, Gazetteer};
 
 struct Rng(u64);
 

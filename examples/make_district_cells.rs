@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 
 use h3o::{LatLng, Resolution};
-use hotspots::geocode::{bng_to_wgs84, Gazetteer};
+use hotspots::geo::{bng_to_wgs84, Gazetteer};
 
 fn main() -> anyhow::Result<()> {
     let g = Gazetteer::embedded();

@@ -3,9 +3,9 @@
 
 use std::io::{Cursor, Write};
 
-use crate::geocode::Gazetteer;
+use crate::geo::Gazetteer;
 use crate::ingest::Format;
-use crate::pipeline::{self, FileSummary, Input, LoadOptions, PipelineError};
+use crate::ingest::{self, FileSummary, Input, LoadOptions, PipelineError};
 use crate::store::Store;
 
 /// `(name, format, bytes)` of each bundled demo file.
@@ -35,7 +35,7 @@ pub const DEMO_FILES: &[(&str, Format, &[u8])] = &[
 /// Loads every demo file. Loading twice stores nothing new (all duplicates).
 ///
 /// # Errors
-/// As [`pipeline::load`].
+/// As [`ingest::load`].
 pub fn load_demo(store: &mut Store) -> Result<Vec<FileSummary>, PipelineError> {
     DEMO_FILES
         .iter()
@@ -49,7 +49,7 @@ pub fn load_demo(store: &mut Store) -> Result<Vec<FileSummary>, PipelineError> {
                 no_rejects_file: true,
                 ..LoadOptions::default()
             };
-            pipeline::load(store, input, &options, None)
+            ingest::load(store, input, &options, None)
         })
         .collect()
 }
@@ -93,8 +93,8 @@ pub fn print_overview(store: &Store, out: &mut dyn Write) -> anyhow::Result<()> 
 /// # Errors
 /// On store failure.
 pub fn demo_accounts(store: &Store) -> anyhow::Result<Vec<(String, String)>> {
-    use crate::auth::{generate_password, hash_password, UserName};
-    use crate::policy::Role;
+    use crate::access::{generate_password, hash_password, UserName};
+    use crate::model::Role;
     let now = chrono::Utc::now().naive_utc();
     let mut out = Vec::new();
     for role in [

@@ -3,8 +3,8 @@
 //! the property the target guards, not only "does not panic".
 
 use crate::ingest::Format;
-use crate::params::{self, Layer};
-use crate::pipeline::{self, Input, LoadOptions};
+use crate::publish::{self, Layer};
+use crate::ingest::{self, Input, LoadOptions};
 use crate::store::Store;
 
 /// Any bytes as a CSV, JSON Lines or GeoJSON file (the first byte picks the
@@ -43,7 +43,7 @@ pub fn row_parsing(data: &[u8]) {
         let Some(store) = slot.as_mut() else {
             return;
         };
-        if let Ok(summary) = pipeline::load(store, input, &options, None) {
+        if let Ok(summary) = ingest::load(store, input, &options, None) {
             let c = summary.counts;
             assert_eq!(c.read, c.stored + c.duplicates + c.rejected, "{c:?}");
         }
@@ -56,10 +56,10 @@ pub fn postcode(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    if let Ok(p) = text.parse::<crate::geocode::Postcode>() {
+    if let Ok(p) = text.parse::<crate::geo::Postcode>() {
         let printed = p.to_string();
         assert_eq!(
-            printed.parse::<crate::geocode::Postcode>().ok(),
+            printed.parse::<crate::geo::Postcode>().ok(),
             Some(p),
             "{text:?}"
         );
@@ -82,8 +82,8 @@ pub fn layer_query(data: &[u8]) {
     let Ok(pairs) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(query) else {
         return;
     };
-    if let Ok(first) = params::parse(layer, &pairs) {
-        let again = params::parse(layer, &pairs).expect("accepted once, accepted twice");
+    if let Ok(first) = publish::parse(layer, &pairs) {
+        let again = publish::parse(layer, &pairs).expect("accepted once, accepted twice");
         assert_eq!(first.canonical, again.canonical);
     }
 }

@@ -5,8 +5,9 @@ use std::io::Cursor;
 use std::sync::OnceLock;
 
 use h3o::{CellIndex, LatLng, Resolution};
-use hotspots::layers::{self, LayerQuery, StudyAreaSpec};
-use hotspots::store::{AreaLevel, ReportFilter, Step};
+use hotspots::publish::{self, LayerQuery, StudyAreaSpec};
+use hotspots::model::{AreaLevel, Step};
+use hotspots::store::ReportFilter;
 use hotspots::{load, Input, LoadOptions, Store};
 
 /// The demo database, built once per test binary (loading takes a few seconds).
@@ -26,7 +27,7 @@ fn cell_at(lat: f64, lng: f64, res: Resolution) -> CellIndex {
 #[test]
 fn planted_hot_spots_come_out_at_bin_3() {
     let store = demo().lock().expect("lock");
-    let run = layers::hot_cells(&store, &LayerQuery::default()).expect("cells");
+    let run = publish::hot_cells(&store, &LayerQuery::default()).expect("cells");
     assert!(run.area.len() > 10_000, "study area n = {}", run.area.len());
     let bin_of = |cell: CellIndex| run.cells.iter().find(|c| c.cell == cell).map(|c| c.bin);
     // Toddington Services on the M1: lorry checks.
@@ -46,7 +47,7 @@ fn planted_hot_spots_come_out_at_bin_3() {
             .iter()
             .filter(|c| {
                 let p = LatLng::from(c.cell);
-                hotspots::geocode::haversine_m(p.lat(), p.lng(), lat, lng) < km * 1000.0
+                hotspots::geo::haversine_m(p.lat(), p.lng(), lat, lng) < km * 1000.0
             })
             .max_by_key(|c| c.count)
             .expect("cells near town");
@@ -108,7 +109,7 @@ fn random_reports_flag_few_cells() {
             study_area: StudyAreaSpec::BBox([52.0, -0.3, 52.3, 0.15]),
             ..LayerQuery::default()
         };
-        let run = layers::hot_cells(&store, &query).expect("cells");
+        let run = publish::hot_cells(&store, &query).expect("cells");
         let flagged = run.cells.iter().filter(|c| c.bin != 0).count();
         let share = flagged as f64 / run.area.len() as f64;
         assert!(
@@ -123,16 +124,16 @@ fn random_reports_flag_few_cells() {
 fn hotspot_areas_are_valid_geojson_polygons() {
     let store = demo().lock().expect("lock");
     let query = LayerQuery::default();
-    let (run, areas) = layers::hotspot_areas(&store, &query).expect("areas");
+    let (run, areas) = publish::hotspot_areas(&store, &query).expect("areas");
     assert!(!areas.is_empty());
-    let provenance = layers::provenance(
+    let provenance = publish::provenance(
         "hotspots",
         &query,
         run.area.len(),
         run.data_window,
         serde_json::json!({}),
     );
-    let fc = hotspots::export::hotspots_geojson(&areas, provenance);
+    let fc = hotspots::publish::hotspots_geojson(&areas, provenance);
     let text = serde_json::to_string(&fc).expect("json");
     let parsed: geojson::FeatureCollection = text
         .parse::<geojson::GeoJson>()
@@ -199,7 +200,7 @@ fn emerging_categories_on_demo() {
         step: Step::Quarter,
         ..LayerQuery::default()
     };
-    let (_, periods, cells) = layers::emerging(&store, &query).expect("emerging");
+    let (_, periods, cells) = publish::emerging(&store, &query).expect("emerging");
     assert_eq!(periods.len(), 28, "2019-Q1 .. 2025-Q4");
     assert!(cells
         .iter()
@@ -233,7 +234,7 @@ fn emerging_categories_on_demo() {
 fn town_trends_add_up_and_test_changes() {
     let store = demo().lock().expect("lock");
     let filter = ReportFilter::default();
-    let rows = layers::area_trends(&store, AreaLevel::Town, &filter, Step::Year).expect("towns");
+    let rows = publish::area_trends(&store, AreaLevel::Town, &filter, Step::Year).expect("towns");
     let total: u64 = rows.iter().map(|r| r.count).sum();
     assert_eq!(
         total,
@@ -268,7 +269,7 @@ fn town_trends_add_up_and_test_changes() {
 #[test]
 fn study_areas_from_districts_bbox_and_polygons() {
     let store = demo().lock().expect("lock");
-    let fenland = layers::study_area(&store, &StudyAreaSpec::Districts(vec!["Fenland".into()]), 7)
+    let fenland = publish::study_area(&store, &StudyAreaSpec::Districts(vec!["Fenland".into()]), 7)
         .expect("fenland");
     // Fenland is ~546 km²; res-7 cells are ~5.2 km² (so ~105 cells, edges and gap-filling aside).
     assert!((80..160).contains(&fenland.len()), "{}", fenland.len());
@@ -280,7 +281,7 @@ fn study_areas_from_districts_bbox_and_polygons() {
             .is_none(),
         "Luton is not in Fenland"
     );
-    let unknown = layers::study_area(
+    let unknown = publish::study_area(
         &store,
         &StudyAreaSpec::Districts(vec!["Atlantis".into()]),
         7,
@@ -290,19 +291,19 @@ fn study_areas_from_districts_bbox_and_polygons() {
     // A GeoJSON square around Wisbech, as a file would give it.
     let square = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},
         "geometry":{"type":"Polygon","coordinates":[[[0.10,52.63],[0.22,52.63],[0.22,52.70],[0.10,52.70],[0.10,52.63]]]}}]}"#;
-    let polygons = layers::polygons_from_geojson(square).expect("polygons");
-    let area = layers::study_area(&store, &StudyAreaSpec::Polygons(polygons), 8).expect("area");
+    let polygons = publish::polygons_from_geojson(square).expect("polygons");
+    let area = publish::study_area(&store, &StudyAreaSpec::Polygons(polygons), 8).expect("area");
     // ~8.1 km x 7.8 km = ~63 km² / 0.74 km² per res-8 cell ≈ 86 cells.
     assert!((70..105).contains(&area.len()), "{}", area.len());
     assert!(area.cells().iter().all(|c| {
         let p = LatLng::from(*c);
         (52.63..52.70).contains(&p.lat()) && (0.10..0.22).contains(&p.lng())
     }));
-    let bbox = layers::study_area(&store, &StudyAreaSpec::BBox([52.63, 0.10, 52.70, 0.22]), 8)
+    let bbox = publish::study_area(&store, &StudyAreaSpec::BBox([52.63, 0.10, 52.70, 0.22]), 8)
         .expect("bbox");
     assert!(
         bbox.len() >= area.len(),
         "bbox covers, polygon keeps centres inside"
     );
-    assert!(layers::polygons_from_geojson("{\"type\":\"Point\",\"coordinates\":[0,52]}").is_err());
+    assert!(publish::polygons_from_geojson("{\"type\":\"Point\",\"coordinates\":[0,52]}").is_err());
 }

@@ -3,11 +3,11 @@
 //! store agrees, and nothing panics. A file that cannot be read at all is a
 //! clear error naming it, and stores nothing.
 
-use hotspots::pipeline::{self, Input, LoadOptions};
+use hotspots::ingest::{self, Input, LoadOptions};
 use hotspots::store::CountTable;
 use hotspots::Store;
 
-fn load(store: &mut Store, name: &str, bytes: Vec<u8>) -> Result<pipeline::FileSummary, String> {
+fn load(store: &mut Store, name: &str, bytes: Vec<u8>) -> Result<ingest::FileSummary, String> {
     let options = LoadOptions {
         format: hotspots::ingest::Format::from_path(name),
         default_source: Some("corpus".into()),
@@ -18,10 +18,10 @@ fn load(store: &mut Store, name: &str, bytes: Vec<u8>) -> Result<pipeline::FileS
         name: name.to_owned(),
         reader: Box::new(std::io::Cursor::new(bytes)),
     };
-    pipeline::load(store, input, &options, None).map_err(|e| e.to_string())
+    ingest::load(store, input, &options, None).map_err(|e| e.to_string())
 }
 
-fn check(name: &str, bytes: Vec<u8>) -> Option<pipeline::FileSummary> {
+fn check(name: &str, bytes: Vec<u8>) -> Option<ingest::FileSummary> {
     let mut store = Store::open_in_memory().expect("store");
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         load(&mut store, name, bytes)

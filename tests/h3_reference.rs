@@ -2,7 +2,7 @@
 //! by `tests/fixtures/h3_cells.py`.
 
 use h3o::LatLng;
-use hotspots::index::{cells_for, RESOLUTIONS};
+use hotspots::geo::{cells_for, RESOLUTIONS};
 
 #[test]
 fn cells_match_the_c_library() {

@@ -8,8 +8,8 @@ use std::fmt::Write as _;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
-use hotspots::auth::{digest, UserName};
-use hotspots::policy::Role;
+use hotspots::access::{digest, UserName};
+use hotspots::model::Role;
 use hotspots::serve::router;
 use hotspots::Store;
 
@@ -718,7 +718,7 @@ async fn tokens_expire_and_are_revoked_and_everything_is_audited() {
     let (app, store) = fresh();
     let now = chrono::Utc::now().naive_utc();
     let analyst = UserName::parse("analyst").expect("name");
-    let live = hotspots::auth::IssuedToken::new();
+    let live = hotspots::access::IssuedToken::new();
     store
         .create_token(
             &live.id,
@@ -729,7 +729,7 @@ async fn tokens_expire_and_are_revoked_and_everything_is_audited() {
             now + chrono::TimeDelta::days(1),
         )
         .expect("token");
-    let old = hotspots::auth::IssuedToken::new();
+    let old = hotspots::access::IssuedToken::new();
     store
         .create_token(
             &old.id,
@@ -866,7 +866,7 @@ async fn reads_keep_answering_while_a_load_writes() {
     let (app, beside) = fresh();
     // A file of 20,000 rows posted by the analyst's script (bearer token).
     let now = chrono::Utc::now().naive_utc();
-    let token = hotspots::auth::IssuedToken::new();
+    let token = hotspots::access::IssuedToken::new();
     let analyst = UserName::parse("analyst").expect("name");
     beside
         .create_token(

@@ -5,8 +5,8 @@
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
-use hotspots::layers::{self, LayerQuery};
-use hotspots::policy::Role;
+use hotspots::publish::{self, LayerQuery};
+use hotspots::model::Role;
 use hotspots::serve::{router, AppState};
 
 mod common;
@@ -121,7 +121,7 @@ async fn cells_layer_matches_the_analysis_and_is_rfc7946() {
     // The same numbers as the analysis stage computes directly.
     let run = {
         let store = demo().1.lock().expect("connection");
-        layers::hot_cells(&store, &LayerQuery::default()).expect("gi*")
+        publish::hot_cells(&store, &LayerQuery::default()).expect("gi*")
     };
     let expected: std::collections::HashMap<String, (u64, f64, i8)> = run
         .cells
@@ -627,11 +627,11 @@ async fn openapi_lists_every_path_and_the_parsers_parameters() {
         .filter_map(|p| p["name"].as_str())
         .collect();
     for layer in [
-        hotspots::params::Layer::Cells,
-        hotspots::params::Layer::Hotspots,
-        hotspots::params::Layer::Emerging,
-        hotspots::params::Layer::Reports,
-        hotspots::params::Layer::Towns,
+        hotspots::publish::Layer::Cells,
+        hotspots::publish::Layer::Hotspots,
+        hotspots::publish::Layer::Emerging,
+        hotspots::publish::Layer::Reports,
+        hotspots::publish::Layer::Towns,
     ] {
         for name in layer.accepts() {
             assert!(
@@ -748,7 +748,7 @@ async fn report_form_validates_beside_the_field() {
 type Cell = (serde_json::Map<String, serde_json::Value>, Vec<(f64, f64)>);
 
 /// The Web Mercator unit square (x east, y south), computed here independently
-/// of `hotspots::tiles`.
+/// of `hotspots::publish`.
 fn unit_mercator(lon: f64, lat: f64) -> (f64, f64) {
     let y = (1.0
         - (lat.to_radians().tan() + 1.0 / lat.to_radians().cos()).ln() / std::f64::consts::PI)

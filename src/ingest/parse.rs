@@ -5,7 +5,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use sha2::{Digest, Sha256};
 
 use super::{Column, RawRow, RowReject};
-use crate::geocode::{LocationInput, Postcode};
+use crate::geo::{LocationInput, Postcode};
 use crate::model::{ExploitationType, Grading, Indicator, IndicatorSet, ReportFields, VenueType};
 
 /// What parsing needs to know beyond the row.

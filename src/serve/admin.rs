@@ -11,8 +11,8 @@ use maud::{html, Markup};
 use super::auth::{now, Viewer};
 use super::error::{AppError, PageResult};
 use super::AppState;
-use crate::auth::{self, IssuedToken, UserName};
-use crate::policy::Role;
+use crate::access::{self, IssuedToken, UserName};
+use crate::model::Role;
 use crate::store::AuditFilter;
 
 pub fn routes() -> Router<AppState> {
@@ -146,8 +146,8 @@ async fn add_user(
         .role
         .parse()
         .map_err(|e: String| AppError::bad("role", e))?;
-    let password = auth::generate_password();
-    let hash = auth::hash_password(&password).map_err(AppError::internal)?;
+    let password = access::generate_password();
+    let hash = access::hash_password(&password).map_err(AppError::internal)?;
     let added = name.clone();
     state
         .accounts(move |s| {
@@ -225,7 +225,7 @@ async fn create_token(
         return Err(AppError::bad("days", "from 1 to 366").into());
     }
     let token = IssuedToken::new();
-    let (id, digest) = (token.id.clone(), auth::digest(&token.secret));
+    let (id, digest) = (token.id.clone(), access::digest(&token.secret));
     let label = form.label.filter(|l| !l.trim().is_empty());
     let owner = user.clone();
     state

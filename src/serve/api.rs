@@ -17,9 +17,9 @@ use super::auth::Viewer;
 use super::error::{ApiResult, AppError};
 use super::AppState;
 use crate::ingest::Format;
-use crate::params::{self, Layer};
-use crate::pipeline::{self, Input, LoadOptions};
-use crate::render::{self, Rendered};
+use crate::publish::{self, Layer};
+use crate::ingest::{self, Input, LoadOptions};
+use crate::publish::Rendered;
 use crate::store::{AuditEntry, ReportFilter, StoredReject};
 
 pub fn routes() -> Router<AppState> {
@@ -50,7 +50,7 @@ fn query_pairs(raw: Option<&str>) -> Result<Vec<(String, String)>, AppError> {
 }
 
 /// The layer query parameters, as documented in the OpenAPI document. The parser
-/// (`params::parse`) is the authority; a test checks the two list the same names.
+/// (`publish::parse`) is the authority; a test checks the two list the same names.
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
@@ -153,8 +153,8 @@ pub(super) async fn serve_layer(
     headers: &HeaderMap,
     viewer: Viewer,
 ) -> Result<Response, AppError> {
-    let request = params::parse(layer, &query_pairs(raw)?)?;
-    let download = request.download || request.format == params::OutputFormat::Csv;
+    let request = publish::parse(layer, &query_pairs(raw)?)?;
+    let download = request.download || request.format == publish::OutputFormat::Csv;
     let action = if download { "download" } else { "layer" };
     let mut entry = admit(
         state,
@@ -225,7 +225,7 @@ fn not_modified(state: &AppState, mut entry: AuditEntry, etag: &str) -> Response
 }
 
 /// The ETag of a layer answer: data version, role and the effective query.
-fn layer_etag(state: &AppState, viewer: &Viewer, request: &params::LayerRequest) -> String {
+fn layer_etag(state: &AppState, viewer: &Viewer, request: &publish::LayerRequest) -> String {
     format!(
         "\"{}\"",
         &hex::encode(Sha256::digest(format!(
@@ -242,7 +242,7 @@ fn layer_etag(state: &AppState, viewer: &Viewer, request: &params::LayerRequest)
 async fn rendered_layer(
     state: &AppState,
     etag: &str,
-    request: &params::LayerRequest,
+    request: &publish::LayerRequest,
     viewer: &Viewer,
 ) -> Result<Arc<Rendered>, AppError> {
     let view = state.view(viewer.role);
@@ -252,7 +252,7 @@ async fn rendered_layer(
         .cache
         .get_or_compute(etag, async {
             state
-                .read(move |store| Ok(render::render_view(store, &computing, view)?))
+                .read(move |store| Ok(publish::render_view(store, &computing, view)?))
                 .await
         })
         .await
@@ -299,12 +299,12 @@ async fn tile(
     ) else {
         return Err(AppError::NotFound.into());
     };
-    if !crate::tiles::exists(z, x, y) {
+    if !crate::publish::tile_exists(z, x, y) {
         return Err(AppError::NotFound.into());
     }
-    let request = params::parse(layer, &query_pairs(raw.as_deref())?)?;
+    let request = publish::parse(layer, &query_pairs(raw.as_deref())?)?;
     for (field, given) in [
-        ("format", request.format != params::OutputFormat::GeoJson),
+        ("format", request.format != publish::OutputFormat::GeoJson),
         ("download", request.download),
     ] {
         if given {
@@ -329,7 +329,7 @@ async fn tile(
             let answer = rendered_layer(&state, &answer_etag, &request, &viewer).await?;
             let name = layer.as_str();
             tokio::task::spawn_blocking(move || {
-                crate::tiles::TileIndex::from_geojson(name, &answer.body)
+                crate::publish::TileIndex::from_geojson(name, &answer.body)
                     .map_err(AppError::internal)
             })
             .await
@@ -337,9 +337,9 @@ async fn tile(
         })
         .await?;
     let (bytes, features) = index.tile(z, x, y).map_err(|e| match e {
-        crate::tiles::TileError::NoSuchTile { .. } => AppError::NotFound,
+        crate::publish::TileError::NoSuchTile { .. } => AppError::NotFound,
         // A 404 would read as "no tile" to MapLibre and hide the failure.
-        other @ crate::tiles::TileError::NotPolygons(_) => AppError::internal(other),
+        other @ crate::publish::TileError::NotPolygons(_) => AppError::internal(other),
     })?;
     entry.rows = Some(i64::try_from(features).unwrap_or(i64::MAX));
     state.audit(entry);
@@ -546,8 +546,8 @@ pub(super) async fn ingest_bytes(
                 name: name.clone(),
                 reader: Box::new(std::io::Cursor::new(body)),
             };
-            let summary = pipeline::load(store, input, &options, None).map_err(|e| match e {
-                pipeline::PipelineError::Ingest(e) => AppError::bad("body", e.to_string()),
+            let summary = ingest::load(store, input, &options, None).map_err(|e| match e {
+                ingest::PipelineError::Ingest(e) => AppError::bad("body", e.to_string()),
                 other => AppError::internal(other),
             })?;
             let mut rejects = Vec::new();
@@ -753,8 +753,8 @@ async fn cell_detail(
         return Err(AppError::bad("h3", "all cells must have one resolution from 6 to 9").into());
     }
     // The filters are the reports layer's (venue, dates, ...): one parser for both.
-    let request = params::parse(Layer::Reports, &pairs)?;
-    if request.format != params::OutputFormat::GeoJson || request.download {
+    let request = publish::parse(Layer::Reports, &pairs)?;
+    if request.format != publish::OutputFormat::GeoJson || request.download {
         return Err(AppError::bad("format", "not accepted here").into());
     }
     let mut entry = viewer.audit("report_detail", "ok");
@@ -853,7 +853,7 @@ async fn basemap(
         return Ok((StatusCode::NOT_MODIFIED, out).into_response());
     }
     if name == "outline" {
-        return Ok((out, crate::geocode::UK_OUTLINE_GEOJSON).into_response());
+        return Ok((out, crate::geo::UK_OUTLINE_GEOJSON).into_response());
     }
     let cached = state
         .0

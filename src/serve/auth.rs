@@ -19,8 +19,8 @@ use maud::html;
 
 use super::error::{AppError, Audience, PageResult};
 use super::AppState;
-use crate::auth::{self, Principal, UserName};
-use crate::policy::Role;
+use crate::access::{self, Principal, UserName};
+use crate::model::Role;
 use crate::store::{AuditEntry, Store};
 
 pub const SESSION_COOKIE: &str = "hs_session";
@@ -58,7 +58,7 @@ impl Viewer {
     /// Checks a form's CSRF token against the session's.
     pub fn check_csrf(&self, sent: Option<&str>) -> Result<(), AppError> {
         match (&self.csrf, sent) {
-            (Some(expected), Some(sent)) if auth::constant_time_eq(expected, sent) => Ok(()),
+            (Some(expected), Some(sent)) if access::constant_time_eq(expected, sent) => Ok(()),
             _ => Err(AppError::Csrf),
         }
     }
@@ -139,14 +139,14 @@ impl AppState {
             let Some(bearer) = value.strip_prefix("Bearer ") else {
                 return Ok(None);
             };
-            let Some((id, secret)) = auth::IssuedToken::parse_bearer(bearer.trim()) else {
+            let Some((id, secret)) = access::IssuedToken::parse_bearer(bearer.trim()) else {
                 return Ok(None);
             };
-            let key = format!("t:{}", auth::digest(bearer.trim()));
+            let key = format!("t:{}", access::digest(bearer.trim()));
             if let Some(p) = self.0.principals.get(&key, now) {
                 return Ok(Some(p));
             }
-            let (id, digest) = (id.to_owned(), auth::digest(secret));
+            let (id, digest) = (id.to_owned(), access::digest(secret));
             let found = self
                 .accounts(move |s| Ok(s.token(&id, &digest, now)?))
                 .await?;
@@ -158,7 +158,7 @@ impl AppState {
         let Some(secret) = cookie(headers, SESSION_COOKIE) else {
             return Ok(None);
         };
-        let digest = auth::digest(secret);
+        let digest = access::digest(secret);
         let key = format!("s:{digest}");
         if let Some(p) = self.0.principals.get(&key, now) {
             return Ok(Some(p));
@@ -357,7 +357,7 @@ pub async fn signin_form(
             .find(|(k, _)| k == "next")
             .map(|(_, v)| v.as_str()),
     );
-    let csrf = auth::new_secret();
+    let csrf = access::new_secret();
     let mut response = signin_page(&next, &csrf, None).into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
@@ -383,7 +383,7 @@ pub async fn signin(
 ) -> PageResult<Response> {
     let next = safe_next(form.next.as_deref());
     let pre = cookie(&headers, SIGNIN_COOKIE).unwrap_or("");
-    if pre.is_empty() || !auth::constant_time_eq(pre, &form.csrf) {
+    if pre.is_empty() || !access::constant_time_eq(pre, &form.csrf) {
         return Err(AppError::Csrf.into());
     }
     let name = form.name.trim().to_ascii_lowercase();
@@ -428,8 +428,8 @@ pub async fn signin(
             // Verify even when there is no such account, so timing says nothing.
             let hash = record
                 .as_ref()
-                .map_or(auth::dummy_hash(), |r| r.password_hash.as_str());
-            let ok = auth::verify_password(&password, hash);
+                .map_or(access::dummy_hash(), |r| r.password_hash.as_str());
+            let ok = access::verify_password(&password, hash);
             Ok(record.filter(|r| ok && !r.disabled).map(|r| r.role))
         })
         .await?;
@@ -451,10 +451,10 @@ pub async fn signin(
     if let Ok(mut t) = state.0.throttle.lock() {
         t.succeed(&keys[0]);
     }
-    let secret = auth::new_secret();
-    let csrf = auth::new_secret();
+    let secret = access::new_secret();
+    let csrf = access::new_secret();
     let hours = state.config().session_hours;
-    let (digest, user) = (auth::digest(&secret), name.clone());
+    let (digest, user) = (access::digest(&secret), name.clone());
     state
         .accounts(move |s| {
             let now = now();
@@ -495,7 +495,7 @@ pub async fn signout(
 ) -> PageResult<Response> {
     viewer.check_csrf(form.csrf.as_deref())?;
     if let Some(secret) = cookie(&headers, SESSION_COOKIE) {
-        let digest = auth::digest(secret);
+        let digest = access::digest(secret);
         state
             .accounts(move |s| Ok(s.delete_session(&digest)?))
             .await?;

@@ -5,7 +5,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
-use crate::render::Rendered;
+use crate::publish::Rendered;
 
 pub struct LayerCache {
     max_bytes: usize,

@@ -5,9 +5,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use maud::html;
 
-use crate::layers::LayerError;
-use crate::params::ParamError;
-use crate::render::RenderError;
+use crate::publish::LayerError;
+use crate::publish::ParamError;
+use crate::publish::RenderError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {

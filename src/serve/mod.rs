@@ -28,7 +28,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::policy::Role;
+use crate::model::Role;
 use crate::store::Store;
 
 pub use auth::{Viewer, SESSION_COOKIE};
@@ -103,8 +103,8 @@ impl ServeConfig {
 
 /// The towns page's numbers: exact rows and what the viewer's role may see of them.
 pub(crate) type TownsTable = (
-    Vec<crate::layers::TownRow>,
-    Vec<crate::release::PublishedTrend>,
+    Vec<crate::publish::TownRow>,
+    Vec<crate::publish::PublishedTrend>,
 );
 
 struct Inner {
@@ -115,7 +115,7 @@ struct Inner {
     version: AtomicI64,
     cache: cache::LayerCache,
     /// Layer answers indexed for cutting into map tiles, by the answer's ETag.
-    tile_indexes: cache::KeptValues<crate::tiles::TileIndex>,
+    tile_indexes: cache::KeptValues<crate::publish::TileIndex>,
     config: ServeConfig,
     /// Computed towns tables by (data version, release-only, district level):
     /// the towns page is rendered per viewer, but its numbers are shared.
@@ -126,7 +126,7 @@ struct Inner {
     /// Users, sessions and tokens (never blocked behind a long load).
     accounts: Mutex<Store>,
     principals: auth::PrincipalCache,
-    throttle: Mutex<crate::auth::Throttle>,
+    throttle: Mutex<crate::access::Throttle>,
     audit: Mutex<std::sync::mpsc::Sender<auth::AuditMessage>>,
 }
 
@@ -147,7 +147,7 @@ impl AppState {
         let (run, _) = store.data_version()?;
         let accounts = Mutex::new(store.try_clone()?);
         let audit = Mutex::new(auth::spawn_audit_writer(store.try_clone()?));
-        let throttle = Mutex::new(crate::auth::Throttle::new(
+        let throttle = Mutex::new(crate::access::Throttle::new(
             config.signin_max_failures,
             Duration::from_secs(config.signin_window_secs),
         ));
@@ -173,8 +173,8 @@ impl AppState {
     }
 
     /// What a role may see, with this server's release rule.
-    pub fn view(&self, role: Role) -> crate::render::View {
-        role.view(crate::release::ReleaseRule {
+    pub fn view(&self, role: Role) -> crate::publish::View {
+        role.view(crate::publish::ReleaseRule {
             k: self.0.config.suppression_k,
             res: self.0.config.release_res,
         })

@@ -13,12 +13,13 @@ use maud::{html, Markup, DOCTYPE};
 use super::auth::Viewer;
 use super::error::{AppError, PageResult};
 use super::AppState;
-use crate::geocode::Gazetteer;
+use crate::geo::Gazetteer;
 use crate::ingest::Format;
-use crate::layers::{self, TownRow};
+use crate::publish::{self, TownRow};
 use crate::model::{ExploitationType, Indicator, VenueType};
-use crate::release::PublishedTrend;
-use crate::store::{AreaLevel, ReportFilter, Step, Store};
+use crate::publish::PublishedTrend;
+use crate::model::{AreaLevel, Step};
+use crate::store::{ReportFilter, Store};
 
 /// The frame of every page.
 pub fn layout(title: &str, body: &Markup) -> Markup {
@@ -300,7 +301,7 @@ pub fn district_shapes(store: &Store) -> Result<geojson::FeatureCollection, AppE
         );
         features.push(geojson::Feature {
             bbox: None,
-            geometry: Some(crate::export::multipolygon_geometry(&shape)),
+            geometry: Some(crate::publish::multipolygon_geometry(&shape)),
             id: Some(geojson::feature::Id::String(code)),
             properties: Some(p),
             foreign_members: None,
@@ -321,7 +322,7 @@ pub fn places_near_data(store: &Store) -> Result<geojson::FeatureCollection, App
         Some((min_lat, min_lng, max_lat, max_lng)) => gazetteer
             .places
             .iter()
-            .filter(|p| p.population >= crate::geocode::TOWN_MIN_POPULATION)
+            .filter(|p| p.population >= crate::geo::TOWN_MIN_POPULATION)
             .filter(|p| {
                 (min_lat - 0.1..=max_lat + 0.1).contains(&p.lat)
                     && (min_lng - 0.15..=max_lng + 0.15).contains(&p.lng)
@@ -396,9 +397,9 @@ pub async fn towns_page(
             state
                 .read(move |store| {
                     let rows =
-                        layers::area_trends(store, level, &ReportFilter::default(), Step::Quarter)?;
+                        publish::area_trends(store, level, &ReportFilter::default(), Step::Quarter)?;
                     let published = match view.release {
-                        Some(rule) => crate::release::publish_trends(store, rule, level, &rows)?,
+                        Some(rule) => crate::publish::publish_trends(store, rule, level, &rows)?,
                         None => rows.iter().map(PublishedTrend::exact).collect(),
                     };
                     Ok((rows, published))

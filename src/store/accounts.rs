@@ -4,8 +4,8 @@ use chrono::NaiveDateTime;
 use duckdb::{params, params_from_iter, OptionalExt};
 
 use super::{Result, Store, StoreError};
-use crate::auth::{constant_time_eq, Principal, UserName};
-use crate::policy::Role;
+use crate::access::{constant_time_eq, Principal, UserName};
+use crate::model::Role;
 
 /// One account as listed (never its password hash).
 #[derive(Clone, Debug, serde::Serialize)]

@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use duckdb::params_from_iter;
 
 use super::{filter_sql, ReportFilter, Result, Store};
+use crate::model::{AreaLevel, Split, Step};
 
 /// Per-indicator weights of the `risk` weight: a report counts `1 + Σ wᵢ` over its indicators.
 pub type IndicatorWeights = [f64; 14];
@@ -34,24 +35,6 @@ pub struct CellCounts {
     /// cell at the resolution or not), as [`Store::data_window`] gives them.
     pub first: Option<NaiveDate>,
     pub last: Option<NaiveDate>,
-}
-
-/// Time steps of the space-time analysis and the trends.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Step {
-    Month,
-    Quarter,
-    Year,
-}
-
-impl Step {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Month => "month",
-            Self::Quarter => "quarter",
-            Self::Year => "year",
-        }
-    }
 }
 
 pub(super) fn cell_column(resolution: u8) -> &'static str {
@@ -299,19 +282,6 @@ impl Store {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AreaLevel {
-    Town,
-    District,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Split {
-    Venue,
-    Exploitation,
-    Child,
-}
-
 /// Reports of one town or district in one period (and one breakdown value).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AreaRow {
@@ -369,7 +339,7 @@ impl Store {
         resolution: u8,
         from: NaiveDate,
         to: NaiveDate,
-    ) -> Result<Vec<(NaiveDate, crate::disclosure::Unit)>> {
+    ) -> Result<Vec<(NaiveDate, crate::model::AreaUnit)>> {
         let column = cell_column(resolution);
         let sql = format!(
             "SELECT CAST(date_trunc('quarter', observed_on) AS DATE), coalesce({column}, 0), \
@@ -384,7 +354,7 @@ impl Store {
             .query_map(duckdb::params![from, to], |r| {
                 Ok((
                     r.get::<_, NaiveDate>(0)?,
-                    crate::disclosure::Unit {
+                    crate::model::AreaUnit {
                         cell: r.get(1)?,
                         town: r.get(2)?,
                         district: r.get(3)?,

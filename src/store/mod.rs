@@ -20,9 +20,7 @@ pub use report_batch::{PreparedReports, ReportPreparer};
 
 pub use accounts::{AuditEntry, AuditFilter, AuditRow, SigninRecord, TokenRow, UserRow};
 
-pub use analysis_queries::{
-    AreaLevel, AreaRow, CellCounts, CellRow, IndicatorWeights, Split, Step,
-};
+pub use analysis_queries::{AreaRow, CellCounts, CellRow, IndicatorWeights};
 
 use std::path::{Path, PathBuf};
 
@@ -31,7 +29,7 @@ use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::{params, params_from_iter, Appender, Connection, OptionalExt};
 use feed::FeedItem;
 
-use crate::ingest::RowReject;
+use crate::model::RowReject;
 use crate::model::{GeocodeMethod, ReportFields};
 
 #[derive(Debug, thiserror::Error)]

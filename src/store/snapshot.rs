@@ -24,11 +24,9 @@ use duckdb::arrow::array::{
 use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::Connection;
 
-use super::analysis_queries::{
-    AreaLevel, AreaRow, CellCounts, CellRow, IndicatorWeights, Split, Step,
-};
+use super::analysis_queries::{AreaRow, CellCounts, CellRow, IndicatorWeights};
 use super::ReportFilter;
-use crate::model::VenueType;
+use crate::model::{next_period, period_start, AreaLevel, Split, Step, VenueType};
 
 /// Where a server's stores keep their shared snapshot.
 pub(super) type Slot = Mutex<Option<Arc<Snapshot>>>;
@@ -640,28 +638,6 @@ fn ranked(names: &[Option<String>], null_label: &str) -> Ranked {
     Ranked { labels, rank }
 }
 
-/// `date_trunc(step, d)`.
-fn period_start(d: NaiveDate, step: Step) -> NaiveDate {
-    use chrono::Datelike;
-    let month = match step {
-        Step::Month => d.month(),
-        Step::Quarter => (d.month() - 1) / 3 * 3 + 1,
-        Step::Year => 1,
-    };
-    NaiveDate::from_ymd_opt(d.year(), month, 1).unwrap_or(d)
-}
-
-fn next_period(start: NaiveDate, step: Step) -> NaiveDate {
-    let months = match step {
-        Step::Month => 1,
-        Step::Quarter => 3,
-        Step::Year => 12,
-    };
-    start
-        .checked_add_months(chrono::Months::new(months))
-        .unwrap_or(NaiveDate::MAX)
-}
-
 fn permute<T: Copy>(column: &mut Vec<T>, order: &[u32]) {
     *column = order.iter().map(|&row| column[row as usize]).collect();
 }
@@ -857,7 +833,7 @@ mod tests {
         assert_eq!(snapshot.version, store.data_version().expect("version"));
         assert_eq!(snapshot.days.len() as u64, snapshot.version.1);
         assert_eq!(snapshot.extent, store.extent().expect("extent"));
-        let weights = crate::layers::DEFAULT_RISK_WEIGHTS;
+        let weights = crate::publish::DEFAULT_RISK_WEIGHTS;
         let mut compared_rows = 0;
         for (f, filter) in filters(&store).iter().enumerate() {
             assert_eq!(

@@ -9,7 +9,7 @@ use axum::body::Body;
 use axum::http::header::AsHeaderName;
 use axum::http::{HeaderMap, Request, StatusCode};
 use axum::Router;
-use hotspots::policy::Role;
+use hotspots::model::Role;
 use hotspots::serve::{AppState, ServeConfig};
 use hotspots::Store;
 use tower::ServiceExt;
@@ -29,14 +29,14 @@ pub const ROLES: [Role; 4] = [
 /// into the store, so only the sign-in tests pay for argon2 verification).
 pub fn seed_accounts(store: &Store) {
     let now = chrono::Utc::now().naive_utc();
-    let hash = hotspots::auth::hash_password(PASSWORD).expect("hash");
+    let hash = hotspots::access::hash_password(PASSWORD).expect("hash");
     for role in ROLES {
-        let name = hotspots::auth::UserName::parse(role.as_str()).expect("name");
+        let name = hotspots::access::UserName::parse(role.as_str()).expect("name");
         store.add_user(&name, role, &hash, now).expect("user");
         store
             .create_session(
                 role.as_str(),
-                &hotspots::auth::digest(&format!("session-{}", role.as_str())),
+                &hotspots::access::digest(&format!("session-{}", role.as_str())),
                 &format!("csrf-{}", role.as_str()),
                 now,
                 now + chrono::TimeDelta::days(1),

@@ -1,8 +1,5 @@
-//! Domain types shared by every stage: the typed values a report is made of.
-//!
-//! Everything here is validated on construction (`FromStr` / `parse`), so later
-//! stages trust the types instead of re-checking strings. This module does no I/O
-//! and depends on no other module of the crate.
+//! The typed values a report is made of: vocabularies, indicators, grading,
+//! how it was located, and the canonical text of a point.
 
 use std::fmt;
 

@@ -5,15 +5,14 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use chrono::{Datelike, Months, NaiveDate};
+use chrono::{Months, NaiveDate};
 use h3o::{CellIndex, LatLng, Resolution};
 use serde_json::{json, Value};
 
 use crate::analysis::{self, CellReports, Emerging, HotspotArea, Kernel, Neighbours, StudyArea};
-use crate::geocode::Gazetteer;
-use crate::store::{
-    self, AreaLevel, CellRow, IndicatorWeights, ReportFilter, Step, Store, StoreError,
-};
+use crate::geo::Gazetteer;
+use crate::model::{period_label, periods, previous_period, AreaLevel, Step};
+use crate::store::{CellRow, IndicatorWeights, ReportFilter, Store, StoreError};
 
 /// How each report counts: 1, or by its indicators.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -536,7 +535,7 @@ pub fn hotspot_areas(
             });
             let (lat, lng) = centroid(&area.cells);
             let nearest_town = gazetteer
-                .nearest_place(lat, lng, crate::geocode::TOWN_MIN_POPULATION)
+                .nearest_place(lat, lng, crate::geo::TOWN_MIN_POPULATION)
                 .map(|(p, _)| p.name.clone());
             AreaResult {
                 area,
@@ -635,49 +634,6 @@ pub fn emerging(store: &Store, query: &LayerQuery) -> Result<EmergingRun, LayerE
     Ok((area, periods, out))
 }
 
-/// Period starts from the one holding `first` to the one holding `last`.
-pub fn periods(first: NaiveDate, last: NaiveDate, step: Step) -> Vec<NaiveDate> {
-    let mut p = period_start(first, step);
-    let mut out = Vec::new();
-    while p <= last {
-        out.push(p);
-        p = next_period(p, step);
-    }
-    out
-}
-
-pub fn period_start(d: NaiveDate, step: Step) -> NaiveDate {
-    let month = match step {
-        Step::Month => d.month(),
-        Step::Quarter => (d.month() - 1) / 3 * 3 + 1,
-        Step::Year => 1,
-    };
-    NaiveDate::from_ymd_opt(d.year(), month, 1).unwrap_or(d)
-}
-
-/// Months in one step.
-fn step_months(step: Step) -> u32 {
-    match step {
-        Step::Month => 1,
-        Step::Quarter => 3,
-        Step::Year => 12,
-    }
-}
-
-fn next_period(p: NaiveDate, step: Step) -> NaiveDate {
-    p.checked_add_months(Months::new(step_months(step)))
-        .unwrap_or(NaiveDate::MAX)
-}
-
-/// A period's label: `2024-03`, `2024-Q1`, `2024`.
-pub fn period_label(p: NaiveDate, step: Step) -> String {
-    match step {
-        Step::Month => p.format("%Y-%m").to_string(),
-        Step::Quarter => format!("{}-Q{}", p.year(), (p.month() - 1) / 3 + 1),
-        Step::Year => p.year().to_string(),
-    }
-}
-
 /// One row of the towns table.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TownRow {
@@ -708,10 +664,10 @@ pub fn area_trends(
     step: Step,
 ) -> Result<Vec<TownRow>, LayerError> {
     let rows = store.area_series(level, filter, step, None)?;
-    let by_venue = store.area_series(level, filter, step, Some(store::Split::Venue))?;
+    let by_venue = store.area_series(level, filter, step, Some(crate::model::Split::Venue))?;
     let by_exploitation =
-        store.area_series(level, filter, step, Some(store::Split::Exploitation))?;
-    let by_child = store.area_series(level, filter, step, Some(store::Split::Child))?;
+        store.area_series(level, filter, step, Some(crate::model::Split::Exploitation))?;
+    let by_child = store.area_series(level, filter, step, Some(crate::model::Split::Child))?;
     let (first, last, _) = store.data_window(filter)?;
     let (Some(first), Some(last)) = (filter.from.or(first), filter.to.or(last)) else {
         return Ok(Vec::new());
@@ -788,11 +744,6 @@ pub fn area_trends(
         }
     }
     Ok(out)
-}
-
-fn previous_period(p: NaiveDate, step: Step) -> NaiveDate {
-    p.checked_sub_months(Months::new(step_months(step)))
-        .unwrap_or(p)
 }
 
 /// The provenance block every layer answer carries.

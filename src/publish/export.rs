@@ -288,7 +288,7 @@ impl<W: Write> ReportGeoJson<W> {
 // ---------------------------------------------------------------------------
 // Analysis layers.
 
-use crate::layers::{AreaResult, CellResult, EmergingResult, TownRow};
+use crate::publish::layers::{AreaResult, CellResult, EmergingResult, TownRow};
 
 /// A ring as RFC 7946 wants it: closed, exterior counter-clockwise (holes clockwise).
 /// Closes a ring and orients it as RFC 7946 asks: exterior rings

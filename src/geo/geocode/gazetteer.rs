@@ -14,14 +14,14 @@ use std::sync::OnceLock;
 
 use super::GeocodeError;
 
-const POSTCODES_GZ: &[u8] = include_bytes!("../../geodata/postcodes.bin.gz");
-const OUTWARD_TSV: &str = include_str!("../../geodata/outward.tsv");
-const PLACES_TSV: &str = include_str!("../../geodata/places.tsv");
-const DISTRICTS_TSV: &str = include_str!("../../geodata/districts.tsv");
-const UK_MASK: &[u8] = include_bytes!("../../geodata/uk_mask.bin");
-const DISTRICT_CELLS_TSV: &str = include_str!("../../geodata/district_cells.tsv");
+const POSTCODES_GZ: &[u8] = include_bytes!("../../../geodata/postcodes.bin.gz");
+const OUTWARD_TSV: &str = include_str!("../../../geodata/outward.tsv");
+const PLACES_TSV: &str = include_str!("../../../geodata/places.tsv");
+const DISTRICTS_TSV: &str = include_str!("../../../geodata/districts.tsv");
+const UK_MASK: &[u8] = include_bytes!("../../../geodata/uk_mask.bin");
+const DISTRICT_CELLS_TSV: &str = include_str!("../../../geodata/district_cells.tsv");
 /// The UK outline (Natural Earth 1:10m), for maps and exact checks.
-pub const UK_OUTLINE_GEOJSON: &str = include_str!("../../geodata/uk_outline.geojson");
+pub const UK_OUTLINE_GEOJSON: &str = include_str!("../../../geodata/uk_outline.geojson");
 
 const RECORD: usize = 15;
 

@@ -2,11 +2,12 @@
 //! `hotspots export` and the HTTP API both call [`render`], so the command line
 //! writes the same bytes as the API (bar the `generated_at` time).
 
-use crate::export::{self, ReportCsv, ReportGeoJson};
-use crate::geocode::Gazetteer;
-use crate::layers::{self, LayerError, Weight};
-use crate::params::{Layer, LayerRequest, OutputFormat};
-use crate::store::{AreaLevel, Store};
+use crate::publish::export::{self, ReportCsv, ReportGeoJson};
+use crate::geo::Gazetteer;
+use crate::publish::layers::{self, LayerError, Weight};
+use crate::publish::params::{Layer, LayerRequest, OutputFormat};
+use crate::model::AreaLevel;
+use crate::store::Store;
 
 /// A rendered answer.
 #[derive(Clone, Debug)]
@@ -52,29 +53,6 @@ pub(crate) fn media_type(format: OutputFormat) -> (&'static str, &'static str) {
 }
 const CSV: &str = "text/csv; charset=utf-8";
 const JSON: &str = "application/json";
-
-/// What a role may see, as the renderer needs it (from `policy::Role::view`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct View {
-    pub detail: ReportDetail,
-    /// `Some` for roles that read the disclosure-controlled release only.
-    pub release: Option<crate::release::ReleaseRule>,
-}
-
-/// Renders one layer as a role may see it.
-///
-/// # Errors
-/// As [`render`], and a filter the release does not answer.
-pub fn render_view(
-    store: &Store,
-    request: &LayerRequest,
-    view: View,
-) -> Result<Rendered, RenderError> {
-    match view.release {
-        Some(rule) => crate::release::render_release(store, request, rule),
-        None => render(store, request, view.detail),
-    }
-}
 
 /// Computes and writes one layer.
 ///

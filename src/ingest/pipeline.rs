@@ -6,8 +6,8 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
-use crate::geocode::{Geocoder, Localities};
-use crate::index;
+use crate::geo::{Geocoder, Localities};
+use crate::geo;
 use crate::ingest::{self, Format, HashingReader, ParseContext, ReadTally, RowReject};
 use crate::store::{LoadCounts, NewReport, PreparedReports, ReportPreparer, Store, StoreError};
 
@@ -286,7 +286,7 @@ fn locate_batches(
 ) {
     let geocoder = Geocoder::default();
     let mut localities = Localities::default();
-    let mut indexer = index::Indexer::default();
+    let mut indexer = geo::Indexer::default();
     loop {
         // Holding the lock only to receive: the other workers wait for work, not for us.
         let received = work_queue
@@ -366,7 +366,7 @@ fn stage_in_order(
 /// A row through validation, geocoding and indexing.
 struct Located {
     parsed: ingest::ParsedReport,
-    geocoded: crate::geocode::Geocoded,
+    geocoded: crate::geo::Geocoded,
     cells: [Option<u64>; 4],
     town: Option<&'static str>,
     district: Option<&'static str>,
@@ -377,7 +377,7 @@ impl Located {
     /// (WGS84 as given, bit for bit), which the store rebuilds on reading.
     fn location_input(&self) -> Option<&str> {
         match self.parsed.location {
-            crate::geocode::LocationInput::LatLng { lat, lng, .. }
+            crate::geo::LocationInput::LatLng { lat, lng, .. }
                 if lat.to_bits() == self.geocoded.lat.to_bits()
                     && lng.to_bits() == self.geocoded.lng.to_bits() =>
             {
@@ -411,7 +411,7 @@ fn locate(
     context: &ParseContext,
     geocoder: Geocoder,
     localities: &mut Localities,
-    indexer: &mut index::Indexer,
+    indexer: &mut geo::Indexer,
 ) -> Result<Located, RowReject> {
     let parsed = ingest::parse_row(row, context)?;
     let geocoded = geocoder.geocode(&parsed.location).map_err(|e| RowReject {

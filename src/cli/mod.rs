@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::ingest::{Format, ReadTally};
 use crate::model::{ExploitationType, VenueType};
-use crate::pipeline::{self, LoadOptions};
+use crate::ingest::{self, LoadOptions};
 use crate::store::{ReportFilter, Store};
 
 #[derive(Parser, Debug)]
@@ -212,10 +212,10 @@ impl LayerCommon {
     /// The validated layer query.
     pub fn query(
         &self,
-        default_step: crate::store::Step,
-    ) -> anyhow::Result<crate::layers::LayerQuery> {
-        use crate::layers::{LayerQuery, StudyAreaSpec, Weight};
-        use crate::store::Step;
+        default_step: crate::model::Step,
+    ) -> anyhow::Result<crate::publish::LayerQuery> {
+        use crate::publish::{LayerQuery, StudyAreaSpec, Weight};
+        use crate::model::Step;
         let given = usize::from(!self.district.is_empty())
             + usize::from(!self.bbox.is_empty())
             + usize::from(self.area.is_some());
@@ -225,7 +225,7 @@ impl LayerCommon {
         let study_area = if let Some(path) = &self.area {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("--area {}: cannot read", path.display()))?;
-            let polygons = crate::layers::polygons_from_geojson(&text)
+            let polygons = crate::publish::polygons_from_geojson(&text)
                 .map_err(|e| anyhow::anyhow!("--area {}: {e}", path.display()))?;
             StudyAreaSpec::Polygons(polygons)
         } else {
@@ -435,18 +435,18 @@ pub fn add_user(
     role: &str,
     password: Option<String>,
 ) -> anyhow::Result<Option<String>> {
-    use crate::auth;
-    let name = auth::UserName::parse(name)?;
-    let role: crate::policy::Role = role
+    use crate::access;
+    let name = access::UserName::parse(name)?;
+    let role: crate::model::Role = role
         .parse()
         .map_err(|e: String| anyhow::anyhow!("--role: {e}"))?;
     let (password, generated) = if let Some(p) = password {
         (p, None)
     } else {
-        let p = auth::generate_password();
+        let p = access::generate_password();
         (p.clone(), Some(p))
     };
-    let hash = auth::hash_password(&password)?;
+    let hash = access::hash_password(&password)?;
     store.add_user(&name, role, &hash, chrono::Utc::now().naive_utc())?;
     cli_audit(store, "user_add", format!("{name} ({})", role.as_str()))?;
     Ok(generated)
@@ -489,7 +489,7 @@ fn users_command(action: UsersCommand) -> anyhow::Result<ExitCode> {
 
 fn set_disabled(db: &DbArg, name: &str, disabled: bool) -> anyhow::Result<()> {
     let store = Store::open(&db.db)?;
-    let user = crate::auth::UserName::parse(name)?;
+    let user = crate::access::UserName::parse(name)?;
     if !store.set_disabled(&user, disabled)? {
         bail!("no user {user}");
     }
@@ -507,7 +507,7 @@ fn set_disabled(db: &DbArg, name: &str, disabled: bool) -> anyhow::Result<()> {
 }
 
 fn tokens_command(action: TokensCommand) -> anyhow::Result<ExitCode> {
-    use crate::auth;
+    use crate::access;
     match action {
         TokensCommand::Create {
             name,
@@ -519,13 +519,13 @@ fn tokens_command(action: TokensCommand) -> anyhow::Result<ExitCode> {
                 bail!("--days: from 1 to 3660");
             }
             let store = Store::open(&db.db)?;
-            let user = auth::UserName::parse(&name)?;
-            let token = auth::IssuedToken::new();
+            let user = access::UserName::parse(&name)?;
+            let token = access::IssuedToken::new();
             let now = chrono::Utc::now().naive_utc();
             store.create_token(
                 &token.id,
                 &user,
-                &auth::digest(&token.secret),
+                &access::digest(&token.secret),
                 label.as_deref(),
                 now,
                 now + chrono::TimeDelta::days(days),
@@ -600,13 +600,13 @@ pub fn main() -> ExitCode {
 /// # Errors
 /// Anything that stops the command; the message names the file, line and field.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    use crate::params::Layer;
-    use crate::store::AreaLevel;
+    use crate::publish::Layer;
+    use crate::model::AreaLevel;
     match cli.command {
         Command::Demo { db, bind, no_serve } => {
             let mut store = Store::open(&db)?;
             let summaries = crate::demo::load_demo(&mut store)?;
-            println!("{}", pipeline::summary_line(&summaries));
+            println!("{}", ingest::summary_line(&summaries));
             crate::demo::print_overview(&store, &mut std::io::stdout())?;
             println!("database: {}", db.display());
             println!("demo accounts (passwords shown once; reset on every `hotspots demo`):");
@@ -665,7 +665,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     bar.set_position(tally.bytes());
                 }
             };
-            let summaries = pipeline::load_paths(&mut store, &files, &options, Some(&tick));
+            let summaries = ingest::load_paths(&mut store, &files, &options, Some(&tick));
             if let Some(bar) = &bar {
                 bar.finish_and_clear();
             }
@@ -682,7 +682,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     }
                 }
             }
-            println!("{}", pipeline::summary_line(&summaries));
+            println!("{}", ingest::summary_line(&summaries));
             let rejected: u64 = summaries.iter().map(|s| s.counts.rejected).sum();
             Ok(if strict && rejected > 0 {
                 ExitCode::from(EXIT_REJECTED)
@@ -754,18 +754,18 @@ fn parse_category(name: &str) -> Result<crate::analysis::Emerging, String> {
 
 fn export_layer(
     common: &LayerCommon,
-    layer: crate::params::Layer,
+    layer: crate::publish::Layer,
     all: bool,
-    level: crate::store::AreaLevel,
+    level: crate::model::AreaLevel,
     categories: Vec<crate::analysis::Emerging>,
 ) -> anyhow::Result<ExitCode> {
-    use crate::params::{Layer, LayerRequest, OutputFormat};
+    use crate::publish::{Layer, LayerRequest, OutputFormat};
     let default_step = if layer == Layer::Towns {
-        crate::store::Step::Quarter
+        crate::model::Step::Quarter
     } else {
-        crate::store::Step::Month
+        crate::model::Step::Month
     };
-    let query = crate::layers::LayerQuery {
+    let query = crate::publish::LayerQuery {
         categories,
         ..common.query(default_step)?
     };
@@ -783,10 +783,10 @@ fn export_layer(
         level,
         canonical: String::new(),
     };
-    let rendered = crate::render::render(
+    let rendered = crate::publish::render(
         &store,
         &request,
-        crate::render::ReportDetail { notes: true },
+        crate::publish::ReportDetail { notes: true },
     )?;
     let mut out = common.output()?;
     out.write_all(&rendered.body)?;
@@ -804,11 +804,11 @@ pub fn export_reports(
     format: OutFormat,
     out: impl Write,
 ) -> anyhow::Result<()> {
-    crate::render::write_reports(
+    crate::publish::write_reports(
         store,
         filter,
         format == OutFormat::Csv,
-        crate::render::ReportDetail { notes: true },
+        crate::publish::ReportDetail { notes: true },
         out,
     )?;
     Ok(())

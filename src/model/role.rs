@@ -1,9 +1,7 @@
-//! What each role may see: one policy in one place. `serve` asks it for every page,
-//! API answer and download; nothing else decides.
-
-use crate::params::Layer;
-use crate::release::ReleaseRule;
-use crate::render::{ReportDetail, View};
+//! The roles of domain.md, ordered by how much they may see. What each role may
+//! read of a layer is the publishing policy's business (`publish::policy`); this
+//! type only says who is who, so that the store (accounts) and the server can
+//! share it.
 
 /// The roles of domain.md.
 #[derive(
@@ -37,14 +35,6 @@ impl Role {
         self >= Self::Tactical
     }
 
-    /// May this role read this layer at all?
-    pub fn may_read(self, layer: Layer) -> bool {
-        match layer {
-            Layer::Reports => self.sees_reports(),
-            Layer::Cells | Layer::Hotspots | Layer::Emerging | Layer::Towns => true,
-        }
-    }
-
     /// Reads only the disclosure-controlled release (counts 1..k−1 withheld).
     pub fn reads_release_only(self) -> bool {
         self == Self::Partnership
@@ -59,21 +49,6 @@ impl Role {
     /// Users, tokens and the audit log.
     pub fn administers(self) -> bool {
         self == Self::Admin
-    }
-
-    /// Everything the renderer needs to know about this role.
-    pub fn view(self, rule: ReleaseRule) -> View {
-        View {
-            detail: self.report_detail(),
-            release: self.reads_release_only().then_some(rule),
-        }
-    }
-
-    /// How much of each report the role may read.
-    pub fn report_detail(self) -> ReportDetail {
-        ReportDetail {
-            notes: self.sees_notes(),
-        }
     }
 }
 
@@ -93,19 +68,3 @@ impl std::str::FromStr for Role {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn roles_nest() {
-        assert!(!Role::Partnership.may_read(Layer::Reports));
-        assert!(Role::Partnership.may_read(Layer::Towns));
-        assert!(Role::Analyst.may_read(Layer::Reports));
-        assert!(!Role::Analyst.report_detail().notes);
-        assert!(Role::Tactical.report_detail().notes);
-        assert!(Role::Admin.report_detail().notes);
-        assert_eq!("analyst".parse::<Role>(), Ok(Role::Analyst));
-        assert!("root".parse::<Role>().is_err());
-    }
-}

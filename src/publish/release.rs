@@ -1,19 +1,20 @@
 //! The partnership release: a layer request pinned to one quarter, the release
 //! resolution and no filters, computed as for everyone, then every count passed
-//! through [`crate::disclosure`] before it is written. See that module for what
+//! through [`crate::publish::disclosure`] before it is written. See that module for what
 //! is guaranteed.
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{Datelike, Months, NaiveDate};
+use chrono::NaiveDate;
 use serde_json::{json, Map, Value};
 
-use crate::disclosure::{self, Release};
-use crate::export;
-use crate::layers::{self, LayerError};
-use crate::params::{Layer, LayerRequest, OutputFormat};
-use crate::render::{write_json, RenderError, Rendered};
-use crate::store::{AreaLevel, Step, Store};
+use crate::publish::disclosure::{self, Release};
+use crate::publish::export;
+use crate::publish::layers::{self, LayerError};
+use crate::publish::params::{Layer, LayerRequest, OutputFormat};
+use crate::publish::render::{write_json, RenderError, Rendered};
+use crate::model::{period_end, period_label, period_start, shift_periods, AreaLevel, Step};
+use crate::store::Store;
 
 /// How the partnership role's release is made.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,26 +25,20 @@ pub struct ReleaseRule {
     pub res: u8,
 }
 
-pub fn quarter_start(d: NaiveDate) -> NaiveDate {
-    let month = (d.month0() / 3) * 3 + 1;
-    NaiveDate::from_ymd_opt(d.year(), month, 1).unwrap_or(d)
+fn quarter_start(d: NaiveDate) -> NaiveDate {
+    period_start(d, Step::Quarter)
 }
 
-pub fn add_quarters(d: NaiveDate, n: i32) -> NaiveDate {
-    let months = Months::new(n.unsigned_abs() * 3);
-    if n >= 0 {
-        d.checked_add_months(months).unwrap_or(d)
-    } else {
-        d.checked_sub_months(months).unwrap_or(d)
-    }
+fn add_quarters(d: NaiveDate, n: i32) -> NaiveDate {
+    shift_periods(d, Step::Quarter, n)
 }
 
-pub fn quarter_end(d: NaiveDate) -> NaiveDate {
-    add_quarters(quarter_start(d), 1).pred_opt().unwrap_or(d)
+fn quarter_end(d: NaiveDate) -> NaiveDate {
+    period_end(d, Step::Quarter)
 }
 
 fn quarter_label(d: NaiveDate) -> String {
-    format!("{}-Q{}", d.year(), d.month0() / 3 + 1)
+    period_label(d, Step::Quarter)
 }
 
 fn refused(field: &'static str, message: &str) -> RenderError {
@@ -60,7 +55,7 @@ fn releases(
     first: NaiveDate,
     last: NaiveDate,
 ) -> Result<HashMap<NaiveDate, Release>, RenderError> {
-    let mut by_quarter: BTreeMap<NaiveDate, Vec<disclosure::Unit>> = BTreeMap::new();
+    let mut by_quarter: BTreeMap<NaiveDate, Vec<crate::model::AreaUnit>> = BTreeMap::new();
     for (quarter, unit) in store.release_units(rule.res, first, quarter_end(last))? {
         by_quarter.entry(quarter).or_default().push(unit);
     }
@@ -102,7 +97,7 @@ pub fn render_release(
     let (_, data_last, _) = store.data_window(&crate::store::ReportFilter::default())?;
     let Some(data_last) = data_last else {
         // No data: nothing to disclose; the ordinary answer is empty.
-        return crate::render::render(store, request, crate::render::ReportDetail { notes: false });
+        return crate::publish::render::render(store, request, crate::publish::render::ReportDetail { notes: false });
     };
     let mut query = request.query.clone();
     query.res = rule.res;
@@ -211,7 +206,7 @@ pub fn render_release(
                     &mut body,
                 )?;
             } else if request.format == OutputFormat::GeoJson {
-                let fc = crate::render::towns_geojson(&trends, out_rows, provenance);
+                let fc = crate::publish::render::towns_geojson(&trends, out_rows, provenance);
                 write_json(&mut body, &fc)?;
             } else {
                 write_json(
@@ -222,7 +217,7 @@ pub fn render_release(
         }
         Layer::Reports => return Err(refused("layer", "not available to this role")),
     }
-    let (content_type, extension) = crate::render::media_type(request.format);
+    let (content_type, extension) = crate::publish::render::media_type(request.format);
     Ok(Rendered {
         body,
         content_type,

@@ -8,9 +8,10 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 
 use crate::analysis::{Emerging, Kernel};
-use crate::layers::{LayerQuery, StudyAreaSpec, Weight};
+use crate::publish::layers::{LayerQuery, StudyAreaSpec, Weight};
 use crate::model::{normalise_word, ExploitationType, VenueType};
-use crate::store::{AreaLevel, ReportFilter, Step};
+use crate::model::{AreaLevel, Step};
+use crate::store::ReportFilter;
 
 /// The layers the API serves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -38,6 +38,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::model::AreaUnit;
+
 /// Published value of a count: `None` when withheld.
 pub fn primary(count: u64, k: u64) -> Option<u64> {
     (count == 0 || count >= k).then_some(count)
@@ -171,18 +173,8 @@ pub struct Release {
     pub districts: HashMap<String, Option<u64>>,
 }
 
-/// One row of the release's base table: reports of one quarter by cell (0 when
-/// too coarse for the release resolution), town and district.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Unit {
-    pub cell: u64,
-    pub town: String,
-    pub district: String,
-    pub count: u64,
-}
-
 /// Builds one quarter's release from its base table.
-pub fn release(units: &[Unit], k: u64) -> Release {
+pub fn release(units: &[AreaUnit], k: u64) -> Release {
     let mut cell_counts: BTreeMap<u64, u64> = BTreeMap::new();
     let mut town_counts: BTreeMap<String, u64> = BTreeMap::new();
     let mut district_counts: BTreeMap<String, u64> = BTreeMap::new();
@@ -201,7 +193,7 @@ pub fn release(units: &[Unit], k: u64) -> Release {
     }
     let town_index = towns.index();
     let district_index = districts.index();
-    let link = |f: &dyn Fn(&Unit) -> (usize, usize)| -> Vec<(usize, usize)> {
+    let link = |f: &dyn Fn(&AreaUnit) -> (usize, usize)| -> Vec<(usize, usize)> {
         let mut v: Vec<(usize, usize)> = units.iter().filter(|u| u.count > 0).map(f).collect();
         v.sort_unstable();
         v.dedup();
@@ -315,8 +307,8 @@ pub fn breakdown(
 mod tests {
     use super::*;
 
-    fn unit(cell: u64, town: &str, district: &str, count: u64) -> Unit {
-        Unit {
+    fn unit(cell: u64, town: &str, district: &str, count: u64) -> AreaUnit {
+        AreaUnit {
             cell,
             town: town.into(),
             district: district.into(),

@@ -1,0 +1,12 @@
+//! Who is asking: user names, password hashing, session and API-token secrets,
+//! and the sign-in throttle. No I/O but the operating system's random numbers;
+//! the store keeps accounts, `serve` turns requests into principals. What a role
+//! may see is `publish::policy`'s business.
+
+mod credentials;
+
+pub use credentials::{
+    constant_time_eq, digest, dummy_hash, generate_password, hash_password, new_secret,
+    random_hex, verify_password, AuthError, IssuedToken, Principal, Throttle, UserName,
+    MIN_PASSWORD,
+};

@@ -1,0 +1,28 @@
+//! Areas that trends are counted by, and the breakdowns of a count.
+
+/// Towns or local authority districts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AreaLevel {
+    Town,
+    District,
+}
+
+/// What an area's count is broken down by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Split {
+    Venue,
+    Exploitation,
+    Child,
+}
+
+
+/// One row of the partnership release's base table: reports of one quarter by cell (0 when
+/// too coarse for the release resolution), town and district.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AreaUnit {
+    pub cell: u64,
+    pub town: String,
+    pub district: String,
+    pub count: u64,
+}
+

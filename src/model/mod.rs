@@ -1,0 +1,25 @@
+//! Domain types shared by every layer: the typed values a report is made of,
+//! calendar periods, areas, roles and rejected rows.
+//!
+//! Everything here is validated on construction (`FromStr` / `parse`), so later
+//! layers trust the types instead of re-checking strings. No I/O, and no
+//! dependency on any other module of the crate.
+
+mod area;
+mod period;
+mod reject;
+mod report;
+mod role;
+
+pub use area::{AreaLevel, AreaUnit, Split};
+pub use period::{
+    next_period, period_end, period_label, period_start, periods, previous_period,
+    shift_periods, Step,
+};
+pub use reject::RowReject;
+pub use report::{
+    latlng_key, ExploitationType, GeocodeMethod, Grading, Indicator, IndicatorSet, ReportFields,
+    VenueType,
+};
+pub(crate) use report::{normalise_word, normalised};
+pub use role::Role;

@@ -1,0 +1,31 @@
+//! From stored reports to answers: layer parameters, hot-spot layers, the
+//! partnership release and its disclosure control, the role policy, and the
+//! writers (GeoJSON, CSV, vector tiles). No HTTP and no printing: `serve` and
+//! `cli` both call [`render_view`] / [`render`], so they write the same bytes.
+
+mod disclosure;
+mod export;
+mod layers;
+mod params;
+mod policy;
+mod release;
+mod render;
+mod tiles;
+
+pub use disclosure::{breakdown, primary, protect, release, Partition, Release};
+pub use export::{
+    cell_geometries, cells_csv, cells_geojson, emerging_csv, emerging_geojson, hotspots_csv,
+    hotspots_geojson, multipolygon_geometry, reports_provenance, town_json, towns_csv,
+    write_cells_geojson, write_emerging_geojson, CellHex, ReportCsv, ReportGeoJson,
+    REPORT_CSV_HEADER,
+};
+pub use layers::{
+    area_trends, emerging, hot_cells, hotspot_areas, polygons_from_geojson, provenance,
+    study_area, AreaResult, CellResult, EmergingResult, EmergingRun, HotspotRun, LayerError,
+    LayerQuery, StudyAreaSpec, TownRow, Weight, DEFAULT_RISK_WEIGHTS,
+};
+pub use params::{parse, Layer, LayerRequest, OutputFormat, ParamError, MAX_PERMUTATIONS};
+pub use policy::{render_view, View};
+pub use release::{publish_trends, render_release, PublishedTrend, ReleaseRule};
+pub use render::{render, write_reports, RenderError, Rendered, ReportDetail};
+pub use tiles::{exists as tile_exists, TileError, TileIndex, BUFFER, EXTENT, MAX_ZOOM};
