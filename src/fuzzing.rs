@@ -3,8 +3,8 @@
 //! the property the target guards, not only "does not panic".
 
 use crate::ingest::Format;
-use crate::publish::{self, Layer};
 use crate::ingest::{self, Input, LoadOptions};
+use crate::publish::{self, Layer};
 use crate::store::Store;
 
 /// Any bytes as a CSV, JSON Lines or GeoJSON file (the first byte picks the

@@ -5,8 +5,8 @@ use std::io::Cursor;
 use std::sync::OnceLock;
 
 use h3o::{CellIndex, LatLng, Resolution};
-use hotspots::publish::{self, LayerQuery, StudyAreaSpec};
 use hotspots::model::{AreaLevel, Step};
+use hotspots::publish::{self, LayerQuery, StudyAreaSpec};
 use hotspots::store::ReportFilter;
 use hotspots::{load, Input, LoadOptions, Store};
 

@@ -5,8 +5,8 @@
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
-use hotspots::publish::{self, LayerQuery};
 use hotspots::model::Role;
+use hotspots::publish::{self, LayerQuery};
 use hotspots::serve::{router, AppState};
 
 mod common;

@@ -6,7 +6,6 @@
 mod credentials;
 
 pub use credentials::{
-    constant_time_eq, digest, dummy_hash, generate_password, hash_password, new_secret,
-    random_hex, verify_password, AuthError, IssuedToken, Principal, Throttle, UserName,
-    MIN_PASSWORD,
+    constant_time_eq, digest, dummy_hash, generate_password, hash_password, new_secret, random_hex,
+    verify_password, AuthError, IssuedToken, Principal, Throttle, UserName, MIN_PASSWORD,
 };

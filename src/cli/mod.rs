@@ -7,9 +7,9 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::ingest::{self, LoadOptions};
 use crate::ingest::{Format, ReadTally};
 use crate::model::{ExploitationType, VenueType};
-use crate::ingest::{self, LoadOptions};
 use crate::store::{ReportFilter, Store};
 
 #[derive(Parser, Debug)]
@@ -214,8 +214,8 @@ impl LayerCommon {
         &self,
         default_step: crate::model::Step,
     ) -> anyhow::Result<crate::publish::LayerQuery> {
-        use crate::publish::{LayerQuery, StudyAreaSpec, Weight};
         use crate::model::Step;
+        use crate::publish::{LayerQuery, StudyAreaSpec, Weight};
         let given = usize::from(!self.district.is_empty())
             + usize::from(!self.bbox.is_empty())
             + usize::from(self.area.is_some());
@@ -600,8 +600,8 @@ pub fn main() -> ExitCode {
 /// # Errors
 /// Anything that stops the command; the message names the file, line and field.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    use crate::publish::Layer;
     use crate::model::AreaLevel;
+    use crate::publish::Layer;
     match cli.command {
         Command::Demo { db, bind, no_serve } => {
             let mut store = Store::open(&db)?;
@@ -614,7 +614,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("  {name:<12} {password}");
             }
             if !no_serve {
-                crate::serve::run(store, &bind, crate::serve::ServeConfig::default())?;
+                crate::serve::run(
+                    store,
+                    &bind,
+                    crate::serve::ServeConfig::default(),
+                    say_listening,
+                )?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -639,7 +644,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     println!("created admin {name}; password (shown once): {p}");
                 }
             }
-            crate::serve::run(store, &bind, config)?;
+            crate::serve::run(store, &bind, config, say_listening)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Ingest {
@@ -827,4 +832,8 @@ fn progress_bar(files: &[String]) -> Option<indicatif::ProgressBar> {
         .ok()?,
     );
     Some(bar)
+}
+
+fn say_listening(addr: std::net::SocketAddr) {
+    println!("serving the dashboard on http://{addr}/  (Ctrl-C stops)");
 }

@@ -12,4 +12,6 @@ pub use geocode::{
     Localities, LocationInput, OutwardCode, Place, Postcode, PostcodeUnit, TOWN_MIN_POPULATION,
     UK_OUTLINE_GEOJSON,
 };
-pub use index::{cells_for, finest_resolution, supports, Indexer, ReportCells, EDGE_FACTOR, RESOLUTIONS};
+pub use index::{
+    cells_for, finest_resolution, supports, Indexer, ReportCells, EDGE_FACTOR, RESOLUTIONS,
+};

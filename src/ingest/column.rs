@@ -112,4 +112,3 @@ impl fmt::Display for Column {
         f.write_str(self.name())
     }
 }
-

@@ -14,10 +14,12 @@ mod row;
 pub use parse::{parse_row, ParseContext, ParsedReport};
 pub use read::{open_rows, Format, HashingReader, ReadTally, RowItem};
 
+pub use crate::model::RowReject;
 pub use column::Column;
 pub use error::IngestError;
-pub use row::{RawRow, RAW_LIMIT};
+pub use pipeline::{
+    default_rejects_path, load, load_paths, summary_line, FileSummary, Input, LoadOptions,
+    PipelineError,
+};
 pub(crate) use row::{truncate_raw, CsvFields};
-pub use crate::model::RowReject;
-pub use pipeline::{default_rejects_path, load, load_paths, summary_line, FileSummary, Input, LoadOptions, PipelineError};
-
+pub use row::{RawRow, RAW_LIMIT};

@@ -6,8 +6,8 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
-use crate::geo::{Geocoder, Localities};
 use crate::geo;
+use crate::geo::{Geocoder, Localities};
 use crate::ingest::{self, Format, HashingReader, ParseContext, ReadTally, RowReject};
 use crate::store::{LoadCounts, NewReport, PreparedReports, ReportPreparer, Store, StoreError};
 

@@ -104,4 +104,3 @@ pub(crate) fn truncate_raw(mut raw: String) -> String {
     }
     raw
 }
-

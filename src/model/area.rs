@@ -15,7 +15,6 @@ pub enum Split {
     Child,
 }
 
-
 /// One row of the partnership release's base table: reports of one quarter by cell (0 when
 /// too coarse for the release resolution), town and district.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,4 +24,3 @@ pub struct AreaUnit {
     pub district: String,
     pub count: u64,
 }
-

@@ -13,8 +13,8 @@ mod role;
 
 pub use area::{AreaLevel, AreaUnit, Split};
 pub use period::{
-    next_period, period_end, period_label, period_start, periods, previous_period,
-    shift_periods, Step,
+    next_period, period_end, period_label, period_start, periods, previous_period, shift_periods,
+    Step,
 };
 pub use reject::RowReject;
 pub use report::{

@@ -107,7 +107,10 @@ mod tests {
         assert_eq!(period_start(d(2024, 5, 17), Step::Year), d(2024, 1, 1));
         assert_eq!(next_period(d(2024, 10, 1), Step::Quarter), d(2025, 1, 1));
         assert_eq!(previous_period(d(2024, 1, 1), Step::Month), d(2023, 12, 1));
-        assert_eq!(shift_periods(d(2024, 1, 1), Step::Quarter, -2), d(2023, 7, 1));
+        assert_eq!(
+            shift_periods(d(2024, 1, 1), Step::Quarter, -2),
+            d(2023, 7, 1)
+        );
         assert_eq!(period_end(d(2024, 2, 3), Step::Quarter), d(2024, 3, 31));
         assert_eq!(period_end(d(2024, 2, 3), Step::Month), d(2024, 2, 29));
         assert_eq!(

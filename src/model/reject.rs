@@ -9,4 +9,3 @@ pub struct RowReject {
     pub reason: String,
     pub raw: String,
 }
-

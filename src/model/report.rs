@@ -34,6 +34,17 @@ impl VenueType {
         }
     }
 
+    /// How a person reads it on a page.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::CarWash => "Car wash",
+            Self::NailBar => "Nail bar",
+            Self::ServiceStation => "Service station",
+            Self::Farm => "Farm",
+            Self::Other => "Other",
+        }
+    }
+
     /// Parses the canonical names and the plain words people type on forms
     /// ("Hand car wash", "nail salon", "services", "lorry park", "packhouse").
     pub fn parse(text: &str) -> Option<Self> {
@@ -88,6 +99,17 @@ impl ExploitationType {
         }
     }
 
+    /// How a person reads it on a page.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Labour => "Labour",
+            Self::Sexual => "Sexual",
+            Self::Criminal => "Criminal",
+            Self::DomesticServitude => "Domestic servitude",
+            Self::Unknown => "Unknown",
+        }
+    }
+
     pub fn parse(text: &str) -> Option<Self> {
         let key = normalised(text);
         let kind = match &*key {
@@ -105,7 +127,7 @@ impl ExploitationType {
 }
 
 macro_rules! indicators {
-    ($($variant:ident => $name:literal),+ $(,)?) => {
+    ($($variant:ident => $name:literal, $label:literal),+ $(,)?) => {
         /// An indicator of exploitation from public guidance and welfare-app checklists.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[repr(u8)]
@@ -116,6 +138,11 @@ macro_rules! indicators {
 
             pub fn as_str(self) -> &'static str {
                 match self { $(Self::$variant => $name),+ }
+            }
+
+            /// How a person reads it on a page (written, not made from the code).
+            pub fn label(self) -> &'static str {
+                match self { $(Self::$variant => $label),+ }
             }
 
             pub fn parse(text: &str) -> Option<Self> {
@@ -129,20 +156,20 @@ macro_rules! indicators {
 }
 
 indicators! {
-    NoPpe => "no_ppe",
-    LivingOnSite => "living_on_site",
-    CashOnly => "cash_only",
-    NoReceipt => "no_receipt",
-    VeryLowPrice => "very_low_price",
-    FearfulWorkers => "fearful_workers",
-    ControllingManager => "controlling_manager",
-    TransportedInGroups => "transported_in_groups",
-    IdWithheld => "id_withheld",
-    UnderageWorkers => "underage_workers",
-    SignsOfAbuse => "signs_of_abuse",
-    PoorAccommodation => "poor_accommodation",
-    LongHours => "long_hours",
-    DebtBondage => "debt_bondage",
+    NoPpe => "no_ppe", "No PPE",
+    LivingOnSite => "living_on_site", "Living on site",
+    CashOnly => "cash_only", "Cash only",
+    NoReceipt => "no_receipt", "No receipt",
+    VeryLowPrice => "very_low_price", "Very low price",
+    FearfulWorkers => "fearful_workers", "Fearful workers",
+    ControllingManager => "controlling_manager", "Controlling manager",
+    TransportedInGroups => "transported_in_groups", "Transported in groups",
+    IdWithheld => "id_withheld", "ID withheld",
+    UnderageWorkers => "underage_workers", "Underage workers",
+    SignsOfAbuse => "signs_of_abuse", "Signs of abuse",
+    PoorAccommodation => "poor_accommodation", "Poor accommodation",
+    LongHours => "long_hours", "Long hours",
+    DebtBondage => "debt_bondage", "Debt bondage",
 }
 
 /// A set of indicators, stored as a bit mask (bit i = `Indicator::ALL[i]`).

@@ -67,4 +67,3 @@ impl std::str::FromStr for Role {
         }
     }
 }
-

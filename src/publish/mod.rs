@@ -20,9 +20,9 @@ pub use export::{
     REPORT_CSV_HEADER,
 };
 pub use layers::{
-    area_trends, emerging, hot_cells, hotspot_areas, polygons_from_geojson, provenance,
-    study_area, AreaResult, CellResult, EmergingResult, EmergingRun, HotspotRun, LayerError,
-    LayerQuery, StudyAreaSpec, TownRow, Weight, DEFAULT_RISK_WEIGHTS,
+    area_trends, emerging, hot_cells, hotspot_areas, polygons_from_geojson, provenance, study_area,
+    AreaResult, CellResult, EmergingResult, EmergingRun, HotspotRun, LayerError, LayerQuery,
+    StudyAreaSpec, TownRow, Weight, DEFAULT_RISK_WEIGHTS,
 };
 pub use params::{parse, Layer, LayerRequest, OutputFormat, ParamError, MAX_PERMUTATIONS};
 pub use policy::{render_view, View};

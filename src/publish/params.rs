@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 
 use crate::analysis::{Emerging, Kernel};
-use crate::publish::layers::{LayerQuery, StudyAreaSpec, Weight};
 use crate::model::{normalise_word, ExploitationType, VenueType};
 use crate::model::{AreaLevel, Step};
+use crate::publish::layers::{LayerQuery, StudyAreaSpec, Weight};
 use crate::store::ReportFilter;
 
 /// The layers the API serves.

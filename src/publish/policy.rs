@@ -5,10 +5,10 @@
 
 use crate::model::Role;
 use crate::publish::params::Layer;
+use crate::publish::params::LayerRequest;
 use crate::publish::release::{self, ReleaseRule};
 use crate::publish::render::{self, RenderError, Rendered, ReportDetail};
 use crate::store::Store;
-use crate::publish::params::LayerRequest;
 
 /// What a role may see, as the renderer needs it (from [`Role::view`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

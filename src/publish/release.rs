@@ -8,12 +8,12 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::NaiveDate;
 use serde_json::{json, Map, Value};
 
+use crate::model::{period_end, period_label, period_start, shift_periods, AreaLevel, Step};
 use crate::publish::disclosure::{self, Release};
 use crate::publish::export;
 use crate::publish::layers::{self, LayerError};
 use crate::publish::params::{Layer, LayerRequest, OutputFormat};
 use crate::publish::render::{write_json, RenderError, Rendered};
-use crate::model::{period_end, period_label, period_start, shift_periods, AreaLevel, Step};
 use crate::store::Store;
 
 /// How the partnership role's release is made.
@@ -97,7 +97,11 @@ pub fn render_release(
     let (_, data_last, _) = store.data_window(&crate::store::ReportFilter::default())?;
     let Some(data_last) = data_last else {
         // No data: nothing to disclose; the ordinary answer is empty.
-        return crate::publish::render::render(store, request, crate::publish::render::ReportDetail { notes: false });
+        return crate::publish::render::render(
+            store,
+            request,
+            crate::publish::render::ReportDetail { notes: false },
+        );
     };
     let mut query = request.query.clone();
     query.res = rule.res;

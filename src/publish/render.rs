@@ -2,11 +2,11 @@
 //! `hotspots export` and the HTTP API both call [`render`], so the command line
 //! writes the same bytes as the API (bar the `generated_at` time).
 
-use crate::publish::export::{self, ReportCsv, ReportGeoJson};
 use crate::geo::Gazetteer;
+use crate::model::AreaLevel;
+use crate::publish::export::{self, ReportCsv, ReportGeoJson};
 use crate::publish::layers::{self, LayerError, Weight};
 use crate::publish::params::{Layer, LayerRequest, OutputFormat};
-use crate::model::AreaLevel;
 use crate::store::Store;
 
 /// A rendered answer.

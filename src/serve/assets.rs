@@ -68,7 +68,7 @@ pub async fn asset(Path(path): Path<String>, headers: HeaderMap) -> Response {
     if let Ok(v) = HeaderValue::from_str(etag) {
         out.insert(header::ETAG, v);
     }
-    if super::api::etag_matches(&headers, etag) {
+    if crate::serve::http::etag_matches(&headers, etag) {
         return (StatusCode::NOT_MODIFIED, out).into_response();
     }
     (out, bytes).into_response()

@@ -5,9 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use maud::html;
 
-use crate::publish::LayerError;
-use crate::publish::ParamError;
-use crate::publish::RenderError;
+use crate::publish::{LayerError, ParamError, RenderError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -99,7 +97,7 @@ impl AppError {
                 (status, axum::Json(body)).into_response()
             }
             Audience::Page => {
-                let page = super::pages::layout(
+                let page = crate::serve::layout::layout(
                     "Problem",
                     &html! {
                         main.problem {

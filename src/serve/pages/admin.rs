@@ -8,11 +8,13 @@ use axum::Router;
 use chrono::{NaiveDate, TimeDelta};
 use maud::{html, Markup};
 
-use super::auth::{now, Viewer};
-use super::error::{AppError, PageResult};
-use super::AppState;
-use crate::access::{self, IssuedToken, UserName};
+use crate::access;
+use crate::access::{IssuedToken, UserName};
 use crate::model::Role;
+use crate::serve::audit::now;
+use crate::serve::error::{AppError, PageResult};
+use crate::serve::state::AppState;
+use crate::serve::viewer::Viewer;
 use crate::store::AuditFilter;
 
 pub fn routes() -> Router<AppState> {
@@ -119,7 +121,11 @@ async fn render_admin(
             }
         }
     };
-    Ok(super::pages::layout_for("Administration", &body, viewer))
+    Ok(crate::serve::layout::layout_for(
+        "Administration",
+        &body,
+        viewer.nav(),
+    ))
 }
 
 async fn admin_page(State(state): State<AppState>, viewer: Viewer) -> PageResult<Markup> {
@@ -409,5 +415,5 @@ async fn audit_page(
             }
         }
     };
-    Ok(super::pages::layout_for("Audit log", &body, &viewer).into_response())
+    Ok(crate::serve::layout::layout_for("Audit log", &body, viewer.nav()).into_response())
 }

@@ -1,0 +1,210 @@
+//! `POST /api/v1/reports`: submissions through the same ingest path as `hotspots ingest`.
+
+use axum::extract::{FromRequest, Multipart, RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+use crate::ingest;
+use crate::ingest::{Format, Input, LoadOptions};
+use crate::serve::error::{ApiResult, AppError};
+use crate::serve::http::query_pairs;
+use crate::serve::state::AppState;
+use crate::serve::viewer::Viewer;
+use crate::store::StoredReject;
+
+/// What a submission did.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct SubmitSummary {
+    pub file: String,
+    pub read: u64,
+    pub stored: u64,
+    pub duplicates: u64,
+    pub rejected: u64,
+    pub rejects: Vec<RejectJson>,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct RejectJson {
+    pub line: u64,
+    pub field: String,
+    pub reason: String,
+}
+
+/// Loads one body through the same ingest path as `hotspots ingest`.
+pub(crate) async fn ingest_bytes(
+    state: &AppState,
+    name: String,
+    format: Format,
+    body: Vec<u8>,
+    default_source: String,
+) -> Result<SubmitSummary, AppError> {
+    state
+        .write(move |store| {
+            let options = LoadOptions {
+                format: Some(format),
+                default_source: Some(default_source),
+                no_rejects_file: true,
+                ..LoadOptions::default()
+            };
+            let input = Input::Reader {
+                name: name.clone(),
+                reader: Box::new(std::io::Cursor::new(body)),
+            };
+            let summary = ingest::load(store, input, &options, None).map_err(|e| match e {
+                ingest::PipelineError::Ingest(e) => AppError::bad("body", e.to_string()),
+                other => AppError::internal(other),
+            })?;
+            let mut rejects = Vec::new();
+            store.rejects_for_run(summary.counts.run_id, |r: StoredReject| {
+                rejects.push(RejectJson {
+                    line: r.line,
+                    field: r.field,
+                    reason: r.reason,
+                });
+            })?;
+            Ok(SubmitSummary {
+                file: name,
+                read: summary.counts.read,
+                stored: summary.counts.stored,
+                duplicates: summary.counts.duplicates,
+                rejected: summary.counts.rejected,
+                rejects,
+            })
+        })
+        .await
+}
+
+/// Submit reports: a JSON object or array (line = position in the array), CSV,
+/// JSON Lines or GeoJSON by `Content-Type`, or a `multipart/form-data` upload
+/// (field `file`, format from its name). Answers the ingest summary and the rejects.
+#[utoipa::path(
+    post,
+    path = "/api/v1/reports",
+    params(("source" = Option<String>, Query, description = "source for rows without one (default `api`)")),
+    request_body(content = String, description = "application/json (object or array), text/csv, application/x-ndjson, application/geo+json, or multipart/form-data with a `file` field"),
+    responses(
+        (status = 200, description = "Summary: read = stored + duplicates + rejected", body = SubmitSummary),
+        (status = 422, description = "Every row was rejected", body = SubmitSummary),
+        (status = 400, description = "The body cannot be read at all"),
+    )
+)]
+pub(super) async fn post_reports(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    request: axum::extract::Request,
+) -> ApiResult<Response> {
+    // A browser session must prove the request came from our pages; a bearer
+    // token is never sent by a browser on its own, so it needs no CSRF token.
+    if viewer.token_id.is_none() {
+        viewer.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
+    }
+    let mut source = "api".to_owned();
+    for (k, v) in query_pairs(raw.as_deref())? {
+        match k.as_str() {
+            "source" if !v.trim().is_empty() => source = crate::model::normalise_word(&v),
+            "source" => {}
+            other => {
+                return Err(AppError::bad(other, "unknown parameter (accepted: source)").into())
+            }
+        }
+    }
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let (name, format, body) = if content_type.starts_with("multipart/form-data") {
+        let mut multipart = Multipart::from_request(request, &state)
+            .await
+            .map_err(|e| AppError::bad("body", e.body_text()))?;
+        let mut file = None;
+        while let Some(field) = multipart
+            .next_field()
+            .await
+            .map_err(|e| AppError::bad("file", e.body_text()))?
+        {
+            match field.name() {
+                Some("file") => {
+                    let name = field.file_name().unwrap_or("upload.csv").to_owned();
+                    let format = Format::from_path(&name).ok_or_else(|| {
+                        AppError::bad(
+                            "file",
+                            format!("{name}: unknown format (use .csv, .jsonl, .geojson)"),
+                        )
+                    })?;
+                    let bytes = field
+                        .bytes()
+                        .await
+                        .map_err(|e| AppError::bad("file", e.body_text()))?;
+                    file = Some((name, format, bytes.to_vec()));
+                }
+                Some("source") => {
+                    let v = field
+                        .text()
+                        .await
+                        .map_err(|e| AppError::bad("source", e.body_text()))?;
+                    if !v.trim().is_empty() {
+                        source = crate::model::normalise_word(&v);
+                    }
+                }
+                Some(other) => {
+                    return Err(AppError::bad(other, "unknown form field (file, source)").into())
+                }
+                None => {}
+            }
+        }
+        file.ok_or_else(|| AppError::bad("file", "no file in the upload"))?
+    } else {
+        let bytes = axum::body::to_bytes(request.into_body(), usize::MAX)
+            .await
+            .map_err(|_| AppError::TooLarge)?;
+        let essence = content_type.split(';').next().unwrap_or("").trim();
+        match essence {
+            "application/json" => {
+                let value: serde_json::Value = serde_json::from_slice(&bytes)
+                    .map_err(|e| AppError::bad("body", format!("not JSON: {e}")))?;
+                let items = match value {
+                    serde_json::Value::Array(items) => items,
+                    object @ serde_json::Value::Object(_) => vec![object],
+                    _ => return Err(AppError::bad("body", "expected a report object or an array of them").into()),
+                };
+                let mut jsonl = Vec::new();
+                for item in &items {
+                    serde_json::to_writer(&mut jsonl, item).map_err(AppError::internal)?;
+                    jsonl.push(b'\n');
+                }
+                ("api.json".to_owned(), Format::Jsonl, jsonl)
+            }
+            "text/csv" => ("api.csv".to_owned(), Format::Csv, bytes.to_vec()),
+            "application/x-ndjson" | "application/jsonl" | "application/json-lines" => {
+                ("api.jsonl".to_owned(), Format::Jsonl, bytes.to_vec())
+            }
+            "application/geo+json" => ("api.geojson".to_owned(), Format::Geojson, bytes.to_vec()),
+            other => {
+                return Err(AppError::bad(
+                    "Content-Type",
+                    format!("{other:?} is not application/json, text/csv, application/x-ndjson, application/geo+json or multipart/form-data"),
+                )
+                .into())
+            }
+        }
+    };
+    let summary = ingest_bytes(&state, name, format, body, source).await?;
+    let mut entry = viewer.audit("submit", "ok");
+    entry.target = Some(summary.file.clone());
+    entry.rows = Some(summary.stored as i64);
+    entry.detail = Some(format!(
+        "read {} stored {} duplicates {} rejected {}",
+        summary.read, summary.stored, summary.duplicates, summary.rejected
+    ));
+    state.audit(entry);
+    let status = if summary.read > 0 && summary.rejected == summary.read {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(summary)).into_response())
+}

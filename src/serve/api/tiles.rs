@@ -1,0 +1,102 @@
+//! `/api/v1/tiles/{layer}/{z}/{x}/{y}`: map tiles cut from the layer answer.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+
+use super::layers::{admit, layer_etag, layer_headers, not_modified, rendered_layer, LayerParams};
+use crate::publish;
+use crate::publish::Layer;
+use crate::serve::error::{ApiResult, AppError};
+use crate::serve::http::{etag_matches, query_pairs};
+use crate::serve::state::AppState;
+use crate::serve::viewer::Viewer;
+
+/// A map tile of a hexagon layer (Mapbox Vector Tile 2.1, one layer named like
+/// the API layer), cut from the layer's GeoJSON answer for the viewer's role:
+/// the same features and properties (nulls left out), so the same disclosure.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tiles/{layer}/{z}/{x}/{y}",
+    params(
+        ("layer" = String, Path, description = "cells or emerging"),
+        ("z" = u8, Path, description = "zoom 0..16"),
+        ("x" = u32, Path, description = "column, 0..2^z"),
+        ("y" = u32, Path, description = "row from the north, 0..2^z"),
+        LayerParams
+    ),
+    responses(
+        (status = 200, description = "Mapbox Vector Tile", content_type = "application/vnd.mapbox-vector-tile"),
+        (status = 304, description = "Not modified (If-None-Match matched the ETag)"),
+        (status = 400, description = "A bad or unknown parameter; `error.field` names it"),
+        (status = 404, description = "No such layer or tile"),
+    )
+)]
+pub(super) async fn tile(
+    State(state): State<AppState>,
+    Path((name, z, x, y)): Path<(String, String, String, String)>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    viewer: Viewer,
+) -> ApiResult<Response> {
+    let layer = match name.as_str() {
+        "cells" => Layer::Cells,
+        "emerging" => Layer::Emerging,
+        _ => return Err(AppError::NotFound.into()),
+    };
+    let (Ok(z), Ok(x), Ok(y)) = (
+        z.parse::<u8>(),
+        x.parse::<u32>(),
+        y.trim_end_matches(".pbf")
+            .trim_end_matches(".mvt")
+            .parse::<u32>(),
+    ) else {
+        return Err(AppError::NotFound.into());
+    };
+    if !crate::publish::tile_exists(z, x, y) {
+        return Err(AppError::NotFound.into());
+    }
+    let request = publish::parse(layer, &query_pairs(raw.as_deref())?)?;
+    for (field, given) in [
+        ("format", request.format != publish::OutputFormat::GeoJson),
+        ("download", request.download),
+    ] {
+        if given {
+            return Err(AppError::bad(
+                field,
+                "tiles are vector tiles; use the layer endpoint for files",
+            )
+            .into());
+        }
+    }
+    let target = format!("{} {z}/{x}/{y}", layer.as_str());
+    let mut entry = admit(&state, &viewer, layer, "tile", target, raw.as_deref())?;
+    let answer_etag = layer_etag(&state, &viewer, &request);
+    let etag = format!("\"{}-{z}-{x}-{y}\"", answer_etag.trim_matches('"'));
+    if etag_matches(&headers, &etag) {
+        return Ok(not_modified(&state, entry, &etag));
+    }
+    let index = state
+        .0
+        .tile_indexes
+        .get_or_compute(&answer_etag, async {
+            let answer = rendered_layer(&state, &answer_etag, &request, &viewer).await?;
+            let name = layer.as_str();
+            tokio::task::spawn_blocking(move || {
+                crate::publish::TileIndex::from_geojson(name, &answer.body)
+                    .map_err(AppError::internal)
+            })
+            .await
+            .map_err(AppError::internal)?
+        })
+        .await?;
+    let (bytes, features) = index.tile(z, x, y).map_err(|e| match e {
+        crate::publish::TileError::NoSuchTile { .. } => AppError::NotFound,
+        // A 404 would read as "no tile" to MapLibre and hide the failure.
+        other @ crate::publish::TileError::NotPolygons(_) => AppError::internal(other),
+    })?;
+    entry.rows = Some(i64::try_from(features).unwrap_or(i64::MAX));
+    state.audit(entry);
+    let out = layer_headers(&etag, Some("application/vnd.mapbox-vector-tile"));
+    Ok((out, bytes).into_response())
+}

@@ -1,0 +1,19 @@
+//! Server-rendered pages (maud): the map, the partnership towns page, the report
+//! form, sign-in, administration. No inline script or style: behaviour lives in
+//! `web/*.js`.
+
+pub(super) use admin::routes as admin_routes;
+pub(super) use form::report_form;
+pub(super) use form::submit_report_form;
+pub(super) use map::map_page;
+pub(super) use signin::signin;
+pub(super) use signin::signin_form;
+pub(super) use signin::signout;
+pub(super) use towns::towns_page;
+
+mod admin;
+mod form;
+mod labels;
+mod map;
+mod signin;
+mod towns;

@@ -1,0 +1,209 @@
+//! `GET/POST /signin` and `POST /signout`: the sign-in form, the throttle, sessions.
+
+use std::time::Instant;
+
+use axum::extract::{Form, RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::TimeDelta;
+use maud::html;
+
+use crate::access;
+use crate::access::UserName;
+use crate::serve::audit::now;
+use crate::serve::error::{AppError, PageResult};
+use crate::serve::layout::layout;
+use crate::serve::session::{
+    cookie, safe_next, secure, set_cookie, Caller, SESSION_COOKIE, SIGNIN_COOKIE,
+};
+use crate::serve::state::AppState;
+use crate::serve::viewer::Viewer;
+use crate::store::AuditEntry;
+
+fn signin_page(next: &str, csrf: &str, message: Option<&str>) -> maud::Markup {
+    layout(
+        "Sign in",
+        &html! {
+            main.signin {
+                h1 { "Sign in" }
+                @if let Some(m) = message { p.error role="alert" { (m) } }
+                form method="post" action="/signin" {
+                    input type="hidden" name="csrf" value=(csrf);
+                    input type="hidden" name="next" value=(next);
+                    label for="name" { "Name" }
+                    input #name name="name" autocomplete="username" required;
+                    label for="password" { "Password" }
+                    input #password name="password" type="password" autocomplete="current-password" required;
+                    button type="submit" { "Sign in" }
+                }
+            }
+        },
+    )
+}
+
+/// `GET /signin`: the form, with a pre-session CSRF cookie.
+pub async fn signin_form(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(raw.as_deref().unwrap_or("")).unwrap_or_default();
+    let next = safe_next(
+        pairs
+            .iter()
+            .find(|(k, _)| k == "next")
+            .map(|(_, v)| v.as_str()),
+    );
+    let csrf = access::new_secret();
+    let mut response = signin_page(&next, &csrf, None).into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        set_cookie(SIGNIN_COOKIE, &csrf, 3600, secure(&state, &headers)),
+    );
+    response
+}
+
+#[derive(serde::Deserialize)]
+pub struct SigninForm {
+    name: String,
+    password: String,
+    csrf: String,
+    next: Option<String>,
+}
+
+/// `POST /signin`: throttle, verify, start a session.
+pub async fn signin(
+    State(state): State<AppState>,
+    Caller(address): Caller,
+    headers: HeaderMap,
+    Form(form): Form<SigninForm>,
+) -> PageResult<Response> {
+    let next = safe_next(form.next.as_deref());
+    let pre = cookie(&headers, SIGNIN_COOKIE).unwrap_or("");
+    if pre.is_empty() || !access::constant_time_eq(pre, &form.csrf) {
+        return Err(AppError::Csrf.into());
+    }
+    let name = form.name.trim().to_ascii_lowercase();
+    let keys = [format!("user:{name}"), format!("addr:{address}")];
+    let entry = |action: &str, outcome: &str| AuditEntry {
+        actor: Some(name.clone()),
+        action: action.to_owned(),
+        address: Some(address.clone()),
+        outcome: outcome.to_owned(),
+        ..AuditEntry::default()
+    };
+    let blocked = state
+        .0
+        .throttle
+        .lock()
+        .ok()
+        .and_then(|mut t| t.blocked(&keys, Instant::now()));
+    if let Some(wait) = blocked {
+        state.audit(entry("signin", "throttled"));
+        let mut response = (
+            StatusCode::TOO_MANY_REQUESTS,
+            signin_page(
+                &next,
+                &form.csrf,
+                Some("Too many failed sign-ins. Wait and try again."),
+            ),
+        )
+            .into_response();
+        if let Ok(v) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return Ok(response);
+    }
+    let password = form.password;
+    let lookup = UserName::parse(&name).ok();
+    let role = state
+        .accounts(move |s| {
+            let record = match &lookup {
+                Some(n) => s.signin_record(n)?,
+                None => None,
+            };
+            // Verify even when there is no such account, so timing says nothing.
+            let hash = record
+                .as_ref()
+                .map_or(access::dummy_hash(), |r| r.password_hash.as_str());
+            let ok = access::verify_password(&password, hash);
+            Ok(record.filter(|r| ok && !r.disabled).map(|r| r.role))
+        })
+        .await?;
+    let Some(role) = role else {
+        if let Ok(mut t) = state.0.throttle.lock() {
+            t.fail(&keys, Instant::now());
+        }
+        state.audit(entry("signin", "failed"));
+        return Ok((
+            StatusCode::UNAUTHORIZED,
+            signin_page(
+                &next,
+                &form.csrf,
+                Some("That name and password do not match an active account."),
+            ),
+        )
+            .into_response());
+    };
+    if let Ok(mut t) = state.0.throttle.lock() {
+        t.succeed(&keys[0]);
+    }
+    let secret = access::new_secret();
+    let csrf = access::new_secret();
+    let hours = state.config().session_hours;
+    let (digest, user) = (access::digest(&secret), name.clone());
+    state
+        .accounts(move |s| {
+            let now = now();
+            Ok(s.create_session(
+                &user,
+                &digest,
+                &csrf,
+                now,
+                now + TimeDelta::hours(hours as i64),
+            )?)
+        })
+        .await?;
+    let mut e = entry("signin", "ok");
+    e.role = Some(role.as_str().to_owned());
+    state.audit(e);
+    let secure = secure(&state, &headers);
+    let mut response = Redirect::to(&next).into_response();
+    let h = response.headers_mut();
+    h.append(
+        header::SET_COOKIE,
+        set_cookie(SESSION_COOKIE, &secret, hours as i64 * 3600, secure),
+    );
+    h.append(header::SET_COOKIE, set_cookie(SIGNIN_COOKIE, "", 0, secure));
+    Ok(response)
+}
+
+#[derive(serde::Deserialize)]
+pub struct CsrfForm {
+    csrf: Option<String>,
+}
+
+/// `POST /signout`.
+pub async fn signout(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> PageResult<Response> {
+    viewer.check_csrf(form.csrf.as_deref())?;
+    if let Some(secret) = cookie(&headers, SESSION_COOKIE) {
+        let digest = access::digest(secret);
+        state
+            .accounts(move |s| Ok(s.delete_session(&digest)?))
+            .await?;
+        state.0.principals.clear();
+    }
+    state.audit(viewer.audit("signout", "ok"));
+    let mut response = Redirect::to("/signin").into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        set_cookie(SESSION_COOKIE, "", 0, secure(&state, &headers)),
+    );
+    Ok(response)
+}

@@ -1,0 +1,284 @@
+//! `GET /towns`: the partnership page of town and district trends.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use axum::extract::{RawQuery, State};
+use chrono::NaiveDate;
+use maud::{html, Markup};
+
+use super::labels::label_of;
+use crate::model::{AreaLevel, Step};
+use crate::publish;
+use crate::publish::{PublishedTrend, TownRow};
+use crate::serve::error::{AppError, PageResult};
+use crate::serve::http::{one, pairs};
+use crate::serve::layout::page;
+use crate::serve::state::AppState;
+use crate::serve::viewer::Viewer;
+use crate::store::ReportFilter;
+
+/// Two-sided p below this is called a real change on the towns page.
+const SIGNIFICANT: f64 = 0.05;
+/// Quarters drawn in each sparkline.
+const SPARK_QUARTERS: usize = 8;
+
+/// `GET /towns`: town and district trends for one quarter; no JavaScript.
+pub async fn towns_page(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+    viewer: Viewer,
+) -> PageResult<Markup> {
+    let q = pairs(raw.as_deref());
+    for (k, _) in &q {
+        if !matches!(k.as_str(), "quarter" | "level") {
+            return Err(AppError::bad(k, "unknown parameter (quarter, level)").into());
+        }
+    }
+    let level = match one(&q, "level") {
+        None | Some("town") => AreaLevel::Town,
+        Some("district") => AreaLevel::District,
+        Some(v) => {
+            return Err(AppError::bad("level", format!("{v:?} is not town or district")).into())
+        }
+    };
+    let view = state.view(viewer.role);
+    let key = (
+        state.version(),
+        view.release.is_some(),
+        level == AreaLevel::District,
+    );
+    let lookup = || state.0.towns.lock().ok().and_then(|m| m.get(&key).cloned());
+    let mut cached = lookup();
+    let _computing = if cached.is_none() {
+        let guard = state.0.towns_compute.lock().await;
+        cached = lookup();
+        Some(guard)
+    } else {
+        None
+    };
+    let table = if let Some(hit) = cached {
+        hit
+    } else {
+        let fresh = std::sync::Arc::new(
+            state
+                .read(move |store| {
+                    let rows = publish::area_trends(
+                        store,
+                        level,
+                        &ReportFilter::default(),
+                        Step::Quarter,
+                    )?;
+                    let published = match view.release {
+                        Some(rule) => crate::publish::publish_trends(store, rule, level, &rows)?,
+                        None => rows.iter().map(PublishedTrend::exact).collect(),
+                    };
+                    Ok((rows, published))
+                })
+                .await?,
+        );
+        if let Ok(mut m) = state.0.towns.lock() {
+            // Only the current data version is worth keeping.
+            m.retain(|k, _| k.0 == key.0);
+            m.insert(key, fresh.clone());
+        }
+        fresh
+    };
+    let (rows, published) = (&table.0, &table.1);
+    let k = state.config().suppression_k;
+    let mut quarters: Vec<(NaiveDate, String)> =
+        rows.iter().map(|r| (r.period, r.label.clone())).collect();
+    quarters.sort();
+    quarters.dedup();
+    let selected = match one(&q, "quarter") {
+        None => quarters.last().map(|q| q.0),
+        Some(label) => Some(
+            quarters
+                .iter()
+                .find(|(_, l)| l == label)
+                .map(|q| q.0)
+                .ok_or_else(|| {
+                    AppError::bad(
+                        "quarter",
+                        format!("{label:?} is not a quarter with data (e.g. 2025-Q1)"),
+                    )
+                })?,
+        ),
+    };
+    let label = selected
+        .and_then(|s| quarters.iter().find(|q| q.0 == s).map(|q| q.1.clone()))
+        .unwrap_or_default();
+    let mut by_area: BTreeMap<String, Vec<(&TownRow, &PublishedTrend)>> = BTreeMap::new();
+    for (r, p) in rows.iter().zip(published) {
+        by_area.entry(r.town.clone()).or_default().push((r, p));
+    }
+    let mut current: Vec<(&TownRow, &PublishedTrend, Vec<Option<u64>>)> = by_area
+        .values()
+        .filter_map(|series| {
+            let (row, published) = series.iter().find(|r| Some(r.0.period) == selected)?;
+            let upto: Vec<Option<u64>> = series
+                .iter()
+                .filter(|r| r.0.period <= row.period)
+                .map(|r| r.1.count)
+                .collect();
+            let spark = upto[upto.len().saturating_sub(SPARK_QUARTERS)..].to_vec();
+            Some((*row, *published, spark))
+        })
+        .collect();
+    // Busiest first; withheld counts (small) last.
+    current.sort_by(|a, b| b.1.count.cmp(&a.1.count).then(a.0.town.cmp(&b.0.town)));
+    let shown = |v: Option<u64>| v.map_or_else(|| format!("<{k}"), |n| n.to_string());
+    let generated = chrono::Local::now().format("%d/%m/%Y %H:%M");
+    let area_word = if level == AreaLevel::District {
+        "District"
+    } else {
+        "Town"
+    };
+    let body = html! {
+        main.towns {
+            div.print-header {
+                h1 { (area_word) " trends: " (label) }
+                p.meta { "Generated " (generated) " · counts of reports located to each " (area_word.to_lowercase()) " · change tested with an exact Poisson (conditional binomial) test" }
+            }
+            form.picker method="get" action="/towns" aria-label="Choose the period" {
+                label for="quarter" { "Quarter" }
+                select #quarter name="quarter" {
+                    @for (_, l) in quarters.iter().rev() {
+                        option value=(l) selected[*l == label] { (l) }
+                    }
+                }
+                label for="level" { "Group by" }
+                select #level name="level" {
+                    option value="town" selected[level == AreaLevel::Town] { "Town" }
+                    option value="district" selected[level == AreaLevel::District] { "District" }
+                }
+                button type="submit" { "Show" }
+            }
+            @if current.is_empty() {
+                p { "No reports yet." }
+            } @else {
+                table #towns-table {
+                    caption { (area_word) "s, " (label) ", busiest first" }
+                    thead {
+                        tr {
+                            th scope="col" { (area_word) }
+                            @if level == AreaLevel::Town { th scope="col" { "District" } }
+                            th scope="col" { "This quarter" }
+                            th scope="col" { "Previous" }
+                            th scope="col" { "Year before" }
+                            th scope="col" { "Change" }
+                            th scope="col" { "Significance" }
+                            th scope="col" { "Last " (SPARK_QUARTERS) " quarters" }
+                            th scope="col" { "By venue" }
+                            th scope="col" { "By exploitation" }
+                        }
+                    }
+                    tbody {
+                        @for (row, p, spark) in &current {
+                            tr {
+                                th scope="row" { (row.town) }
+                                @if level == AreaLevel::Town { td { (row.district_name) } }
+                                td.num { (shown(p.count)) }
+                                td.num { (shown(p.previous)) }
+                                td.num { (shown(p.year_before)) }
+                                td.num { (p.change.map_or_else(|| "–".to_owned(), signed)) }
+                                td { (significance(p)) }
+                                td { (sparkline(spark)) }
+                                td.breakdown { (breakdown(p, "venue:", k)) }
+                                td.breakdown { (breakdown(p, "exploitation:", k)) }
+                            }
+                        }
+                    }
+                }
+            }
+            p.note { "A change is called a rise or a fall only when the exact test gives p < 0.05 against the previous quarter; small counts rarely qualify (3 → 5 is not a surge)." }
+        }
+    };
+    Ok(page(
+        "Towns",
+        "towns-page",
+        &body,
+        false,
+        Some(viewer.nav()),
+    ))
+}
+
+fn signed(n: i64) -> String {
+    if n > 0 {
+        format!("+{n}")
+    } else {
+        n.to_string()
+    }
+}
+
+fn significance(row: &PublishedTrend) -> &'static str {
+    let (Some(p), Some(change)) = (row.p_change, row.change) else {
+        return "Not shown (small numbers)";
+    };
+    if p < SIGNIFICANT {
+        if change > 0 {
+            "Significant rise"
+        } else {
+            "Significant fall"
+        }
+    } else {
+        "No clear change"
+    }
+}
+
+fn breakdown(row: &PublishedTrend, prefix: &str, k: u64) -> String {
+    let mut items: Vec<(&str, Option<u64>)> = row
+        .breakdown
+        .iter()
+        .filter_map(|(key, v)| key.strip_prefix(prefix).map(|key| (key, *v)))
+        .filter(|(_, v)| *v != Some(0))
+        .collect();
+    items.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    items
+        .iter()
+        .map(|(key, v)| {
+            let v = v.map_or_else(|| format!("<{k}"), |n| n.to_string());
+            format!("{} {v}", label_of(key))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A small SVG line of counts (server-rendered, so it prints and needs no script).
+fn sparkline(values: &[Option<u64>]) -> Markup {
+    let (w, h) = (96.0, 24.0);
+    let max = values.iter().flatten().copied().max().unwrap_or(0).max(1) as f64;
+    let step = if values.len() > 1 {
+        w / (values.len() - 1) as f64
+    } else {
+        0.0
+    };
+    // Withheld quarters break the line (a path with a new `M` after each gap).
+    let mut points = String::new();
+    let mut pen_down = false;
+    for (i, v) in values.iter().enumerate() {
+        let Some(v) = v else {
+            pen_down = false;
+            continue;
+        };
+        let _ = write!(
+            points,
+            "{}{:.1},{:.1} ",
+            if pen_down { "L" } else { "M" },
+            i as f64 * step,
+            h - 2.0 - (*v as f64 / max) * (h - 4.0)
+        );
+        pen_down = true;
+    }
+    let title = values
+        .iter()
+        .map(|v| v.map_or_else(|| "withheld".to_owned(), |n| n.to_string()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    html! {
+        svg.spark width="96" height="24" viewBox="0 0 96 24" role="img" aria-label=(format!("Counts by quarter: {title}")) {
+            title { "Counts by quarter: " (title) }
+            path d=(points.trim_end()) fill="none" stroke="currentColor" stroke-width="1.5" {}
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! The whole app as one `Router`, its security headers, and serving it.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::http::{header, HeaderValue, Request};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::serve::error::{AppError, Audience};
+use crate::serve::state::{AppState, ServeConfig};
+use crate::serve::{api, assets, pages};
+use crate::store::Store;
+
+/// The whole app: pages, API, static files, and the tower-http layers.
+pub fn router(state: AppState) -> Router {
+    let limit = state.config().max_body_mib << 20;
+    let timeout = Duration::from_secs(state.config().timeout_secs);
+    let csp = content_security_policy(state.config().basemap_url.as_deref());
+    Router::new()
+        .route("/", get(pages::map_page))
+        .route("/towns", get(pages::towns_page))
+        .route(
+            "/reports/new",
+            get(pages::report_form).post(pages::submit_report_form),
+        )
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/signin", get(pages::signin_form).post(pages::signin))
+        .route("/signout", axum::routing::post(pages::signout))
+        .merge(pages::admin_routes())
+        .route("/static/{*path}", get(assets::asset))
+        .merge(api::routes())
+        .fallback(not_found)
+        .layer(axum::extract::DefaultBodyLimit::max(limit))
+        .layer(RequestBodyLimitLayer::new(limit))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
+        // Level 4, not the codecs' default: brotli's default is quality 11, which
+        // takes seconds on a multi-megabyte layer (gzip 4 and brotli 4 are what
+        // CDNs use for dynamic content).
+        .layer(
+            CompressionLayer::new()
+                .gzip(true)
+                .br(true)
+                .quality(CompressionLevel::Precise(4)),
+        )
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
+            }),
+        )
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            csp,
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .with_state(state)
+}
+
+/// Scripts and styles from our own files only (no `unsafe-inline`); MapLibre
+/// starts its worker from a `blob:` URL; a raster basemap's origin is allowed
+/// for images when configured.
+pub fn content_security_policy(basemap_url: Option<&str>) -> HeaderValue {
+    let tiles = basemap_url
+        .and_then(|u| {
+            let rest = u.split_once("://")?;
+            let host = rest.1.split('/').next()?;
+            let host: String = host
+                .chars()
+                .filter(|c| !matches!(c, '{' | '}' | ';' | ' ' | '\''))
+                .collect();
+            Some(format!(" {}://{host}", rest.0))
+        })
+        .unwrap_or_default();
+    HeaderValue::from_str(&format!(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:{tiles}; \
+         connect-src 'self'{tiles}; worker-src 'self' blob:; child-src blob:; object-src 'none'; \
+         base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'"))
+}
+
+/// Serves until Ctrl-C or SIGTERM, finishing requests in flight.
+///
+/// # Errors
+/// When the address cannot be bound or the server fails.
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+/// Serves a store on `bind` until Ctrl-C or SIGTERM, blocking the caller.
+/// `listening` is told the bound address first (the command line prints it).
+///
+/// # Errors
+/// When the server state cannot be set up or the address cannot be bound.
+pub fn run(
+    store: Store,
+    bind: &str,
+    config: ServeConfig,
+    listening: impl FnOnce(SocketAddr),
+) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let state = AppState::new(store, config)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("start the async runtime")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(bind)
+            .await
+            .with_context(|| format!("--bind {bind}: cannot listen"))?;
+        let addr: SocketAddr = listener.local_addr()?;
+        listening(addr);
+        serve(listener, state).await.context("server failed")
+    })
+}
+
+/// 404 for anything else.
+async fn not_found() -> Response {
+    AppError::NotFound.respond(Audience::Page)
+}

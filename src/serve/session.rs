@@ -1,0 +1,175 @@
+//! Who is asking: sessions (cookie) and API tokens (bearer), turned into a
+//! [`Viewer`] by an extractor; pages redirect to `/signin`, the API answers 401.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::TimeDelta;
+
+use crate::access;
+use crate::access::Principal;
+use crate::serve::audit::now;
+use crate::serve::error::{AppError, Audience};
+use crate::serve::state::AppState;
+use crate::serve::viewer::Viewer;
+
+pub const SESSION_COOKIE: &str = "hs_session";
+pub(crate) const SIGNIN_COOKIE: &str = "hs_signin";
+
+pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// The caller's address: the socket's, or the proxy's `X-Forwarded-For` when
+/// the config says to trust the proxy.
+pub fn address(parts: &Parts, trust_proxy: bool) -> String {
+    if trust_proxy {
+        if let Some(forwarded) = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+        {
+            return forwarded.trim().to_owned();
+        }
+    }
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or_else(|| "local".to_owned(), |c| c.0.ip().to_string())
+}
+
+/// A principal is re-checked against the database at least this often.
+const RECHECK: TimeDelta = TimeDelta::seconds(60);
+
+impl AppState {
+    /// The principal of a request's bearer token or session cookie.
+    pub(crate) async fn authenticate(
+        &self,
+        headers: &HeaderMap,
+    ) -> Result<Option<Principal>, AppError> {
+        let now = now();
+        if let Some(value) = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+        {
+            let Some(bearer) = value.strip_prefix("Bearer ") else {
+                return Ok(None);
+            };
+            let Some((id, secret)) = access::IssuedToken::parse_bearer(bearer.trim()) else {
+                return Ok(None);
+            };
+            let key = format!("t:{}", access::digest(bearer.trim()));
+            if let Some(p) = self.0.principals.get(&key, now) {
+                return Ok(Some(p));
+            }
+            let (id, digest) = (id.to_owned(), access::digest(secret));
+            let found = self
+                .accounts(move |s| Ok(s.token(&id, &digest, now)?))
+                .await?;
+            if let Some(p) = &found {
+                self.0.principals.put(key, p.clone(), now + RECHECK);
+            }
+            return Ok(found);
+        }
+        let Some(secret) = cookie(headers, SESSION_COOKIE) else {
+            return Ok(None);
+        };
+        let digest = access::digest(secret);
+        let key = format!("s:{digest}");
+        if let Some(p) = self.0.principals.get(&key, now) {
+            return Ok(Some(p));
+        }
+        let found = self.accounts(move |s| Ok(s.session(&digest, now)?)).await?;
+        if let Some(p) = &found {
+            self.0.principals.put(key, p.clone(), now + RECHECK);
+        }
+        Ok(found)
+    }
+}
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let api = parts.uri.path().starts_with("/api/");
+        let principal = state
+            .authenticate(&parts.headers)
+            .await
+            .map_err(|e| e.respond(if api { Audience::Api } else { Audience::Page }))?;
+        let Some(p) = principal else {
+            if api {
+                let mut response = AppError::Unauthorized.respond(Audience::Api);
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"hotspots\""),
+                );
+                return Err(response);
+            }
+            let next = parts
+                .uri
+                .path_and_query()
+                .map_or("/", axum::http::uri::PathAndQuery::as_str);
+            let to = format!(
+                "/signin?{}",
+                serde_urlencoded::to_string([("next", next)]).unwrap_or_default()
+            );
+            return Err(Redirect::to(&to).into_response());
+        };
+        Ok(Self {
+            role: p.role,
+            user: p.user,
+            csrf: p.csrf,
+            token_id: p.token_id,
+            address: address(parts, state.config().trust_proxy),
+        })
+    }
+}
+
+/// The caller's address for handlers without a viewer (sign-in).
+pub struct Caller(pub String);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Self(address(parts, state.config().trust_proxy)))
+    }
+}
+
+pub(crate) fn secure(state: &AppState, headers: &HeaderMap) -> bool {
+    state.config().secure_cookies
+        || (state.config().trust_proxy
+            && headers
+                .get("x-forwarded-proto")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.eq_ignore_ascii_case("https")))
+}
+
+pub(crate) fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// Only same-site paths: `/x`, never `//host` or `https://…`.
+pub(crate) fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
