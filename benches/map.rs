@@ -11,7 +11,7 @@
 //! and a repeat visit (layers are `private, no-cache`: the browser revalidates
 //! with its ETag and the server answers 304 from its cache).
 
-#[path = "../tests/support/mod.rs"]
+#[path = "../tests/it/support/browser/mod.rs"]
 #[allow(
     dead_code,
     reason = "the bench drives a subset of the browser tests' client"

@@ -1,6 +1,6 @@
-//! Helpers shared by the in-process router tests (`serve.rs`, `security.rs`):
+//! Helpers shared by the in-process router tests (`serve`, `security`):
 //! test accounts with ready sessions, the demo state, and a request runner that
-//! reads the whole answer. (Each test binary uses a subset.)
+//! reads the whole answer.
 #![allow(dead_code)]
 
 use std::sync::{Mutex, OnceLock};

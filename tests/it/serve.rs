@@ -9,8 +9,7 @@ use hotspots::model::Role;
 use hotspots::publish::{self, LayerQuery};
 use hotspots::serve::{router, AppState};
 
-mod common;
-use common::{demo, empty_state, send, Answer};
+use crate::support::router::{demo, empty_state, send, Answer};
 
 fn demo_state() -> AppState {
     demo().0.clone()
@@ -802,7 +801,7 @@ async fn map_tiles_hold_the_layer_features() {
                 a.header(header::CONTENT_TYPE),
                 "application/vnd.mapbox-vector-tile"
             );
-            let features = common::decode_tile(&a.body);
+            let features = crate::support::router::decode_tile(&a.body);
             if !features.is_empty() && first_tile.is_none() {
                 first_tile = Some((uri.clone(), a.header(header::ETAG).to_owned()));
             }

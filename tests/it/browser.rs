@@ -7,16 +7,14 @@
 //! features of host crates that the bundled DuckDB's build script shares, which
 //! forces a second full C++ build of DuckDB (~25-75 minutes) for every test build.
 
-mod support;
-
+use crate::support::browser::webdriver::{Driver, Session};
 use serde_json::json;
-use support::webdriver::{Driver, Session};
 
 /// Serves the demo; answers its address and the tactical account's password.
 fn serve_demo() -> (String, String) {
     let mut store = hotspots::Store::open_in_memory().expect("store");
     hotspots::demo::load_demo(&mut store).expect("demo");
-    support::serve_as_tactical(store)
+    crate::support::browser::serve_as_tactical(store)
 }
 
 fn artefacts() -> std::path::PathBuf {

@@ -84,14 +84,17 @@ fn check(name: &str, text: &str) {
 
 #[test]
 fn uniform_k1_with_zeros() {
-    check("uniform_k1", include_str!("fixtures/gistar_uniform_k1.csv"));
+    check(
+        "uniform_k1",
+        include_str!("../fixtures/gistar_uniform_k1.csv"),
+    );
 }
 
 #[test]
 fn gaussian_k2() {
     check(
         "gaussian_k2",
-        include_str!("fixtures/gistar_gaussian_k2.csv"),
+        include_str!("../fixtures/gistar_gaussian_k2.csv"),
     );
 }
 
@@ -99,7 +102,7 @@ fn gaussian_k2() {
 fn triangular_k1_with_a_hole_in_the_area() {
     check(
         "triangular_k1_hole",
-        include_str!("fixtures/gistar_triangular_k1_hole.csv"),
+        include_str!("../fixtures/gistar_triangular_k1_hole.csv"),
     );
 }
 
@@ -107,7 +110,7 @@ fn triangular_k1_with_a_hole_in_the_area() {
 fn gaussian_k1_risk_weighted_values() {
     check(
         "gaussian_k1_risk",
-        include_str!("fixtures/gistar_gaussian_k1_risk.csv"),
+        include_str!("../fixtures/gistar_gaussian_k1_risk.csv"),
     );
 }
 
@@ -115,15 +118,15 @@ fn gaussian_k1_risk_weighted_values() {
 fn constant_field_is_never_significant() {
     check(
         "constant_uniform_k1",
-        include_str!("fixtures/gistar_constant_uniform_k1.csv"),
+        include_str!("../fixtures/gistar_constant_uniform_k1.csv"),
     );
-    let f = fixture(include_str!("fixtures/gistar_constant_uniform_k1.csv"));
+    let f = fixture(include_str!("../fixtures/gistar_constant_uniform_k1.csv"));
     assert!(f.z.iter().all(|z| *z == 0.0) && f.bin_fdr.iter().all(|b| *b == 0));
 }
 
 #[test]
 fn planted_core_is_hot_at_99() {
-    let f = fixture(include_str!("fixtures/gistar_uniform_k1.csv"));
+    let f = fixture(include_str!("../fixtures/gistar_uniform_k1.csv"));
     // The fixture plants its hot core at Wisbech's res-8 cell and its ring: our
     // own Gi* (not the fixture's column) must put the centre in bin 3.
     let centre = h3o::LatLng::new(52.666_22, 0.159_38)

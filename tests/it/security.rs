@@ -13,8 +13,7 @@ use hotspots::model::Role;
 use hotspots::serve::router;
 use hotspots::Store;
 
-mod common;
-use common::{demo, empty_state, send, Answer, PASSWORD};
+use crate::support::router::{demo, empty_state, send, Answer, PASSWORD};
 
 /// A fresh, empty app with the test accounts, and a connection beside it.
 fn fresh() -> (Router, Store) {
@@ -166,7 +165,7 @@ async fn role_by_endpoint_matrix() {
             }
             if path.starts_with("/api/v1/tiles/") {
                 // Vector tiles: the property names of every feature.
-                let features = common::decode_tile(&a.body);
+                let features = crate::support::router::decode_tile(&a.body);
                 assert!(!features.is_empty(), "{path} as {viewer:?}: an empty tile");
                 let found: HashSet<String> = features
                     .iter()

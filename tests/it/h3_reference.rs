@@ -6,7 +6,7 @@ use hotspots::geo::{cells_for, RESOLUTIONS};
 
 #[test]
 fn cells_match_the_c_library() {
-    let text = include_str!("fixtures/h3_cells.csv");
+    let text = include_str!("../fixtures/h3_cells.csv");
     let mut checked = 0;
     for line in text.lines().filter(|l| !l.starts_with('#')).skip(1) {
         let cols: Vec<&str> = line.split(',').collect();

@@ -1,0 +1,16 @@
+//! The integration tests: one binary (each file directly under `tests/` would be
+//! a binary of its own, each linking the whole crate and its DuckDB library).
+
+mod analysis;
+mod architecture;
+mod browser;
+mod cli;
+mod corpus;
+mod crash;
+mod fuzz_corpus;
+mod gistar_reference;
+mod h3_reference;
+mod ingest;
+mod security;
+mod serve;
+mod support;
