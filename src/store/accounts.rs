@@ -3,7 +3,8 @@
 use chrono::NaiveDateTime;
 use duckdb::{params, params_from_iter, OptionalExt};
 
-use super::{Result, Store, StoreError};
+use super::connection::Store;
+use super::error::{Result, StoreError};
 use crate::access::{constant_time_eq, Principal, UserName};
 use crate::model::Role;
 

@@ -152,6 +152,25 @@ ALTER TABLE reports ALTER location_input DROP NOT NULL;
     ),
 ];
 
+/// `(newest run id, report count)`: see [`Store::data_version`].
+pub(super) fn read_data_version(conn: &duckdb::Connection) -> duckdb::Result<(i64, u64)> {
+    conn.query_row(
+        "SELECT (SELECT coalesce(max(run_id), 0) FROM ingest_runs), (SELECT count(*) FROM reports)",
+        [],
+        |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)? as u64)),
+    )
+}
+
+/// The column of `reports` holding the H3 cell at a resolution (6..=9).
+pub(super) fn cell_column(resolution: u8) -> &'static str {
+    match resolution {
+        6 => "h3_r6",
+        7 => "h3_r7",
+        8 => "h3_r8",
+        _ => "h3_r9",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use duckdb::{params, Connection};

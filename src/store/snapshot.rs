@@ -24,8 +24,7 @@ use duckdb::arrow::array::{
 use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::Connection;
 
-use super::analysis_queries::{AreaRow, CellCounts, CellRow, IndicatorWeights};
-use super::ReportFilter;
+use super::records::{AreaRow, CellCounts, CellRow, IndicatorWeights, ReportFilter};
 use crate::model::{next_period, period_start, AreaLevel, Split, Step, VenueType};
 
 /// Where a server's stores keep their shared snapshot.
@@ -189,13 +188,13 @@ impl Snapshot {
     }
 
     fn read_in_transaction(conn: &Connection) -> Result<Self, BuildError> {
-        let version = super::read_data_version(conn).map_err(db("read data version"))?;
+        let version = super::schema::read_data_version(conn).map_err(db("read data version"))?;
         let venue_names = enum_names(conn, "venue_type_t")?;
         let exploitation_names = enum_names(conn, "exploitation_type_t")?;
         if venue_names.len() > 64 || exploitation_names.len() > 64 {
             return Err(BuildError::Unsupported("an ENUM of more than 64 values"));
         }
-        let extent = super::analysis_queries::read_extent(conn).map_err(db("read extent"))?;
+        let extent = read_extent(conn).map_err(db("read extent"))?;
         let rows = usize::try_from(version.1).unwrap_or(0);
         let mut snapshot = Self {
             version,
@@ -720,6 +719,21 @@ pub(super) fn current(
     let snapshot = Arc::new(Snapshot::read(conn)?);
     *kept = Some(Arc::clone(&snapshot));
     Ok(snapshot)
+}
+
+/// [`Store::extent`] as the database has it (the snapshot reads it too).
+pub(super) fn read_extent(
+    conn: &duckdb::Connection,
+) -> duckdb::Result<Option<(f64, f64, f64, f64)>> {
+    let row: (Option<f64>, Option<f64>, Option<f64>, Option<f64>) = conn.query_row(
+        "SELECT min(lat), min(lng), max(lat), max(lng) FROM reports",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?;
+    Ok(match row {
+        (Some(a), Some(b), Some(c), Some(d)) => Some((a, b, c, d)),
+        _ => None,
+    })
 }
 
 #[cfg(test)]

@@ -4,47 +4,12 @@
 use chrono::NaiveDate;
 use duckdb::params_from_iter;
 
-use super::{filter_sql, ReportFilter, Result, Store};
+use super::connection::Store;
+use super::error::Result;
+use super::records::{AreaRow, CellCounts, CellRow, IndicatorWeights, ReportFilter};
+use super::reports::filter_sql;
+use super::schema::cell_column;
 use crate::model::{AreaLevel, Split, Step};
-
-/// Per-indicator weights of the `risk` weight: a report counts `1 + Σ wᵢ` over its indicators.
-pub type IndicatorWeights = [f64; 14];
-
-/// One cell's reports under a filter.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct CellRow {
-    pub cell: u64,
-    pub reports: u64,
-    /// Sum of report weights (= `reports` for the `count` weight).
-    pub value: f64,
-    /// By `VenueType::ALL` order.
-    pub venues: [u64; 5],
-    /// By `Indicator::ALL` order.
-    pub indicators: [u64; 14],
-    pub first: Option<NaiveDate>,
-    pub last: Option<NaiveDate>,
-}
-
-/// Counts per cell, plus the reports left out because they are too coarse.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct CellCounts {
-    pub rows: Vec<CellRow>,
-    /// Reports matching the filter but located too coarsely for the resolution.
-    pub excluded_imprecise: u64,
-    /// The first and last observation dates of every matching report (with a
-    /// cell at the resolution or not), as [`Store::data_window`] gives them.
-    pub first: Option<NaiveDate>,
-    pub last: Option<NaiveDate>,
-}
-
-pub(super) fn cell_column(resolution: u8) -> &'static str {
-    match resolution {
-        6 => "h3_r6",
-        7 => "h3_r7",
-        8 => "h3_r8",
-        _ => "h3_r9",
-    }
-}
 
 /// `1 + Σᵢ wᵢ·bitᵢ(indicator_mask)` with the weights as parameters.
 fn weight_sql(weights: Option<&IndicatorWeights>, values: &mut Vec<String>) -> String {
@@ -282,16 +247,6 @@ impl Store {
     }
 }
 
-/// Reports of one town or district in one period (and one breakdown value).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AreaRow {
-    pub area: String,
-    pub district: String,
-    pub period: NaiveDate,
-    pub split: String,
-    pub count: u64,
-}
-
 impl Store {
     /// District codes that hold at least one report, sorted.
     pub fn districts_present(&self) -> Result<Vec<String>> {
@@ -311,23 +266,8 @@ impl Store {
         if let Some(snapshot) = self.snapshot()? {
             return Ok(snapshot.extent);
         }
-        read_extent(&self.conn).map_err(self.err("extent"))
+        super::snapshot::read_extent(&self.conn).map_err(self.err("extent"))
     }
-}
-
-/// [`Store::extent`] as the database has it (the snapshot reads it too).
-pub(super) fn read_extent(
-    conn: &duckdb::Connection,
-) -> duckdb::Result<Option<(f64, f64, f64, f64)>> {
-    let row: (Option<f64>, Option<f64>, Option<f64>, Option<f64>) = conn.query_row(
-        "SELECT min(lat), min(lng), max(lat), max(lng) FROM reports",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-    )?;
-    Ok(match row {
-        (Some(a), Some(b), Some(c), Some(d)) => Some((a, b, c, d)),
-        _ => None,
-    })
 }
 
 impl Store {

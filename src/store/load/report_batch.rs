@@ -12,8 +12,9 @@ use duckdb::arrow::array::{
 use duckdb::arrow::error::ArrowError;
 use duckdb::arrow::record_batch::RecordBatch;
 
+use super::file_load::BATCH_ROWS;
 use super::keys::{KeyDigest, KeyHasher};
-use super::{NewReport, BATCH_ROWS};
+use crate::store::records::NewReport;
 
 /// The `reports` table's columns, in its order (tested against the table).
 /// Numbers and dates are typed as the table is; text goes as UTF-8 and the

@@ -1,0 +1,64 @@
+//! The store's one error type, with the database and the step that failed.
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database {path}: {context}: {source}")]
+    Db {
+        path: String,
+        context: &'static str,
+        #[source]
+        source: duckdb::Error,
+    },
+    #[error("database {path}: load does not balance (read {read}, stored {stored}, duplicates {duplicates}, rejected {rejected}); rolled back")]
+    Unbalanced {
+        path: String,
+        read: u64,
+        stored: u64,
+        duplicates: u64,
+        rejected: u64,
+    },
+    #[error("database {path}: {context}: {source}")]
+    Io {
+        path: String,
+        context: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A name taken, a user missing: the caller's mistake, said plainly.
+    #[error("{0}")]
+    Conflict(String),
+    #[error(
+        "database {path}: schema version {found} is newer than this program understands ({known})"
+    )]
+    TooNew {
+        path: String,
+        found: i32,
+        known: i32,
+    },
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A DuckDB error in `path`'s database, with its context.
+pub(super) fn db_error<'p>(
+    path: &'p str,
+    context: &'static str,
+) -> impl Fn(duckdb::Error) -> StoreError + 'p {
+    move |source| StoreError::Db {
+        path: path.to_owned(),
+        context,
+        source,
+    }
+}
+
+/// An Arrow compute error while staging `path`'s reports, with its context.
+pub(super) fn arrow_error<'p>(
+    path: &'p str,
+    context: &'static str,
+) -> impl Fn(duckdb::arrow::error::ArrowError) -> StoreError + 'p {
+    move |e| StoreError::Io {
+        path: path.to_owned(),
+        context,
+        source: std::io::Error::other(e),
+    }
+}

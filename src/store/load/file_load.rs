@@ -1,0 +1,509 @@
+//! One file's load: its transaction, the staging thread's [`Stager`], the
+//! `INSERT ... SELECT` statements fed by `feed`, the rejects, and the commit
+//! that refuses a load that does not balance.
+
+use std::path::Path;
+
+use duckdb::arrow::record_batch::RecordBatch;
+use duckdb::{params, Appender, Connection};
+
+use super::feed::{self, FeedItem};
+use super::keys::{self, Verdict};
+use super::rejects::RejectBuffer;
+use super::report_batch::{self, PreparedReports, ReportPreparer};
+use crate::model::RowReject;
+use crate::store::error::{arrow_error, db_error, Result, StoreError};
+use crate::store::records::LoadCounts;
+use crate::store::schema::read_data_version;
+
+/// What a connection's loads keep between files.
+#[derive(Default)]
+pub(crate) struct Loader {
+    /// The stored report keys, loaded by the first load and kept up to date by
+    /// each commit.
+    keys: keys::KeyIndex,
+    /// Whether this connection has the `feed` table function loads insert from.
+    feed_registered: bool,
+    /// Set by `Store::dedicate_to_loading`.
+    pub(crate) unordered_inserts: bool,
+}
+
+/// Brings the key index up to the database's data version: nothing to do when
+/// this connection's own commits kept it current; a full read otherwise (the
+/// first load of a process, or after another writer).
+fn load_keys(conn: &Connection, index: &mut keys::KeyIndex) -> duckdb::Result<()> {
+    let version = read_data_version(conn)?;
+    if index.version == Some(version) {
+        return Ok(());
+    }
+    index.clear(version.1 as usize);
+    if version.1 > 0 {
+        let mut stmt = conn.prepare("SELECT source, report_id, content_hash FROM reports")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let (source, report_id): (String, String) = (row.get(0)?, row.get(1)?);
+            index.insert_stored(&source, &report_id, row.get::<_, u64>(2)?);
+        }
+    }
+    index.version = Some(version);
+    Ok(())
+}
+
+/// One file being loaded, inside its transaction.
+pub struct FileLoad<'c> {
+    conn: &'c Connection,
+    path: &'c str,
+    /// See [`Store::dir`].
+    dir: Option<&'c Path>,
+    run_id: i64,
+    file_name: String,
+    /// The stored keys (as of this transaction's start) and this file's.
+    keys: &'c mut keys::KeyIndex,
+    file_keys: keys::FileKeys,
+    /// See [`Store::dedicate_to_loading`].
+    unordered_inserts: bool,
+    rejects: Option<Appender<'c>>,
+    counts: LoadCounts,
+    committed: bool,
+}
+
+/// New reports waiting for DuckDB's threads, at most (~2 MB each).
+const FEED_DEPTH: usize = 8;
+
+/// DuckDB's vector size: a table function returns at most this many rows a call.
+const VECTOR_ROWS: usize = 2_048;
+
+/// Reports a load is best handed at once ([`PreparedReports`], the ingest
+/// pipeline's batches): one vector, what the insert statement takes a call
+/// (half as many cost ~5% more CPU a load).
+pub const BATCH_ROWS: usize = VECTOR_ROWS;
+
+impl<'c> FileLoad<'c> {
+    /// Starts loading one file on `conn`: a transaction, a run row and the
+    /// rejects appender (see `Store::begin_file`).
+    pub(crate) fn begin(
+        conn: &'c Connection,
+        path: &'c str,
+        dir: Option<&'c Path>,
+        loader: &'c mut Loader,
+        file_name: &str,
+        format: &str,
+    ) -> Result<Self> {
+        let err = |context| db_error(path, context);
+        if !loader.feed_registered {
+            conn.register_table_function::<feed::FeedFunction>(feed::FUNCTION)
+                .map_err(err("register feed"))?;
+            loader.feed_registered = true;
+        }
+        conn.execute_batch("BEGIN TRANSACTION")
+            .map_err(err("begin"))?;
+        let mut load = FileLoad {
+            conn,
+            path,
+            dir,
+            run_id: 0,
+            file_name: file_name.to_owned(),
+            keys: &mut loader.keys,
+            file_keys: keys::FileKeys::default(),
+            unordered_inserts: loader.unordered_inserts,
+            rejects: None,
+            counts: LoadCounts::default(),
+            committed: false,
+        };
+        // Inside the transaction, so the keys match what this load can see.
+        load_keys(conn, load.keys).map_err(err("read stored keys"))?;
+        load.run_id = conn
+            .query_row(
+                "INSERT INTO ingest_runs (run_id, file_name, format, started_at, tool_version) \
+                 VALUES (nextval('ingest_run_seq'), ?, ?, current_timestamp, ?) RETURNING run_id",
+                params![file_name, format, env!("CARGO_PKG_VERSION")],
+                |r| r.get(0),
+            )
+            .map_err(err("insert ingest run"))?;
+        load.counts.run_id = load.run_id;
+        load.rejects = Some(conn.appender("rejects").map_err(err("rejects appender"))?);
+        Ok(load)
+    }
+
+    fn err(&self, context: &'static str) -> impl Fn(duckdb::Error) -> StoreError + '_ {
+        db_error(self.path, context)
+    }
+
+    pub fn run_id(&self) -> i64 {
+        self.run_id
+    }
+
+    /// Says how many rows the file is likely to hold (a guess from its size),
+    /// so the file's key index is sized once.
+    pub fn expect_rows(&mut self, rows: usize) {
+        self.file_keys.reserve(rows);
+    }
+
+    /// Prepares reports for [`Stager::stage_batch`] on other threads.
+    pub fn preparer(&self) -> ReportPreparer {
+        ReportPreparer {
+            hasher: self.keys.hasher().clone(),
+            run_id: self.run_id,
+        }
+    }
+
+    /// Stages the file: `run` gets a [`Stager`] on a thread of its own and
+    /// hands it the file's rows in order, while this thread runs the
+    /// `INSERT` statements that take the new reports (see `feed` and
+    /// [`Segment`]). The rejects are appended once the statements are done
+    /// (the connection is busy until then). When `run` fails, the statement
+    /// is stopped and `run`'s error returned; nothing is visible to other
+    /// connections before [`FileLoad::commit`], and dropping the load rolls
+    /// everything back.
+    pub fn stage<T, E>(
+        &mut self,
+        run: impl FnOnce(&mut Stager<'_>) -> std::result::Result<T, E> + Send,
+    ) -> std::result::Result<T, E>
+    where
+        T: Send,
+        E: From<StoreError> + Send,
+    {
+        let path = self.path;
+        let schema = report_batch::ReportBatch::new()
+            .take()
+            .map_err(arrow_error(path, "report columns"))?
+            .schema();
+        let (segment_sender, segments) = std::sync::mpsc::channel::<Segment>();
+        let mut stager = Stager {
+            path,
+            keys: &*self.keys,
+            file_keys: &mut self.file_keys,
+            counts: &mut self.counts,
+            rejects: RejectBuffer::in_dir(self.dir),
+            segments: segment_sender,
+            current: None,
+        };
+        let conn = self.conn;
+        let unordered = self.unordered_inserts;
+        let (staged, inserted) = std::thread::scope(|scope| {
+            let staging = scope.spawn(move || {
+                let staged = run(&mut stager);
+                if staged.is_err() {
+                    if let Some(current) = &stager.current {
+                        let _ = current.sender.send(FeedItem::Failed);
+                    }
+                }
+                (staged, stager.rejects)
+            });
+            let mut inserted = Ok(());
+            for segment in segments {
+                inserted = insert_segment(conn, path, &schema, segment, unordered);
+                if inserted.is_err() {
+                    break;
+                }
+            }
+            (staging.join(), inserted)
+        });
+        let (staged, rejects) = staged.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let value = staged?;
+        inserted?;
+        rejects.drain(path, |r| {
+            self.append_reject(r.line, &r.field, &r.reason, &r.raw)
+        })?;
+        Ok(value)
+    }
+
+    fn append_reject(&mut self, line: u64, field: &str, reason: &str, raw: &str) -> Result<()> {
+        let appender = self
+            .rejects
+            .as_mut()
+            .expect("rejects appender lives until commit");
+        appender
+            .append_row(params![
+                self.run_id,
+                self.file_name,
+                line as i64,
+                field,
+                reason,
+                raw
+            ])
+            .map_err(db_error(self.path, "append reject"))
+    }
+    /// Writes the last rows, checks that every row is accounted for, and commits.
+    pub fn commit(mut self, sha256: &str) -> Result<LoadCounts> {
+        if let Some(appender) = self.rejects.as_mut() {
+            appender.flush().map_err(db_error(self.path, "flush"))?;
+        }
+        self.rejects = None;
+        let conn = self.conn;
+        // Counted by the database, not by us: the check below is then a real one.
+        let (stored, rejected): (i64, i64) = conn
+            .query_row(
+                "SELECT (SELECT count(*) FROM reports WHERE run_id = $1), \
+                        (SELECT count(*) FROM rejects WHERE run_id = $1)",
+                params![self.run_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(self.err("count stored rows"))?;
+        let counts = LoadCounts {
+            stored: stored as u64,
+            rejected: rejected as u64,
+            ..self.counts
+        };
+        if counts.read != counts.stored + counts.duplicates + counts.rejected
+            || counts != self.counts
+        {
+            // Never commit a load that cannot account for every row.
+            return Err(StoreError::Unbalanced {
+                path: self.path.to_owned(),
+                read: counts.read,
+                stored: counts.stored,
+                duplicates: counts.duplicates,
+                rejected: counts.rejected,
+            });
+        }
+        conn.execute(
+            "UPDATE ingest_runs SET sha256 = ?, finished_at = current_timestamp, rows_read = ?, stored = ?, \
+             duplicates = ?, rejected = ? WHERE run_id = ?",
+            params![sha256, counts.read as i64, counts.stored as i64, counts.duplicates as i64, counts.rejected as i64, self.run_id],
+        )
+        .map_err(self.err("record run"))?;
+        conn.execute_batch("COMMIT").map_err(self.err("commit"))?;
+        self.committed = true;
+        // The committed keys join the index; the version read back tells the
+        // next load that the index is current.
+        self.keys.absorb(std::mem::take(&mut self.file_keys));
+        self.keys.version = read_data_version(conn).ok();
+        Ok(counts)
+    }
+}
+
+impl Drop for FileLoad<'_> {
+    fn drop(&mut self) {
+        if !self.committed {
+            // An appender flushes when dropped: drop it inside the transaction, then roll back.
+            self.rejects = None;
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+}
+
+/// The staging side of [`FileLoad::stage`]: classifies each report against
+/// the stored keys and the file's earlier rows, gathers the rejects, and sends
+/// the new reports to DuckDB.
+pub struct Stager<'l> {
+    path: &'l str,
+    keys: &'l keys::KeyIndex,
+    file_keys: &'l mut keys::FileKeys,
+    counts: &'l mut LoadCounts,
+    rejects: RejectBuffer,
+    segments: std::sync::mpsc::Sender<Segment>,
+    /// The segment being sent, once a batch had new reports.
+    current: Option<CurrentSegment>,
+}
+
+/// Consecutive new reports that fill the same columns, taken by one `INSERT`
+/// that names only those columns, so that DuckDB leaves the others NULL.
+/// duckdb-rs would otherwise hand it every value of a text column, NULLs
+/// included, one C call each (~12% of DuckDB's part of a load), and most files
+/// fill only some of the optional columns (`notes`, `grading`, ...). A column
+/// joins the first time a batch fills it and stays, so a file has at most as
+/// many segments as `reports` has nullable columns, and most have one.
+struct Segment {
+    /// Positions in `report_batch`'s schema.
+    columns: Vec<usize>,
+    items: std::sync::mpsc::Receiver<FeedItem>,
+    /// Set once the segment's statement has ended.
+    abandoned: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// Runs the `INSERT` that takes one segment's reports; returns when the
+/// segment has ended (or the statement failed).
+fn insert_segment(
+    conn: &Connection,
+    path: &str,
+    schema: &duckdb::arrow::datatypes::Schema,
+    segment: Segment,
+    unordered: bool,
+) -> Result<()> {
+    let projected = schema
+        .project(&segment.columns)
+        .map_err(arrow_error(path, "report columns"))?;
+    let names: Vec<&str> = projected
+        .fields()
+        .iter()
+        .map(|f| f.name().as_str())
+        .collect();
+    // Our own column names and our own token: no input reaches this text.
+    let registration =
+        feed::Registration::new(projected.clone().into(), segment.items, segment.abandoned);
+    let sql = format!(
+        "INSERT INTO reports ({}) SELECT * FROM {}({})",
+        names.join(", "),
+        feed::FUNCTION,
+        registration.token()
+    );
+    let db = |context| db_error(path, context);
+    let order = |preserve: bool| {
+        conn.execute_batch(&format!("SET preserve_insertion_order = {preserve}"))
+            .map_err(db("set preserve_insertion_order"))
+    };
+    let inserted = if unordered {
+        order(false).and_then(|()| {
+            let inserted = conn.execute(&sql, []).map_err(db("insert reports"));
+            // Back on whatever happened: see `Store::dedicate_to_loading`.
+            let restored = order(true);
+            inserted.and(restored)
+        })
+    } else {
+        conn.execute(&sql, [])
+            .map(drop)
+            .map_err(db("insert reports"))
+    };
+    // A statement that ended early takes no more batches: let the stager's
+    // sends return (and fail) instead of waiting for room.
+    registration.abandon();
+    inserted
+}
+
+/// The sending end of the segment being filled.
+struct CurrentSegment {
+    columns: Vec<usize>,
+    sender: std::sync::mpsc::SyncSender<FeedItem>,
+    abandoned: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Stager<'_> {
+    /// Takes valid reports, in file order: each is stored if its `(source,
+    /// report_id)` is new; counted if the same report is stored already or
+    /// came earlier in the file; listed as a conflict if that id is taken by
+    /// different content (the stored or earlier report wins, untouched), with
+    /// `raw_of(i)` as the input text of the batch's `i`th report.
+    pub fn stage_batch(
+        &mut self,
+        prepared: PreparedReports,
+        raw_of: impl Fn(usize) -> String,
+    ) -> Result<()> {
+        let PreparedReports {
+            mut columns, keys, ..
+        } = prepared;
+        let path = self.path;
+        let arrow = |context| arrow_error(path, context);
+        let mut new_rows = Vec::with_capacity(keys.len());
+        let mut conflicts = Vec::new();
+        for (i, row) in keys.iter().enumerate() {
+            let verdict = self
+                .keys
+                .classify_digest(self.file_keys, row.key, row.content, row.line);
+            new_rows.push(verdict == Verdict::New);
+            self.counts.read += 1;
+            match verdict {
+                Verdict::New => self.counts.stored += 1,
+                Verdict::Duplicate => self.counts.duplicates += 1,
+                Verdict::ConflictStored | Verdict::ConflictFile { .. } => {
+                    conflicts.push((i, verdict));
+                }
+            }
+        }
+        let batch = columns.take().map_err(arrow("build report batch"))?;
+        for (i, verdict) in conflicts {
+            let (source, report_id) = report_batch::key_text(&batch, i);
+            let reason = match verdict {
+                Verdict::ConflictFile { first_line } => format!(
+                    "conflict: report_id {report_id} (source {source}) appears at line {first_line} \
+                     of this file with different content; the first is kept"
+                ),
+                _ => format!(
+                    "conflict: report_id {report_id} (source {source}) is already stored with \
+                     different content; the stored report is kept"
+                ),
+            };
+            self.rejects.push(
+                path,
+                RowReject {
+                    line: keys[i].line,
+                    field: "report_id".to_owned(),
+                    reason,
+                    raw: raw_of(i),
+                },
+            )?;
+            self.counts.rejected += 1;
+        }
+        let batch = if new_rows.iter().all(|&new| new) {
+            batch
+        } else {
+            duckdb::arrow::compute::filter_record_batch(&batch, &new_rows.into())
+                .map_err(arrow("select new reports"))?
+        };
+        if batch.num_rows() == 0 {
+            return Ok(());
+        }
+        self.send(&batch)
+    }
+
+    /// Sends new reports, starting a wider segment first if they fill a
+    /// column the current one leaves out.
+    fn send(&mut self, batch: &RecordBatch) -> Result<()> {
+        let path = self.path;
+        let ended = || StoreError::Io {
+            path: path.to_owned(),
+            context: "stage reports",
+            source: std::io::Error::other("the insert statement ended before the file did"),
+        };
+        let filled = |i: usize| batch.column(i).null_count() < batch.num_rows();
+        let widen = match &self.current {
+            None => true,
+            Some(current) => (0..batch.num_columns())
+                .any(|i| filled(i) && current.columns.binary_search(&i).is_err()),
+        };
+        if widen {
+            let columns: Vec<usize> = (0..batch.num_columns())
+                .filter(|&i| {
+                    filled(i)
+                        || self
+                            .current
+                            .as_ref()
+                            .is_some_and(|c| c.columns.binary_search(&i).is_ok())
+                })
+                .collect();
+            let (sender, items) = std::sync::mpsc::sync_channel(FEED_DEPTH);
+            let abandoned = std::sync::Arc::<std::sync::atomic::AtomicBool>::default();
+            // Dropping the old sender ends the old segment's statement.
+            self.current = Some(CurrentSegment {
+                columns: columns.clone(),
+                sender,
+                abandoned: abandoned.clone(),
+            });
+            self.segments
+                .send(Segment {
+                    columns,
+                    items,
+                    abandoned,
+                })
+                .map_err(|_| ended())?;
+        }
+        let current = self
+            .current
+            .as_ref()
+            .expect("a segment is started above when there is none");
+        let batch = batch
+            .project(&current.columns)
+            .map_err(arrow_error(path, "select report columns"))?;
+        let mut offset = 0;
+        while offset < batch.num_rows() {
+            if current.abandoned.load(std::sync::atomic::Ordering::Acquire) {
+                return Err(ended());
+            }
+            let rows = VECTOR_ROWS.min(batch.num_rows() - offset);
+            current
+                .sender
+                .send(FeedItem::Batch(batch.slice(offset, rows)))
+                .map_err(|_| ended())?;
+            offset += rows;
+        }
+        Ok(())
+    }
+
+    /// Lists a row rejected before it was a report (parsing, geocoding).
+    pub fn reject(&mut self, reject: RowReject) -> Result<()> {
+        self.rejects.push(self.path, reject)?;
+        self.counts.read += 1;
+        self.counts.rejected += 1;
+        Ok(())
+    }
+}

@@ -1,0 +1,208 @@
+//! Reading stored reports, rejects and runs back: exports, summaries, checks.
+
+use duckdb::{params, params_from_iter, OptionalExt};
+
+use super::connection::Store;
+use super::error::Result;
+use super::records::{
+    CountTable, ReportFilter, RunRecord, StoreSummary, StoredReject, StoredReport,
+};
+use super::schema::cell_column;
+
+impl Store {
+    /// Rejects of one run, in line order.
+    pub fn rejects_for_run(&self, run_id: i64, mut each: impl FnMut(StoredReject)) -> Result<()> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT file, line, field, reason, raw FROM rejects WHERE run_id = ? ORDER BY line, field")
+            .map_err(self.err("prepare rejects"))?;
+        let mut rows = stmt
+            .query(params![run_id])
+            .map_err(self.err("query rejects"))?;
+        while let Some(row) = rows.next().map_err(self.err("read rejects"))? {
+            each(StoredReject {
+                file: row.get(0).map_err(self.err("read reject"))?,
+                line: row.get::<_, i64>(1).map_err(self.err("read reject"))? as u64,
+                field: row.get(2).map_err(self.err("read reject"))?,
+                reason: row.get(3).map_err(self.err("read reject"))?,
+                raw: row.get(4).map_err(self.err("read reject"))?,
+            });
+        }
+        Ok(())
+    }
+
+    /// Streams stored reports matching the filter, ordered by date then id.
+    pub fn for_each_report(
+        &self,
+        filter: &ReportFilter,
+        mut each: impl FnMut(StoredReport),
+    ) -> Result<()> {
+        let (clause, values) = filter_sql(filter);
+        let sql = format!(
+            "SELECT source, report_id, observed_on, venue_type, venue_name, exploitation_type, indicator_mask, \
+             persons_count, nationalities, child_involved, grading, notes, location_input, lat, lng, \
+             geocode_method, precision_m, geocode_note, h3_r6, h3_r7, h3_r8, h3_r9, town, district \
+             FROM reports {clause} ORDER BY observed_on, source, report_id"
+        );
+        let mut stmt = self
+            .conn
+            .prepare(&sql)
+            .map_err(self.err("prepare reports"))?;
+        let mut rows = stmt
+            .query(params_from_iter(values.iter()))
+            .map_err(self.err("query reports"))?;
+        while let Some(r) = rows.next().map_err(self.err("read reports"))? {
+            let read = || -> duckdb::Result<StoredReport> {
+                let (lat, lng): (f64, f64) = (r.get(13)?, r.get(14)?);
+                Ok(StoredReport {
+                    source: r.get(0)?,
+                    report_id: r.get(1)?,
+                    observed_on: r.get(2)?,
+                    venue_type: r.get(3)?,
+                    venue_name: r.get(4)?,
+                    exploitation_type: r.get(5)?,
+                    indicators: crate::model::IndicatorSet::from_bits(r.get(6)?).to_string(),
+                    persons_count: r.get(7)?,
+                    nationalities: r.get(8)?,
+                    child_involved: r.get(9)?,
+                    grading: r.get(10)?,
+                    notes: r.get(11)?,
+                    location_input: r
+                        .get::<_, Option<String>>(12)?
+                        .unwrap_or_else(|| crate::model::latlng_key(lat, lng)),
+                    lat,
+                    lng,
+                    geocode_method: r.get(15)?,
+                    precision_m: r.get(16)?,
+                    geocode_note: r.get(17)?,
+                    cells: [r.get(18)?, r.get(19)?, r.get(20)?, r.get(21)?],
+                    town: r.get(22)?,
+                    district: r.get(23)?,
+                })
+            };
+            each(read().map_err(self.err("read report"))?);
+        }
+        Ok(())
+    }
+
+    /// The `limit` cells with most reports at a resolution (6..=9), busiest first.
+    pub fn busiest_cells(&self, resolution: u8, limit: u32) -> Result<Vec<(u64, u64)>> {
+        let column = cell_column(resolution);
+        let sql = format!(
+            "SELECT {column}, count(*) AS n FROM reports WHERE {column} IS NOT NULL \
+             GROUP BY {column} ORDER BY n DESC, {column} LIMIT ?"
+        );
+        let mut stmt = self
+            .conn
+            .prepare(&sql)
+            .map_err(self.err("prepare busiest"))?;
+        let rows = stmt
+            .query_map(params![limit], |r| {
+                Ok((r.get::<_, u64>(0)?, r.get::<_, i64>(1)? as u64))
+            })
+            .map_err(self.err("query busiest"))?;
+        rows.collect::<duckdb::Result<Vec<_>>>()
+            .map_err(self.err("read busiest"))
+    }
+
+    pub fn summary(&self) -> Result<StoreSummary> {
+        let (reports, first, last) = self
+            .conn
+            .query_row(
+                "SELECT count(*), min(observed_on), max(observed_on) FROM reports",
+                [],
+                |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?, r.get(2)?)),
+            )
+            .map_err(self.err("summary"))?;
+        let rejects: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM rejects", [], |r| r.get(0))
+            .map_err(self.err("summary"))?;
+        let runs: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM ingest_runs", [], |r| r.get(0))
+            .map_err(self.err("summary"))?;
+        Ok(StoreSummary {
+            reports,
+            rejects: rejects as u64,
+            runs: runs as u64,
+            first,
+            last,
+        })
+    }
+
+    /// The recorded run, if any.
+    pub fn run(&self, run_id: i64) -> Result<Option<RunRecord>> {
+        self.conn
+            .query_row(
+                "SELECT file_name, sha256, rows_read, stored, duplicates, rejected FROM ingest_runs WHERE run_id = ?",
+                params![run_id],
+                |r| {
+                    Ok(RunRecord {
+                        file_name: r.get(0)?,
+                        sha256: r.get(1)?,
+                        read: r.get::<_, i64>(2)? as u64,
+                        stored: r.get::<_, i64>(3)? as u64,
+                        duplicates: r.get::<_, i64>(4)? as u64,
+                        rejected: r.get::<_, i64>(5)? as u64,
+                    })
+                },
+            )
+            .optional()
+            .map_err(self.err("read run"))
+    }
+
+    /// Runs a read-only scalar count (tests and checks).
+    pub fn count(&self, table: CountTable) -> Result<u64> {
+        let sql = match table {
+            CountTable::Reports => "SELECT count(*) FROM reports",
+            CountTable::Rejects => "SELECT count(*) FROM rejects",
+            CountTable::Runs => "SELECT count(*) FROM ingest_runs",
+        };
+        let n: i64 = self
+            .conn
+            .query_row(sql, [], |r| r.get(0))
+            .map_err(self.err("count"))?;
+        Ok(n as u64)
+    }
+}
+
+/// `WHERE` clause with `?` placeholders and its values, in order.
+pub(super) fn filter_sql(filter: &ReportFilter) -> (String, Vec<String>) {
+    let mut clauses = Vec::new();
+    let mut values = Vec::new();
+    if let Some(from) = filter.from {
+        clauses.push("observed_on >= CAST(? AS DATE)".to_owned());
+        values.push(from.to_string());
+    }
+    if let Some(to) = filter.to {
+        clauses.push("observed_on <= CAST(? AS DATE)".to_owned());
+        values.push(to.to_string());
+    }
+    for (column, list) in [
+        ("venue_type", &filter.venues),
+        ("exploitation_type", &filter.exploitation),
+        ("source", &filter.sources),
+    ] {
+        if !list.is_empty() {
+            let marks = vec!["?"; list.len()].join(", ");
+            clauses.push(format!("{column} IN ({marks})"));
+            values.extend(list.iter().cloned());
+        }
+    }
+    if let Some((res, cells)) = &filter.cells {
+        let column = cell_column(*res);
+        if cells.is_empty() {
+            clauses.push("FALSE".to_owned());
+        } else {
+            let marks = vec!["CAST(? AS UBIGINT)"; cells.len()].join(", ");
+            clauses.push(format!("{column} IN ({marks})"));
+            values.extend(cells.iter().map(ToString::to_string));
+        }
+    }
+    if clauses.is_empty() {
+        (String::new(), values)
+    } else {
+        (format!("WHERE {}", clauses.join(" AND ")), values)
+    }
+}
