@@ -183,7 +183,7 @@ pub fn parse(layer: Layer, pairs: &[(String, String)]) -> Result<LayerRequest, P
             return Err(bad("from", format!("{f} is after to={t}")));
         }
     }
-    let venues = list("venue")
+    let mut venues = list("venue")
         .into_iter()
         .map(|v| {
             VenueType::parse(v)
@@ -191,7 +191,7 @@ pub fn parse(layer: Layer, pairs: &[(String, String)]) -> Result<LayerRequest, P
                 .ok_or_else(|| bad("venue", format!("unknown venue type {v:?}")))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let exploitation = list("exploitation")
+    let mut exploitation = list("exploitation")
         .into_iter()
         .map(|v| {
             ExploitationType::parse(v)
@@ -199,7 +199,12 @@ pub fn parse(layer: Layer, pairs: &[(String, String)]) -> Result<LayerRequest, P
                 .ok_or_else(|| bad("exploitation", format!("unknown exploitation type {v:?}")))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let sources = list("source").into_iter().map(normalise_word).collect();
+    let mut sources: Vec<String> = list("source").into_iter().map(normalise_word).collect();
+    // One answer for one set of values, whatever order or repeats they came in.
+    for values in [&mut venues, &mut exploitation, &mut sources] {
+        values.sort_unstable();
+        values.dedup();
+    }
     let mut categories = list("category")
         .into_iter()
         .map(|name| {
@@ -330,17 +335,101 @@ pub fn parse(layer: Layer, pairs: &[(String, String)]) -> Result<LayerRequest, P
     };
     let download = boolean("download", false)?;
     let all = boolean("all", false)?;
-    // The effective values, so `res=8` and no `res` are one answer.
-    let canonical = format!("{query:?}|{format:?}|{download}|{all}|{level:?}");
-    Ok(LayerRequest {
+    let mut request = LayerRequest {
         layer,
         query,
         format,
         download,
         all,
         level,
-        canonical,
-    })
+        canonical: String::new(),
+    };
+    request.canonical = canonical_query(&request);
+    Ok(request)
+}
+
+/// The request's effective parameters (defaults filled in, lists in a fixed
+/// order) as a query string this parser accepts: `res=8` and no `res` are one
+/// answer, so one cache entry and one ETag. Parsing it again gives the same
+/// request (the `layer_query` fuzz target checks that).
+fn canonical_query(request: &LayerRequest) -> String {
+    let LayerRequest {
+        layer,
+        query,
+        format,
+        download,
+        all,
+        level,
+        ..
+    } = request;
+    let accepted = layer.accepts();
+    let filter = &query.filter;
+    let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    let mut pairs: Vec<(&str, String)> = vec![
+        ("from", date(filter.from)),
+        ("to", date(filter.to)),
+        ("venue", filter.venues.join(",")),
+        ("exploitation", filter.exploitation.join(",")),
+        ("source", filter.sources.join(",")),
+        (
+            "format",
+            match format {
+                OutputFormat::GeoJson => "geojson",
+                OutputFormat::Csv => "csv",
+                OutputFormat::Json => "json",
+            }
+            .to_owned(),
+        ),
+        ("download", download.to_string()),
+        ("res", query.res.to_string()),
+        ("k", query.k.to_string()),
+        ("kernel", query.kernel.as_str().to_owned()),
+        ("fdr", query.fdr.to_string()),
+        (
+            "weight",
+            match query.weight {
+                Weight::Count => "count",
+                Weight::Risk => "risk",
+            }
+            .to_owned(),
+        ),
+        ("permutations", query.permutations.to_string()),
+        ("seed", query.seed.to_string()),
+        ("all", all.to_string()),
+        ("step", query.step.as_str().to_owned()),
+        (
+            "category",
+            query
+                .categories
+                .iter()
+                .map(|c| c.name())
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
+        (
+            "level",
+            match level {
+                AreaLevel::Town => "town",
+                AreaLevel::District => "district",
+            }
+            .to_owned(),
+        ),
+    ];
+    match &query.study_area {
+        StudyAreaSpec::Districts(d) => pairs.push(("district", d.join(","))),
+        StudyAreaSpec::BBox(b) => pairs.push((
+            "bbox",
+            b.iter()
+                .map(|x| ryu::Buffer::new().format(*x).to_owned())
+                .collect::<Vec<_>>()
+                .join(","),
+        )),
+        // Only the command line's --area gives polygons; they have no parameter.
+        StudyAreaSpec::Default | StudyAreaSpec::Polygons(_) => {}
+    }
+    pairs.retain(|(name, value)| !value.is_empty() && accepted.contains(name));
+    pairs.sort_unstable_by_key(|(name, _)| *name);
+    serde_urlencoded::to_string(pairs).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -451,6 +540,36 @@ mod tests {
             assert_eq!(err.field, field, "{query}: {err}");
             assert!(!err.message.is_empty());
         }
+    }
+
+    #[test]
+    fn the_canonical_form_is_a_query_string_that_parses_to_the_same_request() {
+        for (layer, query) in [
+            (
+                Layer::Cells,
+                "res=9&venue=farm,Hand car wash&bbox=51.5,-0.2,51.6,0.1&all=1",
+            ),
+            (
+                Layer::Emerging,
+                "category=new_hot,intensifying_hot&step=quarter&district=E07000008",
+            ),
+            (Layer::Towns, "level=district&format=csv&from=2024-01-01"),
+            (Layer::Reports, "source=Helpline&to=2024-12-31"),
+        ] {
+            let first = parse(layer, &pairs(query)).expect(query);
+            let again = parse(layer, &pairs(&first.canonical)).expect("canonical parses");
+            assert_eq!(again.canonical, first.canonical, "{query}");
+            assert_eq!(format!("{:?}", again.query), format!("{:?}", first.query));
+        }
+        let cells = parse(
+            Layer::Cells,
+            &pairs("venue=nail_bar,car_wash&res=9&bbox=51.5,-0.2,51.6,0.1"),
+        );
+        assert_eq!(
+            cells.expect("cells").canonical,
+            "all=false&bbox=51.5%2C-0.2%2C51.6%2C0.1&download=false&fdr=true&format=geojson&k=1\
+             &kernel=uniform&permutations=0&res=9&seed=20240601&venue=car_wash%2Cnail_bar"
+        );
     }
 
     #[test]

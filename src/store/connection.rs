@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use duckdb::{params, Connection};
 
-use super::error::{db_error, Result, StoreError};
+use super::error::{db_error, open_error, Result, StoreError};
 use super::load::{FileLoad, Loader};
 use super::schema::{self, read_data_version};
 use super::snapshot;
@@ -34,11 +34,7 @@ impl Store {
         if !path.exists() {
             Self::create_atomically(path)?;
         }
-        let conn = Connection::open(path).map_err(|source| StoreError::Db {
-            path: display.clone(),
-            context: "open",
-            source,
-        })?;
+        let conn = Connection::open(path).map_err(|source| open_error(&display, source))?;
         let mut store = Self::init(conn, display)?;
         store.dir = Some(match path.parent() {
             Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),

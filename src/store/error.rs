@@ -24,6 +24,13 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    /// Another process holds the database file's lock (DuckDB allows one
+    /// process at a time): `holder` is DuckDB's word for it (program and PID).
+    #[error("database {path}: in use by another process{}", holder.as_ref().map(|h| format!(" ({h})")).unwrap_or_default())]
+    Locked {
+        path: String,
+        holder: Option<String>,
+    },
     /// A name taken, a user missing: the caller's mistake, said plainly.
     #[error("{0}")]
     Conflict(String),
@@ -60,5 +67,32 @@ pub(super) fn arrow_error<'p>(
         path: path.to_owned(),
         context,
         source: std::io::Error::other(e),
+    }
+}
+
+/// Opening failed: [`StoreError::Locked`] when another process holds the file
+/// (DuckDB says "Could not set lock on file ... Conflicting lock is held in
+/// PROGRAM (PID n) by user ..."), else the DuckDB error.
+pub(super) fn open_error(path: &str, source: duckdb::Error) -> StoreError {
+    let text = source.to_string();
+    if text.contains("Could not set lock on file") {
+        let holder = text
+            .split_once("Conflicting lock is held in ")
+            .map(|(_, rest)| {
+                rest.split(" by user")
+                    .next()
+                    .unwrap_or(rest)
+                    .trim()
+                    .to_owned()
+            });
+        return StoreError::Locked {
+            path: path.to_owned(),
+            holder,
+        };
+    }
+    StoreError::Db {
+        path: path.to_owned(),
+        context: "open",
+        source,
     }
 }

@@ -1,0 +1,191 @@
+//! Running a parsed command: demo, serve, ingest and export; the only module
+//! of the crate that prints.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::bail;
+use clap::Parser;
+
+use super::accounts::{add_user, tokens_command, users_command};
+use super::args::{Cli, Command, ExportLayer};
+use super::export::{export_layer, export_reports_command};
+use super::open_store;
+use crate::ingest::{self, LoadOptions, ReadTally};
+use crate::publish::Layer;
+
+/// Exit status when `--strict` and a row was rejected.
+pub const EXIT_REJECTED: u8 = 3;
+
+/// The `hotspots` binary's entry point.
+pub fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("HOTSPOTS_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            // Each cause once: several errors already end with their source's text.
+            let mut chain: Vec<String> = Vec::new();
+            for cause in e.chain() {
+                let text = cause.to_string();
+                if !chain.last().is_some_and(|said| said.ends_with(&text)) {
+                    chain.push(text);
+                }
+            }
+            eprintln!("hotspots: {}", chain.join(": "));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs a parsed command.
+///
+/// # Errors
+/// Anything that stops the command; the message names the file, line and field.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Demo { db, bind, no_serve } => {
+            let mut store = open_store(&db)?;
+            let summaries = crate::demo::load_demo(&mut store)?;
+            println!("{}", ingest::summary_line(&summaries));
+            crate::demo::print_overview(&store, &mut std::io::stdout())?;
+            println!("database: {}", db.display());
+            println!("demo accounts (passwords shown once; reset on every `hotspots demo`):");
+            for (name, password) in crate::demo::demo_accounts(&store)? {
+                println!("  {name:<12} {password}");
+            }
+            if !no_serve {
+                crate::serve::run(
+                    store,
+                    &bind,
+                    crate::serve::ServeConfig::default(),
+                    say_listening,
+                )?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Users { action } => users_command(action),
+        Command::Tokens { action } => tokens_command(action),
+        Command::Serve {
+            db,
+            bind,
+            config,
+            create_admin,
+        } => {
+            let config = match &config {
+                Some(path) => crate::serve::ServeConfig::from_file(path)?,
+                None => crate::serve::ServeConfig::default(),
+            };
+            let store = open_store(&db.db)?;
+            if !store.has_admin()? {
+                let Some(name) = create_admin else {
+                    bail!("{}: no admin account; add one with `hotspots users add NAME --role admin`, or start with `--create-admin NAME`", db.db.display());
+                };
+                if let Some(p) = add_user(&store, &name, "admin", None)? {
+                    println!("created admin {name}; password (shown once): {p}");
+                }
+            }
+            crate::serve::run(store, &bind, config, say_listening)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Ingest {
+            db,
+            source,
+            rejects,
+            strict,
+            format,
+            files,
+        } => {
+            let mut store = open_store(&db.db)?;
+            // This process only loads: DuckDB appends on every thread (see there).
+            store.dedicate_to_loading();
+            let options = LoadOptions {
+                format,
+                default_source: source,
+                rejects_path: rejects,
+                ..LoadOptions::default()
+            };
+            let bar = progress_bar(&files);
+            let tick = |tally: &ReadTally| {
+                if let Some(bar) = &bar {
+                    bar.set_position(tally.bytes());
+                }
+            };
+            let summaries = ingest::load_paths(&mut store, &files, &options, Some(&tick));
+            if let Some(bar) = &bar {
+                bar.finish_and_clear();
+            }
+            let summaries = summaries?;
+            for s in &summaries {
+                if let Some(path) = &s.rejects_csv {
+                    if s.counts.rejected > 0 {
+                        eprintln!(
+                            "{}: {} rejected rows listed in {}",
+                            s.file,
+                            s.counts.rejected,
+                            path.display()
+                        );
+                    }
+                }
+            }
+            println!("{}", ingest::summary_line(&summaries));
+            let rejected: u64 = summaries.iter().map(|s| s.counts.rejected).sum();
+            Ok(if strict && rejected > 0 {
+                ExitCode::from(EXIT_REJECTED)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Export { layer } => match layer {
+            ExportLayer::Cells { common, all } => export_layer(
+                &common,
+                Layer::Cells,
+                &[("all", all.then(|| "true".to_owned()))],
+            ),
+            ExportLayer::Hotspots { common } => export_layer(&common, Layer::Hotspots, &[]),
+            ExportLayer::Emerging { common, category } => export_layer(
+                &common,
+                Layer::Emerging,
+                &[(
+                    "category",
+                    (!category.is_empty()).then(|| category.join(",")),
+                )],
+            ),
+            ExportLayer::Towns { common, level } => {
+                export_layer(&common, Layer::Towns, &[("level", level)])
+            }
+            ExportLayer::Reports {
+                db,
+                filter,
+                format,
+                o,
+            } => export_reports_command(&db.db, &filter, format, o.as_ref()),
+        },
+    }
+}
+
+fn progress_bar(files: &[String]) -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() || files.len() != 1 || files[0] == "-" {
+        return None;
+    }
+    let len = std::fs::metadata(Path::new(&files[0])).ok()?.len();
+    let bar = indicatif::ProgressBar::new(len);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+        )
+        .ok()?,
+    );
+    Some(bar)
+}
+
+fn say_listening(addr: std::net::SocketAddr) {
+    println!("serving the dashboard on http://{addr}/  (Ctrl-C stops)");
+}

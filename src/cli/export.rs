@@ -1,0 +1,165 @@
+//! `hotspots export`: a layer written exactly as the API would answer it. The
+//! flags become the API's query parameters and go through its parser, so the
+//! two accept, refuse and default the same things.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+
+use super::args::{FilterArgs, LayerCommon, OutFormat};
+use super::open_store;
+use crate::publish::{self, Layer, LayerRequest, OutputFormat, StudyAreaSpec};
+use crate::store::{ReportFilter, Store};
+
+/// Adds `name=value` when a flag was given (lists joined with commas, as the
+/// API takes them).
+fn push(pairs: &mut Vec<(String, String)>, name: &str, value: Option<String>) {
+    if let Some(value) = value {
+        pairs.push((name.to_owned(), value));
+    }
+}
+
+fn list(values: &[String]) -> Option<String> {
+    (!values.is_empty()).then(|| values.join(","))
+}
+
+impl FilterArgs {
+    fn pairs(&self, pairs: &mut Vec<(String, String)>) {
+        push(pairs, "from", self.from.clone());
+        push(pairs, "to", self.to.clone());
+        push(pairs, "venue", list(&self.venue));
+        push(pairs, "exploitation", list(&self.exploitation));
+        push(pairs, "source", list(&self.source));
+    }
+}
+
+impl LayerCommon {
+    /// The flags as the API's query parameters.
+    fn pairs(&self) -> Vec<(String, String)> {
+        let mut pairs = Vec::new();
+        self.filter.pairs(&mut pairs);
+        for (name, value) in [
+            ("res", &self.res),
+            ("k", &self.k),
+            ("kernel", &self.kernel),
+            ("fdr", &self.fdr),
+            ("weight", &self.weight),
+            ("step", &self.step),
+            ("permutations", &self.permutations),
+            ("seed", &self.seed),
+            ("format", &self.format),
+        ] {
+            push(&mut pairs, name, value.clone());
+        }
+        push(&mut pairs, "district", list(&self.district));
+        push(&mut pairs, "bbox", list(&self.bbox));
+        pairs
+    }
+
+    fn output(&self) -> anyhow::Result<Box<dyn Write>> {
+        output(self.o.as_deref())
+    }
+}
+
+fn output(path: Option<&Path>) -> anyhow::Result<Box<dyn Write>> {
+    Ok(match path {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .with_context(|| format!("{}: cannot create", path.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    })
+}
+
+/// Parses the parameters as the API does; an error names the flag.
+fn parse(layer: Layer, pairs: &[(String, String)]) -> anyhow::Result<LayerRequest> {
+    publish::parse(layer, pairs).map_err(|e| anyhow::anyhow!("--{}: {}", e.field, e.message))
+}
+
+fn existing_store(db: &Path) -> anyhow::Result<Store> {
+    if !db.exists() {
+        bail!(
+            "{}: no such database (run `hotspots ingest` first)",
+            db.display()
+        );
+    }
+    open_store(db)
+}
+
+/// Renders a layer exactly as the API would and writes it out.
+pub(super) fn export_layer(
+    common: &LayerCommon,
+    layer: Layer,
+    extra: &[(&str, Option<String>)],
+) -> anyhow::Result<ExitCode> {
+    let mut pairs = common.pairs();
+    for (name, value) in extra {
+        push(&mut pairs, name, value.clone());
+    }
+    let mut request = parse(layer, &pairs)?;
+    if let Some(path) = &common.area {
+        if !common.district.is_empty() || !common.bbox.is_empty() {
+            bail!("--district, --bbox and --area: give one study area, not several");
+        }
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("--area {}: cannot read", path.display()))?;
+        let polygons = publish::polygons_from_geojson(&text)
+            .map_err(|e| anyhow::anyhow!("--area {}: {e}", path.display()))?;
+        request.query.study_area = StudyAreaSpec::Polygons(polygons);
+    }
+    let store = existing_store(&common.db.db)?;
+    let rendered = publish::render(&store, &request, publish::ReportDetail { notes: true })?;
+    let mut out = common.output()?;
+    out.write_all(&rendered.body)?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `hotspots export reports`: the filters and format parsed as the API's
+/// reports layer, every field written (the command line is the data's owner).
+pub(super) fn export_reports_command(
+    db: &Path,
+    filter: &FilterArgs,
+    format: Option<String>,
+    o: Option<&PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    let mut pairs = Vec::new();
+    filter.pairs(&mut pairs);
+    push(&mut pairs, "format", format);
+    let request = parse(Layer::Reports, &pairs)?;
+    let store = existing_store(db)?;
+    let format = if request.format == OutputFormat::Csv {
+        OutFormat::Csv
+    } else {
+        OutFormat::Geojson
+    };
+    export_reports(
+        &store,
+        &request.query.filter,
+        format,
+        output(o.map(PathBuf::as_path))?,
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes the reports layer in the chosen format.
+///
+/// # Errors
+/// On store or write failure.
+pub fn export_reports(
+    store: &Store,
+    filter: &ReportFilter,
+    format: OutFormat,
+    out: impl Write,
+) -> anyhow::Result<()> {
+    crate::publish::write_reports(
+        store,
+        filter,
+        format == OutFormat::Csv,
+        crate::publish::ReportDetail { notes: true },
+        out,
+    )?;
+    Ok(())
+}
