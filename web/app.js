@@ -515,7 +515,7 @@
     body.append(note);
   }
 
-  // "New or intensifying since last month": emerging categories over the window
+  // "New or intensifying since last month (or quarter)": emerging categories over the window
   // ending now, listed by cell with the nearest context the panel can give.
   function drawChanges(fc) {
     const list = document.getElementById("changes-list");
@@ -538,7 +538,11 @@
       const li = document.createElement("li");
       const b = document.createElement("button");
       b.type = "button";
-      b.textContent = f.properties.category.replace(/_/g, " ") + " · " + f.properties.count + (f.properties.count === 1 ? " report" : " reports");
+      // A count the role may not see (the partnership release withholds small
+      // ones) is said to be withheld, not printed as "undefined".
+      const n = f.properties.count;
+      b.textContent = f.properties.category.replace(/_/g, " ") + " · " +
+        (typeof n === "number" ? n + (n === 1 ? " report" : " reports") : "count withheld");
       b.addEventListener("click", function () {
         const c = f.geometry.coordinates[0][0];
         map.flyTo({ center: c, zoom: Math.max(map.getZoom(), 11) });

@@ -23,6 +23,8 @@ pub enum PipelineError {
         #[source]
         source: std::io::Error,
     },
+    #[error("HOTSPOTS_INGEST_WORKERS={value:?}: give a whole number of worker threads from 1 to {MAX_WORKERS}, or leave it unset")]
+    Workers { value: String },
     #[error("{file}: stopped after {rows} rows (injected failure)")]
     Injected { file: String, rows: u64 },
 }
@@ -94,6 +96,7 @@ pub fn load(
     progress: Option<&(dyn Fn(&ReadTally) + Sync)>,
 ) -> Result<FileSummary, PipelineError> {
     let file = input.name();
+    let workers = worker_count()?;
     let format = match (options.format, &input) {
         (Some(f), _) => f,
         (None, Input::Path(p)) => Format::from_path(&p.to_string_lossy())
@@ -149,7 +152,7 @@ pub fn load(
         let file_name = &file;
         let reading =
             scope.spawn(move || read_batches(format, reader, file_name, &work, &credit_queue));
-        let workers: Vec<_> = (0..worker_count())
+        let workers: Vec<_> = (0..workers)
             .map(|_| {
                 let done = done.clone();
                 scope.spawn(move || locate_batches(context, preparer, work_queue, &done))
@@ -214,16 +217,23 @@ use crate::store::BATCH_ROWS;
 /// the file's size, and lets the workers run ahead of a slow batch.
 const BATCHES_IN_FLIGHT: usize = 8;
 
+/// Most worker threads `HOTSPOTS_INGEST_WORKERS` may ask for.
+const MAX_WORKERS: usize = 64;
+
 /// Threads that validate, geocode and index (the costly part: ~5 H3 cells a
 /// row). With the reading and staging threads they share the machine's cores.
-fn worker_count() -> usize {
-    if let Some(n) = std::env::var("HOTSPOTS_INGEST_WORKERS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-    {
-        return n;
+/// `HOTSPOTS_INGEST_WORKERS` overrides; 0 would load nothing, so it is refused
+/// with anything else that is not 1..=64.
+fn worker_count() -> Result<usize, PipelineError> {
+    match std::env::var("HOTSPOTS_INGEST_WORKERS") {
+        Ok(value) => value
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=MAX_WORKERS).contains(n))
+            .ok_or(PipelineError::Workers { value }),
+        Err(_) => Ok(std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4))),
     }
-    std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4))
 }
 
 /// One input row after the workers: a report (its columns are in the batch's

@@ -21,6 +21,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../web/form.js"),
     ),
     (
+        "favicon.svg",
+        "image/svg+xml",
+        include_bytes!("../../web/favicon.svg"),
+    ),
+    (
         "style.css",
         "text/css; charset=utf-8",
         include_bytes!("../../web/style.css"),
@@ -50,6 +55,12 @@ fn etags() -> &'static Vec<String> {
             .map(|(_, _, bytes)| format!("\"{}\"", &hex::encode(Sha256::digest(bytes))[..20]))
             .collect()
     })
+}
+
+/// `GET /favicon.ico`: browsers ask for it whatever the page says (a 404
+/// there is a console error on every page); the SVG icon answers.
+pub async fn favicon(headers: HeaderMap) -> Response {
+    asset(Path("favicon.svg".to_owned()), headers).await
 }
 
 /// `GET /static/{path}`.

@@ -42,6 +42,7 @@ pub(crate) fn page(
                     link rel="stylesheet" href="/static/vendor/maplibre-gl/maplibre-gl.css";
                 }
                 link rel="stylesheet" href="/static/style.css";
+                link rel="icon" type="image/svg+xml" href="/static/favicon.svg";
             }
             body class=(body_class) {
                 header.top {

@@ -35,6 +35,7 @@ pub fn router(state: AppState) -> Router {
         .route("/signout", axum::routing::post(pages::signout))
         .merge(pages::admin_routes())
         .route("/static/{*path}", get(assets::asset))
+        .route("/favicon.ico", get(assets::favicon))
         .merge(api::routes())
         .fallback(not_found)
         .layer(axum::extract::DefaultBodyLimit::max(limit))

@@ -449,3 +449,40 @@ fn dashboard_in_chromium() {
     );
     s.screenshot(&artefacts().join("form-stored.png"));
 }
+
+/// Regression: signed in as partnership, the "New or intensifying" list read
+/// "consecutive hot · undefined reports" (the release withholds the count),
+/// under a heading that said "since last month" of a quarterly release.
+#[test]
+fn the_partnership_map_says_withheld_counts_and_its_quarter() {
+    let mut store = hotspots::Store::open_in_memory().expect("store");
+    hotspots::demo::load_demo(&mut store).expect("demo");
+    let (base, password) = crate::support::browser::serve_as(store, "partnership");
+    let driver = Driver::start();
+    let s = driver.session();
+    s.goto(&format!("{base}/"));
+    s.type_into(&s.find("#name"), "partnership");
+    s.type_into(&s.find("#password"), &password);
+    s.click(&s.find("main.signin button[type=submit]"));
+    s.wait_for("return location.pathname", |v| v != "/signin");
+    s.goto(&format!("{base}/"));
+    wait_ready(&s);
+    let list = s.wait_for(
+        "const l = document.getElementById('changes-list');
+         return l.getAttribute('aria-busy') ? null : Array.from(l.querySelectorAll('li')).map(li => li.textContent)",
+        |v| v.is_array(),
+    );
+    let items: Vec<&str> = list
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert!(!items.is_empty(), "the list says something");
+    assert!(items.iter().all(|t| !t.contains("undefined")), "{items:?}");
+    let heading = s.execute(
+        "return document.querySelector('#changes h2').textContent",
+        &json!([]),
+    );
+    assert_eq!(heading, "New or intensifying in the released quarter");
+}

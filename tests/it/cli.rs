@@ -209,3 +209,145 @@ fn export_reports_csv_to_file() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--category"));
 }
+
+/// Regression: `HOTSPOTS_INGEST_WORKERS=0` loaded nothing and committed "read 0".
+#[test]
+fn zero_ingest_workers_are_refused_and_nothing_is_stored() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(MESSY, dir.path().join("messy.csv")).expect("copy");
+    for value in ["0", "many", "-1"] {
+        let out = hotspots(dir.path())
+            .env("HOTSPOTS_INGEST_WORKERS", value)
+            .args(["ingest", "--db", "t.duckdb", "messy.csv"])
+            .output()
+            .expect("run");
+        assert!(!out.status.success(), "{value}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("HOTSPOTS_INGEST_WORKERS"), "{value}: {err}");
+    }
+    let store = hotspots::Store::open(&dir.path().join("t.duckdb")).expect("open");
+    assert_eq!(
+        store
+            .count(hotspots::store::CountTable::Runs)
+            .expect("runs"),
+        0
+    );
+    let out = succeeded(
+        hotspots(dir.path())
+            .env("HOTSPOTS_INGEST_WORKERS", "1")
+            .args(["ingest", "--db", "t.duckdb", "messy.csv"]),
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("read 25, stored 8"));
+}
+
+/// `hotspots export` hands its flags to the API's parser: what the API
+/// refuses, the command line refuses naming the same field, and what the API
+/// answers, the command line writes byte for byte (bar the generation time).
+#[test]
+fn export_accepts_refuses_and_defaults_as_the_api_does() {
+    use hotspots::publish::{self, Layer};
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(MESSY, dir.path().join("messy.csv")).expect("copy");
+    succeeded(hotspots(dir.path()).args(["ingest", "--db", "t.duckdb", "messy.csv"]));
+    let export = |args: &[&str]| {
+        hotspots(dir.path())
+            .args(["export"])
+            .args(args)
+            .args(["--db", "t.duckdb"])
+            .output()
+            .expect("run")
+    };
+    // Refused by both, naming the same parameter.
+    for (layer, args, query) in [
+        (
+            Layer::Cells,
+            &["cells", "--format", "json"][..],
+            "format=json",
+        ),
+        (Layer::Cells, &["cells", "--res", "10"][..], "res=10"),
+        (
+            Layer::Hotspots,
+            &["hotspots", "--kernel", "flat"][..],
+            "kernel=flat",
+        ),
+        (
+            Layer::Emerging,
+            &["emerging", "--step", "year"][..],
+            "step=year",
+        ),
+        (
+            Layer::Towns,
+            &["towns", "--level", "county"][..],
+            "level=county",
+        ),
+        (
+            Layer::Cells,
+            &["cells", "--from", "2024-05-01", "--to", "2024-01-01"][..],
+            "from=2024-05-01&to=2024-01-01",
+        ),
+        (
+            Layer::Reports,
+            &["reports", "--format", "json"][..],
+            "format=json",
+        ),
+    ] {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).expect("query");
+        let api = publish::parse(layer, &pairs).expect_err(query);
+        let out = export(args);
+        assert!(!out.status.success(), "{args:?} was accepted");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&format!("--{}: {}", api.field, api.message)),
+            "{args:?}: {err}"
+        );
+    }
+    // Accepted by both, with the same defaults: towns answer JSON rows.
+    let towns = succeeded(&mut hotspots(dir.path()).args(["export", "towns", "--db", "t.duckdb"]));
+    let json: serde_json::Value = serde_json::from_slice(&towns.stdout).expect("towns as JSON");
+    assert!(json["rows"].is_array(), "{json}");
+    // The same bytes as the library renders for the API's request.
+    let out = succeeded(&mut hotspots(dir.path()).args([
+        "export", "cells", "--db", "t.duckdb", "--res", "7", "--k", "2", "--format", "csv",
+    ]));
+    let request = publish::parse(
+        Layer::Cells,
+        &serde_urlencoded::from_str::<Vec<(String, String)>>("res=7&k=2&format=csv").expect("q"),
+    )
+    .expect("request");
+    let store = hotspots::Store::open(&dir.path().join("t.duckdb")).expect("open");
+    let rendered =
+        publish::render(&store, &request, publish::ReportDetail { notes: true }).expect("render");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&rendered.body)
+    );
+}
+
+/// Regression: a command against a database that `hotspots serve` holds
+/// printed DuckDB's raw lock message.
+#[test]
+fn a_database_held_by_another_process_is_said_plainly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(MESSY, dir.path().join("messy.csv")).expect("copy");
+    succeeded(hotspots(dir.path()).args(["ingest", "--db", "t.duckdb", "messy.csv"]));
+    // This test process holds the file as a server would.
+    let held = hotspots::Store::open(&dir.path().join("t.duckdb")).expect("open");
+    for args in [
+        &["export", "cells", "--db", "t.duckdb"][..],
+        &["ingest", "--db", "t.duckdb", "messy.csv"][..],
+        &["users", "list", "--db", "t.duckdb"][..],
+        &["tokens", "list", "--db", "t.duckdb"][..],
+    ] {
+        let out = hotspots(dir.path()).args(args).output().expect("run");
+        assert!(!out.status.success(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("is in use by another process"),
+            "{args:?}: {err}"
+        );
+        assert!(err.contains("hotspots serve"), "{err}");
+        assert!(!err.contains("Conflicting lock"), "{err}");
+        assert_eq!(err.trim().lines().count(), 1, "one sentence: {err}");
+    }
+    drop(held);
+}

@@ -141,6 +141,7 @@ async fn role_by_endpoint_matrix() {
         ("/healthz", [S::OK; 5]),
         ("/signin", [S::OK; 5]),
         ("/static/app.js", [S::OK; 5]),
+        ("/favicon.ico", [S::OK; 5]),
     ];
     let viewers = [
         None,

@@ -105,6 +105,27 @@ async fn healthz_and_unknown_paths() {
     assert!(page.text().contains("<h1>404"), "a page, not JSON");
 }
 
+/// Regression: every page asked for `/favicon.ico` and got a 404, which
+/// Chromium logs as a console error.
+#[tokio::test]
+async fn pages_have_an_icon_and_favicon_ico_answers_it() {
+    let icon =
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/web/favicon.svg")).expect("icon");
+    let answer = get(app(), "/favicon.ico").await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.header("content-type"), "image/svg+xml");
+    assert_eq!(answer.body, icon);
+    let linked = get(app(), "/static/favicon.svg").await;
+    assert_eq!(linked.body, icon);
+    for page in ["/", "/towns", "/reports/new", "/signin"] {
+        let html = get(app(), page).await.text();
+        assert!(
+            html.contains(r#"<link rel="icon" type="image/svg+xml" href="/static/favicon.svg">"#),
+            "{page}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn cells_layer_matches_the_analysis_and_is_rfc7946() {
     let answer = get(app(), "/api/v1/layers/cells?res=8&k=1").await;

@@ -55,6 +55,15 @@ pub async fn map_page(
     let weight = one(&q, "weight").unwrap_or("count");
     let view = one(&q, "view").unwrap_or("hotspots");
     let fdr = one(&q, "fdr") != Some("false");
+    // The partnership role reads one released quarter; the others the
+    // emerging layer's step (months unless asked for quarters).
+    let changes_heading = if viewer.role.reads_release_only() {
+        "New or intensifying in the released quarter"
+    } else if one(&q, "step") == Some("quarter") {
+        "New or intensifying since last quarter"
+    } else {
+        "New or intensifying since last month"
+    };
     let config = state.config();
     let body = html! {
         main.map-layout
@@ -167,8 +176,8 @@ pub async fn map_page(
                 h2 { "Legend" }
                 div #legend-body {}
             }
-            section #changes aria-label="New or intensifying since last month" {
-                h2 { "New or intensifying since last month" }
+            section #changes aria-label=(changes_heading) {
+                h2 { (changes_heading) }
                 ol #changes-list {}
             }
             div #status-bar {

@@ -29,11 +29,16 @@ pub fn serve_in_background(state: hotspots::serve::AppState) -> String {
 /// Serves `store` with the demo accounts (made if missing) from a thread of its
 /// own; answers the base URL and the `tactical` account's password.
 pub fn serve_as_tactical(store: hotspots::Store) -> (String, String) {
+    serve_as(store, "tactical")
+}
+
+/// As [`serve_as_tactical`], for the demo account `name`.
+pub fn serve_as(store: hotspots::Store, name: &str) -> (String, String) {
     let password = hotspots::demo::demo_accounts(&store)
         .expect("accounts")
         .into_iter()
-        .find(|(name, _)| name == "tactical")
-        .expect("tactical account")
+        .find(|(account, _)| account == name)
+        .expect("demo account")
         .1;
     let state = hotspots::serve::AppState::new(store, hotspots::serve::ServeConfig::default())
         .expect("state");
