@@ -19,6 +19,10 @@ const OUTWARD_TSV: &str = include_str!("../../../geodata/outward.tsv");
 const PLACES_TSV: &str = include_str!("../../../geodata/places.tsv");
 const DISTRICTS_TSV: &str = include_str!("../../../geodata/districts.tsv");
 const UK_MASK: &[u8] = include_bytes!("../../../geodata/uk_mask.bin");
+
+/// How far off the GB postcode cells a point may be and still be in the UK: a
+/// kilometre or two of coast, saltmarsh or estuary that the outline leaves out.
+pub const COAST_TOLERANCE_M: f64 = 2_000.0;
 const DISTRICT_CELLS_TSV: &str = include_str!("../../../geodata/district_cells.tsv");
 /// The UK outline (Natural Earth 1:10m), for maps and exact checks.
 pub const UK_OUTLINE_GEOJSON: &str = include_str!("../../../geodata/uk_outline.geojson");
@@ -330,15 +334,34 @@ impl Gazetteer {
     }
 
     /// True when the point is in the UK: inside the outline or within the mask's
-    /// tolerance (~1.5-3 km) of its coast or border, or in an H3 res-7 cell (~1.2 km
-    /// across) that holds GB postcode units. The second test keeps premises on
-    /// marshes and estuaries that the generalised 1:10m outline cuts off.
+    /// tolerance (~1.5-3 km) of its coast or border, or within
+    /// [`COAST_TOLERANCE_M`] of an H3 res-7 cell (~1.2 km across) that holds GB
+    /// postcode units. The second test keeps premises on marshes, estuaries and
+    /// low coasts (Mersea, the Blackwater, the Wash, north Norfolk) that the
+    /// generalised 1:10m outline cuts off.
     pub fn in_uk(&self, lat: f64, lng: f64) -> bool {
-        self.mask.contains(lat, lng)
-            || h3o::LatLng::new(lat, lng).is_ok_and(|p| {
-                self.district_cells
-                    .contains_key(&u64::from(p.to_cell(h3o::Resolution::Seven)))
-            })
+        self.mask.contains(lat, lng) || self.near_postcodes(lat, lng)
+    }
+
+    /// Within [`COAST_TOLERANCE_M`] of a res-7 cell holding postcodes: the
+    /// cell's centre no further than the tolerance plus the cell's own reach
+    /// (its edge length bounds centre-to-boundary), looked for in the two
+    /// rings of cells around the point's own (res-7 centres are ~2.1 km apart).
+    fn near_postcodes(&self, lat: f64, lng: f64) -> bool {
+        let Ok(point) = h3o::LatLng::new(lat, lng) else {
+            return false;
+        };
+        let own = point.to_cell(h3o::Resolution::Seven);
+        if self.district_cells.contains_key(&u64::from(own)) {
+            return true;
+        }
+        let reach = COAST_TOLERANCE_M + h3o::Resolution::Seven.edge_length_m();
+        own.grid_disk::<Vec<_>>(2).into_iter().any(|cell| {
+            self.district_cells.contains_key(&u64::from(cell)) && {
+                let centre = h3o::LatLng::from(cell);
+                haversine_m(lat, lng, centre.lat(), centre.lng()) <= reach
+            }
+        })
     }
 
     /// The nearest place with at least `min_population` people, with its distance in metres.

@@ -14,6 +14,10 @@ pub use postcode::{InvalidPostcode, Postcode};
 
 use crate::model::GeocodeMethod;
 
+/// How far a place may be from the place named after its comma ("Church End,
+/// Eversholt") to be taken as the one meant: a parish and its hamlets.
+pub const QUALIFIER_REACH_M: f64 = 10_000.0;
+
 /// A location as the report gave it, validated for shape but not yet resolved.
 #[derive(Clone, Debug, PartialEq)]
 pub enum LocationInput {
@@ -281,7 +285,28 @@ impl Geocoder {
         county: Option<&str>,
         method: GeocodeMethod,
     ) -> Result<Geocoded, GeocodeError> {
+        if let Some(qualifier) = county {
+            // "Church End, Eversholt": GeoNames names some places with their
+            // parish, so the whole text may be the name itself...
+            let whole = format!("{name}, {qualifier}");
+            if let Some(place) = self.gazetteer.places_named(&whole).next() {
+                return Ok(Geocoded {
+                    lat: place.lat,
+                    lng: place.lng,
+                    method,
+                    precision_m: place_precision_m(place),
+                    note: None,
+                });
+            }
+        }
         let candidates: Vec<&Place> = self.gazetteer.places_named(name).collect();
+        if let Some(qualifier) = county {
+            // ...or the qualifier is a place beside it rather than a county:
+            // the place of that name nearest to it.
+            if let Some(found) = self.beside(name, &candidates, qualifier, method) {
+                return Ok(found);
+            }
+        }
         if candidates.is_empty() {
             return Err(GeocodeError::UnknownPlace(name.to_owned()));
         }
@@ -324,6 +349,46 @@ impl Geocoder {
             method,
             precision_m: place_precision_m(place),
             note,
+        })
+    }
+
+    /// `name` read with a qualifier that is not a county ("Church End,
+    /// Eversholt"): the place called `name` nearest to a place called
+    /// `qualifier`, when within [`QUALIFIER_REACH_M`] of it.
+    fn beside(
+        self,
+        name: &str,
+        candidates: &[&Place],
+        qualifier: &str,
+        method: GeocodeMethod,
+    ) -> Option<Geocoded> {
+        if self.gazetteer.is_county(qualifier) {
+            return None;
+        }
+        let (place, anchor, distance) = self
+            .gazetteer
+            .places_named(qualifier)
+            .flat_map(|anchor| {
+                candidates.iter().map(move |p| {
+                    (
+                        *p,
+                        anchor,
+                        haversine_m(p.lat, p.lng, anchor.lat, anchor.lng),
+                    )
+                })
+            })
+            .min_by(|a, b| a.2.total_cmp(&b.2))?;
+        (distance <= QUALIFIER_REACH_M).then(|| Geocoded {
+            lat: place.lat,
+            lng: place.lng,
+            method,
+            precision_m: place_precision_m(place),
+            note: Some(format!(
+                "{name:?} taken as the one {:.1} km from {} ({})",
+                distance / 1000.0,
+                anchor.name,
+                anchor.county
+            )),
         })
     }
 

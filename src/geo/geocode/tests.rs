@@ -248,3 +248,56 @@ fn nearest_town_sweep_equals_full_scan() {
     }
     assert_eq!(checked, 121 * 81);
 }
+
+/// Regression: points on the coast within a kilometre or two of GB postcodes
+/// were rejected as outside the UK (the 1:10m outline leaves out saltmarsh,
+/// estuaries and low coasts); the example is E 605858, N 212936.
+#[test]
+fn coastal_points_near_postcodes_are_in_the_uk_and_open_sea_is_not() {
+    let g = Gazetteer::embedded();
+    let (lat, lng) = bng_to_wgs84(605_858.0, 212_936.0).expect("grid");
+    assert!(g.in_uk(lat, lng), "E 605858 N 212936 ({lat}, {lng})");
+    let located = geocoder()
+        .geocode(&LocationInput::Grid {
+            easting: 605_858.0,
+            northing: 212_936.0,
+            precision_m: 1.0,
+        })
+        .expect("a coastal grid reference is geocoded");
+    assert!(close(located.lat, lat, 1e-9));
+    for (name, lat, lng) in [
+        ("8 km off Blakeney Point", 53.03, 1.0),
+        ("15 km off Skegness", 53.15, 0.55),
+        ("the Thames estuary 12 km off Southend", 51.45, 0.95),
+    ] {
+        assert!(!g.in_uk(lat, lng), "{name} should be outside the UK");
+    }
+}
+
+/// Regression: "Church End, Eversholt" (a town written with its parish) was
+/// rejected as "no UK place named Church End": the part after the comma is
+/// read as a county, then as a place beside it, before giving up.
+#[test]
+fn a_qualifier_after_a_comma_that_is_not_a_county_disambiguates() {
+    let place = |name: &str, county: &str| {
+        geocoder().geocode(&LocationInput::Place {
+            name: name.into(),
+            county: Some(county.into()),
+        })
+    };
+    let church_end = place("Church End", "Eversholt").expect("Church End, Eversholt");
+    assert!(close(church_end.lat, 51.98221, 1e-4) && close(church_end.lng, -0.56957, 1e-4));
+    // Six Newports: the one beside Saffron Walden is the Essex one.
+    let newport = place("Newport", "Saffron Walden").expect("Newport by Saffron Walden");
+    assert!(close(newport.lat, 51.98425, 1e-4) && close(newport.lng, 0.21355, 1e-4));
+    assert!(newport
+        .note
+        .as_deref()
+        .is_some_and(|n| n.contains("Saffron Walden")));
+    // A county still reads as a county, and a qualifier that names nothing
+    // near still fails, naming the place.
+    let march = place("March", "Cambridgeshire").expect("March, Cambridgeshire");
+    assert!(close(march.lat, 52.55, 0.05));
+    let far = place("Newport", "Eversholt").expect_err("no Newport near Eversholt");
+    assert!(far.to_string().contains("Newport"), "{far}");
+}
