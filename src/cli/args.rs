@@ -81,6 +81,10 @@ pub enum Command {
         /// Input format (default: from the extension; CSV for standard input).
         #[arg(long, value_enum)]
         format: Option<Format>,
+        /// Progress on standard error: a bar on a terminal (auto), a line per
+        /// staged batch for scripts and logs (lines), or none.
+        #[arg(long, value_enum, default_value = "auto")]
+        progress: ProgressArg,
         #[arg(required = true)]
         files: Vec<String>,
     },
@@ -205,6 +209,14 @@ pub struct FilterArgs {
     /// Sources, comma-separated.
     #[arg(long, value_delimiter = ',')]
     pub source: Vec<String>,
+}
+
+/// How `hotspots ingest` shows its progress.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProgressArg {
+    Auto,
+    Lines,
+    None,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

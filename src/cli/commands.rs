@@ -9,7 +9,7 @@ use anyhow::bail;
 use clap::Parser;
 
 use super::accounts::{add_user, tokens_command, users_command};
-use super::args::{Cli, Command, ExportLayer};
+use super::args::{Cli, Command, ExportLayer, ProgressArg};
 use super::export::{export_layer, export_reports_command};
 use super::open_store;
 use crate::ingest::{self, LoadOptions, ReadTally};
@@ -101,6 +101,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             rejects,
             strict,
             format,
+            progress,
             files,
         } => {
             let mut store = open_store(&db.db)?;
@@ -112,10 +113,20 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 rejects_path: rejects,
                 ..LoadOptions::default()
             };
-            let bar = progress_bar(&files);
+            let bar = (progress == ProgressArg::Auto)
+                .then(|| progress_bar(&files))
+                .flatten();
+            let lines = progress == ProgressArg::Lines;
             let tick = |tally: &ReadTally| {
                 if let Some(bar) = &bar {
                     bar.set_position(tally.bytes());
+                }
+                if lines {
+                    eprintln!(
+                        "progress: {} rows staged, {} bytes read",
+                        tally.rows_staged(),
+                        tally.bytes()
+                    );
                 }
             };
             let summaries = ingest::load_paths(&mut store, &files, &options, Some(&tick));

@@ -8,8 +8,8 @@ mod export;
 
 pub use accounts::add_user;
 pub use args::{
-    Cli, Command, DbArg, ExportLayer, FilterArgs, LayerCommon, OutFormat, TokensCommand,
-    UsersCommand,
+    Cli, Command, DbArg, ExportLayer, FilterArgs, LayerCommon, OutFormat, ProgressArg,
+    TokensCommand, UsersCommand,
 };
 pub use commands::{main, run, EXIT_REJECTED};
 pub use export::export_reports;

@@ -364,6 +364,7 @@ fn stage_in_order(
                 }
             }
             load.stage_batch(reports, |i| report_rows[i].raw())?;
+            tally.set_rows_staged(seen);
             if let Some(report) = progress {
                 report(tally);
             }

@@ -613,11 +613,24 @@ pub struct HashingReader<R> {
 pub struct ReadTally {
     hasher: std::sync::Mutex<sha2::Sha256>,
     bytes: std::sync::atomic::AtomicU64,
+    staged: std::sync::atomic::AtomicU64,
 }
 
 impl ReadTally {
+    /// Bytes read from the file so far.
     pub fn bytes(&self) -> u64 {
         self.bytes.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Rows classified and handed to the store's insert statement so far
+    /// (inside the file's transaction: none is visible before the commit).
+    pub fn rows_staged(&self) -> u64 {
+        self.staged.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub(crate) fn set_rows_staged(&self, rows: u64) {
+        self.staged
+            .store(rows, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Hex SHA-256 of everything read so far.
