@@ -1,8 +1,10 @@
-//! Ingest: reads report files (CSV, JSON Lines, GeoJSON) as streams of rows and
-//! parses each row into typed values, or a reject naming the line, field and reason.
+//! Ingest: reads report files (CSV, JSON Lines, GeoJSON) as streams of rows,
+//! parses each row into typed values or a reject naming the line, field and
+//! reason (`read`, `parse`), and loads them (`pipeline`): geocoded and indexed
+//! by `geo`, staged and committed by `store`, one file per transaction.
 //!
-//! Must not: geocode, index or store. A bad row never stops the file; only a file
-//! that cannot be read at all is an [`IngestError`].
+//! Only `pipeline` touches the store. A bad row never stops the file; only a
+//! file that cannot be read at all is an [`IngestError`].
 
 mod column;
 mod error;

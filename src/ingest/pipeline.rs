@@ -1,5 +1,5 @@
-//! The ingest pipeline, glue only: read rows (`ingest`) → validate → locate
-//! (`geocode`) → cells (`index`) → stage and commit (`store`), one file per
+//! The ingest pipeline, glue only: read rows (`read`) → validate (`parse`) →
+//! locate and index (`geo`) → stage and commit (`store`), one file per
 //! transaction, then list the rejects beside the input.
 
 use std::fs::File;
@@ -330,7 +330,8 @@ fn locate_batches(
     }
 }
 
-/// The staging thread's side (the caller's): batches back into file order,
+/// The staging thread's side (a thread `FileLoad::stage` starts, while the
+/// calling thread runs the insert statement): batches back into file order,
 /// each row staged, a credit returned per batch. Answers how many rows it took.
 fn stage_in_order(
     load: &mut crate::store::Stager<'_>,

@@ -89,7 +89,11 @@ fn sigkill_during_ingest_loses_and_doubles_nothing() {
     for fraction in [4, 2] {
         let db = dir.path().join(format!("crash-{fraction}.duckdb"));
         let out = ingest(&db, &earlier).output().expect("earlier file");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         for at in [ROWS / fraction, ROWS * 9 / 10] {
             let staged = kill_after(&db, &input, at);
             let after = stored(&db);
@@ -104,10 +108,13 @@ fn sigkill_during_ingest_loses_and_doubles_nothing() {
             "{}",
             String::from_utf8_lossy(&rerun.stderr)
         );
-        assert_eq!(stored(&db), EARLIER_ROWS + ROWS, "every report exactly once");
+        assert_eq!(
+            stored(&db),
+            EARLIER_ROWS + ROWS,
+            "every report exactly once"
+        );
         let rerun = ingest(&db, &input).output().expect("second re-run");
-        assert!(String::from_utf8_lossy(&rerun.stdout).contains(&format!(
-            "stored 0, duplicates {ROWS}, rejected 0"
-        )));
+        assert!(String::from_utf8_lossy(&rerun.stdout)
+            .contains(&format!("stored 0, duplicates {ROWS}, rejected 0")));
     }
 }

@@ -1,6 +1,6 @@
-//! New reports gathered column by column and appended to `reports` as Arrow
-//! record batches: one conversion per column and batch instead of one bind per
-//! value (the row Appender's per-value binds cost ~10 µs a row).
+//! New reports gathered column by column into Arrow record batches, which the
+//! insert statement takes from `feed`: one conversion per column and batch
+//! instead of one bind per value (a row Appender binds each value).
 
 use std::sync::Arc;
 
@@ -18,7 +18,7 @@ use crate::store::records::NewReport;
 
 /// The `reports` table's columns, in its order (tested against the table).
 /// Numbers and dates are typed as the table is; text goes as UTF-8 and the
-/// appender casts it where the table holds an ENUM.
+/// insert statement casts it where the table holds an ENUM.
 pub(super) struct ReportBatch {
     source: StringBuilder,
     report_id: StringBuilder,
@@ -234,8 +234,8 @@ pub(super) fn key_text(batch: &RecordBatch, i: usize) -> (&str, &str) {
 mod tests {
     use super::ReportBatch;
 
-    /// The appender takes columns by position: a migration that adds a column
-    /// must add it here too, in the same place.
+    /// The insert statement names columns by this schema's positions: a
+    /// migration that adds a column must add it here too, in the same place.
     #[test]
     fn columns_are_the_reports_table_in_order() {
         let store = crate::store::Store::open_in_memory().expect("open");
