@@ -50,11 +50,7 @@ fn main() {
     let (base, password) = browser::serve_as_tactical(store);
     let driver = browser::webdriver::Driver::start();
     let s = driver.session();
-    s.goto(&format!("{base}/signin"));
-    s.type_into(&s.find("#name"), "tactical");
-    s.type_into(&s.find("#password"), &password);
-    s.click(&s.find("main.signin button[type=submit]"));
-    s.wait_for("return location.pathname", |v| v != "/signin");
+    browser::sign_in(&s, &base, "tactical", &password);
 
     // Warm the browser (script parse cache) and the server's gazetteer once.
     let _ = visit(&s, &format!("{base}/?from=2019-01-01&to=2019-01-31&res=8"));

@@ -537,16 +537,26 @@ pub fn cells_geojson(
     with_value: bool,
     provenance: JsonValue,
 ) -> geojson::FeatureCollection {
-    let geometries = cell_geometries(cells.iter().map(|c| c.cell));
-    let features = cells
+    let features = cell_features(
+        cells,
+        |c| c.cell,
+        |c| object(&CellProperties::of(c, with_value)),
+    );
+    collection(features, provenance)
+}
+
+/// One feature a cell: its hexagon, its id and its properties.
+fn cell_features<C>(
+    cells: &[C],
+    cell: impl Fn(&C) -> CellIndex,
+    properties: impl Fn(&C) -> JsonObject,
+) -> Vec<geojson::Feature> {
+    let geometries = cell_geometries(cells.iter().map(&cell));
+    cells
         .iter()
         .zip(geometries)
-        .map(|(c, geometry)| {
-            let properties = object(&CellProperties::of(c, with_value));
-            feature(geometry, c.cell.to_string(), properties)
-        })
-        .collect();
-    collection(features, provenance)
+        .map(|(c, geometry)| feature(geometry, cell(c).to_string(), properties(c)))
+        .collect()
 }
 
 /// Writes the cells layer as GeoJSON (the same document as [`cells_geojson`]).
@@ -573,24 +583,87 @@ pub fn write_cells_geojson<W: Write>(
 /// # Errors
 /// On write failure.
 pub fn cells_csv(cells: &[&CellResult], out: impl Write) -> std::io::Result<()> {
+    /// One row of the cells CSV.
+    #[derive(Default, serde::Serialize)]
+    struct Row {
+        #[serde(serialize_with = "h3_hex")]
+        h3: u64,
+        lat: String,
+        lng: String,
+        count: u64,
+        #[serde(serialize_with = "display")]
+        value: f64,
+        #[serde(serialize_with = "display")]
+        gi_z: f64,
+        #[serde(serialize_with = "display")]
+        p: f64,
+        bin: i8,
+    }
+    write_csv(
+        out,
+        cells.iter().map(|c| {
+            let centre = h3o::LatLng::from(c.cell);
+            Row {
+                h3: u64::from(c.cell),
+                lat: format!("{:.6}", centre.lat()),
+                lng: format!("{:.6}", centre.lng()),
+                count: c.count,
+                value: c.value,
+                gi_z: c.gi_z,
+                p: c.p,
+                bin: c.bin,
+            }
+        }),
+    )
+}
+
+/// Writes rows under a header of their field names (written for no rows too:
+/// the csv crate takes the header from the first row, so an empty answer
+/// takes it from a default row's).
+fn write_csv<R: serde::Serialize + Default>(
+    mut out: impl Write,
+    rows: impl Iterator<Item = R>,
+) -> std::io::Result<()> {
+    let mut rows = rows.peekable();
+    if rows.peek().is_none() {
+        let mut header = csv::Writer::from_writer(Vec::new());
+        header
+            .serialize(R::default())
+            .map_err(std::io::Error::other)?;
+        let bytes = header
+            .into_inner()
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        let end = bytes
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |i| i + 1);
+        return out.write_all(&bytes[..end]);
+    }
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(["h3", "lat", "lng", "count", "value", "gi_z", "p", "bin"])
-        .map_err(std::io::Error::other)?;
-    for c in cells {
-        let centre = h3o::LatLng::from(c.cell);
-        w.write_record([
-            c.cell.to_string(),
-            format!("{:.6}", centre.lat()),
-            format!("{:.6}", centre.lng()),
-            c.count.to_string(),
-            c.value.to_string(),
-            c.gi_z.to_string(),
-            c.p.to_string(),
-            c.bin.to_string(),
-        ])
-        .map_err(std::io::Error::other)?;
+    for row in rows {
+        w.serialize(row).map_err(std::io::Error::other)?;
     }
     w.flush()
+}
+
+/// An H3 index as the CSVs write it: lowercase hex, as `CellIndex` displays.
+fn h3_hex<S: serde::Serializer>(cell: &u64, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(&format_args!("{cell:x}"))
+}
+
+/// A CSV field written as the value displays (`0.5`, `1`, not `1.0`): the
+/// cells' numbers as they always were, and H3 indexes in hex.
+fn display<T: std::fmt::Display, S: serde::Serializer>(value: &T, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(value)
+}
+
+/// `key:count;...`, the CSVs' form of a breakdown.
+fn joined<'a>(items: impl IntoIterator<Item = (&'a str, u64)>) -> String {
+    items
+        .into_iter()
+        .map(|(k, v)| format!("{k}:{v}"))
+        .collect::<Vec<_>>()
+        .join(";")
 }
 
 fn area_properties(a: &AreaResult) -> JsonObject {
@@ -654,53 +727,39 @@ pub fn hotspots_geojson(areas: &[AreaResult], provenance: JsonValue) -> geojson:
 /// # Errors
 /// On write failure.
 pub fn hotspots_csv(areas: &[AreaResult], out: impl Write) -> std::io::Result<()> {
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record([
-        "id",
-        "bin",
-        "cells",
-        "count",
-        "max_gi_z",
-        "nearest_town",
-        "venues",
-        "top_indicators",
-        "first_seen",
-        "last_seen",
-        "robust",
-    ])
-    .map_err(std::io::Error::other)?;
-    for a in areas {
-        let join = |items: Vec<(&str, u64)>| {
-            items
-                .iter()
-                .map(|(k, v)| format!("{k}:{v}"))
-                .collect::<Vec<_>>()
-                .join(";")
-        };
-        w.write_record([
-            a.area.id.clone(),
-            a.area.bin.to_string(),
-            a.area.cells.len().to_string(),
-            a.area.reports.reports.to_string(),
-            a.area.max_gi_z.to_string(),
-            a.nearest_town.clone().unwrap_or_default(),
-            join(a.area.venue_mix()),
-            join(a.area.top_indicators(3)),
-            a.area
-                .reports
-                .first
-                .map(|d| d.to_string())
-                .unwrap_or_default(),
-            a.area
-                .reports
-                .last
-                .map(|d| d.to_string())
-                .unwrap_or_default(),
-            a.robust.to_string(),
-        ])
-        .map_err(std::io::Error::other)?;
+    /// One row of the hotspot areas CSV.
+    #[derive(Default, serde::Serialize)]
+    struct Row {
+        id: String,
+        bin: i8,
+        cells: usize,
+        count: u64,
+        #[serde(serialize_with = "display")]
+        max_gi_z: f64,
+        nearest_town: String,
+        venues: String,
+        top_indicators: String,
+        first_seen: String,
+        last_seen: String,
+        robust: bool,
     }
-    w.flush()
+    let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    write_csv(
+        out,
+        areas.iter().map(|a| Row {
+            id: a.area.id.clone(),
+            bin: a.area.bin,
+            cells: a.area.cells.len(),
+            count: a.area.reports.reports,
+            max_gi_z: a.area.max_gi_z,
+            nearest_town: a.nearest_town.clone().unwrap_or_default(),
+            venues: joined(a.area.venue_mix()),
+            top_indicators: joined(a.area.top_indicators(3)),
+            first_seen: day(a.area.reports.first),
+            last_seen: day(a.area.reports.last),
+            robust: a.robust,
+        }),
+    )
 }
 
 /// The properties of one feature of the emerging layer.
@@ -730,18 +789,7 @@ pub fn emerging_geojson(
     cells: &[EmergingResult],
     provenance: JsonValue,
 ) -> geojson::FeatureCollection {
-    let geometries = cell_geometries(cells.iter().map(|c| c.cell));
-    let features = cells
-        .iter()
-        .zip(geometries)
-        .map(|(c, geometry)| {
-            feature(
-                geometry,
-                c.cell.to_string(),
-                object(&EmergingProperties::of(c)),
-            )
-        })
-        .collect();
+    let features = cell_features(cells, |c| c.cell, |c| object(&EmergingProperties::of(c)));
     collection(features, provenance)
 }
 
@@ -762,21 +810,30 @@ pub fn write_emerging_geojson<W: Write>(
 /// # Errors
 /// On write failure.
 pub fn emerging_csv(cells: &[EmergingResult], out: impl Write) -> std::io::Result<()> {
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record(["h3", "count", "category", "trend_z", "trend_p", "steps"])
-        .map_err(std::io::Error::other)?;
-    for c in cells {
-        w.write_record([
-            c.cell.to_string(),
-            c.count.to_string(),
-            c.category.name(),
-            c.trend_z.to_string(),
-            c.trend_p.to_string(),
-            c.steps.to_string(),
-        ])
-        .map_err(std::io::Error::other)?;
+    /// One row of the emerging CSV.
+    #[derive(Default, serde::Serialize)]
+    struct Row {
+        #[serde(serialize_with = "h3_hex")]
+        h3: u64,
+        count: u64,
+        category: String,
+        #[serde(serialize_with = "display")]
+        trend_z: f64,
+        #[serde(serialize_with = "display")]
+        trend_p: f64,
+        steps: usize,
     }
-    w.flush()
+    write_csv(
+        out,
+        cells.iter().map(|c| Row {
+            h3: u64::from(c.cell),
+            count: c.count,
+            category: c.category.name(),
+            trend_z: c.trend_z,
+            trend_p: c.trend_p,
+            steps: c.steps,
+        }),
+    )
 }
 
 /// Town trend rows as the JSON objects of `/api/v1/towns`.
@@ -802,42 +859,39 @@ pub fn town_json(row: &TownRow) -> JsonValue {
 /// # Errors
 /// On write failure.
 pub fn towns_csv(rows: &[TownRow], out: impl Write) -> std::io::Result<()> {
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record([
-        "town",
-        "district",
-        "district_name",
-        "period",
-        "count",
-        "previous",
-        "year_before",
-        "change",
-        "p_change",
-        "p_year",
-        "breakdown",
-    ])
-    .map_err(std::io::Error::other)?;
-    for r in rows {
-        w.write_record([
-            r.town.clone(),
-            r.district.clone(),
-            r.district_name.clone(),
-            r.label.clone(),
-            r.count.to_string(),
-            r.previous.to_string(),
-            r.year_before.to_string(),
-            r.change.to_string(),
-            r.p_change.to_string(),
-            r.p_year.to_string(),
-            r.breakdown
-                .iter()
-                .map(|(k, v)| format!("{k}:{v}"))
-                .collect::<Vec<_>>()
-                .join(";"),
-        ])
-        .map_err(std::io::Error::other)?;
+    /// One row of the towns CSV.
+    #[derive(Default, serde::Serialize)]
+    struct Row<'a> {
+        town: &'a str,
+        district: &'a str,
+        district_name: &'a str,
+        period: &'a str,
+        count: u64,
+        previous: u64,
+        year_before: u64,
+        change: i64,
+        #[serde(serialize_with = "display")]
+        p_change: f64,
+        #[serde(serialize_with = "display")]
+        p_year: f64,
+        breakdown: String,
     }
-    w.flush()
+    write_csv(
+        out,
+        rows.iter().map(|r| Row {
+            town: &r.town,
+            district: &r.district,
+            district_name: &r.district_name,
+            period: &r.label,
+            count: r.count,
+            previous: r.previous,
+            year_before: r.year_before,
+            change: r.change,
+            p_change: r.p_change,
+            p_year: r.p_year,
+            breakdown: joined(r.breakdown.iter().map(|(k, v)| (k.as_str(), *v))),
+        }),
+    )
 }
 
 #[cfg(test)]
@@ -851,6 +905,44 @@ mod tests {
             .map(|res| london.to_cell(h3o::Resolution::try_from(res).expect("res")))
             .chain(h3o::CellIndex::base_cells())
             .collect()
+    }
+
+    /// The CSVs come from `Serialize` rows: numbers as they display (`1`,
+    /// not `1.0`), cells in hex, and a header even when there are no rows.
+    #[test]
+    fn csv_rows_are_serialised_with_their_header_even_when_empty() {
+        let mut empty = Vec::new();
+        cells_csv(&[], &mut empty).expect("write");
+        assert_eq!(
+            String::from_utf8(empty).expect("utf-8"),
+            "h3,lat,lng,count,value,gi_z,p,bin\n"
+        );
+        let mut empty = Vec::new();
+        emerging_csv(&[], &mut empty).expect("write");
+        assert_eq!(
+            String::from_utf8(empty).expect("utf-8"),
+            "h3,count,category,trend_z,trend_p,steps\n"
+        );
+        let cell = CellIndex::try_from(0x8819_4ad3_2bff_ffff).expect("cell");
+        let row = crate::publish::layers::CellResult {
+            cell,
+            count: 3,
+            value: 1.0,
+            gi_z: 2.5,
+            p: 0.0125,
+            bin: 2,
+        };
+        let mut out = Vec::new();
+        cells_csv(&[&row], &mut out).expect("write");
+        let centre = h3o::LatLng::from(cell);
+        assert_eq!(
+            String::from_utf8(out).expect("utf-8"),
+            format!(
+                "h3,lat,lng,count,value,gi_z,p,bin\n{cell},{:.6},{:.6},3,1,2.5,0.0125,2\n",
+                centre.lat(),
+                centre.lng()
+            )
+        );
     }
 
     #[test]

@@ -183,22 +183,23 @@ pub fn parse(layer: Layer, pairs: &[(String, String)]) -> Result<LayerRequest, P
             return Err(bad("from", format!("{f} is after to={t}")));
         }
     }
-    let mut venues = list("venue")
-        .into_iter()
-        .map(|v| {
-            VenueType::parse(v)
-                .map(|v| v.as_str().to_owned())
-                .ok_or_else(|| bad("venue", format!("unknown venue type {v:?}")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut exploitation = list("exploitation")
-        .into_iter()
-        .map(|v| {
-            ExploitationType::parse(v)
-                .map(|v| v.as_str().to_owned())
-                .ok_or_else(|| bad("exploitation", format!("unknown exploitation type {v:?}")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    // Each value of a closed vocabulary by its canonical name.
+    let vocabulary = |name: &str, what: &str, parse: &dyn Fn(&str) -> Option<&'static str>| {
+        list(name)
+            .into_iter()
+            .map(|v| {
+                parse(v)
+                    .map(str::to_owned)
+                    .ok_or_else(|| bad(name, format!("unknown {what} {v:?}")))
+            })
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let mut venues = vocabulary("venue", "venue type", &|v| {
+        VenueType::parse(v).map(VenueType::as_str)
+    })?;
+    let mut exploitation = vocabulary("exploitation", "exploitation type", &|v| {
+        ExploitationType::parse(v).map(ExploitationType::as_str)
+    })?;
     let mut sources: Vec<String> = list("source").into_iter().map(normalise_word).collect();
     // One answer for one set of values, whatever order or repeats they came in.
     for values in [&mut venues, &mut exploitation, &mut sources] {
@@ -353,16 +354,8 @@ pub fn parse(layer: Layer, pairs: &[(String, String)]) -> Result<LayerRequest, P
 /// answer, so one cache entry and one ETag. Parsing it again gives the same
 /// request (the `layer_query` fuzz target checks that).
 fn canonical_query(request: &LayerRequest) -> String {
-    let LayerRequest {
-        layer,
-        query,
-        format,
-        download,
-        all,
-        level,
-        ..
-    } = request;
-    let accepted = layer.accepts();
+    let query = &request.query;
+    let accepted = request.layer.accepts();
     let filter = &query.filter;
     let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     let mut pairs: Vec<(&str, String)> = vec![
@@ -373,14 +366,14 @@ fn canonical_query(request: &LayerRequest) -> String {
         ("source", filter.sources.join(",")),
         (
             "format",
-            match format {
+            match request.format {
                 OutputFormat::GeoJson => "geojson",
                 OutputFormat::Csv => "csv",
                 OutputFormat::Json => "json",
             }
             .to_owned(),
         ),
-        ("download", download.to_string()),
+        ("download", request.download.to_string()),
         ("res", query.res.to_string()),
         ("k", query.k.to_string()),
         ("kernel", query.kernel.as_str().to_owned()),
@@ -395,7 +388,7 @@ fn canonical_query(request: &LayerRequest) -> String {
         ),
         ("permutations", query.permutations.to_string()),
         ("seed", query.seed.to_string()),
-        ("all", all.to_string()),
+        ("all", request.all.to_string()),
         ("step", query.step.as_str().to_owned()),
         (
             "category",
@@ -408,7 +401,7 @@ fn canonical_query(request: &LayerRequest) -> String {
         ),
         (
             "level",
-            match level {
+            match request.level {
                 AreaLevel::Town => "town",
                 AreaLevel::District => "district",
             }

@@ -4,14 +4,24 @@ use axum::http::{header, HeaderMap};
 
 use crate::serve::error::AppError;
 
+/// The items of every `name` header, split at `separator` and trimmed.
+pub(crate) fn header_items<'h>(
+    headers: &'h HeaderMap,
+    name: header::HeaderName,
+    separator: char,
+) -> impl Iterator<Item = &'h str> {
+    headers
+        .get_all(name)
+        .into_iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(move |v| v.split(separator))
+        .map(str::trim)
+}
+
 /// True when `If-None-Match` names this ETag (or `*`).
 pub fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
-    headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(|t| t.trim().trim_start_matches("W/"))
+    header_items(headers, header::IF_NONE_MATCH, ',')
+        .map(|t| t.trim_start_matches("W/"))
         .any(|t| t == etag || t == "*")
 }
 

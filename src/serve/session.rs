@@ -13,6 +13,7 @@ use crate::access;
 use crate::access::Principal;
 use crate::serve::audit::now;
 use crate::serve::error::{AppError, Audience};
+use crate::serve::http::header_items;
 use crate::serve::state::AppState;
 use crate::serve::viewer::Viewer;
 
@@ -20,12 +21,8 @@ pub const SESSION_COOKIE: &str = "hs_session";
 pub(crate) const SIGNIN_COOKIE: &str = "hs_signin";
 
 pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
+    header_items(headers, header::COOKIE, ';')
+        .filter_map(|kv| kv.split_once('='))
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v)
 }

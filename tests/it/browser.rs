@@ -460,11 +460,7 @@ fn the_partnership_map_says_withheld_counts_and_its_quarter() {
     let (base, password) = crate::support::browser::serve_as(store, "partnership");
     let driver = Driver::start();
     let s = driver.session();
-    s.goto(&format!("{base}/"));
-    s.type_into(&s.find("#name"), "partnership");
-    s.type_into(&s.find("#password"), &password);
-    s.click(&s.find("main.signin button[type=submit]"));
-    s.wait_for("return location.pathname", |v| v != "/signin");
+    crate::support::browser::sign_in(&s, &base, "partnership", &password);
     s.goto(&format!("{base}/"));
     wait_ready(&s);
     let list = s.wait_for(

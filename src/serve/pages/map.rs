@@ -100,24 +100,8 @@ pub async fn map_page(
                     }
                 }
                 @if !viewer.role.reads_release_only() {
-                fieldset {
-                    legend { "Venue types" }
-                    @for v in VenueType::ALL {
-                        label.check {
-                            input type="checkbox" name="venue" value=(v.as_str()) checked[venues.iter().any(|x| x == v.as_str())];
-                            (label_of(v.as_str()))
-                        }
-                    }
-                }
-                fieldset {
-                    legend { "Exploitation types" }
-                    @for e in ExploitationType::ALL {
-                        label.check {
-                            input type="checkbox" name="exploitation" value=(e.as_str()) checked[exploitation.iter().any(|x| x == e.as_str())];
-                            (label_of(e.as_str()))
-                        }
-                    }
-                }
+                (checkboxes("Venue types", "venue", &VenueType::ALL.map(VenueType::as_str), &venues))
+                (checkboxes("Exploitation types", "exploitation", &ExploitationType::ALL.map(ExploitationType::as_str), &exploitation))
                 }
                 fieldset {
                     legend { "Show" }
@@ -192,4 +176,19 @@ pub async fn map_page(
         script src="/static/app.js" {}
     };
     Ok(page("Map", "map-page", &body, true, Some(viewer.nav())))
+}
+
+/// A fieldset of checkboxes named `name`, one a code, ticked where chosen.
+fn checkboxes(legend: &str, name: &str, codes: &[&str], chosen: &[String]) -> Markup {
+    html! {
+        fieldset {
+            legend { (legend) }
+            @for code in codes {
+                label.check {
+                    input type="checkbox" name=(name) value=(code) checked[chosen.iter().any(|x| x == code)];
+                    (label_of(code))
+                }
+            }
+        }
+    }
 }

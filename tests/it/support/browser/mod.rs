@@ -26,6 +26,17 @@ pub fn serve_in_background(state: hotspots::serve::AppState) -> String {
     format!("http://{addr}")
 }
 
+/// Signs `name` in through the real form at `base`, and waits until the
+/// form's answer has taken the browser off `/signin` (navigating before that
+/// raced the session cookie and landed on `/signin`).
+pub fn sign_in(s: &webdriver::Session, base: &str, name: &str, password: &str) {
+    s.goto(&format!("{base}/signin"));
+    s.type_into(&s.find("#name"), name);
+    s.type_into(&s.find("#password"), password);
+    s.click(&s.find("main.signin button[type=submit]"));
+    s.wait_for("return location.pathname", |v| v != "/signin");
+}
+
 /// Serves `store` with the demo accounts (made if missing) from a thread of its
 /// own; answers the base URL and the `tactical` account's password.
 pub fn serve_as_tactical(store: hotspots::Store) -> (String, String) {
