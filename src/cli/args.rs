@@ -25,6 +25,10 @@ pub struct DbArg {
 }
 
 #[derive(Subcommand, Debug)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one command is parsed once per process; its flags are the API's parameters as text"
+)]
 pub enum Command {
     /// Build a database from the bundled demo reports and show what it holds.
     Demo {

@@ -647,6 +647,10 @@ fn write_csv<R: serde::Serialize + Default>(
 }
 
 /// An H3 index as the CSVs write it: lowercase hex, as `CellIndex` displays.
+#[allow(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's serialize_with passes the field by reference"
+)]
 fn h3_hex<S: serde::Serializer>(cell: &u64, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(&format_args!("{cell:x}"))
 }

@@ -5,11 +5,11 @@ use axum::http::{header, HeaderMap};
 use crate::serve::error::AppError;
 
 /// The items of every `name` header, split at `separator` and trimmed.
-pub(crate) fn header_items<'h>(
-    headers: &'h HeaderMap,
+pub(crate) fn header_items(
+    headers: &HeaderMap,
     name: header::HeaderName,
     separator: char,
-) -> impl Iterator<Item = &'h str> {
+) -> impl Iterator<Item = &str> {
     headers
         .get_all(name)
         .into_iter()

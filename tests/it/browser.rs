@@ -466,7 +466,7 @@ fn the_partnership_map_says_withheld_counts_and_its_quarter() {
     let list = s.wait_for(
         "const l = document.getElementById('changes-list');
          return l.getAttribute('aria-busy') ? null : Array.from(l.querySelectorAll('li')).map(li => li.textContent)",
-        |v| v.is_array(),
+        serde_json::Value::is_array,
     );
     let items: Vec<&str> = list
         .as_array()

@@ -302,11 +302,11 @@ fn export_accepts_refuses_and_defaults_as_the_api_does() {
         );
     }
     // Accepted by both, with the same defaults: towns answer JSON rows.
-    let towns = succeeded(&mut hotspots(dir.path()).args(["export", "towns", "--db", "t.duckdb"]));
+    let towns = succeeded(hotspots(dir.path()).args(["export", "towns", "--db", "t.duckdb"]));
     let json: serde_json::Value = serde_json::from_slice(&towns.stdout).expect("towns as JSON");
     assert!(json["rows"].is_array(), "{json}");
     // The same bytes as the library renders for the API's request.
-    let out = succeeded(&mut hotspots(dir.path()).args([
+    let out = succeeded(hotspots(dir.path()).args([
         "export", "cells", "--db", "t.duckdb", "--res", "7", "--k", "2", "--format", "csv",
     ]));
     let request = publish::parse(
