@@ -59,10 +59,11 @@ run() {
   wrk -t2 -c64 -d"${SECS}s" --timeout 30s --latency -H "$COOKIE" "$@" | grep -E 'Requests/sec|Latency|50%|99%|Non-2xx|Socket errors|requests in'
 }
 curl -s -o /dev/null -H "$COOKIE" "$BASE/api/v1/layers/cells?res=8"   # warm the cache
-STATIC=$(curl -s -H "$COOKIE" "$BASE/" | grep -o '/static/[^"]*maplibre-gl\.js' | head -1)
+STATIC=$(curl -s -H "$COOKIE" "$BASE/" | grep -o '/static/[^"]*maplibre-gl\.js[^"]*' | head -1)
 run "cached layer (/api/v1/layers/cells?res=8)" "$BASE/api/v1/layers/cells?res=8"
 run "cached layer, brotli as browsers ask (/api/v1/layers/cells?res=8)" -H "Accept-Encoding: gzip, deflate, br" "$BASE/api/v1/layers/cells?res=8"
-run "static file for comparison (maplibre-gl.js)" "$BASE$STATIC"
+run "static file for comparison (maplibre-gl.js, uncompressed)" "$BASE$STATIC"
+run "static file as browsers ask (maplibre-gl.js, brotli)" -H "Accept-Encoding: gzip, deflate, br, zstd" "$BASE$STATIC"
 run "towns page (/towns)" "$BASE/towns"
 # Last: requests still queued when wrk stops keep the server busy for a while.
 run "uncached layers (a new period each request)" -s "$WORK/uncached.lua" "$BASE"

@@ -4,6 +4,7 @@
 use maud::{html, Markup, DOCTYPE};
 
 use crate::model::Role;
+use crate::serve::assets;
 
 /// Who is signed in, as the navigation shows them.
 #[derive(Clone, Copy, Debug)]
@@ -39,10 +40,10 @@ pub(crate) fn page(
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · hotspots" }
                 @if map {
-                    link rel="stylesheet" href="/static/vendor/maplibre-gl/maplibre-gl.css";
+                    link rel="stylesheet" href=(assets::url("vendor/maplibre-gl/maplibre-gl.css"));
                 }
-                link rel="stylesheet" href="/static/style.css";
-                link rel="icon" type="image/svg+xml" href="/static/favicon.svg";
+                link rel="stylesheet" href=(assets::url("style.css"));
+                link rel="icon" type="image/svg+xml" href=(assets::url("favicon.svg"));
             }
             body class=(body_class) {
                 header.top {

@@ -16,6 +16,7 @@ mod error;
 mod http;
 mod layout;
 mod pages;
+mod query;
 mod router;
 mod session;
 mod state;

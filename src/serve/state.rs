@@ -121,6 +121,7 @@ impl AppState {
     /// When a connection cannot be cloned or the data version read.
     pub fn new(mut store: Store, config: ServeConfig) -> Result<Self, crate::store::StoreError> {
         store.keep_snapshot();
+        crate::serve::assets::prepare_in_background();
         let readers = (0..config.readers.max(1))
             .map(|_| store.try_clone().map(Mutex::new))
             .collect::<Result<Vec<_>, _>>()?;

@@ -120,10 +120,113 @@ async fn pages_have_an_icon_and_favicon_ico_answers_it() {
     for page in ["/", "/towns", "/reports/new", "/signin"] {
         let html = get(app(), page).await.text();
         assert!(
-            html.contains(r#"<link rel="icon" type="image/svg+xml" href="/static/favicon.svg">"#),
+            html.contains(r#"<link rel="icon" type="image/svg+xml" href="/static/favicon.svg?v="#),
             "{page}"
         );
     }
+}
+
+/// Static files are compressed once and served with those bytes (each read
+/// back by an independent decoder equals the file), a per-representation ETag,
+/// and a year-long immutable cache under the hashed URLs the pages use.
+#[tokio::test]
+async fn static_files_are_precompressed_and_immutable_under_their_hashed_urls() {
+    use std::io::Read as _;
+    let file = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/web/vendor/maplibre-gl/maplibre-gl.js"
+    ))
+    .expect("file");
+    let page = get(app(), "/").await.text();
+    let start = page
+        .find("/static/vendor/maplibre-gl/maplibre-gl.js?v=")
+        .expect("the map page names the script by its hash");
+    let url = &page[start..page[start..].find('"').map_or(page.len(), |e| start + e)];
+    let fetch = |encoding: Option<&'static str>, uri: String| async move {
+        let mut request = Request::get(&uri);
+        if let Some(e) = encoding {
+            request = request.header(header::ACCEPT_ENCODING, e);
+        }
+        send(app(), request.body(Body::empty()).expect("request")).await
+    };
+    let decoded = |answer: &Answer| -> Vec<u8> {
+        let mut out = Vec::new();
+        match answer
+            .headers
+            .get(header::CONTENT_ENCODING)
+            .map(|v| v.to_str().expect("ascii"))
+        {
+            Some("br") => {
+                brotli::Decompressor::new(&answer.body[..], 4096)
+                    .read_to_end(&mut out)
+                    .expect("brotli");
+            }
+            Some("gzip") => {
+                flate2::read::GzDecoder::new(&answer.body[..])
+                    .read_to_end(&mut out)
+                    .expect("gzip");
+            }
+            Some("zstd") => out = zstd::decode_all(&answer.body[..]).expect("zstd"),
+            None => out.clone_from(&answer.body),
+            Some(other) => panic!("unexpected coding {other}"),
+        }
+        out
+    };
+    let mut etags = std::collections::HashSet::new();
+    for (accept, coding) in [
+        (Some("br"), Some("br")),
+        (Some("gzip"), Some("gzip")),
+        (Some("zstd"), Some("zstd")),
+        (Some("gzip, deflate, br, zstd"), None),
+        (None, None),
+    ] {
+        let answer = fetch(accept, url.to_owned()).await;
+        assert_eq!(answer.status, StatusCode::OK, "{accept:?}");
+        let sent = answer
+            .headers
+            .get(header::CONTENT_ENCODING)
+            .map(|v| v.to_str().expect("ascii").to_owned());
+        if let Some(coding) = coding {
+            assert_eq!(sent.as_deref(), Some(coding), "{accept:?}");
+        }
+        if accept.is_some() {
+            assert!(
+                answer.body.len() < file.len() / 3,
+                "{accept:?}: {} bytes",
+                answer.body.len()
+            );
+            assert_eq!(answer.header("vary"), "Accept-Encoding");
+        }
+        assert!(
+            decoded(&answer) == file,
+            "{accept:?}: the decoded bytes are the file"
+        );
+        assert_eq!(
+            answer.header("cache-control"),
+            "public, max-age=31536000, immutable"
+        );
+        let etag = answer.header("etag").to_owned();
+        // Revalidating the same representation answers 304.
+        let again = send(
+            app(),
+            Request::get(url)
+                .header(header::ACCEPT_ENCODING, accept.unwrap_or("identity"))
+                .header(header::IF_NONE_MATCH, &etag)
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+        assert_eq!(again.status, StatusCode::NOT_MODIFIED, "{accept:?}");
+        etags.insert((sent, etag));
+    }
+    assert!(etags.len() >= 4, "one ETag per representation: {etags:?}");
+    // Without the hash (an old or hand-written link) the file is revalidated.
+    let plain = fetch(None, "/static/vendor/maplibre-gl/maplibre-gl.js".into()).await;
+    assert_eq!(
+        plain.header("cache-control"),
+        "public, max-age=3600, must-revalidate"
+    );
+    assert!(plain.body == file);
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ use h3o::CellIndex;
 use crate::publish;
 use crate::publish::Layer;
 use crate::serve::error::{ApiResult, AppError};
-use crate::serve::http::query_pairs;
+use crate::serve::query::query_pairs;
 use crate::serve::state::AppState;
 use crate::serve::viewer::Viewer;
 use crate::store::ReportFilter;

@@ -11,7 +11,8 @@ use sha2::{Digest, Sha256};
 use crate::publish;
 use crate::publish::{Layer, Rendered};
 use crate::serve::error::{ApiResult, AppError};
-use crate::serve::http::{etag_matches, query_pairs};
+use crate::serve::http::{etag_matches, Coding};
+use crate::serve::query::query_pairs;
 use crate::serve::state::AppState;
 use crate::serve::viewer::Viewer;
 use crate::store::AuditEntry;
@@ -232,95 +233,6 @@ pub(super) async fn rendered_layer(
 /// Below this a layer is left to the compression middleware (cheap enough to
 /// compress per request).
 const PRECOMPRESS_MIN_BYTES: usize = 32 * 1024;
-
-/// A content coding the server stores answers in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Coding {
-    Zstd,
-    Brotli,
-    Gzip,
-}
-
-impl Coding {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Zstd => "zstd",
-            Self::Brotli => "br",
-            Self::Gzip => "gzip",
-        }
-    }
-
-    /// Which to pick on equal `q`: the fastest to make, then the smallest.
-    fn rank(self) -> u8 {
-        match self {
-            Self::Zstd => 3,
-            Self::Brotli => 2,
-            Self::Gzip => 1,
-        }
-    }
-
-    /// The client's preferred coding among ours (zstd, then brotli, on equal `q`).
-    pub fn preferred(headers: &HeaderMap) -> Option<Self> {
-        // q-values in thousandths (RFC 9110 allows three decimals), compared exactly.
-        let mut best: Option<(u16, Self)> = None;
-        for value in headers.get_all(header::ACCEPT_ENCODING) {
-            let Ok(text) = value.to_str() else { continue };
-            for item in text.split(',') {
-                let mut parts = item.split(';');
-                let name = parts.next().unwrap_or_default().trim();
-                let q = parts
-                    .find_map(|p| p.trim().strip_prefix("q="))
-                    .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok())
-                    .map_or(0, |q| (q.clamp(0.0, 1.0) * 1000.0).round() as u16);
-                let coding = match name.to_ascii_lowercase().as_str() {
-                    "zstd" => Self::Zstd,
-                    "br" => Self::Brotli,
-                    "gzip" | "x-gzip" => Self::Gzip,
-                    _ => continue,
-                };
-                let better = match best {
-                    None => true,
-                    Some((best_q, best_coding)) => {
-                        q > best_q || (q == best_q && coding.rank() > best_coding.rank())
-                    }
-                };
-                if q > 0 && better {
-                    best = Some((q, coding));
-                }
-            }
-        }
-        best.map(|(_, coding)| coding)
-    }
-
-    /// Zstandard level 1, brotli quality 2, gzip level 4. On the 6.6 MB cells
-    /// layer (one run, this VM): zstd 1 took 22-27 ms for 852 KB, brotli 2
-    /// 110 ms for 891 KB (quality 4: slower again for 1% less), gzip 4 155 ms
-    /// for 964 KB. A first request for a layer waits for this once; browsers
-    /// that send `zstd` (Chromium, Firefox) get the fast one.
-    fn compress(self, bytes: &[u8]) -> std::io::Result<Vec<u8>> {
-        use std::io::Write as _;
-        match self {
-            Self::Zstd => zstd::bulk::compress(bytes, 1),
-            Self::Brotli => {
-                let mut out = Vec::with_capacity(bytes.len() / 8);
-                {
-                    let mut w = brotli::CompressorWriter::new(&mut out, 64 * 1024, 2, 22);
-                    w.write_all(bytes)?;
-                    w.flush()?;
-                }
-                Ok(out)
-            }
-            Self::Gzip => {
-                let mut w = flate2::write::GzEncoder::new(
-                    Vec::with_capacity(bytes.len() / 6),
-                    flate2::Compression::new(4),
-                );
-                w.write_all(bytes)?;
-                w.finish()
-            }
-        }
-    }
-}
 
 /// The answer in the client's preferred coding, compressed once and kept in the
 /// layer cache beside the plain bytes: compressing a 6 MB layer took longer

@@ -8,7 +8,7 @@ use axum::Json;
 use crate::ingest;
 use crate::ingest::{Format, Input, LoadOptions};
 use crate::serve::error::{ApiResult, AppError};
-use crate::serve::http::query_pairs;
+use crate::serve::query::query_pairs;
 use crate::serve::state::AppState;
 use crate::serve::viewer::Viewer;
 use crate::store::StoredReject;

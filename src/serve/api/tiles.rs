@@ -8,7 +8,8 @@ use super::layers::{admit, layer_etag, layer_headers, not_modified, rendered_lay
 use crate::publish;
 use crate::publish::Layer;
 use crate::serve::error::{ApiResult, AppError};
-use crate::serve::http::{etag_matches, query_pairs};
+use crate::serve::http::etag_matches;
+use crate::serve::query::query_pairs;
 use crate::serve::state::AppState;
 use crate::serve::viewer::Viewer;
 

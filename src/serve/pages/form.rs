@@ -10,9 +10,10 @@ use maud::{html, Markup};
 use super::labels::label_of;
 use crate::ingest::Format;
 use crate::model::{ExploitationType, Indicator, VenueType};
+use crate::serve::assets;
 use crate::serve::error::{AppError, PageResult};
-use crate::serve::http::{one, pairs};
 use crate::serve::layout::page;
+use crate::serve::query::{one, pairs};
 use crate::serve::state::AppState;
 use crate::serve::viewer::Viewer;
 
@@ -139,8 +140,8 @@ fn form_page(
                 button type="submit" { "Submit report" }
             }
         }
-        script src="/static/vendor/maplibre-gl/maplibre-gl.js" {}
-        script src="/static/form.js" {}
+        script src=(assets::url("vendor/maplibre-gl/maplibre-gl.js")) {}
+        script src=(assets::url("form.js")) {}
     };
     page("New report", "form-page", &body, true, Some(viewer.nav()))
 }

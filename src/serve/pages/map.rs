@@ -5,9 +5,10 @@ use maud::{html, Markup};
 
 use super::labels::label_of;
 use crate::model::{ExploitationType, VenueType};
+use crate::serve::assets;
 use crate::serve::error::PageResult;
-use crate::serve::http::{one, pairs};
 use crate::serve::layout::page;
+use crate::serve::query::{one, pairs};
 use crate::serve::state::AppState;
 use crate::serve::viewer::Viewer;
 use crate::store::ReportFilter;
@@ -172,8 +173,8 @@ pub async fn map_page(
                 button #retry type="button" hidden { "Retry" }
             }
         }
-        script src="/static/vendor/maplibre-gl/maplibre-gl.js" {}
-        script src="/static/app.js" {}
+        script src=(assets::url("vendor/maplibre-gl/maplibre-gl.js")) {}
+        script src=(assets::url("app.js")) {}
     };
     Ok(page("Map", "map-page", &body, true, Some(viewer.nav())))
 }
