@@ -792,6 +792,7 @@ pub fn provenance(
         "fdr": if query.fdr { "Benjamini-Hochberg per confidence level" } else { "off" },
         "weight": if query.weight == Weight::Risk { json!({"name": "risk", "rule": "1 + sum of indicator weights", "indicator_weights": crate::model::Indicator::ALL.iter().zip(query.risk_weights).map(|(i, w)| (i.as_str().to_owned(), json!(w))).collect::<serde_json::Map<_, _>>()}) } else { json!({"name": "count"}) },
         "precision_rule": "a report counts at a resolution only when precision_m <= 1.5 x the mean H3 edge length",
+        "cell_assignment": "parent_of_finest",
         "generated_at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     });
     if !query.categories.is_empty() {

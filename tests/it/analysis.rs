@@ -307,3 +307,49 @@ fn study_areas_from_districts_bbox_and_polygons() {
     );
     assert!(publish::polygons_from_geojson("{\"type\":\"Point\",\"coordinates\":[0,52]}").is_err());
 }
+
+/// One H3 cell per report with its parents derived makes counts additive: at
+/// every pair of resolutions r < s, a cell's count at r is the sum of its
+/// children's at s plus the reports counted at r but too coarse for s (on the
+/// demo data, through the store's own counting).
+#[test]
+fn a_cells_count_is_the_sum_of_its_childrens_at_every_resolution_pair() {
+    use std::collections::HashMap;
+    let store = demo().lock().expect("lock");
+    let filter = ReportFilter::default();
+    let counts = |res: u8| -> HashMap<u64, u64> {
+        store
+            .cell_counts(res, &filter, None, false)
+            .expect("counts")
+            .rows
+            .into_iter()
+            .map(|row| (row.cell, row.reports))
+            .collect()
+    };
+    let mut stored: Vec<[Option<u64>; 4]> = Vec::new();
+    store
+        .for_each_report(&filter, |r| stored.push(r.cells))
+        .expect("reports");
+    let mut pairs = 0;
+    for r in 6..9u8 {
+        let coarse = counts(r);
+        for s in r + 1..=9u8 {
+            let mut expected: HashMap<u64, u64> = HashMap::new();
+            for (child, n) in counts(s) {
+                let parent = CellIndex::try_from(child)
+                    .expect("cell")
+                    .parent(Resolution::try_from(r).expect("res"))
+                    .expect("parent");
+                *expected.entry(u64::from(parent)).or_default() += n;
+            }
+            for cells in &stored {
+                if let (Some(cell), None) = (cells[usize::from(r - 6)], cells[usize::from(s - 6)]) {
+                    *expected.entry(cell).or_default() += 1;
+                }
+            }
+            assert_eq!(coarse, expected, "res {r} against res {s}");
+            pairs += 1;
+        }
+    }
+    assert_eq!(pairs, 6);
+}

@@ -647,16 +647,28 @@ fn export_reports_geojson_and_csv() {
         ] {
             assert!(props.contains_key(key), "{key}");
         }
-        let cell = props["h3_r6"]
-            .as_str()
-            .expect("every stored report here has a res-6 cell");
-        let cell: h3o::CellIndex = cell.parse().expect("hex cell");
+        // The finest cell the precision supports holds the point; each
+        // coarser one is its parent.
+        let cells: Vec<Option<h3o::CellIndex>> = ["h3_r6", "h3_r7", "h3_r8", "h3_r9"]
+            .iter()
+            .map(|k| props[*k].as_str().map(|c| c.parse().expect("hex cell")))
+            .collect();
+        let finest = cells
+            .iter()
+            .rposition(Option::is_some)
+            .expect("every stored report here has a cell");
+        let resolution = h3o::Resolution::try_from(6 + finest as u8).expect("res");
+        let cell = cells[finest].expect("finest");
         assert_eq!(
             cell,
             h3o::LatLng::new(p[1], p[0])
                 .expect("ll")
-                .to_cell(h3o::Resolution::Six)
+                .to_cell(resolution)
         );
+        for (i, coarser) in cells[..finest].iter().enumerate() {
+            let at = h3o::Resolution::try_from(6 + i as u8).expect("res");
+            assert_eq!(*coarser, cell.parent(at), "parent at {at}");
+        }
     }
 
     let filter = ReportFilter {
