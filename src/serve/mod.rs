@@ -5,8 +5,9 @@
 //! threads: a small pool of reader connections, and one writer connection behind
 //! a mutex (the loader's uniqueness checks assume one writer at a time).
 //!
-//! Inside, dependencies point one way: `layout` and `cache` know nothing of
-//! the rest; `error` ← `viewer` ← `state` ← `session` ← `api`, `pages` ← `router`.
+//! Inside, dependencies point one way: `http` and `cache` know nothing of the
+//! rest; `assets` ← `layout` ← `error` ← `query`, `viewer`, `audit` ← `state`
+//! ← `session` ← `api` ← `pages` ← `router` (the architecture test keeps it so).
 
 mod api;
 mod assets;
