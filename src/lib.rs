@@ -10,6 +10,8 @@
 //! - [`access`]: user names, credentials, tokens, throttling;
 //! - [`store`]: the DuckDB file, the only module that knows DuckDB;
 //! - [`ingest`]: reading, parsing and loading report files into the store;
+//! - [`admin`]: account administration, on the store or through a running
+//!   server's local socket;
 //! - [`publish`]: layers, the role policy, the release and its disclosure
 //!   control, and the writers;
 //! - [`demo`]: the bundled demo data and accounts;
@@ -19,6 +21,7 @@
 //! [`fuzzing`] holds the fuzz targets' bodies.
 
 pub mod access;
+pub mod admin;
 pub mod analysis;
 pub mod cli;
 pub mod demo;

@@ -13,6 +13,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::admin;
 use crate::serve::error::{AppError, Audience};
 use crate::serve::state::{AppState, ServeConfig};
 use crate::serve::{api, assets, pages};
@@ -147,7 +148,23 @@ pub fn run(
     listening: impl FnOnce(SocketAddr),
 ) -> anyhow::Result<()> {
     use anyhow::Context;
+    let db = store.path();
+    let admin_store = store.try_clone()?;
     let state = AppState::new(store, config)?;
+    // Account commands from the command line reach this server through its
+    // admin socket while it holds the database (see `admin`).
+    let forget = state.clone();
+    let _socket = if db == std::path::Path::new(":memory:") {
+        None
+    } else {
+        let socket = admin::socket_path(&db);
+        Some(
+            admin::listen(socket.clone(), admin_store, move || {
+                forget.forget_principals();
+            })
+            .with_context(|| format!("{}: cannot make the admin socket", socket.display()))?,
+        )
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -161,6 +161,12 @@ impl AppState {
         })
     }
 
+    /// Forgets every cached principal, so that a changed account, session or
+    /// token is read again on its next request.
+    pub(crate) fn forget_principals(&self) {
+        self.0.principals.clear();
+    }
+
     /// The data version (changes when a load commits).
     pub fn version(&self) -> i64 {
         self.0.version.load(Ordering::Acquire)

@@ -332,11 +332,25 @@ fn a_database_held_by_another_process_is_said_plainly() {
     succeeded(hotspots(dir.path()).args(["ingest", "--db", "t.duckdb", "messy.csv"]));
     // This test process holds the file as a server would.
     let held = hotspots::Store::open(&dir.path().join("t.duckdb")).expect("open");
-    for args in [
-        &["export", "cells", "--db", "t.duckdb"][..],
-        &["ingest", "--db", "t.duckdb", "messy.csv"][..],
-        &["users", "list", "--db", "t.duckdb"][..],
-        &["tokens", "list", "--db", "t.duckdb"][..],
+    for (args, says) in [
+        (
+            &["export", "cells", "--db", "t.duckdb"][..],
+            "hotspots serve",
+        ),
+        (
+            &["ingest", "--db", "t.duckdb", "messy.csv"][..],
+            "hotspots serve",
+        ),
+        // Account commands would go through a server's admin socket; this
+        // holder is not a server.
+        (
+            &["users", "list", "--db", "t.duckdb"][..],
+            "no hotspots server answers",
+        ),
+        (
+            &["tokens", "list", "--db", "t.duckdb"][..],
+            "no hotspots server answers",
+        ),
     ] {
         let out = hotspots(dir.path()).args(args).output().expect("run");
         assert!(!out.status.success(), "{args:?}");
@@ -345,9 +359,86 @@ fn a_database_held_by_another_process_is_said_plainly() {
             err.contains("is in use by another process"),
             "{args:?}: {err}"
         );
-        assert!(err.contains("hotspots serve"), "{err}");
+        assert!(err.contains(says), "{args:?}: {err}");
         assert!(!err.contains("Conflicting lock"), "{err}");
         assert_eq!(err.trim().lines().count(), 1, "one sentence: {err}");
     }
     drop(held);
+}
+
+/// While `hotspots serve` holds the database, `users` and `tokens` commands
+/// are carried out by the server (its admin socket beside the database), and
+/// what they did is there after it stops.
+#[test]
+fn account_commands_work_against_a_running_server() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut server = hotspots(dir.path())
+        .args([
+            "serve",
+            "--db",
+            "t.duckdb",
+            "--bind",
+            "127.0.0.1:0",
+            "--create-admin",
+            "boss",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("serve");
+    // Listening (and its socket made) once it says where it serves.
+    let stdout = server.stdout.take().expect("stdout");
+    let said = BufReader::new(stdout)
+        .lines()
+        .map(|l| l.expect("line"))
+        .find(|l| l.starts_with("serving the dashboard on"));
+    assert!(said.is_some(), "the server started");
+    let run = |args: &[&str]| {
+        let out = hotspots(dir.path())
+            .args(args)
+            .args(["--db", "t.duckdb"])
+            .output()
+            .expect("run");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, out, err) = run(&["users", "add", "bob", "--role", "analyst"]);
+    assert!(ok, "{err}");
+    assert!(
+        out.starts_with("added bob (analyst); password (shown once): "),
+        "{out}"
+    );
+    let (ok, out, err) = run(&["users", "list"]);
+    assert!(ok, "{err}");
+    assert!(
+        out.lines().any(|l| l.starts_with("bob\tanalyst\tactive")),
+        "{out}"
+    );
+    let (ok, out, err) = run(&["tokens", "create", "bob", "--label", "qgis"]);
+    assert!(ok, "{err}");
+    assert!(
+        out.lines().nth(1).is_some_and(|t| t.starts_with("hs_")),
+        "{out}"
+    );
+    // Refusals come back as the command's own error.
+    let (ok, _, err) = run(&["users", "disable", "nobody"]);
+    assert!(!ok);
+    assert!(err.contains("no user nobody"), "{err}");
+    let (ok, out, _) = run(&["users", "disable", "bob"]);
+    assert!(ok && out.trim() == "bob disabled", "{out}");
+    server.kill().ok();
+    server.wait().expect("reap");
+    // Stopped: the commands open the database themselves and see the changes.
+    let (ok, out, err) = run(&["users", "list"]);
+    assert!(ok, "{err}");
+    assert!(
+        out.lines().any(|l| l.starts_with("bob\tanalyst\tdisabled")),
+        "{out}"
+    );
+    let (ok, out, _) = run(&["tokens", "list"]);
+    assert!(ok && out.contains("bob\tqgis"), "{out}");
 }
