@@ -3,8 +3,14 @@
 //! (the floor for "CSV into DuckDB"). Runs the release binary as a user would and
 //! reads its peak RSS from `/usr/bin/time -v` when available.
 //!
-//!     cargo bench --bench ingest                      # 1M rows, 3 rounds
+//!     cargo bench --bench ingest                      # 1M rows, 5 rounds
 //!     HOTSPOTS_BENCH_ROWS=100000 cargo bench --bench ingest
+//!     HOTSPOTS_NOTEBOOK_PEER=../shared/bench/notebook-peer/peer.py cargo bench --bench ingest
+//!
+//! With `HOTSPOTS_NOTEBOOK_PEER` (the Python notebook pipeline: pandas + h3,
+//! one resolution, nothing validated or kept; needs python3 with pandas,
+//! numpy, scipy and h3), each round also runs it on the same file, so the three
+//! are measured side by side, interleaved, in one run.
 //!
 //! The input is deterministic (fixed seed), so figures are comparable across runs.
 
@@ -104,7 +110,8 @@ fn main() {
     let rounds: usize = std::env::var("HOTSPOTS_BENCH_ROUNDS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(3);
+        .unwrap_or(5);
+    let peer = std::env::var_os("HOTSPOTS_NOTEBOOK_PEER").map(PathBuf::from);
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("ingest-bench");
     std::fs::create_dir_all(&dir).expect("bench dir");
     let input = dir.join(format!("reports_{rows}.csv"));
@@ -120,6 +127,7 @@ fn main() {
 
     let time_bin = Path::new("/usr/bin/time").exists();
     let (mut floors, mut ours, mut rss) = (Vec::new(), Vec::new(), Vec::new());
+    let mut peers = Vec::new();
     for round in 0..rounds {
         let floor_db = dir.join("floor.duckdb");
         let _ = std::fs::remove_file(&floor_db);
@@ -174,11 +182,30 @@ fn main() {
         if let Some(kib) = max_rss_kib(&String::from_utf8_lossy(&out.stderr)) {
             rss.push(kib);
         }
+        if let Some(peer) = &peer {
+            let started = Instant::now();
+            let out = Command::new("python3")
+                .arg(peer)
+                .arg(&input)
+                .arg(dir.join("peer.geojson"))
+                .output()
+                .expect("run the notebook peer");
+            peers.push(started.elapsed());
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
         println!(
-            "round {}: duckdb read_csv {:.3} s, hotspots ingest {:.3} s",
+            "round {}: duckdb read_csv {:.3} s, hotspots ingest {:.3} s{}",
             round + 1,
             floors[round].as_secs_f64(),
-            ours[round].as_secs_f64()
+            ours[round].as_secs_f64(),
+            peers
+                .get(round)
+                .map(|p| format!(", notebook peer {:.3} s", p.as_secs_f64()))
+                .unwrap_or_default()
         );
     }
     let (floor, mine) = (median(floors), median(ours));
@@ -192,6 +219,14 @@ fn main() {
         mine.as_secs_f64() / floor.as_secs_f64(),
         rows as f64 / mine.as_secs_f64()
     );
+    if !peers.is_empty() {
+        let peer = median(peers);
+        println!(
+            "median notebook peer:           {:.3} s  (hotspots ingest {:.2}x the peer)",
+            peer.as_secs_f64(),
+            mine.as_secs_f64() / peer.as_secs_f64()
+        );
+    }
     if let Some(peak) = rss.iter().max() {
         println!(
             "peak RSS hotspots ingest:       {:.0} MiB",
