@@ -927,7 +927,9 @@ mod tests {
             String::from_utf8(empty).expect("utf-8"),
             "h3,count,category,trend_z,trend_p,steps\n"
         );
-        let cell = CellIndex::try_from(0x8819_4ad3_2bff_ffff).expect("cell");
+        let cell = h3o::LatLng::new(52.666, 0.159)
+            .expect("ll")
+            .to_cell(h3o::Resolution::Eight);
         let row = crate::publish::layers::CellResult {
             cell,
             count: 3,

@@ -76,14 +76,16 @@ pub(super) fn arrow_error<'p>(
 pub(super) fn open_error(path: &str, source: duckdb::Error) -> StoreError {
     let text = source.to_string();
     if text.contains("Could not set lock on file") {
+        // "... is held in PROGRAM (PID n) by user U. See also ...": the
+        // program and its PID, whatever follows.
         let holder = text
             .split_once("Conflicting lock is held in ")
             .map(|(_, rest)| {
-                rest.split(" by user")
-                    .next()
-                    .unwrap_or(rest)
-                    .trim()
-                    .to_owned()
+                let end = rest
+                    .find("(PID ")
+                    .and_then(|at| rest[at..].find(')').map(|close| at + close + 1))
+                    .unwrap_or(rest.len());
+                rest[..end].trim().to_owned()
             });
         return StoreError::Locked {
             path: path.to_owned(),

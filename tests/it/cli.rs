@@ -232,6 +232,7 @@ fn zero_ingest_workers_are_refused_and_nothing_is_stored() {
             .expect("runs"),
         0
     );
+    drop(store);
     let out = succeeded(
         hotspots(dir.path())
             .env("HOTSPOTS_INGEST_WORKERS", "1")

@@ -255,7 +255,7 @@ fn nearest_town_sweep_equals_full_scan() {
 #[test]
 fn coastal_points_near_postcodes_are_in_the_uk_and_open_sea_is_not() {
     let g = Gazetteer::embedded();
-    let (lat, lng) = bng_to_wgs84(605_858.0, 212_936.0).expect("grid");
+    let (lng, lat) = bng_to_wgs84(605_858.0, 212_936.0).expect("grid");
     assert!(g.in_uk(lat, lng), "E 605858 N 212936 ({lat}, {lng})");
     let located = geocoder()
         .geocode(&LocationInput::Grid {

@@ -10,7 +10,7 @@ use duckdb::{params, Appender, Connection};
 use super::feed::{self, FeedItem};
 use super::keys::{self, Verdict};
 use super::rejects::RejectBuffer;
-use super::report_batch::{self, PreparedReports, ReportPreparer};
+use super::report_batch::{self, PreparedReports, ReportPreparer, VECTOR_ROWS};
 use crate::model::RowReject;
 use crate::store::error::{arrow_error, db_error, Result, StoreError};
 use crate::store::records::LoadCounts;
@@ -69,14 +69,6 @@ pub struct FileLoad<'c> {
 
 /// New reports waiting for DuckDB's threads, at most (~2 MB each).
 const FEED_DEPTH: usize = 8;
-
-/// DuckDB's vector size: a table function returns at most this many rows a call.
-const VECTOR_ROWS: usize = 2_048;
-
-/// Reports a load is best handed at once ([`PreparedReports`], the ingest
-/// pipeline's batches): one vector, what the insert statement takes a call
-/// (half as many cost ~5% more CPU a load).
-pub const BATCH_ROWS: usize = VECTOR_ROWS;
 
 impl<'c> FileLoad<'c> {
     /// Starts loading one file on `conn`: a transaction, a run row and the

@@ -10,5 +10,5 @@ mod rejects;
 mod report_batch;
 
 pub(crate) use file_load::Loader;
-pub use file_load::{FileLoad, Stager, BATCH_ROWS};
-pub use report_batch::{PreparedReports, ReportPreparer};
+pub use file_load::{FileLoad, Stager};
+pub use report_batch::{PreparedReports, ReportPreparer, BATCH_ROWS};
