@@ -1,0 +1,354 @@
+//! The analysis layers out: cells, hotspot areas, emerging hot spots and town
+//! trends as GeoJSON and CSV.
+
+use std::io::Write;
+
+use geojson::{JsonObject, JsonValue};
+use h3o::CellIndex;
+
+use super::csv_rows::{display, h3_hex, joined, write_csv};
+use super::geometry::{
+    cell_geometries, collection, feature, finite, multipolygon_geometry, object,
+    write_cell_features, CellHex,
+};
+use crate::publish::layers::{AreaResult, CellResult, EmergingResult, TownRow};
+
+/// The properties of one feature of the cells layer (non-finite numbers are
+/// written as `null`).
+#[derive(serde::Serialize)]
+pub(super) struct CellProperties {
+    h3: CellHex,
+    count: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<f64>,
+    gi_z: f64,
+    p: f64,
+    bin: i8,
+}
+
+impl CellProperties {
+    fn of(c: &CellResult, with_value: bool) -> Self {
+        Self {
+            h3: CellHex::new(c.cell),
+            count: c.count,
+            value: with_value.then_some(c.value),
+            gi_z: c.gi_z,
+            p: c.p,
+            bin: c.bin,
+        }
+    }
+}
+
+/// The cells layer as GeoJSON values (for callers that rework it).
+pub fn cells_geojson(
+    cells: &[&CellResult],
+    with_value: bool,
+    provenance: JsonValue,
+) -> geojson::FeatureCollection {
+    let features = cell_features(
+        cells,
+        |c| c.cell,
+        |c| object(&CellProperties::of(c, with_value)),
+    );
+    collection(features, provenance)
+}
+
+/// One feature a cell: its hexagon, its id and its properties.
+pub(super) fn cell_features<C>(
+    cells: &[C],
+    cell: impl Fn(&C) -> CellIndex,
+    properties: impl Fn(&C) -> JsonObject,
+) -> Vec<geojson::Feature> {
+    let geometries = cell_geometries(cells.iter().map(&cell));
+    cells
+        .iter()
+        .zip(geometries)
+        .map(|(c, geometry)| feature(geometry, cell(c).to_string(), properties(c)))
+        .collect()
+}
+
+/// Writes the cells layer as GeoJSON (the same document as [`cells_geojson`]).
+///
+/// # Errors
+/// On write failure.
+pub fn write_cells_geojson<W: Write>(
+    cells: &[&CellResult],
+    with_value: bool,
+    provenance: JsonValue,
+    out: W,
+) -> std::io::Result<W> {
+    write_cell_features(
+        cells,
+        |c| c.cell,
+        |c| CellProperties::of(c, with_value),
+        provenance,
+        out,
+    )
+}
+
+/// The cells layer as CSV (cell centre added for tools that want points).
+///
+/// # Errors
+/// On write failure.
+pub fn cells_csv(cells: &[&CellResult], out: impl Write) -> std::io::Result<()> {
+    /// One row of the cells CSV.
+    #[derive(Default, serde::Serialize)]
+    struct Row {
+        #[serde(serialize_with = "h3_hex")]
+        h3: u64,
+        lat: String,
+        lng: String,
+        count: u64,
+        #[serde(serialize_with = "display")]
+        value: f64,
+        #[serde(serialize_with = "display")]
+        gi_z: f64,
+        #[serde(serialize_with = "display")]
+        p: f64,
+        bin: i8,
+    }
+    write_csv(
+        out,
+        cells.iter().map(|c| {
+            let centre = h3o::LatLng::from(c.cell);
+            Row {
+                h3: u64::from(c.cell),
+                lat: format!("{:.6}", centre.lat()),
+                lng: format!("{:.6}", centre.lng()),
+                count: c.count,
+                value: c.value,
+                gi_z: c.gi_z,
+                p: c.p,
+                bin: c.bin,
+            }
+        }),
+    )
+}
+
+pub(super) fn area_properties(a: &AreaResult) -> JsonObject {
+    let area = &a.area;
+    let mut p = JsonObject::new();
+    p.insert("id".into(), area.id.clone().into());
+    p.insert("bin".into(), area.bin.into());
+    p.insert("cells".into(), area.cells.len().into());
+    p.insert("count".into(), area.reports.reports.into());
+    p.insert("max_gi_z".into(), finite(area.max_gi_z));
+    p.insert("nearest_town".into(), a.nearest_town.clone().into());
+    let venues: JsonObject = area
+        .venue_mix()
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.into()))
+        .collect();
+    p.insert("venues".into(), venues.into());
+    let top: JsonObject = area
+        .top_indicators(3)
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.into()))
+        .collect();
+    p.insert("top_indicators".into(), top.into());
+    p.insert(
+        "first_seen".into(),
+        area.reports.first.map(|d| d.to_string()).into(),
+    );
+    p.insert(
+        "last_seen".into(),
+        area.reports.last.map(|d| d.to_string()).into(),
+    );
+    p.insert("robust".into(), a.robust.into());
+    p.insert(
+        "h3_cells".into(),
+        area.cells
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .into(),
+    );
+    p
+}
+
+/// Hotspot areas as GeoJSON MultiPolygons.
+pub fn hotspots_geojson(areas: &[AreaResult], provenance: JsonValue) -> geojson::FeatureCollection {
+    let features = areas
+        .iter()
+        .map(|a| {
+            feature(
+                multipolygon_geometry(&a.area.geometry),
+                a.area.id.clone(),
+                area_properties(a),
+            )
+        })
+        .collect();
+    collection(features, provenance)
+}
+
+/// Hotspot areas as CSV, one row per area.
+///
+/// # Errors
+/// On write failure.
+pub fn hotspots_csv(areas: &[AreaResult], out: impl Write) -> std::io::Result<()> {
+    /// One row of the hotspot areas CSV.
+    #[derive(Default, serde::Serialize)]
+    struct Row {
+        id: String,
+        bin: i8,
+        cells: usize,
+        count: u64,
+        #[serde(serialize_with = "display")]
+        max_gi_z: f64,
+        nearest_town: String,
+        venues: String,
+        top_indicators: String,
+        first_seen: String,
+        last_seen: String,
+        robust: bool,
+    }
+    let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    write_csv(
+        out,
+        areas.iter().map(|a| Row {
+            id: a.area.id.clone(),
+            bin: a.area.bin,
+            cells: a.area.cells.len(),
+            count: a.area.reports.reports,
+            max_gi_z: a.area.max_gi_z,
+            nearest_town: a.nearest_town.clone().unwrap_or_default(),
+            venues: joined(a.area.venue_mix()),
+            top_indicators: joined(a.area.top_indicators(3)),
+            first_seen: day(a.area.reports.first),
+            last_seen: day(a.area.reports.last),
+            robust: a.robust,
+        }),
+    )
+}
+
+/// The properties of one feature of the emerging layer.
+#[derive(serde::Serialize)]
+pub(super) struct EmergingProperties {
+    h3: CellHex,
+    count: u64,
+    category: String,
+    trend_z: f64,
+    trend_p: f64,
+}
+
+impl EmergingProperties {
+    fn of(c: &EmergingResult) -> Self {
+        Self {
+            h3: CellHex::new(c.cell),
+            count: c.count,
+            category: c.category.name(),
+            trend_z: c.trend_z,
+            trend_p: c.trend_p,
+        }
+    }
+}
+
+/// Emerging hot spots as GeoJSON values (for callers that rework them).
+pub fn emerging_geojson(
+    cells: &[EmergingResult],
+    provenance: JsonValue,
+) -> geojson::FeatureCollection {
+    let features = cell_features(cells, |c| c.cell, |c| object(&EmergingProperties::of(c)));
+    collection(features, provenance)
+}
+
+/// Writes emerging hot spots as GeoJSON (the same document as [`emerging_geojson`]).
+///
+/// # Errors
+/// On write failure.
+pub fn write_emerging_geojson<W: Write>(
+    cells: &[EmergingResult],
+    provenance: JsonValue,
+    out: W,
+) -> std::io::Result<W> {
+    write_cell_features(cells, |c| c.cell, EmergingProperties::of, provenance, out)
+}
+
+/// Emerging hot spots as CSV.
+///
+/// # Errors
+/// On write failure.
+pub fn emerging_csv(cells: &[EmergingResult], out: impl Write) -> std::io::Result<()> {
+    /// One row of the emerging CSV.
+    #[derive(Default, serde::Serialize)]
+    struct Row {
+        #[serde(serialize_with = "h3_hex")]
+        h3: u64,
+        count: u64,
+        category: String,
+        #[serde(serialize_with = "display")]
+        trend_z: f64,
+        #[serde(serialize_with = "display")]
+        trend_p: f64,
+        steps: usize,
+    }
+    write_csv(
+        out,
+        cells.iter().map(|c| Row {
+            h3: u64::from(c.cell),
+            count: c.count,
+            category: c.category.name(),
+            trend_z: c.trend_z,
+            trend_p: c.trend_p,
+            steps: c.steps,
+        }),
+    )
+}
+
+/// Town trend rows as the JSON objects of `/api/v1/towns`.
+pub fn town_json(row: &TownRow) -> JsonValue {
+    serde_json::json!({
+        "town": row.town,
+        "district": row.district,
+        "district_name": row.district_name,
+        "period": row.label,
+        "period_start": row.period.to_string(),
+        "count": row.count,
+        "previous": row.previous,
+        "year_before": row.year_before,
+        "change": row.change,
+        "p_change": finite(row.p_change),
+        "p_year": finite(row.p_year),
+        "breakdown": row.breakdown,
+    })
+}
+
+/// Town trends as CSV (breakdowns as `key:count;...`).
+///
+/// # Errors
+/// On write failure.
+pub fn towns_csv(rows: &[TownRow], out: impl Write) -> std::io::Result<()> {
+    /// One row of the towns CSV.
+    #[derive(Default, serde::Serialize)]
+    struct Row<'a> {
+        town: &'a str,
+        district: &'a str,
+        district_name: &'a str,
+        period: &'a str,
+        count: u64,
+        previous: u64,
+        year_before: u64,
+        change: i64,
+        #[serde(serialize_with = "display")]
+        p_change: f64,
+        #[serde(serialize_with = "display")]
+        p_year: f64,
+        breakdown: String,
+    }
+    write_csv(
+        out,
+        rows.iter().map(|r| Row {
+            town: &r.town,
+            district: &r.district,
+            district_name: &r.district_name,
+            period: &r.label,
+            count: r.count,
+            previous: r.previous,
+            year_before: r.year_before,
+            change: r.change,
+            p_change: r.p_change,
+            p_year: r.p_year,
+            breakdown: joined(r.breakdown.iter().map(|(k, v)| (k.as_str(), *v))),
+        }),
+    )
+}

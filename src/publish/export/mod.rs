@@ -1,0 +1,18 @@
+//! Output formats: stored reports and the analysis layers as CSV and RFC 7946
+//! GeoJSON with a provenance block. Writes to any `Write`; knows nothing of
+//! files, HTTP or DuckDB.
+
+mod csv_rows;
+mod geometry;
+mod layers;
+mod reports;
+#[cfg(test)]
+mod tests;
+
+pub(crate) use geometry::finite;
+pub use geometry::{cell_geometries, multipolygon_geometry, CellHex};
+pub use layers::{
+    cells_csv, cells_geojson, emerging_csv, emerging_geojson, hotspots_csv, hotspots_geojson,
+    town_json, towns_csv, write_cells_geojson, write_emerging_geojson,
+};
+pub use reports::{reports_provenance, ReportCsv, ReportGeoJson, REPORT_CSV_HEADER};
