@@ -32,43 +32,12 @@
     oscillating_cold: "#b2abd2", historical_cold: "#d8daeb", none: "#f7f7f7",
   };
 
-  // ---- state <-> controls <-> URL -------------------------------------------
-  function readControls() {
-    const data = new FormData(form);
-    const s = {};
-    for (const name of ["from", "to", "view", "weight", "res", "k", "kernel"]) {
-      const v = data.get(name);
-      if (v) s[name] = v;
-    }
-    for (const name of ["venue", "exploitation"]) {
-      const all = data.getAll(name);
-      if (all.length) s[name] = all.join(",");
-    }
-    s.fdr = document.getElementById("fdr").checked ? "true" : "false";
-    const points = document.getElementById("show-reports");
-    if (points && points.checked) s.points = "1";
-    return s;
-  }
-
-  function pageQuery(s) {
-    const q = new URLSearchParams();
-    for (const [k, v] of Object.entries(s)) {
-      if (k === "fdr" && v === "true") continue;
-      if (k === "view" && v === "hotspots") continue;
-      q.set(k, v);
-    }
-    return q;
-  }
-
-  // The API's parameters for one layer (each layer accepts its own set).
-  function layerQuery(s, layer) {
-    const q = new URLSearchParams();
-    const common = ["from", "to", "venue", "exploitation"];
-    const analysis = ["res", "k", "kernel", "weight", "fdr"];
-    const names = layer === "reports" ? common : common.concat(analysis);
-    for (const n of names) if (s[n]) q.set(n, s[n]);
-    return q;
-  }
+  // The page's other scripts: controls.js (controls <-> URL, the calendar) and
+  // panel.js (the side panel's tables and sparklines), loaded before this one.
+  const controls = window.hotspotsControls;
+  const { pageQuery, layerQuery, monthsBefore, monthStart, monthEnd, shiftMonth } = controls;
+  const { table, sparkline } = window.hotspotsPanel;
+  function readControls() { return controls.readControls(form); }
 
   // ---- the map ----------------------------------------------------------------
   const basemapUrl = root.dataset.basemapUrl;
@@ -598,45 +567,6 @@
     document.getElementById("panel-close").focus();
   }
 
-  function table(caption, counts) {
-    const t = document.createElement("table");
-    const c = document.createElement("caption");
-    c.textContent = caption;
-    t.append(c);
-    const entries = Object.entries(counts || {}).sort(function (a, b) { return b[1] - a[1]; });
-    for (const [k, v] of entries) {
-      const tr = document.createElement("tr");
-      const th = document.createElement("th");
-      th.scope = "row";
-      th.textContent = k.replace(/_/g, " ");
-      const td = document.createElement("td");
-      td.textContent = v;
-      tr.append(th, td);
-      t.append(tr);
-    }
-    return t;
-  }
-
-  function sparkline(monthly) {
-    const ns = "http://www.w3.org/2000/svg";
-    const w = 240, h = 40;
-    const svg = document.createElementNS(ns, "svg");
-    svg.setAttribute("width", w);
-    svg.setAttribute("height", h);
-    svg.setAttribute("class", "spark");
-    svg.setAttribute("role", "img");
-    svg.setAttribute("aria-label", "Reports by month: " + monthly.map(function (m) { return m.month + " " + m.count; }).join(", "));
-    const max = Math.max(1, ...monthly.map(function (m) { return m.count; }));
-    const step = monthly.length > 1 ? w / (monthly.length - 1) : 0;
-    const pts = monthly.map(function (m, i) { return (i * step).toFixed(1) + "," + (h - 2 - (m.count / max) * (h - 4)).toFixed(1); });
-    const line = document.createElementNS(ns, "polyline");
-    line.setAttribute("points", pts.join(" "));
-    line.setAttribute("fill", "none");
-    line.setAttribute("stroke", "currentColor");
-    svg.append(line);
-    return svg;
-  }
-
   document.getElementById("panel-close").addEventListener("click", function () { panel.hidden = true; });
   document.addEventListener("keydown", function (e) { if (e.key === "Escape") panel.hidden = true; });
 
@@ -674,13 +604,6 @@
     refresh();
   });
 
-  function iso(d) { return d.toISOString().slice(0, 10); }
-  function monthsBefore(dateText, months) {
-    const d = new Date(dateText + "T00:00:00Z");
-    d.setUTCMonth(d.getUTCMonth() - months);
-    d.setUTCDate(d.getUTCDate() + 1);
-    return iso(d);
-  }
   for (const b of form.querySelectorAll(".quick button")) {
     b.addEventListener("click", function () {
       const months = Number(b.dataset.months);
@@ -692,18 +615,6 @@
   }
 
   // Playback: a one-month window stepping through the data.
-  function monthStart(text) { return text.slice(0, 8) + "01"; }
-  function monthEnd(start) {
-    const d = new Date(start + "T00:00:00Z");
-    d.setUTCMonth(d.getUTCMonth() + 1);
-    d.setUTCDate(0);
-    return iso(d);
-  }
-  function shiftMonth(start, n) {
-    const d = new Date(start + "T00:00:00Z");
-    d.setUTCMonth(d.getUTCMonth() + n);
-    return iso(d);
-  }
   function stepMonth(n) {
     const from = document.getElementById("from");
     const to = document.getElementById("to");

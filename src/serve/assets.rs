@@ -20,6 +20,16 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../web/app.js"),
     ),
     (
+        "controls.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../web/controls.js"),
+    ),
+    (
+        "panel.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../web/panel.js"),
+    ),
+    (
         "form.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../web/form.js"),

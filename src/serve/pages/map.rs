@@ -174,6 +174,8 @@ pub async fn map_page(
             }
         }
         script src=(assets::url("vendor/maplibre-gl/maplibre-gl.js")) {}
+        script src=(assets::url("controls.js")) {}
+        script src=(assets::url("panel.js")) {}
         script src=(assets::url("app.js")) {}
     };
     Ok(page("Map", "map-page", &body, true, Some(viewer.nav())))

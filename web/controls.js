@@ -1,0 +1,66 @@
+// The map page's controls and the URL: the view's state read from the form,
+// the page's query string, each layer's API parameters, and the calendar
+// arithmetic of the quick periods and playback. Reads the controls; draws nothing.
+"use strict";
+
+window.hotspotsControls = (function () {
+  // ---- state <-> controls <-> URL -------------------------------------------
+  function readControls(form) {
+    const data = new FormData(form);
+    const s = {};
+    for (const name of ["from", "to", "view", "weight", "res", "k", "kernel"]) {
+      const v = data.get(name);
+      if (v) s[name] = v;
+    }
+    for (const name of ["venue", "exploitation"]) {
+      const all = data.getAll(name);
+      if (all.length) s[name] = all.join(",");
+    }
+    s.fdr = document.getElementById("fdr").checked ? "true" : "false";
+    const points = document.getElementById("show-reports");
+    if (points && points.checked) s.points = "1";
+    return s;
+  }
+
+  function pageQuery(s) {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(s)) {
+      if (k === "fdr" && v === "true") continue;
+      if (k === "view" && v === "hotspots") continue;
+      q.set(k, v);
+    }
+    return q;
+  }
+
+  // The API's parameters for one layer (each layer accepts its own set).
+  function layerQuery(s, layer) {
+    const q = new URLSearchParams();
+    const common = ["from", "to", "venue", "exploitation"];
+    const analysis = ["res", "k", "kernel", "weight", "fdr"];
+    const names = layer === "reports" ? common : common.concat(analysis);
+    for (const n of names) if (s[n]) q.set(n, s[n]);
+    return q;
+  }
+
+  function iso(d) { return d.toISOString().slice(0, 10); }
+  function monthsBefore(dateText, months) {
+    const d = new Date(dateText + "T00:00:00Z");
+    d.setUTCMonth(d.getUTCMonth() - months);
+    d.setUTCDate(d.getUTCDate() + 1);
+    return iso(d);
+  }
+  function monthStart(text) { return text.slice(0, 8) + "01"; }
+  function monthEnd(start) {
+    const d = new Date(start + "T00:00:00Z");
+    d.setUTCMonth(d.getUTCMonth() + 1);
+    d.setUTCDate(0);
+    return iso(d);
+  }
+  function shiftMonth(start, n) {
+    const d = new Date(start + "T00:00:00Z");
+    d.setUTCMonth(d.getUTCMonth() + n);
+    return iso(d);
+  }
+
+  return { readControls, pageQuery, layerQuery, iso, monthsBefore, monthStart, monthEnd, shiftMonth };
+})();
