@@ -33,8 +33,9 @@ pub struct ParsedReport {
     pub location: LocationInput,
     /// `location.canonical()`, written once: it is hashed and stored.
     pub location_key: String,
-    /// `report_id` as given, or `auto-` + a content hash when the row had none.
-    pub report_id: String,
+    /// `auto-` + the content hash when the row had no `report_id`: see
+    /// [`ParsedReport::report_id`]. Kept apart so a given id is not copied.
+    auto_id: Option<String>,
     /// SHA-256 (first 16 bytes, big-endian) of the canonical content: equal
     /// hashes, same report.
     pub content_hash: u128,
@@ -191,17 +192,29 @@ pub fn parse_row(row: &RawRow, context: &ParseContext) -> Result<ParsedReport, R
     };
     let location_key = location.canonical();
     let content_hash = content_hash(&fields, &location_key);
-    let report_id = fields
+    let auto_id = fields
         .report_id
-        .clone()
-        .unwrap_or_else(|| format!("auto-{content_hash:032x}"));
+        .is_none()
+        .then(|| format!("auto-{content_hash:032x}"));
     Ok(ParsedReport {
         fields,
         location,
         location_key,
-        report_id,
+        auto_id,
         content_hash,
     })
+}
+
+impl ParsedReport {
+    /// `report_id` as given, or `auto-` + the content hash when the row had none.
+    #[must_use]
+    pub fn report_id(&self) -> &str {
+        self.fields
+            .report_id
+            .as_deref()
+            .or(self.auto_id.as_deref())
+            .unwrap_or_default()
+    }
 }
 
 /// `;`-separated lists (`,` and `|` also accepted), blanks dropped.
@@ -417,20 +430,30 @@ fn grid_precision_m(easting: &str, northing: &str) -> f64 {
 
 /// SHA-256 over the fields, each followed by 0x1f, in one buffer (the bytes,
 /// and so every stored hash, are those of hashing the fields one by one).
+/// The buffer is the thread's, reused row after row.
 fn content_hash(fields: &ReportFields, location_key: &str) -> u128 {
+    thread_local! {
+        static TEXT: std::cell::RefCell<String> = std::cell::RefCell::new(String::with_capacity(256));
+    }
+    TEXT.with_borrow_mut(|text| {
+        text.clear();
+        content_hash_in(text, fields, location_key)
+    })
+}
+
+fn content_hash_in(text: &mut String, fields: &ReportFields, location_key: &str) -> u128 {
     use std::fmt::Write as _;
-    let mut text = String::with_capacity(256);
     let put = |text: &mut String, s: &str| {
         text.push_str(s);
         text.push('\x1f');
     };
-    put(&mut text, fields.report_id.as_deref().unwrap_or(""));
-    put(&mut text, &fields.source);
-    push_iso_date(&mut text, fields.observed_on);
+    put(text, fields.report_id.as_deref().unwrap_or(""));
+    put(text, &fields.source);
+    push_iso_date(text, fields.observed_on);
     text.push('\x1f');
-    put(&mut text, fields.venue_type.as_str());
-    put(&mut text, fields.venue_name.as_deref().unwrap_or(""));
-    put(&mut text, fields.exploitation_type.as_str());
+    put(text, fields.venue_type.as_str());
+    put(text, fields.venue_name.as_deref().unwrap_or(""));
+    put(text, fields.exploitation_type.as_str());
     let _ = write!(text, "{}\x1f", fields.indicators);
     if let Some(n) = fields.persons_count {
         let _ = write!(text, "{n}");
@@ -444,7 +467,7 @@ fn content_hash(fields: &ReportFields, location_key: &str) -> u128 {
     }
     text.push('\x1f');
     put(
-        &mut text,
+        text,
         match fields.child_involved {
             Some(true) => "y",
             Some(false) => "n",
@@ -455,8 +478,8 @@ fn content_hash(fields: &ReportFields, location_key: &str) -> u128 {
         let _ = write!(text, "{g}");
     }
     text.push('\x1f');
-    put(&mut text, fields.notes.as_deref().unwrap_or(""));
-    put(&mut text, location_key);
+    put(text, fields.notes.as_deref().unwrap_or(""));
+    put(text, location_key);
     let digest = Sha256::digest(text.as_bytes());
     let mut first = [0; 16];
     first.copy_from_slice(&digest[..16]);

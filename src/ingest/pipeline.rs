@@ -401,7 +401,7 @@ impl Located {
 
     fn as_new_report<'a>(&'a self, row: &'a ingest::RawRow) -> NewReport<'a> {
         NewReport {
-            report_id: &self.parsed.report_id,
+            report_id: self.parsed.report_id(),
             content_hash: self.parsed.content_hash,
             fields: &self.parsed.fields,
             location_input: self.location_input(),

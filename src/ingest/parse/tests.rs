@@ -130,7 +130,7 @@ fn every_column_typed() {
     ]))
     .expect("valid");
     let f = &got.fields;
-    assert_eq!(got.report_id, "CAMB-1");
+    assert_eq!(got.report_id(), "CAMB-1");
     assert_eq!(f.source, "police_intel");
     assert_eq!(f.venue_type, VenueType::CarWash);
     assert_eq!(f.exploitation_type, ExploitationType::Labour);
@@ -219,10 +219,10 @@ fn identity_and_content_hash() {
     let a = parse(BASE).expect("valid");
     let b = parse(BASE).expect("valid");
     assert_eq!(a.content_hash, b.content_hash);
-    assert!(a.report_id.starts_with("auto-"));
+    assert!(a.report_id().starts_with("auto-"));
     let c = parse(&with(&[("notes", "different")])).expect("valid");
     assert_ne!(a.content_hash, c.content_hash);
-    assert_ne!(a.report_id, c.report_id);
+    assert_ne!(a.report_id(), c.report_id());
     // Default source applies only when the row has none.
     let ctx = ParseContext {
         default_source: Some("helpline".into()),
