@@ -468,6 +468,147 @@ fn main() -> anyhow::Result<()> {
     reports.sort_by_key(|r| r.date);
     write_files(&mut rng, g, &reports)?;
     eprintln!("wrote {} demo reports", reports.len());
+    // The register and the visits draw from their own generator, so that the
+    // reports above stay byte for byte what they were.
+    let mut rng = Rng(20_260_301);
+    let clustered: Vec<&Premise> = premises.iter().map(|(p, _)| p).collect();
+    write_register(&mut rng, g, &clustered, &background, &toddington)?;
+    Ok(())
+}
+
+/// `premises.csv`: a synthetic licensing/business-rates register of the
+/// demo's premises (names as a register spells them, some with a legal form,
+/// some in capitals), most background premises, and premises never reported;
+/// `outcomes.csv`: days of action, more often positive at clustered premises.
+fn write_register(
+    rng: &mut Rng,
+    g: &Gazetteer,
+    clustered: &[&Premise],
+    background: &[Premise],
+    toddington: &Premise,
+) -> anyhow::Result<()> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/geodata/demo");
+    let mut register = csv::Writer::from_writer(File::create(format!("{dir}/premises.csv"))?);
+    register.write_record([
+        "premises_id",
+        "name",
+        "venue_type",
+        "address",
+        "postcode",
+        "status",
+        "opened_on",
+    ])?;
+    let mut listed: Vec<(String, &Premise, bool)> = Vec::new();
+    let mut extra = Vec::new();
+    let outwards: Vec<&str> = clustered
+        .iter()
+        .map(|p| p.postcode.split(' ').next().unwrap_or(""))
+        .collect();
+    for _ in 0..150 {
+        let venue = *rng.pick(&["car_wash", "nail_bar", "farm", "other"]);
+        let outward = *rng.pick(&outwards);
+        if let Some(p) = premise_at(rng, g, outward, "", "", venue) {
+            extra.push(p);
+        }
+    }
+    let mut candidates: Vec<(&Premise, bool)> = clustered.iter().map(|p| (*p, true)).collect();
+    candidates.push((toddington, true));
+    candidates.extend(
+        background
+            .iter()
+            .filter(|_| rng.chance(0.7))
+            .map(|p| (p, false)),
+    );
+    candidates.extend(extra.iter().map(|p| (p, false)));
+    let mut seen = std::collections::HashSet::new();
+    for (p, clustered) in candidates {
+        // Two demo premises can share a postcode and a name: the register lists them once.
+        if !seen.insert((p.postcode.clone(), p.name.clone())) {
+            continue;
+        }
+        let id = format!("PR-{:05}", listed.len() + 1);
+        let name = match rng.below(10) {
+            0 | 1 => format!("{} Ltd", p.name),
+            2 => p.name.to_uppercase(),
+            _ => p.name.clone(),
+        };
+        let status = if rng.chance(0.05) { "closed" } else { "open" };
+        let opened = format!("{}-{:02}-01", 2008 + rng.below(14), 1 + rng.below(12));
+        let address = if p.number == 0 {
+            format!("{}, {}", p.street, p.postcode)
+        } else {
+            format!("{} {}, {}", p.number, p.street, p.postcode)
+        };
+        register.write_record([
+            id.as_str(),
+            name.as_str(),
+            p.venue,
+            address.as_str(),
+            p.postcode.as_str(),
+            status,
+            opened.as_str(),
+        ])?;
+        listed.push((id, p, clustered));
+    }
+    register.flush()?;
+    let mut outcomes = csv::Writer::from_writer(File::create(format!("{dir}/outcomes.csv"))?);
+    outcomes.write_record([
+        "visit_id",
+        "visited_on",
+        "premises_id",
+        "operation",
+        "result",
+        "potential_victims",
+        "nrm_referrals",
+        "arrests",
+        "safeguarding_referrals",
+        "notes",
+    ])?;
+    let mut visits = Vec::new();
+    for _ in 0..240 {
+        let (id, _, clustered) = &listed[rng.below(listed.len())];
+        let day = chrono::NaiveDate::from_ymd_opt(2022, 1, 1)
+            .and_then(|d| d.checked_add_days(chrono::Days::new(rng.below(1_400) as u64)))
+            .ok_or_else(|| anyhow::anyhow!("date"))?;
+        let positive = rng.chance(if *clustered { 0.45 } else { 0.1 });
+        let result = if positive {
+            *rng.pick(&[
+                "indicators_confirmed",
+                "indicators_confirmed",
+                "victims_identified",
+            ])
+        } else {
+            *rng.pick(&["no_concerns", "no_concerns", "concerns_no_action"])
+        };
+        let victims = if result == "victims_identified" {
+            1 + rng.below(6)
+        } else {
+            0
+        };
+        visits.push((day, id.clone(), result, victims));
+    }
+    visits.sort();
+    for (i, (day, id, result, victims)) in visits.iter().enumerate() {
+        let operation = format!("Op Aidant {}", day.format("%Y-%m"));
+        outcomes.write_record([
+            format!("V-{:04}", i + 1),
+            day.to_string(),
+            id.clone(),
+            operation,
+            (*result).to_owned(),
+            victims.to_string(),
+            (victims / 2).to_string(),
+            usize::from(*victims > 2).to_string(),
+            victims.to_string(),
+            String::new(),
+        ])?;
+    }
+    outcomes.flush()?;
+    eprintln!(
+        "wrote {} premises and {} visits",
+        listed.len(),
+        visits.len()
+    );
     Ok(())
 }
 

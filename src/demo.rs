@@ -32,26 +32,48 @@ pub const DEMO_FILES: &[(&str, Format, &[u8])] = &[
     ),
 ];
 
-/// Loads every demo file. Loading twice stores nothing new (all duplicates).
+/// The demo's premises register (`hotspots premises import`) and visit
+/// outcomes (`hotspots outcomes import`), made with the reports.
+pub const DEMO_PREMISES: &[u8] = include_bytes!("../geodata/demo/premises.csv");
+pub const DEMO_OUTCOMES: &[u8] = include_bytes!("../geodata/demo/outcomes.csv");
+
+fn demo_input(name: &str, bytes: &'static [u8]) -> Input {
+    Input::Reader {
+        name: format!("demo/{name}"),
+        reader: Box::new(Cursor::new(bytes)),
+    }
+}
+
+/// Loads every demo report file, then the premises register and visit
+/// outcomes, and links the reports to premises; answers the report files'
+/// summaries. Loading twice stores nothing new (all duplicates).
 ///
 /// # Errors
-/// As [`ingest::load`].
+/// As [`ingest::load`]; a failed relink as a store error.
 pub fn load_demo(store: &mut Store) -> Result<Vec<FileSummary>, PipelineError> {
-    DEMO_FILES
+    let options = |format| LoadOptions {
+        format: Some(format),
+        no_rejects_file: true,
+        ..LoadOptions::default()
+    };
+    let summaries = DEMO_FILES
         .iter()
         .map(|(name, format, bytes)| {
-            let input = Input::Reader {
-                name: format!("demo/{name}"),
-                reader: Box::new(Cursor::new(*bytes)),
-            };
-            let options = LoadOptions {
-                format: Some(*format),
-                no_rejects_file: true,
-                ..LoadOptions::default()
-            };
-            ingest::load(store, input, &options, None)
+            ingest::load(store, demo_input(name, bytes), &options(*format), None)
         })
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    ingest::import_premises(
+        store,
+        demo_input("premises.csv", DEMO_PREMISES),
+        &options(Format::Csv),
+    )?;
+    ingest::import_outcomes(
+        store,
+        demo_input("outcomes.csv", DEMO_OUTCOMES),
+        &options(Format::Csv),
+    )?;
+    crate::premises::relink(store)?;
+    Ok(summaries)
 }
 
 /// Prints what the store holds and the ten busiest res-8 cells with their nearest town.

@@ -14,6 +14,8 @@
 //!   server's local socket;
 //! - [`publish`]: layers, the role policy, the release and its disclosure
 //!   control, and the writers;
+//! - [`premises`]: linking reports to premises, the repeat-premises list, and
+//!   what visits found measured against the map;
 //! - [`demo`]: the bundled demo data and accounts;
 //! - [`serve`]: HTTP (axum, maud), the only module that knows HTTP;
 //! - [`cli`]: the command line, the only module that prints.
@@ -29,6 +31,7 @@ pub mod fuzzing;
 pub mod geo;
 pub mod ingest;
 pub mod model;
+pub mod premises;
 pub mod publish;
 pub mod serve;
 pub mod store;

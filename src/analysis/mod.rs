@@ -1,4 +1,5 @@
-//! Analysis: Getis-Ord Gi* hot spots with FDR, emerging hot spots, change tests.
+//! Analysis: Getis-Ord Gi* hot spots with FDR, emerging hot spots, change tests,
+//! linking reports to premises, and the measures of what visits found.
 //!
 //! **Must not** do I/O: every function takes values and returns values, so it
 //! cannot fail on I/O and is checked against reference implementations.
@@ -6,6 +7,8 @@
 pub mod areas;
 pub mod emerging;
 pub mod gistar;
+pub mod linking;
+pub mod outcomes;
 pub mod stats;
 
 pub use areas::{hotspot_areas, CellReports, HotspotArea};

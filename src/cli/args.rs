@@ -92,6 +92,16 @@ pub enum Command {
         #[arg(required = true)]
         files: Vec<String>,
     },
+    /// Premises registers and linking reports to premises.
+    Premises {
+        #[command(subcommand)]
+        action: PremisesCommand,
+    },
+    /// Visit outcomes: what days of action found.
+    Outcomes {
+        #[command(subcommand)]
+        action: OutcomesCommand,
+    },
     /// Write a layer as GeoJSON or CSV.
     Export {
         #[command(subcommand)]
@@ -134,6 +144,18 @@ pub enum ExportLayer {
         /// Only these categories, comma-separated (new_hot, ..., historical_cold, none).
         #[arg(long, value_delimiter = ',')]
         category: Vec<String>,
+    },
+    /// Repeat premises: linked reports, sources, velocity, indicators, the
+    /// Gi* bin of their cell and the last visit's outcome.
+    Premises {
+        #[command(flatten)]
+        common: LayerCommon,
+        /// Only premises with at least this many reports in the period (default 1).
+        #[arg(long)]
+        min_reports: Option<String>,
+        /// reports (default), incidents, sources, last_seen, velocity or name.
+        #[arg(long)]
+        sort: Option<String>,
     },
     /// Town (or district) trends per period, with the previous period and a year before.
     Towns {
@@ -285,5 +307,66 @@ pub enum TokensCommand {
     List {
         #[command(flatten)]
         db: DbArg,
+    },
+}
+
+/// Where a register comes from and where its rejects go, as for `ingest`.
+#[derive(Args, Debug, Clone)]
+pub struct RegisterFiles {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Rejects CSV (default: FILE.rejects.csv beside each input).
+    #[arg(long)]
+    pub rejects: Option<PathBuf>,
+    /// Input format (default: from the extension).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Exit with status 3 if any row was rejected.
+    #[arg(long)]
+    pub strict: bool,
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PremisesCommand {
+    /// Load known premises (columns premises_id, name, venue_type, address,
+    /// postcode, lat/lng or easting/northing, status, opened_on, closed_on);
+    /// then link every report again.
+    Import {
+        #[command(flatten)]
+        files: RegisterFiles,
+    },
+    /// Link every report to premises again (keeping merges and detachments).
+    Relink {
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Premises B is premises A: B's reports go to A, now and after every relink.
+    Merge {
+        a: String,
+        b: String,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Link this report to no premises, now and after every relink.
+    Detach {
+        report_id: String,
+        /// The report's source (needed when two sources used the same id).
+        #[arg(long)]
+        source: Option<String>,
+        #[command(flatten)]
+        db: DbArg,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum OutcomesCommand {
+    /// Load visit outcomes (columns visit_id, visited_on, premises_id or a
+    /// location, operation, result, potential_victims, nrm_referrals, arrests,
+    /// safeguarding_referrals, notes).
+    Import {
+        #[command(flatten)]
+        files: RegisterFiles,
     },
 }

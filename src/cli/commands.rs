@@ -10,8 +10,9 @@ use clap::Parser;
 
 use super::accounts::{add_user, tokens_command, users_command};
 use super::args::{Cli, Command, ExportLayer, ProgressArg};
-use super::export::{export_layer, export_reports_command};
+use super::export::{export_layer, export_premises, export_reports_command};
 use super::open_store;
+use super::premises::{outcomes_command, premises_command};
 use crate::ingest::{self, LoadOptions, ReadTally};
 use crate::publish::Layer;
 
@@ -134,6 +135,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 bar.finish_and_clear();
             }
             let summaries = summaries?;
+            if store.has_register()? {
+                let linked = crate::premises::relink(&mut store)?;
+                eprintln!("{}", super::premises::link_line(&linked));
+            }
             for s in &summaries {
                 if let Some(path) = &s.rejects_csv {
                     if s.counts.rejected > 0 {
@@ -154,7 +159,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::SUCCESS
             })
         }
+        Command::Premises { action } => premises_command(action),
+        Command::Outcomes { action } => outcomes_command(action),
         Command::Export { layer } => match layer {
+            ExportLayer::Premises {
+                common,
+                min_reports,
+                sort,
+            } => export_premises(&common, min_reports, sort),
             ExportLayer::Cells { common, all } => export_layer(
                 &common,
                 Layer::Cells,

@@ -163,3 +163,36 @@ pub fn export_reports(
     )?;
     Ok(())
 }
+
+/// `hotspots export premises`: the repeat-premises list as the API answers it.
+///
+/// # Errors
+/// A flag the API would refuse (named), or the store failing.
+pub(super) fn export_premises(
+    common: &LayerCommon,
+    min_reports: Option<String>,
+    sort: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    let mut pairs = common.pairs();
+    push(&mut pairs, "min_reports", min_reports);
+    push(&mut pairs, "sort", sort);
+    let request = crate::premises::parse_premises(&pairs)
+        .map_err(|e| anyhow::anyhow!("--{}: {}", e.field.replace('_', "-"), e.message))?;
+    let store = open_store(&common.db.db)?;
+    let rows = crate::premises::repeat_premises(&store, &request.query)?;
+    let mut out = common.output()?;
+    match request.format {
+        crate::premises::PremisesFormat::GeoJson => {
+            serde_json::to_writer(
+                &mut out,
+                &crate::premises::premises_geojson(&rows, &request.query),
+            )?;
+            writeln!(out)?;
+        }
+        crate::premises::PremisesFormat::Csv => {
+            out.write_all(crate::premises::premises_csv(&rows)?.as_bytes())?;
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}

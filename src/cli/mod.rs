@@ -5,11 +5,12 @@ mod accounts;
 mod args;
 mod commands;
 mod export;
+mod premises;
 
 pub use accounts::add_user;
 pub use args::{
-    Cli, Command, DbArg, ExportLayer, FilterArgs, LayerCommon, OutFormat, ProgressArg,
-    TokensCommand, UsersCommand,
+    Cli, Command, DbArg, ExportLayer, FilterArgs, LayerCommon, OutFormat, OutcomesCommand,
+    PremisesCommand, ProgressArg, RegisterFiles, TokensCommand, UsersCommand,
 };
 pub use commands::{main, run, EXIT_REJECTED};
 pub use export::export_reports;

@@ -11,10 +11,12 @@ mod error;
 mod parse;
 mod pipeline;
 mod read;
+mod register;
 mod row;
 
 pub use parse::{parse_row, ParseContext, ParsedReport};
 pub use read::{open_rows, Format, HashingReader, ReadTally, RowItem};
+pub use register::{import_outcomes, import_premises};
 
 pub use crate::model::RowReject;
 pub use column::Column;

@@ -228,7 +228,7 @@ fn list(value: Option<&str>) -> impl Iterator<Item = &str> {
 
 /// ISO 8601 dates and date-times, or UK `DD/MM/YYYY` (never US order). A date-time
 /// keeps the calendar date as written: an observation is dated where it was seen.
-fn parse_date(value: &str) -> Result<NaiveDate, String> {
+pub(crate) fn parse_date(value: &str) -> Result<NaiveDate, String> {
     if let Some(date) = plain_iso_date(value) {
         return Ok(date);
     }
@@ -304,11 +304,24 @@ fn plain_iso_date(value: &str) -> Option<NaiveDate> {
 }
 
 /// On error: the column at fault (`None`: no location at all) and why.
-type LocationResult = Result<LocationInput, (Option<Column>, String)>;
+pub(crate) type LocationResult = Result<LocationInput, (Option<Column>, String)>;
+
+/// Where location columns are read from: a report's row, or a register's record
+/// (premises and visits are located exactly as reports are).
+pub(crate) trait LocationColumns {
+    /// The value, trimmed, or `None` when absent or blank.
+    fn value(&self, column: Column) -> Option<&str>;
+}
+
+impl LocationColumns for RawRow {
+    fn value(&self, column: Column) -> Option<&str> {
+        self.get(column)
+    }
+}
 
 /// The first location form present wins: lat/lng, easting/northing, postcode,
 /// town, address. Every location column present is still checked for shape.
-fn parse_location(row: &RawRow) -> LocationResult {
+pub(crate) fn parse_location(row: &impl LocationColumns) -> LocationResult {
     match parse_location_inner(row) {
         Ok(Some(location)) => Ok(location),
         Ok(None) => Err((
@@ -320,8 +333,10 @@ fn parse_location(row: &RawRow) -> LocationResult {
 }
 
 /// `Ok(None)` when no location column is filled in.
-fn parse_location_inner(row: &RawRow) -> Result<Option<LocationInput>, (Column, String)> {
-    let postcode = match row.get(Column::Postcode) {
+fn parse_location_inner(
+    row: &impl LocationColumns,
+) -> Result<Option<LocationInput>, (Column, String)> {
+    let postcode = match row.value(Column::Postcode) {
         Some(v) => Some(
             v.parse::<Postcode>()
                 .map_err(|e| (Column::Postcode, e.to_string()))?,
@@ -365,8 +380,8 @@ fn parse_location_inner(row: &RawRow) -> Result<Option<LocationInput>, (Column, 
     if let Some(postcode) = postcode {
         return Ok(Some(LocationInput::Postcode(postcode)));
     }
-    if let Some(town) = row.get(Column::Town) {
-        let county = row.get(Column::County).map(str::to_owned);
+    if let Some(town) = row.value(Column::Town) {
+        let county = row.value(Column::County).map(str::to_owned);
         // "March, Cambridgeshire" carries its own county.
         return Ok(Some(match (town.split_once(','), county) {
             (Some((name, c)), None) if !c.trim().is_empty() => LocationInput::Place {
@@ -379,7 +394,7 @@ fn parse_location_inner(row: &RawRow) -> Result<Option<LocationInput>, (Column, 
             },
         }));
     }
-    if let Some(address) = row.get(Column::Address) {
+    if let Some(address) = row.value(Column::Address) {
         if address.chars().count() > 1000 {
             return Err((Column::Address, "longer than 1000 characters".into()));
         }
@@ -390,14 +405,14 @@ fn parse_location_inner(row: &RawRow) -> Result<Option<LocationInput>, (Column, 
 
 type Pair<'a> = Option<((f64, &'a str), (f64, &'a str))>;
 
-fn pair(row: &RawRow, a: Column, b: Column) -> Result<Pair<'_>, (Column, String)> {
+fn pair(row: &impl LocationColumns, a: Column, b: Column) -> Result<Pair<'_>, (Column, String)> {
     let number = |column: Column, text: &str| -> Result<f64, (Column, String)> {
         text.parse::<f64>()
             .ok()
             .filter(|v| v.is_finite())
             .ok_or_else(|| (column, format!("{text:?} is not a number")))
     };
-    match (row.get(a), row.get(b)) {
+    match (row.value(a), row.value(b)) {
         (None, None) => Ok(None),
         (Some(_), None) => Err((b, format!("missing: {a} is given without {b}"))),
         (None, Some(_)) => Err((a, format!("missing: {b} is given without {a}"))),

@@ -455,7 +455,11 @@ fn locate(
 }
 
 /// Writes `file,line,field,reason,raw` for one run, in line order.
-fn write_rejects_csv(store: &Store, run_id: i64, path: &Path) -> Result<(), PipelineError> {
+pub(super) fn write_rejects_csv(
+    store: &Store,
+    run_id: i64,
+    path: &Path,
+) -> Result<(), PipelineError> {
     let wrap = |source: std::io::Error| PipelineError::Rejects {
         path: path.display().to_string(),
         source,

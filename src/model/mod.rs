@@ -7,6 +7,7 @@
 
 mod area;
 mod period;
+mod premises;
 mod reject;
 mod report;
 mod role;
@@ -16,6 +17,7 @@ pub use period::{
     next_period, period_end, period_label, period_start, periods, previous_period, shift_periods,
     Step,
 };
+pub use premises::{name_key, PremisesOrigin, PremisesStatus, VisitResult};
 pub use reject::RowReject;
 pub use report::{
     latlng_key, ExploitationType, GeocodeMethod, Grading, Indicator, IndicatorSet, ReportFields,

@@ -46,6 +46,18 @@ impl Role {
         self.sees_reports()
     }
 
+    /// Premises, the reports linked to them, visits and their outcomes, the
+    /// outcome summary (analyst and above; never partnership: a premises is
+    /// a place, not an aggregate).
+    pub fn sees_premises(self) -> bool {
+        self >= Self::Analyst
+    }
+
+    /// Records what visits found (tactical and admin).
+    pub fn records_outcomes(self) -> bool {
+        self >= Self::Tactical
+    }
+
     /// Users, tokens and the audit log.
     pub fn administers(self) -> bool {
         self == Self::Admin

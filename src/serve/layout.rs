@@ -54,6 +54,10 @@ pub(crate) fn page(
                         a href="/reports/new" { "New report" }
                         a href="/api/v1/openapi.json" { "API" }
                         @if let Some(v) = nav {
+                            @if v.role.sees_premises() {
+                                a href="/premises" { "Premises" }
+                                a href="/outcomes" { "Outcomes" }
+                            }
                             @if v.role.administers() { a href="/admin" { "Admin" } }
                         }
                     }

@@ -31,6 +31,13 @@ pub fn router(state: AppState) -> Router {
             "/reports/new",
             get(pages::report_form).post(pages::submit_report_form),
         )
+        .route("/premises", get(pages::premises_page))
+        .route("/premises/{id}", get(pages::premises_detail))
+        .route(
+            "/premises/{id}/outcomes",
+            axum::routing::post(pages::submit_outcome),
+        )
+        .route("/outcomes", get(pages::outcomes_page))
         .route("/healthz", get(|| async { "ok" }))
         .route("/signin", get(pages::signin_form).post(pages::signin))
         .route("/signout", axum::routing::post(pages::signout))

@@ -16,6 +16,7 @@ mod connection;
 mod counts;
 mod error;
 mod load;
+mod premises;
 mod records;
 mod reports;
 mod schema;
@@ -25,6 +26,10 @@ pub use accounts::{AuditEntry, AuditFilter, AuditRow, SigninRecord, TokenRow, Us
 pub use connection::Store;
 pub use error::{Result, StoreError};
 pub use load::{FileLoad, PreparedReports, ReportPreparer, Stager, BATCH_ROWS};
+pub use premises::{
+    LinkDecision, LinkedReport, NewOutcome, NewPremises, OutcomeRecord, PremisesRecord,
+    ReportForLinking, ReportLink,
+};
 pub use records::{
     AreaRow, CellCounts, CellRow, CountTable, IndicatorWeights, LoadCounts, NewReport,
     ReportFilter, RunRecord, StoreSummary, StoredReject, StoredReport,

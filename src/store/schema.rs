@@ -150,6 +150,77 @@ ALTER TABLE reports DROP COLUMN indicators;
 ALTER TABLE reports ALTER location_input DROP NOT NULL;
 ",
     ),
+    (
+        6,
+        "premises, report_links, link_decisions, outcomes",
+        r"
+-- Premises: from an imported register (origin 'register') or made by linking
+-- from reports that matched no register entry but each other ('reports').
+-- Located as reports are (method, precision, cells at res 6..9).
+CREATE TABLE premises (
+    premises_id    VARCHAR NOT NULL,
+    name           VARCHAR,
+    name_key       VARCHAR NOT NULL,
+    venue_type     venue_type_t NOT NULL,
+    address        VARCHAR,
+    postcode       VARCHAR,
+    lat            DOUBLE NOT NULL,
+    lng            DOUBLE NOT NULL,
+    geocode_method geocode_method_t NOT NULL,
+    precision_m    DOUBLE NOT NULL,
+    h3_r6          UBIGINT,
+    h3_r7          UBIGINT,
+    h3_r8          UBIGINT,
+    h3_r9          UBIGINT,
+    status         VARCHAR NOT NULL,
+    opened_on      DATE,
+    closed_on      DATE,
+    origin         VARCHAR NOT NULL,
+    line           BIGINT NOT NULL,
+    content_hash   UBIGINT NOT NULL,
+    merged_into    VARCHAR
+);
+-- One row per linked report; replaced whole by each relink.
+CREATE TABLE report_links (
+    source      VARCHAR NOT NULL,
+    report_id   VARCHAR NOT NULL,
+    premises_id VARCHAR NOT NULL,
+    score       DOUBLE NOT NULL,
+    reason      VARCHAR NOT NULL
+);
+-- Analysts' decisions (merge two premises, detach a report): relinking keeps them.
+CREATE TABLE link_decisions (
+    decided_at  TIMESTAMP NOT NULL,
+    actor       VARCHAR NOT NULL,
+    kind        VARCHAR NOT NULL,
+    premises_id VARCHAR,
+    other_id    VARCHAR,
+    source      VARCHAR,
+    report_id   VARCHAR
+);
+CREATE TABLE outcomes (
+    visit_id               VARCHAR NOT NULL,
+    visited_on             DATE NOT NULL,
+    premises_id            VARCHAR,
+    lat                    DOUBLE NOT NULL,
+    lng                    DOUBLE NOT NULL,
+    precision_m            DOUBLE NOT NULL,
+    h3_r6                  UBIGINT,
+    h3_r7                  UBIGINT,
+    h3_r8                  UBIGINT,
+    h3_r9                  UBIGINT,
+    operation              VARCHAR,
+    result                 VARCHAR NOT NULL,
+    potential_victims      INTEGER,
+    nrm_referrals          INTEGER,
+    arrests                INTEGER,
+    safeguarding_referrals INTEGER,
+    notes                  VARCHAR,
+    line                   BIGINT NOT NULL,
+    content_hash           UBIGINT NOT NULL
+);
+",
+    ),
 ];
 
 /// `(newest run id, report count)`: see [`Store::data_version`].

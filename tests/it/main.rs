@@ -11,6 +11,7 @@ mod fuzz_corpus;
 mod gistar_reference;
 mod h3_reference;
 mod ingest;
+mod premises;
 mod security;
 mod serve;
 mod support;

@@ -4,6 +4,7 @@ mod basemap;
 mod cells;
 mod layers;
 mod openapi;
+mod premises;
 mod reports;
 mod tiles;
 
@@ -12,6 +13,7 @@ use axum::Router;
 
 use super::state::AppState;
 
+pub(crate) use premises::{record_outcomes, summary_query};
 pub(crate) use reports::ingest_bytes;
 
 pub fn routes() -> Router<AppState> {
@@ -24,6 +26,12 @@ pub fn routes() -> Router<AppState> {
             axum::routing::post(reports::post_reports),
         )
         .route("/api/v1/cells", get(cells::cell_detail))
+        .route("/api/v1/premises", get(premises::premises_list))
+        .route(
+            "/api/v1/outcomes",
+            axum::routing::post(premises::post_outcomes),
+        )
+        .route("/api/v1/outcomes/summary", get(premises::outcome_summary))
         .route("/api/v1/basemap/{name}", get(basemap::basemap))
         .route("/api/v1/openapi.json", get(openapi::openapi))
 }

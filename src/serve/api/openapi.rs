@@ -19,6 +19,9 @@ use utoipa::OpenApi;
         super::reports::post_reports,
         super::cells::cell_detail,
         super::basemap::basemap,
+        super::premises::premises_list,
+        super::premises::post_outcomes,
+        super::premises::outcome_summary,
         openapi
     )
 )]

@@ -1,0 +1,130 @@
+//! `hotspots premises ...` and `hotspots outcomes import`.
+
+use std::process::ExitCode;
+
+use super::args::{OutcomesCommand, PremisesCommand, RegisterFiles};
+use super::commands::EXIT_REJECTED;
+use super::open_store;
+use crate::ingest::{self, FileSummary, Input, LoadOptions, PipelineError};
+use crate::premises::{relink, LinkSummary};
+use crate::store::{LinkDecision, Store};
+
+/// What a relink did, in one line.
+pub(super) fn link_line(s: &LinkSummary) -> String {
+    format!(
+        "linked {} reports to registered premises, {} to {} premises made from reports; {} detached by analysts",
+        s.linked_to_register, s.linked_to_made, s.premises_made, s.detached
+    )
+}
+
+type Import = fn(&mut Store, Input, &LoadOptions) -> Result<FileSummary, PipelineError>;
+
+fn import(files: &RegisterFiles, run: Import, link: bool) -> anyhow::Result<ExitCode> {
+    let mut store = open_store(&files.db.db)?;
+    let options = LoadOptions {
+        format: files.format,
+        rejects_path: files.rejects.clone(),
+        ..LoadOptions::default()
+    };
+    let mut summaries = Vec::new();
+    for path in &files.files {
+        let summary = run(&mut store, Input::Path(path.clone()), &options)?;
+        if let (Some(rejects), true) = (&summary.rejects_csv, summary.counts.rejected > 0) {
+            eprintln!(
+                "{}: {} rejected rows listed in {}",
+                summary.file,
+                summary.counts.rejected,
+                rejects.display()
+            );
+        }
+        summaries.push(summary);
+    }
+    println!("{}", ingest::summary_line(&summaries));
+    if link {
+        eprintln!("{}", link_line(&relink(&mut store)?));
+    }
+    let rejected: u64 = summaries.iter().map(|s| s.counts.rejected).sum();
+    Ok(if files.strict && rejected > 0 {
+        ExitCode::from(EXIT_REJECTED)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn actor() -> String {
+    format!(
+        "cli:{}",
+        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+    )
+}
+
+pub(super) fn premises_command(action: PremisesCommand) -> anyhow::Result<ExitCode> {
+    match action {
+        PremisesCommand::Import { files } => import(&files, ingest::import_premises, true),
+        PremisesCommand::Relink { db } => {
+            let mut store = open_store(&db.db)?;
+            println!("{}", link_line(&relink(&mut store)?));
+            Ok(ExitCode::SUCCESS)
+        }
+        PremisesCommand::Merge { a, b, db } => {
+            let mut store = open_store(&db.db)?;
+            store.record_link_decision(
+                &LinkDecision::Merge {
+                    into: a.clone(),
+                    from: b.clone(),
+                },
+                &actor(),
+            )?;
+            store.append_audit(
+                &[crate::store::AuditEntry {
+                    actor: Some(actor()),
+                    action: "premises_merge".into(),
+                    target: Some(format!("{b} into {a}")),
+                    outcome: "ok".into(),
+                    ..crate::store::AuditEntry::default()
+                }],
+                chrono::Utc::now().naive_utc(),
+            )?;
+            println!("merged {b} into {a}");
+            println!("{}", link_line(&relink(&mut store)?));
+            Ok(ExitCode::SUCCESS)
+        }
+        PremisesCommand::Detach {
+            report_id,
+            source,
+            db,
+        } => {
+            let mut store = open_store(&db.db)?;
+            let source = match source {
+                Some(s) => s,
+                None => store.source_of_report(&report_id)?,
+            };
+            store.record_link_decision(
+                &LinkDecision::Detach {
+                    source: source.clone(),
+                    report_id: report_id.clone(),
+                },
+                &actor(),
+            )?;
+            store.append_audit(
+                &[crate::store::AuditEntry {
+                    actor: Some(actor()),
+                    action: "premises_detach".into(),
+                    target: Some(format!("{source}/{report_id}")),
+                    outcome: "ok".into(),
+                    ..crate::store::AuditEntry::default()
+                }],
+                chrono::Utc::now().naive_utc(),
+            )?;
+            println!("detached {source}/{report_id}");
+            println!("{}", link_line(&relink(&mut store)?));
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+pub(super) fn outcomes_command(action: OutcomesCommand) -> anyhow::Result<ExitCode> {
+    match action {
+        OutcomesCommand::Import { files } => import(&files, ingest::import_outcomes, false),
+    }
+}

@@ -1,0 +1,19 @@
+//! From hot cells to the places to visit, and whether the visits found
+//! anything: linking reports to premises (`link`), the repeat-premises list
+//! (`repeat`), and the outcome summary that measures the map (`outcomes`).
+//!
+//! Reading and storing registers is `ingest`'s; the statistics are
+//! `analysis`'s; this layer puts them together over the store, and asks
+//! `publish` for the Gi* maps it classes premises and visits by.
+
+mod link;
+mod outcomes;
+mod params;
+mod render;
+mod repeat;
+
+pub use link::{relink, LinkSummary};
+pub use outcomes::{outcome_summary, OutcomeSummary, SummaryQuery};
+pub use params::{parse_premises, PremisesFormat, PremisesRequest};
+pub use render::{premises_csv, premises_geojson};
+pub use repeat::{repeat_premises, PremisesQuery, PremisesRow, PremisesSort};

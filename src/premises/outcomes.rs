@@ -1,0 +1,235 @@
+//! Does the map send officers to the right places? Each visit is classed by
+//! the hot-spot map *as it stood the day before the visit*: Gi* over the
+//! reports of the `window_days` before the visit day, the visit day itself and
+//! everything after left out (a report made after a visit, perhaps because of
+//! what the visit found, would flatter the map). Then, per class, the visits,
+//! the positive ones and the hit rate with Wilson's 95% interval; and
+//! Chainey's Predictive Accuracy Index of the map that stood the day before the
+//! period began, over the positive visits of the period.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{Days, NaiveDate};
+use serde_json::{json, Value};
+
+use crate::analysis::outcomes::{pai, HitRate, Pai};
+use crate::model::VisitResult;
+use crate::publish::{emerging, hot_cells, LayerError, LayerQuery};
+use crate::store::{OutcomeRecord, Store};
+
+/// What the summary answers.
+#[derive(Clone, Debug)]
+pub struct SummaryQuery {
+    /// Visits from `from` to `to` (inclusive); open ends take every visit.
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// The map's resolution, k, kernel and FDR (its period is set per visit).
+    pub layer: LayerQuery,
+    pub window_days: u32,
+}
+
+impl Default for SummaryQuery {
+    fn default() -> Self {
+        Self {
+            from: None,
+            to: None,
+            layer: LayerQuery::default(),
+            window_days: 365,
+        }
+    }
+}
+
+/// The summary's figures.
+#[derive(Clone, Debug, Default)]
+pub struct OutcomeSummary {
+    /// Per Gi* bin (−3..=3) as the map stood the day before each visit.
+    pub bins: BTreeMap<i8, HitRate>,
+    /// Visits whose location is too coarse for the map's resolution.
+    pub unplaced: u64,
+    /// Per emerging category of the visit's cell (cells with no reports in
+    /// the window: "no pattern").
+    pub emerging: BTreeMap<String, HitRate>,
+    pub pai: Option<Pai>,
+    /// The PAI map's hot cells and study-area cells.
+    pub pai_cells: (u64, u64),
+}
+
+impl OutcomeSummary {
+    pub fn hot(&self) -> HitRate {
+        self.class(|bin| bin >= 1)
+    }
+
+    pub fn not_hot(&self) -> HitRate {
+        self.class(|bin| bin <= 0)
+    }
+
+    fn class(&self, keep: impl Fn(i8) -> bool) -> HitRate {
+        let mut total = HitRate::default();
+        for (bin, rate) in &self.bins {
+            if keep(*bin) {
+                total.merge(*rate);
+            }
+        }
+        total
+    }
+
+    /// The answer of `GET /api/v1/outcomes/summary` (interface.md).
+    pub fn to_json(&self, query: &SummaryQuery) -> Value {
+        let rate = |r: HitRate| {
+            json!({
+                "visits": r.visits,
+                "positive": r.positive,
+                "hit_rate": r.rate(),
+                "ci95": r.ci95().map(|(lo, hi)| vec![lo, hi]),
+            })
+        };
+        let bins: Vec<Value> = (-3..=3)
+            .map(|bin| {
+                let mut v = rate(self.bins.get(&bin).copied().unwrap_or_default());
+                v["bin"] = json!(bin);
+                v
+            })
+            .collect();
+        let emerging: Vec<Value> = self
+            .emerging
+            .iter()
+            .map(|(category, r)| {
+                let mut v = rate(*r);
+                v["category"] = json!(category);
+                v
+            })
+            .collect();
+        json!({
+            "bins": bins,
+            "hot": rate(self.hot()),
+            "not_hot": rate(self.not_hot()),
+            "emerging": emerging,
+            "unplaced": self.unplaced,
+            "pai": self.pai.map(|p| json!({
+                "hot_share_of_positive": p.hot_share_of_positive,
+                "hot_share_of_area": p.hot_share_of_area,
+                "pai": p.pai,
+                "hot_cells": self.pai_cells.0,
+                "cells": self.pai_cells.1,
+            })),
+            "provenance": {
+                "tool": "hotspots",
+                "version": env!("CARGO_PKG_VERSION"),
+                "from": query.from.map(|d| d.to_string()),
+                "to": query.to.map(|d| d.to_string()),
+                "res": query.layer.res,
+                "k": query.layer.k,
+                "kernel": query.layer.kernel.as_str(),
+                "fdr": query.layer.fdr,
+                "window_days": query.window_days,
+                "rule": "each visit is classed by Gi* over the reports of the window_days before the visit day (the visit day and later excluded)",
+                "positive": "indicators_confirmed or victims_identified",
+                "interval": "Wilson score interval, 95%",
+                "pai": "Chainey's PAI: share of the period's positive visits in hot cells (bin >= 1) of the map as it stood the day before the period began, over the share of the study area's cells that map has hot",
+            },
+        })
+    }
+}
+
+/// The map as it stood the day before `day`: bins and emerging categories by cell.
+struct MapOnDay {
+    bins: HashMap<u64, i8>,
+    categories: HashMap<u64, String>,
+    hot_cells: u64,
+    cells: u64,
+}
+
+fn map_before(store: &Store, query: &SummaryQuery, day: NaiveDate) -> Result<MapOnDay, LayerError> {
+    let mut layer = query.layer.clone();
+    layer.filter.to = day.checked_sub_days(Days::new(1));
+    layer.filter.from = day.checked_sub_days(Days::new(u64::from(query.window_days)));
+    let run = hot_cells(store, &layer)?;
+    let bins: HashMap<u64, i8> = run
+        .cells
+        .iter()
+        .map(|c| (u64::from(c.cell), c.bin))
+        .collect();
+    let hot_cells = run.cells.iter().filter(|c| c.bin >= 1).count() as u64;
+    let categories = emerging(store, &layer)?
+        .2
+        .iter()
+        .map(|c| (u64::from(c.cell), c.category.name()))
+        .collect();
+    Ok(MapOnDay {
+        cells: bins.len() as u64,
+        bins,
+        categories,
+        hot_cells,
+    })
+}
+
+fn positive(outcome: &OutcomeRecord) -> bool {
+    VisitResult::parse(&outcome.result).is_some_and(VisitResult::is_positive)
+}
+
+/// The outcome summary (see the module's documentation for the rules).
+///
+/// # Errors
+/// When the store fails or the map's parameters are invalid.
+pub fn outcome_summary(store: &Store, query: &SummaryQuery) -> Result<OutcomeSummary, LayerError> {
+    let slot = usize::from(query.layer.res.clamp(6, 9) - 6);
+    let visits: Vec<OutcomeRecord> = store
+        .outcomes()?
+        .into_iter()
+        .filter(|o| {
+            query.from.is_none_or(|f| o.visited_on >= f)
+                && query.to.is_none_or(|t| o.visited_on <= t)
+        })
+        .collect();
+    let mut summary = OutcomeSummary::default();
+    let mut maps: HashMap<NaiveDate, MapOnDay> = HashMap::new();
+    for visit in &visits {
+        let Some(cell) = visit.cells[slot] else {
+            summary.unplaced += 1;
+            continue;
+        };
+        if !maps.contains_key(&visit.visited_on) {
+            maps.insert(
+                visit.visited_on,
+                map_before(store, query, visit.visited_on)?,
+            );
+        }
+        let map = &maps[&visit.visited_on];
+        let bin = map.bins.get(&cell).copied().unwrap_or(0);
+        summary.bins.entry(bin).or_default().add(positive(visit));
+        let category = map
+            .categories
+            .get(&cell)
+            .cloned()
+            .unwrap_or_else(|| "no pattern".to_owned());
+        summary
+            .emerging
+            .entry(category)
+            .or_default()
+            .add(positive(visit));
+    }
+    let start = query.from.or_else(|| visits.first().map(|v| v.visited_on));
+    if let Some(start) = start {
+        let map = match maps.remove(&start) {
+            Some(map) => map,
+            None => map_before(store, query, start)?,
+        };
+        let placed_positive: Vec<u64> = visits
+            .iter()
+            .filter(|v| positive(v))
+            .filter_map(|v| v.cells[slot])
+            .collect();
+        let in_hot = placed_positive
+            .iter()
+            .filter(|c| map.bins.get(c).is_some_and(|b| *b >= 1))
+            .count() as u64;
+        summary.pai = pai(
+            in_hot,
+            placed_positive.len() as u64,
+            map.hot_cells,
+            map.cells,
+        );
+        summary.pai_cells = (map.hot_cells, map.cells);
+    }
+    Ok(summary)
+}

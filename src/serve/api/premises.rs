@@ -1,0 +1,281 @@
+//! `/api/v1/premises`, `POST /api/v1/outcomes`, `/api/v1/outcomes/summary`.
+
+use axum::extract::{RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+use super::reports::{RejectJson, SubmitSummary};
+use crate::ingest::{self, Format, Input, LoadOptions};
+use crate::premises::{self, PremisesFormat, SummaryQuery};
+use crate::publish::{parse, Layer};
+use crate::serve::error::{ApiResult, AppError};
+use crate::serve::query::query_pairs;
+use crate::serve::state::AppState;
+use crate::serve::viewer::Viewer;
+use crate::store::StoredReject;
+
+fn require(
+    viewer: &Viewer,
+    state: &AppState,
+    allowed: bool,
+    what: &'static str,
+) -> Result<(), AppError> {
+    if allowed {
+        return Ok(());
+    }
+    let mut entry = viewer.audit(what, "denied");
+    entry.target = Some(what.to_owned());
+    state.audit(entry);
+    Err(AppError::Forbidden(what))
+}
+
+/// Repeat premises: GeoJSON points (or CSV) with reports, incidents, sources,
+/// first and last seen, velocity, top indicators, the Gi* bin and emerging
+/// category of the cell, and the last visit's outcome. Analyst and above.
+#[utoipa::path(
+    get,
+    path = "/api/v1/premises",
+    params(
+        ("min_reports" = Option<u64>, Query, description = "only premises with at least this many reports in the period (default 1)"),
+        ("sort" = Option<String>, Query, description = "reports (default), incidents, sources, last_seen, velocity or name"),
+        ("format" = Option<String>, Query, description = "geojson (default) or csv"),
+        super::layers::LayerParams,
+    ),
+    responses(
+        (status = 200, description = "GeoJSON FeatureCollection of points, or CSV", content_type = "application/geo+json"),
+        (status = 400, description = "A bad or unknown parameter; `error.field` names it"),
+        (status = 403, description = "Partnership may not read premises"),
+    )
+)]
+pub(super) async fn premises_list(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+    viewer: Viewer,
+) -> ApiResult<Response> {
+    require(&viewer, &state, viewer.role.sees_premises(), "premises")?;
+    let request = premises::parse_premises(&query_pairs(raw.as_deref())?)?;
+    let query = request.query.clone();
+    let rows = state
+        .read(move |store| Ok(premises::repeat_premises(store, &query)?))
+        .await?;
+    let mut entry = viewer.audit(
+        if request.download {
+            "download"
+        } else {
+            "premises"
+        },
+        "ok",
+    );
+    entry.target = Some("premises".into());
+    entry.rows = Some(rows.len() as i64);
+    entry.detail = raw.clone();
+    state.audit(entry);
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    let (content_type, body, name) = match request.format {
+        PremisesFormat::GeoJson => (
+            "application/geo+json",
+            premises::premises_geojson(&rows, &request.query).to_string(),
+            "premises.geojson",
+        ),
+        PremisesFormat::Csv => (
+            "text/csv; charset=utf-8",
+            premises::premises_csv(&rows).map_err(AppError::internal)?,
+            "premises.csv",
+        ),
+    };
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if request.download {
+        headers.insert(
+            header::CONTENT_DISPOSITION,
+            HeaderValue::from_static(if name.ends_with("csv") {
+                "attachment; filename=\"premises.csv\""
+            } else {
+                "attachment; filename=\"premises.geojson\""
+            }),
+        );
+    }
+    Ok((headers, body).into_response())
+}
+
+/// Records visit outcomes: a JSON object or an array of them (line = position
+/// in the array), with the columns of `hotspots outcomes import`. Tactical and
+/// admin. Answers like `POST /api/v1/reports`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/outcomes",
+    request_body(content = String, description = "application/json: an outcome object or an array of them"),
+    responses(
+        (status = 200, description = "Summary: read = stored + duplicates + rejected", body = SubmitSummary),
+        (status = 422, description = "Every row was rejected", body = SubmitSummary),
+        (status = 403, description = "Only tactical and admin record outcomes"),
+    )
+)]
+pub(super) async fn post_outcomes(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    require(&viewer, &state, viewer.role.records_outcomes(), "outcomes")?;
+    if viewer.token_id.is_none() {
+        viewer.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
+    }
+    let value: serde_json::Value = serde_json::from_slice(&body)
+        .map_err(|e| AppError::bad("body", format!("not JSON: {e}")))?;
+    let items = match value {
+        serde_json::Value::Array(items) => items,
+        object @ serde_json::Value::Object(_) => vec![object],
+        _ => {
+            return Err(
+                AppError::bad("body", "expected an outcome object or an array of them").into(),
+            )
+        }
+    };
+    let mut jsonl = Vec::new();
+    for item in &items {
+        serde_json::to_writer(&mut jsonl, item).map_err(AppError::internal)?;
+        jsonl.push(b'\n');
+    }
+    let summary = record_outcomes(&state, "api outcomes".into(), jsonl).await?;
+    let mut entry = viewer.audit("outcomes", "ok");
+    entry.target = Some(summary.file.clone());
+    entry.rows = Some(summary.stored as i64);
+    state.audit(entry);
+    let status = if summary.read > 0 && summary.rejected == summary.read {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(summary)).into_response())
+}
+
+/// Stores JSON Lines of outcomes through `ingest::import_outcomes`.
+pub(crate) async fn record_outcomes(
+    state: &AppState,
+    name: String,
+    jsonl: Vec<u8>,
+) -> Result<SubmitSummary, AppError> {
+    state
+        .write(move |store| {
+            let options = LoadOptions {
+                format: Some(Format::Jsonl),
+                no_rejects_file: true,
+                ..LoadOptions::default()
+            };
+            let input = Input::Reader {
+                name: name.clone(),
+                reader: Box::new(std::io::Cursor::new(jsonl)),
+            };
+            let summary = ingest::import_outcomes(store, input, &options).map_err(|e| match e {
+                ingest::PipelineError::Ingest(e) => AppError::bad("body", e.to_string()),
+                other => AppError::internal(other),
+            })?;
+            let mut rejects = Vec::new();
+            store.rejects_for_run(summary.counts.run_id, |r: StoredReject| {
+                rejects.push(RejectJson {
+                    line: r.line,
+                    field: r.field,
+                    reason: r.reason,
+                });
+            })?;
+            Ok(SubmitSummary {
+                file: name,
+                read: summary.counts.read,
+                stored: summary.counts.stored,
+                duplicates: summary.counts.duplicates,
+                rejected: summary.counts.rejected,
+                rejects,
+            })
+        })
+        .await
+}
+
+/// Parses the summary's parameters: `from`, `to`, `window_days`, and the
+/// map's `res`, `k`, `kernel`, `fdr` (as the layers take them).
+pub(crate) fn summary_query(pairs: &[(String, String)]) -> Result<SummaryQuery, AppError> {
+    let mut query = SummaryQuery::default();
+    let mut map = Vec::new();
+    for (name, value) in pairs {
+        match name.as_str() {
+            "window_days" if !value.is_empty() => {
+                query.window_days = value
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|d| (7..=3_650).contains(d))
+                    .ok_or_else(|| {
+                        AppError::bad(
+                            "window_days",
+                            format!("{value:?} is not a whole number of days from 7 to 3650"),
+                        )
+                    })?;
+            }
+            "from" | "to" if !value.is_empty() => {
+                let day = value.parse::<chrono::NaiveDate>().map_err(|_| {
+                    AppError::bad(name, format!("{value:?} is not a date (YYYY-MM-DD)"))
+                })?;
+                if name == "from" {
+                    query.from = Some(day);
+                } else {
+                    query.to = Some(day);
+                }
+            }
+            "res" | "k" | "kernel" | "fdr" => map.push((name.clone(), value.clone())),
+            "window_days" | "from" | "to" => {}
+            other => {
+                return Err(AppError::bad(
+                    other,
+                    "unknown parameter (accepted: from, to, window_days, res, k, kernel, fdr)",
+                ))
+            }
+        }
+    }
+    if let (Some(from), Some(to)) = (query.from, query.to) {
+        if from > to {
+            return Err(AppError::bad("from", format!("{from} is after to {to}")));
+        }
+    }
+    query.layer = parse(Layer::Cells, &map)?.query;
+    Ok(query)
+}
+
+/// Does the map send officers to the right places? Per Gi* bin (as the map
+/// stood the day before each visit), the visits, the positive ones, the hit
+/// rate and its Wilson 95% interval; per emerging category; and the PAI.
+#[utoipa::path(
+    get,
+    path = "/api/v1/outcomes/summary",
+    params(
+        ("from" = Option<String>, Query, description = "first visit day included"),
+        ("to" = Option<String>, Query, description = "last visit day included"),
+        ("window_days" = Option<u32>, Query, description = "days of reports before each visit the map is made of (default 365)"),
+        ("res" = Option<u8>, Query, description = "the map's resolution (default 8)"),
+        ("k" = Option<u32>, Query, description = "neighbourhood rings (default 1)"),
+        ("kernel" = Option<String>, Query, description = "uniform (default), triangular or gaussian"),
+        ("fdr" = Option<bool>, Query, description = "Benjamini-Hochberg (default true)"),
+    ),
+    responses(
+        (status = 200, description = "bins, hot, not_hot, emerging, pai, provenance", content_type = "application/json"),
+        (status = 403, description = "Partnership may not read outcomes"),
+    )
+)]
+pub(super) async fn outcome_summary(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+    viewer: Viewer,
+) -> ApiResult<Response> {
+    require(&viewer, &state, viewer.role.sees_premises(), "outcomes")?;
+    let query = summary_query(&query_pairs(raw.as_deref())?)?;
+    let computing = query.clone();
+    let summary = state
+        .read(move |store| Ok(premises::outcome_summary(store, &computing)?))
+        .await?;
+    let mut entry = viewer.audit("outcomes_summary", "ok");
+    entry.detail = raw;
+    state.audit(entry);
+    Ok(Json(summary.to_json(&query)).into_response())
+}

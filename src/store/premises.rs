@@ -1,0 +1,724 @@
+//! Premises, the links from reports to them, the analysts' linking decisions,
+//! and visit outcomes.
+//!
+//! Imports (premises registers, outcome files) are one transaction each, with
+//! a row in `ingest_runs` and their rejects in `rejects` as a report file has:
+//! every row read is stored, a duplicate (same id, same content), or rejected.
+//! A row whose id is known with other content replaces it (a register is
+//! re-issued with corrections) and counts as stored.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use duckdb::{params, params_from_iter, Connection};
+
+use super::connection::Store;
+use super::error::{db_error, Result, StoreError};
+use super::records::{LoadCounts, ReportFilter};
+use super::reports::filter_sql;
+use crate::model::{
+    GeocodeMethod, PremisesOrigin, PremisesStatus, RowReject, VenueType, VisitResult,
+};
+
+/// A premises to store (from a register, or made from reports by linking).
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewPremises {
+    pub premises_id: String,
+    pub name: Option<String>,
+    /// `model::name_key` of the name.
+    pub name_key: String,
+    pub venue_type: VenueType,
+    pub address: Option<String>,
+    /// Full postcode, canonical (`PE13 1AB`).
+    pub postcode: Option<String>,
+    pub lat: f64,
+    pub lng: f64,
+    pub method: GeocodeMethod,
+    pub precision_m: f64,
+    /// Res 6..=9 cells as raw H3 indexes (`None` where too coarse).
+    pub cells: [Option<u64>; 4],
+    pub status: PremisesStatus,
+    pub opened_on: Option<NaiveDate>,
+    pub closed_on: Option<NaiveDate>,
+    pub origin: PremisesOrigin,
+    /// The input line (0 for premises made from reports).
+    pub line: u64,
+    /// Identifies the row's content: a re-import of the same row is a duplicate.
+    pub content_hash: u64,
+}
+
+/// A stored premises.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PremisesRecord {
+    pub premises_id: String,
+    pub name: Option<String>,
+    pub name_key: String,
+    pub venue_type: String,
+    pub address: Option<String>,
+    pub postcode: Option<String>,
+    pub lat: f64,
+    pub lng: f64,
+    pub precision_m: f64,
+    pub cells: [Option<u64>; 4],
+    pub status: String,
+    pub origin: String,
+    /// Set when an analyst merged this premises into another.
+    pub merged_into: Option<String>,
+}
+
+/// A visit outcome to store.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewOutcome {
+    pub visit_id: String,
+    pub visited_on: NaiveDate,
+    pub premises_id: Option<String>,
+    pub lat: f64,
+    pub lng: f64,
+    pub precision_m: f64,
+    pub cells: [Option<u64>; 4],
+    pub operation: Option<String>,
+    pub result: VisitResult,
+    pub potential_victims: Option<u32>,
+    pub nrm_referrals: Option<u32>,
+    pub arrests: Option<u32>,
+    pub safeguarding_referrals: Option<u32>,
+    pub notes: Option<String>,
+    pub line: u64,
+    pub content_hash: u64,
+}
+
+/// A stored visit outcome.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutcomeRecord {
+    pub visit_id: String,
+    pub visited_on: NaiveDate,
+    pub premises_id: Option<String>,
+    pub lat: f64,
+    pub lng: f64,
+    pub cells: [Option<u64>; 4],
+    pub operation: Option<String>,
+    pub result: String,
+    pub potential_victims: Option<i32>,
+    pub nrm_referrals: Option<i32>,
+    pub arrests: Option<i32>,
+    pub safeguarding_referrals: Option<i32>,
+    pub notes: Option<String>,
+}
+
+/// What linking needs of a stored report.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReportForLinking {
+    pub source: String,
+    pub report_id: String,
+    pub venue_type: String,
+    pub venue_name: Option<String>,
+    pub lat: f64,
+    pub lng: f64,
+    pub precision_m: f64,
+    /// As given (`pc:PE13 1AB`, `ad:...`); `None` for WGS84 as given.
+    pub location_input: Option<String>,
+}
+
+/// A report's link to a premises, with the score and reason that made it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReportLink {
+    pub source: String,
+    pub report_id: String,
+    pub premises_id: String,
+    pub score: f64,
+    pub reason: String,
+}
+
+/// An analyst's decision that relinking keeps.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LinkDecision {
+    /// `from` is the same premises as `into`: its reports go to `into`.
+    Merge { into: String, from: String },
+    /// The report is linked to no premises.
+    Detach { source: String, report_id: String },
+}
+
+/// A linked report with what the premises views count.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LinkedReport {
+    pub premises_id: String,
+    pub source: String,
+    pub report_id: String,
+    pub observed_on: NaiveDate,
+    pub exploitation_type: String,
+    pub indicator_mask: u16,
+    pub score: f64,
+    pub reason: String,
+}
+
+impl Store {
+    /// True when a premises register has been imported (loads then link).
+    ///
+    /// # Errors
+    /// On database failure.
+    pub fn has_register(&self) -> Result<bool> {
+        self.conn
+            .query_row(
+                "SELECT count(*) > 0 FROM premises WHERE origin = 'register'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(self.err("count premises"))
+    }
+
+    /// The source of the one report with this id.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] when no report or several (from different
+    /// sources) have it; database failure.
+    pub fn source_of_report(&self, report_id: &str) -> Result<String> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT source FROM reports WHERE report_id = ? ORDER BY source")
+            .map_err(self.err("prepare source"))?;
+        let sources: Vec<String> = stmt
+            .query_map([report_id], |r| r.get(0))
+            .map_err(self.err("query source"))?
+            .collect::<duckdb::Result<_>>()
+            .map_err(self.err("read source"))?;
+        match sources.as_slice() {
+            [one] => Ok(one.clone()),
+            [] => Err(StoreError::Conflict(format!("no report {report_id}"))),
+            many => Err(StoreError::Conflict(format!(
+                "report id {report_id} is used by several sources ({}): say which with --source",
+                many.join(", ")
+            ))),
+        }
+    }
+
+    /// Stores a premises register file's rows and rejects in one transaction.
+    ///
+    /// # Errors
+    /// On database failure (nothing is stored then).
+    pub fn import_premises(
+        &mut self,
+        file: &str,
+        format: &str,
+        sha256: &str,
+        rows: &[NewPremises],
+        rejects: &[RowReject],
+    ) -> Result<LoadCounts> {
+        let path = self.path.clone();
+        in_run(
+            &self.conn,
+            &path,
+            file,
+            format,
+            sha256,
+            rows.len() + rejects.len(),
+            rejects,
+            |conn| {
+                let known = content_hashes(
+                    conn,
+                    &path,
+                    "SELECT premises_id, content_hash FROM premises",
+                )?;
+                let mut stored = 0;
+                let mut duplicates = 0;
+                let mut seen: HashMap<&str, u64> = HashMap::new();
+                for row in rows {
+                    let same = seen
+                        .get(row.premises_id.as_str())
+                        .or_else(|| known.get(&row.premises_id))
+                        == Some(&row.content_hash);
+                    if same {
+                        duplicates += 1;
+                        continue;
+                    }
+                    seen.insert(&row.premises_id, row.content_hash);
+                    upsert_premises(conn, &path, row)?;
+                    stored += 1;
+                }
+                Ok((stored, duplicates))
+            },
+        )
+    }
+
+    /// Stores visit outcomes and their rejects in one transaction.
+    ///
+    /// # Errors
+    /// On database failure (nothing is stored then).
+    pub fn import_outcomes(
+        &mut self,
+        file: &str,
+        format: &str,
+        sha256: &str,
+        rows: &[NewOutcome],
+        rejects: &[RowReject],
+    ) -> Result<LoadCounts> {
+        let path = self.path.clone();
+        in_run(
+            &self.conn,
+            &path,
+            file,
+            format,
+            sha256,
+            rows.len() + rejects.len(),
+            rejects,
+            |conn| {
+                let known =
+                    content_hashes(conn, &path, "SELECT visit_id, content_hash FROM outcomes")?;
+                let mut stored = 0;
+                let mut duplicates = 0;
+                let mut seen: HashMap<&str, u64> = HashMap::new();
+                for row in rows {
+                    let same = seen
+                        .get(row.visit_id.as_str())
+                        .or_else(|| known.get(&row.visit_id))
+                        == Some(&row.content_hash);
+                    if same {
+                        duplicates += 1;
+                        continue;
+                    }
+                    seen.insert(&row.visit_id, row.content_hash);
+                    conn.execute("DELETE FROM outcomes WHERE visit_id = ?", [&row.visit_id])
+                        .map_err(db_error(&path, "replace outcome"))?;
+                    conn.execute(
+                    "INSERT INTO outcomes (visit_id, visited_on, premises_id, lat, lng, precision_m, \
+                     h3_r6, h3_r7, h3_r8, h3_r9, operation, result, potential_victims, nrm_referrals, \
+                     arrests, safeguarding_referrals, notes, line, content_hash) \
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    params![
+                        row.visit_id,
+                        row.visited_on,
+                        row.premises_id,
+                        row.lat,
+                        row.lng,
+                        row.precision_m,
+                        row.cells[0],
+                        row.cells[1],
+                        row.cells[2],
+                        row.cells[3],
+                        row.operation,
+                        row.result.as_str(),
+                        row.potential_victims,
+                        row.nrm_referrals,
+                        row.arrests,
+                        row.safeguarding_referrals,
+                        row.notes,
+                        row.line as i64,
+                        row.content_hash,
+                    ],
+                )
+                .map_err(db_error(&path, "insert outcome"))?;
+                    stored += 1;
+                }
+                Ok((stored, duplicates))
+            },
+        )
+    }
+
+    /// Every premises, by id.
+    ///
+    /// # Errors
+    /// On database failure.
+    pub fn premises(&self) -> Result<Vec<PremisesRecord>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT premises_id, name, name_key, CAST(venue_type AS VARCHAR), address, postcode, lat, lng, \
+                 precision_m, h3_r6, h3_r7, h3_r8, h3_r9, status, origin, merged_into \
+                 FROM premises ORDER BY premises_id",
+            )
+            .map_err(self.err("prepare premises"))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(PremisesRecord {
+                    premises_id: r.get(0)?,
+                    name: r.get(1)?,
+                    name_key: r.get(2)?,
+                    venue_type: r.get(3)?,
+                    address: r.get(4)?,
+                    postcode: r.get(5)?,
+                    lat: r.get(6)?,
+                    lng: r.get(7)?,
+                    precision_m: r.get(8)?,
+                    cells: [r.get(9)?, r.get(10)?, r.get(11)?, r.get(12)?],
+                    status: r.get(13)?,
+                    origin: r.get(14)?,
+                    merged_into: r.get(15)?,
+                })
+            })
+            .map_err(self.err("query premises"))?;
+        rows.collect::<duckdb::Result<_>>()
+            .map_err(self.err("read premises"))
+    }
+
+    /// Every stored report with a venue, as linking needs it (in a stable order).
+    ///
+    /// # Errors
+    /// On database failure.
+    pub fn reports_for_linking(&self) -> Result<Vec<ReportForLinking>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT source, report_id, CAST(venue_type AS VARCHAR), venue_name, lat, lng, precision_m, \
+                 location_input FROM reports ORDER BY source, report_id",
+            )
+            .map_err(self.err("prepare reports for linking"))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(ReportForLinking {
+                    source: r.get(0)?,
+                    report_id: r.get(1)?,
+                    venue_type: r.get(2)?,
+                    venue_name: r.get(3)?,
+                    lat: r.get(4)?,
+                    lng: r.get(5)?,
+                    precision_m: r.get(6)?,
+                    location_input: r.get(7)?,
+                })
+            })
+            .map_err(self.err("query reports for linking"))?;
+        rows.collect::<duckdb::Result<_>>()
+            .map_err(self.err("read reports for linking"))
+    }
+
+    /// Replaces every link, and every premises made from reports, in one
+    /// transaction (what `relink` computed from the whole store).
+    ///
+    /// # Errors
+    /// On database failure (the old links stay then).
+    pub fn replace_links(&mut self, links: &[ReportLink], made: &[NewPremises]) -> Result<()> {
+        let path = self.path.clone();
+        let conn = &self.conn;
+        let err = |context| db_error(&path, context);
+        conn.execute_batch("BEGIN TRANSACTION")
+            .map_err(err("begin"))?;
+        let done = (|| -> Result<()> {
+            conn.execute_batch(
+                "DELETE FROM report_links; DELETE FROM premises WHERE origin = 'reports'",
+            )
+            .map_err(err("clear links"))?;
+            for premises in made {
+                upsert_premises(conn, &path, premises)?;
+            }
+            let mut appender = conn
+                .appender("report_links")
+                .map_err(err("links appender"))?;
+            for link in links {
+                appender
+                    .append_row(params![
+                        link.source,
+                        link.report_id,
+                        link.premises_id,
+                        link.score,
+                        link.reason
+                    ])
+                    .map_err(err("append link"))?;
+            }
+            appender.flush().map_err(err("flush links"))?;
+            Ok(())
+        })();
+        match done {
+            Ok(()) => conn.execute_batch("COMMIT").map_err(err("commit links")),
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+
+    /// Records an analyst's linking decision (the caller relinks after it).
+    ///
+    /// # Errors
+    /// A [`StoreError::Conflict`] naming a premises or report that does not
+    /// exist; database failure.
+    pub fn record_link_decision(&mut self, decision: &LinkDecision, actor: &str) -> Result<()> {
+        let exists = |sql: &str, values: &[&str]| -> Result<bool> {
+            self.conn
+                .query_row(sql, params_from_iter(values.iter()), |r| r.get::<_, i64>(0))
+                .map(|n| n > 0)
+                .map_err(self.err("check decision"))
+        };
+        let premises_sql = "SELECT count(*) FROM premises WHERE premises_id = ?";
+        match decision {
+            LinkDecision::Merge { into, from } => {
+                if into == from {
+                    return Err(StoreError::Conflict(format!(
+                        "cannot merge {into} into itself"
+                    )));
+                }
+                for id in [into, from] {
+                    if !exists(premises_sql, &[id])? {
+                        return Err(StoreError::Conflict(format!("no premises {id}")));
+                    }
+                }
+                self.conn
+                    .execute(
+                        "INSERT INTO link_decisions (decided_at, actor, kind, premises_id, other_id) \
+                         VALUES (current_timestamp, ?, 'merge', ?, ?)",
+                        params![actor, into, from],
+                    )
+                    .map_err(self.err("record merge"))?;
+                self.conn
+                    .execute(
+                        "UPDATE premises SET merged_into = ? WHERE premises_id = ?",
+                        params![into, from],
+                    )
+                    .map_err(self.err("mark merged"))?;
+            }
+            LinkDecision::Detach { source, report_id } => {
+                if !exists(
+                    "SELECT count(*) FROM reports WHERE source = ? AND report_id = ?",
+                    &[source, report_id],
+                )? {
+                    return Err(StoreError::Conflict(format!(
+                        "no report {report_id} from {source}"
+                    )));
+                }
+                self.conn
+                    .execute(
+                        "INSERT INTO link_decisions (decided_at, actor, kind, source, report_id) \
+                         VALUES (current_timestamp, ?, 'detach', ?, ?)",
+                        params![actor, source, report_id],
+                    )
+                    .map_err(self.err("record detach"))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Every linking decision, oldest first.
+    ///
+    /// # Errors
+    /// On database failure.
+    pub fn link_decisions(&self) -> Result<Vec<LinkDecision>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT kind, premises_id, other_id, source, report_id FROM link_decisions \
+                 ORDER BY decided_at, rowid",
+            )
+            .map_err(self.err("prepare decisions"))?;
+        let rows = stmt
+            .query_map([], |r| {
+                let kind: String = r.get(0)?;
+                Ok(if kind == "merge" {
+                    LinkDecision::Merge {
+                        into: r.get(1)?,
+                        from: r.get(2)?,
+                    }
+                } else {
+                    LinkDecision::Detach {
+                        source: r.get(3)?,
+                        report_id: r.get(4)?,
+                    }
+                })
+            })
+            .map_err(self.err("query decisions"))?;
+        rows.collect::<duckdb::Result<_>>()
+            .map_err(self.err("read decisions"))
+    }
+
+    /// Linked reports passing the filter (every link when the filter is empty).
+    ///
+    /// # Errors
+    /// On database failure.
+    pub fn linked_reports(&self, filter: &ReportFilter) -> Result<Vec<LinkedReport>> {
+        let (clause, values) = filter_sql(filter);
+        let sql = format!(
+            "SELECT l.premises_id, r.source, r.report_id, r.observed_on, CAST(r.exploitation_type AS VARCHAR), \
+             r.indicator_mask, l.score, l.reason \
+             FROM report_links l JOIN (SELECT * FROM reports {clause}) r USING (source, report_id) \
+             ORDER BY l.premises_id, r.observed_on, r.source, r.report_id"
+        );
+        let mut stmt = self
+            .conn
+            .prepare(&sql)
+            .map_err(self.err("prepare linked"))?;
+        let rows = stmt
+            .query_map(params_from_iter(values.iter()), |r| {
+                Ok(LinkedReport {
+                    premises_id: r.get(0)?,
+                    source: r.get(1)?,
+                    report_id: r.get(2)?,
+                    observed_on: r.get(3)?,
+                    exploitation_type: r.get(4)?,
+                    indicator_mask: r.get(5)?,
+                    score: r.get(6)?,
+                    reason: r.get(7)?,
+                })
+            })
+            .map_err(self.err("query linked"))?;
+        rows.collect::<duckdb::Result<_>>()
+            .map_err(self.err("read linked"))
+    }
+
+    /// Every visit outcome, oldest first.
+    ///
+    /// # Errors
+    /// On database failure.
+    pub fn outcomes(&self) -> Result<Vec<OutcomeRecord>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT visit_id, visited_on, premises_id, lat, lng, h3_r6, h3_r7, h3_r8, h3_r9, operation, \
+                 result, potential_victims, nrm_referrals, arrests, safeguarding_referrals, notes \
+                 FROM outcomes ORDER BY visited_on, visit_id",
+            )
+            .map_err(self.err("prepare outcomes"))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(OutcomeRecord {
+                    visit_id: r.get(0)?,
+                    visited_on: r.get(1)?,
+                    premises_id: r.get(2)?,
+                    lat: r.get(3)?,
+                    lng: r.get(4)?,
+                    cells: [r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?],
+                    operation: r.get(9)?,
+                    result: r.get(10)?,
+                    potential_victims: r.get(11)?,
+                    nrm_referrals: r.get(12)?,
+                    arrests: r.get(13)?,
+                    safeguarding_referrals: r.get(14)?,
+                    notes: r.get(15)?,
+                })
+            })
+            .map_err(self.err("query outcomes"))?;
+        rows.collect::<duckdb::Result<_>>()
+            .map_err(self.err("read outcomes"))
+    }
+}
+
+fn content_hashes(conn: &Connection, path: &str, sql: &str) -> Result<HashMap<String, u64>> {
+    let mut stmt = conn
+        .prepare(sql)
+        .map_err(db_error(path, "prepare known rows"))?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?)))
+        .map_err(db_error(path, "query known rows"))?;
+    rows.collect::<duckdb::Result<_>>()
+        .map_err(db_error(path, "read known rows"))
+}
+
+fn upsert_premises(conn: &Connection, path: &str, row: &NewPremises) -> Result<()> {
+    // An analyst's merge survives a register's correction of the row.
+    let merged_into: Option<String> = conn
+        .query_row(
+            "SELECT merged_into FROM premises WHERE premises_id = ?",
+            [&row.premises_id],
+            |r| r.get(0),
+        )
+        .ok()
+        .flatten();
+    conn.execute(
+        "DELETE FROM premises WHERE premises_id = ?",
+        [&row.premises_id],
+    )
+    .map_err(db_error(path, "replace premises"))?;
+    conn.execute(
+        "INSERT INTO premises (premises_id, name, name_key, venue_type, address, postcode, lat, lng, \
+         geocode_method, precision_m, h3_r6, h3_r7, h3_r8, h3_r9, status, opened_on, closed_on, origin, \
+         line, content_hash, merged_into) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        params![
+            row.premises_id,
+            row.name,
+            row.name_key,
+            row.venue_type.as_str(),
+            row.address,
+            row.postcode,
+            row.lat,
+            row.lng,
+            row.method.as_str(),
+            row.precision_m,
+            row.cells[0],
+            row.cells[1],
+            row.cells[2],
+            row.cells[3],
+            row.status.as_str(),
+            row.opened_on,
+            row.closed_on,
+            row.origin.as_str(),
+            row.line as i64,
+            row.content_hash,
+            merged_into,
+        ],
+    )
+    .map_err(db_error(path, "insert premises"))?;
+    Ok(())
+}
+
+/// Runs `body` inside a transaction with a run row and the rejects stored;
+/// `body` answers `(stored, duplicates)`. Checks that every row is accounted for.
+#[allow(clippy::too_many_arguments, reason = "one run's facts, each once")]
+fn in_run(
+    conn: &Connection,
+    path: &str,
+    file: &str,
+    format: &str,
+    sha256: &str,
+    read: usize,
+    rejects: &[RowReject],
+    body: impl FnOnce(&Connection) -> Result<(u64, u64)>,
+) -> Result<LoadCounts> {
+    let err = |context| db_error(path, context);
+    conn.execute_batch("BEGIN TRANSACTION")
+        .map_err(err("begin"))?;
+    let done = (|| -> Result<LoadCounts> {
+        let run_id: i64 = conn
+            .query_row(
+                "INSERT INTO ingest_runs (run_id, file_name, format, started_at, tool_version) \
+                 VALUES (nextval('ingest_run_seq'), ?, ?, current_timestamp, ?) RETURNING run_id",
+                params![file, format, env!("CARGO_PKG_VERSION")],
+                |r| r.get(0),
+            )
+            .map_err(err("insert run"))?;
+        let (stored, duplicates) = body(conn)?;
+        let mut appender = conn.appender("rejects").map_err(err("rejects appender"))?;
+        for r in rejects {
+            appender
+                .append_row(params![
+                    run_id,
+                    file,
+                    r.line as i64,
+                    r.field,
+                    r.reason,
+                    r.raw
+                ])
+                .map_err(err("append reject"))?;
+        }
+        appender.flush().map_err(err("flush rejects"))?;
+        drop(appender);
+        let counts = LoadCounts {
+            run_id,
+            read: read as u64,
+            stored,
+            duplicates,
+            rejected: rejects.len() as u64,
+        };
+        if counts.read != counts.stored + counts.duplicates + counts.rejected {
+            return Err(StoreError::Unbalanced {
+                path: path.to_owned(),
+                read: counts.read,
+                stored: counts.stored,
+                duplicates: counts.duplicates,
+                rejected: counts.rejected,
+            });
+        }
+        conn.execute(
+            "UPDATE ingest_runs SET sha256 = ?, finished_at = current_timestamp, rows_read = ?, stored = ?, \
+             duplicates = ?, rejected = ? WHERE run_id = ?",
+            params![sha256, counts.read as i64, counts.stored as i64, counts.duplicates as i64, counts.rejected as i64, run_id],
+        )
+        .map_err(err("record run"))?;
+        Ok(counts)
+    })();
+    match done {
+        Ok(counts) => {
+            conn.execute_batch("COMMIT").map_err(err("commit"))?;
+            Ok(counts)
+        }
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}

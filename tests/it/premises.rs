@@ -1,0 +1,332 @@
+//! Premises and outcomes end to end: a register imported with its rejects,
+//! reports linked against a labelled set, the outcome summary on a history
+//! where the no-leakage rule matters, and the API answering as the store holds.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::io::Cursor;
+
+use hotspots::ingest::{import_outcomes, import_premises};
+use hotspots::premises::{outcome_summary, relink, repeat_premises, PremisesQuery, SummaryQuery};
+use hotspots::store::StoredReject;
+use hotspots::{load, Input, LoadOptions, Store};
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/linking");
+
+fn reader(name: &str, bytes: impl Into<Vec<u8>>) -> Input {
+    Input::Reader {
+        name: name.into(),
+        reader: Box::new(Cursor::new(bytes.into())),
+    }
+}
+
+fn quiet() -> LoadOptions {
+    LoadOptions {
+        no_rejects_file: true,
+        ..LoadOptions::default()
+    }
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{FIXTURES}/{name}")).expect("fixture")
+}
+
+/// `report_id → expected` from the labelled file (empty: no premises).
+fn expected_links() -> BTreeMap<String, String> {
+    let mut reader = csv::Reader::from_reader(Cursor::new(fixture("reports.csv")));
+    let headers = reader.headers().expect("header").clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).expect(name);
+    let (id, expected) = (col("report_id"), col("expected"));
+    reader
+        .records()
+        .map(|r| {
+            let r = r.expect("row");
+            (r[id].to_owned(), r[expected].to_owned())
+        })
+        .collect()
+}
+
+fn linked_store() -> Store {
+    let mut store = Store::open_in_memory().expect("store");
+    let counts = import_premises(
+        &mut store,
+        reader("premises.csv", fixture("premises.csv")),
+        &quiet(),
+    )
+    .expect("register")
+    .counts;
+    assert_eq!((counts.read, counts.stored, counts.rejected), (8, 8, 0));
+    let counts = load(
+        &mut store,
+        reader("reports.csv", fixture("reports.csv")),
+        &quiet(),
+        None,
+    )
+    .expect("reports")
+    .counts;
+    assert_eq!((counts.read, counts.stored), (17, 17), "{counts:?}");
+    relink(&mut store).expect("relink");
+    store
+}
+
+/// Every report's premises as linking decided, with the reasons.
+fn links(store: &Store) -> BTreeMap<String, (String, String)> {
+    store
+        .linked_reports(&hotspots::store::ReportFilter::default())
+        .expect("links")
+        .into_iter()
+        .map(|l| (l.report_id, (l.premises_id, l.reason)))
+        .collect()
+}
+
+#[test]
+fn linking_matches_the_labelled_set() {
+    let store = linked_store();
+    let got = links(&store);
+    let expected = expected_links();
+    // A "made:X" label: the reports so labelled share one premises made from reports.
+    let mut made: HashMap<&str, &str> = HashMap::new();
+    let (mut right, mut made_links, mut wrong) = (0, 0, Vec::new());
+    let wanted = expected.values().filter(|e| !e.is_empty()).count();
+    for (report, (premises, reason)) in &got {
+        let want = expected.get(report).map_or("", String::as_str);
+        let ok = if let Some(label) = want.strip_prefix("made:") {
+            premises.starts_with("rep-")
+                && *made.entry(label).or_insert(premises) == premises.as_str()
+        } else {
+            want == premises
+        };
+        if ok {
+            right += 1;
+            made_links += usize::from(want.starts_with("made:"));
+        } else {
+            wrong.push(format!(
+                "{report} → {premises} ({reason}), expected {want:?}"
+            ));
+        }
+    }
+    let precision = right as f64 / got.len() as f64;
+    let recall = right as f64 / wanted as f64;
+    assert!(wrong.is_empty(), "wrong links: {wrong:#?}");
+    assert!(precision >= 0.999, "precision {precision}");
+    assert!(recall >= 0.9, "recall {recall}: got {got:#?}");
+    assert_eq!(
+        made_links, 2,
+        "the unregistered car wash is made of its two reports"
+    );
+    // Reasons say why, in words a user can check.
+    assert!(
+        got["R01"].1.starts_with("same postcode (PE13 1PE)"),
+        "{}",
+        got["R01"].1
+    );
+    assert!(
+        got["R03"].1.starts_with("no name given"),
+        "{}",
+        got["R03"].1
+    );
+    assert!(
+        !got.contains_key("R04"),
+        "a town-level report without a name was linked"
+    );
+    assert!(!got.contains_key("R07"), "an ambiguous report was linked");
+}
+
+#[test]
+fn analysts_decisions_survive_relinking() {
+    let mut store = linked_store();
+    use hotspots::store::LinkDecision;
+    store
+        .record_link_decision(
+            &LinkDecision::Merge {
+                into: "P5".into(),
+                from: "P4".into(),
+            },
+            "test",
+        )
+        .expect("merge");
+    store
+        .record_link_decision(
+            &LinkDecision::Detach {
+                source: "app".into(),
+                report_id: "R02".into(),
+            },
+            "test",
+        )
+        .expect("detach");
+    relink(&mut store).expect("relink");
+    relink(&mut store).expect("again");
+    let got = links(&store);
+    assert_eq!(
+        got["R09"].0, "P5",
+        "the old site's report follows the merge"
+    );
+    assert!(!got.contains_key("R02"), "a detached report stays detached");
+    assert_eq!(got["R01"].0, "P1");
+    assert!(store
+        .record_link_decision(
+            &LinkDecision::Merge {
+                into: "P1".into(),
+                from: "nope".into()
+            },
+            "test"
+        )
+        .is_err());
+}
+
+#[test]
+fn register_rejects_name_line_and_field_and_reimport_is_idempotent() {
+    let mut store = Store::open_in_memory().expect("store");
+    let text = "premises_id,name,venue_type,postcode,lat,lng,status,opened_on,closed_on\n\
+                A1,Good Wash,car_wash,PE13 1PE,,,open,,\n\
+                A2,No Type,,PE13 1PE,,,open,,\n\
+                A3,Bad Postcode,car_wash,ZZ99 9ZZ,,,open,,\n\
+                A4,Abroad,farm,,48.85,2.35,open,,\n\
+                A5,Backwards,nail_bar,PE13 1AP,,,closed,2020-01-01,2019-01-01\n\
+                ,No Id,nail_bar,PE13 1AP,,,open,,\n\
+                A7,Odd Status,farm,PE13 1ES,,,demolished,,\n";
+    let first = import_premises(&mut store, reader("reg.csv", text), &quiet()).expect("import");
+    assert_eq!(
+        (
+            first.counts.read,
+            first.counts.stored,
+            first.counts.duplicates,
+            first.counts.rejected
+        ),
+        (7, 1, 0, 6)
+    );
+    let mut rejects: Vec<StoredReject> = Vec::new();
+    store
+        .rejects_for_run(first.counts.run_id, |r| rejects.push(r))
+        .expect("rejects");
+    let got: Vec<(u64, &str)> = rejects.iter().map(|r| (r.line, r.field.as_str())).collect();
+    assert_eq!(
+        got,
+        vec![
+            (3, "venue_type"),
+            (4, "postcode"),
+            (5, "lat"),
+            (6, "closed_on"),
+            (7, "premises_id"),
+            (8, "status")
+        ]
+    );
+    assert!(rejects
+        .iter()
+        .all(|r| !r.reason.is_empty() && !r.raw.is_empty()));
+    let again = import_premises(&mut store, reader("reg.csv", text), &quiet()).expect("again");
+    assert_eq!(
+        (
+            again.counts.stored,
+            again.counts.duplicates,
+            again.counts.rejected
+        ),
+        (0, 1, 6)
+    );
+    // A corrected row replaces the premises, and counts as stored.
+    let corrected = text.replace("A1,Good Wash", "A1,Good Hand Car Wash");
+    let third =
+        import_premises(&mut store, reader("reg.csv", corrected), &quiet()).expect("corrected");
+    assert_eq!(third.counts.stored, 1);
+    let premises = store.premises().expect("premises");
+    assert_eq!(premises.len(), 1);
+    assert_eq!(premises[0].name.as_deref(), Some("Good Hand Car Wash"));
+}
+
+#[test]
+fn repeat_premises_counts_what_was_linked() {
+    let store = linked_store();
+    let rows = repeat_premises(&store, &PremisesQuery::default()).expect("rows");
+    let p1 = rows
+        .iter()
+        .find(|r| r.premises.premises_id == "P1")
+        .expect("P1");
+    // R01, R02, R03, R16: helpline and app; Jan 5, Jan 9, Feb 1, May 3.
+    assert_eq!(p1.reports, 4);
+    assert_eq!(p1.sources, 2);
+    assert_eq!(p1.incidents, 3, "Jan 5 and 9 are one incident");
+    assert_eq!(p1.first_seen.to_string(), "2024-01-05");
+    assert_eq!(p1.last_seen.to_string(), "2024-05-03");
+    // Gaps 4, 23, 92 days → median 23.
+    assert_eq!(p1.median_days_between, Some(23.0));
+    assert_eq!(rows[0].premises.premises_id, "P1", "most reported first");
+    let two = PremisesQuery {
+        min_reports: 2,
+        ..PremisesQuery::default()
+    };
+    let rows = repeat_premises(&store, &two).expect("rows");
+    assert!(rows.iter().all(|r| r.reports >= 2));
+    assert!(
+        !rows.iter().any(|r| r.premises.premises_id == "P8"),
+        "never reported"
+    );
+}
+
+/// Reports at a point, one a day from `first`, as CSV rows.
+fn cluster(out: &mut String, prefix: &str, lat: f64, lng: f64, first: &str, n: usize) {
+    let start: chrono::NaiveDate = first.parse().expect("date");
+    for i in 0..n {
+        let day = start + chrono::Days::new(i as u64);
+        let _ = writeln!(out, "{prefix}{i:03},test,{day},car_wash,{lat:.5},{lng:.5}");
+    }
+}
+
+#[test]
+fn each_visit_is_classed_by_the_map_of_the_day_before() {
+    let mut store = Store::open_in_memory().expect("store");
+    let mut csv = String::from("report_id,source,observed_on,venue_type,lat,lng\n");
+    // A background of single reports over ~20 km, early in 2023.
+    for i in 0..64 {
+        let (row, col) = (i / 8, i % 8);
+        let _ = writeln!(
+            csv,
+            "B{i:03},test,2023-0{}-01,car_wash,{:.5},{:.5}",
+            1 + i % 6,
+            52.55 + f64::from(row) * 0.025,
+            0.05 + f64::from(col) * 0.04
+        );
+    }
+    // X: hot before the first visit. Y: reported only after the second.
+    cluster(&mut csv, "X", 52.60010, 0.10010, "2023-03-01", 25);
+    cluster(&mut csv, "Y", 52.70010, 0.25010, "2023-08-01", 25);
+    load(&mut store, reader("history.csv", csv), &quiet(), None).expect("reports");
+    let visits = "visit_id,visited_on,lat,lng,result\n\
+                  V1,2023-07-01,52.60010,0.10010,indicators_confirmed\n\
+                  V2,2023-07-15,52.70010,0.25010,victims_identified\n\
+                  V3,2023-07-10,52.62500,0.17000,no_concerns\n";
+    let counts = import_outcomes(&mut store, reader("visits.csv", visits), &quiet())
+        .expect("visits")
+        .counts;
+    assert_eq!((counts.stored, counts.rejected), (3, 0));
+    let summary = outcome_summary(&store, &SummaryQuery::default()).expect("summary");
+    let hot = summary.hot();
+    let not_hot = summary.not_hot();
+    assert_eq!(
+        (hot.visits, hot.positive),
+        (1, 1),
+        "only V1's cell was hot when visited"
+    );
+    assert_eq!(
+        (not_hot.visits, not_hot.positive),
+        (2, 1),
+        "V2's cell became hot afterwards"
+    );
+    let json = summary.to_json(&SummaryQuery::default());
+    let (lo, hi) = hotspots::analysis::outcomes::wilson95(1, 2).expect("n>0");
+    assert_eq!(json["not_hot"]["ci95"][0].as_f64(), Some(lo));
+    assert_eq!(json["not_hot"]["ci95"][1].as_f64(), Some(hi));
+    assert_eq!(json["not_hot"]["hit_rate"].as_f64(), Some(0.5));
+    // PAI: the map the day before the period (2023-06-30) has X hot, not Y:
+    // half the positive visits fell in its hot cells.
+    let pai = summary.pai.expect("pai");
+    let (hot_cells, cells) = summary.pai_cells;
+    assert!(hot_cells >= 1 && cells > hot_cells);
+    assert!((pai.hot_share_of_positive - 0.5).abs() < 1e-12);
+    assert!((pai.pai - 0.5 * cells as f64 / hot_cells as f64).abs() < 1e-9);
+    // A visit naming an unknown premises is a reject, not a guess.
+    let bad = "visit_id,visited_on,premises_id,result\nV9,2023-07-01,NOPE,no_concerns\nV10,2099-01-01,,no_concerns\n";
+    let counts = import_outcomes(&mut store, reader("bad.csv", bad), &quiet())
+        .expect("bad")
+        .counts;
+    assert_eq!(counts.rejected, 2);
+}
