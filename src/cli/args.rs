@@ -6,6 +6,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::ingest::Format;
 
+/// Exit status when `--strict` and a row was rejected.
+pub const EXIT_REJECTED: u8 = 3;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "hotspots",

@@ -9,15 +9,12 @@ use anyhow::bail;
 use clap::Parser;
 
 use super::accounts::{add_user, tokens_command, users_command};
-use super::args::{Cli, Command, ExportLayer, ProgressArg};
+use super::args::{Cli, Command, ExportLayer, ProgressArg, EXIT_REJECTED};
 use super::export::{export_layer, export_premises, export_reports_command};
 use super::open_store;
 use super::premises::{outcomes_command, premises_command};
 use crate::ingest::{self, LoadOptions, ReadTally};
 use crate::publish::Layer;
-
-/// Exit status when `--strict` and a row was rejected.
-pub const EXIT_REJECTED: u8 = 3;
 
 /// The `hotspots` binary's entry point.
 pub fn main() -> ExitCode {

@@ -8,11 +8,12 @@ mod export;
 mod premises;
 
 pub use accounts::add_user;
+pub use args::EXIT_REJECTED;
 pub use args::{
     Cli, Command, DbArg, ExportLayer, FilterArgs, LayerCommon, OutFormat, OutcomesCommand,
     PremisesCommand, ProgressArg, RegisterFiles, TokensCommand, UsersCommand,
 };
-pub use commands::{main, run, EXIT_REJECTED};
+pub use commands::{main, run};
 pub use export::export_reports;
 
 use std::path::Path;

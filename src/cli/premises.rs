@@ -2,8 +2,7 @@
 
 use std::process::ExitCode;
 
-use super::args::{OutcomesCommand, PremisesCommand, RegisterFiles};
-use super::commands::EXIT_REJECTED;
+use super::args::{OutcomesCommand, PremisesCommand, RegisterFiles, EXIT_REJECTED};
 use super::open_store;
 use crate::ingest::{self, FileSummary, Input, LoadOptions, PipelineError};
 use crate::premises::{relink, LinkSummary};

@@ -6,12 +6,16 @@
 //! `analysis`'s; this layer puts them together over the store, and asks
 //! `publish` for the Gi* maps it classes premises and visits by.
 
+mod briefing;
 mod link;
+mod maps;
 mod outcomes;
 mod params;
 mod render;
 mod repeat;
 
+pub use crate::analysis::outcomes::HitRate;
+pub use briefing::{briefing, Briefing, BriefingArea};
 pub use link::{relink, LinkSummary};
 pub use outcomes::{outcome_summary, OutcomeSummary, SummaryQuery};
 pub use params::{parse_premises, PremisesFormat, PremisesRequest};

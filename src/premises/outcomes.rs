@@ -8,13 +8,15 @@
 //! period began, over the positive visits of the period.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
-use chrono::{Days, NaiveDate};
+use chrono::{Datelike, Days, NaiveDate};
 use serde_json::{json, Value};
 
+use super::maps::{self, BinMap, CategoryMap};
 use crate::analysis::outcomes::{pai, HitRate, Pai};
 use crate::model::VisitResult;
-use crate::publish::{emerging, hot_cells, LayerError, LayerQuery};
+use crate::publish::{LayerError, LayerQuery};
 use crate::store::{OutcomeRecord, Store};
 
 /// What the summary answers.
@@ -131,35 +133,31 @@ impl OutcomeSummary {
     }
 }
 
-/// The map as it stood the day before `day`: bins and emerging categories by cell.
+/// The maps as they stood the day before `day`: Gi* over the reports of the
+/// window before it; emerging categories as of the end of the month before
+/// (a monthly trend has no complete step for the days of the visit's own
+/// month, and one map a month keeps the summary to seconds).
 struct MapOnDay {
-    bins: HashMap<u64, i8>,
-    categories: HashMap<u64, String>,
-    hot_cells: u64,
-    cells: u64,
+    bins: Arc<BinMap>,
+    categories: Arc<CategoryMap>,
 }
 
 fn map_before(store: &Store, query: &SummaryQuery, day: NaiveDate) -> Result<MapOnDay, LayerError> {
-    let mut layer = query.layer.clone();
-    layer.filter.to = day.checked_sub_days(Days::new(1));
-    layer.filter.from = day.checked_sub_days(Days::new(u64::from(query.window_days)));
-    let run = hot_cells(store, &layer)?;
-    let bins: HashMap<u64, i8> = run
-        .cells
-        .iter()
-        .map(|c| (u64::from(c.cell), c.bin))
-        .collect();
-    let hot_cells = run.cells.iter().filter(|c| c.bin >= 1).count() as u64;
-    let categories = emerging(store, &layer)?
-        .2
-        .iter()
-        .map(|c| (u64::from(c.cell), c.category.name()))
-        .collect();
+    let window = |to: Option<NaiveDate>| {
+        let mut layer = query.layer.clone();
+        layer.filter.to = to;
+        layer.filter.from = to
+            .and_then(|t| t.checked_add_days(Days::new(1)))
+            .and_then(|t| t.checked_sub_days(Days::new(u64::from(query.window_days))));
+        layer
+    };
+    let day_before = day.checked_sub_days(Days::new(1));
+    let month_before = day
+        .with_day(1)
+        .and_then(|first| first.checked_sub_days(Days::new(1)));
     Ok(MapOnDay {
-        cells: bins.len() as u64,
-        bins,
-        categories,
-        hot_cells,
+        bins: maps::bins(store, &window(day_before))?,
+        categories: maps::categories(store, &window(month_before))?,
     })
 }
 
@@ -195,7 +193,7 @@ pub fn outcome_summary(store: &Store, query: &SummaryQuery) -> Result<OutcomeSum
             );
         }
         let map = &maps[&visit.visited_on];
-        let bin = map.bins.get(&cell).copied().unwrap_or(0);
+        let bin = map.bins.bin(cell);
         summary.bins.entry(bin).or_default().add(positive(visit));
         let category = map
             .categories
@@ -221,15 +219,15 @@ pub fn outcome_summary(store: &Store, query: &SummaryQuery) -> Result<OutcomeSum
             .collect();
         let in_hot = placed_positive
             .iter()
-            .filter(|c| map.bins.get(c).is_some_and(|b| *b >= 1))
+            .filter(|c| map.bins.bin(**c) >= 1)
             .count() as u64;
         summary.pai = pai(
             in_hot,
             placed_positive.len() as u64,
-            map.hot_cells,
-            map.cells,
+            map.bins.hot_cells,
+            map.bins.cells,
         );
-        summary.pai_cells = (map.hot_cells, map.cells);
+        summary.pai_cells = (map.bins.hot_cells, map.bins.cells);
     }
     Ok(summary)
 }

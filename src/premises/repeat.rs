@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 
 use crate::analysis::outcomes::{last_90_and_previous, median_days_between};
 use crate::model::Indicator;
-use crate::publish::{emerging, hot_cells, LayerError, LayerQuery};
+use crate::publish::{LayerError, LayerQuery};
 use crate::store::{OutcomeRecord, PremisesRecord, ReportFilter, Store};
 
 /// Reports of one premises this many days apart or less are one incident
@@ -154,16 +154,8 @@ pub fn repeat_premises(
     let resolution_slot = usize::from(query.layer.res.clamp(6, 9) - 6);
     let mut layer = query.layer.clone();
     layer.filter = query.filter.clone();
-    let bins: HashMap<u64, i8> = hot_cells(store, &layer)?
-        .cells
-        .iter()
-        .map(|c| (u64::from(c.cell), c.bin))
-        .collect();
-    let categories: HashMap<u64, String> = emerging(store, &layer)?
-        .2
-        .iter()
-        .map(|c| (u64::from(c.cell), c.category.name()))
-        .collect();
+    let bins = super::maps::bins(store, &layer)?;
+    let categories = super::maps::categories(store, &layer)?;
     let mut last_outcomes: HashMap<String, OutcomeRecord> = HashMap::new();
     for outcome in store.outcomes()? {
         if let Some(id) = &outcome.premises_id {
@@ -223,7 +215,7 @@ pub fn repeat_premises(
                 .filter_map(|(i, _)| Indicator::ALL.get(*i).map(|x| x.as_str()))
                 .collect(),
             exploitation,
-            bin: cell.map(|c| bins.get(&c).copied().unwrap_or(0)),
+            bin: cell.map(|c| bins.bin(c)),
             category: cell.and_then(|c| categories.get(&c).cloned()),
             last_outcome: last_outcomes.get(id).cloned(),
             timeline: reports.into_iter().cloned().collect(),

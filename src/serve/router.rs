@@ -37,7 +37,16 @@ pub fn router(state: AppState) -> Router {
             "/premises/{id}/outcomes",
             axum::routing::post(pages::submit_outcome),
         )
+        .route(
+            "/premises/{id}/merge",
+            axum::routing::post(pages::merge_premises),
+        )
+        .route(
+            "/premises/{id}/detach",
+            axum::routing::post(pages::detach_report),
+        )
         .route("/outcomes", get(pages::outcomes_page))
+        .route("/briefing", get(pages::briefing_page))
         .route("/healthz", get(|| async { "ok" }))
         .route("/signin", get(pages::signin_form).post(pages::signin))
         .route("/signout", axum::routing::post(pages::signout))

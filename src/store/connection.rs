@@ -25,6 +25,9 @@ pub struct Store {
     /// Set by [`Store::keep_snapshot`]: the in-memory filter columns that
     /// answer counts and series, shared with this store's clones.
     pub(super) snapshot: Option<std::sync::Arc<snapshot::Slot>>,
+    /// Names the database for this process (shared by its clones): memos
+    /// keyed by it never mix two databases, in-memory ones included.
+    database: u64,
 }
 
 impl Store {
@@ -78,12 +81,14 @@ impl Store {
     }
 
     pub(super) fn init(conn: Connection, path: String) -> Result<Self> {
+        static DATABASES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         let store = Self {
             conn,
             path,
             dir: None,
             loader: Loader::default(),
             snapshot: None,
+            database: DATABASES.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         };
         store.migrate()?;
         Ok(store)
@@ -102,6 +107,7 @@ impl Store {
             dir: self.dir.clone(),
             loader: Loader::default(),
             snapshot: self.snapshot.clone(),
+            database: self.database,
         })
     }
 
@@ -150,6 +156,11 @@ impl Store {
     /// Caches and ETags key on it.
     pub fn data_version(&self) -> Result<(i64, u64)> {
         read_data_version(&self.conn).map_err(self.err("read data version"))
+    }
+
+    /// This database's number in this process (its clones share it).
+    pub fn database_id(&self) -> u64 {
+        self.database
     }
 
     pub fn path(&self) -> PathBuf {

@@ -137,6 +137,36 @@ async fn role_by_endpoint_matrix() {
             "/api/v1/basemap/districts",
             [S::UNAUTHORIZED, S::OK, S::OK, S::OK, S::OK],
         ),
+        // Premises and outcomes: places, never aggregates; never partnership.
+        (
+            "/premises",
+            [S::SEE_OTHER, S::FORBIDDEN, S::OK, S::OK, S::OK],
+        ),
+        (
+            "/premises/PR-00001",
+            [S::SEE_OTHER, S::FORBIDDEN, S::OK, S::OK, S::OK],
+        ),
+        (
+            "/outcomes",
+            [S::SEE_OTHER, S::FORBIDDEN, S::OK, S::OK, S::OK],
+        ),
+        (
+            "/api/v1/premises",
+            [S::UNAUTHORIZED, S::FORBIDDEN, S::OK, S::OK, S::OK],
+        ),
+        (
+            "/api/v1/premises?format=csv&min_reports=3",
+            [S::UNAUTHORIZED, S::FORBIDDEN, S::OK, S::OK, S::OK],
+        ),
+        (
+            "/api/v1/outcomes/summary",
+            [S::UNAUTHORIZED, S::FORBIDDEN, S::OK, S::OK, S::OK],
+        ),
+        // The day-of-action briefing: tactical (and admin) only.
+        (
+            "/briefing?area=district:E07000010",
+            [S::SEE_OTHER, S::FORBIDDEN, S::FORBIDDEN, S::OK, S::OK],
+        ),
         ("/api/v1/openapi.json", [S::OK; 5]),
         ("/healthz", [S::OK; 5]),
         ("/signin", [S::OK; 5]),
@@ -926,4 +956,82 @@ async fn reads_keep_answering_while_a_load_writes() {
         .map(|f| f["properties"]["count"].as_u64().unwrap_or(0))
         .sum();
     assert_eq!(total, 20_000);
+}
+
+/// Recording outcomes: tactical and admin only, with the session's CSRF token
+/// (forms and API alike); what is recorded is audited and shows on the page.
+#[tokio::test]
+async fn only_tactical_records_outcomes_and_forms_need_their_token() {
+    let (app, mut beside) = fresh();
+    let register = "premises_id,name,venue_type,lat,lng\nW1,Wash One,car_wash,52.6660,0.1580\n";
+    hotspots::ingest::import_premises(
+        &mut beside,
+        hotspots::Input::Reader {
+            name: "reg.csv".into(),
+            reader: Box::new(std::io::Cursor::new(register.as_bytes().to_vec())),
+        },
+        &hotspots::LoadOptions {
+            no_rejects_file: true,
+            ..hotspots::LoadOptions::default()
+        },
+    )
+    .expect("register");
+    let json = r#"{"visit_id":"v1","visited_on":"2024-05-02","premises_id":"W1","result":"victims_identified","potential_victims":3}"#;
+    let post_json = |role: &str, csrf: Option<&str>| {
+        let mut r = Request::post("/api/v1/outcomes")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::COOKIE, format!("hs_session=session-{role}"));
+        if let Some(t) = csrf {
+            r = r.header("x-csrf-token", t);
+        }
+        r.body(Body::from(json)).expect("r")
+    };
+    for role in ["partnership", "analyst"] {
+        let a = send(app.clone(), post_json(role, Some(&format!("csrf-{role}")))).await;
+        assert_eq!(
+            a.status,
+            StatusCode::FORBIDDEN,
+            "{role} recorded an outcome"
+        );
+    }
+    let no_token = send(app.clone(), post_json("tactical", None)).await;
+    assert_eq!(no_token.status, StatusCode::FORBIDDEN, "no CSRF token");
+    let ok = send(app.clone(), post_json("tactical", Some("csrf-tactical"))).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text());
+    assert_eq!(ok.json()["stored"], 1);
+    // The form on the premises page.
+    let form = "visit_id=v2&visited_on=2024-06-01&result=no_concerns";
+    for (role, csrf, want) in [
+        ("analyst", "csrf-analyst", StatusCode::FORBIDDEN),
+        ("tactical", "csrf-analyst", StatusCode::FORBIDDEN),
+        ("tactical", "csrf-tactical", StatusCode::SEE_OTHER),
+    ] {
+        let a = send(
+            app.clone(),
+            post_form(
+                "/premises/W1/outcomes",
+                &format!("hs_session=session-{role}"),
+                &format!("{form}&csrf={csrf}"),
+            ),
+        )
+        .await;
+        assert_eq!(a.status, want, "{role} with {csrf}");
+    }
+    let outcomes = beside.outcomes().expect("outcomes");
+    let ids: Vec<&str> = outcomes.iter().map(|o| o.visit_id.as_str()).collect();
+    assert_eq!(ids, vec!["v1", "v2"]);
+    assert_eq!(outcomes[0].potential_victims, Some(3));
+    let page = send(app.clone(), get_as("/premises/W1", Some(Role::Tactical))).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    assert!(
+        html.contains("Visit v1") && html.contains("victims_identified"),
+        "{html}"
+    );
+    assert!(html.contains("Record a visit"));
+    let analyst_page = send(app.clone(), get_as("/premises/W1", Some(Role::Analyst))).await;
+    assert!(
+        !analyst_page.text().contains("Record a visit"),
+        "the form is tactical's"
+    );
 }

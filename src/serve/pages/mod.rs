@@ -3,16 +3,20 @@
 //! `web/*.js`.
 
 pub(super) use admin::routes as admin_routes;
+pub(super) use briefing::briefing_page;
 pub(super) use form::report_form;
 pub(super) use form::submit_report_form;
 pub(super) use map::map_page;
-pub(super) use premises::{outcomes_page, premises_detail, premises_page, submit_outcome};
+pub(super) use premises::{
+    detach_report, merge_premises, outcomes_page, premises_detail, premises_page, submit_outcome,
+};
 pub(super) use signin::signin;
 pub(super) use signin::signin_form;
 pub(super) use signin::signout;
 pub(super) use towns::towns_page;
 
 mod admin;
+mod briefing;
 mod form;
 mod labels;
 mod map;

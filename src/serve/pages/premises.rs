@@ -210,7 +210,16 @@ pub async fn premises_detail(
                         @for rep in &r.timeline {
                             @let _ = events.push((rep.observed_on, html! {
                                 td { "Report " (rep.source) " " (rep.report_id) }
-                                td { (rep.exploitation_type) "; linked: " (rep.reason) }
+                                td { (rep.exploitation_type) "; linked: " (rep.reason)
+                                    @if viewer.role.records_outcomes() {
+                                        form.inline method="post" action=(format!("/premises/{}/detach", record.premises_id)) {
+                                            input type="hidden" name="csrf" value=(viewer.csrf.clone().unwrap_or_default());
+                                            input type="hidden" name="source" value=(rep.source);
+                                            input type="hidden" name="report_id" value=(rep.report_id);
+                                            " " button type="submit" { "Not this premises" }
+                                        }
+                                    }
+                                }
                             }));
                         }
                     }
@@ -226,6 +235,13 @@ pub async fn premises_detail(
                 }
             }
             @if viewer.role.records_outcomes() {
+                h2 { "Same place, another id?" }
+                form method="post" action=(format!("/premises/{}/merge", record.premises_id)) {
+                    input type="hidden" name="csrf" value=(viewer.csrf.clone().unwrap_or_default());
+                    p { label { "Merge premises " input name="other" required maxlength="200" placeholder="PR-00123"; " into this one" }
+                        " " button type="submit" { "Merge" } }
+                    p { small { "Its reports and visits count here from now on; relinking keeps the decision. Recorded in the audit log." } }
+                }
                 h2 { "Record a visit" }
                 @if saved { p role="status" { "Visit recorded." } }
                 form method="post" action=(format!("/premises/{}/outcomes", record.premises_id)) {
@@ -337,7 +353,7 @@ pub async fn outcomes_page(
             format!("{:.0}–{:.0}%", lo * 100.0, hi * 100.0)
         })
     };
-    let class_row = |label: String, rate: crate::analysis::outcomes::HitRate| {
+    let class_row = |label: String, rate: crate::premises::HitRate| {
         html! {
             tr { th scope="row" { (label) } td.num { (rate.visits) } td.num { (rate.positive) } td.num { (pct(rate.rate())) } td.num { (ci(rate.ci95())) } }
         }
@@ -384,4 +400,108 @@ pub async fn outcomes_page(
         }
     };
     Ok(page("Outcomes", "", &body, false, Some(viewer.nav())))
+}
+
+/// A tactical decision from the premises page, checked, audited, then relinked.
+async fn decide(
+    state: &AppState,
+    viewer: &Viewer,
+    headers: &HeaderMap,
+    body: &[u8],
+    id: &str,
+    make: impl FnOnce(&[(String, String)]) -> Result<crate::store::LinkDecision, AppError>,
+) -> PageResult<Response> {
+    require(
+        state,
+        viewer,
+        viewer.role.records_outcomes(),
+        "premises decisions",
+    )?;
+    let form_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !form_type.starts_with("application/x-www-form-urlencoded") {
+        return Err(AppError::bad(
+            "Content-Type",
+            "send the form as application/x-www-form-urlencoded",
+        )
+        .into());
+    }
+    let values: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
+        .map_err(|e| AppError::bad("body", format!("cannot read the form: {e}")))?;
+    viewer.check_csrf(one(&values, "csrf"))?;
+    let decision = make(&values)?;
+    let actor = viewer.user.clone();
+    let recorded = decision.clone();
+    state
+        .write(move |store| {
+            store
+                .record_link_decision(&recorded, &actor)
+                .map_err(|e| match e {
+                    crate::store::StoreError::Conflict(m) => AppError::bad("premises", m),
+                    other => AppError::internal(other),
+                })?;
+            premises::relink(store)?;
+            Ok(())
+        })
+        .await?;
+    let mut entry = viewer.audit(
+        match decision {
+            crate::store::LinkDecision::Merge { .. } => "premises_merge",
+            crate::store::LinkDecision::Detach { .. } => "premises_detach",
+        },
+        "ok",
+    );
+    entry.target = Some(match &decision {
+        crate::store::LinkDecision::Merge { into, from } => format!("{from} into {into}"),
+        crate::store::LinkDecision::Detach { source, report_id } => {
+            format!("{source}/{report_id} from {id}")
+        }
+    });
+    state.audit(entry);
+    Ok(Redirect::to(&format!("/premises/{id}")).into_response())
+}
+
+/// `POST /premises/{id}/merge` (form field `other`): `other` is this premises.
+pub async fn merge_premises(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> PageResult<Response> {
+    let into = id.clone();
+    decide(&state, &viewer, &headers, &body, &id, move |values| {
+        let other = one(values, "other")
+            .ok_or_else(|| AppError::bad("other", "which premises is this one?"))?;
+        Ok(crate::store::LinkDecision::Merge {
+            into,
+            from: other.trim().to_owned(),
+        })
+    })
+    .await
+}
+
+/// `POST /premises/{id}/detach` (form fields `source`, `report_id`): the
+/// report is about no premises, now and after every relink.
+pub async fn detach_report(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> PageResult<Response> {
+    decide(&state, &viewer, &headers, &body, &id, |values| {
+        let field = |name: &str| {
+            one(values, name)
+                .map(str::to_owned)
+                .ok_or_else(|| AppError::bad(name, "missing"))
+        };
+        Ok(crate::store::LinkDecision::Detach {
+            source: field("source")?,
+            report_id: field("report_id")?,
+        })
+    })
+    .await
 }

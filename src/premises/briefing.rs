@@ -1,0 +1,163 @@
+//! The day-of-action briefing: for a hotspot area, a district or a box, the
+//! cells by Gi* bin and the premises in it ranked, ready to print.
+
+use std::collections::HashSet;
+
+use h3o::CellIndex;
+
+use super::repeat::{repeat_premises, PremisesQuery, PremisesRow};
+use crate::publish::{hot_cells, hotspot_areas, LayerError, StudyAreaSpec};
+
+/// Where a briefing is for.
+#[derive(Clone, Debug, PartialEq)]
+pub enum BriefingArea {
+    /// A hotspot area by its id (`hs-...`) at the query's resolution and period.
+    Hotspot(String),
+    /// A local-authority district by ONS code or name.
+    District(String),
+    /// `min_lat, min_lng, max_lat, max_lng`.
+    BBox([f64; 4]),
+}
+
+impl BriefingArea {
+    /// `hs-...`, `district:CODE` (or a bare `E0...` code), `bbox:a,b,c,d`.
+    ///
+    /// # Errors
+    /// A message saying what the value should look like.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        if text.starts_with("hs-") {
+            return Ok(Self::Hotspot(text.to_owned()));
+        }
+        if let Some(d) = text.strip_prefix("district:") {
+            return Ok(Self::District(d.trim().to_owned()));
+        }
+        if let Some(b) = text.strip_prefix("bbox:") {
+            let v: Vec<f64> = b.split(',').filter_map(|x| x.trim().parse().ok()).collect();
+            if let [a, b, c, d] = v[..] {
+                if a < c && b < d && (-90.0..=90.0).contains(&a) && (-90.0..=90.0).contains(&c) {
+                    return Ok(Self::BBox([a, b, c, d]));
+                }
+            }
+            return Err(format!(
+                "{text:?}: a box is bbox:min_lat,min_lng,max_lat,max_lng"
+            ));
+        }
+        if text.len() == 9 && text.starts_with(['E', 'W', 'S', 'N']) {
+            return Ok(Self::District(text.to_owned()));
+        }
+        Err(format!(
+            "{text:?} is not a hotspot area (hs-...), a district (district:E07000010) or a box (bbox:min_lat,min_lng,max_lat,max_lng)"
+        ))
+    }
+}
+
+/// What the briefing shows.
+#[derive(Clone, Debug)]
+pub struct Briefing {
+    pub area: BriefingArea,
+    /// The area's cells with their Gi* bins (over the default study area).
+    pub cells: Vec<(CellIndex, i8)>,
+    /// Premises whose cell is in the area, most reported first.
+    pub premises: Vec<PremisesRow>,
+}
+
+/// Builds a briefing for `area` with `query`'s period, filters and map parameters.
+///
+/// # Errors
+/// An unknown hotspot area or district (as [`LayerError::Invalid`] naming
+/// `area`); store failure.
+pub fn briefing(
+    store: &crate::store::Store,
+    area: &BriefingArea,
+    query: &PremisesQuery,
+) -> Result<Briefing, LayerError> {
+    let mut layer = query.layer.clone();
+    layer.filter = query.filter.clone();
+    let invalid = |message: String| LayerError::Invalid {
+        field: "area",
+        message,
+    };
+    let bins: std::collections::HashMap<CellIndex, i8> = hot_cells(store, &layer)?
+        .cells
+        .iter()
+        .map(|c| (c.cell, c.bin))
+        .collect();
+    let cells: Vec<CellIndex> = match area {
+        BriefingArea::Hotspot(id) => {
+            let (_, areas) = hotspot_areas(store, &layer)?;
+            let found = areas
+                .into_iter()
+                .find(|a| &a.area.id == id)
+                .ok_or_else(|| {
+                    invalid(format!(
+                        "no hotspot area {id} at res {} for this period and these filters",
+                        layer.res
+                    ))
+                })?;
+            // The area and the ring around it, so the map shows its setting.
+            let mut ring: HashSet<CellIndex> = HashSet::new();
+            for cell in &found.area.cells {
+                ring.extend(cell.grid_disk::<Vec<_>>(1));
+            }
+            let mut v: Vec<CellIndex> = ring.into_iter().collect();
+            v.sort_unstable();
+            v
+        }
+        BriefingArea::District(d) => {
+            crate::publish::study_area(store, &StudyAreaSpec::Districts(vec![d.clone()]), layer.res)
+                .map_err(|e| match e {
+                    LayerError::Invalid { message, .. } => invalid(message),
+                    other => other,
+                })?
+                .cells()
+                .to_vec()
+        }
+        BriefingArea::BBox(b) => {
+            crate::publish::study_area(store, &StudyAreaSpec::BBox(*b), layer.res)?
+                .cells()
+                .to_vec()
+        }
+    };
+    let inside: HashSet<u64> = cells.iter().map(|c| u64::from(*c)).collect();
+    let slot = usize::from(layer.res.clamp(6, 9) - 6);
+    let premises = repeat_premises(store, query)?
+        .into_iter()
+        .filter(|row| row.premises.cells[slot].is_some_and(|c| inside.contains(&c)))
+        .collect();
+    Ok(Briefing {
+        area: area.clone(),
+        cells: cells
+            .iter()
+            .map(|c| (*c, bins.get(c).copied().unwrap_or(0)))
+            .collect(),
+        premises,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn areas_parse() {
+        assert_eq!(
+            BriefingArea::parse("hs-88194"),
+            Ok(BriefingArea::Hotspot("hs-88194".into()))
+        );
+        assert_eq!(
+            BriefingArea::parse("E07000010"),
+            Ok(BriefingArea::District("E07000010".into()))
+        );
+        assert_eq!(
+            BriefingArea::parse("district:Fenland"),
+            Ok(BriefingArea::District("Fenland".into()))
+        );
+        assert_eq!(
+            BriefingArea::parse("bbox:52.6,0.1,52.7,0.2"),
+            Ok(BriefingArea::BBox([52.6, 0.1, 52.7, 0.2]))
+        );
+        assert!(BriefingArea::parse("bbox:52.7,0.1,52.6,0.2").is_err());
+        assert!(BriefingArea::parse("Wisbech").is_err());
+    }
+}

@@ -1,0 +1,107 @@
+//! The Gi* maps premises and visits are classed by, remembered: the outcome
+//! summary needs one map per visit day and the premises list one per request,
+//! and a map costs a Gi* pass over the study area (an emerging map one per
+//! month of it). Kept per data version and query, only what classes a cell
+//! (non-zero bins, categories), so an entry is a few kilobytes.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use crate::publish::{emerging, hot_cells, LayerError, LayerQuery};
+use crate::store::Store;
+
+/// A hot-spot map, as classing needs it.
+#[derive(Debug, Default)]
+pub(super) struct BinMap {
+    /// Cells whose bin is not 0.
+    bins: HashMap<u64, i8>,
+    pub(super) hot_cells: u64,
+    /// Cells in the study area.
+    pub(super) cells: u64,
+}
+
+impl BinMap {
+    /// A cell's bin (0 outside the study area or not significant).
+    pub(super) fn bin(&self, cell: u64) -> i8 {
+        self.bins.get(&cell).copied().unwrap_or(0)
+    }
+}
+
+/// Emerging categories by cell (cells with reports in the window).
+pub(super) type CategoryMap = HashMap<u64, String>;
+
+enum Kept {
+    Bins(Arc<BinMap>),
+    Categories(Arc<CategoryMap>),
+}
+
+/// Entries kept, at most (oldest dropped first).
+const KEPT: usize = 2_048;
+
+fn kept() -> &'static Mutex<Vec<(String, Kept)>> {
+    static KEPT_MAPS: std::sync::OnceLock<Mutex<Vec<(String, Kept)>>> = std::sync::OnceLock::new();
+    KEPT_MAPS.get_or_init(|| Mutex::new(Vec::new()))
+}
+
+fn key(store: &Store, kind: &str, query: &LayerQuery) -> Result<String, LayerError> {
+    let (run, reports) = store.data_version()?;
+    Ok(format!(
+        "{}|{run}|{reports}|{kind}|{query:?}",
+        store.path().display()
+    ))
+}
+
+fn remember(key: String, value: Kept) {
+    let mut kept = kept().lock().unwrap_or_else(PoisonError::into_inner);
+    if kept.len() >= KEPT {
+        kept.remove(0);
+    }
+    kept.push((key, value));
+}
+
+/// The Gi* map of `query` (its period, filters, resolution, k, kernel, FDR).
+pub(super) fn bins(store: &Store, query: &LayerQuery) -> Result<Arc<BinMap>, LayerError> {
+    let key = key(store, "bins", query)?;
+    {
+        let kept = kept().lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, Kept::Bins(map))) = kept.iter().find(|(k, _)| *k == key) {
+            return Ok(Arc::clone(map));
+        }
+    }
+    let run = hot_cells(store, query)?;
+    let map = Arc::new(BinMap {
+        bins: run
+            .cells
+            .iter()
+            .filter(|c| c.bin != 0)
+            .map(|c| (u64::from(c.cell), c.bin))
+            .collect(),
+        hot_cells: run.cells.iter().filter(|c| c.bin >= 1).count() as u64,
+        cells: run.cells.len() as u64,
+    });
+    remember(key, Kept::Bins(Arc::clone(&map)));
+    Ok(map)
+}
+
+/// The emerging hot-spot categories of `query`.
+pub(super) fn categories(
+    store: &Store,
+    query: &LayerQuery,
+) -> Result<Arc<CategoryMap>, LayerError> {
+    let key = key(store, "categories", query)?;
+    {
+        let kept = kept().lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, Kept::Categories(map))) = kept.iter().find(|(k, _)| *k == key) {
+            return Ok(Arc::clone(map));
+        }
+    }
+    let map: Arc<CategoryMap> = Arc::new(
+        emerging(store, query)?
+            .2
+            .iter()
+            .map(|c| (u64::from(c.cell), c.category.name()))
+            .collect(),
+    );
+    remember(key, Kept::Categories(Arc::clone(&map)));
+    Ok(map)
+}

@@ -1,0 +1,172 @@
+//! `GET /briefing?area=...`: the day-of-action briefing (tactical and admin,
+//! audited): a server-rendered SVG map of the area's cells by Gi* bin with the
+//! premises numbered, and the ranked premises. No JavaScript; prints on A4.
+
+use axum::extract::{RawQuery, State};
+use maud::{html, Markup, PreEscaped};
+
+use crate::premises::{self, Briefing, BriefingArea};
+use crate::serve::error::{AppError, PageResult};
+use crate::serve::layout::page;
+use crate::serve::query::pairs;
+use crate::serve::state::AppState;
+use crate::serve::viewer::Viewer;
+
+/// Premises numbered on the map and listed, at most.
+const LISTED: usize = 30;
+const WIDTH: f64 = 1000.0;
+
+/// The map's colours by bin (ColorBrewer RdBu, colour-blind safe; as the dashboard).
+fn fill(bin: i8) -> &'static str {
+    match bin {
+        3 => "#b2182b",
+        2 => "#ef8a62",
+        1 => "#fddbc7",
+        -1 => "#d1e5f0",
+        -2 => "#67a9cf",
+        i8::MIN..=-3 => "#2166ac",
+        4..=i8::MAX => "#b2182b",
+        _ => "#f7f7f7",
+    }
+}
+
+/// The SVG map: cells as hexagons by bin, premises as numbered circles.
+fn svg_map(b: &Briefing) -> Markup {
+    let mut points: Vec<(f64, f64)> = Vec::new();
+    let outlines: Vec<(Vec<(f64, f64)>, i8)> = b
+        .cells
+        .iter()
+        .map(|(cell, bin)| {
+            let ring: Vec<(f64, f64)> =
+                cell.boundary().iter().map(|p| (p.lat(), p.lng())).collect();
+            points.extend(&ring);
+            (ring, *bin)
+        })
+        .collect();
+    let listed = &b.premises[..b.premises.len().min(LISTED)];
+    points.extend(listed.iter().map(|r| (r.premises.lat, r.premises.lng)));
+    if points.is_empty() {
+        return html! { p { "Nothing to draw: the area has no cells at this resolution." } };
+    }
+    let (min_lat, max_lat) = points
+        .iter()
+        .fold((f64::MAX, f64::MIN), |a, p| (a.0.min(p.0), a.1.max(p.0)));
+    let (min_lng, max_lng) = points
+        .iter()
+        .fold((f64::MAX, f64::MIN), |a, p| (a.0.min(p.1), a.1.max(p.1)));
+    let squash = ((min_lat + max_lat) / 2.0).to_radians().cos();
+    let span = ((max_lng - min_lng) * squash)
+        .max(max_lat - min_lat)
+        .max(1e-6);
+    let scale = (WIDTH - 40.0) / span;
+    let height = ((max_lat - min_lat) * scale + 40.0).max(200.0);
+    let xy = |lat: f64, lng: f64| {
+        (
+            20.0 + (lng - min_lng) * squash * scale,
+            20.0 + (max_lat - lat) * scale,
+        )
+    };
+    let mut svg = String::new();
+    for (ring, bin) in &outlines {
+        let d: Vec<String> = ring
+            .iter()
+            .map(|(lat, lng)| {
+                let (x, y) = xy(*lat, *lng);
+                format!("{x:.1},{y:.1}")
+            })
+            .collect();
+        svg.push_str(&format!(
+            "<polygon points=\"{}\" fill=\"{}\" stroke=\"#888\" stroke-width=\"0.5\"/>",
+            d.join(" "),
+            fill(*bin)
+        ));
+    }
+    for (i, row) in listed.iter().enumerate() {
+        let (x, y) = xy(row.premises.lat, row.premises.lng);
+        svg.push_str(&format!(
+            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"9\" fill=\"#000\" stroke=\"#fff\" stroke-width=\"1.5\"/>\
+             <text x=\"{x:.1}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"middle\" fill=\"#fff\" font-family=\"sans-serif\">{}</text>",
+            y + 3.5,
+            i + 1
+        ));
+    }
+    html! {
+        svg xmlns="http://www.w3.org/2000/svg" viewBox=(format!("0 0 {WIDTH} {height:.0}")) role="img"
+            aria-label="Map of the area's cells by hot-spot confidence, premises numbered as in the table" class="briefing-map" {
+            (PreEscaped(svg))
+        }
+    }
+}
+
+/// `GET /briefing?area=...` (plus the premises list's filters).
+pub async fn briefing_page(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+    viewer: Viewer,
+) -> PageResult<Markup> {
+    if !viewer.role.records_outcomes() {
+        state.audit(viewer.audit("briefing", "denied"));
+        return Err(AppError::Forbidden("briefing").into());
+    }
+    let mut q: Vec<(String, String)> = pairs(raw.as_deref())
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    let area_text = q
+        .iter()
+        .position(|(k, _)| k == "area")
+        .map(|i| q.remove(i).1)
+        .ok_or_else(|| AppError::bad("area", "give area=hs-... (a hotspot area), district:E07000010 or bbox:min_lat,min_lng,max_lat,max_lng"))?;
+    let area = BriefingArea::parse(&area_text).map_err(|m| AppError::bad("area", m))?;
+    let request = premises::parse_premises(&q)?;
+    let query = request.query.clone();
+    let wanted = area.clone();
+    let b = state
+        .read(move |store| Ok(premises::briefing(store, &wanted, &query)?))
+        .await?;
+    let mut entry = viewer.audit("briefing", "ok");
+    entry.target = Some(area_text.clone());
+    entry.rows = Some(b.premises.len() as i64);
+    state.audit(entry);
+    let generated = chrono::Local::now().format("%d/%m/%Y %H:%M");
+    let period = match (request.query.filter.from, request.query.filter.to) {
+        (None, None) => "all reports".to_owned(),
+        (from, to) => format!(
+            "{} to {}",
+            from.map_or("the first report".into(), |d| d.to_string()),
+            to.map_or("the last report".into(), |d| d.to_string())
+        ),
+    };
+    let hot = b.cells.iter().filter(|(_, bin)| *bin >= 1).count();
+    let body = html! {
+        main.briefing {
+            h1 { "Day-of-action briefing: " (area_text) }
+            p { "Reports: " (period) ". Map: Gi* at H3 resolution " (request.query.layer.res) " (" (hot) " of " (b.cells.len()) " cells hot). "
+                "Generated " (generated) " by " (viewer.user) ". OFFICIAL-SENSITIVE: for the operation's briefing only." }
+            (svg_map(&b))
+            p.legend { "Cells: dark red 99%, orange 95%, pink 90% confidence hot; blue cold; grey not significant. Numbers: premises in the table." }
+            table {
+                caption { "Premises in the area, most reported first" }
+                thead { tr {
+                    th scope="col" { "#" } th scope="col" { "Premises" } th scope="col" { "Address" }
+                    th scope="col" { "Reports" } th scope="col" { "Last report" } th scope="col" { "Indicators" } th scope="col" { "Last visit" }
+                } }
+                tbody {
+                    @for (i, row) in b.premises.iter().take(LISTED).enumerate() {
+                        tr {
+                            td { (i + 1) }
+                            td { (row.premises.name.clone().unwrap_or_else(|| "(no name)".into())) br; small { (row.premises.venue_type) " · " (row.premises.premises_id) } }
+                            td { (row.premises.address.clone().unwrap_or_default()) " " (row.premises.postcode.clone().unwrap_or_default()) }
+                            td.num { (row.reports) }
+                            td { (row.last_seen) }
+                            td { (row.top_indicators.join(", ")) }
+                            td { @if let Some(o) = &row.last_outcome { (o.visited_on) ": " (o.result) } @else { "none" } }
+                        }
+                    }
+                }
+            }
+            @if b.premises.len() > LISTED { p { (b.premises.len() - LISTED) " more premises are not listed." } }
+        }
+    };
+    Ok(page("Briefing", "", &body, false, Some(viewer.nav())))
+}
