@@ -292,6 +292,15 @@ fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
+/// Union-find: the representative of `i`'s group (paths halved on the way).
+fn root(parent: &mut [usize], mut i: usize) -> usize {
+    while parent[i] != i {
+        parent[i] = parent[parent[i]];
+        i = parent[i];
+    }
+    i
+}
+
 /// Groups of reports (indexes into `reports`, each group in input order) that
 /// are the same place by each other: located to [`POINT_PRECISION_M`] or
 /// better, same venue type, within [`GROUP_NEAR_M`] plus both precisions of
@@ -305,13 +314,6 @@ pub fn group_unlinked(reports: &[ReportSite]) -> Vec<Vec<usize>> {
         }
     }
     let mut parent: Vec<usize> = (0..reports.len()).collect();
-    fn root(parent: &mut [usize], mut i: usize) -> usize {
-        while parent[i] != i {
-            parent[i] = parent[parent[i]];
-            i = parent[i];
-        }
-        i
-    }
     let mut keys: Vec<&(i32, i32)> = grid.keys().collect();
     keys.sort_unstable();
     for &(row, col) in keys {

@@ -194,6 +194,9 @@ pub struct LayerCommon {
     /// count (default), or risk (reports weighted by their indicators).
     #[arg(long)]
     pub weight: Option<String>,
+    /// What a cell counts: reports (default), incidents or premises.
+    #[arg(long)]
+    pub unit: Option<String>,
     /// Time step for emerging hot spots (month, quarter) and trends (also year).
     #[arg(long)]
     pub step: Option<String>,

@@ -46,6 +46,7 @@ impl LayerCommon {
             ("kernel", &self.kernel),
             ("fdr", &self.fdr),
             ("weight", &self.weight),
+            ("unit", &self.unit),
             ("step", &self.step),
             ("permutations", &self.permutations),
             ("seed", &self.seed),

@@ -17,7 +17,7 @@ pub use period::{
     next_period, period_end, period_label, period_start, periods, previous_period, shift_periods,
     Step,
 };
-pub use premises::{name_key, PremisesOrigin, PremisesStatus, VisitResult};
+pub use premises::{name_key, PremisesOrigin, PremisesStatus, Unit, VisitResult};
 pub use reject::RowReject;
 pub use report::{
     latlng_key, ExploitationType, GeocodeMethod, Grading, Indicator, IndicatorSet, ReportFields,

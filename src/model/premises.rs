@@ -53,6 +53,36 @@ impl PremisesOrigin {
     }
 }
 
+/// What a layer counts in a cell. When channels overlap (the helpline and
+/// police intelligence reporting the same week's events at one car wash),
+/// distinct incidents or distinct reported premises are the honest count.
+/// A report linked to no premises counts as its own premises and incident.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Unit {
+    #[default]
+    Reports,
+    /// Reports of one premises at most 7 days apart count once.
+    Incidents,
+    /// Each reported premises counts once.
+    Premises,
+}
+
+impl Unit {
+    pub const ALL: [Self; 3] = [Self::Reports, Self::Incidents, Self::Premises];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Reports => "reports",
+            Self::Incidents => "incidents",
+            Self::Premises => "premises",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|u| u.as_str() == text)
+    }
+}
+
 /// What a visit found, from least to most.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum VisitResult {

@@ -108,7 +108,7 @@ pub fn briefing(
             crate::publish::study_area(store, &StudyAreaSpec::Districts(vec![d.clone()]), layer.res)
                 .map_err(|e| match e {
                     LayerError::Invalid { message, .. } => invalid(message),
-                    other => other,
+                    other @ LayerError::Store(_) => other,
                 })?
                 .cells()
                 .to_vec()

@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use sha2::{Digest, Sha256};
 
+use super::repeat::INCIDENT_WINDOW_DAYS;
 use crate::analysis::linking::{group_unlinked, Linker, PremisesSite, ReportSite, GROUP_NEAR_M};
 use crate::geo::{cells_for, Postcode};
 use crate::model::{name_key, GeocodeMethod, PremisesOrigin, PremisesStatus, VenueType};
@@ -176,6 +177,7 @@ pub fn relink(store: &mut Store) -> Result<LinkSummary> {
                     premises_id: id,
                     score: link.score,
                     reason: link.reason,
+                    incident_id: String::new(),
                 });
                 summary.linked_to_register += 1;
             }
@@ -202,14 +204,65 @@ pub fn relink(store: &mut Store) -> Result<LinkSummary> {
                     "no registered premises matched; grouped with {others} other report{} of the same venue type and name within {GROUP_NEAR_M:.0} m",
                     if others == 1 { "" } else { "s" }
                 ),
+                incident_id: String::new(),
             });
             summary.linked_to_made += 1;
         }
         summary.premises_made += 1;
         made.push(premises);
     }
+    assign_incidents(&mut links, &reports);
     store.replace_links(&links, &made)?;
     Ok(summary)
+}
+
+/// Numbers each premises' incidents in date order: a report more than
+/// [`INCIDENT_WINDOW_DAYS`] after the premises' previous one starts the next.
+fn assign_incidents(links: &mut [ReportLink], reports: &[ReportForLinking]) {
+    let dates: HashMap<(&str, &str), chrono::NaiveDate> = reports
+        .iter()
+        .map(|r| ((r.source.as_str(), r.report_id.as_str()), r.observed_on))
+        .collect();
+    let day = |l: &ReportLink| {
+        dates
+            .get(&(l.source.as_str(), l.report_id.as_str()))
+            .copied()
+    };
+    let mut order: Vec<usize> = (0..links.len()).collect();
+    order.sort_by(|&a, &b| {
+        (
+            &links[a].premises_id,
+            day(&links[a]),
+            &links[a].source,
+            &links[a].report_id,
+        )
+            .cmp(&(
+                &links[b].premises_id,
+                day(&links[b]),
+                &links[b].source,
+                &links[b].report_id,
+            ))
+    });
+    let mut current: Option<(String, Option<chrono::NaiveDate>, u32)> = None;
+    for i in order {
+        let date = day(&links[i]);
+        let n = match &current {
+            Some((p, last, n)) if *p == links[i].premises_id => {
+                let gap = match (last, date) {
+                    (Some(a), Some(b)) => (b - *a).num_days(),
+                    _ => i64::MAX,
+                };
+                if gap > INCIDENT_WINDOW_DAYS {
+                    n + 1
+                } else {
+                    *n
+                }
+            }
+            _ => 1,
+        };
+        links[i].incident_id = format!("{}/{n}", links[i].premises_id);
+        current = Some((links[i].premises_id.clone(), date, n));
+    }
 }
 
 #[cfg(test)]

@@ -186,11 +186,8 @@ pub fn outcome_summary(store: &Store, query: &SummaryQuery) -> Result<OutcomeSum
             summary.unplaced += 1;
             continue;
         };
-        if !maps.contains_key(&visit.visited_on) {
-            maps.insert(
-                visit.visited_on,
-                map_before(store, query, visit.visited_on)?,
-            );
+        if let std::collections::hash_map::Entry::Vacant(slot) = maps.entry(visit.visited_on) {
+            slot.insert(map_before(store, query, visit.visited_on)?);
         }
         let map = &maps[&visit.visited_on];
         let bin = map.bins.bin(cell);

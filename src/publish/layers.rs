@@ -775,6 +775,7 @@ pub fn provenance(
             "venue": query.filter.venues,
             "exploitation": query.filter.exploitation,
             "source": query.filter.sources,
+            "unit": query.filter.unit.as_str(),
             "k": query.k,
             "kernel": query.kernel.as_str(),
             "fdr": query.fdr,
@@ -793,6 +794,11 @@ pub fn provenance(
         "weight": if query.weight == Weight::Risk { json!({"name": "risk", "rule": "1 + sum of indicator weights", "indicator_weights": crate::model::Indicator::ALL.iter().zip(query.risk_weights).map(|(i, w)| (i.as_str().to_owned(), json!(w))).collect::<serde_json::Map<_, _>>()}) } else { json!({"name": "count"}) },
         "precision_rule": "a report counts at a resolution only when precision_m <= 1.5 x the mean H3 edge length",
         "cell_assignment": "parent_of_finest",
+        "unit": match query.filter.unit {
+            crate::model::Unit::Reports => "reports",
+            crate::model::Unit::Incidents => "distinct incidents: reports linked to one premises at most 7 days apart count once; a report linked to no premises counts once",
+            crate::model::Unit::Premises => "distinct reported premises: a premises counts once per cell however often reported; a report linked to no premises counts once",
+        },
         "generated_at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     });
     if !query.categories.is_empty() {

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 
 use crate::analysis::{Emerging, Kernel};
-use crate::model::{normalise_word, ExploitationType, VenueType};
+use crate::model::{normalise_word, ExploitationType, Unit, VenueType};
 use crate::model::{AreaLevel, Step};
 use crate::publish::layers::{LayerQuery, StudyAreaSpec, Weight};
 use crate::store::ReportFilter;
@@ -49,10 +49,10 @@ impl Layer {
         const GI_STAR: [&str; 7] = ["res", "k", "kernel", "fdr", "weight", "district", "bbox"];
         let own: &[&str] = match self {
             Self::Reports => &[],
-            Self::Cells => &["permutations", "seed", "all"],
-            Self::Hotspots => &["permutations", "seed"],
-            Self::Emerging => &["step", "category"],
-            Self::Towns => &["step", "level"],
+            Self::Cells => &["permutations", "seed", "all", "unit"],
+            Self::Hotspots => &["permutations", "seed", "unit"],
+            Self::Emerging => &["step", "category", "unit"],
+            Self::Towns => &["step", "level", "unit"],
         };
         let gi_star: &[&str] = match self {
             Self::Cells | Self::Hotspots | Self::Emerging => &GI_STAR,
@@ -263,6 +263,21 @@ pub fn parse(layer: Layer, pairs: &[(String, String)]) -> Result<LayerRequest, P
         Some("risk") => Weight::Risk,
         Some(v) => return Err(bad("weight", format!("{v:?} is not count or risk"))),
     };
+    let unit = match get("unit") {
+        None => Unit::Reports,
+        Some(v) => Unit::parse(v).ok_or_else(|| {
+            bad(
+                "unit",
+                format!("{v:?} is not reports, incidents or premises"),
+            )
+        })?,
+    };
+    if unit != Unit::Reports && weight == Weight::Risk {
+        return Err(bad(
+            "unit",
+            "weight=risk weighs reports: count incidents or premises with weight=count",
+        ));
+    }
     let format = match (get("format"), layer) {
         (None | Some("json"), Layer::Towns) => OutputFormat::Json,
         (None | Some("geojson"), _) => OutputFormat::GeoJson,
@@ -322,6 +337,7 @@ pub fn parse(layer: Layer, pairs: &[(String, String)]) -> Result<LayerRequest, P
             exploitation,
             sources,
             cells: None,
+            unit,
         },
         k: number("k", 1, 3, 1)?,
         kernel,
@@ -392,6 +408,7 @@ fn canonical_query(request: &LayerRequest) -> String {
             .to_owned(),
         ),
         ("permutations", query.permutations.to_string()),
+        ("unit", filter.unit.as_str().to_owned()),
         ("seed", query.seed.to_string()),
         ("all", request.all.to_string()),
         ("step", query.step.as_str().to_owned()),

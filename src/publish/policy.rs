@@ -53,6 +53,13 @@ pub fn render_view(
     view: View,
 ) -> Result<Rendered, RenderError> {
     match view.release {
+        // The release's disclosure control is proved for report counts.
+        Some(_) if request.query.filter.unit != crate::model::Unit::Reports => {
+            Err(RenderError::Layer(crate::publish::LayerError::Invalid {
+                field: "unit",
+                message: "the partnership release counts reports; unit is not available".into(),
+            }))
+        }
         Some(rule) => release::render_release(store, request, rule),
         None => render::render(store, request, view.detail),
     }

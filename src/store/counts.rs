@@ -7,7 +7,7 @@ use duckdb::params_from_iter;
 use super::connection::Store;
 use super::error::Result;
 use super::records::{AreaRow, CellCounts, CellRow, IndicatorWeights, ReportFilter};
-use super::reports::filter_sql;
+use super::reports::{filter_sql, unit_sql};
 use super::schema::cell_column;
 use crate::model::{AreaLevel, Split, Step};
 
@@ -36,8 +36,12 @@ impl Store {
         weights: Option<&IndicatorWeights>,
         details: bool,
     ) -> Result<CellCounts> {
-        if let Some(snapshot) = self.snapshot()? {
-            return Ok(snapshot.cell_counts(resolution, filter, weights, details));
+        // Distinct incidents or premises need the links, which the snapshot
+        // does not hold: SQL answers those (an opt-in, and ~10x slower).
+        if filter.unit == crate::model::Unit::Reports {
+            if let Some(snapshot) = self.snapshot()? {
+                return Ok(snapshot.cell_counts(resolution, filter, weights, details));
+            }
         }
         self.cell_counts_sql(resolution, filter, weights, details)
     }
@@ -75,9 +79,17 @@ impl Store {
         } else {
             String::new()
         };
+        let (rows, count) = unit_sql(filter.unit);
+        // Distinct units are counted, not weighted (the parser refuses
+        // weight=risk with another unit): the value is the count.
+        let value = if filter.unit == crate::model::Unit::Reports {
+            format!("sum({weight})")
+        } else {
+            format!("CAST({count} AS DOUBLE)")
+        };
         let sql = format!(
-            "SELECT {column}, count(*), sum({weight}){extra} \
-             FROM reports {clause} GROUP BY {column}"
+            "SELECT {column}, {count}, {value}{extra} \
+             FROM {rows} {clause} GROUP BY {column}"
         );
         let mut stmt = self
             .conn
@@ -142,9 +154,15 @@ impl Store {
         } else {
             clause
         };
+        let (rows, count) = unit_sql(filter.unit);
+        let value = if filter.unit == crate::model::Unit::Reports {
+            format!("sum({weight})")
+        } else {
+            format!("CAST({count} AS DOUBLE)")
+        };
         let sql = format!(
-            "SELECT {column}, CAST(date_trunc('{step}', observed_on) AS DATE) AS period, sum({weight}) \
-             FROM reports {clause} AND {column} IS NOT NULL GROUP BY ALL ORDER BY 1, 2",
+            "SELECT {column}, CAST(date_trunc('{step}', observed_on) AS DATE) AS period, {value} \
+             FROM {rows} {clause} AND {column} IS NOT NULL GROUP BY ALL ORDER BY 1, 2",
             step = step.as_str()
         );
         let mut stmt = self
@@ -169,9 +187,11 @@ impl Store {
         step: Step,
         split: Option<Split>,
     ) -> Result<Vec<AreaRow>> {
-        if let Some(snapshot) = self.snapshot()? {
-            if let Some(rows) = snapshot.area_series(by, filter, step, split) {
-                return Ok(rows);
+        if filter.unit == crate::model::Unit::Reports {
+            if let Some(snapshot) = self.snapshot()? {
+                if let Some(rows) = snapshot.area_series(by, filter, step, split) {
+                    return Ok(rows);
+                }
             }
         }
         self.area_series_sql(by, filter, step, split)
@@ -197,9 +217,10 @@ impl Store {
             }
         };
         let (clause, values) = filter_sql(filter);
+        let (rows, count) = unit_sql(filter.unit);
         let sql = format!(
-            "SELECT {key}, CAST(date_trunc('{step}', observed_on) AS DATE), {split_sql}, count(*) \
-             FROM reports {clause} GROUP BY ALL ORDER BY 1, 2, 3, 4",
+            "SELECT {key}, CAST(date_trunc('{step}', observed_on) AS DATE), {split_sql}, {count} \
+             FROM {rows} {clause} GROUP BY ALL ORDER BY 1, 2, 3, 4",
             step = step.as_str()
         );
         let mut stmt = self

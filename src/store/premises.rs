@@ -117,6 +117,7 @@ pub struct ReportForLinking {
     pub precision_m: f64,
     /// As given (`pc:PE13 1AB`, `ad:...`); `None` for WGS84 as given.
     pub location_input: Option<String>,
+    pub observed_on: NaiveDate,
 }
 
 /// A report's link to a premises, with the score and reason that made it.
@@ -127,6 +128,8 @@ pub struct ReportLink {
     pub premises_id: String,
     pub score: f64,
     pub reason: String,
+    /// `{premises_id}/{n}`: reports of the premises at most 7 days apart share it.
+    pub incident_id: String,
 }
 
 /// An analyst's decision that relinking keeps.
@@ -358,7 +361,7 @@ impl Store {
             .conn
             .prepare(
                 "SELECT source, report_id, CAST(venue_type AS VARCHAR), venue_name, lat, lng, precision_m, \
-                 location_input FROM reports ORDER BY source, report_id",
+                 location_input, observed_on FROM reports ORDER BY source, report_id",
             )
             .map_err(self.err("prepare reports for linking"))?;
         let rows = stmt
@@ -372,6 +375,7 @@ impl Store {
                     lng: r.get(5)?,
                     precision_m: r.get(6)?,
                     location_input: r.get(7)?,
+                    observed_on: r.get(8)?,
                 })
             })
             .map_err(self.err("query reports for linking"))?;
@@ -395,6 +399,15 @@ impl Store {
                 "DELETE FROM report_links; DELETE FROM premises WHERE origin = 'reports'",
             )
             .map_err(err("clear links"))?;
+            // A run of its own: the data version moves on, so answers that
+            // count by premises or incidents are not served from before.
+            conn.execute(
+                "INSERT INTO ingest_runs (run_id, file_name, format, started_at, finished_at, rows_read, \
+                 stored, duplicates, rejected, tool_version) VALUES (nextval('ingest_run_seq'), 'relink', \
+                 'relink', current_timestamp, current_timestamp, ?, ?, 0, 0, ?)",
+                params![links.len() as i64, links.len() as i64, env!("CARGO_PKG_VERSION")],
+            )
+            .map_err(err("record relink"))?;
             for premises in made {
                 upsert_premises(conn, &path, premises)?;
             }
@@ -408,7 +421,8 @@ impl Store {
                         link.report_id,
                         link.premises_id,
                         link.score,
-                        link.reason
+                        link.reason,
+                        link.incident_id
                     ])
                     .map_err(err("append link"))?;
             }

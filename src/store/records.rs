@@ -61,6 +61,11 @@ pub struct StoredReport {
     pub cells: [Option<u64>; 4],
     pub town: Option<String>,
     pub district: Option<String>,
+    /// The premises linking assigned, with its score, reason and incident.
+    pub premises_id: Option<String>,
+    pub link_score: Option<f64>,
+    pub link_reason: Option<String>,
+    pub incident_id: Option<String>,
 }
 
 /// Which reports to read back. Empty lists mean "all".
@@ -73,6 +78,9 @@ pub struct ReportFilter {
     pub sources: Vec<String>,
     /// Only reports in these cells (all at one resolution, 6..=9).
     pub cells: Option<(u8, Vec<u64>)>,
+    /// What counts count: reports, or distinct incidents or premises (through
+    /// the links; a report linked to none counts as one of each).
+    pub unit: crate::model::Unit,
 }
 
 /// A listed reject.

@@ -41,8 +41,10 @@ impl Store {
         let sql = format!(
             "SELECT source, report_id, observed_on, venue_type, venue_name, exploitation_type, indicator_mask, \
              persons_count, nationalities, child_involved, grading, notes, location_input, lat, lng, \
-             geocode_method, precision_m, geocode_note, h3_r6, h3_r7, h3_r8, h3_r9, town, district \
-             FROM reports {clause} ORDER BY observed_on, source, report_id"
+             geocode_method, precision_m, geocode_note, h3_r6, h3_r7, h3_r8, h3_r9, town, district, \
+             l.premises_id, l.score, l.reason, l.incident_id \
+             FROM (SELECT * FROM reports {clause}) LEFT JOIN report_links l USING (source, report_id) \
+             ORDER BY observed_on, source, report_id"
         );
         let mut stmt = self
             .conn
@@ -78,6 +80,10 @@ impl Store {
                     cells: [r.get(18)?, r.get(19)?, r.get(20)?, r.get(21)?],
                     town: r.get(22)?,
                     district: r.get(23)?,
+                    premises_id: r.get(24)?,
+                    link_score: r.get(25)?,
+                    link_reason: r.get(26)?,
+                    incident_id: r.get(27)?,
                 })
             };
             each(read().map_err(self.err("read report"))?);
@@ -120,7 +126,11 @@ impl Store {
             .map_err(self.err("summary"))?;
         let runs: i64 = self
             .conn
-            .query_row("SELECT count(*) FROM ingest_runs", [], |r| r.get(0))
+            .query_row(
+                "SELECT count(*) FROM ingest_runs WHERE format <> 'relink'",
+                [],
+                |r| r.get(0),
+            )
             .map_err(self.err("summary"))?;
         Ok(StoreSummary {
             reports,
@@ -168,6 +178,26 @@ impl Store {
 }
 
 /// `WHERE` clause with `?` placeholders and its values, in order.
+/// What counts read for a unit: the rows (`reports`, or reports beside the
+/// key they count by, as `reports`) and the aggregate that counts them. A
+/// report linked to no premises is its own premises and incident.
+pub(super) fn unit_sql(unit: crate::model::Unit) -> (&'static str, &'static str) {
+    use crate::model::Unit;
+    match unit {
+        Unit::Reports => ("reports", "count(*)"),
+        Unit::Incidents => (
+            "(SELECT reports.*, coalesce(l.incident_id, 'report|' || reports.source || '|' || reports.report_id) AS unit_key \
+             FROM reports LEFT JOIN report_links l USING (source, report_id)) AS reports",
+            "count(DISTINCT unit_key)",
+        ),
+        Unit::Premises => (
+            "(SELECT reports.*, coalesce(l.premises_id, 'report|' || reports.source || '|' || reports.report_id) AS unit_key \
+             FROM reports LEFT JOIN report_links l USING (source, report_id)) AS reports",
+            "count(DISTINCT unit_key)",
+        ),
+    }
+}
+
 pub(super) fn filter_sql(filter: &ReportFilter) -> (String, Vec<String>) {
     let mut clauses = Vec::new();
     let mut values = Vec::new();

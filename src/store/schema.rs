@@ -221,6 +221,15 @@ CREATE TABLE outcomes (
 );
 ",
     ),
+    (
+        7,
+        "report_links.incident_id",
+        r"
+-- Reports of one premises at most 7 days apart are one incident:
+-- '{premises_id}/{n}', n counting the premises' incidents from its first report.
+ALTER TABLE report_links ADD COLUMN incident_id VARCHAR;
+",
+    ),
 ];
 
 /// `(newest run id, report count)`: see [`Store::data_version`].

@@ -482,3 +482,94 @@ fn the_partnership_map_says_withheld_counts_and_its_quarter() {
     );
     assert_eq!(heading, "New or intensifying in the released quarter");
 }
+
+/// The premises list, one premises' page, recording a visit there, and the
+/// briefing as it prints (tactical).
+#[test]
+fn premises_outcome_and_briefing_in_chromium() {
+    let (base, password) = serve_demo();
+    let driver = Driver::start();
+    let s = driver.session();
+    crate::support::browser::sign_in(&s, &base, "tactical", &password);
+
+    s.goto(&format!("{base}/premises"));
+    let rows = s.execute(
+        "return document.querySelectorAll('main.premises tbody tr').length",
+        &json!([]),
+    );
+    assert!(
+        rows.as_u64().unwrap_or(0) > 5,
+        "repeat premises listed: {rows}"
+    );
+    let first = s.execute(
+        "return document.querySelector('main.premises tbody tr a').getAttribute('href')",
+        &json!([]),
+    );
+    let href = first.as_str().expect("a premises link").to_owned();
+    s.screenshot(&artefacts().join("premises.png"));
+
+    s.goto(&format!("{base}{href}"));
+    let timeline = s.execute(
+        "return document.querySelectorAll('main.premises tbody tr').length",
+        &json!([]),
+    );
+    assert!(
+        timeline.as_u64().unwrap_or(0) >= 2,
+        "its reports: {timeline}"
+    );
+    s.type_into(&s.find("input[name=visit_id]"), "BROWSER-1");
+    s.execute(
+        "document.querySelector('input[name=visited_on]').value = '2025-06-02';
+         document.querySelector('select[name=result]').value = 'victims_identified';",
+        &json!([]),
+    );
+    s.type_into(&s.find("input[name=potential_victims]"), "4");
+    s.click(&s.find("form[action$='/outcomes'] button[type=submit]"));
+    s.wait_for("return location.search", |v| {
+        v.as_str() == Some("?recorded=1")
+    });
+    let text = s.execute(
+        "return document.querySelector('main').textContent",
+        &json!([]),
+    );
+    let text = text.as_str().unwrap_or("");
+    assert!(text.contains("Visit recorded."), "the page says so");
+    assert!(
+        text.contains("Visit BROWSER-1") && text.contains("victims_identified"),
+        "the visit is on the timeline"
+    );
+
+    s.goto(&format!("{base}/briefing?area=district:E07000010"));
+    let drawn = s.execute(
+        "const svg = document.querySelector('svg.briefing-map');
+         return [svg.querySelectorAll('polygon').length, svg.querySelectorAll('circle').length]",
+        &json!([]),
+    );
+    assert!(drawn[0].as_u64().unwrap_or(0) > 50, "cells drawn: {drawn}");
+    assert!(
+        drawn[1].as_u64().unwrap_or(0) > 0,
+        "premises numbered: {drawn}"
+    );
+    // As it prints: no navigation, the map within an A4 landscape page.
+    s.cdp("Emulation.setEmulatedMedia", &json!({"media": "print"}));
+    let printed = s.execute(
+        "return [getComputedStyle(document.querySelector('header.top')).display,
+                 document.querySelector('svg.briefing-map').getBoundingClientRect().height]",
+        &json!([]),
+    );
+    assert_eq!(printed[0], "none", "the navigation does not print");
+    // 150 mm at 96 px per inch.
+    assert!(
+        printed[1].as_f64().unwrap_or(f64::MAX) <= 567.0,
+        "the map fits a page: {printed}"
+    );
+    let pdf = s.cdp(
+        "Page.printToPDF",
+        &json!({"landscape": true, "paperWidth": 11.69, "paperHeight": 8.27}),
+    );
+    assert!(
+        pdf["data"].as_str().is_some_and(|d| d.len() > 1000),
+        "it prints"
+    );
+    s.screenshot(&artefacts().join("briefing.png"));
+}

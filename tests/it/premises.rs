@@ -86,7 +86,7 @@ fn linking_matches_the_labelled_set() {
     let expected = expected_links();
     // A "made:X" label: the reports so labelled share one premises made from reports.
     let mut made: HashMap<&str, &str> = HashMap::new();
-    let (mut right, mut made_links, mut wrong) = (0, 0, Vec::new());
+    let (mut right, mut made_links, mut wrong) = (0u32, 0, Vec::new());
     let wanted = expected.values().filter(|e| !e.is_empty()).count();
     for (report, (premises, reason)) in &got {
         let want = expected.get(report).map_or("", String::as_str);
@@ -105,8 +105,8 @@ fn linking_matches_the_labelled_set() {
             ));
         }
     }
-    let precision = right as f64 / got.len() as f64;
-    let recall = right as f64 / wanted as f64;
+    let precision = f64::from(right) / got.len() as f64;
+    let recall = f64::from(right) / wanted as f64;
     assert!(wrong.is_empty(), "wrong links: {wrong:#?}");
     assert!(precision >= 0.999, "precision {precision}");
     assert!(recall >= 0.9, "recall {recall}: got {got:#?}");
@@ -134,8 +134,8 @@ fn linking_matches_the_labelled_set() {
 
 #[test]
 fn analysts_decisions_survive_relinking() {
-    let mut store = linked_store();
     use hotspots::store::LinkDecision;
+    let mut store = linked_store();
     store
         .record_link_decision(
             &LinkDecision::Merge {
@@ -329,4 +329,145 @@ fn each_visit_is_classed_by_the_map_of_the_day_before() {
         .expect("bad")
         .counts;
     assert_eq!(counts.rejected, 2);
+}
+
+#[test]
+fn exported_reports_carry_their_premises_and_incident() {
+    let store = linked_store();
+    let mut out = Vec::new();
+    hotspots::cli::export_reports(
+        &store,
+        &hotspots::store::ReportFilter::default(),
+        hotspots::cli::OutFormat::Csv,
+        &mut out,
+    )
+    .expect("csv");
+    let mut reader = csv::Reader::from_reader(out.as_slice());
+    let headers = reader.headers().expect("header").clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).expect(name);
+    let (id, premises, score, reason, incident) = (
+        col("report_id"),
+        col("premises_id"),
+        col("link_score"),
+        col("link_reason"),
+        col("incident_id"),
+    );
+    let rows: HashMap<String, csv::StringRecord> = reader
+        .records()
+        .map(|r| {
+            let r = r.expect("row");
+            (r[id].to_owned(), r)
+        })
+        .collect();
+    // P1: Jan 5 and Jan 9 one incident, Feb 1 the second, May 3 the third.
+    for (report, want) in [
+        ("R01", "P1/1"),
+        ("R02", "P1/1"),
+        ("R03", "P1/2"),
+        ("R16", "P1/3"),
+    ] {
+        assert_eq!(&rows[report][premises], "P1", "{report}");
+        assert_eq!(&rows[report][incident], want, "{report}");
+    }
+    assert!(rows["R01"][reason].starts_with("same postcode"));
+    assert!(rows["R01"][score].parse::<f64>().is_ok_and(|s| s > 0.88));
+    assert_eq!(
+        &rows["R04"][premises], "",
+        "unlinked reports have no premises"
+    );
+    assert_eq!(&rows["R04"][incident], "");
+}
+
+/// `unit=premises` and `unit=incidents` count distinct premises (incidents)
+/// per cell, a report linked to none counting once: checked against the
+/// exported reports' own columns, counted here.
+#[test]
+fn layers_count_distinct_premises_and_incidents_when_asked() {
+    let mut store = linked_store();
+    let before = store.data_version().expect("version");
+    relink(&mut store).expect("relink");
+    assert_ne!(
+        store.data_version().expect("version"),
+        before,
+        "a relink moves the data version on"
+    );
+    let mut out = Vec::new();
+    hotspots::cli::export_reports(
+        &store,
+        &hotspots::store::ReportFilter::default(),
+        hotspots::cli::OutFormat::Csv,
+        &mut out,
+    )
+    .expect("csv");
+    let mut reader = csv::Reader::from_reader(out.as_slice());
+    let headers = reader.headers().expect("header").clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).expect(name);
+    let (source, id, cell, premises, incident) = (
+        col("source"),
+        col("report_id"),
+        col("h3_r8"),
+        col("premises_id"),
+        col("incident_id"),
+    );
+    let mut expected: [BTreeMap<String, std::collections::BTreeSet<String>>; 3] =
+        Default::default();
+    for r in reader.records() {
+        let r = r.expect("row");
+        if r[cell].is_empty() {
+            continue;
+        }
+        let own = format!("{}|{}", &r[source], &r[id]);
+        let key = |linked: &str| {
+            if linked.is_empty() {
+                own.clone()
+            } else {
+                linked.to_owned()
+            }
+        };
+        expected[0]
+            .entry(r[cell].to_owned())
+            .or_default()
+            .insert(own.clone());
+        expected[1]
+            .entry(r[cell].to_owned())
+            .or_default()
+            .insert(key(&r[incident]));
+        expected[2]
+            .entry(r[cell].to_owned())
+            .or_default()
+            .insert(key(&r[premises]));
+    }
+    for (unit, want) in ["reports", "incidents", "premises"].iter().zip(&expected) {
+        let pairs = vec![("unit".to_owned(), (*unit).to_owned())];
+        let request =
+            hotspots::publish::parse(hotspots::publish::Layer::Cells, &pairs).expect("unit");
+        let run = hotspots::publish::hot_cells(&store, &request.query).expect("cells");
+        let got: BTreeMap<String, u64> = run
+            .cells
+            .iter()
+            .filter(|c| c.count > 0)
+            .map(|c| (c.cell.to_string(), c.count))
+            .collect();
+        let want: BTreeMap<String, u64> = want
+            .iter()
+            .map(|(c, s)| (c.clone(), s.len() as u64))
+            .collect();
+        assert_eq!(got, want, "unit={unit}");
+    }
+    // P1's four reports are three incidents and one premises in their cells.
+    let total = |m: &BTreeMap<String, std::collections::BTreeSet<String>>| {
+        m.values()
+            .map(std::collections::BTreeSet::len)
+            .sum::<usize>()
+    };
+    assert!(total(&expected[2]) < total(&expected[1]) && total(&expected[1]) < total(&expected[0]));
+    let refused = hotspots::publish::parse(
+        hotspots::publish::Layer::Cells,
+        &[
+            ("unit".to_owned(), "premises".to_owned()),
+            ("weight".to_owned(), "risk".to_owned()),
+        ],
+    )
+    .expect_err("risk weighs reports");
+    assert_eq!(refused.field, "unit");
 }

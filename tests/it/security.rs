@@ -162,6 +162,11 @@ async fn role_by_endpoint_matrix() {
             "/api/v1/outcomes/summary",
             [S::UNAUTHORIZED, S::FORBIDDEN, S::OK, S::OK, S::OK],
         ),
+        // Distinct premises per cell: not in the partnership release.
+        (
+            "/api/v1/layers/cells?unit=premises",
+            [S::UNAUTHORIZED, S::BAD_REQUEST, S::OK, S::OK, S::OK],
+        ),
         // The day-of-action briefing: tactical (and admin) only.
         (
             "/briefing?area=district:E07000010",

@@ -8,7 +8,7 @@ use super::geometry::{cell_hex, FeatureStream};
 use crate::store::{ReportFilter, StoredReport};
 
 /// Column order of `hotspots export reports --format csv`.
-pub const REPORT_CSV_HEADER: [&str; 24] = [
+pub const REPORT_CSV_HEADER: [&str; 28] = [
     "source",
     "report_id",
     "observed_on",
@@ -33,6 +33,10 @@ pub const REPORT_CSV_HEADER: [&str; 24] = [
     "h3_r9",
     "town",
     "district",
+    "premises_id",
+    "link_score",
+    "link_reason",
+    "incident_id",
 ];
 
 pub(super) fn opt<T: ToString>(value: Option<&T>) -> String {
@@ -105,6 +109,10 @@ impl<W: Write> ReportCsv<W> {
             cell_hex(r.cells[3]),
             opt(r.town.as_ref()),
             opt(r.district.as_ref()),
+            opt(r.premises_id.as_ref()),
+            opt(r.link_score.as_ref()),
+            opt(r.link_reason.as_ref()),
+            opt(r.incident_id.as_ref()),
         ];
         self.writer
             .write_record(
@@ -216,6 +224,10 @@ impl<W: Write> ReportGeoJson<W> {
         }
         put("town", r.town.clone().into());
         put("district", r.district.clone().into());
+        put("premises_id", r.premises_id.clone().into());
+        put("link_score", r.link_score.into());
+        put("link_reason", r.link_reason.clone().into());
+        put("incident_id", r.incident_id.clone().into());
         let feature = Feature {
             bbox: None,
             geometry: Some(Geometry::new_point([r.lng, r.lat])),

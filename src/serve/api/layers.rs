@@ -43,6 +43,9 @@ pub(super) struct LayerParams {
     fdr: Option<bool>,
     /// count (default) or risk.
     weight: Option<String>,
+    /// What a cell counts: reports (default), incidents (reports of one premises
+    /// at most 7 days apart count once) or premises (each reported premises once).
+    unit: Option<String>,
     /// Conditional permutations for pseudo p-values, 0..9999 (default 0 = analytical).
     permutations: Option<u32>,
     /// Seed of the permutations.

@@ -69,7 +69,7 @@ pub(super) async fn premises_list(
     );
     entry.target = Some("premises".into());
     entry.rows = Some(rows.len() as i64);
-    entry.detail = raw.clone();
+    entry.detail.clone_from(&raw);
     state.audit(entry);
     let mut headers = HeaderMap::new();
     headers.insert(

@@ -2,6 +2,8 @@
 //! audited): a server-rendered SVG map of the area's cells by Gi* bin with the
 //! premises numbered, and the ranked premises. No JavaScript; prints on A4.
 
+use std::fmt::Write as _;
+
 use axum::extract::{RawQuery, State};
 use maud::{html, Markup, PreEscaped};
 
@@ -54,7 +56,7 @@ fn svg_map(b: &Briefing) -> Markup {
     let (min_lng, max_lng) = points
         .iter()
         .fold((f64::MAX, f64::MIN), |a, p| (a.0.min(p.1), a.1.max(p.1)));
-    let squash = ((min_lat + max_lat) / 2.0).to_radians().cos();
+    let squash = f64::midpoint(min_lat, max_lat).to_radians().cos();
     let span = ((max_lng - min_lng) * squash)
         .max(max_lat - min_lat)
         .max(1e-6);
@@ -75,20 +77,22 @@ fn svg_map(b: &Briefing) -> Markup {
                 format!("{x:.1},{y:.1}")
             })
             .collect();
-        svg.push_str(&format!(
+        let _ = write!(
+            svg,
             "<polygon points=\"{}\" fill=\"{}\" stroke=\"#888\" stroke-width=\"0.5\"/>",
             d.join(" "),
             fill(*bin)
-        ));
+        );
     }
     for (i, row) in listed.iter().enumerate() {
         let (x, y) = xy(row.premises.lat, row.premises.lng);
-        svg.push_str(&format!(
+        let _ = write!(
+            svg,
             "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"9\" fill=\"#000\" stroke=\"#fff\" stroke-width=\"1.5\"/>\
              <text x=\"{x:.1}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"middle\" fill=\"#fff\" font-family=\"sans-serif\">{}</text>",
             y + 3.5,
             i + 1
-        ));
+        );
     }
     html! {
         svg xmlns="http://www.w3.org/2000/svg" viewBox=(format!("0 0 {WIDTH} {height:.0}")) role="img"

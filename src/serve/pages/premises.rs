@@ -182,6 +182,39 @@ pub async fn premises_detail(
         .clone()
         .unwrap_or_else(|| record.premises_id.clone());
     let today = chrono::Local::now().date_naive();
+    // The timeline: reports and visits, oldest first.
+    let mut events: Vec<(chrono::NaiveDate, Markup)> = Vec::new();
+    if let Ok(r) = &row {
+        for rep in &r.timeline {
+            events.push((
+                rep.observed_on,
+                html! {
+                    td { "Report " (rep.source) " " (rep.report_id) }
+                    td { (rep.exploitation_type) "; linked: " (rep.reason)
+                        @if viewer.role.records_outcomes() {
+                            form.inline method="post" action=(format!("/premises/{}/detach", record.premises_id)) {
+                                input type="hidden" name="csrf" value=(viewer.csrf.clone().unwrap_or_default());
+                                input type="hidden" name="source" value=(rep.source);
+                                input type="hidden" name="report_id" value=(rep.report_id);
+                                " " button type="submit" { "Not this premises" }
+                            }
+                        }
+                    }
+                },
+            ));
+        }
+    }
+    for v in &visits {
+        events.push((
+            v.visited_on,
+            html! {
+                td { strong { "Visit " (v.visit_id) } }
+                td { (v.result) @if let Some(op) = &v.operation { " (" (op) ")" }
+                    @if let Some(n) = v.potential_victims { "; potential victims " (n) } }
+            },
+        ));
+    }
+    events.sort_by_key(|e| e.0);
     let body = html! {
         main.premises {
             p { a href="/premises" { "← All premises" } }
@@ -205,32 +238,6 @@ pub async fn premises_detail(
                 caption { "Reports linked to this premises, and visits, oldest first" }
                 thead { tr { th scope="col" { "Date" } th scope="col" { "What" } th scope="col" { "Detail" } } }
                 tbody {
-                    @let mut events: Vec<(chrono::NaiveDate, Markup)> = Vec::new();
-                    @if let Ok(r) = &row {
-                        @for rep in &r.timeline {
-                            @let _ = events.push((rep.observed_on, html! {
-                                td { "Report " (rep.source) " " (rep.report_id) }
-                                td { (rep.exploitation_type) "; linked: " (rep.reason)
-                                    @if viewer.role.records_outcomes() {
-                                        form.inline method="post" action=(format!("/premises/{}/detach", record.premises_id)) {
-                                            input type="hidden" name="csrf" value=(viewer.csrf.clone().unwrap_or_default());
-                                            input type="hidden" name="source" value=(rep.source);
-                                            input type="hidden" name="report_id" value=(rep.report_id);
-                                            " " button type="submit" { "Not this premises" }
-                                        }
-                                    }
-                                }
-                            }));
-                        }
-                    }
-                    @for v in &visits {
-                        @let _ = events.push((v.visited_on, html! {
-                            td { strong { "Visit " (v.visit_id) } }
-                            td { (v.result) @if let Some(op) = &v.operation { " (" (op) ")" }
-                                @if let Some(n) = v.potential_victims { "; potential victims " (n) } }
-                        }));
-                    }
-                    @let _ = events.sort_by_key(|e| e.0);
                     @for (day, cells) in &events { tr { td { (day) } (cells) } }
                 }
             }
