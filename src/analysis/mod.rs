@@ -9,6 +9,7 @@ pub mod emerging;
 pub mod gistar;
 pub mod linking;
 pub mod outcomes;
+pub mod rates;
 pub mod stats;
 
 pub use areas::{hotspot_areas, CellReports, HotspotArea};

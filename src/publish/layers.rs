@@ -14,12 +14,14 @@ use crate::geo::Gazetteer;
 use crate::model::{period_label, periods, previous_period, AreaLevel, Step};
 use crate::store::{CellRow, IndicatorWeights, ReportFilter, Store, StoreError};
 
-/// How each report counts: 1, or by its indicators.
+/// How each report counts: 1, or by its indicators; or a cell's count per
+/// registered premises, smoothed (`analysis::rates`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Weight {
     #[default]
     Count,
     Risk,
+    Rate,
 }
 
 impl Weight {
@@ -27,6 +29,7 @@ impl Weight {
         match self {
             Self::Count => "count",
             Self::Risk => "risk",
+            Self::Rate => "rate",
         }
     }
 }
@@ -363,6 +366,9 @@ pub struct CellResult {
     pub gi_z: f64,
     pub p: f64,
     pub bin: i8,
+    /// `weight=rate` only: the registered premises in the cell (0: the cell
+    /// has no rate; Gi* sees the study area's rate there).
+    pub premises: Option<u64>,
 }
 
 /// Gi* over the study area: every cell (zeros included), plus what was left out.
@@ -436,6 +442,27 @@ fn hot_cells_in(
             outside += row.reports;
         }
     }
+    let premises = if query.weight == Weight::Rate {
+        let per_cell = store.registered_premises_per_cell(query.res, &query.filter.venues)?;
+        let mut n = vec![0.0; area.len()];
+        for (cell, count) in per_cell {
+            if let Some(i) = CellIndex::try_from(cell)
+                .ok()
+                .and_then(|c| area.position(c))
+            {
+                n[i] = count as f64;
+            }
+        }
+        let (rates, mean) = analysis::rates::eb_rates(&x, &n);
+        for (value, rate) in x.iter_mut().zip(&rates) {
+            // No premises: no rate. Gi* needs a value; the study area's rate
+            // is neutral (it neither raises nor lowers the neighbours).
+            *value = rate.or(mean).unwrap_or(0.0);
+        }
+        Some(n)
+    } else {
+        None
+    };
     let nb = neighbours(&area, query.k, query.kernel);
     let gi = analysis::gi_star(&x, &nb);
     let p = if query.permutations > 0 {
@@ -456,6 +483,7 @@ fn hot_cells_in(
             gi_z: gi.z[i],
             p: p[i],
             bin: bins[i],
+            premises: premises.as_ref().map(|n| n[i] as u64),
         })
         .collect();
     Ok(HotspotRun {
@@ -791,7 +819,11 @@ pub fn provenance(
         "tail": if query.permutations > 0 { "pseudo-p from conditional permutations, (M+1)/(R+1), folded to the observed side" } else { "two-sided normal p-value" },
         "bins": "ArcGIS Gi_Bin: ±3/±2/±1 = 99/95/90% confidence",
         "fdr": if query.fdr { "Benjamini-Hochberg per confidence level" } else { "off" },
-        "weight": if query.weight == Weight::Risk { json!({"name": "risk", "rule": "1 + sum of indicator weights", "indicator_weights": crate::model::Indicator::ALL.iter().zip(query.risk_weights).map(|(i, w)| (i.as_str().to_owned(), json!(w))).collect::<serde_json::Map<_, _>>()}) } else { json!({"name": "count"}) },
+        "weight": match query.weight {
+            Weight::Risk => json!({"name": "risk", "rule": "1 + sum of indicator weights", "indicator_weights": crate::model::Indicator::ALL.iter().zip(query.risk_weights).map(|(i, w)| (i.as_str().to_owned(), json!(w))).collect::<serde_json::Map<_, _>>()}),
+            Weight::Rate => json!({"name": "rate", "rule": "reports (or the unit) per registered premises of the filtered venue types in the cell (open or closed, merged ones left out), smoothed by Marshall's global empirical Bayes toward the study area's rate; a cell with no registered premises has no rate (premises: 0, no value) and enters Gi* at the study area's rate"}),
+            Weight::Count => json!({"name": "count"}),
+        },
         "precision_rule": "a report counts at a resolution only when precision_m <= 1.5 x the mean H3 edge length",
         "cell_assignment": "parent_of_finest",
         "unit": match query.filter.unit {

@@ -261,7 +261,8 @@ pub fn parse(layer: Layer, pairs: &[(String, String)]) -> Result<LayerRequest, P
     let weight = match get("weight") {
         None | Some("count") => Weight::Count,
         Some("risk") => Weight::Risk,
-        Some(v) => return Err(bad("weight", format!("{v:?} is not count or risk"))),
+        Some("rate") => Weight::Rate,
+        Some(v) => return Err(bad("weight", format!("{v:?} is not count, risk or rate"))),
     };
     let unit = match get("unit") {
         None => Unit::Reports,
@@ -404,6 +405,7 @@ fn canonical_query(request: &LayerRequest) -> String {
             match query.weight {
                 Weight::Count => "count",
                 Weight::Risk => "risk",
+                Weight::Rate => "rate",
             }
             .to_owned(),
         ),
@@ -583,7 +585,7 @@ mod tests {
         assert_eq!(
             cells.expect("cells").canonical,
             "all=false&bbox=51.5%2C-0.2%2C51.6%2C0.1&download=false&fdr=true&format=geojson&k=1\
-             &kernel=uniform&permutations=0&res=9&seed=20240601&venue=car_wash%2Cnail_bar&weight=count"
+             &kernel=uniform&permutations=0&res=9&seed=20240601&unit=reports&venue=car_wash%2Cnail_bar&weight=count"
         );
     }
 

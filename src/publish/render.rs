@@ -88,7 +88,7 @@ pub fn render(
                 });
                 let provenance =
                     layers::provenance("cells", query, run.area.len(), run.data_window, extra);
-                let with_value = query.weight == Weight::Risk;
+                let with_value = query.weight != Weight::Count;
                 body = export::write_cells_geojson(&cells, with_value, provenance, body)?;
             }
         }

@@ -498,6 +498,43 @@ impl Store {
         Ok(())
     }
 
+    /// Registered premises (open or closed, not merged into another) per cell
+    /// at a resolution, of the given venue types (all when empty): the
+    /// exposure of `weight=rate`.
+    ///
+    /// # Errors
+    /// On database failure.
+    pub fn registered_premises_per_cell(
+        &self,
+        resolution: u8,
+        venues: &[String],
+    ) -> Result<Vec<(u64, u64)>> {
+        let column = super::schema::cell_column(resolution);
+        let venue_clause = if venues.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " AND CAST(venue_type AS VARCHAR) IN ({})",
+                vec!["?"; venues.len()].join(", ")
+            )
+        };
+        let sql = format!(
+            "SELECT {column}, count(*) FROM premises WHERE origin = 'register' AND merged_into IS NULL \
+             AND {column} IS NOT NULL{venue_clause} GROUP BY 1 ORDER BY 1"
+        );
+        let mut stmt = self
+            .conn
+            .prepare(&sql)
+            .map_err(self.err("prepare premises per cell"))?;
+        let rows = stmt
+            .query_map(params_from_iter(venues.iter()), |r| {
+                Ok((r.get::<_, u64>(0)?, r.get::<_, i64>(1)? as u64))
+            })
+            .map_err(self.err("query premises per cell"))?;
+        rows.collect::<duckdb::Result<_>>()
+            .map_err(self.err("read premises per cell"))
+    }
+
     /// Every linking decision, oldest first.
     ///
     /// # Errors

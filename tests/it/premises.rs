@@ -471,3 +471,42 @@ fn layers_count_distinct_premises_and_incidents_when_asked() {
     .expect_err("risk weighs reports");
     assert_eq!(refused.field, "unit");
 }
+
+/// `weight=rate`: every cell says how many registered premises its rate rests
+/// on; one with none has no value (not a rate of 0); the register is all there.
+#[test]
+fn rate_per_registered_premises_says_where_there_are_none() {
+    let store = linked_store();
+    let pairs: Vec<(String, String)> = [("weight", "rate"), ("all", "true")]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    let request = hotspots::publish::parse(hotspots::publish::Layer::Cells, &pairs).expect("rate");
+    let rendered = hotspots::publish::render(
+        &store,
+        &request,
+        hotspots::publish::ReportDetail { notes: false },
+    )
+    .expect("render");
+    let doc: serde_json::Value = serde_json::from_slice(&rendered.body).expect("json");
+    let features = doc["features"].as_array().expect("features");
+    let mut premises_total = 0;
+    let mut reported_without = 0;
+    for f in features {
+        let p = &f["properties"];
+        let n = p["premises"]
+            .as_u64()
+            .expect("every cell says its premises");
+        premises_total += n;
+        assert_eq!(p.get("value").is_some(), n > 0, "{p}");
+        if n == 0 && p["count"].as_u64() > Some(0) {
+            reported_without += 1;
+        }
+    }
+    assert_eq!(premises_total, 8, "the whole register, each premises once");
+    assert!(
+        reported_without > 0,
+        "reports where nothing is registered are said to be so"
+    );
+    assert_eq!(doc["provenance"]["weight"]["name"], "rate");
+}

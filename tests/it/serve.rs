@@ -486,12 +486,30 @@ async fn layers_are_compressed_as_the_client_prefers() {
                 answer.body.len() * 3 < decoded.len(),
                 "{accept}: compressed"
             );
-            assert_eq!(decoded, plain.body, "{accept}: decodes to the plain answer");
+            // The same answer; byte for byte unless another test's answers
+            // pushed it out of the shared cache in between, when only its
+            // generation time may differ.
+            if decoded != plain.body {
+                assert_eq!(
+                    without_generated_at(&decoded),
+                    without_generated_at(&plain.body),
+                    "{accept}: decodes to the plain answer"
+                );
+            }
         }
     }
     let refused = fetch("br;q=0, gzip;q=0, zstd;q=0, identity").await;
     assert!(refused.headers.get(header::CONTENT_ENCODING).is_none());
     assert_eq!(refused.body, plain.body);
+}
+
+/// A layer answer with its provenance's `generated_at` left out.
+fn without_generated_at(body: &[u8]) -> serde_json::Value {
+    let mut doc: serde_json::Value = serde_json::from_slice(body).expect("json");
+    if let Some(p) = doc["provenance"].as_object_mut() {
+        p.remove("generated_at");
+    }
+    doc
 }
 
 #[tokio::test]

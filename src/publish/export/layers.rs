@@ -24,6 +24,9 @@ pub(super) struct CellProperties {
     gi_z: f64,
     p: f64,
     bin: i8,
+    /// `weight=rate`: registered premises in the cell (0: no rate, no value).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    premises: Option<u64>,
 }
 
 impl CellProperties {
@@ -31,10 +34,11 @@ impl CellProperties {
         Self {
             h3: CellHex::new(c.cell),
             count: c.count,
-            value: with_value.then_some(c.value),
+            value: (with_value && c.premises != Some(0)).then_some(c.value),
             gi_z: c.gi_z,
             p: c.p,
             bin: c.bin,
+            premises: c.premises,
         }
     }
 }
@@ -86,7 +90,8 @@ pub fn write_cells_geojson<W: Write>(
     )
 }
 
-/// The cells layer as CSV (cell centre added for tools that want points).
+/// The cells layer as CSV (cell centre added for tools that want points);
+/// with `weight=rate`, each cell's registered premises in a last column.
 ///
 /// # Errors
 /// On write failure.
@@ -99,30 +104,68 @@ pub fn cells_csv(cells: &[&CellResult], out: impl Write) -> std::io::Result<()> 
         lat: String,
         lng: String,
         count: u64,
-        #[serde(serialize_with = "display")]
-        value: f64,
+        /// Empty where a rate is undefined (no registered premises).
+        value: String,
         #[serde(serialize_with = "display")]
         gi_z: f64,
         #[serde(serialize_with = "display")]
         p: f64,
         bin: i8,
     }
-    write_csv(
-        out,
-        cells.iter().map(|c| {
-            let centre = h3o::LatLng::from(c.cell);
-            Row {
-                h3: u64::from(c.cell),
-                lat: format!("{:.6}", centre.lat()),
-                lng: format!("{:.6}", centre.lng()),
-                count: c.count,
-                value: c.value,
-                gi_z: c.gi_z,
-                p: c.p,
-                bin: c.bin,
-            }
-        }),
-    )
+    /// A row with the premises the rate rests on.
+    #[derive(Default, serde::Serialize)]
+    struct RateRow {
+        #[serde(serialize_with = "h3_hex")]
+        h3: u64,
+        lat: String,
+        lng: String,
+        count: u64,
+        value: String,
+        #[serde(serialize_with = "display")]
+        gi_z: f64,
+        #[serde(serialize_with = "display")]
+        p: f64,
+        bin: i8,
+        premises: u64,
+    }
+    let row = |c: &CellResult| {
+        let centre = h3o::LatLng::from(c.cell);
+        Row {
+            h3: u64::from(c.cell),
+            lat: format!("{:.6}", centre.lat()),
+            lng: format!("{:.6}", centre.lng()),
+            count: c.count,
+            value: if c.premises == Some(0) {
+                String::new()
+            } else {
+                c.value.to_string()
+            },
+            gi_z: c.gi_z,
+            p: c.p,
+            bin: c.bin,
+        }
+    };
+    if cells.iter().any(|c| c.premises.is_some()) {
+        write_csv(
+            out,
+            cells.iter().map(|c| {
+                let r = row(c);
+                RateRow {
+                    h3: r.h3,
+                    lat: r.lat,
+                    lng: r.lng,
+                    count: r.count,
+                    value: r.value,
+                    gi_z: r.gi_z,
+                    p: r.p,
+                    bin: r.bin,
+                    premises: c.premises.unwrap_or(0),
+                }
+            }),
+        )
+    } else {
+        write_csv(out, cells.iter().map(|c| row(c)))
+    }
 }
 
 pub(super) fn area_properties(a: &AreaResult) -> JsonObject {

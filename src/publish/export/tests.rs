@@ -40,6 +40,7 @@ fn csv_rows_are_serialised_with_their_header_even_when_empty() {
         gi_z: 2.5,
         p: 0.0125,
         bin: 2,
+        premises: None,
     };
     let mut out = Vec::new();
     cells_csv(&[&row], &mut out).expect("write");
@@ -103,6 +104,7 @@ fn streamed_cell_layers_equal_the_geojson_crate_documents() {
                 1.0 / (i as f64 + 1.0)
             },
             p: 0.01 * i as f64,
+            premises: None,
             bin: i8::try_from(i % 7).expect("small") - 3,
         })
         .collect();

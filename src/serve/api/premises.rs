@@ -55,9 +55,43 @@ pub(super) async fn premises_list(
 ) -> ApiResult<Response> {
     require(&viewer, &state, viewer.role.sees_premises(), "premises")?;
     let request = premises::parse_premises(&query_pairs(raw.as_deref())?)?;
-    let query = request.query.clone();
-    let rows = state
-        .read(move |store| Ok(premises::repeat_premises(store, &query)?))
+    // Kept in the layer cache: its key holds the data version, which every
+    // load and every relink moves on.
+    let key = format!(
+        "premises|{}|{:?}|{:?}",
+        state.version(),
+        request.query,
+        request.format
+    );
+    let computing = request.clone();
+    let rendered = state
+        .0
+        .cache
+        .get_or_compute(&key, async {
+            state
+                .read(move |store| {
+                    let rows = premises::repeat_premises(store, &computing.query)?;
+                    let (content_type, body, file_name) = match computing.format {
+                        PremisesFormat::GeoJson => (
+                            "application/geo+json",
+                            premises::premises_geojson(&rows, &computing.query).to_string(),
+                            "premises.geojson",
+                        ),
+                        PremisesFormat::Csv => (
+                            "text/csv; charset=utf-8",
+                            premises::premises_csv(&rows).map_err(AppError::internal)?,
+                            "premises.csv",
+                        ),
+                    };
+                    Ok(crate::publish::Rendered {
+                        body: body.into_bytes(),
+                        content_type,
+                        file_name: file_name.to_owned(),
+                        rows: rows.len(),
+                    })
+                })
+                .await
+        })
         .await?;
     let mut entry = viewer.audit(
         if request.download {
@@ -68,7 +102,7 @@ pub(super) async fn premises_list(
         "ok",
     );
     entry.target = Some("premises".into());
-    entry.rows = Some(rows.len() as i64);
+    entry.rows = Some(rendered.rows as i64);
     entry.detail.clone_from(&raw);
     state.audit(entry);
     let mut headers = HeaderMap::new();
@@ -76,30 +110,18 @@ pub(super) async fn premises_list(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-store"),
     );
-    let (content_type, body, name) = match request.format {
-        PremisesFormat::GeoJson => (
-            "application/geo+json",
-            premises::premises_geojson(&rows, &request.query).to_string(),
-            "premises.geojson",
-        ),
-        PremisesFormat::Csv => (
-            "text/csv; charset=utf-8",
-            premises::premises_csv(&rows).map_err(AppError::internal)?,
-            "premises.csv",
-        ),
-    };
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(rendered.content_type),
+    );
     if request.download {
-        headers.insert(
-            header::CONTENT_DISPOSITION,
-            HeaderValue::from_static(if name.ends_with("csv") {
-                "attachment; filename=\"premises.csv\""
-            } else {
-                "attachment; filename=\"premises.geojson\""
-            }),
-        );
+        if let Ok(v) =
+            HeaderValue::from_str(&format!("attachment; filename=\"{}\"", rendered.file_name))
+        {
+            headers.insert(header::CONTENT_DISPOSITION, v);
+        }
     }
-    Ok((headers, body).into_response())
+    Ok((headers, rendered.body.clone()).into_response())
 }
 
 /// Records visit outcomes: a JSON object or an array of them (line = position
