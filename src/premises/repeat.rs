@@ -162,6 +162,17 @@ pub fn repeat_premises(
             last_outcomes.insert(id.clone(), outcome); // oldest first: the last wins
         }
     }
+    // An area (districts, a box) keeps the premises whose cell is in it.
+    let inside: Option<HashSet<u64>> = match &layer.study_area {
+        crate::publish::StudyAreaSpec::Default => None,
+        spec => Some(
+            crate::publish::study_area(store, spec, layer.res)?
+                .cells()
+                .iter()
+                .map(|c| u64::from(*c))
+                .collect(),
+        ),
+    };
     let mut rows = Vec::new();
     for (id, reports) in by_premises {
         if (reports.len() as u64) < query.min_reports {
@@ -170,6 +181,11 @@ pub fn repeat_premises(
         let Some(record) = premises.get(id) else {
             continue;
         };
+        if let Some(inside) = &inside {
+            if !record.cells[resolution_slot].is_some_and(|c| inside.contains(&c)) {
+                continue;
+            }
+        }
         let mut dates: Vec<NaiveDate> = reports.iter().map(|r| r.observed_on).collect();
         dates.sort_unstable();
         let sources: HashSet<&str> = reports.iter().map(|r| r.source.as_str()).collect();

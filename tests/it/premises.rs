@@ -510,3 +510,20 @@ fn rate_per_registered_premises_says_where_there_are_none() {
     );
     assert_eq!(doc["provenance"]["weight"]["name"], "rate");
 }
+
+#[test]
+fn the_premises_list_keeps_to_an_area() {
+    let store = linked_store();
+    let pairs: Vec<(String, String)> = vec![("bbox".into(), "52.660,0.150,52.672,0.165".into())];
+    let request = hotspots::premises::parse_premises(&pairs).expect("bbox");
+    let ids: Vec<String> = repeat_premises(&store, &request.query)
+        .expect("rows")
+        .into_iter()
+        .map(|r| r.premises.premises_id)
+        .collect();
+    assert!(ids.contains(&"P1".to_owned()), "{ids:?}");
+    assert!(
+        !ids.contains(&"P5".to_owned()),
+        "P5 is 1 km north of the box: {ids:?}"
+    );
+}
