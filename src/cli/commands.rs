@@ -105,10 +105,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut store = open_store(&db.db)?;
             // This process only loads: DuckDB appends on every thread (see there).
             store.dedicate_to_loading();
+            // With a premises register, each file's new reports are linked in
+            // its own transaction, before it commits.
+            let linking = store.has_register()?;
             let options = LoadOptions {
                 format,
                 default_source: source,
                 rejects_path: rejects,
+                before_commit: linking.then(crate::premises::linking_before_commit),
                 ..LoadOptions::default()
             };
             let bar = (progress == ProgressArg::Auto)
@@ -132,9 +136,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 bar.finish_and_clear();
             }
             let summaries = summaries?;
-            if store.has_register()? {
-                let linked = crate::premises::relink(&mut store)?;
-                eprintln!("{}", super::premises::link_line(&linked));
+            if linking {
+                eprintln!("linked the reports to premises as each file was stored");
             }
             for s in &summaries {
                 if let Some(path) = &s.rejects_csv {

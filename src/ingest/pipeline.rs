@@ -59,6 +59,9 @@ pub struct LoadOptions {
     /// Fail after this many rows, to prove a failed file leaves nothing behind.
     #[doc(hidden)]
     pub fail_after_rows: Option<u64>,
+    /// Done in the load's transaction before it commits: linking the new
+    /// reports to premises (`premises::linking_before_commit`).
+    pub before_commit: Option<crate::store::BeforeCommit>,
 }
 
 /// What happened to one file.
@@ -191,6 +194,9 @@ pub fn load(
         rows = seen,
         "rows staged"
     );
+    if let Some(work) = &options.before_commit {
+        work.run(&load.links())?;
+    }
     let counts = load.commit(&sha256)?;
     tracing::info!(
         elapsed_ms = started.elapsed().as_millis() as u64,

@@ -11,7 +11,8 @@ use crate::analysis::linking::{group_unlinked, Linker, PremisesSite, ReportSite,
 use crate::geo::{cells_for, Postcode};
 use crate::model::{name_key, GeocodeMethod, PremisesOrigin, PremisesStatus, VenueType};
 use crate::store::{
-    LinkDecision, NewPremises, PremisesRecord, ReportForLinking, ReportLink, Result, Store,
+    BeforeCommit, LinkDecision, Links, NewPremises, PremisesRecord, ReportForLinking, ReportLink,
+    Result, Store,
 };
 
 /// What a relink did.
@@ -121,6 +122,30 @@ fn made_premises(members: &[&ReportForLinking], sites: &[&ReportSite]) -> Option
 /// # Errors
 /// On store failure (the previous links stay).
 pub fn relink(store: &mut Store) -> Result<LinkSummary> {
+    let (links, made, summary) = compute(&store.links())?;
+    store.replace_links(&links, &made)?;
+    Ok(summary)
+}
+
+/// Links every report again inside the transaction `links` is in (a file
+/// load's, before it commits): as [`relink`], committed or rolled back with it.
+///
+/// # Errors
+/// On store failure.
+pub fn link_in(links: &Links<'_>) -> Result<LinkSummary> {
+    let (new, made, summary) = compute(links)?;
+    links.replace(&new, &made)?;
+    Ok(summary)
+}
+
+/// What `ingest` runs before a load commits when a register is present.
+pub fn linking_before_commit() -> BeforeCommit {
+    BeforeCommit::new(|links| link_in(links).map(|_| ()))
+}
+
+type Computed = (Vec<ReportLink>, Vec<NewPremises>, LinkSummary);
+
+fn compute(store: &Links<'_>) -> Result<Computed> {
     let register: Vec<PremisesRecord> = store
         .premises()?
         .into_iter()
@@ -212,8 +237,7 @@ pub fn relink(store: &mut Store) -> Result<LinkSummary> {
         made.push(premises);
     }
     assign_incidents(&mut links, &reports);
-    store.replace_links(&links, &made)?;
-    Ok(summary)
+    Ok((links, made, summary))
 }
 
 /// Numbers each premises' incidents in date order: a report more than

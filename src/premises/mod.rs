@@ -16,7 +16,7 @@ mod repeat;
 
 pub use crate::analysis::outcomes::HitRate;
 pub use briefing::{briefing, Briefing, BriefingArea};
-pub use link::{relink, LinkSummary};
+pub use link::{link_in, linking_before_commit, relink, LinkSummary};
 pub use outcomes::{outcome_summary, OutcomeSummary, SummaryQuery};
 pub use params::{parse_premises, PremisesFormat, PremisesRequest};
 pub use render::{premises_csv, premises_geojson};

@@ -15,6 +15,7 @@ mod accounts;
 mod connection;
 mod counts;
 mod error;
+mod links;
 mod load;
 mod premises;
 mod records;
@@ -25,12 +26,10 @@ mod snapshot;
 pub use accounts::{AuditEntry, AuditFilter, AuditRow, SigninRecord, TokenRow, UserRow};
 pub use connection::Store;
 pub use error::{Result, StoreError};
+pub use links::{BeforeCommit, Links};
 pub use load::{FileLoad, PreparedReports, ReportPreparer, Stager, BATCH_ROWS};
-pub use premises::{
-    LinkDecision, LinkedReport, NewOutcome, NewPremises, OutcomeRecord, PremisesRecord,
-    ReportForLinking, ReportLink,
-};
 pub use records::{
-    AreaRow, CellCounts, CellRow, CountTable, IndicatorWeights, LoadCounts, NewReport,
-    ReportFilter, RunRecord, StoreSummary, StoredReject, StoredReport,
+    AreaRow, CellCounts, CellRow, CountTable, IndicatorWeights, LinkDecision, LinkedReport,
+    LoadCounts, NewOutcome, NewPremises, NewReport, OutcomeRecord, PremisesRecord, ReportFilter,
+    ReportForLinking, ReportLink, RunRecord, StoreSummary, StoredReject, StoredReport,
 };

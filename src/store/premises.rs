@@ -9,150 +9,17 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
 use duckdb::{params, params_from_iter, Connection};
 
 use super::connection::Store;
 use super::error::{db_error, Result, StoreError};
-use super::records::{LoadCounts, ReportFilter};
-use super::reports::filter_sql;
-use crate::model::{
-    GeocodeMethod, PremisesOrigin, PremisesStatus, RowReject, VenueType, VisitResult,
+use super::links::{insert_premises, Links};
+use super::records::{
+    LinkDecision, LinkedReport, LoadCounts, NewOutcome, NewPremises, OutcomeRecord, PremisesRecord,
+    ReportFilter, ReportForLinking, ReportLink,
 };
-
-/// A premises to store (from a register, or made from reports by linking).
-#[derive(Clone, Debug, PartialEq)]
-pub struct NewPremises {
-    pub premises_id: String,
-    pub name: Option<String>,
-    /// `model::name_key` of the name.
-    pub name_key: String,
-    pub venue_type: VenueType,
-    pub address: Option<String>,
-    /// Full postcode, canonical (`PE13 1AB`).
-    pub postcode: Option<String>,
-    pub lat: f64,
-    pub lng: f64,
-    pub method: GeocodeMethod,
-    pub precision_m: f64,
-    /// Res 6..=9 cells as raw H3 indexes (`None` where too coarse).
-    pub cells: [Option<u64>; 4],
-    pub status: PremisesStatus,
-    pub opened_on: Option<NaiveDate>,
-    pub closed_on: Option<NaiveDate>,
-    pub origin: PremisesOrigin,
-    /// The input line (0 for premises made from reports).
-    pub line: u64,
-    /// Identifies the row's content: a re-import of the same row is a duplicate.
-    pub content_hash: u64,
-}
-
-/// A stored premises.
-#[derive(Clone, Debug, PartialEq)]
-pub struct PremisesRecord {
-    pub premises_id: String,
-    pub name: Option<String>,
-    pub name_key: String,
-    pub venue_type: String,
-    pub address: Option<String>,
-    pub postcode: Option<String>,
-    pub lat: f64,
-    pub lng: f64,
-    pub precision_m: f64,
-    pub cells: [Option<u64>; 4],
-    pub status: String,
-    pub origin: String,
-    /// Set when an analyst merged this premises into another.
-    pub merged_into: Option<String>,
-}
-
-/// A visit outcome to store.
-#[derive(Clone, Debug, PartialEq)]
-pub struct NewOutcome {
-    pub visit_id: String,
-    pub visited_on: NaiveDate,
-    pub premises_id: Option<String>,
-    pub lat: f64,
-    pub lng: f64,
-    pub precision_m: f64,
-    pub cells: [Option<u64>; 4],
-    pub operation: Option<String>,
-    pub result: VisitResult,
-    pub potential_victims: Option<u32>,
-    pub nrm_referrals: Option<u32>,
-    pub arrests: Option<u32>,
-    pub safeguarding_referrals: Option<u32>,
-    pub notes: Option<String>,
-    pub line: u64,
-    pub content_hash: u64,
-}
-
-/// A stored visit outcome.
-#[derive(Clone, Debug, PartialEq)]
-pub struct OutcomeRecord {
-    pub visit_id: String,
-    pub visited_on: NaiveDate,
-    pub premises_id: Option<String>,
-    pub lat: f64,
-    pub lng: f64,
-    pub cells: [Option<u64>; 4],
-    pub operation: Option<String>,
-    pub result: String,
-    pub potential_victims: Option<i32>,
-    pub nrm_referrals: Option<i32>,
-    pub arrests: Option<i32>,
-    pub safeguarding_referrals: Option<i32>,
-    pub notes: Option<String>,
-}
-
-/// What linking needs of a stored report.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ReportForLinking {
-    pub source: String,
-    pub report_id: String,
-    pub venue_type: String,
-    pub venue_name: Option<String>,
-    pub lat: f64,
-    pub lng: f64,
-    pub precision_m: f64,
-    /// As given (`pc:PE13 1AB`, `ad:...`); `None` for WGS84 as given.
-    pub location_input: Option<String>,
-    pub observed_on: NaiveDate,
-}
-
-/// A report's link to a premises, with the score and reason that made it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ReportLink {
-    pub source: String,
-    pub report_id: String,
-    pub premises_id: String,
-    pub score: f64,
-    pub reason: String,
-    /// `{premises_id}/{n}`: reports of the premises at most 7 days apart share it.
-    pub incident_id: String,
-}
-
-/// An analyst's decision that relinking keeps.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum LinkDecision {
-    /// `from` is the same premises as `into`: its reports go to `into`.
-    Merge { into: String, from: String },
-    /// The report is linked to no premises.
-    Detach { source: String, report_id: String },
-}
-
-/// A linked report with what the premises views count.
-#[derive(Clone, Debug, PartialEq)]
-pub struct LinkedReport {
-    pub premises_id: String,
-    pub source: String,
-    pub report_id: String,
-    pub observed_on: NaiveDate,
-    pub exploitation_type: String,
-    pub indicator_mask: u16,
-    pub score: f64,
-    pub reason: String,
-}
+use super::reports::filter_sql;
+use crate::model::RowReject;
 
 impl Store {
     /// True when a premises register has been imported (loads then link).
@@ -221,22 +88,30 @@ impl Store {
                     &path,
                     "SELECT premises_id, content_hash FROM premises",
                 )?;
-                let mut stored = 0;
                 let mut duplicates = 0;
-                let mut seen: HashMap<&str, u64> = HashMap::new();
+                let mut stored = 0;
+                // The last row of an id wins, as if each replaced the one before.
+                let mut kept: Vec<&NewPremises> = Vec::new();
+                let mut at: HashMap<&str, usize> = HashMap::new();
                 for row in rows {
-                    let same = seen
+                    let current = at
                         .get(row.premises_id.as_str())
-                        .or_else(|| known.get(&row.premises_id))
-                        == Some(&row.content_hash);
-                    if same {
+                        .map(|&i| kept[i].content_hash)
+                        .or_else(|| known.get(&row.premises_id).copied());
+                    if current == Some(row.content_hash) {
                         duplicates += 1;
                         continue;
                     }
-                    seen.insert(&row.premises_id, row.content_hash);
-                    upsert_premises(conn, &path, row)?;
                     stored += 1;
+                    if let Some(&i) = at.get(row.premises_id.as_str()) {
+                        kept[i] = row;
+                    } else {
+                        at.insert(&row.premises_id, kept.len());
+                        kept.push(row);
+                    }
                 }
+                let kept: Vec<NewPremises> = kept.into_iter().cloned().collect();
+                insert_premises(conn, &path, &kept)?;
                 Ok((stored, duplicates))
             },
         )
@@ -316,71 +191,33 @@ impl Store {
         )
     }
 
+    /// The linking operations on this connection (outside any load).
+    pub fn links(&self) -> Links<'_> {
+        Links::new(&self.conn, &self.path)
+    }
+
     /// Every premises, by id.
     ///
     /// # Errors
     /// On database failure.
     pub fn premises(&self) -> Result<Vec<PremisesRecord>> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT premises_id, name, name_key, CAST(venue_type AS VARCHAR), address, postcode, lat, lng, \
-                 precision_m, h3_r6, h3_r7, h3_r8, h3_r9, status, origin, merged_into \
-                 FROM premises ORDER BY premises_id",
-            )
-            .map_err(self.err("prepare premises"))?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok(PremisesRecord {
-                    premises_id: r.get(0)?,
-                    name: r.get(1)?,
-                    name_key: r.get(2)?,
-                    venue_type: r.get(3)?,
-                    address: r.get(4)?,
-                    postcode: r.get(5)?,
-                    lat: r.get(6)?,
-                    lng: r.get(7)?,
-                    precision_m: r.get(8)?,
-                    cells: [r.get(9)?, r.get(10)?, r.get(11)?, r.get(12)?],
-                    status: r.get(13)?,
-                    origin: r.get(14)?,
-                    merged_into: r.get(15)?,
-                })
-            })
-            .map_err(self.err("query premises"))?;
-        rows.collect::<duckdb::Result<_>>()
-            .map_err(self.err("read premises"))
+        self.links().premises()
     }
 
-    /// Every stored report with a venue, as linking needs it (in a stable order).
+    /// Every stored report with a venue, as linking needs it.
     ///
     /// # Errors
     /// On database failure.
     pub fn reports_for_linking(&self) -> Result<Vec<ReportForLinking>> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT source, report_id, CAST(venue_type AS VARCHAR), venue_name, lat, lng, precision_m, \
-                 location_input, observed_on FROM reports ORDER BY source, report_id",
-            )
-            .map_err(self.err("prepare reports for linking"))?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok(ReportForLinking {
-                    source: r.get(0)?,
-                    report_id: r.get(1)?,
-                    venue_type: r.get(2)?,
-                    venue_name: r.get(3)?,
-                    lat: r.get(4)?,
-                    lng: r.get(5)?,
-                    precision_m: r.get(6)?,
-                    location_input: r.get(7)?,
-                    observed_on: r.get(8)?,
-                })
-            })
-            .map_err(self.err("query reports for linking"))?;
-        rows.collect::<duckdb::Result<_>>()
-            .map_err(self.err("read reports for linking"))
+        self.links().reports_for_linking()
+    }
+
+    /// Every linking decision, oldest first.
+    ///
+    /// # Errors
+    /// On database failure.
+    pub fn link_decisions(&self) -> Result<Vec<LinkDecision>> {
+        self.links().link_decisions()
     }
 
     /// Replaces every link, and every premises made from reports, in one
@@ -389,50 +226,17 @@ impl Store {
     /// # Errors
     /// On database failure (the old links stay then).
     pub fn replace_links(&mut self, links: &[ReportLink], made: &[NewPremises]) -> Result<()> {
-        let path = self.path.clone();
-        let conn = &self.conn;
-        let err = |context| db_error(&path, context);
-        conn.execute_batch("BEGIN TRANSACTION")
+        let err = |context| db_error(&self.path, context);
+        self.conn
+            .execute_batch("BEGIN TRANSACTION")
             .map_err(err("begin"))?;
-        let done = (|| -> Result<()> {
-            conn.execute_batch(
-                "DELETE FROM report_links; DELETE FROM premises WHERE origin = 'reports'",
-            )
-            .map_err(err("clear links"))?;
-            // A run of its own: the data version moves on, so answers that
-            // count by premises or incidents are not served from before.
-            conn.execute(
-                "INSERT INTO ingest_runs (run_id, file_name, format, started_at, finished_at, rows_read, \
-                 stored, duplicates, rejected, tool_version) VALUES (nextval('ingest_run_seq'), 'relink', \
-                 'relink', current_timestamp, current_timestamp, ?, ?, 0, 0, ?)",
-                params![links.len() as i64, links.len() as i64, env!("CARGO_PKG_VERSION")],
-            )
-            .map_err(err("record relink"))?;
-            for premises in made {
-                upsert_premises(conn, &path, premises)?;
-            }
-            let mut appender = conn
-                .appender("report_links")
-                .map_err(err("links appender"))?;
-            for link in links {
-                appender
-                    .append_row(params![
-                        link.source,
-                        link.report_id,
-                        link.premises_id,
-                        link.score,
-                        link.reason,
-                        link.incident_id
-                    ])
-                    .map_err(err("append link"))?;
-            }
-            appender.flush().map_err(err("flush links"))?;
-            Ok(())
-        })();
-        match done {
-            Ok(()) => conn.execute_batch("COMMIT").map_err(err("commit links")),
+        match self.links().replace(links, made) {
+            Ok(()) => self
+                .conn
+                .execute_batch("COMMIT")
+                .map_err(err("commit links")),
             Err(e) => {
-                let _ = conn.execute_batch("ROLLBACK");
+                let _ = self.conn.execute_batch("ROLLBACK");
                 Err(e)
             }
         }
@@ -535,38 +339,6 @@ impl Store {
             .map_err(self.err("read premises per cell"))
     }
 
-    /// Every linking decision, oldest first.
-    ///
-    /// # Errors
-    /// On database failure.
-    pub fn link_decisions(&self) -> Result<Vec<LinkDecision>> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT kind, premises_id, other_id, source, report_id FROM link_decisions \
-                 ORDER BY decided_at, rowid",
-            )
-            .map_err(self.err("prepare decisions"))?;
-        let rows = stmt
-            .query_map([], |r| {
-                let kind: String = r.get(0)?;
-                Ok(if kind == "merge" {
-                    LinkDecision::Merge {
-                        into: r.get(1)?,
-                        from: r.get(2)?,
-                    }
-                } else {
-                    LinkDecision::Detach {
-                        source: r.get(3)?,
-                        report_id: r.get(4)?,
-                    }
-                })
-            })
-            .map_err(self.err("query decisions"))?;
-        rows.collect::<duckdb::Result<_>>()
-            .map_err(self.err("read decisions"))
-    }
-
     /// Linked reports passing the filter (every link when the filter is empty).
     ///
     /// # Errors
@@ -647,54 +419,6 @@ fn content_hashes(conn: &Connection, path: &str, sql: &str) -> Result<HashMap<St
         .map_err(db_error(path, "query known rows"))?;
     rows.collect::<duckdb::Result<_>>()
         .map_err(db_error(path, "read known rows"))
-}
-
-fn upsert_premises(conn: &Connection, path: &str, row: &NewPremises) -> Result<()> {
-    // An analyst's merge survives a register's correction of the row.
-    let merged_into: Option<String> = conn
-        .query_row(
-            "SELECT merged_into FROM premises WHERE premises_id = ?",
-            [&row.premises_id],
-            |r| r.get(0),
-        )
-        .ok()
-        .flatten();
-    conn.execute(
-        "DELETE FROM premises WHERE premises_id = ?",
-        [&row.premises_id],
-    )
-    .map_err(db_error(path, "replace premises"))?;
-    conn.execute(
-        "INSERT INTO premises (premises_id, name, name_key, venue_type, address, postcode, lat, lng, \
-         geocode_method, precision_m, h3_r6, h3_r7, h3_r8, h3_r9, status, opened_on, closed_on, origin, \
-         line, content_hash, merged_into) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        params![
-            row.premises_id,
-            row.name,
-            row.name_key,
-            row.venue_type.as_str(),
-            row.address,
-            row.postcode,
-            row.lat,
-            row.lng,
-            row.method.as_str(),
-            row.precision_m,
-            row.cells[0],
-            row.cells[1],
-            row.cells[2],
-            row.cells[3],
-            row.status.as_str(),
-            row.opened_on,
-            row.closed_on,
-            row.origin.as_str(),
-            row.line as i64,
-            row.content_hash,
-            merged_into,
-        ],
-    )
-    .map_err(db_error(path, "insert premises"))?;
-    Ok(())
 }
 
 /// Runs `body` inside a transaction with a run row and the rejects stored;

@@ -3,7 +3,9 @@
 
 use chrono::NaiveDate;
 
-use crate::model::{GeocodeMethod, ReportFields};
+use crate::model::{
+    GeocodeMethod, PremisesOrigin, PremisesStatus, ReportFields, VenueType, VisitResult,
+};
 
 /// A report ready to store: typed fields, where it is, and its cells.
 #[derive(Clone, Debug)]
@@ -160,4 +162,138 @@ pub struct AreaRow {
     pub period: NaiveDate,
     pub split: String,
     pub count: u64,
+}
+
+/// A premises to store (from a register, or made from reports by linking).
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewPremises {
+    pub premises_id: String,
+    pub name: Option<String>,
+    /// `model::name_key` of the name.
+    pub name_key: String,
+    pub venue_type: VenueType,
+    pub address: Option<String>,
+    /// Full postcode, canonical (`PE13 1AB`).
+    pub postcode: Option<String>,
+    pub lat: f64,
+    pub lng: f64,
+    pub method: GeocodeMethod,
+    pub precision_m: f64,
+    /// Res 6..=9 cells as raw H3 indexes (`None` where too coarse).
+    pub cells: [Option<u64>; 4],
+    pub status: PremisesStatus,
+    pub opened_on: Option<NaiveDate>,
+    pub closed_on: Option<NaiveDate>,
+    pub origin: PremisesOrigin,
+    /// The input line (0 for premises made from reports).
+    pub line: u64,
+    /// Identifies the row's content: a re-import of the same row is a duplicate.
+    pub content_hash: u64,
+}
+
+/// A stored premises.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PremisesRecord {
+    pub premises_id: String,
+    pub name: Option<String>,
+    pub name_key: String,
+    pub venue_type: String,
+    pub address: Option<String>,
+    pub postcode: Option<String>,
+    pub lat: f64,
+    pub lng: f64,
+    pub precision_m: f64,
+    pub cells: [Option<u64>; 4],
+    pub status: String,
+    pub origin: String,
+    /// Set when an analyst merged this premises into another.
+    pub merged_into: Option<String>,
+}
+
+/// A visit outcome to store.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewOutcome {
+    pub visit_id: String,
+    pub visited_on: NaiveDate,
+    pub premises_id: Option<String>,
+    pub lat: f64,
+    pub lng: f64,
+    pub precision_m: f64,
+    pub cells: [Option<u64>; 4],
+    pub operation: Option<String>,
+    pub result: VisitResult,
+    pub potential_victims: Option<u32>,
+    pub nrm_referrals: Option<u32>,
+    pub arrests: Option<u32>,
+    pub safeguarding_referrals: Option<u32>,
+    pub notes: Option<String>,
+    pub line: u64,
+    pub content_hash: u64,
+}
+
+/// A stored visit outcome.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutcomeRecord {
+    pub visit_id: String,
+    pub visited_on: NaiveDate,
+    pub premises_id: Option<String>,
+    pub lat: f64,
+    pub lng: f64,
+    pub cells: [Option<u64>; 4],
+    pub operation: Option<String>,
+    pub result: String,
+    pub potential_victims: Option<i32>,
+    pub nrm_referrals: Option<i32>,
+    pub arrests: Option<i32>,
+    pub safeguarding_referrals: Option<i32>,
+    pub notes: Option<String>,
+}
+
+/// What linking needs of a stored report.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReportForLinking {
+    pub source: String,
+    pub report_id: String,
+    pub venue_type: String,
+    pub venue_name: Option<String>,
+    pub lat: f64,
+    pub lng: f64,
+    pub precision_m: f64,
+    /// As given (`pc:PE13 1AB`, `ad:...`); `None` for WGS84 as given.
+    pub location_input: Option<String>,
+    pub observed_on: NaiveDate,
+}
+
+/// A report's link to a premises, with the score and reason that made it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReportLink {
+    pub source: String,
+    pub report_id: String,
+    pub premises_id: String,
+    pub score: f64,
+    pub reason: String,
+    /// `{premises_id}/{n}`: reports of the premises at most 7 days apart share it.
+    pub incident_id: String,
+}
+
+/// An analyst's decision that relinking keeps.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LinkDecision {
+    /// `from` is the same premises as `into`: its reports go to `into`.
+    Merge { into: String, from: String },
+    /// The report is linked to no premises.
+    Detach { source: String, report_id: String },
+}
+
+/// A linked report with what the premises views count.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LinkedReport {
+    pub premises_id: String,
+    pub source: String,
+    pub report_id: String,
+    pub observed_on: NaiveDate,
+    pub exploitation_type: String,
+    pub indicator_mask: u16,
+    pub score: f64,
+    pub reason: String,
 }

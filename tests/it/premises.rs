@@ -527,3 +527,53 @@ fn the_premises_list_keeps_to_an_area() {
         "P5 is 1 km north of the box: {ids:?}"
     );
 }
+
+/// With a register, a load links its new reports in its own transaction:
+/// they are linked when it commits, and a load that fails leaves no link.
+#[test]
+fn a_load_links_its_reports_before_it_commits() {
+    let mut store = Store::open_in_memory().expect("store");
+    import_premises(
+        &mut store,
+        reader("premises.csv", fixture("premises.csv")),
+        &quiet(),
+    )
+    .expect("register");
+    let linking = LoadOptions {
+        before_commit: Some(hotspots::premises::linking_before_commit()),
+        ..quiet()
+    };
+    load(
+        &mut store,
+        reader("reports.csv", fixture("reports.csv")),
+        &linking,
+        None,
+    )
+    .expect("reports");
+    let got = links(&store);
+    assert_eq!(got["R01"].0, "P1", "linked with no relink");
+    // Linking done, then the load fails before it commits: both roll back.
+    let failing = LoadOptions {
+        before_commit: Some(hotspots::store::BeforeCommit::new(|links| {
+            hotspots::premises::link_in(links)?;
+            Err(hotspots::store::StoreError::Conflict(
+                "injected after linking".into(),
+            ))
+        })),
+        ..quiet()
+    };
+    let more = "report_id,source,observed_on,venue_type,venue_name,postcode\n\
+                R99,helpline,2024-06-01,car_wash,Sparkle Car Wash,PE13 1PE\n\
+                R98,helpline,2024-06-02,car_wash,Sparkle Car Wash,PE13 1PE\n";
+    assert!(load(&mut store, reader("more.csv", more), &failing, None).is_err());
+    let after = links(&store);
+    assert!(!after.contains_key("R99"), "a failed load leaves no link");
+    assert_eq!(
+        store
+            .count(hotspots::store::CountTable::Reports)
+            .expect("count"),
+        17,
+        "nor its reports"
+    );
+    assert_eq!(after, got, "and the links it found stay as they were");
+}

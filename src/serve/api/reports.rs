@@ -45,6 +45,9 @@ pub(crate) async fn ingest_bytes(
                 format: Some(format),
                 default_source: Some(default_source),
                 no_rejects_file: true,
+                before_commit: store
+                    .has_register()?
+                    .then(crate::premises::linking_before_commit),
                 ..LoadOptions::default()
             };
             let input = Input::Reader {

@@ -125,6 +125,12 @@ impl<'c> FileLoad<'c> {
         self.run_id
     }
 
+    /// Linking's operations inside this load's transaction: its new reports
+    /// are seen, and links written here commit (or roll back) with them.
+    pub fn links(&self) -> crate::store::Links<'_> {
+        crate::store::Links::new(self.conn, self.path)
+    }
+
     /// Says how many rows the file is likely to hold (a guess from its size),
     /// so the file's key index is sized once.
     pub fn expect_rows(&mut self, rows: usize) {
