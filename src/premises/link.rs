@@ -186,7 +186,9 @@ fn compute(store: &Links<'_>) -> Result<Computed> {
     let mut unlinked: Vec<(&ReportForLinking, ReportSite)> = Vec::new();
     for report in &reports {
         summary.reports += 1;
-        if detached.contains(&(report.source.clone(), report.report_id.clone())) {
+        if !detached.is_empty()
+            && detached.contains(&(report.source.clone(), report.report_id.clone()))
+        {
             summary.detached += 1;
             continue;
         }
@@ -247,45 +249,48 @@ fn assign_incidents(links: &mut [ReportLink], reports: &[ReportForLinking]) {
         .iter()
         .map(|r| ((r.source.as_str(), r.report_id.as_str()), r.observed_on))
         .collect();
-    let day = |l: &ReportLink| {
-        dates
-            .get(&(l.source.as_str(), l.report_id.as_str()))
-            .copied()
-    };
+    // Each link's date looked up once, not in every comparison of the sort.
+    let day: Vec<Option<chrono::NaiveDate>> = links
+        .iter()
+        .map(|l| {
+            dates
+                .get(&(l.source.as_str(), l.report_id.as_str()))
+                .copied()
+        })
+        .collect();
     let mut order: Vec<usize> = (0..links.len()).collect();
-    order.sort_by(|&a, &b| {
+    order.sort_unstable_by(|&a, &b| {
         (
             &links[a].premises_id,
-            day(&links[a]),
+            day[a],
             &links[a].source,
             &links[a].report_id,
         )
             .cmp(&(
                 &links[b].premises_id,
-                day(&links[b]),
+                day[b],
                 &links[b].source,
                 &links[b].report_id,
             ))
     });
-    let mut current: Option<(String, Option<chrono::NaiveDate>, u32)> = None;
+    let mut previous: Option<(usize, u32)> = None;
     for i in order {
-        let date = day(&links[i]);
-        let n = match &current {
-            Some((p, last, n)) if *p == links[i].premises_id => {
-                let gap = match (last, date) {
-                    (Some(a), Some(b)) => (b - *a).num_days(),
+        let n = match previous {
+            Some((p, n)) if links[p].premises_id == links[i].premises_id => {
+                let gap = match (day[p], day[i]) {
+                    (Some(a), Some(b)) => (b - a).num_days(),
                     _ => i64::MAX,
                 };
                 if gap > INCIDENT_WINDOW_DAYS {
                     n + 1
                 } else {
-                    *n
+                    n
                 }
             }
             _ => 1,
         };
         links[i].incident_id = format!("{}/{n}", links[i].premises_id);
-        current = Some((links[i].premises_id.clone(), date, n));
+        previous = Some((i, n));
     }
 }
 
