@@ -193,11 +193,16 @@ impl<'a> Linker<'a> {
         let here = (report.lat, report.lng);
         let scored = self.nearby(report.lat, report.lng).filter_map(|i| {
             let site = &self.sites[i];
-            if site.venue != report.venue {
+            // A latitude gap no reach spans rules a premises out before
+            // any trigonometry or name comparison.
+            if site.venue != report.venue || (site.lat - report.lat).abs() * 110_000.0 > reach {
+                return None;
+            }
+            let distance = metres(here, (site.lat, site.lng));
+            if distance > reach {
                 return None;
             }
             let similarity = name_similarity(&report.name_key, &site.name_key);
-            let distance = metres(here, (site.lat, site.lng));
             (similarity >= NAME_MATCH && distance <= reach).then_some((i, similarity))
         });
         let (i, similarity) = best_unique(scored)?;
@@ -218,6 +223,11 @@ impl<'a> Linker<'a> {
         let here = (report.lat, report.lng);
         let mut within = self.nearby(report.lat, report.lng).filter_map(|i| {
             let site = &self.sites[i];
+            if site.venue != report.venue
+                || (site.lat - report.lat).abs() * 110_000.0 > UNNAMED_NEAR_M
+            {
+                return None;
+            }
             let distance = metres(here, (site.lat, site.lng));
             (site.venue == report.venue && distance <= UNNAMED_NEAR_M).then_some((i, distance))
         });
@@ -307,10 +317,19 @@ fn root(parent: &mut [usize], mut i: usize) -> usize {
 /// another member, with similar names or both unnamed. Only groups of two or
 /// more are returned; a premises is made of each.
 pub fn group_unlinked(reports: &[ReportSite]) -> Vec<Vec<usize>> {
+    // A grid just wider than the furthest reach (60 m + two 100 m
+    // precisions): each report meets only the few reports around it.
+    const GROUP_GRID_DEG: f64 = 0.003;
+    let key = |lat: f64, lng: f64| {
+        (
+            (lat / GROUP_GRID_DEG).floor() as i32,
+            (lng / (GROUP_GRID_DEG * 1.6)).floor() as i32,
+        )
+    };
     let mut grid: HashMap<(i32, i32), Vec<usize>> = HashMap::new();
     for (i, r) in reports.iter().enumerate() {
         if r.precision_m <= POINT_PRECISION_M {
-            grid.entry(grid_key(r.lat, r.lng)).or_default().push(i);
+            grid.entry(key(r.lat, r.lng)).or_default().push(i);
         }
     }
     let mut parent: Vec<usize> = (0..reports.len()).collect();
@@ -325,16 +344,22 @@ pub fn group_unlinked(reports: &[ReportSite]) -> Vec<Vec<usize>> {
                         continue;
                     }
                     let b = &reports[j];
+                    // Cheapest first: the venue, a latitude gap no reach
+                    // spans (1° of latitude is over 110 km), then the
+                    // distance, then the names.
+                    let reach = GROUP_NEAR_M + a.precision_m + b.precision_m;
+                    if a.venue != b.venue || (a.lat - b.lat).abs() * 110_000.0 > reach {
+                        continue;
+                    }
+                    if metres((a.lat, a.lng), (b.lat, b.lng)) > reach {
+                        continue;
+                    }
                     let same_name = if a.name_key.is_empty() || b.name_key.is_empty() {
                         a.name_key.is_empty() && b.name_key.is_empty()
                     } else {
                         name_similarity(&a.name_key, &b.name_key) >= NAME_MATCH
                     };
-                    let reach = GROUP_NEAR_M + a.precision_m + b.precision_m;
-                    if a.venue == b.venue
-                        && same_name
-                        && metres((a.lat, a.lng), (b.lat, b.lng)) <= reach
-                    {
+                    if same_name {
                         let (ra, rb) = (root(&mut parent, i), root(&mut parent, j));
                         parent[ra.max(rb)] = ra.min(rb);
                     }
