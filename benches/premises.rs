@@ -95,6 +95,15 @@ fn generate(dir: &Path, premises: usize, rows: usize) -> (PathBuf, PathBuf) {
     (register, reports)
 }
 
+/// A database path with no file or write-ahead log left by an earlier run
+/// (an interrupted run's log does not match a new file).
+fn fresh(dir: &Path, name: &str) -> PathBuf {
+    let db = dir.join(name);
+    let _ = std::fs::remove_file(&db);
+    let _ = std::fs::remove_file(dir.join(format!("{name}.wal")));
+    db
+}
+
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
@@ -140,8 +149,7 @@ fn main() {
     let rejects = dir.join("rejects.csv").to_string_lossy().into_owned();
     let (mut plain, mut linked, mut relinks) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..rounds {
-        let db = dir.join("plain.duckdb");
-        let _ = std::fs::remove_file(&db);
+        let db = fresh(&dir, "plain.duckdb");
         let db = db.to_string_lossy().into_owned();
         plain.push(hotspots(&[
             "ingest",
@@ -152,8 +160,7 @@ fn main() {
             &reports,
         ]));
 
-        let db = dir.join("linked.duckdb");
-        let _ = std::fs::remove_file(&db);
+        let db = fresh(&dir, "linked.duckdb");
         let db = db.to_string_lossy().into_owned();
         hotspots(&[
             "premises",

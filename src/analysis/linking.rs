@@ -76,33 +76,8 @@ pub struct Link {
     pub reason: String,
 }
 
-/// Hashes grid keys: the program's own small integers, so SipHash's
-/// protection is not needed and its cost was a fifth of linking 1M reports.
-#[derive(Default)]
-struct GridHasher(u64);
-
-impl std::hash::Hasher for GridHasher {
-    fn finish(&self) -> u64 {
-        // splitmix64's finaliser: every bit of the key reaches the low bits
-        // the table indexes by.
-        let mut x = self.0;
-        x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        x ^ (x >> 31)
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-
-    fn write_i32(&mut self, n: i32) {
-        self.0 = self.0.rotate_left(32) ^ u64::from(n as u32);
-    }
-}
-
-type Grid = HashMap<(i32, i32), Vec<usize>, std::hash::BuildHasherDefault<GridHasher>>;
+/// Premises (or reports) by grid square.
+type Grid = HashMap<(i32, i32), Vec<usize>, crate::model::MixState>;
 
 /// Degrees of latitude per grid row; a row is ~1.1 km, more than any reach below.
 const GRID_DEG: f64 = 0.01;

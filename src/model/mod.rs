@@ -6,6 +6,7 @@
 //! dependency on any other module of the crate.
 
 mod area;
+mod hashing;
 mod period;
 mod premises;
 mod reject;
@@ -13,6 +14,7 @@ mod report;
 mod role;
 
 pub use area::{AreaLevel, AreaUnit, Split};
+pub use hashing::{MixHasher, MixState};
 pub use period::{
     next_period, period_end, period_label, period_start, periods, previous_period, shift_periods,
     Step,

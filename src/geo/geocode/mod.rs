@@ -130,34 +130,8 @@ pub struct Localities {
     cache: std::collections::HashMap<
         h3o::CellIndex,
         (Option<&'static str>, Option<&'static str>),
-        std::hash::BuildHasherDefault<CellHasher>,
+        crate::model::MixState,
     >,
-}
-
-/// Hashes the cells of [`Localities`]'s cache: they are the program's own
-/// values, not an attacker's, so the default SipHash only cost time (~2% of
-/// an ingest worker's). A cell's low bits are its unused digits (all ones at
-/// res 7), so the index is mixed (splitmix64's finaliser), not passed through.
-#[derive(Default)]
-struct CellHasher(u64);
-
-impl std::hash::Hasher for CellHasher {
-    fn finish(&self) -> u64 {
-        let mut x = self.0;
-        x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        x ^ (x >> 31)
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
 }
 
 impl Default for Localities {

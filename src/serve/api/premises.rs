@@ -5,7 +5,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
-use super::reports::{RejectJson, SubmitSummary};
+use super::reports::{body_error, submit_summary, SubmitSummary};
 use crate::ingest::{self, Format, Input, LoadOptions};
 use crate::premises::{self, PremisesFormat, SummaryQuery};
 use crate::publish::{parse, Layer};
@@ -13,7 +13,6 @@ use crate::serve::error::{ApiResult, AppError};
 use crate::serve::query::query_pairs;
 use crate::serve::state::AppState;
 use crate::serve::viewer::Viewer;
-use crate::store::StoredReject;
 
 fn require(
     viewer: &Viewer,
@@ -193,26 +192,8 @@ pub(crate) async fn record_outcomes(
                 name: name.clone(),
                 reader: Box::new(std::io::Cursor::new(jsonl)),
             };
-            let summary = ingest::import_outcomes(store, input, &options).map_err(|e| match e {
-                ingest::PipelineError::Ingest(e) => AppError::bad("body", e.to_string()),
-                other => AppError::internal(other),
-            })?;
-            let mut rejects = Vec::new();
-            store.rejects_for_run(summary.counts.run_id, |r: StoredReject| {
-                rejects.push(RejectJson {
-                    line: r.line,
-                    field: r.field,
-                    reason: r.reason,
-                });
-            })?;
-            Ok(SubmitSummary {
-                file: name,
-                read: summary.counts.read,
-                stored: summary.counts.stored,
-                duplicates: summary.counts.duplicates,
-                rejected: summary.counts.rejected,
-                rejects,
-            })
+            let summary = ingest::import_outcomes(store, input, &options).map_err(body_error)?;
+            submit_summary(store, name, &summary)
         })
         .await
 }

@@ -31,6 +31,38 @@ pub struct RejectJson {
     pub reason: String,
 }
 
+/// A body that cannot be read at all is the caller's 400; anything else ours.
+pub(super) fn body_error(e: ingest::PipelineError) -> AppError {
+    match e {
+        ingest::PipelineError::Ingest(e) => AppError::bad("body", e.to_string()),
+        other => AppError::internal(other),
+    }
+}
+
+/// What a stored submission did, with its rejects read back from the store.
+pub(super) fn submit_summary(
+    store: &crate::store::Store,
+    name: String,
+    summary: &ingest::FileSummary,
+) -> Result<SubmitSummary, AppError> {
+    let mut rejects = Vec::new();
+    store.rejects_for_run(summary.counts.run_id, |r: StoredReject| {
+        rejects.push(RejectJson {
+            line: r.line,
+            field: r.field,
+            reason: r.reason,
+        });
+    })?;
+    Ok(SubmitSummary {
+        file: name,
+        read: summary.counts.read,
+        stored: summary.counts.stored,
+        duplicates: summary.counts.duplicates,
+        rejected: summary.counts.rejected,
+        rejects,
+    })
+}
+
 /// Loads one body through the same ingest path as `hotspots ingest`.
 pub(crate) async fn ingest_bytes(
     state: &AppState,
@@ -54,26 +86,8 @@ pub(crate) async fn ingest_bytes(
                 name: name.clone(),
                 reader: Box::new(std::io::Cursor::new(body)),
             };
-            let summary = ingest::load(store, input, &options, None).map_err(|e| match e {
-                ingest::PipelineError::Ingest(e) => AppError::bad("body", e.to_string()),
-                other => AppError::internal(other),
-            })?;
-            let mut rejects = Vec::new();
-            store.rejects_for_run(summary.counts.run_id, |r: StoredReject| {
-                rejects.push(RejectJson {
-                    line: r.line,
-                    field: r.field,
-                    reason: r.reason,
-                });
-            })?;
-            Ok(SubmitSummary {
-                file: name,
-                read: summary.counts.read,
-                stored: summary.counts.stored,
-                duplicates: summary.counts.duplicates,
-                rejected: summary.counts.rejected,
-                rejects,
-            })
+            let summary = ingest::load(store, input, &options, None).map_err(body_error)?;
+            submit_summary(store, name, &summary)
         })
         .await
 }
