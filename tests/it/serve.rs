@@ -500,7 +500,12 @@ async fn layers_are_compressed_as_the_client_prefers() {
     }
     let refused = fetch("br;q=0, gzip;q=0, zstd;q=0, identity").await;
     assert!(refused.headers.get(header::CONTENT_ENCODING).is_none());
-    assert_eq!(refused.body, plain.body);
+    if refused.body != plain.body {
+        assert_eq!(
+            without_generated_at(&refused.body),
+            without_generated_at(&plain.body)
+        );
+    }
 }
 
 /// A layer answer with its provenance's `generated_at` left out.
