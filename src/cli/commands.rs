@@ -54,6 +54,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let summaries = crate::demo::load_demo(&mut store)?;
             println!("{}", ingest::summary_line(&summaries));
             crate::demo::print_overview(&store, &mut std::io::stdout())?;
+            let linked = store
+                .linked_reports(&crate::store::ReportFilter::default())?
+                .len();
+            println!(
+                "premises register: {} premises, {} visit outcomes; {linked} reports linked to premises (see /premises, /outcomes)",
+                store.premises()?.len(),
+                store.outcomes()?.len(),
+            );
             println!("database: {}", db.display());
             println!("demo accounts (passwords shown once; reset on every `hotspots demo`):");
             for (name, password) in crate::demo::demo_accounts(&store)? {
