@@ -88,28 +88,8 @@ impl Store {
                     &path,
                     "SELECT premises_id, content_hash FROM premises",
                 )?;
-                let mut duplicates = 0;
-                let mut stored = 0;
-                // The last row of an id wins, as if each replaced the one before.
-                let mut kept: Vec<&NewPremises> = Vec::new();
-                let mut at: HashMap<&str, usize> = HashMap::new();
-                for row in rows {
-                    let current = at
-                        .get(row.premises_id.as_str())
-                        .map(|&i| kept[i].content_hash)
-                        .or_else(|| known.get(&row.premises_id).copied());
-                    if current == Some(row.content_hash) {
-                        duplicates += 1;
-                        continue;
-                    }
-                    stored += 1;
-                    if let Some(&i) = at.get(row.premises_id.as_str()) {
-                        kept[i] = row;
-                    } else {
-                        at.insert(&row.premises_id, kept.len());
-                        kept.push(row);
-                    }
-                }
+                let (kept, stored, duplicates) =
+                    fresh_rows(rows, &known, |r| &r.premises_id, |r| r.content_hash);
                 let kept: Vec<NewPremises> = kept.into_iter().cloned().collect();
                 insert_premises(conn, &path, &kept)?;
                 Ok((stored, duplicates))
@@ -141,19 +121,9 @@ impl Store {
             |conn| {
                 let known =
                     content_hashes(conn, &path, "SELECT visit_id, content_hash FROM outcomes")?;
-                let mut stored = 0;
-                let mut duplicates = 0;
-                let mut seen: HashMap<&str, u64> = HashMap::new();
-                for row in rows {
-                    let same = seen
-                        .get(row.visit_id.as_str())
-                        .or_else(|| known.get(&row.visit_id))
-                        == Some(&row.content_hash);
-                    if same {
-                        duplicates += 1;
-                        continue;
-                    }
-                    seen.insert(&row.visit_id, row.content_hash);
+                let (kept, stored, duplicates) =
+                    fresh_rows(rows, &known, |r| &r.visit_id, |r| r.content_hash);
+                for row in kept {
                     conn.execute("DELETE FROM outcomes WHERE visit_id = ?", [&row.visit_id])
                         .map_err(db_error(&path, "replace outcome"))?;
                     conn.execute(
@@ -184,7 +154,6 @@ impl Store {
                     ],
                 )
                 .map_err(db_error(&path, "insert outcome"))?;
-                    stored += 1;
                 }
                 Ok((stored, duplicates))
             },
@@ -408,6 +377,38 @@ impl Store {
         rows.collect::<duckdb::Result<_>>()
             .map_err(self.err("read outcomes"))
     }
+}
+
+/// The rows a file brings that are not duplicates (same id, same content as
+/// stored or as an earlier row of the file), the last row of an id winning as
+/// if each replaced the one before; with how many were stored and duplicates.
+fn fresh_rows<'r, T>(
+    rows: &'r [T],
+    known: &HashMap<String, u64>,
+    id: impl Fn(&T) -> &str,
+    hash: impl Fn(&T) -> u64,
+) -> (Vec<&'r T>, u64, u64) {
+    let (mut stored, mut duplicates) = (0, 0);
+    let mut kept: Vec<&T> = Vec::new();
+    let mut at: HashMap<&str, usize> = HashMap::new();
+    for row in rows {
+        let current = at
+            .get(id(row))
+            .map(|&i| hash(kept[i]))
+            .or_else(|| known.get(id(row)).copied());
+        if current == Some(hash(row)) {
+            duplicates += 1;
+            continue;
+        }
+        stored += 1;
+        if let Some(&i) = at.get(id(row)) {
+            kept[i] = row;
+        } else {
+            at.insert(id(row), kept.len());
+            kept.push(row);
+        }
+    }
+    (kept, stored, duplicates)
 }
 
 fn content_hashes(conn: &Connection, path: &str, sql: &str) -> Result<HashMap<String, u64>> {

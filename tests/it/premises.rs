@@ -298,6 +298,14 @@ fn each_visit_is_classed_by_the_map_of_the_day_before() {
         .expect("visits")
         .counts;
     assert_eq!((counts.stored, counts.rejected), (3, 0));
+    let again = import_outcomes(&mut store, reader("visits.csv", visits), &quiet())
+        .expect("again")
+        .counts;
+    assert_eq!(
+        (again.stored, again.duplicates),
+        (0, 3),
+        "re-importing stores nothing"
+    );
     let summary = outcome_summary(&store, &SummaryQuery::default()).expect("summary");
     let hot = summary.hot();
     let not_hot = summary.not_hot();
