@@ -6,6 +6,7 @@ use crate::access;
 use crate::model::Role;
 use crate::serve::error::AppError;
 use crate::serve::layout::Nav;
+use crate::serve::state::AppState;
 use crate::store::AuditEntry;
 
 /// The signed-in caller of a request.
@@ -48,5 +49,48 @@ impl Viewer {
             (Some(expected), Some(sent)) if access::constant_time_eq(expected, sent) => Ok(()),
             _ => Err(AppError::Csrf),
         }
+    }
+
+    /// A form this viewer posted: URL-encoded, and carrying this session's
+    /// CSRF token (its `csrf` field is left in the pairs).
+    pub(crate) fn posted_form(
+        &self,
+        headers: &axum::http::HeaderMap,
+        body: &[u8],
+    ) -> Result<Vec<(String, String)>, AppError> {
+        let form_type = headers
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if !form_type.starts_with("application/x-www-form-urlencoded") {
+            return Err(AppError::bad(
+                "Content-Type",
+                "send the form as application/x-www-form-urlencoded",
+            ));
+        }
+        let values: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
+            .map_err(|e| AppError::bad("body", format!("cannot read the form: {e}")))?;
+        let csrf = values
+            .iter()
+            .find(|(k, v)| k == "csrf" && !v.is_empty())
+            .map(|(_, v)| v.as_str());
+        self.check_csrf(csrf)?;
+        Ok(values)
+    }
+
+    /// `Ok` when `allowed`; else the denial of `what` audited and a 403.
+    pub(crate) fn require(
+        &self,
+        state: &AppState,
+        allowed: bool,
+        what: &'static str,
+    ) -> Result<(), AppError> {
+        if allowed {
+            return Ok(());
+        }
+        let mut entry = self.audit(what, "denied");
+        entry.target = Some(what.to_owned());
+        state.audit(entry);
+        Err(AppError::Forbidden(what))
     }
 }

@@ -5,7 +5,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
-use super::reports::{body_error, submit_summary, SubmitSummary};
+use super::reports::{body_error, json_lines, submit_summary, SubmitSummary};
 use crate::ingest::{self, Format, Input, LoadOptions};
 use crate::premises::{self, PremisesFormat, SummaryQuery};
 use crate::publish::{parse, Layer};
@@ -13,21 +13,6 @@ use crate::serve::error::{ApiResult, AppError};
 use crate::serve::query::query_pairs;
 use crate::serve::state::AppState;
 use crate::serve::viewer::Viewer;
-
-fn require(
-    viewer: &Viewer,
-    state: &AppState,
-    allowed: bool,
-    what: &'static str,
-) -> Result<(), AppError> {
-    if allowed {
-        return Ok(());
-    }
-    let mut entry = viewer.audit(what, "denied");
-    entry.target = Some(what.to_owned());
-    state.audit(entry);
-    Err(AppError::Forbidden(what))
-}
 
 /// Repeat premises: GeoJSON points (or CSV) with reports, incidents, sources,
 /// first and last seen, velocity, top indicators, the Gi* bin and emerging
@@ -52,7 +37,7 @@ pub(super) async fn premises_list(
     RawQuery(raw): RawQuery,
     viewer: Viewer,
 ) -> ApiResult<Response> {
-    require(&viewer, &state, viewer.role.sees_premises(), "premises")?;
+    viewer.require(&state, viewer.role.sees_premises(), "premises")?;
     let request = premises::parse_premises(&query_pairs(raw.as_deref())?)?;
     // Kept in the layer cache: its key holds the data version, which every
     // load and every relink moves on.
@@ -142,26 +127,11 @@ pub(super) async fn post_outcomes(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> ApiResult<Response> {
-    require(&viewer, &state, viewer.role.records_outcomes(), "outcomes")?;
+    viewer.require(&state, viewer.role.records_outcomes(), "outcomes")?;
     if viewer.token_id.is_none() {
         viewer.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
     }
-    let value: serde_json::Value = serde_json::from_slice(&body)
-        .map_err(|e| AppError::bad("body", format!("not JSON: {e}")))?;
-    let items = match value {
-        serde_json::Value::Array(items) => items,
-        object @ serde_json::Value::Object(_) => vec![object],
-        _ => {
-            return Err(
-                AppError::bad("body", "expected an outcome object or an array of them").into(),
-            )
-        }
-    };
-    let mut jsonl = Vec::new();
-    for item in &items {
-        serde_json::to_writer(&mut jsonl, item).map_err(AppError::internal)?;
-        jsonl.push(b'\n');
-    }
+    let jsonl = json_lines(&body, "an outcome")?;
     let summary = record_outcomes(&state, "api outcomes".into(), jsonl).await?;
     let mut entry = viewer.audit("outcomes", "ok");
     entry.target = Some(summary.file.clone());
@@ -271,7 +241,7 @@ pub(super) async fn outcome_summary(
     RawQuery(raw): RawQuery,
     viewer: Viewer,
 ) -> ApiResult<Response> {
-    require(&viewer, &state, viewer.role.sees_premises(), "outcomes")?;
+    viewer.require(&state, viewer.role.sees_premises(), "outcomes")?;
     let query = summary_query(&query_pairs(raw.as_deref())?)?;
     let computing = query.clone();
     let summary = state

@@ -31,6 +31,29 @@ pub struct RejectJson {
     pub reason: String,
 }
 
+/// A JSON object or array of them (`what` each is) as JSON Lines, one a line,
+/// so that a row's line is its position in the array.
+pub(super) fn json_lines(body: &[u8], what: &str) -> Result<Vec<u8>, AppError> {
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| AppError::bad("body", format!("not JSON: {e}")))?;
+    let items = match value {
+        serde_json::Value::Array(items) => items,
+        object @ serde_json::Value::Object(_) => vec![object],
+        _ => {
+            return Err(AppError::bad(
+                "body",
+                format!("expected {what} object or an array of them"),
+            ))
+        }
+    };
+    let mut jsonl = Vec::new();
+    for item in &items {
+        serde_json::to_writer(&mut jsonl, item).map_err(AppError::internal)?;
+        jsonl.push(b'\n');
+    }
+    Ok(jsonl)
+}
+
 /// A body that cannot be read at all is the caller's 400; anything else ours.
 pub(super) fn body_error(e: ingest::PipelineError) -> AppError {
     match e {
@@ -181,18 +204,7 @@ pub(super) async fn post_reports(
         let essence = content_type.split(';').next().unwrap_or("").trim();
         match essence {
             "application/json" => {
-                let value: serde_json::Value = serde_json::from_slice(&bytes)
-                    .map_err(|e| AppError::bad("body", format!("not JSON: {e}")))?;
-                let items = match value {
-                    serde_json::Value::Array(items) => items,
-                    object @ serde_json::Value::Object(_) => vec![object],
-                    _ => return Err(AppError::bad("body", "expected a report object or an array of them").into()),
-                };
-                let mut jsonl = Vec::new();
-                for item in &items {
-                    serde_json::to_writer(&mut jsonl, item).map_err(AppError::internal)?;
-                    jsonl.push(b'\n');
-                }
+                let jsonl = json_lines(&bytes, "a report")?;
                 ("api.json".to_owned(), Format::Jsonl, jsonl)
             }
             "text/csv" => ("api.csv".to_owned(), Format::Csv, bytes.to_vec()),

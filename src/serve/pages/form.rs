@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use axum::extract::{RawQuery, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 
@@ -165,20 +165,7 @@ pub async fn submit_report_form(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> PageResult<Response> {
-    let form_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !form_type.starts_with("application/x-www-form-urlencoded") {
-        return Err(AppError::bad(
-            "Content-Type",
-            "send the form as application/x-www-form-urlencoded",
-        )
-        .into());
-    }
-    let values: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
-        .map_err(|e| AppError::bad("body", format!("cannot read the form: {e}")))?;
-    viewer.check_csrf(one(&values, "csrf"))?;
+    let values = viewer.posted_form(&headers, &body)?;
     let mut report = serde_json::Map::new();
     let mut indicators = Vec::new();
     for (k, v) in values.iter().filter(|(k, _)| k != "csrf") {

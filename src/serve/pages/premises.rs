@@ -3,7 +3,7 @@
 //! found, by hot-spot class). Analyst and above; outcomes recorded by tactical.
 
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{header, HeaderMap};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 
@@ -13,20 +13,6 @@ use crate::serve::layout::page;
 use crate::serve::query::{one, pairs};
 use crate::serve::state::AppState;
 use crate::serve::viewer::Viewer;
-
-fn require(
-    state: &AppState,
-    viewer: &Viewer,
-    allowed: bool,
-    what: &'static str,
-) -> Result<(), AppError> {
-    if allowed {
-        Ok(())
-    } else {
-        state.audit(viewer.audit(what, "denied"));
-        Err(AppError::Forbidden(what))
-    }
-}
 
 fn bin_label(bin: Option<i8>) -> String {
     match bin {
@@ -43,7 +29,7 @@ pub async fn premises_page(
     RawQuery(raw): RawQuery,
     viewer: Viewer,
 ) -> PageResult<Markup> {
-    require(&state, &viewer, viewer.role.sees_premises(), "premises")?;
+    viewer.require(&state, viewer.role.sees_premises(), "premises")?;
     let mut q: Vec<(String, String)> = pairs(raw.as_deref())
         .into_iter()
         .filter(|(_, v)| !v.is_empty())
@@ -143,7 +129,7 @@ pub async fn premises_detail(
     RawQuery(raw): RawQuery,
     viewer: Viewer,
 ) -> PageResult<Markup> {
-    require(&state, &viewer, viewer.role.sees_premises(), "premises")?;
+    viewer.require(&state, viewer.role.sees_premises(), "premises")?;
     let wanted = id.clone();
     let (row, visits) = state
         .read(move |store| {
@@ -281,21 +267,8 @@ pub async fn submit_outcome(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> PageResult<Response> {
-    require(&state, &viewer, viewer.role.records_outcomes(), "outcomes")?;
-    let form_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !form_type.starts_with("application/x-www-form-urlencoded") {
-        return Err(AppError::bad(
-            "Content-Type",
-            "send the form as application/x-www-form-urlencoded",
-        )
-        .into());
-    }
-    let values: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
-        .map_err(|e| AppError::bad("body", format!("cannot read the form: {e}")))?;
-    viewer.check_csrf(one(&values, "csrf"))?;
+    viewer.require(&state, viewer.role.records_outcomes(), "outcomes")?;
+    let values = viewer.posted_form(&headers, &body)?;
     let mut outcome = serde_json::Map::new();
     outcome.insert("premises_id".into(), id.clone().into());
     for (k, v) in values.iter().filter(|(k, _)| k != "csrf") {
@@ -342,7 +315,7 @@ pub async fn outcomes_page(
     RawQuery(raw): RawQuery,
     viewer: Viewer,
 ) -> PageResult<Markup> {
-    require(&state, &viewer, viewer.role.sees_premises(), "outcomes")?;
+    viewer.require(&state, viewer.role.sees_premises(), "outcomes")?;
     let q: Vec<(String, String)> = pairs(raw.as_deref())
         .into_iter()
         .filter(|(_, v)| !v.is_empty())
@@ -418,26 +391,8 @@ async fn decide(
     id: &str,
     make: impl FnOnce(&[(String, String)]) -> Result<crate::store::LinkDecision, AppError>,
 ) -> PageResult<Response> {
-    require(
-        state,
-        viewer,
-        viewer.role.records_outcomes(),
-        "premises decisions",
-    )?;
-    let form_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !form_type.starts_with("application/x-www-form-urlencoded") {
-        return Err(AppError::bad(
-            "Content-Type",
-            "send the form as application/x-www-form-urlencoded",
-        )
-        .into());
-    }
-    let values: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
-        .map_err(|e| AppError::bad("body", format!("cannot read the form: {e}")))?;
-    viewer.check_csrf(one(&values, "csrf"))?;
+    viewer.require(state, viewer.role.records_outcomes(), "premises decisions")?;
+    let values = viewer.posted_form(headers, body)?;
     let decision = make(&values)?;
     let actor = viewer.user.clone();
     let recorded = decision.clone();
