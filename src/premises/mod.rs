@@ -18,6 +18,6 @@ pub use crate::analysis::outcomes::HitRate;
 pub use briefing::{briefing, Briefing, BriefingArea};
 pub use link::{link_in, linking_before_commit, relink, LinkSummary};
 pub use outcomes::{outcome_summary, OutcomeSummary, SummaryQuery};
-pub use params::{parse_premises, PremisesFormat, PremisesRequest};
+pub use params::{parse_premises, PremisesFormat, PremisesRequest, OWN_PARAMETERS};
 pub use render::{premises_csv, premises_geojson};
 pub use repeat::{repeat_premises, PremisesQuery, PremisesRow, PremisesSort};

@@ -5,6 +5,7 @@
 
 mod disclosure;
 mod export;
+mod features;
 mod layers;
 mod params;
 mod policy;
@@ -19,6 +20,7 @@ pub use export::{
     write_cells_geojson, write_emerging_geojson, CellHex, ReportCsv, ReportGeoJson,
     REPORT_CSV_HEADER,
 };
+pub use features::{parse_datetime, Bbox, FeatureError, FeatureSet, Filter, FilterLang};
 pub use layers::{
     area_trends, emerging, hot_cells, hotspot_areas, polygons_from_geojson, provenance, study_area,
     AreaResult, CellResult, EmergingResult, EmergingRun, HotspotRun, LayerError, LayerQuery,

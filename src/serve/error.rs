@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use maud::html;
 
-use crate::publish::{LayerError, ParamError, RenderError};
+use crate::publish::{FeatureError, LayerError, ParamError, RenderError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -145,6 +145,15 @@ impl From<ParamError> for AppError {
     fn from(e: ParamError) -> Self {
         Self::BadRequest {
             field: e.field,
+            message: e.message,
+        }
+    }
+}
+
+impl From<FeatureError> for AppError {
+    fn from(e: FeatureError) -> Self {
+        Self::BadRequest {
+            field: e.part,
             message: e.message,
         }
     }

@@ -7,7 +7,7 @@
 //!
 //! Inside, dependencies point one way: `http` and `cache` know nothing of the
 //! rest; `assets` ← `layout` ← `error` ← `query`, `viewer`, `audit` ← `state`
-//! ← `session` ← `api` ← `pages` ← `router` (the architecture test keeps it so).
+//! ← `session` ← `api` ← `ogc`, `pages` ← `router` (the architecture test keeps it so).
 
 mod api;
 mod assets;
@@ -16,6 +16,7 @@ mod cache;
 mod error;
 mod http;
 mod layout;
+mod ogc;
 mod pages;
 mod query;
 mod router;

@@ -16,7 +16,7 @@ use tower_http::trace::TraceLayer;
 use crate::admin;
 use crate::serve::error::{AppError, Audience};
 use crate::serve::state::{AppState, ServeConfig};
-use crate::serve::{api, assets, pages};
+use crate::serve::{api, assets, ogc, pages};
 use crate::store::Store;
 
 /// The whole app: pages, API, static files, and the tower-http layers.
@@ -54,6 +54,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/{*path}", get(assets::asset))
         .route("/favicon.ico", get(assets::favicon))
         .merge(api::routes())
+        .merge(ogc::routes())
         .fallback(not_found)
         .layer(axum::extract::DefaultBodyLimit::max(limit))
         .layer(RequestBodyLimitLayer::new(limit))

@@ -46,6 +46,17 @@ pub fn address(parts: &Parts, trust_proxy: bool) -> String {
         .map_or_else(|| "local".to_owned(), |c| c.0.ip().to_string())
 }
 
+/// `user:password` of an HTTP Basic `Authorization` value.
+fn basic(encoded: &str) -> Option<(String, String)> {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let (user, password) = text.split_once(':')?;
+    Some((user.to_owned(), password.to_owned()))
+}
+
 /// A principal is re-checked against the database at least this often.
 const RECHECK: TimeDelta = TimeDelta::seconds(60);
 
@@ -60,24 +71,34 @@ impl AppState {
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
         {
-            let Some(bearer) = value.strip_prefix("Bearer ") else {
+            // A bearer token, or HTTP Basic with the account's name and one
+            // of its tokens as the password (what QGIS's and GDAL's basic
+            // authentication send): one token store either way.
+            let (bearer, claimed) = if let Some(bearer) = value.strip_prefix("Bearer ") {
+                (bearer.trim().to_owned(), None)
+            } else if let Some((user, token)) = value.strip_prefix("Basic ").and_then(basic) {
+                (token, Some(user))
+            } else {
                 return Ok(None);
             };
-            let Some((id, secret)) = access::IssuedToken::parse_bearer(bearer.trim()) else {
+            let Some((id, secret)) = access::IssuedToken::parse_bearer(&bearer) else {
                 return Ok(None);
             };
-            let key = format!("t:{}", access::digest(bearer.trim()));
-            if let Some(p) = self.0.principals.get(&key, now) {
-                return Ok(Some(p));
-            }
-            let (id, digest) = (id.to_owned(), access::digest(secret));
-            let found = self
-                .accounts(move |s| Ok(s.token(&id, &digest, now)?))
-                .await?;
-            if let Some(p) = &found {
-                self.0.principals.put(key, p.clone(), now + RECHECK);
-            }
-            return Ok(found);
+            let key = format!("t:{}", access::digest(&bearer));
+            let found = if let Some(p) = self.0.principals.get(&key, now) {
+                Some(p)
+            } else {
+                let (id, digest) = (id.to_owned(), access::digest(secret));
+                let found = self
+                    .accounts(move |s| Ok(s.token(&id, &digest, now)?))
+                    .await?;
+                if let Some(p) = &found {
+                    self.0.principals.put(key, p.clone(), now + RECHECK);
+                }
+                found
+            };
+            // Basic names the account: a token answers only for its own.
+            return Ok(found.filter(|p| claimed.as_ref().is_none_or(|u| *u == p.user)));
         }
         let Some(secret) = cookie(headers, SESSION_COOKIE) else {
             return Ok(None);
@@ -99,7 +120,11 @@ impl FromRequestParts<AppState> for Viewer {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let api = parts.uri.path().starts_with("/api/");
+        let path = parts.uri.path();
+        // OGC clients (QGIS, GDAL) are told how to authenticate, as scripts
+        // are; a browser asking for an OGC page is sent to sign in.
+        let ogc = path == "/ogc" || path.starts_with("/ogc/");
+        let api = path.starts_with("/api/") || (ogc && !wants_page(parts));
         let principal = state
             .authenticate(&parts.headers)
             .await
@@ -107,10 +132,17 @@ impl FromRequestParts<AppState> for Viewer {
         let Some(p) = principal else {
             if api {
                 let mut response = AppError::Unauthorized.respond(Audience::Api);
-                response.headers_mut().insert(
+                let headers = response.headers_mut();
+                headers.insert(
                     header::WWW_AUTHENTICATE,
                     HeaderValue::from_static("Bearer realm=\"hotspots\""),
                 );
+                if ogc {
+                    headers.append(
+                        header::WWW_AUTHENTICATE,
+                        HeaderValue::from_static("Basic realm=\"hotspots\", charset=\"UTF-8\""),
+                    );
+                }
                 return Err(response);
             }
             let next = parts
@@ -130,6 +162,27 @@ impl FromRequestParts<AppState> for Viewer {
             token_id: p.token_id,
             address: address(parts, state.config().trust_proxy),
         })
+    }
+}
+
+/// Does an `/ogc` request ask for a page (`f=html`, or a browser's `Accept`)?
+fn wants_page(parts: &Parts) -> bool {
+    let query = parts.uri.query().unwrap_or("");
+    if query.split('&').any(|kv| kv == "f=html") {
+        return true;
+    }
+    if query.split('&').any(|kv| kv.starts_with("f=")) {
+        return false;
+    }
+    let accept = parts
+        .headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    match (accept.find("text/html"), accept.find("json")) {
+        (Some(h), Some(j)) => h < j,
+        (Some(_), None) => true,
+        _ => false,
     }
 }
 

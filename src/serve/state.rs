@@ -96,6 +96,9 @@ pub(crate) struct Inner {
     pub(crate) cache: cache::LayerCache,
     /// Layer answers indexed for cutting into map tiles, by the answer's ETag.
     pub(crate) tile_indexes: cache::KeptValues<crate::publish::TileIndex>,
+    /// Layer answers parsed into features for OGC API – Features paging and
+    /// filtering, keyed as the layer cache.
+    pub(crate) feature_sets: cache::KeptValues<crate::publish::FeatureSet>,
     pub(crate) config: ServeConfig,
     /// Computed towns tables by (data version, release-only, district level):
     /// the towns page is rendered per viewer, but its numbers are shared.
@@ -145,6 +148,7 @@ impl AppState {
             version: AtomicI64::new(run),
             cache: cache::LayerCache::new(config.cache_mib << 20),
             tile_indexes: cache::KeptValues::new(4),
+            feature_sets: cache::KeptValues::new(8),
             config,
         })))
     }
@@ -257,6 +261,7 @@ impl AppState {
             if changed {
                 inner.cache.clear();
                 inner.tile_indexes.clear();
+                inner.feature_sets.clear();
             }
             Ok::<_, AppError>((out, changed))
         })

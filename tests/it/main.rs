@@ -11,6 +11,7 @@ mod fuzz_corpus;
 mod gistar_reference;
 mod h3_reference;
 mod ingest;
+mod ogc;
 mod premises;
 mod security;
 mod serve;

@@ -172,6 +172,59 @@ async fn role_by_endpoint_matrix() {
             "/briefing?area=district:E07000010",
             [S::SEE_OTHER, S::FORBIDDEN, S::FORBIDDEN, S::OK, S::OK],
         ),
+        // OGC API - Features: the documents that describe no data are public;
+        // collections answer as their layers do.
+        ("/ogc", [S::OK; 5]),
+        ("/ogc/conformance", [S::OK; 5]),
+        ("/ogc/api", [S::OK; 5]),
+        (
+            "/ogc/collections",
+            [S::UNAUTHORIZED, S::OK, S::OK, S::OK, S::OK],
+        ),
+        (
+            "/ogc/collections/cells",
+            [S::UNAUTHORIZED, S::OK, S::OK, S::OK, S::OK],
+        ),
+        (
+            "/ogc/collections/cells/queryables",
+            [S::UNAUTHORIZED, S::OK, S::OK, S::OK, S::OK],
+        ),
+        (
+            "/ogc/collections/cells/items",
+            [S::UNAUTHORIZED, S::OK, S::OK, S::OK, S::OK],
+        ),
+        (
+            "/ogc/collections/hotspots/items?f=json",
+            [S::UNAUTHORIZED, S::OK, S::OK, S::OK, S::OK],
+        ),
+        (
+            "/ogc/collections/emerging/items",
+            [S::UNAUTHORIZED, S::OK, S::OK, S::OK, S::OK],
+        ),
+        (
+            "/ogc/collections/towns/items",
+            [S::UNAUTHORIZED, S::OK, S::OK, S::OK, S::OK],
+        ),
+        (
+            "/ogc/collections/reports",
+            [S::UNAUTHORIZED, S::FORBIDDEN, S::OK, S::OK, S::OK],
+        ),
+        (
+            "/ogc/collections/reports/items",
+            [S::UNAUTHORIZED, S::FORBIDDEN, S::OK, S::OK, S::OK],
+        ),
+        (
+            "/ogc/collections/reports/items/helpline:MSH-000001",
+            [S::UNAUTHORIZED, S::FORBIDDEN, S::OK, S::OK, S::OK],
+        ),
+        (
+            "/ogc/collections/premises/items",
+            [S::UNAUTHORIZED, S::FORBIDDEN, S::OK, S::OK, S::OK],
+        ),
+        (
+            "/ogc/collections/premises/queryables",
+            [S::UNAUTHORIZED, S::FORBIDDEN, S::OK, S::OK, S::OK],
+        ),
         ("/api/v1/openapi.json", [S::OK; 5]),
         ("/healthz", [S::OK; 5]),
         ("/signin", [S::OK; 5]),
@@ -196,7 +249,11 @@ async fn role_by_endpoint_matrix() {
                 assert_eq!(a.json()["error"]["code"], "unauthorized");
                 assert!(a.header("www-authenticate").starts_with("Bearer"));
             }
-            if a.status != S::OK || path.starts_with("/static") || path.contains("openapi") {
+            if a.status != S::OK
+                || path.starts_with("/static")
+                || path.contains("openapi")
+                || *path == "/ogc/api"
+            {
                 continue;
             }
             if path.starts_with("/api/v1/tiles/") {
@@ -227,10 +284,8 @@ async fn role_by_endpoint_matrix() {
             let text = a.text();
             // Free-text notes: only tactical and admin.
             // (Pages hold the form's own `notes` field, so bodies are checked under /api.)
-            if *viewer != Some(Role::Tactical)
-                && *viewer != Some(Role::Admin)
-                && path.starts_with("/api/")
-            {
+            let data = path.starts_with("/api/") || path.starts_with("/ogc/");
+            if *viewer != Some(Role::Tactical) && *viewer != Some(Role::Admin) && data {
                 assert!(
                     !text.contains("\"notes\""),
                     "{path} as {viewer:?} leaks notes"
@@ -243,7 +298,7 @@ async fn role_by_endpoint_matrix() {
                     );
                 }
             }
-            if *viewer == Some(Role::Partnership) && path.starts_with("/api/") {
+            if *viewer == Some(Role::Partnership) && data {
                 let mut found = HashSet::new();
                 if path.contains("format=csv") {
                     let header_line = text.lines().next().unwrap_or("").to_owned();

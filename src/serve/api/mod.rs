@@ -13,7 +13,8 @@ use axum::Router;
 
 use super::state::AppState;
 
-pub(crate) use premises::{record_outcomes, summary_query};
+pub(crate) use layers::{admit, layer_etag, rendered_layer};
+pub(crate) use premises::{premises_answer, record_outcomes, summary_query};
 pub(crate) use reports::ingest_bytes;
 
 pub fn routes() -> Router<AppState> {

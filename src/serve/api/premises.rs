@@ -39,8 +39,45 @@ pub(super) async fn premises_list(
 ) -> ApiResult<Response> {
     viewer.require(&state, viewer.role.sees_premises(), "premises")?;
     let request = premises::parse_premises(&query_pairs(raw.as_deref())?)?;
-    // Kept in the layer cache: its key holds the data version, which every
-    // load and every relink moves on.
+    let (_, rendered) = premises_answer(&state, &request).await?;
+    let mut entry = viewer.audit(
+        if request.download {
+            "download"
+        } else {
+            "premises"
+        },
+        "ok",
+    );
+    entry.target = Some("premises".into());
+    entry.rows = Some(rendered.rows as i64);
+    entry.detail.clone_from(&raw);
+    state.audit(entry);
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(rendered.content_type),
+    );
+    if request.download {
+        if let Ok(v) =
+            HeaderValue::from_str(&format!("attachment; filename=\"{}\"", rendered.file_name))
+        {
+            headers.insert(header::CONTENT_DISPOSITION, v);
+        }
+    }
+    Ok((headers, rendered.body.clone()).into_response())
+}
+
+/// The repeat-premises answer for `request` and its cache key, from the layer
+/// cache or computed once. Kept there because its key holds the data version,
+/// which every load and every relink moves on.
+pub(crate) async fn premises_answer(
+    state: &AppState,
+    request: &premises::PremisesRequest,
+) -> Result<(String, std::sync::Arc<crate::publish::Rendered>), AppError> {
     let key = format!(
         "premises|{}|{:?}|{:?}",
         state.version(),
@@ -77,35 +114,7 @@ pub(super) async fn premises_list(
                 .await
         })
         .await?;
-    let mut entry = viewer.audit(
-        if request.download {
-            "download"
-        } else {
-            "premises"
-        },
-        "ok",
-    );
-    entry.target = Some("premises".into());
-    entry.rows = Some(rendered.rows as i64);
-    entry.detail.clone_from(&raw);
-    state.audit(entry);
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(rendered.content_type),
-    );
-    if request.download {
-        if let Ok(v) =
-            HeaderValue::from_str(&format!("attachment; filename=\"{}\"", rendered.file_name))
-        {
-            headers.insert(header::CONTENT_DISPOSITION, v);
-        }
-    }
-    Ok((headers, rendered.body.clone()).into_response())
+    Ok((key, rendered))
 }
 
 /// Records visit outcomes: a JSON object or an array of them (line = position

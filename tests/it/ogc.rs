@@ -1,0 +1,723 @@
+//! OGC API – Features under `/ogc`: in process on the demo data (items equal
+//! the layers' features; paging, bbox, datetime, CQL2 and equality filters
+//! checked against counts computed here from the layer answers), and with a
+//! real client, GDAL's `ogrinfo` (Debian's gdal-bin, which `.ci/run` installs),
+//! over HTTP Basic with an API token.
+
+use std::collections::BTreeSet;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use hotspots::model::Role;
+use hotspots::publish::Layer;
+use hotspots::serve::router;
+use serde_json::Value;
+
+use crate::support::router::{demo, send, Answer};
+
+fn request(uri: &str, role: Option<Role>) -> Request<Body> {
+    let mut r = Request::get(uri).header(header::HOST, "example.test");
+    if let Some(role) = role {
+        r = r.header(
+            header::COOKIE,
+            format!("hs_session=session-{}", role.as_str()),
+        );
+    }
+    r.body(Body::empty()).expect("request")
+}
+
+async fn get(uri: &str, role: Option<Role>) -> Answer {
+    send(router(demo().0.clone()), request(uri, role)).await
+}
+
+async fn json_ok(uri: &str, role: Role) -> Value {
+    let a = get(uri, Some(role)).await;
+    assert_eq!(a.status, StatusCode::OK, "{uri}: {}", a.text());
+    a.json()
+}
+
+fn features(v: &Value) -> &Vec<Value> {
+    v["features"].as_array().expect("features")
+}
+
+fn ids(v: &Value) -> Vec<String> {
+    features(v)
+        .iter()
+        .map(|f| f["id"].as_str().expect("every item has an id").to_owned())
+        .collect()
+}
+
+fn encode(text: &str) -> String {
+    serde_urlencoded::to_string([("x", text)]).expect("encode")[2..].to_owned()
+}
+
+/// Each collection, its layer's URL, and what names a layer feature.
+const COLLECTIONS: [(&str, &str); 5] = [
+    ("cells", "/api/v1/layers/cells"),
+    ("hotspots", "/api/v1/layers/hotspots"),
+    ("emerging", "/api/v1/layers/emerging"),
+    ("reports", "/api/v1/layers/reports"),
+    ("premises", "/api/v1/premises"),
+];
+
+/// The id a layer feature has as an item.
+fn layer_id(f: &Value) -> String {
+    f["id"].as_str().map_or_else(
+        || {
+            let p = &f["properties"];
+            format!(
+                "{}:{}:{}",
+                p["district"].as_str().unwrap_or(""),
+                p["town"].as_str().unwrap_or(""),
+                p["period"].as_str().unwrap_or("")
+            )
+        },
+        str::to_owned,
+    )
+}
+
+#[tokio::test]
+async fn items_are_the_layers_features_for_each_role() {
+    for role in [Role::Partnership, Role::Analyst, Role::Tactical] {
+        let listed = json_ok("/ogc/collections", role).await;
+        let listed: BTreeSet<&str> = listed["collections"]
+            .as_array()
+            .expect("collections")
+            .iter()
+            .map(|c| c["id"].as_str().expect("id"))
+            .collect();
+        for (id, layer) in COLLECTIONS
+            .iter()
+            .chain([&("towns", "/api/v1/towns?format=geojson")])
+        {
+            let readable = role != Role::Partnership || !matches!(*id, "reports" | "premises");
+            assert_eq!(listed.contains(id), readable, "{id} listed for {role:?}");
+            let items = get(
+                &format!("/ogc/collections/{id}/items?limit=10000"),
+                Some(role),
+            )
+            .await;
+            if !readable {
+                assert_eq!(items.status, StatusCode::FORBIDDEN, "{id} as {role:?}");
+                continue;
+            }
+            assert_eq!(
+                items.status,
+                StatusCode::OK,
+                "{id} as {role:?}: {}",
+                items.text()
+            );
+            assert_eq!(items.header("content-type"), "application/geo+json");
+            let items = items.json();
+            let layer = json_ok(layer, role).await;
+            let expected: Vec<String> = features(&layer).iter().map(layer_id).collect();
+            assert!(!expected.is_empty(), "{id}: the demo has features");
+            assert_eq!(items["numberMatched"], expected.len(), "{id} as {role:?}");
+            assert_eq!(items["numberReturned"], expected.len().min(10_000), "{id}");
+            assert_eq!(
+                ids(&items),
+                expected[..expected.len().min(10_000)],
+                "{id} as {role:?}"
+            );
+            // Feature for feature the same properties as the layer's.
+            assert_eq!(
+                features(&items)[0]["properties"],
+                features(&layer)[0]["properties"],
+                "{id} as {role:?}"
+            );
+            if role == Role::Partnership {
+                let text = items.to_string();
+                for withheld in ["\"gi_z\"", "\"trend_z\"", "\"max_gi_z\"", "\"report_id\""] {
+                    assert!(
+                        !text.contains(withheld),
+                        "{id}: partnership sees {withheld}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn pages_follow_next_links_to_the_whole_collection() {
+    let all = json_ok("/ogc/collections/hotspots/items", Role::Analyst).await;
+    let everything = ids(&all);
+    assert!(everything.len() > 7, "enough hotspot areas to page");
+    let mut seen = Vec::new();
+    let mut uri = "/ogc/collections/hotspots/items?limit=7&res=8".to_owned();
+    let mut pages = 0;
+    loop {
+        let page = json_ok(&uri, Role::Analyst).await;
+        pages += 1;
+        assert!(page["numberReturned"].as_u64().expect("n") <= 7);
+        assert_eq!(page["numberMatched"], everything.len());
+        let links = page["links"].as_array().expect("links");
+        let has = |rel: &str| {
+            links
+                .iter()
+                .find(|l| l["rel"] == rel)
+                .map(|l| l["href"].as_str().expect("href").to_owned())
+        };
+        assert_eq!(
+            has("prev").is_some(),
+            pages > 1,
+            "prev link on page {pages}"
+        );
+        seen.extend(ids(&page));
+        match has("next") {
+            Some(next) => {
+                uri = next
+                    .strip_prefix("http://example.test")
+                    .expect("absolute link on the host asked")
+                    .to_owned();
+            }
+            None => break,
+        }
+    }
+    assert_eq!(pages, everything.len().div_ceil(7));
+    assert_eq!(seen, everything);
+}
+
+#[tokio::test]
+async fn bbox_datetime_and_cql2_choose_what_the_layer_holds() {
+    let reports = json_ok("/api/v1/layers/reports", Role::Analyst).await;
+    let reports = features(&reports);
+    let point = |f: &Value| {
+        let c = &f["geometry"]["coordinates"];
+        (c[0].as_f64().expect("lng"), c[1].as_f64().expect("lat"))
+    };
+    let count = |keep: &dyn Fn(&Value) -> bool| reports.iter().filter(|f| keep(f)).count();
+    let matched = |v: &Value| v["numberMatched"].as_u64().expect("numberMatched") as usize;
+
+    // bbox: around Wisbech and King's Lynn, lon/lat order.
+    let (w, s, e, n) = (0.0, 52.55, 0.45, 52.8);
+    let inside = |f: &Value| {
+        let (x, y) = point(f);
+        (w..=e).contains(&x) && (s..=n).contains(&y)
+    };
+    let expected = count(&inside);
+    assert!(expected > 10 && expected < reports.len(), "{expected}");
+    let got = json_ok(
+        &format!("/ogc/collections/reports/items?bbox={w},{s},{e},{n}&limit=10000"),
+        Role::Analyst,
+    )
+    .await;
+    assert_eq!(matched(&got), expected);
+    // The same through CQL2 S_INTERSECTS.
+    let filter = encode(&format!("S_INTERSECTS(geometry, BBOX({w}, {s}, {e}, {n}))"));
+    let got = json_ok(
+        &format!("/ogc/collections/reports/items?filter={filter}&limit=1"),
+        Role::Analyst,
+    )
+    .await;
+    assert_eq!(matched(&got), expected);
+
+    // datetime is the layer's period.
+    let in_2023 = |f: &Value| {
+        f["properties"]["observed_on"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("2023"))
+    };
+    let got = json_ok(
+        "/ogc/collections/reports/items?datetime=2023-01-01/2023-12-31&limit=1",
+        Role::Analyst,
+    )
+    .await;
+    assert_eq!(matched(&got), count(&in_2023));
+    let got = json_ok(
+        "/ogc/collections/reports/items?datetime=2023-01-01T00:00:00Z/..&limit=1",
+        Role::Analyst,
+    )
+    .await;
+    assert_eq!(
+        matched(&got),
+        count(&|f| f["properties"]["observed_on"]
+            .as_str()
+            .is_some_and(|d| d >= "2023-01-01"))
+    );
+    // T_INTERSECTS on a property.
+    let filter = encode("T_INTERSECTS(observed_on, INTERVAL('2023-01-01', '2023-12-31'))");
+    let got = json_ok(
+        &format!("/ogc/collections/reports/items?filter={filter}&limit=1"),
+        Role::Analyst,
+    )
+    .await;
+    assert_eq!(matched(&got), count(&in_2023));
+
+    // Comparison, AND/OR/NOT, IN, BETWEEN, IS NULL, and equality parameters.
+    let car_wash_3 = |f: &Value| {
+        f["properties"]["venue_type"] == "car_wash"
+            && f["properties"]["persons_count"].as_i64().unwrap_or(0) >= 3
+    };
+    let cases: Vec<(&str, usize)> = vec![
+        (
+            "venue_type = 'car_wash' AND persons_count >= 3",
+            count(&car_wash_3),
+        ),
+        (
+            "NOT (venue_type = 'car_wash' AND persons_count >= 3)",
+            reports.len() - count(&car_wash_3),
+        ),
+        (
+            "venue_type IN ('farm', 'nail_bar') OR grading IS NULL",
+            count(&|f| {
+                matches!(
+                    f["properties"]["venue_type"].as_str(),
+                    Some("farm" | "nail_bar")
+                ) || f["properties"]["grading"].is_null()
+            }),
+        ),
+        (
+            "persons_count BETWEEN 2 AND 4",
+            count(&|f| (2..=4).contains(&f["properties"]["persons_count"].as_i64().unwrap_or(-1))),
+        ),
+    ];
+    for (text, expected) in cases {
+        assert!(expected > 0, "{text}: the demo has some");
+        let got = json_ok(
+            &format!(
+                "/ogc/collections/reports/items?filter={}&limit=1",
+                encode(text)
+            ),
+            Role::Analyst,
+        )
+        .await;
+        assert_eq!(matched(&got), expected, "{text}");
+        let json = hotspots_cql2_json(text);
+        if let Some(json) = json {
+            let got = json_ok(
+                &format!(
+                    "/ogc/collections/reports/items?filter-lang=cql2-json&filter={}&limit=1",
+                    encode(&json)
+                ),
+                Role::Analyst,
+            )
+            .await;
+            assert_eq!(matched(&got), expected, "{json}");
+        }
+    }
+    let got = json_ok(
+        "/ogc/collections/reports/items?venue_type=farm&limit=1",
+        Role::Analyst,
+    )
+    .await;
+    assert_eq!(
+        matched(&got),
+        count(&|f| f["properties"]["venue_type"] == "farm")
+    );
+
+    // On an aggregate layer: the hot cells, by filter and by parameter.
+    let cells = json_ok("/api/v1/layers/cells", Role::Analyst).await;
+    let hot = features(&cells)
+        .iter()
+        .filter(|f| f["properties"]["bin"].as_i64().unwrap_or(0) >= 2)
+        .count();
+    let three = features(&cells)
+        .iter()
+        .filter(|f| f["properties"]["bin"] == 3)
+        .count();
+    assert!(hot > three && three > 0);
+    let got = json_ok(
+        &format!(
+            "/ogc/collections/cells/items?filter={}&limit=1",
+            encode("bin >= 2")
+        ),
+        Role::Analyst,
+    )
+    .await;
+    assert_eq!(matched(&got), hot);
+    let got = json_ok("/ogc/collections/cells/items?bin=3&limit=1", Role::Analyst).await;
+    assert_eq!(matched(&got), three);
+}
+
+/// The CQL2-JSON of the first test expression (the others are covered by text).
+fn hotspots_cql2_json(text: &str) -> Option<String> {
+    (text == "venue_type = 'car_wash' AND persons_count >= 3").then(|| {
+        r#"{"op": "and", "args": [{"op": "=", "args": [{"property": "venue_type"}, "car_wash"]}, {"op": ">=", "args": [{"property": "persons_count"}, 3]}]}"#.to_owned()
+    })
+}
+
+#[tokio::test]
+async fn bad_parameters_and_filters_are_400s_naming_the_part() {
+    let cases = [
+        (
+            "/ogc/collections/cells/items?filter=colour%20%3D%201",
+            "filter",
+        ),
+        ("/ogc/collections/cells/items?filter=bin%20%3E%3D", "filter"),
+        (
+            "/ogc/collections/cells/items?filter-lang=cql-shouty",
+            "filter-lang",
+        ),
+        ("/ogc/collections/cells/items?bbox=1,2,3", "bbox"),
+        ("/ogc/collections/cells/items?bbox=0,53,1,52", "bbox"),
+        ("/ogc/collections/cells/items?limit=0", "limit"),
+        ("/ogc/collections/cells/items?offset=-1", "offset"),
+        (
+            "/ogc/collections/cells/items?datetime=last-year",
+            "datetime",
+        ),
+        ("/ogc/collections/cells/items?res=12", "res"),
+        ("/ogc/collections/cells/items?colour=red", "colour"),
+        ("/ogc/collections/cells/items?bin=hot", "bin"),
+        ("/ogc/collections/cells/items?crs=EPSG:27700", "crs"),
+        ("/ogc/collections/cells/items?format=csv", "format"),
+        ("/ogc/collections/cells/items?f=xml", "f"),
+    ];
+    for (uri, field) in cases {
+        let a = get(uri, Some(Role::Analyst)).await;
+        assert_eq!(a.status, StatusCode::BAD_REQUEST, "{uri}: {}", a.text());
+        assert_eq!(a.json()["error"]["field"], field, "{uri}");
+    }
+    // Notes are a queryable only for the roles that read them.
+    let notes = format!(
+        "/ogc/collections/reports/items?limit=1&filter={}",
+        encode("notes IS NOT NULL")
+    );
+    assert_eq!(
+        get(&notes, Some(Role::Analyst)).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        get(&notes, Some(Role::Tactical)).await.status,
+        StatusCode::OK
+    );
+    // A limit over the maximum is served as the maximum.
+    let a = json_ok("/ogc/collections/reports/items?limit=50000", Role::Analyst).await;
+    assert_eq!(a["numberReturned"], 10_000);
+    assert_eq!(
+        get("/ogc/collections/nothing/items", Some(Role::Analyst))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(
+            "/ogc/collections/cells/items/not-a-cell",
+            Some(Role::Analyst)
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn one_item_by_id_and_the_documents_around_it() {
+    let page = json_ok("/ogc/collections/towns/items?limit=3", Role::Partnership).await;
+    let first = &features(&page)[0];
+    let id = first["id"].as_str().expect("id");
+    let one = json_ok(
+        &format!("/ogc/collections/towns/items/{}", encode(id)),
+        Role::Partnership,
+    )
+    .await;
+    assert_eq!(one["properties"], first["properties"]);
+    assert!(one["links"]
+        .as_array()
+        .expect("links")
+        .iter()
+        .any(|l| l["rel"] == "collection"));
+
+    // Public: landing, conformance and the API definition.
+    let landing = get("/ogc", None).await;
+    assert_eq!(landing.status, StatusCode::OK);
+    let rels: BTreeSet<String> = landing.json()["links"]
+        .as_array()
+        .expect("links")
+        .iter()
+        .map(|l| l["rel"].as_str().expect("rel").to_owned())
+        .collect();
+    for rel in ["self", "service-desc", "conformance", "data"] {
+        assert!(rels.contains(rel), "landing page link {rel}");
+    }
+    let conformance = get("/ogc/conformance", None).await.json();
+    let classes = conformance["conformsTo"].as_array().expect("classes");
+    for class in [
+        "conf/core",
+        "conf/geojson",
+        "conf/filter",
+        "cql2/1.0/conf/cql2-text",
+        "cql2/1.0/conf/basic-cql2",
+    ] {
+        assert!(
+            classes
+                .iter()
+                .any(|c| c.as_str().is_some_and(|c| c.ends_with(class))),
+            "{class}"
+        );
+    }
+    let api = get("/ogc/api", None).await;
+    assert_eq!(
+        api.header("content-type"),
+        "application/vnd.oai.openapi+json;version=3.0"
+    );
+    let api = api.json();
+    assert_eq!(api["openapi"], "3.0.3");
+    let items = &api["paths"]["/ogc/collections/cells/items"]["get"];
+    let param = |name: &str| {
+        items["parameters"]
+            .as_array()
+            .expect("parameters")
+            .iter()
+            .find(|p| p["name"] == name)
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    assert_eq!(param("limit")["schema"]["maximum"], 10_000);
+    assert_eq!(param("res")["schema"]["minimum"], 6);
+    assert_eq!(param("kernel")["schema"]["enum"][0], "uniform");
+    assert!(items["responses"]["401"].is_object());
+
+    // Queryables: a JSON Schema; the release's withheld values are not offered.
+    let q = json_ok("/ogc/collections/cells/queryables", Role::Analyst).await;
+    assert_eq!(q["properties"]["bin"]["type"], "integer");
+    assert_eq!(q["properties"]["geometry"]["format"], "geometry-polygon");
+    let q = json_ok("/ogc/collections/cells/queryables", Role::Partnership).await;
+    assert!(q["properties"]["gi_z"].is_null() && q["properties"]["suppressed"].is_object());
+
+    // Pages for people.
+    let html = get(
+        "/ogc/collections/cells/items?f=html&limit=5",
+        Some(Role::Analyst),
+    )
+    .await;
+    assert_eq!(html.status, StatusCode::OK);
+    assert!(html.header("content-type").starts_with("text/html"));
+    assert_eq!(
+        html.text().matches("<tr>").count(),
+        6,
+        "a header row and five items"
+    );
+}
+
+#[tokio::test]
+async fn desktop_clients_authenticate_with_basic_or_bearer() {
+    let (state, beside) = demo();
+    let token = {
+        let store = beside.lock().expect("store");
+        let now = chrono::Utc::now().naive_utc();
+        let issued = hotspots::access::IssuedToken::new();
+        let analyst = hotspots::access::UserName::parse("analyst").expect("name");
+        store
+            .create_token(
+                &issued.id,
+                &analyst,
+                &hotspots::access::digest(&issued.secret),
+                Some("qgis"),
+                now,
+                now + chrono::TimeDelta::days(1),
+            )
+            .expect("token");
+        issued.bearer()
+    };
+    let with = |authorization: String| {
+        Request::get("/ogc/collections/cells/items?limit=1")
+            .header(header::AUTHORIZATION, authorization)
+            .body(Body::empty())
+            .expect("request")
+    };
+    let basic = |user: &str, password: &str| {
+        use base64::Engine as _;
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+        )
+    };
+    let app = router(state.clone());
+    assert_eq!(
+        send(app.clone(), with(basic("analyst", &token)))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        send(app.clone(), with(format!("Bearer {token}")))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    // Another account's name, a wrong token, or nothing: 401 with both challenges.
+    for auth in [
+        basic("tactical", &token),
+        basic("analyst", "hs_nope.nope"),
+        String::new(),
+    ] {
+        let a = send(app.clone(), with(auth.clone())).await;
+        assert_eq!(a.status, StatusCode::UNAUTHORIZED, "{auth}");
+        let challenges: Vec<&str> = a
+            .headers
+            .get_all(header::WWW_AUTHENTICATE)
+            .iter()
+            .map(|v| v.to_str().expect("ascii"))
+            .collect();
+        assert!(
+            challenges.iter().any(|c| c.starts_with("Basic")),
+            "{challenges:?}"
+        );
+        assert!(
+            challenges.iter().any(|c| c.starts_with("Bearer")),
+            "{challenges:?}"
+        );
+    }
+    // A browser asking for the page is sent to sign in.
+    let page = send(
+        app,
+        Request::get("/ogc/collections?f=html")
+            .body(Body::empty())
+            .expect("r"),
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+}
+
+/// Runs `ogrinfo` with HTTP Basic credentials; answers its standard output.
+fn ogrinfo(user_token: &str, args: &[&str]) -> String {
+    let out = std::process::Command::new("ogrinfo")
+        .args([
+            "--config",
+            "GDAL_HTTP_AUTH",
+            "BASIC",
+            "--config",
+            "GDAL_HTTP_USERPWD",
+            user_token,
+        ])
+        .args(args)
+        .output()
+        .expect("ogrinfo runs (.ci/run installs gdal-bin)");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "ogrinfo {args:?}: {}\n{text}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text
+}
+
+fn feature_count(ogrinfo_summary: &str) -> u64 {
+    ogrinfo_summary
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Feature Count: "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no feature count in {ogrinfo_summary}"))
+}
+
+#[test]
+fn gdal_reads_every_collection_pages_and_filters() {
+    let mut store = hotspots::Store::open_in_memory().expect("store");
+    hotspots::demo::load_demo(&mut store).expect("demo");
+    let now = chrono::Utc::now().naive_utc();
+    let issued = hotspots::access::IssuedToken::new();
+    let analyst = hotspots::access::UserName::parse("analyst").expect("name");
+    store
+        .create_token(
+            &issued.id,
+            &analyst,
+            &hotspots::access::digest(&issued.secret),
+            Some("gdal"),
+            now,
+            now + chrono::TimeDelta::days(1),
+        )
+        .expect("token");
+    let beside = store.try_clone().expect("second connection");
+    let state = hotspots::serve::AppState::new(store, hotspots::serve::ServeConfig::default())
+        .expect("state");
+    let base = crate::support::browser::serve_in_background(state);
+    let credentials = format!("analyst:{}", issued.bearer());
+    let source = format!("OAPIF:{base}/ogc");
+
+    let listing = ogrinfo(&credentials, &["-ro", "-q", &source]);
+    for id in [
+        "cells", "hotspots", "emerging", "reports", "premises", "towns",
+    ] {
+        assert!(
+            listing.lines().any(|l| l.contains(&format!(": {id}"))),
+            "{id} in\n{listing}"
+        );
+    }
+    let view = hotspots::publish::View {
+        detail: Role::Analyst.report_detail(),
+        release: None,
+    };
+    let layer_count = |layer: hotspots::publish::Layer, query: &[(&str, &str)]| {
+        let pairs: Vec<(String, String)> = query
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let request = hotspots::publish::parse(layer, &pairs).expect("layer request");
+        let store = &beside;
+        let body = hotspots::publish::render_view(store, &request, view)
+            .expect("layer")
+            .body;
+        let v: Value = serde_json::from_slice(&body).expect("geojson");
+        features(&v).len() as u64
+    };
+    // Every collection read whole, in pages of 500 (reports: many pages).
+    for (id, layer) in [
+        ("cells", Layer::Cells),
+        ("hotspots", Layer::Hotspots),
+        ("emerging", Layer::Emerging),
+        ("reports", Layer::Reports),
+        ("towns", Layer::Towns),
+    ] {
+        let query: &[(&str, &str)] = if id == "towns" {
+            &[("format", "geojson")]
+        } else {
+            &[]
+        };
+        let summary = ogrinfo(
+            &credentials,
+            &["-ro", "-so", "-oo", "PAGE_SIZE=500", &source, id],
+        );
+        let expected = layer_count(layer, query);
+        assert_eq!(feature_count(&summary), expected, "{id}");
+        // Counting reads every page: the features listed equal the count.
+        if id == "reports" {
+            assert!(expected > 1000, "more than two pages");
+            let all = ogrinfo(
+                &credentials,
+                &["-ro", "-oo", "PAGE_SIZE=500", "-q", &source, id],
+            );
+            assert_eq!(all.matches("OGRFeature(reports)").count() as u64, expected);
+        }
+    }
+    // A bbox (-spat) and an attribute filter (-where), each against the layer.
+    let reports = {
+        let request = hotspots::publish::parse(Layer::Reports, &[]).expect("request");
+        let body = hotspots::publish::render_view(&beside, &request, view)
+            .expect("layer")
+            .body;
+        serde_json::from_slice::<Value>(&body).expect("geojson")
+    };
+    let in_box = features(&reports)
+        .iter()
+        .filter(|f| {
+            let c = &f["geometry"]["coordinates"];
+            let (x, y) = (c[0].as_f64().unwrap_or(0.0), c[1].as_f64().unwrap_or(0.0));
+            (0.0..=0.45).contains(&x) && (52.55..=52.8).contains(&y)
+        })
+        .count() as u64;
+    let summary = ogrinfo(
+        &credentials,
+        &[
+            "-ro", "-so", "-spat", "0", "52.55", "0.45", "52.8", &source, "reports",
+        ],
+    );
+    assert_eq!(feature_count(&summary), in_box);
+    let farms = features(&reports)
+        .iter()
+        .filter(|f| f["properties"]["venue_type"] == "farm")
+        .count() as u64;
+    let summary = ogrinfo(
+        &credentials,
+        &[
+            "-ro",
+            "-so",
+            "-where",
+            "venue_type = 'farm'",
+            &source,
+            "reports",
+        ],
+    );
+    assert_eq!(feature_count(&summary), farms);
+}
