@@ -447,8 +447,13 @@ mod tests {
         );
         assert_eq!(chosen("venues.car_wash > 1"), ["Wisbech:2024-Q1"]);
         assert_eq!(
-            chosen("S_INTERSECTS(geometry, BBOX(0, 52, 1, 53))"),
+            chosen("S_INTERSECTS(geometry, BBOX(0, 52.5, 1, 53))"),
             ["Wisbech:2024-Q1"]
+        );
+        // The triangle touches that box's corner at (1, 52): it intersects.
+        assert_eq!(
+            chosen("S_INTERSECTS(geometry, BBOX(0, 52, 1, 53))"),
+            ["Wisbech:2024-Q1", "Nowhere:2024-Q2"]
         );
         assert_eq!(
             chosen("S_INTERSECTS(geometry, POLYGON((-1 52, 0 52, 0 53, -1 53, -1 52)))"),
@@ -475,7 +480,7 @@ mod tests {
     #[test]
     fn bbox_is_lon_lat_and_intersects_geometry() {
         let set = collection();
-        let b = Bbox::parse("0,52,1,53").expect("bbox");
+        let b = Bbox::parse("0,52.5,1,53").expect("bbox");
         assert_eq!(set.select(Some(&b), None).expect("select"), [0]);
         // The triangle's envelope reaches (0.9, 51.9), the triangle does not.
         let corner = Bbox::parse("0.8,51.05,0.95,51.1").expect("bbox");

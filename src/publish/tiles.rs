@@ -507,11 +507,9 @@ mod tests {
     fn small_features_nulls_and_bad_tiles() {
         let index = TileIndex::from_geojson("t", &square(0.1, 52.2, 1e-6, false)).expect("index");
         assert_eq!(index.features.len(), 1);
-        assert_eq!(
-            index.keys,
-            ["count", "h3", "hot", "z"],
-            "null `gone` left out"
-        );
+        let mut keys = index.keys.clone();
+        keys.sort();
+        assert_eq!(keys, ["count", "h3", "hot", "z"], "null `gone` left out");
         let (bytes, n) = index.tile(0, 0, 0).expect("tile");
         assert_eq!((bytes.len(), n), (0, 0));
         let (x, y) = (

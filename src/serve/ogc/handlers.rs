@@ -28,12 +28,15 @@ const HTML: &str = "text/html";
 const OPENAPI: &str = "application/vnd.oai.openapi+json;version=3.0";
 const SCHEMA: &str = "application/schema+json";
 
-/// The conformance classes this server implements.
-pub(super) const CONFORMANCE: [&str; 14] = [
+/// The conformance classes this server implements. Part 2 (CRS by
+/// reference) with CRS84 as the one CRS: listed, accepted as `crs` and
+/// `bbox-crs`, and named in every feature answer's `Content-Crs`.
+pub(super) const CONFORMANCE: [&str; 15] = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
@@ -85,6 +88,16 @@ fn json_answer(media: &'static str, body: &Value) -> Response {
         HeaderValue::from_static("private, no-cache"),
     );
     (headers, body.to_string()).into_response()
+}
+
+/// A GeoJSON answer, with the CRS its coordinates are in.
+fn features_answer(body: &Value) -> Response {
+    let mut response = json_answer(GEOJSON, body);
+    response.headers_mut().insert(
+        "content-crs",
+        HeaderValue::from_static("<http://www.opengis.net/def/crs/OGC/1.3/CRS84>"),
+    );
+    response
 }
 
 /// `GET /ogc`: the landing page.
@@ -232,6 +245,7 @@ pub(super) async fn collections(
         .map(|c| collection_json(&base, c, &window))
         .collect();
     let body = json!({
+        "crs": [CRS84],
         "links": [
             link(format!("{base}/ogc/collections"), "self", JSON, "This document"),
             link(format!("{base}/ogc/collections?f=html"), "alternate", HTML, "This document as HTML"),
@@ -484,7 +498,7 @@ pub(super) async fn items(
         "provenance": provenance,
     });
     Ok(match request.format {
-        Format::Json => json_answer(GEOJSON, &body),
+        Format::Json => features_answer(&body),
         Format::Html => html::items(collection.title(), &body, viewer.nav()).into_response(),
     })
 }
@@ -534,7 +548,7 @@ pub(super) async fn item(
         ),
     ]);
     Ok(match format {
-        Format::Json => json_answer(GEOJSON, &feature),
+        Format::Json => features_answer(&feature),
         Format::Html => html::item(collection.title(), &feature, viewer.nav()).into_response(),
     })
 }

@@ -160,7 +160,7 @@ fn items_parameters(collection: Collection) -> Vec<Value> {
     out
 }
 
-/// The whole definition, with `base` as its server.
+/// The whole definition, with `base`/ogc as its server (paths are relative to it).
 pub(super) fn document(base: &str) -> Value {
     let mut paths = Map::new();
     let plain = |summary: &str, auth: bool, schema: Value| {
@@ -181,7 +181,7 @@ pub(super) fn document(base: &str) -> Value {
             json!({"$ref": "#/components/schemas/Links"}),
         ),
     );
-    paths.insert("/ogc/conformance".into(), plain("The conformance classes", false, json!({"type": "object", "required": ["conformsTo"], "properties": {"conformsTo": {"type": "array", "items": {"type": "string"}}}})));
+    paths.insert("/conformance".into(), plain("The conformance classes", false, json!({"type": "object", "required": ["conformsTo"], "properties": {"conformsTo": {"type": "array", "items": {"type": "string"}}}})));
     paths.insert(
         "/ogc/api".into(),
         plain("This API definition", false, json!({"type": "object"})),
@@ -197,7 +197,7 @@ pub(super) fn document(base: &str) -> Value {
     for collection in Collection::ALL {
         let id = collection.id();
         paths.insert(
-            format!("/ogc/collections/{id}"),
+            format!("/collections/{id}"),
             plain(
                 &format!("{}: the collection", collection.title()),
                 true,
@@ -205,7 +205,7 @@ pub(super) fn document(base: &str) -> Value {
             ),
         );
         paths.insert(
-            format!("/ogc/collections/{id}/queryables"),
+            format!("/collections/{id}/queryables"),
             plain(
                 &format!("{}: what a filter may name", collection.title()),
                 true,
@@ -215,7 +215,7 @@ pub(super) fn document(base: &str) -> Value {
         let mut responses = errors(true);
         responses.insert("200".into(), json!({"description": "A page of features", "content": {"application/geo+json": {"schema": {"$ref": "#/components/schemas/FeatureCollection"}}, "text/html": {"schema": {"type": "string"}}}}));
         paths.insert(
-            format!("/ogc/collections/{id}/items"),
+            format!("/collections/{id}/items"),
             json!({"get": {"summary": format!("{}: items", collection.title()), "description": collection.description(), "parameters": items_parameters(collection), "responses": responses}}),
         );
         let mut responses = errors(true);
@@ -231,7 +231,7 @@ pub(super) fn document(base: &str) -> Value {
         ];
         parameters.extend(layer_parameters(collection));
         paths.insert(
-            format!("/ogc/collections/{id}/items/{{featureId}}"),
+            format!("/collections/{id}/items/{{featureId}}"),
             json!({"get": {"summary": format!("{}: one item", collection.title()), "parameters": parameters, "responses": responses}}),
         );
     }
@@ -239,7 +239,7 @@ pub(super) fn document(base: &str) -> Value {
         "openapi": "3.0.3",
         "info": {"title": "hotspots OGC API - Features", "version": env!("CARGO_PKG_VERSION"),
                  "description": "Hot spot layers, reports, premises and town trends for QGIS, GDAL and other OGC API - Features clients."},
-        "servers": [{"url": base}],
+        "servers": [{"url": format!("{base}/ogc")}],
         "paths": paths,
         "components": {
             "securitySchemes": {
