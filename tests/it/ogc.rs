@@ -754,3 +754,42 @@ fn ogctests_core_suite_passes() {
     assert!(out.status.success(), "ogctests features/core:\n{report}");
     assert!(report.contains("passed"), "{report}");
 }
+
+/// The parts of the `ogctests` filtering suite (0.1.15, marked work in
+/// progress) that test a conforming server: the conformance classes (ct1,
+/// ct4, ct6), ct4 on the resources it finds through the items' `Link`
+/// headers. Left out because they fail any server that follows the
+/// specifications: ct2/ct3 read a `Link` header's target from a key their
+/// parser never sets and compare `rel` unquoted (RFC 8288 quotes a URI), and
+/// ct9 reads what ct3 would have stored;
+/// ct5 wants `?id=[invalid-value]` refused though any text is a valid id;
+/// ct7 sends a Python dict as `filter-lang`; ct8 indexes a string as a dict;
+/// ct10 sends `geometry=[[...]]` as CQL2-JSON and wants it accepted.
+#[test]
+fn ogctests_filtering_suite_passes_where_it_applies() {
+    let (base, token, _store) = serve_with_token("ogctests-filtering");
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/run_ogctests.py");
+    let out = std::process::Command::new("python3")
+        .arg(script)
+        .args([
+            &format!("{base}/ogc"),
+            "analyst",
+            &token,
+            "features/filtering",
+            "-k",
+            "(test_ct1 and not test_ct10) or test_ct4 or test_ct6",
+        ])
+        .output()
+        .expect("python3 runs");
+    let report = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success(),
+        "ogctests features/filtering:\n{report}"
+    );
+    assert!(report.contains("3 passed"), "{report}");
+}

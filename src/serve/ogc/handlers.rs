@@ -3,7 +3,6 @@
 //! data); collections and items need a signed-in viewer and answer as the
 //! matching layer does for that viewer's role.
 
-use std::fmt::Write as _;
 use std::sync::Arc;
 
 use axum::extract::{Path, RawQuery, State};
@@ -497,10 +496,20 @@ pub(super) async fn items(
         "features": page,
         "provenance": provenance,
     });
-    Ok(match request.format {
+    let mut response = match request.format {
         Format::Json => features_answer(&body),
         Format::Html => html::items(collection.title(), &body, viewer.nav()).into_response(),
-    })
+    };
+    // The links that matter before a body is read, as RFC 8288 headers (a
+    // HEAD request finds the queryables).
+    let at = format!("{base}/ogc/collections/{}", collection.id());
+    let header_links = format!(
+        "<{at}/items?f=json>; rel=\"self\"; type=\"{GEOJSON}\", <{at}/items?f=html>; rel=\"alternate\"; type=\"{HTML}\", <{at}/queryables>; rel=\"http://www.opengis.net/def/rel/ogc/1.0/queryables\"; type=\"{SCHEMA}\""
+    );
+    if let Ok(v) = HeaderValue::from_str(&header_links) {
+        response.headers_mut().insert(header::LINK, v);
+    }
+    Ok(response)
 }
 
 /// `GET /ogc/collections/{id}/items/{featureId}`.
@@ -529,7 +538,7 @@ pub(super) async fn item(
     let at = format!(
         "{base}/ogc/collections/{}/items/{}",
         collection.id(),
-        percent(&feature_id)
+        html::percent(&feature_id)
     );
     let mut feature = feature.clone();
     feature["links"] = json!([
@@ -551,17 +560,4 @@ pub(super) async fn item(
         Format::Json => features_answer(&feature),
         Format::Html => html::item(collection.title(), &feature, viewer.nav()).into_response(),
     })
-}
-
-/// A path segment, percent-encoded (ids hold `:` and spaces).
-pub(super) fn percent(segment: &str) -> String {
-    let mut out = String::with_capacity(segment.len());
-    for b in segment.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b':') {
-            out.push(char::from(b));
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
 }

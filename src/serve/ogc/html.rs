@@ -1,6 +1,8 @@
 //! The `/ogc` documents as pages (the `html` conformance class): the same
 //! JSON each endpoint answers, laid out for a person following the links.
 
+use std::fmt::Write as _;
+
 use maud::{html, Markup};
 use serde_json::Value;
 
@@ -179,7 +181,7 @@ pub(super) fn items(title: &str, body: &Value, nav: Nav<'_>) -> Markup {
                         tbody {
                             @for f in &features {
                                 tr {
-                                    td { a href={ "items/" (super::handlers::percent(&text(&f["id"]))) "?f=html" } { (text(&f["id"])) } }
+                                    td { a href={ "items/" (percent(&text(&f["id"]))) "?f=html" } { (text(&f["id"])) } }
                                     @for n in &names { td { (text(&f["properties"][n])) } }
                                 }
                             }
@@ -210,4 +212,17 @@ pub(super) fn item(title: &str, feature: &Value, nav: Nav<'_>) -> Markup {
         },
         nav,
     )
+}
+
+/// A path segment, percent-encoded (ids hold `:` and spaces).
+pub(super) fn percent(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len());
+    for b in segment.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b':') {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
 }
