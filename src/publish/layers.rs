@@ -601,6 +601,10 @@ pub type EmergingRun = (Arc<StudyArea>, Vec<NaiveDate>, Vec<EmergingResult>);
 /// Emerging hot spots: Gi* per time step over the same study area and weights,
 /// then each cell's category from its bins and the Mann-Kendall trend of its z.
 /// Cells that had reports in the window are returned.
+/// The most steps an emerging analysis computes (30 years of months): each is
+/// a Gi* over the study area, held in memory for the trend test.
+pub const MAX_EMERGING_STEPS: usize = 360;
+
 pub fn emerging(store: &Store, query: &LayerQuery) -> Result<EmergingRun, LayerError> {
     check(query)?;
     if query.step == Step::Year {
@@ -616,6 +620,15 @@ pub fn emerging(store: &Store, query: &LayerQuery) -> Result<EmergingRun, LayerE
         return Ok((area, Vec::new(), Vec::new()));
     };
     let periods = periods(first, last, query.step);
+    if periods.len() > MAX_EMERGING_STEPS {
+        return Err(LayerError::Invalid {
+            field: "from",
+            message: format!(
+                "the emerging analysis takes at most {MAX_EMERGING_STEPS} steps ({} asked): shorten the period or use step=quarter",
+                periods.len()
+            ),
+        });
+    }
     let index: HashMap<NaiveDate, usize> =
         periods.iter().enumerate().map(|(i, p)| (*p, i)).collect();
     let (n, steps) = (area.len(), periods.len());

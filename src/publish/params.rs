@@ -106,6 +106,10 @@ fn bad(field: &str, message: impl Into<String>) -> ParamError {
 /// Most permutations a request may ask for (each costs a pass over the study area).
 pub const MAX_PERMUTATIONS: u32 = 9_999;
 
+/// The days a period may start and end on.
+pub const FIRST_DAY: NaiveDate = NaiveDate::from_ymd_opt(2000, 1, 1).expect("a date");
+pub const LAST_DAY: NaiveDate = NaiveDate::from_ymd_opt(2099, 12, 31).expect("a date");
+
 /// Parses a layer's parameters. Empty values count as absent (HTML forms send them).
 ///
 /// # Errors
@@ -137,8 +141,16 @@ pub fn parse(layer: Layer, pairs: &[(String, String)]) -> Result<LayerRequest, P
     let date = |name: &str| -> Result<Option<NaiveDate>, ParamError> {
         get(name)
             .map(|v| {
-                NaiveDate::parse_from_str(v, "%Y-%m-%d")
-                    .map_err(|_| bad(name, format!("{v:?} is not a date (YYYY-MM-DD)")))
+                let day = NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                    .map_err(|_| bad(name, format!("{v:?} is not a date (YYYY-MM-DD)")))?;
+                // Reports are dated from 2000 (ingest refuses earlier ones); a
+                // period reaching centuries away would make the emerging
+                // analysis compute thousands of empty steps.
+                if (FIRST_DAY..=LAST_DAY).contains(&day) {
+                    Ok(day)
+                } else {
+                    Err(bad(name, format!("{v} is outside {FIRST_DAY}..{LAST_DAY}")))
+                }
             })
             .transpose()
     };

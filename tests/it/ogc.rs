@@ -793,3 +793,82 @@ fn ogctests_filtering_suite_passes_where_it_applies() {
     );
     assert!(report.contains("3 passed"), "{report}");
 }
+
+/// Runs schemathesis (PyPI; `.ci/run` installs it) against the OpenAPI
+/// document at `doc`, as a signed-in analyst, and answers its report.
+///
+/// The contract checks: no server error, every status code, content type,
+/// header and body as documented. Left out: `positive_data_acceptance` and
+/// `negative_data_rejection`, which take every schema-valid request as one
+/// the server must accept, while the parsers also apply rules OpenAPI 3 cannot
+/// state (a study-area bbox inside the UK, `from` on or before `to`, a real
+/// H3 cell, `district` or `bbox`); the descriptions state them.
+fn schemathesis(doc: &str, token: &str) -> (bool, String) {
+    let out = std::process::Command::new("schemathesis")
+        .args([
+            "run",
+            doc,
+            "-H",
+            &format!("Authorization: Bearer {token}"),
+            "--max-examples",
+            "10",
+            "--seed",
+            "1",
+            "--generation-deterministic",
+            "--request-timeout",
+            "120",
+            "--exclude-checks",
+            "positive_data_acceptance,negative_data_rejection",
+        ])
+        .output()
+        .expect("schemathesis runs (.ci/run installs it)");
+    let report = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), report)
+}
+
+/// Both OpenAPI documents describe what the server answers: schemathesis
+/// sends thousands of generated requests and finds no undocumented status,
+/// content type or body and no server error.
+#[test]
+fn the_openapi_documents_hold_under_schemathesis() {
+    let (base, token, _store) = serve_with_token("schemathesis");
+    for doc in ["api/v1/openapi.json", "ogc/api"] {
+        let (passed, report) = schemathesis(&format!("{base}/{doc}"), &token);
+        assert!(passed, "schemathesis on /{doc}:\n{report}");
+        assert!(report.contains(" passed"), "{report}");
+    }
+}
+
+/// A period reaching centuries away once made the emerging analysis compute
+/// thousands of empty steps on every reader connection (schemathesis found
+/// `from=0888-04-12` stopping the server): refused at once, by name.
+#[tokio::test]
+async fn far_periods_are_refused_not_computed() {
+    for (uri, field) in [
+        ("/api/v1/layers/emerging?from=0888-04-12", "from"),
+        ("/api/v1/layers/cells?to=9999-12-31", "to"),
+        (
+            "/ogc/collections/emerging/items?datetime=0888-04-12/..",
+            "from",
+        ),
+        (
+            "/api/v1/layers/emerging?from=2000-01-01&to=2099-12-31",
+            "from",
+        ),
+    ] {
+        let a = get(uri, Some(Role::Analyst)).await;
+        assert_eq!(a.status, StatusCode::BAD_REQUEST, "{uri}: {}", a.text());
+        assert_eq!(a.json()["error"]["field"], field, "{uri}");
+    }
+    // Quarterly steps over the same century are within the limit's reach.
+    let a = get(
+        "/api/v1/layers/emerging?from=2015-01-01&to=2025-12-31&step=quarter",
+        Some(Role::Analyst),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+}

@@ -2,6 +2,7 @@
 
 mod basemap;
 mod cells;
+mod contract;
 mod layers;
 mod openapi;
 mod premises;
@@ -13,6 +14,7 @@ use axum::Router;
 
 use super::state::AppState;
 
+pub(crate) use contract::parameter_schema;
 pub(crate) use layers::{admit, layer_etag, rendered_layer};
 pub(crate) use premises::{premises_answer, record_outcomes, summary_query};
 pub(crate) use reports::ingest_bytes;

@@ -34,7 +34,8 @@ pub(super) async fn openapi() -> Response {
     let doc = DOC.get_or_init(|| {
         let mut api = ApiDoc::openapi();
         env!("CARGO_PKG_VERSION").clone_into(&mut api.info.version);
-        api.to_json().unwrap_or_default()
+        let generated = serde_json::to_value(&api).unwrap_or_default();
+        super::contract::complete(generated).to_string()
     });
     ([(header::CONTENT_TYPE, "application/json")], doc.clone()).into_response()
 }

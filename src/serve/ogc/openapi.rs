@@ -47,12 +47,12 @@ fn format_param() -> Value {
     )
 }
 
-/// The layer's parameters as query parameters, with their enums and ranges.
+/// The layer's parameters as query parameters, with their enums and ranges
+/// (the API's own table: one description of each parameter).
 fn layer_parameters(collection: Collection) -> Vec<Value> {
-    let list = |values: &[&str]| json!({"type": "string", "pattern": format!("^({0})(,({0}))*$", values.join("|"))});
     let names: Vec<&str> = match collection.layer() {
         Some(layer) => layer.accepts(),
-        None => crate::publish::Layer::Cells
+        None => crate::publish::Layer::Hotspots
             .accepts()
             .into_iter()
             .chain(crate::premises::OWN_PARAMETERS)
@@ -62,27 +62,8 @@ fn layer_parameters(collection: Collection) -> Vec<Value> {
         .into_iter()
         .filter(|n| !matches!(*n, "format" | "download" | "bbox" | "from" | "to"))
         .map(|name| {
-            let (description, schema) = match name {
-                "res" => ("H3 resolution", json!({"type": "integer", "minimum": 6, "maximum": 9, "default": 8})),
-                "k" => ("neighbourhood rings", json!({"type": "integer", "minimum": 1, "maximum": 3, "default": 1})),
-                "kernel" => ("Gi* weights", json!({"type": "string", "enum": ["uniform", "triangular", "gaussian"]})),
-                "fdr" => ("Benjamini-Hochberg FDR", json!({"type": "boolean", "default": true})),
-                "weight" => ("what a cell counts", json!({"type": "string", "enum": ["count", "risk", "rate"]})),
-                "unit" => ("what is counted", json!({"type": "string", "enum": ["reports", "incidents", "premises"]})),
-                "venue" => ("venue types, comma-separated", list(&["car_wash", "nail_bar", "service_station", "farm", "other"])),
-                "exploitation" => ("exploitation types, comma-separated", list(&["labour", "sexual", "criminal", "domestic_servitude", "unknown"])),
-                "source" => ("sources, comma-separated", json!({"type": "string"})),
-                "district" => ("study area: districts (ONS code or name), comma-separated", json!({"type": "string"})),
-                "permutations" => ("conditional permutations for pseudo p-values", json!({"type": "integer", "minimum": 0, "maximum": crate::publish::MAX_PERMUTATIONS})),
-                "seed" => ("seed of the permutations", json!({"type": "integer", "minimum": 0})),
-                "all" => ("every study-area cell, zeros included", json!({"type": "boolean"})),
-                "step" => ("time step", json!({"type": "string", "enum": ["month", "quarter", "year"]})),
-                "category" => ("emerging categories, comma-separated", json!({"type": "string"})),
-                "level" => ("town or district", json!({"type": "string", "enum": ["town", "district"]})),
-                "min_reports" => ("at least this many reports", json!({"type": "integer", "minimum": 1})),
-                "sort" => ("order", json!({"type": "string", "enum": ["reports", "incidents", "sources", "last_seen", "velocity", "name"]})),
-                _ => ("a layer parameter", json!({"type": "string"})),
-            };
+            let (description, schema) =
+                crate::serve::api::parameter_schema(collection.layer(), name);
             parameter(name, description, schema)
         })
         .collect()
@@ -163,9 +144,9 @@ fn items_parameters(collection: Collection) -> Vec<Value> {
 /// The whole definition, with `base`/ogc as its server (paths are relative to it).
 pub(super) fn document(base: &str) -> Value {
     let mut paths = Map::new();
-    let plain = |summary: &str, auth: bool, schema: Value| {
+    let typed = |media: &str, summary: &str, auth: bool, schema: Value| {
         let mut responses = errors(auth);
-        responses.insert("200".into(), ok(summary, "application/json", &schema));
+        responses.insert("200".into(), ok(summary, media, &schema));
         let mut get =
             json!({"summary": summary, "parameters": [format_param()], "responses": responses});
         if !auth {
@@ -173,8 +154,10 @@ pub(super) fn document(base: &str) -> Value {
         }
         json!({"get": get})
     };
+    let plain =
+        |summary: &str, auth: bool, schema: Value| typed("application/json", summary, auth, schema);
     paths.insert(
-        "/ogc".into(),
+        "/".into(),
         plain(
             "The landing page",
             false,
@@ -183,11 +166,16 @@ pub(super) fn document(base: &str) -> Value {
     );
     paths.insert("/conformance".into(), plain("The conformance classes", false, json!({"type": "object", "required": ["conformsTo"], "properties": {"conformsTo": {"type": "array", "items": {"type": "string"}}}})));
     paths.insert(
-        "/ogc/api".into(),
-        plain("This API definition", false, json!({"type": "object"})),
+        "/api".into(),
+        typed(
+            "application/vnd.oai.openapi+json;version=3.0",
+            "This API definition",
+            false,
+            json!({"type": "object"}),
+        ),
     );
     paths.insert(
-        "/ogc/collections".into(),
+        "/collections".into(),
         plain(
             "The collections the caller's role may read",
             true,
@@ -206,7 +194,8 @@ pub(super) fn document(base: &str) -> Value {
         );
         paths.insert(
             format!("/collections/{id}/queryables"),
-            plain(
+            typed(
+                "application/schema+json",
                 &format!("{}: what a filter may name", collection.title()),
                 true,
                 json!({"type": "object"}),

@@ -99,7 +99,7 @@ impl ItemsRequest {
         };
         let layer_names: Vec<&str> = match collection.layer() {
             Some(layer) => layer.accepts(),
-            None => crate::publish::Layer::Cells
+            None => crate::publish::Layer::Hotspots
                 .accepts()
                 .into_iter()
                 .chain(crate::premises::OWN_PARAMETERS)
