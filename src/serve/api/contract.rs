@@ -108,6 +108,10 @@ const BAD: (&str, &str) = ("400", "A bad or unknown parameter; `error.field` nam
 
 /// A GET operation with these parameters, its 200 in these media types, and
 /// the errors it can answer.
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "each caller builds the list for this operation alone"
+)]
 fn get(summary: &str, parameters: Vec<Value>, media: &[&str], errors: &[(&str, &str)]) -> Value {
     let content: Map<String, Value> = media
         .iter()
