@@ -120,9 +120,16 @@ pub enum ExportLayer {
         db: DbArg,
         #[command(flatten)]
         filter: FilterArgs,
-        /// geojson (default) or csv.
+        /// geojson (default), csv, gpkg or parquet.
         #[arg(long)]
         format: Option<String>,
+        /// With --format parquet: a Hive-partitioned dataset in the folder DIR
+        /// (the positional argument), split by these keys, comma-separated:
+        /// properties of a report, `year`, or `h3_r0`..`h3_r9` (e.g. h3_r5,year).
+        #[arg(long, value_delimiter = ',')]
+        partition: Vec<String>,
+        /// The dataset's folder (with --partition).
+        dir: Option<PathBuf>,
         /// Output file (default: standard output).
         #[arg(short, long)]
         o: Option<PathBuf>,
@@ -215,7 +222,9 @@ pub struct LayerCommon {
     /// Study area: a GeoJSON file of Polygons/MultiPolygons (cells whose centre is inside).
     #[arg(long)]
     pub area: Option<PathBuf>,
-    /// geojson (the default; json for towns, as the API) or csv.
+    /// geojson (the default; json for towns, as the API), csv, gpkg or
+    /// parquet. A CSV written to a `.zip` file is zipped with its
+    /// provenance.json; to another file, provenance.json is written beside it.
     #[arg(long)]
     pub format: Option<String>,
     /// Output file (default: standard output).

@@ -10,7 +10,9 @@ use clap::Parser;
 
 use super::accounts::{add_user, tokens_command, users_command};
 use super::args::{Cli, Command, ExportLayer, ProgressArg, EXIT_REJECTED};
-use super::export::{export_layer, export_premises, export_reports_command};
+use super::export::{
+    export_layer, export_partitioned_reports, export_premises, export_reports_command,
+};
 use super::open_store;
 use super::premises::{outcomes_command, premises_command};
 use crate::ingest::{self, LoadOptions, ReadTally};
@@ -196,8 +198,28 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 db,
                 filter,
                 format,
+                partition,
+                dir,
                 o,
-            } => export_reports_command(&db.db, &filter, format, o.as_ref()),
+            } => {
+                if partition.is_empty() {
+                    if let Some(dir) = dir {
+                        anyhow::bail!(
+                            "{}: a folder is the output of --partition only; use -o FILE",
+                            dir.display()
+                        );
+                    }
+                    export_reports_command(&db.db, &filter, format, o.as_ref())
+                } else {
+                    export_partitioned_reports(
+                        &db.db,
+                        &filter,
+                        format.as_deref(),
+                        &partition,
+                        dir.as_deref(),
+                    )
+                }
+            }
         },
     }
 }

@@ -58,10 +58,6 @@ impl LayerCommon {
         push(&mut pairs, "bbox", list(&self.bbox));
         pairs
     }
-
-    fn output(&self) -> anyhow::Result<Box<dyn Write>> {
-        output(self.o.as_deref())
-    }
 }
 
 fn output(path: Option<&Path>) -> anyhow::Result<Box<dyn Write>> {
@@ -110,11 +106,88 @@ pub(super) fn export_layer(
             .map_err(|e| anyhow::anyhow!("--area {}: {e}", path.display()))?;
         request.query.study_area = StudyAreaSpec::Polygons(polygons);
     }
+    let zip = request.format == OutputFormat::Csv && is_zip(common.o.as_deref());
+    request.download = zip;
     let store = existing_store(&common.db.db)?;
-    let rendered = publish::render(&store, &request, publish::ReportDetail { notes: true })?;
-    let mut out = common.output()?;
+    let rendered = publish::render_view(&store, &request, OWNER)?;
+    write_rendered(&rendered, common.o.as_deref(), request.format, zip)
+}
+
+/// The command line is the data's owner: every field, no release.
+const OWNER: publish::View = publish::View {
+    detail: publish::ReportDetail { notes: true },
+    release: None,
+};
+
+fn is_zip(path: Option<&Path>) -> bool {
+    path.and_then(Path::extension)
+        .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
+}
+
+/// Writes an answer; a CSV file that is not a zip gets its provenance in
+/// `NAME.provenance.json` beside it.
+fn write_rendered(
+    rendered: &publish::Rendered,
+    path: Option<&Path>,
+    format: OutputFormat,
+    zipped: bool,
+) -> anyhow::Result<ExitCode> {
+    let mut out = output(path)?;
     out.write_all(&rendered.body)?;
     out.flush()?;
+    if let (Some(path), OutputFormat::Csv, false, Some(provenance)) =
+        (path, format, zipped, &rendered.provenance)
+    {
+        let sidecar = path.with_extension("provenance.json");
+        std::fs::write(&sidecar, serde_json::to_string_pretty(provenance)? + "\n")
+            .with_context(|| format!("{}: cannot write", sidecar.display()))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `hotspots export reports --format parquet --partition KEYS DIR`: a
+/// Hive-partitioned GeoParquet dataset, one file per partition.
+pub(super) fn export_partitioned_reports(
+    db: &Path,
+    filter: &FilterArgs,
+    format: Option<&str>,
+    keys: &[String],
+    dir: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    if format != Some("parquet") {
+        bail!("--partition: datasets are GeoParquet; add --format parquet");
+    }
+    let Some(dir) = dir else {
+        bail!("--partition: give the dataset's folder, e.g. `--partition h3_r5,year DIR`");
+    };
+    let mut pairs = Vec::new();
+    filter.pairs(&mut pairs);
+    let request = parse(Layer::Reports, &pairs)?;
+    let store = existing_store(db)?;
+    let geojson = publish::render_view(&store, &request, OWNER)?;
+    let set = publish::FeatureSet::from_geojson(&geojson.body, &[])?;
+    let files = publish::partitioned_geoparquet(&set, keys)?;
+    if dir.exists() && std::fs::read_dir(dir)?.next().is_some() {
+        bail!(
+            "{}: the folder is not empty (a dataset is written into an empty folder)",
+            dir.display()
+        );
+    }
+    for (relative, bytes) in &files {
+        let path = dir.join(relative);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("{}: cannot create", parent.display()))?;
+        }
+        std::fs::write(&path, bytes)
+            .with_context(|| format!("{}: cannot write", path.display()))?;
+    }
+    eprintln!(
+        "{} reports in {} files under {}",
+        set.len(),
+        files.len(),
+        dir.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -129,19 +202,26 @@ pub(super) fn export_reports_command(
     let mut pairs = Vec::new();
     filter.pairs(&mut pairs);
     push(&mut pairs, "format", format);
-    let request = parse(Layer::Reports, &pairs)?;
+    let mut request = parse(Layer::Reports, &pairs)?;
     let store = existing_store(db)?;
+    let o = o.map(PathBuf::as_path);
+    if matches!(
+        request.format,
+        OutputFormat::GeoPackage | OutputFormat::GeoParquet
+    ) || (request.format == OutputFormat::Csv && (is_zip(o) || o.is_some()))
+    {
+        // Whole-file formats and CSV with its provenance: as the API answers.
+        let zip = is_zip(o);
+        request.download = zip;
+        let rendered = publish::render_view(&store, &request, OWNER)?;
+        return write_rendered(&rendered, o, request.format, zip);
+    }
     let format = if request.format == OutputFormat::Csv {
         OutFormat::Csv
     } else {
         OutFormat::Geojson
     };
-    export_reports(
-        &store,
-        &request.query.filter,
-        format,
-        output(o.map(PathBuf::as_path))?,
-    )?;
+    export_reports(&store, &request.query.filter, format, output(o)?)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -181,19 +261,14 @@ pub(super) fn export_premises(
         .map_err(|e| anyhow::anyhow!("--{}: {}", e.field.replace('_', "-"), e.message))?;
     let store = open_store(&common.db.db)?;
     let rows = crate::premises::repeat_premises(&store, &request.query)?;
-    let mut out = common.output()?;
-    match request.format {
-        crate::premises::PremisesFormat::GeoJson => {
-            serde_json::to_writer(
-                &mut out,
-                &crate::premises::premises_geojson(&rows, &request.query),
-            )?;
-            writeln!(out)?;
-        }
-        crate::premises::PremisesFormat::Csv => {
-            out.write_all(crate::premises::premises_csv(&rows)?.as_bytes())?;
-        }
-    }
-    out.flush()?;
-    Ok(ExitCode::SUCCESS)
+    let mut request = request;
+    let zip = request.format == crate::premises::PremisesFormat::Csv && is_zip(common.o.as_deref());
+    request.download = zip;
+    let rendered = crate::premises::premises_rendered(&rows, &request)?;
+    let format = if request.format == crate::premises::PremisesFormat::Csv {
+        OutputFormat::Csv
+    } else {
+        OutputFormat::GeoJson
+    };
+    write_rendered(&rendered, common.o.as_deref(), format, zip)
 }

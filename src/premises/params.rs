@@ -12,6 +12,8 @@ pub enum PremisesFormat {
     #[default]
     GeoJson,
     Csv,
+    GeoPackage,
+    GeoParquet,
 }
 
 /// A validated premises request.
@@ -76,7 +78,14 @@ pub fn parse_premises(pairs: &[(String, String)]) -> Result<PremisesRequest, Par
                 request.format = match value.as_str() {
                     "geojson" => PremisesFormat::GeoJson,
                     "csv" => PremisesFormat::Csv,
-                    other => return Err(bad(name, format!("{other:?} is not geojson or csv"))),
+                    "gpkg" => PremisesFormat::GeoPackage,
+                    "parquet" => PremisesFormat::GeoParquet,
+                    other => {
+                        return Err(bad(
+                            name,
+                            format!("{other:?} is not geojson, csv, gpkg or parquet"),
+                        ))
+                    }
                 };
             }
             _ => {

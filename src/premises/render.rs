@@ -3,6 +3,7 @@
 
 use serde_json::{json, Value};
 
+use super::params::{PremisesFormat, PremisesRequest};
 use super::repeat::{PremisesQuery, PremisesRow};
 
 /// Properties of one premises (interface.md's names first).
@@ -141,4 +142,51 @@ impl PremisesRow {
             "precision_m",
         ]
     }
+}
+
+/// The premises list in the request's format (GeoPackage and GeoParquet are
+/// the GeoJSON answer laid out as a table; CSV downloads come zipped with
+/// their provenance, as the layers'): the API and `hotspots export premises`.
+///
+/// # Errors
+/// A writer failing (a bug).
+pub fn premises_rendered(
+    rows: &[PremisesRow],
+    request: &PremisesRequest,
+) -> Result<crate::publish::Rendered, crate::publish::RenderError> {
+    use crate::publish::{OutputFormat, Rendered};
+    let geojson = premises_geojson(rows, &request.query);
+    let provenance = geojson.get("provenance").cloned();
+    let as_geojson = || Rendered {
+        body: geojson.to_string().into_bytes(),
+        content_type: "application/geo+json",
+        file_name: "premises.geojson".to_owned(),
+        rows: rows.len(),
+        provenance: provenance.clone(),
+    };
+    Ok(match request.format {
+        PremisesFormat::GeoJson => as_geojson(),
+        PremisesFormat::GeoPackage => {
+            crate::publish::package_geojson(&as_geojson(), OutputFormat::GeoPackage, "premises")?
+        }
+        PremisesFormat::GeoParquet => {
+            crate::publish::package_geojson(&as_geojson(), OutputFormat::GeoParquet, "premises")?
+        }
+        PremisesFormat::Csv => {
+            let csv = Rendered {
+                body: premises_csv(rows)
+                    .map_err(|e| crate::publish::RenderError::Package(e.to_string()))?
+                    .into_bytes(),
+                content_type: "text/csv; charset=utf-8",
+                file_name: "premises.csv".to_owned(),
+                rows: rows.len(),
+                provenance,
+            };
+            if request.download {
+                crate::publish::zipped_csv(&csv)?
+            } else {
+                csv
+            }
+        }
+    })
 }

@@ -100,6 +100,11 @@ impl FeatureSet {
         &self.features[index]
     }
 
+    /// The feature's geometry (`None` for a null or unreadable one).
+    pub fn geometry(&self, index: usize) -> Option<&geo::Geometry> {
+        self.geometries[index].as_ref()
+    }
+
     /// The feature whose `id` is `id`.
     pub fn find(&self, id: &str) -> Option<&Value> {
         self.features

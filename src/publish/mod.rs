@@ -7,6 +7,7 @@ mod disclosure;
 mod export;
 mod features;
 mod layers;
+mod package;
 mod params;
 mod policy;
 mod release;
@@ -16,8 +17,8 @@ mod tiles;
 pub use disclosure::{breakdown, primary, protect, release, Partition, Release};
 pub use export::{
     cell_geometries, cells_csv, cells_geojson, emerging_csv, emerging_geojson, hotspots_csv,
-    hotspots_geojson, multipolygon_geometry, reports_provenance, town_json, towns_csv,
-    write_cells_geojson, write_emerging_geojson, CellHex, ReportCsv, ReportGeoJson,
+    hotspots_geojson, multipolygon_geometry, partitioned_geoparquet, reports_provenance, town_json,
+    towns_csv, write_cells_geojson, write_emerging_geojson, CellHex, ReportCsv, ReportGeoJson,
     REPORT_CSV_HEADER,
 };
 pub use features::{parse_datetime, Bbox, FeatureError, FeatureSet, Filter, FilterLang};
@@ -26,6 +27,7 @@ pub use layers::{
     AreaResult, CellResult, EmergingResult, EmergingRun, HotspotRun, LayerError, LayerQuery,
     StudyAreaSpec, TownRow, Weight, DEFAULT_RISK_WEIGHTS,
 };
+pub use package::{from_geojson as package_geojson, zipped_csv};
 pub use params::{parse, Layer, LayerRequest, OutputFormat, ParamError, MAX_PERMUTATIONS};
 pub use policy::{render_view, View};
 pub use release::{publish_trends, render_release, PublishedTrend, ReleaseRule};

@@ -70,6 +70,23 @@ pub enum OutputFormat {
     Csv,
     /// `towns` only (its default): `{"rows": [...], "provenance": {...}}`.
     Json,
+    /// GeoPackage (`gpkg`): the GeoJSON answer as a feature table.
+    GeoPackage,
+    /// GeoParquet 1.1 (`parquet`): the GeoJSON answer as columns.
+    GeoParquet,
+}
+
+impl OutputFormat {
+    /// The `format` parameter's value for this format.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::GeoJson => "geojson",
+            Self::Csv => "csv",
+            Self::Json => "json",
+            Self::GeoPackage => "gpkg",
+            Self::GeoParquet => "parquet",
+        }
+    }
 }
 
 /// A validated layer request.
@@ -295,10 +312,20 @@ pub fn parse(layer: Layer, pairs: &[(String, String)]) -> Result<LayerRequest, P
         (None | Some("json"), Layer::Towns) => OutputFormat::Json,
         (None | Some("geojson"), _) => OutputFormat::GeoJson,
         (Some("csv"), _) => OutputFormat::Csv,
+        (Some("gpkg"), _) => OutputFormat::GeoPackage,
+        (Some("parquet"), _) => OutputFormat::GeoParquet,
         (Some(v), Layer::Towns) => {
-            return Err(bad("format", format!("{v:?} is not json, geojson or csv")))
+            return Err(bad(
+                "format",
+                format!("{v:?} is not json, geojson, csv, gpkg or parquet"),
+            ))
         }
-        (Some(v), _) => return Err(bad("format", format!("{v:?} is not geojson or csv"))),
+        (Some(v), _) => {
+            return Err(bad(
+                "format",
+                format!("{v:?} is not geojson, csv, gpkg or parquet"),
+            ))
+        }
     };
     let level = match get("level") {
         None | Some("town") => AreaLevel::Town,
@@ -398,15 +425,7 @@ fn canonical_query(request: &LayerRequest) -> String {
         ("venue", filter.venues.join(",")),
         ("exploitation", filter.exploitation.join(",")),
         ("source", filter.sources.join(",")),
-        (
-            "format",
-            match request.format {
-                OutputFormat::GeoJson => "geojson",
-                OutputFormat::Csv => "csv",
-                OutputFormat::Json => "json",
-            }
-            .to_owned(),
-        ),
+        ("format", request.format.as_str().to_owned()),
         ("download", request.download.to_string()),
         ("res", query.res.to_string()),
         ("k", query.k.to_string()),

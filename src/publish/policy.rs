@@ -4,8 +4,9 @@
 //! the layers, the release and the renderer they govern.
 
 use crate::model::Role;
+use crate::publish::package;
 use crate::publish::params::Layer;
-use crate::publish::params::LayerRequest;
+use crate::publish::params::{LayerRequest, OutputFormat};
 use crate::publish::release::{self, ReleaseRule};
 use crate::publish::render::{self, RenderError, Rendered, ReportDetail};
 use crate::store::Store;
@@ -48,6 +49,28 @@ impl Role {
 /// # Errors
 /// As [`render::render`], and a filter the release does not answer.
 pub fn render_view(
+    store: &Store,
+    request: &LayerRequest,
+    view: View,
+) -> Result<Rendered, RenderError> {
+    match request.format {
+        // Another layout of the GeoJSON answer the role may see.
+        OutputFormat::GeoPackage | OutputFormat::GeoParquet => {
+            let mut geojson = request.clone();
+            geojson.format = OutputFormat::GeoJson;
+            let answer = answer_for_role(store, &geojson, view)?;
+            package::from_geojson(&answer, request.format, request.layer.as_str())
+        }
+        OutputFormat::Csv if request.download => {
+            package::zipped_csv(&answer_for_role(store, request, view)?)
+        }
+        OutputFormat::GeoJson | OutputFormat::Csv | OutputFormat::Json => {
+            answer_for_role(store, request, view)
+        }
+    }
+}
+
+fn answer_for_role(
     store: &Store,
     request: &LayerRequest,
     view: View,

@@ -108,6 +108,7 @@ pub fn render_release(
     let csv = request.format == OutputFormat::Csv;
     let mut body = Vec::new();
     let rows;
+    let provenance_block;
     let disclosure_note = |period: &str| {
         json!({
             "role": "partnership",
@@ -141,6 +142,7 @@ pub fn render_release(
                 _ => emerging(store, &query, &label, &disclosure_note(&label))?,
             };
             rows = n;
+            provenance_block = fc.get("provenance").cloned();
             if csv {
                 write_csv(&fc, columns, &mut body)?;
             } else {
@@ -189,6 +191,7 @@ pub fn render_release(
                 (Some(from), Some(quarter_end(to))),
                 json!({"rows": rows, "step": "quarter", "disclosure": disclosure_note(&period)}),
             );
+            provenance_block = Some(provenance.clone());
             if csv {
                 let fc = json!({"features": out_rows.iter().map(|p| json!({"properties": p})).collect::<Vec<_>>()});
                 write_csv(
@@ -230,6 +233,7 @@ pub fn render_release(
             request.layer.as_str()
         ),
         rows,
+        provenance: provenance_block,
     })
 }
 

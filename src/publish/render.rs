@@ -18,6 +18,9 @@ pub struct Rendered {
     pub file_name: String,
     /// Features or rows written (for the audit log and the provenance).
     pub rows: usize,
+    /// The answer's provenance block (what a GeoJSON answer carries as its
+    /// `provenance` member), for the formats that keep it elsewhere.
+    pub provenance: Option<serde_json::Value>,
 }
 
 /// What the caller may see of individual reports (the security policy decides).
@@ -33,6 +36,9 @@ pub enum RenderError {
     Layer(#[from] LayerError),
     #[error("writing the answer: {0}")]
     Write(#[from] std::io::Error),
+    /// A GeoPackage, GeoParquet or zip writer failing (a bug, not the request).
+    #[error("writing the answer: {0}")]
+    Package(String),
 }
 
 impl From<crate::store::StoreError> for RenderError {
@@ -49,6 +55,8 @@ pub(crate) fn media_type(format: OutputFormat) -> (&'static str, &'static str) {
         OutputFormat::Csv => (CSV, "csv"),
         OutputFormat::Json => (JSON, "json"),
         OutputFormat::GeoJson => (GEOJSON, "geojson"),
+        OutputFormat::GeoPackage => ("application/geopackage+sqlite3", "gpkg"),
+        OutputFormat::GeoParquet => ("application/vnd.apache.parquet", "parquet"),
     }
 }
 const CSV: &str = "text/csv; charset=utf-8";
@@ -67,6 +75,7 @@ pub fn render(
     let csv = request.format == OutputFormat::Csv;
     let mut body = Vec::new();
     let rows;
+    let provenance;
     match request.layer {
         Layer::Cells => {
             let run = layers::hot_cells(store, query)?;
@@ -76,46 +85,45 @@ pub fn render(
                 .filter(|c| request.all || c.count > 0 || c.bin != 0)
                 .collect();
             rows = cells.len();
+            let extra = serde_json::json!({
+                "features": cells.len(),
+                "all_cells": request.all,
+                "excluded_imprecise": run.excluded_imprecise,
+                "outside_study_area": run.outside_study_area,
+                "fdr_cutoffs": run.cutoffs.iter().map(|(bin, cut)| serde_json::json!({"bin": bin, "p_cutoff": cut})).collect::<Vec<_>>(),
+            });
+            let block = layers::provenance("cells", query, run.area.len(), run.data_window, extra);
+            provenance = Some(block.clone());
             if csv {
                 export::cells_csv(&cells, &mut body)?;
             } else {
-                let extra = serde_json::json!({
-                    "features": cells.len(),
-                    "all_cells": request.all,
-                    "excluded_imprecise": run.excluded_imprecise,
-                    "outside_study_area": run.outside_study_area,
-                    "fdr_cutoffs": run.cutoffs.iter().map(|(bin, cut)| serde_json::json!({"bin": bin, "p_cutoff": cut})).collect::<Vec<_>>(),
-                });
-                let provenance =
-                    layers::provenance("cells", query, run.area.len(), run.data_window, extra);
                 let with_value = query.weight != Weight::Count;
-                body = export::write_cells_geojson(&cells, with_value, provenance, body)?;
+                body = export::write_cells_geojson(&cells, with_value, block, body)?;
             }
         }
         Layer::Hotspots => {
             let (run, areas) = layers::hotspot_areas(store, query)?;
             rows = areas.len();
+            let extra = serde_json::json!({
+                "features": areas.len(),
+                "excluded_imprecise": run.excluded_imprecise,
+                "outside_study_area": run.outside_study_area,
+                "hot_rule": "connected cells (sharing an edge) with bin >= 2 (95% confidence or more)",
+                "robust_rule": "an area is robust when some hot cell (bin >= 2) overlaps it at every neighbouring resolution within 6..9",
+            });
+            let block =
+                layers::provenance("hotspots", query, run.area.len(), run.data_window, extra);
+            provenance = Some(block.clone());
             if csv {
                 export::hotspots_csv(&areas, &mut body)?;
             } else {
-                let extra = serde_json::json!({
-                    "features": areas.len(),
-                    "excluded_imprecise": run.excluded_imprecise,
-                    "outside_study_area": run.outside_study_area,
-                    "hot_rule": "connected cells (sharing an edge) with bin >= 2 (95% confidence or more)",
-                    "robust_rule": "an area is robust when some hot cell (bin >= 2) overlaps it at every neighbouring resolution within 6..9",
-                });
-                let provenance =
-                    layers::provenance("hotspots", query, run.area.len(), run.data_window, extra);
-                write_json(&mut body, &export::hotspots_geojson(&areas, provenance))?;
+                write_json(&mut body, &export::hotspots_geojson(&areas, block))?;
             }
         }
         Layer::Emerging => {
             let (area, periods, cells) = layers::emerging(store, query)?;
             rows = cells.len();
-            if csv {
-                export::emerging_csv(&cells, &mut body)?;
-            } else {
+            {
                 let extra = serde_json::json!({
                     "features": cells.len(),
                     "steps": periods.len(),
@@ -128,16 +136,19 @@ pub fn render(
                     periods.first().copied(),
                     query.filter.to.or(periods.last().copied()),
                 );
-                let provenance = layers::provenance("emerging", query, area.len(), window, extra);
-                body = export::write_emerging_geojson(&cells, provenance, body)?;
+                let block = layers::provenance("emerging", query, area.len(), window, extra);
+                provenance = Some(block.clone());
+                if csv {
+                    export::emerging_csv(&cells, &mut body)?;
+                } else {
+                    body = export::write_emerging_geojson(&cells, block, body)?;
+                }
             }
         }
         Layer::Towns => {
             let trends = layers::area_trends(store, request.level, &query.filter, query.step)?;
             rows = trends.len();
-            if csv {
-                export::towns_csv(&trends, &mut body)?;
-            } else {
+            {
                 let (first, last, _) = store.data_window(&query.filter)?;
                 let extra = serde_json::json!({
                     "rows": trends.len(),
@@ -146,21 +157,26 @@ pub fn render(
                     "change_test": "exact conditional binomial test of count vs previous (and vs a year before), equal exposure, two-sided",
                     "counts": "exact (no small-number suppression applied)",
                 });
-                let provenance = layers::provenance("towns", query, 0, (first, last), extra);
+                let block = layers::provenance("towns", query, 0, (first, last), extra);
+                provenance = Some(block.clone());
                 let rows_json: Vec<serde_json::Value> =
                     trends.iter().map(export::town_json).collect();
-                if request.format == OutputFormat::GeoJson {
-                    write_json(&mut body, &towns_geojson(&trends, rows_json, provenance))?;
+                if csv {
+                    export::towns_csv(&trends, &mut body)?;
+                } else if request.format == OutputFormat::GeoJson {
+                    write_json(&mut body, &towns_geojson(&trends, rows_json, block))?;
                 } else {
                     write_json(
                         &mut body,
-                        &serde_json::json!({"rows": rows_json, "provenance": provenance}),
+                        &serde_json::json!({"rows": rows_json, "provenance": block}),
                     )?;
                 }
             }
         }
         Layer::Reports => {
-            rows = write_reports(store, &query.filter, csv, detail, &mut body)? as usize;
+            let n = write_reports(store, &query.filter, csv, detail, &mut body)?;
+            rows = n as usize;
+            provenance = Some(export::reports_provenance(&query.filter, n));
         }
     }
     let (content_type, extension) = media_type(request.format);
@@ -176,6 +192,7 @@ pub fn render(
             request.layer.as_str()
         ),
         rows,
+        provenance,
     })
 }
 

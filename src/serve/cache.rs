@@ -269,6 +269,7 @@ mod tests {
             content_type: "text/plain",
             file_name: String::new(),
             rows: 0,
+            provenance: None,
         })
     }
 

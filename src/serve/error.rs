@@ -173,6 +173,7 @@ impl From<RenderError> for AppError {
         match e {
             RenderError::Layer(e) => e.into(),
             RenderError::Write(e) => Self::internal(e),
+            RenderError::Package(e) => Self::internal(e),
         }
     }
 }

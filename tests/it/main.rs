@@ -7,6 +7,7 @@ mod browser;
 mod cli;
 mod corpus;
 mod crash;
+mod downloads;
 mod fuzz_corpus;
 mod gistar_reference;
 mod h3_reference;

@@ -119,6 +119,16 @@ async fn items_are_the_layers_features_for_each_role() {
                 expected[..expected.len().min(10_000)],
                 "{id} as {role:?}"
             );
+            // Every property an item has is a queryable for this role.
+            let queryables = json_ok(&format!("/ogc/collections/{id}/queryables"), role).await;
+            for f in features(&items) {
+                for key in f["properties"].as_object().expect("properties").keys() {
+                    assert!(
+                        queryables["properties"].get(key).is_some(),
+                        "{id} as {role:?}: {key} is not a queryable"
+                    );
+                }
+            }
             // Feature for feature the same properties as the layer's.
             assert_eq!(
                 features(&items)[0]["properties"],

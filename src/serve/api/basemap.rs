@@ -59,6 +59,7 @@ pub(super) async fn basemap(
                 content_type: "application/geo+json",
                 file_name: String::new(),
                 rows: 0,
+                provenance: None,
             })
         })
         .await?;

@@ -42,6 +42,16 @@ const CATEGORIES: [&str; 17] = [
     "none",
 ];
 
+/// What a layer download may be: GeoJSON, CSV, CSV zipped with its
+/// provenance (`download=1`), GeoPackage, GeoParquet.
+const DOWNLOADS: [&str; 5] = [
+    "application/geo+json",
+    "text/csv",
+    "application/zip",
+    "application/geopackage+sqlite3",
+    "application/vnd.apache.parquet",
+];
+
 /// What a query parameter of the layers (and the lists beside them) means and
 /// accepts. Cross-parameter rules (`from` before `to`, `district` or `bbox`,
 /// `weight=risk` counts reports) are in the descriptions: OpenAPI 3.0 cannot
@@ -68,9 +78,9 @@ pub(crate) fn parameter_schema(layer: Option<Layer>, name: &str) -> (&'static st
         "category" => ("emerging categories, comma-separated", list_of(&CATEGORIES)),
         "all" => ("every study-area cell, zeros included", json!({"type": "boolean", "default": false})),
         "level" => ("towns or districts", json!({"type": "string", "enum": ["town", "district"], "default": "town"})),
-        "format" if layer == Some(Layer::Towns) => ("json rows, GeoJSON points or CSV", json!({"type": "string", "enum": ["json", "geojson", "csv"], "default": "json"})),
-        "format" => ("GeoJSON or CSV", json!({"type": "string", "enum": ["geojson", "csv"], "default": "geojson"})),
-        "download" => ("answer as a file (Content-Disposition)", json!({"type": "boolean", "default": false})),
+        "format" if layer == Some(Layer::Towns) => ("json rows, GeoJSON points, CSV, GeoPackage or GeoParquet", json!({"type": "string", "enum": ["json", "geojson", "csv", "gpkg", "parquet"], "default": "json"})),
+        "format" => ("GeoJSON, CSV, GeoPackage or GeoParquet", json!({"type": "string", "enum": ["geojson", "csv", "gpkg", "parquet"], "default": "geojson"})),
+        "download" => ("answer as a file (Content-Disposition); a CSV comes as a zip with its provenance.json", json!({"type": "boolean", "default": false})),
         "min_reports" => ("only premises with at least this many reports in the period", json!({"type": "integer", "minimum": 1, "default": 1})),
         "sort" => ("order of the list", json!({"type": "string", "enum": ["reports", "incidents", "sources", "last_seen", "velocity", "name"], "default": "reports"})),
         "window_days" => ("days of reports before each visit that make its map", json!({"type": "integer", "minimum": 7, "maximum": 3650, "default": 365})),
@@ -155,11 +165,11 @@ pub(crate) fn complete(mut doc: Value) -> Value {
             format!("/api/v1/layers/{}", layer.as_str()),
             get(
                 &format!(
-                    "The {} layer (GeoJSON with a provenance member, or CSV)",
+                    "The {} layer (GeoJSON with a provenance member, CSV, GeoPackage or GeoParquet)",
                     layer.as_str()
                 ),
                 parameters,
-                &["application/geo+json", "text/csv"],
+                &DOWNLOADS,
                 &errors,
             ),
         );
@@ -174,7 +184,14 @@ pub(crate) fn complete(mut doc: Value) -> Value {
         get(
             "Town (or district) trends: rows with their exact tests",
             towns,
-            &["application/json", "application/geo+json", "text/csv"],
+            &[
+                "application/json",
+                DOWNLOADS[0],
+                DOWNLOADS[1],
+                DOWNLOADS[2],
+                DOWNLOADS[3],
+                DOWNLOADS[4],
+            ],
             &[BAD, UNAUTHORIZED],
         ),
     );
@@ -221,9 +238,9 @@ pub(crate) fn complete(mut doc: Value) -> Value {
     paths.insert(
         "/api/v1/premises".into(),
         get(
-            "Repeat premises: GeoJSON points or CSV",
+            "Repeat premises: GeoJSON points, CSV, GeoPackage or GeoParquet",
             premises,
-            &["application/geo+json", "text/csv"],
+            &DOWNLOADS,
             &[BAD, UNAUTHORIZED, FORBIDDEN],
         ),
     );

@@ -67,9 +67,9 @@ pub(super) struct LayerParams {
     all: Option<bool>,
     /// `towns`: town (default) or district.
     level: Option<String>,
-    /// geojson (default; `json` for towns) or csv.
+    /// geojson (default; `json` for towns), csv, gpkg (GeoPackage) or parquet (GeoParquet).
     format: Option<String>,
-    /// 1: answer as a file (Content-Disposition).
+    /// 1: answer as a file (Content-Disposition); a CSV comes zipped with its provenance.json.
     download: Option<bool>,
 }
 
@@ -130,7 +130,13 @@ pub(super) async fn serve_layer(
     viewer: Viewer,
 ) -> Result<Response, AppError> {
     let request = publish::parse(layer, &query_pairs(raw)?)?;
-    let download = request.download || request.format == publish::OutputFormat::Csv;
+    // Files rather than answers to read: audited as downloads, and whole
+    // files (GeoPackage, GeoParquet) always saved as one.
+    let file = matches!(
+        request.format,
+        publish::OutputFormat::GeoPackage | publish::OutputFormat::GeoParquet
+    );
+    let download = request.download || file || request.format == publish::OutputFormat::Csv;
     let action = if download { "download" } else { "layer" };
     let mut entry = admit(
         state,
@@ -148,7 +154,7 @@ pub(super) async fn serve_layer(
     entry.rows = Some(rendered.rows as i64);
     state.audit(entry);
     let mut out = layer_headers(&etag, Some(rendered.content_type));
-    if request.download {
+    if request.download || file {
         if let Ok(v) =
             HeaderValue::from_str(&format!("attachment; filename=\"{}\"", rendered.file_name))
         {

@@ -23,7 +23,7 @@ use crate::serve::viewer::Viewer;
     params(
         ("min_reports" = Option<u64>, Query, description = "only premises with at least this many reports in the period (default 1)"),
         ("sort" = Option<String>, Query, description = "reports (default), incidents, sources, last_seen, velocity or name"),
-        ("format" = Option<String>, Query, description = "geojson (default) or csv"),
+        ("format" = Option<String>, Query, description = "geojson (default), csv, gpkg or parquet"),
         super::layers::LayerParams,
     ),
     responses(
@@ -61,7 +61,11 @@ pub(super) async fn premises_list(
         header::CONTENT_TYPE,
         HeaderValue::from_static(rendered.content_type),
     );
-    if request.download {
+    let file = matches!(
+        request.format,
+        PremisesFormat::GeoPackage | PremisesFormat::GeoParquet
+    );
+    if request.download || file {
         if let Ok(v) =
             HeaderValue::from_str(&format!("attachment; filename=\"{}\"", rendered.file_name))
         {
@@ -79,10 +83,11 @@ pub(crate) async fn premises_answer(
     request: &premises::PremisesRequest,
 ) -> Result<(String, std::sync::Arc<crate::publish::Rendered>), AppError> {
     let key = format!(
-        "premises|{}|{:?}|{:?}",
+        "premises|{}|{:?}|{:?}|{}",
         state.version(),
         request.query,
-        request.format
+        request.format,
+        request.download
     );
     let computing = request.clone();
     let rendered = state
@@ -92,24 +97,7 @@ pub(crate) async fn premises_answer(
             state
                 .read(move |store| {
                     let rows = premises::repeat_premises(store, &computing.query)?;
-                    let (content_type, body, file_name) = match computing.format {
-                        PremisesFormat::GeoJson => (
-                            "application/geo+json",
-                            premises::premises_geojson(&rows, &computing.query).to_string(),
-                            "premises.geojson",
-                        ),
-                        PremisesFormat::Csv => (
-                            "text/csv; charset=utf-8",
-                            premises::premises_csv(&rows).map_err(AppError::internal)?,
-                            "premises.csv",
-                        ),
-                    };
-                    Ok(crate::publish::Rendered {
-                        body: body.into_bytes(),
-                        content_type,
-                        file_name: file_name.to_owned(),
-                        rows: rows.len(),
-                    })
+                    Ok(premises::premises_rendered(&rows, &computing)?)
                 })
                 .await
         })

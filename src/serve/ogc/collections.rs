@@ -81,6 +81,7 @@ const HOTSPOTS: &[Queryable] = &[
     q("last_seen", Kind::Date, "last report in the area"),
     q("venues", Kind::Object, "reports by venue type"),
     q("top_indicators", Kind::Object, "reports by indicator"),
+    q("h3_cells", Kind::TextList, "the area's cells"),
 ];
 
 const EMERGING: &[Queryable] = &[
@@ -126,6 +127,15 @@ const REPORTS: &[Queryable] = &[
     q("h3_r7", Kind::Text, "H3 cell, resolution 7"),
     q("h3_r8", Kind::Text, "H3 cell, resolution 8"),
     q("h3_r9", Kind::Text, "H3 cell, resolution 9"),
+    q("lat", Kind::Number, "latitude (WGS84)"),
+    q("lng", Kind::Number, "longitude (WGS84)"),
+    q("location_input", Kind::Text, "the location as given"),
+    q("geocode_note", Kind::Text, "how the location was read"),
+    q(
+        "link_reason",
+        Kind::Text,
+        "why it is linked to its premises",
+    ),
 ];
 
 /// The release's mark on a withheld count (partnership only).
@@ -134,6 +144,20 @@ const SUPPRESSED: Queryable = q(
     Kind::Boolean,
     "the count is withheld (1..k-1)",
 );
+
+/// The release's marks on a town's withheld comparison counts.
+const RELEASE_TOWN_MARKS: [Queryable; 2] = [
+    q(
+        "previous_suppressed",
+        Kind::Boolean,
+        "the previous period's count is withheld",
+    ),
+    q(
+        "year_before_suppressed",
+        Kind::Boolean,
+        "the count a year before is withheld",
+    ),
+];
 
 /// Free text: only roles that may read it may filter on it.
 const REPORT_NOTES: Queryable = q("notes", Kind::Text, "free-text notes");
@@ -149,6 +173,18 @@ const PREMISES: &[Queryable] = &[
     q("status", Kind::Text, "open or closed"),
     q("origin", Kind::Text, "register or reports"),
     q("postcode", Kind::Text, "postcode"),
+    q("address", Kind::Text, "address"),
+    q("precision_m", Kind::Number, "location precision in metres"),
+    q(
+        "exploitation",
+        Kind::Text,
+        "reports by exploitation type (type:count;...)",
+    ),
+    q(
+        "top_indicators",
+        Kind::Text,
+        "most reported indicators (;-separated)",
+    ),
     q("reports", Kind::Integer, "linked reports in the period"),
     q("incidents", Kind::Integer, "incidents in the period"),
     q("sources", Kind::Integer, "distinct sources"),
@@ -194,6 +230,11 @@ const TOWNS: &[Queryable] = &[
         "p_year",
         Kind::Number,
         "exact test of count against a year before",
+    ),
+    q(
+        "breakdown",
+        Kind::Object,
+        "counts by venue and exploitation type",
     ),
 ];
 
@@ -324,18 +365,15 @@ impl Collection {
             // each withheld count.
             let withheld: &[&str] = match self {
                 Self::Cells => &["gi_z", "p", "value", "premises"],
-                Self::Hotspots => &[
-                    "max_gi_z",
-                    "venues",
-                    "top_indicators",
-                    "first_seen",
-                    "last_seen",
-                ],
+                Self::Hotspots => &["max_gi_z", "first_seen", "last_seen"],
                 Self::Emerging => &["count", "trend_z", "trend_p"],
                 Self::Reports | Self::Premises | Self::Towns => &[],
             };
             out.retain(|q| !withheld.contains(&q.name));
             out.push(&SUPPRESSED);
+            if self == Self::Towns {
+                out.extend(&RELEASE_TOWN_MARKS);
+            }
         }
         out.push(geometry);
         out.push(&GEOMETRY[3]);
