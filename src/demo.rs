@@ -1,5 +1,6 @@
 //! The bundled demo: realistic, deterministic reports (2019-2025) in four formats,
-//! made by `examples/make_demo.rs` and embedded in the binary.
+//! made by `examples/make_demo.rs` and embedded in the binary, with synthetic
+//! police.uk-style context (`examples/make_demo_context.rs`).
 
 use std::io::{Cursor, Write};
 
@@ -37,6 +38,60 @@ pub const DEMO_FILES: &[(&str, Format, &[u8])] = &[
 pub const DEMO_PREMISES: &[u8] = include_bytes!("../geodata/demo/premises.csv");
 pub const DEMO_OUTCOMES: &[u8] = include_bytes!("../geodata/demo/outcomes.csv");
 
+/// The demo's context: synthetic recorded crime in data.police.uk's layout
+/// (`examples/make_demo_context.rs`), imported as `hotspots context import
+/// police-uk` imports the real files.
+pub const DEMO_CONTEXT: &[(&str, &[u8])] = &[
+    (
+        "context/2025-01-demo-street.csv",
+        include_bytes!("../geodata/demo/context/2025-01-demo-street.csv"),
+    ),
+    (
+        "context/2025-02-demo-street.csv",
+        include_bytes!("../geodata/demo/context/2025-02-demo-street.csv"),
+    ),
+    (
+        "context/2025-03-demo-street.csv",
+        include_bytes!("../geodata/demo/context/2025-03-demo-street.csv"),
+    ),
+    (
+        "context/2025-04-demo-street.csv",
+        include_bytes!("../geodata/demo/context/2025-04-demo-street.csv"),
+    ),
+    (
+        "context/2025-05-demo-street.csv",
+        include_bytes!("../geodata/demo/context/2025-05-demo-street.csv"),
+    ),
+    (
+        "context/2025-06-demo-street.csv",
+        include_bytes!("../geodata/demo/context/2025-06-demo-street.csv"),
+    ),
+    (
+        "context/2025-07-demo-street.csv",
+        include_bytes!("../geodata/demo/context/2025-07-demo-street.csv"),
+    ),
+    (
+        "context/2025-08-demo-street.csv",
+        include_bytes!("../geodata/demo/context/2025-08-demo-street.csv"),
+    ),
+    (
+        "context/2025-09-demo-street.csv",
+        include_bytes!("../geodata/demo/context/2025-09-demo-street.csv"),
+    ),
+    (
+        "context/2025-10-demo-street.csv",
+        include_bytes!("../geodata/demo/context/2025-10-demo-street.csv"),
+    ),
+    (
+        "context/2025-11-demo-street.csv",
+        include_bytes!("../geodata/demo/context/2025-11-demo-street.csv"),
+    ),
+    (
+        "context/2025-12-demo-street.csv",
+        include_bytes!("../geodata/demo/context/2025-12-demo-street.csv"),
+    ),
+];
+
 fn demo_input(name: &str, bytes: &'static [u8]) -> Input {
     Input::Reader {
         name: format!("demo/{name}"),
@@ -72,6 +127,9 @@ pub fn load_demo(store: &mut Store) -> Result<Vec<FileSummary>, PipelineError> {
         demo_input("outcomes.csv", DEMO_OUTCOMES),
         &options(Format::Csv),
     )?;
+    for (name, bytes) in DEMO_CONTEXT {
+        ingest::import_police_uk(store, demo_input(name, bytes), false, false)?;
+    }
     crate::premises::relink(store)?;
     Ok(summaries)
 }

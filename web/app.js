@@ -141,6 +141,18 @@
     }
     revealWhenLoaded("cells-fill", "cells");
     revealWhenLoaded("emerging-fill", "emerging");
+    // Recorded crime (police.uk) per cell, off unless asked for: context
+    // under the analysis, in one hue so it never reads as a hot spot class.
+    map.addSource("context", { type: "geojson", data: empty });
+    map.addLayer({
+      id: "context-fill", type: "fill", source: "context",
+      paint: {
+        "fill-color": ["step", ["get", "total"], "#efedf5", 5, "#bcbddc", 20, "#9e9ac8", 50, "#756bb1", 100, "#54278f"],
+        "fill-opacity": 0.55,
+        "fill-outline-color": "#6a51a3",
+      },
+      layout: { visibility: first.context ? "visible" : "none" },
+    });
     map.addLayer({
       id: "reports-points", type: "circle", source: "reports",
       paint: { "circle-radius": 3, "circle-color": "#222", "circle-stroke-color": "#fff", "circle-stroke-width": 1 },
@@ -312,6 +324,8 @@
         for (const id of [source + "-fill", source + "-edge"]) map.setLayoutProperty(id, "visibility", hexagonVisibility(source, view));
       }
       map.setLayoutProperty("reports-points", "visibility", s.points ? "visible" : "none");
+      map.getSource("context").setData(s.context ? "/api/v1/layers/context?" + layerQuery(s, "context") : empty);
+      map.setLayoutProperty("context-fill", "visibility", s.context ? "visible" : "none");
       const prov = areas.provenance || {};
       drawLegend(view, prov);
       if (!fitted && areas.features.length) {
@@ -545,6 +559,14 @@
     const total = document.createElement("p");
     total.textContent = d.count + " reports in the period";
     panelBody.append(total);
+    const crimes = Object.entries(d.context || {}).sort(function (a, b) { return b[1] - a[1]; });
+    if (crimes.length) {
+      const c = document.createElement("p");
+      c.className = "context";
+      c.textContent = "Recorded crime (police.uk): " + crimes.reduce(function (n, e) { return n + e[1]; }, 0) +
+        " — " + crimes.slice(0, 3).map(function (e) { return e[0] + " " + e[1]; }).join(", ");
+      panelBody.append(c);
+    }
     panelBody.append(table("By venue", d.venues));
     panelBody.append(table("Indicators", d.indicators));
     panelBody.append(sparkline(d.monthly));

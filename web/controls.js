@@ -19,6 +19,7 @@ window.hotspotsControls = (function () {
     s.fdr = document.getElementById("fdr").checked ? "true" : "false";
     const points = document.getElementById("show-reports");
     if (points && points.checked) s.points = "1";
+    if (document.getElementById("show-context").checked) s.context = "1";
     return s;
   }
 
@@ -37,7 +38,9 @@ window.hotspotsControls = (function () {
     const q = new URLSearchParams();
     const common = ["from", "to", "venue", "exploitation"];
     const analysis = ["res", "k", "kernel", "weight", "fdr"];
-    const names = layer === "reports" ? common : common.concat(analysis);
+    // Context is police.uk's recorded crime: its period and resolution only.
+    const names = layer === "context" ? ["from", "to", "res"]
+      : layer === "reports" ? common : common.concat(analysis);
     for (const n of names) if (s[n]) q.set(n, s[n]);
     return q;
   }

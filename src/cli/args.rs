@@ -100,6 +100,11 @@ pub enum Command {
         #[command(subcommand)]
         action: PremisesCommand,
     },
+    /// Context beside the reports: recorded crime from data.police.uk.
+    Context {
+        #[command(subcommand)]
+        action: ContextCommand,
+    },
     /// Visit outcomes: what days of action found.
     Outcomes {
         #[command(subcommand)]
@@ -174,6 +179,15 @@ pub enum ExportLayer {
         /// Group by town (default) or by local-authority district.
         #[arg(long)]
         level: Option<String>,
+    },
+    /// Recorded crime (data.police.uk) per cell and crime type (--res, --from,
+    /// --to, --format).
+    Context {
+        #[command(flatten)]
+        common: LayerCommon,
+        /// Only these police.uk crime types, comma-separated (any case).
+        #[arg(long, value_delimiter = ',')]
+        crime_type: Vec<String>,
     },
 }
 
@@ -383,5 +397,33 @@ pub enum OutcomesCommand {
     Import {
         #[command(flatten)]
         files: RegisterFiles,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ContextCommand {
+    /// Import context files into their own table (never mixed with reports).
+    Import {
+        #[command(subcommand)]
+        source: ContextSource,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ContextSource {
+    /// data.police.uk street-level CSVs (files, or folders searched for
+    /// `*-street.csv`). A force's month already stored is skipped unless --force.
+    PoliceUk {
+        /// Files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Replace a (force, month) already stored.
+        #[arg(long)]
+        force: bool,
+        /// Do not write FILE.rejects.csv beside each file (rejects are still stored).
+        #[arg(long)]
+        no_rejects_file: bool,
+        #[command(flatten)]
+        db: DbArg,
     },
 }

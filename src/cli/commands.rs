@@ -14,7 +14,7 @@ use super::export::{
     export_layer, export_partitioned_reports, export_premises, export_reports_command,
 };
 use super::open_store;
-use super::premises::{outcomes_command, premises_command};
+use super::premises::{context_command, outcomes_command, premises_command};
 use crate::ingest::{self, LoadOptions, ReadTally};
 use crate::publish::Layer;
 
@@ -170,6 +170,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })
         }
         Command::Premises { action } => premises_command(action),
+        Command::Context { action } => context_command(action),
         Command::Outcomes { action } => outcomes_command(action),
         Command::Export { layer } => match layer {
             ExportLayer::Premises {
@@ -194,6 +195,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             ExportLayer::Towns { common, level } => {
                 export_layer(&common, Layer::Towns, &[("level", level)])
             }
+            ExportLayer::Context { common, crime_type } => export_layer(
+                &common,
+                Layer::Context,
+                &[(
+                    "crime_type",
+                    (!crime_type.is_empty()).then(|| crime_type.join(",")),
+                )],
+            ),
             ExportLayer::Reports {
                 db,
                 filter,

@@ -1,8 +1,13 @@
-//! `hotspots premises ...` and `hotspots outcomes import`.
+//! `hotspots premises ...`, `hotspots outcomes import` and `hotspots context
+//! import`: the registers and context beside the reports.
 
 use std::process::ExitCode;
 
-use super::args::{OutcomesCommand, PremisesCommand, RegisterFiles, EXIT_REJECTED};
+use anyhow::Context as _;
+
+use super::args::{
+    ContextCommand, ContextSource, OutcomesCommand, PremisesCommand, RegisterFiles, EXIT_REJECTED,
+};
 use super::open_store;
 use crate::ingest::{self, FileSummary, Input, LoadOptions, PipelineError};
 use crate::premises::{relink, LinkSummary};
@@ -126,4 +131,74 @@ pub(super) fn outcomes_command(action: OutcomesCommand) -> anyhow::Result<ExitCo
     match action {
         OutcomesCommand::Import { files } => import(&files, ingest::import_outcomes, false),
     }
+}
+
+/// `hotspots context import police-uk PATHS...`.
+pub(super) fn context_command(action: ContextCommand) -> anyhow::Result<ExitCode> {
+    let ContextCommand::Import {
+        source:
+            ContextSource::PoliceUk {
+                paths,
+                force,
+                no_rejects_file,
+                db,
+            },
+    } = action;
+    let mut files = Vec::new();
+    for path in &paths {
+        if path.is_dir() {
+            let mut found: Vec<_> = walk(path)?
+                .into_iter()
+                .filter(|p| {
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.ends_with("-street.csv"))
+                })
+                .collect();
+            found.sort();
+            if found.is_empty() {
+                anyhow::bail!("{}: no *-street.csv files in this folder", path.display());
+            }
+            files.extend(found);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    let mut store = open_store(&db.db)?;
+    let mut summaries = Vec::new();
+    for path in files {
+        let summary =
+            ingest::import_police_uk(&mut store, Input::Path(path), force, !no_rejects_file)?;
+        if let (Some(rejects), true) = (&summary.rejects_csv, summary.counts.rejected > 0) {
+            eprintln!(
+                "{}: {} rejected rows listed in {}",
+                summary.file,
+                summary.counts.rejected,
+                rejects.display()
+            );
+        }
+        summaries.push(summary);
+    }
+    println!("{}", ingest::summary_line(&summaries));
+    let skipped: u64 = summaries.iter().map(|s| s.counts.duplicates).sum();
+    if skipped > 0 && !force {
+        eprintln!("{skipped} rows of months already stored were skipped (--force replaces them)");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Every file under `dir`, depth first.
+fn walk(dir: &std::path::Path) -> anyhow::Result<Vec<std::path::PathBuf>> {
+    let mut out = Vec::new();
+    for entry in
+        std::fs::read_dir(dir).with_context(|| format!("{}: cannot read", dir.display()))?
+    {
+        let path = entry?.path();
+        if path.is_dir() {
+            out.extend(walk(&path)?);
+        } else {
+            out.push(path);
+        }
+    }
+    Ok(out)
 }

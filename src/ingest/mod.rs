@@ -7,6 +7,7 @@
 //! file that cannot be read at all is an [`IngestError`].
 
 mod column;
+mod context;
 mod error;
 mod parse;
 mod pipeline;
@@ -14,6 +15,7 @@ mod read;
 mod register;
 mod row;
 
+pub use context::{import_police_uk, read_police_uk, POLICE_UK_PRECISION_M};
 pub use parse::{parse_row, ParseContext, ParsedReport};
 pub use read::{open_rows, Format, HashingReader, ReadTally, RowItem};
 pub use register::{import_outcomes, import_premises};

@@ -514,6 +514,9 @@ pub struct AreaResult {
     pub nearest_town: Option<String>,
     /// Still significant (bin ≥ 2 overlapping it) at every neighbouring resolution in 6..9.
     pub robust: bool,
+    /// Its recorded crime (police.uk) against the study area's rate, when
+    /// context is stored for the period.
+    pub context: Option<serde_json::Value>,
 }
 
 /// Hotspot areas at the query's resolution, each checked at res ± 1.
@@ -549,6 +552,11 @@ pub fn hotspot_areas(
         neighbours_hot.push((resolution(res)?, hot));
     }
     let gazetteer = Gazetteer::embedded();
+    let study: HashSet<u64> = run.area.cells().iter().map(|c| u64::from(*c)).collect();
+    let context = crate::publish::context::AreaContext::new(
+        store.context_counts(query.res, query.filter.from, query.filter.to)?,
+        &study,
+    );
     let out = areas
         .into_iter()
         .map(|area| {
@@ -565,10 +573,14 @@ pub fn hotspot_areas(
             let nearest_town = gazetteer
                 .nearest_place(lat, lng, crate::geo::TOWN_MIN_POPULATION)
                 .map(|(p, _)| p.name.clone());
+            let context = context
+                .as_ref()
+                .map(|c| c.of(area.cells.iter().map(|cell| u64::from(*cell))));
             AreaResult {
                 area,
                 nearest_town,
                 robust,
+                context,
             }
         })
         .collect();

@@ -21,6 +21,8 @@ pub enum Layer {
     Emerging,
     Reports,
     Towns,
+    /// Recorded crime (data.police.uk) per cell and crime type.
+    Context,
 }
 
 impl Layer {
@@ -31,6 +33,7 @@ impl Layer {
             Self::Emerging => "emerging",
             Self::Reports => "reports",
             Self::Towns => "towns",
+            Self::Context => "context",
         }
     }
 
@@ -47,8 +50,11 @@ impl Layer {
             "download",
         ];
         const GI_STAR: [&str; 7] = ["res", "k", "kernel", "fdr", "weight", "district", "bbox"];
+        if self == Self::Context {
+            return vec!["from", "to", "res", "crime_type", "format", "download"];
+        }
         let own: &[&str] = match self {
-            Self::Reports => &[],
+            Self::Reports | Self::Context => &[],
             Self::Cells => &["permutations", "seed", "all", "unit"],
             Self::Hotspots => &["permutations", "seed", "unit"],
             Self::Emerging => &["step", "category", "unit"],
@@ -56,7 +62,7 @@ impl Layer {
         };
         let gi_star: &[&str] = match self {
             Self::Cells | Self::Hotspots | Self::Emerging => &GI_STAR,
-            Self::Reports | Self::Towns => &[],
+            Self::Reports | Self::Towns | Self::Context => &[],
         };
         FILTER.iter().chain(gi_star).chain(own).copied().collect()
     }
@@ -101,6 +107,8 @@ pub struct LayerRequest {
     pub all: bool,
     /// `towns` only: group by town or district.
     pub level: AreaLevel,
+    /// `context` only: these crime types (lower case; empty: all).
+    pub crime_types: Vec<String>,
     /// The effective parameters (defaults filled in): the cache key and the ETag's input.
     pub canonical: String,
 }
@@ -397,6 +405,13 @@ pub fn parse(layer: Layer, pairs: &[(String, String)]) -> Result<LayerRequest, P
     };
     let download = boolean("download", false)?;
     let all = boolean("all", false)?;
+    // police.uk's crime types, matched without regard to case.
+    let mut crime_types: Vec<String> = list("crime_type")
+        .into_iter()
+        .map(str::to_lowercase)
+        .collect();
+    crime_types.sort_unstable();
+    crime_types.dedup();
     let mut request = LayerRequest {
         layer,
         query,
@@ -404,6 +419,7 @@ pub fn parse(layer: Layer, pairs: &[(String, String)]) -> Result<LayerRequest, P
         download,
         all,
         level,
+        crime_types,
         canonical: String::new(),
     };
     request.canonical = canonical_query(&request);
@@ -427,6 +443,7 @@ fn canonical_query(request: &LayerRequest) -> String {
         ("source", filter.sources.join(",")),
         ("format", request.format.as_str().to_owned()),
         ("download", request.download.to_string()),
+        ("crime_type", request.crime_types.join(",")),
         ("res", query.res.to_string()),
         ("k", query.k.to_string()),
         ("kernel", query.kernel.as_str().to_owned()),

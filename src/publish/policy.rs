@@ -24,7 +24,10 @@ impl Role {
     pub fn may_read(self, layer: Layer) -> bool {
         match layer {
             Layer::Reports => self.sees_reports(),
-            Layer::Cells | Layer::Hotspots | Layer::Emerging | Layer::Towns => true,
+            // Context is police.uk's open data: no role is kept from it.
+            Layer::Cells | Layer::Hotspots | Layer::Emerging | Layer::Towns | Layer::Context => {
+                true
+            }
         }
     }
 

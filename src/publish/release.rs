@@ -119,6 +119,14 @@ pub fn render_release(
         })
     };
     match request.layer {
+        // Open data, published whole: nothing of the reports to protect.
+        Layer::Context => {
+            return crate::publish::render::render(
+                store,
+                request,
+                crate::publish::render::ReportDetail { notes: false },
+            )
+        }
         Layer::Cells | Layer::Hotspots | Layer::Emerging => {
             let quarter = quarter_start(filter.to.unwrap_or(data_last).min(data_last));
             query.filter.from = Some(quarter);

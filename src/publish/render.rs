@@ -77,6 +77,7 @@ pub fn render(
     let rows;
     let provenance;
     match request.layer {
+        Layer::Context => return crate::publish::context::render_context(store, request),
         Layer::Cells => {
             let run = layers::hot_cells(store, query)?;
             let cells: Vec<&layers::CellResult> = run
@@ -181,7 +182,9 @@ pub fn render(
     }
     let (content_type, extension) = media_type(request.format);
     let resolution = match request.layer {
-        Layer::Cells | Layer::Hotspots | Layer::Emerging => format!("-r{}", query.res),
+        Layer::Cells | Layer::Hotspots | Layer::Emerging | Layer::Context => {
+            format!("-r{}", query.res)
+        }
         Layer::Reports | Layer::Towns => String::new(),
     };
     Ok(Rendered {

@@ -13,6 +13,7 @@
 
 mod accounts;
 mod connection;
+mod context;
 mod counts;
 mod error;
 mod links;
@@ -29,7 +30,8 @@ pub use error::{Result, StoreError};
 pub use links::{BeforeCommit, Links};
 pub use load::{FileLoad, PreparedReports, ReportPreparer, Stager, BATCH_ROWS};
 pub use records::{
-    AreaRow, CellCounts, CellRow, CountTable, IndicatorWeights, LinkDecision, LinkedReport,
-    LoadCounts, NewOutcome, NewPremises, NewReport, OutcomeRecord, PremisesRecord, ReportFilter,
-    ReportForLinking, ReportLink, RunRecord, StoreSummary, StoredReject, StoredReport,
+    AreaRow, CellCounts, CellRow, ContextCount, CountTable, IndicatorWeights, LinkDecision,
+    LinkedReport, LoadCounts, NewContextCrime, NewOutcome, NewPremises, NewReport, OutcomeRecord,
+    PremisesRecord, ReportFilter, ReportForLinking, ReportLink, RunRecord, StoreSummary,
+    StoredReject, StoredReport,
 };

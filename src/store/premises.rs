@@ -425,7 +425,7 @@ fn content_hashes(conn: &Connection, path: &str, sql: &str) -> Result<HashMap<St
 /// Runs `body` inside a transaction with a run row and the rejects stored;
 /// `body` answers `(stored, duplicates)`. Checks that every row is accounted for.
 #[allow(clippy::too_many_arguments, reason = "one run's facts, each once")]
-fn in_run(
+pub(super) fn in_run(
     conn: &Connection,
     path: &str,
     file: &str,

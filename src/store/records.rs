@@ -297,3 +297,33 @@ pub struct LinkedReport {
     pub score: f64,
     pub reason: String,
 }
+
+/// One recorded crime from a context source (police.uk), located and indexed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewContextCrime {
+    /// `police-uk`.
+    pub source: String,
+    /// The force whose area it falls within ("Falls within").
+    pub force: String,
+    /// The first day of its month (police.uk publishes months, not days).
+    pub month: NaiveDate,
+    pub crime_id: Option<String>,
+    pub crime_type: String,
+    pub lat: f64,
+    pub lng: f64,
+    pub location: Option<String>,
+    pub lsoa_code: Option<String>,
+    pub outcome: Option<String>,
+    /// H3 cells at res 6..=9.
+    pub cells: [Option<u64>; 4],
+    /// Physical line in its file.
+    pub line: u64,
+}
+
+/// Recorded crimes of one type in one cell.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContextCount {
+    pub cell: u64,
+    pub crime_type: String,
+    pub count: u64,
+}

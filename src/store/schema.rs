@@ -230,6 +230,33 @@ CREATE TABLE outcomes (
 ALTER TABLE report_links ADD COLUMN incident_id VARCHAR;
 ",
     ),
+    (
+        8,
+        "context_crimes",
+        r"
+-- Recorded crime from data.police.uk street-level files: context beside the
+-- reports, never mixed with them. A (source, force, month) is imported whole
+-- and replaced whole (`context import --force`).
+CREATE TABLE context_crimes (
+    source     VARCHAR NOT NULL,
+    force      VARCHAR NOT NULL,
+    month      DATE NOT NULL,
+    crime_id   VARCHAR,
+    crime_type VARCHAR NOT NULL,
+    lat        DOUBLE NOT NULL,
+    lng        DOUBLE NOT NULL,
+    location   VARCHAR,
+    lsoa_code  VARCHAR,
+    outcome    VARCHAR,
+    h3_r6      UBIGINT,
+    h3_r7      UBIGINT,
+    h3_r8      UBIGINT,
+    h3_r9      UBIGINT,
+    run_id     BIGINT NOT NULL,
+    line       BIGINT NOT NULL
+);
+",
+    ),
 ];
 
 /// `(newest run id, report count)`: see [`Store::data_version`].

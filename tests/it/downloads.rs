@@ -36,7 +36,7 @@ async fn get(uri: &str, role: Role) -> Answer {
 
 /// The downloads under test: URL without `format`, the GeoPackage table name,
 /// and the roles that read them.
-const DOWNLOADS: [(&str, &str, &[Role]); 6] = [
+const DOWNLOADS: [(&str, &str, &[Role]); 7] = [
     (
         "/api/v1/layers/cells?res=8",
         "cells",
@@ -66,6 +66,11 @@ const DOWNLOADS: [(&str, &str, &[Role]); 6] = [
         "/api/v1/premises?min_reports=2",
         "premises",
         &[Role::Analyst],
+    ),
+    (
+        "/api/v1/layers/context?res=8",
+        "context",
+        &[Role::Partnership],
     ),
 ];
 

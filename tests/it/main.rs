@@ -5,6 +5,7 @@ mod analysis;
 mod architecture;
 mod browser;
 mod cli;
+mod context;
 mod corpus;
 mod crash;
 mod downloads;

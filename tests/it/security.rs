@@ -125,6 +125,31 @@ async fn role_by_endpoint_matrix() {
             "/api/v1/towns",
             [S::UNAUTHORIZED, S::OK, S::OK, S::OK, S::OK],
         ),
+        // Context (police.uk, open data) and the new download formats.
+        (
+            "/api/v1/layers/context",
+            [S::UNAUTHORIZED, S::OK, S::OK, S::OK, S::OK],
+        ),
+        (
+            "/ogc/collections/context/items",
+            [S::UNAUTHORIZED, S::OK, S::OK, S::OK, S::OK],
+        ),
+        (
+            "/api/v1/layers/reports?format=gpkg",
+            [S::UNAUTHORIZED, S::FORBIDDEN, S::OK, S::OK, S::OK],
+        ),
+        (
+            "/api/v1/layers/reports?format=parquet",
+            [S::UNAUTHORIZED, S::FORBIDDEN, S::OK, S::OK, S::OK],
+        ),
+        (
+            "/api/v1/layers/cells?format=parquet",
+            [S::UNAUTHORIZED, S::OK, S::OK, S::OK, S::OK],
+        ),
+        (
+            "/api/v1/premises?format=gpkg",
+            [S::UNAUTHORIZED, S::FORBIDDEN, S::OK, S::OK, S::OK],
+        ),
         (
             "/api/v1/towns?format=csv",
             [S::UNAUTHORIZED, S::OK, S::OK, S::OK, S::OK],

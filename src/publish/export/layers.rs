@@ -199,6 +199,10 @@ pub(super) fn area_properties(a: &AreaResult) -> JsonObject {
     );
     p.insert("robust".into(), a.robust.into());
     p.insert(
+        "context".into(),
+        a.context.clone().unwrap_or(JsonValue::Null),
+    );
+    p.insert(
         "h3_cells".into(),
         area.cells
             .iter()

@@ -30,7 +30,7 @@ const MAX_DETAIL_REPORTS: usize = 200;
         ("from" = Option<String>, Query), ("to" = Option<String>, Query),
         ("venue" = Option<String>, Query), ("exploitation" = Option<String>, Query), ("source" = Option<String>, Query),
     ),
-    responses((status = 200, description = "counts, venues, indicators, monthly, reports (role permitting)"), (status = 400, description = "bad cells or filters"))
+    responses((status = 200, description = "counts, venues, indicators, monthly, context (recorded crime by type), reports (role permitting)"), (status = 400, description = "bad cells or filters"))
 )]
 pub(super) async fn cell_detail(
     State(state): State<AppState>,
@@ -81,6 +81,7 @@ pub(super) async fn cell_detail(
         ..request.query.filter
     };
     let role = viewer.role;
+    let (from, to) = (filter.from, filter.to);
     let body = state
         .read(move |store| {
             let mut count = 0u64;
@@ -131,6 +132,16 @@ pub(super) async fn cell_detail(
                 body["reports"] = reports.into();
                 body["reports_listed"] = listed.into();
             }
+            // The cells' recorded crime (police.uk) in the months of the period.
+            let wanted: std::collections::HashSet<u64> =
+                cells.iter().map(|c| u64::from(*c)).collect();
+            let mut context: BTreeMap<String, u64> = BTreeMap::new();
+            for c in store.context_counts(res, from, to)? {
+                if wanted.contains(&c.cell) {
+                    *context.entry(c.crime_type).or_default() += c.count;
+                }
+            }
+            body["context"] = serde_json::json!(context);
             Ok(body)
         })
         .await?;

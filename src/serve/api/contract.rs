@@ -77,6 +77,7 @@ pub(crate) fn parameter_schema(layer: Option<Layer>, name: &str) -> (&'static st
         "step" => ("time step", json!({"type": "string", "enum": ["month", "quarter"], "default": "month"})),
         "category" => ("emerging categories, comma-separated", list_of(&CATEGORIES)),
         "all" => ("every study-area cell, zeros included", json!({"type": "boolean", "default": false})),
+        "crime_type" => ("police.uk crime types, comma-separated, any case (e.g. Drugs,Shoplifting)", json!({"type": "string", "minLength": 1})),
         "level" => ("towns or districts", json!({"type": "string", "enum": ["town", "district"], "default": "town"})),
         "format" if layer == Some(Layer::Towns) => ("json rows, GeoJSON points, CSV, GeoPackage or GeoParquet", json!({"type": "string", "enum": ["json", "geojson", "csv", "gpkg", "parquet"], "default": "json"})),
         "format" => ("GeoJSON, CSV, GeoPackage or GeoParquet", json!({"type": "string", "enum": ["geojson", "csv", "gpkg", "parquet"], "default": "geojson"})),
@@ -151,6 +152,7 @@ pub(crate) fn complete(mut doc: Value) -> Value {
         Layer::Hotspots,
         Layer::Emerging,
         Layer::Reports,
+        Layer::Context,
     ] {
         let parameters = layer
             .accepts()
@@ -330,6 +332,7 @@ mod tests {
             Layer::Emerging,
             Layer::Reports,
             Layer::Towns,
+            Layer::Context,
         ] {
             for name in layer.accepts() {
                 let (description, _) = parameter_schema(Some(layer), name);

@@ -67,6 +67,8 @@ pub(super) struct LayerParams {
     all: Option<bool>,
     /// `towns`: town (default) or district.
     level: Option<String>,
+    /// `context`: police.uk crime types, comma-separated.
+    crime_type: Option<String>,
     /// geojson (default; `json` for towns), csv, gpkg (GeoPackage) or parquet (GeoParquet).
     format: Option<String>,
     /// 1: answer as a file (Content-Disposition); a CSV comes zipped with its provenance.json.
@@ -77,7 +79,7 @@ pub(super) struct LayerParams {
 #[utoipa::path(
     get,
     path = "/api/v1/layers/{layer}",
-    params(("layer" = String, Path, description = "cells, hotspots, emerging or reports"), LayerParams),
+    params(("layer" = String, Path, description = "cells, hotspots, emerging, reports or context"), LayerParams),
     responses(
         (status = 200, description = "GeoJSON FeatureCollection or CSV", content_type = "application/geo+json"),
         (status = 304, description = "Not modified (If-None-Match matched the ETag)"),
@@ -97,6 +99,7 @@ pub(super) async fn layer(
         "hotspots" => Layer::Hotspots,
         "emerging" => Layer::Emerging,
         "reports" => Layer::Reports,
+        "context" => Layer::Context,
         _ => return Err(AppError::NotFound.into()),
     };
     Ok(serve_layer(&state, layer, raw.as_deref(), &headers, viewer).await?)

@@ -13,6 +13,7 @@ pub(super) enum Collection {
     Reports,
     Premises,
     Towns,
+    Context,
 }
 
 /// A queryable property: its name, JSON Schema type and what it means.
@@ -82,6 +83,11 @@ const HOTSPOTS: &[Queryable] = &[
     q("venues", Kind::Object, "reports by venue type"),
     q("top_indicators", Kind::Object, "reports by indicator"),
     q("h3_cells", Kind::TextList, "the area's cells"),
+    q(
+        "context",
+        Kind::Object,
+        "recorded crime (police.uk) by type: count and ratio to the study area's rate per cell",
+    ),
 ];
 
 const EMERGING: &[Queryable] = &[
@@ -207,6 +213,20 @@ const PREMISES: &[Queryable] = &[
     q("last_visit", Kind::Date, "the last visit's day"),
 ];
 
+const CONTEXT: &[Queryable] = &[
+    q("h3", Kind::Text, "H3 cell index (hex)"),
+    q(
+        "total",
+        Kind::Integer,
+        "recorded crimes in the cell in the months of the period",
+    ),
+    q(
+        "by_type",
+        Kind::Object,
+        "recorded crimes by police.uk crime type",
+    ),
+];
+
 const TOWNS: &[Queryable] = &[
     q("town", Kind::Text, "town"),
     q(
@@ -239,13 +259,14 @@ const TOWNS: &[Queryable] = &[
 ];
 
 impl Collection {
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::Cells,
         Self::Hotspots,
         Self::Emerging,
         Self::Reports,
         Self::Premises,
         Self::Towns,
+        Self::Context,
     ];
 
     pub fn parse(id: &str) -> Option<Self> {
@@ -260,6 +281,7 @@ impl Collection {
             Self::Reports => "reports",
             Self::Premises => "premises",
             Self::Towns => "towns",
+            Self::Context => "context",
         }
     }
 
@@ -271,6 +293,7 @@ impl Collection {
             Self::Reports => "Reports",
             Self::Premises => "Repeat premises",
             Self::Towns => "Town trends",
+            Self::Context => "Recorded crime (data.police.uk)",
         }
     }
 
@@ -282,6 +305,7 @@ impl Collection {
             Self::Reports => "Individual reports as points (analysts and above).",
             Self::Premises => "Premises with linked reports: reports, incidents, sources, velocity, top indicators, the bin and category of their cell, and the last visit's outcome (analysts and above).",
             Self::Towns => "Reports per town (or district) per period, against the previous period and a year before, with exact tests.",
+            Self::Context => "Street-level recorded crime from data.police.uk per H3 cell and crime type (Open Government Licence v3.0): context beside the reports, never mixed with them.",
         }
     }
 
@@ -293,6 +317,7 @@ impl Collection {
             Self::Emerging => Some(Layer::Emerging),
             Self::Reports => Some(Layer::Reports),
             Self::Towns => Some(Layer::Towns),
+            Self::Context => Some(Layer::Context),
             Self::Premises => None,
         }
     }
@@ -309,7 +334,7 @@ impl Collection {
     /// The properties that name an item that has no `id` of its own.
     pub fn id_properties(self) -> &'static [&'static str] {
         match self {
-            Self::Cells | Self::Emerging => &["h3"],
+            Self::Cells | Self::Emerging | Self::Context => &["h3"],
             Self::Hotspots => &["id"],
             Self::Reports => &["report_id"],
             Self::Premises => &["premises_id"],
@@ -320,7 +345,7 @@ impl Collection {
     /// The geometry type of its items, as the queryables' `format` names it.
     pub fn geometry(self) -> &'static str {
         match self {
-            Self::Cells | Self::Emerging => "geometry-polygon",
+            Self::Cells | Self::Emerging | Self::Context => "geometry-polygon",
             Self::Hotspots => "geometry-multipolygon",
             Self::Reports | Self::Premises | Self::Towns => "geometry-point",
         }
@@ -350,6 +375,7 @@ impl Collection {
             Self::Reports => REPORTS,
             Self::Premises => PREMISES,
             Self::Towns => TOWNS,
+            Self::Context => CONTEXT,
         };
         let geometry = match self.geometry() {
             "geometry-polygon" => &GEOMETRY[0],
@@ -360,14 +386,15 @@ impl Collection {
         if self == Self::Reports && role.sees_notes() {
             out.push(&REPORT_NOTES);
         }
-        if role.reads_release_only() {
+        // Context is open data: the release leaves it whole.
+        if role.reads_release_only() && self != Self::Context {
             // The release withholds these (src/publish/release.rs) and marks
             // each withheld count.
             let withheld: &[&str] = match self {
                 Self::Cells => &["gi_z", "p", "value", "premises"],
                 Self::Hotspots => &["max_gi_z", "first_seen", "last_seen"],
                 Self::Emerging => &["count", "trend_z", "trend_p"],
-                Self::Reports | Self::Premises | Self::Towns => &[],
+                Self::Reports | Self::Premises | Self::Towns | Self::Context => &[],
             };
             out.retain(|q| !withheld.contains(&q.name));
             out.push(&SUPPRESSED);

@@ -122,6 +122,10 @@ pub async fn map_page(
                             "Report points"
                         }
                     }
+                    label.check {
+                        input #show-context type="checkbox" name="context" value="1" checked[one(&q, "context") == Some("1")];
+                        "Recorded crime (police.uk)"
+                    }
                 }
                 details.advanced open[one(&q, "res").is_some() || one(&q, "k").is_some() || one(&q, "kernel").is_some()] {
                     summary { "Advanced" }
