@@ -281,6 +281,28 @@ async fn role_by_endpoint_matrix() {
             {
                 continue;
             }
+            if let Some(found) = binary_field_names(&a) {
+                // GeoPackage and GeoParquet: the names of their columns.
+                let mut forbidden = Vec::new();
+                if *viewer != Some(Role::Tactical) && *viewer != Some(Role::Admin) {
+                    forbidden.push("notes");
+                }
+                if *viewer == Some(Role::Partnership) {
+                    forbidden.extend([
+                        "venue_name",
+                        "report_id",
+                        "gi_z",
+                        "p",
+                        "trend_z",
+                        "lat",
+                        "lng",
+                    ]);
+                }
+                for f in forbidden {
+                    assert!(!found.contains(f), "{path}: {viewer:?} sees {f}");
+                }
+                continue;
+            }
             if path.starts_with("/api/v1/tiles/") {
                 // Vector tiles: the property names of every feature.
                 let features = crate::support::router::decode_tile(&a.body);
@@ -306,7 +328,12 @@ async fn role_by_endpoint_matrix() {
                 }
                 continue;
             }
-            let text = a.text();
+            // A zipped CSV is read as its CSV (and then its provenance.json).
+            let text = if a.header(axum::http::header::CONTENT_TYPE) == "application/zip" {
+                unzipped_text(&a.body)
+            } else {
+                a.text()
+            };
             // Free-text notes: only tactical and admin.
             // (Pages hold the form's own `notes` field, so bodies are checked under /api.)
             let data = path.starts_with("/api/") || path.starts_with("/ogc/");
@@ -351,6 +378,66 @@ async fn role_by_endpoint_matrix() {
             }
         }
     }
+}
+
+/// The column names of a GeoPackage (its feature tables, through SQLite) or a
+/// GeoParquet answer (its schema, through the parquet reader); `None` for
+/// any other answer.
+fn binary_field_names(a: &crate::support::router::Answer) -> Option<HashSet<String>> {
+    match a.header(axum::http::header::CONTENT_TYPE) {
+        "application/vnd.apache.parquet" => {
+            use parquet::file::reader::FileReader;
+            let mut file = tempfile::tempfile().expect("temp file");
+            std::io::Write::write_all(&mut file, &a.body).expect("write");
+            let reader =
+                parquet::file::reader::SerializedFileReader::new(file).expect("a Parquet file");
+            let schema = reader.metadata().file_metadata().schema_descr_ptr();
+            Some(
+                schema
+                    .columns()
+                    .iter()
+                    .map(|c| c.path().parts()[0].clone())
+                    .collect(),
+            )
+        }
+        "application/geopackage+sqlite3" => {
+            let dir = tempfile::tempdir().expect("dir");
+            let path = dir.path().join("answer.gpkg");
+            std::fs::write(&path, &a.body).expect("write");
+            let db = rusqlite::Connection::open(&path).expect("a SQLite file");
+            let tables: Vec<String> = db
+                .prepare("SELECT table_name FROM gpkg_contents")
+                .expect("gpkg_contents")
+                .query_map([], |r| r.get(0))
+                .expect("rows")
+                .collect::<Result<_, _>>()
+                .expect("names");
+            let mut names = HashSet::new();
+            for table in tables {
+                let mut columns = db
+                    .prepare("SELECT name FROM pragma_table_info(?1)")
+                    .expect("table_info");
+                let found = columns
+                    .query_map([&table], |r| r.get::<_, String>(0))
+                    .expect("columns");
+                names.extend(found.map(|n| n.expect("name")));
+            }
+            Some(names)
+        }
+        _ => None,
+    }
+}
+
+/// The files of a zip, one after another, as text.
+fn unzipped_text(body: &[u8]) -> String {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(body)).expect("a zip");
+    let mut text = String::new();
+    for i in 0..archive.len() {
+        std::io::Read::read_to_string(&mut archive.by_index(i).expect("entry"), &mut text)
+            .expect("text");
+        text.push('\n');
+    }
+    text
 }
 
 /// Counts 1..k−1 never reach the partnership role, anywhere.

@@ -391,12 +391,21 @@ async fn csv_download_and_etag() {
     )
     .await;
     assert_eq!(answer.status, StatusCode::OK);
-    assert!(answer.header(header::CONTENT_TYPE).starts_with("text/csv"));
+    // Saved as a file, a CSV comes zipped with its provenance.json.
+    assert_eq!(answer.header(header::CONTENT_TYPE), "application/zip");
     assert_eq!(
         answer.header(header::CONTENT_DISPOSITION),
-        "attachment; filename=\"hotspots-cells-r8.csv\""
+        "attachment; filename=\"hotspots-cells-r8.csv.zip\""
     );
-    let mut reader = csv::Reader::from_reader(answer.body.as_slice());
+    let mut archive =
+        zip::ZipArchive::new(std::io::Cursor::new(answer.body.clone())).expect("a zip");
+    let mut csv_bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut archive.by_name("hotspots-cells-r8.csv").expect("the CSV"),
+        &mut csv_bytes,
+    )
+    .expect("read");
+    let mut reader = csv::Reader::from_reader(csv_bytes.as_slice());
     assert_eq!(
         reader.headers().expect("header").iter().collect::<Vec<_>>(),
         ["h3", "lat", "lng", "count", "value", "gi_z", "p", "bin"]
@@ -757,7 +766,8 @@ async fn openapi_lists_every_path_and_the_parsers_parameters() {
     let doc = answer.json();
     assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with('3')));
     for path in [
-        "/api/v1/layers/{layer}",
+        "/api/v1/layers/cells",
+        "/api/v1/layers/context",
         "/api/v1/towns",
         "/api/v1/reports",
         "/api/v1/cells",
@@ -766,19 +776,31 @@ async fn openapi_lists_every_path_and_the_parsers_parameters() {
     ] {
         assert!(doc["paths"].get(path).is_some(), "OpenAPI has {path}");
     }
-    let documented: Vec<&str> = doc["paths"]["/api/v1/layers/{layer}"]["get"]["parameters"]
-        .as_array()
-        .expect("parameters")
-        .iter()
-        .filter_map(|p| p["name"].as_str())
-        .collect();
+    // A path per layer, with exactly the parameters its parser accepts.
     for layer in [
         hotspots::publish::Layer::Cells,
         hotspots::publish::Layer::Hotspots,
         hotspots::publish::Layer::Emerging,
         hotspots::publish::Layer::Reports,
         hotspots::publish::Layer::Towns,
+        hotspots::publish::Layer::Context,
     ] {
+        let path = if layer == hotspots::publish::Layer::Towns {
+            "/api/v1/towns".to_owned()
+        } else {
+            format!("/api/v1/layers/{}", layer.as_str())
+        };
+        let documented: Vec<&str> = doc["paths"][&path]["get"]["parameters"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{path}: parameters"))
+            .iter()
+            .filter_map(|p| p["name"].as_str())
+            .collect();
+        assert_eq!(
+            documented.len(),
+            layer.accepts().len(),
+            "{path}: {documented:?}"
+        );
         for name in layer.accepts() {
             assert!(
                 documented.contains(&name),
