@@ -33,4 +33,7 @@ pub use params::{parse, Layer, LayerRequest, OutputFormat, ParamError, MAX_PERMU
 pub use policy::{render_view, View};
 pub use release::{publish_trends, render_release, PublishedTrend, ReleaseRule};
 pub use render::{render, write_reports, RenderError, Rendered, ReportDetail};
-pub use tiles::{exists as tile_exists, TileError, TileIndex, BUFFER, EXTENT, MAX_ZOOM};
+pub use tiles::{
+    exists as tile_exists, zoom_resolution, TileError, TileIndex, BUFFER, EXTENT, MAX_TILE_BYTES,
+    MAX_ZOOM,
+};

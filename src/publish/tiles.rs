@@ -9,9 +9,23 @@
 //!
 //! The invariant: a tile holds exactly the features of the role's GeoJSON
 //! answer whose bounding box meets the tile (plus [`BUFFER`]), with the same
-//! properties (a `null` property is left out: MVT has no null). Since tiles are
-//! made from that answer, they can show nothing the answer does not: the
-//! disclosure policy stays in one place (`render`, `release`).
+//! properties (a `null` property is left out: MVT has no null), at every zoom
+//! where they can be drawn. Since tiles are made from that answer, they can
+//! show nothing the answer does not: the disclosure policy stays in one place
+//! (`render`, `release`).
+//!
+//! **Every extent.** Where a layer's hexagons would be narrower than
+//! [`MIN_HEXAGON_UNITS`] tile units (a national view of res-8 cells), they are
+//! not dropped but aggregated to the finest coarser H3 resolution that can be
+//! drawn ([`zoom_resolution`]): one hexagon per parent cell with `h3`, `res`,
+//! `features` (cells in it), `count` (their sum; left out when a count in it is
+//! withheld), `bin` (the most significant: hot before cold), `category` (the
+//! most common other than `none`), `suppressed` and `aggregated: true`. Points
+//! (reports, premises) are aggregated the same way, to a point at the cell's
+//! centre, when a tile of them would pass [`MAX_TILE_BYTES`]; hexagons
+//! aggregate further for the same reason. An area (hotspot) too small to draw
+//! at a zoom is drawn as a point at its centre. Aggregates add up only what the
+//! answer published, so they reveal nothing it withheld.
 
 use std::collections::HashMap;
 
@@ -24,6 +38,26 @@ pub const EXTENT: u32 = 4096;
 pub const BUFFER: u32 = 64;
 /// The deepest zoom served; MapLibre over-zooms beyond the source's `maxzoom`.
 pub const MAX_ZOOM: u8 = 16;
+/// The narrowest hexagon drawn, in tile units (a tile is drawn 512 px wide:
+/// 24 units are 3 px). Narrower ones are aggregated to a parent resolution.
+pub const MIN_HEXAGON_UNITS: f64 = 24.0;
+/// The largest tile served; a tile that would be larger is aggregated further.
+pub const MAX_TILE_BYTES: usize = 500 * 1024;
+/// The latitude the zoom-to-resolution rule is worked out at (the middle of
+/// Great Britain): Web Mercator stretches hexagons further north, so they are
+/// a little wider there than the rule assumes.
+const RULE_LATITUDE: f64 = 54.0;
+
+/// The finest H3 resolution whose mean hexagon is at least
+/// [`MIN_HEXAGON_UNITS`] wide at zoom `z`.
+pub fn zoom_resolution(z: u8) -> u8 {
+    let tile_m = 40_075_016.686 * RULE_LATITUDE.to_radians().cos() / f64::from(1u32 << z);
+    let min_edge_m = MIN_HEXAGON_UNITS * tile_m / f64::from(EXTENT) / 2.0;
+    (0..=15u8)
+        .rev()
+        .find(|r| h3o::Resolution::try_from(*r).is_ok_and(|r| r.edge_length_m() >= min_edge_m))
+        .unwrap_or(0)
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum TileError {
@@ -91,12 +125,47 @@ impl TileValue {
     }
 }
 
-/// One feature: its polygons in the Web Mercator unit square (x east, y south,
-/// both 0..1), their bounding box, and its properties as (key, value) indices.
+/// One feature: its polygons (or its point) in the Web Mercator unit square
+/// (x east, y south, both 0..1), their bounding box, and its properties as
+/// (key, value) indices.
 struct IndexedFeature {
     bbox: [f64; 4],
     polygons: Vec<Vec<Vec<[f64; 2]>>>,
+    point: Option<[f64; 2]>,
     tags: Vec<u32>,
+}
+
+/// What aggregating a feature into a parent cell needs of it.
+#[derive(Clone, Debug, Default)]
+struct Summary {
+    /// Its H3 cell (hexagon layers) or its position (points), for the parent.
+    cell: Option<h3o::CellIndex>,
+    lon_lat: Option<[f64; 2]>,
+    count: Option<i64>,
+    bin: Option<i64>,
+    category: Option<String>,
+    suppressed: bool,
+}
+
+/// What a layer's features are, which decides how they aggregate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Shape {
+    /// H3 cells at one resolution (cells, emerging, context).
+    Hexagons(u8),
+    /// Points (reports, premises, towns).
+    Points,
+    /// Other polygons (hotspot areas): never aggregated.
+    Areas,
+}
+
+/// The features of one parent cell, as they aggregate.
+#[derive(Default)]
+struct Group {
+    features: i64,
+    count: Option<i64>,
+    bin: i64,
+    categories: HashMap<String, u32>,
+    suppressed: bool,
 }
 
 /// A layer ready to be cut into tiles.
@@ -105,6 +174,10 @@ pub struct TileIndex {
     keys: Vec<String>,
     values: Vec<TileValue>,
     features: Vec<IndexedFeature>,
+    summaries: Vec<Summary>,
+    shape: Shape,
+    /// The layer aggregated to each coarser resolution, made when first asked.
+    coarser: [std::sync::OnceLock<Box<TileIndex>>; 16],
 }
 
 #[derive(Deserialize)]
@@ -122,6 +195,9 @@ struct Feature {
 #[derive(Deserialize)]
 #[serde(tag = "type")]
 enum Geometry {
+    Point {
+        coordinates: Vec<f64>,
+    },
     Polygon {
         coordinates: Vec<Vec<Vec<f64>>>,
     },
@@ -129,6 +205,9 @@ enum Geometry {
         coordinates: Vec<Vec<Vec<Vec<f64>>>>,
     },
 }
+
+/// A GeoJSON polygon's rings of positions.
+type GeoJsonPolygon = Vec<Vec<Vec<f64>>>;
 
 /// Longitude, latitude to the Web Mercator unit square.
 fn mercator(position: &[f64]) -> [f64; 2] {
@@ -161,27 +240,34 @@ impl TileIndex {
         let mut values: Vec<TileValue> = Vec::new();
         let mut value_ids: HashMap<TileValue, u32> = HashMap::new();
         let mut features = Vec::with_capacity(collection.features.len());
+        let mut summaries = Vec::with_capacity(collection.features.len());
+        let (mut points, mut resolutions) = (0_usize, std::collections::BTreeSet::new());
         for feature in collection.features {
-            let polygons: Vec<Vec<Vec<[f64; 2]>>> = match feature.geometry {
-                Some(Geometry::Polygon { coordinates }) => vec![coordinates],
-                Some(Geometry::MultiPolygon { coordinates }) => coordinates,
-                None => continue,
-            }
-            .into_iter()
-            .map(|rings| {
-                rings
-                    .into_iter()
-                    .map(|ring| ring.iter().map(|p| mercator(p)).collect())
-                    .collect()
-            })
-            .collect();
+            let (polygons, point): (Vec<GeoJsonPolygon>, Option<[f64; 2]>) = match feature.geometry
+            {
+                Some(Geometry::Point { coordinates }) if coordinates.len() >= 2 => {
+                    (Vec::new(), Some(mercator(&coordinates)))
+                }
+                Some(Geometry::Polygon { coordinates }) => (vec![coordinates], None),
+                Some(Geometry::MultiPolygon { coordinates }) => (coordinates, None),
+                Some(Geometry::Point { .. }) | None => continue,
+            };
+            let polygons: Vec<Vec<Vec<[f64; 2]>>> = polygons
+                .into_iter()
+                .map(|rings| {
+                    rings
+                        .into_iter()
+                        .map(|ring| ring.iter().map(|p| mercator(p)).collect())
+                        .collect()
+                })
+                .collect();
             let mut bbox = [
                 f64::INFINITY,
                 f64::INFINITY,
                 f64::NEG_INFINITY,
                 f64::NEG_INFINITY,
             ];
-            for [x, y] in polygons.iter().flatten().flatten() {
+            for [x, y] in polygons.iter().flatten().flatten().chain(point.iter()) {
                 bbox = [
                     bbox[0].min(*x),
                     bbox[1].min(*y),
@@ -192,8 +278,22 @@ impl TileIndex {
             if !bbox[0].is_finite() {
                 continue;
             }
+            let properties = feature.properties.unwrap_or_default();
+            let mut summary = summarise(&properties);
+            if let Some(p) = point {
+                points += 1;
+                summary.lon_lat = Some(lon_lat(p));
+            }
+            match summary.cell {
+                Some(cell) if point.is_none() => {
+                    resolutions.insert(u8::from(cell.resolution()));
+                }
+                _ => {
+                    resolutions.insert(u8::MAX);
+                }
+            }
             let mut tags = Vec::new();
-            for (key, value) in feature.properties.unwrap_or_default() {
+            for (key, value) in properties {
                 let Some(value) = TileValue::from_json(&value) else {
                     continue;
                 };
@@ -212,19 +312,137 @@ impl TileIndex {
             features.push(IndexedFeature {
                 bbox,
                 polygons,
+                point,
                 tags,
             });
+            summaries.push(summary);
         }
+        let shape = match (points, resolutions.len(), resolutions.first()) {
+            (0, 1, Some(&res)) if res <= 15 => Shape::Hexagons(res),
+            (n, _, _) if n > 0 && n == features.len() => Shape::Points,
+            _ => Shape::Areas,
+        };
         Ok(Self {
             name: name.to_owned(),
             keys,
             values,
             features,
+            summaries,
+            shape,
+            coarser: Default::default(),
         })
     }
 
+    /// The layer aggregated to resolution `res` (made once, then kept).
+    fn coarser(&self, res: u8) -> &Self {
+        self.coarser[usize::from(res.min(15))].get_or_init(|| Box::new(self.aggregate(res)))
+    }
+
+    /// One feature per parent cell at `res` (see the module comment).
+    fn aggregate(&self, res: u8) -> Self {
+        let Ok(resolution) = h3o::Resolution::try_from(res) else {
+            return Self::from_geojson(&self.name, b"{\"features\": []}")
+                .unwrap_or_else(|_| unreachable!("an empty collection parses"));
+        };
+        let mut groups: std::collections::BTreeMap<h3o::CellIndex, Group> =
+            std::collections::BTreeMap::new();
+        for summary in &self.summaries {
+            let parent = match (summary.cell, summary.lon_lat) {
+                (_, Some([lon, lat])) => h3o::LatLng::new(lat, lon)
+                    .ok()
+                    .map(|p| p.to_cell(resolution)),
+                (Some(cell), None) => cell.parent(resolution),
+                (None, None) => None,
+            };
+            let Some(parent) = parent else { continue };
+            let group = groups.entry(parent).or_insert_with(|| Group {
+                count: Some(0),
+                ..Group::default()
+            });
+            group.features += 1;
+            // A point counts itself; a cell its `count`; a withheld count
+            // leaves the sum out rather than publish a partial one.
+            let own = if summary.lon_lat.is_some() {
+                Some(1)
+            } else {
+                summary.count
+            };
+            group.count = match (group.count, own) {
+                (Some(a), Some(b)) if !summary.suppressed => Some(a + b),
+                _ => None,
+            };
+            if let Some(bin) = summary.bin {
+                let hotter = bin > group.bin.max(0);
+                let colder = group.bin <= 0 && bin < group.bin;
+                if hotter || colder {
+                    group.bin = bin;
+                }
+            }
+            if let Some(category) = summary.category.as_ref().filter(|c| *c != "none") {
+                *group.categories.entry(category.clone()).or_default() += 1;
+            }
+            group.suppressed |= summary.suppressed;
+        }
+        let has_bin = self.summaries.iter().any(|s| s.bin.is_some());
+        let has_category = self.summaries.iter().any(|s| s.category.is_some());
+        let features: Vec<Value> = groups
+            .into_iter()
+            .map(|(cell, g)| {
+                let mut properties = serde_json::json!({
+                    "h3": cell.to_string(),
+                    "res": res,
+                    "features": g.features,
+                    "count": g.count,
+                    "aggregated": true,
+                });
+                if has_bin {
+                    properties["bin"] = g.bin.into();
+                }
+                if has_category {
+                    let mode = g
+                        .categories
+                        .iter()
+                        .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
+                        .map_or("none", |(c, _)| c.as_str());
+                    properties["category"] = mode.into();
+                }
+                if g.suppressed {
+                    properties["suppressed"] = true.into();
+                }
+                let geometry = if self.shape == Shape::Points {
+                    let centre = h3o::LatLng::from(cell);
+                    serde_json::json!({"type": "Point", "coordinates": [centre.lng(), centre.lat()]})
+                } else {
+                    let mut ring: Vec<[f64; 2]> = cell
+                        .boundary()
+                        .iter()
+                        .map(|p| [p.lng(), p.lat()])
+                        .collect();
+                    if let Some(first) = ring.first().copied() {
+                        ring.push(first);
+                    }
+                    serde_json::json!({"type": "Polygon", "coordinates": [ring]})
+                };
+                serde_json::json!({"type": "Feature", "geometry": geometry, "properties": properties})
+            })
+            .collect();
+        let bytes =
+            serde_json::to_vec(&serde_json::json!({"features": features})).unwrap_or_default();
+        let mut index = Self::from_geojson(&self.name, &bytes)
+            .unwrap_or_else(|_| unreachable!("the aggregate is a FeatureCollection"));
+        // Aggregated points stay points; aggregated cells are hexagons at `res`.
+        index.shape = if self.shape == Shape::Points {
+            Shape::Points
+        } else {
+            Shape::Hexagons(res)
+        };
+        index
+    }
+
     /// The tile `z/x/y` as MVT bytes (empty when nothing meets it) and the
-    /// number of features in it.
+    /// number of features in it: the layer's own features where they can be
+    /// drawn, else aggregated (see the module comment); never more than
+    /// [`MAX_TILE_BYTES`] while a coarser aggregate exists.
     ///
     /// # Errors
     /// A tile outside the pyramid.
@@ -232,6 +450,25 @@ impl TileIndex {
         if !exists(z, x, y) {
             return Err(TileError::NoSuchTile { z, x, y });
         }
+        let drawable = zoom_resolution(z);
+        let (mut index, mut res) = match self.shape {
+            Shape::Hexagons(own) if drawable < own => (self.coarser(drawable), drawable),
+            Shape::Hexagons(own) => (self, own),
+            // Points aggregate only when a tile of them is too large.
+            Shape::Points => (self, drawable.saturating_add(1)),
+            Shape::Areas => (self, 0),
+        };
+        let mut out = index.cut(z, x, y);
+        while out.0.len() > MAX_TILE_BYTES && self.shape != Shape::Areas && res > 0 {
+            res -= 1;
+            index = self.coarser(res);
+            out = index.cut(z, x, y);
+        }
+        Ok(out)
+    }
+
+    /// The features meeting tile `z/x/y`, as they are.
+    fn cut(&self, z: u8, x: u32, y: u32) -> (Vec<u8>, usize) {
         let scale = f64::from(1u32 << z);
         let margin = f64::from(BUFFER) / f64::from(EXTENT) / scale;
         let (left, top) = (f64::from(x) / scale, f64::from(y) / scale);
@@ -257,10 +494,21 @@ impl TileIndex {
             {
                 continue;
             }
-            let geometry = encode_polygons(&feature.polygons, &to_tile);
-            if geometry.is_empty() {
-                continue; // smaller than a tile unit at this zoom
-            }
+            let (kind, geometry) = match feature.point {
+                Some(p) => (1, encode_point(to_tile(p))),
+                None => match encode_polygons(&feature.polygons, &to_tile) {
+                    // Too small to draw at this zoom: a point where it is,
+                    // so no feature disappears from the map.
+                    empty if empty.is_empty() => (
+                        1,
+                        encode_point(to_tile([
+                            f64::midpoint(feature.bbox[0], feature.bbox[2]),
+                            f64::midpoint(feature.bbox[1], feature.bbox[3]),
+                        ])),
+                    ),
+                    rings => (3, rings),
+                },
+            };
             let mut tags = Vec::with_capacity(feature.tags.len());
             for pair in feature.tags.chunks_exact(2) {
                 let (k, v) = (pair[0] as usize, pair[1]);
@@ -277,7 +525,7 @@ impl TileIndex {
             }
             let mut message = Vec::with_capacity(geometry.len() * 2 + tags.len() * 2 + 8);
             packed(&mut message, 2, &tags);
-            field_varint(&mut message, 3, 3); // GeomType POLYGON
+            field_varint(&mut message, 3, kind); // GeomType POINT (1) or POLYGON (3)
             packed(&mut message, 4, &geometry);
             features.push(message);
         }
@@ -308,7 +556,7 @@ impl TileIndex {
         if !features.is_empty() {
             field_bytes(&mut tile, 3, &layer);
         }
-        Ok((tile, features.len()))
+        (tile, features.len())
     }
 }
 
@@ -362,6 +610,46 @@ fn encode_polygons(
         }
     }
     out
+}
+
+/// MVT geometry commands for one point.
+fn encode_point(p: [i64; 2]) -> Vec<u64> {
+    let mut out = vec![command(1, 1)];
+    push_delta(&mut out, &mut [0, 0], p);
+    out
+}
+
+/// Web Mercator unit square back to longitude, latitude.
+fn lon_lat([x, y]: [f64; 2]) -> [f64; 2] {
+    let lon = x * 360.0 - 180.0;
+    let lat = (std::f64::consts::PI * (1.0 - 2.0 * y))
+        .sinh()
+        .atan()
+        .to_degrees();
+    [lon, lat]
+}
+
+/// What aggregation needs of a feature's properties: its `h3` cell, `count`,
+/// `bin`, `category` and whether a count of it is withheld.
+fn summarise(properties: &serde_json::Map<String, Value>) -> Summary {
+    Summary {
+        cell: properties
+            .get("h3")
+            .and_then(Value::as_str)
+            .and_then(|h| h.parse().ok()),
+        lon_lat: None,
+        count: properties.get("count").and_then(Value::as_i64),
+        bin: properties.get("bin").and_then(Value::as_i64),
+        category: properties
+            .get("category")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        suppressed: properties
+            .get("suppressed")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+            || properties.get("count").is_some_and(Value::is_null),
+    }
 }
 
 fn command(id: u32, count: u32) -> u64 {
@@ -500,9 +788,9 @@ mod tests {
         }
     }
 
-    /// A feature smaller than a tile unit is left out at that zoom and drawn
-    /// deeper; nulls have no MVT value and are left out; tiles outside the
-    /// pyramid are errors.
+    /// An area smaller than a tile unit is drawn as a point at that zoom and
+    /// as a polygon deeper; nulls have no MVT value and are left out; tiles
+    /// outside the pyramid are errors.
     #[test]
     fn small_features_nulls_and_bad_tiles() {
         let index = TileIndex::from_geojson("t", &square(0.1, 52.2, 1e-6, false)).expect("index");
@@ -511,7 +799,12 @@ mod tests {
         keys.sort();
         assert_eq!(keys, ["count", "h3", "hot", "z"], "null `gone` left out");
         let (bytes, n) = index.tile(0, 0, 0).expect("tile");
-        assert_eq!((bytes.len(), n), (0, 0));
+        assert_eq!(n, 1, "a point where the area is");
+        assert!(
+            bytes.len() < 80,
+            "a point, not a polygon: {} bytes",
+            bytes.len()
+        );
         let (x, y) = (
             (index.features[0].bbox[0] * 65_536.0) as u32,
             (index.features[0].bbox[1] * 65_536.0) as u32,
@@ -526,5 +819,49 @@ mod tests {
             b"{\"features\": [{\"geometry\": {\"type\": \"Polygon\", \"coordinates\": 5}}]}"
         )
         .is_err());
+    }
+
+    /// Children of one parent, with their bins and counts, aggregate to the
+    /// most significant bin (hot before cold), the sum of the counts, and no
+    /// count at all when one of them is withheld.
+    #[test]
+    fn aggregates_keep_the_strongest_bin_and_the_sum() {
+        let parent = h3o::LatLng::new(52.666, 0.159)
+            .expect("ll")
+            .to_cell(h3o::Resolution::Five);
+        let children: Vec<h3o::CellIndex> = parent.children(h3o::Resolution::Six).collect();
+        let layer = |cells: &[(i64, Option<i64>)]| {
+            let features: Vec<Value> = cells
+                .iter()
+                .zip(&children)
+                .map(|((bin, count), cell)| {
+                    let centre = h3o::LatLng::from(*cell);
+                    let (x, y, d) = (centre.lng(), centre.lat(), 0.01);
+                    serde_json::json!({"type": "Feature",
+                        "geometry": {"type": "Polygon", "coordinates": [[[x - d, y - d], [x + d, y - d], [x + d, y + d], [x - d, y + d], [x - d, y - d]]]},
+                        "properties": {"h3": cell.to_string(), "bin": bin, "count": count}})
+                })
+                .collect();
+            let index = TileIndex::from_geojson(
+                "cells",
+                serde_json::json!({"features": features})
+                    .to_string()
+                    .as_bytes(),
+            )
+            .expect("index");
+            assert_eq!(index.shape, Shape::Hexagons(6));
+            let aggregate = index.aggregate(5);
+            assert_eq!(aggregate.summaries.len(), 1, "one parent");
+            let s = &aggregate.summaries[0];
+            (s.bin, s.count)
+        };
+        assert_eq!(layer(&[(-1, Some(2)), (-3, Some(1))]), (Some(-3), Some(3)));
+        assert_eq!(layer(&[(-3, Some(2)), (-1, Some(1))]), (Some(-3), Some(3)));
+        assert_eq!(layer(&[(2, Some(2)), (-3, Some(1))]), (Some(2), Some(3)));
+        assert_eq!(
+            layer(&[(1, Some(1)), (3, Some(4)), (-2, Some(1))]),
+            (Some(3), Some(6))
+        );
+        assert_eq!(layer(&[(0, Some(1)), (0, None)]), (Some(0), None));
     }
 }

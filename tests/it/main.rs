@@ -18,3 +18,4 @@ mod premises;
 mod security;
 mod serve;
 mod support;
+mod tiles;

@@ -110,6 +110,22 @@ async fn role_by_endpoint_matrix() {
             [S::UNAUTHORIZED, S::OK, S::OK, S::OK, S::OK],
         ),
         (
+            "/api/v1/tiles/hotspots/5/16/10",
+            [S::UNAUTHORIZED, S::OK, S::OK, S::OK, S::OK],
+        ),
+        (
+            "/api/v1/tiles/reports/9/256/167",
+            [S::UNAUTHORIZED, S::FORBIDDEN, S::OK, S::OK, S::OK],
+        ),
+        (
+            "/api/v1/tiles/premises/9/256/167",
+            [S::UNAUTHORIZED, S::FORBIDDEN, S::OK, S::OK, S::OK],
+        ),
+        (
+            "/api/v1/tiles/context/9/256/167",
+            [S::UNAUTHORIZED, S::OK, S::OK, S::OK, S::OK],
+        ),
+        (
             "/api/v1/layers/emerging",
             [S::UNAUTHORIZED, S::OK, S::OK, S::OK, S::OK],
         ),

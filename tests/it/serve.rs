@@ -1062,7 +1062,7 @@ async fn map_tiles_hold_the_layer_features() {
     for bad in [
         "/api/v1/tiles/cells/8/256/1",
         "/api/v1/tiles/cells/17/0/0",
-        "/api/v1/tiles/hotspots/8/1/1",
+        "/api/v1/tiles/towns/8/1/1",
         "/api/v1/tiles/cells/8/x/1",
     ] {
         assert_eq!(get(app(), bad).await.status, StatusCode::NOT_FOUND, "{bad}");

@@ -198,15 +198,25 @@ pub(crate) fn complete(mut doc: Value) -> Value {
         ),
     );
     paths.remove("/api/v1/tiles/{layer}/{z}/{x}/{y}");
-    for layer in [Layer::Cells, Layer::Emerging] {
-        let mut parameters = vec![
+    let tile_address = || {
+        vec![
             path_parameter(
                 "z",
                 &json!({"type": "integer", "minimum": 0, "maximum": crate::publish::MAX_ZOOM}),
             ),
             path_parameter("x", &json!({"type": "integer", "minimum": 0})),
             path_parameter("y", &json!({"type": "integer", "minimum": 0})),
-        ];
+        ]
+    };
+    let no_tile = ("404", "No such tile (x and y below 2^z)");
+    for layer in [
+        Layer::Cells,
+        Layer::Emerging,
+        Layer::Hotspots,
+        Layer::Reports,
+        Layer::Context,
+    ] {
+        let mut parameters = tile_address();
         parameters.extend(
             layer
                 .accepts()
@@ -214,17 +224,20 @@ pub(crate) fn complete(mut doc: Value) -> Value {
                 .filter(|n| !matches!(*n, "format" | "download"))
                 .map(|n| query_parameter(Some(layer), n)),
         );
+        let mut errors = vec![BAD, UNAUTHORIZED, no_tile];
+        if layer == Layer::Reports {
+            errors.push(FORBIDDEN);
+        }
         paths.insert(
             format!("/api/v1/tiles/{}/{{z}}/{{x}}/{{y}}", layer.as_str()),
             get(
-                &format!("A Mapbox Vector Tile of the {} layer", layer.as_str()),
+                &format!(
+                    "A Mapbox Vector Tile of the {} layer (aggregated to coarser H3 cells where its own cannot be drawn or the tile would pass 500 KB)",
+                    layer.as_str()
+                ),
                 parameters,
                 &["application/vnd.mapbox-vector-tile"],
-                &[
-                    BAD,
-                    UNAUTHORIZED,
-                    ("404", "No such tile (x and y below 2^z)"),
-                ],
+                &errors,
             ),
         );
     }
@@ -241,9 +254,24 @@ pub(crate) fn complete(mut doc: Value) -> Value {
         "/api/v1/premises".into(),
         get(
             "Repeat premises: GeoJSON points, CSV, GeoPackage or GeoParquet",
-            premises,
+            premises.clone(),
             &DOWNLOADS,
             &[BAD, UNAUTHORIZED, FORBIDDEN],
+        ),
+    );
+    let mut premises_tile = tile_address();
+    premises_tile.extend(
+        premises
+            .into_iter()
+            .filter(|p| !matches!(p["name"].as_str(), Some("format" | "download"))),
+    );
+    paths.insert(
+        "/api/v1/tiles/premises/{z}/{x}/{y}".into(),
+        get(
+            "A Mapbox Vector Tile of the repeat premises (points, aggregated where a tile would pass 500 KB)",
+            premises_tile,
+            &["application/vnd.mapbox-vector-tile"],
+            &[BAD, UNAUTHORIZED, FORBIDDEN, no_tile],
         ),
     );
     let summary = ["from", "to", "window_days", "res", "k", "kernel", "fdr"]

@@ -12,6 +12,7 @@ use crate::serve::http::etag_matches;
 use crate::serve::query::query_pairs;
 use crate::serve::state::AppState;
 use crate::serve::viewer::Viewer;
+use sha2::Digest as _;
 
 /// A map tile of a hexagon layer (Mapbox Vector Tile 2.1, one layer named like
 /// the API layer), cut from the layer's GeoJSON answer for the viewer's role:
@@ -20,7 +21,7 @@ use crate::serve::viewer::Viewer;
     get,
     path = "/api/v1/tiles/{layer}/{z}/{x}/{y}",
     params(
-        ("layer" = String, Path, description = "cells or emerging"),
+        ("layer" = String, Path, description = "cells, emerging, hotspots, reports, context or premises"),
         ("z" = u8, Path, description = "zoom 0..16"),
         ("x" = u32, Path, description = "column, 0..2^z"),
         ("y" = u32, Path, description = "row from the north, 0..2^z"),
@@ -43,20 +44,15 @@ pub(super) async fn tile(
     let layer = match name.as_str() {
         "cells" => Layer::Cells,
         "emerging" => Layer::Emerging,
+        "hotspots" => Layer::Hotspots,
+        "reports" => Layer::Reports,
+        "context" => Layer::Context,
+        "premises" => {
+            return Ok(premises_tile(&state, &z, &x, &y, raw.as_deref(), &headers, viewer).await?)
+        }
         _ => return Err(AppError::NotFound.into()),
     };
-    let (Ok(z), Ok(x), Ok(y)) = (
-        z.parse::<u8>(),
-        x.parse::<u32>(),
-        y.trim_end_matches(".pbf")
-            .trim_end_matches(".mvt")
-            .parse::<u32>(),
-    ) else {
-        return Err(AppError::NotFound.into());
-    };
-    if !crate::publish::tile_exists(z, x, y) {
-        return Err(AppError::NotFound.into());
-    }
+    let (z, x, y) = tile_address(&z, &x, &y)?;
     let request = publish::parse(layer, &query_pairs(raw.as_deref())?)?;
     for (field, given) in [
         ("format", request.format != publish::OutputFormat::GeoJson),
@@ -91,11 +87,85 @@ pub(super) async fn tile(
             .map_err(AppError::internal)?
         })
         .await?;
-    let (bytes, features) = index.tile(z, x, y).map_err(|e| match e {
+    let (bytes, features) = index.tile(z, x, y).map_err(tile_error)?;
+    entry.rows = Some(i64::try_from(features).unwrap_or(i64::MAX));
+    state.audit(entry);
+    let out = layer_headers(&etag, Some("application/vnd.mapbox-vector-tile"));
+    Ok((out, bytes).into_response())
+}
+
+fn tile_error(e: crate::publish::TileError) -> AppError {
+    match e {
         crate::publish::TileError::NoSuchTile { .. } => AppError::NotFound,
         // A 404 would read as "no tile" to MapLibre and hide the failure.
         other @ crate::publish::TileError::NotPolygons(_) => AppError::internal(other),
-    })?;
+    }
+}
+
+/// `z`, `x`, `y` of a tile path (`y` may end `.pbf` or `.mvt`), or a 404.
+fn tile_address(z: &str, x: &str, y: &str) -> Result<(u8, u32, u32), AppError> {
+    let (Ok(z), Ok(x), Ok(y)) = (
+        z.parse::<u8>(),
+        x.parse::<u32>(),
+        y.trim_end_matches(".pbf")
+            .trim_end_matches(".mvt")
+            .parse::<u32>(),
+    ) else {
+        return Err(AppError::NotFound);
+    };
+    if crate::publish::tile_exists(z, x, y) {
+        Ok((z, x, y))
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// A tile of the repeat-premises list (analysts and up), cut from its answer.
+async fn premises_tile(
+    state: &AppState,
+    z: &str,
+    x: &str,
+    y: &str,
+    raw: Option<&str>,
+    headers: &HeaderMap,
+    viewer: Viewer,
+) -> Result<Response, AppError> {
+    let (z, x, y) = tile_address(z, x, y)?;
+    viewer.require(state, viewer.role.sees_premises(), "premises")?;
+    let request = crate::premises::parse_premises(&query_pairs(raw)?)?;
+    if request.format != crate::premises::PremisesFormat::GeoJson || request.download {
+        return Err(AppError::bad(
+            "format",
+            "tiles are vector tiles; use the premises endpoint for files",
+        ));
+    }
+    let (key, answer) = super::premises::premises_answer(state, &request).await?;
+    let etag = format!(
+        "\"{}-{z}-{x}-{y}\"",
+        &hex::encode(sha2::Sha256::digest(format!(
+            "{key}|{}",
+            viewer.role.as_str()
+        )))[..24]
+    );
+    let mut entry = viewer.audit("tile", "ok");
+    entry.target = Some(format!("premises {z}/{x}/{y}"));
+    entry.detail = raw.map(str::to_owned);
+    if etag_matches(headers, &etag) {
+        return Ok(not_modified(state, entry, &etag));
+    }
+    let index = state
+        .0
+        .tile_indexes
+        .get_or_compute(&key, async {
+            tokio::task::spawn_blocking(move || {
+                crate::publish::TileIndex::from_geojson("premises", &answer.body)
+                    .map_err(AppError::internal)
+            })
+            .await
+            .map_err(AppError::internal)?
+        })
+        .await?;
+    let (bytes, features) = index.tile(z, x, y).map_err(tile_error)?;
     entry.rows = Some(i64::try_from(features).unwrap_or(i64::MAX));
     state.audit(entry);
     let out = layer_headers(&etag, Some("application/vnd.mapbox-vector-tile"));

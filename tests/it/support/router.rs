@@ -106,7 +106,8 @@ pub async fn send(app: Router, request: Request<Body>) -> Answer {
     }
 }
 
-/// One feature of a decoded tile: layer name, properties, polygons in tile units.
+/// One feature of a decoded tile: layer name, properties, polygons in tile
+/// units (none for a point).
 pub type TileFeature = (
     String,
     std::collections::HashMap<String, mvt_reader::feature::Value>,
@@ -127,7 +128,9 @@ pub fn decode_tile(body: &[u8]) -> Vec<TileFeature> {
             let polygons = match f.geometry {
                 geo::Geometry::Polygon(p) => vec![p],
                 geo::Geometry::MultiPolygon(m) => m.0,
-                other => panic!("{name}: expected polygons, got {other:?}"),
+                // Points (reports, premises, areas too small to draw): no polygon.
+                geo::Geometry::Point(_) | geo::Geometry::MultiPoint(_) => Vec::new(),
+                other => panic!("{name}: expected polygons or points, got {other:?}"),
             };
             out.push((name.clone(), f.properties.unwrap_or_default(), polygons));
         }
