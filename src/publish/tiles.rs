@@ -282,7 +282,12 @@ impl TileIndex {
             let mut summary = summarise(&properties);
             if let Some(p) = point {
                 points += 1;
-                summary.lon_lat = Some(lon_lat(p));
+                let [lon, lat] = lon_lat(p);
+                summary.lon_lat = Some([lon, lat]);
+                // Indexed once, finely: every coarser cell is then its parent.
+                summary.cell = h3o::LatLng::new(lat, lon)
+                    .ok()
+                    .map(|p| p.to_cell(h3o::Resolution::Twelve));
             }
             match summary.cell {
                 Some(cell) if point.is_none() => {
@@ -348,6 +353,7 @@ impl TileIndex {
             std::collections::BTreeMap::new();
         for summary in &self.summaries {
             let parent = match (summary.cell, summary.lon_lat) {
+                (Some(cell), _) if cell.resolution() >= resolution => cell.parent(resolution),
                 (_, Some([lon, lat])) => h3o::LatLng::new(lat, lon)
                     .ok()
                     .map(|p| p.to_cell(resolution)),
@@ -458,6 +464,12 @@ impl TileIndex {
             Shape::Points => (self, drawable.saturating_add(1)),
             Shape::Areas => (self, 0),
         };
+        // Points too many for one tile go straight to their aggregate, without
+        // cutting (and throwing away) a tile of all of them first.
+        if self.shape == Shape::Points && self.estimated_bytes(z, x, y) > MAX_TILE_BYTES {
+            res = drawable;
+            index = self.coarser(res);
+        }
         let mut out = index.cut(z, x, y);
         while out.0.len() > MAX_TILE_BYTES && self.shape != Shape::Areas && res > 0 {
             res -= 1;
@@ -465,6 +477,29 @@ impl TileIndex {
             out = index.cut(z, x, y);
         }
         Ok(out)
+    }
+
+    /// A generous guess at the size of tile `z/x/y` cut as it is: the
+    /// features meeting it times their mean tags, plus a point's geometry.
+    fn estimated_bytes(&self, z: u8, x: u32, y: u32) -> usize {
+        let scale = f64::from(1u32 << z);
+        let margin = f64::from(BUFFER) / f64::from(EXTENT) / scale;
+        let (left, top) = (f64::from(x) / scale, f64::from(y) / scale);
+        let (right, bottom) = (left + 1.0 / scale, top + 1.0 / scale);
+        let meeting = self
+            .features
+            .iter()
+            .filter(|f| {
+                let [x0, y0, x1, y1] = f.bbox;
+                !(x1 < left - margin
+                    || x0 > right + margin
+                    || y1 < top - margin
+                    || y0 > bottom + margin)
+            })
+            .count();
+        let tags: usize = self.features.iter().map(|f| f.tags.len()).sum();
+        let per_feature = tags / self.features.len().max(1) + 8;
+        meeting * per_feature
     }
 
     /// The features meeting tile `z/x/y`, as they are.
