@@ -132,8 +132,14 @@ fn parse_row<'r>(
     gazetteer: &Gazetteer,
 ) -> Result<NewContextCrime, (&'static str, String)> {
     let month = get(month_at).ok_or(("Month", "empty".to_owned()))?;
+    let not_a_month = || ("Month", format!("{month:?} is not a month (YYYY-MM)"));
+    if month.len() != 7 || month.as_bytes()[4] != b'-' {
+        return Err(not_a_month());
+    }
     let month = NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
-        .map_err(|_| ("Month", format!("{month:?} is not a month (YYYY-MM)")))?;
+        .ok()
+        .filter(|d| (2000..=2099).contains(&chrono::Datelike::year(d)))
+        .ok_or_else(not_a_month)?;
     let force = get(force_at).ok_or(("Falls within", "empty".to_owned()))?;
     let (Some(lng), Some(lat)) = (get(lng_at), get(lat_at)) else {
         return Err((
