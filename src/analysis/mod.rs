@@ -5,6 +5,7 @@
 //! cannot fail on I/O and is checked against reference implementations.
 
 pub mod areas;
+pub mod context;
 pub mod emerging;
 pub mod gistar;
 pub mod linking;
@@ -13,6 +14,7 @@ pub mod rates;
 pub mod stats;
 
 pub use areas::{hotspot_areas, CellReports, HotspotArea};
+pub use context::AreaContext;
 pub use emerging::{classify, Category, Emerging};
 pub use gistar::{gi_star, permutation_p, GiStar, Kernel, Neighbours, StudyArea};
 pub use stats::{bh_threshold, bins, mann_kendall, poisson_change_p, two_sided_p, MannKendall};

@@ -553,8 +553,11 @@ pub fn hotspot_areas(
     }
     let gazetteer = Gazetteer::embedded();
     let study: HashSet<u64> = run.area.cells().iter().map(|c| u64::from(*c)).collect();
-    let context = crate::publish::context::AreaContext::new(
-        store.context_counts(query.res, query.filter.from, query.filter.to)?,
+    let context = analysis::AreaContext::new(
+        store
+            .context_counts(query.res, query.filter.from, query.filter.to)?
+            .into_iter()
+            .map(|c| (c.cell, c.crime_type, c.count)),
         &study,
     );
     let out = areas

@@ -3,7 +3,6 @@
 //! writers (GeoJSON, CSV, vector tiles). No HTTP and no printing: `serve` and
 //! `cli` both call [`render_view`] / [`render`], so they write the same bytes.
 
-mod context;
 mod disclosure;
 mod export;
 mod features;

@@ -77,7 +77,7 @@ pub fn render(
     let rows;
     let provenance;
     match request.layer {
-        Layer::Context => return crate::publish::context::render_context(store, request),
+        Layer::Context => return render_context(store, request),
         Layer::Cells => {
             let run = layers::hot_cells(store, query)?;
             let cells: Vec<&layers::CellResult> = run
@@ -284,4 +284,59 @@ pub(crate) fn towns_geojson(
         features,
         foreign_members: Some(members),
     }
+}
+
+/// Where the context layer's counts come from and what they are not.
+const CONTEXT_SOURCE: &str = "data.police.uk street-level crime (Open Government Licence v3.0); locations are snapped to anonymous map points, months not days";
+
+/// The context layer: recorded crime (police.uk) per cell and crime type,
+/// beside (never inside) the reports' analysis. Open data: every role reads
+/// it whole.
+fn render_context(store: &Store, request: &LayerRequest) -> Result<Rendered, RenderError> {
+    let query = &request.query;
+    let mut cells = export::ContextCells::new();
+    for c in store.context_counts(query.res, query.filter.from, query.filter.to)? {
+        if request.crime_types.is_empty()
+            || request.crime_types.contains(&c.crime_type.to_lowercase())
+        {
+            *cells
+                .entry(c.cell)
+                .or_default()
+                .entry(c.crime_type)
+                .or_default() += c.count;
+        }
+    }
+    let (first, last, stored) = store.context_window()?;
+    let provenance = serde_json::json!({
+        "tool": "hotspots",
+        "version": env!("CARGO_PKG_VERSION"),
+        "layer": "context",
+        "source": CONTEXT_SOURCE,
+        "query": {
+            "res": query.res,
+            "from": query.filter.from.map(|d| d.to_string()),
+            "to": query.filter.to.map(|d| d.to_string()),
+            "crime_type": request.crime_types,
+        },
+        "data_window": {"from": first.map(|d| d.to_string()), "to": last.map(|d| d.to_string())},
+        "stored_crimes": stored,
+        "period_rule": "a month counts when it overlaps from..to",
+        "cell_assignment": "parent_of_finest",
+        "features": cells.len(),
+        "generated_at": chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+    });
+    let mut body = Vec::new();
+    if request.format == OutputFormat::Csv {
+        export::context_csv(&cells, &mut body)?;
+    } else {
+        write_json(&mut body, &export::context_geojson(&cells, &provenance))?;
+    }
+    let (content_type, extension) = media_type(request.format);
+    Ok(Rendered {
+        body,
+        content_type,
+        file_name: format!("hotspots-context-r{}.{extension}", query.res),
+        rows: cells.len(),
+        provenance: Some(provenance),
+    })
 }

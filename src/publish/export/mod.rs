@@ -4,6 +4,7 @@
 //! files, HTTP or DuckDB.
 
 mod archive;
+mod context;
 mod csv_rows;
 mod geometry;
 mod geopackage;
@@ -15,6 +16,7 @@ mod table;
 mod tests;
 
 pub use archive::csv_zip;
+pub use context::{context_csv, context_geojson, ContextCells};
 pub(crate) use geometry::finite;
 pub use geometry::{cell_geometries, multipolygon_geometry, CellHex};
 pub use geopackage::write_geopackage;
