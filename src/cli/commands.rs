@@ -64,6 +64,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 store.premises()?.len(),
                 store.outcomes()?.len(),
             );
+            let (first, last, crimes) = store.context_window()?;
+            if let (Some(first), Some(last)) = (first, last) {
+                println!(
+                    "context: {crimes} recorded crimes (synthetic, police.uk's layout), {} to {} (the map's \"Recorded crime\" switch, /api/v1/layers/context)",
+                    first.format("%Y-%m"),
+                    last.format("%Y-%m"),
+                );
+            }
             println!("database: {}", db.display());
             println!("demo accounts (passwords shown once; reset on every `hotspots demo`):");
             for (name, password) in crate::demo::demo_accounts(&store)? {
