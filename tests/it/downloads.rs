@@ -240,6 +240,14 @@ async fn geopackage_downloads_read_back_with_gdal() {
                 back["features"].as_array().expect("features"),
             );
 
+            // Objects and lists are declared JSON, so GDAL reads them as such.
+            if table == "hotspots" && role == Role::Analyst {
+                let info = run("ogrinfo", &["-ro", "-so", file, table]);
+                assert!(
+                    info.lines().any(|l| l.starts_with("venues: String(JSON)")),
+                    "{what}: venues as JSON\n{info}"
+                );
+            }
             // The spatial index, and the provenance in the metadata tables.
             let index = run(
                 "ogrinfo",

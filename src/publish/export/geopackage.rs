@@ -141,6 +141,22 @@ pub fn write_geopackage(
     tx.execute_batch(&rtree_triggers(name))?;
 
     // The provenance block, as the GeoJSON answer carries it.
+    // Objects and lists are JSON text: say so (the schema extension's
+    // `gpkg_data_columns`), so GDAL and QGIS read them as JSON.
+    let json_columns: Vec<&str> = columns
+        .iter()
+        .filter(|c| c.kind == ColumnType::Json)
+        .map(|c| c.name.as_str())
+        .collect();
+    if !json_columns.is_empty() {
+        tx.execute_batch(DATA_COLUMNS_TABLE)?;
+        for column in json_columns {
+            tx.execute(
+                "INSERT INTO gpkg_data_columns (table_name, column_name, name, mime_type) VALUES (?1, ?2, ?2, 'application/json')",
+                params![name, column],
+            )?;
+        }
+    }
     tx.execute_batch(METADATA_TABLES)?;
     tx.execute(
         "INSERT INTO gpkg_metadata (md_scope, md_standard_uri, mime_type, metadata)
@@ -228,6 +244,17 @@ CREATE TABLE gpkg_extensions (
   definition TEXT NOT NULL, scope TEXT NOT NULL,
   CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name));
 "#;
+
+/// The schema extension's column descriptions and its registration.
+const DATA_COLUMNS_TABLE: &str = r"
+CREATE TABLE gpkg_data_columns (
+  table_name TEXT NOT NULL, column_name TEXT NOT NULL, name TEXT, title TEXT,
+  description TEXT, mime_type TEXT, constraint_name TEXT,
+  CONSTRAINT pk_gdc PRIMARY KEY (table_name, column_name),
+  CONSTRAINT gdc_tn UNIQUE (table_name, name));
+INSERT INTO gpkg_extensions (table_name, column_name, extension_name, definition, scope) VALUES
+ ('gpkg_data_columns', NULL, 'gpkg_schema', 'http://www.geopackage.org/spec/#extension_schema', 'read-write');
+";
 
 /// The metadata extension's tables and their registration.
 const METADATA_TABLES: &str = r"
