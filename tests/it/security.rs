@@ -299,22 +299,7 @@ async fn role_by_endpoint_matrix() {
             }
             if let Some(found) = binary_field_names(&a) {
                 // GeoPackage and GeoParquet: the names of their columns.
-                let mut forbidden = Vec::new();
-                if *viewer != Some(Role::Tactical) && *viewer != Some(Role::Admin) {
-                    forbidden.push("notes");
-                }
-                if *viewer == Some(Role::Partnership) {
-                    forbidden.extend([
-                        "venue_name",
-                        "report_id",
-                        "gi_z",
-                        "p",
-                        "trend_z",
-                        "lat",
-                        "lng",
-                    ]);
-                }
-                for f in forbidden {
+                for f in forbidden_names(*viewer) {
                     assert!(!found.contains(f), "{path}: {viewer:?} sees {f}");
                 }
                 continue;
@@ -327,19 +312,7 @@ async fn role_by_endpoint_matrix() {
                     .iter()
                     .flat_map(|(_, p, _)| p.keys().cloned())
                     .collect();
-                let mut forbidden = vec!["notes"];
-                if *viewer == Some(Role::Partnership) {
-                    forbidden.extend([
-                        "venue_name",
-                        "report_id",
-                        "gi_z",
-                        "p",
-                        "trend_z",
-                        "lat",
-                        "lng",
-                    ]);
-                }
-                for f in forbidden {
+                for f in forbidden_names(*viewer) {
                     assert!(!found.contains(f), "{path}: {viewer:?} sees {f}");
                 }
                 continue;
@@ -394,6 +367,28 @@ async fn role_by_endpoint_matrix() {
             }
         }
     }
+}
+
+/// The property names a role must never be given in a tile or a file's
+/// columns: notes (tactical and admin only) and, for partnership, anything
+/// that names or places a report or states an exact statistic.
+fn forbidden_names(viewer: Option<Role>) -> Vec<&'static str> {
+    let mut forbidden = Vec::new();
+    if viewer != Some(Role::Tactical) && viewer != Some(Role::Admin) {
+        forbidden.push("notes");
+    }
+    if viewer == Some(Role::Partnership) {
+        forbidden.extend([
+            "venue_name",
+            "report_id",
+            "gi_z",
+            "p",
+            "trend_z",
+            "lat",
+            "lng",
+        ]);
+    }
+    forbidden
 }
 
 /// The column names of a GeoPackage (its feature tables, through SQLite) or a
