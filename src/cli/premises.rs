@@ -33,14 +33,7 @@ fn import(files: &RegisterFiles, run: Import, link: bool) -> anyhow::Result<Exit
     let mut summaries = Vec::new();
     for path in &files.files {
         let summary = run(&mut store, Input::Path(path.clone()), &options)?;
-        if let (Some(rejects), true) = (&summary.rejects_csv, summary.counts.rejected > 0) {
-            eprintln!(
-                "{}: {} rejected rows listed in {}",
-                summary.file,
-                summary.counts.rejected,
-                rejects.display()
-            );
-        }
+        say_rejects(&summary);
         summaries.push(summary);
     }
     println!("{}", ingest::summary_line(&summaries));
@@ -53,6 +46,18 @@ fn import(files: &RegisterFiles, run: Import, link: bool) -> anyhow::Result<Exit
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Where a file's rejects were listed, when it had any.
+fn say_rejects(summary: &FileSummary) {
+    if let (Some(rejects), true) = (&summary.rejects_csv, summary.counts.rejected > 0) {
+        eprintln!(
+            "{}: {} rejected rows listed in {}",
+            summary.file,
+            summary.counts.rejected,
+            rejects.display()
+        );
+    }
 }
 
 fn actor() -> String {
@@ -169,14 +174,7 @@ pub(super) fn context_command(action: ContextCommand) -> anyhow::Result<ExitCode
     for path in files {
         let summary =
             ingest::import_police_uk(&mut store, Input::Path(path), force, !no_rejects_file)?;
-        if let (Some(rejects), true) = (&summary.rejects_csv, summary.counts.rejected > 0) {
-            eprintln!(
-                "{}: {} rejected rows listed in {}",
-                summary.file,
-                summary.counts.rejected,
-                rejects.display()
-            );
-        }
+        say_rejects(&summary);
         summaries.push(summary);
     }
     println!("{}", ingest::summary_line(&summaries));

@@ -9,12 +9,11 @@
 //! (force, month) already stored is left alone unless the import is forced,
 //! which replaces it whole: importing a month twice never counts it twice.
 
-use std::io::Read;
-
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
 use super::pipeline::{default_rejects_path, write_rejects_csv, FileSummary, Input, PipelineError};
+use super::register::read_input;
 use super::IngestError;
 use crate::geo::{cells_for, Gazetteer};
 use crate::model::RowReject;
@@ -190,23 +189,7 @@ pub fn import_police_uk(
 ) -> Result<FileSummary, PipelineError> {
     let file = input.name();
     let rejects_path = write_rejects.then(|| default_rejects_path(&input));
-    let mut bytes = Vec::new();
-    match input {
-        Input::Path(path) => {
-            bytes = std::fs::read(&path).map_err(|source| IngestError::Io {
-                file: file.clone(),
-                source,
-            })?;
-        }
-        Input::Reader { mut reader, .. } => {
-            reader
-                .read_to_end(&mut bytes)
-                .map_err(|source| IngestError::Io {
-                    file: file.clone(),
-                    source,
-                })?;
-        }
-    }
+    let bytes = read_input(input, &file)?;
     let sha256 = hex::encode(Sha256::digest(&bytes));
     let (rows, rejects) = read_police_uk(&bytes, &file)?;
     let counts = store.import_context(&file, &sha256, &rows, &rejects, replace)?;

@@ -522,7 +522,8 @@ fn parse_outcome(
 }
 
 /// Reads a whole input, hashing it (the run records the file's SHA-256).
-fn read_input(input: Input, file: &str) -> Result<Vec<u8>, IngestError> {
+/// A whole input file in memory (registers and context files are small).
+pub(super) fn read_input(input: Input, file: &str) -> Result<Vec<u8>, IngestError> {
     let mut bytes = Vec::new();
     let io = |source| IngestError::Io {
         file: file.to_owned(),

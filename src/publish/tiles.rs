@@ -482,21 +482,8 @@ impl TileIndex {
     /// A generous guess at the size of tile `z/x/y` cut as it is: the
     /// features meeting it times their mean tags, plus a point's geometry.
     fn estimated_bytes(&self, z: u8, x: u32, y: u32) -> usize {
-        let scale = f64::from(1u32 << z);
-        let margin = f64::from(BUFFER) / f64::from(EXTENT) / scale;
-        let (left, top) = (f64::from(x) / scale, f64::from(y) / scale);
-        let (right, bottom) = (left + 1.0 / scale, top + 1.0 / scale);
-        let meeting = self
-            .features
-            .iter()
-            .filter(|f| {
-                let [x0, y0, x1, y1] = f.bbox;
-                !(x1 < left - margin
-                    || x0 > right + margin
-                    || y1 < top - margin
-                    || y0 > bottom + margin)
-            })
-            .count();
+        let meets = meets_tile(z, x, y);
+        let meeting = self.features.iter().filter(|f| meets(f.bbox)).count();
         let tags: usize = self.features.iter().map(|f| f.tags.len()).sum();
         let per_feature = tags / self.features.len().max(1) + 8;
         meeting * per_feature
@@ -505,9 +492,7 @@ impl TileIndex {
     /// The features meeting tile `z/x/y`, as they are.
     fn cut(&self, z: u8, x: u32, y: u32) -> (Vec<u8>, usize) {
         let scale = f64::from(1u32 << z);
-        let margin = f64::from(BUFFER) / f64::from(EXTENT) / scale;
-        let (left, top) = (f64::from(x) / scale, f64::from(y) / scale);
-        let (right, bottom) = (left + 1.0 / scale, top + 1.0 / scale);
+        let meets = meets_tile(z, x, y);
         let to_tile = |[ux, uy]: [f64; 2]| -> [i64; 2] {
             let extent = f64::from(EXTENT);
             [
@@ -520,15 +505,7 @@ impl TileIndex {
         let mut value_map: HashMap<u32, u32> = HashMap::new();
         let (mut keys_used, mut values_used) = (Vec::new(), Vec::new());
         let mut features = Vec::new();
-        for feature in &self.features {
-            let [x0, y0, x1, y1] = feature.bbox;
-            if x1 < left - margin
-                || x0 > right + margin
-                || y1 < top - margin
-                || y0 > bottom + margin
-            {
-                continue;
-            }
+        for feature in self.features.iter().filter(|f| meets(f.bbox)) {
             let (kind, geometry) = match feature.point {
                 Some(p) => (1, encode_point(to_tile(p))),
                 None => match encode_polygons(&feature.polygons, &to_tile) {
@@ -645,6 +622,18 @@ fn encode_polygons(
         }
     }
     out
+}
+
+/// Whether a bounding box (Web Mercator unit square) meets tile `z/x/y`
+/// widened by [`BUFFER`].
+fn meets_tile(z: u8, x: u32, y: u32) -> impl Fn([f64; 4]) -> bool {
+    let scale = f64::from(1u32 << z);
+    let margin = f64::from(BUFFER) / f64::from(EXTENT) / scale;
+    let (left, top) = (f64::from(x) / scale, f64::from(y) / scale);
+    let (right, bottom) = (left + 1.0 / scale, top + 1.0 / scale);
+    move |[x0, y0, x1, y1]| {
+        !(x1 < left - margin || x0 > right + margin || y1 < top - margin || y0 > bottom + margin)
+    }
 }
 
 /// MVT geometry commands for one point.

@@ -50,7 +50,7 @@ pub fn write_geopackage(
             _ => "GEOMETRY".to_owned(),
         }
     };
-    let extent = table::extent(set);
+    let extent = table::extent(set, 0..set.len());
     let now = chrono::Utc::now()
         .format("%Y-%m-%dT%H:%M:%S%.3fZ")
         .to_string();

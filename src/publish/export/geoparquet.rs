@@ -117,20 +117,7 @@ pub fn write_geoparquet(
     fields.push(Field::new("bbox", DataType::Struct(bbox_fields), true));
     arrays.push(Arc::new(bbox));
 
-    let extent = {
-        let chosen: Vec<[f64; 4]> = rows
-            .iter()
-            .filter_map(|&r| set.geometry(r).and_then(table::bounds))
-            .collect();
-        chosen.into_iter().reduce(|a, b| {
-            [
-                a[0].min(b[0]),
-                a[1].min(b[1]),
-                a[2].max(b[2]),
-                a[3].max(b[3]),
-            ]
-        })
-    };
+    let extent = table::extent(set, rows.iter().copied());
     let mut column_meta = json!({
         "encoding": "WKB",
         "geometry_types": types.into_iter().collect::<Vec<_>>(),

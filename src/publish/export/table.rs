@@ -133,9 +133,9 @@ pub(crate) fn bounds(geometry: &geo::Geometry) -> Option<[f64; 4]> {
     Some([rect.min().x, rect.min().y, rect.max().x, rect.max().y])
 }
 
-/// The union of `bounds` over an answer's geometries.
-pub(crate) fn extent(set: &FeatureSet) -> Option<[f64; 4]> {
-    (0..set.len())
+/// The union of `bounds` over the geometries of the features at `rows`.
+pub(crate) fn extent(set: &FeatureSet, rows: impl IntoIterator<Item = usize>) -> Option<[f64; 4]> {
+    rows.into_iter()
         .filter_map(|i| set.geometry(i).and_then(bounds))
         .reduce(|a, b| {
             [
