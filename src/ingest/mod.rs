@@ -24,8 +24,8 @@ pub use crate::model::RowReject;
 pub use column::Column;
 pub use error::IngestError;
 pub use pipeline::{
-    default_rejects_path, load, load_paths, summary_line, FileSummary, Input, LoadOptions,
-    PipelineError,
+    check_record, default_rejects_path, load, load_paths, summary_line, FileSummary, Input,
+    LoadOptions, PipelineError,
 };
 pub(crate) use row::{truncate_raw, CsvFields};
 pub use row::{RawRow, RAW_LIMIT};

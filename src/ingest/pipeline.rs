@@ -535,3 +535,40 @@ pub fn summary_line(summaries: &[FileSummary]) -> String {
     }
     format!("read {read}, stored {stored}, duplicates {dup}, rejected {rej}")
 }
+
+/// Checks one record as a load would (columns, values, geocoding) without
+/// storing it, so that the public reporting page can say "we could not find
+/// that place" before a report is queued. `fields` are input column names and
+/// values; an unknown name is a reject.
+///
+/// # Errors
+/// The [`RowReject`] a load would list for this record (line 1).
+pub fn check_record(fields: &[(String, String)], context: &ParseContext) -> Result<(), RowReject> {
+    let raw = serde_json::to_string(
+        &fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect::<std::collections::BTreeMap<_, _>>(),
+    )
+    .unwrap_or_default();
+    let mut row = ingest::RawRow::new(1, raw);
+    for (name, value) in fields {
+        let Some(column) = ingest::Column::from_header(name) else {
+            return Err(RowReject {
+                line: 1,
+                field: name.clone(),
+                reason: "not an input column".into(),
+                raw: row.raw(),
+            });
+        };
+        row.set(column, value.clone());
+    }
+    locate(
+        &row,
+        context,
+        Geocoder::default(),
+        &mut Localities::default(),
+        &mut geo::Indexer::default(),
+    )
+    .map(|_| ())
+}

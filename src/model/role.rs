@@ -58,6 +58,12 @@ impl Role {
         self >= Self::Tactical
     }
 
+    /// Public reports waiting in triage: read, accept, reject (tactical and
+    /// admin: accepting decides what counts on the map).
+    pub fn triages(self) -> bool {
+        self >= Self::Tactical
+    }
+
     /// Users, tokens and the audit log.
     pub fn administers(self) -> bool {
         self == Self::Admin

@@ -100,7 +100,7 @@ impl AppError {
                 let page = crate::serve::layout::layout(
                     "Problem",
                     &html! {
-                        main.problem {
+                        main #main .problem {
                             h1 { (status.as_u16()) " " (status.canonical_reason().unwrap_or("")) }
                             p { (self.public_message()) }
                             p { a href="/" { "Back to the map" } }

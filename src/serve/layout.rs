@@ -1,21 +1,24 @@
-//! The frame of every page: head, navigation, sign-out. Knows nothing of
-//! sessions: a signed-in page passes a [`Nav`].
+//! The frame of every page: head, skip link, navigation, language switcher,
+//! sign-out. Knows nothing of sessions: a signed-in page passes a [`Nav`].
 
 use maud::{html, Markup, DOCTYPE};
 
 use crate::model::Role;
 use crate::serve::assets;
+use crate::serve::i18n::{t, Lang};
 
-/// Who is signed in, as the navigation shows them.
+/// Who is signed in, as the navigation shows them, and the page's language.
 #[derive(Clone, Copy, Debug)]
 pub struct Nav<'a> {
     pub user: &'a str,
     pub role: Role,
     /// The session's CSRF token for the sign-out form.
     pub csrf: &'a str,
+    /// The language the page is written in (its `<html lang>`).
+    pub lang: Lang,
 }
 
-/// The frame of every page.
+/// A page without a signed-in viewer, in English (sign-in, problems, OGC).
 pub fn layout(title: &str, body: &Markup) -> Markup {
     page(title, "", body, false, None)
 }
@@ -25,6 +28,7 @@ pub fn layout_for(title: &str, body: &Markup, nav: Nav<'_>) -> Markup {
     page(title, "", body, false, Some(nav))
 }
 
+/// A staff page: the navigation when signed in, in `nav.lang`.
 pub(crate) fn page(
     title: &str,
     body_class: &str,
@@ -32,9 +36,49 @@ pub(crate) fn page(
     map: bool,
     nav: Option<Nav<'_>>,
 ) -> Markup {
+    let lang = nav.map_or(Lang::En, |n| n.lang);
+    let links = html! {
+        nav aria-label=(t(lang, "nav-main")) {
+            a href="/" { (t(lang, "nav-map")) }
+            a href="/towns" { (t(lang, "nav-towns")) }
+            a href="/reports/new" { (t(lang, "nav-new-report")) }
+            @if let Some(v) = nav {
+                @if v.role.triages() { a href="/triage" { (t(lang, "nav-triage")) } }
+                @if v.role.sees_premises() {
+                    a href="/premises" { (t(lang, "nav-premises")) }
+                    a href="/outcomes" { (t(lang, "nav-outcomes")) }
+                }
+                @if v.role.administers() { a href="/admin" { (t(lang, "nav-admin")) } }
+            }
+            a href="/api/v1/openapi.json" { (t(lang, "nav-api")) }
+        }
+        @if let Some(v) = nav {
+            form.signout method="post" action="/signout" {
+                span.who { (v.user) " (" (v.role.as_str()) ")" }
+                input type="hidden" name="csrf" value=(v.csrf);
+                button type="submit" { (t(lang, "sign-out")) }
+            }
+        }
+    };
+    frame(lang, title, body_class, body, map, &links)
+}
+
+/// A public page (no account): the brand, the language switcher, no staff links.
+pub(crate) fn public_page(lang: Lang, title: &str, body: &Markup, map: bool) -> Markup {
+    frame(lang, title, "public", body, map, &html! {})
+}
+
+fn frame(
+    lang: Lang,
+    title: &str,
+    body_class: &str,
+    body: &Markup,
+    map: bool,
+    links: &Markup,
+) -> Markup {
     html! {
         (DOCTYPE)
-        html lang="en-GB" {
+        html lang=(lang.tag()) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
@@ -46,30 +90,33 @@ pub(crate) fn page(
                 link rel="icon" type="image/svg+xml" href=(assets::url("favicon.svg"));
             }
             body class=(body_class) {
+                a.skip href="#main" { (t(lang, "skip-to-content")) }
                 header.top {
-                    a.brand href="/" { "hotspots" }
-                    nav aria-label="Main" {
-                        a href="/" { "Map" }
-                        a href="/towns" { "Towns" }
-                        a href="/reports/new" { "New report" }
-                        a href="/api/v1/openapi.json" { "API" }
-                        @if let Some(v) = nav {
-                            @if v.role.sees_premises() {
-                                a href="/premises" { "Premises" }
-                                a href="/outcomes" { "Outcomes" }
-                            }
-                            @if v.role.administers() { a href="/admin" { "Admin" } }
-                        }
-                    }
-                    @if let Some(v) = nav {
-                        form.signout method="post" action="/signout" {
-                            span.who { (v.user) " (" (v.role.as_str()) ")" }
-                            input type="hidden" name="csrf" value=(v.csrf);
-                            button type="submit" { "Sign out" }
+                    a.brand href="/" { (t(lang, "site-name")) }
+                    (links)
+                    (switcher(lang))
+                }
+                (body)
+            }
+        }
+    }
+}
+
+/// Links to this page in each language (`?lang=`: the query alone, so the
+/// path stays; staff pages remember the choice in a cookie).
+fn switcher(current: Lang) -> Markup {
+    html! {
+        nav.languages aria-label=(t(current, "language")) {
+            ul {
+                @for l in Lang::ALL {
+                    li {
+                        @if l == current {
+                            a href=(format!("?lang={}", l.code())) lang=(l.tag()) hreflang=(l.tag()) aria-current="true" { (l.native_name()) }
+                        } @else {
+                            a href=(format!("?lang={}", l.code())) lang=(l.tag()) hreflang=(l.tag()) { (l.native_name()) }
                         }
                     }
                 }
-                (body)
             }
         }
     }

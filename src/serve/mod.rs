@@ -15,6 +15,7 @@ mod audit;
 mod cache;
 mod error;
 mod http;
+mod i18n;
 mod layout;
 mod ogc;
 mod pages;

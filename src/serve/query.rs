@@ -8,8 +8,13 @@ pub(crate) fn query_pairs(raw: Option<&str>) -> Result<Vec<(String, String)>, Ap
         .map_err(|e| AppError::bad("query", format!("cannot read the query string: {e}")))
 }
 
+/// A page's query: `lang` (the page's language, read by the viewer) is left
+/// out, so that no page's own parameters see it.
 pub(crate) fn pairs(raw: Option<&str>) -> Vec<(String, String)> {
-    serde_urlencoded::from_str(raw.unwrap_or("")).unwrap_or_default()
+    let mut pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(raw.unwrap_or("")).unwrap_or_default();
+    pairs.retain(|(k, _)| k != "lang");
+    pairs
 }
 
 pub(crate) fn one<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {

@@ -45,6 +45,20 @@ pub fn router(state: AppState) -> Router {
             "/premises/{id}/detach",
             axum::routing::post(pages::detach_report),
         )
+        .route(
+            "/report",
+            get(pages::public_report_page).post(pages::submit_public_report),
+        )
+        .route("/report/outline.geojson", get(pages::public_outline))
+        .route("/triage", get(pages::triage_page))
+        .route(
+            "/triage/{id}/accept",
+            axum::routing::post(pages::accept_public_report),
+        )
+        .route(
+            "/triage/{id}/reject",
+            axum::routing::post(pages::reject_public_report),
+        )
         .route("/outcomes", get(pages::outcomes_page))
         .route("/briefing", get(pages::briefing_page))
         .route("/healthz", get(|| async { "ok" }))
@@ -56,6 +70,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes())
         .merge(ogc::routes())
         .fallback(not_found)
+        .layer(axum::middleware::from_fn(remember_language))
         .layer(axum::extract::DefaultBodyLimit::max(limit))
         .layer(RequestBodyLimitLayer::new(limit))
         .layer(TimeoutLayer::with_status_code(
@@ -194,6 +209,41 @@ pub fn run(
         listening(addr);
         serve(listener, state).await.context("server failed")
     })
+}
+
+/// A staff page asked for with `?lang=` remembers the choice for the pages
+/// after it. The public page never sets it: its only cookie is its CSRF token,
+/// and its language travels in its links instead.
+async fn remember_language(
+    request: Request<axum::body::Body>,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = request.uri().path();
+    let remembered = if path == "/report"
+        || path.starts_with("/report/")
+        || path.starts_with("/api/")
+        || path.starts_with("/ogc")
+        || path.starts_with("/static/")
+    {
+        None
+    } else {
+        serde_urlencoded::from_str::<Vec<(String, String)>>(request.uri().query().unwrap_or(""))
+            .unwrap_or_default()
+            .into_iter()
+            .find(|(k, _)| k == "lang")
+            .and_then(|(_, v)| crate::serve::i18n::Lang::parse(&v))
+    };
+    let mut response = next.run(request).await;
+    if let Some(lang) = remembered {
+        if let Ok(v) = HeaderValue::from_str(&format!(
+            "{}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age=31536000",
+            crate::serve::session::LANG_COOKIE,
+            lang.code()
+        )) {
+            response.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    response
 }
 
 /// 404 for anything else.

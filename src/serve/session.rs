@@ -14,6 +14,8 @@ use crate::access::Principal;
 use crate::serve::audit::now;
 use crate::serve::error::{AppError, Audience};
 use crate::serve::http::header_items;
+use crate::serve::i18n;
+use crate::serve::i18n::Lang;
 use crate::serve::state::AppState;
 use crate::serve::viewer::Viewer;
 
@@ -161,6 +163,7 @@ impl FromRequestParts<AppState> for Viewer {
             csrf: p.csrf,
             token_id: p.token_id,
             address: address(parts, state.config().trust_proxy),
+            lang: request_lang(parts),
         })
     }
 }
@@ -183,6 +186,35 @@ fn wants_page(parts: &Parts) -> bool {
         (Some(h), Some(j)) => h < j,
         (Some(_), None) => true,
         _ => false,
+    }
+}
+
+/// Remembers a staff page's language choice (`?lang=`): not set by public pages.
+pub(crate) const LANG_COOKIE: &str = "hs_lang";
+
+/// The language a request asks for: `lang`, the remembered choice, then
+/// `Accept-Language`.
+pub(crate) fn request_lang(parts: &Parts) -> Lang {
+    let query: Vec<(String, String)> =
+        serde_urlencoded::from_str(parts.uri.query().unwrap_or("")).unwrap_or_default();
+    let param = query
+        .iter()
+        .find(|(k, _)| k == "lang")
+        .map(|(_, v)| v.as_str());
+    let accept = parts
+        .headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    i18n::choose(param, cookie(&parts.headers, LANG_COOKIE), accept)
+}
+
+/// The language of a request without a viewer (public pages, sign-in).
+pub struct RequestLang(pub Lang);
+
+impl FromRequestParts<AppState> for RequestLang {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(Self(request_lang(parts)))
     }
 }
 

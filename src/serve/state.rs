@@ -46,6 +46,14 @@ pub struct ServeConfig {
     pub timeout_secs: u64,
     /// Reader connections.
     pub readers: usize,
+    /// Public reporting page: reports one address may send per hour…
+    pub public_per_address_per_hour: u32,
+    /// …and all addresses together per minute.
+    pub public_per_minute: u32,
+    /// Leading zero bits of the page's proof of work (each bit doubles it).
+    pub public_work_bits: u8,
+    /// Largest public report form, bytes.
+    pub public_max_bytes: usize,
 }
 
 impl Default for ServeConfig {
@@ -64,6 +72,10 @@ impl Default for ServeConfig {
             max_body_mib: 32,
             timeout_secs: 120,
             readers: 4,
+            public_per_address_per_hour: 6,
+            public_per_minute: 30,
+            public_work_bits: 16,
+            public_max_bytes: 16 * 1024,
         }
     }
 }
@@ -111,6 +123,8 @@ pub(crate) struct Inner {
     pub(crate) principals: PrincipalCache,
     pub(crate) throttle: Mutex<crate::access::Throttle>,
     pub(crate) audit: Mutex<std::sync::mpsc::Sender<AuditMessage>>,
+    /// Rate limits and proof of work for the public reporting page.
+    pub(crate) gate: crate::access::ReportGate,
 }
 
 /// Everything a handler needs. Cheap to clone.
@@ -135,7 +149,14 @@ impl AppState {
             config.signin_max_failures,
             Duration::from_secs(config.signin_window_secs),
         ));
+        let gate = crate::access::ReportGate::new(crate::access::GateSettings {
+            per_address_per_hour: config.public_per_address_per_hour,
+            per_minute: config.public_per_minute,
+            work_bits: config.public_work_bits,
+            challenge_secs: 2 * 3600,
+        });
         Ok(Self(Arc::new(Inner {
+            gate,
             towns: Mutex::new(HashMap::new()),
             towns_compute: tokio::sync::Mutex::new(()),
             accounts,

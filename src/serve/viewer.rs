@@ -18,6 +18,9 @@ pub struct Viewer {
     pub csrf: Option<String>,
     pub token_id: Option<String>,
     pub address: String,
+    /// The language the viewer asked for (`lang`, the remembered choice, or
+    /// `Accept-Language`); pages written in it use it, others stay English.
+    pub lang: crate::serve::i18n::Lang,
 }
 
 impl Viewer {
@@ -34,12 +37,18 @@ impl Viewer {
         }
     }
 
-    /// The navigation's view of this viewer.
+    /// The navigation's view of this viewer, for a page written in English.
     pub fn nav(&self) -> Nav<'_> {
+        self.nav_in(crate::serve::i18n::Lang::En)
+    }
+
+    /// The navigation for a page written in `lang`.
+    pub fn nav_in(&self, lang: crate::serve::i18n::Lang) -> Nav<'_> {
         Nav {
             user: &self.user,
             role: self.role,
             csrf: self.csrf.as_deref().unwrap_or_default(),
+            lang,
         }
     }
 

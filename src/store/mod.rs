@@ -19,6 +19,7 @@ mod error;
 mod links;
 mod load;
 mod premises;
+mod public;
 mod records;
 mod reports;
 mod schema;
@@ -32,6 +33,6 @@ pub use load::{FileLoad, PreparedReports, ReportPreparer, Stager, BATCH_ROWS};
 pub use records::{
     AreaRow, CellCounts, CellRow, ContextCount, CountTable, IndicatorWeights, LinkDecision,
     LinkedReport, LoadCounts, NewContextCrime, NewOutcome, NewPremises, NewReport, OutcomeRecord,
-    PremisesRecord, ReportFilter, ReportForLinking, ReportLink, RunRecord, StoreSummary,
-    StoredReject, StoredReport,
+    PremisesRecord, PublicDecision, PublicReport, ReportFilter, ReportForLinking, ReportLink,
+    RunRecord, StoreSummary, StoredReject, StoredReport,
 };

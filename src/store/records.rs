@@ -2,6 +2,7 @@
 //! filters, counts and run records.
 
 use chrono::NaiveDate;
+use chrono::NaiveDateTime;
 
 use crate::model::{
     GeocodeMethod, PremisesOrigin, PremisesStatus, ReportFields, VenueType, VisitResult,
@@ -326,4 +327,30 @@ pub struct ContextCount {
     pub cell: u64,
     pub crime_type: String,
     pub count: u64,
+}
+
+/// A report from the public page, as the triage queue holds it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PublicReport {
+    pub id: i64,
+    pub received_at: NaiveDateTime,
+    /// The page's language when it was sent (`en`, `lt`, ...).
+    pub lang: String,
+    /// The form's fields as a JSON object in input columns (`venue_type`,
+    /// `postcode`, `observed_on`, `indicators`, `notes`, ...).
+    pub record: String,
+    /// `pending`, `accepted` or `rejected`.
+    pub status: String,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<NaiveDateTime>,
+    pub reason: Option<String>,
+    /// The stored report's id once accepted (`public-<id>`).
+    pub report_id: Option<String>,
+}
+
+/// What a tactical user decided about a public report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PublicDecision {
+    Accepted { report_id: String },
+    Rejected { reason: String },
 }

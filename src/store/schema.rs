@@ -257,6 +257,27 @@ CREATE TABLE context_crimes (
 );
 ",
     ),
+    (
+        9,
+        "public_reports",
+        r"
+-- Reports sent from the public reporting page wait here, outside `reports`,
+-- until a tactical user accepts them (then they are loaded as source `public`
+-- with report id `public-<id>`) or rejects them with a reason. Nothing that
+-- identifies the sender is stored: the record holds only the form's fields.
+CREATE TABLE public_reports (
+    id          BIGINT PRIMARY KEY,
+    received_at TIMESTAMP NOT NULL,
+    lang        VARCHAR NOT NULL,
+    record      VARCHAR NOT NULL,
+    status      VARCHAR NOT NULL,
+    decided_by  VARCHAR,
+    decided_at  TIMESTAMP,
+    reason      VARCHAR,
+    report_id   VARCHAR
+);
+",
+    ),
 ];
 
 /// `(newest run id, report count)`: see [`Store::data_version`].

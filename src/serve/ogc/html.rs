@@ -30,7 +30,7 @@ pub(super) fn landing(body: &Value) -> Markup {
     layout(
         "OGC API – Features",
         &html! {
-            main.ogc {
+            main #main .ogc {
                 h1 { (text(&body["title"])) }
                 p { (text(&body["description"])) }
                 (links(body))
@@ -43,7 +43,7 @@ pub(super) fn conformance(classes: &[&str]) -> Markup {
     layout(
         "Conformance",
         &html! {
-            main.ogc {
+            main #main .ogc {
                 h1 { "Conformance classes" }
                 ul { @for c in classes { li { code { (c) } } } }
                 p { a href="/ogc" { "Back to the landing page" } }
@@ -56,7 +56,7 @@ pub(super) fn api(document: &Value) -> Markup {
     layout(
         "API definition",
         &html! {
-            main.ogc {
+            main #main .ogc {
                 h1 { "API definition (OpenAPI 3.0)" }
                 p { a href="/ogc/api?f=json" { "The document as JSON" } }
                 table {
@@ -76,7 +76,7 @@ pub(super) fn collections(body: &Value, nav: Nav<'_>) -> Markup {
     layout_for(
         "Collections",
         &html! {
-            main.ogc {
+            main #main .ogc {
                 h1 { "Collections" }
                 table {
                     thead { tr { th scope="col" { "Collection" } th scope="col" { "What" } th scope="col" { "Items" } } }
@@ -101,7 +101,7 @@ pub(super) fn collection(body: &Value, nav: Nav<'_>) -> Markup {
     layout_for(
         &text(&body["title"]),
         &html! {
-            main.ogc {
+            main #main .ogc {
                 h1 { (text(&body["title"])) }
                 p { (text(&body["description"])) }
                 p { "Data from " (text(&body["extent"]["temporal"]["interval"][0][0])) " to " (text(&body["extent"]["temporal"]["interval"][0][1])) "." }
@@ -116,7 +116,7 @@ pub(super) fn queryables(title: &str, body: &Value, nav: Nav<'_>) -> Markup {
     layout_for(
         &format!("Queryables: {title}"),
         &html! {
-            main.ogc {
+            main #main .ogc {
                 h1 { "Queryables: " (title) }
                 table {
                     thead { tr { th scope="col" { "Property" } th scope="col" { "Type" } th scope="col" { "Meaning" } } }
@@ -168,7 +168,7 @@ pub(super) fn items(title: &str, body: &Value, nav: Nav<'_>) -> Markup {
     layout_for(
         &format!("Items: {title}"),
         &html! {
-            main.ogc {
+            main #main .ogc {
                 h1 { (title) }
                 p { (text(&body["numberReturned"])) " of " (text(&body["numberMatched"])) " items." }
                 nav aria-label="Pages" {
@@ -198,7 +198,7 @@ pub(super) fn item(title: &str, feature: &Value, nav: Nav<'_>) -> Markup {
     layout_for(
         &format!("{title}: {}", text(&feature["id"])),
         &html! {
-            main.ogc {
+            main #main .ogc {
                 h1 { (title) ": " (text(&feature["id"])) }
                 table {
                     tbody {

@@ -50,7 +50,7 @@ async fn render_admin(
     let (users, tokens) = state.accounts(|s| Ok((s.users()?, s.tokens()?))).await?;
     let now = now();
     let body = html! {
-        main.admin {
+        main #main .admin {
             h1 { "Administration" }
             @if let Some(n) = notice { div.notice role="status" { (n) } }
             p { a href="/admin/audit" { "Audit log" } }
@@ -383,7 +383,7 @@ async fn audit_page(
         .unwrap_or_default()
     );
     let body = html! {
-        main.admin {
+        main #main .admin {
             h1 { "Audit log" }
             form.picker method="get" action="/admin/audit" aria-label="Filter the audit log" {
                 label for="actor" { "Who" } input #actor name="actor" value=(value("actor"));

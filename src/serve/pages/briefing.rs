@@ -143,7 +143,7 @@ pub async fn briefing_page(
     };
     let hot = b.cells.iter().filter(|(_, bin)| *bin >= 1).count();
     let body = html! {
-        main.briefing {
+        main #main .briefing {
             h1 { "Day-of-action briefing: " (area_text) }
             p { "Reports: " (period) ". Map: Gi* at H3 resolution " (request.query.layer.res) " (" (hot) " of " (b.cells.len()) " cells hot). "
                 "Generated " (generated) " by " (viewer.user) ". OFFICIAL-SENSITIVE: for the operation's briefing only." }

@@ -59,7 +59,7 @@ fn form_page(
     };
     let described = |name: &str| errors.contains_key(name).then(|| format!("{name}-error"));
     let body = html! {
-        main.form {
+        main #main .form {
             h1 { "New concern card" }
             @if let Some(n) = notice { p.notice role="status" { (n) } }
             @if !errors.is_empty() {

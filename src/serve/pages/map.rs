@@ -67,7 +67,7 @@ pub async fn map_page(
     };
     let config = state.config();
     let body = html! {
-        main.map-layout
+        main #main .map-layout
             data-first=(first.map(|d| d.to_string()).unwrap_or_default())
             data-last=(last.map(|d| d.to_string()).unwrap_or_default())
             data-role=(viewer.role.as_str())

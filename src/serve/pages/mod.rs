@@ -10,10 +10,12 @@ pub(super) use map::map_page;
 pub(super) use premises::{
     detach_report, merge_premises, outcomes_page, premises_detail, premises_page, submit_outcome,
 };
+pub(super) use public::{public_outline, public_report_page, submit_public_report};
 pub(super) use signin::signin;
 pub(super) use signin::signin_form;
 pub(super) use signin::signout;
 pub(super) use towns::towns_page;
+pub(super) use triage::{accept_public_report, reject_public_report, triage_page};
 
 mod admin;
 mod briefing;
@@ -21,5 +23,7 @@ mod form;
 mod labels;
 mod map;
 mod premises;
+mod public;
 mod signin;
 mod towns;
+mod triage;

@@ -58,7 +58,7 @@ pub async fn premises_page(
         )
     };
     let body = html! {
-        main.premises {
+        main #main .premises {
             h1 { "Repeat premises" }
             p { "Premises reported more than once, with the reports linked to them. A link says why it was made; "
                 "a premises " em { "made from reports" } " matched no registered premises but several reports matched each other." }
@@ -202,7 +202,7 @@ pub async fn premises_detail(
     }
     events.sort_by_key(|e| e.0);
     let body = html! {
-        main.premises {
+        main #main .premises {
             p { a href="/premises" { "← All premises" } }
             h1 { (title) }
             dl {
@@ -339,7 +339,7 @@ pub async fn outcomes_page(
         }
     };
     let body = html! {
-        main.outcomes {
+        main #main .outcomes {
             h1 { "Does the map send us to the right places?" }
             p { "Each visit is classed by the hot-spot map " strong { "as it stood the day before the visit" }
                 " (Gi* over the reports of the " (query.window_days) " days before; nothing reported on or after the visit day counts, "

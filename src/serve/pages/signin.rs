@@ -24,7 +24,7 @@ fn signin_page(next: &str, csrf: &str, message: Option<&str>) -> maud::Markup {
     layout(
         "Sign in",
         &html! {
-            main.signin {
+            main #main .signin {
                 h1 { "Sign in" }
                 @if let Some(m) = message { p.error role="alert" { (m) } }
                 form method="post" action="/signin" {

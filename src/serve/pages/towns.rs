@@ -135,7 +135,7 @@ pub async fn towns_page(
         "Town"
     };
     let body = html! {
-        main.towns {
+        main #main .towns {
             div.print-header {
                 h1 { (area_word) " trends: " (label) }
                 p.meta { "Generated " (generated) " · counts of reports located to each " (area_word.to_lowercase()) " · change tested with an exact Poisson (conditional binomial) test" }
