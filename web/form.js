@@ -16,7 +16,8 @@
   });
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
   map.on("load", async function () {
-    const r = await fetch("/api/v1/basemap/outline");
+    // The public page reads the outline from a public address (no account).
+    const r = await fetch(el.dataset.outline || "/api/v1/basemap/outline");
     if (!r.ok) return;
     map.addSource("outline", { type: "geojson", data: await r.json() });
     map.addLayer({ id: "land", type: "fill", source: "outline", paint: { "fill-color": "#f4f1ea" } });

@@ -35,6 +35,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../web/form.js"),
     ),
     (
+        "report.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../web/report.js"),
+    ),
+    (
         "favicon.svg",
         "image/svg+xml",
         include_bytes!("../../web/favicon.svg"),

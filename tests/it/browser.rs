@@ -422,7 +422,7 @@ fn dashboard_in_chromium() {
     s.type_into(&s.find("#postcode"), "ZZ99 9ZZ");
     s.click(&s.find("#report-form button[type=submit]"));
     let message = s.wait_for(
-        "const e = document.getElementById('postcode-error'); return e ? e.textContent : ''",
+        "const e = document.getElementById('location-error'); return e ? e.textContent : ''",
         |v| v.as_str().is_some_and(|t| !t.is_empty()),
     );
     assert!(

@@ -15,6 +15,7 @@ mod h3_reference;
 mod ingest;
 mod ogc;
 mod premises;
+mod public;
 mod security;
 mod serve;
 mod support;

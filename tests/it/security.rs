@@ -68,6 +68,17 @@ async fn role_by_endpoint_matrix() {
         ("/", [S::SEE_OTHER, S::OK, S::OK, S::OK, S::OK]),
         ("/towns", [S::SEE_OTHER, S::OK, S::OK, S::OK, S::OK]),
         ("/reports/new", [S::SEE_OTHER, S::OK, S::OK, S::OK, S::OK]),
+        // The public reporting page needs no account; its queue is tactical.
+        ("/report", [S::OK, S::OK, S::OK, S::OK, S::OK]),
+        ("/report?sent=1", [S::OK, S::OK, S::OK, S::OK, S::OK]),
+        (
+            "/report/outline.geojson",
+            [S::OK, S::OK, S::OK, S::OK, S::OK],
+        ),
+        (
+            "/triage",
+            [S::SEE_OTHER, S::FORBIDDEN, S::FORBIDDEN, S::OK, S::OK],
+        ),
         (
             "/admin",
             [

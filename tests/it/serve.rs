@@ -887,8 +887,8 @@ async fn report_form_validates_beside_the_field() {
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     let html = bad.text();
     assert!(
-        html.contains(r#"id="postcode-error""#),
-        "message beside the postcode field"
+        html.contains(r#"id="location-error""#),
+        "message beside the location fields"
     );
     assert!(
         html.contains(r#"value="ZZ99 9ZZ""#),

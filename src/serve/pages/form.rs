@@ -7,11 +7,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 
-use super::labels::label_of;
+use super::public::{error_message, error_summary, report_fields};
 use crate::ingest::Format;
-use crate::model::{ExploitationType, Indicator, VenueType};
 use crate::serve::assets;
 use crate::serve::error::{AppError, PageResult};
+use crate::serve::i18n::t;
 use crate::serve::layout::page;
 use crate::serve::query::{one, pairs};
 use crate::serve::state::AppState;
@@ -35,125 +35,42 @@ const FORM_FIELDS: [(&str, &str); 10] = [
 pub async fn report_form(RawQuery(raw): RawQuery, viewer: Viewer) -> Markup {
     let q = pairs(raw.as_deref());
     let notice = match one(&q, "submitted") {
-        Some("stored") => Some("Thank you: the report was stored."),
-        Some("duplicate") => Some("This report was already stored; nothing was added."),
+        Some("stored") => Some("concern-stored"),
+        Some("duplicate") => Some("concern-duplicate"),
         _ => None,
     };
     form_page(&[], &BTreeMap::new(), notice, &viewer)
 }
 
+/// The concern card: the public page's fields and messages (so it reads in
+/// every shipped language), and the venue's name, which staff usually know.
 fn form_page(
     values: &[(String, String)],
-    errors: &BTreeMap<String, String>,
+    errors: &BTreeMap<&'static str, String>,
     notice: Option<&str>,
     viewer: &Viewer,
 ) -> Markup {
-    let value = |name: &str| one(values, name).unwrap_or("").to_owned();
-    let checked = |name: &str, v: &str| values.iter().any(|(k, x)| k == name && x == v);
-    let error = |name: &str| -> Markup {
-        html! {
-            @if let Some(msg) = errors.get(name) {
-                span.error id=(format!("{name}-error")) role="alert" { (msg) }
-            }
-        }
-    };
-    let described = |name: &str| errors.contains_key(name).then(|| format!("{name}-error"));
+    let lang = viewer.lang;
     let body = html! {
         main #main .form {
-            h1 { "New concern card" }
-            @if let Some(n) = notice { p.notice role="status" { (n) } }
-            @if !errors.is_empty() {
-                div.error-summary role="alert" {
-                    h2 { "The report was not stored" }
-                    ul { @for (field, msg) in errors { li { a href=(format!("#{field}")) { (field_label(field)) ": " (msg) } } } }
-                }
-            }
+            h1 { (t(lang, "concern-title")) }
+            @if let Some(n) = notice { p.notice role="status" { (t(lang, n)) } }
+            (error_summary(lang, "concern-not-stored", errors))
             form #report-form method="post" action="/reports/new" novalidate {
                 input type="hidden" name="csrf" value=(viewer.csrf.clone().unwrap_or_default());
-                div.field {
-                    label for="venue_type" { "Venue type" }
-                    select #venue_type name="venue_type" aria-describedby=[described("venue_type")] {
-                        option value="" { "Choose…" }
-                        @for v in VenueType::ALL {
-                            option value=(v.as_str()) selected[value("venue_type") == v.as_str()] { (label_of(v.as_str())) }
-                        }
-                    }
-                    (error("venue_type"))
-                }
-                div.field {
-                    label for="venue_name" { "Venue name (optional)" }
-                    input #venue_name type="text" name="venue_name" value=(value("venue_name")) aria-describedby=[described("venue_name")];
-                    (error("venue_name"))
-                }
-                div.field {
-                    label for="observed_on" { "Date seen" }
-                    input #observed_on type="date" name="observed_on" value=(value("observed_on")) aria-describedby=[described("observed_on")];
-                    (error("observed_on"))
-                }
-                fieldset.location {
-                    legend { "Location: a postcode, a town, or a point picked on the map" }
-                    (error("location"))
-                    div.field {
-                        label for="postcode" { "Postcode" }
-                        input #postcode type="text" name="postcode" autocomplete="postal-code" value=(value("postcode")) aria-describedby=[described("postcode")];
-                        (error("postcode"))
-                    }
-                    div.field {
-                        label for="town" { "Town" }
-                        input #town type="text" name="town" value=(value("town")) aria-describedby=[described("town")];
-                        (error("town"))
-                    }
-                    div.field.latlng {
-                        label for="lat" { "Latitude" }
-                        input #lat type="text" inputmode="decimal" name="lat" value=(value("lat")) aria-describedby=[described("lat")];
-                        label for="lng" { "Longitude" }
-                        input #lng type="text" inputmode="decimal" name="lng" value=(value("lng")) aria-describedby=[described("lng")];
-                        (error("lat"))
-                        (error("lng"))
-                    }
-                    div #pick-map role="region" aria-label="Click the map to pick the point" {}
-                }
-                div.field {
-                    label for="exploitation_type" { "Exploitation type" }
-                    select #exploitation_type name="exploitation_type" {
-                        @for e in ExploitationType::ALL {
-                            option value=(e.as_str()) selected[value("exploitation_type") == e.as_str() || (value("exploitation_type").is_empty() && e.as_str() == "unknown")] { (label_of(e.as_str())) }
-                        }
-                    }
-                    (error("exploitation_type"))
-                }
-                fieldset.indicators {
-                    legend { "Indicators seen" }
-                    @for i in Indicator::ALL {
-                        label.check {
-                            input type="checkbox" name="indicators" value=(i.as_str()) checked[checked("indicators", i.as_str())];
-                            (label_of(i.as_str()))
-                        }
-                    }
-                    (error("indicators"))
-                }
-                div.field {
-                    label for="notes" { "Notes" }
-                    textarea #notes name="notes" rows="4" aria-describedby=[described("notes")] { (value("notes")) }
-                    (error("notes"))
-                }
-                button type="submit" { "Submit report" }
+                (report_fields(lang, values, errors, true))
+                button type="submit" { (t(lang, "concern-submit")) }
             }
         }
         script src=(assets::url("vendor/maplibre-gl/maplibre-gl.js")) {}
         script src=(assets::url("form.js")) {}
     };
-    page("New report", "form-page", &body, true, Some(viewer.nav()))
-}
-
-fn field_label(field: &str) -> &str {
-    FORM_FIELDS.iter().find(|(f, _)| *f == field).map_or(
-        if field == "location" {
-            "Location"
-        } else {
-            field
-        },
-        |(_, l)| l,
+    page(
+        &t(lang, "concern-title"),
+        "form-page",
+        &body,
+        true,
+        Some(viewer.nav_in(lang)),
     )
 }
 
@@ -211,10 +128,16 @@ pub async fn submit_report_form(
     if summary.duplicates == 1 {
         return Ok(Redirect::to("/reports/new?submitted=duplicate").into_response());
     }
-    let errors: BTreeMap<String, String> = summary
+    // The field's message in the page's language, with the load's own reason
+    // (which names the value) after it.
+    let lang = viewer.lang;
+    let errors: BTreeMap<&'static str, String> = summary
         .rejects
         .into_iter()
-        .map(|r| (r.field, r.reason))
+        .map(|r| {
+            let (field, message) = error_message(&r.field);
+            (field, format!("{} ({})", t(lang, message), r.reason))
+        })
         .collect();
     Ok((
         StatusCode::UNPROCESSABLE_ENTITY,

@@ -50,7 +50,7 @@ const REPORT_FIELDS: [&str; 9] = [
 const CONTROL_FIELDS: [&str; 4] = ["csrf", "challenge", "nonce", "website"];
 
 /// A field's error message id, by the input column a load names.
-fn error_message(field: &str) -> (&'static str, &'static str) {
+pub(super) fn error_message(field: &str) -> (&'static str, &'static str) {
     match field {
         "venue_type" => ("venue_type", "error-venue"),
         "observed_on" => ("observed_on", "error-date"),

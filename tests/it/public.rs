@@ -1,0 +1,514 @@
+//! The public reporting page and triage, in process: a report sent in each
+//! shipped language waits in triage and counts nowhere; accepted it counts,
+//! rejected it never does; the rate limits, honeypot, proof of work, size
+//! limit and CSRF each refuse as designed; the pages speak the language asked
+//! for, with every message present.
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use hotspots::serve::{router, AppState, ServeConfig};
+use hotspots::store::AuditFilter;
+use hotspots::Store;
+
+use crate::support::router::{seed_accounts, send, Answer};
+
+const LANGS: [(&str, &str); 7] = [
+    ("en", "en-GB"),
+    ("cy", "cy-GB"),
+    ("lt", "lt"),
+    ("pl", "pl"),
+    ("ro", "ro"),
+    ("bg", "bg"),
+    ("sq", "sq"),
+];
+
+/// An empty app with the test accounts and the given gate settings.
+fn app_with(config: ServeConfig) -> (Router, Store) {
+    let store = Store::open_in_memory().expect("store");
+    seed_accounts(&store);
+    let beside = store.try_clone().expect("second connection");
+    let state = AppState::new(store, config).expect("state");
+    (router(state), beside)
+}
+
+fn generous() -> ServeConfig {
+    ServeConfig {
+        public_per_address_per_hour: 100,
+        public_per_minute: 100,
+        public_work_bits: 8,
+        ..ServeConfig::default()
+    }
+}
+
+async fn get(app: &Router, uri: &str, cookie: Option<&str>) -> Answer {
+    let mut r = Request::get(uri);
+    if let Some(c) = cookie {
+        r = r.header(header::COOKIE, c);
+    }
+    send(app.clone(), r.body(Body::empty()).expect("request")).await
+}
+
+/// The value of `name="<field>" value="..."` in a page.
+fn input_value(html: &str, field: &str) -> String {
+    let key = format!(r#"name="{field}" value=""#);
+    let start = html
+        .find(&key)
+        .unwrap_or_else(|| panic!("no {field} in page"))
+        + key.len();
+    html[start..].split('"').next().expect("value").to_owned()
+}
+
+/// What a browser holds after opening the page: the CSRF cookie, the token
+/// and the challenge.
+struct OpenedForm {
+    cookie: String,
+    csrf: String,
+    challenge: String,
+}
+
+async fn open_form(app: &Router, lang: &str) -> OpenedForm {
+    let page = get(app, &format!("/report?lang={lang}"), None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let set: Vec<&str> = page
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    assert_eq!(set.len(), 1, "one cookie, the form's token: {set:?}");
+    assert!(
+        set[0].starts_with("hs_report=") && set[0].contains("HttpOnly"),
+        "{set:?}"
+    );
+    let cookie = set[0].split(';').next().expect("cookie").to_owned();
+    let html = page.text();
+    OpenedForm {
+        cookie,
+        csrf: input_value(&html, "csrf"),
+        challenge: input_value(&html, "challenge"),
+    }
+}
+
+/// The form as a browser sends it once `report.js` has solved the challenge.
+fn submission(form: &OpenedForm, lang: &str, fields: &str) -> Request<Body> {
+    let nonce = hotspots::access::solve(&form.challenge);
+    let body = format!(
+        "{fields}&csrf={}&challenge={}&nonce={nonce}&website=",
+        form.csrf,
+        form.challenge.replace('.', "%2E")
+    );
+    Request::post(format!("/report?lang={lang}"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, &form.cookie)
+        .body(Body::from(body))
+        .expect("request")
+}
+
+const FIELDS: &str = "venue_type=car_wash&postcode=PE13+1AA&observed_on=2024-05-01&indicators=no_ppe&indicators=cash_only&exploitation_type=labour&notes=men+sleeping+in+the+back";
+
+async fn reports_layer(app: &Router) -> serde_json::Value {
+    get(
+        app,
+        "/api/v1/layers/reports",
+        Some("hs_session=session-analyst"),
+    )
+    .await
+    .json()
+}
+
+fn actions(store: &Store, action: &str) -> Vec<hotspots::store::AuditEntry> {
+    store
+        .audit(&AuditFilter {
+            action: Some(action.into()),
+            ..AuditFilter::default()
+        })
+        .expect("audit")
+        .into_iter()
+        .map(|r| r.entry)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_report_in_each_language_waits_in_triage_and_counts_nowhere() {
+    let (app, beside) = app_with(generous());
+    for (code, tag) in LANGS {
+        let form = open_form(&app, code).await;
+        let sent = send(app.clone(), submission(&form, code, FIELDS)).await;
+        assert_eq!(
+            sent.status,
+            StatusCode::SEE_OTHER,
+            "{code}: {}",
+            sent.text()
+        );
+        assert_eq!(
+            sent.header(header::LOCATION),
+            format!("/report?sent=1&lang={code}")
+        );
+        let thanks = get(&app, &format!("/report?sent=1&lang={code}"), None).await;
+        let html = thanks.text();
+        assert!(html.contains(&format!(r#"<html lang="{tag}""#)), "{code}");
+        assert!(
+            html.contains("999") && html.contains("08000 121 700"),
+            "{code}: what next"
+        );
+        assert!(!html.contains("[missing message"), "{code}");
+    }
+    let queued = beside.public_reports(true).expect("queue");
+    assert_eq!(queued.len(), LANGS.len());
+    let mut langs: Vec<&str> = queued.iter().map(|r| r.lang.as_str()).collect();
+    langs.sort_unstable();
+    let mut expected: Vec<&str> = LANGS.iter().map(|(c, _)| *c).collect();
+    expected.sort_unstable();
+    assert_eq!(langs, expected);
+    let record: serde_json::Value = serde_json::from_str(&queued[0].record).expect("record");
+    assert_eq!(record["indicators"], "no_ppe;cash_only");
+    assert_eq!(record["source"], "public");
+    // Nothing counts until triage: no report, no cell.
+    assert_eq!(beside.summary().expect("summary").reports, 0);
+    assert_eq!(
+        reports_layer(&app).await["features"]
+            .as_array()
+            .map(Vec::len),
+        Some(0)
+    );
+    // Nothing identifies the sender: no actor, no address on the public events.
+    let events = actions(&beside, "public_report");
+    assert_eq!(
+        events.iter().filter(|e| e.outcome == "queued").count(),
+        LANGS.len()
+    );
+    assert!(
+        events
+            .iter()
+            .all(|e| e.address.is_none() && e.actor.is_none()),
+        "{events:?}"
+    );
+}
+
+#[tokio::test]
+async fn accepted_reports_count_and_rejected_never_do() {
+    let (app, beside) = app_with(generous());
+    for notes in ["first", "second"] {
+        let form = open_form(&app, "lt").await;
+        let fields = format!(
+            "venue_type=other&postcode=PE13+1AA&town=Wisbech&observed_on=2024-05-01&notes={notes}"
+        );
+        assert_eq!(
+            send(app.clone(), submission(&form, "lt", &fields))
+                .await
+                .status,
+            StatusCode::SEE_OTHER
+        );
+    }
+    let queued = beside.public_reports(true).expect("queue");
+    let id_of = |notes: &str| {
+        queued
+            .iter()
+            .find(|r| r.record.contains(notes))
+            .map(|r| r.id)
+            .expect("queued")
+    };
+    let (first, second) = (id_of("first"), id_of("second"));
+    let page = get(&app, "/triage", Some("hs_session=session-tactical")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text().contains(&format!("/triage/{first}/accept")));
+    let post = |uri: String, role: &str, body: String| {
+        Request::post(uri)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, format!("hs_session=session-{role}"))
+            .body(Body::from(body))
+            .expect("request")
+    };
+    // Only tactical and admin decide, and only with the session's token.
+    let accept = "venue_type=car_wash&precision=outward&grading=3EP";
+    for (role, csrf, want) in [
+        ("partnership", "csrf-partnership", StatusCode::FORBIDDEN),
+        ("analyst", "csrf-analyst", StatusCode::FORBIDDEN),
+        ("tactical", "csrf-analyst", StatusCode::FORBIDDEN),
+    ] {
+        let a = send(
+            app.clone(),
+            post(
+                format!("/triage/{first}/accept"),
+                role,
+                format!("{accept}&csrf={csrf}"),
+            ),
+        )
+        .await;
+        assert_eq!(a.status, want, "{role}");
+    }
+    assert_eq!(beside.summary().expect("summary").reports, 0);
+    let ok = send(
+        app.clone(),
+        post(
+            format!("/triage/{first}/accept"),
+            "tactical",
+            format!("{accept}&csrf=csrf-tactical"),
+        ),
+    )
+    .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text());
+    assert_eq!(
+        ok.header(header::LOCATION),
+        format!("/triage?accepted={first}")
+    );
+    let no_reason = send(
+        app.clone(),
+        post(
+            format!("/triage/{second}/reject"),
+            "tactical",
+            "reason=&csrf=csrf-tactical".into(),
+        ),
+    )
+    .await;
+    assert_eq!(
+        no_reason.status,
+        StatusCode::BAD_REQUEST,
+        "a rejection says why"
+    );
+    let rejected = send(
+        app.clone(),
+        post(
+            format!("/triage/{second}/reject"),
+            "tactical",
+            "reason=duplicate+of+a+helpline+call&csrf=csrf-tactical".into(),
+        ),
+    )
+    .await;
+    assert_eq!(rejected.status, StatusCode::SEE_OTHER);
+    // Decided once: a second decision changes nothing.
+    let again = send(
+        app.clone(),
+        post(
+            format!("/triage/{second}/accept"),
+            "tactical",
+            format!("{accept}&csrf=csrf-tactical"),
+        ),
+    )
+    .await;
+    assert_eq!(
+        again.header(header::LOCATION),
+        format!("/triage?decided={second}")
+    );
+
+    let fc = reports_layer(&app).await;
+    let features = fc["features"].as_array().expect("features");
+    assert_eq!(features.len(), 1, "the accepted one only");
+    let p = &features[0]["properties"];
+    assert_eq!(p["report_id"], format!("public-{first}"));
+    assert_eq!(p["source"], "public");
+    assert_eq!(p["venue_type"], "car_wash", "the venue triage set");
+    assert_eq!(p["grading"], "3EP");
+    assert_eq!(
+        p["geocode_method"], "outward_code",
+        "kept to the district: {p}"
+    );
+    let all = beside.public_reports(false).expect("all");
+    let status = |id: i64| all.iter().find(|r| r.id == id).map(|r| r.status.clone());
+    assert_eq!(status(first).as_deref(), Some("accepted"));
+    assert_eq!(status(second).as_deref(), Some("rejected"));
+    assert_eq!(
+        all.iter()
+            .find(|r| r.id == second)
+            .and_then(|r| r.reason.clone())
+            .as_deref(),
+        Some("duplicate of a helpline call")
+    );
+    let accepts = actions(&beside, "triage_accept");
+    assert!(accepts
+        .iter()
+        .any(|e| e.outcome == "ok" && e.actor.as_deref() == Some("tactical")));
+    let rejects = actions(&beside, "triage_reject");
+    assert!(rejects
+        .iter()
+        .any(|e| e.outcome == "ok" && e.detail.as_deref() == Some("duplicate of a helpline call")));
+}
+
+#[tokio::test]
+async fn the_gate_refuses_as_designed() {
+    let (app, beside) = app_with(ServeConfig {
+        public_per_address_per_hour: 3,
+        public_per_minute: 100,
+        public_work_bits: 12,
+        ..ServeConfig::default()
+    });
+    // Honeypot: thanked, and dropped.
+    let form = open_form(&app, "pl").await;
+    let mut r = submission(&form, "pl", FIELDS);
+    let body = format!(
+        "{FIELDS}&csrf={}&challenge={}&nonce={}&website=https%3A%2F%2Fspam.example",
+        form.csrf,
+        form.challenge,
+        hotspots::access::solve(&form.challenge)
+    );
+    *r.body_mut() = Body::from(body);
+    let honeypot = send(app.clone(), r).await;
+    assert_eq!(honeypot.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        beside.public_reports(false).expect("queue").len(),
+        0,
+        "honeypot kept nothing"
+    );
+    // Proof of work: a nonce that does not solve the challenge.
+    let form = open_form(&app, "pl").await;
+    let wrong = (0..u64::MAX)
+        .map(|n| n.to_string())
+        .find(|n| hotspots::access::leading_zero_bits(&form.challenge, n) < 12)
+        .expect("a wrong nonce");
+    let body = format!(
+        "{FIELDS}&csrf={}&challenge={}&nonce={wrong}&website=",
+        form.csrf, form.challenge
+    );
+    let unsolved = send(
+        app.clone(),
+        Request::post("/report?lang=pl")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, &form.cookie)
+            .body(Body::from(body))
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(unsolved.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unsolved.text().contains("Sprawdzenie"), "refused in Polish");
+    assert_eq!(beside.public_reports(false).expect("queue").len(), 0);
+    // CSRF: the form's token without its cookie.
+    let form = open_form(&app, "en").await;
+    let mut no_cookie = submission(&form, "en", FIELDS);
+    no_cookie.headers_mut().remove(header::COOKIE);
+    // (the per-address allowance is 3: honeypot, unsolved, this)
+    assert_eq!(
+        send(app.clone(), no_cookie).await.status,
+        StatusCode::FORBIDDEN
+    );
+    // Rate limit: the fourth from this address waits, with Retry-After.
+    let form = open_form(&app, "en").await;
+    let limited = send(app.clone(), submission(&form, "en", FIELDS)).await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(limited
+        .header(header::RETRY_AFTER)
+        .parse::<u64>()
+        .is_ok_and(|s| s > 60));
+    assert_eq!(beside.public_reports(false).expect("queue").len(), 0);
+
+    // A fresh server for the rest: a spent challenge and the size limit.
+    let (app, beside) = app_with(generous());
+    let form = open_form(&app, "ro").await;
+    assert_eq!(
+        send(app.clone(), submission(&form, "ro", FIELDS))
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let replay = send(app.clone(), submission(&form, "ro", FIELDS)).await;
+    assert_eq!(
+        replay.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a challenge counts once"
+    );
+    assert_eq!(beside.public_reports(false).expect("queue").len(), 1);
+    let form = open_form(&app, "ro").await;
+    let huge = format!(
+        "venue_type=farm&observed_on=2024-05-01&town=Wisbech&notes={}",
+        "a".repeat(20_000)
+    );
+    let too_big = send(app.clone(), submission(&form, "ro", &huge)).await;
+    assert_eq!(too_big.status, StatusCode::PAYLOAD_TOO_LARGE);
+    // Validation: a place that cannot be found, in the page's language.
+    let form = open_form(&app, "bg").await;
+    let nowhere = send(
+        app.clone(),
+        submission(
+            &form,
+            "bg",
+            "venue_type=farm&observed_on=2024-05-01&postcode=ZZ99+9ZZ",
+        ),
+    )
+    .await;
+    assert_eq!(nowhere.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = nowhere.text();
+    assert!(
+        html.contains(r#"id="location-error""#) && html.contains("Не успяхме"),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"value="ZZ99 9ZZ""#),
+        "what was typed is kept"
+    );
+    assert_eq!(beside.public_reports(false).expect("queue").len(), 1);
+    // What was refused is audited without an address.
+    let events = actions(&beside, "public_report");
+    assert!(events.iter().any(|e| e.outcome == "too_large"));
+    assert!(events.iter().all(|e| e.address.is_none()));
+}
+
+/// Each page in each language it ships in: the right `lang`, no missing
+/// message; the switcher keeps a staff user's choice; `lang` on a page with
+/// its own parameters is not one of them.
+#[tokio::test]
+async fn pages_speak_the_language_asked_for() {
+    let (app, _) = app_with(generous());
+    for (code, tag) in LANGS {
+        for (path, cookie) in [
+            ("/report", None),
+            ("/report?sent=1", None),
+            ("/reports/new", Some("hs_session=session-analyst")),
+        ] {
+            let sep = if path.contains('?') { '&' } else { '?' };
+            let page = get(&app, &format!("{path}{sep}lang={code}"), cookie).await;
+            assert_eq!(page.status, StatusCode::OK, "{path} {code}");
+            let html = page.text();
+            assert!(
+                html.contains(&format!(r#"<html lang="{tag}""#)),
+                "{path} {code}"
+            );
+            assert!(!html.contains("[missing message"), "{path} {code}");
+        }
+    }
+    // Staff pages ship in English and Welsh; others read them in English.
+    for (code, tag) in [("en", "en-GB"), ("cy", "cy-GB"), ("lt", "en-GB")] {
+        let page = get(
+            &app,
+            &format!("/triage?lang={code}"),
+            Some("hs_session=session-tactical"),
+        )
+        .await;
+        assert_eq!(page.status, StatusCode::OK);
+        let html = page.text();
+        assert!(
+            html.contains(&format!(r#"<html lang="{tag}""#)),
+            "triage {code}"
+        );
+        assert!(!html.contains("[missing message"));
+    }
+    let welsh = get(&app, "/triage?lang=cy", Some("hs_session=session-tactical")).await;
+    assert!(welsh.text().contains("Brysbennu"));
+    // The choice is remembered by staff pages, never set by the public page.
+    assert!(welsh.header(header::SET_COOKIE).starts_with("hs_lang=cy"));
+    let remembered = get(
+        &app,
+        "/triage",
+        Some("hs_session=session-tactical; hs_lang=cy"),
+    )
+    .await;
+    assert!(remembered.text().contains(r#"<html lang="cy-GB""#));
+    let public = get(&app, "/report?lang=cy", None).await;
+    assert!(public
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .all(|v| v.to_str().is_ok_and(|s| s.starts_with("hs_report="))));
+    // Accept-Language picks the first shipped language asked for.
+    let asked = send(
+        app.clone(),
+        Request::get("/report")
+            .header(header::ACCEPT_LANGUAGE, "de-DE,sq;q=0.8,en;q=0.5")
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await;
+    assert!(asked.text().contains(r#"<html lang="sq""#));
+    // `lang` beside a page's own strict parameters is not one of them.
+    let towns = get(&app, "/towns?lang=cy", Some("hs_session=session-analyst")).await;
+    assert_eq!(towns.status, StatusCode::OK);
+}
