@@ -573,3 +573,150 @@ fn premises_outcome_and_briefing_in_chromium() {
     );
     s.screenshot(&artefacts().join("briefing.png"));
 }
+
+/// axe-core's WCAG 2.0-2.2 A and AA rules on the page the browser shows:
+/// each violation as `rule: target (help)`.
+fn axe_violations(s: &Session) -> Vec<String> {
+    const AXE: &str = include_str!("../vendor/axe-core/axe.min.js");
+    s.execute(
+        &format!("{AXE}\n;window.__axe = null; return true;"),
+        &json!([]),
+    );
+    s.execute(
+        "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})
+           .then(r => { window.__axe = r.violations.flatMap(v => v.nodes.map(n => v.id + ': ' + n.target.join(' ') + ' (' + v.help + ')')); })
+           .catch(e => { window.__axe = ['axe failed: ' + e]; });
+         return true;",
+        &json!([]),
+    );
+    let found = s.wait_for("return window.__axe", serde_json::Value::is_array);
+    found
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The public reporting page end to end in Chromium, in Lithuanian: the
+/// browser solves the proof of work (`web/report.js`, Web Crypto), the report
+/// lands in triage, a tactical user accepts it there. axe-core finds no WCAG
+/// 2.2 A/AA violation on the public pages, the concern card and triage, in
+/// two languages each, nor on the staff pages for each role.
+#[test]
+fn public_report_triage_and_accessibility_in_chromium() {
+    let mut store = hotspots::Store::open_in_memory().expect("store");
+    hotspots::demo::load_demo(&mut store).expect("demo");
+    let accounts = hotspots::demo::demo_accounts(&store).expect("accounts");
+    let password = |name: &str| {
+        accounts
+            .iter()
+            .find(|(a, _)| a == name)
+            .map(|(_, p)| p.clone())
+            .expect("account")
+    };
+    let state = hotspots::serve::AppState::new(store, hotspots::serve::ServeConfig::default())
+        .expect("state");
+    let base = crate::support::browser::serve_in_background(state);
+    let driver = Driver::start();
+    let s = driver.session();
+    let mut violations = Vec::new();
+    let mut check = |s: &Session, page: &str| {
+        for v in axe_violations(s) {
+            violations.push(format!("{page}: {v}"));
+        }
+    };
+
+    // ---- the public page, no account ----
+    s.goto(&format!("{base}/report?lang=en"));
+    check(&s, "/report en");
+    s.goto(&format!("{base}/report?lang=lt"));
+    assert_eq!(
+        s.execute("return document.documentElement.lang", &json!([])),
+        "lt"
+    );
+    check(&s, "/report lt");
+    s.execute(
+        "document.getElementById('venue_type').value = 'car_wash';
+         document.getElementById('observed_on').value = '2024-05-01';",
+        &json!([]),
+    );
+    s.type_into(&s.find("#postcode"), "PE13 1AA");
+    s.click(&s.find("input[name=indicators][value=no_ppe]"));
+    s.click(&s.find("#report-form button[type=submit]"));
+    s.wait_for("return location.search", |v| {
+        v.as_str().is_some_and(|q| q.contains("sent=1"))
+    });
+    let heading = s.execute(
+        "return document.querySelector('h1').textContent",
+        &json!([]),
+    );
+    assert!(
+        heading.as_str().is_some_and(|h| h.starts_with("Ačiū")),
+        "{heading}"
+    );
+    check(&s, "/report?sent=1 lt");
+    s.screenshot(&artefacts().join("public-report-sent.png"));
+
+    // ---- triage: the report waits; tactical accepts it ----
+    crate::support::browser::sign_in(&s, &base, "tactical", &password("tactical"));
+    for lang in ["en", "cy"] {
+        s.goto(&format!("{base}/triage?lang={lang}"));
+        check(&s, &format!("/triage {lang}"));
+        s.goto(&format!("{base}/reports/new?lang={lang}"));
+        check(&s, &format!("/reports/new {lang}"));
+    }
+    s.goto(&format!("{base}/triage?lang=en"));
+    let cards = s.execute(
+        "return document.querySelectorAll('.triage-card').length",
+        &json!([]),
+    );
+    assert_eq!(cards, 1, "the report waits in triage");
+    s.click(&s.find(".triage-card form.accept button[type=submit]"));
+    let notice = s.wait_for(
+        "const n = document.querySelector('.notice'); return n ? n.textContent : ''",
+        |v| v.as_str().is_some_and(|t| !t.is_empty()),
+    );
+    assert!(
+        notice.as_str().is_some_and(|t| t.contains("accepted")),
+        "{notice}"
+    );
+    s.screenshot(&artefacts().join("triage.png"));
+
+    // ---- staff pages for each role, in English and Welsh ----
+    for role in ["partnership", "analyst", "tactical", "admin"] {
+        crate::support::browser::sign_in(&s, &base, role, &password(role));
+        for lang in ["en", "cy"] {
+            for path in [
+                "/",
+                "/towns",
+                "/reports/new",
+                "/premises",
+                "/outcomes",
+                "/triage",
+                "/admin",
+            ] {
+                s.goto(&format!("{base}{path}?lang={lang}"));
+                if path == "/" {
+                    wait_settled(&s);
+                }
+                let status_page = s.execute(
+                    "return document.querySelector('main.problem') !== null",
+                    &json!([]),
+                );
+                if status_page == true {
+                    continue;
+                }
+                check(&s, &format!("{path} {lang} as {role}"));
+            }
+        }
+    }
+    assert!(
+        violations.is_empty(),
+        "{} WCAG violations:\n{}",
+        violations.len(),
+        violations.join("\n")
+    );
+}
