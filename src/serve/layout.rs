@@ -19,22 +19,37 @@ pub struct Nav<'a> {
 }
 
 /// A page without a signed-in viewer, in English (sign-in, problems, OGC).
+/// No language switcher: these pages are English only, and OGC pages refuse
+/// parameters they do not know.
 pub fn layout(title: &str, body: &Markup) -> Markup {
-    page(title, "", body, false, None)
+    staff_frame(title, "", body, false, None, false)
 }
 
-/// A page for a signed-in viewer (the navigation shows their name and sign-out).
+/// A page for a signed-in viewer (the navigation shows their name and
+/// sign-out), English only (administration, OGC).
 pub fn layout_for(title: &str, body: &Markup, nav: Nav<'_>) -> Markup {
-    page(title, "", body, false, Some(nav))
+    staff_frame(title, "", body, false, Some(nav), false)
 }
 
-/// A staff page: the navigation when signed in, in `nav.lang`.
+/// A staff page: the navigation when signed in, in `nav.lang`, and the
+/// language switcher.
 pub(crate) fn page(
     title: &str,
     body_class: &str,
     body: &Markup,
     map: bool,
     nav: Option<Nav<'_>>,
+) -> Markup {
+    staff_frame(title, body_class, body, map, nav, true)
+}
+
+fn staff_frame(
+    title: &str,
+    body_class: &str,
+    body: &Markup,
+    map: bool,
+    nav: Option<Nav<'_>>,
+    switch: bool,
 ) -> Markup {
     let lang = nav.map_or(Lang::En, |n| n.lang);
     let links = html! {
@@ -60,12 +75,12 @@ pub(crate) fn page(
             }
         }
     };
-    frame(lang, title, body_class, body, map, &links)
+    frame(lang, title, body_class, body, map, &links, switch)
 }
 
 /// A public page (no account): the brand, the language switcher, no staff links.
 pub(crate) fn public_page(lang: Lang, title: &str, body: &Markup, map: bool) -> Markup {
-    frame(lang, title, "public", body, map, &html! {})
+    frame(lang, title, "public", body, map, &html! {}, true)
 }
 
 fn frame(
@@ -75,6 +90,7 @@ fn frame(
     body: &Markup,
     map: bool,
     links: &Markup,
+    switch: bool,
 ) -> Markup {
     html! {
         (DOCTYPE)
@@ -94,7 +110,7 @@ fn frame(
                 header.top {
                     a.brand href="/" { (t(lang, "site-name")) }
                     (links)
-                    (switcher(lang))
+                    @if switch { (switcher(lang)) }
                 }
                 (body)
             }
@@ -106,7 +122,9 @@ fn frame(
 /// path stays; staff pages remember the choice in a cookie).
 fn switcher(current: Lang) -> Markup {
     html! {
-        nav.languages aria-label=(t(current, "language")) {
+        // A disclosure, so that seven names do not widen the header.
+        details.languages {
+            summary { (t(current, "language")) ": " span lang=(current.tag()) { (current.native_name()) } }
             ul {
                 @for l in Lang::ALL {
                     li {

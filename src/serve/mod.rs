@@ -5,8 +5,8 @@
 //! threads: a small pool of reader connections, and one writer connection behind
 //! a mutex (the loader's uniqueness checks assume one writer at a time).
 //!
-//! Inside, dependencies point one way: `http` and `cache` know nothing of the
-//! rest; `assets` ← `layout` ← `error` ← `query`, `viewer`, `audit` ← `state`
+//! Inside, dependencies point one way: `http`, `cache` and `i18n` know nothing
+//! of the rest; `assets`, `i18n` ← `layout` ← `error` ← `query`, `viewer`, `audit` ← `state`
 //! ← `session` ← `api` ← `ogc`, `pages` ← `router` (the architecture test keeps it so).
 
 mod api;
