@@ -27,6 +27,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(pages::map_page))
         .route("/towns", get(pages::towns_page))
+        .route("/towns/pack", get(pages::pack_page))
         .route(
             "/reports/new",
             get(pages::report_form).post(pages::submit_report_form),

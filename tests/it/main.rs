@@ -14,6 +14,7 @@ mod gistar_reference;
 mod h3_reference;
 mod ingest;
 mod ogc;
+mod pack;
 mod premises;
 mod public;
 mod security;

@@ -67,6 +67,8 @@ async fn role_by_endpoint_matrix() {
     let matrix: Vec<(&str, [S; 5])> = vec![
         ("/", [S::SEE_OTHER, S::OK, S::OK, S::OK, S::OK]),
         ("/towns", [S::SEE_OTHER, S::OK, S::OK, S::OK, S::OK]),
+        // The partnership pack: the towns page's figures, printable.
+        ("/towns/pack", [S::SEE_OTHER, S::OK, S::OK, S::OK, S::OK]),
         ("/reports/new", [S::SEE_OTHER, S::OK, S::OK, S::OK, S::OK]),
         // The public reporting page needs no account; its queue is tactical.
         ("/report", [S::OK, S::OK, S::OK, S::OK, S::OK]),

@@ -7,6 +7,7 @@ pub(super) use briefing::briefing_page;
 pub(super) use form::report_form;
 pub(super) use form::submit_report_form;
 pub(super) use map::map_page;
+pub(super) use pack::pack_page;
 pub(super) use premises::{
     detach_report, merge_premises, outcomes_page, premises_detail, premises_page, submit_outcome,
 };
@@ -22,6 +23,7 @@ mod briefing;
 mod form;
 mod labels;
 mod map;
+mod pack;
 mod premises;
 mod public;
 mod signin;

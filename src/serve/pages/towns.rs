@@ -42,48 +42,7 @@ pub async fn towns_page(
             return Err(AppError::bad("level", format!("{v:?} is not town or district")).into())
         }
     };
-    let view = state.view(viewer.role);
-    let key = (
-        state.version(),
-        view.release.is_some(),
-        level == AreaLevel::District,
-    );
-    let lookup = || state.0.towns.lock().ok().and_then(|m| m.get(&key).cloned());
-    let mut cached = lookup();
-    let _computing = if cached.is_none() {
-        let guard = state.0.towns_compute.lock().await;
-        cached = lookup();
-        Some(guard)
-    } else {
-        None
-    };
-    let table = if let Some(hit) = cached {
-        hit
-    } else {
-        let fresh = std::sync::Arc::new(
-            state
-                .read(move |store| {
-                    let rows = publish::area_trends(
-                        store,
-                        level,
-                        &ReportFilter::default(),
-                        Step::Quarter,
-                    )?;
-                    let published = match view.release {
-                        Some(rule) => crate::publish::publish_trends(store, rule, level, &rows)?,
-                        None => rows.iter().map(PublishedTrend::exact).collect(),
-                    };
-                    Ok((rows, published))
-                })
-                .await?,
-        );
-        if let Ok(mut m) = state.0.towns.lock() {
-            // Only the current data version is worth keeping.
-            m.retain(|k, _| k.0 == key.0);
-            m.insert(key, fresh.clone());
-        }
-        fresh
-    };
+    let table = towns_table(&state, &viewer, level).await?;
     let (rows, published) = (&table.0, &table.1);
     let k = state.config().suppression_k;
     let mut quarters: Vec<(NaiveDate, String)> =
@@ -203,7 +162,59 @@ pub async fn towns_page(
     ))
 }
 
-fn signed(n: i64) -> String {
+/// The towns (or districts) table for a viewer's role, computed once per data
+/// version and shared by the towns page and the partnership pack.
+pub(super) async fn towns_table(
+    state: &AppState,
+    viewer: &Viewer,
+    level: AreaLevel,
+) -> Result<std::sync::Arc<crate::serve::state::TownsTable>, AppError> {
+    let view = state.view(viewer.role);
+    let key = (
+        state.version(),
+        view.release.is_some(),
+        level == AreaLevel::District,
+    );
+    let lookup = || state.0.towns.lock().ok().and_then(|m| m.get(&key).cloned());
+    let mut cached = lookup();
+    let _computing = if cached.is_none() {
+        let guard = state.0.towns_compute.lock().await;
+        cached = lookup();
+        Some(guard)
+    } else {
+        None
+    };
+    let table = if let Some(hit) = cached {
+        hit
+    } else {
+        let fresh = std::sync::Arc::new(
+            state
+                .read(move |store| {
+                    let rows = publish::area_trends(
+                        store,
+                        level,
+                        &ReportFilter::default(),
+                        Step::Quarter,
+                    )?;
+                    let published = match view.release {
+                        Some(rule) => crate::publish::publish_trends(store, rule, level, &rows)?,
+                        None => rows.iter().map(PublishedTrend::exact).collect(),
+                    };
+                    Ok((rows, published))
+                })
+                .await?,
+        );
+        if let Ok(mut m) = state.0.towns.lock() {
+            // Only the current data version is worth keeping.
+            m.retain(|k, _| k.0 == key.0);
+            m.insert(key, fresh.clone());
+        }
+        fresh
+    };
+    Ok(table)
+}
+
+pub(super) fn signed(n: i64) -> String {
     if n > 0 {
         format!("+{n}")
     } else {

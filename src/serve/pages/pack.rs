@@ -1,0 +1,401 @@
+//! `GET /towns/pack?quarter=YYYYQn&area=district:CODE|town:NAME`: the
+//! partnership pack, A4 pages that print from the browser: headline figures,
+//! tables by exploitation type, adult or child and venue (this quarter, the
+//! previous one, a year before, change and its exact test), a trend chart and
+//! a written summary made from the figures.
+//!
+//! Every number is one the towns page publishes to the same role for the same
+//! area and quarters (the one disclosure policy, `publish::publish_trends`);
+//! the pack adds only arithmetic on published numbers (changes, exact tests),
+//! so it reveals nothing the towns page does not.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use axum::extract::{RawQuery, State};
+use chrono::{Datelike as _, NaiveDate};
+use maud::{html, Markup};
+
+use super::labels::label_of;
+use super::towns::{signed, towns_table};
+use crate::analysis::poisson_change_p;
+use crate::model::AreaLevel;
+use crate::publish::{PublishedTrend, TownRow};
+use crate::serve::error::{AppError, PageResult};
+use crate::serve::layout::page;
+use crate::serve::query::{one, pairs};
+use crate::serve::state::AppState;
+use crate::serve::viewer::Viewer;
+
+/// Quarters in the trend chart.
+const TREND_QUARTERS: usize = 8;
+/// An exact test below this is called a change in the summary.
+const SIGNIFICANT: f64 = 0.05;
+/// The breakdowns the pack tables, with their headings.
+const DIMENSIONS: [(&str, &str); 3] = [
+    ("exploitation:", "By exploitation type"),
+    ("child:", "Adult or child"),
+    ("venue:", "By venue type"),
+];
+
+fn quarter_label(q: NaiveDate) -> String {
+    format!("{}-Q{}", q.year(), (q.month() - 1) / 3 + 1)
+}
+
+fn quarter_back(q: NaiveDate, n: u32) -> Option<NaiveDate> {
+    q.checked_sub_months(chrono::Months::new(3 * n))
+}
+
+/// `GET /towns/pack`.
+pub async fn pack_page(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+    viewer: Viewer,
+) -> PageResult<Markup> {
+    let q = pairs(raw.as_deref());
+    for (k, _) in &q {
+        if !matches!(k.as_str(), "quarter" | "area") {
+            return Err(AppError::bad(k, "unknown parameter (quarter, area)").into());
+        }
+    }
+    let (level, key) = match one(&q, "area") {
+        Some(a) if a.starts_with("district:") => {
+            (AreaLevel::District, a["district:".len()..].to_owned())
+        }
+        Some(a) if a.starts_with("town:") => (AreaLevel::Town, a["town:".len()..].to_owned()),
+        Some(a) => {
+            return Err(
+                AppError::bad("area", format!("{a:?}: give district:CODE or town:NAME")).into(),
+            )
+        }
+        None => (AreaLevel::District, String::new()),
+    };
+    let table = towns_table(&state, &viewer, level).await?;
+    let (rows, published) = (&table.0, &table.1);
+    let quarters: BTreeSet<NaiveDate> = rows.iter().map(|r| r.period).collect();
+    let wanted = one(&q, "quarter").map(|s| s.replace('-', "").to_ascii_uppercase());
+    let selected = match &wanted {
+        None => quarters.last().copied(),
+        Some(label) => Some(
+            quarters
+                .iter()
+                .copied()
+                .find(|p| quarter_label(*p).replace('-', "") == *label)
+                .ok_or_else(|| {
+                    AppError::bad(
+                        "quarter",
+                        format!("{label:?} is not a quarter with data (e.g. 2025Q1)"),
+                    )
+                })?,
+        ),
+    };
+    let Some(selected) = selected else {
+        return Err(AppError::bad("quarter", "there are no reports yet").into());
+    };
+    let k = state.config().suppression_k;
+    if key.is_empty() {
+        return Ok(chooser(rows, selected, &viewer));
+    }
+    let series: Vec<(&TownRow, &PublishedTrend)> = rows
+        .iter()
+        .zip(published.iter())
+        .filter(|(r, _)| r.town == key)
+        .collect();
+    let at = |p: Option<NaiveDate>| series.iter().find(|(r, _)| Some(r.period) == p).copied();
+    let Some((row, now)) = at(Some(selected)) else {
+        return Err(AppError::bad("area", format!("{key:?} has no reports in the data")).into());
+    };
+    let previous = at(quarter_back(selected, 1)).map(|(_, p)| p);
+    let year_before = at(quarter_back(selected, 4)).map(|(_, p)| p);
+    let area_name = if level == AreaLevel::District {
+        row.district_name.clone()
+    } else {
+        row.town.clone()
+    };
+    let label = quarter_label(selected);
+    let trend: Vec<(String, Option<u64>)> = series
+        .iter()
+        .filter(|(r, _)| r.period <= selected)
+        .map(|(r, p)| (quarter_label(r.period), p.count))
+        .collect();
+    let trend = trend[trend.len().saturating_sub(TREND_QUARTERS)..].to_vec();
+    let shown = |v: Option<u64>| v.map_or_else(|| format!("<{k}"), |n| n.to_string());
+    let generated = chrono::Local::now().format("%d/%m/%Y %H:%M");
+    let body = html! {
+        main #main .pack {
+            section.pack-page {
+                h1 { "Partnership pack: " (area_name) ", " (label) }
+                p.meta { "Generated " (generated) ". Reports located to " (area_name) ". Counts from 1 to " (k - 1) " are not shown (\"<" (k) "\"); changes are tested with an exact Poisson (conditional binomial) test." }
+                h2 { "Headline figures" }
+                dl.headline {
+                    dt { "This quarter (" (label) ")" } dd data-value=(value_attr(now.count)) { (shown(now.count)) }
+                    dt { "Previous quarter" } dd data-value=(value_attr(now.previous)) { (shown(now.previous)) }
+                    dt { "Same quarter last year" } dd data-value=(value_attr(now.year_before)) { (shown(now.year_before)) }
+                    dt { "Change on last year" } dd { (change_text(now.count, now.year_before)) }
+                }
+                h2 { "Summary" }
+                @for sentence in summary(&area_name, now, year_before) { p.summary { (sentence) } }
+                h2 { "Trend" }
+                (trend_chart(&trend, k))
+            }
+            @for (prefix, heading) in DIMENSIONS {
+                section.pack-table {
+                    h2 { (heading) }
+                    (dimension_table(prefix, heading, &label, now, previous, year_before, k))
+                }
+            }
+            p.note { "Nationality and source tables, and a map of the release cells, are not yet in the pack." }
+        }
+    };
+    let mut entry = viewer.audit("pack", "ok");
+    entry.target = Some(format!("{} {label}", one(&q, "area").unwrap_or("")));
+    state.audit(entry);
+    Ok(page(
+        &format!("Pack: {area_name}, {label}"),
+        "pack-page-body",
+        &body,
+        false,
+        Some(viewer.nav()),
+    ))
+}
+
+fn value_attr(v: Option<u64>) -> String {
+    v.map_or_else(|| "withheld".to_owned(), |n| n.to_string())
+}
+
+/// "+41% (p = 0.01)" from two published counts; a dash when either is withheld.
+fn change_text(now: Option<u64>, before: Option<u64>) -> String {
+    match (now, before) {
+        (Some(n), Some(b)) => {
+            let p = poisson_change_p(n, b);
+            let diff = signed(n as i64 - b as i64);
+            if b == 0 {
+                format!("{diff} (p = {})", p_text(p))
+            } else {
+                let pct = (n as f64 - b as f64) / b as f64 * 100.0;
+                format!("{diff}, {pct:+.0}% (p = {})", p_text(p))
+            }
+        }
+        _ => "–".to_owned(),
+    }
+}
+
+fn p_text(p: f64) -> String {
+    if p < 0.001 {
+        "< 0.001".to_owned()
+    } else {
+        format!("{p:.3}")
+    }
+}
+
+/// The summary: only what the headline figures and tables show.
+fn summary(area: &str, now: &PublishedTrend, year_before: Option<&PublishedTrend>) -> Vec<String> {
+    let mut out = Vec::new();
+    match (now.count, now.year_before) {
+        (Some(n), Some(0)) => out.push(format!(
+            "{area} had {n} reports this quarter and none in the same quarter last year."
+        )),
+        (Some(n), Some(b)) => {
+            let p = poisson_change_p(n, b);
+            let pct = ((n as f64 - b as f64) / b as f64 * 100.0).abs().round();
+            let direction = match n.cmp(&b) {
+                std::cmp::Ordering::Greater => format!("{pct:.0}% above"),
+                std::cmp::Ordering::Less => format!("{pct:.0}% below"),
+                std::cmp::Ordering::Equal => "the same as".to_owned(),
+            };
+            let verdict = if p < SIGNIFICANT {
+                "a change the exact test finds unlikely to be chance"
+            } else {
+                "within what chance alone could give"
+            };
+            out.push(format!(
+                "Reports in {area} were {direction} the same quarter last year ({n} against {b}; p = {}), {verdict}.",
+                p_text(p)
+            ));
+            // Which published venue or exploitation value made most of a rise or fall.
+            if n != b {
+                if let Some(before) = year_before {
+                    let total = n as i64 - b as i64;
+                    let mut best: Option<(i64, String)> = None;
+                    for (key, v) in &now.breakdown {
+                        if !(key.starts_with("venue:") || key.starts_with("exploitation:")) {
+                            continue;
+                        }
+                        let (Some(x), Some(Some(y))) = (v, before.breakdown.get(key)) else {
+                            continue;
+                        };
+                        let d = *x as i64 - *y as i64;
+                        if d.signum() == total.signum()
+                            && 2 * d.abs() > total.abs()
+                            && best.as_ref().is_none_or(|(bd, _)| d.abs() > bd.abs())
+                        {
+                            best = Some((d, key.clone()));
+                        }
+                    }
+                    if let Some((d, key)) = best {
+                        let (dim, value) = key.split_once(':').unwrap_or(("", &key));
+                        let what = if dim == "venue" {
+                            format!("Reports at {} venues", label_of(value).to_lowercase())
+                        } else {
+                            format!("{} exploitation", label_of(value))
+                        };
+                        out.push(format!(
+                            "{what} made most of the {} ({}).",
+                            if total > 0 { "rise" } else { "fall" },
+                            signed(d)
+                        ));
+                    }
+                }
+            }
+        }
+        (None, _) => out.push(format!(
+            "Reports in {area} this quarter were too few to show."
+        )),
+        (Some(_), None) => {
+            out.push("The same quarter last year had too few reports to compare with.".to_owned());
+        }
+    }
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn dimension_table(
+    prefix: &str,
+    heading: &str,
+    label: &str,
+    now: &PublishedTrend,
+    previous: Option<&PublishedTrend>,
+    year_before: Option<&PublishedTrend>,
+    k: u64,
+) -> Markup {
+    let get = |t: Option<&PublishedTrend>, key: &str| -> Option<u64> {
+        t.and_then(|t| t.breakdown.get(key).copied().unwrap_or(Some(0)))
+    };
+    let mut keys: Vec<String> = [Some(now), previous, year_before]
+        .into_iter()
+        .flatten()
+        .flat_map(|t| {
+            t.breakdown
+                .keys()
+                .filter(|k| k.starts_with(prefix))
+                .cloned()
+        })
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    keys.sort_by(|a, b| get(Some(now), b).cmp(&get(Some(now), a)).then(a.cmp(b)));
+    let shown = |v: Option<u64>| v.map_or_else(|| format!("<{k}"), |n| n.to_string());
+    html! {
+        table.pack data-dimension=(prefix.trim_end_matches(':')) {
+            caption { (heading) ", " (label) " against the previous quarter and a year before" }
+            thead { tr {
+                th scope="col" { "Value" }
+                th scope="col" { "This quarter" }
+                th scope="col" { "Previous" }
+                th scope="col" { "Year before" }
+                th scope="col" { "Change on last year (exact test)" }
+            } }
+            tbody {
+                @for key in &keys {
+                    @let (n, p, y) = (get(Some(now), key), get(previous, key), get(year_before, key));
+                    tr data-key=(key) {
+                        th scope="row" { (label_of(key.split_once(':').map_or(key.as_str(), |x| x.1))) }
+                        td.num data-value=(value_attr(n)) { (shown(n)) }
+                        td.num data-value=(value_attr(p)) { (shown(p)) }
+                        td.num data-value=(value_attr(y)) { (shown(y)) }
+                        td { (change_text(n, y)) }
+                    }
+                }
+            }
+            tfoot { tr {
+                th scope="row" { "All reports" }
+                td.num { (shown(now.count)) }
+                td.num { (shown(now.previous)) }
+                td.num { (shown(now.year_before)) }
+                td { (change_text(now.count, now.year_before)) }
+            } }
+        }
+    }
+}
+
+/// Quarterly totals as bars (server-rendered SVG, so it prints); a withheld
+/// quarter is an outlined bar marked "<k", never a height.
+fn trend_chart(values: &[(String, Option<u64>)], k: u64) -> Markup {
+    let (w, h, pad) = (560.0, 180.0, 28.0);
+    let max = values.iter().filter_map(|v| v.1).max().unwrap_or(0).max(k) as f64;
+    let slot = (w - 2.0 * pad) / values.len().max(1) as f64;
+    let mut bars = String::new();
+    for (i, (label, v)) in values.iter().enumerate() {
+        let x = pad + i as f64 * slot + slot * 0.15;
+        let bw = slot * 0.7;
+        // A withheld quarter is drawn at k − 1, the most it could be, and
+        // labelled "<k": its height says no more than the label.
+        let (bh, text) = v.map_or_else(
+            || ((k as f64 - 1.0) / max * (h - 2.0 * pad), format!("&lt;{k}")),
+            |n| (n as f64 / max * (h - 2.0 * pad), n.to_string()),
+        );
+        let class = if v.is_some() { "bar" } else { "withheld" };
+        let _ = write!(
+            bars,
+            r#"<rect x="{x:.1}" y="{:.1}" width="{bw:.1}" height="{bh:.1}" class="{class}"/><text x="{:.1}" y="{:.1}" class="value">{text}</text>"#,
+            h - pad - bh,
+            x + bw / 2.0,
+            h - pad - bh - 4.0
+        );
+        let _ = write!(
+            bars,
+            r#"<text x="{:.1}" y="{:.1}" class="axis">{label}</text>"#,
+            x + bw / 2.0,
+            h - pad + 14.0
+        );
+    }
+    let description = values
+        .iter()
+        .map(|(l, v)| {
+            format!(
+                "{l}: {}",
+                v.map_or_else(|| format!("fewer than {k}"), |n| n.to_string())
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    html! {
+        figure.trend {
+            svg viewBox=(format!("0 0 {w} {h}")) width="100%" role="img" aria-labelledby="trend-title trend-desc" {
+                title #trend-title { "Reports per quarter, last " (values.len()) " quarters" }
+                desc #trend-desc { (description) }
+                (maud::PreEscaped(bars))
+            }
+            figcaption { "Reports per quarter. " (description) "." }
+        }
+    }
+}
+
+/// Without `area`: the areas of the quarter to choose from.
+fn chooser(rows: &[TownRow], quarter: NaiveDate, viewer: &Viewer) -> Markup {
+    let mut areas: Vec<(&str, &str)> = rows
+        .iter()
+        .filter(|r| r.period == quarter)
+        .map(|r| (r.town.as_str(), r.district_name.as_str()))
+        .collect();
+    areas.sort_by(|a, b| a.1.cmp(b.1));
+    areas.dedup();
+    let label = quarter_label(quarter).replace('-', "");
+    let body = html! {
+        main #main .pack {
+            h1 { "Partnership pack: choose an area" }
+            ul {
+                @for (code, name) in &areas {
+                    li { a href=(format!("/towns/pack?quarter={label}&area=district:{code}")) { (name) } }
+                }
+            }
+        }
+    };
+    page(
+        "Partnership pack",
+        "pack-page-body",
+        &body,
+        false,
+        Some(viewer.nav()),
+    )
+}

@@ -1,0 +1,230 @@
+//! The partnership pack on the demo data: its figures are the towns API's
+//! exact figures for roles that read reports; for the partnership role each is
+//! that exact figure or withheld, never 1..k−1, and no table has exactly one
+//! withheld count against its total (which the total would reveal).
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use hotspots::model::Role;
+use hotspots::serve::router;
+
+use crate::support::router::{demo, send, Answer};
+
+const K: u64 = 5;
+
+async fn get(uri: &str, role: Role) -> Answer {
+    send(
+        router(demo().0.clone()),
+        Request::get(uri)
+            .header(
+                header::COOKIE,
+                format!("hs_session=session-{}", role.as_str()),
+            )
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await
+}
+
+/// `data-value` attributes in order, within `from..to` of the page.
+fn values(html: &str) -> Vec<Option<u64>> {
+    html.split("data-value=\"")
+        .skip(1)
+        .map(|rest| {
+            let v = rest.split('"').next().expect("value");
+            if v == "withheld" {
+                None
+            } else {
+                Some(v.parse().expect("a count"))
+            }
+        })
+        .collect()
+}
+
+fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
+    let i = html.find(start).unwrap_or_else(|| panic!("no {start}"));
+    let j = html[i..].find(end).map_or(html.len(), |j| i + j);
+    &html[i..j]
+}
+
+/// One table: its rows' (key, [this quarter, previous, year before]).
+fn table(html: &str, dimension: &str) -> Vec<(String, [Option<u64>; 3])> {
+    let t = between(html, &format!("data-dimension=\"{dimension}\""), "</table>");
+    t.split("<tr data-key=\"")
+        .skip(1)
+        .map(|row| {
+            let key = row.split('"').next().expect("key").to_owned();
+            let v = values(row);
+            assert_eq!(v.len(), 3, "{dimension} {key}: {v:?}");
+            (key, [v[0], v[1], v[2]])
+        })
+        .collect()
+}
+
+/// The busiest district of the latest quarter, by the exact towns API.
+async fn busiest() -> (String, String, serde_json::Value) {
+    let rows = get("/api/v1/towns?level=district", Role::Analyst)
+        .await
+        .json();
+    let rows = rows["rows"].as_array().expect("rows").clone();
+    let latest = rows
+        .iter()
+        .filter_map(|r| r["period_start"].as_str())
+        .max()
+        .expect("a period")
+        .to_owned();
+    let row = rows
+        .iter()
+        .filter(|r| r["period_start"] == latest.as_str())
+        .max_by_key(|r| r["count"].as_u64())
+        .expect("a district")
+        .clone();
+    let quarter = row["period"].as_str().expect("label").replace('-', "");
+    (row["town"].as_str().expect("code").to_owned(), quarter, row)
+}
+
+#[tokio::test]
+async fn the_pack_adds_up_and_equals_the_towns_figures() {
+    let (code, quarter, row) = busiest().await;
+    let uri = format!("/towns/pack?quarter={quarter}&area=district:{code}");
+    let page = get(&uri, Role::Analyst).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+    let html = page.text();
+    let headline = values(between(&html, "<dl class=\"headline\"", "</dl>"));
+    assert_eq!(
+        headline,
+        vec![
+            row["count"].as_u64(),
+            row["previous"].as_u64(),
+            row["year_before"].as_u64()
+        ],
+        "headline = the towns API's row"
+    );
+    assert!(headline[0].unwrap_or(0) > 0);
+    for dimension in ["exploitation", "child", "venue"] {
+        let rows = table(&html, dimension);
+        assert!(!rows.is_empty(), "{dimension}");
+        for (column, total) in headline.iter().enumerate() {
+            let sum: u64 = rows.iter().map(|(_, v)| v[column].expect("exact")).sum();
+            assert_eq!(Some(sum), *total, "{dimension} column {column} adds up");
+        }
+        // This quarter's values are the API's breakdown.
+        for (key, v) in &rows {
+            assert_eq!(
+                v[0],
+                Some(row["breakdown"][key].as_u64().unwrap_or(0)),
+                "{key}"
+            );
+        }
+    }
+    // The summary says what the headline says: above or below last year.
+    let (n, b) = (headline[0].unwrap_or(0), headline[2].unwrap_or(0));
+    if b > 0 && n != b {
+        let word = if n > b { "above" } else { "below" };
+        assert!(
+            between(&html, "<p class=\"summary\"", "</p>").contains(word),
+            "summary says {word}"
+        );
+    }
+    // The trend chart has a text alternative naming the quarter.
+    assert!(html.contains("<desc id=\"trend-desc\">"));
+    assert!(html.contains(&row["period"].as_str().expect("label").to_owned()));
+}
+
+#[tokio::test]
+async fn the_partnership_pack_withholds_small_counts_and_cannot_be_differenced() {
+    let (code, quarter, _) = busiest().await;
+    let uri = format!("/towns/pack?quarter={quarter}&area=district:{code}");
+    let exact = get(&uri, Role::Analyst).await.text();
+    let mut withheld_somewhere = false;
+    // Every district of the quarter, so that small ones are checked too.
+    let chooser = get(&format!("/towns/pack?quarter={quarter}"), Role::Partnership)
+        .await
+        .text();
+    let areas: Vec<String> = chooser
+        .split("area=district:")
+        .skip(1)
+        .map(|s| s.split('"').next().expect("code").to_owned())
+        .collect();
+    assert!(areas.len() > 3 && areas.contains(&code), "{areas:?}");
+    for area in &areas {
+        let uri = format!("/towns/pack?quarter={quarter}&area=district:{area}");
+        let page = get(&uri, Role::Partnership).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let html = page.text();
+        let analyst = if *area == code {
+            exact.clone()
+        } else {
+            get(&uri, Role::Analyst).await.text()
+        };
+        // Published and exact, value by value (rows are ordered by count, so
+        // matched by key, not position).
+        let mut pairs: Vec<(String, Option<u64>, Option<u64>)> = Vec::new();
+        let head = |h: &str| values(between(h, "<dl class=\"headline\"", "</dl>"));
+        for (i, (p, t)) in head(&html).into_iter().zip(head(&analyst)).enumerate() {
+            pairs.push((format!("headline {i}"), p, t));
+        }
+        for dimension in ["exploitation", "child", "venue"] {
+            let exact: std::collections::HashMap<String, [Option<u64>; 3]> =
+                table(&analyst, dimension).into_iter().collect();
+            let shown = table(&html, dimension);
+            assert_eq!(
+                shown.len(),
+                exact.len(),
+                "{area} {dimension}: the same rows"
+            );
+            for (key, v) in shown {
+                for (column, p) in v.into_iter().enumerate() {
+                    pairs.push((format!("{key} {column}"), p, exact[&key][column]));
+                }
+            }
+        }
+        for (what, p, t) in pairs {
+            match p {
+                Some(n) => {
+                    assert_eq!(
+                        Some(n),
+                        t,
+                        "{area} {what}: a published count is the exact count"
+                    );
+                    assert!(n == 0 || n >= K, "{area} {what}: {n} is small");
+                }
+                None => withheld_somewhere = true,
+            }
+        }
+        let headline = values(between(&html, "<dl class=\"headline\"", "</dl>"));
+        for dimension in ["exploitation", "child", "venue"] {
+            let rows = table(&html, dimension);
+            for (column, total) in headline.iter().enumerate() {
+                let unknown = rows.iter().filter(|(_, v)| v[column].is_none()).count()
+                    + usize::from(total.is_none());
+                assert_ne!(
+                    unknown, 1,
+                    "{area} {dimension} column {column}: one withheld count the others reveal"
+                );
+                if unknown == 0 {
+                    let sum: u64 = rows.iter().filter_map(|(_, v)| v[column]).sum();
+                    assert_eq!(Some(sum), *total, "{area} {dimension} column {column}");
+                }
+            }
+        }
+        assert!(!html.contains("[missing message"));
+    }
+    assert!(withheld_somewhere, "the demo has small numbers to withhold");
+}
+
+#[tokio::test]
+async fn the_pack_refuses_what_it_does_not_know() {
+    for (uri, says) in [
+        ("/towns/pack?area=county:X", "district:CODE"),
+        (
+            "/towns/pack?quarter=1999Q1&area=district:E07000010",
+            "not a quarter",
+        ),
+        ("/towns/pack?colour=red", "unknown parameter"),
+    ] {
+        let a = get(uri, Role::Partnership).await;
+        assert_eq!(a.status, StatusCode::BAD_REQUEST, "{uri}");
+        assert!(a.text().contains(says), "{uri}");
+    }
+}
