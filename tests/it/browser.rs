@@ -713,6 +713,49 @@ fn public_report_triage_and_accessibility_in_chromium() {
             }
         }
     }
+    // ---- the partnership pack: checked, then printed on A4 ----
+    crate::support::browser::sign_in(&s, &base, "partnership", &password("partnership"));
+    s.goto(&format!("{base}/towns/pack"));
+    let first = s.execute(
+        "return document.querySelector('main.pack li a').getAttribute('href')",
+        &json!([]),
+    );
+    let pack = format!("{base}{}", first.as_str().expect("an area to choose"));
+    for lang in ["en", "cy"] {
+        s.goto(&format!("{pack}&lang={lang}"));
+        check(&s, &format!("/towns/pack {lang} as partnership"));
+    }
+    s.goto(&pack);
+    let pdf = s.print_pdf();
+    std::fs::write(artefacts().join("pack.pdf"), &pdf).expect("pdf");
+    let text = String::from_utf8_lossy(&pdf);
+    let pages = text.matches("/Type /Page\n").count()
+        + text.matches("/Type /Page ").count()
+        + text.matches("/Type /Page>").count()
+        + text.matches("/Type /Page/").count();
+    assert!(
+        (2..=5).contains(&pages),
+        "the pack prints on 2-5 A4 pages, not {pages}"
+    );
+    // Laid out at an A4 page's printable width (210 mm less 2 x 14 mm at 96
+    // dpi), in print media, nothing is wider than the page: no clipped table.
+    s.cdp("Emulation.setEmulatedMedia", &json!({"media": "print"}));
+    s.cdp(
+        "Emulation.setDeviceMetricsOverride",
+        &json!({"width": 688, "height": 1040, "deviceScaleFactor": 1, "mobile": false}),
+    );
+    let widest = s.execute(
+        "return Math.max(document.documentElement.scrollWidth,
+           ...[...document.querySelectorAll('main.pack table, main.pack figure')].map(e => e.getBoundingClientRect().right))",
+        &json!([]),
+    );
+    assert!(
+        widest.as_f64().is_some_and(|w| w <= 688.5),
+        "widest {widest} px on a 688 px page"
+    );
+    s.cdp("Emulation.clearDeviceMetricsOverride", &json!({}));
+    s.cdp("Emulation.setEmulatedMedia", &json!({"media": ""}));
+
     assert!(
         violations.is_empty(),
         "{} WCAG violations:\n{}",

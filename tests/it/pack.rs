@@ -61,6 +61,49 @@ fn table(html: &str, dimension: &str) -> Vec<(String, [Option<u64>; 3])> {
         .collect()
 }
 
+/// The map's cells: `(h3, count)` from each hexagon's title.
+fn map_cells(html: &str) -> Vec<(String, Option<u64>)> {
+    html.split("<title>Cell ")
+        .skip(1)
+        .map(|t| {
+            let (cell, rest) = t.split_once(": ").expect("cell: count");
+            let said = rest.split('<').next().expect("count");
+            (cell.to_owned(), said.parse().ok())
+        })
+        .collect()
+}
+
+/// The quarter's cells layer (release resolution) as `role` reads it.
+async fn layer_counts(
+    row: &serde_json::Value,
+    role: Role,
+) -> std::collections::HashMap<String, Option<u64>> {
+    let start =
+        chrono::NaiveDate::parse_from_str(row["period_start"].as_str().expect("start"), "%Y-%m-%d")
+            .expect("date");
+    let end = start
+        .checked_add_months(chrono::Months::new(3))
+        .and_then(|d| d.pred_opt())
+        .expect("end");
+    let fc = get(
+        &format!("/api/v1/layers/cells?from={start}&to={end}&res=8"),
+        role,
+    )
+    .await
+    .json();
+    fc["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .map(|f| {
+            (
+                f["properties"]["h3"].as_str().expect("h3").to_owned(),
+                f["properties"]["count"].as_u64(),
+            )
+        })
+        .collect()
+}
+
 /// The busiest district of the latest quarter, by the exact towns API.
 async fn busiest() -> (String, String, serde_json::Value) {
     let rows = get("/api/v1/towns?level=district", Role::Analyst)
@@ -126,6 +169,24 @@ async fn the_pack_adds_up_and_equals_the_towns_figures() {
             "summary says {word}"
         );
     }
+    // The map's cells are cells of the quarter's cells layer, with its counts,
+    // and hold no more reports than the area.
+    let cells = map_cells(&html);
+    assert!(!cells.is_empty(), "the busiest district has cells");
+    let layer = layer_counts(&row, Role::Analyst).await;
+    let mut total = 0;
+    for (cell, count) in &cells {
+        assert_eq!(
+            layer.get(cell),
+            Some(count),
+            "{cell} as the cells layer has it"
+        );
+        total += count.expect("exact");
+    }
+    assert!(
+        total <= headline[0].unwrap_or(0),
+        "{total} in the map's cells"
+    );
     // The trend chart has a text alternative naming the quarter.
     assert!(html.contains("<desc id=\"trend-desc\">"));
     assert!(html.contains(&row["period"].as_str().expect("label").to_owned()));
@@ -133,7 +194,8 @@ async fn the_pack_adds_up_and_equals_the_towns_figures() {
 
 #[tokio::test]
 async fn the_partnership_pack_withholds_small_counts_and_cannot_be_differenced() {
-    let (code, quarter, _) = busiest().await;
+    let (code, quarter, row) = busiest().await;
+    let release = layer_counts(&row, Role::Partnership).await;
     let uri = format!("/towns/pack?quarter={quarter}&area=district:{code}");
     let exact = get(&uri, Role::Analyst).await.text();
     let mut withheld_somewhere = false;
@@ -207,6 +269,14 @@ async fn the_partnership_pack_withholds_small_counts_and_cannot_be_differenced()
                     assert_eq!(Some(sum), *total, "{area} {dimension} column {column}");
                 }
             }
+        }
+        for (cell, count) in map_cells(&html) {
+            assert_eq!(
+                release.get(&cell),
+                Some(&count),
+                "{area} {cell}: as the release has it"
+            );
+            assert!(count.is_none_or(|n| n >= K), "{area} {cell}: {count:?}");
         }
         assert!(!html.contains("[missing message"));
     }

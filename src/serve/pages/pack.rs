@@ -21,6 +21,7 @@ use super::towns::{signed, towns_table};
 use crate::analysis::poisson_change_p;
 use crate::model::AreaLevel;
 use crate::publish::{PublishedTrend, TownRow};
+use crate::serve::api::{layer_etag, rendered_layer};
 use crate::serve::error::{AppError, PageResult};
 use crate::serve::layout::page;
 use crate::serve::query::{one, pairs};
@@ -119,6 +120,7 @@ pub async fn pack_page(
         .map(|(r, p)| (quarter_label(r.period), p.count))
         .collect();
     let trend = trend[trend.len().saturating_sub(TREND_QUARTERS)..].to_vec();
+    let cells = area_cells(&state, &viewer, selected, level, &key).await?;
     let shown = |v: Option<u64>| v.map_or_else(|| format!("<{k}"), |n| n.to_string());
     let generated = chrono::Local::now().format("%d/%m/%Y %H:%M");
     let body = html! {
@@ -138,13 +140,17 @@ pub async fn pack_page(
                 h2 { "Trend" }
                 (trend_chart(&trend, k))
             }
+            section.pack-map {
+                h2 { "Where: the release cells of " (area_name) ", " (label) }
+                (cell_map(&cells, k))
+            }
             @for (prefix, heading) in DIMENSIONS {
                 section.pack-table {
                     h2 { (heading) }
                     (dimension_table(prefix, heading, &label, now, previous, year_before, k))
                 }
             }
-            p.note { "Nationality and source tables, and a map of the release cells, are not yet in the pack." }
+            p.note { "Nationality and source tables are not yet in the pack." }
         }
     };
     let mut entry = viewer.audit("pack", "ok");
@@ -367,6 +373,133 @@ fn trend_chart(values: &[(String, Option<u64>)], k: u64) -> Markup {
                 (maud::PreEscaped(bars))
             }
             figcaption { "Reports per quarter. " (description) "." }
+        }
+    }
+}
+
+/// The area's cells with reports in the quarter, at the release resolution, as
+/// the cells layer answers the viewer (the partnership role: the release, with
+/// its withheld counts): `(cell, count)`, `None` withheld.
+async fn area_cells(
+    state: &AppState,
+    viewer: &Viewer,
+    quarter: NaiveDate,
+    level: AreaLevel,
+    key: &str,
+) -> Result<Vec<(h3o::CellIndex, Option<u64>)>, AppError> {
+    let end = quarter
+        .checked_add_months(chrono::Months::new(3))
+        .and_then(|d| d.pred_opt())
+        .unwrap_or(quarter);
+    let pairs = vec![
+        ("from".to_owned(), quarter.to_string()),
+        ("to".to_owned(), end.to_string()),
+        ("res".to_owned(), state.config().release_res.to_string()),
+    ];
+    let request = crate::publish::parse(crate::publish::Layer::Cells, &pairs)?;
+    let etag = layer_etag(state, viewer, &request);
+    let answer = rendered_layer(state, &etag, &request, viewer).await?;
+    let body: serde_json::Value =
+        serde_json::from_slice(&answer.body).map_err(AppError::internal)?;
+    let mut localities = crate::geo::Localities::default();
+    let mut out = Vec::new();
+    for f in body["features"].as_array().into_iter().flatten() {
+        let p = &f["properties"];
+        let Some(cell) = p["h3"]
+            .as_str()
+            .and_then(|h| h.parse::<h3o::CellIndex>().ok())
+        else {
+            continue;
+        };
+        let count = p["count"].as_u64();
+        if count == Some(0) {
+            continue;
+        }
+        let Some(parent) = cell.parent(h3o::Resolution::Seven) else {
+            continue;
+        };
+        let (town, district) = localities.of_cell(parent);
+        let place = if level == AreaLevel::District {
+            district
+        } else {
+            town
+        };
+        if place == Some(key) {
+            out.push((cell, count));
+        }
+    }
+    Ok(out)
+}
+
+/// A cell's outline (lon, lat), its count and its index.
+type Outline = (Vec<(f64, f64)>, Option<u64>, String);
+
+/// The cells as hexagons (server-rendered SVG: it prints, and needs no
+/// script or tiles). Counts are shaded in classes and also written in each
+/// cell's title and the caption, so colour is never the only carrier.
+fn cell_map(cells: &[(h3o::CellIndex, Option<u64>)], k: u64) -> Markup {
+    if cells.is_empty() {
+        return html! { p { "No cell of the area had reports this quarter." } };
+    }
+    let rings: Vec<Outline> = cells
+        .iter()
+        .map(|(c, n)| {
+            let ring = c.boundary().iter().map(|v| (v.lng(), v.lat())).collect();
+            (ring, *n, c.to_string())
+        })
+        .collect();
+    let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    for (ring, _, _) in &rings {
+        for (x, y) in ring {
+            (x0, y0, x1, y1) = (x0.min(*x), y0.min(*y), x1.max(*x), y1.max(*y));
+        }
+    }
+    // Equirectangular at the area's latitude: true shapes at this scale.
+    let squeeze = f64::midpoint(y0, y1).to_radians().cos();
+    let (w, h, pad) = (520.0, 380.0, 10.0);
+    let scale = ((w - 2.0 * pad) / ((x1 - x0) * squeeze).max(1e-9))
+        .min((h - 2.0 * pad) / (y1 - y0).max(1e-9));
+    let class = |n: Option<u64>| match n {
+        None => "c-withheld",
+        Some(n) if n < 10 => "c-1",
+        Some(n) if n < 20 => "c-2",
+        Some(_) => "c-3",
+    };
+    let mut shapes = String::new();
+    for (ring, n, id) in &rings {
+        let points: Vec<String> = ring
+            .iter()
+            .map(|(x, y)| {
+                format!(
+                    "{:.1},{:.1}",
+                    pad + (x - x0) * squeeze * scale,
+                    h - pad - (y - y0) * scale
+                )
+            })
+            .collect();
+        let said = n.map_or_else(|| format!("fewer than {k}"), |n| n.to_string());
+        let _ = write!(
+            shapes,
+            r#"<polygon points="{}" class="{}"><title>Cell {id}: {said}</title></polygon>"#,
+            points.join(" "),
+            class(*n)
+        );
+    }
+    let withheld = cells.iter().filter(|c| c.1.is_none()).count();
+    let busiest = cells.iter().filter_map(|c| c.1).max();
+    html! {
+        figure.cells-map {
+            svg viewBox=(format!("0 0 {w} {h}")) width="100%" role="img" aria-labelledby="map-title map-desc" {
+                title #map-title { "Cells with reports" }
+                desc #map-desc { (cells.len()) " cells with reports; " (withheld) " with fewer than " (k) "." }
+                (maud::PreEscaped(shapes))
+            }
+            figcaption {
+                (cells.len()) " H3 cells with reports, " (withheld) " of them with fewer than " (k) " (dashed)"
+                @if let Some(b) = busiest { "; the busiest has " (b) }
+                ". Shading: "
+                span.key.c-1 { "under 10" } " " span.key.c-2 { "10-19" } " " span.key.c-3 { "20 or more" } " " span.key.c-withheld { "<" (k) } "."
+            }
         }
     }
 }

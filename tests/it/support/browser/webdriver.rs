@@ -252,6 +252,16 @@ impl Session<'_> {
         )
     }
 
+    /// The page printed to PDF by Chromium (`Page.printToPDF`), with the
+    /// page's own `@page` size.
+    pub fn print_pdf(&self) -> Vec<u8> {
+        let answer = self.cdp(
+            "Page.printToPDF",
+            &json!({ "preferCSSPageSize": true, "printBackground": true }),
+        );
+        decode_base64(answer["data"].as_str().unwrap_or(""))
+    }
+
     pub fn screenshot(&self, path: &std::path::Path) {
         let b64 = self.call("GET", "/screenshot", None);
         let bytes = decode_base64(b64.as_str().unwrap_or(""));
