@@ -13,6 +13,10 @@ pub enum Split {
     Venue,
     Exploitation,
     Child,
+    /// Where the report came from (`police_intel`, `helpline`, `public`, ...).
+    Source,
+    /// The nationality recorded: one, `mixed` when several, `not_recorded`.
+    Nationality,
 }
 
 /// One row of the partnership release's base table: reports of one quarter by cell (0 when

@@ -724,6 +724,13 @@ pub fn area_trends(
     let by_exploitation =
         store.area_series(level, filter, step, Some(crate::model::Split::Exploitation))?;
     let by_child = store.area_series(level, filter, step, Some(crate::model::Split::Child))?;
+    let by_source = store.area_series(level, filter, step, Some(crate::model::Split::Source))?;
+    let by_nationality = group_nationalities(store.area_series(
+        level,
+        filter,
+        step,
+        Some(crate::model::Split::Nationality),
+    )?);
     let (first, last, _) = store.data_window(filter)?;
     let (Some(first), Some(last)) = (filter.from.or(first), filter.to.or(last)) else {
         return Ok(Vec::new());
@@ -757,6 +764,8 @@ pub fn area_trends(
         ("venue", &by_venue),
         ("exploitation", &by_exploitation),
         ("child", &by_child),
+        ("source", &by_source),
+        ("nationality", &by_nationality),
     ] {
         for r in list {
             *splits
@@ -800,6 +809,35 @@ pub fn area_trends(
         }
     }
     Ok(out)
+}
+
+/// Nationalities recorded on most reports (over all areas and periods) keep
+/// their own value; the rest are `other`. The groups are the same for every
+/// area and quarter, so no two published tables group differently.
+const NATIONALITY_GROUPS: usize = 6;
+
+fn group_nationalities(rows: Vec<crate::store::AreaRow>) -> Vec<crate::store::AreaRow> {
+    let mut totals: HashMap<String, u64> = HashMap::new();
+    for r in &rows {
+        if r.split != "not_recorded" && r.split != "mixed" {
+            *totals.entry(r.split.clone()).or_default() += r.count;
+        }
+    }
+    let mut ranked: Vec<(String, u64)> = totals.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let kept: std::collections::HashSet<String> = ranked
+        .into_iter()
+        .take(NATIONALITY_GROUPS)
+        .map(|(n, _)| n)
+        .collect();
+    rows.into_iter()
+        .map(|mut r| {
+            if r.split != "not_recorded" && r.split != "mixed" && !kept.contains(&r.split) {
+                r.split = "other".into();
+            }
+            r
+        })
+        .collect()
 }
 
 /// The provenance block every layer answer carries.

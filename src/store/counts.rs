@@ -215,6 +215,13 @@ impl Store {
             Some(Split::Child) => {
                 "CASE WHEN child_involved THEN 'child' ELSE 'adult_or_unknown' END"
             }
+            Some(Split::Source) => "source",
+            // One value per report, so that the values sum to the total.
+            Some(Split::Nationality) => {
+                "CASE WHEN nationalities IS NULL OR trim(nationalities) = '' THEN 'not_recorded' \
+                 WHEN contains(nationalities, ';') THEN 'mixed' \
+                 ELSE lower(trim(nationalities)) END"
+            }
         };
         let (clause, values) = filter_sql(filter);
         let (rows, count) = unit_sql(filter.unit);

@@ -556,6 +556,8 @@ impl Snapshot {
                 ranked(&[Some("adult_or_unknown".into()), Some("child".into())], ""),
                 Some(&self.child),
             ),
+            // Not in the in-memory copy: SQL counts them.
+            Some(Split::Source | Split::Nationality) => return None,
         };
         let (n_area, n_district, n_split) = (
             area_labels.labels.len(),

@@ -144,7 +144,7 @@ async fn the_pack_adds_up_and_equals_the_towns_figures() {
         "headline = the towns API's row"
     );
     assert!(headline[0].unwrap_or(0) > 0);
-    for dimension in ["exploitation", "child", "venue"] {
+    for dimension in ["exploitation", "child", "nationality", "venue", "source"] {
         let rows = table(&html, dimension);
         assert!(!rows.is_empty(), "{dimension}");
         for (column, total) in headline.iter().enumerate() {
@@ -168,6 +168,74 @@ async fn the_pack_adds_up_and_equals_the_towns_figures() {
             between(&html, "<p class=\"summary\"", "</p>").contains(word),
             "summary says {word}"
         );
+    }
+    // Nationality and source, counted here from the report points: one value
+    // per report (several nationalities are "mixed", none "not_recorded"),
+    // the six most recorded over all reports kept, the rest "other".
+    let reports = get("/api/v1/layers/reports", Role::Analyst).await.json();
+    let features = reports["features"].as_array().expect("reports");
+    let nationality = |p: &serde_json::Value| -> String {
+        let list: Vec<String> = match &p["nationalities"] {
+            serde_json::Value::Array(a) => a
+                .iter()
+                .filter_map(|v| v.as_str())
+                .map(str::to_lowercase)
+                .collect(),
+            serde_json::Value::String(s) => s
+                .split(';')
+                .filter(|x| !x.trim().is_empty())
+                .map(|x| x.trim().to_lowercase())
+                .collect(),
+            _ => Vec::new(),
+        };
+        match list.len() {
+            0 => "not_recorded".into(),
+            1 => list[0].clone(),
+            _ => "mixed".into(),
+        }
+    };
+    let mut overall: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
+    for f in features {
+        let n = nationality(&f["properties"]);
+        if n != "not_recorded" && n != "mixed" {
+            *overall.entry(n).or_default() += 1;
+        }
+    }
+    let mut ranked: Vec<(String, u64)> = overall.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let kept: Vec<String> = ranked.into_iter().take(6).map(|r| r.0).collect();
+    let start = row["period_start"].as_str().expect("start");
+    let end = chrono::NaiveDate::parse_from_str(start, "%Y-%m-%d")
+        .expect("date")
+        .checked_add_months(chrono::Months::new(3))
+        .expect("end")
+        .to_string();
+    let mut by_nationality: std::collections::HashMap<String, u64> =
+        std::collections::HashMap::new();
+    let mut by_source: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
+    for f in features {
+        let p = &f["properties"];
+        let day = p["observed_on"].as_str().unwrap_or("");
+        if p["district"] != row["district"] || day < start || day >= end.as_str() {
+            continue;
+        }
+        let mut n = nationality(p);
+        if n != "not_recorded" && n != "mixed" && !kept.contains(&n) {
+            n = "other".into();
+        }
+        *by_nationality
+            .entry(format!("nationality:{n}"))
+            .or_default() += 1;
+        *by_source
+            .entry(format!("source:{}", p["source"].as_str().expect("source")))
+            .or_default() += 1;
+    }
+    for (dimension, expected) in [("nationality", &by_nationality), ("source", &by_source)] {
+        let shown: std::collections::HashMap<String, u64> = table(&html, dimension)
+            .into_iter()
+            .filter_map(|(key, v)| v[0].filter(|n| *n > 0).map(|n| (key, n)))
+            .collect();
+        assert_eq!(&shown, expected, "{dimension}, counted from the reports");
     }
     // The map's cells are cells of the quarter's cells layer, with its counts,
     // and hold no more reports than the area.
@@ -226,7 +294,7 @@ async fn the_partnership_pack_withholds_small_counts_and_cannot_be_differenced()
         for (i, (p, t)) in head(&html).into_iter().zip(head(&analyst)).enumerate() {
             pairs.push((format!("headline {i}"), p, t));
         }
-        for dimension in ["exploitation", "child", "venue"] {
+        for dimension in ["exploitation", "child", "nationality", "venue", "source"] {
             let exact: std::collections::HashMap<String, [Option<u64>; 3]> =
                 table(&analyst, dimension).into_iter().collect();
             let shown = table(&html, dimension);
@@ -255,7 +323,7 @@ async fn the_partnership_pack_withholds_small_counts_and_cannot_be_differenced()
             }
         }
         let headline = values(between(&html, "<dl class=\"headline\"", "</dl>"));
-        for dimension in ["exploitation", "child", "venue"] {
+        for dimension in ["exploitation", "child", "nationality", "venue", "source"] {
             let rows = table(&html, dimension);
             for (column, total) in headline.iter().enumerate() {
                 let unknown = rows.iter().filter(|(_, v)| v[column].is_none()).count()

@@ -33,10 +33,15 @@ const TREND_QUARTERS: usize = 8;
 /// An exact test below this is called a change in the summary.
 const SIGNIFICANT: f64 = 0.05;
 /// The breakdowns the pack tables, with their headings.
-const DIMENSIONS: [(&str, &str); 3] = [
+const DIMENSIONS: [(&str, &str); 5] = [
     ("exploitation:", "By exploitation type"),
     ("child:", "Adult or child"),
+    (
+        "nationality:",
+        "By nationality (the six most recorded; the rest as other)",
+    ),
     ("venue:", "By venue type"),
+    ("source:", "By source"),
 ];
 
 fn quarter_label(q: NaiveDate) -> String {
@@ -150,7 +155,6 @@ pub async fn pack_page(
                     (dimension_table(prefix, heading, &label, now, previous, year_before, k))
                 }
             }
-            p.note { "Nationality and source tables are not yet in the pack." }
         }
     };
     let mut entry = viewer.audit("pack", "ok");
