@@ -270,12 +270,20 @@ pub fn breakdown(
         .iter()
         .map(|(key, n)| (key.clone(), primary(*n, k)))
         .collect();
-    // Each breakdown dimension sums to the total separately: group by the
-    // dimension prefix (`venue:`, `exploitation:`, `child:`).
-    let dims: std::collections::BTreeSet<String> = parts
+    complete(total, &mut out);
+    out
+}
+
+/// Withholds more of a published breakdown until no dimension (`venue:`,
+/// `exploitation:`, ...) has exactly one withheld count against its total,
+/// each dimension summing to the total on its own. Answers whether it
+/// withheld anything.
+fn complete(total: Option<u64>, out: &mut BTreeMap<String, Option<u64>>) -> bool {
+    let dims: std::collections::BTreeSet<String> = out
         .keys()
         .map(|key| key.split(':').next().unwrap_or("").to_owned())
         .collect();
+    let mut changed = false;
     for dim in dims {
         let keys: Vec<String> = out
             .keys()
@@ -295,13 +303,115 @@ pub fn breakdown(
             match smallest {
                 Some((_, key)) => {
                     out.insert(key, None);
+                    changed = true;
                 }
                 None => break,
             }
         }
     }
-    out
+    changed
 }
+
+/// One quarter's breakdowns (by venue, exploitation, ...) for towns and
+/// districts together, as published: each as [`breakdown`] makes it, then,
+/// because a district's count of a value is the sum of its towns' counts of it
+/// (and a town's the sum over the districts it straddles), the towns and
+/// districts of each value are linked by the reports they share, and no
+/// component of that graph is left with exactly one withheld count ([`protect`]);
+/// then each breakdown is completed again, and so on until nothing changes.
+/// So neither the towns page against the districts page, nor either against
+/// the partnership pack, reveals a withheld breakdown count.
+///
+/// `units` are (town, district, `dimension:value`, count); the totals are the
+/// release's.
+pub fn protect_breakdowns(
+    units: &[(String, String, String, u64)],
+    town_totals: &dyn Fn(&str) -> Option<u64>,
+    district_totals: &dyn Fn(&str) -> Option<u64>,
+    k: u64,
+) -> (Breakdowns, Breakdowns) {
+    let mut town_parts: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+    let mut district_parts: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+    for (town, district, key, n) in units.iter().filter(|u| u.3 > 0) {
+        *town_parts
+            .entry(town.clone())
+            .or_default()
+            .entry(key.clone())
+            .or_default() += n;
+        *district_parts
+            .entry(district.clone())
+            .or_default()
+            .entry(key.clone())
+            .or_default() += n;
+    }
+    let mut towns: Breakdowns = town_parts
+        .iter()
+        .map(|(t, parts)| (t.clone(), breakdown(town_totals(t), parts, k)))
+        .collect();
+    let mut districts: Breakdowns = district_parts
+        .iter()
+        .map(|(d, parts)| (d.clone(), breakdown(district_totals(d), parts, k)))
+        .collect();
+    let keys: std::collections::BTreeSet<&String> = units.iter().map(|u| &u.2).collect();
+    loop {
+        let mut changed = false;
+        for key in &keys {
+            let of = |parts: &BTreeMap<String, BTreeMap<String, u64>>| -> Vec<(String, u64)> {
+                parts
+                    .iter()
+                    .filter_map(|(area, p)| p.get(*key).map(|n| (area.clone(), *n)))
+                    .collect()
+            };
+            let mut a = Partition::new(of(&town_parts), k, 0);
+            let mut b = Partition::new(of(&district_parts), k, 1);
+            for (i, (town, _)) in a.counts.iter().enumerate() {
+                a.withheld[i] = towns[town].get(*key).copied().flatten().is_none();
+            }
+            for (j, (district, _)) in b.counts.iter().enumerate() {
+                b.withheld[j] = districts[district].get(*key).copied().flatten().is_none();
+            }
+            let (ia, ib) = (a.index(), b.index());
+            let mut links: Vec<(usize, usize)> = units
+                .iter()
+                .filter(|u| u.3 > 0 && &&u.2 == key)
+                .map(|u| (ia[&u.0], ib[&u.1]))
+                .collect();
+            links.sort_unstable();
+            links.dedup();
+            if protect(&mut a, &mut b, &links) > 0 {
+                changed = true;
+                for (i, (town, _)) in a.counts.iter().enumerate() {
+                    if a.withheld[i] {
+                        towns
+                            .entry(town.clone())
+                            .or_default()
+                            .insert((*key).clone(), None);
+                    }
+                }
+                for (j, (district, _)) in b.counts.iter().enumerate() {
+                    if b.withheld[j] {
+                        districts
+                            .entry(district.clone())
+                            .or_default()
+                            .insert((*key).clone(), None);
+                    }
+                }
+            }
+        }
+        for (town, out) in &mut towns {
+            changed |= complete(town_totals(town), out);
+        }
+        for (district, out) in &mut districts {
+            changed |= complete(district_totals(district), out);
+        }
+        if !changed {
+            return (towns, districts);
+        }
+    }
+}
+
+/// Published breakdowns by area: `dimension:value` → count (`None` withheld).
+pub type Breakdowns = BTreeMap<String, BTreeMap<String, Option<u64>>>;
 
 #[cfg(test)]
 mod tests {
@@ -404,5 +514,49 @@ mod tests {
         assert_eq!(out["venue:car_wash"], Some(12));
         assert_eq!(out["child:no"], Some(20));
         assert_eq!(out["child:yes"], Some(0));
+    }
+
+    #[test]
+    fn a_district_breakdown_does_not_reveal_its_towns_small_value() {
+        // District D = towns A and B. Car washes: A 3 (withheld), B 10, so a
+        // district count of 13 would give A = 13 - 10.
+        let units: Vec<(String, String, String, u64)> = [
+            ("A", "D", "venue:car_wash", 3),
+            ("A", "D", "venue:farm", 9),
+            ("B", "D", "venue:car_wash", 10),
+            ("B", "D", "venue:farm", 12),
+        ]
+        .iter()
+        .map(|(t, d, k, n)| ((*t).to_owned(), (*d).to_owned(), (*k).to_owned(), *n))
+        .collect();
+        let totals = |area: &str| match area {
+            "A" => Some(12),
+            "B" => Some(22),
+            _ => Some(34),
+        };
+        // Each on its own: A's car washes withheld (and its farms, to protect
+        // them from A's total); the district's 13 and 21 published.
+        let alone = breakdown(
+            Some(34),
+            &BTreeMap::from([("venue:car_wash".into(), 13), ("venue:farm".into(), 21)]),
+            5,
+        );
+        assert_eq!(alone["venue:car_wash"], Some(13));
+        let (towns, districts) = protect_breakdowns(&units, &totals, &totals, 5);
+        assert_eq!(towns["A"]["venue:car_wash"], None);
+        // Together: for each value, the towns' and the district's counts do
+        // not leave exactly one unknown.
+        for key in ["venue:car_wash", "venue:farm"] {
+            let unknown = ["A", "B"]
+                .iter()
+                .filter(|t| towns[**t][key].is_none())
+                .count()
+                + usize::from(districts["D"][key].is_none());
+            assert_ne!(unknown, 1, "{key}: {towns:?} {districts:?}");
+        }
+        // And each breakdown still has no lone withheld value against its total.
+        for out in towns.values().chain(districts.values()) {
+            assert_ne!(out.values().filter(|v| v.is_none()).count(), 1, "{out:?}");
+        }
     }
 }

@@ -816,7 +816,7 @@ pub fn area_trends(
 /// area and quarter, so no two published tables group differently.
 const NATIONALITY_GROUPS: usize = 6;
 
-fn group_nationalities(rows: Vec<crate::store::AreaRow>) -> Vec<crate::store::AreaRow> {
+pub(super) fn group_nationalities(rows: Vec<crate::store::AreaRow>) -> Vec<crate::store::AreaRow> {
     let mut totals: HashMap<String, u64> = HashMap::new();
     for r in &rows {
         if r.split != "not_recorded" && r.split != "mixed" {

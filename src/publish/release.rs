@@ -301,6 +301,7 @@ pub fn publish_trends(
         quarter_start(last),
     )?;
     let empty = Release::empty(rule.k);
+    let protected = joint_breakdowns(store, rule, &all)?;
     let total = |q: NaiveDate, key: &str| -> Option<u64> {
         let r = all.get(&q).unwrap_or(&empty);
         let map = if level == AreaLevel::District {
@@ -329,10 +330,65 @@ pub fn publish_trends(
                 change: both(previous).then_some(t.change),
                 p_change: both(previous).then_some(t.p_change),
                 p_year: both(year_before).then_some(t.p_year),
-                breakdown: disclosure::breakdown(count, &t.breakdown, rule.k),
+                breakdown: protected
+                    .get(&(t.period, level == AreaLevel::District))
+                    .and_then(|by_area| by_area.get(key.as_str()))
+                    .cloned()
+                    .unwrap_or_else(|| disclosure::breakdown(count, &t.breakdown, rule.k)),
             }
         })
         .collect())
+}
+
+/// Each quarter's breakdowns for towns and districts together
+/// ([`disclosure::protect_breakdowns`]), by (quarter, is-district).
+fn joint_breakdowns(
+    store: &Store,
+    rule: ReleaseRule,
+    releases: &HashMap<NaiveDate, Release>,
+) -> Result<HashMap<(NaiveDate, bool), disclosure::Breakdowns>, RenderError> {
+    use crate::model::Split;
+    let filter = crate::store::ReportFilter::default();
+    let mut units: BTreeMap<NaiveDate, Vec<(String, String, String, u64)>> = BTreeMap::new();
+    for (dim, split) in [
+        ("venue", Split::Venue),
+        ("exploitation", Split::Exploitation),
+        ("child", Split::Child),
+        ("source", Split::Source),
+        ("nationality", Split::Nationality),
+    ] {
+        let mut rows = store.area_series(AreaLevel::Town, &filter, Step::Quarter, Some(split))?;
+        if split == Split::Nationality {
+            rows = layers::group_nationalities(rows);
+        }
+        for r in rows {
+            // The district level names a report without a district "(none)".
+            let district = if r.district.is_empty() {
+                "(none)".to_owned()
+            } else {
+                r.district
+            };
+            units.entry(r.period).or_default().push((
+                r.area,
+                district,
+                format!("{dim}:{}", r.split),
+                r.count,
+            ));
+        }
+    }
+    let empty = Release::empty(rule.k);
+    let mut out = HashMap::new();
+    for (quarter, units) in units {
+        let release = releases.get(&quarter).unwrap_or(&empty);
+        // An area the release does not name is treated as withheld: more is
+        // withheld, never less.
+        let town = |t: &str| release.towns.get(t).copied().unwrap_or(None);
+        let district = |d: &str| release.districts.get(d).copied().unwrap_or(None);
+        let (towns, districts) = disclosure::protect_breakdowns(&units, &town, &district, rule.k);
+        out.insert((quarter, false), towns);
+        out.insert((quarter, true), districts);
+    }
+    Ok(out)
 }
 
 type Layered = (Value, &'static [&'static str], usize);
