@@ -26,7 +26,14 @@
 //!    smallest published town) and repeats until no component holds exactly one.
 //! 5. **Breakdowns** (a town's counts by venue, exploitation, child involvement)
 //!    sum to the town's total: the same rule with the total as the other side.
-//! 6. **No statistic computed from counts** that could be inverted is given to
+//! 6. **Breakdowns across levels.** A district's count of a value (car washes,
+//!    say) is the sum of its towns' counts of it, and a town's the sum over the
+//!    districts it straddles: for each value the towns and districts sharing
+//!    reports form components, and [`protect_breakdowns`] leaves none with
+//!    exactly one withheld count, then completes each breakdown again (rule 5),
+//!    until nothing changes. So the towns page by town, by district, and the
+//!    partnership pack (which shows only these numbers) cannot be differenced.
+//! 7. **No statistic computed from counts** that could be inverted is given to
 //!    the role: Gi* z and p values, risk sums, trend statistics and change tests
 //!    involving a withheld count are withheld; bins and categories are shown.
 //!

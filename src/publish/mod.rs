@@ -30,7 +30,9 @@ pub use layers::{
 pub use package::{from_geojson as package_geojson, zipped_csv};
 pub use params::{parse, Layer, LayerRequest, OutputFormat, ParamError, MAX_PERMUTATIONS};
 pub use policy::{render_view, View};
-pub use release::{publish_trends, render_release, PublishedTrend, ReleaseRule};
+pub use release::{
+    publish_trends, published_change_p, render_release, PublishedTrend, ReleaseRule,
+};
 pub use render::{render, write_reports, RenderError, Rendered, ReportDetail};
 pub use tiles::{
     exists as tile_exists, zoom_resolution, TileError, TileIndex, BUFFER, EXTENT, MAX_TILE_BYTES,

@@ -340,6 +340,13 @@ pub fn publish_trends(
         .collect())
 }
 
+/// The exact test of the towns tables (conditional binomial, equal exposure,
+/// two-sided) between two published counts: what the pack and the summary
+/// say of changes is arithmetic on published numbers only.
+pub fn published_change_p(now: u64, before: u64) -> f64 {
+    crate::analysis::poisson_change_p(now, before)
+}
+
 /// Each quarter's breakdowns for towns and districts together
 /// ([`disclosure::protect_breakdowns`]), by (quarter, is-district).
 fn joint_breakdowns(

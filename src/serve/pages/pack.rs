@@ -18,7 +18,6 @@ use maud::{html, Markup};
 
 use super::labels::label_of;
 use super::towns::{signed, towns_table};
-use crate::analysis::poisson_change_p;
 use crate::model::AreaLevel;
 use crate::publish::{PublishedTrend, TownRow};
 use crate::serve::api::{layer_etag, rendered_layer};
@@ -177,7 +176,7 @@ fn value_attr(v: Option<u64>) -> String {
 fn change_text(now: Option<u64>, before: Option<u64>) -> String {
     match (now, before) {
         (Some(n), Some(b)) => {
-            let p = poisson_change_p(n, b);
+            let p = crate::publish::published_change_p(n, b);
             let diff = signed(n as i64 - b as i64);
             if b == 0 {
                 format!("{diff} (p = {})", p_text(p))
@@ -206,7 +205,7 @@ fn summary(area: &str, now: &PublishedTrend, year_before: Option<&PublishedTrend
             "{area} had {n} reports this quarter and none in the same quarter last year."
         )),
         (Some(n), Some(b)) => {
-            let p = poisson_change_p(n, b);
+            let p = crate::publish::published_change_p(n, b);
             let pct = ((n as f64 - b as f64) / b as f64 * 100.0).abs().round();
             let direction = match n.cmp(&b) {
                 std::cmp::Ordering::Greater => format!("{pct:.0}% above"),
