@@ -328,6 +328,7 @@
       map.setLayoutProperty("context-fill", "visibility", s.context ? "visible" : "none");
       const prov = areas.provenance || {};
       drawLegend(view, prov);
+      drawAreasTable(areas);
       if (!fitted && areas.features.length) {
         fitted = true;
         map.fitBounds(bounds(areas), { padding: 30, duration: 0 });
@@ -536,6 +537,58 @@
     }
   }
 
+  // The hotspot areas as a table: the map's content for the keyboard and
+  // screen readers. Show moves the focus into the panel; closing it returns
+  // the focus to the button.
+  let panelOpener = null;
+  function drawAreasTable(fc) {
+    const body = document.querySelector("#hot-areas-table tbody");
+    body.textContent = "";
+    const label = function (bin) {
+      const l = BIN_LABELS.find(function (b) { return b[0] === String(bin); });
+      return l ? l[1] : String(bin);
+    };
+    const rows = fc.features.slice().sort(function (a, b) {
+      return (b.properties.bin - a.properties.bin) || ((b.properties.count || 0) - (a.properties.count || 0));
+    });
+    if (!rows.length) {
+      const tr = document.createElement("tr");
+      const td = document.createElement("td");
+      td.colSpan = 5;
+      td.textContent = "No hotspot area in this view.";
+      tr.append(td);
+      body.append(tr);
+    }
+    for (const f of rows) {
+      const p = f.properties;
+      const tr = document.createElement("tr");
+      const th = document.createElement("th");
+      th.scope = "row";
+      th.textContent = p.nearest_town || p.id;
+      const n = typeof p.count === "number" ? String(p.count) : "withheld";
+      const cells = Array.isArray(p.h3_cells) ? p.h3_cells : JSON.parse(p.h3_cells || "[]");
+      tr.append(th);
+      for (const text of [label(p.bin), String(p.cells), n]) {
+        const td = document.createElement("td");
+        td.textContent = text;
+        tr.append(td);
+      }
+      const td = document.createElement("td");
+      const b = document.createElement("button");
+      b.type = "button";
+      b.textContent = "Show";
+      b.setAttribute("aria-label", "Show the area near " + (p.nearest_town || p.id));
+      b.addEventListener("click", function () {
+        panelOpener = b;
+        map.fitBounds(bounds({ features: [f] }), { padding: 40, duration: 0, maxZoom: 13 });
+        openPanel(cells, "Hotspot area near " + (p.nearest_town || "?"), p);
+      });
+      td.append(b);
+      tr.append(td);
+      body.append(tr);
+    }
+  }
+
   // ---- the side panel ---------------------------------------------------------
   async function openPanel(cells, title, props) {
     panel.hidden = false;
@@ -589,8 +642,14 @@
     document.getElementById("panel-close").focus();
   }
 
-  document.getElementById("panel-close").addEventListener("click", function () { panel.hidden = true; });
-  document.addEventListener("keydown", function (e) { if (e.key === "Escape") panel.hidden = true; });
+  function closePanel() {
+    if (panel.hidden) return;
+    panel.hidden = true;
+    if (panelOpener && document.contains(panelOpener)) panelOpener.focus();
+    panelOpener = null;
+  }
+  document.getElementById("panel-close").addEventListener("click", closePanel);
+  document.addEventListener("keydown", function (e) { if (e.key === "Escape") closePanel(); });
 
   map.on("click", function (e) {
     const areas = map.getLayer("areas-line") ? map.queryRenderedFeatures(e.point, { layers: ["areas-line"] }) : [];

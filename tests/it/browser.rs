@@ -574,6 +574,38 @@ fn premises_outcome_and_briefing_in_chromium() {
     s.screenshot(&artefacts().join("briefing.png"));
 }
 
+/// The map page's hotspot areas table: one row per area the map draws, and
+/// from the keyboard alone, Show (Enter) opens the area in the panel with the
+/// focus there (its close button); Escape closes it and returns the focus to the button.
+fn keyboard_equivalent_of_the_map(s: &Session) {
+    let counts = s.execute(
+        "return [document.querySelectorAll('#hot-areas-table tbody button').length,
+                 Number(document.querySelector('main').dataset.areas)]",
+        &json!([]),
+    );
+    assert!(
+        counts[0] == counts[1] && counts[0].as_u64().unwrap_or(0) > 0,
+        "{counts}"
+    );
+    s.type_into(&s.find("#hot-areas-table tbody button"), "\u{E007}");
+    // The panel takes the focus (its close button) once the area has loaded.
+    let heading = s.wait_for(
+        "const a = document.activeElement; return a && a.id === 'panel-close' ? document.querySelector('#panel-body h2').textContent : ''",
+        |v| v.as_str().is_some_and(|t| !t.is_empty()),
+    );
+    assert!(
+        heading
+            .as_str()
+            .is_some_and(|t| t.starts_with("Hotspot area near")),
+        "{heading}"
+    );
+    s.type_into(&s.find("#panel-close"), "\u{E00C}");
+    s.wait_for(
+        "return document.getElementById('panel').hidden && document.activeElement === document.querySelector('#hot-areas-table tbody button')",
+        |v| v == true,
+    );
+}
+
 /// axe-core's WCAG 2.0-2.2 A and AA rules on the page the browser shows:
 /// each violation as `rule: target (help)`.
 fn axe_violations(s: &Session) -> Vec<String> {
@@ -710,6 +742,9 @@ fn public_report_triage_and_accessibility_in_chromium() {
                     continue;
                 }
                 check(&s, &format!("{path} {lang} as {role}"));
+                if path == "/" && lang == "en" && role == "tactical" {
+                    keyboard_equivalent_of_the_map(&s);
+                }
             }
         }
     }

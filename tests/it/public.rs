@@ -24,12 +24,12 @@ const LANGS: [(&str, &str); 7] = [
 ];
 
 /// An empty app with the test accounts and the given gate settings.
-fn app_with(config: ServeConfig) -> (Router, Store) {
+fn app_with(config: ServeConfig) -> (Router, Store, AppState) {
     let store = Store::open_in_memory().expect("store");
     seed_accounts(&store);
     let beside = store.try_clone().expect("second connection");
     let state = AppState::new(store, config).expect("state");
-    (router(state), beside)
+    (router(state.clone()), beside, state)
 }
 
 fn generous() -> ServeConfig {
@@ -117,7 +117,14 @@ async fn reports_layer(app: &Router) -> serde_json::Value {
     .json()
 }
 
-fn actions(store: &Store, action: &str) -> Vec<hotspots::store::AuditEntry> {
+/// The audit events of `action`, once every queued one is written (the audit
+/// thread writes them in the background).
+async fn actions(
+    state: &AppState,
+    store: &Store,
+    action: &str,
+) -> Vec<hotspots::store::AuditEntry> {
+    state.flush_audit().await;
     store
         .audit(&AuditFilter {
             action: Some(action.into()),
@@ -131,7 +138,7 @@ fn actions(store: &Store, action: &str) -> Vec<hotspots::store::AuditEntry> {
 
 #[tokio::test]
 async fn a_report_in_each_language_waits_in_triage_and_counts_nowhere() {
-    let (app, beside) = app_with(generous());
+    let (app, beside, state) = app_with(generous());
     for (code, tag) in LANGS {
         let form = open_form(&app, code).await;
         let sent = send(app.clone(), submission(&form, code, FIELDS)).await;
@@ -173,7 +180,7 @@ async fn a_report_in_each_language_waits_in_triage_and_counts_nowhere() {
         Some(0)
     );
     // Nothing identifies the sender: no actor, no address on the public events.
-    let events = actions(&beside, "public_report");
+    let events = actions(&state, &beside, "public_report").await;
     assert_eq!(
         events.iter().filter(|e| e.outcome == "queued").count(),
         LANGS.len()
@@ -188,7 +195,7 @@ async fn a_report_in_each_language_waits_in_triage_and_counts_nowhere() {
 
 #[tokio::test]
 async fn accepted_reports_count_and_rejected_never_do() {
-    let (app, beside) = app_with(generous());
+    let (app, beside, state) = app_with(generous());
     for notes in ["first", "second"] {
         let form = open_form(&app, "lt").await;
         let fields = format!(
@@ -315,11 +322,11 @@ async fn accepted_reports_count_and_rejected_never_do() {
             .as_deref(),
         Some("duplicate of a helpline call")
     );
-    let accepts = actions(&beside, "triage_accept");
+    let accepts = actions(&state, &beside, "triage_accept").await;
     assert!(accepts
         .iter()
         .any(|e| e.outcome == "ok" && e.actor.as_deref() == Some("tactical")));
-    let rejects = actions(&beside, "triage_reject");
+    let rejects = actions(&state, &beside, "triage_reject").await;
     assert!(rejects
         .iter()
         .any(|e| e.outcome == "ok" && e.detail.as_deref() == Some("duplicate of a helpline call")));
@@ -327,7 +334,7 @@ async fn accepted_reports_count_and_rejected_never_do() {
 
 #[tokio::test]
 async fn the_gate_refuses_as_designed() {
-    let (app, beside) = app_with(ServeConfig {
+    let (app, beside, _) = app_with(ServeConfig {
         public_per_address_per_hour: 3,
         public_per_minute: 100,
         public_work_bits: 12,
@@ -392,7 +399,7 @@ async fn the_gate_refuses_as_designed() {
     assert_eq!(beside.public_reports(false).expect("queue").len(), 0);
 
     // A fresh server for the rest: a spent challenge and the size limit.
-    let (app, beside) = app_with(generous());
+    let (app, beside, state) = app_with(generous());
     let form = open_form(&app, "ro").await;
     assert_eq!(
         send(app.clone(), submission(&form, "ro", FIELDS))
@@ -437,7 +444,7 @@ async fn the_gate_refuses_as_designed() {
     );
     assert_eq!(beside.public_reports(false).expect("queue").len(), 1);
     // What was refused is audited without an address.
-    let events = actions(&beside, "public_report");
+    let events = actions(&state, &beside, "public_report").await;
     assert!(events.iter().any(|e| e.outcome == "too_large"));
     assert!(events.iter().all(|e| e.address.is_none()));
 }
@@ -447,7 +454,7 @@ async fn the_gate_refuses_as_designed() {
 /// its own parameters is not one of them.
 #[tokio::test]
 async fn pages_speak_the_language_asked_for() {
-    let (app, _) = app_with(generous());
+    let (app, _, _) = app_with(generous());
     for (code, tag) in LANGS {
         for (path, cookie) in [
             ("/report", None),

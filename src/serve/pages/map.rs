@@ -168,6 +168,23 @@ pub async fn map_page(
             section #changes aria-label=(changes_heading) {
                 h2 { (changes_heading) }
                 ol #changes-list {}
+                // What the map shows, without the map: the hotspot areas of
+                // this view (same filters) as a table; Show opens an area's
+                // cells and reports in the panel, as a click on the map does.
+                section #hot-areas aria-labelledby="hot-areas-title" {
+                    h2 #hot-areas-title { "Hotspot areas" }
+                    table #hot-areas-table {
+                        caption.small { "The map's hotspot areas, strongest first. Show opens an area in the side panel." }
+                        thead { tr {
+                            th scope="col" { "Near" }
+                            th scope="col" { "Confidence" }
+                            th scope="col" { "Cells" }
+                            th scope="col" { "Reports" }
+                            th scope="col" { span.visually-hidden { "Open" } }
+                        } }
+                        tbody {}
+                    }
+                }
             }
             div #status-bar {
                 // Focusable from script: Retry hands the focus here as it hides.
