@@ -670,6 +670,24 @@ fn public_report_triage_and_accessibility_in_chromium() {
         "lt"
     );
     check(&s, "/report lt");
+    // 400% zoom (WCAG 1.4.10): at 320 CSS pixels wide the page reflows into
+    // one column, nothing scrolls sideways.
+    s.cdp(
+        "Emulation.setDeviceMetricsOverride",
+        &json!({"width": 320, "height": 640, "deviceScaleFactor": 1, "mobile": false}),
+    );
+    s.goto(&format!("{base}/report?lang=lt"));
+    let wide = s.execute(
+        "return [document.documentElement.scrollWidth, ...[...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > 321).map(e => e.tagName + '#' + e.id + '.' + e.className)]",
+        &json!([]),
+    );
+    assert!(
+        wide[0].as_f64().is_some_and(|w| w <= 320.5),
+        "at 320 px: {wide}"
+    );
+    s.screenshot(&artefacts().join("public-report-320px.png"));
+    s.cdp("Emulation.clearDeviceMetricsOverride", &json!({}));
+    s.goto(&format!("{base}/report?lang=lt"));
     s.execute(
         "document.getElementById('venue_type').value = 'car_wash';
          document.getElementById('observed_on').value = '2024-05-01';",
