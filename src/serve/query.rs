@@ -8,6 +8,26 @@ pub(crate) fn query_pairs(raw: Option<&str>) -> Result<Vec<(String, String)>, Ap
         .map_err(|e| AppError::bad("query", format!("cannot read the query string: {e}")))
 }
 
+/// A posted form's `name=value` pairs: URL-encoded, else a 400 naming the
+/// `Content-Type` or the body.
+pub(crate) fn form_pairs(
+    headers: &axum::http::HeaderMap,
+    body: &[u8],
+) -> Result<Vec<(String, String)>, AppError> {
+    let form_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !form_type.starts_with("application/x-www-form-urlencoded") {
+        return Err(AppError::bad(
+            "Content-Type",
+            "send the form as application/x-www-form-urlencoded",
+        ));
+    }
+    serde_urlencoded::from_bytes(body)
+        .map_err(|e| AppError::bad("body", format!("cannot read the form: {e}")))
+}
+
 /// A page's query: `lang` (the page's language, read by the viewer) is left
 /// out, so that no page's own parameters see it.
 pub(crate) fn pairs(raw: Option<&str>) -> Vec<(String, String)> {

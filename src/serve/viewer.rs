@@ -67,18 +67,7 @@ impl Viewer {
         headers: &axum::http::HeaderMap,
         body: &[u8],
     ) -> Result<Vec<(String, String)>, AppError> {
-        let form_type = headers
-            .get(axum::http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        if !form_type.starts_with("application/x-www-form-urlencoded") {
-            return Err(AppError::bad(
-                "Content-Type",
-                "send the form as application/x-www-form-urlencoded",
-            ));
-        }
-        let values: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
-            .map_err(|e| AppError::bad("body", format!("cannot read the form: {e}")))?;
+        let values = crate::serve::query::form_pairs(headers, body)?;
         let csrf = values
             .iter()
             .find(|(k, v)| k == "csrf" && !v.is_empty())

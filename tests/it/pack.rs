@@ -169,66 +169,24 @@ async fn the_pack_adds_up_and_equals_the_towns_figures() {
             "summary says {word}"
         );
     }
-    // Nationality and source, counted here from the report points: one value
-    // per report (several nationalities are "mixed", none "not_recorded"),
-    // the six most recorded over all reports kept, the rest "other".
+    // Nationality and source, counted here from the report points
+    // (`report_keys`: one value per report, the test's own grouping).
     let reports = get("/api/v1/layers/reports", Role::Analyst).await.json();
-    let features = reports["features"].as_array().expect("reports");
-    let nationality = |p: &serde_json::Value| -> String {
-        let list: Vec<String> = match &p["nationalities"] {
-            serde_json::Value::Array(a) => a
-                .iter()
-                .filter_map(|v| v.as_str())
-                .map(str::to_lowercase)
-                .collect(),
-            serde_json::Value::String(s) => s
-                .split(';')
-                .filter(|x| !x.trim().is_empty())
-                .map(|x| x.trim().to_lowercase())
-                .collect(),
-            _ => Vec::new(),
-        };
-        match list.len() {
-            0 => "not_recorded".into(),
-            1 => list[0].clone(),
-            _ => "mixed".into(),
-        }
-    };
-    let mut overall: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
-    for f in features {
-        let n = nationality(&f["properties"]);
-        if n != "not_recorded" && n != "mixed" {
-            *overall.entry(n).or_default() += 1;
-        }
-    }
-    let mut ranked: Vec<(String, u64)> = overall.into_iter().collect();
-    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let kept: Vec<String> = ranked.into_iter().take(6).map(|r| r.0).collect();
-    let start = row["period_start"].as_str().expect("start");
-    let end = chrono::NaiveDate::parse_from_str(start, "%Y-%m-%d")
-        .expect("date")
-        .checked_add_months(chrono::Months::new(3))
-        .expect("end")
-        .to_string();
+    let units = report_keys(reports["features"].as_array().expect("reports"));
     let mut by_nationality: std::collections::HashMap<String, u64> =
         std::collections::HashMap::new();
     let mut by_source: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
-    for f in features {
-        let p = &f["properties"];
-        let day = p["observed_on"].as_str().unwrap_or("");
-        if p["district"] != row["district"] || day < start || day >= end.as_str() {
+    for (_, district, quarter, keys) in &units {
+        if row["district"] != district.as_str() || row["period"] != quarter.as_str() {
             continue;
         }
-        let mut n = nationality(p);
-        if n != "not_recorded" && n != "mixed" && !kept.contains(&n) {
-            n = "other".into();
+        for key in keys {
+            if key.starts_with("nationality:") {
+                *by_nationality.entry(key.clone()).or_default() += 1;
+            } else if key.starts_with("source:") {
+                *by_source.entry(key.clone()).or_default() += 1;
+            }
         }
-        *by_nationality
-            .entry(format!("nationality:{n}"))
-            .or_default() += 1;
-        *by_source
-            .entry(format!("source:{}", p["source"].as_str().expect("source")))
-            .or_default() += 1;
     }
     for (dimension, expected) in [("nationality", &by_nationality), ("source", &by_source)] {
         let shown: std::collections::HashMap<String, u64> = table(&html, dimension)

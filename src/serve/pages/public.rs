@@ -25,7 +25,7 @@ use crate::serve::audit::now;
 use crate::serve::error::{AppError, PageResult};
 use crate::serve::i18n::{t, t_args, Lang};
 use crate::serve::layout::public_page;
-use crate::serve::query::{one, pairs};
+use crate::serve::query::{form_pairs, one, pairs};
 use crate::serve::session::{cookie, secure, Caller, RequestLang};
 use crate::serve::state::AppState;
 use crate::store::AuditEntry;
@@ -334,19 +334,7 @@ pub async fn submit_public_report(
         }
         return Ok(response);
     }
-    let form_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !form_type.starts_with("application/x-www-form-urlencoded") {
-        return Err(AppError::bad(
-            "Content-Type",
-            "send the form as application/x-www-form-urlencoded",
-        )
-        .into());
-    }
-    let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
-        .map_err(|e| AppError::bad("body", format!("cannot read the form: {e}")))?;
+    let form = form_pairs(&headers, &bytes)?;
     let field = |name: &str| one(&form, name).unwrap_or("");
     if let Some((unknown, _)) = form.iter().find(|(k, _)| {
         !REPORT_FIELDS.contains(&k.as_str()) && !CONTROL_FIELDS.contains(&k.as_str())
