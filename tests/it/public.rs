@@ -421,6 +421,15 @@ async fn the_gate_refuses_as_designed() {
     );
     let too_big = send(app.clone(), submission(&form, "ro", &huge)).await;
     assert_eq!(too_big.status, StatusCode::PAYLOAD_TOO_LARGE);
+    // Free text over 2,000 characters (under the size limit): refused beside the field.
+    let form = open_form(&app, "ro").await;
+    let long = format!(
+        "venue_type=farm&observed_on=2024-05-01&town=Wisbech&notes={}",
+        "a".repeat(3_000)
+    );
+    let too_long = send(app.clone(), submission(&form, "ro", &long)).await;
+    assert_eq!(too_long.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(too_long.text().contains(r#"id="notes-error""#));
     // Validation: a place that cannot be found, in the page's language.
     let form = open_form(&app, "bg").await;
     let nowhere = send(

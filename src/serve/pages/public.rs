@@ -375,6 +375,7 @@ pub async fn submit_public_report(
     // The report in input columns: indicators joined as a file would have them.
     let mut record: Vec<(String, String)> = Vec::new();
     let mut indicators = Vec::new();
+    let mut errors = BTreeMap::new();
     for (k, v) in &typed {
         let v = v.trim();
         if v.is_empty() {
@@ -383,16 +384,7 @@ pub async fn submit_public_report(
         if k == "indicators" {
             indicators.push(v.to_owned());
         } else if k == "notes" && v.chars().count() > DETAILS_LIMIT {
-            let mut errors = BTreeMap::new();
             errors.insert("notes", t(lang, "error-details"));
-            return Ok(fresh_form(
-                &state,
-                &headers,
-                lang,
-                &typed,
-                &errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            ));
         } else {
             record.push((k.clone(), v.to_owned()));
         }
@@ -401,7 +393,6 @@ pub async fn submit_public_report(
         record.push(("indicators".into(), indicators.join(";")));
     }
     record.push(("source".into(), "public".into()));
-    let mut errors = BTreeMap::new();
     if one(&record, "venue_type").is_none() {
         errors.insert("venue_type", t(lang, "error-venue"));
     }
