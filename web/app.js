@@ -15,11 +15,10 @@
     "3": "#b2182b", "2": "#ef8a62", "1": "#fddbc7", "0": "#f7f7f7",
     "-1": "#d1e5f0", "-2": "#67a9cf", "-3": "#2166ac",
   };
-  const BIN_LABELS = [
-    ["3", "Hot spot, 99% confidence"], ["2", "Hot spot, 95%"], ["1", "Hot spot, 90%"],
-    ["0", "Not significant"],
-    ["-1", "Cold spot, 90%"], ["-2", "Cold spot, 95%"], ["-3", "Cold spot, 99%"],
-  ];
+  const { msg, label } = window.hotspotsControls;
+  const BIN_LABELS = ["3", "2", "1", "0", "-1", "-2", "-3"].map(function (bin) {
+    return [bin, msg("map-bin-" + bin.replace("-", "m"))];
+  });
   const OPACITY = { "cells-fill": 0.75, "emerging-fill": 0.8 };
   // The tile URL (and so the query) each hexagon source shows.
   const tilesShown = {};
@@ -248,7 +247,7 @@
     if (url && !isTileOf(url, map.getSource(e.sourceId).tiles) && (leftTiles[e.sourceId] || []).some(function (t) { return isTileOf(url, [t]); })) return;
     if (!failed) {
       // An HTTP failure is said plainly (MapLibre's message carries the tile's URL).
-      const message = e.error && e.error.status ? "the server answered " + e.error.status + " " + e.error.statusText
+      const message = e.error && e.error.status ? msg("map-server-answered", { status: e.error.status + " " + e.error.statusText })
         : (e.error && e.error.message) || "error";
       failed = { source: e.sourceId, asked: requested(e.sourceId), message: message };
     }
@@ -271,7 +270,7 @@
   // A layer's tiles were asked for with a query the server already accepted
   // (in the areas' answer), so asking again may help: retry is offered.
   function reportFailure() {
-    showError("Could not load the " + failed.source + " layer: " + failed.message, true);
+    showError(msg("map-layer-failed", { layer: failed.source, reason: failed.message }), true);
   }
 
   // The view cannot be drawn: say why, offer to ask again when that may help,
@@ -291,7 +290,7 @@
     history.replaceState(null, "", q.toString() ? "?" + q : location.pathname);
     const mine = ++generation;
     document.body.removeAttribute("data-ready");
-    status.textContent = "Loading…";
+    status.textContent = msg("map-loading");
     retry.hidden = true;
     document.getElementById("changes-list").setAttribute("aria-busy", "true");
     const lq = layerQuery(s, "cells");
@@ -333,9 +332,10 @@
         fitted = true;
         map.fitBounds(bounds(areas), { padding: 30, duration: 0 });
       }
-      const summary = areas.features.length + " hotspot areas · study area " + prov.n_cells + " cells · data " +
-        (prov.data_window ? (prov.data_window.from || "?") + " to " + (prov.data_window.to || "?") : "") +
-        (basemapFailed ? " · base map unavailable (" + basemapFailed + ")" : "");
+      const summary = msg("map-summary", {
+        areas: areas.features.length, cells: prov.n_cells,
+        from: (prov.data_window && prov.data_window.from) || "?", to: (prov.data_window && prov.data_window.to) || "?",
+      }) + (basemapFailed ? " · " + msg("map-basemap-failed", { reason: basemapFailed }) : "");
       status.textContent = summary;
       root.dataset.areas = String(areas.features.length);
       // A failure counts while its layer is shown and asked for the same data.
@@ -363,7 +363,7 @@
         const loads = tileLoads[view === "emerging" ? "emerging" : "cells"];
         root.dataset.tileLoads = String(loads.length);
         root.dataset.tiles = String(new Set(loads).size);
-        status.textContent = drawn.size + " cells drawn · " + summary;
+        status.textContent = msg("map-drawn", { count: drawn.size }) + " · " + summary;
         document.body.setAttribute("data-ready", "true");
         // The "new or intensifying" list is asked for once the map is drawn:
         // computing it (~0.5-0.9 s of server time for a new query) took CPU
@@ -379,7 +379,7 @@
       // A parameter the server refused (4xx) fails again: no retry. The
       // network or the server (5xx) may do better next time.
       const refused = e.status >= 400 && e.status < 500;
-      showError("Could not load the layers: " + e.message, !refused);
+      showError(msg("map-layers-failed", { reason: e.message }), !refused);
     }
   }
 
@@ -476,7 +476,7 @@
     body.textContent = "";
     const list = document.createElement("ul");
     const entries = view === "emerging"
-      ? Object.keys(EMERGING_COLOURS).map(function (k) { return [EMERGING_COLOURS[k], k.replace(/_/g, " ")]; })
+      ? Object.keys(EMERGING_COLOURS).map(function (k) { return [EMERGING_COLOURS[k], msg("map-cat-" + k)]; })
       : BIN_LABELS.map(function (b) { return [BIN_COLOURS[b[0]], b[1]]; });
     for (const [colour, label] of entries) {
       const li = document.createElement("li");
@@ -489,13 +489,13 @@
     const outline = document.createElement("li");
     const line = document.createElement("span");
     line.className = "swatch outline";
-    outline.append(line, document.createTextNode(" Hotspot area (bin ≥ 2, connected cells)"));
+    outline.append(line, document.createTextNode(" " + msg("map-legend-area")));
     list.append(outline);
     body.append(list);
     const note = document.createElement("p");
     note.className = "small";
-    note.textContent = "Getis-Ord Gi*, " + (prov.kernel ? prov.kernel.name + " kernel, k = " + prov.kernel.k : "") +
-      (prov.query && prov.query.fdr ? ", FDR-corrected" : ", no FDR correction");
+    note.textContent = (prov.kernel ? msg("map-method", { kernel: prov.kernel.name, k: prov.kernel.k }) : "Getis-Ord Gi*") +
+      ", " + (prov.query && prov.query.fdr ? msg("map-fdr-on") : msg("map-fdr-off"));
     body.append(note);
   }
 
@@ -507,7 +507,7 @@
     list.removeAttribute("aria-busy");
     if (!fc) { // the emerging layer could not be computed for this view
       const li = document.createElement("li");
-      li.textContent = "Could not list the changes for this view.";
+      li.textContent = msg("map-changes-failed");
       list.append(li);
       return;
     }
@@ -515,7 +515,7 @@
       .sort(function (a, b) { return b.properties.trend_z - a.properties.trend_z; }).slice(0, 10);
     if (!items.length) {
       const li = document.createElement("li");
-      li.textContent = "Nothing new or intensifying.";
+      li.textContent = msg("map-changes-none");
       list.append(li);
     }
     for (const f of items) {
@@ -525,12 +525,12 @@
       // A count the role may not see (the partnership release withholds small
       // ones) is said to be withheld, not printed as "undefined".
       const n = f.properties.count;
-      b.textContent = f.properties.category.replace(/_/g, " ") + " · " +
-        (typeof n === "number" ? n + (n === 1 ? " report" : " reports") : "count withheld");
+      b.textContent = msg("map-cat-" + f.properties.category) + " · " +
+        (typeof n === "number" ? (n === 1 ? msg("map-one-report") : msg("map-n-reports", { count: n })) : msg("map-count-withheld"));
       b.addEventListener("click", function () {
         const c = f.geometry.coordinates[0][0];
         map.flyTo({ center: c, zoom: Math.max(map.getZoom(), 11) });
-        openPanel([f.properties.h3], "Emerging cell " + f.properties.h3);
+        openPanel([f.properties.h3], msg("map-emerging-cell", { cell: f.properties.h3 }));
       });
       li.append(b);
       list.append(li);
@@ -555,7 +555,7 @@
       const tr = document.createElement("tr");
       const td = document.createElement("td");
       td.colSpan = 5;
-      td.textContent = "No hotspot area in this view.";
+      td.textContent = msg("map-areas-none");
       tr.append(td);
       body.append(tr);
     }
@@ -565,7 +565,7 @@
       const th = document.createElement("th");
       th.scope = "row";
       th.textContent = p.nearest_town || p.id;
-      const n = typeof p.count === "number" ? String(p.count) : "withheld";
+      const n = typeof p.count === "number" ? String(p.count) : msg("map-withheld");
       const cells = Array.isArray(p.h3_cells) ? p.h3_cells : JSON.parse(p.h3_cells || "[]");
       tr.append(th);
       for (const text of [label(p.bin), String(p.cells), n]) {
@@ -576,12 +576,12 @@
       const td = document.createElement("td");
       const b = document.createElement("button");
       b.type = "button";
-      b.textContent = "Show";
-      b.setAttribute("aria-label", "Show the area near " + (p.nearest_town || p.id));
+      b.textContent = msg("map-show");
+      b.setAttribute("aria-label", msg("map-show-area", { place: p.nearest_town || p.id }));
       b.addEventListener("click", function () {
         panelOpener = b;
         map.fitBounds(bounds({ features: [f] }), { padding: 40, duration: 0, maxZoom: 13 });
-        openPanel(cells, "Hotspot area near " + (p.nearest_town || "?"), p);
+        openPanel(cells, msg("map-area-near", { place: p.nearest_town || "?" }), p);
       });
       td.append(b);
       tr.append(td);
@@ -592,7 +592,7 @@
   // ---- the side panel ---------------------------------------------------------
   async function openPanel(cells, title, props) {
     panel.hidden = false;
-    panelBody.textContent = "Loading…";
+    panelBody.textContent = msg("map-loading");
     const s = readControls();
     const q = layerQuery(s, "reports");
     q.set("h3", cells.join(","));
@@ -610,30 +610,30 @@
       panelBody.append(p);
     }
     const total = document.createElement("p");
-    total.textContent = d.count + " reports in the period";
+    total.textContent = msg("map-in-period", { count: d.count });
     panelBody.append(total);
     const crimes = Object.entries(d.context || {}).sort(function (a, b) { return b[1] - a[1]; });
     if (crimes.length) {
       const c = document.createElement("p");
       c.className = "context";
-      c.textContent = "Recorded crime (police.uk): " + crimes.reduce(function (n, e) { return n + e[1]; }, 0) +
+      c.textContent = msg("map-context-line", { count: crimes.reduce(function (n, e) { return n + e[1]; }, 0) }) +
         " — " + crimes.slice(0, 3).map(function (e) { return e[0] + " " + e[1]; }).join(", ");
       panelBody.append(c);
     }
-    panelBody.append(table("By venue", d.venues));
-    panelBody.append(table("Indicators", d.indicators));
+    panelBody.append(table(msg("map-by-venue"), d.venues));
+    panelBody.append(table(msg("map-indicators"), d.indicators));
     panelBody.append(sparkline(d.monthly));
     if (d.reports) {
       const h3 = document.createElement("h3");
-      h3.textContent = "Reports (newest " + d.reports_listed + ")";
+      h3.textContent = msg("map-newest", { count: d.reports_listed });
       panelBody.append(h3);
       const ul = document.createElement("ul");
       ul.className = "reports";
       for (const r of d.reports) {
         const li = document.createElement("li");
-        li.textContent = r.observed_on + " · " + r.venue_type.replace(/_/g, " ") +
+        li.textContent = r.observed_on + " · " + label(r.venue_type) +
           (r.venue_name ? " (" + r.venue_name + ")" : "") + " · " + r.source +
-          (r.indicators.length ? " · " + r.indicators.join(", ") : "") +
+          (r.indicators.length ? " · " + r.indicators.map(label).join(", ") : "") +
           (r.notes ? " — " + r.notes : "");
         ul.append(li);
       }
@@ -656,11 +656,11 @@
     const cells = map.queryRenderedFeatures(e.point, { layers: ["cells-fill", "emerging-fill"] });
     if (cells.length) {
       const p = cells[0].properties;
-      openPanel([p.h3], (p.category ? p.category.replace(/_/g, " ") + " cell " : "Cell ") + p.h3, p);
+      openPanel([p.h3], p.category ? msg("map-category-cell", { category: msg("map-cat-" + p.category), cell: p.h3 }) : msg("map-cell", { cell: p.h3 }), p);
     } else if (areas.length) {
       const p = areas[0].properties;
       const list = JSON.parse(p.h3_cells || "[]");
-      openPanel(list, "Hotspot area near " + (p.nearest_town || "?"), p);
+      openPanel(list, msg("map-area-near", { place: p.nearest_town || "?" }), p);
     }
   });
   for (const layer of ["cells-fill", "emerging-fill"]) {
@@ -716,10 +716,10 @@
   play.addEventListener("click", function () {
     if (timer) {
       clearInterval(timer); timer = null;
-      play.textContent = "Play"; play.setAttribute("aria-pressed", "false");
+      play.textContent = msg("map-play"); play.setAttribute("aria-pressed", "false");
       return;
     }
-    play.textContent = "Pause"; play.setAttribute("aria-pressed", "true");
+    play.textContent = msg("map-pause"); play.setAttribute("aria-pressed", "true");
     timer = setInterval(function () {
       if (!stepMonth(1)) { play.click(); }
     }, 1500);

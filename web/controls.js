@@ -4,6 +4,23 @@
 "use strict";
 
 window.hotspotsControls = (function () {
+  // ---- the page's words ------------------------------------------------------
+  // The server writes what the scripts say, in the page's language, into
+  // main[data-messages]: id -> text with {name} where a value goes.
+  const root = document.querySelector("main[data-messages]");
+  const MESSAGES = root ? JSON.parse(root.dataset.messages || "{}") : {};
+  function msg(id, args) {
+    let text = MESSAGES[id];
+    if (text === undefined) return id;
+    for (const [name, value] of Object.entries(args || {})) text = text.split("{" + name + "}").join(String(value));
+    return text;
+  }
+  // A vocabulary code (venue, exploitation, indicator) as the language writes it.
+  function label(code) {
+    const text = MESSAGES["label-" + code];
+    return text === undefined ? String(code).replace(/_/g, " ") : text;
+  }
+
   // ---- state <-> controls <-> URL -------------------------------------------
   function readControls(form) {
     const data = new FormData(form);
@@ -65,5 +82,5 @@ window.hotspotsControls = (function () {
     return iso(d);
   }
 
-  return { readControls, pageQuery, layerQuery, iso, monthsBefore, monthStart, monthEnd, shiftMonth };
+  return { msg, label, readControls, pageQuery, layerQuery, iso, monthsBefore, monthStart, monthEnd, shiftMonth };
 })();

@@ -2,6 +2,7 @@
 "use strict";
 
 window.hotspotsPanel = (function () {
+  const { msg, label } = window.hotspotsControls;
   function table(caption, counts) {
     const t = document.createElement("table");
     const c = document.createElement("caption");
@@ -12,7 +13,7 @@ window.hotspotsPanel = (function () {
       const tr = document.createElement("tr");
       const th = document.createElement("th");
       th.scope = "row";
-      th.textContent = k.replace(/_/g, " ");
+      th.textContent = label(k);
       const td = document.createElement("td");
       td.textContent = v;
       tr.append(th, td);
@@ -29,7 +30,7 @@ window.hotspotsPanel = (function () {
     svg.setAttribute("height", h);
     svg.setAttribute("class", "spark");
     svg.setAttribute("role", "img");
-    svg.setAttribute("aria-label", "Reports by month: " + monthly.map(function (m) { return m.month + " " + m.count; }).join(", "));
+    svg.setAttribute("aria-label", msg("map-by-month", { values: monthly.map(function (m) { return m.month + " " + m.count; }).join(", ") }));
     const max = Math.max(1, ...monthly.map(function (m) { return m.count; }));
     const step = monthly.length > 1 ? w / (monthly.length - 1) : 0;
     const pts = monthly.map(function (m, i) { return (i * step).toFixed(1) + "," + (h - 2 - (m.count / max) * (h - 4)).toFixed(1); });

@@ -161,6 +161,26 @@ pub fn t_args(lang: Lang, id: &str, args: &[(&str, FluentValue<'_>)]) -> String 
     message(lang, id, Some(&fluent))
 }
 
+/// A message for a page's script: each named argument left as `{name}` for
+/// the script to fill (no plural forms, which need the number here).
+pub fn template(lang: Lang, id: &str, names: &[&str]) -> String {
+    let args: Vec<(&str, FluentValue<'_>)> = names
+        .iter()
+        .map(|n| (*n, FluentValue::from(format!("{{{n}}}"))))
+        .collect();
+    t_args(lang, id, &args)
+}
+
+/// A message of `lang` itself when one exists (no fallback), for vocabularies
+/// where a code without a message has a written form of its own.
+pub fn lookup(lang: Lang, id: &str) -> Option<String> {
+    let bundle = catalogue().bundles.get(&lang)?;
+    let pattern = bundle.get_message(id)?.value()?;
+    let mut errors = Vec::new();
+    let text = bundle.format_pattern(pattern, None, &mut errors);
+    errors.is_empty().then(|| text.into_owned())
+}
+
 fn message(lang: Lang, id: &str, args: Option<&FluentArgs<'_>>) -> String {
     let (message_id, attribute) = id.split_once('.').map_or((id, None), |(m, a)| (m, Some(a)));
     let format = |lang: Lang| -> Option<String> {
@@ -313,8 +333,53 @@ mod tests {
                 };
                 let mut args = FluentArgs::new();
                 for name in [
-                    "count", "day", "month", "year", "id", "reason", "field", "date", "number",
-                    "value", "limit",
+                    "count",
+                    "day",
+                    "month",
+                    "year",
+                    "id",
+                    "reason",
+                    "field",
+                    "date",
+                    "number",
+                    "value",
+                    "limit",
+                    "quarter",
+                    "area",
+                    "k",
+                    "values",
+                    "pct",
+                    "before",
+                    "p",
+                    "verdict",
+                    "change",
+                    "heading",
+                    "withheld",
+                    "res",
+                    "sort",
+                    "reports",
+                    "incidents",
+                    "sources",
+                    "source",
+                    "positive",
+                    "pai",
+                    "days",
+                    "bin",
+                    "period",
+                    "hot",
+                    "cells",
+                    "when",
+                    "user",
+                    "time",
+                    "layer",
+                    "status",
+                    "from",
+                    "to",
+                    "areas",
+                    "kernel",
+                    "place",
+                    "cell",
+                    "category",
                 ] {
                     args.set(name, "1");
                 }

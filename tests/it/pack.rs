@@ -502,3 +502,115 @@ async fn breakdowns_cannot_be_differenced_between_towns_and_districts() {
     assert!(checked > 100, "{checked} equations checked");
     assert!(guarded > 0, "some equations hold withheld counts");
 }
+
+/// The `<main>` element's text with tags, scripts and attributes left out.
+fn main_text(html: &str) -> String {
+    let main = between(html, "<main", "</main>");
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in main.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Staff pages in Welsh: each says `lang="cy-GB"`, has no missing message,
+/// and carries its own Welsh wording where English had its own; the map's
+/// script messages ship with the same ids in both languages.
+#[tokio::test]
+async fn staff_pages_read_in_welsh() {
+    let premises = get("/api/v1/premises?min_reports=2", Role::Tactical)
+        .await
+        .json();
+    let premises_id = premises["features"][0]["properties"]["premises_id"]
+        .as_str()
+        .expect("a repeat premises")
+        .to_owned();
+    let pages = [
+        ("/", "Cylchoedd cymdogaeth", "Neighbourhood rings"),
+        ("/towns", "Tueddiadau trefi", "Town trends"),
+        (
+            "/towns?level=district",
+            "Tueddiadau ardaloedd",
+            "District trends",
+        ),
+        ("/towns/pack", "Pecyn partneriaeth", "Partnership pack"),
+        (
+            "/towns/pack?area=district:E07000010",
+            "Prif ffigurau",
+            "Headline figures",
+        ),
+        ("/premises", "Trefnu yn ôl", "Sort by"),
+        (
+            &format!("/premises/{premises_id}"),
+            "Llinell amser",
+            "Timeline",
+        ),
+        ("/outcomes", "Cyfradd llwyddo", "Hit rate"),
+        (
+            "/briefing?area=district:E07000010",
+            "Sesiwn friffio diwrnod gweithredu",
+            "Day-of-action briefing",
+        ),
+        ("/triage", "aros i'w brysbennu", "waiting for triage"),
+    ];
+    for (path, welsh, english) in pages {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let cy = get(&format!("{path}{sep}lang=cy"), Role::Tactical).await;
+        assert_eq!(cy.status, StatusCode::OK, "{path}");
+        let cy = cy.text();
+        let en = get(&format!("{path}{sep}lang=en"), Role::Tactical)
+            .await
+            .text();
+        assert!(cy.contains(r#"<html lang="cy-GB""#), "{path}");
+        assert!(en.contains(r#"<html lang="en-GB""#), "{path}");
+        assert!(
+            !cy.contains("[missing message"),
+            "{path}: {}",
+            &cy[cy.find("[missing message").unwrap_or(0)..]
+                .chars()
+                .take(80)
+                .collect::<String>()
+        );
+        let (cy_text, en_text) = (main_text(&cy), main_text(&en));
+        assert!(cy_text.contains(welsh), "{path}: {cy_text}");
+        assert!(en_text.contains(english), "{path}: {en_text}");
+        assert!(
+            !cy_text.contains(english),
+            "{path} in Welsh still says {english:?}"
+        );
+    }
+    // The map's script messages: one set of ids, every value in Welsh its own.
+    let messages = |html: &str| -> serde_json::Map<String, serde_json::Value> {
+        let start =
+            html.find("data-messages=\"").expect("data-messages") + "data-messages=\"".len();
+        let raw = html[start..]
+            .split('"')
+            .next()
+            .expect("attribute")
+            .replace("&quot;", "\"")
+            .replace("&amp;", "&");
+        serde_json::from_str(&raw).expect("messages JSON")
+    };
+    let en = messages(&get("/?lang=en", Role::Tactical).await.text());
+    let cy = messages(&get("/?lang=cy", Role::Tactical).await.text());
+    assert!(en.len() > 60, "{} messages", en.len());
+    assert_eq!(en.keys().collect::<Vec<_>>(), cy.keys().collect::<Vec<_>>());
+    assert_eq!(
+        en["map-summary"],
+        "{areas} hotspot areas · study area {cells} cells · data {from} to {to}"
+    );
+    let same: Vec<&String> = en
+        .keys()
+        .filter(|k| en[*k] == cy[*k] && !k.starts_with("map-bin-") && *k != "map-cell")
+        .collect();
+    assert!(same.len() <= 3, "not translated: {same:?}");
+}

@@ -59,11 +59,13 @@ pub(super) fn api(document: &Value) -> Markup {
             main #main .ogc {
                 h1 { "API definition (OpenAPI 3.0)" }
                 p { a href="/ogc/api?f=json" { "The document as JSON" } }
-                table {
-                    thead { tr { th scope="col" { "Path" } th scope="col" { "What" } } }
-                    tbody {
-                        @for (path, item) in document["paths"].as_object().into_iter().flatten() {
-                            tr { td { code { (path) } } td { (text(&item["get"]["summary"])) } }
+                div.table-scroll role="region" tabindex="0" aria-label=("Links") {
+                    table {
+                        thead { tr { th scope="col" { "Path" } th scope="col" { "What" } } }
+                        tbody {
+                            @for (path, item) in document["paths"].as_object().into_iter().flatten() {
+                                tr { td { code { (path) } } td { (text(&item["get"]["summary"])) } }
+                            }
                         }
                     }
                 }
@@ -78,15 +80,17 @@ pub(super) fn collections(body: &Value, nav: Nav<'_>) -> Markup {
         &html! {
             main #main .ogc {
                 h1 { "Collections" }
-                table {
-                    thead { tr { th scope="col" { "Collection" } th scope="col" { "What" } th scope="col" { "Items" } } }
-                    tbody {
-                        @for c in body["collections"].as_array().into_iter().flatten() {
-                            @let id = text(&c["id"]);
-                            tr {
-                                td { a href={ "/ogc/collections/" (id) "?f=html" } { (text(&c["title"])) } }
-                                td { (text(&c["description"])) }
-                                td { a href={ "/ogc/collections/" (id) "/items?f=html" } { "Items" } }
+                div.table-scroll role="region" tabindex="0" aria-label=("Collections") {
+                    table {
+                        thead { tr { th scope="col" { "Collection" } th scope="col" { "What" } th scope="col" { "Items" } } }
+                        tbody {
+                            @for c in body["collections"].as_array().into_iter().flatten() {
+                                @let id = text(&c["id"]);
+                                tr {
+                                    td { a href={ "/ogc/collections/" (id) "?f=html" } { (text(&c["title"])) } }
+                                    td { (text(&c["description"])) }
+                                    td { a href={ "/ogc/collections/" (id) "/items?f=html" } { "Items" } }
+                                }
                             }
                         }
                     }
@@ -118,14 +122,16 @@ pub(super) fn queryables(title: &str, body: &Value, nav: Nav<'_>) -> Markup {
         &html! {
             main #main .ogc {
                 h1 { "Queryables: " (title) }
-                table {
-                    thead { tr { th scope="col" { "Property" } th scope="col" { "Type" } th scope="col" { "Meaning" } } }
-                    tbody {
-                        @for (name, schema) in body["properties"].as_object().into_iter().flatten() {
-                            tr {
-                                td { code { (name) } }
-                                td { (text(&schema["type"])) " " (text(&schema["format"])) }
-                                td { (text(&schema["title"])) }
+                div.table-scroll role="region" tabindex="0" aria-label=("Queryables") {
+                    table {
+                        thead { tr { th scope="col" { "Property" } th scope="col" { "Type" } th scope="col" { "Meaning" } } }
+                        tbody {
+                            @for (name, schema) in body["properties"].as_object().into_iter().flatten() {
+                                tr {
+                                    td { code { (name) } }
+                                    td { (text(&schema["type"])) " " (text(&schema["format"])) }
+                                    td { (text(&schema["title"])) }
+                                }
                             }
                         }
                     }
@@ -176,13 +182,15 @@ pub(super) fn items(title: &str, body: &Value, nav: Nav<'_>) -> Markup {
                     @if let Some(next) = link_to("next") { a rel="next" href=(next) { "Next page" } }
                 }
                 div.scroll {
-                    table {
-                        thead { tr { th scope="col" { "id" } @for n in &names { th scope="col" { (n) } } } }
-                        tbody {
-                            @for f in &features {
-                                tr {
-                                    td { a href={ "items/" (percent(&text(&f["id"]))) "?f=html" } { (text(&f["id"])) } }
-                                    @for n in &names { td { (text(&f["properties"][n])) } }
+                    div.table-scroll role="region" tabindex="0" aria-label=("Feature") {
+                        table {
+                            thead { tr { th scope="col" { "id" } @for n in &names { th scope="col" { (n) } } } }
+                            tbody {
+                                @for f in &features {
+                                    tr {
+                                        td { a href={ "items/" (percent(&text(&f["id"]))) "?f=html" } { (text(&f["id"])) } }
+                                        @for n in &names { td { (text(&f["properties"][n])) } }
+                                    }
                                 }
                             }
                         }
@@ -200,10 +208,12 @@ pub(super) fn item(title: &str, feature: &Value, nav: Nav<'_>) -> Markup {
         &html! {
             main #main .ogc {
                 h1 { (title) ": " (text(&feature["id"])) }
-                table {
-                    tbody {
-                        @for (name, value) in feature["properties"].as_object().into_iter().flatten() {
-                            tr { th scope="row" { (name) } td { (text(value)) } }
+                div.table-scroll role="region" tabindex="0" aria-label=("Features") {
+                    table {
+                        tbody {
+                            @for (name, value) in feature["properties"].as_object().into_iter().flatten() {
+                                tr { th scope="row" { (name) } td { (text(value)) } }
+                            }
                         }
                     }
                 }

@@ -55,18 +55,20 @@ async fn render_admin(
             @if let Some(n) = notice { div.notice role="status" { (n) } }
             p { a href="/admin/audit" { "Audit log" } }
             h2 { "Users" }
-            table #users-table {
-                thead { tr { th { "Name" } th { "Role" } th { "Status" } th { "Created" } th { "Action" } } }
-                tbody {
-                    @for u in &users {
-                        tr {
-                            td { (u.name) } td { (u.role.as_str()) }
-                            td { @if u.disabled { "disabled" } @else { "active" } }
-                            td { (u.created_at.format("%d/%m/%Y")) }
-                            td {
-                                form method="post" action=(format!("/admin/users/{}/{}", u.name, if u.disabled { "enable" } else { "disable" })) {
-                                    (csrf_field(viewer))
-                                    button type="submit" { @if u.disabled { "Enable" } @else { "Disable" } }
+            div.table-scroll role="region" tabindex="0" aria-label=("Accounts") {
+                table #users-table {
+                    thead { tr { th { "Name" } th { "Role" } th { "Status" } th { "Created" } th { "Action" } } }
+                    tbody {
+                        @for u in &users {
+                            tr {
+                                td { (u.name) } td { (u.role.as_str()) }
+                                td { @if u.disabled { "disabled" } @else { "active" } }
+                                td { (u.created_at.format("%d/%m/%Y")) }
+                                td {
+                                    form method="post" action=(format!("/admin/users/{}/{}", u.name, if u.disabled { "enable" } else { "disable" })) {
+                                        (csrf_field(viewer))
+                                        button type="submit" { @if u.disabled { "Enable" } @else { "Disable" } }
+                                    }
                                 }
                             }
                         }
@@ -88,19 +90,21 @@ async fn render_admin(
                 button type="submit" { "Add" }
             }
             h2 { "API tokens" }
-            table #tokens-table {
-                thead { tr { th { "Id" } th { "User" } th { "Label" } th { "Expires" } th { "Status" } th { "Action" } } }
-                tbody {
-                    @for t in &tokens {
-                        tr {
-                            td { code { (t.id) } } td { (t.user) } td { (t.label.clone().unwrap_or_default()) }
-                            td { (t.expires_at.format("%d/%m/%Y")) }
-                            td { @if t.revoked_at.is_some() { "revoked" } @else if t.expires_at <= now { "expired" } @else { "live" } }
-                            td {
-                                @if t.revoked_at.is_none() {
-                                    form method="post" action=(format!("/admin/tokens/{}/revoke", t.id)) {
-                                        (csrf_field(viewer))
-                                        button type="submit" { "Revoke" }
+            div.table-scroll role="region" tabindex="0" aria-label=("API tokens") {
+                table #tokens-table {
+                    thead { tr { th { "Id" } th { "User" } th { "Label" } th { "Expires" } th { "Status" } th { "Action" } } }
+                    tbody {
+                        @for t in &tokens {
+                            tr {
+                                td { code { (t.id) } } td { (t.user) } td { (t.label.clone().unwrap_or_default()) }
+                                td { (t.expires_at.format("%d/%m/%Y")) }
+                                td { @if t.revoked_at.is_some() { "revoked" } @else if t.expires_at <= now { "expired" } @else { "live" } }
+                                td {
+                                    @if t.revoked_at.is_none() {
+                                        form method="post" action=(format!("/admin/tokens/{}/revoke", t.id)) {
+                                            (csrf_field(viewer))
+                                            button type="submit" { "Revoke" }
+                                        }
                                     }
                                 }
                             }
@@ -393,22 +397,24 @@ async fn audit_page(
                 button type="submit" { "Filter" }
             }
             p { a href=(csv_link) { "Download as CSV" } " · newest first, up to 1,000 shown" }
-            table #audit-table {
-                thead { tr { th { "#" } th { "When (UTC)" } th { "Who" } th { "Role" } th { "Action" } th { "Target" } th { "Detail" } th { "Rows" } th { "Address" } th { "Outcome" } } }
-                tbody {
-                    @for r in &rows {
-                        @let e = &r.entry;
-                        tr {
-                            td { (r.seq) }
-                            td { (e.at.map(|t| t.format("%d/%m/%Y %H:%M:%S").to_string()).unwrap_or_default()) }
-                            td { (e.actor.clone().unwrap_or_default()) }
-                            td { (e.role.clone().unwrap_or_default()) }
-                            td { (e.action) }
-                            td { (e.target.clone().unwrap_or_default()) }
-                            td { (e.detail.clone().unwrap_or_default()) }
-                            td.num { (e.rows.map(|n| n.to_string()).unwrap_or_default()) }
-                            td { (e.address.clone().unwrap_or_default()) }
-                            td { (e.outcome) }
+            div.table-scroll role="region" tabindex="0" aria-label=("Audit log") {
+                table #audit-table {
+                    thead { tr { th { "#" } th { "When (UTC)" } th { "Who" } th { "Role" } th { "Action" } th { "Target" } th { "Detail" } th { "Rows" } th { "Address" } th { "Outcome" } } }
+                    tbody {
+                        @for r in &rows {
+                            @let e = &r.entry;
+                            tr {
+                                td { (r.seq) }
+                                td { (e.at.map(|t| t.format("%d/%m/%Y %H:%M:%S").to_string()).unwrap_or_default()) }
+                                td { (e.actor.clone().unwrap_or_default()) }
+                                td { (e.role.clone().unwrap_or_default()) }
+                                td { (e.action) }
+                                td { (e.target.clone().unwrap_or_default()) }
+                                td { (e.detail.clone().unwrap_or_default()) }
+                                td.num { (e.rows.map(|n| n.to_string()).unwrap_or_default()) }
+                                td { (e.address.clone().unwrap_or_default()) }
+                                td { (e.outcome) }
+                            }
                         }
                     }
                 }

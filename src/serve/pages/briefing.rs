@@ -7,8 +7,10 @@ use std::fmt::Write as _;
 use axum::extract::{RawQuery, State};
 use maud::{html, Markup, PreEscaped};
 
+use super::labels::label_in;
 use crate::premises::{self, Briefing, BriefingArea};
 use crate::serve::error::{AppError, PageResult};
+use crate::serve::i18n::{t, t_args, Lang};
 use crate::serve::layout::page;
 use crate::serve::query::pairs;
 use crate::serve::state::AppState;
@@ -33,7 +35,7 @@ fn fill(bin: i8) -> &'static str {
 }
 
 /// The SVG map: cells as hexagons by bin, premises as numbered circles.
-fn svg_map(b: &Briefing) -> Markup {
+fn svg_map(lang: Lang, b: &Briefing) -> Markup {
     let mut points: Vec<(f64, f64)> = Vec::new();
     let outlines: Vec<(Vec<(f64, f64)>, i8)> = b
         .cells
@@ -48,7 +50,7 @@ fn svg_map(b: &Briefing) -> Markup {
     let listed = &b.premises[..b.premises.len().min(LISTED)];
     points.extend(listed.iter().map(|r| (r.premises.lat, r.premises.lng)));
     if points.is_empty() {
-        return html! { p { "Nothing to draw: the area has no cells at this resolution." } };
+        return html! { p { (t(lang, "brief-nothing")) } };
     }
     let (min_lat, max_lat) = points
         .iter()
@@ -96,7 +98,7 @@ fn svg_map(b: &Briefing) -> Markup {
     }
     html! {
         svg xmlns="http://www.w3.org/2000/svg" viewBox=(format!("0 0 {WIDTH} {height:.0}")) role="img"
-            aria-label="Map of the area's cells by hot-spot confidence, premises numbered as in the table" class="briefing-map" {
+            aria-label=(t(lang, "brief-map")) class="briefing-map" {
             (PreEscaped(svg))
         }
     }
@@ -132,45 +134,71 @@ pub async fn briefing_page(
     entry.target = Some(area_text.clone());
     entry.rows = Some(b.premises.len() as i64);
     state.audit(entry);
+    let lang = viewer.lang.staff();
     let generated = chrono::Local::now().format("%d/%m/%Y %H:%M");
     let period = match (request.query.filter.from, request.query.filter.to) {
-        (None, None) => "all reports".to_owned(),
-        (from, to) => format!(
-            "{} to {}",
-            from.map_or("the first report".into(), |d| d.to_string()),
-            to.map_or("the last report".into(), |d| d.to_string())
+        (None, None) => t(lang, "brief-all-reports"),
+        (from, to) => t_args(
+            lang,
+            "brief-period",
+            &[
+                (
+                    "from",
+                    from.map_or_else(|| t(lang, "brief-first"), |d| d.to_string())
+                        .into(),
+                ),
+                (
+                    "to",
+                    to.map_or_else(|| t(lang, "brief-last"), |d| d.to_string())
+                        .into(),
+                ),
+            ],
         ),
     };
     let hot = b.cells.iter().filter(|(_, bin)| *bin >= 1).count();
     let body = html! {
         main #main .briefing {
-            h1 { "Day-of-action briefing: " (area_text) }
-            p { "Reports: " (period) ". Map: Gi* at H3 resolution " (request.query.layer.res) " (" (hot) " of " (b.cells.len()) " cells hot). "
-                "Generated " (generated) " by " (viewer.user) ". OFFICIAL-SENSITIVE: for the operation's briefing only." }
-            (svg_map(&b))
-            p.legend { "Cells: dark red 99%, orange 95%, pink 90% confidence hot; blue cold; grey not significant. Numbers: premises in the table." }
-            table {
-                caption { "Premises in the area, most reported first" }
-                thead { tr {
-                    th scope="col" { "#" } th scope="col" { "Premises" } th scope="col" { "Address" }
-                    th scope="col" { "Reports" } th scope="col" { "Last report" } th scope="col" { "Indicators" } th scope="col" { "Last visit" }
-                } }
-                tbody {
-                    @for (i, row) in b.premises.iter().take(LISTED).enumerate() {
-                        tr {
-                            td { (i + 1) }
-                            td { (row.premises.name.clone().unwrap_or_else(|| "(no name)".into())) br; small { (row.premises.venue_type) " · " (row.premises.premises_id) } }
-                            td { (row.premises.address.clone().unwrap_or_default()) " " (row.premises.postcode.clone().unwrap_or_default()) }
-                            td.num { (row.reports) }
-                            td { (row.last_seen) }
-                            td { (row.top_indicators.join(", ")) }
-                            td { @if let Some(o) = &row.last_outcome { (o.visited_on) ": " (o.result) } @else { "none" } }
+            h1 { (t_args(lang, "brief-title", &[("area", area_text.clone().into())])) }
+            p { (t_args(lang, "brief-meta", &[
+                ("period", period.into()),
+                ("res", i64::from(request.query.layer.res).into()),
+                ("hot", (hot as i64).into()),
+                ("cells", (b.cells.len() as i64).into()),
+                ("when", generated.to_string().into()),
+                ("user", viewer.user.clone().into()),
+            ])) }
+            (svg_map(lang, &b))
+            p.legend { (t(lang, "brief-legend")) }
+            div.table-scroll role="region" tabindex="0" aria-label=(t(lang, "brief-region")) {
+                table {
+                    caption { (t(lang, "brief-caption")) }
+                    thead { tr {
+                        th scope="col" { "#" } th scope="col" { (t(lang, "prem-col-premises")) } th scope="col" { (t(lang, "prem-address")) }
+                        th scope="col" { (t(lang, "prem-col-reports")) } th scope="col" { (t(lang, "prem-col-last-seen")) } th scope="col" { (t(lang, "map-indicators")) } th scope="col" { (t(lang, "prem-col-visit")) }
+                    } }
+                    tbody {
+                        @for (i, row) in b.premises.iter().take(LISTED).enumerate() {
+                            tr {
+                                td { (i + 1) }
+                                    td { (row.premises.name.clone().unwrap_or_else(|| t(lang, "prem-no-name"))) br; small { (label_in(lang, &row.premises.venue_type)) " · " (row.premises.premises_id) } }
+                                td { (row.premises.address.clone().unwrap_or_default()) " " (row.premises.postcode.clone().unwrap_or_default()) }
+                                td.num { (row.reports) }
+                                td { (row.last_seen) }
+                                td { (row.top_indicators.iter().map(|i| label_in(lang, i)).collect::<Vec<_>>().join(", ")) }
+                                td { @if let Some(o) = &row.last_outcome { (o.visited_on) ": " (label_in(lang, &o.result)) } @else { (t(lang, "prem-none")) } }
+                            }
                         }
                     }
                 }
             }
-            @if b.premises.len() > LISTED { p { (b.premises.len() - LISTED) " more premises are not listed." } }
+            @if b.premises.len() > LISTED { p { (t_args(lang, "brief-more", &[("count", ((b.premises.len() - LISTED) as i64).into())])) } }
         }
     };
-    Ok(page("Briefing", "", &body, false, Some(viewer.nav())))
+    Ok(page(
+        &t(lang, "brief-page-title"),
+        "",
+        &body,
+        false,
+        Some(viewer.nav_in(lang)),
+    ))
 }

@@ -2,6 +2,14 @@
 //! up by code (the towns page's breakdowns arrive as codes).
 
 use crate::model::{ExploitationType, Indicator, VenueType};
+use crate::serve::i18n::{self, Lang};
+
+/// The label of a code on a staff page in `lang`: the staff message
+/// `label-<code>` where the language has one, else [`label_of`] (codes outside
+/// the closed vocabularies, such as nationalities, are written as recorded).
+pub(super) fn label_in(lang: Lang, code: &str) -> String {
+    i18n::lookup(lang, &format!("label-{code}")).unwrap_or_else(|| label_of(code))
+}
 
 /// The written label of a venue, exploitation or indicator code; any other
 /// code with its underscores as spaces and a capital first letter.

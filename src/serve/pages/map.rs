@@ -3,10 +3,11 @@
 use axum::extract::{RawQuery, State};
 use maud::{html, Markup};
 
-use super::labels::label_of;
-use crate::model::{ExploitationType, VenueType};
+use super::labels::label_in;
+use crate::model::{ExploitationType, Indicator, VenueType};
 use crate::serve::assets;
 use crate::serve::error::PageResult;
+use crate::serve::i18n::{self, t, t_args, Lang};
 use crate::serve::layout::page;
 use crate::serve::query::{one, pairs};
 use crate::serve::state::AppState;
@@ -58,13 +59,17 @@ pub async fn map_page(
     let fdr = one(&q, "fdr") != Some("false");
     // The partnership role reads one released quarter; the others the
     // emerging layer's step (months unless asked for quarters).
-    let changes_heading = if viewer.role.reads_release_only() {
-        "New or intensifying in the released quarter"
-    } else if one(&q, "step") == Some("quarter") {
-        "New or intensifying since last quarter"
-    } else {
-        "New or intensifying since last month"
-    };
+    let lang = viewer.lang.staff();
+    let changes_heading = t(
+        lang,
+        if viewer.role.reads_release_only() {
+            "map-changes-release"
+        } else if one(&q, "step") == Some("quarter") {
+            "map-changes-quarter"
+        } else {
+            "map-changes-month"
+        },
+    );
     let config = state.config();
     let body = html! {
         main #main .map-layout
@@ -74,95 +79,98 @@ pub async fn map_page(
             data-bounds=(bounds)
             data-basemap-url=(config.basemap_url.clone().unwrap_or_default())
             data-basemap-attribution=(config.basemap_attribution.clone().unwrap_or_default())
+            data-messages=(script_messages(lang))
         {
-            form #controls method="get" action="/" aria-label="Map filters" {
+            form #controls method="get" action="/" aria-label=(t(lang, "map-filters")) {
                 fieldset {
-                    legend { "Period" }
-                    label for="from" { "From" }
+                    legend { (t(lang, "map-period")) }
+                    label for="from" { (t(lang, "map-from")) }
                     input #from type="date" name="from" value=(one(&q, "from").unwrap_or(""));
-                    label for="to" { "To" }
+                    label for="to" { (t(lang, "map-to")) }
                     input #to type="date" name="to" value=(one(&q, "to").unwrap_or(""));
-                    div.quick role="group" aria-label="Quick periods" {
-                        button type="button" data-months="3" { "Last 3 months" }
-                        button type="button" data-months="6" { "Last 6 months" }
-                        button type="button" data-months="12" { "Last 12 months" }
-                        button type="button" data-months="0" { "All" }
+                    div.quick role="group" aria-label=(t(lang, "map-quick")) {
+                        button type="button" data-months="3" { (t(lang, "map-last-3")) }
+                        button type="button" data-months="6" { (t(lang, "map-last-6")) }
+                        button type="button" data-months="12" { (t(lang, "map-last-12")) }
+                        button type="button" data-months="0" { (t(lang, "map-all")) }
                     }
-                    div.playback role="group" aria-label="Playback" {
-                        button #step-back type="button" { "◀ Month" }
-                        button #play type="button" aria-pressed="false" { "Play" }
-                        button #step-forward type="button" { "Month ▶" }
+                    div.playback role="group" aria-label=(t(lang, "map-playback")) {
+                        button #step-back type="button" { (t(lang, "map-month-back")) }
+                        button #play type="button" aria-pressed="false" { (t(lang, "map-play")) }
+                        button #step-forward type="button" { (t(lang, "map-month-forward")) }
                     }
                 }
                 @if viewer.role.reads_release_only() {
                     p.release-note {
-                        "Partnership view: one calendar quarter at a time (the quarter holding the 'To' date), all reports, resolution "
-                        (config.release_res) "; counts from 1 to " (config.suppression_k.saturating_sub(1)) " are withheld."
+                        (t_args(lang, "map-release-note", &[
+                            ("res", i64::from(config.release_res).into()),
+                            ("limit", (config.suppression_k.saturating_sub(1) as i64).into()),
+                        ]))
                     }
                 }
                 @if !viewer.role.reads_release_only() {
-                (checkboxes("Venue types", "venue", &VenueType::ALL.map(VenueType::as_str), &venues))
-                (checkboxes("Exploitation types", "exploitation", &ExploitationType::ALL.map(ExploitationType::as_str), &exploitation))
+                (checkboxes(lang, &t(lang, "map-venues"), "venue", &VenueType::ALL.map(VenueType::as_str), &venues))
+                (checkboxes(lang, &t(lang, "map-exploitations"), "exploitation", &ExploitationType::ALL.map(ExploitationType::as_str), &exploitation))
                 }
                 fieldset {
-                    legend { "Show" }
-                    label for="view" { "Layer" }
+                    legend { (t(lang, "map-show")) }
+                    label for="view" { (t(lang, "map-layer")) }
                     select #view name="view" {
-                        option value="hotspots" selected[view == "hotspots"] { "Hot spots (Gi*)" }
-                        option value="emerging" selected[view == "emerging"] { "Emerging hot spots" }
+                        option value="hotspots" selected[view == "hotspots"] { (t(lang, "map-layer-hotspots")) }
+                        option value="emerging" selected[view == "emerging"] { (t(lang, "map-layer-emerging")) }
                     }
-                    label for="weight" { "Weight" }
+                    label for="weight" { (t(lang, "map-weight")) }
                     select #weight name="weight" {
-                        option value="count" selected[weight == "count"] { "Count of reports" }
-                        option value="risk" selected[weight == "risk"] { "Risk (by indicators)" }
+                        option value="count" selected[weight == "count"] { (t(lang, "map-weight-count")) }
+                        option value="risk" selected[weight == "risk"] { (t(lang, "map-weight-risk")) }
                     }
                     @if viewer.role.sees_reports() {
                         label.check {
                             input #show-reports type="checkbox" name="points" value="1" checked[one(&q, "points") == Some("1")];
-                            "Report points"
+                            (t(lang, "map-points"))
                         }
                     }
                     label.check {
                         input #show-context type="checkbox" name="context" value="1" checked[one(&q, "context") == Some("1")];
-                        "Recorded crime (police.uk)"
+                        (t(lang, "map-context"))
                     }
                 }
                 details.advanced open[one(&q, "res").is_some() || one(&q, "k").is_some() || one(&q, "kernel").is_some()] {
-                    summary { "Advanced" }
-                    label for="res" { "Resolution" }
+                    summary { (t(lang, "map-advanced")) }
+                    label for="res" { (t(lang, "map-resolution")) }
                     select #res name="res" {
                         @for (r, name) in [("6", "6 (~36 km²)"), ("7", "7 (~5 km²)"), ("8", "8 (~0.7 km²)"), ("9", "9 (~0.1 km²)")] {
                             option value=(r) selected[res == r] { (name) }
                         }
                     }
-                    label for="k" { "Neighbourhood rings (k)" }
+                    label for="k" { (t(lang, "map-k")) }
                     select #k name="k" {
                         @for r in ["1", "2", "3"] { option value=(r) selected[k == r] { (r) } }
                     }
-                    label for="kernel" { "Kernel" }
+                    label for="kernel" { (t(lang, "map-kernel")) }
                     select #kernel name="kernel" {
-                        @for r in ["uniform", "triangular", "gaussian"] { option value=(r) selected[kernel == r] { (r) } }
+                        @for r in ["uniform", "triangular", "gaussian"] { option value=(r) selected[kernel == r] { (t(lang, &format!("map-kernel-{r}"))) } }
                     }
                     label.check {
                         input #fdr type="checkbox" name="fdr" value="true" checked[fdr];
-                        "False discovery rate correction"
+                        (t(lang, "map-fdr"))
                     }
                 }
-                noscript { button type="submit" { "Apply" } }
+                noscript { button type="submit" { (t(lang, "map-apply")) } }
                 div.downloads {
-                    "Download this view: "
+                    (t(lang, "map-download")) " "
                     a #download-geojson href="/api/v1/layers/cells?download=1" { "GeoJSON" }
                     " · "
                     a #download-csv href="/api/v1/layers/cells?format=csv&download=1" { "CSV" }
                 }
             }
-            div #map role="region" aria-label="Map of hot spots" {}
+            div #map role="region" aria-label=(t(lang, "map-region")) {}
             aside #panel aria-live="polite" hidden {
-                button #panel-close type="button" aria-label="Close the panel" { "×" }
+                button #panel-close type="button" aria-label=(t(lang, "map-close-panel")) { "×" }
                 div #panel-body {}
             }
-            section #legend aria-label="Legend" {
-                h2 { "Legend" }
+            section #legend aria-label=(t(lang, "map-legend")) {
+                h2 { (t(lang, "map-legend")) }
                 div #legend-body {}
             }
             section #changes aria-label=(changes_heading) {
@@ -172,15 +180,15 @@ pub async fn map_page(
                 // this view (same filters) as a table; Show opens an area's
                 // cells and reports in the panel, as a click on the map does.
                 section #hot-areas aria-labelledby="hot-areas-title" {
-                    h2 #hot-areas-title { "Hotspot areas" }
+                    h2 #hot-areas-title { (t(lang, "map-areas")) }
                     table #hot-areas-table {
-                        caption.small { "The map's hotspot areas, strongest first. Show opens an area in the side panel." }
+                        caption.small { (t(lang, "map-areas-caption")) }
                         thead { tr {
-                            th scope="col" { "Near" }
-                            th scope="col" { "Confidence" }
-                            th scope="col" { "Cells" }
-                            th scope="col" { "Reports" }
-                            th scope="col" { span.visually-hidden { "Open" } }
+                            th scope="col" { (t(lang, "map-near")) }
+                            th scope="col" { (t(lang, "map-confidence")) }
+                            th scope="col" { (t(lang, "map-cells")) }
+                            th scope="col" { (t(lang, "map-reports")) }
+                            th scope="col" { span.visually-hidden { (t(lang, "map-open")) } }
                         } }
                         tbody {}
                     }
@@ -191,7 +199,7 @@ pub async fn map_page(
                 p #status role="status" tabindex="-1" {}
                 // Shown when a layer failed for a reason that may pass (the
                 // network, the server): asks for the same view again.
-                button #retry type="button" hidden { "Retry" }
+                button #retry type="button" hidden { (t(lang, "map-retry")) }
             }
         }
         script src=(assets::url("vendor/maplibre-gl/maplibre-gl.js")) {}
@@ -199,18 +207,111 @@ pub async fn map_page(
         script src=(assets::url("panel.js")) {}
         script src=(assets::url("app.js")) {}
     };
-    Ok(page("Map", "map-page", &body, true, Some(viewer.nav())))
+    Ok(page(
+        &t(lang, "map-page-title"),
+        "map-page",
+        &body,
+        true,
+        Some(viewer.nav_in(lang)),
+    ))
+}
+
+// The emerging layer's categories (the interface's names; analysis owns
+// them, and serve does not reach analysis).
+const CATEGORIES: [&str; 17] = [
+    "new_hot",
+    "consecutive_hot",
+    "intensifying_hot",
+    "persistent_hot",
+    "diminishing_hot",
+    "sporadic_hot",
+    "oscillating_hot",
+    "historical_hot",
+    "new_cold",
+    "consecutive_cold",
+    "intensifying_cold",
+    "persistent_cold",
+    "diminishing_cold",
+    "sporadic_cold",
+    "oscillating_cold",
+    "historical_cold",
+    "none",
+];
+
+/// What the page's script writes (statuses, the legend, the panel), in
+/// `lang`, as a JSON object of message id to text with `{name}` where the
+/// script puts a value; the vocabularies' labels under `label-<code>`.
+fn script_messages(lang: Lang) -> String {
+    const MESSAGES: [(&str, &[&str]); 37] = [
+        ("map-bin-3", &[]),
+        ("map-bin-2", &[]),
+        ("map-bin-1", &[]),
+        ("map-bin-0", &[]),
+        ("map-bin-m1", &[]),
+        ("map-bin-m2", &[]),
+        ("map-bin-m3", &[]),
+        ("map-layer-failed", &["layer", "reason"]),
+        ("map-server-answered", &["status"]),
+        ("map-loading", &[]),
+        ("map-layers-failed", &["reason"]),
+        ("map-summary", &["areas", "cells", "from", "to"]),
+        ("map-basemap-failed", &["reason"]),
+        ("map-drawn", &["count"]),
+        ("map-legend-area", &[]),
+        ("map-method", &["kernel", "k"]),
+        ("map-fdr-on", &[]),
+        ("map-fdr-off", &[]),
+        ("map-changes-failed", &[]),
+        ("map-changes-none", &[]),
+        ("map-one-report", &[]),
+        ("map-n-reports", &["count"]),
+        ("map-count-withheld", &[]),
+        ("map-withheld", &[]),
+        ("map-emerging-cell", &["cell"]),
+        ("map-areas-none", &[]),
+        ("map-show-area", &["place"]),
+        ("map-area-near", &["place"]),
+        ("map-in-period", &["count"]),
+        ("map-context-line", &["count"]),
+        ("map-by-venue", &[]),
+        ("map-indicators", &[]),
+        ("map-newest", &["count"]),
+        ("map-cell", &["cell"]),
+        ("map-category-cell", &["category", "cell"]),
+        ("map-by-month", &["values"]),
+        ("map-show", &[]),
+    ];
+    let mut out = serde_json::Map::new();
+    for (id, names) in MESSAGES {
+        out.insert(id.to_owned(), i18n::template(lang, id, names).into());
+    }
+    for id in ["map-play", "map-pause"] {
+        out.insert(id.to_owned(), t(lang, id).into());
+    }
+    for category in CATEGORIES {
+        let id = format!("map-cat-{category}");
+        out.insert(id.clone(), t(lang, &id).into());
+    }
+    let codes = VenueType::ALL
+        .map(VenueType::as_str)
+        .into_iter()
+        .chain(ExploitationType::ALL.map(ExploitationType::as_str))
+        .chain(Indicator::ALL.iter().map(|i| i.as_str()));
+    for code in codes {
+        out.insert(format!("label-{code}"), label_in(lang, code).into());
+    }
+    serde_json::Value::Object(out).to_string()
 }
 
 /// A fieldset of checkboxes named `name`, one a code, ticked where chosen.
-fn checkboxes(legend: &str, name: &str, codes: &[&str], chosen: &[String]) -> Markup {
+fn checkboxes(lang: Lang, legend: &str, name: &str, codes: &[&str], chosen: &[String]) -> Markup {
     html! {
         fieldset {
             legend { (legend) }
             @for code in codes {
                 label.check {
                     input type="checkbox" name=(name) value=(code) checked[chosen.iter().any(|x| x == code)];
-                    (label_of(code))
+                    (label_in(lang, code))
                 }
             }
         }

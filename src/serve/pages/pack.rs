@@ -16,12 +16,13 @@ use axum::extract::{RawQuery, State};
 use chrono::{Datelike as _, NaiveDate};
 use maud::{html, Markup};
 
-use super::labels::label_of;
-use super::towns::{signed, towns_table};
+use super::labels::label_in;
+use super::towns::{generated, towns_table};
 use crate::model::AreaLevel;
 use crate::publish::{PublishedTrend, TownRow};
 use crate::serve::api::{layer_etag, rendered_layer};
 use crate::serve::error::{AppError, PageResult};
+use crate::serve::i18n::{self, t, t_args, Lang};
 use crate::serve::layout::page;
 use crate::serve::query::{one, pairs};
 use crate::serve::state::AppState;
@@ -31,16 +32,13 @@ use crate::serve::viewer::Viewer;
 const TREND_QUARTERS: usize = 8;
 /// An exact test below this is called a change in the summary.
 const SIGNIFICANT: f64 = 0.05;
-/// The breakdowns the pack tables, with their headings.
+/// The breakdowns the pack tables, with their headings' message ids.
 const DIMENSIONS: [(&str, &str); 5] = [
-    ("exploitation:", "By exploitation type"),
-    ("child:", "Adult or child"),
-    (
-        "nationality:",
-        "By nationality (the six most recorded; the rest as other)",
-    ),
-    ("venue:", "By venue type"),
-    ("source:", "By source"),
+    ("exploitation:", "pack-dim-exploitation"),
+    ("child:", "pack-dim-child"),
+    ("nationality:", "pack-dim-nationality"),
+    ("venue:", "pack-dim-venue"),
+    ("source:", "pack-dim-source"),
 ];
 
 fn quarter_label(q: NaiveDate) -> String {
@@ -98,8 +96,9 @@ pub async fn pack_page(
         return Err(AppError::bad("quarter", "there are no reports yet").into());
     };
     let k = state.config().suppression_k;
+    let lang = viewer.lang.staff();
     if key.is_empty() {
-        return Ok(chooser(rows, selected, &viewer));
+        return Ok(chooser(lang, rows, selected, &viewer));
     }
     let series: Vec<(&TownRow, &PublishedTrend)> = rows
         .iter()
@@ -125,33 +124,42 @@ pub async fn pack_page(
         .collect();
     let trend = trend[trend.len().saturating_sub(TREND_QUARTERS)..].to_vec();
     let cells = area_cells(&state, &viewer, selected, level, &key).await?;
-    let shown = |v: Option<u64>| v.map_or_else(|| format!("<{k}"), |n| n.to_string());
-    let generated = chrono::Local::now().format("%d/%m/%Y %H:%M");
+    let shown =
+        |v: Option<u64>| v.map_or_else(|| format!("<{k}"), |n| i18n::number(lang, n as i64));
+    let area_quarter = || {
+        [
+            ("area", area_name.clone().into()),
+            ("quarter", label.clone().into()),
+        ]
+    };
     let body = html! {
         main #main .pack {
             section.pack-page {
-                h1 { "Partnership pack: " (area_name) ", " (label) }
-                p.meta { "Generated " (generated) ". Reports located to " (area_name) ". Counts from 1 to " (k - 1) " are not shown (\"<" (k) "\"); changes are tested with an exact Poisson (conditional binomial) test." }
-                h2 { "Headline figures" }
-                dl.headline {
-                    dt { "This quarter (" (label) ")" } dd data-value=(value_attr(now.count)) { (shown(now.count)) }
-                    dt { "Previous quarter" } dd data-value=(value_attr(now.previous)) { (shown(now.previous)) }
-                    dt { "Same quarter last year" } dd data-value=(value_attr(now.year_before)) { (shown(now.year_before)) }
-                    dt { "Change on last year" } dd { (change_text(now.count, now.year_before)) }
+                h1 { (t_args(lang, "pack-title", &area_quarter())) }
+                p.meta {
+                    (generated(lang)) ". "
+                    (t_args(lang, "pack-meta", &[("area", area_name.clone().into()), ("limit", (k as i64 - 1).into()), ("k", (k as i64).into())]))
                 }
-                h2 { "Summary" }
-                @for sentence in summary(&area_name, now, year_before) { p.summary { (sentence) } }
-                h2 { "Trend" }
-                (trend_chart(&trend, k))
+                h2 { (t(lang, "pack-headline")) }
+                dl.headline {
+                    dt { (t_args(lang, "pack-this-quarter", &[("quarter", label.clone().into())])) } dd data-value=(value_attr(now.count)) { (shown(now.count)) }
+                    dt { (t(lang, "pack-previous")) } dd data-value=(value_attr(now.previous)) { (shown(now.previous)) }
+                    dt { (t(lang, "pack-last-year")) } dd data-value=(value_attr(now.year_before)) { (shown(now.year_before)) }
+                    dt { (t(lang, "pack-change-last-year")) } dd { (change_text(lang, now.count, now.year_before)) }
+                }
+                h2 { (t(lang, "pack-summary")) }
+                @for sentence in summary(lang, &area_name, now, year_before) { p.summary { (sentence) } }
+                h2 { (t(lang, "pack-trend")) }
+                (trend_chart(lang, &trend, k))
             }
             section.pack-map {
-                h2 { "Where: the release cells of " (area_name) ", " (label) }
-                (cell_map(&cells, k))
+                h2 { (t_args(lang, "pack-where", &area_quarter())) }
+                (cell_map(lang, &cells, k))
             }
             @for (prefix, heading) in DIMENSIONS {
                 section.pack-table {
-                    h2 { (heading) }
-                    (dimension_table(prefix, heading, &label, now, previous, year_before, k))
+                    h2 { (t(lang, heading)) }
+                    (dimension_table(lang, prefix, &t(lang, heading), &label, now, previous, year_before, k))
                 }
             }
         }
@@ -160,11 +168,11 @@ pub async fn pack_page(
     entry.target = Some(format!("{} {label}", one(&q, "area").unwrap_or("")));
     state.audit(entry);
     Ok(page(
-        &format!("Pack: {area_name}, {label}"),
+        &t_args(lang, "pack-page-title", &area_quarter()),
         "pack-page-body",
         &body,
         false,
-        Some(viewer.nav()),
+        Some(viewer.nav_in(lang)),
     ))
 }
 
@@ -173,11 +181,11 @@ fn value_attr(v: Option<u64>) -> String {
 }
 
 /// "+41% (p = 0.01)" from two published counts; a dash when either is withheld.
-fn change_text(now: Option<u64>, before: Option<u64>) -> String {
+fn change_text(lang: Lang, now: Option<u64>, before: Option<u64>) -> String {
     match (now, before) {
         (Some(n), Some(b)) => {
             let p = crate::publish::published_change_p(n, b);
-            let diff = signed(n as i64 - b as i64);
+            let diff = signed_in(lang, n as i64 - b as i64);
             if b == 0 {
                 format!("{diff} (p = {})", p_text(p))
             } else {
@@ -189,6 +197,17 @@ fn change_text(now: Option<u64>, before: Option<u64>) -> String {
     }
 }
 
+/// A change with its sign, grouped as `lang` writes numbers.
+fn signed_in(lang: Lang, n: i64) -> String {
+    if n > 0 {
+        format!("+{}", i18n::number(lang, n))
+    } else {
+        i18n::number(lang, n)
+    }
+}
+
+/// A p-value as statistics tables write it in every shipped language (a point
+/// decimal, as in "p = 0.013"): the notation the methods and tests use.
 fn p_text(p: f64) -> String {
     if p < 0.001 {
         "< 0.001".to_owned()
@@ -198,28 +217,44 @@ fn p_text(p: f64) -> String {
 }
 
 /// The summary: only what the headline figures and tables show.
-fn summary(area: &str, now: &PublishedTrend, year_before: Option<&PublishedTrend>) -> Vec<String> {
+fn summary(
+    lang: Lang,
+    area: &str,
+    now: &PublishedTrend,
+    year_before: Option<&PublishedTrend>,
+) -> Vec<String> {
     let mut out = Vec::new();
+    let number = |n: u64| i18n::number(lang, n as i64);
     match (now.count, now.year_before) {
-        (Some(n), Some(0)) => out.push(format!(
-            "{area} had {n} reports this quarter and none in the same quarter last year."
+        (Some(n), Some(0)) => out.push(t_args(
+            lang,
+            "pack-sum-none-before",
+            &[("area", area.into()), ("count", number(n).into())],
         )),
         (Some(n), Some(b)) => {
             let p = crate::publish::published_change_p(n, b);
             let pct = ((n as f64 - b as f64) / b as f64 * 100.0).abs().round();
-            let direction = match n.cmp(&b) {
-                std::cmp::Ordering::Greater => format!("{pct:.0}% above"),
-                std::cmp::Ordering::Less => format!("{pct:.0}% below"),
-                std::cmp::Ordering::Equal => "the same as".to_owned(),
+            let id = match n.cmp(&b) {
+                std::cmp::Ordering::Greater => "pack-sum-above",
+                std::cmp::Ordering::Less => "pack-sum-below",
+                std::cmp::Ordering::Equal => "pack-sum-same",
             };
             let verdict = if p < SIGNIFICANT {
-                "a change the exact test finds unlikely to be chance"
+                "pack-verdict-change"
             } else {
-                "within what chance alone could give"
+                "pack-verdict-chance"
             };
-            out.push(format!(
-                "Reports in {area} were {direction} the same quarter last year ({n} against {b}; p = {}), {verdict}.",
-                p_text(p)
+            out.push(t_args(
+                lang,
+                id,
+                &[
+                    ("area", area.into()),
+                    ("pct", format!("{pct:.0}").into()),
+                    ("count", number(n).into()),
+                    ("before", number(b).into()),
+                    ("p", p_text(p).into()),
+                    ("verdict", t(lang, verdict).into()),
+                ],
             ));
             // Which published venue or exploitation value made most of a rise or fall.
             if n != b {
@@ -243,32 +278,33 @@ fn summary(area: &str, now: &PublishedTrend, year_before: Option<&PublishedTrend
                     }
                     if let Some((d, key)) = best {
                         let (dim, value) = key.split_once(':').unwrap_or(("", &key));
-                        let what = if dim == "venue" {
-                            format!("Reports at {} venues", label_of(value).to_lowercase())
+                        let (id, value) = if dim == "venue" {
+                            ("venue", label_in(lang, value).to_lowercase())
                         } else {
-                            format!("{} exploitation", label_of(value))
+                            ("exploitation", label_in(lang, value))
                         };
-                        out.push(format!(
-                            "{what} made most of the {} ({}).",
-                            if total > 0 { "rise" } else { "fall" },
-                            signed(d)
+                        let way = if total > 0 { "rise" } else { "fall" };
+                        out.push(t_args(
+                            lang,
+                            &format!("pack-sum-{id}-{way}"),
+                            &[
+                                ("value", value.into()),
+                                ("change", signed_in(lang, d).into()),
+                            ],
                         ));
                     }
                 }
             }
         }
-        (None, _) => out.push(format!(
-            "Reports in {area} this quarter were too few to show."
-        )),
-        (Some(_), None) => {
-            out.push("The same quarter last year had too few reports to compare with.".to_owned());
-        }
+        (None, _) => out.push(t_args(lang, "pack-sum-too-few", &[("area", area.into())])),
+        (Some(_), None) => out.push(t(lang, "pack-sum-too-few-before")),
     }
     out
 }
 
 #[allow(clippy::too_many_arguments)]
 fn dimension_table(
+    lang: Lang,
     prefix: &str,
     heading: &str,
     label: &str,
@@ -293,43 +329,46 @@ fn dimension_table(
         .into_iter()
         .collect();
     keys.sort_by(|a, b| get(Some(now), b).cmp(&get(Some(now), a)).then(a.cmp(b)));
-    let shown = |v: Option<u64>| v.map_or_else(|| format!("<{k}"), |n| n.to_string());
+    let shown =
+        |v: Option<u64>| v.map_or_else(|| format!("<{k}"), |n| i18n::number(lang, n as i64));
     html! {
-        table.pack data-dimension=(prefix.trim_end_matches(':')) {
-            caption { (heading) ", " (label) " against the previous quarter and a year before" }
-            thead { tr {
-                th scope="col" { "Value" }
-                th scope="col" { "This quarter" }
-                th scope="col" { "Previous" }
-                th scope="col" { "Year before" }
-                th scope="col" { "Change on last year (exact test)" }
-            } }
-            tbody {
-                @for key in &keys {
-                    @let (n, p, y) = (get(Some(now), key), get(previous, key), get(year_before, key));
-                    tr data-key=(key) {
-                        th scope="row" { (label_of(key.split_once(':').map_or(key.as_str(), |x| x.1))) }
-                        td.num data-value=(value_attr(n)) { (shown(n)) }
-                        td.num data-value=(value_attr(p)) { (shown(p)) }
-                        td.num data-value=(value_attr(y)) { (shown(y)) }
-                        td { (change_text(n, y)) }
+        div.table-scroll role="region" tabindex="0" aria-label=(heading) {
+            table.pack data-dimension=(prefix.trim_end_matches(':')) {
+                caption { (t_args(lang, "pack-table-caption", &[("heading", heading.into()), ("quarter", label.into())])) }
+                thead { tr {
+                    th scope="col" { (t(lang, "pack-value")) }
+                    th scope="col" { (t(lang, "this-quarter")) }
+                    th scope="col" { (t(lang, "previous")) }
+                    th scope="col" { (t(lang, "year-before")) }
+                    th scope="col" { (t(lang, "pack-change-test")) }
+                } }
+                tbody {
+                    @for key in &keys {
+                        @let (n, p, y) = (get(Some(now), key), get(previous, key), get(year_before, key));
+                        tr data-key=(key) {
+                            th scope="row" { (label_in(lang, key.split_once(':').map_or(key.as_str(), |x| x.1))) }
+                            td.num data-value=(value_attr(n)) { (shown(n)) }
+                            td.num data-value=(value_attr(p)) { (shown(p)) }
+                            td.num data-value=(value_attr(y)) { (shown(y)) }
+                            td { (change_text(lang, n, y)) }
+                        }
                     }
                 }
+                tfoot { tr {
+                    th scope="row" { (t(lang, "pack-all")) }
+                    td.num { (shown(now.count)) }
+                    td.num { (shown(now.previous)) }
+                    td.num { (shown(now.year_before)) }
+                    td { (change_text(lang, now.count, now.year_before)) }
+                } }
             }
-            tfoot { tr {
-                th scope="row" { "All reports" }
-                td.num { (shown(now.count)) }
-                td.num { (shown(now.previous)) }
-                td.num { (shown(now.year_before)) }
-                td { (change_text(now.count, now.year_before)) }
-            } }
         }
     }
 }
 
 /// Quarterly totals as bars (server-rendered SVG, so it prints); a withheld
 /// quarter is an outlined bar marked "<k", never a height.
-fn trend_chart(values: &[(String, Option<u64>)], k: u64) -> Markup {
+fn trend_chart(lang: Lang, values: &[(String, Option<u64>)], k: u64) -> Markup {
     let (w, h, pad) = (560.0, 180.0, 28.0);
     let max = values.iter().filter_map(|v| v.1).max().unwrap_or(0).max(k) as f64;
     let slot = (w - 2.0 * pad) / values.len().max(1) as f64;
@@ -341,7 +380,12 @@ fn trend_chart(values: &[(String, Option<u64>)], k: u64) -> Markup {
         // labelled "<k": its height says no more than the label.
         let (bh, text) = v.map_or_else(
             || ((k as f64 - 1.0) / max * (h - 2.0 * pad), format!("&lt;{k}")),
-            |n| (n as f64 / max * (h - 2.0 * pad), n.to_string()),
+            |n| {
+                (
+                    n as f64 / max * (h - 2.0 * pad),
+                    i18n::number(lang, n as i64),
+                )
+            },
         );
         let class = if v.is_some() { "bar" } else { "withheld" };
         let _ = write!(
@@ -363,7 +407,10 @@ fn trend_chart(values: &[(String, Option<u64>)], k: u64) -> Markup {
         .map(|(l, v)| {
             format!(
                 "{l}: {}",
-                v.map_or_else(|| format!("fewer than {k}"), |n| n.to_string())
+                v.map_or_else(
+                    || t_args(lang, "fewer-than", &[("k", (k as i64).into())]),
+                    |n| i18n::number(lang, n as i64)
+                )
             )
         })
         .collect::<Vec<_>>()
@@ -371,11 +418,11 @@ fn trend_chart(values: &[(String, Option<u64>)], k: u64) -> Markup {
     html! {
         figure.trend {
             svg viewBox=(format!("0 0 {w} {h}")) width="100%" role="img" aria-labelledby="trend-title trend-desc" {
-                title #trend-title { "Reports per quarter, last " (values.len()) " quarters" }
+                title #trend-title { (t_args(lang, "pack-trend-title", &[("count", (values.len() as i64).into())])) }
                 desc #trend-desc { (description) }
                 (maud::PreEscaped(bars))
             }
-            figcaption { "Reports per quarter. " (description) "." }
+            figcaption { (t_args(lang, "pack-trend-caption", &[("values", description.clone().into())])) }
         }
     }
 }
@@ -440,10 +487,11 @@ type Outline = (Vec<(f64, f64)>, Option<u64>, String);
 /// The cells as hexagons (server-rendered SVG: it prints, and needs no
 /// script or tiles). Counts are shaded in classes and also written in each
 /// cell's title and the caption, so colour is never the only carrier.
-fn cell_map(cells: &[(h3o::CellIndex, Option<u64>)], k: u64) -> Markup {
+fn cell_map(lang: Lang, cells: &[(h3o::CellIndex, Option<u64>)], k: u64) -> Markup {
     if cells.is_empty() {
-        return html! { p { "No cell of the area had reports this quarter." } };
+        return html! { p { (t(lang, "pack-map-none")) } };
     }
+    let fewer = t_args(lang, "fewer-than", &[("k", (k as i64).into())]);
     let rings: Vec<Outline> = cells
         .iter()
         .map(|(c, n)| {
@@ -480,12 +528,20 @@ fn cell_map(cells: &[(h3o::CellIndex, Option<u64>)], k: u64) -> Markup {
                 )
             })
             .collect();
-        let said = n.map_or_else(|| format!("fewer than {k}"), |n| n.to_string());
+        // The title keeps the cell's index and the number (or "<k" wording)
+        // readable by a script as well as a person.
+        let said = n.map_or_else(|| fewer.clone(), |n| i18n::number(lang, n as i64));
+        let title = t_args(
+            lang,
+            "pack-map-cell",
+            &[("id", id.clone().into()), ("value", said.into())],
+        );
         let _ = write!(
             shapes,
-            r#"<polygon points="{}" class="{}"><title>Cell {id}: {said}</title></polygon>"#,
+            r#"<polygon points="{}" class="{}"><title>{}</title></polygon>"#,
             points.join(" "),
-            class(*n)
+            class(*n),
+            maud::html! { (title) }.into_string()
         );
     }
     let withheld = cells.iter().filter(|c| c.1.is_none()).count();
@@ -493,22 +549,22 @@ fn cell_map(cells: &[(h3o::CellIndex, Option<u64>)], k: u64) -> Markup {
     html! {
         figure.cells-map {
             svg viewBox=(format!("0 0 {w} {h}")) width="100%" role="img" aria-labelledby="map-title map-desc" {
-                title #map-title { "Cells with reports" }
-                desc #map-desc { (cells.len()) " cells with reports; " (withheld) " with fewer than " (k) "." }
+                title #map-title { (t(lang, "pack-map-title")) }
+                desc #map-desc { (t_args(lang, "pack-map-desc", &[("count", (cells.len() as i64).into()), ("withheld", (withheld as i64).into()), ("k", (k as i64).into())])) }
                 (maud::PreEscaped(shapes))
             }
             figcaption {
-                (cells.len()) " H3 cells with reports, " (withheld) " of them with fewer than " (k) " (dashed)"
-                @if let Some(b) = busiest { "; the busiest has " (b) }
-                ". Shading: "
-                span.key.c-1 { "under 10" } " " span.key.c-2 { "10-19" } " " span.key.c-3 { "20 or more" } " " span.key.c-withheld { "<" (k) } "."
+                (t_args(lang, "pack-map-caption", &[("count", (cells.len() as i64).into()), ("withheld", (withheld as i64).into()), ("k", (k as i64).into())]))
+                @if let Some(b) = busiest { (t_args(lang, "pack-map-busiest", &[("value", i18n::number(lang, b as i64).into())])) }
+                (t(lang, "pack-map-shading")) " "
+                span.key.c-1 { (t(lang, "pack-map-under-10")) } " " span.key.c-2 { "10-19" } " " span.key.c-3 { (t(lang, "pack-map-20-more")) } " " span.key.c-withheld { "<" (k) } "."
             }
         }
     }
 }
 
 /// Without `area`: the areas of the quarter to choose from.
-fn chooser(rows: &[TownRow], quarter: NaiveDate, viewer: &Viewer) -> Markup {
+fn chooser(lang: Lang, rows: &[TownRow], quarter: NaiveDate, viewer: &Viewer) -> Markup {
     let mut areas: Vec<(&str, &str)> = rows
         .iter()
         .filter(|r| r.period == quarter)
@@ -519,7 +575,7 @@ fn chooser(rows: &[TownRow], quarter: NaiveDate, viewer: &Viewer) -> Markup {
     let label = quarter_label(quarter).replace('-', "");
     let body = html! {
         main #main .pack {
-            h1 { "Partnership pack: choose an area" }
+            h1 { (t(lang, "pack-choose-title")) }
             ul {
                 @for (code, name) in &areas {
                     li { a href=(format!("/towns/pack?quarter={label}&area=district:{code}")) { (name) } }
@@ -528,10 +584,10 @@ fn chooser(rows: &[TownRow], quarter: NaiveDate, viewer: &Viewer) -> Markup {
         }
     };
     page(
-        "Partnership pack",
+        &t(lang, "pack-choose-page-title"),
         "pack-page-body",
         &body,
         false,
-        Some(viewer.nav()),
+        Some(viewer.nav_in(lang)),
     )
 }

@@ -7,20 +7,39 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 
+use super::labels::label_in;
 use crate::premises::{self, PremisesRow, PremisesSort};
 use crate::serve::error::{AppError, PageResult};
+use crate::serve::i18n::{self, t, t_args, Lang};
 use crate::serve::layout::page;
 use crate::serve::query::{one, pairs};
 use crate::serve::state::AppState;
 use crate::serve::viewer::Viewer;
 
-fn bin_label(bin: Option<i8>) -> String {
+fn bin_label(lang: Lang, bin: Option<i8>) -> String {
     match bin {
-        None => "too coarse".into(),
-        Some(b) if b > 0 => format!("hot (+{b})"),
-        Some(b) if b < 0 => format!("cold ({b})"),
-        Some(_) => "not significant".into(),
+        None => t(lang, "prem-bin-coarse"),
+        Some(b) if b > 0 => t_args(lang, "prem-bin-hot", &[("bin", format!("+{b}").into())]),
+        Some(b) if b < 0 => t_args(lang, "prem-bin-cold", &[("bin", b.to_string().into())]),
+        Some(_) => t(lang, "prem-bin-none"),
     }
+}
+
+/// An emerging category as the language writes it (the summary calls a cell
+/// with none "no pattern"); a code without a message as it is.
+fn category_label(lang: Lang, category: &str) -> String {
+    if category == "no pattern" {
+        return t(lang, "out-no-pattern");
+    }
+    i18n::lookup(lang, &format!("map-cat-{category}")).unwrap_or_else(|| category.to_owned())
+}
+
+/// A visit's result as the language writes it: "2025-06-02: Victims identified".
+fn last_visit(lang: Lang, outcome: Option<&crate::store::OutcomeRecord>) -> String {
+    outcome.map_or_else(
+        || t(lang, "prem-none"),
+        |o| format!("{}: {}", o.visited_on, label_in(lang, &o.result)),
+    )
 }
 
 /// `GET /premises`: premises with repeat reports, most reported first.
@@ -57,67 +76,75 @@ pub async fn premises_page(
             serde_urlencoded::to_string(&p).unwrap_or_default()
         )
     };
+    let lang = viewer.lang.staff();
+    let sort = request.query.sort.as_str();
     let body = html! {
         main #main .premises {
-            h1 { "Repeat premises" }
-            p { "Premises reported more than once, with the reports linked to them. A link says why it was made; "
-                "a premises " em { "made from reports" } " matched no registered premises but several reports matched each other." }
+            h1 { (t(lang, "prem-title")) }
+            p { (t(lang, "prem-intro")) }
             form method="get" action="/premises" {
-                label { "From " input type="date" name="from" value=(value("from")); }
-                label { " to " input type="date" name="to" value=(value("to")); }
-                label { " Venue "
+                label { (t(lang, "prem-from")) " " input type="date" name="from" value=(value("from")); }
+                label { " " (t(lang, "prem-to")) " " input type="date" name="to" value=(value("to")); }
+                label { " " (t(lang, "prem-venue")) " "
                     select name="venue" {
-                        option value="" { "any" }
+                        option value="" { (t(lang, "prem-any")) }
                         @for v in crate::model::VenueType::ALL {
-                            option value=(v.as_str()) selected[value("venue") == v.as_str()] { (v.as_str()) }
+                            option value=(v.as_str()) selected[value("venue") == v.as_str()] { (label_in(lang, v.as_str())) }
                         }
                     }
                 }
-                label { " At least " input type="number" min="1" name="min_reports" value=(value("min_reports")) size="3"; " reports" }
-                label { " Sort by "
+                label { " " (t(lang, "prem-at-least")) " " input type="number" min="1" name="min_reports" value=(value("min_reports")) size="3"; " " (t(lang, "prem-reports-word")) }
+                label { " " (t(lang, "prem-sort")) " "
                     select name="sort" {
                         @for s in ["reports", "incidents", "sources", "last_seen", "velocity", "name"] {
-                            option value=(s) selected[request.query.sort == PremisesSort::parse(s).unwrap_or_default()] { (s) }
+                            option value=(s) selected[request.query.sort == PremisesSort::parse(s).unwrap_or_default()] { (t(lang, &format!("prem-sort-{s}"))) }
                         }
                     }
                 }
-                " " button type="submit" { "Show" }
+                " " button type="submit" { (t(lang, "prem-show")) }
             }
-            p { (rows.len()) " premises. Download: "
+            p { (t_args(lang, "prem-count", &[("count", i18n::number(lang, rows.len() as i64).into())])) " "
                 a href=(download("csv")) { "CSV" } " · " a href=(download("geojson")) { "GeoJSON" } }
-            table {
-                caption { "Premises by " (request.query.sort.as_str()) }
-                thead { tr {
-                    th scope="col" { "Premises" } th scope="col" { "Venue" } th scope="col" { "Reports" }
-                    th scope="col" { "Incidents" } th scope="col" { "Sources" } th scope="col" { "Last seen" }
-                    th scope="col" { "Last 90 days (previous 90)" } th scope="col" { "Top indicators" }
-                    th scope="col" { "Cell" } th scope="col" { "Last visit" }
-                } }
-                tbody {
-                    @for row in &rows { (premises_row(row)) }
+            div.table-scroll role="region" tabindex="0" aria-label=(t(lang, "prem-col-premises")) {
+                table {
+                    caption { (t_args(lang, "prem-caption", &[("sort", t(lang, &format!("prem-sort-{sort}")).into())])) }
+                    thead { tr {
+                        @for id in ["premises", "venue", "reports", "incidents", "sources", "last-seen", "90", "indicators", "cell", "visit"] {
+                            th scope="col" { (t(lang, &format!("prem-col-{id}"))) }
+                        }
+                    } }
+                    tbody {
+                        @for row in &rows { (premises_row(lang, row)) }
+                    }
                 }
             }
         }
     };
-    Ok(page("Premises", "", &body, false, Some(viewer.nav())))
+    Ok(page(
+        &t(lang, "prem-title"),
+        "",
+        &body,
+        false,
+        Some(viewer.nav_in(lang)),
+    ))
 }
 
-fn premises_row(row: &PremisesRow) -> Markup {
+fn premises_row(lang: Lang, row: &PremisesRow) -> Markup {
     let p = &row.premises;
-    let name = p.name.clone().unwrap_or_else(|| "(no name)".into());
+    let name = p.name.clone().unwrap_or_else(|| t(lang, "prem-no-name"));
     html! {
         tr {
             td { a href=(format!("/premises/{}", p.premises_id)) { (name) }
-                @if p.origin == "reports" { " " small { "(made from reports)" } } }
-            td { (p.venue_type) }
+                @if p.origin == "reports" { " " small { (t(lang, "prem-made-from-reports")) } } }
+            td { (label_in(lang, &p.venue_type)) }
             td.num { (row.reports) }
             td.num { (row.incidents) }
             td.num { (row.sources) }
             td { (row.last_seen) }
             td.num { (row.reports_90d) " (" (row.reports_prev_90d) ")" }
-            td { (row.top_indicators.join(", ")) }
-            td { (bin_label(row.bin)) @if let Some(c) = &row.category { br; small { (c) } } }
-            td { @if let Some(o) = &row.last_outcome { (o.visited_on) ": " (o.result) } @else { "none" } }
+            td { (row.top_indicators.iter().map(|i| label_in(lang, i)).collect::<Vec<_>>().join(", ")) }
+            td { (bin_label(lang, row.bin)) @if let Some(c) = &row.category { br; small { (category_label(lang, c)) } } }
+            td { (last_visit(lang, row.last_outcome.as_ref())) }
         }
     }
 }
@@ -168,6 +195,7 @@ pub async fn premises_detail(
         .clone()
         .unwrap_or_else(|| record.premises_id.clone());
     let today = chrono::Local::now().date_naive();
+    let lang = viewer.lang.staff();
     // The timeline: reports and visits, oldest first.
     let mut events: Vec<(chrono::NaiveDate, Markup)> = Vec::new();
     if let Ok(r) = &row {
@@ -175,14 +203,14 @@ pub async fn premises_detail(
             events.push((
                 rep.observed_on,
                 html! {
-                    td { "Report " (rep.source) " " (rep.report_id) }
-                    td { (rep.exploitation_type) "; linked: " (rep.reason)
+                    td { (t_args(lang, "prem-report", &[("source", rep.source.clone().into()), ("id", rep.report_id.clone().into())])) }
+                    td { (label_in(lang, &rep.exploitation_type)) "; " (t_args(lang, "prem-linked", &[("reason", rep.reason.clone().into())]))
                         @if viewer.role.records_outcomes() {
                             form.inline method="post" action=(format!("/premises/{}/detach", record.premises_id)) {
                                 input type="hidden" name="csrf" value=(viewer.csrf.clone().unwrap_or_default());
                                 input type="hidden" name="source" value=(rep.source);
                                 input type="hidden" name="report_id" value=(rep.report_id);
-                                " " button type="submit" { "Not this premises" }
+                                " " button type="submit" { (t(lang, "prem-not-this")) }
                             }
                         }
                     }
@@ -194,69 +222,71 @@ pub async fn premises_detail(
         events.push((
             v.visited_on,
             html! {
-                td { strong { "Visit " (v.visit_id) } }
-                td { (v.result) @if let Some(op) = &v.operation { " (" (op) ")" }
-                    @if let Some(n) = v.potential_victims { "; potential victims " (n) } }
+                td { strong { (t_args(lang, "prem-visit", &[("id", v.visit_id.clone().into())])) } }
+                td { (label_in(lang, &v.result)) @if let Some(op) = &v.operation { " (" (op) ")" }
+                    @if let Some(n) = v.potential_victims { "; " (t_args(lang, "prem-potential-victims-line", &[("count", i64::from(n).into())])) } }
             },
         ));
     }
     events.sort_by_key(|e| e.0);
     let body = html! {
         main #main .premises {
-            p { a href="/premises" { "← All premises" } }
+            p { a href="/premises" { (t(lang, "prem-all")) } }
             h1 { (title) }
             dl {
-                dt { "Id" } dd { (record.premises_id) }
-                dt { "Venue type" } dd { (record.venue_type) }
-                dt { "Address" } dd { (record.address.clone().unwrap_or_default()) " " (record.postcode.clone().unwrap_or_default()) }
-                dt { "Status" } dd { (record.status) }
-                dt { "Origin" } dd { (if record.origin == "reports" { "made from reports" } else { "register" }) }
-                @if let Some(into) = &record.merged_into { dt { "Merged into" } dd { a href=(format!("/premises/{into}")) { (into) } } }
+                dt { (t(lang, "prem-id")) } dd { (record.premises_id) }
+                dt { (t(lang, "prem-venue-type")) } dd { (label_in(lang, &record.venue_type)) }
+                dt { (t(lang, "prem-address")) } dd { (record.address.clone().unwrap_or_default()) " " (record.postcode.clone().unwrap_or_default()) }
+                dt { (t(lang, "prem-status")) } dd { (record.status) }
+                dt { (t(lang, "prem-origin")) } dd { (t(lang, if record.origin == "reports" { "prem-origin-reports" } else { "prem-origin-register" })) }
+                @if let Some(into) = &record.merged_into { dt { (t(lang, "prem-merged-into")) } dd { a href=(format!("/premises/{into}")) { (into) } } }
                 @if let Ok(r) = &row {
-                    dt { "Reports" } dd { (r.reports) " in " (r.incidents) " incidents, from " (r.sources) " sources" }
-                    dt { "First and last seen" } dd { (r.first_seen) " – " (r.last_seen) }
-                    dt { "Median days between reports" } dd { (r.median_days_between.map_or("–".into(), |d| format!("{d:.0}"))) }
-                    dt { "Hot-spot class of its cell" } dd { (bin_label(r.bin)) @if let Some(c) = &r.category { ", " (c) } }
+                    dt { (t(lang, "prem-col-reports")) } dd { (t_args(lang, "prem-reports-line", &[("reports", (r.reports as i64).into()), ("incidents", (r.incidents as i64).into()), ("sources", (r.sources as i64).into())])) }
+                    dt { (t(lang, "prem-first-last")) } dd { (r.first_seen) " – " (r.last_seen) }
+                    dt { (t(lang, "prem-median-days")) } dd { (r.median_days_between.map_or("–".into(), |d| format!("{d:.0}"))) }
+                    dt { (t(lang, "prem-class")) } dd { (bin_label(lang, r.bin)) @if let Some(c) = &r.category { ", " (category_label(lang, c)) } }
                 }
             }
-            h2 { "Timeline" }
-            table {
-                caption { "Reports linked to this premises, and visits, oldest first" }
-                thead { tr { th scope="col" { "Date" } th scope="col" { "What" } th scope="col" { "Detail" } } }
-                tbody {
-                    @for (day, cells) in &events { tr { td { (day) } (cells) } }
+            h2 { (t(lang, "prem-timeline")) }
+            div.table-scroll role="region" tabindex="0" aria-label=(t(lang, "prem-timeline")) {
+                table {
+                    caption { (t(lang, "prem-timeline-caption")) }
+                    thead { tr { th scope="col" { (t(lang, "prem-date")) } th scope="col" { (t(lang, "prem-what")) } th scope="col" { (t(lang, "prem-detail")) } } }
+                    tbody {
+                        @for (day, cells) in &events { tr { td { (day) } (cells) } }
+                    }
                 }
             }
             @if viewer.role.records_outcomes() {
-                h2 { "Same place, another id?" }
+                h2 { (t(lang, "prem-merge-title")) }
                 form method="post" action=(format!("/premises/{}/merge", record.premises_id)) {
                     input type="hidden" name="csrf" value=(viewer.csrf.clone().unwrap_or_default());
-                    p { label { "Merge premises " input name="other" required maxlength="200" placeholder="PR-00123"; " into this one" }
-                        " " button type="submit" { "Merge" } }
-                    p { small { "Its reports and visits count here from now on; relinking keeps the decision. Recorded in the audit log." } }
+                    p { label { (t(lang, "prem-merge-label")) " " input name="other" required maxlength="200" placeholder="PR-00123"; " " (t(lang, "prem-merge-into")) }
+                        " " button type="submit" { (t(lang, "prem-merge")) } }
+                    p { small { (t(lang, "prem-merge-hint")) } }
                 }
-                h2 { "Record a visit" }
-                @if saved { p role="status" { "Visit recorded." } }
+                h2 { (t(lang, "prem-record-title")) }
+                @if saved { p role="status" { (t(lang, "prem-recorded")) } }
                 form method="post" action=(format!("/premises/{}/outcomes", record.premises_id)) {
                     input type="hidden" name="csrf" value=(viewer.csrf.clone().unwrap_or_default());
-                    p { label { "Visit id " input name="visit_id" required maxlength="200"; } }
-                    p { label { "Date " input type="date" name="visited_on" required max=(today); } }
-                    p { label { "Operation " input name="operation" maxlength="200"; } }
-                    p { label { "Result "
+                    p { label { (t(lang, "prem-visit-id")) " " input name="visit_id" required maxlength="200"; } }
+                    p { label { (t(lang, "prem-visit-date")) " " input type="date" name="visited_on" required max=(today); } }
+                    p { label { (t(lang, "prem-operation")) " " input name="operation" maxlength="200"; } }
+                    p { label { (t(lang, "prem-result")) " "
                         select name="result" required {
-                            @for r in crate::model::VisitResult::ALL { option value=(r.as_str()) { (r.as_str()) } }
+                            @for r in crate::model::VisitResult::ALL { option value=(r.as_str()) { (label_in(lang, r.as_str())) } }
                         }
                     } }
-                    @for (name, label) in [("potential_victims", "Potential victims"), ("nrm_referrals", "NRM referrals"), ("arrests", "Arrests"), ("safeguarding_referrals", "Safeguarding referrals")] {
-                        p { label { (label) " " input type="number" min="0" max="10000" name=(name); } }
+                    @for name in ["potential_victims", "nrm_referrals", "arrests", "safeguarding_referrals"] {
+                        p { label { (t(lang, &format!("prem-{name}"))) " " input type="number" min="0" max="10000" name=(name); } }
                     }
-                    p { label { "Notes " textarea name="notes" maxlength="20000" {} } }
-                    button type="submit" { "Record visit" }
+                    p { label { (t(lang, "prem-notes")) " " textarea name="notes" maxlength="20000" {} } }
+                    button type="submit" { (t(lang, "prem-record")) }
                 }
             }
         }
     };
-    Ok(page(&title, "", &body, false, Some(viewer.nav())))
+    Ok(page(&title, "", &body, false, Some(viewer.nav_in(lang))))
 }
 
 /// `POST /premises/{id}/outcomes`: the form's visit, through the outcomes import.
@@ -326,6 +356,7 @@ pub async fn outcomes_page(
         .read(move |store| Ok(premises::outcome_summary(store, &computing)?))
         .await?;
     state.audit(viewer.audit("outcomes_summary", "ok"));
+    let lang = viewer.lang.staff();
     let value = |name: &str| one(&q, name).unwrap_or("").to_owned();
     let pct = |r: Option<f64>| r.map_or("–".into(), |r| format!("{:.0}%", r * 100.0));
     let ci = |c: Option<(f64, f64)>| {
@@ -340,46 +371,63 @@ pub async fn outcomes_page(
     };
     let body = html! {
         main #main .outcomes {
-            h1 { "Does the map send us to the right places?" }
-            p { "Each visit is classed by the hot-spot map " strong { "as it stood the day before the visit" }
-                " (Gi* over the reports of the " (query.window_days) " days before; nothing reported on or after the visit day counts, "
-                "because a report prompted by the visit itself would flatter the map). A visit is " em { "positive" }
-                " when it confirmed indicators or identified victims. The interval is Wilson's 95%: with few visits it is wide, and two classes "
-                "whose intervals overlap may not really differ." }
+            h1 { (t(lang, "out-title")) }
+            p { (t_args(lang, "out-intro", &[("days", i64::from(query.window_days).into())])) }
             form method="get" action="/outcomes" {
-                label { "Visits from " input type="date" name="from" value=(value("from")); }
-                label { " to " input type="date" name="to" value=(value("to")); }
-                label { " Map window (days) " input type="number" min="7" max="3650" name="window_days" value=(value("window_days")); }
-                " " button type="submit" { "Show" }
+                label { (t(lang, "out-from")) " " input type="date" name="from" value=(value("from")); }
+                label { " " (t(lang, "out-to")) " " input type="date" name="to" value=(value("to")); }
+                label { " " (t(lang, "out-window")) " " input type="number" min="7" max="3650" name="window_days" value=(value("window_days")); }
+                " " button type="submit" { (t(lang, "prem-show")) }
             }
-            table {
-                caption { "Visits and finds by hot-spot class" }
-                thead { tr { th scope="col" { "Class" } th scope="col" { "Visits" } th scope="col" { "Positive" } th scope="col" { "Hit rate" } th scope="col" { "95% interval" } } }
-                tbody {
-                    (class_row("Hot (bins +1 to +3)".into(), summary.hot()))
-                    (class_row("Not hot (bins −3 to 0)".into(), summary.not_hot()))
-                    @for bin in (-3i8..=3).rev() {
-                        @if let Some(rate) = summary.bins.get(&bin) { (class_row(format!("bin {bin:+}"), *rate)) }
+            div.table-scroll role="region" tabindex="0" aria-label=(t(lang, "out-by-class")) {
+                table {
+                    caption { (t(lang, "out-class-caption")) }
+                    thead { tr { th scope="col" { (t(lang, "out-class")) } (rate_headings(lang)) } }
+                    tbody {
+                        (class_row(t(lang, "out-hot"), summary.hot()))
+                        (class_row(t(lang, "out-not-hot"), summary.not_hot()))
+                        @for bin in (-3i8..=3).rev() {
+                            @if let Some(rate) = summary.bins.get(&bin) { (class_row(t_args(lang, "out-bin", &[("bin", format!("{bin:+}").into())]), *rate)) }
+                        }
                     }
                 }
             }
-            table {
-                caption { "By emerging hot-spot category of the visit's cell" }
-                thead { tr { th scope="col" { "Category" } th scope="col" { "Visits" } th scope="col" { "Positive" } th scope="col" { "Hit rate" } th scope="col" { "95% interval" } } }
-                tbody { @for (category, rate) in &summary.emerging { (class_row(category.clone(), *rate)) } }
+            div.table-scroll role="region" tabindex="0" aria-label=(t(lang, "out-by-category")) {
+                table {
+                    caption { (t(lang, "out-category-caption")) }
+                    thead { tr { th scope="col" { (t(lang, "out-category")) } (rate_headings(lang)) } }
+                    tbody { @for (category, rate) in &summary.emerging { (class_row(category_label(lang, category), *rate)) } }
+                }
             }
-            h2 { "Predictive Accuracy Index" }
+            h2 { (t(lang, "out-pai")) }
             @if let Some(p) = summary.pai {
-                p { "Of the positive visits, " (format!("{:.0}%", p.hot_share_of_positive * 100.0)) " were in cells the map had hot the day before the period began; "
-                    "those cells were " (format!("{:.1}%", p.hot_share_of_area * 100.0)) " of the study area. PAI = " strong { (format!("{:.1}", p.pai)) }
-                    " (above 1: finds concentrate in the hot cells more than their area would predict)." }
+                p { (t_args(lang, "out-pai-text", &[
+                    ("positive", format!("{:.0}%", p.hot_share_of_positive * 100.0).into()),
+                    ("area", format!("{:.1}%", p.hot_share_of_area * 100.0).into()),
+                    ("pai", format!("{:.1}", p.pai).into()),
+                ])) }
             } @else {
-                p { "Not defined: no positive visits in the period, or no hot cells." }
+                p { (t(lang, "out-pai-none")) }
             }
-            @if summary.unplaced > 0 { p { (summary.unplaced) " visits were located too coarsely for the map's resolution and are not counted." } }
+            @if summary.unplaced > 0 { p { (t_args(lang, "out-unplaced", &[("count", (summary.unplaced as i64).into())])) } }
         }
     };
-    Ok(page("Outcomes", "", &body, false, Some(viewer.nav())))
+    Ok(page(
+        &t(lang, "out-page-title"),
+        "",
+        &body,
+        false,
+        Some(viewer.nav_in(lang)),
+    ))
+}
+
+/// The hit-rate columns' headings, after the first column's.
+fn rate_headings(lang: Lang) -> Markup {
+    html! {
+        @for id in ["out-visits", "out-positive", "out-rate", "out-interval"] {
+            th scope="col" { (t(lang, id)) }
+        }
+    }
 }
 
 /// A tactical decision from the premises page, checked, audited, then relinked.

@@ -7,11 +7,12 @@ use axum::extract::{RawQuery, State};
 use chrono::NaiveDate;
 use maud::{html, Markup};
 
-use super::labels::label_of;
+use super::labels::label_in;
 use crate::model::{AreaLevel, Step};
 use crate::publish;
 use crate::publish::{PublishedTrend, TownRow};
 use crate::serve::error::{AppError, PageResult};
+use crate::serve::i18n::{self, t, t_args, Lang};
 use crate::serve::layout::page;
 use crate::serve::query::{one, pairs};
 use crate::serve::state::AppState;
@@ -86,50 +87,53 @@ pub async fn towns_page(
         .collect();
     // Busiest first; withheld counts (small) last.
     current.sort_by(|a, b| b.1.count.cmp(&a.1.count).then(a.0.town.cmp(&b.0.town)));
-    let shown = |v: Option<u64>| v.map_or_else(|| format!("<{k}"), |n| n.to_string());
-    let generated = chrono::Local::now().format("%d/%m/%Y %H:%M");
-    let area_word = if level == AreaLevel::District {
-        "District"
+    let lang = viewer.lang.staff();
+    let shown =
+        |v: Option<u64>| v.map_or_else(|| format!("<{k}"), |n| i18n::number(lang, n as i64));
+    let level_word = if level == AreaLevel::District {
+        "district"
     } else {
-        "Town"
+        "town"
     };
+    let quarter = || [("quarter", label.clone().into())];
     let body = html! {
         main #main .towns {
             div.print-header {
-                h1 { (area_word) " trends: " (label) }
-                p.meta { "Generated " (generated) " · counts of reports located to each " (area_word.to_lowercase()) " · change tested with an exact Poisson (conditional binomial) test" }
+                h1 { (t_args(lang, &format!("towns-title-{level_word}"), &quarter())) }
+                p.meta { (generated(lang)) " · " (t(lang, &format!("towns-meta-{level_word}"))) }
             }
-            form.picker method="get" action="/towns" aria-label="Choose the period" {
-                label for="quarter" { "Quarter" }
+            form.picker method="get" action="/towns" aria-label=(t(lang, "towns-picker")) {
+                label for="quarter" { (t(lang, "towns-quarter")) }
                 select #quarter name="quarter" {
                     @for (_, l) in quarters.iter().rev() {
                         option value=(l) selected[*l == label] { (l) }
                     }
                 }
-                label for="level" { "Group by" }
+                label for="level" { (t(lang, "towns-group-by")) }
                 select #level name="level" {
-                    option value="town" selected[level == AreaLevel::Town] { "Town" }
-                    option value="district" selected[level == AreaLevel::District] { "District" }
+                    option value="town" selected[level == AreaLevel::Town] { (t(lang, "towns-level-town")) }
+                    option value="district" selected[level == AreaLevel::District] { (t(lang, "towns-level-district")) }
                 }
-                button type="submit" { "Show" }
+                button type="submit" { (t(lang, "towns-show")) }
             }
             @if current.is_empty() {
-                p { "No reports yet." }
+                p { (t(lang, "towns-none")) }
             } @else {
+                div.table-scroll role="region" aria-labelledby="towns-caption" tabindex="0" {
                 table #towns-table {
-                    caption { (area_word) "s, " (label) ", busiest first" }
+                    caption #towns-caption { (t_args(lang, &format!("towns-caption-{level_word}"), &quarter())) }
                     thead {
                         tr {
-                            th scope="col" { (area_word) }
-                            @if level == AreaLevel::Town { th scope="col" { "District" } }
-                            th scope="col" { "This quarter" }
-                            th scope="col" { "Previous" }
-                            th scope="col" { "Year before" }
-                            th scope="col" { "Change" }
-                            th scope="col" { "Significance" }
-                            th scope="col" { "Last " (SPARK_QUARTERS) " quarters" }
-                            th scope="col" { "By venue" }
-                            th scope="col" { "By exploitation" }
+                            th scope="col" { (t(lang, &format!("towns-level-{level_word}"))) }
+                            @if level == AreaLevel::Town { th scope="col" { (t(lang, "towns-level-district")) } }
+                            th scope="col" { (t(lang, "this-quarter")) }
+                            th scope="col" { (t(lang, "previous")) }
+                            th scope="col" { (t(lang, "year-before")) }
+                            th scope="col" { (t(lang, "towns-change")) }
+                            th scope="col" { (t(lang, "towns-significance")) }
+                            th scope="col" { (t_args(lang, "towns-spark-heading", &[("count", (SPARK_QUARTERS as i64).into())])) }
+                            th scope="col" { (t(lang, "towns-by-venue")) }
+                            th scope="col" { (t(lang, "towns-by-exploitation")) }
                         }
                     }
                     tbody {
@@ -141,24 +145,25 @@ pub async fn towns_page(
                                 td.num { (shown(p.previous)) }
                                 td.num { (shown(p.year_before)) }
                                 td.num { (p.change.map_or_else(|| "–".to_owned(), signed)) }
-                                td { (significance(p)) }
-                                td { (sparkline(spark)) }
-                                td.breakdown { (breakdown(p, "venue:", k)) }
-                                td.breakdown { (breakdown(p, "exploitation:", k)) }
+                                td { (t(lang, significance(p))) }
+                                td { (sparkline(lang, spark)) }
+                                td.breakdown { (breakdown(lang, p, "venue:", k)) }
+                                td.breakdown { (breakdown(lang, p, "exploitation:", k)) }
                             }
                         }
                     }
                 }
+                }
             }
-            p.note { "A change is called a rise or a fall only when the exact test gives p < 0.05 against the previous quarter; small counts rarely qualify (3 → 5 is not a surge)." }
+            p.note { (t(lang, "towns-note")) }
         }
     };
     Ok(page(
-        "Towns",
+        &t(lang, "towns-page-title"),
         "towns-page",
         &body,
         false,
-        Some(viewer.nav()),
+        Some(viewer.nav_in(lang)),
     ))
 }
 
@@ -222,22 +227,36 @@ pub(super) fn signed(n: i64) -> String {
     }
 }
 
+/// "Generated 3 December 2026 22:40" in `lang`, for a page's print header.
+pub(super) fn generated(lang: Lang) -> String {
+    let now = chrono::Local::now();
+    t_args(
+        lang,
+        "generated",
+        &[
+            ("date", i18n::date(lang, now.date_naive()).into()),
+            ("time", now.format("%H:%M").to_string().into()),
+        ],
+    )
+}
+
+/// The message id of a row's significance.
 fn significance(row: &PublishedTrend) -> &'static str {
     let (Some(p), Some(change)) = (row.p_change, row.change) else {
-        return "Not shown (small numbers)";
+        return "towns-sig-small";
     };
     if p < SIGNIFICANT {
         if change > 0 {
-            "Significant rise"
+            "towns-sig-rise"
         } else {
-            "Significant fall"
+            "towns-sig-fall"
         }
     } else {
-        "No clear change"
+        "towns-sig-none"
     }
 }
 
-fn breakdown(row: &PublishedTrend, prefix: &str, k: u64) -> String {
+fn breakdown(lang: Lang, row: &PublishedTrend, prefix: &str, k: u64) -> String {
     let mut items: Vec<(&str, Option<u64>)> = row
         .breakdown
         .iter()
@@ -248,15 +267,15 @@ fn breakdown(row: &PublishedTrend, prefix: &str, k: u64) -> String {
     items
         .iter()
         .map(|(key, v)| {
-            let v = v.map_or_else(|| format!("<{k}"), |n| n.to_string());
-            format!("{} {v}", label_of(key))
+            let v = v.map_or_else(|| format!("<{k}"), |n| i18n::number(lang, n as i64));
+            format!("{} {v}", label_in(lang, key))
         })
         .collect::<Vec<_>>()
         .join(", ")
 }
 
 /// A small SVG line of counts (server-rendered, so it prints and needs no script).
-fn sparkline(values: &[Option<u64>]) -> Markup {
+fn sparkline(lang: Lang, values: &[Option<u64>]) -> Markup {
     let (w, h) = (96.0, 24.0);
     let max = values.iter().flatten().copied().max().unwrap_or(0).max(1) as f64;
     let step = if values.len() > 1 {
@@ -283,12 +302,13 @@ fn sparkline(values: &[Option<u64>]) -> Markup {
     }
     let title = values
         .iter()
-        .map(|v| v.map_or_else(|| "withheld".to_owned(), |n| n.to_string()))
+        .map(|v| v.map_or_else(|| t(lang, "withheld"), |n| i18n::number(lang, n as i64)))
         .collect::<Vec<_>>()
         .join(", ");
+    let said = t_args(lang, "towns-spark", &[("values", title.into())]);
     html! {
-        svg.spark width="96" height="24" viewBox="0 0 96 24" role="img" aria-label=(format!("Counts by quarter: {title}")) {
-            title { "Counts by quarter: " (title) }
+        svg.spark width="96" height="24" viewBox="0 0 96 24" role="img" aria-label=(said) {
+            title { (said) }
             path d=(points.trim_end()) fill="none" stroke="currentColor" stroke-width="1.5" {}
         }
     }

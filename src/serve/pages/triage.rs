@@ -101,17 +101,19 @@ async fn render(
             @for r in &pending { (pending_card(lang, r, &csrf)) }
             @if !decided.is_empty() {
                 h2 { (t(lang, "triage-decided-title")) " (" (i18n::number(lang, decided.len() as i64)) ")" }
-                table.decided {
-                    caption { (t(lang, "triage-decided-caption")) }
-                    thead { tr { th scope="col" { "#" } th scope="col" { (t(lang, "triage-received")) } th scope="col" { (t(lang, "triage-decide")) } th scope="col" { (t(lang, "triage-by")) } th scope="col" { (t(lang, "triage-reason")) } } }
-                    tbody {
-                        @for r in decided.iter().take(50) {
-                            tr {
-                                td { (r.id) }
-                                td { (i18n::date(lang, r.received_at.date())) }
-                                td { (t(lang, &format!("triage-status-{}", r.status))) @if let Some(id) = &r.report_id { " (" (id) ")" } }
-                                td { (r.decided_by.as_deref().unwrap_or("")) }
-                                td { (r.reason.as_deref().unwrap_or("")) }
+                div.table-scroll role="region" tabindex="0" aria-label=(t(lang, "triage-decided-title")) {
+                    table.decided {
+                        caption { (t(lang, "triage-decided-caption")) }
+                        thead { tr { th scope="col" { "#" } th scope="col" { (t(lang, "triage-received")) } th scope="col" { (t(lang, "triage-decide")) } th scope="col" { (t(lang, "triage-by")) } th scope="col" { (t(lang, "triage-reason")) } } }
+                        tbody {
+                            @for r in decided.iter().take(50) {
+                                tr {
+                                    td { (r.id) }
+                                    td { (i18n::date(lang, r.received_at.date())) }
+                                    td { (t(lang, &format!("triage-status-{}", r.status))) @if let Some(id) = &r.report_id { " (" (id) ")" } }
+                                    td { (r.decided_by.as_deref().unwrap_or("")) }
+                                    td { (r.reason.as_deref().unwrap_or("")) }
+                                }
                             }
                         }
                     }

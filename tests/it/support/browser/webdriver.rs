@@ -158,6 +158,11 @@ impl Session<'_> {
         value["value"].clone()
     }
 
+    /// Forgets every cookie of the current site (signs out without a form).
+    pub fn delete_cookies(&self) {
+        self.call("DELETE", "/cookie", None);
+    }
+
     pub fn goto(&self, url: &str) {
         self.call("POST", "/url", Some(&json!({ "url": url })));
     }
