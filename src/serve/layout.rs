@@ -22,13 +22,19 @@ pub struct Nav<'a> {
 /// No language switcher: these pages are English only, and OGC pages refuse
 /// parameters they do not know.
 pub fn layout(title: &str, body: &Markup) -> Markup {
-    staff_frame(title, "", body, false, None, false)
+    staff_frame(Lang::En, title, "", body, false, None, false)
+}
+
+/// A staff page before sign-in (the sign-in form), in `lang`, with the
+/// language switcher.
+pub(crate) fn signed_out_page(lang: Lang, title: &str, body: &Markup) -> Markup {
+    staff_frame(lang, title, "", body, false, None, true)
 }
 
 /// A page for a signed-in viewer (the navigation shows their name and
 /// sign-out), English only (administration, OGC).
 pub fn layout_for(title: &str, body: &Markup, nav: Nav<'_>) -> Markup {
-    staff_frame(title, "", body, false, Some(nav), false)
+    staff_frame(nav.lang, title, "", body, false, Some(nav), false)
 }
 
 /// A staff page: the navigation when signed in, in `nav.lang`, and the
@@ -40,10 +46,12 @@ pub(crate) fn page(
     map: bool,
     nav: Option<Nav<'_>>,
 ) -> Markup {
-    staff_frame(title, body_class, body, map, nav, true)
+    let lang = nav.map_or(Lang::En, |n| n.lang);
+    staff_frame(lang, title, body_class, body, map, nav, true)
 }
 
 fn staff_frame(
+    lang: Lang,
     title: &str,
     body_class: &str,
     body: &Markup,
@@ -51,7 +59,6 @@ fn staff_frame(
     nav: Option<Nav<'_>>,
     switch: bool,
 ) -> Markup {
-    let lang = nav.map_or(Lang::En, |n| n.lang);
     let links = html! {
         nav aria-label=(t(lang, "nav-main")) {
             a href="/" { (t(lang, "nav-map")) }

@@ -561,15 +561,21 @@ async fn staff_pages_read_in_welsh() {
             "Day-of-action briefing",
         ),
         ("/triage", "aros i'w brysbennu", "waiting for triage"),
+        ("/admin", "Ychwanegu defnyddiwr", "Add a user"),
+        ("/admin/audit", "Lawrlwytho fel CSV", "Download as CSV"),
+        ("/signin", "Cyfrinair", "Password"),
     ];
     for (path, welsh, english) in pages {
         let sep = if path.contains('?') { '&' } else { '?' };
-        let cy = get(&format!("{path}{sep}lang=cy"), Role::Tactical).await;
+        let role = if path.starts_with("/admin") {
+            Role::Admin
+        } else {
+            Role::Tactical
+        };
+        let cy = get(&format!("{path}{sep}lang=cy"), role).await;
         assert_eq!(cy.status, StatusCode::OK, "{path}");
         let cy = cy.text();
-        let en = get(&format!("{path}{sep}lang=en"), Role::Tactical)
-            .await
-            .text();
+        let en = get(&format!("{path}{sep}lang=en"), role).await.text();
         assert!(cy.contains(r#"<html lang="cy-GB""#), "{path}");
         assert!(en.contains(r#"<html lang="en-GB""#), "{path}");
         assert!(

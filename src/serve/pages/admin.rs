@@ -13,6 +13,8 @@ use crate::access::{IssuedToken, UserName};
 use crate::model::Role;
 use crate::serve::audit::now;
 use crate::serve::error::{AppError, PageResult};
+use crate::serve::i18n::t;
+use crate::serve::layout::page;
 use crate::serve::state::AppState;
 use crate::serve::viewer::Viewer;
 use crate::store::AuditFilter;
@@ -49,25 +51,26 @@ async fn render_admin(
 ) -> PageResult<Markup> {
     let (users, tokens) = state.accounts(|s| Ok((s.users()?, s.tokens()?))).await?;
     let now = now();
+    let lang = viewer.lang.staff();
     let body = html! {
         main #main .admin {
-            h1 { "Administration" }
+            h1 { (t(lang, "admin-title")) }
             @if let Some(n) = notice { div.notice role="status" { (n) } }
-            p { a href="/admin/audit" { "Audit log" } }
-            h2 { "Users" }
-            div.table-scroll role="region" tabindex="0" aria-label=("Accounts") {
+            p { a href="/admin/audit" { (t(lang, "admin-audit-link")) } }
+            h2 { (t(lang, "admin-users")) }
+            div.table-scroll role="region" tabindex="0" aria-label=(t(lang, "admin-accounts")) {
                 table #users-table {
-                    thead { tr { th { "Name" } th { "Role" } th { "Status" } th { "Created" } th { "Action" } } }
+                    thead { tr { @for id in ["admin-name", "admin-role", "admin-status", "admin-created", "admin-action"] { th { (t(lang, id)) } } } }
                     tbody {
                         @for u in &users {
                             tr {
                                 td { (u.name) } td { (u.role.as_str()) }
-                                td { @if u.disabled { "disabled" } @else { "active" } }
+                                td { (t(lang, if u.disabled { "admin-disabled" } else { "admin-active" })) }
                                 td { (u.created_at.format("%d/%m/%Y")) }
                                 td {
                                     form method="post" action=(format!("/admin/users/{}/{}", u.name, if u.disabled { "enable" } else { "disable" })) {
                                         (csrf_field(viewer))
-                                        button type="submit" { @if u.disabled { "Enable" } @else { "Disable" } }
+                                        button type="submit" { (t(lang, if u.disabled { "admin-enable" } else { "admin-disable" })) }
                                     }
                                 }
                             }
@@ -75,35 +78,35 @@ async fn render_admin(
                     }
                 }
             }
-            h3 { "Add a user" }
+            h3 { (t(lang, "admin-add-user")) }
             form #add-user method="post" action="/admin/users" {
                 (csrf_field(viewer))
-                label for="new-name" { "Name" }
+                label for="new-name" { (t(lang, "admin-name")) }
                 input #new-name name="name" required;
-                label for="new-role" { "Role" }
+                label for="new-role" { (t(lang, "admin-role")) }
                 select #new-role name="role" {
                     @for r in [Role::Partnership, Role::Analyst, Role::Tactical, Role::Admin] {
                         option value=(r.as_str()) { (r.as_str()) }
                     }
                 }
-                p.hint { "A password is generated and shown once." }
-                button type="submit" { "Add" }
+                p.hint { (t(lang, "admin-password-hint")) }
+                button type="submit" { (t(lang, "admin-add")) }
             }
-            h2 { "API tokens" }
-            div.table-scroll role="region" tabindex="0" aria-label=("API tokens") {
+            h2 { (t(lang, "admin-tokens")) }
+            div.table-scroll role="region" tabindex="0" aria-label=(t(lang, "admin-tokens")) {
                 table #tokens-table {
-                    thead { tr { th { "Id" } th { "User" } th { "Label" } th { "Expires" } th { "Status" } th { "Action" } } }
+                    thead { tr { @for id in ["admin-id", "admin-user", "admin-label", "admin-expires", "admin-status", "admin-action"] { th { (t(lang, id)) } } } }
                     tbody {
-                        @for t in &tokens {
+                        @for token in &tokens {
                             tr {
-                                td { code { (t.id) } } td { (t.user) } td { (t.label.clone().unwrap_or_default()) }
-                                td { (t.expires_at.format("%d/%m/%Y")) }
-                                td { @if t.revoked_at.is_some() { "revoked" } @else if t.expires_at <= now { "expired" } @else { "live" } }
+                                td { code { (token.id) } } td { (token.user) } td { (token.label.clone().unwrap_or_default()) }
+                                td { (token.expires_at.format("%d/%m/%Y")) }
+                                td { (t(lang, if token.revoked_at.is_some() { "admin-revoked" } else if token.expires_at <= now { "admin-expired" } else { "admin-live" })) }
                                 td {
-                                    @if t.revoked_at.is_none() {
-                                        form method="post" action=(format!("/admin/tokens/{}/revoke", t.id)) {
+                                    @if token.revoked_at.is_none() {
+                                        form method="post" action=(format!("/admin/tokens/{}/revoke", token.id)) {
                                             (csrf_field(viewer))
-                                            button type="submit" { "Revoke" }
+                                            button type="submit" { (t(lang, "admin-revoke")) }
                                         }
                                     }
                                 }
@@ -112,23 +115,25 @@ async fn render_admin(
                     }
                 }
             }
-            h3 { "Create a token" }
+            h3 { (t(lang, "admin-create-token")) }
             form #create-token method="post" action="/admin/tokens" {
                 (csrf_field(viewer))
-                label for="token-user" { "User" }
+                label for="token-user" { (t(lang, "admin-user")) }
                 input #token-user name="user" required;
-                label for="token-days" { "Days valid" }
+                label for="token-days" { (t(lang, "admin-days")) }
                 input #token-days name="days" type="number" min="1" max="366" value="90";
-                label for="token-label" { "Label" }
+                label for="token-label" { (t(lang, "admin-label")) }
                 input #token-label name="label";
-                button type="submit" { "Create" }
+                button type="submit" { (t(lang, "admin-create")) }
             }
         }
     };
-    Ok(crate::serve::layout::layout_for(
-        "Administration",
+    Ok(page(
+        &t(lang, "admin-title"),
+        "",
         &body,
-        viewer.nav(),
+        false,
+        Some(viewer.nav_in(lang)),
     ))
 }
 
@@ -292,8 +297,8 @@ async fn audit_page(
     RawQuery(raw): RawQuery,
 ) -> PageResult<Response> {
     require_admin(&state, &viewer, "/admin/audit")?;
-    let q: Vec<(String, String)> = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
-        .map_err(|e| AppError::bad("query", e.to_string()))?;
+    // `lang` (the page's language) is read by the viewer, not a filter.
+    let q = crate::serve::query::pairs(raw.as_deref());
     let mut filter = AuditFilter::default();
     let mut csv = false;
     let date = |field: &str, v: &str| {
@@ -386,20 +391,24 @@ async fn audit_page(
         )
         .unwrap_or_default()
     );
+    let lang = viewer.lang.staff();
     let body = html! {
         main #main .admin {
-            h1 { "Audit log" }
-            form.picker method="get" action="/admin/audit" aria-label="Filter the audit log" {
-                label for="actor" { "Who" } input #actor name="actor" value=(value("actor"));
-                label for="action" { "Action" } input #action name="action" value=(value("action"));
-                label for="from" { "From" } input #from type="date" name="from" value=(value("from"));
-                label for="to" { "To" } input #to type="date" name="to" value=(value("to"));
-                button type="submit" { "Filter" }
+            h1 { (t(lang, "audit-title")) }
+            form.picker method="get" action="/admin/audit" aria-label=(t(lang, "audit-filter")) {
+                label for="actor" { (t(lang, "audit-who")) } input #actor name="actor" value=(value("actor"));
+                label for="action" { (t(lang, "admin-action")) } input #action name="action" value=(value("action"));
+                label for="from" { (t(lang, "audit-from")) } input #from type="date" name="from" value=(value("from"));
+                label for="to" { (t(lang, "audit-to")) } input #to type="date" name="to" value=(value("to"));
+                button type="submit" { (t(lang, "audit-filter-button")) }
             }
-            p { a href=(csv_link) { "Download as CSV" } " · newest first, up to 1,000 shown" }
-            div.table-scroll role="region" tabindex="0" aria-label=("Audit log") {
+            p { a href=(csv_link) { (t(lang, "audit-csv")) } " · " (t(lang, "audit-shown")) }
+            div.table-scroll role="region" tabindex="0" aria-label=(t(lang, "audit-title")) {
                 table #audit-table {
-                    thead { tr { th { "#" } th { "When (UTC)" } th { "Who" } th { "Role" } th { "Action" } th { "Target" } th { "Detail" } th { "Rows" } th { "Address" } th { "Outcome" } } }
+                    thead { tr {
+                        th { "#" }
+                        @for id in ["audit-when", "audit-who", "admin-role", "admin-action", "audit-target", "audit-detail", "audit-rows", "audit-address", "audit-outcome"] { th { (t(lang, id)) } }
+                    } }
                     tbody {
                         @for r in &rows {
                             @let e = &r.entry;
@@ -421,5 +430,12 @@ async fn audit_page(
             }
         }
     };
-    Ok(crate::serve::layout::layout_for("Audit log", &body, viewer.nav()).into_response())
+    Ok(page(
+        &t(lang, "audit-title"),
+        "",
+        &body,
+        false,
+        Some(viewer.nav_in(lang)),
+    )
+    .into_response())
 }

@@ -12,29 +12,39 @@ use crate::access;
 use crate::access::UserName;
 use crate::serve::audit::now;
 use crate::serve::error::{AppError, PageResult};
-use crate::serve::layout::layout;
+use crate::serve::i18n::{t, Lang};
+use crate::serve::layout::signed_out_page;
 use crate::serve::session::{
-    cookie, safe_next, secure, set_cookie, Caller, SESSION_COOKIE, SIGNIN_COOKIE,
+    cookie, safe_next, secure, set_cookie, Caller, RequestLang, SESSION_COOKIE, SIGNIN_COOKIE,
 };
 use crate::serve::state::AppState;
 use crate::serve::viewer::Viewer;
 use crate::store::AuditEntry;
 
-fn signin_page(next: &str, csrf: &str, message: Option<&str>) -> maud::Markup {
-    layout(
-        "Sign in",
+/// The form in the staff language; `message` is a message id.
+fn signin_page(lang: Lang, next: &str, csrf: &str, message: Option<&str>) -> maud::Markup {
+    let lang = lang.staff();
+    // The language travels with the form, so its answer is in the same one.
+    let action = if lang == Lang::En {
+        "/signin".to_owned()
+    } else {
+        format!("/signin?lang={}", lang.code())
+    };
+    signed_out_page(
+        lang,
+        &t(lang, "signin-title"),
         &html! {
             main #main .signin {
-                h1 { "Sign in" }
-                @if let Some(m) = message { p.error role="alert" { (m) } }
-                form method="post" action="/signin" {
+                h1 { (t(lang, "signin-title")) }
+                @if let Some(m) = message { p.error role="alert" { (t(lang, m)) } }
+                form method="post" action=(action) {
                     input type="hidden" name="csrf" value=(csrf);
                     input type="hidden" name="next" value=(next);
-                    label for="name" { "Name" }
+                    label for="name" { (t(lang, "signin-name")) }
                     input #name name="name" autocomplete="username" required;
-                    label for="password" { "Password" }
+                    label for="password" { (t(lang, "signin-password")) }
                     input #password name="password" type="password" autocomplete="current-password" required;
-                    button type="submit" { "Sign in" }
+                    button type="submit" { (t(lang, "signin-button")) }
                 }
             }
         },
@@ -45,6 +55,7 @@ fn signin_page(next: &str, csrf: &str, message: Option<&str>) -> maud::Markup {
 pub async fn signin_form(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
+    RequestLang(lang): RequestLang,
     headers: HeaderMap,
 ) -> Response {
     let pairs: Vec<(String, String)> =
@@ -56,7 +67,7 @@ pub async fn signin_form(
             .map(|(_, v)| v.as_str()),
     );
     let csrf = access::new_secret();
-    let mut response = signin_page(&next, &csrf, None).into_response();
+    let mut response = signin_page(lang, &next, &csrf, None).into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
         set_cookie(SIGNIN_COOKIE, &csrf, 3600, secure(&state, &headers)),
@@ -76,6 +87,7 @@ pub struct SigninForm {
 pub async fn signin(
     State(state): State<AppState>,
     Caller(address): Caller,
+    RequestLang(lang): RequestLang,
     headers: HeaderMap,
     Form(form): Form<SigninForm>,
 ) -> PageResult<Response> {
@@ -103,11 +115,7 @@ pub async fn signin(
         state.audit(entry("signin", "throttled"));
         let mut response = (
             StatusCode::TOO_MANY_REQUESTS,
-            signin_page(
-                &next,
-                &form.csrf,
-                Some("Too many failed sign-ins. Wait and try again."),
-            ),
+            signin_page(lang, &next, &form.csrf, Some("signin-throttled")),
         )
             .into_response();
         if let Ok(v) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
@@ -138,11 +146,7 @@ pub async fn signin(
         state.audit(entry("signin", "failed"));
         return Ok((
             StatusCode::UNAUTHORIZED,
-            signin_page(
-                &next,
-                &form.csrf,
-                Some("That name and password do not match an active account."),
-            ),
+            signin_page(lang, &next, &form.csrf, Some("signin-failed")),
         )
             .into_response());
     };
