@@ -33,8 +33,11 @@ pub use policy::{render_view, View};
 pub use release::{
     publish_trends, published_change_p, render_release, PublishedTrend, ReleaseRule,
 };
-pub use render::{render, write_reports, RenderError, Rendered, ReportDetail};
+pub use render::{
+    render, report_positions, report_tile, write_reports, RenderError, Rendered, ReportDetail,
+    REPORT_POINT_BYTES,
+};
 pub use tiles::{
-    exists as tile_exists, zoom_resolution, TileError, TileIndex, BUFFER, EXTENT, MAX_TILE_BYTES,
-    MAX_ZOOM,
+    exists as tile_exists, tile_bounds, zoom_resolution, TileError, TileIndex, BUFFER, EXTENT,
+    MAX_TILE_BYTES, MAX_ZOOM,
 };

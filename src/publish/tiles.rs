@@ -176,6 +176,9 @@ pub struct TileIndex {
     features: Vec<IndexedFeature>,
     summaries: Vec<Summary>,
     shape: Shape,
+    /// For an index of positions only ([`TileIndex::from_positions`]): the
+    /// bytes a point would take in a tile with its properties.
+    point_bytes: Option<usize>,
     /// The layer aggregated to each coarser resolution, made when first asked.
     coarser: [std::sync::OnceLock<Box<TileIndex>>; 16],
 }
@@ -235,6 +238,64 @@ impl TileIndex {
     /// The bytes are not such a collection.
     pub fn from_geojson(name: &str, geojson: &[u8]) -> Result<Self, TileError> {
         let collection: Collection = serde_json::from_slice(geojson)?;
+        Ok(Self::from_features(name, collection.features))
+    }
+
+    /// Indexes points, each `[lon, lat]` with its properties, as the tile
+    /// layer `name` (as [`TileIndex::from_geojson`] would index them as
+    /// GeoJSON Points, without writing and parsing the GeoJSON).
+    pub fn from_points(
+        name: &str,
+        points: impl IntoIterator<Item = ([f64; 2], serde_json::Map<String, Value>)>,
+    ) -> Self {
+        let features = points
+            .into_iter()
+            .map(|([lon, lat], properties)| Feature {
+                geometry: Some(Geometry::Point {
+                    coordinates: vec![lon, lat],
+                }),
+                properties: Some(properties),
+            })
+            .collect();
+        Self::from_features(name, features)
+    }
+
+    /// Positions only, `[lon, lat]`: enough to aggregate them, and to say
+    /// when a tile of them (each `point_bytes` with its properties) is small
+    /// enough to cut from the points themselves ([`TileIndex::aggregated_tile`]).
+    /// A layer of millions of points is held this way rather than whole.
+    pub fn from_positions(name: &str, positions: &[[f64; 2]], point_bytes: usize) -> Self {
+        let mut index =
+            Self::from_points(name, positions.iter().map(|p| (*p, serde_json::Map::new())));
+        index.shape = Shape::Points;
+        index.point_bytes = Some(point_bytes);
+        index
+    }
+
+    /// Tile `z/x/y` of an index of positions when it must be aggregated (a
+    /// tile of the points themselves would pass [`MAX_TILE_BYTES`]); `None`
+    /// when the points should be cut with their properties, from those within
+    /// [`tile_bounds`].
+    ///
+    /// # Errors
+    /// A tile outside the pyramid.
+    pub fn aggregated_tile(
+        &self,
+        z: u8,
+        x: u32,
+        y: u32,
+    ) -> Result<Option<(Vec<u8>, usize)>, TileError> {
+        if !exists(z, x, y) {
+            return Err(TileError::NoSuchTile { z, x, y });
+        }
+        if self.estimated_bytes(z, x, y) <= MAX_TILE_BYTES {
+            return Ok(None);
+        }
+        self.tile(z, x, y).map(Some)
+    }
+
+    fn from_features(name: &str, input: Vec<Feature>) -> Self {
+        let collection = Collection { features: input };
         let mut keys: Vec<String> = Vec::new();
         let mut key_ids: HashMap<String, u32> = HashMap::new();
         let mut values: Vec<TileValue> = Vec::new();
@@ -327,15 +388,16 @@ impl TileIndex {
             (n, _, _) if n > 0 && n == features.len() => Shape::Points,
             _ => Shape::Areas,
         };
-        Ok(Self {
+        Self {
             name: name.to_owned(),
             keys,
             values,
             features,
             summaries,
             shape,
+            point_bytes: None,
             coarser: Default::default(),
-        })
+        }
     }
 
     /// The layer aggregated to resolution `res` (made once, then kept).
@@ -484,6 +546,9 @@ impl TileIndex {
     fn estimated_bytes(&self, z: u8, x: u32, y: u32) -> usize {
         let meets = meets_tile(z, x, y);
         let meeting = self.features.iter().filter(|f| meets(f.bbox)).count();
+        if let Some(bytes) = self.point_bytes {
+            return meeting * bytes;
+        }
         let tags: usize = self.features.iter().map(|f| f.tags.len()).sum();
         let per_feature = tags / self.features.len().max(1) + 8;
         meeting * per_feature
@@ -622,6 +687,22 @@ fn encode_polygons(
         }
     }
     out
+}
+
+/// Tile `z/x/y` widened by [`BUFFER`], as `[min_lon, min_lat, max_lon,
+/// max_lat]`: a point meets the tile exactly when it lies within these.
+#[must_use]
+pub fn tile_bounds(z: u8, x: u32, y: u32) -> [f64; 4] {
+    let scale = f64::from(1u32 << z);
+    let margin = f64::from(BUFFER) / f64::from(EXTENT) / scale;
+    let (left, top) = (f64::from(x) / scale - margin, f64::from(y) / scale - margin);
+    let (right, bottom) = (
+        f64::from(x + 1) / scale + margin,
+        f64::from(y + 1) / scale + margin,
+    );
+    let [min_lon, min_lat] = lon_lat([left, bottom.min(1.0)]);
+    let [max_lon, max_lat] = lon_lat([right, top.max(0.0)]);
+    [min_lon, min_lat, max_lon, max_lat]
 }
 
 /// Whether a bounding box (Web Mercator unit square) meets tile `z/x/y`

@@ -174,6 +174,8 @@ impl From<RenderError> for AppError {
             RenderError::Layer(e) => e.into(),
             RenderError::Write(e) => Self::internal(e),
             RenderError::Package(e) => Self::internal(e),
+            RenderError::Tile(crate::publish::TileError::NoSuchTile { .. }) => Self::NotFound,
+            RenderError::Tile(e) => Self::internal(e),
         }
     }
 }

@@ -35,9 +35,48 @@ impl Store {
     pub fn for_each_report(
         &self,
         filter: &ReportFilter,
+        each: impl FnMut(StoredReport),
+    ) -> Result<()> {
+        self.for_each_report_within(filter, None, each)
+    }
+
+    /// Where each report matching `filter` is, `[lng, lat]`, in no order:
+    /// what a map needs to aggregate the reports before it needs any of them.
+    pub fn report_positions(&self, filter: &ReportFilter) -> Result<Vec<[f64; 2]>> {
+        let (clause, values) = filter_sql(filter);
+        let sql = format!("SELECT lng, lat FROM reports {clause}");
+        let mut stmt = self
+            .conn
+            .prepare(&sql)
+            .map_err(self.err("prepare positions"))?;
+        let rows = stmt
+            .query_map(params_from_iter(values.iter()), |r| {
+                Ok([r.get::<_, f64>(0)?, r.get::<_, f64>(1)?])
+            })
+            .map_err(self.err("query positions"))?;
+        rows.collect::<duckdb::Result<Vec<_>>>()
+            .map_err(self.err("read positions"))
+    }
+
+    /// As [`Store::for_each_report`], only those within `bbox`
+    /// (`[min_lng, min_lat, max_lng, max_lat]`, edges included) when given.
+    pub fn for_each_report_within(
+        &self,
+        filter: &ReportFilter,
+        bbox: Option<[f64; 4]>,
         mut each: impl FnMut(StoredReport),
     ) -> Result<()> {
-        let (clause, values) = filter_sql(filter);
+        let (mut clause, mut values) = filter_sql(filter);
+        if let Some([min_lng, min_lat, max_lng, max_lat]) = bbox {
+            let within = "lng BETWEEN CAST(? AS DOUBLE) AND CAST(? AS DOUBLE) \
+                 AND lat BETWEEN CAST(? AS DOUBLE) AND CAST(? AS DOUBLE)";
+            clause = if clause.is_empty() {
+                format!("WHERE {within}")
+            } else {
+                format!("{clause} AND {within}")
+            };
+            values.extend([min_lng, max_lng, min_lat, max_lat].map(|v| v.to_string()));
+        }
         let sql = format!(
             "SELECT source, report_id, observed_on, venue_type, venue_name, exploitation_type, indicator_mask, \
              persons_count, nationalities, child_involved, grading, notes, location_input, lat, lng, \

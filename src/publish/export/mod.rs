@@ -25,4 +25,5 @@ pub use layers::{
     cells_csv, cells_geojson, emerging_csv, emerging_geojson, hotspots_csv, hotspots_geojson,
     town_json, towns_csv, write_cells_geojson, write_emerging_geojson,
 };
+pub(crate) use reports::report_properties;
 pub use reports::{reports_provenance, ReportCsv, ReportGeoJson, REPORT_CSV_HEADER};

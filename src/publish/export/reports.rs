@@ -180,54 +180,7 @@ impl<W: Write> ReportGeoJson<W> {
     /// # Errors
     /// On write failure.
     pub fn write(&mut self, r: &StoredReport) -> std::io::Result<()> {
-        let mut p = JsonObject::new();
-        let mut put = |k: &str, v: JsonValue| {
-            p.insert(k.to_owned(), v);
-        };
-        put("source", r.source.clone().into());
-        put("report_id", r.report_id.clone().into());
-        put("observed_on", r.observed_on.to_string().into());
-        put("venue_type", r.venue_type.clone().into());
-        put("venue_name", r.venue_name.clone().into());
-        put("exploitation_type", r.exploitation_type.clone().into());
-        put(
-            "indicators",
-            r.indicators
-                .split(';')
-                .filter(|s| !s.is_empty())
-                .collect::<Vec<_>>()
-                .into(),
-        );
-        put("persons_count", r.persons_count.into());
-        put("nationalities", r.nationalities.clone().into());
-        put("child_involved", r.child_involved.into());
-        put("grading", r.grading.clone().into());
-        if self.notes {
-            put("notes", r.notes.clone().into());
-        }
-        put("location_input", r.location_input.clone().into());
-        put("lat", r.lat.into());
-        put("lng", r.lng.into());
-        put("geocode_method", r.geocode_method.clone().into());
-        put("precision_m", r.precision_m.into());
-        put("geocode_note", r.geocode_note.clone().into());
-        for (i, name) in ["h3_r6", "h3_r7", "h3_r8", "h3_r9"].iter().enumerate() {
-            let hex = cell_hex(r.cells[i]);
-            put(
-                name,
-                if hex.is_empty() {
-                    JsonValue::Null
-                } else {
-                    hex.into()
-                },
-            );
-        }
-        put("town", r.town.clone().into());
-        put("district", r.district.clone().into());
-        put("premises_id", r.premises_id.clone().into());
-        put("link_score", r.link_score.into());
-        put("link_reason", r.link_reason.clone().into());
-        put("incident_id", r.incident_id.clone().into());
+        let p = report_properties(r, self.notes);
         let feature = Feature {
             bbox: None,
             geometry: Some(Geometry::new_point([r.lng, r.lat])),
@@ -246,4 +199,59 @@ impl<W: Write> ReportGeoJson<W> {
     pub fn finish(self, provenance: impl FnOnce(u64) -> JsonValue) -> std::io::Result<W> {
         self.stream.finish(provenance)
     }
+}
+
+/// A report's properties as the reports layer writes them (`notes` only when
+/// the reader may see them): the one list the GeoJSON answer and the report
+/// points' tiles share.
+pub(crate) fn report_properties(r: &StoredReport, notes: bool) -> JsonObject {
+    let mut p = JsonObject::new();
+    let mut put = |k: &str, v: JsonValue| {
+        p.insert(k.to_owned(), v);
+    };
+    put("source", r.source.clone().into());
+    put("report_id", r.report_id.clone().into());
+    put("observed_on", r.observed_on.to_string().into());
+    put("venue_type", r.venue_type.clone().into());
+    put("venue_name", r.venue_name.clone().into());
+    put("exploitation_type", r.exploitation_type.clone().into());
+    put(
+        "indicators",
+        r.indicators
+            .split(';')
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .into(),
+    );
+    put("persons_count", r.persons_count.into());
+    put("nationalities", r.nationalities.clone().into());
+    put("child_involved", r.child_involved.into());
+    put("grading", r.grading.clone().into());
+    if notes {
+        put("notes", r.notes.clone().into());
+    }
+    put("location_input", r.location_input.clone().into());
+    put("lat", r.lat.into());
+    put("lng", r.lng.into());
+    put("geocode_method", r.geocode_method.clone().into());
+    put("precision_m", r.precision_m.into());
+    put("geocode_note", r.geocode_note.clone().into());
+    for (i, name) in ["h3_r6", "h3_r7", "h3_r8", "h3_r9"].iter().enumerate() {
+        let hex = cell_hex(r.cells[i]);
+        put(
+            name,
+            if hex.is_empty() {
+                JsonValue::Null
+            } else {
+                hex.into()
+            },
+        );
+    }
+    put("town", r.town.clone().into());
+    put("district", r.district.clone().into());
+    put("premises_id", r.premises_id.clone().into());
+    put("link_score", r.link_score.into());
+    put("link_reason", r.link_reason.clone().into());
+    put("incident_id", r.incident_id.clone().into());
+    p
 }

@@ -73,6 +73,14 @@ pub(super) async fn tile(
     if etag_matches(&headers, &etag) {
         return Ok(not_modified(&state, entry, &etag));
     }
+    if layer == Layer::Reports {
+        let (bytes, features) =
+            report_tile(&state, &viewer, &answer_etag, &request, (z, x, y)).await?;
+        entry.rows = Some(i64::try_from(features).unwrap_or(i64::MAX));
+        state.audit(entry);
+        let out = layer_headers(&etag, Some("application/vnd.mapbox-vector-tile"));
+        return Ok((out, bytes).into_response());
+    }
     let index = state
         .0
         .tile_indexes
@@ -92,6 +100,36 @@ pub(super) async fn tile(
     state.audit(entry);
     let out = layer_headers(&etag, Some("application/vnd.mapbox-vector-tile"));
     Ok((out, bytes).into_response())
+}
+
+/// A tile of report points, cut from the store (`publish::report_tile`): the
+/// positions of the query's reports are indexed once per answer (kept with the
+/// other tile indexes), and a tile small enough to hold its points reads them,
+/// with the properties the role's reports layer gives them, from the store.
+async fn report_tile(
+    state: &AppState,
+    viewer: &Viewer,
+    answer_etag: &str,
+    request: &publish::LayerRequest,
+    address: (u8, u32, u32),
+) -> Result<(Vec<u8>, usize), AppError> {
+    let filter = request.query.filter.clone();
+    let positions = state
+        .0
+        .tile_indexes
+        .get_or_compute(&format!("{answer_etag}:positions"), {
+            let filter = filter.clone();
+            state.read(move |store| Ok(publish::report_positions(store, &filter)?))
+        })
+        .await?;
+    let detail = state.view(viewer.role).detail;
+    state
+        .read(move |store| {
+            Ok(publish::report_tile(
+                store, &filter, detail, &positions, address,
+            )?)
+        })
+        .await
 }
 
 fn tile_error(e: crate::publish::TileError) -> AppError {
