@@ -12,7 +12,9 @@
 //! properties (a `null` property is left out: MVT has no null), at every zoom
 //! where they can be drawn. Since tiles are made from that answer, they can
 //! show nothing the answer does not: the disclosure policy stays in one place
-//! (`render`, `release`).
+//! (`render`, `release`). Report points are the exception: `render::report_tile`
+//! cuts them from the store through [`TileIndex::from_positions`] and
+//! [`TileIndex::from_points`], with the reports layer's own property list.
 //!
 //! **Every extent.** Where a layer's hexagons would be narrower than
 //! [`MIN_HEXAGON_UNITS`] tile units (a national view of res-8 cells), they are
