@@ -181,6 +181,8 @@ pub struct TileIndex {
     /// For an index of positions only ([`TileIndex::from_positions`]): the
     /// bytes a point would take in a tile with its properties.
     point_bytes: Option<usize>,
+    /// Points by the [`GRID_ZOOM`] tile they fall in (point layers only).
+    grid: Option<PointGrid>,
     /// The layer aggregated to each coarser resolution, made when first asked.
     coarser: [std::sync::OnceLock<Box<TileIndex>>; 16],
 }
@@ -390,6 +392,7 @@ impl TileIndex {
             (n, _, _) if n > 0 && n == features.len() => Shape::Points,
             _ => Shape::Areas,
         };
+        let grid = (shape == Shape::Points).then(|| PointGrid::new(&features_of(&features)));
         Self {
             name: name.to_owned(),
             keys,
@@ -398,6 +401,7 @@ impl TileIndex {
             summaries,
             shape,
             point_bytes: None,
+            grid,
             coarser: Default::default(),
         }
     }
@@ -409,13 +413,42 @@ impl TileIndex {
 
     /// One feature per parent cell at `res` (see the module comment).
     fn aggregate(&self, res: u8) -> Self {
+        self.aggregate_of(res, 0..self.summaries.len())
+    }
+
+    /// The aggregate at `res` of the points near tile `z/x/y` only: every
+    /// point within a quarter tile of it, so each cell whose centre meets the
+    /// tile has all its points (cells drawn at a zoom are far narrower than a
+    /// quarter tile). What a fine resolution over millions of points needs,
+    /// where the whole layer's aggregate would be millions of cells.
+    fn aggregate_near(&self, res: u8, z: u8, x: u32, y: u32) -> Self {
+        let Some(grid) = &self.grid else {
+            return self.aggregate(res);
+        };
+        let scale = f64::from(1u32 << z);
+        let margin = 0.25 / scale;
+        let bounds = [
+            f64::from(x) / scale - margin,
+            f64::from(y) / scale - margin,
+            f64::from(x + 1) / scale + margin,
+            f64::from(y + 1) / scale + margin,
+        ];
+        let near = grid.near(bounds).filter(|&i| {
+            let [px, py] = self.features[i].point.unwrap_or([f64::NAN, f64::NAN]);
+            px >= bounds[0] && px <= bounds[2] && py >= bounds[1] && py <= bounds[3]
+        });
+        self.aggregate_of(res, near.collect::<Vec<_>>().into_iter())
+    }
+
+    /// One feature per parent cell at `res` of the features `which`.
+    fn aggregate_of(&self, res: u8, which: impl Iterator<Item = usize>) -> Self {
         let Ok(resolution) = h3o::Resolution::try_from(res) else {
             return Self::from_geojson(&self.name, b"{\"features\": []}")
                 .unwrap_or_else(|_| unreachable!("an empty collection parses"));
         };
         let mut groups: std::collections::BTreeMap<h3o::CellIndex, Group> =
             std::collections::BTreeMap::new();
-        for summary in &self.summaries {
+        for summary in which.map(|i| &self.summaries[i]) {
             let parent = match (summary.cell, summary.lon_lat) {
                 (Some(cell), _) if cell.resolution() >= resolution => cell.parent(resolution),
                 (_, Some([lon, lat])) => h3o::LatLng::new(lat, lon)
@@ -528,11 +561,8 @@ impl TileIndex {
             Shape::Points => (self, drawable.saturating_add(1)),
             Shape::Areas => (self, 0),
         };
-        // Points too many for one tile go straight to their aggregate, without
-        // cutting (and throwing away) a tile of all of them first.
-        if self.shape == Shape::Points && self.estimated_bytes(z, x, y) > MAX_TILE_BYTES {
-            res = drawable;
-            index = self.coarser(res);
+        if self.shape == Shape::Points {
+            return Ok(self.point_tile(z, x, y, drawable));
         }
         let mut out = index.cut(z, x, y);
         while out.0.len() > MAX_TILE_BYTES && self.shape != Shape::Areas && res > 0 {
@@ -543,11 +573,61 @@ impl TileIndex {
         Ok(out)
     }
 
+    /// A tile of points: the points themselves when they fit, else their
+    /// aggregate at `drawable` (coarser while it does not fit). Points too
+    /// many for one tile go straight to their aggregate, without cutting (and
+    /// throwing away) a tile of all of them first. Fine resolutions aggregate
+    /// the points near the tile only ([`TileIndex::aggregate_near`]); coarse
+    /// ones the whole layer, once, kept.
+    fn point_tile(&self, z: u8, x: u32, y: u32, drawable: u8) -> (Vec<u8>, usize) {
+        if self.estimated_bytes(z, x, y) <= MAX_TILE_BYTES {
+            let out = self.cut(z, x, y);
+            if out.0.len() <= MAX_TILE_BYTES {
+                return out;
+            }
+        }
+        let mut res = drawable;
+        loop {
+            let out = if res >= LOCAL_AGGREGATE_FROM {
+                self.aggregate_near(res, z, x, y).cut(z, x, y)
+            } else {
+                self.coarser(res).cut(z, x, y)
+            };
+            if out.0.len() <= MAX_TILE_BYTES || res == 0 {
+                return out;
+            }
+            res -= 1;
+        }
+    }
+
     /// A generous guess at the size of tile `z/x/y` cut as it is: the
     /// features meeting it times their mean tags, plus a point's geometry.
     fn estimated_bytes(&self, z: u8, x: u32, y: u32) -> usize {
         let meets = meets_tile(z, x, y);
-        let meeting = self.features.iter().filter(|f| meets(f.bbox)).count();
+        let meeting = match &self.grid {
+            Some(grid) => {
+                let scale = f64::from(1u32 << z);
+                let margin = f64::from(BUFFER) / f64::from(EXTENT) / scale;
+                let bounds = [
+                    f64::from(x) / scale - margin,
+                    f64::from(y) / scale - margin,
+                    f64::from(x + 1) / scale + margin,
+                    f64::from(y + 1) / scale + margin,
+                ];
+                if z < GRID_ZOOM {
+                    // Points in the grid tiles the tile meets: a slight
+                    // overcount at its edges, without visiting the points
+                    // of a national layer.
+                    grid.count(bounds)
+                } else {
+                    // A tile within a grid tile or two: its points, exactly.
+                    grid.near(bounds)
+                        .filter(|&i| meets(self.features[i].bbox))
+                        .count()
+                }
+            }
+            None => self.features.iter().filter(|f| meets(f.bbox)).count(),
+        };
         if let Some(bytes) = self.point_bytes {
             return meeting * bytes;
         }
@@ -689,6 +769,70 @@ fn encode_polygons(
         }
     }
     out
+}
+
+/// The zoom of the grid that finds a point layer's points near a tile.
+const GRID_ZOOM: u8 = 10;
+/// From this H3 resolution a point tile's aggregate is made of the points
+/// near the tile, not the whole layer (which would be a cell per report).
+const LOCAL_AGGREGATE_FROM: u8 = 8;
+
+/// Points by the [`GRID_ZOOM`] tile they fall in: which points are near a
+/// tile, and how many, without visiting every point.
+struct PointGrid {
+    cells: HashMap<(u32, u32), Vec<u32>>,
+}
+
+fn features_of(features: &[IndexedFeature]) -> Vec<Option<[f64; 2]>> {
+    features.iter().map(|f| f.point).collect()
+}
+
+impl PointGrid {
+    const SIDE: u32 = 1 << GRID_ZOOM;
+
+    fn key([x, y]: [f64; 2]) -> (u32, u32) {
+        let side = f64::from(Self::SIDE);
+        let clamp = |v: f64| ((v * side).floor().max(0.0) as u32).min(Self::SIDE - 1);
+        (clamp(x), clamp(y))
+    }
+
+    fn new(points: &[Option<[f64; 2]>]) -> Self {
+        let mut cells: HashMap<(u32, u32), Vec<u32>> = HashMap::new();
+        for (i, p) in points.iter().enumerate() {
+            if let Some(p) = p {
+                cells.entry(Self::key(*p)).or_default().push(i as u32);
+            }
+        }
+        Self { cells }
+    }
+
+    /// The grid cells meeting `[x0, y0, x1, y1]` (unit square).
+    fn meeting(&self, [x0, y0, x1, y1]: [f64; 4]) -> impl Iterator<Item = &Vec<u32>> {
+        let (a, b) = (Self::key([x0, y0]), Self::key([x1, y1]));
+        let wide = u64::from(b.0 - a.0 + 1) * u64::from(b.1 - a.1 + 1);
+        // A wide view: walking the occupied cells beats walking the range.
+        let cells: Vec<&Vec<u32>> = if wide as usize > self.cells.len() {
+            self.cells
+                .iter()
+                .filter(|((cx, cy), _)| (a.0..=b.0).contains(cx) && (a.1..=b.1).contains(cy))
+                .map(|(_, v)| v)
+                .collect()
+        } else {
+            (a.0..=b.0)
+                .flat_map(|cx| (a.1..=b.1).map(move |cy| (cx, cy)))
+                .filter_map(|k| self.cells.get(&k))
+                .collect()
+        };
+        cells.into_iter()
+    }
+
+    fn count(&self, bounds: [f64; 4]) -> usize {
+        self.meeting(bounds).map(Vec::len).sum()
+    }
+
+    fn near(&self, bounds: [f64; 4]) -> impl Iterator<Item = usize> + '_ {
+        self.meeting(bounds).flatten().map(|&i| i as usize)
+    }
 }
 
 /// Tile `z/x/y` widened by [`BUFFER`], as `[min_lon, min_lat, max_lon,
@@ -970,5 +1114,37 @@ mod tests {
             (Some(3), Some(6))
         );
         assert_eq!(layer(&[(0, Some(1)), (0, None)]), (Some(0), None));
+    }
+
+    /// The aggregate of the points near a tile cuts to the same tile as the
+    /// whole layer's aggregate, and the grid's estimate never undercounts.
+    #[test]
+    fn a_tile_aggregated_near_it_is_the_tile_aggregated_whole() {
+        // 40,000 points spread over ~60 km, seeded (splitmix64).
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = || {
+            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            (z ^ (z >> 31)) as f64 / u64::MAX as f64
+        };
+        let positions: Vec<[f64; 2]> = (0..40_000)
+            .map(|_| [-0.4 + next() * 0.9, 52.3 + next() * 0.5])
+            .collect();
+        let index = TileIndex::from_positions("reports", &positions, 256);
+        let (z, res) = (10, 8);
+        let [x, y] = mercator(&[0.05, 52.55]);
+        let (tx, ty) = ((x * 1024.0) as u32, (y * 1024.0) as u32);
+        for (dx, dy) in [(0, 0), (1, 0), (0, 1), (-1, -1)] {
+            let (tx, ty) = (tx.wrapping_add_signed(dx), ty.wrapping_add_signed(dy));
+            let near = index.aggregate_near(res, z, tx, ty).cut(z, tx, ty);
+            let whole = index.coarser(res).cut(z, tx, ty);
+            assert!(near.1 > 10, "{tx}/{ty}: {} cells", near.1);
+            assert_eq!(near, whole, "{tx}/{ty}");
+            let meets = meets_tile(z, tx, ty);
+            let exact = index.features.iter().filter(|f| meets(f.bbox)).count();
+            assert!(index.estimated_bytes(z, tx, ty) >= exact * 256);
+        }
     }
 }

@@ -3,9 +3,10 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use maud::html;
+use maud::{html, Markup};
 
 use crate::publish::{FeatureError, LayerError, ParamError, RenderError};
+use crate::serve::i18n::{self, t, Lang};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -97,17 +98,13 @@ impl AppError {
                 (status, axum::Json(body)).into_response()
             }
             Audience::Page => {
-                let page = crate::serve::layout::layout(
-                    "Problem",
-                    &html! {
-                        main #main .problem {
-                            h1 { (status.as_u16()) " " (status.canonical_reason().unwrap_or("")) }
-                            p { (self.public_message()) }
-                            p { a href="/" { "Back to the map" } }
-                        }
-                    },
-                );
-                (status, page).into_response()
+                let detail = self.public_message();
+                let page = problem_page(Lang::En, status, &detail, false);
+                let mut response = (status, page).into_response();
+                response
+                    .extensions_mut()
+                    .insert(ProblemPage { status, detail });
+                response
             }
         }
     }
@@ -194,3 +191,42 @@ impl From<tokio::task::JoinError> for AppError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 pub type PageResult<T> = Result<T, PageError>;
+
+/// A problem page's facts, kept on its response: an error knows no request,
+/// so the router writes the page again in the caller's language
+/// (`router::localise_problem_pages`).
+#[derive(Clone, Debug)]
+pub(crate) struct ProblemPage {
+    pub status: StatusCode,
+    pub detail: String,
+}
+
+/// The page of a failed request in `lang`: the status in words, the detail
+/// (in English, marked so: it names fields and values), and a way back (to
+/// the public reporting page for the public, else the map).
+pub(crate) fn problem_page(lang: Lang, status: StatusCode, detail: &str, public: bool) -> Markup {
+    let code = status.as_u16();
+    let reason = i18n::lookup(lang, &format!("problem-{code}"))
+        .or_else(|| status.canonical_reason().map(str::to_owned))
+        .unwrap_or_default();
+    let body = html! {
+        main #main .problem {
+            h1 { (code) " " (reason) }
+            @if lang == Lang::En {
+                p { (detail) }
+            } @else {
+                p { (t(lang, "problem-details")) " " span lang="en-GB" { (detail) } }
+            }
+            @if public {
+                p { a href=(format!("/report?lang={}", lang.code())) { (t(lang, "nav-report")) } }
+            } @else {
+                p { a href="/" { (t(lang, "problem-back")) } }
+            }
+        }
+    };
+    if public {
+        crate::serve::layout::public_page(lang, &t(lang, "problem-title"), &body, false)
+    } else {
+        crate::serve::layout::signed_out_page(lang, &t(lang, "problem-title"), &body)
+    }
+}

@@ -72,6 +72,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ogc::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn(remember_language))
+        .layer(axum::middleware::from_fn(localise_problem_pages))
         .layer(axum::extract::DefaultBodyLimit::max(limit))
         .layer(RequestBodyLimitLayer::new(limit))
         .layer(TimeoutLayer::with_status_code(
@@ -215,6 +216,37 @@ pub fn run(
 /// A staff page asked for with `?lang=` remembers the choice for the pages
 /// after it. The public page never sets it: its only cookie is its CSRF token,
 /// and its language travels in its links instead.
+/// A problem page (an error answered as a page) written again in the
+/// caller's language: the public pages' language for `/report`, else the staff
+/// one. The response's other headers (`Retry-After`, cookies) are kept.
+async fn localise_problem_pages(
+    request: Request<axum::body::Body>,
+    next: axum::middleware::Next,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    let public = parts.uri.path() == "/report" || parts.uri.path().starts_with("/report/");
+    let asked = crate::serve::session::request_lang(&parts);
+    let lang = if public { asked } else { asked.staff() };
+    let mut response = next.run(Request::from_parts(parts, body)).await;
+    if lang == crate::serve::i18n::Lang::En && !public {
+        return response;
+    }
+    let Some(problem) = response
+        .extensions_mut()
+        .remove::<crate::serve::error::ProblemPage>()
+    else {
+        return response;
+    };
+    let page = crate::serve::error::problem_page(lang, problem.status, &problem.detail, public);
+    let mut localised = axum::response::IntoResponse::into_response((problem.status, page));
+    for (name, value) in response.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            localised.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    localised
+}
+
 async fn remember_language(
     request: Request<axum::body::Body>,
     next: axum::middleware::Next,

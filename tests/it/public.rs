@@ -527,4 +527,32 @@ async fn pages_speak_the_language_asked_for() {
     // `lang` beside a page's own strict parameters is not one of them.
     let towns = get(&app, "/towns?lang=cy", Some("hs_session=session-analyst")).await;
     assert_eq!(towns.status, StatusCode::OK);
+    // A problem page in the page's language, its English detail marked so.
+    let wrong = get(
+        &app,
+        "/towns?level=county&lang=cy",
+        Some("hs_session=session-analyst"),
+    )
+    .await;
+    assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+    let html = wrong.text();
+    assert!(html.contains(r#"<html lang="cy-GB""#), "{html}");
+    assert!(html.contains("<h1>400 Cais gwallus</h1>"), "{html}");
+    assert!(html.contains(r#"<span lang="en-GB">"#) && html.contains("county"));
+    let english = get(
+        &app,
+        "/towns?level=county",
+        Some("hs_session=session-analyst"),
+    )
+    .await;
+    assert!(english.text().contains("<h1>400 Bad request</h1>"));
+    // On the public page, in its language, with the way back to it.
+    let missing = get(&app, "/report/nothing-here?lang=lt", None).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    let html = missing.text();
+    assert!(html.contains(r#"<html lang="lt""#), "{html}");
+    assert!(
+        html.contains("Nerasta") && html.contains(r#"href="/report?lang=lt""#),
+        "{html}"
+    );
 }

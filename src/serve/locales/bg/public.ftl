@@ -111,3 +111,16 @@ concern-duplicate = Този сигнал вече беше записан; ни
 concern-not-stored = Сигналът не беше записан
 venue-name-label = Име на мястото
 concern-submit = Запишете сигнала
+
+## Problem pages (the detail stays in English: it names fields and values)
+problem-title = Проблем
+problem-back = Обратно към картата
+problem-400 = Грешна заявка
+problem-401 = Необходимо е влизане
+problem-403 = Не е разрешено
+problem-404 = Не е намерено
+problem-408 = Отне твърде дълго
+problem-413 = Твърде голямо
+problem-429 = Твърде много заявки
+problem-500 = Грешка в сървъра
+problem-details = Подробности, на английски:

@@ -111,3 +111,16 @@ concern-duplicate = Roedd yr adroddiad hwn eisoes wedi'i gadw; ni ychwanegwyd di
 concern-not-stored = Ni chafodd yr adroddiad ei gadw
 venue-name-label = Enw'r lle
 concern-submit = Cadw'r adroddiad
+
+## Problem pages (the detail stays in English: it names fields and values)
+problem-title = Problem
+problem-back = Yn ôl i'r map
+problem-400 = Cais gwallus
+problem-401 = Rhaid mewngofnodi
+problem-403 = Dim caniatâd
+problem-404 = Heb ei ganfod
+problem-408 = Wedi cymryd gormod o amser
+problem-413 = Rhy fawr
+problem-429 = Gormod o geisiadau
+problem-500 = Gwall gweinydd
+problem-details = Y manylion, yn Saesneg:

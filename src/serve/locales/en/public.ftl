@@ -113,3 +113,16 @@ concern-duplicate = This report was already stored; nothing was added.
 concern-not-stored = The report was not stored
 venue-name-label = Name of the place
 concern-submit = Store the report
+
+## Problem pages (the detail stays in English: it names fields and values)
+problem-title = Problem
+problem-back = Back to the map
+problem-400 = Bad request
+problem-401 = Sign-in needed
+problem-403 = Not allowed
+problem-404 = Not found
+problem-408 = Took too long
+problem-413 = Too large
+problem-429 = Too many requests
+problem-500 = Server error
+problem-details = The details, in English:

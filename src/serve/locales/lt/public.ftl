@@ -111,3 +111,16 @@ concern-duplicate = Šis pranešimas jau buvo išsaugotas; nieko nepridėta.
 concern-not-stored = Pranešimas neišsaugotas
 venue-name-label = Vietos pavadinimas
 concern-submit = Išsaugoti pranešimą
+
+## Problem pages (the detail stays in English: it names fields and values)
+problem-title = Problema
+problem-back = Atgal į žemėlapį
+problem-400 = Neteisinga užklausa
+problem-401 = Reikia prisijungti
+problem-403 = Neleidžiama
+problem-404 = Nerasta
+problem-408 = Užtruko per ilgai
+problem-413 = Per didelis
+problem-429 = Per daug užklausų
+problem-500 = Serverio klaida
+problem-details = Išsami informacija anglų kalba:

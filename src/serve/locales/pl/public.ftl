@@ -111,3 +111,16 @@ concern-duplicate = To zgłoszenie było już zapisane; nic nie dodano.
 concern-not-stored = Zgłoszenie nie zostało zapisane
 venue-name-label = Nazwa miejsca
 concern-submit = Zapisz zgłoszenie
+
+## Problem pages (the detail stays in English: it names fields and values)
+problem-title = Problem
+problem-back = Powrót do mapy
+problem-400 = Nieprawidłowe żądanie
+problem-401 = Wymagane logowanie
+problem-403 = Brak dostępu
+problem-404 = Nie znaleziono
+problem-408 = Trwało to zbyt długo
+problem-413 = Za duże
+problem-429 = Zbyt wiele żądań
+problem-500 = Błąd serwera
+problem-details = Szczegóły, po angielsku:

@@ -111,3 +111,16 @@ concern-duplicate = Acest raport era deja salvat; nu s-a adăugat nimic.
 concern-not-stored = Raportul nu a fost salvat
 venue-name-label = Numele locului
 concern-submit = Salvați raportul
+
+## Problem pages (the detail stays in English: it names fields and values)
+problem-title = Problemă
+problem-back = Înapoi la hartă
+problem-400 = Cerere greșită
+problem-401 = Este necesară autentificarea
+problem-403 = Nu este permis
+problem-404 = Nu a fost găsit
+problem-408 = A durat prea mult
+problem-413 = Prea mare
+problem-429 = Prea multe cereri
+problem-500 = Eroare de server
+problem-details = Detaliile, în engleză:

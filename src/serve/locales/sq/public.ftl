@@ -111,3 +111,16 @@ concern-duplicate = Ky raport ishte ruajtur tashmë; nuk u shtua asgjë.
 concern-not-stored = Raporti nuk u ruajt
 venue-name-label = Emri i vendit
 concern-submit = Ruani raportin
+
+## Problem pages (the detail stays in English: it names fields and values)
+problem-title = Problem
+problem-back = Kthehu te harta
+problem-400 = Kërkesë e gabuar
+problem-401 = Duhet të hyni
+problem-403 = Nuk lejohet
+problem-404 = Nuk u gjet
+problem-408 = Zgjati shumë
+problem-413 = Shumë e madhe
+problem-429 = Shumë kërkesa
+problem-500 = Gabim i serverit
+problem-details = Hollësitë, në anglisht:
