@@ -183,6 +183,9 @@ pub struct TileIndex {
     point_bytes: Option<usize>,
     /// Points by the [`GRID_ZOOM`] tile they fall in (point layers only).
     grid: Option<PointGrid>,
+    /// Point tiles aggregated from the points near them, once each (at most
+    /// [`KEPT_AGGREGATED_TILES`]): the index is of one query and data version.
+    aggregated: std::sync::Mutex<HashMap<(u8, u32, u32), Cut>>,
     /// The layer aggregated to each coarser resolution, made when first asked.
     coarser: [std::sync::OnceLock<Box<TileIndex>>; 16],
 }
@@ -402,6 +405,7 @@ impl TileIndex {
             shape,
             point_bytes: None,
             grid,
+            aggregated: std::sync::Mutex::default(),
             coarser: Default::default(),
         }
     }
@@ -586,6 +590,14 @@ impl TileIndex {
                 return out;
             }
         }
+        let kept = self
+            .aggregated
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&(z, x, y)).cloned());
+        if let Some(out) = kept {
+            return out;
+        }
         let mut res = drawable;
         loop {
             let out = if res >= LOCAL_AGGREGATE_FROM {
@@ -594,6 +606,11 @@ impl TileIndex {
                 self.coarser(res).cut(z, x, y)
             };
             if out.0.len() <= MAX_TILE_BYTES || res == 0 {
+                if let Ok(mut kept) = self.aggregated.lock() {
+                    if kept.len() < KEPT_AGGREGATED_TILES {
+                        kept.insert((z, x, y), out.clone());
+                    }
+                }
                 return out;
             }
             res -= 1;
@@ -771,6 +788,11 @@ fn encode_polygons(
     out
 }
 
+/// A cut tile: its MVT bytes and how many features it holds.
+type Cut = (Vec<u8>, usize);
+
+/// Aggregated point tiles kept by an index (a few MB at most).
+const KEPT_AGGREGATED_TILES: usize = 256;
 /// The zoom of the grid that finds a point layer's points near a tile.
 const GRID_ZOOM: u8 = 10;
 /// From this H3 resolution a point tile's aggregate is made of the points
