@@ -156,6 +156,17 @@ fn classify_side(bins: &[i8], trend: &MannKendall, sign: i8) -> Option<Category>
 
 #[cfg(test)]
 mod tests {
+    /// The names analysis gives are the interface's list that pages and the
+    /// API's contract use.
+    #[test]
+    fn category_names_are_the_interface_list() {
+        let names: Vec<String> = super::Emerging::all()
+            .into_iter()
+            .map(super::Emerging::name)
+            .collect();
+        assert_eq!(names, crate::model::EMERGING_CATEGORIES.to_vec());
+    }
+
     use super::*;
 
     /// A z series that matches the bins, with an optional trend.

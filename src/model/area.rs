@@ -28,3 +28,25 @@ pub struct AreaUnit {
     pub district: String,
     pub count: u64,
 }
+
+/// The emerging hot-spot categories by their interface names, hot then cold
+/// then `none` (analysis computes them; the API and pages name them).
+pub const EMERGING_CATEGORIES: [&str; 17] = [
+    "new_hot",
+    "consecutive_hot",
+    "intensifying_hot",
+    "persistent_hot",
+    "diminishing_hot",
+    "sporadic_hot",
+    "oscillating_hot",
+    "historical_hot",
+    "new_cold",
+    "consecutive_cold",
+    "intensifying_cold",
+    "persistent_cold",
+    "diminishing_cold",
+    "sporadic_cold",
+    "oscillating_cold",
+    "historical_cold",
+    "none",
+];

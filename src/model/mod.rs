@@ -13,7 +13,7 @@ mod reject;
 mod report;
 mod role;
 
-pub use area::{AreaLevel, AreaUnit, Split};
+pub use area::{AreaLevel, AreaUnit, Split, EMERGING_CATEGORIES};
 pub use hashing::{MixHasher, MixState};
 pub use period::{
     next_period, period_end, period_label, period_start, periods, previous_period, shift_periods,

@@ -22,25 +22,6 @@ const EXPLOITATION: [&str; 5] = [
     "domestic_servitude",
     "unknown",
 ];
-const CATEGORIES: [&str; 17] = [
-    "new_hot",
-    "consecutive_hot",
-    "intensifying_hot",
-    "persistent_hot",
-    "diminishing_hot",
-    "sporadic_hot",
-    "oscillating_hot",
-    "historical_hot",
-    "new_cold",
-    "consecutive_cold",
-    "intensifying_cold",
-    "persistent_cold",
-    "diminishing_cold",
-    "sporadic_cold",
-    "oscillating_cold",
-    "historical_cold",
-    "none",
-];
 
 /// What a layer download may be: GeoJSON, CSV, CSV zipped with its
 /// provenance (`download=1`), GeoPackage, GeoParquet.
@@ -75,7 +56,7 @@ pub(crate) fn parameter_schema(layer: Option<Layer>, name: &str) -> (&'static st
         "bbox" => ("study area: min_lat,min_lng,max_lat,max_lng (not with district)", json!({"type": "string", "pattern": "^-?[0-9.]+,-?[0-9.]+,-?[0-9.]+,-?[0-9.]+$"})),
         "step" if layer == Some(Layer::Towns) => ("time step", json!({"type": "string", "enum": ["quarter", "month", "year"], "default": "quarter"})),
         "step" => ("time step", json!({"type": "string", "enum": ["month", "quarter"], "default": "month"})),
-        "category" => ("emerging categories, comma-separated", list_of(&CATEGORIES)),
+        "category" => ("emerging categories, comma-separated", list_of(&crate::model::EMERGING_CATEGORIES)),
         "all" => ("every study-area cell, zeros included", json!({"type": "boolean", "default": false})),
         "crime_type" => ("police.uk crime types, comma-separated, any case (e.g. Drugs,Shoplifting)", json!({"type": "string", "minLength": 1})),
         "level" => ("towns or districts", json!({"type": "string", "enum": ["town", "district"], "default": "town"})),

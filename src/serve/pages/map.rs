@@ -216,28 +216,6 @@ pub async fn map_page(
     ))
 }
 
-// The emerging layer's categories (the interface's names; analysis owns
-// them, and serve does not reach analysis).
-const CATEGORIES: [&str; 17] = [
-    "new_hot",
-    "consecutive_hot",
-    "intensifying_hot",
-    "persistent_hot",
-    "diminishing_hot",
-    "sporadic_hot",
-    "oscillating_hot",
-    "historical_hot",
-    "new_cold",
-    "consecutive_cold",
-    "intensifying_cold",
-    "persistent_cold",
-    "diminishing_cold",
-    "sporadic_cold",
-    "oscillating_cold",
-    "historical_cold",
-    "none",
-];
-
 /// What the page's script writes (statuses, the legend, the panel), in
 /// `lang`, as a JSON object of message id to text with `{name}` where the
 /// script puts a value; the vocabularies' labels under `label-<code>`.
@@ -288,7 +266,7 @@ fn script_messages(lang: Lang) -> String {
     for id in ["map-play", "map-pause"] {
         out.insert(id.to_owned(), t(lang, id).into());
     }
-    for category in CATEGORIES {
+    for category in crate::model::EMERGING_CATEGORIES {
         let id = format!("map-cat-{category}");
         out.insert(id.clone(), t(lang, &id).into());
     }
