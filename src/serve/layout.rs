@@ -70,6 +70,7 @@ fn staff_frame(
                     a href="/premises" { (t(lang, "nav-premises")) }
                     a href="/outcomes" { (t(lang, "nav-outcomes")) }
                 }
+                @if v.role.records_outcomes() { a href="/briefing" { (t(lang, "nav-briefing")) } }
                 @if v.role.administers() { a href="/admin" { (t(lang, "nav-admin")) } }
             }
             a href="/api/v1/openapi.json" { (t(lang, "nav-api")) }

@@ -792,6 +792,7 @@ fn public_report_triage_and_accessibility_in_chromium() {
         "/premises",
         premises.as_str(),
         "/outcomes",
+        "/briefing",
         "/briefing?area=district:E07000010",
         "/triage",
         "/admin",

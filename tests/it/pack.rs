@@ -560,6 +560,7 @@ async fn staff_pages_read_in_welsh() {
             "Sesiwn friffio diwrnod gweithredu",
             "Day-of-action briefing",
         ),
+        ("/briefing", "dewiswch ardal", "choose an area"),
         ("/triage", "aros i'w brysbennu", "waiting for triage"),
         ("/admin", "Ychwanegu defnyddiwr", "Add a user"),
         ("/admin/audit", "Lawrlwytho fel CSV", "Download as CSV"),
@@ -619,4 +620,29 @@ async fn staff_pages_read_in_welsh() {
         .filter(|k| en[*k] == cy[*k] && !k.starts_with("map-bin-") && *k != "map-cell")
         .collect();
     assert!(same.len() <= 3, "not translated: {same:?}");
+}
+
+/// `/briefing` without an area lists the hotspot areas and districts to brief
+/// on; each link opens a briefing.
+#[tokio::test]
+async fn the_briefing_offers_its_areas() {
+    let html = get("/briefing", Role::Tactical).await.text();
+    let links: Vec<&str> = html
+        .split("href=\"/briefing?area=")
+        .skip(1)
+        .map(|rest| rest.split('"').next().expect("link"))
+        .collect();
+    let hotspot = links
+        .iter()
+        .find(|l| l.starts_with("hs-"))
+        .expect("a hotspot area");
+    let district = links
+        .iter()
+        .find(|l| l.starts_with("district:"))
+        .expect("a district");
+    for area in [hotspot, district] {
+        let briefing = get(&format!("/briefing?area={area}"), Role::Tactical).await;
+        assert_eq!(briefing.status, StatusCode::OK, "{area}");
+        assert!(briefing.text().contains("Day-of-action briefing"), "{area}");
+    }
 }

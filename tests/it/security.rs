@@ -226,6 +226,11 @@ async fn role_by_endpoint_matrix() {
             "/briefing?area=district:E07000010",
             [S::SEE_OTHER, S::FORBIDDEN, S::FORBIDDEN, S::OK, S::OK],
         ),
+        // Without an area: the areas to choose from, for the same roles.
+        (
+            "/briefing",
+            [S::SEE_OTHER, S::FORBIDDEN, S::FORBIDDEN, S::OK, S::OK],
+        ),
         // OGC API - Features: the documents that describe no data are public;
         // collections answer as their layers do.
         ("/ogc", [S::OK; 5]),

@@ -8,7 +8,9 @@ use axum::extract::{RawQuery, State};
 use maud::{html, Markup, PreEscaped};
 
 use super::labels::label_in;
+use super::towns::towns_table;
 use crate::premises::{self, Briefing, BriefingArea};
+use crate::serve::api::{layer_etag, rendered_layer};
 use crate::serve::error::{AppError, PageResult};
 use crate::serve::i18n::{t, t_args, Lang};
 use crate::serve::layout::page;
@@ -118,11 +120,13 @@ pub async fn briefing_page(
         .into_iter()
         .filter(|(_, v)| !v.is_empty())
         .collect();
-    let area_text = q
+    let Some(area_text) = q
         .iter()
         .position(|(k, _)| k == "area")
         .map(|i| q.remove(i).1)
-        .ok_or_else(|| AppError::bad("area", "give area=hs-... (a hotspot area), district:E07000010 or bbox:min_lat,min_lng,max_lat,max_lng"))?;
+    else {
+        return chooser(&state, &viewer).await;
+    };
     let area = BriefingArea::parse(&area_text).map_err(|m| AppError::bad("area", m))?;
     let request = premises::parse_premises(&q)?;
     let query = request.query.clone();
@@ -192,6 +196,82 @@ pub async fn briefing_page(
                 }
             }
             @if b.premises.len() > LISTED { p { (t_args(lang, "brief-more", &[("count", ((b.premises.len() - LISTED) as i64).into())])) } }
+        }
+    };
+    Ok(page(
+        &t(lang, "brief-page-title"),
+        "",
+        &body,
+        false,
+        Some(viewer.nav_in(lang)),
+    ))
+}
+
+/// Without `area`: the view's hotspot areas (strongest first) and the
+/// districts with reports in the latest quarter (busiest first), each a
+/// briefing to open.
+async fn chooser(state: &AppState, viewer: &Viewer) -> PageResult<Markup> {
+    let lang = viewer.lang.staff();
+    let request = crate::publish::parse(crate::publish::Layer::Hotspots, &[])?;
+    let etag = layer_etag(state, viewer, &request);
+    let answer = rendered_layer(state, &etag, &request, viewer).await?;
+    let body: serde_json::Value =
+        serde_json::from_slice(&answer.body).map_err(AppError::internal)?;
+    let mut areas: Vec<(String, String, i64, i64)> = body["features"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| {
+            let p = &f["properties"];
+            Some((
+                p["id"].as_str()?.to_owned(),
+                p["nearest_town"].as_str().unwrap_or("?").to_owned(),
+                p["bin"].as_i64().unwrap_or(0),
+                p["count"].as_i64().unwrap_or(0),
+            ))
+        })
+        .collect();
+    areas.sort_by(|a, b| b.2.cmp(&a.2).then(b.3.cmp(&a.3)).then(a.0.cmp(&b.0)));
+    let table = towns_table(state, viewer, crate::model::AreaLevel::District).await?;
+    let latest = table.0.iter().map(|r| r.period).max();
+    let mut districts: Vec<(&str, &str, u64)> = table
+        .0
+        .iter()
+        .zip(table.1.iter())
+        .filter(|(r, _)| Some(r.period) == latest && r.town != "(none)")
+        .map(|(r, p)| {
+            (
+                r.town.as_str(),
+                r.district_name.as_str(),
+                p.count.unwrap_or(0),
+            )
+        })
+        .collect();
+    districts.sort_by(|a, b| b.2.cmp(&a.2).then(a.1.cmp(b.1)));
+    let body = html! {
+        main #main .briefing {
+            h1 { (t(lang, "brief-choose-title")) }
+            p { (t(lang, "brief-choose-intro")) }
+            h2 { (t(lang, "map-areas")) }
+            @if areas.is_empty() {
+                p { (t(lang, "map-areas-none")) }
+            } @else {
+                ul {
+                    @for (id, near, bin, count) in &areas {
+                        li { a href=(format!("/briefing?area={id}")) {
+                            (t_args(lang, "map-area-near", &[("place", near.clone().into())]))
+                        } " · " (t(lang, &format!("map-bin-{}", if *bin < 0 { format!("m{}", -bin) } else { bin.to_string() })))
+                          " · " (t_args(lang, "map-n-reports", &[("count", (*count).into())])) }
+                    }
+                }
+            }
+            h2 { (t(lang, "brief-choose-districts")) }
+            ul {
+                @for (code, name, count) in &districts {
+                    li { a href=(format!("/briefing?area=district:{code}")) { (name) }
+                        " · " (t_args(lang, "map-n-reports", &[("count", i64::try_from(*count).unwrap_or(i64::MAX).into())])) }
+                }
+            }
         }
     };
     Ok(page(

@@ -25,6 +25,7 @@ nav-triage = Сортиране
 nav-api = API
 nav-premises = Обекти
 nav-outcomes = Резултати
+nav-briefing = Инструктаж
 nav-admin = Администрация
 sign-out = Изход
 nav-report = Подайте сигнал

@@ -25,6 +25,7 @@ nav-triage = Brysbennu
 nav-api = API
 nav-premises = Safleoedd
 nav-outcomes = Canlyniadau
+nav-briefing = Sesiwn friffio
 nav-admin = Gweinyddu
 sign-out = Allgofnodi
 nav-report = Rhoi gwybod am bryder

@@ -379,6 +379,9 @@ brief-nothing = Dim i'w luniadu: nid oes gan yr ardal gelloedd ar y cydraniad hw
 brief-legend = Celloedd: coch tywyll 99%, oren 95%, pinc 90% hyder poeth; glas oer; llwyd ddim yn arwyddocaol. Rhifau: safleoedd yn y tabl.
 brief-region = Safleoedd yn yr ardal
 brief-caption = Safleoedd yn yr ardal, y mwyaf a adroddwyd yn gyntaf
+brief-choose-title = Sesiwn friffio diwrnod gweithredu: dewiswch ardal
+brief-choose-intro = Mae sesiwn friffio'n argraffu celloedd yr ardal yn ôl hyder man poeth a'i safleoedd, y mwyaf a adroddwyd yn gyntaf. Dewiswch ardal man poeth o'r map (ei olwg ddiofyn) neu ardal.
+brief-choose-districts = Ardaloedd, y prysuraf yn y chwarter diweddaraf yn gyntaf
 brief-more = Ni restrir { $count } safle arall.
 
 ## Administration

@@ -27,6 +27,7 @@ nav-triage = Triage
 nav-api = API
 nav-premises = Premises
 nav-outcomes = Outcomes
+nav-briefing = Briefing
 nav-admin = Admin
 sign-out = Sign out
 nav-report = Report a concern

@@ -377,6 +377,9 @@ brief-nothing = Nothing to draw: the area has no cells at this resolution.
 brief-legend = Cells: dark red 99%, orange 95%, pink 90% confidence hot; blue cold; grey not significant. Numbers: premises in the table.
 brief-region = Premises in the area
 brief-caption = Premises in the area, most reported first
+brief-choose-title = Day-of-action briefing: choose an area
+brief-choose-intro = A briefing prints the area's cells by hot-spot confidence and its premises, most reported first. Choose a hotspot area of the map (its default view) or a district.
+brief-choose-districts = Districts, busiest in the latest quarter first
 brief-more = { $count } more premises are not listed.
 
 ## Administration

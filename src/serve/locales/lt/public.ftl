@@ -25,6 +25,7 @@ nav-triage = Rūšiavimas
 nav-api = API
 nav-premises = Patalpos
 nav-outcomes = Rezultatai
+nav-briefing = Instruktažas
 nav-admin = Administravimas
 sign-out = Atsijungti
 nav-report = Pranešti apie susirūpinimą

@@ -25,6 +25,7 @@ nav-triage = Selekcja
 nav-api = API
 nav-premises = Lokale
 nav-outcomes = Wyniki
+nav-briefing = Odprawa
 nav-admin = Administracja
 sign-out = Wyloguj
 nav-report = Zgłoś problem

@@ -25,6 +25,7 @@ nav-triage = Triere
 nav-api = API
 nav-premises = Localuri
 nav-outcomes = Rezultate
+nav-briefing = Briefing
 nav-admin = Administrare
 sign-out = Deconectare
 nav-report = Raportați o îngrijorare

@@ -25,6 +25,7 @@ nav-triage = Triazhi
 nav-api = API
 nav-premises = Lokalet
 nav-outcomes = Rezultatet
+nav-briefing = Brifing
 nav-admin = Administrimi
 sign-out = Dilni
 nav-report = Raportoni një shqetësim
