@@ -120,39 +120,39 @@ pub async fn towns_page(
                 p { (t(lang, "towns-none")) }
             } @else {
                 div.table-scroll role="region" aria-labelledby="towns-caption" tabindex="0" {
-                table #towns-table {
-                    caption #towns-caption { (t_args(lang, &format!("towns-caption-{level_word}"), &quarter())) }
-                    thead {
-                        tr {
-                            th scope="col" { (t(lang, &format!("towns-level-{level_word}"))) }
-                            @if level == AreaLevel::Town { th scope="col" { (t(lang, "towns-level-district")) } }
-                            th scope="col" { (t(lang, "this-quarter")) }
-                            th scope="col" { (t(lang, "previous")) }
-                            th scope="col" { (t(lang, "year-before")) }
-                            th scope="col" { (t(lang, "towns-change")) }
-                            th scope="col" { (t(lang, "towns-significance")) }
-                            th scope="col" { (t_args(lang, "towns-spark-heading", &[("count", (SPARK_QUARTERS as i64).into())])) }
-                            th scope="col" { (t(lang, "towns-by-venue")) }
-                            th scope="col" { (t(lang, "towns-by-exploitation")) }
-                        }
-                    }
-                    tbody {
-                        @for (row, p, spark) in &current {
+                    table #towns-table {
+                        caption #towns-caption { (t_args(lang, &format!("towns-caption-{level_word}"), &quarter())) }
+                        thead {
                             tr {
-                                th scope="row" { (row.town) }
-                                @if level == AreaLevel::Town { td { (row.district_name) } }
-                                td.num { (shown(p.count)) }
-                                td.num { (shown(p.previous)) }
-                                td.num { (shown(p.year_before)) }
-                                td.num { (p.change.map_or_else(|| "–".to_owned(), signed)) }
-                                td { (t(lang, significance(p))) }
-                                td { (sparkline(lang, spark)) }
-                                td.breakdown { (breakdown(lang, p, "venue:", k)) }
-                                td.breakdown { (breakdown(lang, p, "exploitation:", k)) }
+                                th scope="col" { (t(lang, &format!("towns-level-{level_word}"))) }
+                                @if level == AreaLevel::Town { th scope="col" { (t(lang, "towns-level-district")) } }
+                                th scope="col" { (t(lang, "this-quarter")) }
+                                th scope="col" { (t(lang, "previous")) }
+                                th scope="col" { (t(lang, "year-before")) }
+                                th scope="col" { (t(lang, "towns-change")) }
+                                th scope="col" { (t(lang, "towns-significance")) }
+                                th scope="col" { (t_args(lang, "towns-spark-heading", &[("count", (SPARK_QUARTERS as i64).into())])) }
+                                th scope="col" { (t(lang, "towns-by-venue")) }
+                                th scope="col" { (t(lang, "towns-by-exploitation")) }
+                            }
+                        }
+                        tbody {
+                            @for (row, p, spark) in &current {
+                                tr {
+                                    th scope="row" { (row.town) }
+                                    @if level == AreaLevel::Town { td { (row.district_name) } }
+                                    td.num { (shown(p.count)) }
+                                    td.num { (shown(p.previous)) }
+                                    td.num { (shown(p.year_before)) }
+                                    td.num { (p.change.map_or_else(|| "–".to_owned(), signed)) }
+                                    td { (t(lang, significance(p))) }
+                                    td { (sparkline(lang, spark)) }
+                                    td.breakdown { (breakdown(lang, p, "venue:", k)) }
+                                    td.breakdown { (breakdown(lang, p, "exploitation:", k)) }
+                                }
                             }
                         }
                     }
-                }
                 }
             }
             p.note { (t(lang, "towns-note")) }
