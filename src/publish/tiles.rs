@@ -298,7 +298,7 @@ impl TileIndex {
         if self.estimated_bytes(z, x, y) <= MAX_TILE_BYTES {
             return Ok(None);
         }
-        self.tile(z, x, y).map(Some)
+        Ok(Some(self.aggregated_points(z, x, y, zoom_resolution(z))))
     }
 
     fn from_features(name: &str, input: Vec<Feature>) -> Self {
@@ -395,7 +395,7 @@ impl TileIndex {
             (n, _, _) if n > 0 && n == features.len() => Shape::Points,
             _ => Shape::Areas,
         };
-        let grid = (shape == Shape::Points).then(|| PointGrid::new(&features_of(&features)));
+        let grid = (shape == Shape::Points).then(|| PointGrid::new(&features));
         Self {
             name: name.to_owned(),
             keys,
@@ -562,12 +562,9 @@ impl TileIndex {
             Shape::Hexagons(own) if drawable < own => (self.coarser(drawable), drawable),
             Shape::Hexagons(own) => (self, own),
             // Points aggregate only when a tile of them is too large.
-            Shape::Points => (self, drawable.saturating_add(1)),
+            Shape::Points => return Ok(self.point_tile(z, x, y, drawable)),
             Shape::Areas => (self, 0),
         };
-        if self.shape == Shape::Points {
-            return Ok(self.point_tile(z, x, y, drawable));
-        }
         let mut out = index.cut(z, x, y);
         while out.0.len() > MAX_TILE_BYTES && self.shape != Shape::Areas && res > 0 {
             res -= 1;
@@ -590,6 +587,12 @@ impl TileIndex {
                 return out;
             }
         }
+        self.aggregated_points(z, x, y, drawable)
+    }
+
+    /// A tile of points aggregated at `drawable`, coarser while it does not
+    /// fit; kept once made.
+    fn aggregated_points(&self, z: u8, x: u32, y: u32, drawable: u8) -> (Vec<u8>, usize) {
         let kept = self
             .aggregated
             .lock()
@@ -805,10 +808,6 @@ struct PointGrid {
     cells: HashMap<(u32, u32), Vec<u32>>,
 }
 
-fn features_of(features: &[IndexedFeature]) -> Vec<Option<[f64; 2]>> {
-    features.iter().map(|f| f.point).collect()
-}
-
 impl PointGrid {
     const SIDE: u32 = 1 << GRID_ZOOM;
 
@@ -818,11 +817,11 @@ impl PointGrid {
         (clamp(x), clamp(y))
     }
 
-    fn new(points: &[Option<[f64; 2]>]) -> Self {
+    fn new(features: &[IndexedFeature]) -> Self {
         let mut cells: HashMap<(u32, u32), Vec<u32>> = HashMap::new();
-        for (i, p) in points.iter().enumerate() {
-            if let Some(p) = p {
-                cells.entry(Self::key(*p)).or_default().push(i as u32);
+        for (i, f) in features.iter().enumerate() {
+            if let Some(p) = f.point {
+                cells.entry(Self::key(p)).or_default().push(i as u32);
             }
         }
         Self { cells }

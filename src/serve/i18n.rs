@@ -174,30 +174,29 @@ pub fn template(lang: Lang, id: &str, names: &[&str]) -> String {
 /// A message of `lang` itself when one exists (no fallback), for vocabularies
 /// where a code without a message has a written form of its own.
 pub fn lookup(lang: Lang, id: &str) -> Option<String> {
-    let bundle = catalogue().bundles.get(&lang)?;
-    let pattern = bundle.get_message(id)?.value()?;
-    let mut errors = Vec::new();
-    let text = bundle.format_pattern(pattern, None, &mut errors);
-    errors.is_empty().then(|| text.into_owned())
+    format_in(lang, id, None)
 }
 
 fn message(lang: Lang, id: &str, args: Option<&FluentArgs<'_>>) -> String {
-    let (message_id, attribute) = id.split_once('.').map_or((id, None), |(m, a)| (m, Some(a)));
-    let format = |lang: Lang| -> Option<String> {
-        let bundle = catalogue().bundles.get(&lang)?;
-        let message = bundle.get_message(message_id)?;
-        let pattern = match attribute {
-            Some(a) => message.get_attribute(a)?.value(),
-            None => message.value()?,
-        };
-        let mut errors = Vec::new();
-        let text = bundle.format_pattern(pattern, args, &mut errors);
-        errors.is_empty().then(|| text.into_owned())
-    };
-    format(lang)
-        .or_else(|| format(Lang::En))
+    format_in(lang, id, args)
+        .or_else(|| format_in(Lang::En, id, args))
         // Visible on the page, and what the tests look for.
         .unwrap_or_else(|| format!("[missing message {id}]"))
+}
+
+/// Message `id` (or `message.attribute`) of `lang` formatted, if `lang` has it
+/// and it formats without errors.
+fn format_in(lang: Lang, id: &str, args: Option<&FluentArgs<'_>>) -> Option<String> {
+    let (message_id, attribute) = id.split_once('.').map_or((id, None), |(m, a)| (m, Some(a)));
+    let bundle = catalogue().bundles.get(&lang)?;
+    let message = bundle.get_message(message_id)?;
+    let pattern = match attribute {
+        Some(a) => message.get_attribute(a)?.value(),
+        None => message.value()?,
+    };
+    let mut errors = Vec::new();
+    let text = bundle.format_pattern(pattern, args, &mut errors);
+    errors.is_empty().then(|| text.into_owned())
 }
 
 /// An integer grouped as the language writes it (1,234 · 1 234 · 1.234).

@@ -17,7 +17,7 @@ use chrono::{Datelike as _, NaiveDate};
 use maud::{html, Markup};
 
 use super::labels::label_in;
-use super::towns::{generated, towns_table};
+use super::towns::{generated, signed, towns_table};
 use crate::model::AreaLevel;
 use crate::publish::{PublishedTrend, TownRow};
 use crate::serve::api::{layer_etag, rendered_layer};
@@ -185,7 +185,7 @@ fn change_text(lang: Lang, now: Option<u64>, before: Option<u64>) -> String {
     match (now, before) {
         (Some(n), Some(b)) => {
             let p = crate::publish::published_change_p(n, b);
-            let diff = signed_in(lang, n as i64 - b as i64);
+            let diff = signed(lang, n as i64 - b as i64);
             if b == 0 {
                 format!("{diff} (p = {})", p_text(p))
             } else {
@@ -194,15 +194,6 @@ fn change_text(lang: Lang, now: Option<u64>, before: Option<u64>) -> String {
             }
         }
         _ => "–".to_owned(),
-    }
-}
-
-/// A change with its sign, grouped as `lang` writes numbers.
-fn signed_in(lang: Lang, n: i64) -> String {
-    if n > 0 {
-        format!("+{}", i18n::number(lang, n))
-    } else {
-        i18n::number(lang, n)
     }
 }
 
@@ -287,10 +278,7 @@ fn summary(
                         out.push(t_args(
                             lang,
                             &format!("pack-sum-{id}-{way}"),
-                            &[
-                                ("value", value.into()),
-                                ("change", signed_in(lang, d).into()),
-                            ],
+                            &[("value", value.into()), ("change", signed(lang, d).into())],
                         ));
                     }
                 }

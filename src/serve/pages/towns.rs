@@ -144,7 +144,7 @@ pub async fn towns_page(
                                     td.num { (shown(p.count)) }
                                     td.num { (shown(p.previous)) }
                                     td.num { (shown(p.year_before)) }
-                                    td.num { (p.change.map_or_else(|| "–".to_owned(), signed)) }
+                                    td.num { (p.change.map_or_else(|| "–".to_owned(), |n| signed(lang, n))) }
                                     td { (t(lang, significance(p))) }
                                     td { (sparkline(lang, spark)) }
                                     td.breakdown { (breakdown(lang, p, "venue:", k)) }
@@ -219,11 +219,12 @@ pub(super) async fn towns_table(
     Ok(table)
 }
 
-pub(super) fn signed(n: i64) -> String {
+/// A change with its sign, grouped as `lang` writes numbers ("+1,234", "-3").
+pub(super) fn signed(lang: Lang, n: i64) -> String {
     if n > 0 {
-        format!("+{n}")
+        format!("+{}", i18n::number(lang, n))
     } else {
-        n.to_string()
+        i18n::number(lang, n)
     }
 }
 
