@@ -50,6 +50,11 @@ pub(crate) fn page(
     staff_frame(lang, title, body_class, body, map, nav, true)
 }
 
+/// A plain staff page (no map, no body class) for a signed-in viewer.
+pub(crate) fn staff_page(title: &str, body: &Markup, nav: Nav<'_>) -> Markup {
+    page(title, "", body, false, Some(nav))
+}
+
 fn staff_frame(
     lang: Lang,
     title: &str,

@@ -14,7 +14,7 @@ use crate::model::Role;
 use crate::serve::audit::now;
 use crate::serve::error::{AppError, PageResult};
 use crate::serve::i18n::t;
-use crate::serve::layout::page;
+use crate::serve::layout::staff_page;
 use crate::serve::state::AppState;
 use crate::serve::viewer::Viewer;
 use crate::store::AuditFilter;
@@ -128,12 +128,10 @@ async fn render_admin(
             }
         }
     };
-    Ok(page(
+    Ok(staff_page(
         &t(lang, "admin-title"),
-        "",
         &body,
-        false,
-        Some(viewer.nav_in(lang)),
+        viewer.nav_in(lang),
     ))
 }
 
@@ -430,12 +428,5 @@ async fn audit_page(
             }
         }
     };
-    Ok(page(
-        &t(lang, "audit-title"),
-        "",
-        &body,
-        false,
-        Some(viewer.nav_in(lang)),
-    )
-    .into_response())
+    Ok(staff_page(&t(lang, "audit-title"), &body, viewer.nav_in(lang)).into_response())
 }

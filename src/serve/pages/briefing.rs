@@ -13,7 +13,7 @@ use crate::premises::{self, Briefing, BriefingArea};
 use crate::serve::api::{layer_etag, rendered_layer};
 use crate::serve::error::{AppError, PageResult};
 use crate::serve::i18n::{t, t_args, Lang};
-use crate::serve::layout::page;
+use crate::serve::layout::staff_page;
 use crate::serve::query::pairs;
 use crate::serve::state::AppState;
 use crate::serve::viewer::Viewer;
@@ -198,12 +198,10 @@ pub async fn briefing_page(
             @if b.premises.len() > LISTED { p { (t_args(lang, "brief-more", &[("count", ((b.premises.len() - LISTED) as i64).into())])) } }
         }
     };
-    Ok(page(
+    Ok(staff_page(
         &t(lang, "brief-page-title"),
-        "",
         &body,
-        false,
-        Some(viewer.nav_in(lang)),
+        viewer.nav_in(lang),
     ))
 }
 
@@ -274,11 +272,9 @@ async fn chooser(state: &AppState, viewer: &Viewer) -> PageResult<Markup> {
             }
         }
     };
-    Ok(page(
+    Ok(staff_page(
         &t(lang, "brief-page-title"),
-        "",
         &body,
-        false,
-        Some(viewer.nav_in(lang)),
+        viewer.nav_in(lang),
     ))
 }

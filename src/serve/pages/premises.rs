@@ -11,7 +11,7 @@ use super::labels::label_in;
 use crate::premises::{self, PremisesRow, PremisesSort};
 use crate::serve::error::{AppError, PageResult};
 use crate::serve::i18n::{self, t, t_args, Lang};
-use crate::serve::layout::page;
+use crate::serve::layout::staff_page;
 use crate::serve::query::{one, pairs};
 use crate::serve::state::AppState;
 use crate::serve::viewer::Viewer;
@@ -120,12 +120,10 @@ pub async fn premises_page(
             }
         }
     };
-    Ok(page(
+    Ok(staff_page(
         &t(lang, "prem-title"),
-        "",
         &body,
-        false,
-        Some(viewer.nav_in(lang)),
+        viewer.nav_in(lang),
     ))
 }
 
@@ -286,7 +284,7 @@ pub async fn premises_detail(
             }
         }
     };
-    Ok(page(&title, "", &body, false, Some(viewer.nav_in(lang))))
+    Ok(staff_page(&title, &body, viewer.nav_in(lang)))
 }
 
 /// `POST /premises/{id}/outcomes`: the form's visit, through the outcomes import.
@@ -412,12 +410,10 @@ pub async fn outcomes_page(
             @if summary.unplaced > 0 { p { (t_args(lang, "out-unplaced", &[("count", (summary.unplaced as i64).into())])) } }
         }
     };
-    Ok(page(
+    Ok(staff_page(
         &t(lang, "out-page-title"),
-        "",
         &body,
-        false,
-        Some(viewer.nav_in(lang)),
+        viewer.nav_in(lang),
     ))
 }
 

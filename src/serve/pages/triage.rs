@@ -14,7 +14,7 @@ use crate::ingest::Format;
 use crate::model::{Grading, VenueType};
 use crate::serve::error::{AppError, PageResult};
 use crate::serve::i18n::{self, t, t_args, Lang};
-use crate::serve::layout::page;
+use crate::serve::layout::staff_page;
 use crate::serve::query::{one, pairs};
 use crate::serve::state::AppState;
 use crate::serve::viewer::Viewer;
@@ -123,13 +123,7 @@ async fn render(
     };
     Ok((
         status,
-        page(
-            &t(lang, "triage-title"),
-            "",
-            &body,
-            false,
-            Some(viewer.nav_in(lang)),
-        ),
+        staff_page(&t(lang, "triage-title"), &body, viewer.nav_in(lang)),
     )
         .into_response())
 }
