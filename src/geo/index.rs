@@ -46,6 +46,11 @@ pub const EDGE_FACTOR: f64 = 1.5;
 pub struct ReportCells(pub [Option<CellIndex>; 4]);
 
 impl ReportCells {
+    /// The finest of them: the one the store keeps (the others are its parents).
+    pub fn finest(&self) -> Option<CellIndex> {
+        self.0.iter().rev().find_map(|cell| *cell)
+    }
+
     pub fn at(&self, resolution: Resolution) -> Option<CellIndex> {
         RESOLUTIONS
             .iter()

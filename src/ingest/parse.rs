@@ -31,8 +31,6 @@ impl ParseContext {
 pub struct ParsedReport {
     pub fields: ReportFields,
     pub location: LocationInput,
-    /// `location.canonical()`, written once: it is hashed and stored.
-    pub location_key: String,
     /// `auto-` + the content hash when the row had no `report_id`: see
     /// [`ParsedReport::report_id`]. Kept apart so a given id is not copied.
     auto_id: Option<String>,
@@ -190,8 +188,7 @@ pub fn parse_row(row: &RawRow, context: &ParseContext) -> Result<ParsedReport, R
         grading,
         notes,
     };
-    let location_key = location.canonical();
-    let content_hash = content_hash(&fields, &location_key);
+    let content_hash = content_hash(&fields, &location);
     let auto_id = fields
         .report_id
         .is_none()
@@ -199,7 +196,6 @@ pub fn parse_row(row: &RawRow, context: &ParseContext) -> Result<ParsedReport, R
     Ok(ParsedReport {
         fields,
         location,
-        location_key,
         auto_id,
         content_hash,
     })
@@ -446,17 +442,17 @@ fn grid_precision_m(easting: &str, northing: &str) -> f64 {
 /// SHA-256 over the fields, each followed by 0x1f, in one buffer (the bytes,
 /// and so every stored hash, are those of hashing the fields one by one).
 /// The buffer is the thread's, reused row after row.
-fn content_hash(fields: &ReportFields, location_key: &str) -> u128 {
+fn content_hash(fields: &ReportFields, location: &LocationInput) -> u128 {
     thread_local! {
         static TEXT: std::cell::RefCell<String> = std::cell::RefCell::new(String::with_capacity(256));
     }
     TEXT.with_borrow_mut(|text| {
         text.clear();
-        content_hash_in(text, fields, location_key)
+        content_hash_in(text, fields, location)
     })
 }
 
-fn content_hash_in(text: &mut String, fields: &ReportFields, location_key: &str) -> u128 {
+fn content_hash_in(text: &mut String, fields: &ReportFields, location: &LocationInput) -> u128 {
     use std::fmt::Write as _;
     let put = |text: &mut String, s: &str| {
         text.push_str(s);
@@ -494,7 +490,8 @@ fn content_hash_in(text: &mut String, fields: &ReportFields, location_key: &str)
     }
     text.push('\x1f');
     put(text, fields.notes.as_deref().unwrap_or(""));
-    put(text, location_key);
+    location.push_canonical(text);
+    text.push('\x1f');
     let digest = Sha256::digest(text.as_bytes());
     let mut first = [0; 16];
     first.copy_from_slice(&digest[..16]);

@@ -385,38 +385,28 @@ fn stage_in_order(
 struct Located {
     parsed: ingest::ParsedReport,
     geocoded: crate::geo::Geocoded,
-    cells: [Option<u64>; 4],
+    /// The location text to store: none when it is the stored point itself
+    /// (WGS84 as given, bit for bit), which the store rebuilds on reading.
+    location_input: Option<String>,
+    /// The finest cell the precision supports (coarser ones are its parents).
+    cell: Option<u64>,
     town: Option<&'static str>,
     district: Option<&'static str>,
 }
 
 impl Located {
-    /// The location text to store: none when it is the stored point itself
-    /// (WGS84 as given, bit for bit), which the store rebuilds on reading.
-    fn location_input(&self) -> Option<&str> {
-        match self.parsed.location {
-            crate::geo::LocationInput::LatLng { lat, lng, .. }
-                if lat.to_bits() == self.geocoded.lat.to_bits()
-                    && lng.to_bits() == self.geocoded.lng.to_bits() =>
-            {
-                None
-            }
-            _ => Some(&self.parsed.location_key),
-        }
-    }
-
     fn as_new_report<'a>(&'a self, row: &'a ingest::RawRow) -> NewReport<'a> {
         NewReport {
             report_id: self.parsed.report_id(),
             content_hash: self.parsed.content_hash,
             fields: &self.parsed.fields,
-            location_input: self.location_input(),
+            location_input: self.location_input.as_deref(),
             lat: self.geocoded.lat,
             lng: self.geocoded.lng,
             method: self.geocoded.method,
             precision_m: self.geocoded.precision_m,
             geocode_note: self.geocoded.note.as_deref(),
-            cells: self.cells,
+            cell: self.cell,
             line: row.line,
             town: self.town,
             district: self.district,
@@ -450,11 +440,20 @@ fn locate(
         .at(h3o::Resolution::Seven)
         .unwrap_or_else(|| point.to_cell(h3o::Resolution::Seven));
     let (town, district) = localities.of_cell(res7);
-    let cells = cells.0.map(|c| c.map(u64::from));
+    let location_input = match parsed.location {
+        crate::geo::LocationInput::LatLng { lat, lng, .. }
+            if lat.to_bits() == geocoded.lat.to_bits()
+                && lng.to_bits() == geocoded.lng.to_bits() =>
+        {
+            None
+        }
+        _ => Some(parsed.location.canonical()),
+    };
     Ok(Located {
         parsed,
         geocoded,
-        cells,
+        location_input,
+        cell: cells.finest().map(u64::from),
         town,
         district,
     })

@@ -329,14 +329,17 @@ pub(crate) fn normalise_word(text: &str) -> String {
 /// As [`normalise_word`], borrowing text that is already in that form (most
 /// machine-written values), so that parsing a row allocates less.
 pub(crate) fn normalised(text: &str) -> std::borrow::Cow<'_, str> {
-    let bytes = text.as_bytes();
-    let plain = !bytes.is_empty()
-        && bytes
-            .iter()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_')
-        && bytes[0] != b'_'
-        && bytes[bytes.len() - 1] != b'_'
-        && !text.contains("__");
+    // One pass: lowercase letters, digits, and single underscores between
+    // them (`str::contains("__")` cost a substring search per field).
+    let mut after_underscore = true; // so a leading '_' is not plain
+    let plain = !text.is_empty()
+        && text.bytes().all(|b| {
+            let ok =
+                b.is_ascii_lowercase() || b.is_ascii_digit() || (b == b'_' && !after_underscore);
+            after_underscore = b == b'_';
+            ok
+        })
+        && !after_underscore;
     if plain {
         return std::borrow::Cow::Borrowed(text);
     }
@@ -363,11 +366,16 @@ pub(crate) fn normalised(text: &str) -> std::borrow::Cow<'_, str> {
 /// `location_input` it left empty (see migration 5).
 pub fn latlng_key(lat: f64, lng: f64) -> String {
     let mut text = String::with_capacity(32);
-    text.push_str("ll:");
-    push_float(&mut text, lat);
-    text.push(':');
-    push_float(&mut text, lng);
+    push_latlng_key(&mut text, lat, lng);
     text
+}
+
+/// Appends [`latlng_key`]'s text to `out`.
+pub fn push_latlng_key(out: &mut String, lat: f64, lng: f64) {
+    out.push_str("ll:");
+    push_float(out, lat);
+    out.push(':');
+    push_float(out, lng);
 }
 
 /// Appends `x` exactly as `Display` writes it (the shortest digits that read
@@ -459,6 +467,9 @@ mod tests {
             ("car__wash", "car_wash", false),
             ("car_wash's", "car_washs", false),
             ("", "", false),
+            ("_", "", false),
+            ("a_b_c", "a_b_c", true),
+            ("a_", "a", false),
         ] {
             let got = normalised(text);
             assert_eq!(got, expected, "{text:?}");

@@ -8,7 +8,7 @@ use super::connection::Store;
 use super::error::Result;
 use super::records::{AreaRow, CellCounts, CellRow, IndicatorWeights, ReportFilter};
 use super::reports::{filter_sql, unit_sql};
-use super::schema::cell_column;
+use super::schema::report_cell;
 use crate::model::{AreaLevel, Split, Step};
 
 /// `1 + Σᵢ wᵢ·bitᵢ(indicator_mask)` with the weights as parameters.
@@ -53,7 +53,7 @@ impl Store {
         weights: Option<&IndicatorWeights>,
         details: bool,
     ) -> Result<CellCounts> {
-        let column = cell_column(resolution);
+        let column = report_cell(resolution);
         let mut values = Vec::new();
         let weight = weight_sql(weights, &mut values);
         let (clause, filter_values) = filter_sql(filter);
@@ -144,7 +144,7 @@ impl Store {
         step: Step,
         weights: Option<&IndicatorWeights>,
     ) -> Result<Vec<(u64, NaiveDate, f64)>> {
-        let column = cell_column(resolution);
+        let column = report_cell(resolution);
         let mut values = Vec::new();
         let weight = weight_sql(weights, &mut values);
         let (clause, filter_values) = filter_sql(filter);
@@ -308,7 +308,7 @@ impl Store {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<(NaiveDate, crate::model::AreaUnit)>> {
-        let column = cell_column(resolution);
+        let column = report_cell(resolution);
         let sql = format!(
             "SELECT CAST(date_trunc('quarter', observed_on) AS DATE), coalesce({column}, 0), \
              coalesce(town, '(none)'), coalesce(district, '(none)'), count(*) \

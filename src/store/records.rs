@@ -23,8 +23,9 @@ pub struct NewReport<'a> {
     pub method: GeocodeMethod,
     pub precision_m: f64,
     pub geocode_note: Option<&'a str>,
-    /// Cells at res 6..=9 as raw H3 indexes; `None` where too coarse.
-    pub cells: [Option<u64>; 4],
+    /// The finest cell the precision supports (res 6..=9) as a raw H3 index;
+    /// `None` where too coarse. The table derives the coarser cells, its parents.
+    pub cell: Option<u64>,
     pub line: u64,
     pub town: Option<&'a str>,
     pub district: Option<&'a str>,

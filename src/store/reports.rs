@@ -7,7 +7,7 @@ use super::error::Result;
 use super::records::{
     CountTable, ReportFilter, RunRecord, StoreSummary, StoredReject, StoredReport,
 };
-use super::schema::cell_column;
+use super::schema::{report_cell, REPORT_CELLS};
 
 impl Store {
     /// Rejects of one run, in line order.
@@ -80,7 +80,7 @@ impl Store {
         let sql = format!(
             "SELECT source, report_id, observed_on, venue_type, venue_name, exploitation_type, indicator_mask, \
              persons_count, nationalities, child_involved, grading, notes, location_input, lat, lng, \
-             geocode_method, precision_m, geocode_note, h3_r6, h3_r7, h3_r8, h3_r9, town, district, \
+             geocode_method, precision_m, geocode_note, {REPORT_CELLS}, town, district, \
              l.premises_id, l.score, l.reason, l.incident_id \
              FROM (SELECT * FROM reports {clause}) LEFT JOIN report_links l USING (source, report_id) \
              ORDER BY observed_on, source, report_id"
@@ -132,7 +132,7 @@ impl Store {
 
     /// The `limit` cells with most reports at a resolution (6..=9), busiest first.
     pub fn busiest_cells(&self, resolution: u8, limit: u32) -> Result<Vec<(u64, u64)>> {
-        let column = cell_column(resolution);
+        let column = report_cell(resolution);
         let sql = format!(
             "SELECT {column}, count(*) AS n FROM reports WHERE {column} IS NOT NULL \
              GROUP BY {column} ORDER BY n DESC, {column} LIMIT ?"
@@ -260,7 +260,7 @@ pub(super) fn filter_sql(filter: &ReportFilter) -> (String, Vec<String>) {
         }
     }
     if let Some((res, cells)) = &filter.cells {
-        let column = cell_column(*res);
+        let column = report_cell(*res);
         if cells.is_empty() {
             clauses.push("FALSE".to_owned());
         } else {

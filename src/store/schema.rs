@@ -278,6 +278,57 @@ CREATE TABLE public_reports (
 );
 ",
     ),
+    (
+        10,
+        "reports: one H3 cell per report, coarser cells derived",
+        r"
+-- A report's cells at coarser resolutions are its finest cell's parents
+-- (`geo::index`), so only the finest is stored (`h3_cell`, NULL when the
+-- precision supports no resolution from 6 to 9); queries derive the others
+-- (`schema::report_cell`): a third smaller file, and three columns fewer to
+-- convert and compress at every load. Not as generated columns: DuckDB
+-- computes those at every insert (a fifth more of its CPU at load).
+CREATE TABLE reports_one_cell (
+    source            VARCHAR NOT NULL,
+    report_id         VARCHAR NOT NULL,
+    content_hash      UBIGINT NOT NULL,
+    observed_on       DATE NOT NULL,
+    venue_type        venue_type_t NOT NULL,
+    venue_name        VARCHAR,
+    exploitation_type exploitation_type_t NOT NULL,
+    indicator_mask    USMALLINT NOT NULL,
+    persons_count     INTEGER,
+    nationalities     VARCHAR,
+    child_involved    BOOLEAN,
+    grading           VARCHAR,
+    notes             VARCHAR,
+    location_input    VARCHAR,
+    lat               DOUBLE NOT NULL,
+    lng               DOUBLE NOT NULL,
+    geocode_method    geocode_method_t NOT NULL,
+    precision_m       DOUBLE NOT NULL,
+    geocode_note      VARCHAR,
+    h3_cell           UBIGINT,
+    run_id            BIGINT NOT NULL,
+    line              BIGINT NOT NULL,
+    town              VARCHAR,
+    district          VARCHAR
+);
+INSERT INTO reports_one_cell (
+    source, report_id, content_hash, observed_on, venue_type, venue_name,
+    exploitation_type, indicator_mask, persons_count, nationalities, child_involved,
+    grading, notes, location_input, lat, lng, geocode_method, precision_m, geocode_note,
+    h3_cell, run_id, line, town, district)
+SELECT
+    source, report_id, content_hash, observed_on, venue_type, venue_name,
+    exploitation_type, indicator_mask, persons_count, nationalities, child_involved,
+    grading, notes, location_input, lat, lng, geocode_method, precision_m, geocode_note,
+    coalesce(h3_r9, h3_r8, h3_r7, h3_r6), run_id, line, town, district
+FROM reports;
+DROP TABLE reports;
+ALTER TABLE reports_one_cell RENAME TO reports;
+",
+    ),
 ];
 
 /// `(newest run id, report count)`: see [`Store::data_version`].
@@ -289,7 +340,29 @@ pub(super) fn read_data_version(conn: &duckdb::Connection) -> duckdb::Result<(i6
     )
 }
 
-/// The column of `reports` holding the H3 cell at a resolution (6..=9).
+/// A report's H3 cell at a resolution (6..=9), as SQL over `reports.h3_cell`
+/// (the finest cell its precision supports): that cell's parent, NULL when the
+/// finest is coarser. An H3 index's resolution is bits 52-55; its parent at r
+/// has r there and every digit below r set to 7 (all ones).
+pub(super) fn report_cell(resolution: u8) -> &'static str {
+    match resolution {
+        6 => "(CASE WHEN (h3_cell >> 52) & 15 >= 6 THEN (h3_cell & 18379190079164776448::UBIGINT) | 27021597898440703::UBIGINT END)",
+        7 => "(CASE WHEN (h3_cell >> 52) & 15 >= 7 THEN (h3_cell & 18379190079282216960::UBIGINT) | 31525197408370687::UBIGINT END)",
+        8 => "(CASE WHEN (h3_cell >> 52) & 15 >= 8 THEN (h3_cell & 18379190079296897024::UBIGINT) | 36028797021061119::UBIGINT END)",
+        _ => "(CASE WHEN (h3_cell >> 52) & 15 >= 9 THEN (h3_cell & 18379190079298732032::UBIGINT) | 40532396646596607::UBIGINT END)",
+    }
+}
+
+/// `h3_r6, h3_r7, h3_r8, h3_r9` of a report, derived as [`report_cell`] does.
+pub(super) const REPORT_CELLS: &str = concat!(
+    "(CASE WHEN (h3_cell >> 52) & 15 >= 6 THEN (h3_cell & 18379190079164776448::UBIGINT) | 27021597898440703::UBIGINT END)", " AS h3_r6, ",
+    "(CASE WHEN (h3_cell >> 52) & 15 >= 7 THEN (h3_cell & 18379190079282216960::UBIGINT) | 31525197408370687::UBIGINT END)", " AS h3_r7, ",
+    "(CASE WHEN (h3_cell >> 52) & 15 >= 8 THEN (h3_cell & 18379190079296897024::UBIGINT) | 36028797021061119::UBIGINT END)", " AS h3_r8, ",
+    "(CASE WHEN (h3_cell >> 52) & 15 >= 9 THEN (h3_cell & 18379190079298732032::UBIGINT) | 40532396646596607::UBIGINT END)", " AS h3_r9"
+);
+
+/// The column of a table holding the H3 cell at a resolution (6..=9), for
+/// the tables that keep one column per resolution (`premises`, `context_crimes`).
 pub(super) fn cell_column(resolution: u8) -> &'static str {
     match resolution {
         6 => "h3_r6",
@@ -306,6 +379,62 @@ mod tests {
     use super::MIGRATIONS;
     use crate::model::{ExploitationType, GeocodeMethod, VenueType};
     use crate::store::Store;
+
+    /// The SQL that derives a report's coarser cells gives h3o's parents of
+    /// its finest cell, and NULL above the finest resolution, for cells all
+    /// over the UK at every finest resolution.
+    #[test]
+    fn report_cells_in_sql_are_the_finest_cells_parents() {
+        use h3o::{LatLng, Resolution};
+        let conn = Connection::open_in_memory().expect("open");
+        let resolutions = [
+            Resolution::Six,
+            Resolution::Seven,
+            Resolution::Eight,
+            Resolution::Nine,
+        ];
+        let mut state = 7u64;
+        let mut next = move || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut checked = 0;
+        for _ in 0..500 {
+            let point = LatLng::new(50.0 + next() * 8.5, -6.0 + next() * 7.8).expect("point");
+            for finest in resolutions {
+                let cell = point.to_cell(finest);
+                for (i, resolution) in resolutions.iter().enumerate() {
+                    let sql = format!(
+                        "SELECT {} FROM (SELECT CAST(? AS UBIGINT) AS h3_cell)",
+                        super::report_cell(6 + i as u8)
+                    );
+                    let derived: Option<u64> = conn
+                        .query_row(&sql, params![u64::from(cell).to_string()], |r| r.get(0))
+                        .expect("derive");
+                    let expected = (*resolution <= finest)
+                        .then(|| cell.parent(*resolution))
+                        .flatten()
+                        .map(u64::from);
+                    assert_eq!(derived, expected, "{cell} at {resolution}");
+                    checked += 1;
+                }
+            }
+        }
+        let all: (Option<u64>, Option<u64>, Option<u64>, Option<u64>) = conn
+            .query_row(
+                &format!(
+                    "SELECT {} FROM (SELECT CAST(NULL AS UBIGINT) AS h3_cell)",
+                    super::REPORT_CELLS
+                ),
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .expect("no cell");
+        assert_eq!(all, (None, None, None, None));
+        assert_eq!(checked, 8_000);
+    }
 
     #[test]
     fn enum_types_list_the_programs_values() {
@@ -387,6 +516,72 @@ mod tests {
     /// A database written before migration 4 keeps its reports: the text
     /// columns become ENUMs with the same values and the hex content hash the
     /// number the loader now computes (its first 16 hex digits).
+    /// Migration 10 keeps a stored report's finest cell, and the cells
+    /// derived from it are the ones it had (written as parents, as loads
+    /// since "one H3 cell per report" did).
+    #[test]
+    fn migration_10_keeps_the_finest_cell() {
+        use h3o::{LatLng, Resolution};
+        let conn = Connection::open_in_memory().expect("open");
+        conn.execute_batch(
+            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, \
+             applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)",
+        )
+        .expect("schema_migrations");
+        for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 < 10) {
+            conn.execute_batch(sql).expect("old migration");
+            conn.execute(
+                "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
+                params![version, name],
+            )
+            .expect("record");
+        }
+        let point = LatLng::new(52.666, 0.158).expect("point");
+        let r9 = point.to_cell(Resolution::Nine);
+        let parents = |finest: Resolution| -> Vec<Option<u64>> {
+            [
+                Resolution::Six,
+                Resolution::Seven,
+                Resolution::Eight,
+                Resolution::Nine,
+            ]
+            .into_iter()
+            .map(|r| (r <= finest).then(|| r9.parent(r)).flatten().map(u64::from))
+            .collect()
+        };
+        let insert =
+            "INSERT INTO reports (source, report_id, content_hash, observed_on, venue_type, \
+             exploitation_type, indicator_mask, lat, lng, geocode_method, precision_m, \
+             h3_r6, h3_r7, h3_r8, h3_r9, run_id, line) VALUES ('app', ?, 1, DATE '2023-09-06', \
+             'farm', 'labour', 0, 52.666, 0.158, 'wgs84', 10, \
+             CAST(? AS UBIGINT), CAST(? AS UBIGINT), CAST(? AS UBIGINT), CAST(? AS UBIGINT), 1, 2)";
+        let text = |cells: &[Option<u64>]| -> Vec<Option<String>> {
+            cells.iter().map(|c| c.map(|c| c.to_string())).collect()
+        };
+        for (id, finest) in [("gps", Resolution::Nine), ("town", Resolution::Six)] {
+            let cells = text(&parents(finest));
+            conn.execute(insert, params![id, cells[0], cells[1], cells[2], cells[3]])
+                .expect("old report");
+        }
+        let store = Store::init(conn, ":memory:".into()).expect("migrate");
+        let sql = format!(
+            "SELECT h3_cell, {} FROM reports ORDER BY report_id",
+            super::REPORT_CELLS
+        );
+        let mut stmt = store.conn.prepare(&sql).expect("prepare");
+        let rows: Vec<Vec<Option<u64>>> = stmt
+            .query_map([], |r| (0..5).map(|i| r.get(i)).collect())
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        let gps = parents(Resolution::Nine);
+        let town = parents(Resolution::Six);
+        assert_eq!(rows[0][0], gps[3], "the finest cell of a GPS report");
+        assert_eq!(rows[0][1..], gps[..]);
+        assert_eq!(rows[1][0], town[0], "a town's cell");
+        assert_eq!(rows[1][1..], town[..]);
+    }
+
     #[test]
     fn migration_4_converts_stored_reports() {
         let conn = Connection::open_in_memory().expect("open");

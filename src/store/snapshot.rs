@@ -216,11 +216,12 @@ impl Snapshot {
             extent,
         };
         let mut statement = conn
-            .prepare(
+            .prepare(&format!(
                 "SELECT observed_on, CAST(enum_code(venue_type) AS UTINYINT), \
                  CAST(enum_code(exploitation_type) AS UTINYINT), source, indicator_mask, \
-                 h3_r6, h3_r7, h3_r8, h3_r9, town, district, child_involved FROM reports",
-            )
+                 {}, town, district, child_involved FROM reports",
+                super::schema::REPORT_CELLS
+            ))
             .map_err(db("prepare snapshot"))?;
         let mut sources = Names::default();
         let mut towns = Names::default();

@@ -40,6 +40,15 @@ pub enum LocationInput {
 }
 
 impl LocationInput {
+    /// Appends [`LocationInput::canonical`] to `out` (a WGS84 point, the
+    /// common case, without a string of its own).
+    pub fn push_canonical(&self, out: &mut String) {
+        match self {
+            Self::LatLng { lat, lng, .. } => crate::model::push_latlng_key(out, *lat, *lng),
+            other => out.push_str(&other.canonical()),
+        }
+    }
+
     /// A canonical text form, part of a report's content hash.
     pub fn canonical(&self) -> String {
         match self {

@@ -307,3 +307,52 @@ fn iso_date_text_is_chronos() {
         day += chrono::Duration::days(13);
     }
 }
+
+/// Stored reports keep their content hash, and reports without an id their
+/// `auto-` id, so the hashed text may never change: SHA-256 over the fields
+/// in a fixed order, each followed by 0x1f, the location in its canonical
+/// form (`ll:` with the shortest digits that read back, `pc:`, `en:`, `pl:`).
+#[test]
+fn content_hashes_are_sha256_of_the_documented_text() {
+    use sha2::{Digest, Sha256};
+    let expected = |text: &str| -> u128 {
+        let digest = Sha256::digest(text.as_bytes());
+        let mut first = [0; 16];
+        first.copy_from_slice(&digest[..16]);
+        u128::from_be_bytes(first)
+    };
+    let cases: [(&[(&str, &str)], &str); 4] = [
+        (
+            &[
+                ("report_id", "R7"),
+                ("source", "Helpline"),
+                ("date", "2023-05-04"),
+                ("venue", "nail bar"),
+                ("indicators", "cash only;no_ppe"),
+                ("persons_count", "3"),
+                ("child_involved", "no"),
+                ("grading", "1AP"),
+                ("notes", "Two vans"),
+                ("lat", "52.6660"),
+                ("lng", "0.158"),
+            ],
+            "R7\x1fhelpline\x1f2023-05-04\x1fnail_bar\x1f\x1funknown\x1fno_ppe;cash_only\x1f3\x1f\x1fn\x1f1AP\x1fTwo vans\x1fll:52.666:0.158\x1f",
+        ),
+        (
+            &[("date", "2023-05-04"), ("venue", "car wash"), ("postcode", "PE13 1AA")],
+            "\x1funspecified\x1f2023-05-04\x1fcar_wash\x1f\x1funknown\x1f\x1f\x1f\x1f\x1f\x1f\x1fpc:PE13 1AA\x1f",
+        ),
+        (
+            &[("date", "2021-12-31"), ("venue", "farm"), ("easting", "545000"), ("northing", "310000")],
+            "\x1funspecified\x1f2021-12-31\x1ffarm\x1f\x1funknown\x1f\x1f\x1f\x1f\x1f\x1f\x1fen:545000:310000\x1f",
+        ),
+        (
+            &[("date", "2022-01-02"), ("venue", "other"), ("lat", "-0.0"), ("lng", "1e-7")],
+            "\x1funspecified\x1f2022-01-02\x1fother\x1f\x1funknown\x1f\x1f\x1f\x1f\x1f\x1f\x1fll:-0:0.0000001\x1f",
+        ),
+    ];
+    for (pairs, text) in cases {
+        let parsed = parse(pairs).unwrap_or_else(|e| panic!("{pairs:?}: {e:?}"));
+        assert_eq!(parsed.content_hash, expected(text), "{pairs:?}");
+    }
+}
