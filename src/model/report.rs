@@ -209,6 +209,19 @@ impl IndicatorSet {
     }
 }
 
+impl IndicatorSet {
+    /// Appends what `Display` writes, without the formatting machinery (the
+    /// content hash writes it for every row).
+    pub fn push_to(&self, out: &mut String) {
+        for (n, indicator) in self.iter().enumerate() {
+            if n > 0 {
+                out.push(';');
+            }
+            out.push_str(indicator.as_str());
+        }
+    }
+}
+
 impl fmt::Display for IndicatorSet {
     /// `;`-separated canonical names in a fixed order, as in the input format.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
