@@ -85,6 +85,33 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
+/// CPU seconds (user + system) of a child run under `/usr/bin/time -v`.
+fn cpu_secs(stderr: &str) -> Option<f64> {
+    let field = |name: &str| -> Option<f64> {
+        stderr
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(name)?.trim().parse().ok())
+    };
+    Some(field("User time (seconds):")? + field("System time (seconds):")?)
+}
+
+/// This process's CPU seconds so far (user + system, from `/proc/self/stat`
+/// in clock ticks of 10 ms): the floor runs DuckDB in process.
+fn own_cpu_secs() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i)?.parse::<f64>().ok();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after ')'.
+    Some((ticks(11)? + ticks(12)?) / 100.0)
+}
+
+fn median_f64(mut v: Vec<f64>) -> Option<f64> {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied()
+}
+
 fn max_rss_kib(stderr: &str) -> Option<u64> {
     stderr.lines().find_map(|l| {
         l.trim()
@@ -128,10 +155,14 @@ fn main() {
     let time_bin = Path::new("/usr/bin/time").exists();
     let (mut floors, mut ours, mut rss) = (Vec::new(), Vec::new(), Vec::new());
     let mut peers = Vec::new();
+    // CPU seconds beside wall time: on a shared, noisy machine the CPU a run
+    // spends varies less than its wall time, and says what a change saved.
+    let (mut floor_cpu, mut our_cpu, mut peer_cpu) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..rounds {
         let floor_db = dir.join("floor.duckdb");
         let _ = std::fs::remove_file(&floor_db);
         let started = Instant::now();
+        let cpu_before = own_cpu_secs();
         {
             let conn = duckdb::Connection::open(&floor_db).expect("open floor db");
             conn.execute(
@@ -141,6 +172,9 @@ fn main() {
             .expect("read_csv");
         }
         floors.push(started.elapsed());
+        if let (Some(before), Some(after)) = (cpu_before, own_cpu_secs()) {
+            floor_cpu.push(after - before);
+        }
 
         let db = dir.join("ours.duckdb");
         let _ = std::fs::remove_file(&db);
@@ -182,9 +216,17 @@ fn main() {
         if let Some(kib) = max_rss_kib(&String::from_utf8_lossy(&out.stderr)) {
             rss.push(kib);
         }
+        our_cpu.extend(cpu_secs(&String::from_utf8_lossy(&out.stderr)));
         if let Some(peer) = &peer {
             let started = Instant::now();
-            let out = Command::new("python3")
+            let mut python = if time_bin {
+                let mut c = Command::new("/usr/bin/time");
+                c.arg("-v").arg("python3");
+                c
+            } else {
+                Command::new("python3")
+            };
+            let out = python
                 .arg(peer)
                 .arg(&input)
                 .arg(dir.join("peer.geojson"))
@@ -196,6 +238,7 @@ fn main() {
                 "{}",
                 String::from_utf8_lossy(&out.stderr)
             );
+            peer_cpu.extend(cpu_secs(&String::from_utf8_lossy(&out.stderr)));
         }
         println!(
             "round {}: duckdb read_csv {:.3} s, hotspots ingest {:.3} s{}",
@@ -225,6 +268,15 @@ fn main() {
             "median notebook peer:           {:.3} s  (hotspots ingest {:.2}x the peer)",
             peer.as_secs_f64(),
             mine.as_secs_f64() / peer.as_secs_f64()
+        );
+    }
+    if let (Some(floor), Some(mine)) = (median_f64(floor_cpu), median_f64(our_cpu)) {
+        let peer = median_f64(peer_cpu)
+            .map(|p| format!(", notebook peer {p:.2} s (ours {:.2}x)", mine / p))
+            .unwrap_or_default();
+        println!(
+            "median CPU (user + system):     read_csv {floor:.2} s, hotspots ingest {mine:.2} s ({:.2}x){peer}",
+            mine / floor
         );
     }
     if let Some(peak) = rss.iter().max() {
