@@ -85,31 +85,28 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
-/// CPU seconds (user + system) of a child run under `/usr/bin/time -v`.
-fn cpu_secs(stderr: &str) -> Option<f64> {
+/// CPU time (user + system) of a child run under `/usr/bin/time -v`.
+fn cpu_time(stderr: &str) -> Option<Duration> {
     let field = |name: &str| -> Option<f64> {
         stderr
             .lines()
             .find_map(|l| l.trim().strip_prefix(name)?.trim().parse().ok())
     };
-    Some(field("User time (seconds):")? + field("System time (seconds):")?)
+    Some(Duration::from_secs_f64(
+        field("User time (seconds):")? + field("System time (seconds):")?,
+    ))
 }
 
-/// This process's CPU seconds so far (user + system, from `/proc/self/stat`
+/// This process's CPU time so far (user + system, from `/proc/self/stat`
 /// in clock ticks of 10 ms): the floor runs DuckDB in process.
-fn own_cpu_secs() -> Option<f64> {
+fn own_cpu_time() -> Option<Duration> {
     let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
     // Fields after the command name, which is in parentheses and may hold spaces.
     let rest = stat.rsplit_once(')')?.1;
     let fields: Vec<&str> = rest.split_whitespace().collect();
     let ticks = |i: usize| fields.get(i)?.parse::<f64>().ok();
     // utime and stime are fields 14 and 15 of the line, 12 and 13 after ')'.
-    Some((ticks(11)? + ticks(12)?) / 100.0)
-}
-
-fn median_f64(mut v: Vec<f64>) -> Option<f64> {
-    v.sort_by(f64::total_cmp);
-    v.get(v.len() / 2).copied()
+    Some(Duration::from_secs_f64((ticks(11)? + ticks(12)?) / 100.0))
 }
 
 fn max_rss_kib(stderr: &str) -> Option<u64> {
@@ -162,7 +159,7 @@ fn main() {
         let floor_db = dir.join("floor.duckdb");
         let _ = std::fs::remove_file(&floor_db);
         let started = Instant::now();
-        let cpu_before = own_cpu_secs();
+        let cpu_before = own_cpu_time();
         {
             let conn = duckdb::Connection::open(&floor_db).expect("open floor db");
             conn.execute(
@@ -172,8 +169,11 @@ fn main() {
             .expect("read_csv");
         }
         floors.push(started.elapsed());
-        if let (Some(before), Some(after)) = (cpu_before, own_cpu_secs()) {
-            floor_cpu.push(after - before);
+        if let Some(spent) = cpu_before
+            .zip(own_cpu_time())
+            .and_then(|(before, after)| after.checked_sub(before))
+        {
+            floor_cpu.push(spent);
         }
 
         let db = dir.join("ours.duckdb");
@@ -216,7 +216,7 @@ fn main() {
         if let Some(kib) = max_rss_kib(&String::from_utf8_lossy(&out.stderr)) {
             rss.push(kib);
         }
-        our_cpu.extend(cpu_secs(&String::from_utf8_lossy(&out.stderr)));
+        our_cpu.extend(cpu_time(&String::from_utf8_lossy(&out.stderr)));
         if let Some(peer) = &peer {
             let started = Instant::now();
             let mut python = if time_bin {
@@ -238,7 +238,7 @@ fn main() {
                 "{}",
                 String::from_utf8_lossy(&out.stderr)
             );
-            peer_cpu.extend(cpu_secs(&String::from_utf8_lossy(&out.stderr)));
+            peer_cpu.extend(cpu_time(&String::from_utf8_lossy(&out.stderr)));
         }
         println!(
             "round {}: duckdb read_csv {:.3} s, hotspots ingest {:.3} s{}",
@@ -270,8 +270,13 @@ fn main() {
             mine.as_secs_f64() / peer.as_secs_f64()
         );
     }
-    if let (Some(floor), Some(mine)) = (median_f64(floor_cpu), median_f64(our_cpu)) {
-        let peer = median_f64(peer_cpu)
+    if !floor_cpu.is_empty() && !our_cpu.is_empty() {
+        let (floor, mine) = (
+            median(floor_cpu).as_secs_f64(),
+            median(our_cpu).as_secs_f64(),
+        );
+        let peer = (!peer_cpu.is_empty())
+            .then(|| median(peer_cpu).as_secs_f64())
             .map(|p| format!(", notebook peer {p:.2} s (ours {:.2}x)", mine / p))
             .unwrap_or_default();
         println!(

@@ -465,7 +465,7 @@ fn content_hash_in(text: &mut String, fields: &ReportFields, location: &Location
     put(text, fields.venue_type.as_str());
     put(text, fields.venue_name.as_deref().unwrap_or(""));
     put(text, fields.exploitation_type.as_str());
-    fields.indicators.push_to(text);
+    let _ = fields.indicators.write_names(text);
     text.push('\x1f');
     if let Some(n) = fields.persons_count {
         let _ = write!(text, "{n}");

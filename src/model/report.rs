@@ -207,31 +207,24 @@ impl IndicatorSet {
             .copied()
             .filter(move |i| self.contains(*i))
     }
-}
 
-impl IndicatorSet {
-    /// Appends what `Display` writes, without the formatting machinery (the
-    /// content hash writes it for every row).
-    pub fn push_to(&self, out: &mut String) {
+    /// `;`-separated canonical names in a fixed order, as in the input format:
+    /// what `Display` writes, and what the content hash appends to a `String`
+    /// for every row without going through `write!`'s formatting machinery.
+    pub fn write_names(self, out: &mut impl fmt::Write) -> fmt::Result {
         for (n, indicator) in self.iter().enumerate() {
             if n > 0 {
-                out.push(';');
+                out.write_char(';')?;
             }
-            out.push_str(indicator.as_str());
+            out.write_str(indicator.as_str())?;
         }
+        Ok(())
     }
 }
 
 impl fmt::Display for IndicatorSet {
-    /// `;`-separated canonical names in a fixed order, as in the input format.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (n, indicator) in self.iter().enumerate() {
-            if n > 0 {
-                f.write_str(";")?;
-            }
-            f.write_str(indicator.as_str())?;
-        }
-        Ok(())
+        self.write_names(f)
     }
 }
 

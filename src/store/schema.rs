@@ -346,22 +346,43 @@ pub(super) fn read_data_version(conn: &duckdb::Connection) -> duckdb::Result<(i6
 /// A report's H3 cell at a resolution (6..=9), as SQL over `reports.h3_cell`
 /// (the finest cell its precision supports): that cell's parent, NULL when the
 /// finest is coarser. An H3 index's resolution is bits 52-55; its parent at r
-/// has r there and every digit below r set to 7 (all ones).
+/// has r there and every digit below r set to 7 (all ones). A macro so that
+/// [`report_cell`] and [`REPORT_CELLS`] share each literal.
+macro_rules! report_cell_sql {
+    (6) => {
+        "(CASE WHEN (h3_cell >> 52) & 15 >= 6 THEN (h3_cell & 18379190079164776448::UBIGINT) | 27021597898440703::UBIGINT END)"
+    };
+    (7) => {
+        "(CASE WHEN (h3_cell >> 52) & 15 >= 7 THEN (h3_cell & 18379190079282216960::UBIGINT) | 31525197408370687::UBIGINT END)"
+    };
+    (8) => {
+        "(CASE WHEN (h3_cell >> 52) & 15 >= 8 THEN (h3_cell & 18379190079296897024::UBIGINT) | 36028797021061119::UBIGINT END)"
+    };
+    (9) => {
+        "(CASE WHEN (h3_cell >> 52) & 15 >= 9 THEN (h3_cell & 18379190079298732032::UBIGINT) | 40532396646596607::UBIGINT END)"
+    };
+}
+
+/// The expression for a resolution (6..=9).
 pub(super) fn report_cell(resolution: u8) -> &'static str {
     match resolution {
-        6 => "(CASE WHEN (h3_cell >> 52) & 15 >= 6 THEN (h3_cell & 18379190079164776448::UBIGINT) | 27021597898440703::UBIGINT END)",
-        7 => "(CASE WHEN (h3_cell >> 52) & 15 >= 7 THEN (h3_cell & 18379190079282216960::UBIGINT) | 31525197408370687::UBIGINT END)",
-        8 => "(CASE WHEN (h3_cell >> 52) & 15 >= 8 THEN (h3_cell & 18379190079296897024::UBIGINT) | 36028797021061119::UBIGINT END)",
-        _ => "(CASE WHEN (h3_cell >> 52) & 15 >= 9 THEN (h3_cell & 18379190079298732032::UBIGINT) | 40532396646596607::UBIGINT END)",
+        6 => report_cell_sql!(6),
+        7 => report_cell_sql!(7),
+        8 => report_cell_sql!(8),
+        _ => report_cell_sql!(9),
     }
 }
 
 /// `h3_r6, h3_r7, h3_r8, h3_r9` of a report, derived as [`report_cell`] does.
 pub(super) const REPORT_CELLS: &str = concat!(
-    "(CASE WHEN (h3_cell >> 52) & 15 >= 6 THEN (h3_cell & 18379190079164776448::UBIGINT) | 27021597898440703::UBIGINT END)", " AS h3_r6, ",
-    "(CASE WHEN (h3_cell >> 52) & 15 >= 7 THEN (h3_cell & 18379190079282216960::UBIGINT) | 31525197408370687::UBIGINT END)", " AS h3_r7, ",
-    "(CASE WHEN (h3_cell >> 52) & 15 >= 8 THEN (h3_cell & 18379190079296897024::UBIGINT) | 36028797021061119::UBIGINT END)", " AS h3_r8, ",
-    "(CASE WHEN (h3_cell >> 52) & 15 >= 9 THEN (h3_cell & 18379190079298732032::UBIGINT) | 40532396646596607::UBIGINT END)", " AS h3_r9"
+    report_cell_sql!(6),
+    " AS h3_r6, ",
+    report_cell_sql!(7),
+    " AS h3_r7, ",
+    report_cell_sql!(8),
+    " AS h3_r8, ",
+    report_cell_sql!(9),
+    " AS h3_r9"
 );
 
 /// The column of a table holding the H3 cell at a resolution (6..=9), for
@@ -396,16 +417,11 @@ mod tests {
             Resolution::Eight,
             Resolution::Nine,
         ];
-        let mut state = 7u64;
-        let mut next = move || {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
         let mut checked = 0;
-        for _ in 0..500 {
-            let point = LatLng::new(50.0 + next() * 8.5, -6.0 + next() * 7.8).expect("point");
+        // A 25 x 20 lattice over the UK, off any cell's grid.
+        for i in 0..500 {
+            let (row, column) = (f64::from(i / 20), f64::from(i % 20));
+            let point = LatLng::new(50.0 + row * 0.3417, -6.0 + column * 0.3903).expect("point");
             for finest in resolutions {
                 let cell = point.to_cell(finest);
                 for (i, resolution) in resolutions.iter().enumerate() {
@@ -516,29 +532,33 @@ mod tests {
         assert_eq!(digest, 0xc1d9_6bf3_7bae_9821);
     }
 
-    /// A database written before migration 4 keeps its reports: the text
-    /// columns become ENUMs with the same values and the hex content hash the
-    /// number the loader now computes (its first 16 hex digits).
-    /// Migration 10 keeps a stored report's finest cell, and the cells
-    /// derived from it are the ones it had (written as parents, as loads
-    /// since "one H3 cell per report" did).
-    #[test]
-    fn migration_10_keeps_the_finest_cell() {
-        use h3o::{LatLng, Resolution};
+    /// An in-memory database as a program that knew the migrations before
+    /// `version` left it, and recorded them as applied.
+    fn database_before(version: i32) -> Connection {
         let conn = Connection::open_in_memory().expect("open");
         conn.execute_batch(
             "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, \
              applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)",
         )
         .expect("schema_migrations");
-        for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 < 10) {
+        for (v, name, sql) in MIGRATIONS.iter().filter(|m| m.0 < version) {
             conn.execute_batch(sql).expect("old migration");
             conn.execute(
                 "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
-                params![version, name],
+                params![v, name],
             )
             .expect("record");
         }
+        conn
+    }
+
+    /// Migration 10 keeps a stored report's finest cell, and the cells
+    /// derived from it are the ones it had (written as parents, as loads
+    /// since "one H3 cell per report" did).
+    #[test]
+    fn migration_10_keeps_the_finest_cell() {
+        use h3o::{LatLng, Resolution};
+        let conn = database_before(10);
         let point = LatLng::new(52.666, 0.158).expect("point");
         let r9 = point.to_cell(Resolution::Nine);
         let parents = |finest: Resolution| -> Vec<Option<u64>> {
@@ -617,22 +637,12 @@ mod tests {
         assert_ne!(compression("source"), ["Uncompressed"]);
     }
 
+    /// A database written before migration 4 keeps its reports: the text
+    /// columns become ENUMs with the same values and the hex content hash the
+    /// number the loader now computes (its first 16 hex digits).
     #[test]
     fn migration_4_converts_stored_reports() {
-        let conn = Connection::open_in_memory().expect("open");
-        conn.execute_batch(
-            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, \
-             applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)",
-        )
-        .expect("schema_migrations");
-        for (version, name, sql) in &MIGRATIONS[..3] {
-            conn.execute_batch(sql).expect("old migration");
-            conn.execute(
-                "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
-                params![version, name],
-            )
-            .expect("record");
-        }
+        let conn = database_before(4);
         conn.execute_batch(REPORT_BEFORE_MIGRATION_4)
             .expect("old report");
         let store = Store::init(conn, ":memory:".into()).expect("migrate");
