@@ -205,10 +205,9 @@ impl<R: Read> Read for LineBreaks<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         let mut breaks = self.breaks.borrow_mut();
-        for (i, b) in buf[..n].iter().enumerate() {
-            if matches!(b, b'\r' | b'\n') {
-                breaks.push_back((self.offset + i as u64, *b));
-            }
+        let read = &buf[..n];
+        for i in memchr::memchr2_iter(b'\r', b'\n', read) {
+            breaks.push_back((self.offset + i as u64, read[i]));
         }
         self.offset += n as u64;
         Ok(n)
