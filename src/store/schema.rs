@@ -491,6 +491,15 @@ mod tests {
             values("geocode_method_t"),
             ours(&GeocodeMethod::ALL.map(GeocodeMethod::as_str))
         );
+        // The loader sends a value as its discriminant + 1 (`report_batch::enum_type`).
+        let discriminants = |values: Vec<usize>| values == (0..values.len()).collect::<Vec<_>>();
+        assert!(discriminants(VenueType::ALL.map(|v| v as usize).to_vec()));
+        assert!(discriminants(
+            ExploitationType::ALL.map(|v| v as usize).to_vec()
+        ));
+        assert!(discriminants(
+            GeocodeMethod::ALL.map(|v| v as usize).to_vec()
+        ));
     }
 
     /// A report as the loader wrote it before migration 4 (hex content hash,

@@ -338,9 +338,17 @@ fn insert_segment(
     // Our own column names and our own token: no input reaches this text.
     let registration =
         feed::Registration::new(projected.clone().into(), segment.items, segment.abandoned);
+    let values: Vec<String> = names
+        .iter()
+        .map(|&name| match report_batch::enum_type(name) {
+            Some(ty) => format!("enum_range(NULL::{ty})[{name}] AS {name}"),
+            None => name.to_owned(),
+        })
+        .collect();
     let sql = format!(
-        "INSERT INTO reports ({}) SELECT * FROM {}({})",
+        "INSERT INTO reports ({}) SELECT {} FROM {}({})",
         names.join(", "),
+        values.join(", "),
         feed::FUNCTION,
         registration.token()
     );
