@@ -150,7 +150,8 @@ pub fn load(
         let _ = credits.send(());
     }
     let context = &context;
-    let preparer = &load.preparer();
+    let (towns, districts) = Localities::default().names();
+    let preparer = &load.preparer(&towns, &districts)?;
     let seen = std::thread::scope(|scope| -> Result<u64, PipelineError> {
         let file_name = &file;
         let reading =

@@ -219,7 +219,7 @@ impl Snapshot {
             .prepare(&format!(
                 "SELECT observed_on, CAST(enum_code(venue_type) AS UTINYINT), \
                  CAST(enum_code(exploitation_type) AS UTINYINT), source, indicator_mask, \
-                 {}, town, district, child_involved FROM reports",
+                 {}, CAST(town AS VARCHAR), CAST(district AS VARCHAR), child_involved FROM reports",
                 super::schema::REPORT_CELLS
             ))
             .map_err(db("prepare snapshot"))?;

@@ -215,6 +215,17 @@ impl Gazetteer {
     }
 
     /// `(code, name)` of a local-authority district by its index in the postcode table.
+    /// Every town name [`Gazetteer::nearest_town`] can answer (names repeat
+    /// where towns share one).
+    pub fn town_names(&self) -> impl Iterator<Item = &str> {
+        self.towns.iter().map(|&i| self.places[i].name.as_str())
+    }
+
+    /// Every district code [`Gazetteer::district_of_cell`] can answer.
+    pub fn district_codes(&self) -> impl Iterator<Item = &str> {
+        self.districts.iter().map(|(code, _)| code.as_str())
+    }
+
     pub fn district(&self, index: u16) -> Option<(&str, &str)> {
         self.districts
             .get(usize::from(index))

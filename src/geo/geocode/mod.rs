@@ -158,6 +158,21 @@ impl Localities {
         self.of_cell(point.to_cell(h3o::Resolution::Seven))
     }
 
+    /// Every town and every district [`Localities::of`] can answer, each once.
+    pub fn names(&self) -> (Vec<&'static str>, Vec<&'static str>) {
+        let gazetteer: &'static Gazetteer = self.gazetteer;
+        let once = |names: Vec<&'static str>| {
+            let mut names = names;
+            names.sort_unstable();
+            names.dedup();
+            names
+        };
+        (
+            once(gazetteer.town_names().collect()),
+            once(gazetteer.district_codes().collect()),
+        )
+    }
+
     /// As [`Localities::of`], given the point's res-7 cell.
     pub fn of_cell(
         &mut self,

@@ -7,6 +7,7 @@ use std::path::Path;
 use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::{params, Appender, Connection};
 
+use super::area_codes;
 use super::feed::{self, FeedItem};
 use super::keys::{self, Verdict};
 use super::rejects::RejectBuffer;
@@ -145,12 +146,22 @@ impl<'c> FileLoad<'c> {
         self.file_keys.reserve(rows);
     }
 
-    /// Prepares reports for [`Stager::stage_batch`] on other threads.
-    pub fn preparer(&self) -> ReportPreparer {
-        ReportPreparer {
+    /// Prepares reports for [`Stager::stage_batch`] on other threads. Their
+    /// towns and districts must be among `towns` and `districts` (every name
+    /// the ingest's `geo::Localities` can answer): `reports.town` and
+    /// `reports.district` are made ENUMs holding them first (`area_codes`).
+    pub fn preparer(
+        &mut self,
+        towns: &[&'static str],
+        districts: &[&'static str],
+    ) -> Result<ReportPreparer> {
+        let areas = area_codes::prepare(self.conn, towns, districts)
+            .map_err(self.err("town and district types"))?;
+        Ok(ReportPreparer {
             hasher: self.keys.hasher().clone(),
             run_id: self.run_id,
-        }
+            areas: std::sync::Arc::new(areas),
+        })
     }
 
     /// Stages the file: `run` gets a [`Stager`] on a thread of its own and
@@ -341,7 +352,9 @@ fn insert_segment(
     let values: Vec<String> = names
         .iter()
         .map(|&name| match report_batch::enum_type(name) {
-            Some(ty) => format!("enum_range(NULL::{ty})[{name}] AS {name}"),
+            // `enum_range` lists the values as text: cast once to the type,
+            // the list yields the ENUM value itself (no cast per row).
+            Some(ty) => format!("CAST(enum_range(NULL::{ty}) AS {ty}[])[{name}] AS {name}"),
             None => name.to_owned(),
         })
         .collect();

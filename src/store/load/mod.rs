@@ -3,6 +3,7 @@
 //! ingest workers prepare, the table function DuckDB's threads take them from,
 //! and the rejects set aside until the statement ends.
 
+mod area_codes;
 mod feed;
 mod file_load;
 mod keys;

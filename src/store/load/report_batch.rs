@@ -12,6 +12,7 @@ use duckdb::arrow::array::{
 use duckdb::arrow::error::ArrowError;
 use duckdb::arrow::record_batch::RecordBatch;
 
+use super::area_codes::AreaCodes;
 use super::keys::{KeyDigest, KeyHasher};
 use crate::store::records::NewReport;
 
@@ -49,21 +50,26 @@ pub(super) struct ReportBatch {
     h3_cell: UInt64Builder,
     run_id: Int64Builder,
     line: Int64Builder,
-    town: StringBuilder,
-    district: StringBuilder,
+    town: UInt16Builder,
+    district: UInt16Builder,
 }
 
 /// The ENUM type of a column sent as its value's 1-based position in that
-/// type (a UTINYINT), which the insert statement turns back into the value
-/// with `enum_range(NULL::type)[position]`: cheaper for DuckDB than casting
+/// type (a UTINYINT, or USMALLINT for towns and districts), which the insert statement turns back into the value
+/// with `CAST(enum_range(NULL::type) AS type[])[position]`: cheaper for DuckDB than casting
 /// text (a hash and a lookup a value) and for the feed than copying it. The
-/// types list their values in the order of the program's `ALL` arrays, whose
-/// discriminants are their indices (both tested in `store::schema`).
+/// vocabularies' types list their values in the order of the program's `ALL`
+/// arrays, whose discriminants are their indices (both tested in
+/// `store::schema`); towns' and districts' positions are read from the
+/// database (`area_codes`).
 pub(super) fn enum_type(column: &str) -> Option<&'static str> {
     match column {
         "venue_type" => Some("venue_type_t"),
         "exploitation_type" => Some("exploitation_type_t"),
         "geocode_method" => Some("geocode_method_t"),
+        // Made ENUMs by `area_codes::prepare` before any report is sent.
+        "town" => Some("town_t"),
+        "district" => Some("district_t"),
         _ => None,
     }
 }
@@ -81,6 +87,7 @@ fn days_since_epoch(d: NaiveDate) -> i32 {
 pub struct ReportPreparer {
     pub(super) hasher: KeyHasher,
     pub(super) run_id: i64,
+    pub(super) areas: Arc<AreaCodes>,
 }
 
 impl ReportPreparer {
@@ -122,7 +129,8 @@ impl PreparedReports {
             content,
             line: report.line,
         });
-        self.columns.push(report, content, self.preparer.run_id);
+        self.columns
+            .push(report, content, self.preparer.run_id, &self.preparer.areas);
     }
 
     #[must_use]
@@ -161,13 +169,19 @@ impl ReportBatch {
             h3_cell: UInt64Builder::with_capacity(BATCH_ROWS),
             run_id: Int64Builder::with_capacity(BATCH_ROWS),
             line: Int64Builder::with_capacity(BATCH_ROWS),
-            town: strings(),
-            district: strings(),
+            town: UInt16Builder::with_capacity(BATCH_ROWS),
+            district: UInt16Builder::with_capacity(BATCH_ROWS),
         }
     }
 
     /// One report; `content` is what the store keeps of its content hash.
-    pub(super) fn push(&mut self, report: &NewReport<'_>, content: u64, run_id: i64) {
+    pub(super) fn push(
+        &mut self,
+        report: &NewReport<'_>,
+        content: u64,
+        run_id: i64,
+        areas: &AreaCodes,
+    ) {
         let f = report.fields;
         self.source.append_value(&f.source);
         self.report_id.append_value(report.report_id);
@@ -197,8 +211,10 @@ impl ReportBatch {
         self.h3_cell.append_option(report.cell);
         self.run_id.append_value(run_id);
         self.line.append_value(report.line as i64);
-        self.town.append_option(report.town);
-        self.district.append_option(report.district);
+        self.town
+            .append_option(report.town.map(|name| areas.town(name)));
+        self.district
+            .append_option(report.district.map(|code| areas.district(code)));
     }
 
     /// The gathered rows as one record batch; the builders start again empty.
