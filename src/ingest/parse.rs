@@ -188,7 +188,15 @@ pub fn parse_row(row: &RawRow, context: &ParseContext) -> Result<ParsedReport, R
         grading,
         notes,
     };
-    let content_hash = content_hash(&fields, &location);
+    // A WGS84 point's canonical text from the text it was read from, where
+    // that is how the number is written anyway (`model::push_latlng_key_as_read`).
+    let read_as = match (&location, row.value(Column::Lat), row.value(Column::Lng)) {
+        (LocationInput::LatLng { lat, lng, .. }, Some(lat_text), Some(lng_text)) => {
+            Some(((*lat, lat_text), (*lng, lng_text)))
+        }
+        _ => None,
+    };
+    let content_hash = content_hash(&fields, &location, read_as);
     let auto_id = fields
         .report_id
         .is_none()
@@ -442,17 +450,25 @@ fn grid_precision_m(easting: &str, northing: &str) -> f64 {
 /// SHA-256 over the fields, each followed by 0x1f, in one buffer (the bytes,
 /// and so every stored hash, are those of hashing the fields one by one).
 /// The buffer is the thread's, reused row after row.
-fn content_hash(fields: &ReportFields, location: &LocationInput) -> u128 {
+fn content_hash(fields: &ReportFields, location: &LocationInput, read_as: ReadAs<'_>) -> u128 {
     thread_local! {
         static TEXT: std::cell::RefCell<String> = std::cell::RefCell::new(String::with_capacity(256));
     }
     TEXT.with_borrow_mut(|text| {
         text.clear();
-        content_hash_in(text, fields, location)
+        content_hash_in(text, fields, location, read_as)
     })
 }
 
-fn content_hash_in(text: &mut String, fields: &ReportFields, location: &LocationInput) -> u128 {
+/// A WGS84 point's latitude and longitude with the text each was read from.
+type ReadAs<'t> = Option<((f64, &'t str), (f64, &'t str))>;
+
+fn content_hash_in(
+    text: &mut String,
+    fields: &ReportFields,
+    location: &LocationInput,
+    read_as: ReadAs<'_>,
+) -> u128 {
     use std::fmt::Write as _;
     let put = |text: &mut String, s: &str| {
         text.push_str(s);
@@ -491,7 +507,10 @@ fn content_hash_in(text: &mut String, fields: &ReportFields, location: &Location
     }
     text.push('\x1f');
     put(text, fields.notes.as_deref().unwrap_or(""));
-    location.push_canonical(text);
+    match read_as {
+        Some((lat, lng)) => crate::model::push_latlng_key_as_read(text, lat, lng),
+        None => location.push_canonical(text),
+    }
     text.push('\x1f');
     let digest = Sha256::digest(text.as_bytes());
     let mut first = [0; 16];

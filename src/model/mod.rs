@@ -22,8 +22,8 @@ pub use period::{
 pub use premises::{name_key, PremisesOrigin, PremisesStatus, Unit, VisitResult};
 pub use reject::RowReject;
 pub use report::{
-    latlng_key, push_latlng_key, ExploitationType, GeocodeMethod, Grading, Indicator, IndicatorSet,
-    ReportFields, VenueType,
+    latlng_key, push_latlng_key, push_latlng_key_as_read, ExploitationType, GeocodeMethod, Grading,
+    Indicator, IndicatorSet, ReportFields, VenueType,
 };
 pub(crate) use report::{normalise_word, normalised};
 pub use role::Role;
