@@ -214,7 +214,6 @@ impl Gazetteer {
             .map(|(_, n)| n.as_str())
     }
 
-    /// `(code, name)` of a local-authority district by its index in the postcode table.
     /// Every town name [`Gazetteer::nearest_town`] can answer (names repeat
     /// where towns share one).
     pub fn town_names(&self) -> impl Iterator<Item = &str> {
@@ -226,6 +225,7 @@ impl Gazetteer {
         self.districts.iter().map(|(code, _)| code.as_str())
     }
 
+    /// `(code, name)` of a local-authority district by its index in the postcode table.
     pub fn district(&self, index: u16) -> Option<(&str, &str)> {
         self.districts
             .get(usize::from(index))

@@ -215,16 +215,10 @@ fn write_batch(batch: &RecordBatch, chunk: &mut DataChunkHandle) -> CallbackResu
     for (index, column) in batch.columns().iter().enumerate() {
         if let Some(strings) = column.as_any().downcast_ref::<StringArray>() {
             let mut vector = chunk.flat_vector(index);
-            if strings.null_count() == 0 {
-                for (row, value) in strings.iter().enumerate() {
-                    vector.insert(row, value.unwrap_or_default());
-                }
-            } else {
-                for (row, value) in strings.iter().enumerate() {
-                    match value {
-                        Some(value) => vector.insert(row, value),
-                        None => vector.set_null(row),
-                    }
+            for (row, value) in strings.iter().enumerate() {
+                match value {
+                    Some(value) => vector.insert(row, value),
+                    None => vector.set_null(row),
                 }
             }
         } else {

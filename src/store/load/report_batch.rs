@@ -55,12 +55,13 @@ pub(super) struct ReportBatch {
 }
 
 /// The ENUM type of a column sent as its value's 1-based position in that
-/// type (a UTINYINT, or USMALLINT for towns and districts), which the insert statement turns back into the value
-/// with `CAST(enum_range(NULL::type) AS type[])[position]`: cheaper for DuckDB than casting
-/// text (a hash and a lookup a value) and for the feed than copying it. The
-/// vocabularies' types list their values in the order of the program's `ALL`
-/// arrays, whose discriminants are their indices (both tested in
-/// `store::schema`); towns' and districts' positions are read from the
+/// type (a UTINYINT, or a USMALLINT for towns and districts), which the
+/// insert statement turns back into the value with
+/// `CAST(enum_range(NULL::type) AS type[])[position]`: cheaper for DuckDB
+/// than casting text (a hash and a lookup a value) and for the feed than
+/// copying it. The vocabularies' types list their values in the order of the
+/// program's `ALL` arrays, whose discriminants are their indices (both tested
+/// in `store::schema`); towns' and districts' positions are read from the
 /// database (`area_codes`).
 pub(super) fn enum_type(column: &str) -> Option<&'static str> {
     match column {
