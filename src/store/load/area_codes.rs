@@ -2,7 +2,7 @@
 //! few hundred names each, so a load sends each report's as its position in
 //! the column's ENUM type (a USMALLINT) and the insert statement maps it back
 //! (`report_batch::enum_type`). As text, DuckDB converted, dictionary-compressed
-//! and stored two strings a report (~5% of a load's CPU).
+//! and stored two strings a report (bench/README.md has what that cost).
 //!
 //! The names come from the gazetteer the program is built with, which a later
 //! release may change, so the types are not fixed by a migration: before a
@@ -84,7 +84,12 @@ fn enum_positions(
     let positions = stmt
         .query_map([], |r| {
             let code: u32 = r.get(1)?;
-            Ok((r.get(0)?, u16::try_from(code + 1).unwrap_or(u16::MAX)))
+            // Positions travel as USMALLINT: a type of more than 65,535
+            // names (some thirty times the gazetteer's) fails the load.
+            let position = u16::try_from(code + 1).map_err(|e| {
+                duckdb::Error::FromSqlConversionFailure(1, duckdb::types::Type::UInt, Box::new(e))
+            })?;
+            Ok((r.get(0)?, position))
         })?
         .collect::<duckdb::Result<_>>()?;
     Ok(Some(positions))
@@ -255,6 +260,18 @@ mod tests {
             let position = usize::from(codes.town(name));
             assert_eq!(sorted[position - 1], name);
         }
+    }
+
+    /// Positions travel as USMALLINT: a type too long for them is an error,
+    /// never a wrong town.
+    #[test]
+    fn more_names_than_positions_is_an_error() {
+        let store = Store::open_in_memory().expect("open");
+        let names: Vec<&'static str> = (0..=u32::from(u16::MAX))
+            .map(|i| &*format!("town {i:05}").leak())
+            .collect();
+        assert!(prepare(&store.conn, &names[..usize::from(u16::MAX)], &["E1"]).is_ok());
+        assert!(prepare(&store.conn, &names, &["E1"]).is_err());
     }
 
     #[test]
