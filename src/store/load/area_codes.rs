@@ -155,15 +155,17 @@ mod tests {
             .expect("insert");
     }
 
-    fn type_values(store: &Store, ty: &str) -> Vec<String> {
-        let mut stmt = store
-            .conn
-            .prepare(&format!("SELECT unnest(enum_range(NULL::{ty}))"))
-            .expect("prepare");
+    /// The rows of a one-column query.
+    fn strings(store: &Store, sql: &str) -> Vec<String> {
+        let mut stmt = store.conn.prepare(sql).expect("prepare");
         stmt.query_map([], |r| r.get(0))
             .expect("query")
             .collect::<Result<_, _>>()
-            .expect("values")
+            .expect("rows")
+    }
+
+    fn type_values(store: &Store, ty: &str) -> Vec<String> {
+        strings(store, &format!("SELECT unnest(enum_range(NULL::{ty}))"))
     }
 
     fn towns_by_id(store: &Store) -> Vec<(String, Option<String>)> {
@@ -205,15 +207,14 @@ mod tests {
                 ("c".to_owned(), None),
             ]
         );
-        let ordered: Vec<String> = store
-            .conn
-            .prepare("SELECT report_id FROM reports WHERE town IS NOT NULL ORDER BY town")
-            .expect("prepare")
-            .query_map([], |r| r.get(0))
-            .expect("query")
-            .collect::<Result<_, _>>()
-            .expect("rows");
-        assert_eq!(ordered, ["b", "a"], "alphabetical, as text was");
+        assert_eq!(
+            strings(
+                &store,
+                "SELECT report_id FROM reports WHERE town IS NOT NULL ORDER BY town"
+            ),
+            ["b", "a"],
+            "alphabetical, as text was"
+        );
     }
 
     /// A release with a new gazetteer: the type is rebuilt with the new name
