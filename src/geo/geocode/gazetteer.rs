@@ -220,9 +220,19 @@ impl Gazetteer {
         self.towns.iter().map(|&i| self.places[i].name.as_str())
     }
 
-    /// Every district code [`Gazetteer::district_of_cell`] can answer.
+    /// Every district code [`Gazetteer::district_of_cell`] can answer: those
+    /// some res-7 cell belongs to. The postcode table's districts also hold
+    /// `""` ("(none)": units Code-Point Open gives no district), which no cell
+    /// is voted to.
     pub fn district_codes(&self) -> impl Iterator<Item = &str> {
-        self.districts.iter().map(|(code, _)| code.as_str())
+        let mut answered = vec![false; self.districts.len()];
+        for &i in self.district_cells.values() {
+            answered[usize::from(i)] = true;
+        }
+        self.districts
+            .iter()
+            .zip(answered)
+            .filter_map(|((code, _), answered)| answered.then_some(code.as_str()))
     }
 
     /// `(code, name)` of a local-authority district by its index in the postcode table.

@@ -228,6 +228,30 @@ fn towns_and_districts_for_reports() {
     assert!(g.district_cells("Atlantis").is_empty());
 }
 
+/// The districts a load declares (its ENUM's values) are exactly those a
+/// cell can be given: none empty, none missing (a report's district with no
+/// position in the type would stop the load).
+#[test]
+fn the_listed_districts_are_those_cells_answer() {
+    let g = Gazetteer::embedded();
+    let listed: std::collections::BTreeSet<&str> = g.district_codes().collect();
+    assert!(
+        !listed.contains(""),
+        "the postcode table's \"(none)\" is listed"
+    );
+    assert!(listed.len() > 300, "{}", listed.len());
+    let mut answered = std::collections::BTreeSet::new();
+    for name in &listed {
+        for cell in g.district_cells(name) {
+            let (code, _) = g
+                .district_of_cell(cell)
+                .expect("a district cell has a district");
+            answered.insert(code);
+        }
+    }
+    assert_eq!(answered, listed);
+}
+
 /// The latitude sweep finds exactly the town a full scan finds, on a grid of
 /// points over the UK and its seas (ties, coasts and empty moorland included).
 #[test]
