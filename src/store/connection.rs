@@ -197,14 +197,28 @@ impl Store {
                 known,
             });
         }
-        for (version, name, sql) in schema::MIGRATIONS.iter().filter(|m| m.0 > current) {
+        let pending: Vec<&(i32, &str, &str)> = schema::MIGRATIONS
+            .iter()
+            .filter(|m| m.0 > current)
+            .collect();
+        // A new database takes every migration in one transaction (one
+        // commit, not ten); a database with stored reports takes each in a
+        // transaction of its own, as it always has.
+        let steps = if current == 0 {
+            pending.len().max(1)
+        } else {
+            1
+        };
+        for group in pending.chunks(steps) {
             let run = || -> duckdb::Result<()> {
                 self.conn.execute_batch("BEGIN TRANSACTION")?;
-                self.conn.execute_batch(sql)?;
-                self.conn.execute(
-                    "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
-                    params![version, name],
-                )?;
+                for (version, name, sql) in group {
+                    self.conn.execute_batch(sql)?;
+                    self.conn.execute(
+                        "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
+                        params![version, name],
+                    )?;
+                }
                 self.conn.execute_batch("COMMIT")
             };
             if let Err(e) = run() {
@@ -248,5 +262,79 @@ impl Store {
             file_name,
             format,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use duckdb::{params, Connection};
+
+    use super::{schema::MIGRATIONS, Store};
+
+    /// The schema as DuckDB lists it: every column with its type, default
+    /// and nullability, every ENUM's values, index, constraint and view.
+    fn schema_of(store: &Store) -> Vec<String> {
+        let mut statement = store
+            .conn
+            .prepare(
+                "SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type \
+                    || ' default ' || coalesce(column_default, '-') || ' null ' || is_nullable \
+                 FROM duckdb_columns() WHERE NOT internal \
+                 UNION ALL SELECT 'type ' || type_name || ' ' || CAST(labels AS VARCHAR) \
+                 FROM duckdb_types() WHERE NOT internal AND labels IS NOT NULL \
+                 UNION ALL SELECT 'index ' || sql FROM duckdb_indexes() \
+                 UNION ALL SELECT 'constraint ' || table_name || ' ' || constraint_text \
+                 FROM duckdb_constraints() \
+                 UNION ALL SELECT 'view ' || sql FROM duckdb_views() WHERE NOT internal \
+                 ORDER BY 1",
+            )
+            .expect("prepare");
+        statement
+            .query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("schema")
+    }
+
+    /// A new database is made in one transaction, an older one migration by
+    /// migration: both end with the same schema and every migration recorded.
+    #[test]
+    fn a_new_database_has_the_schema_migrations_build_one_by_one() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let stepwise_path = dir.path().join("stepwise.duckdb");
+        {
+            // As a program that knew only the first migration left it.
+            let conn = Connection::open(&stepwise_path).expect("open");
+            conn.execute_batch(
+                "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, \
+                 name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)",
+            )
+            .expect("schema_migrations");
+            let (version, name, sql) = MIGRATIONS[0];
+            conn.execute_batch(sql).expect("migration 1");
+            conn.execute(
+                "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
+                params![version, name],
+            )
+            .expect("record");
+        }
+        let stepwise = Store::open(&stepwise_path).expect("migrated one by one");
+        // Migrated once (a new file is also opened again after it is made).
+        let new = Store::open_in_memory().expect("made whole");
+        let schema = schema_of(&new);
+        assert!(schema.len() > 100, "{schema:?}");
+        assert_eq!(schema, schema_of(&stepwise));
+        for store in [&new, &stepwise] {
+            let recorded: Vec<i32> = store
+                .conn
+                .prepare("SELECT version FROM schema_migrations ORDER BY version")
+                .expect("prepare")
+                .query_map([], |r| r.get(0))
+                .expect("query")
+                .collect::<Result<_, _>>()
+                .expect("versions");
+            let known: Vec<i32> = MIGRATIONS.iter().map(|m| m.0).collect();
+            assert_eq!(recorded, known);
+        }
     }
 }
