@@ -15,6 +15,10 @@ use std::collections::HashMap;
 
 use duckdb::{params, Connection};
 
+/// The ENUM types `prepare` makes of `reports.town` and `reports.district`.
+pub(super) const TOWN_TYPE: &str = "town_t";
+pub(super) const DISTRICT_TYPE: &str = "district_t";
+
 /// Each name's 1-based position in its column's ENUM type.
 type Positions = HashMap<&'static str, u16, foldhash::fast::FixedState>;
 
@@ -55,8 +59,8 @@ pub(super) fn prepare(
     districts: &[&'static str],
 ) -> duckdb::Result<AreaCodes> {
     Ok(AreaCodes {
-        towns: ensure(conn, "town", "town_t", towns)?,
-        districts: ensure(conn, "district", "district_t", districts)?,
+        towns: ensure(conn, "town", TOWN_TYPE, towns)?,
+        districts: ensure(conn, "district", DISTRICT_TYPE, districts)?,
     })
 }
 

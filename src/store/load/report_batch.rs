@@ -12,7 +12,7 @@ use duckdb::arrow::array::{
 use duckdb::arrow::error::ArrowError;
 use duckdb::arrow::record_batch::RecordBatch;
 
-use super::area_codes::AreaCodes;
+use super::area_codes::{self, AreaCodes};
 use super::keys::{KeyDigest, KeyHasher};
 use crate::store::records::NewReport;
 
@@ -69,8 +69,8 @@ pub(super) fn enum_type(column: &str) -> Option<&'static str> {
         "exploitation_type" => Some("exploitation_type_t"),
         "geocode_method" => Some("geocode_method_t"),
         // Made ENUMs by `area_codes::prepare` before any report is sent.
-        "town" => Some("town_t"),
-        "district" => Some("district_t"),
+        "town" => Some(area_codes::TOWN_TYPE),
+        "district" => Some(area_codes::DISTRICT_TYPE),
         _ => None,
     }
 }
