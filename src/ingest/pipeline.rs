@@ -150,8 +150,9 @@ pub fn load(
         let _ = credits.send(());
     }
     let context = &context;
-    let (towns, districts) = Localities::default().names();
-    let preparer = &load.preparer(&towns, &districts)?;
+    let localities = Localities::default();
+    let (towns, districts) = localities.names();
+    let preparer = &load.preparer(towns, districts)?;
     let seen = std::thread::scope(|scope| -> Result<u64, PipelineError> {
         let file_name = &file;
         let reading =
@@ -391,8 +392,9 @@ struct Located {
     location_input: Option<String>,
     /// The finest cell the precision supports (coarser ones are its parents).
     cell: Option<u64>,
-    town: Option<&'static str>,
-    district: Option<&'static str>,
+    /// Indices into `Localities::names`' lists, as the store takes them.
+    town: Option<u16>,
+    district: Option<u16>,
 }
 
 impl Located {
@@ -440,7 +442,7 @@ fn locate(
     let res7 = cells
         .at(h3o::Resolution::Seven)
         .unwrap_or_else(|| point.to_cell(h3o::Resolution::Seven));
-    let (town, district) = localities.of_cell(res7);
+    let (town, district) = localities.indices_of_cell(res7);
     let location_input = match parsed.location {
         crate::geo::LocationInput::LatLng { lat, lng, .. }
             if lat.to_bits() == geocoded.lat.to_bits()

@@ -27,8 +27,10 @@ pub struct NewReport<'a> {
     /// `None` where too coarse. The table derives the coarser cells, its parents.
     pub cell: Option<u64>,
     pub line: u64,
-    pub town: Option<&'a str>,
-    pub district: Option<&'a str>,
+    /// The town and district as indices into the lists given to
+    /// `FileLoad::preparer` (the names `geo::Localities` indexes).
+    pub town: Option<u16>,
+    pub district: Option<u16>,
 }
 
 /// Counts for one loaded file. `read = stored + duplicates + rejected`.

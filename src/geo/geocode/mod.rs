@@ -134,19 +134,39 @@ pub const TOWN_MIN_POPULATION: u32 = 5_000;
 /// the place of at least [`TOWN_MIN_POPULATION`] people nearest the centre of its
 /// H3 res-7 cell (~1.2 km across); its district is the district most of that cell's
 /// postcodes belong to. Both are cached per res-7 cell, so bulk loads stay fast.
+///
+/// A bulk load takes them as indices into [`Localities::names`]' lists
+/// ([`Localities::indices_of_cell`]), the same in every instance: the store
+/// maps an index to its stored value with no name hashed per report.
 pub struct Localities {
     gazetteer: &'static Gazetteer,
+    towns: Vec<&'static str>,
+    districts: Vec<&'static str>,
     cache: std::collections::HashMap<
         h3o::CellIndex,
-        (Option<&'static str>, Option<&'static str>),
+        (Option<u16>, Option<u16>),
         crate::model::MixState,
     >,
 }
 
 impl Default for Localities {
     fn default() -> Self {
+        let gazetteer = Gazetteer::embedded();
+        let sorted = |names: Vec<&'static str>| {
+            let mut names = names;
+            names.sort_unstable();
+            names.dedup();
+            names
+        };
+        let towns = sorted(gazetteer.town_names().collect());
+        let districts = sorted(gazetteer.district_codes().collect());
+        // Indices travel as u16; the gazetteer holds some 1,500 towns and
+        // 400 districts (a test keeps it so).
+        assert!(u16::try_from(towns.len()).is_ok() && u16::try_from(districts.len()).is_ok());
         Self {
-            gazetteer: Gazetteer::embedded(),
+            gazetteer,
+            towns,
+            districts,
             cache: std::collections::HashMap::default(),
         }
     }
@@ -158,19 +178,10 @@ impl Localities {
         self.of_cell(point.to_cell(h3o::Resolution::Seven))
     }
 
-    /// Every town and every district [`Localities::of`] can answer, each once.
-    pub fn names(&self) -> (Vec<&'static str>, Vec<&'static str>) {
-        let gazetteer: &'static Gazetteer = self.gazetteer;
-        let once = |names: Vec<&'static str>| {
-            let mut names = names;
-            names.sort_unstable();
-            names.dedup();
-            names
-        };
-        (
-            once(gazetteer.town_names().collect()),
-            once(gazetteer.district_codes().collect()),
-        )
+    /// Every town and every district [`Localities::of`] can answer, each once
+    /// and sorted: what [`Localities::indices_of_cell`] indexes.
+    pub fn names(&self) -> (&[&'static str], &[&'static str]) {
+        (&self.towns, &self.districts)
     }
 
     /// As [`Localities::of`], given the point's res-7 cell.
@@ -178,14 +189,38 @@ impl Localities {
         &mut self,
         cell: h3o::CellIndex,
     ) -> (Option<&'static str>, Option<&'static str>) {
+        let (town, district) = self.indices_of_cell(cell);
+        (
+            town.map(|i| self.towns[usize::from(i)]),
+            district.map(|i| self.districts[usize::from(i)]),
+        )
+    }
+
+    /// As [`Localities::of_cell`], the town and district as their indices in
+    /// [`Localities::names`]' lists.
+    pub fn indices_of_cell(&mut self, cell: h3o::CellIndex) -> (Option<u16>, Option<u16>) {
         debug_assert_eq!(cell.resolution(), h3o::Resolution::Seven);
-        let gazetteer = self.gazetteer;
-        *self.cache.entry(cell).or_insert_with(|| {
+        let Self {
+            gazetteer,
+            towns,
+            districts,
+            cache,
+        } = self;
+        *cache.entry(cell).or_insert_with(|| {
             let centre = h3o::LatLng::from(cell);
+            // Every name the gazetteer answers is in the lists (made from it).
+            let index = |names: &[&str], name: &str| {
+                names
+                    .binary_search(&name)
+                    .ok()
+                    .and_then(|i| u16::try_from(i).ok())
+            };
             let town = gazetteer
                 .nearest_town(centre.lat(), centre.lng())
-                .map(|(p, _)| p.name.as_str());
-            let district = gazetteer.district_of_cell(cell).map(|(code, _)| code);
+                .and_then(|(p, _)| index(towns, &p.name));
+            let district = gazetteer
+                .district_of_cell(cell)
+                .and_then(|(code, _)| index(districts, code));
             (town, district)
         })
     }

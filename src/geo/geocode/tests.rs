@@ -228,6 +228,56 @@ fn towns_and_districts_for_reports() {
     assert!(g.district_cells("Atlantis").is_empty());
 }
 
+/// A bulk load's town and district indices name what the gazetteer answers
+/// for each res-7 cell, over a grid across Great Britain and its seas; the
+/// lists they index are sorted and hold each name once (a load makes its
+/// ENUM types from them).
+#[test]
+fn indices_name_the_gazetteers_town_and_district() {
+    let g = Gazetteer::embedded();
+    let mut localities = Localities::default();
+    let (towns, districts) = {
+        let (towns, districts) = localities.names();
+        (towns.to_vec(), districts.to_vec())
+    };
+    assert!(towns.windows(2).all(|w| w[0] < w[1]));
+    assert!(districts.windows(2).all(|w| w[0] < w[1]));
+    let (mut with_town, mut with_district) = (0, 0);
+    for i in 0..=90 {
+        for j in 0..=40 {
+            let lat = 49.9 + f64::from(i) * 0.1;
+            let lng = -7.5 + f64::from(j) * 0.225;
+            let cell = h3o::LatLng::new(lat, lng)
+                .expect("ll")
+                .to_cell(h3o::Resolution::Seven);
+            let centre = h3o::LatLng::from(cell);
+            let (town, district) = localities.indices_of_cell(cell);
+            assert_eq!(
+                town.map(|i| towns[usize::from(i)]),
+                g.nearest_town(centre.lat(), centre.lng())
+                    .map(|(p, _)| p.name.as_str()),
+                "{lat}, {lng}"
+            );
+            assert_eq!(
+                district.map(|i| districts[usize::from(i)]),
+                g.district_of_cell(cell).map(|(code, _)| code),
+                "{lat}, {lng}"
+            );
+            assert_eq!(
+                localities.of_cell(cell),
+                (
+                    town.map(|i| towns[usize::from(i)]),
+                    district.map(|i| districts[usize::from(i)]),
+                )
+            );
+            with_town += usize::from(town.is_some());
+            with_district += usize::from(district.is_some());
+        }
+    }
+    assert_eq!(with_town, 91 * 41);
+    assert!(with_district > 1000, "{with_district}");
+}
+
 /// The districts a load declares (its ENUM's values) are exactly those a
 /// cell can be given: none empty, none missing (a report's district with no
 /// position in the type would stop the load).

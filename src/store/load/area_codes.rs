@@ -19,35 +19,37 @@ use duckdb::{params, Connection};
 pub(super) const TOWN_TYPE: &str = "town_t";
 pub(super) const DISTRICT_TYPE: &str = "district_t";
 
-/// Each name's 1-based position in its column's ENUM type.
-type Positions = HashMap<&'static str, u16, foldhash::fast::FixedState>;
-
-/// The positions of one load's town and district names.
+/// The positions of one load's town and district names in their columns'
+/// ENUM types (1-based), by each name's index in the lists given to [`prepare`].
 pub(super) struct AreaCodes {
-    towns: Positions,
-    districts: Positions,
+    towns: Vec<u16>,
+    districts: Vec<u16>,
 }
 
 impl AreaCodes {
-    /// `name`'s position in `reports.town`'s type.
+    /// The position of the `index`th town given to [`prepare`] in
+    /// `reports.town`'s type.
     ///
     /// # Panics
-    /// For a name [`prepare`] was not given: the ingest hands it every name
-    /// `geo::Localities` can answer, so this is a bug, and the load fails
+    /// For an index past the names given: the ingest hands over the lists
+    /// `geo::Localities` indexes, so this is a bug, and the load fails
     /// (nothing is stored) rather than dropping the town.
-    pub(super) fn town(&self, name: &str) -> u16 {
-        position(&self.towns, name, "town")
+    pub(super) fn town(&self, index: u16) -> u16 {
+        position(&self.towns, index, "town")
     }
 
-    /// `code`'s position in `reports.district`'s type; panics as [`AreaCodes::town`].
-    pub(super) fn district(&self, code: &str) -> u16 {
-        position(&self.districts, code, "district")
+    /// As [`AreaCodes::town`], for `reports.district`.
+    pub(super) fn district(&self, index: u16) -> u16 {
+        position(&self.districts, index, "district")
     }
 }
 
-fn position(positions: &Positions, name: &str, column: &str) -> u16 {
-    *positions.get(name).unwrap_or_else(|| {
-        panic!("{column} {name:?} is not among the names given to FileLoad::preparer")
+fn position(positions: &[u16], index: u16, column: &str) -> u16 {
+    *positions.get(usize::from(index)).unwrap_or_else(|| {
+        panic!(
+            "{column} {index} is past the {} names given to FileLoad::preparer",
+            positions.len()
+        )
     })
 }
 
@@ -55,8 +57,8 @@ fn position(positions: &Positions, name: &str, column: &str) -> u16 {
 /// `districts` (and every name already stored), and answers the positions.
 pub(super) fn prepare(
     conn: &Connection,
-    towns: &[&'static str],
-    districts: &[&'static str],
+    towns: &[&str],
+    districts: &[&str],
 ) -> duckdb::Result<AreaCodes> {
     Ok(AreaCodes {
         towns: ensure(conn, "town", TOWN_TYPE, towns)?,
@@ -99,12 +101,7 @@ fn enum_positions(
     Ok(Some(positions))
 }
 
-fn ensure(
-    conn: &Connection,
-    column: &str,
-    ty: &str,
-    names: &[&'static str],
-) -> duckdb::Result<Positions> {
+fn ensure(conn: &Connection, column: &str, ty: &str, names: &[&str]) -> duckdb::Result<Vec<u16>> {
     let mut positions = enum_positions(conn, column, ty)?;
     let complete = positions
         .as_ref()
@@ -135,7 +132,12 @@ fn ensure(
     let positions = positions.unwrap_or_default();
     Ok(names
         .iter()
-        .filter_map(|&name| positions.get(name).map(|&p| (name, p)))
+        .map(|&name| {
+            // The type was just made to hold every given name.
+            *positions
+                .get(name)
+                .unwrap_or_else(|| panic!("{column} {name:?} is not in {ty} after it was made"))
+        })
         .collect())
 }
 
@@ -198,11 +200,9 @@ mod tests {
             ["Ely", "March", "Wisbech", "Zennor"]
         );
         assert_eq!(type_values(&store, "district_t"), ["E07000011"]);
-        assert_eq!(
-            ["Ely", "March", "Wisbech"].map(|name| codes.town(name)),
-            [1, 2, 3]
-        );
-        assert_eq!(codes.district("E07000011"), 1);
+        // Given as Wisbech, Ely, March: positions by the given order.
+        assert_eq!([0, 1, 2].map(|i| codes.town(i)), [3, 1, 2]);
+        assert_eq!(codes.district(0), 1);
         assert_eq!(
             towns_by_id(&store),
             [
@@ -230,14 +230,11 @@ mod tests {
         add_report(&store, "a", Some("March"));
         add_report(&store, "b", Some("Ely"));
         let again = prepare(&store.conn, &["Ely", "March"], &["E07000011"]).expect("same names");
-        assert_eq!(again.town("March"), 2);
+        assert_eq!(again.town(1), 2);
         let codes =
             prepare(&store.conn, &["Aldeburgh", "Ely", "March"], &["E07000011"]).expect("new name");
         assert_eq!(type_values(&store, "town_t"), ["Aldeburgh", "Ely", "March"]);
-        assert_eq!(
-            ["Aldeburgh", "Ely", "March"].map(|name| codes.town(name)),
-            [1, 2, 3]
-        );
+        assert_eq!([0, 1, 2].map(|i| codes.town(i)), [1, 2, 3]);
         assert_eq!(
             towns_by_id(&store),
             [
@@ -261,8 +258,8 @@ mod tests {
         let mut sorted = names.map(str::to_owned).to_vec();
         sorted.sort();
         assert_eq!(type_values(&store, "town_t"), sorted);
-        for name in names {
-            let position = usize::from(codes.town(name));
+        for (i, name) in (0..).zip(names) {
+            let position = usize::from(codes.town(i));
             assert_eq!(sorted[position - 1], name);
         }
     }
@@ -280,10 +277,10 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "not among the names")]
-    fn a_name_not_given_is_a_bug_not_a_null() {
+    #[should_panic(expected = "past the 1 names given")]
+    fn an_index_past_the_names_given_is_a_bug_not_a_null() {
         let store = Store::open_in_memory().expect("open");
         let codes = prepare(&store.conn, &["Ely"], &["E1"]).expect("prepare");
-        codes.town("Nowhere");
+        codes.town(1);
     }
 }

@@ -147,14 +147,10 @@ impl<'c> FileLoad<'c> {
     }
 
     /// Prepares reports for [`Stager::stage_batch`] on other threads. Their
-    /// towns and districts must be among `towns` and `districts` (every name
-    /// the ingest's `geo::Localities` can answer): `reports.town` and
+    /// towns and districts are indices into `towns` and `districts` (the
+    /// names the ingest's `geo::Localities` indexes): `reports.town` and
     /// `reports.district` are made ENUMs holding them first (`area_codes`).
-    pub fn preparer(
-        &mut self,
-        towns: &[&'static str],
-        districts: &[&'static str],
-    ) -> Result<ReportPreparer> {
+    pub fn preparer(&mut self, towns: &[&str], districts: &[&str]) -> Result<ReportPreparer> {
         let areas = area_codes::prepare(self.conn, towns, districts)
             .map_err(self.err("town and district types"))?;
         Ok(ReportPreparer {

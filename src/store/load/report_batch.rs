@@ -213,9 +213,9 @@ impl ReportBatch {
         self.run_id.append_value(run_id);
         self.line.append_value(report.line as i64);
         self.town
-            .append_option(report.town.map(|name| areas.town(name)));
+            .append_option(report.town.map(|index| areas.town(index)));
         self.district
-            .append_option(report.district.map(|code| areas.district(code)));
+            .append_option(report.district.map(|index| areas.district(index)));
     }
 
     /// The gathered rows as one record batch; the builders start again empty.
