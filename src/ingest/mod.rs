@@ -28,4 +28,4 @@ pub use pipeline::{
     LoadOptions, PipelineError,
 };
 pub(crate) use row::{truncate_raw, CsvFields};
-pub use row::{RawRow, RAW_LIMIT};
+pub use row::{RawRow, RecordPool, RAW_LIMIT};

@@ -147,7 +147,7 @@ pub fn load(
     let (done, done_queue) = channel();
     let (credits, credit_queue) = sync_channel(BATCHES_IN_FLIGHT);
     for _ in 0..BATCHES_IN_FLIGHT {
-        let _ = credits.send(());
+        let _ = credits.send(Vec::new());
     }
     let context = &context;
     let localities = Localities::default();
@@ -262,6 +262,10 @@ type RowBatch = (usize, Vec<ingest::RowItem>);
 /// again on the staging thread, which would otherwise wait for that batch).
 type PreparedBatch = (usize, std::thread::Result<LocatedBatch>);
 
+/// A credit: room for one more batch in flight, and the rows of a batch the
+/// stager is done with, whose records the reader reads into again.
+type Credit = Vec<ingest::RawRow>;
+
 /// The reading thread: the file's rows, in numbered batches, each sent once a
 /// credit says there is room.
 fn read_batches(
@@ -269,14 +273,21 @@ fn read_batches(
     reader: Box<dyn BufRead + Send>,
     file: &str,
     work: &Sender<RowBatch>,
-    credit_queue: &Receiver<()>,
+    credit_queue: &Receiver<Credit>,
 ) -> Result<(), PipelineError> {
+    let pool = ingest::RecordPool::default();
     let send = |seq: usize, batch: Vec<ingest::RowItem>| -> bool {
-        credit_queue.recv().is_ok() && work.send((seq, batch)).is_ok()
+        match credit_queue.recv() {
+            Ok(staged) => {
+                pool.give_back(staged);
+                work.send((seq, batch)).is_ok()
+            }
+            Err(_) => false,
+        }
     };
     let mut batch = Vec::with_capacity(BATCH_ROWS);
     let mut seq = 0;
-    for item in ingest::open_rows(format, reader, file)? {
+    for item in ingest::open_rows(format, reader, file, &pool)? {
         batch.push(item?);
         if batch.len() == BATCH_ROWS {
             if !send(
@@ -340,11 +351,12 @@ fn locate_batches(
 
 /// The staging thread's side (a thread `FileLoad::stage` starts, while the
 /// calling thread runs the insert statement): batches back into file order,
-/// each row staged, a credit returned per batch. Answers how many rows it took.
+/// each row staged, a credit returned per batch (with the batch's rows, whose
+/// records the reader reuses). Answers how many rows it took.
 fn stage_in_order(
     load: &mut crate::store::Stager<'_>,
     done_queue: Receiver<PreparedBatch>,
-    credits: &SyncSender<()>,
+    credits: &SyncSender<Credit>,
     options: &LoadOptions,
     file: &str,
     progress: Option<&(dyn Fn(&ReadTally) + Sync)>,
@@ -377,7 +389,7 @@ fn stage_in_order(
             if let Some(report) = progress {
                 report(tally);
             }
-            let _ = credits.send(());
+            let _ = credits.send(report_rows);
         }
     }
     Ok(seen)

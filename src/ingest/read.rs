@@ -5,7 +5,7 @@ use std::io::{BufRead, Read};
 
 use serde_json::Value;
 
-use super::{truncate_raw, Column, IngestError, RawRow, RowReject};
+use super::{truncate_raw, Column, IngestError, RawRow, RecordPool, RowReject};
 
 /// Input file formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -52,7 +52,7 @@ pub enum RowItem {
 type Rows<'r> = Box<dyn Iterator<Item = Result<RowItem, IngestError>> + 'r>;
 
 /// Opens a stream of rows over `input` in the given format. `file` names the
-/// input in errors.
+/// input in errors. CSV rows are read into records from `pool` when it has any.
 ///
 /// # Errors
 /// When the header (CSV) or the document structure (GeoJSON) cannot be read.
@@ -60,9 +60,10 @@ pub fn open_rows<'r>(
     format: Format,
     input: Box<dyn BufRead + 'r>,
     file: &str,
+    pool: &RecordPool,
 ) -> Result<Rows<'r>, IngestError> {
     match format {
-        Format::Csv => csv_rows(input, file),
+        Format::Csv => csv_rows(input, file, pool.clone()),
         Format::Jsonl => Ok(Box::new(JsonLines {
             input,
             file: file.to_owned(),
@@ -73,7 +74,11 @@ pub fn open_rows<'r>(
     }
 }
 
-fn csv_rows<'r>(mut input: Box<dyn BufRead + 'r>, file: &str) -> Result<Rows<'r>, IngestError> {
+fn csv_rows<'r>(
+    mut input: Box<dyn BufRead + 'r>,
+    file: &str,
+    pool: RecordPool,
+) -> Result<Rows<'r>, IngestError> {
     // Strip a UTF-8 BOM here so that byte offsets below and the csv crate's agree.
     let has_bom = input
         .fill_buf()
@@ -148,28 +153,32 @@ fn csv_rows<'r>(mut input: Box<dyn BufRead + 'r>, file: &str) -> Result<Rows<'r>
                         raw: truncate_raw(reserialise(&record)),
                     })));
                 }
-                // Valid UTF-8 throughout (the usual case): the record is the row.
-                // Otherwise the first mapped column that is not is named; bytes in
-                // columns we do not read are let through, as before.
-                let row = if let Ok(text) = csv::StringRecord::from_byte_record(record.clone()) {
-                    RawRow::from_csv(line, text, fields)
-                } else {
-                    let mut row = RawRow::new(line, reserialise(&record));
-                    for (value, column) in record.iter().zip(&columns) {
-                        let Some(column) = column else { continue };
-                        match std::str::from_utf8(value) {
-                            Ok(text) => row.set(*column, text.to_owned()),
-                            Err(_) => {
-                                return Some(Ok(RowItem::Reject(RowReject {
-                                    line,
-                                    field: column.name().into(),
-                                    reason: "not valid UTF-8 text".into(),
-                                    raw: row.raw(),
-                                })))
+                // Valid UTF-8 throughout (the usual case): the record is the row,
+                // and the next is read into one given back. Otherwise the first
+                // mapped column that is not is named; bytes in columns we do not
+                // read are let through, as before.
+                let filled = std::mem::replace(&mut record, pool.take());
+                let row = match csv::StringRecord::from_byte_record(filled) {
+                    Ok(text) => RawRow::from_csv(line, text, fields),
+                    Err(e) => {
+                        let record = e.into_byte_record();
+                        let mut row = RawRow::new(line, reserialise(&record));
+                        for (value, column) in record.iter().zip(&columns) {
+                            let Some(column) = column else { continue };
+                            match std::str::from_utf8(value) {
+                                Ok(text) => row.set(*column, text.to_owned()),
+                                Err(_) => {
+                                    return Some(Ok(RowItem::Reject(RowReject {
+                                        line,
+                                        field: column.name().into(),
+                                        reason: "not valid UTF-8 text".into(),
+                                        raw: row.raw(),
+                                    })))
+                                }
                             }
                         }
+                        row
                     }
-                    row
                 };
                 Some(Ok(RowItem::Row(row)))
             }

@@ -82,12 +82,52 @@ impl RawRow {
             .filter(|v| !v.is_empty())
     }
 
+    /// A CSV row's record, to be read into again ([`RecordPool`]).
+    fn into_record(self) -> Option<csv::ByteRecord> {
+        match self.values {
+            Values::Csv { record, .. } => Some(record.into_byte_record()),
+            Values::Owned { .. } => None,
+        }
+    }
+
     /// The record as written (re-serialised for CSV), truncated to [`RAW_LIMIT`].
     pub fn raw(&self) -> String {
         match &self.values {
             Values::Owned { raw, .. } => raw.clone(),
             Values::Csv { record, .. } => truncate_raw(read::reserialise(record.as_byte_record())),
         }
+    }
+}
+
+/// CSV records handed back once their rows are staged, and read into again:
+/// a row then costs no allocation of its own, and its buffers are freed (or
+/// reused) on the thread that made them, not on the staging thread. Shared by
+/// the reading thread's parts only.
+#[derive(Clone, Debug, Default)]
+pub struct RecordPool(std::rc::Rc<std::cell::RefCell<Vec<csv::ByteRecord>>>);
+
+/// Records longer than this are dropped, not kept: one odd 10 MB line would
+/// otherwise hold its buffer for the rest of the file.
+const POOLED_RECORD_BYTES: usize = 16 << 10;
+
+impl RecordPool {
+    /// Keeps the records of rows the store is done with.
+    pub fn give_back(&self, rows: impl IntoIterator<Item = RawRow>) {
+        self.0.borrow_mut().extend(
+            rows.into_iter()
+                .filter_map(RawRow::into_record)
+                .filter(|record| record.as_slice().len() <= POOLED_RECORD_BYTES),
+        );
+    }
+
+    /// A record to read into: one given back, else a new one.
+    pub(super) fn take(&self) -> csv::ByteRecord {
+        self.0.borrow_mut().pop().unwrap_or_default()
+    }
+
+    #[cfg(test)]
+    pub(super) fn len(&self) -> usize {
+        self.0.borrow().len()
     }
 }
 
@@ -103,4 +143,53 @@ pub(crate) fn truncate_raw(mut raw: String) -> String {
             std::fmt::Write::write_fmt(&mut raw, format_args!("... [{total} bytes, truncated]"));
     }
     raw
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Column, RawRow, RecordPool};
+    use crate::ingest::{open_rows, Format, RowItem};
+
+    fn rows(csv: &str, pool: &RecordPool) -> Vec<RawRow> {
+        open_rows(Format::Csv, Box::new(csv.as_bytes()), "t.csv", pool)
+            .expect("header")
+            .map(|item| match item.expect("record") {
+                RowItem::Row(row) => row,
+                RowItem::Reject(reject) => panic!("{reject:?}"),
+            })
+            .collect()
+    }
+
+    /// Rows read into records given back are the rows a fresh read gives
+    /// (lines, values, raw text); a very long record is not kept.
+    #[test]
+    fn rows_read_into_records_given_back_are_the_same() {
+        let lines = (0..50).map(|i| {
+            let day = i % 28 + 1;
+            let padding = "y".repeat(i);
+            format!("R{i},2024-01-{day:02},farm,52.{i},0.1,\"note {padding}\n{i}\"\n")
+        });
+        let long = format!("R50,2024-01-01,farm,52.5,0.1,{}\n", "x".repeat(20_000));
+        let csv: String =
+            std::iter::once("report_id,reported_at,venue_type,lat,lng,notes\n".into())
+                .chain(lines)
+                .chain([long])
+                .collect();
+        let fresh = rows(&csv, &RecordPool::default());
+        assert_eq!(fresh.len(), 51);
+        let pool = RecordPool::default();
+        // Taken last first: each record read into held another row's text.
+        pool.give_back(rows(&csv, &RecordPool::default()));
+        assert_eq!(pool.len(), 50, "the 20 kB record is not kept");
+        let reused = rows(&csv, &pool);
+        assert_eq!(pool.len(), 0, "every kept record was read into");
+        assert_eq!(reused.len(), fresh.len());
+        for (a, b) in fresh.iter().zip(&reused) {
+            assert_eq!(a.line, b.line);
+            for column in Column::ALL {
+                assert_eq!(a.get(column), b.get(column), "line {}", a.line);
+            }
+            assert_eq!(a.raw(), b.raw());
+        }
+    }
 }
