@@ -120,6 +120,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             progress,
             files,
         } => {
+            // The load needs the gazetteer (~12 ms to parse) before its first
+            // row: parsed on another thread while the database is opened.
+            std::thread::spawn(crate::geo::Gazetteer::embedded);
             let mut store = open_store(&db.db)?;
             // This process only loads: DuckDB appends on every thread (see there).
             store.dedicate_to_loading();
