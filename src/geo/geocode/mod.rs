@@ -140,8 +140,8 @@ pub const TOWN_MIN_POPULATION: u32 = 5_000;
 /// maps an index to its stored value with no name hashed per report.
 pub struct Localities {
     gazetteer: &'static Gazetteer,
-    towns: Vec<&'static str>,
-    districts: Vec<&'static str>,
+    towns: &'static [&'static str],
+    districts: &'static [&'static str],
     cache: std::collections::HashMap<
         h3o::CellIndex,
         (Option<u16>, Option<u16>),
@@ -151,18 +151,25 @@ pub struct Localities {
 
 impl Default for Localities {
     fn default() -> Self {
+        type Names = (Vec<&'static str>, Vec<&'static str>);
+        // Sorted once a process: every ingest worker and every check of a
+        // public report makes a `Localities`.
+        static NAMES: std::sync::OnceLock<Names> = std::sync::OnceLock::new();
         let gazetteer = Gazetteer::embedded();
-        let sorted = |names: Vec<&'static str>| {
-            let mut names = names;
-            names.sort_unstable();
-            names.dedup();
-            names
-        };
-        let towns = sorted(gazetteer.town_names().collect());
-        let districts = sorted(gazetteer.district_codes().collect());
-        // Indices travel as u16; the gazetteer holds some 1,500 towns and
-        // 400 districts (a test keeps it so).
-        assert!(u16::try_from(towns.len()).is_ok() && u16::try_from(districts.len()).is_ok());
+        let (towns, districts) = NAMES.get_or_init(|| {
+            let sorted = |names: Vec<&'static str>| {
+                let mut names = names;
+                names.sort_unstable();
+                names.dedup();
+                names
+            };
+            let towns = sorted(gazetteer.town_names().collect());
+            let districts = sorted(gazetteer.district_codes().collect());
+            // Indices travel as u16; the gazetteer holds some 1,500 towns
+            // and 400 districts (a test keeps it so).
+            assert!(u16::try_from(towns.len()).is_ok() && u16::try_from(districts.len()).is_ok());
+            (towns, districts)
+        });
         Self {
             gazetteer,
             towns,
@@ -180,8 +187,8 @@ impl Localities {
 
     /// Every town and every district [`Localities::of`] can answer, each once
     /// and sorted: what [`Localities::indices_of_cell`] indexes.
-    pub fn names(&self) -> (&[&'static str], &[&'static str]) {
-        (&self.towns, &self.districts)
+    pub fn names(&self) -> (&'static [&'static str], &'static [&'static str]) {
+        (self.towns, self.districts)
     }
 
     /// As [`Localities::of`], given the point's res-7 cell.
