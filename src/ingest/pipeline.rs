@@ -153,6 +153,12 @@ pub fn load(
     let localities = Localities::default();
     let (towns, districts) = localities.names();
     let preparer = &load.preparer(towns, districts)?;
+    // With "rows staged", "committed" and "rejects listed": where a load's
+    // time goes (`HOTSPOTS_LOG=info`; bench/README.md has a timeline).
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "ready to stage"
+    );
     let seen = std::thread::scope(|scope| -> Result<u64, PipelineError> {
         let file_name = &file;
         let reading =
@@ -207,6 +213,10 @@ pub fn load(
     let run_id = counts.run_id;
     if let Some(path) = &rejects_path {
         write_rejects_csv(store, run_id, path)?;
+        tracing::info!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "rejects listed"
+        );
     }
     Ok(FileSummary {
         file,
