@@ -266,6 +266,24 @@ impl Store {
 }
 
 #[cfg(test)]
+impl Store {
+    /// The first column of every row `sql` answers (store tests read
+    /// catalogues and single columns this way).
+    pub(crate) fn column<T: duckdb::types::FromSql>(
+        &self,
+        sql: &str,
+        params: impl duckdb::Params,
+    ) -> Vec<T> {
+        let mut statement = self.conn.prepare(sql).expect("prepare");
+        statement
+            .query_map(params, |r| r.get(0))
+            .expect("query")
+            .collect::<duckdb::Result<_>>()
+            .expect("rows")
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use duckdb::{params, Connection};
 
@@ -274,10 +292,8 @@ mod tests {
     /// The schema as DuckDB lists it: every column with its type, default
     /// and nullability, every ENUM's values, index, constraint and view.
     fn schema_of(store: &Store) -> Vec<String> {
-        let mut statement = store
-            .conn
-            .prepare(
-                "SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type \
+        store.column(
+            "SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type \
                     || ' default ' || coalesce(column_default, '-') || ' null ' || is_nullable \
                  FROM duckdb_columns() WHERE NOT internal \
                  UNION ALL SELECT 'type ' || type_name || ' ' || CAST(labels AS VARCHAR) \
@@ -287,13 +303,8 @@ mod tests {
                  FROM duckdb_constraints() \
                  UNION ALL SELECT 'view ' || sql FROM duckdb_views() WHERE NOT internal \
                  ORDER BY 1",
-            )
-            .expect("prepare");
-        statement
-            .query_map([], |r| r.get(0))
-            .expect("query")
-            .collect::<Result<_, _>>()
-            .expect("schema")
+            [],
+        )
     }
 
     /// A new database is made in one transaction, an older one migration by
@@ -325,14 +336,8 @@ mod tests {
         assert!(schema.len() > 100, "{schema:?}");
         assert_eq!(schema, schema_of(&stepwise));
         for store in [&new, &stepwise] {
-            let recorded: Vec<i32> = store
-                .conn
-                .prepare("SELECT version FROM schema_migrations ORDER BY version")
-                .expect("prepare")
-                .query_map([], |r| r.get(0))
-                .expect("query")
-                .collect::<Result<_, _>>()
-                .expect("versions");
+            let recorded: Vec<i32> =
+                store.column("SELECT version FROM schema_migrations ORDER BY version", []);
             let known: Vec<i32> = MIGRATIONS.iter().map(|m| m.0).collect();
             assert_eq!(recorded, known);
         }

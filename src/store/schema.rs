@@ -630,17 +630,11 @@ mod tests {
             )
             .expect("rows");
         let compression = |column: &str| -> Vec<String> {
-            let mut stmt = store
-                .conn
-                .prepare(
-                    "SELECT DISTINCT compression FROM pragma_storage_info('reports') \
-                     WHERE column_name = ? AND segment_type = 'VARCHAR' ORDER BY 1",
-                )
-                .expect("prepare");
-            stmt.query_map([column], |r| r.get(0))
-                .expect("query")
-                .collect::<Result<_, _>>()
-                .expect("rows")
+            store.column(
+                "SELECT DISTINCT compression FROM pragma_storage_info('reports') \
+                 WHERE column_name = ? AND segment_type = 'VARCHAR' ORDER BY 1",
+                [column],
+            )
         };
         assert_eq!(compression("report_id"), ["Uncompressed"]);
         assert_ne!(compression("source"), ["Uncompressed"]);

@@ -762,17 +762,8 @@ mod tests {
             .into_iter()
             .map(|(cell, _)| cell)
             .collect();
-        let sources: Vec<String> = {
-            let mut statement = store
-                .conn
-                .prepare("SELECT DISTINCT source FROM reports ORDER BY 1")
-                .expect("prepare");
-            statement
-                .query_map([], |r| r.get(0))
-                .expect("sources")
-                .collect::<duckdb::Result<_>>()
-                .expect("sources")
-        };
+        let sources: Vec<String> =
+            store.column("SELECT DISTINCT source FROM reports ORDER BY 1", []);
         assert!(sources.len() >= 2, "the demo has several sources");
         let s = |v: &[&str]| v.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>();
         let mut out = vec![

@@ -161,17 +161,8 @@ mod tests {
             .expect("insert");
     }
 
-    /// The rows of a one-column query.
-    fn strings(store: &Store, sql: &str) -> Vec<String> {
-        let mut stmt = store.conn.prepare(sql).expect("prepare");
-        stmt.query_map([], |r| r.get(0))
-            .expect("query")
-            .collect::<Result<_, _>>()
-            .expect("rows")
-    }
-
     fn type_values(store: &Store, ty: &str) -> Vec<String> {
-        strings(store, &format!("SELECT unnest(enum_range(NULL::{ty}))"))
+        store.column(&format!("SELECT unnest(enum_range(NULL::{ty}))"), [])
     }
 
     fn towns_by_id(store: &Store) -> Vec<(String, Option<String>)> {
@@ -212,9 +203,9 @@ mod tests {
             ]
         );
         assert_eq!(
-            strings(
-                &store,
-                "SELECT report_id FROM reports WHERE town IS NOT NULL ORDER BY town"
+            store.column::<String>(
+                "SELECT report_id FROM reports WHERE town IS NOT NULL ORDER BY town",
+                []
             ),
             ["b", "a"],
             "alphabetical, as text was"

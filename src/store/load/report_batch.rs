@@ -273,15 +273,10 @@ mod tests {
     #[test]
     fn columns_are_the_reports_table_in_order() {
         let store = crate::store::Store::open_in_memory().expect("open");
-        let mut stmt = store
-            .conn
-            .prepare("SELECT name FROM pragma_table_info('reports') ORDER BY cid")
-            .expect("prepare");
-        let table: Vec<String> = stmt
-            .query_map([], |r| r.get(0))
-            .expect("query")
-            .collect::<Result<_, _>>()
-            .expect("names");
+        let table: Vec<String> = store.column(
+            "SELECT name FROM pragma_table_info('reports') ORDER BY cid",
+            [],
+        );
         let batch = ReportBatch::new().take().expect("empty batch");
         let ours: Vec<String> = batch
             .schema()
