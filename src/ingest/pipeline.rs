@@ -150,8 +150,7 @@ pub fn load(
         let _ = credits.send(Vec::new());
     }
     let context = &context;
-    let localities = Localities::default();
-    let (towns, districts) = localities.names();
+    let (towns, districts) = Localities::default().names();
     let preparer = &load.preparer(towns, districts)?;
     // With "rows staged", "committed" and "rejects listed": where a load's
     // time goes (`HOTSPOTS_LOG=info`; bench/README.md has a timeline).
