@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use duckdb::{params, Connection};
 
 use super::error::{db_error, open_error, Result, StoreError};
-use super::load::{FileLoad, Loader};
+use super::load::{FileLoad, Loader, ReportPreparer};
 use super::schema::{self, read_data_version};
 use super::snapshot;
 
@@ -251,6 +251,13 @@ impl Store {
         self.loader.unordered_inserts = true;
     }
 
+    /// What the ingest workers prepare this store's reports with (the key
+    /// digests its loads look up). Needs no transaction: a pipeline starts
+    /// its workers with it before [`Store::begin_file`].
+    pub fn report_preparer(&self) -> ReportPreparer {
+        self.loader.report_preparer()
+    }
+
     /// Starts loading one file: a transaction, a run row and the appenders.
     /// Dropping the returned load without [`FileLoad::commit`] rolls everything back.
     pub fn begin_file(&mut self, file_name: &str, format: &str) -> Result<FileLoad<'_>> {
@@ -280,6 +287,11 @@ impl Store {
             .expect("query")
             .collect::<duckdb::Result<_>>()
             .expect("rows")
+    }
+
+    /// Runs `sql` (tests that break a database on purpose).
+    pub(crate) fn execute_batch(&self, sql: &str) {
+        self.conn.execute_batch(sql).expect("execute");
     }
 }
 

@@ -7,7 +7,7 @@ use std::path::Path;
 use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::{params, Appender, Connection};
 
-use super::area_codes;
+use super::area_codes::{self, AreaCodes};
 use super::feed::{self, FeedItem};
 use super::keys::{self, Verdict};
 use super::rejects::RejectBuffer;
@@ -28,6 +28,15 @@ pub(crate) struct Loader {
     connection_ready: bool,
     /// Set by `Store::dedicate_to_loading`.
     pub(crate) unordered_inserts: bool,
+}
+
+impl Loader {
+    /// See [`Store::report_preparer`].
+    pub(crate) fn report_preparer(&self) -> ReportPreparer {
+        ReportPreparer {
+            hasher: self.keys.hasher().clone(),
+        }
+    }
 }
 
 /// Brings the key index up to the database's data version: nothing to do when
@@ -62,6 +71,8 @@ pub struct FileLoad<'c> {
     /// The stored keys (as of this transaction's start) and this file's.
     keys: &'c mut keys::KeyIndex,
     file_keys: keys::FileKeys,
+    /// Set by [`FileLoad::prepare_areas`], which staging needs first.
+    areas: Option<AreaCodes>,
     /// See [`Store::dedicate_to_loading`].
     unordered_inserts: bool,
     rejects: Option<Appender<'c>>,
@@ -106,6 +117,7 @@ impl<'c> FileLoad<'c> {
             file_name: file_name.to_owned(),
             keys: &mut loader.keys,
             file_keys: keys::FileKeys::default(),
+            areas: None,
             unordered_inserts: loader.unordered_inserts,
             rejects: None,
             counts: LoadCounts::default(),
@@ -146,18 +158,15 @@ impl<'c> FileLoad<'c> {
         self.file_keys.reserve(rows);
     }
 
-    /// Prepares reports for [`Stager::stage_batch`] on other threads. Their
-    /// towns and districts are indices into `towns` and `districts` (the
-    /// names the ingest's `geo::Localities` indexes): `reports.town` and
-    /// `reports.district` are made ENUMs holding them first (`area_codes`).
-    pub fn preparer(&mut self, towns: &[&str], districts: &[&str]) -> Result<ReportPreparer> {
+    /// Makes `reports.town` and `reports.district` ENUMs that hold `towns`
+    /// and `districts` (the names the ingest's `geo::Localities` indexes),
+    /// whose indices the prepared reports carry (`area_codes`). Before
+    /// [`FileLoad::stage`].
+    pub fn prepare_areas(&mut self, towns: &[&str], districts: &[&str]) -> Result<()> {
         let areas = area_codes::prepare(self.conn, towns, districts)
             .map_err(self.err("town and district types"))?;
-        Ok(ReportPreparer {
-            hasher: self.keys.hasher().clone(),
-            run_id: self.run_id,
-            areas: std::sync::Arc::new(areas),
-        })
+        self.areas = Some(areas);
+        Ok(())
     }
 
     /// Stages the file: `run` gets a [`Stager`] on a thread of its own and
@@ -182,8 +191,13 @@ impl<'c> FileLoad<'c> {
             .map_err(arrow_error(path, "report columns"))?
             .schema();
         let (segment_sender, segments) = std::sync::mpsc::channel::<Segment>();
+        let areas = self
+            .areas
+            .as_ref()
+            .expect("FileLoad::prepare_areas is called before staging");
         let mut stager = Stager {
             path,
+            areas,
             keys: &*self.keys,
             file_keys: &mut self.file_keys,
             counts: &mut self.counts,
@@ -192,6 +206,7 @@ impl<'c> FileLoad<'c> {
             current: None,
         };
         let conn = self.conn;
+        let run_id = self.run_id;
         let unordered = self.unordered_inserts;
         let (staged, inserted) = std::thread::scope(|scope| {
             let staging = scope.spawn(move || {
@@ -205,7 +220,7 @@ impl<'c> FileLoad<'c> {
             });
             let mut inserted = Ok(());
             for segment in segments {
-                inserted = insert_segment(conn, path, &schema, segment, unordered);
+                inserted = insert_segment(conn, path, &schema, segment, run_id, unordered);
                 if inserted.is_err() {
                     break;
                 }
@@ -301,6 +316,7 @@ impl Drop for FileLoad<'_> {
 /// the new reports to DuckDB.
 pub struct Stager<'l> {
     path: &'l str,
+    areas: &'l AreaCodes,
     keys: &'l keys::KeyIndex,
     file_keys: &'l mut keys::FileKeys,
     counts: &'l mut LoadCounts,
@@ -332,6 +348,7 @@ fn insert_segment(
     path: &str,
     schema: &duckdb::arrow::datatypes::Schema,
     segment: Segment,
+    run_id: i64,
     unordered: bool,
 ) -> Result<()> {
     let projected = schema
@@ -354,8 +371,10 @@ fn insert_segment(
             None => name.to_owned(),
         })
         .collect();
+    // The run id is the statement's parameter: one value for the whole load,
+    // not a column of every batch.
     let sql = format!(
-        "INSERT INTO reports ({}) SELECT {} FROM {}({})",
+        "INSERT INTO reports ({}, run_id) SELECT {}, CAST($1 AS BIGINT) FROM {}({})",
         names.join(", "),
         values.join(", "),
         feed::FUNCTION,
@@ -368,13 +387,15 @@ fn insert_segment(
     };
     let inserted = if unordered {
         order(false).and_then(|()| {
-            let inserted = conn.execute(&sql, []).map_err(db("insert reports"));
+            let inserted = conn
+                .execute(&sql, params![run_id])
+                .map_err(db("insert reports"));
             // Back on whatever happened: see `Store::dedicate_to_loading`.
             let restored = order(true);
             inserted.and(restored)
         })
     } else {
-        conn.execute(&sql, [])
+        conn.execute(&sql, params![run_id])
             .map(drop)
             .map_err(db("insert reports"))
     };
@@ -456,6 +477,8 @@ impl Stager<'_> {
         if batch.num_rows() == 0 {
             return Ok(());
         }
+        let batch = report_batch::with_area_positions(&batch, self.areas)
+            .map_err(arrow("town and district positions"))?;
         self.send(&batch)
     }
 

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use duckdb::arrow::array::{
-    ArrayRef, BooleanBuilder, Date32Builder, Float64Builder, Int32Builder, Int64Builder,
-    StringArray, StringBuilder, UInt16Builder, UInt64Builder, UInt8Builder,
+    Array, ArrayRef, BooleanBuilder, Date32Builder, Float64Builder, Int32Builder, Int64Builder,
+    StringArray, StringBuilder, UInt16Array, UInt16Builder, UInt64Builder, UInt8Builder,
 };
 use duckdb::arrow::error::ArrowError;
 use duckdb::arrow::record_batch::RecordBatch;
@@ -24,9 +24,12 @@ pub(super) const VECTOR_ROWS: usize = 2_048;
 /// (half as many cost ~5% more CPU a load).
 pub const BATCH_ROWS: usize = VECTOR_ROWS;
 
-/// The `reports` table's columns, in its order (tested against the table).
+/// The `reports` table's columns, in its order (tested against the table),
+/// but for `run_id`: one value a load, which the insert statement supplies.
 /// Numbers and dates are typed as the table is, text goes as UTF-8, and a
-/// column the table holds as an ENUM ([`enum_type`]) as its value's position.
+/// column the table holds as an ENUM ([`enum_type`]) as its value's position;
+/// towns and districts are first their indices in the ingest's name lists,
+/// made positions by [`with_area_positions`] on the staging thread.
 pub(super) struct ReportBatch {
     source: StringBuilder,
     report_id: StringBuilder,
@@ -48,7 +51,6 @@ pub(super) struct ReportBatch {
     precision_m: Float64Builder,
     geocode_note: StringBuilder,
     h3_cell: UInt64Builder,
-    run_id: Int64Builder,
     line: Int64Builder,
     town: UInt16Builder,
     district: UInt16Builder,
@@ -83,12 +85,13 @@ fn days_since_epoch(d: NaiveDate) -> i32 {
     (d - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()).num_days() as i32
 }
 
-/// Makes [`PreparedReports`] for one file's load; cloned into each ingest worker.
+/// Makes [`PreparedReports`] for a store's loads; cloned into each ingest
+/// worker. It needs nothing of the load's transaction (the run id and the
+/// town and district types come in on the staging thread), so a pipeline
+/// starts reading and locating rows while the load is still being begun.
 #[derive(Clone)]
 pub struct ReportPreparer {
     pub(super) hasher: KeyHasher,
-    pub(super) run_id: i64,
-    pub(super) areas: Arc<AreaCodes>,
 }
 
 impl ReportPreparer {
@@ -130,8 +133,7 @@ impl PreparedReports {
             content,
             line: report.line,
         });
-        self.columns
-            .push(report, content, self.preparer.run_id, &self.preparer.areas);
+        self.columns.push(report, content);
     }
 
     #[must_use]
@@ -168,7 +170,6 @@ impl ReportBatch {
             precision_m: Float64Builder::with_capacity(BATCH_ROWS),
             geocode_note: strings(),
             h3_cell: UInt64Builder::with_capacity(BATCH_ROWS),
-            run_id: Int64Builder::with_capacity(BATCH_ROWS),
             line: Int64Builder::with_capacity(BATCH_ROWS),
             town: UInt16Builder::with_capacity(BATCH_ROWS),
             district: UInt16Builder::with_capacity(BATCH_ROWS),
@@ -176,13 +177,7 @@ impl ReportBatch {
     }
 
     /// One report; `content` is what the store keeps of its content hash.
-    pub(super) fn push(
-        &mut self,
-        report: &NewReport<'_>,
-        content: u64,
-        run_id: i64,
-        areas: &AreaCodes,
-    ) {
+    pub(super) fn push(&mut self, report: &NewReport<'_>, content: u64) {
         let f = report.fields;
         self.source.append_value(&f.source);
         self.report_id.append_value(report.report_id);
@@ -210,12 +205,9 @@ impl ReportBatch {
         self.precision_m.append_value(report.precision_m);
         self.geocode_note.append_option(report.geocode_note);
         self.h3_cell.append_option(report.cell);
-        self.run_id.append_value(run_id);
         self.line.append_value(report.line as i64);
-        self.town
-            .append_option(report.town.map(|index| areas.town(index)));
-        self.district
-            .append_option(report.district.map(|index| areas.district(index)));
+        self.town.append_option(report.town);
+        self.district.append_option(report.district);
     }
 
     /// The gathered rows as one record batch; the builders start again empty.
@@ -244,13 +236,45 @@ impl ReportBatch {
             ("precision_m", Arc::new(self.precision_m.finish())),
             ("geocode_note", Arc::new(self.geocode_note.finish())),
             ("h3_cell", Arc::new(self.h3_cell.finish())),
-            ("run_id", Arc::new(self.run_id.finish())),
             ("line", Arc::new(self.line.finish())),
             ("town", Arc::new(self.town.finish())),
             ("district", Arc::new(self.district.finish())),
         ];
         RecordBatch::try_from_iter(columns)
     }
+}
+
+/// `batch` with its towns and districts as positions in their columns' ENUM
+/// types: the workers fill them with indices into the ingest's name lists
+/// (`ReportBatch::push`), which only the load's `AreaCodes` turn into
+/// positions. Two lookups a report, on the staging thread.
+pub(super) fn with_area_positions(
+    batch: &RecordBatch,
+    areas: &AreaCodes,
+) -> Result<RecordBatch, ArrowError> {
+    let mut columns = batch.columns().to_vec();
+    for (name, position) in [
+        ("town", AreaCodes::town as fn(&AreaCodes, u16) -> u16),
+        ("district", AreaCodes::district),
+    ] {
+        let (i, _) = batch
+            .schema()
+            .column_with_name(name)
+            .ok_or_else(|| ArrowError::SchemaError(format!("no {name} column")))?;
+        let indices = columns[i]
+            .as_any()
+            .downcast_ref::<UInt16Array>()
+            .ok_or_else(|| ArrowError::SchemaError(format!("{name} is not USMALLINT")))?;
+        if indices.null_count() == indices.len() {
+            continue;
+        }
+        let positions: UInt16Array = indices
+            .iter()
+            .map(|index| index.map(|index| position(areas, index)))
+            .collect();
+        columns[i] = Arc::new(positions);
+    }
+    RecordBatch::try_new(batch.schema(), columns)
 }
 
 /// Row `i`'s `(source, report_id)`, read back from a finished batch.
@@ -266,15 +290,68 @@ pub(super) fn key_text(batch: &RecordBatch, i: usize) -> (&str, &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::ReportBatch;
+    use std::sync::Arc;
+
+    use duckdb::arrow::array::{Array, ArrayRef, StringArray, UInt16Array};
+    use duckdb::arrow::record_batch::RecordBatch;
+
+    use super::{with_area_positions, ReportBatch};
+    use crate::store::load::area_codes;
+
+    /// The workers' name indices become positions in the types as the
+    /// load's `AreaCodes` say, which differ from the indices when the type
+    /// holds stored names the lists lack (here "Aldeburgh") or sorts them
+    /// otherwise; NULLs stay NULL and the other columns are untouched.
+    #[test]
+    fn indices_become_the_types_positions() {
+        let store = crate::store::Store::open_in_memory().expect("open");
+        store
+            .conn
+            .execute_batch(
+                "INSERT INTO reports (source, report_id, content_hash, observed_on, venue_type, \
+                 exploitation_type, indicator_mask, lat, lng, geocode_method, precision_m, \
+                 run_id, line, town) VALUES ('test', 'stored', 0, DATE '2024-01-01', 'farm', \
+                 'labour', 0, 52.2, 1.6, 'wgs84', 10, 1, 1, 'Aldeburgh')",
+            )
+            .expect("a stored report in a town the lists lack");
+        let areas = area_codes::prepare(&store.conn, &["Wisbech", "Ely", "March"], &["E2", "E1"])
+            .expect("the ingest's names");
+        let column = |values: &[Option<u16>]| -> ArrayRef {
+            Arc::new(values.iter().copied().collect::<UInt16Array>())
+        };
+        let batch = RecordBatch::try_from_iter([
+            (
+                "report_id",
+                Arc::new(StringArray::from(vec!["a", "b", "c", "d"])) as ArrayRef,
+            ),
+            ("town", column(&[Some(0), None, Some(2), Some(1)])),
+            ("district", column(&[Some(1), Some(0), None, None])),
+        ])
+        .expect("batch");
+        let mapped = with_area_positions(&batch, &areas).expect("mapped");
+        let values = |name: &str| -> Vec<Option<u16>> {
+            let array = mapped.column_by_name(name).expect("column");
+            let array = array
+                .as_any()
+                .downcast_ref::<UInt16Array>()
+                .expect("USMALLINT");
+            array.iter().collect()
+        };
+        // town_t: Aldeburgh, Ely, March, Wisbech; district_t: E1, E2.
+        assert_eq!(values("town"), [Some(4), None, Some(3), Some(2)]);
+        assert_eq!(values("district"), [Some(1), Some(2), None, None]);
+        assert_eq!(mapped.column(0), batch.column(0));
+        assert_eq!(mapped.column(0).len(), 4);
+    }
 
     /// The insert statement names columns by this schema's positions: a
-    /// migration that adds a column must add it here too, in the same place.
+    /// migration that adds a column must add it here too, in the same place
+    /// (`run_id` alone is the statement's own).
     #[test]
     fn columns_are_the_reports_table_in_order() {
         let store = crate::store::Store::open_in_memory().expect("open");
         let table: Vec<String> = store.column(
-            "SELECT name FROM pragma_table_info('reports') ORDER BY cid",
+            "SELECT name FROM pragma_table_info('reports') WHERE name <> 'run_id' ORDER BY cid",
             [],
         );
         let batch = ReportBatch::new().take().expect("empty batch");
