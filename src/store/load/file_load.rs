@@ -83,6 +83,28 @@ pub struct FileLoad<'c> {
 /// New reports waiting for DuckDB's threads, at most (~2 MB each).
 const FEED_DEPTH: usize = 8;
 
+/// Reports staged between two background flushes of the database file (a
+/// DuckDB row group is 122,880 rows): see [`flush_while_loading`].
+const ROWS_PER_FLUSH: u64 = 1 << 17;
+
+/// Flushes the database file's written pages to disk each time the stager
+/// asks, while the load goes on: DuckDB writes each row group of the insert
+/// as it fills, and the commit's `fdatasync` otherwise waited for all of them
+/// at once, with both cores idle (~23 ms of a 1M-row load). The same idea as
+/// RocksDB's `bytes_per_sync`. Best effort: when the file cannot be opened or
+/// flushed here, the commit flushes it as before.
+fn flush_while_loading(file: &Path, requests: &std::sync::mpsc::Receiver<()>) {
+    // `fdatasync` is the file's, not the descriptor's: ours flushes DuckDB's writes.
+    let Ok(file) = std::fs::File::open(file) else {
+        return;
+    };
+    for () in requests {
+        if file.sync_data().is_err() {
+            return;
+        }
+    }
+}
+
 impl<'c> FileLoad<'c> {
     /// Starts loading one file on `conn`: a transaction, a run row and the
     /// rejects appender (see `Store::begin_file`).
@@ -191,6 +213,9 @@ impl<'c> FileLoad<'c> {
             .map_err(arrow_error(path, "report columns"))?
             .schema();
         let (segment_sender, segments) = std::sync::mpsc::channel::<Segment>();
+        // Only a database in a file (one in memory has no directory).
+        let (flush, flush_requests) = std::sync::mpsc::sync_channel(1);
+        let database_file = self.dir.map(|_| Path::new(path));
         let areas = self
             .areas
             .as_ref()
@@ -204,11 +229,16 @@ impl<'c> FileLoad<'c> {
             rejects: RejectBuffer::in_dir(self.dir),
             segments: segment_sender,
             current: None,
+            flush: database_file.map(|_| flush),
         };
         let conn = self.conn;
         let run_id = self.run_id;
         let unordered = self.unordered_inserts;
         let (staged, inserted) = std::thread::scope(|scope| {
+            if let Some(file) = database_file {
+                // Ends when the stager (the requests' sender) is done.
+                scope.spawn(move || flush_while_loading(file, &flush_requests));
+            }
             let staging = scope.spawn(move || {
                 let staged = run(&mut stager);
                 if staged.is_err() {
@@ -322,6 +352,8 @@ pub struct Stager<'l> {
     counts: &'l mut LoadCounts,
     rejects: RejectBuffer,
     segments: std::sync::mpsc::Sender<Segment>,
+    /// Asks for a background flush of the database file (`None` in memory).
+    flush: Option<std::sync::mpsc::SyncSender<()>>,
     /// The segment being sent, once a batch had new reports.
     current: Option<CurrentSegment>,
 }
@@ -430,6 +462,13 @@ impl Stager<'_> {
         let arrow = |context| arrow_error(path, context);
         let mut new_rows = Vec::with_capacity(keys.len());
         let mut conflicts = Vec::new();
+        if let Some(flush) = &self.flush {
+            let before = self.counts.read / ROWS_PER_FLUSH;
+            if (self.counts.read + keys.len() as u64) / ROWS_PER_FLUSH > before {
+                // Skipped while a flush is under way: the next one takes these rows too.
+                let _ = flush.try_send(());
+            }
+        }
         for (i, row) in keys.iter().enumerate() {
             let verdict = self
                 .keys
