@@ -13,6 +13,7 @@ mod parse;
 mod pipeline;
 mod read;
 mod register;
+mod rejects_file;
 mod row;
 
 pub use context::{import_police_uk, read_police_uk, POLICE_UK_PRECISION_M};

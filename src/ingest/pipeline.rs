@@ -3,9 +3,10 @@
 //! transaction, then list the rejects beside the input.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
+use super::rejects_file::{self, RejectsFile};
 use crate::geo;
 use crate::geo::{Geocoder, Localities};
 use crate::ingest::{self, Format, HashingReader, ParseContext, ReadTally, RowReject};
@@ -151,6 +152,11 @@ pub fn load(
     let preparer = &store.report_preparer();
     let file_name = &file;
     let tally = &tally;
+    // Written while the rejects are appended and committed; in place once
+    // the load has committed.
+    let listing = rejects_path
+        .clone()
+        .map(|path| RejectsFile::start(path, file.clone()));
     let (load, seen) = std::thread::scope(|scope| -> Result<_, PipelineError> {
         // Reading and locating need nothing of the load's transaction: they
         // start at once, and run ahead while this thread begins the load
@@ -177,17 +183,24 @@ pub fn load(
                 elapsed_ms = started.elapsed().as_millis() as u64,
                 "ready to stage"
             );
-            let seen = load.stage(move |stager| {
-                stage_in_order(
-                    stager,
-                    done_queue,
-                    credits_ref,
-                    options,
-                    file_name,
-                    progress,
-                    tally,
-                )
-            })?;
+            let seen = load.stage(
+                |reject| {
+                    if let Some(listing) = &listing {
+                        listing.list(reject);
+                    }
+                },
+                move |stager| {
+                    stage_in_order(
+                        stager,
+                        done_queue,
+                        credits_ref,
+                        options,
+                        file_name,
+                        progress,
+                        tally,
+                    )
+                },
+            )?;
             Ok((load, seen))
         })();
         drop(credits);
@@ -217,9 +230,8 @@ pub fn load(
         elapsed_ms = started.elapsed().as_millis() as u64,
         "committed"
     );
-    let run_id = counts.run_id;
-    if let Some(path) = &rejects_path {
-        write_rejects_csv(store, run_id, path)?;
+    if let (Some(listing), Some(path)) = (listing, &rejects_path) {
+        listing.commit().map_err(rejects_error(path))?;
         tracing::info!(
             elapsed_ms = started.elapsed().as_millis() as u64,
             "rejects listed"
@@ -231,6 +243,38 @@ pub fn load(
         sha256,
         rejects_csv: rejects_path,
     })
+}
+
+fn rejects_error(path: &Path) -> impl Fn(std::io::Error) -> PipelineError + '_ {
+    |source| PipelineError::Rejects {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// Writes one run's rejects as the database holds them, in line order (the
+/// imports of premises, outcomes and police.uk rows; a report load writes
+/// its own as it commits: `RejectsFile`).
+pub(super) fn write_rejects_csv(
+    store: &Store,
+    run_id: i64,
+    path: &Path,
+) -> Result<(), PipelineError> {
+    let mut writer = rejects_file::create(path).map_err(rejects_error(path))?;
+    let mut failure = None;
+    store.rejects_for_run(run_id, |r| {
+        if failure.is_none() {
+            if let Err(e) =
+                writer.write_record([r.file, r.line.to_string(), r.field, r.reason, r.raw])
+            {
+                failure = Some(e);
+            }
+        }
+    })?;
+    if let Some(e) = failure {
+        return Err(rejects_error(path)(e.into()));
+    }
+    rejects_file::finish(writer).map_err(rejects_error(path))
 }
 
 /// Rows whose keys are reserved for at once, at most (~64 MB of index).
@@ -388,6 +432,7 @@ fn stage_in_order(
             next += 1;
             let (rows, reports) = batch.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             let mut report_rows = Vec::with_capacity(reports.len());
+            let mut rejected = Vec::new();
             for prepared in rows {
                 seen += 1;
                 if options.fail_after_rows.is_some_and(|n| seen > n) {
@@ -397,11 +442,11 @@ fn stage_in_order(
                     });
                 }
                 match prepared {
-                    Prepared::Reject(reject) => load.reject(reject)?,
+                    Prepared::Reject(reject) => rejected.push(reject),
                     Prepared::Report(row) => report_rows.push(row),
                 }
             }
-            load.stage_batch(reports, |i| report_rows[i].raw())?;
+            load.stage_batch(reports, rejected, |i| report_rows[i].raw())?;
             tally.set_rows_staged(seen);
             if let Some(report) = progress {
                 report(tally);
@@ -491,44 +536,6 @@ fn locate(
     })
 }
 
-/// Writes `file,line,field,reason,raw` for one run, in line order.
-pub(super) fn write_rejects_csv(
-    store: &Store,
-    run_id: i64,
-    path: &Path,
-) -> Result<(), PipelineError> {
-    let wrap = |source: std::io::Error| PipelineError::Rejects {
-        path: path.display().to_string(),
-        source,
-    };
-    let file = File::create(path).map_err(wrap)?;
-    let mut writer = csv::Writer::from_writer(std::io::BufWriter::new(file));
-    let csv_err = |e: csv::Error| wrap(std::io::Error::other(e));
-    writer
-        .write_record(["file", "line", "field", "reason", "raw"])
-        .map_err(csv_err)?;
-    let mut failure = None;
-    store.rejects_for_run(run_id, |r| {
-        if failure.is_none() {
-            if let Err(e) =
-                writer.write_record([r.file, r.line.to_string(), r.field, r.reason, r.raw])
-            {
-                failure = Some(e);
-            }
-        }
-    })?;
-    if let Some(e) = failure {
-        return Err(csv_err(e));
-    }
-    writer.flush().map_err(wrap)?;
-    writer
-        .into_inner()
-        .map_err(|e| wrap(std::io::Error::other(e.to_string())))?
-        .flush()
-        .map_err(wrap)?;
-    Ok(())
-}
-
 /// Loads several files; `-` reads standard input. Stops at the first file that
 /// cannot be read, keeping the files already committed.
 ///
@@ -612,10 +619,19 @@ mod tests {
     /// More rows than the batches in flight hold, so the reader waits for
     /// credits that a failed load must give up.
     fn many_rows() -> Input {
+        rows(3 * BATCHES_IN_FLIGHT * BATCH_ROWS, usize::MAX)
+    }
+
+    /// `count` rows, every `outside_every`th of them outside the UK.
+    fn rows(count: usize, outside_every: usize) -> Input {
         use std::fmt::Write as _;
         let mut csv = String::from("report_id,reported_at,venue_type,lat,lng,source\n");
-        for i in 0..3 * BATCHES_IN_FLIGHT * BATCH_ROWS {
-            let _ = writeln!(csv, "R{i},2024-01-01T10:00:00Z,car_wash,52.{i:06},0.1,test");
+        for i in 0..count {
+            let lat = if (i + 1) % outside_every == 0 { 48 } else { 52 };
+            let _ = writeln!(
+                csv,
+                "R{i},2024-01-01T10:00:00Z,car_wash,{lat}.{i:06},0.1,test"
+            );
         }
         Input::Reader {
             name: "many.csv".into(),
@@ -662,6 +678,76 @@ mod tests {
         let rows = 3 * BATCHES_IN_FLIGHT * BATCH_ROWS;
         assert_eq!(loaded.expect("loads once it can begin"), rows as u64);
         assert_eq!(count(&store, "reports"), rows as i64);
+    }
+
+    /// A load into a database file asks for the file to be flushed as its
+    /// row groups are written (every 2^17 rows staged, rejects included),
+    /// not only at the commit.
+    #[test]
+    fn a_long_load_flushes_the_database_file_as_it_goes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(&dir.path().join("long.duckdb")).expect("open");
+        let before = Store::background_flushes();
+        let options = LoadOptions {
+            no_rejects_file: true,
+            ..LoadOptions::default()
+        };
+        // Some rejects in every batch: they count towards the rows staged too.
+        let loaded = load(&mut store, rows(300_000, 50), &options, None).expect("load");
+        assert_eq!(
+            (loaded.counts.stored, loaded.counts.rejected),
+            (294_000, 6_000)
+        );
+        assert!(Store::background_flushes() > before, "no background flush");
+    }
+
+    /// The rejects file is written from the rejects as the store takes them:
+    /// the same bytes as one read back from the database after the commit,
+    /// in line order, with conflicts (found on the staging thread) between
+    /// the rows rejected by parsing (found before) in the same batch.
+    #[test]
+    fn the_rejects_file_is_the_stored_rejects_in_line_order() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let input = dir.path().join("mixed.csv");
+        std::fs::write(
+            &input,
+            "report_id,reported_at,venue_type,lat,lng,source\n\
+             R1,2024-01-01T10:00:00Z,car_wash,52.2,0.1,test\n\
+             R1,2024-01-02T10:00:00Z,car_wash,52.2,0.1,test\n\
+             R2,not a date,car_wash,52.2,0.1,test\n\
+             R3,2024-01-01T10:00:00Z,car_wash,52.3,0.1,test\n\
+             R3,2024-01-01T10:00:00Z,nail_bar,52.3,0.1,test\n\
+             R4,2024-01-01T10:00:00Z,car_wash,48.8,2.3,test\n\
+             R1,2024-01-03T10:00:00Z,car_wash,52.2,0.1,test\n",
+        )
+        .expect("input");
+        let mut store = Store::open(&dir.path().join("db.duckdb")).expect("open");
+        let listed = dir.path().join("listed.csv");
+        let options = LoadOptions {
+            rejects_path: Some(listed.clone()),
+            ..LoadOptions::default()
+        };
+        let summary = load(&mut store, Input::Path(input), &options, None).expect("load");
+        assert_eq!(summary.counts.rejected, 5);
+        let read_back = dir.path().join("read_back.csv");
+        super::write_rejects_csv(&store, summary.counts.run_id, &read_back).expect("read back");
+        let listed = std::fs::read_to_string(&listed).expect("listed");
+        assert_eq!(
+            listed,
+            std::fs::read_to_string(&read_back).expect("read back")
+        );
+        let lines: Vec<&str> = listed
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').nth(1).expect("line"))
+            .collect();
+        assert_eq!(lines, ["3", "4", "6", "7", "8"]);
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("dir")
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|name| name.contains("writing"))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
     }
 
     fn count(store: &Store, table: &str) -> i64 {

@@ -289,6 +289,11 @@ impl Store {
             .expect("rows")
     }
 
+    /// Background flushes of database files by loads in this process so far.
+    pub(crate) fn background_flushes() -> usize {
+        super::load::BACKGROUND_FLUSHES.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Runs `sql` (tests that break a database on purpose).
     pub(crate) fn execute_batch(&self, sql: &str) {
         self.conn.execute_batch(sql).expect("execute");

@@ -102,8 +102,15 @@ fn flush_while_loading(file: &Path, requests: &std::sync::mpsc::Receiver<()>) {
         if file.sync_data().is_err() {
             return;
         }
+        #[cfg(test)]
+        BACKGROUND_FLUSHES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 }
+
+/// Background flushes done by this process (for a test that they happen).
+#[cfg(test)]
+pub(crate) static BACKGROUND_FLUSHES: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(0);
 
 impl<'c> FileLoad<'c> {
     /// Starts loading one file on `conn`: a transaction, a run row and the
@@ -195,12 +202,15 @@ impl<'c> FileLoad<'c> {
     /// hands it the file's rows in order, while this thread runs the
     /// `INSERT` statements that take the new reports (see `feed` and
     /// [`Segment`]). The rejects are appended once the statements are done
-    /// (the connection is busy until then). When `run` fails, the statement
-    /// is stopped and `run`'s error returned; nothing is visible to other
+    /// (the connection is busy until then), in line order, and each is then
+    /// handed to `listed` (the ingest writes its rejects file from them while
+    /// the database takes the rest). When `run` fails, the statement is
+    /// stopped and `run`'s error returned; nothing is visible to other
     /// connections before [`FileLoad::commit`], and dropping the load rolls
     /// everything back.
     pub fn stage<T, E>(
         &mut self,
+        mut listed: impl FnMut(RowReject),
         run: impl FnOnce(&mut Stager<'_>) -> std::result::Result<T, E> + Send,
     ) -> std::result::Result<T, E>
     where
@@ -261,7 +271,9 @@ impl<'c> FileLoad<'c> {
         let value = staged?;
         inserted?;
         rejects.drain(path, |r| {
-            self.append_reject(r.line, &r.field, &r.reason, &r.raw)
+            self.append_reject(r.line, &r.field, &r.reason, &r.raw)?;
+            listed(r);
+            Ok(())
         })?;
         Ok(value)
     }
@@ -445,14 +457,18 @@ struct CurrentSegment {
 }
 
 impl Stager<'_> {
-    /// Takes valid reports, in file order: each is stored if its `(source,
-    /// report_id)` is new; counted if the same report is stored already or
-    /// came earlier in the file; listed as a conflict if that id is taken by
-    /// different content (the stored or earlier report wins, untouched), with
-    /// `raw_of(i)` as the input text of the batch's `i`th report.
+    /// Takes one batch of the file's rows, in file order: its valid reports
+    /// (`prepared`) and its rows rejected before they were reports (parsing,
+    /// geocoding; `rejected`, in line order). Each report is stored if its
+    /// `(source, report_id)` is new; counted if the same report is stored
+    /// already or came earlier in the file; listed as a conflict if that id
+    /// is taken by different content (the stored or earlier report wins,
+    /// untouched), with `raw_of(i)` as the input text of the batch's `i`th
+    /// report. Rejects are listed in line order (see [`FileLoad::stage`]).
     pub fn stage_batch(
         &mut self,
         prepared: PreparedReports,
+        rejected: Vec<RowReject>,
         raw_of: impl Fn(usize) -> String,
     ) -> Result<()> {
         let PreparedReports {
@@ -462,13 +478,7 @@ impl Stager<'_> {
         let arrow = |context| arrow_error(path, context);
         let mut new_rows = Vec::with_capacity(keys.len());
         let mut conflicts = Vec::new();
-        if let Some(flush) = &self.flush {
-            let before = self.counts.read / ROWS_PER_FLUSH;
-            if (self.counts.read + keys.len() as u64) / ROWS_PER_FLUSH > before {
-                // Skipped while a flush is under way: the next one takes these rows too.
-                let _ = flush.try_send(());
-            }
-        }
+        let read_before = self.counts.read;
         for (i, row) in keys.iter().enumerate() {
             let verdict = self
                 .keys
@@ -484,7 +494,14 @@ impl Stager<'_> {
             }
         }
         let batch = columns.take().map_err(arrow("build report batch"))?;
+        self.counts.read += rejected.len() as u64;
+        self.counts.rejected += rejected.len() as u64;
+        let mut rejected = rejected.into_iter().peekable();
         for (i, verdict) in conflicts {
+            // The batch's earlier rejects first: both lists are in line order.
+            while let Some(reject) = rejected.next_if(|r| r.line < keys[i].line) {
+                self.rejects.push(path, reject)?;
+            }
             let (source, report_id) = report_batch::key_text(&batch, i);
             let reason = match verdict {
                 Verdict::ConflictFile { first_line } => format!(
@@ -506,6 +523,15 @@ impl Stager<'_> {
                 },
             )?;
             self.counts.rejected += 1;
+        }
+        for reject in rejected {
+            self.rejects.push(path, reject)?;
+        }
+        if let Some(flush) = &self.flush {
+            if self.counts.read / ROWS_PER_FLUSH > read_before / ROWS_PER_FLUSH {
+                // Skipped while a flush is under way: the next one takes these rows too.
+                let _ = flush.try_send(());
+            }
         }
         let batch = if new_rows.iter().all(|&new| new) {
             batch
@@ -581,14 +607,6 @@ impl Stager<'_> {
                 .map_err(|_| ended())?;
             offset += rows;
         }
-        Ok(())
-    }
-
-    /// Lists a row rejected before it was a report (parsing, geocoding).
-    pub fn reject(&mut self, reject: RowReject) -> Result<()> {
-        self.rejects.push(self.path, reject)?;
-        self.counts.read += 1;
-        self.counts.rejected += 1;
         Ok(())
     }
 }
