@@ -160,8 +160,8 @@ pub fn load(
     let (load, seen) = std::thread::scope(|scope| -> Result<_, PipelineError> {
         // Reading and locating need nothing of the load's transaction: they
         // start at once, and run ahead while this thread begins the load
-        // (the run row, the stored keys, the town and district types; ~30 ms
-        // on a new database, when one core would otherwise idle).
+        // (the run row, the stored keys, the town and district types: serial
+        // work on a new database, while one core would otherwise idle).
         let reading =
             scope.spawn(move || read_batches(format, reader, file_name, &work, &credit_queue));
         let workers: Vec<_> = (0..workers)

@@ -28,8 +28,7 @@ pub(super) fn finish(writer: CsvWriter) -> std::io::Result<()> {
 /// A report load's rejects file, written on a thread of its own from the
 /// rejects the store hands over as it appends them (`FileLoad::stage`'s
 /// `listed`, in line order), while the database takes them and commits:
-/// reading them back after the commit was serial work (~12 ms a 18,000
-/// rejects). Written under a temporary name beside `path` and renamed once
+/// reading them back after the commit was serial work. Written under a temporary name beside `path` and renamed once
 /// the load has committed, so a load that fails leaves no rejects file, as
 /// before. The same rows in the same order as the pipeline's `write_rejects_csv` (tested).
 pub(super) struct RejectsFile {
@@ -77,6 +76,7 @@ impl RejectsFile {
     pub(super) fn commit(mut self) -> std::io::Result<()> {
         let written = self
             .wait()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
             .and_then(|()| std::fs::rename(&self.temporary, &self.path));
         if written.is_err() {
             let _ = std::fs::remove_file(&self.temporary);
@@ -84,14 +84,10 @@ impl RejectsFile {
         written
     }
 
-    fn wait(&mut self) -> std::io::Result<()> {
+    /// Ends the list and waits for the writer.
+    fn wait(&mut self) -> std::thread::Result<std::io::Result<()>> {
         self.rejects = None;
-        match self.writer.take() {
-            Some(writer) => writer
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            None => Ok(()),
-        }
+        self.writer.take().map_or(Ok(Ok(())), JoinHandle::join)
     }
 }
 
@@ -99,6 +95,7 @@ impl Drop for RejectsFile {
     /// A load that did not commit leaves no rejects file.
     fn drop(&mut self) {
         if self.writer.is_some() {
+            // Whatever the writer did (a panic included): the file goes.
             let _ = self.wait();
             let _ = std::fs::remove_file(&self.temporary);
         }

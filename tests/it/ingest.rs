@@ -334,6 +334,13 @@ fn failure_mid_file_leaves_nothing_of_that_file() {
         assert_eq!(store.count(CountTable::Reports).expect("count"), 0);
         assert_eq!(store.count(CountTable::Rejects).expect("count"), 0);
         assert_eq!(store.count(CountTable::Runs).expect("count"), 0);
+        // Nor a rejects file, not even a half-written one under another name.
+        let listed: Vec<String> = std::fs::read_dir(dir.path())
+            .expect("dir")
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|name| name.contains("rejects"))
+            .collect();
+        assert!(listed.is_empty(), "{listed:?}");
     }
     // Reopened from disk: still nothing; a clean re-run stores everything once.
     let mut store = Store::open(&db).expect("reopen");

@@ -83,14 +83,14 @@ pub struct FileLoad<'c> {
 /// New reports waiting for DuckDB's threads, at most (~2 MB each).
 const FEED_DEPTH: usize = 8;
 
-/// Reports staged between two background flushes of the database file (a
-/// DuckDB row group is 122,880 rows): see [`flush_while_loading`].
+/// Rows staged (reports and rejects) between two background flushes of the
+/// database file (a DuckDB row group is 122,880 rows): see [`flush_while_loading`].
 const ROWS_PER_FLUSH: u64 = 1 << 17;
 
 /// Flushes the database file's written pages to disk each time the stager
 /// asks, while the load goes on: DuckDB writes each row group of the insert
 /// as it fills, and the commit's `fdatasync` otherwise waited for all of them
-/// at once, with both cores idle (~23 ms of a 1M-row load). The same idea as
+/// at once, with both cores idle (bench/README.md). The same idea as
 /// RocksDB's `bytes_per_sync`. Best effort: when the file cannot be opened or
 /// flushed here, the commit flushes it as before.
 fn flush_while_loading(file: &Path, requests: &std::sync::mpsc::Receiver<()>) {
