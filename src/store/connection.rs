@@ -258,7 +258,7 @@ impl Store {
         self.loader.report_preparer()
     }
 
-    /// Starts loading one file: a transaction, a run row and the appenders.
+    /// Starts loading one file: a transaction and a run row.
     /// Dropping the returned load without [`FileLoad::commit`] rolls everything back.
     pub fn begin_file(&mut self, file_name: &str, format: &str) -> Result<FileLoad<'_>> {
         FileLoad::begin(

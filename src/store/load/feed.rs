@@ -1,6 +1,7 @@
 //! A table function through which one load's new reports reach DuckDB:
 //! `INSERT INTO reports (...) SELECT ... FROM hotspots_feed(token)`, the
-//! select list mapping ENUM positions back to values (`file_load`).
+//! select list mapping ENUM positions back to values (`file_load`); and then
+//! its rejects, the same way (`INSERT INTO rejects ...`).
 //!
 //! Why not the Appender: an appender is one thread. It converted every Arrow
 //! batch, appended it and compressed each full row group on the loading

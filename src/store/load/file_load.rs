@@ -5,12 +5,12 @@
 use std::path::Path;
 
 use duckdb::arrow::record_batch::RecordBatch;
-use duckdb::{params, Appender, Connection};
+use duckdb::{params, Connection};
 
 use super::area_codes::{self, AreaCodes};
 use super::feed::{self, FeedItem};
 use super::keys::{self, Verdict};
-use super::rejects::RejectBuffer;
+use super::rejects::{RejectBuffer, RejectColumns};
 use super::report_batch::{self, PreparedReports, ReportPreparer, VECTOR_ROWS};
 use crate::model::RowReject;
 use crate::store::error::{arrow_error, db_error, Result, StoreError};
@@ -75,7 +75,6 @@ pub struct FileLoad<'c> {
     areas: Option<AreaCodes>,
     /// See [`Store::dedicate_to_loading`].
     unordered_inserts: bool,
-    rejects: Option<Appender<'c>>,
     counts: LoadCounts,
     committed: bool,
 }
@@ -113,8 +112,8 @@ pub(crate) static BACKGROUND_FLUSHES: std::sync::atomic::AtomicUsize =
     std::sync::atomic::AtomicUsize::new(0);
 
 impl<'c> FileLoad<'c> {
-    /// Starts loading one file on `conn`: a transaction, a run row and the
-    /// rejects appender (see `Store::begin_file`).
+    /// Starts loading one file on `conn`: a transaction and a run row (see
+    /// `Store::begin_file`).
     pub(crate) fn begin(
         conn: &'c Connection,
         path: &'c str,
@@ -148,7 +147,6 @@ impl<'c> FileLoad<'c> {
             file_keys: keys::FileKeys::default(),
             areas: None,
             unordered_inserts: loader.unordered_inserts,
-            rejects: None,
             counts: LoadCounts::default(),
             committed: false,
         };
@@ -163,7 +161,6 @@ impl<'c> FileLoad<'c> {
             )
             .map_err(err("insert ingest run"))?;
         load.counts.run_id = load.run_id;
-        load.rejects = Some(conn.appender("rejects").map_err(err("rejects appender"))?);
         Ok(load)
     }
 
@@ -210,7 +207,7 @@ impl<'c> FileLoad<'c> {
     /// everything back.
     pub fn stage<T, E>(
         &mut self,
-        mut listed: impl FnMut(RowReject),
+        mut listed: impl FnMut(RowReject) + Send,
         run: impl FnOnce(&mut Stager<'_>) -> std::result::Result<T, E> + Send,
     ) -> std::result::Result<T, E>
     where
@@ -270,36 +267,12 @@ impl<'c> FileLoad<'c> {
         let (staged, rejects) = staged.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         let value = staged?;
         inserted?;
-        rejects.drain(path, |r| {
-            self.append_reject(r.line, &r.field, &r.reason, &r.raw)?;
-            listed(r);
-            Ok(())
-        })?;
+        insert_rejects(conn, path, run_id, &self.file_name, rejects, &mut listed)?;
         Ok(value)
     }
 
-    fn append_reject(&mut self, line: u64, field: &str, reason: &str, raw: &str) -> Result<()> {
-        let appender = self
-            .rejects
-            .as_mut()
-            .expect("rejects appender lives until commit");
-        appender
-            .append_row(params![
-                self.run_id,
-                self.file_name,
-                line as i64,
-                field,
-                reason,
-                raw
-            ])
-            .map_err(db_error(self.path, "append reject"))
-    }
-    /// Writes the last rows, checks that every row is accounted for, and commits.
+    /// Checks that every row is accounted for, and commits.
     pub fn commit(mut self, sha256: &str) -> Result<LoadCounts> {
-        if let Some(appender) = self.rejects.as_mut() {
-            appender.flush().map_err(db_error(self.path, "flush"))?;
-        }
-        self.rejects = None;
         let conn = self.conn;
         // Counted by the database, not by us: the check below is then a real one.
         let (stored, rejected): (i64, i64) = conn
@@ -346,8 +319,6 @@ impl<'c> FileLoad<'c> {
 impl Drop for FileLoad<'_> {
     fn drop(&mut self) {
         if !self.committed {
-            // An appender flushes when dropped: drop it inside the transaction, then roll back.
-            self.rejects = None;
             let _ = self.conn.execute_batch("ROLLBACK");
         }
     }
@@ -446,6 +417,78 @@ fn insert_segment(
     // A statement that ended early takes no more batches: let the stager's
     // sends return (and fail) instead of waiting for room.
     registration.abandon();
+    inserted
+}
+
+/// Stores the rejects set aside while the reports statement ran, in line
+/// order, as one `INSERT` fed by a thread that reads them back (from memory,
+/// then from the temporary file) and hands each to `listed` once batched.
+fn insert_rejects(
+    conn: &Connection,
+    path: &str,
+    run_id: i64,
+    file_name: &str,
+    rejects: RejectBuffer,
+    listed: &mut (impl FnMut(RowReject) + Send),
+) -> Result<()> {
+    if rejects.is_empty() {
+        return Ok(());
+    }
+    let (sender, items) = std::sync::mpsc::sync_channel(FEED_DEPTH);
+    let abandoned = std::sync::Arc::<std::sync::atomic::AtomicBool>::default();
+    let registration = feed::Registration::new(RejectColumns::schema(), items, abandoned.clone());
+    // Our own column names and our own token: no input reaches this text.
+    let columns = RejectColumns::NAMES.join(", ");
+    let sql = format!(
+        "INSERT INTO rejects (run_id, {columns}) SELECT CAST($1 AS BIGINT), {columns} FROM {}({})",
+        feed::FUNCTION,
+        registration.token()
+    );
+    let (fed, inserted) = std::thread::scope(|scope| {
+        let feeding = scope.spawn(move || -> Result<()> {
+            let ended = || StoreError::Io {
+                path: path.to_owned(),
+                context: "store rejects",
+                source: std::io::Error::other("the insert statement ended before the rejects did"),
+            };
+            let send = |columns: &mut RejectColumns| -> Result<()> {
+                if abandoned.load(std::sync::atomic::Ordering::Acquire) {
+                    return Err(ended());
+                }
+                let batch = columns
+                    .take()
+                    .map_err(arrow_error(path, "reject columns"))?;
+                sender.send(FeedItem::Batch(batch)).map_err(|_| ended())
+            };
+            let mut columns = RejectColumns::new();
+            let drained = rejects.drain(path, |reject| {
+                columns.push(file_name, &reject);
+                listed(reject);
+                if columns.len() == VECTOR_ROWS {
+                    send(&mut columns)?;
+                }
+                Ok(())
+            });
+            let fed = drained.and_then(|()| {
+                if columns.len() > 0 {
+                    send(&mut columns)?;
+                }
+                Ok(())
+            });
+            if fed.is_err() {
+                let _ = sender.send(FeedItem::Failed);
+            }
+            fed
+        });
+        let inserted = conn
+            .execute(&sql, params![run_id])
+            .map(drop)
+            .map_err(db_error(path, "insert rejects"));
+        registration.abandon();
+        (feeding.join(), inserted)
+    });
+    // The feeding thread's own error says why the statement stopped.
+    fed.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
     inserted
 }
 
