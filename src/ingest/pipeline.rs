@@ -639,7 +639,7 @@ mod tests {
         }
     }
 
-    fn load_within_a_minute(store: Store) -> (Store, Result<u64, PipelineError>) {
+    fn load_within_a_minute(store: Store, input: Input) -> (Store, Result<u64, PipelineError>) {
         let (sender, receiver) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let mut store = store;
@@ -647,7 +647,7 @@ mod tests {
                 no_rejects_file: true,
                 ..LoadOptions::default()
             };
-            let loaded = load(&mut store, many_rows(), &options, None).map(|s| s.counts.stored);
+            let loaded = load(&mut store, input, &options, None).map(|s| s.counts.stored);
             let _ = sender.send((store, loaded));
         });
         // A watchdog, not a synchronisation: the load answers or has hung.
@@ -665,7 +665,7 @@ mod tests {
         let store = Store::open_in_memory().expect("open");
         // The run row takes its id from this sequence.
         store.execute_batch("DROP SEQUENCE ingest_run_seq");
-        let (store, loaded) = load_within_a_minute(store);
+        let (store, loaded) = load_within_a_minute(store, many_rows());
         let error = loaded.expect_err("no run id, no load").to_string();
         assert!(error.contains("insert ingest run"), "{error}");
         assert_eq!(
@@ -674,7 +674,7 @@ mod tests {
         );
 
         store.execute_batch("CREATE SEQUENCE ingest_run_seq START 1");
-        let (store, loaded) = load_within_a_minute(store);
+        let (store, loaded) = load_within_a_minute(store, many_rows());
         let rows = 3 * BATCHES_IN_FLIGHT * BATCH_ROWS;
         assert_eq!(loaded.expect("loads once it can begin"), rows as u64);
         assert_eq!(count(&store, "reports"), rows as i64);
@@ -748,6 +748,24 @@ mod tests {
             .filter(|name| name.contains("writing"))
             .collect();
         assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
+
+    /// When the statement that stores the rejects fails, its error is the
+    /// load's (not the feeding thread's "ended before the rejects did"), and
+    /// nothing of the file is kept.
+    #[test]
+    fn a_failed_rejects_statement_says_why() {
+        let store = Store::open_in_memory().expect("open");
+        store.execute_batch("DROP TABLE rejects");
+        // 25,000 rejects: more batches than the feed holds.
+        let (store, loaded) = load_within_a_minute(store, rows(50_000, 2));
+        let error = loaded.expect_err("no rejects table").to_string();
+        assert!(
+            error.contains("insert rejects") && error.contains("does not exist"),
+            "{error}"
+        );
+        assert!(!error.contains("ended before"), "{error}");
+        assert_eq!(count(&store, "reports"), 0);
     }
 
     fn count(store: &Store, table: &str) -> i64 {

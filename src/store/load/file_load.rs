@@ -444,12 +444,21 @@ fn insert_rejects(
         feed::FUNCTION,
         registration.token()
     );
-    let (fed, inserted) = std::thread::scope(|scope| {
-        let feeding = scope.spawn(move || -> Result<()> {
-            let ended = || StoreError::Io {
-                path: path.to_owned(),
-                context: "store rejects",
-                source: std::io::Error::other("the insert statement ended before the rejects did"),
+    let (failed, inserted) = std::thread::scope(|scope| {
+        // Answers its own failure (the statement is then told to stop), or
+        // `None`: done, or stopped because the statement ended first, whose
+        // error then says why.
+        let feeding = scope.spawn(move || -> Option<StoreError> {
+            let statement_ended = std::cell::Cell::new(false);
+            let ended = || {
+                statement_ended.set(true);
+                StoreError::Io {
+                    path: path.to_owned(),
+                    context: "store rejects",
+                    source: std::io::Error::other(
+                        "the insert statement ended before the rejects did",
+                    ),
+                }
             };
             let send = |columns: &mut RejectColumns| -> Result<()> {
                 if abandoned.load(std::sync::atomic::Ordering::Acquire) {
@@ -461,24 +470,28 @@ fn insert_rejects(
                 sender.send(FeedItem::Batch(batch)).map_err(|_| ended())
             };
             let mut columns = RejectColumns::new();
-            let drained = rejects.drain(path, |reject| {
-                columns.push(file_name, &reject);
-                listed(reject);
-                if columns.len() == VECTOR_ROWS {
-                    send(&mut columns)?;
+            let fed = rejects
+                .drain(path, |reject| {
+                    columns.push(file_name, &reject);
+                    listed(reject);
+                    if columns.len() == VECTOR_ROWS {
+                        send(&mut columns)?;
+                    }
+                    Ok(())
+                })
+                .and_then(|()| {
+                    if columns.len() > 0 {
+                        send(&mut columns)?;
+                    }
+                    Ok(())
+                });
+            match fed {
+                Err(e) if !statement_ended.get() => {
+                    let _ = sender.send(FeedItem::Failed);
+                    Some(e)
                 }
-                Ok(())
-            });
-            let fed = drained.and_then(|()| {
-                if columns.len() > 0 {
-                    send(&mut columns)?;
-                }
-                Ok(())
-            });
-            if fed.is_err() {
-                let _ = sender.send(FeedItem::Failed);
+                _ => None,
             }
-            fed
         });
         let inserted = conn
             .execute(&sql, params![run_id])
@@ -487,9 +500,10 @@ fn insert_rejects(
         registration.abandon();
         (feeding.join(), inserted)
     });
-    // The feeding thread's own error says why the statement stopped.
-    fed.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-    inserted
+    match failed.unwrap_or_else(|panic| std::panic::resume_unwind(panic)) {
+        Some(e) => Err(e),
+        None => inserted,
+    }
 }
 
 /// The sending end of the segment being filled.
