@@ -768,6 +768,22 @@ mod tests {
         assert_eq!(count(&store, "reports"), 0);
     }
 
+    /// The same for the reports' statement: a report the table refuses
+    /// (here, once `notes` may not be empty) fails the load with DuckDB's
+    /// reason, not the stager's "ended before the file did".
+    #[test]
+    fn a_failed_reports_statement_says_why() {
+        let store = Store::open_in_memory().expect("open");
+        store.execute_batch("ALTER TABLE reports ALTER COLUMN notes SET NOT NULL");
+        let (store, loaded) = load_within_a_minute(store, many_rows());
+        let error = loaded.expect_err("notes refused").to_string();
+        assert!(
+            error.contains("insert reports") && error.contains("NOT NULL"),
+            "{error}"
+        );
+        assert_eq!(count(&store, "reports"), 0);
+    }
+
     fn count(store: &Store, table: &str) -> i64 {
         store.column::<i64>(&format!("SELECT count(*) FROM {table}"), [])[0]
     }

@@ -237,6 +237,7 @@ impl<'c> FileLoad<'c> {
             segments: segment_sender,
             current: None,
             flush: database_file.map(|_| flush),
+            statement_ended: std::cell::Cell::new(false),
         };
         let conn = self.conn;
         let run_id = self.run_id;
@@ -253,7 +254,7 @@ impl<'c> FileLoad<'c> {
                         let _ = current.sender.send(FeedItem::Failed);
                     }
                 }
-                (staged, stager.rejects)
+                (staged, stager.rejects, stager.statement_ended.get())
             });
             let mut inserted = Ok(());
             for segment in segments {
@@ -264,9 +265,17 @@ impl<'c> FileLoad<'c> {
             }
             (staging.join(), inserted)
         });
-        let (staged, rejects) = staged.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        let value = staged?;
-        inserted?;
+        let (staged, rejects, statement_ended) =
+            staged.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        // When the statement failed first, its error says why; else the stager's.
+        let value = match (staged, inserted) {
+            (_, Err(e)) if statement_ended => return Err(e.into()),
+            (staged, inserted) => {
+                let value = staged?;
+                inserted?;
+                value
+            }
+        };
         insert_rejects(conn, path, run_id, &self.file_name, rejects, &mut listed)?;
         Ok(value)
     }
@@ -339,6 +348,9 @@ pub struct Stager<'l> {
     flush: Option<std::sync::mpsc::SyncSender<()>>,
     /// The segment being sent, once a batch had new reports.
     current: Option<CurrentSegment>,
+    /// Set when a send found the statement ended (it failed): its error,
+    /// not the stager's, then says why the load stopped.
+    statement_ended: std::cell::Cell<bool>,
 }
 
 /// Consecutive new reports that fill the same columns, taken by one `INSERT`
@@ -608,10 +620,14 @@ impl Stager<'_> {
     /// column the current one leaves out.
     fn send(&mut self, batch: &RecordBatch) -> Result<()> {
         let path = self.path;
-        let ended = || StoreError::Io {
-            path: path.to_owned(),
-            context: "stage reports",
-            source: std::io::Error::other("the insert statement ended before the file did"),
+        let statement_ended = &self.statement_ended;
+        let ended = || {
+            statement_ended.set(true);
+            StoreError::Io {
+                path: path.to_owned(),
+                context: "stage reports",
+                source: std::io::Error::other("the insert statement ended before the file did"),
+            }
         };
         let filled = |i: usize| batch.column(i).null_count() < batch.num_rows();
         let widen = match &self.current {
