@@ -750,38 +750,36 @@ mod tests {
         assert!(leftovers.is_empty(), "{leftovers:?}");
     }
 
-    /// When the statement that stores the rejects fails, its error is the
-    /// load's (not the feeding thread's "ended before the rejects did"), and
-    /// nothing of the file is kept.
+    /// When an insert statement fails, its error is the load's (not the
+    /// feeding side's "ended before the file/rejects did"), and nothing of
+    /// the file is kept: the rejects' statement with its table gone (25,000
+    /// rejects, more batches than the feed holds), the reports' once `notes`
+    /// may not be empty.
     #[test]
-    fn a_failed_rejects_statement_says_why() {
-        let store = Store::open_in_memory().expect("open");
-        store.execute_batch("DROP TABLE rejects");
-        // 25,000 rejects: more batches than the feed holds.
-        let (store, loaded) = load_within_a_minute(store, rows(50_000, 2));
-        let error = loaded.expect_err("no rejects table").to_string();
-        assert!(
-            error.contains("insert rejects") && error.contains("does not exist"),
-            "{error}"
-        );
-        assert!(!error.contains("ended before"), "{error}");
-        assert_eq!(count(&store, "reports"), 0);
-    }
-
-    /// The same for the reports' statement: a report the table refuses
-    /// (here, once `notes` may not be empty) fails the load with DuckDB's
-    /// reason, not the stager's "ended before the file did".
-    #[test]
-    fn a_failed_reports_statement_says_why() {
-        let store = Store::open_in_memory().expect("open");
-        store.execute_batch("ALTER TABLE reports ALTER COLUMN notes SET NOT NULL");
-        let (store, loaded) = load_within_a_minute(store, many_rows());
-        let error = loaded.expect_err("notes refused").to_string();
-        assert!(
-            error.contains("insert reports") && error.contains("NOT NULL"),
-            "{error}"
-        );
-        assert_eq!(count(&store, "reports"), 0);
+    fn a_failed_insert_statement_says_why() {
+        for (breaking, input, expected) in [
+            (
+                "DROP TABLE rejects",
+                rows(50_000, 2),
+                ["insert rejects", "does not exist"],
+            ),
+            (
+                "ALTER TABLE reports ALTER COLUMN notes SET NOT NULL",
+                many_rows(),
+                ["insert reports", "NOT NULL"],
+            ),
+        ] {
+            let store = Store::open_in_memory().expect("open");
+            store.execute_batch(breaking);
+            let (store, loaded) = load_within_a_minute(store, input);
+            let error = loaded.expect_err(breaking).to_string();
+            assert!(
+                expected.iter().all(|e| error.contains(e)),
+                "{breaking}: {error}"
+            );
+            assert!(!error.contains("ended before"), "{breaking}: {error}");
+            assert_eq!(count(&store, "reports"), 0, "{breaking}");
+        }
     }
 
     fn count(store: &Store, table: &str) -> i64 {

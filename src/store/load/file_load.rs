@@ -237,7 +237,7 @@ impl<'c> FileLoad<'c> {
             segments: segment_sender,
             current: None,
             flush: database_file.map(|_| flush),
-            statement_ended: std::cell::Cell::new(false),
+            statement: StatementEnd::default(),
         };
         let conn = self.conn;
         let run_id = self.run_id;
@@ -254,7 +254,7 @@ impl<'c> FileLoad<'c> {
                         let _ = current.sender.send(FeedItem::Failed);
                     }
                 }
-                (staged, stager.rejects, stager.statement_ended.get())
+                (staged, stager.rejects, stager.statement.seen())
             });
             let mut inserted = Ok(());
             for segment in segments {
@@ -348,9 +348,30 @@ pub struct Stager<'l> {
     flush: Option<std::sync::mpsc::SyncSender<()>>,
     /// The segment being sent, once a batch had new reports.
     current: Option<CurrentSegment>,
-    /// Set when a send found the statement ended (it failed): its error,
-    /// not the stager's, then says why the load stopped.
-    statement_ended: std::cell::Cell<bool>,
+    statement: StatementEnd,
+}
+
+/// Whether a feeding side found its insert statement ended before it was
+/// done, i.e. the statement failed: the statement's error, not the feeder's,
+/// then says why the load stopped. A feeder that fails on its own tells the
+/// statement to stop, and its error is the one that says why.
+#[derive(Default)]
+struct StatementEnd(std::cell::Cell<bool>);
+
+impl StatementEnd {
+    /// The feeder's error for a statement that ended before `what` did, noted.
+    fn ended(&self, path: &str, context: &'static str, what: &str) -> StoreError {
+        self.0.set(true);
+        StoreError::Io {
+            path: path.to_owned(),
+            context,
+            source: std::io::Error::other(format!("the insert statement ended before {what} did")),
+        }
+    }
+
+    fn seen(&self) -> bool {
+        self.0.get()
+    }
 }
 
 /// Consecutive new reports that fill the same columns, taken by one `INSERT`
@@ -461,17 +482,8 @@ fn insert_rejects(
         // `None`: done, or stopped because the statement ended first, whose
         // error then says why.
         let feeding = scope.spawn(move || -> Option<StoreError> {
-            let statement_ended = std::cell::Cell::new(false);
-            let ended = || {
-                statement_ended.set(true);
-                StoreError::Io {
-                    path: path.to_owned(),
-                    context: "store rejects",
-                    source: std::io::Error::other(
-                        "the insert statement ended before the rejects did",
-                    ),
-                }
-            };
+            let statement = StatementEnd::default();
+            let ended = || statement.ended(path, "store rejects", "the rejects");
             let send = |columns: &mut RejectColumns| -> Result<()> {
                 if abandoned.load(std::sync::atomic::Ordering::Acquire) {
                     return Err(ended());
@@ -498,7 +510,7 @@ fn insert_rejects(
                     Ok(())
                 });
             match fed {
-                Err(e) if !statement_ended.get() => {
+                Err(e) if !statement.seen() => {
                     let _ = sender.send(FeedItem::Failed);
                     Some(e)
                 }
@@ -620,15 +632,8 @@ impl Stager<'_> {
     /// column the current one leaves out.
     fn send(&mut self, batch: &RecordBatch) -> Result<()> {
         let path = self.path;
-        let statement_ended = &self.statement_ended;
-        let ended = || {
-            statement_ended.set(true);
-            StoreError::Io {
-                path: path.to_owned(),
-                context: "stage reports",
-                source: std::io::Error::other("the insert statement ended before the file did"),
-            }
-        };
+        let statement = &self.statement;
+        let ended = || statement.ended(path, "stage reports", "the file");
         let filled = |i: usize| batch.column(i).null_count() < batch.num_rows();
         let widen = match &self.current {
             None => true,
