@@ -1,12 +1,12 @@
 //! Row validation: every column parsed into its typed value, or one reject that
 //! names the first faulty column and says why.
 
-use chrono::{NaiveDate, NaiveDateTime};
-use sha2::{Digest, Sha256};
-
 use super::{Column, RawRow, RowReject};
 use crate::geo::{LocationInput, Postcode};
-use crate::model::{ExploitationType, Grading, Indicator, IndicatorSet, ReportFields, VenueType};
+use crate::model::{
+    ContentHashing, ExploitationType, Grading, Indicator, IndicatorSet, ReportFields, VenueType,
+};
+use chrono::{NaiveDate, NaiveDateTime};
 
 /// What parsing needs to know beyond the row.
 #[derive(Clone, Debug)]
@@ -15,13 +15,16 @@ pub struct ParseContext {
     pub today: NaiveDate,
     /// Source used when the row has none (`--source`).
     pub default_source: Option<String>,
+    /// How the database the rows go into hashes content (`Store::content_hashing`).
+    pub content_hashing: ContentHashing,
 }
 
 impl ParseContext {
-    pub fn new(default_source: Option<String>) -> Self {
+    pub fn new(default_source: Option<String>, content_hashing: ContentHashing) -> Self {
         Self {
             today: chrono::Local::now().date_naive(),
             default_source,
+            content_hashing,
         }
     }
 }
@@ -31,11 +34,12 @@ impl ParseContext {
 pub struct ParsedReport {
     pub fields: ReportFields,
     pub location: LocationInput,
-    /// `auto-` + the content hash when the row had no `report_id`: see
-    /// [`ParsedReport::report_id`]. Kept apart so a given id is not copied.
+    /// `auto-` + the canonical content's SHA-256 when the row had no
+    /// `report_id`: see [`ParsedReport::report_id`]. Kept apart so a given id
+    /// is not copied.
     auto_id: Option<String>,
-    /// SHA-256 (first 16 bytes, big-endian) of the canonical content: equal
-    /// hashes, same report.
+    /// The canonical content's hash under [`ParseContext::content_hashing`]:
+    /// equal hashes, same report.
     pub content_hash: u128,
 }
 
@@ -196,11 +200,9 @@ pub fn parse_row(row: &RawRow, context: &ParseContext) -> Result<ParsedReport, R
         }
         _ => None,
     };
-    let content_hash = content_hash(&fields, &location, read_as);
-    let auto_id = fields
-        .report_id
-        .is_none()
-        .then(|| format!("auto-{content_hash:032x}"));
+    let (content_hash, auto_hash) =
+        content_hash(&fields, &location, read_as, context.content_hashing);
+    let auto_id = auto_hash.map(|hash| format!("auto-{hash:032x}"));
     Ok(ParsedReport {
         fields,
         location,
@@ -447,28 +449,40 @@ fn grid_precision_m(easting: &str, northing: &str) -> f64 {
     10f64.powi(zeros(easting).min(zeros(northing)).min(4) as i32)
 }
 
-/// SHA-256 over the fields, each followed by 0x1f, in one buffer (the bytes,
-/// and so every stored hash, are those of hashing the fields one by one).
-/// The buffer is the thread's, reused row after row.
-fn content_hash(fields: &ReportFields, location: &LocationInput, read_as: ReadAs<'_>) -> u128 {
+/// The content hash of the fields, each followed by 0x1f, under `hashing`;
+/// and for a row without an id, the SHA-256 its `auto-` id is made of in every
+/// database (ids must not depend on the database's scheme). The text is
+/// built in the thread's buffer, reused row after row.
+fn content_hash(
+    fields: &ReportFields,
+    location: &LocationInput,
+    read_as: ReadAs<'_>,
+    hashing: ContentHashing,
+) -> (u128, Option<u128>) {
     thread_local! {
         static TEXT: std::cell::RefCell<String> = std::cell::RefCell::new(String::with_capacity(256));
     }
     TEXT.with_borrow_mut(|text| {
         text.clear();
-        content_hash_in(text, fields, location, read_as)
+        content_text(text, fields, location, read_as);
+        let hash = hashing.digest(text.as_bytes());
+        let auto = fields.report_id.is_none().then(|| match hashing {
+            ContentHashing::Sha256 => hash,
+            ContentHashing::Xxh3 => ContentHashing::Sha256.digest(text.as_bytes()),
+        });
+        (hash, auto)
     })
 }
 
 /// A WGS84 point's latitude and longitude with the text each was read from.
 type ReadAs<'t> = Option<((f64, &'t str), (f64, &'t str))>;
 
-fn content_hash_in(
+fn content_text(
     text: &mut String,
     fields: &ReportFields,
     location: &LocationInput,
     read_as: ReadAs<'_>,
-) -> u128 {
+) {
     use std::fmt::Write as _;
     let put = |text: &mut String, s: &str| {
         text.push_str(s);
@@ -512,10 +526,6 @@ fn content_hash_in(
         None => location.push_canonical(text),
     }
     text.push('\x1f');
-    let digest = Sha256::digest(text.as_bytes());
-    let mut first = [0; 16];
-    first.copy_from_slice(&digest[..16]);
-    u128::from_be_bytes(first)
 }
 
 /// `date` as `Display` writes it (`YYYY-MM-DD`) without chrono's formatter;

@@ -132,7 +132,7 @@ pub fn load(
     };
     let (hashing, tally) = HashingReader::new(raw_reader);
     let reader: Box<dyn BufRead + Send> = Box::new(BufReader::with_capacity(1 << 16, hashing));
-    let context = ParseContext::new(options.default_source.clone());
+    let context = ParseContext::new(options.default_source.clone(), store.content_hashing());
 
     let started = std::time::Instant::now();
     // Threads: one reads, `worker_count()` validate, geocode and index, this
@@ -784,5 +784,69 @@ mod tests {
 
     fn count(store: &Store, table: &str) -> i64 {
         store.column::<i64>(&format!("SELECT count(*) FROM {table}"), [])[0]
+    }
+
+    /// A load hashes content as its database does. A new database hashes
+    /// with XXH3; one that holds SHA-256 hashes (every database that held
+    /// reports before XXH3) goes on with SHA-256, so a report sent again is
+    /// a duplicate there, not a conflict. The row's canonical text is
+    /// `ingest::parse`'s documented one; the expected hashes come from
+    /// Python's `hashlib` and `xxhash`.
+    #[test]
+    fn a_load_hashes_content_as_its_database_does() {
+        use crate::model::ContentHashing;
+        let csv = "report_id,source,date,venue,indicators,persons_count,child_involved,grading,notes,lat,lng\n\
+                   R7,Helpline,2023-05-04,nail bar,cash only;no_ppe,3,no,1AP,Two vans,52.6660,0.158\n\
+                   R7,Helpline,2023-05-04,nail bar,cash only;no_ppe,3,no,1AP,Three vans,52.6660,0.158\n";
+        let input = || Input::Reader {
+            name: "r7.csv".into(),
+            reader: Box::new(std::io::Cursor::new(csv.as_bytes().to_vec())),
+        };
+        let options = LoadOptions {
+            no_rejects_file: true,
+            ..LoadOptions::default()
+        };
+        let stored_hash = |store: &Store| -> u64 {
+            store.column(
+                "SELECT content_hash FROM reports WHERE report_id = 'R7'",
+                [],
+            )[0]
+        };
+        let dir = tempfile::tempdir().expect("tempdir");
+
+        // New: stored with XXH3; the same file again: a duplicate and a conflict.
+        let mut store = Store::open(&dir.path().join("new.duckdb")).expect("new");
+        assert_eq!(store.content_hashing(), ContentHashing::Xxh3);
+        for (stored, duplicates, rejected) in [(1, 0, 1), (0, 1, 1)] {
+            let counts = load(&mut store, input(), &options, None)
+                .expect("load")
+                .counts;
+            assert_eq!(
+                (counts.stored, counts.duplicates, counts.rejected),
+                (stored, duplicates, rejected)
+            );
+        }
+        assert_eq!(stored_hash(&store), 0x9e58_8b75_a73b_5f09);
+
+        // Old: the report stored with its SHA-256, as before XXH3.
+        let path = dir.path().join("old.duckdb");
+        Store::open(&path).expect("create").execute_batch(
+            "UPDATE content_hashing SET scheme = 'sha256'; \
+             INSERT INTO reports (source, report_id, content_hash, observed_on, venue_type, \
+             exploitation_type, indicator_mask, lat, lng, geocode_method, precision_m, run_id, line) \
+             VALUES ('helpline', 'R7', CAST('0xbc50b942eda84570' AS UBIGINT), DATE '2023-05-04', \
+             'nail_bar', 'unknown', 0, 52.666, 0.158, 'wgs84', 1, 0, 2)",
+        );
+        let mut store = Store::open(&path).expect("reopen");
+        assert_eq!(store.content_hashing(), ContentHashing::Sha256);
+        let counts = load(&mut store, input(), &options, None)
+            .expect("load")
+            .counts;
+        assert_eq!(
+            (counts.stored, counts.duplicates, counts.rejected),
+            (0, 1, 1),
+            "the report again is a duplicate, the changed one a conflict"
+        );
+        assert_eq!(stored_hash(&store), 0xbc50_b942_eda8_4570);
     }
 }

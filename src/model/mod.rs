@@ -14,7 +14,7 @@ mod report;
 mod role;
 
 pub use area::{AreaLevel, AreaUnit, Split, EMERGING_CATEGORIES};
-pub use hashing::{MixHasher, MixState};
+pub use hashing::{ContentHashing, MixHasher, MixState};
 pub use period::{
     next_period, period_end, period_label, period_start, periods, previous_period, shift_periods,
     Step,

@@ -10,6 +10,7 @@ use super::error::{db_error, open_error, Result, StoreError};
 use super::load::{FileLoad, Loader, ReportPreparer};
 use super::schema::{self, read_data_version};
 use super::snapshot;
+use crate::model::ContentHashing;
 
 pub struct Store {
     pub(super) conn: Connection,
@@ -28,6 +29,8 @@ pub struct Store {
     /// Names the database for this process (shared by its clones): memos
     /// keyed by it never mix two databases, in-memory ones included.
     database: u64,
+    /// How this database hashes reports' content (migration 11).
+    content_hashing: ContentHashing,
 }
 
 impl Store {
@@ -82,16 +85,37 @@ impl Store {
 
     pub(super) fn init(conn: Connection, path: String) -> Result<Self> {
         static DATABASES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-        let store = Self {
+        let mut store = Self {
             conn,
             path,
             dir: None,
             loader: Loader::default(),
             snapshot: None,
             database: DATABASES.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            content_hashing: ContentHashing::Sha256,
         };
         store.migrate()?;
+        store.content_hashing = store.read_content_hashing()?;
         Ok(store)
+    }
+
+    fn read_content_hashing(&self) -> Result<ContentHashing> {
+        let scheme: String = self
+            .conn
+            .query_row("SELECT scheme FROM content_hashing", [], |r| r.get(0))
+            .map_err(self.err("read content hashing"))?;
+        ContentHashing::parse(&scheme).ok_or_else(|| {
+            StoreError::Conflict(format!(
+                "database {}: unknown content hashing {scheme:?}",
+                self.path
+            ))
+        })
+    }
+
+    /// How this database hashes reports' content: what a load must hash new
+    /// rows with for them to compare with the stored ones.
+    pub fn content_hashing(&self) -> ContentHashing {
+        self.content_hashing
     }
 
     /// Another connection to the same database (for a pool of readers: DuckDB
@@ -108,6 +132,7 @@ impl Store {
             loader: Loader::default(),
             snapshot: self.snapshot.clone(),
             database: self.database,
+            content_hashing: self.content_hashing,
         })
     }
 

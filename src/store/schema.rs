@@ -332,6 +332,20 @@ DROP TABLE reports;
 ALTER TABLE reports_one_cell RENAME TO reports;
 ",
     ),
+    (
+        11,
+        "content_hashing: how this database hashes reports' content",
+        r"
+-- `reports.content_hash` is only compared with the hash of a row with the
+-- same key, so a database keeps one scheme (`model::ContentHashing`): one
+-- that already holds reports keeps SHA-256, a new or empty one takes XXH3.
+CREATE TABLE content_hashing (
+    scheme VARCHAR NOT NULL CHECK (scheme IN ('sha256', 'xxh3-128'))
+);
+INSERT INTO content_hashing
+SELECT CASE WHEN EXISTS (SELECT 1 FROM reports) THEN 'sha256' ELSE 'xxh3-128' END;
+",
+    ),
 ];
 
 /// `(newest run id, report count)`: see [`Store::data_version`].
@@ -612,6 +626,32 @@ mod tests {
         assert_eq!(rows[0][1..], gps[..]);
         assert_eq!(rows[1][0], town[0], "a town's cell");
         assert_eq!(rows[1][1..], town[..]);
+    }
+
+    /// Migration 11: a database that holds reports keeps hashing their content
+    /// with SHA-256 (its stored hashes were made so); an empty one, like a
+    /// new one, takes XXH3.
+    #[test]
+    fn migration_11_keeps_sha256_where_reports_are_stored() {
+        use crate::model::ContentHashing;
+        let empty = Store::init(database_before(11), ":memory:".into()).expect("migrate");
+        assert_eq!(empty.content_hashing(), ContentHashing::Xxh3);
+        let conn = database_before(11);
+        conn.execute_batch(
+            "INSERT INTO reports (source, report_id, content_hash, observed_on, venue_type, \
+             exploitation_type, indicator_mask, lat, lng, geocode_method, precision_m, run_id, line) \
+             VALUES ('app', 'R1', 1, DATE '2023-09-06', 'farm', 'labour', 0, 52.666, 0.158, \
+             'wgs84', 10, 1, 2)",
+        )
+        .expect("old report");
+        let holding = Store::init(conn, ":memory:".into()).expect("migrate");
+        assert_eq!(holding.content_hashing(), ContentHashing::Sha256);
+        assert_eq!(
+            Store::open_in_memory().expect("new").content_hashing(),
+            ContentHashing::Xxh3
+        );
+        let reopened = holding.try_clone().expect("clone");
+        assert_eq!(reopened.content_hashing(), ContentHashing::Sha256);
     }
 
     /// Report ids are written uncompressed (migration 10), the other text

@@ -402,7 +402,12 @@ pub async fn submit_public_report(
     if errors.is_empty() {
         let checked = record.clone();
         let verdict = tokio::task::spawn_blocking(move || {
-            crate::ingest::check_record(&checked, &ParseContext::new(None))
+            // Only checked here (stored when accepted, by a load that
+            // hashes as its database does): any scheme will do.
+            crate::ingest::check_record(
+                &checked,
+                &ParseContext::new(None, crate::model::ContentHashing::Xxh3),
+            )
         })
         .await
         .map_err(AppError::internal)?;
