@@ -227,7 +227,7 @@ impl Store {
             .filter(|m| m.0 > current)
             .collect();
         // A new database takes every migration in one transaction (one
-        // commit, not ten); a database with stored reports takes each in a
+        // commit, not one each); a database with stored reports takes each in a
         // transaction of its own, as it always has.
         let steps = if current == 0 {
             pending.len().max(1)
