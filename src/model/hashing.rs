@@ -11,7 +11,8 @@
 /// compared for carry the ids their sender gave them (rows without one take
 /// `auto-` + a SHA-256, and the public page's reports are given `public-<id>`),
 /// so crafting a collision gains nothing a sender could not do by sending
-/// the same id. SHA-256 over ~110 bytes a report was ~3% of a load's CPU.
+/// the same id; and SHA-256 over every report was a part of a load's CPU
+/// worth having back (bench/README.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ContentHashing {
     /// The first 16 bytes of SHA-256, big-endian.
