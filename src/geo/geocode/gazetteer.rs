@@ -23,6 +23,12 @@ const UK_MASK: &[u8] = include_bytes!("../../../geodata/uk_mask.bin");
 /// How far off the GB postcode cells a point may be and still be in the UK: a
 /// kilometre or two of coast, saltmarsh or estuary that the outline leaves out.
 pub const COAST_TOLERANCE_M: f64 = 2_000.0;
+
+/// How far off the UK mask's grid [`Gazetteer::in_uk`] still looks for
+/// postcode cells: more than [`COAST_TOLERANCE_M`] plus a res-7 cell's edge
+/// (~3.4 km) in both directions up to 62° N, where 0.1° of longitude is
+/// still ~5.2 km (a test checks the margin covers the reach).
+const NEAR_GRID_DEGREES: f64 = 0.1;
 const DISTRICT_CELLS_TSV: &str = include_str!("../../../geodata/district_cells.tsv");
 /// The UK outline (Natural Earth 1:10m), for maps and exact checks.
 pub const UK_OUTLINE_GEOJSON: &str = include_str!("../../../geodata/uk_outline.geojson");
@@ -369,6 +375,13 @@ impl Gazetteer {
     /// (its edge length bounds centre-to-boundary), looked for in the two
     /// rings of cells around the point's own (res-7 centres are ~2.1 km apart).
     fn near_postcodes(&self, lat: f64, lng: f64) -> bool {
+        // Every postcode cell's centre is inside the mask's grid (a test
+        // keeps it so), so a point well off the grid is near none: answered
+        // without the two rings of cells (a file of swapped or foreign
+        // coordinates spent a tenth of its CPU there).
+        if !self.mask.near_grid(lat, lng, NEAR_GRID_DEGREES) {
+            return false;
+        }
         let Ok(point) = h3o::LatLng::new(lat, lng) else {
             return false;
         };
@@ -563,6 +576,20 @@ impl UkMask {
         })
     }
 
+    /// Within `margin` degrees of the grid's extent (either way).
+    fn near_grid(&self, lat: f64, lng: f64, margin: f64) -> bool {
+        let (lat1, lng1) = self.far_corner();
+        (self.lat0 - margin..=lat1 + margin).contains(&lat)
+            && (self.lng0 - margin..=lng1 + margin).contains(&lng)
+    }
+
+    fn far_corner(&self) -> (f64, f64) {
+        (
+            self.lat0 + self.rows as f64 * self.dlat,
+            self.lng0 + self.cols as f64 * self.dlng,
+        )
+    }
+
     fn contains(&self, lat: f64, lng: f64) -> bool {
         let r = ((lat - self.lat0) / self.dlat).floor();
         let c = ((lng - self.lng0) / self.dlng).floor();
@@ -571,5 +598,88 @@ impl UkMask {
         }
         let bit = r as usize * self.cols + c as usize;
         self.bits[bit / 8] & (1 << (bit % 8)) != 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `in_uk` answers points well off the mask's grid at once (no rings of
+    /// cells): that shortcut changes no answer, because every postcode cell's
+    /// centre is on the grid and the margin exceeds the reach at the grid's
+    /// northern edge, and points around the grid's edges answer as a full look
+    /// at the postcode cells does.
+    #[test]
+    fn the_grid_shortcut_changes_no_answer() {
+        let g = Gazetteer::embedded();
+        let (lat1, lng1) = g.mask.far_corner();
+        for &i in g.district_cells.keys() {
+            let centre = h3o::LatLng::from(h3o::CellIndex::try_from(i).expect("cell"));
+            assert!(
+                g.mask.near_grid(centre.lat(), centre.lng(), 0.0),
+                "postcode cell {i:x} at {centre} is off the grid"
+            );
+        }
+        let reach = COAST_TOLERANCE_M + h3o::Resolution::Seven.edge_length_m();
+        let top = lat1 + NEAR_GRID_DEGREES;
+        assert!(haversine_m(top, 0.0, top, NEAR_GRID_DEGREES) > reach);
+        assert!(haversine_m(0.0, 0.0, NEAR_GRID_DEGREES, 0.0) > reach);
+        // The slow answer: any postcode cell's centre within reach.
+        let near_by_scan = |lat: f64, lng: f64| {
+            g.district_cells.keys().any(|&i| {
+                let centre = h3o::LatLng::from(h3o::CellIndex::try_from(i).expect("cell"));
+                haversine_m(lat, lng, centre.lat(), centre.lng()) <= reach
+            })
+        };
+        let mut checked = 0;
+        for step in 0..=20 {
+            let t = f64::from(step) / 20.0;
+            let lat = g.mask.lat0 + t * (lat1 - g.mask.lat0);
+            let lng = g.mask.lng0 + t * (lng1 - g.mask.lng0);
+            for offset in [-0.5, -0.12, -0.05, 0.0, 0.05, 0.12, 0.5] {
+                for (lat, lng) in [
+                    (g.mask.lat0 + offset, lng),
+                    (lat1 + offset, lng),
+                    (lat, g.mask.lng0 + offset),
+                    (lat, lng1 + offset),
+                ] {
+                    let expected = g.mask.contains(lat, lng) || near_by_scan(lat, lng);
+                    assert_eq!(g.in_uk(lat, lng), expected, "{lat}, {lng}");
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, 21 * 7 * 4);
+        // Beside the postcode cells nearest the grid's edges, just inside and
+        // just beyond their reach, towards the edge.
+        let mut beside = 0;
+        for &i in g.district_cells.keys() {
+            let centre = h3o::LatLng::from(h3o::CellIndex::try_from(i).expect("cell"));
+            let (lat, lng) = (centre.lat(), centre.lng());
+            let to_edge = [
+                (lat - g.mask.lat0, (-1.0, 0.0)),
+                (lat1 - lat, (1.0, 0.0)),
+                (lng - g.mask.lng0, (0.0, -1.0)),
+                (lng1 - lng, (0.0, 1.0)),
+            ];
+            for (distance, (dlat, dlng)) in to_edge {
+                if distance > 0.2 {
+                    continue;
+                }
+                for km in [1.0, 3.0, 4.0] {
+                    let degrees = km / 111.32;
+                    let (lat, lng) = (
+                        lat + dlat * degrees,
+                        lng + dlng * degrees / lat.to_radians().cos(),
+                    );
+                    let expected = g.mask.contains(lat, lng) || near_by_scan(lat, lng);
+                    assert_eq!(g.in_uk(lat, lng), expected, "{lat}, {lng}");
+                    beside += 1;
+                }
+            }
+        }
+        assert!(beside > 0, "no postcode cell near the grid's edges");
+        assert!(!g.in_uk(-0.421_064, 51.881_155), "swapped coordinates");
     }
 }
