@@ -78,11 +78,13 @@ pub struct Geocoded {
 
 #[derive(Debug, thiserror::Error)]
 pub enum GeocodeError {
-    #[error("{lat}, {lng} is outside the UK")]
+    #[error("{lat}, {lng} is outside the UK{}", hint.map(|h| h.says(*lat, *lng)).unwrap_or_default())]
     OutsideUk {
         lat: f64,
         lng: f64,
         field: &'static str,
+        /// A likely slip that puts the point in the UK when undone.
+        hint: Option<CoordinateSlip>,
     },
     #[error("easting/northing {easting}, {northing} cannot be converted: outside the OSTN15 grid")]
     GridOutOfRange { easting: f64, northing: f64 },
@@ -102,6 +104,51 @@ pub enum GeocodeError {
     NothingInAddress(String),
     #[error("geodata: {0}")]
     Geodata(String),
+}
+
+/// East of Lowestoft Ness (1.76° E), the UK's easternmost land.
+const EAST_OF_UK_LAND: f64 = 1.8;
+
+/// The two slips that most often put a UK point outside it: latitude and
+/// longitude in each other's columns, and a west longitude without its minus
+/// (suspected only east of all UK land: a point in the sea off the east
+/// coast, a little east of the meridian, is not a slip).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CoordinateSlip {
+    Swapped,
+    LongitudeSign,
+}
+
+impl CoordinateSlip {
+    /// The slip that, undone, puts `lat`, `lng` in the UK, if one does.
+    fn undoing(gazetteer: &Gazetteer, lat: f64, lng: f64) -> Option<Self> {
+        [Self::Swapped, Self::LongitudeSign]
+            .into_iter()
+            .filter(|slip| *slip != Self::LongitudeSign || lng > EAST_OF_UK_LAND)
+            .find(|slip| {
+                let (lat, lng) = slip.undo(lat, lng);
+                gazetteer.in_uk(lat, lng)
+            })
+    }
+
+    fn undo(self, lat: f64, lng: f64) -> (f64, f64) {
+        match self {
+            Self::Swapped => (lng, lat),
+            Self::LongitudeSign => (lat, -lng),
+        }
+    }
+
+    fn says(self, lat: f64, lng: f64) -> String {
+        let (ulat, ulng) = self.undo(lat, lng);
+        match self {
+            Self::Swapped => format!(
+                " (but {ulat}, {ulng} is in it: are latitude and longitude the other way round?)"
+            ),
+            Self::LongitudeSign => format!(
+                " (but {ulat}, {ulng} is in it: is a west longitude missing its minus sign?)"
+            ),
+        }
+    }
 }
 
 impl GeocodeError {
@@ -266,6 +313,7 @@ impl Geocoder {
                         lat: *lat,
                         lng: *lng,
                         field: "lat",
+                        hint: CoordinateSlip::undoing(self.gazetteer, *lat, *lng),
                     });
                 }
                 Ok(Geocoded {
@@ -287,6 +335,7 @@ impl Geocoder {
                         lat,
                         lng,
                         field: "easting",
+                        hint: None,
                     });
                 }
                 Ok(Geocoded {

@@ -73,6 +73,46 @@ fn wgs84_outside_uk_rejected_with_field() {
     assert!(err.to_string().contains("outside the UK"));
 }
 
+/// A point outside the UK that a common slip explains says so: columns the
+/// wrong way round, or a west longitude without its minus (Bristol, 51.4545 N
+/// 2.5879 W, written both ways); a point that is simply abroad (Paris) or
+/// at sea just east of the meridian does not.
+#[test]
+fn outside_the_uk_names_the_slip_that_would_put_it_inside() {
+    let outside = |lat: f64, lng: f64| -> String {
+        let err = geocoder()
+            .geocode(&LocationInput::LatLng {
+                lat,
+                lng,
+                precision_m: 10.0,
+            })
+            .expect_err("outside the UK");
+        assert_eq!(err.field(), "lat");
+        err.to_string()
+    };
+    assert_eq!(
+        outside(-2.5879, 51.4545),
+        "-2.5879, 51.4545 is outside the UK (but 51.4545, -2.5879 is in it: \
+         are latitude and longitude the other way round?)"
+    );
+    assert_eq!(
+        outside(51.4545, 2.5879),
+        "51.4545, 2.5879 is outside the UK (but 51.4545, -2.5879 is in it: \
+         is a west longitude missing its minus sign?)"
+    );
+    assert_eq!(
+        outside(48.8566, 2.3522),
+        "48.8566, 2.3522 is outside the UK"
+    );
+    // In the Wash, east of the meridian: the sea, not a slip (52.9875 N
+    // 0.2361 W is on land, but east longitudes this small are the UK's own).
+    assert!(Gazetteer::embedded().in_uk(52.9875, -0.2361));
+    assert_eq!(
+        outside(52.9875, 0.2361),
+        "52.9875, 0.2361 is outside the UK"
+    );
+}
+
 /// Raw Code-Point Open row: "PE13 1AA",10,545978,310015,... (Wisbech).
 #[test]
 fn full_postcode_any_spacing_is_the_code_point_centroid() {
