@@ -141,12 +141,12 @@ impl CoordinateSlip {
     fn says(self, lat: f64, lng: f64) -> String {
         let (ulat, ulng) = self.undo(lat, lng);
         match self {
-            Self::Swapped => format!(
-                " (but {ulat}, {ulng} is in it: are latitude and longitude the other way round?)"
-            ),
-            Self::LongitudeSign => format!(
-                " (but {ulat}, {ulng} is in it: is a west longitude missing its minus sign?)"
-            ),
+            Self::Swapped => {
+                format!(" (latitude and longitude swapped? {ulat}, {ulng} is in it)")
+            }
+            Self::LongitudeSign => {
+                format!(" (a west longitude without its minus? {ulat}, {ulng} is in it)")
+            }
         }
     }
 }

@@ -92,13 +92,13 @@ fn outside_the_uk_names_the_slip_that_would_put_it_inside() {
     };
     assert_eq!(
         outside(-2.5879, 51.4545),
-        "-2.5879, 51.4545 is outside the UK (but 51.4545, -2.5879 is in it: \
-         are latitude and longitude the other way round?)"
+        "-2.5879, 51.4545 is outside the UK (latitude and longitude swapped? \
+         51.4545, -2.5879 is in it)"
     );
     assert_eq!(
         outside(51.4545, 2.5879),
-        "51.4545, 2.5879 is outside the UK (but 51.4545, -2.5879 is in it: \
-         is a west longitude missing its minus sign?)"
+        "51.4545, 2.5879 is outside the UK (a west longitude without its minus? \
+         51.4545, -2.5879 is in it)"
     );
     assert_eq!(
         outside(48.8566, 2.3522),
