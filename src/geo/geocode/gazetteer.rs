@@ -377,8 +377,8 @@ impl Gazetteer {
     fn near_postcodes(&self, lat: f64, lng: f64) -> bool {
         // Every postcode cell's centre is inside the mask's grid (a test
         // keeps it so), so a point well off the grid is near none: answered
-        // without the two rings of cells (a file of swapped or foreign
-        // coordinates spent a tenth of its CPU there).
+        // without the two rings of cells (where a file of swapped or foreign
+        // coordinates spent much of its time: bench/README.md).
         if !self.mask.near_grid(lat, lng, NEAR_GRID_DEGREES) {
             return false;
         }
