@@ -10,6 +10,7 @@
 
 use std::collections::HashMap;
 use std::io::Read;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::OnceLock;
 
 use super::GeocodeError;
@@ -29,6 +30,19 @@ pub const COAST_TOLERANCE_M: f64 = 2_000.0;
 /// (~3.4 km) in both directions up to 62° N, where 0.1° of longitude is
 /// still ~5.2 km (a test checks the margin covers the reach).
 const NEAR_GRID_DEGREES: f64 = 0.1;
+
+/// Rings of res-7 cells around a grid cell's centre in which
+/// [`Gazetteer::grid_cell_beyond_reach`] looks for postcode cells: every res-7
+/// cell whose centre is within the reach plus the grid cell's half-diagonal
+/// (~4.2 km) must be in them (res-7 centres are ~2.1-2.6 km apart). A test
+/// checks it for every postcode cell; two rings are enough for today's
+/// geodata, three leave a margin at a cost paid once per grid cell.
+const BEYOND_REACH_RINGS: u32 = 3;
+
+/// [`Gazetteer::grid_cell_beyond_reach`]'s answers, one byte a grid cell.
+const REACH_UNKNOWN: u8 = 0;
+const REACH_NONE: u8 = 1;
+const REACH_SOME: u8 = 2;
 const DISTRICT_CELLS_TSV: &str = include_str!("../../../geodata/district_cells.tsv");
 /// The UK outline (Natural Earth 1:10m), for maps and exact checks.
 pub const UK_OUTLINE_GEOJSON: &str = include_str!("../../../geodata/uk_outline.geojson");
@@ -79,6 +93,10 @@ pub struct Gazetteer {
     district_cells: HashMap<u64, u16>,
     postcodes: OnceLock<Vec<u8>>,
     mask: UkMask,
+    /// Per cell of the mask's grid, whether any postcode cell is within reach
+    /// of it ([`Gazetteer::grid_cell_beyond_reach`]), worked out the first
+    /// time a point outside the mask falls in it and shared by every thread.
+    reach: OnceLock<Box<[AtomicU8]>>,
 }
 
 impl Gazetteer {
@@ -192,6 +210,7 @@ impl Gazetteer {
             district_cells,
             postcodes: OnceLock::new(),
             mask: UkMask::parse(UK_MASK)?,
+            reach: OnceLock::new(),
         })
     }
 
@@ -382,6 +401,20 @@ impl Gazetteer {
         if !self.mask.near_grid(lat, lng, NEAR_GRID_DEGREES) {
             return false;
         }
+        // Points at sea mostly fall in grid cells no postcode cell reaches:
+        // those are answered once per grid cell, not per point (a file's
+        // points in the Wash each searched the rings: bench/README.md).
+        if let Some(grid_cell) = self.mask.cell_of(lat, lng) {
+            if self.grid_cell_beyond_reach(grid_cell) {
+                return false;
+            }
+        }
+        self.near_postcodes_by_rings(lat, lng)
+    }
+
+    /// [`Gazetteer::near_postcodes`] without its shortcuts: the point's own
+    /// res-7 cell and the two rings around it.
+    fn near_postcodes_by_rings(&self, lat: f64, lng: f64) -> bool {
         let Ok(point) = h3o::LatLng::new(lat, lng) else {
             return false;
         };
@@ -396,6 +429,53 @@ impl Gazetteer {
                 haversine_m(lat, lng, centre.lat(), centre.lng()) <= reach
             }
         })
+    }
+
+    /// Whether no point of the mask's grid cell `index` is within reach of
+    /// a postcode cell, so that [`Gazetteer::near_postcodes`] would say no
+    /// for every point in it. Worked out once per grid cell and kept.
+    fn grid_cell_beyond_reach(&self, index: usize) -> bool {
+        let states = self.reach.get_or_init(|| {
+            (0..self.mask.rows * self.mask.cols)
+                .map(|_| AtomicU8::new(REACH_UNKNOWN))
+                .collect()
+        });
+        // Relaxed: two threads that find a cell unknown work out the same
+        // answer, and either's store will do.
+        match states[index].load(Ordering::Relaxed) {
+            REACH_NONE => true,
+            REACH_SOME => false,
+            _ => {
+                let beyond = self.grid_cell_beyond_reach_uncached(index);
+                let state = if beyond { REACH_NONE } else { REACH_SOME };
+                states[index].store(state, Ordering::Relaxed);
+                beyond
+            }
+        }
+    }
+
+    /// A point P of the grid cell is no nearer a postcode cell's centre C
+    /// than C is to the grid cell's centre less the cell's half-diagonal
+    /// (the triangle inequality), so the cell is beyond reach when that holds
+    /// for every postcode cell around it by more than the reach. The rule for
+    /// a point inside a postcode cell needs nothing more: a res-7 cell's
+    /// centre is nearer any of its points than the reach (tested).
+    fn grid_cell_beyond_reach_uncached(&self, index: usize) -> bool {
+        let ((lat, lng), half_diagonal) = self.mask.grid_cell_centre(index);
+        let Ok(centre) = h3o::LatLng::new(lat, lng) else {
+            return false;
+        };
+        // A metre of slack for rounding in the distances.
+        let reach = COAST_TOLERANCE_M + h3o::Resolution::Seven.edge_length_m() + 1.0;
+        centre
+            .to_cell(h3o::Resolution::Seven)
+            .grid_disk::<Vec<_>>(BEYOND_REACH_RINGS)
+            .into_iter()
+            .filter(|cell| self.district_cells.contains_key(&u64::from(*cell)))
+            .all(|cell| {
+                let c = h3o::LatLng::from(cell);
+                haversine_m(lat, lng, c.lat(), c.lng()) - half_diagonal > reach
+            })
     }
 
     /// The nearest place with at least `min_population` people, with its distance in metres.
@@ -590,14 +670,30 @@ impl UkMask {
         )
     }
 
-    fn contains(&self, lat: f64, lng: f64) -> bool {
+    /// The index (row-major) of the grid cell holding the point, if on the grid.
+    fn cell_of(&self, lat: f64, lng: f64) -> Option<usize> {
         let r = ((lat - self.lat0) / self.dlat).floor();
         let c = ((lng - self.lng0) / self.dlng).floor();
-        if !(r >= 0.0 && c >= 0.0 && (r as usize) < self.rows && (c as usize) < self.cols) {
-            return false;
-        }
-        let bit = r as usize * self.cols + c as usize;
-        self.bits[bit / 8] & (1 << (bit % 8)) != 0
+        (r >= 0.0 && c >= 0.0 && (r as usize) < self.rows && (c as usize) < self.cols)
+            .then(|| r as usize * self.cols + c as usize)
+    }
+
+    /// A grid cell's centre and the distance from it to its farthest corner, metres.
+    fn grid_cell_centre(&self, index: usize) -> ((f64, f64), f64) {
+        let (r, c) = ((index / self.cols) as f64, (index % self.cols) as f64);
+        let (south, west) = (self.lat0 + r * self.dlat, self.lng0 + c * self.dlng);
+        let (north, east) = (south + self.dlat, west + self.dlng);
+        let (lat, lng) = (f64::midpoint(south, north), f64::midpoint(west, east));
+        let half_diagonal = [(south, west), (south, east), (north, west), (north, east)]
+            .into_iter()
+            .map(|(a, b)| haversine_m(lat, lng, a, b))
+            .fold(0.0, f64::max);
+        ((lat, lng), half_diagonal)
+    }
+
+    fn contains(&self, lat: f64, lng: f64) -> bool {
+        self.cell_of(lat, lng)
+            .is_some_and(|bit| self.bits[bit / 8] & (1 << (bit % 8)) != 0)
     }
 }
 
@@ -681,5 +777,68 @@ mod tests {
         }
         assert!(beside > 0, "no postcode cell near the grid's edges");
         assert!(!g.in_uk(-0.421_064, 51.881_155), "swapped coordinates");
+    }
+
+    /// A grid cell found beyond reach holds no point near a postcode cell.
+    /// For every postcode cell: its points are all within reach of its centre
+    /// (so the rule for a point inside one needs no test of its own), and
+    /// every grid cell that may hold a point within reach of its centre is
+    /// not beyond reach (so the rings looked in are enough). Then points
+    /// across the Wash, where a file's rejects were, answer as the rings do.
+    #[test]
+    fn grid_cells_beyond_reach_hold_no_point_near_a_postcode_cell() {
+        let g = Gazetteer::embedded();
+        let m = &g.mask;
+        let reach = COAST_TOLERANCE_M + h3o::Resolution::Seven.edge_length_m();
+        let mut within = 0;
+        for &i in g.district_cells.keys() {
+            let cell = h3o::CellIndex::try_from(i).expect("cell");
+            let c = h3o::LatLng::from(cell);
+            for vertex in cell.boundary().iter() {
+                assert!(haversine_m(c.lat(), c.lng(), vertex.lat(), vertex.lng()) < reach);
+            }
+            // A box of grid cells around the centre, wider than the reach.
+            let rows = (reach / 110_000.0 / m.dlat).ceil() as i64 + 2;
+            let lat_far = c.lat().abs() + rows as f64 * m.dlat;
+            let cols =
+                (reach / (111_000.0 * lat_far.to_radians().cos()) / m.dlng).ceil() as i64 + 2;
+            let row = ((c.lat() - m.lat0) / m.dlat).floor() as i64;
+            let col = ((c.lng() - m.lng0) / m.dlng).floor() as i64;
+            for r in (row - rows..=row + rows).filter(|&r| (0..m.rows as i64).contains(&r)) {
+                for k in (col - cols..=col + cols).filter(|&k| (0..m.cols as i64).contains(&k)) {
+                    let index = r as usize * m.cols + k as usize;
+                    let ((lat, lng), half_diagonal) = m.grid_cell_centre(index);
+                    if haversine_m(c.lat(), c.lng(), lat, lng) - half_diagonal <= reach {
+                        assert!(
+                            !g.grid_cell_beyond_reach(index),
+                            "grid cell at {lat}, {lng} is said beyond reach of {i:x}"
+                        );
+                        within += 1;
+                    }
+                }
+            }
+        }
+        assert!(within > g.district_cells.len());
+        let (mut beyond, mut near, mut far) = (0, 0, 0);
+        for a in 0..=120 {
+            for b in 0..=240 {
+                let (lat, lng) = (52.7 + f64::from(a) * 0.0033, f64::from(b) * 0.0037);
+                if m.contains(lat, lng) {
+                    continue;
+                }
+                let by_rings = g.near_postcodes_by_rings(lat, lng);
+                assert_eq!(g.near_postcodes(lat, lng), by_rings, "{lat}, {lng}");
+                let grid_cell = m.cell_of(lat, lng).expect("on the grid");
+                beyond += usize::from(g.grid_cell_beyond_reach(grid_cell));
+                if by_rings {
+                    near += 1;
+                } else {
+                    far += 1;
+                }
+            }
+        }
+        // Both answers, and most points at sea answered per grid cell.
+        assert!(near > 0 && far > 0, "{near} near, {far} far");
+        assert!(beyond * 2 > far, "{beyond} of {far} beyond reach");
     }
 }
