@@ -120,6 +120,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             progress,
             files,
         } => {
+            super::process::small_pages_only();
             // The load needs the gazetteer (~12 ms to parse) before its first
             // row: parsed on another thread while the database is opened.
             std::thread::spawn(crate::geo::Gazetteer::embedded);

@@ -6,6 +6,7 @@ mod args;
 mod commands;
 mod export;
 mod premises;
+mod process;
 
 pub use accounts::add_user;
 pub use args::EXIT_REJECTED;

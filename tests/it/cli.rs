@@ -443,3 +443,50 @@ fn account_commands_work_against_a_running_server() {
     let (ok, out, _) = run(&["tokens", "list"]);
     assert!(ok && out.contains("bob\tqgis"), "{out}");
 }
+
+/// `hotspots ingest` faults its memory in small pages (`cli::process`): the
+/// kernel says huge pages are off for the process while it loads. Checked
+/// once the load has staged its first batch (its own progress line says so),
+/// from standard input held open, so the process is still running.
+#[test]
+fn ingest_runs_without_transparent_huge_pages() {
+    use std::fmt::Write as _;
+    use std::io::{BufRead, BufReader, Write as _};
+    use std::process::Stdio;
+
+    let has_field = std::fs::read_to_string("/proc/self/status")
+        .is_ok_and(|status| status.contains("THP_enabled:"));
+    if !has_field {
+        return; // Not Linux, or a kernel that does not say.
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut child = hotspots(dir.path())
+        .args(["ingest", "--progress", "lines", "--db", "t.duckdb", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start ingest");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut rows = String::from("report_id,observed_on,venue_type,lat,lng\n");
+    for i in 0..3_000 {
+        let _ = writeln!(rows, "T{i},2024-03-01,car_wash,51.5,-0.12");
+    }
+    stdin.write_all(rows.as_bytes()).expect("write rows");
+    stdin.flush().expect("flush");
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let progress = stderr
+        .by_ref()
+        .map(|line| line.expect("a line"))
+        .find(|line| line.starts_with("progress:"));
+    assert!(progress.is_some(), "no progress line");
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).expect("status");
+    let thp = status
+        .lines()
+        .find_map(|l| l.strip_prefix("THP_enabled:"))
+        .map(str::trim);
+    drop(stdin);
+    let _rest: Vec<_> = stderr.collect();
+    assert!(child.wait().expect("wait").success());
+    assert_eq!(thp, Some("0"));
+}
