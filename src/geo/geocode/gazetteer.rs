@@ -90,7 +90,11 @@ pub struct Gazetteer {
     outward: HashMap<String, OutwardCode>,
     districts: Vec<(String, String)>,
     /// Res-7 cell → index into `districts` (majority district of its postcodes).
-    district_cells: HashMap<u64, u16>,
+    /// Its keys are the geodata's own cells, so a lookup's probes are bounded
+    /// by the table, whatever cell a file's point asks for: no need for
+    /// SipHash (19 lookups for a point near the coast, one per res-7 cell
+    /// for districts).
+    district_cells: HashMap<u64, u16, crate::model::MixState>,
     postcodes: OnceLock<Vec<u8>>,
     mask: UkMask,
     /// Per cell of the mask's grid, whether any postcode cell is within reach
@@ -183,7 +187,7 @@ impl Gazetteer {
             .enumerate()
             .map(|(i, (code, _))| (code.as_str(), i as u16))
             .collect();
-        let mut district_cells = HashMap::new();
+        let mut district_cells = HashMap::default();
         for line in DISTRICT_CELLS_TSV.lines().skip(1) {
             let (cell, code) = line.split_once('\t').unwrap_or((line, ""));
             let cell: h3o::CellIndex = cell.parse().map_err(|_| {
