@@ -10,6 +10,7 @@
 //! `RandomState`), so nobody can craft two report ids that collide; by chance,
 //! two of ten million keys collide with probability below 2^-50.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher, RandomState};
 
@@ -188,13 +189,14 @@ impl KeyIndex {
                 Verdict::ConflictStored
             };
         }
-        match file.seen.get(&key) {
-            Some(seen) if seen.content() == content => Verdict::Duplicate,
-            Some(seen) => Verdict::ConflictFile {
-                first_line: u64::from(seen.first_line),
+        // One probe of the file's map for both the look-up and the insert.
+        match file.seen.entry(key) {
+            Entry::Occupied(seen) if seen.get().content() == content => Verdict::Duplicate,
+            Entry::Occupied(seen) => Verdict::ConflictFile {
+                first_line: u64::from(seen.get().first_line),
             },
-            None => {
-                file.seen.insert(key, Seen::new(content, line));
+            Entry::Vacant(slot) => {
+                slot.insert(Seen::new(content, line));
                 Verdict::New
             }
         }
