@@ -31,6 +31,13 @@ pub const COAST_TOLERANCE_M: f64 = 2_000.0;
 /// still ~5.2 km (a test checks the margin covers the reach).
 const NEAR_GRID_DEGREES: f64 = 0.1;
 
+/// How far a point may be from the centre of a res-7 cell holding postcodes
+/// and still be near it: [`COAST_TOLERANCE_M`] plus the cell's edge length,
+/// which bounds its centre-to-boundary distance.
+fn postcode_reach_m() -> f64 {
+    COAST_TOLERANCE_M + h3o::Resolution::Seven.edge_length_m()
+}
+
 /// Rings of res-7 cells around a grid cell's centre in which
 /// [`Gazetteer::grid_cell_beyond_reach`] looks for postcode cells: every res-7
 /// cell whose centre is within the reach plus the grid cell's half-diagonal
@@ -394,9 +401,9 @@ impl Gazetteer {
     }
 
     /// Within [`COAST_TOLERANCE_M`] of a res-7 cell holding postcodes: the
-    /// cell's centre no further than the tolerance plus the cell's own reach
-    /// (its edge length bounds centre-to-boundary), looked for in the two
-    /// rings of cells around the point's own (res-7 centres are ~2.1 km apart).
+    /// cell's centre within [`postcode_reach_m`] of the point. Answered at
+    /// once off the mask's grid and in grid cells no postcode cell reaches,
+    /// else by [`Gazetteer::near_postcodes_by_rings`].
     fn near_postcodes(&self, lat: f64, lng: f64) -> bool {
         // Every postcode cell's centre is inside the mask's grid (a test
         // keeps it so), so a point well off the grid is near none: answered
@@ -417,7 +424,7 @@ impl Gazetteer {
     }
 
     /// [`Gazetteer::near_postcodes`] without its shortcuts: the point's own
-    /// res-7 cell and the two rings around it.
+    /// res-7 cell and the two rings around it (res-7 centres are ~2.1 km apart).
     fn near_postcodes_by_rings(&self, lat: f64, lng: f64) -> bool {
         let Ok(point) = h3o::LatLng::new(lat, lng) else {
             return false;
@@ -426,7 +433,7 @@ impl Gazetteer {
         if self.district_cells.contains_key(&u64::from(own)) {
             return true;
         }
-        let reach = COAST_TOLERANCE_M + h3o::Resolution::Seven.edge_length_m();
+        let reach = postcode_reach_m();
         own.grid_disk::<Vec<_>>(2).into_iter().any(|cell| {
             self.district_cells.contains_key(&u64::from(cell)) && {
                 let centre = h3o::LatLng::from(cell);
@@ -470,7 +477,7 @@ impl Gazetteer {
             return false;
         };
         // A metre of slack for rounding in the distances.
-        let reach = COAST_TOLERANCE_M + h3o::Resolution::Seven.edge_length_m() + 1.0;
+        let reach = postcode_reach_m() + 1.0;
         centre
             .to_cell(h3o::Resolution::Seven)
             .grid_disk::<Vec<_>>(BEYOND_REACH_RINGS)
@@ -721,7 +728,7 @@ mod tests {
                 "postcode cell {i:x} at {centre} is off the grid"
             );
         }
-        let reach = COAST_TOLERANCE_M + h3o::Resolution::Seven.edge_length_m();
+        let reach = postcode_reach_m();
         let top = lat1 + NEAR_GRID_DEGREES;
         assert!(haversine_m(top, 0.0, top, NEAR_GRID_DEGREES) > reach);
         assert!(haversine_m(0.0, 0.0, NEAR_GRID_DEGREES, 0.0) > reach);
@@ -793,7 +800,7 @@ mod tests {
     fn grid_cells_beyond_reach_hold_no_point_near_a_postcode_cell() {
         let g = Gazetteer::embedded();
         let m = &g.mask;
-        let reach = COAST_TOLERANCE_M + h3o::Resolution::Seven.edge_length_m();
+        let reach = postcode_reach_m();
         let mut within = 0;
         for &i in g.district_cells.keys() {
             let cell = h3o::CellIndex::try_from(i).expect("cell");
