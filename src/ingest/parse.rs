@@ -1,12 +1,13 @@
 //! Row validation: every column parsed into its typed value, or one reject that
 //! names the first faulty column and says why.
 
+use chrono::{NaiveDate, NaiveDateTime};
+
 use super::{Column, RawRow, RowReject};
 use crate::geo::{LocationInput, Postcode};
 use crate::model::{
     ContentHashing, ExploitationType, Grading, Indicator, IndicatorSet, ReportFields, VenueType,
 };
-use chrono::{NaiveDate, NaiveDateTime};
 
 /// What parsing needs to know beyond the row.
 #[derive(Clone, Debug)]
