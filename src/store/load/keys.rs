@@ -5,14 +5,16 @@
 //! Keys are held as 96-bit digests, content as the 64 bits the store keeps of
 //! its hash and the first line as 32 bits, not strings: 24 bytes a report
 //! instead of ~100 (a 1M-row file's map is 2^21 slots: 50 MB at 24 bytes a
-//! slot, 66 MB at the 32 a `u128` digest aligns them to). The key digest is two
-//! SipHash-1-3 values under keys drawn at random per process (std's
-//! `RandomState`), so nobody can craft two report ids that collide; by chance,
-//! two of ten million keys collide with probability below 2^-50.
+//! slot, 66 MB at the 32 a `u128` digest aligns them to). The key digest is
+//! SipHash-1-3's 128-bit output under a key drawn at random per process (from
+//! std's `RandomState`), so nobody can craft two report ids that collide; by
+//! chance, two of ten million keys collide with probability below 2^-50.
 
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher, RandomState};
+
+use siphasher::sip128::{Hasher128, SipHasher13};
 
 /// A `(source, report_id)` digest: 96 bits, in words of 32 so that a map
 /// slot (with [`Seen`]) is 24 bytes, not 32.
@@ -64,21 +66,32 @@ pub(super) enum Verdict {
     },
 }
 
-/// Digests `(source, report_id)` keys under one index's random keys. Cloned
+/// Digests `(source, report_id)` keys under one index's random key. Cloned
 /// into the ingest workers, so the loading thread only looks digests up.
 #[derive(Clone)]
-pub(super) struct KeyHasher([RandomState; 2]);
+pub(super) struct KeyHasher(SipHasher13);
 
 impl KeyHasher {
+    /// A key no one can know: two outputs of std's SipHash under the
+    /// process's random `RandomState` keys (drawn from the OS).
+    pub(super) fn random() -> Self {
+        let state = RandomState::new();
+        Self(SipHasher13::new_with_keys(
+            state.hash_one(0_u8),
+            state.hash_one(1_u8),
+        ))
+    }
+
     pub(super) fn digest(&self, source: &str, report_id: &str) -> KeyDigest {
-        let [a, b] = self.0.each_ref().map(|state| {
-            let mut h = state.build_hasher();
-            // `str`'s Hash ends each string with a marker, so ("ab", "c") and
-            // ("a", "bc") differ.
-            source.hash(&mut h);
-            report_id.hash(&mut h);
-            h.finish()
-        });
+        // One pass with a 128-bit output: two 64-bit SipHashes under two
+        // keys compressed every key's bytes twice.
+        let mut h = self.0;
+        // `str`'s Hash ends each string with a marker, so ("ab", "c") and
+        // ("a", "bc") differ.
+        source.hash(&mut h);
+        report_id.hash(&mut h);
+        let digest = h.finish128();
+        let (a, b) = (digest.h1, digest.h2);
         KeyDigest([(a >> 32) as u32, a as u32, (b >> 32) as u32])
     }
 }
@@ -119,15 +132,20 @@ pub(super) struct KeyIndex {
 
 impl Default for KeyIndex {
     fn default() -> Self {
-        Self {
-            hasher: KeyHasher([RandomState::new(), RandomState::new()]),
-            stored: DigestMap::default(),
-            version: None,
-        }
+        Self::with_hasher(KeyHasher::random())
     }
 }
 
 impl KeyIndex {
+    /// An index not loaded yet, digesting keys with `hasher`.
+    pub(super) fn with_hasher(hasher: KeyHasher) -> Self {
+        Self {
+            hasher,
+            stored: DigestMap::default(),
+            version: None,
+        }
+    }
+
     pub(super) fn hasher(&self) -> &KeyHasher {
         &self.hasher
     }
@@ -316,6 +334,38 @@ mod tests {
     #[test]
     fn a_slot_is_24_bytes() {
         assert_eq!(std::mem::size_of::<(KeyDigest, Seen)>(), 24);
+    }
+
+    /// Every key of a large set gets its own digest, keys that join to the
+    /// same text included (`("ab", "c")`, `("a", "bc")`); a key digests the
+    /// same every time under one index, and differently under another
+    /// (whose random key no one knows).
+    #[test]
+    fn digests_tell_keys_apart_and_depend_on_the_indexs_key() {
+        let hasher = KeyIndex::default().hasher;
+        let mut keys = Vec::new();
+        for i in 0..50_000 {
+            let id = format!("R{i:07}");
+            let (left, right) = id.split_at(1 + i % 7);
+            keys.push(("police".to_owned(), id.clone()));
+            keys.push(("helpline".to_owned(), id.clone()));
+            keys.push((format!("police{left}"), right.to_owned()));
+        }
+        let digests: std::collections::HashSet<[u32; 3]> = keys
+            .iter()
+            .map(|(source, id)| hasher.digest(source, id).0)
+            .collect();
+        assert_eq!(digests.len(), keys.len());
+        assert_eq!(
+            hasher.digest("police", "R1"),
+            hasher.digest("police", "R1")
+        );
+        let other = KeyIndex::default().hasher;
+        let differ = keys[..100]
+            .iter()
+            .filter(|(source, id)| hasher.digest(source, id) != other.digest(source, id))
+            .count();
+        assert_eq!(differ, 100);
     }
 
     /// Contents that differ only in their high or low word, and lines past
