@@ -17,6 +17,7 @@ use super::open_store;
 use super::premises::{context_command, outcomes_command, premises_command};
 use crate::ingest::{self, LoadOptions, ReadTally};
 use crate::publish::Layer;
+use crate::store::Store;
 
 /// The `hotspots` binary's entry point.
 pub fn main() -> ExitCode {
@@ -124,12 +125,21 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             // The load needs the gazetteer (~12 ms to parse) before its first
             // row: parsed on another thread while the database is opened.
             std::thread::spawn(crate::geo::Gazetteer::embedded);
-            let mut store = open_store(&db.db)?;
             // This process only loads: DuckDB appends on every thread (see there).
-            store.dedicate_to_loading();
-            // With a premises register, each file's new reports are linked in
-            // its own transaction, before it commits.
-            let linking = store.has_register()?;
+            let (mut destination, linking): (Box<dyn ingest::Destination>, bool) = if db.db.exists()
+            {
+                let mut store = open_store(&db.db)?;
+                store.dedicate_to_loading();
+                // With a premises register, each file's new reports are
+                // linked in its own transaction, before it commits.
+                let linking = store.has_register()?;
+                (Box::new(store), linking)
+            } else {
+                // Created while the first file's rows are read and
+                // located; a new database has no premises register.
+                let store = ingest::NewStore::create(db.db.clone(), Store::dedicate_to_loading);
+                (Box::new(store), false)
+            };
             let options = LoadOptions {
                 format,
                 default_source: source,
@@ -153,11 +163,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     );
                 }
             };
-            let summaries = ingest::load_paths(&mut store, &files, &options, Some(&tick));
+            let summaries = ingest::load_paths(&mut *destination, &files, &options, Some(&tick));
             if let Some(bar) = &bar {
                 bar.finish_and_clear();
             }
-            let summaries = summaries?;
+            let summaries = summaries.map_err(|e| match e {
+                ingest::PipelineError::Store(e) => super::store_error(e),
+                other => other.into(),
+            })?;
             if linking {
                 eprintln!("linked the reports to premises as each file was stored");
             }

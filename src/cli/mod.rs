@@ -24,7 +24,11 @@ use crate::store::{Store, StoreError};
 /// Opens the database, saying plainly when another process (a running
 /// `hotspots serve`) holds it, and what to do instead.
 fn open_store(db: &Path) -> anyhow::Result<Store> {
-    Store::open(db).map_err(|e| match e {
+    Store::open(db).map_err(store_error)
+}
+
+fn store_error(e: StoreError) -> anyhow::Error {
+    match e {
         StoreError::Locked { path, holder } => anyhow::anyhow!(
             "{path} is in use by another process{}, most likely `hotspots serve`: stop it first, \
              or use the running server instead (its API for exports and new reports, \
@@ -32,5 +36,5 @@ fn open_store(db: &Path) -> anyhow::Result<Store> {
             holder.map(|h| format!(" ({h})")).unwrap_or_default()
         ),
         other => other.into(),
-    })
+    }
 }

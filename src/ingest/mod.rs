@@ -8,6 +8,7 @@
 
 mod column;
 mod context;
+mod destination;
 mod error;
 mod parse;
 mod pipeline;
@@ -17,6 +18,7 @@ mod rejects_file;
 mod row;
 
 pub use context::{import_police_uk, read_police_uk, POLICE_UK_PRECISION_M};
+pub use destination::{Destination, NewStore};
 pub use parse::{parse_row, ParseContext, ParsedReport};
 pub use read::{open_rows, Format, HashingReader, ReadTally, RowItem};
 pub use register::{import_outcomes, import_premises};

@@ -6,6 +6,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
+use super::destination::Destination;
 use super::rejects_file::{self, RejectsFile};
 use crate::geo;
 use crate::geo::{Geocoder, Localities};
@@ -93,8 +94,8 @@ pub fn default_rejects_path(input: &Input) -> PathBuf {
 /// # Errors
 /// When the file cannot be opened or read as a whole, or the store fails. Bad rows
 /// are not errors: they are counted and listed.
-pub fn load(
-    store: &mut Store,
+pub fn load<D: Destination + ?Sized>(
+    destination: &mut D,
     input: Input,
     options: &LoadOptions,
     progress: Option<&(dyn Fn(&ReadTally) + Sync)>,
@@ -132,7 +133,10 @@ pub fn load(
     };
     let (hashing, tally) = HashingReader::new(raw_reader);
     let reader: Box<dyn BufRead + Send> = Box::new(BufReader::with_capacity(1 << 16, hashing));
-    let context = ParseContext::new(options.default_source.clone(), store.content_hashing());
+    let context = ParseContext::new(
+        options.default_source.clone(),
+        destination.content_hashing(),
+    );
 
     let started = std::time::Instant::now();
     // Threads: one reads, `worker_count()` validate, geocode and index, this
@@ -144,12 +148,12 @@ pub fn load(
     let (work, work_queue) = channel();
     let work_queue = &Mutex::new(work_queue);
     let (done, done_queue) = channel();
-    let (credits, credit_queue) = sync_channel(BATCHES_IN_FLIGHT);
-    for _ in 0..BATCHES_IN_FLIGHT {
+    let (credits, credit_queue) = sync_channel(BATCHES_AT_START);
+    for _ in 0..BATCHES_AT_START {
         let _ = credits.send(Vec::new());
     }
     let context = &context;
-    let preparer = &store.report_preparer();
+    let preparer = &destination.report_preparer();
     let file_name = &file;
     let tally = &tally;
     // Written while the rejects are appended and committed; in place once
@@ -173,7 +177,9 @@ pub fn load(
         drop(done);
         let credits_ref = &credits;
         let staged = (|| -> Result<_, PipelineError> {
-            let mut load = store.begin_file(file_name, format.as_str())?;
+            let mut load = destination
+                .store()?
+                .begin_file(file_name, format.as_str())?;
             load.expect_rows(expected_rows);
             let (towns, districts) = Localities::default().names();
             load.prepare_areas(towns, districts)?;
@@ -286,6 +292,13 @@ use crate::store::BATCH_ROWS;
 /// the file's size, and lets the workers run ahead of a slow batch.
 const BATCHES_IN_FLIGHT: usize = 8;
 
+/// Batches read but not yet staged, at most, at the start of a load: while
+/// the store is created or opened and the load begun (serial work on one
+/// core: ~0.1 s for a new database, longer to read many stored keys), the
+/// reader and workers run this far ahead on the other. The credits beyond
+/// [`BATCHES_IN_FLIGHT`] are not handed out again once their batches are staged.
+const BATCHES_AT_START: usize = 32;
+
 /// Most worker threads `HOTSPOTS_INGEST_WORKERS` may ask for.
 const MAX_WORKERS: usize = 64;
 
@@ -337,13 +350,21 @@ fn read_batches(
     credit_queue: &Receiver<Credit>,
 ) -> Result<(), PipelineError> {
     let pool = ingest::RecordPool::default();
-    let send = |seq: usize, batch: Vec<ingest::RowItem>| -> bool {
-        match credit_queue.recv() {
-            Ok(staged) => {
-                pool.give_back(staged);
-                work.send((seq, batch)).is_ok()
+    // The first BATCHES_AT_START credits are the ones made at the start; of
+    // those the stager gives back after, the first few are kept out of use.
+    let (mut received, mut retired) = (0, 0);
+    let mut send = |seq: usize, batch: Vec<ingest::RowItem>| -> bool {
+        loop {
+            let Ok(staged) = credit_queue.recv() else {
+                return false;
+            };
+            received += 1;
+            pool.give_back(staged);
+            if received > BATCHES_AT_START && retired < BATCHES_AT_START - BATCHES_IN_FLIGHT {
+                retired += 1;
+                continue;
             }
-            Err(_) => false,
+            return work.send((seq, batch)).is_ok();
         }
     };
     let mut batch = Vec::with_capacity(BATCH_ROWS);
@@ -541,8 +562,8 @@ fn locate(
 ///
 /// # Errors
 /// As [`load`].
-pub fn load_paths(
-    store: &mut Store,
+pub fn load_paths<D: Destination + ?Sized>(
+    destination: &mut D,
     paths: &[String],
     options: &LoadOptions,
     progress: Option<&(dyn Fn(&ReadTally) + Sync)>,
@@ -557,7 +578,7 @@ pub fn load_paths(
         } else {
             Input::Path(PathBuf::from(path))
         };
-        out.push(load(store, input, options, progress)?);
+        out.push(load(destination, input, options, progress)?);
     }
     Ok(out)
 }
@@ -613,13 +634,13 @@ pub fn check_record(fields: &[(String, String)], context: &ParseContext) -> Resu
 
 #[cfg(test)]
 mod tests {
-    use super::{load, Input, LoadOptions, PipelineError, BATCHES_IN_FLIGHT, BATCH_ROWS};
+    use super::{load, Input, LoadOptions, PipelineError, BATCHES_AT_START, BATCH_ROWS};
     use crate::store::Store;
 
-    /// More rows than the batches in flight hold, so the reader waits for
-    /// credits that a failed load must give up.
+    /// More rows than the batches in flight hold, even at the start, so the
+    /// reader waits for credits that a failed load must give up.
     fn many_rows() -> Input {
-        rows(3 * BATCHES_IN_FLIGHT * BATCH_ROWS, usize::MAX)
+        rows(3 * BATCHES_AT_START * BATCH_ROWS, usize::MAX)
     }
 
     /// `count` rows, every `outside_every`th of them outside the UK.
@@ -675,9 +696,89 @@ mod tests {
 
         store.execute_batch("CREATE SEQUENCE ingest_run_seq START 1");
         let (store, loaded) = load_within_a_minute(store, many_rows());
-        let rows = 3 * BATCHES_IN_FLIGHT * BATCH_ROWS;
+        let rows = 3 * BATCHES_AT_START * BATCH_ROWS;
         assert_eq!(loaded.expect("loads once it can begin"), rows as u64);
         assert_eq!(count(&store, "reports"), rows as i64);
+    }
+
+    /// Counts the bytes read through it.
+    struct Counted(
+        std::io::Cursor<Vec<u8>>,
+        std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    );
+
+    impl std::io::Read for Counted {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.0.read(buf)?;
+            self.1.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+            Ok(n)
+        }
+    }
+
+    /// A store that is ready only once the reader has read `want` bytes.
+    struct ReadyAfter {
+        store: Store,
+        read: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+        want: usize,
+    }
+
+    impl super::Destination for ReadyAfter {
+        fn content_hashing(&self) -> crate::model::ContentHashing {
+            self.store.content_hashing()
+        }
+
+        fn report_preparer(&self) -> crate::store::ReportPreparer {
+            self.store.report_preparer()
+        }
+
+        fn store(&mut self) -> Result<&mut Store, PipelineError> {
+            // A watchdog, not a synchronisation: the reader gets there, or
+            // waits for credits and never does.
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+            while self.read.load(std::sync::atomic::Ordering::Relaxed) < self.want {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "the reader stopped at {} bytes before the store was ready",
+                    self.read.load(std::sync::atomic::Ordering::Relaxed)
+                );
+                std::thread::yield_now();
+            }
+            Ok(&mut self.store)
+        }
+    }
+
+    /// While the store is still being opened (or created), the reader and
+    /// workers run ahead by more batches than they keep in flight after:
+    /// here the store waits until three quarters of the start's batches are
+    /// read, more than twice what the steady state allows. The load then
+    /// stores every row.
+    #[test]
+    fn the_reader_runs_ahead_while_the_store_is_made_ready() {
+        use std::io::Read as _;
+        let rows = 2 * BATCHES_AT_START * BATCH_ROWS;
+        let Input::Reader { mut reader, .. } = self::rows(rows, usize::MAX) else {
+            unreachable!("rows() reads from memory")
+        };
+        let mut csv = Vec::new();
+        reader.read_to_end(&mut csv).expect("in memory");
+        let want = csv.len() / rows * (BATCHES_AT_START * 3 / 4) * BATCH_ROWS;
+        assert!(want > csv.len() / rows * 2 * super::BATCHES_IN_FLIGHT * BATCH_ROWS);
+        let read = std::sync::Arc::<std::sync::atomic::AtomicUsize>::default();
+        let input = Input::Reader {
+            name: "ahead.csv".into(),
+            reader: Box::new(Counted(std::io::Cursor::new(csv), read.clone())),
+        };
+        let mut destination = ReadyAfter {
+            store: Store::open_in_memory().expect("open"),
+            read,
+            want,
+        };
+        let options = LoadOptions {
+            no_rejects_file: true,
+            ..LoadOptions::default()
+        };
+        let summary = load(&mut destination, input, &options, None).expect("load");
+        assert_eq!(summary.counts.stored, rows as u64);
     }
 
     /// A load into a database file asks for the file to be flushed as its

@@ -283,6 +283,13 @@ impl Store {
         self.loader.report_preparer()
     }
 
+    /// Loads from now on take reports prepared by `preparer` (made before
+    /// this store was open: see `ingest::NewStore`). The stored keys are read
+    /// again, under its key, by the next load.
+    pub fn load_with(&mut self, preparer: &ReportPreparer) {
+        self.loader.use_preparer(preparer);
+    }
+
     /// Starts loading one file: a transaction and a run row.
     /// Dropping the returned load without [`FileLoad::commit`] rolls everything back.
     pub fn begin_file(&mut self, file_name: &str, format: &str) -> Result<FileLoad<'_>> {

@@ -31,6 +31,12 @@ pub(crate) struct Loader {
 }
 
 impl Loader {
+    /// See [`Store::load_with`]: the index is read again, under the
+    /// preparer's key, by the next load.
+    pub(crate) fn use_preparer(&mut self, preparer: &ReportPreparer) {
+        self.keys = keys::KeyIndex::with_hasher(preparer.hasher.clone());
+    }
+
     /// See [`Store::report_preparer`].
     pub(crate) fn report_preparer(&self) -> ReportPreparer {
         ReportPreparer {

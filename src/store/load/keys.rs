@@ -356,10 +356,7 @@ mod tests {
             .map(|(source, id)| hasher.digest(source, id).0)
             .collect();
         assert_eq!(digests.len(), keys.len());
-        assert_eq!(
-            hasher.digest("police", "R1"),
-            hasher.digest("police", "R1")
-        );
+        assert_eq!(hasher.digest("police", "R1"), hasher.digest("police", "R1"));
         let other = KeyIndex::default().hasher;
         let differ = keys[..100]
             .iter()

@@ -94,6 +94,16 @@ pub struct ReportPreparer {
     pub(super) hasher: KeyHasher,
 }
 
+impl Default for ReportPreparer {
+    /// A preparer under a key of its own: for a store not open yet, which
+    /// then loads with it ([`crate::store::Store::load_with`]).
+    fn default() -> Self {
+        Self {
+            hasher: KeyHasher::random(),
+        }
+    }
+}
+
 impl ReportPreparer {
     /// An empty batch of prepared reports.
     #[must_use]
