@@ -701,6 +701,61 @@ mod tests {
         assert_eq!(count(&store, "reports"), rows as i64);
     }
 
+    /// Once the start's extra credits are retired, the reader is never more
+    /// than the steady state's batches ahead of the stager: after batch `k`
+    /// is staged, it has read at most the rows of `k + BATCHES_IN_FLIGHT`
+    /// batches, the one it is filling, and its buffer.
+    #[test]
+    fn past_the_start_the_reader_keeps_to_the_batches_in_flight() {
+        use std::io::Read as _;
+        let batches = 4 * BATCHES_AT_START;
+        let rows = batches * BATCH_ROWS;
+        let Input::Reader { mut reader, .. } = self::rows(rows, usize::MAX) else {
+            unreachable!("rows() reads from memory")
+        };
+        let mut csv = Vec::new();
+        reader.read_to_end(&mut csv).expect("in memory");
+        // Bytes up to the end of each row (the header's end at 0).
+        let ends: Vec<u64> = csv
+            .iter()
+            .enumerate()
+            .filter(|&(_, &b)| b == b'\n')
+            .map(|(i, _)| i as u64 + 1)
+            .collect();
+        let input = Input::Reader {
+            name: "steady.csv".into(),
+            reader: Box::new(std::io::Cursor::new(csv)),
+        };
+        let worst = std::sync::Mutex::new((0_i64, 0_u64));
+        let check = |tally: &super::ReadTally| {
+            let staged = usize::try_from(tally.rows_staged()).expect("rows");
+            if staged < 2 * BATCHES_AT_START * BATCH_ROWS {
+                return; // the start, and the credits being retired
+            }
+            let allowed_rows = (staged + (super::BATCHES_IN_FLIGHT + 1) * BATCH_ROWS).min(rows);
+            let allowed = ends[allowed_rows] + (1 << 16);
+            let over = i64::try_from(tally.bytes()).expect("bytes")
+                - i64::try_from(allowed).expect("bytes");
+            let mut worst = worst.lock().expect("lock");
+            if over > worst.0 || worst.1 == 0 {
+                *worst = (over, tally.rows_staged());
+            }
+        };
+        let options = LoadOptions {
+            no_rejects_file: true,
+            ..LoadOptions::default()
+        };
+        let mut store = Store::open_in_memory().expect("open");
+        let summary = load(&mut store, input, &options, Some(&check)).expect("load");
+        assert_eq!(summary.counts.stored, rows as u64);
+        let (over, at) = *worst.lock().expect("lock");
+        assert!(at > 0, "checked past the start");
+        assert!(
+            over <= 0,
+            "{over} bytes beyond the batches in flight, {at} rows staged"
+        );
+    }
+
     /// Counts the bytes read through it.
     struct Counted(
         std::io::Cursor<Vec<u8>>,
