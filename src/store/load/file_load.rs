@@ -48,18 +48,46 @@ impl Loader {
 /// Brings the key index up to the database's data version: nothing to do when
 /// this connection's own commits kept it current; a full read otherwise (the
 /// first load of a process, or after another writer).
-fn load_keys(conn: &Connection, index: &mut keys::KeyIndex) -> duckdb::Result<()> {
-    let version = read_data_version(conn)?;
+fn load_keys(conn: &Connection, path: &str, index: &mut keys::KeyIndex) -> Result<()> {
+    use duckdb::arrow::array::{Array, AsArray};
+    use duckdb::arrow::datatypes::UInt64Type;
+
+    let err = |context| db_error(path, context);
+    let version = read_data_version(conn).map_err(err("read data version"))?;
     if index.version == Some(version) {
         return Ok(());
     }
     index.clear(version.1 as usize);
     if version.1 > 0 {
-        let mut stmt = conn.prepare("SELECT source, report_id, content_hash FROM reports")?;
-        let mut rows = stmt.query([])?;
-        while let Some(row) = rows.next()? {
-            let (source, report_id): (String, String) = (row.get(0)?, row.get(1)?);
-            index.insert_stored(&source, &report_id, row.get::<_, u64>(2)?);
+        // In Arrow batches, which DuckDB's threads fill, digested from the
+        // text in place: row by row, with two strings made per key, this
+        // was ~0.6 s of one core before a load into 1M stored reports.
+        let mut stmt = conn
+            .prepare("SELECT source, report_id, content_hash FROM reports")
+            .map_err(err("read stored keys"))?;
+        let unexpected = |column: &str| StoreError::Io {
+            path: path.to_owned(),
+            context: "read stored keys",
+            source: std::io::Error::other(format!("{column}: not the type the table has")),
+        };
+        for batch in stmt.query_arrow([]).map_err(err("read stored keys"))? {
+            let source = batch
+                .column(0)
+                .as_string_opt::<i32>()
+                .ok_or_else(|| unexpected("source"))?;
+            let report_id = batch
+                .column(1)
+                .as_string_opt::<i32>()
+                .ok_or_else(|| unexpected("report_id"))?;
+            let content = batch
+                .column(2)
+                .as_primitive_opt::<UInt64Type>()
+                .ok_or_else(|| unexpected("content_hash"))?;
+            // The columns are NOT NULL.
+            debug_assert!(source.null_count() + report_id.null_count() + content.null_count() == 0);
+            for i in 0..batch.num_rows() {
+                index.insert_stored(source.value(i), report_id.value(i), content.value(i));
+            }
         }
     }
     index.version = Some(version);
@@ -157,7 +185,7 @@ impl<'c> FileLoad<'c> {
             committed: false,
         };
         // Inside the transaction, so the keys match what this load can see.
-        load_keys(conn, load.keys).map_err(err("read stored keys"))?;
+        load_keys(conn, path, load.keys)?;
         load.run_id = conn
             .query_row(
                 "INSERT INTO ingest_runs (run_id, file_name, format, started_at, tool_version) \
