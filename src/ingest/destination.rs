@@ -43,8 +43,14 @@ impl Destination for Store {
 pub struct NewStore {
     path: PathBuf,
     preparer: ReportPreparer,
-    opening: Option<JoinHandle<Result<Store, StoreError>>>,
-    store: Option<Store>,
+    state: State,
+}
+
+enum State {
+    Opening(JoinHandle<Result<Store, StoreError>>),
+    Open(Box<Store>),
+    /// Its creation failed (the load that waited for it said why).
+    Failed,
 }
 
 impl NewStore {
@@ -69,18 +75,30 @@ impl NewStore {
         Self {
             path,
             preparer,
-            opening: Some(opening),
-            store: None,
+            state: State::Opening(opening),
         }
     }
 
-    /// The store, once created.
-    ///
-    /// # Errors
-    /// As [`Destination::store`].
-    pub fn into_store(mut self) -> Result<Store, PipelineError> {
-        self.store()?;
-        Ok(self.store.take().expect("opened above"))
+    /// Waits for the creation; a store whose content hashing is not a new
+    /// database's is refused.
+    fn opened(
+        &self,
+        opening: JoinHandle<Result<Store, StoreError>>,
+    ) -> Result<Store, PipelineError> {
+        let store = opening
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        // Another process may have made the file between the caller's look
+        // and the creation: loading into its reports with another hashing
+        // would miss every duplicate.
+        if store.content_hashing() != Self::CONTENT_HASHING {
+            return Err(StoreError::Conflict(format!(
+                "{}: a database appeared there while this one was being created; run again",
+                self.path.display()
+            ))
+            .into());
+        }
+        Ok(store)
     }
 }
 
@@ -94,29 +112,20 @@ impl Destination for NewStore {
     }
 
     fn store(&mut self) -> Result<&mut Store, PipelineError> {
-        if let Some(opening) = self.opening.take() {
-            let store = opening
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-            // Another process may have made the file between the caller's
-            // look and the creation: loading into its reports with another
-            // hashing would miss every duplicate.
-            if store.content_hashing() != Self::CONTENT_HASHING {
-                return Err(StoreError::Conflict(format!(
-                    "{}: a database appeared there while this one was being created; run again",
-                    self.path.display()
-                ))
-                .into());
+        if matches!(self.state, State::Opening(_)) {
+            // Failed until it is open: a creation that fails is not waited for twice.
+            if let State::Opening(opening) = std::mem::replace(&mut self.state, State::Failed) {
+                self.state = State::Open(Box::new(self.opened(opening)?));
             }
-            self.store = Some(store);
         }
-        self.store.as_mut().ok_or_else(|| {
-            StoreError::Conflict(format!(
+        match &mut self.state {
+            State::Open(store) => Ok(store),
+            State::Opening(_) | State::Failed => Err(StoreError::Conflict(format!(
                 "{}: the database was not created",
                 self.path.display()
             ))
-            .into()
-        })
+            .into()),
+        }
     }
 }
 
@@ -124,7 +133,7 @@ impl Drop for NewStore {
     /// Waits for the creation, so that a process ending early (a file that
     /// cannot be read) leaves the database made, not a temporary file.
     fn drop(&mut self) {
-        if let Some(opening) = self.opening.take() {
+        if let State::Opening(opening) = std::mem::replace(&mut self.state, State::Failed) {
             let _ = opening.join();
         }
     }
@@ -134,7 +143,7 @@ impl Drop for NewStore {
 mod tests {
     use std::path::Path;
 
-    use super::NewStore;
+    use super::{Destination as _, NewStore};
     use crate::ingest::{load, FileSummary, Input, LoadOptions, PipelineError};
     use crate::store::Store;
 
@@ -201,7 +210,7 @@ mod tests {
         let rows = 80_000;
         let mut new = NewStore::create(dir.path().join("new.duckdb"), Store::dedicate_to_loading);
         let made: FileSummary = load(&mut new, input(rows), &options(), None).expect("load");
-        let mut made_store = new.into_store().expect("created");
+        let made_store = new.store().expect("created");
         let mut opened = Store::open(&dir.path().join("opened.duckdb")).expect("open");
         let first: FileSummary = load(&mut opened, input(rows), &options(), None).expect("load");
         assert_eq!(made.counts, first.counts);
@@ -212,13 +221,13 @@ mod tests {
             "{:?}",
             made.counts
         );
-        assert_eq!(stored(&made_store), stored(&opened));
-        let again = load(&mut made_store, input(rows), &options(), None).expect("again");
+        assert_eq!(stored(made_store), stored(&opened));
+        let again = load(made_store, input(rows), &options(), None).expect("again");
         assert_eq!(
             (again.counts.stored, again.counts.duplicates),
             (0, made.counts.stored + made.counts.duplicates)
         );
-        drop((made_store, opened));
+        drop((new, opened));
         assert_eq!(entries(dir.path()), ["new.duckdb", "opened.duckdb"]);
     }
 

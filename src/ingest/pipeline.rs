@@ -645,6 +645,14 @@ mod tests {
 
     /// `count` rows, every `outside_every`th of them outside the UK.
     fn rows(count: usize, outside_every: usize) -> Input {
+        Input::Reader {
+            name: "many.csv".into(),
+            reader: Box::new(std::io::Cursor::new(csv(count, outside_every))),
+        }
+    }
+
+    /// The text [`rows`] reads.
+    fn csv(count: usize, outside_every: usize) -> Vec<u8> {
         use std::fmt::Write as _;
         let mut csv = String::from("report_id,reported_at,venue_type,lat,lng,source\n");
         for i in 0..count {
@@ -654,10 +662,7 @@ mod tests {
                 "R{i},2024-01-01T10:00:00Z,car_wash,{lat}.{i:06},0.1,test"
             );
         }
-        Input::Reader {
-            name: "many.csv".into(),
-            reader: Box::new(std::io::Cursor::new(csv.into_bytes())),
-        }
+        csv.into_bytes()
     }
 
     fn load_within_a_minute(store: Store, input: Input) -> (Store, Result<u64, PipelineError>) {
@@ -707,14 +712,8 @@ mod tests {
     /// batches, the one it is filling, and its buffer.
     #[test]
     fn past_the_start_the_reader_keeps_to_the_batches_in_flight() {
-        use std::io::Read as _;
-        let batches = 4 * BATCHES_AT_START;
-        let rows = batches * BATCH_ROWS;
-        let Input::Reader { mut reader, .. } = self::rows(rows, usize::MAX) else {
-            unreachable!("rows() reads from memory")
-        };
-        let mut csv = Vec::new();
-        reader.read_to_end(&mut csv).expect("in memory");
+        let rows = 4 * BATCHES_AT_START * BATCH_ROWS;
+        let csv = csv(rows, usize::MAX);
         // Bytes up to the end of each row (the header's end at 0).
         let ends: Vec<u64> = csv
             .iter()
@@ -809,13 +808,8 @@ mod tests {
     /// stores every row.
     #[test]
     fn the_reader_runs_ahead_while_the_store_is_made_ready() {
-        use std::io::Read as _;
         let rows = 2 * BATCHES_AT_START * BATCH_ROWS;
-        let Input::Reader { mut reader, .. } = self::rows(rows, usize::MAX) else {
-            unreachable!("rows() reads from memory")
-        };
-        let mut csv = Vec::new();
-        reader.read_to_end(&mut csv).expect("in memory");
+        let csv = csv(rows, usize::MAX);
         let want = csv.len() / rows * (BATCHES_AT_START * 3 / 4) * BATCH_ROWS;
         assert!(want > csv.len() / rows * 2 * super::BATCHES_IN_FLIGHT * BATCH_ROWS);
         let read = std::sync::Arc::<std::sync::atomic::AtomicUsize>::default();
