@@ -73,9 +73,11 @@ fn enum_positions(
     column: &str,
     ty: &str,
 ) -> duckdb::Result<Option<HashMap<String, u16>>> {
+    // `pragma_table_info` lists one table's columns; `duckdb_columns()` binds
+    // every table and system view the first time a process asks, on the way
+    // to a load's first stored row (bench/README.md).
     let data_type: String = conn.query_row(
-        "SELECT data_type FROM duckdb_columns() \
-         WHERE table_name = 'reports' AND column_name = ?",
+        "SELECT type FROM pragma_table_info('reports') WHERE name = ?",
         params![column],
         |r| r.get(0),
     )?;
