@@ -55,6 +55,7 @@ fn load_keys(conn: &Connection, path: &str, index: &mut keys::KeyIndex) -> Resul
     let err = |context| db_error(path, context);
     let version = read_data_version(conn).map_err(err("read data version"))?;
     if index.version == Some(version) {
+        index.settle();
         return Ok(());
     }
     index.clear(version.1 as usize);
@@ -351,9 +352,9 @@ impl<'c> FileLoad<'c> {
         .map_err(self.err("record run"))?;
         conn.execute_batch("COMMIT").map_err(self.err("commit"))?;
         self.committed = true;
-        // The committed keys join the index; the version read back tells the
-        // next load that the index is current.
-        self.keys.absorb(std::mem::take(&mut self.file_keys));
+        // The committed keys join the index (when the next load begins); the
+        // version read back tells that load that the index is current.
+        self.keys.defer(std::mem::take(&mut self.file_keys));
         self.keys.version = read_data_version(conn).ok();
         Ok(counts)
     }

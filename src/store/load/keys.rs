@@ -126,7 +126,12 @@ impl Seen {
 pub(super) struct KeyIndex {
     hasher: KeyHasher,
     stored: DigestMap<Seen>,
-    /// The `Store::data_version` these keys describe; `None`: not loaded.
+    /// A committed file's new keys, not yet in `stored`: they join it when
+    /// the next load begins ([`KeyIndex::settle`]), so a process that ends
+    /// after its load (`hotspots ingest`) never merges the two maps.
+    committed: Option<FileKeys>,
+    /// The `Store::data_version` these keys describe (with `committed`);
+    /// `None`: not loaded.
     pub(super) version: Option<(i64, u64)>,
 }
 
@@ -142,6 +147,7 @@ impl KeyIndex {
         Self {
             hasher,
             stored: DigestMap::default(),
+            committed: None,
             version: None,
         }
     }
@@ -152,6 +158,7 @@ impl KeyIndex {
 
     /// Forgets every key (before reloading them for another data version).
     pub(super) fn clear(&mut self, capacity: usize) {
+        self.committed = None;
         self.stored.clear();
         self.stored.reserve(capacity);
         self.version = None;
@@ -164,13 +171,26 @@ impl KeyIndex {
 
     #[cfg(test)]
     pub(super) fn len(&self) -> usize {
-        self.stored.len()
+        self.stored.len() + self.committed.as_ref().map_or(0, |file| file.seen.len())
+    }
+
+    /// Keeps a committed file's new keys aside until [`KeyIndex::settle`].
+    pub(super) fn defer(&mut self, file: FileKeys) {
+        self.settle();
+        self.committed = Some(file);
+    }
+
+    /// Adds the keys [`KeyIndex::defer`] kept aside: before a load classifies.
+    pub(super) fn settle(&mut self) {
+        if let Some(file) = self.committed.take() {
+            self.absorb(file);
+        }
     }
 
     /// Adds a committed file's new keys: the smaller map goes into the
     /// larger (a first load of 1M rows spent ~0.25 s copying its map into
     /// the empty index, on one thread after everything else).
-    pub(super) fn absorb(&mut self, file: FileKeys) {
+    fn absorb(&mut self, file: FileKeys) {
         let mut smaller = file.seen;
         if smaller.len() > self.stored.len() {
             std::mem::swap(&mut self.stored, &mut smaller);
@@ -328,6 +348,40 @@ mod tests {
         assert_eq!(index.len(), 5);
         let mut file = FileKeys::default();
         run(&index, &mut file, &[("helpline", "D", 5, 2, Duplicate)]);
+    }
+
+    /// Keys deferred by two commits in a row, then settled: each counts once,
+    /// and a reload for another data version forgets the deferred ones too.
+    #[test]
+    fn deferred_keys_join_the_index_when_settled() {
+        use Verdict::{ConflictStored, Duplicate, New};
+        let mut index = KeyIndex::default();
+        index.insert_stored("police", "A", 1);
+        let mut first = FileKeys::default();
+        run(&index, &mut first, &[("police", "B", 2, 2, New)]);
+        index.defer(first);
+        let mut second = FileKeys::default();
+        run(&index, &mut second, &[("police", "C", 3, 2, New)]);
+        // The second commit settles the first before it is kept aside.
+        index.defer(second);
+        assert_eq!(index.len(), 3);
+        index.settle();
+        assert_eq!(index.len(), 3);
+        run(
+            &index,
+            &mut FileKeys::default(),
+            &[
+                ("police", "A", 1, 2, Duplicate),
+                ("police", "B", 2, 3, Duplicate),
+                ("police", "C", 9, 4, ConflictStored),
+            ],
+        );
+        let mut third = FileKeys::default();
+        run(&index, &mut third, &[("police", "D", 4, 2, New)]);
+        index.defer(third);
+        index.clear(0);
+        index.settle();
+        assert_eq!(index.len(), 0);
     }
 
     /// The point of the packed words: a map slot of 24 bytes.
