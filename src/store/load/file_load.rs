@@ -63,6 +63,7 @@ fn load_keys(conn: &Connection, path: &str, index: &mut keys::KeyIndex) -> Resul
         // In Arrow batches, which DuckDB's threads fill, digested from the
         // text in place: row by row, with two strings made per key, this
         // was ~0.6 s of one core before a load into 1M stored reports.
+        let mut keys = Vec::with_capacity(version.1 as usize);
         let mut stmt = conn
             .prepare("SELECT source, report_id, content_hash FROM reports")
             .map_err(err("read stored keys"))?;
@@ -86,10 +87,15 @@ fn load_keys(conn: &Connection, path: &str, index: &mut keys::KeyIndex) -> Resul
                 .ok_or_else(|| unexpected("content_hash"))?;
             // The columns are NOT NULL.
             debug_assert!(source.null_count() + report_id.null_count() + content.null_count() == 0);
-            for i in 0..batch.num_rows() {
-                index.insert_stored(source.value(i), report_id.value(i), content.value(i));
-            }
+            let hasher = index.hasher();
+            keys.extend((0..batch.num_rows()).map(|i| {
+                (
+                    hasher.digest(source.value(i), report_id.value(i)),
+                    content.value(i),
+                )
+            }));
         }
+        index.insert_stored_all(keys);
     }
     index.version = Some(version);
     Ok(())
