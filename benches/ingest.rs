@@ -80,6 +80,27 @@ fn generate(path: &Path, rows: usize) {
     std::fs::write(path, out).expect("write bench input");
 }
 
+/// The notebook peer's imports, checked before the first round: a python3
+/// without one of them would otherwise end the run with a traceback from the
+/// middle of it.
+fn check_peer_modules() {
+    const MODULES: &str = "numpy, pandas, h3, scipy.special";
+    let out = Command::new("python3")
+        .args(["-c", &format!("import {MODULES}")])
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("HOTSPOTS_NOTEBOOK_PEER is set, but python3 cannot be run: {e}")
+        });
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        panic!(
+            "HOTSPOTS_NOTEBOOK_PEER needs python3 with {MODULES} (for example \
+             `pip install numpy pandas h3 scipy`); this python3 says: {}",
+            stderr.lines().last().unwrap_or("nothing")
+        );
+    }
+}
+
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
@@ -136,6 +157,9 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(5);
     let peer = std::env::var_os("HOTSPOTS_NOTEBOOK_PEER").map(PathBuf::from);
+    if peer.is_some() {
+        check_peer_modules();
+    }
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("ingest-bench");
     std::fs::create_dir_all(&dir).expect("bench dir");
     let input = dir.join(format!("reports_{rows}.csv"));
