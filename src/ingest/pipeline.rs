@@ -302,8 +302,9 @@ const BATCHES_AT_START: usize = 32;
 /// Most worker threads `HOTSPOTS_INGEST_WORKERS` may ask for.
 const MAX_WORKERS: usize = 64;
 
-/// Threads that validate, geocode and index (the costly part: ~5 H3 cells a
-/// row). With the reading and staging threads they share the machine's cores.
+/// Threads that validate, geocode and index (the costly part: a row's H3 cell
+/// and its town). With the reading and staging threads they share the
+/// machine's cores.
 /// `HOTSPOTS_INGEST_WORKERS` overrides; 0 would load nothing, so it is refused
 /// with anything else that is not 1..=64.
 fn worker_count() -> Result<usize, PipelineError> {
