@@ -60,9 +60,10 @@ fn load_keys(conn: &Connection, path: &str, index: &mut keys::KeyIndex) -> Resul
     }
     index.clear(version.1 as usize);
     if version.1 > 0 {
-        // In Arrow batches, which DuckDB's threads fill, digested from the
-        // text in place: row by row, with two strings made per key, this
-        // was ~0.6 s of one core before a load into 1M stored reports.
+        // In Arrow batches, digested from the text in place: row by row,
+        // with two strings made per key, this was most of the time before a
+        // load into a large database could stage its first row
+        // (bench/README.md).
         let mut keys = Vec::with_capacity(version.1 as usize);
         let mut stmt = conn
             .prepare("SELECT source, report_id, content_hash FROM reports")

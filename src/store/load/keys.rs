@@ -232,8 +232,8 @@ impl KeyIndex {
     }
 
     /// Adds a committed file's new keys: the smaller map goes into the
-    /// larger (a first load of 1M rows spent ~0.25 s copying its map into
-    /// the empty index, on one thread after everything else).
+    /// larger (copying a first load's map into the empty index took a whole
+    /// thread after everything else; bench/README.md).
     fn absorb(&mut self, file: FileKeys) {
         let mut smaller = file.seen;
         if smaller.len() > self.stored.len() {
