@@ -1,8 +1,8 @@
 //! Where a load stores its reports: a [`Store`] that is open, or a new one
 //! still being created ([`NewStore`]) while the first file's rows are read,
 //! validated and located. Creating a database (its schema, a checkpoint, the
-//! file moved into place and opened again) is ~0.1 s of serial work on one
-//! core, which the workers would otherwise wait for.
+//! file moved into place and opened again) is serial work on one core, which
+//! the workers would otherwise wait for (bench/README.md has its timeline).
 
 use std::path::PathBuf;
 use std::thread::JoinHandle;
@@ -112,12 +112,11 @@ impl Destination for NewStore {
     }
 
     fn store(&mut self) -> Result<&mut Store, PipelineError> {
-        if matches!(self.state, State::Opening(_)) {
-            // Failed until it is open: a creation that fails is not waited for twice.
-            if let State::Opening(opening) = std::mem::replace(&mut self.state, State::Failed) {
-                self.state = State::Open(Box::new(self.opened(opening)?));
-            }
-        }
+        // Failed until it is open: a creation that fails is not waited for twice.
+        self.state = match std::mem::replace(&mut self.state, State::Failed) {
+            State::Opening(opening) => State::Open(Box::new(self.opened(opening)?)),
+            state => state,
+        };
         match &mut self.state {
             State::Open(store) => Ok(store),
             State::Opening(_) | State::Failed => Err(StoreError::Conflict(format!(

@@ -294,7 +294,7 @@ const BATCHES_IN_FLIGHT: usize = 8;
 
 /// Batches read but not yet staged, at most, at the start of a load: while
 /// the store is created or opened and the load begun (serial work on one
-/// core: ~0.1 s for a new database, longer to read many stored keys), the
+/// core, longer when many stored keys are read), the
 /// reader and workers run this far ahead on the other. The credits beyond
 /// [`BATCHES_IN_FLIGHT`] are not handed out again once their batches are staged.
 const BATCHES_AT_START: usize = 32;

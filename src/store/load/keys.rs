@@ -171,10 +171,11 @@ impl KeyIndex {
         self.version = None;
     }
 
+    /// One stored key, as [`KeyIndex::insert_stored_all`] takes them.
     #[cfg(test)]
     pub(super) fn insert_stored(&mut self, source: &str, report_id: &str, content: u64) {
         let key = self.hasher.digest(source, report_id);
-        self.stored.insert(key, Seen::new(content, 0));
+        self.insert_stored_all(vec![(key, content)]);
     }
 
     /// Inserts a database's keys, read back (digest and content), in the
