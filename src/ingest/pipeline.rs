@@ -432,6 +432,39 @@ fn locate_batches(
     }
 }
 
+/// The stored optional columns a file can fill, from the header a row was
+/// read under: a CSV without a notes column never fills `notes`, and one
+/// whose only location is a WGS84 point never fills the location as given or
+/// a geocoder's note (a point is stored as its own `lat`/`lng`). A row
+/// without a header (JSON) can fill any.
+fn columns_a_file_can_fill(row: &ingest::RawRow) -> Vec<crate::store::OptionalColumn> {
+    use crate::store::OptionalColumn;
+    use ingest::Column;
+    let has = |column: Column| row.header_has(column).unwrap_or(true);
+    let located_otherwise = [
+        Column::Easting,
+        Column::Northing,
+        Column::Postcode,
+        Column::Town,
+        Column::County,
+        Column::Address,
+    ]
+    .into_iter()
+    .any(has);
+    OptionalColumn::ALL
+        .into_iter()
+        .filter(|&stored| match stored {
+            OptionalColumn::VenueName => has(Column::VenueName),
+            OptionalColumn::PersonsCount => has(Column::PersonsCount),
+            OptionalColumn::Nationalities => has(Column::Nationalities),
+            OptionalColumn::ChildInvolved => has(Column::ChildInvolved),
+            OptionalColumn::Grading => has(Column::Grading),
+            OptionalColumn::Notes => has(Column::Notes),
+            OptionalColumn::LocationInput | OptionalColumn::GeocodeNote => located_otherwise,
+        })
+        .collect()
+}
+
 /// The staging thread's side (a thread `FileLoad::stage` starts, while the
 /// calling thread runs the insert statement): batches back into file order,
 /// each row staged, a credit returned per batch (with the batch's rows, whose
@@ -448,6 +481,7 @@ fn stage_in_order(
     let mut waiting = std::collections::BTreeMap::new();
     let mut next = 0;
     let mut seen = 0u64;
+    let mut columns_told = false;
     for (seq, batch) in done_queue {
         waiting.insert(seq, batch);
         while let Some(batch) = waiting.remove(&next) {
@@ -466,6 +500,12 @@ fn stage_in_order(
                 match prepared {
                     Prepared::Reject(reject) => rejected.push(reject),
                     Prepared::Report(row) => report_rows.push(row),
+                }
+            }
+            if !columns_told {
+                if let Some(row) = report_rows.first() {
+                    load.expect_columns(&columns_a_file_can_fill(row));
+                    columns_told = true;
                 }
             }
             load.stage_batch(reports, rejected, |i| report_rows[i].raw())?;
@@ -635,7 +675,7 @@ pub fn check_record(fields: &[(String, String)], context: &ParseContext) -> Resu
 
 #[cfg(test)]
 mod tests {
-    use super::{load, Input, LoadOptions, PipelineError, BATCHES_AT_START, BATCH_ROWS};
+    use super::{load, Format, Input, LoadOptions, PipelineError, BATCHES_AT_START, BATCH_ROWS};
     use crate::store::Store;
 
     /// More rows than the batches in flight hold, even at the start, so the
@@ -935,6 +975,128 @@ mod tests {
 
     fn count(store: &Store, table: &str) -> i64 {
         store.column::<i64>(&format!("SELECT count(*) FROM {table}"), [])[0]
+    }
+
+    /// The columns each insert statement of the file named `file` named.
+    fn statements_of(file: &str) -> Vec<Vec<String>> {
+        let segments = crate::store::SEGMENTS.lock().expect("segments");
+        let mut of_file = segments.iter().filter(|(name, _)| name == file);
+        let (_, statements) = of_file.next().expect("the file was staged");
+        assert!(
+            of_file.next().is_none(),
+            "{file} is staged by one test only"
+        );
+        statements.clone()
+    }
+
+    /// A file's reports go in one insert statement, which names the optional
+    /// columns its header has (all of them for JSON, which has none) and
+    /// leaves the others out, however late the file starts to fill one: a
+    /// second statement would cost DuckDB more than the column. Read back,
+    /// the late values are there.
+    #[test]
+    fn a_file_is_one_statement_naming_the_columns_it_can_fill() {
+        use std::fmt::Write as _;
+        let rows = 3 * BATCH_ROWS + 10;
+        let mut late_csv =
+            String::from("report_id,reported_at,venue_type,lat,lng,source,notes,grading\n");
+        let mut jsonl = String::new();
+        for i in 0..rows {
+            let note = if i >= 3 * BATCH_ROWS {
+                format!("note {i}")
+            } else {
+                String::new()
+            };
+            let grading = if i + 1 == rows { "1AP" } else { "" };
+            let _ = writeln!(
+                late_csv,
+                "L{i},2024-01-01T10:00:00Z,car_wash,52.{i:06},0.1,test,{note},{grading}"
+            );
+            let _ = writeln!(
+                jsonl,
+                r#"{{"report_id":"J{i}","reported_at":"2024-01-01T10:00:00Z","venue_type":"farm","lat":52.{i:06},"lng":0.1,"source":"test","notes":"{note}"}}"#
+            );
+        }
+        let mut store = Store::open_in_memory().expect("open");
+        let options = LoadOptions {
+            no_rejects_file: true,
+            ..LoadOptions::default()
+        };
+        for (name, text, format) in [
+            ("late-columns.csv", late_csv.into_bytes(), Format::Csv),
+            ("late-columns.jsonl", jsonl.into_bytes(), Format::Jsonl),
+            ("lean-columns.csv", csv(100, usize::MAX), Format::Csv),
+        ] {
+            let input = Input::Reader {
+                name: name.into(),
+                reader: Box::new(std::io::Cursor::new(text)),
+            };
+            let options = LoadOptions {
+                format: Some(format),
+                ..options.clone()
+            };
+            load(&mut store, input, &options, None).expect("load");
+        }
+        let optional = [
+            "venue_name",
+            "persons_count",
+            "nationalities",
+            "child_involved",
+            "grading",
+            "notes",
+            "location_input",
+            "geocode_note",
+        ];
+        let named = |file: &str| -> Vec<Vec<&str>> {
+            statements_of(file)
+                .iter()
+                .map(|columns| {
+                    optional
+                        .iter()
+                        .copied()
+                        .filter(|o| columns.iter().any(|c| c == o))
+                        .collect()
+                })
+                .collect()
+        };
+        assert_eq!(named("late-columns.csv"), [vec!["grading", "notes"]]);
+        assert_eq!(named("late-columns.jsonl"), [optional.to_vec()]);
+        assert_eq!(named("lean-columns.csv"), [Vec::<&str>::new()]);
+        let notes: Vec<i64> = store.column(
+            "SELECT count(notes) FROM reports WHERE report_id LIKE 'L%' \
+             UNION ALL SELECT count(notes) FROM reports WHERE report_id LIKE 'J%' \
+             UNION ALL SELECT count(grading) FROM reports WHERE report_id LIKE 'L%'",
+            [],
+        );
+        assert_eq!(notes, [10, 10, 1]);
+    }
+
+    /// The demo's files, each with the columns of its kind of feed (points,
+    /// grid references, postcodes, towns; notes in some rows), go in one
+    /// statement each: no column they fill was left out of it.
+    #[test]
+    fn demo_files_are_one_statement_each() {
+        let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("geodata/demo");
+        let mut store = Store::open_in_memory().expect("open");
+        let options = LoadOptions {
+            no_rejects_file: true,
+            ..LoadOptions::default()
+        };
+        let files = [
+            "police_intel.csv",
+            "concern_cards.csv",
+            "helpline.jsonl",
+            "app.geojson",
+        ];
+        for file in files {
+            load(&mut store, Input::Path(demo.join(file)), &options, None).expect("load");
+        }
+        for file in files {
+            // Named as the pipeline names a path's input.
+            let name = demo.join(file).display().to_string();
+            assert_eq!(statements_of(&name).len(), 1, "{file}");
+        }
+        assert!(count(&store, "reports") > 10_000);
     }
 
     /// A load hashes content as its database does. A new database hashes

@@ -75,6 +75,15 @@ impl RawRow {
         }
     }
 
+    /// Whether the file's header has a column for `column` (a CSV row), or
+    /// `None` when the row's format has no header (JSON).
+    pub fn header_has(&self, column: Column) -> Option<bool> {
+        match &self.values {
+            Values::Csv { fields, .. } => Some(fields[column as usize].is_some()),
+            Values::Owned { .. } => None,
+        }
+    }
+
     /// The value, trimmed, or `None` when absent or blank.
     pub fn get(&self, column: Column) -> Option<&str> {
         self.untrimmed(column).map(trim).filter(|v| !v.is_empty())

@@ -29,10 +29,12 @@ pub use accounts::{AuditEntry, AuditFilter, AuditRow, SigninRecord, TokenRow, Us
 pub use connection::Store;
 pub use error::{Result, StoreError};
 pub use links::{BeforeCommit, Links};
+#[cfg(test)]
+pub(crate) use load::SEGMENTS;
 pub use load::{FileLoad, PreparedReports, ReportPreparer, Stager, BATCH_ROWS};
 pub use records::{
     AreaRow, CellCounts, CellRow, ContextCount, CountTable, IndicatorWeights, LinkDecision,
-    LinkedReport, LoadCounts, NewContextCrime, NewOutcome, NewPremises, NewReport, OutcomeRecord,
-    PremisesRecord, PublicDecision, PublicReport, ReportFilter, ReportForLinking, ReportLink,
-    RunRecord, StoreSummary, StoredReject, StoredReport,
+    LinkedReport, LoadCounts, NewContextCrime, NewOutcome, NewPremises, NewReport, OptionalColumn,
+    OutcomeRecord, PremisesRecord, PublicDecision, PublicReport, ReportFilter, ReportForLinking,
+    ReportLink, RunRecord, StoreSummary, StoredReject, StoredReport,
 };

@@ -33,6 +33,49 @@ pub struct NewReport<'a> {
     pub district: Option<u16>,
 }
 
+/// A report's optional stored values, which a file may have no way to fill
+/// (a CSV without the column): see [`crate::store::Stager::expect_columns`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OptionalColumn {
+    VenueName,
+    PersonsCount,
+    Nationalities,
+    ChildInvolved,
+    Grading,
+    Notes,
+    /// The location as given, for a report not located by a WGS84 point.
+    LocationInput,
+    /// How the geocoder read a location other than a WGS84 point.
+    GeocodeNote,
+}
+
+impl OptionalColumn {
+    pub const ALL: [Self; 8] = [
+        Self::VenueName,
+        Self::PersonsCount,
+        Self::Nationalities,
+        Self::ChildInvolved,
+        Self::Grading,
+        Self::Notes,
+        Self::LocationInput,
+        Self::GeocodeNote,
+    ];
+
+    /// The `reports` column.
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Self::VenueName => "venue_name",
+            Self::PersonsCount => "persons_count",
+            Self::Nationalities => "nationalities",
+            Self::ChildInvolved => "child_involved",
+            Self::Grading => "grading",
+            Self::Notes => "notes",
+            Self::LocationInput => "location_input",
+            Self::GeocodeNote => "geocode_note",
+        }
+    }
+}
+
 /// Counts for one loaded file. `read = stored + duplicates + rejected`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct LoadCounts {

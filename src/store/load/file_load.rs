@@ -14,7 +14,7 @@ use super::rejects::{RejectBuffer, RejectColumns};
 use super::report_batch::{self, PreparedReports, ReportPreparer, VECTOR_ROWS};
 use crate::model::RowReject;
 use crate::store::error::{arrow_error, db_error, Result, StoreError};
-use crate::store::records::LoadCounts;
+use crate::store::records::{LoadCounts, OptionalColumn};
 use crate::store::schema::read_data_version;
 
 /// What a connection's loads keep between files.
@@ -148,6 +148,13 @@ fn flush_while_loading(file: &Path, requests: &std::sync::mpsc::Receiver<()>) {
     }
 }
 
+/// Each staged file's name and the columns each of its insert statements
+/// named (for tests of which columns a load sends, and that it is not split
+/// where it need not be).
+#[cfg(test)]
+pub(crate) static SEGMENTS: std::sync::Mutex<Vec<(String, Vec<Vec<String>>)>> =
+    std::sync::Mutex::new(Vec::new());
+
 /// Background flushes done by this process (for a test that they happen).
 #[cfg(test)]
 pub(crate) static BACKGROUND_FLUSHES: std::sync::atomic::AtomicUsize =
@@ -278,6 +285,7 @@ impl<'c> FileLoad<'c> {
             rejects: RejectBuffer::in_dir(self.dir),
             segments: segment_sender,
             current: None,
+            left_out: Vec::new(),
             flush: database_file.map(|_| flush),
             statement: StatementEnd::default(),
         };
@@ -299,12 +307,27 @@ impl<'c> FileLoad<'c> {
                 (staged, stager.rejects, stager.statement.seen())
             });
             let mut inserted = Ok(());
+            #[cfg(test)]
+            let mut statements = Vec::new();
             for segment in segments {
+                #[cfg(test)]
+                statements.push(
+                    segment
+                        .columns
+                        .iter()
+                        .map(|&i| schema.field(i).name().clone())
+                        .collect(),
+                );
                 inserted = insert_segment(conn, path, &schema, segment, run_id, unordered);
                 if inserted.is_err() {
                     break;
                 }
             }
+            #[cfg(test)]
+            SEGMENTS
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push((self.file_name.clone(), statements));
             (staging.join(), inserted)
         });
         let (staged, rejects, statement_ended) =
@@ -390,6 +413,9 @@ pub struct Stager<'l> {
     flush: Option<std::sync::mpsc::SyncSender<()>>,
     /// The segment being sent, once a batch had new reports.
     current: Option<CurrentSegment>,
+    /// Columns the first segment leaves out unless its first batch fills
+    /// them ([`Stager::expect_columns`]); positions in `report_batch`'s schema.
+    left_out: Vec<usize>,
     statement: StatementEnd,
 }
 
@@ -416,13 +442,16 @@ impl StatementEnd {
     }
 }
 
-/// Consecutive new reports that fill the same columns, taken by one `INSERT`
-/// that names only those columns, so that DuckDB leaves the others NULL.
-/// duckdb-rs would otherwise hand it every value of a text column, NULLs
-/// included, one C call each (~12% of DuckDB's part of a load), and most files
-/// fill only some of the optional columns (`notes`, `grading`, ...). A column
-/// joins the first time a batch fills it and stays, so a file has at most as
-/// many segments as `reports` has nullable columns, and most have one.
+/// Consecutive new reports taken by one `INSERT` that names only the columns
+/// they may fill, so that DuckDB leaves the others NULL: a file fills only
+/// some of the optional columns (`notes`, `grading`, ...), and a column sent
+/// only to be NULL costs DuckDB's threads a little (bench/README.md). A file
+/// has one segment: the columns are those it can fill
+/// ([`Stager::expect_columns`]), all of them if it does not say. A batch that
+/// fills one left out starts a wider segment (a column stays once it joins),
+/// but a second statement into the table costs DuckDB far more than the
+/// column (past its first row group, it writes rows again at the commit;
+/// bench/README.md has the figures).
 struct Segment {
     /// Positions in `report_batch`'s schema.
     columns: Vec<usize>,
@@ -670,6 +699,26 @@ impl Stager<'_> {
         self.send(&batch)
     }
 
+    /// Says which optional columns the file can fill (those of its header,
+    /// for a CSV): the others are left out of the insert statement unless a
+    /// report fills one after all. Before the first batch with new reports;
+    /// later, nothing changes.
+    pub fn expect_columns(&mut self, columns: &[OptionalColumn]) {
+        if self.current.is_some() {
+            return;
+        }
+        // Building an empty batch cannot fail; if it did, every column stays.
+        let Ok(empty) = report_batch::ReportBatch::new().take() else {
+            return;
+        };
+        let schema = empty.schema();
+        self.left_out = OptionalColumn::ALL
+            .iter()
+            .filter(|column| !columns.contains(column))
+            .filter_map(|column| schema.index_of(column.name()).ok())
+            .collect();
+    }
+
     /// Sends new reports, starting a wider segment first if they fill a
     /// column the current one leaves out.
     fn send(&mut self, batch: &RecordBatch) -> Result<()> {
@@ -686,10 +735,10 @@ impl Stager<'_> {
             let columns: Vec<usize> = (0..batch.num_columns())
                 .filter(|&i| {
                     filled(i)
-                        || self
-                            .current
-                            .as_ref()
-                            .is_some_and(|c| c.columns.binary_search(&i).is_ok())
+                        || match &self.current {
+                            Some(c) => c.columns.binary_search(&i).is_ok(),
+                            None => !self.left_out.contains(&i),
+                        }
                 })
                 .collect();
             let (sender, items) = std::sync::mpsc::sync_channel(FEED_DEPTH);

@@ -11,7 +11,7 @@ mod rejects;
 mod report_batch;
 
 pub(crate) use file_load::Loader;
-#[cfg(test)]
-pub(crate) use file_load::BACKGROUND_FLUSHES;
 pub use file_load::{FileLoad, Stager};
+#[cfg(test)]
+pub(crate) use file_load::{BACKGROUND_FLUSHES, SEGMENTS};
 pub use report_batch::{PreparedReports, ReportPreparer, BATCH_ROWS};
