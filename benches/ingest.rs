@@ -6,6 +6,12 @@
 //!     cargo bench --bench ingest                      # 1M rows, 5 rounds
 //!     HOTSPOTS_BENCH_ROWS=100000 cargo bench --bench ingest
 //!     HOTSPOTS_NOTEBOOK_PEER=../shared/bench/notebook-peer/peer.py cargo bench --bench ingest
+//!     HOTSPOTS_BENCH_DETAILS=1 cargo bench --bench ingest
+//!
+//! With `HOTSPOTS_BENCH_DETAILS=1`, every row also carries a venue name, a
+//! persons count and a sentence of notes, as a police or NGO export does (the
+//! same rows otherwise, ~150 MB): the optional columns cost DuckDB work of
+//! their own, and a change that helps the bare file can cost this one.
 //!
 //! With `HOTSPOTS_NOTEBOOK_PEER` (the Python notebook pipeline: pandas + h3,
 //! one resolution, nothing validated or kept; needs python3 with pandas,
@@ -36,7 +42,19 @@ const INDICATORS: [&str; 6] = [
     "long_hours",
 ];
 
-fn generate(path: &Path, rows: usize) {
+const VENUE_NAMES: [&str; 5] = ["Star", "Sparkle", "Royal", "Express", "Green Lane"];
+const NOTES: [&str; 5] = [
+    "Staff appear to live above the unit",
+    "Workers seen arriving in one van before 7am",
+    "Manager holds the workers' passports",
+    "Cash only, no receipts, same four workers every day",
+    "Mattresses seen through the back window",
+];
+
+/// `rows` reports; with `details`, each with a venue name, a persons count
+/// and notes too (derived from the row number, so the other columns are the
+/// same as without).
+fn generate(path: &Path, rows: usize, details: bool) {
     let mut state = 20_240_601u64;
     let mut next = move || {
         state = state
@@ -45,7 +63,12 @@ fn generate(path: &Path, rows: usize) {
         (state >> 11) as f64 / (1u64 << 53) as f64
     };
     let mut out = String::with_capacity(rows * 112);
-    out.push_str("report_id,reported_at,venue_type,lat,lng,source,indicators\n");
+    out.push_str("report_id,reported_at,venue_type,lat,lng,source,indicators");
+    out.push_str(if details {
+        ",venue_name,persons_count,notes\n"
+    } else {
+        "\n"
+    });
     for i in 0..rows {
         // 70% background over the East of England, 30% around five towns (as the notebook peer).
         let (lat, lng) = if next() < 0.7 {
@@ -67,7 +90,7 @@ fn generate(path: &Path, rows: usize) {
         let k = 1 + (next() * 3.0) as usize;
         let first = (next() * 6.0) as usize % 6;
         let indicators: Vec<&str> = (0..k).map(|j| INDICATORS[(first + j) % 6]).collect();
-        let _ = writeln!(
+        let _ = write!(
             out,
             "R{i:07},{year}-{month:02}-{day:02}T{:02}:{:02}:00Z,{},{lat:.6},{lng:.6},{},{}",
             (next() * 24.0) as u32 % 24,
@@ -76,6 +99,18 @@ fn generate(path: &Path, rows: usize) {
             SOURCES[(next() * 5.0) as usize % 5],
             indicators.join(";")
         );
+        if details {
+            let _ = write!(
+                out,
+                ",{} {},{},\"{} ({})\"",
+                VENUE_NAMES[i % 5],
+                i % 997,
+                1 + i % 9,
+                NOTES[i % 5],
+                i % 1000
+            );
+        }
+        out.push('\n');
     }
     std::fs::write(path, out).expect("write bench input");
 }
@@ -160,11 +195,16 @@ fn main() {
     if peer.is_some() {
         check_peer_modules();
     }
+    let details = std::env::var("HOTSPOTS_BENCH_DETAILS").is_ok_and(|v| v == "1");
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("ingest-bench");
     std::fs::create_dir_all(&dir).expect("bench dir");
-    let input = dir.join(format!("reports_{rows}.csv"));
+    let input = dir.join(if details {
+        format!("reports_{rows}_details.csv")
+    } else {
+        format!("reports_{rows}.csv")
+    });
     if !input.exists() {
-        generate(&input, rows);
+        generate(&input, rows, details);
     }
     let size = std::fs::metadata(&input).map_or(0, |m| m.len());
     println!(
