@@ -66,7 +66,9 @@ pub fn parse_row(row: &RawRow, context: &ParseContext) -> Result<ParsedReport, R
     };
     let text = |column: Column, max: usize| -> Result<Option<String>, RowReject> {
         match row.get(column) {
-            Some(v) if v.chars().count() > max => {
+            // A text of at most `max` bytes has at most `max` characters:
+            // only a longer one is counted (every value is checked).
+            Some(v) if v.len() > max && v.chars().count() > max => {
                 Err(reject(column, format!("longer than {max} characters")))
             }
             Some(v) => Ok(Some(v.to_owned())),

@@ -372,3 +372,28 @@ fn content_hashes_are_of_the_documented_text() {
         }
     }
 }
+
+/// Text fields are limited in characters, not bytes: notes of exactly the
+/// limit pass in ASCII and in two-byte letters (twice as many bytes), and
+/// one character more is rejected on that field, in both.
+#[test]
+fn text_limits_count_characters() {
+    for letter in ["a", "é"] {
+        let at_limit = letter.repeat(MAX_TEXT);
+        let over = letter.repeat(MAX_TEXT + 1);
+        let parsed = parse(&with(&[])).map(|_| ());
+        assert!(parsed.is_ok(), "{parsed:?}");
+        let mut pairs = with(&[]);
+        pairs.push(("notes", &at_limit));
+        let notes = parse(&pairs).map(|p| p.fields.notes).map_err(|r| r.reason);
+        let notes = notes.expect("notes at the limit");
+        assert_eq!(notes.map(|n| n.chars().count()), Some(MAX_TEXT), "{letter}");
+        let mut pairs = with(&[]);
+        pairs.push(("notes", &over));
+        let Err(reject) = parse(&pairs) else {
+            panic!("notes of {} {letter:?} were accepted", MAX_TEXT + 1);
+        };
+        assert_eq!(reject.field, "notes", "{letter}");
+        assert!(reject.reason.contains("longer than"), "{}", reject.reason);
+    }
+}
