@@ -28,7 +28,9 @@ pub use layers::{
     StudyAreaSpec, TownRow, Weight, DEFAULT_RISK_WEIGHTS,
 };
 pub use package::{from_geojson as package_geojson, zipped_csv};
-pub use params::{parse, Layer, LayerRequest, OutputFormat, ParamError, MAX_PERMUTATIONS};
+pub use params::{
+    parse, Layer, LayerRequest, OutputFormat, ParamError, FIRST_DAY, LAST_DAY, MAX_PERMUTATIONS,
+};
 pub use policy::{render_view, View};
 pub use release::{
     publish_trends, published_change_p, render_release, PublishedTrend, ReleaseRule,

@@ -869,6 +869,12 @@ async fn far_periods_are_refused_not_computed() {
             "/api/v1/layers/emerging?from=2000-01-01&to=2099-12-31",
             "from",
         ),
+        // Schemathesis found this one taking about a minute to answer.
+        (
+            "/api/v1/outcomes/summary?res=9&k=3&from=0190-10-10&window_days=334",
+            "from",
+        ),
+        ("/api/v1/outcomes/summary?to=7073-08-16", "to"),
     ] {
         let a = get(uri, Some(Role::Analyst)).await;
         assert_eq!(a.status, StatusCode::BAD_REQUEST, "{uri}: {}", a.text());
