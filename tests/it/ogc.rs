@@ -869,7 +869,7 @@ async fn far_periods_are_refused_not_computed() {
             "/api/v1/layers/emerging?from=2000-01-01&to=2099-12-31",
             "from",
         ),
-        // Schemathesis found this one taking about a minute to answer.
+        // Schemathesis sent this one (it took a minute, for its res 9 and k 3).
         (
             "/api/v1/outcomes/summary?res=9&k=3&from=0190-10-10&window_days=334",
             "from",
