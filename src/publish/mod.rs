@@ -29,7 +29,7 @@ pub use layers::{
 };
 pub use package::{from_geojson as package_geojson, zipped_csv};
 pub use params::{
-    parse, Layer, LayerRequest, OutputFormat, ParamError, FIRST_DAY, LAST_DAY, MAX_PERMUTATIONS,
+    parse, parse_day, Layer, LayerRequest, OutputFormat, ParamError, MAX_PERMUTATIONS,
 };
 pub use policy::{render_view, View};
 pub use release::{

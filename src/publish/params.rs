@@ -121,6 +121,26 @@ pub struct ParamError {
     pub message: String,
 }
 
+/// A day parameter (`from`, `to`): `YYYY-MM-DD` from [`FIRST_DAY`] to
+/// [`LAST_DAY`]. Reports are dated from 2000 (ingest refuses earlier ones); a
+/// period reaching centuries away would make the emerging analysis compute
+/// thousands of empty steps.
+///
+/// # Errors
+/// When `value` is not such a day, naming `name`.
+pub fn parse_day(name: &str, value: &str) -> Result<NaiveDate, ParamError> {
+    let day = NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .map_err(|_| bad(name, format!("{value:?} is not a date (YYYY-MM-DD)")))?;
+    if (FIRST_DAY..=LAST_DAY).contains(&day) {
+        Ok(day)
+    } else {
+        Err(bad(
+            name,
+            format!("{value} is outside {FIRST_DAY}..{LAST_DAY}"),
+        ))
+    }
+}
+
 fn bad(field: &str, message: impl Into<String>) -> ParamError {
     ParamError {
         field: field.to_owned(),
@@ -164,20 +184,7 @@ pub fn parse(layer: Layer, pairs: &[(String, String)]) -> Result<LayerRequest, P
     let get = |name: &str| given.get(name).map(|v| v.trim());
 
     let date = |name: &str| -> Result<Option<NaiveDate>, ParamError> {
-        get(name)
-            .map(|v| {
-                let day = NaiveDate::parse_from_str(v, "%Y-%m-%d")
-                    .map_err(|_| bad(name, format!("{v:?} is not a date (YYYY-MM-DD)")))?;
-                // Reports are dated from 2000 (ingest refuses earlier ones); a
-                // period reaching centuries away would make the emerging
-                // analysis compute thousands of empty steps.
-                if (FIRST_DAY..=LAST_DAY).contains(&day) {
-                    Ok(day)
-                } else {
-                    Err(bad(name, format!("{v} is outside {FIRST_DAY}..{LAST_DAY}")))
-                }
-            })
-            .transpose()
+        get(name).map(|v| parse_day(name, v)).transpose()
     };
     let list = |name: &str| -> Vec<&str> {
         get(name)

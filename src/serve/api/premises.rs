@@ -8,7 +8,7 @@ use axum::Json;
 use super::reports::{body_error, json_lines, submit_summary, SubmitSummary};
 use crate::ingest::{self, Format, Input, LoadOptions};
 use crate::premises::{self, PremisesFormat, SummaryQuery};
-use crate::publish::{parse, Layer, FIRST_DAY, LAST_DAY};
+use crate::publish::{parse, parse_day, Layer};
 use crate::serve::error::{ApiResult, AppError};
 use crate::serve::query::query_pairs;
 use crate::serve::state::AppState;
@@ -185,17 +185,8 @@ pub(crate) fn summary_query(pairs: &[(String, String)]) -> Result<SummaryQuery, 
                     })?;
             }
             "from" | "to" if !value.is_empty() => {
-                let day = value.parse::<chrono::NaiveDate>().map_err(|_| {
-                    AppError::bad(name, format!("{value:?} is not a date (YYYY-MM-DD)"))
-                })?;
-                // As the layers (and the contract) say: reports are dated from
-                // 2000, so a day outside the range selects nothing it would not.
-                if !(FIRST_DAY..=LAST_DAY).contains(&day) {
-                    return Err(AppError::bad(
-                        name,
-                        format!("{value} is outside {FIRST_DAY}..{LAST_DAY}"),
-                    ));
-                }
+                // The layers' days, as the contract says.
+                let day = parse_day(name, value)?;
                 if name == "from" {
                     query.from = Some(day);
                 } else {

@@ -285,6 +285,7 @@ impl<'c> FileLoad<'c> {
             rejects: RejectBuffer::in_dir(self.dir),
             segments: segment_sender,
             current: None,
+            schema: std::sync::Arc::clone(&schema),
             left_out: Vec::new(),
             flush: database_file.map(|_| flush),
             statement: StatementEnd::default(),
@@ -413,8 +414,10 @@ pub struct Stager<'l> {
     flush: Option<std::sync::mpsc::SyncSender<()>>,
     /// The segment being sent, once a batch had new reports.
     current: Option<CurrentSegment>,
+    /// `report_batch`'s schema, which segments name columns of by position.
+    schema: duckdb::arrow::datatypes::SchemaRef,
     /// Columns the first segment leaves out unless its first batch fills
-    /// them ([`Stager::expect_columns`]); positions in `report_batch`'s schema.
+    /// them ([`Stager::expect_columns`]).
     left_out: Vec<usize>,
     statement: StatementEnd,
 }
@@ -707,15 +710,10 @@ impl Stager<'_> {
         if self.current.is_some() {
             return;
         }
-        // Building an empty batch cannot fail; if it did, every column stays.
-        let Ok(empty) = report_batch::ReportBatch::new().take() else {
-            return;
-        };
-        let schema = empty.schema();
         self.left_out = OptionalColumn::ALL
             .iter()
             .filter(|column| !columns.contains(column))
-            .filter_map(|column| schema.index_of(column.name()).ok())
+            .filter_map(|column| self.schema.index_of(column.name()).ok())
             .collect();
     }
 
