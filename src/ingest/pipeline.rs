@@ -977,8 +977,22 @@ mod tests {
         store.column::<i64>(&format!("SELECT count(*) FROM {table}"), [])[0]
     }
 
-    /// The columns each insert statement of the file named `file` named.
-    fn statements_of(file: &str) -> Vec<Vec<String>> {
+    /// The stored optional columns, written out here (not taken from the
+    /// store's list) so the tests check the store against them.
+    const OPTIONAL: [&str; 8] = [
+        "venue_name",
+        "persons_count",
+        "nationalities",
+        "child_involved",
+        "grading",
+        "notes",
+        "location_input",
+        "geocode_note",
+    ];
+
+    /// For each insert statement of the file named `file`, the optional
+    /// columns it named, in `OPTIONAL`'s order.
+    fn optional_columns_named(file: &str) -> Vec<Vec<&'static str>> {
         let segments = crate::store::SEGMENTS.lock().expect("segments");
         let mut of_file = segments.iter().filter(|(name, _)| name == file);
         let (_, statements) = of_file.next().expect("the file was staged");
@@ -986,7 +1000,15 @@ mod tests {
             of_file.next().is_none(),
             "{file} is staged by one test only"
         );
-        statements.clone()
+        statements
+            .iter()
+            .map(|columns| {
+                OPTIONAL
+                    .into_iter()
+                    .filter(|o| columns.iter().any(|c| c == o))
+                    .collect()
+            })
+            .collect()
     }
 
     /// A file's reports go in one insert statement, which names the optional
@@ -1037,30 +1059,9 @@ mod tests {
             };
             load(&mut store, input, &options, None).expect("load");
         }
-        let optional = [
-            "venue_name",
-            "persons_count",
-            "nationalities",
-            "child_involved",
-            "grading",
-            "notes",
-            "location_input",
-            "geocode_note",
-        ];
-        let named = |file: &str| -> Vec<Vec<&str>> {
-            statements_of(file)
-                .iter()
-                .map(|columns| {
-                    optional
-                        .iter()
-                        .copied()
-                        .filter(|o| columns.iter().any(|c| c == o))
-                        .collect()
-                })
-                .collect()
-        };
+        let named = optional_columns_named;
         assert_eq!(named("late-columns.csv"), [vec!["grading", "notes"]]);
-        assert_eq!(named("late-columns.jsonl"), [optional.to_vec()]);
+        assert_eq!(named("late-columns.jsonl"), [OPTIONAL.to_vec()]);
         assert_eq!(named("lean-columns.csv"), [Vec::<&str>::new()]);
         let notes: Vec<i64> = store.column(
             "SELECT count(notes) FROM reports WHERE report_id LIKE 'L%' \
@@ -1085,38 +1086,19 @@ mod tests {
             no_rejects_file: true,
             ..LoadOptions::default()
         };
-        let every = [
-            "venue_name",
-            "persons_count",
-            "nationalities",
-            "child_involved",
-            "grading",
-            "notes",
-            "location_input",
-            "geocode_note",
-        ];
-        let but_grading: Vec<&str> = every.into_iter().filter(|&c| c != "grading").collect();
+        let but_grading: Vec<&str> = OPTIONAL.into_iter().filter(|&c| c != "grading").collect();
         let files = [
-            ("police_intel.csv", every.to_vec()),
+            ("police_intel.csv", OPTIONAL.to_vec()),
             ("concern_cards.csv", but_grading),
-            ("helpline.jsonl", every.to_vec()),
-            ("app.geojson", every.to_vec()),
+            ("helpline.jsonl", OPTIONAL.to_vec()),
+            ("app.geojson", OPTIONAL.to_vec()),
         ];
         for (file, _) in &files {
             load(&mut store, Input::Path(demo.join(file)), &options, None).expect("load");
         }
         for (file, expected) in files {
             // Named as the pipeline names a path's input.
-            let statements = statements_of(&demo.join(file).display().to_string());
-            let optional: Vec<Vec<&str>> = statements
-                .iter()
-                .map(|columns| {
-                    every
-                        .into_iter()
-                        .filter(|o| columns.iter().any(|c| c == o))
-                        .collect()
-                })
-                .collect();
+            let optional = optional_columns_named(&demo.join(file).display().to_string());
             assert_eq!(optional, [expected], "{file}");
         }
         assert!(count(&store, "reports") > 10_000);
