@@ -20,7 +20,15 @@ pub fn bh_threshold(p_values: &[f64], alpha: f64) -> f64 {
 /// [`bh_threshold`] for several alphas, sorting the p-values once.
 pub fn bh_thresholds<const N: usize>(p_values: &[f64], alphas: [f64; N]) -> [f64; N] {
     let m = p_values.len();
-    let mut sorted: Vec<f64> = p_values.iter().copied().filter(|p| !p.is_nan()).collect();
+    // `p <= rank · alpha` with `rank <= 1` needs `p <= alpha`: the larger
+    // p-values (nearly every cell of a sparse map) sort after these, so
+    // leaving them out moves no rank.
+    let largest_alpha = alphas.iter().copied().fold(0.0, f64::max);
+    let mut sorted: Vec<f64> = p_values
+        .iter()
+        .copied()
+        .filter(|p| *p <= largest_alpha)
+        .collect();
     sorted.sort_unstable_by(f64::total_cmp);
     let mut thresholds = [0.0; N];
     for (i, p) in sorted.iter().enumerate() {

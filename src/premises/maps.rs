@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::publish::{emerging, hot_cells, LayerError, LayerQuery};
+use crate::publish::{emerging, hot_bins, LayerError, LayerQuery};
 use crate::store::Store;
 
 /// A hot-spot map, as classing needs it.
@@ -68,16 +68,17 @@ pub(super) fn bins(store: &Store, query: &LayerQuery) -> Result<Arc<BinMap>, Lay
             return Ok(Arc::clone(map));
         }
     }
-    let run = hot_cells(store, query)?;
+    let (area, bins) = hot_bins(store, query)?;
     let map = Arc::new(BinMap {
-        bins: run
-            .cells
+        bins: area
+            .cells()
             .iter()
-            .filter(|c| c.bin != 0)
-            .map(|c| (u64::from(c.cell), c.bin))
+            .zip(&bins)
+            .filter(|(_, bin)| **bin != 0)
+            .map(|(cell, bin)| (u64::from(*cell), *bin))
             .collect(),
-        hot_cells: run.cells.iter().filter(|c| c.bin >= 1).count() as u64,
-        cells: run.cells.len() as u64,
+        hot_cells: bins.iter().filter(|bin| **bin >= 1).count() as u64,
+        cells: bins.len() as u64,
     });
     remember(key, Kept::Bins(Arc::clone(&map)));
     Ok(map)

@@ -397,6 +397,19 @@ pub fn hot_cells(store: &Store, query: &LayerQuery) -> Result<HotspotRun, LayerE
     hot_cells_in(store, query, area, false)
 }
 
+/// [`hot_cells`]' study area and each of its cells' bin (in its order), and
+/// nothing else: what classing a visit needs, without a [`CellResult`] for
+/// each of ~600,000 cells at resolution 9.
+pub fn hot_bins(
+    store: &Store,
+    query: &LayerQuery,
+) -> Result<(Arc<StudyArea>, Vec<i8>), LayerError> {
+    check(query)?;
+    let area = study_area(store, &query.study_area, query.res)?;
+    let pass = gi_pass(store, query, &area, false)?;
+    Ok((area, pass.bins))
+}
+
 fn check(query: &LayerQuery) -> Result<(), LayerError> {
     resolution(query.res)?;
     if !(1..=3).contains(&query.k) {
@@ -414,6 +427,53 @@ fn hot_cells_in(
     area: Arc<StudyArea>,
     details: bool,
 ) -> Result<HotspotRun, LayerError> {
+    let pass = gi_pass(store, query, &area, details)?;
+    let cells = area
+        .cells()
+        .iter()
+        .enumerate()
+        .map(|(i, cell)| CellResult {
+            cell: *cell,
+            count: pass.counts_by_cell[i],
+            value: pass.x[i],
+            gi_z: pass.z[i],
+            p: pass.p[i],
+            bin: pass.bins[i],
+            premises: pass.premises.as_ref().map(|n| n[i] as u64),
+        })
+        .collect();
+    Ok(HotspotRun {
+        area,
+        cells,
+        details: pass.details,
+        cutoffs: pass.cutoffs,
+        excluded_imprecise: pass.excluded_imprecise,
+        outside_study_area: pass.outside_study_area,
+        data_window: pass.data_window,
+    })
+}
+
+/// One Gi* pass over a study area, per cell in its order.
+struct GiPass {
+    x: Vec<f64>,
+    counts_by_cell: Vec<u64>,
+    z: Vec<f64>,
+    p: Vec<f64>,
+    bins: Vec<i8>,
+    premises: Option<Vec<f64>>,
+    details: Vec<CellReports>,
+    cutoffs: [(i8, f64); 3],
+    excluded_imprecise: u64,
+    outside_study_area: u64,
+    data_window: (Option<NaiveDate>, Option<NaiveDate>),
+}
+
+fn gi_pass(
+    store: &Store,
+    query: &LayerQuery,
+    area: &Arc<StudyArea>,
+    details: bool,
+) -> Result<GiPass, LayerError> {
     let counts = store.cell_counts(query.res, &query.filter, weights(query), details)?;
     let (first, last) = (counts.first, counts.last);
     let n = area.len();
@@ -463,32 +523,22 @@ fn hot_cells_in(
     } else {
         None
     };
-    let nb = neighbours(&area, query.k, query.kernel);
+    let nb = neighbours(area, query.k, query.kernel);
     let gi = analysis::gi_star(&x, &nb);
     let p = if query.permutations > 0 {
         analysis::permutation_p(&x, &nb, query.permutations, query.seed, 2)
     } else {
-        gi.p.clone()
+        gi.p
     };
     let cutoffs = analysis::stats::cutoffs(&p, query.fdr);
     let bins = analysis::stats::bins_with(&gi.z, &p, &cutoffs);
-    let cells = area
-        .cells()
-        .iter()
-        .enumerate()
-        .map(|(i, cell)| CellResult {
-            cell: *cell,
-            count: counts_by_cell[i],
-            value: x[i],
-            gi_z: gi.z[i],
-            p: p[i],
-            bin: bins[i],
-            premises: premises.as_ref().map(|n| n[i] as u64),
-        })
-        .collect();
-    Ok(HotspotRun {
-        area,
-        cells,
+    Ok(GiPass {
+        x,
+        counts_by_cell,
+        z: gi.z,
+        p,
+        bins,
+        premises,
         details: cell_details,
         cutoffs,
         excluded_imprecise: counts.excluded_imprecise,
@@ -662,20 +712,24 @@ pub fn emerging(store: &Store, query: &LayerQuery) -> Result<EmergingRun, LayerE
         }
     }
     let nb = neighbours(&area, query.k, query.kernel);
-    let mut z_by_cell = vec![Vec::with_capacity(steps); n];
-    let mut bins_by_cell = vec![Vec::with_capacity(steps); n];
+    // Only cells with reports in the window are classed: their series alone
+    // are kept (a few thousand of a resolution-9 area's ~600,000 cells).
+    let classed: Vec<usize> = (0..n).filter(|&i| totals[i] > 0.0).collect();
+    let mut z_by_cell = vec![Vec::with_capacity(steps); classed.len()];
+    let mut bins_by_cell = vec![Vec::with_capacity(steps); classed.len()];
     for values in &x {
         let gi = analysis::gi_star(values, &nb);
         let bins = analysis::bins(&gi.z, &gi.p, query.fdr);
-        for i in 0..n {
-            z_by_cell[i].push(gi.z[i]);
-            bins_by_cell[i].push(bins[i]);
+        for (series, &i) in classed.iter().enumerate() {
+            z_by_cell[series].push(gi.z[i]);
+            bins_by_cell[series].push(bins[i]);
         }
     }
-    let out = (0..n)
-        .filter(|&i| totals[i] > 0.0)
-        .map(|i| {
-            let (category, trend) = analysis::classify(&bins_by_cell[i], &z_by_cell[i]);
+    let out = classed
+        .iter()
+        .enumerate()
+        .map(|(series, &i)| {
+            let (category, trend) = analysis::classify(&bins_by_cell[series], &z_by_cell[series]);
             EmergingResult {
                 cell: area.cells()[i],
                 count: totals[i].round() as u64,

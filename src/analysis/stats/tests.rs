@@ -142,3 +142,51 @@ fn poisson_change_matches_scipy_binomtest() {
         assert!(close(got, p, 1e-12), "{now} vs {before}: {got} != {p}");
     }
 }
+
+/// Benjamini-Hochberg by its definition: every p-value sorted, the largest
+/// `p(i) <= i/m · alpha`.
+fn bh_by_definition(p: &[f64], alpha: f64) -> f64 {
+    let m = p.len() as f64;
+    let mut sorted: Vec<f64> = p.iter().copied().filter(|p| !p.is_nan()).collect();
+    sorted.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
+    sorted
+        .iter()
+        .enumerate()
+        .filter(|(i, p)| **p <= (*i + 1) as f64 / m * alpha)
+        .map(|(_, p)| *p)
+        .fold(0.0, f64::max)
+}
+
+#[test]
+fn benjamini_hochberg_equals_its_definition() {
+    let mut state = 20_261_204_u64;
+    let mut unit = || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut significant = 0;
+    for case in 0..300 {
+        let m = 1 + case % 60;
+        // Mostly small p-values in some cases, mostly large in others; ties
+        // at the alphas themselves, and NaN (no variation).
+        let small_share = f64::from(case % 5) / 4.0;
+        let p: Vec<f64> = (0..m)
+            .map(|_| match unit() {
+                u if u < 0.05 => 0.10,
+                u if u < 0.08 => 0.05,
+                u if u < 0.10 => f64::NAN,
+                _ if unit() < small_share => unit() * 0.12,
+                _ => unit(),
+            })
+            .collect();
+        let alphas = [0.01, 0.05, 0.10];
+        let expected = alphas.map(|a| bh_by_definition(&p, a));
+        // Exactly: a threshold is one of the p-values, not a computed number.
+        let bits = |t: [f64; 3]| t.map(f64::to_bits);
+        assert_eq!(bits(bh_thresholds(&p, alphas)), bits(expected), "{p:?}");
+        significant += expected.iter().filter(|t| **t > 0.0).count();
+    }
+    assert!(significant > 150, "{significant} thresholds above zero");
+}
