@@ -142,7 +142,7 @@ impl Neighbours {
     /// When `k` exceeds 255 (a grid distance is kept in a byte).
     pub fn build(area: &StudyArea, k: u32, kernel: Kernel) -> Self {
         assert!(
-            k <= u32::from(u8::MAX),
+            u8::try_from(k).is_ok(),
             "k = {k} is more rings than weights keep"
         );
         let per_cell = 1 + 3 * (k * (k + 1)) as usize;
