@@ -4,6 +4,11 @@
 //!   cells of the East of England with clustered counts;
 //! - `emerging/24_monthly_steps`: 24 monthly Gi* runs + Mann-Kendall + categories;
 //! - `permutations/999`: 999 conditional permutations on both cores;
+//! - `res9/*`: a resolution-9 area of ~600,000 cells (the demo's default study
+//!   area is 599,131) at k = 3: its weights built, then one Gi* pass over a
+//!   sparse map (~3,000 cells with reports: one visit day's map in the outcome
+//!   summary) beside one over a dense map (every cell a value, as rates per
+//!   premises make), which takes the sums row by row;
 //! - `count_query/res8_1m` (when `target/tmp/ingest-bench/ours.duckdb` holds the
 //!   1M-report database made by `cargo bench --bench ingest`): the filtered
 //!   `GROUP BY` count query.
@@ -98,6 +103,8 @@ fn bench(c: &mut Criterion) {
     });
     slow.finish();
 
+    res9(c);
+
     let db = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ingest-bench/ours.duckdb");
     if db.exists() {
         let store = hotspots::Store::open(&db).expect("open bench db");
@@ -122,6 +129,55 @@ fn bench(c: &mut Criterion) {
             db.display()
         );
     }
+}
+
+fn res9(c: &mut Criterion) {
+    let centre = LatLng::new(52.5695, -0.2405)
+        .expect("ll")
+        .to_cell(Resolution::Nine);
+    let cells = || centre.grid_disk::<Vec<_>>(447);
+    let area = StudyArea::new(cells());
+    let nb = Neighbours::build(&area, 3, Kernel::Uniform);
+    let mut state = 11_u64;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        state >> 33
+    };
+    let sparse: Vec<f64> = (0..area.len())
+        .map(|_| {
+            if next() % 200 == 0 {
+                (1 + next() % 4) as f64
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let dense: Vec<f64> = (0..area.len()).map(|_| (next() % 5) as f64).collect();
+    println!(
+        "res 9: {} cells, {} with a value in the sparse map",
+        area.len(),
+        sparse.iter().filter(|v| **v != 0.0).count()
+    );
+    let mut group = c.benchmark_group("res9");
+    group.sample_size(10);
+    group.bench_function("weights_k3", |b| {
+        b.iter(|| Neighbours::build(&StudyArea::new(cells()), 3, Kernel::Uniform));
+    });
+    group.bench_function("gi_star_fdr_k3_sparse", |b| {
+        b.iter(|| {
+            let gi = analysis::gi_star(&sparse, &nb);
+            analysis::bins(&gi.z, &gi.p, true)
+        });
+    });
+    group.bench_function("gi_star_fdr_k3_dense", |b| {
+        b.iter(|| {
+            let gi = analysis::gi_star(&dense, &nb);
+            analysis::bins(&gi.z, &gi.p, true)
+        });
+    });
+    group.finish();
 }
 
 criterion_group!(benches, bench);

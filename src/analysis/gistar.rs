@@ -76,7 +76,10 @@ impl FromStr for Kernel {
 #[derive(Clone, Debug)]
 pub struct StudyArea {
     cells: Vec<CellIndex>,
-    position: HashMap<CellIndex, u32>,
+    /// foldhash, not SipHash: building a resolution-9 area's weights looks up
+    /// 22M cells at k = 3, and the keys are the program's own cells (no
+    /// flooding to defend against).
+    position: HashMap<CellIndex, u32, foldhash::fast::RandomState>,
 }
 
 impl StudyArea {
