@@ -148,28 +148,38 @@ impl Neighbours {
             u8::try_from(k).is_ok(),
             "k = {k} is more rings than weights keep"
         );
-        let per_cell = 1 + 3 * (k * (k + 1)) as usize;
+        // A resolution-9 area's rows take a second of H3 on one core: the
+        // cells are shared out, each share's rows made apart, then joined in
+        // order (the same rows either way).
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        Self::build_in_shares(area, k, kernel, threads.clamp(1, 4))
+    }
+
+    fn build_in_shares(area: &StudyArea, k: u32, kernel: Kernel, shares: usize) -> Self {
+        let share = area.len().div_ceil(shares).max(1);
+        let shares: Vec<Rows> = std::thread::scope(|scope| {
+            let workers: Vec<_> = area
+                .cells()
+                .chunks(share)
+                .map(|cells| scope.spawn(move || Rows::of(area, cells, k)))
+                .collect();
+            workers
+                .into_iter()
+                .map(|worker| worker.join().expect("a weights thread panicked"))
+                .collect()
+        });
+        let entries = shares.iter().map(|rows| rows.index.len()).sum();
         let mut start = Vec::with_capacity(area.len() + 1);
-        let mut index = Vec::with_capacity(area.len() * per_cell);
-        let mut distance = Vec::with_capacity(area.len() * per_cell);
+        let mut index = Vec::with_capacity(entries);
+        let mut distance = Vec::with_capacity(entries);
         let mut symmetric = true;
         start.push(0);
-        for (i, cell) in area.cells().iter().enumerate() {
-            index.push(i as u32);
-            distance.push(0);
-            let disk = cell.grid_disk_distances::<Vec<_>>(k);
-            symmetric &= !disk.iter().any(|(c, _)| c.is_pentagon());
-            let mut ring: Vec<(u32, u32)> = disk
-                .into_iter()
-                .filter(|(c, _)| c != cell)
-                .filter_map(|(c, d)| area.position(c).map(|j| (j as u32, d)))
-                .collect();
-            ring.sort_unstable();
-            for (j, d) in ring {
-                index.push(j);
-                distance.push(d as u8);
-            }
-            start.push(index.len() as u32);
+        for rows in shares {
+            let offset = index.len() as u32;
+            start.extend(rows.start.iter().skip(1).map(|end| offset + end));
+            index.extend(rows.index);
+            distance.extend(rows.distance);
+            symmetric &= rows.symmetric;
         }
         let mut nb = Self {
             start,
@@ -212,6 +222,45 @@ impl Neighbours {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+/// Some consecutive cells' rows of [`Neighbours`], `start` from 0.
+struct Rows {
+    start: Vec<u32>,
+    index: Vec<u32>,
+    distance: Vec<u8>,
+    symmetric: bool,
+}
+
+impl Rows {
+    fn of(area: &StudyArea, cells: &[CellIndex], k: u32) -> Self {
+        let per_cell = 1 + 3 * (k * (k + 1)) as usize;
+        let mut rows = Self {
+            start: Vec::with_capacity(cells.len() + 1),
+            index: Vec::with_capacity(cells.len() * per_cell),
+            distance: Vec::with_capacity(cells.len() * per_cell),
+            symmetric: true,
+        };
+        rows.start.push(0);
+        let mut ring: Vec<(u32, u32)> = Vec::with_capacity(per_cell);
+        for cell in cells {
+            let disk = cell.grid_disk_distances::<Vec<_>>(k);
+            rows.symmetric &= !disk.iter().any(|(c, _)| c.is_pentagon());
+            ring.clear();
+            ring.extend(
+                disk.into_iter()
+                    .filter_map(|(c, d)| area.position(c).map(|j| (j as u32, d))),
+            );
+            // Itself (distance 0) first, then by position.
+            ring.sort_unstable_by_key(|&(j, d)| (d != 0, j));
+            for &(j, d) in &ring {
+                rows.index.push(j);
+                rows.distance.push(d as u8);
+            }
+            rows.start.push(rows.index.len() as u32);
+        }
+        rows
     }
 }
 
@@ -445,6 +494,37 @@ mod tests {
         assert_eq!(differing(&gi.z, &by_rows.z), 0);
         assert_eq!(differing(&gi.p, &by_rows.p), 0);
         assert!(gi.z.iter().any(|z| *z > 2.0));
+    }
+
+    #[test]
+    fn weights_built_in_shares_are_the_weights_built_whole() {
+        let area = area(12);
+        for k in 1..=3 {
+            let whole = Neighbours::build_in_shares(&area, k, Kernel::Gaussian, 1);
+            for shares in [2, 3, 7] {
+                let parts = Neighbours::build_in_shares(&area, k, Kernel::Gaussian, shares);
+                assert_eq!(parts.start, whole.start, "k={k}, {shares} shares");
+                assert_eq!(parts.index, whole.index, "k={k}, {shares} shares");
+                assert_eq!(parts.distance, whole.distance, "k={k}, {shares} shares");
+                assert_eq!(differing(&parts.w_sum, &whole.w_sum), 0);
+                assert_eq!(differing(&parts.spread_root, &whole.spread_root), 0);
+            }
+            // Each row: itself first, then its neighbours in the area by position.
+            for (i, cell) in area.cells().iter().enumerate() {
+                let row: Vec<usize> = whole.of(i).map(|(j, _)| j).collect();
+                let mut expected: Vec<usize> = cell
+                    .grid_disk::<Vec<_>>(k)
+                    .into_iter()
+                    .filter(|c| c != cell)
+                    .filter_map(|c| area.position(c))
+                    .collect();
+                expected.sort_unstable();
+                expected.insert(0, i);
+                assert_eq!(row, expected, "row {i}, k={k}");
+            }
+        }
+        let empty = Neighbours::build_in_shares(&StudyArea::new([]), 2, Kernel::Uniform, 3);
+        assert!(empty.is_empty());
     }
 
     #[test]
