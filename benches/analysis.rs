@@ -17,7 +17,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use h3o::{LatLng, Resolution};
-use hotspots::analysis::{self, CellReports, Kernel, Neighbours, StudyArea};
+use hotspots::analysis::{self, CellReports, Kernel, Neighbours, ReportsByCell, StudyArea};
 
 fn study_area() -> StudyArea {
     // ~30k res-8 cells: a disk of radius 100 rings around Cambridge-ish.
@@ -62,11 +62,16 @@ fn bench(c: &mut Criterion) {
     let area = study_area();
     let nb = Neighbours::build(&area, 1, Kernel::Uniform);
     let x = values(&area, 7);
-    let details: Vec<CellReports> = x
+    let details: ReportsByCell = x
         .iter()
-        .map(|v| CellReports {
-            reports: *v as u64,
-            ..CellReports::default()
+        .enumerate()
+        .filter(|(_, v)| **v > 0.0)
+        .map(|(i, v)| {
+            let reports = CellReports {
+                reports: *v as u64,
+                ..CellReports::default()
+            };
+            (i, reports)
         })
         .collect();
     println!("study area: {} cells", area.len());

@@ -9,6 +9,11 @@ use h3o::CellIndex;
 use super::gistar::StudyArea;
 use crate::model::{Indicator, VenueType};
 
+/// Per study-area position, the cells that have reports (a resolution-9
+/// area has ~600,000 cells and a few thousand with reports; a `CellReports`
+/// is 176 bytes).
+pub type ReportsByCell = HashMap<usize, CellReports>;
+
 /// What is known about the reports of one cell (for the chosen filter).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CellReports {
@@ -92,12 +97,12 @@ fn ranked(
 /// Groups cells with `bin >= min_bin` into areas of grid-adjacent cells and
 /// dissolves each into a MultiPolygon. Areas are ordered by reports, then z.
 ///
-/// `reports[i]` describes study-area cell `i`.
+/// `reports[&i]` describes study-area cell `i` (none: no reports).
 pub fn hotspot_areas(
     area: &StudyArea,
     bins: &[i8],
     z: &[f64],
-    reports: &[CellReports],
+    reports: &ReportsByCell,
     min_bin: i8,
 ) -> Vec<HotspotArea> {
     let hot: HashSet<CellIndex> = area
@@ -131,7 +136,9 @@ pub fn hotspot_areas(
         let (mut bin, mut max_z) = (0i8, f64::NEG_INFINITY);
         for cell in &component {
             if let Some(i) = area.position(*cell) {
-                summary.absorb(&reports[i]);
+                if let Some(cell_reports) = reports.get(&i) {
+                    summary.absorb(cell_reports);
+                }
                 bin = bin.max(bins[i]);
                 max_z = max_z.max(z[i]);
             }
@@ -179,13 +186,18 @@ mod tests {
             .map(|c| if hot_a.contains(c) || *c == far { 3 } else { 0 })
             .collect();
         let z: Vec<f64> = bins.iter().map(|b| f64::from(*b)).collect();
-        let reports: Vec<CellReports> = area
+        let reports: ReportsByCell = area
             .cells()
             .iter()
-            .map(|c| CellReports {
-                reports: u64::from(hot_a.contains(c)) * 2,
-                venues: [2, 0, 0, 0, 0],
-                ..CellReports::default()
+            .enumerate()
+            .filter(|(_, c)| hot_a.contains(c))
+            .map(|(i, _)| {
+                let cell_reports = CellReports {
+                    reports: 2,
+                    venues: [2, 0, 0, 0, 0],
+                    ..CellReports::default()
+                };
+                (i, cell_reports)
             })
             .collect();
         let areas = hotspot_areas(&area, &bins, &z, &reports, 2);

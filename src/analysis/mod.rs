@@ -13,7 +13,7 @@ pub mod outcomes;
 pub mod rates;
 pub mod stats;
 
-pub use areas::{hotspot_areas, CellReports, HotspotArea};
+pub use areas::{hotspot_areas, CellReports, HotspotArea, ReportsByCell};
 pub use context::AreaContext;
 pub use emerging::{classify, Category, Emerging};
 pub use gistar::{gi_star, permutation_p, GiStar, Kernel, Neighbours, StudyArea};

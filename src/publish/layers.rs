@@ -9,7 +9,9 @@ use chrono::{Months, NaiveDate};
 use h3o::{CellIndex, LatLng, Resolution};
 use serde_json::{json, Value};
 
-use crate::analysis::{self, CellReports, Emerging, HotspotArea, Kernel, Neighbours, StudyArea};
+use crate::analysis::{
+    self, CellReports, Emerging, HotspotArea, Kernel, Neighbours, ReportsByCell, StudyArea,
+};
 use crate::geo::Gazetteer;
 use crate::model::{period_label, periods, previous_period, AreaLevel, Step};
 use crate::store::{CellRow, IndicatorWeights, ReportFilter, Store, StoreError};
@@ -376,9 +378,9 @@ pub struct CellResult {
 pub struct HotspotRun {
     pub area: Arc<StudyArea>,
     pub cells: Vec<CellResult>,
-    /// Per cell (study-area order) its breakdowns; empty unless asked for
-    /// (only hotspot areas need them).
-    pub details: Vec<CellReports>,
+    /// Per cell with reports (by study-area position) its breakdowns; empty
+    /// unless asked for (only hotspot areas need them).
+    pub details: ReportsByCell,
     /// Per significance level (99, 95, 90%) the p cut-off used.
     pub cutoffs: [(i8, f64); 3],
     pub excluded_imprecise: u64,
@@ -461,7 +463,7 @@ struct GiPass {
     p: Vec<f64>,
     bins: Vec<i8>,
     premises: Option<Vec<f64>>,
-    details: Vec<CellReports>,
+    details: ReportsByCell,
     cutoffs: [(i8, f64); 3],
     excluded_imprecise: u64,
     outside_study_area: u64,
@@ -478,11 +480,7 @@ fn gi_pass(
     let (first, last) = (counts.first, counts.last);
     let n = area.len();
     let mut x = vec![0.0; n];
-    let mut cell_details = if details {
-        vec![CellReports::default(); n]
-    } else {
-        Vec::new()
-    };
+    let mut cell_details = ReportsByCell::new();
     let mut counts_by_cell = vec![0u64; n];
     let mut outside = 0;
     // Both sorted by cell: a merge, not a lookup per row.
@@ -495,8 +493,8 @@ fn gi_pass(
         if i < n && u64::from(cells[i]) == row.cell {
             x[i] = row.value;
             counts_by_cell[i] = row.reports;
-            if let Some(slot) = cell_details.get_mut(i) {
-                *slot = cell_reports(row);
+            if details {
+                cell_details.insert(i, cell_reports(row));
             }
         } else {
             outside += row.reports;
