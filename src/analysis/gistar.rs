@@ -148,9 +148,10 @@ impl Neighbours {
             u8::try_from(k).is_ok(),
             "k = {k} is more rings than weights keep"
         );
-        // A resolution-9 area's rows take a second of H3 on one core: the
-        // cells are shared out, each share's rows made apart, then joined in
-        // order (the same rows either way).
+        // A resolution-9 area's rows (a k-disk from H3 and a lookup per
+        // neighbour, for every cell) are the longest step of a cold request
+        // there: the cells are shared out, each share's rows made apart, then
+        // joined in order (the same rows either way).
         let threads = std::thread::available_parallelism().map_or(1, usize::from);
         Self::build_in_shares(area, k, kernel, threads.clamp(1, 4))
     }
@@ -328,10 +329,10 @@ fn weighted_sums_gathered(x: &[f64], nb: &Neighbours) -> Vec<f64> {
 /// [`weighted_sums_gathered`] reading only the rows of cells with a value:
 /// each spreads `wⱼᵢ xⱼ` to its neighbours (`wⱼᵢ = wᵢⱼ`: the weights must be
 /// symmetric). A map of reports has values in a few thousand of a
-/// resolution-9 area's ~600,000 cells, whose rows (37 entries each at k = 3)
-/// are 260 MB to read. Each cell's sum gets its own term first, then its
-/// neighbours' in position order, as row by row does (the zeros it adds there
-/// change nothing), so both give the same bits.
+/// resolution-9 area's ~600,000 cells, whose rows hold 37 entries each at
+/// k = 3: reading every row is most of a pass. Each cell's sum gets its own
+/// term first, then its neighbours' in position order, as row by row does
+/// (the zeros it adds there change nothing), so both give the same bits.
 fn weighted_sums_spread(x: &[f64], nb: &Neighbours) -> Vec<f64> {
     let mut wx = vec![0.0; x.len()];
     let with_value = || x.iter().enumerate().filter(|(_, v)| **v != 0.0);
