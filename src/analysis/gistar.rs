@@ -221,6 +221,14 @@ impl Neighbours {
         self.start.len() - 1
     }
 
+    /// The bytes its arrays hold (what keeping it costs).
+    pub fn heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        (self.start.len() + self.index.len()) * size_of::<u32>()
+            + self.distance.len()
+            + (self.weight_at.len() + self.w_sum.len() + self.spread_root.len()) * size_of::<f64>()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

@@ -188,10 +188,16 @@ struct StudyAreaKey {
 /// bounding box and tests every cell against the UK outline (tens of
 /// milliseconds at res 8, far more at res 9), while every layer request needs
 /// one: they are pure functions of their key, so sharing them across stores and
-/// requests is safe, and the bound keeps memory flat (a res-9 area is ~30 MB).
-/// An area's weights leave with it.
+/// requests is safe, and the bounds keep memory flat (a res-9 area is ~30 MB;
+/// its weights are kept to [`WEIGHTS_KEPT_BYTES`] across areas). An area's
+/// weights leave with it.
 static STUDY_AREAS: Mutex<Vec<KeptArea>> = Mutex::new(Vec::new());
 const STUDY_AREAS_KEPT: usize = 8;
+
+/// The most bytes of spatial weights kept across the areas. A res-9 area's
+/// at k = 3 are ~125 MB, and an analyst trying each k and kernel there would
+/// otherwise keep nine of them for as long as the area is kept.
+const WEIGHTS_KEPT_BYTES: usize = 512 << 20;
 
 struct KeptArea {
     key: StudyAreaKey,
@@ -259,10 +265,31 @@ fn neighbours(area: &Arc<StudyArea>, k: u32, kernel: Kernel) -> Arc<Neighbours> 
         }
     }
     let nb = Arc::new(Neighbours::build(area, k, kernel));
-    if let Some(kept) = kept_areas().iter_mut().find(|kept| is_area(kept)) {
-        kept.weights.push((k, kernel, Arc::clone(&nb)));
+    let mut kept = kept_areas();
+    if let Some(entry) = kept.iter_mut().find(|kept| is_area(kept)) {
+        entry.weights.push((k, kernel, Arc::clone(&nb)));
+        shed_weights(&mut kept, WEIGHTS_KEPT_BYTES, &nb);
     }
     nb
+}
+
+/// Drops kept weights until they fit `budget`: the least recently used
+/// areas' first, each area's oldest first; `newest` (just built) stays.
+fn shed_weights(kept: &mut [KeptArea], budget: usize, newest: &Arc<Neighbours>) {
+    let mut total: usize = kept
+        .iter()
+        .flat_map(|area| &area.weights)
+        .map(|(.., nb)| nb.heap_bytes())
+        .sum();
+    for area in kept.iter_mut() {
+        area.weights.retain(|(.., nb)| {
+            if total <= budget || Arc::ptr_eq(nb, newest) {
+                return true;
+            }
+            total -= nb.heap_bytes();
+            false
+        });
+    }
 }
 
 fn build_study_area(key: &StudyAreaKey) -> Result<StudyArea, LayerError> {
@@ -959,4 +986,67 @@ pub fn provenance(
         block.extend(extra);
     }
     block
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kept_area(res: u8, area: &Arc<StudyArea>, ks: &[u32]) -> KeptArea {
+        KeptArea {
+            key: StudyAreaKey {
+                spec: StudyAreaSpec::Default,
+                res,
+                extent: None,
+            },
+            area: Arc::clone(area),
+            weights: ks
+                .iter()
+                .map(|&k| {
+                    (
+                        k,
+                        Kernel::Uniform,
+                        Arc::new(Neighbours::build(area, k, Kernel::Uniform)),
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    fn ks(kept: &[KeptArea]) -> Vec<Vec<u32>> {
+        kept.iter()
+            .map(|area| area.weights.iter().map(|(k, ..)| *k).collect())
+            .collect()
+    }
+
+    #[test]
+    fn weights_over_the_budget_leave_oldest_first_and_the_newest_stays() {
+        let centre = h3o::LatLng::new(52.57, -0.24)
+            .expect("a point")
+            .to_cell(Resolution::Eight);
+        let area = Arc::new(StudyArea::new(centre.grid_disk::<Vec<_>>(20)));
+        let mut kept = vec![
+            kept_area(8, &area, &[1, 2]),
+            kept_area(9, &area, &[3, 1, 2]),
+        ];
+        let bytes = |k: u32| Neighbours::build(&area, k, Kernel::Uniform).heap_bytes();
+        let newest = Arc::clone(&kept[1].weights[2].2);
+        let all = 2 * bytes(1) + 2 * bytes(2) + bytes(3);
+
+        shed_weights(&mut kept, all, &newest);
+        assert_eq!(ks(&kept), [vec![1, 2], vec![3, 1, 2]], "within the budget");
+
+        shed_weights(&mut kept, all - 1, &newest);
+        assert_eq!(
+            ks(&kept),
+            [vec![2], vec![3, 1, 2]],
+            "the oldest area's oldest first"
+        );
+
+        shed_weights(&mut kept, bytes(1) + bytes(2), &newest);
+        assert_eq!(ks(&kept), [vec![], vec![1, 2]]);
+
+        shed_weights(&mut kept, 0, &newest);
+        assert_eq!(ks(&kept), [vec![], vec![2]], "the newest stays");
+    }
 }
