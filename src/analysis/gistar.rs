@@ -119,9 +119,12 @@ impl StudyArea {
 /// ~600,000 cells has 22M of them at k = 3 and a server keeps its weights.
 #[derive(Clone, Debug)]
 pub struct Neighbours {
-    start: Vec<u32>,
-    index: Vec<u32>,
-    distance: Vec<u8>,
+    /// The rows, in shares of `share_len` consecutive cells (the last may be
+    /// shorter), each as its thread made it: joining them would hold two
+    /// copies of the weights at once.
+    shares: Vec<Rows>,
+    share_len: usize,
+    cells: usize,
     /// The kernel's weight at each grid distance, 0..=k.
     weight_at: Vec<f64>,
     /// Per cell `W = Σⱼ wᵢⱼ` (summed in row order) and the root of the
@@ -150,8 +153,8 @@ impl Neighbours {
         );
         // A resolution-9 area's rows (a k-disk from H3 and a lookup per
         // neighbour, for every cell) are the longest step of a cold request
-        // there: the cells are shared out, each share's rows made apart, then
-        // joined in order (the same rows either way).
+        // there: the cells are shared out and each share's rows made apart,
+        // and kept as made (the same rows either way).
         let threads = std::thread::available_parallelism().map_or(1, usize::from);
         Self::build_in_shares(area, k, kernel, threads.clamp(1, 4))
     }
@@ -169,23 +172,11 @@ impl Neighbours {
                 .map(|worker| worker.join().expect("a weights thread panicked"))
                 .collect()
         });
-        let entries = shares.iter().map(|rows| rows.index.len()).sum();
-        let mut start = Vec::with_capacity(area.len() + 1);
-        let mut index = Vec::with_capacity(entries);
-        let mut distance = Vec::with_capacity(entries);
-        let mut symmetric = true;
-        start.push(0);
-        for rows in shares {
-            let offset = index.len() as u32;
-            start.extend(rows.start.iter().skip(1).map(|end| offset + end));
-            index.extend(rows.index);
-            distance.extend(rows.distance);
-            symmetric &= rows.symmetric;
-        }
+        let symmetric = shares.iter().all(|rows| rows.symmetric);
         let mut nb = Self {
-            start,
-            index,
-            distance,
+            shares,
+            share_len: share,
+            cells: area.len(),
             weight_at: (0..=k).map(|d| kernel.weight(d, k)).collect(),
             w_sum: Vec::new(),
             spread_root: Vec::new(),
@@ -210,23 +201,30 @@ impl Neighbours {
 
     /// `(neighbour position, weight)` of cell `i`, itself first.
     pub fn of(&self, i: usize) -> impl Iterator<Item = (usize, f64)> + '_ {
-        let range = self.start[i] as usize..self.start[i + 1] as usize;
-        self.index[range.clone()]
+        let rows = &self.shares[i / self.share_len];
+        let local = i % self.share_len;
+        let range = rows.start[local] as usize..rows.start[local + 1] as usize;
+        rows.index[range.clone()]
             .iter()
-            .zip(&self.distance[range])
+            .zip(&rows.distance[range])
             .map(|(&j, &d)| (j as usize, self.weight_at[usize::from(d)]))
     }
 
     pub fn len(&self) -> usize {
-        self.start.len() - 1
+        self.cells
     }
 
     /// The bytes its arrays hold (what keeping it costs).
     pub fn heap_bytes(&self) -> usize {
         use std::mem::size_of;
-        (self.start.len() + self.index.len()) * size_of::<u32>()
-            + self.distance.len()
-            + (self.weight_at.len() + self.w_sum.len() + self.spread_root.len()) * size_of::<f64>()
+        let rows: usize = self
+            .shares
+            .iter()
+            .map(|rows| {
+                (rows.start.len() + rows.index.len()) * size_of::<u32>() + rows.distance.len()
+            })
+            .sum();
+        rows + (self.weight_at.len() + self.w_sum.len() + self.spread_root.len()) * size_of::<f64>()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -235,6 +233,7 @@ impl Neighbours {
 }
 
 /// Some consecutive cells' rows of [`Neighbours`], `start` from 0.
+#[derive(Clone, Debug)]
 struct Rows {
     start: Vec<u32>,
     index: Vec<u32>,
@@ -512,9 +511,14 @@ mod tests {
             let whole = Neighbours::build_in_shares(&area, k, Kernel::Gaussian, 1);
             for shares in [2, 3, 7] {
                 let parts = Neighbours::build_in_shares(&area, k, Kernel::Gaussian, shares);
-                assert_eq!(parts.start, whole.start, "k={k}, {shares} shares");
-                assert_eq!(parts.index, whole.index, "k={k}, {shares} shares");
-                assert_eq!(parts.distance, whole.distance, "k={k}, {shares} shares");
+                assert!(parts.shares.len() > 1, "k={k}, {shares} shares");
+                assert_eq!(parts.len(), whole.len());
+                for i in 0..area.len() {
+                    let row = |nb: &Neighbours| -> Vec<(usize, u64)> {
+                        nb.of(i).map(|(j, w)| (j, w.to_bits())).collect()
+                    };
+                    assert_eq!(row(&parts), row(&whole), "row {i}, k={k}, {shares} shares");
+                }
                 assert_eq!(differing(&parts.w_sum, &whole.w_sum), 0);
                 assert_eq!(differing(&parts.spread_root, &whole.spread_root), 0);
             }
