@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use h3o::CellIndex;
 
 use super::repeat::{repeat_premises, PremisesQuery, PremisesRow};
-use crate::publish::{hot_cells, hotspot_areas, LayerError, StudyAreaSpec};
+use crate::publish::{hotspot_areas, LayerError, StudyAreaSpec};
 
 /// Where a briefing is for.
 #[derive(Clone, Debug, PartialEq)]
@@ -78,11 +78,7 @@ pub fn briefing(
         field: "area",
         message,
     };
-    let bins: std::collections::HashMap<CellIndex, i8> = hot_cells(store, &layer)?
-        .cells
-        .iter()
-        .map(|c| (c.cell, c.bin))
-        .collect();
+    let bins = super::maps::bins(store, &layer)?;
     let cells: Vec<CellIndex> = match area {
         BriefingArea::Hotspot(id) => {
             let (_, areas) = hotspot_areas(store, &layer)?;
@@ -129,7 +125,7 @@ pub fn briefing(
         area: area.clone(),
         cells: cells
             .iter()
-            .map(|c| (*c, bins.get(c).copied().unwrap_or(0)))
+            .map(|c| (*c, bins.bin(u64::from(*c))))
             .collect(),
         premises,
     })

@@ -610,7 +610,7 @@ pub fn hotspot_areas(
         if !(6..=9).contains(&res) {
             continue;
         }
-        let other = hot_cells(
+        let (other_area, other_bins) = hot_bins(
             store,
             &LayerQuery {
                 res,
@@ -618,11 +618,12 @@ pub fn hotspot_areas(
                 ..query.clone()
             },
         )?;
-        let hot = other
-            .cells
+        let hot = other_area
+            .cells()
             .iter()
-            .filter(|c| c.bin >= 2)
-            .map(|c| c.cell)
+            .zip(&other_bins)
+            .filter(|(_, bin)| **bin >= 2)
+            .map(|(cell, _)| *cell)
             .collect();
         neighbours_hot.push((resolution(res)?, hot));
     }
