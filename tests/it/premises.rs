@@ -585,3 +585,39 @@ fn a_load_links_its_reports_before_it_commits() {
     );
     assert_eq!(after, got, "and the links it found stay as they were");
 }
+
+/// A briefing's cells carry the bins of the hot-spot map they sit on: each
+/// as `publish::hot_cells` (the hotspots layer's own pass) gives it, and the
+/// area's own cells hot.
+#[test]
+fn briefing_cells_carry_the_hot_spot_map_bins() {
+    use hotspots::premises::{briefing, BriefingArea};
+    let (_, beside) = crate::support::router::demo();
+    let store = beside.lock().expect("store");
+    let query = PremisesQuery::default();
+    let mut layer = query.layer.clone();
+    layer.filter = query.filter.clone();
+    let expected: HashMap<h3o::CellIndex, i8> = hotspots::publish::hot_cells(&store, &layer)
+        .expect("hot cells")
+        .cells
+        .iter()
+        .map(|c| (c.cell, c.bin))
+        .collect();
+    let (_, areas) = hotspots::publish::hotspot_areas(&store, &layer).expect("areas");
+    let area = &areas.first().expect("a hotspot area on the demo").area;
+    let shown =
+        briefing(&store, &BriefingArea::Hotspot(area.id.clone()), &query).expect("briefing");
+    for cell in &area.cells {
+        assert!(
+            shown.cells.iter().any(|(c, bin)| c == cell && *bin >= 2),
+            "{cell} is in the area, so hot"
+        );
+    }
+    assert!(
+        shown.cells.len() > area.cells.len(),
+        "the ring around it too"
+    );
+    for (cell, bin) in &shown.cells {
+        assert_eq!(*bin, expected.get(cell).copied().unwrap_or(0), "{cell}");
+    }
+}
