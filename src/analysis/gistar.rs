@@ -18,6 +18,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use h3o::CellIndex;
 
@@ -113,53 +114,45 @@ impl StudyArea {
     }
 }
 
-/// Sparse spatial weights (CSR): for each cell, its k-ring neighbours inside the
-/// study area (itself first) and their grid distances, which index the kernel's
-/// weights: 5 bytes a neighbour rather than 12, as a resolution-9 area of
-/// ~600,000 cells has 22M of them at k = 3 and a server keeps its weights.
+/// Each cell's k-ring inside a study area (CSR): its neighbours' positions,
+/// itself first, and their grid distances. They do not depend on the kernel,
+/// so one [`Rings`] serves every kernel's [`Neighbours`] at that `k`: a
+/// resolution-9 area of ~600,000 cells has 22M neighbours at k = 3, 5 bytes
+/// each, and a server keeps them.
 #[derive(Clone, Debug)]
-pub struct Neighbours {
+pub struct Rings {
     /// The rows, in shares of `share_len` consecutive cells (the last may be
     /// shorter), each as its thread made it: joining them would hold two
-    /// copies of the weights at once.
+    /// copies of the rings at once.
     shares: Vec<Rows>,
     share_len: usize,
     cells: usize,
-    /// The kernel's weight at each grid distance, 0..=k.
-    weight_at: Vec<f64>,
-    /// Per cell `W = Σⱼ wᵢⱼ` (summed in row order) and the root of the
-    /// denominator's `(n·S1 − W²)/(n − 1)`, 0 where that is not positive (the
-    /// neighbourhood is the whole area): they depend on the area alone, and a
-    /// Gi* pass would otherwise read every row to redo them.
-    w_sum: Vec<f64>,
-    spread_root: Vec<f64>,
-    /// `j` is in `i`'s row with weight `w` exactly when `i` is in `j`'s row with
-    /// `w`. Grid distance is symmetric, but H3 warns that rings touching a
+    /// `j` is in `i`'s ring at distance `d` exactly when `i` is in `j`'s at
+    /// `d`. Grid distance is symmetric, but H3 warns that rings touching a
     /// pentagon may be distorted, so a pentagon in any ring clears this.
     symmetric: bool,
-    pub k: u32,
-    pub kernel: Kernel,
+    k: u32,
 }
 
-impl Neighbours {
-    /// Builds the weights; cells of the k-ring outside the study area are left out.
+impl Rings {
+    /// Builds the rings; cells of a k-ring outside the study area are left out.
     ///
     /// # Panics
     /// When `k` exceeds 255 (a grid distance is kept in a byte).
-    pub fn build(area: &StudyArea, k: u32, kernel: Kernel) -> Self {
-        assert!(
-            u8::try_from(k).is_ok(),
-            "k = {k} is more rings than weights keep"
-        );
+    pub fn build(area: &StudyArea, k: u32) -> Self {
         // A resolution-9 area's rows (a k-disk from H3 and a lookup per
         // neighbour, for every cell) are the longest step of a cold request
         // there: the cells are shared out and each share's rows made apart,
         // and kept as made (the same rows either way).
         let threads = std::thread::available_parallelism().map_or(1, usize::from);
-        Self::build_in_shares(area, k, kernel, threads.clamp(1, 4))
+        Self::build_in_shares(area, k, threads.clamp(1, 4))
     }
 
-    fn build_in_shares(area: &StudyArea, k: u32, kernel: Kernel, shares: usize) -> Self {
+    fn build_in_shares(area: &StudyArea, k: u32, shares: usize) -> Self {
+        assert!(
+            u8::try_from(k).is_ok(),
+            "k = {k} is more rings than weights keep"
+        );
         let share = area.len().div_ceil(shares).max(1);
         let shares: Vec<Rows> = std::thread::scope(|scope| {
             let workers: Vec<_> = area
@@ -172,16 +165,84 @@ impl Neighbours {
                 .map(|worker| worker.join().expect("a weights thread panicked"))
                 .collect()
         });
-        let symmetric = shares.iter().all(|rows| rows.symmetric);
-        let mut nb = Self {
+        Self {
+            symmetric: shares.iter().all(|rows| rows.symmetric),
             shares,
             share_len: share,
             cells: area.len(),
+            k,
+        }
+    }
+
+    /// `(neighbour position, grid distance)` of cell `i`, itself first.
+    fn of(&self, i: usize) -> impl Iterator<Item = (usize, u8)> + '_ {
+        let rows = &self.shares[i / self.share_len];
+        let local = i % self.share_len;
+        let range = rows.start[local] as usize..rows.start[local + 1] as usize;
+        rows.index[range.clone()]
+            .iter()
+            .zip(&rows.distance[range])
+            .map(|(&j, &d)| (j as usize, d))
+    }
+
+    pub fn k(&self) -> u32 {
+        self.k
+    }
+
+    pub fn len(&self) -> usize {
+        self.cells
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The bytes its arrays hold (what keeping it costs).
+    pub fn heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        self.shares
+            .iter()
+            .map(|rows| {
+                (rows.start.len() + rows.index.len()) * size_of::<u32>() + rows.distance.len()
+            })
+            .sum()
+    }
+}
+
+/// Sparse spatial weights: a study area's [`Rings`] (shared) weighed by a
+/// kernel on grid distance.
+#[derive(Clone, Debug)]
+pub struct Neighbours {
+    rings: Arc<Rings>,
+    /// The kernel's weight at each grid distance, 0..=k.
+    weight_at: Vec<f64>,
+    /// Per cell `W = Σⱼ wᵢⱼ` (summed in row order) and the root of the
+    /// denominator's `(n·S1 − W²)/(n − 1)`, 0 where that is not positive (the
+    /// neighbourhood is the whole area): they depend on the area alone, and a
+    /// Gi* pass would otherwise read every row to redo them.
+    w_sum: Vec<f64>,
+    spread_root: Vec<f64>,
+    pub kernel: Kernel,
+}
+
+impl Neighbours {
+    /// Builds the weights; cells of the k-ring outside the study area are left out.
+    ///
+    /// # Panics
+    /// When `k` exceeds 255 (a grid distance is kept in a byte).
+    pub fn build(area: &StudyArea, k: u32, kernel: Kernel) -> Self {
+        Self::weigh(Arc::new(Rings::build(area, k)), kernel)
+    }
+
+    /// The weights of `rings` under `kernel`: one pass over the rings, which
+    /// are shared, not copied.
+    pub fn weigh(rings: Arc<Rings>, kernel: Kernel) -> Self {
+        let k = rings.k;
+        let mut nb = Self {
+            rings,
             weight_at: (0..=k).map(|d| kernel.weight(d, k)).collect(),
             w_sum: Vec::new(),
             spread_root: Vec::new(),
-            symmetric,
-            k,
             kernel,
         };
         let nf = nb.len() as f64;
@@ -201,30 +262,33 @@ impl Neighbours {
 
     /// `(neighbour position, weight)` of cell `i`, itself first.
     pub fn of(&self, i: usize) -> impl Iterator<Item = (usize, f64)> + '_ {
-        let rows = &self.shares[i / self.share_len];
-        let local = i % self.share_len;
-        let range = rows.start[local] as usize..rows.start[local + 1] as usize;
-        rows.index[range.clone()]
-            .iter()
-            .zip(&rows.distance[range])
-            .map(|(&j, &d)| (j as usize, self.weight_at[usize::from(d)]))
+        self.rings
+            .of(i)
+            .map(|(j, d)| (j, self.weight_at[usize::from(d)]))
+    }
+
+    /// The rings it weighs, to weigh again under another kernel.
+    pub fn rings(&self) -> &Arc<Rings> {
+        &self.rings
+    }
+
+    pub fn k(&self) -> u32 {
+        self.rings.k
     }
 
     pub fn len(&self) -> usize {
-        self.cells
+        self.rings.len()
     }
 
-    /// The bytes its arrays hold (what keeping it costs).
+    /// The bytes its own arrays hold, its shared rings' left out.
+    pub fn kernel_bytes(&self) -> usize {
+        (self.weight_at.len() + self.w_sum.len() + self.spread_root.len())
+            * std::mem::size_of::<f64>()
+    }
+
+    /// The bytes it holds, its rings' included (what keeping it alone costs).
     pub fn heap_bytes(&self) -> usize {
-        use std::mem::size_of;
-        let rows: usize = self
-            .shares
-            .iter()
-            .map(|rows| {
-                (rows.start.len() + rows.index.len()) * size_of::<u32>() + rows.distance.len()
-            })
-            .sum();
-        rows + (self.weight_at.len() + self.w_sum.len() + self.spread_root.len()) * size_of::<f64>()
+        self.rings.heap_bytes() + self.kernel_bytes()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -287,7 +351,7 @@ pub fn gi_star(x: &[f64], nb: &Neighbours) -> GiStar {
     let mean = x.iter().sum::<f64>() / nf;
     let var = (x.iter().map(|v| v * v).sum::<f64>() / nf - mean * mean).max(0.0);
     let s = var.sqrt();
-    let weighted = if nb.symmetric && x.iter().filter(|v| **v != 0.0).count() < n / 2 {
+    let weighted = if nb.rings.symmetric && x.iter().filter(|v| **v != 0.0).count() < n / 2 {
         weighted_sums_spread(x, nb)
     } else {
         weighted_sums_gathered(x, nb)
@@ -480,7 +544,7 @@ mod tests {
         for kernel in [Kernel::Uniform, Kernel::Triangular, Kernel::Gaussian] {
             for k in 1..=3 {
                 let nb = Neighbours::build(&area, k, kernel);
-                assert!(nb.symmetric, "no pentagon near Peterborough");
+                assert!(nb.rings.symmetric, "no pentagon near Peterborough");
                 let x = sparse_values(area.len(), u64::from(k) * 31 + kernel as u64);
                 let gathered = weighted_sums_gathered(&x, &nb);
                 let spread = weighted_sums_spread(&x, &nb);
@@ -496,9 +560,9 @@ mod tests {
         let nb = Neighbours::build(&area, 2, Kernel::Gaussian);
         let x = sparse_values(area.len(), 7);
         let gi = gi_star(&x, &nb);
-        let mut gathered = nb.clone();
-        gathered.symmetric = false;
-        let by_rows = gi_star(&x, &gathered);
+        let mut rings = Rings::clone(nb.rings());
+        rings.symmetric = false;
+        let by_rows = gi_star(&x, &Neighbours::weigh(Arc::new(rings), nb.kernel));
         assert_eq!(differing(&gi.z, &by_rows.z), 0);
         assert_eq!(differing(&gi.p, &by_rows.p), 0);
         assert!(gi.z.iter().any(|z| *z > 2.0));
@@ -508,10 +572,16 @@ mod tests {
     fn weights_built_in_shares_are_the_weights_built_whole() {
         let area = area(12);
         for k in 1..=3 {
-            let whole = Neighbours::build_in_shares(&area, k, Kernel::Gaussian, 1);
+            let in_shares = |shares| {
+                Neighbours::weigh(
+                    Arc::new(Rings::build_in_shares(&area, k, shares)),
+                    Kernel::Gaussian,
+                )
+            };
+            let whole = in_shares(1);
             for shares in [2, 3, 7] {
-                let parts = Neighbours::build_in_shares(&area, k, Kernel::Gaussian, shares);
-                assert!(parts.shares.len() > 1, "k={k}, {shares} shares");
+                let parts = in_shares(shares);
+                assert!(parts.rings.shares.len() > 1, "k={k}, {shares} shares");
                 assert_eq!(parts.len(), whole.len());
                 for i in 0..area.len() {
                     let row = |nb: &Neighbours| -> Vec<(usize, u64)> {
@@ -536,7 +606,7 @@ mod tests {
                 assert_eq!(row, expected, "row {i}, k={k}");
             }
         }
-        let empty = Neighbours::build_in_shares(&StudyArea::new([]), 2, Kernel::Uniform, 3);
+        let empty = Rings::build_in_shares(&StudyArea::new([]), 2, 3);
         assert!(empty.is_empty());
     }
 
@@ -548,6 +618,6 @@ mod tests {
             .center_child(Resolution::Five)
             .expect("its centre child");
         let area = StudyArea::new(pentagon.grid_disk::<Vec<_>>(3));
-        assert!(!Neighbours::build(&area, 1, Kernel::Uniform).symmetric);
+        assert!(!Rings::build(&area, 1).symmetric);
     }
 }

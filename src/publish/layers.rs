@@ -10,7 +10,7 @@ use h3o::{CellIndex, LatLng, Resolution};
 use serde_json::{json, Value};
 
 use crate::analysis::{
-    self, CellReports, Emerging, HotspotArea, Kernel, Neighbours, ReportsByCell, StudyArea,
+    self, CellReports, Emerging, HotspotArea, Kernel, Neighbours, ReportsByCell, Rings, StudyArea,
 };
 use crate::geo::Gazetteer;
 use crate::model::{period_label, periods, previous_period, AreaLevel, Step};
@@ -195,18 +195,24 @@ static STUDY_AREAS: Mutex<Vec<KeptArea>> = Mutex::new(Vec::new());
 const STUDY_AREAS_KEPT: usize = 8;
 
 /// The most bytes of spatial weights kept across the areas. A res-9 area's
-/// at k = 3 are ~125 MB, and an analyst trying each k and kernel there would
-/// otherwise keep nine of them for as long as the area is kept.
+/// rings at k = 3 are ~110 MB (each kernel's weights over them ~10 MB more),
+/// and an analyst trying each k there would otherwise keep them all for as
+/// long as the area is kept.
 const WEIGHTS_KEPT_BYTES: usize = 512 << 20;
 
 struct KeptArea {
     key: StudyAreaKey,
     area: Arc<StudyArea>,
-    weights: Vec<(u32, Kernel, Arc<Neighbours>)>,
+    /// Oldest first; the kernels at one `k` share its rings.
+    weights: Vec<Arc<Neighbours>>,
 }
 
 fn kept_areas() -> std::sync::MutexGuard<'static, Vec<KeptArea>> {
-    STUDY_AREAS.lock().unwrap_or_else(PoisonError::into_inner)
+    lock_kept(&STUDY_AREAS)
+}
+
+fn lock_kept(kept: &Mutex<Vec<KeptArea>>) -> std::sync::MutexGuard<'_, Vec<KeptArea>> {
+    kept.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The study area's cells at `res` (deterministic: sorted cells).
@@ -254,41 +260,74 @@ pub fn study_area(
 /// The spatial weights of `area`, shared while the area is memoised (found by
 /// identity: a kept area is alive, so its address is not reused).
 fn neighbours(area: &Arc<StudyArea>, k: u32, kernel: Kernel) -> Arc<Neighbours> {
+    neighbours_in(&STUDY_AREAS, WEIGHTS_KEPT_BYTES, area, k, kernel)
+}
+
+/// [`neighbours`] kept in `kept` within `budget` bytes. Another kernel at the
+/// same `k` is weighed over the kept rings (one pass over them) rather than
+/// building them again: the rings are most of the cost and do not depend on
+/// the kernel.
+fn neighbours_in(
+    kept: &Mutex<Vec<KeptArea>>,
+    budget: usize,
+    area: &Arc<StudyArea>,
+    k: u32,
+    kernel: Kernel,
+) -> Arc<Neighbours> {
     let is_area = |kept: &KeptArea| Arc::ptr_eq(&kept.area, area);
-    if let Some(kept) = kept_areas().iter().find(|kept| is_area(kept)) {
-        if let Some((.., nb)) = kept
-            .weights
+    let kept_rings = {
+        let kept = lock_kept(kept);
+        let weights = kept
             .iter()
-            .find(|(kk, kn, _)| (*kk, *kn) == (k, kernel))
-        {
+            .find(|kept| is_area(kept))
+            .map(|kept| &kept.weights);
+        let at_k = || weights.into_iter().flatten().filter(|nb| nb.k() == k);
+        if let Some(nb) = at_k().find(|nb| nb.kernel == kernel) {
             return Arc::clone(nb);
         }
-    }
-    let nb = Arc::new(Neighbours::build(area, k, kernel));
-    let mut kept = kept_areas();
+        at_k().next().map(|nb| Arc::clone(nb.rings()))
+    };
+    let rings = kept_rings.unwrap_or_else(|| Arc::new(Rings::build(area, k)));
+    let nb = Arc::new(Neighbours::weigh(rings, kernel));
+    let mut kept = lock_kept(kept);
     if let Some(entry) = kept.iter_mut().find(|kept| is_area(kept)) {
-        entry.weights.push((k, kernel, Arc::clone(&nb)));
-        shed_weights(&mut kept, WEIGHTS_KEPT_BYTES, &nb);
+        entry.weights.push(Arc::clone(&nb));
+        shed_weights(&mut kept, budget, &nb);
     }
     nb
 }
 
-/// Drops kept weights until they fit `budget`: the least recently used
-/// areas' first, each area's oldest first; `newest` (just built) stays.
-fn shed_weights(kept: &mut [KeptArea], budget: usize, newest: &Arc<Neighbours>) {
-    let mut total: usize = kept
+/// The bytes `weights` hold, rings shared between kernels counted once.
+fn weights_bytes(weights: &[Arc<Neighbours>]) -> usize {
+    weights
         .iter()
-        .flat_map(|area| &area.weights)
-        .map(|(.., nb)| nb.heap_bytes())
-        .sum();
+        .enumerate()
+        .map(|(i, nb)| {
+            let shared = weights[..i]
+                .iter()
+                .any(|earlier| Arc::ptr_eq(earlier.rings(), nb.rings()));
+            nb.kernel_bytes() + if shared { 0 } else { nb.rings().heap_bytes() }
+        })
+        .sum()
+}
+
+/// Drops kept weights until they fit `budget`: the least recently used
+/// areas' first, each area's oldest first; `newest` (just built) stays. A
+/// kernel's weights leave alone; their rings leave with the last kernel
+/// weighing them.
+fn shed_weights(kept: &mut [KeptArea], budget: usize, newest: &Arc<Neighbours>) {
+    let mut total: usize = kept.iter().map(|area| weights_bytes(&area.weights)).sum();
     for area in kept.iter_mut() {
-        area.weights.retain(|(.., nb)| {
-            if total <= budget || Arc::ptr_eq(nb, newest) {
-                return true;
+        let mut i = 0;
+        while i < area.weights.len() && total > budget {
+            if Arc::ptr_eq(&area.weights[i], newest) {
+                i += 1;
+                continue;
             }
-            total -= nb.heap_bytes();
-            false
-        });
+            let before = weights_bytes(&area.weights);
+            area.weights.remove(i);
+            total -= before - weights_bytes(&area.weights);
+        }
     }
 }
 
@@ -723,7 +762,10 @@ pub fn emerging(store: &Store, query: &LayerQuery) -> Result<EmergingRun, LayerE
     let index: HashMap<NaiveDate, usize> =
         periods.iter().enumerate().map(|(i, p)| (*p, i)).collect();
     let (n, steps) = (area.len(), periods.len());
-    let mut x = vec![vec![0.0; n]; steps];
+    // Each step's values as (position, value), spread over one map of the
+    // area a step at a time: a map per step at once was ~350 MB for six
+    // years by month at resolution 9 (~600,000 cells).
+    let mut by_step: Vec<Vec<(usize, f64)>> = vec![Vec::new(); steps];
     let mut totals = vec![0.0; n];
     for (cell, period, value) in series {
         let Some(i) = CellIndex::try_from(cell)
@@ -733,7 +775,7 @@ pub fn emerging(store: &Store, query: &LayerQuery) -> Result<EmergingRun, LayerE
             continue;
         };
         if let Some(&t) = index.get(&period) {
-            x[t][i] = value;
+            by_step[t].push((i, value));
             totals[i] += value;
         }
     }
@@ -743,8 +785,15 @@ pub fn emerging(store: &Store, query: &LayerQuery) -> Result<EmergingRun, LayerE
     let classed: Vec<usize> = (0..n).filter(|&i| totals[i] > 0.0).collect();
     let mut z_by_cell = vec![Vec::with_capacity(steps); classed.len()];
     let mut bins_by_cell = vec![Vec::with_capacity(steps); classed.len()];
-    for values in &x {
-        let gi = analysis::gi_star(values, &nb);
+    let mut values = vec![0.0; n];
+    for step in &by_step {
+        for &(i, value) in step {
+            values[i] = value;
+        }
+        let gi = analysis::gi_star(&values, &nb);
+        for &(i, _) in step {
+            values[i] = 0.0;
+        }
         let bins = analysis::bins(&gi.z, &gi.p, query.fdr);
         for (series, &i) in classed.iter().enumerate() {
             z_by_cell[series].push(gi.z[i]);
@@ -993,45 +1042,47 @@ pub fn provenance(
 mod tests {
     use super::*;
 
+    fn key(res: u8) -> StudyAreaKey {
+        StudyAreaKey {
+            spec: StudyAreaSpec::Default,
+            res,
+            extent: None,
+        }
+    }
+
     fn kept_area(res: u8, area: &Arc<StudyArea>, ks: &[u32]) -> KeptArea {
         KeptArea {
-            key: StudyAreaKey {
-                spec: StudyAreaSpec::Default,
-                res,
-                extent: None,
-            },
+            key: key(res),
             area: Arc::clone(area),
             weights: ks
                 .iter()
-                .map(|&k| {
-                    (
-                        k,
-                        Kernel::Uniform,
-                        Arc::new(Neighbours::build(area, k, Kernel::Uniform)),
-                    )
-                })
+                .map(|&k| Arc::new(Neighbours::build(area, k, Kernel::Uniform)))
                 .collect(),
         }
     }
 
     fn ks(kept: &[KeptArea]) -> Vec<Vec<u32>> {
         kept.iter()
-            .map(|area| area.weights.iter().map(|(k, ..)| *k).collect())
+            .map(|area| area.weights.iter().map(|nb| nb.k()).collect())
             .collect()
+    }
+
+    fn peterborough(res: Resolution, k: u32) -> Arc<StudyArea> {
+        let centre = h3o::LatLng::new(52.57, -0.24)
+            .expect("a point")
+            .to_cell(res);
+        Arc::new(StudyArea::new(centre.grid_disk::<Vec<_>>(k)))
     }
 
     #[test]
     fn weights_over_the_budget_leave_oldest_first_and_the_newest_stays() {
-        let centre = h3o::LatLng::new(52.57, -0.24)
-            .expect("a point")
-            .to_cell(Resolution::Eight);
-        let area = Arc::new(StudyArea::new(centre.grid_disk::<Vec<_>>(20)));
+        let area = peterborough(Resolution::Eight, 20);
         let mut kept = vec![
             kept_area(8, &area, &[1, 2]),
             kept_area(9, &area, &[3, 1, 2]),
         ];
         let bytes = |k: u32| Neighbours::build(&area, k, Kernel::Uniform).heap_bytes();
-        let newest = Arc::clone(&kept[1].weights[2].2);
+        let newest = Arc::clone(&kept[1].weights[2]);
         let all = 2 * bytes(1) + 2 * bytes(2) + bytes(3);
 
         shed_weights(&mut kept, all, &newest);
@@ -1049,5 +1100,69 @@ mod tests {
 
         shed_weights(&mut kept, 0, &newest);
         assert_eq!(ks(&kept), [vec![], vec![2]], "the newest stays");
+    }
+
+    /// Every kernel at one `k` weighs the same kept rings, their bytes
+    /// counted once, and gives the weights (and Gi*) built from nothing.
+    #[test]
+    fn kernels_at_one_k_share_its_rings_and_weigh_as_if_built_alone() {
+        let area = peterborough(Resolution::Eight, 14);
+        let kept = Mutex::new(vec![KeptArea {
+            key: key(8),
+            area: Arc::clone(&area),
+            weights: Vec::new(),
+        }]);
+        let get = |k, kernel| neighbours_in(&kept, usize::MAX, &area, k, kernel);
+        let uniform = get(2, Kernel::Uniform);
+        let gaussian = get(2, Kernel::Gaussian);
+        let other_k = get(1, Kernel::Gaussian);
+        assert!(Arc::ptr_eq(uniform.rings(), gaussian.rings()));
+        assert!(!Arc::ptr_eq(uniform.rings(), other_k.rings()));
+        assert!(Arc::ptr_eq(&get(2, Kernel::Gaussian), &gaussian), "kept");
+
+        let x: Vec<f64> = (0..area.len())
+            .map(|i| if i % 7 == 0 { (i % 5) as f64 } else { 0.0 })
+            .collect();
+        for (nb, k, kernel) in [
+            (&gaussian, 2, Kernel::Gaussian),
+            (&uniform, 2, Kernel::Uniform),
+        ] {
+            let alone = Neighbours::build(&area, k, kernel);
+            let bits = |gi: analysis::GiStar| -> Vec<u64> {
+                gi.z.iter().chain(&gi.p).map(|v| v.to_bits()).collect()
+            };
+            assert_eq!(
+                bits(analysis::gi_star(&x, nb)),
+                bits(analysis::gi_star(&x, &alone)),
+                "{kernel}"
+            );
+        }
+
+        let weights = lock_kept(&kept).remove(0).weights;
+        let shared = uniform.rings().heap_bytes();
+        assert_eq!(
+            weights_bytes(&weights),
+            shared
+                + other_k.rings().heap_bytes()
+                + weights.iter().map(|nb| nb.kernel_bytes()).sum::<usize>()
+        );
+
+        // Over budget: the uniform weights leave, the rings stay with the
+        // gaussian's; only the gaussian's leaving takes the rings.
+        let mut kept = vec![KeptArea {
+            key: key(8),
+            area: Arc::clone(&area),
+            weights,
+        }];
+        let total = weights_bytes(&kept[0].weights);
+        shed_weights(&mut kept, total - 1, &other_k);
+        assert_eq!(kept[0].weights.len(), 2);
+        assert!(Arc::ptr_eq(&kept[0].weights[0], &gaussian));
+        assert_eq!(
+            weights_bytes(&kept[0].weights),
+            total - uniform.kernel_bytes()
+        );
+        shed_weights(&mut kept, total - uniform.kernel_bytes() - 1, &other_k);
+        assert_eq!(weights_bytes(&kept[0].weights), other_k.heap_bytes());
     }
 }

@@ -230,6 +230,51 @@ fn emerging_categories_on_demo() {
     assert!(busiest.trend_z > 0.0);
 }
 
+/// Each cell's category and trend come from its own map at every step: the
+/// layer's, against Gi* run over a map of the area built whole for each
+/// step from the stored counts (the cells' series, classed as the layer does).
+#[test]
+fn emerging_classes_each_cell_by_the_maps_of_its_steps() {
+    use hotspots::analysis::{self, Neighbours};
+    let store = demo().lock().expect("lock");
+    let query = LayerQuery {
+        res: 8,
+        step: Step::Quarter,
+        ..LayerQuery::default()
+    };
+    let (area, periods, cells) = publish::emerging(&store, &query).expect("emerging");
+    let series = store
+        .cell_series(8, &query.filter, Step::Quarter, None)
+        .expect("series");
+    let nb = Neighbours::build(&area, query.k, query.kernel);
+    let (mut z_of, mut bins_of) = (vec![Vec::new(); area.len()], vec![Vec::new(); area.len()]);
+    for period in &periods {
+        let mut x = vec![0.0; area.len()];
+        for (cell, _, value) in series.iter().filter(|(_, p, _)| p == period) {
+            let cell = CellIndex::try_from(*cell).expect("a cell");
+            if let Some(i) = area.position(cell) {
+                x[i] = *value;
+            }
+        }
+        let gi = analysis::gi_star(&x, &nb);
+        let bins = analysis::bins(&gi.z, &gi.p, query.fdr);
+        for i in 0..area.len() {
+            z_of[i].push(gi.z[i]);
+            bins_of[i].push(bins[i]);
+        }
+    }
+    assert!(cells.len() > 100, "{} cells classed", cells.len());
+    let mut hot = 0;
+    for c in &cells {
+        let i = area.position(c.cell).expect("in the area");
+        let (category, trend) = analysis::classify(&bins_of[i], &z_of[i]);
+        assert_eq!(c.category, category, "{}", c.cell);
+        assert_eq!(c.trend_z.to_bits(), trend.z.to_bits(), "{}", c.cell);
+        hot += usize::from(bins_of[i].iter().any(|b| *b > 0));
+    }
+    assert!(hot > 10, "{hot} cells hot at some step");
+}
+
 #[test]
 fn town_trends_add_up_and_test_changes() {
     let store = demo().lock().expect("lock");
