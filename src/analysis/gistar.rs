@@ -351,20 +351,21 @@ pub fn gi_star(x: &[f64], nb: &Neighbours) -> GiStar {
     let mean = x.iter().sum::<f64>() / nf;
     let var = (x.iter().map(|v| v * v).sum::<f64>() / nf - mean * mean).max(0.0);
     let s = var.sqrt();
-    let weighted = if nb.rings.symmetric && x.iter().filter(|v| **v != 0.0).count() < n / 2 {
+    let mut z = if nb.rings.symmetric && x.iter().filter(|v| **v != 0.0).count() < n / 2 {
         weighted_sums_spread(x, nb)
     } else {
         weighted_sums_gathered(x, nb)
     };
     // Relative guard: a constant field leaves rounding noise in `var`.
     let varies = s > 1e-12 * mean.abs().max(1.0);
-    let mut z = Vec::with_capacity(n);
-    for ((wx, w_sum), root) in weighted.into_iter().zip(&nb.w_sum).zip(&nb.spread_root) {
-        z.push(if varies && *root > 0.0 {
-            (wx - mean * w_sum) / (s * root)
+    // Each sum becomes its z in place: a resolution-9 area's vector is ~5 MB
+    // of fresh pages, and the outcome summary makes hundreds of maps.
+    for ((wx, w_sum), root) in z.iter_mut().zip(&nb.w_sum).zip(&nb.spread_root) {
+        *wx = if varies && *root > 0.0 {
+            (*wx - mean * w_sum) / (s * root)
         } else {
             0.0
-        });
+        };
     }
     // Cells whose neighbourhoods hold no reports share a z-score (one per
     // shape of neighbourhood), and they come in runs in cell order: one

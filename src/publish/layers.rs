@@ -474,7 +474,7 @@ pub fn hot_bins(
 ) -> Result<(Arc<StudyArea>, Vec<i8>), LayerError> {
     check(query)?;
     let area = study_area(store, &query.study_area, query.res)?;
-    let pass = gi_pass(store, query, &area, false)?;
+    let pass = gi_pass(store, query, &area, Keep::Bins)?;
     Ok((area, pass.bins))
 }
 
@@ -495,7 +495,12 @@ fn hot_cells_in(
     area: Arc<StudyArea>,
     details: bool,
 ) -> Result<HotspotRun, LayerError> {
-    let pass = gi_pass(store, query, &area, details)?;
+    let keep = if details {
+        Keep::CellsAndDetails
+    } else {
+        Keep::Cells
+    };
+    let pass = gi_pass(store, query, &area, keep)?;
     let cells = area
         .cells()
         .iter()
@@ -521,9 +526,19 @@ fn hot_cells_in(
     })
 }
 
+/// What a Gi* pass keeps beyond each cell's bin.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    /// The bins alone: a visit day's map, one of hundreds in the outcome summary.
+    Bins,
+    Cells,
+    CellsAndDetails,
+}
+
 /// One Gi* pass over a study area, per cell in its order.
 struct GiPass {
     x: Vec<f64>,
+    /// Empty when the pass keeps only bins.
     counts_by_cell: Vec<u64>,
     z: Vec<f64>,
     p: Vec<f64>,
@@ -540,14 +555,19 @@ fn gi_pass(
     store: &Store,
     query: &LayerQuery,
     area: &Arc<StudyArea>,
-    details: bool,
+    keep: Keep,
 ) -> Result<GiPass, LayerError> {
+    let details = keep == Keep::CellsAndDetails;
     let counts = store.cell_counts(query.res, &query.filter, weights(query), details)?;
     let (first, last) = (counts.first, counts.last);
     let n = area.len();
     let mut x = vec![0.0; n];
     let mut cell_details = ReportsByCell::new();
-    let mut counts_by_cell = vec![0u64; n];
+    let mut counts_by_cell = if keep == Keep::Bins {
+        Vec::new()
+    } else {
+        vec![0u64; n]
+    };
     let mut outside = 0;
     // Both sorted by cell: a merge, not a lookup per row.
     let cells = area.cells();
@@ -558,7 +578,9 @@ fn gi_pass(
         }
         if i < n && u64::from(cells[i]) == row.cell {
             x[i] = row.value;
-            counts_by_cell[i] = row.reports;
+            if let Some(count) = counts_by_cell.get_mut(i) {
+                *count = row.reports;
+            }
             if details {
                 cell_details.insert(i, cell_reports(row));
             }
