@@ -222,6 +222,12 @@ pub struct Neighbours {
     /// Gi* pass would otherwise read every row to redo them.
     w_sum: Vec<f64>,
     spread_root: Vec<f64>,
+    /// Each cell's shape of neighbourhood: cells whose `W` and root are the
+    /// same bits share one (every cell whose ring lies wholly inside the
+    /// area does), and so share a z-score wherever no value is near them.
+    shape_of: Arc<[u32]>,
+    /// Per shape: `W`, the root, and how many cells have it.
+    shapes: Vec<(f64, f64, usize)>,
     pub kernel: Kernel,
 }
 
@@ -243,6 +249,8 @@ impl Neighbours {
             weight_at: (0..=k).map(|d| kernel.weight(d, k)).collect(),
             w_sum: Vec::new(),
             spread_root: Vec::new(),
+            shape_of: Arc::from([]),
+            shapes: Vec::new(),
             kernel,
         };
         let nf = nb.len() as f64;
@@ -257,6 +265,23 @@ impl Neighbours {
                 (w_sum, if spread > 1e-12 { spread.sqrt() } else { 0.0 })
             })
             .unzip();
+        let mut shape_at: HashMap<(u64, u64), u32, foldhash::fast::RandomState> =
+            HashMap::default();
+        nb.shape_of = nb
+            .w_sum
+            .iter()
+            .zip(&nb.spread_root)
+            .map(|(&w_sum, &root)| {
+                let shape = *shape_at
+                    .entry((w_sum.to_bits(), root.to_bits()))
+                    .or_insert_with(|| {
+                        nb.shapes.push((w_sum, root, 0));
+                        (nb.shapes.len() - 1) as u32
+                    });
+                nb.shapes[shape as usize].2 += 1;
+                shape
+            })
+            .collect();
         nb
     }
 
@@ -282,8 +307,10 @@ impl Neighbours {
 
     /// The bytes its own arrays hold, its shared rings' left out.
     pub fn kernel_bytes(&self) -> usize {
-        (self.weight_at.len() + self.w_sum.len() + self.spread_root.len())
-            * std::mem::size_of::<f64>()
+        use std::mem::size_of;
+        (self.weight_at.len() + self.w_sum.len() + self.spread_root.len()) * size_of::<f64>()
+            + self.shape_of.len() * size_of::<u32>()
+            + self.shapes.len() * size_of::<(f64, f64, usize)>()
     }
 
     /// The bytes it holds, its rings' included (what keeping it alone costs).
@@ -417,6 +444,179 @@ fn weighted_sums_spread(x: &[f64], nb: &Neighbours) -> Vec<f64> {
         }
     }
     wx
+}
+
+/// Gi* of a map with values in few cells ([`gi_star_sparse`]): the z-score
+/// and p-value of each cell near a value (one is in its k-ring), and of each
+/// shape of neighbourhood, shared by that shape's cells far from every
+/// value. Each cell gets the bits [`gi_star`] gives it.
+#[derive(Clone, Debug)]
+pub struct SparseGiStar {
+    /// Positions of the cells near a value, ascending, with their z and p.
+    near: Vec<u32>,
+    near_z: Vec<f64>,
+    near_p: Vec<f64>,
+    shape_of: Arc<[u32]>,
+    /// Per shape: the z and p of its cells far from every value, and how
+    /// many those are.
+    far: Vec<(f64, f64, usize)>,
+}
+
+impl SparseGiStar {
+    pub fn len(&self) -> usize {
+        self.shape_of.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Cell `i`'s z-score and p-value.
+    pub fn z_p(&self, i: usize) -> (f64, f64) {
+        if let Ok(k) = self.near.binary_search(&(i as u32)) {
+            (self.near_z[k], self.near_p[k])
+        } else {
+            let (z, p, _) = self.far[self.shape_of[i] as usize];
+            (z, p)
+        }
+    }
+
+    /// Every cell's p-value once, with how many cells have it (what
+    /// Benjamini-Hochberg needs).
+    pub fn p_counts(&self) -> impl Iterator<Item = (f64, usize)> + '_ {
+        self.near_p
+            .iter()
+            .map(|p| (*p, 1))
+            .chain(self.far.iter().map(|(_, p, count)| (*p, *count)))
+            .filter(|(_, count)| *count > 0)
+    }
+
+    /// The cells whose `(z, p)` `keep` takes, ascending. A shape it takes
+    /// adds all its far cells (a scan of the area, only then).
+    pub fn cells_where(&self, keep: impl Fn(f64, f64) -> bool) -> Vec<usize> {
+        let mut cells: Vec<usize> = self
+            .near
+            .iter()
+            .zip(self.near_z.iter().zip(&self.near_p))
+            .filter(|(_, (z, p))| keep(**z, **p))
+            .map(|(i, _)| *i as usize)
+            .collect();
+        let far_kept: Vec<bool> = self
+            .far
+            .iter()
+            .map(|(z, p, count)| *count > 0 && keep(*z, *p))
+            .collect();
+        if far_kept.contains(&true) {
+            cells.extend(
+                self.shape_of
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, shape)| {
+                        far_kept[**shape as usize] && self.near.binary_search(&(*i as u32)).is_err()
+                    })
+                    .map(|(i, _)| i),
+            );
+            cells.sort_unstable();
+        }
+        cells
+    }
+}
+
+/// The sums of a sparse pass, kept per thread between passes: a map of the
+/// area zeroed once, of which a pass touches and then clears only the cells
+/// near a value.
+#[derive(Default)]
+struct SpreadScratch {
+    wx: Vec<f64>,
+    near: Vec<bool>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<SpreadScratch> = std::cell::RefCell::default();
+}
+
+/// [`gi_star`] of the map whose non-zero values are `values` (positions
+/// ascending, each once), without a pass over every cell: `None` where
+/// [`gi_star`] would sum row by row (weights not symmetric, or values in half
+/// the cells or more), and the caller should map the area and call it.
+///
+/// # Panics
+/// When a position is outside the area, or the positions are not ascending.
+pub fn gi_star_sparse(values: &[(usize, f64)], nb: &Neighbours) -> Option<SparseGiStar> {
+    let n = nb.len();
+    let values: Vec<(usize, f64)> = values.iter().copied().filter(|(_, v)| *v != 0.0).collect();
+    assert!(
+        values.windows(2).all(|w| w[0].0 < w[1].0),
+        "positions ascending, each once"
+    );
+    if !nb.rings.symmetric || values.len() >= n / 2 {
+        return None;
+    }
+    // As `gi_star`'s sums over every cell, in position order: the zeros
+    // between these add nothing.
+    let nf = n as f64;
+    let mean = values.iter().fold(0.0, |sum, (_, v)| sum + v) / nf;
+    let var = (values.iter().fold(0.0, |sum, (_, v)| sum + v * v) / nf - mean * mean).max(0.0);
+    let s = var.sqrt();
+    let varies = s > 1e-12 * mean.abs().max(1.0);
+    let z_of = |wx: f64, w_sum: f64, root: f64| {
+        if varies && root > 0.0 {
+            (wx - mean * w_sum) / (s * root)
+        } else {
+            0.0
+        }
+    };
+    SCRATCH.with(|scratch| {
+        let scratch = &mut *scratch.borrow_mut();
+        if scratch.wx.len() < n {
+            scratch.wx.resize(n, 0.0);
+            scratch.near.resize(n, false);
+        }
+        let SpreadScratch { wx, near: is_near } = scratch;
+        let mut near: Vec<u32> = Vec::new();
+        // The order of `weighted_sums_spread`: every cell's own term, then
+        // its neighbours' in position order.
+        let mut add = |i: usize, term: f64| {
+            if !is_near[i] {
+                is_near[i] = true;
+                near.push(i as u32);
+            }
+            wx[i] += term;
+        };
+        for &(i, v) in &values {
+            add(i, nb.weight_at[0] * v);
+        }
+        for &(j, v) in &values {
+            for (i, w) in nb.of(j).skip(1) {
+                add(i, w * v);
+            }
+        }
+        near.sort_unstable();
+        let mut near_z = Vec::with_capacity(near.len());
+        let mut far: Vec<(f64, f64, usize)> = nb
+            .shapes
+            .iter()
+            .map(|(w_sum, root, cells)| (z_of(0.0, *w_sum, *root), 0.0, *cells))
+            .collect();
+        for &i in &near {
+            let i = i as usize;
+            near_z.push(z_of(wx[i], nb.w_sum[i], nb.spread_root[i]));
+            far[nb.shape_of[i] as usize].2 -= 1;
+            wx[i] = 0.0;
+            is_near[i] = false;
+        }
+        for (z, p, _) in &mut far {
+            *p = two_sided_p(*z);
+        }
+        let near_p = near_z.iter().map(|z| two_sided_p(*z)).collect();
+        Some(SparseGiStar {
+            near,
+            near_z,
+            near_p,
+            shape_of: Arc::clone(&nb.shape_of),
+            far,
+        })
+    })
 }
 
 /// Conditional permutation inference (as PySAL): for each cell, its own value is
@@ -609,6 +809,90 @@ mod tests {
         }
         let empty = Rings::build_in_shares(&StudyArea::new([]), 2, 3);
         assert!(empty.is_empty());
+    }
+
+    /// Every cell's z and p from the sparse pass are [`gi_star`]'s bits, for
+    /// maps from one value to nearly half the cells; its p-values counted
+    /// are every cell's; the cells it selects are the ones a dense filter does.
+    #[test]
+    fn sparse_gi_star_gives_each_cell_the_bits_of_gi_star() {
+        let area = area(12);
+        let n = area.len();
+        for kernel in [Kernel::Uniform, Kernel::Triangular, Kernel::Gaussian] {
+            for k in 1..=3 {
+                let nb = Neighbours::build(&area, k, kernel);
+                assert!(nb.shapes.len() > 3, "edge shapes as well as the inner one");
+                let mut one = vec![0.0; n];
+                one[n / 3] = 2.5;
+                let mut maps = vec![one, vec![0.0; n]];
+                for (seed, every) in [(1, 50), (2, 20), (3, 5), (4, 3)] {
+                    let mut rng = SplitMix(seed * 97 + u64::from(k));
+                    maps.push(
+                        (0..n)
+                            .map(|_| {
+                                if rng.below(every) == 0 {
+                                    (1 + rng.below(1000)) as f64 / 7.0
+                                } else {
+                                    0.0
+                                }
+                            })
+                            .collect(),
+                    );
+                }
+                for x in &maps {
+                    let values: Vec<(usize, f64)> = x.iter().copied().enumerate().collect();
+                    let sparse = gi_star_sparse(&values, &nb).expect("fewer than half");
+                    let dense = gi_star(x, &nb);
+                    let (z, p): (Vec<f64>, Vec<f64>) = (0..n).map(|i| sparse.z_p(i)).unzip();
+                    assert_eq!(differing(&z, &dense.z), 0, "{kernel} k={k}");
+                    assert_eq!(differing(&p, &dense.p), 0, "{kernel} k={k}");
+                    let mut counted: Vec<(u64, usize)> =
+                        sparse.p_counts().map(|(p, c)| (p.to_bits(), c)).collect();
+                    counted.sort_unstable();
+                    let mut listed: Vec<(u64, usize)> = Vec::new();
+                    let mut bits: Vec<u64> = dense.p.iter().map(|p| p.to_bits()).collect();
+                    bits.sort_unstable();
+                    for b in bits {
+                        match listed.last_mut() {
+                            Some((last, count)) if *last == b => *count += 1,
+                            _ => listed.push((b, 1)),
+                        }
+                    }
+                    let merged = |v: Vec<(u64, usize)>| -> Vec<(u64, usize)> {
+                        let mut out: Vec<(u64, usize)> = Vec::new();
+                        for (b, c) in v {
+                            match out.last_mut() {
+                                Some((last, count)) if *last == b => *count += c,
+                                _ => out.push((b, c)),
+                            }
+                        }
+                        out
+                    };
+                    assert_eq!(merged(counted), listed, "{kernel} k={k}");
+                    for cut in [-1.0, 0.5, 2.0] {
+                        let expected: Vec<usize> = (0..n).filter(|&i| dense.z[i] < cut).collect();
+                        assert_eq!(sparse.cells_where(|z, _| z < cut), expected);
+                    }
+                }
+                let half: Vec<(usize, f64)> = (0..n).step_by(2).map(|i| (i, 1.0)).collect();
+                assert!(
+                    gi_star_sparse(&half, &nb).is_none(),
+                    "half the cells: row by row"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn sparse_gi_star_declines_weights_through_a_pentagon() {
+        let pentagon = CellIndex::base_cells()
+            .find(|c| c.is_pentagon())
+            .expect("a pentagon")
+            .center_child(Resolution::Five)
+            .expect("its centre child");
+        let area = StudyArea::new(pentagon.grid_disk::<Vec<_>>(3));
+        let nb = Neighbours::build(&area, 1, Kernel::Uniform);
+        assert!(gi_star_sparse(&[(0, 1.0)], &nb).is_none());
     }
 
     #[test]

@@ -16,5 +16,8 @@ pub mod stats;
 pub use areas::{hotspot_areas, CellReports, HotspotArea, ReportsByCell};
 pub use context::AreaContext;
 pub use emerging::{classify, Category, Emerging};
-pub use gistar::{gi_star, permutation_p, GiStar, Kernel, Neighbours, Rings, StudyArea};
+pub use gistar::{
+    gi_star, gi_star_sparse, permutation_p, GiStar, Kernel, Neighbours, Rings, SparseGiStar,
+    StudyArea,
+};
 pub use stats::{bh_threshold, bins, mann_kendall, poisson_change_p, two_sided_p, MannKendall};

@@ -19,23 +19,36 @@ pub fn bh_threshold(p_values: &[f64], alpha: f64) -> f64 {
 
 /// [`bh_threshold`] for several alphas, sorting the p-values once.
 pub fn bh_thresholds<const N: usize>(p_values: &[f64], alphas: [f64; N]) -> [f64; N] {
-    let m = p_values.len();
+    bh_thresholds_counted(p_values.iter().map(|p| (*p, 1)), p_values.len(), alphas)
+}
+
+/// [`bh_thresholds`] of `m` p-values given as distinct values with how many
+/// have each (a sparse Gi* map's cells far from every value share one per
+/// shape of neighbourhood). The same thresholds as listing each value
+/// `count` times: `p <= rank · alpha` only gets easier as the rank grows,
+/// so within equal p-values the last rank decides.
+pub fn bh_thresholds_counted<const N: usize>(
+    p_counts: impl IntoIterator<Item = (f64, usize)>,
+    m: usize,
+    alphas: [f64; N],
+) -> [f64; N] {
     // `p <= rank · alpha` with `rank <= 1` needs `p <= alpha`: the larger
     // p-values (nearly every cell of a sparse map) sort after these, so
     // leaving them out moves no rank.
     let largest_alpha = alphas.iter().copied().fold(0.0, f64::max);
-    let mut sorted: Vec<f64> = p_values
-        .iter()
-        .copied()
-        .filter(|p| *p <= largest_alpha)
+    let mut sorted: Vec<(f64, usize)> = p_counts
+        .into_iter()
+        .filter(|(p, count)| *p <= largest_alpha && *count > 0)
         .collect();
-    sorted.sort_unstable_by(f64::total_cmp);
+    sorted.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
     let mut thresholds = [0.0; N];
-    for (i, p) in sorted.iter().enumerate() {
-        let rank = (i + 1) as f64 / m as f64;
+    let mut ranked = 0;
+    for (p, count) in sorted {
+        ranked += count;
+        let rank = ranked as f64 / m as f64;
         for (threshold, alpha) in thresholds.iter_mut().zip(alphas) {
-            if *p <= rank * alpha {
-                *threshold = *p;
+            if p <= rank * alpha {
+                *threshold = p;
             }
         }
     }
@@ -55,9 +68,19 @@ pub fn bins(z: &[f64], p: &[f64], fdr: bool) -> Vec<i8> {
 /// Each level of [`LEVELS`] with its p-value cut-off: Benjamini-Hochberg's
 /// with `fdr`, the plain alpha without.
 pub fn cutoffs(p: &[f64], fdr: bool) -> [(i8, f64); 3] {
+    cutoffs_counted(p.iter().map(|p| (*p, 1)), p.len(), fdr)
+}
+
+/// [`cutoffs`] of `m` p-values given with how many cells have each
+/// ([`bh_thresholds_counted`]).
+pub fn cutoffs_counted(
+    p_counts: impl IntoIterator<Item = (f64, usize)>,
+    m: usize,
+    fdr: bool,
+) -> [(i8, f64); 3] {
     let alphas = LEVELS.map(|(_, alpha)| alpha);
     let cuts = if fdr {
-        bh_thresholds(p, alphas)
+        bh_thresholds_counted(p_counts, m, alphas)
     } else {
         alphas
     };
@@ -70,20 +93,20 @@ pub fn cutoffs(p: &[f64], fdr: bool) -> [(i8, f64); 3] {
 
 /// [`bins`] with the cut-offs already worked out ([`cutoffs`]).
 pub fn bins_with(z: &[f64], p: &[f64], cutoffs: &[(i8, f64); 3]) -> Vec<i8> {
-    z.iter()
-        .zip(p)
-        .map(|(z, p)| {
-            let level = cutoffs
-                .iter()
-                .find(|(_, cut)| *p <= *cut && *cut > 0.0)
-                .map_or(0, |(bin, _)| *bin);
-            if *z < 0.0 {
-                -level
-            } else {
-                level
-            }
-        })
-        .collect()
+    z.iter().zip(p).map(|(z, p)| bin(*z, *p, cutoffs)).collect()
+}
+
+/// One cell's bin ([`bins_with`]).
+pub fn bin(z: f64, p: f64, cutoffs: &[(i8, f64); 3]) -> i8 {
+    let level = cutoffs
+        .iter()
+        .find(|(_, cut)| p <= *cut && *cut > 0.0)
+        .map_or(0, |(bin, _)| *bin);
+    if z < 0.0 {
+        -level
+    } else {
+        level
+    }
 }
 
 /// Mann-Kendall trend test of a series in time order.

@@ -70,15 +70,12 @@ pub(super) fn bins(store: &Store, query: &LayerQuery) -> Result<Arc<BinMap>, Lay
     }
     let (area, bins) = hot_bins(store, query)?;
     let map = Arc::new(BinMap {
-        bins: area
-            .cells()
+        bins: bins
             .iter()
-            .zip(&bins)
-            .filter(|(_, bin)| **bin != 0)
-            .map(|(cell, bin)| (u64::from(*cell), *bin))
+            .map(|(i, bin)| (u64::from(area.cells()[*i]), *bin))
             .collect(),
-        hot_cells: bins.iter().filter(|bin| **bin >= 1).count() as u64,
-        cells: bins.len() as u64,
+        hot_cells: bins.iter().filter(|(_, bin)| *bin >= 1).count() as u64,
+        cells: area.len() as u64,
     });
     remember(key, Kept::Bins(Arc::clone(&map)));
     Ok(map)

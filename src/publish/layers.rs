@@ -465,17 +465,65 @@ pub fn hot_cells(store: &Store, query: &LayerQuery) -> Result<HotspotRun, LayerE
     hot_cells_in(store, query, area, false)
 }
 
-/// [`hot_cells`]' study area and each of its cells' bin (in its order), and
-/// nothing else: what classing a visit needs, without a [`CellResult`] for
-/// each of ~600,000 cells at resolution 9.
+/// The cells of a study area whose bin is not 0: `(position, bin)`, positions ascending.
+pub type CellBins = Vec<(usize, i8)>;
+
+/// [`hot_cells`]' study area and the cells whose bin is not 0 (positions
+/// ascending, with the bin), and nothing else: what classing a visit needs,
+/// without a [`CellResult`] for each of ~600,000 cells at resolution 9. A
+/// map of few reports takes Gi* only near them ([`analysis::gi_star_sparse`]):
+/// the outcome summary makes hundreds of such maps.
 pub fn hot_bins(
     store: &Store,
     query: &LayerQuery,
-) -> Result<(Arc<StudyArea>, Vec<i8>), LayerError> {
+) -> Result<(Arc<StudyArea>, CellBins), LayerError> {
     check(query)?;
     let area = study_area(store, &query.study_area, query.res)?;
+    if query.permutations == 0 && query.weight != Weight::Rate {
+        let counts = store.cell_counts(query.res, &query.filter, weights(query), false)?;
+        let mut values = Vec::new();
+        by_position(&area, &counts.rows, |i, row| values.push((i, row.value)));
+        let nb = neighbours(&area, query.k, query.kernel);
+        if let Some(gi) = analysis::gi_star_sparse(&values, &nb) {
+            let cutoffs = analysis::stats::cutoffs_counted(gi.p_counts(), gi.len(), query.fdr);
+            let bin = |(z, p)| analysis::stats::bin(z, p, &cutoffs);
+            let bins = gi
+                .cells_where(|z, p| bin((z, p)) != 0)
+                .into_iter()
+                .map(|i| (i, bin(gi.z_p(i))))
+                .collect();
+            return Ok((area, bins));
+        }
+    }
     let pass = gi_pass(store, query, &area, Keep::Bins)?;
-    Ok((area, pass.bins))
+    let bins = (pass.bins.iter().enumerate())
+        .filter(|(_, bin)| **bin != 0)
+        .map(|(i, bin)| (i, *bin))
+        .collect();
+    Ok((area, bins))
+}
+
+/// Calls `inside` with each of `rows` (sorted by cell) in `area` and its
+/// position there, in order; answers the reports of the rows outside it.
+/// Both are sorted by cell: a merge, not a lookup per row.
+fn by_position<'r>(
+    area: &StudyArea,
+    rows: &'r [CellRow],
+    mut inside: impl FnMut(usize, &'r CellRow),
+) -> u64 {
+    let cells = area.cells();
+    let (mut i, mut outside) = (0, 0);
+    for row in rows {
+        while i < cells.len() && u64::from(cells[i]) < row.cell {
+            i += 1;
+        }
+        if i < cells.len() && u64::from(cells[i]) == row.cell {
+            inside(i, row);
+        } else {
+            outside += row.reports;
+        }
+    }
+    outside
 }
 
 fn check(query: &LayerQuery) -> Result<(), LayerError> {
@@ -568,26 +616,15 @@ fn gi_pass(
     } else {
         vec![0u64; n]
     };
-    let mut outside = 0;
-    // Both sorted by cell: a merge, not a lookup per row.
-    let cells = area.cells();
-    let mut i = 0;
-    for row in &counts.rows {
-        while i < n && u64::from(cells[i]) < row.cell {
-            i += 1;
+    let outside = by_position(area, &counts.rows, |i, row| {
+        x[i] = row.value;
+        if let Some(count) = counts_by_cell.get_mut(i) {
+            *count = row.reports;
         }
-        if i < n && u64::from(cells[i]) == row.cell {
-            x[i] = row.value;
-            if let Some(count) = counts_by_cell.get_mut(i) {
-                *count = row.reports;
-            }
-            if details {
-                cell_details.insert(i, cell_reports(row));
-            }
-        } else {
-            outside += row.reports;
+        if details {
+            cell_details.insert(i, cell_reports(row));
         }
-    }
+    });
     let premises = if query.weight == Weight::Rate {
         let per_cell = store.registered_premises_per_cell(query.res, &query.filter.venues)?;
         let mut n = vec![0.0; area.len()];
@@ -679,12 +716,10 @@ pub fn hotspot_areas(
                 ..query.clone()
             },
         )?;
-        let hot = other_area
-            .cells()
+        let hot = other_bins
             .iter()
-            .zip(&other_bins)
-            .filter(|(_, bin)| **bin >= 2)
-            .map(|(cell, _)| *cell)
+            .filter(|(_, bin)| *bin >= 2)
+            .map(|(i, _)| other_area.cells()[*i])
             .collect();
         neighbours_hot.push((resolution(res)?, hot));
     }
@@ -784,9 +819,10 @@ pub fn emerging(store: &Store, query: &LayerQuery) -> Result<EmergingRun, LayerE
     let index: HashMap<NaiveDate, usize> =
         periods.iter().enumerate().map(|(i, p)| (*p, i)).collect();
     let (n, steps) = (area.len(), periods.len());
-    // Each step's values as (position, value), spread over one map of the
-    // area a step at a time: a map per step at once was ~350 MB for six
-    // years by month at resolution 9 (~600,000 cells).
+    // Each step's values as (position, value): a step's Gi* is taken near
+    // them (or over one map of the area, reused step by step, when they are
+    // many): a map per step at once was ~350 MB for six years by month at
+    // resolution 9 (~600,000 cells).
     let mut by_step: Vec<Vec<(usize, f64)>> = vec![Vec::new(); steps];
     let mut totals = vec![0.0; n];
     for (cell, period, value) in series {
@@ -807,13 +843,28 @@ pub fn emerging(store: &Store, query: &LayerQuery) -> Result<EmergingRun, LayerE
     let classed: Vec<usize> = (0..n).filter(|&i| totals[i] > 0.0).collect();
     let mut z_by_cell = vec![Vec::with_capacity(steps); classed.len()];
     let mut bins_by_cell = vec![Vec::with_capacity(steps); classed.len()];
-    let mut values = vec![0.0; n];
-    for step in &by_step {
-        for &(i, value) in step {
+    let mut values = Vec::new();
+    for step in &mut by_step {
+        // Positions ascending, the last value of a cell kept (as a map
+        // written in series order would hold).
+        step.reverse();
+        step.sort_by_key(|(i, _)| *i);
+        step.dedup_by_key(|(i, _)| *i);
+        if let Some(gi) = analysis::gi_star_sparse(step, &nb) {
+            let cutoffs = analysis::stats::cutoffs_counted(gi.p_counts(), n, query.fdr);
+            for (series, &i) in classed.iter().enumerate() {
+                let (z, p) = gi.z_p(i);
+                z_by_cell[series].push(z);
+                bins_by_cell[series].push(analysis::stats::bin(z, p, &cutoffs));
+            }
+            continue;
+        }
+        values.resize(n, 0.0);
+        for &(i, value) in step.iter() {
             values[i] = value;
         }
         let gi = analysis::gi_star(&values, &nb);
-        for &(i, _) in step {
+        for &(i, _) in step.iter() {
             values[i] = 0.0;
         }
         let bins = analysis::bins(&gi.z, &gi.p, query.fdr);

@@ -275,6 +275,61 @@ fn emerging_classes_each_cell_by_the_maps_of_its_steps() {
     assert!(hot > 10, "{hot} cells hot at some step");
 }
 
+/// The bins-only map (taken near the reports when they are few) marks the
+/// cells the full hot-spot layer does, with the same bins: each kernel,
+/// with and without FDR, counts and risk weights, a whole period and a quarter.
+#[test]
+fn hot_bins_are_the_hot_spot_layers_bins() {
+    use chrono::NaiveDate;
+    use hotspots::analysis::Kernel;
+    use hotspots::publish::Weight;
+    let store = demo().lock().expect("lock");
+    let quarter = hotspots::store::ReportFilter {
+        from: NaiveDate::from_ymd_opt(2024, 4, 1),
+        to: NaiveDate::from_ymd_opt(2024, 6, 30),
+        ..Default::default()
+    };
+    let queries = [
+        LayerQuery::default(),
+        LayerQuery {
+            res: 7,
+            fdr: false,
+            ..LayerQuery::default()
+        },
+        LayerQuery {
+            res: 9,
+            k: 3,
+            kernel: Kernel::Gaussian,
+            filter: quarter.clone(),
+            ..LayerQuery::default()
+        },
+        LayerQuery {
+            res: 8,
+            k: 2,
+            kernel: Kernel::Triangular,
+            weight: Weight::Risk,
+            filter: quarter,
+            ..LayerQuery::default()
+        },
+        LayerQuery {
+            res: 6,
+            k: 3,
+            ..LayerQuery::default()
+        },
+    ];
+    for query in queries {
+        let run = publish::hot_cells(&store, &query).expect("cells");
+        let expected: Vec<(usize, i8)> = (run.cells.iter().enumerate())
+            .filter(|(_, c)| c.bin != 0)
+            .map(|(i, c)| (i, c.bin))
+            .collect();
+        let (area, bins) = publish::hot_bins(&store, &query).expect("bins");
+        assert_eq!(area.len(), run.area.len());
+        assert_eq!(bins, expected, "res {} k {}", query.res, query.k);
+        assert!(bins.iter().any(|(_, bin)| *bin == 3), "res {}", query.res);
+    }
+}
+
 #[test]
 fn town_trends_add_up_and_test_changes() {
     let store = demo().lock().expect("lock");

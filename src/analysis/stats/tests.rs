@@ -190,3 +190,41 @@ fn benjamini_hochberg_equals_its_definition() {
     }
     assert!(significant > 150, "{significant} thresholds above zero");
 }
+
+/// p-values given once with their counts give the thresholds of the same
+/// p-values listed one by one, ties and all.
+#[test]
+fn counted_thresholds_are_the_listed_thresholds() {
+    let mut state = 7u64;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        state >> 33
+    };
+    let mut significant = 0;
+    for round in 0..300 {
+        let counted: Vec<(f64, usize)> = (0..=round % 17)
+            .map(|_| ((next() % 2_000) as f64 / 100_000.0, (next() % 40) as usize))
+            .collect();
+        let mut listed: Vec<f64> = counted
+            .iter()
+            .flat_map(|(p, count)| std::iter::repeat_n(*p, *count))
+            .collect();
+        let m = listed.len() + (next() % 100) as usize;
+        listed.resize(m, 1.0);
+        let alphas = [0.01, 0.05, 0.10];
+        let expected = bh_thresholds(&listed, alphas);
+        let got = bh_thresholds_counted(counted.iter().copied(), m, alphas);
+        assert_eq!(
+            got.map(f64::to_bits),
+            expected.map(f64::to_bits),
+            "round {round}"
+        );
+        significant += usize::from(expected[0] > 0.0);
+    }
+    assert!(
+        significant > 30,
+        "{significant} rounds with a 99% threshold"
+    );
+}
