@@ -342,17 +342,30 @@ impl Rows {
             symmetric: true,
         };
         rows.start.push(0);
+        // One disk and one ring buffer for every cell: a `Vec` per cell was
+        // ~600,000 allocations for a resolution-9 area.
+        let mut disk: Vec<(CellIndex, u32)> = Vec::with_capacity(per_cell);
         let mut ring: Vec<(u32, u32)> = Vec::with_capacity(per_cell);
         for cell in cells {
-            let disk = cell.grid_disk_distances::<Vec<_>>(k);
-            rows.symmetric &= !disk.iter().any(|(c, _)| c.is_pentagon());
+            disk.clear();
+            // h3o's fast walk fails on reaching a pentagon (it checks every
+            // cell it walks: the disk's), and its safe one is exact; so only a
+            // disk that took the safe walk can hold a pentagon.
+            let walked = cell
+                .grid_disk_distances_fast(k)
+                .try_for_each(|item| item.map(|found| disk.push(found)));
+            if walked.is_none() {
+                disk.clear();
+                disk.extend(cell.grid_disk_distances_safe(k));
+                rows.symmetric &= !disk.iter().any(|(c, _)| c.is_pentagon());
+            }
             ring.clear();
             ring.extend(
-                disk.into_iter()
-                    .filter_map(|(c, d)| area.position(c).map(|j| (j as u32, d))),
+                disk.iter()
+                    .filter_map(|&(c, d)| area.position(c).map(|j| (j as u32, d))),
             );
             // Itself (distance 0) first, then by position.
-            ring.sort_unstable_by_key(|&(j, d)| (d != 0, j));
+            ring.sort_unstable_by_key(|&(j, d)| (u64::from(d != 0) << 32) | u64::from(j));
             for &(j, d) in &ring {
                 rows.index.push(j);
                 rows.distance.push(d as u8);
