@@ -119,7 +119,8 @@ fn generate(path: &Path, rows: usize, details: bool) {
 /// without one of them would otherwise end the run with a traceback from the
 /// middle of it.
 fn check_peer_modules() {
-    const MODULES: &str = "numpy, pandas, h3, scipy.special";
+    // pyarrow: the peer reads its CSV with `pd.read_csv(engine="pyarrow")`.
+    const MODULES: &str = "numpy, pandas, pyarrow, h3, scipy.special";
     let out = Command::new("python3")
         .args(["-c", &format!("import {MODULES}")])
         .output()
@@ -130,7 +131,7 @@ fn check_peer_modules() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         panic!(
             "HOTSPOTS_NOTEBOOK_PEER needs python3 with {MODULES} (for example \
-             `pip install numpy pandas h3 scipy`); this python3 says: {}",
+             `pip install numpy pandas pyarrow h3 scipy`); this python3 says: {}",
             stderr.lines().last().unwrap_or("nothing")
         );
     }
