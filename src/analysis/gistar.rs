@@ -896,26 +896,24 @@ mod tests {
         }
     }
 
-    #[test]
-    fn sparse_gi_star_declines_weights_through_a_pentagon() {
+    /// The 3-disk around a resolution-5 pentagon: the rings of the cells near it reach it.
+    fn area_around_a_pentagon() -> StudyArea {
         let pentagon = CellIndex::base_cells()
             .find(|c| c.is_pentagon())
             .expect("a pentagon")
             .center_child(Resolution::Five)
             .expect("its centre child");
-        let area = StudyArea::new(pentagon.grid_disk::<Vec<_>>(3));
-        let nb = Neighbours::build(&area, 1, Kernel::Uniform);
+        StudyArea::new(pentagon.grid_disk::<Vec<_>>(3))
+    }
+
+    #[test]
+    fn sparse_gi_star_declines_weights_through_a_pentagon() {
+        let nb = Neighbours::build(&area_around_a_pentagon(), 1, Kernel::Uniform);
         assert!(gi_star_sparse(&[(0, 1.0)], &nb).is_none());
     }
 
     #[test]
     fn a_ring_through_a_pentagon_is_not_taken_as_symmetric() {
-        let pentagon = CellIndex::base_cells()
-            .find(|c| c.is_pentagon())
-            .expect("a pentagon")
-            .center_child(Resolution::Five)
-            .expect("its centre child");
-        let area = StudyArea::new(pentagon.grid_disk::<Vec<_>>(3));
-        assert!(!Rings::build(&area, 1).symmetric);
+        assert!(!Rings::build(&area_around_a_pentagon(), 1).symmetric);
     }
 }
