@@ -562,6 +562,12 @@ pub fn gi_star_sparse(values: &[(usize, f64)], nb: &Neighbours) -> Option<Sparse
         values.windows(2).all(|w| w[0].0 < w[1].0),
         "positions ascending, each once"
     );
+    // Checked before the thread's scratch is touched: a panic half-way through
+    // the spreading would leave sums in it for the thread's next map.
+    assert!(
+        values.last().is_none_or(|(i, _)| *i < n),
+        "a position outside the area"
+    );
     if !nb.rings.symmetric || values.len() >= n / 2 {
         return None;
     }
@@ -893,6 +899,30 @@ mod tests {
                     "half the cells: row by row"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn a_position_outside_the_area_leaves_the_next_map_untouched() {
+        let area = StudyArea::new(
+            LatLng::new(52.57, -0.24)
+                .expect("ll")
+                .to_cell(Resolution::Eight)
+                .grid_disk::<Vec<_>>(6),
+        );
+        let nb = Neighbours::build(&area, 2, Kernel::Uniform);
+        let n = area.len();
+        let refused = std::panic::catch_unwind(|| gi_star_sparse(&[(3, 2.0), (n, 1.0)], &nb));
+        assert!(refused.is_err());
+        let values = [(5, 1.0), (40, 3.0)];
+        let sparse = gi_star_sparse(&values, &nb).expect("symmetric, sparse");
+        let mut x = vec![0.0; n];
+        for (i, v) in values {
+            x[i] = v;
+        }
+        let dense = gi_star(&x, &nb);
+        for i in 0..n {
+            assert_eq!(sparse.z_p(i), (dense.z[i], dense.p[i]), "cell {i}");
         }
     }
 
