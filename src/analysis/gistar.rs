@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 use h3o::CellIndex;
 
-use super::stats::two_sided_p;
+use super::stats::{bin, cutoffs_counted, two_sided_p};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum Kernel {
@@ -383,29 +383,51 @@ pub struct GiStar {
     pub p: Vec<f64>,
 }
 
+/// A map's mean and standard deviation, which turn a cell's weighted sum
+/// into its Gi* z-score: one definition for the dense and the sparse pass,
+/// whose z-scores must be the same bits.
+struct Standardise {
+    mean: f64,
+    s: f64,
+    varies: bool,
+}
+
+impl Standardise {
+    /// From the map's sum and sum of squares over its `n` cells.
+    fn new(sum: f64, sum_of_squares: f64, n: usize) -> Self {
+        let nf = n as f64;
+        let mean = sum / nf;
+        let s = (sum_of_squares / nf - mean * mean).max(0.0).sqrt();
+        // Relative guard: a constant field leaves rounding noise in the variance.
+        let varies = s > 1e-12 * mean.abs().max(1.0);
+        Self { mean, s, varies }
+    }
+
+    /// The z-score of weighted sum `wx` of a cell with weights summing to
+    /// `w_sum` and denominator root `root` (0 for no spread).
+    fn z(&self, wx: f64, w_sum: f64, root: f64) -> f64 {
+        if self.varies && root > 0.0 {
+            (wx - self.mean * w_sum) / (self.s * root)
+        } else {
+            0.0
+        }
+    }
+}
+
 /// Computes Gi* for values `x` (one per cell, in study-area order).
 pub fn gi_star(x: &[f64], nb: &Neighbours) -> GiStar {
     let n = x.len();
     assert_eq!(n, nb.len(), "one value per study-area cell");
-    let nf = n as f64;
-    let mean = x.iter().sum::<f64>() / nf;
-    let var = (x.iter().map(|v| v * v).sum::<f64>() / nf - mean * mean).max(0.0);
-    let s = var.sqrt();
+    let scale = Standardise::new(x.iter().sum(), x.iter().map(|v| v * v).sum(), n);
     let mut z = if nb.rings.symmetric && x.iter().filter(|v| **v != 0.0).count() < n / 2 {
         weighted_sums_spread(x, nb)
     } else {
         weighted_sums_gathered(x, nb)
     };
-    // Relative guard: a constant field leaves rounding noise in `var`.
-    let varies = s > 1e-12 * mean.abs().max(1.0);
     // Each sum becomes its z in place: a resolution-9 area's vector is ~5 MB
     // of fresh pages, and the outcome summary makes hundreds of maps.
     for ((wx, w_sum), root) in z.iter_mut().zip(&nb.w_sum).zip(&nb.spread_root) {
-        *wx = if varies && *root > 0.0 {
-            (*wx - mean * w_sum) / (s * root)
-        } else {
-            0.0
-        };
+        *wx = scale.z(*wx, *w_sum, *root);
     }
     // Cells whose neighbourhoods hold no reports share a z-score (one per
     // shape of neighbourhood), and they come in runs in cell order: one
@@ -504,34 +526,38 @@ impl SparseGiStar {
             .filter(|(_, count)| *count > 0)
     }
 
-    /// The cells whose `(z, p)` `keep` takes, ascending. A shape it takes
-    /// adds all its far cells (a scan of the area, only then).
-    pub fn cells_where(&self, keep: impl Fn(f64, f64) -> bool) -> Vec<usize> {
-        let mut cells: Vec<usize> = self
+    /// `(position, f(z, p))` of every cell where `f` gives a value,
+    /// positions ascending. `f` is asked once per shape for the cells far
+    /// from every value, and the area is scanned for them only when it
+    /// gives one.
+    pub fn filter_map_cells<T: Copy>(&self, f: impl Fn(f64, f64) -> Option<T>) -> Vec<(usize, T)> {
+        let mut cells: Vec<(usize, T)> = self
             .near
             .iter()
             .zip(self.near_z.iter().zip(&self.near_p))
-            .filter(|(_, (z, p))| keep(**z, **p))
-            .map(|(i, _)| *i as usize)
+            .filter_map(|(i, (z, p))| Some((*i as usize, f(*z, *p)?)))
             .collect();
-        let far_kept: Vec<bool> = self
+        let far: Vec<Option<T>> = self
             .far
             .iter()
-            .map(|(z, p, count)| *count > 0 && keep(*z, *p))
+            .map(|(z, p, count)| if *count > 0 { f(*z, *p) } else { None })
             .collect();
-        if far_kept.contains(&true) {
-            cells.extend(
-                self.shape_of
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, shape)| {
-                        far_kept[**shape as usize] && self.near.binary_search(&(*i as u32)).is_err()
-                    })
-                    .map(|(i, _)| i),
-            );
-            cells.sort_unstable();
+        if far.iter().any(Option::is_some) {
+            cells.extend(self.shape_of.iter().enumerate().filter_map(|(i, shape)| {
+                let value = far[*shape as usize]?;
+                let is_far = self.near.binary_search(&(i as u32)).is_err();
+                is_far.then_some((i, value))
+            }));
+            cells.sort_unstable_by_key(|(i, _)| *i);
         }
         cells
+    }
+
+    /// The cells whose Gi* bin is not 0, with it (`(position, bin)`,
+    /// positions ascending): FDR over every cell's p-value, with `fdr`.
+    pub fn nonzero_bins(&self, fdr: bool) -> Vec<(usize, i8)> {
+        let cutoffs = cutoffs_counted(self.p_counts(), self.len(), fdr);
+        self.filter_map_cells(|z, p| Some(bin(z, p, &cutoffs)).filter(|b| *b != 0))
     }
 }
 
@@ -573,18 +599,11 @@ pub fn gi_star_sparse(values: &[(usize, f64)], nb: &Neighbours) -> Option<Sparse
     }
     // As `gi_star`'s sums over every cell, in position order: the zeros
     // between these add nothing.
-    let nf = n as f64;
-    let mean = values.iter().fold(0.0, |sum, (_, v)| sum + v) / nf;
-    let var = (values.iter().fold(0.0, |sum, (_, v)| sum + v * v) / nf - mean * mean).max(0.0);
-    let s = var.sqrt();
-    let varies = s > 1e-12 * mean.abs().max(1.0);
-    let z_of = |wx: f64, w_sum: f64, root: f64| {
-        if varies && root > 0.0 {
-            (wx - mean * w_sum) / (s * root)
-        } else {
-            0.0
-        }
-    };
+    let scale = Standardise::new(
+        values.iter().fold(0.0, |sum, (_, v)| sum + v),
+        values.iter().fold(0.0, |sum, (_, v)| sum + v * v),
+        n,
+    );
     SCRATCH.with(|scratch| {
         let scratch = &mut *scratch.borrow_mut();
         if scratch.wx.len() < n {
@@ -615,11 +634,11 @@ pub fn gi_star_sparse(values: &[(usize, f64)], nb: &Neighbours) -> Option<Sparse
         let mut far: Vec<(f64, f64, usize)> = nb
             .shapes
             .iter()
-            .map(|(w_sum, root, cells)| (z_of(0.0, *w_sum, *root), 0.0, *cells))
+            .map(|(w_sum, root, cells)| (scale.z(0.0, *w_sum, *root), 0.0, *cells))
             .collect();
         for &i in &near {
             let i = i as usize;
-            near_z.push(z_of(wx[i], nb.w_sum[i], nb.spread_root[i]));
+            near_z.push(scale.z(wx[i], nb.w_sum[i], nb.spread_root[i]));
             far[nb.shape_of[i] as usize].2 -= 1;
             wx[i] = 0.0;
             is_near[i] = false;
@@ -830,6 +849,18 @@ mod tests {
         assert!(empty.is_empty());
     }
 
+    /// Sorted `(value, count)` pairs with equal values merged, counts added.
+    fn run_lengths(sorted: Vec<(u64, usize)>) -> Vec<(u64, usize)> {
+        let mut out: Vec<(u64, usize)> = Vec::new();
+        for (value, count) in sorted {
+            match out.last_mut() {
+                Some((last, total)) if *last == value => *total += count,
+                _ => out.push((value, count)),
+            }
+        }
+        out
+    }
+
     /// Every cell's z and p from the sparse pass are [`gi_star`]'s bits, for
     /// maps from one value to nearly half the cells; its p-values counted
     /// are every cell's; the cells it selects are the ones a dense filter does.
@@ -868,29 +899,30 @@ mod tests {
                     let mut counted: Vec<(u64, usize)> =
                         sparse.p_counts().map(|(p, c)| (p.to_bits(), c)).collect();
                     counted.sort_unstable();
-                    let mut listed: Vec<(u64, usize)> = Vec::new();
-                    let mut bits: Vec<u64> = dense.p.iter().map(|p| p.to_bits()).collect();
-                    bits.sort_unstable();
-                    for b in bits {
-                        match listed.last_mut() {
-                            Some((last, count)) if *last == b => *count += 1,
-                            _ => listed.push((b, 1)),
-                        }
-                    }
-                    let merged = |v: Vec<(u64, usize)>| -> Vec<(u64, usize)> {
-                        let mut out: Vec<(u64, usize)> = Vec::new();
-                        for (b, c) in v {
-                            match out.last_mut() {
-                                Some((last, count)) if *last == b => *count += c,
-                                _ => out.push((b, c)),
-                            }
-                        }
-                        out
-                    };
-                    assert_eq!(merged(counted), listed, "{kernel} k={k}");
+                    let mut listed: Vec<(u64, usize)> =
+                        dense.p.iter().map(|p| (p.to_bits(), 1)).collect();
+                    listed.sort_unstable();
+                    assert_eq!(run_lengths(counted), run_lengths(listed), "{kernel} k={k}");
                     for cut in [-1.0, 0.5, 2.0] {
-                        let expected: Vec<usize> = (0..n).filter(|&i| dense.z[i] < cut).collect();
-                        assert_eq!(sparse.cells_where(|z, _| z < cut), expected);
+                        let expected: Vec<(usize, u64)> = (0..n)
+                            .filter(|&i| dense.z[i] < cut)
+                            .map(|i| (i, dense.p[i].to_bits()))
+                            .collect();
+                        let got = sparse.filter_map_cells(|z, p| (z < cut).then_some(p.to_bits()));
+                        assert_eq!(got, expected);
+                    }
+                    for fdr in [true, false] {
+                        let expected: Vec<(usize, i8)> =
+                            (super::super::stats::bins(&dense.z, &dense.p, fdr)
+                                .into_iter()
+                                .enumerate())
+                            .filter(|(_, bin)| *bin != 0)
+                            .collect();
+                        assert_eq!(
+                            sparse.nonzero_bins(fdr),
+                            expected,
+                            "{kernel} k={k} fdr={fdr}"
+                        );
                     }
                 }
                 let half: Vec<(usize, f64)> = (0..n).step_by(2).map(|i| (i, 1.0)).collect();

@@ -485,14 +485,7 @@ pub fn hot_bins(
         by_position(&area, &counts.rows, |i, row| values.push((i, row.value)));
         let nb = neighbours(&area, query.k, query.kernel);
         if let Some(gi) = analysis::gi_star_sparse(&values, &nb) {
-            let cutoffs = analysis::stats::cutoffs_counted(gi.p_counts(), gi.len(), query.fdr);
-            let bin = |(z, p)| analysis::stats::bin(z, p, &cutoffs);
-            let bins = gi
-                .cells_where(|z, p| bin((z, p)) != 0)
-                .into_iter()
-                .map(|i| (i, bin(gi.z_p(i))))
-                .collect();
-            return Ok((area, bins));
+            return Ok((area, gi.nonzero_bins(query.fdr)));
         }
     }
     let pass = gi_pass(store, query, &area, Keep::Bins)?;
@@ -845,11 +838,9 @@ pub fn emerging(store: &Store, query: &LayerQuery) -> Result<EmergingRun, LayerE
     let mut bins_by_cell = vec![Vec::with_capacity(steps); classed.len()];
     let mut values = Vec::new();
     for step in &mut by_step {
-        // Positions ascending, the last value of a cell kept (as a map
-        // written in series order would hold).
-        step.reverse();
-        step.sort_by_key(|(i, _)| *i);
-        step.dedup_by_key(|(i, _)| *i);
+        // One value a cell (the series is grouped by cell and period), in
+        // position order as the sparse pass takes them.
+        step.sort_unstable_by_key(|(i, _)| *i);
         if let Some(gi) = analysis::gi_star_sparse(step, &nb) {
             let cutoffs = analysis::stats::cutoffs_counted(gi.p_counts(), n, query.fdr);
             for (series, &i) in classed.iter().enumerate() {

@@ -159,13 +159,8 @@ fn bh_by_definition(p: &[f64], alpha: f64) -> f64 {
 
 #[test]
 fn benjamini_hochberg_equals_its_definition() {
-    let mut state = 20_261_204_u64;
-    let mut unit = || {
-        state = state
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut rng = Lcg(20_261_204);
+    let mut unit = || rng.unit();
     let mut significant = 0;
     for case in 0..300 {
         let m = 1 + case % 60;
@@ -195,13 +190,8 @@ fn benjamini_hochberg_equals_its_definition() {
 /// p-values listed one by one, ties and all.
 #[test]
 fn counted_thresholds_are_the_listed_thresholds() {
-    let mut state = 7u64;
-    let mut next = move || {
-        state = state
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        state >> 33
-    };
+    let mut rng = Lcg(7);
+    let mut next = || rng.next_u64() >> 33;
     let mut significant = 0;
     for round in 0..300 {
         let counted: Vec<(f64, usize)> = (0..=round % 17)
@@ -227,4 +217,22 @@ fn counted_thresholds_are_the_listed_thresholds() {
         significant > 30,
         "{significant} rounds with a 99% threshold"
     );
+}
+
+/// Knuth's MMIX linear congruential generator: seeded, the same everywhere.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        self.0
+    }
+
+    /// Uniform in [0, 1), from the top 53 bits.
+    fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
 }
