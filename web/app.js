@@ -609,6 +609,20 @@
         (props.bin !== undefined ? ", bin " + props.bin : "");
       panelBody.append(p);
     }
+    // A hotspot area links to its printable briefing, for the roles that plan
+    // visits, with the view's period, filters and map parameters (the area's
+    // id belongs to them).
+    if (props && typeof props.id === "string" && props.id.indexOf("hs-") === 0 && root.dataset.briefing) {
+      const q = new URLSearchParams({ area: props.id });
+      for (const [k, v] of layerQuery(s, "hotspots")) q.set(k, v);
+      const brief = document.createElement("p");
+      const a = document.createElement("a");
+      a.href = "/briefing?" + q;
+      a.className = "briefing-link";
+      a.textContent = msg("map-briefing");
+      brief.append(a);
+      panelBody.append(brief);
+    }
     const total = document.createElement("p");
     total.textContent = msg("map-in-period", { count: d.count });
     panelBody.append(total);

@@ -179,7 +179,7 @@ impl<'a> Linker<'a> {
                 score: 0.7,
                 reason: format!(
                     "no name given; the only {} at {postcode}",
-                    report.venue.as_str()
+                    report.venue.noun()
                 ),
             });
         }
@@ -253,7 +253,7 @@ impl<'a> Linker<'a> {
             score: round3(1.0 - distance / (2.0 * UNNAMED_NEAR_M)),
             reason: format!(
                 "no name given; {distance:.0} m from the only {} within {UNNAMED_NEAR_M:.0} m",
-                report.venue.as_str()
+                report.venue.noun()
             ),
         })
     }
@@ -282,7 +282,7 @@ impl<'a> Linker<'a> {
             score: 1.0,
             reason: format!(
                 "the only {} named {:?} within the report's {:.0} m",
-                report.venue.as_str(),
+                report.venue.noun(),
                 report.name_key,
                 report.precision_m
             ),
@@ -493,7 +493,12 @@ mod tests {
             .link(&report(CW, "", None, 52.66618, 0.1580, 10.0))
             .expect("rule 3");
         assert_eq!(l.premises, 0);
-        assert!(l.reason.starts_with("no name given"), "{}", l.reason);
+        assert!(
+            l.reason.starts_with("no name given")
+                && l.reason.contains(" m from the only car wash within "),
+            "{}",
+            l.reason
+        );
         // 4: a town-level report naming it exactly.
         let l = linker
             .link(&report(CW, "Sparkle Car Wash", None, 52.66, 0.15, 5_000.0))

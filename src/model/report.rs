@@ -45,6 +45,18 @@ impl VenueType {
         }
     }
 
+    /// The type in a sentence of English prose ("the only car wash within
+    /// 40 m"): a link's stored reason reads as words, not codes.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Self::CarWash => "car wash",
+            Self::NailBar => "nail bar",
+            Self::ServiceStation => "service station",
+            Self::Farm => "farm",
+            Self::Other => "premises of another type",
+        }
+    }
+
     /// Parses the canonical names and the plain words people type on forms
     /// ("Hand car wash", "nail salon", "services", "lorry park", "packhouse").
     pub fn parse(text: &str) -> Option<Self> {

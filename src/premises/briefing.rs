@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use h3o::CellIndex;
 
 use super::repeat::{repeat_premises, PremisesQuery, PremisesRow};
+use crate::geo::Gazetteer;
 use crate::publish::{hotspot_areas, LayerError, StudyAreaSpec};
 
 /// Where a briefing is for.
@@ -56,6 +57,9 @@ impl BriefingArea {
 #[derive(Clone, Debug)]
 pub struct Briefing {
     pub area: BriefingArea,
+    /// What a reader calls the area: a hotspot area's nearest town, a
+    /// district's name (`None` for a box, and for an area with no town near).
+    pub place: Option<String>,
     /// The area's cells with their Gi* bins (over the default study area).
     pub cells: Vec<(CellIndex, i8)>,
     /// Premises whose cell is in the area, most reported first.
@@ -79,6 +83,7 @@ pub fn briefing(
         message,
     };
     let bins = super::maps::bins(store, &layer)?;
+    let mut place = None;
     let cells: Vec<CellIndex> = match area {
         BriefingArea::Hotspot(id) => {
             let (_, areas) = hotspot_areas(store, &layer)?;
@@ -91,6 +96,7 @@ pub fn briefing(
                         layer.res
                     ))
                 })?;
+            place.clone_from(&found.nearest_town);
             // The area and the ring around it, so the map shows its setting.
             let mut ring: HashSet<CellIndex> = HashSet::new();
             for cell in &found.area.cells {
@@ -101,6 +107,9 @@ pub fn briefing(
             v
         }
         BriefingArea::District(d) => {
+            place = Gazetteer::embedded()
+                .district_named(d)
+                .map(|(_, name)| name.to_owned());
             crate::publish::study_area(store, &StudyAreaSpec::Districts(vec![d.clone()]), layer.res)
                 .map_err(|e| match e {
                     LayerError::Invalid { message, .. } => invalid(message),
@@ -123,6 +132,7 @@ pub fn briefing(
         .collect();
     Ok(Briefing {
         area: area.clone(),
+        place,
         cells: cells
             .iter()
             .map(|c| (*c, bins.bin(u64::from(*c))))

@@ -48,8 +48,8 @@ pub struct OutcomeSummary {
     pub bins: BTreeMap<i8, HitRate>,
     /// Visits whose location is too coarse for the map's resolution.
     pub unplaced: u64,
-    /// Per emerging category of the visit's cell (cells with no reports in
-    /// the window: "no pattern").
+    /// Per emerging category of the visit's cell; a cell with no reports in
+    /// the window has none and counts under [`NO_REPORTS`].
     pub emerging: BTreeMap<String, HitRate>,
     pub pai: Option<Pai>,
     /// The PAI map's hot cells and study-area cells.
@@ -126,12 +126,18 @@ impl OutcomeSummary {
                 "window_days": query.window_days,
                 "rule": "each visit is classed by Gi* over the reports of the window_days before the visit day (the visit day and later excluded)",
                 "positive": "indicators_confirmed or victims_identified",
+                "emerging": "each visit's cell by its emerging hot-spot category over the window_days before the end of the month before the visit; no_reports: the cell had no reports in that window",
                 "interval": "Wilson score interval, 95%",
                 "pai": "Chainey's PAI: share of the period's positive visits in hot cells (bin >= 1) of the map as it stood the day before the period began, over the share of the study area's cells that map has hot",
             },
         })
     }
 }
+
+/// The summary's category for a visit whose cell had no reports in the
+/// emerging window: such a cell has no trend at all, which is not the
+/// emerging analysis' `none` (reports, but no pattern in them).
+pub const NO_REPORTS: &str = "no_reports";
 
 /// The maps as they stood the day before `day`: Gi* over the reports of the
 /// window before it; emerging categories as of the end of the month before
@@ -196,7 +202,7 @@ pub fn outcome_summary(store: &Store, query: &SummaryQuery) -> Result<OutcomeSum
             .categories
             .get(&cell)
             .cloned()
-            .unwrap_or_else(|| "no pattern".to_owned());
+            .unwrap_or_else(|| NO_REPORTS.to_owned());
         summary
             .emerging
             .entry(category)

@@ -539,6 +539,42 @@ fn premises_outcome_and_briefing_in_chromium() {
         "the visit is on the timeline"
     );
 
+    // From the map: a hotspot area's panel links to its briefing with the
+    // view's period, and the briefing is for the place the table named.
+    s.goto(&format!("{base}/?from=2024-01-01&k=2"));
+    wait_ready(&s);
+    let place = s.execute(
+        "return document.querySelector('#hot-areas-table tbody th').textContent",
+        &json!([]),
+    );
+    let place = place.as_str().expect("an area's place").to_owned();
+    s.click(&s.find("#hot-areas-table tbody button"));
+    let href = s.wait_for(
+        "const a = document.querySelector('#panel-body a.briefing-link'); return a ? a.getAttribute('href') : ''",
+        |v| v.as_str().is_some_and(|t| !t.is_empty()),
+    );
+    let href = href.as_str().unwrap_or_default().to_owned();
+    assert!(
+        href.starts_with("/briefing?area=hs-")
+            && href.contains("from=2024-01-01")
+            && href.contains("k=2"),
+        "{href}"
+    );
+    s.goto(&format!("{base}{href}"));
+    let heading = s.execute(
+        "return document.querySelector('main h1').textContent",
+        &json!([]),
+    );
+    let heading = heading
+        .as_str()
+        .unwrap_or_default()
+        .replace(['\u{2068}', '\u{2069}'], "");
+    assert!(
+        heading.starts_with("Day-of-action briefing: Hotspot area near")
+            && heading.contains(&place),
+        "{heading:?} for the row {place:?}"
+    );
+
     s.goto(&format!("{base}/briefing?area=district:E07000010"));
     let drawn = s.execute(
         "const svg = document.querySelector('svg.briefing-map');
@@ -631,6 +667,30 @@ fn reflows(s: &Session, too_wide: &mut Vec<String>, page: &str) {
     s.cdp("Emulation.clearDeviceMetricsOverride", &json!({}));
 }
 
+/// Every page but the map keeps its content off the window's edge and pads
+/// its table cells, so that columns of figures read apart. Records the page
+/// and what touches.
+fn inset(s: &Session, cramped: &mut Vec<String>, page: &str) {
+    let found = s.execute(
+        "const m = document.querySelector('main');
+         if (!m || m.classList.contains('map-layout')) return null;
+         const out = [];
+         const first = m.firstElementChild;
+         const left = first ? first.getBoundingClientRect().left : m.getBoundingClientRect().left;
+         if (left < 8) out.push('content ' + Math.round(left) + ' px from the window edge');
+         const tight = [...m.querySelectorAll('th, td')].filter(c => {
+           const st = getComputedStyle(c);
+           return parseFloat(st.paddingLeft) + parseFloat(st.paddingRight) < 6;
+         });
+         if (tight.length) out.push(tight.length + ' table cells without padding, the first ' + JSON.stringify(tight[0].textContent.trim().slice(0, 30)));
+         return out.length ? out.join('; ') : null;",
+        &json!([]),
+    );
+    if let Some(found) = found.as_str() {
+        cramped.push(format!("{page}: {found}"));
+    }
+}
+
 /// axe-core's WCAG 2.0-2.2 A and AA rules on the page the browser shows:
 /// each violation as `rule: target (help)`.
 fn axe_violations(s: &Session) -> Vec<String> {
@@ -681,6 +741,7 @@ fn public_report_triage_and_accessibility_in_chromium() {
     let s = driver.session();
     let mut violations = Vec::new();
     let mut too_wide = Vec::new();
+    let mut cramped = Vec::new();
     let mut problems: Vec<String> = Vec::new();
     let mut check = |s: &Session, page: &str| {
         for v in axe_violations(s) {
@@ -769,6 +830,7 @@ fn public_report_triage_and_accessibility_in_chromium() {
         s.goto(&format!("{base}/signin?lang={lang}"));
         check(&s, &format!("/signin {lang}"));
         reflows(&s, &mut too_wide, &format!("/signin {lang}"));
+        inset(&s, &mut cramped, &format!("/signin {lang}"));
     }
     crate::support::browser::sign_in(&s, &base, "admin", &password("admin"));
     s.goto(&format!("{base}/premises"));
@@ -836,9 +898,19 @@ fn public_report_triage_and_accessibility_in_chromium() {
                 check(&s, &format!("{path} {lang} as {role}"));
                 if lang == "en" {
                     reflows(&s, &mut too_wide, &format!("{path} as {role}"));
+                    inset(&s, &mut cramped, &format!("{path} as {role}"));
                 }
                 if path == "/" && lang == "en" && role == "tactical" {
                     keyboard_equivalent_of_the_map(&s);
+                }
+                if path == "/" && lang == "en" {
+                    // The panel's briefing link is for the roles that may open a briefing.
+                    let briefs = s.execute(
+                        "return document.querySelector('main').dataset.briefing === '1'",
+                        &json!([]),
+                    );
+                    let may = matches!(role, "tactical" | "admin");
+                    assert_eq!(briefs, may, "{role}: briefing link offered");
                 }
             }
         }
@@ -848,6 +920,11 @@ fn public_report_triage_and_accessibility_in_chromium() {
         too_wide.is_empty(),
         "pages that scroll sideways at 320 CSS px (400% zoom):\n{}",
         too_wide.join("\n")
+    );
+    assert!(
+        cramped.is_empty(),
+        "pages whose content touches the window edge or whose table cells run together:\n{}",
+        cramped.join("\n")
     );
     // ---- the partnership pack: checked, then printed on A4 ----
     crate::support::browser::sign_in(&s, &base, "partnership", &password("partnership"));

@@ -623,26 +623,43 @@ async fn staff_pages_read_in_welsh() {
 }
 
 /// `/briefing` without an area lists the hotspot areas and districts to brief
-/// on; each link opens a briefing.
+/// on; each link opens a briefing, headed with the place the link named (a
+/// printed briefing says "near Wisbech", not `hs-…`) and the area's reference.
 #[tokio::test]
 async fn the_briefing_offers_its_areas() {
     let html = get("/briefing", Role::Tactical).await.text();
-    let links: Vec<&str> = html
+    // (area, the link's text), without Fluent's bidi isolation marks.
+    let plain = |t: &str| t.replace(['\u{2068}', '\u{2069}'], "");
+    let links: Vec<(&str, String)> = html
         .split("href=\"/briefing?area=")
         .skip(1)
-        .map(|rest| rest.split('"').next().expect("link"))
+        .map(|rest| {
+            let (area, after) = rest.split_once("\">").expect("link");
+            (area, plain(after.split("</a>").next().expect("link text")))
+        })
         .collect();
     let hotspot = links
         .iter()
-        .find(|l| l.starts_with("hs-"))
+        .find(|(l, _)| l.starts_with("hs-"))
         .expect("a hotspot area");
     let district = links
         .iter()
-        .find(|l| l.starts_with("district:"))
+        .find(|(l, _)| l.starts_with("district:"))
         .expect("a district");
-    for area in [hotspot, district] {
+    assert!(hotspot.1.starts_with("Hotspot area near "), "{hotspot:?}");
+    for (area, named) in [hotspot, district] {
         let briefing = get(&format!("/briefing?area={area}"), Role::Tactical).await;
         assert_eq!(briefing.status, StatusCode::OK, "{area}");
-        assert!(briefing.text().contains("Day-of-action briefing"), "{area}");
+        let text = briefing.text();
+        let heading = plain(between(&text, "<h1>", "</h1>").trim_start_matches("<h1>"));
+        assert!(
+            heading.starts_with("Day-of-action briefing: ") && heading.contains(named.as_str()),
+            "{area}: {heading:?} does not name {named:?}"
+        );
+        assert!(!heading.contains(area), "{area}: {heading:?}");
+        assert!(
+            plain(&main_text(&text)).contains(&format!("Area reference: {area}")),
+            "{area}"
+        );
     }
 }

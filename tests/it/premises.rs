@@ -337,6 +337,35 @@ fn each_visit_is_classed_by_the_map_of_the_day_before() {
         .expect("bad")
         .counts;
     assert_eq!(counts.rejected, 2);
+    // By emerging category, every visit once: V4's cell, between the
+    // background grid's points, had no reports in the window, which is its
+    // own row, not the analysis' `none` (reports, no pattern).
+    let v4 = "visit_id,visited_on,lat,lng,result\nV4,2023-07-20,52.58750,0.07000,no_concerns\n";
+    let counts = import_outcomes(&mut store, reader("v4.csv", v4), &quiet())
+        .expect("v4")
+        .counts;
+    assert_eq!(counts.stored, 1);
+    let summary = outcome_summary(&store, &SummaryQuery::default()).expect("summary");
+    assert_eq!(
+        summary.emerging.values().map(|r| r.visits).sum::<u64>(),
+        4,
+        "{:?}",
+        summary.emerging
+    );
+    for category in summary.emerging.keys() {
+        assert!(
+            hotspots::model::EMERGING_CATEGORIES.contains(&category.as_str())
+                || category == hotspots::premises::NO_REPORTS,
+            "{category}"
+        );
+    }
+    let no_reports = summary.emerging.get(hotspots::premises::NO_REPORTS);
+    assert_eq!(
+        no_reports.map(|r| (r.visits, r.positive)),
+        Some((1, 0)),
+        "{:?}",
+        summary.emerging
+    );
 }
 
 #[test]

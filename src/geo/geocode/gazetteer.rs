@@ -332,12 +332,25 @@ impl Gazetteer {
         None
     }
 
+    /// `(code, name)` of a local-authority district named by its ONS code or
+    /// its name, any case.
+    pub fn district_named(&self, code_or_name: &str) -> Option<(&str, &str)> {
+        let index = self.district_position(code_or_name)?;
+        self.districts
+            .get(index)
+            .map(|(c, n)| (c.as_str(), n.as_str()))
+    }
+
+    fn district_position(&self, code_or_name: &str) -> Option<usize> {
+        let wanted = normalise_place(code_or_name);
+        self.districts.iter().position(|(code, name)| {
+            code.eq_ignore_ascii_case(code_or_name) || normalise_place(name) == wanted
+        })
+    }
+
     /// All res-7 cells of a district (by code or name, any case).
     pub fn district_cells(&self, district: &str) -> Vec<h3o::CellIndex> {
-        let wanted = normalise_place(district);
-        let Some(index) = self.districts.iter().position(|(code, name)| {
-            code.eq_ignore_ascii_case(district) || normalise_place(name) == wanted
-        }) else {
+        let Some(index) = self.district_position(district) else {
             return Vec::new();
         };
         let mut cells: Vec<h3o::CellIndex> = self

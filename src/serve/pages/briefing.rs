@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use axum::extract::{RawQuery, State};
 use maud::{html, Markup, PreEscaped};
 
-use super::labels::label_in;
+use super::labels::{address_line, label_in};
 use super::towns::towns_table;
 use crate::premises::{self, Briefing, BriefingArea};
 use crate::serve::api::{layer_etag, rendered_layer};
@@ -160,9 +160,21 @@ pub async fn briefing_page(
         ),
     };
     let hot = b.cells.iter().filter(|(_, bin)| *bin >= 1).count();
+    // What the officers call the place; the reference (a hotspot area's id,
+    // a district's code) stays beside it, to match the map and the API.
+    let area_name = match (&b.area, &b.place) {
+        (BriefingArea::Hotspot(_), Some(town)) => {
+            t_args(lang, "map-area-near", &[("place", town.clone().into())])
+        }
+        (BriefingArea::District(_), Some(name)) => {
+            t_args(lang, "brief-district", &[("place", name.clone().into())])
+        }
+        _ => area_text.clone(),
+    };
     let body = html! {
         main #main .briefing {
-            h1 { (t_args(lang, "brief-title", &[("area", area_text.clone().into())])) }
+            h1 { (t_args(lang, "brief-title", &[("area", area_name.into())])) }
+            p.note { (t_args(lang, "brief-area-ref", &[("id", area_text.clone().into())])) }
             p { (t_args(lang, "brief-meta", &[
                 ("period", period.into()),
                 ("res", i64::from(request.query.layer.res).into()),
@@ -185,9 +197,9 @@ pub async fn briefing_page(
                             tr {
                                 td { (i + 1) }
                                     td { (row.premises.name.clone().unwrap_or_else(|| t(lang, "prem-no-name"))) br; small { (label_in(lang, &row.premises.venue_type)) " · " (row.premises.premises_id) } }
-                                td { (row.premises.address.clone().unwrap_or_default()) " " (row.premises.postcode.clone().unwrap_or_default()) }
+                                td { (address_line(row.premises.address.as_deref(), row.premises.postcode.as_deref())) }
                                 td.num { (row.reports) }
-                                td { (row.last_seen) }
+                                td.date { (row.last_seen) }
                                 td { (row.top_indicators.iter().map(|i| label_in(lang, i)).collect::<Vec<_>>().join(", ")) }
                                 td { @if let Some(o) = &row.last_outcome { (o.visited_on) ": " (label_in(lang, &o.result)) } @else { (t(lang, "prem-none")) } }
                             }

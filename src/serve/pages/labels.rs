@@ -31,9 +31,49 @@ pub(super) fn label_of(code: &str) -> String {
     s
 }
 
+/// A premises' address as one line: the postcode after it, unless the
+/// address already ends with or holds it (registers often write both).
+pub(super) fn address_line(address: Option<&str>, postcode: Option<&str>) -> String {
+    let address = address.unwrap_or_default().trim();
+    let postcode = postcode.unwrap_or_default().trim();
+    let squeeze = |s: &str| -> String {
+        s.chars()
+            .filter(|c| !c.is_whitespace())
+            .flat_map(char::to_uppercase)
+            .collect()
+    };
+    if postcode.is_empty() || squeeze(address).contains(&squeeze(postcode)) {
+        return address.to_owned();
+    }
+    if address.is_empty() {
+        return postcode.to_owned();
+    }
+    format!("{address} {postcode}")
+}
+
 #[cfg(test)]
 mod tests {
-    use super::label_of;
+    use super::{address_line, label_of};
+
+    #[test]
+    fn an_address_names_its_postcode_once() {
+        let line = |a, p| address_line(a, p);
+        assert_eq!(
+            line(Some("87 Mill Road, LU1 1NQ"), Some("LU1 1NQ")),
+            "87 Mill Road, LU1 1NQ"
+        );
+        assert_eq!(
+            line(Some("87 Mill Road, lu11nq"), Some("LU1 1NQ")),
+            "87 Mill Road, lu11nq"
+        );
+        assert_eq!(
+            line(Some("87 Mill Road"), Some("LU1 1NQ")),
+            "87 Mill Road LU1 1NQ"
+        );
+        assert_eq!(line(None, Some("LU1 1NQ")), "LU1 1NQ");
+        assert_eq!(line(Some("Fen Farm"), None), "Fen Farm");
+        assert_eq!(line(None, None), "");
+    }
 
     #[test]
     fn labels_are_written_not_made_from_codes() {

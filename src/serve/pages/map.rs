@@ -76,6 +76,8 @@ pub async fn map_page(
             data-first=(first.map(|d| d.to_string()).unwrap_or_default())
             data-last=(last.map(|d| d.to_string()).unwrap_or_default())
             data-role=(viewer.role.as_str())
+            // Briefings are for the roles that plan visits (the panel links an area to its own).
+            data-briefing=[viewer.role.records_outcomes().then_some("1")]
             data-bounds=(bounds)
             data-basemap-url=(config.basemap_url.clone().unwrap_or_default())
             data-basemap-attribution=(config.basemap_attribution.clone().unwrap_or_default())
@@ -220,7 +222,7 @@ pub async fn map_page(
 /// `lang`, as a JSON object of message id to text with `{name}` where the
 /// script puts a value; the vocabularies' labels under `label-<code>`.
 fn script_messages(lang: Lang) -> String {
-    const MESSAGES: [(&str, &[&str]); 37] = [
+    const MESSAGES: [(&str, &[&str]); 38] = [
         ("map-bin-3", &[]),
         ("map-bin-2", &[]),
         ("map-bin-1", &[]),
@@ -248,6 +250,7 @@ fn script_messages(lang: Lang) -> String {
         ("map-emerging-cell", &["cell"]),
         ("map-areas-none", &[]),
         ("map-show-area", &["place"]),
+        ("map-briefing", &[]),
         ("map-area-near", &["place"]),
         ("map-in-period", &["count"]),
         ("map-context-line", &["count"]),

@@ -7,8 +7,8 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 
-use super::labels::label_in;
-use crate::premises::{self, PremisesRow, PremisesSort};
+use super::labels::{address_line, label_in};
+use crate::premises::{self, PremisesRow, PremisesSort, NO_REPORTS};
 use crate::serve::error::{AppError, PageResult};
 use crate::serve::i18n::{self, t, t_args, Lang};
 use crate::serve::layout::staff_page;
@@ -25,11 +25,11 @@ fn bin_label(lang: Lang, bin: Option<i8>) -> String {
     }
 }
 
-/// An emerging category as the language writes it (the summary calls a cell
-/// with none "no pattern"); a code without a message as it is.
+/// An emerging category as the language writes it (and the summary's
+/// [`NO_REPORTS`]); a code without a message as it is.
 fn category_label(lang: Lang, category: &str) -> String {
-    if category == "no pattern" {
-        return t(lang, "out-no-pattern");
+    if category == NO_REPORTS {
+        return t(lang, "out-no-reports");
     }
     i18n::lookup(lang, &format!("map-cat-{category}")).unwrap_or_else(|| category.to_owned())
 }
@@ -138,7 +138,7 @@ fn premises_row(lang: Lang, row: &PremisesRow) -> Markup {
             td.num { (row.reports) }
             td.num { (row.incidents) }
             td.num { (row.sources) }
-            td { (row.last_seen) }
+            td.date { (row.last_seen) }
             td.num { (row.reports_90d) " (" (row.reports_prev_90d) ")" }
             td { (row.top_indicators.iter().map(|i| label_in(lang, i)).collect::<Vec<_>>().join(", ")) }
             td { (bin_label(lang, row.bin)) @if let Some(c) = &row.category { br; small { (category_label(lang, c)) } } }
@@ -234,7 +234,7 @@ pub async fn premises_detail(
             dl {
                 dt { (t(lang, "prem-id")) } dd { (record.premises_id) }
                 dt { (t(lang, "prem-venue-type")) } dd { (label_in(lang, &record.venue_type)) }
-                dt { (t(lang, "prem-address")) } dd { (record.address.clone().unwrap_or_default()) " " (record.postcode.clone().unwrap_or_default()) }
+                dt { (t(lang, "prem-address")) } dd { (address_line(record.address.as_deref(), record.postcode.as_deref())) }
                 dt { (t(lang, "prem-status")) } dd { (record.status) }
                 dt { (t(lang, "prem-origin")) } dd { (t(lang, if record.origin == "reports" { "prem-origin-reports" } else { "prem-origin-register" })) }
                 @if let Some(into) = &record.merged_into { dt { (t(lang, "prem-merged-into")) } dd { a href=(format!("/premises/{into}")) { (into) } } }
@@ -251,7 +251,7 @@ pub async fn premises_detail(
                     caption { (t(lang, "prem-timeline-caption")) }
                     thead { tr { th scope="col" { (t(lang, "prem-date")) } th scope="col" { (t(lang, "prem-what")) } th scope="col" { (t(lang, "prem-detail")) } } }
                     tbody {
-                        @for (day, cells) in &events { tr { td { (day) } (cells) } }
+                        @for (day, cells) in &events { tr { td.date { (day) } (cells) } }
                     }
                 }
             }

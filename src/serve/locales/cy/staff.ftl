@@ -232,6 +232,7 @@ map-withheld = wedi'i atal
 map-emerging-cell = Cell sy'n dod i'r amlwg { $cell }
 map-areas-none = Dim ardal man poeth yn yr olwg hon.
 map-show-area = Dangos yr ardal ger { $place }
+map-briefing = Sesiwn friffio diwrnod gweithredu ar gyfer yr ardal hon
 map-area-near = Ardal man poeth ger { $place }
 map-in-period = { $count } adroddiad yn y cyfnod
 map-context-line = Troseddau a gofnodwyd (police.uk): { $count }
@@ -362,13 +363,15 @@ out-category-caption = Yn ôl categori man poeth sy'n dod i'r amlwg cell yr ymwe
 out-category = Categori
 out-pai = Mynegai Cywirdeb Rhagfynegol (PAI)
 out-pai-text = O'r ymweliadau cadarnhaol, roedd { $positive } mewn celloedd a oedd yn boeth ar y map y diwrnod cyn i'r cyfnod ddechrau; roedd y celloedd hynny'n { $area } o'r ardal astudio. PAI = { $pai } (uwch nag 1: mae canfyddiadau'n crynhoi yn y celloedd poeth yn fwy nag y byddai eu harwynebedd yn ei ragweld).
-out-no-pattern = dim patrwm
+out-no-reports = dim adroddiadau yn y ffenestr
 out-pai-none = Heb ei ddiffinio: dim ymweliadau cadarnhaol yn y cyfnod, neu ddim celloedd poeth.
 out-unplaced = Lleolwyd { $count } ymweliad yn rhy fras ar gyfer cydraniad y map ac nid ydynt yn cyfrif.
 
 ## Briefing
 brief-page-title = Sesiwn friffio
 brief-title = Sesiwn friffio diwrnod gweithredu: { $area }
+brief-district = Dosbarth { $place }
+brief-area-ref = Cyfeirnod yr ardal: { $id }
 brief-all-reports = pob adroddiad
 brief-first = yr adroddiad cyntaf
 brief-last = yr adroddiad diwethaf

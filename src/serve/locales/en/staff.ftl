@@ -230,6 +230,7 @@ map-withheld = withheld
 map-emerging-cell = Emerging cell { $cell }
 map-areas-none = No hotspot area in this view.
 map-show-area = Show the area near { $place }
+map-briefing = Day-of-action briefing for this area
 map-area-near = Hotspot area near { $place }
 map-in-period = { $count } reports in the period
 map-context-line = Recorded crime (police.uk): { $count }
@@ -360,13 +361,15 @@ out-category-caption = By emerging hot-spot category of the visit's cell
 out-category = Category
 out-pai = Predictive Accuracy Index
 out-pai-text = Of the positive visits, { $positive } were in cells the map had hot the day before the period began; those cells were { $area } of the study area. PAI = { $pai } (above 1: finds concentrate in the hot cells more than their area would predict).
-out-no-pattern = no pattern
+out-no-reports = no reports in the window
 out-pai-none = Not defined: no positive visits in the period, or no hot cells.
 out-unplaced = { $count } visits were located too coarsely for the map's resolution and are not counted.
 
 ## Briefing
 brief-page-title = Briefing
 brief-title = Day-of-action briefing: { $area }
+brief-district = { $place } district
+brief-area-ref = Area reference: { $id }
 brief-all-reports = all reports
 brief-first = the first report
 brief-last = the last report
