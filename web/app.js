@@ -525,7 +525,9 @@
       // A count the role may not see (the partnership release withholds small
       // ones) is said to be withheld, not printed as "undefined".
       const n = f.properties.count;
-      b.textContent = msg("map-cat-" + f.properties.category) + " · " +
+      const category = msg("map-cat-" + f.properties.category);
+      const town = f.properties.nearest_town;
+      b.textContent = (town ? msg("map-change-near", { category: category, place: town }) : category) + " · " +
         (typeof n === "number" ? (n === 1 ? msg("map-one-report") : msg("map-n-reports", { count: n })) : msg("map-count-withheld"));
       b.addEventListener("click", function () {
         const c = f.geometry.coordinates[0][0];

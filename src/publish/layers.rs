@@ -739,7 +739,7 @@ pub fn hotspot_areas(
             });
             let (lat, lng) = centroid(&area.cells);
             let nearest_town = gazetteer
-                .nearest_place(lat, lng, crate::geo::TOWN_MIN_POPULATION)
+                .nearest_town(lat, lng)
                 .map(|(p, _)| p.name.clone());
             let context = context
                 .as_ref()
@@ -773,6 +773,8 @@ pub struct EmergingResult {
     pub trend_z: f64,
     pub trend_p: f64,
     pub steps: usize,
+    /// The town nearest the cell's centre, so that a list of changes says where.
+    pub nearest_town: Option<String>,
 }
 
 /// The study area, the time steps and the cells with reports in the window.
@@ -876,9 +878,17 @@ pub fn emerging(store: &Store, query: &LayerQuery) -> Result<EmergingRun, LayerE
                 trend_z: trend.z,
                 trend_p: trend.p,
                 steps,
+                nearest_town: None,
             }
         })
         .filter(|c| query.categories.is_empty() || query.categories.contains(&c.category))
+        .map(|mut c| {
+            let centre = LatLng::from(c.cell);
+            c.nearest_town = Gazetteer::embedded()
+                .nearest_town(centre.lat(), centre.lng())
+                .map(|(p, _)| p.name.clone());
+            c
+        })
         .collect();
     Ok((area, periods, out))
 }

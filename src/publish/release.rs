@@ -532,10 +532,15 @@ fn emerging(
             let mut p = Map::new();
             p.insert("h3".into(), c.cell.to_string().into());
             p.insert("category".into(), c.category.name().into());
+            p.insert("nearest_town".into(), c.nearest_town.clone().into());
             p
         })
         .collect();
-    Ok((with_properties(fc, props), &["h3", "category"], cells.len()))
+    Ok((
+        with_properties(fc, props),
+        &["h3", "category", "nearest_town"],
+        cells.len(),
+    ))
 }
 
 /// Features' properties as CSV with these columns (nulls empty; objects as `k:v;…`).

@@ -125,8 +125,9 @@ fn dashboard_in_chromium() {
                     let p = &f["properties"];
                     *item
                         == format!(
-                            "{} · {} {}",
+                            "{} near {} · {} {}",
                             p["category"].as_str().unwrap_or_default().replace('_', " "),
+                            p["nearest_town"].as_str().unwrap_or("?"),
                             p["count"],
                             if p["count"] == 1 { "report" } else { "reports" }
                         )

@@ -326,11 +326,24 @@ async fn hotspots_emerging_and_reports_layers() {
             .is_some_and(|p| p["category"] != "none")),
         "the demo's planted trends show as emerging categories"
     );
+    // Each cell names the town nearest its centre: the gazetteer's latitude
+    // sweep checked against its scan of every place of a town's size.
+    let gazetteer = hotspots::geo::Gazetteer::embedded();
     for f in &fc.features {
         let p = f.properties.as_ref().expect("properties");
         assert!(
             p["category"].is_string() && p.contains_key("trend_z") && p.contains_key("trend_p")
         );
+        let cell: h3o::CellIndex = p["h3"].as_str().expect("h3").parse().expect("cell");
+        let centre = h3o::LatLng::from(cell);
+        let nearest = gazetteer
+            .nearest_place(
+                centre.lat(),
+                centre.lng(),
+                hotspots::geo::TOWN_MIN_POPULATION,
+            )
+            .map(|(place, _)| place.name.as_str());
+        assert_eq!(p["nearest_town"].as_str(), nearest, "{cell}");
     }
     // `category` answers exactly the features of those categories (the map's
     // "new or intensifying" list asks for three rather than the whole layer).

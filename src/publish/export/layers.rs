@@ -276,6 +276,7 @@ pub(super) struct EmergingProperties {
     category: String,
     trend_z: f64,
     trend_p: f64,
+    nearest_town: Option<String>,
 }
 
 impl EmergingProperties {
@@ -286,6 +287,7 @@ impl EmergingProperties {
             category: c.category.name(),
             trend_z: c.trend_z,
             trend_p: c.trend_p,
+            nearest_town: c.nearest_town.clone(),
         }
     }
 }
@@ -328,6 +330,7 @@ pub fn emerging_csv(cells: &[EmergingResult], out: impl Write) -> std::io::Resul
         #[serde(serialize_with = "display")]
         trend_p: f64,
         steps: usize,
+        nearest_town: String,
     }
     write_csv(
         out,
@@ -338,6 +341,7 @@ pub fn emerging_csv(cells: &[EmergingResult], out: impl Write) -> std::io::Resul
             trend_z: c.trend_z,
             trend_p: c.trend_p,
             steps: c.steps,
+            nearest_town: c.nearest_town.clone().unwrap_or_default(),
         }),
     )
 }

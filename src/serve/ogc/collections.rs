@@ -96,6 +96,11 @@ const EMERGING: &[Queryable] = &[
     q("category", Kind::Text, "emerging hot spot category"),
     q("trend_z", Kind::Number, "Mann-Kendall z of the Gi* series"),
     q("trend_p", Kind::Number, "p-value of trend_z"),
+    q(
+        "nearest_town",
+        Kind::Text,
+        "the town nearest the cell's centre",
+    ),
 ];
 
 const REPORTS: &[Queryable] = &[

@@ -233,6 +233,7 @@ map-emerging-cell = Cell sy'n dod i'r amlwg { $cell }
 map-areas-none = Dim ardal man poeth yn yr olwg hon.
 map-show-area = Dangos yr ardal ger { $place }
 map-briefing = Sesiwn friffio diwrnod gweithredu ar gyfer yr ardal hon
+map-change-near = { $category } ger { $place }
 map-area-near = Ardal man poeth ger { $place }
 map-in-period = { $count } adroddiad yn y cyfnod
 map-context-line = Troseddau a gofnodwyd (police.uk): { $count }

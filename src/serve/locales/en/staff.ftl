@@ -231,6 +231,7 @@ map-emerging-cell = Emerging cell { $cell }
 map-areas-none = No hotspot area in this view.
 map-show-area = Show the area near { $place }
 map-briefing = Day-of-action briefing for this area
+map-change-near = { $category } near { $place }
 map-area-near = Hotspot area near { $place }
 map-in-period = { $count } reports in the period
 map-context-line = Recorded crime (police.uk): { $count }
