@@ -54,6 +54,13 @@ fn dashboard_in_chromium() {
     // ---- the map: hexes render ----
     s.goto(&format!("{base}/"));
     wait_ready(&s);
+    // The whole page fits a desktop window: nothing (not a table header
+    // hidden for screen readers) widens it into a sideways scroll.
+    let widths = s.execute(
+        "const e = document.documentElement; return [e.scrollWidth, e.clientWidth]",
+        &json!([]),
+    );
+    assert_eq!(widths[0], widths[1], "scroll width against window width");
     let rendered = s.execute(
         "return window.hotspotsMap.queryRenderedFeatures({layers: ['cells-fill']}).length",
         &json!([]),
