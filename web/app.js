@@ -625,6 +625,18 @@
       brief.append(a);
       panelBody.append(brief);
     }
+    // An area in more than one district says so: each district's partnership
+    // sees only its own side of it. (A list in GeoJSON, JSON text in a tile,
+    // names joined by ";" in the partnership release.)
+    if (props && props.crosses_districts) {
+      const names = Array.isArray(props.districts) ? props.districts
+        : String(props.districts || "").startsWith("[") ? JSON.parse(props.districts)
+        : String(props.districts || "").split(";").filter(Boolean);
+      const crosses = document.createElement("p");
+      crosses.className = "crosses";
+      crosses.textContent = msg("map-crosses", { values: names.join(", ") });
+      panelBody.append(crosses);
+    }
     const total = document.createElement("p");
     total.textContent = msg("map-in-period", { count: d.count });
     panelBody.append(total);

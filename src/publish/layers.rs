@@ -678,6 +678,10 @@ fn cell_reports(row: &CellRow) -> CellReports {
 pub struct AreaResult {
     pub area: HotspotArea,
     pub nearest_town: Option<String>,
+    /// The local-authority districts its cells lie in, `(code, name)`, most
+    /// cells first: an area in more than one is flagged, because each
+    /// district's partnership sees only its own side of it.
+    pub districts: Vec<(String, String)>,
     /// Still significant (bin ≥ 2 overlapping it) at every neighbouring resolution in 6..9.
     pub robust: bool,
     /// Its recorded crime (police.uk) against the study area's rate, when
@@ -741,12 +745,18 @@ pub fn hotspot_areas(
             let nearest_town = gazetteer
                 .nearest_town(lat, lng)
                 .map(|(p, _)| p.name.clone());
+            let districts = gazetteer
+                .districts_of_cells(&area.cells)
+                .into_iter()
+                .map(|(code, name, _)| (code.to_owned(), name.to_owned()))
+                .collect();
             let context = context
                 .as_ref()
                 .map(|c| c.of(area.cells.iter().map(|cell| u64::from(*cell))));
             AreaResult {
                 area,
                 nearest_town,
+                districts,
                 robust,
                 context,
             }

@@ -491,6 +491,21 @@ fn hotspots(
                     .into(),
             );
             p.insert("robust".into(), a.robust.into());
+            // Which districts share the area: a partnership learns that its
+            // side is part of something larger (names, no counts).
+            p.insert(
+                "districts".into(),
+                a.districts
+                    .iter()
+                    .map(|(_, name)| name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(";")
+                    .into(),
+            );
+            p.insert(
+                "crosses_districts".into(),
+                export::crosses_districts(a).into(),
+            );
             p
         })
         .collect();
@@ -505,6 +520,8 @@ fn hotspots(
             "nearest_town",
             "venues",
             "robust",
+            "districts",
+            "crosses_districts",
         ],
         areas.len(),
     ))

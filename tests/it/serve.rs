@@ -283,6 +283,8 @@ async fn cells_layer_matches_the_analysis_and_is_rfc7946() {
 async fn hotspots_emerging_and_reports_layers() {
     let fc = collection(&get(app(), "/api/v1/layers/hotspots").await);
     assert!(!fc.features.is_empty());
+    let gazetteer = hotspots::geo::Gazetteer::embedded();
+    let mut crossing = 0;
     for f in &fc.features {
         let p = f.properties.as_ref().expect("properties");
         for key in [
@@ -300,6 +302,42 @@ async fn hotspots_emerging_and_reports_layers() {
             assert!(p.contains_key(key), "hotspot property {key}");
         }
         assert!(p["bin"].as_i64().expect("bin") >= 2);
+        // Its districts, counted here from its cells' res-7 parents: most
+        // cells first, codes beside names, flagged when more than one.
+        let mut by_district = std::collections::BTreeMap::<&str, usize>::new();
+        for cell in p["h3_cells"].as_array().expect("h3_cells") {
+            let cell: h3o::CellIndex = cell.as_str().expect("hex").parse().expect("cell");
+            let res7 = cell.parent(h3o::Resolution::Seven).expect("res 7 or finer");
+            let (code, _) = gazetteer.district_of_cell(res7).expect("a district");
+            *by_district.entry(code).or_default() += 1;
+        }
+        let mut expected: Vec<(&str, usize)> = by_district.into_iter().collect();
+        expected.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let codes: Vec<&str> = p["district_codes"]
+            .as_array()
+            .expect("district_codes")
+            .iter()
+            .map(|c| c.as_str().expect("code"))
+            .collect();
+        assert_eq!(
+            codes,
+            expected.iter().map(|(c, _)| *c).collect::<Vec<_>>(),
+            "{}",
+            p["id"]
+        );
+        let names: Vec<&str> = p["districts"]
+            .as_array()
+            .expect("districts")
+            .iter()
+            .map(|c| c.as_str().expect("name"))
+            .collect();
+        let named: Vec<&str> = codes
+            .iter()
+            .map(|c| gazetteer.district_name(c).expect("name"))
+            .collect();
+        assert_eq!(names, named);
+        assert_eq!(p["crosses_districts"], codes.len() > 1, "{}", p["id"]);
+        crossing += usize::from(codes.len() > 1);
         if let geojson::GeometryValue::MultiPolygon { coordinates } =
             &f.geometry.as_ref().expect("geometry").value
         {
@@ -314,6 +352,7 @@ async fn hotspots_emerging_and_reports_layers() {
             panic!("hotspot areas are MultiPolygons");
         }
     }
+    assert!(crossing > 0, "the demo has areas across district lines");
     assert_eq!(provenance(&fc)["layer"], "hotspots");
 
     let fc = collection(&get(app(), "/api/v1/layers/emerging?step=quarter").await);
@@ -328,7 +367,6 @@ async fn hotspots_emerging_and_reports_layers() {
     );
     // Each cell names the town nearest its centre: the gazetteer's latitude
     // sweep checked against its scan of every place of a town's size.
-    let gazetteer = hotspots::geo::Gazetteer::embedded();
     for f in &fc.features {
         let p = f.properties.as_ref().expect("properties");
         assert!(

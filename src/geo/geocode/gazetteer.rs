@@ -332,6 +332,36 @@ impl Gazetteer {
         None
     }
 
+    /// The districts a set of cells (of any resolution) lies in, as
+    /// `(code, name, cells)`, most cells first (then by code). A cell finer
+    /// than res 7 has its res-7 parent's district, as a report there does; a
+    /// res-6 cell counts once in each district of its res-7 children.
+    pub fn districts_of_cells(&self, cells: &[h3o::CellIndex]) -> Vec<(&str, &str, usize)> {
+        let mut counts: HashMap<(&str, &str), usize> = HashMap::new();
+        let mut of_cell: Vec<(&str, &str)> = Vec::new();
+        for cell in cells {
+            of_cell.clear();
+            match cell.parent(h3o::Resolution::Seven) {
+                Some(res7) => of_cell.extend(self.district_of_cell(res7)),
+                None => of_cell.extend(
+                    cell.children(h3o::Resolution::Seven)
+                        .filter_map(|child| self.district_of_cell(child)),
+                ),
+            }
+            of_cell.sort_unstable();
+            of_cell.dedup();
+            for district in &of_cell {
+                *counts.entry(*district).or_default() += 1;
+            }
+        }
+        let mut out: Vec<(&str, &str, usize)> = counts
+            .into_iter()
+            .map(|((code, name), n)| (code, name, n))
+            .collect();
+        out.sort_unstable_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(b.0)));
+        out
+    }
+
     /// `(code, name)` of a local-authority district named by its ONS code or
     /// its name, any case.
     pub fn district_named(&self, code_or_name: &str) -> Option<(&str, &str)> {

@@ -342,6 +342,64 @@ fn the_listed_districts_are_those_cells_answer() {
     assert_eq!(answered, listed);
 }
 
+/// An area's districts: two res-8 cells either side of a district boundary
+/// are in both, one each; two in one district are in it alone; a res-6 cell
+/// is in every district of its res-7 children.
+#[test]
+fn cells_either_side_of_a_boundary_are_in_both_districts() {
+    let g = Gazetteer::embedded();
+    let fenland = g.district_cells("E07000010");
+    let (inside, outside) = fenland
+        .iter()
+        .find_map(|&cell| {
+            cell.grid_ring::<Vec<_>>(1)
+                .into_iter()
+                .find(|n| {
+                    g.district_of_cell(*n)
+                        .is_some_and(|(code, _)| code != "E07000010")
+                })
+                .map(|n| (cell, n))
+        })
+        .expect("Fenland has a neighbour district");
+    let (other, _) = g.district_of_cell(outside).expect("district");
+    let eight = |c: h3o::CellIndex| c.center_child(h3o::Resolution::Eight).expect("child");
+    let mut either_side: Vec<(&str, usize)> = g
+        .districts_of_cells(&[eight(inside), eight(outside)])
+        .into_iter()
+        .map(|(code, _, n)| (code, n))
+        .collect();
+    either_side.sort_unstable();
+    let mut expected = vec![("E07000010", 1), (other, 1)];
+    expected.sort_unstable();
+    assert_eq!(either_side, expected);
+    let mut two_inside = inside.children(h3o::Resolution::Eight).take(2);
+    let two_inside = [
+        two_inside.next().expect("child"),
+        two_inside.next().expect("child"),
+    ];
+    assert_eq!(
+        g.districts_of_cells(&two_inside),
+        vec![("E07000010", "Fenland", 2)]
+    );
+    let six = inside.parent(h3o::Resolution::Six).expect("parent");
+    let mut of_children: Vec<&str> = six
+        .children(h3o::Resolution::Seven)
+        .filter_map(|c| g.district_of_cell(c).map(|(code, _)| code))
+        .collect();
+    of_children.sort_unstable();
+    of_children.dedup();
+    let mut of_six: Vec<&str> = g
+        .districts_of_cells(&[six])
+        .into_iter()
+        .map(|(code, _, n)| {
+            assert_eq!(n, 1, "{code}: a cell counts once per district");
+            code
+        })
+        .collect();
+    of_six.sort_unstable();
+    assert_eq!(of_six, of_children);
+}
+
 /// The latitude sweep finds exactly the town a full scan finds, on a grid of
 /// points over the UK and its seas (ties, coasts and empty moorland included).
 #[test]

@@ -177,6 +177,9 @@ pub(super) fn area_properties(a: &AreaResult) -> JsonObject {
     p.insert("count".into(), area.reports.reports.into());
     p.insert("max_gi_z".into(), finite(area.max_gi_z));
     p.insert("nearest_town".into(), a.nearest_town.clone().into());
+    p.insert("districts".into(), district_names(a).into());
+    p.insert("district_codes".into(), district_codes(a).into());
+    p.insert("crosses_districts".into(), crosses_districts(a).into());
     let venues: JsonObject = area
         .venue_mix()
         .into_iter()
@@ -211,6 +214,19 @@ pub(super) fn area_properties(a: &AreaResult) -> JsonObject {
             .into(),
     );
     p
+}
+
+fn district_names(a: &AreaResult) -> Vec<String> {
+    a.districts.iter().map(|(_, name)| name.clone()).collect()
+}
+
+fn district_codes(a: &AreaResult) -> Vec<String> {
+    a.districts.iter().map(|(code, _)| code.clone()).collect()
+}
+
+/// More than one district: no one partnership's figures hold the whole area.
+pub(crate) fn crosses_districts(a: &AreaResult) -> bool {
+    a.districts.len() > 1
 }
 
 /// Hotspot areas as GeoJSON MultiPolygons.
@@ -248,6 +264,9 @@ pub fn hotspots_csv(areas: &[AreaResult], out: impl Write) -> std::io::Result<()
         first_seen: String,
         last_seen: String,
         robust: bool,
+        districts: String,
+        district_codes: String,
+        crosses_districts: bool,
     }
     let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     write_csv(
@@ -264,6 +283,9 @@ pub fn hotspots_csv(areas: &[AreaResult], out: impl Write) -> std::io::Result<()
             first_seen: day(a.area.reports.first),
             last_seen: day(a.area.reports.last),
             robust: a.robust,
+            districts: district_names(a).join(";"),
+            district_codes: district_codes(a).join(";"),
+            crosses_districts: crosses_districts(a),
         }),
     )
 }

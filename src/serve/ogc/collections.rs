@@ -74,6 +74,21 @@ const HOTSPOTS: &[Queryable] = &[
     q("max_gi_z", Kind::Number, "highest Gi* z-score of its cells"),
     q("nearest_town", Kind::Text, "the place nearest the area"),
     q(
+        "districts",
+        Kind::TextList,
+        "local-authority districts its cells lie in, most cells first",
+    ),
+    q(
+        "district_codes",
+        Kind::TextList,
+        "ONS codes of those districts, in the same order",
+    ),
+    q(
+        "crosses_districts",
+        Kind::Boolean,
+        "its cells lie in more than one district",
+    ),
+    q(
         "robust",
         Kind::Boolean,
         "hot at every neighbouring resolution",

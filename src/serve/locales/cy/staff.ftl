@@ -234,6 +234,7 @@ map-areas-none = Dim ardal man poeth yn yr olwg hon.
 map-show-area = Dangos yr ardal ger { $place }
 map-briefing = Sesiwn friffio diwrnod gweithredu ar gyfer yr ardal hon
 map-change-near = { $category } ger { $place }
+map-crosses = Yn croesi ffiniau dosbarth: { $values }
 map-area-near = Ardal man poeth ger { $place }
 map-in-period = { $count } adroddiad yn y cyfnod
 map-context-line = Troseddau a gofnodwyd (police.uk): { $count }

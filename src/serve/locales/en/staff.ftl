@@ -232,6 +232,7 @@ map-areas-none = No hotspot area in this view.
 map-show-area = Show the area near { $place }
 map-briefing = Day-of-action briefing for this area
 map-change-near = { $category } near { $place }
+map-crosses = Crosses district boundaries: { $values }
 map-area-near = Hotspot area near { $place }
 map-in-period = { $count } reports in the period
 map-context-line = Recorded crime (police.uk): { $count }
