@@ -657,6 +657,11 @@ async fn the_briefing_offers_its_areas() {
             "{area}: {heading:?} does not name {named:?}"
         );
         assert!(!heading.contains(area), "{area}: {heading:?}");
+        assert_eq!(
+            plain(between(&text, "<title>", " · hotspots</title>").trim_start_matches("<title>")),
+            heading,
+            "the printed page's title is its heading"
+        );
         assert!(
             plain(&main_text(&text)).contains(&format!("Area reference: {area}")),
             "{area}"

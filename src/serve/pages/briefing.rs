@@ -171,9 +171,11 @@ pub async fn briefing_page(
         }
         _ => area_text.clone(),
     };
+    // The heading is the page's title too: a printed briefing's header names it.
+    let heading = t_args(lang, "brief-title", &[("area", area_name.into())]);
     let body = html! {
         main #main .briefing {
-            h1 { (t_args(lang, "brief-title", &[("area", area_name.into())])) }
+            h1 { (heading) }
             p.note { (t_args(lang, "brief-area-ref", &[("id", area_text.clone().into())])) }
             p { (t_args(lang, "brief-meta", &[
                 ("period", period.into()),
@@ -210,11 +212,7 @@ pub async fn briefing_page(
             @if b.premises.len() > LISTED { p { (t_args(lang, "brief-more", &[("count", ((b.premises.len() - LISTED) as i64).into())])) } }
         }
     };
-    Ok(staff_page(
-        &t(lang, "brief-page-title"),
-        &body,
-        viewer.nav_in(lang),
-    ))
+    Ok(staff_page(&heading, &body, viewer.nav_in(lang)))
 }
 
 /// Without `area`: the view's hotspot areas (strongest first) and the
