@@ -145,11 +145,7 @@ fn csv_rows<'r>(
                     return Some(Ok(RowItem::Reject(RowReject {
                         line,
                         field: "row".into(),
-                        reason: format!(
-                            "has {} fields; the header has {}",
-                            record.len(),
-                            columns.len()
-                        ),
+                        reason: field_count_reason(&record, columns.len()),
                         raw: truncate_raw(reserialise(&record)),
                     })));
                 }
@@ -184,6 +180,34 @@ fn csv_rows<'r>(
             }
         }
     })))
+}
+
+/// Why a record with the wrong number of fields is rejected. Too few fields
+/// with a line break inside one is nearly always a quote left open: the parser
+/// read on, past the line's end, to the next quote (or the file's end), so the
+/// reject says where to look.
+fn field_count_reason(record: &csv::ByteRecord, header: usize) -> String {
+    // A value open to the file's end also holds the last line's own break.
+    let breaks = record
+        .iter()
+        .map(|field| {
+            let end = field
+                .iter()
+                .rposition(|&b| b != b'\n' && b != b'\r')
+                .map_or(0, |i| i + 1);
+            memchr::memchr_iter(b'\n', &field[..end]).count()
+        })
+        .sum::<usize>();
+    if record.len() < header && breaks > 0 {
+        format!(
+            "has {} fields; the header has {}: a quoted value runs over {} lines, so a closing quote may be missing",
+            record.len(),
+            header,
+            breaks + 1
+        )
+    } else {
+        format!("has {} fields; the header has {header}", record.len())
+    }
 }
 
 /// Offsets of every CR and LF byte handed to the csv parser, kept only until the
@@ -671,5 +695,45 @@ impl<R: Read> Read for HashingReader<R> {
             .bytes
             .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ingest::{open_rows, Format, RecordPool, RowItem};
+
+    fn rejects(csv: &str) -> Vec<(u64, String)> {
+        open_rows(
+            Format::Csv,
+            Box::new(csv.as_bytes()),
+            "t.csv",
+            &RecordPool::default(),
+        )
+        .expect("header")
+        .filter_map(|item| match item.expect("record") {
+            RowItem::Reject(r) => Some((r.line, r.reason)),
+            RowItem::Row(_) => None,
+        })
+        .collect()
+    }
+
+    /// A quote left open reads on into the next lines: the reject starts at
+    /// the quote's line and says a closing quote may be missing; a short row
+    /// is only short.
+    #[test]
+    fn an_open_quote_is_named_as_the_likely_cause() {
+        let csv = "id,date,venue,lat,lng\n\
+                   A1,2024-01-05,farm,52.6,0.1\n\
+                   A2,2024-01-05,farm\n\
+                   \"A3,2024-01-05,farm,52.6,0.1\n\
+                   A4,2024-01-05,farm,52.6,0.1\n";
+        let found = rejects(csv);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(found[0], (3, "has 3 fields; the header has 5".to_owned()));
+        assert_eq!(found[1].0, 4);
+        assert_eq!(
+            found[1].1,
+            "has 1 fields; the header has 5: a quoted value runs over 2 lines, so a closing quote may be missing"
+        );
     }
 }
