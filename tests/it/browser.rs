@@ -556,6 +556,36 @@ fn premises_outcome_and_briefing_in_chromium() {
         &json!([]),
     );
     let place = place.as_str().expect("an area's place").to_owned();
+    // An area across a district boundary says so in its panel.
+    // (the layer as the map asked for it; a town that names one area only)
+    let crossing = s.execute(
+        "const x = new XMLHttpRequest();
+         x.open('GET', '/api/v1/layers/hotspots?' + new URLSearchParams(location.search), false);
+         x.send();
+         const fs = JSON.parse(x.responseText).features.map(f => f.properties);
+         const once = fs.filter(p => fs.filter(q => q.nearest_town === p.nearest_town).length === 1);
+         const p = once.find(p => p.crosses_districts);
+         return p ? [p.nearest_town, p.districts.join(', ')] : null;",
+        &json!([]),
+    );
+    let town = crossing[0].as_str().expect("a demo area crosses districts");
+    let districts = crossing[1].as_str().expect("its districts");
+    s.execute(
+        "const row = [...document.querySelectorAll('#hot-areas-table tbody tr')]
+           .find(r => r.querySelector('th').textContent === arguments[0]);
+         row.querySelector('button').click();",
+        &json!([town]),
+    );
+    let said = s.wait_for(
+        "const c = document.querySelector('#panel-body p.crosses'); return c ? c.textContent : ''",
+        |v| v.as_str().is_some_and(|t| !t.is_empty()),
+    );
+    assert_eq!(
+        said.as_str(),
+        Some(format!("Crosses district boundaries: {districts}").as_str()),
+        "{town}"
+    );
+    s.execute("document.getElementById('panel').hidden = true", &json!([]));
     s.click(&s.find("#hot-areas-table tbody button"));
     let href = s.wait_for(
         "const a = document.querySelector('#panel-body a.briefing-link'); return a ? a.getAttribute('href') : ''",
