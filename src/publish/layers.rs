@@ -689,6 +689,23 @@ pub struct AreaResult {
     pub context: Option<serde_json::Value>,
 }
 
+impl AreaResult {
+    /// More than one district: no one partnership's figures hold the whole area.
+    pub fn crosses_districts(&self) -> bool {
+        self.districts.len() > 1
+    }
+
+    /// Its districts' names, most cells first.
+    pub fn district_names(&self) -> impl Iterator<Item = &str> {
+        self.districts.iter().map(|(_, name)| name.as_str())
+    }
+
+    /// Its districts' ONS codes, in the same order.
+    pub fn district_codes(&self) -> impl Iterator<Item = &str> {
+        self.districts.iter().map(|(code, _)| code.as_str())
+    }
+}
+
 /// Hotspot areas at the query's resolution, each checked at res ± 1.
 pub fn hotspot_areas(
     store: &Store,
@@ -876,6 +893,7 @@ pub fn emerging(store: &Store, query: &LayerQuery) -> Result<EmergingRun, LayerE
             bins_by_cell[series].push(bins[i]);
         }
     }
+    let gazetteer = Gazetteer::embedded();
     let out = classed
         .iter()
         .enumerate()
@@ -893,8 +911,9 @@ pub fn emerging(store: &Store, query: &LayerQuery) -> Result<EmergingRun, LayerE
         })
         .filter(|c| query.categories.is_empty() || query.categories.contains(&c.category))
         .map(|mut c| {
+            // Only for the cells answered: the category filter can keep few.
             let centre = LatLng::from(c.cell);
-            c.nearest_town = Gazetteer::embedded()
+            c.nearest_town = gazetteer
                 .nearest_town(centre.lat(), centre.lng())
                 .map(|(p, _)| p.name.clone());
             c

@@ -495,17 +495,9 @@ fn hotspots(
             // side is part of something larger (names, no counts).
             p.insert(
                 "districts".into(),
-                a.districts
-                    .iter()
-                    .map(|(_, name)| name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(";")
-                    .into(),
+                a.district_names().collect::<Vec<_>>().join(";").into(),
             );
-            p.insert(
-                "crosses_districts".into(),
-                export::crosses_districts(a).into(),
-            );
+            p.insert("crosses_districts".into(), a.crosses_districts().into());
             p
         })
         .collect();

@@ -313,24 +313,22 @@ async fn hotspots_emerging_and_reports_layers() {
         }
         let mut expected: Vec<(&str, usize)> = by_district.into_iter().collect();
         expected.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-        let codes: Vec<&str> = p["district_codes"]
-            .as_array()
-            .expect("district_codes")
-            .iter()
-            .map(|c| c.as_str().expect("code"))
-            .collect();
+        let texts = |key: &str| -> Vec<&str> {
+            p[key]
+                .as_array()
+                .unwrap_or_else(|| panic!("{key} is a list"))
+                .iter()
+                .map(|v| v.as_str().expect("text"))
+                .collect()
+        };
+        let codes = texts("district_codes");
         assert_eq!(
             codes,
             expected.iter().map(|(c, _)| *c).collect::<Vec<_>>(),
             "{}",
             p["id"]
         );
-        let names: Vec<&str> = p["districts"]
-            .as_array()
-            .expect("districts")
-            .iter()
-            .map(|c| c.as_str().expect("name"))
-            .collect();
+        let names = texts("districts");
         let named: Vec<&str> = codes
             .iter()
             .map(|c| gazetteer.district_name(c).expect("name"))

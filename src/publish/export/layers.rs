@@ -177,9 +177,15 @@ pub(super) fn area_properties(a: &AreaResult) -> JsonObject {
     p.insert("count".into(), area.reports.reports.into());
     p.insert("max_gi_z".into(), finite(area.max_gi_z));
     p.insert("nearest_town".into(), a.nearest_town.clone().into());
-    p.insert("districts".into(), district_names(a).into());
-    p.insert("district_codes".into(), district_codes(a).into());
-    p.insert("crosses_districts".into(), crosses_districts(a).into());
+    p.insert(
+        "districts".into(),
+        a.district_names().collect::<Vec<_>>().into(),
+    );
+    p.insert(
+        "district_codes".into(),
+        a.district_codes().collect::<Vec<_>>().into(),
+    );
+    p.insert("crosses_districts".into(), a.crosses_districts().into());
     let venues: JsonObject = area
         .venue_mix()
         .into_iter()
@@ -214,19 +220,6 @@ pub(super) fn area_properties(a: &AreaResult) -> JsonObject {
             .into(),
     );
     p
-}
-
-fn district_names(a: &AreaResult) -> Vec<String> {
-    a.districts.iter().map(|(_, name)| name.clone()).collect()
-}
-
-fn district_codes(a: &AreaResult) -> Vec<String> {
-    a.districts.iter().map(|(code, _)| code.clone()).collect()
-}
-
-/// More than one district: no one partnership's figures hold the whole area.
-pub(crate) fn crosses_districts(a: &AreaResult) -> bool {
-    a.districts.len() > 1
 }
 
 /// Hotspot areas as GeoJSON MultiPolygons.
@@ -283,9 +276,9 @@ pub fn hotspots_csv(areas: &[AreaResult], out: impl Write) -> std::io::Result<()
             first_seen: day(a.area.reports.first),
             last_seen: day(a.area.reports.last),
             robust: a.robust,
-            districts: district_names(a).join(";"),
-            district_codes: district_codes(a).join(";"),
-            crosses_districts: crosses_districts(a),
+            districts: a.district_names().collect::<Vec<_>>().join(";"),
+            district_codes: a.district_codes().collect::<Vec<_>>().join(";"),
+            crosses_districts: a.crosses_districts(),
         }),
     )
 }
