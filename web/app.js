@@ -628,13 +628,19 @@
     // An area in more than one district says so: each district's partnership
     // sees only its own side of it. (A list in GeoJSON, JSON text in a tile,
     // names joined by ";" in the partnership release.)
-    if (props && props.crosses_districts) {
-      const names = Array.isArray(props.districts) ? props.districts
-        : String(props.districts || "").startsWith("[") ? JSON.parse(props.districts)
-        : String(props.districts || "").split(";").filter(Boolean);
+    // Likewise a force boundary: a day of action there is two forces'.
+    for (const [flag, key, message] of [
+      ["crosses_districts", "districts", "map-crosses"],
+      ["crosses_forces", "forces", "map-crosses-forces"],
+    ]) {
+      if (!props || !props[flag]) continue;
+      const value = props[key];
+      const names = Array.isArray(value) ? value
+        : String(value || "").startsWith("[") ? JSON.parse(value)
+        : String(value || "").split(";").filter(Boolean);
       const crosses = document.createElement("p");
-      crosses.className = "crosses";
-      crosses.textContent = msg("map-crosses", { values: names.join(", ") });
+      crosses.className = flag === "crosses_forces" ? "crosses forces" : "crosses";
+      crosses.textContent = msg(message, { values: names.join(", ") });
       panelBody.append(crosses);
     }
     const total = document.createElement("p");

@@ -60,6 +60,9 @@ pub struct Briefing {
     /// What a reader calls the area: a hotspot area's nearest town, a
     /// district's name (`None` for a box, and for an area with no town near).
     pub place: Option<String>,
+    /// The police force areas the area lies in, most of it first: the
+    /// forces a day of action there involves.
+    pub forces: Vec<String>,
     /// The area's cells with their Gi* bins (over the default study area).
     pub cells: Vec<(CellIndex, i8)>,
     /// Premises whose cell is in the area, most reported first.
@@ -84,6 +87,8 @@ pub fn briefing(
     };
     let bins = super::maps::bins(store, &layer)?;
     let mut place = None;
+    let mut forces = None;
+    let gazetteer = Gazetteer::embedded();
     let cells: Vec<CellIndex> = match area {
         BriefingArea::Hotspot(id) => {
             let (_, areas) = hotspot_areas(store, &layer)?;
@@ -97,6 +102,7 @@ pub fn briefing(
                     ))
                 })?;
             place.clone_from(&found.nearest_town);
+            forces = Some(found.force_names().map(str::to_owned).collect());
             // The area and the ring around it, so the map shows its setting.
             let mut ring: HashSet<CellIndex> = HashSet::new();
             for cell in &found.area.cells {
@@ -107,9 +113,11 @@ pub fn briefing(
             v
         }
         BriefingArea::District(d) => {
-            place = Gazetteer::embedded()
-                .district_named(d)
-                .map(|(_, name)| name.to_owned());
+            let district = gazetteer.district_named(d);
+            place = district.map(|(_, name)| name.to_owned());
+            forces = district
+                .and_then(|(code, _)| gazetteer.force_of_district(code))
+                .map(|(_, name)| vec![name.to_owned()]);
             crate::publish::study_area(store, &StudyAreaSpec::Districts(vec![d.clone()]), layer.res)
                 .map_err(|e| match e {
                     LayerError::Invalid { message, .. } => invalid(message),
@@ -124,6 +132,15 @@ pub fn briefing(
                 .to_vec()
         }
     };
+    // A box's forces are its cells'; a hotspot area's its own cells' (not
+    // the ring drawn around them).
+    let forces = forces.unwrap_or_else(|| {
+        gazetteer
+            .forces_of_cells(&cells)
+            .into_iter()
+            .map(|(_, name, _)| name.to_owned())
+            .collect()
+    });
     let inside: HashSet<u64> = cells.iter().map(|c| u64::from(*c)).collect();
     let slot = usize::from(layer.res.clamp(6, 9) - 6);
     let premises = repeat_premises(store, query)?
@@ -133,6 +150,7 @@ pub fn briefing(
     Ok(Briefing {
         area: area.clone(),
         place,
+        forces,
         cells: cells
             .iter()
             .map(|c| (*c, bins.bin(u64::from(*c))))

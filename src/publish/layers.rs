@@ -682,6 +682,10 @@ pub struct AreaResult {
     /// cells first: an area in more than one is flagged, because each
     /// district's partnership sees only its own side of it.
     pub districts: Vec<(String, String)>,
+    /// The police force areas its cells lie in, `(police.uk id, name)`, most
+    /// cells first: an area in more than one needs both forces at its day of
+    /// action.
+    pub forces: Vec<(String, String)>,
     /// Still significant (bin ≥ 2 overlapping it) at every neighbouring resolution in 6..9.
     pub robust: bool,
     /// Its recorded crime (police.uk) against the study area's rate, when
@@ -703,6 +707,21 @@ impl AreaResult {
     /// Its districts' ONS codes, in the same order.
     pub fn district_codes(&self) -> impl Iterator<Item = &str> {
         self.districts.iter().map(|(code, _)| code.as_str())
+    }
+
+    /// More than one police force area: a day of action there is two forces'.
+    pub fn crosses_forces(&self) -> bool {
+        self.forces.len() > 1
+    }
+
+    /// Its police forces' names, most cells first.
+    pub fn force_names(&self) -> impl Iterator<Item = &str> {
+        self.forces.iter().map(|(_, name)| name.as_str())
+    }
+
+    /// Its police forces' data.police.uk ids, in the same order.
+    pub fn force_codes(&self) -> impl Iterator<Item = &str> {
+        self.forces.iter().map(|(id, _)| id.as_str())
     }
 }
 
@@ -767,6 +786,11 @@ pub fn hotspot_areas(
                 .into_iter()
                 .map(|(code, name, _)| (code.to_owned(), name.to_owned()))
                 .collect();
+            let forces = gazetteer
+                .forces_of_cells(&area.cells)
+                .into_iter()
+                .map(|(id, name, _)| (id.to_owned(), name.to_owned()))
+                .collect();
             let context = context
                 .as_ref()
                 .map(|c| c.of(area.cells.iter().map(|cell| u64::from(*cell))));
@@ -774,6 +798,7 @@ pub fn hotspot_areas(
                 area,
                 nearest_town,
                 districts,
+                forces,
                 robust,
                 context,
             }

@@ -498,6 +498,11 @@ fn hotspots(
                 a.district_names().collect::<Vec<_>>().join(";").into(),
             );
             p.insert("crosses_districts".into(), a.crosses_districts().into());
+            p.insert(
+                "forces".into(),
+                a.force_names().collect::<Vec<_>>().join(";").into(),
+            );
+            p.insert("crosses_forces".into(), a.crosses_forces().into());
             p
         })
         .collect();
@@ -514,6 +519,8 @@ fn hotspots(
             "robust",
             "districts",
             "crosses_districts",
+            "forces",
+            "crosses_forces",
         ],
         areas.len(),
     ))

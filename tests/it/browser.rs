@@ -556,7 +556,7 @@ fn premises_outcome_and_briefing_in_chromium() {
         &json!([]),
     );
     let place = place.as_str().expect("an area's place").to_owned();
-    // An area across a district boundary says so in its panel.
+    // An area across district and force boundaries says so in its panel.
     // (the layer as the map asked for it; a town that names one area only)
     let crossing = s.execute(
         "const x = new XMLHttpRequest();
@@ -564,12 +564,15 @@ fn premises_outcome_and_briefing_in_chromium() {
          x.send();
          const fs = JSON.parse(x.responseText).features.map(f => f.properties);
          const once = fs.filter(p => fs.filter(q => q.nearest_town === p.nearest_town).length === 1);
-         const p = once.find(p => p.crosses_districts);
-         return p ? [p.nearest_town, p.districts.join(', ')] : null;",
+         const p = once.find(p => p.crosses_forces);
+         return p ? [p.nearest_town, p.districts.join(', '), p.forces.join(', ')] : null;",
         &json!([]),
     );
-    let town = crossing[0].as_str().expect("a demo area crosses districts");
+    let town = crossing[0]
+        .as_str()
+        .expect("a demo area crosses a force boundary");
     let districts = crossing[1].as_str().expect("its districts");
+    let forces = crossing[2].as_str().expect("its forces");
     s.execute(
         "const row = [...document.querySelectorAll('#hot-areas-table tbody tr')]
            .find(r => r.querySelector('th').textContent === arguments[0]);
@@ -583,6 +586,15 @@ fn premises_outcome_and_briefing_in_chromium() {
     assert_eq!(
         said.as_str(),
         Some(format!("Crosses district boundaries: {districts}").as_str()),
+        "{town}"
+    );
+    let said = s.execute(
+        "const c = document.querySelector('#panel-body p.crosses.forces'); return c ? c.textContent : ''",
+        &json!([]),
+    );
+    assert_eq!(
+        said.as_str(),
+        Some(format!("Crosses police force boundaries: {forces}").as_str()),
         "{town}"
     );
     s.execute("document.getElementById('panel').hidden = true", &json!([]));

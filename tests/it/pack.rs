@@ -668,3 +668,56 @@ async fn the_briefing_offers_its_areas() {
         );
     }
 }
+
+/// A briefing names the police forces its area lies in, as the hotspot
+/// layer lists them; an area across a force boundary says so.
+#[tokio::test]
+async fn the_briefing_names_its_police_forces() {
+    let plain = |t: &str| t.replace(['\u{2068}', '\u{2069}'], "");
+    let layer: serde_json::Value =
+        serde_json::from_str(&get("/api/v1/layers/hotspots", Role::Tactical).await.text())
+            .expect("GeoJSON");
+    let features = layer["features"].as_array().expect("features");
+    let forces_of = |p: &serde_json::Value| -> Vec<String> {
+        p["forces"]
+            .as_array()
+            .expect("forces")
+            .iter()
+            .map(|v| v.as_str().expect("name").to_owned())
+            .collect()
+    };
+    let one = features
+        .iter()
+        .map(|f| &f["properties"])
+        .find(|p| p["crosses_forces"] == false)
+        .expect("an area in one force");
+    let two = features
+        .iter()
+        .map(|f| &f["properties"])
+        .find(|p| p["crosses_forces"] == true)
+        .expect("an area across a force boundary");
+    let district = (
+        "district:E07000146".to_owned(),
+        vec!["Norfolk Constabulary".to_owned()],
+    );
+    for (area, forces) in [
+        (one["id"].as_str().expect("id").to_owned(), forces_of(one)),
+        (two["id"].as_str().expect("id").to_owned(), forces_of(two)),
+        district,
+    ] {
+        let text = plain(&main_text(
+            &get(&format!("/briefing?area={area}"), Role::Tactical)
+                .await
+                .text(),
+        ));
+        let line = if forces.len() > 1 {
+            format!(
+                "Police force areas: {}. The area crosses a force boundary",
+                forces.join(", ")
+            )
+        } else {
+            format!("Police force area: {}", forces[0])
+        };
+        assert!(text.contains(&line), "{area}: no {line:?} in {text}");
+    }
+}

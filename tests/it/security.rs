@@ -503,6 +503,17 @@ async fn partnership_counts_are_suppressed_and_cannot_be_differenced() {
     for (name, v) in [("cells", &cells), ("towns", &towns), ("hotspots", &areas)] {
         assert_no_small(v, name);
     }
+    // An area's police forces are named (no counts), and one across a
+    // force boundary is flagged, as for districts.
+    let released = areas["features"].as_array().expect("features");
+    for f in released {
+        let p = &f["properties"];
+        let forces: Vec<&str> = p["forces"].as_str().expect("forces").split(';').collect();
+        assert!(forces
+            .iter()
+            .all(|f| f.ends_with("Police") || f.ends_with("Constabulary")));
+        assert_eq!(p["crosses_forces"], forces.len() > 1, "{}", p["id"]);
+    }
     // Withheld is said so: null with suppressed true.
     let features = cells["features"].as_array().expect("features");
     let withheld: Vec<&serde_json::Value> = features

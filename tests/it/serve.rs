@@ -285,6 +285,7 @@ async fn hotspots_emerging_and_reports_layers() {
     assert!(!fc.features.is_empty());
     let gazetteer = hotspots::geo::Gazetteer::embedded();
     let mut crossing = 0;
+    let mut crossing_forces = 0;
     for f in &fc.features {
         let p = f.properties.as_ref().expect("properties");
         for key in [
@@ -336,6 +337,30 @@ async fn hotspots_emerging_and_reports_layers() {
         assert_eq!(names, named);
         assert_eq!(p["crosses_districts"], codes.len() > 1, "{}", p["id"]);
         crossing += usize::from(codes.len() > 1);
+        // Its police forces, from the same cells' districts: most cells first.
+        let mut by_force = std::collections::BTreeMap::<&str, usize>::new();
+        let mut force_names = std::collections::BTreeMap::<&str, &str>::new();
+        for cell in p["h3_cells"].as_array().expect("h3_cells") {
+            let cell: h3o::CellIndex = cell.as_str().expect("hex").parse().expect("cell");
+            let res7 = cell.parent(h3o::Resolution::Seven).expect("res 7 or finer");
+            let (district, _) = gazetteer.district_of_cell(res7).expect("a district");
+            let (force, name) = gazetteer.force_of_district(district).expect("a force");
+            *by_force.entry(force).or_default() += 1;
+            force_names.insert(force, name);
+        }
+        let mut expected: Vec<(&str, usize)> = by_force.into_iter().collect();
+        expected.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let forces = texts("force_codes");
+        assert_eq!(
+            forces,
+            expected.iter().map(|(f, _)| *f).collect::<Vec<_>>(),
+            "{}",
+            p["id"]
+        );
+        let named: Vec<&str> = forces.iter().map(|id| force_names[id]).collect();
+        assert_eq!(texts("forces"), named, "{}", p["id"]);
+        assert_eq!(p["crosses_forces"], forces.len() > 1, "{}", p["id"]);
+        crossing_forces += usize::from(forces.len() > 1);
         if let geojson::GeometryValue::MultiPolygon { coordinates } =
             &f.geometry.as_ref().expect("geometry").value
         {
@@ -351,6 +376,10 @@ async fn hotspots_emerging_and_reports_layers() {
         }
     }
     assert!(crossing > 0, "the demo has areas across district lines");
+    assert!(
+        crossing_forces > 0,
+        "the demo has an area across a force boundary (Luton and Harpenden)"
+    );
     assert_eq!(provenance(&fc)["layer"], "hotspots");
 
     let fc = collection(&get(app(), "/api/v1/layers/emerging?step=quarter").await);

@@ -186,6 +186,12 @@ pub(super) fn area_properties(a: &AreaResult) -> JsonObject {
         a.district_codes().collect::<Vec<_>>().into(),
     );
     p.insert("crosses_districts".into(), a.crosses_districts().into());
+    p.insert("forces".into(), a.force_names().collect::<Vec<_>>().into());
+    p.insert(
+        "force_codes".into(),
+        a.force_codes().collect::<Vec<_>>().into(),
+    );
+    p.insert("crosses_forces".into(), a.crosses_forces().into());
     let venues: JsonObject = area
         .venue_mix()
         .into_iter()
@@ -260,6 +266,9 @@ pub fn hotspots_csv(areas: &[AreaResult], out: impl Write) -> std::io::Result<()
         districts: String,
         district_codes: String,
         crosses_districts: bool,
+        forces: String,
+        force_codes: String,
+        crosses_forces: bool,
     }
     let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     write_csv(
@@ -279,6 +288,9 @@ pub fn hotspots_csv(areas: &[AreaResult], out: impl Write) -> std::io::Result<()
             districts: a.district_names().collect::<Vec<_>>().join(";"),
             district_codes: a.district_codes().collect::<Vec<_>>().join(";"),
             crosses_districts: a.crosses_districts(),
+            forces: a.force_names().collect::<Vec<_>>().join(";"),
+            force_codes: a.force_codes().collect::<Vec<_>>().join(";"),
+            crosses_forces: a.crosses_forces(),
         }),
     )
 }

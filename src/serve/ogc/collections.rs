@@ -89,6 +89,21 @@ const HOTSPOTS: &[Queryable] = &[
         "its cells lie in more than one district",
     ),
     q(
+        "forces",
+        Kind::TextList,
+        "police force areas its cells lie in, most cells first",
+    ),
+    q(
+        "force_codes",
+        Kind::TextList,
+        "data.police.uk ids of those forces, in the same order",
+    ),
+    q(
+        "crosses_forces",
+        Kind::Boolean,
+        "its cells lie in more than one police force area",
+    ),
+    q(
         "robust",
         Kind::Boolean,
         "hot at every neighbouring resolution",

@@ -177,6 +177,10 @@ pub async fn briefing_page(
         main #main .briefing {
             h1 { (heading) }
             p.note { (t_args(lang, "brief-area-ref", &[("id", area_text.clone().into())])) }
+            @if !b.forces.is_empty() {
+                p.forces { (t_args(lang, if b.forces.len() > 1 { "brief-forces" } else { "brief-force" },
+                    &[("values", b.forces.join(", ").into())])) }
+            }
             p { (t_args(lang, "brief-meta", &[
                 ("period", period.into()),
                 ("res", i64::from(request.query.layer.res).into()),

@@ -222,7 +222,7 @@ pub async fn map_page(
 /// `lang`, as a JSON object of message id to text with `{name}` where the
 /// script puts a value; the vocabularies' labels under `label-<code>`.
 fn script_messages(lang: Lang) -> String {
-    const MESSAGES: [(&str, &[&str]); 40] = [
+    const MESSAGES: [(&str, &[&str]); 41] = [
         ("map-bin-3", &[]),
         ("map-bin-2", &[]),
         ("map-bin-1", &[]),
@@ -253,6 +253,7 @@ fn script_messages(lang: Lang) -> String {
         ("map-briefing", &[]),
         ("map-change-near", &["category", "place"]),
         ("map-crosses", &["values"]),
+        ("map-crosses-forces", &["values"]),
         ("map-area-near", &["place"]),
         ("map-in-period", &["count"]),
         ("map-context-line", &["count"]),
