@@ -214,13 +214,13 @@ impl Gazetteer {
                     "police_forces.tsv: unknown district {district:?}"
                 )));
             };
-            let f = match forces.iter().position(|(id, _)| id == force) {
-                Some(f) => f,
-                None => {
+            let f = forces
+                .iter()
+                .position(|(id, _)| id == force)
+                .unwrap_or_else(|| {
                     forces.push(((*force).to_owned(), (*name).to_owned()));
                     forces.len() - 1
-                }
-            };
+                });
             force_of_district[usize::from(d)] = Some(f as u16);
         }
         let mut district_cells = HashMap::default();
