@@ -67,6 +67,60 @@ pub struct Briefing {
     pub cells: Vec<(CellIndex, i8)>,
     /// Premises whose cell is in the area, most reported first.
     pub premises: Vec<PremisesRow>,
+    /// Where neighbouring cells of the map lie in different districts, so
+    /// that officers see which side of a boundary each premises is on.
+    pub boundaries: Vec<Boundary>,
+}
+
+/// One cell edge between two districts: `(lat, lng)` end to end.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Boundary {
+    /// The districts are in different police force areas.
+    pub between_forces: bool,
+    pub line: Vec<(f64, f64)>,
+}
+
+/// The edges between `cells` of different districts. A cell's district is
+/// its res-7 cell's (a res-6 cell's centre child's), as for its reports.
+fn boundaries(gazetteer: &Gazetteer, cells: &[CellIndex]) -> Vec<Boundary> {
+    let district = |cell: CellIndex| {
+        cell.parent(h3o::Resolution::Seven)
+            .or_else(|| cell.center_child(h3o::Resolution::Seven))
+            .and_then(|res7| gazetteer.district_of_cell(res7))
+            .map(|(code, _)| code)
+    };
+    let of: std::collections::HashMap<CellIndex, Option<&str>> =
+        cells.iter().map(|&c| (c, district(c))).collect();
+    let mut out = Vec::new();
+    for (&cell, &here) in &of {
+        for edge in cell.edges() {
+            let there = edge.destination();
+            // Each shared edge once, from its lower cell.
+            let Some(&other) = of.get(&there).filter(|_| cell < there) else {
+                continue;
+            };
+            let (Some(a), Some(b)) = (here, other) else {
+                continue;
+            };
+            if a == b {
+                continue;
+            }
+            let force = |d| gazetteer.force_of_district(d).map(|(id, _)| id);
+            out.push(Boundary {
+                between_forces: force(a) != force(b),
+                line: edge.boundary().iter().map(|p| (p.lat(), p.lng())).collect(),
+            });
+        }
+    }
+    // Forces drawn over districts; a stable order for the page.
+    out.sort_by(|a, b| {
+        a.between_forces.cmp(&b.between_forces).then(
+            a.line
+                .partial_cmp(&b.line)
+                .unwrap_or(std::cmp::Ordering::Equal),
+        )
+    });
+    out
 }
 
 /// Builds a briefing for `area` with `query`'s period, filters and map parameters.
@@ -141,6 +195,7 @@ pub fn briefing(
             .map(|(_, name, _)| name.to_owned())
             .collect()
     });
+    let boundaries = boundaries(gazetteer, &cells);
     let inside: HashSet<u64> = cells.iter().map(|c| u64::from(*c)).collect();
     let slot = usize::from(layer.res.clamp(6, 9) - 6);
     let premises = repeat_premises(store, query)?
@@ -156,6 +211,7 @@ pub fn briefing(
             .map(|c| (*c, bins.bin(u64::from(*c))))
             .collect(),
         premises,
+        boundaries,
     })
 }
 

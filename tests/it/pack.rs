@@ -721,3 +721,56 @@ async fn the_briefing_names_its_police_forces() {
         assert!(text.contains(&line), "{area}: no {line:?} in {text}");
     }
 }
+
+/// A briefing's map draws a line wherever two of its cells lie in different
+/// police forces: as many cell edges as the cells' own districts give.
+#[tokio::test]
+async fn the_briefing_map_draws_the_force_boundary() {
+    let layer: serde_json::Value =
+        serde_json::from_str(&get("/api/v1/layers/hotspots", Role::Tactical).await.text())
+            .expect("GeoJSON");
+    let gazetteer = hotspots::geo::Gazetteer::embedded();
+    let force = |cell: h3o::CellIndex| {
+        let res7 = cell.parent(h3o::Resolution::Seven).expect("res 8");
+        gazetteer
+            .district_of_cell(res7)
+            .and_then(|(code, _)| gazetteer.force_of_district(code))
+            .map(|(id, _)| id)
+    };
+    let mut drawn_any = false;
+    for f in layer["features"].as_array().expect("features") {
+        let p = &f["properties"];
+        // The briefing's cells: the area's and the ring around them.
+        let mut cells = std::collections::BTreeSet::new();
+        for hex in p["h3_cells"].as_array().expect("h3_cells") {
+            let cell: h3o::CellIndex = hex.as_str().expect("hex").parse().expect("cell");
+            cells.extend(cell.grid_disk::<Vec<_>>(1));
+        }
+        let cells = &cells;
+        let expected = cells
+            .iter()
+            .flat_map(|a| {
+                a.grid_ring::<Vec<_>>(1)
+                    .into_iter()
+                    .filter(move |b| a < b && cells.contains(b))
+                    .map(move |b| (*a, b))
+            })
+            .filter(|(a, b)| {
+                let (fa, fb) = (force(*a), force(*b));
+                fa.is_some() && fb.is_some() && fa != fb
+            })
+            .count();
+        let id = p["id"].as_str().expect("id");
+        let html = get(&format!("/briefing?area={id}"), Role::Tactical)
+            .await
+            .text();
+        let drawn = html.matches("class=\"force-boundary\"").count();
+        assert_eq!(drawn, expected, "{id}");
+        drawn_any |= drawn > 0;
+        if p["crosses_forces"] == true {
+            assert!(drawn > 0, "{id} crosses a force boundary");
+            assert!(html.contains("solid black line: a police force boundary"));
+        }
+    }
+    assert!(drawn_any, "the demo's briefings draw a force boundary");
+}

@@ -50,6 +50,12 @@ fn svg_map(lang: Lang, b: &Briefing) -> Markup {
         })
         .collect();
     let listed = &b.premises[..b.premises.len().min(LISTED)];
+    // District lines dashed, force lines solid and heavier, over the cells.
+    let lines: Vec<(bool, &[(f64, f64)])> = b
+        .boundaries
+        .iter()
+        .map(|edge| (edge.between_forces, edge.line.as_slice()))
+        .collect();
     points.extend(listed.iter().map(|r| (r.premises.lat, r.premises.lng)));
     if points.is_empty() {
         return html! { p { (t(lang, "brief-nothing")) } };
@@ -86,6 +92,28 @@ fn svg_map(lang: Lang, b: &Briefing) -> Markup {
             "<polygon points=\"{}\" fill=\"{}\" stroke=\"#888\" stroke-width=\"0.5\"/>",
             d.join(" "),
             fill(*bin)
+        );
+    }
+    for (between_forces, line) in &lines {
+        let d: Vec<String> = line
+            .iter()
+            .map(|(lat, lng)| {
+                let (x, y) = xy(*lat, *lng);
+                format!("{x:.1},{y:.1}")
+            })
+            .collect();
+        // A white casing under each line keeps it legible across dark cells.
+        let (class, width, dash) = if *between_forces {
+            ("force-boundary", 3.0, "")
+        } else {
+            ("district-boundary", 1.5, " stroke-dasharray=\"4 3\"")
+        };
+        let points = d.join(" ");
+        let _ = write!(
+            svg,
+            "<polyline points=\"{points}\" fill=\"none\" stroke=\"#fff\" stroke-width=\"{:.1}\" stroke-linecap=\"round\"/>\
+             <polyline class=\"{class}\" points=\"{points}\" fill=\"none\" stroke=\"#000\" stroke-width=\"{width:.1}\"{dash} stroke-linecap=\"round\"/>",
+            width + 2.0
         );
     }
     for (i, row) in listed.iter().enumerate() {
@@ -190,7 +218,14 @@ pub async fn briefing_page(
                 ("user", viewer.user.clone().into()),
             ])) }
             (svg_map(lang, &b))
-            p.legend { (t(lang, "brief-legend")) }
+            p.legend {
+                (t(lang, "brief-legend"))
+                @if b.boundaries.iter().any(|e| e.between_forces) {
+                    " " (t(lang, "brief-legend-forces"))
+                } @else if !b.boundaries.is_empty() {
+                    " " (t(lang, "brief-legend-districts"))
+                }
+            }
             div.table-scroll role="region" tabindex="0" aria-label=(t(lang, "brief-region")) {
                 table {
                     caption { (t(lang, "brief-caption")) }
