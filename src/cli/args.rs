@@ -230,6 +230,10 @@ pub struct LayerCommon {
     /// Study area: local-authority districts (ONS code or name), comma-separated.
     #[arg(long, value_delimiter = ',')]
     pub district: Vec<String>,
+    /// Study area: police force areas (data.police.uk id, e.g. cambridgeshire,
+    /// or name), comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub force: Vec<String>,
     /// Study area: min_lat,min_lng,max_lat,max_lng.
     #[arg(long, value_delimiter = ',', num_args = 1..=4, allow_hyphen_values = true)]
     pub bbox: Vec<String>,

@@ -55,6 +55,7 @@ impl LayerCommon {
             push(&mut pairs, name, value.clone());
         }
         push(&mut pairs, "district", list(&self.district));
+        push(&mut pairs, "force", list(&self.force));
         push(&mut pairs, "bbox", list(&self.bbox));
         pairs
     }
@@ -97,8 +98,8 @@ pub(super) fn export_layer(
     }
     let mut request = parse(layer, &pairs)?;
     if let Some(path) = &common.area {
-        if !common.district.is_empty() || !common.bbox.is_empty() {
-            bail!("--district, --bbox and --area: give one study area, not several");
+        if !common.district.is_empty() || !common.force.is_empty() || !common.bbox.is_empty() {
+            bail!("--district, --force, --bbox and --area: give one study area, not several");
         }
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("--area {}: cannot read", path.display()))?;

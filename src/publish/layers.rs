@@ -64,6 +64,8 @@ pub enum StudyAreaSpec {
     Default,
     /// Local-authority districts by ONS code or name.
     Districts(Vec<String>),
+    /// Police force areas by data.police.uk id or name: their districts.
+    Forces(Vec<String>),
     /// `min_lat, min_lng, max_lat, max_lng`.
     BBox([f64; 4]),
     /// Polygons (WGS84), e.g. from a GeoJSON file: the cells whose centre is inside.
@@ -331,19 +333,52 @@ fn shed_weights(kept: &mut [KeptArea], budget: usize, newest: &Arc<Neighbours>) 
     }
 }
 
+/// The res-7 cells of each district or force a spec names, with the
+/// parameter that named it (empty: unknown).
+fn district_cells_of<'a>(
+    gazetteer: &Gazetteer,
+    spec: &'a StudyAreaSpec,
+) -> Vec<(&'static str, &'a str, Vec<CellIndex>)> {
+    match spec {
+        StudyAreaSpec::Districts(names) => names
+            .iter()
+            .map(|name| ("district", name.as_str(), gazetteer.district_cells(name)))
+            .collect(),
+        StudyAreaSpec::Forces(names) => names
+            .iter()
+            .map(|name| {
+                let cells = gazetteer
+                    .force_named(name)
+                    .map(|(_, districts)| {
+                        districts
+                            .iter()
+                            .flat_map(|d| gazetteer.district_cells(d))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                ("force", name.as_str(), cells)
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 fn build_study_area(key: &StudyAreaKey) -> Result<StudyArea, LayerError> {
     let resolution = resolution(key.res)?;
     let spec = &key.spec;
     let gazetteer = Gazetteer::embedded();
     let cells: Vec<CellIndex> = match spec {
-        StudyAreaSpec::Districts(names) => {
+        StudyAreaSpec::Districts(_) | StudyAreaSpec::Forces(_) => {
             let mut res7: HashSet<CellIndex> = HashSet::new();
-            for name in names {
-                let cells = gazetteer.district_cells(name);
+            for (field, name, cells) in district_cells_of(gazetteer, spec) {
                 if cells.is_empty() {
                     return Err(LayerError::Invalid {
-                        field: "district",
-                        message: format!("unknown district {name:?}"),
+                        field,
+                        message: if field == "force" {
+                            format!("unknown police force {name:?}: give its data.police.uk id (cambridgeshire) or its name")
+                        } else {
+                            format!("unknown district {name:?}")
+                        },
                     });
                 }
                 res7.extend(cells);
@@ -1110,6 +1145,15 @@ pub fn provenance(
             json!({"kind": "default", "rule": "bounding box of all stored reports + 2 km, cells whose centre is in the UK mask"})
         }
         StudyAreaSpec::Districts(d) => json!({"kind": "districts", "districts": d}),
+        StudyAreaSpec::Forces(f) => {
+            let gazetteer = Gazetteer::embedded();
+            let named: Vec<Value> = f
+                .iter()
+                .filter_map(|name| gazetteer.force_named(name))
+                .map(|((id, name), districts)| json!({"id": id, "name": name, "districts": districts}))
+                .collect();
+            json!({"kind": "forces", "forces": named, "rule": "the districts of each police force area"})
+        }
         StudyAreaSpec::BBox(b) => json!({"kind": "bbox", "bbox": b}),
         StudyAreaSpec::Polygons(p) => {
             json!({"kind": "polygons", "polygons": p.len(), "rule": "cells whose centre is inside"})

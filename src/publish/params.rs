@@ -49,7 +49,9 @@ impl Layer {
             "format",
             "download",
         ];
-        const GI_STAR: [&str; 7] = ["res", "k", "kernel", "fdr", "weight", "district", "bbox"];
+        const GI_STAR: [&str; 8] = [
+            "res", "k", "kernel", "fdr", "weight", "district", "force", "bbox",
+        ];
         if self == Self::Context {
             return vec!["from", "to", "res", "crime_type", "format", "download"];
         }
@@ -376,11 +378,16 @@ pub fn parse(layer: Layer, pairs: &[(String, String)]) -> Result<LayerRequest, P
             }
         }
     };
-    let study_area = match (districts.is_empty(), bbox) {
-        (false, Some(_)) => return Err(bad("bbox", "give district or bbox, not both")),
-        (false, None) => StudyAreaSpec::Districts(districts),
-        (true, Some(b)) => StudyAreaSpec::BBox(b),
-        (true, None) => StudyAreaSpec::Default,
+    let forces: Vec<String> = list("force").into_iter().map(str::to_owned).collect();
+    let study_area = match (districts.is_empty(), forces.is_empty(), bbox) {
+        (false, false, _) => return Err(bad("force", "give district, force or bbox, not several")),
+        (_, false, Some(_)) | (false, _, Some(_)) => {
+            return Err(bad("bbox", "give district, force or bbox, not several"))
+        }
+        (false, true, None) => StudyAreaSpec::Districts(districts),
+        (true, false, None) => StudyAreaSpec::Forces(forces),
+        (true, true, Some(b)) => StudyAreaSpec::BBox(b),
+        (true, true, None) => StudyAreaSpec::Default,
     };
 
     let query = LayerQuery {
@@ -489,6 +496,7 @@ fn canonical_query(request: &LayerRequest) -> String {
     ];
     match &query.study_area {
         StudyAreaSpec::Districts(d) => pairs.push(("district", d.join(","))),
+        StudyAreaSpec::Forces(f) => pairs.push(("force", f.join(","))),
         StudyAreaSpec::BBox(b) => pairs.push((
             "bbox",
             b.iter()
@@ -597,6 +605,9 @@ mod tests {
             (Layer::Cells, "permutations=100000", "permutations"),
             (Layer::Cells, "bbox=1,2,3", "bbox"),
             (Layer::Cells, "bbox=52,0,51,1", "bbox"),
+            (Layer::Cells, "force=norfolk&district=Fenland", "force"),
+            (Layer::Cells, "force=norfolk&bbox=52,0,53,1", "bbox"),
+            (Layer::Reports, "force=norfolk", "force"),
             (Layer::Cells, "colour=red", "colour"),
             (Layer::Cells, "res=8&res=9", "res"),
             (Layer::Cells, "step=month", "step"),
@@ -625,6 +636,7 @@ mod tests {
                 Layer::Emerging,
                 "category=new_hot,intensifying_hot&step=quarter&district=E07000008",
             ),
+            (Layer::Hotspots, "force=cambridgeshire,Norfolk Constabulary"),
             (Layer::Towns, "level=district&format=csv&from=2024-01-01"),
             (Layer::Reports, "source=Helpline&to=2024-12-31"),
         ] {

@@ -387,6 +387,34 @@ fn study_areas_from_districts_bbox_and_polygons() {
         7,
     );
     assert!(unknown.is_err());
+    // A police force area is its districts (Bedfordshire: Bedford, Central
+    // Bedfordshire and Luton), by id or by name.
+    let three = publish::study_area(
+        &store,
+        &StudyAreaSpec::Districts(vec![
+            "Bedford".into(),
+            "Central Bedfordshire".into(),
+            "Luton".into(),
+        ]),
+        7,
+    )
+    .expect("three districts");
+    for force in ["bedfordshire", "Bedfordshire Police"] {
+        let area = publish::study_area(&store, &StudyAreaSpec::Forces(vec![force.into()]), 7)
+            .expect(force);
+        assert_eq!(area.cells(), three.cells(), "{force}");
+    }
+    assert!(three
+        .position(cell_at(51.880, -0.417, Resolution::Seven))
+        .is_some());
+    let unknown = publish::study_area(&store, &StudyAreaSpec::Forces(vec!["Atlantis".into()]), 7);
+    assert!(
+        matches!(
+            unknown,
+            Err(publish::LayerError::Invalid { field: "force", .. })
+        ),
+        "{unknown:?}"
+    );
 
     // A GeoJSON square around Wisbech, as a file would give it.
     let square = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},

@@ -617,6 +617,11 @@ async fn bad_parameters_answer_400_naming_the_field() {
         ("/api/v1/layers/reports?res=8", "res"),
         ("/api/v1/towns?level=county", "level"),
         ("/api/v1/layers/cells?district=Atlantis", "district"),
+        ("/api/v1/layers/cells?force=atlantis", "force"),
+        (
+            "/api/v1/layers/hotspots?force=norfolk&district=Fenland",
+            "force",
+        ),
         ("/api/v1/cells?h3=zzz", "h3"),
         ("/api/v1/cells", "h3"),
     ] {
@@ -1153,5 +1158,86 @@ async fn map_tiles_hold_the_layer_features() {
         let a = get(app(), &format!("/api/v1/tiles/cells/8/128/84?{query}")).await;
         assert_eq!(a.status, StatusCode::BAD_REQUEST, "{query}");
         assert_eq!(a.json()["error"]["field"], field);
+    }
+}
+
+/// `force=` makes a police force area the study area: every cell of the
+/// answer lies in one of its districts, and the provenance names the force
+/// and those districts.
+#[tokio::test]
+async fn a_police_force_area_as_the_study_area() {
+    let gazetteer = hotspots::geo::Gazetteer::embedded();
+    let body = get(app(), "/api/v1/layers/cells?force=cambridgeshire&res=7")
+        .await
+        .json();
+    let study = &body["provenance"]["study_area"];
+    assert_eq!(study["kind"], "forces", "{study}");
+    assert_eq!(study["forces"][0]["name"], "Cambridgeshire Constabulary");
+    let districts: Vec<&str> = study["forces"][0]["districts"]
+        .as_array()
+        .expect("districts")
+        .iter()
+        .map(|d| d.as_str().expect("code"))
+        .collect();
+    assert!(districts.contains(&"E07000010") && districts.contains(&"E06000031"));
+    let features = body["features"].as_array().expect("features");
+    assert!(features.len() > 20, "{}", features.len());
+    let mut outside = 0;
+    for f in features {
+        let cell: h3o::CellIndex = f["properties"]["h3"]
+            .as_str()
+            .expect("h3")
+            .parse()
+            .expect("cell");
+        match gazetteer.district_of_cell(cell) {
+            Some((code, _)) if districts.contains(&code) => {}
+            // A gap in the district's cells filled because the district
+            // surrounds it is the district's too; any other cell is not.
+            other => {
+                let ring_inside = cell
+                    .grid_ring::<Vec<_>>(1)
+                    .iter()
+                    .filter(|n| {
+                        gazetteer
+                            .district_of_cell(**n)
+                            .is_some_and(|(code, _)| districts.contains(&code))
+                    })
+                    .count();
+                assert!(ring_inside >= 5, "{cell}: {other:?}");
+                outside += 1;
+            }
+        }
+    }
+    assert!(outside * 20 < features.len(), "{outside} gap cells");
+    // And none is missing: every cell with reports in those districts, as
+    // the whole map counts them, with the same count.
+    let counts = |features: &[serde_json::Value]| -> std::collections::BTreeMap<String, u64> {
+        features
+            .iter()
+            .map(|f| &f["properties"])
+            .filter(|p| p["count"].as_u64().unwrap_or(0) > 0)
+            .map(|p| {
+                (
+                    p["h3"].as_str().expect("h3").to_owned(),
+                    p["count"].as_u64().expect("count"),
+                )
+            })
+            .collect()
+    };
+    let whole = get(app(), "/api/v1/layers/cells?res=7").await.json();
+    let expected: std::collections::BTreeMap<String, u64> =
+        counts(whole["features"].as_array().expect("features"))
+            .into_iter()
+            .filter(|(h3, _)| {
+                let cell: h3o::CellIndex = h3.parse().expect("cell");
+                gazetteer
+                    .district_of_cell(cell)
+                    .is_some_and(|(code, _)| districts.contains(&code))
+            })
+            .collect();
+    assert!(expected.len() > 10, "{}", expected.len());
+    let answered = counts(features);
+    for (h3, count) in &expected {
+        assert_eq!(answered.get(h3), Some(count), "{h3}");
     }
 }

@@ -396,6 +396,24 @@ impl Gazetteer {
         )
     }
 
+    /// `(police.uk id, name)` of a police force named by its data.police.uk
+    /// id or its name (any case), with the codes of its districts.
+    pub fn force_named(&self, id_or_name: &str) -> Option<((&str, &str), Vec<&str>)> {
+        let wanted = normalise_place(id_or_name);
+        let f = self.forces.iter().position(|(id, name)| {
+            id.eq_ignore_ascii_case(id_or_name) || normalise_place(name) == wanted
+        })?;
+        let districts = self
+            .districts
+            .iter()
+            .zip(&self.force_of_district)
+            .filter(|(_, force)| usize::from(force.unwrap_or(u16::MAX)) == f)
+            .map(|((code, _), _)| code.as_str())
+            .collect();
+        let (id, name) = &self.forces[f];
+        Some(((id.as_str(), name.as_str()), districts))
+    }
+
     /// The police force area of a district, by its ONS code: `(police.uk id, name)`.
     pub fn force_of_district(&self, code: &str) -> Option<(&str, &str)> {
         let d = self.districts.iter().position(|(c, _)| c == code)?;

@@ -109,8 +109,12 @@ impl Driver {
     /// A headless Chromium session with the flags the issue names.
     pub fn session(&self) -> Session<'_> {
         let profile = self.profile.path().display().to_string();
+        // A script may wait behind a busy page (SwiftShader drawing the map,
+        // axe-core's 0.5 MB evaluated on each page): WebDriver's default 30 s
+        // was once too little for that on a loaded two-core machine.
         let caps = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
+            "timeouts": {"script": 180_000, "pageLoad": 300_000},
             "goog:chromeOptions": {
                 "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
                 "args": [
