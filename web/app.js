@@ -704,6 +704,17 @@
 
   // ---- controls -----------------------------------------------------------------
   form.addEventListener("change", refresh);
+  // A police force area as the study area: the map moves to it (the whole
+  // data's extent again for "around all reports").
+  const forceSelect = document.getElementById("force");
+  if (forceSelect) {
+    forceSelect.addEventListener("change", function () {
+      const chosen = forceSelect.selectedOptions[0];
+      const b = ((chosen && chosen.dataset.bounds) || (forceSelect.value ? "" : root.dataset.dataBounds) || "")
+        .split(",").map(Number);
+      if (b.length === 4 && b.every(isFinite)) map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 30, duration: 0 });
+    });
+  }
   form.addEventListener("submit", function (e) { e.preventDefault(); refresh(); });
   // The same view again. A failed layer is set afresh: MapLibre does not ask
   // for a failed tile again by itself, and the failure would otherwise stand

@@ -25,7 +25,7 @@ window.hotspotsControls = (function () {
   function readControls(form) {
     const data = new FormData(form);
     const s = {};
-    for (const name of ["from", "to", "view", "weight", "res", "k", "kernel"]) {
+    for (const name of ["from", "to", "view", "weight", "res", "k", "kernel", "force"]) {
       const v = data.get(name);
       if (v) s[name] = v;
     }
@@ -54,7 +54,8 @@ window.hotspotsControls = (function () {
   function layerQuery(s, layer) {
     const q = new URLSearchParams();
     const common = ["from", "to", "venue", "exploitation"];
-    const analysis = ["res", "k", "kernel", "weight", "fdr"];
+    // force: a police force area as the study area (Gi*'s n, mean and spread).
+    const analysis = ["res", "k", "kernel", "weight", "fdr", "force"];
     // Context is police.uk's recorded crime: its period and resolution only.
     const names = layer === "context" ? ["from", "to", "res"]
       : layer === "reports" ? common : common.concat(analysis);

@@ -610,6 +610,63 @@ fn premises_outcome_and_briefing_in_chromium() {
             && href.contains("k=2"),
         "{href}"
     );
+    // A police force area as the study area: the map asks for its layers
+    // with force=, so its table lists the areas of that force's map alone,
+    // and the URL keeps the choice.
+    let rows = |s: &Session| {
+        s.execute(
+            "return [...document.querySelectorAll('#hot-areas-table tbody tr')].length",
+            &json!([]),
+        )
+        .as_u64()
+        .unwrap_or(0)
+    };
+    let before = rows(&s);
+    s.execute(
+        "document.getElementById('panel').hidden = true;
+         document.body.removeAttribute('data-ready');
+         const select = document.getElementById('force');
+         select.value = 'norfolk';
+         select.dispatchEvent(new Event('change', { bubbles: true }));",
+        &json!([]),
+    );
+    wait_ready(&s);
+    let answer = s.execute(
+        "const x = new XMLHttpRequest();
+         x.open('GET', '/api/v1/layers/hotspots?' + new URLSearchParams(location.search), false);
+         x.send();
+         return [location.search, JSON.parse(x.responseText).features.map(f => f.properties.force_codes)];",
+        &json!([]),
+    );
+    assert!(
+        answer[0]
+            .as_str()
+            .is_some_and(|q| q.contains("force=norfolk")),
+        "{answer}"
+    );
+    let forces = answer[1].as_array().expect("areas");
+    assert!(!forces.is_empty(), "Norfolk has hotspot areas");
+    assert!(
+        forces.iter().all(|f| f
+            .as_array()
+            .is_some_and(|codes| codes.contains(&json!("norfolk")))),
+        "{answer}"
+    );
+    assert_eq!(
+        rows(&s),
+        forces.len() as u64,
+        "one row per area of Norfolk's map"
+    );
+    assert!(rows(&s) < before, "{before} areas before");
+    // The map moved to the force: its centre is inside the force's extent.
+    let moved = s.execute(
+        "const b = document.querySelector('#force option[value=norfolk]').dataset.bounds.split(',').map(Number);
+         const c = hotspotsMap.getCenter();
+         return c.lng > b[0] && c.lat > b[1] && c.lng < b[2] && c.lat < b[3] && hotspotsMap.getZoom() > 7.5;",
+        &json!([]),
+    );
+    assert_eq!(moved, json!(true), "the map shows Norfolk");
+
     s.goto(&format!("{base}{href}"));
     let heading = s.execute(
         "return document.querySelector('main h1').textContent",

@@ -4,6 +4,7 @@ use axum::extract::{RawQuery, State};
 use maud::{html, Markup};
 
 use super::labels::label_in;
+use crate::geo::Gazetteer;
 use crate::model::{ExploitationType, Indicator, VenueType};
 use crate::serve::assets;
 use crate::serve::error::PageResult;
@@ -22,18 +23,33 @@ pub async fn map_page(
     viewer: Viewer,
 ) -> PageResult<Markup> {
     let q = pairs(raw.as_deref());
-    let (window, extent) = state
+    let (window, extent, districts) = state
         .read(|store| {
             Ok((
                 store.data_window(&ReportFilter::default())?,
                 store.extent()?,
+                store.districts_present()?,
             ))
         })
         .await?;
+    // The police force areas that hold reports, by name: each can be the
+    // study area, so that a force's hot spots are judged against its own area.
+    let gazetteer = Gazetteer::embedded();
+    let mut forces: Vec<(&str, &str)> = districts
+        .iter()
+        .filter_map(|code| gazetteer.force_of_district(code))
+        .collect();
+    forces.sort_unstable_by(|a, b| a.1.cmp(b.1));
+    forces.dedup();
+    // Each with its extent, so that choosing one moves the map to it.
+    let forces: Vec<(&str, &str, String)> = forces
+        .into_iter()
+        .map(|(id, name)| (id, name, force_bounds(gazetteer, id)))
+        .collect();
     let (first, last) = (window.0, window.1);
     // The map opens on the data (to a tenth of a degree, outwards), so it draws
     // once rather than the whole UK first and the data after.
-    let bounds = extent.map_or_else(String::new, |(min_lat, min_lng, max_lat, max_lng)| {
+    let data_bounds = extent.map_or_else(String::new, |(min_lat, min_lng, max_lat, max_lng)| {
         let down = |v: f64| (v * 10.0).floor() / 10.0;
         let up = |v: f64| (v * 10.0).ceil() / 10.0;
         format!(
@@ -57,6 +73,12 @@ pub async fn map_page(
     let weight = one(&q, "weight").unwrap_or("count");
     let view = one(&q, "view").unwrap_or("hotspots");
     let fdr = one(&q, "fdr") != Some("false");
+    let force = one(&q, "force").unwrap_or("");
+    // A page opened on a force's map opens on that force.
+    let bounds = forces
+        .iter()
+        .find(|(id, _, _)| *id == force)
+        .map_or_else(|| data_bounds.clone(), |(_, _, b)| b.clone());
     // The partnership role reads one released quarter; the others the
     // emerging layer's step (months unless asked for quarters).
     let lang = viewer.lang.staff();
@@ -79,6 +101,7 @@ pub async fn map_page(
             // Briefings are for the roles that plan visits (the panel links an area to its own).
             data-briefing=[viewer.role.records_outcomes().then_some("1")]
             data-bounds=(bounds)
+            data-data-bounds=(data_bounds)
             data-basemap-url=(config.basemap_url.clone().unwrap_or_default())
             data-basemap-attribution=(config.basemap_attribution.clone().unwrap_or_default())
             data-messages=(script_messages(lang))
@@ -137,8 +160,18 @@ pub async fn map_page(
                         (t(lang, "map-context"))
                     }
                 }
-                details.advanced open[one(&q, "res").is_some() || one(&q, "k").is_some() || one(&q, "kernel").is_some()] {
+                details.advanced open[one(&q, "res").is_some() || one(&q, "k").is_some() || one(&q, "kernel").is_some() || !force.is_empty()] {
                     summary { (t(lang, "map-advanced")) }
+                    // The release is one study area; the other roles may choose a force's.
+                    @if !viewer.role.reads_release_only() && !forces.is_empty() {
+                        label for="force" { (t(lang, "map-study-area")) }
+                        select #force name="force" {
+                            option value="" selected[force.is_empty()] { (t(lang, "map-study-area-data")) }
+                            @for (id, name, extent) in &forces {
+                                option value=(id) data-bounds=(extent) selected[force == *id] { (name) }
+                            }
+                        }
+                    }
                     label for="res" { (t(lang, "map-resolution")) }
                     select #res name="res" {
                         @for (r, name) in [("6", "6 (~36 km²)"), ("7", "7 (~5 km²)"), ("8", "8 (~0.7 km²)"), ("9", "9 (~0.1 km²)")] {
@@ -285,6 +318,32 @@ fn script_messages(lang: Lang) -> String {
         out.insert(format!("label-{code}"), label_in(lang, code).into());
     }
     serde_json::Value::Object(out).to_string()
+}
+
+/// `min_lng,min_lat,max_lng,max_lat` of a police force area's districts (the
+/// centres of their res-7 cells, a cell's width wider), as `data-bounds` reads.
+fn force_bounds(gazetteer: &Gazetteer, force: &str) -> String {
+    let Some((_, districts)) = gazetteer.force_named(force) else {
+        return String::new();
+    };
+    let (mut min_lat, mut min_lng, mut max_lat, mut max_lng) = (90.0, 180.0, -90.0, -180.0);
+    for cell in districts.iter().flat_map(|d| gazetteer.district_cells(d)) {
+        let centre = h3o::LatLng::from(cell);
+        min_lat = f64::min(min_lat, centre.lat());
+        max_lat = f64::max(max_lat, centre.lat());
+        min_lng = f64::min(min_lng, centre.lng());
+        max_lng = f64::max(max_lng, centre.lng());
+    }
+    if min_lat > max_lat {
+        return String::new();
+    }
+    format!(
+        "{:.3},{:.3},{:.3},{:.3}",
+        min_lng - 0.04,
+        min_lat - 0.025,
+        max_lng + 0.04,
+        max_lat + 0.025
+    )
 }
 
 /// A fieldset of checkboxes named `name`, one a code, ticked where chosen.
