@@ -305,12 +305,18 @@ async fn hotspots_emerging_and_reports_layers() {
         assert!(p["bin"].as_i64().expect("bin") >= 2);
         // Its districts, counted here from its cells' res-7 parents: most
         // cells first, codes beside names, flagged when more than one.
+        // Likewise its police forces, each cell in its district's force.
         let mut by_district = std::collections::BTreeMap::<&str, usize>::new();
+        let mut by_force = std::collections::BTreeMap::<&str, usize>::new();
+        let mut force_names = std::collections::BTreeMap::<&str, &str>::new();
         for cell in p["h3_cells"].as_array().expect("h3_cells") {
             let cell: h3o::CellIndex = cell.as_str().expect("hex").parse().expect("cell");
             let res7 = cell.parent(h3o::Resolution::Seven).expect("res 7 or finer");
             let (code, _) = gazetteer.district_of_cell(res7).expect("a district");
             *by_district.entry(code).or_default() += 1;
+            let (force, name) = gazetteer.force_of_district(code).expect("a force");
+            *by_force.entry(force).or_default() += 1;
+            force_names.insert(force, name);
         }
         let mut expected: Vec<(&str, usize)> = by_district.into_iter().collect();
         expected.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
@@ -337,17 +343,6 @@ async fn hotspots_emerging_and_reports_layers() {
         assert_eq!(names, named);
         assert_eq!(p["crosses_districts"], codes.len() > 1, "{}", p["id"]);
         crossing += usize::from(codes.len() > 1);
-        // Its police forces, from the same cells' districts: most cells first.
-        let mut by_force = std::collections::BTreeMap::<&str, usize>::new();
-        let mut force_names = std::collections::BTreeMap::<&str, &str>::new();
-        for cell in p["h3_cells"].as_array().expect("h3_cells") {
-            let cell: h3o::CellIndex = cell.as_str().expect("hex").parse().expect("cell");
-            let res7 = cell.parent(h3o::Resolution::Seven).expect("res 7 or finer");
-            let (district, _) = gazetteer.district_of_cell(res7).expect("a district");
-            let (force, name) = gazetteer.force_of_district(district).expect("a force");
-            *by_force.entry(force).or_default() += 1;
-            force_names.insert(force, name);
-        }
         let mut expected: Vec<(&str, usize)> = by_force.into_iter().collect();
         expected.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
         let forces = texts("force_codes");

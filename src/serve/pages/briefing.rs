@@ -78,37 +78,34 @@ fn svg_map(lang: Lang, b: &Briefing) -> Markup {
             20.0 + (max_lat - lat) * scale,
         )
     };
-    let mut svg = String::new();
-    for (ring, bin) in &outlines {
-        let d: Vec<String> = ring
+    // An SVG `points` list of (lat, lng) positions.
+    let points = |positions: &[(f64, f64)]| -> String {
+        positions
             .iter()
             .map(|(lat, lng)| {
                 let (x, y) = xy(*lat, *lng);
                 format!("{x:.1},{y:.1}")
             })
-            .collect();
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut svg = String::new();
+    for (ring, bin) in &outlines {
         let _ = write!(
             svg,
             "<polygon points=\"{}\" fill=\"{}\" stroke=\"#888\" stroke-width=\"0.5\"/>",
-            d.join(" "),
+            points(ring),
             fill(*bin)
         );
     }
     for (between_forces, line) in &lines {
-        let d: Vec<String> = line
-            .iter()
-            .map(|(lat, lng)| {
-                let (x, y) = xy(*lat, *lng);
-                format!("{x:.1},{y:.1}")
-            })
-            .collect();
         // A white casing under each line keeps it legible across dark cells.
         let (class, width, dash) = if *between_forces {
             ("force-boundary", 3.0, "")
         } else {
             ("district-boundary", 1.5, " stroke-dasharray=\"4 3\"")
         };
-        let points = d.join(" ");
+        let points = points(line);
         let _ = write!(
             svg,
             "<polyline points=\"{points}\" fill=\"none\" stroke=\"#fff\" stroke-width=\"{:.1}\" stroke-linecap=\"round\"/>\
