@@ -339,6 +339,39 @@ async fn bbox_datetime_and_cql2_choose_what_the_layer_holds() {
     assert_eq!(matched(&got), hot);
     let got = json_ok("/ogc/collections/cells/items?bin=3&limit=1", Role::Analyst).await;
     assert_eq!(matched(&got), three);
+
+    // Hotspot areas by the police forces they lie in, as the layer lists them.
+    let areas = json_ok("/api/v1/layers/hotspots", Role::Analyst).await;
+    let in_force = |f: &Value, force: &str| {
+        f["properties"]["force_codes"]
+            .as_array()
+            .is_some_and(|codes| codes.iter().any(|c| c == force))
+    };
+    for (text, expected) in [
+        (
+            "crosses_forces = true",
+            count_in(&areas, &|f| f["properties"]["crosses_forces"] == true),
+        ),
+        (
+            "A_CONTAINS(force_codes, ('norfolk'))",
+            count_in(&areas, &|f| in_force(f, "norfolk")),
+        ),
+    ] {
+        assert!(expected > 0, "{text}: the demo has some");
+        let got = json_ok(
+            &format!(
+                "/ogc/collections/hotspots/items?filter={}&limit=1",
+                encode(text)
+            ),
+            Role::Analyst,
+        )
+        .await;
+        assert_eq!(matched(&got), expected, "{text}");
+    }
+}
+
+fn count_in(collection: &Value, keep: &dyn Fn(&Value) -> bool) -> usize {
+    features(collection).iter().filter(|f| keep(f)).count()
 }
 
 /// The CQL2-JSON of the first test expression (the others are covered by text).
