@@ -102,6 +102,9 @@ pub struct Gazetteer {
     forces: Vec<(String, String)>,
     /// Per district (same index as `districts`), its force's index in `forces`.
     force_of_district: Vec<Option<u16>>,
+    /// Per force, `[min_lat, min_lng, max_lat, max_lng]` of its districts'
+    /// res-7 cell centres: worked out once, on first use.
+    force_extents: OnceLock<Vec<Option<[f64; 4]>>>,
     /// Res-7 cell → index into `districts` (majority district of its postcodes).
     /// Its keys are the geodata's own cells, so a lookup's probes are bounded
     /// by the table, whatever cell a file's point asks for: no need for
@@ -249,6 +252,7 @@ impl Gazetteer {
             districts,
             forces,
             force_of_district,
+            force_extents: OnceLock::new(),
             district_cells,
             postcodes: OnceLock::new(),
             mask: UkMask::parse(UK_MASK)?,
@@ -412,6 +416,37 @@ impl Gazetteer {
             .collect();
         let (id, name) = &self.forces[f];
         Some(((id.as_str(), name.as_str()), districts))
+    }
+
+    /// `[min_lat, min_lng, max_lat, max_lng]` of a police force area (by
+    /// data.police.uk id or name): the centres of its districts' res-7 cells.
+    pub fn force_extent(&self, id_or_name: &str) -> Option<[f64; 4]> {
+        let wanted = normalise_place(id_or_name);
+        let f = self.forces.iter().position(|(id, name)| {
+            id.eq_ignore_ascii_case(id_or_name) || normalise_place(name) == wanted
+        })?;
+        let extents = self.force_extents.get_or_init(|| {
+            let mut extents: Vec<Option<[f64; 4]>> = vec![None; self.forces.len()];
+            for (&cell, &district) in &self.district_cells {
+                let (Some(Some(force)), Ok(cell)) = (
+                    self.force_of_district.get(usize::from(district)),
+                    h3o::CellIndex::try_from(cell),
+                ) else {
+                    continue;
+                };
+                let centre = h3o::LatLng::from(cell);
+                let (lat, lng) = (centre.lat(), centre.lng());
+                let extent = extents[usize::from(*force)].get_or_insert([lat, lng, lat, lng]);
+                *extent = [
+                    extent[0].min(lat),
+                    extent[1].min(lng),
+                    extent[2].max(lat),
+                    extent[3].max(lng),
+                ];
+            }
+            extents
+        });
+        extents.get(f).copied().flatten()
     }
 
     /// The police force area of a district, by its ONS code: `(police.uk id, name)`.

@@ -596,3 +596,31 @@ fn police_uk_crimes_fall_within_the_force_their_point_is_in() {
     }
     assert!(checked >= 2);
 }
+
+/// A force's extent is that of its districts' cells, by id or by name.
+#[test]
+fn a_police_force_area_has_the_extent_of_its_districts() {
+    let g = Gazetteer::embedded();
+    let ((_, _), districts) = g.force_named("bedfordshire").expect("Bedfordshire");
+    let centres: Vec<h3o::LatLng> = districts
+        .iter()
+        .flat_map(|d| g.district_cells(d))
+        .map(h3o::LatLng::from)
+        .collect();
+    let fold = |f: fn(f64, f64) -> f64, get: fn(h3o::LatLng) -> f64, start: f64| {
+        centres.iter().copied().map(get).fold(start, f)
+    };
+    let expected = [
+        fold(f64::min, h3o::LatLng::lat, 90.0),
+        fold(f64::min, h3o::LatLng::lng, 180.0),
+        fold(f64::max, h3o::LatLng::lat, -90.0),
+        fold(f64::max, h3o::LatLng::lng, -180.0),
+    ];
+    assert_eq!(g.force_extent("bedfordshire"), Some(expected));
+    assert_eq!(g.force_extent("Bedfordshire Police"), Some(expected));
+    // Luton is inside; Cambridge is not.
+    let [min_lat, min_lng, max_lat, max_lng] = expected;
+    assert!((min_lat..max_lat).contains(&51.88) && (min_lng..max_lng).contains(&-0.42));
+    assert!(!((min_lat..max_lat).contains(&52.205) && (min_lng..max_lng).contains(&0.12)));
+    assert_eq!(g.force_extent("atlantis"), None);
+}

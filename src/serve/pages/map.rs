@@ -320,30 +320,20 @@ fn script_messages(lang: Lang) -> String {
     serde_json::Value::Object(out).to_string()
 }
 
-/// `min_lng,min_lat,max_lng,max_lat` of a police force area's districts (the
-/// centres of their res-7 cells, a cell's width wider), as `data-bounds` reads.
+/// `min_lng,min_lat,max_lng,max_lat` of a police force area (its districts'
+/// res-7 cell centres, a cell's width wider), as `data-bounds` reads.
 fn force_bounds(gazetteer: &Gazetteer, force: &str) -> String {
-    let Some((_, districts)) = gazetteer.force_named(force) else {
-        return String::new();
-    };
-    let (mut min_lat, mut min_lng, mut max_lat, mut max_lng) = (90.0, 180.0, -90.0, -180.0);
-    for cell in districts.iter().flat_map(|d| gazetteer.district_cells(d)) {
-        let centre = h3o::LatLng::from(cell);
-        min_lat = f64::min(min_lat, centre.lat());
-        max_lat = f64::max(max_lat, centre.lat());
-        min_lng = f64::min(min_lng, centre.lng());
-        max_lng = f64::max(max_lng, centre.lng());
-    }
-    if min_lat > max_lat {
-        return String::new();
-    }
-    format!(
-        "{:.3},{:.3},{:.3},{:.3}",
-        min_lng - 0.04,
-        min_lat - 0.025,
-        max_lng + 0.04,
-        max_lat + 0.025
-    )
+    gazetteer
+        .force_extent(force)
+        .map_or_else(String::new, |[min_lat, min_lng, max_lat, max_lng]| {
+            format!(
+                "{:.3},{:.3},{:.3},{:.3}",
+                min_lng - 0.04,
+                min_lat - 0.025,
+                max_lng + 0.04,
+                max_lat + 0.025
+            )
+        })
 }
 
 /// A fieldset of checkboxes named `name`, one a code, ticked where chosen.
