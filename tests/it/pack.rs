@@ -774,3 +774,54 @@ async fn the_briefing_map_draws_the_force_boundary() {
     }
     assert!(drawn_any, "the demo's briefings draw a force boundary");
 }
+
+/// The towns page for one police force: the rows of the whole table whose
+/// district lies in that force, unchanged, and nothing else.
+#[tokio::test]
+async fn the_towns_page_for_one_police_force() {
+    let gazetteer = hotspots::geo::Gazetteer::embedded();
+    // (town, district name, the row's cells as text) of the towns table.
+    let rows = |html: &str| -> Vec<(String, String, String)> {
+        let body = between(html, "<tbody>", "</tbody>");
+        body.split("<tr>")
+            .skip(1)
+            .map(|row| {
+                let cell = |tag: &str, n: usize| {
+                    let open = format!("<{tag}");
+                    let rest = row.split(open.as_str()).nth(n).expect("cell");
+                    let text = &rest[rest.find('>').expect("tag") + 1..];
+                    text[..text.find(&format!("</{tag}>")).expect("end")].to_owned()
+                };
+                (
+                    cell("th", 1),
+                    cell("td", 1),
+                    main_text(&format!("<main>{row}</main>")),
+                )
+            })
+            .collect()
+    };
+    for role in [Role::Partnership, Role::Analyst] {
+        let all = get("/towns", role).await;
+        assert_eq!(all.status, StatusCode::OK);
+        let all = rows(&all.text());
+        let in_norfolk: Vec<(String, String, String)> = all
+            .iter()
+            .filter(|(_, district, _)| {
+                gazetteer
+                    .district_named(district)
+                    .and_then(|(code, _)| gazetteer.force_of_district(code))
+                    .is_some_and(|(id, _)| id == "norfolk")
+            })
+            .cloned()
+            .collect();
+        assert!(!in_norfolk.is_empty() && in_norfolk.len() < all.len());
+        for force in ["norfolk", "Norfolk%20Constabulary"] {
+            let page = get(&format!("/towns?force={force}"), role).await.text();
+            assert_eq!(rows(&page), in_norfolk, "{role:?} {force}");
+            assert!(main_text(&page).contains("Police force area: Norfolk Constabulary"));
+        }
+    }
+    let bad = get("/towns?force=atlantis", Role::Partnership).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.text().contains("force"));
+}

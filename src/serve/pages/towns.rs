@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use maud::{html, Markup};
 
 use super::labels::label_in;
+use crate::geo::Gazetteer;
 use crate::model::{AreaLevel, Step};
 use crate::publish;
 use crate::publish::{PublishedTrend, TownRow};
@@ -32,10 +33,22 @@ pub async fn towns_page(
 ) -> PageResult<Markup> {
     let q = pairs(raw.as_deref());
     for (k, _) in &q {
-        if !matches!(k.as_str(), "quarter" | "level") {
-            return Err(AppError::bad(k, "unknown parameter (quarter, level)").into());
+        if !matches!(k.as_str(), "quarter" | "level" | "force") {
+            return Err(AppError::bad(k, "unknown parameter (quarter, level, force)").into());
         }
     }
+    // One police force's towns: the published rows of its districts, no new
+    // figure (a force's total would be one, and is not shown).
+    let gazetteer = Gazetteer::embedded();
+    let force = match one(&q, "force").filter(|f| !f.is_empty()) {
+        None => None,
+        Some(f) => Some(gazetteer.force_named(f).map(|(named, _)| named).ok_or_else(|| {
+            AppError::bad(
+                "force",
+                format!("{f:?} is not a police force (its data.police.uk id, e.g. cambridgeshire, or its name)"),
+            )
+        })?),
+    };
     let level = match one(&q, "level") {
         None | Some("town") => AreaLevel::Town,
         Some("district") => AreaLevel::District,
@@ -72,8 +85,21 @@ pub async fn towns_page(
     for (r, p) in rows.iter().zip(published) {
         by_area.entry(r.town.clone()).or_default().push((r, p));
     }
+    let force_of = |row: &TownRow| gazetteer.force_of_district(&row.district);
+    // The forces the table's rows lie in, for the picker.
+    let mut forces: Vec<(&str, &str)> = rows.iter().filter_map(&force_of).collect();
+    forces.sort_unstable_by(|a, b| a.1.cmp(b.1));
+    forces.dedup();
     let mut current: Vec<(&TownRow, &PublishedTrend, Vec<Option<u64>>)> = by_area
         .values()
+        .filter(|series| {
+            force.is_none_or(|(id, _)| {
+                series
+                    .first()
+                    .and_then(|r| force_of(r.0))
+                    .is_some_and(|f| f.0 == id)
+            })
+        })
         .filter_map(|series| {
             let (row, published) = series.iter().find(|r| Some(r.0.period) == selected)?;
             let upto: Vec<Option<u64>> = series
@@ -101,6 +127,9 @@ pub async fn towns_page(
             div.print-header {
                 h1 { (t_args(lang, &format!("towns-title-{level_word}"), &quarter())) }
                 p.meta { (generated(lang)) " · " (t(lang, &format!("towns-meta-{level_word}"))) }
+                @if let Some((_, name)) = force {
+                    p.force { (t_args(lang, "towns-force-meta", &[("force", (*name).into())])) }
+                }
             }
             form.picker method="get" action="/towns" aria-label=(t(lang, "towns-picker")) {
                 label for="quarter" { (t(lang, "towns-quarter")) }
@@ -113,6 +142,15 @@ pub async fn towns_page(
                 select #level name="level" {
                     option value="town" selected[level == AreaLevel::Town] { (t(lang, "towns-level-town")) }
                     option value="district" selected[level == AreaLevel::District] { (t(lang, "towns-level-district")) }
+                }
+                @if !forces.is_empty() {
+                    label for="force" { (t(lang, "towns-force")) }
+                    select #force name="force" {
+                        option value="" selected[force.is_none()] { (t(lang, "towns-force-all")) }
+                        @for (id, name) in &forces {
+                            option value=(id) selected[force.is_some_and(|f| f.0 == *id)] { (name) }
+                        }
+                    }
                 }
                 button type="submit" { (t(lang, "towns-show")) }
             }
