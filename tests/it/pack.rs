@@ -825,3 +825,50 @@ async fn the_towns_page_for_one_police_force() {
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(bad.text().contains("force"));
 }
+
+/// `/briefing?force=…` offers one police force's hotspot areas (its own
+/// map's, whose links keep the force) and its districts only.
+#[tokio::test]
+async fn the_briefing_chooser_for_one_police_force() {
+    let gazetteer = hotspots::geo::Gazetteer::embedded();
+    let html = get("/briefing?force=norfolk", Role::Tactical).await.text();
+    let links: Vec<&str> = html
+        .split("href=\"/briefing?area=")
+        .skip(1)
+        .map(|rest| rest.split('"').next().expect("link"))
+        .collect();
+    let areas: Vec<&&str> = links.iter().filter(|l| l.starts_with("hs-")).collect();
+    let districts: Vec<&&str> = links
+        .iter()
+        .filter(|l| l.starts_with("district:"))
+        .collect();
+    // The force's own map: as many areas as the layer has for it.
+    let layer = get("/api/v1/layers/hotspots?force=norfolk", Role::Tactical)
+        .await
+        .json();
+    assert_eq!(
+        areas.len(),
+        layer["features"].as_array().expect("features").len()
+    );
+    assert!(!areas.is_empty() && !districts.is_empty());
+    for link in &districts {
+        let code = link.trim_start_matches("district:");
+        assert_eq!(
+            gazetteer.force_of_district(code).map(|(id, _)| id),
+            Some("norfolk"),
+            "{link}"
+        );
+    }
+    for link in &areas {
+        assert!(link.ends_with("&amp;force=norfolk"), "{link}");
+        let briefing = get(
+            &format!("/briefing?area={}", link.replace("&amp;", "&")),
+            Role::Tactical,
+        )
+        .await;
+        assert_eq!(briefing.status, StatusCode::OK, "{link}");
+        assert!(main_text(&briefing.text()).contains("Norfolk Constabulary"));
+    }
+    let bad = get("/briefing?force=atlantis", Role::Tactical).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+}

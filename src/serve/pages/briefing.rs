@@ -9,6 +9,7 @@ use maud::{html, Markup, PreEscaped};
 
 use super::labels::{address_line, label_in};
 use super::towns::towns_table;
+use crate::geo::Gazetteer;
 use crate::premises::{self, Briefing, BriefingArea};
 use crate::serve::api::{layer_etag, rendered_layer};
 use crate::serve::error::{AppError, PageResult};
@@ -150,7 +151,8 @@ pub async fn briefing_page(
         .position(|(k, _)| k == "area")
         .map(|i| q.remove(i).1)
     else {
-        return chooser(&state, &viewer).await;
+        let force = q.iter().find(|(k, _)| k == "force").map(|(_, v)| v.clone());
+        return chooser(&state, &viewer, force).await;
     };
     let area = BriefingArea::parse(&area_text).map_err(|m| AppError::bad("area", m))?;
     let request = premises::parse_premises(&q)?;
@@ -253,10 +255,21 @@ pub async fn briefing_page(
 
 /// Without `area`: the view's hotspot areas (strongest first) and the
 /// districts with reports in the latest quarter (busiest first), each a
-/// briefing to open.
-async fn chooser(state: &AppState, viewer: &Viewer) -> PageResult<Markup> {
+/// briefing to open; with `force`, that police force's map and districts
+/// (its areas' links keep `force`, which their ids depend on).
+async fn chooser(state: &AppState, viewer: &Viewer, force: Option<String>) -> PageResult<Markup> {
     let lang = viewer.lang.staff();
-    let request = crate::publish::parse(crate::publish::Layer::Hotspots, &[])?;
+    let layer_pairs: Vec<(String, String)> = force
+        .iter()
+        .map(|f| ("force".to_owned(), f.clone()))
+        .collect();
+    let request = crate::publish::parse(crate::publish::Layer::Hotspots, &layer_pairs)?;
+    let gazetteer = Gazetteer::embedded();
+    let force = force
+        .as_deref()
+        .and_then(|f| gazetteer.force_named(f))
+        .map(|((id, _), _)| id);
+    let keep_force = force.map_or_else(String::new, |id| format!("&force={id}"));
     let etag = layer_etag(state, viewer, &request);
     let answer = rendered_layer(state, &etag, &request, viewer).await?;
     let body: serde_json::Value =
@@ -283,6 +296,13 @@ async fn chooser(state: &AppState, viewer: &Viewer) -> PageResult<Markup> {
         .iter()
         .zip(table.1.iter())
         .filter(|(r, _)| Some(r.period) == latest && r.town != "(none)")
+        .filter(|(r, _)| {
+            force.is_none_or(|id| {
+                gazetteer
+                    .force_of_district(&r.town)
+                    .is_some_and(|f| f.0 == id)
+            })
+        })
         .map(|(r, p)| {
             (
                 r.town.as_str(),
@@ -292,17 +312,35 @@ async fn chooser(state: &AppState, viewer: &Viewer) -> PageResult<Markup> {
         })
         .collect();
     districts.sort_by(|a, b| b.2.cmp(&a.2).then(a.1.cmp(b.1)));
+    // The forces of every district with reports, to choose from.
+    let mut forces: Vec<(&str, &str)> = table
+        .0
+        .iter()
+        .filter_map(|r| gazetteer.force_of_district(&r.town))
+        .collect();
+    forces.sort_unstable_by(|a, b| a.1.cmp(b.1));
+    forces.dedup();
     let body = html! {
         main #main .briefing {
             h1 { (t(lang, "brief-choose-title")) }
             p { (t(lang, "brief-choose-intro")) }
+            form.picker method="get" action="/briefing" {
+                label for="force" { (t(lang, "towns-force")) }
+                select #force name="force" {
+                    option value="" selected[force.is_none()] { (t(lang, "towns-force-all")) }
+                    @for (id, name) in &forces {
+                        option value=(id) selected[force == Some(*id)] { (name) }
+                    }
+                }
+                button type="submit" { (t(lang, "towns-show")) }
+            }
             h2 { (t(lang, "map-areas")) }
             @if areas.is_empty() {
                 p { (t(lang, "map-areas-none")) }
             } @else {
                 ul {
                     @for (id, near, bin, count) in &areas {
-                        li { a href=(format!("/briefing?area={id}")) {
+                        li { a href=(format!("/briefing?area={id}{keep_force}")) {
                             (t_args(lang, "map-area-near", &[("place", near.clone().into())]))
                         } " · " (t(lang, &format!("map-bin-{}", if *bin < 0 { format!("m{}", -bin) } else { bin.to_string() })))
                           " · " (t_args(lang, "map-n-reports", &[("count", (*count).into())])) }
