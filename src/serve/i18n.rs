@@ -379,6 +379,7 @@ mod tests {
                     "place",
                     "cell",
                     "category",
+                    "force",
                 ] {
                     args.set(name, "1");
                 }
