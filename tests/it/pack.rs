@@ -872,3 +872,47 @@ async fn the_briefing_chooser_for_one_police_force() {
     let bad = get("/briefing?force=atlantis", Role::Tactical).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
 }
+
+/// `/premises` for one police force: the page lists the premises the API
+/// keeps for that force, each in the force's area, and offers the choice.
+#[tokio::test]
+async fn the_premises_list_for_one_police_force() {
+    let gazetteer = hotspots::geo::Gazetteer::embedded();
+    let api = get(
+        "/api/v1/premises?min_reports=2&force=norfolk",
+        Role::Analyst,
+    )
+    .await
+    .json();
+    let features = api["features"].as_array().expect("features");
+    let all = get("/api/v1/premises?min_reports=2", Role::Analyst)
+        .await
+        .json();
+    let all = all["features"].as_array().expect("features").len();
+    assert!(
+        !features.is_empty() && features.len() < all,
+        "{} of {all}",
+        features.len()
+    );
+    for f in features {
+        let [lng, lat] = [0, 1].map(|i| {
+            f["geometry"]["coordinates"][i]
+                .as_f64()
+                .expect("coordinate")
+        });
+        let cell = h3o::LatLng::new(lat, lng)
+            .expect("lat/lng")
+            .to_cell(h3o::Resolution::Seven);
+        let force = gazetteer
+            .district_of_cell(cell)
+            .and_then(|(code, _)| gazetteer.force_of_district(code))
+            .map(|(id, _)| id);
+        assert_eq!(force, Some("norfolk"), "{}", f["properties"]["premises_id"]);
+    }
+    let page = get("/premises?force=norfolk", Role::Analyst).await.text();
+    let listed = between(&page, "<tbody>", "</tbody>")
+        .matches("<tr>")
+        .count();
+    assert_eq!(listed, features.len());
+    assert!(page.contains(r#"<option value="norfolk" selected>Norfolk Constabulary</option>"#));
+}

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 
 use super::labels::{address_line, label_in};
+use crate::geo::Gazetteer;
 use crate::premises::{self, PremisesRow, PremisesSort, NO_REPORTS};
 use crate::serve::error::{AppError, PageResult};
 use crate::serve::i18n::{self, t, t_args, Lang};
@@ -58,9 +59,23 @@ pub async fn premises_page(
     }
     let request = premises::parse_premises(&q)?;
     let query = request.query.clone();
-    let rows = state
-        .read(move |store| Ok(premises::repeat_premises(store, &query)?))
+    let (rows, districts) = state
+        .read(move |store| {
+            Ok((
+                premises::repeat_premises(store, &query)?,
+                store.districts_present()?,
+            ))
+        })
         .await?;
+    // The police forces holding reports: one can be the area the list keeps
+    // (and the one its Gi* classes are worked out over).
+    let gazetteer = Gazetteer::embedded();
+    let mut forces: Vec<(&str, &str)> = districts
+        .iter()
+        .filter_map(|code| gazetteer.force_of_district(code))
+        .collect();
+    forces.sort_unstable_by(|a, b| a.1.cmp(b.1));
+    forces.dedup();
     let mut entry = viewer.audit("premises", "ok");
     entry.target = Some("/premises".into());
     entry.rows = Some(rows.len() as i64);
@@ -90,6 +105,16 @@ pub async fn premises_page(
                         option value="" { (t(lang, "prem-any")) }
                         @for v in crate::model::VenueType::ALL {
                             option value=(v.as_str()) selected[value("venue") == v.as_str()] { (label_in(lang, v.as_str())) }
+                        }
+                    }
+                }
+                @if !forces.is_empty() {
+                    label { " " (t(lang, "towns-force")) " "
+                        select name="force" {
+                            option value="" { (t(lang, "towns-force-all")) }
+                            @for (id, name) in &forces {
+                                option value=(id) selected[value("force") == *id] { (name) }
+                            }
                         }
                     }
                 }
