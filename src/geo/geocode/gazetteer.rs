@@ -449,6 +449,21 @@ impl Gazetteer {
         extents.get(f).copied().flatten()
     }
 
+    /// The police force areas of some districts (ONS codes), `(police.uk id,
+    /// name)` once each, by name: the forces a page offers to choose from.
+    pub fn forces_of_districts<'a>(
+        &self,
+        codes: impl IntoIterator<Item = &'a str>,
+    ) -> Vec<(&str, &str)> {
+        let mut forces: Vec<(&str, &str)> = codes
+            .into_iter()
+            .filter_map(|code| self.force_of_district(code))
+            .collect();
+        forces.sort_unstable_by(|a, b| a.1.cmp(b.1));
+        forces.dedup();
+        forces
+    }
+
     /// The police force area of a district, by its ONS code: `(police.uk id, name)`.
     pub fn force_of_district(&self, code: &str) -> Option<(&str, &str)> {
         let d = self.districts.iter().position(|(c, _)| c == code)?;

@@ -313,13 +313,7 @@ async fn chooser(state: &AppState, viewer: &Viewer, force: Option<String>) -> Pa
         .collect();
     districts.sort_by(|a, b| b.2.cmp(&a.2).then(a.1.cmp(b.1)));
     // The forces of every district with reports, to choose from.
-    let mut forces: Vec<(&str, &str)> = table
-        .0
-        .iter()
-        .filter_map(|r| gazetteer.force_of_district(&r.town))
-        .collect();
-    forces.sort_unstable_by(|a, b| a.1.cmp(b.1));
-    forces.dedup();
+    let forces = gazetteer.forces_of_districts(table.0.iter().map(|r| r.town.as_str()));
     let body = html! {
         main #main .briefing {
             h1 { (t(lang, "brief-choose-title")) }

@@ -35,12 +35,7 @@ pub async fn map_page(
     // The police force areas that hold reports, by name: each can be the
     // study area, so that a force's hot spots are judged against its own area.
     let gazetteer = Gazetteer::embedded();
-    let mut forces: Vec<(&str, &str)> = districts
-        .iter()
-        .filter_map(|code| gazetteer.force_of_district(code))
-        .collect();
-    forces.sort_unstable_by(|a, b| a.1.cmp(b.1));
-    forces.dedup();
+    let forces = gazetteer.forces_of_districts(districts.iter().map(String::as_str));
     // Each with its extent, so that choosing one moves the map to it.
     let forces: Vec<(&str, &str, String)> = forces
         .into_iter()

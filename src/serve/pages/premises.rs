@@ -70,12 +70,7 @@ pub async fn premises_page(
     // The police forces holding reports: one can be the area the list keeps
     // (and the one its Gi* classes are worked out over).
     let gazetteer = Gazetteer::embedded();
-    let mut forces: Vec<(&str, &str)> = districts
-        .iter()
-        .filter_map(|code| gazetteer.force_of_district(code))
-        .collect();
-    forces.sort_unstable_by(|a, b| a.1.cmp(b.1));
-    forces.dedup();
+    let forces = gazetteer.forces_of_districts(districts.iter().map(String::as_str));
     let mut entry = viewer.audit("premises", "ok");
     entry.target = Some("/premises".into());
     entry.rows = Some(rows.len() as i64);

@@ -87,9 +87,7 @@ pub async fn towns_page(
     }
     let force_of = |row: &TownRow| gazetteer.force_of_district(&row.district);
     // The forces the table's rows lie in, for the picker.
-    let mut forces: Vec<(&str, &str)> = rows.iter().filter_map(&force_of).collect();
-    forces.sort_unstable_by(|a, b| a.1.cmp(b.1));
-    forces.dedup();
+    let forces = gazetteer.forces_of_districts(rows.iter().map(|r| r.district.as_str()));
     let mut current: Vec<(&TownRow, &PublishedTrend, Vec<Option<u64>>)> = by_area
         .values()
         .filter(|series| {
