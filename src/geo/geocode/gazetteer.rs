@@ -403,10 +403,7 @@ impl Gazetteer {
     /// `(police.uk id, name)` of a police force named by its data.police.uk
     /// id or its name (any case), with the codes of its districts.
     pub fn force_named(&self, id_or_name: &str) -> Option<((&str, &str), Vec<&str>)> {
-        let wanted = normalise_place(id_or_name);
-        let f = self.forces.iter().position(|(id, name)| {
-            id.eq_ignore_ascii_case(id_or_name) || normalise_place(name) == wanted
-        })?;
+        let f = self.force_position(id_or_name)?;
         let districts = self
             .districts
             .iter()
@@ -421,10 +418,7 @@ impl Gazetteer {
     /// `[min_lat, min_lng, max_lat, max_lng]` of a police force area (by
     /// data.police.uk id or name): the centres of its districts' res-7 cells.
     pub fn force_extent(&self, id_or_name: &str) -> Option<[f64; 4]> {
-        let wanted = normalise_place(id_or_name);
-        let f = self.forces.iter().position(|(id, name)| {
-            id.eq_ignore_ascii_case(id_or_name) || normalise_place(name) == wanted
-        })?;
+        let f = self.force_position(id_or_name)?;
         let extents = self.force_extents.get_or_init(|| {
             let mut extents: Vec<Option<[f64; 4]>> = vec![None; self.forces.len()];
             for (&cell, &district) in &self.district_cells {
@@ -447,6 +441,14 @@ impl Gazetteer {
             extents
         });
         extents.get(f).copied().flatten()
+    }
+
+    /// A force's index in `forces`, by its data.police.uk id or its name (any case).
+    fn force_position(&self, id_or_name: &str) -> Option<usize> {
+        let wanted = normalise_place(id_or_name);
+        self.forces.iter().position(|(id, name)| {
+            id.eq_ignore_ascii_case(id_or_name) || normalise_place(name) == wanted
+        })
     }
 
     /// The police force areas of some districts (ONS codes), `(police.uk id,
