@@ -489,6 +489,38 @@ pub struct HotspotRun {
     pub data_window: (Option<NaiveDate>, Option<NaiveDate>),
 }
 
+impl HotspotRun {
+    /// Why no cell passed the false discovery rate, when the permutations
+    /// rather than the data decided it: no pseudo-p is below `1/(R+1)`, and
+    /// Benjamini-Hochberg over `n` cells passes none unless at least
+    /// `n/(R+1)/0.10` cells have that smallest p (at 90% confidence). An
+    /// analyst who asked for permutations over a large study area would
+    /// otherwise read an empty map as "no hot spots".
+    pub fn fdr_note(&self, query: &LayerQuery) -> Option<String> {
+        let loosest = self.cutoffs.iter().map(|(_, cut)| *cut).fold(0.0, f64::max);
+        if query.permutations == 0 || !query.fdr || loosest > 0.0 {
+            return None;
+        }
+        let draws = f64::from(query.permutations) + 1.0;
+        let smallest = 1.0 / draws;
+        let at_smallest = self
+            .cells
+            .iter()
+            .filter(|c| c.p * draws <= 1.0 + 1e-9)
+            .count();
+        if at_smallest == 0 {
+            return None;
+        }
+        let (_, alpha) = crate::analysis::stats::LEVELS[2];
+        let needed = (self.cells.len() as f64 * smallest / alpha).ceil();
+        Some(format!(
+            "no cell passed the false discovery rate: with {} permutations the smallest pseudo-p is 1/{draws} = {smallest}, {at_smallest} cells had it, and Benjamini-Hochberg over {} cells needs {needed} of them for any to pass at 90% confidence; more permutations, a smaller study area (district, force, bbox) or fdr=false would say more",
+            query.permutations,
+            self.cells.len(),
+        ))
+    }
+}
+
 fn weights(query: &LayerQuery) -> Option<&IndicatorWeights> {
     (query.weight == Weight::Risk).then_some(&query.risk_weights)
 }
@@ -1183,7 +1215,7 @@ pub fn provenance(
         "n_cells": n_cells,
         "statistic": "Getis-Ord Gi* (self included), z-score; PySAL esda G_Local(star=True) equivalent",
         "kernel": {"name": query.kernel.as_str(), "k": query.k, "bandwidth_rings": query.k + 1},
-        "tail": if query.permutations > 0 { "pseudo-p from conditional permutations, (M+1)/(R+1), folded to the observed side" } else { "two-sided normal p-value" },
+        "tail": if query.permutations > 0 { "pseudo-p from conditional permutations, (M+1)/(R+1), M the smaller of the draws at or above and at or below the observed statistic (a tie counts on both sides)" } else { "two-sided normal p-value" },
         "bins": "ArcGIS Gi_Bin: ±3/±2/±1 = 99/95/90% confidence",
         "fdr": if query.fdr { "Benjamini-Hochberg per confidence level" } else { "off" },
         "weight": match query.weight {

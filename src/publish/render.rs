@@ -95,7 +95,11 @@ pub fn render(
                 "outside_study_area": run.outside_study_area,
                 "fdr_cutoffs": run.cutoffs.iter().map(|(bin, cut)| serde_json::json!({"bin": bin, "p_cutoff": cut})).collect::<Vec<_>>(),
             });
-            let block = layers::provenance("cells", query, run.area.len(), run.data_window, extra);
+            let mut block =
+                layers::provenance("cells", query, run.area.len(), run.data_window, extra);
+            if let Some(note) = run.fdr_note(query) {
+                block["fdr_note"] = note.into();
+            }
             provenance = Some(block.clone());
             if csv {
                 export::cells_csv(&cells, &mut body)?;
@@ -114,8 +118,11 @@ pub fn render(
                 "hot_rule": "connected cells (sharing an edge) with bin >= 2 (95% confidence or more)",
                 "robust_rule": "an area is robust when some hot cell (bin >= 2) overlaps it at every neighbouring resolution within 6..9",
             });
-            let block =
+            let mut block =
                 layers::provenance("hotspots", query, run.area.len(), run.data_window, extra);
+            if let Some(note) = run.fdr_note(query) {
+                block["fdr_note"] = note.into();
+            }
             provenance = Some(block.clone());
             if csv {
                 export::hotspots_csv(&areas, &mut body)?;

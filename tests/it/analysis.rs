@@ -330,6 +330,64 @@ fn hot_bins_are_the_hot_spot_layers_bins() {
     }
 }
 
+/// Conditional permutations on the demo's sparse map (nearly every cell
+/// empty). Without the false discovery rate: no cell whose neighbourhood holds
+/// no report is flagged (with ties counted only as "larger", every one of
+/// them was a 99% cold spot), and Toddington Services stays hot. With it, 999
+/// permutations cannot pass Benjamini-Hochberg over ~86,000 cells: the map
+/// is empty and its provenance says why, rather than "no hot spots".
+#[test]
+fn permutation_inference_on_a_sparse_map() {
+    let store = demo().lock().expect("lock");
+    let query = LayerQuery {
+        permutations: 999,
+        seed: 7,
+        fdr: false,
+        ..LayerQuery::default()
+    };
+    let run = publish::hot_cells(&store, &query).expect("cells");
+    let count: std::collections::HashMap<CellIndex, u64> =
+        run.cells.iter().map(|c| (c.cell, c.count)).collect();
+    let mut empty = 0;
+    for c in &run.cells {
+        let ring = c.cell.grid_disk::<Vec<_>>(1);
+        if ring.iter().all(|n| count.get(n).copied().unwrap_or(0) == 0) {
+            empty += 1;
+            assert_eq!(c.bin, 0, "{}: no report within a ring, p {}", c.cell, c.p);
+        }
+    }
+    assert!(
+        empty * 2 > run.cells.len(),
+        "{empty} of {}",
+        run.cells.len()
+    );
+    let toddington = cell_at(51.9424, -0.5046, Resolution::Eight);
+    let bin = run
+        .cells
+        .iter()
+        .find(|c| c.cell == toddington)
+        .map(|c| c.bin);
+    assert_eq!(bin, Some(3), "Toddington Services");
+    assert!(run.fdr_note(&query).is_none(), "no FDR, no note");
+
+    let pairs = [("permutations", "999"), ("seed", "7")].map(|(k, v)| (k.into(), v.into()));
+    let request = publish::parse(publish::Layer::Cells, &pairs).expect("request");
+    assert!(request.query.fdr, "the default");
+    let detail = publish::ReportDetail { notes: false };
+    let rendered = publish::render(&store, &request, detail).expect("render");
+    let body: serde_json::Value = serde_json::from_slice(&rendered.body).expect("json");
+    let features = body["features"].as_array().expect("features");
+    assert!(features.iter().all(|f| f["properties"]["bin"] == 0));
+    let note = rendered.provenance.expect("provenance")["fdr_note"]
+        .as_str()
+        .expect("a note on why nothing passed")
+        .to_owned();
+    assert!(
+        note.contains("1/1000") && note.contains("999 permutations"),
+        "{note}"
+    );
+}
+
 #[test]
 fn town_trends_add_up_and_test_changes() {
     let store = demo().lock().expect("lock");
