@@ -546,6 +546,9 @@
   function drawAreasTable(fc) {
     const body = document.querySelector("#hot-areas-table tbody");
     body.textContent = "";
+    // An area is hot (bin 2 or 3): its confidence alone fits the column,
+    // and the full label is its title.
+    const CONFIDENCE = { 3: "99%", 2: "95%", 1: "90%" };
     const label = function (bin) {
       const l = BIN_LABELS.find(function (b) { return b[0] === String(bin); });
       return l ? l[1] : String(bin);
@@ -556,7 +559,7 @@
     if (!rows.length) {
       const tr = document.createElement("tr");
       const td = document.createElement("td");
-      td.colSpan = 5;
+      td.colSpan = 3;
       td.textContent = msg("map-areas-none");
       tr.append(td);
       body.append(tr);
@@ -566,27 +569,27 @@
       const tr = document.createElement("tr");
       const th = document.createElement("th");
       th.scope = "row";
-      th.textContent = p.nearest_town || p.id;
       const n = typeof p.count === "number" ? String(p.count) : msg("map-withheld");
       const cells = Array.isArray(p.h3_cells) ? p.h3_cells : JSON.parse(p.h3_cells || "[]");
-      tr.append(th);
-      for (const text of [label(p.bin), String(p.cells), n]) {
-        const td = document.createElement("td");
-        td.textContent = text;
-        tr.append(td);
-      }
-      const td = document.createElement("td");
       const b = document.createElement("button");
       b.type = "button";
-      b.textContent = msg("map-show");
+      b.className = "link";
+      b.textContent = p.nearest_town || p.id;
       b.setAttribute("aria-label", msg("map-show-area", { place: p.nearest_town || p.id }));
       b.addEventListener("click", function () {
         panelOpener = b;
         map.fitBounds(bounds({ features: [f] }), { padding: 40, duration: 0, maxZoom: 13 });
         openPanel(cells, msg("map-area-near", { place: p.nearest_town || "?" }), p);
       });
-      td.append(b);
-      tr.append(td);
+      th.append(b);
+      tr.append(th);
+      const confidence = document.createElement("td");
+      confidence.textContent = CONFIDENCE[p.bin] || label(p.bin);
+      confidence.title = label(p.bin);
+      const reports = document.createElement("td");
+      reports.className = "num";
+      reports.textContent = n;
+      tr.append(confidence, reports);
       body.append(tr);
     }
   }

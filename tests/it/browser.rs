@@ -717,10 +717,20 @@ fn premises_outcome_and_briefing_in_chromium() {
     s.screenshot(&artefacts().join("briefing.png"));
 }
 
-/// The map page's hotspot areas table: one row per area the map draws, and
-/// from the keyboard alone, Show (Enter) opens the area in the panel with the
-/// focus there (its close button); Escape closes it and returns the focus to the button.
+/// The map page's hotspot areas table: one row per area the map draws, fitting
+/// its side column (nothing to scroll sideways), and from the keyboard alone an
+/// area's place name (Enter) opens the area in the panel with the focus there
+/// (its close button); Escape closes it and returns the focus to the place name.
 fn keyboard_equivalent_of_the_map(s: &Session) {
+    let widths = s.execute(
+        "const c = document.getElementById('changes');
+         return [c.scrollWidth, c.clientWidth, document.getElementById('hot-areas-table').scrollWidth];",
+        &json!([]),
+    );
+    assert!(
+        widths[0].as_u64() <= widths[1].as_u64() && widths[2].as_u64() < widths[1].as_u64(),
+        "the side column scrolls sideways: [scroll, client, table] {widths}"
+    );
     let counts = s.execute(
         "return [document.querySelectorAll('#hot-areas-table tbody button').length,
                  Number(document.querySelector('main').dataset.areas)]",

@@ -207,8 +207,10 @@ pub async fn map_page(
                 h2 { (changes_heading) }
                 ol #changes-list {}
                 // What the map shows, without the map: the hotspot areas of
-                // this view (same filters) as a table; Show opens an area's
-                // cells and reports in the panel, as a click on the map does.
+                // this view (same filters) as a table; an area's place name
+                // is the button that opens its cells and reports in the
+                // panel, as a click on the map does. Three narrow columns:
+                // the side column is 17.5rem.
                 section #hot-areas aria-labelledby="hot-areas-title" {
                     h2 #hot-areas-title { (t(lang, "map-areas")) }
                     table #hot-areas-table {
@@ -216,9 +218,7 @@ pub async fn map_page(
                         thead { tr {
                             th scope="col" { (t(lang, "map-near")) }
                             th scope="col" { (t(lang, "map-confidence")) }
-                            th scope="col" { (t(lang, "map-cells")) }
                             th scope="col" { (t(lang, "map-reports")) }
-                            th scope="col" { span.visually-hidden { (t(lang, "map-open")) } }
                         } }
                         tbody {}
                     }
@@ -250,7 +250,7 @@ pub async fn map_page(
 /// `lang`, as a JSON object of message id to text with `{name}` where the
 /// script puts a value; the vocabularies' labels under `label-<code>`.
 fn script_messages(lang: Lang) -> String {
-    const MESSAGES: [(&str, &[&str]); 41] = [
+    const MESSAGES: [(&str, &[&str]); 40] = [
         ("map-bin-3", &[]),
         ("map-bin-2", &[]),
         ("map-bin-1", &[]),
@@ -291,7 +291,6 @@ fn script_messages(lang: Lang) -> String {
         ("map-cell", &["cell"]),
         ("map-category-cell", &["category", "cell"]),
         ("map-by-month", &["values"]),
-        ("map-show", &[]),
     ];
     let mut out = serde_json::Map::new();
     for (id, names) in MESSAGES {

@@ -202,12 +202,10 @@ map-changes-release = Newydd neu'n dwysáu yn y chwarter a ryddhawyd
 map-changes-quarter = Newydd neu'n dwysáu ers y chwarter diwethaf
 map-changes-month = Newydd neu'n dwysáu ers y mis diwethaf
 map-areas = Ardaloedd mannau poeth
-map-areas-caption = Ardaloedd mannau poeth y map, y cryfaf yn gyntaf. Mae Dangos yn agor ardal yn y panel ochr.
+map-areas-caption = Ardaloedd mannau poeth y map, y cryfaf yn gyntaf. Mae enw lle yn agor ei ardal yn y panel ochr.
 map-near = Ger
 map-confidence = Hyder
-map-cells = Celloedd
 map-reports = Adroddiadau
-map-open = Agor
 map-retry = Rhoi cynnig arall arni
 # Written by the page's script; { $name } becomes the script's value.
 map-bin-3 = Man poeth, hyder 99%

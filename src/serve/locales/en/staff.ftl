@@ -200,12 +200,10 @@ map-changes-release = New or intensifying in the released quarter
 map-changes-quarter = New or intensifying since last quarter
 map-changes-month = New or intensifying since last month
 map-areas = Hotspot areas
-map-areas-caption = The map's hotspot areas, strongest first. Show opens an area in the side panel.
+map-areas-caption = The map's hotspot areas, strongest first. A place name opens its area in the side panel.
 map-near = Near
 map-confidence = Confidence
-map-cells = Cells
 map-reports = Reports
-map-open = Open
 map-retry = Retry
 # Written by the page's script; { $name } becomes the script's value.
 map-bin-3 = Hot spot, 99% confidence
