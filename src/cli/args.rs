@@ -151,6 +151,9 @@ pub enum ExportLayer {
     Hotspots {
         #[command(flatten)]
         common: LayerCommon,
+        /// The fewest reports (or units counted) an area holds (default 2; 1: every group of hot cells).
+        #[arg(long)]
+        min_reports: Option<String>,
     },
     /// Emerging hot spots: Gi* per month or quarter, Mann-Kendall trend, categories.
     Emerging {

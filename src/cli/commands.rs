@@ -208,7 +208,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Layer::Cells,
                 &[("all", all.then(|| "true".to_owned()))],
             ),
-            ExportLayer::Hotspots { common } => export_layer(&common, Layer::Hotspots, &[]),
+            ExportLayer::Hotspots {
+                common,
+                min_reports,
+            } => export_layer(&common, Layer::Hotspots, &[("min_reports", min_reports)]),
             ExportLayer::Emerging { common, category } => export_layer(
                 &common,
                 Layer::Emerging,

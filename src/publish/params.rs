@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use crate::analysis::{Emerging, Kernel};
 use crate::model::{normalise_word, ExploitationType, Unit, VenueType};
 use crate::model::{AreaLevel, Step};
-use crate::publish::layers::{LayerQuery, StudyAreaSpec, Weight};
+use crate::publish::layers::{LayerQuery, StudyAreaSpec, Weight, DEFAULT_MIN_REPORTS};
 use crate::store::ReportFilter;
 
 /// The layers the API serves.
@@ -58,7 +58,7 @@ impl Layer {
         let own: &[&str] = match self {
             Self::Reports | Self::Context => &[],
             Self::Cells => &["permutations", "seed", "all", "unit"],
-            Self::Hotspots => &["permutations", "seed", "unit"],
+            Self::Hotspots => &["permutations", "seed", "unit", "min_reports"],
             Self::Emerging => &["step", "category", "unit"],
             Self::Towns => &["step", "level", "unit"],
         };
@@ -415,6 +415,7 @@ pub fn parse(layer: Layer, pairs: &[(String, String)]) -> Result<LayerRequest, P
         },
         study_area,
         categories,
+        min_reports: number("min_reports", 1, 1_000_000, DEFAULT_MIN_REPORTS)?,
         ..LayerQuery::default()
     };
     let download = boolean("download", false)?;
@@ -474,6 +475,7 @@ fn canonical_query(request: &LayerRequest) -> String {
         ("permutations", query.permutations.to_string()),
         ("unit", filter.unit.as_str().to_owned()),
         ("seed", query.seed.to_string()),
+        ("min_reports", query.min_reports.to_string()),
         ("all", request.all.to_string()),
         ("step", query.step.as_str().to_owned()),
         (
@@ -617,6 +619,8 @@ mod tests {
             (Layer::Reports, "res=8", "res"),
             (Layer::Towns, "level=county", "level"),
             (Layer::Towns, "all=1", "all"),
+            (Layer::Hotspots, "min_reports=0", "min_reports"),
+            (Layer::Cells, "min_reports=2", "min_reports"),
         ];
         for (layer, query, field) in cases {
             let err = parse(layer, &pairs(query)).expect_err(query);

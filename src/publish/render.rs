@@ -115,7 +115,8 @@ pub fn render(
                 "features": areas.len(),
                 "excluded_imprecise": run.excluded_imprecise,
                 "outside_study_area": run.outside_study_area,
-                "hot_rule": "connected cells (sharing an edge) with bin >= 2 (95% confidence or more)",
+                "hot_rule": format!("connected cells (sharing an edge) with bin >= 2 (95% confidence or more), holding at least {} reports (or units counted) between them", query.min_reports),
+                "min_reports": query.min_reports,
                 "robust_rule": "an area is robust when some hot cell (bin >= 2) overlaps it at every neighbouring resolution within 6..9",
             });
             let mut block =

@@ -388,6 +388,58 @@ fn permutation_inference_on_a_sparse_map() {
     );
 }
 
+/// A sparse map (the demo's farm reports of one quarter): under Gi*'s normal
+/// p-value a single report's cell and its ring are hot at 99%, so each lone
+/// report was a hotspot area. An area holds at least two reports unless
+/// `min_reports=1` asks for every group of hot cells; the areas left out are
+/// exactly those with fewer, and the provenance states the rule.
+#[test]
+fn a_hotspot_area_holds_more_than_one_report() {
+    use std::collections::BTreeMap;
+    let store = demo().lock().expect("lock");
+    let request = |extra: &[(&str, &str)]| {
+        let pairs: Vec<(String, String)> = [
+            ("venue", "farm"),
+            ("from", "2025-10-01"),
+            ("to", "2025-12-31"),
+        ]
+        .iter()
+        .chain(extra)
+        .map(|(k, v)| ((*k).into(), (*v).into()))
+        .collect();
+        publish::parse(publish::Layer::Hotspots, &pairs).expect("request")
+    };
+    let areas = |extra: &[(&str, &str)]| -> BTreeMap<String, u64> {
+        let (_, areas) = publish::hotspot_areas(&store, &request(extra).query).expect("areas");
+        areas
+            .into_iter()
+            .map(|a| (a.area.id.clone(), a.area.reports.reports))
+            .collect()
+    };
+    let every = areas(&[("min_reports", "1")]);
+    let at_least = |n: u64| -> BTreeMap<String, u64> {
+        every
+            .iter()
+            .filter(|(_, c)| **c >= n)
+            .map(|(id, c)| (id.clone(), *c))
+            .collect()
+    };
+    assert!(
+        every.values().any(|n| *n == 1),
+        "the quarter's farm map has single-report groups: {every:?}"
+    );
+    assert!(!at_least(3).is_empty());
+    assert_eq!(areas(&[]), at_least(2), "the default: two reports or more");
+    assert_eq!(areas(&[("min_reports", "3")]), at_least(3));
+
+    let detail = publish::ReportDetail { notes: false };
+    let rendered = publish::render(&store, &request(&[]), detail).expect("render");
+    let provenance = rendered.provenance.expect("provenance");
+    assert_eq!(provenance["min_reports"], 2);
+    let rule = provenance["hot_rule"].as_str().unwrap_or_default();
+    assert!(rule.contains("at least 2 reports"), "{rule}");
+}
+
 #[test]
 fn town_trends_add_up_and_test_changes() {
     let store = demo().lock().expect("lock");

@@ -52,6 +52,7 @@ pub(crate) fn parameter_schema(layer: Option<Layer>, name: &str) -> (&'static st
         "unit" => ("what is counted (not with weight=risk; not for the partnership release)", json!({"type": "string", "enum": ["reports", "incidents", "premises"], "default": "reports"})),
         "permutations" => ("conditional permutations for pseudo p-values (0: analytical)", json!({"type": "integer", "minimum": 0, "maximum": crate::publish::MAX_PERMUTATIONS, "default": 0})),
         "seed" => ("seed of the permutations", json!({"type": "integer", "minimum": 0})),
+        "min_reports" if layer == Some(Layer::Hotspots) => ("the fewest reports (or units counted) a hotspot area holds; 1: every connected group of hot cells", json!({"type": "integer", "minimum": 1, "maximum": 1_000_000, "default": crate::publish::DEFAULT_MIN_REPORTS})),
         "district" => ("study area: local-authority districts, ONS codes or names, comma-separated (not with force or bbox)", json!({"type": "string", "minLength": 1})),
         "force" => ("study area: police force areas, data.police.uk ids (cambridgeshire) or names, comma-separated (not with district or bbox)", json!({"type": "string", "minLength": 1})),
         "bbox" => ("study area: min_lat,min_lng,max_lat,max_lng (not with district or force)", json!({"type": "string", "pattern": "^-?[0-9.]+,-?[0-9.]+,-?[0-9.]+,-?[0-9.]+$"})),
