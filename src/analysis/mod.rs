@@ -15,7 +15,7 @@ pub mod stats;
 
 pub use areas::{hotspot_areas, CellReports, HotspotArea, ReportsByCell};
 pub use context::AreaContext;
-pub use emerging::{classify, Category, Emerging};
+pub use emerging::{classify, Category, Emerging, TREND_ALPHA};
 pub use gistar::{
     gi_star, gi_star_sparse, permutation_p, GiStar, Kernel, Neighbours, Rings, SparseGiStar,
     StudyArea,

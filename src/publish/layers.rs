@@ -768,6 +768,34 @@ pub struct AreaResult {
     /// Its recorded crime (police.uk) against the study area's rate, when
     /// context is stored for the period.
     pub context: Option<serde_json::Value>,
+    /// Its reports (or units counted) month by month over the period, and
+    /// their Mann-Kendall trend; `None` for a period under four months.
+    pub trend: Option<AreaTrend>,
+}
+
+/// A hotspot area's month-by-month count and its trend: whether it is
+/// getting busier, the question a day of action is planned on.
+#[derive(Clone, Debug)]
+pub struct AreaTrend {
+    /// Reports (or units counted) per calendar month of the period, zeros included.
+    pub monthly: Vec<u64>,
+    pub test: analysis::MannKendall,
+}
+
+/// The shortest period, in months, whose trend an area is given: with three
+/// points Mann-Kendall can never reach p < 0.10.
+pub const MIN_TREND_MONTHS: usize = 4;
+
+impl AreaTrend {
+    /// `rising` or `falling` when the trend is significant at
+    /// [`analysis::TREND_ALPHA`] (as the emerging categories), else `none`.
+    pub fn direction(&self) -> &'static str {
+        match (self.test.p < analysis::TREND_ALPHA, self.test.z > 0.0) {
+            (true, true) => "rising",
+            (true, false) => "falling",
+            (false, _) => "none",
+        }
+    }
 }
 
 impl AreaResult {
@@ -834,6 +862,7 @@ pub fn hotspot_areas(
             .collect();
         neighbours_hot.push((resolution(res)?, hot));
     }
+    let mut trends = monthly_trends(store, query, run.data_window, &areas)?.into_iter();
     let gazetteer = Gazetteer::embedded();
     let study: HashSet<u64> = run.area.cells().iter().map(|c| u64::from(*c)).collect();
     let context = analysis::AreaContext::new(
@@ -879,10 +908,50 @@ pub fn hotspot_areas(
                 forces,
                 robust,
                 context,
+                trend: trends.next().flatten(),
             }
         })
         .collect();
     Ok((run, out))
+}
+
+/// Each area's reports (or units) per calendar month of the map's period
+/// (the query's dates, else the data's), counted at the map's resolution as
+/// its cells are, and their Mann-Kendall trend (tie-corrected: most months of
+/// a small area are zeros). One pass over the period's cell series.
+fn monthly_trends(
+    store: &Store,
+    query: &LayerQuery,
+    window: (Option<NaiveDate>, Option<NaiveDate>),
+    areas: &[HotspotArea],
+) -> Result<Vec<Option<AreaTrend>>, LayerError> {
+    let (Some(first), Some(last)) = (query.filter.from.or(window.0), query.filter.to.or(window.1))
+    else {
+        return Ok(vec![None; areas.len()]);
+    };
+    let months = periods(first, last, Step::Month);
+    if months.len() < MIN_TREND_MONTHS || areas.is_empty() {
+        return Ok(vec![None; areas.len()]);
+    }
+    let month: HashMap<NaiveDate, usize> =
+        months.iter().enumerate().map(|(i, m)| (*m, i)).collect();
+    let owner: HashMap<u64, usize> = (areas.iter().enumerate())
+        .flat_map(|(a, area)| area.cells.iter().map(move |c| (u64::from(*c), a)))
+        .collect();
+    let mut monthly = vec![vec![0u64; months.len()]; areas.len()];
+    for (cell, period, value) in store.cell_series(query.res, &query.filter, Step::Month, None)? {
+        if let (Some(&a), Some(&t)) = (owner.get(&cell), month.get(&period)) {
+            monthly[a][t] += value.round() as u64;
+        }
+    }
+    Ok(monthly
+        .into_iter()
+        .map(|monthly| {
+            let series: Vec<f64> = monthly.iter().map(|n| *n as f64).collect();
+            let test = analysis::mann_kendall(&series);
+            Some(AreaTrend { monthly, test })
+        })
+        .collect())
 }
 
 fn centroid(cells: &[CellIndex]) -> (f64, f64) {

@@ -440,6 +440,79 @@ fn a_hotspot_area_holds_more_than_one_report() {
     assert!(rule.contains("at least 2 reports"), "{rule}");
 }
 
+/// Each hotspot area's monthly count is recounted from the stored reports
+/// (their res-8 cell among the area's cells, their date's calendar month,
+/// zeros included), and its trend from a Mann-Kendall written here: S over
+/// every pair of months, its variance with the tie correction, the
+/// continuity-corrected z; `rising` or `falling` only at p < 0.10.
+#[test]
+fn a_hotspot_areas_trend_is_its_monthly_count_recounted() {
+    use chrono::{Datelike, NaiveDate};
+    use std::collections::{HashMap, HashSet};
+    let store = demo().lock().expect("lock");
+    let query = LayerQuery {
+        filter: ReportFilter {
+            from: NaiveDate::from_ymd_opt(2024, 1, 1),
+            ..ReportFilter::default()
+        },
+        ..LayerQuery::default()
+    };
+    let (_, areas) = publish::hotspot_areas(&store, &query).expect("areas");
+    let mut reports: Vec<(NaiveDate, Option<u64>)> = Vec::new();
+    store
+        .for_each_report(&query.filter, |r| reports.push((r.observed_on, r.cells[2])))
+        .expect("reports");
+    let month = |d: NaiveDate| ((d.year() - 2024) * 12) as usize + d.month0() as usize;
+    let months = reports
+        .iter()
+        .map(|(d, _)| month(*d))
+        .max()
+        .expect("reports")
+        + 1;
+    let mut directions: HashMap<&str, usize> = HashMap::new();
+    for area in &areas {
+        let cells: HashSet<u64> = area.area.cells.iter().map(|c| u64::from(*c)).collect();
+        let mut monthly = vec![0u64; months];
+        for (day, cell) in &reports {
+            if cell.is_some_and(|c| cells.contains(&c)) {
+                monthly[month(*day)] += 1;
+            }
+        }
+        let trend = area.trend.as_ref().expect("24 months: a trend");
+        assert_eq!(trend.monthly, monthly, "{}", area.area.id);
+        let n = monthly.len() as f64;
+        let mut s = 0i64;
+        for i in 0..monthly.len() {
+            for j in i + 1..monthly.len() {
+                s += (monthly[j] as i64 - monthly[i] as i64).signum();
+            }
+        }
+        let mut tied: HashMap<u64, f64> = HashMap::new();
+        for m in &monthly {
+            *tied.entry(*m).or_default() += 1.0;
+        }
+        let ties: f64 = tied.values().map(|t| t * (t - 1.0) * (2.0 * t + 5.0)).sum();
+        let var = (n * (n - 1.0) * (2.0 * n + 5.0) - ties) / 18.0;
+        let z = if s == 0 {
+            0.0
+        } else {
+            (s - s.signum()) as f64 / var.sqrt()
+        };
+        assert_eq!(trend.test.s, s, "{}", area.area.id);
+        assert!((trend.test.var_s - var).abs() < 1e-9, "{}", area.area.id);
+        assert!((trend.test.z - z).abs() < 1e-12, "{}", area.area.id);
+        let expected = match (trend.test.p < 0.10, z > 0.0) {
+            (false, _) => "none",
+            (true, true) => "rising",
+            (true, false) => "falling",
+        };
+        assert_eq!(trend.direction(), expected, "{}", area.area.id);
+        *directions.entry(expected).or_default() += 1;
+    }
+    assert!(areas.len() > 5, "{} areas", areas.len());
+    assert!(directions.len() >= 2, "{directions:?}");
+}
+
 #[test]
 fn town_trends_add_up_and_test_changes() {
     let store = demo().lock().expect("lock");

@@ -213,6 +213,20 @@ pub(super) fn area_properties(a: &AreaResult) -> JsonObject {
         area.reports.last.map(|d| d.to_string()).into(),
     );
     p.insert("robust".into(), a.robust.into());
+    let trend = a.trend.as_ref();
+    p.insert("trend".into(), trend.map(|t| t.direction()).into());
+    p.insert(
+        "trend_z".into(),
+        trend.map_or(JsonValue::Null, |t| finite(t.test.z)),
+    );
+    p.insert(
+        "trend_p".into(),
+        trend.map_or(JsonValue::Null, |t| finite(t.test.p)),
+    );
+    p.insert(
+        "monthly".into(),
+        trend.map_or(JsonValue::Null, |t| t.monthly.clone().into()),
+    );
     p.insert(
         "context".into(),
         a.context.clone().unwrap_or(JsonValue::Null),
@@ -269,6 +283,11 @@ pub fn hotspots_csv(areas: &[AreaResult], out: impl Write) -> std::io::Result<()
         forces: String,
         force_codes: String,
         crosses_forces: bool,
+        trend: String,
+        /// Empty for a period too short for a trend.
+        trend_z: String,
+        trend_p: String,
+        monthly: String,
     }
     let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     write_csv(
@@ -291,6 +310,29 @@ pub fn hotspots_csv(areas: &[AreaResult], out: impl Write) -> std::io::Result<()
             forces: a.force_names().collect::<Vec<_>>().join(";"),
             force_codes: a.force_codes().collect::<Vec<_>>().join(";"),
             crosses_forces: a.crosses_forces(),
+            trend: a
+                .trend
+                .as_ref()
+                .map(|t| t.direction())
+                .unwrap_or_default()
+                .to_owned(),
+            trend_z: a
+                .trend
+                .as_ref()
+                .map(|t| t.test.z.to_string())
+                .unwrap_or_default(),
+            trend_p: a
+                .trend
+                .as_ref()
+                .map(|t| t.test.p.to_string())
+                .unwrap_or_default(),
+            monthly: a.trend.as_ref().map_or_else(String::new, |t| {
+                t.monthly
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(";")
+            }),
         }),
     )
 }

@@ -34,6 +34,8 @@ pub(super) enum Kind {
     /// Counts by code (`venues.car_wash`).
     Object,
     TextList,
+    /// Whole numbers in order (an area's `monthly` count).
+    IntegerList,
     Geometry(&'static str),
 }
 
@@ -107,6 +109,22 @@ const HOTSPOTS: &[Queryable] = &[
         "robust",
         Kind::Boolean,
         "hot at every neighbouring resolution",
+    ),
+    q(
+        "trend",
+        Kind::Text,
+        "rising, falling or none: Mann-Kendall of its monthly count over the period (p < 0.10)",
+    ),
+    q(
+        "trend_z",
+        Kind::Number,
+        "Mann-Kendall z of its monthly count",
+    ),
+    q("trend_p", Kind::Number, "two-sided p of that z"),
+    q(
+        "monthly",
+        Kind::IntegerList,
+        "its reports per calendar month of the period, first month first",
     ),
     q("first_seen", Kind::Date, "first report in the area"),
     q("last_seen", Kind::Date, "last report in the area"),
@@ -427,7 +445,15 @@ impl Collection {
             // each withheld count.
             let withheld: &[&str] = match self {
                 Self::Cells => &["gi_z", "p", "value", "premises"],
-                Self::Hotspots => &["max_gi_z", "first_seen", "last_seen"],
+                Self::Hotspots => &[
+                    "max_gi_z",
+                    "first_seen",
+                    "last_seen",
+                    "trend",
+                    "trend_z",
+                    "trend_p",
+                    "monthly",
+                ],
                 Self::Emerging => &["count", "trend_z", "trend_p"],
                 Self::Reports | Self::Premises | Self::Towns | Self::Context => &[],
             };

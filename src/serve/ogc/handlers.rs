@@ -308,6 +308,7 @@ pub(super) async fn queryables(
             Kind::Date => json!({"type": "string", "format": "date"}),
             Kind::Object => json!({"type": "object", "additionalProperties": {"type": "integer"}}),
             Kind::TextList => json!({"type": "array", "items": {"type": "string"}}),
+            Kind::IntegerList => json!({"type": "array", "items": {"type": "integer"}}),
             Kind::Geometry(format) => json!({"format": format}),
         };
         let mut schema = schema;

@@ -130,7 +130,7 @@ fn items_parameters(collection: Collection) -> Vec<Value> {
             Kind::Boolean => json!({"type": "boolean"}),
             Kind::Date => json!({"type": "string", "format": "date"}),
             Kind::Text => json!({"type": "string"}),
-            Kind::Object | Kind::TextList | Kind::Geometry(_) => continue,
+            Kind::Object | Kind::TextList | Kind::IntegerList | Kind::Geometry(_) => continue,
         };
         out.push(parameter(
             q.name,
