@@ -24,8 +24,9 @@ pub use export::{
 pub use features::{parse_datetime, Bbox, FeatureError, FeatureSet, Filter, FilterLang};
 pub use layers::{
     area_trends, emerging, hot_bins, hot_cells, hotspot_areas, polygons_from_geojson, provenance,
-    study_area, AreaResult, CellResult, EmergingResult, EmergingRun, HotspotRun, LayerError,
-    LayerQuery, StudyAreaSpec, TownRow, Weight, DEFAULT_MIN_REPORTS, DEFAULT_RISK_WEIGHTS,
+    study_area, AreaResult, AreaTrend, CellResult, EmergingResult, EmergingRun, HotspotRun,
+    LayerError, LayerQuery, StudyAreaSpec, TownRow, Weight, DEFAULT_MIN_REPORTS,
+    DEFAULT_RISK_WEIGHTS,
 };
 pub use package::{from_geojson as package_geojson, zipped_csv};
 pub use params::{

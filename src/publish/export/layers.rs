@@ -11,7 +11,7 @@ use super::geometry::{
     cell_geometries, collection, feature, finite, multipolygon_geometry, object,
     write_cell_features, CellHex,
 };
-use crate::publish::layers::{AreaResult, CellResult, EmergingResult, TownRow};
+use crate::publish::layers::{AreaResult, AreaTrend, CellResult, EmergingResult, TownRow};
 
 /// The properties of one feature of the cells layer (non-finite numbers are
 /// written as `null`).
@@ -214,7 +214,7 @@ pub(super) fn area_properties(a: &AreaResult) -> JsonObject {
     );
     p.insert("robust".into(), a.robust.into());
     let trend = a.trend.as_ref();
-    p.insert("trend".into(), trend.map(|t| t.direction()).into());
+    p.insert("trend".into(), trend.map(AreaTrend::direction).into());
     p.insert(
         "trend_z".into(),
         trend.map_or(JsonValue::Null, |t| finite(t.test.z)),
@@ -313,7 +313,7 @@ pub fn hotspots_csv(areas: &[AreaResult], out: impl Write) -> std::io::Result<()
             trend: a
                 .trend
                 .as_ref()
-                .map(|t| t.direction())
+                .map(AreaTrend::direction)
                 .unwrap_or_default()
                 .to_owned(),
             trend_z: a
