@@ -646,6 +646,17 @@
       crosses.textContent = msg(message, { values: names.join(", ") });
       panelBody.append(crosses);
     }
+    // A hotspot area's monthly count and its Mann-Kendall trend (the layer's
+    // `monthly` is a list in GeoJSON, JSON text in a tile; the partnership
+    // release has neither).
+    if (props && ["rising", "falling", "none"].indexOf(props.trend) >= 0) {
+      const monthly = Array.isArray(props.monthly) ? props.monthly : JSON.parse(props.monthly || "[]");
+      const trend = document.createElement("p");
+      trend.className = "trend";
+      trend.textContent = msg("map-trend-" + props.trend,
+        { months: monthly.length, p: Number(props.trend_p).toPrecision(2) });
+      panelBody.append(trend);
+    }
     const total = document.createElement("p");
     total.textContent = msg("map-in-period", { count: d.count });
     panelBody.append(total);

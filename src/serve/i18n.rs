@@ -380,6 +380,7 @@ mod tests {
                     "cell",
                     "category",
                     "force",
+                    "months",
                 ] {
                     args.set(name, "1");
                 }

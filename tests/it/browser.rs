@@ -565,7 +565,8 @@ fn premises_outcome_and_briefing_in_chromium() {
          const fs = JSON.parse(x.responseText).features.map(f => f.properties);
          const once = fs.filter(p => fs.filter(q => q.nearest_town === p.nearest_town).length === 1);
          const p = once.find(p => p.crosses_forces);
-         return p ? [p.nearest_town, p.districts.join(', '), p.forces.join(', ')] : null;",
+         return p ? [p.nearest_town, p.districts.join(', '), p.forces.join(', '),
+                     p.trend, p.monthly.length, p.trend_p] : null;",
         &json!([]),
     );
     let town = crossing[0]
@@ -596,6 +597,26 @@ fn premises_outcome_and_briefing_in_chromium() {
         said.as_str(),
         Some(format!("Crosses police force boundaries: {forces}").as_str()),
         "{town}"
+    );
+    // Its monthly trend, as the layer gives it (the view's months).
+    let months = crossing[4].as_u64().expect("its monthly count");
+    let p = crossing[5].as_f64().expect("its trend's p");
+    let opening = match crossing[3].as_str() {
+        Some("rising") => "Rising month by month over",
+        Some("falling") => "Falling month by month over",
+        Some("none") => "No clear trend over",
+        other => panic!("{town}: trend {other:?}"),
+    };
+    let said = s.execute(
+        "const c = document.querySelector('#panel-body p.trend'); return c ? c.textContent : ''",
+        &json!([]),
+    );
+    let said = said.as_str().unwrap_or_default();
+    assert!(
+        said.starts_with(&format!("{opening} {months} months (Mann-Kendall p = "))
+            && months >= 24
+            && (p < 0.10) == !said.starts_with("No clear"),
+        "{town}: {said:?} (p {p})"
     );
     s.execute("document.getElementById('panel').hidden = true", &json!([]));
     s.click(&s.find("#hot-areas-table tbody button"));

@@ -250,7 +250,7 @@ pub async fn map_page(
 /// `lang`, as a JSON object of message id to text with `{name}` where the
 /// script puts a value; the vocabularies' labels under `label-<code>`.
 fn script_messages(lang: Lang) -> String {
-    const MESSAGES: [(&str, &[&str]); 40] = [
+    const MESSAGES: [(&str, &[&str]); 43] = [
         ("map-bin-3", &[]),
         ("map-bin-2", &[]),
         ("map-bin-1", &[]),
@@ -282,6 +282,9 @@ fn script_messages(lang: Lang) -> String {
         ("map-change-near", &["category", "place"]),
         ("map-crosses", &["values"]),
         ("map-crosses-forces", &["values"]),
+        ("map-trend-rising", &["months", "p"]),
+        ("map-trend-falling", &["months", "p"]),
+        ("map-trend-none", &["months", "p"]),
         ("map-area-near", &["place"]),
         ("map-in-period", &["count"]),
         ("map-context-line", &["count"]),
