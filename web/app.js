@@ -653,8 +653,9 @@
       const monthly = Array.isArray(props.monthly) ? props.monthly : JSON.parse(props.monthly || "[]");
       const trend = document.createElement("p");
       trend.className = "trend";
+      const p = Number(props.trend_p);
       trend.textContent = msg("map-trend-" + props.trend,
-        { months: monthly.length, p: Number(props.trend_p).toPrecision(2) });
+        { months: monthly.length, p: p < 0.001 ? "< 0.001" : "= " + p.toPrecision(2) });
       panelBody.append(trend);
     }
     const total = document.createElement("p");

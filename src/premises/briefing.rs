@@ -7,7 +7,7 @@ use h3o::CellIndex;
 
 use super::repeat::{repeat_premises, PremisesQuery, PremisesRow};
 use crate::geo::Gazetteer;
-use crate::publish::{hotspot_areas, LayerError, StudyAreaSpec};
+use crate::publish::{hotspot_areas, AreaTrend, LayerError, StudyAreaSpec};
 
 /// Where a briefing is for.
 #[derive(Clone, Debug, PartialEq)]
@@ -63,6 +63,9 @@ pub struct Briefing {
     /// The police force areas the area lies in, most of it first: the
     /// forces a day of action there involves.
     pub forces: Vec<String>,
+    /// A hotspot area's monthly count over the period and its trend (`None`
+    /// for a district or a box, and for a period under four months).
+    pub trend: Option<AreaTrend>,
     /// The area's cells with their Gi* bins (over the default study area).
     pub cells: Vec<(CellIndex, i8)>,
     /// Premises whose cell is in the area, most reported first.
@@ -142,6 +145,7 @@ pub fn briefing(
     let bins = super::maps::bins(store, &layer)?;
     let mut place = None;
     let mut forces = None;
+    let mut trend = None;
     let gazetteer = Gazetteer::embedded();
     let cells: Vec<CellIndex> = match area {
         BriefingArea::Hotspot(id) => {
@@ -157,6 +161,7 @@ pub fn briefing(
                 })?;
             place.clone_from(&found.nearest_town);
             forces = Some(found.force_names().map(str::to_owned).collect());
+            trend.clone_from(&found.trend);
             // The area and the ring around it, so the map shows its setting.
             let mut ring: HashSet<CellIndex> = HashSet::new();
             for cell in &found.area.cells {
@@ -206,6 +211,7 @@ pub fn briefing(
         area: area.clone(),
         place,
         forces,
+        trend,
         cells: cells
             .iter()
             .map(|c| (*c, bins.bin(u64::from(*c))))

@@ -613,7 +613,7 @@ fn premises_outcome_and_briefing_in_chromium() {
     );
     let said = said.as_str().unwrap_or_default();
     assert!(
-        said.starts_with(&format!("{opening} {months} months (Mann-Kendall p = "))
+        said.starts_with(&format!("{opening} {months} months (Mann-Kendall p "))
             && months >= 24
             && (p < 0.10) == !said.starts_with("No clear"),
         "{town}: {said:?} (p {p})"

@@ -719,6 +719,24 @@ async fn the_briefing_names_its_police_forces() {
             format!("Police force area: {}", forces[0])
         };
         assert!(text.contains(&line), "{area}: no {line:?} in {text}");
+        // A hotspot area's monthly trend, as the layer gives it; none for a district.
+        let trend = features
+            .iter()
+            .map(|f| &f["properties"])
+            .find(|p| p["id"] == area.as_str())
+            .map(|p| {
+                let months = p["monthly"].as_array().expect("monthly").len();
+                let opening = match p["trend"].as_str() {
+                    Some("rising") => "Rising month by month over",
+                    Some("falling") => "Falling month by month over",
+                    _ => "No clear trend over",
+                };
+                format!("{opening} {months} months (Mann-Kendall p ")
+            });
+        match trend {
+            Some(line) => assert!(text.contains(&line), "{area}: no {line:?} in {text}"),
+            None => assert!(!text.contains("Mann-Kendall"), "{area}: {text}"),
+        }
     }
 }
 

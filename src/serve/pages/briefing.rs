@@ -208,6 +208,13 @@ pub async fn briefing_page(
                 p.forces { (t_args(lang, if b.forces.len() > 1 { "brief-forces" } else { "brief-force" },
                     &[("values", b.forces.join(", ").into())])) }
             }
+            @if let Some(trend) = &b.trend {
+                // Whether the area is getting busier: the map panel's words.
+                p.trend { (t_args(lang, &format!("map-trend-{}", trend.direction()), &[
+                    ("months", (trend.monthly.len() as i64).into()),
+                    ("p", p_text(trend.test.p).into()),
+                ])) }
+            }
             p { (t_args(lang, "brief-meta", &[
                 ("period", period.into()),
                 ("res", i64::from(request.query.layer.res).into()),
@@ -355,4 +362,15 @@ async fn chooser(state: &AppState, viewer: &Viewer, force: Option<String>) -> Pa
         &body,
         viewer.nav_in(lang),
     ))
+}
+
+/// A p-value as the map panel words it: `< 0.001`, else `= ` and two
+/// significant digits.
+fn p_text(p: f64) -> String {
+    if p < 0.001 {
+        "< 0.001".to_owned()
+    } else {
+        let decimals = (1.0 - p.log10().floor()).max(0.0) as usize;
+        format!("= {p:.decimals$}")
+    }
 }

@@ -239,9 +239,9 @@ map-briefing = Sesiwn friffio diwrnod gweithredu ar gyfer yr ardal hon
 map-change-near = { $category } ger { $place }
 map-crosses = Yn croesi ffiniau dosbarth: { $values }
 map-crosses-forces = Yn croesi ffiniau heddlu: { $values }
-map-trend-rising = Yn codi fis ar ôl mis dros { $months } mis (Mann-Kendall p = { $p })
-map-trend-falling = Yn gostwng fis ar ôl mis dros { $months } mis (Mann-Kendall p = { $p })
-map-trend-none = Dim tuedd glir dros { $months } mis (Mann-Kendall p = { $p })
+map-trend-rising = Yn codi fis ar ôl mis dros { $months } mis (Mann-Kendall p { $p })
+map-trend-falling = Yn gostwng fis ar ôl mis dros { $months } mis (Mann-Kendall p { $p })
+map-trend-none = Dim tuedd glir dros { $months } mis (Mann-Kendall p { $p })
 map-area-near = Ardal man poeth ger { $place }
 map-in-period = { $count } adroddiad yn y cyfnod
 map-context-line = Troseddau a gofnodwyd (police.uk): { $count }

@@ -237,9 +237,9 @@ map-briefing = Day-of-action briefing for this area
 map-change-near = { $category } near { $place }
 map-crosses = Crosses district boundaries: { $values }
 map-crosses-forces = Crosses police force boundaries: { $values }
-map-trend-rising = Rising month by month over { $months } months (Mann-Kendall p = { $p })
-map-trend-falling = Falling month by month over { $months } months (Mann-Kendall p = { $p })
-map-trend-none = No clear trend over { $months } months (Mann-Kendall p = { $p })
+map-trend-rising = Rising month by month over { $months } months (Mann-Kendall p { $p })
+map-trend-falling = Falling month by month over { $months } months (Mann-Kendall p { $p })
+map-trend-none = No clear trend over { $months } months (Mann-Kendall p { $p })
 map-area-near = Hotspot area near { $place }
 map-in-period = { $count } reports in the period
 map-context-line = Recorded crime (police.uk): { $count }
