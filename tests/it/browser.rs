@@ -615,7 +615,7 @@ fn premises_outcome_and_briefing_in_chromium() {
     assert!(
         said.starts_with(&format!("{opening} {months} months (Mann-Kendall p "))
             && months >= 24
-            && (p < 0.10) == !said.starts_with("No clear"),
+            && (p < 0.10) != said.starts_with("No clear"),
         "{town}: {said:?} (p {p})"
     );
     s.execute("document.getElementById('panel').hidden = true", &json!([]));
