@@ -938,8 +938,14 @@ fn monthly_trends(
     let owner: HashMap<u64, usize> = (areas.iter().enumerate())
         .flat_map(|(a, area)| area.cells.iter().map(move |c| (u64::from(*c), a)))
         .collect();
+    // The areas' cells alone: the whole map's series was a third more time
+    // for a layer request over a million reports.
+    let filter = ReportFilter {
+        cells: Some((query.res, owner.keys().copied().collect())),
+        ..query.filter.clone()
+    };
     let mut monthly = vec![vec![0u64; months.len()]; areas.len()];
-    for (cell, period, value) in store.cell_series(query.res, &query.filter, Step::Month, None)? {
+    for (cell, period, value) in store.cell_series(query.res, &filter, Step::Month, None)? {
         if let (Some(&a), Some(&t)) = (owner.get(&cell), month.get(&period)) {
             monthly[a][t] += value.round() as u64;
         }
