@@ -51,6 +51,16 @@ fn encode(text: &str) -> String {
     serde_urlencoded::to_string([("x", text)]).expect("encode")[2..].to_owned()
 }
 
+/// How many of a collection's items a CQL2 text filter matches, as the analyst.
+async fn matched_by(collection: &str, filter: &str) -> usize {
+    let uri = format!(
+        "/ogc/collections/{collection}/items?filter={}&limit=1",
+        encode(filter)
+    );
+    let got = json_ok(&uri, Role::Analyst).await;
+    got["numberMatched"].as_u64().expect("numberMatched") as usize
+}
+
 /// Each collection, its layer's URL, and what names a layer feature.
 const COLLECTIONS: [(&str, &str); 5] = [
     ("cells", "/api/v1/layers/cells"),
@@ -285,15 +295,7 @@ async fn bbox_datetime_and_cql2_choose_what_the_layer_holds() {
     ];
     for (text, expected) in cases {
         assert!(expected > 0, "{text}: the demo has some");
-        let got = json_ok(
-            &format!(
-                "/ogc/collections/reports/items?filter={}&limit=1",
-                encode(text)
-            ),
-            Role::Analyst,
-        )
-        .await;
-        assert_eq!(matched(&got), expected, "{text}");
+        assert_eq!(matched_by("reports", text).await, expected, "{text}");
         let json = hotspots_cql2_json(text);
         if let Some(json) = json {
             let got = json_ok(
@@ -328,15 +330,7 @@ async fn bbox_datetime_and_cql2_choose_what_the_layer_holds() {
         .filter(|f| f["properties"]["bin"] == 3)
         .count();
     assert!(hot > three && three > 0);
-    let got = json_ok(
-        &format!(
-            "/ogc/collections/cells/items?filter={}&limit=1",
-            encode("bin >= 2")
-        ),
-        Role::Analyst,
-    )
-    .await;
-    assert_eq!(matched(&got), hot);
+    assert_eq!(matched_by("cells", "bin >= 2").await, hot);
     let got = json_ok("/ogc/collections/cells/items?bin=3&limit=1", Role::Analyst).await;
     assert_eq!(matched(&got), three);
 
@@ -358,15 +352,7 @@ async fn bbox_datetime_and_cql2_choose_what_the_layer_holds() {
         ),
     ] {
         assert!(expected > 0, "{text}: the demo has some");
-        let got = json_ok(
-            &format!(
-                "/ogc/collections/hotspots/items?filter={}&limit=1",
-                encode(text)
-            ),
-            Role::Analyst,
-        )
-        .await;
-        assert_eq!(matched(&got), expected, "{text}");
+        assert_eq!(matched_by("hotspots", text).await, expected, "{text}");
     }
 }
 
