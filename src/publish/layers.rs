@@ -521,7 +521,8 @@ impl HotspotRun {
         if at_smallest == 0 {
             return None;
         }
-        let (_, alpha) = crate::analysis::stats::LEVELS[2];
+        // The loosest level (90%): passing none there, none pass at all.
+        let alpha = (crate::analysis::stats::LEVELS.iter()).fold(0.0, |a, (_, level)| level.max(a));
         let needed = (self.cells.len() as f64 * smallest / alpha).ceil();
         Some(format!(
             "no cell passed the false discovery rate: with {} permutations the smallest pseudo-p is 1/{draws} = {smallest}, {at_smallest} cells had it, and Benjamini-Hochberg over {} cells needs {needed} of them for any to pass at 90% confidence; more permutations, a smaller study area (district, force, bbox) or fdr=false would say more",
