@@ -655,7 +655,7 @@
       trend.className = "trend";
       const p = Number(props.trend_p);
       trend.textContent = msg("map-trend-" + props.trend,
-        { months: monthly.length, p: p < 0.001 ? "< 0.001" : "= " + p.toPrecision(2) });
+        { months: monthly.length, p: p < 0.001 ? "< 0.001" : "= " + p.toFixed(3) });
       panelBody.append(trend);
     }
     const total = document.createElement("p");

@@ -519,6 +519,13 @@ fn main_text(html: &str) -> String {
             _ => {}
         }
     }
+    // The text a reader sees: maud escapes these five.
+    let out = out
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
     out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -731,7 +738,13 @@ async fn the_briefing_names_its_police_forces() {
                     Some("falling") => "Falling month by month over",
                     _ => "No clear trend over",
                 };
-                format!("{opening} {months} months (Mann-Kendall p ")
+                let p = p["trend_p"].as_f64().expect("trend_p");
+                let p = if p < 0.001 {
+                    "< 0.001".to_owned()
+                } else {
+                    format!("= {p:.3}")
+                };
+                format!("{opening} {months} months (Mann-Kendall p {p})")
             });
         match trend {
             Some(line) => assert!(text.contains(&line), "{area}: no {line:?} in {text}"),

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use axum::extract::{RawQuery, State};
 use maud::{html, Markup, PreEscaped};
 
-use super::labels::{address_line, label_in};
+use super::labels::{address_line, label_in, p_relation};
 use super::towns::towns_table;
 use crate::geo::Gazetteer;
 use crate::premises::{self, Briefing, BriefingArea};
@@ -212,7 +212,7 @@ pub async fn briefing_page(
                 // Whether the area is getting busier: the map panel's words.
                 p.trend { (t_args(lang, &format!("map-trend-{}", trend.direction()), &[
                     ("months", (trend.monthly.len() as i64).into()),
-                    ("p", p_text(trend.test.p).into()),
+                    ("p", p_relation(trend.test.p).into()),
                 ])) }
             }
             p { (t_args(lang, "brief-meta", &[
@@ -362,15 +362,4 @@ async fn chooser(state: &AppState, viewer: &Viewer, force: Option<String>) -> Pa
         &body,
         viewer.nav_in(lang),
     ))
-}
-
-/// A p-value as the map panel words it: `< 0.001`, else `= ` and two
-/// significant digits.
-fn p_text(p: f64) -> String {
-    if p < 0.001 {
-        "< 0.001".to_owned()
-    } else {
-        let decimals = (1.0 - p.log10().floor()).max(0.0) as usize;
-        format!("= {p:.decimals$}")
-    }
 }

@@ -51,6 +51,26 @@ pub(super) fn address_line(address: Option<&str>, postcode: Option<&str>) -> Str
     format!("{address} {postcode}")
 }
 
+/// A p-value as statistics tables write it in every shipped language (a point
+/// decimal, as in "p = 0.013"): the notation the methods and tests use.
+pub(super) fn p_text(p: f64) -> String {
+    if p < 0.001 {
+        "< 0.001".to_owned()
+    } else {
+        format!("{p:.3}")
+    }
+}
+
+/// What follows "p" in a sentence: `< 0.001`, else `= 0.013` (the map
+/// panel's script words it the same way).
+pub(super) fn p_relation(p: f64) -> String {
+    if p < 0.001 {
+        p_text(p)
+    } else {
+        format!("= {}", p_text(p))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{address_line, label_of};

@@ -16,7 +16,7 @@ use axum::extract::{RawQuery, State};
 use chrono::{Datelike as _, NaiveDate};
 use maud::{html, Markup};
 
-use super::labels::label_in;
+use super::labels::{label_in, p_text};
 use super::towns::{generated, signed, towns_table};
 use crate::model::AreaLevel;
 use crate::publish::{PublishedTrend, TownRow};
@@ -194,16 +194,6 @@ fn change_text(lang: Lang, now: Option<u64>, before: Option<u64>) -> String {
             }
         }
         _ => "–".to_owned(),
-    }
-}
-
-/// A p-value as statistics tables write it in every shipped language (a point
-/// decimal, as in "p = 0.013"): the notation the methods and tests use.
-fn p_text(p: f64) -> String {
-    if p < 0.001 {
-        "< 0.001".to_owned()
-    } else {
-        format!("{p:.3}")
     }
 }
 
