@@ -495,7 +495,8 @@
     const note = document.createElement("p");
     note.className = "small";
     note.textContent = (prov.kernel ? msg("map-method", { kernel: prov.kernel.name, k: prov.kernel.k }) : "Getis-Ord Gi*") +
-      ", " + (prov.query && prov.query.fdr ? msg("map-fdr-on") : msg("map-fdr-off"));
+      ", " + (prov.query && prov.query.fdr ? msg("map-fdr-on") : msg("map-fdr-off")) +
+      (prov.query && prov.query.min_reports > 1 ? "; " + msg("map-hot-rule", { count: prov.query.min_reports }) : "");
     body.append(note);
   }
 

@@ -22,10 +22,13 @@ window.hotspotsControls = (function () {
   }
 
   // ---- state <-> controls <-> URL -------------------------------------------
+  // The server's default, left out of the page's URL as fdr=true is.
+  const minReports = document.getElementById("min_reports");
+  const DEFAULT_MIN_REPORTS = minReports ? minReports.dataset.default : "2";
   function readControls(form) {
     const data = new FormData(form);
     const s = {};
-    for (const name of ["from", "to", "view", "weight", "res", "k", "kernel", "force"]) {
+    for (const name of ["from", "to", "view", "weight", "res", "k", "kernel", "force", "min_reports"]) {
       const v = data.get(name);
       if (v) s[name] = v;
     }
@@ -45,6 +48,7 @@ window.hotspotsControls = (function () {
     for (const [k, v] of Object.entries(s)) {
       if (k === "fdr" && v === "true") continue;
       if (k === "view" && v === "hotspots") continue;
+      if (k === "min_reports" && v === DEFAULT_MIN_REPORTS) continue;
       q.set(k, v);
     }
     return q;
@@ -55,7 +59,8 @@ window.hotspotsControls = (function () {
     const q = new URLSearchParams();
     const common = ["from", "to", "venue", "exploitation"];
     // force: a police force area as the study area (Gi*'s n, mean and spread).
-    const analysis = ["res", "k", "kernel", "weight", "fdr", "force"];
+    // min_reports: the fewest reports a hot cell's ring holds (and an area).
+    const analysis = ["res", "k", "kernel", "weight", "fdr", "force", "min_reports"];
     // Context is police.uk's recorded crime: its period and resolution only.
     const names = layer === "context" ? ["from", "to", "res"]
       : layer === "reports" ? common : common.concat(analysis);

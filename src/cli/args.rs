@@ -146,12 +146,17 @@ pub enum ExportLayer {
         /// Every cell of the study area, zeros included (to recompute Gi* independently).
         #[arg(long)]
         all: bool,
+        /// The fewest reports (or units counted) a hot cell's ring holds; below
+        /// it the cell is binned 0 (default 2; 1: Gi*'s bins as they are).
+        #[arg(long)]
+        min_reports: Option<String>,
     },
     /// Hotspot areas: connected hot cells (bin >= 2) dissolved into polygons.
     Hotspots {
         #[command(flatten)]
         common: LayerCommon,
-        /// The fewest reports (or units counted) an area holds (default 2; 1: every group of hot cells).
+        /// The fewest reports (or units counted) an area, and a hot cell's
+        /// ring, holds (default 2; 1: Gi*'s bins, every group of hot cells).
         #[arg(long)]
         min_reports: Option<String>,
     },
@@ -162,6 +167,10 @@ pub enum ExportLayer {
         /// Only these categories, comma-separated (new_hot, ..., historical_cold, none).
         #[arg(long, value_delimiter = ',')]
         category: Vec<String>,
+        /// The fewest reports (or units counted) a hot cell's ring holds in a
+        /// step; below it the cell is not hot that step (default 2; 1: Gi* alone).
+        #[arg(long)]
+        min_reports: Option<String>,
     },
     /// Repeat premises: linked reports, sources, velocity, indicators, the
     /// Gi* bin of their cell and the last visit's outcome.

@@ -203,22 +203,36 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 min_reports,
                 sort,
             } => export_premises(&common, min_reports, sort),
-            ExportLayer::Cells { common, all } => export_layer(
+            ExportLayer::Cells {
+                common,
+                all,
+                min_reports,
+            } => export_layer(
                 &common,
                 Layer::Cells,
-                &[("all", all.then(|| "true".to_owned()))],
+                &[
+                    ("all", all.then(|| "true".to_owned())),
+                    ("min_reports", min_reports),
+                ],
             ),
             ExportLayer::Hotspots {
                 common,
                 min_reports,
             } => export_layer(&common, Layer::Hotspots, &[("min_reports", min_reports)]),
-            ExportLayer::Emerging { common, category } => export_layer(
+            ExportLayer::Emerging {
+                common,
+                category,
+                min_reports,
+            } => export_layer(
                 &common,
                 Layer::Emerging,
-                &[(
-                    "category",
-                    (!category.is_empty()).then(|| category.join(",")),
-                )],
+                &[
+                    (
+                        "category",
+                        (!category.is_empty()).then(|| category.join(",")),
+                    ),
+                    ("min_reports", min_reports),
+                ],
             ),
             ExportLayer::Towns { common, level } => {
                 export_layer(&common, Layer::Towns, &[("level", level)])

@@ -135,10 +135,12 @@ pub struct LayerQuery {
     pub risk_weights: IndicatorWeights,
     /// `emerging` only: the categories to answer (empty: all of them).
     pub categories: Vec<Emerging>,
-    /// `hotspots` only: the fewest reports (or units counted) a hotspot area
-    /// holds. In a sparse map (a venue type over a quarter) one report's cell
-    /// and its ring come out hot at 99% under Gi*'s normal p-value; one report
-    /// is a lead to check, not a place where exploitation concentrates.
+    /// The fewest reports (or units counted) a hot cell's neighbourhood (its
+    /// k-ring) holds, in each map (an emerging analysis: in each step), and
+    /// a hotspot area holds. In a sparse map (a venue type over a quarter)
+    /// one report's cell and its ring come out hot at 99% under Gi*'s normal
+    /// p-value; one report is a lead to check, not a place where
+    /// exploitation concentrates. 1: Gi*'s bins as they are (esda's).
     pub min_reports: u32,
 }
 
@@ -494,6 +496,9 @@ pub struct HotspotRun {
     pub details: ReportsByCell,
     /// Per significance level (99, 95, 90%) the p cut-off used.
     pub cutoffs: [(i8, f64); 3],
+    /// Cells Gi* alone made hot whose neighbourhood held fewer than the
+    /// query's `min_reports` ([`analysis::clear_thin_hot_cells`]): binned 0.
+    pub thin_hot_cells: usize,
     pub excluded_imprecise: u64,
     pub outside_study_area: u64,
     pub data_window: (Option<NaiveDate>, Option<NaiveDate>),
@@ -559,11 +564,22 @@ pub fn hot_bins(
     let area = study_area(store, &query.study_area, query.res)?;
     if query.permutations == 0 && query.weight != Weight::Rate {
         let counts = store.cell_counts(query.res, &query.filter, weights(query), false)?;
-        let mut values = Vec::new();
-        by_position(&area, &counts.rows, |i, row| values.push((i, row.value)));
+        let (mut values, mut reports) = (Vec::new(), Vec::new());
+        by_position(&area, &counts.rows, |i, row| {
+            values.push((i, row.value));
+            reports.push((i, row.reports));
+        });
         let nb = neighbours(&area, query.k, query.kernel);
         if let Some(gi) = analysis::gi_star_sparse(&values, &nb) {
-            return Ok((area, gi.nonzero_bins(query.fdr)));
+            let mut bins = gi.nonzero_bins(query.fdr);
+            analysis::clear_thin_hot_cells(
+                bins.iter_mut().map(|(i, bin)| (*i, bin)),
+                &reports,
+                &nb,
+                u64::from(query.min_reports),
+            );
+            bins.retain(|(_, bin)| *bin != 0);
+            return Ok((area, bins));
         }
     }
     let pass = gi_pass(store, query, &area, Keep::Bins)?;
@@ -639,6 +655,7 @@ fn hot_cells_in(
         cells,
         details: pass.details,
         cutoffs: pass.cutoffs,
+        thin_hot_cells: pass.thin_hot_cells,
         excluded_imprecise: pass.excluded_imprecise,
         outside_study_area: pass.outside_study_area,
         data_window: pass.data_window,
@@ -665,6 +682,7 @@ struct GiPass {
     premises: Option<Vec<f64>>,
     details: ReportsByCell,
     cutoffs: [(i8, f64); 3],
+    thin_hot_cells: usize,
     excluded_imprecise: u64,
     outside_study_area: u64,
     data_window: (Option<NaiveDate>, Option<NaiveDate>),
@@ -687,8 +705,10 @@ fn gi_pass(
     } else {
         vec![0u64; n]
     };
+    let mut reports = Vec::new();
     let outside = by_position(area, &counts.rows, |i, row| {
         x[i] = row.value;
+        reports.push((i, row.reports));
         if let Some(count) = counts_by_cell.get_mut(i) {
             *count = row.reports;
         }
@@ -725,7 +745,13 @@ fn gi_pass(
         gi.p
     };
     let cutoffs = analysis::stats::cutoffs(&p, query.fdr);
-    let bins = analysis::stats::bins_with(&gi.z, &p, &cutoffs);
+    let mut bins = analysis::stats::bins_with(&gi.z, &p, &cutoffs);
+    let thin_hot_cells = analysis::clear_thin_hot_cells(
+        bins.iter_mut().enumerate(),
+        &reports,
+        &nb,
+        u64::from(query.min_reports),
+    );
     Ok(GiPass {
         x,
         counts_by_cell,
@@ -735,6 +761,7 @@ fn gi_pass(
         premises,
         details: cell_details,
         cutoffs,
+        thin_hot_cells,
         excluded_imprecise: counts.excluded_imprecise,
         outside_study_area: outside,
         data_window: (first, last),
@@ -946,9 +973,9 @@ fn monthly_trends(
         ..query.filter.clone()
     };
     let mut monthly = vec![vec![0u64; months.len()]; areas.len()];
-    for (cell, period, value) in store.cell_series(query.res, &filter, Step::Month, None)? {
-        if let (Some(&a), Some(&t)) = (owner.get(&cell), month.get(&period)) {
-            monthly[a][t] += value.round() as u64;
+    for row in store.cell_series(query.res, &filter, Step::Month, None)? {
+        if let (Some(&a), Some(&t)) = (owner.get(&row.cell), month.get(&row.period)) {
+            monthly[a][t] += row.units;
         }
     }
     Ok(monthly
@@ -1025,17 +1052,19 @@ pub fn emerging(store: &Store, query: &LayerQuery) -> Result<EmergingRun, LayerE
     // many): a map per step at once was ~350 MB for six years by month at
     // resolution 9 (~600,000 cells).
     let mut by_step: Vec<Vec<(usize, f64)>> = vec![Vec::new(); steps];
+    let mut units_by_step: Vec<Vec<(usize, u64)>> = vec![Vec::new(); steps];
     let mut totals = vec![0.0; n];
-    for (cell, period, value) in series {
-        let Some(i) = CellIndex::try_from(cell)
+    for row in series {
+        let Some(i) = CellIndex::try_from(row.cell)
             .ok()
             .and_then(|c| area.position(c))
         else {
             continue;
         };
-        if let Some(&t) = index.get(&period) {
-            by_step[t].push((i, value));
-            totals[i] += value;
+        if let Some(&t) = index.get(&row.period) {
+            by_step[t].push((i, row.value));
+            units_by_step[t].push((i, row.units));
+            totals[i] += row.value;
         }
     }
     let nb = neighbours(&area, query.k, query.kernel);
@@ -1045,31 +1074,45 @@ pub fn emerging(store: &Store, query: &LayerQuery) -> Result<EmergingRun, LayerE
     let mut z_by_cell = vec![Vec::with_capacity(steps); classed.len()];
     let mut bins_by_cell = vec![Vec::with_capacity(steps); classed.len()];
     let mut values = Vec::new();
-    for step in &mut by_step {
+    let (mut step_z, mut step_bins) = (Vec::new(), Vec::new());
+    for (step, units) in by_step.iter_mut().zip(&mut units_by_step) {
         // One value a cell (the series is grouped by cell and period), in
         // position order as the sparse pass takes them.
         step.sort_unstable_by_key(|(i, _)| *i);
+        units.sort_unstable_by_key(|(i, _)| *i);
+        step_z.clear();
+        step_bins.clear();
         if let Some(gi) = analysis::gi_star_sparse(step, &nb) {
             let cutoffs = analysis::stats::cutoffs_counted(gi.p_counts(), n, query.fdr);
-            for (series, &i) in classed.iter().enumerate() {
+            for &i in &classed {
                 let (z, p) = gi.z_p(i);
-                z_by_cell[series].push(z);
-                bins_by_cell[series].push(analysis::stats::bin(z, p, &cutoffs));
+                step_z.push(z);
+                step_bins.push(analysis::stats::bin(z, p, &cutoffs));
             }
-            continue;
+        } else {
+            values.resize(n, 0.0);
+            for &(i, value) in step.iter() {
+                values[i] = value;
+            }
+            let gi = analysis::gi_star(&values, &nb);
+            for &(i, _) in step.iter() {
+                values[i] = 0.0;
+            }
+            let bins = analysis::bins(&gi.z, &gi.p, query.fdr);
+            step_z.extend(classed.iter().map(|&i| gi.z[i]));
+            step_bins.extend(classed.iter().map(|&i| bins[i]));
         }
-        values.resize(n, 0.0);
-        for &(i, value) in step.iter() {
-            values[i] = value;
-        }
-        let gi = analysis::gi_star(&values, &nb);
-        for &(i, _) in step.iter() {
-            values[i] = 0.0;
-        }
-        let bins = analysis::bins(&gi.z, &gi.p, query.fdr);
-        for (series, &i) in classed.iter().enumerate() {
-            z_by_cell[series].push(gi.z[i]);
-            bins_by_cell[series].push(bins[i]);
+        // Hot in a step only on the step's own reports: one report in a
+        // month is not a new hot spot.
+        analysis::clear_thin_hot_cells(
+            classed.iter().copied().zip(step_bins.iter_mut()),
+            units,
+            &nb,
+            u64::from(query.min_reports),
+        );
+        for (series, (z, bin)) in step_z.iter().zip(&step_bins).enumerate() {
+            z_by_cell[series].push(*z);
+            bins_by_cell[series].push(*bin);
         }
     }
     let gazetteer = Gazetteer::embedded();
@@ -1322,6 +1365,19 @@ pub fn provenance(
     if !query.categories.is_empty() {
         let names: Vec<String> = query.categories.iter().map(|c| c.name()).collect();
         block["query"]["category"] = json!(names);
+    }
+    if matches!(layer, "cells" | "hotspots" | "emerging") {
+        block["query"]["min_reports"] = json!(query.min_reports);
+        let when = if layer == "emerging" {
+            " that step"
+        } else {
+            ""
+        };
+        block["hot_cell_rule"] = if query.min_reports > 1 {
+            json!(format!("a cell Gi* makes hot (bin > 0) is binned 0 when its neighbourhood (its k-ring, itself included) holds fewer than {} reports (or units counted){when}: the normal p-value makes one report in a sparse map a 99% hot spot", query.min_reports))
+        } else {
+            json!("Gi*'s bins as they are (min_reports=1)")
+        };
     }
     if let (Value::Object(block), Value::Object(extra)) = (&mut block, extra) {
         block.extend(extra);

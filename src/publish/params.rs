@@ -57,9 +57,9 @@ impl Layer {
         }
         let own: &[&str] = match self {
             Self::Reports | Self::Context => &[],
-            Self::Cells => &["permutations", "seed", "all", "unit"],
+            Self::Cells => &["permutations", "seed", "all", "unit", "min_reports"],
             Self::Hotspots => &["permutations", "seed", "unit", "min_reports"],
-            Self::Emerging => &["step", "category", "unit"],
+            Self::Emerging => &["step", "category", "unit", "min_reports"],
             Self::Towns => &["step", "level", "unit"],
         };
         let gi_star: &[&str] = match self {
@@ -620,7 +620,8 @@ mod tests {
             (Layer::Towns, "level=county", "level"),
             (Layer::Towns, "all=1", "all"),
             (Layer::Hotspots, "min_reports=0", "min_reports"),
-            (Layer::Cells, "min_reports=2", "min_reports"),
+            (Layer::Towns, "min_reports=2", "min_reports"),
+            (Layer::Emerging, "min_reports=0", "min_reports"),
         ];
         for (layer, query, field) in cases {
             let err = parse(layer, &pairs(query)).expect_err(query);
@@ -656,7 +657,7 @@ mod tests {
         assert_eq!(
             cells.expect("cells").canonical,
             "all=false&bbox=51.5%2C-0.2%2C51.6%2C0.1&download=false&fdr=true&format=geojson&k=1\
-             &kernel=uniform&permutations=0&res=9&seed=20240601&unit=reports&venue=car_wash%2Cnail_bar&weight=count"
+             &kernel=uniform&min_reports=2&permutations=0&res=9&seed=20240601&unit=reports&venue=car_wash%2Cnail_bar&weight=count"
         );
     }
 

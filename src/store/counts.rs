@@ -6,7 +6,7 @@ use duckdb::params_from_iter;
 
 use super::connection::Store;
 use super::error::Result;
-use super::records::{AreaRow, CellCounts, CellRow, IndicatorWeights, ReportFilter};
+use super::records::{AreaRow, CellCounts, CellRow, IndicatorWeights, ReportFilter, SeriesRow};
 use super::reports::{filter_sql, unit_sql};
 use super::schema::report_cell;
 use crate::model::{AreaLevel, Split, Step};
@@ -136,14 +136,15 @@ impl Store {
         Ok(out)
     }
 
-    /// Values per cell and period start (month, quarter or year), cells with reports only.
+    /// Values per cell and period start (month, quarter or year), cells with reports only,
+    /// ordered by cell and period.
     pub fn cell_series(
         &self,
         resolution: u8,
         filter: &ReportFilter,
         step: Step,
         weights: Option<&IndicatorWeights>,
-    ) -> Result<Vec<(u64, NaiveDate, f64)>> {
+    ) -> Result<Vec<SeriesRow>> {
         let column = report_cell(resolution);
         let mut values = Vec::new();
         let weight = weight_sql(weights, &mut values);
@@ -161,7 +162,7 @@ impl Store {
             format!("CAST({count} AS DOUBLE)")
         };
         let sql = format!(
-            "SELECT {column}, CAST(date_trunc('{step}', observed_on) AS DATE) AS period, {value} \
+            "SELECT {column}, CAST(date_trunc('{step}', observed_on) AS DATE) AS period, {value}, {count} \
              FROM {rows} {clause} AND {column} IS NOT NULL GROUP BY ALL ORDER BY 1, 2",
             step = step.as_str()
         );
@@ -171,7 +172,12 @@ impl Store {
             .map_err(self.err("prepare series"))?;
         let rows = stmt
             .query_map(params_from_iter(values.iter()), |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                Ok(SeriesRow {
+                    cell: r.get(0)?,
+                    period: r.get(1)?,
+                    value: r.get(2)?,
+                    units: r.get(3)?,
+                })
             })
             .map_err(self.err("query series"))?;
         rows.collect::<duckdb::Result<Vec<_>>>()

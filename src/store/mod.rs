@@ -36,5 +36,5 @@ pub use records::{
     AreaRow, CellCounts, CellRow, ContextCount, CountTable, IndicatorWeights, LinkDecision,
     LinkedReport, LoadCounts, NewContextCrime, NewOutcome, NewPremises, NewReport, OptionalColumn,
     OutcomeRecord, PremisesRecord, PublicDecision, PublicReport, ReportFilter, ReportForLinking,
-    ReportLink, RunRecord, StoreSummary, StoredReject, StoredReport,
+    ReportLink, RunRecord, SeriesRow, StoreSummary, StoredReject, StoredReport,
 };

@@ -189,6 +189,18 @@ pub struct CellRow {
     pub last: Option<NaiveDate>,
 }
 
+/// One cell's value in one period of a series.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SeriesRow {
+    pub cell: u64,
+    /// The period's first day.
+    pub period: NaiveDate,
+    /// Sum of report weights (= `units` for the `count` weight).
+    pub value: f64,
+    /// Reports, or the units the filter counts.
+    pub units: u64,
+}
+
 /// Counts per cell, plus the reports left out because they are too coarse.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CellCounts {

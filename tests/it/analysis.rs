@@ -232,7 +232,9 @@ fn emerging_categories_on_demo() {
 
 /// Each cell's category and trend come from its own map at every step: the
 /// layer's, against Gi* run over a map of the area built whole for each
-/// step from the stored counts (the cells' series, classed as the layer does).
+/// step from the stored counts (the cells' series, classed as the layer
+/// does), a hot cell whose ring (H3's own disk) held fewer than two reports
+/// that step binned 0.
 #[test]
 fn emerging_classes_each_cell_by_the_maps_of_its_steps() {
     use hotspots::analysis::{self, Neighbours};
@@ -248,16 +250,28 @@ fn emerging_classes_each_cell_by_the_maps_of_its_steps() {
         .expect("series");
     let nb = Neighbours::build(&area, query.k, query.kernel);
     let (mut z_of, mut bins_of) = (vec![Vec::new(); area.len()], vec![Vec::new(); area.len()]);
+    let mut thin = 0;
     for period in &periods {
         let mut x = vec![0.0; area.len()];
-        for (cell, _, value) in series.iter().filter(|(_, p, _)| p == period) {
-            let cell = CellIndex::try_from(*cell).expect("a cell");
+        let mut reports = std::collections::HashMap::new();
+        for row in series.iter().filter(|row| row.period == *period) {
+            let cell = CellIndex::try_from(row.cell).expect("a cell");
             if let Some(i) = area.position(cell) {
-                x[i] = *value;
+                x[i] = row.value;
+                reports.insert(cell, row.units);
             }
         }
         let gi = analysis::gi_star(&x, &nb);
-        let bins = analysis::bins(&gi.z, &gi.p, query.fdr);
+        let mut bins = analysis::bins(&gi.z, &gi.p, query.fdr);
+        for (cell, bin) in area.cells().iter().zip(&mut bins) {
+            let ring: u64 = (cell.grid_disk::<Vec<_>>(query.k).iter())
+                .filter_map(|c| reports.get(c))
+                .sum();
+            if *bin > 0 && ring < 2 {
+                *bin = 0;
+                thin += 1;
+            }
+        }
         for i in 0..area.len() {
             z_of[i].push(gi.z[i]);
             bins_of[i].push(bins[i]);
@@ -273,6 +287,7 @@ fn emerging_classes_each_cell_by_the_maps_of_its_steps() {
         hot += usize::from(bins_of[i].iter().any(|b| *b > 0));
     }
     assert!(hot > 10, "{hot} cells hot at some step");
+    assert!(thin > 0, "no cell's step was hot on one report");
 }
 
 /// The bins-only map (taken near the reports when they are few) marks the
@@ -390,14 +405,16 @@ fn permutation_inference_on_a_sparse_map() {
 
 /// A sparse map (the demo's farm reports of one quarter): under Gi*'s normal
 /// p-value a single report's cell and its ring are hot at 99%, so each lone
-/// report was a hotspot area. An area holds at least two reports unless
-/// `min_reports=1` asks for every group of hot cells; the areas left out are
-/// exactly those with fewer, and the provenance states the rule.
+/// report was a hotspot area. With `min_reports=n` a hot cell whose ring
+/// (H3's own disk) holds fewer than `n` reports is binned 0, and an area (the
+/// remaining cells of bin 2 or more, grouped here by shared edges) holds at
+/// least `n`; `min_reports=1` is Gi*'s bins as they are. The provenance
+/// states both rules.
 #[test]
 fn a_hotspot_area_holds_more_than_one_report() {
-    use std::collections::BTreeMap;
+    use std::collections::{BTreeMap, BTreeSet, HashMap};
     let store = demo().lock().expect("lock");
-    let request = |extra: &[(&str, &str)]| {
+    let request = |layer, extra: &[(&str, &str)]| {
         let pairs: Vec<(String, String)> = [
             ("venue", "farm"),
             ("from", "2025-10-01"),
@@ -407,34 +424,90 @@ fn a_hotspot_area_holds_more_than_one_report() {
         .chain(extra)
         .map(|(k, v)| ((*k).into(), (*v).into()))
         .collect();
-        publish::parse(publish::Layer::Hotspots, &pairs).expect("request")
+        publish::parse(layer, &pairs).expect("request")
     };
-    let areas = |extra: &[(&str, &str)]| -> BTreeMap<String, u64> {
-        let (_, areas) = publish::hotspot_areas(&store, &request(extra).query).expect("areas");
+    let n = |n: &'static str| [("min_reports", n)];
+    let cells = |extra: &[(&str, &str)]| {
+        let query = request(publish::Layer::Cells, extra).query;
+        publish::hot_cells(&store, &query).expect("cells").cells
+    };
+    let pure = cells(&n("1"));
+    let count: HashMap<CellIndex, u64> = pure.iter().map(|c| (c.cell, c.count)).collect();
+    let ring = |cell: CellIndex| -> u64 {
+        (cell.grid_disk::<Vec<_>>(1).iter())
+            .filter_map(|c| count.get(c))
+            .sum()
+    };
+    // Areas as sets of cells with their reports, from the bins given.
+    let grouped = |bins: &BTreeMap<CellIndex, i8>, least: u64| -> BTreeSet<(Vec<CellIndex>, u64)> {
+        let hot: BTreeSet<CellIndex> = (bins.iter().filter(|(_, b)| **b >= 2))
+            .map(|(c, _)| *c)
+            .collect();
+        let mut seen = BTreeSet::new();
+        let mut out = BTreeSet::new();
+        for start in &hot {
+            if !seen.insert(*start) {
+                continue;
+            }
+            let (mut group, mut todo) = (vec![*start], vec![*start]);
+            while let Some(c) = todo.pop() {
+                for next in c.grid_disk::<Vec<_>>(1) {
+                    if hot.contains(&next) && seen.insert(next) {
+                        group.push(next);
+                        todo.push(next);
+                    }
+                }
+            }
+            group.sort_unstable();
+            let reports = group.iter().filter_map(|c| count.get(c)).sum();
+            if reports >= least {
+                out.insert((group, reports));
+            }
+        }
+        out
+    };
+    let areas = |extra: &[(&str, &str)]| -> BTreeSet<(Vec<CellIndex>, u64)> {
+        let query = request(publish::Layer::Hotspots, extra).query;
+        let (_, areas) = publish::hotspot_areas(&store, &query).expect("areas");
         areas
             .into_iter()
-            .map(|a| (a.area.id.clone(), a.area.reports.reports))
+            .map(|a| {
+                let mut cells = a.area.cells.clone();
+                cells.sort_unstable();
+                (cells, a.area.reports.reports)
+            })
             .collect()
     };
-    let every = areas(&[("min_reports", "1")]);
-    let at_least = |n: u64| -> BTreeMap<String, u64> {
-        every
-            .iter()
-            .filter(|(_, c)| **c >= n)
-            .map(|(id, c)| (id.clone(), *c))
-            .collect()
-    };
+    let pure_bins: BTreeMap<CellIndex, i8> = pure.iter().map(|c| (c.cell, c.bin)).collect();
+    let every = areas(&n("1"));
+    assert_eq!(every, grouped(&pure_bins, 1), "min_reports=1: Gi*'s own");
     assert!(
-        every.values().any(|n| *n == 1),
-        "the quarter's farm map has single-report groups: {every:?}"
+        every.iter().any(|(_, reports)| *reports == 1),
+        "the quarter's farm map has single-report groups"
     );
-    assert!(!at_least(3).is_empty());
-    assert_eq!(areas(&[]), at_least(2), "the default: two reports or more");
-    assert_eq!(areas(&[("min_reports", "3")]), at_least(3));
+    for (least, extra) in [(2, &[][..]), (2, &n("2")[..]), (3, &n("3")[..])] {
+        let gated: BTreeMap<CellIndex, i8> = (pure_bins.iter())
+            .map(|(c, b)| (*c, if *b > 0 && ring(*c) < least { 0 } else { *b }))
+            .collect();
+        let got: BTreeMap<CellIndex, i8> = cells(extra).iter().map(|c| (c.cell, c.bin)).collect();
+        assert_eq!(got, gated, "min_reports={least}: the cells' bins");
+        let want = grouped(&gated, least);
+        assert!(!want.is_empty() && want.len() < every.len());
+        assert_eq!(areas(extra), want, "min_reports={least}: the areas");
+    }
+    let thinned = pure_bins.iter().filter(|(c, b)| **b > 0 && ring(**c) < 2);
+    assert!(thinned.count() > 20, "lone reports' rings were hot");
 
     let detail = publish::ReportDetail { notes: false };
-    let rendered = publish::render(&store, &request(&[]), detail).expect("render");
-    let provenance = rendered.provenance.expect("provenance");
+    for layer in [publish::Layer::Hotspots, publish::Layer::Cells] {
+        let rendered = publish::render(&store, &request(layer, &[]), detail).expect("render");
+        let provenance = rendered.provenance.expect("provenance");
+        assert_eq!(provenance["query"]["min_reports"], 2);
+        let rule = provenance["hot_cell_rule"].as_str().unwrap_or_default();
+        assert!(rule.contains("fewer than 2 reports"), "{rule}");
+    }
+    let rendered = publish::render(&store, &request(publish::Layer::Hotspots, &[]), detail);
+    let provenance = rendered.expect("render").provenance.expect("provenance");
     assert_eq!(provenance["min_reports"], 2);
     let rule = provenance["hot_rule"].as_str().unwrap_or_default();
     assert!(rule.contains("at least 2 reports"), "{rule}");

@@ -277,6 +277,16 @@ fn export_accepts_refuses_and_defaults_as_the_api_does() {
             "step=year",
         ),
         (
+            Layer::Emerging,
+            &["emerging", "--min-reports", "0"][..],
+            "min_reports=0",
+        ),
+        (
+            Layer::Cells,
+            &["cells", "--min-reports", "many"][..],
+            "min_reports=many",
+        ),
+        (
             Layer::Towns,
             &["towns", "--level", "county"][..],
             "level=county",

@@ -68,6 +68,8 @@ pub async fn map_page(
     let weight = one(&q, "weight").unwrap_or("count");
     let view = one(&q, "view").unwrap_or("hotspots");
     let fdr = one(&q, "fdr") != Some("false");
+    let default_min_reports = crate::publish::DEFAULT_MIN_REPORTS.to_string();
+    let min_reports = one(&q, "min_reports").unwrap_or(&default_min_reports);
     let force = one(&q, "force").unwrap_or("");
     // A page opened on a force's map opens on that force.
     let bounds = forces
@@ -155,7 +157,7 @@ pub async fn map_page(
                         (t(lang, "map-context"))
                     }
                 }
-                details.advanced open[one(&q, "res").is_some() || one(&q, "k").is_some() || one(&q, "kernel").is_some() || !force.is_empty()] {
+                details.advanced open[["res", "k", "kernel", "min_reports"].iter().any(|name| one(&q, name).is_some()) || !force.is_empty()] {
                     summary { (t(lang, "map-advanced")) }
                     // The release is one study area; the other roles may choose a force's.
                     @if !viewer.role.reads_release_only() && !forces.is_empty() {
@@ -181,6 +183,8 @@ pub async fn map_page(
                     select #kernel name="kernel" {
                         @for r in ["uniform", "triangular", "gaussian"] { option value=(r) selected[kernel == r] { (t(lang, &format!("map-kernel-{r}"))) } }
                     }
+                    label for="min_reports" { (t(lang, "map-min-reports")) }
+                    input #min_reports type="number" name="min_reports" min="1" max="1000" step="1" value=(min_reports) data-default=(default_min_reports);
                     label.check {
                         input #fdr type="checkbox" name="fdr" value="true" checked[fdr];
                         (t(lang, "map-fdr"))
@@ -250,7 +254,7 @@ pub async fn map_page(
 /// `lang`, as a JSON object of message id to text with `{name}` where the
 /// script puts a value; the vocabularies' labels under `label-<code>`.
 fn script_messages(lang: Lang) -> String {
-    const MESSAGES: [(&str, &[&str]); 43] = [
+    const MESSAGES: [(&str, &[&str]); 44] = [
         ("map-bin-3", &[]),
         ("map-bin-2", &[]),
         ("map-bin-1", &[]),
@@ -269,6 +273,7 @@ fn script_messages(lang: Lang) -> String {
         ("map-method", &["kernel", "k"]),
         ("map-fdr-on", &[]),
         ("map-fdr-off", &[]),
+        ("map-hot-rule", &["count"]),
         ("map-changes-failed", &[]),
         ("map-changes-none", &[]),
         ("map-one-report", &[]),

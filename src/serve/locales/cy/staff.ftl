@@ -193,6 +193,7 @@ map-kernel-uniform = unffurf
 map-kernel-triangular = trionglog
 map-kernel-gaussian = Gaussaidd
 map-fdr = Cywiriad cyfradd darganfod ffug
+map-min-reports = Lleiaf o adroddiadau o fewn cylch cell boeth (1: Gi* yn unig)
 map-apply = Cymhwyso
 map-download = Lawrlwytho'r olwg hon:
 map-region = Map o fannau poeth
@@ -226,6 +227,7 @@ map-legend-area = Ardal man poeth (celloedd cysylltiedig, bin ≥ 2, dau adroddi
 map-method = Getis-Ord Gi*, cnewyllyn { $kernel }, k = { $k }
 map-fdr-on = wedi'i gywiro ar gyfer FDR
 map-fdr-off = dim cywiriad FDR
+map-hot-rule = mae gan gell boeth { $count } adroddiad neu fwy o fewn ei chylch
 map-changes-failed = Methu rhestru'r newidiadau ar gyfer yr olwg hon.
 map-changes-none = Dim byd newydd nac yn dwysáu.
 map-one-report = 1 adroddiad

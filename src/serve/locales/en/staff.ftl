@@ -191,6 +191,7 @@ map-kernel-uniform = uniform
 map-kernel-triangular = triangular
 map-kernel-gaussian = gaussian
 map-fdr = False discovery rate correction
+map-min-reports = Fewest reports within a hot cell's ring (1: Gi* alone)
 map-apply = Apply
 map-download = Download this view:
 map-region = Map of hot spots
@@ -224,6 +225,7 @@ map-legend-area = Hotspot area (connected cells, bin ≥ 2, two reports or more)
 map-method = Getis-Ord Gi*, { $kernel } kernel, k = { $k }
 map-fdr-on = FDR-corrected
 map-fdr-off = no FDR correction
+map-hot-rule = a hot cell has { $count } reports or more within its ring
 map-changes-failed = Could not list the changes for this view.
 map-changes-none = Nothing new or intensifying.
 map-one-report = 1 report
