@@ -169,6 +169,54 @@ fn dashboard_in_chromium() {
         &json!([]),
     );
     assert_eq!(checked, json!(true));
+
+    // ---- the fewest reports in a hot cell's ring: the legend, the URL, the layers ----
+    let min_reports = |value: &str| {
+        s.execute(
+            "document.querySelector('details.advanced').open = true;
+             const input = document.getElementById('min_reports');
+             input.value = arguments[0];
+             input.dispatchEvent(new Event('change', {bubbles: true}));",
+            &json!([value]),
+        );
+        wait_ready(&s);
+        s.execute(
+            "return [location.search, document.querySelector('#legend-body p.small').textContent,
+                     document.getElementById('download-geojson').getAttribute('href')]",
+            &json!([]),
+        )
+    };
+    let pure = min_reports("1");
+    assert!(
+        pure[0]
+            .as_str()
+            .is_some_and(|u| u.contains("min_reports=1")),
+        "{pure}"
+    );
+    assert!(
+        pure[2]
+            .as_str()
+            .is_some_and(|u| u.contains("min_reports=1")),
+        "{pure}"
+    );
+    assert!(
+        !pure[1].as_str().unwrap_or_default().contains("ring"),
+        "{pure}"
+    );
+    let gated = min_reports("2");
+    assert!(
+        !gated[0]
+            .as_str()
+            .unwrap_or_default()
+            .contains("min_reports"),
+        "{gated}"
+    );
+    assert!(
+        gated[1]
+            .as_str()
+            .is_some_and(|t| t.ends_with("; a hot cell has 2 reports or more within its ring")),
+        "{gated}"
+    );
     s.click(&s.find("input[name=venue][value=farm]"));
     wait_ready(&s);
 
