@@ -1374,7 +1374,7 @@ pub fn provenance(
             ""
         };
         block["hot_cell_rule"] = if query.min_reports > 1 {
-            json!(format!("a cell Gi* makes hot (bin > 0) is binned 0 when its neighbourhood (its k-ring, itself included) holds fewer than {} reports (or units counted){when}: the normal p-value makes one report in a sparse map a 99% hot spot", query.min_reports))
+            json!(format!("a cell Gi* makes hot (bin > 0) is binned 0 when its neighbourhood (its k-ring, itself included) holds fewer than {} reports (or units counted){when}: the normal p-value makes one report in a sparse map a 99% hot spot; thin_hot_cells says how many", query.min_reports))
         } else {
             json!("Gi*'s bins as they are (min_reports=1)")
         };

@@ -91,6 +91,7 @@ pub fn render(
             let extra = serde_json::json!({
                 "features": cells.len(),
                 "all_cells": request.all,
+                "thin_hot_cells": run.thin_hot_cells,
                 "excluded_imprecise": run.excluded_imprecise,
                 "outside_study_area": run.outside_study_area,
                 "fdr_cutoffs": run.cutoffs.iter().map(|(bin, cut)| serde_json::json!({"bin": bin, "p_cutoff": cut})).collect::<Vec<_>>(),
@@ -113,6 +114,7 @@ pub fn render(
             rows = areas.len();
             let extra = serde_json::json!({
                 "features": areas.len(),
+                "thin_hot_cells": run.thin_hot_cells,
                 "excluded_imprecise": run.excluded_imprecise,
                 "outside_study_area": run.outside_study_area,
                 "hot_rule": format!("connected cells (sharing an edge) with bin >= 2 (95% confidence or more), holding at least {} reports (or units counted) between them", query.min_reports),

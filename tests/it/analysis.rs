@@ -495,14 +495,17 @@ fn a_hotspot_area_holds_more_than_one_report() {
         assert!(!want.is_empty() && want.len() < every.len());
         assert_eq!(areas(extra), want, "min_reports={least}: the areas");
     }
-    let thinned = pure_bins.iter().filter(|(c, b)| **b > 0 && ring(**c) < 2);
-    assert!(thinned.count() > 20, "lone reports' rings were hot");
+    let thinned = (pure_bins.iter())
+        .filter(|(c, b)| **b > 0 && ring(**c) < 2)
+        .count();
+    assert!(thinned > 20, "lone reports' rings were hot: {thinned}");
 
     let detail = publish::ReportDetail { notes: false };
     for layer in [publish::Layer::Hotspots, publish::Layer::Cells] {
         let rendered = publish::render(&store, &request(layer, &[]), detail).expect("render");
         let provenance = rendered.provenance.expect("provenance");
         assert_eq!(provenance["query"]["min_reports"], 2);
+        assert_eq!(provenance["thin_hot_cells"], thinned, "{layer:?}");
         let rule = provenance["hot_cell_rule"].as_str().unwrap_or_default();
         assert!(rule.contains("fewer than 2 reports"), "{rule}");
     }
