@@ -324,6 +324,7 @@ fn each_visit_is_classed_by_the_map_of_the_day_before() {
     assert_eq!(json["not_hot"]["ci95"][0].as_f64(), Some(lo));
     assert_eq!(json["not_hot"]["ci95"][1].as_f64(), Some(hi));
     assert_eq!(json["not_hot"]["hit_rate"].as_f64(), Some(0.5));
+    assert_eq!(json["provenance"]["min_reports"], 2, "the map's ring rule");
     // PAI: the map the day before the period (2023-06-30) has X hot, not Y:
     // half the positive visits fell in its hot cells.
     let pai = summary.pai.expect("pai");
