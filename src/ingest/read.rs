@@ -128,7 +128,15 @@ fn csv_rows<'r>(
         }
     }
     let mut record = csv::ByteRecord::new();
+    // The rows after a quote left open to the file's end, read again.
+    let mut reread: Option<(Rows<'static>, u64)> = None;
     Ok(Box::new(std::iter::from_fn(move || {
+        if let Some((rows, shift)) = &mut reread {
+            match rows.next() {
+                Some(item) => return Some(item.map(|item| item.shifted(*shift))),
+                None => reread = None,
+            }
+        }
         match reader.read_byte_record(&mut record) {
             Ok(false) => None,
             Err(e) => {
@@ -141,6 +149,26 @@ fn csv_rows<'r>(
             }
             Ok(true) => {
                 let line = lines.line_at(record.position().map_or(0, csv::Position::byte));
+                if reader.get_ref().at_end {
+                    if let Some(open) = OpenQuote::find(&record, reader.get_ref().last) {
+                        let at = record.len() - 1;
+                        let column = columns[at].map_or_else(
+                            || String::from_utf8_lossy(&headers[at]).into_owned(),
+                            |c| c.name().to_owned(),
+                        );
+                        let again = [reserialise(&headers).as_bytes(), b"\n", open.after].concat();
+                        let rows =
+                            csv_rows(Box::new(std::io::Cursor::new(again)), &file, pool.clone());
+                        // Its line 2 is the line after the quote's.
+                        reread = rows.ok().map(|rows| (rows, line - 1));
+                        return Some(Ok(RowItem::Reject(RowReject {
+                            line,
+                            field: column,
+                            reason: "a quoted value opened on this line is not closed before the end of the file; this line is set aside and the lines after it are read as rows".into(),
+                            raw: truncate_raw(open.line),
+                        })));
+                    }
+                }
                 if record.len() != columns.len() {
                     return Some(Ok(RowItem::Reject(RowReject {
                         line,
@@ -182,6 +210,62 @@ fn csv_rows<'r>(
     })))
 }
 
+/// A quote left open to the end of the file: the csv parser reads every
+/// line after it into one value (the record's last), which would store the
+/// rows after it as one report's text. Found when the record ran to the end
+/// of input (no line break ended it), its last value holds a line break and
+/// the file does not end in the closing quote.
+struct OpenQuote<'a> {
+    /// The quote's own line as written.
+    line: String,
+    /// The lines after it, as written (inside quotes the parser keeps bytes
+    /// as they are; the file has no other quote, or it would have closed this).
+    after: &'a [u8],
+}
+
+impl<'a> OpenQuote<'a> {
+    fn find(record: &'a csv::ByteRecord, last_byte: Option<u8>) -> Option<Self> {
+        let value = record.iter().next_back()?;
+        let first_break = memchr::memchr2(b'\n', b'\r', value)?;
+        if last_byte == Some(b'"') {
+            return None;
+        }
+        let mut before = csv::ByteRecord::new();
+        for field in record.iter().take(record.len() - 1) {
+            before.push_field(field);
+        }
+        let mut line = if before.is_empty() {
+            String::new()
+        } else {
+            reserialise(&before) + ","
+        };
+        line.push('"');
+        line.push_str(&String::from_utf8_lossy(&value[..first_break]));
+        let rest = &value[first_break..];
+        let skip = if rest.starts_with(b"\r\n") { 2 } else { 1 };
+        Some(Self {
+            line,
+            after: &rest[skip..],
+        })
+    }
+}
+
+impl RowItem {
+    /// The item with its line numbers `by` lines later.
+    fn shifted(self, by: u64) -> Self {
+        match self {
+            Self::Row(mut row) => {
+                row.line += by;
+                Self::Row(row)
+            }
+            Self::Reject(mut reject) => {
+                reject.line += by;
+                Self::Reject(reject)
+            }
+        }
+    }
+}
+
 /// Why a record with the wrong number of fields is rejected. Too few fields
 /// with a line break inside one is nearly always a quote left open: the parser
 /// read on, past the line's end, to the next quote (or the file's end), so the
@@ -218,6 +302,11 @@ struct LineBreaks<R> {
     inner: R,
     offset: u64,
     breaks: Breaks,
+    /// The last byte read (whether the file ends in a closing quote).
+    last: Option<u8>,
+    /// Whether the input has ended: after a record, that the parser read on
+    /// to the end to finish it (no line break ended it).
+    at_end: bool,
 }
 
 impl<R: Read> LineBreaks<R> {
@@ -228,6 +317,8 @@ impl<R: Read> LineBreaks<R> {
                 inner,
                 offset: 0,
                 breaks: breaks.clone(),
+                last: None,
+                at_end: false,
             },
             breaks,
         )
@@ -241,6 +332,10 @@ impl<R: Read> Read for LineBreaks<R> {
         let read = &buf[..n];
         for i in memchr::memchr2_iter(b'\r', b'\n', read) {
             breaks.push_back((self.offset + i as u64, read[i]));
+        }
+        match read.last() {
+            Some(&last) => self.last = Some(last),
+            None => self.at_end = !buf.is_empty(),
         }
         self.offset += n as u64;
         Ok(n)
@@ -700,7 +795,7 @@ impl<R: Read> Read for HashingReader<R> {
 
 #[cfg(test)]
 mod tests {
-    use crate::ingest::{open_rows, Format, RecordPool, RowItem};
+    use crate::ingest::{open_rows, Column, Format, RecordPool, RowItem};
 
     fn rejects(csv: &str) -> Vec<(u64, String)> {
         open_rows(
@@ -717,23 +812,87 @@ mod tests {
         .collect()
     }
 
-    /// A quote left open reads on into the next lines: the reject starts at
-    /// the quote's line and says a closing quote may be missing; a short row
-    /// is only short.
+    /// A quote left open reads on into the next lines, to the next quote:
+    /// the reject starts at the quote's line and says a closing quote may be
+    /// missing; a short row is only short.
     #[test]
     fn an_open_quote_is_named_as_the_likely_cause() {
         let csv = "id,date,venue,lat,lng\n\
                    A1,2024-01-05,farm,52.6,0.1\n\
                    A2,2024-01-05,farm\n\
                    \"A3,2024-01-05,farm,52.6,0.1\n\
-                   A4,2024-01-05,farm,52.6,0.1\n";
+                   A4,2024-01-05,farm,52.6,0.1\n\
+                   A5,2024-01-05,\"farm\",52.6,0.1\n";
         let found = rejects(csv);
         assert_eq!(found.len(), 2, "{found:?}");
         assert_eq!(found[0], (3, "has 3 fields; the header has 5".to_owned()));
         assert_eq!(found[1].0, 4);
         assert_eq!(
             found[1].1,
-            "has 1 fields; the header has 5: a quoted value runs over 2 lines, so a closing quote may be missing"
+            "has 3 fields; the header has 5: a quoted value runs over 3 lines, so a closing quote may be missing"
+        );
+    }
+
+    /// Every item of `csv`: `(line, report_id or the reject's field, notes
+    /// or the reject's raw)`.
+    fn items(csv: &str) -> Vec<(u64, String, String)> {
+        open_rows(
+            Format::Csv,
+            Box::new(csv.as_bytes()),
+            "t.csv",
+            &RecordPool::default(),
+        )
+        .expect("header")
+        .map(|item| match item.expect("record") {
+            RowItem::Row(row) => (
+                row.line,
+                row.get(Column::ReportId).unwrap_or_default().to_owned(),
+                row.get(Column::Notes).unwrap_or_default().to_owned(),
+            ),
+            RowItem::Reject(r) => (r.line, format!("reject {}", r.field), r.raw),
+        })
+        .collect()
+    }
+
+    /// A quote left open to the end of the file (no later quote closes it)
+    /// made every line after it one value of its row: the rows after it were
+    /// stored as one report's notes. Now its line is a reject, as written,
+    /// and the lines after it are rows again, on their own lines; in any
+    /// column, with LF or CRLF, with a last line break or without.
+    #[test]
+    fn a_quote_open_to_the_end_sets_aside_its_line_alone() {
+        for (newline, end) in [("\n", "\n"), ("\r\n", "\r\n"), ("\n", "")] {
+            let csv = [
+                "report_id,lat,notes",
+                "A1,52.6,ok",
+                "A2,52.6,\"broken note",
+                "A3,52.6,fine",
+                "A4,52.6,",
+            ]
+            .join(newline)
+                + end;
+            let want = [
+                (2, "A1", "ok"),
+                (3, "reject notes", "A2,52.6,\"broken note"),
+                (4, "A3", "fine"),
+                (5, "A4", ""),
+            ]
+            .map(|(line, a, b)| (line, a.to_owned(), b.to_owned()));
+            assert_eq!(items(&csv), want, "{csv:?}");
+        }
+        let middle = "report_id,lat,notes\nA1,\"52.6,x\nA2,52.7,y\n";
+        assert_eq!(
+            items(middle),
+            [
+                (2, "reject lat".to_owned(), "A1,\"52.6,x".to_owned()),
+                (3, "A2".to_owned(), "y".to_owned())
+            ]
+        );
+        // A value over two lines, closed, at the end: a row, as ever.
+        let closed = "report_id,notes\nA1,\"two\nlines\"";
+        assert_eq!(
+            items(closed),
+            [(2, "A1".to_owned(), "two\nlines".to_owned())]
         );
     }
 }

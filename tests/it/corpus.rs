@@ -95,6 +95,11 @@ fn every_corpus_file_balances_and_nothing_panics() {
                 );
             }
             "hostile_text.csv" => assert_eq!(summary.expect("readable").counts.stored, 2),
+            // The quote's line is set aside; the rows after it are rows.
+            "unclosed_quote.csv" => {
+                let c = summary.expect("readable").counts;
+                assert_eq!((c.read, c.stored, c.rejected), (4, 3, 1), "{c:?}");
+            }
             "invalid_utf8.csv" => {
                 let c = summary.expect("readable").counts;
                 assert_eq!(c.read, 2);
