@@ -797,7 +797,7 @@ impl<R: Read> Read for HashingReader<R> {
 mod tests {
     use crate::ingest::{open_rows, Column, Format, RecordPool, RowItem};
 
-    fn rejects(csv: &str) -> Vec<(u64, String)> {
+    fn read(csv: &str) -> impl Iterator<Item = RowItem> + '_ {
         open_rows(
             Format::Csv,
             Box::new(csv.as_bytes()),
@@ -805,11 +805,16 @@ mod tests {
             &RecordPool::default(),
         )
         .expect("header")
-        .filter_map(|item| match item.expect("record") {
-            RowItem::Reject(r) => Some((r.line, r.reason)),
-            RowItem::Row(_) => None,
-        })
-        .collect()
+        .map(|item| item.expect("record"))
+    }
+
+    fn rejects(csv: &str) -> Vec<(u64, String)> {
+        read(csv)
+            .filter_map(|item| match item {
+                RowItem::Reject(r) => Some((r.line, r.reason)),
+                RowItem::Row(_) => None,
+            })
+            .collect()
     }
 
     /// A quote left open reads on into the next lines, to the next quote:
@@ -836,22 +841,16 @@ mod tests {
     /// Every item of `csv`: `(line, report_id or the reject's field, notes
     /// or the reject's raw)`.
     fn items(csv: &str) -> Vec<(u64, String, String)> {
-        open_rows(
-            Format::Csv,
-            Box::new(csv.as_bytes()),
-            "t.csv",
-            &RecordPool::default(),
-        )
-        .expect("header")
-        .map(|item| match item.expect("record") {
-            RowItem::Row(row) => (
-                row.line,
-                row.get(Column::ReportId).unwrap_or_default().to_owned(),
-                row.get(Column::Notes).unwrap_or_default().to_owned(),
-            ),
-            RowItem::Reject(r) => (r.line, format!("reject {}", r.field), r.raw),
-        })
-        .collect()
+        read(csv)
+            .map(|item| match item {
+                RowItem::Row(row) => (
+                    row.line,
+                    row.get(Column::ReportId).unwrap_or_default().to_owned(),
+                    row.get(Column::Notes).unwrap_or_default().to_owned(),
+                ),
+                RowItem::Reject(r) => (r.line, format!("reject {}", r.field), r.raw),
+            })
+            .collect()
     }
 
     /// A quote left open to the end of the file (no later quote closes it)
