@@ -747,19 +747,27 @@ pub fn clear_thin_hot_cells<'b>(
     if min <= 1 {
         return 0;
     }
-    let reports_at = |j: usize| {
-        reports
-            .binary_search_by_key(&j, |(i, _)| *i)
-            .map_or(0, |k| reports[k].1)
-    };
     let mut cleared = 0;
     for (i, bin) in bins {
-        if *bin > 0 && nb.rings.of(i).map(|(j, _)| reports_at(j)).sum::<u64>() < min {
+        if *bin > 0 && ring_reports(nb, i, reports) < min {
             *bin = 0;
             cleared += 1;
         }
     }
     cleared
+}
+
+/// The reports in cell `i`'s k-ring, itself included; `reports` as
+/// [`clear_thin_hot_cells`] takes them.
+pub fn ring_reports(nb: &Neighbours, i: usize, reports: &[(usize, u64)]) -> u64 {
+    nb.rings
+        .of(i)
+        .map(|(j, _)| {
+            reports
+                .binary_search_by_key(&j, |(k, _)| *k)
+                .map_or(0, |k| reports[k].1)
+        })
+        .sum()
 }
 
 /// SplitMix64: small, fast, and reproducible everywhere.

@@ -167,8 +167,8 @@ pub enum ExportLayer {
         /// Only these categories, comma-separated (new_hot, ..., historical_cold, none).
         #[arg(long, value_delimiter = ',')]
         category: Vec<String>,
-        /// The fewest reports (or units counted) a hot cell's ring holds in a
-        /// step; below it the cell is not hot that step (default 2; 1: Gi* alone).
+        /// The fewest reports (or units counted) a cell's ring holds over the
+        /// period; below it the cell is hot at no step (default 2; 1: Gi* alone).
         #[arg(long)]
         min_reports: Option<String>,
     },

@@ -136,7 +136,7 @@ pub struct LayerQuery {
     /// `emerging` only: the categories to answer (empty: all of them).
     pub categories: Vec<Emerging>,
     /// The fewest reports (or units counted) a hot cell's neighbourhood (its
-    /// k-ring) holds, in each map (an emerging analysis: in each step), and
+    /// k-ring) holds, in the map (an emerging analysis: over its period), and
     /// a hotspot area holds. In a sparse map (a venue type over a quarter)
     /// one report's cell and its ring come out hot at 99% under Gi*'s normal
     /// p-value; one report is a lead to check, not a place where
@@ -1052,8 +1052,8 @@ pub fn emerging(store: &Store, query: &LayerQuery) -> Result<EmergingRun, LayerE
     // many): a map per step at once was ~350 MB for six years by month at
     // resolution 9 (~600,000 cells).
     let mut by_step: Vec<Vec<(usize, f64)>> = vec![Vec::new(); steps];
-    let mut units_by_step: Vec<Vec<(usize, u64)>> = vec![Vec::new(); steps];
     let mut totals = vec![0.0; n];
+    let mut units: HashMap<usize, u64> = HashMap::new();
     for row in series {
         let Some(i) = CellIndex::try_from(row.cell)
             .ok()
@@ -1063,8 +1063,8 @@ pub fn emerging(store: &Store, query: &LayerQuery) -> Result<EmergingRun, LayerE
         };
         if let Some(&t) = index.get(&row.period) {
             by_step[t].push((i, row.value));
-            units_by_step[t].push((i, row.units));
             totals[i] += row.value;
+            *units.entry(i).or_default() += row.units;
         }
     }
     let nb = neighbours(&area, query.k, query.kernel);
@@ -1074,45 +1074,45 @@ pub fn emerging(store: &Store, query: &LayerQuery) -> Result<EmergingRun, LayerE
     let mut z_by_cell = vec![Vec::with_capacity(steps); classed.len()];
     let mut bins_by_cell = vec![Vec::with_capacity(steps); classed.len()];
     let mut values = Vec::new();
-    let (mut step_z, mut step_bins) = (Vec::new(), Vec::new());
-    for (step, units) in by_step.iter_mut().zip(&mut units_by_step) {
+    for step in &mut by_step {
         // One value a cell (the series is grouped by cell and period), in
         // position order as the sparse pass takes them.
         step.sort_unstable_by_key(|(i, _)| *i);
-        units.sort_unstable_by_key(|(i, _)| *i);
-        step_z.clear();
-        step_bins.clear();
         if let Some(gi) = analysis::gi_star_sparse(step, &nb) {
             let cutoffs = analysis::stats::cutoffs_counted(gi.p_counts(), n, query.fdr);
-            for &i in &classed {
+            for (series, &i) in classed.iter().enumerate() {
                 let (z, p) = gi.z_p(i);
-                step_z.push(z);
-                step_bins.push(analysis::stats::bin(z, p, &cutoffs));
+                z_by_cell[series].push(z);
+                bins_by_cell[series].push(analysis::stats::bin(z, p, &cutoffs));
             }
-        } else {
-            values.resize(n, 0.0);
-            for &(i, value) in step.iter() {
-                values[i] = value;
-            }
-            let gi = analysis::gi_star(&values, &nb);
-            for &(i, _) in step.iter() {
-                values[i] = 0.0;
-            }
-            let bins = analysis::bins(&gi.z, &gi.p, query.fdr);
-            step_z.extend(classed.iter().map(|&i| gi.z[i]));
-            step_bins.extend(classed.iter().map(|&i| bins[i]));
+            continue;
         }
-        // Hot in a step only on the step's own reports: one report in a
-        // month is not a new hot spot.
-        analysis::clear_thin_hot_cells(
-            classed.iter().copied().zip(step_bins.iter_mut()),
-            units,
-            &nb,
-            u64::from(query.min_reports),
-        );
-        for (series, (z, bin)) in step_z.iter().zip(&step_bins).enumerate() {
-            z_by_cell[series].push(*z);
-            bins_by_cell[series].push(*bin);
+        values.resize(n, 0.0);
+        for &(i, value) in step.iter() {
+            values[i] = value;
+        }
+        let gi = analysis::gi_star(&values, &nb);
+        for &(i, _) in step.iter() {
+            values[i] = 0.0;
+        }
+        let bins = analysis::bins(&gi.z, &gi.p, query.fdr);
+        for (series, &i) in classed.iter().enumerate() {
+            z_by_cell[series].push(gi.z[i]);
+            bins_by_cell[series].push(bins[i]);
+        }
+    }
+    // A cell whose ring holds fewer than `min_reports` over the whole period
+    // is hot at no step: one report is not a new hot spot. Over the period,
+    // not step by step: a ring reported about once a month for years is the
+    // persistent pattern the emerging analysis is for, though no one
+    // month's map would call it hot.
+    let mut units: Vec<(usize, u64)> = units.into_iter().collect();
+    units.sort_unstable();
+    for (bins, &i) in bins_by_cell.iter_mut().zip(&classed) {
+        if analysis::ring_reports(&nb, i, &units) < u64::from(query.min_reports) {
+            for bin in bins.iter_mut().filter(|b| **b > 0) {
+                *bin = 0;
+            }
         }
     }
     let gazetteer = Gazetteer::embedded();
@@ -1369,7 +1369,7 @@ pub fn provenance(
     if matches!(layer, "cells" | "hotspots" | "emerging") {
         block["query"]["min_reports"] = json!(query.min_reports);
         let when = if layer == "emerging" {
-            " that step"
+            " over the whole period (hot at no step)"
         } else {
             ""
         };
