@@ -1105,4 +1105,40 @@ mod tests {
     fn a_ring_through_a_pentagon_is_not_taken_as_symmetric() {
         assert!(!Rings::build(&area_around_a_pentagon(), 1).symmetric);
     }
+
+    /// A hot cell is cleared when its ring (itself included, whatever the
+    /// kernel) holds fewer than `min` reports, and at `min` is kept; cold
+    /// and zero bins are never touched; `min` 1 changes nothing.
+    #[test]
+    fn thin_hot_cells_are_cleared_by_their_rings_reports() {
+        let area = area(6);
+        let nb = Neighbours::build(&area, 1, Kernel::Gaussian);
+        let ring_of = |i: usize| -> Vec<usize> { nb.of(i).map(|(j, _)| j).collect() };
+        let centre = (0..area.len())
+            .find(|&i| ring_of(i).len() == 7)
+            .expect("a cell with its whole ring");
+        let ring = ring_of(centre);
+        // A hot neighbour of the centre, and another neighbour not next to it.
+        let hot = ring[1];
+        let other = (ring[1..].iter().copied())
+            .find(|j| !ring_of(hot).contains(j))
+            .expect("a neighbour apart");
+        let far = (0..area.len())
+            .find(|i| nb.of(*i).all(|(j, _)| !ring.contains(&j)))
+            .expect("a cell away from the centre");
+        // One report in the centre, one in the other neighbour.
+        let mut reports = vec![(centre, 1), (other, 1)];
+        reports.sort_unstable();
+        let bins = |min: u64| {
+            let mut bins = vec![0i8; area.len()];
+            (bins[centre], bins[hot], bins[far]) = (3, 2, -3);
+            let cleared = clear_thin_hot_cells(bins.iter_mut().enumerate(), &reports, &nb, min);
+            (cleared, bins[centre], bins[hot], bins[far])
+        };
+        assert_eq!(ring_reports(&nb, centre, &reports), 2);
+        assert_eq!(ring_reports(&nb, far, &reports), 0);
+        assert_eq!(bins(1), (0, 3, 2, -3));
+        assert_eq!(bins(2), (1, 3, 0, -3), "the centre's ring holds both");
+        assert_eq!(bins(3), (2, 0, 0, -3));
+    }
 }
