@@ -1053,7 +1053,7 @@ pub fn emerging(store: &Store, query: &LayerQuery) -> Result<EmergingRun, LayerE
     // resolution 9 (~600,000 cells).
     let mut by_step: Vec<Vec<(usize, f64)>> = vec![Vec::new(); steps];
     let mut totals = vec![0.0; n];
-    let mut units: HashMap<usize, u64> = HashMap::new();
+    let mut units = vec![0u64; n];
     for row in series {
         let Some(i) = CellIndex::try_from(row.cell)
             .ok()
@@ -1064,7 +1064,7 @@ pub fn emerging(store: &Store, query: &LayerQuery) -> Result<EmergingRun, LayerE
         if let Some(&t) = index.get(&row.period) {
             by_step[t].push((i, row.value));
             totals[i] += row.value;
-            *units.entry(i).or_default() += row.units;
+            units[i] += row.units;
         }
     }
     let nb = neighbours(&area, query.k, query.kernel);
@@ -1106,10 +1106,11 @@ pub fn emerging(store: &Store, query: &LayerQuery) -> Result<EmergingRun, LayerE
     // not step by step: a ring reported about once a month for years is the
     // persistent pattern the emerging analysis is for, though no one
     // month's map would call it hot.
-    let mut units: Vec<(usize, u64)> = units.into_iter().collect();
-    units.sort_unstable();
+    let reports: Vec<(usize, u64)> = (units.into_iter().enumerate())
+        .filter(|(_, units)| *units > 0)
+        .collect();
     for (bins, &i) in bins_by_cell.iter_mut().zip(&classed) {
-        if analysis::ring_reports(&nb, i, &units) < u64::from(query.min_reports) {
+        if analysis::ring_reports(&nb, i, &reports) < u64::from(query.min_reports) {
             for bin in bins.iter_mut().filter(|b| **b > 0) {
                 *bin = 0;
             }
@@ -1368,13 +1369,13 @@ pub fn provenance(
     }
     if matches!(layer, "cells" | "hotspots" | "emerging") {
         block["query"]["min_reports"] = json!(query.min_reports);
-        let when = if layer == "emerging" {
-            " over the whole period (hot at no step)"
+        let (when, how_many) = if layer == "emerging" {
+            (" over the whole period (hot at no step)", "")
         } else {
-            ""
+            ("", "; thin_hot_cells says how many")
         };
         block["hot_cell_rule"] = if query.min_reports > 1 {
-            json!(format!("a cell Gi* makes hot (bin > 0) is binned 0 when its neighbourhood (its k-ring, itself included) holds fewer than {} reports (or units counted){when}: the normal p-value makes one report in a sparse map a 99% hot spot; thin_hot_cells says how many", query.min_reports))
+            json!(format!("a cell Gi* makes hot (bin > 0) is binned 0 when its neighbourhood (its k-ring, itself included) holds fewer than {} reports (or units counted){when}: the normal p-value makes one report in a sparse map a 99% hot spot{how_many}", query.min_reports))
         } else {
             json!("Gi*'s bins as they are (min_reports=1)")
         };

@@ -514,6 +514,12 @@ fn a_hotspot_area_holds_more_than_one_report() {
         let rule = provenance["hot_cell_rule"].as_str().unwrap_or_default();
         assert!(rule.contains("fewer than 2 reports"), "{rule}");
     }
+    let emerging = publish::render(&store, &request(publish::Layer::Emerging, &[]), detail);
+    let provenance = emerging.expect("render").provenance.expect("provenance");
+    let rule = provenance["hot_cell_rule"].as_str().unwrap_or_default();
+    assert!(rule.contains("over the whole period"), "{rule}");
+    // It names no count it does not give.
+    assert!(provenance.get("thin_hot_cells").is_none() && !rule.contains("thin_hot_cells"));
     let rendered = publish::render(&store, &request(publish::Layer::Hotspots, &[]), detail);
     let provenance = rendered.expect("render").provenance.expect("provenance");
     assert_eq!(provenance["min_reports"], 2);
