@@ -711,6 +711,13 @@ async fn signin_form(app: &Router) -> (String, String) {
     (value, csrf)
 }
 
+fn get_as_cookie(uri: &str, cookie: &str) -> Request<Body> {
+    Request::get(uri)
+        .header(header::COOKIE, cookie)
+        .body(Body::empty())
+        .expect("request")
+}
+
 fn post_form(uri: &str, cookie: &str, body: &str) -> Request<Body> {
     Request::post(uri)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -734,6 +741,37 @@ async fn sign_in_sign_out_and_throttling() {
     )
     .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    // Refused, the form comes back with why and a token of its own, which
+    // works: an expired form costs the user a retype, not a dead end.
+    let again = forged.text();
+    assert!(again.contains("had expired"), "{again}");
+    assert!(!again.contains(&csrf), "a foreign token is not echoed");
+    let renewed = forged.header("set-cookie");
+    let renewed_cookie = renewed.split(';').next().expect("cookie").to_owned();
+    let at = again.find(r#"name="csrf" value=""#).expect("csrf field") + 19;
+    let renewed_token = &again[at..at + 64];
+    assert_eq!(renewed_cookie, format!("hs_signin={renewed_token}"));
+    let recovered = send(
+        app.clone(),
+        post_form(
+            "/signin",
+            &renewed_cookie,
+            &format!("name=analyst&password={PASSWORD}&csrf={renewed_token}"),
+        ),
+    )
+    .await;
+    assert_eq!(recovered.status, StatusCode::SEE_OTHER);
+    // A second sign-in tab in the same browser shares the first's token, so
+    // the first tab's form still signs in.
+    let second_tab = send(app.clone(), get_as_cookie("/signin", &cookie)).await;
+    let html = second_tab.text();
+    assert!(html.contains(&format!(r#"name="csrf" value="{csrf}""#)));
+    assert!(second_tab
+        .header("set-cookie")
+        .starts_with(&format!("{cookie};")));
+    // A cookie that is not one of ours is not adopted as a token.
+    let odd = send(app.clone(), get_as_cookie("/signin", "hs_signin=abc")).await;
+    assert!(!odd.text().contains(r#"name="csrf" value="abc""#));
     // Right password: a session cookie and back to `next`.
     let ok = send(
         app.clone(),

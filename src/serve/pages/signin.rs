@@ -11,7 +11,7 @@ use maud::html;
 use crate::access;
 use crate::access::UserName;
 use crate::serve::audit::now;
-use crate::serve::error::{AppError, PageResult};
+use crate::serve::error::PageResult;
 use crate::serve::i18n::{t, Lang};
 use crate::serve::layout::signed_out_page;
 use crate::serve::session::{
@@ -66,13 +66,32 @@ pub async fn signin_form(
             .find(|(k, _)| k == "next")
             .map(|(_, v)| v.as_str()),
     );
-    let csrf = access::new_secret();
+    let csrf = signin_token(&headers);
     let mut response = signin_page(lang, &next, &csrf, None).into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
-        set_cookie(SIGNIN_COOKIE, &csrf, 3600, secure(&state, &headers)),
+        set_cookie(
+            SIGNIN_COOKIE,
+            &csrf,
+            SIGNIN_TOKEN_SECONDS,
+            secure(&state, &headers),
+        ),
     );
     response
+}
+
+/// How long a sign-in form's token lasts.
+const SIGNIN_TOKEN_SECONDS: i64 = 3600;
+
+/// The pre-session token a sign-in form carries: the browser's own when it
+/// already holds one of ours, so that two sign-in tabs (or a tab reloaded
+/// after another was opened) share it and neither is refused; new otherwise.
+/// Sharing is safe: the token only ties the form to this browser's cookie.
+fn signin_token(headers: &HeaderMap) -> String {
+    match cookie(headers, SIGNIN_COOKIE) {
+        Some(t) if t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()) => t.to_owned(),
+        _ => access::new_secret(),
+    }
 }
 
 #[derive(serde::Deserialize)]
@@ -92,10 +111,6 @@ pub async fn signin(
     Form(form): Form<SigninForm>,
 ) -> PageResult<Response> {
     let next = safe_next(form.next.as_deref());
-    let pre = cookie(&headers, SIGNIN_COOKIE).unwrap_or("");
-    if pre.is_empty() || !access::constant_time_eq(pre, &form.csrf) {
-        return Err(AppError::Csrf.into());
-    }
     let name = form.name.trim().to_ascii_lowercase();
     let keys = [format!("user:{name}"), format!("addr:{address}")];
     let entry = |action: &str, outcome: &str| AuditEntry {
@@ -105,6 +120,29 @@ pub async fn signin(
         outcome: outcome.to_owned(),
         ..AuditEntry::default()
     };
+    let pre = cookie(&headers, SIGNIN_COOKIE).unwrap_or("");
+    if pre.is_empty() || !access::constant_time_eq(pre, &form.csrf) {
+        // A form whose token has expired (an hour open) or was never this
+        // browser's: refused, and the form shown again with a token that
+        // works, rather than a bare error page. The password is not checked.
+        state.audit(entry("signin", "refused-token"));
+        let csrf = signin_token(&headers);
+        let mut response = (
+            StatusCode::FORBIDDEN,
+            signin_page(lang, &next, &csrf, Some("signin-expired")),
+        )
+            .into_response();
+        response.headers_mut().insert(
+            header::SET_COOKIE,
+            set_cookie(
+                SIGNIN_COOKIE,
+                &csrf,
+                SIGNIN_TOKEN_SECONDS,
+                secure(&state, &headers),
+            ),
+        );
+        return Ok(response);
+    }
     let blocked = state
         .0
         .throttle

@@ -453,3 +453,4 @@ signin-password = Cyfrinair
 signin-button = Mewngofnodi
 signin-throttled = Gormod o ymdrechion aflwyddiannus i fewngofnodi. Arhoswch a rhowch gynnig arall arni.
 signin-failed = Nid yw'r enw a'r cyfrinair hwnnw'n cyfateb i gyfrif gweithredol.
+signin-expired = Roedd y ffurflen fewngofnodi hon wedi dod i ben. Rhowch eich enw a'ch cyfrinair eto.

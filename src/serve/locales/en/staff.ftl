@@ -451,3 +451,4 @@ signin-password = Password
 signin-button = Sign in
 signin-throttled = Too many failed sign-ins. Wait and try again.
 signin-failed = That name and password do not match an active account.
+signin-expired = This sign-in form had expired. Enter your name and password again.
