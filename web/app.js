@@ -187,19 +187,46 @@
       const el = document.createElement("div");
       el.className = "town-label";
       el.textContent = f.properties.name;
-      townMarkers.push({ population: f.properties.population, element: el,
+      townMarkers.push({ population: f.properties.population, element: el, lngLat: f.geometry.coordinates,
         marker: new maplibregl.Marker({ element: el }).setLngLat(f.geometry.coordinates).addTo(map) });
     }
+    // Larger towns first: where two names would overlap, the larger keeps its label.
+    townMarkers.sort(function (a, b) { return b.population - a.population; });
+    // Each label's size, measured once while all are laid out (hidden, not removed).
+    for (const t of townMarkers) {
+      t.width = t.element.offsetWidth;
+      t.height = t.element.offsetHeight;
+    }
     declutter();
-    map.on("zoomend", declutter);
+    map.on("moveend", declutter);
     performance.mark("hotspots:towns-placed");
   }
 
-  // Fewer town labels when zoomed out: only the larger towns.
+  // Fewer town labels when zoomed out (only the larger towns), and none over
+  // another: a name is shown only where its box clears every larger town's
+  // shown, as MapLibre's own symbol placement would (the labels are HTML,
+  // since the page carries no glyph files). Rerun after every move, since
+  // boxes that clear at one zoom meet at another.
   function declutter() {
     const z = map.getZoom();
     const min = z < 7 ? 100000 : z < 8 ? 40000 : z < 9.5 ? 15000 : 0;
-    for (const t of townMarkers) t.element.style.display = t.population < min ? "none" : "";
+    const container = map.getContainer();
+    const [w, h] = [container.clientWidth, container.clientHeight];
+    const PAD = 2; // px between two names
+    const shown = [];
+    for (const t of townMarkers) {
+      let show = t.population >= min;
+      if (show) {
+        const p = map.project(t.lngLat);
+        const box = [p.x - t.width / 2 - PAD, p.y - t.height / 2, p.x + t.width / 2 + PAD, p.y + t.height / 2];
+        const inView = box[2] > 0 && box[0] < w && box[3] > 0 && box[1] < h;
+        show = !inView || !shown.some(function (o) {
+          return box[0] < o[2] && o[0] < box[2] && box[1] < o[3] && o[1] < box[3];
+        });
+        if (show && inView) shown.push(box);
+      }
+      t.element.style.display = show ? "" : "none";
+    }
   }
 
   async function getJson(url) {

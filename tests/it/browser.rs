@@ -96,6 +96,8 @@ fn dashboard_in_chromium() {
         "districts drawn: {basemap}"
     );
     assert_eq!(basemap[4], json!(true), "town names shown");
+    let names = town_names_on_screen(&s);
+    assert!(names.len() >= 20, "town names on screen: {names:?}");
     s.screenshot(&artefacts().join("map.png"));
 
     // ---- "new or intensifying": listed once the map is drawn, from the API ----
@@ -266,6 +268,9 @@ fn dashboard_in_chromium() {
         edges > 0 && fills > 0,
         "zoom 10: {edges} outlines, {fills} cells"
     );
+    // Zoomed in, the smaller towns are named too, still none over another.
+    let near = town_names_on_screen(&s);
+    assert!(!near.is_empty() && near != names, "towns at zoom 10: {near:?}");
     s.screenshot(&artefacts().join("map-zoomed.png"));
 
     // ---- report points: drawn when asked for, and only then ----
@@ -779,6 +784,36 @@ fn premises_outcome_and_briefing_in_chromium() {
 /// its side column (nothing to scroll sideways), and from the keyboard alone an
 /// area's place name (Enter) opens the area in the panel with the focus there
 /// (its close button); Escape closes it and returns the focus to the place name.
+/// The town names drawn in the map's view, read from the page's boxes; fails
+/// when two of them overlap, naming both.
+fn town_names_on_screen(s: &Session) -> Vec<String> {
+    let boxes = s.execute(
+        "const view = document.getElementById('map').getBoundingClientRect();
+         return [...document.querySelectorAll('.town-label')]
+           .filter(e => getComputedStyle(e).display !== 'none')
+           .map(e => [e.textContent, e.getBoundingClientRect()])
+           .filter(([, r]) => r.right > view.left && r.left < view.right && r.bottom > view.top && r.top < view.bottom)
+           .map(([name, r]) => [name, r.left, r.top, r.right, r.bottom]);",
+        &json!([]),
+    );
+    let boxes: Vec<(String, [f64; 4])> = boxes
+        .as_array()
+        .expect("boxes")
+        .iter()
+        .map(|b| {
+            let n = |i: usize| b[i].as_f64().expect("a coordinate");
+            (b[0].as_str().expect("a name").to_owned(), [n(1), n(2), n(3), n(4)])
+        })
+        .collect();
+    for (i, (a, p)) in boxes.iter().enumerate() {
+        for (b, q) in &boxes[i + 1..] {
+            let overlap = p[0] < q[2] && q[0] < p[2] && p[1] < q[3] && q[1] < p[3];
+            assert!(!overlap, "town names overlap: {a} {p:?} and {b} {q:?}");
+        }
+    }
+    boxes.into_iter().map(|(name, _)| name).collect()
+}
+
 fn keyboard_equivalent_of_the_map(s: &Session) {
     let widths = s.execute(
         "const c = document.getElementById('changes');
