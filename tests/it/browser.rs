@@ -270,7 +270,10 @@ fn dashboard_in_chromium() {
     );
     // Zoomed in, the smaller towns are named too, still none over another.
     let near = town_names_on_screen(&s);
-    assert!(!near.is_empty() && near != names, "towns at zoom 10: {near:?}");
+    assert!(
+        !near.is_empty() && near != names,
+        "towns at zoom 10: {near:?}"
+    );
     s.screenshot(&artefacts().join("map-zoomed.png"));
 
     // ---- report points: drawn when asked for, and only then ----
@@ -802,7 +805,10 @@ fn town_names_on_screen(s: &Session) -> Vec<String> {
         .iter()
         .map(|b| {
             let n = |i: usize| b[i].as_f64().expect("a coordinate");
-            (b[0].as_str().expect("a name").to_owned(), [n(1), n(2), n(3), n(4)])
+            (
+                b[0].as_str().expect("a name").to_owned(),
+                [n(1), n(2), n(3), n(4)],
+            )
         })
         .collect();
     for (i, (a, p)) in boxes.iter().enumerate() {

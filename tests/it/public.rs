@@ -219,7 +219,9 @@ async fn accepted_reports_count_and_rejected_never_do() {
     let (first, second) = (id_of("first"), id_of("second"));
     let page = get(&app, "/triage", Some("hs_session=session-tactical")).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.text().contains(&format!("/triage/{first}/accept")));
+    let text = page.text();
+    assert!(text.contains(&format!("/triage/{first}/accept")));
+    assert!(text.contains("2 reports are waiting.") && !text.contains("No public report"));
     let post = |uri: String, role: &str, body: String| {
         Request::post(uri)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -315,6 +317,11 @@ async fn accepted_reports_count_and_rejected_never_do() {
     let status = |id: i64| all.iter().find(|r| r.id == id).map(|r| r.status.clone());
     assert_eq!(status(first).as_deref(), Some("accepted"));
     assert_eq!(status(second).as_deref(), Some("rejected"));
+    // With nothing left, the page says so once (not also "0 reports are waiting").
+    let empty = get(&app, "/triage", Some("hs_session=session-tactical"))
+        .await
+        .text();
+    assert!(empty.contains("No public report is waiting.") && !empty.contains("are waiting"));
     assert_eq!(
         all.iter()
             .find(|r| r.id == second)

@@ -96,8 +96,11 @@ async fn render(
             p { (t(lang, "triage-intro")) }
             @if let Some(n) = &notice { p.notice role="status" { (n) } }
             @if let Some(p) = &problem { p.error role="alert" { (p) } }
-            p { (t_args(lang, "triage-waiting", &[("count", (pending.len() as i64).into())])) }
-            @if pending.is_empty() { p { (t(lang, "triage-empty")) } }
+            @if pending.is_empty() {
+                p { (t(lang, "triage-empty")) }
+            } @else {
+                p { (t_args(lang, "triage-waiting", &[("count", (pending.len() as i64).into())])) }
+            }
             @for r in &pending { (pending_card(lang, r, &csrf)) }
             @if !decided.is_empty() {
                 h2 { (t(lang, "triage-decided-title")) " (" (i18n::number(lang, decided.len() as i64)) ")" }
