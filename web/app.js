@@ -571,6 +571,15 @@
   // screen readers. Show moves the focus into the panel; closing it returns
   // the focus to the button.
   let panelOpener = null;
+  // Where an area is, told apart from another near the same town:
+  // "March, 2.1 km north-east" (the town alone within a km of its centre).
+  function placeOf(p) {
+    const town = p.nearest_town;
+    if (!town) return null;
+    if (typeof p.nearest_town_km !== "number" || p.nearest_town_km < 1 || !p.nearest_town_direction) return town;
+    return msg("place-from", { place: town, km: p.nearest_town_km.toFixed(1),
+      direction: msg("dir-" + p.nearest_town_direction) });
+  }
   function drawAreasTable(fc) {
     const body = document.querySelector("#hot-areas-table tbody");
     body.textContent = "";
@@ -602,12 +611,13 @@
       const b = document.createElement("button");
       b.type = "button";
       b.className = "link";
-      b.textContent = p.nearest_town || p.id;
-      b.setAttribute("aria-label", msg("map-show-area", { place: p.nearest_town || p.id }));
+      const place = placeOf(p);
+      b.textContent = place || p.id;
+      b.setAttribute("aria-label", msg("map-show-area", { place: place || p.id }));
       b.addEventListener("click", function () {
         panelOpener = b;
         map.fitBounds(bounds({ features: [f] }), { padding: 40, duration: 0, maxZoom: 13 });
-        openPanel(cells, msg("map-area-near", { place: p.nearest_town || "?" }), p);
+        openPanel(cells, msg("map-area-near", { place: place || "?" }), p);
       });
       th.append(b);
       tr.append(th);
@@ -737,7 +747,7 @@
     } else if (areas.length) {
       const p = areas[0].properties;
       const list = JSON.parse(p.h3_cells || "[]");
-      openPanel(list, msg("map-area-near", { place: p.nearest_town || "?" }), p);
+      openPanel(list, msg("map-area-near", { place: placeOf(p) || "?" }), p);
     }
   });
   for (const layer of ["cells-fill", "emerging-fill"]) {

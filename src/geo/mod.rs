@@ -4,8 +4,11 @@
 //! No I/O: the gazetteer (postcodes, places, districts, the UK outline) is
 //! compiled into the binary from `geodata/`.
 
+mod direction;
 mod geocode;
 mod index;
+
+pub use direction::{compass_point, COMPASS_POINTS};
 
 pub use geocode::{
     bng_to_wgs84, haversine_m, Gazetteer, GeocodeError, Geocoded, Geocoder, InvalidPostcode,

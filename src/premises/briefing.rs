@@ -60,6 +60,8 @@ pub struct Briefing {
     /// What a reader calls the area: a hotspot area's nearest town, a
     /// district's name (`None` for a box, and for an area with no town near).
     pub place: Option<String>,
+    /// A hotspot area's distance (km) and compass point from that town.
+    pub from_town: Option<(f64, &'static str)>,
     /// The police force areas the area lies in, most of it first: the
     /// forces a day of action there involves.
     pub forces: Vec<String>,
@@ -144,6 +146,7 @@ pub fn briefing(
     };
     let bins = super::maps::bins(store, &layer)?;
     let mut place = None;
+    let mut from_town = None;
     let mut forces = None;
     let mut trend = None;
     let gazetteer = Gazetteer::embedded();
@@ -160,6 +163,7 @@ pub fn briefing(
                     ))
                 })?;
             place.clone_from(&found.nearest_town);
+            from_town = found.from_town;
             forces = Some(found.force_names().map(str::to_owned).collect());
             trend.clone_from(&found.trend);
             // The area and the ring around it, so the map shows its setting.
@@ -210,6 +214,7 @@ pub fn briefing(
     Ok(Briefing {
         area: area.clone(),
         place,
+        from_town,
         forces,
         trend,
         cells: cells

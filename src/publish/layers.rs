@@ -783,6 +783,10 @@ fn cell_reports(row: &CellRow) -> CellReports {
 pub struct AreaResult {
     pub area: HotspotArea,
     pub nearest_town: Option<String>,
+    /// From the nearest town's centre to the area's: the distance in km (one
+    /// decimal) and the compass point ([`crate::geo::COMPASS_POINTS`]), so that
+    /// two areas near one town are told apart ("2.1 km north-east of March").
+    pub from_town: Option<(f64, &'static str)>,
     /// The local-authority districts its cells lie in, `(code, name)`, most
     /// cells first: an area in more than one is flagged, because each
     /// district's partnership sees only its own side of it.
@@ -913,9 +917,14 @@ pub fn hotspot_areas(
                 })
             });
             let (lat, lng) = centroid(&area.cells);
-            let nearest_town = gazetteer
-                .nearest_town(lat, lng)
-                .map(|(p, _)| p.name.clone());
+            let town = gazetteer.nearest_town(lat, lng);
+            let nearest_town = town.map(|(p, _)| p.name.clone());
+            let from_town = town.map(|(p, metres)| {
+                (
+                    (metres / 100.0).round() / 10.0,
+                    crate::geo::compass_point((p.lat, p.lng), (lat, lng)),
+                )
+            });
             let districts = gazetteer
                 .districts_of_cells(&area.cells)
                 .into_iter()
@@ -932,6 +941,7 @@ pub fn hotspot_areas(
             AreaResult {
                 area,
                 nearest_town,
+                from_town,
                 districts,
                 forces,
                 robust,

@@ -479,6 +479,16 @@ fn hotspots(
             p.insert("count".into(), published(count));
             p.insert("suppressed".into(), count.is_none().into());
             p.insert("nearest_town".into(), a.nearest_town.clone().into());
+            // Where the published polygon lies from the town: nothing the
+            // polygon does not show.
+            p.insert(
+                "nearest_town_km".into(),
+                a.from_town.map(|(km, _)| km).into(),
+            );
+            p.insert(
+                "nearest_town_direction".into(),
+                a.from_town.map(|(_, d)| d).into(),
+            );
             // Names only, most first: counts by venue would be small numbers.
             p.insert(
                 "venues".into(),
@@ -515,6 +525,8 @@ fn hotspots(
             "count",
             "suppressed",
             "nearest_town",
+            "nearest_town_km",
+            "nearest_town_direction",
             "venues",
             "robust",
             "districts",

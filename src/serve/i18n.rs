@@ -152,6 +152,23 @@ pub fn t(lang: Lang, id: &str) -> String {
     message(lang, id, None)
 }
 
+/// Where a hotspot area is, told apart from another near the same town:
+/// "March, 2.1 km north-east"; the town alone within a km of its centre.
+pub fn place_from(lang: Lang, town: &str, from_town: Option<(f64, &str)>) -> String {
+    match from_town {
+        Some((km, direction)) if km >= 1.0 => t_args(
+            lang,
+            "place-from",
+            &[
+                ("place", town.into()),
+                ("km", format!("{km:.1}").into()),
+                ("direction", t(lang, &format!("dir-{direction}")).into()),
+            ],
+        ),
+        _ => town.to_owned(),
+    }
+}
+
 /// A message with arguments (`$name` in the file).
 pub fn t_args(lang: Lang, id: &str, args: &[(&str, FluentValue<'_>)]) -> String {
     let mut fluent = FluentArgs::new();

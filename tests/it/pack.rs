@@ -654,6 +654,19 @@ async fn the_briefing_offers_its_areas() {
         .find(|(l, _)| l.starts_with("district:"))
         .expect("a district");
     assert!(hotspot.1.starts_with("Hotspot area near "), "{hotspot:?}");
+    // Several areas near one town are told apart by how far and which way
+    // they lie from it: no two links read the same.
+    let hotspots: Vec<&str> = links
+        .iter()
+        .filter(|(l, _)| l.starts_with("hs-"))
+        .map(|(_, text)| text.as_str())
+        .collect();
+    let distinct: std::collections::BTreeSet<&str> = hotspots.iter().copied().collect();
+    assert_eq!(distinct.len(), hotspots.len(), "{hotspots:#?}");
+    assert!(
+        hotspots.iter().any(|t| t.contains(" km north")),
+        "{hotspots:#?}"
+    );
     for (area, named) in [hotspot, district] {
         let briefing = get(&format!("/briefing?area={area}"), Role::Tactical).await;
         assert_eq!(briefing.status, StatusCode::OK, "{area}");

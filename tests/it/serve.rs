@@ -279,6 +279,18 @@ async fn cells_layer_matches_the_analysis_and_is_rfc7946() {
     assert!(hot > 0, "the demo's planted hot spots show at bin 3");
 }
 
+/// Great-circle distance (km) and initial bearing (degrees, 0..360) from
+/// `from` to `to`, each `(lat, lng)`.
+fn distance_and_bearing(from: (f64, f64), to: (f64, f64)) -> (f64, f64) {
+    let (p1, p2) = (from.0.to_radians(), to.0.to_radians());
+    let dl = (to.1 - from.1).to_radians();
+    let h = ((p2 - p1) / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    let km = 2.0 * 6371.0088 * h.sqrt().asin();
+    let y = dl.sin() * p2.cos();
+    let x = p1.cos() * p2.sin() - p1.sin() * p2.cos() * dl.cos();
+    (km, y.atan2(x).to_degrees().rem_euclid(360.0))
+}
+
 #[tokio::test]
 async fn hotspots_emerging_and_reports_layers() {
     let fc = collection(&get(app(), "/api/v1/layers/hotspots").await);
@@ -354,6 +366,50 @@ async fn hotspots_emerging_and_reports_layers() {
         );
         let named: Vec<&str> = forces.iter().map(|id| force_names[id]).collect();
         assert_eq!(texts("forces"), named, "{}", p["id"]);
+        // How far and which way the area lies from its town, worked out here
+        // from its cells' centres and the town's point (spherical formulas).
+        let cells: Vec<h3o::LatLng> = p["h3_cells"]
+            .as_array()
+            .expect("h3_cells")
+            .iter()
+            .map(|c| {
+                h3o::LatLng::from(
+                    c.as_str()
+                        .expect("hex")
+                        .parse::<h3o::CellIndex>()
+                        .expect("cell"),
+                )
+            })
+            .collect();
+        let n = cells.len() as f64;
+        let centre = (
+            cells.iter().map(|c| c.lat()).sum::<f64>() / n,
+            cells.iter().map(|c| c.lng()).sum::<f64>() / n,
+        );
+        let town_name = p["nearest_town"].as_str().expect("a town");
+        let (km, degrees) = gazetteer
+            .places
+            .iter()
+            .filter(|t| t.name == town_name)
+            .map(|t| distance_and_bearing((t.lat, t.lng), centre))
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .expect("the town in the gazetteer");
+        let reported = p["nearest_town_km"].as_f64().expect("km");
+        assert!(
+            (reported - km).abs() <= 0.051,
+            "{} {reported} km, {km} km",
+            p["id"]
+        );
+        let off_boundary = ((degrees + 22.5) % 45.0).min(45.0 - (degrees + 22.5) % 45.0) > 0.5;
+        if off_boundary {
+            let points = ["n", "ne", "e", "se", "s", "sw", "w", "nw"];
+            let expected = points[((degrees + 22.5) / 45.0) as usize % 8];
+            assert_eq!(
+                p["nearest_town_direction"], expected,
+                "{} {degrees}°",
+                p["id"]
+            );
+        }
         assert_eq!(p["crosses_forces"], forces.len() > 1, "{}", p["id"]);
         crossing_forces += usize::from(forces.len() > 1);
         if let geojson::GeometryValue::MultiPolygon { coordinates } =

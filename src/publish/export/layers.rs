@@ -178,6 +178,14 @@ pub(super) fn area_properties(a: &AreaResult) -> JsonObject {
     p.insert("max_gi_z".into(), finite(area.max_gi_z));
     p.insert("nearest_town".into(), a.nearest_town.clone().into());
     p.insert(
+        "nearest_town_km".into(),
+        a.from_town.map(|(km, _)| km).into(),
+    );
+    p.insert(
+        "nearest_town_direction".into(),
+        a.from_town.map(|(_, direction)| direction).into(),
+    );
+    p.insert(
         "districts".into(),
         a.district_names().collect::<Vec<_>>().into(),
     );
@@ -272,6 +280,9 @@ pub fn hotspots_csv(areas: &[AreaResult], out: impl Write) -> std::io::Result<()
         #[serde(serialize_with = "display")]
         max_gi_z: f64,
         nearest_town: String,
+        /// Empty when no town is known.
+        nearest_town_km: String,
+        nearest_town_direction: String,
         venues: String,
         top_indicators: String,
         first_seen: String,
@@ -299,6 +310,11 @@ pub fn hotspots_csv(areas: &[AreaResult], out: impl Write) -> std::io::Result<()
             count: a.area.reports.reports,
             max_gi_z: a.area.max_gi_z,
             nearest_town: a.nearest_town.clone().unwrap_or_default(),
+            nearest_town_km: a
+                .from_town
+                .map(|(km, _)| km.to_string())
+                .unwrap_or_default(),
+            nearest_town_direction: a.from_town.map(|(_, d)| d).unwrap_or_default().to_owned(),
             venues: joined(a.area.venue_mix()),
             top_indicators: joined(a.area.top_indicators(3)),
             first_seen: day(a.area.reports.first),

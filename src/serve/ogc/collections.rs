@@ -76,6 +76,16 @@ const HOTSPOTS: &[Queryable] = &[
     q("max_gi_z", Kind::Number, "highest Gi* z-score of its cells"),
     q("nearest_town", Kind::Text, "the place nearest the area"),
     q(
+        "nearest_town_km",
+        Kind::Number,
+        "km from that place's centre to the area's",
+    ),
+    q(
+        "nearest_town_direction",
+        Kind::Text,
+        "compass point of the area from that place (n, ne, e, se, s, sw, w, nw)",
+    ),
+    q(
         "districts",
         Kind::TextList,
         "local-authority districts its cells lie in, most cells first",

@@ -13,7 +13,7 @@ use crate::geo::Gazetteer;
 use crate::premises::{self, Briefing, BriefingArea};
 use crate::serve::api::{layer_etag, rendered_layer};
 use crate::serve::error::{AppError, PageResult};
-use crate::serve::i18n::{t, t_args, Lang};
+use crate::serve::i18n::{place_from, t, t_args, Lang};
 use crate::serve::layout::staff_page;
 use crate::serve::query::pairs;
 use crate::serve::state::AppState;
@@ -190,9 +190,11 @@ pub async fn briefing_page(
     // What the officers call the place; the reference (a hotspot area's id,
     // a district's code) stays beside it, to match the map and the API.
     let area_name = match (&b.area, &b.place) {
-        (BriefingArea::Hotspot(_), Some(town)) => {
-            t_args(lang, "map-area-near", &[("place", town.clone().into())])
-        }
+        (BriefingArea::Hotspot(_), Some(town)) => t_args(
+            lang,
+            "map-area-near",
+            &[("place", place_from(lang, town, b.from_town).into())],
+        ),
         (BriefingArea::District(_), Some(name)) => {
             t_args(lang, "brief-district", &[("place", name.clone().into())])
         }
@@ -289,7 +291,14 @@ async fn chooser(state: &AppState, viewer: &Viewer, force: Option<String>) -> Pa
             let p = &f["properties"];
             Some((
                 p["id"].as_str()?.to_owned(),
-                p["nearest_town"].as_str().unwrap_or("?").to_owned(),
+                p["nearest_town"].as_str().map_or_else(
+                    || "?".to_owned(),
+                    |town| {
+                        let km = p["nearest_town_km"].as_f64();
+                        let direction = p["nearest_town_direction"].as_str();
+                        place_from(lang, town, km.zip(direction))
+                    },
+                ),
                 p["bin"].as_i64().unwrap_or(0),
                 p["count"].as_i64().unwrap_or(0),
             ))

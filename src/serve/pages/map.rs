@@ -254,7 +254,7 @@ pub async fn map_page(
 /// `lang`, as a JSON object of message id to text with `{name}` where the
 /// script puts a value; the vocabularies' labels under `label-<code>`.
 fn script_messages(lang: Lang) -> String {
-    const MESSAGES: [(&str, &[&str]); 44] = [
+    const MESSAGES: [(&str, &[&str]); 45] = [
         ("map-bin-3", &[]),
         ("map-bin-2", &[]),
         ("map-bin-1", &[]),
@@ -291,6 +291,7 @@ fn script_messages(lang: Lang) -> String {
         ("map-trend-falling", &["months", "p"]),
         ("map-trend-none", &["months", "p"]),
         ("map-area-near", &["place"]),
+        ("place-from", &["place", "km", "direction"]),
         ("map-in-period", &["count"]),
         ("map-context-line", &["count"]),
         ("map-by-venue", &[]),
@@ -306,6 +307,10 @@ fn script_messages(lang: Lang) -> String {
     }
     for id in ["map-play", "map-pause"] {
         out.insert(id.to_owned(), t(lang, id).into());
+    }
+    for direction in crate::geo::COMPASS_POINTS {
+        let id = format!("dir-{direction}");
+        out.insert(id.clone(), t(lang, &id).into());
     }
     for category in crate::model::EMERGING_CATEGORIES {
         let id = format!("map-cat-{category}");
