@@ -529,6 +529,9 @@ fn the_partnership_map_says_withheld_counts_and_its_quarter() {
         &json!([]),
     );
     assert_eq!(heading, "New or intensifying in the released quarter");
+    // Its areas table ("withheld" counts, places with their distances) fits
+    // the side column, as the tactical map's does.
+    side_column_fits(&s);
 }
 
 /// The premises list, one premises' page, recording a visit there, and the
@@ -826,7 +829,9 @@ fn town_names_on_screen(s: &Session) -> Vec<String> {
     boxes.into_iter().map(|(name, _)| name).collect()
 }
 
-fn keyboard_equivalent_of_the_map(s: &Session) {
+/// The map's side column (changes list, hotspot areas table) fits its width:
+/// nothing in it scrolls sideways.
+fn side_column_fits(s: &Session) {
     let widths = s.execute(
         "const c = document.getElementById('changes');
          return [c.scrollWidth, c.clientWidth, document.getElementById('hot-areas-table').scrollWidth];",
@@ -836,6 +841,10 @@ fn keyboard_equivalent_of_the_map(s: &Session) {
         widths[0].as_u64() <= widths[1].as_u64() && widths[2].as_u64() < widths[1].as_u64(),
         "the side column scrolls sideways: [scroll, client, table] {widths}"
     );
+}
+
+fn keyboard_equivalent_of_the_map(s: &Session) {
+    side_column_fits(s);
     let counts = s.execute(
         "return [document.querySelectorAll('#hot-areas-table tbody button').length,
                  Number(document.querySelector('main').dataset.areas)]",
