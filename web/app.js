@@ -590,8 +590,15 @@
       const l = BIN_LABELS.find(function (b) { return b[0] === String(bin); });
       return l ? l[1] : String(bin);
     };
+    // Strongest first: by bin, then by reports. Where the release withholds
+    // a count (the partnership's), every row goes by its size in cells
+    // instead, so a large area whose count is withheld is not listed below a
+    // small one whose count shows.
+    const withheld = fc.features.some(function (f) { return typeof f.properties.count !== "number"; });
+    const size = function (p) { return (withheld ? p.cells : p.count) || 0; };
     const rows = fc.features.slice().sort(function (a, b) {
-      return (b.properties.bin - a.properties.bin) || ((b.properties.count || 0) - (a.properties.count || 0));
+      const p = a.properties, q = b.properties;
+      return (q.bin - p.bin) || (size(q) - size(p)) || (p.id < q.id ? -1 : p.id > q.id ? 1 : 0);
     });
     if (!rows.length) {
       const tr = document.createElement("tr");
@@ -604,6 +611,7 @@
     for (const f of rows) {
       const p = f.properties;
       const tr = document.createElement("tr");
+      tr.dataset.area = p.id;
       const th = document.createElement("th");
       th.scope = "row";
       const n = typeof p.count === "number" ? String(p.count) : msg("map-withheld");

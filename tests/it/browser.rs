@@ -532,6 +532,44 @@ fn the_partnership_map_says_withheld_counts_and_its_quarter() {
     // Its areas table ("withheld" counts, places with their distances) fits
     // the side column, as the tactical map's does.
     side_column_fits(&s);
+    // With counts withheld, the table lists the areas by bin and then by size
+    // in cells (not a small area whose count shows above a large withheld one).
+    let table = s.execute(
+        "const url = performance.getEntriesByType('resource').map(e => e.name)
+           .filter(n => n.includes('/api/v1/layers/hotspots?')).pop();
+         const x = new XMLHttpRequest();
+         x.open('GET', url, false);
+         x.send();
+         return [JSON.parse(x.responseText).features.map(f => f.properties),
+                 [...document.querySelectorAll('#hot-areas-table tbody tr')].map(r => r.dataset.area)];",
+        &json!([]),
+    );
+    let mut areas: Vec<(i64, u64, String, bool)> = table[0]
+        .as_array()
+        .expect("features")
+        .iter()
+        .map(|p| {
+            (
+                p["bin"].as_i64().expect("bin"),
+                p["cells"].as_u64().expect("cells"),
+                p["id"].as_str().expect("id").to_owned(),
+                p["count"].is_number(),
+            )
+        })
+        .collect();
+    assert!(
+        areas.iter().any(|a| !a.3) && areas.iter().any(|a| a.3),
+        "the release shows some counts and withholds others"
+    );
+    areas.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+    let expected: Vec<&str> = areas.iter().map(|a| a.2.as_str()).collect();
+    let listed: Vec<&str> = table[1]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|v| v.as_str().expect("id"))
+        .collect();
+    assert_eq!(listed, expected);
 }
 
 /// The premises list, one premises' page, recording a visit there, and the
