@@ -960,3 +960,61 @@ async fn the_premises_list_for_one_police_force() {
     assert_eq!(listed, features.len());
     assert!(page.contains(r#"<option value="norfolk" selected>Norfolk Constabulary</option>"#));
 }
+
+/// `/towns/pack` without an area: the quarter's districts to choose from,
+/// each once, under its police force area's name (read here from the
+/// gazetteer's district → force table), forces in order of name.
+#[tokio::test]
+async fn the_pack_chooser_groups_districts_by_police_force() {
+    let html = get("/towns/pack", Role::Partnership).await.text();
+    let plain = |t: &str| {
+        t.replace(['\u{2068}', '\u{2069}'], "")
+            .replace("&amp;", "&")
+    };
+    assert!(
+        plain(&main_text(&html)).contains("Packs for 2025-Q4"),
+        "the quarter is named"
+    );
+    let gazetteer = hotspots::geo::Gazetteer::embedded();
+    let mut headings = Vec::new();
+    let mut listed = std::collections::BTreeSet::new();
+    for section in html.split("<section class=\"force\"><h2>").skip(1) {
+        let (heading, rest) = section.split_once("</h2>").expect("a heading");
+        let heading = plain(heading);
+        let body = rest.split("</section>").next().expect("its list");
+        let codes: Vec<&str> = body
+            .split("area=district:")
+            .skip(1)
+            .map(|l| l.split('"').next().expect("code"))
+            .collect();
+        assert!(
+            !codes.is_empty(),
+            "{heading}: a force heading lists districts"
+        );
+        for code in codes {
+            let (_, force) = gazetteer.force_of_district(code).expect("a force");
+            assert_eq!(force, heading, "{code}");
+            assert!(listed.insert(code.to_owned()), "{code} listed twice");
+        }
+        headings.push(heading);
+    }
+    assert!(headings.len() >= 2, "{headings:?}");
+    let mut sorted = headings.clone();
+    sorted.sort();
+    assert_eq!(headings, sorted);
+    // The same districts as the quarter's rows of the towns layer by district.
+    let layer: serde_json::Value = serde_json::from_str(
+        &get("/api/v1/towns?level=district", Role::Partnership)
+            .await
+            .text(),
+    )
+    .expect("JSON");
+    let rows = layer["rows"].as_array().expect("rows");
+    let expected: std::collections::BTreeSet<String> = rows
+        .iter()
+        .filter(|r| r["period"] == "2025-Q4" && r["town"] != "(none)")
+        .map(|r| r["town"].as_str().expect("code").to_owned())
+        .collect();
+    assert!(!expected.is_empty());
+    assert_eq!(listed, expected);
+}

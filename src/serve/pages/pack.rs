@@ -9,7 +9,7 @@
 //! the pack adds only arithmetic on published numbers (changes, exact tests),
 //! so it reveals nothing the towns page does not.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use axum::extract::{RawQuery, State};
@@ -550,13 +550,30 @@ fn chooser(lang: Lang, rows: &[TownRow], quarter: NaiveDate, viewer: &Viewer) ->
         .collect();
     areas.sort_by(|a, b| a.1.cmp(b.1));
     areas.dedup();
+    // A partnership works within a police force area: its districts together,
+    // under the force's name (forces by name; a district with none last).
+    let gazetteer = crate::geo::Gazetteer::embedded();
+    let mut by_force: BTreeMap<(bool, String), Vec<(&str, &str)>> = BTreeMap::new();
+    for (code, name) in areas {
+        let force = gazetteer.force_of_district(code).map_or_else(
+            || (true, t(lang, "pack-choose-no-force")),
+            |(_, force)| (false, force.to_owned()),
+        );
+        by_force.entry(force).or_default().push((code, name));
+    }
     let label = quarter_label(quarter).replace('-', "");
     let body = html! {
         main #main .pack {
             h1 { (t(lang, "pack-choose-title")) }
-            ul {
-                @for (code, name) in &areas {
-                    li { a href=(format!("/towns/pack?quarter={label}&area=district:{code}")) { (name) } }
+            p { (t_args(lang, "pack-choose-intro", &[("quarter", quarter_label(quarter).into())])) }
+            @for ((_, force), districts) in &by_force {
+                section.force {
+                    h2 { (force) }
+                    ul {
+                        @for (code, name) in districts {
+                            li { a href=(format!("/towns/pack?quarter={label}&area=district:{code}")) { (name) } }
+                        }
+                    }
                 }
             }
         }
