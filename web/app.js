@@ -554,8 +554,8 @@
       // ones) is said to be withheld, not printed as "undefined".
       const n = f.properties.count;
       const category = msg("map-cat-" + f.properties.category);
-      const town = f.properties.nearest_town;
-      b.textContent = (town ? msg("map-change-near", { category: category, place: town }) : category) + " · " +
+      const place = placeOf(f.properties);
+      b.textContent = (place ? msg("map-change-near", { category: category, place: place }) : category) + " · " +
         (typeof n === "number" ? (n === 1 ? msg("map-one-report") : msg("map-n-reports", { count: n })) : msg("map-count-withheld"));
       b.addEventListener("click", function () {
         const c = f.geometry.coordinates[0][0];

@@ -919,12 +919,7 @@ pub fn hotspot_areas(
             let (lat, lng) = centroid(&area.cells);
             let town = gazetteer.nearest_town(lat, lng);
             let nearest_town = town.map(|(p, _)| p.name.clone());
-            let from_town = town.map(|(p, metres)| {
-                (
-                    (metres / 100.0).round() / 10.0,
-                    crate::geo::compass_point((p.lat, p.lng), (lat, lng)),
-                )
-            });
+            let from_town = town.map(|(p, metres)| from_town(p, metres, (lat, lng)));
             let districts = gazetteer
                 .districts_of_cells(&area.cells)
                 .into_iter()
@@ -998,6 +993,15 @@ fn monthly_trends(
         .collect())
 }
 
+/// How far (km, one decimal) and which way (compass point) `to` lies from
+/// `town`, `metres` away: what tells two places near one town apart.
+fn from_town(town: &crate::geo::Place, metres: f64, to: (f64, f64)) -> (f64, &'static str) {
+    (
+        (metres / 100.0).round() / 10.0,
+        crate::geo::compass_point((town.lat, town.lng), to),
+    )
+}
+
 fn centroid(cells: &[CellIndex]) -> (f64, f64) {
     let n = cells.len().max(1) as f64;
     let (lat, lng) = cells
@@ -1018,6 +1022,8 @@ pub struct EmergingResult {
     pub steps: usize,
     /// The town nearest the cell's centre, so that a list of changes says where.
     pub nearest_town: Option<String>,
+    /// From that town's centre to the cell's: km (one decimal) and compass point.
+    pub from_town: Option<(f64, &'static str)>,
 }
 
 /// The study area, the time steps and the cells with reports in the window.
@@ -1140,15 +1146,17 @@ pub fn emerging(store: &Store, query: &LayerQuery) -> Result<EmergingRun, LayerE
                 trend_p: trend.p,
                 steps,
                 nearest_town: None,
+                from_town: None,
             }
         })
         .filter(|c| query.categories.is_empty() || query.categories.contains(&c.category))
         .map(|mut c| {
             // Only for the cells answered: the category filter can keep few.
             let centre = LatLng::from(c.cell);
-            c.nearest_town = gazetteer
-                .nearest_town(centre.lat(), centre.lng())
-                .map(|(p, _)| p.name.clone());
+            let town = gazetteer.nearest_town(centre.lat(), centre.lng());
+            c.nearest_town = town.map(|(p, _)| p.name.clone());
+            c.from_town =
+                town.map(|(p, metres)| from_town(p, metres, (centre.lat(), centre.lng())));
             c
         })
         .collect();

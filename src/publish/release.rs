@@ -561,12 +561,26 @@ fn emerging(
             p.insert("h3".into(), c.cell.to_string().into());
             p.insert("category".into(), c.category.name().into());
             p.insert("nearest_town".into(), c.nearest_town.clone().into());
+            p.insert(
+                "nearest_town_km".into(),
+                c.from_town.map(|(km, _)| km).into(),
+            );
+            p.insert(
+                "nearest_town_direction".into(),
+                c.from_town.map(|(_, d)| d).into(),
+            );
             p
         })
         .collect();
     Ok((
         with_properties(fc, props),
-        &["h3", "category", "nearest_town"],
+        &[
+            "h3",
+            "category",
+            "nearest_town",
+            "nearest_town_km",
+            "nearest_town_direction",
+        ],
         cells.len(),
     ))
 }

@@ -136,7 +136,7 @@ fn dashboard_in_chromium() {
                         == format!(
                             "{} near {} · {} {}",
                             p["category"].as_str().unwrap_or_default().replace('_', " "),
-                            p["nearest_town"].as_str().unwrap_or("?"),
+                            place_of(p),
                             p["count"],
                             if p["count"] == 1 { "report" } else { "reports" }
                         )
@@ -865,6 +865,29 @@ fn town_names_on_screen(s: &Session) -> Vec<String> {
         }
     }
     boxes.into_iter().map(|(name, _)| name).collect()
+}
+
+/// A feature's place as the page says it in English: its town, and a km or
+/// more out, how far and which way ("March, 7.5 km east").
+fn place_of(p: &serde_json::Value) -> String {
+    let town = p["nearest_town"].as_str().unwrap_or("?");
+    let km = p["nearest_town_km"].as_f64().unwrap_or(0.0);
+    let direction = match p["nearest_town_direction"].as_str().unwrap_or_default() {
+        "n" => "north",
+        "ne" => "north-east",
+        "e" => "east",
+        "se" => "south-east",
+        "s" => "south",
+        "sw" => "south-west",
+        "w" => "west",
+        "nw" => "north-west",
+        other => panic!("a compass point: {other:?}"),
+    };
+    if km < 1.0 {
+        town.to_owned()
+    } else {
+        format!("{town}, {km:.1} km {direction}")
+    }
 }
 
 /// The map's side column (changes list, hotspot areas table) fits its width:

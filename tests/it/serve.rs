@@ -279,6 +279,9 @@ async fn cells_layer_matches_the_analysis_and_is_rfc7946() {
     assert!(hot > 0, "the demo's planted hot spots show at bin 3");
 }
 
+/// The compass points, clockwise from north, each owning the 45° centred on it.
+const COMPASS: [&str; 8] = ["n", "ne", "e", "se", "s", "sw", "w", "nw"];
+
 /// Great-circle distance (km) and initial bearing (degrees, 0..360) from
 /// `from` to `to`, each `(lat, lng)`.
 fn distance_and_bearing(from: (f64, f64), to: (f64, f64)) -> (f64, f64) {
@@ -402,8 +405,7 @@ async fn hotspots_emerging_and_reports_layers() {
         );
         let off_boundary = ((degrees + 22.5) % 45.0).min(45.0 - (degrees + 22.5) % 45.0) > 0.5;
         if off_boundary {
-            let points = ["n", "ne", "e", "se", "s", "sw", "w", "nw"];
-            let expected = points[((degrees + 22.5) / 45.0) as usize % 8];
+            let expected = COMPASS[((degrees + 22.5) / 45.0) as usize % 8];
             assert_eq!(
                 p["nearest_town_direction"], expected,
                 "{} {degrees}°",
@@ -458,8 +460,23 @@ async fn hotspots_emerging_and_reports_layers() {
                 centre.lng(),
                 hotspots::geo::TOWN_MIN_POPULATION,
             )
-            .map(|(place, _)| place.name.as_str());
-        assert_eq!(p["nearest_town"].as_str(), nearest, "{cell}");
+            .map(|(place, _)| (place.name.as_str(), (place.lat, place.lng)));
+        assert_eq!(p["nearest_town"].as_str(), nearest.map(|n| n.0), "{cell}");
+        // And how far and which way the cell's centre lies from it.
+        let (km, degrees) =
+            distance_and_bearing(nearest.expect("a town").1, (centre.lat(), centre.lng()));
+        let reported = p["nearest_town_km"].as_f64().expect("km");
+        assert!(
+            (reported - km).abs() <= 0.051,
+            "{cell} {reported} km, {km} km"
+        );
+        if ((degrees + 22.5) % 45.0).min(45.0 - (degrees + 22.5) % 45.0) > 0.5 {
+            assert_eq!(
+                p["nearest_town_direction"],
+                COMPASS[((degrees + 22.5) / 45.0) as usize % 8],
+                "{cell} {degrees}°"
+            );
+        }
     }
     // `category` answers exactly the features of those categories (the map's
     // "new or intensifying" list asks for three rather than the whole layer).

@@ -362,6 +362,8 @@ pub(super) struct EmergingProperties {
     trend_z: f64,
     trend_p: f64,
     nearest_town: Option<String>,
+    nearest_town_km: Option<f64>,
+    nearest_town_direction: Option<&'static str>,
 }
 
 impl EmergingProperties {
@@ -373,6 +375,8 @@ impl EmergingProperties {
             trend_z: c.trend_z,
             trend_p: c.trend_p,
             nearest_town: c.nearest_town.clone(),
+            nearest_town_km: c.from_town.map(|(km, _)| km),
+            nearest_town_direction: c.from_town.map(|(_, d)| d),
         }
     }
 }
@@ -416,6 +420,9 @@ pub fn emerging_csv(cells: &[EmergingResult], out: impl Write) -> std::io::Resul
         trend_p: f64,
         steps: usize,
         nearest_town: String,
+        /// Empty when no town is known.
+        nearest_town_km: String,
+        nearest_town_direction: String,
     }
     write_csv(
         out,
@@ -427,6 +434,11 @@ pub fn emerging_csv(cells: &[EmergingResult], out: impl Write) -> std::io::Resul
             trend_p: c.trend_p,
             steps: c.steps,
             nearest_town: c.nearest_town.clone().unwrap_or_default(),
+            nearest_town_km: c
+                .from_town
+                .map(|(km, _)| km.to_string())
+                .unwrap_or_default(),
+            nearest_town_direction: c.from_town.map(|(_, d)| d).unwrap_or_default().to_owned(),
         }),
     )
 }

@@ -28,7 +28,7 @@ fn csv_rows_are_serialised_with_their_header_even_when_empty() {
     emerging_csv(&[], &mut empty).expect("write");
     assert_eq!(
         String::from_utf8(empty).expect("utf-8"),
-        "h3,count,category,trend_z,trend_p,steps,nearest_town\n"
+        "h3,count,category,trend_z,trend_p,steps,nearest_town,nearest_town_km,nearest_town_direction\n"
     );
     let cell = h3o::LatLng::new(52.666, 0.159)
         .expect("ll")
@@ -145,6 +145,7 @@ fn streamed_cell_layers_equal_the_geojson_crate_documents() {
             trend_p: f64::INFINITY,
             steps: 12,
             nearest_town: Some("Wisbech".into()),
+            from_town: Some((1.2, "ne")),
         })
         .collect();
     let streamed = write_emerging_geojson(&emerging, provenance.clone(), Vec::new()).unwrap();

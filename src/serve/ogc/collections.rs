@@ -159,6 +159,16 @@ const EMERGING: &[Queryable] = &[
         Kind::Text,
         "the town nearest the cell's centre",
     ),
+    q(
+        "nearest_town_km",
+        Kind::Number,
+        "km from that town's centre to the cell's",
+    ),
+    q(
+        "nearest_town_direction",
+        Kind::Text,
+        "compass point of the cell from that town (n, ne, e, se, s, sw, w, nw)",
+    ),
 ];
 
 const REPORTS: &[Queryable] = &[
