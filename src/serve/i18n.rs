@@ -398,6 +398,8 @@ mod tests {
                     "category",
                     "force",
                     "months",
+                    "km",
+                    "direction",
                 ] {
                     args.set(name, "1");
                 }
