@@ -481,14 +481,7 @@ fn hotspots(
             p.insert("nearest_town".into(), a.nearest_town.clone().into());
             // Where the published polygon lies from the town: nothing the
             // polygon does not show.
-            p.insert(
-                "nearest_town_km".into(),
-                a.from_town.map(|(km, _)| km).into(),
-            );
-            p.insert(
-                "nearest_town_direction".into(),
-                a.from_town.map(|(_, d)| d).into(),
-            );
+            export::insert_from_town(&mut p, a.from_town);
             // Names only, most first: counts by venue would be small numbers.
             p.insert(
                 "venues".into(),
@@ -561,14 +554,7 @@ fn emerging(
             p.insert("h3".into(), c.cell.to_string().into());
             p.insert("category".into(), c.category.name().into());
             p.insert("nearest_town".into(), c.nearest_town.clone().into());
-            p.insert(
-                "nearest_town_km".into(),
-                c.from_town.map(|(km, _)| km).into(),
-            );
-            p.insert(
-                "nearest_town_direction".into(),
-                c.from_town.map(|(_, d)| d).into(),
-            );
+            export::insert_from_town(&mut p, c.from_town);
             p
         })
         .collect();

@@ -168,6 +168,16 @@ pub fn cells_csv(cells: &[&CellResult], out: impl Write) -> std::io::Result<()> 
     }
 }
 
+/// `nearest_town_km` and `nearest_town_direction` (null without a town): how
+/// far and which way a place lies from its nearest town.
+pub(crate) fn insert_from_town(p: &mut JsonObject, from_town: Option<(f64, &'static str)>) {
+    p.insert("nearest_town_km".into(), from_town.map(|(km, _)| km).into());
+    p.insert(
+        "nearest_town_direction".into(),
+        from_town.map(|(_, direction)| direction).into(),
+    );
+}
+
 pub(super) fn area_properties(a: &AreaResult) -> JsonObject {
     let area = &a.area;
     let mut p = JsonObject::new();
@@ -177,14 +187,7 @@ pub(super) fn area_properties(a: &AreaResult) -> JsonObject {
     p.insert("count".into(), area.reports.reports.into());
     p.insert("max_gi_z".into(), finite(area.max_gi_z));
     p.insert("nearest_town".into(), a.nearest_town.clone().into());
-    p.insert(
-        "nearest_town_km".into(),
-        a.from_town.map(|(km, _)| km).into(),
-    );
-    p.insert(
-        "nearest_town_direction".into(),
-        a.from_town.map(|(_, direction)| direction).into(),
-    );
+    insert_from_town(&mut p, a.from_town);
     p.insert(
         "districts".into(),
         a.district_names().collect::<Vec<_>>().into(),

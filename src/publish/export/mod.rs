@@ -21,6 +21,7 @@ pub(crate) use geometry::finite;
 pub use geometry::{cell_geometries, multipolygon_geometry, CellHex};
 pub use geopackage::write_geopackage;
 pub use geoparquet::{partitioned_geoparquet, write_geoparquet};
+pub(crate) use layers::insert_from_town;
 pub use layers::{
     cells_csv, cells_geojson, emerging_csv, emerging_geojson, hotspots_csv, hotspots_geojson,
     town_json, towns_csv, write_cells_geojson, write_emerging_geojson,

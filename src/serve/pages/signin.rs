@@ -66,15 +66,28 @@ pub async fn signin_form(
             .find(|(k, _)| k == "next")
             .map(|(_, v)| v.as_str()),
     );
-    let csrf = signin_token(&headers);
-    let mut response = signin_page(lang, &next, &csrf, None).into_response();
+    form_with_token(&state, &headers, lang, &next, StatusCode::OK, None)
+}
+
+/// The sign-in form with its token ([`signin_token`]) in the page and in the
+/// pre-session cookie, renewed for [`SIGNIN_TOKEN_SECONDS`].
+fn form_with_token(
+    state: &AppState,
+    headers: &HeaderMap,
+    lang: Lang,
+    next: &str,
+    status: StatusCode,
+    message: Option<&str>,
+) -> Response {
+    let csrf = signin_token(headers);
+    let mut response = (status, signin_page(lang, next, &csrf, message)).into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
         set_cookie(
             SIGNIN_COOKIE,
             &csrf,
             SIGNIN_TOKEN_SECONDS,
-            secure(&state, &headers),
+            secure(state, headers),
         ),
     );
     response
@@ -126,22 +139,14 @@ pub async fn signin(
         // browser's: refused, and the form shown again with a token that
         // works, rather than a bare error page. The password is not checked.
         state.audit(entry("signin", "refused-token"));
-        let csrf = signin_token(&headers);
-        let mut response = (
+        return Ok(form_with_token(
+            &state,
+            &headers,
+            lang,
+            &next,
             StatusCode::FORBIDDEN,
-            signin_page(lang, &next, &csrf, Some("signin-expired")),
-        )
-            .into_response();
-        response.headers_mut().insert(
-            header::SET_COOKIE,
-            set_cookie(
-                SIGNIN_COOKIE,
-                &csrf,
-                SIGNIN_TOKEN_SECONDS,
-                secure(&state, &headers),
-            ),
-        );
-        return Ok(response);
+            Some("signin-expired"),
+        ));
     }
     let blocked = state
         .0
