@@ -151,11 +151,14 @@ fn csv_rows<'r>(
                 let line = lines.line_at(record.position().map_or(0, csv::Position::byte));
                 if reader.get_ref().at_end {
                     if let Some(open) = OpenQuote::find(&record, reader.get_ref().last) {
+                        // The quote's column; past the header's last, the
+                        // row, as a wrong field count is named.
                         let at = record.len() - 1;
-                        let column = columns[at].map_or_else(
-                            || String::from_utf8_lossy(&headers[at]).into_owned(),
-                            |c| c.name().to_owned(),
-                        );
+                        let column = match (columns.get(at), headers.get(at)) {
+                            (Some(Some(c)), _) => c.name().to_owned(),
+                            (_, Some(h)) => String::from_utf8_lossy(h).into_owned(),
+                            _ => "row".to_owned(),
+                        };
                         let again = [reserialise(&headers).as_bytes(), b"\n", open.after].concat();
                         let rows =
                             csv_rows(Box::new(std::io::Cursor::new(again)), &file, pool.clone());
@@ -885,6 +888,16 @@ mod tests {
             [
                 (2, "reject lat".to_owned(), "A1,\"52.6,x".to_owned()),
                 (3, "A2".to_owned(), "y".to_owned())
+            ]
+        );
+        // Opened in a field past the header's last column: that line set
+        // aside too, naming the field as the wrong-count reject does.
+        let extra = "report_id,notes\nA1,x,\"y\nA2,z\n";
+        assert_eq!(
+            items(extra),
+            [
+                (2, "reject row".to_owned(), "A1,x,\"y".to_owned()),
+                (3, "A2".to_owned(), "z".to_owned())
             ]
         );
         // A value over two lines, closed, at the end: a row, as ever.
