@@ -1126,7 +1126,10 @@ pub fn emerging(store: &Store, query: &LayerQuery) -> Result<EmergingRun, LayerE
         .filter(|(_, units)| *units > 0)
         .collect();
     for (bins, &i) in bins_by_cell.iter_mut().zip(&classed) {
-        if analysis::ring_reports(&nb, i, &reports) < u64::from(query.min_reports) {
+        // The ring is summed only for a cell hot at some step.
+        if bins.iter().any(|b| *b > 0)
+            && analysis::ring_reports(&nb, i, &reports) < u64::from(query.min_reports)
+        {
             for bin in bins.iter_mut().filter(|b| **b > 0) {
                 *bin = 0;
             }
