@@ -567,12 +567,9 @@
     }
   }
 
-  // The hotspot areas as a table: the map's content for the keyboard and
-  // screen readers. Show moves the focus into the panel; closing it returns
-  // the focus to the button.
-  let panelOpener = null;
-  // Where an area is, told apart from another near the same town:
-  // "March, 2.1 km north-east" (the town alone within a km of its centre).
+  // Where an area or a cell is, told apart from another near the same town:
+  // "March, 2.1 km north-east" (the town alone within a km of its centre,
+  // as the server's i18n::place_from says it on the briefings).
   function placeOf(p) {
     const town = p.nearest_town;
     if (!town) return null;
@@ -580,6 +577,11 @@
     return msg("place-from", { place: town, km: p.nearest_town_km.toFixed(1),
       direction: msg("dir-" + p.nearest_town_direction) });
   }
+
+  // The hotspot areas as a table: the map's content for the keyboard and
+  // screen readers. Show moves the focus into the panel; closing it returns
+  // the focus to the button.
+  let panelOpener = null;
   function drawAreasTable(fc) {
     const body = document.querySelector("#hot-areas-table tbody");
     body.textContent = "";
