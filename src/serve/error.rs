@@ -7,6 +7,7 @@ use maud::{html, Markup};
 
 use crate::publish::{FeatureError, LayerError, ParamError, RenderError};
 use crate::serve::i18n::{self, t, Lang};
+use crate::serve::layout::Nav;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -99,7 +100,7 @@ impl AppError {
             }
             Audience::Page => {
                 let detail = self.public_message();
-                let page = problem_page(Lang::En, status, &detail, false);
+                let page = problem_page(Lang::En, status, &detail, ProblemFrame::SignedOut);
                 let mut response = (status, page).into_response();
                 response
                     .extensions_mut()
@@ -201,14 +202,30 @@ pub(crate) struct ProblemPage {
     pub detail: String,
 }
 
+/// Who a problem page is framed for: the public reporting page's frame, a
+/// staff page before sign-in, or a signed-in viewer's navigation (so that a
+/// mistyped link does not look like being signed out).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum ProblemFrame<'a> {
+    Public,
+    SignedOut,
+    SignedIn(crate::serve::layout::Nav<'a>),
+}
+
 /// The page of a failed request in `lang`: the status in words, the detail
 /// (in English, marked so: it names fields and values), and a way back (to
 /// the public reporting page for the public, else the map).
-pub(crate) fn problem_page(lang: Lang, status: StatusCode, detail: &str, public: bool) -> Markup {
+pub(crate) fn problem_page(
+    lang: Lang,
+    status: StatusCode,
+    detail: &str,
+    frame: ProblemFrame<'_>,
+) -> Markup {
     let code = status.as_u16();
     let reason = i18n::lookup(lang, &format!("problem-{code}"))
         .or_else(|| status.canonical_reason().map(str::to_owned))
         .unwrap_or_default();
+    let public = matches!(frame, ProblemFrame::Public);
     let body = html! {
         main #main .problem {
             h1 { (code) " " (reason) }
@@ -224,9 +241,12 @@ pub(crate) fn problem_page(lang: Lang, status: StatusCode, detail: &str, public:
             }
         }
     };
-    if public {
-        crate::serve::layout::public_page(lang, &t(lang, "problem-title"), &body, false)
-    } else {
-        crate::serve::layout::signed_out_page(lang, &t(lang, "problem-title"), &body)
+    let title = t(lang, "problem-title");
+    match frame {
+        ProblemFrame::Public => crate::serve::layout::public_page(lang, &title, &body, false),
+        ProblemFrame::SignedOut => crate::serve::layout::signed_out_page(lang, &title, &body),
+        ProblemFrame::SignedIn(nav) => {
+            crate::serve::layout::page(&title, "", &body, false, Some(Nav { lang, ..nav }))
+        }
     }
 }

@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use axum::extract::State;
 use axum::http::{header, HeaderValue, Request};
 use axum::response::Response;
 use axum::routing::get;
@@ -14,7 +15,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::admin;
-use crate::serve::error::{AppError, Audience};
+use crate::serve::error::{AppError, Audience, ProblemFrame};
 use crate::serve::state::{AppState, ServeConfig};
 use crate::serve::{api, assets, ogc, pages};
 use crate::store::Store;
@@ -72,7 +73,10 @@ pub fn router(state: AppState) -> Router {
         .merge(ogc::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn(remember_language))
-        .layer(axum::middleware::from_fn(localise_problem_pages))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            localise_problem_pages,
+        ))
         .layer(axum::extract::DefaultBodyLimit::max(limit))
         .layer(RequestBodyLimitLayer::new(limit))
         .layer(TimeoutLayer::with_status_code(
@@ -213,13 +217,12 @@ pub fn run(
     })
 }
 
-/// A staff page asked for with `?lang=` remembers the choice for the pages
-/// after it. The public page never sets it: its only cookie is its CSRF token,
-/// and its language travels in its links instead.
-/// A problem page (an error answered as a page) written again in the
-/// caller's language: the public pages' language for `/report`, else the staff
-/// one. The response's other headers (`Retry-After`, cookies) are kept.
+/// A problem page (an error answered as a page) written again for its
+/// caller: in the public pages' language for `/report`, else in the staff
+/// one and, when the caller is signed in, with their navigation. The
+/// response's other headers (`Retry-After`, cookies) are kept.
 async fn localise_problem_pages(
+    State(state): State<AppState>,
     request: Request<axum::body::Body>,
     next: axum::middleware::Next,
 ) -> Response {
@@ -227,17 +230,35 @@ async fn localise_problem_pages(
     let public = parts.uri.path() == "/report" || parts.uri.path().starts_with("/report/");
     let asked = crate::serve::session::request_lang(&parts);
     let lang = if public { asked } else { asked.staff() };
+    let headers = parts.headers.clone();
     let mut response = next.run(Request::from_parts(parts, body)).await;
-    if lang == crate::serve::i18n::Lang::En && !public {
-        return response;
-    }
     let Some(problem) = response
         .extensions_mut()
         .remove::<crate::serve::error::ProblemPage>()
     else {
         return response;
     };
-    let page = crate::serve::error::problem_page(lang, problem.status, &problem.detail, public);
+    // A failure to look the session up is the page's own problem: the page
+    // is then framed as signed out, never a second error.
+    let principal = if public {
+        None
+    } else {
+        state.authenticate(&headers).await.ok().flatten()
+    };
+    if lang == crate::serve::i18n::Lang::En && !public && principal.is_none() {
+        return response;
+    }
+    let frame = match &principal {
+        _ if public => ProblemFrame::Public,
+        Some(p) => ProblemFrame::SignedIn(crate::serve::layout::Nav {
+            user: &p.user,
+            role: p.role,
+            csrf: p.csrf.as_deref().unwrap_or_default(),
+            lang,
+        }),
+        None => ProblemFrame::SignedOut,
+    };
+    let page = crate::serve::error::problem_page(lang, problem.status, &problem.detail, frame);
     let mut localised = axum::response::IntoResponse::into_response((problem.status, page));
     for (name, value) in response.headers() {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
@@ -247,6 +268,9 @@ async fn localise_problem_pages(
     localised
 }
 
+/// A staff page asked for with `?lang=` remembers the choice for the pages
+/// after it. The public page never sets it: its only cookie is its CSRF token,
+/// and its language travels in its links instead.
 async fn remember_language(
     request: Request<axum::body::Body>,
     next: axum::middleware::Next,

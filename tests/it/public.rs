@@ -553,6 +553,34 @@ async fn pages_speak_the_language_asked_for() {
     )
     .await;
     assert!(english.text().contains("<h1>400 Bad request</h1>"));
+    // A signed-in caller's problem page keeps their navigation (their name,
+    // sign-out with the session's token, their role's links), in English or
+    // Welsh; a signed-out caller's has none.
+    for (path, heading) in [
+        ("/no/such/page", "<h1>404 Not found</h1>"),
+        ("/no/such/page?lang=cy", "<h1>404 Heb ei ganfod</h1>"),
+        ("/towns?level=county", "<h1>400 Bad request</h1>"),
+    ] {
+        let html = get(&app, path, Some("hs_session=session-tactical"))
+            .await
+            .text();
+        assert!(html.contains(heading), "{path}: {html}");
+        assert!(
+            html.contains(r#"<form class="signout" method="post" action="/signout">"#)
+                && html.contains(r#"value="csrf-tactical""#)
+                && html.contains(r#"href="/triage""#),
+            "{path}: signed in, the navigation: {html}"
+        );
+        if path.starts_with("/towns") {
+            continue; // signed out, sent to sign in
+        }
+        let signed_out = get(&app, path, None).await.text();
+        assert!(signed_out.contains(heading), "{path}: {signed_out}");
+        assert!(
+            !signed_out.contains("signout") && !signed_out.contains(r#"href="/triage""#),
+            "{path}: signed out, no navigation: {signed_out}"
+        );
+    }
     // On the public page, in its language, with the way back to it.
     let missing = get(&app, "/report/nothing-here?lang=lt", None).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
