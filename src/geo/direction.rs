@@ -3,6 +3,8 @@
 
 use geo::{Bearing, Haversine, Point};
 
+use super::geocode::Gazetteer;
+
 /// The eight compass points, clockwise from north: the codes the layers carry
 /// (and the message ids' suffixes that name them in each language).
 pub const COMPASS_POINTS: [&str; 8] = ["n", "ne", "e", "se", "s", "sw", "w", "nw"];
@@ -13,6 +15,28 @@ pub fn compass_point(from: (f64, f64), to: (f64, f64)) -> &'static str {
     let degrees = Haversine.bearing(Point::new(from.1, from.0), Point::new(to.1, to.0));
     let sector = ((degrees.rem_euclid(360.0) + 22.5) / 45.0).floor() as usize % 8;
     COMPASS_POINTS[sector]
+}
+
+/// The town nearest a point, and from that town's centre to the point: how
+/// far (km, one decimal) and which way (a compass point). What tells two
+/// places near one town apart, in a list or a briefing.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NearestTown {
+    pub town: String,
+    pub km: f64,
+    pub direction: &'static str,
+}
+
+impl NearestTown {
+    /// The nearest town to `(lat, lng)`; `None` with no town in the gazetteer.
+    pub fn of(gazetteer: &Gazetteer, lat: f64, lng: f64) -> Option<Self> {
+        let (town, metres) = gazetteer.nearest_town(lat, lng)?;
+        Some(Self {
+            town: town.name.clone(),
+            km: (metres / 100.0).round() / 10.0,
+            direction: compass_point((town.lat, town.lng), (lat, lng)),
+        })
+    }
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ mod direction;
 mod geocode;
 mod index;
 
-pub use direction::{compass_point, COMPASS_POINTS};
+pub use direction::{compass_point, NearestTown, COMPASS_POINTS};
 
 pub use geocode::{
     bng_to_wgs84, haversine_m, Gazetteer, GeocodeError, Geocoded, Geocoder, InvalidPostcode,

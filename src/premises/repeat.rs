@@ -101,6 +101,9 @@ pub struct PremisesRow {
     pub bin: Option<i8>,
     pub category: Option<String>,
     pub last_outcome: Option<OutcomeRecord>,
+    /// Its nearest town, and how far and which way it lies from it: where it
+    /// is, for a list read by someone planning visits across a force.
+    pub nearest_town: Option<crate::geo::NearestTown>,
     /// Its reports (dates, sources, link reasons), for its page.
     pub timeline: Vec<crate::store::LinkedReport>,
 }
@@ -234,6 +237,11 @@ pub fn repeat_premises(
             bin: cell.map(|c| bins.bin(c)),
             category: cell.and_then(|c| categories.get(&c).cloned()),
             last_outcome: last_outcomes.get(id).cloned(),
+            nearest_town: crate::geo::NearestTown::of(
+                crate::geo::Gazetteer::embedded(),
+                record.lat,
+                record.lng,
+            ),
             timeline: reports.into_iter().cloned().collect(),
         });
     }

@@ -917,9 +917,9 @@ pub fn hotspot_areas(
                 })
             });
             let (lat, lng) = centroid(&area.cells);
-            let town = gazetteer.nearest_town(lat, lng);
-            let nearest_town = town.map(|(p, _)| p.name.clone());
-            let from_town = town.map(|(p, metres)| from_town(p, metres, (lat, lng)));
+            let town = crate::geo::NearestTown::of(gazetteer, lat, lng);
+            let from_town = town.as_ref().map(|t| (t.km, t.direction));
+            let nearest_town = town.map(|t| t.town);
             let districts = gazetteer
                 .districts_of_cells(&area.cells)
                 .into_iter()
@@ -991,15 +991,6 @@ fn monthly_trends(
             Some(AreaTrend { monthly, test })
         })
         .collect())
-}
-
-/// How far (km, one decimal) and which way (compass point) `to` lies from
-/// `town`, `metres` away: what tells two places near one town apart.
-fn from_town(town: &crate::geo::Place, metres: f64, to: (f64, f64)) -> (f64, &'static str) {
-    (
-        (metres / 100.0).round() / 10.0,
-        crate::geo::compass_point((town.lat, town.lng), to),
-    )
 }
 
 fn centroid(cells: &[CellIndex]) -> (f64, f64) {
@@ -1156,10 +1147,9 @@ pub fn emerging(store: &Store, query: &LayerQuery) -> Result<EmergingRun, LayerE
         .map(|mut c| {
             // Only for the cells answered: the category filter can keep few.
             let centre = LatLng::from(c.cell);
-            let town = gazetteer.nearest_town(centre.lat(), centre.lng());
-            c.nearest_town = town.map(|(p, _)| p.name.clone());
-            c.from_town =
-                town.map(|(p, metres)| from_town(p, metres, (centre.lat(), centre.lng())));
+            let town = crate::geo::NearestTown::of(gazetteer, centre.lat(), centre.lng());
+            c.from_town = town.as_ref().map(|t| (t.km, t.direction));
+            c.nearest_town = town.map(|t| t.town);
             c
         })
         .collect();

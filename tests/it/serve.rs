@@ -294,6 +294,34 @@ fn distance_and_bearing(from: (f64, f64), to: (f64, f64)) -> (f64, f64) {
     (km, y.atan2(x).to_degrees().rem_euclid(360.0))
 }
 
+/// A feature's `nearest_town` is the town nearest `at` (the gazetteer's
+/// latitude sweep checked against its scan of every place of a town's size),
+/// and `nearest_town_km` and `nearest_town_direction` say how far and which
+/// way `at` lies from it, by the formulas above.
+fn assert_from_nearest_town(
+    p: &serde_json::Map<String, serde_json::Value>,
+    at: (f64, f64),
+    what: &str,
+) {
+    let nearest = hotspots::geo::Gazetteer::embedded()
+        .nearest_place(at.0, at.1, hotspots::geo::TOWN_MIN_POPULATION)
+        .map(|(place, _)| (place.name.as_str(), (place.lat, place.lng)));
+    assert_eq!(p["nearest_town"].as_str(), nearest.map(|n| n.0), "{what}");
+    let (km, degrees) = distance_and_bearing(nearest.expect("a town").1, at);
+    let reported = p["nearest_town_km"].as_f64().expect("km");
+    assert!(
+        (reported - km).abs() <= 0.051,
+        "{what} {reported} km, {km} km"
+    );
+    if ((degrees + 22.5) % 45.0).min(45.0 - (degrees + 22.5) % 45.0) > 0.5 {
+        assert_eq!(
+            p["nearest_town_direction"],
+            COMPASS[((degrees + 22.5) / 45.0) as usize % 8],
+            "{what} {degrees}°"
+        );
+    }
+}
+
 #[tokio::test]
 async fn hotspots_emerging_and_reports_layers() {
     let fc = collection(&get(app(), "/api/v1/layers/hotspots").await);
@@ -454,29 +482,7 @@ async fn hotspots_emerging_and_reports_layers() {
         );
         let cell: h3o::CellIndex = p["h3"].as_str().expect("h3").parse().expect("cell");
         let centre = h3o::LatLng::from(cell);
-        let nearest = gazetteer
-            .nearest_place(
-                centre.lat(),
-                centre.lng(),
-                hotspots::geo::TOWN_MIN_POPULATION,
-            )
-            .map(|(place, _)| (place.name.as_str(), (place.lat, place.lng)));
-        assert_eq!(p["nearest_town"].as_str(), nearest.map(|n| n.0), "{cell}");
-        // And how far and which way the cell's centre lies from it.
-        let (km, degrees) =
-            distance_and_bearing(nearest.expect("a town").1, (centre.lat(), centre.lng()));
-        let reported = p["nearest_town_km"].as_f64().expect("km");
-        assert!(
-            (reported - km).abs() <= 0.051,
-            "{cell} {reported} km, {km} km"
-        );
-        if ((degrees + 22.5) % 45.0).min(45.0 - (degrees + 22.5) % 45.0) > 0.5 {
-            assert_eq!(
-                p["nearest_town_direction"],
-                COMPASS[((degrees + 22.5) / 45.0) as usize % 8],
-                "{cell} {degrees}°"
-            );
-        }
+        assert_from_nearest_town(p, (centre.lat(), centre.lng()), &cell.to_string());
     }
     // `category` answers exactly the features of those categories (the map's
     // "new or intensifying" list asks for three rather than the whole layer).
@@ -527,6 +533,82 @@ async fn hotspots_emerging_and_reports_layers() {
             "the default open role (analyst) never gets notes"
         );
     }
+}
+
+/// The premises list says where each premises is: its nearest town, and how
+/// far and which way, in the API's GeoJSON and CSV and on the page (where a
+/// register premises also shows its address).
+#[tokio::test]
+async fn premises_say_where_they_are() {
+    let tactical = as_role(router(demo_state()), Role::Tactical);
+    let fc = collection(&get(tactical.clone(), "/api/v1/premises?min_reports=2").await);
+    assert!(fc.features.len() > 100, "the demo's repeat premises");
+    for f in &fc.features {
+        let p = f.properties.as_ref().expect("properties");
+        let Some(geojson::GeometryValue::Point { coordinates }) =
+            f.geometry.as_ref().map(|g| &g.value)
+        else {
+            panic!("premises are points");
+        };
+        assert_from_nearest_town(
+            p,
+            (coordinates[1], coordinates[0]),
+            &p["premises_id"].to_string(),
+        );
+    }
+    let csv = get(
+        tactical.clone(),
+        "/api/v1/premises?min_reports=2&format=csv",
+    )
+    .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let text = csv.text();
+    let mut rows = csv::Reader::from_reader(text.as_bytes());
+    let header = rows.headers().expect("header").clone();
+    for column in ["nearest_town", "nearest_town_km", "nearest_town_direction"] {
+        assert!(header.iter().any(|h| h == column), "{column} in {header:?}");
+    }
+    // The page: the first row (most reported) reads as the layer's first feature.
+    let page = get(tactical, "/premises").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    let first = fc.features[0].properties.as_ref().expect("properties");
+    let km = first["nearest_town_km"].as_f64().expect("km");
+    let expected = if km >= 1.0 {
+        format!(
+            "{}, {km:.1} km {}",
+            first["nearest_town"].as_str().expect("town"),
+            match first["nearest_town_direction"].as_str().expect("direction") {
+                "n" => "north",
+                "ne" => "north-east",
+                "e" => "east",
+                "se" => "south-east",
+                "s" => "south",
+                "sw" => "south-west",
+                "w" => "west",
+                _ => "north-west",
+            }
+        )
+    } else {
+        first["nearest_town"].as_str().expect("town").to_owned()
+    };
+    let first_near = html
+        .split(r#"<td class="near">"#)
+        .nth(1)
+        .and_then(|rest| rest.split("</td>").next());
+    assert_eq!(first_near, Some(expected.as_str()));
+    // A register premises' row shows its address.
+    let registered = fc
+        .features
+        .iter()
+        .filter_map(|f| f.properties.as_ref())
+        .find(|p| p["address"].is_string())
+        .expect("a register premises in the demo's list");
+    let address = registered["address"].as_str().expect("address");
+    assert!(
+        html.contains(address.split(',').next().expect("street")),
+        "{address}"
+    );
 }
 
 #[tokio::test]

@@ -253,6 +253,17 @@ const PREMISES: &[Queryable] = &[
     q("origin", Kind::Text, "register or reports"),
     q("postcode", Kind::Text, "postcode"),
     q("address", Kind::Text, "address"),
+    q("nearest_town", Kind::Text, "the town nearest the premises"),
+    q(
+        "nearest_town_km",
+        Kind::Number,
+        "km from that town's centre to the premises",
+    ),
+    q(
+        "nearest_town_direction",
+        Kind::Text,
+        "compass point of the premises from that town (n, ne, e, se, s, sw, w, nw)",
+    ),
     q("precision_m", Kind::Number, "location precision in metres"),
     q(
         "exploitation",

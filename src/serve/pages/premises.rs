@@ -11,7 +11,7 @@ use super::labels::{address_line, label_in};
 use crate::geo::Gazetteer;
 use crate::premises::{self, PremisesRow, PremisesSort, NO_REPORTS};
 use crate::serve::error::{AppError, PageResult};
-use crate::serve::i18n::{self, t, t_args, Lang};
+use crate::serve::i18n::{self, place_from, t, t_args, Lang};
 use crate::serve::layout::staff_page;
 use crate::serve::query::{one, pairs};
 use crate::serve::state::AppState;
@@ -129,7 +129,7 @@ pub async fn premises_page(
                 table {
                     caption { (t_args(lang, "prem-caption", &[("sort", t(lang, &format!("prem-sort-{sort}")).into())])) }
                     thead { tr {
-                        @for id in ["premises", "venue", "reports", "incidents", "sources", "last-seen", "90", "indicators", "cell", "visit"] {
+                        @for id in ["premises", "venue", "near", "reports", "incidents", "sources", "last-seen", "90", "indicators", "cell", "visit"] {
                             th scope="col" { (t(lang, &format!("prem-col-{id}"))) }
                         }
                     } }
@@ -153,8 +153,11 @@ fn premises_row(lang: Lang, row: &PremisesRow) -> Markup {
     html! {
         tr {
             td { a href=(format!("/premises/{}", p.premises_id)) { (name) }
-                @if p.origin == "reports" { " " small { (t(lang, "prem-made-from-reports")) } } }
+                @if p.origin == "reports" { " " small { (t(lang, "prem-made-from-reports")) } }
+                @let address = address_line(p.address.as_deref(), p.postcode.as_deref());
+                @if !address.is_empty() { br; small.address { (address) } } }
             td { (label_in(lang, &p.venue_type)) }
+            td.near { @if let Some(near) = &row.nearest_town { (place_from(lang, &near.town, Some((near.km, near.direction)))) } }
             td.num { (row.reports) }
             td.num { (row.incidents) }
             td.num { (row.sources) }

@@ -310,6 +310,7 @@ prem-show = Dangos
 prem-count = { $count } safle. Lawrlwytho:
 prem-caption = Safleoedd yn ôl { $sort }
 prem-col-premises = Safle
+prem-col-near = Ger
 prem-col-venue = Lleoliad
 prem-col-reports = Adroddiadau
 prem-col-incidents = Digwyddiadau

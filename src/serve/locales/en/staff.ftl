@@ -308,6 +308,7 @@ prem-show = Show
 prem-count = { $count } premises. Download:
 prem-caption = Premises by { $sort }
 prem-col-premises = Premises
+prem-col-near = Near
 prem-col-venue = Venue
 prem-col-reports = Reports
 prem-col-incidents = Incidents
