@@ -75,6 +75,26 @@ impl OutcomeSummary {
         total
     }
 
+    /// The emerging categories with visits, in the interface's order (the hot
+    /// patterns, the cold, `none`), then [`NO_REPORTS`]: a reader compares
+    /// neighbouring rows, which the names' alphabetical order scattered.
+    pub fn emerging_in_order(&self) -> Vec<(&str, HitRate)> {
+        let order = crate::model::EMERGING_CATEGORIES;
+        let rank = |category: &str| {
+            order
+                .iter()
+                .position(|o| *o == category)
+                .unwrap_or(order.len() + usize::from(category != NO_REPORTS))
+        };
+        let mut rows: Vec<(&str, HitRate)> = self
+            .emerging
+            .iter()
+            .map(|(c, r)| (c.as_str(), *r))
+            .collect();
+        rows.sort_by_key(|(c, _)| rank(c));
+        rows
+    }
+
     /// The answer of `GET /api/v1/outcomes/summary` (interface.md).
     pub fn to_json(&self, query: &SummaryQuery) -> Value {
         let rate = |r: HitRate| {
@@ -93,10 +113,10 @@ impl OutcomeSummary {
             })
             .collect();
         let emerging: Vec<Value> = self
-            .emerging
-            .iter()
+            .emerging_in_order()
+            .into_iter()
             .map(|(category, r)| {
-                let mut v = rate(*r);
+                let mut v = rate(r);
                 v["category"] = json!(category);
                 v
             })

@@ -360,6 +360,26 @@ fn each_visit_is_classed_by_the_map_of_the_day_before() {
             "{category}"
         );
     }
+    // Listed in the interface's order (hot patterns, cold, none), then the
+    // cells without reports: the API's array and the page's rows alike.
+    let listed: Vec<String> = summary.to_json(&SummaryQuery::default())["emerging"]
+        .as_array()
+        .expect("emerging")
+        .iter()
+        .map(|r| r["category"].as_str().expect("category").to_owned())
+        .collect();
+    let mut expected: Vec<String> = hotspots::model::EMERGING_CATEGORIES
+        .iter()
+        .chain(&[hotspots::premises::NO_REPORTS])
+        .filter(|c| summary.emerging.contains_key(**c))
+        .map(|c| (*c).to_owned())
+        .collect();
+    assert_eq!(listed, expected);
+    expected.sort();
+    assert_ne!(
+        listed, expected,
+        "these categories are not alphabetical already: the check can fail"
+    );
     let no_reports = summary.emerging.get(hotspots::premises::NO_REPORTS);
     assert_eq!(
         no_reports.map(|r| (r.visits, r.positive)),

@@ -1068,6 +1068,18 @@ async fn pages_render() {
     let bad = get(app(), "/towns?quarter=1999-Q9").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
 
+    // The outcomes form shows the map window it used (the default when not
+    // asked), and a window asked for.
+    for (uri, days) in [("/outcomes", "365"), ("/outcomes?window_days=90", "90")] {
+        let page = get(app(), uri).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let html = page.text();
+        assert!(
+            html.contains(&format!(r#"name="window_days" value="{days}""#)),
+            "{uri}"
+        );
+    }
+
     let js = get(app(), "/static/app.js").await;
     assert_eq!(js.status, StatusCode::OK);
     assert!(js

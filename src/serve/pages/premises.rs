@@ -397,7 +397,7 @@ pub async fn outcomes_page(
             form method="get" action="/outcomes" {
                 label { (t(lang, "out-from")) " " input type="date" name="from" value=(value("from")); }
                 label { " " (t(lang, "out-to")) " " input type="date" name="to" value=(value("to")); }
-                label { " " (t(lang, "out-window")) " " input type="number" min="7" max="3650" name="window_days" value=(value("window_days")); }
+                label { " " (t(lang, "out-window")) " " input type="number" min="7" max="3650" name="window_days" value=(query.window_days); }
                 " " button type="submit" { (t(lang, "prem-show")) }
             }
             div.table-scroll role="region" tabindex="0" aria-label=(t(lang, "out-by-class")) {
@@ -417,7 +417,7 @@ pub async fn outcomes_page(
                 table {
                     caption { (t(lang, "out-category-caption")) }
                     thead { tr { th scope="col" { (t(lang, "out-category")) } (rate_headings(lang)) } }
-                    tbody { @for (category, rate) in &summary.emerging { (class_row(category_label(lang, category), *rate)) } }
+                    tbody { @for (category, rate) in summary.emerging_in_order() { (class_row(category_label(lang, category), rate)) } }
                 }
             }
             h2 { (t(lang, "out-pai")) }
