@@ -819,6 +819,145 @@ async fn the_briefing_map_draws_the_force_boundary() {
     assert!(drawn_any, "the demo's briefings draw a force boundary");
 }
 
+/// `name="value"` of an SVG element's text, as a number.
+fn attr(element: &str, name: &str) -> f64 {
+    let key = format!(" {name}=\"");
+    let from = element.find(&key).map(|i| &element[i + key.len()..]);
+    from.and_then(|v| v.split('"').next())
+        .unwrap_or_default()
+        .parse()
+        .unwrap_or_else(|_| panic!("{name} in {element}"))
+}
+
+/// A premises drawn on a briefing map: ((x, y) on the map, (lat, lng) on the ground).
+type Drawn = ((f64, f64), (f64, f64));
+
+/// Great-circle metres between two `(lat, lng)`, written here as the reference.
+fn metres_between(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (p1, p2) = (a.0.to_radians(), b.0.to_radians());
+    let (dp, dl) = (p2 - p1, (b.1 - a.1).to_radians());
+    let h = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * 6_371_008.8 * h.sqrt().asin()
+}
+
+/// The briefing map prints to scale, north up, with its places named: the
+/// scale bar's length against the great-circle distance between premises
+/// drawn far apart, each named place where the gazetteer puts it, and the
+/// town the heading names among them when its centre is on the map.
+#[tokio::test]
+async fn the_briefing_map_has_a_scale_north_and_its_places() {
+    let layer: serde_json::Value =
+        serde_json::from_str(&get("/api/v1/layers/hotspots", Role::Tactical).await.text())
+            .expect("GeoJSON");
+    let premises: serde_json::Value = serde_json::from_str(
+        &get("/api/v1/premises?min_reports=1", Role::Tactical)
+            .await
+            .text(),
+    )
+    .expect("GeoJSON");
+    let at: std::collections::HashMap<&str, (f64, f64)> = premises["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .map(|f| {
+            let c = &f["geometry"]["coordinates"];
+            (
+                f["id"].as_str().expect("id"),
+                (c[1].as_f64().expect("lat"), c[0].as_f64().expect("lng")),
+            )
+        })
+        .collect();
+    let gazetteer = hotspots::geo::Gazetteer::embedded();
+    let mut town_named = 0;
+    for f in layer["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .take(6)
+    {
+        let id = f["properties"]["id"].as_str().expect("id");
+        let html = get(&format!("/briefing?area={id}"), Role::Tactical)
+            .await
+            .text();
+        let svg = between(&html, "<svg", "</svg>");
+        // Metres per SVG unit, from the scale bar.
+        let bar = between(svg, "<g class=\"scale-bar\"", "</g>");
+        let metres = attr(bar, "data-metres");
+        let line = between(bar, "<line", "/>");
+        let units_per_metre = (attr(line, "x2") - attr(line, "x1")) / metres;
+        assert!(
+            between(bar, "<text", "</text>").ends_with(&if metres >= 1000.0 {
+                format!(">{} km", metres / 1000.0)
+            } else {
+                format!(">{metres} m")
+            })
+        );
+        assert!(svg.contains("<g class=\"north\">"), "{id}: a north arrow");
+        // The premises as numbered, in the table's order (their ids).
+        let ids: Vec<&str> = html
+            .split("<small>")
+            .skip(1)
+            .filter_map(|small| small.split("</small>").next()?.split(" · ").nth(1))
+            .filter(|pid| at.contains_key(pid))
+            .collect();
+        let circles: Vec<(f64, f64)> = svg
+            .split("<circle")
+            .skip(1)
+            .map(|c| (attr(c, "cx"), attr(c, "cy")))
+            .collect();
+        assert!(
+            circles.len() >= 2 && ids.len() >= circles.len(),
+            "{id}: {ids:?}"
+        );
+        let drawn: Vec<Drawn> = circles
+            .iter()
+            .zip(&ids)
+            .map(|(xy, pid)| (*xy, at[pid]))
+            .collect();
+        let apart = |a: &Drawn, b: &Drawn| (a.0 .0 - b.0 .0).hypot(a.0 .1 - b.0 .1);
+        // The pair drawn farthest apart.
+        let (a, b) = drawn
+            .iter()
+            .flat_map(|a| drawn.iter().map(move |b| (a, b)))
+            .max_by(|x, y| apart(x.0, x.1).total_cmp(&apart(y.0, y.1)))
+            .expect("a pair");
+        let on_map = apart(a, b) / units_per_metre;
+        let on_ground = metres_between(a.1, b.1);
+        assert!(
+            (on_map / on_ground - 1.0).abs() < 0.01,
+            "{id}: {on_map:.0} m on the map, {on_ground:.0} m on the ground"
+        );
+        // North up: the northern premises of the pair is drawn higher.
+        assert_eq!(a.1 .0 > b.1 .0, a.0 .1 < b.0 .1, "{id}: north is up");
+        // Each named place where the gazetteer puts it, relative to the
+        // first premises (within a unit and a metre's rounding).
+        let (origin_xy, origin) = drawn[0];
+        let mut names = Vec::new();
+        for g in svg.split("<g class=\"place\"").skip(1) {
+            let square = between(g, "<rect", "/>");
+            let (x, y) = (attr(square, "x") + 4.0, attr(square, "y") + 4.0);
+            let name = between(g, "<text", "</text>");
+            let name = &name[name.find('>').expect("text") + 1..];
+            let expected_east = (x - origin_xy.0) / units_per_metre;
+            let expected_south = (y - origin_xy.1) / units_per_metre;
+            let found = gazetteer.places.iter().filter(|p| p.name == name).any(|p| {
+                let east = metres_between(origin, (origin.0, p.lng)) * (p.lng - origin.1).signum();
+                let south = metres_between(origin, (p.lat, origin.1)) * (origin.0 - p.lat).signum();
+                (east - expected_east).abs() < 0.003 * on_ground.max(1000.0)
+                    && (south - expected_south).abs() < 0.003 * on_ground.max(1000.0)
+            });
+            assert!(found, "{id}: {name} is not where the gazetteer puts it");
+            names.push(name.to_owned());
+        }
+        let town = f["properties"]["nearest_town"].as_str().expect("town");
+        if f["properties"]["nearest_town_km"].as_f64().expect("km") < 1.5 {
+            assert!(names.iter().any(|n| n == town), "{id}: {town} in {names:?}");
+            town_named += 1;
+        }
+    }
+    assert!(town_named > 0, "an area within 1.5 km of its town's centre");
+}
+
 /// The towns page for one police force: the rows of the whole table whose
 /// district lies in that force, unchanged, and nothing else.
 #[tokio::test]

@@ -72,7 +72,10 @@ fn svg_map(lang: Lang, b: &Briefing) -> Markup {
         .max(max_lat - min_lat)
         .max(1e-6);
     let scale = (WIDTH - 40.0) / span;
-    let height = ((max_lat - min_lat) * scale + 40.0).max(200.0);
+    let map_height = ((max_lat - min_lat) * scale + 40.0).max(200.0);
+    // A band under the map for the scale bar and the north arrow: a printed
+    // briefing has no other way to tell distance or direction.
+    let height = map_height + SCALE_BAND;
     let xy = |lat: f64, lng: f64| {
         (
             20.0 + (lng - min_lng) * squash * scale,
@@ -114,6 +117,12 @@ fn svg_map(lang: Lang, b: &Briefing) -> Markup {
             width + 2.0
         );
     }
+    // Under the premises' numbers, which matter more.
+    let places = Gazetteer::embedded().places.iter().filter_map(|place| {
+        let (x, y) = xy(place.lat, place.lng);
+        ((0.0..=WIDTH).contains(&x) && (0.0..=map_height).contains(&y)).then_some((place, x, y))
+    });
+    place_labels(&mut svg, places);
     for (i, row) in listed.iter().enumerate() {
         let (x, y) = xy(row.premises.lat, row.premises.lng);
         let _ = write!(
@@ -124,12 +133,128 @@ fn svg_map(lang: Lang, b: &Briefing) -> Markup {
             i + 1
         );
     }
+    scale_bar(&mut svg, METRES_PER_DEGREE / scale, map_height);
     html! {
         svg xmlns="http://www.w3.org/2000/svg" viewBox=(format!("0 0 {WIDTH} {height:.0}")) role="img"
             aria-label=(t(lang, "brief-map")) class="briefing-map" {
             (PreEscaped(svg))
         }
     }
+}
+
+/// Metres in a degree of latitude on the sphere of the gazetteer's distances
+/// (mean radius 6,371,008.8 m); the map's x is squashed by the cosine of its
+/// middle latitude, so one SVG unit is the same distance either way.
+const METRES_PER_DEGREE: f64 = 6_371_008.8 * std::f64::consts::PI / 180.0;
+/// SVG units under the map for the scale bar and north arrow.
+const SCALE_BAND: f64 = 44.0;
+/// Place names drawn on the map, at most (the largest places first).
+const PLACE_LABELS: usize = 10;
+
+/// The places on the map, named: a square at each centre and its name beside
+/// it, the largest places first, skipping a name that would overlap one
+/// already drawn. What orients an officer on a map without streets.
+fn place_labels<'a>(
+    svg: &mut String,
+    places: impl Iterator<Item = (&'a crate::geo::Place, f64, f64)>,
+) {
+    let mut places: Vec<_> = places.collect();
+    places.sort_by(|a, b| {
+        b.0.population
+            .cmp(&a.0.population)
+            .then(a.0.name.cmp(&b.0.name))
+    });
+    let mut taken: Vec<(f64, f64, f64, f64)> = Vec::new();
+    for (place, x, y) in places {
+        if taken.len() == PLACE_LABELS {
+            break;
+        }
+        // ~7.5 units a character at 14 units bold; right of the square, or
+        // left of it near the right edge.
+        let width = 7.5 * place.name.chars().count() as f64;
+        let left = x + 8.0 + width > WIDTH;
+        let x0 = if left { x - 8.0 - width } else { x - 5.0 };
+        let (x1, y0, y1) = (
+            if left { x + 5.0 } else { x + 8.0 + width },
+            y - 12.0,
+            y + 6.0,
+        );
+        if taken
+            .iter()
+            .any(|t| x0 < t.2 && t.0 < x1 && y0 < t.3 && t.1 < y1)
+        {
+            continue;
+        }
+        taken.push((x0, y0, x1, y1));
+        let (text_x, anchor) = if left {
+            (x - 8.0, "end")
+        } else {
+            (x + 8.0, "start")
+        };
+        let _ = write!(
+            svg,
+            "<g class=\"place\" data-lat=\"{}\" data-lng=\"{}\"><rect x=\"{:.1}\" y=\"{:.1}\" width=\"8\" height=\"8\" fill=\"#fff\" stroke=\"#000\" stroke-width=\"2\"/>\
+             <text x=\"{text_x:.1}\" y=\"{:.1}\" font-size=\"14\" font-weight=\"bold\" text-anchor=\"{anchor}\" font-family=\"sans-serif\" \
+             fill=\"#000\" stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\">{}</text></g>",
+            place.lat,
+            place.lng,
+            x - 4.0,
+            y - 4.0,
+            y + 5.0,
+            escape(&place.name),
+        );
+    }
+}
+
+fn escape(text: &str) -> String {
+    maud::html! { (text) }.into_string()
+}
+
+/// A scale bar of a round length about a fifth of the map's width, and an
+/// arrow to north (up: the map is drawn north up), in the band under the map.
+fn scale_bar(svg: &mut String, metres_per_unit: f64, map_height: f64) {
+    const LENGTHS: [f64; 13] = [
+        50.0, 100.0, 200.0, 250.0, 500.0, 1_000.0, 2_000.0, 2_500.0, 5_000.0, 10_000.0, 20_000.0,
+        25_000.0, 50_000.0,
+    ];
+    let metres = LENGTHS
+        .iter()
+        .copied()
+        .take_while(|m| m / metres_per_unit <= WIDTH / 5.0)
+        .last()
+        .unwrap_or(LENGTHS[0]);
+    let length = metres / metres_per_unit;
+    let label = if metres >= 1_000.0 {
+        format!("{} km", metres / 1_000.0)
+    } else {
+        format!("{metres} m")
+    };
+    let (x, y) = (20.0, map_height + 24.0);
+    let _ = write!(
+        svg,
+        "<g class=\"scale-bar\" data-metres=\"{metres}\"><line x1=\"{x:.1}\" y1=\"{y:.1}\" x2=\"{:.3}\" y2=\"{y:.1}\" stroke=\"#000\" stroke-width=\"3\"/>\
+         <line x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"#000\" stroke-width=\"2\"/>\
+         <line x1=\"{:.3}\" y1=\"{:.1}\" x2=\"{:.3}\" y2=\"{:.1}\" stroke=\"#000\" stroke-width=\"2\"/>\
+         <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"14\" font-family=\"sans-serif\">{label}</text></g>",
+        x + length,
+        y - 6.0,
+        y + 6.0,
+        x + length,
+        y - 6.0,
+        x + length,
+        y + 6.0,
+        x + length + 8.0,
+        y + 5.0,
+    );
+    let nx = WIDTH - 30.0;
+    let _ = write!(
+        svg,
+        "<g class=\"north\"><path d=\"M{nx:.1} {:.1} l-7 14 h14 z\" fill=\"#000\"/>\
+         <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"14\" font-weight=\"bold\" font-family=\"sans-serif\">N</text></g>",
+        map_height + 8.0,
+        nx + 10.0,
+        map_height + 22.0,
+    );
 }
 
 /// `GET /briefing?area=...` (plus the premises list's filters).
