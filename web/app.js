@@ -539,28 +539,59 @@
       list.append(li);
       return;
     }
-    const items = fc.features.filter(function (f) { return CHANGE_CATEGORIES.indexOf(f.properties.category) >= 0; })
-      .sort(function (a, b) { return b.properties.trend_z - a.properties.trend_z; }).slice(0, 10);
+    const matching = fc.features.filter(function (f) { return CHANGE_CATEGORIES.indexOf(f.properties.category) >= 0; });
+    // Strongest trend first; the partnership release withholds the trend's
+    // strength, so there new comes before intensifying before consecutive,
+    // then by place (code-unit order, as the server sorts).
+    const ranked = matching.some(function (f) { return typeof f.properties.trend_z === "number"; });
+    matching.sort(ranked
+      ? function (a, b) { return b.properties.trend_z - a.properties.trend_z; }
+      : function (a, b) {
+        const c = CHANGE_CATEGORIES.indexOf(a.properties.category) - CHANGE_CATEGORIES.indexOf(b.properties.category);
+        if (c) return c;
+        const pa = placeOf(a.properties) || "", pb = placeOf(b.properties) || "";
+        return pa < pb ? -1 : pa > pb ? 1 : 0;
+      });
+    // Cells that would read alike (one category, one place: several cells
+    // within a km of a town's centre) are one item, with how many cells.
+    const groups = [];
+    const byLabel = new Map();
+    for (const f of matching) {
+      const category = msg("map-cat-" + f.properties.category);
+      const place = placeOf(f.properties);
+      const label = place ? msg("map-change-near", { category: category, place: place }) : category;
+      if (byLabel.has(label)) {
+        byLabel.get(label).cells.push(f);
+      } else {
+        const group = { label: label, cells: [f] };
+        byLabel.set(label, group);
+        groups.push(group);
+      }
+    }
+    const items = groups.slice(0, 10);
     if (!items.length) {
       const li = document.createElement("li");
       li.textContent = msg("map-changes-none");
       list.append(li);
     }
-    for (const f of items) {
+    for (const group of items) {
       const li = document.createElement("li");
       const b = document.createElement("button");
       b.type = "button";
-      // A count the role may not see (the partnership release withholds small
-      // ones) is said to be withheld, not printed as "undefined".
-      const n = f.properties.count;
-      const category = msg("map-cat-" + f.properties.category);
-      const place = placeOf(f.properties);
-      b.textContent = (place ? msg("map-change-near", { category: category, place: place }) : category) + " · " +
-        (typeof n === "number" ? (n === 1 ? msg("map-one-report") : msg("map-n-reports", { count: n })) : msg("map-count-withheld"));
+      // A count the role may not see is left out (the page says once that
+      // the release gives no counts), never printed as "undefined".
+      const counts = group.cells.map(function (f) { return f.properties.count; });
+      const known = counts.every(function (n) { return typeof n === "number"; });
+      const n = counts.reduce(function (a, c) { return a + (typeof c === "number" ? c : 0); }, 0);
+      const parts = [group.label];
+      if (group.cells.length > 1) parts.push(msg("map-n-cells", { count: group.cells.length }));
+      if (known) parts.push(n === 1 ? msg("map-one-report") : msg("map-n-reports", { count: n }));
+      b.textContent = parts.join(" · ");
+      const cells = group.cells.map(function (f) { return f.properties.h3; });
       b.addEventListener("click", function () {
-        const c = f.geometry.coordinates[0][0];
+        const c = group.cells[0].geometry.coordinates[0][0];
         map.flyTo({ center: c, zoom: Math.max(map.getZoom(), 11) });
-        openPanel([f.properties.h3], msg("map-emerging-cell", { cell: f.properties.h3 }));
+        openPanel(cells, msg("map-emerging-cell", { cell: cells.join(", ") }));
       });
       li.append(b);
       list.append(li);

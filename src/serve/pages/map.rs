@@ -209,6 +209,7 @@ pub async fn map_page(
             }
             section #changes aria-label=(changes_heading) {
                 h2 { (changes_heading) }
+                @if viewer.role.reads_release_only() { p.note { (t(lang, "map-changes-release-note")) } }
                 ol #changes-list {}
                 // What the map shows, without the map: the hotspot areas of
                 // this view (same filters) as a table; an area's place name
@@ -278,7 +279,7 @@ fn script_messages(lang: Lang) -> String {
         ("map-changes-none", &[]),
         ("map-one-report", &[]),
         ("map-n-reports", &["count"]),
-        ("map-count-withheld", &[]),
+        ("map-n-cells", &["count"]),
         ("map-withheld", &[]),
         ("map-emerging-cell", &["cell"]),
         ("map-areas-none", &[]),
