@@ -209,7 +209,7 @@ pub(crate) struct ProblemPage {
 pub(crate) enum ProblemFrame<'a> {
     Public,
     SignedOut,
-    SignedIn(crate::serve::layout::Nav<'a>),
+    SignedIn(Nav<'a>),
 }
 
 /// The page of a failed request in `lang`: the status in words, the detail

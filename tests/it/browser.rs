@@ -889,14 +889,18 @@ fn expected_changes(features: &[serde_json::Value]) -> Vec<String> {
                 .position(|c| p["category"] == *c)
                 .unwrap_or(ORDER.len())
         };
-        cells.sort_by(|a, b| rank(a).cmp(&rank(b)).then(place_of(a).cmp(&place_of(b))));
+        cells.sort_by(|a, b| {
+            rank(a)
+                .cmp(&rank(b))
+                .then(crate::support::place_of(a).cmp(&crate::support::place_of(b)))
+        });
     }
     let mut groups: Vec<(String, Vec<&serde_json::Value>)> = Vec::new();
     for p in cells {
         let label = format!(
             "{} near {}",
             p["category"].as_str().unwrap_or_default().replace('_', " "),
-            place_of(p)
+            crate::support::place_of(p)
         );
         match groups.iter_mut().find(|(l, _)| *l == label) {
             Some((_, members)) => members.push(p),
@@ -925,29 +929,6 @@ fn expected_changes(features: &[serde_json::Value]) -> Vec<String> {
             parts.join(" · ")
         })
         .collect()
-}
-
-/// A feature's place as the page says it in English: its town, and a km or
-/// more out, how far and which way ("March, 7.5 km east").
-fn place_of(p: &serde_json::Value) -> String {
-    let town = p["nearest_town"].as_str().unwrap_or("?");
-    let km = p["nearest_town_km"].as_f64().unwrap_or(0.0);
-    let direction = match p["nearest_town_direction"].as_str().unwrap_or_default() {
-        "n" => "north",
-        "ne" => "north-east",
-        "e" => "east",
-        "se" => "south-east",
-        "s" => "south",
-        "sw" => "south-west",
-        "w" => "west",
-        "nw" => "north-west",
-        other => panic!("a compass point: {other:?}"),
-    };
-    if km < 1.0 {
-        town.to_owned()
-    } else {
-        format!("{town}, {km:.1} km {direction}")
-    }
 }
 
 /// The map's side column (changes list, hotspot areas table) fits its width:

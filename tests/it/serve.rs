@@ -573,25 +573,7 @@ async fn premises_say_where_they_are() {
     assert_eq!(page.status, StatusCode::OK);
     let html = page.text();
     let first = fc.features[0].properties.as_ref().expect("properties");
-    let km = first["nearest_town_km"].as_f64().expect("km");
-    let expected = if km >= 1.0 {
-        format!(
-            "{}, {km:.1} km {}",
-            first["nearest_town"].as_str().expect("town"),
-            match first["nearest_town_direction"].as_str().expect("direction") {
-                "n" => "north",
-                "ne" => "north-east",
-                "e" => "east",
-                "se" => "south-east",
-                "s" => "south",
-                "sw" => "south-west",
-                "w" => "west",
-                _ => "north-west",
-            }
-        )
-    } else {
-        first["nearest_town"].as_str().expect("town").to_owned()
-    };
+    let expected = crate::support::place_of(&serde_json::Value::Object(first.clone()));
     let first_near = html
         .split(r#"<td class="near">"#)
         .nth(1)

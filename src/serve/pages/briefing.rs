@@ -193,11 +193,9 @@ fn place_labels<'a>(
         };
         let _ = write!(
             svg,
-            "<g class=\"place\" data-lat=\"{}\" data-lng=\"{}\"><rect x=\"{:.1}\" y=\"{:.1}\" width=\"8\" height=\"8\" fill=\"#fff\" stroke=\"#000\" stroke-width=\"2\"/>\
+            "<g class=\"place\"><rect x=\"{:.1}\" y=\"{:.1}\" width=\"8\" height=\"8\" fill=\"#fff\" stroke=\"#000\" stroke-width=\"2\"/>\
              <text x=\"{text_x:.1}\" y=\"{:.1}\" font-size=\"14\" font-weight=\"bold\" text-anchor=\"{anchor}\" font-family=\"sans-serif\" \
              fill=\"#000\" stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\">{}</text></g>",
-            place.lat,
-            place.lng,
             x - 4.0,
             y - 4.0,
             y + 5.0,
@@ -206,6 +204,7 @@ fn place_labels<'a>(
     }
 }
 
+/// Text escaped for SVG as maud escapes it for HTML (`&`, `<`, `>`, `"`).
 fn escape(text: &str) -> String {
     maud::html! { (text) }.into_string()
 }

@@ -1,6 +1,29 @@
 //! Helpers shared by the integration tests: the in-process router runner and
 //! test accounts (`router`), and a served app driven by Chromium (`browser`,
-//! also used by `benches/map.rs`).
+//! also used by `benches/map.rs`), and how the pages say a place.
 
 pub mod browser;
 pub mod router;
+
+/// A feature's place as the page says it in English: its town, and a km or
+/// more out, how far and which way ("March, 7.5 km east").
+pub fn place_of(p: &serde_json::Value) -> String {
+    let town = p["nearest_town"].as_str().unwrap_or("?");
+    let km = p["nearest_town_km"].as_f64().unwrap_or(0.0);
+    let direction = match p["nearest_town_direction"].as_str().unwrap_or_default() {
+        "n" => "north",
+        "ne" => "north-east",
+        "e" => "east",
+        "se" => "south-east",
+        "s" => "south",
+        "sw" => "south-west",
+        "w" => "west",
+        "nw" => "north-west",
+        other => panic!("a compass point: {other:?}"),
+    };
+    if km < 1.0 {
+        town.to_owned()
+    } else {
+        format!("{town}, {km:.1} km {direction}")
+    }
+}
