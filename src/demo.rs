@@ -134,7 +134,9 @@ pub fn load_demo(store: &mut Store) -> Result<Vec<FileSummary>, PipelineError> {
     Ok(summaries)
 }
 
-/// Prints what the store holds and the ten busiest res-8 cells with their nearest town.
+/// Prints what the store holds and the ten busiest res-8 cells with their
+/// nearest town, how far and which way ("Dunstable, 6.5 km N"), as the
+/// pages tell places near one town apart.
 ///
 /// # Errors
 /// On store or write failure.
@@ -157,9 +159,8 @@ pub fn print_overview(store: &Store, out: &mut dyn Write) -> anyhow::Result<()> 
             continue;
         };
         let centre = h3o::LatLng::from(cell);
-        let town = gazetteer
-            .nearest_place(centre.lat(), centre.lng(), 5000)
-            .map(|(p, d)| format!("{} ({:.1} km)", p.name, d / 1000.0))
+        let town = crate::geo::NearestTown::of(gazetteer, centre.lat(), centre.lng())
+            .map(|t| format!("{}, {:.1} km {}", t.town, t.km, t.direction.to_uppercase()))
             .unwrap_or_default();
         writeln!(out, "  {cell:<17} {count:>7}  {town}")?;
     }

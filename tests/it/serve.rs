@@ -322,6 +322,45 @@ fn assert_from_nearest_town(
     }
 }
 
+/// `hotspots demo`'s overview: the ten busiest res-8 cells, busiest first,
+/// each with its nearest town, how far and which way.
+#[test]
+fn the_demo_overview_says_where_its_busiest_cells_are() {
+    let store = demo().1.lock().expect("store");
+    let mut out = Vec::new();
+    hotspots::demo::print_overview(&store, &mut out).expect("overview");
+    let text = String::from_utf8(out).expect("UTF-8");
+    let rows: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("busiest res-8 cells:"))
+        .skip(2)
+        .collect();
+    assert_eq!(rows.len(), 10, "{text}");
+    let mut previous = u64::MAX;
+    for row in rows {
+        let (cell, rest) = row.trim().split_once(' ').expect("cell");
+        let (count, place) = rest.trim().split_once("  ").expect("count, place");
+        let count: u64 = count.parse().expect("count");
+        assert!(count <= previous, "busiest first: {text}");
+        previous = count;
+        let cell: h3o::CellIndex = cell.parse().expect("cell");
+        let centre = h3o::LatLng::from(cell);
+        let (town, tail) = place.split_once(", ").expect("town, km");
+        let (km, direction) = tail.split_once(" km ").expect("km direction");
+        let mut p = serde_json::Map::new();
+        p.insert("nearest_town".into(), town.into());
+        p.insert(
+            "nearest_town_km".into(),
+            km.parse::<f64>().expect("km").into(),
+        );
+        p.insert(
+            "nearest_town_direction".into(),
+            direction.to_lowercase().into(),
+        );
+        assert_from_nearest_town(&p, (centre.lat(), centre.lng()), row);
+    }
+}
+
 #[tokio::test]
 async fn hotspots_emerging_and_reports_layers() {
     let fc = collection(&get(app(), "/api/v1/layers/hotspots").await);
