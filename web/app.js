@@ -582,10 +582,12 @@
       // the release gives no counts), never printed as "undefined".
       const counts = group.cells.map(function (f) { return f.properties.count; });
       const known = counts.every(function (n) { return typeof n === "number"; });
-      const n = counts.reduce(function (a, c) { return a + (typeof c === "number" ? c : 0); }, 0);
       const parts = [group.label];
       if (group.cells.length > 1) parts.push(msg("map-n-cells", { count: group.cells.length }));
-      if (known) parts.push(n === 1 ? msg("map-one-report") : msg("map-n-reports", { count: n }));
+      if (known) {
+        const n = counts.reduce(function (a, c) { return a + c; }, 0);
+        parts.push(n === 1 ? msg("map-one-report") : msg("map-n-reports", { count: n }));
+      }
       b.textContent = parts.join(" · ");
       const cells = group.cells.map(function (f) { return f.properties.h3; });
       b.addEventListener("click", function () {

@@ -230,7 +230,18 @@ async fn localise_problem_pages(
     let public = parts.uri.path() == "/report" || parts.uri.path().starts_with("/report/");
     let asked = crate::serve::session::request_lang(&parts);
     let lang = if public { asked } else { asked.staff() };
-    let headers = parts.headers.clone();
+    // Only what identifies the caller is kept for after the handler (the
+    // request itself is consumed): every request passes here.
+    let credentials: axum::http::HeaderMap = if public {
+        axum::http::HeaderMap::new()
+    } else {
+        parts
+            .headers
+            .iter()
+            .filter(|(name, _)| *name == header::COOKIE || *name == header::AUTHORIZATION)
+            .map(|(name, value)| (name.clone(), value.clone()))
+            .collect()
+    };
     let mut response = next.run(Request::from_parts(parts, body)).await;
     let Some(problem) = response
         .extensions_mut()
@@ -243,7 +254,7 @@ async fn localise_problem_pages(
     let principal = if public {
         None
     } else {
-        state.authenticate(&headers).await.ok().flatten()
+        state.authenticate(&credentials).await.ok().flatten()
     };
     if lang == crate::serve::i18n::Lang::En && !public && principal.is_none() {
         return response;

@@ -618,7 +618,7 @@ async fn premises_say_where_they_are() {
         .nth(1)
         .and_then(|rest| rest.split("</td>").next());
     assert_eq!(first_near, Some(expected.as_str()));
-    // A register premises' row shows its address.
+    // A register premises' row shows its address under its name.
     let registered = fc
         .features
         .iter()
@@ -626,9 +626,15 @@ async fn premises_say_where_they_are() {
         .find(|p| p["address"].is_string())
         .expect("a register premises in the demo's list");
     let address = registered["address"].as_str().expect("address");
+    let id = registered["premises_id"].as_str().expect("id");
+    let row = html
+        .split(&format!(r#"<a href="/premises/{id}">"#))
+        .nth(1)
+        .and_then(|rest| rest.split("</td>").next())
+        .expect("the premises' row");
     assert!(
-        html.contains(address.split(',').next().expect("street")),
-        "{address}"
+        row.contains(&format!(r#"<small class="address">{address}"#)),
+        "{id}: {address} in {row}"
     );
 }
 
