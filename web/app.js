@@ -542,7 +542,7 @@
     const matching = fc.features.filter(function (f) { return CHANGE_CATEGORIES.indexOf(f.properties.category) >= 0; });
     // Strongest trend first; the partnership release withholds the trend's
     // strength, so there new comes before intensifying before consecutive,
-    // then by place (code-unit order, as the server sorts).
+    // then by place (code-unit order: the same in every browser).
     const ranked = matching.some(function (f) { return typeof f.properties.trend_z === "number"; });
     matching.sort(ranked
       ? function (a, b) { return b.properties.trend_z - a.properties.trend_z; }
