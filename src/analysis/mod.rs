@@ -20,4 +20,7 @@ pub use gistar::{
     clear_thin_hot_cells, gi_star, gi_star_sparse, permutation_p, ring_reports, GiStar, Kernel,
     Neighbours, Rings, SparseGiStar, StudyArea,
 };
-pub use stats::{bh_threshold, bins, mann_kendall, poisson_change_p, two_sided_p, MannKendall};
+pub use stats::{
+    bh_threshold, bins, change_q_values, mann_kendall, poisson_change_p, two_sided_p, MannKendall,
+    CHANGE_ALPHA,
+};

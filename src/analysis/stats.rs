@@ -55,6 +55,55 @@ pub fn bh_thresholds_counted<const N: usize>(
     thresholds
 }
 
+/// Benjamini-Hochberg adjusted p-values, in the input's order (R's
+/// `p.adjust(p, "BH")`): `q(i) = min over j >= i of m · p(j) / j` over the
+/// p-values sorted ascending, capped at 1. A test is significant at FDR
+/// `alpha` exactly when its `q <= alpha` (the step-up rule of
+/// [`bh_threshold`], one number a test instead of one a level). NaN stays
+/// NaN and counts towards `m`.
+pub fn bh_adjusted(p_values: &[f64]) -> Vec<f64> {
+    let m = p_values.len() as f64;
+    let mut order: Vec<usize> = (0..p_values.len()).collect();
+    // NaN sorts after every number, so it never lowers a smaller p's q.
+    order.sort_unstable_by(|a, b| p_values[*a].total_cmp(&p_values[*b]));
+    let mut q = vec![f64::NAN; p_values.len()];
+    let mut running = 1.0_f64;
+    for (rank, i) in order.iter().enumerate().rev() {
+        let p = p_values[*i];
+        if p.is_nan() {
+            continue;
+        }
+        running = running.min(p * m / (rank + 1) as f64);
+        q[*i] = running;
+    }
+    q
+}
+
+/// Two-sided significance level of the towns tables' change tests.
+pub const CHANGE_ALPHA: f64 = 0.05;
+
+/// The false discovery rate of a table of change tests ([`poisson_change_p`]
+/// of each `(now, before)`), as Gilbert's modification of Benjamini-Hochberg
+/// for discrete tests: a pair whose test could not reach [`CHANGE_ALPHA`]
+/// however its total split (`now + before < 6`) is left out of the family,
+/// since it can never be called a change and would only make every other row
+/// harder to call one. Those pairs get `None`; the rest their BH-adjusted p
+/// over the pairs that could.
+pub fn change_q_values(pairs: &[(u64, u64)]) -> Vec<Option<f64>> {
+    // The most extreme split of a total is the smallest p its test can give.
+    let testable = |(now, before): (u64, u64)| poisson_change_p(now + before, 0) <= CHANGE_ALPHA;
+    let tested: Vec<f64> = pairs
+        .iter()
+        .filter(|pair| testable(**pair))
+        .map(|(now, before)| poisson_change_p(*now, *before))
+        .collect();
+    let mut q = bh_adjusted(&tested).into_iter();
+    pairs
+        .iter()
+        .map(|pair| if testable(*pair) { q.next() } else { None })
+        .collect()
+}
+
 /// Confidence levels of ArcGIS `Gi_Bin`: bin 3/2/1 = 99/95/90%.
 pub const LEVELS: [(i8, f64); 3] = [(3, 0.01), (2, 0.05), (1, 0.10)];
 

@@ -1172,6 +1172,12 @@ pub struct TownRow {
     /// Exact conditional test of count vs previous (equal exposure).
     pub p_change: f64,
     pub p_year: f64,
+    /// `p_change` adjusted for the period's other areas (Benjamini-Hochberg,
+    /// [`analysis::change_q_values`]); `None` when no split of the two
+    /// counts' total could be significant.
+    pub q_change: Option<f64>,
+    /// `p_year` adjusted in the same way.
+    pub q_year: Option<f64>,
     /// Counts by breakdown value (venue, exploitation, child).
     pub breakdown: BTreeMap<String, u64>,
 }
@@ -1185,23 +1191,38 @@ pub fn area_trends(
     filter: &ReportFilter,
     step: Step,
 ) -> Result<Vec<TownRow>, LayerError> {
-    let rows = store.area_series(level, filter, step, None)?;
-    let by_venue = store.area_series(level, filter, step, Some(crate::model::Split::Venue))?;
-    let by_exploitation =
-        store.area_series(level, filter, step, Some(crate::model::Split::Exploitation))?;
-    let by_child = store.area_series(level, filter, step, Some(crate::model::Split::Child))?;
-    let by_source = store.area_series(level, filter, step, Some(crate::model::Split::Source))?;
-    let by_nationality = group_nationalities(store.area_series(
-        level,
-        filter,
-        step,
-        Some(crate::model::Split::Nationality),
-    )?);
     let (first, last, _) = store.data_window(filter)?;
     let (Some(first), Some(last)) = (filter.from.or(first), filter.to.or(last)) else {
         return Ok(Vec::new());
     };
     let periods = periods(first, last, step);
+    // Counted from a year before the first period, so that its previous
+    // period and its year before are the counts they were, not zeros for
+    // lying before `from`.
+    let counted = &ReportFilter {
+        from: filter.from.and(
+            periods
+                .first()
+                .and_then(|p| p.checked_sub_months(Months::new(12))),
+        ),
+        ..filter.clone()
+    };
+    let rows = store.area_series(level, counted, step, None)?;
+    let by_venue = store.area_series(level, counted, step, Some(crate::model::Split::Venue))?;
+    let by_exploitation = store.area_series(
+        level,
+        counted,
+        step,
+        Some(crate::model::Split::Exploitation),
+    )?;
+    let by_child = store.area_series(level, counted, step, Some(crate::model::Split::Child))?;
+    let by_source = store.area_series(level, counted, step, Some(crate::model::Split::Source))?;
+    let by_nationality = group_nationalities(store.area_series(
+        level,
+        counted,
+        step,
+        Some(crate::model::Split::Nationality),
+    )?);
     // A town can straddle districts (its res-7 cells vote separately): counts are
     // summed per town, and the town is listed under the district holding most of them.
     let mut counts: HashMap<(String, NaiveDate), u64> = HashMap::new();
@@ -1267,6 +1288,8 @@ pub fn area_trends(
                 change: count as i64 - previous as i64,
                 p_change: analysis::poisson_change_p(count, previous),
                 p_year: analysis::poisson_change_p(count, year_before),
+                q_change: None,
+                q_year: None,
                 breakdown: splits
                     .get(&(area.clone(), *period))
                     .cloned()
@@ -1274,7 +1297,42 @@ pub fn area_trends(
             });
         }
     }
+    let period_of: Vec<NaiveDate> = out.iter().map(|r| r.period).collect();
+    let q_change = q_by_period(&period_of, out.iter().map(|r| Some((r.count, r.previous))));
+    let q_year = q_by_period(
+        &period_of,
+        out.iter().map(|r| Some((r.count, r.year_before))),
+    );
+    for ((row, q_change), q_year) in out.iter_mut().zip(q_change).zip(q_year) {
+        row.q_change = q_change;
+        row.q_year = q_year;
+    }
     Ok(out)
+}
+
+/// The q-values of a table's change tests ([`analysis::change_q_values`]),
+/// one family per period: a town's verdict is weighed against the other
+/// areas of the same quarter, the rows a meeting reads side by side. Rows
+/// without a pair of counts (withheld) are in no family and get `None`.
+pub(crate) fn q_by_period(
+    periods: &[NaiveDate],
+    pairs: impl IntoIterator<Item = Option<(u64, u64)>>,
+) -> Vec<Option<f64>> {
+    let pairs: Vec<Option<(u64, u64)>> = pairs.into_iter().collect();
+    let mut families: BTreeMap<NaiveDate, Vec<usize>> = BTreeMap::new();
+    for (i, (period, pair)) in periods.iter().zip(&pairs).enumerate() {
+        if pair.is_some() {
+            families.entry(*period).or_default().push(i);
+        }
+    }
+    let mut q = vec![None; periods.len()];
+    for rows in families.values() {
+        let family: Vec<(u64, u64)> = rows.iter().filter_map(|i| pairs[*i]).collect();
+        for (i, value) in rows.iter().zip(analysis::change_q_values(&family)) {
+            q[*i] = value;
+        }
+    }
+    q
 }
 
 /// Nationalities recorded on most reports (over all areas and periods) keep

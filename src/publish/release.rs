@@ -186,6 +186,8 @@ pub fn render_release(
                         "change": p.change,
                         "p_change": p.p_change.map(export::finite),
                         "p_year": p.p_year.map(export::finite),
+                        "q_change": p.q_change.map(export::finite),
+                        "q_year": p.q_year.map(export::finite),
                         "breakdown": p.breakdown,
                     })
                 })
@@ -197,7 +199,12 @@ pub fn render_release(
                 &query,
                 0,
                 (Some(from), Some(quarter_end(to))),
-                json!({"rows": rows, "step": "quarter", "disclosure": disclosure_note(&period)}),
+                json!({
+                    "rows": rows,
+                    "step": "quarter",
+                    "disclosure": disclosure_note(&period),
+                    "multiple_testing": crate::publish::render::MULTIPLE_TESTING,
+                }),
             );
             provenance_block = Some(provenance.clone());
             if csv {
@@ -216,6 +223,8 @@ pub fn render_release(
                         "change",
                         "p_change",
                         "p_year",
+                        "q_change",
+                        "q_year",
                         "breakdown",
                     ],
                     &mut body,
@@ -254,6 +263,10 @@ pub struct PublishedTrend {
     pub change: Option<i64>,
     pub p_change: Option<f64>,
     pub p_year: Option<f64>,
+    /// `p_change` adjusted over the period's published tests
+    /// ([`layers::q_by_period`]).
+    pub q_change: Option<f64>,
+    pub q_year: Option<f64>,
     pub breakdown: BTreeMap<String, Option<u64>>,
 }
 
@@ -267,6 +280,8 @@ impl PublishedTrend {
             change: Some(t.change),
             p_change: Some(t.p_change),
             p_year: Some(t.p_year),
+            q_change: t.q_change,
+            q_year: t.q_year,
             breakdown: t
                 .breakdown
                 .iter()
@@ -311,7 +326,7 @@ pub fn publish_trends(
         };
         map.get(key).copied().unwrap_or(Some(0))
     };
-    Ok(trends
+    let mut published: Vec<PublishedTrend> = trends
         .iter()
         .map(|t| {
             let key = if level == AreaLevel::District {
@@ -322,14 +337,19 @@ pub fn publish_trends(
             let count = total(t.period, key);
             let previous = total(add_quarters(t.period, -1), key);
             let year_before = total(add_quarters(t.period, -4), key);
-            let both = |b: Option<u64>| count.is_some() && b.is_some();
+            // Tests between the published totals themselves, as a reader of
+            // the table would work them out.
+            let change = count.zip(previous);
+            let year = count.zip(year_before);
             PublishedTrend {
                 count,
                 previous,
                 year_before,
-                change: both(previous).then_some(t.change),
-                p_change: both(previous).then_some(t.p_change),
-                p_year: both(year_before).then_some(t.p_year),
+                change: change.map(|(now, before)| now as i64 - before as i64),
+                p_change: change.map(|(now, before)| published_change_p(now, before)),
+                p_year: year.map(|(now, before)| published_change_p(now, before)),
+                q_change: None,
+                q_year: None,
                 breakdown: protected
                     .get(&(t.period, level == AreaLevel::District))
                     .and_then(|by_area| by_area.get(key.as_str()))
@@ -337,7 +357,27 @@ pub fn publish_trends(
                     .unwrap_or_else(|| disclosure::breakdown(count, &t.breakdown, rule.k)),
             }
         })
-        .collect())
+        .collect();
+    // The family is what the role is shown: the published tests alone.
+    let periods: Vec<NaiveDate> = trends.iter().map(|t| t.period).collect();
+    let pair = |now: Option<u64>, before: Option<u64>| now.zip(before);
+    let q_change = layers::q_by_period(
+        &periods,
+        published
+            .iter()
+            .map(|p| pair(p.count, p.previous).filter(|_| p.p_change.is_some())),
+    );
+    let q_year = layers::q_by_period(
+        &periods,
+        published
+            .iter()
+            .map(|p| pair(p.count, p.year_before).filter(|_| p.p_year.is_some())),
+    );
+    for ((p, q_change), q_year) in published.iter_mut().zip(q_change).zip(q_year) {
+        p.q_change = q_change;
+        p.q_year = q_year;
+    }
+    Ok(published)
 }
 
 /// The exact test of the towns tables (conditional binomial, equal exposure,

@@ -168,6 +168,7 @@ pub fn render(
                     "level": if request.level == AreaLevel::District { "district" } else { "town" },
                     "town_rule": "the place of >= 5,000 people (GeoNames) nearest the report's H3 res-7 cell centre",
                     "change_test": "exact conditional binomial test of count vs previous (and vs a year before), equal exposure, two-sided",
+                    "multiple_testing": MULTIPLE_TESTING,
                     "counts": "exact (no small-number suppression applied)",
                 });
                 let block = layers::provenance("towns", query, 0, (first, last), extra);
@@ -315,6 +316,9 @@ pub(crate) fn write_json(
     out.push(b'\n');
     Ok(())
 }
+
+/// How the towns tables' q-values are worked out (their provenance says so).
+pub(crate) const MULTIPLE_TESTING: &str = "q_change and q_year: Benjamini-Hochberg adjusted p-values over the period's areas, leaving out those whose two counts' total could not give p < 0.05 however it split (Gilbert's modification for discrete tests); a change is called significant when q < 0.05";
 
 /// Town rows as Point features at the town's GeoNames location (for GIS tools).
 pub(crate) fn towns_geojson(

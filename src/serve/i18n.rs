@@ -400,6 +400,7 @@ mod tests {
                     "months",
                     "km",
                     "direction",
+                    "tested",
                 ] {
                     args.set(name, "1");
                 }

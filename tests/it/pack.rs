@@ -966,7 +966,7 @@ async fn the_towns_page_for_one_police_force() {
     // (town, district name, the row's cells as text) of the towns table.
     let rows = |html: &str| -> Vec<(String, String, String)> {
         let body = between(html, "<tbody>", "</tbody>");
-        body.split("<tr>")
+        body.split("<tr data-area=")
             .skip(1)
             .map(|row| {
                 let cell = |tag: &str, n: usize| {

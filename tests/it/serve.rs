@@ -830,6 +830,8 @@ async fn towns_rows_as_json_and_csv() {
             "year_before",
             "change",
             "p_change",
+            "q_change",
+            "q_year",
         ] {
             assert!(r.get(key).is_some(), "towns row has {key}");
         }
@@ -842,8 +844,251 @@ async fn towns_rows_as_json_and_csv() {
     assert_eq!(body["provenance"]["layer"], "towns");
     let csv_answer = get(app(), "/api/v1/towns?format=csv&level=district").await;
     let mut reader = csv::Reader::from_reader(csv_answer.body.as_slice());
-    assert_eq!(reader.headers().expect("header").get(0), Some("town"));
-    assert!(reader.records().count() > 0);
+    let header = reader.headers().expect("header").clone();
+    assert_eq!(header.get(0), Some("town"));
+    let q_at = header
+        .iter()
+        .position(|h| h == "q_change")
+        .expect("a q_change column");
+    let records: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("a row")).collect();
+    assert!(!records.is_empty());
+    assert!(
+        records.iter().any(|r| r[q_at].parse::<f64>().is_ok()),
+        "some q_change"
+    );
+}
+
+/// The exact two-sided binomial test of `now` against `before` (equal
+/// exposure), summed outcome by outcome: every split of the total no more
+/// likely than the one seen.
+fn binomial_p(now: u64, before: u64) -> f64 {
+    let n = now + before;
+    let pmf: Vec<f64> = (0..=n)
+        .scan(0.5f64.powi(n as i32), |term, k| {
+            let here = *term;
+            *term *= (n - k) as f64 / (k + 1) as f64;
+            Some(here)
+        })
+        .collect();
+    let seen = pmf[now as usize];
+    pmf.iter()
+        .filter(|p| **p <= seen * (1.0 + 1e-7))
+        .sum::<f64>()
+        .min(1.0)
+}
+
+/// A window's first quarters compare with the quarters before it: the
+/// analyst's rows from 2023 equal the same rows of the whole series (their
+/// previous quarter and year before counted, not zeros for lying before
+/// `from`); the partnership's published change and test are the published
+/// counts' own, for every row of its twelve quarters.
+#[tokio::test]
+async fn towns_compare_with_the_quarters_before_the_window() {
+    let rows = |body: serde_json::Value| body["rows"].as_array().expect("rows").clone();
+    let whole = rows(get(app(), "/api/v1/towns?step=quarter").await.json());
+    let window = rows(
+        get(
+            app(),
+            "/api/v1/towns?step=quarter&from=2023-01-01&to=2023-12-31",
+        )
+        .await
+        .json(),
+    );
+    assert!(window
+        .iter()
+        .any(|r| r["period"] == "2023-Q1" && r["previous"].as_u64() > Some(0)));
+    for r in &window {
+        let same = whole
+            .iter()
+            .find(|w| w["town"] == r["town"] && w["period"] == r["period"])
+            .unwrap_or_else(|| panic!("{r} in the whole series"));
+        for key in [
+            "count",
+            "previous",
+            "year_before",
+            "change",
+            "p_change",
+            "p_year",
+        ] {
+            assert_eq!(r[key], same[key], "{key} of {r}");
+        }
+    }
+    let published = rows(
+        get(
+            as_role(router(demo_state()), Role::Partnership),
+            "/api/v1/towns",
+        )
+        .await
+        .json(),
+    );
+    let mut tested = 0;
+    for r in &published {
+        let count = r["count"].as_u64();
+        for (before, change, p) in [
+            ("previous", "change", "p_change"),
+            ("year_before", "", "p_year"),
+        ] {
+            match count.zip(r[before].as_u64()) {
+                Some((now, then)) => {
+                    if !change.is_empty() {
+                        assert_eq!(r[change].as_i64(), Some(now as i64 - then as i64), "{r}");
+                    }
+                    let got = r[p].as_f64().expect("p");
+                    assert!((got - binomial_p(now, then)).abs() < 1e-9, "{p} of {r}");
+                    tested += 1;
+                }
+                None => assert!(r[p].is_null(), "{p} of {r}"),
+            }
+        }
+    }
+    assert!(tested > 100, "{tested} published tests");
+}
+
+/// Benjamini-Hochberg by its definition: a p-value's q is the smallest
+/// `m · p(j) / j` over the ranks from its own up (tied values take the best
+/// rank among them), at most 1.
+fn bh_q(p: &[f64]) -> Vec<f64> {
+    let mut sorted = p.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let m = p.len();
+    p.iter()
+        .map(|pi| {
+            let first = sorted
+                .iter()
+                .position(|s| s.total_cmp(pi).is_eq())
+                .expect("listed");
+            (first..m)
+                .map(|j| sorted[j] * m as f64 / (j + 1) as f64)
+                .fold(1.0, f64::min)
+        })
+        .collect()
+}
+
+/// Each row's significance on `/towns?quarter=...`: area → message.
+fn towns_verdicts(html: &str) -> std::collections::BTreeMap<String, String> {
+    html.split("<tr data-area=\"")
+        .skip(1)
+        .map(|row| {
+            let area = row.split('"').next().expect("area").replace("&amp;", "&");
+            let sig = row
+                .split("<td class=\"sig\">")
+                .nth(1)
+                .and_then(|rest| rest.split('<').next())
+                .expect("a significance cell");
+            (area, sig.to_owned())
+        })
+        .collect()
+}
+
+/// A town's change is called only after allowing for the quarter's other
+/// towns. For the exact rows (analyst) and the published ones (partnership):
+/// each row's `q_change` and `q_year` are the test's own Benjamini-Hochberg
+/// over the quarter's rows whose total could give p < 0.05 at all (6 or
+/// more reports: 2 · 0.5⁶ < 0.05 ≤ 2 · 0.5⁵), null for the rest; the page
+/// calls a rise or a fall exactly when `q_change < 0.05` and its note
+/// counts that family. On the demo, some p < 0.05 is not called a change.
+#[tokio::test]
+async fn town_changes_are_called_after_allowing_for_the_other_towns() {
+    let (mut uncorrected_only, mut called) = (0, 0);
+    for role in [Role::Analyst, Role::Partnership] {
+        let app = || as_role(router(demo_state()), role);
+        let body = get(app(), "/api/v1/towns?step=quarter").await.json();
+        let rows = body["rows"].as_array().expect("rows");
+        let mut periods: std::collections::BTreeMap<&str, Vec<&serde_json::Value>> =
+            std::collections::BTreeMap::new();
+        for r in rows {
+            periods
+                .entry(r["period"].as_str().expect("period"))
+                .or_default()
+                .push(r);
+        }
+        let mut most_telling = ("", 0);
+        for (period, rows) in &periods {
+            let mut families = Vec::new();
+            for (p_key, q_key, before_key) in [
+                ("p_change", "q_change", "previous"),
+                ("p_year", "q_year", "year_before"),
+            ] {
+                let family: Vec<&serde_json::Value> = rows
+                    .iter()
+                    .copied()
+                    .filter(|r| {
+                        let total = r["count"].as_u64().zip(r[before_key].as_u64());
+                        r[p_key].is_number() && total.is_some_and(|(a, b)| a + b >= 6)
+                    })
+                    .collect();
+                let p: Vec<f64> = family
+                    .iter()
+                    .map(|r| r[p_key].as_f64().expect("p"))
+                    .collect();
+                let expected = bh_q(&p);
+                for r in rows {
+                    let at = family.iter().position(|f| std::ptr::eq(*f, *r));
+                    match at {
+                        Some(i) => {
+                            let q = r[q_key]
+                                .as_f64()
+                                .unwrap_or_else(|| panic!("{role:?} {period}: {r}"));
+                            assert!(
+                                (q - expected[i]).abs() < 1e-12,
+                                "{role:?} {period} {q_key}: {q} vs {}: {r}",
+                                expected[i]
+                            );
+                        }
+                        None => assert!(r[q_key].is_null(), "{role:?} {period} {q_key}: {r}"),
+                    }
+                }
+                families.push(family);
+            }
+            let telling = families[0]
+                .iter()
+                .filter(|r| {
+                    r["p_change"].as_f64() < Some(0.05) && r["q_change"].as_f64() >= Some(0.05)
+                })
+                .count();
+            uncorrected_only += telling;
+            called += families[0]
+                .iter()
+                .filter(|r| r["q_change"].as_f64() < Some(0.05))
+                .count();
+            if telling > most_telling.1 || most_telling.0.is_empty() {
+                most_telling = (period, telling);
+            }
+            // The page of the quarter with the most such rows, and the latest.
+            if *period != most_telling.0 && Some(period) != periods.keys().last() {
+                continue;
+            }
+            let page = get(app(), &format!("/towns?quarter={period}")).await;
+            assert_eq!(page.status, StatusCode::OK);
+            let html = page.text();
+            let verdicts = towns_verdicts(&html);
+            assert!(!verdicts.is_empty(), "{role:?} {period}: no rows");
+            for r in rows {
+                let town = r["town"].as_str().expect("town");
+                let expected = match (r["q_change"].as_f64(), r["change"].as_i64()) {
+                    _ if r["p_change"].is_null() => "Not shown (small numbers)",
+                    (Some(q), Some(change)) if q < 0.05 && change > 0 => "Significant rise",
+                    (Some(q), Some(_)) if q < 0.05 => "Significant fall",
+                    _ => "No clear change",
+                };
+                if let Some(said) = verdicts.get(town) {
+                    assert_eq!(said, expected, "{role:?} {period} {town}: {r}");
+                }
+            }
+            assert!(
+                html.contains(&format!(
+                    "allowing for all {} changes tested",
+                    families[0].len()
+                )),
+                "{role:?} {period}: the note counts the family"
+            );
+        }
+    }
+    assert!(
+        uncorrected_only > 0,
+        "no p < 0.05 left uncalled on the demo"
+    );
+    assert!(called > 0, "no change called on the demo");
 }
 
 #[tokio::test]

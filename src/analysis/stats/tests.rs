@@ -186,6 +186,112 @@ fn benjamini_hochberg_equals_its_definition() {
     assert!(significant > 150, "{significant} thresholds above zero");
 }
 
+/// R 4.3's `p.adjust(p, "BH")`, worked by hand above for the same ten
+/// p-values (m = 10): `m·p/rank`, then the running minimum from the top.
+#[test]
+fn bh_adjusted_matches_r_p_adjust() {
+    let p = [
+        0.042, 0.001, 0.216, 0.039, 0.06, 0.008, 0.205, 0.041, 0.074, 0.212,
+    ];
+    let expected = [
+        0.084,
+        0.01,
+        0.216,
+        0.084,
+        0.1,
+        0.04,
+        0.216,
+        0.084,
+        0.105_714_285_714_285_72,
+        0.216,
+    ];
+    let got = bh_adjusted(&p);
+    for (g, e) in got.iter().zip(expected) {
+        assert!(close(*g, e, 1e-15), "{got:?}");
+    }
+    // Capped at 1 (0.9 · 3/2), NaN kept in place and counted in m (as
+    // `bh_threshold` counts it; R would leave it out): 0.02 · 3/1.
+    let got = bh_adjusted(&[0.9, f64::NAN, 0.02]);
+    assert!(
+        close(got[0], 1.0, 0.0) && got[1].is_nan() && close(got[2], 0.06, 1e-15),
+        "{got:?}"
+    );
+    assert!(bh_adjusted(&[]).is_empty());
+}
+
+/// The adjusted p-values by their definition, every later rank compared,
+/// and the step-up rule they stand for: `q <= alpha` exactly for the tests
+/// [`bh_threshold`] calls significant at `alpha`.
+#[test]
+fn bh_adjusted_equals_its_definition_and_the_thresholds() {
+    let mut rng = Lcg(20_261_205);
+    let mut called = 0;
+    for case in 0..300 {
+        let m = 1 + case % 40;
+        let p: Vec<f64> = (0..m)
+            .map(|_| match rng.unit() {
+                u if u < 0.1 => 0.05,
+                u if u < 0.5 => rng.unit() * 0.08,
+                _ => rng.unit(),
+            })
+            .collect();
+        let mut sorted = p.clone();
+        sorted.sort_by(f64::total_cmp);
+        let q = bh_adjusted(&p);
+        for (i, pi) in p.iter().enumerate() {
+            // Ties take the best rank among them: the last equal one's.
+            let first = sorted
+                .iter()
+                .position(|s| s.total_cmp(pi).is_eq())
+                .expect("listed");
+            let expected = (first..m)
+                .map(|j| sorted[j] * m as f64 / (j + 1) as f64)
+                .fold(1.0_f64, f64::min);
+            assert!(close(q[i], expected, 1e-15), "{p:?}: {i}");
+            for alpha in [0.01, 0.05, 0.10] {
+                let threshold = bh_threshold(&p, alpha);
+                let rejected = threshold > 0.0 && *pi <= threshold;
+                // `m·p/rank` rounds: compare with a hair of room at the boundary.
+                if (q[i] - alpha).abs() > 1e-12 {
+                    assert_eq!(q[i] <= alpha, rejected, "{p:?}: {i} at {alpha}");
+                }
+                called += usize::from(rejected);
+            }
+        }
+    }
+    assert!(called > 500, "{called} tests called");
+}
+
+/// Pairs whose total cannot reach 5% are out of the family (and `None`);
+/// the rest are adjusted among themselves. Hand-worked: (20, 5), (24, 41)
+/// and (15, 40) can be tested (totals 25, 65, 55); (3, 2) cannot (its
+/// most extreme split, 5 → 0, gives p = 1/16 = 0.0625); (3, 3) can (6 → 0:
+/// p = 1/32).
+#[test]
+fn change_q_values_leave_out_what_cannot_be_significant() {
+    let pairs = [(0, 0), (3, 2), (20, 5), (24, 41), (15, 40), (3, 3), (6, 0)];
+    let q = change_q_values(&pairs);
+    assert_eq!(q[0], None);
+    assert_eq!(q[1], None);
+    let tested: Vec<f64> = [(20, 5), (24, 41), (15, 40), (3, 3), (6, 0)]
+        .iter()
+        .map(|(a, b)| poisson_change_p(*a, *b))
+        .collect();
+    // p: 0.0041, 0.0464, 0.0010, 1, 0.03125; m = 5; no running minimum bites.
+    let by_hand = [
+        tested[0] * 5.0 / 2.0,
+        tested[1] * 5.0 / 4.0,
+        tested[2] * 5.0 / 1.0,
+        1.0,
+        tested[4] * 5.0 / 3.0,
+    ];
+    for (got, expected) in q[2..].iter().zip(by_hand) {
+        assert!(close(got.expect("tested"), expected, 1e-15), "{q:?}");
+    }
+    // Uncorrected, (24, 41) is a change at 5%; among five tests it is not.
+    assert!(tested[1] < CHANGE_ALPHA && q[3].expect("tested") > CHANGE_ALPHA);
+}
+
 /// p-values given once with their counts give the thresholds of the same
 /// p-values listed one by one, ties and all.
 #[test]

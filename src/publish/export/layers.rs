@@ -460,6 +460,8 @@ pub fn town_json(row: &TownRow) -> JsonValue {
         "change": row.change,
         "p_change": finite(row.p_change),
         "p_year": finite(row.p_year),
+        "q_change": row.q_change.map(finite),
+        "q_year": row.q_year.map(finite),
         "breakdown": row.breakdown,
     })
 }
@@ -484,6 +486,9 @@ pub fn towns_csv(rows: &[TownRow], out: impl Write) -> std::io::Result<()> {
         p_change: f64,
         #[serde(serialize_with = "display")]
         p_year: f64,
+        /// Empty when the pair is in no family.
+        q_change: String,
+        q_year: String,
         breakdown: String,
     }
     write_csv(
@@ -499,6 +504,8 @@ pub fn towns_csv(rows: &[TownRow], out: impl Write) -> std::io::Result<()> {
             change: r.change,
             p_change: r.p_change,
             p_year: r.p_year,
+            q_change: r.q_change.map(|q| q.to_string()).unwrap_or_default(),
+            q_year: r.q_year.map(|q| q.to_string()).unwrap_or_default(),
             breakdown: joined(r.breakdown.iter().map(|(k, v)| (k.as_str(), *v))),
         }),
     )

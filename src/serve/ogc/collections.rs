@@ -336,6 +336,12 @@ const TOWNS: &[Queryable] = &[
         "exact test of count against a year before",
     ),
     q(
+        "q_change",
+        Kind::Number,
+        "p_change adjusted for the period's other areas (Benjamini-Hochberg; null when no split of the total could be significant)",
+    ),
+    q("q_year", Kind::Number, "p_year adjusted in the same way"),
+    q(
         "breakdown",
         Kind::Object,
         "counts by venue and exploitation type",

@@ -30,8 +30,6 @@ use crate::serve::viewer::Viewer;
 
 /// Quarters in the trend chart.
 const TREND_QUARTERS: usize = 8;
-/// An exact test below this is called a change in the summary.
-const SIGNIFICANT: f64 = 0.05;
 /// The breakdowns the pack tables, with their headings' message ids.
 const DIMENSIONS: [(&str, &str); 5] = [
     ("exploitation:", "pack-dim-exploitation"),
@@ -220,7 +218,9 @@ fn summary(
                 std::cmp::Ordering::Less => "pack-sum-below",
                 std::cmp::Ordering::Equal => "pack-sum-same",
             };
-            let verdict = if p < SIGNIFICANT {
+            // One area's one test: no family to adjust for, unlike the
+            // towns table's rows.
+            let verdict = if p < crate::analysis::CHANGE_ALPHA {
                 "pack-verdict-change"
             } else {
                 "pack-verdict-chance"

@@ -20,8 +20,6 @@ use crate::serve::state::AppState;
 use crate::serve::viewer::Viewer;
 use crate::store::ReportFilter;
 
-/// Two-sided p below this is called a real change on the towns page.
-const SIGNIFICANT: f64 = 0.05;
 /// Quarters drawn in each sparkline.
 const SPARK_QUARTERS: usize = 8;
 
@@ -109,6 +107,13 @@ pub async fn towns_page(
             Some((*row, *published, spark))
         })
         .collect();
+    // The quarter's family of tests: every force's rows, as `q_change` was
+    // adjusted over them.
+    let tested = rows
+        .iter()
+        .zip(published)
+        .filter(|(r, p)| Some(r.period) == selected && p.q_change.is_some())
+        .count();
     // Busiest first; withheld counts (small) last.
     current.sort_by(|a, b| b.1.count.cmp(&a.1.count).then(a.0.town.cmp(&b.0.town)));
     let lang = viewer.lang.staff();
@@ -174,14 +179,14 @@ pub async fn towns_page(
                         }
                         tbody {
                             @for (row, p, spark) in &current {
-                                tr {
+                                tr data-area=(row.town) {
                                     th scope="row" { (row.town) }
                                     @if level == AreaLevel::Town { td { (row.district_name) } }
                                     td.num { (shown(p.count)) }
                                     td.num { (shown(p.previous)) }
                                     td.num { (shown(p.year_before)) }
                                     td.num { (p.change.map_or_else(|| "–".to_owned(), |n| signed(lang, n))) }
-                                    td { (t(lang, significance(p))) }
+                                    td.sig { (t(lang, significance(p))) }
                                     td { (sparkline(lang, spark)) }
                                     td.breakdown { (breakdown(lang, p, "venue:", k)) }
                                     td.breakdown { (breakdown(lang, p, "exploitation:", k)) }
@@ -191,7 +196,7 @@ pub async fn towns_page(
                     }
                 }
             }
-            p.note { (t(lang, "towns-note")) }
+            p.note #towns-note { (t_args(lang, "towns-note", &[("tested", (tested as i64).into())])) }
         }
     };
     Ok(page(
@@ -277,12 +282,17 @@ pub(super) fn generated(lang: Lang) -> String {
     )
 }
 
-/// The message id of a row's significance.
+/// The message id of a row's significance: its test against the previous
+/// quarter, adjusted for the quarter's other rows (a table of a hundred
+/// towns holds about five p < 0.05 by chance alone).
 fn significance(row: &PublishedTrend) -> &'static str {
-    let (Some(p), Some(change)) = (row.p_change, row.change) else {
+    let (Some(_), Some(change)) = (row.p_change, row.change) else {
         return "towns-sig-small";
     };
-    if p < SIGNIFICANT {
+    if row
+        .q_change
+        .is_some_and(|q| q < crate::analysis::CHANGE_ALPHA)
+    {
         if change > 0 {
             "towns-sig-rise"
         } else {

@@ -103,7 +103,7 @@ towns-sig-small = Not shown (small numbers)
 towns-sig-rise = Significant rise
 towns-sig-fall = Significant fall
 towns-sig-none = No clear change
-towns-note = A change is called a rise or a fall only when the exact test gives p < 0.05 against the previous quarter; small counts rarely qualify (3 → 5 is not a surge).
+towns-note = A change is called a rise or a fall only when the exact test against the previous quarter stays below p = 0.05 after allowing for all { $tested } changes tested this quarter, every force's rows (Benjamini–Hochberg false discovery rate: a table of a hundred rows holds about five p < 0.05 by chance). Small counts rarely qualify (3 → 5 is not a surge); rows whose two quarters hold fewer than 6 reports between them could never qualify and are not counted.
 towns-spark = Counts by quarter: { $values }
 
 ## Partnership pack
