@@ -380,6 +380,10 @@ pub fn publish_trends(
     Ok(published)
 }
 
+/// Two-sided level at which the towns tables and the pack call a change
+/// (the tables on q, a single area on p).
+pub const CHANGE_ALPHA: f64 = crate::analysis::CHANGE_ALPHA;
+
 /// The exact test of the towns tables (conditional binomial, equal exposure,
 /// two-sided) between two published counts: what the pack and the summary
 /// say of changes is arithmetic on published numbers only.

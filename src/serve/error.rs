@@ -226,10 +226,16 @@ pub(crate) fn problem_page(
         .or_else(|| status.canonical_reason().map(str::to_owned))
         .unwrap_or_default();
     let public = matches!(frame, ProblemFrame::Public);
+    // A detail that only repeats the heading ("not found") is left out,
+    // rather than quoted in English under a translated heading.
+    let repeats = status
+        .canonical_reason()
+        .is_some_and(|r| r.eq_ignore_ascii_case(detail.trim()));
     let body = html! {
         main #main .problem {
             h1 { (code) " " (reason) }
-            @if lang == Lang::En {
+            @if repeats {
+            } @else if lang == Lang::En {
                 p { (detail) }
             } @else {
                 p { (t(lang, "problem-details")) " " span lang="en-GB" { (detail) } }

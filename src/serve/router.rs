@@ -227,12 +227,11 @@ async fn localise_problem_pages(
     next: axum::middleware::Next,
 ) -> Response {
     let (parts, body) = request.into_parts();
-    let public = parts.uri.path() == "/report" || parts.uri.path().starts_with("/report/");
+    let report_path = parts.uri.path() == "/report" || parts.uri.path().starts_with("/report/");
     let asked = crate::serve::session::request_lang(&parts);
-    let lang = if public { asked } else { asked.staff() };
     // Only what identifies the caller is kept for after the handler (the
     // request itself is consumed): every request passes here.
-    let credentials: axum::http::HeaderMap = if public {
+    let credentials: axum::http::HeaderMap = if report_path {
         axum::http::HeaderMap::new()
     } else {
         parts
@@ -251,11 +250,16 @@ async fn localise_problem_pages(
     };
     // A failure to look the session up is the page's own problem: the page
     // is then framed as signed out, never a second error.
-    let principal = if public {
+    let principal = if report_path {
         None
     } else {
         state.authenticate(&credentials).await.ok().flatten()
     };
+    // Someone signed out who asked for a language only the public page
+    // speaks (a mistyped or stale link to it, most likely) is answered as
+    // the public page would be: in that language, with the way to it.
+    let public = report_path || (principal.is_none() && asked.staff() != asked);
+    let lang = if public { asked } else { asked.staff() };
     if lang == crate::serve::i18n::Lang::En && !public && principal.is_none() {
         return response;
     }

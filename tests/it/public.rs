@@ -581,13 +581,29 @@ async fn pages_speak_the_language_asked_for() {
             "{path}: signed out, no navigation: {signed_out}"
         );
     }
-    // On the public page, in its language, with the way back to it.
-    let missing = get(&app, "/report/nothing-here?lang=lt", None).await;
-    assert_eq!(missing.status, StatusCode::NOT_FOUND);
-    let html = missing.text();
-    assert!(html.contains(r#"<html lang="lt""#), "{html}");
+    // On the public page, in its language, with the way back to it; and
+    // for anyone signed out who asked for a language only the public page
+    // speaks, wherever the link led. The detail that only repeats the
+    // heading is not quoted in English beneath it.
+    for path in ["/report/nothing-here?lang=lt", "/reprot?lang=lt"] {
+        let missing = get(&app, path, None).await;
+        assert_eq!(missing.status, StatusCode::NOT_FOUND);
+        let html = missing.text();
+        assert!(html.contains(r#"<html lang="lt""#), "{path}: {html}");
+        assert!(
+            html.contains("<h1>404 Nerasta</h1>") && html.contains(r#"href="/report?lang=lt""#),
+            "{path}: {html}"
+        );
+        assert!(
+            !html.contains("not found") && !html.contains("signout"),
+            "{path}: {html}"
+        );
+    }
+    // Signed in, the staff pages' languages only, with the staff's navigation.
+    let staff = get(&app, "/reprot?lang=lt", Some("hs_session=session-tactical")).await;
+    let html = staff.text();
     assert!(
-        html.contains("Nerasta") && html.contains(r#"href="/report?lang=lt""#),
+        html.contains("<h1>404 Not found</h1>") && html.contains(r#"href="/triage""#),
         "{html}"
     );
 }

@@ -220,7 +220,7 @@ fn summary(
             };
             // One area's one test: no family to adjust for, unlike the
             // towns table's rows.
-            let verdict = if p < crate::analysis::CHANGE_ALPHA {
+            let verdict = if p < crate::publish::CHANGE_ALPHA {
                 "pack-verdict-change"
             } else {
                 "pack-verdict-chance"

@@ -291,7 +291,7 @@ fn significance(row: &PublishedTrend) -> &'static str {
     };
     if row
         .q_change
-        .is_some_and(|q| q < crate::analysis::CHANGE_ALPHA)
+        .is_some_and(|q| q < crate::publish::CHANGE_ALPHA)
     {
         if change > 0 {
             "towns-sig-rise"
