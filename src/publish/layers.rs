@@ -1449,6 +1449,31 @@ pub fn provenance(
             json!("Gi*'s bins as they are (min_reports=1)")
         };
     }
+    if layer == "towns" {
+        // A table of counts by place: no cells, no Gi*, no study area, so
+        // nothing of theirs, which a reader would take to have shaped it.
+        if let Some(query) = block["query"].as_object_mut() {
+            for key in ["res", "k", "kernel", "fdr", "weight", "permutations"] {
+                query.remove(key);
+            }
+        }
+        if let Some(block) = block.as_object_mut() {
+            for key in [
+                "study_area",
+                "n_cells",
+                "statistic",
+                "kernel",
+                "tail",
+                "bins",
+                "fdr",
+                "weight",
+                "precision_rule",
+                "cell_assignment",
+            ] {
+                block.remove(key);
+            }
+        }
+    }
     if let (Value::Object(block), Value::Object(extra)) = (&mut block, extra) {
         block.extend(extra);
     }

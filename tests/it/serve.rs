@@ -841,7 +841,37 @@ async fn towns_rows_as_json_and_csv() {
         );
         assert_eq!(r["change"].as_i64(), Some(count - previous));
     }
-    assert_eq!(body["provenance"]["layer"], "towns");
+    // The towns' provenance says how the table was made, and nothing of the
+    // cell analyses: no Gi*, no kernel, no resolution, for either role.
+    let partnership = get(
+        as_role(router(demo_state()), Role::Partnership),
+        "/api/v1/towns",
+    )
+    .await;
+    for block in [&body["provenance"], &partnership.json()["provenance"]] {
+        assert_eq!(block["layer"], "towns");
+        assert!(
+            block["multiple_testing"]
+                .as_str()
+                .is_some_and(|s| s.contains("Benjamini-Hochberg")),
+            "{block}"
+        );
+        for key in [
+            "statistic",
+            "kernel",
+            "bins",
+            "fdr",
+            "tail",
+            "n_cells",
+            "study_area",
+            "weight",
+        ] {
+            assert!(block.get(key).is_none(), "{key} in {block}");
+        }
+        for key in ["res", "k", "kernel", "fdr", "permutations"] {
+            assert!(block["query"].get(key).is_none(), "query.{key} in {block}");
+        }
+    }
     let csv_answer = get(app(), "/api/v1/towns?format=csv&level=district").await;
     let mut reader = csv::Reader::from_reader(csv_answer.body.as_slice());
     let header = reader.headers().expect("header").clone();
