@@ -13,7 +13,7 @@ use crate::analysis::{
     self, CellReports, Emerging, HotspotArea, Kernel, Neighbours, ReportsByCell, Rings, StudyArea,
 };
 use crate::geo::Gazetteer;
-use crate::model::{period_label, periods, previous_period, AreaLevel, Step};
+use crate::model::{period_label, period_start, periods, previous_period, AreaLevel, Step};
 use crate::store::{CellRow, IndicatorWeights, ReportFilter, Store, StoreError};
 
 /// How each report counts: 1, or by its indicators; or a cell's count per
@@ -1165,13 +1165,16 @@ pub struct TownRow {
     pub period: NaiveDate,
     pub label: String,
     pub count: u64,
-    pub previous: u64,
-    pub year_before: u64,
+    /// The previous period's count; `None` when that period began before the
+    /// store's first report (nothing recorded is not none reported).
+    pub previous: Option<u64>,
+    /// The same period a year before, `None` as `previous` is.
+    pub year_before: Option<u64>,
     /// `count − previous`.
-    pub change: i64,
+    pub change: Option<i64>,
     /// Exact conditional test of count vs previous (equal exposure).
-    pub p_change: f64,
-    pub p_year: f64,
+    pub p_change: Option<f64>,
+    pub p_year: Option<f64>,
     /// `p_change` adjusted for the period's other areas (Benjamini-Hochberg,
     /// [`analysis::change_q_values`]); `None` when no split of the two
     /// counts' total could be significant.
@@ -1196,6 +1199,11 @@ pub fn area_trends(
         return Ok(Vec::new());
     };
     let periods = periods(first, last, step);
+    // A period that began before the store's first report has no count to
+    // compare with: a new deployment's first quarter is no rise from zero.
+    let (recorded_from, _, _) = store.data_window(&ReportFilter::default())?;
+    let recorded_from = recorded_from.map(|d| period_start(d, step));
+    let recorded = |p: NaiveDate| recorded_from.is_some_and(|from| p >= from);
     // Counted from a year before the first period, so that its previous
     // period and its year before are the counts they were, not zeros for
     // lying before `from`.
@@ -1268,11 +1276,10 @@ pub fn area_trends(
     for (area, district) in &districts {
         for period in &periods {
             let get = |p: NaiveDate| counts.get(&(area.clone(), p)).copied().unwrap_or(0);
+            let earlier = |p: NaiveDate| recorded(p).then(|| get(p));
             let count = get(*period);
-            let previous = get(previous_period(*period, step));
-            let year_before = get(period
-                .checked_sub_months(Months::new(12))
-                .unwrap_or(*period));
+            let previous = earlier(previous_period(*period, step));
+            let year_before = period.checked_sub_months(Months::new(12)).and_then(earlier);
             out.push(TownRow {
                 town: area.clone(),
                 district: district.clone(),
@@ -1285,9 +1292,9 @@ pub fn area_trends(
                 count,
                 previous,
                 year_before,
-                change: count as i64 - previous as i64,
-                p_change: analysis::poisson_change_p(count, previous),
-                p_year: analysis::poisson_change_p(count, year_before),
+                change: previous.map(|before| count as i64 - before as i64),
+                p_change: previous.map(|before| analysis::poisson_change_p(count, before)),
+                p_year: year_before.map(|before| analysis::poisson_change_p(count, before)),
                 q_change: None,
                 q_year: None,
                 breakdown: splits
@@ -1298,10 +1305,13 @@ pub fn area_trends(
         }
     }
     let period_of: Vec<NaiveDate> = out.iter().map(|r| r.period).collect();
-    let q_change = q_by_period(&period_of, out.iter().map(|r| Some((r.count, r.previous))));
+    let q_change = q_by_period(
+        &period_of,
+        out.iter().map(|r| r.previous.map(|b| (r.count, b))),
+    );
     let q_year = q_by_period(
         &period_of,
-        out.iter().map(|r| Some((r.count, r.year_before))),
+        out.iter().map(|r| r.year_before.map(|b| (r.count, b))),
     );
     for ((row, q_change), q_year) in out.iter_mut().zip(q_change).zip(q_year) {
         row.q_change = q_change;

@@ -179,10 +179,10 @@ pub fn render_release(
                         "period_start": t.period.to_string(),
                         "count": published(p.count),
                         "suppressed": p.count.is_none(),
-                        "previous": published(p.previous),
-                        "previous_suppressed": p.previous.is_none(),
-                        "year_before": published(p.year_before),
-                        "year_before_suppressed": p.year_before.is_none(),
+                        "previous": published(p.previous.count()),
+                        "previous_suppressed": p.previous == Earlier::Withheld,
+                        "year_before": published(p.year_before.count()),
+                        "year_before_suppressed": p.year_before == Earlier::Withheld,
                         "change": p.change,
                         "p_change": p.p_change.map(export::finite),
                         "p_year": p.p_year.map(export::finite),
@@ -254,12 +254,37 @@ pub fn render_release(
     })
 }
 
+/// An earlier period's count as a role may see it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Earlier {
+    Count(u64),
+    /// 1..k−1, withheld.
+    Withheld,
+    /// The period began before the store's first report: nothing to compare with.
+    BeforeData,
+}
+
+impl Earlier {
+    /// The count when one is shown.
+    pub fn count(self) -> Option<u64> {
+        match self {
+            Self::Count(n) => Some(n),
+            Self::Withheld | Self::BeforeData => None,
+        }
+    }
+
+    /// An exact count, `None` before the data.
+    fn exact(count: Option<u64>) -> Self {
+        count.map_or(Self::BeforeData, Self::Count)
+    }
+}
+
 /// A town (or district) row as a role may see it: `None` is withheld.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PublishedTrend {
     pub count: Option<u64>,
-    pub previous: Option<u64>,
-    pub year_before: Option<u64>,
+    pub previous: Earlier,
+    pub year_before: Earlier,
     pub change: Option<i64>,
     pub p_change: Option<f64>,
     pub p_year: Option<f64>,
@@ -275,11 +300,11 @@ impl PublishedTrend {
     pub fn exact(t: &layers::TownRow) -> Self {
         Self {
             count: Some(t.count),
-            previous: Some(t.previous),
-            year_before: Some(t.year_before),
-            change: Some(t.change),
-            p_change: Some(t.p_change),
-            p_year: Some(t.p_year),
+            previous: Earlier::exact(t.previous),
+            year_before: Earlier::exact(t.year_before),
+            change: t.change,
+            p_change: t.p_change,
+            p_year: t.p_year,
             q_change: t.q_change,
             q_year: t.q_year,
             breakdown: t
@@ -335,12 +360,18 @@ pub fn publish_trends(
                 &t.town
             };
             let count = total(t.period, key);
-            let previous = total(add_quarters(t.period, -1), key);
-            let year_before = total(add_quarters(t.period, -4), key);
+            // The exact row knows which earlier periods the data reaches.
+            let earlier = |exact: Option<u64>, quarters: i32| match exact {
+                None => Earlier::BeforeData,
+                Some(_) => total(add_quarters(t.period, quarters), key)
+                    .map_or(Earlier::Withheld, Earlier::Count),
+            };
+            let previous = earlier(t.previous, -1);
+            let year_before = earlier(t.year_before, -4);
             // Tests between the published totals themselves, as a reader of
             // the table would work them out.
-            let change = count.zip(previous);
-            let year = count.zip(year_before);
+            let change = count.zip(previous.count());
+            let year = count.zip(year_before.count());
             PublishedTrend {
                 count,
                 previous,
@@ -365,13 +396,13 @@ pub fn publish_trends(
         &periods,
         published
             .iter()
-            .map(|p| pair(p.count, p.previous).filter(|_| p.p_change.is_some())),
+            .map(|p| pair(p.count, p.previous.count()).filter(|_| p.p_change.is_some())),
     );
     let q_year = layers::q_by_period(
         &periods,
         published
             .iter()
-            .map(|p| pair(p.count, p.year_before).filter(|_| p.p_year.is_some())),
+            .map(|p| pair(p.count, p.year_before.count()).filter(|_| p.p_year.is_some())),
     );
     for ((p, q_change), q_year) in published.iter_mut().zip(q_change).zip(q_year) {
         p.q_change = q_change;

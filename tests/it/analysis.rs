@@ -614,16 +614,19 @@ fn town_trends_add_up_and_test_changes() {
     let wisbech: Vec<_> = rows.iter().filter(|r| r.town == "Wisbech").collect();
     assert_eq!(wisbech.len(), 7, "2019..2025");
     assert!(wisbech.iter().all(|r| r.district == "E07000010"));
+    // The first year has nothing before it; each later one its predecessor.
+    assert_eq!(wisbech[0].previous, None);
+    assert_eq!(wisbech[0].p_change, None);
     for pair in wisbech.windows(2) {
-        assert_eq!(pair[1].previous, pair[0].count);
+        assert_eq!(pair[1].previous, Some(pair[0].count));
         assert_eq!(
-            pair[1].year_before, pair[0].count,
+            pair[1].year_before,
+            Some(pair[0].count),
             "yearly: a year before = previous"
         );
+        let p = pair[1].p_change.expect("a test");
         assert!(
-            (pair[1].p_change - hotspots::analysis::poisson_change_p(pair[1].count, pair[0].count))
-                .abs()
-                < 1e-15
+            (p - hotspots::analysis::poisson_change_p(pair[1].count, pair[0].count)).abs() < 1e-15
         );
     }
     let w2025 = wisbech.last().expect("2025");

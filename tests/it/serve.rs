@@ -835,11 +835,10 @@ async fn towns_rows_as_json_and_csv() {
         ] {
             assert!(r.get(key).is_some(), "towns row has {key}");
         }
-        let (count, previous) = (
-            r["count"].as_i64().expect("n"),
-            r["previous"].as_i64().expect("n"),
-        );
-        assert_eq!(r["change"].as_i64(), Some(count - previous));
+        let count = r["count"].as_i64().expect("n");
+        // Null in the first year, which has nothing before it.
+        let change = r["previous"].as_i64().map(|previous| count - previous);
+        assert_eq!(r["change"].as_i64(), change, "{r}");
     }
     // The towns' provenance says how the table was made, and nothing of the
     // cell analyses: no Gi*, no kernel, no resolution, for either role.
@@ -905,6 +904,108 @@ fn binomial_p(now: u64, before: u64) -> f64 {
         .filter(|p| **p <= seen * (1.0 + 1e-7))
         .sum::<f64>()
         .min(1.0)
+}
+
+/// A period the data does not reach back to is nothing to compare with,
+/// not a zero: the first quarter of the data has no previous count, change
+/// or test, its first year no year before, in the API (null), on the towns
+/// page ("No earlier data", a dash) and in the pack; the quarter after has
+/// them all.
+#[tokio::test]
+async fn the_first_quarters_of_the_data_have_nothing_before_them() {
+    let body = get(app(), "/api/v1/towns?step=quarter").await.json();
+    let rows = body["rows"].as_array().expect("rows");
+    let first = rows
+        .iter()
+        .filter_map(|r| r["period_start"].as_str())
+        .min()
+        .expect("a period")
+        .to_owned();
+    let first_year = first[..4].parse::<i32>().expect("year");
+    let (mut before, mut after) = (0, 0);
+    for r in rows {
+        let start = r["period_start"].as_str().expect("start");
+        let has_previous = start != first;
+        let has_year = start[..4].parse::<i32>().expect("year") > first_year;
+        for (key, expected) in [
+            ("previous", has_previous),
+            ("change", has_previous),
+            ("p_change", has_previous),
+            ("year_before", has_year),
+            ("p_year", has_year),
+        ] {
+            assert_eq!(!r[key].is_null(), expected, "{key} of {r}");
+        }
+        if has_previous {
+            after += 1;
+        } else {
+            assert!(r["q_change"].is_null(), "{r}");
+            before += 1;
+        }
+    }
+    assert!(before > 10 && after > 100, "{before} {after}");
+    // The page: every row of the first quarter says so; a dash, not a zero.
+    let label = rows
+        .iter()
+        .find(|r| r["period_start"] == first.as_str())
+        .and_then(|r| r["period"].as_str())
+        .expect("a label")
+        .to_owned();
+    for role in [Role::Analyst, Role::Partnership] {
+        let html = get(
+            as_role(router(demo_state()), role),
+            &format!("/towns?quarter={label}"),
+        )
+        .await
+        .text();
+        let verdicts = towns_verdicts(&html);
+        assert!(!verdicts.is_empty());
+        assert!(
+            verdicts.values().all(|v| v == "No earlier data"),
+            "{role:?}: {verdicts:?}"
+        );
+        let first_row = html.split("<tr data-area=").nth(1).expect("a row");
+        let cells: Vec<&str> = first_row
+            .split("<td class=\"num\">")
+            .skip(1)
+            .map(|c| c.split('<').next().expect("text"))
+            .collect();
+        assert_eq!(
+            cells[1..3],
+            ["–", "–"],
+            "previous and year before: {first_row}"
+        );
+    }
+    // The pack of the first quarter's busiest district.
+    let district = get(app(), "/api/v1/towns?step=quarter&level=district")
+        .await
+        .json()["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter(|r| r["period_start"] == first.as_str())
+        .max_by_key(|r| r["count"].as_u64())
+        .and_then(|r| r["town"].as_str())
+        .expect("a district")
+        .to_owned();
+    let pack = get(
+        as_role(router(demo_state()), Role::Partnership),
+        &format!(
+            "/towns/pack?quarter={}&area=district:{district}",
+            label.replace('-', "")
+        ),
+    )
+    .await;
+    assert_eq!(pack.status, StatusCode::OK);
+    let html = pack.text();
+    assert!(
+        html.contains("The records do not reach back to the same quarter last year"),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"data-value="before-data""#) && !html.contains("(p = "),
+        "{html}"
+    );
 }
 
 /// A window's first quarters compare with the quarters before it: the
@@ -1095,7 +1196,10 @@ async fn town_changes_are_called_after_allowing_for_the_other_towns() {
             assert!(!verdicts.is_empty(), "{role:?} {period}: no rows");
             for r in rows {
                 let town = r["town"].as_str().expect("town");
+                let before_data =
+                    r["previous"].is_null() && r["previous_suppressed"] != serde_json::json!(true);
                 let expected = match (r["q_change"].as_f64(), r["change"].as_i64()) {
+                    _ if before_data => "No earlier data",
                     _ if r["p_change"].is_null() => "Not shown (small numbers)",
                     (Some(q), Some(change)) if q < 0.05 && change > 0 => "Significant rise",
                     (Some(q), Some(_)) if q < 0.05 => "Significant fall",

@@ -458,12 +458,17 @@ pub fn town_json(row: &TownRow) -> JsonValue {
         "previous": row.previous,
         "year_before": row.year_before,
         "change": row.change,
-        "p_change": finite(row.p_change),
-        "p_year": finite(row.p_year),
+        "p_change": row.p_change.map(finite),
+        "p_year": row.p_year.map(finite),
         "q_change": row.q_change.map(finite),
         "q_year": row.q_year.map(finite),
         "breakdown": row.breakdown,
     })
+}
+
+/// A number as `Display` writes it, or an empty field.
+fn or_empty(v: Option<f64>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_default()
 }
 
 /// Town trends as CSV (breakdowns as `key:count;...`).
@@ -479,13 +484,12 @@ pub fn towns_csv(rows: &[TownRow], out: impl Write) -> std::io::Result<()> {
         district_name: &'a str,
         period: &'a str,
         count: u64,
-        previous: u64,
-        year_before: u64,
-        change: i64,
-        #[serde(serialize_with = "display")]
-        p_change: f64,
-        #[serde(serialize_with = "display")]
-        p_year: f64,
+        /// Empty before the store's first report, as the tests on it.
+        previous: Option<u64>,
+        year_before: Option<u64>,
+        change: Option<i64>,
+        p_change: String,
+        p_year: String,
         /// Empty when the pair is in no family.
         q_change: String,
         q_year: String,
@@ -502,10 +506,10 @@ pub fn towns_csv(rows: &[TownRow], out: impl Write) -> std::io::Result<()> {
             previous: r.previous,
             year_before: r.year_before,
             change: r.change,
-            p_change: r.p_change,
-            p_year: r.p_year,
-            q_change: r.q_change.map(|q| q.to_string()).unwrap_or_default(),
-            q_year: r.q_year.map(|q| q.to_string()).unwrap_or_default(),
+            p_change: or_empty(r.p_change),
+            p_year: or_empty(r.p_year),
+            q_change: or_empty(r.q_change),
+            q_year: or_empty(r.q_year),
             breakdown: joined(r.breakdown.iter().map(|(k, v)| (k.as_str(), *v))),
         }),
     )

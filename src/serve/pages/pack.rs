@@ -17,9 +17,9 @@ use chrono::{Datelike as _, NaiveDate};
 use maud::{html, Markup};
 
 use super::labels::{label_in, p_text};
-use super::towns::{generated, signed, towns_table};
+use super::towns::{earlier_text, generated, signed, towns_table};
 use crate::model::AreaLevel;
-use crate::publish::{PublishedTrend, TownRow};
+use crate::publish::{Earlier, PublishedTrend, TownRow};
 use crate::serve::api::{layer_etag, rendered_layer};
 use crate::serve::error::{AppError, PageResult};
 use crate::serve::i18n::{self, t, t_args, Lang};
@@ -141,9 +141,9 @@ pub async fn pack_page(
                 h2 { (t(lang, "pack-headline")) }
                 dl.headline {
                     dt { (t_args(lang, "pack-this-quarter", &[("quarter", label.clone().into())])) } dd data-value=(value_attr(now.count)) { (shown(now.count)) }
-                    dt { (t(lang, "pack-previous")) } dd data-value=(value_attr(now.previous)) { (shown(now.previous)) }
-                    dt { (t(lang, "pack-last-year")) } dd data-value=(value_attr(now.year_before)) { (shown(now.year_before)) }
-                    dt { (t(lang, "pack-change-last-year")) } dd { (change_text(lang, now.count, now.year_before)) }
+                    dt { (t(lang, "pack-previous")) } dd data-value=(earlier_attr(now.previous)) { (earlier_text(lang, k, now.previous)) }
+                    dt { (t(lang, "pack-last-year")) } dd data-value=(earlier_attr(now.year_before)) { (earlier_text(lang, k, now.year_before)) }
+                    dt { (t(lang, "pack-change-last-year")) } dd { (change_text(lang, now.count, now.year_before.count())) }
                 }
                 h2 { (t(lang, "pack-summary")) }
                 @for sentence in summary(lang, &area_name, now, year_before) { p.summary { (sentence) } }
@@ -178,6 +178,15 @@ fn value_attr(v: Option<u64>) -> String {
     v.map_or_else(|| "withheld".to_owned(), |n| n.to_string())
 }
 
+/// [`value_attr`] of an earlier period's count: `before-data` when the data
+/// does not reach it.
+fn earlier_attr(v: Earlier) -> String {
+    match v {
+        Earlier::BeforeData => "before-data".to_owned(),
+        _ => value_attr(v.count()),
+    }
+}
+
 /// "+41% (p = 0.01)" from two published counts; a dash when either is withheld.
 fn change_text(lang: Lang, now: Option<u64>, before: Option<u64>) -> String {
     match (now, before) {
@@ -205,12 +214,12 @@ fn summary(
     let mut out = Vec::new();
     let number = |n: u64| i18n::number(lang, n as i64);
     match (now.count, now.year_before) {
-        (Some(n), Some(0)) => out.push(t_args(
+        (Some(n), Earlier::Count(0)) => out.push(t_args(
             lang,
             "pack-sum-none-before",
             &[("area", area.into()), ("count", number(n).into())],
         )),
-        (Some(n), Some(b)) => {
+        (Some(n), Earlier::Count(b)) => {
             let p = crate::publish::published_change_p(n, b);
             let pct = ((n as f64 - b as f64) / b as f64 * 100.0).abs().round();
             let id = match n.cmp(&b) {
@@ -275,7 +284,8 @@ fn summary(
             }
         }
         (None, _) => out.push(t_args(lang, "pack-sum-too-few", &[("area", area.into())])),
-        (Some(_), None) => out.push(t(lang, "pack-sum-too-few-before")),
+        (Some(_), Earlier::Withheld) => out.push(t(lang, "pack-sum-too-few-before")),
+        (Some(_), Earlier::BeforeData) => out.push(t(lang, "pack-sum-before-data")),
     }
     out
 }
@@ -293,6 +303,11 @@ fn dimension_table(
 ) -> Markup {
     let get = |t: Option<&PublishedTrend>, key: &str| -> Option<u64> {
         t.and_then(|t| t.breakdown.get(key).copied().unwrap_or(Some(0)))
+    };
+    // An earlier quarter the table has no row for began before the data.
+    let earlier = |t: Option<&PublishedTrend>, key: &str| match t {
+        None => Earlier::BeforeData,
+        Some(_) => get(t, key).map_or(Earlier::Withheld, Earlier::Count),
     };
     let mut keys: Vec<String> = [Some(now), previous, year_before]
         .into_iter()
@@ -322,22 +337,22 @@ fn dimension_table(
                 } }
                 tbody {
                     @for key in &keys {
-                        @let (n, p, y) = (get(Some(now), key), get(previous, key), get(year_before, key));
+                        @let (n, p, y) = (get(Some(now), key), earlier(previous, key), earlier(year_before, key));
                         tr data-key=(key) {
                             th scope="row" { (label_in(lang, key.split_once(':').map_or(key.as_str(), |x| x.1))) }
                             td.num data-value=(value_attr(n)) { (shown(n)) }
-                            td.num data-value=(value_attr(p)) { (shown(p)) }
-                            td.num data-value=(value_attr(y)) { (shown(y)) }
-                            td { (change_text(lang, n, y)) }
+                            td.num data-value=(earlier_attr(p)) { (earlier_text(lang, k, p)) }
+                            td.num data-value=(earlier_attr(y)) { (earlier_text(lang, k, y)) }
+                            td { (change_text(lang, n, y.count())) }
                         }
                     }
                 }
                 tfoot { tr {
                     th scope="row" { (t(lang, "pack-all")) }
                     td.num { (shown(now.count)) }
-                    td.num { (shown(now.previous)) }
-                    td.num { (shown(now.year_before)) }
-                    td { (change_text(lang, now.count, now.year_before)) }
+                    td.num { (earlier_text(lang, k, now.previous)) }
+                    td.num { (earlier_text(lang, k, now.year_before)) }
+                    td { (change_text(lang, now.count, now.year_before.count())) }
                 } }
             }
         }

@@ -11,7 +11,7 @@ use super::labels::label_in;
 use crate::geo::Gazetteer;
 use crate::model::{AreaLevel, Step};
 use crate::publish;
-use crate::publish::{PublishedTrend, TownRow};
+use crate::publish::{Earlier, PublishedTrend, TownRow};
 use crate::serve::error::{AppError, PageResult};
 use crate::serve::i18n::{self, t, t_args, Lang};
 use crate::serve::layout::page;
@@ -183,8 +183,8 @@ pub async fn towns_page(
                                     th scope="row" { (row.town) }
                                     @if level == AreaLevel::Town { td { (row.district_name) } }
                                     td.num { (shown(p.count)) }
-                                    td.num { (shown(p.previous)) }
-                                    td.num { (shown(p.year_before)) }
+                                    td.num { (earlier_text(lang, k, p.previous)) }
+                                    td.num { (earlier_text(lang, k, p.year_before)) }
                                     td.num { (p.change.map_or_else(|| "–".to_owned(), |n| signed(lang, n))) }
                                     td.sig { (t(lang, significance(p))) }
                                     td { (sparkline(lang, spark)) }
@@ -282,10 +282,23 @@ pub(super) fn generated(lang: Lang) -> String {
     )
 }
 
+/// An earlier period's count as the tables show it: the number, `<k` when
+/// withheld, a dash when the data does not reach back to it.
+pub(super) fn earlier_text(lang: Lang, k: u64, v: Earlier) -> String {
+    match v {
+        Earlier::Count(n) => i18n::number(lang, n as i64),
+        Earlier::Withheld => format!("<{k}"),
+        Earlier::BeforeData => "–".to_owned(),
+    }
+}
+
 /// The message id of a row's significance: its test against the previous
 /// quarter, adjusted for the quarter's other rows (a table of a hundred
 /// towns holds about five p < 0.05 by chance alone).
 fn significance(row: &PublishedTrend) -> &'static str {
+    if row.previous == Earlier::BeforeData {
+        return "towns-sig-before-data";
+    }
     let (Some(_), Some(change)) = (row.p_change, row.change) else {
         return "towns-sig-small";
     };

@@ -105,6 +105,7 @@ towns-sig-small = Heb ei ddangos (niferoedd bach)
 towns-sig-rise = Cynnydd arwyddocaol
 towns-sig-fall = Gostyngiad arwyddocaol
 towns-sig-none = Dim newid clir
+towns-sig-before-data = Dim data cynharach
 towns-note = Gelwir newid yn gynnydd neu'n ostyngiad dim ond pan fo'r prawf union o'i gymharu â'r chwarter blaenorol yn aros o dan p = 0.05 ar ôl ystyried pob un o'r { $tested } newid a brofwyd y chwarter hwn, rhesi pob heddlu (cyfradd darganfyddiadau ffug Benjamini–Hochberg: mae tabl o gant o resi yn dal tua phump â p < 0.05 drwy siawns). Anaml y mae niferoedd bach yn gymwys (nid ymchwydd yw 3 → 5); ni allai rhesi â llai na 6 adroddiad rhwng eu dau chwarter fyth fod yn gymwys, ac nid ydynt yn cael eu cyfrif.
 towns-spark = Niferoedd fesul chwarter: { $values }
 
@@ -145,6 +146,7 @@ pack-sum-exploitation-rise = Camfanteisio { $value } oedd y rhan fwyaf o'r cynny
 pack-sum-exploitation-fall = Camfanteisio { $value } oedd y rhan fwyaf o'r gostyngiad ({ $change }).
 pack-sum-too-few = Roedd adroddiadau yn { $area } y chwarter hwn yn rhy ychydig i'w dangos.
 pack-sum-too-few-before = Roedd gan yr un chwarter y llynedd rhy ychydig o adroddiadau i gymharu â nhw.
+pack-sum-before-data = Nid yw'r cofnodion yn mynd yn ôl i'r un chwarter y llynedd, felly nid oes dim i gymharu ag ef.
 pack-trend-title = Adroddiadau fesul chwarter, y { $count } chwarter diwethaf
 pack-trend-caption = Adroddiadau fesul chwarter. { $values }.
 pack-map-none = Nid oedd gan unrhyw gell yn yr ardal adroddiadau y chwarter hwn.

@@ -103,6 +103,7 @@ towns-sig-small = Not shown (small numbers)
 towns-sig-rise = Significant rise
 towns-sig-fall = Significant fall
 towns-sig-none = No clear change
+towns-sig-before-data = No earlier data
 towns-note = A change is called a rise or a fall only when the exact test against the previous quarter stays below p = 0.05 after allowing for all { $tested } changes tested this quarter, every force's rows (Benjamini–Hochberg false discovery rate: a table of a hundred rows holds about five p < 0.05 by chance). Small counts rarely qualify (3 → 5 is not a surge); rows whose two quarters hold fewer than 6 reports between them could never qualify and are not counted.
 towns-spark = Counts by quarter: { $values }
 
@@ -143,6 +144,7 @@ pack-sum-exploitation-rise = { $value } exploitation made most of the rise ({ $c
 pack-sum-exploitation-fall = { $value } exploitation made most of the fall ({ $change }).
 pack-sum-too-few = Reports in { $area } this quarter were too few to show.
 pack-sum-too-few-before = The same quarter last year had too few reports to compare with.
+pack-sum-before-data = The records do not reach back to the same quarter last year, so there is nothing to compare with.
 pack-trend-title = Reports per quarter, last { $count } quarters
 pack-trend-caption = Reports per quarter. { $values }.
 pack-map-none = No cell of the area had reports this quarter.
