@@ -958,8 +958,9 @@ fn monthly_trends(
     window: (Option<NaiveDate>, Option<NaiveDate>),
     areas: &[HotspotArea],
 ) -> Result<Vec<Option<AreaTrend>>, LayerError> {
-    let (Some(first), Some(last)) = (query.filter.from.or(window.0), query.filter.to.or(window.1))
-    else {
+    let (recorded, _, _) = store.data_window(&ReportFilter::default())?;
+    let first = series_first(query.filter.from, window.0, recorded);
+    let (Some(first), Some(last)) = (first, query.filter.to.or(window.1)) else {
         return Ok(vec![None; areas.len()]);
     };
     let months = periods(first, last, Step::Month);
@@ -991,6 +992,23 @@ fn monthly_trends(
             Some(AreaTrend { monthly, test })
         })
         .collect())
+}
+
+/// Where a series over a query's period starts: its `from`, but never
+/// before the store's first report (`recorded`), since months before the
+/// data are not months without reports: zeros there would make every
+/// area's trend rise, every hot spot new and every town's first quarter a
+/// count of nothing. Without `from`, the first report the filter matches.
+fn series_first(
+    from: Option<NaiveDate>,
+    matched: Option<NaiveDate>,
+    recorded: Option<NaiveDate>,
+) -> Option<NaiveDate> {
+    match (from, recorded) {
+        (Some(from), Some(recorded)) => Some(from.max(recorded)),
+        (Some(from), None) => Some(from),
+        (None, _) => matched,
+    }
 }
 
 fn centroid(cells: &[CellIndex]) -> (f64, f64) {
@@ -1038,7 +1056,9 @@ pub fn emerging(store: &Store, query: &LayerQuery) -> Result<EmergingRun, LayerE
     let area = study_area(store, &query.study_area, query.res)?;
     let series = store.cell_series(query.res, &query.filter, query.step, weights(query))?;
     let (first, last, _) = store.data_window(&query.filter)?;
-    let (Some(first), Some(last)) = (query.filter.from.or(first), query.filter.to.or(last)) else {
+    let (recorded, _, _) = store.data_window(&ReportFilter::default())?;
+    let first = series_first(query.filter.from, first, recorded);
+    let (Some(first), Some(last)) = (first, query.filter.to.or(last)) else {
         return Ok((area, Vec::new(), Vec::new()));
     };
     let periods = periods(first, last, query.step);
@@ -1195,13 +1215,14 @@ pub fn area_trends(
     step: Step,
 ) -> Result<Vec<TownRow>, LayerError> {
     let (first, last, _) = store.data_window(filter)?;
-    let (Some(first), Some(last)) = (filter.from.or(first), filter.to.or(last)) else {
+    let (recorded_from, _, _) = store.data_window(&ReportFilter::default())?;
+    let first = series_first(filter.from, first, recorded_from);
+    let (Some(first), Some(last)) = (first, filter.to.or(last)) else {
         return Ok(Vec::new());
     };
     let periods = periods(first, last, step);
     // A period that began before the store's first report has no count to
     // compare with: a new deployment's first quarter is no rise from zero.
-    let (recorded_from, _, _) = store.data_window(&ReportFilter::default())?;
     let recorded_from = recorded_from.map(|d| period_start(d, step));
     let recorded = |p: NaiveDate| recorded_from.is_some_and(|from| p >= from);
     // Counted from a year before the first period, so that its previous

@@ -781,6 +781,51 @@ fn without_generated_at(body: &[u8]) -> serde_json::Value {
     doc
 }
 
+/// Months before the store's first report are not months without reports:
+/// a period asked from a year before the data (a "last 12 months" button on
+/// a young database) answers as the period from the data's first day does,
+/// hotspot areas' monthly trends, emerging categories and town rows alike.
+/// Zeros there would make every area's trend rise and hot spots new.
+#[tokio::test]
+async fn a_period_reaching_before_the_data_answers_as_the_data() {
+    let first = get(app(), "/api/v1/towns?step=quarter").await.json()["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter_map(|r| r["period_start"].as_str().map(str::to_owned))
+        .min()
+        .expect("a period");
+    let year: i32 = first[..4].parse().expect("year");
+    let early = format!("{}-01-01", year - 1);
+    let to = format!("{year}-12-31");
+    let features = |doc: &serde_json::Value| doc["features"].clone();
+    for (layer, extra) in [
+        ("layers/hotspots", "&res=7"),
+        ("layers/emerging", "&res=7&step=quarter"),
+    ] {
+        let ask = |from: String| {
+            let uri = format!("/api/v1/{layer}?from={from}&to={to}{extra}");
+            async move { without_generated_at(&get(app(), &uri).await.body) }
+        };
+        let (data, before) = (ask(first.clone()).await, ask(early.clone()).await);
+        let list = features(&data);
+        assert!(
+            list.as_array().is_some_and(|f| !f.is_empty()),
+            "{layer}: {data}"
+        );
+        assert_eq!(features(&before), list, "{layer} from {early}");
+    }
+    let towns = |from: String| {
+        let uri = format!("/api/v1/towns?step=quarter&from={from}&to={to}");
+        async move { without_generated_at(&get(app(), &uri).await.body)["rows"].clone() }
+    };
+    assert_eq!(
+        towns(early.clone()).await,
+        towns(first.clone()).await,
+        "towns from {early}"
+    );
+}
+
 #[tokio::test]
 async fn bad_parameters_answer_400_naming_the_field() {
     for (uri, field) in [
