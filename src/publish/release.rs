@@ -391,18 +391,15 @@ pub fn publish_trends(
         .collect();
     // The family is what the role is shown: the published tests alone.
     let periods: Vec<NaiveDate> = trends.iter().map(|t| t.period).collect();
-    let pair = |now: Option<u64>, before: Option<u64>| now.zip(before);
+    // A published test is one between two published counts: the pairs are
+    // the family.
     let q_change = layers::q_by_period(
         &periods,
-        published
-            .iter()
-            .map(|p| pair(p.count, p.previous.count()).filter(|_| p.p_change.is_some())),
+        published.iter().map(|p| p.count.zip(p.previous.count())),
     );
     let q_year = layers::q_by_period(
         &periods,
-        published
-            .iter()
-            .map(|p| pair(p.count, p.year_before.count()).filter(|_| p.p_year.is_some())),
+        published.iter().map(|p| p.count.zip(p.year_before.count())),
     );
     for ((p, q_change), q_year) in published.iter_mut().zip(q_change).zip(q_year) {
         p.q_change = q_change;

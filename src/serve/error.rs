@@ -234,11 +234,12 @@ pub(crate) fn problem_page(
     let body = html! {
         main #main .problem {
             h1 { (code) " " (reason) }
-            @if repeats {
-            } @else if lang == Lang::En {
-                p { (detail) }
-            } @else {
-                p { (t(lang, "problem-details")) " " span lang="en-GB" { (detail) } }
+            @if !repeats {
+                @if lang == Lang::En {
+                    p { (detail) }
+                } @else {
+                    p { (t(lang, "problem-details")) " " span lang="en-GB" { (detail) } }
+                }
             }
             @if public {
                 p { a href=(format!("/report?lang={}", lang.code())) { (t(lang, "nav-report")) } }
