@@ -16,8 +16,8 @@ mod role;
 pub use area::{AreaLevel, AreaUnit, Split, EMERGING_CATEGORIES};
 pub use hashing::{ContentHashing, MixHasher, MixState};
 pub use period::{
-    next_period, period_end, period_label, period_start, periods, previous_period, shift_periods,
-    Step,
+    next_period, period_complete, period_end, period_label, period_start, periods, previous_period,
+    shift_periods, Step,
 };
 pub use premises::{name_key, PremisesOrigin, PremisesStatus, Unit, VisitResult};
 pub use reject::RowReject;

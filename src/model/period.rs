@@ -73,6 +73,15 @@ pub fn period_end(d: NaiveDate, step: Step) -> NaiveDate {
         .unwrap_or(d)
 }
 
+/// Whether the period starting at `start` had ended before the day the
+/// reports are current to (`as_of`: the latest load of a report file). A
+/// period still running holds part of its reports: set against a whole
+/// period it falls by the calendar alone. Without `as_of`, every period is
+/// complete.
+pub fn period_complete(start: NaiveDate, step: Step, as_of: Option<NaiveDate>) -> bool {
+    as_of.is_none_or(|as_of| period_end(start, step) < as_of)
+}
+
 /// Period starts from the one holding `first` to the one holding `last`.
 pub fn periods(first: NaiveDate, last: NaiveDate, step: Step) -> Vec<NaiveDate> {
     let mut p = period_start(first, step);
@@ -119,5 +128,33 @@ mod tests {
         );
         assert_eq!(period_label(d(2024, 7, 1), Step::Quarter), "2024-Q3");
         assert_eq!(period_label(d(2024, 7, 1), Step::Month), "2024-07");
+    }
+
+    #[test]
+    fn a_period_is_complete_once_a_load_began_after_its_last_day() {
+        let q4 = d(2025, 10, 1);
+        for (as_of, complete) in [
+            (None, true),
+            (Some(d(2025, 11, 15)), false),
+            // Loaded during its last day: reports of that day may still come.
+            (Some(d(2025, 12, 31)), false),
+            (Some(d(2026, 1, 1)), true),
+        ] {
+            assert_eq!(
+                period_complete(q4, Step::Quarter, as_of),
+                complete,
+                "{as_of:?}"
+            );
+        }
+        assert!(period_complete(
+            d(2025, 11, 1),
+            Step::Month,
+            Some(d(2025, 12, 1))
+        ));
+        assert!(!period_complete(
+            d(2025, 12, 1),
+            Step::Month,
+            Some(d(2025, 12, 1))
+        ));
     }
 }

@@ -13,7 +13,9 @@ use crate::analysis::{
     self, CellReports, Emerging, HotspotArea, Kernel, Neighbours, ReportsByCell, Rings, StudyArea,
 };
 use crate::geo::Gazetteer;
-use crate::model::{period_label, period_start, periods, previous_period, AreaLevel, Step};
+use crate::model::{
+    period_complete, period_label, period_start, periods, previous_period, AreaLevel, Step,
+};
 use crate::store::{CellRow, IndicatorWeights, ReportFilter, Store, StoreError};
 
 /// How each report counts: 1, or by its indicators; or a cell's count per
@@ -960,10 +962,11 @@ fn monthly_trends(
 ) -> Result<Vec<Option<AreaTrend>>, LayerError> {
     let (recorded, _, _) = store.data_window(&ReportFilter::default())?;
     let first = series_first(query.filter.from, window.0, recorded);
-    let (Some(first), Some(last)) = (first, query.filter.to.or(window.1)) else {
+    let last = series_last(query.filter.to, window.1, store.reports_as_of()?);
+    let (Some(first), Some(last)) = (first, last) else {
         return Ok(vec![None; areas.len()]);
     };
-    let months = periods(first, last, Step::Month);
+    let months = complete_periods(first, last, Step::Month, store.reports_as_of()?);
     if months.len() < MIN_TREND_MONTHS || areas.is_empty() {
         return Ok(vec![None; areas.len()]);
     }
@@ -1009,6 +1012,32 @@ fn series_first(
         (Some(from), None) => Some(from),
         (None, _) => matched,
     }
+}
+
+/// Where a series over a query's period ends: its `to`, else the last
+/// report the filter matches, but never after the day the reports are
+/// current to (`as_of`): days not yet loaded are not days without reports.
+fn series_last(
+    to: Option<NaiveDate>,
+    matched: Option<NaiveDate>,
+    as_of: Option<NaiveDate>,
+) -> Option<NaiveDate> {
+    let last = to.or(matched)?;
+    Some(as_of.map_or(last, |as_of| last.min(as_of)))
+}
+
+/// The periods from `first` to `last` that had ended by `as_of`: a trend
+/// test (Mann-Kendall, the emerging categories) weighs its last step as a
+/// whole one, and a month six days old would read as a fall everywhere.
+fn complete_periods(
+    first: NaiveDate,
+    last: NaiveDate,
+    step: Step,
+    as_of: Option<NaiveDate>,
+) -> Vec<NaiveDate> {
+    let mut out = periods(first, last, step);
+    out.retain(|p| period_complete(*p, step, as_of));
+    out
 }
 
 fn centroid(cells: &[CellIndex]) -> (f64, f64) {
@@ -1058,10 +1087,11 @@ pub fn emerging(store: &Store, query: &LayerQuery) -> Result<EmergingRun, LayerE
     let (first, last, _) = store.data_window(&query.filter)?;
     let (recorded, _, _) = store.data_window(&ReportFilter::default())?;
     let first = series_first(query.filter.from, first, recorded);
-    let (Some(first), Some(last)) = (first, query.filter.to.or(last)) else {
+    let as_of = store.reports_as_of()?;
+    let (Some(first), Some(last)) = (first, series_last(query.filter.to, last, as_of)) else {
         return Ok((area, Vec::new(), Vec::new()));
     };
-    let periods = periods(first, last, query.step);
+    let periods = complete_periods(first, last, query.step, as_of);
     if periods.len() > MAX_EMERGING_STEPS {
         return Err(LayerError::Invalid {
             field: "from",
@@ -1185,6 +1215,10 @@ pub struct TownRow {
     pub period: NaiveDate,
     pub label: String,
     pub count: u64,
+    /// Whether the period had ended when the reports were last loaded
+    /// ([`Store::reports_as_of`]). A period still running has its count and
+    /// its earlier counts, but no change and no tests.
+    pub complete: bool,
     /// The previous period's count; `None` when that period began before the
     /// store's first report (nothing recorded is not none reported).
     pub previous: Option<u64>,
@@ -1217,7 +1251,8 @@ pub fn area_trends(
     let (first, last, _) = store.data_window(filter)?;
     let (recorded_from, _, _) = store.data_window(&ReportFilter::default())?;
     let first = series_first(filter.from, first, recorded_from);
-    let (Some(first), Some(last)) = (first, filter.to.or(last)) else {
+    let as_of = store.reports_as_of()?;
+    let (Some(first), Some(last)) = (first, series_last(filter.to, last, as_of)) else {
         return Ok(Vec::new());
     };
     let periods = periods(first, last, step);
@@ -1301,6 +1336,10 @@ pub fn area_trends(
             let count = get(*period);
             let previous = earlier(previous_period(*period, step));
             let year_before = period.checked_sub_months(Months::new(12)).and_then(earlier);
+            // A period still running is shown, but its part is not tested
+            // against whole periods.
+            let complete = period_complete(*period, step, as_of);
+            let tested = |before: Option<u64>| before.filter(|_| complete);
             out.push(TownRow {
                 town: area.clone(),
                 district: district.clone(),
@@ -1311,11 +1350,12 @@ pub fn area_trends(
                 period: *period,
                 label: period_label(*period, step),
                 count,
+                complete,
                 previous,
                 year_before,
-                change: previous.map(|before| count as i64 - before as i64),
-                p_change: previous.map(|before| analysis::poisson_change_p(count, before)),
-                p_year: year_before.map(|before| analysis::poisson_change_p(count, before)),
+                change: tested(previous).map(|before| count as i64 - before as i64),
+                p_change: tested(previous).map(|before| analysis::poisson_change_p(count, before)),
+                p_year: tested(year_before).map(|before| analysis::poisson_change_p(count, before)),
                 q_change: None,
                 q_year: None,
                 breakdown: splits
@@ -1328,11 +1368,13 @@ pub fn area_trends(
     let period_of: Vec<NaiveDate> = out.iter().map(|r| r.period).collect();
     let q_change = q_by_period(
         &period_of,
-        out.iter().map(|r| r.previous.map(|b| (r.count, b))),
+        out.iter()
+            .map(|r| r.previous.filter(|_| r.complete).map(|b| (r.count, b))),
     );
     let q_year = q_by_period(
         &period_of,
-        out.iter().map(|r| r.year_before.map(|b| (r.count, b))),
+        out.iter()
+            .map(|r| r.year_before.filter(|_| r.complete).map(|b| (r.count, b))),
     );
     for ((row, q_change), q_year) in out.iter_mut().zip(q_change).zip(q_year) {
         row.q_change = q_change;

@@ -103,6 +103,12 @@ pub fn render_release(
             crate::publish::render::ReportDetail { notes: false },
         );
     };
+    // Whole quarters only: a running quarter's count, read on two days,
+    // says how many were reported where in between.
+    let data_last = match released_to(store)? {
+        Some(released) => data_last.min(released),
+        None => data_last,
+    };
     let mut query = request.query.clone();
     query.res = rule.res;
     let csv = request.format == OutputFormat::Csv;
@@ -115,7 +121,7 @@ pub fn render_release(
             "k": rule.k,
             "release_res": rule.res,
             "period": period,
-            "rule": "counts 1..k-1 withheld (null, suppressed: true); one calendar quarter, no filters; totals withheld when they would reveal a withheld count (see src/disclosure.rs)",
+            "rule": "counts 1..k-1 withheld (null, suppressed: true); one whole calendar quarter (one still running at the latest load of reports is not released), no filters; totals withheld when they would reveal a withheld count (see src/disclosure.rs)",
         })
     };
     match request.layer {
@@ -165,8 +171,8 @@ pub fn render_release(
                 to: Some(quarter_end(to)),
                 ..crate::store::ReportFilter::default()
             };
-            let trends = layers::area_trends(store, request.level, &f, Step::Quarter)?;
-            let published_rows = publish_trends(store, rule, request.level, &trends)?;
+            let mut trends = layers::area_trends(store, request.level, &f, Step::Quarter)?;
+            let published_rows = publish_trends(store, rule, request.level, &mut trends)?;
             let out_rows: Vec<Value> = trends
                 .iter()
                 .zip(&published_rows)
@@ -179,6 +185,7 @@ pub fn render_release(
                         "period_start": t.period.to_string(),
                         "count": published(p.count),
                         "suppressed": p.count.is_none(),
+                        "complete": t.complete,
                         "previous": published(p.previous.count()),
                         "previous_suppressed": p.previous == Earlier::Withheld,
                         "year_before": published(p.year_before.count()),
@@ -316,9 +323,22 @@ impl PublishedTrend {
     }
 }
 
+/// The last day a release may count: the end of the last quarter that had
+/// ended when the reports were last loaded. `None` when the store has no
+/// record of a load (every quarter counts as whole).
+fn released_to(store: &Store) -> Result<Option<NaiveDate>, RenderError> {
+    Ok(store.reports_as_of()?.map(|as_of| {
+        let running = quarter_start(as_of);
+        running.pred_opt().unwrap_or(running)
+    }))
+}
+
 /// Quarterly town (or district) rows as the release publishes them: totals from
 /// each quarter's release, tests only between published totals, breakdowns
-/// with complementary suppression.
+/// with complementary suppression. Rows of a quarter still running are
+/// dropped from `trends` first: a release is of whole quarters, since a
+/// running quarter's count read on two days says how many were reported
+/// where in between.
 ///
 /// # Errors
 /// On store failure.
@@ -326,8 +346,10 @@ pub fn publish_trends(
     store: &Store,
     rule: ReleaseRule,
     level: AreaLevel,
-    trends: &[layers::TownRow],
+    trends: &mut Vec<layers::TownRow>,
 ) -> Result<Vec<PublishedTrend>, RenderError> {
+    trends.retain(|t| t.complete);
+    let trends = &trends[..];
     let (Some(first), Some(last)) = (
         trends.iter().map(|t| t.period).min(),
         trends.iter().map(|t| t.period).max(),

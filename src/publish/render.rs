@@ -140,6 +140,8 @@ pub fn render(
                 let extra = serde_json::json!({
                     "features": cells.len(),
                     "steps": periods.len(),
+                    "reports_as_of": store.reports_as_of()?.map(|d| d.to_string()),
+                    "steps_rule": "calendar steps that had ended by reports_as_of (the start of the latest load of a report file): a step still running is left out, as a part of a month read as a whole one is a fall everywhere",
                     "first_step": periods.first().map(ToString::to_string),
                     "last_step": periods.last().map(ToString::to_string),
                     "trend": "Mann-Kendall on each cell's Gi* z series, tie-corrected, two-sided, significant at p < 0.10",
@@ -166,6 +168,8 @@ pub fn render(
                 let extra = serde_json::json!({
                     "rows": trends.len(),
                     "level": if request.level == AreaLevel::District { "district" } else { "town" },
+                    "reports_as_of": store.reports_as_of()?.map(|d| d.to_string()),
+                    "running_period": "a period that had not ended by reports_as_of (the start of the latest load of a report file) has complete = false: its count and earlier counts, no change and no tests; no period starts after reports_as_of",
                     "town_rule": "the place of >= 5,000 people (GeoNames) nearest the report's H3 res-7 cell centre",
                     "change_test": "exact conditional binomial test of count vs previous (and vs a year before), equal exposure, two-sided",
                     "multiple_testing": MULTIPLE_TESTING,

@@ -266,6 +266,27 @@ impl Store {
         self.data_window_sql(filter)
     }
 
+    /// The day the reports are current to: the start of the latest load of a
+    /// report file (public reports accepted at triage are loaded as one), and
+    /// never before the latest report. A period that ends on or after it
+    /// was still running when the data were last loaded; days after it hold
+    /// no information yet, not zero reports. `None` for a store without
+    /// report loads.
+    pub fn reports_as_of(&self) -> Result<Option<NaiveDate>> {
+        // The formats `ingest` writes for report files; premises, outcomes,
+        // context and relink runs say nothing about the reports' currency.
+        self.conn
+            .query_row(
+                "SELECT greatest( \
+                   (SELECT CAST(max(started_at) AS DATE) FROM ingest_runs \
+                     WHERE format IN ('csv', 'jsonl', 'geojson')), \
+                   (SELECT max(observed_on) FROM reports))",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(self.err("reports as of"))
+    }
+
     pub(super) fn data_window_sql(
         &self,
         filter: &ReportFilter,

@@ -951,6 +951,231 @@ fn binomial_p(now: u64, before: u64) -> f64 {
         .min(1.0)
 }
 
+/// Reports loaded today, with the quarters before: a busy town whose
+/// previous quarter had 30 reports and this quarter, so far, 2.
+fn running_quarter_state() -> (AppState, chrono::NaiveDate) {
+    use hotspots::model::{period_start, previous_period, Step};
+    use std::fmt::Write as _;
+    let today = chrono::Local::now().date_naive();
+    let running = period_start(today, Step::Quarter);
+    let last = previous_period(running, Step::Quarter);
+    let before = previous_period(last, Step::Quarter);
+    let mut csv = String::from("report_id,observed_on,venue_type,lat,lng\n");
+    let mut id = 0;
+    let mut add = |csv: &mut String, day: chrono::NaiveDate, lat: f64, lng: f64| {
+        id += 1;
+        let spread = f64::from(id % 7) * 0.0007;
+        let _ = writeln!(
+            csv,
+            "R{id},{day},car_wash,{:.5},{:.5}",
+            lat + spread,
+            lng - spread
+        );
+    };
+    // Peterborough and Cambridge.
+    for (lat, lng, last_n, before_n, now_n) in
+        [(52.5725, -0.2430, 30, 28, 2), (52.2053, 0.1218, 12, 11, 3)]
+    {
+        for i in 0..before_n {
+            add(&mut csv, before + chrono::Days::new(i % 85), lat, lng);
+        }
+        for i in 0..last_n {
+            add(&mut csv, last + chrono::Days::new(i % 85), lat, lng);
+        }
+        for _ in 0..now_n {
+            add(&mut csv, today, lat, lng);
+        }
+    }
+    let mut store = hotspots::Store::open_in_memory().expect("store");
+    hotspots::ingest::load(
+        &mut store,
+        hotspots::Input::Reader {
+            name: "running.csv".into(),
+            reader: Box::new(std::io::Cursor::new(csv.into_bytes())),
+        },
+        &hotspots::ingest::LoadOptions {
+            default_source: Some("police".into()),
+            no_rejects_file: true,
+            ..hotspots::ingest::LoadOptions::default()
+        },
+        None,
+    )
+    .expect("load");
+    crate::support::router::seed_accounts(&store);
+    let state = AppState::new(store, hotspots::serve::ServeConfig::default()).expect("state");
+    (state, today)
+}
+
+/// A quarter still running when the reports were last loaded is a part of a
+/// quarter: set against whole ones, its every town reads as a fall. The
+/// exact rows show its count and earlier counts with `complete: false` and
+/// no change or test (nor a place in the quarter's q family); the towns page
+/// opens on the latest whole quarter and marks the running one; the
+/// partnership release and the pack are of whole quarters only; the
+/// emerging steps and the hotspot areas' months end at the last whole
+/// month; no period starts after the day the reports are current to.
+#[tokio::test]
+async fn a_quarter_still_running_is_shown_but_not_tested_or_released() {
+    use hotspots::model::{period_label, period_start, previous_period, Step};
+    let (state, today) = running_quarter_state();
+    let running = period_start(today, Step::Quarter);
+    let last = previous_period(running, Step::Quarter);
+    let (running_label, last_label) = (
+        period_label(running, Step::Quarter),
+        period_label(last, Step::Quarter),
+    );
+    let analyst = || as_role(router(state.clone()), Role::Analyst);
+    let partnership = || as_role(router(state.clone()), Role::Partnership);
+
+    // The exact rows.
+    let body = get(analyst(), "/api/v1/towns?step=quarter").await.json();
+    let rows = body["rows"].as_array().expect("rows");
+    let row = |town: &str, label: &str| {
+        rows.iter()
+            .find(|r| r["town"] == town && r["period"] == label)
+            .unwrap_or_else(|| panic!("{town} {label} in {body}"))
+    };
+    let now = row("Peterborough", &running_label);
+    assert_eq!(now["count"], 2, "{now}");
+    assert_eq!(now["previous"], 30, "{now}");
+    assert_eq!(now["complete"], false, "{now}");
+    for key in ["change", "p_change", "p_year", "q_change", "q_year"] {
+        assert!(now[key].is_null(), "{key} of {now}");
+    }
+    let whole = row("Peterborough", &last_label);
+    assert_eq!(
+        (whole["count"].as_u64(), whole["previous"].as_u64()),
+        (Some(30), Some(28))
+    );
+    assert_eq!(whole["complete"], true, "{whole}");
+    assert!(
+        whole["p_change"].is_number() && whole["q_change"].is_number(),
+        "{whole}"
+    );
+    assert!(
+        rows.iter().all(|r| (r["period"] == running_label.as_str())
+            != r["complete"].as_bool().expect("complete")),
+        "complete exactly where the quarter has ended"
+    );
+    assert_eq!(body["provenance"]["reports_as_of"], today.to_string());
+    // Nothing after the day the reports are current to, whatever `to` asks.
+    let far = today + chrono::Days::new(800);
+    let body = get(analyst(), &format!("/api/v1/towns?step=quarter&to={far}"))
+        .await
+        .json();
+    let latest = body["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter_map(|r| r["period_start"].as_str())
+        .max()
+        .expect("a row")
+        .to_owned();
+    assert_eq!(latest, running.to_string());
+    let csv = get(analyst(), "/api/v1/towns?step=quarter&format=csv")
+        .await
+        .text();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let headers = reader.headers().expect("header").clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).expect(name);
+    let (period, complete) = (column("period"), column("complete"));
+    for record in reader.records() {
+        let record = record.expect("record");
+        let expected = if record[period] == *running_label {
+            "false"
+        } else {
+            "true"
+        };
+        assert_eq!(&record[complete], expected, "{record:?}");
+    }
+
+    // The page: opens on the latest whole quarter; the running one says so.
+    let html = get(analyst(), "/towns").await.text();
+    assert!(
+        html.contains(&format!("Town trends: {last_label}")),
+        "opens on {last_label}"
+    );
+    assert!(
+        html.contains(&format!("{running_label} (still running)")),
+        "the picker"
+    );
+    let html = get(analyst(), &format!("/towns?quarter={running_label}"))
+        .await
+        .text();
+    let verdicts = towns_verdicts(&html);
+    assert_eq!(verdicts.len(), 2, "{verdicts:?}");
+    assert!(
+        verdicts.values().all(|v| v == "Quarter still running"),
+        "{verdicts:?}"
+    );
+    assert!(html.contains("id=\"towns-running\"") && !html.contains("id=\"towns-note\""));
+
+    // The partnership reads whole quarters only.
+    let body = get(partnership(), "/api/v1/towns?step=quarter")
+        .await
+        .json();
+    let periods: std::collections::BTreeSet<&str> = body["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter_map(|r| r["period"].as_str())
+        .collect();
+    assert!(periods.contains(last_label.as_str()), "{periods:?}");
+    assert!(!periods.contains(running_label.as_str()), "{periods:?}");
+    let cells = get(partnership(), "/api/v1/layers/cells").await.json();
+    assert_eq!(
+        cells["provenance"]["disclosure"]["period"],
+        last_label.as_str()
+    );
+    let page = get(partnership(), &format!("/towns?quarter={running_label}")).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    let district = row("Peterborough", &last_label)["district"]
+        .as_str()
+        .expect("district")
+        .to_owned();
+    for role_app in [analyst(), partnership()] {
+        let pack = get(
+            role_app,
+            &format!(
+                "/towns/pack?quarter={}&area=district:{district}",
+                running_label.replace('-', "")
+            ),
+        )
+        .await;
+        assert_eq!(pack.status, StatusCode::BAD_REQUEST);
+        assert!(pack.text().contains("still running"), "{}", pack.text());
+    }
+
+    // Trend series end at the last whole month.
+    let this_month = period_start(today, Step::Month);
+    let first = previous_period(last, Step::Quarter);
+    let whole_months = hotspots::model::periods(first, this_month, Step::Month).len() - 1;
+    let emerging = get(analyst(), "/api/v1/layers/emerging?step=month")
+        .await
+        .json();
+    assert_eq!(
+        emerging["provenance"]["steps"], whole_months,
+        "{}",
+        emerging["provenance"]
+    );
+    assert_eq!(
+        emerging["provenance"]["last_step"],
+        previous_period(this_month, Step::Month).to_string()
+    );
+    let areas = get(analyst(), "/api/v1/layers/hotspots").await.json();
+    let monthly: Vec<usize> = areas["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .filter_map(|f| f["properties"]["monthly"].as_array().map(Vec::len))
+        .collect();
+    assert!(!monthly.is_empty(), "an area with a trend");
+    assert!(
+        monthly.iter().all(|n| *n == whole_months),
+        "{monthly:?} months, {whole_months} whole"
+    );
+}
+
 /// A period the data does not reach back to is nothing to compare with,
 /// not a zero: the first quarter of the data has no previous count, change
 /// or test, its first year no year before, in the API (null), on the towns

@@ -455,6 +455,7 @@ pub fn town_json(row: &TownRow) -> JsonValue {
         "period": row.label,
         "period_start": row.period.to_string(),
         "count": row.count,
+        "complete": row.complete,
         "previous": row.previous,
         "year_before": row.year_before,
         "change": row.change,
@@ -484,6 +485,8 @@ pub fn towns_csv(rows: &[TownRow], out: impl Write) -> std::io::Result<()> {
         district_name: &'a str,
         period: &'a str,
         count: u64,
+        /// `false` for a period still running: its change and tests empty.
+        complete: bool,
         /// Empty before the store's first report, as the tests on it.
         previous: Option<u64>,
         year_before: Option<u64>,
@@ -503,6 +506,7 @@ pub fn towns_csv(rows: &[TownRow], out: impl Write) -> std::io::Result<()> {
             district_name: &r.district_name,
             period: &r.label,
             count: r.count,
+            complete: r.complete,
             previous: r.previous,
             year_before: r.year_before,
             change: r.change,

@@ -322,6 +322,11 @@ const TOWNS: &[Queryable] = &[
     q("period", Kind::Text, "the period (e.g. 2024-Q1)"),
     q("period_start", Kind::Date, "first day of the period"),
     q("count", Kind::Integer, "reports in the period"),
+    q(
+        "complete",
+        Kind::Boolean,
+        "whether the period had ended when the reports were last loaded (a period still running has no change and no tests)",
+    ),
     q("previous", Kind::Integer, "reports in the previous period"),
     q("year_before", Kind::Integer, "reports a year before"),
     q("change", Kind::Integer, "count - previous"),

@@ -18,7 +18,7 @@ use maud::{html, Markup};
 
 use super::labels::{label_in, p_text};
 use super::towns::{earlier_text, generated, signed, towns_table};
-use crate::model::AreaLevel;
+use crate::model::{period_start, AreaLevel, Step};
 use crate::publish::{Earlier, PublishedTrend, TownRow};
 use crate::serve::api::{layer_etag, rendered_layer};
 use crate::serve::error::{AppError, PageResult};
@@ -73,25 +73,35 @@ pub async fn pack_page(
     };
     let table = towns_table(&state, &viewer, level).await?;
     let (rows, published) = (&table.0, &table.1);
-    let quarters: BTreeSet<NaiveDate> = rows.iter().map(|r| r.period).collect();
+    // A pack is of a whole quarter: a quarter still running is a part of
+    // one, and set against a whole year before it reads as a fall.
+    let quarters: BTreeSet<NaiveDate> = rows
+        .iter()
+        .filter(|r| r.complete)
+        .map(|r| r.period)
+        .collect();
     let wanted = one(&q, "quarter").map(|s| s.replace('-', "").to_ascii_uppercase());
+    let is = |p: NaiveDate, label: &str| quarter_label(p).replace('-', "") == label;
     let selected = match &wanted {
         None => quarters.last().copied(),
-        Some(label) => Some(
-            quarters
-                .iter()
-                .copied()
-                .find(|p| quarter_label(*p).replace('-', "") == *label)
-                .ok_or_else(|| {
-                    AppError::bad(
-                        "quarter",
-                        format!("{label:?} is not a quarter with data (e.g. 2025Q1)"),
-                    )
-                })?,
-        ),
+        Some(label) => quarters.iter().copied().find(|p| is(*p, label)),
     };
     let Some(selected) = selected else {
-        return Err(AppError::bad("quarter", "there are no reports yet").into());
+        // Why not: the quarter asked is still running, or holds no reports.
+        let as_of = state.read(|store| Ok(store.reports_as_of()?)).await?;
+        let running = as_of.map(|d| period_start(d, Step::Quarter));
+        let message = match &wanted {
+            Some(label) if running.is_some_and(|r| is(r, label)) => format!(
+                "{label:?} is still running: a pack is of a whole quarter (the latest: {})",
+                quarters.last().map_or_else(
+                    || "none yet".to_owned(),
+                    |q| quarter_label(*q).replace('-', "")
+                )
+            ),
+            Some(label) => format!("{label:?} is not a quarter with data (e.g. 2025Q1)"),
+            None => "no whole quarter of reports yet: a pack is of a whole quarter".to_owned(),
+        };
+        return Err(AppError::bad("quarter", message).into());
     };
     let k = state.config().suppression_k;
     let lang = viewer.lang.staff();

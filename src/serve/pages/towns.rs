@@ -57,16 +57,24 @@ pub async fn towns_page(
     let table = towns_table(&state, &viewer, level).await?;
     let (rows, published) = (&table.0, &table.1);
     let k = state.config().suppression_k;
-    let mut quarters: Vec<(NaiveDate, String)> =
-        rows.iter().map(|r| (r.period, r.label.clone())).collect();
+    let mut quarters: Vec<(NaiveDate, String, bool)> = rows
+        .iter()
+        .map(|r| (r.period, r.label.clone(), r.complete))
+        .collect();
     quarters.sort();
     quarters.dedup();
     let selected = match one(&q, "quarter") {
-        None => quarters.last().map(|q| q.0),
+        // The latest whole quarter: the one running is a part, and its
+        // every town would read as a fall.
+        None => quarters
+            .iter()
+            .rfind(|q| q.2)
+            .or(quarters.last())
+            .map(|q| q.0),
         Some(label) => Some(
             quarters
                 .iter()
-                .find(|(_, l)| l == label)
+                .find(|(_, l, _)| l == label)
                 .map(|q| q.0)
                 .ok_or_else(|| {
                     AppError::bad(
@@ -76,9 +84,15 @@ pub async fn towns_page(
                 })?,
         ),
     };
-    let label = selected
-        .and_then(|s| quarters.iter().find(|q| q.0 == s).map(|q| q.1.clone()))
+    let (label, running) = selected
+        .and_then(|s| quarters.iter().find(|q| q.0 == s))
+        .map(|q| (q.1.clone(), !q.2))
         .unwrap_or_default();
+    let as_of = if running {
+        state.read(|store| Ok(store.reports_as_of()?)).await?
+    } else {
+        None
+    };
     let mut by_area: BTreeMap<String, Vec<(&TownRow, &PublishedTrend)>> = BTreeMap::new();
     for (r, p) in rows.iter().zip(published) {
         by_area.entry(r.town.clone()).or_default().push((r, p));
@@ -137,8 +151,10 @@ pub async fn towns_page(
             form.picker method="get" action="/towns" aria-label=(t(lang, "towns-picker")) {
                 label for="quarter" { (t(lang, "towns-quarter")) }
                 select #quarter name="quarter" {
-                    @for (_, l) in quarters.iter().rev() {
-                        option value=(l) selected[*l == label] { (l) }
+                    @for (_, l, complete) in quarters.iter().rev() {
+                        option value=(l) selected[*l == label] {
+                            @if *complete { (l) } @else { (t_args(lang, "towns-quarter-running", &[("quarter", l.clone().into())])) }
+                        }
                     }
                 }
                 label for="level" { (t(lang, "towns-group-by")) }
@@ -186,7 +202,7 @@ pub async fn towns_page(
                                     td.num { (earlier_text(lang, k, p.previous)) }
                                     td.num { (earlier_text(lang, k, p.year_before)) }
                                     td.num { (p.change.map_or_else(|| "–".to_owned(), |n| signed(lang, n))) }
-                                    td.sig { (t(lang, significance(p))) }
+                                    td.sig { (t(lang, significance(row.complete, p))) }
                                     td { (sparkline(lang, spark)) }
                                     td.breakdown { (breakdown(lang, p, "venue:", k)) }
                                     td.breakdown { (breakdown(lang, p, "exploitation:", k)) }
@@ -196,7 +212,11 @@ pub async fn towns_page(
                     }
                 }
             }
-            p.note #towns-note { (t_args(lang, "towns-note", &[("tested", (tested as i64).into())])) }
+            @if let Some(as_of) = as_of {
+                p.note #towns-running { (t_args(lang, "towns-running-note", &[("quarter", label.clone().into()), ("date", i18n::date(lang, as_of).into())])) }
+            } @else {
+                p.note #towns-note { (t_args(lang, "towns-note", &[("tested", (tested as i64).into())])) }
+            }
         }
     };
     Ok(page(
@@ -236,14 +256,16 @@ pub(super) async fn towns_table(
         let fresh = std::sync::Arc::new(
             state
                 .read(move |store| {
-                    let rows = publish::area_trends(
+                    let mut rows = publish::area_trends(
                         store,
                         level,
                         &ReportFilter::default(),
                         Step::Quarter,
                     )?;
                     let published = match view.release {
-                        Some(rule) => crate::publish::publish_trends(store, rule, level, &rows)?,
+                        Some(rule) => {
+                            crate::publish::publish_trends(store, rule, level, &mut rows)?
+                        }
                         None => rows.iter().map(PublishedTrend::exact).collect(),
                     };
                     Ok((rows, published))
@@ -294,8 +316,12 @@ pub(super) fn earlier_text(lang: Lang, k: u64, v: Earlier) -> String {
 
 /// The message id of a row's significance: its test against the previous
 /// quarter, adjusted for the quarter's other rows (a table of a hundred
-/// towns holds about five p < 0.05 by chance alone).
-fn significance(row: &PublishedTrend) -> &'static str {
+/// towns holds about five p < 0.05 by chance alone). A quarter still
+/// running is not tested.
+fn significance(complete: bool, row: &PublishedTrend) -> &'static str {
+    if !complete {
+        return "towns-sig-running";
+    }
     if row.previous == Earlier::BeforeData {
         return "towns-sig-before-data";
     }

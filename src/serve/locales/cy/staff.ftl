@@ -106,6 +106,9 @@ towns-sig-rise = Cynnydd arwyddocaol
 towns-sig-fall = Gostyngiad arwyddocaol
 towns-sig-none = Dim newid clir
 towns-sig-before-data = Dim data cynharach
+towns-sig-running = Chwarter yn dal i redeg
+towns-quarter-running = { $quarter } (yn dal i redeg)
+towns-running-note = Mae { $quarter } yn dal i redeg: mae ei niferoedd o'r adroddiadau a lwythwyd erbyn { $date }, ac nid ydynt yn cael eu cymharu â chwarteri cyfan (byddai rhan o chwarter yn edrych fel gostyngiad ym mhobman). Profir ei newidiadau unwaith y bydd wedi dod i ben.
 towns-note = { $tested ->
         [0] Ni ellid profi unrhyw newid y chwarter hwn: nid oes gan unrhyw res 6 adroddiad neu fwy rhwng ei dau chwarter, neu nid yw'r data yn mynd yn ôl i'r chwarter cynt.
        *[other] Gelwir newid yn gynnydd neu'n ostyngiad dim ond pan fo'r prawf union o'i gymharu â'r chwarter blaenorol yn aros o dan p = 0.05 ar ôl ystyried pob un o'r { $tested } newid a brofwyd y chwarter hwn, rhesi pob heddlu (cyfradd darganfyddiadau ffug Benjamini–Hochberg: mae tabl o gant o resi yn dal tua phump â p < 0.05 drwy siawns). Anaml y mae niferoedd bach yn gymwys (nid ymchwydd yw 3 → 5); ni allai rhesi â llai na 6 adroddiad rhwng eu dau chwarter fyth fod yn gymwys, ac nid ydynt yn cael eu cyfrif.

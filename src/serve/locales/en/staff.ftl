@@ -104,6 +104,9 @@ towns-sig-rise = Significant rise
 towns-sig-fall = Significant fall
 towns-sig-none = No clear change
 towns-sig-before-data = No earlier data
+towns-sig-running = Quarter still running
+towns-quarter-running = { $quarter } (still running)
+towns-running-note = { $quarter } is still running: its counts are of the reports loaded by { $date }, and are not set against whole quarters (a part of a quarter would read as a fall everywhere). Its changes are tested once it has ended.
 towns-note = { $tested ->
         [0] No change could be tested this quarter: no row's two quarters hold 6 reports or more between them, or the data does not reach back to the quarter before.
        *[other] A change is called a rise or a fall only when the exact test against the previous quarter stays below p = 0.05 after allowing for all { $tested } changes tested this quarter, every force's rows (Benjamini–Hochberg false discovery rate: a table of a hundred rows holds about five p < 0.05 by chance). Small counts rarely qualify (3 → 5 is not a surge); rows whose two quarters hold fewer than 6 reports between them could never qualify and are not counted.
