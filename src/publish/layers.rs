@@ -962,11 +962,11 @@ fn monthly_trends(
 ) -> Result<Vec<Option<AreaTrend>>, LayerError> {
     let (recorded, _, _) = store.data_window(&ReportFilter::default())?;
     let first = series_first(query.filter.from, window.0, recorded);
-    let last = series_last(query.filter.to, window.1, store.reports_as_of()?);
-    let (Some(first), Some(last)) = (first, last) else {
+    let as_of = store.reports_as_of()?;
+    let (Some(first), Some(last)) = (first, series_last(query.filter.to, window.1, as_of)) else {
         return Ok(vec![None; areas.len()]);
     };
-    let months = complete_periods(first, last, Step::Month, store.reports_as_of()?);
+    let months = complete_periods(first, last, Step::Month, as_of);
     if months.len() < MIN_TREND_MONTHS || areas.is_empty() {
         return Ok(vec![None; areas.len()]);
     }
