@@ -922,3 +922,57 @@ async fn far_periods_are_refused_not_computed() {
     .await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text());
 }
+
+/// CQL2 over the towns rows' nullable fields is three-valued, as the
+/// standard has it: a comparison with a null (a period before the data, a
+/// withheld count, a pair in no family) is unknown, and so is its NOT, so
+/// neither matches; `IS NULL` finds exactly those rows. Counted against the
+/// rows the API itself answers the same role.
+#[tokio::test]
+async fn towns_filters_treat_nulls_as_unknown() {
+    for role in [Role::Analyst, Role::Partnership] {
+        let rows = json_ok("/api/v1/towns?format=geojson", role).await;
+        let rows: Vec<&Value> = features(&rows).iter().map(|f| &f["properties"]).collect();
+        let matched = |filter: &str| {
+            let uri = format!(
+                "/ogc/collections/towns/items?filter={}&limit=1",
+                encode(filter)
+            );
+            async move {
+                json_ok(&uri, role).await["numberMatched"]
+                    .as_u64()
+                    .expect("numberMatched") as usize
+            }
+        };
+        let total = matched("count >= 0 OR count IS NULL").await;
+        assert_eq!(total, rows.len(), "{role:?}");
+        for field in ["previous", "q_change", "p_year", "count"] {
+            let null = rows.iter().filter(|r| r[field].is_null()).count();
+            let below = rows
+                .iter()
+                .filter(|r| r[field].as_f64().is_some_and(|v| v < 5.0))
+                .count();
+            assert!(
+                null > 0 && below > 0 || field == "count",
+                "{role:?} {field}: {null} {below}"
+            );
+            assert_eq!(
+                matched(&format!("{field} IS NULL")).await,
+                null,
+                "{role:?} {field}"
+            );
+            assert_eq!(
+                matched(&format!("{field} < 5")).await,
+                below,
+                "{role:?} {field}"
+            );
+            assert_eq!(
+                matched(&format!("NOT ({field} < 5)")).await,
+                rows.len() - null - below,
+                "{role:?} NOT {field}: a null is unknown, not false"
+            );
+        }
+        let whole = rows.iter().filter(|r| r["complete"] == true).count();
+        assert_eq!(matched("complete = true").await, whole, "{role:?}");
+    }
+}
