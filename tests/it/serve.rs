@@ -953,7 +953,7 @@ fn binomial_p(now: u64, before: u64) -> f64 {
 
 /// Reports loaded today, with the quarters before: a busy town whose
 /// previous quarter had 30 reports and this quarter, so far, 2.
-fn running_quarter_state() -> (AppState, chrono::NaiveDate) {
+fn running_quarter_state(with_earlier: bool) -> (AppState, chrono::NaiveDate) {
     use hotspots::model::{period_start, previous_period, Step};
     use std::fmt::Write as _;
     let today = chrono::Local::now().date_naive();
@@ -976,10 +976,10 @@ fn running_quarter_state() -> (AppState, chrono::NaiveDate) {
     for (lat, lng, last_n, before_n, now_n) in
         [(52.5725, -0.2430, 30, 28, 2), (52.2053, 0.1218, 12, 11, 3)]
     {
-        for i in 0..before_n {
+        for i in (0..before_n).filter(|_| with_earlier) {
             add(&mut csv, before + chrono::Days::new(i % 85), lat, lng);
         }
-        for i in 0..last_n {
+        for i in (0..last_n).filter(|_| with_earlier) {
             add(&mut csv, last + chrono::Days::new(i % 85), lat, lng);
         }
         for _ in 0..now_n {
@@ -1017,7 +1017,7 @@ fn running_quarter_state() -> (AppState, chrono::NaiveDate) {
 #[tokio::test]
 async fn a_quarter_still_running_is_shown_but_not_tested_or_released() {
     use hotspots::model::{period_label, period_start, previous_period, Step};
-    let (state, today) = running_quarter_state();
+    let (state, today) = running_quarter_state(true);
     let running = period_start(today, Step::Quarter);
     let last = previous_period(running, Step::Quarter);
     let (running_label, last_label) = (
@@ -1173,6 +1173,28 @@ async fn a_quarter_still_running_is_shown_but_not_tested_or_released() {
     assert!(
         monthly.iter().all(|n| *n == whole_months),
         "{monthly:?} months, {whole_months} whole"
+    );
+
+    // Reports of the running quarter alone: the partnership's tables say
+    // why they are empty; the analyst's show that quarter, as running.
+    let (state, _) = running_quarter_state(false);
+    let html = get(as_role(router(state.clone()), Role::Partnership), "/towns")
+        .await
+        .text();
+    assert!(
+        html.contains("No quarter has ended since the first report"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("towns-note") && html.contains("<h1>Towns</h1>"),
+        "{html}"
+    );
+    let html = get(as_role(router(state), Role::Analyst), "/towns")
+        .await
+        .text();
+    assert!(
+        html.contains(&format!("Town trends: {running_label}"))
+            && html.contains("id=\"towns-running\"")
     );
 }
 

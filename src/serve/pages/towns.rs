@@ -93,6 +93,17 @@ pub async fn towns_page(
     } else {
         None
     };
+    // No rows: no reports, or (for the release, of whole quarters) none in a
+    // quarter that has ended.
+    let none = if rows.is_empty()
+        && state
+            .read(|store| Ok(store.data_window(&ReportFilter::default())?.2 > 0))
+            .await?
+    {
+        "towns-none-whole"
+    } else {
+        "towns-none"
+    };
     let mut by_area: BTreeMap<String, Vec<(&TownRow, &PublishedTrend)>> = BTreeMap::new();
     for (r, p) in rows.iter().zip(published) {
         by_area.entry(r.town.clone()).or_default().push((r, p));
@@ -142,7 +153,10 @@ pub async fn towns_page(
     let body = html! {
         main #main .towns {
             div.print-header {
-                h1 { (t_args(lang, &format!("towns-title-{level_word}"), &quarter())) }
+                h1 {
+                    @if label.is_empty() { (t(lang, "towns-page-title")) }
+                    @else { (t_args(lang, &format!("towns-title-{level_word}"), &quarter())) }
+                }
                 p.meta { (generated(lang)) " · " (t(lang, &format!("towns-meta-{level_word}"))) }
                 @if let Some((_, name)) = force {
                     p.force { (t_args(lang, "towns-force-meta", &[("force", (*name).into())])) }
@@ -174,7 +188,7 @@ pub async fn towns_page(
                 button type="submit" { (t(lang, "towns-show")) }
             }
             @if current.is_empty() {
-                p { (t(lang, "towns-none")) }
+                p #towns-none { (t(lang, none)) }
             } @else {
                 div.table-scroll role="region" aria-labelledby="towns-caption" tabindex="0" {
                     table #towns-table {
@@ -214,7 +228,7 @@ pub async fn towns_page(
             }
             @if let Some(as_of) = as_of {
                 p.note #towns-running { (t_args(lang, "towns-running-note", &[("quarter", label.clone().into()), ("date", i18n::date(lang, as_of).into())])) }
-            } @else {
+            } @else if !current.is_empty() {
                 p.note #towns-note { (t_args(lang, "towns-note", &[("tested", (tested as i64).into())])) }
             }
         }

@@ -94,6 +94,7 @@ towns-force = Heddlu
 towns-force-all = Y cyfan
 towns-force-meta = Ardal yr heddlu: { $force } (rhesi ei threfi o'r tabl; dim cyfanswm heddlu)
 towns-none = Dim adroddiadau eto.
+towns-none-whole = Nid oes chwarter wedi dod i ben ers yr adroddiad cyntaf: mae'r tablau hyn o chwarteri cyfan.
 towns-caption-town = Trefi, { $quarter }, y prysuraf yn gyntaf
 towns-caption-district = Ardaloedd, { $quarter }, y prysuraf yn gyntaf
 towns-change = Newid

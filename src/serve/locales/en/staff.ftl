@@ -92,6 +92,7 @@ towns-force = Police force
 towns-force-all = All
 towns-force-meta = Police force area: { $force } (its towns' rows of the table; no force total)
 towns-none = No reports yet.
+towns-none-whole = No quarter has ended since the first report: these tables are of whole quarters.
 towns-caption-town = Towns, { $quarter }, busiest first
 towns-caption-district = Districts, { $quarter }, busiest first
 towns-change = Change
