@@ -1109,6 +1109,22 @@ async fn a_quarter_still_running_is_shown_but_not_tested_or_released() {
         "{verdicts:?}"
     );
     assert!(html.contains("id=\"towns-running\"") && !html.contains("id=\"towns-note\""));
+    // Said before the table, and each sparkline ends dashed, read as so far.
+    assert!(html.find("towns-running") < html.find("towns-table"));
+    let peterborough = html
+        .split("<tr data-area=\"Peterborough\"")
+        .nth(1)
+        .and_then(|r| r.split("</tr>").next())
+        .expect("Peterborough's row");
+    assert!(
+        peterborough.contains("class=\"so-far\"")
+            && peterborough.contains("Counts by quarter: 28, 30, 2 so far"),
+        "{peterborough}"
+    );
+    let whole = get(analyst(), &format!("/towns?quarter={last_label}"))
+        .await
+        .text();
+    assert!(!whole.contains("so-far") && !whole.contains("towns-running"));
 
     // The partnership reads whole quarters only.
     let body = get(partnership(), "/api/v1/towns?step=quarter")

@@ -187,6 +187,10 @@ pub async fn towns_page(
                 }
                 button type="submit" { (t(lang, "towns-show")) }
             }
+            // Above the table: every row of a running quarter is a part.
+            @if let Some(as_of) = as_of {
+                p.note.running #towns-running { (t_args(lang, "towns-running-note", &[("quarter", label.clone().into()), ("date", i18n::date(lang, as_of).into())])) }
+            }
             @if current.is_empty() {
                 p #towns-none { (t(lang, none)) }
             } @else {
@@ -217,7 +221,7 @@ pub async fn towns_page(
                                     td.num { (earlier_text(lang, k, p.year_before)) }
                                     td.num { (p.change.map_or_else(|| "–".to_owned(), |n| signed(lang, n))) }
                                     td.sig { (t(lang, significance(row.complete, p))) }
-                                    td { (sparkline(lang, spark)) }
+                                    td { (sparkline(lang, spark, running)) }
                                     td.breakdown { (breakdown(lang, p, "venue:", k)) }
                                     td.breakdown { (breakdown(lang, p, "exploitation:", k)) }
                                 }
@@ -226,9 +230,7 @@ pub async fn towns_page(
                     }
                 }
             }
-            @if let Some(as_of) = as_of {
-                p.note #towns-running { (t_args(lang, "towns-running-note", &[("quarter", label.clone().into()), ("date", i18n::date(lang, as_of).into())])) }
-            } @else if !current.is_empty() {
+            @if !running && !current.is_empty() {
                 p.note #towns-note { (t_args(lang, "towns-note", &[("tested", (tested as i64).into())])) }
             }
         }
@@ -375,7 +377,9 @@ fn breakdown(lang: Lang, row: &PublishedTrend, prefix: &str, k: u64) -> String {
 }
 
 /// A small SVG line of counts (server-rendered, so it prints and needs no script).
-fn sparkline(lang: Lang, values: &[Option<u64>]) -> Markup {
+/// A quarter still running (`running_last`) ends the line dashed, and is
+/// read out as "so far": its part is not a fall.
+fn sparkline(lang: Lang, values: &[Option<u64>], running_last: bool) -> Markup {
     let (w, h) = (96.0, 24.0);
     let max = values.iter().flatten().copied().max().unwrap_or(0).max(1) as f64;
     let step = if values.len() > 1 {
@@ -383,26 +387,50 @@ fn sparkline(lang: Lang, values: &[Option<u64>]) -> Markup {
     } else {
         0.0
     };
+    let point = |i: usize, v: u64| {
+        format!(
+            "{:.1},{:.1}",
+            i as f64 * step,
+            h - 2.0 - (v as f64 / max) * (h - 4.0)
+        )
+    };
+    let whole = values.len() - usize::from(running_last && !values.is_empty());
     // Withheld quarters break the line (a path with a new `M` after each gap).
     let mut points = String::new();
     let mut pen_down = false;
-    for (i, v) in values.iter().enumerate() {
+    for (i, v) in values[..whole].iter().enumerate() {
         let Some(v) = v else {
             pen_down = false;
             continue;
         };
         let _ = write!(
             points,
-            "{}{:.1},{:.1} ",
+            "{}{} ",
             if pen_down { "L" } else { "M" },
-            i as f64 * step,
-            h - 2.0 - (*v as f64 / max) * (h - 4.0)
+            point(i, *v)
         );
         pen_down = true;
     }
+    let so_far = match (
+        whole.checked_sub(1).map(|i| (i, values[i])),
+        values.get(whole),
+    ) {
+        (Some((i, Some(before))), Some(Some(now))) => {
+            format!("M{} L{}", point(i, before), point(whole, *now))
+        }
+        _ => String::new(),
+    };
     let title = values
         .iter()
-        .map(|v| v.map_or_else(|| t(lang, "withheld"), |n| i18n::number(lang, n as i64)))
+        .enumerate()
+        .map(|(i, v)| {
+            let text = v.map_or_else(|| t(lang, "withheld"), |n| i18n::number(lang, n as i64));
+            if i == whole {
+                t_args(lang, "towns-so-far", &[("count", text.into())])
+            } else {
+                text
+            }
+        })
         .collect::<Vec<_>>()
         .join(", ");
     let said = t_args(lang, "towns-spark", &[("values", title.into())]);
@@ -410,6 +438,9 @@ fn sparkline(lang: Lang, values: &[Option<u64>]) -> Markup {
         svg.spark width="96" height="24" viewBox="0 0 96 24" role="img" aria-label=(said) {
             title { (said) }
             path d=(points.trim_end()) fill="none" stroke="currentColor" stroke-width="1.5" {}
+            @if !so_far.is_empty() {
+                path.so-far d=(so_far) fill="none" stroke="currentColor" stroke-width="1.5" stroke-dasharray="2 2" {}
+            }
         }
     }
 }

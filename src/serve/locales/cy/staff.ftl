@@ -108,6 +108,7 @@ towns-sig-fall = Gostyngiad arwyddocaol
 towns-sig-none = Dim newid clir
 towns-sig-before-data = Dim data cynharach
 towns-sig-running = Chwarter yn dal i redeg
+towns-so-far = { $count } hyd yma
 towns-quarter-running = { $quarter } (yn dal i redeg)
 towns-running-note = Mae { $quarter } yn dal i redeg: mae ei niferoedd o'r adroddiadau a lwythwyd erbyn { $date }, ac nid ydynt yn cael eu cymharu â chwarteri cyfan (byddai rhan o chwarter yn edrych fel gostyngiad ym mhobman). Profir ei newidiadau unwaith y bydd wedi dod i ben.
 towns-note = { $tested ->

@@ -106,6 +106,7 @@ towns-sig-fall = Significant fall
 towns-sig-none = No clear change
 towns-sig-before-data = No earlier data
 towns-sig-running = Quarter still running
+towns-so-far = { $count } so far
 towns-quarter-running = { $quarter } (still running)
 towns-running-note = { $quarter } is still running: its counts are of the reports loaded by { $date }, and are not set against whole quarters (a part of a quarter would read as a fall everywhere). Its changes are tested once it has ended.
 towns-note = { $tested ->
