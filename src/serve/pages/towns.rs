@@ -163,11 +163,14 @@ pub async fn towns_page(
                 }
             }
             form.picker method="get" action="/towns" aria-label=(t(lang, "towns-picker")) {
-                label for="quarter" { (t(lang, "towns-quarter")) }
-                select #quarter name="quarter" {
-                    @for (_, l, complete) in quarters.iter().rev() {
-                        option value=(l) selected[*l == label] {
-                            @if *complete { (l) } @else { (t_args(lang, "towns-quarter-running", &[("quarter", l.clone().into())])) }
+                // No quarter to choose (a select without options): no control.
+                @if !quarters.is_empty() {
+                    label for="quarter" { (t(lang, "towns-quarter")) }
+                    select #quarter name="quarter" {
+                        @for (_, l, complete) in quarters.iter().rev() {
+                            option value=(l) selected[*l == label] {
+                                @if *complete { (l) } @else { (t_args(lang, "towns-quarter-running", &[("quarter", l.clone().into())])) }
+                            }
                         }
                     }
                 }
