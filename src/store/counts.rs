@@ -275,16 +275,17 @@ impl Store {
     pub fn reports_as_of(&self) -> Result<Option<NaiveDate>> {
         // The formats `ingest` writes for report files; premises, outcomes,
         // context and relink runs say nothing about the reports' currency.
-        self.conn
-            .query_row(
-                "SELECT greatest( \
-                   (SELECT CAST(max(started_at) AS DATE) FROM ingest_runs \
-                     WHERE format IN ('csv', 'jsonl', 'geojson')), \
-                   (SELECT max(observed_on) FROM reports))",
-                [],
-                |r| r.get(0),
+        let loaded: Option<NaiveDate> = self
+            .conn
+            .prepare_cached(
+                "SELECT CAST(max(started_at) AS DATE) FROM ingest_runs \
+                 WHERE format IN ('csv', 'jsonl', 'geojson')",
             )
-            .map_err(self.err("reports as of"))
+            .and_then(|mut stmt| stmt.query_row([], |r| r.get(0)))
+            .map_err(self.err("reports as of"))?;
+        // The latest report from the snapshot, when there is one: no scan.
+        let (_, latest, _) = self.data_window(&ReportFilter::default())?;
+        Ok(loaded.max(latest))
     }
 
     pub(super) fn data_window_sql(
