@@ -905,13 +905,20 @@ async fn far_periods_are_refused_not_computed() {
     .await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text());
     let provenance = &a.json()["provenance"];
-    let this_month = hotspots::model::period_start(
-        chrono::Local::now().date_naive(),
-        hotspots::model::Step::Month,
-    );
-    assert!(
-        provenance["first_step"].as_str() > Some("2000-01-01")
-            && provenance["last_step"].as_str() < Some(this_month.to_string().as_str()),
+    let whole = json_ok("/api/v1/layers/emerging", Role::Analyst).await;
+    let as_of: chrono::NaiveDate = provenance["reports_as_of"]
+        .as_str()
+        .and_then(|d| d.parse().ok())
+        .expect("reports_as_of");
+    let month = hotspots::model::Step::Month;
+    let last_whole =
+        hotspots::model::previous_period(hotspots::model::period_start(as_of, month), month);
+    assert_eq!(
+        (&provenance["first_step"], provenance["last_step"].as_str()),
+        (
+            &whole["provenance"]["first_step"],
+            Some(last_whole.to_string().as_str())
+        ),
         "{provenance}"
     );
     // Quarterly steps over the same century are within the limit's reach.
