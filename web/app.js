@@ -533,6 +533,7 @@
     const list = document.getElementById("changes-list");
     list.textContent = "";
     list.removeAttribute("aria-busy");
+    drawChangeSteps(fc && fc.provenance);
     if (!fc) { // the emerging layer could not be computed for this view
       const li = document.createElement("li");
       li.textContent = msg("map-changes-failed");
@@ -598,6 +599,23 @@
       li.append(b);
       list.append(li);
     }
+  }
+
+  // The whole steps the categories compare (the server leaves out a month
+  // the dates cut, or one still running): "2025-02 to 2025-05".
+  function drawChangeSteps(prov) {
+    const note = document.getElementById("changes-steps");
+    if (!note) return;
+    const first = prov && prov.first_step, last = prov && prov.last_step;
+    note.hidden = !(first && last);
+    if (note.hidden) return;
+    const quarter = prov.query && prov.query.step === "quarter";
+    const label = function (date) {
+      if (!quarter) return date.slice(0, 7);
+      return date.slice(0, 4) + "-Q" + (Math.floor((Number(date.slice(5, 7)) - 1) / 3) + 1);
+    };
+    note.textContent = msg(quarter ? "map-changes-steps-quarter" : "map-changes-steps",
+      { first: label(first), last: label(last) });
   }
 
   // Where an area or a cell is, told apart from another near the same town:

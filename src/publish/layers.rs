@@ -960,13 +960,11 @@ fn monthly_trends(
     window: (Option<NaiveDate>, Option<NaiveDate>),
     areas: &[HotspotArea],
 ) -> Result<Vec<Option<AreaTrend>>, LayerError> {
-    let (recorded, _, _) = store.data_window(&ReportFilter::default())?;
-    let first = series_first(query.filter.from, window.0, recorded);
-    let as_of = store.reports_as_of()?;
-    let (Some(first), Some(last)) = (first, series_last(query.filter.to, window.1, as_of)) else {
+    let recorded = Recorded::of(store)?;
+    let Some(span) = recorded.span(&query.filter, window) else {
         return Ok(vec![None; areas.len()]);
     };
-    let months = complete_periods(first, last, Step::Month, as_of);
+    let months = recorded.whole_steps(span, Step::Month, &query.filter);
     if months.len() < MIN_TREND_MONTHS || areas.is_empty() {
         return Ok(vec![None; areas.len()]);
     }
@@ -997,47 +995,86 @@ fn monthly_trends(
         .collect())
 }
 
-/// Where a series over a query's period starts: its `from`, but never
-/// before the store's first report (`recorded`), since months before the
-/// data are not months without reports: zeros there would make every
-/// area's trend rise, every hot spot new and every town's first quarter a
-/// count of nothing. Without `from`, the first report the filter matches.
-fn series_first(
-    from: Option<NaiveDate>,
-    matched: Option<NaiveDate>,
-    recorded: Option<NaiveDate>,
-) -> Option<NaiveDate> {
-    match (from, recorded) {
-        (Some(from), Some(recorded)) => Some(from.max(recorded)),
-        (Some(from), None) => Some(from),
-        (None, _) => matched,
+/// What the store holds, whatever a query filters: its first and last
+/// reports' days and the day its reports are current to
+/// ([`Store::reports_as_of`]). A query's series and its whole periods are
+/// taken against it.
+#[derive(Clone, Copy, Debug)]
+struct Recorded {
+    first: Option<NaiveDate>,
+    last: Option<NaiveDate>,
+    as_of: Option<NaiveDate>,
+}
+
+impl Recorded {
+    fn of(store: &Store) -> Result<Self, LayerError> {
+        let (first, last, _) = store.data_window(&ReportFilter::default())?;
+        Ok(Self {
+            first,
+            last,
+            as_of: store.reports_as_of()?,
+        })
     }
-}
 
-/// Where a series over a query's period ends: its `to`, else the last
-/// report the filter matches, but never after the day the reports are
-/// current to (`as_of`): days not yet loaded are not days without reports.
-fn series_last(
-    to: Option<NaiveDate>,
-    matched: Option<NaiveDate>,
-    as_of: Option<NaiveDate>,
-) -> Option<NaiveDate> {
-    let last = to.or(matched)?;
-    Some(as_of.map_or(last, |as_of| last.min(as_of)))
-}
+    /// The days a series over `filter`'s period runs, given the first and
+    /// last reports the filter matches. It starts at the query's `from`, but
+    /// never before the store's first report, since months before the data
+    /// are not months without reports: zeros there would make every area's
+    /// trend rise, every hot spot new and every town's first quarter a count
+    /// of nothing; without `from`, at the first report matched. It ends at
+    /// the query's `to`, else the last report matched, but never after the
+    /// day the reports are current to: days not yet loaded are not days
+    /// without reports.
+    fn span(
+        &self,
+        filter: &ReportFilter,
+        (matched_first, matched_last): (Option<NaiveDate>, Option<NaiveDate>),
+    ) -> Option<(NaiveDate, NaiveDate)> {
+        let first = match (filter.from, self.first) {
+            (Some(from), Some(recorded)) => from.max(recorded),
+            (Some(from), None) => from,
+            (None, _) => matched_first?,
+        };
+        let last = filter.to.or(matched_last)?;
+        Some((first, self.as_of.map_or(last, |as_of| last.min(as_of))))
+    }
 
-/// The periods from `first` to `last` that had ended by `as_of`: a trend
-/// test (Mann-Kendall, the emerging categories) weighs its last step as a
-/// whole one, and a month six days old would read as a fall everywhere.
-fn complete_periods(
-    first: NaiveDate,
-    last: NaiveDate,
-    step: Step,
-    as_of: Option<NaiveDate>,
-) -> Vec<NaiveDate> {
-    let mut out = periods(first, last, step);
-    out.retain(|p| period_complete(*p, step, as_of));
-    out
+    /// The day from which the query's series holds none of the reports the
+    /// store has: the day the reports are current to, or the day after the
+    /// query's `to` when that cuts some off (a `to` on or after the latest
+    /// report cuts nothing yet loaded). A period that had not ended before
+    /// it is a part: cut by `to` as much as by the calendar.
+    fn counted_until(&self, to: Option<NaiveDate>) -> Option<NaiveDate> {
+        let after_to = to
+            .filter(|to| self.last.is_some_and(|last| *to < last))
+            .and_then(|to| to.succ_opt());
+        match (after_to, self.as_of) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The steps of a trend over `span`: the calendar steps from the one
+    /// holding its first day to the one holding its last, each whole in the
+    /// reports the query reads. A trend test (Mann-Kendall, the emerging
+    /// categories) weighs its steps as equals, so a step is left out when
+    /// it had not ended by [`Self::counted_until`] (a month six days old, or
+    /// cut at `to`, reads as a fall everywhere), or when it began before a
+    /// `from` that cuts into the data, which reads as a rise.
+    fn whole_steps(
+        &self,
+        (first, last): (NaiveDate, NaiveDate),
+        step: Step,
+        filter: &ReportFilter,
+    ) -> Vec<NaiveDate> {
+        let until = self.counted_until(filter.to);
+        let cut_from = filter
+            .from
+            .filter(|from| self.first.is_some_and(|first| *from > first));
+        let mut out = periods(first, last, step);
+        out.retain(|p| period_complete(*p, step, until) && cut_from.is_none_or(|from| *p >= from));
+        out
+    }
 }
 
 fn centroid(cells: &[CellIndex]) -> (f64, f64) {
@@ -1085,13 +1122,11 @@ pub fn emerging(store: &Store, query: &LayerQuery) -> Result<EmergingRun, LayerE
     let area = study_area(store, &query.study_area, query.res)?;
     let series = store.cell_series(query.res, &query.filter, query.step, weights(query))?;
     let (first, last, _) = store.data_window(&query.filter)?;
-    let (recorded, _, _) = store.data_window(&ReportFilter::default())?;
-    let first = series_first(query.filter.from, first, recorded);
-    let as_of = store.reports_as_of()?;
-    let (Some(first), Some(last)) = (first, series_last(query.filter.to, last, as_of)) else {
+    let recorded = Recorded::of(store)?;
+    let Some(span) = recorded.span(&query.filter, (first, last)) else {
         return Ok((area, Vec::new(), Vec::new()));
     };
-    let periods = complete_periods(first, last, query.step, as_of);
+    let periods = recorded.whole_steps(span, query.step, &query.filter);
     if periods.len() > MAX_EMERGING_STEPS {
         return Err(LayerError::Invalid {
             field: "from",
@@ -1249,16 +1284,15 @@ pub fn area_trends(
     step: Step,
 ) -> Result<Vec<TownRow>, LayerError> {
     let (first, last, _) = store.data_window(filter)?;
-    let (recorded_from, _, _) = store.data_window(&ReportFilter::default())?;
-    let first = series_first(filter.from, first, recorded_from);
-    let as_of = store.reports_as_of()?;
-    let (Some(first), Some(last)) = (first, series_last(filter.to, last, as_of)) else {
+    let recorded_span = Recorded::of(store)?;
+    let Some((first, last)) = recorded_span.span(filter, (first, last)) else {
         return Ok(Vec::new());
     };
     let periods = periods(first, last, step);
+    let until = recorded_span.counted_until(filter.to);
     // A period that began before the store's first report has no count to
     // compare with: a new deployment's first quarter is no rise from zero.
-    let recorded_from = recorded_from.map(|d| period_start(d, step));
+    let recorded_from = recorded_span.first.map(|d| period_start(d, step));
     let recorded = |p: NaiveDate| recorded_from.is_some_and(|from| p >= from);
     // Counted from a year before the first period, so that its previous
     // period and its year before are the counts they were, not zeros for
@@ -1336,9 +1370,9 @@ pub fn area_trends(
             let count = get(*period);
             let previous = earlier(previous_period(*period, step));
             let year_before = period.checked_sub_months(Months::new(12)).and_then(earlier);
-            // A period still running is shown, but its part is not tested
-            // against whole periods.
-            let complete = period_complete(*period, step, as_of);
+            // A period still running, or cut by `to`, is shown, but its
+            // part is not tested against whole periods.
+            let complete = period_complete(*period, step, until);
             let tested = |before: Option<u64>| before.filter(|_| complete);
             out.push(TownRow {
                 town: area.clone(),
@@ -1556,6 +1590,89 @@ pub fn provenance(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn day(text: &str) -> NaiveDate {
+        text.parse().expect("date")
+    }
+
+    /// Reports from 2024-03-10 to 2025-11-28, loaded on 2025-12-02.
+    const RECORDED: &str = "2024-03-10 2025-11-28 2025-12-02";
+
+    fn recorded() -> Recorded {
+        let mut days = RECORDED.split(' ').map(day);
+        Recorded {
+            first: days.next(),
+            last: days.next(),
+            as_of: days.next(),
+        }
+    }
+
+    fn steps(from: Option<&str>, to: Option<&str>) -> Vec<String> {
+        let filter = ReportFilter {
+            from: from.map(day),
+            to: to.map(day),
+            ..ReportFilter::default()
+        };
+        let recorded = recorded();
+        let span = recorded
+            .span(&filter, (recorded.first, recorded.last))
+            .expect("a span");
+        (recorded.whole_steps(span, Step::Month, &filter).iter())
+            .map(|p| period_label(*p, Step::Month))
+            .collect()
+    }
+
+    /// A step is whole when the query's dates and the load hold all of it:
+    /// dates inside a month cut it; a `from` on or before the first report
+    /// and a `to` on or after the latest cut nothing loaded (the map's "Last
+    /// 3 months" ends at the latest report); the month the load fell in is
+    /// still running.
+    #[test]
+    fn whole_steps_are_those_the_dates_and_the_load_hold_whole() {
+        assert_eq!(
+            steps(Some("2025-01-10"), Some("2025-06-15")),
+            ["2025-02", "2025-03", "2025-04", "2025-05"]
+        );
+        assert_eq!(
+            steps(Some("2025-01-01"), Some("2025-05-31")),
+            ["2025-01", "2025-02", "2025-03", "2025-04", "2025-05"]
+        );
+        // The latest report's day (2025-11-28), or later: November is whole.
+        for to in ["2025-11-28", "2025-11-29", "2026-05-01"] {
+            assert_eq!(
+                steps(Some("2025-09-01"), Some(to)),
+                ["2025-09", "2025-10", "2025-11"],
+                "to {to}"
+            );
+        }
+        assert_eq!(
+            steps(Some("2025-09-01"), Some("2025-11-27")),
+            ["2025-09", "2025-10"]
+        );
+        // The first report's day, or earlier: its month is the data's first.
+        for from in ["2024-03-10", "2023-01-01"] {
+            assert_eq!(steps(Some(from), Some("2024-05-31"))[0], "2024-03");
+        }
+        assert_eq!(steps(Some("2024-03-11"), Some("2024-05-31"))[0], "2024-04");
+        // No dates: from the first report's month to the last whole one.
+        let all = steps(None, None);
+        assert_eq!(
+            (
+                all.first().map(String::as_str),
+                all.last().map(String::as_str),
+                all.len()
+            ),
+            (Some("2024-03"), Some("2025-11"), 21)
+        );
+        // The towns' cut: to inside a period, before the latest report.
+        let r = recorded();
+        assert_eq!(
+            r.counted_until(Some(day("2025-10-15"))),
+            Some(day("2025-10-16"))
+        );
+        assert_eq!(r.counted_until(Some(day("2025-11-28"))), r.as_of);
+        assert_eq!(r.counted_until(None), r.as_of);
+    }
 
     fn key(res: u8) -> StudyAreaKey {
         StudyAreaKey {

@@ -3,7 +3,7 @@
 //! writes the same bytes as the API (bar the `generated_at` time).
 
 use crate::geo::Gazetteer;
-use crate::model::AreaLevel;
+use crate::model::{period_end, AreaLevel};
 use crate::publish::export::{self, ReportCsv, ReportGeoJson};
 use crate::publish::layers::{self, LayerError, Weight};
 use crate::publish::params::{Layer, LayerRequest, OutputFormat};
@@ -141,15 +141,17 @@ pub fn render(
                     "features": cells.len(),
                     "steps": periods.len(),
                     "reports_as_of": store.reports_as_of()?.map(|d| d.to_string()),
-                    "steps_rule": "calendar steps that had ended by reports_as_of (the start of the latest load of a report file): a step still running is left out, as a part of a month read as a whole one is a fall everywhere",
+                    "steps_rule": "whole calendar steps only: a step that had not ended by reports_as_of (the start of the latest load of a report file) or by the query's to, or that began before a from later than the first report, is left out, as a part of a month read as a whole one is a fall (or a rise) everywhere",
                     "first_step": periods.first().map(ToString::to_string),
                     "last_step": periods.last().map(ToString::to_string),
                     "trend": "Mann-Kendall on each cell's Gi* z series, tie-corrected, two-sided, significant at p < 0.10",
                     "categories": "Esri/sfdep rules at 90% thresholds (see src/analysis/emerging.rs)",
                 });
+                // The days the steps cover, which the query's dates can
+                // exceed (a step cut by them is left out).
                 let window = (
                     periods.first().copied(),
-                    query.filter.to.or(periods.last().copied()),
+                    periods.last().map(|p| period_end(*p, query.step)),
                 );
                 let block = layers::provenance("emerging", query, area.len(), window, extra);
                 provenance = Some(block.clone());
@@ -169,7 +171,7 @@ pub fn render(
                     "rows": trends.len(),
                     "level": if request.level == AreaLevel::District { "district" } else { "town" },
                     "reports_as_of": store.reports_as_of()?.map(|d| d.to_string()),
-                    "running_period": "a period that had not ended by reports_as_of (the start of the latest load of a report file) has complete = false: its count and earlier counts, no change and no tests; no period starts after reports_as_of",
+                    "running_period": "a period that had not ended by reports_as_of (the start of the latest load of a report file), or that the query's to cuts, has complete = false: its count and earlier counts, no change and no tests; no period starts after reports_as_of; a period a from cuts is counted whole",
                     "town_rule": "the place of >= 5,000 people (GeoNames) nearest the report's H3 res-7 cell centre",
                     "change_test": "exact conditional binomial test of count vs previous (and vs a year before), equal exposure, two-sided",
                     "multiple_testing": MULTIPLE_TESTING,

@@ -125,6 +125,29 @@ fn dashboard_in_chromium() {
         .collect();
     let features = answer["features"].as_array().expect("features");
     assert_eq!(listed, expected_changes(features), "{answer}");
+    // The whole months the categories compare, as the layer's provenance
+    // gives them.
+    let steps = s.execute(
+        "const p = document.getElementById('changes-steps'); return [p.hidden, p.textContent];",
+        &json!([]),
+    );
+    let month = |key: &str| {
+        answer["provenance"][key]
+            .as_str()
+            .map(|d| d[..7].to_owned())
+            .expect(key)
+    };
+    assert_eq!(
+        steps,
+        json!([
+            false,
+            format!(
+                "Whole months compared: {} to {}",
+                month("first_step"),
+                month("last_step")
+            )
+        ])
+    );
     let cells_all = s.execute(
         "return document.querySelector('main').dataset.cells",
         &json!([]),

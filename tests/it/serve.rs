@@ -1216,6 +1216,122 @@ async fn a_quarter_still_running_is_shown_but_not_tested_or_released() {
     );
 }
 
+/// A query's dates cut periods as the calendar does: a period `to` ends
+/// inside is a part (the towns rows show it with `complete: false` and no
+/// tests, as a quarter still running), and the trend series (the emerging
+/// steps, the hotspot areas' months) take whole steps only, dropping one cut
+/// by `to` or by a `from` later than the first report; the emerging
+/// provenance gives the days its steps cover, and its counts are theirs.
+#[tokio::test]
+async fn periods_cut_by_the_query_dates_are_parts() {
+    let rows_of = |body: &serde_json::Value| body["rows"].as_array().expect("rows").clone();
+    // Towns: to inside 2025-Q4, then on its last day.
+    let body = get(app(), "/api/v1/towns?step=quarter&to=2025-11-15")
+        .await
+        .json();
+    let cut = rows_of(&body);
+    let in_period = |rows: &[serde_json::Value], label: &str| -> Vec<serde_json::Value> {
+        rows.iter()
+            .filter(|r| r["period"] == label)
+            .cloned()
+            .collect()
+    };
+    let q4 = in_period(&cut, "2025-Q4");
+    assert!(q4.len() > 5, "{}", body["provenance"]);
+    for row in &q4 {
+        assert_eq!(row["complete"], false, "{row}");
+        for key in ["change", "p_change", "p_year", "q_change", "q_year"] {
+            assert!(row[key].is_null(), "{key} of {row}");
+        }
+    }
+    let q3 = in_period(&cut, "2025-Q3");
+    assert!(
+        !q3.is_empty()
+            && q3
+                .iter()
+                .all(|r| r["complete"] == true && r["p_change"].is_number())
+    );
+    let whole = rows_of(
+        &get(app(), "/api/v1/towns?step=quarter&to=2025-12-31")
+            .await
+            .json(),
+    );
+    let whole_q4 = in_period(&whole, "2025-Q4");
+    assert!(whole_q4
+        .iter()
+        .all(|r| r["complete"] == true && r["p_change"].is_number()));
+    // The part is the reports to `to`: fewer than the whole quarter's.
+    let total =
+        |rows: &[serde_json::Value]| rows.iter().filter_map(|r| r["count"].as_u64()).sum::<u64>();
+    assert!(
+        total(&q4) < total(&whole_q4),
+        "{} of {}",
+        total(&q4),
+        total(&whole_q4)
+    );
+
+    // Emerging by month: from and to inside January and June.
+    let answer = get(
+        app(),
+        "/api/v1/layers/emerging?step=month&from=2025-01-10&to=2025-06-15",
+    )
+    .await;
+    let emerging = collection(&answer);
+    let block = provenance(&emerging);
+    assert_eq!(block["steps"], 4, "{block}");
+    assert_eq!(
+        (&block["first_step"], &block["last_step"]),
+        (&"2025-02-01".into(), &"2025-05-01".into()),
+        "{block}"
+    );
+    assert_eq!(
+        (&block["data_window"]["from"], &block["data_window"]["to"]),
+        (&"2025-02-01".into(), &"2025-05-31".into()),
+        "{block}"
+    );
+    // Its counts are the steps' reports: the cells layer over those days.
+    let count_sum = |fc: &geojson::FeatureCollection| -> u64 {
+        fc.features
+            .iter()
+            .filter_map(|f| f.property("count").and_then(serde_json::Value::as_u64))
+            .sum()
+    };
+    let cells = collection(&get(app(), "/api/v1/layers/cells?from=2025-02-01&to=2025-05-31").await);
+    let cut_cells =
+        collection(&get(app(), "/api/v1/layers/cells?from=2025-01-10&to=2025-06-15").await);
+    assert!(count_sum(&cells) > 0 && count_sum(&cells) < count_sum(&cut_cells));
+    assert_eq!(count_sum(&emerging), count_sum(&cells));
+    // Dates on the steps' edges cut nothing.
+    let edges = collection(
+        &get(
+            app(),
+            "/api/v1/layers/emerging?step=month&from=2025-01-01&to=2025-06-30",
+        )
+        .await,
+    );
+    assert_eq!(provenance(&edges)["steps"], 6);
+
+    // The hotspot areas' months: the whole ones between the dates.
+    let areas = collection(
+        &get(
+            app(),
+            "/api/v1/layers/hotspots?from=2024-12-20&to=2025-06-15",
+        )
+        .await,
+    );
+    let monthly: Vec<usize> = areas
+        .features
+        .iter()
+        .filter_map(|f| {
+            f.property("monthly")
+                .and_then(serde_json::Value::as_array)
+                .map(Vec::len)
+        })
+        .collect();
+    assert!(!monthly.is_empty(), "an area with a trend");
+    assert!(monthly.iter().all(|n| *n == 5), "{monthly:?}");
+}
+
 /// A period the data does not reach back to is nothing to compare with,
 /// not a zero: the first quarter of the data has no previous count, change
 /// or test, its first year no year before, in the API (null), on the towns

@@ -485,7 +485,8 @@ pub fn towns_csv(rows: &[TownRow], out: impl Write) -> std::io::Result<()> {
         district_name: &'a str,
         period: &'a str,
         count: u64,
-        /// `false` for a period still running: its change and tests empty.
+        /// `false` for a period still running or cut by `to`: its change and
+        /// tests empty.
         complete: bool,
         /// Empty before the store's first report, as the tests on it.
         previous: Option<u64>,

@@ -111,7 +111,7 @@ pub(super) async fn layer(
     path = "/api/v1/towns",
     params(LayerParams),
     responses(
-        (status = 200, description = "rows: town, district, period, count, complete (false for a period still running: no change or tests), previous, year_before, change, p_change, q_change (adjusted for the period's other areas)", content_type = "application/json"),
+        (status = 200, description = "rows: town, district, period, count, complete (false for a period still running or cut by `to`: no change or tests), previous, year_before, change, p_change, q_change (adjusted for the period's other areas)", content_type = "application/json"),
         (status = 400, description = "A bad or unknown parameter"),
     )
 )]

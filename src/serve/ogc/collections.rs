@@ -325,7 +325,7 @@ const TOWNS: &[Queryable] = &[
     q(
         "complete",
         Kind::Boolean,
-        "whether the period had ended when the reports were last loaded (a period still running has no change and no tests)",
+        "whether the period is whole: it had ended when the reports were last loaded and by the query's end date (a part has no change and no tests)",
     ),
     q("previous", Kind::Integer, "reports in the previous period"),
     q("year_before", Kind::Integer, "reports a year before"),

@@ -210,6 +210,9 @@ pub async fn map_page(
             section #changes aria-label=(changes_heading) {
                 h2 { (changes_heading) }
                 @if viewer.role.reads_release_only() { p.note { (t(lang, "map-changes-release-note")) } }
+                // The steps compared, written by the script from the layer's
+                // provenance: dates inside a month leave that month out.
+                @else { p #changes-steps .small hidden {} }
                 ol #changes-list {}
                 // What the map shows, without the map: the hotspot areas of
                 // this view (same filters) as a table; an area's place name
@@ -255,7 +258,7 @@ pub async fn map_page(
 /// `lang`, as a JSON object of message id to text with `{name}` where the
 /// script puts a value; the vocabularies' labels under `label-<code>`.
 fn script_messages(lang: Lang) -> String {
-    const MESSAGES: [(&str, &[&str]); 45] = [
+    const MESSAGES: [(&str, &[&str]); 47] = [
         ("map-bin-3", &[]),
         ("map-bin-2", &[]),
         ("map-bin-1", &[]),
@@ -277,6 +280,8 @@ fn script_messages(lang: Lang) -> String {
         ("map-hot-rule", &["count"]),
         ("map-changes-failed", &[]),
         ("map-changes-none", &[]),
+        ("map-changes-steps", &["first", "last"]),
+        ("map-changes-steps-quarter", &["first", "last"]),
         ("map-one-report", &[]),
         ("map-n-reports", &["count"]),
         ("map-n-cells", &["count"]),
