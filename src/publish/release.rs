@@ -111,6 +111,11 @@ pub fn render_release(
     };
     let mut query = request.query.clone();
     query.res = rule.res;
+    // A hot spot of the release holds k reports or more within its ring,
+    // whatever was asked: a hot cell that stops being hot as the minimum
+    // rises by one says its ring's exact count, and a ring whose only
+    // reported cell is withheld would give that cell's.
+    query.min_reports = u32::try_from(rule.k).unwrap_or(u32::MAX);
     let csv = request.format == OutputFormat::Csv;
     let mut body = Vec::new();
     let rows;
@@ -121,7 +126,7 @@ pub fn render_release(
             "k": rule.k,
             "release_res": rule.res,
             "period": period,
-            "rule": "counts 1..k-1 withheld (null, suppressed: true); one whole calendar quarter (one still running at the latest load of reports is not released), no filters; totals withheld when they would reveal a withheld count (see src/disclosure.rs)",
+            "rule": "counts 1..k-1 withheld (null, suppressed: true); one whole calendar quarter (one still running at the latest load of reports is not released), no filters; totals withheld when they would reveal a withheld count (see src/disclosure.rs); a hot cell or area holds k reports or more within its ring (min_reports = k, whatever is asked)",
         })
     };
     match request.layer {

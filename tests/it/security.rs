@@ -494,6 +494,73 @@ fn assert_no_small(v: &serde_json::Value, path: &str) {
     }
 }
 
+/// The hot rule's minimum is a count: a hot cell that stops being hot as
+/// the minimum rises by one says its ring's exact count, and a ring whose
+/// only reported cell is withheld gives that cell's. The release holds it at
+/// its suppression k whatever is asked, so each hot cell's ring holds k
+/// reports or more (summed beside the server from the store's release
+/// units and h3o's rings), and asking for another minimum changes nothing.
+#[tokio::test]
+async fn partnership_hot_cells_hold_k_reports_whatever_minimum_is_asked() {
+    let p = Some(Role::Partnership);
+    let cells = get("/api/v1/layers/cells", p).await.json();
+    assert_eq!(cells["provenance"]["query"]["min_reports"], 5);
+    for asked in [1, 2, 3, 4, 6] {
+        let other = get(&format!("/api/v1/layers/cells?min_reports={asked}"), p)
+            .await
+            .json();
+        assert_eq!(other["features"], cells["features"], "min_reports={asked}");
+        let areas = get(&format!("/api/v1/layers/hotspots?min_reports={asked}"), p)
+            .await
+            .json();
+        assert_eq!(areas["provenance"]["query"]["min_reports"], 5);
+    }
+    let from = chrono::NaiveDate::parse_from_str(
+        cells["provenance"]["query"]["from"].as_str().expect("from"),
+        "%Y-%m-%d",
+    )
+    .expect("date");
+    let to = chrono::NaiveDate::parse_from_str(
+        cells["provenance"]["query"]["to"].as_str().expect("to"),
+        "%Y-%m-%d",
+    )
+    .expect("date");
+    let units = demo()
+        .1
+        .lock()
+        .expect("beside")
+        .release_units(8, from, to)
+        .expect("units");
+    let mut by_cell: HashMap<u64, u64> = HashMap::new();
+    for (_, u) in &units {
+        *by_cell.entry(u.cell).or_default() += u.count;
+    }
+    let k = cells["provenance"]["kernel"]["k"].as_u64().expect("k") as u32;
+    let mut hot = 0;
+    for f in cells["features"].as_array().expect("features") {
+        if f["properties"]["bin"].as_i64().unwrap_or(0) <= 0 {
+            continue;
+        }
+        hot += 1;
+        let cell: h3o::CellIndex = f["properties"]["h3"]
+            .as_str()
+            .expect("h3")
+            .parse()
+            .expect("cell");
+        let ring: u64 = cell
+            .grid_disk::<Vec<_>>(k)
+            .into_iter()
+            .map(|c| by_cell.get(&u64::from(c)).copied().unwrap_or(0))
+            .sum();
+        assert!(ring >= 5, "{cell}: {ring} reports within its ring");
+    }
+    assert!(hot > 20, "{hot} hot cells");
+    // The map says so, and offers no minimum to change.
+    let page = get("/", p).await.text();
+    assert!(page.contains("a hot spot holds 5 reports or more within its ring"));
+    assert!(!page.contains("id=\"min_reports\""));
+}
+
 #[tokio::test]
 async fn partnership_counts_are_suppressed_and_cannot_be_differenced() {
     let p = Some(Role::Partnership);

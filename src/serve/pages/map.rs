@@ -127,6 +127,7 @@ pub async fn map_page(
                         (t_args(lang, "map-release-note", &[
                             ("res", i64::from(config.release_res).into()),
                             ("limit", (config.suppression_k.saturating_sub(1) as i64).into()),
+                            ("k", (config.suppression_k as i64).into()),
                         ]))
                     }
                 }
@@ -183,8 +184,11 @@ pub async fn map_page(
                     select #kernel name="kernel" {
                         @for r in ["uniform", "triangular", "gaussian"] { option value=(r) selected[kernel == r] { (t(lang, &format!("map-kernel-{r}"))) } }
                     }
-                    label for="min_reports" { (t(lang, "map-min-reports")) }
-                    input #min_reports type="number" name="min_reports" min="1" max="1000" step="1" value=(min_reports) data-default=(default_min_reports);
+                    // The release's hot rule is its suppression's k.
+                    @if !viewer.role.reads_release_only() {
+                        label for="min_reports" { (t(lang, "map-min-reports")) }
+                        input #min_reports type="number" name="min_reports" min="1" max="1000" step="1" value=(min_reports) data-default=(default_min_reports);
+                    }
                     label.check {
                         input #fdr type="checkbox" name="fdr" value="true" checked[fdr];
                         (t(lang, "map-fdr"))
