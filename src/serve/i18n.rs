@@ -401,6 +401,8 @@ mod tests {
                     "km",
                     "direction",
                     "tested",
+                    "first",
+                    "last",
                 ] {
                     args.set(name, "1");
                 }
