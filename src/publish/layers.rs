@@ -960,11 +960,7 @@ fn monthly_trends(
     window: (Option<NaiveDate>, Option<NaiveDate>),
     areas: &[HotspotArea],
 ) -> Result<Vec<Option<AreaTrend>>, LayerError> {
-    let recorded = Recorded::of(store)?;
-    let Some(span) = recorded.span(&query.filter, window) else {
-        return Ok(vec![None; areas.len()]);
-    };
-    let months = recorded.whole_steps(span, Step::Month, &query.filter);
+    let months = Recorded::of(store)?.whole_steps(&query.filter, window, Step::Month);
     if months.len() < MIN_TREND_MONTHS || areas.is_empty() {
         return Ok(vec![None; areas.len()]);
     }
@@ -1054,19 +1050,23 @@ impl Recorded {
         }
     }
 
-    /// The steps of a trend over `span`: the calendar steps from the one
-    /// holding its first day to the one holding its last, each whole in the
-    /// reports the query reads. A trend test (Mann-Kendall, the emerging
+    /// The steps of a trend over `filter`'s period (its [`Self::span`],
+    /// given the first and last reports it matches): the calendar steps
+    /// from the one holding its first day to the one holding its last,
+    /// each whole in the reports the query reads. A trend test (Mann-Kendall, the emerging
     /// categories) weighs its steps as equals, so a step is left out when
     /// it had not ended by [`Self::counted_until`] (a month six days old, or
     /// cut at `to`, reads as a fall everywhere), or when it began before a
     /// `from` that cuts into the data, which reads as a rise.
     fn whole_steps(
         &self,
-        (first, last): (NaiveDate, NaiveDate),
-        step: Step,
         filter: &ReportFilter,
+        matched: (Option<NaiveDate>, Option<NaiveDate>),
+        step: Step,
     ) -> Vec<NaiveDate> {
+        let Some((first, last)) = self.span(filter, matched) else {
+            return Vec::new();
+        };
         let until = self.counted_until(filter.to);
         let cut_from = filter
             .from
@@ -1120,13 +1120,11 @@ pub fn emerging(store: &Store, query: &LayerQuery) -> Result<EmergingRun, LayerE
         });
     }
     let area = study_area(store, &query.study_area, query.res)?;
-    let series = store.cell_series(query.res, &query.filter, query.step, weights(query))?;
     let (first, last, _) = store.data_window(&query.filter)?;
-    let recorded = Recorded::of(store)?;
-    let Some(span) = recorded.span(&query.filter, (first, last)) else {
+    let periods = Recorded::of(store)?.whole_steps(&query.filter, (first, last), query.step);
+    if periods.is_empty() {
         return Ok((area, Vec::new(), Vec::new()));
-    };
-    let periods = recorded.whole_steps(span, query.step, &query.filter);
+    }
     if periods.len() > MAX_EMERGING_STEPS {
         return Err(LayerError::Invalid {
             field: "from",
@@ -1136,6 +1134,7 @@ pub fn emerging(store: &Store, query: &LayerQuery) -> Result<EmergingRun, LayerE
             ),
         });
     }
+    let series = store.cell_series(query.res, &query.filter, query.step, weights(query))?;
     let index: HashMap<NaiveDate, usize> =
         periods.iter().enumerate().map(|(i, p)| (*p, i)).collect();
     let (n, steps) = (area.len(), periods.len());
@@ -1284,15 +1283,15 @@ pub fn area_trends(
     step: Step,
 ) -> Result<Vec<TownRow>, LayerError> {
     let (first, last, _) = store.data_window(filter)?;
-    let recorded_span = Recorded::of(store)?;
-    let Some((first, last)) = recorded_span.span(filter, (first, last)) else {
+    let store_span = Recorded::of(store)?;
+    let Some((first, last)) = store_span.span(filter, (first, last)) else {
         return Ok(Vec::new());
     };
     let periods = periods(first, last, step);
-    let until = recorded_span.counted_until(filter.to);
+    let until = store_span.counted_until(filter.to);
     // A period that began before the store's first report has no count to
     // compare with: a new deployment's first quarter is no rise from zero.
-    let recorded_from = recorded_span.first.map(|d| period_start(d, step));
+    let recorded_from = store_span.first.map(|d| period_start(d, step));
     let recorded = |p: NaiveDate| recorded_from.is_some_and(|from| p >= from);
     // Counted from a year before the first period, so that its previous
     // period and its year before are the counts they were, not zeros for
@@ -1596,14 +1595,11 @@ mod tests {
     }
 
     /// Reports from 2024-03-10 to 2025-11-28, loaded on 2025-12-02.
-    const RECORDED: &str = "2024-03-10 2025-11-28 2025-12-02";
-
     fn recorded() -> Recorded {
-        let mut days = RECORDED.split(' ').map(day);
         Recorded {
-            first: days.next(),
-            last: days.next(),
-            as_of: days.next(),
+            first: Some(day("2024-03-10")),
+            last: Some(day("2025-11-28")),
+            as_of: Some(day("2025-12-02")),
         }
     }
 
@@ -1614,10 +1610,8 @@ mod tests {
             ..ReportFilter::default()
         };
         let recorded = recorded();
-        let span = recorded
-            .span(&filter, (recorded.first, recorded.last))
-            .expect("a span");
-        (recorded.whole_steps(span, Step::Month, &filter).iter())
+        (recorded.whole_steps(&filter, (recorded.first, recorded.last), Step::Month))
+            .iter()
             .map(|p| period_label(*p, Step::Month))
             .collect()
     }
