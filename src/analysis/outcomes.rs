@@ -50,6 +50,42 @@ impl HitRate {
     }
 }
 
+/// How much more often visits of one class found exploitation than visits of
+/// another: the ratio of their hit rates, its 95% interval, and Fisher's
+/// exact test of "the classes find alike". An overlap of two Wilson
+/// intervals says little (two rates can differ while their intervals
+/// overlap); this answers the question a tactical lead asks of the map.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RateComparison {
+    /// The first class's hit rate over the second's; `None` when the second
+    /// found nothing (the ratio is infinite, or 0/0).
+    pub ratio: Option<f64>,
+    /// Katz's log interval of the ratio at 95% (SciPy's `relative_risk`);
+    /// `None` when either class found nothing (an end is 0 or infinite).
+    pub ci95: Option<(f64, f64)>,
+    /// Fisher's exact test, two-sided: the chance of a table of the same
+    /// margins as far from "alike" as this one.
+    pub p: f64,
+}
+
+/// `first` against `second`; `None` when either class has no visits.
+pub fn compare(first: HitRate, second: HitRate) -> Option<RateComparison> {
+    let (a, n1, c, n2) = (first.positive, first.visits, second.positive, second.visits);
+    if n1 == 0 || n2 == 0 {
+        return None;
+    }
+    let ratio = (c > 0).then(|| (a as f64 / n1 as f64) / (c as f64 / n2 as f64));
+    let ci95 = ratio.filter(|_| a > 0).map(|ratio| {
+        let se = (1.0 / a as f64 - 1.0 / n1 as f64 + 1.0 / c as f64 - 1.0 / n2 as f64).sqrt();
+        ((ratio.ln() - Z95 * se).exp(), (ratio.ln() + Z95 * se).exp())
+    });
+    let cell = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
+    let table = [cell(a), cell(n1 - a), cell(c), cell(n2 - c)];
+    // Counts beyond i32 are refused by the crate: no force makes 2^31 visits.
+    let p = fishers_exact::fishers_exact(&table).map_or(f64::NAN, |p| p.two_tail_pvalue);
+    Some(RateComparison { ratio, ci95, p })
+}
+
 /// Chainey's Predictive Accuracy Index: the share of positive visits that
 /// fell in hot cells over the share of the study area's cells that are hot.
 /// Above 1, the map concentrates finds better than chance. `None` when there
@@ -128,6 +164,88 @@ mod tests {
         close(wilson95(0, 10).expect("n>0"), (0.0, 0.2775));
         close(wilson95(10, 10).expect("n>0"), (0.7225, 1.0));
         assert_eq!(wilson95(0, 0), None);
+    }
+
+    /// Against SciPy 1.17: `relative_risk(a, n1, c, n2)` with
+    /// `.confidence_interval(0.95)` (Katz) and `fisher_exact([[a, n1 - a],
+    /// [c, n2 - c]]).pvalue`.
+    #[test]
+    #[allow(clippy::unreadable_literal)] // SciPy's figures as it prints them
+    fn comparison_matches_the_reference() {
+        let rate = |positive, visits| HitRate { visits, positive };
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1e-12);
+        for (a, n1, c, n2, ratio, lo, hi, p) in [
+            (
+                16,
+                51,
+                19,
+                189,
+                3.1207430340557276,
+                1.7320785855450718,
+                5.6227455069785695,
+                0.0004770167677591587,
+            ),
+            (
+                7,
+                20,
+                3,
+                40,
+                4.666666666666667,
+                1.3485254263697857,
+                16.149326777177123,
+                0.011553399972398019,
+            ),
+            (
+                10,
+                10,
+                1,
+                30,
+                30.0,
+                4.367436896460586,
+                206.07052175828088,
+                1.2976893032820328e-08,
+            ),
+            (
+                1,
+                51,
+                19,
+                189,
+                0.19504643962848298,
+                0.026743246651294295,
+                1.4225316061206907,
+                0.08455706523496706,
+            ),
+            (3, 3, 3, 3, 1.0, 1.0, 1.0, 1.0),
+        ] {
+            let got = compare(rate(a, n1), rate(c, n2)).expect("visits in both");
+            let (got_lo, got_hi) = got.ci95.expect("interval");
+            assert!(
+                close(got.ratio.expect("ratio"), ratio),
+                "{a}/{n1} vs {c}/{n2}: {got:?}"
+            );
+            assert!(
+                close(got_lo, lo) && close(got_hi, hi),
+                "{a}/{n1} vs {c}/{n2}: {got:?}"
+            );
+            assert!(
+                (got.p - p).abs() <= 1e-9 * p,
+                "{a}/{n1} vs {c}/{n2}: {} vs {p}",
+                got.p
+            );
+        }
+        // SciPy: ratio 0 with the interval (0, nan), p 0.3059; inf with
+        // (nan, inf), p 0.000383; nan, p 1. An end that is 0 or infinite
+        // is no interval to print.
+        let none_found = compare(rate(0, 10), rate(5, 30)).expect("visits");
+        assert_eq!((none_found.ratio, none_found.ci95), (Some(0.0), None));
+        assert!((none_found.p - 0.3058595032279243).abs() < 1e-12);
+        let other_none = compare(rate(5, 10), rate(0, 30)).expect("visits");
+        assert_eq!((other_none.ratio, other_none.ci95), (None, None));
+        assert!((other_none.p - 0.0003829740671845935).abs() < 1e-15);
+        let neither = compare(rate(0, 10), rate(0, 30)).expect("visits");
+        assert_eq!((neither.ratio, neither.ci95, neither.p), (None, None, 1.0));
+        assert_eq!(compare(rate(0, 0), rate(5, 30)), None);
+        assert_eq!(compare(rate(5, 30), rate(0, 0)), None);
     }
 
     #[test]

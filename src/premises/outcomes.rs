@@ -5,7 +5,8 @@
 //! what the visit found, would flatter the map). Then, per class, the visits,
 //! the positive ones and the hit rate with Wilson's 95% interval; and
 //! Chainey's Predictive Accuracy Index of the map that stood the day before the
-//! period began, over the positive visits of the period.
+//! period began, over the positive visits of the period. Hot visits are set
+//! against the others by the ratio of their hit rates and Fisher's exact test.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -14,7 +15,7 @@ use chrono::{Datelike, Days, NaiveDate};
 use serde_json::{json, Value};
 
 use super::maps::{self, BinMap, CategoryMap};
-use crate::analysis::outcomes::{pai, HitRate, Pai};
+use crate::analysis::outcomes::{compare, pai, HitRate, Pai, RateComparison};
 use crate::model::VisitResult;
 use crate::publish::{LayerError, LayerQuery};
 use crate::store::{OutcomeRecord, Store};
@@ -63,6 +64,12 @@ impl OutcomeSummary {
 
     pub fn not_hot(&self) -> HitRate {
         self.class(|bin| bin <= 0)
+    }
+
+    /// Visits to hot cells against the others: how many times as often
+    /// they found exploitation, and whether that could be chance.
+    pub fn hot_against_not_hot(&self) -> Option<RateComparison> {
+        compare(self.hot(), self.not_hot())
     }
 
     fn class(&self, keep: impl Fn(i8) -> bool) -> HitRate {
@@ -125,6 +132,11 @@ impl OutcomeSummary {
             "bins": bins,
             "hot": rate(self.hot()),
             "not_hot": rate(self.not_hot()),
+            "hot_vs_not_hot": self.hot_against_not_hot().map(|c| json!({
+                "rate_ratio": c.ratio,
+                "ci95": c.ci95.map(|(lo, hi)| vec![lo, hi]),
+                "p": c.p,
+            })),
             "emerging": emerging,
             "unplaced": self.unplaced,
             "pai": self.pai.map(|p| json!({
@@ -149,6 +161,7 @@ impl OutcomeSummary {
                 "positive": "indicators_confirmed or victims_identified",
                 "emerging": "each visit's cell by its emerging hot-spot category over the window_days before the end of the month before the visit; no_reports: the cell had no reports in that window",
                 "interval": "Wilson score interval, 95%",
+                "hot_vs_not_hot": "hot visits' hit rate over not-hot visits' (null when not-hot visits found nothing), Katz's log 95% interval (null when either class found nothing), and Fisher's exact test, two-sided; null when either class has no visits. Visits are not chosen at random: this compares the places officers went",
                 "pai": "Chainey's PAI: share of the period's positive visits in hot cells (bin >= 1) of the map as it stood the day before the period began, over the share of the study area's cells that map has hot",
             },
         })

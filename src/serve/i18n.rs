@@ -403,6 +403,10 @@ mod tests {
                     "tested",
                     "first",
                     "last",
+                    "ratio",
+                    "lo",
+                    "hi",
+                    "other",
                 ] {
                     args.set(name, "1");
                 }

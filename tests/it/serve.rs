@@ -1935,6 +1935,85 @@ async fn pages_render() {
     assert_eq!(again.status, StatusCode::NOT_MODIFIED);
 }
 
+/// Fisher's exact test, two-sided, by listing every table with the margins
+/// of `[[a, b], [c, d]]`: the reference the server's crate is checked against.
+fn fisher_by_enumeration(a: u64, b: u64, c: u64, d: u64) -> f64 {
+    let ln_fact = |n: u64| (1..=n).map(|i| (i as f64).ln()).sum::<f64>();
+    let (row1, row2, col1) = (a + b, c + d, a + c);
+    let n = row1 + row2;
+    let ln_p = |x: u64| {
+        ln_fact(row1) + ln_fact(row2) + ln_fact(col1) + ln_fact(n - col1)
+            - ln_fact(n)
+            - ln_fact(x)
+            - ln_fact(row1 - x)
+            - ln_fact(col1 - x)
+            - ln_fact(row2 + x - col1)
+    };
+    let seen = ln_p(a).exp();
+    (col1.saturating_sub(row2)..=row1.min(col1))
+        .map(|x| ln_p(x).exp())
+        .filter(|p| *p <= seen * (1.0 + 1e-7))
+        .sum::<f64>()
+        .min(1.0)
+}
+
+/// The outcomes answer sets hot visits against the others (the ratio of hit
+/// rates, its interval, Fisher's exact p), and the page says it in words.
+#[tokio::test]
+async fn outcomes_compare_hot_visits_with_the_others() {
+    let answer = get(app(), "/api/v1/outcomes/summary").await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    let json = answer.json();
+    let count = |class: &str, field: &str| json[class][field].as_u64().expect("count");
+    let (a, n1) = (count("hot", "positive"), count("hot", "visits"));
+    let (c, n2) = (count("not_hot", "positive"), count("not_hot", "visits"));
+    assert!(
+        a > 0 && c > 0 && n1 > a && n2 > c,
+        "the demo's visits: {json}"
+    );
+    let compared = &json["hot_vs_not_hot"];
+    let ratio = (a as f64 / n1 as f64) / (c as f64 / n2 as f64);
+    let got = compared["rate_ratio"].as_f64().expect("ratio");
+    assert!((got - ratio).abs() < 1e-12 * ratio, "{got} vs {ratio}");
+    let se = (1.0 / a as f64 - 1.0 / n1 as f64 + 1.0 / c as f64 - 1.0 / n2 as f64).sqrt();
+    let (lo, hi) = (
+        compared["ci95"][0].as_f64().expect("lo"),
+        compared["ci95"][1].as_f64().expect("hi"),
+    );
+    assert!(((ratio / lo).ln() - 1.959_964 * se).abs() < 1e-5, "{lo}");
+    assert!(((hi / ratio).ln() - 1.959_964 * se).abs() < 1e-5, "{hi}");
+    let p = compared["p"].as_f64().expect("p");
+    let expected = fisher_by_enumeration(a, n1 - a, c, n2 - c);
+    assert!((p - expected).abs() <= 1e-9 * expected, "{p} vs {expected}");
+
+    let page = get(app(), "/outcomes").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    let said = html
+        .split(r#"<p id="out-compare">"#)
+        .nth(1)
+        .and_then(|rest| rest.split("</p>").next())
+        .expect("the comparison is said");
+    assert!(
+        said.contains(&format!("{ratio:.1} times as often"))
+            && said.contains(&format!("95% interval {lo:.1} to {hi:.1}")),
+        "{said}"
+    );
+    let chance = if p < 0.05 {
+        "seldom arise by chance"
+    } else {
+        "could arise by chance"
+    };
+    assert!(said.contains(chance), "p = {p}: {said}");
+    // No visits in the period: nothing compared, in the answer and in words.
+    let none = get(app(), "/api/v1/outcomes/summary?from=2099-01-01")
+        .await
+        .json();
+    assert!(none["hot_vs_not_hot"].is_null(), "{none}");
+    let html = get(app(), "/outcomes?from=2099-01-01").await.text();
+    assert!(html.contains("Not compared"), "{html}");
+}
+
 #[tokio::test]
 async fn compression_when_asked() {
     let answer = send(

@@ -7,7 +7,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 
-use super::labels::{address_line, label_in};
+use super::labels::{address_line, label_in, p_relation};
 use crate::geo::Gazetteer;
 use crate::premises::{self, PremisesRow, PremisesSort, NO_REPORTS};
 use crate::serve::error::{AppError, PageResult};
@@ -413,6 +413,7 @@ pub async fn outcomes_page(
                     }
                 }
             }
+            (comparison(lang, &summary))
             div.table-scroll role="region" tabindex="0" aria-label=(t(lang, "out-by-category")) {
                 table {
                     caption { (t(lang, "out-category-caption")) }
@@ -438,6 +439,54 @@ pub async fn outcomes_page(
         &body,
         viewer.nav_in(lang),
     ))
+}
+
+/// Hot visits against the others, in words: how many times as often they
+/// found exploitation, the interval, and whether chance could explain it.
+fn comparison(lang: Lang, summary: &premises::OutcomeSummary) -> Markup {
+    let Some(compared) = summary.hot_against_not_hot() else {
+        return html! { p #out-compare { (t(lang, "out-compare-no-visits")) } };
+    };
+    let percent = |r: premises::HitRate| format!("{:.0}%", r.rate().unwrap_or(0.0) * 100.0);
+    let times = |x: f64| {
+        if x >= 1.0 {
+            format!("{x:.1}")
+        } else {
+            format!("{x:.2}")
+        }
+    };
+    let p = || ("p", p_relation(compared.p).into());
+    let found = match (compared.ratio, compared.ci95) {
+        (Some(ratio), Some((lo, hi))) => t_args(
+            lang,
+            "out-compare",
+            &[
+                ("ratio", times(ratio).into()),
+                ("lo", times(lo).into()),
+                ("hi", times(hi).into()),
+                p(),
+            ],
+        ),
+        (Some(_), None) => t_args(
+            lang,
+            "out-compare-hot-none",
+            &[("other", percent(summary.not_hot()).into()), p()],
+        ),
+        (None, _) if summary.hot().positive > 0 => t_args(
+            lang,
+            "out-compare-other-none",
+            &[("hot", percent(summary.hot()).into()), p()],
+        ),
+        (None, _) => return html! { p #out-compare { (t(lang, "out-compare-neither")) } },
+    };
+    let chance = if compared.p < 0.05 {
+        "out-compare-chance-unlikely"
+    } else {
+        "out-compare-chance-possible"
+    };
+    html! {
+        p #out-compare { (found) " " (t(lang, chance)) " " (t(lang, "out-compare-caveat")) }
+    }
 }
 
 /// The hit-rate columns' headings, after the first column's.
