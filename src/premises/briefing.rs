@@ -1,13 +1,17 @@
 //! The day-of-action briefing: for a hotspot area, a district or a box, the
-//! cells by Gi* bin and the premises in it ranked, ready to print.
+//! cells by Gi* bin, the premises in it ranked and the visits made there
+//! before, ready to print.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use h3o::CellIndex;
 
 use super::repeat::{repeat_premises, PremisesQuery, PremisesRow};
+use crate::analysis::outcomes::HitRate;
 use crate::geo::Gazetteer;
+use crate::model::VisitResult;
 use crate::publish::{hotspot_areas, AreaTrend, LayerError, StudyAreaSpec};
+use crate::store::OutcomeRecord;
 
 /// Where a briefing is for.
 #[derive(Clone, Debug, PartialEq)]
@@ -75,6 +79,49 @@ pub struct Briefing {
     /// Where neighbouring cells of the map lie in different districts, so
     /// that officers see which side of a boundary each premises is on.
     pub boundaries: Vec<Boundary>,
+    /// Visits located in the same cells as the premises (a hotspot area's
+    /// ring included), newest first: whatever the reports' period, up to
+    /// its end when it has one (a briefing as of a day shows what was known
+    /// then). What earlier days of action found here is the first thing a
+    /// team going back needs, and the domain's outcome feedback per hotspot.
+    pub visits: Vec<AreaVisit>,
+}
+
+/// A visit made in a briefing's area.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AreaVisit {
+    pub outcome: OutcomeRecord,
+    /// The name of the premises the visit names, when the register has one.
+    pub premises_name: Option<String>,
+}
+
+/// What a briefing's visits found, added up.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct VisitTotals {
+    /// Visits, and those that confirmed indicators or identified victims.
+    pub found: HitRate,
+    pub potential_victims: u64,
+    pub nrm_referrals: u64,
+    pub safeguarding_referrals: u64,
+    pub arrests: u64,
+}
+
+impl Briefing {
+    pub fn visit_totals(&self) -> VisitTotals {
+        let mut totals = VisitTotals::default();
+        let count = |n: Option<i32>| n.and_then(|n| u64::try_from(n).ok()).unwrap_or(0);
+        for visit in &self.visits {
+            let o = &visit.outcome;
+            totals
+                .found
+                .add(VisitResult::parse(&o.result).is_some_and(VisitResult::is_positive));
+            totals.potential_victims += count(o.potential_victims);
+            totals.nrm_referrals += count(o.nrm_referrals);
+            totals.safeguarding_referrals += count(o.safeguarding_referrals);
+            totals.arrests += count(o.arrests);
+        }
+        totals
+    }
 }
 
 /// One cell edge between two districts: `(lat, lng)` end to end.
@@ -211,6 +258,33 @@ pub fn briefing(
         .into_iter()
         .filter(|row| row.premises.cells[slot].is_some_and(|c| inside.contains(&c)))
         .collect();
+    let mut visits: Vec<OutcomeRecord> = store
+        .outcomes()?
+        .into_iter()
+        .filter(|o| o.cells[slot].is_some_and(|c| inside.contains(&c)))
+        .filter(|o| query.filter.to.is_none_or(|to| o.visited_on <= to))
+        .collect();
+    // The store lists them oldest first: the briefing newest first.
+    visits.reverse();
+    let names: HashMap<String, Option<String>> = if visits.iter().any(|v| v.premises_id.is_some()) {
+        store
+            .premises()?
+            .into_iter()
+            .map(|p| (p.premises_id, p.name))
+            .collect()
+    } else {
+        HashMap::new()
+    };
+    let visits = visits
+        .into_iter()
+        .map(|outcome| AreaVisit {
+            premises_name: outcome
+                .premises_id
+                .as_ref()
+                .and_then(|id| names.get(id).cloned().flatten()),
+            outcome,
+        })
+        .collect();
     Ok(Briefing {
         area: area.clone(),
         place,
@@ -223,6 +297,7 @@ pub fn briefing(
             .collect(),
         premises,
         boundaries,
+        visits,
     })
 }
 

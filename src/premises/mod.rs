@@ -15,7 +15,7 @@ mod render;
 mod repeat;
 
 pub use crate::analysis::outcomes::HitRate;
-pub use briefing::{briefing, Briefing, BriefingArea};
+pub use briefing::{briefing, AreaVisit, Briefing, BriefingArea, VisitTotals};
 pub use link::{link_in, linking_before_commit, relink, LinkSummary};
 pub use outcomes::{outcome_summary, OutcomeSummary, SummaryQuery, NO_REPORTS};
 pub use params::{parse_premises, PremisesFormat, PremisesRequest, OWN_PARAMETERS};

@@ -407,6 +407,10 @@ mod tests {
                     "lo",
                     "hi",
                     "other",
+                    "victims",
+                    "nrm",
+                    "safeguarding",
+                    "arrests",
                 ] {
                     args.set(name, "1");
                 }

@@ -671,3 +671,127 @@ fn briefing_cells_carry_the_hot_spot_map_bins() {
         assert_eq!(*bin, expected.get(cell).copied().unwrap_or(0), "{cell}");
     }
 }
+
+/// A briefing lists the visits made in its cells (a hotspot area's own and
+/// the ring around them), newest first, none after the period's end, and
+/// adds up what they found; the page shows them to a tactical user.
+#[test]
+fn briefing_lists_the_visits_made_in_its_cells() {
+    use hotspots::premises::{briefing, BriefingArea};
+    use std::collections::HashSet;
+    let (_, beside) = crate::support::router::demo();
+    let store = beside.lock().expect("store");
+    let mut query = PremisesQuery::default();
+    let mut layer = query.layer.clone();
+    layer.filter = query.filter.clone();
+    let (_, areas) = hotspots::publish::hotspot_areas(&store, &layer).expect("areas");
+    let outcomes = store.outcomes().expect("outcomes");
+    let names: HashMap<String, Option<String>> = store
+        .premises()
+        .expect("premises")
+        .into_iter()
+        .map(|p| (p.premises_id, p.name))
+        .collect();
+    let (mut checked, mut cut) = (0, 0);
+    for area in &areas {
+        // The area's cells and every cell next to one, as h3o draws them.
+        let cells: HashSet<u64> = area
+            .area
+            .cells
+            .iter()
+            .flat_map(|c| c.grid_disk::<Vec<_>>(1))
+            .map(u64::from)
+            .collect();
+        let mut expected: Vec<&hotspots::store::OutcomeRecord> = outcomes
+            .iter()
+            .filter(|o| o.cells[2].is_some_and(|c| cells.contains(&c)))
+            .collect();
+        if expected.len() < 2 {
+            continue;
+        }
+        expected.sort_by_key(|o| std::cmp::Reverse(o.visited_on));
+        let shown = briefing(&store, &BriefingArea::Hotspot(area.area.id.clone()), &query)
+            .expect("briefing");
+        let listed: Vec<(&str, chrono::NaiveDate)> = shown
+            .visits
+            .iter()
+            .map(|v| (v.outcome.visit_id.as_str(), v.outcome.visited_on))
+            .collect();
+        let mut want: Vec<(&str, chrono::NaiveDate)> = expected
+            .iter()
+            .map(|o| (o.visit_id.as_str(), o.visited_on))
+            .collect();
+        let mut got = listed.clone();
+        assert!(
+            listed.windows(2).all(|w| w[0].1 >= w[1].1),
+            "newest first: {listed:?}"
+        );
+        got.sort();
+        want.sort();
+        assert_eq!(got, want, "{}", area.area.id);
+        for v in &shown.visits {
+            let name = v
+                .outcome
+                .premises_id
+                .as_ref()
+                .and_then(|id| names[id].clone());
+            assert_eq!(v.premises_name, name, "{}", v.outcome.visit_id);
+        }
+        let totals = shown.visit_totals();
+        let positive = expected
+            .iter()
+            .filter(|o| {
+                matches!(
+                    o.result.as_str(),
+                    "indicators_confirmed" | "victims_identified"
+                )
+            })
+            .count() as u64;
+        let sum = |f: fn(&hotspots::store::OutcomeRecord) -> Option<i32>| {
+            expected
+                .iter()
+                .filter_map(|o| f(o))
+                .map(|n| n as u64)
+                .sum::<u64>()
+        };
+        assert_eq!(
+            (
+                totals.found.visits,
+                totals.found.positive,
+                totals.nrm_referrals,
+                totals.safeguarding_referrals,
+                totals.arrests,
+                totals.potential_victims
+            ),
+            (
+                expected.len() as u64,
+                positive,
+                sum(|o| o.nrm_referrals),
+                sum(|o| o.safeguarding_referrals),
+                sum(|o| o.arrests),
+                sum(|o| o.potential_victims)
+            )
+        );
+        // As of a day between the first and last visit: none after it.
+        let day = expected[expected.len() / 2].visited_on;
+        query.filter.to = Some(day);
+        let then = briefing(&store, &BriefingArea::Hotspot(area.area.id.clone()), &query);
+        query.filter.to = None;
+        // The area may not be one on that day's map; where it is, its visits
+        // stop at the day.
+        if let Ok(then) = then {
+            assert!(
+                then.visits.iter().all(|v| v.outcome.visited_on <= day),
+                "{day}: {:?}",
+                then.visits.first().map(|v| v.outcome.visited_on)
+            );
+            cut += usize::from(!then.visits.is_empty());
+        }
+        checked += 1;
+    }
+    assert!(
+        checked >= 2,
+        "the demo has hotspot areas with visits: {checked}"
+    );
+    assert!(cut >= 1, "an area of that day's map had visits by then");
+}

@@ -2014,6 +2014,87 @@ async fn outcomes_compare_hot_visits_with_the_others() {
     assert!(html.contains("Not compared"), "{html}");
 }
 
+/// A district's briefing says what earlier visits there found: their number,
+/// finds and referrals added up from the store, the newest listed first.
+#[tokio::test]
+async fn briefing_says_what_visits_there_found() {
+    let tactical = as_role(router(demo_state()), Role::Tactical);
+    let page = get(tactical.clone(), "/briefing?area=district:Fenland").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+    let html = page.text();
+    let section = html
+        .split(r#"<section id="brief-visits">"#)
+        .nth(1)
+        .and_then(|rest| rest.split("</section>").next())
+        .expect("the visits section");
+    // Fenland's res-8 cells, as its district's own study area lists them.
+    let expected: Vec<hotspots::store::OutcomeRecord> = {
+        let store = demo().1.lock().expect("store");
+        let cells: std::collections::HashSet<u64> = hotspots::publish::study_area(
+            &store,
+            &hotspots::publish::StudyAreaSpec::Districts(vec!["Fenland".into()]),
+            8,
+        )
+        .expect("Fenland")
+        .cells()
+        .iter()
+        .map(|c| u64::from(*c))
+        .collect();
+        store
+            .outcomes()
+            .expect("outcomes")
+            .into_iter()
+            .filter(|o| o.cells[2].is_some_and(|c| cells.contains(&c)))
+            .collect()
+    };
+    assert!(expected.len() > 15, "the demo visits Fenland often");
+    let positive = expected
+        .iter()
+        .filter(|o| {
+            matches!(
+                o.result.as_str(),
+                "indicators_confirmed" | "victims_identified"
+            )
+        })
+        .count();
+    let nrm: i32 = expected.iter().filter_map(|o| o.nrm_referrals).sum();
+    let (first, last) = (
+        expected.iter().map(|o| o.visited_on).min().expect("first"),
+        expected.iter().map(|o| o.visited_on).max().expect("last"),
+    );
+    assert!(
+        section.contains(&format!(
+            "{} visits from {first} to {last}: {positive} found exploitation",
+            expected.len()
+        )),
+        "{section}"
+    );
+    assert!(
+        section.contains(&format!("NRM referrals {nrm},")),
+        "{section}"
+    );
+    let rows: Vec<&str> = section
+        .split("<tbody>")
+        .nth(1)
+        .expect("a table")
+        .split("<tr>")
+        .skip(1)
+        .collect();
+    assert_eq!(rows.len(), 15, "the newest fifteen");
+    assert!(rows[0].contains(&last.to_string()), "{}", rows[0]);
+    assert!(
+        section.contains(&format!(
+            "{} earlier visits are not listed",
+            expected.len() - 15
+        )),
+        "{section}"
+    );
+    // A box where nobody has been: it says so.
+    let empty = get(tactical, "/briefing?area=bbox:51.0,-4.0,51.01,-3.99").await;
+    assert_eq!(empty.status, StatusCode::OK, "{}", empty.text());
+    assert!(empty.text().contains("No visit is recorded"));
+}
+
 #[tokio::test]
 async fn compression_when_asked() {
     let answer = send(

@@ -381,9 +381,75 @@ pub async fn briefing_page(
                 }
             }
             @if b.premises.len() > LISTED { p { (t_args(lang, "brief-more", &[("count", ((b.premises.len() - LISTED) as i64).into())])) } }
+            (visits_section(lang, &b))
         }
     };
     Ok(staff_page(&heading, &body, viewer.nav_in(lang)))
+}
+
+/// The visits listed on a briefing: the newest, enough for a page.
+const VISITS_LISTED: usize = 15;
+
+/// What earlier visits to the area found: added up, then the newest listed.
+fn visits_section(lang: Lang, b: &Briefing) -> Markup {
+    let totals = b.visit_totals();
+    let found = totals.found;
+    let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX).into();
+    let dates = (b.visits.last(), b.visits.first());
+    html! {
+        section #brief-visits {
+            h2 { (t(lang, "brief-visits")) }
+            @if let ((Some(first), Some(last)), Some((lo, hi))) = (dates, found.ci95()) {
+                p { (t_args(lang, "brief-visits-summary", &[
+                    ("count", count(found.visits)),
+                    ("first", first.outcome.visited_on.to_string().into()),
+                    ("last", last.outcome.visited_on.to_string().into()),
+                    ("positive", count(found.positive)),
+                    ("pct", format!("{:.0}%", found.rate().unwrap_or(0.0) * 100.0).into()),
+                    ("lo", format!("{:.0}%", lo * 100.0).into()),
+                    ("hi", format!("{:.0}%", hi * 100.0).into()),
+                ])) " " (t_args(lang, "brief-visits-referrals", &[
+                    ("victims", count(totals.potential_victims)),
+                    ("nrm", count(totals.nrm_referrals)),
+                    ("safeguarding", count(totals.safeguarding_referrals)),
+                    ("arrests", count(totals.arrests)),
+                ])) }
+                div.table-scroll role="region" tabindex="0" aria-label=(t(lang, "brief-visits")) {
+                    table {
+                        caption { (t(lang, "brief-visits-caption")) }
+                        thead { tr {
+                            @for id in ["prem-date", "prem-col-premises", "prem-operation", "prem-result", "prem-potential_victims", "prem-nrm_referrals", "prem-safeguarding_referrals", "prem-arrests"] {
+                                th scope="col" { (t(lang, id)) }
+                            }
+                        } }
+                        tbody {
+                            @for visit in b.visits.iter().take(VISITS_LISTED) {
+                                @let o = &visit.outcome;
+                                tr {
+                                    td.date { (o.visited_on) }
+                                    td { @match (&visit.premises_name, &o.premises_id) {
+                                        (Some(name), Some(id)) => { (name) br; small { (id) } }
+                                        (None, Some(id)) => { (id) }
+                                        _ => { (t(lang, "prem-none")) }
+                                    } }
+                                    td { (o.operation.clone().unwrap_or_default()) }
+                                    td { (label_in(lang, &o.result)) }
+                                    @for n in [o.potential_victims, o.nrm_referrals, o.safeguarding_referrals, o.arrests] {
+                                        td.num { @if let Some(n) = n { (n) } }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                @if b.visits.len() > VISITS_LISTED {
+                    p { (t_args(lang, "brief-visits-more", &[("count", count((b.visits.len() - VISITS_LISTED) as u64))])) }
+                }
+            } @else {
+                p { (t(lang, "brief-visits-none")) }
+            }
+        }
+    }
 }
 
 /// Without `area`: the view's hotspot areas (strongest first) and the

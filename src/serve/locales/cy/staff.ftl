@@ -430,6 +430,18 @@ brief-legend-districts = Llinell doredig: ffin dosbarth.
 brief-legend-forces = Llinell doredig: ffin dosbarth; llinell ddu solet: ffin heddlu.
 brief-region = Safleoedd yn yr ardal
 brief-caption = Safleoedd yn yr ardal, y mwyaf a adroddwyd yn gyntaf
+brief-visits = Ymweliadau yma o'r blaen
+brief-visits-summary = { $count ->
+    [one] Un ymweliad, ar { $first }: { $positive ->
+        [0] ni chanfu gamfanteisio
+       *[other] canfu gamfanteisio
+    }.
+   *[other] { $count } ymweliad o { $first } i { $last }: canfu { $positive } gamfanteisio ({ $pct }, cyfwng 95% { $lo } i { $hi }).
+}
+brief-visits-referrals = Dioddefwyr posibl { $victims }, atgyfeiriadau NRM { $nrm }, atgyfeiriadau diogelu { $safeguarding }, arestiadau { $arrests }.
+brief-visits-caption = Ymweliadau yng nghelloedd y sesiwn friffio, y diweddaraf yn gyntaf
+brief-visits-more = Ni restrir { $count } ymweliad cynharach.
+brief-visits-none = Nid oes ymweliad wedi'i gofnodi yng nghelloedd y sesiwn friffio.
 brief-choose-title = Sesiwn friffio diwrnod gweithredu: dewiswch ardal
 brief-choose-intro = Mae sesiwn friffio'n argraffu celloedd yr ardal yn ôl hyder man poeth a'i safleoedd, y mwyaf a adroddwyd yn gyntaf. Dewiswch ardal man poeth o'r map (ei olwg ddiofyn) neu ardal.
 brief-choose-districts = Ardaloedd, y prysuraf yn y chwarter diweddaraf yn gyntaf

@@ -428,6 +428,18 @@ brief-legend-districts = Dashed line: a district boundary.
 brief-legend-forces = Dashed line: a district boundary; solid black line: a police force boundary.
 brief-region = Premises in the area
 brief-caption = Premises in the area, most reported first
+brief-visits = Visits here before
+brief-visits-summary = { $count ->
+    [one] One visit, on { $first }: { $positive ->
+        [0] it found no exploitation
+       *[other] it found exploitation
+    }.
+   *[other] { $count } visits from { $first } to { $last }: { $positive } found exploitation ({ $pct }, 95% interval { $lo } to { $hi }).
+}
+brief-visits-referrals = Potential victims { $victims }, NRM referrals { $nrm }, safeguarding referrals { $safeguarding }, arrests { $arrests }.
+brief-visits-caption = Visits in the briefing's cells, newest first
+brief-visits-more = { $count } earlier visits are not listed.
+brief-visits-none = No visit is recorded in the briefing's cells.
 brief-choose-title = Day-of-action briefing: choose an area
 brief-choose-intro = A briefing prints the area's cells by hot-spot confidence and its premises, most reported first. Choose a hotspot area of the map (its default view) or a district.
 brief-choose-districts = Districts, busiest in the latest quarter first
