@@ -17,7 +17,9 @@ mod repeat;
 pub use crate::analysis::outcomes::HitRate;
 pub use briefing::{briefing, AreaVisit, Briefing, BriefingArea, VisitTotals};
 pub use link::{link_in, linking_before_commit, relink, LinkSummary};
-pub use outcomes::{outcome_summary, OutcomeSummary, SummaryQuery, NO_REPORTS};
+pub use outcomes::{
+    outcome_summary, AreaVisits, AreasVisited, OutcomeSummary, SummaryQuery, NO_REPORTS,
+};
 pub use params::{parse_premises, PremisesFormat, PremisesRequest, OWN_PARAMETERS};
 pub use render::{premises_csv, premises_geojson, premises_rendered};
 pub use repeat::{repeat_premises, PremisesQuery, PremisesRow, PremisesSort};

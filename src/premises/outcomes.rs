@@ -7,6 +7,8 @@
 //! Chainey's Predictive Accuracy Index of the map that stood the day before the
 //! period began, over the positive visits of the period. Hot visits are set
 //! against the others by the ratio of their hit rates and Fisher's exact test.
+//! Last, the hotspot areas of the map at the period's end, each with the
+//! period's visits in its cells: which hot spots no visit has reached.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -17,8 +19,8 @@ use serde_json::{json, Value};
 use super::maps::{self, BinMap, CategoryMap};
 use crate::analysis::outcomes::{compare, pai, HitRate, Pai, RateComparison};
 use crate::model::VisitResult;
-use crate::publish::{LayerError, LayerQuery};
-use crate::store::{OutcomeRecord, Store};
+use crate::publish::{hotspot_areas, AreaResult, LayerError, LayerQuery};
+use crate::store::{OutcomeRecord, ReportFilter, Store};
 
 /// What the summary answers.
 #[derive(Clone, Debug)]
@@ -55,6 +57,37 @@ pub struct OutcomeSummary {
     pub pai: Option<Pai>,
     /// The PAI map's hot cells and study-area cells.
     pub pai_cells: (u64, u64),
+    /// The hotspot areas at the period's end and the period's visits in
+    /// each; `None` when no report is stored.
+    pub areas: Option<AreasVisited>,
+}
+
+/// The hotspot areas of the map of the `window_days` of reports up to the
+/// period's end (the latest report when the period is open), strongest
+/// first, each with the period's visits in its own cells: which hot spots
+/// visits reached, what they found there, and which none has reached.
+#[derive(Clone, Debug)]
+pub struct AreasVisited {
+    /// The map's reports: `from` to `to`, both included.
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub areas: Vec<AreaVisits>,
+}
+
+/// One hotspot area and the visits made in its cells.
+#[derive(Clone, Debug)]
+pub struct AreaVisits {
+    pub area: AreaResult,
+    pub visits: HitRate,
+    /// The newest of those visits.
+    pub last: Option<OutcomeRecord>,
+}
+
+impl AreasVisited {
+    /// The areas no visit of the period reached.
+    pub fn unvisited(&self) -> usize {
+        self.areas.iter().filter(|a| a.visits.visits == 0).count()
+    }
 }
 
 impl OutcomeSummary {
@@ -139,6 +172,24 @@ impl OutcomeSummary {
             })),
             "emerging": emerging,
             "unplaced": self.unplaced,
+            "areas": self.areas.as_ref().map(|a| json!({
+                "map_from": a.from.to_string(),
+                "map_to": a.to.to_string(),
+                "unvisited": a.unvisited(),
+                "rows": a.areas.iter().map(|row| json!({
+                    "id": row.area.area.id,
+                    "nearest_town": row.area.nearest_town,
+                    "nearest_town_km": row.area.from_town.map(|(km, _)| km),
+                    "nearest_town_direction": row.area.from_town.map(|(_, d)| d),
+                    "bin": row.area.area.bin,
+                    "reports": row.area.area.reports.reports,
+                    "visits": row.visits.visits,
+                    "positive": row.visits.positive,
+                    "hit_rate": row.visits.rate(),
+                    "last_visit": row.last.as_ref().map(|o| o.visited_on.to_string()),
+                    "last_result": row.last.as_ref().map(|o| o.result.clone()),
+                })).collect::<Vec<_>>(),
+            })),
             "pai": self.pai.map(|p| json!({
                 "hot_share_of_positive": p.hot_share_of_positive,
                 "hot_share_of_area": p.hot_share_of_area,
@@ -163,6 +214,7 @@ impl OutcomeSummary {
                 "interval": "Wilson score interval, 95%",
                 "hot_vs_not_hot": "hot visits' hit rate over not-hot visits' (null when not-hot visits found nothing), Katz's log 95% interval (null when either class found nothing), and Fisher's exact test, two-sided; null when either class has no visits. Visits are not chosen at random: this compares the places officers went",
                 "pai": "Chainey's PAI: share of the period's positive visits in hot cells (bin >= 1) of the map as it stood the day before the period began, over the share of the study area's cells that map has hot",
+                "areas": "the hotspot areas of the map of the window_days of reports up to the period's end (the latest report when open), strongest first, each with the period's visits located in its own cells (its ring not included)",
             },
         })
     }
@@ -266,5 +318,62 @@ pub fn outcome_summary(store: &Store, query: &SummaryQuery) -> Result<OutcomeSum
         );
         summary.pai_cells = (map.bins.hot_cells, map.bins.cells);
     }
+    summary.areas = areas_visited(store, query, &visits)?;
     Ok(summary)
+}
+
+/// [`AreasVisited`] for the period's `visits` (oldest first).
+fn areas_visited(
+    store: &Store,
+    query: &SummaryQuery,
+    visits: &[OutcomeRecord],
+) -> Result<Option<AreasVisited>, LayerError> {
+    let (_, latest, _) = store.data_window(&ReportFilter::default())?;
+    let Some(to) = query.to.or(latest) else {
+        return Ok(None);
+    };
+    let from = to
+        .checked_add_days(Days::new(1))
+        .and_then(|t| t.checked_sub_days(Days::new(u64::from(query.window_days))))
+        .unwrap_or(to);
+    let mut layer = query.layer.clone();
+    layer.filter.from = Some(from);
+    layer.filter.to = Some(to);
+    let (_, found) = hotspot_areas(store, &layer)?;
+    let slot = usize::from(layer.res.clamp(6, 9) - 6);
+    let mut areas: Vec<AreaVisits> = found
+        .into_iter()
+        .map(|area| {
+            let cells: std::collections::HashSet<u64> =
+                area.area.cells.iter().map(|c| u64::from(*c)).collect();
+            let mut rate = HitRate::default();
+            let mut last = None;
+            for visit in visits {
+                if visit.cells[slot].is_some_and(|c| cells.contains(&c)) {
+                    rate.add(positive(visit));
+                    last = Some(visit);
+                }
+            }
+            AreaVisits {
+                area,
+                visits: rate,
+                last: last.cloned(),
+            }
+        })
+        .collect();
+    areas.sort_by(|a, b| {
+        b.area
+            .area
+            .bin
+            .cmp(&a.area.area.bin)
+            .then(
+                b.area
+                    .area
+                    .reports
+                    .reports
+                    .cmp(&a.area.area.reports.reports),
+            )
+            .then(a.area.area.id.cmp(&b.area.area.id))
+    });
+    Ok(Some(AreasVisited { from, to, areas }))
 }

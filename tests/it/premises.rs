@@ -795,3 +795,94 @@ fn briefing_lists_the_visits_made_in_its_cells() {
     );
     assert!(cut >= 1, "an area of that day's map had visits by then");
 }
+
+/// The outcome summary lists the hotspot areas of the map of the window's
+/// reports to the period's end, strongest first, each with the period's
+/// visits in its own cells: the areas no visit reached stand out.
+#[test]
+fn outcome_summary_lists_the_hotspot_areas_and_their_visits() {
+    let (_, beside) = crate::support::router::demo();
+    let store = beside.lock().expect("store");
+    let outcomes = store.outcomes().expect("outcomes");
+    for (from, to) in [(None, None), (Some("2024-01-01"), Some("2024-12-31"))] {
+        let query = SummaryQuery {
+            from: from.map(|d: &str| d.parse().expect("date")),
+            to: to.map(|d: &str| d.parse().expect("date")),
+            ..SummaryQuery::default()
+        };
+        let summary = outcome_summary(&store, &query).expect("summary");
+        let areas = summary.areas.as_ref().expect("reports are stored");
+        // The map's days: the window of 365 days to the period's end, or to
+        // the latest report.
+        let (_, latest, _) = store
+            .data_window(&hotspots::store::ReportFilter::default())
+            .expect("window");
+        let end = query.to.or(latest).expect("an end");
+        assert_eq!(areas.to, end);
+        assert_eq!((areas.to - areas.from).num_days(), 364);
+        let mut layer = query.layer.clone();
+        layer.filter.from = Some(areas.from);
+        layer.filter.to = Some(areas.to);
+        let (_, expected) = hotspots::publish::hotspot_areas(&store, &layer).expect("areas");
+        assert_eq!(areas.areas.len(), expected.len());
+        assert!(areas.areas.len() >= 5, "the demo's map has areas");
+        let order: Vec<(i8, u64)> = areas
+            .areas
+            .iter()
+            .map(|a| (a.area.area.bin, a.area.area.reports.reports))
+            .collect();
+        assert!(
+            order.windows(2).all(|w| w[0] >= w[1]),
+            "strongest first: {order:?}"
+        );
+        let in_period = |o: &&hotspots::store::OutcomeRecord| {
+            query.from.is_none_or(|f| o.visited_on >= f)
+                && query.to.is_none_or(|t| o.visited_on <= t)
+        };
+        let mut unvisited = 0;
+        for row in &areas.areas {
+            let cells: std::collections::HashSet<u64> =
+                row.area.area.cells.iter().map(|c| u64::from(*c)).collect();
+            let mine: Vec<&hotspots::store::OutcomeRecord> = outcomes
+                .iter()
+                .filter(in_period)
+                .filter(|o| o.cells[2].is_some_and(|c| cells.contains(&c)))
+                .collect();
+            let positive = mine
+                .iter()
+                .filter(|o| {
+                    matches!(
+                        o.result.as_str(),
+                        "indicators_confirmed" | "victims_identified"
+                    )
+                })
+                .count() as u64;
+            assert_eq!(
+                (row.visits.visits, row.visits.positive),
+                (mine.len() as u64, positive),
+                "{}",
+                row.area.area.id
+            );
+            let newest = mine.iter().map(|o| o.visited_on).max();
+            assert_eq!(
+                row.last.as_ref().map(|o| o.visited_on),
+                newest,
+                "{}",
+                row.area.area.id
+            );
+            unvisited += usize::from(mine.is_empty());
+        }
+        assert_eq!(areas.unvisited(), unvisited);
+        assert!(
+            unvisited > 0 && unvisited < areas.areas.len(),
+            "some areas visited, some not: {unvisited} of {}",
+            areas.areas.len()
+        );
+        let json = summary.to_json(&query);
+        let rows = json["areas"]["rows"].as_array().expect("rows");
+        assert_eq!(rows.len(), areas.areas.len());
+        assert_eq!(json["areas"]["unvisited"], unvisited);
+        assert_eq!(rows[0]["visits"], areas.areas[0].visits.visits);
+        assert_eq!(json["areas"]["map_to"], end.to_string());
+    }
+}

@@ -2005,6 +2005,45 @@ async fn outcomes_compare_hot_visits_with_the_others() {
         "could arise by chance"
     };
     assert!(said.contains(chance), "p = {p}: {said}");
+    // The hotspot areas and their visits: an analyst reads them; only a role
+    // that may open briefings gets links to them, on the same map.
+    let areas = html
+        .split(r#"<section id="out-areas">"#)
+        .nth(1)
+        .and_then(|rest| rest.split("</section>").next())
+        .expect("the areas section");
+    let rows = json["areas"]["rows"].as_array().expect("rows");
+    assert_eq!(
+        areas.matches("<tr>").count(),
+        rows.len() + 1,
+        "a row an area"
+    );
+    assert!(!areas.contains("/briefing?"), "analysts open no briefing");
+    assert!(
+        areas.contains(&format!(
+            "{} of the {} areas have had no visit",
+            json["areas"]["unvisited"],
+            rows.len()
+        )),
+        "{areas}"
+    );
+    let tactical = as_role(router(demo_state()), Role::Tactical);
+    let html = get(tactical.clone(), "/outcomes?res=7").await.text();
+    let link = html
+        .split(r#"<section id="out-areas">"#)
+        .nth(1)
+        .and_then(|rest| rest.split(r#"href=""#).nth(1))
+        .and_then(|rest| rest.split('"').next())
+        .expect("a briefing link")
+        .replace("&amp;", "&");
+    assert!(link.contains("&res=7&"), "{link}");
+    let briefing = get(tactical, &link).await;
+    assert_eq!(
+        briefing.status,
+        StatusCode::OK,
+        "{link}: {}",
+        briefing.text()
+    );
     // No visits in the period: nothing compared, in the answer and in words.
     let none = get(app(), "/api/v1/outcomes/summary?from=2099-01-01")
         .await

@@ -228,7 +228,7 @@ pub(crate) fn summary_query(pairs: &[(String, String)]) -> Result<SummaryQuery, 
         ("fdr" = Option<bool>, Query, description = "Benjamini-Hochberg (default true)"),
     ),
     responses(
-        (status = 200, description = "bins, hot, not_hot, hot_vs_not_hot, emerging, pai, provenance", content_type = "application/json"),
+        (status = 200, description = "bins, hot, not_hot, hot_vs_not_hot, emerging, areas, pai, provenance", content_type = "application/json"),
         (status = 403, description = "Partnership may not read outcomes"),
     )
 )]

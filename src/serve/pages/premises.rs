@@ -432,6 +432,9 @@ pub async fn outcomes_page(
                 p { (t(lang, "out-pai-none")) }
             }
             @if summary.unplaced > 0 { p { (t_args(lang, "out-unplaced", &[("count", (summary.unplaced as i64).into())])) } }
+            @if let Some(areas) = &summary.areas {
+                (areas_visited(lang, areas, viewer.role.records_outcomes().then_some(&query.layer)))
+            }
         }
     };
     Ok(staff_page(
@@ -439,6 +442,73 @@ pub async fn outcomes_page(
         &body,
         viewer.nav_in(lang),
     ))
+}
+
+/// The hotspot areas at the period's end and the visits each has had, the
+/// ones none reached counted first: where the next day of action might go.
+/// With `briefing` (the map's parameters; a role that may open briefings),
+/// an area's name links to its briefing on the same map.
+fn areas_visited(
+    lang: Lang,
+    areas: &premises::AreasVisited,
+    briefing: Option<&crate::publish::LayerQuery>,
+) -> Markup {
+    let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX).into();
+    let map = briefing.map(|layer| {
+        format!(
+            "&from={}&to={}&res={}&k={}&kernel={}&fdr={}",
+            areas.from,
+            areas.to,
+            layer.res,
+            layer.k,
+            layer.kernel.as_str(),
+            layer.fdr
+        )
+    });
+    html! {
+        section #out-areas {
+            h2 { (t(lang, "out-areas")) }
+            p { (t_args(lang, "out-areas-intro", &[
+                ("from", areas.from.to_string().into()),
+                ("to", areas.to.to_string().into()),
+            ])) " " (t_args(lang, "out-areas-unvisited", &[
+                ("count", count(areas.unvisited())),
+                ("areas", count(areas.areas.len())),
+            ])) }
+            @if !areas.areas.is_empty() {
+                div.table-scroll role="region" tabindex="0" aria-label=(t(lang, "out-areas")) {
+                    table {
+                        caption { (t(lang, "out-areas-caption")) }
+                        thead { tr {
+                            @for id in ["out-area", "out-confidence", "prem-col-reports", "out-visits", "out-positive", "prem-col-visit"] {
+                                th scope="col" { (t(lang, id)) }
+                            }
+                        } }
+                        tbody {
+                            @for row in &areas.areas {
+                                @let area = &row.area;
+                                @let near = area.nearest_town.as_deref().map_or_else(
+                                    || area.area.id.clone(),
+                                    |town| place_from(lang, town, area.from_town),
+                                );
+                                tr {
+                                    @let name = t_args(lang, "map-area-near", &[("place", near.into())]);
+                                    th scope="row" { @if let Some(map) = &map {
+                                        a href=(format!("/briefing?area={}{map}", area.area.id)) { (name) }
+                                    } @else { (name) } }
+                                    td { (t(lang, &format!("map-bin-{}", area.area.bin))) }
+                                    td.num { (area.area.reports.reports) }
+                                    td.num { (row.visits.visits) }
+                                    td.num { (row.visits.positive) }
+                                    td { (last_visit(lang, row.last.as_ref())) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Hot visits against the others, in words: how many times as often they

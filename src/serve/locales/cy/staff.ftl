@@ -407,6 +407,18 @@ out-category-caption = Yn ôl categori man poeth sy'n dod i'r amlwg cell yr ymwe
 out-category = Categori
 out-pai = Mynegai Cywirdeb Rhagfynegol (PAI)
 out-pai-text = O'r ymweliadau cadarnhaol, roedd { $positive } mewn celloedd a oedd yn boeth ar y map y diwrnod cyn i'r cyfnod ddechrau; roedd y celloedd hynny'n { $area } o'r ardal astudio. PAI = { $pai } (uwch nag 1: mae canfyddiadau'n crynhoi yn y celloedd poeth yn fwy nag y byddai eu harwynebedd yn ei ragweld).
+out-areas = Ardaloedd mannau poeth a'u hymweliadau
+out-areas-intro = Ardaloedd mannau poeth map yr adroddiadau o { $from } i { $to }, y cryfaf yn gyntaf, gydag ymweliadau'r cyfnod yng nghelloedd pob ardal ei hun.
+out-areas-unvisited = { $areas ->
+    [one] { $count ->
+        [0] Mae'r un ardal wedi cael ymweliad.
+       *[other] Nid yw'r un ardal wedi cael ymweliad.
+    }
+   *[other] Nid yw { $count } o'r { $areas } ardal wedi cael ymweliad.
+}
+out-areas-caption = Ardaloedd mannau poeth, y cryfaf yn gyntaf, a'r ymweliadau a wnaed ynddynt
+out-area = Ardal
+out-confidence = Hyder
 out-no-reports = dim adroddiadau yn y ffenestr
 out-pai-none = Heb ei ddiffinio: dim ymweliadau cadarnhaol yn y cyfnod, neu ddim celloedd poeth.
 out-unplaced = Lleolwyd { $count } ymweliad yn rhy fras ar gyfer cydraniad y map ac nid ydynt yn cyfrif.

@@ -405,6 +405,18 @@ out-category-caption = By emerging hot-spot category of the visit's cell
 out-category = Category
 out-pai = Predictive Accuracy Index
 out-pai-text = Of the positive visits, { $positive } were in cells the map had hot the day before the period began; those cells were { $area } of the study area. PAI = { $pai } (above 1: finds concentrate in the hot cells more than their area would predict).
+out-areas = Hotspot areas and their visits
+out-areas-intro = The hotspot areas of the map of the reports from { $from } to { $to }, strongest first, with the period's visits in each area's own cells.
+out-areas-unvisited = { $areas ->
+    [one] { $count ->
+        [0] The one area has had a visit.
+       *[other] The one area has had no visit.
+    }
+   *[other] { $count } of the { $areas } areas have had no visit.
+}
+out-areas-caption = Hotspot areas, strongest first, and the visits made in them
+out-area = Area
+out-confidence = Confidence
 out-no-reports = no reports in the window
 out-pai-none = Not defined: no positive visits in the period, or no hot cells.
 out-unplaced = { $count } visits were located too coarsely for the map's resolution and are not counted.
