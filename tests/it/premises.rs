@@ -738,15 +738,7 @@ fn briefing_lists_the_visits_made_in_its_cells() {
             assert_eq!(v.premises_name, name, "{}", v.outcome.visit_id);
         }
         let totals = shown.visit_totals();
-        let positive = expected
-            .iter()
-            .filter(|o| {
-                matches!(
-                    o.result.as_str(),
-                    "indicators_confirmed" | "victims_identified"
-                )
-            })
-            .count() as u64;
+        let positive = crate::support::found_exploitation(&expected);
         let sum = |f: fn(&hotspots::store::OutcomeRecord) -> Option<i32>| {
             expected
                 .iter()
@@ -848,15 +840,7 @@ fn outcome_summary_lists_the_hotspot_areas_and_their_visits() {
                 .filter(in_period)
                 .filter(|o| o.cells[2].is_some_and(|c| cells.contains(&c)))
                 .collect();
-            let positive = mine
-                .iter()
-                .filter(|o| {
-                    matches!(
-                        o.result.as_str(),
-                        "indicators_confirmed" | "victims_identified"
-                    )
-                })
-                .count() as u64;
+            let positive = crate::support::found_exploitation(&mine);
             assert_eq!(
                 (row.visits.visits, row.visits.positive),
                 (mine.len() as u64, positive),

@@ -1989,10 +1989,7 @@ async fn outcomes_compare_hot_visits_with_the_others() {
     let page = get(app(), "/outcomes").await;
     assert_eq!(page.status, StatusCode::OK);
     let html = page.text();
-    let said = html
-        .split(r#"<p id="out-compare">"#)
-        .nth(1)
-        .and_then(|rest| rest.split("</p>").next())
+    let said = crate::support::element(&html, r#"<p id="out-compare">"#, "</p>")
         .expect("the comparison is said");
     assert!(
         said.contains(&format!("{ratio:.1} times as often"))
@@ -2007,10 +2004,7 @@ async fn outcomes_compare_hot_visits_with_the_others() {
     assert!(said.contains(chance), "p = {p}: {said}");
     // The hotspot areas and their visits: an analyst reads them; only a role
     // that may open briefings gets links to them, on the same map.
-    let areas = html
-        .split(r#"<section id="out-areas">"#)
-        .nth(1)
-        .and_then(|rest| rest.split("</section>").next())
+    let areas = crate::support::element(&html, r#"<section id="out-areas">"#, "</section>")
         .expect("the areas section");
     let rows = json["areas"]["rows"].as_array().expect("rows");
     assert_eq!(
@@ -2044,6 +2038,9 @@ async fn outcomes_compare_hot_visits_with_the_others() {
         "{link}: {}",
         briefing.text()
     );
+    // A period before the first report: no map, no area, and it says so.
+    let early = get(app(), "/outcomes?to=2018-06-01").await.text();
+    assert!(early.contains("The map of those days has no hotspot area."));
     // No visits in the period: nothing compared, in the answer and in words.
     let none = get(app(), "/api/v1/outcomes/summary?from=2099-01-01")
         .await
@@ -2061,10 +2058,7 @@ async fn briefing_says_what_visits_there_found() {
     let page = get(tactical.clone(), "/briefing?area=district:Fenland").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.text());
     let html = page.text();
-    let section = html
-        .split(r#"<section id="brief-visits">"#)
-        .nth(1)
-        .and_then(|rest| rest.split("</section>").next())
+    let section = crate::support::element(&html, r#"<section id="brief-visits">"#, "</section>")
         .expect("the visits section");
     // Fenland's res-8 cells, as its district's own study area lists them.
     let expected: Vec<hotspots::store::OutcomeRecord> = {
@@ -2087,15 +2081,7 @@ async fn briefing_says_what_visits_there_found() {
             .collect()
     };
     assert!(expected.len() > 15, "the demo visits Fenland often");
-    let positive = expected
-        .iter()
-        .filter(|o| {
-            matches!(
-                o.result.as_str(),
-                "indicators_confirmed" | "victims_identified"
-            )
-        })
-        .count();
+    let positive = crate::support::found_exploitation(&expected.iter().collect::<Vec<_>>());
     let nrm: i32 = expected.iter().filter_map(|o| o.nrm_referrals).sum();
     let (first, last) = (
         expected.iter().map(|o| o.visited_on).min().expect("first"),

@@ -27,3 +27,22 @@ pub fn place_of(p: &serde_json::Value) -> String {
         format!("{town}, {km:.1} km {direction}")
     }
 }
+
+/// The visits that found exploitation, as the interface defines a positive
+/// visit (written here from the interface, not taken from the program).
+pub fn found_exploitation(visits: &[&hotspots::store::OutcomeRecord]) -> u64 {
+    visits
+        .iter()
+        .filter(|o| {
+            matches!(
+                o.result.as_str(),
+                "indicators_confirmed" | "victims_identified"
+            )
+        })
+        .count() as u64
+}
+
+/// The inside of the first element opening with `open` up to `close`.
+pub fn element<'a>(html: &'a str, open: &str, close: &str) -> Option<&'a str> {
+    html.split(open).nth(1)?.split(close).next()
+}

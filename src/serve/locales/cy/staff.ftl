@@ -410,6 +410,7 @@ out-pai-text = O'r ymweliadau cadarnhaol, roedd { $positive } mewn celloedd a oe
 out-areas = Ardaloedd mannau poeth a'u hymweliadau
 out-areas-intro = Ardaloedd mannau poeth map yr adroddiadau o { $from } i { $to }, y cryfaf yn gyntaf, gydag ymweliadau'r cyfnod yng nghelloedd pob ardal ei hun.
 out-areas-unvisited = { $areas ->
+    [0] Nid oes ardal man poeth ar fap y dyddiau hynny.
     [one] { $count ->
         [0] Mae'r un ardal wedi cael ymweliad.
        *[other] Nid yw'r un ardal wedi cael ymweliad.

@@ -408,6 +408,7 @@ out-pai-text = Of the positive visits, { $positive } were in cells the map had h
 out-areas = Hotspot areas and their visits
 out-areas-intro = The hotspot areas of the map of the reports from { $from } to { $to }, strongest first, with the period's visits in each area's own cells.
 out-areas-unvisited = { $areas ->
+    [0] The map of those days has no hotspot area.
     [one] { $count ->
         [0] The one area has had a visit.
        *[other] The one area has had no visit.
