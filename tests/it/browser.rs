@@ -628,6 +628,11 @@ fn premises_outcome_and_briefing_in_chromium() {
         timeline.as_u64().unwrap_or(0) >= 2,
         "its reports: {timeline}"
     );
+    let before = s.execute(
+        "return document.querySelector('#prem-visits').textContent",
+        &json!([]),
+    );
+    let before = before.as_str().unwrap_or("").to_owned();
     s.type_into(&s.find("input[name=visit_id]"), "BROWSER-1");
     s.execute(
         "document.querySelector('input[name=visited_on]').value = '2025-06-02';
@@ -645,6 +650,34 @@ fn premises_outcome_and_briefing_in_chromium() {
     );
     let text = text.as_str().unwrap_or("");
     assert!(text.contains("Visit recorded."), "the page says so");
+    // Where the officer can see it: the page opens at the form, not at the
+    // top of a timeline that may run to hundreds of rows.
+    let status_in_view = s.execute(
+        "const r = document.querySelector('main [role=status]').getBoundingClientRect();
+         return location.hash === '#record' && r.top >= 0 && r.bottom <= window.innerHeight;",
+        &json!([]),
+    );
+    assert_eq!(
+        status_in_view.as_bool(),
+        Some(true),
+        "the confirmation is in view"
+    );
+    // The facts up top count the visit and name the newest.
+    let visits = s.execute(
+        "return document.querySelector('#prem-visits').textContent",
+        &json!([]),
+    );
+    let visits = visits.as_str().unwrap_or("");
+    if before.starts_with("none") {
+        assert!(
+            visits.starts_with(
+                "One visit, 1 found exploitation; the last 2025-06-02: Victims identified"
+            ),
+            "{before} then {visits}"
+        );
+    } else {
+        assert_ne!(visits, before, "the count moves");
+    }
     assert!(
         text.contains("Visit BROWSER-1") && text.contains("Victims identified"),
         "the visit is on the timeline"

@@ -267,6 +267,17 @@ pub async fn premises_detail(
                     dt { (t(lang, "prem-median-days")) } dd { (r.median_days_between.map_or("–".into(), |d| format!("{d:.0}"))) }
                     dt { (t(lang, "prem-class")) } dd { (bin_label(lang, r.bin)) @if let Some(c) = &r.category { ", " (category_label(lang, c)) } }
                 }
+                // The visits up top: below, a long timeline can bury them.
+                dt { (t(lang, "prem-visits")) } dd #prem-visits {
+                    @if let Some(newest) = visits.iter().max_by_key(|v| (v.visited_on, v.visit_id.as_str())) {
+                        (t_args(lang, "prem-visits-line", &[
+                            ("count", (visits.len() as i64).into()),
+                            ("positive", (visits.iter().filter(|v| crate::model::VisitResult::parse(&v.result).is_some_and(crate::model::VisitResult::is_positive)).count() as i64).into()),
+                            ("last", last_visit(lang, Some(newest)).into()),
+                        ]))
+                    } @else { (t(lang, "prem-none")) }
+                    @if viewer.role.records_outcomes() { " · " a href="#record" { (t(lang, "prem-record-title")) } }
+                }
             }
             h2 { (t(lang, "prem-timeline")) }
             div.table-scroll role="region" tabindex="0" aria-label=(t(lang, "prem-timeline")) {
@@ -286,7 +297,7 @@ pub async fn premises_detail(
                         " " button type="submit" { (t(lang, "prem-merge")) } }
                     p { small { (t(lang, "prem-merge-hint")) } }
                 }
-                h2 { (t(lang, "prem-record-title")) }
+                h2 #record { (t(lang, "prem-record-title")) }
                 @if saved { p role="status" { (t(lang, "prem-recorded")) } }
                 form method="post" action=(format!("/premises/{}/outcomes", record.premises_id)) {
                     input type="hidden" name="csrf" value=(viewer.csrf.clone().unwrap_or_default());
@@ -357,7 +368,7 @@ pub async fn submit_outcome(
     if let Some(reject) = summary.rejects.first() {
         return Err(AppError::bad(&reject.field, reject.reason.clone()).into());
     }
-    Ok(Redirect::to(&format!("/premises/{id}?recorded=1")).into_response())
+    Ok(Redirect::to(&format!("/premises/{id}?recorded=1#record")).into_response())
 }
 
 /// `GET /outcomes`: hit rates by hot-spot class as the map stood before each visit.

@@ -349,6 +349,11 @@ prem-reports-line = { $reports } mewn { $incidents } digwyddiad, o { $sources } 
 prem-first-last = Gwelwyd gyntaf a diwethaf
 prem-median-days = Canolrif y dyddiau rhwng adroddiadau
 prem-class = Dosbarth man poeth ei gell
+prem-visits = Ymweliadau
+prem-visits-line = { $count ->
+    [one] Un ymweliad
+   *[other] { $count } ymweliad
+}, canfu { $positive } gamfanteisio; yr olaf { $last }
 prem-timeline = Llinell amser
 prem-timeline-caption = Adroddiadau sy'n gysylltiedig â'r safle hwn, ac ymweliadau, yr hynaf yn gyntaf
 prem-date = Dyddiad

@@ -347,6 +347,11 @@ prem-reports-line = { $reports } in { $incidents } incidents, from { $sources } 
 prem-first-last = First and last seen
 prem-median-days = Median days between reports
 prem-class = Hot-spot class of its cell
+prem-visits = Visits
+prem-visits-line = { $count ->
+    [one] One visit
+   *[other] { $count } visits
+}, { $positive } found exploitation; the last { $last }
 prem-timeline = Timeline
 prem-timeline-caption = Reports linked to this premises, and visits, oldest first
 prem-date = Date
