@@ -9,7 +9,6 @@ use h3o::CellIndex;
 use super::repeat::{repeat_premises, PremisesQuery, PremisesRow};
 use crate::analysis::outcomes::HitRate;
 use crate::geo::Gazetteer;
-use crate::model::VisitResult;
 use crate::publish::{hotspot_areas, AreaTrend, LayerError, StudyAreaSpec};
 use crate::store::OutcomeRecord;
 
@@ -112,9 +111,7 @@ impl Briefing {
         let count = |n: Option<i32>| n.and_then(|n| u64::try_from(n).ok()).unwrap_or(0);
         for visit in &self.visits {
             let o = &visit.outcome;
-            totals
-                .found
-                .add(VisitResult::parse(&o.result).is_some_and(VisitResult::is_positive));
+            totals.found.add(o.found_exploitation());
             totals.potential_victims += count(o.potential_victims);
             totals.nrm_referrals += count(o.nrm_referrals);
             totals.safeguarding_referrals += count(o.safeguarding_referrals);

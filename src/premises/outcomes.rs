@@ -18,7 +18,6 @@ use serde_json::{json, Value};
 
 use super::maps::{self, BinMap, CategoryMap};
 use crate::analysis::outcomes::{compare, pai, HitRate, Pai, RateComparison};
-use crate::model::VisitResult;
 use crate::publish::{hotspot_areas, AreaResult, LayerError, LayerQuery};
 use crate::store::{OutcomeRecord, ReportFilter, Store};
 
@@ -253,10 +252,6 @@ fn map_before(store: &Store, query: &SummaryQuery, day: NaiveDate) -> Result<Map
     })
 }
 
-fn positive(outcome: &OutcomeRecord) -> bool {
-    VisitResult::parse(&outcome.result).is_some_and(VisitResult::is_positive)
-}
-
 /// The outcome summary (see the module's documentation for the rules).
 ///
 /// # Errors
@@ -283,7 +278,11 @@ pub fn outcome_summary(store: &Store, query: &SummaryQuery) -> Result<OutcomeSum
         }
         let map = &maps[&visit.visited_on];
         let bin = map.bins.bin(cell);
-        summary.bins.entry(bin).or_default().add(positive(visit));
+        summary
+            .bins
+            .entry(bin)
+            .or_default()
+            .add(visit.found_exploitation());
         let category = map
             .categories
             .get(&cell)
@@ -293,7 +292,7 @@ pub fn outcome_summary(store: &Store, query: &SummaryQuery) -> Result<OutcomeSum
             .emerging
             .entry(category)
             .or_default()
-            .add(positive(visit));
+            .add(visit.found_exploitation());
     }
     let start = query.from.or_else(|| visits.first().map(|v| v.visited_on));
     if let Some(start) = start {
@@ -303,7 +302,7 @@ pub fn outcome_summary(store: &Store, query: &SummaryQuery) -> Result<OutcomeSum
         };
         let placed_positive: Vec<u64> = visits
             .iter()
-            .filter(|v| positive(v))
+            .filter(|v| v.found_exploitation())
             .filter_map(|v| v.cells[slot])
             .collect();
         let in_hot = placed_positive
@@ -350,7 +349,7 @@ fn areas_visited(
             let mut last = None;
             for visit in visits {
                 if visit.cells[slot].is_some_and(|c| cells.contains(&c)) {
-                    rate.add(positive(visit));
+                    rate.add(visit.found_exploitation());
                     last = Some(visit);
                 }
             }

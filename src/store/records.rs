@@ -308,6 +308,14 @@ pub struct OutcomeRecord {
     pub notes: Option<String>,
 }
 
+impl OutcomeRecord {
+    /// The visit confirmed indicators or identified victims: what a hit
+    /// rate counts.
+    pub fn found_exploitation(&self) -> bool {
+        VisitResult::parse(&self.result).is_some_and(VisitResult::is_positive)
+    }
+}
+
 /// What linking needs of a stored report.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReportForLinking {

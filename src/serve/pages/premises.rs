@@ -272,7 +272,7 @@ pub async fn premises_detail(
                     @if let Some(newest) = visits.iter().max_by_key(|v| (v.visited_on, v.visit_id.as_str())) {
                         (t_args(lang, "prem-visits-line", &[
                             ("count", (visits.len() as i64).into()),
-                            ("positive", (visits.iter().filter(|v| crate::model::VisitResult::parse(&v.result).is_some_and(crate::model::VisitResult::is_positive)).count() as i64).into()),
+                            ("positive", (visits.iter().filter(|v| v.found_exploitation()).count() as i64).into()),
                             ("last", last_visit(lang, Some(newest)).into()),
                         ]))
                     } @else { (t(lang, "prem-none")) }
