@@ -1068,12 +1068,19 @@ impl Recorded {
             return Vec::new();
         };
         let until = self.counted_until(filter.to);
-        let cut_from = filter
-            .from
-            .filter(|from| self.first.is_some_and(|first| *from > first));
+        let cut_from = self.cut_from(filter);
         let mut out = periods(first, last, step);
         out.retain(|p| period_complete(*p, step, until) && cut_from.is_none_or(|from| *p >= from));
         out
+    }
+
+    /// The query's `from` when it cuts into the data (falls after the
+    /// store's first report): a period beginning before it holds only its
+    /// part from `from` on.
+    fn cut_from(&self, filter: &ReportFilter) -> Option<NaiveDate> {
+        filter
+            .from
+            .filter(|from| self.first.is_some_and(|first| *from > first))
     }
 }
 
@@ -1249,9 +1256,10 @@ pub struct TownRow {
     pub period: NaiveDate,
     pub label: String,
     pub count: u64,
-    /// Whether the period had ended when the reports were last loaded
-    /// ([`Store::reports_as_of`]). A period still running has its count and
-    /// its earlier counts, but no change and no tests.
+    /// Whether the count is of the whole period: it had ended when the
+    /// reports were last loaded ([`Store::reports_as_of`]) and the query's
+    /// `from` and `to` cut none of it. A part has its count and its earlier
+    /// counts, but no change and no tests.
     pub complete: bool,
     /// The previous period's count; `None` when that period began before the
     /// store's first report (nothing recorded is not none reported).
@@ -1289,6 +1297,11 @@ pub fn area_trends(
     };
     let periods = periods(first, last, step);
     let until = store_span.counted_until(filter.to);
+    // A first period that began before a `from` cutting into the data is
+    // counted from `from` (the reports asked for) and, being a part, is
+    // not tested; the period after it is compared with its whole count.
+    let cut_from = store_span.cut_from(filter);
+    let is_cut = |p: NaiveDate| cut_from.is_some_and(|from| p < from);
     // A period that began before the store's first report has no count to
     // compare with: a new deployment's first quarter is no rise from zero.
     let recorded_from = store_span.first.map(|d| period_start(d, step));
@@ -1305,18 +1318,25 @@ pub fn area_trends(
         ..filter.clone()
     };
     let rows = store.area_series(level, counted, step, None)?;
-    let by_venue = store.area_series(level, counted, step, Some(crate::model::Split::Venue))?;
-    let by_exploitation = store.area_series(
-        level,
-        counted,
-        step,
-        Some(crate::model::Split::Exploitation),
-    )?;
-    let by_child = store.area_series(level, counted, step, Some(crate::model::Split::Child))?;
-    let by_source = store.area_series(level, counted, step, Some(crate::model::Split::Source))?;
+    // The counts of the cut period's part, by area.
+    let cut_counts: HashMap<String, u64> = match periods.first().filter(|p| is_cut(**p)) {
+        None => HashMap::new(),
+        Some(cut) => (store.area_series(level, filter, step, None)?.into_iter())
+            .filter(|r| r.period == *cut)
+            .fold(HashMap::new(), |mut counts, r| {
+                *counts.entry(r.area).or_default() += r.count;
+                counts
+            }),
+    };
+    // Breakdowns are of the rows shown: the reports `filter` asks for.
+    let by_venue = store.area_series(level, filter, step, Some(crate::model::Split::Venue))?;
+    let by_exploitation =
+        store.area_series(level, filter, step, Some(crate::model::Split::Exploitation))?;
+    let by_child = store.area_series(level, filter, step, Some(crate::model::Split::Child))?;
+    let by_source = store.area_series(level, filter, step, Some(crate::model::Split::Source))?;
     let by_nationality = group_nationalities(store.area_series(
         level,
-        counted,
+        filter,
         step,
         Some(crate::model::Split::Nationality),
     )?);
@@ -1366,12 +1386,16 @@ pub fn area_trends(
         for period in &periods {
             let get = |p: NaiveDate| counts.get(&(area.clone(), p)).copied().unwrap_or(0);
             let earlier = |p: NaiveDate| recorded(p).then(|| get(p));
-            let count = get(*period);
+            let count = if is_cut(*period) {
+                cut_counts.get(area).copied().unwrap_or(0)
+            } else {
+                get(*period)
+            };
             let previous = earlier(previous_period(*period, step));
             let year_before = period.checked_sub_months(Months::new(12)).and_then(earlier);
-            // A period still running, or cut by `to`, is shown, but its
-            // part is not tested against whole periods.
-            let complete = period_complete(*period, step, until);
+            // A period still running, or cut by `to` or `from`, is shown,
+            // but its part is not tested against whole periods.
+            let complete = period_complete(*period, step, until) && !is_cut(*period);
             let tested = |before: Option<u64>| before.filter(|_| complete);
             out.push(TownRow {
                 town: area.clone(),

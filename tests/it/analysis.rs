@@ -639,6 +639,60 @@ fn town_trends_add_up_and_test_changes() {
     assert_eq!(venues, w2025.count);
 }
 
+/// A `from` inside a quarter counts that quarter from `from` only (the
+/// reports asked for, as the store counts them), as a part: untested. The
+/// quarter after it is still compared with the whole quarter before.
+#[test]
+fn town_trends_count_a_quarter_cut_by_from_as_a_part() {
+    use chrono::NaiveDate;
+    let store = demo().lock().expect("lock");
+    let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+    let cut = ReportFilter {
+        from: day("2024-02-15"),
+        to: day("2024-09-30"),
+        ..Default::default()
+    };
+    let whole = ReportFilter {
+        from: day("2024-01-01"),
+        ..cut.clone()
+    };
+    let rows = publish::area_trends(&store, AreaLevel::Town, &cut, Step::Quarter).expect("cut");
+    let total: u64 = rows.iter().map(|r| r.count).sum();
+    let asked = store.data_window(&cut).expect("window").2;
+    assert_eq!(
+        total, asked,
+        "every report asked for in exactly one town-quarter"
+    );
+    let first_part = ReportFilter {
+        to: day("2024-03-31"),
+        ..cut.clone()
+    };
+    let in_part = store.data_window(&first_part).expect("part").2;
+    let q1: Vec<_> = rows.iter().filter(|r| r.label == "2024-Q1").collect();
+    assert_eq!(q1.iter().map(|r| r.count).sum::<u64>(), in_part);
+    assert!(q1
+        .iter()
+        .all(|r| !r.complete && r.change.is_none() && r.p_change.is_none() && r.p_year.is_none()));
+    for r in q1.iter().filter(|r| r.count > 0) {
+        let venues: u64 = (r.breakdown.iter())
+            .filter(|(k, _)| k.starts_with("venue:"))
+            .map(|(_, v)| v)
+            .sum();
+        assert_eq!(venues, r.count, "{}: the breakdown is of the part", r.town);
+    }
+    let full = publish::area_trends(&store, AreaLevel::Town, &whole, Step::Quarter).expect("whole");
+    let q1_whole: u64 = (full.iter().filter(|r| r.label == "2024-Q1"))
+        .map(|r| r.count)
+        .sum();
+    assert!(q1_whole > in_part, "the cut leaves reports out");
+    let q2 = |rows: &[publish::TownRow]| -> Vec<(String, u64, Option<u64>, Option<f64>)> {
+        (rows.iter().filter(|r| r.label == "2024-Q2"))
+            .map(|r| (r.town.clone(), r.count, r.previous, r.p_change))
+            .collect()
+    };
+    assert_eq!(q2(&rows), q2(&full), "Q2 is compared with the whole of Q1");
+}
+
 #[test]
 fn study_areas_from_districts_bbox_and_polygons() {
     let store = demo().lock().expect("lock");
