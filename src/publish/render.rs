@@ -171,7 +171,7 @@ pub fn render(
                     "rows": trends.len(),
                     "level": if request.level == AreaLevel::District { "district" } else { "town" },
                     "reports_as_of": store.reports_as_of()?.map(|d| d.to_string()),
-                    "running_period": "a period that had not ended by reports_as_of (the start of the latest load of a report file), or that the query's to cuts, has complete = false: its count and earlier counts, no change and no tests; no period starts after reports_as_of; a period a from cuts is counted whole",
+                    "running_period": "a period that had not ended by reports_as_of (the start of the latest load of a report file), or that the query's to cuts, has complete = false: its count and earlier counts, no change and no tests; no period starts after reports_as_of; a period a from cuts counts the reports from that day, complete = false, and the next period compares with the whole of it",
                     "town_rule": "the place of >= 5,000 people (GeoNames) nearest the report's H3 res-7 cell centre",
                     "change_test": "exact conditional binomial test of count vs previous (and vs a year before), equal exposure, two-sided",
                     "multiple_testing": MULTIPLE_TESTING,
