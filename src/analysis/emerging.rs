@@ -1,6 +1,10 @@
 //! Emerging hot spot categories (space-time): Gi* per time step, then each cell's
 //! series of bins and the Mann-Kendall trend of its z-scores. Pure computation.
 //!
+//! A step's Gi* is taken over a space-time neighbourhood: the cell's ring at
+//! that step and at `lag` steps before it ([`super::space_time_factor`]), as
+//! ArcGIS (neighborhood time step, default 1) and sfdep (`k`, default 1) do.
+//!
 //! Rules, as ArcGIS Pro "How Emerging Hot Spot Analysis works" and sfdep's
 //! `classify_hotspot`, at 90% thresholds: a step is *hot* when its Gi_Bin > 0 (at
 //! least 90% confidence), *cold* when < 0; the trend is significant when the

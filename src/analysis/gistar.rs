@@ -447,6 +447,61 @@ pub fn gi_star(x: &[f64], nb: &Neighbours) -> GiStar {
     GiStar { z, p }
 }
 
+impl GiStar {
+    /// The z-scores times `factor` ([`space_time_factor`]), their p-values anew.
+    #[must_use]
+    pub fn scaled(mut self, factor: f64) -> Self {
+        // Runs of cells far from every value share a z, as in `gi_star`.
+        let mut last: Option<(u64, f64)> = None;
+        for (z, p) in self.z.iter_mut().zip(&mut self.p) {
+            *z *= factor;
+            *p = match last {
+                Some((bits, p)) if bits == z.to_bits() => p,
+                _ => {
+                    let p = two_sided_p(*z);
+                    last = Some((z.to_bits(), p));
+                    p
+                }
+            };
+        }
+        self
+    }
+}
+
+/// The factor that turns the Gi* z-scores of a window's summed map into the
+/// space-time Gi* of the window's last step (ArcGIS's "neighborhood time
+/// step", sfdep's time lag `k`): each cell's neighbourhood is its k-ring at
+/// that step and at the `steps − 1` before it, and the population Gi*
+/// compares it with is every bin of those steps (`n · steps` values, their
+/// mean and spread: Gi* as Getis and Ord define it, on the space-time
+/// neighbourhood).
+///
+/// With `X` the summed map (`Xⱼ` = cell j's values over the window added),
+/// the neighbourhood's sum is `Σⱼ wᵢⱼ Xⱼ`, its weights `m·W` and `m·S1`
+/// (`m = steps`), and `mean(X) = m·x̄'`, so the numerator is Gi*'s of `X`;
+/// only the denominator differs: `z = z(X) · (s_X / (m·s')) · sqrt((n·m − 1)/(n − 1))`,
+/// `x̄'` and `s'` over the window's bins, `s_X` over `X`. One pass over a
+/// map, not a map per lag (the dense and sparse passes as they are).
+///
+/// sfdep sums the lagged values too but standardises by step t's map
+/// alone (`n` values), which leans whenever the steps' totals differ; this
+/// standardises over the bins the neighbourhoods are drawn from. A window
+/// of one step is Gi* itself (`1`). `bins` and `summed` are each
+/// `(Σ, Σ of squares)`: over the window's `n · steps` bins, and over `X`.
+pub fn space_time_factor(n: usize, steps: usize, bins: (f64, f64), summed: (f64, f64)) -> f64 {
+    if steps <= 1 || n < 2 {
+        return 1.0;
+    }
+    let bins = Standardise::new(bins.0, bins.1, n * steps);
+    let summed = Standardise::new(summed.0, summed.1, n);
+    if !bins.varies {
+        // Every bin equal: no clustering to find (z = 0, as `gi_star`).
+        return 0.0;
+    }
+    let (n, m) = (n as f64, steps as f64);
+    summed.s / (m * bins.s) * ((n * m - 1.0) / (n - 1.0)).sqrt()
+}
+
 /// `Σⱼ wᵢⱼ xⱼ` of every cell, row by row.
 fn weighted_sums_gathered(x: &[f64], nb: &Neighbours) -> Vec<f64> {
     (0..x.len())
@@ -551,6 +606,20 @@ impl SparseGiStar {
             cells.sort_unstable_by_key(|(i, _)| *i);
         }
         cells
+    }
+
+    /// The z-scores times `factor` ([`space_time_factor`]), their p-values anew.
+    #[must_use]
+    pub fn scaled(mut self, factor: f64) -> Self {
+        for (z, p) in self.near_z.iter_mut().zip(&mut self.near_p) {
+            *z *= factor;
+            *p = two_sided_p(*z);
+        }
+        for (z, p, _) in &mut self.far {
+            *z *= factor;
+            *p = two_sided_p(*z);
+        }
+        self
     }
 
     /// The cells whose Gi* bin is not 0, with it (`(position, bin)`,
@@ -819,6 +888,73 @@ mod tests {
                 }
             })
             .collect()
+    }
+
+    /// Space-time Gi* taken on the summed map and scaled is Gi*'s formula
+    /// written out over the window's bins: `n · m` values, each cell's
+    /// neighbourhood its ring at every step of the window; dense and sparse
+    /// passes alike, each kernel, windows of one to three steps.
+    #[test]
+    fn space_time_gi_star_is_gi_star_over_the_windows_bins() {
+        let area = area(9);
+        let n = area.len();
+        for kernel in [Kernel::Uniform, Kernel::Triangular, Kernel::Gaussian] {
+            let nb = Neighbours::build(&area, 2, kernel);
+            let steps: Vec<Vec<f64>> = (0..3).map(|t| sparse_values(n, 40 + t)).collect();
+            for m in 1..=3 {
+                let window = &steps[3 - m..];
+                let bins: Vec<f64> = window.iter().flatten().copied().collect();
+                let big_n = (n * m) as f64;
+                let mean = bins.iter().sum::<f64>() / big_n;
+                let s = (bins.iter().map(|v| v * v).sum::<f64>() / big_n - mean * mean).sqrt();
+                let direct: Vec<f64> = (0..n)
+                    .map(|i| {
+                        let (mut wx, mut w, mut s1) = (0.0, 0.0, 0.0);
+                        for step in window {
+                            for (j, wij) in nb.of(i) {
+                                wx += wij * step[j];
+                                w += wij;
+                                s1 += wij * wij;
+                            }
+                        }
+                        (wx - mean * w) / (s * ((big_n * s1 - w * w) / (big_n - 1.0)).sqrt())
+                    })
+                    .collect();
+                let summed: Vec<f64> = (0..n).map(|i| window.iter().map(|x| x[i]).sum()).collect();
+                let factor = space_time_factor(
+                    n,
+                    m,
+                    (bins.iter().sum(), bins.iter().map(|v| v * v).sum()),
+                    (summed.iter().sum(), summed.iter().map(|v| v * v).sum()),
+                );
+                let dense = gi_star(&summed, &nb).scaled(factor);
+                let values: Vec<(usize, f64)> = summed.iter().copied().enumerate().collect();
+                let sparse = gi_star_sparse(&values, &nb)
+                    .expect("a sparse map")
+                    .scaled(factor);
+                for i in 0..n {
+                    let close = |z: f64| (z - direct[i]).abs() < 1e-9 * direct[i].abs().max(1.0);
+                    assert!(
+                        close(dense.z[i]),
+                        "{kernel} m={m} cell {i}: {} vs {}",
+                        dense.z[i],
+                        direct[i]
+                    );
+                    assert!(close(sparse.z_p(i).0), "{kernel} m={m} cell {i} (sparse)");
+                    assert_eq!(dense.p[i].to_bits(), two_sided_p(dense.z[i]).to_bits());
+                    assert_eq!(
+                        sparse.z_p(i).1.to_bits(),
+                        two_sided_p(sparse.z_p(i).0).to_bits()
+                    );
+                }
+                assert_eq!(factor == 1.0, m == 1, "m={m}: {factor}");
+            }
+        }
+        // Every bin equal: no clustering, whatever the window.
+        assert_eq!(
+            space_time_factor(100, 2, (200.0, 200.0), (400.0, 1600.0)),
+            0.0
+        );
     }
 
     /// How many values differ in any bit.

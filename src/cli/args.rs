@@ -160,7 +160,7 @@ pub enum ExportLayer {
         #[arg(long)]
         min_reports: Option<String>,
     },
-    /// Emerging hot spots: Gi* per month or quarter, Mann-Kendall trend, categories.
+    /// Emerging hot spots: space-time Gi* per month or quarter, Mann-Kendall trend, categories.
     Emerging {
         #[command(flatten)]
         common: LayerCommon,
@@ -171,6 +171,10 @@ pub enum ExportLayer {
         /// period; below it the cell is hot at no step (default 2; 1: Gi* alone).
         #[arg(long)]
         min_reports: Option<String>,
+        /// Earlier steps in each cell's space-time neighbourhood besides its
+        /// own, 0 to 3 (default 1, as ArcGIS and sfdep); 0: each step's map alone.
+        #[arg(long)]
+        lag: Option<String>,
     },
     /// Repeat premises: linked reports, sources, velocity, indicators, the
     /// Gi* bin of their cell and the last visit's outcome.

@@ -223,6 +223,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 common,
                 category,
                 min_reports,
+                lag,
             } => export_layer(
                 &common,
                 Layer::Emerging,
@@ -232,6 +233,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         (!category.is_empty()).then(|| category.join(",")),
                     ),
                     ("min_reports", min_reports),
+                    ("lag", lag),
                 ],
             ),
             ExportLayer::Towns { common, level } => {

@@ -144,7 +144,16 @@ pub struct LayerQuery {
     /// p-value; one report is a lead to check, not a place where
     /// exploitation concentrates. 1: Gi*'s bins as they are (esda's).
     pub min_reports: u32,
+    /// `emerging` only: how many earlier steps each cell's neighbourhood
+    /// spans besides its own ([`analysis::space_time_factor`]): ArcGIS's
+    /// "neighborhood time step" and sfdep's `k`, both 1 by default. 0 is
+    /// Gi* of each step's map alone.
+    pub lag: u32,
 }
+
+/// The largest `lag`: three steps back (a quarter of months, or most of a
+/// year of quarters) already smooths over what changed.
+pub const MAX_LAG: u32 = 3;
 
 impl Default for LayerQuery {
     fn default() -> Self {
@@ -162,6 +171,7 @@ impl Default for LayerQuery {
             risk_weights: DEFAULT_RISK_WEIGHTS,
             categories: Vec::new(),
             min_reports: DEFAULT_MIN_REPORTS,
+            lag: 1,
         }
     }
 }
@@ -1112,8 +1122,10 @@ pub struct EmergingResult {
 pub type EmergingRun = (Arc<StudyArea>, Vec<NaiveDate>, Vec<EmergingResult>);
 
 /// Emerging hot spots: Gi* per time step over the same study area and weights,
-/// then each cell's category from its bins and the Mann-Kendall trend of its z.
-/// Cells that had reports in the window are returned.
+/// each step's neighbourhoods spanning `query.lag` steps before it
+/// ([`analysis::space_time_factor`]), then each cell's category from its bins
+/// and the Mann-Kendall trend of its z. Cells that had reports in the window
+/// are returned.
 /// The most steps an emerging analysis computes (30 years of months): each is
 /// a Gi* over the study area, held in memory for the trend test.
 pub const MAX_EMERGING_STEPS: usize = 360;
@@ -1172,11 +1184,31 @@ pub fn emerging(store: &Store, query: &LayerQuery) -> Result<EmergingRun, LayerE
     let mut z_by_cell = vec![Vec::with_capacity(steps); classed.len()];
     let mut bins_by_cell = vec![Vec::with_capacity(steps); classed.len()];
     let mut values = Vec::new();
+    // One value a cell (the series is grouped by cell and period), in
+    // position order as the sparse pass takes them.
     for step in &mut by_step {
-        // One value a cell (the series is grouped by cell and period), in
-        // position order as the sparse pass takes them.
         step.sort_unstable_by_key(|(i, _)| *i);
+    }
+    let lag = query.lag.min(MAX_LAG) as usize;
+    for t in 0..steps {
+        // The space-time neighbourhood: this step and up to `lag` before it,
+        // taken as Gi* of their summed map, rescaled to the window's bins.
+        let window = &by_step[t.saturating_sub(lag)..=t];
+        let summed = sum_maps(window);
+        let factor = analysis::space_time_factor(
+            n,
+            window.len(),
+            window
+                .iter()
+                .flatten()
+                .fold((0.0, 0.0), |(s, q), (_, v)| (s + v, q + v * v)),
+            summed
+                .iter()
+                .fold((0.0, 0.0), |(s, q), (_, v)| (s + v, q + v * v)),
+        );
+        let step = &summed;
         if let Some(gi) = analysis::gi_star_sparse(step, &nb) {
+            let gi = if factor == 1.0 { gi } else { gi.scaled(factor) };
             let cutoffs = analysis::stats::cutoffs_counted(gi.p_counts(), n, query.fdr);
             for (series, &i) in classed.iter().enumerate() {
                 let (z, p) = gi.z_p(i);
@@ -1190,6 +1222,7 @@ pub fn emerging(store: &Store, query: &LayerQuery) -> Result<EmergingRun, LayerE
             values[i] = value;
         }
         let gi = analysis::gi_star(&values, &nb);
+        let gi = if factor == 1.0 { gi } else { gi.scaled(factor) };
         for &(i, _) in step.iter() {
             values[i] = 0.0;
         }
@@ -1245,6 +1278,24 @@ pub fn emerging(store: &Store, query: &LayerQuery) -> Result<EmergingRun, LayerE
         })
         .collect();
     Ok((area, periods, out))
+}
+
+/// The map of maps added cell by cell (each's positions ascending, each
+/// once; so the sum's).
+fn sum_maps(maps: &[Vec<(usize, f64)>]) -> Vec<(usize, f64)> {
+    if let [map] = maps {
+        return map.clone();
+    }
+    let mut all: Vec<(usize, f64)> = maps.iter().flatten().copied().collect();
+    all.sort_by_key(|(i, _)| *i);
+    let mut summed: Vec<(usize, f64)> = Vec::with_capacity(all.len());
+    for (i, v) in all {
+        match summed.last_mut() {
+            Some((last, sum)) if *last == i => *sum += v,
+            _ => summed.push((i, v)),
+        }
+    }
+    summed
 }
 
 /// One row of the towns table.
@@ -1565,6 +1616,17 @@ pub fn provenance(
     if !query.categories.is_empty() {
         let names: Vec<String> = query.categories.iter().map(|c| c.name()).collect();
         block["query"]["category"] = json!(names);
+    }
+    if layer == "emerging" {
+        block["query"]["lag"] = json!(query.lag);
+        block["space_time"] = json!({
+            "lag": query.lag,
+            "rule": if query.lag == 0 {
+                "Gi* of each step's map alone".to_owned()
+            } else {
+                format!("each cell's neighbourhood at a step is its k-ring at that step and at the {} step(s) before it (ArcGIS's neighborhood time step, sfdep's k); Gi* standardises over every bin of those steps (n cells x steps); the first steps have fewer before them", query.lag)
+            },
+        });
     }
     if matches!(layer, "cells" | "hotspots" | "emerging") {
         block["query"]["min_reports"] = json!(query.min_reports);

@@ -26,7 +26,7 @@ pub use layers::{
     area_trends, emerging, hot_bins, hot_cells, hotspot_areas, polygons_from_geojson, provenance,
     study_area, AreaResult, AreaTrend, CellResult, EmergingResult, EmergingRun, HotspotRun,
     LayerError, LayerQuery, StudyAreaSpec, TownRow, Weight, DEFAULT_MIN_REPORTS,
-    DEFAULT_RISK_WEIGHTS,
+    DEFAULT_RISK_WEIGHTS, MAX_LAG,
 };
 pub use package::{from_geojson as package_geojson, zipped_csv};
 pub use params::{

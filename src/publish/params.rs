@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use crate::analysis::{Emerging, Kernel};
 use crate::model::{normalise_word, ExploitationType, Unit, VenueType};
 use crate::model::{AreaLevel, Step};
-use crate::publish::layers::{LayerQuery, StudyAreaSpec, Weight, DEFAULT_MIN_REPORTS};
+use crate::publish::layers::{LayerQuery, StudyAreaSpec, Weight, DEFAULT_MIN_REPORTS, MAX_LAG};
 use crate::store::ReportFilter;
 
 /// The layers the API serves.
@@ -59,7 +59,7 @@ impl Layer {
             Self::Reports | Self::Context => &[],
             Self::Cells => &["permutations", "seed", "all", "unit", "min_reports"],
             Self::Hotspots => &["permutations", "seed", "unit", "min_reports"],
-            Self::Emerging => &["step", "category", "unit", "min_reports"],
+            Self::Emerging => &["step", "lag", "category", "unit", "min_reports"],
             Self::Towns => &["step", "level", "unit"],
         };
         let gi_star: &[&str] = match self {
@@ -416,6 +416,7 @@ pub fn parse(layer: Layer, pairs: &[(String, String)]) -> Result<LayerRequest, P
         study_area,
         categories,
         min_reports: number("min_reports", 1, 1_000_000, DEFAULT_MIN_REPORTS)?,
+        lag: number("lag", 0, MAX_LAG, LayerQuery::default().lag)?,
         ..LayerQuery::default()
     };
     let download = boolean("download", false)?;
@@ -478,6 +479,7 @@ fn canonical_query(request: &LayerRequest) -> String {
         ("min_reports", query.min_reports.to_string()),
         ("all", request.all.to_string()),
         ("step", query.step.as_str().to_owned()),
+        ("lag", query.lag.to_string()),
         (
             "category",
             query
@@ -536,10 +538,12 @@ mod tests {
             parse(Layer::Towns, &[]).expect("towns").query.step,
             Step::Quarter
         );
-        assert_eq!(
-            parse(Layer::Emerging, &[]).expect("emerging").query.step,
-            Step::Month
-        );
+        let emerging = parse(Layer::Emerging, &[]).expect("emerging");
+        assert_eq!(emerging.query.step, Step::Month);
+        assert_eq!(emerging.query.lag, 1, "ArcGIS's and sfdep's default");
+        let alone = parse(Layer::Emerging, &pairs("lag=0")).expect("lag 0");
+        assert_eq!(alone.query.lag, 0);
+        assert_ne!(alone.canonical, emerging.canonical, "one cache entry each");
     }
 
     #[test]
@@ -622,6 +626,9 @@ mod tests {
             (Layer::Hotspots, "min_reports=0", "min_reports"),
             (Layer::Towns, "min_reports=2", "min_reports"),
             (Layer::Emerging, "min_reports=0", "min_reports"),
+            (Layer::Emerging, "lag=4", "lag"),
+            (Layer::Emerging, "lag=-1", "lag"),
+            (Layer::Cells, "lag=1", "lag"),
         ];
         for (layer, query, field) in cases {
             let err = parse(layer, &pairs(query)).expect_err(query);
@@ -639,7 +646,7 @@ mod tests {
             ),
             (
                 Layer::Emerging,
-                "category=new_hot,intensifying_hot&step=quarter&district=E07000008",
+                "category=new_hot,intensifying_hot&step=quarter&lag=2&district=E07000008",
             ),
             (Layer::Hotspots, "force=cambridgeshire,Norfolk Constabulary"),
             (Layer::Towns, "level=district&format=csv&from=2024-01-01"),

@@ -59,6 +59,7 @@ pub(crate) fn parameter_schema(layer: Option<Layer>, name: &str) -> (&'static st
         "bbox" => ("study area: min_lat,min_lng,max_lat,max_lng (not with district or force)", json!({"type": "string", "pattern": "^-?[0-9.]+,-?[0-9.]+,-?[0-9.]+,-?[0-9.]+$"})),
         "step" if layer == Some(Layer::Towns) => ("time step", json!({"type": "string", "enum": ["quarter", "month", "year"], "default": "quarter"})),
         "step" => ("time step", json!({"type": "string", "enum": ["month", "quarter"], "default": "month"})),
+        "lag" => ("earlier steps in each cell's space-time neighbourhood besides its own (ArcGIS's neighborhood time step, sfdep's k); 0: each step's map alone", json!({"type": "integer", "minimum": 0, "maximum": crate::publish::MAX_LAG, "default": 1})),
         "category" => ("emerging categories, comma-separated", list_of(&crate::model::EMERGING_CATEGORIES)),
         "all" => ("every study-area cell, zeros included", json!({"type": "boolean", "default": false})),
         "crime_type" => ("police.uk crime types, comma-separated, any case (e.g. Drugs,Shoplifting)", json!({"type": "string", "minLength": 1})),
