@@ -486,20 +486,26 @@ impl GiStar {
 /// sfdep sums the lagged values too but standardises by step t's map
 /// alone (`n` values), which leans whenever the steps' totals differ; this
 /// standardises over the bins the neighbourhoods are drawn from. A window
-/// of one step is Gi* itself (`1`). `bins` and `summed` are each
-/// `(Σ, Σ of squares)`: over the window's `n · steps` bins, and over `X`.
-pub fn space_time_factor(n: usize, steps: usize, bins: (f64, f64), summed: (f64, f64)) -> f64 {
+/// of one step is Gi* itself (`None`: nothing to scale, to the bit).
+/// `bins` and `summed` are each `(Σ, Σ of squares)`: over the window's
+/// `n · steps` bins, and over `X`.
+pub fn space_time_factor(
+    n: usize,
+    steps: usize,
+    bins: (f64, f64),
+    summed: (f64, f64),
+) -> Option<f64> {
     if steps <= 1 || n < 2 {
-        return 1.0;
+        return None;
     }
     let bins = Standardise::new(bins.0, bins.1, n * steps);
     let summed = Standardise::new(summed.0, summed.1, n);
     if !bins.varies {
         // Every bin equal: no clustering to find (z = 0, as `gi_star`).
-        return 0.0;
+        return Some(0.0);
     }
     let (n, m) = (n as f64, steps as f64);
-    summed.s / (m * bins.s) * ((n * m - 1.0) / (n - 1.0)).sqrt()
+    Some(summed.s / (m * bins.s) * ((n * m - 1.0) / (n - 1.0)).sqrt())
 }
 
 /// `Σⱼ wᵢⱼ xⱼ` of every cell, row by row.
@@ -927,18 +933,19 @@ mod tests {
                     (bins.iter().sum(), bins.iter().map(|v| v * v).sum()),
                     (summed.iter().sum(), summed.iter().map(|v| v * v).sum()),
                 );
+                assert_eq!(factor.is_none(), m == 1, "m={m}: {factor:?}");
+                let factor = factor.unwrap_or(1.0);
                 let dense = gi_star(&summed, &nb).scaled(factor);
                 let values: Vec<(usize, f64)> = summed.iter().copied().enumerate().collect();
                 let sparse = gi_star_sparse(&values, &nb)
                     .expect("a sparse map")
                     .scaled(factor);
-                for i in 0..n {
-                    let close = |z: f64| (z - direct[i]).abs() < 1e-9 * direct[i].abs().max(1.0);
+                for (i, direct) in direct.iter().enumerate() {
+                    let close = |z: f64| (z - direct).abs() < 1e-9 * direct.abs().max(1.0);
                     assert!(
                         close(dense.z[i]),
-                        "{kernel} m={m} cell {i}: {} vs {}",
-                        dense.z[i],
-                        direct[i]
+                        "{kernel} m={m} cell {i}: {} vs {direct}",
+                        dense.z[i]
                     );
                     assert!(close(sparse.z_p(i).0), "{kernel} m={m} cell {i} (sparse)");
                     assert_eq!(dense.p[i].to_bits(), two_sided_p(dense.z[i]).to_bits());
@@ -947,14 +954,11 @@ mod tests {
                         two_sided_p(sparse.z_p(i).0).to_bits()
                     );
                 }
-                assert_eq!(factor == 1.0, m == 1, "m={m}: {factor}");
             }
         }
         // Every bin equal: no clustering, whatever the window.
-        assert_eq!(
-            space_time_factor(100, 2, (200.0, 200.0), (400.0, 1600.0)),
-            0.0
-        );
+        let flat = space_time_factor(100, 2, (200.0, 200.0), (400.0, 1600.0));
+        assert_eq!(flat.map(f64::to_bits), Some(0.0f64.to_bits()));
     }
 
     /// How many values differ in any bit.

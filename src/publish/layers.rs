@@ -1208,7 +1208,10 @@ pub fn emerging(store: &Store, query: &LayerQuery) -> Result<EmergingRun, LayerE
         );
         let step = &summed;
         if let Some(gi) = analysis::gi_star_sparse(step, &nb) {
-            let gi = if factor == 1.0 { gi } else { gi.scaled(factor) };
+            let gi = match factor {
+                Some(factor) => gi.scaled(factor),
+                None => gi,
+            };
             let cutoffs = analysis::stats::cutoffs_counted(gi.p_counts(), n, query.fdr);
             for (series, &i) in classed.iter().enumerate() {
                 let (z, p) = gi.z_p(i);
@@ -1218,12 +1221,15 @@ pub fn emerging(store: &Store, query: &LayerQuery) -> Result<EmergingRun, LayerE
             continue;
         }
         values.resize(n, 0.0);
-        for &(i, value) in step.iter() {
+        for &(i, value) in step {
             values[i] = value;
         }
         let gi = analysis::gi_star(&values, &nb);
-        let gi = if factor == 1.0 { gi } else { gi.scaled(factor) };
-        for &(i, _) in step.iter() {
+        let gi = match factor {
+            Some(factor) => gi.scaled(factor),
+            None => gi,
+        };
+        for &(i, _) in step {
             values[i] = 0.0;
         }
         let bins = analysis::bins(&gi.z, &gi.p, query.fdr);
