@@ -322,7 +322,7 @@
     document.getElementById("changes-list").setAttribute("aria-busy", "true");
     const lq = layerQuery(s, "cells");
     const view = s.view || "hotspots";
-    setDownloads(view === "emerging" ? "emerging" : "cells", lq);
+    setDownloads(view === "emerging" ? "emerging" : "cells", view === "emerging" ? layerQuery(s, "emerging") : lq);
     const changes = layerQuery(s, "emerging");
     changes.set("category", CHANGE_CATEGORIES.join(","));
     try {
@@ -606,10 +606,17 @@
   function drawChangeSteps(prov) {
     const note = document.getElementById("changes-steps");
     if (!note) return;
+    const quarter = Boolean(prov && prov.query && prov.query.step === "quarter");
+    if (prov) {
+      // The heading says which step, as the list now compares it.
+      const section = document.getElementById("changes");
+      const heading = msg(quarter ? "map-changes-quarter" : "map-changes-month");
+      section.querySelector("h2").textContent = heading;
+      section.setAttribute("aria-label", heading);
+    }
     const first = prov && prov.first_step, last = prov && prov.last_step;
     note.hidden = !(first && last);
     if (note.hidden) return;
-    const quarter = prov.query && prov.query.step === "quarter";
     const label = function (date) {
       if (!quarter) return date.slice(0, 7);
       return date.slice(0, 4) + "-Q" + (Math.floor((Number(date.slice(5, 7)) - 1) / 3) + 1);

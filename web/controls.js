@@ -25,10 +25,12 @@ window.hotspotsControls = (function () {
   // The server's default, left out of the page's URL as fdr=true is.
   const minReports = document.getElementById("min_reports");
   const DEFAULT_MIN_REPORTS = minReports ? minReports.dataset.default : "2";
+  const lag = document.getElementById("lag");
+  const DEFAULT_LAG = lag ? lag.dataset.default : "1";
   function readControls(form) {
     const data = new FormData(form);
     const s = {};
-    for (const name of ["from", "to", "view", "weight", "res", "k", "kernel", "force", "min_reports"]) {
+    for (const name of ["from", "to", "view", "weight", "res", "k", "kernel", "force", "min_reports", "step", "lag"]) {
       const v = data.get(name);
       if (v) s[name] = v;
     }
@@ -49,6 +51,8 @@ window.hotspotsControls = (function () {
       if (k === "fdr" && v === "true") continue;
       if (k === "view" && v === "hotspots") continue;
       if (k === "min_reports" && v === DEFAULT_MIN_REPORTS) continue;
+      if (k === "step" && v === "month") continue;
+      if (k === "lag" && v === DEFAULT_LAG) continue;
       q.set(k, v);
     }
     return q;
@@ -62,8 +66,11 @@ window.hotspotsControls = (function () {
     // min_reports: the fewest reports a hot cell's ring holds (and an area).
     const analysis = ["res", "k", "kernel", "weight", "fdr", "force", "min_reports"];
     // Context is police.uk's recorded crime: its period and resolution only.
+    // step, lag: the emerging layer's time step and how many steps before
+    // each one its neighbourhoods span.
     const names = layer === "context" ? ["from", "to", "res"]
-      : layer === "reports" ? common : common.concat(analysis);
+      : layer === "reports" ? common
+      : layer === "emerging" ? common.concat(analysis, ["step", "lag"]) : common.concat(analysis);
     for (const n of names) if (s[n]) q.set(n, s[n]);
     return q;
   }

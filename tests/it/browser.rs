@@ -206,6 +206,45 @@ fn dashboard_in_chromium() {
         legend.ends_with("; a hot cell has 2 reports or more within its ring"),
         "{legend}"
     );
+
+    // ---- the emerging step and lag: the URL, the list's request, its heading ----
+    let emerging = |step: &str, lag: &str| {
+        s.execute(
+            "document.querySelector('details.advanced').open = true;
+             document.getElementById('step').value = arguments[0];
+             const lag = document.getElementById('lag');
+             lag.value = arguments[1];
+             lag.dispatchEvent(new Event('change', {bubbles: true}));",
+            &json!([step, lag]),
+        );
+        wait_ready(&s);
+        s.wait_for(
+            "return document.getElementById('changes-list').hasAttribute('aria-busy')",
+            |v| v == &json!(false),
+        );
+        let seen = s.execute(
+            "const source = new URL(document.getElementById('changes-list').dataset.source, location.href);
+             return [location.search, source.searchParams.get('step'), source.searchParams.get('lag'),
+                     document.querySelector('#changes h2').textContent];",
+            &json!([]),
+        );
+        let text = |i: usize| seen[i].as_str().unwrap_or_default().to_owned();
+        (text(0), text(1), text(2), text(3))
+    };
+    let (url, step, lag, heading) = emerging("quarter", "0");
+    assert!(
+        url.contains("step=quarter") && url.contains("lag=0"),
+        "{url}"
+    );
+    assert_eq!((step.as_str(), lag.as_str()), ("quarter", "0"));
+    assert_eq!(heading, "New or intensifying since last quarter");
+    let (url, _, _, heading) = emerging("month", "1");
+    assert!(
+        !url.contains("step=") && !url.contains("lag="),
+        "defaults left out: {url}"
+    );
+    assert_eq!(heading, "New or intensifying since last month");
+
     s.click(&s.find("input[name=venue][value=farm]"));
     wait_ready(&s);
 

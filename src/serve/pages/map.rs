@@ -70,6 +70,11 @@ pub async fn map_page(
     let fdr = one(&q, "fdr") != Some("false");
     let default_min_reports = crate::publish::DEFAULT_MIN_REPORTS.to_string();
     let min_reports = one(&q, "min_reports").unwrap_or(&default_min_reports);
+    // The emerging layer's time step and space-time neighbourhood (the
+    // "new or intensifying" list and the emerging view).
+    let step = one(&q, "step").unwrap_or("month");
+    let default_lag = crate::publish::LayerQuery::default().lag.to_string();
+    let lag = one(&q, "lag").unwrap_or(&default_lag);
     let force = one(&q, "force").unwrap_or("");
     // A page opened on a force's map opens on that force.
     let bounds = forces
@@ -158,7 +163,7 @@ pub async fn map_page(
                         (t(lang, "map-context"))
                     }
                 }
-                details.advanced open[["res", "k", "kernel", "min_reports"].iter().any(|name| one(&q, name).is_some()) || !force.is_empty()] {
+                details.advanced open[["res", "k", "kernel", "min_reports", "step", "lag"].iter().any(|name| one(&q, name).is_some()) || !force.is_empty()] {
                     summary { (t(lang, "map-advanced")) }
                     // The release is one study area; the other roles may choose a force's.
                     @if !viewer.role.reads_release_only() && !forces.is_empty() {
@@ -188,6 +193,15 @@ pub async fn map_page(
                     @if !viewer.role.reads_release_only() {
                         label for="min_reports" { (t(lang, "map-min-reports")) }
                         input #min_reports type="number" name="min_reports" min="1" max="1000" step="1" value=(min_reports) data-default=(default_min_reports);
+                        // The release is of quarters, each its own period.
+                        label for="step" { (t(lang, "map-step")) }
+                        select #step name="step" {
+                            @for r in ["month", "quarter"] { option value=(r) selected[step == r] { (t(lang, &format!("map-step-{r}"))) } }
+                        }
+                        label for="lag" { (t(lang, "map-lag")) }
+                        select #lag name="lag" data-default=(default_lag) {
+                            @for r in ["0", "1", "2", "3"] { option value=(r) selected[lag == r] { (r) } }
+                        }
                     }
                     label.check {
                         input #fdr type="checkbox" name="fdr" value="true" checked[fdr];
@@ -262,7 +276,7 @@ pub async fn map_page(
 /// `lang`, as a JSON object of message id to text with `{name}` where the
 /// script puts a value; the vocabularies' labels under `label-<code>`.
 fn script_messages(lang: Lang) -> String {
-    const MESSAGES: [(&str, &[&str]); 47] = [
+    const MESSAGES: [(&str, &[&str]); 49] = [
         ("map-bin-3", &[]),
         ("map-bin-2", &[]),
         ("map-bin-1", &[]),
@@ -284,6 +298,8 @@ fn script_messages(lang: Lang) -> String {
         ("map-hot-rule", &["count"]),
         ("map-changes-failed", &[]),
         ("map-changes-none", &[]),
+        ("map-changes-month", &[]),
+        ("map-changes-quarter", &[]),
         ("map-changes-steps", &["first", "last"]),
         ("map-changes-steps-quarter", &["first", "last"]),
         ("map-one-report", &[]),
