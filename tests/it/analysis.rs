@@ -120,6 +120,69 @@ fn random_reports_flag_few_cells() {
     }
 }
 
+/// Reports random in space and time (a year of months): the emerging layer
+/// finds next to no pattern, whether each step's map is taken alone or with
+/// up to three steps before it. A space-time Gi* that mis-scaled its
+/// window's bins would call chance clusters hot step after step. (The
+/// study area lies inside the reports' box: at its edges a cell half
+/// outside the box gets half the reports, a real pattern that the longer
+/// windows have the power to find.)
+#[test]
+fn random_reports_in_space_and_time_make_few_emerging_patterns() {
+    for seed in [1u64, 2] {
+        let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let mut next = move || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut csv = String::from("id,date,venue,lat,lng\n");
+        for i in 0..12_000 {
+            let day = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).expect("day")
+                + chrono::Days::new((next() * 366.0) as u64);
+            let _ = std::fmt::Write::write_fmt(
+                &mut csv,
+                format_args!(
+                    "R{i},{day},car_wash,{:.6},{:.6}\n",
+                    52.0 + next() * 0.3,
+                    -0.3 + next() * 0.45
+                ),
+            );
+        }
+        let mut store = Store::open_in_memory().expect("open");
+        let input = Input::Reader {
+            name: "random.csv".into(),
+            reader: Box::new(Cursor::new(csv.into_bytes())),
+        };
+        let options = LoadOptions {
+            no_rejects_file: true,
+            ..LoadOptions::default()
+        };
+        load(&mut store, input, &options, None).expect("load");
+        for lag in 0..=3 {
+            let query = LayerQuery {
+                study_area: StudyAreaSpec::BBox([52.02, -0.27, 52.28, 0.12]),
+                lag,
+                ..LayerQuery::default()
+            };
+            let (area, periods, cells) = publish::emerging(&store, &query).expect("emerging");
+            assert_eq!(periods.len(), 12);
+            assert!(cells.len() > 500, "{} cells of {}", cells.len(), area.len());
+            let patterned: Vec<String> = (cells.iter())
+                .filter(|c| c.category.name() != "none")
+                .map(|c| c.category.name())
+                .collect();
+            assert!(
+                patterned.len() * 100 <= cells.len(),
+                "seed {seed}, lag {lag}: {} of {} cells: {patterned:?}",
+                patterned.len(),
+                cells.len()
+            );
+        }
+    }
+}
+
 #[test]
 fn hotspot_areas_are_valid_geojson_polygons() {
     let store = demo().lock().expect("lock");
