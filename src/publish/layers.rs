@@ -1121,15 +1121,15 @@ pub struct EmergingResult {
 /// The study area, the time steps and the cells with reports in the window.
 pub type EmergingRun = (Arc<StudyArea>, Vec<NaiveDate>, Vec<EmergingResult>);
 
+/// The most steps an emerging analysis computes (30 years of months): each is
+/// a Gi* over the study area, held in memory for the trend test.
+pub const MAX_EMERGING_STEPS: usize = 360;
+
 /// Emerging hot spots: Gi* per time step over the same study area and weights,
 /// each step's neighbourhoods spanning `query.lag` steps before it
 /// ([`analysis::space_time_factor`]), then each cell's category from its bins
 /// and the Mann-Kendall trend of its z. Cells that had reports in the window
 /// are returned.
-/// The most steps an emerging analysis computes (30 years of months): each is
-/// a Gi* over the study area, held in memory for the trend test.
-pub const MAX_EMERGING_STEPS: usize = 360;
-
 pub fn emerging(store: &Store, query: &LayerQuery) -> Result<EmergingRun, LayerError> {
     check(query)?;
     if query.step == Step::Year {

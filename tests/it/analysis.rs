@@ -68,17 +68,37 @@ fn planted_hot_spots_come_out_at_bin_3() {
     );
 }
 
+/// A seeded stream of uniform draws in [0, 1) (a 64-bit LCG's top 53 bits).
+fn uniform(seed: u64) -> impl FnMut() -> f64 {
+    let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    move || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// A store in memory holding the reports of a CSV text.
+fn store_of(name: &str, csv: String) -> Store {
+    let mut store = Store::open_in_memory().expect("open");
+    let input = Input::Reader {
+        name: name.into(),
+        reader: Box::new(Cursor::new(csv.into_bytes())),
+    };
+    let options = LoadOptions {
+        no_rejects_file: true,
+        ..LoadOptions::default()
+    };
+    load(&mut store, input, &options, None).expect("load");
+    store
+}
+
 /// Spatially random reports: with FDR on, at most a few percent of cells are flagged.
 #[test]
 fn random_reports_flag_few_cells() {
     for seed in [1u64, 2, 3] {
-        let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        let mut next = move || {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut next = uniform(seed);
         let mut csv = String::from("id,date,venue,lat,lng\n");
         for i in 0..4000 {
             let _ = std::fmt::Write::write_fmt(
@@ -90,21 +110,7 @@ fn random_reports_flag_few_cells() {
                 ),
             );
         }
-        let mut store = Store::open_in_memory().expect("open");
-        let input = Input::Reader {
-            name: "random.csv".into(),
-            reader: Box::new(Cursor::new(csv.into_bytes())),
-        };
-        load(
-            &mut store,
-            input,
-            &LoadOptions {
-                no_rejects_file: true,
-                ..LoadOptions::default()
-            },
-            None,
-        )
-        .expect("load");
+        let store = store_of("random.csv", csv);
         let query = LayerQuery {
             study_area: StudyAreaSpec::BBox([52.0, -0.3, 52.3, 0.15]),
             ..LayerQuery::default()
@@ -130,13 +136,7 @@ fn random_reports_flag_few_cells() {
 #[test]
 fn random_reports_in_space_and_time_make_few_emerging_patterns() {
     for seed in [1u64, 2] {
-        let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        let mut next = move || {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut next = uniform(seed);
         let mut csv = String::from("id,date,venue,lat,lng\n");
         for i in 0..12_000 {
             let day = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).expect("day")
@@ -150,16 +150,7 @@ fn random_reports_in_space_and_time_make_few_emerging_patterns() {
                 ),
             );
         }
-        let mut store = Store::open_in_memory().expect("open");
-        let input = Input::Reader {
-            name: "random.csv".into(),
-            reader: Box::new(Cursor::new(csv.into_bytes())),
-        };
-        let options = LoadOptions {
-            no_rejects_file: true,
-            ..LoadOptions::default()
-        };
-        load(&mut store, input, &options, None).expect("load");
+        let store = store_of("random.csv", csv);
         for lag in 0..=3 {
             let query = LayerQuery {
                 study_area: StudyAreaSpec::BBox([52.02, -0.27, 52.28, 0.12]),
