@@ -341,39 +341,31 @@ fn areas_visited(
     layer.filter.to = Some(to);
     let (_, found) = hotspot_areas(store, &layer)?;
     let slot = usize::from(layer.res.clamp(6, 9) - 6);
+    // Each cell's area (areas do not share cells), then one pass over the
+    // visits, oldest first, so each area's last is its newest.
+    let area_of: HashMap<u64, usize> = (found.iter().enumerate())
+        .flat_map(|(k, area)| area.area.cells.iter().map(move |c| (u64::from(*c), k)))
+        .collect();
+    let mut tallies: Vec<(HitRate, Option<&OutcomeRecord>)> =
+        vec![(HitRate::default(), None); found.len()];
+    for visit in visits {
+        if let Some(&k) = visit.cells[slot].and_then(|c| area_of.get(&c)) {
+            tallies[k].0.add(visit.found_exploitation());
+            tallies[k].1 = Some(visit);
+        }
+    }
     let mut areas: Vec<AreaVisits> = found
         .into_iter()
-        .map(|area| {
-            let cells: std::collections::HashSet<u64> =
-                area.area.cells.iter().map(|c| u64::from(*c)).collect();
-            let mut rate = HitRate::default();
-            let mut last = None;
-            for visit in visits {
-                if visit.cells[slot].is_some_and(|c| cells.contains(&c)) {
-                    rate.add(visit.found_exploitation());
-                    last = Some(visit);
-                }
-            }
-            AreaVisits {
-                area,
-                visits: rate,
-                last: last.cloned(),
-            }
+        .zip(tallies)
+        .map(|(area, (visits, last))| AreaVisits {
+            area,
+            visits,
+            last: last.cloned(),
         })
         .collect();
+    let strength = |a: &AreaVisits| (a.area.area.bin, a.area.area.reports.reports);
     areas.sort_by(|a, b| {
-        b.area
-            .area
-            .bin
-            .cmp(&a.area.area.bin)
-            .then(
-                b.area
-                    .area
-                    .reports
-                    .reports
-                    .cmp(&a.area.area.reports.reports),
-            )
-            .then(a.area.area.id.cmp(&b.area.area.id))
+        (strength(b).cmp(&strength(a))).then_with(|| a.area.area.id.cmp(&b.area.area.id))
     });
     Ok(Some(AreasVisited { from, to, areas }))
 }

@@ -14,7 +14,8 @@ use crate::analysis::{
 };
 use crate::geo::Gazetteer;
 use crate::model::{
-    period_complete, period_label, period_start, periods, previous_period, AreaLevel, Step,
+    period_complete, period_end, period_label, period_start, periods, previous_period, AreaLevel,
+    Step,
 };
 use crate::store::{CellRow, IndicatorWeights, ReportFilter, Store, StoreError};
 
@@ -1375,15 +1376,21 @@ pub fn area_trends(
         ..filter.clone()
     };
     let rows = store.area_series(level, counted, step, None)?;
-    // The counts of the cut period's part, by area.
+    // The counts of the cut period's part, by area: read to its end only.
     let cut_counts: HashMap<String, u64> = match periods.first().filter(|p| is_cut(**p)) {
         None => HashMap::new(),
-        Some(cut) => (store.area_series(level, filter, step, None)?.into_iter())
-            .filter(|r| r.period == *cut)
-            .fold(HashMap::new(), |mut counts, r| {
+        Some(cut) => {
+            let end = period_end(*cut, step);
+            let part = ReportFilter {
+                to: Some(filter.to.map_or(end, |to| to.min(end))),
+                ..filter.clone()
+            };
+            let mut counts = HashMap::new();
+            for r in store.area_series(level, &part, step, None)? {
                 *counts.entry(r.area).or_default() += r.count;
-                counts
-            }),
+            }
+            counts
+        }
     };
     // Breakdowns are of the rows shown: the reports `filter` asks for.
     let by_venue = store.area_series(level, filter, step, Some(crate::model::Split::Venue))?;
