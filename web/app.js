@@ -588,13 +588,21 @@
       if (known) {
         const n = counts.reduce(function (a, c) { return a + c; }, 0);
         parts.push(n === 1 ? msg("map-one-report") : msg("map-n-reports", { count: n }));
+        // A cell holding under half its ring's reports is on the list for
+        // its neighbours' (the rings of several cells overlap: they are not
+        // added up).
+        const ring = group.cells[0].properties.ring_count;
+        if (group.cells.length === 1 && typeof ring === "number" && ring > 2 * n) {
+          parts.push(msg("map-ring-reports", { count: ring }));
+        }
       }
       b.textContent = parts.join(" · ");
       const cells = group.cells.map(function (f) { return f.properties.h3; });
       b.addEventListener("click", function () {
         const c = group.cells[0].geometry.coordinates[0][0];
         map.flyTo({ center: c, zoom: Math.max(map.getZoom(), 11) });
-        openPanel(cells, msg("map-emerging-cell", { cell: cells.join(", ") }));
+        openPanel(cells, msg("map-emerging-cell", { cell: cells.join(", ") }),
+          group.cells.length === 1 ? group.cells[0].properties : undefined);
       });
       li.append(b);
       list.append(li);
@@ -713,11 +721,28 @@
     const h = document.createElement("h2");
     h.textContent = title;
     panelBody.append(h);
-    if (props) {
+    // What the feature says of its statistic, as far as the role is given
+    // it: a cell's Gi* (an area's highest), an emerging cell's trend, the
+    // bin's meaning, and the reports of the cell's neighbourhood, which are
+    // why a cell of one report can be hot. A figure withheld is left out.
+    const stats = [];
+    const z = props && (typeof props.gi_z === "number" ? props.gi_z : props.max_gi_z);
+    if (typeof z === "number") {
+      stats.push("Gi* z = " + z.toFixed(2) + (typeof props.p === "number" ? ", p = " + props.p.toPrecision(2) : ""));
+    }
+    if (props && typeof props.trend_z === "number" && props.category) {
+      stats.push(msg("map-panel-trend", { z: props.trend_z.toFixed(2), p: Number(props.trend_p).toPrecision(2) }));
+    }
+    if (props && typeof props.bin === "number") {
+      stats.push(msg("map-bin-" + (props.bin < 0 ? "m" + -props.bin : props.bin)));
+    }
+    if (props && typeof props.ring_count === "number") {
+      stats.push(msg("map-panel-ring", { count: props.ring_count }));
+    }
+    if (stats.length) {
       const p = document.createElement("p");
-      p.textContent = "Gi* z = " + Number(props.gi_z || props.max_gi_z).toFixed(2) +
-        (props.p !== undefined ? ", p = " + Number(props.p).toPrecision(2) : "") +
-        (props.bin !== undefined ? ", bin " + props.bin : "");
+      p.className = "statistic";
+      p.textContent = stats.join(" · ");
       panelBody.append(p);
     }
     // A hotspot area links to its printable briefing, for the roles that plan

@@ -845,6 +845,16 @@ pub fn ring_reports(nb: &Neighbours, i: usize, reports: &[(usize, u64)]) -> u64 
         .sum()
 }
 
+/// Per cell, the reports in its k-ring, itself included (`counts` by
+/// position, every cell of the area): the neighbourhood Gi* weighs, as a
+/// count a reader can check. A cell of one report is hot when its ring holds
+/// many, and a list that gives the cell's count alone cannot say why.
+pub fn ring_totals(nb: &Neighbours, counts: &[u64]) -> Vec<u64> {
+    (0..nb.len())
+        .map(|i| nb.rings.of(i).map(|(j, _)| counts[j]).sum())
+        .collect()
+}
+
 /// SplitMix64: small, fast, and reproducible everywhere.
 struct SplitMix(u64);
 
@@ -1277,6 +1287,14 @@ mod tests {
         };
         assert_eq!(ring_reports(&nb, centre, &reports), 2);
         assert_eq!(ring_reports(&nb, far, &reports), 0);
+        // Every cell's ring over a dense map, as the sparse lookup sums it.
+        let mut dense = vec![0u64; area.len()];
+        for &(i, n) in &reports {
+            dense[i] = n;
+        }
+        let totals = ring_totals(&nb, &dense);
+        assert!((0..area.len()).all(|i| totals[i] == ring_reports(&nb, i, &reports)));
+        assert_eq!((totals[centre], totals[other], totals[far]), (2, 2, 0));
         assert_eq!(bins(1), (0, 3, 2, -3));
         assert_eq!(bins(2), (1, 3, 0, -3), "the centre's ring holds both");
         assert_eq!(bins(3), (2, 0, 0, -3));

@@ -17,8 +17,8 @@ pub use areas::{hotspot_areas, CellReports, HotspotArea, ReportsByCell};
 pub use context::AreaContext;
 pub use emerging::{classify, Category, Emerging, TREND_ALPHA};
 pub use gistar::{
-    clear_thin_hot_cells, gi_star, gi_star_sparse, permutation_p, ring_reports, space_time_factor,
-    GiStar, Kernel, Neighbours, Rings, SparseGiStar, StudyArea,
+    clear_thin_hot_cells, gi_star, gi_star_sparse, permutation_p, ring_reports, ring_totals,
+    space_time_factor, GiStar, Kernel, Neighbours, Rings, SparseGiStar, StudyArea,
 };
 pub use stats::{
     bh_threshold, bins, change_q_values, mann_kendall, poisson_change_p, two_sided_p, MannKendall,

@@ -494,6 +494,9 @@ pub struct CellResult {
     pub gi_z: f64,
     pub p: f64,
     pub bin: i8,
+    /// Reports (or units counted) in the cell's k-ring, itself included: the
+    /// neighbourhood that made its z.
+    pub ring_count: u64,
     /// `weight=rate` only: the registered premises in the cell (0: the cell
     /// has no rate; Gi* sees the study area's rate there).
     pub premises: Option<u64>,
@@ -660,6 +663,7 @@ fn hot_cells_in(
             gi_z: pass.z[i],
             p: pass.p[i],
             bin: pass.bins[i],
+            ring_count: pass.ring_counts[i],
             premises: pass.premises.as_ref().map(|n| n[i] as u64),
         })
         .collect();
@@ -689,6 +693,9 @@ struct GiPass {
     x: Vec<f64>,
     /// Empty when the pass keeps only bins.
     counts_by_cell: Vec<u64>,
+    /// Per cell its ring's reports ([`analysis::ring_totals`]); empty when
+    /// the pass keeps only bins.
+    ring_counts: Vec<u64>,
     z: Vec<f64>,
     p: Vec<f64>,
     bins: Vec<i8>,
@@ -765,9 +772,15 @@ fn gi_pass(
         &nb,
         u64::from(query.min_reports),
     );
+    let ring_counts = if counts_by_cell.is_empty() {
+        Vec::new()
+    } else {
+        analysis::ring_totals(&nb, &counts_by_cell)
+    };
     Ok(GiPass {
         x,
         counts_by_cell,
+        ring_counts,
         z: gi.z,
         p,
         bins,
@@ -1109,6 +1122,9 @@ fn centroid(cells: &[CellIndex]) -> (f64, f64) {
 pub struct EmergingResult {
     pub cell: CellIndex,
     pub count: u64,
+    /// Reports (or units counted) in its k-ring over the steps, itself
+    /// included: a cell of one report is hot when its neighbours hold many.
+    pub ring_count: u64,
     pub category: Emerging,
     pub trend_z: f64,
     pub trend_p: f64,
@@ -1247,11 +1263,12 @@ pub fn emerging(store: &Store, query: &LayerQuery) -> Result<EmergingRun, LayerE
     let reports: Vec<(usize, u64)> = (units.into_iter().enumerate())
         .filter(|(_, units)| *units > 0)
         .collect();
-    for (bins, &i) in bins_by_cell.iter_mut().zip(&classed) {
-        // The ring is summed only for a cell hot at some step.
-        if bins.iter().any(|b| *b > 0)
-            && analysis::ring_reports(&nb, i, &reports) < u64::from(query.min_reports)
-        {
+    let ring_counts: Vec<u64> = classed
+        .iter()
+        .map(|&i| analysis::ring_reports(&nb, i, &reports))
+        .collect();
+    for (bins, ring) in bins_by_cell.iter_mut().zip(&ring_counts) {
+        if bins.iter().any(|b| *b > 0) && *ring < u64::from(query.min_reports) {
             for bin in bins.iter_mut().filter(|b| **b > 0) {
                 *bin = 0;
             }
@@ -1266,6 +1283,7 @@ pub fn emerging(store: &Store, query: &LayerQuery) -> Result<EmergingRun, LayerE
             EmergingResult {
                 cell: area.cells()[i],
                 count: totals[i].round() as u64,
+                ring_count: ring_counts[series],
                 category,
                 trend_z: trend.z,
                 trend_p: trend.p,

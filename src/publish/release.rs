@@ -527,7 +527,7 @@ fn cells(
         query,
         run.area.len(),
         (query.filter.from, query.filter.to),
-        json!({"features": cells.len(), "quarter": label, "disclosure": note.clone(), "withheld": ["gi_z", "p", "value", "excluded_imprecise"]}),
+        json!({"features": cells.len(), "quarter": label, "disclosure": note.clone(), "withheld": ["gi_z", "p", "value", "ring_count", "excluded_imprecise"]}),
     );
     let fc = serde_json::to_value(export::cells_geojson(&cells, false, provenance))
         .map_err(std::io::Error::other)?;
@@ -642,7 +642,7 @@ fn emerging(
         query,
         area.len(),
         (query.filter.from, query.filter.to),
-        json!({"features": cells.len(), "steps": periods.len(), "quarter": label, "disclosure": note.clone(), "withheld": ["count", "trend_z", "trend_p"]}),
+        json!({"features": cells.len(), "steps": periods.len(), "quarter": label, "disclosure": note.clone(), "withheld": ["count", "ring_count", "trend_z", "trend_p"]}),
     );
     let fc = serde_json::to_value(export::emerging_geojson(&cells, provenance))
         .map_err(std::io::Error::other)?;

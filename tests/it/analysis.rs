@@ -377,6 +377,7 @@ fn emerging_classes_each_cell_by_the_maps_of_its_steps() {
                     .for_each(|b| *b = 0);
                 thin += usize::from(analysis::classify(&bins_of[i], &z_of[i]).0 != pure);
             }
+            assert_eq!(c.ring_count, ring(c.cell), "{}", c.cell);
             let (category, trend) = analysis::classify(&bins_of[i], &z_of[i]);
             assert_eq!(c.category, category, "lag {lag}: {}", c.cell);
             if lag == 0 {
@@ -392,6 +393,42 @@ fn emerging_classes_each_cell_by_the_maps_of_its_steps() {
         if lag == 0 {
             assert!(thin > 0, "no cell's category came of a ring of one report");
         }
+    }
+}
+
+/// Each cell's `ring_count` is the reports of its k-ring (h3o's grid disk
+/// over the store's monthly series), zeros and the area's edge included;
+/// and a hot cell of one report is hot for what its ring holds.
+#[test]
+fn a_cells_ring_count_is_its_neighbourhoods_reports() {
+    let store = demo().lock().expect("lock");
+    let mut reports = std::collections::HashMap::new();
+    for row in store
+        .cell_series(8, &ReportFilter::default(), Step::Month, None)
+        .expect("series")
+    {
+        *reports.entry(row.cell).or_insert(0u64) += row.units;
+    }
+    for k in [1, 2] {
+        let query = LayerQuery {
+            res: 8,
+            k,
+            ..LayerQuery::default()
+        };
+        let run = publish::hot_cells(&store, &query).expect("cells");
+        assert_eq!(run.cells.len(), run.area.len(), "every cell of the area");
+        let mut lonely_hot = 0;
+        for c in &run.cells {
+            let ring: u64 = (c.cell.grid_disk::<Vec<_>>(k).iter())
+                .filter_map(|d| reports.get(&u64::from(*d)))
+                .sum();
+            assert_eq!(c.ring_count, ring, "k {k}: {}", c.cell);
+            if c.bin > 0 {
+                assert!(c.ring_count >= u64::from(query.min_reports), "{c:?}");
+                lonely_hot += usize::from(c.count <= 1);
+            }
+        }
+        assert!(lonely_hot > 0, "k {k}: no hot cell of one report or none");
     }
 }
 

@@ -257,7 +257,7 @@ fn dashboard_in_chromium() {
          const c = ring.slice(0, -1).reduce((a, p) => [a[0] + p[0] / (ring.length - 1), a[1] + p[1] / (ring.length - 1)], [0, 0]);
          const px = m.project(c);
          const r = m.getCanvas().getBoundingClientRect();
-         return [Math.round(px.x - r.width / 2), Math.round(px.y - r.height / 2)];",
+         return [Math.round(px.x - r.width / 2), Math.round(px.y - r.height / 2), hot[0].properties.aggregated === true];",
         &json!([]),
     );
     let offsets = point.as_array().expect("a bin-3 cell on screen");
@@ -278,7 +278,83 @@ fn dashboard_in_chromium() {
         panel.as_str().is_some_and(|t| t.contains("By venue")),
         "{panel}"
     );
+    // Its statistic in words: z, p, the bin's meaning, the ring's reports;
+    // a tile's cell aggregated from finer ones has its bin alone.
+    let statistic = s.execute(
+        "const p = document.querySelector('#panel-body p.statistic'); return p ? p.textContent : ''",
+        &json!([]),
+    );
+    let statistic = statistic.as_str().unwrap_or_default();
+    if offsets[2] == json!(true) {
+        assert_eq!(statistic, "Hot spot, 99% confidence");
+    } else {
+        assert!(
+            statistic.starts_with("Gi* z = ")
+                && statistic.contains(" · Hot spot, 99% confidence · ")
+                && statistic.ends_with(" reports in the cell and its neighbours")
+                && !statistic.contains("NaN"),
+            "{statistic}"
+        );
+    }
     s.screenshot(&artefacts().join("map-panel.png"));
+    s.execute("document.getElementById('panel').hidden = true", &json!([]));
+
+    // ---- a cell on the list of changes opens with its trend and its ring ----
+    let item = s.execute(
+        "const b = [...document.querySelectorAll('#changes-list button')]
+             .find(b => !/ cells/.test(b.textContent));
+         if (!b) return null;
+         // The view stays where it is (the sections below start from it).
+         const m = window.hotspotsMap, fly = m.flyTo;
+         m.flyTo = function () {};
+         b.click();
+         m.flyTo = fly;
+         return b.textContent;",
+        &json!([]),
+    );
+    let item = item
+        .as_str()
+        .expect("a one-cell item on the list of changes");
+    let statistic = s.wait_for(
+        "const p = document.querySelector('#panel-body p.statistic');
+         return document.getElementById('panel').hidden || !p ? '' : p.textContent",
+        |v| v.as_str().is_some_and(|t| !t.is_empty()),
+    );
+    let statistic = statistic.as_str().unwrap_or_default();
+    // The cell's own figures, from the list's answer.
+    let cell = s.execute(
+        "const h = document.querySelector('#panel-body h2').textContent.match(/[0-9a-f]{15}/);
+         const x = new XMLHttpRequest();
+         x.open('GET', document.getElementById('changes-list').dataset.source, false);
+         x.send();
+         const f = JSON.parse(x.responseText).features.find(f => h && f.properties.h3 === h[0]);
+         return f ? f.properties : null;",
+        &json!([]),
+    );
+    let trend_z = cell["trend_z"].as_f64().expect("the listed cell's trend");
+    let ring = cell["ring_count"].as_u64().expect("the listed cell's ring");
+    assert!(
+        statistic.starts_with(&format!("Trend (Mann-Kendall) z = {trend_z:.2}, p = "))
+            && statistic.ends_with(&format!(" · {ring} reports in the cell and its neighbours"))
+            && !statistic.contains("NaN"),
+        "{item}: {statistic}"
+    );
+    // The panel's ring is the list's (which names it when the cell holds
+    // under half of it).
+    let number_before = |text: &str, marker: &str| -> Option<u64> {
+        let head = &text[..text.find(marker)?];
+        head.rsplit(|c: char| !c.is_ascii_digit())
+            .find(|w| !w.is_empty())?
+            .parse()
+            .ok()
+    };
+    let in_cell = number_before(item, " report").expect("the cell's reports");
+    let in_ring =
+        number_before(statistic, " reports in the cell and its neighbours").expect("ring");
+    assert!(in_ring >= in_cell, "{item}: {statistic}");
+    if let Some(listed) = number_before(item, " with its neighbours") {
+        assert_eq!(listed, in_ring, "{item}: {statistic}");
+    }
     s.execute("document.getElementById('panel').hidden = true", &json!([]));
 
     // ---- hexagon outlines only where a hexagon is big enough to outline ----
@@ -1020,6 +1096,13 @@ fn expected_changes(features: &[serde_json::Value]) -> Vec<String> {
                 } else {
                     format!("{n} reports")
                 });
+                // A lone cell holding under half its ring's reports says
+                // how many the ring holds.
+                if let ([p], Some(ring)) = (&members[..], members[0]["ring_count"].as_u64()) {
+                    if ring > 2 * p["count"].as_u64().unwrap_or(0) {
+                        parts.push(format!("{ring} with its neighbours"));
+                    }
+                }
             }
             parts.join(" · ")
         })

@@ -184,9 +184,13 @@ fn export_reports_csv_to_file() {
                 .args(["export", "emerging", "--db", "t.duckdb", "--format", "csv"])
                 .args(args),
         );
-        csv::Reader::from_reader(&out.stdout[..])
+        let mut reader = csv::Reader::from_reader(&out.stdout[..]);
+        let column = (reader.headers().expect("header").iter())
+            .position(|h| h == "category")
+            .expect("a category column");
+        reader
             .records()
-            .map(|r| r.expect("row")[2].to_owned())
+            .map(|r| r.expect("row")[column].to_owned())
             .collect()
     };
     let all = categories(&[]);

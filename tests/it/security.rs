@@ -373,6 +373,7 @@ async fn role_by_endpoint_matrix() {
                     "p",
                     "max_gi_z",
                     "trend_z",
+                    "ring_count",
                     "lat",
                     "lng",
                     "location_input",
@@ -402,6 +403,7 @@ fn forbidden_names(viewer: Option<Role>) -> Vec<&'static str> {
             "gi_z",
             "p",
             "trend_z",
+            "ring_count",
             "lat",
             "lng",
         ]);

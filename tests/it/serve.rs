@@ -663,7 +663,17 @@ async fn csv_download_and_etag() {
     let mut reader = csv::Reader::from_reader(csv_bytes.as_slice());
     assert_eq!(
         reader.headers().expect("header").iter().collect::<Vec<_>>(),
-        ["h3", "lat", "lng", "count", "value", "gi_z", "p", "bin"]
+        [
+            "h3",
+            "lat",
+            "lng",
+            "count",
+            "value",
+            "gi_z",
+            "p",
+            "bin",
+            "ring_count"
+        ]
     );
     let rows: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>().expect("rows");
     assert!(!rows.is_empty());

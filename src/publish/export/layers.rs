@@ -24,6 +24,7 @@ pub(super) struct CellProperties {
     gi_z: f64,
     p: f64,
     bin: i8,
+    ring_count: u64,
     /// `weight=rate`: registered premises in the cell (0: no rate, no value).
     #[serde(skip_serializing_if = "Option::is_none")]
     premises: Option<u64>,
@@ -38,6 +39,7 @@ impl CellProperties {
             gi_z: c.gi_z,
             p: c.p,
             bin: c.bin,
+            ring_count: c.ring_count,
             premises: c.premises,
         }
     }
@@ -111,6 +113,7 @@ pub fn cells_csv(cells: &[&CellResult], out: impl Write) -> std::io::Result<()> 
         #[serde(serialize_with = "display")]
         p: f64,
         bin: i8,
+        ring_count: u64,
     }
     /// A row with the premises the rate rests on.
     #[derive(Default, serde::Serialize)]
@@ -126,6 +129,7 @@ pub fn cells_csv(cells: &[&CellResult], out: impl Write) -> std::io::Result<()> 
         #[serde(serialize_with = "display")]
         p: f64,
         bin: i8,
+        ring_count: u64,
         premises: u64,
     }
     let row = |c: &CellResult| {
@@ -143,6 +147,7 @@ pub fn cells_csv(cells: &[&CellResult], out: impl Write) -> std::io::Result<()> 
             gi_z: c.gi_z,
             p: c.p,
             bin: c.bin,
+            ring_count: c.ring_count,
         }
     };
     if cells.iter().any(|c| c.premises.is_some()) {
@@ -159,6 +164,7 @@ pub fn cells_csv(cells: &[&CellResult], out: impl Write) -> std::io::Result<()> 
                     gi_z: r.gi_z,
                     p: r.p,
                     bin: r.bin,
+                    ring_count: r.ring_count,
                     premises: c.premises.unwrap_or(0),
                 }
             }),
@@ -361,6 +367,7 @@ pub fn hotspots_csv(areas: &[AreaResult], out: impl Write) -> std::io::Result<()
 pub(super) struct EmergingProperties {
     h3: CellHex,
     count: u64,
+    ring_count: u64,
     category: String,
     trend_z: f64,
     trend_p: f64,
@@ -374,6 +381,7 @@ impl EmergingProperties {
         Self {
             h3: CellHex::new(c.cell),
             count: c.count,
+            ring_count: c.ring_count,
             category: c.category.name(),
             trend_z: c.trend_z,
             trend_p: c.trend_p,
@@ -416,6 +424,7 @@ pub fn emerging_csv(cells: &[EmergingResult], out: impl Write) -> std::io::Resul
         #[serde(serialize_with = "h3_hex")]
         h3: u64,
         count: u64,
+        ring_count: u64,
         category: String,
         #[serde(serialize_with = "display")]
         trend_z: f64,
@@ -432,6 +441,7 @@ pub fn emerging_csv(cells: &[EmergingResult], out: impl Write) -> std::io::Resul
         cells.iter().map(|c| Row {
             h3: u64::from(c.cell),
             count: c.count,
+            ring_count: c.ring_count,
             category: c.category.name(),
             trend_z: c.trend_z,
             trend_p: c.trend_p,

@@ -22,13 +22,13 @@ fn csv_rows_are_serialised_with_their_header_even_when_empty() {
     cells_csv(&[], &mut empty).expect("write");
     assert_eq!(
         String::from_utf8(empty).expect("utf-8"),
-        "h3,lat,lng,count,value,gi_z,p,bin\n"
+        "h3,lat,lng,count,value,gi_z,p,bin,ring_count\n"
     );
     let mut empty = Vec::new();
     emerging_csv(&[], &mut empty).expect("write");
     assert_eq!(
         String::from_utf8(empty).expect("utf-8"),
-        "h3,count,category,trend_z,trend_p,steps,nearest_town,nearest_town_km,nearest_town_direction\n"
+        "h3,count,ring_count,category,trend_z,trend_p,steps,nearest_town,nearest_town_km,nearest_town_direction\n"
     );
     let cell = h3o::LatLng::new(52.666, 0.159)
         .expect("ll")
@@ -40,6 +40,7 @@ fn csv_rows_are_serialised_with_their_header_even_when_empty() {
         gi_z: 2.5,
         p: 0.0125,
         bin: 2,
+        ring_count: 9,
         premises: None,
     };
     let mut out = Vec::new();
@@ -48,7 +49,7 @@ fn csv_rows_are_serialised_with_their_header_even_when_empty() {
     assert_eq!(
         String::from_utf8(out).expect("utf-8"),
         format!(
-            "h3,lat,lng,count,value,gi_z,p,bin\n{cell},{:.6},{:.6},3,1,2.5,0.0125,2\n",
+            "h3,lat,lng,count,value,gi_z,p,bin,ring_count\n{cell},{:.6},{:.6},3,1,2.5,0.0125,2,9\n",
             centre.lat(),
             centre.lng()
         )
@@ -106,6 +107,7 @@ fn streamed_cell_layers_equal_the_geojson_crate_documents() {
             p: 0.01 * i as f64,
             premises: None,
             bin: i8::try_from(i % 7).expect("small") - 3,
+            ring_count: 2 * i as u64,
         })
         .collect();
     let refs: Vec<&CellResult> = cells.iter().collect();
@@ -140,6 +142,7 @@ fn streamed_cell_layers_equal_the_geojson_crate_documents() {
         .map(|(cell, category)| EmergingResult {
             cell,
             count: 4,
+            ring_count: 11,
             category,
             trend_z: -1.5,
             trend_p: f64::INFINITY,

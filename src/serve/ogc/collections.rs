@@ -58,6 +58,11 @@ const CELLS: &[Queryable] = &[
         "-3..3: cold or hot at 99/95/90% confidence, after FDR when on",
     ),
     q(
+        "ring_count",
+        Kind::Integer,
+        "reports (or the unit) in the cell's k-ring, itself included: the neighbourhood Gi* weighs",
+    ),
+    q(
         "value",
         Kind::Number,
         "the analysed value (weight=risk or rate)",
@@ -151,6 +156,11 @@ const HOTSPOTS: &[Queryable] = &[
 const EMERGING: &[Queryable] = &[
     q("h3", Kind::Text, "H3 cell index (hex)"),
     q("count", Kind::Integer, "reports in the cell over the steps"),
+    q(
+        "ring_count",
+        Kind::Integer,
+        "reports in the cell's k-ring over the steps, itself included",
+    ),
     q("category", Kind::Text, "emerging hot spot category"),
     q("trend_z", Kind::Number, "Mann-Kendall z of the Gi* series"),
     q("trend_p", Kind::Number, "p-value of trend_z"),
@@ -486,7 +496,7 @@ impl Collection {
             // The release withholds these (src/publish/release.rs) and marks
             // each withheld count.
             let withheld: &[&str] = match self {
-                Self::Cells => &["gi_z", "p", "value", "premises"],
+                Self::Cells => &["gi_z", "p", "value", "ring_count", "premises"],
                 Self::Hotspots => &[
                     "max_gi_z",
                     "first_seen",
@@ -496,7 +506,7 @@ impl Collection {
                     "trend_p",
                     "monthly",
                 ],
-                Self::Emerging => &["count", "trend_z", "trend_p"],
+                Self::Emerging => &["count", "ring_count", "trend_z", "trend_p"],
                 Self::Reports | Self::Premises | Self::Towns | Self::Context => &[],
             };
             out.retain(|q| !withheld.contains(&q.name));

@@ -276,7 +276,7 @@ pub async fn map_page(
 /// `lang`, as a JSON object of message id to text with `{name}` where the
 /// script puts a value; the vocabularies' labels under `label-<code>`.
 fn script_messages(lang: Lang) -> String {
-    const MESSAGES: [(&str, &[&str]); 49] = [
+    const MESSAGES: [(&str, &[&str]); 52] = [
         ("map-bin-3", &[]),
         ("map-bin-2", &[]),
         ("map-bin-1", &[]),
@@ -305,6 +305,9 @@ fn script_messages(lang: Lang) -> String {
         ("map-one-report", &[]),
         ("map-n-reports", &["count"]),
         ("map-n-cells", &["count"]),
+        ("map-ring-reports", &["count"]),
+        ("map-panel-ring", &["count"]),
+        ("map-panel-trend", &["z", "p"]),
         ("map-withheld", &[]),
         ("map-emerging-cell", &["cell"]),
         ("map-areas-none", &[]),

@@ -279,6 +279,9 @@ map-by-venue = Yn ôl lleoliad
 map-indicators = Dangosyddion
 map-newest = Adroddiadau (y { $count } diweddaraf)
 map-cell = Cell { $cell }
+map-ring-reports = { $count } gyda'i chymdogion
+map-panel-ring = { $count } adroddiad yn y gell a'i chymdogion
+map-panel-trend = Tuedd (Mann-Kendall) z = { $z }, p = { $p }
 map-category-cell = Cell { $category } { $cell }
 map-by-month = Adroddiadau fesul mis: { $values }
 map-cat-new_hot = man poeth newydd

@@ -277,6 +277,9 @@ map-by-venue = By venue
 map-indicators = Indicators
 map-newest = Reports (newest { $count })
 map-cell = Cell { $cell }
+map-ring-reports = { $count } with its neighbours
+map-panel-ring = { $count } reports in the cell and its neighbours
+map-panel-trend = Trend (Mann-Kendall) z = { $z }, p = { $p }
 map-category-cell = { $category } cell { $cell }
 map-by-month = Reports by month: { $values }
 map-cat-new_hot = new hot
