@@ -516,7 +516,11 @@
     const outline = document.createElement("li");
     const line = document.createElement("span");
     line.className = "swatch outline";
-    outline.append(line, document.createTextNode(" " + msg("map-legend-area")));
+    // An area holds the view's fewest reports for a hot cell's ring (the
+    // release's k for the partnership), as the note below says of a cell.
+    const fewest = prov.query && prov.query.min_reports > 1 ? prov.query.min_reports : 0;
+    outline.append(line, document.createTextNode(" " +
+      (fewest ? msg("map-legend-area", { count: fewest }) : msg("map-legend-area-any"))));
     list.append(outline);
     body.append(list);
     const note = document.createElement("p");

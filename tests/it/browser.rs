@@ -187,17 +187,34 @@ fn dashboard_in_chromium() {
         wait_ready(&s);
         let seen = s.execute(
             "return [location.search, document.querySelector('#legend-body p.small').textContent,
-                     document.getElementById('download-geojson').getAttribute('href')]",
+                     document.getElementById('download-geojson').getAttribute('href'),
+                     document.querySelector('#legend-body li:last-child').textContent.trim()]",
             &json!([]),
         );
         let text = |i: usize| seen[i].as_str().unwrap_or_default().to_owned();
-        (text(0), text(1), text(2))
+        (text(0), text(1), text(2), text(3))
     };
-    let (url, legend, download) = min_reports("1");
+    let (url, legend, download, area) = min_reports("1");
     assert!(url.contains("min_reports=1"), "{url}");
     assert!(download.contains("min_reports=1"), "{download}");
     assert!(!legend.contains("ring"), "{legend}");
-    let (url, legend, _) = min_reports("2");
+    assert_eq!(area, "Hotspot area (connected cells, bin ≥ 2)");
+    // The legend's area holds what the view asks of it.
+    let (url, legend, _, area) = min_reports("3");
+    assert!(url.contains("min_reports=3"), "{url}");
+    assert!(
+        legend.ends_with("; a hot cell has 3 reports or more within its ring"),
+        "{legend}"
+    );
+    assert_eq!(
+        area,
+        "Hotspot area (connected cells, bin ≥ 2, 3 reports or more)"
+    );
+    let (url, legend, _, area) = min_reports("2");
+    assert_eq!(
+        area,
+        "Hotspot area (connected cells, bin ≥ 2, 2 reports or more)"
+    );
     assert!(
         !url.contains("min_reports"),
         "the default is left out: {url}"
@@ -1422,6 +1439,19 @@ fn public_report_triage_and_accessibility_in_chromium() {
                     );
                     let may = matches!(role, "tactical" | "admin");
                     assert_eq!(briefs, may, "{role}: briefing link offered");
+                    // The release's areas hold k reports (its hot cells' rings do).
+                    let area = s.execute(
+                        "return document.querySelector('#legend-body li:last-child').textContent.trim()",
+                        &json!([]),
+                    );
+                    let fewest = if role == "partnership" { 5 } else { 2 };
+                    assert_eq!(
+                        area,
+                        json!(format!(
+                            "Hotspot area (connected cells, bin ≥ 2, {fewest} reports or more)"
+                        )),
+                        "{role}"
+                    );
                 }
             }
         }

@@ -276,7 +276,7 @@ pub async fn map_page(
 /// `lang`, as a JSON object of message id to text with `{name}` where the
 /// script puts a value; the vocabularies' labels under `label-<code>`.
 fn script_messages(lang: Lang) -> String {
-    const MESSAGES: [(&str, &[&str]); 52] = [
+    const MESSAGES: [(&str, &[&str]); 53] = [
         ("map-bin-3", &[]),
         ("map-bin-2", &[]),
         ("map-bin-1", &[]),
@@ -291,7 +291,8 @@ fn script_messages(lang: Lang) -> String {
         ("map-summary", &["areas", "cells", "from", "to"]),
         ("map-basemap-failed", &["reason"]),
         ("map-drawn", &["count"]),
-        ("map-legend-area", &[]),
+        ("map-legend-area", &["count"]),
+        ("map-legend-area-any", &[]),
         ("map-method", &["kernel", "k"]),
         ("map-fdr-on", &[]),
         ("map-fdr-off", &[]),

@@ -240,7 +240,8 @@ map-layers-failed = Methu llwytho'r haenau: { $reason }
 map-summary = { $areas } ardal man poeth · ardal astudio { $cells } cell · data { $from } i { $to }
 map-basemap-failed = dim map sylfaen ({ $reason })
 map-drawn = { $count } cell wedi'u lluniadu
-map-legend-area = Ardal man poeth (celloedd cysylltiedig, bin ≥ 2, dau adroddiad neu fwy)
+map-legend-area = Ardal man poeth (celloedd cysylltiedig, bin ≥ 2, { $count } adroddiad neu fwy)
+map-legend-area-any = Ardal man poeth (celloedd cysylltiedig, bin ≥ 2)
 map-method = Getis-Ord Gi*, cnewyllyn { $kernel }, k = { $k }
 map-fdr-on = wedi'i gywiro ar gyfer FDR
 map-fdr-off = dim cywiriad FDR

@@ -238,7 +238,8 @@ map-layers-failed = Could not load the layers: { $reason }
 map-summary = { $areas } hotspot areas · study area { $cells } cells · data { $from } to { $to }
 map-basemap-failed = base map unavailable ({ $reason })
 map-drawn = { $count } cells drawn
-map-legend-area = Hotspot area (connected cells, bin ≥ 2, two reports or more)
+map-legend-area = Hotspot area (connected cells, bin ≥ 2, { $count } reports or more)
+map-legend-area-any = Hotspot area (connected cells, bin ≥ 2)
 map-method = Getis-Ord Gi*, { $kernel } kernel, k = { $k }
 map-fdr-on = FDR-corrected
 map-fdr-off = no FDR correction
