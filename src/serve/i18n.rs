@@ -411,6 +411,7 @@ mod tests {
                     "nrm",
                     "safeguarding",
                     "arrests",
+                    "z",
                 ] {
                     args.set(name, "1");
                 }
