@@ -129,8 +129,9 @@ pub fn cells_csv(cells: &[&CellResult], out: impl Write) -> std::io::Result<()> 
         #[serde(serialize_with = "display")]
         p: f64,
         bin: i8,
-        ring_count: u64,
         premises: u64,
+        /// Last: a column added later goes after the ones readers know.
+        ring_count: u64,
     }
     let row = |c: &CellResult| {
         let centre = h3o::LatLng::from(c.cell);
@@ -164,8 +165,8 @@ pub fn cells_csv(cells: &[&CellResult], out: impl Write) -> std::io::Result<()> 
                     gi_z: r.gi_z,
                     p: r.p,
                     bin: r.bin,
-                    ring_count: r.ring_count,
                     premises: c.premises.unwrap_or(0),
+                    ring_count: r.ring_count,
                 }
             }),
         )
@@ -424,7 +425,6 @@ pub fn emerging_csv(cells: &[EmergingResult], out: impl Write) -> std::io::Resul
         #[serde(serialize_with = "h3_hex")]
         h3: u64,
         count: u64,
-        ring_count: u64,
         category: String,
         #[serde(serialize_with = "display")]
         trend_z: f64,
@@ -435,13 +435,14 @@ pub fn emerging_csv(cells: &[EmergingResult], out: impl Write) -> std::io::Resul
         /// Empty when no town is known.
         nearest_town_km: String,
         nearest_town_direction: String,
+        /// Last: a column added later goes after the ones readers know.
+        ring_count: u64,
     }
     write_csv(
         out,
         cells.iter().map(|c| Row {
             h3: u64::from(c.cell),
             count: c.count,
-            ring_count: c.ring_count,
             category: c.category.name(),
             trend_z: c.trend_z,
             trend_p: c.trend_p,
@@ -452,6 +453,7 @@ pub fn emerging_csv(cells: &[EmergingResult], out: impl Write) -> std::io::Resul
                 .map(|(km, _)| km.to_string())
                 .unwrap_or_default(),
             nearest_town_direction: c.from_town.map(|(_, d)| d).unwrap_or_default().to_owned(),
+            ring_count: c.ring_count,
         }),
     )
 }

@@ -28,7 +28,7 @@ fn csv_rows_are_serialised_with_their_header_even_when_empty() {
     emerging_csv(&[], &mut empty).expect("write");
     assert_eq!(
         String::from_utf8(empty).expect("utf-8"),
-        "h3,count,ring_count,category,trend_z,trend_p,steps,nearest_town,nearest_town_km,nearest_town_direction\n"
+        "h3,count,category,trend_z,trend_p,steps,nearest_town,nearest_town_km,nearest_town_direction,ring_count\n"
     );
     let cell = h3o::LatLng::new(52.666, 0.159)
         .expect("ll")
@@ -50,6 +50,21 @@ fn csv_rows_are_serialised_with_their_header_even_when_empty() {
         String::from_utf8(out).expect("utf-8"),
         format!(
             "h3,lat,lng,count,value,gi_z,p,bin,ring_count\n{cell},{:.6},{:.6},3,1,2.5,0.0125,2,9\n",
+            centre.lat(),
+            centre.lng()
+        )
+    );
+    // With weight=rate the premises column; a column added later comes last.
+    let rated = crate::publish::layers::CellResult {
+        premises: Some(4),
+        ..row
+    };
+    let mut out = Vec::new();
+    cells_csv(&[&rated], &mut out).expect("write");
+    assert_eq!(
+        String::from_utf8(out).expect("utf-8"),
+        format!(
+            "h3,lat,lng,count,value,gi_z,p,bin,premises,ring_count\n{cell},{:.6},{:.6},3,1,2.5,0.0125,2,4,9\n",
             centre.lat(),
             centre.lng()
         )
