@@ -513,12 +513,12 @@
       li.append(swatch, document.createTextNode(" " + label));
       list.append(li);
     }
+    // The fewest reports in a hot cell's ring (the release's k for the
+    // partnership; 0 when Gi* alone decides): an area holds as many.
+    const fewest = prov.query && prov.query.min_reports > 1 ? prov.query.min_reports : 0;
     const outline = document.createElement("li");
     const line = document.createElement("span");
     line.className = "swatch outline";
-    // An area holds the view's fewest reports for a hot cell's ring (the
-    // release's k for the partnership), as the note below says of a cell.
-    const fewest = prov.query && prov.query.min_reports > 1 ? prov.query.min_reports : 0;
     outline.append(line, document.createTextNode(" " +
       (fewest ? msg("map-legend-area", { count: fewest }) : msg("map-legend-area-any"))));
     list.append(outline);
@@ -527,7 +527,7 @@
     note.className = "small";
     note.textContent = (prov.kernel ? msg("map-method", { kernel: prov.kernel.name, k: prov.kernel.k }) : "Getis-Ord Gi*") +
       ", " + (prov.query && prov.query.fdr ? msg("map-fdr-on") : msg("map-fdr-off")) +
-      (prov.query && prov.query.min_reports > 1 ? "; " + msg("map-hot-rule", { count: prov.query.min_reports }) : "");
+      (fewest ? "; " + msg("map-hot-rule", { count: fewest }) : "");
     body.append(note);
   }
 

@@ -94,23 +94,35 @@ fn store_of(name: &str, csv: String) -> Store {
     store
 }
 
+/// `n` car-wash reports uniform over [52.0, 52.3] x [-0.3, 0.15] as CSV, each
+/// on a day uniform over `days` from `first` (one day: no draw for it).
+fn random_reports(seed: u64, n: usize, first: chrono::NaiveDate, days: u64) -> String {
+    let mut next = uniform(seed);
+    let mut csv = String::from("id,date,venue,lat,lng\n");
+    for i in 0..n {
+        let day = if days > 1 {
+            first + chrono::Days::new((next() * days as f64) as u64)
+        } else {
+            first
+        };
+        let _ = std::fmt::Write::write_fmt(
+            &mut csv,
+            format_args!(
+                "R{i},{day},car_wash,{:.6},{:.6}\n",
+                52.0 + next() * 0.3,
+                -0.3 + next() * 0.45
+            ),
+        );
+    }
+    csv
+}
+
 /// Spatially random reports: with FDR on, at most a few percent of cells are flagged.
 #[test]
 fn random_reports_flag_few_cells() {
+    let may = chrono::NaiveDate::from_ymd_opt(2024, 5, 1).expect("day");
     for seed in [1u64, 2, 3] {
-        let mut next = uniform(seed);
-        let mut csv = String::from("id,date,venue,lat,lng\n");
-        for i in 0..4000 {
-            let _ = std::fmt::Write::write_fmt(
-                &mut csv,
-                format_args!(
-                    "R{i},2024-05-01,car_wash,{:.6},{:.6}\n",
-                    52.0 + next() * 0.3,
-                    -0.3 + next() * 0.45
-                ),
-            );
-        }
-        let store = store_of("random.csv", csv);
+        let store = store_of("random.csv", random_reports(seed, 4000, may, 1));
         let query = LayerQuery {
             study_area: StudyAreaSpec::BBox([52.0, -0.3, 52.3, 0.15]),
             ..LayerQuery::default()
@@ -135,22 +147,9 @@ fn random_reports_flag_few_cells() {
 /// windows have the power to find.)
 #[test]
 fn random_reports_in_space_and_time_make_few_emerging_patterns() {
+    let january = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).expect("day");
     for seed in [1u64, 2] {
-        let mut next = uniform(seed);
-        let mut csv = String::from("id,date,venue,lat,lng\n");
-        for i in 0..12_000 {
-            let day = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).expect("day")
-                + chrono::Days::new((next() * 366.0) as u64);
-            let _ = std::fmt::Write::write_fmt(
-                &mut csv,
-                format_args!(
-                    "R{i},{day},car_wash,{:.6},{:.6}\n",
-                    52.0 + next() * 0.3,
-                    -0.3 + next() * 0.45
-                ),
-            );
-        }
-        let store = store_of("random.csv", csv);
+        let store = store_of("random.csv", random_reports(seed, 12_000, january, 366));
         for lag in 0..=3 {
             let query = LayerQuery {
                 study_area: StudyAreaSpec::BBox([52.02, -0.27, 52.28, 0.12]),

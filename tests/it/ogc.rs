@@ -508,6 +508,9 @@ async fn one_item_by_id_and_the_documents_around_it() {
     assert_eq!(q["properties"]["geometry"]["format"], "geometry-polygon");
     let q = json_ok("/ogc/collections/cells/queryables", Role::Partnership).await;
     assert!(q["properties"]["gi_z"].is_null() && q["properties"]["suppressed"].is_object());
+    assert!(q["properties"]["ring_count"].is_null(), "{q}");
+    let q = json_ok("/ogc/collections/emerging/queryables", Role::Partnership).await;
+    assert!(q["properties"]["ring_count"].is_null() && q["properties"]["category"].is_object());
 
     // Pages for people.
     let html = get(
