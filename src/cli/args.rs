@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::ingest::Format;
+use crate::ingest::{Format, TextEncoding};
 
 /// Exit status when `--strict` and a row was rejected.
 pub const EXIT_REJECTED: u8 = 3;
@@ -88,6 +88,11 @@ pub enum Command {
         /// Input format (default: from the extension; CSV for standard input).
         #[arg(long, value_enum)]
         format: Option<Format>,
+        /// Text encoding of the files, as browsers name them (e.g. windows-1252
+        /// for Excel's "CSV", iso-8859-2); default UTF-8. A UTF-16 file with a
+        /// byte-order mark is read as such unasked.
+        #[arg(long, value_name = "LABEL")]
+        encoding: Option<TextEncoding>,
         /// Progress on standard error: a bar on a terminal (auto), a line per
         /// staged batch for scripts and logs (lines), or none.
         #[arg(long, value_enum, default_value = "auto")]
@@ -370,6 +375,11 @@ pub struct RegisterFiles {
     /// Input format (default: from the extension).
     #[arg(long, value_enum)]
     pub format: Option<Format>,
+    /// Text encoding of the files, as browsers name them (e.g. windows-1252
+    /// for Excel's "CSV", iso-8859-2); default UTF-8. A UTF-16 file with a
+    /// byte-order mark is read as such unasked.
+    #[arg(long, value_name = "LABEL")]
+    pub encoding: Option<TextEncoding>,
     /// Exit with status 3 if any row was rejected.
     #[arg(long)]
     pub strict: bool,

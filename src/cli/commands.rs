@@ -118,6 +118,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             rejects,
             strict,
             format,
+            encoding,
             progress,
             files,
         } => {
@@ -142,6 +143,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let options = LoadOptions {
                 format,
+                encoding,
                 default_source: source,
                 rejects_path: rejects,
                 before_commit: linking.then(crate::premises::linking_before_commit),

@@ -27,6 +27,7 @@ fn import(files: &RegisterFiles, run: Import, link: bool) -> anyhow::Result<Exit
     let mut store = open_store(&files.db.db)?;
     let options = LoadOptions {
         format: files.format,
+        encoding: files.encoding,
         rejects_path: files.rejects.clone(),
         ..LoadOptions::default()
     };

@@ -9,6 +9,7 @@
 mod column;
 mod context;
 mod destination;
+mod encoding;
 mod error;
 mod parse;
 mod pipeline;
@@ -19,6 +20,7 @@ mod row;
 
 pub use context::{import_police_uk, read_police_uk, POLICE_UK_PRECISION_M};
 pub use destination::{Destination, NewStore};
+pub use encoding::{into_utf8, TextEncoding};
 pub use parse::{parse_row, ParseContext, ParsedReport};
 pub use read::{open_rows, Format, HashingReader, ReadTally, RowItem};
 pub use register::{import_outcomes, import_premises};

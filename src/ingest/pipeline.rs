@@ -7,6 +7,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use super::destination::Destination;
+use super::encoding::{self, TextEncoding};
 use super::rejects_file::{self, RejectsFile};
 use crate::geo;
 use crate::geo::{Geocoder, Localities};
@@ -53,6 +54,9 @@ impl Input {
 #[derive(Clone, Debug, Default)]
 pub struct LoadOptions {
     pub format: Option<Format>,
+    /// The files' text encoding when not UTF-8 (a UTF-16 byte-order mark
+    /// is followed unasked).
+    pub encoding: Option<TextEncoding>,
     pub default_source: Option<String>,
     /// Where to write the rejects CSV; default beside the input (`NAME.rejects.csv`).
     pub rejects_path: Option<PathBuf>,
@@ -133,6 +137,12 @@ pub fn load<D: Destination + ?Sized>(
     };
     let (hashing, tally) = HashingReader::new(raw_reader);
     let reader: Box<dyn BufRead + Send> = Box::new(BufReader::with_capacity(1 << 16, hashing));
+    // Below the hash: `ingest_runs` keeps the SHA-256 of the file's own bytes.
+    let reader =
+        encoding::decoded(reader, options.encoding).map_err(|source| ingest::IngestError::Io {
+            file: file.clone(),
+            source,
+        })?;
     let context = ParseContext::new(
         options.default_source.clone(),
         destination.content_hashing(),

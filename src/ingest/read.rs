@@ -198,7 +198,7 @@ fn csv_rows<'r>(
                                     return Some(Ok(RowItem::Reject(RowReject {
                                         line,
                                         field: column.name().into(),
-                                        reason: "not valid UTF-8 text".into(),
+                                        reason: super::encoding::NOT_UTF8.into(),
                                         raw: row.raw(),
                                     })))
                                 }
@@ -476,7 +476,7 @@ impl Iterator for JsonLines<'_> {
             };
             let Ok(text) = std::str::from_utf8(bytes) else {
                 let raw = String::from_utf8_lossy(bytes).trim_end().to_owned();
-                return reject(self.line, "row", "not valid UTF-8 text".into(), raw);
+                return reject(self.line, "row", super::encoding::NOT_UTF8.into(), raw);
             };
             let text = text.trim();
             if text.is_empty() {

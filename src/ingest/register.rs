@@ -115,7 +115,7 @@ type Records = Vec<Result<Record, RowReject>>;
 fn read_records(
     kind: Kind,
     format: Format,
-    input: impl Read,
+    input: &[u8],
     file: &str,
 ) -> Result<Records, IngestError> {
     let io = |source| IngestError::Io {
@@ -137,13 +137,29 @@ fn read_records(
                 .collect();
             let mut out = Vec::new();
             let mut record = csv::ByteRecord::new();
+            // After a CRLF line end (Excel's) the csv crate starts the next
+            // record at the LF, so its line numbers lag one behind. A
+            // record's line is counted here instead: the line breaks before
+            // its first byte that is not one, counted on from the last record's.
+            let (mut counted_to, mut breaks) = (0, 0);
+            let mut line_at = |byte: u64| {
+                let mut to = usize::try_from(byte).unwrap_or(usize::MAX).min(input.len());
+                while input.get(to).is_some_and(|b| matches!(b, b'\r' | b'\n')) {
+                    to += 1;
+                }
+                breaks += memchr::memchr_iter(b'\n', &input[counted_to.min(to)..to]).count() as u64;
+                counted_to = counted_to.max(to);
+                breaks + 1
+            };
             loop {
-                let line = reader.position().line();
+                let line = line_at(reader.position().byte());
                 match reader.read_byte_record(&mut record) {
                     Ok(false) => break,
                     Ok(true) => {
                         let raw = super::read::reserialise(&record);
-                        let line = record.position().map_or(line, csv::Position::line);
+                        let line = record
+                            .position()
+                            .map_or(line, |position| line_at(position.byte()));
                         let mut values = HashMap::new();
                         let mut bad = None;
                         for (i, field) in record.iter().enumerate() {
@@ -161,14 +177,16 @@ fn read_records(
                             Some(name) => Err(RowReject {
                                 line,
                                 field: name.to_owned(),
-                                reason: "not valid UTF-8".into(),
+                                reason: super::encoding::NOT_UTF8.into(),
                                 raw,
                             }),
                             None => Ok(Record { line, values, raw }),
                         });
                     }
                     Err(e) => out.push(Err(RowReject {
-                        line: e.position().map_or(line, csv::Position::line),
+                        line: e
+                            .position()
+                            .map_or(line, |position| line_at(position.byte())),
                         field: "row".into(),
                         reason: e.to_string(),
                         raw: String::new(),
@@ -567,7 +585,8 @@ fn import(
     });
     let bytes = read_input(input, &file)?;
     let sha256 = hex::encode(Sha256::digest(&bytes));
-    let records = read_records(kind, format, bytes.as_slice(), &file)?;
+    let text = super::encoding::into_utf8(bytes, options.encoding);
+    let records = read_records(kind, format, &text, &file)?;
     let geocoder = Geocoder::default();
     let mut rejects = Vec::new();
     let counts = match kind {

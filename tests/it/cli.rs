@@ -62,6 +62,52 @@ fn ingest_prints_exact_summary_and_strict_exit_code() {
     );
 }
 
+/// `--encoding` names a file's text encoding as browsers do; an unknown
+/// label is refused before anything is read, naming the flag.
+#[test]
+fn ingest_reads_the_encoding_it_is_told() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("excel.csv"),
+        b"report_id,observed_on,venue_type,postcode,venue_name\nE1,2024-03-01,car_wash,PE13 1PE,Caf\xe9\n",
+    )
+    .expect("write");
+    let out = succeeded(hotspots(dir.path()).args(["ingest", "--db", "t.duckdb", "excel.csv"]));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "read 1, stored 0, duplicates 0, rejected 1"
+    );
+    let out = succeeded(hotspots(dir.path()).args([
+        "ingest",
+        "--db",
+        "t.duckdb",
+        "--encoding",
+        "windows-1252",
+        "excel.csv",
+    ]));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "read 1, stored 1, duplicates 0, rejected 0"
+    );
+    let bad = hotspots(dir.path())
+        .args([
+            "ingest",
+            "--db",
+            "t.duckdb",
+            "--encoding",
+            "klingon",
+            "excel.csv",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(bad.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        said.contains("--encoding") && said.contains("\"klingon\""),
+        "{said}"
+    );
+}
+
 /// More rejects than a load holds in memory are set aside beside the database,
 /// so a service whose `$TMPDIR` is missing or read-only still lists them all.
 #[test]

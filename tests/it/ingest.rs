@@ -216,6 +216,114 @@ fn messy_file_rejects_exact_lines_and_keeps_the_rest() {
     );
 }
 
+/// Excel's "CSV" is Windows-1252 and its "Unicode text" UTF-16: the first is
+/// read when named (and each of its accented rows rejected with the hint
+/// when not), the second from its byte-order mark. Long enough for the
+/// transcoder's buffers to turn over many times; lines stay physical lines,
+/// and the run keeps the SHA-256 of the file's own bytes.
+#[test]
+fn files_in_another_text_encoding_are_read_as_named_or_marked() {
+    // Windows-1252 by hand: é is 0xE9, £ is 0xA3.
+    let mut cp1252 = b"report_id,observed_on,venue_type,lat,lng,venue_name\r\n".to_vec();
+    for i in 0..3_000_usize {
+        let date = if i == 2_500 {
+            "31/02/2024"
+        } else {
+            "2024-03-01"
+        };
+        cp1252.extend_from_slice(format!("W{i},{date},car_wash,52.66,0.16,").as_bytes());
+        if i.is_multiple_of(3) {
+            cp1252.extend_from_slice(b"Caf\xe9 \xa3");
+        }
+        cp1252.extend_from_slice(format!("{i}\r\n").as_bytes());
+    }
+    let name = |i: usize| {
+        if i.is_multiple_of(3) {
+            format!("Caf\u{e9} \u{a3}{i}")
+        } else {
+            i.to_string()
+        }
+    };
+
+    let mut unnamed = Store::open_in_memory().expect("store");
+    let c = load(
+        &mut unnamed,
+        reader("excel.csv", cp1252.clone()),
+        &quiet(),
+        None,
+    )
+    .expect("load")
+    .counts;
+    assert_eq!((c.read, c.stored, c.rejected), (3_000, 1_999, 1_001));
+    let hinted = rejects(&unnamed, c.run_id)
+        .into_iter()
+        .filter(|r| r.field == "venue_name" && r.reason.contains("--encoding windows-1252"))
+        .count();
+    assert_eq!(hinted, 1_000);
+
+    let mut store = Store::open_in_memory().expect("store");
+    let options = LoadOptions {
+        encoding: Some("windows-1252".parse().expect("label")),
+        ..quiet()
+    };
+    let c = load(
+        &mut store,
+        reader("excel.csv", cp1252.clone()),
+        &options,
+        None,
+    )
+    .expect("load")
+    .counts;
+    assert_eq!((c.read, c.stored, c.rejected), (3_000, 2_999, 1));
+    assert_eq!(
+        reject_lines(&store, c.run_id),
+        vec![(2_502, "observed_on".to_owned())]
+    );
+    let stored = reports(&store);
+    assert_eq!(stored.len(), 2_999);
+    for r in &stored {
+        let i: usize = r.report_id[1..].parse().expect("id");
+        assert_eq!(
+            r.venue_name.as_deref(),
+            Some(name(i).as_str()),
+            "{}",
+            r.report_id
+        );
+    }
+    let run = store.run(c.run_id).expect("run").expect("exists");
+    assert_eq!(
+        run.sha256,
+        hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&cp1252))
+    );
+
+    // UTF-16LE with its mark, as Excel saves "Unicode text"; no name needed.
+    let text = "report_id,observed_on,venue_type,lat,lng,venue_name\r\n\
+                U1,2024-03-01,nail_bar,52.66,0.16,\u{141}\u{f3}d\u{17a} Nails\r\n\
+                U2,2024-03-01,spaceship,52.66,0.16,Caf\u{e9}\r\n";
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let mut store = Store::open_in_memory().expect("store");
+    let c = load(&mut store, reader("unicode.csv", utf16), &quiet(), None)
+        .expect("load")
+        .counts;
+    assert_eq!((c.read, c.stored, c.rejected), (2, 1, 1));
+    let listed = rejects(&store, c.run_id);
+    assert_eq!(
+        (listed[0].line, listed[0].field.as_str()),
+        (3, "venue_type")
+    );
+    assert_eq!(
+        listed[0].raw,
+        "U2,2024-03-01,spaceship,52.66,0.16,Caf\u{e9}"
+    );
+    assert_eq!(
+        reports(&store)[0].venue_name.as_deref(),
+        Some("\u{141}\u{f3}d\u{17a} Nails")
+    );
+}
+
 #[test]
 fn reingest_is_idempotent() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -2,7 +2,7 @@
 //! reports linked against a labelled set, the outcome summary on a history
 //! where the no-leakage rule matters, and the API answering as the store holds.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 use std::io::Cursor;
 
@@ -231,6 +231,54 @@ fn register_rejects_name_line_and_field_and_reimport_is_idempotent() {
     let premises = store.premises().expect("premises");
     assert_eq!(premises.len(), 1);
     assert_eq!(premises[0].name.as_deref(), Some("Good Hand Car Wash"));
+}
+
+/// A register saved by Excel as "CSV" (Windows-1252, CRLF line ends) is read
+/// when its encoding is named; unnamed, the accented row is rejected with
+/// the hint. Rejects name the physical line after CRLF ends too.
+#[test]
+fn a_register_in_windows_1252_is_read_when_named() {
+    let bytes = b"premises_id,name,venue_type,postcode,status\r\n\
+                  B1,Caf\xe9 Nails,nail_bar,PE13 1PE,open\r\n\
+                  B2,Plain Wash,car_wash,PE13 1PE,open\r\n\
+                  B3,Odd,spaceship,PE13 1PE,open\r\n"
+        .to_vec();
+    let mut store = Store::open_in_memory().expect("store");
+    let unnamed =
+        import_premises(&mut store, reader("reg.csv", bytes.clone()), &quiet()).expect("import");
+    assert_eq!((unnamed.counts.stored, unnamed.counts.rejected), (1, 2));
+    let mut rejects: Vec<StoredReject> = Vec::new();
+    store
+        .rejects_for_run(unnamed.counts.run_id, |r| rejects.push(r))
+        .expect("rejects");
+    let lines: Vec<(u64, &str)> = rejects.iter().map(|r| (r.line, r.field.as_str())).collect();
+    assert_eq!(lines, vec![(2, "name"), (4, "venue_type")]);
+    assert!(
+        rejects[0].reason.contains("--encoding windows-1252"),
+        "{}",
+        rejects[0].reason
+    );
+
+    let options = LoadOptions {
+        encoding: Some("latin1".parse().expect("label")),
+        ..quiet()
+    };
+    let named = import_premises(&mut store, reader("reg.csv", bytes), &options).expect("import");
+    assert_eq!((named.counts.stored, named.counts.rejected), (1, 1));
+    let names: BTreeSet<Option<String>> = store
+        .premises()
+        .expect("premises")
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    assert_eq!(
+        names,
+        [
+            Some("Caf\u{e9} Nails".to_owned()),
+            Some("Plain Wash".to_owned())
+        ]
+        .into()
+    );
 }
 
 #[test]

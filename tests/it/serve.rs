@@ -1816,6 +1816,35 @@ async fn post_reports_single_array_and_upload() {
     assert_eq!(s["rejects"][0]["line"], 3);
     assert_eq!(s["rejects"][0]["field"], "observed_on");
 
+    // A body in another encoding says so in its charset; an unknown one is
+    // refused naming the header.
+    let latin = b"report_id,date,venue,postcode,venue_name,notes\n\
+                  c1,01/03/2024,car_wash,PE13 1AA,Caf\xe9 Wash,\xa310 a wash\n"
+        .to_vec();
+    let csv_as = |charset: &str| {
+        Request::post("/api/v1/reports")
+            .header(header::CONTENT_TYPE, format!("text/csv; charset={charset}"))
+            .body(Body::from(latin.clone()))
+            .expect("request")
+    };
+    let answer = send(app.clone(), csv_as("klingon")).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert_eq!(answer.json()["error"]["field"], "Content-Type");
+    let answer = send(app.clone(), csv_as("\"Windows-1252\"")).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    assert_eq!(answer.json()["stored"], 1);
+    let fc = collection(&get(app.clone(), "/api/v1/layers/reports").await);
+    let c1 = fc
+        .features
+        .iter()
+        .filter_map(|f| f.properties.as_ref())
+        .find(|p| p["report_id"] == "c1")
+        .expect("c1 stored");
+    assert_eq!(
+        (c1["venue_name"].as_str(), c1["notes"].as_str()),
+        (Some("Caf\u{e9} Wash"), Some("\u{a3}10 a wash"))
+    );
+
     // Wrong content type, unknown parameter.
     let answer = send(
         app.clone(),

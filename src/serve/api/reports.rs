@@ -86,6 +86,23 @@ pub(super) fn submit_summary(
     })
 }
 
+/// The text encoding a `Content-Type`'s `charset` parameter names (a
+/// file saved as Windows-1252 is sent as `text/csv; charset=windows-1252`).
+fn charset(content_type: &str, field: &str) -> Result<Option<ingest::TextEncoding>, AppError> {
+    let Some(label) = content_type.split(';').skip(1).find_map(|parameter| {
+        let (name, value) = parameter.split_once('=')?;
+        name.trim()
+            .eq_ignore_ascii_case("charset")
+            .then(|| value.trim().trim_matches('"'))
+    }) else {
+        return Ok(None);
+    };
+    label
+        .parse()
+        .map(Some)
+        .map_err(|message: String| AppError::bad(field, format!("charset: {message}")))
+}
+
 /// Loads one body through the same ingest path as `hotspots ingest`.
 pub(crate) async fn ingest_bytes(
     state: &AppState,
@@ -117,12 +134,13 @@ pub(crate) async fn ingest_bytes(
 
 /// Submit reports: a JSON object or array (line = position in the array), CSV,
 /// JSON Lines or GeoJSON by `Content-Type`, or a `multipart/form-data` upload
-/// (field `file`, format from its name). Answers the ingest summary and the rejects.
+/// (field `file`, format from its name), in the encoding its `charset` names.
+/// Answers the ingest summary and the rejects.
 #[utoipa::path(
     post,
     path = "/api/v1/reports",
     params(("source" = Option<String>, Query, description = "source for rows without one (default `api`)")),
-    request_body(content = String, description = "application/json (object or array), text/csv, application/x-ndjson, application/geo+json, or multipart/form-data with a `file` field"),
+    request_body(content = String, description = "application/json (object or array), text/csv, application/x-ndjson, application/geo+json, or multipart/form-data with a `file` field. UTF-8 unless the type's `charset` names another encoding (`text/csv; charset=windows-1252`); a UTF-16 byte-order mark is followed."),
     responses(
         (status = 200, description = "Summary: read = stored + duplicates + rejected", body = SubmitSummary),
         (status = 422, description = "Every row was rejected", body = SubmitSummary),
@@ -169,6 +187,7 @@ pub(super) async fn post_reports(
             match field.name() {
                 Some("file") => {
                     let name = field.file_name().unwrap_or("upload.csv").to_owned();
+                    let encoding = charset(field.content_type().unwrap_or(""), "file")?;
                     let format = Format::from_path(&name).ok_or_else(|| {
                         AppError::bad(
                             "file",
@@ -179,7 +198,7 @@ pub(super) async fn post_reports(
                         .bytes()
                         .await
                         .map_err(|e| AppError::bad("file", e.body_text()))?;
-                    file = Some((name, format, bytes.to_vec()));
+                    file = Some((name, format, ingest::into_utf8(bytes.to_vec(), encoding)));
                 }
                 Some("source") => {
                     let v = field
@@ -201,17 +220,18 @@ pub(super) async fn post_reports(
         let bytes = axum::body::to_bytes(request.into_body(), usize::MAX)
             .await
             .map_err(|_| AppError::TooLarge)?;
+        let bytes = ingest::into_utf8(bytes.to_vec(), charset(&content_type, "Content-Type")?);
         let essence = content_type.split(';').next().unwrap_or("").trim();
         match essence {
             "application/json" => {
                 let jsonl = json_lines(&bytes, "a report")?;
                 ("api.json".to_owned(), Format::Jsonl, jsonl)
             }
-            "text/csv" => ("api.csv".to_owned(), Format::Csv, bytes.to_vec()),
+            "text/csv" => ("api.csv".to_owned(), Format::Csv, bytes),
             "application/x-ndjson" | "application/jsonl" | "application/json-lines" => {
-                ("api.jsonl".to_owned(), Format::Jsonl, bytes.to_vec())
+                ("api.jsonl".to_owned(), Format::Jsonl, bytes)
             }
-            "application/geo+json" => ("api.geojson".to_owned(), Format::Geojson, bytes.to_vec()),
+            "application/geo+json" => ("api.geojson".to_owned(), Format::Geojson, bytes),
             other => {
                 return Err(AppError::bad(
                     "Content-Type",
