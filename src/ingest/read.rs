@@ -22,7 +22,7 @@ impl Format {
         let lower = path.to_ascii_lowercase();
         let ext = lower.rsplit_once('.').map(|(_, e)| e)?;
         match ext {
-            "csv" | "txt" => Some(Self::Csv),
+            "csv" | "tsv" | "txt" => Some(Self::Csv),
             "jsonl" | "ndjson" => Some(Self::Jsonl),
             "geojson" | "json" => Some(Self::Geojson),
             _ => None,
@@ -63,7 +63,7 @@ pub fn open_rows<'r>(
     pool: &RecordPool,
 ) -> Result<Rows<'r>, IngestError> {
     match format {
-        Format::Csv => csv_rows(input, file, pool.clone()),
+        Format::Csv => csv_rows(input, file, pool.clone(), None),
         Format::Jsonl => Ok(Box::new(JsonLines {
             input,
             file: file.to_owned(),
@@ -74,19 +74,33 @@ pub fn open_rows<'r>(
     }
 }
 
+/// The delimiter of a delimited text file, from its header line (`head`
+/// holds its first bytes): a comma when the header holds one, else a tab
+/// (Excel's "Unicode text", `.tsv`) or a semicolon (Excel's "CSV" where the
+/// decimal mark is a comma) when it holds one, else a comma.
+pub(super) fn delimiter_of(head: &[u8]) -> u8 {
+    let header = &head[..memchr::memchr2(b'\n', b'\r', head).unwrap_or(head.len())];
+    [b',', b'\t', b';']
+        .into_iter()
+        .find(|d| memchr::memchr(*d, header).is_some())
+        .unwrap_or(b',')
+}
+
+/// CSV rows of `input`, separated by `delimiter`, or by what its header
+/// line shows ([`delimiter_of`]) when `None`.
 fn csv_rows<'r>(
     mut input: Box<dyn BufRead + 'r>,
     file: &str,
     pool: RecordPool,
+    delimiter: Option<u8>,
 ) -> Result<Rows<'r>, IngestError> {
+    let head = input.fill_buf().map_err(|source| IngestError::Io {
+        file: file.to_owned(),
+        source,
+    })?;
     // Strip a UTF-8 BOM here so that byte offsets below and the csv crate's agree.
-    let has_bom = input
-        .fill_buf()
-        .map_err(|source| IngestError::Io {
-            file: file.to_owned(),
-            source,
-        })?
-        .starts_with(b"\xef\xbb\xbf");
+    let has_bom = head.starts_with(b"\xef\xbb\xbf");
+    let delimiter = delimiter.unwrap_or_else(|| delimiter_of(&head[if has_bom { 3 } else { 0 }..]));
     if has_bom {
         input.consume(3);
     }
@@ -95,6 +109,7 @@ fn csv_rows<'r>(
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(true)
+        .delimiter(delimiter)
         .from_reader(tracker);
     let io = |e: csv::Error| IngestError::Malformed {
         file: file.to_owned(),
@@ -159,9 +174,15 @@ fn csv_rows<'r>(
                             (_, Some(h)) => String::from_utf8_lossy(h).into_owned(),
                             _ => "row".to_owned(),
                         };
-                        let again = [reserialise(&headers).as_bytes(), b"\n", open.after].concat();
-                        let rows =
-                            csv_rows(Box::new(std::io::Cursor::new(again)), &file, pool.clone());
+                        // The header again, in the file's own delimiter.
+                        let header = reserialise_with(&headers, delimiter);
+                        let again = [header.as_bytes(), b"\n", open.after].concat();
+                        let rows = csv_rows(
+                            Box::new(std::io::Cursor::new(again)),
+                            &file,
+                            pool.clone(),
+                            Some(delimiter),
+                        );
                         // Its line 2 is the line after the quote's.
                         reread = rows.ok().map(|rows| (rows, line - 1));
                         return Some(Ok(RowItem::Reject(RowReject {
@@ -385,12 +406,19 @@ impl LineCounter {
     }
 }
 
-/// The record as CSV text again (the csv crate does not keep the original bytes).
+/// The record as CSV text again (the csv crate does not keep the original
+/// bytes): comma-separated whatever the file's delimiter, as the rejects'
+/// `raw` column shows it.
 pub(super) fn reserialise(record: &csv::ByteRecord) -> String {
+    reserialise_with(record, b',')
+}
+
+fn reserialise_with(record: &csv::ByteRecord, delimiter: u8) -> String {
     let mut buf = Vec::new();
     {
         let mut writer = csv::WriterBuilder::new()
             .terminator(csv::Terminator::Any(b'\n'))
+            .delimiter(delimiter)
             .from_writer(&mut buf);
         let _ = writer.write_byte_record(record);
         let _ = writer.flush();
@@ -906,5 +934,43 @@ mod tests {
             items(closed),
             [(2, "A1".to_owned(), "two\nlines".to_owned())]
         );
+    }
+
+    /// Excel's "Unicode text" is tab-separated and, where the decimal mark
+    /// is a comma, its "CSV" semicolon-separated: the header line says
+    /// which. A comma in a value is then only text, and after a quote open
+    /// to the end the lines are read with the file's delimiter still.
+    #[test]
+    fn tabs_or_semicolons_are_read_when_the_header_has_no_comma() {
+        for d in ["\t", ";"] {
+            let csv = [
+                "report_id",
+                "lat",
+                "notes\n",
+                "A1",
+                "52.6",
+                "a, b\n",
+                "A2",
+                "52.6",
+                "\"broken\n",
+                "A3",
+                "52.6",
+                "fine\n",
+            ]
+            .chunks(3)
+            .map(|line| line.join(d))
+            .collect::<String>();
+            let want = [
+                (2, "A1", "a, b"),
+                (3, "reject notes", "A2,52.6,\"broken"),
+                (4, "A3", "fine"),
+            ]
+            .map(|(line, a, b)| (line, a.to_owned(), b.to_owned()));
+            assert_eq!(items(&csv), want, "{csv:?}");
+        }
+        assert_eq!(super::delimiter_of(b"a;b,c\td\nx\ty"), b',');
+        assert_eq!(super::delimiter_of(b"a\tb;c\r\nx,y"), b'\t');
+        assert_eq!(super::delimiter_of(b"a;b\nx,y"), b';');
+        assert_eq!(super::delimiter_of(b"postcode\nx\ty"), b',');
     }
 }

@@ -124,7 +124,12 @@ fn read_records(
     };
     match format {
         Format::Csv => {
-            let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
+            let mut reader = csv::ReaderBuilder::new()
+                .flexible(true)
+                .delimiter(super::read::delimiter_of(
+                    input.strip_prefix(b"\xef\xbb\xbf").unwrap_or(input),
+                ))
+                .from_reader(input);
             let headers: Vec<Option<&'static str>> = reader
                 .headers()
                 .map_err(|e| IngestError::Malformed {

@@ -296,16 +296,18 @@ fn files_in_another_text_encoding_are_read_as_named_or_marked() {
         hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&cp1252))
     );
 
-    // UTF-16LE with its mark, as Excel saves "Unicode text"; no name needed.
+    // UTF-16LE with its mark, tab-separated, as Excel saves "Unicode text";
+    // no name needed.
     let text = "report_id,observed_on,venue_type,lat,lng,venue_name\r\n\
                 U1,2024-03-01,nail_bar,52.66,0.16,\u{141}\u{f3}d\u{17a} Nails\r\n\
-                U2,2024-03-01,spaceship,52.66,0.16,Caf\u{e9}\r\n";
+                U2,2024-03-01,spaceship,52.66,0.16,Caf\u{e9}\r\n"
+        .replace(',', "\t");
     let utf16: Vec<u8> = [0xFF, 0xFE]
         .into_iter()
         .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
         .collect();
     let mut store = Store::open_in_memory().expect("store");
-    let c = load(&mut store, reader("unicode.csv", utf16), &quiet(), None)
+    let c = load(&mut store, reader("unicode.txt", utf16), &quiet(), None)
         .expect("load")
         .counts;
     assert_eq!((c.read, c.stored, c.rejected), (2, 1, 1));

@@ -263,8 +263,24 @@ fn a_register_in_windows_1252_is_read_when_named() {
         encoding: Some("latin1".parse().expect("label")),
         ..quiet()
     };
-    let named = import_premises(&mut store, reader("reg.csv", bytes), &options).expect("import");
+    let named =
+        import_premises(&mut store, reader("reg.csv", bytes.clone()), &options).expect("import");
     assert_eq!((named.counts.stored, named.counts.rejected), (1, 1));
+    // The same register tab-separated (as Excel saves "Unicode text"): the
+    // same premises, found already there.
+    let tabbed: Vec<u8> = bytes
+        .iter()
+        .map(|&b| if b == b',' { b'\t' } else { b })
+        .collect();
+    let again = import_premises(&mut store, reader("reg.txt", tabbed), &options).expect("import");
+    assert_eq!(
+        (
+            again.counts.stored,
+            again.counts.duplicates,
+            again.counts.rejected
+        ),
+        (0, 2, 1)
+    );
     let names: BTreeSet<Option<String>> = store
         .premises()
         .expect("premises")
