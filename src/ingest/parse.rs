@@ -235,8 +235,13 @@ fn list(value: Option<&str>) -> impl Iterator<Item = &str> {
         .filter(|s| !s.is_empty())
 }
 
-/// ISO 8601 dates and date-times, or UK `DD/MM/YYYY` (never US order). A date-time
-/// keeps the calendar date as written: an observation is dated where it was seen.
+/// ISO 8601 dates and date-times, UK `DD/MM/YYYY` (never US order; also with
+/// `.` or `-`, as written across Europe), year-first `YYYY/MM/DD`, or a
+/// month by its English name (`1 March 2024`, `1st Mar 2024`); a time may
+/// follow. A date-time keeps the calendar date as written: an observation is
+/// dated where it was seen. A two-digit year is refused: `01/03/24` could be
+/// 1924 or 2024 to a reader, and the date decides which period a report
+/// counts in.
 pub(crate) fn parse_date(value: &str) -> Result<NaiveDate, String> {
     if let Some(date) = plain_iso_date(value) {
         return Ok(date);
@@ -259,27 +264,68 @@ pub(crate) fn parse_date(value: &str) -> Result<NaiveDate, String> {
             }
         }
     }
-    if value.contains('/') {
-        let date_part = value.split_whitespace().next().unwrap_or(value);
-        let parts: Vec<&str> = date_part.split('/').collect();
-        if let [d, m, y] = parts.as_slice() {
-            if y.len() == 4 && d.len() <= 2 && m.len() <= 2 {
-                let (d, m, y) = (d.parse::<u32>(), m.parse::<u32>(), y.parse::<i32>());
-                if let (Ok(d), Ok(m), Ok(y)) = (d, m, y) {
-                    return NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| {
-                        format!("{value:?} is not a valid date (UK order DD/MM/YYYY)")
-                    });
-                }
+    let mut words = value.split_whitespace();
+    let date_part = words.next().unwrap_or(value);
+    if let Some(separator) = ['/', '.', '-'].into_iter().find(|s| date_part.contains(*s)) {
+        let parts: Vec<&str> = date_part.split(separator).collect();
+        let number = |part: &str| {
+            (!part.is_empty() && part.len() <= 2)
+                .then(|| part.parse::<u32>().ok())
+                .flatten()
+        };
+        let (day, month, year) = match parts.as_slice() {
+            [d, m, y] if y.len() == 4 => (number(d), number(m), y.parse::<i32>().ok()),
+            [y, m, d] if y.len() == 4 => (number(d), number(m), y.parse::<i32>().ok()),
+            [_, _, y] if y.len() == 2 => {
+                return Err(format!(
+                    "{value:?} has a two-digit year: write it in full (DD/MM/YYYY, UK order)"
+                ))
             }
+            _ => (None, None, None),
+        };
+        if let (Some(d), Some(m), Some(y)) = (day, month, year) {
+            return NaiveDate::from_ymd_opt(y, m, d)
+                .ok_or_else(|| format!("{value:?} is not a valid date (UK order DD/MM/YYYY)"));
         }
         return Err(format!(
             "{value:?} is not a date in DD/MM/YYYY (UK order) form"
         ));
     }
+    // "1 March 2024", "1st Mar 2024", "01 mar 2024 14:05".
+    if let (Some(month), Some(year)) = (words.next(), words.next()) {
+        let day = date_part.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+        let month = month.trim_end_matches(['.', ',']).to_ascii_lowercase();
+        let month = MONTHS
+            .iter()
+            .position(|name| month.len() >= 3 && name.starts_with(month.as_str()));
+        if let (Ok(d), Some(m), Ok(y)) = (day.parse::<u32>(), month, year.parse::<i32>()) {
+            if year.len() == 4 {
+                return NaiveDate::from_ymd_opt(y, m as u32 + 1, d)
+                    .ok_or_else(|| format!("{value:?} is not a valid date"));
+            }
+        }
+    }
     Err(format!(
-        "{value:?} is not a date (use YYYY-MM-DD or DD/MM/YYYY)"
+        "{value:?} is not a date (use YYYY-MM-DD, DD/MM/YYYY or 1 March 2024)"
     ))
 }
+
+/// English month names, for dates written out (`1 March 2024`); a name may
+/// be cut to three letters or more (`Mar`, `Sept`).
+const MONTHS: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
 
 /// The two shapes machine exports nearly always use, read without chrono's
 /// format interpreter: `YYYY-MM-DD` and `YYYY-MM-DDTHH:MM:SSZ`. `None` sends

@@ -97,6 +97,19 @@ fn dates_iso_and_uk_order() {
         ("2023-05-04T10:00:00+01:00", (2023, 5, 4)),
         ("2023-05-04 10:00", (2023, 5, 4)),
         ("04/05/2023 10:15", (2023, 5, 4)),
+        // Day first with dots or dashes, as written across Europe.
+        ("04.05.2023", (2023, 5, 4)),
+        ("4-5-2023", (2023, 5, 4)),
+        ("04-05-2023 10:15", (2023, 5, 4)),
+        // Year first, whatever the separator.
+        ("2023/05/04", (2023, 5, 4)),
+        ("2023.5.4", (2023, 5, 4)),
+        // A month by its English name, whole or cut.
+        ("4 May 2023", (2023, 5, 4)),
+        ("4th may 2023 10:15", (2023, 5, 4)),
+        ("1 Sept 2023", (2023, 9, 1)),
+        ("31 Dec. 2022", (2022, 12, 31)),
+        ("02 February, 2023", (2023, 2, 2)),
     ] {
         let got =
             parse(&with(&[("date", text)])).unwrap_or_else(|e| panic!("{text}: {}", e.reason));
@@ -106,6 +119,21 @@ fn dates_iso_and_uk_order() {
             NaiveDate::from_ymd_opt(y, m, d).expect("date"),
             "{text}"
         );
+    }
+    for (text, says) in [
+        ("04/05/23", "two-digit year"),
+        ("4.5.23", "two-digit year"),
+        ("31/02/2023", "not a valid date"),
+        ("31 February 2023", "not a valid date"),
+        ("May 4 2023", "not a date"),
+        ("4 Ma 2023", "not a date"),
+        ("4 May 23", "not a date"),
+        ("4/5", "not a date"),
+        ("2023-05", "not a date"),
+    ] {
+        let reason = parse(&with(&[("date", text)]))
+            .map_or_else(|e| e.reason, |_| format!("{text} was read as a date"));
+        assert!(reason.contains(says), "{text}: {reason}");
     }
     // Today is allowed; tomorrow is not.
     assert!(parse(&with(&[("date", "2026-11-23")])).is_ok());
