@@ -88,6 +88,19 @@ pub fn parse_row(row: &RawRow, context: &ParseContext) -> Result<ParsedReport, R
         None => "unspecified".to_owned(),
     };
     let observed_on = match row.get(Column::ObservedOn) {
+        // Spreadsheets save a row whose cells were cleared as a line of
+        // commas: said as such, not as a report missing its date.
+        None if row.is_blank() => {
+            return Err(RowReject {
+                field: "row".into(),
+                ..reject(
+                    Column::ObservedOn,
+                    "blank: every value is empty (a spreadsheet keeps such a row where \
+                     cells were cleared but the row was not deleted)"
+                        .into(),
+                )
+            })
+        }
         None => {
             return Err(reject(
                 Column::ObservedOn,

@@ -89,6 +89,15 @@ impl RawRow {
         self.untrimmed(column).map(trim).filter(|v| !v.is_empty())
     }
 
+    /// Whether every value of the record is blank: in its columns we read
+    /// and those we do not (a JSON row: every column we read).
+    pub fn is_blank(&self) -> bool {
+        match &self.values {
+            Values::Csv { record, .. } => record.iter().all(|v| v.trim().is_empty()),
+            Values::Owned { .. } => Column::ALL.iter().all(|c| self.get(*c).is_none()),
+        }
+    }
+
     /// A CSV row's record, to be read into again ([`RecordPool`]).
     fn into_record(self) -> Option<csv::ByteRecord> {
         match self.values {

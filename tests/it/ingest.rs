@@ -326,6 +326,36 @@ fn files_in_another_text_encoding_are_read_as_named_or_marked() {
     );
 }
 
+/// A line of commas (a spreadsheet's row whose cells were cleared) is listed
+/// as blank, not as a report missing its date; a row with a value in a
+/// column we do not read is not blank.
+#[test]
+fn blank_rows_are_said_to_be_blank() {
+    let csv = "report_id,observed_on,venue_type,postcode,comment\n\
+               B1,2024-03-01,car_wash,PE13 1PE,\n\
+               ,,,,\n\
+               \x20, ,\t, ,\n\
+               ,,,,called back\n";
+    let mut store = Store::open_in_memory().expect("store");
+    let c = load(&mut store, reader("blank.csv", csv), &quiet(), None)
+        .expect("load")
+        .counts;
+    assert_eq!((c.read, c.stored, c.rejected), (4, 1, 3));
+    let listed = rejects(&store, c.run_id);
+    let got: Vec<(u64, &str, bool)> = listed
+        .iter()
+        .map(|r| (r.line, r.field.as_str(), r.reason.starts_with("blank")))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (3, "row", true),
+            (4, "row", true),
+            (5, "observed_on", false)
+        ]
+    );
+}
+
 #[test]
 fn reingest_is_idempotent() {
     let dir = tempfile::tempdir().expect("tempdir");
