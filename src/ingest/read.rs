@@ -540,6 +540,34 @@ struct GeoJsonFeatures<'r> {
     file: String,
     line: u64,
     done: bool,
+    /// The coordinates are British National Grid eastings and northings
+    /// (a `crs` member naming EPSG:27700), not longitudes and latitudes.
+    grid: bool,
+}
+
+/// Whether a GeoJSON `crs` member (GeoJSON 2008, still written by GDAL and
+/// QGIS for a layer not in WGS84) names British National Grid; an error
+/// naming it when it is neither that nor WGS84.
+fn crs_is_grid(crs: &Value) -> Result<bool, String> {
+    let properties = &crs["properties"];
+    let name = match (properties["name"].as_str(), properties["code"].as_u64()) {
+        (Some(name), _) => name.to_owned(),
+        (None, Some(code)) => format!("EPSG:{code}"),
+        (None, None) => return Err(format!("\"crs\" names no CRS: {crs}")),
+    };
+    // "EPSG:27700", "urn:ogc:def:crs:EPSG::27700", "urn:ogc:def:crs:EPSG:6.6:27700".
+    let upper = name.to_ascii_uppercase();
+    let code = upper.rsplit(':').next().unwrap_or_default();
+    match (upper.contains("EPSG"), code) {
+        (true, "27700") => Ok(true),
+        // GeoJSON's own order (longitude first) whichever of the two is named,
+        // as GDAL writes and reads it.
+        (true, "4326") | (false, "CRS84") => Ok(false),
+        _ => Err(format!(
+            "\"crs\" is {name}: this reads WGS84 (EPSG:4326, CRS84) or British National \
+             Grid (EPSG:27700); save the layer in one of them"
+        )),
+    }
 }
 
 impl<'r> GeoJsonFeatures<'r> {
@@ -549,6 +577,7 @@ impl<'r> GeoJsonFeatures<'r> {
             file: file.to_owned(),
             line: 1,
             done: false,
+            grid: false,
         };
         this.seek_features()?;
         Ok(this)
@@ -614,6 +643,14 @@ impl<'r> GeoJsonFeatures<'r> {
                     self.string(&mut key)?;
                     last_string_at_depth1 = depth == 1;
                 }
+                // Writers put `crs` before `features`; one after them is
+                // not looked for (the features are streamed as they come).
+                b':' if last_string_at_depth1 && key == b"crs\"" => {
+                    last_string_at_depth1 = false;
+                    if let Some(crs) = self.object_value()? {
+                        self.grid = crs_is_grid(&crs).map_err(|m| self.malformed(&m))?;
+                    }
+                }
                 b':' if last_string_at_depth1 && key == b"features\"" => loop {
                     match self.byte()? {
                         Some(b'[') => return Ok(()),
@@ -634,6 +671,46 @@ impl<'r> GeoJsonFeatures<'r> {
             }
         }
         Err(self.malformed("not a GeoJSON FeatureCollection: no \"features\" array"))
+    }
+
+    /// The object that comes next (after white space), parsed; `None`, with
+    /// nothing read but the white space, when the next value is not an object.
+    fn object_value(&mut self) -> Result<Option<Value>, IngestError> {
+        loop {
+            let buf = self.input.fill_buf().map_err(|source| IngestError::Io {
+                file: self.file.clone(),
+                source,
+            })?;
+            match buf.first() {
+                Some(b) if b.is_ascii_whitespace() => {
+                    self.byte()?;
+                }
+                Some(b'{') => break,
+                _ => return Ok(None),
+            }
+        }
+        let mut out = Vec::new();
+        let mut depth = 0usize;
+        loop {
+            let b = self
+                .byte()?
+                .ok_or_else(|| self.malformed("unexpected end of file inside an object"))?;
+            out.push(b);
+            match b {
+                b'"' => self.string(&mut out)?,
+                b'{' | b'[' => depth += 1,
+                b'}' | b']' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        serde_json::from_slice(&out)
+            .map(Some)
+            .map_err(|e| self.malformed(&format!("not JSON: {e}")))
     }
 
     /// The next feature's bytes and start line, or `None` at the end of the array.
@@ -685,7 +762,7 @@ impl<'r> GeoJsonFeatures<'r> {
         Ok(Some((line, out)))
     }
 
-    fn feature_row(line: u64, bytes: &[u8]) -> RowItem {
+    fn feature_row(line: u64, bytes: &[u8], grid: bool) -> RowItem {
         let raw = String::from_utf8_lossy(bytes).into_owned();
         let reject = |field: &str, reason: String| {
             RowItem::Reject(RowReject {
@@ -726,8 +803,13 @@ impl<'r> GeoJsonFeatures<'r> {
                 Ok(geojson::GeometryValue::Point { coordinates })
                     if coordinates.as_slice().len() >= 2 =>
                 {
-                    row.set(Column::Lng, coordinates.as_slice()[0].to_string());
-                    row.set(Column::Lat, coordinates.as_slice()[1].to_string());
+                    let (x, y) = if grid {
+                        (Column::Easting, Column::Northing)
+                    } else {
+                        (Column::Lng, Column::Lat)
+                    };
+                    row.set(x, coordinates.as_slice()[0].to_string());
+                    row.set(y, coordinates.as_slice()[1].to_string());
                 }
                 Ok(_) => return reject("geometry", "geometry must be a Point".into()),
                 Err(e) => return reject("geometry", format!("invalid geometry: {e}")),
@@ -745,7 +827,7 @@ impl Iterator for GeoJsonFeatures<'_> {
             return None;
         }
         match self.next_feature() {
-            Ok(Some((line, bytes))) => Some(Ok(Self::feature_row(line, &bytes))),
+            Ok(Some((line, bytes))) => Some(Ok(Self::feature_row(line, &bytes, self.grid))),
             Ok(None) => {
                 self.done = true;
                 // Read to the end so that the file's hash covers every byte.

@@ -356,6 +356,77 @@ fn blank_rows_are_said_to_be_blank() {
     );
 }
 
+/// GDAL and QGIS save a layer in British National Grid as GeoJSON with a
+/// `crs` member and eastings and northings as coordinates: read as such,
+/// checked against Ordnance Survey's worked example (Caister water tower,
+/// in the OS guide to coordinate systems in Great Britain: E 651409.903,
+/// N 313177.270 is OSGB36 52°39'27.2531"N 1°43'4.5177"E, which is ETRS89
+/// 52°39'28.8282"N 1°42'57.8663"E; ETRS89 is WGS84 to within a metre or so).
+/// A CRS this does not read stops the file, naming it.
+#[test]
+fn geojson_in_british_national_grid_is_read_by_its_crs() {
+    let collection = |crs: &str, x: f64, y: f64| {
+        format!(
+            "{{\"type\": \"FeatureCollection\",\n\"crs\": {crs},\n\"features\": [\n\
+             {{\"type\": \"Feature\", \"properties\": {{\"report_id\": \"T1\", \"observed_on\": \"2024-03-01\", \"venue_type\": \"farm\"}}, \
+             \"geometry\": {{\"type\": \"Point\", \"coordinates\": [{x}, {y}]}}}}\n]}}\n"
+        )
+    };
+    let geojson = LoadOptions {
+        format: Some(hotspots::ingest::Format::Geojson),
+        ..quiet()
+    };
+    let (lat, lng) = (
+        52.0 + 39.0 / 60.0 + 28.8282 / 3600.0,
+        1.0 + 42.0 / 60.0 + 57.8663 / 3600.0,
+    );
+    for crs in [
+        r#"{"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::27700"}}"#,
+        r#"{"type": "EPSG", "properties": {"code": 27700}}"#,
+    ] {
+        let mut store = Store::open_in_memory().expect("store");
+        let text = collection(crs, 651_409.903, 313_177.27);
+        let c = load(&mut store, reader("bng.geojson", text), &geojson, None)
+            .expect("load")
+            .counts;
+        assert_eq!((c.stored, c.rejected), (1, 0), "{crs}");
+        let r = &reports(&store)[0];
+        assert_eq!(r.geocode_method, "bng");
+        assert!(
+            (r.lat - lat).abs() < 1e-5 && (r.lng - lng).abs() < 1e-5,
+            "{crs}: {} {}",
+            r.lat,
+            r.lng
+        );
+    }
+    // Longitude first under a WGS84 name, as with none.
+    let mut store = Store::open_in_memory().expect("store");
+    let crs84 = r#"{"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}"#;
+    let c = load(
+        &mut store,
+        reader("w.geojson", collection(crs84, lng, lat)),
+        &geojson,
+        None,
+    )
+    .expect("load")
+    .counts;
+    assert_eq!(c.stored, 1);
+    assert!((reports(&store)[0].lat - lat).abs() < 1e-9);
+    let mercator = r#"{"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::3857"}}"#;
+    let err = load(
+        &mut store,
+        reader("m.geojson", collection(mercator, 191_237.0, 6_920_443.0)),
+        &geojson,
+        None,
+    )
+    .expect_err("a CRS not read");
+    let said = err.to_string();
+    assert!(
+        said.contains("m.geojson: line 2") && said.contains("EPSG::3857") && said.contains("27700"),
+        "{said}"
+    );
+}
+
 #[test]
 fn reingest_is_idempotent() {
     let dir = tempfile::tempdir().expect("tempdir");
