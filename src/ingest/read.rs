@@ -690,27 +690,33 @@ impl<'r> GeoJsonFeatures<'r> {
             }
         }
         let mut out = Vec::new();
-        let mut depth = 0usize;
-        loop {
-            let b = self
-                .byte()?
-                .ok_or_else(|| self.malformed("unexpected end of file inside an object"))?;
-            out.push(b);
-            match b {
-                b'"' => self.string(&mut out)?,
-                b'{' | b'[' => depth += 1,
-                b'}' | b']' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        break;
-                    }
-                }
-                _ => {}
-            }
-        }
+        out.extend(self.byte()?);
+        self.close_brackets(&mut out, 1, "an object")?;
         serde_json::from_slice(&out)
             .map(Some)
             .map_err(|e| self.malformed(&format!("not JSON: {e}")))
+    }
+
+    /// Reads on into `out` until the `depth` brackets open in it are closed.
+    fn close_brackets(
+        &mut self,
+        out: &mut Vec<u8>,
+        mut depth: usize,
+        inside: &str,
+    ) -> Result<(), IngestError> {
+        while depth > 0 {
+            let b = self.byte()?.ok_or_else(|| {
+                self.malformed(&format!("unexpected end of file inside {inside}"))
+            })?;
+            out.push(b);
+            match b {
+                b'"' => self.string(out)?,
+                b'{' | b'[' => depth += 1,
+                b'}' | b']' => depth -= 1,
+                _ => {}
+            }
+        }
+        Ok(())
     }
 
     /// The next feature's bytes and start line, or `None` at the end of the array.
@@ -729,19 +735,8 @@ impl<'r> GeoJsonFeatures<'r> {
             self.string(&mut out)?;
             return Ok(Some((line, out)));
         }
-        let mut depth = usize::from(matches!(start, b'{' | b'['));
-        while depth > 0 {
-            let b = self
-                .byte()?
-                .ok_or_else(|| self.malformed("unexpected end of file inside a feature"))?;
-            out.push(b);
-            match b {
-                b'"' => self.string(&mut out)?,
-                b'{' | b'[' => depth += 1,
-                b'}' | b']' => depth -= 1,
-                _ => {}
-            }
-        }
+        let depth = usize::from(matches!(start, b'{' | b'['));
+        self.close_brackets(&mut out, depth, "a feature")?;
         if !matches!(start, b'{' | b'[') {
             // a bare scalar: read up to the next separator
             loop {
