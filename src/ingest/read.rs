@@ -583,12 +583,17 @@ impl<'r> GeoJsonFeatures<'r> {
         Ok(this)
     }
 
-    fn byte(&mut self) -> Result<Option<u8>, IngestError> {
+    /// The next byte, left to be read.
+    fn peek(&mut self) -> Result<Option<u8>, IngestError> {
         let buf = self.input.fill_buf().map_err(|source| IngestError::Io {
             file: self.file.clone(),
             source,
         })?;
-        let Some(&b) = buf.first() else {
+        Ok(buf.first().copied())
+    }
+
+    fn byte(&mut self) -> Result<Option<u8>, IngestError> {
+        let Some(b) = self.peek()? else {
             return Ok(None);
         };
         self.input.consume(1);
@@ -677,11 +682,7 @@ impl<'r> GeoJsonFeatures<'r> {
     /// nothing read but the white space, when the next value is not an object.
     fn object_value(&mut self) -> Result<Option<Value>, IngestError> {
         loop {
-            let buf = self.input.fill_buf().map_err(|source| IngestError::Io {
-                file: self.file.clone(),
-                source,
-            })?;
-            match buf.first() {
+            match self.peek()? {
                 Some(b) if b.is_ascii_whitespace() => {
                     self.byte()?;
                 }
@@ -740,11 +741,7 @@ impl<'r> GeoJsonFeatures<'r> {
         if !matches!(start, b'{' | b'[') {
             // a bare scalar: read up to the next separator
             loop {
-                let buf = self.input.fill_buf().map_err(|source| IngestError::Io {
-                    file: self.file.clone(),
-                    source,
-                })?;
-                match buf.first() {
+                match self.peek()? {
                     Some(b',' | b']') | None => break,
                     Some(_) => {
                         if let Some(b) = self.byte()? {
