@@ -300,9 +300,12 @@ pub(crate) fn parse_date(value: &str) -> Result<NaiveDate, String> {
             return NaiveDate::from_ymd_opt(y, m, d)
                 .ok_or_else(|| format!("{value:?} is not a valid date (UK order DD/MM/YYYY)"));
         }
-        return Err(format!(
-            "{value:?} is not a date in DD/MM/YYYY (UK order) form"
-        ));
+        // A slash says a UK date was meant; a dash may be a broken ISO one.
+        if separator == '/' {
+            return Err(format!(
+                "{value:?} is not a date in DD/MM/YYYY (UK order) form"
+            ));
+        }
     }
     // "1 March 2024", "1st Mar 2024", "01 mar 2024 14:05".
     if let (Some(month), Some(year)) = (words.next(), words.next()) {

@@ -130,6 +130,7 @@ fn dates_iso_and_uk_order() {
         ("4 May 23", "not a date"),
         ("4/5", "not a date"),
         ("2023-05", "not a date"),
+        ("2023-05-04T10:00+25:00", "use YYYY-MM-DD"),
     ] {
         let reason = parse(&with(&[("date", text)]))
             .map_or_else(|e| e.reason, |_| format!("{text} was read as a date"));
