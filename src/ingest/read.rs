@@ -264,7 +264,7 @@ impl<'a> OpenQuote<'a> {
             reserialise(&before) + ","
         };
         line.push('"');
-        line.push_str(&String::from_utf8_lossy(&value[..first_break]));
+        line.push_str(&raw_text(&value[..first_break]));
         let rest = &value[first_break..];
         let skip = if rest.starts_with(b"\r\n") { 2 } else { 1 };
         Some(Self {
@@ -426,7 +426,22 @@ fn reserialise_with(record: &csv::ByteRecord, delimiter: u8) -> String {
     if buf.last() == Some(&b'\n') {
         buf.pop();
     }
-    String::from_utf8_lossy(&buf).into_owned()
+    raw_text(&buf)
+}
+
+/// Bytes as a reject's raw text: UTF-8 as it is, and each byte that is not
+/// UTF-8 as `\xNN`, so that what was in the file is still there to read
+/// (a replacement character would lose which byte it was).
+pub(super) fn raw_text(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for byte in chunk.invalid() {
+            let _ = write!(out, "\\x{byte:02X}");
+        }
+    }
+    out
 }
 
 /// Fills a row from a JSON object's members (properties of a feature, or a JSON line).
@@ -503,7 +518,7 @@ impl Iterator for JsonLines<'_> {
                 })))
             };
             let Ok(text) = std::str::from_utf8(bytes) else {
-                let raw = String::from_utf8_lossy(bytes).trim_end().to_owned();
+                let raw = raw_text(bytes).trim_end().to_owned();
                 return reject(self.line, "row", super::encoding::NOT_UTF8.into(), raw);
             };
             let text = text.trim();
@@ -755,7 +770,7 @@ impl<'r> GeoJsonFeatures<'r> {
     }
 
     fn feature_row(line: u64, bytes: &[u8], grid: bool) -> RowItem {
-        let raw = String::from_utf8_lossy(bytes).into_owned();
+        let raw = raw_text(bytes);
         let reject = |field: &str, reason: String| {
             RowItem::Reject(RowReject {
                 line,

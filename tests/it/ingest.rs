@@ -260,6 +260,15 @@ fn files_in_another_text_encoding_are_read_as_named_or_marked() {
         .filter(|r| r.field == "venue_name" && r.reason.contains("--encoding windows-1252"))
         .count();
     assert_eq!(hinted, 1_000);
+    // The raw text keeps which bytes they were.
+    let first = rejects(&unnamed, c.run_id)
+        .into_iter()
+        .next()
+        .expect("a reject");
+    assert_eq!(
+        first.raw,
+        "W0,2024-03-01,car_wash,52.66,0.16,Caf\\xE9 \\xA30"
+    );
 
     let mut store = Store::open_in_memory().expect("store");
     let options = LoadOptions {
