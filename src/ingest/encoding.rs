@@ -32,7 +32,8 @@ impl FromStr for TextEncoding {
     type Err = String;
 
     fn from_str(label: &str) -> Result<Self, Self::Err> {
-        Encoding::for_label(label.trim().as_bytes())
+        // `for_label` trims white space itself, as the WHATWG standard says.
+        Encoding::for_label(label.as_bytes())
             .map(Self)
             .ok_or_else(|| {
                 format!(

@@ -92,13 +92,12 @@ pub fn parse_row(row: &RawRow, context: &ParseContext) -> Result<ParsedReport, R
         // commas: said as such, not as a report missing its date.
         None if row.is_blank() => {
             return Err(RowReject {
+                line: row.line,
                 field: "row".into(),
-                ..reject(
-                    Column::ObservedOn,
-                    "blank: every value is empty (a spreadsheet keeps such a row where \
-                     cells were cleared but the row was not deleted)"
-                        .into(),
-                )
+                reason: "blank: every value is empty (a spreadsheet keeps such a row where \
+                         cells were cleared but the row was not deleted)"
+                    .into(),
+                raw: row.raw(),
             })
         }
         None => {
