@@ -477,10 +477,20 @@ type Pair<'a> = Option<((f64, &'a str), (f64, &'a str))>;
 
 fn pair(row: &impl LocationColumns, a: Column, b: Column) -> Result<Pair<'_>, (Column, String)> {
     let number = |column: Column, text: &str| -> Result<f64, (Column, String)> {
-        text.parse::<f64>()
-            .ok()
-            .filter(|v| v.is_finite())
-            .ok_or_else(|| (column, format!("{text:?} is not a number")))
+        let parsed = match text.parse::<f64>() {
+            Ok(v) => Some(v),
+            Err(_) if matches!(column, Column::Lat | Column::Lng) => decimal_comma(text),
+            Err(_) => None,
+        };
+        parsed.filter(|v| v.is_finite()).ok_or_else(|| {
+            let hint = if text.contains(',') && matches!(column, Column::Easting | Column::Northing)
+            {
+                " (give metres without separators, e.g. 546100)"
+            } else {
+                ""
+            };
+            (column, format!("{text:?} is not a number{hint}"))
+        })
     };
     match (row.value(a), row.value(b)) {
         (None, None) => Ok(None),
@@ -490,9 +500,23 @@ fn pair(row: &impl LocationColumns, a: Column, b: Column) -> Result<Pair<'_>, (C
     }
 }
 
+/// `52,4862` as `52.4862`: a spreadsheet in a locale with a decimal comma
+/// (across Europe, and the `;`-separated files it saves) writes degrees so.
+/// Only for degrees: a latitude or longitude with a thousands separator would
+/// be out of range anyway, whereas `546,100` metres is more likely 546100 than
+/// 546.1, so grid references keep no separator at all.
+fn decimal_comma(text: &str) -> Option<f64> {
+    let (whole, fraction) = text.split_once(',')?;
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    let unsigned = whole.strip_prefix('-').unwrap_or(whole);
+    (digits(unsigned) && digits(fraction))
+        .then(|| format!("{whole}.{fraction}").parse().ok())
+        .flatten()
+}
+
 /// Half the step of the last decimal given: 4+ decimals is GPS-grade (10 m floor).
 fn degrees_precision_m(lat: &str, lng: &str) -> f64 {
-    let decimals = |t: &str| t.split_once('.').map_or(0, |(_, f)| f.len());
+    let decimals = |t: &str| t.split_once(['.', ',']).map_or(0, |(_, f)| f.len());
     let d = decimals(lat).min(decimals(lng)).min(9) as i32;
     (0.5 * 111_320.0 * 10f64.powi(-d)).max(10.0).round()
 }

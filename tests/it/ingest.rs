@@ -365,6 +365,41 @@ fn blank_rows_are_said_to_be_blank() {
     );
 }
 
+/// Excel in a locale with a decimal comma (French, German, Polish, ...) saves
+/// "CSV" separated by `;`, with dates day first and degrees like `52,66622`:
+/// read as the points they are, the same reports as the comma-separated file
+/// with dots (the second load finds only duplicates). Grid metres with a
+/// separator stay a reject naming the column.
+#[test]
+fn a_semicolon_file_with_decimal_commas_is_read() {
+    let european = "report_id;observed_on;venue_type;lat;lng;easting;northing\r\n\
+                    E1;01.03.2024;car_wash;52,66622;0,15938;;\r\n\
+                    E2;15-03-2024;nail_bar;52,4862;-1,8904;;\r\n\
+                    E3;2024-03-01;farm;;;546,100;310200\r\n";
+    let mut store = Store::open_in_memory().expect("store");
+    let c = load(&mut store, reader("export.csv", european), &quiet(), None)
+        .expect("load")
+        .counts;
+    assert_eq!((c.read, c.stored, c.rejected), (3, 2, 1));
+    assert_eq!(
+        reject_lines(&store, c.run_id),
+        vec![(4, "easting".to_owned())]
+    );
+    let stored = reports(&store);
+    let e1 = stored.iter().find(|r| r.report_id == "E1").expect("E1");
+    assert_eq!((e1.lat, e1.lng, e1.precision_m), (52.66622, 0.15938, 10.0));
+    let e2 = stored.iter().find(|r| r.report_id == "E2").expect("E2");
+    assert_eq!((e2.lat, e2.lng), (52.4862, -1.8904));
+
+    let dotted = "report_id,observed_on,venue_type,lat,lng\n\
+                  E1,2024-03-01,car_wash,52.66622,0.15938\n\
+                  E2,2024-03-15,nail_bar,52.4862,-1.8904\n";
+    let c = load(&mut store, reader("dotted.csv", dotted), &quiet(), None)
+        .expect("load")
+        .counts;
+    assert_eq!((c.read, c.stored, c.duplicates), (2, 0, 2));
+}
+
 /// GDAL and QGIS save a layer in British National Grid as GeoJSON with a
 /// `crs` member and eastings and northings as coordinates: read as such,
 /// checked against Ordnance Survey's worked example (Caister water tower,

@@ -69,6 +69,11 @@ fn rejects_name_the_field() {
         (&[("easting", "545978")], "northing"),
         (&[("easting", "-5"), ("northing", "10")], "easting"),
         (&[("easting", "5"), ("northing", "2000000")], "northing"),
+        (&[("lat", "52,6,1"), ("lng", "0.1")], "lat"),
+        (&[("lat", "52,"), ("lng", "0.1")], "lat"),
+        (&[("lat", "52.6"), ("lng", ",5")], "lng"),
+        (&[("lat", "52,6e1"), ("lng", "0.1")], "lat"),
+        (&[("easting", "546,100"), ("northing", "310200")], "easting"),
     ];
     for (extra, field) in cases {
         let got = parse(&with(extra));
@@ -241,6 +246,31 @@ fn location_forms_and_precision() {
     assert_eq!(
         only(&[("postcode", "pe13")]),
         LocationInput::Postcode(Postcode::Outward("PE13".into()))
+    );
+}
+
+/// A spreadsheet in a locale with a decimal comma writes `52,66622`: the same
+/// point, the same precision and the same content hash as `52.66622`; grid
+/// metres take no separator, and the reject says how to write them.
+#[test]
+fn degrees_with_a_decimal_comma() {
+    let dotted = parse(&with(&[("lat", "52.66622"), ("lng", "-0.15938")])).expect("dotted");
+    let comma = parse(&with(&[("lat", "52,66622"), ("lng", "-0,15938")])).expect("comma");
+    assert_eq!(comma.location, dotted.location);
+    assert_eq!(comma.content_hash, dotted.content_hash);
+    let coarse = parse(&with(&[("lat", "52,67"), ("lng", "0,16")])).expect("coarse");
+    assert_eq!(
+        coarse.location,
+        LocationInput::LatLng {
+            lat: 52.67,
+            lng: 0.16,
+            precision_m: 557.0
+        }
+    );
+    let grid = parse(&with(&[("easting", "546,100"), ("northing", "310200")])).unwrap_err();
+    assert_eq!(
+        grid.reason,
+        "\"546,100\" is not a number (give metres without separators, e.g. 546100)"
     );
 }
 
