@@ -77,38 +77,64 @@ impl Column {
         }
     }
 
+    /// The header names read as this column, its own name first (each is
+    /// what [`Column::from_header`] maps to it; a unit test keeps them so).
+    pub fn header_names(self) -> &'static [&'static str] {
+        match self {
+            Self::ReportId => &["report_id", "id", "reportid"],
+            Self::Source => &["source"],
+            Self::ObservedOn => &["observed_on", "date", "reported_at", "observed_at"],
+            Self::VenueType => &["venue_type", "venue"],
+            Self::ExploitationType => &["exploitation_type", "exploitation"],
+            Self::Indicators => &["indicators"],
+            Self::Lat => &["lat", "latitude"],
+            Self::Lng => &["lng", "longitude", "lon", "long"],
+            Self::Easting => &["easting"],
+            Self::Northing => &["northing"],
+            Self::Postcode => &["postcode", "post_code", "postal_code"],
+            Self::Town => &["town", "place"],
+            Self::County => &["county"],
+            Self::Address => &["address"],
+            Self::VenueName => &["venue_name"],
+            Self::PersonsCount => &["persons_count", "persons"],
+            Self::Nationalities => &["nationalities", "nationality"],
+            Self::ChildInvolved => &["child_involved", "child"],
+            Self::Grading => &["grading"],
+            Self::Notes => &["notes"],
+        }
+    }
+
     /// Maps a header (any case, spaces or hyphens for underscores) to a column.
     pub fn from_header(header: &str) -> Option<Self> {
         let key = crate::model::normalise_word(header.trim_start_matches('\u{feff}'));
-        let column = match key.as_str() {
-            "report_id" | "id" | "reportid" => Self::ReportId,
-            "source" => Self::Source,
-            "observed_on" | "date" | "reported_at" | "observed_at" => Self::ObservedOn,
-            "venue_type" | "venue" => Self::VenueType,
-            "exploitation_type" | "exploitation" => Self::ExploitationType,
-            "indicators" => Self::Indicators,
-            "lat" | "latitude" => Self::Lat,
-            "lng" | "longitude" | "lon" | "long" => Self::Lng,
-            "easting" => Self::Easting,
-            "northing" => Self::Northing,
-            "postcode" | "post_code" | "postal_code" => Self::Postcode,
-            "town" | "place" => Self::Town,
-            "county" => Self::County,
-            "address" => Self::Address,
-            "venue_name" => Self::VenueName,
-            "persons_count" | "persons" => Self::PersonsCount,
-            "nationalities" | "nationality" => Self::Nationalities,
-            "child_involved" | "child" => Self::ChildInvolved,
-            "grading" => Self::Grading,
-            "notes" => Self::Notes,
-            _ => return None,
-        };
-        Some(column)
+        Self::ALL
+            .into_iter()
+            .find(|column| column.header_names().contains(&key.as_str()))
     }
 }
 
 impl fmt::Display for Column {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Column;
+
+    /// Every name a header check offers is read as its column, and every
+    /// column's own name is offered first.
+    #[test]
+    fn header_names_are_read_as_their_column() {
+        for column in Column::ALL {
+            let names = column.header_names();
+            assert_eq!(names[0], column.name());
+            for name in names {
+                assert_eq!(Column::from_header(name), Some(column), "{name}");
+                let spaced = name.replace('_', " ").to_uppercase();
+                assert_eq!(Column::from_header(&spaced), Some(column), "{spaced}");
+            }
+        }
     }
 }

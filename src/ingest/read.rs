@@ -63,7 +63,7 @@ pub fn open_rows<'r>(
     pool: &RecordPool,
 ) -> Result<Rows<'r>, IngestError> {
     match format {
-        Format::Csv => csv_rows(input, file, pool.clone(), None),
+        Format::Csv => csv_rows(input, file, pool.clone(), None, HeaderCheck::Reports),
         Format::Jsonl => Ok(Box::new(JsonLines {
             input,
             file: file.to_owned(),
@@ -86,6 +86,86 @@ pub(super) fn delimiter_of(head: &[u8]) -> u8 {
         .unwrap_or(b',')
 }
 
+/// Whether a CSV header must name the columns every report needs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum HeaderCheck {
+    Reports,
+    /// A header already checked (the lines after a quote left open), or a
+    /// unit test's few columns.
+    None,
+}
+
+/// Why no row under this header could be a report, or `None`. A header
+/// without a column for the date, the venue type or the place would have
+/// every row rejected for the same reason (a police.uk file has `Month`, a
+/// council's may have `Date of visit`): the file is stopped at line 1
+/// instead, saying which columns it lacks and which of its own were not read.
+fn header_lacks(columns: &[Option<Column>], headers: &csv::ByteRecord) -> Option<String> {
+    const LISTED: usize = 12;
+    let has = |column| columns.contains(&Some(column));
+    let names = |column: Column| match column.header_names() {
+        [one] => (*one).to_owned(),
+        [first @ .., last] => format!("{} or {last}", first.join(", ")),
+        [] => String::new(),
+    };
+    let mut lacking = Vec::new();
+    if !has(Column::ObservedOn) {
+        lacking.push(format!("date ({})", names(Column::ObservedOn)));
+    }
+    if !has(Column::VenueType) {
+        lacking.push(format!("venue type ({})", names(Column::VenueType)));
+    }
+    let place = (has(Column::Lat) && has(Column::Lng))
+        || (has(Column::Easting) && has(Column::Northing))
+        || [Column::Postcode, Column::Town, Column::Address]
+            .into_iter()
+            .any(has);
+    if !place {
+        let half = [
+            (Column::Lat, Column::Lng),
+            (Column::Lng, Column::Lat),
+            (Column::Easting, Column::Northing),
+            (Column::Northing, Column::Easting),
+        ]
+        .into_iter()
+        .find(|(given, _)| has(*given))
+        .map(|(given, other)| format!("; {given} is given without {other}"))
+        .unwrap_or_default();
+        lacking.push(format!(
+            "place (lat and lng, easting and northing, postcode, town or address{half})"
+        ));
+    }
+    if lacking.is_empty() {
+        return None;
+    }
+    let unread: Vec<String> = headers
+        .iter()
+        .zip(columns)
+        .filter(|(_, column)| column.is_none())
+        .map(|(header, _)| {
+            // A file that is not CSV at all has its first bytes for a header.
+            let name = String::from_utf8_lossy(header);
+            match name.char_indices().nth(40) {
+                Some((cut, _)) => format!("{:?}…", &name[..cut]),
+                None => format!("{name:?}"),
+            }
+        })
+        .collect();
+    let unread = match unread.len() {
+        0 => String::new(),
+        n if n > LISTED => format!(
+            "; the columns not read are {}, and {} more",
+            unread[..LISTED].join(", "),
+            n - LISTED
+        ),
+        _ => format!("; the columns not read are {}", unread.join(", ")),
+    };
+    Some(format!(
+        "header: no column gives each report's {}{unread}",
+        lacking.join(", nor its ")
+    ))
+}
+
 /// CSV rows of `input`, separated by `delimiter`, or by what its header
 /// line shows ([`delimiter_of`]) when `None`.
 fn csv_rows<'r>(
@@ -93,6 +173,7 @@ fn csv_rows<'r>(
     file: &str,
     pool: RecordPool,
     delimiter: Option<u8>,
+    check: HeaderCheck,
 ) -> Result<Rows<'r>, IngestError> {
     let head = input.fill_buf().map_err(|source| IngestError::Io {
         file: file.to_owned(),
@@ -134,6 +215,17 @@ fn csv_rows<'r>(
             }
         }
         columns.push(column);
+    }
+    let blank = headers.iter().all(<[u8]>::is_empty);
+    if let Some(message) = (check == HeaderCheck::Reports && !blank)
+        .then(|| header_lacks(&columns, &headers))
+        .flatten()
+    {
+        return Err(IngestError::Malformed {
+            file: file.to_owned(),
+            line: 1,
+            message,
+        });
     }
     let file = file.to_owned();
     let mut fields: super::CsvFields = Default::default();
@@ -182,6 +274,7 @@ fn csv_rows<'r>(
                             &file,
                             pool.clone(),
                             Some(delimiter),
+                            HeaderCheck::None,
                         );
                         // Its line 2 is the line after the quote's.
                         reread = rows.ok().map(|rows| (rows, line - 1));
@@ -915,14 +1008,15 @@ impl<R: Read> Read for HashingReader<R> {
 
 #[cfg(test)]
 mod tests {
-    use crate::ingest::{open_rows, Column, Format, RecordPool, RowItem};
+    use crate::ingest::{Column, RecordPool, RowItem};
 
     fn read(csv: &str) -> impl Iterator<Item = RowItem> + '_ {
-        open_rows(
-            Format::Csv,
+        super::csv_rows(
             Box::new(csv.as_bytes()),
             "t.csv",
-            &RecordPool::default(),
+            RecordPool::default(),
+            None,
+            super::HeaderCheck::None,
         )
         .expect("header")
         .map(|item| item.expect("record"))

@@ -400,6 +400,65 @@ fn a_semicolon_file_with_decimal_commas_is_read() {
     assert_eq!((c.read, c.stored, c.duplicates), (2, 0, 2));
 }
 
+/// A header with no column for the date, the venue type or the place would
+/// have every row rejected for the same reason: the file stops at line 1,
+/// saying which it lacks (with the names read as it) and which of its own
+/// columns were not read; nothing of it is stored. A header that can give
+/// some rows a place (lat without lng, but a postcode) still loads.
+#[test]
+fn a_header_without_a_needed_column_stops_the_file() {
+    let stopped = |csv: &str| -> String {
+        let mut store = Store::open_in_memory().expect("store");
+        let err = load(&mut store, reader("in.csv", csv), &quiet(), None).unwrap_err();
+        assert_eq!(store.count(CountTable::Reports).expect("count"), 0);
+        assert_eq!(store.count(CountTable::Runs).expect("count"), 0);
+        let PipelineError::Ingest(e) = &err else {
+            panic!("{err}")
+        };
+        let text = e.to_string();
+        let (at, message) = text.split_once(": header: ").expect("a header error");
+        assert_eq!(at, "in.csv: line 1");
+        message.to_owned()
+    };
+    // police.uk's street-level crimes: not reports of exploitation.
+    assert_eq!(
+        stopped(
+            "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,Last outcome category,Context\n\
+             ,2024-01,Cambridgeshire Constabulary,Cambridgeshire Constabulary,0.16,52.66,On or near A Road,E01,Fenland 001A,Other crime,,\n"
+        ),
+        "no column gives each report's date (observed_on, date, reported_at or observed_at), \
+         nor its venue type (venue_type or venue); the columns not read are \"Crime ID\", \
+         \"Month\", \"Reported by\", \"Falls within\", \"Location\", \"LSOA code\", \
+         \"LSOA name\", \"Crime type\", \"Last outcome category\", \"Context\""
+    );
+    assert_eq!(
+        stopped("Report ID;Date of visit;Venue;Post code\nA1;2024-01-01;car wash;PE13 1AA\n"),
+        "no column gives each report's date (observed_on, date, reported_at or observed_at); \
+         the columns not read are \"Date of visit\""
+    );
+    assert_eq!(
+        stopped("date,venue,lat,Longitud\n2024-01-01,farm,52.6,0.1\n"),
+        "no column gives each report's place (lat and lng, easting and northing, postcode, \
+         town or address; lat is given without lng); the columns not read are \"Longitud\""
+    );
+    let many = (0..20).fold(String::new(), |mut s, i| {
+        let _ = write!(s, "c{i},");
+        s
+    });
+    assert!(stopped(&format!("{many}date,venue\n")).ends_with("\"c10\", \"c11\", and 8 more"));
+
+    let mut store = Store::open_in_memory().expect("store");
+    let some = "date,venue,lat,postcode\n2024-01-01,farm,52.6,\n2024-01-01,farm,,PE13 1AA\n";
+    let c = load(&mut store, reader("some.csv", some), &quiet(), None)
+        .expect("load")
+        .counts;
+    assert_eq!((c.read, c.stored, c.rejected), (2, 1, 1));
+    let c = load(&mut store, reader("empty.csv", ""), &quiet(), None)
+        .expect("an empty file is no rows")
+        .counts;
+    assert_eq!((c.read, c.stored), (0, 0));
+}
+
 /// GDAL and QGIS save a layer in British National Grid as GeoJSON with a
 /// `crs` member and eastings and northings as coordinates: read as such,
 /// checked against Ordnance Survey's worked example (Caister water tower,

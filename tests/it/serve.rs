@@ -1845,6 +1845,27 @@ async fn post_reports_single_array_and_upload() {
         (Some("Caf\u{e9} Wash"), Some("\u{a3}10 a wash"))
     );
 
+    // A header that names no column a report needs is refused whole.
+    let answer = send(
+        app.clone(),
+        Request::post("/api/v1/reports")
+            .header(header::CONTENT_TYPE, "text/csv")
+            .body(Body::from(
+                "Date of visit,venue,postcode\n01/03/2024,farm,PE13 1AA\n",
+            ))
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    let error = &answer.json()["error"];
+    assert_eq!(error["field"], "body");
+    let message = error["message"].as_str().expect("message");
+    assert!(
+        message.contains("line 1: header: no column gives each report's date")
+            && message.ends_with("the columns not read are \"Date of visit\""),
+        "{message}"
+    );
+
     // Wrong content type, unknown parameter.
     let answer = send(
         app.clone(),
