@@ -11,6 +11,7 @@ mod context;
 mod destination;
 mod encoding;
 mod error;
+mod header;
 mod parse;
 mod pipeline;
 mod read;

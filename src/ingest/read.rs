@@ -5,6 +5,7 @@ use std::io::{BufRead, Read};
 
 use serde_json::Value;
 
+use super::header::{alternatives, lacking_message, place_lacking};
 use super::{truncate_raw, Column, IngestError, RawRow, RecordPool, RowReject};
 
 /// Input file formats.
@@ -95,75 +96,30 @@ enum HeaderCheck {
     None,
 }
 
-/// Why no row under this header could be a report, or `None`. A header
-/// without a column for the date, the venue type or the place would have
-/// every row rejected for the same reason (a police.uk file has `Month`, a
-/// council's may have `Date of visit`): the file is stopped at line 1
-/// instead, saying which columns it lacks and which of its own were not read.
+/// Why no row under this header could be a report, or `None` (see
+/// [`super::header`]).
 fn header_lacks(columns: &[Option<Column>], headers: &csv::ByteRecord) -> Option<String> {
-    const LISTED: usize = 12;
     let has = |column| columns.contains(&Some(column));
-    let names = |column: Column| match column.header_names() {
-        [one] => (*one).to_owned(),
-        [first @ .., last] => format!("{} or {last}", first.join(", ")),
-        [] => String::new(),
+    let needed = |what: &str, column: Column| {
+        (!has(column)).then(|| format!("{what} ({})", alternatives(column.header_names())))
     };
-    let mut lacking = Vec::new();
-    if !has(Column::ObservedOn) {
-        lacking.push(format!("date ({})", names(Column::ObservedOn)));
-    }
-    if !has(Column::VenueType) {
-        lacking.push(format!("venue type ({})", names(Column::VenueType)));
-    }
-    let place = (has(Column::Lat) && has(Column::Lng))
-        || (has(Column::Easting) && has(Column::Northing))
-        || [Column::Postcode, Column::Town, Column::Address]
-            .into_iter()
-            .any(has);
-    if !place {
-        let half = [
-            (Column::Lat, Column::Lng),
-            (Column::Lng, Column::Lat),
-            (Column::Easting, Column::Northing),
-            (Column::Northing, Column::Easting),
-        ]
-        .into_iter()
-        .find(|(given, _)| has(*given))
-        .map(|(given, other)| format!("; {given} is given without {other}"))
-        .unwrap_or_default();
-        lacking.push(format!(
-            "place (lat and lng, easting and northing, postcode, town or address{half})"
-        ));
-    }
-    if lacking.is_empty() {
-        return None;
-    }
-    let unread: Vec<String> = headers
+    let lacking: Vec<String> = [
+        needed("date", Column::ObservedOn),
+        needed("venue type", Column::VenueType),
+        place_lacking(
+            |name| columns.iter().flatten().any(|c| c.name() == name),
+            None,
+        ),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let unread = headers
         .iter()
         .zip(columns)
         .filter(|(_, column)| column.is_none())
-        .map(|(header, _)| {
-            // A file that is not CSV at all has its first bytes for a header.
-            let name = String::from_utf8_lossy(header);
-            match name.char_indices().nth(40) {
-                Some((cut, _)) => format!("{:?}…", &name[..cut]),
-                None => format!("{name:?}"),
-            }
-        })
-        .collect();
-    let unread = match unread.len() {
-        0 => String::new(),
-        n if n > LISTED => format!(
-            "; the columns not read are {}, and {} more",
-            unread[..LISTED].join(", "),
-            n - LISTED
-        ),
-        _ => format!("; the columns not read are {}", unread.join(", ")),
-    };
-    Some(format!(
-        "header: no column gives each report's {}{unread}",
-        lacking.join(", nor its ")
-    ))
+        .map(|(header, _)| header);
+    lacking_message("each report's", &lacking, unread)
 }
 
 /// CSV rows of `input`, separated by `delimiter`, or by what its header

@@ -13,6 +13,7 @@ use std::io::{BufRead, BufReader, Read};
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
+use super::header::{alternatives, lacking_message, place_lacking};
 use super::parse::{parse_date, parse_location, LocationColumns};
 use super::pipeline::{
     default_rejects_path, write_rejects_csv, FileSummary, Input, LoadOptions, PipelineError,
@@ -110,6 +111,60 @@ impl Kind {
     }
 }
 
+impl Kind {
+    /// Why no row under this header could be read, or `None` (see
+    /// [`super::header`]): `names` holds each header's canonical name.
+    fn header_lacks(
+        self,
+        names: &[Option<&'static str>],
+        headers: &csv::StringRecord,
+    ) -> Option<String> {
+        let has = |name: &str| names.contains(&Some(name));
+        let needed = |what: &str, column: &'static str| {
+            (!has(column)).then(|| {
+                let own = match self {
+                    Self::Premises => PREMISES,
+                    Self::Outcomes => OUTCOMES,
+                };
+                let aliases = own
+                    .iter()
+                    .find(|(name, _)| *name == column)
+                    .map_or(&[][..], |(_, aliases)| *aliases);
+                let all: Vec<&str> = std::iter::once(column)
+                    .chain(aliases.iter().copied())
+                    .collect();
+                format!("{what} ({})", alternatives(&all))
+            })
+        };
+        let (whose, lacking) = match self {
+            Self::Premises => (
+                "each premises'",
+                vec![
+                    needed("id", "premises_id"),
+                    needed("venue type", "venue_type"),
+                    place_lacking(has, None),
+                ],
+            ),
+            Self::Outcomes => (
+                "each visit's",
+                vec![
+                    needed("id", "visit_id"),
+                    needed("date", "visited_on"),
+                    needed("result", "result"),
+                    place_lacking(has, Some("premises_id")),
+                ],
+            ),
+        };
+        let lacking: Vec<String> = lacking.into_iter().flatten().collect();
+        let unread = headers
+            .iter()
+            .zip(names)
+            .filter(|(_, name)| name.is_none())
+            .map(|(header, _)| header.as_bytes());
+        lacking_message(whose, &lacking, unread)
+    }
+}
+
 type Records = Vec<Result<Record, RowReject>>;
 
 fn read_records(
@@ -130,16 +185,27 @@ fn read_records(
                     input.strip_prefix(b"\xef\xbb\xbf").unwrap_or(input),
                 ))
                 .from_reader(input);
-            let headers: Vec<Option<&'static str>> = reader
+            let header = reader
                 .headers()
                 .map_err(|e| IngestError::Malformed {
                     file: file.to_owned(),
                     line: 1,
                     message: e.to_string(),
                 })?
-                .iter()
-                .map(|h| kind.column(h))
-                .collect();
+                .clone();
+            let headers: Vec<Option<&'static str>> =
+                header.iter().map(|h| kind.column(h)).collect();
+            let blank = header.iter().all(str::is_empty);
+            if let Some(message) = (!blank)
+                .then(|| kind.header_lacks(&headers, &header))
+                .flatten()
+            {
+                return Err(IngestError::Malformed {
+                    file: file.to_owned(),
+                    line: 1,
+                    message,
+                });
+            }
             let mut out = Vec::new();
             let mut record = csv::ByteRecord::new();
             // After a CRLF line end (Excel's) the csv crate starts the next

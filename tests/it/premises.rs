@@ -233,6 +233,66 @@ fn register_rejects_name_line_and_field_and_reimport_is_idempotent() {
     assert_eq!(premises[0].name.as_deref(), Some("Good Hand Car Wash"));
 }
 
+/// A register whose header names no column for what every row needs stops
+/// at line 1, naming what it lacks and the file's columns not read; nothing
+/// of it is stored. A visit's place may come from its premises.
+#[test]
+fn a_register_header_without_a_needed_column_stops_the_file() {
+    let mut store = Store::open_in_memory().expect("store");
+    let err = import_premises(
+        &mut store,
+        reader(
+            "licences.csv",
+            "Licence No,Trading name,venue,Postcode\nL1,Suds,car_wash,PE13 1PE\n",
+        ),
+        &quiet(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert_eq!(
+        err,
+        "licences.csv: line 1: header: no column gives each premises' id (premises_id or id); \
+         the columns not read are \"Licence No\""
+    );
+    assert!(store.premises().expect("premises").is_empty());
+    let err = import_outcomes(
+        &mut store,
+        reader(
+            "visits.csv",
+            "visit_id,Visit,outcome,Site\nV1,2024-03-01,no_concerns,P1\n",
+        ),
+        &quiet(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert_eq!(
+        err,
+        "visits.csv: line 1: header: no column gives each visit's date (visited_on, date or \
+         visit_date), nor its place (lat and lng, easting and northing, postcode, town, \
+         premises_id or address); the columns not read are \"Visit\", \"Site\""
+    );
+    // The place from the premises alone is enough for the header.
+    import_premises(
+        &mut store,
+        reader(
+            "reg.csv",
+            "premises_id,venue_type,postcode\nP1,farm,PE13 1PE\n",
+        ),
+        &quiet(),
+    )
+    .expect("premises");
+    let visits = import_outcomes(
+        &mut store,
+        reader(
+            "visits.csv",
+            "visit_id,date,result,premises\nV1,2024-03-01,no_concerns,P1\n",
+        ),
+        &quiet(),
+    )
+    .expect("visits");
+    assert_eq!(visits.counts.stored, 1);
+}
+
 /// A register saved by Excel as "CSV" (Windows-1252, CRLF line ends) is read
 /// when its encoding is named; unnamed, the accented row is rejected with
 /// the hint. Rejects name the physical line after CRLF ends too.
