@@ -416,11 +416,27 @@ fn parse_location_inner(
     let lat_lng = pair(row, Column::Lat, Column::Lng)?;
     let grid = pair(row, Column::Easting, Column::Northing)?;
     if let Some(((lat, lat_text), (lng, lng_text))) = lat_lng {
+        // Eastings and northings under degree names (an `x`/`y` export, or
+        // GeoJSON whose `crs` is missing or after its features) are metres.
+        // (Every point of Great Britain is over 1 km from the grid's axes.)
+        let (low, high) = (lat.min(lng), lat.max(lng));
+        let hint = if (1_000.0..=700_000.0).contains(&low) && high <= 1_300_000.0 {
+            " (these look like British National Grid metres: give them as easting and \
+             northing, or name EPSG:27700 in a GeoJSON crs member before its features)"
+        } else {
+            ""
+        };
         if !(-90.0..=90.0).contains(&lat) {
-            return Err((Column::Lat, format!("{lat} is not a latitude (-90..90)")));
+            return Err((
+                Column::Lat,
+                format!("{lat} is not a latitude (-90..90){hint}"),
+            ));
         }
         if !(-180.0..=180.0).contains(&lng) {
-            return Err((Column::Lng, format!("{lng} is not a longitude (-180..180)")));
+            return Err((
+                Column::Lng,
+                format!("{lng} is not a longitude (-180..180){hint}"),
+            ));
         }
         return Ok(Some(LocationInput::LatLng {
             lat,

@@ -267,6 +267,18 @@ fn degrees_with_a_decimal_comma() {
             precision_m: 557.0
         }
     );
+    // Grid metres under degree names are said to look like them.
+    let metres = parse(&with(&[("lat", "310200"), ("lng", "546100")])).unwrap_err();
+    assert_eq!(metres.field, "lat");
+    assert!(
+        metres.reason.starts_with(
+            "310200 is not a latitude (-90..90) (these look like British National Grid metres"
+        ),
+        "{}",
+        metres.reason
+    );
+    let far = parse(&with(&[("lat", "52.6"), ("lng", "546100")])).unwrap_err();
+    assert_eq!(far.reason, "546100 is not a longitude (-180..180)");
     let grid = parse(&with(&[("easting", "546,100"), ("northing", "310200")])).unwrap_err();
     assert_eq!(
         grid.reason,
