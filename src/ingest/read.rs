@@ -93,7 +93,7 @@ enum HeaderCheck {
     Reports,
     /// A header already checked (the lines after a quote left open), or a
     /// unit test's few columns.
-    None,
+    Skip,
 }
 
 /// Why no row under this header could be a report, or `None` (see
@@ -230,7 +230,7 @@ fn csv_rows<'r>(
                             &file,
                             pool.clone(),
                             Some(delimiter),
-                            HeaderCheck::None,
+                            HeaderCheck::Skip,
                         );
                         // Its line 2 is the line after the quote's.
                         reread = rows.ok().map(|rows| (rows, line - 1));
@@ -972,7 +972,7 @@ mod tests {
             "t.csv",
             RecordPool::default(),
             None,
-            super::HeaderCheck::None,
+            super::HeaderCheck::Skip,
         )
         .expect("header")
         .map(|item| item.expect("record"))
