@@ -24,7 +24,7 @@ use crate::store::{NewContextCrime, Store};
 pub const POLICE_UK_PRECISION_M: f64 = 100.0;
 
 /// The columns every police.uk street file has (the rest are optional).
-const REQUIRED: [&str; 5] = [
+pub(super) const REQUIRED: [&str; 5] = [
     "Month",
     "Falls within",
     "Longitude",

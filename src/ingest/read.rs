@@ -119,7 +119,19 @@ fn header_lacks(columns: &[Option<Column>], headers: &csv::ByteRecord) -> Option
         .zip(columns)
         .filter(|(_, column)| column.is_none())
         .map(|(header, _)| header);
-    lacking_message("each report's", &lacking, unread)
+    let message = lacking_message("each report's", &lacking, unread)?;
+    // Recorded crime is context beside the reports, never reports.
+    let police_uk = super::context::REQUIRED
+        .iter()
+        .all(|name| headers.iter().any(|h| h.trim_ascii() == name.as_bytes()));
+    Some(if police_uk {
+        format!(
+            "{message}. This is a data.police.uk street-level file: load it as context \
+             beside the reports with `hotspots context import police-uk FILE`"
+        )
+    } else {
+        message
+    })
 }
 
 /// CSV rows of `input`, separated by `delimiter`, or by what its header

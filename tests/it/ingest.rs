@@ -429,7 +429,9 @@ fn a_header_without_a_needed_column_stops_the_file() {
         "no column gives each report's date (observed_on, date, reported_at or observed_at), \
          nor its venue type (venue_type or venue); the columns not read are \"Crime ID\", \
          \"Month\", \"Reported by\", \"Falls within\", \"Location\", \"LSOA code\", \
-         \"LSOA name\", \"Crime type\", \"Last outcome category\", \"Context\""
+         \"LSOA name\", \"Crime type\", \"Last outcome category\", \"Context\". \
+         This is a data.police.uk street-level file: load it as context beside the reports \
+         with `hotspots context import police-uk FILE`"
     );
     assert_eq!(
         stopped("Report ID;Date of visit;Venue;Post code\nA1;2024-01-01;car wash;PE13 1AA\n"),
