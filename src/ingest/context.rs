@@ -12,6 +12,7 @@
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
+use super::header::POLICE_UK_STREET_COLUMNS;
 use super::pipeline::{default_rejects_path, write_rejects_csv, FileSummary, Input, PipelineError};
 use super::register::read_input;
 use super::IngestError;
@@ -22,15 +23,6 @@ use crate::store::{NewContextCrime, Store};
 /// How precisely police.uk places a crime: on an anonymous map point near
 /// the street or venue (its published guidance), so the finest cell is res 9.
 pub const POLICE_UK_PRECISION_M: f64 = 100.0;
-
-/// The columns every police.uk street file has (the rest are optional).
-pub(super) const REQUIRED: [&str; 5] = [
-    "Month",
-    "Falls within",
-    "Longitude",
-    "Latitude",
-    "Crime type",
-];
 
 /// Reads one police.uk street-level CSV into rows and rejects.
 ///
@@ -54,7 +46,7 @@ pub fn read_police_uk(
         .map_err(|e| malformed(1, e.to_string()))?
         .clone();
     let position = |name: &str| headers.iter().position(|h| h.trim() == name);
-    for name in REQUIRED {
+    for name in POLICE_UK_STREET_COLUMNS {
         if position(name).is_none() {
             return Err(malformed(
                 1,

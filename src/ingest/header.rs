@@ -4,6 +4,17 @@
 //! saying what it lacks, the names read as it and the file's own columns that
 //! were not read.
 
+/// The columns every data.police.uk street-level file has (the rest are
+/// optional): `context` requires them, and a report file's header check
+/// tells such a file apart (here, so that `read` need not know `context`).
+pub(super) const POLICE_UK_STREET_COLUMNS: [&str; 5] = [
+    "Month",
+    "Falls within",
+    "Longitude",
+    "Latitude",
+    "Crime type",
+];
+
 /// How many of the columns not read a message lists.
 const LISTED: usize = 12;
 

@@ -5,7 +5,7 @@ use std::io::{BufRead, Read};
 
 use serde_json::Value;
 
-use super::header::{alternatives, lacking_message, place_lacking};
+use super::header::{alternatives, lacking_message, place_lacking, POLICE_UK_STREET_COLUMNS};
 use super::{truncate_raw, Column, IngestError, RawRow, RecordPool, RowReject};
 
 /// Input file formats.
@@ -121,7 +121,7 @@ fn header_lacks(columns: &[Option<Column>], headers: &csv::ByteRecord) -> Option
         .map(|(header, _)| header);
     let message = lacking_message("each report's", &lacking, unread)?;
     // Recorded crime is context beside the reports, never reports.
-    let police_uk = super::context::REQUIRED
+    let police_uk = POLICE_UK_STREET_COLUMNS
         .iter()
         .all(|name| headers.iter().any(|h| h.trim_ascii() == name.as_bytes()));
     Some(if police_uk {
