@@ -100,18 +100,21 @@ impl Kind {
     /// The canonical name of a header (any case, spaces or hyphens for `_`).
     fn column(self, header: &str) -> Option<&'static str> {
         let key = crate::model::normalise_word(header.trim_start_matches('\u{feff}'));
-        let own = match self {
-            Self::Premises => PREMISES,
-            Self::Outcomes => OUTCOMES,
-        };
-        own.iter()
+        self.own_columns()
+            .iter()
             .chain(LOCATION)
             .find(|(name, aliases)| *name == key || aliases.contains(&key.as_str()))
             .map(|(name, _)| *name)
     }
-}
 
-impl Kind {
+    /// The register's own columns and their aliases (the location's are shared).
+    fn own_columns(self) -> &'static [(&'static str, &'static [&'static str])] {
+        match self {
+            Self::Premises => PREMISES,
+            Self::Outcomes => OUTCOMES,
+        }
+    }
+
     /// Why no row under this header could be read, or `None` (see
     /// [`super::header`]): `names` holds each header's canonical name.
     fn header_lacks(
@@ -122,11 +125,8 @@ impl Kind {
         let has = |name: &str| names.contains(&Some(name));
         let needed = |what: &str, column: &'static str| {
             (!has(column)).then(|| {
-                let own = match self {
-                    Self::Premises => PREMISES,
-                    Self::Outcomes => OUTCOMES,
-                };
-                let aliases = own
+                let aliases = self
+                    .own_columns()
                     .iter()
                     .find(|(name, _)| *name == column)
                     .map_or(&[][..], |(_, aliases)| *aliases);
