@@ -7,11 +7,17 @@
 //!     HOTSPOTS_BENCH_ROWS=100000 cargo bench --bench ingest
 //!     HOTSPOTS_NOTEBOOK_PEER=../shared/bench/notebook-peer/peer.py cargo bench --bench ingest
 //!     HOTSPOTS_BENCH_DETAILS=1 cargo bench --bench ingest
+//!     HOTSPOTS_BENCH_FORMAT=jsonl cargo bench --bench ingest
 //!
 //! With `HOTSPOTS_BENCH_DETAILS=1`, every row also carries a venue name, a
 //! persons count and a sentence of notes, as a police or NGO export does (the
 //! same rows otherwise, ~150 MB): the optional columns cost DuckDB work of
 //! their own, and a change that helps the bare file can cost this one.
+//!
+//! With `HOTSPOTS_BENCH_FORMAT=jsonl`, the same rows as JSON Lines (an app's
+//! or a case system's export: degrees and counts as numbers, indicators as
+//! an array), and the floor is DuckDB's `read_json` of that file. The
+//! notebook peer reads CSV only, so it is not run.
 //!
 //! With `HOTSPOTS_NOTEBOOK_PEER` (the Python notebook pipeline: pandas + h3,
 //! one resolution, nothing validated or kept; needs python3 with pandas,
@@ -115,6 +121,31 @@ fn generate(path: &Path, rows: usize, details: bool) {
     std::fs::write(path, out).expect("write bench input");
 }
 
+/// The rows of the CSV at `csv_path` as JSON Lines: text as strings, the
+/// point and a persons count as numbers, indicators as an array.
+fn generate_jsonl(csv_path: &Path, path: &Path) {
+    let mut reader = csv::Reader::from_path(csv_path).expect("read the bench CSV");
+    let headers = reader.headers().expect("bench CSV header").clone();
+    let mut out = String::new();
+    for record in reader.records() {
+        let record = record.expect("bench CSV record");
+        let mut object = serde_json::Map::new();
+        for (name, value) in headers.iter().zip(record.iter()) {
+            let value = match name {
+                "lat" | "lng" | "persons_count" => {
+                    serde_json::Value::Number(value.parse().expect("a number"))
+                }
+                "indicators" => value.split(';').map(serde_json::Value::from).collect(),
+                _ => serde_json::Value::from(value),
+            };
+            object.insert(name.to_owned(), value);
+        }
+        out.push_str(&serde_json::Value::Object(object).to_string());
+        out.push('\n');
+    }
+    std::fs::write(path, out).expect("write bench JSON Lines");
+}
+
 /// The notebook peer's imports, checked before the first round: a python3
 /// without one of them would otherwise end the run with a traceback from the
 /// middle of it.
@@ -192,21 +223,35 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(5);
-    let peer = std::env::var_os("HOTSPOTS_NOTEBOOK_PEER").map(PathBuf::from);
+    let jsonl = std::env::var("HOTSPOTS_BENCH_FORMAT").is_ok_and(|v| v == "jsonl");
+    // The notebook reads CSV: beside a JSON Lines file it has no peer.
+    let peer = std::env::var_os("HOTSPOTS_NOTEBOOK_PEER")
+        .map(PathBuf::from)
+        .filter(|_| !jsonl);
     if peer.is_some() {
         check_peer_modules();
     }
     let details = std::env::var("HOTSPOTS_BENCH_DETAILS").is_ok_and(|v| v == "1");
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("ingest-bench");
     std::fs::create_dir_all(&dir).expect("bench dir");
-    let input = dir.join(if details {
+    let csv_input = dir.join(if details {
         format!("reports_{rows}_details.csv")
     } else {
         format!("reports_{rows}.csv")
     });
-    if !input.exists() {
-        generate(&input, rows, details);
+    if !csv_input.exists() {
+        generate(&csv_input, rows, details);
     }
+    let input = if jsonl {
+        let path = csv_input.with_extension("jsonl");
+        if !path.exists() {
+            generate_jsonl(&csv_input, &path);
+        }
+        path
+    } else {
+        csv_input
+    };
+    let floor_reader = if jsonl { "read_json" } else { "read_csv" };
     let size = std::fs::metadata(&input).map_or(0, |m| m.len());
     println!(
         "input: {} ({rows} rows, {:.1} MB)",
@@ -227,11 +272,14 @@ fn main() {
         let cpu_before = own_cpu_time();
         {
             let conn = duckdb::Connection::open(&floor_db).expect("open floor db");
+            // The reader's name is one of two constants; the path is a parameter.
             conn.execute(
-                "CREATE TABLE t AS SELECT * FROM read_csv(?)",
+                &format!("CREATE TABLE t AS SELECT * FROM {floor_reader}(?)"),
                 [input.to_string_lossy().as_ref()],
             )
-            .expect("read_csv");
+            .unwrap_or_else(|e| {
+                panic!("{floor_reader}: {e} (read_json needs DuckDB's json extension, built into the PyPI library that --no-default-features links)")
+            });
         }
         floors.push(started.elapsed());
         if let Some(spent) = cpu_before
@@ -306,7 +354,7 @@ fn main() {
             peer_cpu.extend(cpu_time(&String::from_utf8_lossy(&out.stderr)));
         }
         println!(
-            "round {}: duckdb read_csv {:.3} s, hotspots ingest {:.3} s{}",
+            "round {}: duckdb {floor_reader} {:.3} s, hotspots ingest {:.3} s{}",
             round + 1,
             floors[round].as_secs_f64(),
             ours[round].as_secs_f64(),
@@ -318,7 +366,7 @@ fn main() {
     }
     let (floor, mine) = (median(floors), median(ours));
     println!(
-        "median duckdb read_csv (floor): {:.3} s",
+        "median duckdb {floor_reader} (floor): {:.3} s",
         floor.as_secs_f64()
     );
     println!(
@@ -345,7 +393,7 @@ fn main() {
             .map(|p| format!(", notebook peer {p:.2} s (ours {:.2}x)", mine / p))
             .unwrap_or_default();
         println!(
-            "median CPU (user + system):     read_csv {floor:.2} s, hotspots ingest {mine:.2} s ({:.2}x){peer}",
+            "median CPU (user + system):     {floor_reader} {floor:.2} s, hotspots ingest {mine:.2} s ({:.2}x){peer}",
             mine / floor
         );
     }
