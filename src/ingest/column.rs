@@ -106,10 +106,11 @@ impl Column {
 
     /// Maps a header (any case, spaces or hyphens for underscores) to a column.
     pub fn from_header(header: &str) -> Option<Self> {
-        let key = crate::model::normalise_word(header.trim_start_matches('\u{feff}'));
+        // Borrowed when already plain (nearly every key): a JSON line asks once per member.
+        let key = crate::model::normalised(header.trim_start_matches('\u{feff}'));
         Self::ALL
             .into_iter()
-            .find(|column| column.header_names().contains(&key.as_str()))
+            .find(|column| column.header_names().contains(&key.as_ref()))
     }
 }
 

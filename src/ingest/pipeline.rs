@@ -420,17 +420,16 @@ fn locate_batches(
             let mut reports = preparer.start();
             let rows = rows
                 .into_iter()
-                .map(|item| match item {
-                    ingest::RowItem::Reject(reject) => Prepared::Reject(reject),
-                    ingest::RowItem::Row(row) => {
-                        match locate(&row, context, geocoder, &mut localities, &mut indexer) {
-                            Ok(located) => {
-                                reports.push(&located.as_new_report(&row));
-                                Prepared::Report(row)
-                            }
-                            Err(reject) => Prepared::Reject(reject),
+                .map(|item| match item.into_row() {
+                    Err(reject) => Prepared::Reject(reject),
+                    Ok(row) => match locate(&row, context, geocoder, &mut localities, &mut indexer)
+                    {
+                        Ok(located) => {
+                            reports.push(&located.as_new_report(&row));
+                            Prepared::Report(row)
                         }
-                    }
+                        Err(reject) => Prepared::Reject(reject),
+                    },
                 })
                 .collect();
             (rows, reports)

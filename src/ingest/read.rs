@@ -6,7 +6,7 @@ use std::io::{BufRead, Read};
 use serde_json::Value;
 
 use super::header::{alternatives, lacking_message, place_lacking, POLICE_UK_STREET_COLUMNS};
-use super::{truncate_raw, Column, IngestError, RawRow, RecordPool, RowReject};
+use super::{truncate_raw, Column, IngestError, JsonLine, RawRow, RecordPool, RowReject};
 
 /// Input file formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -47,6 +47,10 @@ impl Format {
 )]
 pub enum RowItem {
     Row(RawRow),
+    /// A JSON line still to decode ([`RowItem::into_row`]): decoding is most
+    /// of a JSON line's reading, so it runs on the load's workers, not on
+    /// its one reading thread.
+    JsonLine(JsonLine),
     Reject(RowReject),
 }
 
@@ -336,12 +340,28 @@ impl<'a> OpenQuote<'a> {
 }
 
 impl RowItem {
+    /// The row to validate, or the reject of a record that gives none.
+    ///
+    /// # Errors
+    /// The record's reject: read as one, or a JSON line that does not decode.
+    pub fn into_row(self) -> Result<RawRow, RowReject> {
+        match self {
+            Self::Row(row) => Ok(row),
+            Self::JsonLine(line) => line.decode(),
+            Self::Reject(reject) => Err(reject),
+        }
+    }
+
     /// The item with its line numbers `by` lines later.
     fn shifted(self, by: u64) -> Self {
         match self {
             Self::Row(mut row) => {
                 row.line += by;
                 Self::Row(row)
+            }
+            Self::JsonLine(mut line) => {
+                line.line += by;
+                Self::JsonLine(line)
             }
             Self::Reject(mut reject) => {
                 reject.line += by;
@@ -586,25 +606,10 @@ impl Iterator for JsonLines<'_> {
             if text.is_empty() {
                 continue;
             }
-            let object = match serde_json::from_str::<Value>(text) {
-                Ok(Value::Object(object)) => object,
-                Ok(_) => {
-                    return reject(
-                        self.line,
-                        "row",
-                        "a JSON line must be an object".into(),
-                        text.into(),
-                    )
-                }
-                Err(e) => {
-                    return reject(self.line, "row", format!("invalid JSON: {e}"), text.into())
-                }
-            };
-            let mut row = RawRow::new(self.line, text.to_owned());
-            if let Err((field, reason)) = fill_from_object(&mut row, &object) {
-                return reject(self.line, &field, reason, text.into());
-            }
-            return Some(Ok(RowItem::Row(row)));
+            return Some(Ok(RowItem::JsonLine(JsonLine {
+                line: self.line,
+                text: text.to_owned(),
+            })));
         }
     }
 }
@@ -992,10 +997,7 @@ mod tests {
 
     fn rejects(csv: &str) -> Vec<(u64, String)> {
         read(csv)
-            .filter_map(|item| match item {
-                RowItem::Reject(r) => Some((r.line, r.reason)),
-                RowItem::Row(_) => None,
-            })
+            .filter_map(|item| item.into_row().err().map(|r| (r.line, r.reason)))
             .collect()
     }
 
@@ -1024,13 +1026,13 @@ mod tests {
     /// or the reject's raw)`.
     fn items(csv: &str) -> Vec<(u64, String, String)> {
         read(csv)
-            .map(|item| match item {
-                RowItem::Row(row) => (
+            .map(|item| match item.into_row() {
+                Ok(row) => (
                     row.line,
                     row.get(Column::ReportId).unwrap_or_default().to_owned(),
                     row.get(Column::Notes).unwrap_or_default().to_owned(),
                 ),
-                RowItem::Reject(r) => (r.line, format!("reject {}", r.field), r.raw),
+                Err(r) => (r.line, format!("reject {}", r.field), r.raw),
             })
             .collect()
     }

@@ -44,6 +44,21 @@ impl RawRow {
         }
     }
 
+    /// A row of values gathered by column, with the record as written.
+    pub(crate) fn from_values(
+        line: u64,
+        values: Box<[Option<String>; Column::ALL.len()]>,
+        raw: String,
+    ) -> Self {
+        Self {
+            line,
+            values: Values::Owned {
+                values,
+                raw: truncate_raw(raw),
+            },
+        }
+    }
+
     pub(crate) fn from_csv(line: u64, record: csv::StringRecord, fields: CsvFields) -> Self {
         Self {
             line,
@@ -174,7 +189,7 @@ pub(crate) fn truncate_raw(mut raw: String) -> String {
 #[cfg(test)]
 mod tests {
     use super::{Column, RawRow, RecordPool};
-    use crate::ingest::{open_rows, Format, RowItem};
+    use crate::ingest::{open_rows, Format};
 
     /// The same as `str::trim` on ASCII and Unicode white space at either
     /// end, control characters, multi-byte text and empty values.
@@ -201,9 +216,10 @@ mod tests {
     fn rows(csv: &str, pool: &RecordPool) -> Vec<RawRow> {
         open_rows(Format::Csv, Box::new(csv.as_bytes()), "t.csv", pool)
             .expect("header")
-            .map(|item| match item.expect("record") {
-                RowItem::Row(row) => row,
-                RowItem::Reject(reject) => panic!("{reject:?}"),
+            .map(|item| {
+                item.expect("record")
+                    .into_row()
+                    .unwrap_or_else(|r| panic!("{r:?}"))
             })
             .collect()
     }
