@@ -48,6 +48,21 @@ impl FromStr for TextEncoding {
 pub(crate) const NOT_UTF8: &str = "not valid UTF-8 text (if the file was saved in another \
      encoding, load it again naming it, e.g. --encoding windows-1252 for Excel's \"CSV\")";
 
+/// Bytes as a reject's raw text: UTF-8 as it is, and each byte that is not
+/// UTF-8 as `\xNN`, so that what was in the file is still there to read
+/// (a replacement character would lose which byte it was).
+pub(super) fn raw_text(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for byte in chunk.invalid() {
+            let _ = write!(out, "\\x{byte:02X}");
+        }
+    }
+    out
+}
+
 /// What `head` (the file's first bytes) and the named encoding say to
 /// decode with; `None` when the bytes are read as UTF-8, as they are.
 fn source_encoding(named: Option<TextEncoding>, head: &[u8]) -> Option<&'static Encoding> {

@@ -5,8 +5,9 @@ use std::io::{BufRead, Read};
 
 use serde_json::Value;
 
+use super::encoding::raw_text;
 use super::header::{alternatives, lacking_message, place_lacking, POLICE_UK_STREET_COLUMNS};
-use super::{truncate_raw, Column, IngestError, JsonLine, RawRow, RecordPool, RowReject};
+use super::{truncate_raw, Column, IngestError, JsonRecord, RawRow, RecordPool, RowReject};
 
 /// Input file formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -47,10 +48,10 @@ impl Format {
 )]
 pub enum RowItem {
     Row(RawRow),
-    /// A JSON line still to decode ([`RowItem::into_row`]): decoding is most
-    /// of a JSON line's reading, so it runs on the load's workers, not on
-    /// its one reading thread.
-    JsonLine(JsonLine),
+    /// A JSON line or GeoJSON feature still to decode ([`RowItem::into_row`]):
+    /// decoding is most of a JSON record's reading, so it runs on the load's
+    /// workers, not on its one reading thread.
+    Json(JsonRecord),
     Reject(RowReject),
 }
 
@@ -347,7 +348,7 @@ impl RowItem {
     pub fn into_row(self) -> Result<RawRow, RowReject> {
         match self {
             Self::Row(row) => Ok(row),
-            Self::JsonLine(line) => line.decode(),
+            Self::Json(record) => record.decode(),
             Self::Reject(reject) => Err(reject),
         }
     }
@@ -359,9 +360,9 @@ impl RowItem {
                 row.line += by;
                 Self::Row(row)
             }
-            Self::JsonLine(mut line) => {
-                line.line += by;
-                Self::JsonLine(line)
+            Self::Json(mut record) => {
+                record.line += by;
+                Self::Json(record)
             }
             Self::Reject(mut reject) => {
                 reject.line += by;
@@ -510,58 +511,6 @@ fn reserialise_with(record: &csv::ByteRecord, delimiter: u8) -> String {
     raw_text(&buf)
 }
 
-/// Bytes as a reject's raw text: UTF-8 as it is, and each byte that is not
-/// UTF-8 as `\xNN`, so that what was in the file is still there to read
-/// (a replacement character would lose which byte it was).
-pub(super) fn raw_text(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::with_capacity(bytes.len());
-    for chunk in bytes.utf8_chunks() {
-        out.push_str(chunk.valid());
-        for byte in chunk.invalid() {
-            let _ = write!(out, "\\x{byte:02X}");
-        }
-    }
-    out
-}
-
-/// Fills a row from a JSON object's members (properties of a feature, or a JSON line).
-fn fill_from_object(
-    row: &mut RawRow,
-    object: &serde_json::Map<String, Value>,
-) -> Result<(), (String, String)> {
-    for (key, value) in object {
-        let Some(column) = Column::from_header(key) else {
-            continue;
-        };
-        let text = match value {
-            Value::Null => continue,
-            Value::String(s) => s.clone(),
-            Value::Number(n) => n.to_string(),
-            Value::Bool(b) => b.to_string(),
-            Value::Array(items) => {
-                let mut parts = Vec::with_capacity(items.len());
-                for item in items {
-                    match item {
-                        Value::String(s) => parts.push(s.clone()),
-                        Value::Number(n) => parts.push(n.to_string()),
-                        _ => return Err((column.name().into(), "list items must be text".into())),
-                    }
-                }
-                parts.join(";")
-            }
-            Value::Object(_) => {
-                return Err((
-                    column.name().into(),
-                    "expected a value, found an object".into(),
-                ))
-            }
-        };
-        row.set(column, text);
-    }
-    Ok(())
-}
-
 struct JsonLines<'r> {
     input: Box<dyn BufRead + 'r>,
     file: String,
@@ -606,10 +555,10 @@ impl Iterator for JsonLines<'_> {
             if text.is_empty() {
                 continue;
             }
-            return Some(Ok(RowItem::JsonLine(JsonLine {
-                line: self.line,
-                text: text.to_owned(),
-            })));
+            return Some(Ok(RowItem::Json(JsonRecord::line(
+                self.line,
+                text.to_owned(),
+            ))));
         }
     }
 }
@@ -780,23 +729,50 @@ impl<'r> GeoJsonFeatures<'r> {
     }
 
     /// Reads on into `out` until the `depth` brackets open in it are closed.
+    /// A buffer at a time: a byte at a time through the reader cost the
+    /// reading thread most of a GeoJSON load.
     fn close_brackets(
         &mut self,
         out: &mut Vec<u8>,
         mut depth: usize,
         inside: &str,
     ) -> Result<(), IngestError> {
+        let (mut in_string, mut escaped) = (false, false);
         while depth > 0 {
-            let b = self.byte()?.ok_or_else(|| {
-                self.malformed(&format!("unexpected end of file inside {inside}"))
+            let buf = self.input.fill_buf().map_err(|source| IngestError::Io {
+                file: self.file.clone(),
+                source,
             })?;
-            out.push(b);
-            match b {
-                b'"' => self.string(out)?,
-                b'{' | b'[' => depth += 1,
-                b'}' | b']' => depth -= 1,
-                _ => {}
+            if buf.is_empty() {
+                return Err(self.malformed(&format!("unexpected end of file inside {inside}")));
             }
+            let mut used = buf.len();
+            for (i, &b) in buf.iter().enumerate() {
+                if in_string {
+                    match (escaped, b) {
+                        (false, b'\\') => escaped = true,
+                        (false, b'"') => in_string = false,
+                        _ => escaped = false,
+                    }
+                    continue;
+                }
+                match b {
+                    b'"' => in_string = true,
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            used = i + 1;
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            let taken = &buf[..used];
+            self.line += memchr::memchr_iter(b'\n', taken).count() as u64;
+            out.extend_from_slice(taken);
+            self.input.consume(used);
         }
         Ok(())
     }
@@ -834,62 +810,6 @@ impl<'r> GeoJsonFeatures<'r> {
         }
         Ok(Some((line, out)))
     }
-
-    fn feature_row(line: u64, bytes: &[u8], grid: bool) -> RowItem {
-        let raw = raw_text(bytes);
-        let reject = |field: &str, reason: String| {
-            RowItem::Reject(RowReject {
-                line,
-                field: field.into(),
-                reason,
-                raw: truncate_raw(raw.clone()),
-            })
-        };
-        let value: Value = match serde_json::from_slice(bytes) {
-            Ok(v) => v,
-            Err(e) => return reject("row", format!("invalid JSON: {e}")),
-        };
-        let Value::Object(feature) = value else {
-            return reject("row", "a feature must be an object".into());
-        };
-        if feature.get("type").and_then(Value::as_str) != Some("Feature") {
-            return reject(
-                "row",
-                "not a GeoJSON Feature (\"type\": \"Feature\" missing)".into(),
-            );
-        }
-        let mut row = RawRow::new(line, raw.clone());
-        match feature.get("properties") {
-            None | Some(Value::Null) => {}
-            Some(Value::Object(props)) => {
-                if let Err((field, reason)) = fill_from_object(&mut row, props) {
-                    return reject(&field, reason);
-                }
-            }
-            Some(_) => return reject("properties", "properties must be an object".into()),
-        }
-        match feature.get("geometry") {
-            None | Some(Value::Null) => {}
-            Some(geometry) => match serde_json::from_value::<geojson::Geometry>(geometry.clone())
-                .map(|g| g.value)
-            {
-                Ok(geojson::GeometryValue::Point { coordinates })
-                    if coordinates.as_slice().len() >= 2 =>
-                {
-                    let (x, y) = if grid {
-                        (Column::Easting, Column::Northing)
-                    } else {
-                        (Column::Lng, Column::Lat)
-                    };
-                    row.set(x, coordinates.as_slice()[0].to_string());
-                    row.set(y, coordinates.as_slice()[1].to_string());
-                }
-                Ok(_) => return reject("geometry", "geometry must be a Point".into()),
-                Err(e) => return reject("geometry", format!("invalid geometry: {e}")),
-            },
-        }
-        RowItem::Row(row)
-    }
 }
 
 impl Iterator for GeoJsonFeatures<'_> {
@@ -900,7 +820,9 @@ impl Iterator for GeoJsonFeatures<'_> {
             return None;
         }
         match self.next_feature() {
-            Ok(Some((line, bytes))) => Some(Ok(Self::feature_row(line, &bytes, self.grid))),
+            Ok(Some((line, bytes))) => Some(Ok(RowItem::Json(JsonRecord::feature(
+                line, bytes, self.grid,
+            )))),
             Ok(None) => {
                 self.done = true;
                 // Read to the end so that the file's hash covers every byte.

@@ -1,0 +1,790 @@
+//! A JSON record (a JSON line, or one feature of a GeoJSON FeatureCollection)
+//! decoded into a [`RawRow`] as its members stream by.
+//!
+//! Decoding through a `serde_json::Value` built a map per record (an owned
+//! key and a hash per member), and ran on the load's one reading thread,
+//! which was then the slowest part of a JSON load. Here the reading thread
+//! only finds where each record ends ([`JsonRecord`]); a worker decodes it
+//! with serde's visitors straight into the row's values, skipping members
+//! that are not columns without keeping them.
+
+use std::cell::RefCell;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+
+use super::encoding::{raw_text, NOT_UTF8};
+use super::{truncate_raw, Column, RawRow, RowReject};
+
+/// A JSON record as read, not yet decoded.
+#[derive(Debug)]
+pub struct JsonRecord {
+    /// Physical line where the record starts (1-based).
+    pub line: u64,
+    form: Form,
+}
+
+#[derive(Debug)]
+enum Form {
+    /// A JSON line, trimmed, valid UTF-8.
+    Line(String),
+    /// A feature's bytes as written; `grid`: the collection's `crs` names
+    /// British National Grid, so its coordinates are eastings and northings.
+    Feature { bytes: Vec<u8>, grid: bool },
+}
+
+/// A row's values by column, as [`RawRow`] holds them.
+type Values = [Option<String>; Column::ALL.len()];
+
+impl JsonRecord {
+    pub(super) fn line(line: u64, text: String) -> Self {
+        Self {
+            line,
+            form: Form::Line(text),
+        }
+    }
+
+    pub(super) fn feature(line: u64, bytes: Vec<u8>, grid: bool) -> Self {
+        Self {
+            line,
+            form: Form::Feature { bytes, grid },
+        }
+    }
+
+    /// The row the record gives, or why it gives none: not JSON, not an
+    /// object (a feature: not a Feature, properties not an object, geometry
+    /// not a Point), or a column's value that is not text, a number, true or
+    /// false (or, for a list, a list of text and numbers).
+    ///
+    /// # Errors
+    /// A reject naming the line, the member at fault (or `row`) and why.
+    pub fn decode(self) -> Result<RawRow, RowReject> {
+        let line = self.line;
+        let reject = |field: &str, reason: String, raw: String| RowReject {
+            line,
+            field: field.into(),
+            reason,
+            raw: truncate_raw(raw),
+        };
+        match self.form {
+            Form::Line(text) => decode_line(line, text).map_err(|(f, r, raw)| reject(&f, r, raw)),
+            Form::Feature { bytes, grid } => match String::from_utf8(bytes) {
+                Ok(text) => {
+                    decode_feature(line, text, grid).map_err(|(f, r, raw)| reject(&f, r, raw))
+                }
+                Err(e) => Err(reject("row", NOT_UTF8.into(), raw_text(e.as_bytes()))),
+            },
+        }
+    }
+}
+
+/// Why a record gives no row: the field at fault, the reason, the record.
+type Fault = (String, String, String);
+
+fn decode_line(line: u64, text: String) -> Result<RawRow, Fault> {
+    let mut values: Box<Values> = Box::default();
+    let mut fault = None;
+    let decoded = if text.starts_with('{') {
+        let mut de = serde_json::Deserializer::from_str(&text);
+        (&mut de)
+            .deserialize_map(ObjectVisitor {
+                values: &mut values,
+                fault: &mut fault,
+            })
+            .and_then(|()| de.end())
+            .map_err(|e| format!("invalid JSON: {e}"))
+    } else {
+        not_an_object(&text, "a JSON line must be an object")
+    };
+    match (decoded, fault) {
+        (Err(reason), _) => Err(("row".to_owned(), reason, text)),
+        (Ok(()), Some((column, reason))) => Err((column.name().to_owned(), reason, text)),
+        (Ok(()), None) => Ok(RawRow::from_values(line, values, text)),
+    }
+}
+
+/// The reason for a record that does not start as an object: rare, so it
+/// is first read as JSON, to say whether it is JSON at all.
+fn not_an_object(text: &str, reason: &str) -> Result<(), String> {
+    match serde_json::from_str::<IgnoredAny>(text) {
+        Ok(_) => Err(reason.to_owned()),
+        Err(e) => Err(format!("invalid JSON: {e}")),
+    }
+}
+
+fn decode_feature(line: u64, text: String, grid: bool) -> Result<RawRow, Fault> {
+    let mut values: Box<Values> = Box::default();
+    let mut fault = None;
+    let mut feature = FeatureMembers::default();
+    let decoded = if text.starts_with('{') {
+        let mut de = serde_json::Deserializer::from_str(&text);
+        (&mut de)
+            .deserialize_map(FeatureVisitor {
+                values: &mut values,
+                fault: &mut fault,
+                members: &mut feature,
+            })
+            .and_then(|()| de.end())
+            .map_err(|e| format!("invalid JSON: {e}"))
+    } else {
+        not_an_object(&text, "a feature must be an object")
+    };
+    let wrong = |field: &str, reason: &str, text| Err((field.to_owned(), reason.to_owned(), text));
+    if let Err(reason) = decoded {
+        return Err(("row".to_owned(), reason, text));
+    }
+    if feature.kind.as_ref().and_then(Value::as_str) != Some("Feature") {
+        return wrong(
+            "row",
+            "not a GeoJSON Feature (\"type\": \"Feature\" missing)",
+            text,
+        );
+    }
+    if feature.properties_not_an_object {
+        return wrong("properties", "properties must be an object", text);
+    }
+    if let Some((column, reason)) = fault {
+        return Err((column.name().to_owned(), reason, text));
+    }
+    match feature.geometry {
+        None | Some(Value::Null) => {}
+        Some(geometry) => {
+            match serde_json::from_value::<geojson::Geometry>(geometry).map(|g| g.value) {
+                Ok(geojson::GeometryValue::Point { coordinates })
+                    if coordinates.as_slice().len() >= 2 =>
+                {
+                    let (x, y) = if grid {
+                        (Column::Easting, Column::Northing)
+                    } else {
+                        (Column::Lng, Column::Lat)
+                    };
+                    values[x as usize] = Some(coordinates.as_slice()[0].to_string());
+                    values[y as usize] = Some(coordinates.as_slice()[1].to_string());
+                }
+                Ok(_) => return wrong("geometry", "geometry must be a Point", text),
+                Err(e) => {
+                    return Err((
+                        "geometry".to_owned(),
+                        format!("invalid geometry: {e}"),
+                        text,
+                    ))
+                }
+            }
+        }
+    }
+    Ok(RawRow::from_values(line, values, text))
+}
+
+/// What a feature's members other than its properties say.
+#[derive(Default)]
+struct FeatureMembers {
+    kind: Option<Value>,
+    geometry: Option<Value>,
+    properties_not_an_object: bool,
+}
+
+/// A feature's members: `type` and `geometry` kept as values (small), its
+/// `properties` decoded as a JSON line's object, any other member skipped.
+struct FeatureVisitor<'a> {
+    values: &'a mut Values,
+    fault: &'a mut Option<(Column, String)>,
+    members: &'a mut FeatureMembers,
+}
+
+impl<'de> Visitor<'de> for FeatureVisitor<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a GeoJSON Feature")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key_seed(FeatureKey)? {
+            match key {
+                Some(FeatureMember::Type) => self.members.kind = Some(map.next_value()?),
+                Some(FeatureMember::Geometry) => self.members.geometry = Some(map.next_value()?),
+                Some(FeatureMember::Properties) => {
+                    // A later `properties` member replaces an earlier one, as in a map.
+                    *self.values = Values::default();
+                    *self.fault = None;
+                    self.members.properties_not_an_object = !map.next_value_seed(Properties {
+                        values: &mut *self.values,
+                        fault: &mut *self.fault,
+                    })?;
+                }
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The members of a feature that are read.
+enum FeatureMember {
+    Type,
+    Geometry,
+    Properties,
+}
+
+/// A feature's member name, as the member it is (`None`: one not read).
+struct FeatureKey;
+
+impl<'de> DeserializeSeed<'de> for FeatureKey {
+    type Value = Option<FeatureMember>;
+
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<Self::Value, D::Error> {
+        de.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for FeatureKey {
+    type Value = Option<FeatureMember>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Self::Value, E> {
+        Ok(match key {
+            "type" => Some(FeatureMember::Type),
+            "geometry" => Some(FeatureMember::Geometry),
+            "properties" => Some(FeatureMember::Properties),
+            _ => None,
+        })
+    }
+}
+
+/// A feature's `properties`: an object decoded into the row (`true`), null
+/// (`true`: no properties), or anything else (`false`).
+struct Properties<'a> {
+    values: &'a mut Values,
+    fault: &'a mut Option<(Column, String)>,
+}
+
+impl<'de> DeserializeSeed<'de> for Properties<'_> {
+    type Value = bool;
+
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<bool, D::Error> {
+        de.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Properties<'_> {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<bool, A::Error> {
+        ObjectVisitor {
+            values: self.values,
+            fault: self.fault,
+        }
+        .visit_map(map)?;
+        Ok(true)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<bool, E> {
+        Ok(true)
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<bool, A::Error> {
+        IgnoredAny.visit_seq(seq)?;
+        Ok(false)
+    }
+}
+
+/// The line's object: each member that names a column fills it; the first
+/// value of the wrong kind is kept as the fault (the rest are still read, so
+/// that a syntax error later in the line is the one reported).
+struct ObjectVisitor<'a> {
+    values: &'a mut Values,
+    fault: &'a mut Option<(Column, String)>,
+}
+
+impl<'de> Visitor<'de> for ObjectVisitor<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut position = 0;
+        while let Some(column) = map.next_key_seed(ColumnKey { position })? {
+            position += 1;
+            let Some(column) = column else {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            };
+            match map.next_value_seed(ColumnValue)? {
+                Member::Null => {}
+                Member::Text(text) => self.values[column as usize] = Some(text),
+                Member::Wrong(reason) => {
+                    self.fault.get_or_insert((column, reason.to_owned()));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A member's key, as the column it names (`None`: not one we read), and
+/// its place among the line's members.
+struct ColumnKey {
+    position: usize,
+}
+
+/// The keys a thread has met and the columns they name, in the order of
+/// the first line that had them. A file's lines nearly always name the same
+/// members in the same order, so the key at a line's `position` is first
+/// compared with the one seen there: one comparison instead of normalising
+/// the key and looking it up among ~45 names (a lookup per member).
+#[derive(Default)]
+struct KeysSeen(Vec<(Box<str>, Option<Column>)>);
+
+/// Enough for any file's members; past it, keys are looked up, not kept
+/// (a file whose keys are values would otherwise grow it without end).
+const KEYS_KEPT: usize = 64;
+
+impl KeysSeen {
+    fn column(&mut self, key: &str, position: usize) -> Option<Column> {
+        if let Some((seen, column)) = self.0.get(position) {
+            if **seen == *key {
+                return *column;
+            }
+        }
+        if let Some((_, column)) = self.0.iter().find(|(seen, _)| **seen == *key) {
+            return *column;
+        }
+        let column = Column::from_header(key);
+        if self.0.len() < KEYS_KEPT {
+            self.0.push((key.into(), column));
+        }
+        column
+    }
+}
+
+thread_local! {
+    static KEYS_SEEN: RefCell<KeysSeen> = RefCell::default();
+}
+
+impl<'de> DeserializeSeed<'de> for ColumnKey {
+    type Value = Option<Column>;
+
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<Self::Value, D::Error> {
+        de.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for ColumnKey {
+    type Value = Option<Column>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Self::Value, E> {
+        Ok(KEYS_SEEN.with_borrow_mut(|keys| keys.column(key, self.position)))
+    }
+}
+
+/// A column's value as read.
+enum Member {
+    Null,
+    Text(String),
+    Wrong(&'static str),
+}
+
+const LIST_ITEMS: &str = "list items must be text";
+const AN_OBJECT: &str = "expected a value, found an object";
+
+/// A column's value: text, a number or a boolean as its text, a list of
+/// text and numbers joined with `;` (the CSV form of a list).
+struct ColumnValue;
+
+impl<'de> DeserializeSeed<'de> for ColumnValue {
+    type Value = Member;
+
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<Self::Value, D::Error> {
+        de.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ColumnValue {
+    type Value = Member;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a value")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Member, E> {
+        Ok(Member::Null)
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Member, E> {
+        Ok(Member::Text(v.to_string()))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Member, E> {
+        Ok(Member::Text(v.to_string()))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Member, E> {
+        Ok(Member::Text(v.to_string()))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Member, E> {
+        Ok(Member::Text(number_text(v)))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Member, E> {
+        Ok(Member::Text(v.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Member, E> {
+        Ok(Member::Text(v))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Member, A::Error> {
+        let mut joined = String::new();
+        let mut first = true;
+        while let Some(item) = seq.next_element_seed(ListItem {
+            out: &mut joined,
+            first,
+        })? {
+            if !item {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                return Ok(Member::Wrong(LIST_ITEMS));
+            }
+            first = false;
+        }
+        Ok(Member::Text(joined))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Member, A::Error> {
+        IgnoredAny.visit_map(map)?;
+        Ok(Member::Wrong(AN_OBJECT))
+    }
+}
+
+/// A number as `serde_json` writes it (the shortest digits that read back
+/// as the same `f64`), as a `Value` made it before.
+fn number_text(v: f64) -> String {
+    serde_json::Number::from_f64(v).map_or_else(|| v.to_string(), |n| n.to_string())
+}
+
+/// One item of a list, appended to `out` after a `;` unless `first`;
+/// `false` when it is not text or a number.
+struct ListItem<'a> {
+    out: &'a mut String,
+    first: bool,
+}
+
+impl ListItem<'_> {
+    fn push(self, text: &str) -> bool {
+        if !self.first {
+            self.out.push(';');
+        }
+        self.out.push_str(text);
+        true
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for ListItem<'_> {
+    type Value = bool;
+
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<bool, D::Error> {
+        de.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ListItem<'_> {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list item")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<bool, E> {
+        Ok(self.push(&v.to_string()))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<bool, E> {
+        Ok(self.push(&v.to_string()))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<bool, E> {
+        Ok(self.push(&number_text(v)))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<bool, E> {
+        Ok(self.push(v))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<bool, A::Error> {
+        IgnoredAny.visit_seq(seq)?;
+        Ok(false)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<bool, A::Error> {
+        IgnoredAny.visit_map(map)?;
+        Ok(false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::JsonRecord;
+    use crate::ingest::Column;
+    use serde_json::Value;
+
+    type Decoded = Result<Vec<(Column, String)>, (String, String)>;
+
+    fn decode(text: &str) -> Decoded {
+        decoded(JsonRecord::line(7, text.to_owned()), text)
+    }
+
+    fn decode_feature(text: &str, grid: bool) -> Decoded {
+        decoded(JsonRecord::feature(7, text.as_bytes().to_vec(), grid), text)
+    }
+
+    fn decoded(record: JsonRecord, text: &str) -> Decoded {
+        match record.decode() {
+            Ok(row) => {
+                assert_eq!(row.line, 7);
+                assert_eq!(row.raw(), text);
+                Ok(Column::ALL
+                    .into_iter()
+                    .filter_map(|c| row.get(c).map(|v| (c, v.to_owned())))
+                    .collect())
+            }
+            Err(reject) => {
+                assert_eq!((reject.line, reject.raw.as_str()), (7, text));
+                Err((reject.field, reject.reason))
+            }
+        }
+    }
+
+    /// The decoding a `serde_json::Value` gave, written out again here as
+    /// the reference: each member naming a column, its text; numbers as
+    /// `Number` writes them; lists joined with `;`; null left out.
+    fn by_value(text: &str) -> Decoded {
+        let object = match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(object)) => object,
+            Ok(_) => return Err(("row".into(), "a JSON line must be an object".into())),
+            Err(e) => return Err(("row".into(), format!("invalid JSON: {e}"))),
+        };
+        let mut values: Vec<Option<String>> = vec![None; Column::ALL.len()];
+        fill_by_value(&mut values, &object)?;
+        Ok(present(&values))
+    }
+
+    /// `object`'s members into `values`, as `by_value` reads them.
+    fn fill_by_value(
+        values: &mut [Option<String>],
+        object: &serde_json::Map<String, Value>,
+    ) -> Result<(), (String, String)> {
+        for (key, value) in object {
+            let Some(column) = Column::from_header(key) else {
+                continue;
+            };
+            let text = match value {
+                Value::Null => continue,
+                Value::String(s) => s.clone(),
+                Value::Number(n) => n.to_string(),
+                Value::Bool(b) => b.to_string(),
+                Value::Array(items) => {
+                    let mut parts = Vec::new();
+                    for item in items {
+                        match item {
+                            Value::String(s) => parts.push(s.clone()),
+                            Value::Number(n) => parts.push(n.to_string()),
+                            _ => {
+                                return Err((column.name().into(), super::LIST_ITEMS.into()));
+                            }
+                        }
+                    }
+                    parts.join(";")
+                }
+                Value::Object(_) => return Err((column.name().into(), super::AN_OBJECT.into())),
+            };
+            values[column as usize] = Some(text);
+        }
+        Ok(())
+    }
+
+    fn present(values: &[Option<String>]) -> Vec<(Column, String)> {
+        Column::ALL
+            .into_iter()
+            .filter_map(|c| {
+                let v = values[c as usize].as_deref()?.trim();
+                (!v.is_empty()).then(|| (c, v.to_owned()))
+            })
+            .collect()
+    }
+
+    /// A feature read through a `Value` and `geojson::Geometry`, as the
+    /// reader did before, the reference for [`JsonRecord::feature`].
+    fn feature_by_value(text: &str, grid: bool) -> Decoded {
+        let fault = |field: &str, reason: &str| Err((field.to_owned(), reason.to_owned()));
+        let feature = match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(feature)) => feature,
+            Ok(_) => return fault("row", "a feature must be an object"),
+            Err(e) => return Err(("row".into(), format!("invalid JSON: {e}"))),
+        };
+        if feature.get("type").and_then(Value::as_str) != Some("Feature") {
+            return fault(
+                "row",
+                "not a GeoJSON Feature (\"type\": \"Feature\" missing)",
+            );
+        }
+        let mut values: Vec<Option<String>> = vec![None; Column::ALL.len()];
+        match feature.get("properties") {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(properties)) => fill_by_value(&mut values, properties)?,
+            Some(_) => return fault("properties", "properties must be an object"),
+        }
+        match feature.get("geometry") {
+            None | Some(Value::Null) => {}
+            Some(geometry) => match serde_json::from_value::<geojson::Geometry>(geometry.clone())
+                .map(|g| g.value)
+            {
+                Ok(geojson::GeometryValue::Point { coordinates })
+                    if coordinates.as_slice().len() >= 2 =>
+                {
+                    let (x, y) = if grid {
+                        (Column::Easting, Column::Northing)
+                    } else {
+                        (Column::Lng, Column::Lat)
+                    };
+                    values[x as usize] = Some(coordinates.as_slice()[0].to_string());
+                    values[y as usize] = Some(coordinates.as_slice()[1].to_string());
+                }
+                Ok(_) => return fault("geometry", "geometry must be a Point"),
+                Err(e) => return Err(("geometry".into(), format!("invalid geometry: {e}"))),
+            },
+        }
+        Ok(present(&values))
+    }
+
+    #[test]
+    fn features_decode_as_a_value_and_geojson_decoded_them() {
+        let features = [
+            r#"{"type":"Feature","geometry":{"type":"Point","coordinates":[-0.158,52.666221]},"properties":{"id":"F1","date":"2024-03-01","venue":"farm","indicators":["no_ppe",3]}}"#,
+            r#"{"properties":{"id":"F2","lat":50,"lng":1},"geometry":{"coordinates":[546100,310500.5],"type":"Point"},"type":"Feature","id":12,"bbox":[0,0,1,1]}"#,
+            r#"{"type":"Feature","geometry":null,"properties":{"id":"F3","postcode":"PE13 1AA"}}"#,
+            r#"{"type":"Feature","properties":null}"#,
+            r#"{"type":"Feature"}"#,
+            r#"{"type":"Feature","properties":[1,2]}"#,
+            r#"{"type":"Feature","properties":"text"}"#,
+            r#"{"type":"Feature","properties":{"id":"F4","notes":{"a":1}},"geometry":{"type":"LineString","coordinates":[[0,0],[1,1]]}}"#,
+            r#"{"type":"Feature","properties":{"id":"F5"},"geometry":{"type":"LineString","coordinates":[[0,0],[1,1]]}}"#,
+            r#"{"type":"Feature","properties":{"id":"F6"},"geometry":{"type":"Point","coordinates":[1]}}"#,
+            r#"{"type":"Feature","properties":{"id":"F7"},"geometry":{"type":"Point"}}"#,
+            r#"{"type":"Feature","properties":{"id":"F8"},"geometry":{"type":"Point","coordinates":[1,2,3]}}"#,
+            r#"{"type":"Feature","properties":{"id":"F9"},"geometry":[1,2]}"#,
+            r#"{"type":"feature","properties":{"id":"F10"}}"#,
+            r#"{"properties":{"id":"F11"}}"#,
+            r#"{"type":"Feature","properties":{"id":"F12"},"properties":{"town":"Wisbech"}}"#,
+            r#"{"type":"Feature","properties":{"id":"F13","notes":[true]},"properties":{"town":"Wisbech"}}"#,
+            r#"{"type":"Feature","properties":{"id":"F14"}"#,
+            r#"["Feature"]"#,
+            r#""Feature""#,
+            r#"{"type":"Feature","geometry":{"type":"Point","coordinates":[100.0,-0.0]},"properties":{}}"#,
+        ];
+        for grid in [false, true] {
+            for text in features {
+                assert_eq!(
+                    decode_feature(text, grid),
+                    feature_by_value(text, grid),
+                    "{text}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_feature_not_in_utf8_says_so() {
+        let bytes = b"{\"type\":\"Feature\",\"properties\":{\"town\":\"Wisb\xe9ch\"}}".to_vec();
+        let reject = JsonRecord::feature(3, bytes, false).decode().unwrap_err();
+        assert_eq!((reject.line, reject.field.as_str()), (3, "row"));
+        assert_eq!(reject.reason, super::NOT_UTF8);
+        assert!(reject.raw.contains("Wisb\\xE9ch"), "{}", reject.raw);
+    }
+
+    #[test]
+    fn lines_decode_as_a_value_decoded_them() {
+        let lines = [
+            r#"{"report_id":"R1","reported_at":"2024-03-01","venue_type":"car_wash","lat":52.666221,"lng":-0.158,"indicators":["no_ppe","cash_only"]}"#,
+            r#"{"ID":"R2","Date":"01/03/2024","Venue Type":"Nail bar","Latitude":52,"longitude":-1,"persons_count":3,"child_involved":true}"#,
+            r#"{"id":"R3","date":"2024-03-01","venue":"farm","postcode":"PE13 1AA","extra":{"a":[1,{"b":2}]},"notes":"say \"hi\"\n\u00e9"}"#,
+            r#"{"id":"R4","lat":1e2,"lng":-0.0,"persons":12345678901,"indicators":[],"grading":null}"#,
+            r#"{"id":"R5","indicators":["a",2,3.5],"lat":"52,5","unknown":null}"#,
+            r#"{"id":"R6","lat":52.1,"latitude":53.2}"#,
+            r#"{"id":"R7","notes":{"x":1}}"#,
+            r#"{"id":"R8","indicators":["a",null,"b"]}"#,
+            r#"{"id":"R9","indicators":["a",["b"]],"notes":"later"}"#,
+            r#"{"id":"R10","indicators":[true]}"#,
+            r#"{"id":"R11","town":"Wisbech""#,
+            r#"{"id":"R12"} trailing"#,
+            r#"{"id":"R13","notes":{"x":1},"lat":}"#,
+            r#"["R14"]"#,
+            "R15",
+            "12",
+            "{}",
+            r#"{"id":"R16","id":"R17"}"#,
+            r#"{"id":"R18","lat":-52.123456789012345678}"#,
+        ];
+        for text in lines {
+            assert_eq!(decode(text), by_value(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_wrong_value_is_named_by_its_column() {
+        assert_eq!(
+            decode(r#"{"id":"R1","Notes":{"x":1}}"#),
+            Err(("notes".into(), super::AN_OBJECT.into()))
+        );
+        assert_eq!(
+            decode(r#"{"id":"R1","indicators":["a",false]}"#),
+            Err(("indicators".into(), super::LIST_ITEMS.into()))
+        );
+        let (field, reason) = decode(r#"{"id":"R1","notes":{"x":1},"lat":}"#).unwrap_err();
+        assert_eq!(field, "row");
+        assert!(reason.starts_with("invalid JSON: "), "{reason}");
+    }
+}
