@@ -8,6 +8,7 @@
 //!     HOTSPOTS_NOTEBOOK_PEER=../shared/bench/notebook-peer/peer.py cargo bench --bench ingest
 //!     HOTSPOTS_BENCH_DETAILS=1 cargo bench --bench ingest
 //!     HOTSPOTS_BENCH_FORMAT=jsonl cargo bench --bench ingest
+//!     HOTSPOTS_BENCH_FORMAT=geojson cargo bench --bench ingest
 //!
 //! With `HOTSPOTS_BENCH_DETAILS=1`, every row also carries a venue name, a
 //! persons count and a sentence of notes, as a police or NGO export does (the
@@ -16,8 +17,11 @@
 //!
 //! With `HOTSPOTS_BENCH_FORMAT=jsonl`, the same rows as JSON Lines (an app's
 //! or a case system's export: degrees and counts as numbers, indicators as
-//! an array), and the floor is DuckDB's `read_json` of that file. The
-//! notebook peer reads CSV only, so it is not run.
+//! an array), and the floor is DuckDB's `read_json` of that file. With
+//! `HOTSPOTS_BENCH_FORMAT=geojson`, the same as a FeatureCollection of Point
+//! features (a QGIS export), which DuckDB's `read_json` reads as a table of
+//! its properties and a geometry. The notebook peer reads CSV only, so it is
+//! not run beside either.
 //!
 //! With `HOTSPOTS_NOTEBOOK_PEER` (the Python notebook pipeline: pandas + h3,
 //! one resolution, nothing validated or kept; needs python3 with pandas,
@@ -121,13 +125,26 @@ fn generate(path: &Path, rows: usize, details: bool) {
     std::fs::write(path, out).expect("write bench input");
 }
 
-/// The rows of the CSV at `csv_path` as JSON Lines: text as strings, the
-/// point and a persons count as numbers, indicators as an array.
-fn generate_jsonl(csv_path: &Path, path: &Path) {
+/// The input formats the bench can run on, each made from the CSV.
+#[derive(Clone, Copy, PartialEq)]
+enum BenchFormat {
+    Csv,
+    Jsonl,
+    Geojson,
+}
+
+/// The rows of the CSV at `csv_path` as JSON Lines (`Jsonl`) or GeoJSON
+/// Point features (`Geojson`): text as strings, the point and a persons
+/// count as numbers, indicators as an array.
+fn generate_json(csv_path: &Path, path: &Path, format: BenchFormat) {
     let mut reader = csv::Reader::from_path(csv_path).expect("read the bench CSV");
     let headers = reader.headers().expect("bench CSV header").clone();
+    let geojson = format == BenchFormat::Geojson;
     let mut out = String::new();
-    for record in reader.records() {
+    if geojson {
+        out.push_str("{\"type\":\"FeatureCollection\",\"features\":[\n");
+    }
+    for (i, record) in reader.records().enumerate() {
         let record = record.expect("bench CSV record");
         let mut object = serde_json::Map::new();
         for (name, value) in headers.iter().zip(record.iter()) {
@@ -140,10 +157,25 @@ fn generate_jsonl(csv_path: &Path, path: &Path) {
             };
             object.insert(name.to_owned(), value);
         }
-        out.push_str(&serde_json::Value::Object(object).to_string());
-        out.push('\n');
+        if geojson {
+            let lng = object.remove("lng").expect("lng");
+            let lat = object.remove("lat").expect("lat");
+            let feature = serde_json::json!({
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [lng, lat]},
+                "properties": object,
+            });
+            out.push_str(if i == 0 { "" } else { ",\n" });
+            out.push_str(&feature.to_string());
+        } else {
+            out.push_str(&serde_json::Value::Object(object).to_string());
+            out.push('\n');
+        }
     }
-    std::fs::write(path, out).expect("write bench JSON Lines");
+    if geojson {
+        out.push_str("\n]}\n");
+    }
+    std::fs::write(path, out).expect("write bench JSON");
 }
 
 /// The notebook peer's imports, checked before the first round: a python3
@@ -223,11 +255,16 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(5);
-    let jsonl = std::env::var("HOTSPOTS_BENCH_FORMAT").is_ok_and(|v| v == "jsonl");
-    // The notebook reads CSV: beside a JSON Lines file it has no peer.
+    let format = match std::env::var("HOTSPOTS_BENCH_FORMAT").as_deref() {
+        Ok("jsonl") => BenchFormat::Jsonl,
+        Ok("geojson") => BenchFormat::Geojson,
+        Ok("csv") | Err(_) => BenchFormat::Csv,
+        Ok(other) => panic!("HOTSPOTS_BENCH_FORMAT={other}: give csv, jsonl or geojson"),
+    };
+    // The notebook reads CSV: beside a JSON file it has no peer.
     let peer = std::env::var_os("HOTSPOTS_NOTEBOOK_PEER")
         .map(PathBuf::from)
-        .filter(|_| !jsonl);
+        .filter(|_| format == BenchFormat::Csv);
     if peer.is_some() {
         check_peer_modules();
     }
@@ -242,16 +279,26 @@ fn main() {
     if !csv_input.exists() {
         generate(&csv_input, rows, details);
     }
-    let input = if jsonl {
-        let path = csv_input.with_extension("jsonl");
-        if !path.exists() {
-            generate_jsonl(&csv_input, &path);
+    let input = match format {
+        BenchFormat::Csv => csv_input,
+        BenchFormat::Jsonl | BenchFormat::Geojson => {
+            let ext = if format == BenchFormat::Jsonl {
+                "jsonl"
+            } else {
+                "geojson"
+            };
+            let path = csv_input.with_extension(ext);
+            if !path.exists() {
+                generate_json(&csv_input, &path, format);
+            }
+            path
         }
-        path
-    } else {
-        csv_input
     };
-    let floor_reader = if jsonl { "read_json" } else { "read_csv" };
+    let floor_reader = if format == BenchFormat::Csv {
+        "read_csv"
+    } else {
+        "read_json"
+    };
     let size = std::fs::metadata(&input).map_or(0, |m| m.len());
     println!(
         "input: {} ({rows} rows, {:.1} MB)",
