@@ -146,17 +146,12 @@ pub fn parse_row(row: &RawRow, context: &ParseContext) -> Result<ParsedReport, R
     }
     let persons_count = match row.get(Column::PersonsCount) {
         None => None,
-        Some(v) => Some(
-            v.parse::<u32>()
-                .ok()
-                .filter(|n| *n <= 10_000)
-                .ok_or_else(|| {
-                    reject(
-                        Column::PersonsCount,
-                        format!("{v:?} is not a whole number from 0 to 10000"),
-                    )
-                })?,
-        ),
+        Some(v) => Some(whole_number(v).filter(|n| *n <= 10_000).ok_or_else(|| {
+            reject(
+                Column::PersonsCount,
+                format!("{v:?} is not a whole number from 0 to 10000"),
+            )
+        })?),
     };
     let nationalities: Vec<String> = list(row.get(Column::Nationalities))
         .map(str::to_owned)
@@ -527,6 +522,29 @@ fn decimal_comma(text: &str) -> Option<f64> {
     let unsigned = whole.strip_prefix('-').unwrap_or(whole);
     (digits(unsigned) && digits(fraction))
         .then(|| format!("{whole}.{fraction}").parse().ok())
+        .flatten()
+}
+
+/// A count as people write it: digits, or digits grouped in threes by one
+/// separator used throughout (`1,200` from a spreadsheet's number format,
+/// `1.200` or `1 200` from a European one). A count has no fraction, so
+/// `1,200` can only be twelve hundred; `1,2` or `12,00` is no count at all.
+fn whole_number(text: &str) -> Option<u32> {
+    if let Ok(n) = text.parse() {
+        return Some(n);
+    }
+    let separator = text.chars().find(|c| !c.is_ascii_digit())?;
+    if !matches!(separator, ',' | '.' | ' ' | '\u{a0}' | '\u{202f}' | '\'') {
+        return None;
+    }
+    let mut groups = text.split(separator);
+    let first = groups.next()?;
+    let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    let grouped = (1..=3).contains(&first.len())
+        && digits(first)
+        && groups.all(|g| g.len() == 3 && digits(g));
+    grouped
+        .then(|| text.replace(separator, "").parse().ok())
         .flatten()
 }
 

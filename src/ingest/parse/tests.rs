@@ -249,6 +249,48 @@ fn location_forms_and_precision() {
     );
 }
 
+/// A count written with thousands separators is the count; a separator
+/// that does not group thousands is a reject.
+#[test]
+fn counts_with_thousands_separators() {
+    let plain = parse(&with(&[("persons", "1200")])).expect("plain");
+    assert_eq!(plain.fields.persons_count, Some(1200));
+    for written in [
+        "1,200",
+        "1.200",
+        "1 200",
+        "1\u{a0}200",
+        "1\u{202f}200",
+        "1'200",
+    ] {
+        let grouped = parse(&with(&[("persons", written)])).expect(written);
+        assert_eq!(grouped.fields.persons_count, Some(1200), "{written}");
+        assert_eq!(grouped.content_hash, plain.content_hash, "{written}");
+    }
+    assert_eq!(
+        parse(&with(&[("persons", "10,000")])).map(|p| p.fields.persons_count),
+        Ok(Some(10_000))
+    );
+    for wrong in [
+        "1,2",
+        "12,00",
+        "1,2000",
+        "1200,000",
+        ",200",
+        "1,,200",
+        "1,200.5",
+        "1.200,000",
+        "1,200 300",
+        "10,001",
+        "1,000,000",
+        "1_200",
+        "-1,200",
+    ] {
+        let reject = parse(&with(&[("persons", wrong)])).expect_err(wrong);
+        assert_eq!(reject.field, "persons_count", "{wrong}");
+    }
+}
+
 /// A spreadsheet in a locale with a decimal comma writes `52,66622`: the same
 /// point, the same precision and the same content hash as `52.66622`; grid
 /// metres take no separator, and the reject says how to write them.
