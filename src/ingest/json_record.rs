@@ -12,6 +12,7 @@ use std::cell::RefCell;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::encoding::{raw_text, NOT_UTF8};
@@ -85,7 +86,7 @@ type Fault = (String, String, String);
 fn decode_line(line: u64, text: String) -> Result<RawRow, Fault> {
     let mut values: Box<Values> = Box::default();
     let mut fault = None;
-    let decoded = if text.starts_with('{') {
+    let decoded = if text.trim_start().starts_with('{') {
         let mut de = serde_json::Deserializer::from_str(&text);
         (&mut de)
             .deserialize_map(ObjectVisitor {
@@ -117,7 +118,7 @@ fn decode_feature(line: u64, text: String, grid: bool) -> Result<RawRow, Fault> 
     let mut values: Box<Values> = Box::default();
     let mut fault = None;
     let mut feature = FeatureMembers::default();
-    let decoded = if text.starts_with('{') {
+    let decoded = if text.trim_start().starts_with('{') {
         let mut de = serde_json::Deserializer::from_str(&text);
         (&mut de)
             .deserialize_map(FeatureVisitor {
@@ -147,44 +148,64 @@ fn decode_feature(line: u64, text: String, grid: bool) -> Result<RawRow, Fault> 
     if let Some((column, reason)) = fault {
         return Err((column.name().to_owned(), reason, text));
     }
-    match feature.geometry {
-        None | Some(Value::Null) => {}
-        Some(geometry) => {
-            match serde_json::from_value::<geojson::Geometry>(geometry).map(|g| g.value) {
-                Ok(geojson::GeometryValue::Point { coordinates })
-                    if coordinates.as_slice().len() >= 2 =>
-                {
-                    let (x, y) = if grid {
-                        (Column::Easting, Column::Northing)
-                    } else {
-                        (Column::Lng, Column::Lat)
+    if let Some(geometry) = feature.geometry.filter(|g| g.get() != "null") {
+        // Read as a value first, for the messages geojson gives about one.
+        let value: Value = serde_json::from_str(geometry.get()).unwrap_or_default();
+        match serde_json::from_value::<geojson::Geometry>(value).map(|g| g.value) {
+            Ok(geojson::GeometryValue::Point { coordinates })
+                if coordinates.as_slice().len() >= 2 =>
+            {
+                let (x, y) = if grid {
+                    (Column::Easting, Column::Northing)
+                } else {
+                    (Column::Lng, Column::Lat)
+                };
+                let (first, second) = point_coordinates(&geometry).unwrap_or_else(|| {
+                    let [first, second, ..] = coordinates.as_slice() else {
+                        unreachable!("two coordinates, checked above")
                     };
-                    values[x as usize] = Some(coordinates.as_slice()[0].to_string());
-                    values[y as usize] = Some(coordinates.as_slice()[1].to_string());
-                }
-                Ok(_) => return wrong("geometry", "geometry must be a Point", text),
-                Err(e) => {
-                    return Err((
-                        "geometry".to_owned(),
-                        format!("invalid geometry: {e}"),
-                        text,
-                    ))
-                }
+                    (first.to_string(), second.to_string())
+                });
+                values[x as usize] = Some(first);
+                values[y as usize] = Some(second);
+            }
+            Ok(_) => return wrong("geometry", "geometry must be a Point", text),
+            Err(e) => {
+                return Err((
+                    "geometry".to_owned(),
+                    format!("invalid geometry: {e}"),
+                    text,
+                ))
             }
         }
     }
     Ok(RawRow::from_values(line, values, text))
 }
 
+/// A Point's first two coordinates as written (through an `f64` they lose
+/// the trailing zeros that say how precise they are: see [`member`]).
+fn point_coordinates(geometry: &RawValue) -> Option<(String, String)> {
+    #[derive(serde::Deserialize)]
+    struct Point<'a> {
+        #[serde(borrow)]
+        coordinates: Vec<&'a RawValue>,
+    }
+    let point: Point = serde_json::from_str(geometry.get()).ok()?;
+    match point.coordinates.as_slice() {
+        [first, second, ..] => Some((first.get().to_owned(), second.get().to_owned())),
+        _ => None,
+    }
+}
+
 /// What a feature's members other than its properties say.
 #[derive(Default)]
 struct FeatureMembers {
     kind: Option<Value>,
-    geometry: Option<Value>,
+    geometry: Option<Box<RawValue>>,
     properties_not_an_object: bool,
 }
 
-/// A feature's members: `type` and `geometry` kept as values (small), its
+/// A feature's members: `type` kept as a value, `geometry` as its text, its
 /// `properties` decoded as a JSON line's object, any other member skipped.
 struct FeatureVisitor<'a> {
     values: &'a mut Values,
@@ -341,7 +362,7 @@ impl<'de> Visitor<'de> for ObjectVisitor<'_> {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             };
-            match map.next_value_seed(ColumnValue)? {
+            match member(map.next_value::<&'de RawValue>()?) {
                 Member::Null => {}
                 Member::Text(text) => self.values[column as usize] = Some(text),
                 Member::Wrong(reason) => {
@@ -423,146 +444,52 @@ enum Member {
 const LIST_ITEMS: &str = "list items must be text";
 const AN_OBJECT: &str = "expected a value, found an object";
 
-/// A column's value: text, a number or a boolean as its text, a list of
-/// text and numbers joined with `;` (the CSV form of a list).
-struct ColumnValue;
-
-impl<'de> DeserializeSeed<'de> for ColumnValue {
-    type Value = Member;
-
-    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<Self::Value, D::Error> {
-        de.deserialize_any(self)
+/// A column's value from its JSON text: a string's text; a number's digits
+/// as written (`52.100000` keeps the six decimals that say how precisely the
+/// point is known, where an `f64` gives back `52.1`, as CSV keeps them);
+/// `true` or `false`; a list of strings and numbers joined with `;` (the
+/// CSV form of a list).
+fn member(raw: &RawValue) -> Member {
+    let text = raw.get();
+    match text.as_bytes().first() {
+        Some(b'"') => Member::Text(string_text(text)),
+        Some(b'n') => Member::Null,
+        Some(b'[') => list(text),
+        Some(b'{') => Member::Wrong(AN_OBJECT),
+        // A number or true or false, as written.
+        _ => Member::Text(text.to_owned()),
     }
 }
 
-impl<'de> Visitor<'de> for ColumnValue {
-    type Value = Member;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a value")
+/// A JSON string's text (`text` is the string, quotes and all, already read
+/// as JSON): its inside as it is when it holds no escape.
+fn string_text(text: &str) -> String {
+    let inside = &text[1..text.len() - 1];
+    if inside.contains('\\') {
+        serde_json::from_str(text).unwrap_or_default()
+    } else {
+        inside.to_owned()
     }
+}
 
-    fn visit_unit<E: de::Error>(self) -> Result<Member, E> {
-        Ok(Member::Null)
-    }
-
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Member, E> {
-        Ok(Member::Text(v.to_string()))
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Member, E> {
-        Ok(Member::Text(v.to_string()))
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Member, E> {
-        Ok(Member::Text(v.to_string()))
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Member, E> {
-        Ok(Member::Text(number_text(v)))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Member, E> {
-        Ok(Member::Text(v.to_owned()))
-    }
-
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Member, E> {
-        Ok(Member::Text(v))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Member, A::Error> {
-        let mut joined = String::new();
-        let mut first = true;
-        while let Some(item) = seq.next_element_seed(ListItem {
-            out: &mut joined,
-            first,
-        })? {
-            if !item {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                return Ok(Member::Wrong(LIST_ITEMS));
-            }
-            first = false;
+/// A list's strings and numbers joined with `;`, or why it is no list of them.
+fn list(text: &str) -> Member {
+    let Ok(items) = serde_json::from_str::<Vec<&RawValue>>(text) else {
+        return Member::Wrong(LIST_ITEMS);
+    };
+    let mut joined = String::new();
+    for (i, item) in items.iter().enumerate() {
+        let item = item.get();
+        if i > 0 {
+            joined.push(';');
         }
-        Ok(Member::Text(joined))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Member, A::Error> {
-        IgnoredAny.visit_map(map)?;
-        Ok(Member::Wrong(AN_OBJECT))
-    }
-}
-
-/// A number as `serde_json` writes it (the shortest digits that read back
-/// as the same `f64`), as a `Value` made it before.
-fn number_text(v: f64) -> String {
-    serde_json::Number::from_f64(v).map_or_else(|| v.to_string(), |n| n.to_string())
-}
-
-/// One item of a list, appended to `out` after a `;` unless `first`;
-/// `false` when it is not text or a number.
-struct ListItem<'a> {
-    out: &'a mut String,
-    first: bool,
-}
-
-impl ListItem<'_> {
-    fn push(self, text: &str) -> bool {
-        if !self.first {
-            self.out.push(';');
+        match item.as_bytes().first() {
+            Some(b'"') => joined.push_str(&string_text(item)),
+            Some(b'-' | b'0'..=b'9') => joined.push_str(item),
+            _ => return Member::Wrong(LIST_ITEMS),
         }
-        self.out.push_str(text);
-        true
     }
-}
-
-impl<'de> DeserializeSeed<'de> for ListItem<'_> {
-    type Value = bool;
-
-    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<bool, D::Error> {
-        de.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ListItem<'_> {
-    type Value = bool;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a list item")
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<bool, E> {
-        Ok(false)
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<bool, E> {
-        Ok(false)
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<bool, E> {
-        Ok(self.push(&v.to_string()))
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<bool, E> {
-        Ok(self.push(&v.to_string()))
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<bool, E> {
-        Ok(self.push(&number_text(v)))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<bool, E> {
-        Ok(self.push(v))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<bool, A::Error> {
-        IgnoredAny.visit_seq(seq)?;
-        Ok(false)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<bool, A::Error> {
-        IgnoredAny.visit_map(map)?;
-        Ok(false)
-    }
+    Member::Text(joined)
 }
 
 #[cfg(test)]
@@ -723,7 +650,6 @@ mod tests {
             r#"{"type":"Feature","properties":{"id":"F14"}"#,
             r#"["Feature"]"#,
             r#""Feature""#,
-            r#"{"type":"Feature","geometry":{"type":"Point","coordinates":[100.0,-0.0]},"properties":{}}"#,
         ];
         for grid in [false, true] {
             for text in features {
@@ -751,7 +677,7 @@ mod tests {
             r#"{"report_id":"R1","reported_at":"2024-03-01","venue_type":"car_wash","lat":52.666221,"lng":-0.158,"indicators":["no_ppe","cash_only"]}"#,
             r#"{"ID":"R2","Date":"01/03/2024","Venue Type":"Nail bar","Latitude":52,"longitude":-1,"persons_count":3,"child_involved":true}"#,
             r#"{"id":"R3","date":"2024-03-01","venue":"farm","postcode":"PE13 1AA","extra":{"a":[1,{"b":2}]},"notes":"say \"hi\"\n\u00e9"}"#,
-            r#"{"id":"R4","lat":1e2,"lng":-0.0,"persons":12345678901,"indicators":[],"grading":null}"#,
+            r#"{"id":"R4","lat":1.5,"lng":-0.0,"persons":12345678901,"indicators":[],"grading":null}"#,
             r#"{"id":"R5","indicators":["a",2,3.5],"lat":"52,5","unknown":null}"#,
             r#"{"id":"R6","lat":52.1,"latitude":53.2}"#,
             r#"{"id":"R7","notes":{"x":1}}"#,
@@ -766,10 +692,45 @@ mod tests {
             "12",
             "{}",
             r#"{"id":"R16","id":"R17"}"#,
-            r#"{"id":"R18","lat":-52.123456789012345678}"#,
+            r#"{"id":"R18","lat":-52.1234567890123}"#,
+            r#" { "id" : "R19" , "lat" : 52.5 , "indicators" : [ "a" , 2 ] , "notes" : " x\ty\u00e9\"" } "#,
+            r#"{"id":"R20","notes":"\ud83d\ude00 \\ \/"}"#,
         ];
         for text in lines {
             assert_eq!(decode(text), by_value(text), "{text}");
+        }
+    }
+
+    /// Numbers keep the digits written: trailing zeros say how precisely a
+    /// point is known (an `f64` and back gave `52.1` for `52.100000`).
+    #[test]
+    fn numbers_keep_the_digits_written() {
+        let line = r#"{"id":"N1","lat":52.100000,"lng":-0.200000,"persons":3,"indicators":["a",1.50,-2e3],"grading":1E2}"#;
+        let row = JsonRecord::line(1, line.to_owned())
+            .decode()
+            .expect("decodes");
+        assert_eq!(row.get(Column::Lat), Some("52.100000"));
+        assert_eq!(row.get(Column::Lng), Some("-0.200000"));
+        assert_eq!(row.get(Column::PersonsCount), Some("3"));
+        assert_eq!(row.get(Column::Indicators), Some("a;1.50;-2e3"));
+        assert_eq!(row.get(Column::Grading), Some("1E2"));
+        let feature =
+            r#"{"type":"Feature","geometry":null,"properties":{"lat":52.100000,"child":true}}"#;
+        let row = JsonRecord::feature(1, feature.as_bytes().to_vec(), false)
+            .decode()
+            .expect("decodes");
+        assert_eq!(row.get(Column::Lat), Some("52.100000"));
+        assert_eq!(row.get(Column::ChildInvolved), Some("true"));
+        let point = r#"{"type":"Feature","geometry":{"coordinates":[ -0.100000 , 52.500000, 3.0 ],"type":"Point"}}"#;
+        for (grid, x, y) in [
+            (false, Column::Lng, Column::Lat),
+            (true, Column::Easting, Column::Northing),
+        ] {
+            let row = JsonRecord::feature(1, point.as_bytes().to_vec(), grid)
+                .decode()
+                .expect("decodes");
+            assert_eq!(row.get(x), Some("-0.100000"));
+            assert_eq!(row.get(y), Some("52.500000"));
         }
     }
 
