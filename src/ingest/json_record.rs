@@ -6,7 +6,8 @@
 //! which was then the slowest part of a JSON load. Here the reading thread
 //! only finds where each record ends ([`JsonRecord`]); a worker decodes it
 //! with serde's visitors straight into the row's values, skipping members
-//! that are not columns without keeping them.
+//! that are not columns without keeping them. A value is taken from its JSON
+//! text as written ([`RawValue`]): a number keeps its digits, as in a CSV.
 
 use std::cell::RefCell;
 use std::fmt;

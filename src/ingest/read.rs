@@ -344,7 +344,7 @@ impl RowItem {
     /// The row to validate, or the reject of a record that gives none.
     ///
     /// # Errors
-    /// The record's reject: read as one, or a JSON line that does not decode.
+    /// The record's reject: read as one, or a JSON record that does not decode.
     pub fn into_row(self) -> Result<RawRow, RowReject> {
         match self {
             Self::Row(row) => Ok(row),
