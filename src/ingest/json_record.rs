@@ -87,18 +87,14 @@ type Fault = (String, String, String);
 fn decode_line(line: u64, text: String) -> Result<RawRow, Fault> {
     let mut values: Box<Values> = Box::default();
     let mut fault = None;
-    let decoded = if text.trim_start().starts_with('{') {
-        let mut de = serde_json::Deserializer::from_str(&text);
-        (&mut de)
-            .deserialize_map(ObjectVisitor {
-                values: &mut values,
-                fault: &mut fault,
-            })
-            .and_then(|()| de.end())
-            .map_err(|e| format!("invalid JSON: {e}"))
-    } else {
-        not_an_object(&text, "a JSON line must be an object")
-    };
+    let decoded = read_object(
+        &text,
+        ObjectVisitor {
+            values: &mut values,
+            fault: &mut fault,
+        },
+        "a JSON line must be an object",
+    );
     match (decoded, fault) {
         (Err(reason), _) => Err(("row".to_owned(), reason, text)),
         (Ok(()), Some((column, reason))) => Err((column.name().to_owned(), reason, text)),
@@ -106,12 +102,25 @@ fn decode_line(line: u64, text: String) -> Result<RawRow, Fault> {
     }
 }
 
-/// The reason for a record that does not start as an object: rare, so it
-/// is first read as JSON, to say whether it is JSON at all.
-fn not_an_object(text: &str, reason: &str) -> Result<(), String> {
-    match serde_json::from_str::<IgnoredAny>(text) {
-        Ok(_) => Err(reason.to_owned()),
-        Err(e) => Err(format!("invalid JSON: {e}")),
+/// Reads `text`, one JSON object and nothing after it, through `visitor`;
+/// the reason when it is not JSON, or (`not_object`) not an object.
+fn read_object<'t>(
+    text: &'t str,
+    visitor: impl Visitor<'t, Value = ()>,
+    not_object: &str,
+) -> Result<(), String> {
+    if text.trim_start().starts_with('{') {
+        let mut de = serde_json::Deserializer::from_str(text);
+        (&mut de)
+            .deserialize_map(visitor)
+            .and_then(|()| de.end())
+            .map_err(|e| format!("invalid JSON: {e}"))
+    } else {
+        // Rare: first read as JSON, to say whether it is JSON at all.
+        match serde_json::from_str::<IgnoredAny>(text) {
+            Ok(_) => Err(not_object.to_owned()),
+            Err(e) => Err(format!("invalid JSON: {e}")),
+        }
     }
 }
 
@@ -119,19 +128,15 @@ fn decode_feature(line: u64, text: String, grid: bool) -> Result<RawRow, Fault> 
     let mut values: Box<Values> = Box::default();
     let mut fault = None;
     let mut feature = FeatureMembers::default();
-    let decoded = if text.trim_start().starts_with('{') {
-        let mut de = serde_json::Deserializer::from_str(&text);
-        (&mut de)
-            .deserialize_map(FeatureVisitor {
-                values: &mut values,
-                fault: &mut fault,
-                members: &mut feature,
-            })
-            .and_then(|()| de.end())
-            .map_err(|e| format!("invalid JSON: {e}"))
-    } else {
-        not_an_object(&text, "a feature must be an object")
-    };
+    let decoded = read_object(
+        &text,
+        FeatureVisitor {
+            values: &mut values,
+            fault: &mut fault,
+            members: &mut feature,
+        },
+        "a feature must be an object",
+    );
     let wrong = |field: &str, reason: &str, text| Err((field.to_owned(), reason.to_owned(), text));
     if let Err(reason) = decoded {
         return Err(("row".to_owned(), reason, text));
@@ -222,7 +227,7 @@ impl<'de> Visitor<'de> for FeatureVisitor<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(key) = map.next_key_seed(FeatureKey)? {
+        while let Some(key) = map.next_key_seed(MemberName(FeatureMember::named))? {
             match key {
                 Some(FeatureMember::Type) => self.members.kind = Some(map.next_value()?),
                 Some(FeatureMember::Geometry) => self.members.geometry = Some(map.next_value()?),
@@ -251,31 +256,15 @@ enum FeatureMember {
     Properties,
 }
 
-/// A feature's member name, as the member it is (`None`: one not read).
-struct FeatureKey;
-
-impl<'de> DeserializeSeed<'de> for FeatureKey {
-    type Value = Option<FeatureMember>;
-
-    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<Self::Value, D::Error> {
-        de.deserialize_str(self)
-    }
-}
-
-impl Visitor<'_> for FeatureKey {
-    type Value = Option<FeatureMember>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a member name")
-    }
-
-    fn visit_str<E: de::Error>(self, key: &str) -> Result<Self::Value, E> {
-        Ok(match key {
-            "type" => Some(FeatureMember::Type),
-            "geometry" => Some(FeatureMember::Geometry),
-            "properties" => Some(FeatureMember::Properties),
+impl FeatureMember {
+    /// The member a name is (`None`: one not read).
+    fn named(name: &str) -> Option<Self> {
+        match name {
+            "type" => Some(Self::Type),
+            "geometry" => Some(Self::Geometry),
+            "properties" => Some(Self::Properties),
             _ => None,
-        })
+        }
     }
 }
 
@@ -357,7 +346,10 @@ impl<'de> Visitor<'de> for ObjectVisitor<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let mut position = 0;
-        while let Some(column) = map.next_key_seed(ColumnKey { position })? {
+        // The column each member names (`None`: not one we read).
+        while let Some(column) = map.next_key_seed(MemberName(|name: &str| {
+            KEYS_SEEN.with_borrow_mut(|keys| keys.column(name, position))
+        }))? {
             position += 1;
             let Some(column) = column else {
                 map.next_value::<IgnoredAny>()?;
@@ -375,10 +367,28 @@ impl<'de> Visitor<'de> for ObjectVisitor<'_> {
     }
 }
 
-/// A member's key, as the column it names (`None`: not one we read), and
-/// its place among the line's members.
-struct ColumnKey {
-    position: usize,
+/// A member's name, read as what the function makes of it, without an
+/// owned copy of the name.
+struct MemberName<F>(F);
+
+impl<'de, T, F: FnOnce(&str) -> T> DeserializeSeed<'de> for MemberName<F> {
+    type Value = T;
+
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<T, D::Error> {
+        de.deserialize_str(self)
+    }
+}
+
+impl<T, F: FnOnce(&str) -> T> Visitor<'_> for MemberName<F> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_str<E: de::Error>(self, name: &str) -> Result<T, E> {
+        Ok((self.0)(name))
+    }
 }
 
 /// The keys a thread has met and the columns they name, in the order of
@@ -413,26 +423,6 @@ impl KeysSeen {
 
 thread_local! {
     static KEYS_SEEN: RefCell<KeysSeen> = RefCell::default();
-}
-
-impl<'de> DeserializeSeed<'de> for ColumnKey {
-    type Value = Option<Column>;
-
-    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<Self::Value, D::Error> {
-        de.deserialize_str(self)
-    }
-}
-
-impl Visitor<'_> for ColumnKey {
-    type Value = Option<Column>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a member name")
-    }
-
-    fn visit_str<E: de::Error>(self, key: &str) -> Result<Self::Value, E> {
-        Ok(KEYS_SEEN.with_borrow_mut(|keys| keys.column(key, self.position)))
-    }
 }
 
 /// A column's value as read.
