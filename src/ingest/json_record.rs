@@ -158,20 +158,16 @@ fn decode_feature(line: u64, text: String, grid: bool) -> Result<RawRow, Fault> 
         // Read as a value first, for the messages geojson gives about one.
         let value: Value = serde_json::from_str(geometry.get()).unwrap_or_default();
         match serde_json::from_value::<geojson::Geometry>(value).map(|g| g.value) {
-            Ok(geojson::GeometryValue::Point { coordinates })
-                if coordinates.as_slice().len() >= 2 =>
-            {
+            Ok(geojson::GeometryValue::Point { .. }) => {
+                // A Point by geojson's reading; its first two coordinates as written.
+                let Some((first, second)) = point_coordinates(&geometry) else {
+                    return wrong("geometry", "geometry must be a Point", text);
+                };
                 let (x, y) = if grid {
                     (Column::Easting, Column::Northing)
                 } else {
                     (Column::Lng, Column::Lat)
                 };
-                let (first, second) = point_coordinates(&geometry).unwrap_or_else(|| {
-                    let [first, second, ..] = coordinates.as_slice() else {
-                        unreachable!("two coordinates, checked above")
-                    };
-                    (first.to_string(), second.to_string())
-                });
                 values[x as usize] = Some(first);
                 values[y as usize] = Some(second);
             }
