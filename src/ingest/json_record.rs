@@ -154,15 +154,10 @@ fn decode_feature(line: u64, text: String, grid: bool) -> Result<RawRow, Fault> 
     if let Some((column, reason)) = fault {
         return Err((column.name().to_owned(), reason, text));
     }
-    if let Some(geometry) = feature.geometry.filter(|g| g.get() != "null") {
-        // Read as a value first, for the messages geojson gives about one.
-        let value: Value = serde_json::from_str(geometry.get()).unwrap_or_default();
-        match serde_json::from_value::<geojson::Geometry>(value).map(|g| g.value) {
-            Ok(geojson::GeometryValue::Point { .. }) => {
-                // A Point by geojson's reading; its first two coordinates as written.
-                let Some((first, second)) = point_coordinates(&geometry) else {
-                    return wrong("geometry", "geometry must be a Point", text);
-                };
+    if let Some(geometry) = &feature.geometry {
+        match point_of(geometry) {
+            Ok(None) => {}
+            Ok(Some((first, second))) => {
                 let (x, y) = if grid {
                     (Column::Easting, Column::Northing)
                 } else {
@@ -171,18 +166,31 @@ fn decode_feature(line: u64, text: String, grid: bool) -> Result<RawRow, Fault> 
                 values[x as usize] = Some(first);
                 values[y as usize] = Some(second);
             }
-            Ok(_) => return wrong("geometry", "geometry must be a Point", text),
-            Err(e) => {
-                return Err((
-                    "geometry".to_owned(),
-                    format!("invalid geometry: {e}"),
-                    text,
-                ))
-            }
+            Err(reason) => return Err(("geometry".to_owned(), reason, text)),
         }
     }
     Ok(RawRow::from_values(line, values, text))
 }
+
+/// A feature's geometry: none (`null`), a Point's first two coordinates as
+/// written (x then y), or why it is neither.
+pub(super) fn point_of(geometry: &RawValue) -> Result<Option<(String, String)>, String> {
+    if geometry.get() == "null" {
+        return Ok(None);
+    }
+    // Read as a value first, for the messages geojson gives about one.
+    let value: Value = serde_json::from_str(geometry.get()).unwrap_or_default();
+    match serde_json::from_value::<geojson::Geometry>(value).map(|g| g.value) {
+        // A Point by geojson's reading; its first two coordinates as written.
+        Ok(geojson::GeometryValue::Point { .. }) => point_coordinates(geometry)
+            .map(Some)
+            .ok_or_else(|| NOT_A_POINT.to_owned()),
+        Ok(_) => Err(NOT_A_POINT.to_owned()),
+        Err(e) => Err(format!("invalid geometry: {e}")),
+    }
+}
+
+const NOT_A_POINT: &str = "geometry must be a Point";
 
 /// A Point's first two coordinates as written (through an `f64` they lose
 /// the trailing zeros that say how precise they are: see [`member`]).
@@ -419,6 +427,43 @@ impl KeysSeen {
 
 thread_local! {
     static KEYS_SEEN: RefCell<KeysSeen> = RefCell::default();
+}
+
+/// A JSON object's members in the order written, each value as column text
+/// read as a report's is (see [`member`]), or why it cannot be one; null
+/// members are left out. What a register (premises, outcomes) reads: its
+/// columns are its own, so it names them itself.
+pub(super) struct Members(pub Vec<(String, Result<String, &'static str>)>);
+
+impl Members {
+    /// `text` as one JSON object, or the reason it is not JSON or (`not_object`)
+    /// not an object.
+    pub(super) fn read(text: &str, not_object: &str) -> Result<Self, String> {
+        let mut members = Vec::new();
+        read_object(text, MembersVisitor(&mut members), not_object)?;
+        Ok(Self(members))
+    }
+}
+
+struct MembersVisitor<'a>(&'a mut Vec<(String, Result<String, &'static str>)>);
+
+impl<'de> Visitor<'de> for MembersVisitor<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(name) = map.next_key::<String>()? {
+            match member(map.next_value::<&'de RawValue>()?) {
+                Member::Null => {}
+                Member::Text(text) => self.0.push((name, Ok(text))),
+                Member::Wrong(reason) => self.0.push((name, Err(reason))),
+            }
+        }
+        Ok(())
+    }
 }
 
 /// A column's value as read.

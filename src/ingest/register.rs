@@ -13,7 +13,10 @@ use std::io::{BufRead, BufReader, Read};
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
+use serde_json::value::RawValue;
+
 use super::header::{alternatives, lacking_message, place_lacking};
+use super::json_record::{point_of, Members};
 use super::parse::{parse_date, parse_location, LocationColumns};
 use super::pipeline::{
     default_rejects_path, write_rejects_csv, FileSummary, Input, LoadOptions, PipelineError,
@@ -274,23 +277,17 @@ fn read_records(
                     continue;
                 }
                 let line = i as u64 + 1;
-                out.push(match serde_json::from_str::<serde_json::Value>(&text) {
-                    Ok(serde_json::Value::Object(object)) => {
-                        Ok(from_object(kind, line, &object, None, text.clone()))
-                    }
-                    Ok(_) => Err(RowReject {
-                        line,
-                        field: "row".into(),
-                        reason: "not a JSON object".into(),
-                        raw: text.clone(),
-                    }),
-                    Err(e) => Err(RowReject {
-                        line,
-                        field: "row".into(),
-                        reason: format!("not JSON: {e}"),
-                        raw: text.clone(),
-                    }),
-                });
+                out.push(
+                    match Members::read(&text, "a JSON line must be an object") {
+                        Ok(members) => from_members(kind, line, members, None, text),
+                        Err(reason) => Err(RowReject {
+                            line,
+                            field: "row".into(),
+                            reason,
+                            raw: super::truncate_raw(text),
+                        }),
+                    },
+                );
             }
             Ok(out)
         }
@@ -304,11 +301,19 @@ fn read_records(
                 line: 1,
                 message,
             };
-            let document: serde_json::Value =
-                serde_json::from_str(&text).map_err(|e| malformed(format!("not JSON: {e}")))?;
-            let features = document["features"]
-                .as_array()
-                .ok_or_else(|| malformed("not a GeoJSON FeatureCollection".into()))?;
+            #[derive(serde::Deserialize)]
+            struct Collection<'a> {
+                #[serde(borrow)]
+                features: Vec<&'a RawValue>,
+            }
+            let features = serde_json::from_str::<&RawValue>(&text)
+                .map_err(|e| malformed(format!("not JSON: {e}")))
+                .and_then(|document| {
+                    serde_json::from_str::<Collection>(document.get()).map_err(|_| {
+                        malformed("not a GeoJSON FeatureCollection: no \"features\" array".into())
+                    })
+                })?
+                .features;
             // A feature is named by the line its text starts on when the
             // document has one feature a line (as most writers make them),
             // else by its position.
@@ -325,62 +330,88 @@ fn read_records(
                 } else {
                     i as u64 + 1
                 };
-                let raw = feature.to_string();
-                let properties = feature["properties"]
-                    .as_object()
-                    .cloned()
-                    .unwrap_or_default();
-                let point = match &feature["geometry"] {
-                    serde_json::Value::Null => None,
-                    geometry => match (
-                        geometry["type"].as_str(),
-                        geometry["coordinates"].as_array(),
-                    ) {
-                        (Some("Point"), Some(xy)) if xy.len() >= 2 => {
-                            Some((xy[1].to_string(), xy[0].to_string()))
-                        }
-                        _ => {
-                            out.push(Err(RowReject {
-                                line,
-                                field: "geometry".into(),
-                                reason: "expected a Point or no geometry".into(),
-                                raw,
-                            }));
-                            continue;
-                        }
-                    },
-                };
-                out.push(Ok(from_object(kind, line, &properties, point, raw)));
+                out.push(from_feature(kind, line, feature));
             }
             Ok(out)
         }
     }
 }
 
-fn from_object(
+/// A register's feature: its properties as a JSON line's members, its Point
+/// as `lat` and `lng`.
+fn from_feature(kind: Kind, line: u64, feature: &RawValue) -> Result<Record, RowReject> {
+    #[derive(serde::Deserialize)]
+    struct Feature<'a> {
+        #[serde(borrow, default)]
+        properties: Option<&'a RawValue>,
+        #[serde(borrow, default)]
+        geometry: Option<&'a RawValue>,
+    }
+    let raw = feature.get().to_owned();
+    let reject = |field: &str, reason: String, raw: String| RowReject {
+        line,
+        field: field.into(),
+        reason,
+        raw: super::truncate_raw(raw),
+    };
+    let parts = match serde_json::from_str::<Feature>(feature.get()) {
+        Ok(parts) => parts,
+        Err(_) => return Err(reject("row", "a feature must be an object".into(), raw)),
+    };
+    let members = match parts.properties {
+        None => Members(Vec::new()),
+        Some(properties) => match Members::read(properties.get(), "") {
+            Ok(members) => members,
+            Err(_) => {
+                return Err(reject(
+                    "properties",
+                    "properties must be an object".into(),
+                    raw,
+                ))
+            }
+        },
+    };
+    let point = match parts.geometry.map(point_of).transpose() {
+        Ok(point) => point.flatten(),
+        Err(reason) => return Err(reject("geometry", reason, raw)),
+    };
+    from_members(kind, line, members, point, raw)
+}
+
+/// A record of the register's columns from an object's members, and from a
+/// Point's coordinates (x, y) when a feature has one; a member whose value
+/// cannot be a column's (an object, a list of objects) is a reject naming it.
+fn from_members(
     kind: Kind,
     line: u64,
-    object: &serde_json::Map<String, serde_json::Value>,
+    members: Members,
     point: Option<(String, String)>,
     raw: String,
-) -> Record {
+) -> Result<Record, RowReject> {
     let mut values = HashMap::new();
-    for (key, value) in object {
-        let Some(name) = kind.column(key) else {
+    for (key, value) in members.0 {
+        let Some(name) = kind.column(&key) else {
             continue;
         };
-        let text = match value {
-            serde_json::Value::Null => continue,
-            serde_json::Value::String(s) => s.clone(),
-            other => other.to_string(),
-        };
-        values.insert(name, text);
+        match value {
+            Ok(text) => {
+                values.insert(name, text);
+            }
+            Err(reason) => {
+                return Err(RowReject {
+                    line,
+                    field: name.into(),
+                    reason: reason.into(),
+                    raw: super::truncate_raw(raw),
+                })
+            }
+        }
     }
-    if let Some((lat, lng)) = point {
+    if let Some((lng, lat)) = point {
         values.insert("lat", lat);
         values.insert("lng", lng);
     }
-    Record { line, values, raw }
+    Ok(Record { line, values, raw })
 }
 
 /// Located as a report is: the location columns, geocoded.
@@ -777,5 +808,84 @@ mod tests {
             .map(|r| r.as_ref().map_or(0, |r| r.line))
             .collect();
         assert_eq!(lines, vec![2, 4]);
+    }
+
+    /// Every premises of `text` as read in `format`, or its reject's field
+    /// and reason; the line is left out, as it differs between formats.
+    fn premises_in(format: Format, text: &str) -> Vec<Result<NewPremises, (String, String)>> {
+        read_records(Kind::Premises, format, text.as_bytes(), "t")
+            .expect("read")
+            .into_iter()
+            .map(|record| {
+                record
+                    .and_then(|r| parse_premises(&r, Geocoder::default()))
+                    .map(|p| NewPremises { line: 0, ..p })
+                    .map_err(|r| (r.field, r.reason))
+            })
+            .collect()
+    }
+
+    /// A register says the same in any of its formats: a JSON number keeps
+    /// the digits written (`52.100000` is known to about 10 m, as in a CSV,
+    /// not to the 5.5 km of `52.1`), a list is joined with `;`, and an object
+    /// where a value belongs is a reject naming its column.
+    #[test]
+    fn registers_read_alike_in_csv_json_lines_and_geojson() {
+        let csv = "premises_id,name,venue_type,lat,lng\n\
+            P1,Shine,car_wash,52.100000,-1.500000\n\
+            P2,Glow,nail_bar,52.1,-1.5\n\
+            P3,Farm,farm,52.25,-1.25\n";
+        let jsonl = r#"{"premises_id":"P1","name":"Shine","venue_type":"car_wash","lat":52.100000,"lng":-1.500000}
+{"premises_id":"P2","name":"Glow","venue_type":"nail_bar","lat":52.1,"lng":-1.5,"notes":null}
+{"premises_id":"P3","name":["Farm"],"venue_type":"farm","lat":"52.25","lng":-1.25}
+"#;
+        let geojson = r#"{"type":"FeatureCollection","features":[
+{"type":"Feature","properties":{"premises_id":"P1","name":"Shine","venue_type":"car_wash"},"geometry":{"type":"Point","coordinates":[-1.500000,52.100000]}},
+{"type":"Feature","properties":{"premises_id":"P2","name":"Glow","venue_type":"nail_bar"},"geometry":{"type":"Point","coordinates":[-1.5,52.1]}},
+{"type":"Feature","properties":{"premises_id":"P3","name":"Farm","venue_type":"farm","lat":52.25,"lng":-1.25},"geometry":null}
+]}"#;
+        let from_csv = premises_in(Format::Csv, csv);
+        assert_eq!(from_csv.len(), 3);
+        let [Ok(exact), Ok(coarse), Ok(_)] = from_csv.as_slice() else {
+            panic!("{from_csv:?}");
+        };
+        assert!(
+            exact.precision_m < coarse.precision_m,
+            "six decimals place a point more precisely than one: {exact:?} {coarse:?}"
+        );
+        assert_eq!(premises_in(Format::Jsonl, jsonl), from_csv);
+        assert_eq!(premises_in(Format::Geojson, geojson), from_csv);
+
+        let wrong = r#"{"premises_id":"P4","name":{"en":"Shine"},"venue_type":"car_wash","lat":52.1,"lng":-1.5}
+[1,2]
+{"premises_id":
+"#;
+        assert_eq!(
+            premises_in(Format::Jsonl, wrong)
+                .into_iter()
+                .map(|p| p.expect_err("a reject"))
+                .map(|(field, reason)| (field, reason.split(':').next().unwrap_or("").to_owned()))
+                .collect::<Vec<_>>(),
+            [
+                ("name", "expected a value, found an object"),
+                ("row", "a JSON line must be an object"),
+                ("row", "invalid JSON"),
+            ]
+            .map(|(f, r)| (f.to_owned(), r.to_owned()))
+        );
+        let wrong_feature = r#"{"type":"FeatureCollection","features":[
+{"type":"Feature","properties":{"premises_id":"P5","venue_type":"farm"},"geometry":{"type":"LineString","coordinates":[[0,52],[1,52]]}},
+{"type":"Feature","properties":"P6","geometry":null}
+]}"#;
+        assert_eq!(
+            premises_in(Format::Geojson, wrong_feature),
+            [
+                Err(("geometry".to_owned(), "geometry must be a Point".to_owned())),
+                Err((
+                    "properties".to_owned(),
+                    "properties must be an object".to_owned()
+                )),
+            ]
+        );
     }
 }
