@@ -292,6 +292,11 @@ fn read_records(
             Ok(out)
         }
         Format::Geojson => {
+            #[derive(serde::Deserialize)]
+            struct Collection<'a> {
+                #[serde(borrow)]
+                features: Vec<&'a RawValue>,
+            }
             let mut text = String::new();
             BufReader::new(input)
                 .read_to_string(&mut text)
@@ -301,11 +306,6 @@ fn read_records(
                 line: 1,
                 message,
             };
-            #[derive(serde::Deserialize)]
-            struct Collection<'a> {
-                #[serde(borrow)]
-                features: Vec<&'a RawValue>,
-            }
             let features = serde_json::from_str::<&RawValue>(&text)
                 .map_err(|e| malformed(format!("not JSON: {e}")))
                 .and_then(|document| {
@@ -354,9 +354,8 @@ fn from_feature(kind: Kind, line: u64, feature: &RawValue) -> Result<Record, Row
         reason,
         raw: super::truncate_raw(raw),
     };
-    let parts = match serde_json::from_str::<Feature>(feature.get()) {
-        Ok(parts) => parts,
-        Err(_) => return Err(reject("row", "a feature must be an object".into(), raw)),
+    let Ok(parts) = serde_json::from_str::<Feature>(feature.get()) else {
+        return Err(reject("row", "a feature must be an object".into(), raw));
     };
     let members = match parts.properties {
         None => Members(Vec::new()),

@@ -64,6 +64,14 @@ impl Role {
         self >= Self::Tactical
     }
 
+    /// Loads: which files were loaded, when, what each stored, and its
+    /// rejects' lines, fields and reasons (analyst and above: a load's file
+    /// name and counts are about reports). A reject's raw row is a report's
+    /// text, notes included, so it goes only to roles that see notes.
+    pub fn reviews_loads(self) -> bool {
+        self.sees_reports()
+    }
+
     /// Users, tokens and the audit log.
     pub fn administers(self) -> bool {
         self == Self::Admin

@@ -412,6 +412,8 @@ mod tests {
                     "safeguarding",
                     "arrests",
                     "z",
+                    "shown",
+                    "file",
                 ] {
                     args.set(name, "1");
                 }

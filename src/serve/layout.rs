@@ -76,6 +76,7 @@ fn staff_frame(
                     a href="/outcomes" { (t(lang, "nav-outcomes")) }
                 }
                 @if v.role.records_outcomes() { a href="/briefing" { (t(lang, "nav-briefing")) } }
+                @if v.role.reviews_loads() { a href="/loads" { (t(lang, "nav-loads")) } }
                 @if v.role.administers() { a href="/admin" { (t(lang, "nav-admin")) } }
             }
             a href="/api/v1/openapi.json" { (t(lang, "nav-api")) }

@@ -61,6 +61,9 @@ pub fn router(state: AppState) -> Router {
             "/triage/{id}/reject",
             axum::routing::post(pages::reject_public_report),
         )
+        .route("/loads", get(pages::loads_page).post(pages::upload))
+        .route("/loads/{id}", get(pages::load_page))
+        .route("/loads/{id}/rejects.csv", get(pages::load_rejects_csv))
         .route("/outcomes", get(pages::outcomes_page))
         .route("/briefing", get(pages::briefing_page))
         .route("/healthz", get(|| async { "ok" }))

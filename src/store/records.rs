@@ -152,10 +152,17 @@ pub struct StoreSummary {
     pub last: Option<NaiveDate>,
 }
 
-/// One row of `ingest_runs`.
+/// One row of `ingest_runs`: a load of reports, a register import, a
+/// context import or a relink.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RunRecord {
+    pub run_id: i64,
     pub file_name: String,
+    /// `csv`, `jsonl`, `geojson`, `premises-csv`, `outcomes-jsonl`, `relink`, ...
+    pub format: String,
+    pub started_at: NaiveDateTime,
+    pub finished_at: Option<NaiveDateTime>,
+    pub tool_version: String,
     pub sha256: String,
     pub read: u64,
     pub stored: u64,

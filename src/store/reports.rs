@@ -184,21 +184,31 @@ impl Store {
     pub fn run(&self, run_id: i64) -> Result<Option<RunRecord>> {
         self.conn
             .query_row(
-                "SELECT file_name, sha256, rows_read, stored, duplicates, rejected FROM ingest_runs WHERE run_id = ?",
+                &format!("{RUN_COLUMNS} WHERE run_id = ?"),
                 params![run_id],
-                |r| {
-                    Ok(RunRecord {
-                        file_name: r.get(0)?,
-                        sha256: r.get(1)?,
-                        read: r.get::<_, i64>(2)? as u64,
-                        stored: r.get::<_, i64>(3)? as u64,
-                        duplicates: r.get::<_, i64>(4)? as u64,
-                        rejected: r.get::<_, i64>(5)? as u64,
-                    })
-                },
+                run_record,
             )
             .optional()
             .map_err(self.err("read run"))
+    }
+
+    /// Recorded runs, newest first: at most `limit`, older than run
+    /// `before` when given (the next page of a list).
+    pub fn runs(&self, before: Option<i64>, limit: usize) -> Result<Vec<RunRecord>> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "{RUN_COLUMNS} WHERE run_id < ? ORDER BY run_id DESC LIMIT ?"
+            ))
+            .map_err(self.err("prepare runs"))?;
+        let rows = stmt
+            .query_map(
+                params![before.unwrap_or(i64::MAX), limit as i64],
+                run_record,
+            )
+            .map_err(self.err("query runs"))?;
+        rows.collect::<duckdb::Result<_>>()
+            .map_err(self.err("read runs"))
     }
 
     /// Runs a read-only scalar count (tests and checks).
@@ -274,4 +284,27 @@ pub(super) fn filter_sql(filter: &ReportFilter) -> (String, Vec<String>) {
     } else {
         (format!("WHERE {}", clauses.join(" AND ")), values)
     }
+}
+
+/// The columns [`run_record`] reads, from `ingest_runs`. Counts of a run
+/// that never finished (it cannot have committed) read as 0.
+const RUN_COLUMNS: &str =
+    "SELECT run_id, file_name, format, started_at, finished_at, tool_version, \
+     coalesce(sha256, ''), coalesce(rows_read, 0), coalesce(stored, 0), coalesce(duplicates, 0), \
+     coalesce(rejected, 0) FROM ingest_runs";
+
+fn run_record(r: &duckdb::Row) -> duckdb::Result<RunRecord> {
+    Ok(RunRecord {
+        run_id: r.get(0)?,
+        file_name: r.get(1)?,
+        format: r.get(2)?,
+        started_at: r.get(3)?,
+        finished_at: r.get(4)?,
+        tool_version: r.get(5)?,
+        sha256: r.get(6)?,
+        read: r.get::<_, i64>(7)? as u64,
+        stored: r.get::<_, i64>(8)? as u64,
+        duplicates: r.get::<_, i64>(9)? as u64,
+        rejected: r.get::<_, i64>(10)? as u64,
+    })
 }

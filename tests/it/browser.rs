@@ -1385,6 +1385,8 @@ fn public_report_triage_and_accessibility_in_chromium() {
         "/briefing",
         "/briefing?area=district:E07000010",
         "/triage",
+        "/loads",
+        "/loads/1",
         "/admin",
         "/admin/audit",
         "/ogc?f=html",

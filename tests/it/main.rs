@@ -13,6 +13,7 @@ mod fuzz_corpus;
 mod gistar_reference;
 mod h3_reference;
 mod ingest;
+mod loads;
 mod ogc;
 mod pack;
 mod premises;

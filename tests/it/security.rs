@@ -81,6 +81,16 @@ async fn role_by_endpoint_matrix() {
             "/triage",
             [S::SEE_OTHER, S::FORBIDDEN, S::FORBIDDEN, S::OK, S::OK],
         ),
+        // Loads: file names, counts and rejects (raw rows only to tactical and admin).
+        ("/loads", [S::SEE_OTHER, S::FORBIDDEN, S::OK, S::OK, S::OK]),
+        (
+            "/loads/1",
+            [S::SEE_OTHER, S::FORBIDDEN, S::OK, S::OK, S::OK],
+        ),
+        (
+            "/loads/1/rejects.csv",
+            [S::SEE_OTHER, S::FORBIDDEN, S::OK, S::OK, S::OK],
+        ),
         (
             "/admin",
             [
@@ -341,6 +351,13 @@ async fn role_by_endpoint_matrix() {
             } else {
                 a.text()
             };
+            if path.ends_with("rejects.csv") {
+                // A reject's raw row holds the report's notes.
+                let header_line = text.lines().next().unwrap_or("");
+                let raw = header_line.split(',').any(|c| c == "raw");
+                let sees_notes = matches!(viewer, Some(Role::Tactical | Role::Admin));
+                assert_eq!(raw, sees_notes, "{path} as {viewer:?}: {header_line}");
+            }
             // Free-text notes: only tactical and admin.
             // (Pages hold the form's own `notes` field, so bodies are checked under /api.)
             let data = path.starts_with("/api/") || path.starts_with("/ogc/");

@@ -17,7 +17,7 @@ use super::state::AppState;
 pub(crate) use contract::parameter_schema;
 pub(crate) use layers::{admit, layer_etag, rendered_layer};
 pub(crate) use premises::{premises_answer, record_outcomes, summary_query};
-pub(crate) use reports::ingest_bytes;
+pub(crate) use reports::{ingest_bytes, read_upload};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

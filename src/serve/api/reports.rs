@@ -16,6 +16,8 @@ use crate::store::StoredReject;
 /// What a submission did.
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct SubmitSummary {
+    /// The load's run: `/loads/{run_id}` shows it and its rejects.
+    pub run_id: i64,
     pub file: String,
     pub read: u64,
     pub stored: u64,
@@ -29,6 +31,20 @@ pub struct RejectJson {
     pub line: u64,
     pub field: String,
     pub reason: String,
+}
+
+impl SubmitSummary {
+    /// The audit log's entry for this submission by `viewer`.
+    pub(crate) fn audit_entry(&self, viewer: &Viewer) -> crate::store::AuditEntry {
+        let mut entry = viewer.audit("submit", "ok");
+        entry.target = Some(self.file.clone());
+        entry.rows = Some(self.stored as i64);
+        entry.detail = Some(format!(
+            "read {} stored {} duplicates {} rejected {}",
+            self.read, self.stored, self.duplicates, self.rejected
+        ));
+        entry
+    }
 }
 
 /// A JSON object or array of them (`what` each is) as JSON Lines, one a line,
@@ -77,6 +93,7 @@ pub(super) fn submit_summary(
         });
     })?;
     Ok(SubmitSummary {
+        run_id: summary.counts.run_id,
         file: name,
         read: summary.counts.read,
         stored: summary.counts.stored,
@@ -101,6 +118,80 @@ fn charset(content_type: &str, field: &str) -> Result<Option<ingest::TextEncodin
         .parse()
         .map(Some)
         .map_err(|message: String| AppError::bad(field, format!("charset: {message}")))
+}
+
+/// A `multipart/form-data` upload: its `file` part, not yet decoded, and
+/// the other fields the form may send.
+pub(crate) struct Upload {
+    /// The file's name as sent (its format comes from it).
+    pub name: String,
+    pub format: Format,
+    pub bytes: Vec<u8>,
+    /// The encoding the file part's `Content-Type` names, if any.
+    pub charset: Option<ingest::TextEncoding>,
+    /// The other fields, each one of `accepted`, as sent.
+    pub fields: Vec<(String, String)>,
+}
+
+/// Reads a `multipart/form-data` upload of one `file` and the fields named
+/// in `accepted`; any other field is the caller's 400.
+pub(crate) async fn read_upload(
+    state: &AppState,
+    request: axum::extract::Request,
+    accepted: &[&str],
+) -> Result<Upload, AppError> {
+    let mut multipart = Multipart::from_request(request, state)
+        .await
+        .map_err(|e| AppError::bad("body", e.body_text()))?;
+    let mut file = None;
+    let mut fields = Vec::new();
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| AppError::bad("file", e.body_text()))?
+    {
+        match field.name() {
+            Some("file") => {
+                let name = field.file_name().unwrap_or("upload.csv").to_owned();
+                let charset = charset(field.content_type().unwrap_or(""), "file")?;
+                let format = Format::from_path(&name).ok_or_else(|| {
+                    AppError::bad(
+                        "file",
+                        format!("{name}: unknown format (use .csv, .jsonl, .geojson)"),
+                    )
+                })?;
+                let bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|e| AppError::bad("file", e.body_text()))?;
+                file = Some((name, format, bytes.to_vec(), charset));
+            }
+            Some(name) if accepted.contains(&name) => {
+                let name = name.to_owned();
+                let value = field
+                    .text()
+                    .await
+                    .map_err(|e| AppError::bad(&name, e.body_text()))?;
+                fields.push((name, value));
+            }
+            Some(other) => {
+                return Err(AppError::bad(
+                    other,
+                    format!("unknown form field (file, {})", accepted.join(", ")),
+                ))
+            }
+            None => {}
+        }
+    }
+    let (name, format, bytes, charset) =
+        file.ok_or_else(|| AppError::bad("file", "no file in the upload"))?;
+    Ok(Upload {
+        name,
+        format,
+        bytes,
+        charset,
+        fields,
+    })
 }
 
 /// Loads one body through the same ingest path as `hotspots ingest`.
@@ -175,47 +266,16 @@ pub(super) async fn post_reports(
         .unwrap_or("")
         .to_ascii_lowercase();
     let (name, format, body) = if content_type.starts_with("multipart/form-data") {
-        let mut multipart = Multipart::from_request(request, &state)
-            .await
-            .map_err(|e| AppError::bad("body", e.body_text()))?;
-        let mut file = None;
-        while let Some(field) = multipart
-            .next_field()
-            .await
-            .map_err(|e| AppError::bad("file", e.body_text()))?
+        let upload = read_upload(&state, request, &["source"]).await?;
+        let last_source = upload.fields.iter().rev();
+        if let Some((_, v)) = last_source
+            .filter(|(k, _)| k == "source")
+            .find(|(_, v)| !v.trim().is_empty())
         {
-            match field.name() {
-                Some("file") => {
-                    let name = field.file_name().unwrap_or("upload.csv").to_owned();
-                    let encoding = charset(field.content_type().unwrap_or(""), "file")?;
-                    let format = Format::from_path(&name).ok_or_else(|| {
-                        AppError::bad(
-                            "file",
-                            format!("{name}: unknown format (use .csv, .jsonl, .geojson)"),
-                        )
-                    })?;
-                    let bytes = field
-                        .bytes()
-                        .await
-                        .map_err(|e| AppError::bad("file", e.body_text()))?;
-                    file = Some((name, format, ingest::into_utf8(bytes.to_vec(), encoding)));
-                }
-                Some("source") => {
-                    let v = field
-                        .text()
-                        .await
-                        .map_err(|e| AppError::bad("source", e.body_text()))?;
-                    if !v.trim().is_empty() {
-                        source = crate::model::normalise_word(&v);
-                    }
-                }
-                Some(other) => {
-                    return Err(AppError::bad(other, "unknown form field (file, source)").into())
-                }
-                None => {}
-            }
+            source = crate::model::normalise_word(v);
         }
-        file.ok_or_else(|| AppError::bad("file", "no file in the upload"))?
+        let body = ingest::into_utf8(upload.bytes, upload.charset);
+        (upload.name, upload.format, body)
     } else {
         let bytes = axum::body::to_bytes(request.into_body(), usize::MAX)
             .await
@@ -242,14 +302,7 @@ pub(super) async fn post_reports(
         }
     };
     let summary = ingest_bytes(&state, name, format, body, source).await?;
-    let mut entry = viewer.audit("submit", "ok");
-    entry.target = Some(summary.file.clone());
-    entry.rows = Some(summary.stored as i64);
-    entry.detail = Some(format!(
-        "read {} stored {} duplicates {} rejected {}",
-        summary.read, summary.stored, summary.duplicates, summary.rejected
-    ));
-    state.audit(entry);
+    state.audit(summary.audit_entry(&viewer));
     let status = if summary.read > 0 && summary.rejected == summary.read {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {

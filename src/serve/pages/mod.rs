@@ -1,11 +1,12 @@
 //! Server-rendered pages (maud): the map, the partnership towns page, the report
-//! form, sign-in, administration. No inline script or style: behaviour lives in
+//! form, loads and uploads, sign-in, administration. No inline script or style: behaviour lives in
 //! `web/*.js`.
 
 pub(super) use admin::routes as admin_routes;
 pub(super) use briefing::briefing_page;
 pub(super) use form::report_form;
 pub(super) use form::submit_report_form;
+pub(super) use loads::{load_page, load_rejects_csv, loads_page, upload};
 pub(super) use map::map_page;
 pub(super) use pack::pack_page;
 pub(super) use premises::{
@@ -22,6 +23,7 @@ mod admin;
 mod briefing;
 mod form;
 mod labels;
+mod loads;
 mod map;
 mod pack;
 mod premises;

@@ -26,6 +26,7 @@ nav-api = API
 nav-premises = Обекти
 nav-outcomes = Резултати
 nav-briefing = Инструктаж
+nav-loads = Зареждания
 nav-admin = Администрация
 sign-out = Изход
 nav-report = Подайте сигнал

@@ -26,6 +26,7 @@ nav-api = API
 nav-premises = Safleoedd
 nav-outcomes = Canlyniadau
 nav-briefing = Sesiwn friffio
+nav-loads = Llwythiadau
 nav-admin = Gweinyddu
 sign-out = Allgofnodi
 nav-report = Rhoi gwybod am bryder

@@ -28,6 +28,7 @@ nav-api = API
 nav-premises = Premises
 nav-outcomes = Outcomes
 nav-briefing = Briefing
+nav-loads = Loads
 nav-admin = Admin
 sign-out = Sign out
 nav-report = Report a concern

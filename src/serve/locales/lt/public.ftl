@@ -26,6 +26,7 @@ nav-api = API
 nav-premises = Patalpos
 nav-outcomes = Rezultatai
 nav-briefing = Instruktažas
+nav-loads = Įkėlimai
 nav-admin = Administravimas
 sign-out = Atsijungti
 nav-report = Pranešti apie susirūpinimą

@@ -26,6 +26,7 @@ nav-api = API
 nav-premises = Lokale
 nav-outcomes = Wyniki
 nav-briefing = Odprawa
+nav-loads = Importy
 nav-admin = Administracja
 sign-out = Wyloguj
 nav-report = Zgłoś problem

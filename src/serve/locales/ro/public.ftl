@@ -26,6 +26,7 @@ nav-api = API
 nav-premises = Localuri
 nav-outcomes = Rezultate
 nav-briefing = Briefing
+nav-loads = Importuri
 nav-admin = Administrare
 sign-out = Deconectare
 nav-report = Raportați o îngrijorare

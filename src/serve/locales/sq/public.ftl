@@ -26,6 +26,7 @@ nav-api = API
 nav-premises = Lokalet
 nav-outcomes = Rezultatet
 nav-briefing = Brifing
+nav-loads = Ngarkimet
 nav-admin = Administrimi
 sign-out = Dilni
 nav-report = Raportoni një shqetësim

@@ -1,0 +1,339 @@
+//! `/loads`: every load the database recorded (report files from the command
+//! line, the API, the web form and uploads here; register and context
+//! imports; relinks), newest first, with what each read, stored, took as
+//! duplicates and rejected; one load's rejects by line, field and reason;
+//! and a file upload through the same ingest path as `hotspots ingest`, for
+//! staff who do not use the command line.
+//!
+//! Analysts and up (`Role::reviews_loads`). A reject's raw row is a report's
+//! text, notes included, so only roles that see notes get it, on the page
+//! and in the CSV.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{html, Markup};
+
+use crate::ingest;
+use crate::serve::api::{ingest_bytes, read_upload};
+use crate::serve::error::{AppError, PageResult};
+use crate::serve::i18n::{self, t, t_args, Lang};
+use crate::serve::layout::staff_page;
+use crate::serve::query::pairs;
+use crate::serve::state::AppState;
+use crate::serve::viewer::Viewer;
+use crate::store::{RunRecord, StoredReject};
+
+/// Loads listed a page.
+const LOADS_SHOWN: usize = 50;
+/// Rejects listed on a load's page; the CSV has them all.
+const REJECTS_SHOWN: usize = 200;
+/// Characters of a raw row shown in the table (the CSV has it whole).
+const RAW_SHOWN: usize = 160;
+
+/// Encodings offered for an upload: browsers send no `charset` with a file,
+/// and these are the ones UK partners' files come in (Excel's "CSV" on a UK
+/// machine is windows-1252; central and eastern European ones for the
+/// community languages).
+const ENCODINGS: [(&str, &str); 5] = [
+    ("utf-8", "UTF-8"),
+    ("windows-1252", "Windows-1252 (Excel CSV, UK)"),
+    ("windows-1250", "Windows-1250 (Central European)"),
+    ("iso-8859-2", "ISO-8859-2 (Latin-2)"),
+    ("windows-1251", "Windows-1251 (Cyrillic)"),
+];
+
+/// `GET /loads?before=RUN`.
+pub async fn loads_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    RawQuery(raw): RawQuery,
+) -> PageResult<Response> {
+    viewer.require(&state, viewer.role.reviews_loads(), "loads")?;
+    let mut before = None;
+    for (k, v) in pairs(raw.as_deref()) {
+        match k.as_str() {
+            "before" => {
+                before =
+                    Some(v.parse::<i64>().map_err(|_| {
+                        AppError::bad("before", format!("{v:?} is not a load number"))
+                    })?);
+            }
+            other => return Err(AppError::bad(other, "unknown parameter (before)").into()),
+        }
+    }
+    let runs = state
+        .read(move |store| Ok(store.runs(before, LOADS_SHOWN + 1)?))
+        .await?;
+    let mut entry = viewer.audit("loads", "ok");
+    entry.rows = Some(runs.len().min(LOADS_SHOWN) as i64);
+    state.audit(entry);
+    Ok(render_list(&viewer, &runs, before.is_some()).into_response())
+}
+
+fn render_list(viewer: &Viewer, runs: &[RunRecord], paged: bool) -> Markup {
+    let lang = viewer.lang.staff();
+    let shown = &runs[..runs.len().min(LOADS_SHOWN)];
+    let older = (runs.len() > LOADS_SHOWN)
+        .then(|| shown.last().map(|r| r.run_id))
+        .flatten();
+    let body = html! {
+        main #main .loads {
+            h1 { (t(lang, "loads-title")) }
+            p { (t(lang, "loads-intro")) }
+            section aria-labelledby="upload-title" {
+                h2 #upload-title { (t(lang, "loads-upload-title")) }
+                p { (t(lang, "loads-upload-intro")) }
+                form.picker.upload method="post" action="/loads" enctype="multipart/form-data" {
+                    input type="hidden" name="csrf" value=(viewer.csrf.clone().unwrap_or_default());
+                    label for="file" { (t(lang, "loads-file")) }
+                    input #file type="file" name="file" required accept=".csv,.tsv,.txt,.jsonl,.ndjson,.geojson,.json";
+                    label for="encoding" { (t(lang, "loads-encoding")) }
+                    select #encoding name="encoding" {
+                        @for (value, label) in ENCODINGS { option value=(value) { (label) } }
+                    }
+                    label for="source" { (t(lang, "loads-source")) }
+                    input #source name="source" placeholder="upload";
+                    button type="submit" { (t(lang, "loads-upload")) }
+                }
+            }
+            @if shown.is_empty() {
+                p { (t(lang, "loads-empty")) }
+            } @else {
+                div.table-scroll role="region" tabindex="0" aria-label=(t(lang, "loads-title")) {
+                    table #loads-table {
+                        caption { (t(lang, if paged { "loads-caption-older" } else { "loads-caption" })) }
+                        thead { tr {
+                            th scope="col" { "#" }
+                            @for id in ["loads-file", "loads-kind", "loads-when", "loads-read", "loads-stored", "loads-duplicates", "loads-rejected"] {
+                                th scope="col" { (t(lang, id)) }
+                            }
+                        } }
+                        tbody {
+                            @for r in shown {
+                                tr {
+                                    td { a href=(format!("/loads/{}", r.run_id)) { (r.run_id) } }
+                                    td { (r.file_name) }
+                                    td { (r.format) }
+                                    td { (when(lang, r)) }
+                                    td.num { (i18n::number(lang, r.read as i64)) }
+                                    td.num { (i18n::number(lang, r.stored as i64)) }
+                                    td.num { (i18n::number(lang, r.duplicates as i64)) }
+                                    td.num { (i18n::number(lang, r.rejected as i64)) }
+                                }
+                            }
+                        }
+                    }
+                }
+                @if let Some(id) = older {
+                    p { a href=(format!("/loads?before={id}")) { (t(lang, "loads-older")) } }
+                }
+            }
+        }
+    };
+    staff_page(&t(lang, "loads-title"), &body, viewer.nav_in(lang))
+}
+
+/// When a load started, as the database recorded it (UTC).
+fn when(lang: Lang, run: &RunRecord) -> String {
+    format!(
+        "{} {}",
+        i18n::date(lang, run.started_at.date()),
+        run.started_at.format("%H:%M:%S")
+    )
+}
+
+/// `GET /loads/{run}`.
+pub async fn load_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> PageResult<Response> {
+    viewer.require(&state, viewer.role.reviews_loads(), "loads")?;
+    let run_id = run_id(&id)?;
+    let (run, rejects) = state
+        .read(move |store| {
+            let Some(run) = store.run(run_id)? else {
+                return Ok((None, Vec::new()));
+            };
+            let mut rejects = Vec::new();
+            store.rejects_for_run(run_id, |r| {
+                if rejects.len() < REJECTS_SHOWN {
+                    rejects.push(r);
+                }
+            })?;
+            Ok((Some(run), rejects))
+        })
+        .await?;
+    let run = run.ok_or(AppError::NotFound)?;
+    let mut entry = viewer.audit("load", "ok");
+    entry.target = Some(run_id.to_string());
+    entry.rows = Some(rejects.len() as i64);
+    state.audit(entry);
+    let lang = viewer.lang.staff();
+    let raw = viewer.role.sees_notes();
+    let title = t_args(
+        lang,
+        "load-title",
+        &[
+            ("id", run.run_id.into()),
+            ("file", run.file_name.clone().into()),
+        ],
+    );
+    let body = html! {
+        main #main .loads {
+            p { a href="/loads" { (t(lang, "load-back")) } }
+            h1 { (title) }
+            dl.facts {
+                dt { (t(lang, "loads-kind")) } dd { (run.format) }
+                dt { (t(lang, "loads-when")) } dd { (when(lang, &run)) }
+                dt { (t(lang, "load-sha256")) } dd { code { (run.sha256) } }
+                dt { (t(lang, "load-version")) } dd { (run.tool_version) }
+                dt { (t(lang, "loads-read")) } dd { (i18n::number(lang, run.read as i64)) }
+                dt { (t(lang, "loads-stored")) } dd { (i18n::number(lang, run.stored as i64)) }
+                dt { (t(lang, "loads-duplicates")) } dd { (i18n::number(lang, run.duplicates as i64)) }
+                dt { (t(lang, "loads-rejected")) } dd { (i18n::number(lang, run.rejected as i64)) }
+            }
+            @if run.rejected == 0 {
+                p { (t(lang, "load-no-rejects")) }
+            } @else {
+                h2 { (t(lang, "load-rejects-title")) }
+                p {
+                    (t_args(lang, "load-rejects-shown", &[("shown", (rejects.len() as i64).into()), ("count", (run.rejected as i64).into())]))
+                    " "
+                    a href=(format!("/loads/{}/rejects.csv", run.run_id)) download { (t(lang, "load-rejects-csv")) }
+                }
+                div.table-scroll role="region" tabindex="0" aria-label=(t(lang, "load-rejects-title")) {
+                    table #rejects-table {
+                        caption { (t(lang, "load-rejects-caption")) }
+                        thead { tr {
+                            th scope="col" { (t(lang, "load-line")) }
+                            th scope="col" { (t(lang, "load-field")) }
+                            th scope="col" { (t(lang, "load-reason")) }
+                            @if raw { th scope="col" { (t(lang, "load-raw")) } }
+                        } }
+                        tbody {
+                            @for r in &rejects {
+                                tr {
+                                    td.num { (r.line) }
+                                    td { (r.field) }
+                                    td { (r.reason) }
+                                    @if raw { td { code { (shortened(&r.raw)) } } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(staff_page(&title, &body, viewer.nav_in(lang)).into_response())
+}
+
+fn shortened(raw: &str) -> String {
+    match raw.char_indices().nth(RAW_SHOWN) {
+        Some((end, _)) => format!("{}…", &raw[..end]),
+        None => raw.to_owned(),
+    }
+}
+
+fn run_id(id: &str) -> Result<i64, AppError> {
+    id.parse().map_err(|_| AppError::NotFound)
+}
+
+/// `GET /loads/{run}/rejects.csv`: every reject of a load, in line order, as
+/// the command line's rejects file has them (`file,line,field,reason,raw`;
+/// without `raw` for roles that do not see notes).
+pub async fn load_rejects_csv(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> PageResult<Response> {
+    viewer.require(&state, viewer.role.reviews_loads(), "loads")?;
+    let run_id = run_id(&id)?;
+    let raw = viewer.role.sees_notes();
+    let rejects = state
+        .read(move |store| {
+            if store.run(run_id)?.is_none() {
+                return Ok(None);
+            }
+            let mut rejects = Vec::new();
+            store.rejects_for_run(run_id, |r| rejects.push(r))?;
+            Ok(Some(rejects))
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut entry = viewer.audit("load_rejects_export", "ok");
+    entry.target = Some(run_id.to_string());
+    entry.rows = Some(rejects.len() as i64);
+    state.audit(entry);
+    let body = rejects_csv(&rejects, raw).map_err(AppError::internal)?;
+    let mut response = body.into_response();
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    let disposition = format!("attachment; filename=\"load-{run_id}.rejects.csv\"");
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&disposition).map_err(AppError::internal)?,
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(response)
+}
+
+fn rejects_csv(rejects: &[StoredReject], raw: bool) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let header: &[&str] = if raw {
+        &["file", "line", "field", "reason", "raw"]
+    } else {
+        &["file", "line", "field", "reason"]
+    };
+    w.write_record(header)?;
+    for r in rejects {
+        let line = r.line.to_string();
+        let row = [r.file.as_str(), &line, &r.field, &r.reason, &r.raw];
+        w.write_record(&row[..header.len()])?;
+    }
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}
+
+/// `POST /loads`: a file uploaded (`file`, with `encoding` and `source`),
+/// loaded as `hotspots ingest` loads one; then its load's page.
+pub async fn upload(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    request: axum::extract::Request,
+) -> PageResult<Response> {
+    viewer.require(&state, viewer.role.reviews_loads(), "loads")?;
+    let upload = read_upload(&state, request, &["csrf", "encoding", "source"]).await?;
+    let field = |name: &str| {
+        upload
+            .fields
+            .iter()
+            .rev()
+            .find(|(k, v)| k == name && !v.trim().is_empty())
+            .map(|(_, v)| v.trim())
+    };
+    viewer.check_csrf(field("csrf"))?;
+    let encoding = match field("encoding") {
+        // A charset the file part names itself wins over the form's choice.
+        Some(label) if upload.charset.is_none() => Some(
+            label
+                .parse::<ingest::TextEncoding>()
+                .map_err(|message| AppError::bad("encoding", message))?,
+        ),
+        _ => upload.charset,
+    };
+    let source = field("source").map_or_else(|| "upload".to_owned(), crate::model::normalise_word);
+    let name = upload.name.clone();
+    let body = ingest::into_utf8(upload.bytes, encoding);
+    let summary = ingest_bytes(&state, name, upload.format, body, source).await?;
+    state.audit(summary.audit_entry(&viewer));
+    // See Other: the page of the load, which a reload does not send again.
+    Ok(Redirect::to(&format!("/loads/{}", summary.run_id)).into_response())
+}

@@ -1,0 +1,286 @@
+//! `/loads`: a file uploaded there is loaded as `hotspots ingest` loads one,
+//! and a load's page and rejects CSV say what the command line's summary and
+//! rejects file say, raw rows only to roles that see notes.
+
+use std::io::Cursor;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use hotspots::serve::router;
+use hotspots::store::{ReportFilter, StoredReport};
+use hotspots::{load, Input, LoadOptions, Store};
+
+use crate::support::router::{empty_state, send, Answer};
+
+const MESSY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/messy.csv");
+const BOUNDARY: &str = "hotspots-test-boundary";
+
+fn session(role: &str) -> String {
+    format!("hs_session=session-{role}")
+}
+
+/// A `multipart/form-data` body: text fields, then the file.
+fn multipart(fields: &[(&str, &str)], file_name: &str, file: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
+             Content-Type: text/csv\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+fn upload(role: &str, fields: &[(&str, &str)], file_name: &str, file: &[u8]) -> Request<Body> {
+    Request::post("/loads")
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .header(header::COOKIE, session(role))
+        .body(Body::from(multipart(fields, file_name, file)))
+        .expect("request")
+}
+
+fn get(uri: &str, role: &str) -> Request<Body> {
+    Request::get(uri)
+        .header(header::COOKIE, session(role))
+        .body(Body::empty())
+        .expect("request")
+}
+
+/// The records of a CSV answer, header first, as the csv crate reads them.
+fn csv_records(answer: &Answer) -> Vec<Vec<String>> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(answer.body.as_slice())
+        .records()
+        .map(|r| r.expect("a CSV record").iter().map(str::to_owned).collect())
+        .collect()
+}
+
+/// What the command line makes of the same bytes: its summary counts and
+/// its rejects file, read back by the csv crate.
+fn command_line_load(
+    name: &str,
+    bytes: &[u8],
+    encoding: Option<&str>,
+) -> ([u64; 4], Vec<Vec<String>>) {
+    let dir = tempfile::tempdir().expect("dir");
+    let rejects = dir.path().join("rejects.csv");
+    let mut store = Store::open_in_memory().expect("store");
+    let options = LoadOptions {
+        rejects_path: Some(rejects.clone()),
+        encoding: encoding.map(|e| e.parse().expect("encoding")),
+        default_source: Some("upload".into()),
+        ..LoadOptions::default()
+    };
+    let input = Input::Reader {
+        name: name.into(),
+        reader: Box::new(Cursor::new(bytes.to_vec())),
+    };
+    let summary = load(&mut store, input, &options, None).expect("loads");
+    let c = summary.counts;
+    let file = std::fs::read(&rejects).expect("rejects file");
+    let records = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(file.as_slice())
+        .records()
+        .map(|r| r.expect("record").iter().map(str::to_owned).collect())
+        .collect();
+    ([c.read, c.stored, c.duplicates, c.rejected], records)
+}
+
+fn stored_reports(store: &Store) -> Vec<StoredReport> {
+    let mut all = Vec::new();
+    store
+        .for_each_report(&ReportFilter::default(), |r| all.push(r))
+        .expect("reports");
+    all
+}
+
+#[tokio::test]
+async fn an_uploaded_file_loads_as_the_command_line_loads_it() {
+    let (state, beside) = empty_state();
+    let app = router(state);
+    let messy = std::fs::read(MESSY).expect("messy.csv");
+    let (counts, cli_rejects) = command_line_load("messy.csv", &messy, None);
+    assert!(counts[3] > 5, "the messy file has rejects: {counts:?}");
+
+    // Refused without the session's token, and to a role that may not review loads.
+    let refused = send(app.clone(), upload("analyst", &[], "messy.csv", &messy)).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let partnership = upload(
+        "partnership",
+        &[("csrf", "csrf-partnership")],
+        "messy.csv",
+        &messy,
+    );
+    assert_eq!(
+        send(app.clone(), partnership).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert!(stored_reports(&beside).is_empty(), "nothing stored yet");
+
+    let uploaded = send(
+        app.clone(),
+        upload(
+            "analyst",
+            &[
+                ("csrf", "csrf-analyst"),
+                ("encoding", "utf-8"),
+                ("source", ""),
+            ],
+            "messy.csv",
+            &messy,
+        ),
+    )
+    .await;
+    assert_eq!(
+        uploaded.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        uploaded.text()
+    );
+    let page_uri = uploaded.header("location").to_owned();
+    let run_id: i64 = page_uri
+        .strip_prefix("/loads/")
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("redirected to a load's page, not {page_uri}"));
+    let run = beside.run(run_id).expect("run").expect("recorded");
+    assert_eq!(
+        [run.read, run.stored, run.duplicates, run.rejected],
+        counts,
+        "the upload's counts are the command line's"
+    );
+    assert_eq!(run.file_name, "messy.csv");
+
+    // The load's page: its counts, and its rejects by line and field; the
+    // raw rows (which hold notes) only for roles that see notes.
+    let page = send(app.clone(), get(&page_uri, "analyst")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    let table = html
+        .split("id=\"rejects-table\"")
+        .nth(1)
+        .expect("a rejects table");
+    for reject in &cli_rejects[1..] {
+        let cell = format!("<td class=\"num\">{}</td><td>{}</td>", reject[1], reject[2]);
+        assert!(table.contains(&cell), "{cell} in the rejects table");
+    }
+    assert!(
+        !html.contains("no location at all"),
+        "an analyst sees no notes"
+    );
+    let tactical_page = send(app.clone(), get(&page_uri, "tactical")).await.text();
+    assert!(tactical_page.contains("no location at all"));
+
+    // The rejects CSV: the command line's rejects file, less `raw` for an analyst.
+    let csv_uri = format!("{page_uri}/rejects.csv");
+    let tactical = send(app.clone(), get(&csv_uri, "tactical")).await;
+    assert_eq!(tactical.status, StatusCode::OK);
+    assert!(tactical
+        .header(header::CONTENT_TYPE)
+        .starts_with("text/csv"));
+    assert_eq!(csv_records(&tactical), cli_rejects);
+    let analyst = csv_records(&send(app.clone(), get(&csv_uri, "analyst")).await);
+    let without_raw: Vec<Vec<String>> = cli_rejects.iter().map(|r| r[..4].to_vec()).collect();
+    assert_eq!(analyst, without_raw);
+
+    // The list names the load, newest first, with a link to its page.
+    let list = send(app.clone(), get("/loads", "analyst")).await.text();
+    assert!(list.contains(&format!("<a href=\"{page_uri}\">{run_id}</a>")));
+    assert!(list.contains("messy.csv"));
+
+    // Sent again: every row a duplicate or the same reject, nothing new stored.
+    let stored = stored_reports(&beside).len();
+    let again = send(
+        app.clone(),
+        upload("analyst", &[("csrf", "csrf-analyst")], "messy.csv", &messy),
+    )
+    .await;
+    let again_id: i64 = again.header("location")["/loads/".len()..]
+        .parse()
+        .expect("id");
+    let second = beside.run(again_id).expect("run").expect("recorded");
+    assert_eq!(
+        [second.stored, second.duplicates, second.rejected],
+        [0, counts[1] + counts[2], counts[3]],
+        "what was stored (or repeated within the file) is now a duplicate"
+    );
+    assert_eq!(stored_reports(&beside).len(), stored);
+    let list = send(app.clone(), get("/loads", "analyst")).await.text();
+    let newest = list.find(&format!(">{again_id}</a>")).expect("second");
+    let older = list.find(&format!(">{run_id}</a>")).expect("first");
+    assert!(newest < older, "newest first");
+
+    // A load that is not there, and one named by something not a number.
+    for missing in ["/loads/999999", "/loads/x", "/loads/999999/rejects.csv"] {
+        assert_eq!(
+            send(app.clone(), get(missing, "analyst")).await.status,
+            StatusCode::NOT_FOUND,
+            "{missing}"
+        );
+    }
+}
+
+/// Browsers send a file without its encoding: the form names it, and a
+/// Windows-1252 file (Excel's "CSV" on a UK machine) reads as the command
+/// line's `--encoding windows-1252` reads it.
+#[tokio::test]
+async fn an_upload_is_read_in_the_encoding_the_form_names() {
+    let (state, beside) = empty_state();
+    let app = router(state);
+    let mut file = b"report_id,date,venue,venue_name,exploitation_type,postcode\n".to_vec();
+    file.extend_from_slice(b"W1,2024-03-01,nail_bar,Caf\xe9 Nails \xa3,labour,PE13 1AA\n");
+    let (counts, _) = command_line_load("excel.csv", &file, Some("windows-1252"));
+    assert_eq!(counts, [1, 1, 0, 0]);
+    let as_utf8 = send(
+        app.clone(),
+        upload("analyst", &[("csrf", "csrf-analyst")], "excel.csv", &file),
+    )
+    .await;
+    let id: i64 = as_utf8.header("location")["/loads/".len()..]
+        .parse()
+        .expect("id");
+    let run = beside.run(id).expect("run").expect("recorded");
+    assert_eq!(run.rejected, 1, "not UTF-8: a reject that says so");
+    let named = send(
+        app.clone(),
+        upload(
+            "analyst",
+            &[("csrf", "csrf-analyst"), ("encoding", "windows-1252")],
+            "excel.csv",
+            &file,
+        ),
+    )
+    .await;
+    assert_eq!(named.status, StatusCode::SEE_OTHER);
+    let names: Vec<Option<String>> = stored_reports(&beside)
+        .into_iter()
+        .map(|r| r.venue_name)
+        .collect();
+    assert_eq!(names, [Some("Café Nails £".to_owned())]);
+    let unknown = send(
+        app.clone(),
+        upload(
+            "analyst",
+            &[("csrf", "csrf-analyst"), ("encoding", "klingon")],
+            "excel.csv",
+            &file,
+        ),
+    )
+    .await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+}
