@@ -75,6 +75,12 @@ fn source_encoding(named: Option<TextEncoding>, head: &[u8]) -> Option<&'static 
     }
 }
 
+/// The name of the encoding bytes starting `head` are read in, with `named`
+/// asked for (`UTF-8` when they are read as they are): what the run records.
+pub(crate) fn read_as(named: Option<TextEncoding>, head: &[u8]) -> &'static str {
+    source_encoding(named, head).map_or("UTF-8", Encoding::name)
+}
+
 /// `input` as UTF-8: transcoded as it is read when its byte-order mark or
 /// the named encoding says so, else itself.
 ///

@@ -8,11 +8,14 @@ use std::path::{Path, PathBuf};
 
 use super::destination::Destination;
 use super::encoding::{self, TextEncoding};
+use super::read;
 use super::rejects_file::{self, RejectsFile};
 use crate::geo;
 use crate::geo::{Geocoder, Localities};
 use crate::ingest::{self, Format, HashingReader, ParseContext, ReadTally, RowReject};
-use crate::store::{LoadCounts, NewReport, PreparedReports, ReportPreparer, Store, StoreError};
+use crate::store::{
+    LoadCounts, NewReport, PreparedReports, ReadAs, ReportPreparer, Store, StoreError,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
@@ -136,13 +139,21 @@ pub fn load<D: Destination + ?Sized>(
         Input::Reader { reader, .. } => reader,
     };
     let (hashing, tally) = HashingReader::new(raw_reader);
-    let reader: Box<dyn BufRead + Send> = Box::new(BufReader::with_capacity(1 << 16, hashing));
+    let mut reader: Box<dyn BufRead + Send> = Box::new(BufReader::with_capacity(1 << 16, hashing));
+    let io = |source| ingest::IngestError::Io {
+        file: file.clone(),
+        source,
+    };
+    let encoding_name = encoding::read_as(options.encoding, reader.fill_buf().map_err(io)?);
     // Below the hash: `ingest_runs` keeps the SHA-256 of the file's own bytes.
-    let reader =
-        encoding::decoded(reader, options.encoding).map_err(|source| ingest::IngestError::Io {
-            file: file.clone(),
-            source,
-        })?;
+    let mut reader = encoding::decoded(reader, options.encoding).map_err(io)?;
+    let read_as = ReadAs {
+        encoding: encoding_name,
+        delimiter: match format {
+            Format::Csv => Some(read::csv_delimiter(reader.fill_buf().map_err(io)?)),
+            Format::Jsonl | Format::Geojson => None,
+        },
+    };
     let context = ParseContext::new(
         options.default_source.clone(),
         destination.content_hashing(),
@@ -241,7 +252,7 @@ pub fn load<D: Destination + ?Sized>(
     if let Some(work) = &options.before_commit {
         work.run(&load.links())?;
     }
-    let counts = load.commit(&sha256)?;
+    let counts = load.commit(&sha256, read_as)?;
     tracing::info!(
         elapsed_ms = started.elapsed().as_millis() as u64,
         "committed"

@@ -92,6 +92,12 @@ pub(super) fn delimiter_of(head: &[u8]) -> u8 {
         .unwrap_or(b',')
 }
 
+/// The delimiter of a CSV whose text (as UTF-8) starts with `head`: that of
+/// its header line, after any UTF-8 byte-order mark.
+pub(super) fn csv_delimiter(head: &[u8]) -> u8 {
+    delimiter_of(head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head))
+}
+
 /// Whether a CSV header must name the columns every report needs.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum HeaderCheck {
@@ -154,7 +160,7 @@ fn csv_rows<'r>(
     })?;
     // Strip a UTF-8 BOM here so that byte offsets below and the csv crate's agree.
     let has_bom = head.starts_with(b"\xef\xbb\xbf");
-    let delimiter = delimiter.unwrap_or_else(|| delimiter_of(&head[if has_bom { 3 } else { 0 }..]));
+    let delimiter = delimiter.unwrap_or_else(|| csv_delimiter(head));
     if has_bom {
         input.consume(3);
     }

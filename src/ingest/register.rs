@@ -24,7 +24,7 @@ use super::pipeline::{
 use super::{Column, Format, IngestError, RowReject};
 use crate::geo::{cells_for, Geocoder, LocationInput, Postcode};
 use crate::model::{name_key, PremisesOrigin, PremisesStatus, VenueType, VisitResult};
-use crate::store::{NewOutcome, NewPremises, Store};
+use crate::store::{NewOutcome, NewPremises, ReadAs, Store};
 
 /// One record of a register: its values by canonical column name.
 #[derive(Debug)]
@@ -184,9 +184,7 @@ fn read_records(
         Format::Csv => {
             let mut reader = csv::ReaderBuilder::new()
                 .flexible(true)
-                .delimiter(super::read::delimiter_of(
-                    input.strip_prefix(b"\xef\xbb\xbf").unwrap_or(input),
-                ))
+                .delimiter(super::read::csv_delimiter(input))
                 .from_reader(input);
             let header = reader
                 .headers()
@@ -686,7 +684,12 @@ fn import(
     });
     let bytes = read_input(input, &file)?;
     let sha256 = hex::encode(Sha256::digest(&bytes));
+    let encoding = super::encoding::read_as(options.encoding, &bytes);
     let text = super::encoding::into_utf8(bytes, options.encoding);
+    let read_as = ReadAs {
+        encoding,
+        delimiter: (format == Format::Csv).then(|| super::read::csv_delimiter(&text)),
+    };
     let records = read_records(kind, format, &text, &file)?;
     let geocoder = Geocoder::default();
     let mut rejects = Vec::new();
@@ -703,6 +706,7 @@ fn import(
                 &file,
                 &format!("premises-{}", format.as_str()),
                 &sha256,
+                read_as,
                 &rows,
                 &rejects,
             )?
@@ -725,6 +729,7 @@ fn import(
                 &file,
                 &format!("outcomes-{}", format.as_str()),
                 &sha256,
+                read_as,
                 &rows,
                 &rejects,
             )?

@@ -36,6 +36,8 @@ impl Store {
             file,
             "police-uk",
             sha256,
+            // police.uk's files are UTF-8 CSVs; not recorded, as before.
+            None,
             rows.len() + rejects.len(),
             rejects,
             |conn| {

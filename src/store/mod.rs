@@ -35,6 +35,6 @@ pub use load::{FileLoad, PreparedReports, ReportPreparer, Stager, BATCH_ROWS};
 pub use records::{
     AreaRow, CellCounts, CellRow, ContextCount, CountTable, IndicatorWeights, LinkDecision,
     LinkedReport, LoadCounts, NewContextCrime, NewOutcome, NewPremises, NewReport, OptionalColumn,
-    OutcomeRecord, PremisesRecord, PublicDecision, PublicReport, ReportFilter, ReportForLinking,
-    ReportLink, RunRecord, SeriesRow, StoreSummary, StoredReject, StoredReport,
+    OutcomeRecord, PremisesRecord, PublicDecision, PublicReport, ReadAs, ReportFilter,
+    ReportForLinking, ReportLink, RunRecord, SeriesRow, StoreSummary, StoredReject, StoredReport,
 };

@@ -16,7 +16,7 @@ use super::error::{db_error, Result, StoreError};
 use super::links::{insert_premises, Links};
 use super::records::{
     LinkDecision, LinkedReport, LoadCounts, NewOutcome, NewPremises, OutcomeRecord, PremisesRecord,
-    ReportFilter, ReportForLinking, ReportLink,
+    ReadAs, ReportFilter, ReportForLinking, ReportLink,
 };
 use super::reports::filter_sql;
 use crate::model::RowReject;
@@ -70,6 +70,7 @@ impl Store {
         file: &str,
         format: &str,
         sha256: &str,
+        read_as: ReadAs,
         rows: &[NewPremises],
         rejects: &[RowReject],
     ) -> Result<LoadCounts> {
@@ -80,6 +81,7 @@ impl Store {
             file,
             format,
             sha256,
+            Some(read_as),
             rows.len() + rejects.len(),
             rejects,
             |conn| {
@@ -106,6 +108,7 @@ impl Store {
         file: &str,
         format: &str,
         sha256: &str,
+        read_as: ReadAs,
         rows: &[NewOutcome],
         rejects: &[RowReject],
     ) -> Result<LoadCounts> {
@@ -116,6 +119,7 @@ impl Store {
             file,
             format,
             sha256,
+            Some(read_as),
             rows.len() + rejects.len(),
             rejects,
             |conn| {
@@ -431,6 +435,7 @@ pub(super) fn in_run(
     file: &str,
     format: &str,
     sha256: &str,
+    read_as: Option<ReadAs>,
     read: usize,
     rejects: &[RowReject],
     body: impl FnOnce(&Connection) -> Result<(u64, u64)>,
@@ -479,10 +484,11 @@ pub(super) fn in_run(
                 rejected: counts.rejected,
             });
         }
+        let (encoding, delimiter) = read_as.map(ReadAs::columns).unzip();
         conn.execute(
             "UPDATE ingest_runs SET sha256 = ?, finished_at = current_timestamp, rows_read = ?, stored = ?, \
-             duplicates = ?, rejected = ? WHERE run_id = ?",
-            params![sha256, counts.read as i64, counts.stored as i64, counts.duplicates as i64, counts.rejected as i64, run_id],
+             duplicates = ?, rejected = ?, encoding = ?, delimiter = ? WHERE run_id = ?",
+            params![sha256, counts.read as i64, counts.stored as i64, counts.duplicates as i64, counts.rejected as i64, encoding, delimiter.flatten(), run_id],
         )
         .map_err(err("record run"))?;
         Ok(counts)

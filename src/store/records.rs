@@ -164,10 +164,34 @@ pub struct RunRecord {
     pub finished_at: Option<NaiveDateTime>,
     pub tool_version: String,
     pub sha256: String,
+    /// The text encoding the file was read in, when recorded.
+    pub encoding: Option<String>,
+    /// A CSV's delimiter (`,`, `;` or a tab), when recorded.
+    pub delimiter: Option<String>,
     pub read: u64,
     pub stored: u64,
     pub duplicates: u64,
     pub rejected: u64,
+}
+
+/// How a file's text was read, recorded with its run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReadAs {
+    /// The encoding's name as the WHATWG standard spells it (`UTF-8`, `windows-1252`).
+    pub encoding: &'static str,
+    /// A CSV's delimiter; `None` for JSON.
+    pub delimiter: Option<u8>,
+}
+
+impl ReadAs {
+    fn delimiter_text(self) -> Option<String> {
+        self.delimiter.map(|d| char::from(d).to_string())
+    }
+
+    /// The encoding and delimiter as `ingest_runs` keeps them.
+    pub(super) fn columns(self) -> (&'static str, Option<String>) {
+        (self.encoding, self.delimiter_text())
+    }
 }
 
 /// Tables whose rows [`Store::count`] counts.

@@ -346,6 +346,18 @@ INSERT INTO content_hashing
 SELECT CASE WHEN EXISTS (SELECT 1 FROM reports) THEN 'sha256' ELSE 'xxh3-128' END;
 ",
     ),
+    (
+        12,
+        "ingest_runs.encoding, ingest_runs.delimiter: how a file's text was read",
+        r"
+-- The text encoding a file was read in (`UTF-8`, `windows-1252`, `UTF-16LE`)
+-- and, for a CSV, the delimiter between its values: a name misread as
+-- another encoding is stored without a reject, and this says why. NULL for
+-- runs from before this migration and runs of no file (relinks).
+ALTER TABLE ingest_runs ADD COLUMN encoding VARCHAR;
+ALTER TABLE ingest_runs ADD COLUMN delimiter VARCHAR;
+",
+    ),
 ];
 
 /// `(newest run id, report count)`: see [`Store::data_version`].

@@ -256,6 +256,10 @@ async fn an_upload_is_read_in_the_encoding_the_form_names() {
         .expect("id");
     let run = beside.run(id).expect("run").expect("recorded");
     assert_eq!(run.rejected, 1, "not UTF-8: a reject that says so");
+    assert_eq!(
+        (run.encoding.as_deref(), run.delimiter.as_deref()),
+        (Some("UTF-8"), Some(","))
+    );
     let named = send(
         app.clone(),
         upload(
@@ -267,6 +271,12 @@ async fn an_upload_is_read_in_the_encoding_the_form_names() {
     )
     .await;
     assert_eq!(named.status, StatusCode::SEE_OTHER);
+    // The load's page says how the file was read.
+    let page = send(app.clone(), get(named.header("location"), "analyst"))
+        .await
+        .text();
+    assert!(page.contains("<dd>windows-1252</dd>"), "{page}");
+    assert!(page.contains("<dd>commas (,)</dd>"));
     let names: Vec<Option<String>> = stored_reports(&beside)
         .into_iter()
         .map(|r| r.venue_name)
@@ -283,4 +293,34 @@ async fn an_upload_is_read_in_the_encoding_the_form_names() {
     )
     .await;
     assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+
+    // Semicolons between values (Excel's "CSV" where the decimal mark is a
+    // comma), UTF-16 with its byte-order mark (Excel's "Unicode text").
+    let semicolons =
+        "report_id,date,venue,postcode\nS1,2024-03-02,farm,PE13 1AA\n".replace(',', ";");
+    let mut utf16 = vec![0xff, 0xfe];
+    utf16.extend(semicolons.encode_utf16().flat_map(u16::to_le_bytes));
+    let sent = send(
+        app.clone(),
+        upload(
+            "analyst",
+            &[("csrf", "csrf-analyst")],
+            "unicode.txt",
+            &utf16,
+        ),
+    )
+    .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text());
+    let id: i64 = sent.header("location")["/loads/".len()..]
+        .parse()
+        .expect("id");
+    let run = beside.run(id).expect("run").expect("recorded");
+    assert_eq!(
+        (
+            run.stored,
+            run.encoding.as_deref(),
+            run.delimiter.as_deref()
+        ),
+        (1, Some("UTF-16LE"), Some(";"))
+    );
 }

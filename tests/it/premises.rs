@@ -341,6 +341,24 @@ fn a_register_in_windows_1252_is_read_when_named() {
         ),
         (0, 2, 1)
     );
+    // Each run records how its text was read (`latin1` is windows-1252, as in browsers).
+    let read_as: Vec<(Option<String>, Option<String>)> =
+        [unnamed.counts, named.counts, again.counts]
+            .iter()
+            .map(|c| {
+                let run = store.run(c.run_id).expect("run").expect("recorded");
+                (run.encoding, run.delimiter)
+            })
+            .collect();
+    let some = |s: &str| Some(s.to_owned());
+    assert_eq!(
+        read_as,
+        [
+            (some("UTF-8"), some(",")),
+            (some("windows-1252"), some(",")),
+            (some("windows-1252"), some("\t")),
+        ]
+    );
     let names: BTreeSet<Option<String>> = store
         .premises()
         .expect("premises")

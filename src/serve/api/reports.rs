@@ -194,13 +194,15 @@ pub(crate) async fn read_upload(
     })
 }
 
-/// Loads one body through the same ingest path as `hotspots ingest`.
+/// Loads one body through the same ingest path as `hotspots ingest`, read
+/// in `encoding` when it is not UTF-8 (as `--encoding` reads a file).
 pub(crate) async fn ingest_bytes(
     state: &AppState,
     name: String,
     format: Format,
     body: Vec<u8>,
     default_source: String,
+    encoding: Option<ingest::TextEncoding>,
 ) -> Result<SubmitSummary, AppError> {
     state
         .write(move |store| {
@@ -208,6 +210,7 @@ pub(crate) async fn ingest_bytes(
                 format: Some(format),
                 default_source: Some(default_source),
                 no_rejects_file: true,
+                encoding,
                 before_commit: store
                     .has_register()?
                     .then(crate::premises::linking_before_commit),
@@ -265,7 +268,9 @@ pub(super) async fn post_reports(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_ascii_lowercase();
-    let (name, format, body) = if content_type.starts_with("multipart/form-data") {
+    // The body's bytes as sent, and the encoding they are in when not UTF-8:
+    // the load decodes them, and its run records how it read them.
+    let (name, format, body, encoding) = if content_type.starts_with("multipart/form-data") {
         let upload = read_upload(&state, request, &["source"]).await?;
         let last_source = upload.fields.iter().rev();
         if let Some((_, v)) = last_source
@@ -274,24 +279,25 @@ pub(super) async fn post_reports(
         {
             source = crate::model::normalise_word(v);
         }
-        let body = ingest::into_utf8(upload.bytes, upload.charset);
-        (upload.name, upload.format, body)
+        (upload.name, upload.format, upload.bytes, upload.charset)
     } else {
         let bytes = axum::body::to_bytes(request.into_body(), usize::MAX)
             .await
             .map_err(|_| AppError::TooLarge)?;
-        let bytes = ingest::into_utf8(bytes.to_vec(), charset(&content_type, "Content-Type")?);
+        let bytes = bytes.to_vec();
+        let encoding = charset(&content_type, "Content-Type")?;
         let essence = content_type.split(';').next().unwrap_or("").trim();
         match essence {
             "application/json" => {
-                let jsonl = json_lines(&bytes, "a report")?;
-                ("api.json".to_owned(), Format::Jsonl, jsonl)
+                // Written again as JSON Lines, which are UTF-8.
+                let jsonl = json_lines(&ingest::into_utf8(bytes, encoding), "a report")?;
+                ("api.json".to_owned(), Format::Jsonl, jsonl, None)
             }
-            "text/csv" => ("api.csv".to_owned(), Format::Csv, bytes),
+            "text/csv" => ("api.csv".to_owned(), Format::Csv, bytes, encoding),
             "application/x-ndjson" | "application/jsonl" | "application/json-lines" => {
-                ("api.jsonl".to_owned(), Format::Jsonl, bytes)
+                ("api.jsonl".to_owned(), Format::Jsonl, bytes, encoding)
             }
-            "application/geo+json" => ("api.geojson".to_owned(), Format::Geojson, bytes),
+            "application/geo+json" => ("api.geojson".to_owned(), Format::Geojson, bytes, encoding),
             other => {
                 return Err(AppError::bad(
                     "Content-Type",
@@ -301,7 +307,7 @@ pub(super) async fn post_reports(
             }
         }
     };
-    let summary = ingest_bytes(&state, name, format, body, source).await?;
+    let summary = ingest_bytes(&state, name, format, body, source, encoding).await?;
     state.audit(summary.audit_entry(&viewer));
     let status = if summary.read > 0 && summary.rejected == summary.read {
         StatusCode::UNPROCESSABLE_ENTITY

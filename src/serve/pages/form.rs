@@ -109,6 +109,7 @@ pub async fn submit_report_form(
         Format::Jsonl,
         line,
         "concern_card".to_owned(),
+        None,
     )
     .await?;
     let mut entry = viewer.audit(

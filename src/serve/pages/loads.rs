@@ -188,6 +188,8 @@ pub async fn load_page(
                 dt { (t(lang, "loads-kind")) } dd { (run.format) }
                 dt { (t(lang, "loads-when")) } dd { (when(lang, &run)) }
                 dt { (t(lang, "load-sha256")) } dd { code { (run.sha256) } }
+                @if let Some(encoding) = &run.encoding { dt { (t(lang, "load-encoding")) } dd { (encoding) } }
+                @if let Some(delimiter) = &run.delimiter { dt { (t(lang, "load-delimiter")) } dd { (delimiter_name(lang, delimiter)) } }
                 dt { (t(lang, "load-version")) } dd { (run.tool_version) }
                 dt { (t(lang, "loads-read")) } dd { (i18n::number(lang, run.read as i64)) }
                 dt { (t(lang, "loads-stored")) } dd { (i18n::number(lang, run.stored as i64)) }
@@ -228,6 +230,16 @@ pub async fn load_page(
         }
     };
     Ok(staff_page(&title, &body, viewer.nav_in(lang)).into_response())
+}
+
+/// A CSV's delimiter by name: a tab or a comma is hard to read as itself.
+fn delimiter_name(lang: Lang, delimiter: &str) -> String {
+    match delimiter {
+        "," => t(lang, "load-delimiter-comma"),
+        ";" => t(lang, "load-delimiter-semicolon"),
+        "\t" => t(lang, "load-delimiter-tab"),
+        other => format!("{other:?}"),
+    }
 }
 
 fn shortened(raw: &str) -> String {
@@ -331,8 +343,7 @@ pub async fn upload(
     };
     let source = field("source").map_or_else(|| "upload".to_owned(), crate::model::normalise_word);
     let name = upload.name.clone();
-    let body = ingest::into_utf8(upload.bytes, encoding);
-    let summary = ingest_bytes(&state, name, upload.format, body, source).await?;
+    let summary = ingest_bytes(&state, name, upload.format, upload.bytes, source, encoding).await?;
     state.audit(summary.audit_entry(&viewer));
     // See Other: the page of the load, which a reload does not send again.
     Ok(Redirect::to(&format!("/loads/{}", summary.run_id)).into_response())

@@ -272,6 +272,7 @@ pub async fn accept_public_report(
         Format::Jsonl,
         line,
         "public".to_owned(),
+        None,
     )
     .await?;
     let mut entry = viewer.audit("triage_accept", "ok");

@@ -14,7 +14,7 @@ use super::rejects::{RejectBuffer, RejectColumns};
 use super::report_batch::{self, PreparedReports, ReportPreparer, VECTOR_ROWS};
 use crate::model::RowReject;
 use crate::store::error::{arrow_error, db_error, Result, StoreError};
-use crate::store::records::{LoadCounts, OptionalColumn};
+use crate::store::records::{LoadCounts, OptionalColumn, ReadAs};
 use crate::store::schema::read_data_version;
 
 /// What a connection's loads keep between files.
@@ -347,8 +347,9 @@ impl<'c> FileLoad<'c> {
     }
 
     /// Checks that every row is accounted for, and commits.
-    pub fn commit(mut self, sha256: &str) -> Result<LoadCounts> {
+    pub fn commit(mut self, sha256: &str, read_as: ReadAs) -> Result<LoadCounts> {
         let conn = self.conn;
+        let (encoding, delimiter) = read_as.columns();
         // Counted by the database, not by us: the check below is then a real one.
         let (stored, rejected): (i64, i64) = conn
             .query_row(
@@ -377,8 +378,8 @@ impl<'c> FileLoad<'c> {
         }
         conn.execute(
             "UPDATE ingest_runs SET sha256 = ?, finished_at = current_timestamp, rows_read = ?, stored = ?, \
-             duplicates = ?, rejected = ? WHERE run_id = ?",
-            params![sha256, counts.read as i64, counts.stored as i64, counts.duplicates as i64, counts.rejected as i64, self.run_id],
+             duplicates = ?, rejected = ?, encoding = ?, delimiter = ? WHERE run_id = ?",
+            params![sha256, counts.read as i64, counts.stored as i64, counts.duplicates as i64, counts.rejected as i64, encoding, delimiter, self.run_id],
         )
         .map_err(self.err("record run"))?;
         conn.execute_batch("COMMIT").map_err(self.err("commit"))?;
