@@ -134,7 +134,8 @@ fn render_list(viewer: &Viewer, runs: &[RunRecord], paged: bool) -> Markup {
     staff_page(&t(lang, "loads-title"), &body, viewer.nav_in(lang))
 }
 
-/// When a load started, as the database recorded it (UTC).
+/// When a load started, as the database recorded it (`current_timestamp` in
+/// the database's time zone).
 fn when(lang: Lang, run: &RunRecord) -> String {
     format!(
         "{} {}",
