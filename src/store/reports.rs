@@ -11,13 +11,24 @@ use super::schema::{report_cell, REPORT_CELLS};
 
 impl Store {
     /// Rejects of one run, in line order.
-    pub fn rejects_for_run(&self, run_id: i64, mut each: impl FnMut(StoredReject)) -> Result<()> {
+    pub fn rejects_for_run(&self, run_id: i64, each: impl FnMut(StoredReject)) -> Result<()> {
+        self.first_rejects(run_id, u64::MAX, each)
+    }
+
+    /// A run's first `limit` rejects in line order (a page of them).
+    pub fn first_rejects(
+        &self,
+        run_id: i64,
+        limit: u64,
+        mut each: impl FnMut(StoredReject),
+    ) -> Result<()> {
         let mut stmt = self
             .conn
-            .prepare("SELECT file, line, field, reason, raw FROM rejects WHERE run_id = ? ORDER BY line, field")
+            .prepare("SELECT file, line, field, reason, raw FROM rejects WHERE run_id = ? ORDER BY line, field LIMIT ?")
             .map_err(self.err("prepare rejects"))?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let mut rows = stmt
-            .query(params![run_id])
+            .query(params![run_id, limit])
             .map_err(self.err("query rejects"))?;
         while let Some(row) = rows.next().map_err(self.err("read rejects"))? {
             each(StoredReject {

@@ -324,3 +324,54 @@ async fn an_upload_is_read_in_the_encoding_the_form_names() {
         (1, Some("UTF-16LE"), Some(";"))
     );
 }
+
+/// A load's page lists its first rejects in line order and says how many
+/// there are; the CSV has them all.
+#[tokio::test]
+async fn a_load_page_shows_its_first_rejects_and_the_csv_all() {
+    let (state, _beside) = empty_state();
+    let app = router(state);
+    let rows = (0..250).map(|i| format!("B{i},2024-03-01,spaceship,PE13 1AA\n"));
+    let file: String = std::iter::once("report_id,date,venue,postcode\n".to_owned())
+        .chain(rows)
+        .collect();
+    let sent = send(
+        app.clone(),
+        upload(
+            "analyst",
+            &[("csrf", "csrf-analyst")],
+            "bad.csv",
+            file.as_bytes(),
+        ),
+    )
+    .await;
+    let page_uri = sent.header("location").to_owned();
+    let page = send(app.clone(), get(&page_uri, "analyst")).await.text();
+    let table = page
+        .split("id=\"rejects-table\"")
+        .nth(1)
+        .expect("a rejects table");
+    let lines: Vec<u64> = table
+        .split("<td class=\"num\">")
+        .skip(1)
+        .map(|cell| {
+            cell[..cell.find('<').expect("end")]
+                .parse()
+                .expect("a line")
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        (2..202).collect::<Vec<u64>>(),
+        "the first 200, in line order"
+    );
+    assert!(page.contains("200 of 250 rejects shown"), "{page}");
+    let csv = csv_records(
+        &send(
+            app.clone(),
+            get(&format!("{page_uri}/rejects.csv"), "analyst"),
+        )
+        .await,
+    );
+    assert_eq!(csv.len(), 251, "a header and every reject");
+}

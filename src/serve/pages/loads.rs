@@ -27,7 +27,7 @@ use crate::store::{RunRecord, StoredReject};
 /// Loads listed a page.
 const LOADS_SHOWN: usize = 50;
 /// Rejects listed on a load's page; the CSV has them all.
-const REJECTS_SHOWN: usize = 200;
+const REJECTS_SHOWN: u64 = 200;
 /// Characters of a raw row shown in the table (the CSV has it whole).
 const RAW_SHOWN: usize = 160;
 
@@ -158,11 +158,7 @@ pub async fn load_page(
                 return Ok((None, Vec::new()));
             };
             let mut rejects = Vec::new();
-            store.rejects_for_run(run_id, |r| {
-                if rejects.len() < REJECTS_SHOWN {
-                    rejects.push(r);
-                }
-            })?;
+            store.first_rejects(run_id, REJECTS_SHOWN, |r| rejects.push(r))?;
             Ok((Some(run), rejects))
         })
         .await?;
