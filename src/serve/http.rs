@@ -1,7 +1,28 @@
 //! Small HTTP helpers shared by the API, the pages and the static files:
 //! header lists, ETags, content codings. Knows nothing else of the server.
 
-use axum::http::{header, HeaderMap};
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+
+/// A CSV for the viewer to save as `file_name` (ours, plain ASCII): kept by
+/// no cache, as it holds what the viewer's role may see.
+pub(crate) fn private_csv(body: Vec<u8>, file_name: &str) -> Response {
+    let mut response = body.into_response();
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    if let Ok(disposition) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\""))
+    {
+        h.insert(header::CONTENT_DISPOSITION, disposition);
+    }
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    response
+}
 
 /// The items of every `name` header, split at `separator` and trimmed.
 pub(crate) fn header_items(

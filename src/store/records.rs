@@ -184,13 +184,12 @@ pub struct ReadAs {
 }
 
 impl ReadAs {
-    fn delimiter_text(self) -> Option<String> {
-        self.delimiter.map(|d| char::from(d).to_string())
-    }
-
     /// The encoding and delimiter as `ingest_runs` keeps them.
     pub(super) fn columns(self) -> (&'static str, Option<String>) {
-        (self.encoding, self.delimiter_text())
+        (
+            self.encoding,
+            self.delimiter.map(|d| char::from(d).to_string()),
+        )
     }
 }
 

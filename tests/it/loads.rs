@@ -53,6 +53,15 @@ fn upload(role: &str, fields: &[(&str, &str)], file_name: &str, file: &[u8]) -> 
         .expect("request")
 }
 
+/// The load an upload was redirected to (`/loads/{id}`).
+fn load_id(answer: &Answer) -> i64 {
+    let location = answer.header("location");
+    location
+        .strip_prefix("/loads/")
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("redirected to a load's page, not {location:?}"))
+}
+
 fn get(uri: &str, role: &str) -> Request<Body> {
     Request::get(uri)
         .header(header::COOKIE, session(role))
@@ -154,10 +163,7 @@ async fn an_uploaded_file_loads_as_the_command_line_loads_it() {
         uploaded.text()
     );
     let page_uri = uploaded.header("location").to_owned();
-    let run_id: i64 = page_uri
-        .strip_prefix("/loads/")
-        .and_then(|id| id.parse().ok())
-        .unwrap_or_else(|| panic!("redirected to a load's page, not {page_uri}"));
+    let run_id = load_id(&uploaded);
     let run = beside.run(run_id).expect("run").expect("recorded");
     assert_eq!(
         [run.read, run.stored, run.duplicates, run.rejected],
@@ -193,6 +199,12 @@ async fn an_uploaded_file_loads_as_the_command_line_loads_it() {
     assert!(tactical
         .header(header::CONTENT_TYPE)
         .starts_with("text/csv"));
+    // Raw rows with notes: saved by the viewer, kept by no cache.
+    assert_eq!(tactical.header(header::CACHE_CONTROL), "private, no-store");
+    assert_eq!(
+        tactical.header(header::CONTENT_DISPOSITION),
+        format!("attachment; filename=\"load-{run_id}.rejects.csv\"")
+    );
     assert_eq!(csv_records(&tactical), cli_rejects);
     let analyst = csv_records(&send(app.clone(), get(&csv_uri, "analyst")).await);
     let without_raw: Vec<Vec<String>> = cli_rejects.iter().map(|r| r[..4].to_vec()).collect();
@@ -210,9 +222,7 @@ async fn an_uploaded_file_loads_as_the_command_line_loads_it() {
         upload("analyst", &[("csrf", "csrf-analyst")], "messy.csv", &messy),
     )
     .await;
-    let again_id: i64 = again.header("location")["/loads/".len()..]
-        .parse()
-        .expect("id");
+    let again_id: i64 = load_id(&again);
     let second = beside.run(again_id).expect("run").expect("recorded");
     assert_eq!(
         [second.stored, second.duplicates, second.rejected],
@@ -251,9 +261,7 @@ async fn an_upload_is_read_in_the_encoding_the_form_names() {
         upload("analyst", &[("csrf", "csrf-analyst")], "excel.csv", &file),
     )
     .await;
-    let id: i64 = as_utf8.header("location")["/loads/".len()..]
-        .parse()
-        .expect("id");
+    let id: i64 = load_id(&as_utf8);
     let run = beside.run(id).expect("run").expect("recorded");
     assert_eq!(run.rejected, 1, "not UTF-8: a reject that says so");
     assert_eq!(
@@ -311,9 +319,7 @@ async fn an_upload_is_read_in_the_encoding_the_form_names() {
     )
     .await;
     assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text());
-    let id: i64 = sent.header("location")["/loads/".len()..]
-        .parse()
-        .expect("id");
+    let id: i64 = load_id(&sent);
     let run = beside.run(id).expect("run").expect("recorded");
     assert_eq!(
         (

@@ -1,7 +1,6 @@
 //! `/admin`: users, API tokens and the audit log (admin role only).
 
 use axum::extract::{Form, Path, RawQuery, State};
-use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -13,6 +12,7 @@ use crate::access::{IssuedToken, UserName};
 use crate::model::Role;
 use crate::serve::audit::now;
 use crate::serve::error::{AppError, PageResult};
+use crate::serve::http::private_csv;
 use crate::serve::i18n::t;
 use crate::serve::layout::staff_page;
 use crate::serve::state::AppState;
@@ -357,21 +357,7 @@ async fn audit_page(
             .map_err(io)?;
         }
         let body = w.into_inner().map_err(AppError::internal)?;
-        let mut response = body.into_response();
-        let h = response.headers_mut();
-        h.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/csv; charset=utf-8"),
-        );
-        h.insert(
-            header::CONTENT_DISPOSITION,
-            HeaderValue::from_static("attachment; filename=\"hotspots-audit.csv\""),
-        );
-        h.insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("private, no-store"),
-        );
-        return Ok(response);
+        return Ok(private_csv(body, "hotspots-audit.csv"));
     }
     let value = |name: &str| {
         q.iter()

@@ -10,13 +10,13 @@
 //! and in the CSV.
 
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 
 use crate::ingest;
 use crate::serve::api::{ingest_bytes, read_upload};
 use crate::serve::error::{AppError, PageResult};
+use crate::serve::http::private_csv;
 use crate::serve::i18n::{self, t, t_args, Lang};
 use crate::serve::layout::staff_page;
 use crate::serve::query::pairs;
@@ -152,17 +152,7 @@ pub async fn load_page(
 ) -> PageResult<Response> {
     viewer.require(&state, viewer.role.reviews_loads(), "loads")?;
     let run_id = run_id(&id)?;
-    let (run, rejects) = state
-        .read(move |store| {
-            let Some(run) = store.run(run_id)? else {
-                return Ok((None, Vec::new()));
-            };
-            let mut rejects = Vec::new();
-            store.first_rejects(run_id, REJECTS_SHOWN, |r| rejects.push(r))?;
-            Ok((Some(run), rejects))
-        })
-        .await?;
-    let run = run.ok_or(AppError::NotFound)?;
+    let (run, rejects) = run_and_rejects(&state, run_id, REJECTS_SHOWN).await?;
     let mut entry = viewer.audit("load", "ok");
     entry.target = Some(run_id.to_string());
     entry.rows = Some(rejects.len() as i64);
@@ -261,38 +251,33 @@ pub async fn load_rejects_csv(
     viewer.require(&state, viewer.role.reviews_loads(), "loads")?;
     let run_id = run_id(&id)?;
     let raw = viewer.role.sees_notes();
-    let rejects = state
-        .read(move |store| {
-            if store.run(run_id)?.is_none() {
-                return Ok(None);
-            }
-            let mut rejects = Vec::new();
-            store.rejects_for_run(run_id, |r| rejects.push(r))?;
-            Ok(Some(rejects))
-        })
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (_, rejects) = run_and_rejects(&state, run_id, u64::MAX).await?;
     let mut entry = viewer.audit("load_rejects_export", "ok");
     entry.target = Some(run_id.to_string());
     entry.rows = Some(rejects.len() as i64);
     state.audit(entry);
     let body = rejects_csv(&rejects, raw).map_err(AppError::internal)?;
-    let mut response = body.into_response();
-    let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    let disposition = format!("attachment; filename=\"load-{run_id}.rejects.csv\"");
-    h.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_str(&disposition).map_err(AppError::internal)?,
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    Ok(response)
+    Ok(private_csv(body, &format!("load-{run_id}.rejects.csv")))
+}
+
+/// A recorded run and its first `limit` rejects in line order; 404 when
+/// there is no such run.
+async fn run_and_rejects(
+    state: &AppState,
+    run_id: i64,
+    limit: u64,
+) -> Result<(RunRecord, Vec<StoredReject>), AppError> {
+    state
+        .read(move |store| {
+            let Some(run) = store.run(run_id)? else {
+                return Ok(None);
+            };
+            let mut rejects = Vec::new();
+            store.first_rejects(run_id, limit, |r| rejects.push(r))?;
+            Ok(Some((run, rejects)))
+        })
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 fn rejects_csv(rejects: &[StoredReject], raw: bool) -> Result<Vec<u8>, csv::Error> {
