@@ -99,6 +99,9 @@ fn demo_input(name: &str, bytes: &'static [u8]) -> Input {
     }
 }
 
+/// Who the demo's loads say asked for them.
+const DEMO_LOADER: &str = "demo";
+
 /// Loads every demo report file, then the premises register and visit
 /// outcomes, and links the reports to premises; answers the report files'
 /// summaries. Loading twice stores nothing new (all duplicates).
@@ -109,6 +112,7 @@ pub fn load_demo(store: &mut Store) -> Result<Vec<FileSummary>, PipelineError> {
     let options = |format| LoadOptions {
         format: Some(format),
         no_rejects_file: true,
+        loaded_by: Some(DEMO_LOADER.to_owned()),
         ..LoadOptions::default()
     };
     let summaries = DEMO_FILES
@@ -128,7 +132,13 @@ pub fn load_demo(store: &mut Store) -> Result<Vec<FileSummary>, PipelineError> {
         &options(Format::Csv),
     )?;
     for (name, bytes) in DEMO_CONTEXT {
-        ingest::import_police_uk(store, demo_input(name, bytes), false, false)?;
+        ingest::import_police_uk(
+            store,
+            demo_input(name, bytes),
+            false,
+            false,
+            Some(DEMO_LOADER),
+        )?;
     }
     crate::premises::relink(store)?;
     Ok(summaries)

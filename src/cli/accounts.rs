@@ -6,17 +6,10 @@ use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
 
+use super::actor;
 use super::args::{TokensCommand, UsersCommand};
 use crate::admin::{self, AdminRequest};
 use crate::store::{Store, StoreError};
-
-/// Who the audit log says acted: the operating system's user.
-fn actor() -> String {
-    format!(
-        "cli:{}",
-        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
-    )
-}
 
 /// Runs the operation on the database, or by the server that holds it.
 fn run(db: &Path, request: AdminRequest) -> anyhow::Result<ExitCode> {

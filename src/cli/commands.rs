@@ -147,6 +147,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 default_source: source,
                 rejects_path: rejects,
                 before_commit: linking.then(crate::premises::linking_before_commit),
+                loaded_by: Some(super::actor()),
                 ..LoadOptions::default()
             };
             let bar = (progress == ProgressArg::Auto)

@@ -21,6 +21,15 @@ use std::path::Path;
 
 use crate::store::{Store, StoreError};
 
+/// Who the command line acts as, in the audit log and a load's run: the
+/// operating system's user (the database has no sign-in of its own here).
+fn actor() -> String {
+    format!(
+        "cli:{}",
+        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+    )
+}
+
 /// Opens the database, saying plainly when another process (a running
 /// `hotspots serve`) holds it, and what to do instead.
 fn open_store(db: &Path) -> anyhow::Result<Store> {

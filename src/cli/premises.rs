@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use super::args::{
     ContextCommand, ContextSource, OutcomesCommand, PremisesCommand, RegisterFiles, EXIT_REJECTED,
 };
-use super::open_store;
+use super::{actor, open_store};
 use crate::ingest::{self, FileSummary, Input, LoadOptions, PipelineError};
 use crate::premises::{relink, LinkSummary};
 use crate::store::{LinkDecision, Store};
@@ -29,6 +29,7 @@ fn import(files: &RegisterFiles, run: Import, link: bool) -> anyhow::Result<Exit
         format: files.format,
         encoding: files.encoding,
         rejects_path: files.rejects.clone(),
+        loaded_by: Some(actor()),
         ..LoadOptions::default()
     };
     let mut summaries = Vec::new();
@@ -59,13 +60,6 @@ fn say_rejects(summary: &FileSummary) {
             rejects.display()
         );
     }
-}
-
-fn actor() -> String {
-    format!(
-        "cli:{}",
-        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
-    )
 }
 
 pub(super) fn premises_command(action: PremisesCommand) -> anyhow::Result<ExitCode> {
@@ -173,8 +167,13 @@ pub(super) fn context_command(action: ContextCommand) -> anyhow::Result<ExitCode
     let mut store = open_store(&db.db)?;
     let mut summaries = Vec::new();
     for path in files {
-        let summary =
-            ingest::import_police_uk(&mut store, Input::Path(path), force, !no_rejects_file)?;
+        let summary = ingest::import_police_uk(
+            &mut store,
+            Input::Path(path),
+            force,
+            !no_rejects_file,
+            Some(&actor()),
+        )?;
         say_rejects(&summary);
         summaries.push(summary);
     }

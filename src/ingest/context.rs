@@ -18,7 +18,7 @@ use super::register::read_input;
 use super::IngestError;
 use crate::geo::{cells_for, Gazetteer};
 use crate::model::RowReject;
-use crate::store::{NewContextCrime, Store};
+use crate::store::{NewContextCrime, ReadAs, RunFile, Store};
 
 /// How precisely police.uk places a crime: on an anonymous map point near
 /// the street or venue (its published guidance), so the finest cell is res 9.
@@ -178,13 +178,25 @@ pub fn import_police_uk(
     input: Input,
     replace: bool,
     write_rejects: bool,
+    loaded_by: Option<&str>,
 ) -> Result<FileSummary, PipelineError> {
     let file = input.name();
     let rejects_path = write_rejects.then(|| default_rejects_path(&input));
     let bytes = read_input(input, &file)?;
     let sha256 = hex::encode(Sha256::digest(&bytes));
     let (rows, rejects) = read_police_uk(&bytes, &file)?;
-    let counts = store.import_context(&file, &sha256, &rows, &rejects, replace)?;
+    let run = RunFile {
+        name: &file,
+        format: "police-uk",
+        sha256: &sha256,
+        // What `read_police_uk` reads: police.uk publishes UTF-8 with commas.
+        read_as: ReadAs {
+            encoding: "UTF-8",
+            delimiter: Some(b','),
+        },
+        loaded_by,
+    };
+    let counts = store.import_context(run, &rows, &rejects, replace)?;
     if let Some(path) = &rejects_path {
         write_rejects_csv(store, counts.run_id, path)?;
     }

@@ -71,6 +71,9 @@ pub struct LoadOptions {
     /// Done in the load's transaction before it commits: linking the new
     /// reports to premises (`premises::linking_before_commit`).
     pub before_commit: Option<crate::store::BeforeCommit>,
+    /// Who asked for the load, recorded with its run: the staff account of a
+    /// web or API load, `cli:USER` from the command line.
+    pub loaded_by: Option<String>,
 }
 
 /// What happened to one file.
@@ -198,9 +201,11 @@ pub fn load<D: Destination + ?Sized>(
         drop(done);
         let credits_ref = &credits;
         let staged = (|| -> Result<_, PipelineError> {
-            let mut load = destination
-                .store()?
-                .begin_file(file_name, format.as_str())?;
+            let mut load = destination.store()?.begin_file(
+                file_name,
+                format.as_str(),
+                options.loaded_by.as_deref(),
+            )?;
             load.expect_rows(expected_rows);
             let (towns, districts) = Localities::default().names();
             load.prepare_areas(towns, districts)?;

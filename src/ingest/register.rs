@@ -24,7 +24,7 @@ use super::pipeline::{
 use super::{Column, Format, IngestError, RowReject};
 use crate::geo::{cells_for, Geocoder, LocationInput, Postcode};
 use crate::model::{name_key, PremisesOrigin, PremisesStatus, VenueType, VisitResult};
-use crate::store::{NewOutcome, NewPremises, ReadAs, Store};
+use crate::store::{NewOutcome, NewPremises, ReadAs, RunFile, Store};
 
 /// One record of a register: its values by canonical column name.
 #[derive(Debug)]
@@ -703,10 +703,13 @@ fn import(
                 }
             }
             store.import_premises(
-                &file,
-                &format!("premises-{}", format.as_str()),
-                &sha256,
-                read_as,
+                RunFile {
+                    name: &file,
+                    format: &format!("premises-{}", format.as_str()),
+                    sha256: &sha256,
+                    read_as,
+                    loaded_by: options.loaded_by.as_deref(),
+                },
                 &rows,
                 &rejects,
             )?
@@ -726,10 +729,13 @@ fn import(
                 }
             }
             store.import_outcomes(
-                &file,
-                &format!("outcomes-{}", format.as_str()),
-                &sha256,
-                read_as,
+                RunFile {
+                    name: &file,
+                    format: &format!("outcomes-{}", format.as_str()),
+                    sha256: &sha256,
+                    read_as,
+                    loaded_by: options.loaded_by.as_deref(),
+                },
                 &rows,
                 &rejects,
             )?

@@ -290,9 +290,15 @@ impl Store {
         self.loader.use_preparer(preparer);
     }
 
-    /// Starts loading one file: a transaction and a run row.
+    /// Starts loading one file: a transaction and a run row, which records
+    /// who asked for the load when `loaded_by` says.
     /// Dropping the returned load without [`FileLoad::commit`] rolls everything back.
-    pub fn begin_file(&mut self, file_name: &str, format: &str) -> Result<FileLoad<'_>> {
+    pub fn begin_file(
+        &mut self,
+        file_name: &str,
+        format: &str,
+        loaded_by: Option<&str>,
+    ) -> Result<FileLoad<'_>> {
         FileLoad::begin(
             &self.conn,
             &self.path,
@@ -300,6 +306,7 @@ impl Store {
             &mut self.loader,
             file_name,
             format,
+            loaded_by,
         )
     }
 }

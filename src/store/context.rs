@@ -10,7 +10,7 @@ use duckdb::params;
 use super::connection::Store;
 use super::error::{db_error, Result};
 use super::premises::in_run;
-use super::records::{ContextCount, LoadCounts, NewContextCrime};
+use super::records::{ContextCount, LoadCounts, NewContextCrime, RunFile};
 use super::schema::cell_column;
 use crate::model::RowReject;
 
@@ -23,8 +23,7 @@ impl Store {
     /// On database failure (nothing is stored then).
     pub fn import_context(
         &mut self,
-        file: &str,
-        sha256: &str,
+        file: RunFile<'_>,
         rows: &[NewContextCrime],
         rejects: &[RowReject],
         replace: bool,
@@ -34,10 +33,6 @@ impl Store {
             &self.conn,
             &path,
             file,
-            "police-uk",
-            sha256,
-            // police.uk's files are UTF-8 CSVs; not recorded, as before.
-            None,
             rows.len() + rejects.len(),
             rejects,
             |conn| {

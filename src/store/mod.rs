@@ -36,5 +36,6 @@ pub use records::{
     AreaRow, CellCounts, CellRow, ContextCount, CountTable, IndicatorWeights, LinkDecision,
     LinkedReport, LoadCounts, NewContextCrime, NewOutcome, NewPremises, NewReport, OptionalColumn,
     OutcomeRecord, PremisesRecord, PublicDecision, PublicReport, ReadAs, ReportFilter,
-    ReportForLinking, ReportLink, RunRecord, SeriesRow, StoreSummary, StoredReject, StoredReport,
+    ReportForLinking, ReportLink, RunFile, RunRecord, SeriesRow, StoreSummary, StoredReject,
+    StoredReport,
 };

@@ -16,7 +16,7 @@ use super::error::{db_error, Result, StoreError};
 use super::links::{insert_premises, Links};
 use super::records::{
     LinkDecision, LinkedReport, LoadCounts, NewOutcome, NewPremises, OutcomeRecord, PremisesRecord,
-    ReadAs, ReportFilter, ReportForLinking, ReportLink,
+    ReportFilter, ReportForLinking, ReportLink, RunFile,
 };
 use super::reports::filter_sql;
 use crate::model::RowReject;
@@ -67,10 +67,7 @@ impl Store {
     /// On database failure (nothing is stored then).
     pub fn import_premises(
         &mut self,
-        file: &str,
-        format: &str,
-        sha256: &str,
-        read_as: ReadAs,
+        file: RunFile<'_>,
         rows: &[NewPremises],
         rejects: &[RowReject],
     ) -> Result<LoadCounts> {
@@ -79,9 +76,6 @@ impl Store {
             &self.conn,
             &path,
             file,
-            format,
-            sha256,
-            Some(read_as),
             rows.len() + rejects.len(),
             rejects,
             |conn| {
@@ -105,10 +99,7 @@ impl Store {
     /// On database failure (nothing is stored then).
     pub fn import_outcomes(
         &mut self,
-        file: &str,
-        format: &str,
-        sha256: &str,
-        read_as: ReadAs,
+        file: RunFile<'_>,
         rows: &[NewOutcome],
         rejects: &[RowReject],
     ) -> Result<LoadCounts> {
@@ -117,9 +108,6 @@ impl Store {
             &self.conn,
             &path,
             file,
-            format,
-            sha256,
-            Some(read_as),
             rows.len() + rejects.len(),
             rejects,
             |conn| {
@@ -428,14 +416,10 @@ fn content_hashes(conn: &Connection, path: &str, sql: &str) -> Result<HashMap<St
 
 /// Runs `body` inside a transaction with a run row and the rejects stored;
 /// `body` answers `(stored, duplicates)`. Checks that every row is accounted for.
-#[allow(clippy::too_many_arguments, reason = "one run's facts, each once")]
 pub(super) fn in_run(
     conn: &Connection,
     path: &str,
-    file: &str,
-    format: &str,
-    sha256: &str,
-    read_as: Option<ReadAs>,
+    file: RunFile<'_>,
     read: usize,
     rejects: &[RowReject],
     body: impl FnOnce(&Connection) -> Result<(u64, u64)>,
@@ -446,9 +430,9 @@ pub(super) fn in_run(
     let done = (|| -> Result<LoadCounts> {
         let run_id: i64 = conn
             .query_row(
-                "INSERT INTO ingest_runs (run_id, file_name, format, started_at, tool_version) \
-                 VALUES (nextval('ingest_run_seq'), ?, ?, current_timestamp, ?) RETURNING run_id",
-                params![file, format, env!("CARGO_PKG_VERSION")],
+                "INSERT INTO ingest_runs (run_id, file_name, format, started_at, tool_version, loaded_by) \
+                 VALUES (nextval('ingest_run_seq'), ?, ?, current_timestamp, ?, ?) RETURNING run_id",
+                params![file.name, file.format, env!("CARGO_PKG_VERSION"), file.loaded_by],
                 |r| r.get(0),
             )
             .map_err(err("insert run"))?;
@@ -458,7 +442,7 @@ pub(super) fn in_run(
             appender
                 .append_row(params![
                     run_id,
-                    file,
+                    file.name,
                     r.line as i64,
                     r.field,
                     r.reason,
@@ -484,11 +468,11 @@ pub(super) fn in_run(
                 rejected: counts.rejected,
             });
         }
-        let (encoding, delimiter) = read_as.map(ReadAs::columns).unzip();
+        let (encoding, delimiter) = file.read_as.columns();
         conn.execute(
             "UPDATE ingest_runs SET sha256 = ?, finished_at = current_timestamp, rows_read = ?, stored = ?, \
              duplicates = ?, rejected = ?, encoding = ?, delimiter = ? WHERE run_id = ?",
-            params![sha256, counts.read as i64, counts.stored as i64, counts.duplicates as i64, counts.rejected as i64, encoding, delimiter.flatten(), run_id],
+            params![file.sha256, counts.read as i64, counts.stored as i64, counts.duplicates as i64, counts.rejected as i64, encoding, delimiter, run_id],
         )
         .map_err(err("record run"))?;
         Ok(counts)

@@ -168,10 +168,24 @@ pub struct RunRecord {
     pub encoding: Option<String>,
     /// A CSV's delimiter (`,`, `;` or a tab), when recorded.
     pub delimiter: Option<String>,
+    /// Who asked for the load (a staff account, `cli:USER`), when recorded.
+    pub loaded_by: Option<String>,
     pub read: u64,
     pub stored: u64,
     pub duplicates: u64,
     pub rejected: u64,
+}
+
+/// The file a register or context import read, and who asked for it, as
+/// its run records them.
+#[derive(Clone, Copy, Debug)]
+pub struct RunFile<'a> {
+    pub name: &'a str,
+    /// `premises-csv`, `outcomes-jsonl`, `police-uk`, ...
+    pub format: &'a str,
+    pub sha256: &'a str,
+    pub read_as: ReadAs,
+    pub loaded_by: Option<&'a str>,
 }
 
 /// How a file's text was read, recorded with its run.

@@ -302,7 +302,7 @@ pub(super) fn filter_sql(filter: &ReportFilter) -> (String, Vec<String>) {
 const RUN_COLUMNS: &str =
     "SELECT run_id, file_name, format, started_at, finished_at, tool_version, \
      coalesce(sha256, ''), coalesce(rows_read, 0), coalesce(stored, 0), coalesce(duplicates, 0), \
-     coalesce(rejected, 0), encoding, delimiter FROM ingest_runs";
+     coalesce(rejected, 0), encoding, delimiter, loaded_by FROM ingest_runs";
 
 fn run_record(r: &duckdb::Row) -> duckdb::Result<RunRecord> {
     Ok(RunRecord {
@@ -319,5 +319,6 @@ fn run_record(r: &duckdb::Row) -> duckdb::Result<RunRecord> {
         rejected: r.get::<_, i64>(10)? as u64,
         encoding: r.get(11)?,
         delimiter: r.get(12)?,
+        loaded_by: r.get(13)?,
     })
 }

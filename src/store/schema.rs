@@ -358,6 +358,17 @@ ALTER TABLE ingest_runs ADD COLUMN encoding VARCHAR;
 ALTER TABLE ingest_runs ADD COLUMN delimiter VARCHAR;
 ",
     ),
+    (
+        13,
+        "ingest_runs.loaded_by: who asked for a load",
+        r"
+-- The staff account that uploaded, submitted or accepted the reports (a web
+-- or API load), or `cli:USER` for the command line: the loads page answers
+-- whom to ask about a file without an administrator reading the audit log.
+-- NULL for runs from before this migration and runs of no file (relinks).
+ALTER TABLE ingest_runs ADD COLUMN loaded_by VARCHAR;
+",
+    ),
 ];
 
 /// `(newest run id, report count)`: see [`Store::data_version`].

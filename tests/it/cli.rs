@@ -8,7 +8,8 @@ fn hotspots(dir: &std::path::Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hotspots"));
     cmd.current_dir(dir)
         .env_remove("HOTSPOTS_DB")
-        .env_remove("HOTSPOTS_BIND");
+        .env_remove("HOTSPOTS_BIND")
+        .env("USER", "cli-tester");
     cmd
 }
 
@@ -35,6 +36,13 @@ fn ingest_prints_exact_summary_and_strict_exit_code() {
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("messy.csv.rejects.csv"));
     assert!(dir.path().join("messy.csv.rejects.csv").exists());
+    // The run says who loaded the file: the operating system's user.
+    let runs = hotspots::Store::open(&dir.path().join("t.duckdb"))
+        .expect("open")
+        .runs(None, 10)
+        .expect("runs");
+    let loaded_by: Vec<Option<&str>> = runs.iter().map(|r| r.loaded_by.as_deref()).collect();
+    assert_eq!(loaded_by, [Some("cli:cli-tester")]);
 
     let again = hotspots(dir.path())
         .args([

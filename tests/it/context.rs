@@ -20,6 +20,7 @@ const HEADER: &str = "Crime ID,Month,Reported by,Falls within,Longitude,Latitude
 fn hotspots(args: &[&str]) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_hotspots"))
         .args(args)
+        .env("USER", "context-tester")
         .output()
         .expect("hotspots runs");
     (
@@ -66,6 +67,29 @@ fn police_uk_import_rejects_with_reasons_and_is_idempotent_by_month() {
         "{stdout}"
     );
     assert_eq!(context_rows(&db), 4);
+    // Each file's run says who imported it and how its text was read.
+    let runs = hotspots::Store::open(&db)
+        .expect("open")
+        .runs(None, 10)
+        .expect("runs");
+    let recorded: Vec<[Option<&str>; 4]> = runs
+        .iter()
+        .map(|r| {
+            [
+                Some(r.format.as_str()),
+                r.loaded_by.as_deref(),
+                r.encoding.as_deref(),
+                r.delimiter.as_deref(),
+            ]
+        })
+        .collect();
+    let expected = [
+        Some("police-uk"),
+        Some("cli:context-tester"),
+        Some("UTF-8"),
+        Some(","),
+    ];
+    assert_eq!(recorded, [expected, expected]);
     // Each reject names its line, field and reason, beside its file.
     let rejects =
         std::fs::read_to_string(data.join("cambs/2024-02-cambridgeshire-street.csv.rejects.csv"))

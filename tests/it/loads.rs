@@ -171,12 +171,17 @@ async fn an_uploaded_file_loads_as_the_command_line_loads_it() {
         "the upload's counts are the command line's"
     );
     assert_eq!(run.file_name, "messy.csv");
+    assert_eq!(run.loaded_by.as_deref(), Some("analyst"), "the uploader");
 
     // The load's page: its counts, and its rejects by line and field; the
     // raw rows (which hold notes) only for roles that see notes.
     let page = send(app.clone(), get(&page_uri, "analyst")).await;
     assert_eq!(page.status, StatusCode::OK);
     let html = page.text();
+    assert!(
+        html.contains("<dt>Loaded by</dt><dd>analyst</dd>"),
+        "{html}"
+    );
     let table = html
         .split("id=\"rejects-table\"")
         .nth(1)
@@ -219,11 +224,17 @@ async fn an_uploaded_file_loads_as_the_command_line_loads_it() {
     let stored = stored_reports(&beside).len();
     let again = send(
         app.clone(),
-        upload("analyst", &[("csrf", "csrf-analyst")], "messy.csv", &messy),
+        upload(
+            "tactical",
+            &[("csrf", "csrf-tactical")],
+            "messy.csv",
+            &messy,
+        ),
     )
     .await;
     let again_id: i64 = load_id(&again);
     let second = beside.run(again_id).expect("run").expect("recorded");
+    assert_eq!(second.loaded_by.as_deref(), Some("tactical"));
     assert_eq!(
         [second.stored, second.duplicates, second.rejected],
         [0, counts[1] + counts[2], counts[3]],
@@ -234,6 +245,17 @@ async fn an_uploaded_file_loads_as_the_command_line_loads_it() {
     let newest = list.find(&format!(">{again_id}</a>")).expect("second");
     let older = list.find(&format!(">{run_id}</a>")).expect("first");
     assert!(newest < older, "newest first");
+    // Each row names who loaded it (the row's fifth cell, after its file,
+    // kind and start).
+    for (id, by) in [(again_id, "tactical"), (run_id, "analyst")] {
+        let row = list
+            .split(&format!(">{id}</a></td>"))
+            .nth(1)
+            .and_then(|rest| rest.split("</tr>").next())
+            .expect("the load's row");
+        let cells: Vec<&str> = row.split("<td").collect();
+        assert_eq!(cells[4], format!(">{by}</td>"), "{row}");
+    }
 
     // A load that is not there, and one named by something not a number.
     for missing in ["/loads/999999", "/loads/x", "/loads/999999/rejects.csv"] {

@@ -321,6 +321,7 @@ fn a_register_in_windows_1252_is_read_when_named() {
 
     let options = LoadOptions {
         encoding: Some("latin1".parse().expect("label")),
+        loaded_by: Some("registrar".into()),
         ..quiet()
     };
     let named =
@@ -341,22 +342,23 @@ fn a_register_in_windows_1252_is_read_when_named() {
         ),
         (0, 2, 1)
     );
-    // Each run records how its text was read (`latin1` is windows-1252, as in browsers).
-    let read_as: Vec<(Option<String>, Option<String>)> =
+    // Each run records how its text was read (`latin1` is windows-1252, as in
+    // browsers) and who asked for it, when the caller says.
+    let read_as: Vec<(Option<String>, Option<String>, Option<String>)> =
         [unnamed.counts, named.counts, again.counts]
             .iter()
             .map(|c| {
                 let run = store.run(c.run_id).expect("run").expect("recorded");
-                (run.encoding, run.delimiter)
+                (run.encoding, run.delimiter, run.loaded_by)
             })
             .collect();
     let some = |s: &str| Some(s.to_owned());
     assert_eq!(
         read_as,
         [
-            (some("UTF-8"), some(",")),
-            (some("windows-1252"), some(",")),
-            (some("windows-1252"), some("\t")),
+            (some("UTF-8"), some(","), None),
+            (some("windows-1252"), some(","), some("registrar")),
+            (some("windows-1252"), some("\t"), some("registrar")),
         ]
     );
     let names: BTreeSet<Option<String>> = store

@@ -1356,6 +1356,19 @@ async fn only_tactical_records_outcomes_and_forms_need_their_token() {
     let outcomes = beside.outcomes().expect("outcomes");
     let ids: Vec<&str> = outcomes.iter().map(|o| o.visit_id.as_str()).collect();
     assert_eq!(ids, vec!["v1", "v2"]);
+    // Each outcome's run names the officer who recorded it, by API or form.
+    let runs = beside.runs(None, 2).expect("runs");
+    let recorded: Vec<(&str, Option<&str>)> = runs
+        .iter()
+        .map(|r| (r.file_name.as_str(), r.loaded_by.as_deref()))
+        .collect();
+    assert_eq!(
+        recorded,
+        [
+            ("outcome form", Some("tactical")),
+            ("api outcomes", Some("tactical"))
+        ]
+    );
     assert_eq!(outcomes[0].potential_victims, Some(3));
     let page = send(app.clone(), get_as("/premises/W1", Some(Role::Tactical))).await;
     assert_eq!(page.status, StatusCode::OK);

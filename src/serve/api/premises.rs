@@ -129,7 +129,7 @@ pub(super) async fn post_outcomes(
         viewer.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
     }
     let jsonl = json_lines(&body, "an outcome")?;
-    let summary = record_outcomes(&state, "api outcomes".into(), jsonl).await?;
+    let summary = record_outcomes(&state, "api outcomes".into(), jsonl, &viewer.user).await?;
     let mut entry = viewer.audit("outcomes", "ok");
     entry.target = Some(summary.file.clone());
     entry.rows = Some(summary.stored as i64);
@@ -147,12 +147,15 @@ pub(crate) async fn record_outcomes(
     state: &AppState,
     name: String,
     jsonl: Vec<u8>,
+    loaded_by: &str,
 ) -> Result<SubmitSummary, AppError> {
+    let loaded_by = Some(loaded_by.to_owned());
     state
         .write(move |store| {
             let options = LoadOptions {
                 format: Some(Format::Jsonl),
                 no_rejects_file: true,
+                loaded_by,
                 ..LoadOptions::default()
             };
             let input = Input::Reader {

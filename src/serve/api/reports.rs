@@ -203,7 +203,9 @@ pub(crate) async fn ingest_bytes(
     body: Vec<u8>,
     default_source: String,
     encoding: Option<ingest::TextEncoding>,
+    loaded_by: &str,
 ) -> Result<SubmitSummary, AppError> {
+    let loaded_by = Some(loaded_by.to_owned());
     state
         .write(move |store| {
             let options = LoadOptions {
@@ -211,6 +213,7 @@ pub(crate) async fn ingest_bytes(
                 default_source: Some(default_source),
                 no_rejects_file: true,
                 encoding,
+                loaded_by,
                 before_commit: store
                     .has_register()?
                     .then(crate::premises::linking_before_commit),
@@ -307,7 +310,7 @@ pub(super) async fn post_reports(
             }
         }
     };
-    let summary = ingest_bytes(&state, name, format, body, source, encoding).await?;
+    let summary = ingest_bytes(&state, name, format, body, source, encoding, &viewer.user).await?;
     state.audit(summary.audit_entry(&viewer));
     let status = if summary.read > 0 && summary.rejected == summary.read {
         StatusCode::UNPROCESSABLE_ENTITY

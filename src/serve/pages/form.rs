@@ -110,6 +110,7 @@ pub async fn submit_report_form(
         line,
         "concern_card".to_owned(),
         None,
+        &viewer.user,
     )
     .await?;
     let mut entry = viewer.audit(

@@ -1,6 +1,6 @@
 //! `/loads`: every load the database recorded (report files from the command
 //! line, the API, the web form and uploads here; register and context
-//! imports; relinks), newest first, with what each read, stored, took as
+//! imports; relinks), newest first, with who asked for each and what each read, stored, took as
 //! duplicates and rejected; one load's rejects by line, field and reason;
 //! and a file upload through the same ingest path as `hotspots ingest`, for
 //! staff who do not use the command line.
@@ -105,7 +105,7 @@ fn render_list(viewer: &Viewer, runs: &[RunRecord], paged: bool) -> Markup {
                         caption { (t(lang, if paged { "loads-caption-older" } else { "loads-caption" })) }
                         thead { tr {
                             th scope="col" { "#" }
-                            @for id in ["loads-file", "loads-kind", "loads-when", "loads-read", "loads-stored", "loads-duplicates", "loads-rejected"] {
+                            @for id in ["loads-file", "loads-kind", "loads-when", "loads-by", "loads-read", "loads-stored", "loads-duplicates", "loads-rejected"] {
                                 th scope="col" { (t(lang, id)) }
                             }
                         } }
@@ -116,6 +116,7 @@ fn render_list(viewer: &Viewer, runs: &[RunRecord], paged: bool) -> Markup {
                                     td { (r.file_name) }
                                     td { (r.format) }
                                     td { (when(lang, r)) }
+                                    td { (r.loaded_by.as_deref().unwrap_or("—")) }
                                     td.num { (i18n::number(lang, r.read as i64)) }
                                     td.num { (i18n::number(lang, r.stored as i64)) }
                                     td.num { (i18n::number(lang, r.duplicates as i64)) }
@@ -174,6 +175,7 @@ pub async fn load_page(
             dl.facts {
                 dt { (t(lang, "loads-kind")) } dd { (run.format) }
                 dt { (t(lang, "loads-when")) } dd { (when(lang, &run)) }
+                @if let Some(by) = &run.loaded_by { dt { (t(lang, "loads-by")) } dd { (by) } }
                 dt { (t(lang, "load-sha256")) } dd { code { (run.sha256) } }
                 @if let Some(encoding) = &run.encoding { dt { (t(lang, "load-encoding")) } dd { (encoding) } }
                 @if let Some(delimiter) = &run.delimiter { dt { (t(lang, "load-delimiter")) } dd { (delimiter_name(lang, delimiter)) } }
@@ -325,7 +327,16 @@ pub async fn upload(
     };
     let source = field("source").map_or_else(|| "upload".to_owned(), crate::model::normalise_word);
     let name = upload.name.clone();
-    let summary = ingest_bytes(&state, name, upload.format, upload.bytes, source, encoding).await?;
+    let summary = ingest_bytes(
+        &state,
+        name,
+        upload.format,
+        upload.bytes,
+        source,
+        encoding,
+        &viewer.user,
+    )
+    .await?;
     state.audit(summary.audit_entry(&viewer));
     // See Other: the page of the load, which a reload does not send again.
     Ok(Redirect::to(&format!("/loads/{}", summary.run_id)).into_response())

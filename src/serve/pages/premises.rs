@@ -353,7 +353,9 @@ pub async fn submit_outcome(
     }
     let mut line = serde_json::to_vec(&outcome).map_err(AppError::internal)?;
     line.push(b'\n');
-    let summary = crate::serve::api::record_outcomes(&state, "outcome form".into(), line).await?;
+    let summary =
+        crate::serve::api::record_outcomes(&state, "outcome form".into(), line, &viewer.user)
+            .await?;
     let mut entry = viewer.audit(
         "outcomes",
         if summary.rejected == 0 {

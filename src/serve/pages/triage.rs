@@ -273,6 +273,7 @@ pub async fn accept_public_report(
         line,
         "public".to_owned(),
         None,
+        &viewer.user,
     )
     .await?;
     let mut entry = viewer.audit("triage_accept", "ok");

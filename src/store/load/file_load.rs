@@ -170,6 +170,7 @@ impl<'c> FileLoad<'c> {
         loader: &'c mut Loader,
         file_name: &str,
         format: &str,
+        loaded_by: Option<&str>,
     ) -> Result<Self> {
         let err = |context| db_error(path, context);
         if !loader.connection_ready {
@@ -203,9 +204,9 @@ impl<'c> FileLoad<'c> {
         load_keys(conn, path, load.keys)?;
         load.run_id = conn
             .query_row(
-                "INSERT INTO ingest_runs (run_id, file_name, format, started_at, tool_version) \
-                 VALUES (nextval('ingest_run_seq'), ?, ?, current_timestamp, ?) RETURNING run_id",
-                params![file_name, format, env!("CARGO_PKG_VERSION")],
+                "INSERT INTO ingest_runs (run_id, file_name, format, started_at, tool_version, loaded_by) \
+                 VALUES (nextval('ingest_run_seq'), ?, ?, current_timestamp, ?, ?) RETURNING run_id",
+                params![file_name, format, env!("CARGO_PKG_VERSION"), loaded_by],
                 |r| r.get(0),
             )
             .map_err(err("insert ingest run"))?;

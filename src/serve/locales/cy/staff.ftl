@@ -539,6 +539,7 @@ loads-caption = Llwythiadau, y mwyaf diweddar yn gyntaf
 loads-caption-older = Llwythiadau cynharach, y mwyaf diweddar yn gyntaf
 loads-kind = Math
 loads-when = Dechreuwyd
+loads-by = Llwythwyd gan
 loads-read = Darllenwyd
 loads-stored = Storiwyd
 loads-duplicates = Dyblygion

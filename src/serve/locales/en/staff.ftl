@@ -537,6 +537,7 @@ loads-caption = Loads, newest first
 loads-caption-older = Earlier loads, newest first
 loads-kind = Kind
 loads-when = Started
+loads-by = Loaded by
 loads-read = Read
 loads-stored = Stored
 loads-duplicates = Duplicates
