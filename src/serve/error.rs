@@ -22,8 +22,12 @@ pub enum AppError {
     Csrf,
     #[error("this role may not read {0}")]
     Forbidden(&'static str),
-    #[error("payload too large")]
-    TooLarge,
+    /// A body over the server's limit (`max_body_mib`), which it names.
+    #[error(
+        "the body is larger than this server takes ({limit_mib} MiB): split the file, \
+         or load it on the server with `hotspots ingest`"
+    )]
+    TooLarge { limit_mib: usize },
     /// Anything that is our fault: logged in full, answered with 500 and no detail.
     #[error("internal: {0}")]
     Internal(String),
@@ -54,7 +58,7 @@ impl AppError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Csrf | Self::Forbidden(_) => StatusCode::FORBIDDEN,
-            Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -66,7 +70,7 @@ impl AppError {
             Self::Unauthorized => "unauthorized",
             Self::Csrf => "csrf",
             Self::Forbidden(_) => "forbidden",
-            Self::TooLarge => "too_large",
+            Self::TooLarge { .. } => "too_large",
             Self::Internal(_) => "internal",
         }
     }

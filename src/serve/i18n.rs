@@ -414,6 +414,7 @@ mod tests {
                     "z",
                     "shown",
                     "file",
+                    "mib",
                 ] {
                     args.set(name, "1");
                 }

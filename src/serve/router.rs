@@ -75,13 +75,17 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes())
         .merge(ogc::routes())
         .fallback(not_found)
+        .layer(axum::extract::DefaultBodyLimit::max(limit))
+        .layer(RequestBodyLimitLayer::new(limit))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            refuse_oversized_bodies,
+        ))
         .layer(axum::middleware::from_fn(remember_language))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             localise_problem_pages,
         ))
-        .layer(axum::extract::DefaultBodyLimit::max(limit))
-        .layer(RequestBodyLimitLayer::new(limit))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             timeout,
@@ -218,6 +222,34 @@ pub fn run(
         listening(addr);
         serve(listener, state).await.context("server failed")
     })
+}
+
+/// A body whose `Content-Length` is over the limit is refused before it is
+/// read, as our other errors are (JSON for scripts, a page for people) and
+/// naming the limit: `RequestBodyLimitLayer` would answer a bare 413. One
+/// sent without a length is cut off at the limit as it is read, which the
+/// handlers say alike (`api::too_large`).
+async fn refuse_oversized_bodies(
+    State(state): State<AppState>,
+    request: Request<axum::body::Body>,
+    next: axum::middleware::Next,
+) -> Response {
+    let limit_mib = state.config().max_body_mib;
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > (limit_mib as u64) << 20) {
+        let path = request.uri().path();
+        let audience = if path.starts_with("/api/") || path.starts_with("/ogc") {
+            Audience::Api
+        } else {
+            Audience::Page
+        };
+        return AppError::TooLarge { limit_mib }.respond(audience);
+    }
+    next.run(request).await
 }
 
 /// A problem page (an error answered as a page) written again for its

@@ -403,3 +403,72 @@ async fn a_load_page_shows_its_first_rejects_and_the_csv_all() {
     );
     assert_eq!(csv.len(), 251, "a header and every reject");
 }
+
+/// A file over the server's body limit is refused as too large (413), on a
+/// page that says the limit and what to do instead, and nothing is stored;
+/// the form says the limit before anyone tries.
+#[tokio::test]
+async fn an_upload_over_the_limit_is_refused_saying_the_limit() {
+    let store = Store::open_in_memory().expect("store");
+    crate::support::router::seed_accounts(&store);
+    let beside = store.try_clone().expect("second connection");
+    let config = hotspots::serve::ServeConfig {
+        max_body_mib: 1,
+        ..hotspots::serve::ServeConfig::default()
+    };
+    let app = router(hotspots::serve::AppState::new(store, config).expect("state"));
+    let form = send(app.clone(), get("/loads", "analyst")).await.text();
+    assert!(form.contains("up to 1 MiB"), "{form}");
+
+    let mut big = b"report_id,date,venue,postcode\n".to_vec();
+    let mut i = 0;
+    while big.len() <= 1 << 20 {
+        big.extend_from_slice(format!("B{i},2024-03-01,farm,PE13 1AA\n").as_bytes());
+        i += 1;
+    }
+    let refused = send(
+        app.clone(),
+        upload("analyst", &[("csrf", "csrf-analyst")], "big.csv", &big),
+    )
+    .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        refused.text()
+    );
+    let page = refused.text();
+    assert!(
+        page.contains("1 MiB") && page.contains("hotspots ingest"),
+        "{page}"
+    );
+    // Browsers say the length first: refused before the body is read, on
+    // the same page, framed for the signed-in user.
+    let mut declared = upload("analyst", &[("csrf", "csrf-analyst")], "big.csv", &big);
+    let length = multipart(&[("csrf", "csrf-analyst")], "big.csv", &big).len();
+    declared
+        .headers_mut()
+        .insert(header::CONTENT_LENGTH, length.into());
+    let refused = send(app.clone(), declared).await;
+    assert_eq!(refused.status, StatusCode::PAYLOAD_TOO_LARGE);
+    let page = refused.text();
+    assert!(
+        page.contains("1 MiB") && page.contains("/signout"),
+        "{page}"
+    );
+    // A script is answered in JSON, with the same sentence.
+    let api = Request::post("/api/v1/reports")
+        .header(header::CONTENT_TYPE, "text/csv")
+        .header(header::CONTENT_LENGTH, big.len())
+        .header(header::AUTHORIZATION, "Bearer none")
+        .body(Body::from(big.clone()))
+        .expect("request");
+    let refused = send(app.clone(), api).await;
+    assert_eq!(refused.status, StatusCode::PAYLOAD_TOO_LARGE);
+    let error: serde_json::Value = serde_json::from_slice(&refused.body).expect("JSON");
+    assert_eq!(error["error"]["code"], "too_large");
+    assert!(error["error"]["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("1 MiB")));
+    assert!(stored_reports(&beside).is_empty());
+}

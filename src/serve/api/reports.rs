@@ -133,6 +133,22 @@ pub(crate) struct Upload {
     pub fields: Vec<(String, String)>,
 }
 
+/// A body over `config.max_body_mib`.
+pub(crate) fn too_large(config: &crate::serve::ServeConfig) -> AppError {
+    AppError::TooLarge {
+        limit_mib: config.max_body_mib,
+    }
+}
+
+/// Whether reading stopped at the body limit. axum's own check
+/// (`MultipartError::status`) looks one error deep, and the limit's error is
+/// wrapped once more here, where both the router's limit and axum's default
+/// limit the body: so every source is looked at.
+fn over_limit(e: &(dyn std::error::Error + 'static)) -> bool {
+    std::iter::successors(Some(e), |e| e.source())
+        .any(|e| e.is::<http_body_util::LengthLimitError>())
+}
+
 /// Reads a `multipart/form-data` upload of one `file` and the fields named
 /// in `accepted`; any other field is the caller's 400.
 pub(crate) async fn read_upload(
@@ -140,6 +156,15 @@ pub(crate) async fn read_upload(
     request: axum::extract::Request,
     accepted: &[&str],
 ) -> Result<Upload, AppError> {
+    // The body limit shows as a field that cannot be read: said as 413,
+    // naming the limit, not as a malformed upload.
+    let field_error = |field: &str, e: axum::extract::multipart::MultipartError| {
+        if over_limit(&e) {
+            too_large(state.config())
+        } else {
+            AppError::bad(field, e.body_text())
+        }
+    };
     let mut multipart = Multipart::from_request(request, state)
         .await
         .map_err(|e| AppError::bad("body", e.body_text()))?;
@@ -148,7 +173,7 @@ pub(crate) async fn read_upload(
     while let Some(field) = multipart
         .next_field()
         .await
-        .map_err(|e| AppError::bad("file", e.body_text()))?
+        .map_err(|e| field_error("file", e))?
     {
         match field.name() {
             Some("file") => {
@@ -160,18 +185,12 @@ pub(crate) async fn read_upload(
                         format!("{name}: unknown format (use .csv, .jsonl, .geojson)"),
                     )
                 })?;
-                let bytes = field
-                    .bytes()
-                    .await
-                    .map_err(|e| AppError::bad("file", e.body_text()))?;
+                let bytes = field.bytes().await.map_err(|e| field_error("file", e))?;
                 file = Some((name, format, bytes.to_vec(), charset));
             }
             Some(name) if accepted.contains(&name) => {
                 let name = name.to_owned();
-                let value = field
-                    .text()
-                    .await
-                    .map_err(|e| AppError::bad(&name, e.body_text()))?;
+                let value = field.text().await.map_err(|e| field_error(&name, e))?;
                 fields.push((name, value));
             }
             Some(other) => {
@@ -286,7 +305,7 @@ pub(super) async fn post_reports(
     } else {
         let bytes = axum::body::to_bytes(request.into_body(), usize::MAX)
             .await
-            .map_err(|_| AppError::TooLarge)?;
+            .map_err(|_| too_large(state.config()))?;
         let bytes = bytes.to_vec();
         let encoding = charset(&content_type, "Content-Type")?;
         let essence = content_type.split(';').next().unwrap_or("").trim();

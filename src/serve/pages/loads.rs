@@ -68,10 +68,11 @@ pub async fn loads_page(
     let mut entry = viewer.audit("loads", "ok");
     entry.rows = Some(runs.len().min(LOADS_SHOWN) as i64);
     state.audit(entry);
-    Ok(render_list(&viewer, &runs, before.is_some()).into_response())
+    let limit_mib = state.config().max_body_mib;
+    Ok(render_list(&viewer, &runs, before.is_some(), limit_mib).into_response())
 }
 
-fn render_list(viewer: &Viewer, runs: &[RunRecord], paged: bool) -> Markup {
+fn render_list(viewer: &Viewer, runs: &[RunRecord], paged: bool, limit_mib: usize) -> Markup {
     let lang = viewer.lang.staff();
     let shown = &runs[..runs.len().min(LOADS_SHOWN)];
     let older = (runs.len() > LOADS_SHOWN)
@@ -83,7 +84,11 @@ fn render_list(viewer: &Viewer, runs: &[RunRecord], paged: bool) -> Markup {
             p { (t(lang, "loads-intro")) }
             section aria-labelledby="upload-title" {
                 h2 #upload-title { (t(lang, "loads-upload-title")) }
-                p { (t(lang, "loads-upload-intro")) }
+                p {
+                    (t(lang, "loads-upload-intro"))
+                    " "
+                    (t_args(lang, "loads-upload-limit", &[("mib", (limit_mib as i64).into())]))
+                }
                 form.picker.upload method="post" action="/loads" enctype="multipart/form-data" {
                     input type="hidden" name="csrf" value=(viewer.csrf.clone().unwrap_or_default());
                     label for="file" { (t(lang, "loads-file")) }

@@ -530,6 +530,7 @@ loads-title = Llwythiadau
 loads-intro = Pob llwythiad i'r gronfa ddata hon, y mwyaf diweddar yn gyntaf: ffeiliau adroddiadau (o'r llinell orchymyn, yr API, y ffurflen adrodd a llwythiadau yma), cofrestrau safleoedd a chanlyniadau, cyd-destun police.uk ac ailgysylltiadau. Mae'r rhesi a ddarllenwyd bob amser yn hafal i'r rhai a storiwyd + dyblygion + gwrthodiadau; nid oes rhes yn cael ei cholli. Agorwch lwythiad i weld ei wrthodiadau, pob un gyda'i linell, ei faes a'r rheswm.
 loads-upload-title = Llwytho ffeil o adroddiadau
 loads-upload-intro = CSV, JSON Lines neu GeoJSON, gyda cholofnau ffeil adroddiadau. Caiff y ffeil ei gwirio fesul rhes fel y mae'r llinell orchymyn yn ei wneud: caiff rhesi da eu storio, caiff ailadroddiadau eu cyfrif fel dyblygion, a chaiff pob rhes wael ei chadw fel gwrthodiad sy'n enwi ei llinell, ei maes a'r rheswm.
+loads-upload-limit = Gellir llwytho ffeil o hyd at { $mib } MiB yma; caiff ffeil fwy ei llwytho ar y gweinydd gyda hotspots ingest.
 loads-file = Ffeil
 loads-encoding = Amgodiad testun
 loads-source = Ffynhonnell (ar gyfer rhesi heb un)

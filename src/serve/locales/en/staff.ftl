@@ -528,6 +528,7 @@ loads-title = Loads
 loads-intro = Every load of this database, newest first: report files (from the command line, the API, the report form and uploads here), registers of premises and outcomes, police.uk context and relinks. Read is always stored + duplicates + rejected; no row is lost. Open a load for its rejects, each with its line, field and reason.
 loads-upload-title = Upload a file of reports
 loads-upload-intro = CSV, JSON Lines or GeoJSON, with the columns of a report file. The file is checked row by row as the command line does: good rows are stored, repeats are counted as duplicates, and each bad row is kept as a reject naming its line, field and reason.
+loads-upload-limit = A file of up to { $mib } MiB uploads here; a larger one loads on the server with hotspots ingest.
 loads-file = File
 loads-encoding = Text encoding
 loads-source = Source (for rows without one)
