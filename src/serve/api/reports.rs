@@ -146,7 +146,7 @@ pub(crate) fn too_large(config: &crate::serve::ServeConfig) -> AppError {
 /// limit the body: so every source is looked at.
 fn over_limit(e: &(dyn std::error::Error + 'static)) -> bool {
     std::iter::successors(Some(e), |e| e.source())
-        .any(|e| e.is::<http_body_util::LengthLimitError>())
+        .any(<dyn std::error::Error>::is::<http_body_util::LengthLimitError>)
 }
 
 /// Reads a `multipart/form-data` upload of one `file` and the fields named
