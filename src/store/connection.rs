@@ -192,6 +192,19 @@ impl Store {
         PathBuf::from(&self.path)
     }
 
+    /// An unnamed temporary file (gone once closed) beside the database, or
+    /// in `$TMPDIR` for one in memory: room for something too large to hold
+    /// in memory, where the database has room, as a load's rejects have.
+    ///
+    /// # Errors
+    /// When no such file can be made there.
+    pub fn scratch_file(&self) -> std::io::Result<std::fs::File> {
+        match &self.dir {
+            Some(dir) => tempfile::tempfile_in(dir),
+            None => tempfile::tempfile(),
+        }
+    }
+
     pub(super) fn err(&self, context: &'static str) -> impl Fn(duckdb::Error) -> StoreError + '_ {
         db_error(&self.path, context)
     }

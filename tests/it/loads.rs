@@ -211,6 +211,11 @@ async fn an_uploaded_file_loads_as_the_command_line_loads_it() {
         format!("attachment; filename=\"load-{run_id}.rejects.csv\"")
     );
     assert_eq!(csv_records(&tactical), cli_rejects);
+    // Streamed from a file, with its length said first (a browser shows progress).
+    assert_eq!(
+        tactical.header(header::CONTENT_LENGTH),
+        tactical.body.len().to_string()
+    );
     let analyst = csv_records(&send(app.clone(), get(&csv_uri, "analyst")).await);
     let without_raw: Vec<Vec<String>> = cli_rejects.iter().map(|r| r[..4].to_vec()).collect();
     assert_eq!(analyst, without_raw);

@@ -22,7 +22,7 @@ use crate::serve::layout::staff_page;
 use crate::serve::query::pairs;
 use crate::serve::state::AppState;
 use crate::serve::viewer::Viewer;
-use crate::store::{RunRecord, StoredReject};
+use crate::store::{RunRecord, Store, StoredReject};
 
 /// Loads listed a page.
 const LOADS_SHOWN: usize = 50;
@@ -258,13 +258,61 @@ pub async fn load_rejects_csv(
     viewer.require(&state, viewer.role.reviews_loads(), "loads")?;
     let run_id = run_id(&id)?;
     let raw = viewer.role.sees_notes();
-    let (_, rejects) = run_and_rejects(&state, run_id, u64::MAX).await?;
+    // Written to a file as read, then streamed from it: a load of a million
+    // bad rows is a file of hundreds of megabytes, which neither the server's
+    // memory nor a reader connection holds while a client downloads it.
+    let (spool, rows) = state
+        .read(move |store| {
+            if store.run(run_id)?.is_none() {
+                return Ok(None);
+            }
+            spool_rejects(store, run_id, raw).map(Some)
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
     let mut entry = viewer.audit("load_rejects_export", "ok");
     entry.target = Some(run_id.to_string());
-    entry.rows = Some(rejects.len() as i64);
+    entry.rows = Some(rows as i64);
     state.audit(entry);
-    let body = rejects_csv(&rejects, raw).map_err(AppError::internal)?;
-    Ok(private_csv(body, &format!("load-{run_id}.rejects.csv")))
+    let length = spool.metadata().map_err(AppError::internal)?.len();
+    let file = tokio::fs::File::from_std(spool);
+    let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(file));
+    let mut response = private_csv(body, &format!("load-{run_id}.rejects.csv"));
+    response
+        .headers_mut()
+        .insert(axum::http::header::CONTENT_LENGTH, length.into());
+    Ok(response)
+}
+
+/// A run's rejects as CSV in a scratch file, rewound to its start; and how
+/// many rows it holds.
+fn spool_rejects(store: &Store, run_id: i64, raw: bool) -> Result<(std::fs::File, u64), AppError> {
+    use std::io::{Seek, Write};
+    let mut spool = store.scratch_file().map_err(AppError::internal)?;
+    let mut w = csv::Writer::from_writer(std::io::BufWriter::new(&mut spool));
+    let header: &[&str] = if raw {
+        &["file", "line", "field", "reason", "raw"]
+    } else {
+        &["file", "line", "field", "reason"]
+    };
+    w.write_record(header).map_err(AppError::internal)?;
+    let mut rows = 0;
+    let mut written = Ok(());
+    store.rejects_for_run(run_id, |r| {
+        if written.is_ok() {
+            let line = r.line.to_string();
+            let row = [r.file.as_str(), &line, &r.field, &r.reason, &r.raw];
+            written = w.write_record(&row[..header.len()]);
+            rows += 1;
+        }
+    })?;
+    written.map_err(AppError::internal)?;
+    w.into_inner()
+        .map_err(|e| AppError::internal(e.error()))?
+        .flush()
+        .map_err(AppError::internal)?;
+    spool.rewind().map_err(AppError::internal)?;
+    Ok((spool, rows))
 }
 
 /// A recorded run and its first `limit` rejects in line order; 404 when
@@ -285,22 +333,6 @@ async fn run_and_rejects(
         })
         .await?
         .ok_or(AppError::NotFound)
-}
-
-fn rejects_csv(rejects: &[StoredReject], raw: bool) -> Result<Vec<u8>, csv::Error> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let header: &[&str] = if raw {
-        &["file", "line", "field", "reason", "raw"]
-    } else {
-        &["file", "line", "field", "reason"]
-    };
-    w.write_record(header)?;
-    for r in rejects {
-        let line = r.line.to_string();
-        let row = [r.file.as_str(), &line, &r.field, &r.reason, &r.raw];
-        w.write_record(&row[..header.len()])?;
-    }
-    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }
 
 /// `POST /loads`: a file uploaded (`file`, with `encoding` and `source`),
