@@ -1,5 +1,6 @@
 //! Small HTTP helpers shared by the API, the pages and the static files:
-//! header lists, ETags, content codings. Knows nothing else of the server.
+//! header lists, ETags, content codings, CSV downloads. Knows nothing else
+//! of the server.
 
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -22,6 +23,37 @@ pub(crate) fn private_csv(body: impl Into<axum::body::Body>, file_name: &str) ->
         HeaderValue::from_static("private, no-store"),
     );
     response
+}
+
+/// A CSV too large to hold in memory, written to a scratch file through
+/// this writer (which buffers), then answered by [`spooled_csv`].
+pub(crate) type SpoolWriter = csv::Writer<std::fs::File>;
+
+/// A writer of a CSV into `scratch`.
+pub(crate) fn spool_writer(scratch: std::fs::File) -> SpoolWriter {
+    csv::Writer::from_writer(scratch)
+}
+
+/// A private CSV (as [`private_csv`]) streamed from what `spool` wrote,
+/// its length said first (a browser shows the download's progress). The
+/// file is read as the client takes it: neither it nor a database
+/// connection is held in memory meanwhile.
+///
+/// # Errors
+/// When the spool's last bytes cannot be written or it cannot be rewound.
+pub(crate) fn spooled_csv(spool: SpoolWriter, file_name: &str) -> std::io::Result<Response> {
+    use std::io::Seek;
+    let mut file = spool
+        .into_inner()
+        .map_err(csv::IntoInnerError::into_error)?;
+    file.rewind()?;
+    let length = file.metadata()?.len();
+    let stream = tokio_util::io::ReaderStream::new(tokio::fs::File::from_std(file));
+    let mut response = private_csv(axum::body::Body::from_stream(stream), file_name);
+    response
+        .headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    Ok(response)
 }
 
 /// The items of every `name` header, split at `separator` and trimmed.

@@ -367,6 +367,18 @@ impl Store {
 
     /// Audit events, newest first.
     pub fn audit(&self, filter: &AuditFilter) -> Result<Vec<AuditRow>> {
+        let mut rows = Vec::new();
+        self.for_each_audit(filter, |row| rows.push(row))?;
+        Ok(rows)
+    }
+
+    /// The entries [`Store::audit`] answers, one at a time (an export of
+    /// the whole log is not held in memory).
+    pub fn for_each_audit(
+        &self,
+        filter: &AuditFilter,
+        mut each: impl FnMut(AuditRow),
+    ) -> Result<()> {
         let mut clauses = Vec::new();
         let mut values: Vec<duckdb::types::Value> = Vec::new();
         if let Some(actor) = &filter.actor {
@@ -419,7 +431,9 @@ impl Store {
                 })
             })
             .map_err(self.err("query audit"))?;
-        rows.collect::<duckdb::Result<Vec<_>>>()
-            .map_err(self.err("read audit"))
+        for row in rows {
+            each(row.map_err(self.err("read audit"))?);
+        }
+        Ok(())
     }
 }

@@ -1182,7 +1182,21 @@ async fn tokens_expire_and_are_revoked_and_everything_is_audited() {
     .await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(!page.text().contains("<script>alert"));
-    // The audit log as CSV: the download with its rows, the revocation, the denial.
+    // The audit log as CSV: the download with its rows, the revocation, the
+    // denial; and an entry from the command line, whose actor is not its role.
+    store
+        .append_audit(
+            &[hotspots::store::AuditEntry {
+                actor: Some("cli:operator".into()),
+                role: Some("admin".into()),
+                action: "user_add".into(),
+                target: Some("newcomer".into()),
+                outcome: "ok".into(),
+                ..hotspots::store::AuditEntry::default()
+            }],
+            now,
+        )
+        .expect("append");
     let csv = send(
         app.clone(),
         Request::get("/admin/audit?format=csv")
@@ -1192,8 +1206,64 @@ async fn tokens_expire_and_are_revoked_and_everything_is_audited() {
     )
     .await;
     assert_eq!(csv.status, StatusCode::OK);
+    // Streamed from a scratch file: its length said first, kept by no cache.
+    assert_eq!(
+        csv.header(header::CONTENT_LENGTH),
+        csv.body.len().to_string()
+    );
+    assert_eq!(csv.header(header::CACHE_CONTROL), "private, no-store");
     let mut reader = csv::Reader::from_reader(csv.body.as_slice());
+    assert_eq!(
+        reader.headers().expect("header"),
+        vec![
+            "seq", "at", "actor", "role", "action", "target", "detail", "rows", "address",
+            "outcome"
+        ]
+    );
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    let seqs: Vec<i64> = rows.iter().map(|r| r[0].parse().expect("seq")).collect();
+    assert!(
+        seqs.len() >= 3 && seqs.windows(2).all(|w| w[0] > w[1]),
+        "newest first: {seqs:?}"
+    );
+    // Each row is the entry the store holds, column by column (the export's
+    // own entry comes after it, so is not in it).
+    let stored = store
+        .audit(&hotspots::store::AuditFilter {
+            limit: Some(u32::MAX),
+            ..hotspots::store::AuditFilter::default()
+        })
+        .expect("audit");
+    let in_store: Vec<Vec<String>> = stored
+        .iter()
+        .filter(|r| seqs.contains(&r.seq))
+        .map(|r| {
+            let e = &r.entry;
+            let text = |v: &Option<String>| v.clone().unwrap_or_default();
+            vec![
+                r.seq.to_string(),
+                text(&e.actor),
+                text(&e.role),
+                e.action.clone(),
+                text(&e.target),
+                text(&e.detail),
+                e.rows.map(|n| n.to_string()).unwrap_or_default(),
+                text(&e.address),
+                e.outcome.clone(),
+            ]
+        })
+        .collect();
+    let in_csv: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .enumerate()
+                .filter(|(i, _)| *i != 1)
+                .map(|(_, v)| v.to_owned())
+                .collect()
+        })
+        .collect();
+    assert_eq!(in_csv, in_store);
     let has = |action: &str, actor: &str| rows.iter().any(|r| &r[4] == action && &r[2] == actor);
     assert!(has("download", "analyst"), "download by token audited");
     assert!(rows.iter().any(|r| &r[4] == "download"

@@ -12,12 +12,12 @@ use crate::access::{IssuedToken, UserName};
 use crate::model::Role;
 use crate::serve::audit::now;
 use crate::serve::error::{AppError, PageResult};
-use crate::serve::http::private_csv;
+use crate::serve::http::{spool_writer, spooled_csv, SpoolWriter};
 use crate::serve::i18n::t;
 use crate::serve::layout::staff_page;
 use crate::serve::state::AppState;
 use crate::serve::viewer::Viewer;
-use crate::store::AuditFilter;
+use crate::store::{AuditFilter, Store};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -288,6 +288,39 @@ async fn revoke_token(
     render_admin(&state, &viewer, Some(html! { "Token " (id) " revoked." })).await
 }
 
+/// The audit entries `filter` selects as CSV in a scratch file; and how
+/// many rows it holds.
+fn spool_audit(store: &Store, filter: &AuditFilter) -> Result<(SpoolWriter, u64), AppError> {
+    let mut w = spool_writer(store.scratch_file().map_err(AppError::internal)?);
+    w.write_record([
+        "seq", "at", "actor", "role", "action", "target", "detail", "rows", "address", "outcome",
+    ])
+    .map_err(AppError::internal)?;
+    let mut rows = 0;
+    let mut written = Ok(());
+    store.for_each_audit(filter, |r| {
+        if written.is_ok() {
+            let e = r.entry;
+            written = w.write_record([
+                r.seq.to_string(),
+                e.at.map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+                    .unwrap_or_default(),
+                e.actor.unwrap_or_default(),
+                e.role.unwrap_or_default(),
+                e.action,
+                e.target.unwrap_or_default(),
+                e.detail.unwrap_or_default(),
+                e.rows.map(|n| n.to_string()).unwrap_or_default(),
+                e.address.unwrap_or_default(),
+                e.outcome,
+            ]);
+            rows += 1;
+        }
+    })?;
+    written.map_err(AppError::internal)?;
+    Ok((w, rows))
+}
+
 /// `GET /admin/audit?actor=&action=&from=&to=&format=csv`.
 async fn audit_page(
     State(state): State<AppState>,
@@ -325,40 +358,19 @@ async fn audit_page(
     }
     // Everything queued so far is in the table before we read it.
     state.flush_audit().await;
-    let query = filter.clone();
-    let rows = state.accounts(move |s| Ok(s.audit(&query)?)).await?;
     if csv {
+        // Written to a scratch file as read, then streamed from it: a
+        // year's log is more than a request should hold in memory.
+        let query = filter.clone();
+        let (spool, rows) = state.accounts(move |s| spool_audit(s, &query)).await?;
         let mut e = viewer.audit("audit_export", "ok");
-        e.rows = Some(rows.len() as i64);
+        e.rows = Some(rows as i64);
         e.detail.clone_from(&raw);
         state.audit(e);
-        let mut w = ::csv::Writer::from_writer(Vec::new());
-        let io = |e: ::csv::Error| AppError::internal(e);
-        w.write_record([
-            "seq", "at", "actor", "role", "action", "target", "detail", "rows", "address",
-            "outcome",
-        ])
-        .map_err(io)?;
-        for r in &rows {
-            let e = &r.entry;
-            w.write_record([
-                r.seq.to_string(),
-                e.at.map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
-                    .unwrap_or_default(),
-                e.actor.clone().unwrap_or_default(),
-                e.role.clone().unwrap_or_default(),
-                e.action.clone(),
-                e.target.clone().unwrap_or_default(),
-                e.detail.clone().unwrap_or_default(),
-                e.rows.map(|n| n.to_string()).unwrap_or_default(),
-                e.address.clone().unwrap_or_default(),
-                e.outcome.clone(),
-            ])
-            .map_err(io)?;
-        }
-        let body = w.into_inner().map_err(AppError::internal)?;
-        return Ok(private_csv(body, "hotspots-audit.csv"));
+        return Ok(spooled_csv(spool, "hotspots-audit.csv").map_err(AppError::internal)?);
     }
+    let query = filter.clone();
+    let rows = state.accounts(move |s| Ok(s.audit(&query)?)).await?;
     let value = |name: &str| {
         q.iter()
             .find(|(k, _)| k == name)

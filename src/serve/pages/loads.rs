@@ -16,7 +16,7 @@ use maud::{html, Markup};
 use crate::ingest;
 use crate::serve::api::{ingest_bytes, read_upload};
 use crate::serve::error::{AppError, PageResult};
-use crate::serve::http::private_csv;
+use crate::serve::http::{spool_writer, spooled_csv, SpoolWriter};
 use crate::serve::i18n::{self, t, t_args, Lang};
 use crate::serve::layout::staff_page;
 use crate::serve::query::pairs;
@@ -258,9 +258,8 @@ pub async fn load_rejects_csv(
     viewer.require(&state, viewer.role.reviews_loads(), "loads")?;
     let run_id = run_id(&id)?;
     let raw = viewer.role.sees_notes();
-    // Written to a file as read, then streamed from it: a load of a million
-    // bad rows is a file of hundreds of megabytes, which neither the server's
-    // memory nor a reader connection holds while a client downloads it.
+    // Written to a scratch file as read, then streamed from it: a load of a
+    // million bad rows is a CSV of hundreds of megabytes.
     let (spool, rows) = state
         .read(move |store| {
             if store.run(run_id)?.is_none() {
@@ -274,22 +273,12 @@ pub async fn load_rejects_csv(
     entry.target = Some(run_id.to_string());
     entry.rows = Some(rows as i64);
     state.audit(entry);
-    let length = spool.metadata().map_err(AppError::internal)?.len();
-    let file = tokio::fs::File::from_std(spool);
-    let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(file));
-    let mut response = private_csv(body, &format!("load-{run_id}.rejects.csv"));
-    response
-        .headers_mut()
-        .insert(axum::http::header::CONTENT_LENGTH, length.into());
-    Ok(response)
+    Ok(spooled_csv(spool, &format!("load-{run_id}.rejects.csv")).map_err(AppError::internal)?)
 }
 
-/// A run's rejects as CSV in a scratch file, rewound to its start; and how
-/// many rows it holds.
-fn spool_rejects(store: &Store, run_id: i64, raw: bool) -> Result<(std::fs::File, u64), AppError> {
-    use std::io::{Seek, Write};
-    let mut spool = store.scratch_file().map_err(AppError::internal)?;
-    let mut w = csv::Writer::from_writer(std::io::BufWriter::new(&mut spool));
+/// A run's rejects as CSV in a scratch file; and how many rows it holds.
+fn spool_rejects(store: &Store, run_id: i64, raw: bool) -> Result<(SpoolWriter, u64), AppError> {
+    let mut w = spool_writer(store.scratch_file().map_err(AppError::internal)?);
     let header: &[&str] = if raw {
         &["file", "line", "field", "reason", "raw"]
     } else {
@@ -307,12 +296,7 @@ fn spool_rejects(store: &Store, run_id: i64, raw: bool) -> Result<(std::fs::File
         }
     })?;
     written.map_err(AppError::internal)?;
-    w.into_inner()
-        .map_err(|e| AppError::internal(e.error()))?
-        .flush()
-        .map_err(AppError::internal)?;
-    spool.rewind().map_err(AppError::internal)?;
-    Ok((spool, rows))
+    Ok((w, rows))
 }
 
 /// A recorded run and its first `limit` rejects in line order; 404 when
