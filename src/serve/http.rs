@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 
 /// A CSV for the viewer to save as `file_name` (ours, plain ASCII): kept by
 /// no cache, as it holds what the viewer's role may see.
-pub(crate) fn private_csv(body: impl Into<axum::body::Body>, file_name: &str) -> Response {
+fn private_csv(body: impl Into<axum::body::Body>, file_name: &str) -> Response {
     let mut response = body.into().into_response();
     let h = response.headers_mut();
     h.insert(

@@ -228,7 +228,7 @@ pub fn run(
 /// read, as our other errors are (JSON for scripts, a page for people) and
 /// naming the limit: `RequestBodyLimitLayer` would answer a bare 413. One
 /// sent without a length is cut off at the limit as it is read, which the
-/// handlers say alike (`api::too_large`).
+/// handlers say alike (`AppError::TooLarge`).
 async fn refuse_oversized_bodies(
     State(state): State<AppState>,
     request: Request<axum::body::Body>,

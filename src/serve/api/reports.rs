@@ -134,16 +134,16 @@ pub(crate) struct Upload {
 }
 
 /// A body over `config.max_body_mib`.
-pub(crate) fn too_large(config: &crate::serve::ServeConfig) -> AppError {
+fn too_large(config: &crate::serve::ServeConfig) -> AppError {
     AppError::TooLarge {
         limit_mib: config.max_body_mib,
     }
 }
 
 /// Whether reading stopped at the body limit. axum's own check
-/// (`MultipartError::status`) looks one error deep, and the limit's error is
-/// wrapped once more here, where both the router's limit and axum's default
-/// limit the body: so every source is looked at.
+/// (`MultipartError::status`) answers 500 here, where both the router's
+/// limit and axum's default one wrap the body and so the limit's error:
+/// every source is looked at instead.
 fn over_limit(e: &(dyn std::error::Error + 'static)) -> bool {
     std::iter::successors(Some(e), |e| e.source())
         .any(<dyn std::error::Error>::is::<http_body_util::LengthLimitError>)

@@ -1,9 +1,9 @@
 //! `/loads`: every load the database recorded (report files from the command
 //! line, the API, the web form and uploads here; register and context
-//! imports; relinks), newest first, with who asked for each and what each read, stored, took as
-//! duplicates and rejected; one load's rejects by line, field and reason;
-//! and a file upload through the same ingest path as `hotspots ingest`, for
-//! staff who do not use the command line.
+//! imports; relinks), newest first, with who asked for each and what each
+//! read, stored, took as duplicates and rejected; one load's rejects by
+//! line, field and reason; and a file upload through the same ingest path
+//! as `hotspots ingest`, for staff who do not use the command line.
 //!
 //! Analysts and up (`Role::reviews_loads`). A reject's raw row is a report's
 //! text, notes included, so only roles that see notes get it, on the page
