@@ -477,3 +477,130 @@ async fn an_upload_over_the_limit_is_refused_saying_the_limit() {
         .is_some_and(|m| m.contains("1 MiB")));
     assert!(stored_reports(&beside).is_empty());
 }
+
+/// A premises register and visit outcomes uploaded by a tactical lead load
+/// as `hotspots premises import` (the reports linked again after) and
+/// `hotspots outcomes import` load them: the same premises, links, visits
+/// and rejects. Analysts upload reports only.
+#[tokio::test]
+async fn registers_upload_as_the_command_line_imports_them() {
+    let reports = "report_id,date,venue,venue_name,lat,lng\n\
+                   R1,2024-03-01,car_wash,Wash One,52.6660,0.1580\n";
+    let register = "premises_id,name,venue_type,lat,lng\n\
+                    W1,Wash One,car_wash,52.6660,0.1580\n\
+                    W2,Odd,spaceship,52.6,0.15\n";
+    let outcomes = "visit_id,visited_on,premises_id,result\n\
+                    v1,2024-05-02,W1,victims_identified\n\
+                    v2,2024-05-03,W1,sideways\n";
+    let options = LoadOptions {
+        no_rejects_file: true,
+        ..LoadOptions::default()
+    };
+    let reader = |name: &str, text: &str| Input::Reader {
+        name: name.into(),
+        reader: Box::new(Cursor::new(text.as_bytes().to_vec())),
+    };
+    let mut cli = Store::open_in_memory().expect("store");
+    load(&mut cli, reader("reports.csv", reports), &options, None).expect("reports");
+    let cli_premises =
+        hotspots::ingest::import_premises(&mut cli, reader("register.csv", register), &options)
+            .expect("register");
+    hotspots::premises::relink(&mut cli).expect("relink");
+    let cli_outcomes =
+        hotspots::ingest::import_outcomes(&mut cli, reader("visits.csv", outcomes), &options)
+            .expect("outcomes");
+
+    let (state, beside) = empty_state();
+    let app = router(state);
+    let sent = send(
+        app.clone(),
+        upload(
+            "analyst",
+            &[("csrf", "csrf-analyst")],
+            "reports.csv",
+            reports.as_bytes(),
+        ),
+    )
+    .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER);
+    // An analyst's form offers reports only, and a register sent anyway is refused.
+    let form = send(app.clone(), get("/loads", "analyst")).await.text();
+    assert!(!form.contains("value=\"premises\""), "{form}");
+    let refused = send(
+        app.clone(),
+        upload(
+            "analyst",
+            &[("csrf", "csrf-analyst"), ("holds", "premises")],
+            "register.csv",
+            register.as_bytes(),
+        ),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(beside.premises().expect("premises").is_empty());
+    let unknown = send(
+        app.clone(),
+        upload(
+            "tactical",
+            &[("csrf", "csrf-tactical"), ("holds", "suspects")],
+            "register.csv",
+            register.as_bytes(),
+        ),
+    )
+    .await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+
+    let form = send(app.clone(), get("/loads", "tactical")).await.text();
+    assert!(form.contains("value=\"premises\"") && form.contains("value=\"outcomes\""));
+    let mut runs = Vec::new();
+    for (holds, name, text) in [
+        ("premises", "register.csv", register),
+        ("outcomes", "visits.csv", outcomes),
+    ] {
+        let sent = send(
+            app.clone(),
+            upload(
+                "tactical",
+                &[("csrf", "csrf-tactical"), ("holds", holds)],
+                name,
+                text.as_bytes(),
+            ),
+        )
+        .await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text());
+        runs.push(beside.run(load_id(&sent)).expect("run").expect("recorded"));
+    }
+    let kinds: Vec<(&str, Option<&str>)> = runs
+        .iter()
+        .map(|r| (r.format.as_str(), r.loaded_by.as_deref()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("premises-csv", Some("tactical")),
+            ("outcomes-csv", Some("tactical"))
+        ]
+    );
+    let counts = |r: &hotspots::store::RunRecord| [r.read, r.stored, r.duplicates, r.rejected];
+    let cli_counts = |c: hotspots::store::LoadCounts| [c.read, c.stored, c.duplicates, c.rejected];
+    assert_eq!(counts(&runs[0]), cli_counts(cli_premises.counts));
+    assert_eq!(counts(&runs[1]), cli_counts(cli_outcomes.counts));
+    assert_eq!(
+        beside.premises().expect("premises"),
+        cli.premises().expect("premises")
+    );
+    let links = |store: &Store| {
+        store
+            .linked_reports(&ReportFilter::default())
+            .expect("links")
+            .into_iter()
+            .map(|l| (l.premises_id, l.report_id, l.reason))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(links(&beside), links(&cli));
+    assert!(!links(&cli).is_empty(), "the report is linked to W1");
+    assert_eq!(
+        beside.outcomes().expect("outcomes"),
+        cli.outcomes().expect("outcomes")
+    );
+}

@@ -16,7 +16,9 @@ use super::state::AppState;
 
 pub(crate) use contract::parameter_schema;
 pub(crate) use layers::{admit, layer_etag, rendered_layer};
-pub(crate) use premises::{premises_answer, record_outcomes, summary_query};
+pub(crate) use premises::{
+    import_register, premises_answer, record_outcomes, summary_query, Register,
+};
 pub(crate) use reports::{ingest_bytes, read_upload};
 
 pub fn routes() -> Router<AppState> {

@@ -142,6 +142,55 @@ pub(super) async fn post_outcomes(
     Ok((status, Json(summary)).into_response())
 }
 
+/// What a register file holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Register {
+    /// Premises (`hotspots premises import`): the reports are linked again after.
+    Premises,
+    /// Visit outcomes (`hotspots outcomes import`).
+    Outcomes,
+}
+
+/// Imports a register file as the command line does
+/// (`ingest::import_premises`, `ingest::import_outcomes`), in `encoding`
+/// when it is not UTF-8; a premises register's import relinks the reports
+/// in the same write.
+pub(crate) async fn import_register(
+    state: &AppState,
+    register: Register,
+    name: String,
+    format: Format,
+    bytes: Vec<u8>,
+    encoding: Option<ingest::TextEncoding>,
+    loaded_by: &str,
+) -> Result<SubmitSummary, AppError> {
+    let loaded_by = Some(loaded_by.to_owned());
+    state
+        .write(move |store| {
+            let options = LoadOptions {
+                format: Some(format),
+                encoding,
+                no_rejects_file: true,
+                loaded_by,
+                ..LoadOptions::default()
+            };
+            let input = Input::Reader {
+                name: name.clone(),
+                reader: Box::new(std::io::Cursor::new(bytes)),
+            };
+            let summary = match register {
+                Register::Premises => ingest::import_premises(store, input, &options),
+                Register::Outcomes => ingest::import_outcomes(store, input, &options),
+            }
+            .map_err(body_error)?;
+            if register == Register::Premises {
+                premises::relink(store)?;
+            }
+            submit_summary(store, name, &summary)
+        })
+        .await
+}
+
 /// Stores JSON Lines of outcomes through `ingest::import_outcomes`.
 pub(crate) async fn record_outcomes(
     state: &AppState,
@@ -149,23 +198,16 @@ pub(crate) async fn record_outcomes(
     jsonl: Vec<u8>,
     loaded_by: &str,
 ) -> Result<SubmitSummary, AppError> {
-    let loaded_by = Some(loaded_by.to_owned());
-    state
-        .write(move |store| {
-            let options = LoadOptions {
-                format: Some(Format::Jsonl),
-                no_rejects_file: true,
-                loaded_by,
-                ..LoadOptions::default()
-            };
-            let input = Input::Reader {
-                name: name.clone(),
-                reader: Box::new(std::io::Cursor::new(jsonl)),
-            };
-            let summary = ingest::import_outcomes(store, input, &options).map_err(body_error)?;
-            submit_summary(store, name, &summary)
-        })
-        .await
+    import_register(
+        state,
+        Register::Outcomes,
+        name,
+        Format::Jsonl,
+        jsonl,
+        None,
+        loaded_by,
+    )
+    .await
 }
 
 /// Parses the summary's parameters: `from`, `to`, `window_days`, and the

@@ -35,8 +35,8 @@ pub struct RejectJson {
 
 impl SubmitSummary {
     /// The audit log's entry for this submission by `viewer`.
-    pub(crate) fn audit_entry(&self, viewer: &Viewer) -> crate::store::AuditEntry {
-        let mut entry = viewer.audit("submit", "ok");
+    pub(crate) fn audit_entry(&self, viewer: &Viewer, action: &str) -> crate::store::AuditEntry {
+        let mut entry = viewer.audit(action, "ok");
         entry.target = Some(self.file.clone());
         entry.rows = Some(self.stored as i64);
         entry.detail = Some(format!(
@@ -330,7 +330,7 @@ pub(super) async fn post_reports(
         }
     };
     let summary = ingest_bytes(&state, name, format, body, source, encoding, &viewer.user).await?;
-    state.audit(summary.audit_entry(&viewer));
+    state.audit(summary.audit_entry(&viewer, "submit"));
     let status = if summary.read > 0 && summary.rejected == summary.read {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {

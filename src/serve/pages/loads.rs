@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 
 use crate::ingest;
-use crate::serve::api::{ingest_bytes, read_upload};
+use crate::serve::api::{import_register, ingest_bytes, read_upload, Register};
 use crate::serve::error::{AppError, PageResult};
 use crate::serve::http::{spool_writer, spooled_csv, SpoolWriter};
 use crate::serve::i18n::{self, t, t_args, Lang};
@@ -93,6 +93,14 @@ fn render_list(viewer: &Viewer, runs: &[RunRecord], paged: bool, limit_mib: usiz
                     input type="hidden" name="csrf" value=(viewer.csrf.clone().unwrap_or_default());
                     label for="file" { (t(lang, "loads-file")) }
                     input #file type="file" name="file" required accept=".csv,.tsv,.txt,.jsonl,.ndjson,.geojson,.json";
+                    label for="holds" { (t(lang, "loads-holds")) }
+                    select #holds name="holds" {
+                        option value="reports" { (t(lang, "loads-holds-reports")) }
+                        @if viewer.role.records_outcomes() {
+                            option value="premises" { (t(lang, "loads-holds-premises")) }
+                            option value="outcomes" { (t(lang, "loads-holds-outcomes")) }
+                        }
+                    }
                     label for="encoding" { (t(lang, "loads-encoding")) }
                     select #encoding name="encoding" {
                         @for (value, label) in ENCODINGS { option value=(value) { (label) } }
@@ -319,15 +327,18 @@ async fn run_and_rejects(
         .ok_or(AppError::NotFound)
 }
 
-/// `POST /loads`: a file uploaded (`file`, with `encoding` and `source`),
-/// loaded as `hotspots ingest` loads one; then its load's page.
+/// `POST /loads`: a file uploaded (`file`, with `holds`, `encoding` and
+/// `source`), loaded as the command line loads one: reports as `hotspots
+/// ingest`, a premises register as `hotspots premises import` (the reports
+/// linked again after), visit outcomes as `hotspots outcomes import`; then
+/// its load's page.
 pub async fn upload(
     State(state): State<AppState>,
     viewer: Viewer,
     request: axum::extract::Request,
 ) -> PageResult<Response> {
     viewer.require(&state, viewer.role.reviews_loads(), "loads")?;
-    let upload = read_upload(&state, request, &["csrf", "encoding", "source"]).await?;
+    let upload = read_upload(&state, request, &["csrf", "holds", "encoding", "source"]).await?;
     let field = |name: &str| {
         upload
             .fields
@@ -337,6 +348,25 @@ pub async fn upload(
             .map(|(_, v)| v.trim())
     };
     viewer.check_csrf(field("csrf"))?;
+    let register = match field("holds").unwrap_or("reports") {
+        "reports" => None,
+        "premises" => Some(Register::Premises),
+        "outcomes" => Some(Register::Outcomes),
+        other => {
+            return Err(
+                AppError::bad("holds", format!("{other:?}: reports, premises or outcomes")).into(),
+            )
+        }
+    };
+    if register.is_some() {
+        // A register changes what every report links to, and outcomes are
+        // what visits found: the roles that record them.
+        viewer.require(
+            &state,
+            viewer.role.records_outcomes(),
+            "premises registers and outcomes",
+        )?;
+    }
     let encoding = match field("encoding") {
         // A charset the file part names itself wins over the form's choice.
         Some(label) if upload.charset.is_none() => Some(
@@ -348,17 +378,39 @@ pub async fn upload(
     };
     let source = field("source").map_or_else(|| "upload".to_owned(), crate::model::normalise_word);
     let name = upload.name.clone();
-    let summary = ingest_bytes(
-        &state,
-        name,
-        upload.format,
-        upload.bytes,
-        source,
-        encoding,
-        &viewer.user,
-    )
-    .await?;
-    state.audit(summary.audit_entry(&viewer));
+    let (summary, action) = match register {
+        None => {
+            let summary = ingest_bytes(
+                &state,
+                name,
+                upload.format,
+                upload.bytes,
+                source,
+                encoding,
+                &viewer.user,
+            )
+            .await?;
+            (summary, "submit")
+        }
+        Some(register) => {
+            let summary = import_register(
+                &state,
+                register,
+                name,
+                upload.format,
+                upload.bytes,
+                encoding,
+                &viewer.user,
+            )
+            .await?;
+            let action = match register {
+                Register::Premises => "premises_import",
+                Register::Outcomes => "outcomes",
+            };
+            (summary, action)
+        }
+    };
+    state.audit(summary.audit_entry(&viewer, action));
     // See Other: the page of the load, which a reload does not send again.
     Ok(Redirect::to(&format!("/loads/{}", summary.run_id)).into_response())
 }
