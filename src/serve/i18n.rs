@@ -415,6 +415,7 @@ mod tests {
                     "shown",
                     "file",
                     "mib",
+                    "format",
                 ] {
                     args.set(name, "1");
                 }

@@ -603,4 +603,14 @@ async fn registers_upload_as_the_command_line_imports_them() {
         beside.outcomes().expect("outcomes"),
         cli.outcomes().expect("outcomes")
     );
+    // The list says what each load was, in words.
+    let list = send(app.clone(), get("/loads", "tactical")).await.text();
+    for kind in [
+        "Reports (CSV)",
+        "Premises register (CSV)",
+        "Reports linked to premises again",
+        "Visit outcomes (CSV)",
+    ] {
+        assert!(list.contains(&format!("<td>{kind}</td>")), "{kind}: {list}");
+    }
 }

@@ -127,7 +127,7 @@ fn render_list(viewer: &Viewer, runs: &[RunRecord], paged: bool, limit_mib: usiz
                                 tr {
                                     td { a href=(format!("/loads/{}", r.run_id)) { (r.run_id) } }
                                     td { (r.file_name) }
-                                    td { (r.format) }
+                                    td { (kind_name(lang, &r.format)) }
                                     td { (when(lang, r)) }
                                     td { (r.loaded_by.as_deref().unwrap_or("—")) }
                                     td.num { (i18n::number(lang, r.read as i64)) }
@@ -186,7 +186,7 @@ pub async fn load_page(
             p { a href="/loads" { (t(lang, "load-back")) } }
             h1 { (title) }
             dl.facts {
-                dt { (t(lang, "loads-kind")) } dd { (run.format) }
+                dt { (t(lang, "loads-kind")) } dd { (kind_name(lang, &run.format)) }
                 dt { (t(lang, "loads-when")) } dd { (when(lang, &run)) }
                 @if let Some(by) = &run.loaded_by { dt { (t(lang, "loads-by")) } dd { (by) } }
                 dt { (t(lang, "load-sha256")) } dd { code { (run.sha256) } }
@@ -235,6 +235,30 @@ pub async fn load_page(
 }
 
 /// A CSV's delimiter by name: a tab or a comma is hard to read as itself.
+/// What a load was, for people: `premises-csv` is "Premises register
+/// (CSV)". The recorded name is kept for a kind this does not know.
+fn kind_name(lang: Lang, format: &str) -> String {
+    let file_format = |name: &str| match name {
+        "csv" => Some("CSV"),
+        "jsonl" => Some("JSON Lines"),
+        "geojson" => Some("GeoJSON"),
+        _ => None,
+    };
+    let (id, file) = match format {
+        "police-uk" => return t(lang, "loads-kind-police-uk"),
+        "relink" => return t(lang, "loads-kind-relink"),
+        _ => match format.split_once('-') {
+            Some(("premises", file)) => ("loads-kind-premises", file),
+            Some(("outcomes", file)) => ("loads-kind-outcomes", file),
+            _ => ("loads-kind-reports", format),
+        },
+    };
+    match file_format(file) {
+        Some(file) => t_args(lang, id, &[("format", file.into())]),
+        None => format.to_owned(),
+    }
+}
+
 fn delimiter_name(lang: Lang, delimiter: &str) -> String {
     match delimiter {
         "," => t(lang, "load-delimiter-comma"),
