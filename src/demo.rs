@@ -140,7 +140,7 @@ pub fn load_demo(store: &mut Store) -> Result<Vec<FileSummary>, PipelineError> {
             Some(DEMO_LOADER),
         )?;
     }
-    crate::premises::relink(store)?;
+    crate::premises::relink(store, Some(DEMO_LOADER))?;
     Ok(summaries)
 }
 

@@ -40,7 +40,7 @@ fn import(files: &RegisterFiles, run: Import, link: bool) -> anyhow::Result<Exit
     }
     println!("{}", ingest::summary_line(&summaries));
     if link {
-        eprintln!("{}", link_line(&relink(&mut store)?));
+        eprintln!("{}", link_line(&relink(&mut store, Some(&actor()))?));
     }
     let rejected: u64 = summaries.iter().map(|s| s.counts.rejected).sum();
     Ok(if files.strict && rejected > 0 {
@@ -67,7 +67,7 @@ pub(super) fn premises_command(action: PremisesCommand) -> anyhow::Result<ExitCo
         PremisesCommand::Import { files } => import(&files, ingest::import_premises, true),
         PremisesCommand::Relink { db } => {
             let mut store = open_store(&db.db)?;
-            println!("{}", link_line(&relink(&mut store)?));
+            println!("{}", link_line(&relink(&mut store, Some(&actor()))?));
             Ok(ExitCode::SUCCESS)
         }
         PremisesCommand::Merge { a, b, db } => {
@@ -90,7 +90,7 @@ pub(super) fn premises_command(action: PremisesCommand) -> anyhow::Result<ExitCo
                 chrono::Utc::now().naive_utc(),
             )?;
             println!("merged {b} into {a}");
-            println!("{}", link_line(&relink(&mut store)?));
+            println!("{}", link_line(&relink(&mut store, Some(&actor()))?));
             Ok(ExitCode::SUCCESS)
         }
         PremisesCommand::Detach {
@@ -121,7 +121,7 @@ pub(super) fn premises_command(action: PremisesCommand) -> anyhow::Result<ExitCo
                 chrono::Utc::now().naive_utc(),
             )?;
             println!("detached {source}/{report_id}");
-            println!("{}", link_line(&relink(&mut store)?));
+            println!("{}", link_line(&relink(&mut store, Some(&actor()))?));
             Ok(ExitCode::SUCCESS)
         }
     }

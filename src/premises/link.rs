@@ -117,13 +117,14 @@ fn made_premises(members: &[&ReportForLinking], sites: &[&ReportSite]) -> Option
 
 /// Links every stored report with a venue again, from scratch, keeping the
 /// analysts' merges and detachments; replaces the links and the premises made
-/// from reports in one transaction.
+/// from reports in one transaction, a run done for `by` (the register's
+/// loader, the decision's actor) when known.
 ///
 /// # Errors
 /// On store failure (the previous links stay).
-pub fn relink(store: &mut Store) -> Result<LinkSummary> {
+pub fn relink(store: &mut Store, by: Option<&str>) -> Result<LinkSummary> {
     let (links, made, summary) = compute(&store.links())?;
-    store.replace_links(&links, &made)?;
+    store.replace_links(&links, &made, by)?;
     Ok(summary)
 }
 

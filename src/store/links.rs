@@ -39,11 +39,14 @@ impl std::fmt::Debug for BeforeCommit {
 pub struct Links<'c> {
     conn: &'c Connection,
     path: &'c str,
+    /// Who the relink a [`Links::replace`] records was done for (the load's
+    /// or the decision's actor), when known.
+    by: Option<&'c str>,
 }
 
 impl<'c> Links<'c> {
-    pub(crate) fn new(conn: &'c Connection, path: &'c str) -> Self {
-        Self { conn, path }
+    pub(crate) fn new(conn: &'c Connection, path: &'c str, by: Option<&'c str>) -> Self {
+        Self { conn, path, by }
     }
 
     fn err(&self, context: &'static str) -> impl Fn(duckdb::Error) -> StoreError + '_ {
@@ -167,9 +170,9 @@ impl<'c> Links<'c> {
         // count by premises or incidents are not served from before.
         conn.execute(
             "INSERT INTO ingest_runs (run_id, file_name, format, started_at, finished_at, rows_read, \
-             stored, duplicates, rejected, tool_version) VALUES (nextval('ingest_run_seq'), 'relink', \
-             'relink', current_timestamp, current_timestamp, ?, ?, 0, 0, ?)",
-            params![links.len() as i64, links.len() as i64, env!("CARGO_PKG_VERSION")],
+             stored, duplicates, rejected, tool_version, loaded_by) VALUES (nextval('ingest_run_seq'), \
+             'relink', 'relink', current_timestamp, current_timestamp, ?, ?, 0, 0, ?, ?)",
+            params![links.len() as i64, links.len() as i64, env!("CARGO_PKG_VERSION"), self.by],
         )
         .map_err(err("record relink"))?;
         insert_premises(conn, self.path, made)?;

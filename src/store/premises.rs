@@ -154,7 +154,7 @@ impl Store {
 
     /// The linking operations on this connection (outside any load).
     pub fn links(&self) -> Links<'_> {
-        Links::new(&self.conn, &self.path)
+        Links::new(&self.conn, &self.path, None)
     }
 
     /// Every premises, by id.
@@ -182,16 +182,22 @@ impl Store {
     }
 
     /// Replaces every link, and every premises made from reports, in one
-    /// transaction (what `relink` computed from the whole store).
+    /// transaction (what `relink` computed from the whole store), recording
+    /// the relink as done for `by` when known.
     ///
     /// # Errors
     /// On database failure (the old links stay then).
-    pub fn replace_links(&mut self, links: &[ReportLink], made: &[NewPremises]) -> Result<()> {
+    pub fn replace_links(
+        &mut self,
+        links: &[ReportLink],
+        made: &[NewPremises],
+        by: Option<&str>,
+    ) -> Result<()> {
         let err = |context| db_error(&self.path, context);
         self.conn
             .execute_batch("BEGIN TRANSACTION")
             .map_err(err("begin"))?;
-        match self.links().replace(links, made) {
+        match Links::new(&self.conn, &self.path, by).replace(links, made) {
             Ok(()) => self
                 .conn
                 .execute_batch("COMMIT")

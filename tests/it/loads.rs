@@ -505,7 +505,7 @@ async fn registers_upload_as_the_command_line_imports_them() {
     let cli_premises =
         hotspots::ingest::import_premises(&mut cli, reader("register.csv", register), &options)
             .expect("register");
-    hotspots::premises::relink(&mut cli).expect("relink");
+    hotspots::premises::relink(&mut cli, None).expect("relink");
     let cli_outcomes =
         hotspots::ingest::import_outcomes(&mut cli, reader("visits.csv", outcomes), &options)
             .expect("outcomes");
@@ -602,6 +602,35 @@ async fn registers_upload_as_the_command_line_imports_them() {
     assert_eq!(
         beside.outcomes().expect("outcomes"),
         cli.outcomes().expect("outcomes")
+    );
+    // The relink after the register was done for whoever uploaded it; a
+    // later report file is linked inside its own load, for its uploader.
+    let relinks = |store: &Store| -> Vec<Option<String>> {
+        store
+            .runs(None, 50)
+            .expect("runs")
+            .into_iter()
+            .filter(|r| r.format == "relink")
+            .map(|r| r.loaded_by)
+            .collect()
+    };
+    assert_eq!(relinks(&beside), [Some("tactical".to_owned())]);
+    let more = "report_id,date,venue,venue_name,lat,lng\n\
+                R2,2024-03-02,car_wash,Wash One,52.6660,0.1580\n";
+    let sent = send(
+        app.clone(),
+        upload(
+            "analyst",
+            &[("csrf", "csrf-analyst")],
+            "more.csv",
+            more.as_bytes(),
+        ),
+    )
+    .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        relinks(&beside),
+        [Some("analyst".to_owned()), Some("tactical".to_owned())]
     );
     // The list says what each load was, in words.
     let list = send(app.clone(), get("/loads", "tactical")).await.text();

@@ -65,7 +65,7 @@ fn linked_store() -> Store {
     .expect("reports")
     .counts;
     assert_eq!((counts.read, counts.stored), (17, 17), "{counts:?}");
-    relink(&mut store).expect("relink");
+    relink(&mut store, None).expect("relink");
     store
 }
 
@@ -154,8 +154,8 @@ fn analysts_decisions_survive_relinking() {
             "test",
         )
         .expect("detach");
-    relink(&mut store).expect("relink");
-    relink(&mut store).expect("again");
+    relink(&mut store, None).expect("relink");
+    relink(&mut store, None).expect("again");
     let got = links(&store);
     assert_eq!(
         got["R09"].0, "P5",
@@ -587,7 +587,7 @@ fn exported_reports_carry_their_premises_and_incident() {
 fn layers_count_distinct_premises_and_incidents_when_asked() {
     let mut store = linked_store();
     let before = store.data_version().expect("version");
-    relink(&mut store).expect("relink");
+    relink(&mut store, None).expect("relink");
     assert_ne!(
         store.data_version().expect("version"),
         before,

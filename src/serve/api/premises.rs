@@ -164,14 +164,14 @@ pub(crate) async fn import_register(
     encoding: Option<ingest::TextEncoding>,
     loaded_by: &str,
 ) -> Result<SubmitSummary, AppError> {
-    let loaded_by = Some(loaded_by.to_owned());
+    let loaded_by = loaded_by.to_owned();
     state
         .write(move |store| {
             let options = LoadOptions {
                 format: Some(format),
                 encoding,
                 no_rejects_file: true,
-                loaded_by,
+                loaded_by: Some(loaded_by.clone()),
                 ..LoadOptions::default()
             };
             let input = Input::Reader {
@@ -184,7 +184,7 @@ pub(crate) async fn import_register(
             }
             .map_err(body_error)?;
             if register == Register::Premises {
-                premises::relink(store)?;
+                premises::relink(store, Some(&loaded_by))?;
             }
             submit_summary(store, name, &summary)
         })

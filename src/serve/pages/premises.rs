@@ -603,7 +603,7 @@ async fn decide(
                     crate::store::StoreError::Conflict(m) => AppError::bad("premises", m),
                     other => AppError::internal(other),
                 })?;
-            premises::relink(store)?;
+            premises::relink(store, Some(&actor))?;
             Ok(())
         })
         .await?;

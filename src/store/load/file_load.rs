@@ -110,6 +110,8 @@ pub struct FileLoad<'c> {
     dir: Option<&'c Path>,
     run_id: i64,
     file_name: String,
+    /// Who asked for the load: its run, and the relink inside it, say so.
+    loaded_by: Option<String>,
     /// The stored keys (as of this transaction's start) and this file's.
     keys: &'c mut keys::KeyIndex,
     file_keys: keys::FileKeys,
@@ -193,6 +195,7 @@ impl<'c> FileLoad<'c> {
             dir,
             run_id: 0,
             file_name: file_name.to_owned(),
+            loaded_by: loaded_by.map(str::to_owned),
             keys: &mut loader.keys,
             file_keys: keys::FileKeys::default(),
             areas: None,
@@ -225,7 +228,7 @@ impl<'c> FileLoad<'c> {
     /// Linking's operations inside this load's transaction: its new reports
     /// are seen, and links written here commit (or roll back) with them.
     pub fn links(&self) -> crate::store::Links<'_> {
-        crate::store::Links::new(self.conn, self.path)
+        crate::store::Links::new(self.conn, self.path, self.loaded_by.as_deref())
     }
 
     /// Says how many rows the file is likely to hold (a guess from its size),
