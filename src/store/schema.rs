@@ -365,7 +365,8 @@ ALTER TABLE ingest_runs ADD COLUMN delimiter VARCHAR;
 -- The staff account that uploaded, submitted or accepted the reports (a web
 -- or API load), or `cli:USER` for the command line: the loads page answers
 -- whom to ask about a file without an administrator reading the audit log.
--- NULL for runs from before this migration and runs of no file (relinks).
+-- A relink records whom it was done for (the register's loader, a merge's
+-- actor). NULL for runs from before this migration, and where no one is known.
 ALTER TABLE ingest_runs ADD COLUMN loaded_by VARCHAR;
 ",
     ),
