@@ -166,7 +166,7 @@ pub async fn load_page(
 ) -> PageResult<Response> {
     viewer.require(&state, viewer.role.reviews_loads(), "loads")?;
     let run_id = run_id(&id)?;
-    let (run, rejects) = run_and_rejects(&state, run_id, REJECTS_SHOWN).await?;
+    let (run, rejects) = run_and_first_rejects(&state, run_id).await?;
     let mut entry = viewer.audit("load", "ok");
     entry.target = Some(run_id.to_string());
     entry.rows = Some(rejects.len() as i64);
@@ -331,12 +331,11 @@ fn spool_rejects(store: &Store, run_id: i64, raw: bool) -> Result<(SpoolWriter, 
     Ok((w, rows))
 }
 
-/// A recorded run and its first `limit` rejects in line order; 404 when
-/// there is no such run.
-async fn run_and_rejects(
+/// A recorded run and the rejects its page shows (the first
+/// [`REJECTS_SHOWN`] in line order); 404 when there is no such run.
+async fn run_and_first_rejects(
     state: &AppState,
     run_id: i64,
-    limit: u64,
 ) -> Result<(RunRecord, Vec<StoredReject>), AppError> {
     state
         .read(move |store| {
@@ -344,7 +343,7 @@ async fn run_and_rejects(
                 return Ok(None);
             };
             let mut rejects = Vec::new();
-            store.first_rejects(run_id, limit, |r| rejects.push(r))?;
+            store.first_rejects(run_id, REJECTS_SHOWN, |r| rejects.push(r))?;
             Ok(Some((run, rejects)))
         })
         .await?
