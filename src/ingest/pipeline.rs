@@ -296,9 +296,14 @@ pub(super) fn write_rejects_csv(
     let mut failure = None;
     store.rejects_for_run(run_id, |r| {
         if failure.is_none() {
-            if let Err(e) =
-                writer.write_record([r.file, r.line.to_string(), r.field, r.reason, r.raw])
-            {
+            if let Err(e) = rejects_file::write_reject(
+                &mut writer,
+                &r.file,
+                r.line,
+                &r.field,
+                &r.reason,
+                &r.raw,
+            ) {
                 failure = Some(e);
             }
         }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{channel, Sender};
 use std::thread::JoinHandle;
 
-use crate::model::RowReject;
+use crate::model::{spreadsheet_text, RowReject};
 
 pub(super) type CsvWriter = csv::Writer<BufWriter<File>>;
 
@@ -16,6 +16,26 @@ pub(super) fn create(path: &Path) -> std::io::Result<CsvWriter> {
     let mut writer = csv::Writer::from_writer(BufWriter::new(File::create(path)?));
     writer.write_record(["file", "line", "field", "reason", "raw"])?;
     Ok(writer)
+}
+
+/// Writes one reject's row, each cell as [`spreadsheet_text`]: the raw row
+/// and the reason quote what the file held, and this file is opened in
+/// spreadsheets to mend the rows.
+pub(super) fn write_reject(
+    writer: &mut CsvWriter,
+    file: &str,
+    line: u64,
+    field: &str,
+    reason: &str,
+    raw: &str,
+) -> csv::Result<()> {
+    let line = line.to_string();
+    writer.write_record(
+        [file, &line, field, reason, raw]
+            .map(spreadsheet_text)
+            .iter()
+            .map(|cell| cell.as_bytes()),
+    )
 }
 
 pub(super) fn finish(writer: CsvWriter) -> std::io::Result<()> {
@@ -51,8 +71,7 @@ impl RejectsFile {
         let writer = std::thread::spawn(move || {
             let mut writer = create(&target)?;
             for r in received {
-                let line = r.line.to_string();
-                writer.write_record([file.as_str(), &line, &r.field, &r.reason, &r.raw])?;
+                write_reject(&mut writer, &file, r.line, &r.field, &r.reason, &r.raw)?;
             }
             finish(writer)
         });

@@ -12,6 +12,7 @@ mod premises;
 mod reject;
 mod report;
 mod role;
+mod spreadsheet;
 
 pub use area::{AreaLevel, AreaUnit, Split, EMERGING_CATEGORIES};
 pub use hashing::{ContentHashing, MixHasher, MixState};
@@ -27,3 +28,4 @@ pub use report::{
 };
 pub(crate) use report::{normalise_word, normalised};
 pub use role::Role;
+pub use spreadsheet::spreadsheet_text;

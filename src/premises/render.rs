@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 
 use super::params::{PremisesFormat, PremisesRequest};
 use super::repeat::{PremisesQuery, PremisesRow};
+use crate::model::spreadsheet_text;
 
 /// Properties of one premises (interface.md's names first).
 fn properties(row: &PremisesRow) -> serde_json::Map<String, Value> {
@@ -89,7 +90,8 @@ pub fn premises_geojson(rows: &[PremisesRow], query: &PremisesQuery) -> Value {
     })
 }
 
-/// CSV rows with `lat`,`lng` after the properties (a header even when empty).
+/// CSV rows with `lat`,`lng` after the properties (a header even when empty),
+/// text that a spreadsheet would run as a formula marked as text.
 ///
 /// # Errors
 /// Only if writing to memory fails.
@@ -103,7 +105,7 @@ pub fn premises_csv(rows: &[PremisesRow]) -> Result<String, csv::Error> {
             .iter()
             .map(|k| match props.get(*k) {
                 None | Some(Value::Null) => String::new(),
-                Some(Value::String(s)) => s.clone(),
+                Some(Value::String(s)) => spreadsheet_text(s).into_owned(),
                 Some(other) => other.to_string(),
             })
             .collect();

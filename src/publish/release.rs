@@ -8,7 +8,9 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::NaiveDate;
 use serde_json::{json, Map, Value};
 
-use crate::model::{period_end, period_label, period_start, shift_periods, AreaLevel, Step};
+use crate::model::{
+    period_end, period_label, period_start, shift_periods, spreadsheet_text, AreaLevel, Step,
+};
 use crate::publish::disclosure::{self, Release};
 use crate::publish::export;
 use crate::publish::layers::{self, LayerError};
@@ -684,7 +686,7 @@ fn write_csv(fc: &Value, columns: &[&str], out: &mut Vec<u8>) -> Result<(), Rend
             .iter()
             .map(|c| match &f["properties"][*c] {
                 Value::Null => String::new(),
-                Value::String(s) => s.clone(),
+                Value::String(s) => spreadsheet_text(s).into_owned(),
                 Value::Object(m) => m
                     .iter()
                     .map(|(k, v)| {

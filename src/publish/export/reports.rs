@@ -1,10 +1,12 @@
 //! Stored reports out: CSV and streaming RFC 7946 GeoJSON with a provenance block.
 
+use std::borrow::Cow;
 use std::io::Write;
 
 use geojson::{Feature, Geometry, JsonObject, JsonValue};
 
 use super::geometry::{cell_hex, FeatureStream};
+use crate::model::spreadsheet_text;
 use crate::store::{ReportFilter, StoredReport};
 
 /// Column order of `hotspots export reports --format csv`.
@@ -43,7 +45,8 @@ pub(super) fn opt<T: ToString>(value: Option<&T>) -> String {
     value.map(ToString::to_string).unwrap_or_default()
 }
 
-/// Writes reports as CSV, one row each, cells as H3 hex strings (empty when too coarse).
+/// Writes reports as CSV, one row each, cells as H3 hex strings (empty when too coarse),
+/// text that a spreadsheet would run as a formula marked as text ([`spreadsheet_text`]).
 pub struct ReportCsv<W: Write> {
     writer: csv::Writer<W>,
     notes: bool,
@@ -114,14 +117,12 @@ impl<W: Write> ReportCsv<W> {
             opt(r.link_reason.as_ref()),
             opt(r.incident_id.as_ref()),
         ];
+        let cells: Vec<Cow<'_, str>> = (record.iter().zip(REPORT_CSV_HEADER))
+            .filter(|(_, h)| notes || *h != "notes")
+            .map(|(v, _)| spreadsheet_text(v))
+            .collect();
         self.writer
-            .write_record(
-                record
-                    .iter()
-                    .zip(REPORT_CSV_HEADER)
-                    .filter(|(_, h)| notes || *h != "notes")
-                    .map(|(v, _)| v),
-            )
+            .write_record(cells.iter().map(|c| c.as_bytes()))
             .map_err(std::io::Error::other)
     }
 

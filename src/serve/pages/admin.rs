@@ -292,7 +292,7 @@ async fn revoke_token(
 /// many rows it holds.
 fn spool_audit(store: &Store, filter: &AuditFilter) -> Result<(SpoolWriter, u64), AppError> {
     let mut w = spool_writer(store.scratch_file().map_err(AppError::internal)?);
-    w.write_record([
+    w.row([
         "seq", "at", "actor", "role", "action", "target", "detail", "rows", "address", "outcome",
     ])
     .map_err(AppError::internal)?;
@@ -301,7 +301,7 @@ fn spool_audit(store: &Store, filter: &AuditFilter) -> Result<(SpoolWriter, u64)
     store.for_each_audit(filter, |r| {
         if written.is_ok() {
             let e = r.entry;
-            written = w.write_record([
+            written = w.row([
                 r.seq.to_string(),
                 e.at.map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
                     .unwrap_or_default(),

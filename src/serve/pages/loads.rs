@@ -316,14 +316,14 @@ fn spool_rejects(store: &Store, run_id: i64, raw: bool) -> Result<(SpoolWriter, 
     } else {
         &["file", "line", "field", "reason"]
     };
-    w.write_record(header).map_err(AppError::internal)?;
+    w.row(header).map_err(AppError::internal)?;
     let mut rows = 0;
     let mut written = Ok(());
     store.rejects_for_run(run_id, |r| {
         if written.is_ok() {
             let line = r.line.to_string();
             let row = [r.file.as_str(), &line, &r.field, &r.reason, &r.raw];
-            written = w.write_record(&row[..header.len()]);
+            written = w.row(&row[..header.len()]);
             rows += 1;
         }
     })?;
