@@ -12,8 +12,14 @@ window.hotspotsControls = (function () {
   function msg(id, args) {
     let text = MESSAGES[id];
     if (text === undefined) return id;
-    for (const [name, value] of Object.entries(args || {})) text = text.split("{" + name + "}").join(String(value));
+    for (const [name, value] of Object.entries(args || {})) text = text.split("{" + name + "}").join(shown(value));
     return text;
+  }
+  // A whole number grouped as the page's language writes it (1,629), as the
+  // server writes its counts; anything else as it is.
+  const LANG = document.documentElement.lang || "en";
+  function shown(value) {
+    return Number.isInteger(value) ? value.toLocaleString(LANG) : String(value);
   }
   // A vocabulary code (venue, exploitation, indicator) as the language writes it.
   function label(code) {

@@ -134,6 +134,7 @@ fn catalogue() -> &'static Catalogue {
             // Every shipped language is written left to right; isolation marks
             // around each value would only get in the way of search and tests.
             bundle.set_use_isolating(false);
+            bundle.set_formatter(Some(grouping(lang)));
             for (_, _, text) in MESSAGE_FILES.iter().filter(|(_, l, _)| *l == lang) {
                 // A file that does not parse is caught by the tests; what does
                 // parse is still used.
@@ -145,6 +146,40 @@ fn catalogue() -> &'static Catalogue {
         }
         Catalogue { bundles }
     })
+}
+
+/// Fluent's number formatter for `lang`: fluent-bundle writes numbers
+/// without grouping (1629), where the pages that format a count themselves
+/// ([`number`]) write 1,629. (A formatter is a plain `fn`, so one each.)
+fn grouping<M>(lang: Lang) -> fn(&FluentValue<'_>, &M) -> Option<String> {
+    match lang {
+        Lang::En => grouped::<0, M>,
+        Lang::Cy => grouped::<1, M>,
+        Lang::Lt => grouped::<2, M>,
+        Lang::Pl => grouped::<3, M>,
+        Lang::Ro => grouped::<4, M>,
+        Lang::Bg => grouped::<5, M>,
+        Lang::Sq => grouped::<6, M>,
+    }
+}
+
+/// A whole number argument grouped as `Lang::ALL[L]` (as [`grouping`]
+/// lists them) writes it; any other
+/// value (a fraction, a number with digits asked for, text) as Fluent
+/// formats it. Identifiers (a load's number) are passed as text.
+fn grouped<const L: usize, M>(value: &FluentValue<'_>, _: &M) -> Option<String> {
+    let FluentValue::Number(n) = value else {
+        return None;
+    };
+    let plain = n.options.minimum_fraction_digits.is_none()
+        && n.options.minimum_integer_digits.is_none()
+        && n.options.use_grouping;
+    let whole = n.value.fract() == 0.0 && n.value.abs() < 9.0e15;
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "whole and below 2^53: exact as an i64"
+    )]
+    (plain && whole).then(|| number(Lang::ALL[L], n.value as i64))
 }
 
 /// A message with no arguments.
@@ -290,6 +325,38 @@ mod tests {
             }
         }
         out
+    }
+
+    /// Whole numbers in messages are grouped as each language writes them;
+    /// fractions and text (a load's number) are left as they are.
+    #[test]
+    fn counts_in_messages_are_grouped_as_the_language_writes_them() {
+        let count = |n: FluentValue<'static>| [("count", n)];
+        assert_eq!(
+            t_args(Lang::En, "map-n-reports", &count(1629.into())),
+            "1,629 reports"
+        );
+        assert_eq!(
+            t_args(Lang::En, "map-n-reports", &count(7.into())),
+            "7 reports"
+        );
+        assert_eq!(
+            t_args(Lang::En, "map-n-reports", &count(2.5.into())),
+            "2.5 reports"
+        );
+        assert_eq!(
+            t_args(Lang::En, "map-n-reports", &count("1629".into())),
+            "1629 reports"
+        );
+        let polish = t_args(Lang::Pl, "details-hint", &[("limit", 2000.into())]);
+        assert!(polish.contains("2\u{a0}000 znaków"), "{polish}");
+        let welsh = t_args(Lang::Cy, "triage-waiting", &count(1629.into()));
+        assert!(welsh.contains("1,629"), "{welsh}");
+        // Plural rules still see a number.
+        assert_eq!(
+            t_args(Lang::En, "triage-waiting", &count(1.into())),
+            "One report is waiting."
+        );
     }
 
     /// Every shipped file of a group has exactly English's messages: a message

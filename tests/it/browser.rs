@@ -61,6 +61,28 @@ fn dashboard_in_chromium() {
         &json!([]),
     );
     assert_eq!(widths[0], widths[1], "scroll width against window width");
+    // Counts are grouped as the page's language writes them, as the
+    // server's are: the demo's study area is tens of thousands of cells.
+    let summary = s
+        .execute(
+            "return document.getElementById('status').textContent",
+            &json!([]),
+        )
+        .as_str()
+        .map(str::to_owned)
+        .unwrap_or_default();
+    let study = summary
+        .split("study area ")
+        .nth(1)
+        .and_then(|rest| rest.split(" cells").next())
+        .unwrap_or_else(|| panic!("the study area in {summary:?}"));
+    let cells: u64 = study.replace(',', "").parse().expect("a count");
+    assert!(cells >= 10_000, "{summary}");
+    assert_eq!(
+        study,
+        format!("{},{:03}", cells / 1000, cells % 1000),
+        "{summary}"
+    );
     let rendered = s.execute(
         "return window.hotspotsMap.queryRenderedFeatures({layers: ['cells-fill']}).length",
         &json!([]),
@@ -360,8 +382,9 @@ fn dashboard_in_chromium() {
     // under half of it).
     let number_before = |text: &str, marker: &str| -> Option<u64> {
         let head = &text[..text.find(marker)?];
-        head.rsplit(|c: char| !c.is_ascii_digit())
+        head.rsplit(|c: char| !c.is_ascii_digit() && c != ',')
             .find(|w| !w.is_empty())?
+            .replace(',', "")
             .parse()
             .ok()
     };

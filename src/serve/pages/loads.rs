@@ -177,7 +177,7 @@ pub async fn load_page(
         lang,
         "load-title",
         &[
-            ("id", run.run_id.into()),
+            ("id", run.run_id.to_string().into()),
             ("file", run.file_name.clone().into()),
         ],
     );

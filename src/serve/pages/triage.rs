@@ -289,7 +289,7 @@ pub async fn accept_public_report(
         let problem = t_args(
             lang,
             "triage-not-stored",
-            &[("id", id.into()), ("reason", reason.into())],
+            &[("id", id.to_string().into()), ("reason", reason.into())],
         );
         return render(
             &state,
