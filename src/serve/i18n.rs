@@ -257,6 +257,11 @@ pub fn number(lang: Lang, n: i64) -> String {
     n.to_formatted_string(&lang.number_locale())
 }
 
+/// A count grouped as the language writes it, as [`number`].
+pub fn count_in(lang: Lang, n: u64) -> String {
+    number(lang, i64::try_from(n).unwrap_or(i64::MAX))
+}
+
 /// A date written out in the language ("3 December 2026", "3 grudnia 2026").
 pub fn date(lang: Lang, day: chrono::NaiveDate) -> String {
     use chrono::Datelike as _;

@@ -2073,6 +2073,36 @@ async fn outcomes_compare_hot_visits_with_the_others() {
         "a row an area"
     );
     assert!(!areas.contains("/briefing?"), "analysts open no briefing");
+    // Each area's reports, written as English groups them (1,629).
+    let grouped = |n: u64| {
+        let digits = n.to_string();
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    };
+    // Over the demo's seven years, some area holds more than a thousand.
+    let long = "window_days=2557";
+    let summary = get(app(), &format!("/api/v1/outcomes/summary?{long}"))
+        .await
+        .json();
+    let page = get(app(), &format!("/outcomes?{long}")).await.text();
+    let long_areas = crate::support::element(&page, r#"<section id="out-areas">"#, "</section>")
+        .expect("the areas section");
+    let reports: Vec<u64> = (summary["areas"]["rows"].as_array().expect("rows").iter())
+        .map(|r| r["reports"].as_u64().expect("reports"))
+        .collect();
+    assert!(reports.iter().any(|n| *n >= 1000), "{reports:?}");
+    for n in reports {
+        assert!(
+            long_areas.contains(&format!(r#"<td class="num">{}</td>"#, grouped(n))),
+            "{n} in {long_areas}"
+        );
+    }
     assert!(
         areas.contains(&format!(
             "{} of the {} areas have had no visit",

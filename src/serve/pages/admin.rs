@@ -13,7 +13,7 @@ use crate::model::Role;
 use crate::serve::audit::now;
 use crate::serve::error::{AppError, PageResult};
 use crate::serve::http::{spool_writer, spooled_csv, SpoolWriter};
-use crate::serve::i18n::t;
+use crate::serve::i18n::{self, t};
 use crate::serve::layout::staff_page;
 use crate::serve::state::AppState;
 use crate::serve::viewer::Viewer;
@@ -416,7 +416,7 @@ async fn audit_page(
                                 td { (e.action) }
                                 td { (e.target.clone().unwrap_or_default()) }
                                 td { (e.detail.clone().unwrap_or_default()) }
-                                td.num { (e.rows.map(|n| n.to_string()).unwrap_or_default()) }
+                                td.num { (e.rows.map(|n| i18n::number(lang, n)).unwrap_or_default()) }
                                 td { (e.address.clone().unwrap_or_default()) }
                                 td { (e.outcome) }
                             }

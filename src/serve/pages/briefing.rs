@@ -13,7 +13,7 @@ use crate::geo::Gazetteer;
 use crate::premises::{self, Briefing, BriefingArea};
 use crate::serve::api::{layer_etag, rendered_layer};
 use crate::serve::error::{AppError, PageResult};
-use crate::serve::i18n::{place_from, t, t_args, Lang};
+use crate::serve::i18n::{count_in, place_from, t, t_args, Lang};
 use crate::serve::layout::staff_page;
 use crate::serve::query::pairs;
 use crate::serve::state::AppState;
@@ -371,7 +371,7 @@ pub async fn briefing_page(
                                 td { (i + 1) }
                                     td { (row.premises.name.clone().unwrap_or_else(|| t(lang, "prem-no-name"))) br; small { (label_in(lang, &row.premises.venue_type)) " · " (row.premises.premises_id) } }
                                 td { (address_line(row.premises.address.as_deref(), row.premises.postcode.as_deref())) }
-                                td.num { (row.reports) }
+                                td.num { (count_in(lang, row.reports)) }
                                 td.date { (row.last_seen) }
                                 td { (row.top_indicators.iter().map(|i| label_in(lang, i)).collect::<Vec<_>>().join(", ")) }
                                 td { @if let Some(o) = &row.last_outcome { (o.visited_on) ": " (label_in(lang, &o.result)) } @else { (t(lang, "prem-none")) } }

@@ -11,7 +11,7 @@ use super::labels::{address_line, label_in, p_relation};
 use crate::geo::Gazetteer;
 use crate::premises::{self, PremisesRow, PremisesSort, NO_REPORTS};
 use crate::serve::error::{AppError, PageResult};
-use crate::serve::i18n::{self, place_from, t, t_args, Lang};
+use crate::serve::i18n::{self, count_in, place_from, t, t_args, Lang};
 use crate::serve::layout::staff_page;
 use crate::serve::query::{one, pairs};
 use crate::serve::state::AppState;
@@ -158,11 +158,11 @@ fn premises_row(lang: Lang, row: &PremisesRow) -> Markup {
                 @if !address.is_empty() { br; small.address { (address) } } }
             td { (label_in(lang, &p.venue_type)) }
             td.near { @if let Some(near) = &row.nearest_town { (place_from(lang, &near.town, Some((near.km, near.direction)))) } }
-            td.num { (row.reports) }
-            td.num { (row.incidents) }
-            td.num { (row.sources) }
+            td.num { (count_in(lang, row.reports)) }
+            td.num { (count_in(lang, row.incidents)) }
+            td.num { (count_in(lang, row.sources)) }
             td.date { (row.last_seen) }
-            td.num { (row.reports_90d) " (" (row.reports_prev_90d) ")" }
+            td.num { (count_in(lang, row.reports_90d)) " (" (count_in(lang, row.reports_prev_90d)) ")" }
             td { (row.top_indicators.iter().map(|i| label_in(lang, i)).collect::<Vec<_>>().join(", ")) }
             td { (bin_label(lang, row.bin)) @if let Some(c) = &row.category { br; small { (category_label(lang, c)) } } }
             td { (last_visit(lang, row.last_outcome.as_ref())) }
@@ -400,7 +400,7 @@ pub async fn outcomes_page(
     };
     let class_row = |label: String, rate: crate::premises::HitRate| {
         html! {
-            tr { th scope="row" { (label) } td.num { (rate.visits) } td.num { (rate.positive) } td.num { (pct(rate.rate())) } td.num { (ci(rate.ci95())) } }
+            tr { th scope="row" { (label) } td.num { (count_in(lang, rate.visits)) } td.num { (count_in(lang, rate.positive)) } td.num { (pct(rate.rate())) } td.num { (ci(rate.ci95())) } }
         }
     };
     let body = html! {
@@ -510,9 +510,9 @@ fn areas_visited(
                                         a href=(format!("/briefing?area={}{map}", area.area.id)) { (name) }
                                     } @else { (name) } }
                                     td { (t(lang, &format!("map-bin-{}", area.area.bin))) }
-                                    td.num { (area.area.reports.reports) }
-                                    td.num { (row.visits.visits) }
-                                    td.num { (row.visits.positive) }
+                                    td.num { (count_in(lang, area.area.reports.reports)) }
+                                    td.num { (count_in(lang, row.visits.visits)) }
+                                    td.num { (count_in(lang, row.visits.positive)) }
                                     td { (last_visit(lang, row.last.as_ref())) }
                                 }
                             }
