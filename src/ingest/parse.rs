@@ -412,7 +412,7 @@ fn parse_location_inner(
     let grid = pair(row, Column::Easting, Column::Northing)?;
     if let Some(((lat, lat_text), (lng, lng_text))) = lat_lng {
         // Eastings and northings under degree names (an `x`/`y` export, or
-        // GeoJSON whose `crs` is missing or after its features) are metres.
+        // GeoJSON without its `crs`) are metres.
         // (Every point of Great Britain is over 1 km from the grid's axes.)
         let (low, high) = (lat.min(lng), lat.max(lng));
         let hint = if (1_000.0..=700_000.0).contains(&low) && high <= 1_300_000.0 {

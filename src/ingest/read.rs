@@ -685,7 +685,7 @@ impl<'r> GeoJsonFeatures<'r> {
                     last_string_at_depth1 = depth == 1;
                 }
                 // Writers put `crs` before `features`; one after them is
-                // not looked for (the features are streamed as they come).
+                // read once the features are (`trailing_crs`).
                 b':' if last_string_at_depth1 && key == b"crs\"" => {
                     last_string_at_depth1 = false;
                     if let Some(crs) = self.object_value()? {
@@ -783,6 +783,70 @@ impl<'r> GeoJsonFeatures<'r> {
         Ok(())
     }
 
+    /// After the features: the collection's members that follow them, read
+    /// for a `crs`. The features were streamed as they came, read in the
+    /// CRS said before them (WGS84 when none was); a `crs` after them that
+    /// says otherwise stops the file, the load with it (nothing is stored),
+    /// saying so: read in the wrong CRS, every point would be wrong.
+    fn trailing_crs(&mut self) -> Result<(), IngestError> {
+        let mut depth = 1usize;
+        let mut key = Vec::new();
+        let mut last_string_at_depth1 = false;
+        while depth > 0 {
+            let Some(b) = self.byte()? else {
+                return Ok(());
+            };
+            match b {
+                b'"' => {
+                    key.clear();
+                    // A tail cut short holds no crs to read: the features
+                    // are whole, and the file loads as before.
+                    if self.string(&mut key).is_err() {
+                        return Ok(());
+                    }
+                    last_string_at_depth1 = depth == 1;
+                }
+                b':' if last_string_at_depth1 && key == b"crs\"" => {
+                    last_string_at_depth1 = false;
+                    let line = self.line;
+                    if let Some(crs) = self.object_value()? {
+                        let grid = crs_is_grid(&crs).map_err(|m| self.malformed(&m))?;
+                        if grid != self.grid {
+                            return Err(IngestError::Malformed {
+                                file: self.file.clone(),
+                                line,
+                                message: format!(
+                                    "\"crs\" ({}) comes after the features, which were read \
+                                     as {} before it: put it before \"features\" (as GDAL \
+                                     writes it) and load the file again",
+                                    crs["properties"]["name"]
+                                        .as_str()
+                                        .map_or_else(|| crs.to_string(), str::to_owned),
+                                    if self.grid {
+                                        "British National Grid eastings and northings"
+                                    } else {
+                                        "WGS84 longitude and latitude"
+                                    }
+                                ),
+                            });
+                        }
+                    }
+                }
+                b'{' | b'[' => {
+                    depth += 1;
+                    last_string_at_depth1 = false;
+                }
+                b'}' | b']' => {
+                    depth -= 1;
+                    last_string_at_depth1 = false;
+                }
+                b',' => last_string_at_depth1 = false,
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
     /// The next feature's bytes and start line, or `None` at the end of the array.
     fn next_feature(&mut self) -> Result<Option<(u64, Vec<u8>)>, IngestError> {
         let start = loop {
@@ -831,6 +895,9 @@ impl Iterator for GeoJsonFeatures<'_> {
             )))),
             Ok(None) => {
                 self.done = true;
+                if let Err(e) = self.trailing_crs() {
+                    return Some(Err(e));
+                }
                 // Read to the end so that the file's hash covers every byte.
                 let _ = std::io::copy(&mut self.input, &mut std::io::sink());
                 None

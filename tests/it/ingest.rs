@@ -530,6 +530,46 @@ fn geojson_in_british_national_grid_is_read_by_its_crs() {
         said.contains("m.geojson: line 2") && said.contains("EPSG::3857") && said.contains("27700"),
         "{said}"
     );
+
+    // A crs after the features: the same WGS84 as assumed loads; British
+    // National Grid stops the file (its points were read as degrees), saying
+    // where and what to do, and nothing of it is stored.
+    let after = |crs: &str, x: f64, y: f64| {
+        format!(
+            "{{\"type\": \"FeatureCollection\", \"features\": [\n\
+             {{\"type\": \"Feature\", \"properties\": {{\"report_id\": \"A1\", \"observed_on\": \"2024-03-01\", \"venue_type\": \"farm\"}}, \
+             \"geometry\": {{\"type\": \"Point\", \"coordinates\": [{x}, {y}]}}}}\n],\n\
+             \"name\": \"reports [2024]\", \"bbox\": [{x}, {y}, {x}, {y}],\n\"crs\": {crs}\n}}\n"
+        )
+    };
+    let mut store = Store::open_in_memory().expect("store");
+    let c = load(
+        &mut store,
+        reader("late84.geojson", after(crs84, lng, lat)),
+        &geojson,
+        None,
+    )
+    .expect("a late crs that agrees")
+    .counts;
+    assert_eq!(c.stored, 1);
+    let bng = r#"{"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::27700"}}"#;
+    let err = load(
+        &mut store,
+        reader("late.geojson", after(bng, 651_409.903, 313_177.27)),
+        &geojson,
+        None,
+    )
+    .expect_err("a late crs that disagrees");
+    let said = err.to_string();
+    assert!(
+        said.contains("late.geojson: line 5")
+            && said.contains("EPSG::27700")
+            && said.contains("after the features")
+            && said.contains("before \"features\""),
+        "{said}"
+    );
+    assert_eq!(reports(&store).len(), 1, "nothing of late.geojson stored");
+    assert_eq!(store.count(CountTable::Runs).expect("runs"), 1);
 }
 
 #[test]
