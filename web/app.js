@@ -15,7 +15,7 @@
     "3": "#b2182b", "2": "#ef8a62", "1": "#fddbc7", "0": "#f7f7f7",
     "-1": "#d1e5f0", "-2": "#67a9cf", "-3": "#2166ac",
   };
-  const { msg, label } = window.hotspotsControls;
+  const { msg, label, countText } = window.hotspotsControls;
   const BIN_LABELS = ["3", "2", "1", "0", "-1", "-2", "-3"].map(function (bin) {
     return [bin, msg("map-bin-" + bin.replace("-", "m"))];
   });
@@ -686,7 +686,7 @@
       tr.dataset.area = p.id;
       const th = document.createElement("th");
       th.scope = "row";
-      const n = typeof p.count === "number" ? String(p.count) : msg("map-withheld");
+      const n = typeof p.count === "number" ? countText(p.count) : msg("map-withheld");
       const cells = Array.isArray(p.h3_cells) ? p.h3_cells : JSON.parse(p.h3_cells || "[]");
       const b = document.createElement("button");
       b.type = "button";

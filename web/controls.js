@@ -12,13 +12,13 @@ window.hotspotsControls = (function () {
   function msg(id, args) {
     let text = MESSAGES[id];
     if (text === undefined) return id;
-    for (const [name, value] of Object.entries(args || {})) text = text.split("{" + name + "}").join(shown(value));
+    for (const [name, value] of Object.entries(args || {})) text = text.split("{" + name + "}").join(countText(value));
     return text;
   }
   // A whole number grouped as the page's language writes it (1,629), as the
   // server writes its counts; anything else as it is.
   const LANG = document.documentElement.lang || "en";
-  function shown(value) {
+  function countText(value) {
     return Number.isInteger(value) ? value.toLocaleString(LANG) : String(value);
   }
   // A vocabulary code (venue, exploitation, indicator) as the language writes it.
@@ -101,5 +101,5 @@ window.hotspotsControls = (function () {
     return iso(d);
   }
 
-  return { msg, label, readControls, pageQuery, layerQuery, iso, monthsBefore, monthStart, monthEnd, shiftMonth };
+  return { msg, label, countText, readControls, pageQuery, layerQuery, iso, monthsBefore, monthStart, monthEnd, shiftMonth };
 })();

@@ -2,7 +2,7 @@
 "use strict";
 
 window.hotspotsPanel = (function () {
-  const { msg, label } = window.hotspotsControls;
+  const { msg, label, countText } = window.hotspotsControls;
   function table(caption, counts) {
     const t = document.createElement("table");
     const c = document.createElement("caption");
@@ -15,7 +15,7 @@ window.hotspotsPanel = (function () {
       th.scope = "row";
       th.textContent = label(k);
       const td = document.createElement("td");
-      td.textContent = v;
+      td.textContent = countText(v);
       tr.append(th, td);
       t.append(tr);
     }

@@ -83,6 +83,25 @@ fn dashboard_in_chromium() {
         format!("{},{:03}", cells / 1000, cells % 1000),
         "{summary}"
     );
+    // So are the hotspot areas' reports in their table (the demo's largest
+    // holds over a thousand).
+    let counts = s.execute(
+        "return [...document.querySelectorAll('#hot-areas-table tbody td.num')].map(td => td.textContent)",
+        &json!([]),
+    );
+    let counts: Vec<&str> = (counts.as_array().expect("cells").iter())
+        .filter_map(serde_json::Value::as_str)
+        .collect();
+    assert!(counts.iter().any(|c| c.contains(',')), "{counts:?}");
+    for c in &counts {
+        let n: u64 = c.replace(',', "").parse().expect("a count");
+        let grouped = if n >= 1000 {
+            format!("{},{:03}", n / 1000, n % 1000)
+        } else {
+            n.to_string()
+        };
+        assert_eq!(*c, grouped, "{counts:?}");
+    }
     let rendered = s.execute(
         "return window.hotspotsMap.queryRenderedFeatures({layers: ['cells-fill']}).length",
         &json!([]),
