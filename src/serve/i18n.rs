@@ -163,10 +163,10 @@ fn grouping<M>(lang: Lang) -> fn(&FluentValue<'_>, &M) -> Option<String> {
     }
 }
 
-/// A whole number argument grouped as `Lang::ALL[L]` (as [`grouping`]
-/// lists them) writes it; any other
-/// value (a fraction, a number with digits asked for, text) as Fluent
-/// formats it. Identifiers (a load's number) are passed as text.
+/// A whole number argument grouped as `Lang::ALL[L]` writes it (the
+/// indices as [`grouping`] lists them); any other value (a fraction, a
+/// number with digits asked for, text) as Fluent formats it. Pass an
+/// identifier or a year as text (a load's number is), or it is grouped.
 fn grouped<const L: usize, M>(value: &FluentValue<'_>, _: &M) -> Option<String> {
     let FluentValue::Number(n) = value else {
         return None;
