@@ -274,7 +274,9 @@ async fn an_uploaded_file_loads_as_the_command_line_loads_it() {
 
 /// Browsers send a file without its encoding: the form names it, and a
 /// Windows-1252 file (Excel's "CSV" on a UK machine) reads as the command
-/// line's `--encoding windows-1252` reads it.
+/// line's `--encoding windows-1252` reads it. A file's own say on how it
+/// is read is followed too (a UTF-16 mark; a GeoJSON crs, or refused whole
+/// when it comes too late to follow).
 #[tokio::test]
 async fn an_upload_is_read_in_the_encoding_the_form_names() {
     let (state, beside) = empty_state();
@@ -355,6 +357,44 @@ async fn an_upload_is_read_in_the_encoding_the_form_names() {
             run.delimiter.as_deref()
         ),
         (1, Some("UTF-16LE"), Some(";"))
+    );
+
+    // A GeoJSON file whose British National Grid crs comes after its
+    // features is refused whole, saying where and what to do.
+    let late = "{\"type\": \"FeatureCollection\", \"features\": [\n\
+                {\"type\": \"Feature\", \"properties\": {\"report_id\": \"G1\", \"observed_on\": \"2024-03-01\", \"venue_type\": \"farm\"}, \
+                \"geometry\": {\"type\": \"Point\", \"coordinates\": [651409.9, 313177.3]}}\n],\n\
+                \"crs\": {\"type\": \"name\", \"properties\": {\"name\": \"EPSG:27700\"}}}\n";
+    let before = (
+        stored_reports(&beside).len(),
+        beside.runs(None, 100).expect("runs").len(),
+    );
+    let refused = send(
+        app.clone(),
+        upload(
+            "analyst",
+            &[("csrf", "csrf-analyst")],
+            "late.geojson",
+            late.as_bytes(),
+        ),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    let page = refused.text();
+    assert!(
+        page.contains("late.geojson: line 4")
+            && page.contains("EPSG:27700")
+            && page.contains("comes after the features")
+            && page.contains("/signout"),
+        "{page}"
+    );
+    assert_eq!(
+        (
+            stored_reports(&beside).len(),
+            beside.runs(None, 100).expect("runs").len()
+        ),
+        before,
+        "nothing stored, no run recorded"
     );
 }
 
