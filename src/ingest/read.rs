@@ -663,55 +663,71 @@ impl<'r> GeoJsonFeatures<'r> {
         }
     }
 
-    /// Advances to just inside the top-level `"features": [`.
+    /// Advances to just inside the top-level `"features": [`, reading a
+    /// `crs` met on the way (writers put it before the features; one after
+    /// them is read once they are: `trailing_crs`).
     fn seek_features(&mut self) -> Result<(), IngestError> {
-        let mut depth = 0usize;
-        let mut key = Vec::new();
-        let mut last_string_at_depth1 = false;
-        let mut first = true;
-        while let Some(b) = self.byte()? {
-            if first && b == 0xef {
-                // UTF-8 BOM
+        if self.peek()? == Some(0xef) {
+            // UTF-8 BOM
+            for _ in 0..3 {
                 self.byte()?;
-                self.byte()?;
-                first = false;
-                continue;
             }
-            first = false;
-            match b {
-                b'"' => {
-                    key.clear();
-                    self.string(&mut key)?;
-                    last_string_at_depth1 = depth == 1;
-                }
-                // Writers put `crs` before `features`; one after them is
-                // read once the features are (`trailing_crs`).
-                b':' if last_string_at_depth1 && key == b"crs\"" => {
-                    last_string_at_depth1 = false;
+        }
+        let mut depth = 0;
+        while let Some(key) = self.next_member(&mut depth)? {
+            match key.as_slice() {
+                b"crs\"" => {
                     if let Some(crs) = self.object_value()? {
                         self.grid = crs_is_grid(&crs).map_err(|m| self.malformed(&m))?;
                     }
                 }
-                b':' if last_string_at_depth1 && key == b"features\"" => loop {
+                b"features\"" => loop {
                     match self.byte()? {
                         Some(b'[') => return Ok(()),
                         Some(c) if c.is_ascii_whitespace() => {}
                         _ => return Err(self.malformed("\"features\" must be an array")),
                     }
                 },
+                _ => {}
+            }
+        }
+        Err(self.malformed("not a GeoJSON FeatureCollection: no \"features\" array"))
+    }
+
+    /// Reads on to the next member of the top-level object: its name as
+    /// read (with its closing quote: `crs"`), the `:` after it read too;
+    /// `None` at the end of the input, or of that object. `depth` is how
+    /// many brackets are open, carried from call to call (0 before the
+    /// object's `{`, 1 inside it).
+    fn next_member(&mut self, depth: &mut usize) -> Result<Option<Vec<u8>>, IngestError> {
+        let mut key = Vec::new();
+        let mut last_string_at_depth1 = false;
+        let mut opened = *depth > 0;
+        while let Some(b) = self.byte()? {
+            match b {
+                b'"' => {
+                    key.clear();
+                    self.string(&mut key)?;
+                    last_string_at_depth1 = *depth == 1;
+                }
+                b':' if last_string_at_depth1 => return Ok(Some(key)),
                 b'{' | b'[' => {
-                    depth += 1;
+                    *depth += 1;
+                    opened = true;
                     last_string_at_depth1 = false;
                 }
                 b'}' | b']' => {
-                    depth = depth.saturating_sub(1);
+                    *depth = depth.saturating_sub(1);
+                    if opened && *depth == 0 {
+                        return Ok(None);
+                    }
                     last_string_at_depth1 = false;
                 }
                 b',' => last_string_at_depth1 = false,
                 _ => {}
             }
         }
-        Err(self.malformed("not a GeoJSON FeatureCollection: no \"features\" array"))
+        Ok(None)
     }
 
     /// The object that comes next (after white space), parsed; `None`, with
@@ -789,62 +805,43 @@ impl<'r> GeoJsonFeatures<'r> {
     /// says otherwise stops the file, the load with it (nothing is stored),
     /// saying so: read in the wrong CRS, every point would be wrong.
     fn trailing_crs(&mut self) -> Result<(), IngestError> {
-        let mut depth = 1usize;
-        let mut key = Vec::new();
-        let mut last_string_at_depth1 = false;
-        while depth > 0 {
-            let Some(b) = self.byte()? else {
-                return Ok(());
+        let mut depth = 1;
+        loop {
+            let key = match self.next_member(&mut depth) {
+                Ok(Some(key)) => key,
+                // A tail cut short holds no crs to read: the features are
+                // whole, and the file loads as before.
+                Ok(None) | Err(IngestError::Malformed { .. }) => return Ok(()),
+                Err(e) => return Err(e),
             };
-            match b {
-                b'"' => {
-                    key.clear();
-                    // A tail cut short holds no crs to read: the features
-                    // are whole, and the file loads as before.
-                    if self.string(&mut key).is_err() {
-                        return Ok(());
-                    }
-                    last_string_at_depth1 = depth == 1;
-                }
-                b':' if last_string_at_depth1 && key == b"crs\"" => {
-                    last_string_at_depth1 = false;
-                    let line = self.line;
-                    if let Some(crs) = self.object_value()? {
-                        let grid = crs_is_grid(&crs).map_err(|m| self.malformed(&m))?;
-                        if grid != self.grid {
-                            return Err(IngestError::Malformed {
-                                file: self.file.clone(),
-                                line,
-                                message: format!(
-                                    "\"crs\" ({}) comes after the features, which were read \
-                                     as {} before it: put it before \"features\" (as GDAL \
-                                     writes it) and load the file again",
-                                    crs["properties"]["name"]
-                                        .as_str()
-                                        .map_or_else(|| crs.to_string(), str::to_owned),
-                                    if self.grid {
-                                        "British National Grid eastings and northings"
-                                    } else {
-                                        "WGS84 longitude and latitude"
-                                    }
-                                ),
-                            });
+            if key != b"crs\"" {
+                continue;
+            }
+            let line = self.line;
+            let Some(crs) = self.object_value()? else {
+                continue;
+            };
+            let grid = crs_is_grid(&crs).map_err(|m| self.malformed(&m))?;
+            if grid != self.grid {
+                return Err(IngestError::Malformed {
+                    file: self.file.clone(),
+                    line,
+                    message: format!(
+                        "\"crs\" ({}) comes after the features, which were read as {} \
+                         before it: put it before \"features\" (as GDAL writes it) and load \
+                         the file again",
+                        crs["properties"]["name"]
+                            .as_str()
+                            .map_or_else(|| crs.to_string(), str::to_owned),
+                        if self.grid {
+                            "British National Grid eastings and northings"
+                        } else {
+                            "WGS84 longitude and latitude"
                         }
-                    }
-                }
-                b'{' | b'[' => {
-                    depth += 1;
-                    last_string_at_depth1 = false;
-                }
-                b'}' | b']' => {
-                    depth -= 1;
-                    last_string_at_depth1 = false;
-                }
-                b',' => last_string_at_depth1 = false,
-                _ => {}
+                    ),
+                });
             }
         }
-        Ok(())
     }
 
     /// The next feature's bytes and start line, or `None` at the end of the array.

@@ -78,11 +78,7 @@ fn dashboard_in_chromium() {
         .unwrap_or_else(|| panic!("the study area in {summary:?}"));
     let cells: u64 = study.replace(',', "").parse().expect("a count");
     assert!(cells >= 10_000, "{summary}");
-    assert_eq!(
-        study,
-        format!("{},{:03}", cells / 1000, cells % 1000),
-        "{summary}"
-    );
+    assert_eq!(study, crate::support::grouped(cells), "{summary}");
     // So are the hotspot areas' reports in their table (the demo's largest
     // holds over a thousand).
     let counts = s.execute(
@@ -95,12 +91,7 @@ fn dashboard_in_chromium() {
     assert!(counts.iter().any(|c| c.contains(',')), "{counts:?}");
     for c in &counts {
         let n: u64 = c.replace(',', "").parse().expect("a count");
-        let grouped = if n >= 1000 {
-            format!("{},{:03}", n / 1000, n % 1000)
-        } else {
-            n.to_string()
-        };
-        assert_eq!(*c, grouped, "{counts:?}");
+        assert_eq!(*c, crate::support::grouped(n), "{counts:?}");
     }
     let rendered = s.execute(
         "return window.hotspotsMap.queryRenderedFeatures({layers: ['cells-fill']}).length",

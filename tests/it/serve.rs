@@ -2074,17 +2074,6 @@ async fn outcomes_compare_hot_visits_with_the_others() {
     );
     assert!(!areas.contains("/briefing?"), "analysts open no briefing");
     // Each area's reports, written as English groups them (1,629).
-    let grouped = |n: u64| {
-        let digits = n.to_string();
-        let mut out = String::new();
-        for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i).is_multiple_of(3) {
-                out.push(',');
-            }
-            out.push(c);
-        }
-        out
-    };
     // Over the demo's seven years, some area holds more than a thousand.
     let long = "window_days=2557";
     let summary = get(app(), &format!("/api/v1/outcomes/summary?{long}"))
@@ -2099,7 +2088,10 @@ async fn outcomes_compare_hot_visits_with_the_others() {
     assert!(reports.iter().any(|n| *n >= 1000), "{reports:?}");
     for n in reports {
         assert!(
-            long_areas.contains(&format!(r#"<td class="num">{}</td>"#, grouped(n))),
+            long_areas.contains(&format!(
+                r#"<td class="num">{}</td>"#,
+                crate::support::grouped(n)
+            )),
             "{n} in {long_areas}"
         );
     }

@@ -234,7 +234,6 @@ pub async fn load_page(
     Ok(staff_page(&title, &body, viewer.nav_in(lang)).into_response())
 }
 
-/// A CSV's delimiter by name: a tab or a comma is hard to read as itself.
 /// What a load was, for people: `premises-csv` is "Premises register
 /// (CSV)". The recorded name is kept for a kind this does not know.
 fn kind_name(lang: Lang, format: &str) -> String {
@@ -259,6 +258,7 @@ fn kind_name(lang: Lang, format: &str) -> String {
     }
 }
 
+/// A CSV's delimiter by name: a tab or a comma is hard to read as itself.
 fn delimiter_name(lang: Lang, delimiter: &str) -> String {
     match delimiter {
         "," => t(lang, "load-delimiter-comma"),

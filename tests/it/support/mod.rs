@@ -46,3 +46,17 @@ pub fn found_exploitation(visits: &[&hotspots::store::OutcomeRecord]) -> u64 {
 pub fn element<'a>(html: &'a str, open: &str, close: &str) -> Option<&'a str> {
     html.split(open).nth(1)?.split(close).next()
 }
+
+/// A count as English writes it, grouped by thousands (1,629): written out
+/// here, not by the program's `num-format`, to check the pages with.
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
