@@ -2062,6 +2062,23 @@ async fn outcomes_compare_hot_visits_with_the_others() {
         "could arise by chance"
     };
     assert!(said.contains(chance), "p = {p}: {said}");
+    // Each emerging category's row is named as the map's legend names it;
+    // `none` is the analysis' "no pattern detected", not a blank "none".
+    let categories: Vec<&str> = (json["emerging"].as_array().expect("emerging").iter())
+        .map(|r| r["category"].as_str().expect("category"))
+        .collect();
+    assert!(categories.contains(&"none"), "{categories:?}");
+    for category in categories {
+        let label = match category {
+            "none" => "no pattern detected".to_owned(),
+            "no_reports" => "no reports in the window".to_owned(),
+            code => code.replace('_', " "),
+        };
+        assert!(
+            html.contains(&format!(r#"<th scope="row">{label}</th>"#)),
+            "{category} as {label}"
+        );
+    }
     // The hotspot areas and their visits: an analyst reads them; only a role
     // that may open briefings gets links to them, on the same map.
     let areas = crate::support::element(&html, r#"<section id="out-areas">"#, "</section>")

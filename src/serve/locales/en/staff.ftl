@@ -299,7 +299,7 @@ map-cat-diminishing_cold = diminishing cold
 map-cat-sporadic_cold = sporadic cold
 map-cat-oscillating_cold = oscillating cold
 map-cat-historical_cold = historical cold
-map-cat-none = none
+map-cat-none = no pattern detected
 
 ## Premises pages
 label-no_concerns = No concerns
