@@ -103,7 +103,12 @@ impl AppError {
                 (status, axum::Json(body)).into_response()
             }
             Audience::Page => {
-                let detail = self.public_message();
+                // A page has no `error.field` beside the sentence: the
+                // sentence names the field ("from: \"bad\" is not a date").
+                let detail = match &self {
+                    Self::BadRequest { field, message } => format!("{field}: {message}"),
+                    other => other.public_message(),
+                };
                 let page = problem_page(Lang::En, status, &detail, ProblemFrame::SignedOut);
                 let mut response = (status, page).into_response();
                 response

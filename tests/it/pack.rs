@@ -311,18 +311,32 @@ async fn the_partnership_pack_withholds_small_counts_and_cannot_be_differenced()
 
 #[tokio::test]
 async fn the_pack_refuses_what_it_does_not_know() {
+    // A page has no `error.field` beside its sentence: the sentence names
+    // the parameter it is about, the unknown one included.
     for (uri, says) in [
-        ("/towns/pack?area=county:X", "district:CODE"),
+        (
+            "/towns/pack?area=county:X",
+            "area: &quot;county:X&quot;: give district:CODE",
+        ),
         (
             "/towns/pack?quarter=1999Q1&area=district:E07000010",
-            "not a quarter",
+            "quarter: &quot;1999Q1&quot; is not a quarter",
         ),
-        ("/towns/pack?colour=red", "unknown parameter"),
+        ("/towns/pack?colour=red", "colour: unknown parameter"),
     ] {
         let a = get(uri, Role::Partnership).await;
         assert_eq!(a.status, StatusCode::BAD_REQUEST, "{uri}");
-        assert!(a.text().contains(says), "{uri}");
+        let html = a.text();
+        let said = crate::support::element(&html, "<main", "</main>").expect("a problem page");
+        assert!(said.contains(says), "{uri}: {said}");
     }
+    let towns = get("/towns?group=district", Role::Partnership).await;
+    assert_eq!(towns.status, StatusCode::BAD_REQUEST);
+    assert!(
+        towns.text().contains("group: unknown parameter"),
+        "{}",
+        towns.text()
+    );
 }
 
 /// Union-find's root of `x`.

@@ -56,7 +56,7 @@ pub async fn pack_page(
     let q = pairs(raw.as_deref());
     for (k, _) in &q {
         if !matches!(k.as_str(), "quarter" | "area") {
-            return Err(AppError::bad(k, "unknown parameter (quarter, area)").into());
+            return Err(AppError::bad(k, "unknown parameter (accepted: quarter, area)").into());
         }
     }
     let (level, key) = match one(&q, "area") {
