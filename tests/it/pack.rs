@@ -947,6 +947,7 @@ async fn the_briefing_map_has_a_scale_north_and_its_places() {
         // first premises (within a unit and a metre's rounding).
         let (origin_xy, origin) = drawn[0];
         let mut names = Vec::new();
+        let mut boxes: Vec<(String, (f64, f64, f64, f64))> = Vec::new();
         for g in svg.split("<g class=\"place\"").skip(1) {
             let square = between(g, "<rect", "/>");
             let (x, y) = (attr(square, "x") + 4.0, attr(square, "y") + 4.0);
@@ -961,6 +962,33 @@ async fn the_briefing_map_has_a_scale_north_and_its_places() {
                     && (south - expected_south).abs() < 0.003 * on_ground.max(1000.0)
             });
             assert!(found, "{id}: {name} is not where the gazetteer puts it");
+            // The name's box, from its anchor and alignment (about 7.5
+            // units a character): on the map, and over no other name.
+            let text = between(g, "<text", ">");
+            let width = 7.5 * name.chars().count() as f64;
+            let from = attr(text, "x")
+                - match text
+                    .split("text-anchor=\"")
+                    .nth(1)
+                    .and_then(|r| r.split('"').next())
+                {
+                    Some("end") => width,
+                    Some("middle") => width / 2.0,
+                    _ => 0.0,
+                };
+            let baseline = attr(text, "y");
+            let b = (from, baseline - 11.0, from + width, baseline + 3.0);
+            assert!(
+                b.0 >= 0.0 && b.2 <= 1000.0 && b.1 >= 0.0,
+                "{id}: {name} at {b:?}"
+            );
+            for (other, o) in &boxes {
+                assert!(
+                    !(b.0 < o.2 && o.0 < b.2 && b.1 < o.3 && o.1 < b.3),
+                    "{id}: {name} over {other}"
+                );
+            }
+            boxes.push((name.to_owned(), b));
             names.push(name.to_owned());
         }
         let town = f["properties"]["nearest_town"].as_str().expect("town");

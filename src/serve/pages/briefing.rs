@@ -122,9 +122,12 @@ fn svg_map(lang: Lang, b: &Briefing) -> Markup {
         let (x, y) = xy(place.lat, place.lng);
         ((0.0..=WIDTH).contains(&x) && (0.0..=map_height).contains(&y)).then_some((place, x, y))
     });
-    place_labels(&mut svg, places);
-    for (i, row) in listed.iter().enumerate() {
-        let (x, y) = xy(row.premises.lat, row.premises.lng);
+    let markers: Vec<(f64, f64)> = listed
+        .iter()
+        .map(|row| xy(row.premises.lat, row.premises.lng))
+        .collect();
+    place_labels(&mut svg, places, &markers, map_height);
+    for (i, (x, y)) in markers.iter().enumerate() {
         let _ = write!(
             svg,
             "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"9\" fill=\"#000\" stroke=\"#fff\" stroke-width=\"1.5\"/>\
@@ -152,11 +155,15 @@ const SCALE_BAND: f64 = 44.0;
 const PLACE_LABELS: usize = 10;
 
 /// The places on the map, named: a square at each centre and its name beside
-/// it, the largest places first, skipping a name that would overlap one
-/// already drawn. What orients an officer on a map without streets.
+/// it, the largest places first. What orients an officer on a map without
+/// streets. A name goes right of its square, else left, above or below:
+/// wherever it covers fewest premises' numbers (drawn over it) and no name
+/// already drawn; a place whose name fits nowhere is left out.
 fn place_labels<'a>(
     svg: &mut String,
     places: impl Iterator<Item = (&'a crate::geo::Place, f64, f64)>,
+    markers: &[(f64, f64)],
+    map_height: f64,
 ) {
     let mut places: Vec<_> = places.collect();
     places.sort_by(|a, b| {
@@ -164,44 +171,98 @@ fn place_labels<'a>(
             .cmp(&a.0.population)
             .then(a.0.name.cmp(&b.0.name))
     });
-    let mut taken: Vec<(f64, f64, f64, f64)> = Vec::new();
+    let mut taken: Vec<LabelBox> = Vec::new();
     for (place, x, y) in places {
         if taken.len() == PLACE_LABELS {
             break;
         }
-        // ~7.5 units a character at 14 units bold; right of the square, or
-        // left of it near the right edge.
-        let width = 7.5 * place.name.chars().count() as f64;
-        let left = x + 8.0 + width > WIDTH;
-        let x0 = if left { x - 8.0 - width } else { x - 5.0 };
-        let (x1, y0, y1) = (
-            if left { x + 5.0 } else { x + 8.0 + width },
-            y - 12.0,
-            y + 6.0,
-        );
-        if taken
-            .iter()
-            .any(|t| x0 < t.2 && t.0 < x1 && y0 < t.3 && t.1 < y1)
-        {
+        let Some(label) = place_label(&place.name, (x, y), &taken, markers, map_height) else {
             continue;
-        }
-        taken.push((x0, y0, x1, y1));
-        let (text_x, anchor) = if left {
-            (x - 8.0, "end")
-        } else {
-            (x + 8.0, "start")
         };
+        taken.push(label.bounds);
         let _ = write!(
             svg,
             "<g class=\"place\"><rect x=\"{:.1}\" y=\"{:.1}\" width=\"8\" height=\"8\" fill=\"#fff\" stroke=\"#000\" stroke-width=\"2\"/>\
-             <text x=\"{text_x:.1}\" y=\"{:.1}\" font-size=\"14\" font-weight=\"bold\" text-anchor=\"{anchor}\" font-family=\"sans-serif\" \
+             <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"14\" font-weight=\"bold\" text-anchor=\"{}\" font-family=\"sans-serif\" \
              fill=\"#000\" stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\">{}</text></g>",
             x - 4.0,
             y - 4.0,
-            y + 5.0,
+            label.anchor.0,
+            label.anchor.1,
+            label.text_anchor,
             escape(&place.name),
         );
     }
+}
+
+/// A box on the map: `(x0, y0, x1, y1)` in SVG units.
+type LabelBox = (f64, f64, f64, f64);
+
+/// Where a place's name is written: its text's anchor point and alignment,
+/// and the box its square and name take.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct PlaceLabel {
+    anchor: (f64, f64),
+    text_anchor: &'static str,
+    bounds: LabelBox,
+}
+
+/// Radius of a premises' numbered circle.
+const MARKER_RADIUS: f64 = 9.0;
+
+/// The best of the four places for `name` beside the square at `(x, y)`:
+/// inside the map, over no name in `taken`, then covering the fewest
+/// `markers`, in the order right, left, above, below. `None` when every
+/// one is off the map or over a name.
+fn place_label(
+    name: &str,
+    (x, y): (f64, f64),
+    taken: &[LabelBox],
+    markers: &[(f64, f64)],
+    map_height: f64,
+) -> Option<PlaceLabel> {
+    // ~7.5 units a character at 14 units bold; glyphs from 11 above the
+    // baseline to 3 below, and the square's 5 units either side of (x, y).
+    let width = 7.5 * name.chars().count() as f64;
+    let square = (x - 5.0, y - 5.0, x + 5.0, y + 5.0);
+    let text = |(_, baseline): (f64, f64), from: f64| {
+        (from, baseline - 11.0, from + width, baseline + 3.0)
+    };
+    let union = |a: LabelBox, b: LabelBox| (a.0.min(b.0), a.1.min(b.1), a.2.max(b.2), a.3.max(b.3));
+    let candidates = [
+        ((x + 8.0, y + 5.0), "start", x + 8.0),
+        ((x - 8.0, y + 5.0), "end", x - 8.0 - width),
+        ((x, y - 9.0), "middle", x - width / 2.0),
+        ((x, y + 20.0), "middle", x - width / 2.0),
+    ]
+    .map(|(anchor, text_anchor, from)| PlaceLabel {
+        anchor,
+        text_anchor,
+        bounds: union(square, text(anchor, from)),
+    });
+    let overlaps = |a: &LabelBox, b: &LabelBox| a.0 < b.2 && b.0 < a.2 && a.1 < b.3 && b.1 < a.3;
+    let covered = |label: &PlaceLabel| {
+        markers
+            .iter()
+            .filter(|(cx, cy)| {
+                let circle = (
+                    cx - MARKER_RADIUS,
+                    cy - MARKER_RADIUS,
+                    cx + MARKER_RADIUS,
+                    cy + MARKER_RADIUS,
+                );
+                overlaps(&label.bounds, &circle)
+            })
+            .count()
+    };
+    candidates
+        .into_iter()
+        .filter(|label| {
+            let b = label.bounds;
+            b.0 >= 0.0 && b.2 <= WIDTH && b.1 >= 0.0 && b.3 <= map_height
+        })
+        .filter(|label| !taken.iter().any(|t| overlaps(&label.bounds, t)))
+        .min_by_key(covered)
 }
 
 /// Text escaped for SVG as maud escapes it for HTML (`&`, `<`, `>`, `"`).
@@ -561,4 +622,71 @@ async fn chooser(state: &AppState, viewer: &Viewer, force: Option<String>) -> Pa
         &body,
         viewer.nav_in(lang),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEIGHT: f64 = 600.0;
+
+    #[test]
+    fn a_place_name_goes_where_it_covers_no_premises_number() {
+        let at = (500.0, 300.0);
+        let right = place_label("March", at, &[], &[], HEIGHT).expect("room");
+        assert_eq!((right.anchor, right.text_anchor), ((508.0, 305.0), "start"));
+        // A number just right of the square: the name goes left.
+        let left = place_label("March", at, &[], &[(530.0, 300.0)], HEIGHT).expect("room");
+        assert_eq!((left.anchor, left.text_anchor), ((492.0, 305.0), "end"));
+        // Numbers either side: above.
+        let sides = [(530.0, 300.0), (470.0, 300.0)];
+        let above = place_label("March", at, &[], &sides, HEIGHT).expect("room");
+        assert_eq!(
+            (above.anchor, above.text_anchor),
+            ((500.0, 291.0), "middle")
+        );
+        // Either side and above: below.
+        let around = [(530.0, 300.0), (470.0, 300.0), (500.0, 280.0)];
+        let below = place_label("March", at, &[], &around, HEIGHT).expect("room");
+        assert_eq!(below.anchor, (500.0, 320.0));
+        // Numbers all round: the side covering fewest, right first.
+        let crowded = [
+            (530.0, 300.0),
+            (470.0, 300.0),
+            (460.0, 300.0),
+            (500.0, 280.0),
+            (490.0, 282.0),
+            (500.0, 325.0),
+            (510.0, 325.0),
+        ];
+        let least = place_label("March", at, &[], &crowded, HEIGHT).expect("room");
+        assert_eq!(
+            least.text_anchor, "start",
+            "one number right, two elsewhere"
+        );
+    }
+
+    #[test]
+    fn a_place_name_is_never_over_another_name_or_off_the_map() {
+        let at = (500.0, 300.0);
+        // Another name takes the right: left.
+        let taken = [(505.0, 290.0, 600.0, 310.0)];
+        let left = place_label("March", at, &taken, &[], HEIGHT).expect("room");
+        assert_eq!(left.text_anchor, "end");
+        // Near the right edge: not right, whatever it covers.
+        let edge =
+            place_label("Wisbech", (990.0, 300.0), &[], &[(960.0, 300.0)], HEIGHT).expect("room");
+        assert!(edge.bounds.2 <= WIDTH, "{edge:?}");
+        // Names all round: none.
+        let all_round = [(0.0, 0.0, WIDTH, HEIGHT)];
+        assert_eq!(place_label("March", at, &all_round, &[], HEIGHT), None);
+        // Every box keeps the square inside it and the name clear of others.
+        let label =
+            place_label("King's Lynn", at, &taken, &[(530.0, 300.0)], HEIGHT).expect("room");
+        let b = label.bounds;
+        assert!(
+            b.0 <= 495.0 && b.2 >= 505.0 && b.1 <= 295.0 && b.3 >= 305.0,
+            "{b:?}"
+        );
+    }
 }

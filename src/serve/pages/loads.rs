@@ -59,7 +59,9 @@ pub async fn loads_page(
                         AppError::bad("before", format!("{v:?} is not a load number"))
                     })?);
             }
-            other => return Err(AppError::bad(other, "unknown parameter (accepted: before)").into()),
+            other => {
+                return Err(AppError::bad(other, "unknown parameter (accepted: before)").into())
+            }
         }
     }
     let runs = state

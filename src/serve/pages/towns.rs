@@ -32,7 +32,9 @@ pub async fn towns_page(
     let q = pairs(raw.as_deref());
     for (k, _) in &q {
         if !matches!(k.as_str(), "quarter" | "level" | "force") {
-            return Err(AppError::bad(k, "unknown parameter (accepted: quarter, level, force)").into());
+            return Err(
+                AppError::bad(k, "unknown parameter (accepted: quarter, level, force)").into(),
+            );
         }
     }
     // One police force's towns: the published rows of its districts, no new
