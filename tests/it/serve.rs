@@ -608,7 +608,7 @@ async fn premises_say_where_they_are() {
         assert!(header.iter().any(|h| h == column), "{column} in {header:?}");
     }
     // The page: the first row (most reported) reads as the layer's first feature.
-    let page = get(tactical, "/premises").await;
+    let page = get(tactical.clone(), "/premises").await;
     assert_eq!(page.status, StatusCode::OK);
     let html = page.text();
     let first = fc.features[0].properties.as_ref().expect("properties");
@@ -636,6 +636,48 @@ async fn premises_say_where_they_are() {
         row.contains(&format!(r#"<small class="address">{address}"#)),
         "{id}: {address} in {row}"
     );
+    // Its page: the address, and the status as the language words it.
+    let fact = |html: &str, term: &str| {
+        crate::support::element(html, &format!("<dt>{term}</dt><dd>"), "</dd>").map(str::to_owned)
+    };
+    let page = get(tactical.clone(), &format!("/premises/{id}"))
+        .await
+        .text();
+    assert!(
+        fact(&page, "Address").is_some_and(|a| a.starts_with(address)),
+        "{id}: {address}"
+    );
+    let closed = (fc.features.iter())
+        .filter_map(|f| f.properties.as_ref())
+        .find(|p| p["status"] == "closed")
+        .expect("a closed premises in the demo's list");
+    for p in [registered, closed] {
+        let id = p["premises_id"].as_str().expect("id");
+        let status = p["status"].as_str().expect("status");
+        let page = get(tactical.clone(), &format!("/premises/{id}"))
+            .await
+            .text();
+        assert_eq!(fact(&page, "Status").as_deref(), Some(status));
+        let welsh = get(tactical.clone(), &format!("/premises/{id}?lang=cy"))
+            .await
+            .text();
+        let in_welsh = if status == "open" {
+            "ar agor"
+        } else {
+            "ar gau"
+        };
+        assert_eq!(fact(&welsh, "Statws").as_deref(), Some(in_welsh), "{id}");
+    }
+    // Premises made from reports have no address: said, not left blank.
+    let made = fc
+        .features
+        .iter()
+        .filter_map(|f| f.properties.as_ref())
+        .find(|p| p["address"].is_null() && p["postcode"].is_null())
+        .expect("premises made from reports in the demo's list");
+    let id = made["premises_id"].as_str().expect("id");
+    let page = get(tactical, &format!("/premises/{id}")).await.text();
+    assert_eq!(fact(&page, "Address").as_deref(), Some("not known"), "{id}");
 }
 
 #[tokio::test]

@@ -35,6 +35,17 @@ fn category_label(lang: Lang, category: &str) -> String {
     i18n::lookup(lang, &format!("map-cat-{category}")).unwrap_or_else(|| category.to_owned())
 }
 
+/// A premises' address line, or "not known" (premises made from reports
+/// have none) rather than a blank beside its heading.
+fn address_or_unknown(lang: Lang, record: &crate::store::PremisesRecord) -> String {
+    let line = address_line(record.address.as_deref(), record.postcode.as_deref());
+    if line.is_empty() {
+        t(lang, "prem-address-unknown")
+    } else {
+        line
+    }
+}
+
 /// A visit's result as the language writes it: "2025-06-02: Victims identified".
 fn last_visit(lang: Lang, outcome: Option<&crate::store::OutcomeRecord>) -> String {
     outcome.map_or_else(
@@ -257,8 +268,8 @@ pub async fn premises_detail(
             dl {
                 dt { (t(lang, "prem-id")) } dd { (record.premises_id) }
                 dt { (t(lang, "prem-venue-type")) } dd { (label_in(lang, &record.venue_type)) }
-                dt { (t(lang, "prem-address")) } dd { (address_line(record.address.as_deref(), record.postcode.as_deref())) }
-                dt { (t(lang, "prem-status")) } dd { (record.status) }
+                dt { (t(lang, "prem-address")) } dd { (address_or_unknown(lang, &record)) }
+                dt { (t(lang, "prem-status")) } dd { (i18n::lookup(lang, &format!("prem-status-{}", record.status)).unwrap_or_else(|| record.status.clone())) }
                 dt { (t(lang, "prem-origin")) } dd { (t(lang, if record.origin == "reports" { "prem-origin-reports" } else { "prem-origin-register" })) }
                 @if let Some(into) = &record.merged_into { dt { (t(lang, "prem-merged-into")) } dd { a href=(format!("/premises/{into}")) { (into) } } }
                 @if let Ok(r) = &row {
