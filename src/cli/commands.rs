@@ -177,18 +177,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if linking {
                 eprintln!("linked the reports to premises as each file was stored");
             }
-            for s in &summaries {
-                if let Some(path) = &s.rejects_csv {
-                    if s.counts.rejected > 0 {
-                        eprintln!(
-                            "{}: {} rejected rows listed in {}",
-                            s.file,
-                            s.counts.rejected,
-                            path.display()
-                        );
-                    }
-                }
-            }
+            summaries.iter().for_each(super::premises::say_rejects);
             println!("{}", ingest::summary_line(&summaries));
             let rejected: u64 = summaries.iter().map(|s| s.counts.rejected).sum();
             Ok(if strict && rejected > 0 {

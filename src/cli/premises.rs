@@ -50,11 +50,17 @@ fn import(files: &RegisterFiles, run: Import, link: bool) -> anyhow::Result<Exit
     })
 }
 
-/// Where a file's rejects were listed, when it had any.
-fn say_rejects(summary: &FileSummary) {
+/// Where a file's rejects were listed, when it had any (reports, premises
+/// and outcomes alike).
+pub(super) fn say_rejects(summary: &FileSummary) {
     if let (Some(rejects), true) = (&summary.rejects_csv, summary.counts.rejected > 0) {
+        let rows = if summary.counts.rejected == 1 {
+            "row"
+        } else {
+            "rows"
+        };
         eprintln!(
-            "{}: {} rejected rows listed in {}",
+            "{}: {} rejected {rows} listed in {}",
             summary.file,
             summary.counts.rejected,
             rejects.display()

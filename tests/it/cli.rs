@@ -34,8 +34,22 @@ fn ingest_prints_exact_summary_and_strict_exit_code() {
         String::from_utf8_lossy(&out.stdout).trim(),
         "read 25, stored 8, duplicates 1, rejected 16"
     );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("messy.csv.rejects.csv"));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("messy.csv: 16 rejected rows listed in messy.csv.rejects.csv"));
     assert!(dir.path().join("messy.csv.rejects.csv").exists());
+    // One reject is one row.
+    std::fs::write(
+        dir.path().join("one.csv"),
+        "report_id,lat,lng,observed_on,venue_type\nO1,52.1,-0.4,2025-13-01,car_wash\n",
+    )
+    .expect("write");
+    let one = succeeded(hotspots(dir.path()).args(["ingest", "--db", "one.duckdb", "one.csv"]));
+    assert!(
+        String::from_utf8_lossy(&one.stderr)
+            .contains("one.csv: 1 rejected row listed in one.csv.rejects.csv"),
+        "{}",
+        String::from_utf8_lossy(&one.stderr)
+    );
     // The run says who loaded the file: the operating system's user.
     let runs = hotspots::Store::open(&dir.path().join("t.duckdb"))
         .expect("open")
