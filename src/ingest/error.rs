@@ -17,4 +17,12 @@ pub enum IngestError {
     },
     #[error("{file}: cannot tell the format from the extension; use --format csv|jsonl|geojson")]
     UnknownFormat { file: String },
+    /// An Excel or LibreOffice workbook (by its name or its first bytes),
+    /// or another zip archive: not text, so not one row of it would read.
+    #[error(
+        "{file}: a spreadsheet workbook or zip archive, not a text file: open it in Excel \
+         or LibreOffice and save it as \"CSV UTF-8 (Comma delimited)\" (or unzip it), then \
+         load that"
+    )]
+    Workbook { file: String },
 }

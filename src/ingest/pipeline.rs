@@ -114,8 +114,7 @@ pub fn load<D: Destination + ?Sized>(
     let workers = worker_count()?;
     let format = match (options.format, &input) {
         (Some(f), _) => f,
-        (None, Input::Path(p)) => Format::from_path(&p.to_string_lossy())
-            .ok_or_else(|| ingest::IngestError::UnknownFormat { file: file.clone() })?,
+        (None, Input::Path(p)) => Format::of_file(&p.to_string_lossy(), &file)?,
         (None, Input::Reader { .. }) => Format::Csv,
     };
     let rejects_path = (!options.no_rejects_file).then(|| {
@@ -147,7 +146,11 @@ pub fn load<D: Destination + ?Sized>(
         file: file.clone(),
         source,
     };
-    let encoding_name = encoding::read_as(options.encoding, reader.fill_buf().map_err(io)?);
+    let head = reader.fill_buf().map_err(io)?;
+    if read::is_workbook(head) {
+        return Err(ingest::IngestError::Workbook { file }.into());
+    }
+    let encoding_name = encoding::read_as(options.encoding, head);
     // Below the hash: `ingest_runs` keeps the SHA-256 of the file's own bytes.
     let mut reader = encoding::decoded(reader, options.encoding).map_err(io)?;
     let read_as = ReadAs {

@@ -31,6 +31,28 @@ impl Format {
         }
     }
 
+    /// From the file extension, as [`Format::from_path`]; a workbook's
+    /// name (`.xlsx`, `.xls`, `.ods`, ...) is said to be one, so its user
+    /// learns to save it as CSV rather than to name a format.
+    ///
+    /// # Errors
+    /// `Workbook` for a workbook's name, `UnknownFormat` for any other.
+    pub fn of_file(path: &str, file: &str) -> Result<Self, IngestError> {
+        Self::from_path(path).ok_or_else(|| {
+            let lower = path.to_ascii_lowercase();
+            let ext = lower.rsplit_once('.').map_or("", |(_, e)| e);
+            if matches!(ext, "xlsx" | "xlsm" | "xlsb" | "xls" | "ods" | "numbers") {
+                IngestError::Workbook {
+                    file: file.to_owned(),
+                }
+            } else {
+                IngestError::UnknownFormat {
+                    file: file.to_owned(),
+                }
+            }
+        })
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Csv => "csv",
@@ -38,6 +60,15 @@ impl Format {
             Self::Geojson => "geojson",
         }
     }
+}
+
+/// Whether a file starting `head` is a workbook or zip archive rather than
+/// text: a zip's local-file signature (`.xlsx`, `.ods`) or the compound
+/// document signature of an `.xls`. Neither can begin a text file.
+pub(crate) fn is_workbook(head: &[u8]) -> bool {
+    const ZIP: &[u8] = b"PK\x03\x04";
+    const COMPOUND_DOCUMENT: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
+    head.starts_with(ZIP) || head.starts_with(COMPOUND_DOCUMENT)
 }
 
 /// A record read: either a row to validate or a record that could not even be read.

@@ -653,17 +653,18 @@ pub(super) fn read_input(input: Input, file: &str) -> Result<Vec<u8>, IngestErro
             reader.read_to_end(&mut bytes).map_err(io)?;
         }
     }
+    if super::read::is_workbook(&bytes) {
+        return Err(IngestError::Workbook {
+            file: file.to_owned(),
+        });
+    }
     Ok(bytes)
 }
 
 fn format_of(input: &Input, options: &LoadOptions, file: &str) -> Result<Format, IngestError> {
     match (options.format, input) {
         (Some(f), _) => Ok(f),
-        (None, Input::Path(p)) => {
-            Format::from_path(&p.to_string_lossy()).ok_or_else(|| IngestError::UnknownFormat {
-                file: file.to_owned(),
-            })
-        }
+        (None, Input::Path(p)) => Format::of_file(&p.to_string_lossy(), file),
         (None, Input::Reader { .. }) => Ok(Format::Csv),
     }
 }

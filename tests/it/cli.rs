@@ -200,6 +200,53 @@ fn ingest_from_standard_input_and_unreadable_file() {
     );
     // The cause is said once, though the error's own text ends with it.
     assert_eq!(err.matches("(os error 2)").count(), 1, "{err}");
+
+    // A workbook by name, or by its first bytes (an .xlsx is a zip), and
+    // from standard input: said to be one, with how to save it as CSV.
+    let zip = b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00";
+    std::fs::write(dir.path().join("book.xlsx"), b"anything").expect("write");
+    std::fs::write(dir.path().join("saved.csv"), zip).expect("write");
+    for args in [
+        ["ingest", "book.xlsx"],
+        ["ingest", "saved.csv"],
+        ["ingest", "-"],
+        ["premises", "saved.csv"],
+    ] {
+        let (command, file) = (args[0], args[1]);
+        let mut cmd = hotspots(dir.path());
+        if command == "premises" {
+            cmd.args(["premises", "import"]);
+        } else {
+            cmd.arg(command);
+        }
+        let mut child = cmd
+            .args(["--db", "t.duckdb", file])
+            .stdin(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(zip)
+            .expect("write");
+        let out = child.wait_with_output().expect("wait");
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let named = if file == "-" { "<stdin>" } else { file };
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&format!("{named}: a spreadsheet workbook"))
+                && err.contains("\"CSV UTF-8 (Comma delimited)\""),
+            "{args:?}: {err}"
+        );
+    }
+    let store = hotspots::Store::open(&dir.path().join("t.duckdb")).expect("open");
+    assert_eq!(
+        store.runs(None, 10).expect("runs").len(),
+        1,
+        "only the first load"
+    );
 }
 
 #[test]

@@ -396,6 +396,44 @@ async fn an_upload_is_read_in_the_encoding_the_form_names() {
         before,
         "nothing stored, no run recorded"
     );
+
+    // A workbook, by its name or by its first bytes (a zip, as an .xlsx is;
+    // an .xls's compound document), saved as neither CSV nor text: refused
+    // whole, saying how to save it as CSV, whatever the file is said to hold.
+    let zip = b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00[Content_Types].xml".as_slice();
+    let xls = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\x00\x00\x00\x00".as_slice();
+    for (name, bytes, holds) in [
+        ("reports.xlsx", zip, "reports"),
+        ("renamed.csv", zip, "reports"),
+        ("old.csv", xls, "reports"),
+        ("register.csv", zip, "premises"),
+    ] {
+        let refused = send(
+            app.clone(),
+            upload(
+                "tactical",
+                &[("csrf", "csrf-tactical"), ("holds", holds)],
+                name,
+                bytes,
+            ),
+        )
+        .await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{name}");
+        let page = refused.text();
+        assert!(
+            page.contains(&format!("file: {name}: a spreadsheet workbook"))
+                && page.contains("save it as &quot;CSV UTF-8 (Comma delimited)&quot;"),
+            "{name}: {page}"
+        );
+        assert_eq!(
+            (
+                stored_reports(&beside).len(),
+                beside.runs(None, 100).expect("runs").len()
+            ),
+            before,
+            "{name}: nothing stored, no run recorded"
+        );
+    }
 }
 
 /// A load's page lists its first rejects in line order and says how many

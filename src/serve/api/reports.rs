@@ -179,11 +179,12 @@ pub(crate) async fn read_upload(
             Some("file") => {
                 let name = field.file_name().unwrap_or("upload.csv").to_owned();
                 let charset = charset(field.content_type().unwrap_or(""), "file")?;
-                let format = Format::from_path(&name).ok_or_else(|| {
-                    AppError::bad(
+                let format = Format::of_file(&name, &name).map_err(|e| match e {
+                    ingest::IngestError::Workbook { .. } => AppError::bad("file", e.to_string()),
+                    _ => AppError::bad(
                         "file",
                         format!("{name}: unknown format (use .csv, .jsonl, .geojson)"),
-                    )
+                    ),
                 })?;
                 let bytes = field.bytes().await.map_err(|e| field_error("file", e))?;
                 file = Some((name, format, bytes.to_vec(), charset));

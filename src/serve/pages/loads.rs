@@ -414,7 +414,8 @@ pub async fn upload(
                 encoding,
                 &viewer.user,
             )
-            .await?;
+            .await
+            .map_err(file_field)?;
             (summary, "submit")
         }
         Some(register) => {
@@ -427,7 +428,8 @@ pub async fn upload(
                 encoding,
                 &viewer.user,
             )
-            .await?;
+            .await
+            .map_err(file_field)?;
             let action = match register {
                 Register::Premises => "premises_import",
                 Register::Outcomes => "outcomes",
@@ -438,4 +440,15 @@ pub async fn upload(
     state.audit(summary.audit_entry(&viewer, action));
     // See Other: the page of the load, which a reload does not send again.
     Ok(Redirect::to(&format!("/loads/{}", summary.run_id)).into_response())
+}
+
+/// A whole-file problem found in loading an upload is its `file` field's:
+/// the loaders name the request's `body`, which is what the API was sent.
+fn file_field(e: AppError) -> AppError {
+    match e {
+        AppError::BadRequest { field, message } if field == "body" => {
+            AppError::bad("file", message)
+        }
+        other => other,
+    }
 }
