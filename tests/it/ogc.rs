@@ -525,6 +525,59 @@ async fn one_item_by_id_and_the_documents_around_it() {
         6,
         "a header row and five items"
     );
+    // The hotspot areas: the id once (their `id` property repeats it), an
+    // area's long list of cells folded under its size, short values as
+    // they are; the item's own page has every value whole.
+    let json = json_ok("/ogc/collections/hotspots/items?limit=3", Role::Analyst).await;
+    let page = get(
+        "/ogc/collections/hotspots/items?f=html&limit=3",
+        Some(Role::Analyst),
+    )
+    .await
+    .text();
+    let head = page.split("</thead>").next().expect("a header");
+    assert_eq!(
+        head.matches(r#"<th scope="col">id</th>"#).count(),
+        1,
+        "{head}"
+    );
+    let rows: Vec<&str> = page
+        .split("<tbody>")
+        .nth(1)
+        .expect("rows")
+        .split("<tr>")
+        .skip(1)
+        .collect();
+    let features = json["features"].as_array().expect("features");
+    assert_eq!(rows.len(), features.len());
+    for (row, f) in rows.iter().zip(features) {
+        let p = &f["properties"];
+        let cells = p["h3_cells"].as_array().expect("h3_cells");
+        let listed = serde_json::to_string(cells)
+            .expect("json")
+            .replace('"', "&quot;");
+        assert!(
+            row.contains(&format!(
+                "<td><details><summary>{} values</summary><code>{listed}</code></details></td>",
+                cells.len()
+            )),
+            "{row}"
+        );
+        assert!(row.contains(&format!("<td>{}</td>", p["bin"])), "{row}");
+        let id = f["id"].as_str().expect("id");
+        let item = get(
+            &format!("/ogc/collections/hotspots/items/{id}?f=html"),
+            Some(Role::Analyst),
+        )
+        .await
+        .text();
+        assert!(
+            item.contains(&format!(
+                r#"<th scope="row">h3_cells</th><td>{listed}</td>"#
+            )),
+            "{id}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -16,6 +16,27 @@ fn text(v: &Value) -> String {
     }
 }
 
+/// Values longer than this are folded in the items table: a row stays a
+/// line, and the whole value is a click away (and on the item's page).
+const FOLD_OVER: usize = 80;
+
+/// A property's value in the items table: as [`text`], but a long list or
+/// object (an area's cells, its monthly counts) folded under its size.
+fn cell(v: &Value) -> Markup {
+    let full = text(v);
+    let size = match v {
+        Value::Array(a) => Some(format!("{} values", a.len())),
+        Value::Object(o) => Some(format!("{} entries", o.len())),
+        _ => None,
+    };
+    match size {
+        Some(size) if full.chars().count() > FOLD_OVER => {
+            html! { details { summary { (size) } code { (full) } } }
+        }
+        _ => html! { (full) },
+    }
+}
+
 fn links(v: &Value) -> Markup {
     html! {
         ul.links {
@@ -162,7 +183,18 @@ fn columns(features: &[Value]) -> Vec<String> {
 
 pub(super) fn items(title: &str, body: &Value, nav: Nav<'_>) -> Markup {
     let features = body["features"].as_array().cloned().unwrap_or_default();
-    let names = columns(&features);
+    // An `id` property that repeats every feature's id is its first column
+    // already (the hotspot areas carry one for the GeoJSON's readers).
+    let repeats_id = |name: &str| {
+        name == "id"
+            && features
+                .iter()
+                .all(|f| text(&f["properties"]["id"]) == text(&f["id"]))
+    };
+    let names: Vec<String> = columns(&features)
+        .into_iter()
+        .filter(|n| !repeats_id(n))
+        .collect();
     let link_to = |rel: &str| {
         body["links"]
             .as_array()
@@ -182,14 +214,14 @@ pub(super) fn items(title: &str, body: &Value, nav: Nav<'_>) -> Markup {
                     @if let Some(next) = link_to("next") { a rel="next" href=(next) { "Next page" } }
                 }
                 div.scroll {
-                    div.table-scroll role="region" tabindex="0" aria-label=("Feature") {
+                    div.table-scroll role="region" tabindex="0" aria-label=("Features") {
                         table {
                             thead { tr { th scope="col" { "id" } @for n in &names { th scope="col" { (n) } } } }
                             tbody {
                                 @for f in &features {
                                     tr {
                                         td { a href={ "items/" (percent(&text(&f["id"]))) "?f=html" } { (text(&f["id"])) } }
-                                        @for n in &names { td { (text(&f["properties"][n])) } }
+                                        @for n in &names { td { (cell(&f["properties"][n])) } }
                                     }
                                 }
                             }
@@ -208,7 +240,7 @@ pub(super) fn item(title: &str, feature: &Value, nav: Nav<'_>) -> Markup {
         &html! {
             main #main .ogc {
                 h1 { (title) ": " (text(&feature["id"])) }
-                div.table-scroll role="region" tabindex="0" aria-label=("Features") {
+                div.table-scroll role="region" tabindex="0" aria-label=("Feature") {
                     table {
                         tbody {
                             @for (name, value) in feature["properties"].as_object().into_iter().flatten() {
