@@ -25,7 +25,7 @@ type Import = fn(&mut Store, Input, &LoadOptions) -> Result<FileSummary, Pipelin
 
 fn import(files: &RegisterFiles, run: Import, link: bool) -> anyhow::Result<ExitCode> {
     let mut store = open_store(&files.db.db)?;
-    let options = LoadOptions {
+    let mut options = LoadOptions {
         format: files.format,
         encoding: files.encoding,
         rejects_path: files.rejects.clone(),
@@ -37,6 +37,8 @@ fn import(files: &RegisterFiles, run: Import, link: bool) -> anyhow::Result<Exit
         let summary = run(&mut store, Input::Path(path.clone()), &options)?;
         say_rejects(&summary);
         summaries.push(summary);
+        // `--rejects PATH` lists every file's rejects, as `ingest` does.
+        options.rejects_append = options.rejects_path.is_some();
     }
     println!("{}", ingest::summary_line(&summaries));
     if link {

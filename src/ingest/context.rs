@@ -198,7 +198,7 @@ pub fn import_police_uk(
     };
     let counts = store.import_context(run, &rows, &rejects, replace)?;
     if let Some(path) = &rejects_path {
-        write_rejects_csv(store, counts.run_id, path)?;
+        write_rejects_csv(store, counts.run_id, path, false)?;
     }
     Ok(FileSummary {
         file,

@@ -63,6 +63,10 @@ pub struct LoadOptions {
     pub default_source: Option<String>,
     /// Where to write the rejects CSV; default beside the input (`NAME.rejects.csv`).
     pub rejects_path: Option<PathBuf>,
+    /// Add this file's rejects to `rejects_path` rather than replace it:
+    /// the files after the first of one command that names one rejects
+    /// file for them all ([`load_paths`], the register imports).
+    pub rejects_append: bool,
     /// Do not write a rejects CSV (the rejects are still stored).
     pub no_rejects_file: bool,
     /// Fail after this many rows, to prove a failed file leaves nothing behind.
@@ -187,7 +191,7 @@ pub fn load<D: Destination + ?Sized>(
     // the load has committed.
     let listing = rejects_path
         .clone()
-        .map(|path| RejectsFile::start(path, file.clone()));
+        .map(|path| RejectsFile::start(path, file.clone(), options.rejects_append));
     let (load, seen) = std::thread::scope(|scope| -> Result<_, PipelineError> {
         // Reading and locating need nothing of the load's transaction: they
         // start at once, and run ahead while this thread begins the load
@@ -294,8 +298,14 @@ pub(super) fn write_rejects_csv(
     store: &Store,
     run_id: i64,
     path: &Path,
+    append: bool,
 ) -> Result<(), PipelineError> {
-    let mut writer = rejects_file::create(path).map_err(rejects_error(path))?;
+    let opened = if append {
+        rejects_file::append(path)
+    } else {
+        rejects_file::create(path)
+    };
+    let mut writer = opened.map_err(rejects_error(path))?;
     let mut failure = None;
     store.rejects_for_run(run_id, |r| {
         if failure.is_none() {
@@ -643,6 +653,7 @@ pub fn load_paths<D: Destination + ?Sized>(
     progress: Option<&(dyn Fn(&ReadTally) + Sync)>,
 ) -> Result<Vec<FileSummary>, PipelineError> {
     let mut out = Vec::new();
+    let mut options = options.clone();
     for path in paths {
         let input = if path == "-" {
             Input::Reader {
@@ -652,7 +663,10 @@ pub fn load_paths<D: Destination + ?Sized>(
         } else {
             Input::Path(PathBuf::from(path))
         };
-        out.push(load(destination, input, options, progress)?);
+        out.push(load(destination, input, &options, progress)?);
+        // One rejects file named for them all lists every file's rejects;
+        // each file's own beside it is replaced as before.
+        options.rejects_append = options.rejects_path.is_some();
     }
     Ok(out)
 }
@@ -954,7 +968,8 @@ mod tests {
         let summary = load(&mut store, Input::Path(input), &options, None).expect("load");
         assert_eq!(summary.counts.rejected, 5);
         let read_back = dir.path().join("read_back.csv");
-        super::write_rejects_csv(&store, summary.counts.run_id, &read_back).expect("read back");
+        super::write_rejects_csv(&store, summary.counts.run_id, &read_back, false)
+            .expect("read back");
         let listed = std::fs::read_to_string(&listed).expect("listed");
         assert_eq!(
             listed,

@@ -743,7 +743,7 @@ fn import(
         }
     };
     if let Some(path) = &rejects_path {
-        write_rejects_csv(store, counts.run_id, path)?;
+        write_rejects_csv(store, counts.run_id, path, options.rejects_append)?;
     }
     Ok(FileSummary {
         file,

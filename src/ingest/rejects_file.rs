@@ -12,10 +12,22 @@ use crate::model::{spreadsheet_text, RowReject};
 
 pub(super) type CsvWriter = csv::Writer<BufWriter<File>>;
 
+const HEADER: [&str; 5] = ["file", "line", "field", "reason", "raw"];
+
 pub(super) fn create(path: &Path) -> std::io::Result<CsvWriter> {
     let mut writer = csv::Writer::from_writer(BufWriter::new(File::create(path)?));
-    writer.write_record(["file", "line", "field", "reason", "raw"])?;
+    writer.write_record(HEADER)?;
     Ok(writer)
+}
+
+/// A writer that adds rows to the end of the rejects file at `path`, or
+/// [`create`]s it (with its header) when there is none yet or it is empty.
+pub(super) fn append(path: &Path) -> std::io::Result<CsvWriter> {
+    if std::fs::metadata(path).map_or(true, |m| m.len() == 0) {
+        return create(path);
+    }
+    let file = std::fs::OpenOptions::new().append(true).open(path)?;
+    Ok(csv::Writer::from_writer(BufWriter::new(file)))
 }
 
 /// Writes one reject's row, each cell as [`spreadsheet_text`]: the raw row
@@ -54,13 +66,17 @@ pub(super) fn finish(writer: CsvWriter) -> std::io::Result<()> {
 pub(super) struct RejectsFile {
     path: PathBuf,
     temporary: PathBuf,
+    /// Its rows go at the end of the file at `path` (another file of the
+    /// same command listed its own there first) rather than replace it.
+    append: bool,
     rejects: Option<Sender<RowReject>>,
     writer: Option<JoinHandle<std::io::Result<()>>>,
 }
 
 impl RejectsFile {
-    /// Starts writing `file`'s rejects for `path`.
-    pub(super) fn start(path: PathBuf, file: String) -> Self {
+    /// Starts writing `file`'s rejects for `path`, to replace it or, with
+    /// `append`, to go at its end.
+    pub(super) fn start(path: PathBuf, file: String, append: bool) -> Self {
         let name = path.file_name().map_or_else(
             || "rejects.csv".into(),
             |n| n.to_string_lossy().into_owned(),
@@ -78,6 +94,7 @@ impl RejectsFile {
         Self {
             path,
             temporary,
+            append,
             rejects: Some(rejects),
             writer: Some(writer),
         }
@@ -96,11 +113,29 @@ impl RejectsFile {
         let written = self
             .wait()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            .and_then(|()| std::fs::rename(&self.temporary, &self.path));
-        if written.is_err() {
+            .and_then(|()| {
+                if self.append && std::fs::metadata(&self.path).is_ok_and(|m| m.len() > 0) {
+                    self.append_rows()
+                } else {
+                    std::fs::rename(&self.temporary, &self.path)
+                }
+            });
+        if written.is_err() || self.temporary.exists() {
             let _ = std::fs::remove_file(&self.temporary);
         }
         written
+    }
+
+    /// Copies the temporary file's rows, all but its header line, to the
+    /// end of the file at `path`.
+    fn append_rows(&self) -> std::io::Result<()> {
+        use std::io::BufRead as _;
+        let mut rows = std::io::BufReader::new(File::open(&self.temporary)?);
+        let mut header = Vec::new();
+        rows.read_until(b'\n', &mut header)?;
+        let mut out = std::fs::OpenOptions::new().append(true).open(&self.path)?;
+        std::io::copy(&mut rows, &mut out)?;
+        out.flush()
     }
 
     /// Ends the list and waits for the writer.

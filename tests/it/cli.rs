@@ -619,3 +619,105 @@ fn ingest_runs_without_transparent_huge_pages() {
     assert!(child.wait().expect("wait").success());
     assert_eq!(thp, Some("0"));
 }
+
+/// `--rejects PATH` over several files lists every file's rejects in the one
+/// file (its header once, the files in order), and a later command replaces
+/// it; without it, each file's own rejects file is beside it.
+#[test]
+fn one_rejects_file_lists_every_file_of_the_command() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let header = "report_id,lat,lng,observed_on,venue_type,notes\n";
+    let files = [
+        (
+            "a.csv",
+            "A1,52.1,-0.4,2025-13-01,car_wash,\nA2,52.1,-0.4,2025-01-01,spaceship,\"two\nlines\"\n",
+        ),
+        ("b.csv", "B1,52.1,-0.4,2025-01-02,car_wash,\n"),
+        ("c.csv", "C1,52.1,-0.4,2025-14-01,farm,\n"),
+    ];
+    for (name, rows) in files {
+        std::fs::write(dir.path().join(name), format!("{header}{rows}")).expect("write");
+    }
+    // (file, line, field) of each row of a rejects file, read with the csv crate.
+    let listed = |name: &str| -> Vec<(String, String, String)> {
+        let mut reader = csv::Reader::from_path(dir.path().join(name)).expect("rejects file");
+        assert_eq!(
+            reader.headers().expect("header"),
+            vec!["file", "line", "field", "reason", "raw"]
+        );
+        reader
+            .records()
+            .map(|r| {
+                let r = r.expect("row");
+                (r[0].to_owned(), r[1].to_owned(), r[2].to_owned())
+            })
+            .collect()
+    };
+    let expected = |files: &[&str]| -> Vec<(String, String, String)> {
+        let all = [
+            ("a.csv", "2", "observed_on"),
+            ("a.csv", "3", "venue_type"),
+            ("c.csv", "2", "observed_on"),
+        ];
+        all.iter()
+            .filter(|(f, _, _)| files.contains(f))
+            .map(|(f, l, c)| ((*f).to_owned(), (*l).to_owned(), (*c).to_owned()))
+            .collect()
+    };
+    let ingest = |db: &str, args: &[&str]| {
+        let out = succeeded(hotspots(dir.path()).args(["ingest", "--db", db]).args(args));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let said = ingest(
+        "t.duckdb",
+        &["--rejects", "all.csv", "a.csv", "b.csv", "c.csv"],
+    );
+    assert_eq!(listed("all.csv"), expected(&["a.csv", "c.csv"]), "{said}");
+    assert!(
+        said.contains("a.csv: 2 rejected rows listed in all.csv")
+            && said.contains("c.csv: 1 rejected row listed in all.csv"),
+        "{said}"
+    );
+    // The next command's rejects replace the last one's.
+    ingest("u.duckdb", &["--rejects", "all.csv", "c.csv"]);
+    assert_eq!(listed("all.csv"), expected(&["c.csv"]));
+    // Without `--rejects`, each file's own, beside it, replaced each time.
+    ingest("v.duckdb", &["a.csv", "c.csv"]);
+    ingest("w.duckdb", &["a.csv", "c.csv"]);
+    assert_eq!(listed("a.csv.rejects.csv"), expected(&["a.csv"]));
+    assert_eq!(listed("c.csv.rejects.csv"), expected(&["c.csv"]));
+
+    // A premises register's import alike.
+    let register = "premises_id,name,venue_type,postcode\n";
+    std::fs::write(
+        dir.path().join("p1.csv"),
+        format!("{register}P1,Wash,spaceship,PE13 1AA\nP2,Wash,car_wash,PE13 1AA\n"),
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("p2.csv"),
+        format!("{register}P3,Nails,nail_bar,NOT A POSTCODE\n"),
+    )
+    .expect("write");
+    succeeded(hotspots(dir.path()).args([
+        "premises",
+        "import",
+        "--db",
+        "t.duckdb",
+        "--rejects",
+        "reg.csv",
+        "p1.csv",
+        "p2.csv",
+    ]));
+    let files: Vec<(String, String)> = listed("reg.csv")
+        .into_iter()
+        .map(|(f, l, _)| (f, l))
+        .collect();
+    assert_eq!(
+        files,
+        [
+            ("p1.csv".to_owned(), "2".to_owned()),
+            ("p2.csv".to_owned(), "2".to_owned())
+        ]
+    );
+}
