@@ -132,13 +132,7 @@ pub fn load_demo(store: &mut Store) -> Result<Vec<FileSummary>, PipelineError> {
         &options(Format::Csv),
     )?;
     for (name, bytes) in DEMO_CONTEXT {
-        ingest::import_police_uk(
-            store,
-            demo_input(name, bytes),
-            false,
-            false,
-            Some(DEMO_LOADER),
-        )?;
+        ingest::import_police_uk(store, demo_input(name, bytes), false, &options(Format::Csv))?;
     }
     crate::premises::relink(store, Some(DEMO_LOADER))?;
     Ok(summaries)

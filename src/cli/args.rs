@@ -450,7 +450,10 @@ pub enum ContextSource {
         /// Replace a (force, month) already stored.
         #[arg(long)]
         force: bool,
-        /// Do not write FILE.rejects.csv beside each file (rejects are still stored).
+        /// Rejects CSV for every file (default: FILE.rejects.csv beside each)
+        #[arg(long, value_name = "PATH", conflicts_with = "no_rejects_file")]
+        rejects: Option<PathBuf>,
+        /// Do not write a rejects CSV (rejects are still stored).
         #[arg(long)]
         no_rejects_file: bool,
         #[command(flatten)]

@@ -148,6 +148,7 @@ pub(super) fn context_command(action: ContextCommand) -> anyhow::Result<ExitCode
             ContextSource::PoliceUk {
                 paths,
                 force,
+                rejects,
                 no_rejects_file,
                 db,
             },
@@ -173,17 +174,19 @@ pub(super) fn context_command(action: ContextCommand) -> anyhow::Result<ExitCode
         }
     }
     let mut store = open_store(&db.db)?;
+    let mut options = LoadOptions {
+        rejects_path: rejects,
+        no_rejects_file,
+        loaded_by: Some(actor()),
+        ..LoadOptions::default()
+    };
     let mut summaries = Vec::new();
     for path in files {
-        let summary = ingest::import_police_uk(
-            &mut store,
-            Input::Path(path),
-            force,
-            !no_rejects_file,
-            Some(&actor()),
-        )?;
+        let summary = ingest::import_police_uk(&mut store, Input::Path(path), force, &options)?;
         say_rejects(&summary);
         summaries.push(summary);
+        // `--rejects PATH` lists every file's rejects, as `ingest` does.
+        options.rejects_append = options.rejects_path.is_some();
     }
     println!("{}", ingest::summary_line(&summaries));
     let skipped: u64 = summaries.iter().map(|s| s.counts.duplicates).sum();

@@ -13,7 +13,9 @@ use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
 use super::header::POLICE_UK_STREET_COLUMNS;
-use super::pipeline::{default_rejects_path, write_rejects_csv, FileSummary, Input, PipelineError};
+use super::pipeline::{
+    default_rejects_path, write_rejects_csv, FileSummary, Input, LoadOptions, PipelineError,
+};
 use super::register::read_input;
 use super::IngestError;
 use crate::geo::{cells_for, Gazetteer};
@@ -168,8 +170,10 @@ fn parse_row<'r>(
 }
 
 /// Imports one police.uk file: its rows stored per (force, month), replacing
-/// a month already stored only when `force` is set; its rejects stored with
-/// the run and written beside it.
+/// a month already stored only when `replace` is set; its rejects stored
+/// with the run and written as `options` say (beside it, to the command's
+/// one rejects file, or not at all). police.uk publishes UTF-8 CSV: the
+/// options' format and encoding are not asked.
 ///
 /// # Errors
 /// When the file cannot be read or is not a police.uk CSV, or the store fails.
@@ -177,11 +181,15 @@ pub fn import_police_uk(
     store: &mut Store,
     input: Input,
     replace: bool,
-    write_rejects: bool,
-    loaded_by: Option<&str>,
+    options: &LoadOptions,
 ) -> Result<FileSummary, PipelineError> {
     let file = input.name();
-    let rejects_path = write_rejects.then(|| default_rejects_path(&input));
+    let rejects_path = (!options.no_rejects_file).then(|| {
+        options
+            .rejects_path
+            .clone()
+            .unwrap_or_else(|| default_rejects_path(&input))
+    });
     let bytes = read_input(input, &file)?;
     let sha256 = hex::encode(Sha256::digest(&bytes));
     let (rows, rejects) = read_police_uk(&bytes, &file)?;
@@ -194,11 +202,11 @@ pub fn import_police_uk(
             encoding: "UTF-8",
             delimiter: Some(b','),
         },
-        loaded_by,
+        loaded_by: options.loaded_by.as_deref(),
     };
     let counts = store.import_context(run, &rows, &rejects, replace)?;
     if let Some(path) = &rejects_path {
-        write_rejects_csv(store, counts.run_id, path, false)?;
+        write_rejects_csv(store, counts.run_id, path, options.rejects_append)?;
     }
     Ok(FileSummary {
         file,

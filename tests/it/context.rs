@@ -30,6 +30,70 @@ fn hotspots(args: &[&str]) -> (bool, String, String) {
     )
 }
 
+/// A folder of police.uk files imported with `--rejects PATH` lists every
+/// file's rejects there (in file order, the header once) and writes none
+/// into the folder, which is often a download kept as it came.
+#[test]
+fn police_uk_rejects_of_a_folder_go_to_one_file_when_named() {
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().join("police");
+    std::fs::create_dir_all(&data).expect("mkdir");
+    for (month, id) in [("2024-02", "a"), ("2024-03", "b")] {
+        std::fs::write(
+            data.join(format!("{month}-cambridgeshire-street.csv")),
+            format!(
+                "{HEADER}\n\
+                 {id}1,{month},C,Cambridgeshire Constabulary,0.159,52.666,On or near A,E01,L,Drugs,,\n\
+                 ,{month},C,Cambridgeshire Constabulary,,,No Location,,,Anti-social behaviour,,\n"
+            ),
+        )
+        .expect("write");
+    }
+    let all = dir.path().join("all-rejects.csv");
+    let db = dir.path().join("t.duckdb");
+    let (ok, stdout, stderr) = hotspots(&[
+        "context",
+        "import",
+        "police-uk",
+        data.to_str().expect("utf-8"),
+        "--rejects",
+        all.to_str().expect("utf-8"),
+        "--db",
+        db.to_str().expect("utf-8"),
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("read 4, stored 2, duplicates 0, rejected 2"),
+        "{stdout}"
+    );
+    let mut reader = csv::Reader::from_path(&all).expect("the one rejects file");
+    let listed: Vec<(String, String)> = reader
+        .records()
+        .map(|r| {
+            let r = r.expect("row");
+            (r[0].to_owned(), r[1].to_owned())
+        })
+        .collect();
+    let file = |month: &str| {
+        data.join(format!("{month}-cambridgeshire-street.csv"))
+            .display()
+            .to_string()
+    };
+    assert_eq!(
+        listed,
+        [
+            (file("2024-02"), "3".to_owned()),
+            (file("2024-03"), "3".to_owned())
+        ]
+    );
+    let beside: Vec<_> = std::fs::read_dir(&data)
+        .expect("folder")
+        .map(|e| e.expect("entry").file_name())
+        .filter(|n| n.to_string_lossy().ends_with(".rejects.csv"))
+        .collect();
+    assert!(beside.is_empty(), "{beside:?}");
+}
+
 fn context_rows(db: &Path) -> u64 {
     let store = hotspots::Store::open(db).expect("open");
     store.context_window().expect("window").2
