@@ -25,6 +25,24 @@ fn succeeded(cmd: &mut Command) -> std::process::Output {
     out
 }
 
+/// Runs the command with `input` on its standard input; answers its output.
+fn with_stdin(cmd: &mut Command, input: &[u8]) -> std::process::Output {
+    use std::io::Write;
+    let mut child = cmd
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("write");
+    child.wait_with_output().expect("wait")
+}
+
 #[test]
 fn ingest_prints_exact_summary_and_strict_exit_code() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -167,21 +185,11 @@ fn rejects_set_aside_need_no_tmpdir() {
 
 #[test]
 fn ingest_from_standard_input_and_unreadable_file() {
-    use std::io::Write;
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut child = hotspots(dir.path())
-        .args(["ingest", "--db", "t.duckdb", "--source", "helpline", "-"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(b"date,venue,postcode\n2024-02-02,car wash,LU5 6HR\n")
-        .expect("write");
-    let out = child.wait_with_output().expect("wait");
+    let out = with_stdin(
+        hotspots(dir.path()).args(["ingest", "--db", "t.duckdb", "--source", "helpline", "-"]),
+        b"date,venue,postcode\n2024-02-02,car wash,LU5 6HR\n",
+    );
     assert!(out.status.success());
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
@@ -219,19 +227,7 @@ fn ingest_from_standard_input_and_unreadable_file() {
         } else {
             cmd.arg(command);
         }
-        let mut child = cmd
-            .args(["--db", "t.duckdb", file])
-            .stdin(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("spawn");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(zip)
-            .expect("write");
-        let out = child.wait_with_output().expect("wait");
+        let out = with_stdin(cmd.args(["--db", "t.duckdb", file]), zip);
         assert_eq!(out.status.code(), Some(1), "{args:?}");
         let named = if file == "-" { "<stdin>" } else { file };
         let err = String::from_utf8_lossy(&out.stderr);
