@@ -185,7 +185,12 @@ pub(super) fn point_of(geometry: &RawValue) -> Result<Option<(String, String)>, 
         Ok(geojson::GeometryValue::Point { .. }) => point_coordinates(geometry)
             .map(Some)
             .ok_or_else(|| NOT_A_POINT.to_owned()),
-        Ok(_) => Err(NOT_A_POINT.to_owned()),
+        // An outline (a farm's fields, a yard) has no one place to count
+        // in: its reporter is asked for one rather than given a guess.
+        Ok(other) => Err(format!(
+            "{NOT_A_POINT}, not a {}: give the place as a Point (or as lat and lng properties)",
+            other.type_name()
+        )),
         Err(e) => Err(format!("invalid geometry: {e}")),
     }
 }
@@ -652,7 +657,19 @@ mod tests {
                     values[x as usize] = Some(coordinates.as_slice()[0].to_string());
                     values[y as usize] = Some(coordinates.as_slice()[1].to_string());
                 }
-                Ok(_) => return fault("geometry", "geometry must be a Point"),
+                Ok(geojson::GeometryValue::Point { .. }) => {
+                    return fault("geometry", "geometry must be a Point")
+                }
+                Ok(other) => {
+                    return fault(
+                        "geometry",
+                        &format!(
+                            "geometry must be a Point, not a {}: give the place as a Point \
+                             (or as lat and lng properties)",
+                            other.type_name()
+                        ),
+                    )
+                }
                 Err(e) => return Err(("geometry".into(), format!("invalid geometry: {e}"))),
             },
         }

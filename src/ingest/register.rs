@@ -891,7 +891,10 @@ mod tests {
         assert_eq!(
             premises_in(Format::Geojson, wrong_feature),
             [
-                Err(("geometry".to_owned(), "geometry must be a Point".to_owned())),
+                Err((
+                    "geometry".to_owned(),
+                    "geometry must be a Point, not a LineString: give the place as a Point (or as lat and lng properties)".to_owned()
+                )),
                 Err((
                     "properties".to_owned(),
                     "properties must be an object".to_owned()

@@ -794,6 +794,12 @@ fn json_lines_and_geojson_with_line_numbers() {
     );
     let lines = reject_lines(&store, g.counts.run_id);
     assert_eq!(lines, vec![(5, "geometry".into()), (10, "lat".into())]);
+    // The outline's reject says what it was and what to give instead.
+    assert_eq!(
+        rejects(&store, g.counts.run_id)[0].reason,
+        "geometry must be a Point, not a Polygon: give the place as a Point \
+         (or as lat and lng properties)"
+    );
 
     let not_fc = load(
         &mut store,
