@@ -25,4 +25,8 @@ pub enum IngestError {
          load that"
     )]
     Workbook { file: String },
+    /// A folder named where a file was expected (`context import` alone
+    /// searches folders, for police.uk's many monthly files).
+    #[error("{file}: a folder, not a file: name the files in it (e.g. {file}/*.csv)")]
+    Folder { file: String },
 }

@@ -103,6 +103,31 @@ pub fn default_rejects_path(input: &Input) -> PathBuf {
     }
 }
 
+/// The format an input is read in: as `options` name it, else by the
+/// file's extension (CSV for standard input). A folder is refused here,
+/// whatever the format, with what to do instead.
+///
+/// # Errors
+/// `Folder`, `Workbook` or `UnknownFormat` (see [`Format::of_file`]).
+pub(super) fn format_of(
+    input: &Input,
+    options: &LoadOptions,
+    file: &str,
+) -> Result<Format, ingest::IngestError> {
+    if let Input::Path(path) = input {
+        if path.is_dir() {
+            return Err(ingest::IngestError::Folder {
+                file: file.to_owned(),
+            });
+        }
+    }
+    match (options.format, input) {
+        (Some(f), _) => Ok(f),
+        (None, Input::Path(p)) => Format::of_file(&p.to_string_lossy(), file),
+        (None, Input::Reader { .. }) => Ok(Format::Csv),
+    }
+}
+
 /// Loads one file into the store.
 ///
 /// # Errors
@@ -116,11 +141,7 @@ pub fn load<D: Destination + ?Sized>(
 ) -> Result<FileSummary, PipelineError> {
     let file = input.name();
     let workers = worker_count()?;
-    let format = match (options.format, &input) {
-        (Some(f), _) => f,
-        (None, Input::Path(p)) => Format::of_file(&p.to_string_lossy(), &file)?,
-        (None, Input::Reader { .. }) => Format::Csv,
-    };
+    let format = format_of(&input, options, &file)?;
     let rejects_path = (!options.no_rejects_file).then(|| {
         options
             .rejects_path

@@ -19,7 +19,8 @@ use super::header::{alternatives, lacking_message, place_lacking};
 use super::json_record::{point_of, Members};
 use super::parse::{parse_date, parse_location, LocationColumns};
 use super::pipeline::{
-    default_rejects_path, write_rejects_csv, FileSummary, Input, LoadOptions, PipelineError,
+    default_rejects_path, format_of, write_rejects_csv, FileSummary, Input, LoadOptions,
+    PipelineError,
 };
 use super::{Column, Format, IngestError, RowReject};
 use crate::geo::{cells_for, Geocoder, LocationInput, Postcode};
@@ -659,14 +660,6 @@ pub(super) fn read_input(input: Input, file: &str) -> Result<Vec<u8>, IngestErro
         });
     }
     Ok(bytes)
-}
-
-fn format_of(input: &Input, options: &LoadOptions, file: &str) -> Result<Format, IngestError> {
-    match (options.format, input) {
-        (Some(f), _) => Ok(f),
-        (None, Input::Path(p)) => Format::of_file(&p.to_string_lossy(), file),
-        (None, Input::Reader { .. }) => Ok(Format::Csv),
-    }
 }
 
 fn import(

@@ -237,6 +237,23 @@ fn ingest_from_standard_input_and_unreadable_file() {
             "{args:?}: {err}"
         );
     }
+    // A folder, with or without a format named: said to be one.
+    std::fs::create_dir(dir.path().join("exports")).expect("mkdir");
+    for args in [
+        &["ingest", "--db", "t.duckdb", "exports"][..],
+        &["ingest", "--db", "t.duckdb", "--format", "csv", "exports"],
+        &["outcomes", "import", "--db", "t.duckdb", "exports"],
+    ] {
+        let out = hotspots(dir.path()).args(args).output().expect("run");
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(
+                "exports: a folder, not a file: name the files in it (e.g. exports/*.csv)"
+            ),
+            "{args:?}: {err}"
+        );
+    }
     let store = hotspots::Store::open(&dir.path().join("t.duckdb")).expect("open");
     assert_eq!(
         store.runs(None, 10).expect("runs").len(),
