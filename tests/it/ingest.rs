@@ -543,23 +543,15 @@ fn geojson_in_british_national_grid_is_read_by_its_crs() {
         )
     };
     let mut store = Store::open_in_memory().expect("store");
-    let c = load(
-        &mut store,
-        reader("late84.geojson", after(crs84, lng, lat)),
-        &geojson,
-        None,
-    )
-    .expect("a late crs that agrees")
-    .counts;
+    let mut load_text =
+        |name: &str, text: String| load(&mut store, reader(name, text), &geojson, None);
+    let c = load_text("late84.geojson", after(crs84, lng, lat))
+        .expect("a late crs that agrees")
+        .counts;
     assert_eq!(c.stored, 1);
     let bng = r#"{"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::27700"}}"#;
-    let err = load(
-        &mut store,
-        reader("late.geojson", after(bng, 651_409.903, 313_177.27)),
-        &geojson,
-        None,
-    )
-    .expect_err("a late crs that disagrees");
+    let err = load_text("late.geojson", after(bng, 651_409.903, 313_177.27))
+        .expect_err("a late crs that disagrees");
     let said = err.to_string();
     assert!(
         said.contains("late.geojson: line 5")

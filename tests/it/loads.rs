@@ -365,10 +365,14 @@ async fn an_upload_is_read_in_the_encoding_the_form_names() {
                 {\"type\": \"Feature\", \"properties\": {\"report_id\": \"G1\", \"observed_on\": \"2024-03-01\", \"venue_type\": \"farm\"}, \
                 \"geometry\": {\"type\": \"Point\", \"coordinates\": [651409.9, 313177.3]}}\n],\n\
                 \"crs\": {\"type\": \"name\", \"properties\": {\"name\": \"EPSG:27700\"}}}\n";
-    let before = (
-        stored_reports(&beside).len(),
-        beside.runs(None, 100).expect("runs").len(),
-    );
+    // What the store holds: reports and runs.
+    let held = || {
+        (
+            stored_reports(&beside).len(),
+            beside.runs(None, 100).expect("runs").len(),
+        )
+    };
+    let before = held();
     let refused = send(
         app.clone(),
         upload(
@@ -388,14 +392,7 @@ async fn an_upload_is_read_in_the_encoding_the_form_names() {
             && page.contains("/signout"),
         "{page}"
     );
-    assert_eq!(
-        (
-            stored_reports(&beside).len(),
-            beside.runs(None, 100).expect("runs").len()
-        ),
-        before,
-        "nothing stored, no run recorded"
-    );
+    assert_eq!(held(), before, "nothing stored, no run recorded");
 
     // A workbook, by its name or by its first bytes (a zip, as an .xlsx is;
     // an .xls's compound document), saved as neither CSV nor text: refused
@@ -425,14 +422,7 @@ async fn an_upload_is_read_in_the_encoding_the_form_names() {
                 && page.contains("save it as &quot;CSV UTF-8 (Comma delimited)&quot;"),
             "{name}: {page}"
         );
-        assert_eq!(
-            (
-                stored_reports(&beside).len(),
-                beside.runs(None, 100).expect("runs").len()
-            ),
-            before,
-            "{name}: nothing stored, no run recorded"
-        );
+        assert_eq!(held(), before, "{name}: nothing stored, no run recorded");
     }
 }
 
