@@ -1832,20 +1832,22 @@ async fn post_reports_single_array_and_upload() {
     assert_eq!(answer.json()["rejects"][0]["field"], "observed_on");
 
     // A file upload goes through the same path.
-    let boundary = "XhotspotsX";
-    let csv_file = "report_id,date,venue,postcode\nu1,01/02/2024,Hand car wash,PE13 1AA\nu2,31/02/2024,car_wash,PE13 1AA\n";
-    let body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"source\"\r\n\r\nglaa\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"cards.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv_file}\r\n--{boundary}--\r\n"
-    );
-    let answer = send(
-        app.clone(),
+    let upload = |csv_file: &str| {
+        let boundary = "XhotspotsX";
+        let body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"source\"\r\n\r\nglaa\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"cards.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv_file}\r\n--{boundary}--\r\n"
+        );
         Request::post("/api/v1/reports")
             .header(
                 header::CONTENT_TYPE,
                 format!("multipart/form-data; boundary={boundary}"),
             )
             .body(Body::from(body))
-            .expect("request"),
+            .expect("request")
+    };
+    let answer = send(
+        app.clone(),
+        upload("report_id,date,venue,postcode\nu1,01/02/2024,Hand car wash,PE13 1AA\nu2,31/02/2024,car_wash,PE13 1AA\n"),
     )
     .await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
@@ -1906,6 +1908,21 @@ async fn post_reports_single_array_and_upload() {
         message.contains("line 1: header: no column gives each report's date")
             && message.ends_with("the columns not read are \"Date of visit\""),
         "{message}"
+    );
+    // Uploaded, the same file's problem is the upload's `file` field's.
+    let answer = send(
+        app.clone(),
+        upload("Date of visit,venue,postcode\n01/03/2024,farm,PE13 1AA\n"),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    let error = &answer.json()["error"];
+    assert_eq!(error["field"], "file");
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("line 1: header: no column gives each report's date")),
+        "{error}"
     );
 
     // Wrong content type, unknown parameter.

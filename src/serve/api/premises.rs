@@ -5,7 +5,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
-use super::reports::{body_error, json_lines, submit_summary, SubmitSummary};
+use super::reports::{json_lines, load_error, submit_summary, Submission, SubmitSummary};
 use crate::ingest::{self, Format, Input, LoadOptions};
 use crate::premises::{self, PremisesFormat, SummaryQuery};
 use crate::publish::{parse, parse_day, Layer};
@@ -158,13 +158,17 @@ pub(crate) enum Register {
 pub(crate) async fn import_register(
     state: &AppState,
     register: Register,
-    name: String,
-    format: Format,
-    bytes: Vec<u8>,
-    encoding: Option<ingest::TextEncoding>,
+    submission: Submission,
     loaded_by: &str,
 ) -> Result<SubmitSummary, AppError> {
     let loaded_by = loaded_by.to_owned();
+    let Submission {
+        name,
+        format,
+        bytes,
+        encoding,
+        part,
+    } = submission;
     state
         .write(move |store| {
             let options = LoadOptions {
@@ -182,7 +186,7 @@ pub(crate) async fn import_register(
                 Register::Premises => ingest::import_premises(store, input, &options),
                 Register::Outcomes => ingest::import_outcomes(store, input, &options),
             }
-            .map_err(body_error)?;
+            .map_err(load_error(part))?;
             if register == Register::Premises {
                 premises::relink(store, Some(&loaded_by))?;
             }
@@ -198,16 +202,8 @@ pub(crate) async fn record_outcomes(
     jsonl: Vec<u8>,
     loaded_by: &str,
 ) -> Result<SubmitSummary, AppError> {
-    import_register(
-        state,
-        Register::Outcomes,
-        name,
-        Format::Jsonl,
-        jsonl,
-        None,
-        loaded_by,
-    )
-    .await
+    let submission = Submission::body(name, Format::Jsonl, jsonl);
+    import_register(state, Register::Outcomes, submission, loaded_by).await
 }
 
 /// Parses the summary's parameters: `from`, `to`, `window_days`, and the

@@ -70,10 +70,11 @@ pub(super) fn json_lines(body: &[u8], what: &str) -> Result<Vec<u8>, AppError> {
     Ok(jsonl)
 }
 
-/// A body that cannot be read at all is the caller's 400; anything else ours.
-pub(super) fn body_error(e: ingest::PipelineError) -> AppError {
-    match e {
-        ingest::PipelineError::Ingest(e) => AppError::bad("body", e.to_string()),
+/// Bytes that cannot be read at all are the 400 of the request's `part`
+/// that carried them; anything else is ours.
+pub(super) fn load_error(part: &'static str) -> impl Fn(ingest::PipelineError) -> AppError {
+    move |e| match e {
+        ingest::PipelineError::Ingest(e) => AppError::bad(part, e.to_string()),
         other => AppError::internal(other),
     }
 }
@@ -120,15 +121,37 @@ fn charset(content_type: &str, field: &str) -> Result<Option<ingest::TextEncodin
         .map_err(|message: String| AppError::bad(field, format!("charset: {message}")))
 }
 
-/// A `multipart/form-data` upload: its `file` part, not yet decoded, and
-/// the other fields the form may send.
-pub(crate) struct Upload {
-    /// The file's name as sent (its format comes from it).
+/// Bytes to load as one file, not yet decoded, and the part of the request
+/// that carried them: a problem with the whole of them (not one row) is
+/// that part's 400, `body` for a request's body, `file` for an upload.
+pub(crate) struct Submission {
+    /// The file's name as sent, or one the route gives it.
     pub name: String,
     pub format: Format,
     pub bytes: Vec<u8>,
-    /// The encoding the file part's `Content-Type` names, if any.
-    pub charset: Option<ingest::TextEncoding>,
+    /// The encoding the sender named (`charset`), if not UTF-8.
+    pub encoding: Option<ingest::TextEncoding>,
+    /// The request's part the bytes came from.
+    pub part: &'static str,
+}
+
+impl Submission {
+    /// Bytes a request's body carried (or a route made from a form).
+    pub(crate) fn body(name: impl Into<String>, format: Format, bytes: Vec<u8>) -> Self {
+        Self {
+            name: name.into(),
+            format,
+            bytes,
+            encoding: None,
+            part: "body",
+        }
+    }
+}
+
+/// A `multipart/form-data` upload: its `file` part, and the other fields
+/// the form may send.
+pub(crate) struct Upload {
+    pub file: Submission,
     /// The other fields, each one of `accepted`, as sent.
     pub fields: Vec<(String, String)>,
 }
@@ -187,7 +210,13 @@ pub(crate) async fn read_upload(
                     ),
                 })?;
                 let bytes = field.bytes().await.map_err(|e| field_error("file", e))?;
-                file = Some((name, format, bytes.to_vec(), charset));
+                file = Some(Submission {
+                    name,
+                    format,
+                    bytes: bytes.to_vec(),
+                    encoding: charset,
+                    part: "file",
+                });
             }
             Some(name) if accepted.contains(&name) => {
                 let name = name.to_owned();
@@ -203,29 +232,26 @@ pub(crate) async fn read_upload(
             None => {}
         }
     }
-    let (name, format, bytes, charset) =
-        file.ok_or_else(|| AppError::bad("file", "no file in the upload"))?;
-    Ok(Upload {
-        name,
-        format,
-        bytes,
-        charset,
-        fields,
-    })
+    let file = file.ok_or_else(|| AppError::bad("file", "no file in the upload"))?;
+    Ok(Upload { file, fields })
 }
 
-/// Loads one body through the same ingest path as `hotspots ingest`, read
-/// in `encoding` when it is not UTF-8 (as `--encoding` reads a file).
+/// Loads one submission through the same ingest path as `hotspots ingest`,
+/// read in its encoding when it is not UTF-8 (as `--encoding` reads a file).
 pub(crate) async fn ingest_bytes(
     state: &AppState,
-    name: String,
-    format: Format,
-    body: Vec<u8>,
+    submission: Submission,
     default_source: String,
-    encoding: Option<ingest::TextEncoding>,
     loaded_by: &str,
 ) -> Result<SubmitSummary, AppError> {
     let loaded_by = Some(loaded_by.to_owned());
+    let Submission {
+        name,
+        format,
+        bytes,
+        encoding,
+        part,
+    } = submission;
     state
         .write(move |store| {
             let options = LoadOptions {
@@ -241,9 +267,9 @@ pub(crate) async fn ingest_bytes(
             };
             let input = Input::Reader {
                 name: name.clone(),
-                reader: Box::new(std::io::Cursor::new(body)),
+                reader: Box::new(std::io::Cursor::new(bytes)),
             };
-            let summary = ingest::load(store, input, &options, None).map_err(body_error)?;
+            let summary = ingest::load(store, input, &options, None).map_err(load_error(part))?;
             submit_summary(store, name, &summary)
         })
         .await
@@ -293,7 +319,7 @@ pub(super) async fn post_reports(
         .to_ascii_lowercase();
     // The body's bytes as sent, and the encoding they are in when not UTF-8:
     // the load decodes them, and its run records how it read them.
-    let (name, format, body, encoding) = if content_type.starts_with("multipart/form-data") {
+    let submission = if content_type.starts_with("multipart/form-data") {
         let upload = read_upload(&state, request, &["source"]).await?;
         let last_source = upload.fields.iter().rev();
         if let Some((_, v)) = last_source
@@ -302,7 +328,7 @@ pub(super) async fn post_reports(
         {
             source = crate::model::normalise_word(v);
         }
-        (upload.name, upload.format, upload.bytes, upload.charset)
+        upload.file
     } else {
         let bytes = axum::body::to_bytes(request.into_body(), usize::MAX)
             .await
@@ -310,17 +336,17 @@ pub(super) async fn post_reports(
         let bytes = bytes.to_vec();
         let encoding = charset(&content_type, "Content-Type")?;
         let essence = content_type.split(';').next().unwrap_or("").trim();
-        match essence {
+        let (name, format, bytes, encoding) = match essence {
             "application/json" => {
                 // Written again as JSON Lines, which are UTF-8.
                 let jsonl = json_lines(&ingest::into_utf8(bytes, encoding), "a report")?;
-                ("api.json".to_owned(), Format::Jsonl, jsonl, None)
+                ("api.json", Format::Jsonl, jsonl, None)
             }
-            "text/csv" => ("api.csv".to_owned(), Format::Csv, bytes, encoding),
+            "text/csv" => ("api.csv", Format::Csv, bytes, encoding),
             "application/x-ndjson" | "application/jsonl" | "application/json-lines" => {
-                ("api.jsonl".to_owned(), Format::Jsonl, bytes, encoding)
+                ("api.jsonl", Format::Jsonl, bytes, encoding)
             }
-            "application/geo+json" => ("api.geojson".to_owned(), Format::Geojson, bytes, encoding),
+            "application/geo+json" => ("api.geojson", Format::Geojson, bytes, encoding),
             other => {
                 return Err(AppError::bad(
                     "Content-Type",
@@ -328,9 +354,13 @@ pub(super) async fn post_reports(
                 )
                 .into())
             }
+        };
+        Submission {
+            encoding,
+            ..Submission::body(name, format, bytes)
         }
     };
-    let summary = ingest_bytes(&state, name, format, body, source, encoding, &viewer.user).await?;
+    let summary = ingest_bytes(&state, submission, source, &viewer.user).await?;
     state.audit(summary.audit_entry(&viewer, "submit"));
     let status = if summary.read > 0 && summary.rejected == summary.read {
         StatusCode::UNPROCESSABLE_ENTITY

@@ -9,6 +9,7 @@ use maud::{html, Markup};
 
 use super::public::{error_message, error_summary, report_fields};
 use crate::ingest::Format;
+use crate::serve::api::Submission;
 use crate::serve::assets;
 use crate::serve::error::{AppError, PageResult};
 use crate::serve::i18n::t;
@@ -105,11 +106,8 @@ pub async fn submit_report_form(
     line.push(b'\n');
     let summary = crate::serve::api::ingest_bytes(
         &state,
-        "web form".to_owned(),
-        Format::Jsonl,
-        line,
+        Submission::body("web form", Format::Jsonl, line),
         "concern_card".to_owned(),
-        None,
         &viewer.user,
     )
     .await?;

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 
 use crate::ingest;
-use crate::serve::api::{import_register, ingest_bytes, read_upload, Register};
+use crate::serve::api::{import_register, ingest_bytes, read_upload, Register, Submission};
 use crate::serve::error::{AppError, PageResult};
 use crate::serve::http::{spool_writer, spooled_csv, SpoolWriter};
 use crate::serve::i18n::{self, t, t_args, Lang};
@@ -394,42 +394,25 @@ pub async fn upload(
     }
     let encoding = match field("encoding") {
         // A charset the file part names itself wins over the form's choice.
-        Some(label) if upload.charset.is_none() => Some(
+        Some(label) if upload.file.encoding.is_none() => Some(
             label
                 .parse::<ingest::TextEncoding>()
                 .map_err(|message| AppError::bad("encoding", message))?,
         ),
-        _ => upload.charset,
+        _ => upload.file.encoding,
     };
     let source = field("source").map_or_else(|| "upload".to_owned(), crate::model::normalise_word);
-    let name = upload.name.clone();
+    let file = Submission {
+        encoding,
+        ..upload.file
+    };
     let (summary, action) = match register {
         None => {
-            let summary = ingest_bytes(
-                &state,
-                name,
-                upload.format,
-                upload.bytes,
-                source,
-                encoding,
-                &viewer.user,
-            )
-            .await
-            .map_err(file_field)?;
+            let summary = ingest_bytes(&state, file, source, &viewer.user).await?;
             (summary, "submit")
         }
         Some(register) => {
-            let summary = import_register(
-                &state,
-                register,
-                name,
-                upload.format,
-                upload.bytes,
-                encoding,
-                &viewer.user,
-            )
-            .await
-            .map_err(file_field)?;
+            let summary = import_register(&state, register, file, &viewer.user).await?;
             let action = match register {
                 Register::Premises => "premises_import",
                 Register::Outcomes => "outcomes",
@@ -440,15 +423,4 @@ pub async fn upload(
     state.audit(summary.audit_entry(&viewer, action));
     // See Other: the page of the load, which a reload does not send again.
     Ok(Redirect::to(&format!("/loads/{}", summary.run_id)).into_response())
-}
-
-/// A whole-file problem found in loading an upload is its `file` field's:
-/// the loaders name the request's `body`, which is what the API was sent.
-fn file_field(e: AppError) -> AppError {
-    match e {
-        AppError::BadRequest { field, message } if field == "body" => {
-            AppError::bad("file", message)
-        }
-        other => other,
-    }
 }

@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use crate::ingest::Format;
 use crate::model::{Grading, VenueType};
+use crate::serve::api::Submission;
 use crate::serve::error::{AppError, PageResult};
 use crate::serve::i18n::{self, t, t_args, Lang};
 use crate::serve::layout::staff_page;
@@ -268,11 +269,8 @@ pub async fn accept_public_report(
     line.push(b'\n');
     let summary = crate::serve::api::ingest_bytes(
         &state,
-        format!("public report {id}"),
-        Format::Jsonl,
-        line,
+        Submission::body(format!("public report {id}"), Format::Jsonl, line),
         "public".to_owned(),
-        None,
         &viewer.user,
     )
     .await?;
