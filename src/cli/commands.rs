@@ -9,10 +9,11 @@ use anyhow::bail;
 use clap::Parser;
 
 use super::accounts::{add_user, tokens_command, users_command};
-use super::args::{Cli, Command, ExportLayer, ProgressArg, EXIT_REJECTED};
+use super::args::{Cli, Command, ExportLayer, ProgressArg};
 use super::export::{
     export_layer, export_partitioned_reports, export_premises, export_reports_command,
 };
+use super::loaded::say_loaded;
 use super::open_store;
 use super::premises::{context_command, outcomes_command, premises_command};
 use crate::ingest::{self, LoadOptions, ReadTally};
@@ -32,15 +33,7 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            // Each cause once: several errors already end with their source's text.
-            let mut chain: Vec<String> = Vec::new();
-            for cause in e.chain() {
-                let text = cause.to_string();
-                if !chain.last().is_some_and(|said| said.ends_with(&text)) {
-                    chain.push(text);
-                }
-            }
-            eprintln!("hotspots: {}", chain.join(": "));
+            eprintln!("hotspots: {}", super::loaded::error_text(e.as_ref()));
             ExitCode::FAILURE
         }
     }
@@ -166,25 +159,18 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     );
                 }
             };
-            let summaries = ingest::load_paths(&mut *destination, &files, &options, Some(&tick));
+            let loaded = ingest::load_paths(&mut *destination, &files, &options, Some(&tick));
             if let Some(bar) = &bar {
                 bar.finish_and_clear();
             }
-            let summaries = summaries.map_err(|e| match e {
+            let loaded = loaded.map_err(|e| match e {
                 ingest::PipelineError::Store(e) => super::store_error(e),
                 other => other.into(),
             })?;
-            if linking {
+            if linking && !loaded.summaries.is_empty() {
                 eprintln!("linked the reports to premises as each file was stored");
             }
-            summaries.iter().for_each(super::premises::say_rejects);
-            println!("{}", ingest::summary_line(&summaries));
-            let rejected: u64 = summaries.iter().map(|s| s.counts.rejected).sum();
-            Ok(if strict && rejected > 0 {
-                ExitCode::from(EXIT_REJECTED)
-            } else {
-                ExitCode::SUCCESS
-            })
+            Ok(say_loaded(&loaded, strict))
         }
         Command::Premises { action } => premises_command(action),
         Command::Context { action } => context_command(action),

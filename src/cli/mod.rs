@@ -5,6 +5,7 @@ mod accounts;
 mod args;
 mod commands;
 mod export;
+mod loaded;
 mod premises;
 mod process;
 

@@ -5,9 +5,8 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
-use super::args::{
-    ContextCommand, ContextSource, OutcomesCommand, PremisesCommand, RegisterFiles, EXIT_REJECTED,
-};
+use super::args::{ContextCommand, ContextSource, OutcomesCommand, PremisesCommand, RegisterFiles};
+use super::loaded::say_loaded;
 use super::{actor, open_store};
 use crate::ingest::{self, FileSummary, Input, LoadOptions, PipelineError};
 use crate::premises::{relink, LinkSummary};
@@ -25,49 +24,22 @@ type Import = fn(&mut Store, Input, &LoadOptions) -> Result<FileSummary, Pipelin
 
 fn import(files: &RegisterFiles, run: Import, link: bool) -> anyhow::Result<ExitCode> {
     let mut store = open_store(&files.db.db)?;
-    let mut options = LoadOptions {
+    let options = LoadOptions {
         format: files.format,
         encoding: files.encoding,
         rejects_path: files.rejects.clone(),
         loaded_by: Some(actor()),
         ..LoadOptions::default()
     };
-    let mut summaries = Vec::new();
-    for path in &files.files {
-        let summary = run(&mut store, Input::Path(path.clone()), &options)?;
-        say_rejects(&summary);
-        summaries.push(summary);
-        // `--rejects PATH` lists every file's rejects, as `ingest` does.
-        options.rejects_append = options.rejects_path.is_some();
-    }
-    println!("{}", ingest::summary_line(&summaries));
-    if link {
+    let inputs = files.files.iter().map(|path| Input::Path(path.clone()));
+    let loaded = ingest::load_each(inputs, &options, |input, options| {
+        run(&mut store, input, options)
+    })?;
+    let exit = say_loaded(&loaded, files.strict);
+    if link && !loaded.summaries.is_empty() {
         eprintln!("{}", link_line(&relink(&mut store, Some(&actor()))?));
     }
-    let rejected: u64 = summaries.iter().map(|s| s.counts.rejected).sum();
-    Ok(if files.strict && rejected > 0 {
-        ExitCode::from(EXIT_REJECTED)
-    } else {
-        ExitCode::SUCCESS
-    })
-}
-
-/// Where a file's rejects were listed, when it had any (reports, premises
-/// and outcomes alike).
-pub(super) fn say_rejects(summary: &FileSummary) {
-    if let (Some(rejects), true) = (&summary.rejects_csv, summary.counts.rejected > 0) {
-        let rows = if summary.counts.rejected == 1 {
-            "row"
-        } else {
-            "rows"
-        };
-        eprintln!(
-            "{}: {} rejected {rows} listed in {}",
-            summary.file,
-            summary.counts.rejected,
-            rejects.display()
-        );
-    }
+    Ok(exit)
 }
 
 pub(super) fn premises_command(action: PremisesCommand) -> anyhow::Result<ExitCode> {
@@ -174,26 +146,22 @@ pub(super) fn context_command(action: ContextCommand) -> anyhow::Result<ExitCode
         }
     }
     let mut store = open_store(&db.db)?;
-    let mut options = LoadOptions {
+    let options = LoadOptions {
         rejects_path: rejects,
         no_rejects_file,
         loaded_by: Some(actor()),
         ..LoadOptions::default()
     };
-    let mut summaries = Vec::new();
-    for path in files {
-        let summary = ingest::import_police_uk(&mut store, Input::Path(path), force, &options)?;
-        say_rejects(&summary);
-        summaries.push(summary);
-        // `--rejects PATH` lists every file's rejects, as `ingest` does.
-        options.rejects_append = options.rejects_path.is_some();
-    }
-    println!("{}", ingest::summary_line(&summaries));
-    let skipped: u64 = summaries.iter().map(|s| s.counts.duplicates).sum();
+    let inputs = files.into_iter().map(Input::Path);
+    let loaded = ingest::load_each(inputs, &options, |input, options| {
+        ingest::import_police_uk(&mut store, input, force, options)
+    })?;
+    let exit = say_loaded(&loaded, false);
+    let skipped: u64 = loaded.summaries.iter().map(|s| s.counts.duplicates).sum();
     if skipped > 0 && !force {
         eprintln!("{skipped} rows of months already stored were skipped (--force replaces them)");
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(exit)
 }
 
 /// Every file under `dir`, depth first.

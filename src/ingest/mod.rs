@@ -32,8 +32,8 @@ pub use crate::model::RowReject;
 pub use column::Column;
 pub use error::IngestError;
 pub use pipeline::{
-    check_record, default_rejects_path, load, load_paths, summary_line, FileSummary, Input,
-    LoadOptions, PipelineError,
+    check_record, default_rejects_path, load, load_each, load_paths, summary_line, FileSummary,
+    Input, LoadOptions, Loaded, PipelineError,
 };
 pub(crate) use row::{truncate_raw, CsvFields};
 pub use row::{RawRow, RecordPool, RAW_LIMIT};

@@ -65,7 +65,7 @@ pub struct LoadOptions {
     pub rejects_path: Option<PathBuf>,
     /// Add this file's rejects to `rejects_path` rather than replace it:
     /// the files after the first of one command that names one rejects
-    /// file for them all ([`load_paths`], the register imports).
+    /// file for them all ([`load_each`]).
     pub rejects_append: bool,
     /// Do not write a rejects CSV (the rejects are still stored).
     pub no_rejects_file: bool,
@@ -662,34 +662,69 @@ fn locate(
     })
 }
 
-/// Loads several files; `-` reads standard input. Stops at the first file that
-/// cannot be read, keeping the files already committed.
+/// What loading several files did, in the order they were given.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// Each file loaded.
+    pub summaries: Vec<FileSummary>,
+    /// Why each other file could not be read at all: nothing of it stored.
+    pub unreadable: Vec<ingest::IngestError>,
+}
+
+/// Loads each of `inputs` in turn with `load_one`. A file that cannot be
+/// read at all is listed and the next one loaded: each file is a load of its
+/// own, committed whole or not at all, so one bad file in a folder of exports
+/// does not hold back the rest. One rejects file named for them all
+/// (`rejects_path`) lists every loaded file's rejects.
 ///
 /// # Errors
-/// As [`load`].
+/// Anything else `load_one` meets (the database, the rejects file), which
+/// stops the loads there, keeping the files already committed.
+pub fn load_each(
+    inputs: impl IntoIterator<Item = Input>,
+    options: &LoadOptions,
+    mut load_one: impl FnMut(Input, &LoadOptions) -> Result<FileSummary, PipelineError>,
+) -> Result<Loaded, PipelineError> {
+    let mut loaded = Loaded::default();
+    let mut options = options.clone();
+    for input in inputs {
+        match load_one(input, &options) {
+            Ok(summary) => {
+                loaded.summaries.push(summary);
+                // Appended to only after a file wrote it: a rejects file left
+                // from an earlier command is replaced, not added to.
+                options.rejects_append = options.rejects_path.is_some();
+            }
+            Err(PipelineError::Ingest(e)) => loaded.unreadable.push(e),
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(loaded)
+}
+
+/// Loads several files as [`load_each`] does; `-` reads standard input.
+///
+/// # Errors
+/// As [`load_each`].
 pub fn load_paths<D: Destination + ?Sized>(
     destination: &mut D,
     paths: &[String],
     options: &LoadOptions,
     progress: Option<&(dyn Fn(&ReadTally) + Sync)>,
-) -> Result<Vec<FileSummary>, PipelineError> {
-    let mut out = Vec::new();
-    let mut options = options.clone();
-    for path in paths {
-        let input = if path == "-" {
+) -> Result<Loaded, PipelineError> {
+    let inputs = paths.iter().map(|path| {
+        if path == "-" {
             Input::Reader {
                 name: "<stdin>".into(),
                 reader: Box::new(std::io::stdin()),
             }
         } else {
             Input::Path(PathBuf::from(path))
-        };
-        out.push(load(destination, input, &options, progress)?);
-        // One rejects file named for them all lists every file's rejects;
-        // each file's own beside it is replaced as before.
-        options.rejects_append = options.rejects_path.is_some();
-    }
-    Ok(out)
+        }
+    });
+    load_each(inputs, options, |input, options| {
+        load(destination, input, options, progress)
+    })
 }
 
 /// The summary line of interface.md: `read N, stored S, duplicates D, rejected R`.

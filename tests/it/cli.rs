@@ -734,3 +734,102 @@ fn one_rejects_file_lists_every_file_of_the_command() {
         ]
     );
 }
+
+#[test]
+fn a_file_that_cannot_be_read_does_not_stop_the_others() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let header = "report_id,lat,lng,observed_on,venue_type\n";
+    for (name, text) in [
+        (
+            "a.csv",
+            format!("{header}A1,52.1,-0.4,2025-01-01,car_wash\nA2,52.1,-0.4,2025-13-01,farm\n"),
+        ),
+        (
+            "noheader.csv",
+            "A1,52.1,-0.4,2025-01-01,car_wash\n".to_owned(),
+        ),
+        (
+            "c.csv",
+            format!("{header}C1,52.1,-0.4,2025-01-02,farm\nC2,52.1,-0.4,2025-14-01,farm\n"),
+        ),
+        // Left by an earlier command: replaced, though the first file fails.
+        ("all.csv", "stale\n".to_owned()),
+    ] {
+        std::fs::write(dir.path().join(name), text).expect("write");
+    }
+    let files = ["missing.csv", "a.csv", "noheader.csv", "c.csv"];
+    let out = hotspots(dir.path())
+        .args(["ingest", "--db", "t.duckdb", "--rejects", "all.csv"])
+        .args(files)
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "read 4, stored 2, duplicates 0, rejected 2",
+        "{err}"
+    );
+    assert!(
+        err.contains("hotspots: missing.csv: cannot read")
+            && err.contains("hotspots: noheader.csv: line 1: header")
+            && err.contains("2 of 4 files could not be read and were not loaded; the other 2 were"),
+        "{err}"
+    );
+    let store = hotspots::Store::open(&dir.path().join("t.duckdb")).expect("open");
+    let runs: Vec<String> = store
+        .runs(None, 10)
+        .expect("runs")
+        .into_iter()
+        .map(|r| r.file_name)
+        .collect();
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    assert!(
+        runs.iter().all(|f| f == "a.csv" || f == "c.csv"),
+        "{runs:?}"
+    );
+    drop(store);
+    let mut reader = csv::Reader::from_path(dir.path().join("all.csv")).expect("rejects");
+    let listed: Vec<(String, String)> = reader
+        .records()
+        .map(|r| {
+            let r = r.expect("row");
+            (r[0].to_owned(), r[1].to_owned())
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("a.csv".to_owned(), "3".to_owned()),
+            ("c.csv".to_owned(), "3".to_owned())
+        ]
+    );
+
+    // A register import alike: the readable file is imported and linked.
+    std::fs::write(
+        dir.path().join("reg.csv"),
+        "premises_id,name,venue_type,lat,lng\nP1,Wash,car_wash,52.1,-0.4\n",
+    )
+    .expect("write");
+    let out = hotspots(dir.path())
+        .args([
+            "premises", "import", "--db", "t.duckdb", "gone.csv", "reg.csv",
+        ])
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("hotspots: gone.csv: cannot read") && err.contains("linked "),
+        "{err}"
+    );
+    let store = hotspots::Store::open(&dir.path().join("t.duckdb")).expect("open");
+    let formats: Vec<(String, String)> = store
+        .runs(None, 10)
+        .expect("runs")
+        .into_iter()
+        .map(|r| (r.file_name, r.format))
+        .filter(|(_, format)| format.starts_with("premises"))
+        .collect();
+    assert_eq!(formats, [("reg.csv".to_owned(), "premises-csv".to_owned())]);
+}
