@@ -10,7 +10,9 @@
 //! exploitation / source filters), so:
 //!
 //! 1. **Primary suppression.** Any count from 1 to k−1 is withheld (`null`,
-//!    `"suppressed": true`; "<k" on pages).
+//!    `"suppressed": true`; "withheld" on pages, as every withheld count is:
+//!    one withheld by the rules below may be large, and marking the kinds
+//!    apart would say which withheld counts are small).
 //! 2. **Overlapping periods** cannot be differenced: quarters are disjoint and no
 //!    other period, step or filter is answered, so no two published counts
 //!    cover nested sets of reports in time or by category.

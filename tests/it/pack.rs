@@ -225,6 +225,8 @@ async fn the_partnership_pack_withholds_small_counts_and_cannot_be_differenced()
     let uri = format!("/towns/pack?quarter={quarter}&area=district:{code}");
     let exact = get(&uri, Role::Analyst).await.text();
     let mut withheld_somewhere = false;
+    // A count withheld so that a small one cannot be worked out, itself k or more.
+    let mut withheld_large = false;
     // Every district of the quarter, so that small ones are checked too.
     let chooser = get(&format!("/towns/pack?quarter={quarter}"), Role::Partnership)
         .await
@@ -277,9 +279,22 @@ async fn the_partnership_pack_withholds_small_counts_and_cannot_be_differenced()
                     );
                     assert!(n == 0 || n >= K, "{area} {what}: {n} is small");
                 }
-                None => withheld_somewhere = true,
+                None => {
+                    withheld_somewhere = true;
+                    withheld_large |= t.is_some_and(|t| t >= K);
+                }
             }
         }
+        // Every withheld count reads alike, never as "<5": some are large.
+        for said in html
+            .split("data-value=\"withheld\">")
+            .skip(1)
+            .map(|rest| rest.split('<').next().unwrap_or(""))
+        {
+            assert_eq!(said, "withheld", "{area}");
+        }
+        let text = main_text(&html);
+        assert!(!text.contains(&format!("<{K}")), "{area}: {text}");
         let headline = values(between(&html, "<dl class=\"headline\"", "</dl>"));
         for dimension in ["exploitation", "child", "nationality", "venue", "source"] {
             let rows = table(&html, dimension);
@@ -307,6 +322,7 @@ async fn the_partnership_pack_withholds_small_counts_and_cannot_be_differenced()
         assert!(!html.contains("[missing message"));
     }
     assert!(withheld_somewhere, "the demo has small numbers to withhold");
+    assert!(withheld_large, "the demo withholds a count of k or more");
 }
 
 #[tokio::test]
@@ -515,6 +531,80 @@ async fn breakdowns_cannot_be_differenced_between_towns_and_districts() {
     }
     assert!(checked > 100, "{checked} equations checked");
     assert!(guarded > 0, "some equations hold withheld counts");
+}
+
+/// The towns page as the partnership reads it: each town's venue and
+/// exploitation lists show a withheld count as "withheld", as many as the
+/// API withholds, and the demo's quarter withholds some of 10 or more (a
+/// "<5" there would tell a meeting that a town's nail bars are few).
+#[tokio::test]
+async fn the_towns_page_says_withheld_never_fewer_than_k() {
+    let published = get("/api/v1/towns", Role::Partnership).await.json();
+    let exact = get("/api/v1/towns", Role::Analyst).await.json();
+    let rows = |v: &serde_json::Value| v["rows"].as_array().expect("rows").clone();
+    let (published, exact) = (rows(&published), rows(&exact));
+    let quarter = published
+        .iter()
+        .filter(|r| r["complete"] == true)
+        .filter_map(|r| r["period"].as_str())
+        .max()
+        .expect("a whole quarter")
+        .to_owned();
+    let html = get(&format!("/towns?quarter={quarter}"), Role::Partnership)
+        .await
+        .text();
+    let text = main_text(&html);
+    assert!(!text.contains(&format!("<{K}")), "{text}");
+    assert!(text.contains("\"withheld\": a count from 1 to 4"), "{text}");
+    let mut large = 0;
+    let mut checked = 0;
+    for row in published.iter().filter(|r| r["period"] == quarter.as_str()) {
+        let town = row["town"].as_str().expect("town");
+        let Some(at) = html.find(&format!(
+            "<tr data-area=\"{}\"",
+            town.replace('\'', "&#39;")
+        )) else {
+            continue;
+        };
+        let tr = between(&html[at..], "<tr", "</tr>");
+        let lists: Vec<&str> = tr
+            .split("<td class=\"breakdown\">")
+            .skip(1)
+            .map(|td| td.split('<').next().unwrap_or(""))
+            .collect();
+        assert_eq!(lists.len(), 2, "{town}");
+        // (The release lists towns of no reports the exact table leaves out.)
+        let truth = exact
+            .iter()
+            .find(|r| {
+                r["period"] == quarter.as_str()
+                    && r["town"] == town
+                    && r["district"] == row["district"]
+            })
+            .cloned()
+            .unwrap_or_default();
+        for (prefix, list) in ["venue:", "exploitation:"].into_iter().zip(lists) {
+            let withheld: Vec<&String> = row["breakdown"]
+                .as_object()
+                .expect("breakdown")
+                .iter()
+                .filter(|(key, v)| key.starts_with(prefix) && v.is_null())
+                .map(|(key, _)| key)
+                .collect();
+            assert_eq!(
+                list.matches(" withheld").count(),
+                withheld.len(),
+                "{town} {prefix} {list}"
+            );
+            large += withheld
+                .iter()
+                .filter(|key| truth["breakdown"][key.as_str()].as_u64() >= Some(10))
+                .count();
+            checked += 1;
+        }
+    }
+    assert!(checked > 10, "{checked} lists");
+    assert!(large > 0, "the quarter withholds a count of 10 or more");
 }
 
 /// The `<main>` element's text with tags, scripts and attributes left out.

@@ -770,9 +770,15 @@ async fn partnership_counts_are_suppressed_and_cannot_be_differenced() {
         shown > 0,
         "some area totals are shown ({withheld_areas} withheld)"
     );
-    // Pages say "<5" and show no exact small numbers.
+    // Pages say "withheld", as the layers do (a withheld count may be large,
+    // so never "<5"), and say why.
     let page = get("/towns", p).await.text();
-    assert!(page.contains("&lt;5"), "withheld counts shown as <5");
+    assert!(
+        page.contains(">withheld<")
+            && !page.contains("&lt;5")
+            && page.contains("id=\"towns-withheld\""),
+        "withheld counts read as withheld"
+    );
 }
 
 /// Union-find root (path-compressing).

@@ -17,7 +17,7 @@ use chrono::{Datelike as _, NaiveDate};
 use maud::{html, Markup};
 
 use super::labels::{label_in, p_text};
-use super::towns::{earlier_text, generated, signed, towns_table};
+use super::towns::{earlier_text, generated, published_text, signed, towns_table};
 use crate::model::{period_start, AreaLevel, Step};
 use crate::publish::{Earlier, PublishedTrend, TownRow};
 use crate::serve::api::{layer_etag, rendered_layer};
@@ -132,8 +132,7 @@ pub async fn pack_page(
         .collect();
     let trend = trend[trend.len().saturating_sub(TREND_QUARTERS)..].to_vec();
     let cells = area_cells(&state, &viewer, selected, level, &key).await?;
-    let shown =
-        |v: Option<u64>| v.map_or_else(|| format!("<{k}"), |n| i18n::number(lang, n as i64));
+    let shown = |v: Option<u64>| published_text(lang, v);
     let area_quarter = || {
         [
             ("area", area_name.clone().into()),
@@ -151,8 +150,8 @@ pub async fn pack_page(
                 h2 { (t(lang, "pack-headline")) }
                 dl.headline {
                     dt { (t_args(lang, "pack-this-quarter", &[("quarter", label.clone().into())])) } dd data-value=(value_attr(now.count)) { (shown(now.count)) }
-                    dt { (t(lang, "pack-previous")) } dd data-value=(earlier_attr(now.previous)) { (earlier_text(lang, k, now.previous)) }
-                    dt { (t(lang, "pack-last-year")) } dd data-value=(earlier_attr(now.year_before)) { (earlier_text(lang, k, now.year_before)) }
+                    dt { (t(lang, "pack-previous")) } dd data-value=(earlier_attr(now.previous)) { (earlier_text(lang, now.previous)) }
+                    dt { (t(lang, "pack-last-year")) } dd data-value=(earlier_attr(now.year_before)) { (earlier_text(lang, now.year_before)) }
                     dt { (t(lang, "pack-change-last-year")) } dd { (change_text(lang, now.count, now.year_before.count())) }
                 }
                 h2 { (t(lang, "pack-summary")) }
@@ -162,12 +161,12 @@ pub async fn pack_page(
             }
             section.pack-map {
                 h2 { (t_args(lang, "pack-where", &area_quarter())) }
-                (cell_map(lang, &cells, k))
+                (cell_map(lang, &cells))
             }
             @for (prefix, heading) in DIMENSIONS {
                 section.pack-table {
                     h2 { (t(lang, heading)) }
-                    (dimension_table(lang, prefix, &t(lang, heading), &label, now, previous, year_before, k))
+                    (dimension_table(lang, prefix, &t(lang, heading), &label, now, previous, year_before))
                 }
             }
         }
@@ -300,7 +299,6 @@ fn summary(
     out
 }
 
-#[allow(clippy::too_many_arguments)]
 fn dimension_table(
     lang: Lang,
     prefix: &str,
@@ -309,7 +307,6 @@ fn dimension_table(
     now: &PublishedTrend,
     previous: Option<&PublishedTrend>,
     year_before: Option<&PublishedTrend>,
-    k: u64,
 ) -> Markup {
     let get = |t: Option<&PublishedTrend>, key: &str| -> Option<u64> {
         t.and_then(|t| t.breakdown.get(key).copied().unwrap_or(Some(0)))
@@ -332,8 +329,7 @@ fn dimension_table(
         .into_iter()
         .collect();
     keys.sort_by(|a, b| get(Some(now), b).cmp(&get(Some(now), a)).then(a.cmp(b)));
-    let shown =
-        |v: Option<u64>| v.map_or_else(|| format!("<{k}"), |n| i18n::number(lang, n as i64));
+    let shown = |v: Option<u64>| published_text(lang, v);
     html! {
         div.table-scroll role="region" tabindex="0" aria-label=(heading) {
             table.pack data-dimension=(prefix.trim_end_matches(':')) {
@@ -351,8 +347,8 @@ fn dimension_table(
                         tr data-key=(key) {
                             th scope="row" { (label_in(lang, key.split_once(':').map_or(key.as_str(), |x| x.1))) }
                             td.num data-value=(value_attr(n)) { (shown(n)) }
-                            td.num data-value=(earlier_attr(p)) { (earlier_text(lang, k, p)) }
-                            td.num data-value=(earlier_attr(y)) { (earlier_text(lang, k, y)) }
+                            td.num data-value=(earlier_attr(p)) { (earlier_text(lang, p)) }
+                            td.num data-value=(earlier_attr(y)) { (earlier_text(lang, y)) }
                             td { (change_text(lang, n, y.count())) }
                         }
                     }
@@ -360,8 +356,8 @@ fn dimension_table(
                 tfoot { tr {
                     th scope="row" { (t(lang, "pack-all")) }
                     td.num { (shown(now.count)) }
-                    td.num { (earlier_text(lang, k, now.previous)) }
-                    td.num { (earlier_text(lang, k, now.year_before)) }
+                    td.num { (earlier_text(lang, now.previous)) }
+                    td.num { (earlier_text(lang, now.year_before)) }
                     td { (change_text(lang, now.count, now.year_before.count())) }
                 } }
             }
@@ -370,52 +366,44 @@ fn dimension_table(
 }
 
 /// Quarterly totals as bars (server-rendered SVG, so it prints); a withheld
-/// quarter is an outlined bar marked "<k", never a height.
+/// quarter has no bar, only the word, written up from the baseline: a
+/// withheld count may be small or not (see `published_text`), so no height
+/// would be true.
 fn trend_chart(lang: Lang, values: &[(String, Option<u64>)], k: u64) -> Markup {
     let (w, h, pad) = (560.0, 180.0, 28.0);
     let max = values.iter().filter_map(|v| v.1).max().unwrap_or(0).max(k) as f64;
     let slot = (w - 2.0 * pad) / values.len().max(1) as f64;
+    let withheld = maud::html! { (t(lang, "withheld")) }.into_string();
     let mut bars = String::new();
     for (i, (label, v)) in values.iter().enumerate() {
         let x = pad + i as f64 * slot + slot * 0.15;
         let bw = slot * 0.7;
-        // A withheld quarter is drawn at k − 1, the most it could be, and
-        // labelled "<k": its height says no more than the label.
-        let (bh, text) = v.map_or_else(
-            || ((k as f64 - 1.0) / max * (h - 2.0 * pad), format!("&lt;{k}")),
-            |n| {
-                (
-                    n as f64 / max * (h - 2.0 * pad),
-                    i18n::number(lang, n as i64),
-                )
-            },
-        );
-        let class = if v.is_some() { "bar" } else { "withheld" };
+        let middle = x + bw / 2.0;
+        if let Some(n) = v {
+            let bh = *n as f64 / max * (h - 2.0 * pad);
+            let _ = write!(
+                bars,
+                r#"<rect x="{x:.1}" y="{:.1}" width="{bw:.1}" height="{bh:.1}" class="bar"/><text x="{middle:.1}" y="{:.1}" class="value">{}</text>"#,
+                h - pad - bh,
+                h - pad - bh - 4.0,
+                i18n::number(lang, *n as i64)
+            );
+        } else {
+            let base = h - pad - 4.0;
+            let _ = write!(
+                bars,
+                r#"<text x="{middle:.1}" y="{base:.1}" transform="rotate(-90 {middle:.1} {base:.1})" class="withheld">{withheld}</text>"#,
+            );
+        }
         let _ = write!(
             bars,
-            r#"<rect x="{x:.1}" y="{:.1}" width="{bw:.1}" height="{bh:.1}" class="{class}"/><text x="{:.1}" y="{:.1}" class="value">{text}</text>"#,
-            h - pad - bh,
-            x + bw / 2.0,
-            h - pad - bh - 4.0
-        );
-        let _ = write!(
-            bars,
-            r#"<text x="{:.1}" y="{:.1}" class="axis">{label}</text>"#,
-            x + bw / 2.0,
+            r#"<text x="{middle:.1}" y="{:.1}" class="axis">{label}</text>"#,
             h - pad + 14.0
         );
     }
     let description = values
         .iter()
-        .map(|(l, v)| {
-            format!(
-                "{l}: {}",
-                v.map_or_else(
-                    || t_args(lang, "fewer-than", &[("k", (k as i64).into())]),
-                    |n| i18n::number(lang, n as i64)
-                )
-            )
-        })
+        .map(|(l, v)| format!("{l}: {}", published_text(lang, *v)))
         .collect::<Vec<_>>()
         .join("; ");
     html! {
@@ -490,11 +478,10 @@ type Outline = (Vec<(f64, f64)>, Option<u64>, String);
 /// The cells as hexagons (server-rendered SVG: it prints, and needs no
 /// script or tiles). Counts are shaded in classes and also written in each
 /// cell's title and the caption, so colour is never the only carrier.
-fn cell_map(lang: Lang, cells: &[(h3o::CellIndex, Option<u64>)], k: u64) -> Markup {
+fn cell_map(lang: Lang, cells: &[(h3o::CellIndex, Option<u64>)]) -> Markup {
     if cells.is_empty() {
         return html! { p { (t(lang, "pack-map-none")) } };
     }
-    let fewer = t_args(lang, "fewer-than", &[("k", (k as i64).into())]);
     let rings: Vec<Outline> = cells
         .iter()
         .map(|(c, n)| {
@@ -531,9 +518,9 @@ fn cell_map(lang: Lang, cells: &[(h3o::CellIndex, Option<u64>)], k: u64) -> Mark
                 )
             })
             .collect();
-        // The title keeps the cell's index and the number (or "<k" wording)
+        // The title keeps the cell's index and the number (or "withheld")
         // readable by a script as well as a person.
-        let said = n.map_or_else(|| fewer.clone(), |n| i18n::number(lang, n as i64));
+        let said = published_text(lang, *n);
         let title = t_args(
             lang,
             "pack-map-cell",
@@ -553,14 +540,14 @@ fn cell_map(lang: Lang, cells: &[(h3o::CellIndex, Option<u64>)], k: u64) -> Mark
         figure.cells-map {
             svg viewBox=(format!("0 0 {w} {h}")) width="100%" role="img" aria-labelledby="map-title map-desc" {
                 title #map-title { (t(lang, "pack-map-title")) }
-                desc #map-desc { (t_args(lang, "pack-map-desc", &[("count", (cells.len() as i64).into()), ("withheld", (withheld as i64).into()), ("k", (k as i64).into())])) }
+                desc #map-desc { (t_args(lang, "pack-map-desc", &[("count", (cells.len() as i64).into()), ("withheld", (withheld as i64).into())])) }
                 (maud::PreEscaped(shapes))
             }
             figcaption {
-                (t_args(lang, "pack-map-caption", &[("count", (cells.len() as i64).into()), ("withheld", (withheld as i64).into()), ("k", (k as i64).into())]))
+                (t_args(lang, "pack-map-caption", &[("count", (cells.len() as i64).into()), ("withheld", (withheld as i64).into())]))
                 @if let Some(b) = busiest { (t_args(lang, "pack-map-busiest", &[("value", i18n::number(lang, b as i64).into())])) }
                 (t(lang, "pack-map-shading")) " "
-                span.key.c-1 { (t(lang, "pack-map-under-10")) } " " span.key.c-2 { "10-19" } " " span.key.c-3 { (t(lang, "pack-map-20-more")) } " " span.key.c-withheld { "<" (k) } "."
+                span.key.c-1 { (t(lang, "pack-map-under-10")) } " " span.key.c-2 { "10-19" } " " span.key.c-3 { (t(lang, "pack-map-20-more")) } " " span.key.c-withheld { (t(lang, "withheld")) } "."
             }
         }
     }

@@ -144,8 +144,13 @@ pub async fn towns_page(
     // Busiest first; withheld counts (small) last.
     current.sort_by(|a, b| b.1.count.cmp(&a.1.count).then(a.0.town.cmp(&b.0.town)));
     let lang = viewer.lang.staff();
-    let shown =
-        |v: Option<u64>| v.map_or_else(|| format!("<{k}"), |n| i18n::number(lang, n as i64));
+    let shown = |v: Option<u64>| published_text(lang, v);
+    let any_withheld = current.iter().any(|(_, p, _)| {
+        p.count.is_none()
+            || p.previous == Earlier::Withheld
+            || p.year_before == Earlier::Withheld
+            || p.breakdown.values().any(Option::is_none)
+    });
     let level_word = if level == AreaLevel::District {
         "district"
     } else {
@@ -222,13 +227,13 @@ pub async fn towns_page(
                                     th scope="row" { (row.town) }
                                     @if level == AreaLevel::Town { td { (row.district_name) } }
                                     td.num { (shown(p.count)) }
-                                    td.num { (earlier_text(lang, k, p.previous)) }
-                                    td.num { (earlier_text(lang, k, p.year_before)) }
+                                    td.num { (earlier_text(lang, p.previous)) }
+                                    td.num { (earlier_text(lang, p.year_before)) }
                                     td.num { (p.change.map_or_else(|| "–".to_owned(), |n| signed(lang, n))) }
                                     td.sig { (t(lang, significance(row.complete, p))) }
                                     td { (sparkline(lang, spark, running)) }
-                                    td.breakdown { (breakdown(lang, p, "venue:", k)) }
-                                    td.breakdown { (breakdown(lang, p, "exploitation:", k)) }
+                                    td.breakdown { (breakdown(lang, p, "venue:")) }
+                                    td.breakdown { (breakdown(lang, p, "exploitation:")) }
                                 }
                             }
                         }
@@ -237,6 +242,9 @@ pub async fn towns_page(
             }
             @if !running && !current.is_empty() {
                 p.note #towns-note { (t_args(lang, "towns-note", &[("tested", (tested as i64).into())])) }
+            }
+            @if any_withheld {
+                p.note #towns-withheld { (t_args(lang, "withheld-note", &[("limit", (k as i64 - 1).into())])) }
             }
         }
     };
@@ -325,12 +333,25 @@ pub(super) fn generated(lang: Lang) -> String {
     )
 }
 
-/// An earlier period's count as the tables show it: the number, `<k` when
-/// withheld, a dash when the data does not reach back to it.
-pub(super) fn earlier_text(lang: Lang, k: u64, v: Earlier) -> String {
+/// A published count as the pages show it: the number, or "withheld".
+///
+/// Not "<k": a count is withheld either because it is from 1 to k − 1 or
+/// because, shown, it would let one be worked out from the totals (a town's
+/// nail bars can be 76 and withheld). Marking the two kinds apart would say
+/// which withheld counts are small, and the others' sum can then pin them
+/// down exactly (a total of 11, one part of 5 shown, one "<5" and one of 5
+/// or more withheld: they are 1 and 5), so every withheld count reads alike,
+/// as statistical disclosure guidance asks.
+pub(super) fn published_text(lang: Lang, v: Option<u64>) -> String {
+    v.map_or_else(|| t(lang, "withheld"), |n| i18n::number(lang, n as i64))
+}
+
+/// An earlier period's count as the tables show it: as [`published_text`],
+/// or a dash when the data does not reach back to it.
+pub(super) fn earlier_text(lang: Lang, v: Earlier) -> String {
     match v {
-        Earlier::Count(n) => i18n::number(lang, n as i64),
-        Earlier::Withheld => format!("<{k}"),
+        Earlier::Count(n) => published_text(lang, Some(n)),
+        Earlier::Withheld => published_text(lang, None),
         Earlier::BeforeData => "–".to_owned(),
     }
 }
@@ -363,7 +384,7 @@ fn significance(complete: bool, row: &PublishedTrend) -> &'static str {
     }
 }
 
-fn breakdown(lang: Lang, row: &PublishedTrend, prefix: &str, k: u64) -> String {
+fn breakdown(lang: Lang, row: &PublishedTrend, prefix: &str) -> String {
     let mut items: Vec<(&str, Option<u64>)> = row
         .breakdown
         .iter()
@@ -373,10 +394,7 @@ fn breakdown(lang: Lang, row: &PublishedTrend, prefix: &str, k: u64) -> String {
     items.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     items
         .iter()
-        .map(|(key, v)| {
-            let v = v.map_or_else(|| format!("<{k}"), |n| i18n::number(lang, n as i64));
-            format!("{} {v}", label_in(lang, key))
-        })
+        .map(|(key, v)| format!("{} {}", label_in(lang, key), published_text(lang, *v)))
         .collect::<Vec<_>>()
         .join(", ")
 }
