@@ -141,7 +141,7 @@ pub async fn towns_page(
         .zip(published)
         .filter(|(r, p)| Some(r.period) == selected && p.q_change.is_some())
         .count();
-    // Busiest first; withheld counts (small) last.
+    // Busiest first; withheld counts (of any size) last.
     current.sort_by(|a, b| b.1.count.cmp(&a.1.count).then(a.0.town.cmp(&b.0.town)));
     let lang = viewer.lang.staff();
     let shown = |v: Option<u64>| published_text(lang, v);
