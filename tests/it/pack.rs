@@ -144,6 +144,14 @@ async fn the_pack_adds_up_and_equals_the_towns_figures() {
         "headline = the towns API's row"
     );
     assert!(headline[0].unwrap_or(0) > 0);
+    // Sources by name: a report source is not a venue or an indicator.
+    for (key, name) in [
+        ("source:glaa", "GLAA"),
+        ("source:police_intel", "Police intelligence"),
+    ] {
+        let th = between(&html, &format!("<tr data-key=\"{key}\""), "</th>");
+        assert!(th.ends_with(&format!(">{name}")), "{key}: {th}");
+    }
     for dimension in ["exploitation", "child", "nationality", "venue", "source"] {
         let rows = table(&html, dimension);
         assert!(!rows.is_empty(), "{dimension}");

@@ -678,6 +678,32 @@ async fn premises_say_where_they_are() {
     let id = made["premises_id"].as_str().expect("id");
     let page = get(tactical, &format!("/premises/{id}")).await.text();
     assert_eq!(fact(&page, "Address").as_deref(), Some("not known"), "{id}");
+    // Its timeline names each report's source, not its code.
+    let named = [
+        "Police intelligence",
+        "Modern Slavery Helpline",
+        "Crimestoppers",
+        "Bank staff",
+        "Concern cards",
+        "Environmental health",
+        "GLAA",
+        "Welfare app",
+        "Public reports (this site)",
+    ];
+    let sources: Vec<&str> = page
+        .split("<td>Report ")
+        .skip(1)
+        .map(|rest| {
+            let cell = rest.split("</td>").next().unwrap_or("");
+            cell.rsplit_once(" (")
+                .and_then(|(_, s)| s.strip_suffix(')'))
+                .unwrap_or(cell)
+        })
+        .collect();
+    assert!(!sources.is_empty(), "{id}: reports on its timeline");
+    for source in &sources {
+        assert!(named.contains(source), "{id}: {source}");
+    }
 }
 
 #[tokio::test]

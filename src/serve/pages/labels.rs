@@ -11,6 +11,13 @@ pub(super) fn label_in(lang: Lang, code: &str) -> String {
     i18n::lookup(lang, &format!("label-{code}")).unwrap_or_else(|| label_of(code))
 }
 
+/// A report source's name on a staff page in `lang`: the staff message
+/// `source-<code>` for the sources the program knows, else the code as the
+/// loads wrote it (sources are an open list: `nca` stays `nca`).
+pub(super) fn source_label(lang: Lang, code: &str) -> String {
+    i18n::lookup(lang, &format!("source-{code}")).unwrap_or_else(|| code.to_owned())
+}
+
 /// The written label of a venue, exploitation or indicator code; any other
 /// code with its underscores as spaces and a capital first letter.
 pub(super) fn label_of(code: &str) -> String {
@@ -73,7 +80,21 @@ pub(super) fn p_relation(p: f64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{address_line, label_of};
+    use super::{address_line, label_of, source_label};
+    use crate::serve::i18n::Lang;
+
+    #[test]
+    fn a_source_is_named_when_known_and_left_as_written_when_not() {
+        assert_eq!(
+            source_label(Lang::En, "police_intel"),
+            "Police intelligence"
+        );
+        assert_eq!(source_label(Lang::En, "glaa"), "GLAA");
+        assert_eq!(source_label(Lang::Cy, "bank"), "Staff banc");
+        // An open list: a source the program does not know keeps its code.
+        assert_eq!(source_label(Lang::En, "nca"), "nca");
+        assert_eq!(source_label(Lang::En, "farm"), "farm");
+    }
 
     #[test]
     fn an_address_names_its_postcode_once() {

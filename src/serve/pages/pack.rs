@@ -16,7 +16,7 @@ use axum::extract::{RawQuery, State};
 use chrono::{Datelike as _, NaiveDate};
 use maud::{html, Markup};
 
-use super::labels::{label_in, p_text};
+use super::labels::{label_in, p_text, source_label};
 use super::towns::{earlier_text, generated, published_text, signed, towns_table};
 use crate::model::{period_start, AreaLevel, Step};
 use crate::publish::{Earlier, PublishedTrend, TownRow};
@@ -299,6 +299,15 @@ fn summary(
     out
 }
 
+/// A breakdown key's (`venue:car_wash`, `source:glaa`) value as a label.
+fn value_label(lang: Lang, key: &str) -> String {
+    match key.split_once(':') {
+        Some(("source", code)) => source_label(lang, code),
+        Some((_, code)) => label_in(lang, code),
+        None => label_in(lang, key),
+    }
+}
+
 fn dimension_table(
     lang: Lang,
     prefix: &str,
@@ -345,7 +354,7 @@ fn dimension_table(
                     @for key in &keys {
                         @let (n, p, y) = (get(Some(now), key), earlier(previous, key), earlier(year_before, key));
                         tr data-key=(key) {
-                            th scope="row" { (label_in(lang, key.split_once(':').map_or(key.as_str(), |x| x.1))) }
+                            th scope="row" { (value_label(lang, key)) }
                             td.num data-value=(value_attr(n)) { (shown(n)) }
                             td.num data-value=(earlier_attr(p)) { (earlier_text(lang, p)) }
                             td.num data-value=(earlier_attr(y)) { (earlier_text(lang, y)) }

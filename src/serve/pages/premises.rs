@@ -7,7 +7,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 
-use super::labels::{address_line, label_in, p_relation};
+use super::labels::{address_line, label_in, p_relation, source_label};
 use crate::geo::Gazetteer;
 use crate::premises::{self, PremisesRow, PremisesSort, NO_REPORTS};
 use crate::serve::error::{AppError, PageResult};
@@ -235,7 +235,7 @@ pub async fn premises_detail(
             events.push((
                 rep.observed_on,
                 html! {
-                    td { (t_args(lang, "prem-report", &[("source", rep.source.clone().into()), ("id", rep.report_id.clone().into())])) }
+                    td { (t_args(lang, "prem-report", &[("source", source_label(lang, &rep.source).into()), ("id", rep.report_id.clone().into())])) }
                     td { (label_in(lang, &rep.exploitation_type)) "; " (t_args(lang, "prem-linked", &[("reason", rep.reason.clone().into())]))
                         @if viewer.role.records_outcomes() {
                             form.inline method="post" action=(format!("/premises/{}/detach", record.premises_id)) {

@@ -69,6 +69,19 @@ label-signs_of_abuse = Arwyddion cam-drin
 label-poor_accommodation = Llety gwael
 label-long_hours = Oriau hir
 label-debt_bondage = Caethiwed dyled
+# Sources: the demo's and the program's own (api, upload, public); any
+# other source is shown as its code, as the loads that named it wrote it.
+source-police_intel = Cudd-wybodaeth yr heddlu
+source-helpline = Llinell Gymorth Caethwasiaeth Fodern
+source-crimestoppers = Crimestoppers
+source-bank = Staff banc
+source-concern_card = Cardiau pryder
+source-env_health = Iechyd yr amgylchedd
+source-glaa = GLAA
+source-app = Ap lles
+source-public = Adroddiadau gan y cyhoedd (y wefan hon)
+source-api = API
+source-upload = Uwchlwythiadau
 
 ## Shared by the trend pages
 generated = Crëwyd { $date } { $time }
@@ -370,7 +383,7 @@ prem-timeline-caption = Adroddiadau sy'n gysylltiedig â'r safle hwn, ac ymwelia
 prem-date = Dyddiad
 prem-what = Beth
 prem-detail = Manylion
-prem-report = Adroddiad { $source } { $id }
+prem-report = Adroddiad { $id } ({ $source })
 prem-linked = cysylltwyd: { $reason }
 prem-not-this = Nid y safle hwn
 prem-visit = Ymweliad { $id }

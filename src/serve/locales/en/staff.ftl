@@ -67,6 +67,19 @@ label-signs_of_abuse = Signs of abuse
 label-poor_accommodation = Poor accommodation
 label-long_hours = Long hours
 label-debt_bondage = Debt bondage
+# Sources: the demo's and the program's own (api, upload, public); any
+# other source is shown as its code, as the loads that named it wrote it.
+source-police_intel = Police intelligence
+source-helpline = Modern Slavery Helpline
+source-crimestoppers = Crimestoppers
+source-bank = Bank staff
+source-concern_card = Concern cards
+source-env_health = Environmental health
+source-glaa = GLAA
+source-app = Welfare app
+source-public = Public reports (this site)
+source-api = API
+source-upload = Uploads
 
 ## Shared by the trend pages
 generated = Generated { $date } { $time }
@@ -368,7 +381,7 @@ prem-timeline-caption = Reports linked to this premises, and visits, oldest firs
 prem-date = Date
 prem-what = What
 prem-detail = Detail
-prem-report = Report { $source } { $id }
+prem-report = Report { $id } ({ $source })
 prem-linked = linked: { $reason }
 prem-not-this = Not this premises
 prem-visit = Visit { $id }
