@@ -278,19 +278,16 @@ async fn the_partnership_pack_withholds_small_counts_and_cannot_be_differenced()
             }
         }
         for (what, p, t) in pairs {
-            match p {
-                Some(n) => {
-                    assert_eq!(
-                        Some(n),
-                        t,
-                        "{area} {what}: a published count is the exact count"
-                    );
-                    assert!(n == 0 || n >= K, "{area} {what}: {n} is small");
-                }
-                None => {
-                    withheld_somewhere = true;
-                    withheld_large |= t.is_some_and(|t| t >= K);
-                }
+            if let Some(n) = p {
+                assert_eq!(
+                    Some(n),
+                    t,
+                    "{area} {what}: a published count is the exact count"
+                );
+                assert!(n == 0 || n >= K, "{area} {what}: {n} is small");
+            } else {
+                withheld_somewhere = true;
+                withheld_large |= t.is_some_and(|t| t >= K);
             }
         }
         // Every withheld count reads alike, never as "<5": some are large.
