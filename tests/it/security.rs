@@ -600,6 +600,49 @@ async fn partnership_counts_are_suppressed_and_cannot_be_differenced() {
             .all(|f| f.ends_with("Police") || f.ends_with("Constabulary")));
         assert_eq!(p["crosses_forces"], forces.len() > 1, "{}", p["id"]);
     }
+    // The towns' rows and CSV have the exact rows' fields and columns, and
+    // say which empty earlier counts are withheld, not before the data.
+    let exact = get("/api/v1/towns", Some(Role::Analyst)).await.json();
+    let fields = |v: &serde_json::Value| -> Vec<String> {
+        let mut keys: Vec<String> = v["rows"][0]
+            .as_object()
+            .expect("a row")
+            .keys()
+            .cloned()
+            .collect();
+        keys.sort();
+        keys
+    };
+    assert_eq!(fields(&towns), fields(&exact));
+    let header = |role| async move {
+        let csv = get("/api/v1/towns?format=csv", Some(role)).await;
+        let mut reader = csv::Reader::from_reader(csv.body.as_slice());
+        let header = reader.headers().expect("header").clone();
+        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+        (header, rows)
+    };
+    let (published, rows) = header(Role::Partnership).await;
+    assert_eq!(published, header(Role::Analyst).await.0);
+    let at = |name: &str| published.iter().position(|h| h == name).expect(name);
+    let (previous, flag, period) = (at("previous"), at("previous_suppressed"), at("period"));
+    let first = rows
+        .iter()
+        .map(|r| r[period].to_owned())
+        .min()
+        .expect("rows");
+    for r in &rows {
+        let withheld = r[flag] == *"true";
+        // Empty and not withheld only where the data begins.
+        assert!(
+            if withheld {
+                r[previous].is_empty()
+            } else {
+                !r[previous].is_empty() || r[period] == *first
+            },
+            "{r:?}"
+        );
+    }
+    assert!(rows.iter().any(|r| r[flag] == *"true"), "some withheld");
     // Withheld is said so: null with suppressed true.
     let features = cells["features"].as_array().expect("features");
     let withheld: Vec<&serde_json::Value> = features

@@ -1708,7 +1708,7 @@ async fn town_changes_are_called_after_allowing_for_the_other_towns() {
                     r["previous"].is_null() && r["previous_suppressed"] != serde_json::json!(true);
                 let expected = match (r["q_change"].as_f64(), r["change"].as_i64()) {
                     _ if before_data => "No earlier data",
-                    _ if r["p_change"].is_null() => "Not shown (small numbers)",
+                    _ if r["p_change"].is_null() => "Not shown (a count is withheld)",
                     (Some(q), Some(change)) if q < 0.05 && change > 0 => "Significant rise",
                     (Some(q), Some(_)) if q < 0.05 => "Significant fall",
                     _ => "No clear change",

@@ -467,9 +467,13 @@ pub fn town_json(row: &TownRow) -> JsonValue {
         "period": row.label,
         "period_start": row.period.to_string(),
         "count": row.count,
+        // The partnership's rows carry these; exact rows withhold nothing.
+        "suppressed": false,
         "complete": row.complete,
         "previous": row.previous,
+        "previous_suppressed": false,
         "year_before": row.year_before,
+        "year_before_suppressed": false,
         "change": row.change,
         "p_change": row.p_change.map(finite),
         "p_year": row.p_year.map(finite),
@@ -489,20 +493,26 @@ fn or_empty(v: Option<f64>) -> String {
 /// # Errors
 /// On write failure.
 pub fn towns_csv(rows: &[TownRow], out: impl Write) -> std::io::Result<()> {
-    /// One row of the towns CSV.
+    /// One row of the towns CSV: its columns, so flags are bools.
     #[derive(Default, serde::Serialize)]
+    #[allow(clippy::struct_excessive_bools)]
     struct Row<'a> {
         town: &'a str,
         district: &'a str,
         district_name: &'a str,
         period: &'a str,
         count: u64,
+        /// The partnership's CSV has the same columns; exact rows withhold
+        /// nothing.
+        suppressed: bool,
         /// `false` for a period still running or cut by `to`: its change and
         /// tests empty.
         complete: bool,
         /// Empty before the store's first report, as the tests on it.
         previous: Option<u64>,
+        previous_suppressed: bool,
         year_before: Option<u64>,
+        year_before_suppressed: bool,
         change: Option<i64>,
         p_change: String,
         p_year: String,
@@ -528,6 +538,7 @@ pub fn towns_csv(rows: &[TownRow], out: impl Write) -> std::io::Result<()> {
             q_change: or_empty(r.q_change),
             q_year: or_empty(r.q_year),
             breakdown: joined(r.breakdown.iter().map(|(k, v)| (k.as_str(), *v))),
+            ..Row::default()
         }),
     )
 }

@@ -227,11 +227,11 @@ const REPORTS: &[Queryable] = &[
     ),
 ];
 
-/// The release's mark on a withheld count (partnership only).
+/// The release's mark on a withheld count (partnership only, but for towns).
 const SUPPRESSED: Queryable = q(
     "suppressed",
     Kind::Boolean,
-    "the count is withheld (1..k-1)",
+    "the count is withheld (1..k-1, or one from which such a count could be worked out)",
 );
 
 /// The release's marks on a town's withheld comparison counts.
@@ -511,9 +511,13 @@ impl Collection {
             };
             out.retain(|q| !withheld.contains(&q.name));
             out.push(&SUPPRESSED);
-            if self == Self::Towns {
-                out.extend(&RELEASE_TOWN_MARKS);
-            }
+        } else if self == Self::Towns {
+            // Every role's town rows carry the marks (exact rows withhold
+            // nothing), so one filter reads the same for all.
+            out.push(&SUPPRESSED);
+        }
+        if self == Self::Towns {
+            out.extend(&RELEASE_TOWN_MARKS);
         }
         out.push(geometry);
         out.push(&GEOMETRY[3]);
