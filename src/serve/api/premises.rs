@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 
 use super::reports::{json_lines, load_error, submit_summary, Submission, SubmitSummary};
-use crate::ingest::{self, Format, Input, LoadOptions};
+use crate::ingest::{self, Format, LoadOptions};
 use crate::premises::{self, PremisesFormat, SummaryQuery};
 use crate::publish::{parse, parse_day, Layer};
 use crate::serve::error::{ApiResult, AppError};
@@ -162,26 +162,14 @@ pub(crate) async fn import_register(
     loaded_by: &str,
 ) -> Result<SubmitSummary, AppError> {
     let loaded_by = loaded_by.to_owned();
-    let Submission {
-        name,
-        format,
-        bytes,
-        encoding,
-        part,
-    } = submission;
+    let part = submission.part;
     state
         .write(move |store| {
             let options = LoadOptions {
-                format: Some(format),
-                encoding,
-                no_rejects_file: true,
                 loaded_by: Some(loaded_by.clone()),
-                ..LoadOptions::default()
+                ..submission.options()
             };
-            let input = Input::Reader {
-                name: name.clone(),
-                reader: Box::new(std::io::Cursor::new(bytes)),
-            };
+            let (name, input) = submission.into_input();
             let summary = match register {
                 Register::Premises => ingest::import_premises(store, input, &options),
                 Register::Outcomes => ingest::import_outcomes(store, input, &options),

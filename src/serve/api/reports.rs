@@ -136,6 +136,26 @@ pub(crate) struct Submission {
 }
 
 impl Submission {
+    /// A load's options for these bytes: their format and encoding, and no
+    /// rejects file (the answer lists the rejects; the store keeps them).
+    pub(crate) fn options(&self) -> LoadOptions {
+        LoadOptions {
+            format: Some(self.format),
+            encoding: self.encoding,
+            no_rejects_file: true,
+            ..LoadOptions::default()
+        }
+    }
+
+    /// The bytes as a load's input, with the name they were sent under.
+    pub(crate) fn into_input(self) -> (String, Input) {
+        let input = Input::Reader {
+            name: self.name.clone(),
+            reader: Box::new(std::io::Cursor::new(self.bytes)),
+        };
+        (self.name, input)
+    }
+
     /// Bytes a request's body carried (or a route made from a form).
     pub(crate) fn body(name: impl Into<String>, format: Format, bytes: Vec<u8>) -> Self {
         Self {
@@ -245,30 +265,18 @@ pub(crate) async fn ingest_bytes(
     loaded_by: &str,
 ) -> Result<SubmitSummary, AppError> {
     let loaded_by = Some(loaded_by.to_owned());
-    let Submission {
-        name,
-        format,
-        bytes,
-        encoding,
-        part,
-    } = submission;
+    let part = submission.part;
     state
         .write(move |store| {
             let options = LoadOptions {
-                format: Some(format),
                 default_source: Some(default_source),
-                no_rejects_file: true,
-                encoding,
                 loaded_by,
                 before_commit: store
                     .has_register()?
                     .then(crate::premises::linking_before_commit),
-                ..LoadOptions::default()
+                ..submission.options()
             };
-            let input = Input::Reader {
-                name: name.clone(),
-                reader: Box::new(std::io::Cursor::new(bytes)),
-            };
+            let (name, input) = submission.into_input();
             let summary = ingest::load(store, input, &options, None).map_err(load_error(part))?;
             submit_summary(store, name, &summary)
         })
