@@ -15,7 +15,7 @@
     "3": "#b2182b", "2": "#ef8a62", "1": "#fddbc7", "0": "#f7f7f7",
     "-1": "#d1e5f0", "-2": "#67a9cf", "-3": "#2166ac",
   };
-  const { msg, label, countText } = window.hotspotsControls;
+  const { msg, label, sourceName, countText } = window.hotspotsControls;
   const BIN_LABELS = ["3", "2", "1", "0", "-1", "-2", "-3"].map(function (bin) {
     return [bin, msg("map-bin-" + bin.replace("-", "m"))];
   });
@@ -816,7 +816,7 @@
       for (const r of d.reports) {
         const li = document.createElement("li");
         li.textContent = r.observed_on + " · " + label(r.venue_type) +
-          (r.venue_name ? " (" + r.venue_name + ")" : "") + " · " + r.source +
+          (r.venue_name ? " (" + r.venue_name + ")" : "") + " · " + sourceName(r.source) +
           (r.indicators.length ? " · " + r.indicators.map(label).join(", ") : "") +
           (r.notes ? " — " + r.notes : "");
         ul.append(li);

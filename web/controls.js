@@ -26,6 +26,12 @@ window.hotspotsControls = (function () {
     const text = MESSAGES["label-" + code];
     return text === undefined ? String(code).replace(/_/g, " ") : text;
   }
+  // A report source by name where the server sent one; any other source as
+  // it was loaded (sources are an open list).
+  function sourceName(code) {
+    const text = MESSAGES["source-" + code];
+    return text === undefined ? String(code) : text;
+  }
 
   // ---- state <-> controls <-> URL -------------------------------------------
   // The server's default, left out of the page's URL as fdr=true is.
@@ -101,5 +107,5 @@ window.hotspotsControls = (function () {
     return iso(d);
   }
 
-  return { msg, label, countText, readControls, pageQuery, layerQuery, iso, monthsBefore, monthStart, monthEnd, shiftMonth };
+  return { msg, label, sourceName, countText, readControls, pageQuery, layerQuery, iso, monthsBefore, monthStart, monthEnd, shiftMonth };
 })();

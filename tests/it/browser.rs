@@ -300,7 +300,9 @@ fn dashboard_in_chromium() {
     // ---- clicking a hot cell opens the side panel ----
     let point = s.execute(
         "const m = window.hotspotsMap;
-         const hot = m.queryRenderedFeatures({layers: ['cells-fill']}).filter(f => f.properties.bin === 3);
+         // The busiest: a hot cell may hold no reports of its own (its ring does).
+         const hot = m.queryRenderedFeatures({layers: ['cells-fill']}).filter(f => f.properties.bin === 3)
+           .sort((a, b) => (b.properties.count || 0) - (a.properties.count || 0));
          if (!hot.length) return null;
          const ring = hot[0].geometry.coordinates[0];
          const c = ring.slice(0, -1).reduce((a, p) => [a[0] + p[0] / (ring.length - 1), a[1] + p[1] / (ring.length - 1)], [0, 0]);
@@ -326,6 +328,32 @@ fn dashboard_in_chromium() {
     assert!(
         panel.as_str().is_some_and(|t| t.contains("By venue")),
         "{panel}"
+    );
+    // Its newest reports name their sources (the demo's are all named).
+    let sources = s.execute(
+        "return [...document.querySelectorAll('#panel-body ul.reports li')].map(li => (li.textContent.split(' · ')[2] || '').split(' — ')[0])",
+        &json!([]),
+    );
+    let sources: Vec<&str> = sources
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    let named = [
+        "Police intelligence",
+        "Modern Slavery Helpline",
+        "Crimestoppers",
+        "Bank staff",
+        "Concern cards",
+        "Environmental health",
+        "GLAA",
+        "Welfare app",
+        "Public reports (this site)",
+    ];
+    assert!(
+        !sources.is_empty() && sources.iter().all(|s| named.contains(s)),
+        "{sources:?}"
     );
     // Its statistic in words: z, p, the bin's meaning, the ring's reports;
     // a tile's cell aggregated from finer ones has its bin alone.

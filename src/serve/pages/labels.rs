@@ -11,6 +11,23 @@ pub(super) fn label_in(lang: Lang, code: &str) -> String {
     i18n::lookup(lang, &format!("label-{code}")).unwrap_or_else(|| label_of(code))
 }
 
+/// The sources with a name in every staff language (`source-<code>`): the
+/// program's own (`api`, `upload`, `public`, `concern_card` from the form)
+/// and the partners' the demo loads. The map's script is sent these.
+pub(super) const NAMED_SOURCES: [&str; 11] = [
+    "police_intel",
+    "helpline",
+    "crimestoppers",
+    "bank",
+    "concern_card",
+    "env_health",
+    "glaa",
+    "app",
+    "public",
+    "api",
+    "upload",
+];
+
 /// A report source's name on a staff page in `lang`: the staff message
 /// `source-<code>` for the sources the program knows, else the code as the
 /// loads wrote it (sources are an open list: `nca` stays `nca`).
@@ -80,7 +97,7 @@ pub(super) fn p_relation(p: f64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{address_line, label_of, source_label};
+    use super::{address_line, label_of, source_label, NAMED_SOURCES};
     use crate::serve::i18n::Lang;
 
     #[test]
@@ -94,6 +111,11 @@ mod tests {
         // An open list: a source the program does not know keeps its code.
         assert_eq!(source_label(Lang::En, "nca"), "nca");
         assert_eq!(source_label(Lang::En, "farm"), "farm");
+        for code in NAMED_SOURCES {
+            for lang in [Lang::En, Lang::Cy] {
+                assert_ne!(source_label(lang, code), code, "{code} in {lang:?}");
+            }
+        }
     }
 
     #[test]

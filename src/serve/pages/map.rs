@@ -3,7 +3,7 @@
 use axum::extract::{RawQuery, State};
 use maud::{html, Markup};
 
-use super::labels::label_in;
+use super::labels::{label_in, source_label, NAMED_SOURCES};
 use crate::geo::Gazetteer;
 use crate::model::{ExploitationType, Indicator, VenueType};
 use crate::serve::assets;
@@ -274,7 +274,8 @@ pub async fn map_page(
 
 /// What the page's script writes (statuses, the legend, the panel), in
 /// `lang`, as a JSON object of message id to text with `{name}` where the
-/// script puts a value; the vocabularies' labels under `label-<code>`.
+/// script puts a value; the vocabularies' labels under `label-<code>`, the
+/// named sources' under `source-<code>`.
 fn script_messages(lang: Lang) -> String {
     const MESSAGES: [(&str, &[&str]); 53] = [
         ("map-bin-3", &[]),
@@ -353,6 +354,9 @@ fn script_messages(lang: Lang) -> String {
         .chain(Indicator::ALL.iter().map(|i| i.as_str()));
     for code in codes {
         out.insert(format!("label-{code}"), label_in(lang, code).into());
+    }
+    for code in NAMED_SOURCES {
+        out.insert(format!("source-{code}"), source_label(lang, code).into());
     }
     serde_json::Value::Object(out).to_string()
 }
