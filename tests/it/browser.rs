@@ -340,17 +340,7 @@ fn dashboard_in_chromium() {
         .iter()
         .filter_map(|v| v.as_str())
         .collect();
-    let named = [
-        "Police intelligence",
-        "Modern Slavery Helpline",
-        "Crimestoppers",
-        "Bank staff",
-        "Concern cards",
-        "Environmental health",
-        "GLAA",
-        "Welfare app",
-        "Public reports (this site)",
-    ];
+    let named = crate::support::DEMO_SOURCE_NAMES;
     assert!(
         !sources.is_empty() && sources.iter().all(|s| named.contains(s)),
         "{sources:?}"

@@ -679,17 +679,7 @@ async fn premises_say_where_they_are() {
     let page = get(tactical, &format!("/premises/{id}")).await.text();
     assert_eq!(fact(&page, "Address").as_deref(), Some("not known"), "{id}");
     // Its timeline names each report's source, not its code.
-    let named = [
-        "Police intelligence",
-        "Modern Slavery Helpline",
-        "Crimestoppers",
-        "Bank staff",
-        "Concern cards",
-        "Environmental health",
-        "GLAA",
-        "Welfare app",
-        "Public reports (this site)",
-    ];
+    let named = crate::support::DEMO_SOURCE_NAMES;
     let sources: Vec<&str> = page
         .split("<td>Report ")
         .skip(1)

@@ -5,6 +5,20 @@
 pub mod browser;
 pub mod router;
 
+/// The English names of the demo's report sources, as staff pages and the
+/// map write them.
+pub const DEMO_SOURCE_NAMES: [&str; 9] = [
+    "Police intelligence",
+    "Modern Slavery Helpline",
+    "Crimestoppers",
+    "Bank staff",
+    "Concern cards",
+    "Environmental health",
+    "GLAA",
+    "Welfare app",
+    "Public reports (this site)",
+];
+
 /// A feature's place as the page says it in English: its town, and a km or
 /// more out, how far and which way ("March, 7.5 km east").
 pub fn place_of(p: &serde_json::Value) -> String {
