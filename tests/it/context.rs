@@ -66,14 +66,7 @@ fn police_uk_rejects_of_a_folder_go_to_one_file_when_named() {
         stdout.contains("read 4, stored 2, duplicates 0, rejected 2"),
         "{stdout}"
     );
-    let mut reader = csv::Reader::from_path(&all).expect("the one rejects file");
-    let listed: Vec<(String, String)> = reader
-        .records()
-        .map(|r| {
-            let r = r.expect("row");
-            (r[0].to_owned(), r[1].to_owned())
-        })
-        .collect();
+    let listed = crate::support::rejects_listed(&all);
     let file = |month: &str| {
         data.join(format!("{month}-cambridgeshire-street.csv"))
             .display()

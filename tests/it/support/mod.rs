@@ -5,6 +5,18 @@
 pub mod browser;
 pub mod router;
 
+/// Each row's file and line in a rejects CSV, read with the csv crate.
+pub fn rejects_listed(path: &std::path::Path) -> Vec<(String, String)> {
+    csv::Reader::from_path(path)
+        .expect("a rejects file")
+        .records()
+        .map(|r| {
+            let r = r.expect("row");
+            (r[0].to_owned(), r[1].to_owned())
+        })
+        .collect()
+}
+
 /// The English names of the demo's report sources, as staff pages and the
 /// map write them.
 pub const DEMO_SOURCE_NAMES: [&str; 9] = [
