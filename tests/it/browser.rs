@@ -851,7 +851,7 @@ fn premises_outcome_and_briefing_in_chromium() {
         &json!([]),
     );
     let visits = visits.as_str().unwrap_or("");
-    if before.starts_with("none") {
+    if before.starts_with("Not visited") {
         assert!(
             visits.starts_with(
                 "One visit, 1 found exploitation; the last 2025-06-02: Victims identified"

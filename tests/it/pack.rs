@@ -1304,3 +1304,56 @@ async fn the_pack_chooser_groups_districts_by_police_force() {
     assert!(!expected.is_empty());
     assert_eq!(listed, expected);
 }
+
+/// Every printed page writes its day out ("7 December 2026"), as the
+/// partnership and tactical readers of one printout would read it alike:
+/// never "07/12/2026", which some read as July. The briefing's reporting
+/// period is written the same way.
+#[tokio::test]
+async fn printed_pages_write_their_dates_out() {
+    let (code, quarter, row) = busiest().await;
+    let label = row["period"].as_str().expect("label");
+    let written = |d: chrono::NaiveDate| d.format("%-d %B %Y").to_string();
+    for (uri, role) in [
+        (
+            "/briefing?area=district:Fenland&from=2025-01-01&to=2025-06-30".to_owned(),
+            Role::Tactical,
+        ),
+        (format!("/towns?quarter={label}"), Role::Partnership),
+        (
+            format!("/towns/pack?quarter={quarter}&area=district:{code}"),
+            Role::Partnership,
+        ),
+    ] {
+        let before = chrono::Local::now().date_naive();
+        let page = get(&uri, role).await;
+        let after = chrono::Local::now().date_naive();
+        assert_eq!(page.status, StatusCode::OK, "{uri}");
+        let text = page.text().replace(['\u{2068}', '\u{2069}'], "");
+        assert!(
+            [before, after]
+                .iter()
+                .any(|d| text.contains(&format!("Generated {} ", written(*d)))),
+            "{uri}: no written-out generation date"
+        );
+        assert_eq!(numeric_date(&text), None, "{uri}");
+        if uri.starts_with("/briefing") {
+            assert!(
+                text.contains("Reports: 1 January 2025 to 30 June 2025."),
+                "{uri}: the period is not written out"
+            );
+        }
+    }
+}
+
+/// The first `dd/mm/yyyy` in `text`, if any.
+fn numeric_date(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    (0..b.len().saturating_sub(9)).find_map(|i| {
+        let w = &b[i..i + 10];
+        let digits = [0, 1, 3, 4, 6, 7, 8, 9]
+            .iter()
+            .all(|&j| w[j].is_ascii_digit());
+        (digits && w[2] == b'/' && w[5] == b'/').then(|| text[i..i + 10].to_owned())
+    })
+}

@@ -696,6 +696,68 @@ async fn premises_say_where_they_are() {
     }
 }
 
+/// The premises list's last column says when a premises was last visited
+/// and what was found, or "Not visited", as its own page counts its visits.
+#[tokio::test]
+async fn the_premises_list_says_which_premises_were_visited() {
+    let tactical = as_role(router(demo_state()), Role::Tactical);
+    let html = get(tactical.clone(), "/premises").await.text();
+    // (premises id, the row's last cell)
+    let rows: Vec<(&str, &str)> = html
+        .split(r#"<tr><td><a href="/premises/"#)
+        .skip(1)
+        .map(|rest| {
+            let id = rest.split('"').next().expect("id");
+            let row = rest.split("</tr>").next().expect("row");
+            let last = row.rsplit("<td>").next().expect("cell");
+            (id, last.trim_end_matches("</td>"))
+        })
+        .collect();
+    assert!(rows.len() > 100, "{} rows", rows.len());
+    let visited: Vec<_> = rows.iter().filter(|(_, c)| *c != "Not visited").collect();
+    let unvisited: Vec<_> = rows.iter().filter(|(_, c)| *c == "Not visited").collect();
+    assert!(!visited.is_empty() && !unvisited.is_empty(), "{rows:?}");
+    let facts = |page: &str| {
+        crate::support::element(page, r#"<dd id="prem-visits">"#, "</dd>")
+            .unwrap_or_default()
+            .replace(['\u{2068}', '\u{2069}'], "")
+    };
+    for (id, last) in visited.iter().take(5) {
+        // "2024-08-17: Indicators confirmed"
+        let (day, result) = last.split_once(": ").expect("a day and a result");
+        assert!(
+            chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").is_ok(),
+            "{id}: {last}"
+        );
+        let page = get(tactical.clone(), &format!("/premises/{id}"))
+            .await
+            .text();
+        assert!(
+            page.contains(&format!(r#"<td class="date">{day}</td>"#)),
+            "{id}: {day}"
+        );
+        assert!(
+            facts(&page).contains(&format!("the last {day}: {result}")),
+            "{id}: {}",
+            facts(&page)
+        );
+    }
+    for (id, _) in unvisited.iter().take(5) {
+        let page = get(tactical.clone(), &format!("/premises/{id}"))
+            .await
+            .text();
+        assert!(
+            facts(&page).starts_with("Not visited"),
+            "{id}: {}",
+            facts(&page)
+        );
+        assert!(
+            !page.contains("<td><strong>Visit "),
+            "{id}: a visit on its timeline"
+        );
+    }
+}
+
 #[tokio::test]
 async fn csv_download_and_etag() {
     let answer = get(

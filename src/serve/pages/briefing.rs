@@ -8,12 +8,12 @@ use axum::extract::{RawQuery, State};
 use maud::{html, Markup, PreEscaped};
 
 use super::labels::{address_line, label_in, p_relation};
-use super::towns::towns_table;
+use super::towns::{now_written, towns_table};
 use crate::geo::Gazetteer;
 use crate::premises::{self, Briefing, BriefingArea};
 use crate::serve::api::{layer_etag, rendered_layer};
 use crate::serve::error::{AppError, PageResult};
-use crate::serve::i18n::{count_in, place_from, t, t_args, Lang};
+use crate::serve::i18n::{count_in, date, place_from, t, t_args, Lang};
 use crate::serve::layout::staff_page;
 use crate::serve::query::pairs;
 use crate::serve::state::AppState;
@@ -351,7 +351,7 @@ pub async fn briefing_page(
     entry.rows = Some(b.premises.len() as i64);
     state.audit(entry);
     let lang = viewer.lang.staff();
-    let generated = chrono::Local::now().format("%d/%m/%Y %H:%M");
+    let generated = now_written(lang);
     let period = match (request.query.filter.from, request.query.filter.to) {
         (None, None) => t(lang, "brief-all-reports"),
         (from, to) => t_args(
@@ -360,12 +360,12 @@ pub async fn briefing_page(
             &[
                 (
                     "from",
-                    from.map_or_else(|| t(lang, "brief-first"), |d| d.to_string())
+                    from.map_or_else(|| t(lang, "brief-first"), |d| date(lang, d))
                         .into(),
                 ),
                 (
                     "to",
-                    to.map_or_else(|| t(lang, "brief-last"), |d| d.to_string())
+                    to.map_or_else(|| t(lang, "brief-last"), |d| date(lang, d))
                         .into(),
                 ),
             ],
@@ -407,7 +407,7 @@ pub async fn briefing_page(
                 ("res", i64::from(request.query.layer.res).into()),
                 ("hot", (hot as i64).into()),
                 ("cells", (b.cells.len() as i64).into()),
-                ("when", generated.to_string().into()),
+                ("when", generated.into()),
                 ("user", viewer.user.clone().into()),
             ])) }
             (svg_map(lang, &b))
@@ -435,7 +435,7 @@ pub async fn briefing_page(
                                 td.num { (count_in(lang, row.reports)) }
                                 td.date { (row.last_seen) }
                                 td { (row.top_indicators.iter().map(|i| label_in(lang, i)).collect::<Vec<_>>().join(", ")) }
-                                td { @if let Some(o) = &row.last_outcome { (o.visited_on) ": " (label_in(lang, &o.result)) } @else { (t(lang, "prem-none")) } }
+                                td { @if let Some(o) = &row.last_outcome { (o.visited_on) ": " (label_in(lang, &o.result)) } @else { (t(lang, "prem-not-visited")) } }
                             }
                         }
                     }

@@ -49,7 +49,7 @@ fn address_or_unknown(lang: Lang, record: &crate::store::PremisesRecord) -> Stri
 /// A visit's result as the language writes it: "2025-06-02: Victims identified".
 fn last_visit(lang: Lang, outcome: Option<&crate::store::OutcomeRecord>) -> String {
     outcome.map_or_else(
-        || t(lang, "prem-none"),
+        || t(lang, "prem-not-visited"),
         |o| format!("{}: {}", o.visited_on, label_in(lang, &o.result)),
     )
 }
@@ -286,7 +286,7 @@ pub async fn premises_detail(
                             ("positive", (visits.iter().filter(|v| v.found_exploitation()).count() as i64).into()),
                             ("last", last_visit(lang, Some(newest)).into()),
                         ]))
-                    } @else { (t(lang, "prem-none")) }
+                    } @else { (t(lang, "prem-not-visited")) }
                     @if viewer.role.records_outcomes() { " · " a href="#record" { (t(lang, "prem-record-title")) } }
                 }
             }

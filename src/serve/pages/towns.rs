@@ -322,14 +322,18 @@ pub(super) fn signed(lang: Lang, n: i64) -> String {
 
 /// "Generated 3 December 2026 22:40" in `lang`, for a page's print header.
 pub(super) fn generated(lang: Lang) -> String {
+    t_args(lang, "generated", &[("when", now_written(lang).into())])
+}
+
+/// "3 December 2026 22:40" in `lang`: the moment a printed page was made.
+/// The day is written out on every page, never "03/12/2026", which some of
+/// the people a printout reaches read as March.
+pub(super) fn now_written(lang: Lang) -> String {
     let now = chrono::Local::now();
-    t_args(
-        lang,
-        "generated",
-        &[
-            ("date", i18n::date(lang, now.date_naive()).into()),
-            ("time", now.format("%H:%M").to_string().into()),
-        ],
+    format!(
+        "{} {}",
+        i18n::date(lang, now.date_naive()),
+        now.format("%H:%M")
     )
 }
 

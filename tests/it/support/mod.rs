@@ -28,7 +28,7 @@ pub const DEMO_SOURCE_NAMES: [&str; 9] = [
     "Environmental health",
     "GLAA",
     "Welfare app",
-    "Public reports (this site)",
+    "Members of the public",
 ];
 
 /// A feature's place as the page says it in English: its town, and a km or

@@ -79,12 +79,12 @@ source-concern_card = Cardiau pryder
 source-env_health = Iechyd yr amgylchedd
 source-glaa = GLAA
 source-app = Ap lles
-source-public = Adroddiadau gan y cyhoedd (y wefan hon)
+source-public = Aelodau'r cyhoedd
 source-api = API
 source-upload = Uwchlwythiadau
 
 ## Shared by the trend pages
-generated = Crëwyd { $date } { $time }
+generated = Crëwyd { $when }
 withheld = wedi'i atal
 withheld-note = "wedi'i atal": nifer o 1 i { $limit }, neu nifer fwy a ataliwyd fel na ellir cyfrifo un fach o'r cyfansymiau. Mae pob nifer a ataliwyd yn darllen yr un fath, felly ni ellir gwahaniaethu rhyngddynt.
 this-quarter = Y chwarter hwn
@@ -357,6 +357,7 @@ prem-col-visit = Ymweliad diwethaf
 prem-no-name = (dim enw)
 prem-made-from-reports = (wedi'i wneud o adroddiadau)
 prem-none = dim
+prem-not-visited = Dim ymweliad
 prem-all = ← Pob safle
 prem-id = Dynodydd
 prem-venue-type = Math o leoliad

@@ -77,12 +77,12 @@ source-concern_card = Concern cards
 source-env_health = Environmental health
 source-glaa = GLAA
 source-app = Welfare app
-source-public = Public reports (this site)
+source-public = Members of the public
 source-api = API
 source-upload = Uploads
 
 ## Shared by the trend pages
-generated = Generated { $date } { $time }
+generated = Generated { $when }
 withheld = withheld
 withheld-note = "withheld": a count from 1 to { $limit }, or a larger one withheld so that a small one cannot be worked out from the totals. Every withheld count reads the same, so none can be told apart.
 this-quarter = This quarter
@@ -355,6 +355,7 @@ prem-col-visit = Last visit
 prem-no-name = (no name)
 prem-made-from-reports = (made from reports)
 prem-none = none
+prem-not-visited = Not visited
 prem-all = ← All premises
 prem-id = Id
 prem-venue-type = Venue type
