@@ -188,7 +188,7 @@ pub fn briefing(
         field: "area",
         message,
     };
-    let bins = super::maps::bins(store, &layer)?;
+    let bins = super::maps::Maps::of(store)?.bins(&layer)?;
     let mut place = None;
     let mut from_town = None;
     let mut forces = None;

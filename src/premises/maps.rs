@@ -43,14 +43,6 @@ fn kept() -> &'static Mutex<Vec<(String, Kept)>> {
     KEPT_MAPS.get_or_init(|| Mutex::new(Vec::new()))
 }
 
-fn key(store: &Store, kind: &str, query: &LayerQuery) -> Result<String, LayerError> {
-    let (run, reports) = store.data_version()?;
-    Ok(format!(
-        "{}|{run}|{reports}|{kind}|{query:?}",
-        store.path().display()
-    ))
-}
-
 fn remember(key: String, value: Kept) {
     let mut kept = kept().lock().unwrap_or_else(PoisonError::into_inner);
     if kept.len() >= KEPT {
@@ -59,47 +51,70 @@ fn remember(key: String, value: Kept) {
     kept.push((key, value));
 }
 
-/// The Gi* map of `query` (its period, filters, resolution, k, kernel, FDR).
-pub(super) fn bins(store: &Store, query: &LayerQuery) -> Result<Arc<BinMap>, LayerError> {
-    let key = key(store, "bins", query)?;
-    {
-        let kept = kept().lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((_, Kept::Bins(map))) = kept.iter().find(|(k, _)| *k == key) {
-            return Ok(Arc::clone(map));
-        }
-    }
-    let (area, bins) = hot_bins(store, query)?;
-    let map = Arc::new(BinMap {
-        bins: bins
-            .iter()
-            .map(|(i, bin)| (u64::from(area.cells()[*i]), *bin))
-            .collect(),
-        hot_cells: bins.iter().filter(|(_, bin)| *bin >= 1).count() as u64,
-        cells: area.len() as u64,
-    });
-    remember(key, Kept::Bins(Arc::clone(&map)));
-    Ok(map)
+/// The maps of one version of the data: what a request classes by. The
+/// version (latest run, report count) is read once here, not once a map:
+/// the outcome summary asks for two maps per visit day, and a query per map
+/// was most of its time.
+pub(super) struct Maps<'a> {
+    store: &'a Store,
+    version: String,
 }
 
-/// The emerging hot-spot categories of `query`.
-pub(super) fn categories(
-    store: &Store,
-    query: &LayerQuery,
-) -> Result<Arc<CategoryMap>, LayerError> {
-    let key = key(store, "categories", query)?;
-    {
-        let kept = kept().lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((_, Kept::Categories(map))) = kept.iter().find(|(k, _)| *k == key) {
-            return Ok(Arc::clone(map));
-        }
+impl<'a> Maps<'a> {
+    /// The maps of `store`'s data as it is now.
+    pub(super) fn of(store: &'a Store) -> Result<Self, LayerError> {
+        let (run, reports) = store.data_version()?;
+        Ok(Self {
+            store,
+            // The database's number, not its path: in-memory databases share
+            // a path, and two of them can be at the same run and count.
+            version: format!("{}|{run}|{reports}", store.database_id()),
+        })
     }
-    let map: Arc<CategoryMap> = Arc::new(
-        emerging(store, query)?
-            .2
-            .iter()
-            .map(|c| (u64::from(c.cell), c.category.name()))
-            .collect(),
-    );
-    remember(key, Kept::Categories(Arc::clone(&map)));
-    Ok(map)
+
+    fn key(&self, kind: &str, query: &LayerQuery) -> String {
+        format!("{}|{kind}|{query:?}", self.version)
+    }
+
+    /// The Gi* map of `query` (its period, filters, resolution, k, kernel, FDR).
+    pub(super) fn bins(&self, query: &LayerQuery) -> Result<Arc<BinMap>, LayerError> {
+        let key = self.key("bins", query);
+        {
+            let kept = kept().lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some((_, Kept::Bins(map))) = kept.iter().find(|(k, _)| *k == key) {
+                return Ok(Arc::clone(map));
+            }
+        }
+        let (area, bins) = hot_bins(self.store, query)?;
+        let map = Arc::new(BinMap {
+            bins: bins
+                .iter()
+                .map(|(i, bin)| (u64::from(area.cells()[*i]), *bin))
+                .collect(),
+            hot_cells: bins.iter().filter(|(_, bin)| *bin >= 1).count() as u64,
+            cells: area.len() as u64,
+        });
+        remember(key, Kept::Bins(Arc::clone(&map)));
+        Ok(map)
+    }
+
+    /// The emerging hot-spot categories of `query`.
+    pub(super) fn categories(&self, query: &LayerQuery) -> Result<Arc<CategoryMap>, LayerError> {
+        let key = self.key("categories", query);
+        {
+            let kept = kept().lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some((_, Kept::Categories(map))) = kept.iter().find(|(k, _)| *k == key) {
+                return Ok(Arc::clone(map));
+            }
+        }
+        let map: Arc<CategoryMap> = Arc::new(
+            emerging(self.store, query)?
+                .2
+                .iter()
+                .map(|c| (u64::from(c.cell), c.category.name()))
+                .collect(),
+        );
+        remember(key, Kept::Categories(Arc::clone(&map)));
+        Ok(map)
+    }
 }

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use chrono::{Datelike, Days, NaiveDate};
 use serde_json::{json, Value};
 
-use super::maps::{self, BinMap, CategoryMap};
+use super::maps::{BinMap, CategoryMap, Maps};
 use crate::analysis::outcomes::{compare, pai, HitRate, Pai, RateComparison};
 use crate::publish::{hotspot_areas, AreaResult, LayerError, LayerQuery};
 use crate::store::{OutcomeRecord, ReportFilter, Store};
@@ -234,7 +234,7 @@ struct MapOnDay {
     categories: Arc<CategoryMap>,
 }
 
-fn map_before(store: &Store, query: &SummaryQuery, day: NaiveDate) -> Result<MapOnDay, LayerError> {
+fn map_before(maps: &Maps, query: &SummaryQuery, day: NaiveDate) -> Result<MapOnDay, LayerError> {
     let window = |to: Option<NaiveDate>| {
         let mut layer = query.layer.clone();
         layer.filter.to = to;
@@ -248,8 +248,8 @@ fn map_before(store: &Store, query: &SummaryQuery, day: NaiveDate) -> Result<Map
         .with_day(1)
         .and_then(|first| first.checked_sub_days(Days::new(1)));
     Ok(MapOnDay {
-        bins: maps::bins(store, &window(day_before))?,
-        categories: maps::categories(store, &window(month_before))?,
+        bins: maps.bins(&window(day_before))?,
+        categories: maps.categories(&window(month_before))?,
     })
 }
 
@@ -268,6 +268,7 @@ pub fn outcome_summary(store: &Store, query: &SummaryQuery) -> Result<OutcomeSum
         })
         .collect();
     let mut summary = OutcomeSummary::default();
+    let kept = Maps::of(store)?;
     let mut maps: HashMap<NaiveDate, MapOnDay> = HashMap::new();
     for visit in &visits {
         let Some(cell) = visit.cells[slot] else {
@@ -275,7 +276,7 @@ pub fn outcome_summary(store: &Store, query: &SummaryQuery) -> Result<OutcomeSum
             continue;
         };
         if let std::collections::hash_map::Entry::Vacant(slot) = maps.entry(visit.visited_on) {
-            slot.insert(map_before(store, query, visit.visited_on)?);
+            slot.insert(map_before(&kept, query, visit.visited_on)?);
         }
         let map = &maps[&visit.visited_on];
         let bin = map.bins.bin(cell);
@@ -299,7 +300,7 @@ pub fn outcome_summary(store: &Store, query: &SummaryQuery) -> Result<OutcomeSum
     if let Some(start) = start {
         let map = match maps.remove(&start) {
             Some(map) => map,
-            None => map_before(store, query, start)?,
+            None => map_before(&kept, query, start)?,
         };
         let placed_positive: Vec<u64> = visits
             .iter()

@@ -157,8 +157,9 @@ pub fn repeat_premises(
     let resolution_slot = usize::from(query.layer.res.clamp(6, 9) - 6);
     let mut layer = query.layer.clone();
     layer.filter = query.filter.clone();
-    let bins = super::maps::bins(store, &layer)?;
-    let categories = super::maps::categories(store, &layer)?;
+    let maps = super::maps::Maps::of(store)?;
+    let bins = maps.bins(&layer)?;
+    let categories = maps.categories(&layer)?;
     let mut last_outcomes: HashMap<String, OutcomeRecord> = HashMap::new();
     for outcome in store.outcomes()? {
         if let Some(id) = &outcome.premises_id {

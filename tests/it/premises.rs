@@ -531,6 +531,18 @@ fn each_visit_is_classed_by_the_map_of_the_day_before() {
         "{:?}",
         summary.emerging
     );
+    // The maps follow the data: reports at V2's place before its visit,
+    // loaded now, make it a visit to a hot cell. The summary's maps are
+    // remembered between calls; a new load is a new version of them.
+    let mut earlier = String::from("report_id,source,observed_on,venue_type,lat,lng\n");
+    cluster(&mut earlier, "Z", 52.70010, 0.25010, "2023-05-01", 25);
+    load(&mut store, reader("earlier.csv", earlier), &quiet(), None).expect("earlier");
+    let summary = outcome_summary(&store, &SummaryQuery::default()).expect("summary");
+    assert_eq!(
+        (summary.hot().visits, summary.hot().positive),
+        (2, 2),
+        "V2's cell was hot before its visit once the earlier reports came in"
+    );
 }
 
 #[test]
