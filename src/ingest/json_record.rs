@@ -89,6 +89,7 @@ fn decode_line(line: u64, text: String) -> Result<RawRow, Fault> {
     let mut fault = None;
     let decoded = read_object(
         &text,
+        line,
         ObjectVisitor {
             values: &mut values,
             fault: &mut fault,
@@ -102,10 +103,12 @@ fn decode_line(line: u64, text: String) -> Result<RawRow, Fault> {
     }
 }
 
-/// Reads `text`, one JSON object and nothing after it, through `visitor`;
-/// the reason when it is not JSON, or (`not_object`) not an object.
+/// Reads `text`, one JSON object and nothing after it, starting on the
+/// file's line `first_line`, through `visitor`; the reason when it is not
+/// JSON, or (`not_object`) not an object.
 fn read_object<'t>(
     text: &'t str,
+    first_line: u64,
     visitor: impl Visitor<'t, Value = ()>,
     not_object: &str,
 ) -> Result<(), String> {
@@ -114,13 +117,35 @@ fn read_object<'t>(
         (&mut de)
             .deserialize_map(visitor)
             .and_then(|()| de.end())
-            .map_err(|e| format!("invalid JSON: {e}"))
+            .map_err(|e| invalid_json(&e, first_line))
     } else {
         // Rare: first read as JSON, to say whether it is JSON at all.
         match serde_json::from_str::<IgnoredAny>(text) {
             Ok(_) => Err(not_object.to_owned()),
-            Err(e) => Err(format!("invalid JSON: {e}")),
+            Err(e) => Err(invalid_json(&e, first_line)),
         }
+    }
+}
+
+/// "invalid JSON at column 20: key must be a string", placed in the file:
+/// serde counts lines from the record's start, so its "line 1" in a record
+/// on line 3 of the file would send the reader to the wrong line. A record
+/// on one line (JSON Lines) needs only the column; a feature over several
+/// lines gets the file's line too.
+fn invalid_json(e: &serde_json::Error, first_line: u64) -> String {
+    let text = e.to_string();
+    let (line, column) = (e.line(), e.column());
+    if line == 0 {
+        return format!("invalid JSON: {text}");
+    }
+    let message = text
+        .strip_suffix(&format!(" at line {line} column {column}"))
+        .unwrap_or(&text);
+    if line == 1 {
+        format!("invalid JSON at column {column}: {message}")
+    } else {
+        let file_line = first_line + line as u64 - 1;
+        format!("invalid JSON at line {file_line}, column {column}: {message}")
     }
 }
 
@@ -130,6 +155,7 @@ fn decode_feature(line: u64, text: String, grid: bool) -> Result<RawRow, Fault> 
     let mut feature = FeatureMembers::default();
     let decoded = read_object(
         &text,
+        line,
         FeatureVisitor {
             values: &mut values,
             fault: &mut fault,
@@ -441,11 +467,11 @@ thread_local! {
 pub(super) struct Members(pub Vec<(String, Result<String, &'static str>)>);
 
 impl Members {
-    /// `text` as one JSON object, or the reason it is not JSON or (`not_object`)
-    /// not an object.
-    pub(super) fn read(text: &str, not_object: &str) -> Result<Self, String> {
+    /// `text`, starting on the file's line `first_line`, as one JSON object,
+    /// or the reason it is not JSON or (`not_object`) not an object.
+    pub(super) fn read(text: &str, first_line: u64, not_object: &str) -> Result<Self, String> {
         let mut members = Vec::new();
-        read_object(text, MembersVisitor(&mut members), not_object)?;
+        read_object(text, first_line, MembersVisitor(&mut members), not_object)?;
         Ok(Self(members))
     }
 }
@@ -569,7 +595,7 @@ mod tests {
         let object = match serde_json::from_str::<Value>(text) {
             Ok(Value::Object(object)) => object,
             Ok(_) => return Err(("row".into(), "a JSON line must be an object".into())),
-            Err(e) => return Err(("row".into(), format!("invalid JSON: {e}"))),
+            Err(e) => return Err(("row".into(), super::invalid_json(&e, 1))),
         };
         let mut values: Vec<Option<String>> = vec![None; Column::ALL.len()];
         fill_by_value(&mut values, &object)?;
@@ -627,7 +653,7 @@ mod tests {
         let feature = match serde_json::from_str::<Value>(text) {
             Ok(Value::Object(feature)) => feature,
             Ok(_) => return fault("row", "a feature must be an object"),
-            Err(e) => return Err(("row".into(), format!("invalid JSON: {e}"))),
+            Err(e) => return Err(("row".into(), super::invalid_json(&e, 1))),
         };
         if feature.get("type").and_then(Value::as_str) != Some("Feature") {
             return fault(
@@ -795,6 +821,27 @@ mod tests {
         );
         let (field, reason) = decode(r#"{"id":"R1","notes":{"x":1},"lat":}"#).unwrap_err();
         assert_eq!(field, "row");
-        assert!(reason.starts_with("invalid JSON: "), "{reason}");
+        assert_eq!(reason, "invalid JSON at column 34: expected value");
+    }
+
+    /// Broken JSON is placed by the file's line, not the record's: a feature
+    /// starting on line 5 with its fault on its third line is at line 7.
+    #[test]
+    fn broken_json_is_placed_by_the_files_line() {
+        let feature = "{\n\"type\": \"Feature\",\n\"properties\": {\"id\" 1}\n}";
+        let reject = JsonRecord::feature(5, feature.as_bytes().to_vec(), false)
+            .decode()
+            .expect_err("broken");
+        assert_eq!((reject.line, reject.field.as_str()), (5, "row"));
+        assert_eq!(
+            reject.reason,
+            "invalid JSON at line 7, column 21: expected `:`"
+        );
+        // One line (JSON Lines): the column alone, without serde's "line 1".
+        let reject = JsonRecord::line(9, r#"{"id": "R1", "town" "Wisbech"}"#.into())
+            .decode()
+            .expect_err("broken");
+        assert_eq!(reject.line, 9);
+        assert_eq!(reject.reason, "invalid JSON at column 21: expected `:`");
     }
 }

@@ -280,6 +280,7 @@ pub(crate) fn parse_date(value: &str) -> Result<NaiveDate, String> {
                 .then(|| part.parse::<u32>().ok())
                 .flatten()
         };
+        let day_first = parts.last().is_some_and(|y| y.len() == 4);
         let (day, month, year) = match parts.as_slice() {
             [d, m, y] if y.len() == 4 => (number(d), number(m), y.parse::<i32>().ok()),
             [y, m, d] if y.len() == 4 => (number(d), number(m), y.parse::<i32>().ok()),
@@ -291,8 +292,13 @@ pub(crate) fn parse_date(value: &str) -> Result<NaiveDate, String> {
             _ => (None, None, None),
         };
         if let (Some(d), Some(m), Some(y)) = (day, month, year) {
+            let order = if day_first {
+                "DD/MM/YYYY, day first"
+            } else {
+                "YYYY-MM-DD, year first"
+            };
             return NaiveDate::from_ymd_opt(y, m, d)
-                .ok_or_else(|| format!("{value:?} is not a valid date (UK order DD/MM/YYYY)"));
+                .ok_or_else(|| no_such_day(value, y, m, d, order));
         }
         // A slash says a UK date was meant; a dash may be a broken ISO one.
         if separator == '/' {
@@ -310,14 +316,33 @@ pub(crate) fn parse_date(value: &str) -> Result<NaiveDate, String> {
             .position(|name| month.len() >= 3 && name.starts_with(month.as_str()));
         if let (Ok(d), Some(m), Ok(y)) = (day.parse::<u32>(), month, year.parse::<i32>()) {
             if year.len() == 4 {
-                return NaiveDate::from_ymd_opt(y, m as u32 + 1, d)
-                    .ok_or_else(|| format!("{value:?} is not a valid date"));
+                let m = m as u32 + 1;
+                return NaiveDate::from_ymd_opt(y, m, d)
+                    .ok_or_else(|| no_such_day(value, y, m, d, "day, month, year"));
             }
         }
     }
     Err(format!(
         "{value:?} is not a date (use YYYY-MM-DD, DD/MM/YYYY or 1 March 2024)"
     ))
+}
+
+/// Why `y`-`m`-`d`, read from `value` in `order`, is no day: the month, or
+/// the day of the month, that does not exist ("2025-13-01": no month 13;
+/// "31/02/2023": February 2023 has 28 days), with the order it was read in,
+/// so that a US-order date is seen for what it is.
+fn no_such_day(value: &str, y: i32, m: u32, d: u32, order: &str) -> String {
+    let Some(first) = NaiveDate::from_ymd_opt(y, m, 1) else {
+        return format!("{value:?} is not a valid date: there is no month {m} (read as {order})");
+    };
+    if d == 0 {
+        return format!("{value:?} is not a valid date: there is no day 0 (read as {order})");
+    }
+    let next = first.checked_add_months(chrono::Months::new(1));
+    let days = next.map_or(31, |n| (n - first).num_days());
+    let month = MONTHS[m as usize - 1];
+    let month = format!("{}{}", month[..1].to_ascii_uppercase(), &month[1..]);
+    format!("{value:?} is not a valid date: {month} {y} has {days} days, not {d} (read as {order})")
 }
 
 /// English month names, for dates written out (`1 March 2024`); a name may

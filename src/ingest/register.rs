@@ -277,7 +277,7 @@ fn read_records(
                 }
                 let line = i as u64 + 1;
                 out.push(
-                    match Members::read(&text, "a JSON line must be an object") {
+                    match Members::read(&text, line, "a JSON line must be an object") {
                         Ok(members) => from_members(kind, line, members, None, text),
                         Err(reason) => Err(RowReject {
                             line,
@@ -358,7 +358,7 @@ fn from_feature(kind: Kind, line: u64, feature: &RawValue) -> Result<Record, Row
     };
     let members = match parts.properties {
         None => Members(Vec::new()),
-        Some(properties) => match Members::read(properties.get(), "") {
+        Some(properties) => match Members::read(properties.get(), line, "") {
             Ok(members) => members,
             Err(_) => {
                 return Err(reject(
@@ -873,7 +873,7 @@ mod tests {
             [
                 ("name", "expected a value, found an object"),
                 ("row", "a JSON line must be an object"),
-                ("row", "invalid JSON"),
+                ("row", "invalid JSON at column 15"),
             ]
             .map(|(f, r)| (f.to_owned(), r.to_owned()))
         );

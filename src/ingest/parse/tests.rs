@@ -115,6 +115,7 @@ fn dates_iso_and_uk_order() {
         ("1 Sept 2023", (2023, 9, 1)),
         ("31 Dec. 2022", (2022, 12, 31)),
         ("02 February, 2023", (2023, 2, 2)),
+        ("29/02/2024", (2024, 2, 29)),
     ] {
         let got =
             parse(&with(&[("date", text)])).unwrap_or_else(|e| panic!("{text}: {}", e.reason));
@@ -128,8 +129,30 @@ fn dates_iso_and_uk_order() {
     for (text, says) in [
         ("04/05/23", "two-digit year"),
         ("4.5.23", "two-digit year"),
-        ("31/02/2023", "not a valid date"),
-        ("31 February 2023", "not a valid date"),
+        (
+            "31/02/2023",
+            "not a valid date: February 2023 has 28 days, not 31 (read as DD/MM/YYYY, day first)",
+        ),
+        (
+            "31 February 2023",
+            "not a valid date: February 2023 has 28 days, not 31 (read as day, month, year)",
+        ),
+        (
+            "2025-13-01",
+            "not a valid date: there is no month 13 (read as YYYY-MM-DD, year first)",
+        ),
+        (
+            "2025-04-31",
+            "not a valid date: April 2025 has 30 days, not 31 (read as YYYY-MM-DD, year first)",
+        ),
+        (
+            "12/25/2024",
+            "not a valid date: there is no month 25 (read as DD/MM/YYYY, day first)",
+        ),
+        (
+            "00/05/2024",
+            "not a valid date: there is no day 0 (read as DD/MM/YYYY, day first)",
+        ),
         ("May 4 2023", "not a date"),
         ("4 Ma 2023", "not a date"),
         ("4 May 23", "not a date"),
