@@ -31,7 +31,7 @@ fn import(files: &RegisterFiles, run: Import, link: bool) -> anyhow::Result<Exit
         loaded_by: Some(actor()),
         ..LoadOptions::default()
     };
-    let inputs = files.files.iter().map(|path| Input::Path(path.clone()));
+    let inputs = ingest::with_archives_opened(files.files.iter().cloned(), ingest::loadable_name);
     let loaded = ingest::load_each(inputs, &options, |input, options| {
         run(&mut store, input, options)
     })?;
@@ -152,7 +152,7 @@ pub(super) fn context_command(action: ContextCommand) -> anyhow::Result<ExitCode
         loaded_by: Some(actor()),
         ..LoadOptions::default()
     };
-    let inputs = files.into_iter().map(Input::Path);
+    let inputs = ingest::with_archives_opened(files, |name| name.ends_with("-street.csv"));
     let loaded = ingest::load_each(inputs, &options, |input, options| {
         ingest::import_police_uk(&mut store, input, force, options)
     })?;

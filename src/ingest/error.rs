@@ -25,8 +25,29 @@ pub enum IngestError {
          load that"
     )]
     Workbook { file: String },
+    /// A zip archive that cannot be opened or read as one.
+    #[error("{file}: not a zip archive that can be read: {message}")]
+    Archive { file: String, message: String },
+    /// A zip archive with no member of a kind this command loads.
+    #[error("{file}: nothing in this archive to load (no file of a kind this command reads)")]
+    EmptyArchive { file: String },
     /// A folder named where a file was expected (`context import` alone
     /// searches folders, for police.uk's many monthly files).
     #[error("{file}: a folder, not a file: name the files in it (e.g. {file}/*.csv)")]
     Folder { file: String },
+}
+
+impl IngestError {
+    /// The file the error is about, as the listings name it.
+    pub fn file(&self) -> &str {
+        match self {
+            Self::Io { file, .. }
+            | Self::Malformed { file, .. }
+            | Self::UnknownFormat { file }
+            | Self::Workbook { file }
+            | Self::Archive { file, .. }
+            | Self::EmptyArchive { file }
+            | Self::Folder { file } => file,
+        }
+    }
 }

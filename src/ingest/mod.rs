@@ -6,6 +6,7 @@
 //! Only `pipeline` touches the store. A bad row never stops the file; only a
 //! file that cannot be read at all is an [`IngestError`].
 
+mod archive;
 mod column;
 mod context;
 mod destination;
@@ -20,6 +21,7 @@ mod register;
 mod rejects_file;
 mod row;
 
+pub use archive::{is_archive, with_archives_opened};
 pub use context::{import_police_uk, read_police_uk, POLICE_UK_PRECISION_M};
 pub use destination::{Destination, NewStore};
 pub use encoding::{into_utf8, TextEncoding};
@@ -32,8 +34,8 @@ pub use crate::model::RowReject;
 pub use column::Column;
 pub use error::IngestError;
 pub use pipeline::{
-    check_record, default_rejects_path, load, load_each, load_paths, summary_line, FileSummary,
-    Input, LoadOptions, Loaded, PipelineError,
+    check_record, default_rejects_path, load, load_each, load_paths, loadable_name, summary_line,
+    FileSummary, Input, LoadOptions, Loaded, PipelineError,
 };
 pub(crate) use row::{truncate_raw, CsvFields};
 pub use row::{RawRow, RecordPool, RAW_LIMIT};

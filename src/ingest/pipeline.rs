@@ -43,6 +43,16 @@ pub enum Input {
         name: String,
         reader: Box<dyn std::io::Read + Send>,
     },
+    /// A member of a zip archive (see [`ingest::with_archives_opened`]):
+    /// named `ARCHIVE/MEMBER`, its rejects beside the archive.
+    Archived {
+        archive: PathBuf,
+        member: String,
+        reader: Box<dyn std::io::Read + Send>,
+    },
+    /// What was named but cannot be read at all (an archive that does not
+    /// open): loading it is this error, so it is listed with the others.
+    Unreadable(ingest::IngestError),
 }
 
 impl Input {
@@ -50,6 +60,26 @@ impl Input {
         match self {
             Self::Path(p) => p.display().to_string(),
             Self::Reader { name, .. } => name.clone(),
+            Self::Archived {
+                archive, member, ..
+            } => format!("{}/{member}", archive.display()),
+            Self::Unreadable(e) => e.file().to_owned(),
+        }
+    }
+
+    /// The input's bytes as a reader, or why there are none.
+    ///
+    /// # Errors
+    /// When a file cannot be opened, or the input is [`Input::Unreadable`].
+    pub(super) fn open(self) -> Result<Box<dyn std::io::Read + Send>, ingest::IngestError> {
+        let file = self.name();
+        match self {
+            Self::Path(path) => match File::open(&path) {
+                Ok(f) => Ok(Box::new(f)),
+                Err(source) => Err(ingest::IngestError::Io { file, source }),
+            },
+            Self::Reader { reader, .. } | Self::Archived { reader, .. } => Ok(reader),
+            Self::Unreadable(e) => Err(e),
         }
     }
 }
@@ -89,17 +119,18 @@ pub struct FileSummary {
     pub rejects_csv: Option<PathBuf>,
 }
 
-/// Default rejects file: `DIR/NAME.rejects.csv` beside the input, `stdin.rejects.csv` for `-`.
+/// Default rejects file: `DIR/NAME.rejects.csv` beside the input (an
+/// archive's members share the archive's), `stdin.rejects.csv` for `-`.
 pub fn default_rejects_path(input: &Input) -> PathBuf {
     match input {
-        Input::Path(path) => {
+        Input::Path(path) | Input::Archived { archive: path, .. } => {
             let name = path
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             path.with_file_name(format!("{name}.rejects.csv"))
         }
-        Input::Reader { .. } => PathBuf::from("stdin.rejects.csv"),
+        Input::Reader { .. } | Input::Unreadable(_) => PathBuf::from("stdin.rejects.csv"),
     }
 }
 
@@ -124,7 +155,8 @@ pub(super) fn format_of(
     match (options.format, input) {
         (Some(f), _) => Ok(f),
         (None, Input::Path(p)) => Format::of_file(&p.to_string_lossy(), file),
-        (None, Input::Reader { .. }) => Ok(Format::Csv),
+        (None, Input::Archived { member, .. }) => Format::of_file(member, file),
+        (None, Input::Reader { .. } | Input::Unreadable(_)) => Ok(Format::Csv),
     }
 }
 
@@ -154,17 +186,9 @@ pub fn load<D: Destination + ?Sized>(
         Input::Path(path) => std::fs::metadata(path)
             .map_or(0, |m| usize::try_from(m.len() / 64).unwrap_or(usize::MAX))
             .min(MAX_RESERVED_ROWS),
-        Input::Reader { .. } => 0,
+        _ => 0,
     };
-    let raw_reader: Box<dyn std::io::Read + Send> = match input {
-        Input::Path(path) => {
-            Box::new(File::open(&path).map_err(|source| ingest::IngestError::Io {
-                file: file.clone(),
-                source,
-            })?)
-        }
-        Input::Reader { reader, .. } => reader,
-    };
+    let raw_reader = input.open()?;
     let (hashing, tally) = HashingReader::new(raw_reader);
     let mut reader: Box<dyn BufRead + Send> = Box::new(BufReader::with_capacity(1 << 16, hashing));
     let io = |source| ingest::IngestError::Io {
@@ -687,13 +711,23 @@ pub fn load_each(
 ) -> Result<Loaded, PipelineError> {
     let mut loaded = Loaded::default();
     let mut options = options.clone();
+    // The rejects files this command has written. A file's rejects go at
+    // the end of one only when an earlier file of the command wrote it (the
+    // `--rejects` file, or an archive's, which its members share): a
+    // rejects file left from an earlier command is replaced, not added to.
+    let mut written: Vec<PathBuf> = Vec::new();
     for input in inputs {
+        let rejects = (!options.no_rejects_file).then(|| {
+            options
+                .rejects_path
+                .clone()
+                .unwrap_or_else(|| default_rejects_path(&input))
+        });
+        options.rejects_append = rejects.as_ref().is_some_and(|r| written.contains(r));
         match load_one(input, &options) {
             Ok(summary) => {
                 loaded.summaries.push(summary);
-                // Appended to only after a file wrote it: a rejects file left
-                // from an earlier command is replaced, not added to.
-                options.rejects_append = options.rejects_path.is_some();
+                written.extend(rejects);
             }
             Err(PipelineError::Ingest(e)) => loaded.unreadable.push(e),
             Err(other) => return Err(other),
@@ -702,7 +736,14 @@ pub fn load_each(
     Ok(loaded)
 }
 
-/// Loads several files as [`load_each`] does; `-` reads standard input.
+/// Whether an archive member's name is of a file a load reads (CSV, JSON
+/// Lines, GeoJSON by its extension).
+pub fn loadable_name(name: &str) -> bool {
+    Format::from_path(name).is_some()
+}
+
+/// Loads several files as [`load_each`] does; `-` reads standard input, a
+/// `.zip` archive its members (see [`ingest::with_archives_opened`]).
 ///
 /// # Errors
 /// As [`load_each`].
@@ -712,16 +753,21 @@ pub fn load_paths<D: Destination + ?Sized>(
     options: &LoadOptions,
     progress: Option<&(dyn Fn(&ReadTally) + Sync)>,
 ) -> Result<Loaded, PipelineError> {
-    let inputs = paths.iter().map(|path| {
-        if path == "-" {
-            Input::Reader {
-                name: "<stdin>".into(),
-                reader: Box::new(std::io::stdin()),
+    let inputs = paths
+        .iter()
+        .flat_map(|path| -> Box<dyn Iterator<Item = Input>> {
+            if path == "-" {
+                Box::new(std::iter::once(Input::Reader {
+                    name: "<stdin>".into(),
+                    reader: Box::new(std::io::stdin()),
+                }))
+            } else {
+                Box::new(ingest::with_archives_opened(
+                    [PathBuf::from(path)],
+                    loadable_name,
+                ))
             }
-        } else {
-            Input::Path(PathBuf::from(path))
-        }
-    });
+        });
     load_each(inputs, options, |input, options| {
         load(destination, input, options, progress)
     })

@@ -646,14 +646,7 @@ pub(super) fn read_input(input: Input, file: &str) -> Result<Vec<u8>, IngestErro
         file: file.to_owned(),
         source,
     };
-    match input {
-        Input::Path(path) => {
-            bytes = std::fs::read(&path).map_err(io)?;
-        }
-        Input::Reader { mut reader, .. } => {
-            reader.read_to_end(&mut bytes).map_err(io)?;
-        }
-    }
+    input.open()?.read_to_end(&mut bytes).map_err(io)?;
     if super::read::is_workbook(&bytes) {
         return Err(IngestError::Workbook {
             file: file.to_owned(),

@@ -826,3 +826,158 @@ fn a_file_that_cannot_be_read_does_not_stop_the_others() {
         .collect();
     assert_eq!(formats, [("reg.csv".to_owned(), "premises-csv".to_owned())]);
 }
+
+/// `path` as a zip archive of `members` (name, bytes), deflated.
+fn write_zip(path: &std::path::Path, members: &[(&str, &[u8])]) {
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).expect("create"));
+    let deflated = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in members {
+        zip.start_file(*name, deflated).expect("member");
+        std::io::Write::write_all(&mut zip, bytes).expect("write");
+    }
+    zip.finish().expect("finish");
+}
+
+/// A zip archive loads as its files would, each member a file of its own
+/// named `ARCHIVE/MEMBER`, its rejects in one file beside the archive; what
+/// is not a file to load is left out; an archive that does not open, or
+/// holds nothing to load, is said by name and the others still load. The
+/// same for police.uk's downloads in `context import`.
+#[test]
+fn a_zip_archive_loads_as_its_files_would() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let csv = "report_id,lat,lng,observed_on,venue_type\n\
+               A1,52.1,-0.4,2025-01-01,car_wash\nA2,52.1,-0.4,2025-13-01,farm\n\
+               A3,52.2,-0.4,2025-01-03,farm\n";
+    let nested = "report_id,lat,lng,observed_on,venue_type\nB1,52.3,-0.5,2025-02-01,nail_bar\n\
+                  B2,0.1,52.3,2025-02-01,nail_bar\n";
+    let jsonl = "{\"report_id\":\"J1\",\"lat\":52.4,\"lng\":-0.3,\"observed_on\":\"2025-03-01\",\"venue_type\":\"farm\"}\n\
+                 {\"report_id\":\"J2\", broken\n";
+    let members: [(&str, &[u8]); 6] = [
+        ("a.csv", csv.as_bytes()),
+        ("README.txt.md", b"not data"),
+        ("2025/b.csv", nested.as_bytes()),
+        ("__MACOSX/2025/._b.csv", b"\0\x05\x16\x07 resource fork"),
+        ("j.jsonl", jsonl.as_bytes()),
+        ("2025/", b""),
+    ];
+    write_zip(&dir.path().join("reports.zip"), &members);
+    write_zip(&dir.path().join("notes.zip"), &[("notes.md", b"# notes")]);
+    std::fs::write(dir.path().join("broken.zip"), b"PK\x03\x04 not really").expect("write");
+    // The same files, unpacked, loaded one by one into another database.
+    for (name, text) in [("a.csv", csv), ("b.csv", nested), ("j.jsonl", jsonl)] {
+        std::fs::write(dir.path().join(name), text).expect("write");
+    }
+    succeeded(hotspots(dir.path()).args([
+        "ingest",
+        "--db",
+        "plain.duckdb",
+        "a.csv",
+        "b.csv",
+        "j.jsonl",
+    ]));
+
+    let out = hotspots(dir.path())
+        .args([
+            "ingest",
+            "--db",
+            "zipped.duckdb",
+            "broken.zip",
+            "reports.zip",
+            "notes.zip",
+        ])
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "read 7, stored 4, duplicates 0, rejected 3",
+        "{err}"
+    );
+    assert!(
+        err.contains("hotspots: broken.zip: not a zip archive that can be read")
+            && err.contains("hotspots: notes.zip: nothing in this archive to load")
+            && err.contains("2 of 5 files could not be read and were not loaded; the other 3 were"),
+        "{err}"
+    );
+    let stored = |db: &str| {
+        let store = hotspots::Store::open(&dir.path().join(db)).expect("open");
+        let runs: Vec<String> = store
+            .runs(None, 10)
+            .expect("runs")
+            .into_iter()
+            .map(|r| r.file_name)
+            .collect();
+        let mut ids: Vec<String> = Vec::new();
+        store
+            .for_each_report(&hotspots::store::ReportFilter::default(), |r| {
+                ids.push(r.report_id);
+            })
+            .expect("reports");
+        ids.sort();
+        (runs, ids)
+    };
+    let (plain_runs, plain_ids) = stored("plain.duckdb");
+    let (zipped_runs, zipped_ids) = stored("zipped.duckdb");
+    assert_eq!(zipped_ids, plain_ids);
+    assert_eq!(plain_ids, ["A1", "A3", "B1", "J1"]);
+    let mut zipped_runs = zipped_runs;
+    zipped_runs.sort();
+    assert_eq!(
+        zipped_runs,
+        [
+            "reports.zip/2025/b.csv",
+            "reports.zip/a.csv",
+            "reports.zip/j.jsonl"
+        ],
+        "{plain_runs:?}"
+    );
+    // One rejects file for the archive, each member's rows by its own lines,
+    // as the unpacked files list theirs.
+    let zipped = crate::support::rejects_listed(&dir.path().join("reports.zip.rejects.csv"));
+    let mut unpacked = Vec::new();
+    for (name, member) in [
+        ("a.csv", "a.csv"),
+        ("b.csv", "2025/b.csv"),
+        ("j.jsonl", "j.jsonl"),
+    ] {
+        let listed =
+            crate::support::rejects_listed(&dir.path().join(format!("{name}.rejects.csv")));
+        unpacked.extend(
+            listed
+                .into_iter()
+                .map(|(_, line)| (format!("reports.zip/{member}"), line)),
+        );
+    }
+    assert_eq!(zipped, unpacked);
+    assert_eq!(zipped.len(), 3);
+
+    // police.uk's download: the street files of a zip, the other kinds left out.
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("geodata/demo/context");
+    let street = std::fs::read(demo.join("2025-01-demo-street.csv")).expect("demo month");
+    write_zip(
+        &dir.path().join("police.zip"),
+        &[
+            ("2025-01/2025-01-demo-street.csv", &street),
+            ("2025-01/2025-01-demo-outcomes.csv", b"Crime ID,Month\n"),
+        ],
+    );
+    std::fs::write(dir.path().join("2025-01-demo-street.csv"), &street).expect("write");
+    let summary = |args: &[&str]| {
+        let out = succeeded(
+            hotspots(dir.path())
+                .args(["context", "import", "police-uk"])
+                .args(args),
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    let zipped = summary(&["--db", "zctx.duckdb", "police.zip"]);
+    let plain = summary(&["--db", "pctx.duckdb", "2025-01-demo-street.csv"]);
+    assert_eq!(zipped, plain);
+    assert!(
+        zipped.starts_with("read ") && !zipped.starts_with("read 0,"),
+        "{zipped}"
+    );
+}
