@@ -13,6 +13,22 @@ fn hotspots(dir: &std::path::Path) -> Command {
     cmd
 }
 
+/// Runs a command some of whose files cannot be read: it exits 1, prints
+/// `summary` for the files it loaded, and says each of `said`.
+fn partly_loaded(cmd: &mut Command, summary: &str, said: &[&str]) {
+    let out = cmd.output().expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        summary,
+        "{err}"
+    );
+    for line in said {
+        assert!(err.contains(line), "{line:?} not in {err}");
+    }
+}
+
 /// Answers what the command printed; fails the test, with its standard error,
 /// unless it succeeded.
 fn succeeded(cmd: &mut Command) -> std::process::Output {
@@ -758,23 +774,16 @@ fn a_file_that_cannot_be_read_does_not_stop_the_others() {
         std::fs::write(dir.path().join(name), text).expect("write");
     }
     let files = ["missing.csv", "a.csv", "noheader.csv", "c.csv"];
-    let out = hotspots(dir.path())
-        .args(["ingest", "--db", "t.duckdb", "--rejects", "all.csv"])
-        .args(files)
-        .output()
-        .expect("run");
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
+    partly_loaded(
+        hotspots(dir.path())
+            .args(["ingest", "--db", "t.duckdb", "--rejects", "all.csv"])
+            .args(files),
         "read 4, stored 2, duplicates 0, rejected 2",
-        "{err}"
-    );
-    assert!(
-        err.contains("hotspots: missing.csv: cannot read")
-            && err.contains("hotspots: noheader.csv: line 1: header")
-            && err.contains("2 of 4 files could not be read and were not loaded; the other 2 were"),
-        "{err}"
+        &[
+            "hotspots: missing.csv: cannot read",
+            "hotspots: noheader.csv: line 1: header",
+            "2 of 4 files could not be read and were not loaded; the other 2 were",
+        ],
     );
     let store = hotspots::Store::open(&dir.path().join("t.duckdb")).expect("open");
     let runs: Vec<String> = store
@@ -878,29 +887,21 @@ fn a_zip_archive_loads_as_its_files_would() {
         "j.jsonl",
     ]));
 
-    let out = hotspots(dir.path())
-        .args([
+    partly_loaded(
+        hotspots(dir.path()).args([
             "ingest",
             "--db",
             "zipped.duckdb",
             "broken.zip",
             "reports.zip",
             "notes.zip",
-        ])
-        .output()
-        .expect("run");
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
+        ]),
         "read 7, stored 4, duplicates 0, rejected 3",
-        "{err}"
-    );
-    assert!(
-        err.contains("hotspots: broken.zip: not a zip archive that can be read")
-            && err.contains("hotspots: notes.zip: nothing in this archive to load")
-            && err.contains("2 of 5 files could not be read and were not loaded; the other 3 were"),
-        "{err}"
+        &[
+            "hotspots: broken.zip: not a zip archive that can be read",
+            "hotspots: notes.zip: nothing in this archive to load",
+            "2 of 5 files could not be read and were not loaded; the other 3 were",
+        ],
     );
     let stored = |db: &str| {
         let store = hotspots::Store::open(&dir.path().join(db)).expect("open");
