@@ -649,12 +649,23 @@ fn locate(
     indexer: &mut geo::Indexer,
 ) -> Result<Located, RowReject> {
     let parsed = ingest::parse_row(row, context)?;
-    let geocoded = geocoder.geocode(&parsed.location).map_err(|e| RowReject {
+    let mut geocoded = geocoder.geocode(&parsed.location).map_err(|e| RowReject {
         line: row.line,
         field: e.field().to_owned(),
         reason: e.to_string(),
         raw: row.raw(),
     })?;
+    if matches!(
+        parsed.location,
+        geo::LocationInput::LatLng { .. } | geo::LocationInput::Grid { .. }
+    ) {
+        let postcode = row
+            .get(ingest::Column::Postcode)
+            .and_then(|v| v.parse().ok());
+        if let Some(note) = postcode.and_then(|p| geocoder.postcode_disagreement(&geocoded, &p)) {
+            geocoded.note = Some(note);
+        }
+    }
     let point = h3o::LatLng::new(geocoded.lat, geocoded.lng).map_err(|e| RowReject {
         line: row.line,
         field: "lat".into(),

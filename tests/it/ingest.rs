@@ -1215,3 +1215,71 @@ fn optional_columns_first_filled_late_are_stored() {
         }
     }
 }
+
+/// Metres between two WGS84 points on a sphere of the Earth's mean radius:
+/// written out here to check the program's note with.
+fn great_circle_m(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (la1, la2) = (a.0.to_radians(), b.0.to_radians());
+    let (dla, dlo) = ((b.0 - a.0).to_radians(), (b.1 - a.1).to_radians());
+    let h = (dla / 2.0).sin().powi(2) + la1.cos() * la2.cos() * (dlo / 2.0).sin().powi(2);
+    2.0 * 6_371_008.8 * h.sqrt().asin()
+}
+
+/// A report located by coordinates that also names a postcode far from
+/// them is stored at its coordinates with a note saying how far the
+/// postcode is; near ones, and unknown postcodes, add nothing.
+#[test]
+fn coordinates_far_from_their_postcode_are_noted() {
+    let mut store = Store::open_in_memory().expect("store");
+    // Where the postcode itself places a report.
+    let anchor = "report_id,observed_on,venue_type,postcode\nP0,2025-01-02,car_wash,PE30 1AA\n";
+    load(&mut store, reader("anchor.csv", anchor), &quiet(), None).expect("anchor");
+    let centre = reports(&store)
+        .into_iter()
+        .find(|r| r.report_id == "P0")
+        .map(|r| (r.lat, r.lng))
+        .expect("the postcode's report");
+    // 52.660000, 0.160000 is near Wisbech, some 20 km from King's Lynn's PE30.
+    let (far_lat, far_lng) = (52.66, 0.16);
+    let csv = format!(
+        "report_id,observed_on,venue_type,lat,lng,easting,northing,postcode\n\
+         NEAR,2025-01-03,car_wash,{:.6},{:.6},,,pe301aa\n\
+         FAR,2025-01-03,car_wash,{far_lat:.6},{far_lng:.6},,,PE30 1AA\n\
+         GRID,2025-01-03,car_wash,,,546100,310500,PE30 1AA\n\
+         UNKNOWN,2025-01-03,car_wash,{far_lat:.6},{far_lng:.6},,,ZZ99 9ZZ\n\
+         NONE,2025-01-03,car_wash,{far_lat:.6},{far_lng:.6},,,\n",
+        centre.0 + 0.003,
+        centre.1 - 0.004
+    );
+    load(&mut store, reader("both.csv", csv), &quiet(), None).expect("load");
+    let stored: std::collections::BTreeMap<String, StoredReport> = reports(&store)
+        .into_iter()
+        .map(|r| (r.report_id.clone(), r))
+        .collect();
+    for quiet_one in ["NEAR", "UNKNOWN", "NONE"] {
+        assert_eq!(stored[quiet_one].geocode_note, None, "{quiet_one}");
+    }
+    for noted in ["FAR", "GRID"] {
+        let r = &stored[noted];
+        assert_eq!(
+            r.geocode_method,
+            if noted == "FAR" { "wgs84" } else { "bng" }
+        );
+        let note = r.geocode_note.as_deref().expect("a note");
+        let km: f64 = note
+            .strip_prefix("postcode PE30 1AA is ")
+            .and_then(|rest| rest.split_once(" km from the coordinates; the coordinates are used"))
+            .map(|(km, _)| km.parse().expect("km"))
+            .unwrap_or_else(|| panic!("{noted}: {note}"));
+        let expected = great_circle_m((r.lat, r.lng), centre) / 1000.0;
+        assert!(
+            (km - expected).abs() <= 0.06,
+            "{noted}: {note} against {expected:.3} km"
+        );
+        assert!(km > 5.0, "{noted}: {note}");
+    }
+    // Stored at the coordinates, not the postcode.
+    assert!(
+        (stored["FAR"].lat - far_lat).abs() < 1e-9 && (stored["FAR"].lng - far_lng).abs() < 1e-9
+    );
+}

@@ -354,6 +354,25 @@ impl Geocoder {
         }
     }
 
+    /// When a report located by its coordinates also names a postcode that
+    /// lies far from them, a note saying so: the coordinates are used (the
+    /// finer of the two), but one of them is wrong, and an analyst checking
+    /// the report should know which place the other one names. Far: beyond
+    /// 2 km (a rural postcode can cover that), or twice an outward code's
+    /// spread, plus the coordinates' own precision. `None` when they agree or
+    /// the postcode is not known (its shape was checked at parsing).
+    pub fn postcode_disagreement(self, located: &Geocoded, postcode: &Postcode) -> Option<String> {
+        let named = self.postcode(postcode, false).ok()?;
+        let distance = haversine_m(located.lat, located.lng, named.lat, named.lng);
+        let reach = 2_000f64.max(2.0 * named.precision_m) + located.precision_m;
+        (distance > reach).then(|| {
+            format!(
+                "postcode {postcode} is {:.1} km from the coordinates; the coordinates are used",
+                distance / 1000.0
+            )
+        })
+    }
+
     fn postcode(self, postcode: &Postcode, from_address: bool) -> Result<Geocoded, GeocodeError> {
         match postcode {
             Postcode::Unit { .. } => {
