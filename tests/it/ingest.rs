@@ -1269,8 +1269,10 @@ fn coordinates_far_from_their_postcode_are_noted() {
         let km: f64 = note
             .strip_prefix("postcode PE30 1AA is ")
             .and_then(|rest| rest.split_once(" km from the coordinates; the coordinates are used"))
-            .map(|(km, _)| km.parse().expect("km"))
-            .unwrap_or_else(|| panic!("{noted}: {note}"));
+            .map_or_else(
+                || panic!("{noted}: {note}"),
+                |(km, _)| km.parse().expect("km"),
+            );
         let expected = great_circle_m((r.lat, r.lng), centre) / 1000.0;
         assert!(
             (km - expected).abs() <= 0.06,
