@@ -13,6 +13,12 @@ fn hotspots(dir: &std::path::Path) -> Command {
     cmd
 }
 
+/// The file names of a database's latest ten loads, newest first.
+fn run_files(store: &hotspots::Store) -> Vec<String> {
+    let runs = store.runs(None, 10).expect("runs");
+    runs.into_iter().map(|r| r.file_name).collect()
+}
+
 /// Runs a command some of whose files cannot be read: it exits 1, prints
 /// `summary` for the files it loaded, and says each of `said`.
 fn partly_loaded(cmd: &mut Command, summary: &str, said: &[&str]) {
@@ -785,19 +791,12 @@ fn a_file_that_cannot_be_read_does_not_stop_the_others() {
             "2 of 4 files could not be read and were not loaded; the other 2 were",
         ],
     );
-    let store = hotspots::Store::open(&dir.path().join("t.duckdb")).expect("open");
-    let runs: Vec<String> = store
-        .runs(None, 10)
-        .expect("runs")
-        .into_iter()
-        .map(|r| r.file_name)
-        .collect();
+    let runs = run_files(&hotspots::Store::open(&dir.path().join("t.duckdb")).expect("open"));
     assert_eq!(runs.len(), 2, "{runs:?}");
     assert!(
         runs.iter().all(|f| f == "a.csv" || f == "c.csv"),
         "{runs:?}"
     );
-    drop(store);
     let listed = crate::support::rejects_listed(&dir.path().join("all.csv"));
     assert_eq!(
         listed,
@@ -905,12 +904,7 @@ fn a_zip_archive_loads_as_its_files_would() {
     );
     let stored = |db: &str| {
         let store = hotspots::Store::open(&dir.path().join(db)).expect("open");
-        let runs: Vec<String> = store
-            .runs(None, 10)
-            .expect("runs")
-            .into_iter()
-            .map(|r| r.file_name)
-            .collect();
+        let runs = run_files(&store);
         let mut ids: Vec<String> = Vec::new();
         store
             .for_each_report(&hotspots::store::ReportFilter::default(), |r| {
