@@ -975,4 +975,44 @@ fn a_zip_archive_loads_as_its_files_would() {
         zipped.starts_with("read ") && !zipped.starts_with("read 0,"),
         "{zipped}"
     );
+
+    // A premises register sent zipped imports as its file would, and links.
+    write_zip(
+        &dir.path().join("register.zip"),
+        &[(
+            "register/premises.csv",
+            b"premises_id,name,venue_type,lat,lng\nP1,Wash,car_wash,52.1,-0.4\nP2,Nails,nail_bar,99,0\n",
+        )],
+    );
+    let out = succeeded(hotspots(dir.path()).args([
+        "premises",
+        "import",
+        "--db",
+        "zipped.duckdb",
+        "register.zip",
+    ]));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("linked "), "{err}");
+    let store = hotspots::Store::open(&dir.path().join("zipped.duckdb")).expect("open");
+    assert!(
+        run_files(&store).contains(&"register.zip/register/premises.csv".to_owned()),
+        "{:?}",
+        run_files(&store)
+    );
+    let premises: Vec<String> = store
+        .premises()
+        .expect("premises")
+        .into_iter()
+        .filter(|p| p.origin != "reports")
+        .map(|p| p.premises_id)
+        .collect();
+    assert_eq!(premises, ["P1"]);
+    let listed = crate::support::rejects_listed(&dir.path().join("register.zip.rejects.csv"));
+    assert_eq!(
+        listed,
+        [(
+            "register.zip/register/premises.csv".to_owned(),
+            "3".to_owned()
+        )]
+    );
 }
