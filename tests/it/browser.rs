@@ -11,6 +11,20 @@ use crate::support::browser::webdriver::{Driver, Session};
 use serde_json::json;
 
 /// Serves the demo; answers its address and the tactical account's password.
+
+/// A script's answer that is a list of text, as text; any other answer
+/// fails the test (`what` names the list).
+fn texts<'v>(answer: &'v serde_json::Value, what: &str) -> Vec<&'v str> {
+    let list = answer
+        .as_array()
+        .unwrap_or_else(|| panic!("{what}: {answer}"));
+    list.iter()
+        .map(|v| {
+            v.as_str()
+                .unwrap_or_else(|| panic!("{what}: {v} is not text"))
+        })
+        .collect()
+}
 fn serve_demo() -> (String, String) {
     let mut store = hotspots::Store::open_in_memory().expect("store");
     hotspots::demo::load_demo(&mut store).expect("demo");
@@ -85,9 +99,7 @@ fn dashboard_in_chromium() {
         "return [...document.querySelectorAll('#hot-areas-table tbody td.num')].map(td => td.textContent)",
         &json!([]),
     );
-    let counts: Vec<&str> = (counts.as_array().expect("cells").iter())
-        .filter_map(serde_json::Value::as_str)
-        .collect();
+    let counts = texts(&counts, "cells");
     assert!(counts.iter().any(|c| c.contains(',')), "{counts:?}");
     for c in &counts {
         let n: u64 = c.replace(',', "").parse().expect("a count");
@@ -149,12 +161,7 @@ fn dashboard_in_chromium() {
     assert_eq!(changes[0], json!(200), "{changes}");
     let answer: serde_json::Value =
         serde_json::from_str(changes[1].as_str().unwrap_or_default()).expect("emerging JSON");
-    let listed: Vec<&str> = changes[2]
-        .as_array()
-        .expect("list items")
-        .iter()
-        .filter_map(|v| v.as_str())
-        .collect();
+    let listed = texts(&changes[2], "list items");
     let features = answer["features"].as_array().expect("features");
     assert_eq!(listed, expected_changes(features), "{answer}");
     // The whole months the categories compare, as the layer's provenance
@@ -334,12 +341,7 @@ fn dashboard_in_chromium() {
         "return [...document.querySelectorAll('#panel-body ul.reports li')].map(li => (li.textContent.split(' · ')[2] || '').split(' — ')[0])",
         &json!([]),
     );
-    let sources: Vec<&str> = sources
-        .as_array()
-        .expect("a list")
-        .iter()
-        .filter_map(|v| v.as_str())
-        .collect();
+    let sources = texts(&sources, "a list");
     let named = crate::support::DEMO_SOURCE_NAMES;
     assert!(
         !sources.is_empty() && sources.iter().all(|s| named.contains(s)),
@@ -702,12 +704,7 @@ fn the_partnership_map_says_withheld_counts_and_its_quarter() {
          return l.getAttribute('aria-busy') ? null : Array.from(l.querySelectorAll('li')).map(li => li.textContent)",
         serde_json::Value::is_array,
     );
-    let items: Vec<&str> = list
-        .as_array()
-        .expect("items")
-        .iter()
-        .filter_map(|v| v.as_str())
-        .collect();
+    let items = texts(&list, "items");
     assert!(!items.is_empty(), "the list says something");
     assert!(items.iter().all(|t| !t.contains("undefined")), "{items:?}");
     // The release gives no counts: the page says so once, and the list is
