@@ -10,8 +10,6 @@
 use crate::support::browser::webdriver::{Driver, Session};
 use serde_json::json;
 
-/// Serves the demo; answers its address and the tactical account's password.
-
 /// A script's answer that is a list of text, as text; any other answer
 /// fails the test (`what` names the list).
 fn texts<'v>(answer: &'v serde_json::Value, what: &str) -> Vec<&'v str> {
@@ -25,6 +23,8 @@ fn texts<'v>(answer: &'v serde_json::Value, what: &str) -> Vec<&'v str> {
         })
         .collect()
 }
+
+/// Serves the demo; answers its address and the tactical account's password.
 fn serve_demo() -> (String, String) {
     let mut store = hotspots::Store::open_in_memory().expect("store");
     hotspots::demo::load_demo(&mut store).expect("demo");
