@@ -1,7 +1,15 @@
 //! The gate in front of the public reporting page, which anyone may use and
 //! bots will: rate limits per address and overall, and a proof-of-work
 //! challenge that a browser solves in a second or two and a spammer pays for
-//! on every report. No third-party service, and no state but what is in memory:
+//! on every report.
+//!
+//! A browser without JavaScript (switched off for safety, an old phone) or
+//! without Web Crypto (plain HTTP beyond localhost) cannot do the work. Its
+//! form counts instead when it was open for a few seconds, against a small
+//! hourly allowance shared by every such form: a bot that skips the work gets
+//! that allowance and no more, and a person without JavaScript can still report
+//! (turning away the person who took the care to switch scripts off is the
+//! worse failure). No third-party service, and no state but what is in memory:
 //! challenges are signed by the server (HMAC-SHA-256) and remembered only once
 //! spent, until they expire. Addresses are kept only as keyed digests, so not
 //! even memory holds who sent a report.
@@ -29,6 +37,22 @@ pub struct GateSettings {
     pub work_bits: u8,
     /// How long a challenge stays valid, seconds.
     pub challenge_secs: i64,
+    /// Reports sent without the proof of work that all addresses together
+    /// may send per hour (0: the work is required).
+    pub unproven_per_hour: u32,
+    /// How long a form sent without the proof of work must have been open,
+    /// seconds (a person takes longer to fill it in; a script need not).
+    pub unproven_wait_secs: i64,
+}
+
+/// How a redeemed challenge was paid for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Redeemed {
+    /// The browser did the proof of work.
+    Worked,
+    /// No proof of work: the form was open long enough, within the hourly
+    /// allowance for such forms.
+    Waited,
 }
 
 /// Why the gate refused.
@@ -44,6 +68,8 @@ pub enum GateRefusal {
     Spent,
     #[error("the proof of work does not meet the challenge")]
     Unsolved,
+    #[error("sent without the proof of work sooner than a person fills the form in")]
+    TooSoon,
 }
 
 /// Rate limits and challenges for the public page. Shared by all requests.
@@ -52,6 +78,9 @@ pub struct ReportGate {
     key: [u8; 32],
     per_address: DefaultKeyedRateLimiter<[u8; 16]>,
     overall: DefaultDirectRateLimiter,
+    /// Forms sent without the proof of work, all addresses together (none
+    /// when the work is required).
+    unproven: Option<DefaultDirectRateLimiter>,
     /// Spent challenges with their expiry (unix seconds).
     spent: Mutex<HashMap<String, i64>>,
 }
@@ -70,6 +99,8 @@ impl ReportGate {
             key,
             per_address: RateLimiter::keyed(per_address),
             overall: RateLimiter::direct(Quota::per_minute(m)),
+            unproven: NonZeroU32::new(settings.unproven_per_hour)
+                .map(|n| RateLimiter::direct(Quota::per_hour(n))),
             spent: Mutex::new(HashMap::new()),
         }
     }
@@ -78,20 +109,20 @@ impl ReportGate {
         self.settings.work_bits
     }
 
+    /// Whether a form may be sent without the proof of work.
+    pub fn takes_unproven(&self) -> bool {
+        self.unproven.is_some()
+    }
+
     /// Counts one report from `address` against both limits.
     ///
     /// # Errors
     /// [`GateRefusal::RateLimited`] with how long to wait.
     pub fn admit(&self, address: &str) -> Result<(), GateRefusal> {
-        let clock = governor::clock::DefaultClock::default();
-        let wait = |n: governor::NotUntil<governor::clock::QuantaInstant>| {
-            use governor::clock::Clock as _;
-            GateRefusal::RateLimited(n.wait_time_from(clock.now()))
-        };
-        self.overall.check().map_err(wait)?;
+        self.overall.check().map_err(|n| rate_limited(&n))?;
         self.per_address
             .check_key(&self.address_key(address))
-            .map_err(wait)?;
+            .map_err(|n| rate_limited(&n))?;
         // Forget addresses whose allowance is whole again.
         if self.per_address.len() > 10_000 {
             self.per_address.retain_recent();
@@ -131,11 +162,14 @@ impl ReportGate {
         format!("{body}.{mac}")
     }
 
-    /// Checks a solved challenge and spends it.
+    /// Checks a challenge, solved or (with an empty nonce) waited for, and
+    /// spends it.
     ///
     /// # Errors
-    /// Why it does not count: forged, expired, spent or unsolved.
-    pub fn redeem(&self, challenge: &str, nonce: &str, now: i64) -> Result<(), GateRefusal> {
+    /// Why it does not count: forged, expired, spent or unsolved; sent
+    /// unsolved too soon, or when this hour's unsolved forms are all used
+    /// ([`GateRefusal::RateLimited`], with how long to wait).
+    pub fn redeem(&self, challenge: &str, nonce: &str, now: i64) -> Result<Redeemed, GateRefusal> {
         let (body, mac) = challenge.rsplit_once('.').ok_or(GateRefusal::Forged)?;
         let expected = self.sign(body);
         if !crate::access::constant_time_eq(mac, &expected) {
@@ -154,16 +188,33 @@ impl ReportGate {
         if now > expires || issued > now + 60 {
             return Err(GateRefusal::Expired);
         }
-        if nonce.len() > 32 || leading_zero_bits(challenge, nonce) < u32::from(bits) {
-            return Err(GateRefusal::Unsolved);
-        }
+        let redeemed = match (&self.unproven, nonce) {
+            (Some(_), "") if now - issued < self.settings.unproven_wait_secs => {
+                return Err(GateRefusal::TooSoon)
+            }
+            (Some(_), "") => Redeemed::Waited,
+            _ if nonce.len() > 32 || leading_zero_bits(challenge, nonce) < u32::from(bits) => {
+                return Err(GateRefusal::Unsolved)
+            }
+            _ => Redeemed::Worked,
+        };
         let mut spent = self.spent.lock().map_err(|_| GateRefusal::Spent)?;
         spent.retain(|_, until| *until >= now);
-        if spent.insert(challenge.to_owned(), expires).is_some() {
+        if spent.contains_key(challenge) {
             return Err(GateRefusal::Spent);
         }
-        Ok(())
+        if let (Redeemed::Waited, Some(unproven)) = (redeemed, &self.unproven) {
+            unproven.check().map_err(|n| rate_limited(&n))?;
+        }
+        spent.insert(challenge.to_owned(), expires);
+        Ok(redeemed)
     }
+}
+
+/// A limiter's refusal, with how long to wait.
+fn rate_limited(n: &governor::NotUntil<governor::clock::QuantaInstant>) -> GateRefusal {
+    use governor::clock::Clock as _;
+    GateRefusal::RateLimited(n.wait_time_from(governor::clock::DefaultClock::default().now()))
 }
 
 /// Leading zero bits of SHA-256(`challenge:nonce`): what the browser's
@@ -209,6 +260,8 @@ mod tests {
             per_minute: 100,
             work_bits: 12,
             challenge_secs: 3600,
+            unproven_per_hour: 2,
+            unproven_wait_secs: 5,
         })
     }
 
@@ -218,7 +271,7 @@ mod tests {
         let c = g.challenge(1_000);
         let nonce = solve(&c);
         assert!(leading_zero_bits(&c, &nonce) >= 12);
-        assert_eq!(g.redeem(&c, &nonce, 1_010), Ok(()));
+        assert_eq!(g.redeem(&c, &nonce, 1_010), Ok(Redeemed::Worked));
         assert_eq!(g.redeem(&c, &nonce, 1_020), Err(GateRefusal::Spent));
     }
 
@@ -245,7 +298,43 @@ mod tests {
             g.redeem(&other, &solve(&other), 1_010),
             Err(GateRefusal::Forged)
         );
-        assert_eq!(g.redeem(&c, &nonce, 1_010), Ok(()));
+        assert_eq!(g.redeem(&c, &nonce, 1_010), Ok(Redeemed::Worked));
+    }
+
+    #[test]
+    fn a_form_without_the_work_counts_once_open_long_enough_within_the_hours_allowance() {
+        let g = gate();
+        let first = g.challenge(1_000);
+        assert_eq!(g.redeem(&first, "", 1_004), Err(GateRefusal::TooSoon));
+        // Refused as too soon, the challenge is not spent.
+        assert_eq!(g.redeem(&first, "", 1_005), Ok(Redeemed::Waited));
+        assert_eq!(g.redeem(&first, "", 1_006), Err(GateRefusal::Spent));
+        let second = g.challenge(1_000);
+        assert_eq!(g.redeem(&second, "", 1_010), Ok(Redeemed::Waited));
+        // The hour's two are used: the third waits, however long it was open.
+        let third = g.challenge(1_000);
+        assert!(
+            matches!(g.redeem(&third, "", 1_600), Err(GateRefusal::RateLimited(w)) if w > Duration::from_secs(60))
+        );
+        // The work is never held to that allowance, and a refused form's
+        // challenge can still be solved.
+        assert_eq!(
+            g.redeem(&third, &solve(&third), 1_600),
+            Ok(Redeemed::Worked)
+        );
+        // A forged or stale challenge is no cheaper without the work.
+        let stale = g.challenge(1_000);
+        assert_eq!(g.redeem(&stale, "", 4_601), Err(GateRefusal::Expired));
+        let other = gate().challenge(1_000);
+        assert_eq!(g.redeem(&other, "", 1_010), Err(GateRefusal::Forged));
+        // Where the work is required, an empty nonce is unsolved.
+        let strict = ReportGate::new(GateSettings {
+            unproven_per_hour: 0,
+            ..g.settings
+        });
+        let c = strict.challenge(1_000);
+        assert!(!strict.takes_unproven());
+        assert_eq!(strict.redeem(&c, "", 1_100), Err(GateRefusal::Unsolved));
     }
 
     #[test]
@@ -271,6 +360,8 @@ mod tests {
             per_minute: 5,
             work_bits: 1,
             challenge_secs: 60,
+            unproven_per_hour: 0,
+            unproven_wait_secs: 0,
         });
         let admitted = (0..10)
             .filter(|i| g.admit(&format!("198.51.100.{i}")).is_ok())

@@ -11,4 +11,4 @@ pub use credentials::{
     constant_time_eq, digest, dummy_hash, generate_password, hash_password, new_secret, random_hex,
     verify_password, AuthError, IssuedToken, Principal, Throttle, UserName, MIN_PASSWORD,
 };
-pub use gate::{leading_zero_bits, solve, GateRefusal, GateSettings, ReportGate};
+pub use gate::{leading_zero_bits, solve, GateRefusal, GateSettings, Redeemed, ReportGate};

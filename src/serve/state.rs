@@ -52,6 +52,11 @@ pub struct ServeConfig {
     pub public_per_minute: u32,
     /// Leading zero bits of the page's proof of work (each bit doubles it).
     pub public_work_bits: u8,
+    /// Reports all addresses together may send per hour without the proof of
+    /// work (no JavaScript, or no Web Crypto); 0 requires the work.
+    pub public_unproven_per_hour: u32,
+    /// How long such a form must have been open, seconds.
+    pub public_unproven_wait_secs: u32,
     /// Largest public report form, bytes.
     pub public_max_bytes: usize,
 }
@@ -75,6 +80,8 @@ impl Default for ServeConfig {
             public_per_address_per_hour: 6,
             public_per_minute: 30,
             public_work_bits: 16,
+            public_unproven_per_hour: 10,
+            public_unproven_wait_secs: 5,
             public_max_bytes: 16 * 1024,
         }
     }
@@ -154,6 +161,8 @@ impl AppState {
             per_minute: config.public_per_minute,
             work_bits: config.public_work_bits,
             challenge_secs: 2 * 3600,
+            unproven_per_hour: config.public_unproven_per_hour,
+            unproven_wait_secs: i64::from(config.public_unproven_wait_secs),
         });
         Ok(Self(Arc::new(Inner {
             gate,

@@ -1310,8 +1310,12 @@ fn public_report_triage_and_accessibility_in_chromium() {
             .map(|(_, p)| p.clone())
             .expect("account")
     };
-    let state = hotspots::serve::AppState::new(store, hotspots::serve::ServeConfig::default())
-        .expect("state");
+    // No wait for a form sent without the proof of work: this test does not sleep.
+    let config = hotspots::serve::ServeConfig {
+        public_unproven_wait_secs: 0,
+        ..hotspots::serve::ServeConfig::default()
+    };
+    let state = hotspots::serve::AppState::new(store, config).expect("state");
     let base = crate::support::browser::serve_in_background(state);
     let driver = Driver::start();
     let s = driver.session();
@@ -1373,6 +1377,31 @@ fn public_report_triage_and_accessibility_in_chromium() {
     );
     check(&s, "/report?sent=1 lt");
     s.screenshot(&artefacts().join("public-report-sent.png"));
+    // Without Web Crypto (plain HTTP beyond localhost) the script lets the
+    // form go without the work, and the server takes it within its allowance.
+    let no_crypto = s.cdp(
+        "Page.addScriptToEvaluateOnNewDocument",
+        &json!({"source": "Object.defineProperty(window.crypto, 'subtle', {get: () => undefined});"}),
+    );
+    s.goto(&format!("{base}/report?lang=en"));
+    assert_eq!(
+        s.execute("return typeof crypto.subtle", &json!([])),
+        "undefined"
+    );
+    s.execute(
+        "document.getElementById('venue_type').value = 'nail_bar';
+         document.getElementById('observed_on').value = '2024-06-01';",
+        &json!([]),
+    );
+    s.type_into(&s.find("#town"), "Wisbech");
+    s.click(&s.find("#report-form button[type=submit]"));
+    s.wait_for("return location.search", |v| {
+        v.as_str().is_some_and(|q| q.contains("sent=1"))
+    });
+    s.cdp(
+        "Page.removeScriptToEvaluateOnNewDocument",
+        &json!({"identifier": no_crypto["identifier"]}),
+    );
 
     // ---- triage: the report waits; tactical accepts it ----
     crate::support::browser::sign_in(&s, &base, "tactical", &password("tactical"));
@@ -1387,7 +1416,7 @@ fn public_report_triage_and_accessibility_in_chromium() {
         "return document.querySelectorAll('.triage-card').length",
         &json!([]),
     );
-    assert_eq!(cards, 1, "the report waits in triage");
+    assert_eq!(cards, 2, "the reports wait in triage");
     s.click(&s.find(".triage-card form.accept button[type=submit]"));
     let notice = s.wait_for(
         "const n = document.querySelector('.notice'); return n ? n.textContent : ''",
@@ -1409,6 +1438,26 @@ fn public_report_triage_and_accessibility_in_chromium() {
         inset(&s, &mut cramped, &format!("/signin {lang}"));
     }
     crate::support::browser::sign_in(&s, &base, "admin", &password("admin"));
+    // The audit says which public report came without the work (and nothing
+    // about who sent it).
+    s.goto(&format!("{base}/admin/audit?action=public_report"));
+    let rows = s.execute(
+        "return [...document.querySelectorAll('main tbody tr')].map(r => r.textContent)",
+        &json!([]),
+    );
+    let queued: Vec<&str> = texts(&rows, "audit rows")
+        .into_iter()
+        .filter(|r| r.contains("queued"))
+        .collect();
+    assert_eq!(queued.len(), 2, "{queued:?}");
+    assert_eq!(
+        queued
+            .iter()
+            .filter(|r| r.contains("sent without the proof of work"))
+            .count(),
+        1,
+        "{queued:?}"
+    );
     s.goto(&format!("{base}/premises"));
     let premises = s.execute(
         "return document.querySelector('main.premises tbody tr a').getAttribute('href')",

@@ -465,6 +465,97 @@ async fn the_gate_refuses_as_designed() {
     assert!(events.iter().all(|e| e.address.is_none()));
 }
 
+/// A browser without JavaScript sends the form as it is, with no nonce. Such
+/// a form counts once it was open a few seconds, within a small hourly
+/// allowance for all of them; the work stays required when that allowance is
+/// 0, and the page then says it needs JavaScript.
+#[tokio::test]
+async fn a_form_sent_without_javascript_counts_within_its_own_allowance() {
+    /// The form as a browser without JavaScript sends it.
+    fn without_script(form: &OpenedForm, fields: &str) -> Request<Body> {
+        let body = format!(
+            "{fields}&csrf={}&challenge={}&nonce=&website=",
+            form.csrf, form.challenge
+        );
+        Request::post("/report?lang=en")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, &form.cookie)
+            .body(Body::from(body))
+            .expect("request")
+    }
+    let needs_script = "This page needs JavaScript";
+
+    // The default wait: sent at once, it is a script's speed.
+    let (app, beside, _) = app_with(generous());
+    let page = get(&app, "/report?lang=en", None).await.text();
+    assert!(!page.contains(needs_script), "no JavaScript is needed");
+    let form = open_form(&app, "en").await;
+    let too_soon = send(app.clone(), without_script(&form, FIELDS)).await;
+    assert_eq!(too_soon.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        too_soon.text().contains(r#"value="PE13 1AA""#),
+        "typed values kept"
+    );
+    assert_eq!(beside.public_reports(false).expect("queue").len(), 0);
+
+    // No wait, two an hour: two wait in triage, the third is told to wait.
+    let (app, beside, state) = app_with(ServeConfig {
+        public_unproven_per_hour: 2,
+        public_unproven_wait_secs: 0,
+        ..generous()
+    });
+    for _ in 0..2 {
+        let form = open_form(&app, "en").await;
+        let sent = send(app.clone(), without_script(&form, FIELDS)).await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text());
+    }
+    let form = open_form(&app, "en").await;
+    let third = send(app.clone(), without_script(&form, FIELDS)).await;
+    assert_eq!(third.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(third
+        .header(header::RETRY_AFTER)
+        .parse::<u64>()
+        .is_ok_and(|s| s > 60));
+    let html = third.text();
+    assert!(
+        html.contains("Too many reports") && html.contains(r#"value="PE13 1AA""#),
+        "{html}"
+    );
+    // The same form with the work done still goes: the allowance holds only
+    // forms without it.
+    let worked = send(app.clone(), submission(&form, "en", FIELDS)).await;
+    assert_eq!(worked.status, StatusCode::SEE_OTHER);
+    let queued = beside.public_reports(false).expect("queue");
+    assert_eq!(queued.len(), 3);
+    let record: serde_json::Value = serde_json::from_str(&queued[0].record).expect("record");
+    assert_eq!(record["indicators"], "no_ppe;cash_only");
+    // Triage is not told who sent it, but the audit says how each was paid for.
+    let events = actions(&state, &beside, "public_report").await;
+    let without: Vec<_> = events
+        .iter()
+        .filter(|e| {
+            e.target
+                .as_deref()
+                .is_some_and(|t| t.ends_with(", sent without the proof of work"))
+        })
+        .collect();
+    assert_eq!(without.len(), 2, "{events:?}");
+    assert!(without.iter().all(|e| e.outcome == "queued"));
+
+    // The work required: an empty nonce is refused, and the page says so.
+    let (app, beside, _) = app_with(ServeConfig {
+        public_unproven_per_hour: 0,
+        public_unproven_wait_secs: 0,
+        ..generous()
+    });
+    let page = get(&app, "/report?lang=en", None).await.text();
+    assert!(page.contains(needs_script));
+    let form = open_form(&app, "en").await;
+    let refused = send(app.clone(), without_script(&form, FIELDS)).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(beside.public_reports(false).expect("queue").len(), 0);
+}
+
 /// Each page in each language it ships in: the right `lang`, no missing
 /// message; the switcher keeps a staff user's choice; `lang` on a page with
 /// its own parameters is not one of them.

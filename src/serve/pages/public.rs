@@ -5,8 +5,10 @@
 //!
 //! In front of it, in this order: a size limit, the overall and per-address
 //! rate limits, the CSRF check, a honeypot field (a filled one is thanked and
-//! dropped, so a bot learns nothing), the proof of work, then the same checks
-//! a load makes (venue, date, a place that can be found).
+//! dropped, so a bot learns nothing), the proof of work (or, from a browser
+//! without JavaScript, a form open a few seconds within a small hourly
+//! allowance: `access::ReportGate`), then the same checks a load makes (venue,
+//! date, a place that can be found).
 
 use std::collections::BTreeMap;
 
@@ -17,7 +19,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 
 use crate::access;
-use crate::access::GateRefusal;
+use crate::access::{GateRefusal, Redeemed};
 use crate::ingest::ParseContext;
 use crate::model::{ExploitationType, Indicator, VenueType};
 use crate::serve::assets;
@@ -105,7 +107,12 @@ fn fresh_form(
 ) -> Response {
     let csrf = access::new_secret();
     let challenge = state.0.gate.challenge(now().and_utc().timestamp());
-    let mut response = (status, form_page(lang, values, errors, &csrf, &challenge)).into_response();
+    let needs_script = !state.0.gate.takes_unproven();
+    let mut response = (
+        status,
+        form_page(lang, values, errors, &csrf, &challenge, needs_script),
+    )
+        .into_response();
     let secure = if secure(state, headers) {
         "; Secure"
     } else {
@@ -128,6 +135,7 @@ fn form_page(
     errors: &BTreeMap<&'static str, String>,
     csrf: &str,
     challenge: &str,
+    needs_script: bool,
 ) -> Markup {
     let body = html! {
         main #main .form .public-report {
@@ -148,7 +156,9 @@ fn form_page(
                     label for="website" { (t(lang, "honeypot-label")) }
                     input #website type="text" name="website" tabindex="-1" autocomplete="off" value="";
                 }
-                noscript { p.error { (t(lang, "pow-needs-js")) } }
+                @if needs_script {
+                    noscript { p.error { (t(lang, "pow-needs-js")) } }
+                }
                 p #pow-status role="status" aria-live="polite" {}
                 button type="submit" { (t(lang, "submit")) }
             }
@@ -309,6 +319,14 @@ fn public_audit(outcome: &str, target: Option<String>) -> AuditEntry {
     }
 }
 
+/// A refusal that says how long to wait, in whole seconds.
+fn with_retry_after(mut response: Response, wait: std::time::Duration) -> Response {
+    if let Ok(v) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    response
+}
+
 /// `POST /report`.
 pub async fn submit_public_report(
     State(state): State<AppState>,
@@ -328,11 +346,8 @@ pub async fn submit_public_report(
     };
     if let Err(GateRefusal::RateLimited(wait)) = state.0.gate.admit(&address) {
         state.audit(public_audit("throttled", None));
-        let mut response = refuse(StatusCode::TOO_MANY_REQUESTS, "error-busy", &[]);
-        if let Ok(v) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
-            response.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        return Ok(response);
+        let response = refuse(StatusCode::TOO_MANY_REQUESTS, "error-busy", &[]);
+        return Ok(with_retry_after(response, wait));
     }
     let form = form_pairs(&headers, &bytes)?;
     let field = |name: &str| one(&form, name).unwrap_or("");
@@ -363,15 +378,27 @@ pub async fn submit_public_report(
         field("nonce"),
         now().and_utc().timestamp(),
     );
-    if let Err(refusal) = redeemed {
-        state.audit(public_audit("unsolved", Some(refusal.to_string())));
-        let message = if refusal == GateRefusal::Expired {
-            "error-expired"
-        } else {
-            "error-check"
-        };
-        return Ok(refuse(StatusCode::UNPROCESSABLE_ENTITY, message, &typed));
-    }
+    let redeemed = match redeemed {
+        Ok(redeemed) => redeemed,
+        Err(GateRefusal::RateLimited(wait)) => {
+            // This hour's forms without the proof of work are all used.
+            state.audit(public_audit(
+                "throttled",
+                Some("without the proof of work".into()),
+            ));
+            let response = refuse(StatusCode::TOO_MANY_REQUESTS, "error-busy", &typed);
+            return Ok(with_retry_after(response, wait));
+        }
+        Err(refusal) => {
+            state.audit(public_audit("unsolved", Some(refusal.to_string())));
+            let message = if refusal == GateRefusal::Expired {
+                "error-expired"
+            } else {
+                "error-check"
+            };
+            return Ok(refuse(StatusCode::UNPROCESSABLE_ENTITY, message, &typed));
+        }
+    };
     // The report in input columns: indicators joined as a file would have them.
     let mut record: Vec<(String, String)> = Vec::new();
     let mut indicators = Vec::new();
@@ -438,7 +465,14 @@ pub async fn submit_public_report(
     let id = state
         .write(move |store| Ok(store.queue_public_report(now(), code, &json)?))
         .await?;
-    state.audit(public_audit("queued", Some(format!("public report {id}"))));
+    let how = match redeemed {
+        Redeemed::Worked => "",
+        Redeemed::Waited => ", sent without the proof of work",
+    };
+    state.audit(public_audit(
+        "queued",
+        Some(format!("public report {id}{how}")),
+    ));
     let mut response =
         Redirect::to(&format!("/report?sent=1&lang={}", lang.code())).into_response();
     // The token is spent with the report.
