@@ -2662,3 +2662,97 @@ async fn a_police_force_area_as_the_study_area() {
         assert_eq!(answered.get(h3), Some(count), "{h3}");
     }
 }
+
+/// A busy premises' page lists its newest reports and every visit, newest
+/// first, and its whole timeline when asked; a quiet one lists all at once.
+#[tokio::test]
+async fn a_busy_premises_page_starts_from_its_newest_reports() {
+    let tactical = as_role(router(demo_state()), Role::Tactical);
+    let listed: serde_json::Value = get(tactical.clone(), "/api/v1/premises").await.json();
+    let features = listed["features"].as_array().expect("premises");
+    let busy = features
+        .iter()
+        .map(|f| &f["properties"])
+        .find(|p| p["reports"].as_u64() > Some(100) && !p["last_outcome"].is_null())
+        .expect("a visited premises with over 100 reports in the demo");
+    let quiet = features
+        .iter()
+        .map(|f| &f["properties"])
+        .find(|p| p["reports"].as_u64().is_some_and(|n| (2..100).contains(&n)))
+        .expect("a premises with a few reports");
+    // (date, what) of each timeline row, in the page's order.
+    let rows = |page: &str| -> Vec<(String, String)> {
+        page.split(r#"<tr><td class="date">"#)
+            .skip(1)
+            .map(|rest| {
+                let (day, after) = rest.split_once("</td>").expect("a date cell");
+                (day.to_owned(), after.chars().take(40).collect())
+            })
+            .collect()
+    };
+    let reports = |rows: &[(String, String)]| {
+        rows.iter()
+            .filter(|(_, what)| what.starts_with("<td>Report "))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let plain = |page: &str| page.replace(['\u{2068}', '\u{2069}'], "");
+
+    let id = busy["premises_id"].as_str().expect("id");
+    let total = busy["reports"].as_u64().expect("reports") as usize;
+    let page = plain(
+        &get(tactical.clone(), &format!("/premises/{id}"))
+            .await
+            .text(),
+    );
+    let newest = rows(&page);
+    assert_eq!(reports(&newest).len(), 100, "{id}");
+    assert!(
+        newest
+            .iter()
+            .any(|(_, what)| what.starts_with("<td><strong>Visit ")),
+        "{id}: its visits are listed"
+    );
+    assert!(
+        newest.windows(2).all(|w| w[0].0 >= w[1].0),
+        "{id}: newest first"
+    );
+    assert_eq!(
+        reports(&newest)[0].0,
+        busy["last_seen"].as_str().expect("last seen"),
+        "{id}: its last report at the top"
+    );
+    assert!(
+        page.contains(&format!(
+            r##"<a href="/premises/{id}?timeline=all#timeline">Show all {total} reports</a>"##
+        )),
+        "{id}"
+    );
+    let page = plain(
+        &get(tactical.clone(), &format!("/premises/{id}?timeline=all"))
+            .await
+            .text(),
+    );
+    let whole = rows(&page);
+    assert_eq!(reports(&whole).len(), total, "{id}: every linked report");
+    assert!(whole.windows(2).all(|w| w[0].0 >= w[1].0), "{id}");
+    // The first page's reports are the newest, not any hundred.
+    let oldest_shown = &reports(&newest)[99].0;
+    assert!(
+        reports(&whole)[100..]
+            .iter()
+            .all(|(day, _)| day <= oldest_shown),
+        "{id}"
+    );
+    assert!(!page.contains("timeline=all"));
+    assert!(page.contains("Show only the newest 100 reports"));
+
+    let id = quiet["premises_id"].as_str().expect("id");
+    let page = plain(&get(tactical, &format!("/premises/{id}")).await.text());
+    assert_eq!(
+        reports(&rows(&page)).len() as u64,
+        quiet["reports"].as_u64().expect("reports"),
+        "{id}"
+    );
+    assert!(!page.contains("timeline=all") && !page.contains("Show only"));
+}

@@ -181,6 +181,9 @@ fn premises_row(lang: Lang, row: &PremisesRow) -> Markup {
     }
 }
 
+/// Reports a premises' timeline shows unless asked for all (`?timeline=all`).
+const TIMELINE_REPORTS: usize = 100;
+
 /// `GET /premises/{id}`: one premises' reports and visits, and (tactical) the outcome form.
 pub async fn premises_detail(
     State(state): State<AppState>,
@@ -219,19 +222,29 @@ pub async fn premises_detail(
         Ok(r) => r.premises.clone(),
         Err(p) => p.clone(),
     };
-    let saved = pairs(raw.as_deref())
-        .iter()
-        .any(|(k, v)| k == "recorded" && v == "1");
+    let query = pairs(raw.as_deref());
+    let saved = one(&query, "recorded") == Some("1");
+    let whole_timeline = one(&query, "timeline") == Some("all");
     let title = record
         .name
         .clone()
         .unwrap_or_else(|| record.premises_id.clone());
     let today = chrono::Local::now().date_naive();
     let lang = viewer.lang.staff();
-    // The timeline: reports and visits, oldest first.
+    // The timeline: reports and visits, newest first. A busy premises has
+    // hundreds of reports; the newest are what a visit is planned on, so the
+    // page shows those and every visit unless asked for the whole timeline.
     let mut events: Vec<(chrono::NaiveDate, Markup)> = Vec::new();
+    let linked = row.as_ref().map_or(0, |r| r.timeline.len());
+    let shown = if whole_timeline {
+        linked
+    } else {
+        linked.min(TIMELINE_REPORTS)
+    };
     if let Ok(r) = &row {
-        for rep in &r.timeline {
+        let mut newest: Vec<_> = r.timeline.iter().collect();
+        newest.sort_by(|a, b| b.observed_on.cmp(&a.observed_on));
+        for rep in newest.into_iter().take(shown) {
             events.push((
                 rep.observed_on,
                 html! {
@@ -260,7 +273,8 @@ pub async fn premises_detail(
             },
         ));
     }
-    events.sort_by_key(|e| e.0);
+    events.sort_by(|a, b| b.0.cmp(&a.0));
+    let here = format!("/premises/{}", record.premises_id);
     let body = html! {
         main #main .premises {
             p { a href="/premises" { (t(lang, "prem-all")) } }
@@ -290,7 +304,13 @@ pub async fn premises_detail(
                     @if viewer.role.records_outcomes() { " · " a href="#record" { (t(lang, "prem-record-title")) } }
                 }
             }
-            h2 { (t(lang, "prem-timeline")) }
+            h2 #timeline { (t(lang, "prem-timeline")) }
+            @if shown < linked {
+                p { (t_args(lang, "prem-timeline-newest", &[("shown", (shown as i64).into()), ("total", (linked as i64).into())]))
+                    " " a href=(format!("{here}?timeline=all#timeline")) { (t_args(lang, "prem-timeline-all", &[("total", (linked as i64).into())])) } }
+            } @else if linked > TIMELINE_REPORTS {
+                p { a href=(format!("{here}#timeline")) { (t_args(lang, "prem-timeline-fewer", &[("shown", (TIMELINE_REPORTS as i64).into())])) } }
+            }
             div.table-scroll role="region" tabindex="0" aria-label=(t(lang, "prem-timeline")) {
                 table {
                     caption { (t(lang, "prem-timeline-caption")) }

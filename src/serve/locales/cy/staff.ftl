@@ -380,7 +380,10 @@ prem-visits-line = { $count ->
    *[other] { $count } ymweliad
 }, canfu { $positive } gamfanteisio; yr olaf { $last }
 prem-timeline = Llinell amser
-prem-timeline-caption = Adroddiadau sy'n gysylltiedig â'r safle hwn, ac ymweliadau, yr hynaf yn gyntaf
+prem-timeline-caption = Adroddiadau sy'n gysylltiedig â'r safle hwn, ac ymweliadau, y mwyaf diweddar yn gyntaf
+prem-timeline-newest = Y { $shown } adroddiad mwyaf diweddar o'i { $total } adroddiad, a phob ymweliad.
+prem-timeline-all = Dangos pob un o'r { $total } adroddiad
+prem-timeline-fewer = Dangos y { $shown } adroddiad mwyaf diweddar yn unig
 prem-date = Dyddiad
 prem-what = Beth
 prem-detail = Manylion

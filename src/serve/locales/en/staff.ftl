@@ -378,7 +378,10 @@ prem-visits-line = { $count ->
    *[other] { $count } visits
 }, { $positive } found exploitation; the last { $last }
 prem-timeline = Timeline
-prem-timeline-caption = Reports linked to this premises, and visits, oldest first
+prem-timeline-caption = Reports linked to this premises, and visits, newest first
+prem-timeline-newest = The newest { $shown } of its { $total } reports, and every visit.
+prem-timeline-all = Show all { $total } reports
+prem-timeline-fewer = Show only the newest { $shown } reports
 prem-date = Date
 prem-what = What
 prem-detail = Detail
