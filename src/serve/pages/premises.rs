@@ -243,7 +243,7 @@ pub async fn premises_detail(
     };
     if let Ok(r) = &row {
         let mut newest: Vec<_> = r.timeline.iter().collect();
-        newest.sort_by(|a, b| b.observed_on.cmp(&a.observed_on));
+        newest.sort_by_key(|r| std::cmp::Reverse(r.observed_on));
         for rep in newest.into_iter().take(shown) {
             events.push((
                 rep.observed_on,
@@ -273,7 +273,7 @@ pub async fn premises_detail(
             },
         ));
     }
-    events.sort_by(|a, b| b.0.cmp(&a.0));
+    events.sort_by_key(|e| std::cmp::Reverse(e.0));
     let here = format!("/premises/{}", record.premises_id);
     let body = html! {
         main #main .premises {
