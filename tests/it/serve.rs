@@ -2724,7 +2724,7 @@ async fn a_busy_premises_page_starts_from_its_newest_reports() {
     );
     assert!(
         page.contains(&format!(
-            r##"<a href="/premises/{id}?timeline=all#timeline">Show all {total} reports</a>"##
+            r#"<a href="/premises/{id}?timeline=all#timeline">Show all {total} reports</a>"#
         )),
         "{id}"
     );
