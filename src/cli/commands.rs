@@ -163,10 +163,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if let Some(bar) = &bar {
                 bar.finish_and_clear();
             }
-            let loaded = loaded.map_err(|e| match e {
-                ingest::PipelineError::Store(e) => super::store_error(e),
-                other => other.into(),
-            })?;
             if linking && !loaded.summaries.is_empty() {
                 eprintln!("linked the reports to premises as each file was stored");
             }

@@ -34,7 +34,7 @@ fn import(files: &RegisterFiles, run: Import, link: bool) -> anyhow::Result<Exit
     let inputs = ingest::with_archives_opened(files.files.iter().cloned(), ingest::loadable_name);
     let loaded = ingest::load_each(inputs, &options, |input, options| {
         run(&mut store, input, options)
-    })?;
+    });
     let exit = say_loaded(&loaded, files.strict);
     if link && !loaded.summaries.is_empty() {
         eprintln!("{}", link_line(&relink(&mut store, Some(&actor()))?));
@@ -155,7 +155,7 @@ pub(super) fn context_command(action: ContextCommand) -> anyhow::Result<ExitCode
     let inputs = ingest::with_archives_opened(files, |name| name.ends_with("-street.csv"));
     let loaded = ingest::load_each(inputs, &options, |input, options| {
         ingest::import_police_uk(&mut store, input, force, options)
-    })?;
+    });
     let exit = say_loaded(&loaded, false);
     let skipped: u64 = loaded.summaries.iter().map(|s| s.counts.duplicates).sum();
     if skipped > 0 && !force {

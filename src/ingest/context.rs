@@ -205,15 +205,16 @@ pub fn import_police_uk(
         loaded_by: options.loaded_by.as_deref(),
     };
     let counts = store.import_context(run, &rows, &rejects, replace)?;
-    if let Some(path) = &rejects_path {
-        write_rejects_csv(store, counts.run_id, path, options.rejects_append)?;
-    }
-    Ok(FileSummary {
+    let listed = rejects_path.as_ref().map_or(Ok(()), |path| {
+        write_rejects_csv(store, counts.run_id, path, options.rejects_append)
+    });
+    Ok(FileSummary::committed(
         file,
         counts,
         sha256,
-        rejects_csv: rejects_path,
-    })
+        rejects_path,
+        listed,
+    ))
 }
 
 #[cfg(test)]

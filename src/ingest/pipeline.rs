@@ -116,7 +116,37 @@ pub struct FileSummary {
     pub file: String,
     pub counts: LoadCounts,
     pub sha256: String,
+    /// Where its rejects were listed.
     pub rejects_csv: Option<PathBuf>,
+    /// Why its rejects file could not be written (the path and the error).
+    /// The load is committed all the same, and its rejects are kept with it
+    /// in the database (`/loads/{run_id}/rejects.csv`).
+    pub rejects_unwritten: Option<String>,
+}
+
+impl FileSummary {
+    /// A committed load's summary, given how listing its rejects in
+    /// `rejects_path` went: a rejects file that cannot be written does not
+    /// undo what was stored, so it is said, not raised.
+    pub(super) fn committed(
+        file: String,
+        counts: LoadCounts,
+        sha256: String,
+        rejects_path: Option<PathBuf>,
+        listed: Result<(), PipelineError>,
+    ) -> Self {
+        let (rejects_csv, rejects_unwritten) = match listed {
+            Ok(()) => (rejects_path, None),
+            Err(e) => (None, Some(e.to_string())),
+        };
+        Self {
+            file,
+            counts,
+            sha256,
+            rejects_csv,
+            rejects_unwritten,
+        }
+    }
 }
 
 /// Default rejects file: `DIR/NAME.rejects.csv` beside the input (an
@@ -314,19 +344,21 @@ pub fn load<D: Destination + ?Sized>(
         elapsed_ms = started.elapsed().as_millis() as u64,
         "committed"
     );
-    if let (Some(listing), Some(path)) = (listing, &rejects_path) {
-        listing.commit().map_err(rejects_error(path))?;
-        tracing::info!(
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "rejects listed"
-        );
-    }
-    Ok(FileSummary {
+    let listed = match (listing, &rejects_path) {
+        (Some(listing), Some(path)) => listing.commit().map_err(rejects_error(path)),
+        _ => Ok(()),
+    };
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "rejects listed"
+    );
+    Ok(FileSummary::committed(
         file,
         counts,
         sha256,
-        rejects_csv: rejects_path,
-    })
+        rejects_path,
+        listed,
+    ))
 }
 
 fn rejects_error(path: &Path) -> impl Fn(std::io::Error) -> PipelineError + '_ {
@@ -704,6 +736,10 @@ pub struct Loaded {
     pub summaries: Vec<FileSummary>,
     /// Why each other file could not be read at all: nothing of it stored.
     pub unreadable: Vec<ingest::IngestError>,
+    /// The file whose load failed for a reason not its own (the database),
+    /// and why: nothing of it is stored, and no file after it was tried.
+    /// The files in `summaries` are committed.
+    pub stopped: Option<(String, PipelineError)>,
 }
 
 /// Loads each of `inputs` in turn with `load_one`. A file that cannot be
@@ -712,14 +748,13 @@ pub struct Loaded {
 /// does not hold back the rest. One rejects file named for them all
 /// (`rejects_path`) lists every loaded file's rejects.
 ///
-/// # Errors
-/// Anything else `load_one` meets (the database, the rejects file), which
-/// stops the loads there, keeping the files already committed.
+/// Anything else `load_one` meets (the database) stops the loads there
+/// ([`Loaded::stopped`]), keeping the files already committed.
 pub fn load_each(
     inputs: impl IntoIterator<Item = Input>,
     options: &LoadOptions,
     mut load_one: impl FnMut(Input, &LoadOptions) -> Result<FileSummary, PipelineError>,
-) -> Result<Loaded, PipelineError> {
+) -> Loaded {
     let mut loaded = Loaded::default();
     let mut options = options.clone();
     // The rejects files this command has written. A file's rejects go at
@@ -735,16 +770,22 @@ pub fn load_each(
                 .unwrap_or_else(|| default_rejects_path(&input))
         });
         options.rejects_append = rejects.as_ref().is_some_and(|r| written.contains(r));
+        let name = input.name();
         match load_one(input, &options) {
             Ok(summary) => {
+                if summary.rejects_unwritten.is_none() {
+                    written.extend(rejects);
+                }
                 loaded.summaries.push(summary);
-                written.extend(rejects);
             }
             Err(PipelineError::Ingest(e)) => loaded.unreadable.push(e),
-            Err(other) => return Err(other),
+            Err(other) => {
+                loaded.stopped = Some((name, other));
+                break;
+            }
         }
     }
-    Ok(loaded)
+    loaded
 }
 
 /// Whether an archive member's name is of a file a load reads (CSV, JSON
@@ -755,15 +796,12 @@ pub fn loadable_name(name: &str) -> bool {
 
 /// Loads several files as [`load_each`] does; `-` reads standard input, a
 /// `.zip` archive its members (see [`ingest::with_archives_opened`]).
-///
-/// # Errors
-/// As [`load_each`].
 pub fn load_paths<D: Destination + ?Sized>(
     destination: &mut D,
     paths: &[String],
     options: &LoadOptions,
     progress: Option<&(dyn Fn(&ReadTally) + Sync)>,
-) -> Result<Loaded, PipelineError> {
+) -> Loaded {
     let inputs = paths
         .iter()
         .flat_map(|path| -> Box<dyn Iterator<Item = Input>> {
@@ -905,6 +943,42 @@ mod tests {
         let rows = 3 * BATCHES_AT_START * BATCH_ROWS;
         assert_eq!(loaded.expect("loads once it can begin"), rows as u64);
         assert_eq!(count(&store, "reports"), rows as i64);
+    }
+
+    /// A load that fails for a reason not its file's (here the database)
+    /// stops the loads: the files before it are kept and said, it stores
+    /// nothing, and no file after it is tried.
+    #[test]
+    fn a_database_failure_stops_the_loads_and_keeps_those_before() {
+        let mut store = Store::open_in_memory().expect("open");
+        let inputs = ["first.csv", "second.csv", "third.csv"].map(|name| Input::Reader {
+            name: name.into(),
+            reader: Box::new(std::io::Cursor::new(csv(5, usize::MAX))),
+        });
+        let options = LoadOptions {
+            no_rejects_file: true,
+            ..LoadOptions::default()
+        };
+        let mut tried = Vec::new();
+        let loaded = super::load_each(inputs, &options, |input, options| {
+            tried.push(input.name());
+            if input.name() == "second.csv" {
+                // The run row takes its id from this sequence.
+                store.execute_batch("DROP SEQUENCE ingest_run_seq");
+            }
+            load(&mut store, input, options, None)
+        });
+        assert_eq!(tried, ["first.csv", "second.csv"]);
+        let files: Vec<_> = loaded.summaries.iter().map(|s| s.file.as_str()).collect();
+        assert_eq!(files, ["first.csv"]);
+        assert!(loaded.unreadable.is_empty());
+        let (file, error) = loaded.stopped.expect("stopped");
+        assert_eq!(file, "second.csv");
+        assert!(matches!(error, PipelineError::Store(_)), "{error:?}");
+        assert_eq!(
+            ["reports", "ingest_runs"].map(|table| count(&store, table)),
+            [5, 1]
+        );
     }
 
     /// Once the start's extra credits are retired, the reader is never more

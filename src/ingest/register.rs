@@ -728,15 +728,16 @@ fn import(
             )?
         }
     };
-    if let Some(path) = &rejects_path {
-        write_rejects_csv(store, counts.run_id, path, options.rejects_append)?;
-    }
-    Ok(FileSummary {
+    let listed = rejects_path.as_ref().map_or(Ok(()), |path| {
+        write_rejects_csv(store, counts.run_id, path, options.rejects_append)
+    });
+    Ok(FileSummary::committed(
         file,
         counts,
         sha256,
-        rejects_csv: rejects_path,
-    })
+        rejects_path,
+        listed,
+    ))
 }
 
 /// Imports a premises register (`hotspots premises import`). Re-importing the

@@ -835,6 +835,62 @@ fn a_file_that_cannot_be_read_does_not_stop_the_others() {
     assert_eq!(formats, [("reg.csv".to_owned(), "premises-csv".to_owned())]);
 }
 
+/// A rejects file that cannot be written (here its path is a folder; a
+/// read-only share is the same) does not undo the load it lists: the
+/// command says that file is loaded and where its rejects are kept, loads
+/// the files after it, and exits 1. A register import alike.
+#[test]
+fn a_rejects_file_that_cannot_be_written_is_said_and_the_loads_go_on() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let header = "report_id,lat,lng,observed_on,venue_type\n";
+    for (name, rows) in [
+        ("a.csv", "A1,52.1,-0.4,2025-01-01,car_wash\nA2,52.1,-0.4,2025-13-01,farm\n"),
+        ("b.csv", "B1,52.1,-0.4,2025-01-02,farm\nB2,52.1,-0.4,2025-02-30,farm\nB3,52.1,-0.4,2025-01-03,nail_bar\n"),
+        ("c.csv", "C1,52.1,-0.4,2025-01-04,farm\n"),
+    ] {
+        std::fs::write(dir.path().join(name), format!("{header}{rows}")).expect("write");
+    }
+    std::fs::create_dir(dir.path().join("b.csv.rejects.csv")).expect("a folder in the way");
+    partly_loaded(
+        hotspots(dir.path()).args(["ingest", "--db", "t.duckdb", "a.csv", "b.csv", "c.csv"]),
+        "read 6, stored 4, duplicates 0, rejected 2",
+        &[
+            "a.csv: 1 rejected row listed in a.csv.rejects.csv",
+            "hotspots: b.csv.rejects.csv: cannot write rejects: ",
+            "; b.csv is loaded all the same (load 2), and its 1 rejected row is kept with that load (the server's /loads/2 lists them;",
+        ],
+    );
+    let store = hotspots::Store::open(&dir.path().join("t.duckdb")).expect("open");
+    let mut runs = run_files(&store);
+    runs.sort();
+    assert_eq!(runs, ["a.csv", "b.csv", "c.csv"]);
+    // What the rejects file would have listed is in the database, by its load.
+    let mut kept = Vec::new();
+    store
+        .rejects_for_run(2, |r| kept.push((r.file.clone(), r.line, r.field.clone())))
+        .expect("rejects");
+    assert_eq!(kept, [("b.csv".to_owned(), 3, "observed_on".to_owned())]);
+    drop(store);
+
+    std::fs::write(
+        dir.path().join("reg.csv"),
+        "premises_id,name,venue_type,lat,lng\nP1,Wash,car_wash,52.1,-0.4\n",
+    )
+    .expect("write");
+    std::fs::create_dir(dir.path().join("reg.csv.rejects.csv")).expect("a folder in the way");
+    let out = hotspots(dir.path())
+        .args(["premises", "import", "--db", "t.duckdb", "reg.csv"])
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("; reg.csv is loaded all the same (load 4), and it had no rejected rows")
+            && err.contains("linked "),
+        "{err}"
+    );
+}
+
 /// `path` as a zip archive of `members` (name, bytes), deflated.
 fn write_zip(path: &std::path::Path, members: &[(&str, &[u8])]) {
     let mut zip = zip::ZipWriter::new(std::fs::File::create(path).expect("create"));
