@@ -1320,6 +1320,40 @@ async fn tokens_expire_and_are_revoked_and_everything_is_audited() {
         && &r[5] == "cells"
         && !r[7].is_empty()));
     assert!(has("token_revoke", "admin"));
+    // The page writes each entry's time as the CSV does, to the second.
+    let page = send(
+        app.clone(),
+        Request::get("/admin/audit")
+            .header(header::COOKIE, admin)
+            .body(Body::empty())
+            .expect("r"),
+    )
+    .await
+    .text();
+    for row in &rows {
+        let (seq, at) = (&row[0], &row[1]);
+        let second = at.get(..19).expect("at").replace('T', " ");
+        assert!(
+            page.contains(&format!(r#"<td>{seq}</td><td class="date">{second}</td>"#)),
+            "{seq} at {at}"
+        );
+    }
+    // The admin page writes a token's expiry out, to the minute.
+    let admin_page = send(
+        app.clone(),
+        Request::get("/admin")
+            .header(header::COOKIE, admin)
+            .body(Body::empty())
+            .expect("r"),
+    )
+    .await
+    .text()
+    .replace(['\u{2068}', '\u{2069}'], "");
+    let expires = now + chrono::TimeDelta::days(1);
+    assert!(
+        admin_page.contains(&format!("<td>{}</td>", expires.format("%-d %B %Y %H:%M"))),
+        "{admin_page}"
+    );
     assert!(rows.iter().any(|r| &r[4] == "tile"
         && &r[2] == "analyst"
         && &r[5] == "cells 7/64/41"

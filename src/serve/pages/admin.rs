@@ -66,7 +66,7 @@ async fn render_admin(
                             tr {
                                 td { (u.name) } td { (u.role.as_str()) }
                                 td { (t(lang, if u.disabled { "admin-disabled" } else { "admin-active" })) }
-                                td { (u.created_at.format("%d/%m/%Y")) }
+                                td { (i18n::date(lang, u.created_at.date())) }
                                 td {
                                     form method="post" action=(format!("/admin/users/{}/{}", u.name, if u.disabled { "enable" } else { "disable" })) {
                                         (csrf_field(viewer))
@@ -100,7 +100,7 @@ async fn render_admin(
                         @for token in &tokens {
                             tr {
                                 td { code { (token.id) } } td { (token.user) } td { (token.label.clone().unwrap_or_default()) }
-                                td { (token.expires_at.format("%d/%m/%Y")) }
+                                td { (i18n::date(lang, token.expires_at.date())) " " (token.expires_at.format("%H:%M")) }
                                 td { (t(lang, if token.revoked_at.is_some() { "admin-revoked" } else if token.expires_at <= now { "admin-expired" } else { "admin-live" })) }
                                 td {
                                     @if token.revoked_at.is_none() {
@@ -410,7 +410,8 @@ async fn audit_page(
                             @let e = &r.entry;
                             tr {
                                 td { (r.seq) }
-                                td { (e.at.map(|t| t.format("%d/%m/%Y %H:%M:%S").to_string()).unwrap_or_default()) }
+                                // As the CSV and the date filters write it: a log is read by date.
+                                td.date { (e.at.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default()) }
                                 td { (e.actor.clone().unwrap_or_default()) }
                                 td { (e.role.clone().unwrap_or_default()) }
                                 td { (e.action) }
