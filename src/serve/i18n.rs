@@ -485,6 +485,7 @@ mod tests {
                     "arrests",
                     "z",
                     "shown",
+                    "total",
                     "file",
                     "mib",
                     "format",
