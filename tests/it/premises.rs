@@ -415,6 +415,50 @@ fn cluster(out: &mut String, prefix: &str, lat: f64, lng: f64, first: &str, n: u
     }
 }
 
+/// The remembered maps are each database's own: two databases at the same
+/// run and report count (in memory, so at the same path too) class one
+/// visit by their own reports.
+#[test]
+fn two_databases_at_the_same_version_keep_their_own_maps() {
+    // The same background and visit; the cluster at the visit in the first
+    // database, 15 km away in the second.
+    let with_cluster_at = |lat: f64, lng: f64| {
+        let mut store = Store::open_in_memory().expect("store");
+        let mut csv = String::from("report_id,source,observed_on,venue_type,lat,lng\n");
+        for i in 0..64 {
+            let (row, col) = (i / 8, i % 8);
+            let _ = writeln!(
+                csv,
+                "B{i:03},test,2023-0{}-01,car_wash,{:.5},{:.5}",
+                1 + i % 6,
+                52.55 + f64::from(row) * 0.025,
+                0.05 + f64::from(col) * 0.04
+            );
+        }
+        cluster(&mut csv, "X", lat, lng, "2023-03-01", 25);
+        load(&mut store, reader("history.csv", csv), &quiet(), None).expect("reports");
+        let visit = "visit_id,visited_on,lat,lng,result\nV1,2023-07-01,52.60010,0.10010,indicators_confirmed\n";
+        import_outcomes(&mut store, reader("visits.csv", visit), &quiet()).expect("visit");
+        store
+    };
+    let at_the_visit = with_cluster_at(52.60010, 0.10010);
+    let elsewhere = with_cluster_at(52.70010, 0.25010);
+    assert_eq!(
+        at_the_visit.data_version().expect("version"),
+        elsewhere.data_version().expect("version"),
+        "the same version"
+    );
+    let hot_visits = |store: &Store| {
+        outcome_summary(store, &SummaryQuery::default())
+            .expect("summary")
+            .hot()
+            .visits
+    };
+    assert_eq!(hot_visits(&at_the_visit), 1);
+    assert_eq!(hot_visits(&elsewhere), 0, "not the first database's map");
+    assert_eq!(hot_visits(&at_the_visit), 1);
+}
+
 #[test]
 fn each_visit_is_classed_by_the_map_of_the_day_before() {
     let mut store = Store::open_in_memory().expect("store");
