@@ -503,6 +503,27 @@ mod tests {
         }
     }
 
+    /// A hot-spot class is read alone (a briefing's list, a premises page),
+    /// not only beside the legend's first entry: each says what its
+    /// percentage is.
+    #[test]
+    fn every_hot_spot_class_says_its_confidence() {
+        for bin in ["3", "2", "1", "m1", "m2", "m3"] {
+            let label = t(Lang::En, &format!("map-bin-{bin}"));
+            let percent = match bin.trim_start_matches('m') {
+                "3" => "99%",
+                "2" => "95%",
+                _ => "90%",
+            };
+            assert!(
+                label.ends_with(&format!(", {percent} confidence")),
+                "{label}"
+            );
+            let welsh = t(Lang::Cy, &format!("map-bin-{bin}"));
+            assert!(welsh.ends_with(&format!(", hyder {percent}")), "{welsh}");
+        }
+    }
+
     #[test]
     fn language_choice_order() {
         assert_eq!(choose(Some("lt"), Some("cy"), Some("pl")), Lang::Lt);

@@ -240,12 +240,12 @@ map-reports = Adroddiadau
 map-retry = Rhoi cynnig arall arni
 # Written by the page's script; { $name } becomes the script's value.
 map-bin-3 = Man poeth, hyder 99%
-map-bin-2 = Man poeth, 95%
-map-bin-1 = Man poeth, 90%
+map-bin-2 = Man poeth, hyder 95%
+map-bin-1 = Man poeth, hyder 90%
 map-bin-0 = Ddim yn arwyddocaol
-map-bin-m1 = Man oer, 90%
-map-bin-m2 = Man oer, 95%
-map-bin-m3 = Man oer, 99%
+map-bin-m1 = Man oer, hyder 90%
+map-bin-m2 = Man oer, hyder 95%
+map-bin-m3 = Man oer, hyder 99%
 map-layer-failed = Methu llwytho'r haen { $layer }: { $reason }
 map-server-answered = atebodd y gweinydd { $status }
 map-loading = Wrthi'n llwytho…

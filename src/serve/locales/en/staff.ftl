@@ -238,12 +238,12 @@ map-reports = Reports
 map-retry = Retry
 # Written by the page's script; { $name } becomes the script's value.
 map-bin-3 = Hot spot, 99% confidence
-map-bin-2 = Hot spot, 95%
-map-bin-1 = Hot spot, 90%
+map-bin-2 = Hot spot, 95% confidence
+map-bin-1 = Hot spot, 90% confidence
 map-bin-0 = Not significant
-map-bin-m1 = Cold spot, 90%
-map-bin-m2 = Cold spot, 95%
-map-bin-m3 = Cold spot, 99%
+map-bin-m1 = Cold spot, 90% confidence
+map-bin-m2 = Cold spot, 95% confidence
+map-bin-m3 = Cold spot, 99% confidence
 map-layer-failed = Could not load the { $layer } layer: { $reason }
 map-server-answered = the server answered { $status }
 map-loading = Loading…
