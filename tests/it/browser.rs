@@ -1293,6 +1293,31 @@ fn axe_violations(s: &Session) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Fills in the open public reporting page (a venue type, a day, a place
+/// typed into its field, perhaps an indicator ticked), sends it, and waits
+/// for the page that thanks the sender.
+fn send_public_report(
+    s: &Session,
+    venue: &str,
+    day: &str,
+    (place_field, place): (&str, &str),
+    indicator: Option<&str>,
+) {
+    s.execute(
+        "document.getElementById('venue_type').value = arguments[0];
+         document.getElementById('observed_on').value = arguments[1];",
+        &json!([venue, day]),
+    );
+    s.type_into(&s.find(place_field), place);
+    if let Some(indicator) = indicator {
+        s.click(&s.find(&format!("input[name=indicators][value={indicator}]")));
+    }
+    s.click(&s.find("#report-form button[type=submit]"));
+    s.wait_for("return location.search", |v| {
+        v.as_str().is_some_and(|q| q.contains("sent=1"))
+    });
+}
+
 /// The public reporting page end to end in Chromium, in Lithuanian: the
 /// browser solves the proof of work (`web/report.js`, Web Crypto), the report
 /// lands in triage, a tactical user accepts it there. axe-core finds no WCAG
@@ -1356,17 +1381,13 @@ fn public_report_triage_and_accessibility_in_chromium() {
     s.screenshot(&artefacts().join("public-report-320px.png"));
     s.cdp("Emulation.clearDeviceMetricsOverride", &json!({}));
     s.goto(&format!("{base}/report?lang=lt"));
-    s.execute(
-        "document.getElementById('venue_type').value = 'car_wash';
-         document.getElementById('observed_on').value = '2024-05-01';",
-        &json!([]),
+    send_public_report(
+        &s,
+        "car_wash",
+        "2024-05-01",
+        ("#postcode", "PE13 1AA"),
+        Some("no_ppe"),
     );
-    s.type_into(&s.find("#postcode"), "PE13 1AA");
-    s.click(&s.find("input[name=indicators][value=no_ppe]"));
-    s.click(&s.find("#report-form button[type=submit]"));
-    s.wait_for("return location.search", |v| {
-        v.as_str().is_some_and(|q| q.contains("sent=1"))
-    });
     let heading = s.execute(
         "return document.querySelector('h1').textContent",
         &json!([]),
@@ -1388,16 +1409,7 @@ fn public_report_triage_and_accessibility_in_chromium() {
         s.execute("return typeof crypto.subtle", &json!([])),
         "undefined"
     );
-    s.execute(
-        "document.getElementById('venue_type').value = 'nail_bar';
-         document.getElementById('observed_on').value = '2024-06-01';",
-        &json!([]),
-    );
-    s.type_into(&s.find("#town"), "Wisbech");
-    s.click(&s.find("#report-form button[type=submit]"));
-    s.wait_for("return location.search", |v| {
-        v.as_str().is_some_and(|q| q.contains("sent=1"))
-    });
+    send_public_report(&s, "nail_bar", "2024-06-01", ("#town", "Wisbech"), None);
     s.cdp(
         "Page.removeScriptToEvaluateOnNewDocument",
         &json!({"identifier": no_crypto["identifier"]}),

@@ -415,6 +415,20 @@ fn cluster(out: &mut String, prefix: &str, lat: f64, lng: f64, first: &str, n: u
     }
 }
 
+/// A background of single reports over ~20 km, early in 2023.
+fn background(csv: &mut String) {
+    for i in 0..64 {
+        let (row, col) = (i / 8, i % 8);
+        let _ = writeln!(
+            csv,
+            "B{i:03},test,2023-0{}-01,car_wash,{:.5},{:.5}",
+            1 + i % 6,
+            52.55 + f64::from(row) * 0.025,
+            0.05 + f64::from(col) * 0.04
+        );
+    }
+}
+
 /// The remembered maps are each database's own: two databases at the same
 /// run and report count (in memory, so at the same path too) class one
 /// visit by their own reports.
@@ -425,16 +439,7 @@ fn two_databases_at_the_same_version_keep_their_own_maps() {
     let with_cluster_at = |lat: f64, lng: f64| {
         let mut store = Store::open_in_memory().expect("store");
         let mut csv = String::from("report_id,source,observed_on,venue_type,lat,lng\n");
-        for i in 0..64 {
-            let (row, col) = (i / 8, i % 8);
-            let _ = writeln!(
-                csv,
-                "B{i:03},test,2023-0{}-01,car_wash,{:.5},{:.5}",
-                1 + i % 6,
-                52.55 + f64::from(row) * 0.025,
-                0.05 + f64::from(col) * 0.04
-            );
-        }
+        background(&mut csv);
         cluster(&mut csv, "X", lat, lng, "2023-03-01", 25);
         load(&mut store, reader("history.csv", csv), &quiet(), None).expect("reports");
         let visit = "visit_id,visited_on,lat,lng,result\nV1,2023-07-01,52.60010,0.10010,indicators_confirmed\n";
@@ -463,17 +468,7 @@ fn two_databases_at_the_same_version_keep_their_own_maps() {
 fn each_visit_is_classed_by_the_map_of_the_day_before() {
     let mut store = Store::open_in_memory().expect("store");
     let mut csv = String::from("report_id,source,observed_on,venue_type,lat,lng\n");
-    // A background of single reports over ~20 km, early in 2023.
-    for i in 0..64 {
-        let (row, col) = (i / 8, i % 8);
-        let _ = writeln!(
-            csv,
-            "B{i:03},test,2023-0{}-01,car_wash,{:.5},{:.5}",
-            1 + i % 6,
-            52.55 + f64::from(row) * 0.025,
-            0.05 + f64::from(col) * 0.04
-        );
-    }
+    background(&mut csv);
     // X: hot before the first visit. Y: reported only after the second.
     cluster(&mut csv, "X", 52.60010, 0.10010, "2023-03-01", 25);
     cluster(&mut csv, "Y", 52.70010, 0.25010, "2023-08-01", 25);

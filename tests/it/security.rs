@@ -1221,14 +1221,7 @@ async fn tokens_expire_and_are_revoked_and_everything_is_audited() {
     )
     .await;
     assert_eq!(hostile.status, StatusCode::BAD_REQUEST);
-    let page = send(
-        app.clone(),
-        Request::get("/admin/audit")
-            .header(header::COOKIE, admin)
-            .body(Body::empty())
-            .expect("r"),
-    )
-    .await;
+    let page = send(app.clone(), get_as_cookie("/admin/audit", admin)).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(!page.text().contains("<script>alert"));
     // The audit log as CSV: the download with its rows, the revocation, the
@@ -1246,14 +1239,7 @@ async fn tokens_expire_and_are_revoked_and_everything_is_audited() {
             now,
         )
         .expect("append");
-    let csv = send(
-        app.clone(),
-        Request::get("/admin/audit?format=csv")
-            .header(header::COOKIE, admin)
-            .body(Body::empty())
-            .expect("r"),
-    )
-    .await;
+    let csv = send(app.clone(), get_as_cookie("/admin/audit?format=csv", admin)).await;
     assert_eq!(csv.status, StatusCode::OK);
     // Streamed from a scratch file: its length said first, kept by no cache.
     assert_eq!(
@@ -1321,15 +1307,9 @@ async fn tokens_expire_and_are_revoked_and_everything_is_audited() {
         && !r[7].is_empty()));
     assert!(has("token_revoke", "admin"));
     // The page writes each entry's time as the CSV does, to the second.
-    let page = send(
-        app.clone(),
-        Request::get("/admin/audit")
-            .header(header::COOKIE, admin)
-            .body(Body::empty())
-            .expect("r"),
-    )
-    .await
-    .text();
+    let page = send(app.clone(), get_as_cookie("/admin/audit", admin))
+        .await
+        .text();
     for row in &rows {
         let (seq, at) = (&row[0], &row[1]);
         let second = at.get(..19).expect("at").replace('T', " ");
@@ -1339,16 +1319,10 @@ async fn tokens_expire_and_are_revoked_and_everything_is_audited() {
         );
     }
     // The admin page writes a token's expiry out, to the minute.
-    let admin_page = send(
-        app.clone(),
-        Request::get("/admin")
-            .header(header::COOKIE, admin)
-            .body(Body::empty())
-            .expect("r"),
-    )
-    .await
-    .text()
-    .replace(['\u{2068}', '\u{2069}'], "");
+    let admin_page = send(app.clone(), get_as_cookie("/admin", admin))
+        .await
+        .text()
+        .replace(['\u{2068}', '\u{2069}'], "");
     let expires = now + chrono::TimeDelta::days(1);
     assert!(
         admin_page.contains(&format!("<td>{}</td>", expires.format("%-d %B %Y %H:%M"))),
@@ -1371,10 +1345,7 @@ async fn tokens_expire_and_are_revoked_and_everything_is_audited() {
     assert_eq!(denied.status, StatusCode::FORBIDDEN);
     let csv = send(
         app,
-        Request::get("/admin/audit?format=csv&actor=partnership")
-            .header(header::COOKIE, admin)
-            .body(Body::empty())
-            .expect("r"),
+        get_as_cookie("/admin/audit?format=csv&actor=partnership", admin),
     )
     .await;
     assert!(csv.text().contains("denied"));
