@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::encoding::raw_text;
 use super::header::{alternatives, lacking_message, place_lacking, POLICE_UK_STREET_COLUMNS};
 use super::{truncate_raw, Column, IngestError, JsonRecord, RawRow, RecordPool, RowReject};
+use crate::model::unmarked_text;
 
 /// Input file formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -317,7 +318,9 @@ fn csv_rows<'r>(
                         for (value, column) in record.iter().zip(&columns) {
                             let Some(column) = column else { continue };
                             match std::str::from_utf8(value) {
-                                Ok(text) => row.set(*column, text.to_owned()),
+                                Ok(text) => {
+                                    row.set(*column, unmarked_text(text.trim()).to_owned());
+                                }
                                 Err(_) => {
                                     return Some(Ok(RowItem::Reject(RowReject {
                                         line,

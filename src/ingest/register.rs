@@ -24,7 +24,9 @@ use super::pipeline::{
 };
 use super::{Column, Format, IngestError, RowReject};
 use crate::geo::{cells_for, Geocoder, LocationInput, Postcode};
-use crate::model::{name_key, PremisesOrigin, PremisesStatus, VenueType, VisitResult};
+use crate::model::{
+    name_key, unmarked_text, PremisesOrigin, PremisesStatus, VenueType, VisitResult,
+};
 use crate::store::{NewOutcome, NewPremises, ReadAs, RunFile, Store};
 
 /// One record of a register: its values by canonical column name.
@@ -241,7 +243,9 @@ fn read_records(
                             };
                             match std::str::from_utf8(field) {
                                 Ok(text) => {
-                                    values.insert(*name, text.to_owned());
+                                    // As a report's CSV values: the mark a
+                                    // spreadsheet-safe CSV adds comes off.
+                                    values.insert(*name, unmarked_text(text.trim()).to_owned());
                                 }
                                 Err(_) => bad = Some(*name),
                             }
@@ -806,6 +810,33 @@ mod tests {
             .map(|r| r.as_ref().map_or(0, |r| r.line))
             .collect();
         assert_eq!(lines, vec![2, 4]);
+    }
+
+    /// A spreadsheet-safe CSV's text mark comes off (`'=Wash` was written
+    /// for `=Wash`); a JSON register's values are taken as they are.
+    #[test]
+    fn a_csv_registers_formula_marks_come_off() {
+        let name = |format: Format, text: &str| {
+            read_records(Kind::Premises, format, text.as_bytes(), "t")
+                .expect("read")
+                .into_iter()
+                .map(|r| r.expect("record").get("name").map(str::to_owned))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            name(
+                Format::Csv,
+                "id,name,venue_type,postcode\nP1,'=Wash,car_wash,PE13 1AB\nP2,'Star,car_wash,PE13 1AB\n"
+            ),
+            [Some("=Wash".to_owned()), Some("'Star".to_owned())]
+        );
+        assert_eq!(
+            name(
+                Format::Jsonl,
+                r#"{"id":"P1","name":"'=Wash","venue_type":"car_wash","postcode":"PE13 1AB"}"#
+            ),
+            [Some("'=Wash".to_owned())]
+        );
     }
 
     /// Every premises of `text` as read in `format`, or its reject's field

@@ -2,6 +2,7 @@
 
 use super::column::Column;
 use super::read;
+use crate::model::unmarked_text;
 
 /// One input record before validation: its values by column and its raw text.
 #[derive(Clone, Debug)]
@@ -72,7 +73,7 @@ impl RawRow {
             let raw = self.raw();
             let mut values: Box<[Option<String>; Column::ALL.len()]> = Box::default();
             for c in Column::ALL {
-                values[c as usize] = self.untrimmed(c).map(str::to_owned);
+                values[c as usize] = self.get(c).map(str::to_owned);
             }
             self.values = Values::Owned { values, raw };
         }
@@ -99,9 +100,16 @@ impl RawRow {
         }
     }
 
-    /// The value, trimmed, or `None` when absent or blank.
+    /// The value, trimmed, or `None` when absent or blank. A CSV value
+    /// loses the `'` a spreadsheet-safe CSV (ours among them) puts before a
+    /// formula's first character ([`unmarked_text`]).
     pub fn get(&self, column: Column) -> Option<&str> {
-        self.untrimmed(column).map(trim).filter(|v| !v.is_empty())
+        let value = trim(self.untrimmed(column)?);
+        let value = match &self.values {
+            Values::Csv { .. } => unmarked_text(value),
+            Values::Owned { .. } => value,
+        };
+        (!value.is_empty()).then_some(value)
     }
 
     /// Whether every value of the record is blank: in its columns we read

@@ -28,4 +28,4 @@ pub use report::{
 };
 pub(crate) use report::{normalise_word, normalised};
 pub use role::Role;
-pub use spreadsheet::spreadsheet_text;
+pub use spreadsheet::{spreadsheet_text, unmarked_text};

@@ -10,6 +10,13 @@
 //! that begins `- saw` reads `'- saw` in the CSV. GeoJSON, GeoPackage,
 //! GeoParquet and the API's JSON carry text exactly as stored, for tools
 //! that read data rather than run it.
+//!
+//! A CSV read back in (an export loaded into another database, or into the
+//! same one again) has the mark taken off ([`unmarked_text`]): else a note
+//! would gain a `'` at each trip, and a report loaded again would differ
+//! from itself and be refused as a conflict. A spreadsheet saving a CSV
+//! drops its own text mark, so a `'` before a formula's first character in
+//! a CSV is one of these marks.
 
 use std::borrow::Cow;
 
@@ -30,6 +37,16 @@ pub fn spreadsheet_text(value: &str) -> Cow<'_, str> {
     Cow::Owned(format!("'{value}"))
 }
 
+/// `value` as it was before [`spreadsheet_text`] marked it: without the
+/// leading `'` exactly when `spreadsheet_text` would have added it.
+#[must_use]
+pub fn unmarked_text(value: &str) -> &str {
+    match value.strip_prefix('\'') {
+        Some(text) if spreadsheet_text(text).len() == value.len() => text,
+        _ => value,
+    }
+}
+
 /// A sign, then digits with at most a point and an exponent: `-1.5`, not
 /// `-inf`, `+NaN` or `-1+1` (which `f64::from_str` takes or a sheet sums).
 fn is_plain_number(value: &str) -> bool {
@@ -43,7 +60,26 @@ fn is_plain_number(value: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::spreadsheet_text;
+    use super::{spreadsheet_text, unmarked_text};
+
+    /// Marking then unmarking gives the text back, whatever it is but text
+    /// that itself begins with `'` and a formula's first character (`'=1`,
+    /// which reads back as `=1`: the price of a CSV that carries no flag);
+    /// a `'` that no marking would add stays.
+    #[test]
+    fn unmarking_undoes_marking_and_nothing_else() {
+        for value in [
+            "=1+1", "- saw", "+44 7700", "@here", "\tx", "＝x", "-1.5", "plain", "", "'",
+            "'quoted", "''=1", "'-1.5", "-", "=",
+        ] {
+            assert_eq!(unmarked_text(&spreadsheet_text(value)), value, "{value:?}");
+        }
+        for kept in ["'quoted", "'-1.5", "'", "'' =1", "x'=1"] {
+            assert_eq!(unmarked_text(kept), kept);
+        }
+        assert_eq!(unmarked_text("'=1"), "=1");
+        assert_eq!(unmarked_text("'- saw"), "- saw");
+    }
 
     #[test]
     fn formulas_are_written_as_text_and_numbers_as_they_are() {

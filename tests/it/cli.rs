@@ -364,6 +364,64 @@ fn export_reports_csv_to_file() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--category"));
 }
 
+/// An exported CSV marks text a spreadsheet would run as a formula with a
+/// leading `'`; loaded back, the mark comes off: into the same database
+/// every report is a duplicate (not a conflict), and into another the text
+/// is as first loaded.
+#[test]
+fn an_exported_csv_loads_back_as_it_was() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("first.csv"),
+        "report_id,source,observed_on,venue_type,venue_name,lat,lng,notes\n\
+         F1,ngo,2025-01-02,car_wash,+Shine Wash,52.66,0.16,\"=HYPERLINK(\"\"http://x\"\",\"\"open\"\")\"\n\
+         F2,ngo,2025-01-03,nail_bar,Nails,52.66,0.16,- men sleeping in the back\n\
+         F3,ngo,2025-01-04,farm,'quoted farm,52.66,0.16,@ the gate\n",
+    )
+    .expect("write");
+    succeeded(hotspots(dir.path()).args(["ingest", "--db", "a.duckdb", "first.csv"]));
+    succeeded(hotspots(dir.path()).args([
+        "export", "reports", "--db", "a.duckdb", "--format", "csv", "-o", "out.csv",
+    ]));
+    let exported = std::fs::read_to_string(dir.path().join("out.csv")).expect("out");
+    assert!(
+        exported.contains("'- men sleeping") && exported.contains("'+Shine Wash"),
+        "the export marks formulas as text: {exported}"
+    );
+    let again = succeeded(hotspots(dir.path()).args(["ingest", "--db", "a.duckdb", "out.csv"]));
+    assert_eq!(
+        String::from_utf8_lossy(&again.stdout).trim(),
+        "read 3, stored 0, duplicates 3, rejected 0"
+    );
+    succeeded(hotspots(dir.path()).args(["ingest", "--db", "b.duckdb", "out.csv"]));
+    let stored = |db: &str| -> Vec<(String, String, String)> {
+        let store = hotspots::Store::open(&dir.path().join(db)).expect("open");
+        let mut rows = Vec::new();
+        store
+            .for_each_report(&hotspots::store::ReportFilter::default(), |r| {
+                rows.push((
+                    r.report_id,
+                    r.venue_name.unwrap_or_default(),
+                    r.notes.unwrap_or_default(),
+                ));
+            })
+            .expect("reports");
+        rows.sort();
+        rows
+    };
+    let first = stored("a.duckdb");
+    assert_eq!(
+        first[0],
+        (
+            "F1".to_owned(),
+            "+Shine Wash".to_owned(),
+            r#"=HYPERLINK("http://x","open")"#.to_owned()
+        )
+    );
+    assert_eq!(first[2].1, "'quoted farm", "a quote no export adds stays");
+    assert_eq!(stored("b.duckdb"), first);
+}
+
 /// Regression: `HOTSPOTS_INGEST_WORKERS=0` loaded nothing and committed "read 0".
 #[test]
 fn zero_ingest_workers_are_refused_and_nothing_is_stored() {
