@@ -18,14 +18,15 @@ impl Store {
         received_at: NaiveDateTime,
         lang: &str,
         record: &str,
+        sent_without_work: bool,
     ) -> Result<i64> {
         // One writer connection holds the queue's writes, so max + 1 is unique.
         self.conn
             .query_row(
-                "INSERT INTO public_reports (id, received_at, lang, record, status) \
-                 SELECT coalesce(max(id), 0) + 1, ?, ?, ?, 'pending' FROM public_reports \
+                "INSERT INTO public_reports (id, received_at, lang, record, status, sent_without_work) \
+                 SELECT coalesce(max(id), 0) + 1, ?, ?, ?, 'pending', ? FROM public_reports \
                  RETURNING id",
-                params![received_at, lang, record],
+                params![received_at, lang, record, sent_without_work],
                 |r| r.get(0),
             )
             .map_err(self.err("queue public report"))
@@ -39,7 +40,8 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT id, received_at, lang, record, status, decided_by, decided_at, reason, report_id \
+                "SELECT id, received_at, lang, record, status, decided_by, decided_at, reason, report_id, \
+                 coalesce(sent_without_work, false) \
                  FROM public_reports WHERE status = 'pending' OR NOT ? ORDER BY id DESC",
             )
             .map_err(self.err("list public reports"))?;
@@ -57,7 +59,8 @@ impl Store {
     pub fn public_report(&self, id: i64) -> Result<Option<PublicReport>> {
         self.conn
             .query_row(
-                "SELECT id, received_at, lang, record, status, decided_by, decided_at, reason, report_id \
+                "SELECT id, received_at, lang, record, status, decided_by, decided_at, reason, report_id, \
+                 coalesce(sent_without_work, false) \
                  FROM public_reports WHERE id = ?",
                 params![id],
                 row,
@@ -105,5 +108,6 @@ fn row(r: &duckdb::Row<'_>) -> duckdb::Result<PublicReport> {
         decided_at: r.get(6)?,
         reason: r.get(7)?,
         report_id: r.get(8)?,
+        sent_without_work: r.get(9)?,
     })
 }

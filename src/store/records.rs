@@ -456,6 +456,8 @@ pub struct PublicReport {
     pub reason: Option<String>,
     /// The stored report's id once accepted (`public-<id>`).
     pub report_id: Option<String>,
+    /// Sent without the proof of work (a browser without JavaScript).
+    pub sent_without_work: bool,
 }
 
 /// What a tactical user decided about a public report.

@@ -370,6 +370,17 @@ ALTER TABLE ingest_runs ADD COLUMN delimiter VARCHAR;
 ALTER TABLE ingest_runs ADD COLUMN loaded_by VARCHAR;
 ",
     ),
+    (
+        14,
+        "public_reports.sent_without_work: a public report sent without the proof of work",
+        r"
+-- TRUE when the public form came from a browser without JavaScript (or Web
+-- Crypto), without the proof of work that slows a bot: the gate let it in
+-- within its small hourly allowance, and triage says so. FALSE with the work;
+-- NULL for reports queued before this migration.
+ALTER TABLE public_reports ADD COLUMN sent_without_work BOOLEAN;
+",
+    ),
 ];
 
 /// `(newest run id, report count)`: see [`Store::data_version`].

@@ -529,6 +529,20 @@ async fn a_form_sent_without_javascript_counts_within_its_own_allowance() {
     assert_eq!(queued.len(), 3);
     let record: serde_json::Value = serde_json::from_str(&queued[0].record).expect("record");
     assert_eq!(record["indicators"], "no_ppe;cash_only");
+    // Newest first: the worked one, then the two without.
+    let without: Vec<bool> = queued.iter().map(|r| r.sent_without_work).collect();
+    assert_eq!(without, [false, true, true]);
+    // Triage says which came without the work.
+    let triage = get(&app, "/triage", Some("hs_session=session-tactical"))
+        .await
+        .text();
+    assert_eq!(
+        triage
+            .matches(r#"<dd class="without-work">From a browser without JavaScript"#)
+            .count(),
+        2,
+        "{triage}"
+    );
     // Triage is not told who sent it, but the audit says how each was paid for.
     let events = actions(&state, &beside, "public_report").await;
     let without: Vec<_> = events

@@ -463,7 +463,10 @@ pub async fn submit_public_report(
     .map_err(AppError::internal)?;
     let code = lang.code();
     let id = state
-        .write(move |store| Ok(store.queue_public_report(now(), code, &json)?))
+        .write(move |store| {
+            let without_work = redeemed == Redeemed::Waited;
+            Ok(store.queue_public_report(now(), code, &json, without_work)?)
+        })
         .await?;
     let how = match redeemed {
         Redeemed::Worked => "",

@@ -163,6 +163,9 @@ fn pending_card(lang: Lang, r: &PublicReport, csrf: &str) -> Markup {
                 @if let Some(notes) = text(&record, "notes") {
                     dt { (t(lang, "triage-field-details")) } dd.notes lang=(sent_in.tag()) { (notes) }
                 }
+                @if r.sent_without_work {
+                    dt { (t(lang, "triage-field-sent")) } dd.without-work { (t(lang, "triage-without-work")) }
+                }
             }
             form.accept method="post" action=(format!("/triage/{id}/accept")) {
                 input type="hidden" name="csrf" value=(csrf);
@@ -367,6 +370,7 @@ mod tests {
             decided_at: None,
             reason: None,
             report_id: None,
+            sent_without_work: false,
         }
     }
 
