@@ -113,20 +113,12 @@ fn member(
     keep: fn(&str) -> bool,
 ) -> Result<Option<Input>, IngestError> {
     let archive_name = open.path.display().to_string();
-    let mut entry = open
-        .archive
-        .by_index(index)
-        .map_err(|e| IngestError::Archive {
-            file: archive_name.clone(),
-            message: e.to_string(),
-        })?;
-    let name = entry
-        .name()
-        .map_err(|e| IngestError::Archive {
-            file: archive_name.clone(),
-            message: e.to_string(),
-        })?
-        .into_owned();
+    let unreadable = |e: zip::result::ZipError| IngestError::Archive {
+        file: archive_name.clone(),
+        message: e.to_string(),
+    };
+    let mut entry = open.archive.by_index(index).map_err(unreadable)?;
+    let name = entry.name().map_err(unreadable)?.into_owned();
     let base = name.rsplit('/').next().unwrap_or(&name);
     // Hidden files include the `._NAME` copies macOS adds under `__MACOSX/`.
     if entry.is_dir() || base.starts_with('.') || !keep(&name) {

@@ -345,13 +345,16 @@ pub fn load<D: Destination + ?Sized>(
         "committed"
     );
     let listed = match (listing, &rejects_path) {
-        (Some(listing), Some(path)) => listing.commit().map_err(rejects_error(path)),
+        (Some(listing), Some(path)) => {
+            let listed = listing.commit().map_err(rejects_error(path));
+            tracing::info!(
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "rejects listed"
+            );
+            listed
+        }
         _ => Ok(()),
     };
-    tracing::info!(
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "rejects listed"
-    );
     Ok(FileSummary::committed(
         file,
         counts,

@@ -39,11 +39,10 @@ impl Store {
     pub fn public_reports(&self, pending_only: bool) -> Result<Vec<PublicReport>> {
         let mut stmt = self
             .conn
-            .prepare(
-                "SELECT id, received_at, lang, record, status, decided_by, decided_at, reason, report_id, \
-                 coalesce(sent_without_work, false) \
-                 FROM public_reports WHERE status = 'pending' OR NOT ? ORDER BY id DESC",
-            )
+            .prepare(&format!(
+                "SELECT {COLUMNS} FROM public_reports \
+                     WHERE status = 'pending' OR NOT ? ORDER BY id DESC"
+            ))
             .map_err(self.err("list public reports"))?;
         let rows = stmt
             .query_map(params![pending_only], row)
@@ -59,9 +58,7 @@ impl Store {
     pub fn public_report(&self, id: i64) -> Result<Option<PublicReport>> {
         self.conn
             .query_row(
-                "SELECT id, received_at, lang, record, status, decided_by, decided_at, reason, report_id, \
-                 coalesce(sent_without_work, false) \
-                 FROM public_reports WHERE id = ?",
+                &format!("SELECT {COLUMNS} FROM public_reports WHERE id = ?"),
                 params![id],
                 row,
             )
@@ -96,6 +93,10 @@ impl Store {
         Ok(changed == 1)
     }
 }
+
+/// What [`row`] reads, in its order.
+const COLUMNS: &str = "id, received_at, lang, record, status, decided_by, decided_at, reason, \
+                       report_id, coalesce(sent_without_work, false)";
 
 fn row(r: &duckdb::Row<'_>) -> duckdb::Result<PublicReport> {
     Ok(PublicReport {
