@@ -486,6 +486,8 @@ mod tests {
                     "z",
                     "shown",
                     "total",
+                    "page",
+                    "pages",
                     "file",
                     "mib",
                     "format",

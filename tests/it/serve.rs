@@ -696,16 +696,126 @@ async fn premises_say_where_they_are() {
     }
 }
 
+/// Every page of a premises list from `first`, following its "next" links
+/// (as the page writes them, `&amp;` and all) to the end.
+async fn premises_pages(app: &Router, first: &str) -> Vec<String> {
+    let mut pages = Vec::new();
+    let mut next = Some(first.to_owned());
+    while let Some(uri) = next.take() {
+        let answer = get(app.clone(), &uri).await;
+        assert_eq!(answer.status, StatusCode::OK, "{uri}");
+        let html = answer.text();
+        next = crate::support::element(&html, r#"<a rel="next" href=""#, "\"")
+            .map(|href| href.replace("&amp;", "&"));
+        assert!(pages.len() < 100, "{uri}: a next link past 100 pages");
+        pages.push(html);
+    }
+    pages
+}
+
+/// The ids of the premises a page of the list shows, in its order.
+fn listed_ids(html: &str) -> Vec<String> {
+    html.split(r#"<tr><td><a href="/premises/"#)
+        .skip(1)
+        .map(|rest| rest.split('"').next().expect("id").to_owned())
+        .collect()
+}
+
+/// A force's premises list runs to thousands: the page lists it a hundred
+/// at a time, most reported first, and its pages together are the API's
+/// list in the API's order, each premises once. The links between pages
+/// keep the list's filters and sort; the downloads hold every premises.
+#[tokio::test]
+async fn the_premises_list_comes_in_pages() {
+    let tactical = as_role(router(demo_state()), Role::Tactical);
+    for (page_query, api_query) in [
+        ("", "min_reports=2"),
+        (
+            "?sort=name&venue=car_wash",
+            "min_reports=2&sort=name&venue=car_wash",
+        ),
+    ] {
+        let fc = collection(&get(tactical.clone(), &format!("/api/v1/premises?{api_query}")).await);
+        let expected: Vec<String> = (fc.features.iter())
+            .map(|f| {
+                f.properties.as_ref().expect("properties")["premises_id"]
+                    .as_str()
+                    .expect("id")
+                    .to_owned()
+            })
+            .collect();
+        assert!(
+            expected.len() > 100,
+            "{api_query}: {} premises",
+            expected.len()
+        );
+        let pages = premises_pages(&tactical, &format!("/premises{page_query}")).await;
+        assert_eq!(pages.len(), expected.len().div_ceil(100), "{api_query}");
+        let listed: Vec<String> = pages.iter().flat_map(|p| listed_ids(p)).collect();
+        assert_eq!(
+            listed, expected,
+            "{api_query}: the pages in order are the API's list"
+        );
+        for (n, html) in pages.iter().enumerate() {
+            let said = crate::support::element(html, r#"<p id="prem-count">"#, "<a ")
+                .unwrap_or_default()
+                .replace(['\u{2068}', '\u{2069}'], "");
+            let first = n * 100 + 1;
+            let last = (first + 99).min(expected.len());
+            assert_eq!(
+                said.trim(),
+                format!(
+                    "{} premises; {} to {} listed here. Download all:",
+                    crate::support::grouped(expected.len() as u64),
+                    crate::support::grouped(first as u64),
+                    crate::support::grouped(last as u64)
+                ),
+                "{api_query}: page {}",
+                n + 1
+            );
+            assert_eq!(html.contains(r#"rel="prev""#), n > 0, "page {}", n + 1);
+            // The downloads are the whole list, never a page of it.
+            let download = crate::support::element(html, r#"href="/api/v1/premises?"#, "\"")
+                .expect("a download link");
+            assert!(!download.contains("page="), "{download}");
+            for filter in page_query
+                .trim_start_matches('?')
+                .split('&')
+                .filter(|f| !f.is_empty())
+            {
+                assert!(download.contains(filter), "{download}: {filter}");
+                if let Some(next) = crate::support::element(html, r#"<a rel="next" href=""#, "\"") {
+                    assert!(next.contains(filter), "{next}: {filter}");
+                }
+            }
+        }
+    }
+    // A page that is not one is refused, naming the parameter.
+    let pages = collection(&get(tactical.clone(), "/api/v1/premises?min_reports=2").await)
+        .features
+        .len()
+        .div_ceil(100);
+    for bad in ["0", "two", "-1", &(pages + 1).to_string()] {
+        let answer = get(tactical.clone(), &format!("/premises?page={bad}")).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "page={bad}");
+        assert!(answer.text().contains("page"), "page={bad}");
+    }
+    // A list that fits on one page says its count alone, with no page links.
+    let short = get(tactical, "/premises?min_reports=40").await.text();
+    assert!(!short.contains(r#"<nav class="paging""#));
+    assert!(listed_ids(&short).len() < 100 && !listed_ids(&short).is_empty());
+}
+
 /// The premises list's last column says when a premises was last visited
 /// and what was found, or "Not visited", as its own page counts its visits.
 #[tokio::test]
 async fn the_premises_list_says_which_premises_were_visited() {
     let tactical = as_role(router(demo_state()), Role::Tactical);
-    let html = get(tactical.clone(), "/premises").await.text();
+    let pages = premises_pages(&tactical, "/premises").await;
     // (premises id, the row's last cell)
-    let rows: Vec<(&str, &str)> = html
-        .split(r#"<tr><td><a href="/premises/"#)
-        .skip(1)
+    let rows: Vec<(&str, &str)> = pages
+        .iter()
+        .flat_map(|html| html.split(r#"<tr><td><a href="/premises/"#).skip(1))
         .map(|rest| {
             let id = rest.split('"').next().expect("id");
             let row = rest.split("</tr>").next().expect("row");

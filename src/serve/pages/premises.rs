@@ -65,6 +65,10 @@ pub async fn premises_page(
         .into_iter()
         .filter(|(_, v)| !v.is_empty())
         .collect();
+    // `page` is the page's own: the list's query (and its downloads, which
+    // hold every premises) never see it.
+    let page = page_number(&q)?;
+    q.retain(|(k, _)| k != "page");
     if one(&q, "min_reports").is_none() {
         q.push(("min_reports".into(), "2".into()));
     }
@@ -82,9 +86,19 @@ pub async fn premises_page(
     // (and the one its Gi* classes are worked out over).
     let gazetteer = Gazetteer::embedded();
     let forces = gazetteer.forces_of_districts(districts.iter().map(String::as_str));
+    let pages = rows.len().div_ceil(PREMISES_PER_PAGE).max(1);
+    if page > pages {
+        return Err(AppError::bad(
+            "page",
+            format!("{page} is past the last page ({pages}) of this list"),
+        )
+        .into());
+    }
+    let first = (page - 1) * PREMISES_PER_PAGE;
+    let shown = &rows[first..rows.len().min(first + PREMISES_PER_PAGE)];
     let mut entry = viewer.audit("premises", "ok");
     entry.target = Some("/premises".into());
-    entry.rows = Some(rows.len() as i64);
+    entry.rows = Some(shown.len() as i64);
     state.audit(entry);
     let value = |name: &str| one(&q, name).unwrap_or("").to_owned();
     let download = |format: &str| {
@@ -97,8 +111,27 @@ pub async fn premises_page(
             serde_urlencoded::to_string(&p).unwrap_or_default()
         )
     };
+    let page_link = |page: usize| {
+        let mut p = q.clone();
+        if page > 1 {
+            p.push(("page".into(), page.to_string()));
+        }
+        format!(
+            "/premises?{}",
+            serde_urlencoded::to_string(&p).unwrap_or_default()
+        )
+    };
     let lang = viewer.lang.staff();
     let sort = request.query.sort.as_str();
+    let paging = (pages > 1).then(|| {
+        html! {
+            nav.paging aria-label=(t(lang, "prem-pages")) {
+                @if page > 1 { a rel="prev" href=(page_link(page - 1)) { (t(lang, "prem-page-previous")) } " " }
+                (t_args(lang, "prem-page-of", &[("page", (page as i64).into()), ("pages", (pages as i64).into())]))
+                @if page < pages { " " a rel="next" href=(page_link(page + 1)) { (t(lang, "prem-page-next")) } }
+            }
+        }
+    });
     let body = html! {
         main #main .premises {
             h1 { (t(lang, "prem-title")) }
@@ -134,8 +167,18 @@ pub async fn premises_page(
                 }
                 " " button type="submit" { (t(lang, "prem-show")) }
             }
-            p { (t_args(lang, "prem-count", &[("count", i18n::number(lang, rows.len() as i64).into())])) " "
-                a href=(download("csv")) { "CSV" } " · " a href=(download("geojson")) { "GeoJSON" } }
+            p #prem-count {
+                @if pages > 1 {
+                    (t_args(lang, "prem-count-paged", &[
+                        ("count", i18n::number(lang, rows.len() as i64).into()),
+                        ("first", i18n::number(lang, (first + 1) as i64).into()),
+                        ("last", i18n::number(lang, (first + shown.len()) as i64).into()),
+                    ]))
+                } @else {
+                    (t_args(lang, "prem-count", &[("count", i18n::number(lang, rows.len() as i64).into())]))
+                }
+                " " a href=(download("csv")) { "CSV" } " · " a href=(download("geojson")) { "GeoJSON" } }
+            @if let Some(paging) = &paging { (paging) }
             div.table-scroll role="region" tabindex="0" aria-label=(t(lang, "prem-col-premises")) {
                 table {
                     caption { (t_args(lang, "prem-caption", &[("sort", t(lang, &format!("prem-sort-{sort}")).into())])) }
@@ -145,10 +188,11 @@ pub async fn premises_page(
                         }
                     } }
                     tbody {
-                        @for row in &rows { (premises_row(lang, row)) }
+                        @for row in shown { (premises_row(lang, row)) }
                     }
                 }
             }
+            @if let Some(paging) = &paging { (paging) }
         }
     };
     Ok(staff_page(
@@ -156,6 +200,28 @@ pub async fn premises_page(
         &body,
         viewer.nav_in(lang),
     ))
+}
+
+/// Premises a page of `/premises` lists: a force's list runs to thousands,
+/// and a day of action is planned from its top.
+const PREMISES_PER_PAGE: usize = 100;
+
+/// The list's `page` (from 1), when given.
+fn page_number(q: &[(String, String)]) -> Result<usize, AppError> {
+    let pages: Vec<&str> = q
+        .iter()
+        .filter(|(k, _)| k == "page")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    match pages.as_slice() {
+        [] => Ok(1),
+        [one] => one
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n >= 1)
+            .ok_or_else(|| AppError::bad("page", format!("{one:?} is not a page number from 1"))),
+        _ => Err(AppError::bad("page", "given more than once")),
+    }
 }
 
 fn premises_row(lang: Lang, row: &PremisesRow) -> Markup {
