@@ -390,8 +390,8 @@ pub struct RegisterFiles {
 #[derive(Subcommand, Debug)]
 pub enum PremisesCommand {
     /// Load known premises (columns premises_id, name, venue_type, address,
-    /// postcode, lat/lng or easting/northing, status, opened_on, closed_on);
-    /// then link every report again.
+    /// postcode, lat/lng, easting/northing or grid_ref, status, opened_on,
+    /// closed_on); then link every report again.
     Import {
         #[command(flatten)]
         files: RegisterFiles,

@@ -11,9 +11,9 @@ mod index;
 pub use direction::{compass_point, NearestTown, COMPASS_POINTS};
 
 pub use geocode::{
-    bng_to_wgs84, haversine_m, Gazetteer, GeocodeError, Geocoded, Geocoder, InvalidPostcode,
-    Localities, LocationInput, OutwardCode, Place, Postcode, PostcodeUnit, TOWN_MIN_POPULATION,
-    UK_OUTLINE_GEOJSON,
+    bng_to_wgs84, haversine_m, Gazetteer, GeocodeError, Geocoded, Geocoder, GridRef,
+    InvalidPostcode, Localities, LocationInput, OutwardCode, Place, Postcode, PostcodeUnit,
+    TOWN_MIN_POPULATION, UK_OUTLINE_GEOJSON,
 };
 pub use index::{
     cells_for, finest_resolution, supports, Indexer, ReportCells, EDGE_FACTOR, RESOLUTIONS,

@@ -15,6 +15,7 @@ pub enum Column {
     Lng,
     Easting,
     Northing,
+    GridRef,
     Postcode,
     Town,
     County,
@@ -28,7 +29,7 @@ pub enum Column {
 }
 
 impl Column {
-    pub const ALL: [Self; 20] = [
+    pub const ALL: [Self; 21] = [
         Self::ReportId,
         Self::Source,
         Self::ObservedOn,
@@ -39,6 +40,7 @@ impl Column {
         Self::Lng,
         Self::Easting,
         Self::Northing,
+        Self::GridRef,
         Self::Postcode,
         Self::Town,
         Self::County,
@@ -64,6 +66,7 @@ impl Column {
             Self::Lng => "lng",
             Self::Easting => "easting",
             Self::Northing => "northing",
+            Self::GridRef => "grid_ref",
             Self::Postcode => "postcode",
             Self::Town => "town",
             Self::County => "county",
@@ -91,6 +94,16 @@ impl Column {
             Self::Lng => &["lng", "longitude", "lon", "long"],
             Self::Easting => &["easting"],
             Self::Northing => &["northing"],
+            // An Ordnance Survey reference as a map or a farm's records give it.
+            Self::GridRef => &[
+                "grid_ref",
+                "gridref",
+                "grid_reference",
+                "os_grid_ref",
+                "os_grid_reference",
+                "osgr",
+                "ngr",
+            ],
             Self::Postcode => &["postcode", "post_code", "postal_code"],
             Self::Town => &["town", "place"],
             Self::County => &["county"],

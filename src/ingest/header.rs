@@ -33,7 +33,7 @@ pub(super) fn alternatives(names: &[&str]) -> String {
 pub(super) fn place_lacking(has: impl Fn(&str) -> bool, also: Option<&str>) -> Option<String> {
     let pairs = [("lat", "lng"), ("easting", "northing")];
     let whole = pairs.iter().any(|(a, b)| has(a) && has(b))
-        || ["postcode", "town", "address"]
+        || ["grid_ref", "postcode", "town", "address"]
             .into_iter()
             .chain(also)
             .any(&has);
@@ -48,7 +48,7 @@ pub(super) fn place_lacking(has: impl Fn(&str) -> bool, also: Option<&str>) -> O
         .unwrap_or_default();
     let also = also.map(|c| format!(", {c}")).unwrap_or_default();
     Some(format!(
-        "place (lat and lng, easting and northing, postcode, town{also} or address{half})"
+        "place (lat and lng, easting and northing, grid_ref, postcode, town{also} or address{half})"
     ))
 }
 

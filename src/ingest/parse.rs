@@ -409,14 +409,15 @@ impl LocationColumns for RawRow {
     }
 }
 
-/// The first location form present wins: lat/lng, easting/northing, postcode,
-/// town, address. Every location column present is still checked for shape.
+/// The first location form present wins: lat/lng, easting/northing, grid
+/// reference, postcode, town, address. Every location column present is still checked for shape.
 pub(crate) fn parse_location(row: &impl LocationColumns) -> LocationResult {
     match parse_location_inner(row) {
         Ok(Some(location)) => Ok(location),
         Ok(None) => Err((
             None,
-            "no location: give lat/lng, easting/northing, postcode, town or address".into(),
+            "no location: give lat/lng, easting/northing, grid_ref, postcode, town or address"
+                .into(),
         )),
         Err((column, reason)) => Err((Some(column), reason)),
     }
@@ -430,6 +431,13 @@ fn parse_location_inner(
         Some(v) => Some(
             v.parse::<Postcode>()
                 .map_err(|e| (Column::Postcode, e.to_string()))?,
+        ),
+        None => None,
+    };
+    let grid_ref = match row.value(Column::GridRef) {
+        Some(v) => Some(
+            v.parse::<crate::geo::GridRef>()
+                .map_err(|e| (Column::GridRef, e.to_string()))?,
         ),
         None => None,
     };
@@ -482,6 +490,9 @@ fn parse_location_inner(
             northing,
             precision_m: grid_precision_m(e_text, n_text),
         }));
+    }
+    if let Some(reference) = grid_ref {
+        return Ok(Some(LocationInput::GridRef(reference)));
     }
     if let Some(postcode) = postcode {
         return Ok(Some(LocationInput::Postcode(postcode)));

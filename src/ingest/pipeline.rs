@@ -567,6 +567,7 @@ fn columns_a_file_can_fill(row: &ingest::RawRow) -> Vec<crate::store::OptionalCo
     let located_otherwise = [
         Column::Easting,
         Column::Northing,
+        Column::GridRef,
         Column::Postcode,
         Column::Town,
         Column::County,
@@ -692,7 +693,9 @@ fn locate(
     })?;
     if matches!(
         parsed.location,
-        geo::LocationInput::LatLng { .. } | geo::LocationInput::Grid { .. }
+        geo::LocationInput::LatLng { .. }
+            | geo::LocationInput::Grid { .. }
+            | geo::LocationInput::GridRef(_)
     ) {
         let postcode = row
             .get(ingest::Column::Postcode)

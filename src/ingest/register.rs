@@ -68,16 +68,18 @@ enum Kind {
     Outcomes,
 }
 
-/// Location columns, shared by both registers (as reports name them).
-const LOCATION: &[(&str, &[&str])] = &[
-    ("lat", &["latitude"]),
-    ("lng", &["longitude", "lon", "long"]),
-    ("easting", &[]),
-    ("northing", &[]),
-    ("postcode", &["post_code", "postal_code"]),
-    ("town", &["place"]),
-    ("county", &[]),
-    ("address", &[]),
+/// Location columns, shared by both registers and named as reports name
+/// them (their aliases are [`Column::header_names`]).
+const LOCATION: [Column; 9] = [
+    Column::Lat,
+    Column::Lng,
+    Column::Easting,
+    Column::Northing,
+    Column::GridRef,
+    Column::Postcode,
+    Column::Town,
+    Column::County,
+    Column::Address,
 ];
 
 const PREMISES: &[(&str, &[&str])] = &[
@@ -106,11 +108,11 @@ impl Kind {
     /// The canonical name of a header (any case, spaces or hyphens for `_`).
     fn column(self, header: &str) -> Option<&'static str> {
         let key = crate::model::normalise_word(header.trim_start_matches('\u{feff}'));
-        self.own_columns()
-            .iter()
-            .chain(LOCATION)
+        let own = self.own_columns().iter().copied();
+        let location = LOCATION.iter().map(|c| (c.name(), c.header_names()));
+        own.chain(location)
             .find(|(name, aliases)| *name == key || aliases.contains(&key.as_str()))
-            .map(|(name, _)| *name)
+            .map(|(name, _)| name)
     }
 
     /// The register's own columns and their aliases (the location's are shared).
@@ -592,7 +594,7 @@ fn parse_outcome(
         })?),
         None => None,
     };
-    let has_location = LOCATION.iter().any(|(name, _)| record.get(name).is_some());
+    let has_location = LOCATION.iter().any(|c| record.get(c.name()).is_some());
     let (lat, lng, precision_m, cells) = match (known, has_location) {
         (Some(&(lat, lng, precision, cells)), false) => (lat, lng, precision, cells),
         (_, true) => {
@@ -601,7 +603,7 @@ fn parse_outcome(
         }
         (None, false) => return Err(record.reject(
             "location",
-            "no location: give premises_id, lat/lng, easting/northing, postcode, town or address",
+            "no location: give premises_id, lat/lng, easting/northing, grid_ref, postcode, town or address",
         )),
     };
     let operation = text(record, "operation", 200)?;

@@ -440,8 +440,8 @@ fn a_header_without_a_needed_column_stops_the_file() {
     );
     assert_eq!(
         stopped("date,venue,lat,Longitud\n2024-01-01,farm,52.6,0.1\n"),
-        "no column gives each report's place (lat and lng, easting and northing, postcode, \
-         town or address; lat is given without lng); the columns not read are \"Longitud\""
+        "no column gives each report's place (lat and lng, easting and northing, grid_ref, \
+         postcode, town or address; lat is given without lng); the columns not read are \"Longitud\""
     );
     let many = (0..20).fold(String::new(), |mut s, i| {
         let _ = write!(s, "c{i},");
@@ -1284,4 +1284,83 @@ fn coordinates_far_from_their_postcode_are_noted() {
     assert!(
         (stored["FAR"].lat - far_lat).abs() < 1e-9 && (stored["FAR"].lng - far_lng).abs() < 1e-9
     );
+}
+
+/// Farms, the GLAA and environmental health often give a place as an
+/// Ordnance Survey grid reference. A file whose only location column is one
+/// (`OS Grid Ref` here) loads: each report at the centre of its square (the
+/// corner worked by hand from the letters), as precise as the square is
+/// wide, counted only at the resolutions that precision supports, the
+/// reference kept as given; a reference that names no square, or a square
+/// in the sea, is a reject on its line and column.
+#[test]
+fn reports_located_by_an_os_grid_reference() {
+    let mut store = Store::open_in_memory().expect("store");
+    let csv = "report_id,observed_on,venue_type,OS Grid Ref\n\
+               G100,2025-02-01,farm,TF 460 100\n\
+               G10,2025-02-01,farm,tf46051005\n\
+               G1K,2025-02-01,farm,TF 46 10\n\
+               ODD,2025-02-01,farm,TF 460 10\n\
+               SEA,2025-02-01,farm,TG 900 100\n";
+    let summary = load(&mut store, reader("farms.csv", csv), &quiet(), None).expect("load");
+    assert_eq!((summary.counts.read, summary.counts.stored), (5, 3));
+    let run = summary.counts.run_id;
+    assert_eq!(
+        reject_lines(&store, run),
+        vec![(5, "grid_ref".to_owned()), (6, "grid_ref".to_owned())]
+    );
+    let why: Vec<String> = rejects(&store, run).into_iter().map(|r| r.reason).collect();
+    assert!(
+        why[0].contains("not an Ordnance Survey grid reference"),
+        "{}",
+        why[0]
+    );
+    assert!(why[1].contains("outside the UK"), "{}", why[1]);
+    let stored: std::collections::BTreeMap<String, StoredReport> = reports(&store)
+        .into_iter()
+        .map(|r| (r.report_id.clone(), r))
+        .collect();
+    // TF: the 500 km square T (east of S at the origin), then F, the first
+    // of the fourth row of 100 km squares up: 500 km + 0, 0 + 300 km.
+    for (id, centre, side, finest) in [
+        ("G100", (546_050.0, 310_050.0), 100.0, h3o::Resolution::Nine),
+        ("G10", (546_055.0, 310_055.0), 10.0, h3o::Resolution::Nine),
+        (
+            "G1K",
+            (546_500.0, 310_500.0),
+            1_000.0,
+            h3o::Resolution::Seven,
+        ),
+    ] {
+        let r = &stored[id];
+        let (lng, lat) = hotspots::geo::bng_to_wgs84(centre.0, centre.1).expect("grid");
+        assert!(
+            (r.lat - lat).abs() < 1e-9 && (r.lng - lng).abs() < 1e-9,
+            "{id}"
+        );
+        assert_eq!(
+            (r.geocode_method.as_str(), r.precision_m),
+            ("bng", side),
+            "{id}"
+        );
+        let point = h3o::LatLng::new(lat, lng).expect("point");
+        for (i, resolution) in [6u8, 7, 8, 9].into_iter().enumerate() {
+            let resolution = h3o::Resolution::try_from(resolution).expect("resolution");
+            let expected = (resolution <= finest)
+                .then(|| u64::from(point.to_cell(finest).parent(resolution).expect("parent")));
+            assert_eq!(r.cells[i], expected, "{id} at {resolution}");
+        }
+    }
+    assert_eq!(stored["G100"].location_input, "gr:TF460100");
+    assert_eq!(stored["G10"].location_input, "gr:TF46051005");
+    // A postcode far from the square is noted, as it is for eastings.
+    let csv =
+        "report_id,observed_on,venue_type,ngr,postcode\nFAR,2025-02-01,farm,TF 460 100,PE30 1AA\n";
+    load(&mut store, reader("far.csv", csv), &quiet(), None).expect("load");
+    let stored: std::collections::BTreeMap<String, StoredReport> = reports(&store)
+        .into_iter()
+        .map(|r| (r.report_id.clone(), r))
+        .collect();
+    let note = stored["FAR"].geocode_note.as_deref().expect("a note");
+    assert!(note.starts_with("postcode PE30 1AA is "), "{note}");
 }

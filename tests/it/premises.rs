@@ -268,8 +268,8 @@ fn a_register_header_without_a_needed_column_stops_the_file() {
     assert_eq!(
         err,
         "visits.csv: line 1: header: no column gives each visit's date (visited_on, date or \
-         visit_date), nor its place (lat and lng, easting and northing, postcode, town, \
-         premises_id or address); the columns not read are \"Visit\", \"Site\""
+         visit_date), nor its place (lat and lng, easting and northing, grid_ref, postcode, \
+         town, premises_id or address); the columns not read are \"Visit\", \"Site\""
     );
     // The place from the premises alone is enough for the header.
     import_premises(

@@ -7,9 +7,11 @@
 //! postcode units 100 m, outward codes the district's 68% radius, places 3-5 km.
 
 mod gazetteer;
+mod grid_ref;
 mod postcode;
 
 pub use gazetteer::{haversine_m, Gazetteer, OutwardCode, Place, PostcodeUnit, UK_OUTLINE_GEOJSON};
+pub use grid_ref::GridRef;
 pub use postcode::{InvalidPostcode, Postcode};
 
 use crate::model::GeocodeMethod;
@@ -31,6 +33,8 @@ pub enum LocationInput {
         northing: f64,
         precision_m: f64,
     },
+    /// An Ordnance Survey grid reference: the centre of its square.
+    GridRef(GridRef),
     Postcode(Postcode),
     Place {
         name: String,
@@ -56,6 +60,7 @@ impl LocationInput {
             Self::Grid {
                 easting, northing, ..
             } => format!("en:{easting}:{northing}"),
+            Self::GridRef(reference) => format!("gr:{reference}"),
             Self::Postcode(p) => format!("pc:{p}"),
             Self::Place { name, county } => {
                 format!("pl:{name}:{}", county.as_deref().unwrap_or(""))
@@ -88,6 +93,8 @@ pub enum GeocodeError {
     },
     #[error("easting/northing {easting}, {northing} cannot be converted: outside the OSTN15 grid")]
     GridOutOfRange { easting: f64, northing: f64 },
+    #[error("grid reference {0} cannot be converted: outside the OSTN15 grid")]
+    GridRefOutOfRange(GridRef),
     #[error("unknown postcode {0} (not in Code-Point Open, GB only)")]
     UnknownPostcode(Postcode),
     #[error("unknown outward code {0}")]
@@ -157,6 +164,7 @@ impl GeocodeError {
         match self {
             Self::OutsideUk { field, .. } => field,
             Self::GridOutOfRange { .. } => "easting",
+            Self::GridRefOutOfRange(_) => "grid_ref",
             Self::UnknownPostcode(_) | Self::UnknownOutward(_) => "postcode",
             Self::UnknownPlace(_) | Self::PlaceNotInCounty { .. } => "town",
             Self::NothingInAddress(_) => "address",
@@ -343,6 +351,26 @@ impl Geocoder {
                     lng,
                     method: GeocodeMethod::Bng,
                     precision_m: *precision_m,
+                    note: None,
+                })
+            }
+            LocationInput::GridRef(reference) => {
+                let (easting, northing) = reference.centre();
+                let (lng, lat) = bng_to_wgs84(easting, northing)
+                    .map_err(|_| GeocodeError::GridRefOutOfRange(reference.clone()))?;
+                if !self.gazetteer.in_uk(lat, lng) {
+                    return Err(GeocodeError::OutsideUk {
+                        lat,
+                        lng,
+                        field: "grid_ref",
+                        hint: None,
+                    });
+                }
+                Ok(Geocoded {
+                    lat,
+                    lng,
+                    method: GeocodeMethod::Bng,
+                    precision_m: f64::from(reference.side_m()),
                     note: None,
                 })
             }

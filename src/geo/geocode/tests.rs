@@ -624,3 +624,37 @@ fn a_police_force_area_has_the_extent_of_its_districts() {
     assert!(!((min_lat..max_lat).contains(&52.205) && (min_lng..max_lng).contains(&0.12)));
     assert_eq!(g.force_extent("atlantis"), None);
 }
+
+/// A grid reference is the centre of its square, at the square's side for
+/// precision; one in the sea, or beyond the grid OSTN15 covers, is refused
+/// on its own column.
+#[test]
+fn a_grid_reference_is_the_centre_of_its_square() {
+    let g = geocoder();
+    for (given, centre, side) in [
+        ("TF 460 100", (546_050.0, 310_050.0), 100.0),
+        ("TF 4605 1005", (546_055.0, 310_055.0), 10.0),
+        ("TL 05 45", (505_500.0, 245_500.0), 1_000.0),
+    ] {
+        let reference: super::GridRef = given.parse().expect(given);
+        let located = g
+            .geocode(&LocationInput::GridRef(reference))
+            .unwrap_or_else(|e| panic!("{given}: {e}"));
+        let (lng, lat) = bng_to_wgs84(centre.0, centre.1).expect("grid");
+        assert!(close(located.lat, lat, 1e-9), "{given}: {}", located.lat);
+        assert!(close(located.lng, lng, 1e-9), "{given}: {}", located.lng);
+        assert!(close(located.precision_m, side, 1e-9), "{given}");
+        assert_eq!(located.method, crate::model::GeocodeMethod::Bng, "{given}");
+    }
+    for (given, says) in [
+        ("TG 900 100", "outside the UK"),
+        ("HP 500 600", "outside the OSTN15 grid"),
+    ] {
+        let reference: super::GridRef = given.parse().expect(given);
+        let refused = g
+            .geocode(&LocationInput::GridRef(reference))
+            .expect_err(given);
+        assert_eq!(refused.field(), "grid_ref", "{given}");
+        assert!(refused.to_string().contains(says), "{given}: {refused}");
+    }
+}

@@ -74,6 +74,17 @@ fn rejects_name_the_field() {
         (&[("lat", "52.6"), ("lng", ",5")], "lng"),
         (&[("lat", "52,6e1"), ("lng", "0.1")], "lat"),
         (&[("easting", "546,100"), ("northing", "310200")], "easting"),
+        (&[("grid_ref", "TL 123 45")], "grid_ref"),
+        (&[("ngr", "TL")], "grid_ref"),
+        // Checked for shape even where a finer location is given.
+        (
+            &[
+                ("lat", "52.6"),
+                ("lng", "0.1"),
+                ("os grid ref", "52.6, 0.1"),
+            ],
+            "grid_ref",
+        ),
     ];
     for (extra, field) in cases {
         let got = parse(&with(extra));
@@ -270,6 +281,29 @@ fn location_forms_and_precision() {
         only(&[("postcode", "pe13")]),
         LocationInput::Postcode(Postcode::Outward("PE13".into()))
     );
+    // A grid reference: after a point or eastings, before a postcode.
+    let reference: crate::geo::GridRef = "TF 460 100".parse().expect("reference");
+    assert_eq!(
+        only(&[
+            ("grid reference", "tf 460 100"),
+            ("postcode", "PE13 1AA"),
+            ("town", "Wisbech")
+        ]),
+        LocationInput::GridRef(reference.clone())
+    );
+    assert_eq!(
+        only(&[
+            ("gridref", "TF460100"),
+            ("easting", "546000"),
+            ("northing", "310100")
+        ]),
+        LocationInput::Grid {
+            easting: 546_000.0,
+            northing: 310_100.0,
+            precision_m: 100.0
+        }
+    );
+    assert_eq!(LocationInput::GridRef(reference).canonical(), "gr:TF460100");
 }
 
 /// A count written with thousands separators is the count; a separator
