@@ -1311,7 +1311,7 @@ fn reports_located_by_an_os_grid_reference() {
     );
     let why: Vec<String> = rejects(&store, run).into_iter().map(|r| r.reason).collect();
     assert!(
-        why[0].contains("not an Ordnance Survey grid reference"),
+        why[0].contains("not an Ordnance Survey grid reference (its 5 figures do not split"),
         "{}",
         why[0]
     );

@@ -66,8 +66,22 @@ impl FromStr for GridRef {
             .get(..2)
             .filter(|l| l.bytes().all(|b| b.is_ascii_alphabetic()));
         let figures = text.get(2..).unwrap_or("");
-        if letters.is_some() && !figures.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(invalid("its figures are not all digits".into()));
+        if letters.is_some() {
+            if !figures.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(invalid("its figures are not all digits".into()));
+            }
+            if figures.len() % 2 == 1 {
+                return Err(invalid(format!(
+                    "its {} figures do not split into an easting and a northing",
+                    figures.len()
+                )));
+            }
+            if figures.len() > 10 {
+                return Err(invalid(format!(
+                    "{} figures is finer than a metre (10 at most)",
+                    figures.len()
+                )));
+            }
         }
         let square: gridish::OSGB = text.parse().map_err(|e| invalid(reason(e)))?;
         let side_m = square.resolution().metres();
@@ -143,7 +157,11 @@ mod tests {
     fn a_reference_that_names_no_square_says_why() {
         for (given, why) in [
             ("TL", "the letters alone name a 100 km square"),
-            ("TL 1234567", "not a supported number of digits"),
+            (
+                "TL 1234567",
+                "its 7 figures do not split into an easting and a northing",
+            ),
+            ("TL 123456 789012", "12 figures is finer than a metre"),
             ("TL 123 45X", "not all digits"),
             ("IL 123 456", "\"I\" is not a grid square's letter"),
             ("123456", "is not a grid square's letter"),
