@@ -53,6 +53,21 @@ impl Column {
         Self::Notes,
     ];
 
+    /// The columns a place is read from, in the order they are tried (see
+    /// `parse_location`), with `county` beside `town`: reports and registers
+    /// alike.
+    pub const LOCATION: [Self; 9] = [
+        Self::Lat,
+        Self::Lng,
+        Self::Easting,
+        Self::Northing,
+        Self::GridRef,
+        Self::Postcode,
+        Self::Town,
+        Self::County,
+        Self::Address,
+    ];
+
     /// The canonical name, used in rejects and exports.
     pub fn name(self) -> &'static str {
         match self {

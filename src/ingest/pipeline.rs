@@ -564,17 +564,10 @@ fn columns_a_file_can_fill(row: &ingest::RawRow) -> Vec<crate::store::OptionalCo
     use crate::store::OptionalColumn;
     use ingest::Column;
     let has = |column: Column| row.header_has(column).unwrap_or(true);
-    let located_otherwise = [
-        Column::Easting,
-        Column::Northing,
-        Column::GridRef,
-        Column::Postcode,
-        Column::Town,
-        Column::County,
-        Column::Address,
-    ]
-    .into_iter()
-    .any(has);
+    let located_otherwise = Column::LOCATION
+        .into_iter()
+        .filter(|c| !matches!(c, Column::Lat | Column::Lng))
+        .any(has);
     OptionalColumn::ALL
         .into_iter()
         .filter(|&stored| match stored {

@@ -68,20 +68,6 @@ enum Kind {
     Outcomes,
 }
 
-/// Location columns, shared by both registers and named as reports name
-/// them (their aliases are [`Column::header_names`]).
-const LOCATION: [Column; 9] = [
-    Column::Lat,
-    Column::Lng,
-    Column::Easting,
-    Column::Northing,
-    Column::GridRef,
-    Column::Postcode,
-    Column::Town,
-    Column::County,
-    Column::Address,
-];
-
 const PREMISES: &[(&str, &[&str])] = &[
     ("premises_id", &["id"]),
     ("name", &["venue_name", "business_name", "trading_name"]),
@@ -109,7 +95,9 @@ impl Kind {
     fn column(self, header: &str) -> Option<&'static str> {
         let key = crate::model::normalise_word(header.trim_start_matches('\u{feff}'));
         let own = self.own_columns().iter().copied();
-        let location = LOCATION.iter().map(|c| (c.name(), c.header_names()));
+        let location = Column::LOCATION
+            .iter()
+            .map(|c| (c.name(), c.header_names()));
         own.chain(location)
             .find(|(name, aliases)| *name == key || aliases.contains(&key.as_str()))
             .map(|(name, _)| name)
@@ -594,7 +582,9 @@ fn parse_outcome(
         })?),
         None => None,
     };
-    let has_location = LOCATION.iter().any(|c| record.get(c.name()).is_some());
+    let has_location = Column::LOCATION
+        .iter()
+        .any(|c| record.get(c.name()).is_some());
     let (lat, lng, precision_m, cells) = match (known, has_location) {
         (Some(&(lat, lng, precision, cells)), false) => (lat, lng, precision, cells),
         (_, true) => {

@@ -336,43 +336,12 @@ impl Geocoder {
                 easting,
                 northing,
                 precision_m,
-            } => {
-                let (lng, lat) = bng_to_wgs84(*easting, *northing)?;
-                if !self.gazetteer.in_uk(lat, lng) {
-                    return Err(GeocodeError::OutsideUk {
-                        lat,
-                        lng,
-                        field: "easting",
-                        hint: None,
-                    });
-                }
-                Ok(Geocoded {
-                    lat,
-                    lng,
-                    method: GeocodeMethod::Bng,
-                    precision_m: *precision_m,
-                    note: None,
-                })
-            }
+            } => self.on_grid(bng_to_wgs84(*easting, *northing)?, "easting", *precision_m),
             LocationInput::GridRef(reference) => {
                 let (easting, northing) = reference.centre();
-                let (lng, lat) = bng_to_wgs84(easting, northing)
+                let point = bng_to_wgs84(easting, northing)
                     .map_err(|_| GeocodeError::GridRefOutOfRange(reference.clone()))?;
-                if !self.gazetteer.in_uk(lat, lng) {
-                    return Err(GeocodeError::OutsideUk {
-                        lat,
-                        lng,
-                        field: "grid_ref",
-                        hint: None,
-                    });
-                }
-                Ok(Geocoded {
-                    lat,
-                    lng,
-                    method: GeocodeMethod::Bng,
-                    precision_m: f64::from(reference.side_m()),
-                    note: None,
-                })
+                self.on_grid(point, "grid_ref", f64::from(reference.side_m()))
             }
             LocationInput::Postcode(postcode) => self.postcode(postcode, false),
             LocationInput::Place { name, county } => {
@@ -380,6 +349,31 @@ impl Geocoder {
             }
             LocationInput::Address(text) => self.address(text),
         }
+    }
+
+    /// A point given on the grid (`lng`, `lat` once converted), refused on
+    /// `field` when it lies outside the UK.
+    fn on_grid(
+        self,
+        (lng, lat): (f64, f64),
+        field: &'static str,
+        precision_m: f64,
+    ) -> Result<Geocoded, GeocodeError> {
+        if !self.gazetteer.in_uk(lat, lng) {
+            return Err(GeocodeError::OutsideUk {
+                lat,
+                lng,
+                field,
+                hint: None,
+            });
+        }
+        Ok(Geocoded {
+            lat,
+            lng,
+            method: GeocodeMethod::Bng,
+            precision_m,
+            note: None,
+        })
     }
 
     /// When a report located by its coordinates also names a postcode that
