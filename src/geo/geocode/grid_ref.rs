@@ -62,6 +62,14 @@ impl FromStr for GridRef {
                 "the letters alone name a 100 km square; give its figures too".into(),
             ));
         }
+        let bytes = text.as_bytes();
+        if bytes.len() > 1 && bytes[0].is_ascii_alphabetic() && bytes[1].is_ascii_digit() {
+            // `J 123 456`: the Irish grid's one letter.
+            return Err(invalid(
+                "one letter is the Irish grid's, and Northern Ireland is not covered (GB only)"
+                    .into(),
+            ));
+        }
         let letters = text
             .get(..2)
             .filter(|l| l.bytes().all(|b| b.is_ascii_alphabetic()));
@@ -165,6 +173,7 @@ mod tests {
             ("TL 123 45X", "not all digits"),
             ("IL 123 456", "\"I\" is not a grid square's letter"),
             ("123456", "is not a grid square's letter"),
+            ("J 123 456", "Irish grid"),
             ("", "empty"),
         ] {
             let error = given.parse::<GridRef>().expect_err(given);
