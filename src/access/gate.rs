@@ -81,6 +81,8 @@ pub struct ReportGate {
     /// Forms sent without the proof of work, all addresses together (none
     /// when the work is required).
     unproven: Option<DefaultDirectRateLimiter>,
+    /// The same forms, by address: a share of the hour's allowance each.
+    unproven_per_address: Option<DefaultKeyedRateLimiter<[u8; 16]>>,
     /// Spent challenges with their expiry (unix seconds).
     spent: Mutex<HashMap<String, i64>>,
 }
@@ -101,6 +103,8 @@ impl ReportGate {
             overall: RateLimiter::direct(Quota::per_minute(m)),
             unproven: NonZeroU32::new(settings.unproven_per_hour)
                 .map(|n| RateLimiter::direct(Quota::per_hour(n))),
+            unproven_per_address: NonZeroU32::new(settings.unproven_per_hour)
+                .map(|n| RateLimiter::keyed(Quota::per_hour(unproven_share(n)))),
             spent: Mutex::new(HashMap::new()),
         }
     }
@@ -169,7 +173,13 @@ impl ReportGate {
     /// Why it does not count: forged, expired, spent or unsolved; sent
     /// unsolved too soon, or when this hour's unsolved forms are all used
     /// ([`GateRefusal::RateLimited`], with how long to wait).
-    pub fn redeem(&self, challenge: &str, nonce: &str, now: i64) -> Result<Redeemed, GateRefusal> {
+    pub fn redeem(
+        &self,
+        challenge: &str,
+        nonce: &str,
+        now: i64,
+        address: &str,
+    ) -> Result<Redeemed, GateRefusal> {
         let (body, mac) = challenge.rsplit_once('.').ok_or(GateRefusal::Forged)?;
         let expected = self.sign(body);
         if !crate::access::constant_time_eq(mac, &expected) {
@@ -203,12 +213,30 @@ impl ReportGate {
         if spent.contains_key(challenge) {
             return Err(GateRefusal::Spent);
         }
-        if let (Redeemed::Waited, Some(unproven)) = (redeemed, &self.unproven) {
+        if let (Redeemed::Waited, Some(unproven), Some(by_address)) =
+            (redeemed, &self.unproven, &self.unproven_per_address)
+        {
+            // The address's share first: a sender refused there has taken
+            // nothing from everyone else's allowance.
+            by_address
+                .check_key(&self.address_key(address))
+                .map_err(|n| rate_limited(&n))?;
             unproven.check().map_err(|n| rate_limited(&n))?;
+            if by_address.len() > 10_000 {
+                by_address.retain_recent();
+            }
         }
         spent.insert(challenge.to_owned(), expires);
         Ok(redeemed)
     }
+}
+
+/// How many of the hour's forms without the proof of work (`per_hour`) one
+/// address may send: a quarter, at least one. The allowance is shared, so a
+/// sender at one address (a script, say) could otherwise use it all and
+/// leave people without JavaScript waiting; now it takes four.
+fn unproven_share(per_hour: NonZeroU32) -> NonZeroU32 {
+    NonZeroU32::new(per_hour.get().div_ceil(4)).unwrap_or(NonZeroU32::MIN)
 }
 
 /// A limiter's refusal, with how long to wait.
@@ -254,6 +282,9 @@ pub fn solve(challenge: &str) -> String {
 mod tests {
     use super::*;
 
+    /// The address the tests' forms come from.
+    const HOME: &str = "192.0.2.1";
+
     fn gate() -> ReportGate {
         ReportGate::new(GateSettings {
             per_address_per_hour: 3,
@@ -271,8 +302,8 @@ mod tests {
         let c = g.challenge(1_000);
         let nonce = solve(&c);
         assert!(leading_zero_bits(&c, &nonce) >= 12);
-        assert_eq!(g.redeem(&c, &nonce, 1_010), Ok(Redeemed::Worked));
-        assert_eq!(g.redeem(&c, &nonce, 1_020), Err(GateRefusal::Spent));
+        assert_eq!(g.redeem(&c, &nonce, 1_010, HOME), Ok(Redeemed::Worked));
+        assert_eq!(g.redeem(&c, &nonce, 1_020, HOME), Err(GateRefusal::Spent));
     }
 
     #[test]
@@ -284,49 +315,64 @@ mod tests {
             .map(|n| n.to_string())
             .find(|n| leading_zero_bits(&c, n) < 12)
             .expect("a nonce that fails");
-        assert_eq!(g.redeem(&c, &wrong, 1_010), Err(GateRefusal::Unsolved));
         assert_eq!(
-            g.redeem(&c, &nonce, 1_000 + 3_601),
+            g.redeem(&c, &wrong, 1_010, HOME),
+            Err(GateRefusal::Unsolved)
+        );
+        assert_eq!(
+            g.redeem(&c, &nonce, 1_000 + 3_601, HOME),
             Err(GateRefusal::Expired)
         );
         // Asking for less work than issued breaks the signature.
         let easier = c.replacen(".12.", ".1.", 1);
-        assert_eq!(g.redeem(&easier, "0", 1_010), Err(GateRefusal::Forged));
+        assert_eq!(
+            g.redeem(&easier, "0", 1_010, HOME),
+            Err(GateRefusal::Forged)
+        );
         // Another server's (or a restarted one's) challenge is not ours.
         let other = gate().challenge(1_000);
         assert_eq!(
-            g.redeem(&other, &solve(&other), 1_010),
+            g.redeem(&other, &solve(&other), 1_010, HOME),
             Err(GateRefusal::Forged)
         );
-        assert_eq!(g.redeem(&c, &nonce, 1_010), Ok(Redeemed::Worked));
+        assert_eq!(g.redeem(&c, &nonce, 1_010, HOME), Ok(Redeemed::Worked));
     }
 
     #[test]
     fn a_form_without_the_work_counts_once_open_long_enough_within_the_hours_allowance() {
         let g = gate();
         let first = g.challenge(1_000);
-        assert_eq!(g.redeem(&first, "", 1_004), Err(GateRefusal::TooSoon));
+        assert_eq!(g.redeem(&first, "", 1_004, HOME), Err(GateRefusal::TooSoon));
         // Refused as too soon, the challenge is not spent.
-        assert_eq!(g.redeem(&first, "", 1_005), Ok(Redeemed::Waited));
-        assert_eq!(g.redeem(&first, "", 1_006), Err(GateRefusal::Spent));
+        assert_eq!(g.redeem(&first, "", 1_005, HOME), Ok(Redeemed::Waited));
+        assert_eq!(g.redeem(&first, "", 1_006, HOME), Err(GateRefusal::Spent));
+        // One address has a quarter of the hour's two (one): its second
+        // waits, and has taken nothing from anyone else's.
         let second = g.challenge(1_000);
-        assert_eq!(g.redeem(&second, "", 1_010), Ok(Redeemed::Waited));
-        // The hour's two are used: the third waits, however long it was open.
+        assert!(
+            matches!(g.redeem(&second, "", 1_010, HOME), Err(GateRefusal::RateLimited(w)) if w > Duration::from_secs(60))
+        );
+        assert_eq!(
+            g.redeem(&second, "", 1_010, "192.0.2.2"),
+            Ok(Redeemed::Waited)
+        );
+        // The hour's two are used: the third waits, however long it was
+        // open, from whichever address.
         let third = g.challenge(1_000);
         assert!(
-            matches!(g.redeem(&third, "", 1_600), Err(GateRefusal::RateLimited(w)) if w > Duration::from_secs(60))
+            matches!(g.redeem(&third, "", 1_600, "192.0.2.3"), Err(GateRefusal::RateLimited(w)) if w > Duration::from_secs(60))
         );
         // The work is never held to that allowance, and a refused form's
         // challenge can still be solved.
         assert_eq!(
-            g.redeem(&third, &solve(&third), 1_600),
+            g.redeem(&third, &solve(&third), 1_600, HOME),
             Ok(Redeemed::Worked)
         );
         // A forged or stale challenge is no cheaper without the work.
         let stale = g.challenge(1_000);
-        assert_eq!(g.redeem(&stale, "", 4_601), Err(GateRefusal::Expired));
+        assert_eq!(g.redeem(&stale, "", 4_601, HOME), Err(GateRefusal::Expired));
         let other = gate().challenge(1_000);
-        assert_eq!(g.redeem(&other, "", 1_010), Err(GateRefusal::Forged));
+        assert_eq!(g.redeem(&other, "", 1_010, HOME), Err(GateRefusal::Forged));
         // Where the work is required, an empty nonce is unsolved.
         let strict = ReportGate::new(GateSettings {
             unproven_per_hour: 0,
@@ -334,7 +380,19 @@ mod tests {
         });
         let c = strict.challenge(1_000);
         assert!(!strict.takes_unproven());
-        assert_eq!(strict.redeem(&c, "", 1_100), Err(GateRefusal::Unsolved));
+        assert_eq!(
+            strict.redeem(&c, "", 1_100, HOME),
+            Err(GateRefusal::Unsolved)
+        );
+    }
+
+    /// A quarter of the hour's forms without the work, rounded up, at least one.
+    #[test]
+    fn an_address_has_a_quarter_of_the_forms_without_the_work() {
+        for (per_hour, share) in [(1, 1), (2, 1), (4, 1), (5, 2), (10, 3), (100, 25)] {
+            let n = NonZeroU32::new(per_hour).expect("non-zero");
+            assert_eq!(unproven_share(n).get(), share, "{per_hour}");
+        }
     }
 
     #[test]

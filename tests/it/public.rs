@@ -471,8 +471,9 @@ async fn the_gate_refuses_as_designed() {
 /// 0, and the page then says it needs JavaScript.
 #[tokio::test]
 async fn a_form_sent_without_javascript_counts_within_its_own_allowance() {
-    /// The form as a browser without JavaScript sends it.
-    fn without_script(form: &OpenedForm, fields: &str) -> Request<Body> {
+    /// The form as a browser without JavaScript sends it, from `address`
+    /// (as a trusted proxy forwards it).
+    fn without_script(form: &OpenedForm, fields: &str, address: &str) -> Request<Body> {
         let body = format!(
             "{fields}&csrf={}&challenge={}&nonce=&website=",
             form.csrf, form.challenge
@@ -480,6 +481,7 @@ async fn a_form_sent_without_javascript_counts_within_its_own_allowance() {
         Request::post("/report?lang=en")
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(header::COOKIE, &form.cookie)
+            .header("x-forwarded-for", address)
             .body(Body::from(body))
             .expect("request")
     }
@@ -490,7 +492,7 @@ async fn a_form_sent_without_javascript_counts_within_its_own_allowance() {
     let page = get(&app, "/report?lang=en", None).await.text();
     assert!(!page.contains(needs_script), "no JavaScript is needed");
     let form = open_form(&app, "en").await;
-    let too_soon = send(app.clone(), without_script(&form, FIELDS)).await;
+    let too_soon = send(app.clone(), without_script(&form, FIELDS, "192.0.2.1")).await;
     assert_eq!(too_soon.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         too_soon.text().contains(r#"value="PE13 1AA""#),
@@ -498,19 +500,25 @@ async fn a_form_sent_without_javascript_counts_within_its_own_allowance() {
     );
     assert_eq!(beside.public_reports(false).expect("queue").len(), 0);
 
-    // No wait, two an hour: two wait in triage, the third is told to wait.
+    // No wait, two an hour: one address has a quarter of them (one), so a
+    // second from it is told to wait; two addresses' wait in triage, and a
+    // third address is told to wait too.
     let (app, beside, state) = app_with(ServeConfig {
         public_unproven_per_hour: 2,
         public_unproven_wait_secs: 0,
+        trust_proxy: true,
         ..generous()
     });
-    for _ in 0..2 {
-        let form = open_form(&app, "en").await;
-        let sent = send(app.clone(), without_script(&form, FIELDS)).await;
-        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text());
-    }
     let form = open_form(&app, "en").await;
-    let third = send(app.clone(), without_script(&form, FIELDS)).await;
+    let sent = send(app.clone(), without_script(&form, FIELDS, "192.0.2.1")).await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text());
+    let form = open_form(&app, "en").await;
+    let again = send(app.clone(), without_script(&form, FIELDS, "192.0.2.1")).await;
+    assert_eq!(again.status, StatusCode::TOO_MANY_REQUESTS);
+    let sent = send(app.clone(), without_script(&form, FIELDS, "198.51.100.7")).await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text());
+    let form = open_form(&app, "en").await;
+    let third = send(app.clone(), without_script(&form, FIELDS, "203.0.113.5")).await;
     assert_eq!(third.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(third
         .header(header::RETRY_AFTER)
@@ -565,7 +573,7 @@ async fn a_form_sent_without_javascript_counts_within_its_own_allowance() {
     let page = get(&app, "/report?lang=en", None).await.text();
     assert!(page.contains(needs_script));
     let form = open_form(&app, "en").await;
-    let refused = send(app.clone(), without_script(&form, FIELDS)).await;
+    let refused = send(app.clone(), without_script(&form, FIELDS, "192.0.2.1")).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(beside.public_reports(false).expect("queue").len(), 0);
 }

@@ -377,6 +377,7 @@ pub async fn submit_public_report(
         field("challenge"),
         field("nonce"),
         now().and_utc().timestamp(),
+        &address,
     );
     let redeemed = match redeemed {
         Ok(redeemed) => redeemed,
