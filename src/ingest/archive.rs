@@ -8,7 +8,7 @@
 //! Workbooks are zips too: an `.xlsx` is not opened here but refused by the
 //! loader with what to do instead.
 
-use std::io::Seek as _;
+use std::io::{Read, Seek};
 use std::path::{Path, PathBuf};
 
 use super::{IngestError, Input};
@@ -35,6 +35,47 @@ pub fn with_archives_opened(
     }
 }
 
+/// The members of an archive held in memory (an upload) named `name`, as
+/// [`with_archives_opened`] gives a file's; a member that unpacks to more
+/// than `member_limit` bytes is an [`Input::Unreadable`] (an upload's size
+/// is limited, and a small archive can unpack to a disk's worth).
+pub fn archive_members(
+    name: &str,
+    bytes: Vec<u8>,
+    keep: fn(&str) -> bool,
+    member_limit: u64,
+) -> impl Iterator<Item = Input> {
+    let reader: Box<dyn ReadSeek> = Box::new(std::io::Cursor::new(bytes));
+    let (open, unreadable) = match zip::ZipArchive::new(reader) {
+        Ok(archive) => (
+            Some(OpenArchive {
+                path: PathBuf::from(name),
+                archive,
+                next: 0,
+                kept: 0,
+                member_limit: Some(member_limit),
+            }),
+            None,
+        ),
+        Err(e) => (
+            None,
+            Some(Input::Unreadable(IngestError::Archive {
+                file: name.to_owned(),
+                message: e.to_string(),
+            })),
+        ),
+    };
+    unreadable.into_iter().chain(Opened {
+        paths: std::iter::empty(),
+        open,
+        keep,
+    })
+}
+
+/// An archive's bytes: a file, or an upload held in memory.
+trait ReadSeek: Read + Seek + Send {}
+impl<T: Read + Seek + Send> ReadSeek for T {}
+
 struct Opened<I> {
     paths: I,
     open: Option<OpenArchive>,
@@ -43,9 +84,12 @@ struct Opened<I> {
 
 struct OpenArchive {
     path: PathBuf,
-    archive: zip::ZipArchive<std::fs::File>,
+    archive: zip::ZipArchive<Box<dyn ReadSeek>>,
     next: usize,
     kept: usize,
+    /// The most a member may unpack to (none for files named on the
+    /// command line: their owner chose them).
+    member_limit: Option<u64>,
 }
 
 impl<I: Iterator<Item = PathBuf>> Iterator for Opened<I> {
@@ -85,7 +129,8 @@ impl<I: Iterator<Item = PathBuf>> Iterator for Opened<I> {
                     source,
                 })
                 .and_then(|f| {
-                    zip::ZipArchive::new(f).map_err(|e| IngestError::Archive {
+                    let reader: Box<dyn ReadSeek> = Box::new(f);
+                    zip::ZipArchive::new(reader).map_err(|e| IngestError::Archive {
                         file,
                         message: e.to_string(),
                     })
@@ -97,6 +142,7 @@ impl<I: Iterator<Item = PathBuf>> Iterator for Opened<I> {
                         archive,
                         next: 0,
                         kept: 0,
+                        member_limit: None,
                     });
                 }
                 Err(e) => return Some(Input::Unreadable(e)),
@@ -129,7 +175,15 @@ fn member(
         source,
     };
     let mut copy = tempfile::tempfile().map_err(io)?;
-    std::io::copy(&mut entry, &mut copy).map_err(io)?;
+    let limit = open.member_limit.unwrap_or(u64::MAX);
+    let copied =
+        std::io::copy(&mut (&mut entry).take(limit.saturating_add(1)), &mut copy).map_err(io)?;
+    if copied > limit {
+        return Err(IngestError::MemberTooLarge {
+            file: format!("{archive_name}/{name}"),
+            limit_mib: limit >> 20,
+        });
+    }
     copy.rewind().map_err(io)?;
     Ok(Some(Input::Archived {
         archive: open.path.clone(),

@@ -31,6 +31,9 @@ pub enum IngestError {
     /// A zip archive with no member of a kind this command loads.
     #[error("{file}: nothing in this archive to load (no file of a kind this command reads)")]
     EmptyArchive { file: String },
+    /// An archive's member that unpacks to more than an upload may.
+    #[error("{file}: unpacks to more than {limit_mib} MiB, more than a member of an uploaded archive may (load it on the server with hotspots ingest)")]
+    MemberTooLarge { file: String, limit_mib: u64 },
     /// A folder named where a file was expected (`context import` alone
     /// searches folders, for police.uk's many monthly files).
     #[error("{file}: a folder, not a file: name the files in it (e.g. {file}/*.csv)")]
@@ -47,6 +50,7 @@ impl IngestError {
             | Self::Workbook { file }
             | Self::Archive { file, .. }
             | Self::EmptyArchive { file }
+            | Self::MemberTooLarge { file, .. }
             | Self::Folder { file } => file,
         }
     }

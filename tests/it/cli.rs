@@ -951,14 +951,7 @@ fn a_rejects_file_that_cannot_be_written_is_said_and_the_loads_go_on() {
 
 /// `path` as a zip archive of `members` (name, bytes), deflated.
 fn write_zip(path: &std::path::Path, members: &[(&str, &[u8])]) {
-    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).expect("create"));
-    let deflated = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated);
-    for (name, bytes) in members {
-        zip.start_file(*name, deflated).expect("member");
-        std::io::Write::write_all(&mut zip, bytes).expect("write");
-    }
-    zip.finish().expect("finish");
+    std::fs::write(path, crate::support::zip_of(members)).expect("write the archive");
 }
 
 /// A zip archive loads as its files would, each member a file of its own

@@ -711,3 +711,170 @@ async fn registers_upload_as_the_command_line_imports_them() {
         assert!(list.contains(&format!("<td>{kind}</td>")), "{kind}: {list}");
     }
 }
+
+/// A zip archive uploaded on `/loads` loads as `hotspots ingest` loads one
+/// named to it: each member a load of its own (`ARCHIVE/MEMBER`), in the
+/// archive's order, with the command line's counts; what is not a file to
+/// load is left out. An archive's member may unpack to at most sixteen
+/// times the upload limit (a zip bomb fills no disk): one that would is
+/// said by name, and the others load. A register in an archive, an archive
+/// to the API, and a file that is no archive are refused with what to do.
+#[tokio::test]
+async fn an_uploaded_zip_loads_each_member_as_the_command_line_loads_it() {
+    let store = Store::open_in_memory().expect("store");
+    crate::support::router::seed_accounts(&store);
+    let beside = store.try_clone().expect("second connection");
+    let config = hotspots::serve::ServeConfig {
+        max_body_mib: 1,
+        ..hotspots::serve::ServeConfig::default()
+    };
+    let app = router(hotspots::serve::AppState::new(store, config).expect("state"));
+    let a = b"report_id,date,venue,postcode\nA1,2024-03-01,farm,PE13 1AA\nA2,2024-13-01,farm,PE13 1AA\n";
+    let b = b"{\"report_id\":\"B1\",\"date\":\"2024-03-02\",\"venue\":\"car wash\",\"town\":\"Wisbech\"}\n";
+    let members: [(&str, &[u8]); 4] = [
+        ("march/a.csv", a),
+        ("__MACOSX/march/._a.csv", b"\x00\x05\x16\x07"),
+        ("readme.md", b"# what these are"),
+        ("b.jsonl", b),
+    ];
+    let archive = crate::support::zip_of(&members);
+
+    // The command line, on the same archive written to a file.
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("pack.zip");
+    std::fs::write(&path, &archive).expect("write");
+    let mut cli_store = Store::open_in_memory().expect("store");
+    let options = LoadOptions {
+        no_rejects_file: true,
+        default_source: Some("upload".into()),
+        ..LoadOptions::default()
+    };
+    let cli = hotspots::ingest::load_paths(
+        &mut cli_store,
+        &[path.display().to_string()],
+        &options,
+        None,
+    );
+    assert!(cli.unreadable.is_empty() && cli.stopped.is_none());
+    let cli_counts: Vec<[u64; 4]> = (cli.summaries.iter())
+        .map(|s| {
+            [
+                s.counts.read,
+                s.counts.stored,
+                s.counts.duplicates,
+                s.counts.rejected,
+            ]
+        })
+        .collect();
+    assert_eq!(cli_counts, [[2, 1, 0, 1], [1, 1, 0, 0]]);
+
+    let uploaded = send(
+        app.clone(),
+        upload("analyst", &[("csrf", "csrf-analyst")], "pack.zip", &archive),
+    )
+    .await;
+    assert_eq!(
+        uploaded.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        uploaded.text()
+    );
+    assert_eq!(uploaded.header("location"), "/loads");
+    let mut runs = beside.runs(None, 10).expect("runs");
+    runs.reverse();
+    let names: Vec<&str> = runs.iter().map(|r| r.file_name.as_str()).collect();
+    assert_eq!(names, ["pack.zip/march/a.csv", "pack.zip/b.jsonl"]);
+    let counts: Vec<[u64; 4]> = (runs.iter())
+        .map(|r| [r.read, r.stored, r.duplicates, r.rejected])
+        .collect();
+    assert_eq!(
+        counts, cli_counts,
+        "the upload's counts are the command line's"
+    );
+    assert!(runs
+        .iter()
+        .all(|r| r.loaded_by.as_deref() == Some("analyst")));
+    let mut ids: Vec<String> = stored_reports(&beside)
+        .into_iter()
+        .map(|r| r.report_id)
+        .collect();
+    ids.sort();
+    assert_eq!(ids, ["A1", "B1"]);
+    let list = send(app.clone(), get("/loads", "analyst")).await.text();
+    assert!(list.contains("pack.zip/b.jsonl") && list.contains("pack.zip/march/a.csv"));
+
+    // A member that unpacks past 16 × 1 MiB: refused by name, the rest load.
+    let mut huge = b"report_id,date,venue,postcode\n".to_vec();
+    let row = b"H,2024-03-01,farm,PE13 1AA\n";
+    while huge.len() <= 16 << 20 {
+        huge.extend_from_slice(row);
+    }
+    let c = b"report_id,date,venue,postcode\nC1,2024-03-03,farm,PE13 1AA\n";
+    let bomb = crate::support::zip_of(&[("huge.csv", &huge), ("c.csv", c)]);
+    assert!(
+        bomb.len() < 1 << 20,
+        "the upload itself is within the limit"
+    );
+    let refused = send(
+        app.clone(),
+        upload("analyst", &[("csrf", "csrf-analyst")], "bomb.zip", &bomb),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    let page = refused.text();
+    assert!(
+        page.contains("bomb.zip/huge.csv: unpacks to more than 16 MiB")
+            && page.contains("the 1 other file is loaded"),
+        "{page}"
+    );
+    let names: Vec<String> = (beside.runs(None, 10).expect("runs").into_iter())
+        .map(|r| r.file_name)
+        .collect();
+    assert!(names.contains(&"bomb.zip/c.csv".to_owned()), "{names:?}");
+    assert!(!names.iter().any(|n| n.contains("huge")), "{names:?}");
+
+    // Not an archive at all; a register in one; an archive to the API.
+    for (role, fields, name, body, says) in [
+        (
+            "analyst",
+            vec![("csrf", "csrf-analyst")],
+            "junk.zip",
+            b"not a zip".to_vec(),
+            "junk.zip: not a zip archive that can be read",
+        ),
+        (
+            "analyst",
+            vec![("csrf", "csrf-analyst")],
+            "notes.zip",
+            crate::support::zip_of(&[("notes.md", b"#")]),
+            "notes.zip: nothing in this archive to load",
+        ),
+        (
+            "tactical",
+            vec![("csrf", "csrf-tactical"), ("holds", "premises")],
+            "register.zip",
+            archive.clone(),
+            "a zip archive loads reports here",
+        ),
+    ] {
+        let answer = send(app.clone(), upload(role, &fields, name, &body)).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{name}");
+        assert!(answer.text().contains(says), "{name}: {}", answer.text());
+    }
+    let mut api = upload("analyst", &[], "pack.zip", &archive);
+    *api.uri_mut() = "/api/v1/reports".parse().expect("uri");
+    api.headers_mut()
+        .insert("x-csrf-token", "csrf-analyst".parse().expect("header"));
+    let answer = send(app.clone(), api).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    let error: serde_json::Value = serde_json::from_slice(&answer.body).expect("JSON");
+    assert_eq!(error["error"]["field"], "file");
+    assert!(error["error"]["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("upload it on /loads")));
+    assert_eq!(
+        beside.runs(None, 10).expect("runs").len(),
+        3,
+        "nothing more loaded"
+    );
+}

@@ -19,7 +19,7 @@ pub(crate) use layers::{admit, layer_etag, rendered_layer};
 pub(crate) use premises::{
     import_register, premises_answer, record_outcomes, summary_query, Register,
 };
-pub(crate) use reports::{ingest_bytes, read_upload, Submission};
+pub(crate) use reports::{ingest_archive, ingest_bytes, read_upload, Submission, UploadedFile};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

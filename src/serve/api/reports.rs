@@ -80,7 +80,7 @@ pub(super) fn load_error(part: &'static str) -> impl Fn(ingest::PipelineError) -
 }
 
 /// What a stored submission did, with its rejects read back from the store.
-pub(super) fn submit_summary(
+pub(crate) fn submit_summary(
     store: &crate::store::Store,
     name: String,
     summary: &ingest::FileSummary,
@@ -168,10 +168,18 @@ impl Submission {
     }
 }
 
+/// The `file` part of an upload.
+pub(crate) enum UploadedFile {
+    /// One file of a format a load reads.
+    One(Submission),
+    /// A zip archive (`.zip`): its members are the files.
+    Archive { name: String, bytes: Vec<u8> },
+}
+
 /// A `multipart/form-data` upload: its `file` part, and the other fields
 /// the form may send.
 pub(crate) struct Upload {
-    pub file: Submission,
+    pub file: UploadedFile,
     /// The other fields, each one of `accepted`, as sent.
     pub fields: Vec<(String, String)>,
 }
@@ -221,22 +229,35 @@ pub(crate) async fn read_upload(
         match field.name() {
             Some("file") => {
                 let name = field.file_name().unwrap_or("upload.csv").to_owned();
+                // Named by its extension, as the command line tells one (the
+                // name is the sender's: never looked up on this machine).
+                if name
+                    .rsplit_once('.')
+                    .is_some_and(|(_, ext)| ext.eq_ignore_ascii_case("zip"))
+                {
+                    let bytes = field.bytes().await.map_err(|e| field_error("file", e))?;
+                    file = Some(UploadedFile::Archive {
+                        name,
+                        bytes: bytes.to_vec(),
+                    });
+                    continue;
+                }
                 let charset = charset(field.content_type().unwrap_or(""), "file")?;
                 let format = Format::of_file(&name, &name).map_err(|e| match e {
                     ingest::IngestError::Workbook { .. } => AppError::bad("file", e.to_string()),
                     _ => AppError::bad(
                         "file",
-                        format!("{name}: unknown format (use .csv, .jsonl, .geojson)"),
+                        format!("{name}: unknown format (use .csv, .jsonl, .geojson, or a .zip of them)"),
                     ),
                 })?;
                 let bytes = field.bytes().await.map_err(|e| field_error("file", e))?;
-                file = Some(Submission {
+                file = Some(UploadedFile::One(Submission {
                     name,
                     format,
                     bytes: bytes.to_vec(),
                     encoding: charset,
                     part: "file",
-                });
+                }));
             }
             Some(name) if accepted.contains(&name) => {
                 let name = name.to_owned();
@@ -279,6 +300,65 @@ pub(crate) async fn ingest_bytes(
             let (name, input) = submission.into_input();
             let summary = ingest::load(store, input, &options, None).map_err(load_error(part))?;
             submit_summary(store, name, &summary)
+        })
+        .await
+}
+
+/// How many times the upload limit one member of an uploaded archive may
+/// unpack to: CSV compresses five to ten times; a zip bomb, a thousand.
+const ARCHIVE_UNPACK_FACTOR: u64 = 16;
+
+/// What loading an uploaded archive did: each member's load, in the
+/// archive's order, and what could not be loaded.
+pub(crate) struct ArchiveLoaded {
+    pub loads: Vec<SubmitSummary>,
+    /// The members (or the archive) that could not be read at all, said.
+    pub unreadable: Vec<String>,
+    /// The failure that stopped the loads (a database's: nothing after it
+    /// was tried), as its answer.
+    pub stopped: Option<AppError>,
+}
+
+/// Loads each member of an uploaded zip archive of reports as its own load
+/// (`NAME/MEMBER`), as `hotspots ingest` loads an archive named to it, each
+/// read in `encoding` when it is not UTF-8.
+pub(crate) async fn ingest_archive(
+    state: &AppState,
+    name: String,
+    bytes: Vec<u8>,
+    encoding: Option<ingest::TextEncoding>,
+    default_source: String,
+    loaded_by: &str,
+) -> Result<ArchiveLoaded, AppError> {
+    let loaded_by = Some(loaded_by.to_owned());
+    let member_limit = (state.config().max_body_mib as u64)
+        .saturating_mul(ARCHIVE_UNPACK_FACTOR)
+        .saturating_mul(1 << 20);
+    state
+        .write(move |store| {
+            let options = LoadOptions {
+                default_source: Some(default_source),
+                loaded_by,
+                encoding,
+                no_rejects_file: true,
+                before_commit: store
+                    .has_register()?
+                    .then(crate::premises::linking_before_commit),
+                ..LoadOptions::default()
+            };
+            let members =
+                ingest::archive_members(&name, bytes, ingest::loadable_name, member_limit);
+            let loaded = ingest::load_each(members, &options, |input, options| {
+                ingest::load(store, input, options, None)
+            });
+            let loads = (loaded.summaries.iter())
+                .map(|summary| submit_summary(store, summary.file.clone(), summary))
+                .collect::<Result<_, _>>()?;
+            Ok(ArchiveLoaded {
+                loads,
+                unreadable: loaded.unreadable.iter().map(ToString::to_string).collect(),
+                stopped: loaded.stopped.map(|(_, e)| load_error("file")(e)),
+            })
         })
         .await
 }
@@ -336,7 +416,20 @@ pub(super) async fn post_reports(
         {
             source = crate::model::normalise_word(v);
         }
-        upload.file
+        match upload.file {
+            UploadedFile::One(file) => file,
+            UploadedFile::Archive { name, .. } => {
+                return Err(AppError::bad(
+                    "file",
+                    format!(
+                        "{name}: a zip archive, and this API loads one file a request: \
+                         send its files one by one, upload it on /loads, or load it \
+                         with hotspots ingest"
+                    ),
+                )
+                .into())
+            }
+        }
     } else {
         let bytes = axum::body::to_bytes(request.into_body(), usize::MAX)
             .await

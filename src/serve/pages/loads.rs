@@ -14,7 +14,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 
 use crate::ingest;
-use crate::serve::api::{import_register, ingest_bytes, read_upload, Register, Submission};
+use crate::serve::api::{
+    import_register, ingest_archive, ingest_bytes, read_upload, Register, Submission, UploadedFile,
+};
 use crate::serve::error::{AppError, PageResult};
 use crate::serve::http::{spool_writer, spooled_csv, SpoolWriter};
 use crate::serve::i18n::{self, t, t_args, Lang};
@@ -94,7 +96,7 @@ fn render_list(viewer: &Viewer, runs: &[RunRecord], paged: bool, limit_mib: usiz
                 form.picker.upload method="post" action="/loads" enctype="multipart/form-data" {
                     input type="hidden" name="csrf" value=(viewer.csrf.clone().unwrap_or_default());
                     label for="file" { (t(lang, "loads-file")) }
-                    input #file type="file" name="file" required accept=".csv,.tsv,.txt,.jsonl,.ndjson,.geojson,.json";
+                    input #file type="file" name="file" required accept=".csv,.tsv,.txt,.jsonl,.ndjson,.geojson,.json,.zip";
                     label for="holds" { (t(lang, "loads-holds")) }
                     select #holds name="holds" {
                         option value="reports" { (t(lang, "loads-holds-reports")) }
@@ -392,19 +394,56 @@ pub async fn upload(
             "premises registers and outcomes",
         )?;
     }
-    let encoding = match field("encoding") {
-        // A charset the file part names itself wins over the form's choice.
-        Some(label) if upload.file.encoding.is_none() => Some(
+    let chosen = match field("encoding") {
+        Some(label) => Some(
             label
                 .parse::<ingest::TextEncoding>()
                 .map_err(|message| AppError::bad("encoding", message))?,
         ),
-        _ => upload.file.encoding,
+        None => None,
     };
     let source = field("source").map_or_else(|| "upload".to_owned(), crate::model::normalise_word);
-    let file = Submission {
-        encoding,
-        ..upload.file
+    let file = match upload.file {
+        // A charset the file part names itself wins over the form's choice.
+        UploadedFile::One(file) => Submission {
+            encoding: file.encoding.or(chosen),
+            ..file
+        },
+        UploadedFile::Archive { name, bytes } => {
+            if register.is_some() {
+                return Err(AppError::bad(
+                    "file",
+                    format!(
+                        "{name}: a zip archive loads reports here; upload a register \
+                         as its own CSV, JSON Lines or GeoJSON file"
+                    ),
+                )
+                .into());
+            }
+            let loaded = ingest_archive(&state, name, bytes, chosen, source, &viewer.user).await?;
+            for load in &loaded.loads {
+                state.audit(load.audit_entry(&viewer, "submit"));
+            }
+            if let Some(stopped) = loaded.stopped {
+                return Err(stopped.into());
+            }
+            if !loaded.unreadable.is_empty() {
+                let kept = match loaded.loads.len() {
+                    0 => String::new(),
+                    n => format!(
+                        "; the {n} other {} loaded (see /loads)",
+                        if n == 1 { "file is" } else { "files are" }
+                    ),
+                };
+                return Err(AppError::bad(
+                    "file",
+                    format!("{}{kept}", loaded.unreadable.join("; ")),
+                )
+                .into());
+            }
+            // See Other: the list, with the archive's loads on top.
+            return Ok(Redirect::to("/loads").into_response());
+        }
     };
     let (summary, action) = match register {
         None => {

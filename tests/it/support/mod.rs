@@ -5,6 +5,18 @@
 pub mod browser;
 pub mod router;
 
+/// A zip archive of `members` (name, bytes), deflated, written by the zip crate.
+pub fn zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let deflated = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in members {
+        zip.start_file(*name, deflated).expect("member");
+        std::io::Write::write_all(&mut zip, bytes).expect("write");
+    }
+    zip.finish().expect("finish").into_inner()
+}
+
 /// Each row's file and line in a rejects CSV, read with the csv crate.
 pub fn rejects_listed(path: &std::path::Path) -> Vec<(String, String)> {
     csv::Reader::from_path(path)
