@@ -480,8 +480,9 @@ async fn a_load_page_shows_its_first_rejects_and_the_csv_all() {
 /// A file over the server's body limit is refused as too large (413), on a
 /// page that says the limit and what to do instead, and nothing is stored;
 /// the form says the limit before anyone tries.
-#[tokio::test]
-async fn an_upload_over_the_limit_is_refused_saying_the_limit() {
+/// A server with accounts whose uploads may be 1 MiB, and a second
+/// connection to its store.
+fn app_taking_one_mib() -> (axum::Router, Store) {
     let store = Store::open_in_memory().expect("store");
     crate::support::router::seed_accounts(&store);
     let beside = store.try_clone().expect("second connection");
@@ -490,6 +491,12 @@ async fn an_upload_over_the_limit_is_refused_saying_the_limit() {
         ..hotspots::serve::ServeConfig::default()
     };
     let app = router(hotspots::serve::AppState::new(store, config).expect("state"));
+    (app, beside)
+}
+
+#[tokio::test]
+async fn an_upload_over_the_limit_is_refused_saying_the_limit() {
+    let (app, beside) = app_taking_one_mib();
     let form = send(app.clone(), get("/loads", "analyst")).await.text();
     assert!(form.contains("up to 1 MiB"), "{form}");
 
@@ -721,14 +728,7 @@ async fn registers_upload_as_the_command_line_imports_them() {
 /// to the API, and a file that is no archive are refused with what to do.
 #[tokio::test]
 async fn an_uploaded_zip_loads_each_member_as_the_command_line_loads_it() {
-    let store = Store::open_in_memory().expect("store");
-    crate::support::router::seed_accounts(&store);
-    let beside = store.try_clone().expect("second connection");
-    let config = hotspots::serve::ServeConfig {
-        max_body_mib: 1,
-        ..hotspots::serve::ServeConfig::default()
-    };
-    let app = router(hotspots::serve::AppState::new(store, config).expect("state"));
+    let (app, beside) = app_taking_one_mib();
     let a = b"report_id,date,venue,postcode\nA1,2024-03-01,farm,PE13 1AA\nA2,2024-13-01,farm,PE13 1AA\n";
     let b = b"{\"report_id\":\"B1\",\"date\":\"2024-03-02\",\"venue\":\"car wash\",\"town\":\"Wisbech\"}\n";
     let members: [(&str, &[u8]); 4] = [
