@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 use std::io::Read;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::OnceLock;
 
 use super::GeocodeError;
@@ -112,6 +112,9 @@ pub struct Gazetteer {
     /// for districts).
     district_cells: HashMap<u64, u16, crate::model::MixState>,
     postcodes: OnceLock<Vec<u8>>,
+    /// Each postcode's WGS84 point (longitude, latitude bits; 0 until first
+    /// asked for), by its place in `postcodes`: see [`Gazetteer::postcode_point`].
+    postcode_points: OnceLock<Vec<[AtomicU64; 2]>>,
     mask: UkMask,
     /// Per cell of the mask's grid, whether any postcode cell is within reach
     /// of it ([`Gazetteer::grid_cell_beyond_reach`]), worked out the first
@@ -255,6 +258,7 @@ impl Gazetteer {
             force_extents: OnceLock::new(),
             district_cells,
             postcodes: OnceLock::new(),
+            postcode_points: OnceLock::new(),
             mask: UkMask::parse(UK_MASK)?,
             reach: OnceLock::new(),
         })
@@ -316,6 +320,50 @@ impl Gazetteer {
     /// Looks a full postcode up in Code-Point Open. The table (26 MB) is inflated
     /// on the first call only, so runs without postcodes never pay for it.
     pub fn postcode_unit(&self, key: [u8; 7]) -> Option<PostcodeUnit> {
+        self.postcode_record(key).map(|(_, unit)| unit)
+    }
+
+    /// A full postcode's WGS84 point (longitude, latitude).
+    /// The point is converted through OSTN15 the first time the postcode is
+    /// asked for, then remembered for every thread: a file names the same
+    /// postcodes again and again (a premises reported every week), and the
+    /// conversion is most of what locating by postcode costs.
+    ///
+    /// # Errors
+    /// `None` for a postcode not in Code-Point Open; the conversion's error
+    /// for one outside OSTN15.
+    pub fn postcode_point(&self, key: [u8; 7]) -> Option<Result<(f64, f64), GeocodeError>> {
+        let (index, unit) = self.postcode_record(key)?;
+        let points = self.postcode_points.get_or_init(|| {
+            let table = self
+                .postcodes
+                .get()
+                .map_or(0, |t| t.len().saturating_sub(10));
+            (0..table / RECORD)
+                .map(|_| [AtomicU64::new(0), AtomicU64::new(0)])
+                .collect()
+        });
+        let [lng_bits, lat_bits] = &points[index];
+        // No UK latitude is 0: 0 is "not yet". The longitude is stored first
+        // and the latitude released after it, so a latitude seen means both.
+        let lat = lat_bits.load(Ordering::Acquire);
+        if lat != 0 {
+            let lng = f64::from_bits(lng_bits.load(Ordering::Relaxed));
+            return Some(Ok((lng, f64::from_bits(lat))));
+        }
+        Some(
+            super::bng_to_wgs84(f64::from(unit.easting), f64::from(unit.northing)).map(
+                |(lng, lat)| {
+                    lng_bits.store(lng.to_bits(), Ordering::Relaxed);
+                    lat_bits.store(lat.to_bits(), Ordering::Release);
+                    (lng, lat)
+                },
+            ),
+        )
+    }
+
+    /// A full postcode's place in the table, and its unit.
+    fn postcode_record(&self, key: [u8; 7]) -> Option<(usize, PostcodeUnit)> {
         let table = self.postcodes.get_or_init(inflate_postcodes);
         let records = table.get(10..).unwrap_or_default();
         let count = records.len() / RECORD;
@@ -329,11 +377,14 @@ impl Gazetteer {
                 std::cmp::Ordering::Equal => {
                     let u24 =
                         |b: &[u8]| u32::from(b[0]) | u32::from(b[1]) << 8 | u32::from(b[2]) << 16;
-                    return Some(PostcodeUnit {
-                        easting: u24(&record[7..10]),
-                        northing: u24(&record[10..13]),
-                        district_index: u16::from_le_bytes([record[13], record[14]]),
-                    });
+                    return Some((
+                        mid,
+                        PostcodeUnit {
+                            easting: u24(&record[7..10]),
+                            northing: u24(&record[10..13]),
+                            district_index: u16::from_le_bytes([record[13], record[14]]),
+                        },
+                    ));
                 }
             }
         }

@@ -401,11 +401,10 @@ impl Geocoder {
                 let key = postcode
                     .table_key()
                     .ok_or_else(|| GeocodeError::UnknownPostcode(postcode.clone()))?;
-                let unit = self
+                let (lng, lat) = self
                     .gazetteer
-                    .postcode_unit(key)
-                    .ok_or_else(|| GeocodeError::UnknownPostcode(postcode.clone()))?;
-                let (lng, lat) = bng_to_wgs84(f64::from(unit.easting), f64::from(unit.northing))?;
+                    .postcode_point(key)
+                    .ok_or_else(|| GeocodeError::UnknownPostcode(postcode.clone()))??;
                 let method = if from_address {
                     GeocodeMethod::AddressPostcode
                 } else {

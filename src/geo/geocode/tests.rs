@@ -658,3 +658,46 @@ fn a_grid_reference_is_the_centre_of_its_square() {
         assert!(refused.to_string().contains(says), "{given}: {refused}");
     }
 }
+
+/// A postcode's point is converted once and remembered: asked again, and
+/// from other threads at once, it is the same bits as converting its unit's
+/// easting and northing through OSTN15 directly.
+#[test]
+fn a_postcodes_point_is_the_same_however_often_it_is_asked_for() {
+    let g = Gazetteer::embedded();
+    for code in ["PE13 1AA", "PE30 1AA", "LU1 1NQ"] {
+        let postcode: Postcode = code.parse().expect("postcode");
+        let key = postcode.table_key().expect("a unit");
+        let unit = g.postcode_unit(key).expect("in Code-Point Open");
+        let direct = bng_to_wgs84(f64::from(unit.easting), f64::from(unit.northing)).expect("grid");
+        let asked: Vec<(f64, f64)> = std::thread::scope(|scope| {
+            let threads: Vec<_> = (0..4)
+                .map(|_| scope.spawn(|| g.postcode_point(key).expect("known").expect("converted")))
+                .collect();
+            threads
+                .into_iter()
+                .map(|t| t.join().expect("thread"))
+                .collect()
+        });
+        let again = g.postcode_point(key).expect("known").expect("converted");
+        for (lng, lat) in asked.into_iter().chain([again]) {
+            assert_eq!(
+                (lng.to_bits(), lat.to_bits()),
+                (direct.0.to_bits(), direct.1.to_bits()),
+                "{code}"
+            );
+        }
+        let located = geocoder()
+            .geocode(&LocationInput::Postcode(postcode))
+            .expect("located");
+        assert_eq!(
+            (located.lng.to_bits(), located.lat.to_bits()),
+            (direct.0.to_bits(), direct.1.to_bits()),
+            "{code}"
+        );
+    }
+    let unknown: Postcode = "ZZ99 9ZZ".parse().expect("shape");
+    assert!(g
+        .postcode_point(unknown.table_key().expect("a unit"))
+        .is_none());
+}
