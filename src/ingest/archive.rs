@@ -15,9 +15,14 @@ use super::{IngestError, Input};
 
 /// Whether `path` names a zip archive to open: by its name, `.zip`.
 pub fn is_archive(path: &Path) -> bool {
-    path.extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
-        && !path.is_dir()
+    is_archive_name(&path.to_string_lossy()) && !path.is_dir()
+}
+
+/// Whether a file's name says it is a zip archive (`.zip`, any case): an
+/// upload's name is the sender's, never looked up on this machine.
+pub fn is_archive_name(name: &str) -> bool {
+    name.rsplit_once('.')
+        .is_some_and(|(_, ext)| ext.eq_ignore_ascii_case("zip"))
 }
 
 /// The inputs `paths` name, in order: a file as itself, a zip archive as its

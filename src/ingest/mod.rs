@@ -21,7 +21,7 @@ mod register;
 mod rejects_file;
 mod row;
 
-pub use archive::{archive_members, is_archive, with_archives_opened};
+pub use archive::{archive_members, is_archive, is_archive_name, with_archives_opened};
 pub use context::{import_police_uk, read_police_uk, POLICE_UK_PRECISION_M};
 pub use destination::{Destination, NewStore};
 pub use encoding::{into_utf8, TextEncoding};

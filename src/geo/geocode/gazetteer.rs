@@ -335,11 +335,8 @@ impl Gazetteer {
     pub fn postcode_point(&self, key: [u8; 7]) -> Option<Result<(f64, f64), GeocodeError>> {
         let (index, unit) = self.postcode_record(key)?;
         let points = self.postcode_points.get_or_init(|| {
-            let table = self
-                .postcodes
-                .get()
-                .map_or(0, |t| t.len().saturating_sub(10));
-            (0..table / RECORD)
+            let table = self.postcodes.get_or_init(inflate_postcodes);
+            (0..table.len().saturating_sub(10) / RECORD)
                 .map(|_| [AtomicU64::new(0), AtomicU64::new(0)])
                 .collect()
         });

@@ -80,7 +80,7 @@ pub(super) fn load_error(part: &'static str) -> impl Fn(ingest::PipelineError) -
 }
 
 /// What a stored submission did, with its rejects read back from the store.
-pub(crate) fn submit_summary(
+pub(super) fn submit_summary(
     store: &crate::store::Store,
     name: String,
     summary: &ingest::FileSummary,
@@ -229,12 +229,7 @@ pub(crate) async fn read_upload(
         match field.name() {
             Some("file") => {
                 let name = field.file_name().unwrap_or("upload.csv").to_owned();
-                // Named by its extension, as the command line tells one (the
-                // name is the sender's: never looked up on this machine).
-                if name
-                    .rsplit_once('.')
-                    .is_some_and(|(_, ext)| ext.eq_ignore_ascii_case("zip"))
-                {
+                if ingest::is_archive_name(&name) {
                     let bytes = field.bytes().await.map_err(|e| field_error("file", e))?;
                     file = Some(UploadedFile::Archive {
                         name,
@@ -289,19 +284,31 @@ pub(crate) async fn ingest_bytes(
     let part = submission.part;
     state
         .write(move |store| {
-            let options = LoadOptions {
-                default_source: Some(default_source),
-                loaded_by,
-                before_commit: store
-                    .has_register()?
-                    .then(crate::premises::linking_before_commit),
-                ..submission.options()
-            };
+            let options = upload_options(store, default_source, loaded_by, submission.options())?;
             let (name, input) = submission.into_input();
             let summary = ingest::load(store, input, &options, None).map_err(load_error(part))?;
             submit_summary(store, name, &summary)
         })
         .await
+}
+
+/// A load's options for what staff send the server: `read_as` (format,
+/// encoding) with its source and uploader, and the reports linked to
+/// premises before the commit when the database holds a register.
+fn upload_options(
+    store: &crate::store::Store,
+    default_source: String,
+    loaded_by: Option<String>,
+    read_as: LoadOptions,
+) -> Result<LoadOptions, AppError> {
+    Ok(LoadOptions {
+        default_source: Some(default_source),
+        loaded_by,
+        before_commit: store
+            .has_register()?
+            .then(crate::premises::linking_before_commit),
+        ..read_as
+    })
 }
 
 /// How many times the upload limit one member of an uploaded archive may
@@ -336,16 +343,12 @@ pub(crate) async fn ingest_archive(
         .saturating_mul(1 << 20);
     state
         .write(move |store| {
-            let options = LoadOptions {
-                default_source: Some(default_source),
-                loaded_by,
+            let read_as = LoadOptions {
                 encoding,
                 no_rejects_file: true,
-                before_commit: store
-                    .has_register()?
-                    .then(crate::premises::linking_before_commit),
                 ..LoadOptions::default()
             };
+            let options = upload_options(store, default_source, loaded_by, read_as)?;
             let members =
                 ingest::archive_members(&name, bytes, ingest::loadable_name, member_limit);
             let loaded = ingest::load_each(members, &options, |input, options| {
