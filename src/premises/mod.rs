@@ -22,4 +22,4 @@ pub use outcomes::{
 };
 pub use params::{parse_premises, PremisesFormat, PremisesRequest, OWN_PARAMETERS};
 pub use render::{premises_csv, premises_geojson, premises_rendered};
-pub use repeat::{repeat_premises, PremisesQuery, PremisesRow, PremisesSort};
+pub use repeat::{premises_bounds, repeat_premises, PremisesQuery, PremisesRow, PremisesSort};

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 
 use crate::analysis::outcomes::{last_90_and_previous, median_days_between};
 use crate::model::Indicator;
-use crate::publish::{LayerError, LayerQuery};
+use crate::publish::{Bounds, LayerError, LayerQuery};
 use crate::store::{OutcomeRecord, PremisesRecord, ReportFilter, Store};
 
 /// Reports of one premises this many days apart or less are one incident
@@ -119,6 +119,26 @@ fn incidents(sorted: &[NaiveDate]) -> u64 {
         last = Some(*d);
     }
     count
+}
+
+/// The box holding every premises the list could show: those with a linked
+/// report (`None` for none).
+///
+/// # Errors
+/// When the store fails.
+pub fn premises_bounds(store: &Store) -> Result<Option<Bounds>, LayerError> {
+    let linked: HashSet<String> = store
+        .linked_reports(&ReportFilter::default())?
+        .into_iter()
+        .map(|r| r.premises_id)
+        .collect();
+    Ok(Bounds::of_points(
+        store
+            .premises()?
+            .iter()
+            .filter(|p| linked.contains(&p.premises_id))
+            .map(|p| (p.lat, p.lng)),
+    ))
 }
 
 /// The repeat-premises list (premises with at least `min_reports` linked

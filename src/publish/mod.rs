@@ -3,6 +3,7 @@
 //! writers (GeoJSON, CSV, vector tiles). No HTTP and no printing: `serve` and
 //! `cli` both call [`render_view`] / [`render`], so they write the same bytes.
 
+mod bounds;
 mod disclosure;
 mod export;
 mod features;
@@ -14,6 +15,7 @@ mod release;
 mod render;
 mod tiles;
 
+pub use bounds::{layer_bounds, Bounds};
 pub use disclosure::{breakdown, primary, protect, release, Partition, Release};
 pub use export::{
     cell_geometries, cells_csv, cells_geojson, emerging_csv, emerging_geojson, hotspots_csv,

@@ -306,15 +306,27 @@ impl Store {
 impl Store {
     /// District codes that hold at least one report, sorted.
     pub fn districts_present(&self) -> Result<Vec<String>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT DISTINCT district FROM reports WHERE district IS NOT NULL ORDER BY district")
-            .map_err(self.err("prepare districts"))?;
+        self.distinct_texts(
+            "SELECT DISTINCT district FROM reports WHERE district IS NOT NULL ORDER BY district",
+            "districts",
+        )
+    }
+
+    /// Town names that hold at least one report, sorted.
+    pub fn towns_present(&self) -> Result<Vec<String>> {
+        self.distinct_texts(
+            "SELECT DISTINCT town FROM reports WHERE town IS NOT NULL ORDER BY town",
+            "towns",
+        )
+    }
+
+    fn distinct_texts(&self, sql: &str, what: &'static str) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare(sql).map_err(self.err(what))?;
         let rows = stmt
             .query_map([], |r| r.get::<_, String>(0))
-            .map_err(self.err("query districts"))?;
+            .map_err(self.err(what))?;
         rows.collect::<duckdb::Result<Vec<_>>>()
-            .map_err(self.err("read districts"))
+            .map_err(self.err(what))
     }
 
     /// Bounding box of every stored report: `(min_lat, min_lng, max_lat, max_lng)`.

@@ -11,7 +11,7 @@ use axum::http::{header, Request, StatusCode};
 use hotspots::model::Role;
 use hotspots::publish::Layer;
 use hotspots::serve::router;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::support::router::{demo, send, Answer};
 
@@ -156,6 +156,154 @@ async fn items_are_the_layers_features_for_each_role() {
                 }
             }
         }
+    }
+}
+
+/// Every position in a GeoJSON geometry, as `(lng, lat)`.
+fn positions(geometry: &Value, into: &mut Vec<(f64, f64)>) {
+    match geometry {
+        Value::Array(items) if items.first().is_some_and(Value::is_number) => {
+            into.push((
+                items[0].as_f64().expect("lng"),
+                items[1].as_f64().expect("lat"),
+            ));
+        }
+        Value::Array(items) => items.iter().for_each(|i| positions(i, into)),
+        _ => {}
+    }
+}
+
+/// The box of every position of a layer's features: `[west, south, east, north]`.
+fn box_of(layer: &Value) -> [f64; 4] {
+    let mut all = Vec::new();
+    for f in features(layer) {
+        positions(&f["geometry"]["coordinates"], &mut all);
+    }
+    assert!(!all.is_empty(), "the layer has positions");
+    all.iter().fold(
+        [f64::MAX, f64::MAX, f64::MIN, f64::MIN],
+        |[w, s, e, n], &(x, y)| [w.min(x), s.min(y), e.max(x), n.max(y)],
+    )
+}
+
+/// Whether `outer` holds `inner`.
+fn holds(outer: [f64; 4], inner: [f64; 4]) -> bool {
+    outer[0] <= inner[0] && outer[1] <= inner[1] && outer[2] >= inner[2] && outer[3] >= inner[3]
+}
+
+/// A collection's spatial extent is where its items lie, so that a GIS
+/// client's "zoom to layer" frames the data: it holds every feature the
+/// layer answers at any resolution, and is no wider than the data needs.
+/// A role that may not see report points is told the UK's box instead.
+#[tokio::test]
+async fn each_collection_says_where_its_items_lie() {
+    let uk = [-8.65, 49.86, 1.77, 60.86];
+    let extents = |listing: &Value| -> Vec<(String, [f64; 4])> {
+        listing["collections"]
+            .as_array()
+            .expect("collections")
+            .iter()
+            .map(|c| {
+                let b = &c["extent"]["spatial"]["bbox"][0];
+                let side = |i: usize| b[i].as_f64().expect("bbox number");
+                (
+                    c["id"].as_str().expect("id").to_owned(),
+                    [side(0), side(1), side(2), side(3)],
+                )
+            })
+            .collect()
+    };
+    let analyst = extents(&json_ok("/ogc/collections", Role::Analyst).await);
+    assert_eq!(analyst.len(), 7, "every collection: {analyst:?}");
+    let reports = box_of(&json_ok("/api/v1/layers/reports", Role::Analyst).await);
+    let extent_of = |id: &str| {
+        analyst
+            .iter()
+            .find(|(listed, _)| listed == id)
+            .map(|(_, b)| *b)
+            .expect("listed")
+    };
+    for (id, extent) in &analyst {
+        // The collection's own document says the same.
+        let own = json_ok(&format!("/ogc/collections/{id}"), Role::Analyst).await;
+        assert_eq!(
+            extents(&json!({"collections": [own]}))[0]
+                .1
+                .map(f64::to_bits),
+            extent.map(f64::to_bits),
+            "{id}"
+        );
+        // Hexagons on the coast reach past the UK's box into the sea.
+        let around_uk = [uk[0] - 0.2, uk[1] - 0.2, uk[2] + 0.2, uk[3] + 0.2];
+        assert!(holds(around_uk, *extent), "{id}: {extent:?} around the UK");
+        let layers: Vec<String> = match id.as_str() {
+            "cells" | "hotspots" | "emerging" | "context" => [6, 9]
+                .iter()
+                .map(|res| format!("/api/v1/layers/{id}?res={res}"))
+                .collect(),
+            "reports" => vec!["/api/v1/layers/reports".into()],
+            "premises" => vec!["/api/v1/premises".into()],
+            "towns" => vec!["/api/v1/towns?format=geojson".into()],
+            other => panic!("unknown collection {other}"),
+        };
+        let mut data: Option<[f64; 4]> = None;
+        for layer in layers {
+            let held = box_of(&json_ok(&layer, Role::Analyst).await);
+            assert!(
+                holds(*extent, held),
+                "{id}: {extent:?} holds {layer}'s {held:?}"
+            );
+            data = Some(data.map_or(held, |[w, s, e, n]| {
+                [
+                    w.min(held[0]),
+                    s.min(held[1]),
+                    e.max(held[2]),
+                    n.max(held[3]),
+                ]
+            }));
+        }
+        let data = data.expect("a layer");
+        // No wider than the data: the points' box for points (to the
+        // micro-degree written); for
+        // hexagons, within one resolution-6 cell (~0.12 degrees) and a 2 km
+        // margin of the reports' box, around what the cells showed. Hot
+        // spots and emerging cells may lie anywhere the cells do: theirs is
+        // the cells' box; the towns' holds it and their own places.
+        let (against, slack) = match id.as_str() {
+            "reports" | "premises" => (data, 1.5e-6),
+            "context" => (data, 0.15),
+            "cells" => (data, 0.2),
+            "hotspots" | "emerging" => (extent_of("cells"), 0.0),
+            "towns" => {
+                let cells = extent_of("cells");
+                let towns = [
+                    cells[0].min(data[0]),
+                    cells[1].min(data[1]),
+                    cells[2].max(data[2]),
+                    cells[3].max(data[3]),
+                ];
+                (towns, 0.0)
+            }
+            other => panic!("unknown collection {other}"),
+        };
+        for side in 0..4 {
+            assert!(
+                (extent[side] - against[side]).abs() <= slack,
+                "{id}: side {side} of {extent:?} against {against:?}"
+            );
+        }
+        if id == "cells" {
+            assert!(holds(*extent, reports), "{id} holds every report");
+        }
+    }
+    let partnership = extents(&json_ok("/ogc/collections", Role::Partnership).await);
+    assert!(!partnership.is_empty());
+    for (id, extent) in partnership {
+        assert_eq!(
+            extent.map(f64::to_bits),
+            uk.map(f64::to_bits),
+            "{id}: the partnership is told the UK's box, not {extent:?}"
+        );
     }
 }
 
@@ -691,6 +839,20 @@ fn feature_count(ogrinfo_summary: &str) -> u64 {
         .unwrap_or_else(|| panic!("no feature count in {ogrinfo_summary}"))
 }
 
+/// `ogrinfo -so`'s `Extent: (w, s) - (e, n)` as `[w, s, e, n]`.
+fn gdal_extent(ogrinfo_summary: &str) -> [f64; 4] {
+    let line = ogrinfo_summary
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Extent: "))
+        .unwrap_or_else(|| panic!("no extent in {ogrinfo_summary}"));
+    let numbers: Vec<f64> = line
+        .split(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
+        .filter(|part| !part.is_empty() && *part != "-")
+        .map(|n| n.parse().expect("a number"))
+        .collect();
+    numbers.try_into().expect("four numbers")
+}
+
 #[test]
 fn gdal_reads_every_collection_pages_and_filters() {
     let (base, token, beside) = serve_with_token("gdal");
@@ -760,6 +922,16 @@ fn gdal_reads_every_collection_pages_and_filters() {
             .body;
         serde_json::from_slice::<Value>(&body).expect("geojson")
     };
+    // GDAL frames the layer by the collection's extent: the reports' box.
+    let summary = ogrinfo(&credentials, &["-ro", "-so", &source, "reports"]);
+    let framed = gdal_extent(&summary);
+    let points = box_of(&reports);
+    for side in 0..4 {
+        assert!(
+            (framed[side] - points[side]).abs() <= 2e-6,
+            "GDAL's extent {framed:?} against the reports' {points:?}"
+        );
+    }
     let in_box = features(&reports)
         .iter()
         .filter(|f| {

@@ -377,6 +377,39 @@ fn a_register_in_windows_1252_is_read_when_named() {
     );
 }
 
+/// The premises collection's box is the box of the premises the list can
+/// show (those with a linked report), not of the whole register: a register
+/// premises never reported, far away, does not stretch it.
+#[test]
+fn the_premises_box_holds_the_listed_premises_only() {
+    let mut store = linked_store();
+    import_premises(
+        &mut store,
+        reader(
+            "far.csv",
+            "premises_id,name,venue_type,lat,lng\nP9,Far Wash,car_wash,50.26,-5.05\n",
+        ),
+        &quiet(),
+    )
+    .expect("far premises");
+    let listed = repeat_premises(&store, &PremisesQuery::default()).expect("rows");
+    assert!(listed.len() >= 2 && !listed.iter().any(|r| r.premises.premises_id == "P9"));
+    let (lats, lngs): (Vec<f64>, Vec<f64>) = listed
+        .iter()
+        .map(|r| (r.premises.lat, r.premises.lng))
+        .unzip();
+    let min = |v: &[f64]| v.iter().copied().fold(f64::MAX, f64::min);
+    let max = |v: &[f64]| v.iter().copied().fold(f64::MIN, f64::max);
+    let bounds = hotspots::premises::premises_bounds(&store)
+        .expect("bounds")
+        .expect("some premises");
+    assert_eq!(
+        [bounds.west, bounds.south, bounds.east, bounds.north].map(f64::to_bits),
+        [min(&lngs), min(&lats), max(&lngs), max(&lats)].map(f64::to_bits),
+        "{bounds:?}"
+    );
+}
+
 #[test]
 fn repeat_premises_counts_what_was_linked() {
     let store = linked_store();

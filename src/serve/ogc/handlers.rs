@@ -48,7 +48,8 @@ pub(super) const CONFORMANCE: [&str; 15] = [
     "http://www.opengis.net/spec/cql2/1.0/conf/temporal-functions",
 ];
 
-/// Great Britain and Northern Ireland, WGS84: the study area's outer bounds.
+/// Great Britain and Northern Ireland, WGS84: the study area's outer bounds,
+/// and the extent told to a role that may not see where reports are.
 const UK_BBOX: [f64; 4] = [-8.65, 49.86, 1.77, 60.86];
 
 /// `http(s)://host` as the client reached us, for absolute links.
@@ -192,7 +193,7 @@ pub(super) async fn api_definition(
 }
 
 /// The description of one collection, its links and extent.
-fn collection_json(base: &str, collection: Collection, window: &Value) -> Value {
+fn collection_json(base: &str, collection: Collection, window: &Value, bbox: [f64; 4]) -> Value {
     let id = collection.id();
     let at = format!("{base}/ogc/collections/{id}");
     json!({
@@ -203,7 +204,7 @@ fn collection_json(base: &str, collection: Collection, window: &Value) -> Value 
         "crs": [CRS84],
         "storageCrs": CRS84,
         "extent": {
-            "spatial": {"bbox": [UK_BBOX], "crs": CRS84},
+            "spatial": {"bbox": [bbox], "crs": CRS84},
             "temporal": {"interval": [window], "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"},
         },
         "links": [
@@ -214,6 +215,29 @@ fn collection_json(base: &str, collection: Collection, window: &Value) -> Value 
             link(format!("{at}/queryables"), "http://www.opengis.net/def/rel/ogc/1.0/queryables", SCHEMA, "Queryables"),
         ],
     })
+}
+
+/// The box a collection's items lie in, for a GIS client to frame. A role
+/// that sees report points is told the data's own box; any other role the
+/// UK's, since the outermost reports' box says where the outermost reports
+/// are, which the disclosure-controlled release may have withheld.
+async fn spatial_extent(
+    state: &AppState,
+    viewer: &Viewer,
+    collection: Collection,
+) -> Result<[f64; 4], AppError> {
+    if !viewer.role.sees_reports() {
+        return Ok(UK_BBOX);
+    }
+    let bounds = state
+        .read(move |store| {
+            Ok(match collection.layer() {
+                Some(layer) => crate::publish::layer_bounds(store, layer)?,
+                None => crate::premises::premises_bounds(store)?,
+            })
+        })
+        .await?;
+    Ok(bounds.map_or(UK_BBOX, crate::publish::Bounds::as_array))
 }
 
 /// The period the data covers, as an OGC temporal interval.
@@ -238,11 +262,13 @@ pub(super) async fn collections(
     let format = Format::choose(&pairs, &headers)?;
     let base = base_url(&state, &headers);
     let window = data_window(&state).await?;
-    let readable: Vec<Value> = Collection::ALL
-        .into_iter()
-        .filter(|c| c.readable(viewer.role))
-        .map(|c| collection_json(&base, c, &window))
-        .collect();
+    let mut readable = Vec::new();
+    for c in Collection::ALL {
+        if c.readable(viewer.role) {
+            let bbox = spatial_extent(&state, &viewer, c).await?;
+            readable.push(collection_json(&base, c, &window, bbox));
+        }
+    }
     let body = json!({
         "crs": [CRS84],
         "links": [
@@ -279,7 +305,8 @@ pub(super) async fn collection(
     let format = Format::choose(&pairs, &headers)?;
     let collection = readable_collection(&id, &viewer, &state)?;
     let base = base_url(&state, &headers);
-    let body = collection_json(&base, collection, &data_window(&state).await?);
+    let bbox = spatial_extent(&state, &viewer, collection).await?;
+    let body = collection_json(&base, collection, &data_window(&state).await?, bbox);
     Ok(match format {
         Format::Json => json_answer(JSON, &body),
         Format::Html => html::collection(&body, viewer.nav()).into_response(),
