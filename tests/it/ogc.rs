@@ -194,7 +194,8 @@ fn holds(outer: [f64; 4], inner: [f64; 4]) -> bool {
 /// A collection's spatial extent is where its items lie, so that a GIS
 /// client's "zoom to layer" frames the data: it holds every feature the
 /// layer answers at any resolution, and is no wider than the data needs.
-/// A role that may not see report points is told the UK's box instead.
+/// A role that may not see report points is told the UK's box instead. The
+/// temporal extent is each collection's own period.
 #[tokio::test]
 async fn each_collection_says_where_its_items_lie() {
     let uk = [-8.65, 49.86, 1.77, 60.86];
@@ -296,6 +297,44 @@ async fn each_collection_says_where_its_items_lie() {
             assert!(holds(*extent, reports), "{id} holds every report");
         }
     }
+    // The temporal extent: the reports' first and last days; recorded crime
+    // is dated by month, from its first month's first day to its last's last.
+    let listing = json_ok("/ogc/collections", Role::Analyst).await;
+    let interval = |id: &str| {
+        listing["collections"]
+            .as_array()
+            .expect("collections")
+            .iter()
+            .find(|c| c["id"] == id)
+            .expect("listed")["extent"]["temporal"]["interval"][0]
+            .clone()
+    };
+    let reports = json_ok("/api/v1/layers/reports", Role::Analyst).await;
+    let days: BTreeSet<&str> = features(&reports)
+        .iter()
+        .map(|f| f["properties"]["observed_on"].as_str().expect("day"))
+        .collect();
+    let (first, last) = (days.first().expect("a day"), days.last().expect("a day"));
+    for id in [
+        "cells", "hotspots", "emerging", "reports", "premises", "towns",
+    ] {
+        assert_eq!(
+            interval(id),
+            json!([format!("{first}T00:00:00Z"), format!("{last}T00:00:00Z")]),
+            "{id}"
+        );
+    }
+    let context = json_ok("/api/v1/layers/context", Role::Analyst).await;
+    let months = &context["provenance"]["data_window"];
+    let last_month: chrono::NaiveDate = months["to"].as_str().expect("to").parse().expect("date");
+    let last_day = last_month + chrono::Months::new(1) - chrono::Days::new(1);
+    assert_eq!(
+        interval("context"),
+        json!([
+            format!("{}T00:00:00Z", months["from"].as_str().expect("from")),
+            format!("{last_day}T00:00:00Z")
+        ])
+    );
     let partnership = extents(&json_ok("/ogc/collections", Role::Partnership).await);
     assert!(!partnership.is_empty());
     for (id, extent) in partnership {

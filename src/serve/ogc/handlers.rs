@@ -240,10 +240,24 @@ async fn spatial_extent(
     Ok(bounds.map_or(UK_BBOX, crate::publish::Bounds::as_array))
 }
 
-/// The period the data covers, as an OGC temporal interval.
-async fn data_window(state: &AppState) -> Result<Value, AppError> {
-    let (first, last, _) = state
-        .read(|store| Ok(store.data_window(&crate::store::ReportFilter::default())?))
+/// The period a collection's data covers, as an OGC temporal interval: the
+/// reports' first and last days, or for recorded crime (dated by month) the
+/// first day of its first month to the last day of its last.
+async fn temporal_extent(state: &AppState, collection: Collection) -> Result<Value, AppError> {
+    let (first, last) = state
+        .read(move |store| {
+            Ok(if collection == Collection::Context {
+                let (first, last, _) = store.context_window()?;
+                let month_end = |d: chrono::NaiveDate| {
+                    d.checked_add_months(chrono::Months::new(1))
+                        .and_then(|next| next.pred_opt())
+                };
+                (first, last.and_then(month_end))
+            } else {
+                let (first, last, _) = store.data_window(&crate::store::ReportFilter::default())?;
+                (first, last)
+            })
+        })
         .await?;
     let at = |d: Option<chrono::NaiveDate>| {
         d.map_or(Value::Null, |d| Value::from(format!("{d}T00:00:00Z")))
@@ -261,11 +275,11 @@ pub(super) async fn collections(
     let pairs = query_pairs(raw.as_deref())?;
     let format = Format::choose(&pairs, &headers)?;
     let base = base_url(&state, &headers);
-    let window = data_window(&state).await?;
     let mut readable = Vec::new();
     for c in Collection::ALL {
         if c.readable(viewer.role) {
             let bbox = spatial_extent(&state, &viewer, c).await?;
+            let window = temporal_extent(&state, c).await?;
             readable.push(collection_json(&base, c, &window, bbox));
         }
     }
@@ -306,7 +320,8 @@ pub(super) async fn collection(
     let collection = readable_collection(&id, &viewer, &state)?;
     let base = base_url(&state, &headers);
     let bbox = spatial_extent(&state, &viewer, collection).await?;
-    let body = collection_json(&base, collection, &data_window(&state).await?, bbox);
+    let window = temporal_extent(&state, collection).await?;
+    let body = collection_json(&base, collection, &window, bbox);
     Ok(match format {
         Format::Json => json_answer(JSON, &body),
         Format::Html => html::collection(&body, viewer.nav()).into_response(),
