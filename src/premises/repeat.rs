@@ -127,18 +127,7 @@ fn incidents(sorted: &[NaiveDate]) -> u64 {
 /// # Errors
 /// When the store fails.
 pub fn premises_bounds(store: &Store) -> Result<Option<Bounds>, LayerError> {
-    let linked: HashSet<String> = store
-        .linked_reports(&ReportFilter::default())?
-        .into_iter()
-        .map(|r| r.premises_id)
-        .collect();
-    Ok(Bounds::of_points(
-        store
-            .premises()?
-            .iter()
-            .filter(|p| linked.contains(&p.premises_id))
-            .map(|p| (p.lat, p.lng)),
-    ))
+    Ok(store.linked_premises_extent()?.map(Bounds::of_extent))
 }
 
 /// The repeat-premises list (premises with at least `min_reports` linked

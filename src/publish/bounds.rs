@@ -19,6 +19,16 @@ pub struct Bounds {
 }
 
 impl Bounds {
+    /// The store's `(min_lat, min_lng, max_lat, max_lng)`.
+    pub fn of_extent((south, west, north, east): (f64, f64, f64, f64)) -> Self {
+        Self {
+            west,
+            south,
+            east,
+            north,
+        }
+    }
+
     /// The smallest box holding every point (`None` for no points).
     pub fn of_points(points: impl IntoIterator<Item = (f64, f64)>) -> Option<Self> {
         points.into_iter().fold(None, |acc, (lat, lng)| {
@@ -75,12 +85,7 @@ impl Bounds {
 /// the same box), so its outline bounds the finer ones'.
 pub fn layer_bounds(store: &Store, layer: Layer) -> Result<Option<Bounds>, LayerError> {
     Ok(match layer {
-        Layer::Reports => store.extent()?.map(|(south, west, north, east)| Bounds {
-            west,
-            south,
-            east,
-            north,
-        }),
+        Layer::Reports => store.extent()?.map(Bounds::of_extent),
         Layer::Cells | Layer::Hotspots | Layer::Emerging => study_area_bounds(store)?,
         // A town's row stands at the town's own place, which may lie beyond
         // its outermost reports.

@@ -306,6 +306,21 @@ impl Store {
             .map_err(self.err("read premises per cell"))
     }
 
+    /// Bounding box of the premises that have a linked report (those the
+    /// repeat-premises list can show): `(min_lat, min_lng, max_lat, max_lng)`.
+    ///
+    /// # Errors
+    /// On database failure.
+    pub fn linked_premises_extent(&self) -> Result<Option<(f64, f64, f64, f64)>> {
+        super::snapshot::read_box(
+            &self.conn,
+            "SELECT min(lat), min(lng), max(lat), max(lng) FROM premises \
+             WHERE premises_id IN (SELECT l.premises_id FROM report_links l \
+             JOIN reports r USING (source, report_id))",
+        )
+        .map_err(self.err("linked premises extent"))
+    }
+
     /// Linked reports passing the filter (every link when the filter is empty).
     ///
     /// # Errors

@@ -728,11 +728,22 @@ pub(super) fn current(
 pub(super) fn read_extent(
     conn: &duckdb::Connection,
 ) -> duckdb::Result<Option<(f64, f64, f64, f64)>> {
-    let row: (Option<f64>, Option<f64>, Option<f64>, Option<f64>) = conn.query_row(
+    read_box(
+        conn,
         "SELECT min(lat), min(lng), max(lat), max(lng) FROM reports",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-    )?;
+    )
+}
+
+/// The one row of `sql`, `min(lat), min(lng), max(lat), max(lng)`, as a box
+/// (`None` when it found no rows).
+pub(super) fn read_box(
+    conn: &duckdb::Connection,
+    sql: &str,
+) -> duckdb::Result<Option<(f64, f64, f64, f64)>> {
+    let row: (Option<f64>, Option<f64>, Option<f64>, Option<f64>) =
+        conn.query_row(sql, [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?;
     Ok(match row {
         (Some(a), Some(b), Some(c), Some(d)) => Some((a, b, c, d)),
         _ => None,
