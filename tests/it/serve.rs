@@ -2526,6 +2526,63 @@ async fn report_form_validates_beside_the_field() {
     );
 }
 
+/// Staff often hold a place as an OS grid reference (a GLAA or council
+/// record of a farm): the concern card takes one, labelled and hinted, and
+/// stores the report at the centre of the square as a file would; a bad one
+/// is shown beside the location with what was typed kept. The public page
+/// does not ask for it.
+#[tokio::test]
+async fn the_concern_card_takes_an_os_grid_reference() {
+    let app = empty_app(Role::Tactical);
+    let page = get(app.clone(), "/reports/new").await.text();
+    assert!(page.contains(r#"<label for="grid_ref">OS grid reference</label>"#));
+    assert!(page.contains(r#"id="grid_ref" type="text" name="grid_ref""#));
+    assert!(page.contains(r#"id="grid_ref-hint""#));
+    let public = get(app.clone(), "/report").await.text();
+    assert!(public.contains(r#"name="postcode""#) && !public.contains("grid_ref"));
+
+    let bad = send(
+        app.clone(),
+        form("venue_type=farm&observed_on=2024-05-01&grid_ref=TF+46012"),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = bad.text();
+    let error = html
+        .split(r#"id="location-error">"#)
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .expect("a message beside the location fields");
+    assert!(error.contains("figures"), "{error}");
+    assert!(
+        html.contains(r#"value="TF 46012""#),
+        "what was typed is kept"
+    );
+
+    let good = send(
+        app.clone(),
+        form("venue_type=farm&observed_on=2024-05-01&grid_ref=tf+460+100"),
+    )
+    .await;
+    assert_eq!(good.status, StatusCode::SEE_OTHER);
+    let fc = collection(&get(app, "/api/v1/layers/reports").await);
+    assert_eq!(fc.features.len(), 1);
+    let p = fc.features[0].properties.as_ref().expect("properties");
+    assert_eq!(p["location_input"], "gr:TF460100");
+    assert_eq!(p["geocode_method"], "bng");
+    assert_eq!(p["precision_m"], 100.0);
+    // TF 460 100: the 100 m square from (546000, 310000); its centre.
+    let (lng, lat) = hotspots::geo::bng_to_wgs84(546_050.0, 310_050.0).expect("grid");
+    let (got_lat, got_lng) = (
+        p["lat"].as_f64().expect("lat"),
+        p["lng"].as_f64().expect("lng"),
+    );
+    assert!(
+        (got_lat - lat).abs() < 1e-6 && (got_lng - lng).abs() < 1e-6,
+        "({got_lat}, {got_lng}) against ({lat}, {lng})"
+    );
+}
+
 /// A cell's properties and outline (in the Web Mercator unit square).
 type Cell = (serde_json::Map<String, serde_json::Value>, Vec<(f64, f64)>);
 

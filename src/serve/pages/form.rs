@@ -19,12 +19,13 @@ use crate::serve::state::AppState;
 use crate::serve::viewer::Viewer;
 
 /// The fields of the form, in order, with their labels.
-const FORM_FIELDS: [(&str, &str); 10] = [
+const FORM_FIELDS: [(&str, &str); 11] = [
     ("venue_type", "Venue type"),
     ("venue_name", "Venue name"),
     ("observed_on", "Date seen"),
     ("postcode", "Postcode"),
     ("town", "Town"),
+    ("grid_ref", "OS grid reference"),
     ("lat", "Latitude"),
     ("lng", "Longitude"),
     ("exploitation_type", "Exploitation type"),
@@ -44,7 +45,9 @@ pub async fn report_form(RawQuery(raw): RawQuery, viewer: Viewer) -> Markup {
 }
 
 /// The concern card: the public page's fields and messages (so it reads in
-/// every shipped language), and the venue's name, which staff usually know.
+/// every shipped language), and the venue's name and an OS grid reference,
+/// which staff often have (a GLAA or council record of a farm names the field
+/// by its grid reference).
 fn form_page(
     values: &[(String, String)],
     errors: &BTreeMap<&'static str, String>,

@@ -253,6 +253,13 @@ pub(super) fn report_fields(
                 label for="town" { (t(lang, "town-label")) }
                 input #town type="text" name="town" value=(value("town")) aria-invalid=[invalid("location")];
             }
+            @if staff {
+                div.field {
+                    label for="grid_ref" { (t(lang, "grid-ref-label")) }
+                    span.hint #grid_ref-hint { (t(lang, "grid-ref-hint")) }
+                    input #grid_ref type="text" name="grid_ref" autocapitalize="characters" spellcheck="false" value=(value("grid_ref")) aria-invalid=[invalid("location")] aria-describedby="grid_ref-hint";
+                }
+            }
             div #pick-map role="region" aria-label=(t(lang, "map-label")) data-outline=(if staff { "/api/v1/basemap/outline" } else { "/report/outline.geojson" }) {}
             div.field.latlng {
                 label for="lat" { (t(lang, "lat-label")) }

@@ -112,6 +112,8 @@ concern-stored = Благодарим ви: сигналът беше запис
 concern-duplicate = Този сигнал вече беше записан; нищо не е добавено.
 concern-not-stored = Сигналът не беше записан
 venue-name-label = Име на мястото
+grid-ref-label = Координати от мрежата на OS (Ordnance Survey)
+grid-ref-hint = Например TF 460 100: две букви, след това четен брой цифри.
 concern-submit = Запишете сигнала
 
 ## Problem pages (the detail stays in English: it names fields and values)

@@ -112,6 +112,8 @@ concern-stored = Diolch: cafodd yr adroddiad ei gadw.
 concern-duplicate = Roedd yr adroddiad hwn eisoes wedi'i gadw; ni ychwanegwyd dim.
 concern-not-stored = Ni chafodd yr adroddiad ei gadw
 venue-name-label = Enw'r lle
+grid-ref-label = Cyfeirnod grid yr Arolwg Ordnans
+grid-ref-hint = Er enghraifft TF 460 100: dwy lythyren, yna nifer eilrif o ffigurau.
 concern-submit = Cadw'r adroddiad
 
 ## Problem pages (the detail stays in English: it names fields and values)

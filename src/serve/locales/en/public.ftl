@@ -114,6 +114,8 @@ concern-stored = Thank you: the report was stored.
 concern-duplicate = This report was already stored; nothing was added.
 concern-not-stored = The report was not stored
 venue-name-label = Name of the place
+grid-ref-label = OS grid reference
+grid-ref-hint = For example TF 460 100: two letters, then an even number of figures.
 concern-submit = Store the report
 
 ## Problem pages (the detail stays in English: it names fields and values)

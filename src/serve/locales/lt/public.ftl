@@ -112,6 +112,8 @@ concern-stored = Ačiū: pranešimas išsaugotas.
 concern-duplicate = Šis pranešimas jau buvo išsaugotas; nieko nepridėta.
 concern-not-stored = Pranešimas neišsaugotas
 venue-name-label = Vietos pavadinimas
+grid-ref-label = OS (Ordnance Survey) tinklelio koordinatės
+grid-ref-hint = Pavyzdžiui, TF 460 100: dvi raidės, po jų lyginis skaitmenų skaičius.
 concern-submit = Išsaugoti pranešimą
 
 ## Problem pages (the detail stays in English: it names fields and values)

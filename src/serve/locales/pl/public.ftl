@@ -112,6 +112,8 @@ concern-stored = Dziękujemy: zgłoszenie zostało zapisane.
 concern-duplicate = To zgłoszenie było już zapisane; nic nie dodano.
 concern-not-stored = Zgłoszenie nie zostało zapisane
 venue-name-label = Nazwa miejsca
+grid-ref-label = Współrzędne siatki OS (Ordnance Survey)
+grid-ref-hint = Na przykład TF 460 100: dwie litery, a po nich parzysta liczba cyfr.
 concern-submit = Zapisz zgłoszenie
 
 ## Problem pages (the detail stays in English: it names fields and values)

@@ -112,6 +112,8 @@ concern-stored = Vă mulțumim: raportul a fost salvat.
 concern-duplicate = Acest raport era deja salvat; nu s-a adăugat nimic.
 concern-not-stored = Raportul nu a fost salvat
 venue-name-label = Numele locului
+grid-ref-label = Referința de grilă OS (Ordnance Survey)
+grid-ref-hint = De exemplu TF 460 100: două litere, apoi un număr par de cifre.
 concern-submit = Salvați raportul
 
 ## Problem pages (the detail stays in English: it names fields and values)

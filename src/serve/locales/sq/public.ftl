@@ -112,6 +112,8 @@ concern-stored = Faleminderit: raporti u ruajt.
 concern-duplicate = Ky raport ishte ruajtur tashmë; nuk u shtua asgjë.
 concern-not-stored = Raporti nuk u ruajt
 venue-name-label = Emri i vendit
+grid-ref-label = Referenca e rrjetit OS (Ordnance Survey)
+grid-ref-hint = Për shembull TF 460 100: dy shkronja, pastaj një numër çift shifrash.
 concern-submit = Ruani raportin
 
 ## Problem pages (the detail stays in English: it names fields and values)
