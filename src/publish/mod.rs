@@ -36,8 +36,8 @@ pub use params::{
 };
 pub use policy::{render_view, View};
 pub use release::{
-    publish_trends, published_change_p, render_release, Earlier, PublishedTrend, ReleaseRule,
-    CHANGE_ALPHA,
+    publish_trends, published_change_p, released_window, render_release, Earlier, PublishedTrend,
+    ReleaseRule, CHANGE_ALPHA,
 };
 pub use render::{
     render, report_positions, report_tile, write_reports, RenderError, Rendered, ReportDetail,

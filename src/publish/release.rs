@@ -343,6 +343,26 @@ fn released_to(store: &Store) -> Result<Option<NaiveDate>, RenderError> {
     }))
 }
 
+/// The whole quarters the release answers for: from the first report's
+/// quarter to the last whole quarter loaded (`None` with no reports, or none
+/// whole yet). Not the first and last reports' days, which say when those
+/// reports were.
+///
+/// # Errors
+/// On store failure.
+pub fn released_window(store: &Store) -> Result<Option<(NaiveDate, NaiveDate)>, RenderError> {
+    let (first, last, _) = store.data_window(&crate::store::ReportFilter::default())?;
+    let (Some(first), Some(last)) = (first, last) else {
+        return Ok(None);
+    };
+    let last = match released_to(store)? {
+        Some(released) => last.min(released),
+        None => last,
+    };
+    let (from, to) = (quarter_start(first), quarter_end(last));
+    Ok((from <= to).then_some((from, to)))
+}
+
 /// Quarterly town (or district) rows as the release publishes them: totals from
 /// each quarter's release, tests only between published totals, breakdowns
 /// with complementary suppression. Rows of a quarter still running are

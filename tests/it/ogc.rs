@@ -346,6 +346,69 @@ async fn each_collection_says_where_its_items_lie() {
     }
 }
 
+/// The temporal extent told to the partnership is the whole quarters its
+/// release answers for (never the first and last reports' days, and never a
+/// quarter still running), while an analyst is told the days themselves.
+#[tokio::test]
+async fn the_partnership_is_told_whole_released_quarters() {
+    use chrono::{Datelike, NaiveDate};
+    let (state, mut beside) = crate::support::router::empty_state();
+    let today = chrono::Local::now().date_naive();
+    let csv = format!(
+        "report_id,observed_on,venue_type,lat,lng\n\
+         A,2024-02-10,car_wash,52.66,0.16\n\
+         B,2025-05-20,nail_bar,52.66,0.16\n\
+         C,{today},farm,52.2,0.12\n"
+    );
+    let loaded = hotspots::load(
+        &mut beside,
+        hotspots::Input::Reader {
+            name: "quarters.csv".into(),
+            reader: Box::new(std::io::Cursor::new(csv.into_bytes())),
+        },
+        &hotspots::LoadOptions {
+            no_rejects_file: true,
+            ..hotspots::LoadOptions::default()
+        },
+        None,
+    )
+    .expect("load");
+    assert_eq!(loaded.counts.stored, 3);
+    let quarter_start =
+        |d: NaiveDate| NaiveDate::from_ymd_opt(d.year(), (d.month0() / 3) * 3 + 1, 1).expect("day");
+    // Loaded today: today's quarter is still running, so the release ends
+    // the day before it began.
+    let released_end = quarter_start(today).pred_opt().expect("day");
+    let day = |d: NaiveDate| Value::from(format!("{d}T00:00:00Z"));
+    for (role, expected) in [
+        (Role::Analyst, json!(["2024-02-10T00:00:00Z", day(today)])),
+        (
+            Role::Partnership,
+            json!(["2024-01-01T00:00:00Z", day(released_end)]),
+        ),
+    ] {
+        let listing = send(
+            router(state.clone()),
+            request("/ogc/collections", Some(role)),
+        )
+        .await;
+        assert_eq!(listing.status, StatusCode::OK);
+        for c in listing.json()["collections"]
+            .as_array()
+            .expect("collections")
+        {
+            if c["id"] == "context" {
+                continue;
+            }
+            assert_eq!(
+                c["extent"]["temporal"]["interval"][0], expected,
+                "{} as {role:?}",
+                c["id"]
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn pages_follow_next_links_to_the_whole_collection() {
     let all = json_ok("/ogc/collections/hotspots/items", Role::Analyst).await;

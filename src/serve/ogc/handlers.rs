@@ -241,9 +241,15 @@ async fn spatial_extent(
 }
 
 /// The period a collection's data covers, as an OGC temporal interval: the
-/// reports' first and last days, or for recorded crime (dated by month) the
+/// reports' first and last days; for a role that reads the release, the
+/// whole quarters it answers for; for recorded crime (dated by month) the
 /// first day of its first month to the last day of its last.
-async fn temporal_extent(state: &AppState, collection: Collection) -> Result<Value, AppError> {
+async fn temporal_extent(
+    state: &AppState,
+    viewer: &Viewer,
+    collection: Collection,
+) -> Result<Value, AppError> {
+    let release = viewer.role.reads_release_only();
     let (first, last) = state
         .read(move |store| {
             Ok(if collection == Collection::Context {
@@ -253,6 +259,8 @@ async fn temporal_extent(state: &AppState, collection: Collection) -> Result<Val
                         .and_then(|next| next.pred_opt())
                 };
                 (first, last.and_then(month_end))
+            } else if release {
+                crate::publish::released_window(store)?.unzip()
             } else {
                 let (first, last, _) = store.data_window(&crate::store::ReportFilter::default())?;
                 (first, last)
@@ -279,7 +287,7 @@ pub(super) async fn collections(
     for c in Collection::ALL {
         if c.readable(viewer.role) {
             let bbox = spatial_extent(&state, &viewer, c).await?;
-            let window = temporal_extent(&state, c).await?;
+            let window = temporal_extent(&state, &viewer, c).await?;
             readable.push(collection_json(&base, c, &window, bbox));
         }
     }
@@ -320,7 +328,7 @@ pub(super) async fn collection(
     let collection = readable_collection(&id, &viewer, &state)?;
     let base = base_url(&state, &headers);
     let bbox = spatial_extent(&state, &viewer, collection).await?;
-    let window = temporal_extent(&state, collection).await?;
+    let window = temporal_extent(&state, &viewer, collection).await?;
     let body = collection_json(&base, collection, &window, bbox);
     Ok(match format {
         Format::Json => json_answer(JSON, &body),
