@@ -57,8 +57,19 @@ impl Bounds {
     /// the layers write positions to six decimals, rounded to the nearest,
     /// and the box must hold those too.
     pub fn as_array(self) -> [f64; 4] {
-        let down = |v: f64| (v * 1e6).floor() / 1e6;
-        let up = |v: f64| (v * 1e6).ceil() / 1e6;
+        self.outward(1e6)
+    }
+
+    /// `[west, south, east, north]`, rounded outward to a tenth of a degree,
+    /// as the map page frames the data for every role: enough to frame it,
+    /// not enough to say where the outermost reports are.
+    pub fn coarse(self) -> [f64; 4] {
+        self.outward(10.0)
+    }
+
+    fn outward(self, per_degree: f64) -> [f64; 4] {
+        let down = |v: f64| (v * per_degree).floor() / per_degree;
+        let up = |v: f64| (v * per_degree).ceil() / per_degree;
         [
             down(self.west),
             down(self.south),

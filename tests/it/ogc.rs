@@ -194,8 +194,8 @@ fn holds(outer: [f64; 4], inner: [f64; 4]) -> bool {
 /// A collection's spatial extent is where its items lie, so that a GIS
 /// client's "zoom to layer" frames the data: it holds every feature the
 /// layer answers at any resolution, and is no wider than the data needs.
-/// A role that may not see report points is told the UK's box instead. The
-/// temporal extent is each collection's own period.
+/// A role that may not see report points is told it to a tenth of a degree.
+/// The temporal extent is each collection's own period.
 #[tokio::test]
 async fn each_collection_says_where_its_items_lie() {
     let uk = [-8.65, 49.86, 1.77, 60.86];
@@ -335,20 +335,27 @@ async fn each_collection_says_where_its_items_lie() {
             format!("{last_day}T00:00:00Z")
         ])
     );
+    // The partnership is told each box to a tenth of a degree outwards, as
+    // the map page frames the data: not where the outermost reports are.
     let partnership = extents(&json_ok("/ogc/collections", Role::Partnership).await);
-    assert!(!partnership.is_empty());
+    assert_eq!(partnership.len(), 5, "{partnership:?}");
     for (id, extent) in partnership {
-        assert_eq!(
-            extent.map(f64::to_bits),
-            uk.map(f64::to_bits),
-            "{id}: the partnership is told the UK's box, not {extent:?}"
-        );
+        let exact = extent_of(&id);
+        assert!(holds(extent, exact), "{id}: {extent:?} holds {exact:?}");
+        for side in 0..4 {
+            let tenths = extent[side] * 10.0;
+            assert!(
+                (tenths - tenths.round()).abs() < 1e-9 && (extent[side] - exact[side]).abs() < 0.1,
+                "{id}: side {side} of {extent:?} is {exact:?}'s to the tenth outwards"
+            );
+        }
     }
 }
 
-/// The temporal extent told to the partnership is the whole quarters its
-/// release answers for (never the first and last reports' days, and never a
-/// quarter still running), while an analyst is told the days themselves.
+/// The period told to the partnership (OGC temporal extent, the map page's
+/// period) is the whole quarters its release answers for (never the first
+/// and last reports' days, and never a quarter still running), while an
+/// analyst is told the days themselves.
 #[tokio::test]
 async fn the_partnership_is_told_whole_released_quarters() {
     use chrono::{Datelike, NaiveDate};
@@ -387,6 +394,22 @@ async fn the_partnership_is_told_whole_released_quarters() {
             json!(["2024-01-01T00:00:00Z", day(released_end)]),
         ),
     ] {
+        // The map page offers the same period.
+        let map = send(router(state.clone()), request("/", Some(role)))
+            .await
+            .text();
+        let attribute = |name: &str| {
+            map.split(&format!(r#"{name}=""#))
+                .nth(1)
+                .and_then(|rest| rest.split('"').next())
+                .map(|d| Value::from(format!("{d}T00:00:00Z")))
+                .expect("the map's period")
+        };
+        assert_eq!(
+            json!([attribute("data-first"), attribute("data-last")]),
+            expected,
+            "the map as {role:?}"
+        );
         let listing = send(
             router(state.clone()),
             request("/ogc/collections", Some(role)),

@@ -49,7 +49,7 @@ pub(super) const CONFORMANCE: [&str; 15] = [
 ];
 
 /// Great Britain and Northern Ireland, WGS84: the study area's outer bounds,
-/// and the extent told to a role that may not see where reports are.
+/// and a collection's extent while it has no data.
 const UK_BBOX: [f64; 4] = [-8.65, 49.86, 1.77, 60.86];
 
 /// `http(s)://host` as the client reached us, for absolute links.
@@ -218,17 +218,14 @@ fn collection_json(base: &str, collection: Collection, window: &Value, bbox: [f6
 }
 
 /// The box a collection's items lie in, for a GIS client to frame. A role
-/// that sees report points is told the data's own box; any other role the
-/// UK's, since the outermost reports' box says where the outermost reports
-/// are, which the disclosure-controlled release may have withheld.
+/// that sees report points is told the data's own box; any other role that
+/// box to a tenth of a degree outwards, as the map page frames it (the
+/// outermost reports' exact box says where they are).
 async fn spatial_extent(
     state: &AppState,
     viewer: &Viewer,
     collection: Collection,
 ) -> Result<[f64; 4], AppError> {
-    if !viewer.role.sees_reports() {
-        return Ok(UK_BBOX);
-    }
     let bounds = state
         .read(move |store| {
             Ok(match collection.layer() {
@@ -237,7 +234,11 @@ async fn spatial_extent(
             })
         })
         .await?;
-    Ok(bounds.map_or(UK_BBOX, crate::publish::Bounds::as_array))
+    Ok(match bounds {
+        None => UK_BBOX,
+        Some(b) if viewer.role.sees_reports() => b.as_array(),
+        Some(b) => b.coarse(),
+    })
 }
 
 /// The period a collection's data covers, as an OGC temporal interval: the

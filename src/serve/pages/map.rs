@@ -23,13 +23,19 @@ pub async fn map_page(
     viewer: Viewer,
 ) -> PageResult<Markup> {
     let q = pairs(raw.as_deref());
+    // The period the map offers: the reports' first and last days, or for a
+    // role that reads the release, the whole quarters it answers for (the
+    // first and last reports' days say when those reports were).
+    let release = viewer.role.reads_release_only();
     let (window, extent, districts) = state
-        .read(|store| {
-            Ok((
-                store.data_window(&ReportFilter::default())?,
-                store.extent()?,
-                store.districts_present()?,
-            ))
+        .read(move |store| {
+            let window = if release {
+                crate::publish::released_window(store)?.unzip()
+            } else {
+                let (first, last, _) = store.data_window(&ReportFilter::default())?;
+                (first, last)
+            };
+            Ok((window, store.extent()?, store.districts_present()?))
         })
         .await?;
     // The police force areas that hold reports, by name: each can be the
