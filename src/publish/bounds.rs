@@ -60,9 +60,10 @@ impl Bounds {
         self.outward(1e6)
     }
 
-    /// `[west, south, east, north]`, rounded outward to a tenth of a degree,
-    /// as the map page frames the data for every role: enough to frame it,
-    /// not enough to say where the outermost reports are.
+    /// `[west, south, east, north]`, rounded outward to a tenth of a degree:
+    /// where the map page opens for every role, and the box a role that may
+    /// not see report points is told: enough to frame the data, not enough to
+    /// say where the outermost reports are.
     pub fn coarse(self) -> [f64; 4] {
         self.outward(10.0)
     }

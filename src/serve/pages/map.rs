@@ -50,16 +50,9 @@ pub async fn map_page(
     let (first, last) = (window.0, window.1);
     // The map opens on the data (to a tenth of a degree, outwards), so it draws
     // once rather than the whole UK first and the data after.
-    let data_bounds = extent.map_or_else(String::new, |(min_lat, min_lng, max_lat, max_lng)| {
-        let down = |v: f64| (v * 10.0).floor() / 10.0;
-        let up = |v: f64| (v * 10.0).ceil() / 10.0;
-        format!(
-            "{},{},{},{}",
-            down(min_lng),
-            down(min_lat),
-            up(max_lng),
-            up(max_lat)
-        )
+    let data_bounds = extent.map_or_else(String::new, |extent| {
+        let [west, south, east, north] = crate::publish::Bounds::of_extent(extent).coarse();
+        format!("{west},{south},{east},{north}")
     });
     let list = |name: &str| -> Vec<String> {
         one(&q, name)
