@@ -225,8 +225,22 @@ async fn each_collection_says_where_its_items_lie() {
             .expect("listed")
     };
     for (id, extent) in &analyst {
-        // The collection's own document says the same.
+        // The collection's own document says the same, and its page.
         let own = json_ok(&format!("/ogc/collections/{id}"), Role::Analyst).await;
+        let page = get(
+            &format!("/ogc/collections/{id}?f=html"),
+            Some(Role::Analyst),
+        )
+        .await
+        .text();
+        let b = &own["extent"]["spatial"]["bbox"][0];
+        assert!(
+            page.contains(&format!(
+                "Within longitude {} to {} and latitude {} to {} (WGS84 degrees).",
+                b[0], b[2], b[1], b[3]
+            )),
+            "{id}'s page says where its items lie"
+        );
         assert_eq!(
             extents(&json!({"collections": [own]}))[0]
                 .1

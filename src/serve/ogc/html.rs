@@ -130,6 +130,8 @@ pub(super) fn collection(body: &Value, nav: Nav<'_>) -> Markup {
                 h1 { (text(&body["title"])) }
                 p { (text(&body["description"])) }
                 p { "Data from " (text(&body["extent"]["temporal"]["interval"][0][0])) " to " (text(&body["extent"]["temporal"]["interval"][0][1])) "." }
+                @let bbox = &body["extent"]["spatial"]["bbox"][0];
+                p { "Within longitude " (bbox[0]) " to " (bbox[2]) " and latitude " (bbox[1]) " to " (bbox[3]) " (WGS84 degrees)." }
                 (links(body))
             }
         },
