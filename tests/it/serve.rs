@@ -2538,8 +2538,10 @@ async fn the_concern_card_takes_an_os_grid_reference() {
     assert!(page.contains(r#"<label for="grid_ref">OS grid reference</label>"#));
     assert!(page.contains(r#"id="grid_ref" type="text" name="grid_ref""#));
     assert!(page.contains(r#"id="grid_ref-hint""#));
+    assert!(page.contains("Give a postcode, a town or village, or an OS grid reference, or pick the place on the map."));
     let public = get(app.clone(), "/report").await.text();
     assert!(public.contains(r#"name="postcode""#) && !public.contains("grid_ref"));
+    assert!(public.contains("Give a postcode, or a town or village, or pick the place on the map."));
 
     let bad = send(
         app.clone(),

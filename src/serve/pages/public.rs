@@ -242,7 +242,7 @@ pub(super) fn report_fields(
         }
         fieldset.location aria-describedby=[described("location", Some("where-hint"))] {
             legend { (t(lang, "where-legend")) " " span.req { (t(lang, "required")) } }
-            p.hint #where-hint { (t(lang, "where-hint")) }
+            p.hint #where-hint { (t(lang, if staff { "where-hint-staff" } else { "where-hint" })) }
             (error("location"))
             div.field {
                 label for="postcode" { (t(lang, "postcode-label")) }

@@ -114,6 +114,7 @@ concern-not-stored = Сигналът не беше записан
 venue-name-label = Име на мястото
 grid-ref-label = Координати от мрежата на OS (Ordnance Survey)
 grid-ref-hint = Например TF 460 100: две букви, след това четен брой цифри.
+where-hint-staff = Посочете пощенски код, град или село, или координати от мрежата на OS, или изберете мястото на картата.
 concern-submit = Запишете сигнала
 
 ## Problem pages (the detail stays in English: it names fields and values)

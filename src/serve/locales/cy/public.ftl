@@ -114,6 +114,7 @@ concern-not-stored = Ni chafodd yr adroddiad ei gadw
 venue-name-label = Enw'r lle
 grid-ref-label = Cyfeirnod grid yr Arolwg Ordnans
 grid-ref-hint = Er enghraifft TF 460 100: dwy lythyren, yna nifer eilrif o ffigurau.
+where-hint-staff = Rhowch god post, tref neu bentref, neu gyfeirnod grid yr Arolwg Ordnans, neu dewiswch y lle ar y map.
 concern-submit = Cadw'r adroddiad
 
 ## Problem pages (the detail stays in English: it names fields and values)

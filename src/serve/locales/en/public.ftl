@@ -116,6 +116,7 @@ concern-not-stored = The report was not stored
 venue-name-label = Name of the place
 grid-ref-label = OS grid reference
 grid-ref-hint = For example TF 460 100: two letters, then an even number of figures.
+where-hint-staff = Give a postcode, a town or village, or an OS grid reference, or pick the place on the map.
 concern-submit = Store the report
 
 ## Problem pages (the detail stays in English: it names fields and values)

@@ -114,6 +114,7 @@ concern-not-stored = Pranešimas neišsaugotas
 venue-name-label = Vietos pavadinimas
 grid-ref-label = OS (Ordnance Survey) tinklelio koordinatės
 grid-ref-hint = Pavyzdžiui, TF 460 100: dvi raidės, po jų lyginis skaitmenų skaičius.
+where-hint-staff = Nurodykite pašto kodą, miestą ar kaimą, OS tinklelio koordinates arba pažymėkite vietą žemėlapyje.
 concern-submit = Išsaugoti pranešimą
 
 ## Problem pages (the detail stays in English: it names fields and values)

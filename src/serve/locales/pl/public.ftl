@@ -114,6 +114,7 @@ concern-not-stored = Zgłoszenie nie zostało zapisane
 venue-name-label = Nazwa miejsca
 grid-ref-label = Współrzędne siatki OS (Ordnance Survey)
 grid-ref-hint = Na przykład TF 460 100: dwie litery, a po nich parzysta liczba cyfr.
+where-hint-staff = Podaj kod pocztowy, miasto lub wieś, współrzędne siatki OS albo wskaż miejsce na mapie.
 concern-submit = Zapisz zgłoszenie
 
 ## Problem pages (the detail stays in English: it names fields and values)

@@ -114,6 +114,7 @@ concern-not-stored = Raportul nu a fost salvat
 venue-name-label = Numele locului
 grid-ref-label = Referința de grilă OS (Ordnance Survey)
 grid-ref-hint = De exemplu TF 460 100: două litere, apoi un număr par de cifre.
+where-hint-staff = Dați un cod poștal, un oraș sau un sat, o referință de grilă OS, sau alegeți locul pe hartă.
 concern-submit = Salvați raportul
 
 ## Problem pages (the detail stays in English: it names fields and values)

@@ -114,6 +114,7 @@ concern-not-stored = Raporti nuk u ruajt
 venue-name-label = Emri i vendit
 grid-ref-label = Referenca e rrjetit OS (Ordnance Survey)
 grid-ref-hint = Për shembull TF 460 100: dy shkronja, pastaj një numër çift shifrash.
+where-hint-staff = Jepni një kod postar, një qytet ose fshat, një referencë të rrjetit OS, ose zgjidhni vendin në hartë.
 concern-submit = Ruani raportin
 
 ## Problem pages (the detail stays in English: it names fields and values)
