@@ -53,6 +53,21 @@ fn upload(role: &str, fields: &[(&str, &str)], file_name: &str, file: &[u8]) -> 
         .expect("request")
 }
 
+/// An analyst's upload of `file` with the form's sign-in token and nothing else.
+fn analyst_upload(file_name: &str, file: &[u8]) -> Request<Body> {
+    upload("analyst", &[("csrf", "csrf-analyst")], file_name, file)
+}
+
+/// A report CSV just over `bytes` long: one row again and again, so that it
+/// also compresses as a zip bomb does.
+fn csv_over(bytes: usize) -> Vec<u8> {
+    let mut csv = b"report_id,date,venue,postcode\n".to_vec();
+    while csv.len() <= bytes {
+        csv.extend_from_slice(b"H,2024-03-01,farm,PE13 1AA\n");
+    }
+    csv
+}
+
 /// The load an upload was redirected to (`/loads/{id}`).
 fn load_id(answer: &Answer) -> i64 {
     let location = answer.header("location");
@@ -285,11 +300,7 @@ async fn an_upload_is_read_in_the_encoding_the_form_names() {
     file.extend_from_slice(b"W1,2024-03-01,nail_bar,Caf\xe9 Nails \xa3,labour,PE13 1AA\n");
     let (counts, _) = command_line_load("excel.csv", &file, Some("windows-1252"));
     assert_eq!(counts, [1, 1, 0, 0]);
-    let as_utf8 = send(
-        app.clone(),
-        upload("analyst", &[("csrf", "csrf-analyst")], "excel.csv", &file),
-    )
-    .await;
+    let as_utf8 = send(app.clone(), analyst_upload("excel.csv", &file)).await;
     let id: i64 = load_id(&as_utf8);
     let run = beside.run(id).expect("run").expect("recorded");
     assert_eq!(run.rejected, 1, "not UTF-8: a reject that says so");
@@ -500,17 +511,8 @@ async fn an_upload_over_the_limit_is_refused_saying_the_limit() {
     let form = send(app.clone(), get("/loads", "analyst")).await.text();
     assert!(form.contains("up to 1 MiB"), "{form}");
 
-    let mut big = b"report_id,date,venue,postcode\n".to_vec();
-    let mut i = 0;
-    while big.len() <= 1 << 20 {
-        big.extend_from_slice(format!("B{i},2024-03-01,farm,PE13 1AA\n").as_bytes());
-        i += 1;
-    }
-    let refused = send(
-        app.clone(),
-        upload("analyst", &[("csrf", "csrf-analyst")], "big.csv", &big),
-    )
-    .await;
+    let big = csv_over(1 << 20);
+    let refused = send(app.clone(), analyst_upload("big.csv", &big)).await;
     assert_eq!(
         refused.status,
         StatusCode::PAYLOAD_TOO_LARGE,
@@ -524,7 +526,7 @@ async fn an_upload_over_the_limit_is_refused_saying_the_limit() {
     );
     // Browsers say the length first: refused before the body is read, on
     // the same page, framed for the signed-in user.
-    let mut declared = upload("analyst", &[("csrf", "csrf-analyst")], "big.csv", &big);
+    let mut declared = analyst_upload("big.csv", &big);
     let length = multipart(&[("csrf", "csrf-analyst")], "big.csv", &big).len();
     declared
         .headers_mut()
@@ -768,11 +770,7 @@ async fn an_uploaded_zip_loads_each_member_as_the_command_line_loads_it() {
         .collect();
     assert_eq!(cli_counts, [[2, 1, 0, 1], [1, 1, 0, 0]]);
 
-    let uploaded = send(
-        app.clone(),
-        upload("analyst", &[("csrf", "csrf-analyst")], "pack.zip", &archive),
-    )
-    .await;
+    let uploaded = send(app.clone(), analyst_upload("pack.zip", &archive)).await;
     assert_eq!(
         uploaded.status,
         StatusCode::SEE_OTHER,
@@ -804,22 +802,14 @@ async fn an_uploaded_zip_loads_each_member_as_the_command_line_loads_it() {
     assert!(list.contains("pack.zip/b.jsonl") && list.contains("pack.zip/march/a.csv"));
 
     // A member that unpacks past 16 × 1 MiB: refused by name, the rest load.
-    let mut huge = b"report_id,date,venue,postcode\n".to_vec();
-    let row = b"H,2024-03-01,farm,PE13 1AA\n";
-    while huge.len() <= 16 << 20 {
-        huge.extend_from_slice(row);
-    }
+    let huge = csv_over(16 << 20);
     let c = b"report_id,date,venue,postcode\nC1,2024-03-03,farm,PE13 1AA\n";
     let bomb = crate::support::zip_of(&[("huge.csv", &huge), ("c.csv", c)]);
     assert!(
         bomb.len() < 1 << 20,
         "the upload itself is within the limit"
     );
-    let refused = send(
-        app.clone(),
-        upload("analyst", &[("csrf", "csrf-analyst")], "bomb.zip", &bomb),
-    )
-    .await;
+    let refused = send(app.clone(), analyst_upload("bomb.zip", &bomb)).await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
     let page = refused.text();
     assert!(

@@ -252,7 +252,7 @@ async fn each_collection_says_where_its_items_lie() {
         let around_uk = [uk[0] - 0.2, uk[1] - 0.2, uk[2] + 0.2, uk[3] + 0.2];
         assert!(holds(around_uk, *extent), "{id}: {extent:?} around the UK");
         let layers: Vec<String> = match id.as_str() {
-            "cells" | "hotspots" | "emerging" | "context" => [6, 9]
+            "cells" | "hotspots" | "emerging" | "context" => [6, 7, 8, 9]
                 .iter()
                 .map(|res| format!("/api/v1/layers/{id}?res={res}"))
                 .collect(),
